@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_CONFIG_H
+#define VIREO_CONFIG_H
+
+/*
+ * config: the desired state of vireo-dp, whatever its source.
+ *
+ * What?
+ * =====
+ * A 'struct vconf' is a plain, self-contained value: other_config keys, bridges, their ports
+ * (OVSDB's Interface columns: type, options, ofport_request, mtu_request) and, for bridges
+ * configured from YAML, the flow rules as ovs-ofctl text.  Two sources fill it:
+ *   - vconf_load_yaml(): a YAML file whose keys are OVSDB's own names (config/yaml.c);
+ *   - the OVSDB client (config/ovsdb.c), from Open vSwitch's ovsdb-server.
+ * The dataplane compares the running vconf with a new one and applies the difference
+ * (dataplane/reconfigure.c), so a change never restarts what did not change.
+ *
+ * Every string is owned by the vconf and freed by vconf_free().  Each item remembers where
+ * it came from ('line', 0 when unknown) so that errors can name the file and line.
+ *
+ * Thread-safety: none.  Only the main thread builds, reads and frees a vconf.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** One "key: value" pair of an options or other_config map. */
+struct vconf_kv {
+	char *key;
+	char *value;
+	int line;
+};
+
+/** A string map (OVSDB map<string,string>), kept in insertion order. */
+struct vconf_map {
+	struct vconf_kv *kv;
+	size_t n;
+};
+
+/** One port (OVSDB Port + its single Interface). */
+struct vconf_port {
+	char *name;
+	char *type;            /**< "dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "internal" */
+	struct vconf_map options;
+	int64_t ofport_request; /**< 0 when not set */
+	int64_t mtu_request;    /**< 0 when not set */
+	int line;
+};
+
+/** One flow rule in ovs-ofctl syntax, with its origin. */
+struct vconf_flow {
+	char *text;
+	int line;
+};
+
+struct vconf_bridge {
+	char *name;
+	char *datapath_type;   /**< "netdev" or NULL */
+	struct vconf_port *ports;
+	size_t n_ports;
+	struct vconf_flow *flows;
+	size_t n_flows;
+	bool has_flows;        /**< a 'flows:' key was present (even empty) */
+	int line;
+};
+
+struct vconf {
+	char *source;          /**< file name or "ovsdb:unix:PATH", for messages */
+	struct vconf_map other_config;
+	struct vconf_bridge *bridges;
+	size_t n_bridges;
+};
+
+/**
+ * Load and validate the YAML file 'path' into 'out'.
+ *
+ * @return 0 on success; on failure -1 and a malloc'd message in '*err' of the form
+ *         "FILE:LINE: key 'KEY': what is wrong".
+ */
+int vconf_load_yaml(const char *path, struct vconf *out, char **err);
+
+/** Parse YAML text held in memory ('name' is used in messages). Same contract. */
+int vconf_parse_yaml(const char *name, const char *text, size_t len, struct vconf *out,
+		char **err);
+
+/** Free everything 'c' holds and zero it. */
+void vconf_free(struct vconf *c);
+
+/** Deep copy 'src' into 'dst'. Returns 0 or -ENOMEM. */
+int vconf_copy(struct vconf *dst, const struct vconf *src);
+
+/** Value of 'key' in 'm', or NULL. */
+const char *vconf_map_get(const struct vconf_map *m, const char *key);
+
+/** Set 'key' to 'value' in 'm' (replacing). Returns 0 or -ENOMEM. */
+int vconf_map_set(struct vconf_map *m, const char *key, const char *value, int line);
+
+/** True when the two maps hold the same pairs (in any order). */
+bool vconf_map_equal(const struct vconf_map *a, const struct vconf_map *b);
+
+void vconf_map_free(struct vconf_map *m);
+
+/** Free one port's contents. */
+void vconf_port_free(struct vconf_port *p);
+
+/** Find a bridge or a port (in any bridge) by name; NULL when absent. */
+struct vconf_bridge *vconf_find_bridge(const struct vconf *c, const char *name);
+struct vconf_port *vconf_find_port(const struct vconf *c, const char *name,
+		struct vconf_bridge **bridge);
+
+#endif /* VIREO_CONFIG_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_CONTROL_H
+#define VIREO_CONTROL_H
+
+/*
+ * control: the unixctl server shared by vireo-dp and vireo-vmm.
+ *
+ * What?
+ * =====
+ * Open vSwitch's unixctl protocol: JSON-RPC 1.0 over a unix stream socket.  A request is
+ * {"method":"NAME","params":["arg",...],"id":N}; a reply is {"result":TEXT,"error":null,"id":N}
+ * or {"result":null,"error":TEXT,"id":N}.  Several requests may arrive on one connection,
+ * back to back, without separators.  So `ovs-appctl -t SOCKET dpif-netdev/pmd-stats-show`
+ * and `vireoctl pmd-stats-show` both work.
+ *
+ * Commands are registered by the module that implements them (name, usage, min and max
+ * argument count, callback).  Built in: "list-commands", "version", and OVS 3.3's
+ * "set-options --format json|text", which switches the connection's output format: a command
+ * that can reply with JSON then replies with a JSON object instead of text.
+ *
+ * Thread-safety: everything here runs on the thread that calls control_server_run(), the
+ * daemon's main thread.  Callbacks run there too.
+ */
+
+#include <stdbool.h>
+#include <jansson.h>
+
+struct control_server;
+struct control_conn;
+
+enum control_format {
+	CONTROL_FMT_TEXT,
+	CONTROL_FMT_JSON,
+};
+
+/**
+ * A command callback.  'argv[0]' is the command name, 'argv[1..argc-1]' its arguments.
+ * It must reply exactly once, with control_reply(), control_reply_json() or
+ * control_reply_error(), before it returns.
+ */
+typedef void control_cb(struct control_conn *conn, int argc, const char *argv[], void *aux);
+
+/** Register 'name' (usage text 'usage', between 'min' and 'max' arguments). */
+void control_command_register(const char *name, const char *usage, int min_args, int max_args,
+		control_cb *cb, void *aux);
+
+/** Register 'alias' as another name of the already registered command 'name'. */
+void control_command_alias(const char *alias, const char *name);
+
+/** Remove all registered commands (at exit, and between unit tests). */
+void control_commands_clear(void);
+
+/**
+ * Listen on the unix socket 'path' (mode 0600; a stale socket file is replaced, a live one
+ * is an error).  Returns the server or NULL with a malloc'd message in '*err'.
+ */
+struct control_server *control_server_create(const char *path, char **err);
+
+/** The file descriptor to wait on (readable) in the caller's event loop. */
+int control_server_fd(const struct control_server *srv);
+
+/** Accept connections and serve complete requests; never blocks. */
+void control_server_run(struct control_server *srv);
+
+/** Close every connection, remove the socket file, free 'srv'. */
+void control_server_destroy(struct control_server *srv);
+
+/** The output format the client asked for on this connection. */
+enum control_format control_conn_format(const struct control_conn *conn);
+
+void control_reply(struct control_conn *conn, const char *text);
+/** Reply with a JSON value (steals the reference).  In text mode it is sent pretty-printed. */
+void control_reply_json(struct control_conn *conn, json_t *result);
+void control_reply_error(struct control_conn *conn, const char *text);
+/** printf-style helpers. */
+void control_replyf(struct control_conn *conn, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void control_reply_errorf(struct control_conn *conn, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Client side (vireoctl, tests): one request, one reply.
+ * Returns 0 and sets '*result' (malloc'd text, or JSON dumped as text) or, when the server
+ * replied with an error, returns 1 and sets '*result' to the error text; returns -errno with
+ * a message in '*result' when the socket could not be reached.
+ */
+int control_call(const char *path, const char *method, int argc, const char *argv[],
+		bool json, int timeout_ms, char **result);
+
+/** A growable text buffer for building replies. */
+struct control_buf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+void control_buf_printf(struct control_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/** Hand the buffer's text to the caller (never NULL) and reset 'b'. */
+char *control_buf_steal(struct control_buf *b);
+void control_buf_free(struct control_buf *b);
+
+#endif /* VIREO_CONTROL_H */
