@@ -109,4 +109,20 @@ struct vconf_bridge *vconf_find_bridge(const struct vconf *c, const char *name);
 struct vconf_port *vconf_find_port(const struct vconf *c, const char *name,
 		struct vconf_bridge **bridge);
 
+/**
+ * Check one other_config pair (known key, well-formed value).
+ * @return 0, or -EINVAL with '*err' = "key 'other_config:KEY': why" (malloc'd).
+ */
+int vconf_check_other_config(const struct vconf_kv *kv, char **err);
+
+/**
+ * Check a port's type, options, ofport_request and mtu_request.
+ * @return 0, or -EINVAL with '*err' = "port 'NAME': key 'K': why" and '*line' the line of
+ *         the offending key (0 when unknown).
+ */
+int vconf_check_port(const struct vconf_port *p, int *line, char **err);
+
+/** NULL-terminated list of the port types vireo-dp knows. */
+const char *const *vconf_port_types(void);
+
 #endif /* VIREO_CONFIG_H */

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The YAML configuration file: OVSDB's names, libyaml's document API.
+ *
+ *   other_config: {KEY: VALUE, ...}
+ *   bridges:
+ *     NAME:
+ *       datapath_type: netdev          (optional)
+ *       ports:
+ *         NAME: {type: T, options: {K: V}, ofport_request: N, mtu_request: N}
+ *       flows:                         (optional; ovs-ofctl syntax)
+ *         - "priority=10,in_port=p0,actions=output:p1"
+ *
+ * Every error names the file, the line and the key; unknown keys are errors.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "config.h"
+
+struct loader {
+	const char *name;
+	yaml_document_t doc;
+	struct vconf *out;
+	char *err;
+};
+
+static int
+fail(struct loader *ld, const yaml_node_t *node, const char *f, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	if (ld->err != NULL)
+		return -EINVAL;
+	va_start(ap, f);
+	if (vasprintf(&msg, f, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (asprintf(&ld->err, "%s:%zu: %s", ld->name,
+			node ? node->start_mark.line + 1 : 0, msg ? msg : "error") < 0)
+		ld->err = NULL;
+	free(msg);
+	return -EINVAL;
+}
+
+static int
+line_of(const yaml_node_t *node)
+{
+	return (int)node->start_mark.line + 1;
+}
+
+static const char *
+scalar(struct loader *ld, yaml_node_t *node, const char *what)
+{
+	if (node == NULL || node->type != YAML_SCALAR_NODE) {
+		fail(ld, node, "key '%s': expected a scalar value", what);
+		return NULL;
+	}
+	return (const char *)node->data.scalar.value;
+}
+
+static int
+expect_mapping(struct loader *ld, yaml_node_t *node, const char *what)
+{
+	if (node == NULL)
+		return fail(ld, NULL, "key '%s': missing value", what);
+	if (node->type == YAML_SCALAR_NODE && node->data.scalar.length == 0)
+		return 1;	/* "key:" with nothing: an empty mapping */
+	if (node->type != YAML_MAPPING_NODE)
+		return fail(ld, node, "key '%s': expected a mapping", what);
+	return 0;
+}
+
+/* Iterate a mapping; reports duplicate keys. */
+#define FOR_PAIRS(ld, node, pair) \
+	for (yaml_node_pair_t *pair = (node)->data.mapping.pairs.start; \
+		pair < (node)->data.mapping.pairs.top; pair++)
+
+static int
+check_duplicates(struct loader *ld, yaml_node_t *map, const char *where)
+{
+	FOR_PAIRS(ld, map, a) {
+		yaml_node_t *ka = yaml_document_get_node(&ld->doc, a->key);
+
+		if (ka->type != YAML_SCALAR_NODE)
+			return fail(ld, ka, "%s: keys must be scalars", where);
+		for (yaml_node_pair_t *b = map->data.mapping.pairs.start; b < a; b++) {
+			yaml_node_t *kb = yaml_document_get_node(&ld->doc, b->key);
+
+			if (strcmp((char *)ka->data.scalar.value, (char *)kb->data.scalar.value) == 0)
+				return fail(ld, ka, "key '%s%s': duplicate key (first on line %d)",
+					where, (char *)ka->data.scalar.value, line_of(kb));
+		}
+	}
+	return 0;
+}
+
+static int
+load_map(struct loader *ld, yaml_node_t *node, const char *what, struct vconf_map *m)
+{
+	int rc = expect_mapping(ld, node, what);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	char where[128];
+
+	snprintf(where, sizeof(where), "%s:", what);
+	if (check_duplicates(ld, node, where) < 0)
+		return -EINVAL;
+	FOR_PAIRS(ld, node, p) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, p->value);
+		char key[160];
+
+		snprintf(key, sizeof(key), "%s:%s", what, (char *)k->data.scalar.value);
+		const char *val = scalar(ld, v, key);
+
+		if (val == NULL)
+			return -EINVAL;
+		if (vconf_map_set(m, (char *)k->data.scalar.value, val, line_of(k)) < 0)
+			return fail(ld, k, "out of memory");
+	}
+	return 0;
+}
+
+static int
+parse_int(struct loader *ld, yaml_node_t *node, const char *what, int64_t *out)
+{
+	const char *s = scalar(ld, node, what);
+	char *end;
+
+	if (s == NULL)
+		return -EINVAL;
+	errno = 0;
+	*out = strtoll(s, &end, 0);
+	if (errno || *s == '\0' || *end != '\0')
+		return fail(ld, node, "key '%s': '%s' is not an integer", what, s);
+	return 0;
+}
+
+static int
+load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_node_t *node)
+{
+	struct vconf_port *p = &br->ports[br->n_ports];
+	const char *name = (const char *)knode->data.scalar.value;
+	char where[160];
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->line = line_of(knode);
+	p->name = strdup(name);
+	if (p->name == NULL)
+		return fail(ld, knode, "out of memory");
+	br->n_ports++;
+	if (*name == '\0' || strlen(name) > 15 || strchr(name, '/') != NULL)
+		return fail(ld, knode, "port '%s': a port name is 1 to 15 characters without '/'",
+			name);
+	snprintf(where, sizeof(where), "ports:%s", name);
+	rc = expect_mapping(ld, node, where);
+	if (rc != 0)
+		return rc < 0 ? rc : fail(ld, knode, "port '%s': key 'type' is missing", name);
+	snprintf(where, sizeof(where), "ports:%s:", name);
+	if (check_duplicates(ld, node, where) < 0)
+		return -EINVAL;
+	FOR_PAIRS(ld, node, pr) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, pr->value);
+		const char *key = (const char *)k->data.scalar.value;
+
+		if (strcmp(key, "type") == 0) {
+			const char *t = scalar(ld, v, "type");
+
+			if (t == NULL || (p->type = strdup(t)) == NULL)
+				return -EINVAL;
+		} else if (strcmp(key, "options") == 0) {
+			if (load_map(ld, v, "options", &p->options) < 0)
+				return -EINVAL;
+		} else if (strcmp(key, "ofport_request") == 0) {
+			if (parse_int(ld, v, "ofport_request", &p->ofport_request) < 0)
+				return -EINVAL;
+		} else if (strcmp(key, "mtu_request") == 0) {
+			if (parse_int(ld, v, "mtu_request", &p->mtu_request) < 0)
+				return -EINVAL;
+		} else {
+			return fail(ld, k, "port '%s': unknown key '%s' (expected type, options, "
+				"ofport_request, mtu_request)", name, key);
+		}
+	}
+	char *msg = NULL;
+	int line = 0;
+
+	if (vconf_check_port(p, &line, &msg) < 0) {
+		if (asprintf(&ld->err, "%s:%d: %s", ld->name, line, msg) < 0)
+			ld->err = NULL;
+		free(msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+load_ports(struct loader *ld, struct vconf_bridge *br, yaml_node_t *node)
+{
+	int rc = expect_mapping(ld, node, "ports");
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (check_duplicates(ld, node, "ports:") < 0)
+		return -EINVAL;
+	size_t n = node->data.mapping.pairs.top - node->data.mapping.pairs.start;
+
+	br->ports = calloc(n ? n : 1, sizeof(*br->ports));
+	if (br->ports == NULL)
+		return fail(ld, node, "out of memory");
+	FOR_PAIRS(ld, node, p) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, p->value);
+
+		if (vconf_find_port(ld->out, (char *)k->data.scalar.value, NULL) != NULL)
+			return fail(ld, k, "port '%s': a port of that name already exists",
+				(char *)k->data.scalar.value);
+		if (load_port(ld, br, k, v) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+load_flows(struct loader *ld, struct vconf_bridge *br, yaml_node_t *node)
+{
+	br->has_flows = true;
+	if (node->type == YAML_SCALAR_NODE && node->data.scalar.length == 0)
+		return 0;
+	if (node->type != YAML_SEQUENCE_NODE)
+		return fail(ld, node, "key 'flows': expected a list of rules in ovs-ofctl syntax");
+	size_t n = node->data.sequence.items.top - node->data.sequence.items.start;
+
+	br->flows = calloc(n ? n : 1, sizeof(*br->flows));
+	if (br->flows == NULL)
+		return fail(ld, node, "out of memory");
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+			it < node->data.sequence.items.top; it++) {
+		yaml_node_t *f = yaml_document_get_node(&ld->doc, *it);
+		const char *text = scalar(ld, f, "flows");
+
+		if (text == NULL)
+			return -EINVAL;
+		br->flows[br->n_flows].line = line_of(f);
+		br->flows[br->n_flows].text = strdup(text);
+		if (br->flows[br->n_flows].text == NULL)
+			return fail(ld, f, "out of memory");
+		br->n_flows++;
+	}
+	return 0;
+}
+
+static int
+load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
+{
+	struct vconf_bridge *br = &ld->out->bridges[ld->out->n_bridges];
+	const char *name = (const char *)knode->data.scalar.value;
+	int rc;
+
+	memset(br, 0, sizeof(*br));
+	br->line = line_of(knode);
+	br->name = strdup(name);
+	ld->out->n_bridges++;
+	if (br->name == NULL)
+		return fail(ld, knode, "out of memory");
+	if (*name == '\0' || strlen(name) > 15)
+		return fail(ld, knode, "bridge '%s': a bridge name is 1 to 15 characters", name);
+	rc = expect_mapping(ld, node, name);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	char where[64];
+
+	snprintf(where, sizeof(where), "bridges:%s:", name);
+	if (check_duplicates(ld, node, where) < 0)
+		return -EINVAL;
+	FOR_PAIRS(ld, node, p) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, p->value);
+		const char *key = (const char *)k->data.scalar.value;
+
+		if (strcmp(key, "ports") == 0) {
+			if (load_ports(ld, br, v) < 0)
+				return -EINVAL;
+		} else if (strcmp(key, "flows") == 0) {
+			if (load_flows(ld, br, v) < 0)
+				return -EINVAL;
+		} else if (strcmp(key, "datapath_type") == 0) {
+			const char *t = scalar(ld, v, "datapath_type");
+
+			if (t == NULL)
+				return -EINVAL;
+			if (strcmp(t, "netdev") != 0)
+				return fail(ld, v, "bridge '%s': key 'datapath_type': only 'netdev' "
+					"is supported, not '%s'", name, t);
+			br->datapath_type = strdup(t);
+		} else {
+			return fail(ld, k, "bridge '%s': unknown key '%s' (expected ports, flows, "
+				"datapath_type)", name, key);
+		}
+	}
+	return 0;
+}
+
+static int
+load_root(struct loader *ld)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&ld->doc);
+
+	if (root == NULL)
+		return fail(ld, NULL, "the file is empty");
+	if (root->type != YAML_MAPPING_NODE)
+		return fail(ld, root, "expected a mapping with keys other_config and bridges");
+	if (check_duplicates(ld, root, "") < 0)
+		return -EINVAL;
+	FOR_PAIRS(ld, root, p) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, p->value);
+		const char *key = (const char *)k->data.scalar.value;
+
+		if (strcmp(key, "other_config") == 0) {
+			if (load_map(ld, v, "other_config", &ld->out->other_config) < 0)
+				return -EINVAL;
+			for (size_t i = 0; i < ld->out->other_config.n; i++) {
+				char *msg = NULL;
+				struct vconf_kv *kv = &ld->out->other_config.kv[i];
+
+				if (vconf_check_other_config(kv, &msg) < 0) {
+					if (asprintf(&ld->err, "%s:%d: %s", ld->name, kv->line, msg) < 0)
+						ld->err = NULL;
+					free(msg);
+					return -EINVAL;
+				}
+			}
+		} else if (strcmp(key, "bridges") == 0) {
+			int rc = expect_mapping(ld, v, "bridges");
+
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				continue;
+			if (check_duplicates(ld, v, "bridges:") < 0)
+				return -EINVAL;
+			size_t n = v->data.mapping.pairs.top - v->data.mapping.pairs.start;
+
+			ld->out->bridges = calloc(n, sizeof(*ld->out->bridges));
+			if (ld->out->bridges == NULL)
+				return fail(ld, v, "out of memory");
+			FOR_PAIRS(ld, v, b) {
+				if (load_bridge(ld, yaml_document_get_node(&ld->doc, b->key),
+						yaml_document_get_node(&ld->doc, b->value)) < 0)
+					return -EINVAL;
+			}
+		} else {
+			return fail(ld, k, "unknown key '%s' (expected other_config, bridges)", key);
+		}
+	}
+	return 0;
+}
+
+int
+vconf_parse_yaml(const char *name, const char *text, size_t len, struct vconf *out, char **err)
+{
+	struct loader ld = { .name = name, .out = out };
+	yaml_parser_t parser;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*err = NULL;
+	if (!yaml_parser_initialize(&parser)) {
+		*err = strdup("cannot initialise the YAML parser");
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &ld.doc)) {
+		if (asprintf(err, "%s:%zu: YAML syntax error: %s", name,
+				parser.problem_mark.line + 1,
+				parser.problem ? parser.problem : "unknown") < 0)
+			*err = NULL;
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	out->source = strdup(name);
+	rc = load_root(&ld);
+	yaml_document_delete(&ld.doc);
+	yaml_parser_delete(&parser);
+	if (rc < 0 || ld.err != NULL) {
+		*err = ld.err ? ld.err : strdup("invalid configuration");
+		vconf_free(out);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+vconf_load_yaml(const char *path, struct vconf *out, char **err)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int rc;
+
+	*err = NULL;
+	if (f == NULL) {
+		if (asprintf(err, "%s: cannot open: %s", path, strerror(errno)) < 0)
+			*err = NULL;
+		return -errno;
+	}
+	do {
+		if (len + 4096 > cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 8192);
+
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				*err = strdup("out of memory");
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	rc = vconf_parse_yaml(path, buf ? buf : "", len, out, err);
+	free(buf);
+	return rc;
+}
