@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The listening socket and its connections.
+ *
+ * One epoll set holds the listener and every connection; its fd is what the daemon waits
+ * on, so the server costs the daemon one fd in its own loop.  Connections are read into a
+ * buffer and served one request at a time.  A reply is written at once as far as the socket
+ * takes it; the rest waits for EPOLLOUT, and the connection reads no further request until
+ * its reply is gone, so a client that does not read holds at most one reply and
+ * CONTROL_MAX_INPUT bytes of input, and never blocks the daemon.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control-private.h"
+
+struct control_server {
+	int lfd;
+	int epfd;
+	char *path;
+	dev_t dev;		/**< Identity of the socket file we created, so that */
+	ino_t ino;		/**< destroy never removes a successor's socket. */
+	struct control_conn *conns;
+};
+
+static char *
+msgf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static int
+sockaddr_fill(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+/* Is a server listening on 'path'?  1 yes, 0 no (stale), -errno when we cannot tell. */
+static int
+socket_live(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+		ret = 1;
+	else if (errno == ECONNREFUSED)
+		ret = 0;
+	else
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Make room for the socket at 'path': create its directory, remove a stale socket. */
+static int
+path_prepare(const char *path, const struct sockaddr_un *sa, char **err)
+{
+	char *copy = strdup(path);
+	struct stat st;
+	int live;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	if (mkdir(dirname(copy), 0755) < 0 && errno != EEXIST) {
+		*err = msgf("%s: cannot create directory %s: %s", path, copy, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : (*err = msgf("%s: %s", path, strerror(errno)), -1);
+	if (!S_ISSOCK(st.st_mode)) {
+		*err = msgf("%s: exists and is not a socket", path);
+		return -1;
+	}
+	live = socket_live(sa);
+	if (live == 1) {
+		*err = msgf("%s: another server is listening on this socket", path);
+		return -1;
+	}
+	if (live < 0) {
+		*err = msgf("%s: cannot probe existing socket: %s", path, strerror(-live));
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		*err = msgf("%s: cannot remove stale socket: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+epoll_set(int epfd, int op, int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	return epoll_ctl(epfd, op, fd, &ev);
+}
+
+struct control_server *
+control_server_create(const char *path, char **err)
+{
+	struct control_server *srv;
+	struct sockaddr_un sa;
+	struct stat st;
+
+	*err = NULL;
+	if (sockaddr_fill(&sa, path) < 0) {
+		*err = msgf("%s: socket path longer than %zu bytes", path,
+			sizeof(sa.sun_path) - 1);
+		return NULL;
+	}
+	if (path_prepare(path, &sa, err) < 0)
+		return NULL;
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL || (srv->path = strdup(path)) == NULL)
+		goto err_nomem;
+	srv->epfd = -1;
+	srv->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv->lfd < 0)
+		goto err_errno;
+	if (bind(srv->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto err_errno;
+	/* Bound but not yet listening: nobody can connect before the mode is 0600. */
+	if (chmod(path, 0600) < 0 || stat(path, &st) < 0)
+		goto err_unlink;
+	srv->dev = st.st_dev;
+	srv->ino = st.st_ino;
+	if (listen(srv->lfd, 64) < 0)
+		goto err_unlink;
+	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (srv->epfd < 0 || epoll_set(srv->epfd, EPOLL_CTL_ADD, srv->lfd, EPOLLIN, srv) < 0)
+		goto err_unlink;
+	return srv;
+
+err_unlink:
+	*err = msgf("%s: %s", path, strerror(errno));
+	unlink(path);
+	goto err_close;
+err_errno:
+	*err = msgf("%s: %s", path, strerror(errno));
+err_close:
+	if (srv->epfd >= 0)
+		close(srv->epfd);
+	if (srv->lfd >= 0)
+		close(srv->lfd);
+	free(srv->path);
+	free(srv);
+	return NULL;
+err_nomem:
+	free(srv);
+	*err = msgf("%s: out of memory", path);
+	return NULL;
+}
+
+int
+control_server_fd(const struct control_server *srv)
+{
+	return srv->epfd;
+}
+
+static void
+conn_close(struct control_conn *conn)
+{
+	*conn->pprev = conn->next;
+	if (conn->next != NULL)
+		conn->next->pprev = conn->pprev;
+	epoll_ctl(conn->srv->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
+	close(conn->fd);
+	json_decref(conn->req_id);
+	free(conn->in);
+	free(conn->out);
+	free(conn);
+}
+
+static void
+server_accept(struct control_server *srv)
+{
+	for (int i = 0; i < 16; i++) {
+		int fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct control_conn *conn;
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				fprintf(stderr, "control: %s: accept: %s\n", srv->path,
+					strerror(errno));
+			return;
+		}
+		conn = calloc(1, sizeof(*conn));
+		if (conn == NULL || epoll_set(srv->epfd, EPOLL_CTL_ADD, fd, EPOLLIN, conn) < 0) {
+			free(conn);
+			close(fd);
+			continue;
+		}
+		conn->srv = srv;
+		conn->fd = fd;
+		conn->next = srv->conns;
+		conn->pprev = &srv->conns;
+		if (srv->conns != NULL)
+			srv->conns->pprev = &conn->next;
+		srv->conns = conn;
+	}
+}
+
+static void
+conn_drop(struct control_conn *conn, const char *why)
+{
+	fprintf(stderr, "control: %s: dropping client: %s\n", conn->srv->path, why);
+	conn->dead = true;
+}
+
+static void
+conn_read(struct control_conn *conn)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (conn->in_cap - conn->in_len < 4096) {
+			size_t cap = conn->in_cap ? conn->in_cap * 2 : 8192;
+			char *p;
+
+			if (cap > CONTROL_MAX_INPUT + 8192) {
+				conn_drop(conn, "request too long");
+				return;
+			}
+			p = realloc(conn->in, cap);
+			if (p == NULL) {
+				conn_drop(conn, "out of memory");
+				return;
+			}
+			conn->in = p;
+			conn->in_cap = cap;
+		}
+		n = recv(conn->fd, conn->in + conn->in_len, conn->in_cap - conn->in_len, 0);
+		if (n > 0) {
+			conn->in_len += (size_t)n;
+		} else if (n == 0) {
+			conn->eof = true;
+			return;
+		} else if (errno == EINTR) {
+			continue;
+		} else {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				conn->dead = true;
+			return;
+		}
+	}
+}
+
+static void
+conn_flush(struct control_conn *conn)
+{
+	while (conn->out_off < conn->out_len) {
+		ssize_t n = send(conn->fd, conn->out + conn->out_off,
+			conn->out_len - conn->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			conn->out_off += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+				conn->dead = true;
+			return;
+		}
+	}
+	conn->out_off = conn->out_len = 0;
+}
+
+/* A parsed message: serve it if it is a request, drop the client otherwise. */
+static void
+conn_serve(struct control_conn *conn, json_t *msg)
+{
+	json_t *method = json_object_get(msg, "method");
+	json_t *params = json_object_get(msg, "params");
+	json_t *id = json_object_get(msg, "id");
+
+	if (!json_is_string(method) || !json_is_array(params) || id == NULL || json_is_null(id)) {
+		conn_drop(conn, "message is not a JSON-RPC request");
+		return;
+	}
+	conn->req_id = json_incref(id);
+	conn->replied = false;
+	control_dispatch(conn, json_string_value(method), params);
+	if (!conn->replied)
+		control_reply_errorf(conn, "internal error: \"%s\" did not reply",
+			json_string_value(method));
+	json_decref(conn->req_id);
+	conn->req_id = NULL;
+}
+
+static void
+conn_process(struct control_conn *conn)
+{
+	while (!conn->dead && conn->out_len == 0) {
+		size_t start, end;
+		json_error_t jerr;
+		json_t *msg;
+		int r = control_frame_next(&conn->frame, conn->in, conn->in_len, &start, &end);
+
+		if (r < 0) {
+			conn_drop(conn, "input is not JSON");
+			return;
+		}
+		if (r == 0) {
+			if (conn->in_len > CONTROL_MAX_INPUT)
+				conn_drop(conn, "request too long");
+			return;
+		}
+		msg = json_loadb(conn->in + start, end - start, 0, &jerr);
+		memmove(conn->in, conn->in + end, conn->in_len - end);
+		conn->in_len -= end;
+		control_frame_reset(&conn->frame);
+		if (msg == NULL) {
+			conn_drop(conn, jerr.text);
+			return;
+		}
+		conn_serve(conn, msg);
+		json_decref(msg);
+		conn_flush(conn);
+	}
+}
+
+static void
+conn_event(struct control_conn *conn, uint32_t events)
+{
+	uint32_t want;
+
+	if (conn->out_len > 0)
+		conn_flush(conn);
+	if (!conn->eof && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		conn_read(conn);
+	conn_process(conn);
+	if (!conn->dead && conn->eof && conn->out_len == 0)
+		conn->dead = true;
+	if (conn->dead) {
+		conn_close(conn);
+		return;
+	}
+	want = (conn->eof ? 0 : EPOLLIN) | (conn->out_len > 0 ? EPOLLOUT : 0);
+	if (epoll_set(conn->srv->epfd, EPOLL_CTL_MOD, conn->fd, want, conn) < 0)
+		conn_close(conn);
+}
+
+void
+control_server_run(struct control_server *srv)
+{
+	struct epoll_event ev[32];
+	int n = epoll_wait(srv->epfd, ev, 32, 0);
+
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.ptr == srv)
+			server_accept(srv);
+		else
+			conn_event(ev[i].data.ptr, ev[i].events);
+	}
+}
+
+void
+control_server_destroy(struct control_server *srv)
+{
+	struct stat st;
+
+	if (srv == NULL)
+		return;
+	while (srv->conns != NULL)
+		conn_close(srv->conns);
+	close(srv->epfd);
+	close(srv->lfd);
+	if (stat(srv->path, &st) == 0 && st.st_dev == srv->dev && st.st_ino == srv->ino)
+		unlink(srv->path);
+	free(srv->path);
+	free(srv);
+}
