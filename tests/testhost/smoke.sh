@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Smoke test of the test host: /dev/kvm exists and QEMU, as the reference VMM,
+# boots Debian's cloud kernel with a busybox initramfs under KVM and reaches
+# its userspace with the right CPU count. On a host whose KVM cannot boot
+# Linux it runs itself inside `scripts/testhost run`; on a host with good KVM
+# (or already inside the test host) it runs directly.
+
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TH="$ROOT/scripts/testhost"
+
+if [ -z "${SMOKE_KERNEL:-}" ]; then
+	SMOKE_KERNEL=$("$TH" guest-kernel cloud) || exit 1
+	SMOKE_INITRD=$("$TH" guest-initramfs) || exit 1
+	if [ -z "${TESTHOST:-}" ] && "$TH" need; then
+		exec "$TH" run --timeout 400 \
+			--env "SMOKE_KERNEL=$SMOKE_KERNEL" \
+			--env "SMOKE_INITRD=$SMOKE_INITRD" -- "$0" "$@"
+	fi
+fi
+
+failures=0
+
+pass() {
+	echo "PASS: $*"
+}
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+now() {
+	date +%s.%N
+}
+
+elapsed() {
+	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# boot_guest NAME SMP: boots the cloud kernel under QEMU with KVM and checks
+# that the guest printed its CPU count and exit line.
+boot_guest() {
+	local name=$1 smp=$2 log t0 secs
+
+	log=$(mktemp /tmp/smoke-guest.XXXXXX)
+	t0=$(now)
+	timeout 120 qemu-system-x86_64 -enable-kvm -M pc -cpu host \
+		-bios /usr/share/qemu/qboot.rom -smp "$smp" -m 256 \
+		-nodefaults -no-user-config -no-reboot -display none \
+		-serial stdio -kernel "$SMOKE_KERNEL" -initrd "$SMOKE_INITRD" \
+		-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1
+	local rc=$?
+	secs=$(elapsed "$t0")
+	if [ "$rc" -ne 0 ]; then
+		fail "$name: qemu exited $rc after ${secs}s"
+		tail -n 20 "$log" | sed 's/^/    /'
+	elif ! grep -q "^vireo-guest: cpus=$smp mem=[0-9]" "$log"; then
+		fail "$name: no 'vireo-guest: cpus=$smp' line after ${secs}s"
+		tail -n 20 "$log" | sed 's/^/    /'
+	elif ! grep -q '^vireo-guest: exit=0' "$log"; then
+		fail "$name: the guest script did not exit 0"
+	else
+		pass "$name: $(grep '^vireo-guest: cpus' "$log" | tr -d '\r') in ${secs}s"
+	fi
+	rm -f "$log"
+}
+
+if [ -c /dev/kvm ]; then
+	pass "/dev/kvm exists"
+else
+	fail "/dev/kvm missing"
+fi
+if [ -r /sys/module/kvm_amd/parameters/nested ] &&
+	grep -qE '^(1|Y)$' /sys/module/kvm_amd/parameters/nested; then
+	pass "kvm_amd nested=1"
+elif [ -n "${TESTHOST:-}" ]; then
+	fail "kvm_amd is not loaded with nested=1 in the test host"
+fi
+if [ -c /dev/kvm ]; then
+	boot_guest "qemu+kvm cloud kernel 1 vCPU" 1
+	boot_guest "qemu+kvm cloud kernel 2 vCPUs" 2
+fi
+
+if [ "$failures" -ne 0 ]; then
+	echo "smoke: $failures failure(s)"
+	exit 1
+fi
+echo "smoke: all passed"
