@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Tests of scripts/testhost itself: argument errors, the need override, the
+# guest-initramfs cache, and three L1 boots (a command's exit code, output
+# streams, cwd, environment, out directory and isolation; a timeout; a
+# kernel panic). Runs on the host; takes about 40 s here.
+
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TH="$ROOT/scripts/testhost"
+failures=0
+WORK=$(mktemp -d /tmp/testhost-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+pass() {
+	echo "PASS: $*"
+}
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# expect_rc WANT NAME CMD...: runs CMD, checks its exit code.
+expect_rc() {
+	local want=$1 name=$2 rc
+	shift 2
+	"$@" >"$WORK/last.out" 2>"$WORK/last.err"
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		pass "$name (exit $rc)"
+	else
+		fail "$name: exit $rc, wanted $want"
+		sed 's/^/    /' "$WORK/last.err" | tail -n 10
+	fi
+}
+
+expect_rc 2 "no subcommand" "$TH"
+expect_rc 2 "unknown subcommand" "$TH" frobnicate
+expect_rc 2 "run without a command" "$TH" run --
+expect_rc 2 "run with a bad --mem" "$TH" run --mem lots -- true
+expect_rc 2 "run with a bad --env" "$TH" run --env 1X=2 -- true
+expect_rc 2 "run with an unknown option" "$TH" run --fast -- true
+expect_rc 2 "guest-kernel with a bad flavour" "$TH" guest-kernel tiny
+expect_rc 2 "guest-initramfs with a missing script" \
+	"$TH" guest-initramfs --script "$WORK/nonexistent"
+expect_rc 125 "guest-initramfs with an unknown module" \
+	"$TH" guest-initramfs --modules no_such_module
+expect_rc 0 "need with TESTHOST_NEED=1" env TESTHOST_NEED=1 "$TH" need
+expect_rc 1 "need with TESTHOST_NEED=0" env TESTHOST_NEED=0 "$TH" need
+expect_rc 5 "wrap runs directly when the host KVM is good" \
+	env TESTHOST_NEED=0 "$TH" wrap --timeout 5 -- sh -c 'exit 5'
+
+"$TH" build >/dev/null 2>&1
+t0=$(date +%s%N)
+out=$("$TH" build 2>&1)
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ -z "$out" ] && [ "$ms" -lt 1000 ]; then
+	pass "build is quiet and fast when cached (${ms} ms)"
+else
+	fail "build when cached: ${ms} ms, output '$out'"
+fi
+
+a=$("$TH" guest-initramfs)
+b=$("$TH" guest-initramfs)
+echo 'echo other' >"$WORK/other.sh"
+c=$("$TH" guest-initramfs --script "$WORK/other.sh")
+if [ -n "$a" ] && [ "$a" = "$b" ] && [ -n "$c" ] && [ "$a" != "$c" ]; then
+	pass "guest-initramfs is cached by content"
+else
+	fail "guest-initramfs cache: '$a' '$b' '$c'"
+fi
+d=$("$TH" guest-initramfs --modules virtio_net)
+order=$(cd "$WORK" && cpio -i --quiet --to-stdout modules.order <"$d" | tr '\n' ' ')
+case "$order" in
+*virtio_ring*virtio_net*) pass "guest-initramfs module order: $order" ;;
+*) fail "guest-initramfs module order: '$order'" ;;
+esac
+
+# A full run from a cwd that only exists on the host.
+mkdir -p "$WORK/cwd"
+cd "$WORK/cwd" || exit 1
+export TESTHOST_SECRET_FROM_HOST=1
+"$TH" run --smp 1 --hugepages 8 --env GREETING='hello world' -- \
+	bash -c '
+	echo "cwd=$PWD"
+	echo "greeting=$GREETING"
+	echo "secret=${TESTHOST_SECRET_FROM_HOST:-unset}"
+	echo "args=$#:$1|$2"
+	echo "cpus=$(nproc)"
+	echo "hugepages=$(cat /proc/sys/vm/nr_hugepages)"
+	[ -c /dev/kvm ] && echo "kvm=yes"
+	touch /testhost-should-not-leak && echo "rootwrite=yes"
+	python3 -c "import socket; s = socket.socket(socket.AF_UNIX); s.bind(\"/tmp/th.sock\"); print(\"unixsock=yes\")"
+	echo result >"$TESTHOST_OUT/result.txt"
+	echo "to-stderr" >&2
+	exit 7' argv0 'a b' "c'd" >"$WORK/run.out" 2>"$WORK/run.err"
+rc=$?
+cd "$ROOT" || exit 1
+[ "$rc" -eq 7 ] && pass "run returns the command's exit code" ||
+	fail "run exit code $rc, wanted 7"
+check_line() {
+	if grep -qxF "$1" "$WORK/run.out"; then
+		pass "run: $1"
+	else
+		fail "run: no line '$1' in stdout"
+	fi
+}
+check_line "cwd=$WORK/cwd"
+check_line "greeting=hello world"
+check_line "secret=unset"
+check_line "args=2:a b|c'd"
+check_line "cpus=1"
+check_line "hugepages=8"
+check_line "kvm=yes"
+check_line "rootwrite=yes"
+check_line "unixsock=yes"
+if grep -qx to-stderr "$WORK/run.err" && ! grep -q to-stderr "$WORK/run.out"; then
+	pass "run: stderr kept apart from stdout"
+else
+	fail "run: stderr not streamed separately"
+fi
+outdir=$(sed -n 's/^testhost: out=//p' "$WORK/run.err")
+if [ -n "$outdir" ] && [ "$(cat "$outdir/result.txt" 2>/dev/null)" = result ]; then
+	pass "run: \$TESTHOST_OUT reaches the host ($outdir)"
+else
+	fail "run: no result.txt in out dir '$outdir'"
+fi
+[ -n "$outdir" ] && rm -rf "$(dirname "$outdir")"
+if [ ! -e /testhost-should-not-leak ]; then
+	pass "run: writes to / stay inside the L1"
+else
+	fail "run: a write to / reached the host"
+	rm -f /testhost-should-not-leak
+fi
+
+t0=$(date +%s)
+expect_rc 124 "run --timeout 4 -- sleep 100" "$TH" run --timeout 4 -- sleep 100
+secs=$(($(date +%s) - t0))
+[ "$secs" -lt 30 ] && pass "timeout honoured (${secs}s)" ||
+	fail "timeout took ${secs}s"
+
+expect_rc 125 "run with a kernel panic in the L1" \
+	"$TH" run --timeout 120 -- sh -c 'echo c >/proc/sysrq-trigger; sleep 30'
+if grep -q "panicked" "$WORK/last.err"; then
+	pass "panic reported"
+else
+	fail "panic not reported"
+fi
+
+if [ "$failures" -ne 0 ]; then
+	echo "testhost: $failures failure(s)"
+	exit 1
+fi
+echo "testhost: all passed"
