@@ -92,8 +92,12 @@ path_prepare(const char *path, const struct sockaddr_un *sa, char **err)
 		return -1;
 	}
 	free(copy);
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : (*err = msgf("%s: %s", path, strerror(errno)), -1);
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		*err = msgf("%s: %s", path, strerror(errno));
+		return -1;
+	}
 	if (!S_ISSOCK(st.st_mode)) {
 		*err = msgf("%s: exists and is not a socket", path);
 		return -1;

@@ -47,12 +47,15 @@ start_server() {
 	"$SERVER" "$1" &
 	PIDS="$PIDS $!"
 	last_pid=$!
+	# Wait until it answers: a stale socket file may be there before the server is.
 	i=0
-	while [ ! -S "$1" ] && [ $i -lt 50 ]; do
+	until ovs-appctl -t "$1" version >/dev/null 2>&1; do
+		if [ $i -ge 100 ] || ! kill -0 "$last_pid" 2>/dev/null; then
+			return 1
+		fi
 		sleep 0.1
 		i=$((i + 1))
 	done
-	[ -S "$1" ]
 }
 
 if ! command -v ovs-appctl >/dev/null; then
@@ -106,7 +109,7 @@ check live-server-still-answers 0 'packets received' \
 kill -9 "$first_pid"
 wait "$first_pid" 2>/dev/null
 if [ -S "$SOCK" ]; then pass stale-socket-left; else fail stale-socket-left; fi
-if start_server "$SOCK" && ovs-appctl -t "$SOCK" version >/dev/null 2>&1; then
+if start_server "$SOCK"; then
 	pass stale-socket-replaced
 else
 	fail stale-socket-replaced
@@ -124,6 +127,9 @@ if ! kill -0 "$second_pid" 2>/dev/null && [ ! -e "$SOCK" ]; then
 else
 	fail exit-removes-socket
 fi
+wait "$second_pid"
+st=$?
+if [ "$st" -eq 0 ]; then pass server-exit-status; else fail server-exit-status "exit $st"; fi
 
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
