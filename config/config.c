@@ -133,8 +133,8 @@ dup_or_null(const char *s, int *failed)
 	return d;
 }
 
-static int
-port_copy(struct vconf_port *dst, const struct vconf_port *src)
+int
+vconf_port_copy(struct vconf_port *dst, const struct vconf_port *src)
 {
 	int failed = 0;
 
@@ -161,7 +161,7 @@ bridge_copy(struct vconf_bridge *dst, const struct vconf_bridge *src)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < src->n_ports; i++)
-		if (port_copy(&dst->ports[i], &src->ports[i]) < 0)
+		if (vconf_port_copy(&dst->ports[i], &src->ports[i]) < 0)
 			failed = 1;
 	for (size_t i = 0; i < src->n_flows; i++) {
 		dst->flows[i].line = src->flows[i].line;

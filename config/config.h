@@ -101,6 +101,9 @@ bool vconf_map_equal(const struct vconf_map *a, const struct vconf_map *b);
 
 void vconf_map_free(struct vconf_map *m);
 
+/** Deep copy one port. Returns 0 or -ENOMEM. */
+int vconf_port_copy(struct vconf_port *dst, const struct vconf_port *src);
+
 /** Free one port's contents. */
 void vconf_port_free(struct vconf_port *p);
 
