@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "control-private.h"
 
@@ -193,9 +194,9 @@ builtin_set_options(struct control_conn *conn, int argc, const char *argv[], voi
 			return;
 		}
 		i++;
-		if (strcmp(argv[i], "json") == 0) {
+		if (strcasecmp(argv[i], "json") == 0) {
 			fmt = CONTROL_FMT_JSON;
-		} else if (strcmp(argv[i], "text") == 0) {
+		} else if (strcasecmp(argv[i], "text") == 0) {
 			fmt = CONTROL_FMT_TEXT;
 		} else {
 			control_reply_errorf(conn, "option %s has invalid value %s",

@@ -286,6 +286,30 @@ test_json_reply(void)
 	CHECK(res[strlen(res) - 1] == '\n', "text ends with a newline: %s", res);
 	free(res);
 
+	/* The format belongs to the connection that set it; "JSON" is accepted as "json". */
+	const char *reqs = "{\"method\":\"set-options\",\"params\":[\"--format\",\"JSON\"],"
+		"\"id\":1}{\"method\":\"stats\",\"params\":[],\"id\":2}";
+	struct reader rd = { .fd = raw_connect(sock_path) };
+	json_t *a;
+
+	CHECK(raw_send(rd.fd, reqs, strlen(reqs)) == 0, "send");
+	a = raw_recv(&rd, 2000);
+	CHECK(a && json_is_null(json_object_get(a, "error")), "set-options accepted");
+	json_decref(a);
+	a = raw_recv(&rd, 2000);
+	CHECK(a && json_integer_value(json_object_get(json_object_get(a, "result"),
+		"packets")) == 42, "JSON object result after set-options");
+	json_decref(a);
+	close(rd.fd);
+	free(rd.buf);
+	rd = (struct reader){ .fd = raw_connect(sock_path) };
+	CHECK(raw_send(rd.fd, strchr(reqs, '}') + 1, strlen(strchr(reqs, '}') + 1)) == 0, "send");
+	a = raw_recv(&rd, 2000);
+	CHECK(a && json_is_string(json_object_get(a, "result")), "another client still text");
+	json_decref(a);
+	close(rd.fd);
+	free(rd.buf);
+
 	/* A text command in JSON mode still replies with its text. */
 	const char *args[] = { "hi" };
 
