@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Bridges: creation, the snapshot PMDs forward with, and the port names flowtab resolves.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dp.h"
+#include "flowtab.h"
+
+static int
+bridge_port_by_name(void *aux, const char *name, uint32_t *ofport)
+{
+	struct dp_bridge *br = aux;
+
+	for (unsigned i = 0; i < br->n_ports; i++) {
+		if (strcmp(br->ports[i]->name, name) == 0 && br->ports[i]->ofport != UINT32_MAX) {
+			*ofport = br->ports[i]->ofport;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static const char *
+bridge_port_name(void *aux, uint32_t ofport)
+{
+	struct dp_bridge *br = aux;
+
+	for (unsigned i = 0; i < br->n_ports; i++)
+		if (br->ports[i]->ofport == ofport)
+			return br->ports[i]->name;
+	return NULL;
+}
+
+struct dp_bridge *
+dp_bridge_create(struct dp *dp, const char *name, char **err)
+{
+	struct dp_bridge *br = rte_zmalloc("bridge", sizeof(*br), RTE_CACHE_LINE_SIZE);
+
+	if (br == NULL || dp->n_bridges == sizeof(dp->bridges) / sizeof(dp->bridges[0])) {
+		rte_free(br);
+		if (asprintf(err, "bridge '%s': cannot create (too many bridges or no memory)",
+				name) < 0)
+			*err = NULL;
+		return NULL;
+	}
+	snprintf(br->name, sizeof(br->name), "%s", name);
+	br->mac = mac_table_create(SOCKET_ID_ANY);
+	struct flowtab_port_ops ops = {
+		.by_name = bridge_port_by_name,
+		.name = bridge_port_name,
+		.aux = br,
+	};
+	br->ft = flowtab_create(name, &ops, dp->qsbr);
+	if (br->mac == NULL || br->ft == NULL) {
+		if (br->ft)
+			flowtab_destroy(br->ft);
+		mac_table_destroy(br->mac);
+		rte_free(br);
+		if (asprintf(err, "bridge '%s': out of memory", name) < 0)
+			*err = NULL;
+		return NULL;
+	}
+	dp->bridges[dp->n_bridges++] = br;
+	if (dp_bridge_publish(dp, br) < 0) {
+		*err = strdup("out of memory");
+		return NULL;
+	}
+	return br;
+}
+
+/* Free a bridge that has no ports left and is no longer reachable by PMDs. */
+void
+dp_bridge_destroy(struct dp *dp, struct dp_bridge *br)
+{
+	for (unsigned i = 0; i < dp->n_bridges; i++) {
+		if (dp->bridges[i] == br) {
+			dp->bridges[i] = dp->bridges[--dp->n_bridges];
+			break;
+		}
+	}
+	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	if (br->snap) {
+		free(br->snap->by_ofport);
+		free(br->snap);
+	}
+	flowtab_destroy(br->ft);
+	mac_table_destroy(br->mac);
+	rte_free(br);
+}
+
+int
+dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
+{
+	struct bridge_snap *s, *old;
+	uint32_t max_ofport = 0, n = 0;
+
+	for (unsigned i = 0; i < br->n_ports; i++)
+		if (br->ports[i]->error == NULL && br->ports[i]->ofport > max_ofport)
+			max_ofport = br->ports[i]->ofport;
+	s = calloc(1, sizeof(*s) + br->n_ports * sizeof(s->ports[0]));
+	if (s == NULL)
+		return -ENOMEM;
+	s->by_ofport = calloc(max_ofport + 1, sizeof(*s->by_ofport));
+	if (s->by_ofport == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < br->n_ports; i++) {
+		struct dp_port *p = br->ports[i];
+
+		if (p->error != NULL)
+			continue;
+		s->ports[n++] = p;
+		s->by_ofport[p->ofport] = p;
+		s->by_slot[p->slot] = p;
+	}
+	s->n_ports = n;
+	s->max_ofport = max_ofport;
+	s->use_flows = flowtab_n_rules(br->ft) > 0;
+	old = br->snap;
+	__atomic_store_n(&br->snap, s, __ATOMIC_RELEASE);
+	if (old != NULL) {
+		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+		free(old->by_ofport);
+		free(old);
+	}
+	return 0;
+}
+
+struct dp_bridge *
+dp_find_bridge(struct dp *dp, const char *name)
+{
+	for (unsigned i = 0; i < dp->n_bridges; i++)
+		if (strcmp(dp->bridges[i]->name, name) == 0)
+			return dp->bridges[i];
+	return NULL;
+}
+
+struct dp_port *
+dp_find_port(struct dp *dp, const char *name)
+{
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		if (dp->slots[i] != NULL && strcmp(dp->slots[i]->name, name) == 0)
+			return dp->slots[i];
+	return NULL;
+}

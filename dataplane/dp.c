@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dataplane's state: start-up, ports added and removed at run time, and applying a
+ * new configuration as a difference.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dp.h"
+#include "flowtab.h"
+
+struct dp *dp_main;
+
+void
+dp_log(const char *fmt, ...)
+{
+	va_list ap;
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ vireo-dp: ", when, ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+set_sock_dir(struct dp *dp, const struct vconf *cfg)
+{
+	const char *d = vconf_map_get(&cfg->other_config, "vhost-sock-dir");
+
+	if (d == NULL)
+		snprintf(dp->vhost_sock_dir, sizeof(dp->vhost_sock_dir), "/run/vireo");
+	else if (d[0] == '/')
+		snprintf(dp->vhost_sock_dir, sizeof(dp->vhost_sock_dir), "%s", d);
+	else
+		snprintf(dp->vhost_sock_dir, sizeof(dp->vhost_sock_dir), "/run/vireo/%s", d);
+}
+
+static int
+start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
+{
+	const char *mask = vconf_map_get(&cfg->other_config, "pmd-cpu-mask");
+	char def[32];
+
+	if (mask == NULL) {
+		const char *lc = vconf_map_get(&cfg->other_config, "dpdk-lcore-mask");
+
+		pmd_default_mask(lc ? strtoull(lc, NULL, 16) : 1, def, sizeof(def));
+		mask = def;
+	}
+	return pmd_start_all(mask, dp->qsbr, dp_process, dp, &dp->pmds, &dp->n_pmds, err);
+}
+
+int
+dp_init(struct dp *dp, const struct vconf *cfg, char **err)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(DP_MAX_PMDS);
+	int rc;
+
+	memset(dp, 0, sizeof(*dp));
+	dp_main = dp;
+	dp->qsbr = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, DP_MAX_PMDS) != 0) {
+		*err = strdup("cannot allocate the RCU state (hugepages?)");
+		return -ENOMEM;
+	}
+	set_sock_dir(dp, cfg);
+	rc = start_pmds(dp, cfg, err);
+	if (rc < 0)
+		return rc;
+	dp->flows_origin = cfg->source ? strdup(cfg->source) : NULL;
+	return 0;
+}
+
+/* Collect every working port for rx-queue placement. */
+void
+dp_rxq_reassign(struct dp *dp)
+{
+	struct dp_port *ports[DP_MAX_PORTS];
+	unsigned n = 0;
+	char *warn = NULL;
+
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		if (dp->slots[i] != NULL && dp->slots[i]->error == NULL && dp->slots[i]->priv)
+			ports[n++] = dp->slots[i];
+	pmd_rxq_assign(dp->pmds, dp->n_pmds, ports, n, dp->qsbr, &warn);
+	if (warn != NULL) {
+		dp_log("%s", warn);
+		free(warn);
+	}
+}
+
+static uint32_t
+alloc_ofport(struct dp_bridge *br, int64_t request)
+{
+	bool used;
+
+	if (request > 0) {
+		used = false;
+		for (unsigned i = 0; i < br->n_ports; i++)
+			used |= br->ports[i]->ofport == (uint32_t)request;
+		if (!used)
+			return (uint32_t)request;
+	}
+	for (uint32_t of = 1; of < 65280; of++) {
+		used = false;
+		for (unsigned i = 0; i < br->n_ports && !used; i++)
+			used = br->ports[i]->ofport == of;
+		if (!used)
+			return of;
+	}
+	return UINT32_MAX;
+}
+
+/*
+ * Create the port and open its device; on failure the port still joins the bridge, with
+ * its error and ofport -1, and carries no traffic.  Does not publish.
+ */
+static struct dp_port *
+port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_port *cfg)
+{
+	struct dp_port *p;
+	unsigned slot;
+	char *err = NULL;
+	int line = 0;
+
+	for (slot = 0; slot < DP_MAX_PORTS && dp->slots[slot] != NULL; slot++)
+		;
+	if (slot == DP_MAX_PORTS || br->n_ports == DP_MAX_PORTS) {
+		dp_log("port %s: not added: too many ports (at most %d)", cfg->name, DP_MAX_PORTS);
+		return NULL;
+	}
+	p = rte_zmalloc("port", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL) {
+		dp_log("port %s: not added: out of memory", cfg->name);
+		return NULL;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", cfg->name);
+	p->slot = (uint16_t)slot;
+	p->bridge = br;
+	p->ofport = UINT32_MAX;
+	for (unsigned q = 0; q < DP_MAX_TXQ; q++)
+		rte_spinlock_init(&p->txq_lock[q]);
+	if (vconf_port_copy(&p->cfg, cfg) < 0) {
+		rte_free(p);
+		return NULL;
+	}
+	if (vconf_check_port(cfg, &line, &err) == 0) {
+		p->ops = port_ops_find(cfg->type);
+		if (p->ops == NULL || p->ops->open == NULL) {
+			if (asprintf(&err, "port type '%s' is not supported", cfg->type) < 0)
+				err = NULL;
+		} else if (p->ops->open(p, cfg, &err) == 0) {
+			p->ofport = alloc_ofport(br, cfg->ofport_request);
+		} else if (err == NULL) {
+			err = strdup("could not open the device");
+		}
+	}
+	if (err != NULL) {
+		p->error = err;
+		p->ops = NULL;
+		dp_log("port %s: error: %s", p->name, err);
+	} else {
+		dp_log("port %s: added to bridge %s as ofport %u (%s)", p->name, br->name,
+			p->ofport, cfg->type);
+	}
+	dp->slots[slot] = p;
+	br->ports[br->n_ports++] = p;
+	return p;
+}
+
+/* Take 'p' out of its bridge's list (not yet unpublished). */
+static void
+port_unlink(struct dp_port *p)
+{
+	struct dp_bridge *br = p->bridge;
+
+	for (unsigned i = 0; i < br->n_ports; i++) {
+		if (br->ports[i] == p) {
+			br->ports[i] = br->ports[--br->n_ports];
+			break;
+		}
+	}
+}
+
+/* Close and free ports already unlinked, unpublished and synchronised. */
+static void
+port_free(struct dp *dp, struct dp_port *p)
+{
+	if (p->ops != NULL && p->ops->close != NULL)
+		p->ops->close(p);
+	mac_table_flush_slot(p->bridge->mac, p->slot);
+	dp->slots[p->slot] = NULL;
+	vconf_port_free(&p->cfg);
+	free(p->error);
+	rte_free(p);
+}
+
+/* Remove a set of ports: unpublish all, one grace period, then close. */
+static void
+ports_remove(struct dp *dp, struct dp_port **ps, unsigned n)
+{
+	struct dp_bridge *touched[64];
+	unsigned nt = 0;
+
+	if (n == 0)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		bool seen = false;
+
+		port_unlink(ps[i]);
+		for (unsigned k = 0; k < nt; k++)
+			seen |= touched[k] == ps[i]->bridge;
+		if (!seen && nt < 64)
+			touched[nt++] = ps[i]->bridge;
+		dp->slots[ps[i]->slot] = NULL;	/* out of rxq placement */
+	}
+	dp_rxq_reassign(dp);
+	for (unsigned k = 0; k < nt; k++)
+		dp_bridge_publish(dp, touched[k]);
+	for (unsigned i = 0; i < n; i++) {
+		dp->slots[ps[i]->slot] = ps[i];
+		dp_log("port %s: deleted", ps[i]->name);
+		port_free(dp, ps[i]);
+	}
+}
+
+int
+dp_add_port(struct dp *dp, const char *brname, const struct vconf_port *cfg, char **err)
+{
+	struct dp_bridge *br = dp_find_bridge(dp, brname);
+	struct vconf_bridge *vb;
+	struct dp_port *p;
+
+	if (br == NULL) {
+		if (asprintf(err, "no bridge named %s", brname) < 0)
+			*err = NULL;
+		return -ENOENT;
+	}
+	if (dp_find_port(dp, cfg->name) != NULL) {
+		if (asprintf(err, "cannot create a port named %s because a port named %s "
+				"already exists", cfg->name, cfg->name) < 0)
+			*err = NULL;
+		return -EEXIST;
+	}
+	p = port_add_unpublished(dp, br, cfg);
+	if (p == NULL) {
+		if (asprintf(err, "port %s: could not be added", cfg->name) < 0)
+			*err = NULL;
+		return -ENOMEM;
+	}
+	dp_bridge_publish(dp, br);
+	dp_rxq_reassign(dp);
+	vb = vconf_find_bridge(&dp->cfg, brname);
+	if (vb != NULL) {
+		struct vconf_port *np = realloc(vb->ports, (vb->n_ports + 1) * sizeof(*np));
+
+		if (np != NULL) {
+			vb->ports = np;
+			if (vconf_port_copy(&vb->ports[vb->n_ports], cfg) == 0)
+				vb->n_ports++;
+		}
+	}
+	if (p->error != NULL) {
+		if (asprintf(err, "port %s: %s", p->name, p->error) < 0)
+			*err = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+int
+dp_del_port(struct dp *dp, const char *name, char **err)
+{
+	struct dp_port *p = dp_find_port(dp, name);
+	struct vconf_bridge *vb = NULL;
+	struct vconf_port *vp;
+
+	if (p == NULL) {
+		if (asprintf(err, "no port named %s", name) < 0)
+			*err = NULL;
+		return -ENOENT;
+	}
+	ports_remove(dp, &p, 1);
+	vp = vconf_find_port(&dp->cfg, name, &vb);
+	if (vp != NULL) {
+		size_t i = (size_t)(vp - vb->ports);
+
+		vconf_port_free(vp);
+		memmove(&vb->ports[i], &vb->ports[i + 1], (vb->n_ports - i - 1) * sizeof(*vp));
+		vb->n_ports--;
+	}
+	return 0;
+}
+
+static bool
+port_cfg_equal(const struct vconf_port *a, const struct vconf_port *b)
+{
+	return strcmp(a->type ? a->type : "", b->type ? b->type : "") == 0 &&
+		vconf_map_equal(&a->options, &b->options) &&
+		a->ofport_request == b->ofport_request && a->mtu_request == b->mtu_request;
+}
+
+static bool
+flows_equal(const struct vconf_bridge *a, const struct vconf_bridge *b)
+{
+	if (a->has_flows != b->has_flows || a->n_flows != b->n_flows)
+		return false;
+	for (size_t i = 0; i < a->n_flows; i++)
+		if (strcmp(a->flows[i].text, b->flows[i].text) != 0)
+			return false;
+	return true;
+}
+
+static int
+apply_flows(struct dp *dp, struct dp_bridge *br, const struct vconf_bridge *vb, char **err)
+{
+	const char **texts = calloc(vb->n_flows + 1, sizeof(*texts));
+	int *lines = calloc(vb->n_flows + 1, sizeof(*lines));
+	int rc;
+
+	if (texts == NULL || lines == NULL) {
+		free(texts);
+		free(lines);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < vb->n_flows; i++) {
+		texts[i] = vb->flows[i].text;
+		lines[i] = vb->flows[i].line;
+	}
+	rc = flowtab_replace_flows(br->ft, texts, lines, vb->n_flows, dp->flows_origin, err);
+	free(texts);
+	free(lines);
+	if (rc == 0)
+		dp_bridge_publish(dp, br);
+	return rc;
+}
+
+static int
+restart_pmds(struct dp *dp, const struct vconf *cfg, char **err)
+{
+	pmd_stop_all(dp->pmds, dp->n_pmds);
+	dp->pmds = NULL;
+	dp->n_pmds = 0;
+	int rc = start_pmds(dp, cfg, err);
+
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+		struct dp_port *p = dp->slots[i];
+
+		if (p != NULL && p->ops == &port_dpdk_ops)
+			p->tx_locked = p->n_txq < dp->n_pmds;
+	}
+	return 0;
+}
+
+int
+dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
+{
+	struct dp_port *gone[DP_MAX_PORTS];
+	unsigned n_gone = 0;
+	int rc = 0;
+	const char *old_mask = vconf_map_get(&dp->cfg.other_config, "pmd-cpu-mask");
+	const char *new_mask = vconf_map_get(&cfg->other_config, "pmd-cpu-mask");
+
+	if (dp->cfg.source != NULL && ((old_mask == NULL) != (new_mask == NULL) ||
+			(old_mask && strcmp(old_mask, new_mask) != 0))) {
+		dp_log("pmd-cpu-mask changed to %s: restarting PMD threads",
+			new_mask ? new_mask : "(default)");
+		rc = restart_pmds(dp, cfg, err);
+		if (rc < 0)
+			return rc;
+	}
+	static const char *const restart_keys[] = {
+		"dpdk-lcore-mask", "dpdk-socket-mem", "dpdk-extra", "dpdk-socket-limit", NULL
+	};
+	for (int i = 0; dp->cfg.source != NULL && restart_keys[i]; i++) {
+		const char *a = vconf_map_get(&dp->cfg.other_config, restart_keys[i]);
+		const char *b = vconf_map_get(&cfg->other_config, restart_keys[i]);
+
+		if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
+			dp_log("other_config:%s changed: takes effect when vireo-dp restarts",
+				restart_keys[i]);
+	}
+
+	/* 1. ports that went away or changed */
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+		struct dp_port *p = dp->slots[i];
+		struct vconf_bridge *vb = NULL;
+		const struct vconf_port *np;
+
+		if (p == NULL)
+			continue;
+		np = vconf_find_port(cfg, p->name, &vb);
+		if (np == NULL || strcmp(vb->name, p->bridge->name) != 0 ||
+				!port_cfg_equal(np, &p->cfg))
+			gone[n_gone++] = p;
+	}
+	ports_remove(dp, gone, n_gone);
+
+	/* 2. bridges that went away */
+	for (unsigned i = 0; i < dp->n_bridges;) {
+		if (vconf_find_bridge(cfg, dp->bridges[i]->name) == NULL) {
+			dp_log("bridge %s: deleted", dp->bridges[i]->name);
+			dp_bridge_destroy(dp, dp->bridges[i]);
+			continue;
+		}
+		i++;
+	}
+
+	/* 3. new bridges, new or changed ports */
+	for (size_t b = 0; b < cfg->n_bridges; b++) {
+		const struct vconf_bridge *vb = &cfg->bridges[b];
+		struct dp_bridge *br = dp_find_bridge(dp, vb->name);
+
+		if (br == NULL) {
+			br = dp_bridge_create(dp, vb->name, err);
+			if (br == NULL)
+				return -ENOMEM;
+			dp_log("bridge %s: created", vb->name);
+		}
+		for (size_t k = 0; k < vb->n_ports; k++)
+			if (dp_find_port(dp, vb->ports[k].name) == NULL)
+				port_add_unpublished(dp, br, &vb->ports[k]);
+		dp_bridge_publish(dp, br);
+	}
+	dp_rxq_reassign(dp);
+
+	/* 4. flows of bridges configured with a flows: list */
+	for (size_t b = 0; b < cfg->n_bridges; b++) {
+		const struct vconf_bridge *vb = &cfg->bridges[b];
+		const struct vconf_bridge *ob = vconf_find_bridge(&dp->cfg, vb->name);
+		struct dp_bridge *br = dp_find_bridge(dp, vb->name);
+
+		if (!vb->has_flows || (ob != NULL && flows_equal(ob, vb)))
+			continue;
+		rc = apply_flows(dp, br, vb, err);
+		if (rc < 0)
+			break;
+	}
+
+	struct vconf copy;
+
+	if (vconf_copy(&copy, cfg) == 0) {
+		vconf_free(&dp->cfg);
+		dp->cfg = copy;
+	}
+	return rc;
+}
+
+void
+dp_run_periodic(struct dp *dp)
+{
+	static uint32_t last_age;
+	uint32_t now = mac_now();
+
+	for (unsigned i = 0; i < dp->n_bridges; i++) {
+		size_t before = flowtab_n_rules(dp->bridges[i]->ft);
+
+		flowtab_run_timeouts(dp->bridges[i]->ft);
+		if ((before > 0) != (flowtab_n_rules(dp->bridges[i]->ft) > 0))
+			dp_bridge_publish(dp, dp->bridges[i]);
+	}
+	if (now - last_age >= 10) {
+		struct dp_port *ports[DP_MAX_PORTS];
+		unsigned n = 0;
+
+		last_age = now;
+		for (unsigned i = 0; i < dp->n_bridges; i++)
+			mac_table_age(dp->bridges[i]->mac, now);
+		for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+			if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
+				ports[n++] = dp->slots[i];
+		pmd_rxq_measure(ports, n);
+	}
+}
+
+void
+dp_fini(struct dp *dp)
+{
+	struct dp_port *all[DP_MAX_PORTS];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		if (dp->slots[i] != NULL)
+			all[n++] = dp->slots[i];
+	ports_remove(dp, all, n);
+	while (dp->n_bridges > 0)
+		dp_bridge_destroy(dp, dp->bridges[0]);
+	pmd_stop_all(dp->pmds, dp->n_pmds);
+	dp->pmds = NULL;
+	dp->n_pmds = 0;
+	rte_free(dp->qsbr);
+	free(dp->flows_origin);
+	vconf_free(&dp->cfg);
+	dp_main = NULL;
+}

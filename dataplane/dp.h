@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_DP_H
+#define VIREO_DP_H
+
+/*
+ * dp: vireo-dp's state — bridges, ports, PMDs — and the calls that change it.
+ *
+ * What?
+ * =====
+ * 'struct dp' is owned by the main thread.  A configuration ('struct vconf', from YAML or
+ * OVSDB) is applied with dp_reconfigure(), which diffs it against the running one: ports
+ * that did not change keep forwarding; new ports are opened; removed ones unpublished,
+ * synchronised and closed.  A port that fails to open stays in the table with its error
+ * (shown by `show`, written to OVSDB) and carries no traffic; the others are untouched.
+ *
+ * Thread-safety
+ * =============
+ * Main thread: everything in this header.  PMD threads see only the published snapshots
+ * ('struct bridge_snap' per bridge, 'struct pmd_rxq_set' per PMD) and the ports those
+ * reference; see port.h and pmd.h.  rte_vhost's thread only flips per-queue enable flags and
+ * the device id of vhost ports (vhost/vhost_port.c), synchronising with PMDs through the
+ * same rte_rcu_qsbr.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "port.h"
+#include "pmd.h"
+#include "mac.h"
+
+struct rte_mempool;
+struct rte_rcu_qsbr;
+struct flowtab;
+
+/** What a PMD needs of a bridge: published by the main thread, read-only afterwards. */
+struct bridge_snap {
+	bool use_flows;			/**< false: MAC learning switch (no rules) */
+	uint32_t n_ports;		/**< working ports, for flooding */
+	uint32_t max_ofport;
+	struct dp_port **by_ofport;	/**< [max_ofport + 1] */
+	struct dp_port *by_slot[DP_MAX_PORTS];	/**< this bridge's ports by slot */
+	struct dp_port *ports[];
+};
+
+struct dp_bridge {
+	char name[16];
+	struct flowtab *ft;
+	struct mac_table *mac;
+	struct bridge_snap *snap;	/**< atomic pointer: main writes, PMDs read */
+	bool cfg_has_flows;
+	/* main thread */
+	struct dp_port *ports[DP_MAX_PORTS];
+	unsigned n_ports;
+};
+
+struct dp {
+	struct vconf cfg;		/**< the configuration last applied */
+	struct dp_bridge *bridges[64];
+	unsigned n_bridges;
+	struct dp_port *slots[DP_MAX_PORTS];
+	struct rte_rcu_qsbr *qsbr;
+	struct pmd **pmds;
+	unsigned n_pmds;
+	char vhost_sock_dir[108];
+	char *flows_origin;		/**< the config file name, for rule errors */
+	uint64_t rebalance_at;		/**< TSC of the next rx-queue load measurement */
+};
+
+/** The one dataplane of this process (main thread only; NULL before dp_init). */
+extern struct dp *dp_main;
+
+/** Build the EAL argument vector from other_config (dataplane/eal.c). */
+int dp_eal_args(const struct vconf *cfg, int *argc, char ***argv, char **err);
+
+/** Initialise EAL users (RCU, PMDs) after rte_eal_init. */
+int dp_init(struct dp *dp, const struct vconf *cfg, char **err);
+void dp_fini(struct dp *dp);
+
+/**
+ * Apply 'cfg': bridges and ports added, removed or changed; flows of YAML bridges.
+ * Port failures do not fail the call: they are recorded on the port.  Returns 0, or
+ * -errno with '*err' for a change that could not be applied at all.
+ */
+int dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err);
+
+/** Add one port to bridge 'br' (vireoctl add-port).  Returns 0 or -errno + '*err'. */
+int dp_add_port(struct dp *dp, const char *br, const struct vconf_port *cfg, char **err);
+int dp_del_port(struct dp *dp, const char *name, char **err);
+
+struct dp_bridge *dp_find_bridge(struct dp *dp, const char *name);
+struct dp_bridge *dp_bridge_create(struct dp *dp, const char *name, char **err);
+/** Remove and free 'br' (its ports must be gone). */
+void dp_bridge_destroy(struct dp *dp, struct dp_bridge *br);
+struct dp_port *dp_find_port(struct dp *dp, const char *name);
+
+/** Republish 'br's snapshot (after its ports or flow state changed). */
+int dp_bridge_publish(struct dp *dp, struct dp_bridge *br);
+
+/** Re-place rx queues on PMDs (after ports change, or for a rebalance). */
+void dp_rxq_reassign(struct dp *dp);
+
+/** Periodic work of the main thread: timeouts, MAC aging, load measurement. */
+void dp_run_periodic(struct dp *dp);
+
+/** The packet process function PMDs call (dataplane/fwd.c). */
+void dp_process(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts, uint16_t n);
+
+/** Mempool for packets on 'socket' with room for 'mtu'. */
+struct rte_mempool *dp_mempool_get(int socket, int mtu);
+
+/** Register the control commands of vireo-dp (dataplane/commands.c). */
+void dp_commands_register(struct dp *dp);
+
+/** Log to stderr with a timestamp ("vireo-dp: ..."). */
+void dp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* VIREO_DP_H */

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port type "dpdk": any DPDK ethdev, named by options:dpdk-devargs — a PCI address of a
+ * device bound to vfio-pci, or a virtual device string ("net_af_packet0,iface=veth0",
+ * "net_tap0,iface=tap0").  The device is probed with rte_dev_probe() when the port is
+ * added and removed with rte_dev_remove() when it is deleted, so ports come and go at run
+ * time as in Open vSwitch.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+
+#include "dp.h"
+
+#define DEFAULT_RXD 2048
+#define DEFAULT_TXD 2048
+
+struct dpdk_priv {
+	uint16_t port_id;
+	bool probed_by_us;
+	char devname[RTE_ETH_NAME_MAX_LEN];
+};
+
+static char *
+fmt_err(const char *f, const char *a, int rc)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, f, a, rte_strerror(-rc)) < 0)
+		s = NULL;
+	return s;
+}
+
+static int
+find_port(const char *devargs, char *name, size_t len, uint16_t *port_id)
+{
+	const char *comma = strchr(devargs, ',');
+	size_t n = comma ? (size_t)(comma - devargs) : strlen(devargs);
+
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(name, devargs, n);
+	name[n] = '\0';
+	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
+		return 0;
+	/* A PCI address may be written without its domain, or matched by a bus name. */
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct rte_eth_dev_info info;
+
+		if (rte_eth_dev_info_get(pid, &info) != 0 || info.device == NULL)
+			continue;
+		const char *dn = rte_dev_name(info.device);
+
+		if (dn != NULL && (strcmp(dn, name) == 0 ||
+				(strlen(dn) > strlen(name) &&
+				strcmp(dn + strlen(dn) - strlen(name), name) == 0 &&
+				dn[strlen(dn) - strlen(name) - 1] == ':'))) {
+			*port_id = pid;
+			return 0;
+		}
+	}
+	return -ENODEV;
+}
+
+static bool
+port_in_use(uint16_t port_id)
+{
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+		struct dp_port *p = dp_main ? dp_main->slots[i] : NULL;
+
+		if (p != NULL && p->ops == &port_dpdk_ops && p->priv != NULL &&
+				((struct dpdk_priv *)p->priv)->port_id == port_id)
+			return true;
+	}
+	return false;
+}
+
+/* Close the ethdev and detach its device from the bus. */
+static void
+remove_dev(uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = NULL;
+
+	if (rte_eth_dev_info_get(port_id, &info) == 0)
+		dev = info.device;
+	rte_eth_dev_close(port_id);
+	if (dev != NULL)
+		rte_dev_remove(dev);
+}
+
+static unsigned
+opt_uint(const struct vconf_port *cfg, const char *key, unsigned def)
+{
+	const char *v = vconf_map_get(&cfg->options, key);
+
+	return v ? (unsigned)strtoul(v, NULL, 0) : def;
+}
+
+static int
+dpdk_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
+{
+	const char *devargs = vconf_map_get(&cfg->options, "dpdk-devargs");
+	struct dpdk_priv *priv;
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	struct rte_mempool *mp;
+	uint16_t nrxd, ntxd, n_rxq, n_txq;
+	int rc;
+
+	if (devargs == NULL || *devargs == '\0') {
+		*err = strdup("options:dpdk-devargs is required for a dpdk port");
+		return -EINVAL;
+	}
+	priv = calloc(1, sizeof(*priv));
+	if (priv == NULL)
+		return -ENOMEM;
+	rc = find_port(devargs, priv->devname, sizeof(priv->devname), &priv->port_id);
+	if (rc != 0) {
+		rc = rte_dev_probe(devargs);
+		if (rc < 0 && rc != -EEXIST) {
+			*err = fmt_err("could not probe dpdk-devargs '%s': %s", devargs, rc);
+			goto err_free;
+		}
+		priv->probed_by_us = true;
+		rc = find_port(devargs, priv->devname, sizeof(priv->devname), &priv->port_id);
+		if (rc != 0) {
+			*err = fmt_err("dpdk-devargs '%s' was probed but gives no ethernet port: %s",
+				devargs, rc);
+			goto err_remove;
+		}
+	} else if (port_in_use(priv->port_id)) {
+		if (asprintf(err, "dpdk-devargs '%s' is already in use by another port",
+				devargs) < 0)
+			*err = NULL;
+		rc = -EBUSY;
+		goto err_free;
+	}
+	rc = rte_eth_dev_info_get(priv->port_id, &info);
+	if (rc != 0) {
+		*err = fmt_err("cannot get device info of '%s': %s", devargs, rc);
+		goto err_remove;
+	}
+	n_rxq = (uint16_t)opt_uint(cfg, "n_rxq", 1);
+	if (n_rxq == 0 || n_rxq > info.max_rx_queues || n_rxq > DP_MAX_RXQ) {
+		if (asprintf(err, "options:n_rxq=%u: the device supports 1..%u rx queues",
+				n_rxq, RTE_MIN(info.max_rx_queues, DP_MAX_RXQ)) < 0)
+			*err = NULL;
+		rc = -EINVAL;
+		goto err_remove;
+	}
+	n_txq = (uint16_t)RTE_MIN(RTE_MIN(dp_main->n_pmds + 1u, (unsigned)info.max_tx_queues),
+		(unsigned)DP_MAX_TXQ);
+	nrxd = (uint16_t)opt_uint(cfg, "n_rxq_desc", DEFAULT_RXD);
+	ntxd = (uint16_t)opt_uint(cfg, "n_txq_desc", DEFAULT_TXD);
+	memset(&conf, 0, sizeof(conf));
+	if (n_rxq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP |
+			RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
+	}
+	rc = rte_eth_dev_configure(priv->port_id, n_rxq, n_txq, &conf);
+	if (rc < 0) {
+		*err = fmt_err("cannot configure '%s': %s", devargs, rc);
+		goto err_remove;
+	}
+	rte_eth_dev_adjust_nb_rx_tx_desc(priv->port_id, &nrxd, &ntxd);
+	p->socket = rte_eth_dev_socket_id(priv->port_id);
+	if (p->socket < 0)
+		p->socket = 0;
+	p->mtu = cfg->mtu_request ? (int)cfg->mtu_request : (int)opt_uint(cfg, "mtu_request", 1500);
+	mp = dp_mempool_get(p->socket, p->mtu);
+	if (mp == NULL) {
+		*err = fmt_err("no packet buffers for '%s' (hugepages?): %s", devargs, -rte_errno);
+		rc = -ENOMEM;
+		goto err_remove;
+	}
+	if (p->mtu != 1500) {
+		rc = rte_eth_dev_set_mtu(priv->port_id, (uint16_t)p->mtu);
+		if (rc < 0) {
+			char *m = NULL;
+
+			if (asprintf(&m, "mtu_request=%d: rejected by the device: %s", p->mtu,
+					rte_strerror(-rc)) < 0)
+				m = NULL;
+			*err = m;
+			goto err_close;
+		}
+	}
+	for (uint16_t q = 0; q < n_rxq; q++) {
+		rc = rte_eth_rx_queue_setup(priv->port_id, q, nrxd, p->socket, NULL, mp);
+		if (rc < 0) {
+			*err = fmt_err("cannot set up rx queues of '%s': %s", devargs, rc);
+			goto err_close;
+		}
+	}
+	for (uint16_t q = 0; q < n_txq; q++) {
+		rc = rte_eth_tx_queue_setup(priv->port_id, q, ntxd, p->socket, NULL);
+		if (rc < 0) {
+			*err = fmt_err("cannot set up tx queues of '%s': %s", devargs, rc);
+			goto err_close;
+		}
+	}
+	rc = rte_eth_dev_start(priv->port_id);
+	if (rc < 0) {
+		*err = fmt_err("cannot start '%s': %s", devargs, rc);
+		goto err_close;
+	}
+	rte_eth_promiscuous_enable(priv->port_id);
+	p->priv = priv;
+	p->n_rxq = n_rxq;
+	p->n_txq = n_txq;
+	p->tx_locked = n_txq < dp_main->n_pmds;
+	for (uint16_t q = 0; q < n_rxq; q++)
+		p->rxq_enabled[q] = 1;
+	return 0;
+
+err_close:
+	if (priv->probed_by_us) {
+		remove_dev(priv->port_id);
+		goto err_free;
+	}
+	rte_eth_dev_close(priv->port_id);
+	goto err_free;
+err_remove:
+	if (priv->probed_by_us)
+		remove_dev(priv->port_id);
+err_free:
+	free(priv);
+	return rc < 0 ? rc : -EIO;
+}
+
+static void
+dpdk_close(struct dp_port *p)
+{
+	struct dpdk_priv *priv = p->priv;
+
+	if (priv == NULL)
+		return;
+	rte_eth_dev_stop(priv->port_id);
+	remove_dev(priv->port_id);
+	free(priv);
+	p->priv = NULL;
+}
+
+static uint16_t
+dpdk_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_rx_burst(((struct dpdk_priv *)p->priv)->port_id, qid, pkts, n);
+}
+
+static uint16_t
+dpdk_tx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = rte_eth_tx_burst(((struct dpdk_priv *)p->priv)->port_id, qid, pkts, n);
+
+	if (unlikely(sent < n))
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	return n - sent;
+}
+
+static void
+dpdk_dev_stats(struct dp_port *p, struct port_dev_stats *st)
+{
+	struct rte_eth_stats s;
+
+	memset(st, 0, sizeof(*st));
+	if (p->priv == NULL || rte_eth_stats_get(((struct dpdk_priv *)p->priv)->port_id, &s))
+		return;
+	st->rx_packets = s.ipackets;
+	st->rx_bytes = s.ibytes;
+	st->rx_dropped = s.imissed + s.rx_nombuf;
+	st->rx_errors = s.ierrors;
+	st->tx_packets = s.opackets;
+	st->tx_bytes = s.obytes;
+	st->tx_errors = s.oerrors;
+}
+
+static bool
+dpdk_link_up(struct dp_port *p)
+{
+	struct rte_eth_link link;
+
+	if (p->priv == NULL)
+		return false;
+	if (rte_eth_link_get_nowait(((struct dpdk_priv *)p->priv)->port_id, &link) != 0)
+		return false;
+	return link.link_status == RTE_ETH_LINK_UP;
+}
+
+static void
+dpdk_status(struct dp_port *p, char *buf, size_t len)
+{
+	struct dpdk_priv *priv = p->priv;
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+
+	if (priv == NULL || rte_eth_dev_info_get(priv->port_id, &info) != 0) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	rte_eth_macaddr_get(priv->port_id, &mac);
+	snprintf(buf, len, "driver_name=%s\nport_no=%u\nnuma_id=%d\nn_rxq=%u\nn_txq=%u\n"
+		"max_rx_queues=%u\nmax_tx_queues=%u\nmac_address=" RTE_ETHER_ADDR_PRT_FMT "\n",
+		info.driver_name, priv->port_id, p->socket, p->n_rxq, p->n_txq,
+		info.max_rx_queues, info.max_tx_queues, RTE_ETHER_ADDR_BYTES(&mac));
+}
+
+const struct port_ops port_dpdk_ops = {
+	.type = "dpdk",
+	.open = dpdk_open,
+	.close = dpdk_close,
+	.rx = dpdk_rx,
+	.tx = dpdk_tx,
+	.dev_stats = dpdk_dev_stats,
+	.link_up = dpdk_link_up,
+	.status = dpdk_status,
+};

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * PMD threads: start, the poll loop, stop.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <numa.h>
+#include <rte_atomic.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "pmd.h"
+
+static void
+pmd_poll(struct pmd *pmd, const struct pmd_rxq_set *set)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint64_t t0 = rte_rdtsc(), t1;
+
+	for (uint32_t i = 0; i < set->n; i++) {
+		struct dp_port *port = set->rxq[i].port;
+		uint16_t qid = set->rxq[i].qid;
+		uint16_t n;
+
+		if (!port->rxq_enabled[qid])
+			continue;
+		n = port->ops->rx(port, qid, pkts, DP_BURST);
+		if (n == 0)
+			continue;
+		pmd->stats.packets_rx += n;
+		pmd->stats.passes += n;
+		port->pmd_stats[pmd->index].rx_packets += n;
+		for (uint16_t k = 0; k < n; k++)
+			port->pmd_stats[pmd->index].rx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
+		pmd->process(pmd, port, pkts, n);
+		pmd_flush(pmd);
+		t1 = rte_rdtsc();
+		pmd->stats.busy_cycles += t1 - t0;
+		port->rxq_stats[qid].cycles += t1 - t0;
+		port->rxq_stats[qid].packets += n;
+		t0 = t1;
+	}
+	t1 = rte_rdtsc();
+	pmd->stats.idle_cycles += t1 - t0;
+}
+
+static void *
+pmd_main(void *arg)
+{
+	struct pmd *pmd = arg;
+	cpu_set_t set;
+	char name[16];
+
+	CPU_ZERO(&set);
+	CPU_SET(pmd->core, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	snprintf(name, sizeof(name), "pmd-c%02u", pmd->core);
+	pthread_setname_np(pthread_self(), name);
+	if (rte_thread_register() < 0) {
+		fprintf(stderr, "vireo-dp: pmd on core %u: rte_thread_register failed: %s\n",
+			pmd->core, rte_strerror(rte_errno));
+		pmd->lcore = LCORE_ID_ANY;
+	} else {
+		pmd->lcore = rte_lcore_id();
+	}
+	rte_rcu_qsbr_thread_register(pmd->qsbr, pmd->index);
+	rte_rcu_qsbr_thread_online(pmd->qsbr, pmd->index);
+	__atomic_store_n(&pmd->started, true, __ATOMIC_RELEASE);
+
+	while (!__atomic_load_n(&pmd->exit, __ATOMIC_ACQUIRE)) {
+		const struct pmd_rxq_set *rx = __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE);
+
+		pmd->stats.iterations++;
+		if (rx == NULL || rx->n == 0) {
+			/* Nothing to poll: go offline and nap instead of burning the core. */
+			rte_rcu_qsbr_thread_offline(pmd->qsbr, pmd->index);
+			usleep(1000);
+			rte_rcu_qsbr_thread_online(pmd->qsbr, pmd->index);
+			continue;
+		}
+		pmd_poll(pmd, rx);
+		rte_rcu_qsbr_quiescent(pmd->qsbr, pmd->index);
+	}
+	rte_rcu_qsbr_thread_offline(pmd->qsbr, pmd->index);
+	rte_rcu_qsbr_thread_unregister(pmd->qsbr, pmd->index);
+	if (pmd->lcore != LCORE_ID_ANY)
+		rte_thread_unregister();
+	return NULL;
+}
+
+static int
+parse_mask(const char *s, uint64_t *mask)
+{
+	char *end;
+
+	errno = 0;
+	*mask = strtoull(s, &end, 16);
+	return (errno || *end != '\0' || *s == '\0') ? -EINVAL : 0;
+}
+
+void
+pmd_default_mask(uint64_t exclude, char *buf, size_t len)
+{
+	uint64_t mask = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int nodes = numa_available() < 0 ? 1 : numa_max_node() + 1;
+
+	for (int node = 0; node < nodes && node < 64; node++) {
+		int chosen = -1, fallback = -1;
+
+		for (long c = 0; c < ncpu && c < 64; c++) {
+			int n = numa_available() < 0 ? 0 : numa_node_of_cpu((int)c);
+
+			if (n != node)
+				continue;
+			if (fallback < 0)
+				fallback = (int)c;
+			if (!(exclude & (1ULL << c))) {
+				chosen = (int)c;
+				break;
+			}
+		}
+		if (chosen < 0)
+			chosen = fallback;
+		if (chosen >= 0)
+			mask |= 1ULL << chosen;
+	}
+	snprintf(buf, len, "0x%llx", (unsigned long long)mask);
+}
+
+int
+pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, pmd_process_fn *process,
+		void *aux, struct pmd ***out, unsigned *n_out, char **err)
+{
+	uint64_t mask;
+	struct pmd **pmds;
+	unsigned n = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+
+	if (parse_mask(cpu_mask, &mask) < 0 || mask == 0) {
+		if (asprintf(err, "key 'other_config:pmd-cpu-mask': bad mask '%s'", cpu_mask) < 0)
+			*err = NULL;
+		return -EINVAL;
+	}
+	for (int c = 0; c < 64; c++) {
+		if ((mask & (1ULL << c)) && c >= ncpu) {
+			if (asprintf(err, "key 'other_config:pmd-cpu-mask': core %d does not exist "
+					"(this machine has %ld)", c, ncpu) < 0)
+				*err = NULL;
+			return -EINVAL;
+		}
+	}
+	pmds = calloc(64, sizeof(*pmds));
+	if (pmds == NULL)
+		return -ENOMEM;
+	for (unsigned c = 0; c < 64 && n < DP_MAX_PMDS; c++) {
+		struct pmd *pmd;
+
+		if (!(mask & (1ULL << c)))
+			continue;
+		pmd = rte_zmalloc_socket("pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE,
+			numa_available() < 0 ? SOCKET_ID_ANY : numa_node_of_cpu(c));
+		if (pmd == NULL) {
+			*err = strdup("out of memory for a PMD thread");
+			pmd_stop_all(pmds, n);
+			return -ENOMEM;
+		}
+		pmd->index = n;
+		pmd->core = c;
+		pmd->numa = numa_available() < 0 ? 0 : numa_node_of_cpu(c);
+		pmd->qsbr = qsbr;
+		pmd->process = process;
+		pmd->aux = aux;
+		pmd->ft = flowtab_pmd_create(n, pmd->numa);
+		if (pmd->ft == NULL || pthread_create(&pmd->thread, NULL, pmd_main, pmd) != 0) {
+			if (asprintf(err, "cannot start the PMD thread for core %u", c) < 0)
+				*err = NULL;
+			if (pmd->ft)
+				flowtab_pmd_destroy(pmd->ft);
+			rte_free(pmd);
+			pmd_stop_all(pmds, n);
+			return -EAGAIN;
+		}
+		pmds[n++] = pmd;
+	}
+	for (unsigned i = 0; i < n; i++)
+		while (!__atomic_load_n(&pmds[i]->started, __ATOMIC_ACQUIRE))
+			usleep(100);
+	*out = pmds;
+	*n_out = n;
+	return 0;
+}
+
+void
+pmd_stop_all(struct pmd **pmds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		__atomic_store_n(&pmds[i]->exit, true, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < n; i++) {
+		pthread_join(pmds[i]->thread, NULL);
+		free(pmds[i]->rxqs);
+		flowtab_pmd_destroy(pmds[i]->ft);
+		rte_free(pmds[i]);
+	}
+	free(pmds);
+}

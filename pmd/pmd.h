@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_PMD_H
+#define VIREO_PMD_H
+
+/*
+ * pmd: poll-mode threads, rx-queue placement and PMD statistics.
+ *
+ * What?
+ * =====
+ * One PMD thread per core of pmd-cpu-mask, pinned to it, registered with EAL as a non-EAL
+ * lcore (rte_thread_register) so that mempool caches work, and with the dataplane's
+ * rte_rcu_qsbr.  Its loop: for each rx queue assigned to it, receive a burst, hand it to the
+ * dataplane's process function (classify, actions), which queues packets per output port
+ * with pmd_output(); then flush every queued batch; then report a quiescent state.
+ *
+ * Placement (pmd_rxq_assign): every rx queue goes to a PMD on its port's NUMA node; with
+ * none there, to a PMD of another node, with a warning, as OVS does.  Queues are sorted by
+ * their measured load (processing cycles of the last interval) and each given to the least
+ * loaded PMD of its node ("cycles" assignment in OVS terms); with no load measured yet the
+ * result is a round robin.
+ *
+ * Thread-safety
+ * =============
+ * The main thread builds a new 'struct pmd_rxq_set' for each PMD and publishes it with an
+ * atomic store; the PMD reads the pointer once per loop iteration.  The old set is freed
+ * after rte_rcu_qsbr_synchronize().  'struct pmd_stats' is written only by its PMD; readers
+ * (the main thread) copy it, and "clear" is done by keeping a snapshot to subtract, so no
+ * counter is written by two threads.  Tx batches are private to the PMD; they are empty at
+ * every quiescent state, so a port unpublished and synchronised holds no queued packet.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include <rte_mbuf.h>
+
+#include "port.h"
+#include "flowtab.h"
+
+struct rte_rcu_qsbr;
+struct pmd;
+
+/** One rx queue a PMD polls. */
+struct pmd_rxq {
+	struct dp_port *port;
+	uint16_t qid;
+};
+
+struct pmd_rxq_set {
+	uint32_t n;
+	struct pmd_rxq rxq[];
+};
+
+/** Counters of one PMD (written by that PMD only). */
+struct pmd_stats {
+	uint64_t packets_rx;
+	uint64_t passes;		/**< datapath passes (1 + recirculations) */
+	uint64_t mac_hits;		/**< packets switched by MAC learning (no flows) */
+	uint64_t idle_cycles;
+	uint64_t busy_cycles;		/**< "processing cycles" */
+	uint64_t out_batches;
+	uint64_t out_packets;
+	uint64_t dropped;		/**< no output, table miss, unknown port */
+	uint64_t iterations;
+};
+
+/** Called by the PMD for each received burst: classify, run actions, pmd_output(). */
+typedef void pmd_process_fn(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts,
+		uint16_t n);
+
+struct pmd_tx_batch {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST];
+};
+
+struct pmd {
+	/* main thread, before start */
+	unsigned index;			/**< 0..n_pmds-1: tx queue choice, stats slots */
+	unsigned core;
+	int numa;
+	pthread_t thread;
+	unsigned lcore;			/**< EAL lcore id after rte_thread_register */
+	struct rte_rcu_qsbr *qsbr;
+	pmd_process_fn *process;
+	void *aux;			/**< for 'process' */
+
+	/* main thread writes (atomic store), PMD reads */
+	struct pmd_rxq_set *rxqs;
+	volatile bool exit;
+	volatile bool started;
+
+	/* PMD only */
+	struct flowtab_pmd *ft;
+	struct pmd_stats stats __rte_cache_aligned;
+	uint16_t n_dirty;
+	uint16_t dirty[DP_MAX_PORTS];
+	struct dp_port *dirty_port[DP_MAX_PORTS];
+	struct pmd_tx_batch batch[DP_MAX_PORTS];
+
+	/* main thread */
+	struct pmd_stats cleared;	/**< snapshot subtracted by pmd-stats-clear */
+	struct flowtab_pmd_stats ft_cleared;
+};
+
+/**
+ * Start PMD threads on the cores set in 'cpu_mask' (a hex string).  '*pmds' receives an
+ * array of '*n' PMDs.  Returns 0 or -errno with a message in '*err'.
+ */
+int pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, pmd_process_fn *process,
+		void *aux, struct pmd ***pmds, unsigned *n, char **err);
+
+/** Stop and join every PMD, free them. */
+void pmd_stop_all(struct pmd **pmds, unsigned n);
+
+/** Lowest core of each NUMA node not in 'exclude' (the default pmd-cpu-mask), as hex. */
+void pmd_default_mask(uint64_t exclude, char *buf, size_t len);
+
+/**
+ * Assign every enabled rx queue of 'ports' to the PMDs and publish the new sets; waits for a
+ * grace period before freeing the old ones.  Warnings (cross-NUMA placement) are appended to
+ * '*warn' when not NULL.
+ */
+int pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
+		unsigned n_ports, struct rte_rcu_qsbr *qsbr, char **warn);
+
+/** Refresh each rx queue's measured load (call every few seconds from the main thread). */
+void pmd_rxq_measure(struct dp_port *const *ports, unsigned n_ports);
+
+/** Texts of dpif-netdev/pmd-stats-show, pmd-rxq-show (malloc'd). */
+char *pmd_stats_show(struct pmd **pmds, unsigned n);
+char *pmd_rxq_show(struct pmd **pmds, unsigned n);
+/** pmd-stats-show as a JSON object (jansson json_t *, returned as void * to keep this
+ *  header free of jansson). */
+void *pmd_stats_json(struct pmd **pmds, unsigned n);
+void pmd_stats_clear(struct pmd **pmds, unsigned n);
+
+/** Queue 'm' for 'port' (PMD). */
+static inline void
+pmd_output(struct pmd *pmd, struct dp_port *port, struct rte_mbuf *m)
+{
+	struct pmd_tx_batch *b = &pmd->batch[port->slot];
+
+	if (b->n == 0) {
+		pmd->dirty[pmd->n_dirty] = port->slot;
+		pmd->dirty_port[pmd->n_dirty] = port;
+		pmd->n_dirty++;
+	}
+	b->pkts[b->n++] = m;
+	if (unlikely(b->n == DP_BURST)) {
+		port_send(port, pmd->index, b->pkts, b->n);
+		pmd->stats.out_batches++;
+		pmd->stats.out_packets += b->n;
+		b->n = 0;
+		/* stays in the dirty list; flushing an empty batch is a no-op */
+	}
+}
+
+/** Send every queued batch (PMD). */
+static inline void
+pmd_flush(struct pmd *pmd)
+{
+	for (uint16_t i = 0; i < pmd->n_dirty; i++) {
+		struct pmd_tx_batch *b = &pmd->batch[pmd->dirty[i]];
+
+		if (b->n == 0)
+			continue;
+		port_send(pmd->dirty_port[i], pmd->index, b->pkts, b->n);
+		pmd->stats.out_batches++;
+		pmd->stats.out_packets += b->n;
+		b->n = 0;
+	}
+	pmd->n_dirty = 0;
+}
+
+#endif /* VIREO_PMD_H */

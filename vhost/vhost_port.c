@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port types "dpdkvhostuser" (vireo-dp is the vhost-user server: the socket is
+ * vhost-sock-dir/NAME) and "dpdkvhostuserclient" (vireo-dp connects to
+ * options:vhost-server-path and reconnects when the server restarts), both on DPDK's
+ * rte_vhost.
+ *
+ * Thread-safety: rte_vhost calls new_device/destroy_device/vring_state_changed on its own
+ * thread.  They find the port through 'registry' (a mutex: control path only), then publish
+ * the device id and queue enables with atomic stores.  destroy_device clears them and waits
+ * for a grace period of the dataplane's rte_rcu_qsbr before returning, so no PMD still
+ * uses the device when rte_vhost frees it.  PMDs read 'vid' once per burst.
+ */
+#include <errno.h>
+#include <linux/virtio_net.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_rcu_qsbr.h>
+#include <rte_spinlock.h>
+#include <rte_vhost.h>
+
+#include "dp.h"
+
+#define VHOST_MAX_QP 8
+#define VIRTIO_RXQ 0
+#define VIRTIO_TXQ 1
+
+struct vhost_priv {
+	char path[108];
+	bool client;
+	int vid;			/**< atomic: -1 when no guest is connected */
+	uint16_t n_qp;			/**< atomic: queue pairs the guest has */
+	uint8_t tx_enabled[VHOST_MAX_QP];	/**< guest rx rings we may fill (atomic) */
+	struct rte_mempool *mp;
+	struct dp_port *port;
+	rte_spinlock_t qlock[VHOST_MAX_QP];
+	uint64_t connects;
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vhost_priv *registry[DP_MAX_PORTS];
+
+static struct vhost_priv *
+registry_find(int vid)
+{
+	char path[108];
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
+		return NULL;
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		if (registry[i] != NULL && strcmp(registry[i]->path, path) == 0)
+			return registry[i];
+	return NULL;
+}
+
+static int
+vhost_new_device(int vid)
+{
+	struct vhost_priv *v;
+	int numa;
+
+	pthread_mutex_lock(&registry_lock);
+	v = registry_find(vid);
+	if (v == NULL) {
+		pthread_mutex_unlock(&registry_lock);
+		return -1;
+	}
+	numa = rte_vhost_get_numa_node(vid);
+	if (numa >= 0)
+		v->port->socket = numa;
+	uint16_t nq = (uint16_t)(rte_vhost_get_vring_num(vid) / 2);
+
+	__atomic_store_n(&v->n_qp, RTE_MIN(RTE_MAX(nq, 1), VHOST_MAX_QP), __ATOMIC_RELAXED);
+	v->connects++;
+	__atomic_store_n(&v->vid, vid, __ATOMIC_RELEASE);
+	dp_log("port %s: vhost-user device %d connected (%s, %u queue pairs, numa %d)",
+		v->port->name, vid, v->path, nq, numa);
+	pthread_mutex_unlock(&registry_lock);
+	return 0;
+}
+
+static void
+vhost_destroy_device(int vid)
+{
+	struct vhost_priv *v;
+
+	pthread_mutex_lock(&registry_lock);
+	v = registry_find(vid);
+	if (v != NULL) {
+		for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
+			__atomic_store_n(&v->port->rxq_enabled[q], 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&v->tx_enabled[q], 0, __ATOMIC_RELAXED);
+		}
+		__atomic_store_n(&v->vid, -1, __ATOMIC_RELEASE);
+		dp_log("port %s: vhost-user device %d disconnected", v->port->name, vid);
+	}
+	pthread_mutex_unlock(&registry_lock);
+	if (v != NULL && dp_main != NULL)
+		rte_rcu_qsbr_synchronize(dp_main->qsbr, RTE_QSBR_THRID_INVALID);
+}
+
+static int
+vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
+{
+	struct vhost_priv *v;
+	unsigned qp = queue_id / 2;
+
+	pthread_mutex_lock(&registry_lock);
+	v = registry_find(vid);
+	if (v != NULL && qp < VHOST_MAX_QP) {
+		if (queue_id % 2 == VIRTIO_TXQ)
+			__atomic_store_n(&v->port->rxq_enabled[qp], enable ? 1 : 0,
+				__ATOMIC_RELEASE);
+		else
+			__atomic_store_n(&v->tx_enabled[qp], enable ? 1 : 0, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&registry_lock);
+	if (v != NULL && !enable && dp_main != NULL)
+		rte_rcu_qsbr_synchronize(dp_main->qsbr, RTE_QSBR_THRID_INVALID);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops vhost_ops = {
+	.new_device = vhost_new_device,
+	.destroy_device = vhost_destroy_device,
+	.vring_state_changed = vhost_vring_state_changed,
+};
+
+/* True when something accepts connections on the unix socket 'path'. */
+static bool
+socket_alive(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool alive;
+
+	if (fd < 0)
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return alive;
+}
+
+static int
+vhost_open_common(struct dp_port *p, const struct vconf_port *cfg, bool client, char **err)
+{
+	struct vhost_priv *v = calloc(1, sizeof(*v));
+	uint64_t flags = client ? RTE_VHOST_USER_CLIENT : 0;
+	const uint64_t offloads = (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+		(1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+		(1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) |
+		(1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
+		(1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO);
+	unsigned slot;
+	int rc;
+
+	if (v == NULL)
+		return -ENOMEM;
+	v->vid = -1;
+	v->client = client;
+	v->port = p;
+	for (unsigned q = 0; q < VHOST_MAX_QP; q++)
+		rte_spinlock_init(&v->qlock[q]);
+	if (client) {
+		const char *sp = vconf_map_get(&cfg->options, "vhost-server-path");
+
+		if (sp == NULL || *sp == '\0') {
+			*err = strdup("options:vhost-server-path is required for a "
+				"dpdkvhostuserclient port");
+			free(v);
+			return -EINVAL;
+		}
+		snprintf(v->path, sizeof(v->path), "%s", sp);
+	} else {
+		if (snprintf(v->path, sizeof(v->path), "%s/%s", dp_main->vhost_sock_dir,
+				p->name) >= (int)sizeof(v->path)) {
+			*err = strdup("vhost-sock-dir + port name is too long for a unix socket");
+			free(v);
+			return -ENAMETOOLONG;
+		}
+		mkdir(dp_main->vhost_sock_dir, 0755);
+		if (access(v->path, F_OK) == 0) {
+			if (socket_alive(v->path)) {
+				if (asprintf(err, "socket %s is in use by another process",
+						v->path) < 0)
+					*err = NULL;
+				free(v);
+				return -EADDRINUSE;
+			}
+			unlink(v->path);
+		}
+	}
+	p->mtu = 1500;
+	v->mp = dp_mempool_get(0, p->mtu);
+	if (v->mp == NULL) {
+		*err = strdup("no packet buffers (hugepages?)");
+		free(v);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&registry_lock);
+	for (slot = 0; slot < DP_MAX_PORTS && registry[slot] != NULL; slot++)
+		if (strcmp(registry[slot]->path, v->path) == 0)
+			break;
+	if (slot == DP_MAX_PORTS || registry[slot] != NULL) {
+		pthread_mutex_unlock(&registry_lock);
+		if (asprintf(err, "socket %s is already used by another port", v->path) < 0)
+			*err = NULL;
+		free(v);
+		return -EEXIST;
+	}
+	registry[slot] = v;
+	pthread_mutex_unlock(&registry_lock);
+
+	p->priv = v;
+	p->n_rxq = VHOST_MAX_QP;
+	p->n_txq = (uint16_t)RTE_MAX(dp_main->n_pmds, 1u);
+	p->tx_locked = false;
+	p->socket = 0;
+
+	rc = rte_vhost_driver_register(v->path, flags);
+	if (rc == 0 && rte_vhost_driver_disable_features(v->path, offloads) != 0)
+		rc = -1;
+	if (rc == 0 && rte_vhost_driver_callback_register(v->path, &vhost_ops) != 0)
+		rc = -1;
+	if (rc == 0 && rte_vhost_driver_start(v->path) != 0)
+		rc = -1;
+	if (rc != 0) {
+		if (asprintf(err, "rte_vhost could not %s %s", client ? "connect to" : "listen on",
+				v->path) < 0)
+			*err = NULL;
+		rte_vhost_driver_unregister(v->path);
+		pthread_mutex_lock(&registry_lock);
+		registry[slot] = NULL;
+		pthread_mutex_unlock(&registry_lock);
+		p->priv = NULL;
+		free(v);
+		return -EIO;
+	}
+	if (!client)
+		chmod(v->path, 0660);
+	return 0;
+}
+
+static int
+vhost_server_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
+{
+	return vhost_open_common(p, cfg, false, err);
+}
+
+static int
+vhost_client_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
+{
+	return vhost_open_common(p, cfg, true, err);
+}
+
+static void
+vhost_close(struct dp_port *p)
+{
+	struct vhost_priv *v = p->priv;
+
+	if (v == NULL)
+		return;
+	/* unregister tears down a live connection (destroy_device runs here) */
+	for (int tries = 0; rte_vhost_driver_unregister(v->path) != 0 && tries < 100; tries++)
+		usleep(10000);
+	pthread_mutex_lock(&registry_lock);
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		if (registry[i] == v)
+			registry[i] = NULL;
+	pthread_mutex_unlock(&registry_lock);
+	if (!v->client)
+		unlink(v->path);
+	free(v);
+	p->priv = NULL;
+}
+
+static uint16_t
+vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vhost_priv *v = p->priv;
+	int vid = __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE);
+
+	if (unlikely(vid < 0))
+		return 0;
+	return rte_vhost_dequeue_burst(vid, (uint16_t)(qid * 2 + VIRTIO_TXQ), v->mp, pkts, n);
+}
+
+static uint16_t
+vhost_tx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vhost_priv *v = p->priv;
+	int vid = __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE);
+	uint16_t nq = __atomic_load_n(&v->n_qp, __ATOMIC_RELAXED);
+	uint16_t sent = 0, q;
+
+	if (unlikely(vid < 0 || nq == 0)) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		return n;
+	}
+	q = qid % nq;
+	if (unlikely(!__atomic_load_n(&v->tx_enabled[q], __ATOMIC_ACQUIRE)))
+		q = 0;
+	if (p->n_txq > nq) {
+		rte_spinlock_lock(&v->qlock[q]);
+		sent = rte_vhost_enqueue_burst(vid, (uint16_t)(q * 2 + VIRTIO_RXQ), pkts, n);
+		rte_spinlock_unlock(&v->qlock[q]);
+	} else {
+		sent = rte_vhost_enqueue_burst(vid, (uint16_t)(q * 2 + VIRTIO_RXQ), pkts, n);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);	/* enqueue copies */
+	return n - sent;
+}
+
+static void
+vhost_dev_stats(struct dp_port *p, struct port_dev_stats *st)
+{
+	struct port_pmd_stats sw;
+
+	port_sw_stats(p, &sw);
+	memset(st, 0, sizeof(*st));
+	st->rx_packets = sw.rx_packets;
+	st->rx_bytes = sw.rx_bytes;
+	st->tx_packets = sw.tx_packets;
+	st->tx_bytes = sw.tx_bytes;
+	st->tx_dropped = sw.tx_dropped;
+}
+
+static bool
+vhost_link_up(struct dp_port *p)
+{
+	struct vhost_priv *v = p->priv;
+
+	return v != NULL && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) >= 0;
+}
+
+static void
+vhost_status(struct dp_port *p, char *buf, size_t len)
+{
+	struct vhost_priv *v = p->priv;
+	unsigned enabled = 0;
+
+	if (v == NULL) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	for (unsigned q = 0; q < VHOST_MAX_QP; q++)
+		enabled += p->rxq_enabled[q];
+	snprintf(buf, len, "mode=%s\nsocket=%s\nvid=%d\nnuma_id=%d\nn_rxq=%u\nconnects=%llu\n",
+		v->client ? "client" : "server", v->path, v->vid, p->socket, enabled,
+		(unsigned long long)v->connects);
+}
+
+const struct port_ops port_vhost_server_ops = {
+	.type = "dpdkvhostuser",
+	.open = vhost_server_open,
+	.close = vhost_close,
+	.rx = vhost_rx,
+	.tx = vhost_tx,
+	.dev_stats = vhost_dev_stats,
+	.link_up = vhost_link_up,
+	.status = vhost_status,
+};
+
+const struct port_ops port_vhost_client_ops = {
+	.type = "dpdkvhostuserclient",
+	.open = vhost_client_open,
+	.close = vhost_close,
+	.rx = vhost_rx,
+	.tx = vhost_tx,
+	.dev_stats = vhost_dev_stats,
+	.link_up = vhost_link_up,
+	.status = vhost_status,
+};
