@@ -92,7 +92,7 @@ mac_learn(struct mac_table *t, uint64_t mac, uint16_t slot, uint32_t now)
 {
 	struct mac_bucket *b = &t->b[mac_bucket_of(mac)];
 	uint64_t want = mac_entry(mac, slot);
-	int victim = 0;
+	int victim = -1;
 	uint32_t oldest = UINT32_MAX;
 
 	for (int w = 0; w < MAC_WAYS; w++) {
@@ -106,11 +106,11 @@ mac_learn(struct mac_table *t, uint64_t mac, uint16_t slot, uint32_t now)
 			return;
 		}
 		if ((e & 0xff) != MAC_VALID) {
-			if (oldest != 0) {
+			if (oldest != 0) {	/* an empty way beats any live one */
 				victim = w;
 				oldest = 0;
 			}
-		} else if (b->seen[w] < oldest && oldest != 0) {
+		} else if (oldest != 0 && (victim < 0 || b->seen[w] < oldest)) {
 			victim = w;
 			oldest = b->seen[w];
 		}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config/: the YAML loader, good and bad input.  Each bad input must fail with a message
+ * that names the file, the line and the key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do { \
+	checks++; \
+	if (!(cond)) { \
+		failures++; \
+		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
+	} \
+} while (0)
+
+static const char good[] =
+	"# a comment\n"
+	"other_config:\n"
+	"  dpdk-lcore-mask: \"0x1\"\n"
+	"  pmd-cpu-mask: \"0x2\"\n"
+	"  dpdk-socket-mem: \"1024,0\"\n"
+	"  dpdk-extra: \"--no-pci\"\n"
+	"  vhost-sock-dir: /run/vireo\n"
+	"bridges:\n"
+	"  br0:\n"
+	"    datapath_type: netdev\n"
+	"    ports:\n"
+	"      dpdk0: {type: dpdk, options: {dpdk-devargs: \"0000:01:00.0\", n_rxq: 2}}\n"
+	"      vhu0:\n"
+	"        type: dpdkvhostuser\n"
+	"        ofport_request: 7\n"
+	"      vhc0:\n"
+	"        type: dpdkvhostuserclient\n"
+	"        options:\n"
+	"          vhost-server-path: /run/vm0.sock\n"
+	"        mtu_request: 9000\n"
+	"    flows:\n"
+	"      - \"priority=10,in_port=dpdk0,actions=output:vhu0\"\n"
+	"      - in_port=vhu0,actions=output:dpdk0\n"
+	"  br1:\n"
+	"    ports:\n"
+	"      af0: {type: dpdk, options: {dpdk-devargs: \"net_af_packet0,iface=veth0\"}}\n";
+
+static void
+test_good(void)
+{
+	struct vconf c, copy;
+	char *err = NULL;
+	int rc = vconf_parse_yaml("good.yaml", good, strlen(good), &c, &err);
+
+	CHECK(rc == 0, "good config rejected: %s", err ? err : "?");
+	if (rc != 0)
+		return;
+	CHECK(c.n_bridges == 2, "bridges %zu", c.n_bridges);
+	CHECK(strcmp(vconf_map_get(&c.other_config, "pmd-cpu-mask"), "0x2") == 0, "mask");
+	CHECK(strcmp(vconf_map_get(&c.other_config, "dpdk-socket-mem"), "1024,0") == 0, "mem");
+	struct vconf_bridge *b = vconf_find_bridge(&c, "br0");
+
+	CHECK(b && b->n_ports == 3 && b->n_flows == 2 && b->has_flows, "br0 shape");
+	CHECK(b && strcmp(b->datapath_type, "netdev") == 0, "datapath_type");
+	struct vconf_port *p = vconf_find_port(&c, "vhu0", NULL);
+
+	CHECK(p && p->ofport_request == 7 && strcmp(p->type, "dpdkvhostuser") == 0, "vhu0");
+	p = vconf_find_port(&c, "vhc0", NULL);
+	CHECK(p && p->mtu_request == 9000, "mtu_request");
+	CHECK(p && strcmp(vconf_map_get(&p->options, "vhost-server-path"), "/run/vm0.sock") == 0,
+		"vhost-server-path");
+	p = vconf_find_port(&c, "dpdk0", NULL);
+	CHECK(p && p->line == 12, "port line %d", p ? p->line : -1);
+	CHECK(b && b->flows[1].line == 23 && strcmp(b->flows[1].text,
+		"in_port=vhu0,actions=output:dpdk0") == 0, "flow line/text");
+	CHECK(vconf_find_bridge(&c, "br1") && !vconf_find_bridge(&c, "br1")->has_flows,
+		"br1 has no flows key");
+	CHECK(vconf_copy(&copy, &c) == 0, "copy");
+	CHECK(copy.n_bridges == 2 && vconf_find_port(&copy, "af0", NULL) != NULL, "copy content");
+	CHECK(vconf_map_equal(&copy.other_config, &c.other_config), "copy maps equal");
+	vconf_free(&copy);
+	vconf_free(&c);
+	free(err);
+}
+
+struct bad_case {
+	const char *text;
+	const char *expect[3];	/* substrings the message must contain */
+};
+
+static const struct bad_case bad[] = {
+	{ "other_config:\n  pmd-cpu-mask: \"0x2\"\n  no-such-key: 1\n",
+		{ "bad.yaml:3:", "other_config:no-such-key", "unknown" } },
+	{ "other_config:\n  pmd-cpu-mask: \"zz\"\n",
+		{ "bad.yaml:2:", "pmd-cpu-mask", "bad value" } },
+	{ "other_config:\n  dpdk-socket-mem: \"1024,x\"\n",
+		{ "bad.yaml:2:", "dpdk-socket-mem", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {options: {dpdk-devargs: x}}\n",
+		{ "bad.yaml:4:", "p0", "type" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkk}\n",
+		{ "bad.yaml:4:", "unknown port type 'dpdkk'", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdk}\n",
+		{ "bad.yaml:4:", "dpdk-devargs", "required" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuserclient}\n",
+		{ "bad.yaml:4:", "vhost-server-path", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
+		"          dpdk-devargs: x\n          n_rxq: lots\n",
+		{ "bad.yaml:8:", "options:n_rxq", "lots" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        colour: red\n",
+		{ "bad.yaml:6:", "colour", "p0" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser}\n"
+		"  br1:\n    ports:\n      p0: {type: dpdkvhostuser}\n",
+		{ "bad.yaml:7:", "p0", "already exists" } },
+	{ "other_config:\n  pmd-cpu-mask: 1\n  pmd-cpu-mask: 2\n",
+		{ "bad.yaml:3:", "duplicate", "pmd-cpu-mask" } },
+	{ "bridges:\n  br0:\n    ports: [a, b]\n",
+		{ "bad.yaml:3:", "ports", "mapping" } },
+	{ "bridges:\n  br0:\n    flows: \"in_port=1,actions=drop\"\n",
+		{ "bad.yaml:3:", "flows", "list" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, ofport_request: x}\n",
+		{ "bad.yaml:4:", "ofport_request", "integer" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, mtu_request: 20000}\n",
+		{ "bad.yaml:4:", "mtu_request", "range" } },
+	{ "bridges:\n  br0:\n    datapath_type: system\n",
+		{ "bad.yaml:3:", "datapath_type", "netdev" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: [x]}\n",
+		{ "bad.yaml:4:", "type", "scalar" } },
+	{ "bridgez:\n  br0: {}\n", { "bad.yaml:1:", "bridgez", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdk\n", { "bad.yaml:", "YAML", NULL } },
+	{ "- just\n- a list\n", { "bad.yaml:1:", "mapping", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      averyveryverylongportname: {type: dpdkvhostuser}\n",
+		{ "bad.yaml:4:", "averyveryverylongportname", "15" } },
+	{ "", { "bad.yaml", "empty", NULL } },
+};
+
+static void
+test_bad(void)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vconf c;
+		char *err = NULL;
+		int rc = vconf_parse_yaml("bad.yaml", bad[i].text, strlen(bad[i].text), &c, &err);
+
+		CHECK(rc < 0, "bad case %zu accepted", i);
+		CHECK(err != NULL, "bad case %zu: no message", i);
+		if (rc == 0)
+			vconf_free(&c);
+		for (int k = 0; k < 3 && err; k++)
+			CHECK(bad[i].expect[k] == NULL || strstr(err, bad[i].expect[k]) != NULL,
+				"bad case %zu: message '%s' lacks '%s'", i, err, bad[i].expect[k]);
+		free(err);
+	}
+}
+
+static void
+test_file(void)
+{
+	struct vconf c;
+	char *err = NULL;
+
+	CHECK(vconf_load_yaml("/nonexistent/vireo.yaml", &c, &err) < 0, "missing file");
+	CHECK(err && strstr(err, "/nonexistent/vireo.yaml") && strstr(err, "cannot open"),
+		"missing file message: %s", err ? err : "(none)");
+	free(err);
+}
+
+static void
+test_map(void)
+{
+	struct vconf_map a = { 0 }, b = { 0 };
+
+	CHECK(vconf_map_set(&a, "k1", "v1", 1) == 0 && vconf_map_set(&a, "k2", "v2", 2) == 0, "set");
+	CHECK(vconf_map_set(&b, "k2", "v2", 0) == 0 && vconf_map_set(&b, "k1", "v1", 0) == 0, "set");
+	CHECK(vconf_map_equal(&a, &b), "order does not matter");
+	CHECK(vconf_map_set(&b, "k1", "other", 0) == 0 && b.n == 2, "replace keeps size");
+	CHECK(!vconf_map_equal(&a, &b), "changed value differs");
+	CHECK(vconf_map_get(&a, "k3") == NULL, "absent key");
+	vconf_map_free(&a);
+	vconf_map_free(&b);
+}
+
+int
+main(void)
+{
+	test_good();
+	test_bad();
+	test_file();
+	test_map();
+	printf("test_config: %d checks, %d failures\n", checks, failures);
+	return failures ? 1 : 0;
+}
