@@ -40,6 +40,7 @@ th_ensure_deps() {
 	command -v cpio >/dev/null || missing+=(cpio)
 	command -v modinfo >/dev/null || missing+=(kmod)
 	command -v flock >/dev/null || missing+=(util-linux)
+	command -v xz >/dev/null || missing+=(xz-utils)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	th_log "installing ${missing[*]}"
 	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
@@ -237,6 +238,24 @@ th_write_cpio() {
 	mv "$out.tmp" "$out"
 }
 
+# Decompresses an xz bzImage's payload to its ELF vmlinux. QEMU boots the ELF
+# through its PVH entry point, which skips the decompressor: under TCG that
+# halves the L1 boot (3.7 s instead of 7 s here).
+th_extract_vmlinux() {
+	local img=$1 out=$2 off
+
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$img" | head -1 | cut -d: -f1)
+	[ -n "$off" ] || return 1
+	{ tail -c +$((off + 1)) "$img" || true; } |
+		xz -dc --single-stream >"$out.tmp" 2>/dev/null ||
+		{ rm -f "$out.tmp"; return 1; }
+	if [ "$(head -c 4 "$out.tmp" | od -An -tx1 | tr -d ' ')" != 7f454c46 ]; then
+		rm -f "$out.tmp"
+		return 1
+	fi
+	mv "$out.tmp" "$out"
+}
+
 th_file_hash() {
 	sha256sum "$@" | cut -d' ' -f1
 }
@@ -259,9 +278,19 @@ th_build_l1_locked() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	th_write_cpio "$st" "$dir/initrd.cpio"
-	cp "$(th_kernel_image "$kdir")" "$dir/vmlinuz"
+	th_extract_vmlinux "$(th_kernel_image "$kdir")" "$dir/vmlinux" ||
+		cp "$(th_kernel_image "$kdir")" "$dir/vmlinux"
 	rm -rf "$st"
 	touch "$dir/.complete"
+}
+
+# Removes L1 images other than 'keep' (a running QEMU has its copy in memory).
+th_prune_l1() {
+	local d
+
+	for d in "$CACHE"/l1-*; do
+		[ "$d" = "$1" ] || rm -rf "$d"
+	done
 }
 
 # Builds (once per set of inputs) the L1 kernel and initramfs; prints the dir.
@@ -278,6 +307,7 @@ th_build_l1() {
 	dir="$CACHE/l1-$key"
 	if [ ! -f "$dir/.complete" ]; then
 		th_locked th_build_l1_locked "$dir" "$kdir"
+		th_locked th_prune_l1 "$dir"
 	fi
 	echo "$dir"
 }

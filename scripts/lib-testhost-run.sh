@@ -110,8 +110,8 @@ cmd_run() {
 		-accel tcg,thread=multi,tb-size=512 \
 		-nodefaults -no-user-config -no-reboot -display none -net none \
 		-serial "file:$run/console.log" \
-		-kernel "$l1/vmlinuz" -initrd "$l1/initrd.cpio" \
-		-append "console=ttyS0 quiet panic=-1 mitigations=off init_on_alloc=0 testhost.run=$run testhost.out=$out testhost.hugepages=$hp" \
+		-kernel "$l1/vmlinux" -initrd "$l1/initrd.cpio" \
+		-append "console=ttyS0 ${TESTHOST_KERNEL_LOG:-quiet} panic=-1 mitigations=off init_on_alloc=0 testhost.run=$run testhost.out=$out testhost.hugepages=$hp" \
 		-fsdev local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
 		-fsdev "local,id=rr,path=$run,security_model=none,multidevs=remap" \

@@ -14,10 +14,12 @@ TH="$ROOT/scripts/testhost"
 
 if [ -z "${SMOKE_KERNEL:-}" ]; then
 	SMOKE_KERNEL=$("$TH" guest-kernel cloud) || exit 1
+	SMOKE_STD_KERNEL=$("$TH" guest-kernel standard) || exit 1
 	SMOKE_INITRD=$("$TH" guest-initramfs) || exit 1
 	if [ -z "${TESTHOST:-}" ] && "$TH" need; then
 		exec "$TH" run --timeout 400 \
 			--env "SMOKE_KERNEL=$SMOKE_KERNEL" \
+			--env "SMOKE_STD_KERNEL=$SMOKE_STD_KERNEL" \
 			--env "SMOKE_INITRD=$SMOKE_INITRD" -- "$0" "$@"
 	fi
 fi
@@ -41,18 +43,19 @@ elapsed() {
 	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
 }
 
-# boot_guest NAME SMP: boots the cloud kernel under QEMU with KVM and checks
-# that the guest printed its CPU count and exit line.
+# boot_guest NAME KERNEL SMP [QEMU ARGS...]: boots KERNEL under QEMU with KVM
+# and checks that the guest printed its CPU count and exit line.
 boot_guest() {
-	local name=$1 smp=$2 log t0 secs
+	local name=$1 kernel=$2 smp=$3 log t0 secs
+	shift 3
 
 	log=$(mktemp /tmp/smoke-guest.XXXXXX)
 	t0=$(now)
 	timeout 120 qemu-system-x86_64 -enable-kvm -M pc -cpu host \
 		-bios /usr/share/qemu/qboot.rom -smp "$smp" -m 256 \
 		-nodefaults -no-user-config -no-reboot -display none \
-		-serial stdio -kernel "$SMOKE_KERNEL" -initrd "$SMOKE_INITRD" \
-		-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1
+		-serial stdio -kernel "$kernel" -initrd "$SMOKE_INITRD" \
+		-append "console=ttyS0 quiet panic=-1" "$@" </dev/null >"$log" 2>&1
 	local rc=$?
 	secs=$(elapsed "$t0")
 	if [ "$rc" -ne 0 ]; then
@@ -81,8 +84,12 @@ elif [ -n "${TESTHOST:-}" ]; then
 	fail "kvm_amd is not loaded with nested=1 in the test host"
 fi
 if [ -c /dev/kvm ]; then
-	boot_guest "qemu+kvm cloud kernel 1 vCPU" 1
-	boot_guest "qemu+kvm cloud kernel 2 vCPUs" 2
+	boot_guest "qemu+kvm cloud kernel 1 vCPU" "$SMOKE_KERNEL" 1
+	boot_guest "qemu+kvm cloud kernel 2 vCPUs" "$SMOKE_KERNEL" 2
+	boot_guest "qemu+kvm standard kernel 2 vCPUs" "$SMOKE_STD_KERNEL" 2
+	boot_guest "qemu+kvm cloud kernel, shared hugepage RAM" "$SMOKE_KERNEL" 1 \
+		-object memory-backend-file,id=m0,size=256M,mem-path=/dev/hugepages,share=on,prealloc=on \
+		-numa node,memdev=m0
 fi
 
 if [ "$failures" -ne 0 ]; then
