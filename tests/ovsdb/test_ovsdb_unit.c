@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the OVSDB client's pure parts: remote syntax, message framing, the value
+ * encoding and update2 diff rules, the replica and the vconf built from it.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ovsdb-private.h"
+
+static int failures;
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+		failures++; \
+	} \
+} while (0)
+
+static json_t *
+js(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
+
+	if (!v) {
+		fprintf(stderr, "bad test JSON '%s': %s\n", text, e.text);
+		exit(1);
+	}
+	return v;
+}
+
+static bool
+json_is(const json_t *v, const char *text)
+{
+	json_t *w = js(text);
+	bool eq = json_equal((json_t *)v, w);
+
+	if (!eq) {
+		char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+		fprintf(stderr, "  got %s, want %s\n", s ? s : "NULL", text);
+		free(s);
+	}
+	json_decref(w);
+	return eq;
+}
+
+static void
+test_remote(void)
+{
+	struct vovsdb_remote r;
+	char *err = NULL;
+
+	CHECK(vovsdb_remote_parse("unix:/tmp/x.sock", &r, &err) == 0);
+	CHECK(r.family == AF_UNIX && !strcmp(r.path, "/tmp/x.sock"));
+	vovsdb_remote_free(&r);
+	CHECK(vovsdb_remote_parse("tcp:127.0.0.1:6640", &r, &err) == 0);
+	CHECK(r.family == AF_INET && r.port == 6640);
+	vovsdb_remote_free(&r);
+	CHECK(vovsdb_remote_parse("tcp:[::1]:6641", &r, &err) == 0);
+	CHECK(r.family == AF_INET6 && r.port == 6641 && !strcmp(r.host, "::1"));
+	vovsdb_remote_free(&r);
+	{
+		static const char *const bad[] = {
+			"ssl:1.2.3.4:6640", "tcp:1.2.3.4", "tcp:1.2.3.4:0", "tcp:1.2.3.4:99999",
+			"tcp:host.example:6640", "unix:", "tcp:[::1:6640", "",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			err = NULL;
+			CHECK(vovsdb_remote_parse(bad[i], &r, &err) == -EINVAL);
+			CHECK(err && strstr(err, bad[i]));
+			free(err);
+		}
+	}
+}
+
+static void
+test_frame(void)
+{
+	static const char in[] = " {\"a\":\"}{\\\"\"}\n[1,[2]]{\"b\":";
+	struct vovsdb_frame f = { 0 };
+	size_t s, e;
+
+	CHECK(vovsdb_frame_next(&f, in, strlen(in), &s, &e) == 1);
+	CHECK(s == 1 && !strncmp(in + s, "{\"a\":\"}{\\\"\"}", e - s) && e - s == 12);
+	memset(&f, 0, sizeof(f));
+	f.pos = e;
+	CHECK(vovsdb_frame_next(&f, in, strlen(in), &s, &e) == 1);
+	CHECK(!strncmp(in + s, "[1,[2]]", e - s));
+	memset(&f, 0, sizeof(f));
+	f.pos = e;
+	CHECK(vovsdb_frame_next(&f, in, strlen(in), &s, &e) == 0);
+	memset(&f, 0, sizeof(f));
+	CHECK(vovsdb_frame_next(&f, "garbage", 7, &s, &e) == -1);
+	memset(&f, 0, sizeof(f));
+	CHECK(vovsdb_frame_next(&f, "  \n", 3, &s, &e) == 0 && f.depth == 0);
+}
+
+static void
+test_kinds(void)
+{
+	json_t *t;
+
+	t = js("\"integer\"");
+	CHECK(vovsdb_kind_of_type(t) == VOVSDB_SCALAR);
+	json_decref(t);
+	t = js("{\"key\":\"integer\",\"min\":0,\"max\":1}");
+	CHECK(vovsdb_kind_of_type(t) == VOVSDB_SET);
+	json_decref(t);
+	t = js("{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}");
+	CHECK(vovsdb_kind_of_type(t) == VOVSDB_SET);
+	json_decref(t);
+	t = js("{\"key\":\"string\",\"value\":\"string\",\"min\":0,\"max\":\"unlimited\"}");
+	CHECK(vovsdb_kind_of_type(t) == VOVSDB_MAP);
+	json_decref(t);
+	t = js("{\"key\":{\"type\":\"string\"}}");
+	CHECK(vovsdb_kind_of_type(t) == VOVSDB_SCALAR);
+	json_decref(t);
+	t = js("{\"value\":\"string\"}");
+	CHECK(vovsdb_kind_of_type(t) == -1);
+	json_decref(t);
+	t = js("[]");
+	CHECK(vovsdb_kind_of_type(t) == -1);
+	json_decref(t);
+}
+
+static void
+diff_case(int kind, const char *old, const char *diff, const char *want)
+{
+	json_t *o = old ? js(old) : NULL, *d = js(diff);
+	json_t *r = vovsdb_apply_diff(kind, o, d);
+
+	if (want)
+		CHECK(r && json_is(r, want));
+	else
+		CHECK(r == NULL);
+	json_decref(o);
+	json_decref(d);
+	json_decref(r);
+}
+
+static void
+test_diff(void)
+{
+	diff_case(VOVSDB_SCALAR, "1", "7", "7");
+	diff_case(VOVSDB_SCALAR, NULL, "\"netdev\"", "\"netdev\"");
+	diff_case(VOVSDB_SCALAR, "1", "{\"x\":1}", NULL);
+	/* An optional atom: the old and the new value are toggled. */
+	diff_case(VOVSDB_SET, "1", "[\"set\",[1,2]]", "[\"set\",[2]]");
+	diff_case(VOVSDB_SET, "[\"set\",[]]", "5", "[\"set\",[5]]");
+	diff_case(VOVSDB_SET, NULL, "5", "[\"set\",[5]]");
+	diff_case(VOVSDB_SET, "5", "5", "[\"set\",[]]");
+	diff_case(VOVSDB_SET, "[\"set\",[[\"uuid\",\"a\"],[\"uuid\",\"b\"]]]",
+			"[\"set\",[[\"uuid\",\"a\"],[\"uuid\",\"c\"]]]",
+			"[\"set\",[[\"uuid\",\"b\"],[\"uuid\",\"c\"]]]");
+	diff_case(VOVSDB_SET, "[\"set\",[1]]", "[\"set\",[{}]]", NULL);
+	diff_case(VOVSDB_SET, "[\"set\",[1]]", "[\"map\",[]]", NULL);
+	diff_case(VOVSDB_MAP, "[\"map\",[[\"a\",\"1\"],[\"b\",\"2\"]]]",
+			"[\"map\",[[\"a\",\"1\"],[\"b\",\"3\"],[\"c\",\"4\"]]]",
+			"[\"map\",[[\"b\",\"3\"],[\"c\",\"4\"]]]");
+	diff_case(VOVSDB_MAP, NULL, "[\"map\",[[\"k\",\"v\"]]]", "[\"map\",[[\"k\",\"v\"]]]");
+	diff_case(VOVSDB_MAP, "[\"map\",[]]", "[\"map\",[[\"k\"]]]", NULL);
+	diff_case(VOVSDB_MAP, "[\"map\",[]]", "\"k\"", NULL);
+}
+
+static void
+test_enc(void)
+{
+	static const char *const types[] = { "netdev", "system", NULL };
+	struct vovsdb_stat st[] = { { "rx_packets", 5 }, { "tx_bytes", -1 } };
+	struct vconf_map m = { 0 };
+	json_t *v;
+
+	v = vovsdb_enc_opt_int(true, -1);
+	CHECK(json_is(v, "-1"));
+	json_decref(v);
+	v = vovsdb_enc_opt_int(false, 3);
+	CHECK(json_is(v, "[\"set\",[]]"));
+	json_decref(v);
+	v = vovsdb_enc_opt_str(NULL);
+	CHECK(json_is(v, "[\"set\",[]]"));
+	json_decref(v);
+	v = vovsdb_enc_str_set(types);
+	CHECK(json_is(v, "[\"set\",[\"netdev\",\"system\"]]"));
+	json_decref(v);
+	vconf_map_set(&m, "driver_name", "net_vhost", 0);
+	v = vovsdb_enc_str_map(&m);
+	CHECK(json_is(v, "[\"map\",[[\"driver_name\",\"net_vhost\"]]]"));
+	json_decref(v);
+	vconf_map_free(&m);
+	v = vovsdb_enc_int_map(st, 2);
+	CHECK(json_is(v, "[\"map\",[[\"rx_packets\",5],[\"tx_bytes\",-1]]]"));
+	json_decref(v);
+}
+
+static const char schema[] =
+	"{\"name\":\"Open_vSwitch\",\"tables\":{"
+	"\"Open_vSwitch\":{\"columns\":{"
+	" \"bridges\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}},"
+	" \"next_cfg\":{\"type\":\"integer\"},\"cur_cfg\":{\"type\":\"integer\"},"
+	" \"other_config\":{\"type\":{\"key\":\"string\",\"value\":\"string\",\"min\":0,"
+	"   \"max\":\"unlimited\"}}}},"
+	"\"Bridge\":{\"columns\":{\"name\":{\"type\":\"string\"},"
+	" \"datapath_type\":{\"type\":\"string\"},"
+	" \"ports\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}}}},"
+	"\"Port\":{\"columns\":{\"name\":{\"type\":\"string\"},"
+	" \"interfaces\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":1,\"max\":\"unlimited\"}}}},"
+	"\"Interface\":{\"columns\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},"
+	" \"options\":{\"type\":{\"key\":\"string\",\"value\":\"string\",\"min\":0,"
+	"   \"max\":\"unlimited\"}},"
+	" \"ofport\":{\"type\":{\"key\":\"integer\",\"min\":0,\"max\":1}},"
+	" \"error\":{\"type\":{\"key\":\"string\",\"min\":0,\"max\":1}},"
+	" \"ofport_request\":{\"type\":{\"key\":\"integer\",\"min\":0,\"max\":1}}}}}}";
+
+static void
+test_replica(void)
+{
+	struct vovsdb_replica r = { 0 };
+	struct vovsdb_view view;
+	struct vovsdb_wb wb;
+	json_t *s = js(schema), *u, *log = json_array(), *ops;
+	bool changed = false;
+	size_t n_bad = 0;
+	char *err = NULL;
+
+	vovsdb_replica_clear(&r);
+	CHECK(vovsdb_replica_schema(&r, s, &err) == 0);
+	CHECK(vovsdb_replica_kind(&r, VOVSDB_T_IFACE, "ofport") == VOVSDB_SET);
+	CHECK(vovsdb_replica_kind(&r, VOVSDB_T_IFACE, "mtu_request") == -1);
+	u = vovsdb_replica_monitor_requests(&r);
+	CHECK(json_is(json_object_get(u, "Interface"),
+			"[{\"columns\":[\"name\",\"type\",\"options\",\"ofport_request\"]}]"));
+	json_decref(u);
+
+	u = js("{\"Open_vSwitch\":{\"o1\":{\"initial\":{\"next_cfg\":3,"
+			"\"bridges\":[\"set\",[[\"uuid\",\"b1\"],[\"uuid\",\"b2\"]]],"
+			"\"other_config\":[\"map\",[[\"pmd-cpu-mask\",\"0x2\"]]]}}},"
+		"\"Bridge\":{\"b1\":{\"initial\":{\"name\":\"br1\",\"datapath_type\":\"netdev\","
+			"\"ports\":[\"uuid\",\"p1\"]}},"
+			"\"b2\":{\"initial\":{\"name\":\"br0\",\"ports\":[\"uuid\",\"p2\"]}}},"
+		"\"Port\":{\"p1\":{\"initial\":{\"name\":\"vhu0\",\"interfaces\":[\"uuid\",\"i1\"]}},"
+			"\"p2\":{\"initial\":{\"name\":\"sys0\",\"interfaces\":[\"uuid\",\"i2\"]}}},"
+		"\"Interface\":{\"i1\":{\"initial\":{\"name\":\"vhu0\",\"type\":\"dpdkvhostuser\","
+			"\"ofport_request\":7}},"
+			"\"i2\":{\"initial\":{\"name\":\"sys0\"}}}}");
+	CHECK(vovsdb_replica_apply(&r, u, true, &changed, &n_bad) == 0 && n_bad == 0 && changed);
+	json_decref(u);
+	CHECK(vovsdb_view_build(&r, "ovsdb:test", &view, log) == 0);
+	CHECK(view.next_cfg == 3 && view.ovs_uuid && !strcmp(view.ovs_uuid, "o1"));
+	CHECK(view.conf.n_bridges == 1 && !strcmp(view.conf.bridges[0].name, "br1"));
+	CHECK(view.conf.bridges[0].n_ports == 1);
+	CHECK(!strcmp(view.conf.bridges[0].ports[0].type, "dpdkvhostuser"));
+	CHECK(view.conf.bridges[0].ports[0].ofport_request == 7);
+	CHECK(!strcmp(vconf_map_get(&view.conf.other_config, "pmd-cpu-mask"), "0x2"));
+	CHECK(json_object_get(view.foreign, "sys0") != NULL);
+	CHECK(strstr(json_string_value(json_object_get(view.foreign, "sys0")), "'br0'"));
+
+	/* Write-back: only changed columns; the foreign port gets ofport -1. */
+	CHECK(vovsdb_wb_init(&wb) == 0);
+	json_object_set_new(wb.want_iface, "vhu0", js("{\"ofport\":7,\"error\":[\"set\",[]],"
+				"\"mtu\":1500}"));
+	json_object_set_new(wb.want_ovs, "cur_cfg", json_integer(3));
+	ops = json_array();
+	CHECK(vovsdb_wb_build(&wb, &view, &r, ops) == 3);
+	CHECK(json_is(json_array_get(ops, 2), "{\"op\":\"update\",\"table\":\"Open_vSwitch\","
+			"\"where\":[[\"_uuid\",\"==\",[\"uuid\",\"o1\"]]],\"row\":{\"cur_cfg\":3}}"));
+	json_decref(ops);
+	vovsdb_wb_done(&wb, true);
+	ops = json_array();
+	CHECK(vovsdb_wb_build(&wb, &view, &r, ops) == 0);
+	json_object_set_new(json_object_get(wb.want_iface, "vhu0"), "ofport", json_integer(8));
+	CHECK(vovsdb_wb_build(&wb, &view, &r, ops) == 1);
+	CHECK(json_is(json_object_get(json_array_get(ops, 0), "row"), "{\"ofport\":8}"));
+	vovsdb_wb_done(&wb, false);
+	json_array_clear(ops);
+	CHECK(vovsdb_wb_build(&wb, &view, &r, ops) == 1);
+	json_decref(ops);
+	vovsdb_view_free(&view);
+
+	/* update2: modify and delete; a malformed row is counted, not applied. */
+	u = js("{\"Interface\":{\"i1\":{\"modify\":{\"ofport_request\":[\"set\",[7,9]],"
+			"\"options\":[\"map\",[[\"n_rxq\",\"2\"]]]}}},"
+		"\"Bridge\":{\"b2\":{\"delete\":null}},"
+		"\"Port\":{\"p9\":{\"modify\":{\"name\":\"x\"}}},"
+		"\"Nope\":{}}");
+	changed = false;
+	CHECK(vovsdb_replica_apply(&r, u, true, &changed, &n_bad) == 0 && n_bad == 2 && changed);
+	json_decref(u);
+	CHECK(vovsdb_view_build(&r, "ovsdb:test", &view, log) == 0);
+	CHECK(view.conf.bridges[0].ports[0].ofport_request == 9);
+	CHECK(!strcmp(vconf_map_get(&view.conf.bridges[0].ports[0].options, "n_rxq"), "2"));
+	CHECK(json_object_get(view.foreign, "sys0") == NULL);
+	vovsdb_wb_prune(&wb, &view);
+	CHECK(json_object_get(wb.want_iface, "vhu0") != NULL);
+	vovsdb_view_free(&view);
+
+	/* RFC 7047 updates: "new" replaces, no "new" deletes. */
+	u = js("{\"Interface\":{\"i1\":{\"old\":{\"type\":\"dpdkvhostuser\"},"
+			"\"new\":{\"name\":\"vhu0\",\"type\":\"dpdk\"}}},"
+		"\"Port\":{\"p2\":{\"old\":{}}}}");
+	n_bad = 0;
+	CHECK(vovsdb_replica_apply(&r, u, false, &changed, &n_bad) == 0 && n_bad == 0);
+	json_decref(u);
+	CHECK(vovsdb_view_build(&r, "ovsdb:test", &view, log) == 0);
+	CHECK(!strcmp(view.conf.bridges[0].ports[0].type, "dpdk"));
+	vovsdb_view_free(&view);
+
+	/* Interface gone: its reports are forgotten. */
+	u = js("{\"Interface\":{\"i1\":{\"delete\":null}}}");
+	CHECK(vovsdb_replica_apply(&r, u, true, &changed, &n_bad) == 0);
+	json_decref(u);
+	CHECK(vovsdb_view_build(&r, "ovsdb:test", &view, log) == 0);
+	CHECK(view.conf.bridges[0].n_ports == 0);
+	vovsdb_wb_prune(&wb, &view);
+	CHECK(json_object_get(wb.want_iface, "vhu0") == NULL);
+	vovsdb_view_free(&view);
+
+	u = js("[1]");
+	CHECK(vovsdb_replica_apply(&r, u, true, &changed, &n_bad) == -EPROTO);
+	json_decref(u);
+	json_decref(s);
+	s = js("{\"tables\":{\"Open_vSwitch\":{\"columns\":{}}}}");
+	free(err);
+	err = NULL;
+	CHECK(vovsdb_replica_schema(&r, s, &err) == -EPROTO && err && strstr(err, "bridges"));
+	free(err);
+	json_decref(s);
+	json_decref(log);
+	vovsdb_wb_free(&wb);
+	vovsdb_replica_free(&r);
+}
+
+static void
+test_conf_equal(void)
+{
+	struct vconf a = { 0 }, b = { 0 };
+
+	CHECK(vovsdb_conf_equal(&a, &b));
+	vconf_map_set(&a.other_config, "dpdk-init", "true", 0);
+	CHECK(!vovsdb_conf_equal(&a, &b));
+	vconf_map_set(&b.other_config, "dpdk-init", "true", 0);
+	CHECK(vovsdb_conf_equal(&a, &b));
+	vconf_free(&a);
+	vconf_free(&b);
+}
+
+int
+main(void)
+{
+	test_remote();
+	test_frame();
+	test_kinds();
+	test_diff();
+	test_enc();
+	test_replica();
+	test_conf_equal();
+	if (failures) {
+		fprintf(stderr, "%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("ovsdb unit: all checks passed\n");
+	return 0;
+}
