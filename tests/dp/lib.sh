@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Helpers for vireo-dp's integration tests: a private run directory, network namespaces
+# with veth pairs, starting vireo-dp and waiting for its control socket, PASS/FAIL lines.
+# Every test sources this file; everything it creates is removed on exit.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${VIREO_BUILD:-$ROOT/build}
+VIREO_DP=$BUILD/dataplane/vireo-dp
+VIREOCTL=$BUILD/control/vireoctl
+T=$(basename "$0" .sh)
+RUN=$(mktemp -d /run/vireo-test-$T.XXXXXX)
+CTL=$RUN/dp.ctl
+NS_LIST=()
+PIDS=()
+n_fail=0
+
+pass() { echo "PASS $T: $*"; }
+fail() { echo "FAIL $T: $*"; n_fail=$((n_fail + 1)); }
+check() { # check "name" command...
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+cleanup() {
+	local p ns
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for ns in "${NS_LIST[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+		ip link del "v-$ns" 2>/dev/null
+	done
+	rm -rf "$RUN" "/dev/hugepages/${PREFIX:-none}"* 2>/dev/null
+}
+trap cleanup EXIT
+
+# A unique DPDK --file-prefix for this test's processes.
+PREFIX=vt$$
+
+# netns_add NAME IP: namespace NAME with interface "eth0" (IP/24); its peer "v-NAME" stays in
+# the root namespace, up, for a net_af_packet port.
+netns_add() {
+	local ns=$1 ip=$2 mac=${3:-}
+	ip netns del "$ns" 2>/dev/null
+	ip link del "v-$ns" 2>/dev/null
+	ip netns add "$ns" || return 1
+	NS_LIST+=("$ns")
+	ip link add "v-$ns" type veth peer name "p-$ns" || return 1
+	ip link set "p-$ns" netns "$ns"
+	ip -n "$ns" link set "p-$ns" name eth0
+	[ -n "$mac" ] && ip -n "$ns" link set eth0 address "$mac"
+	ip -n "$ns" addr add "$ip/24" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" link set lo up
+	ip link set "v-$ns" up
+	# keep the kernel from answering on the root side of the veth
+	sysctl -qw "net.ipv6.conf.v-$ns.disable_ipv6=1" 2>/dev/null
+	return 0
+}
+
+# start_dp CONFIG [extra args]: start vireo-dp, wait for its control socket.
+start_dp() {
+	local cfg=$1
+	shift
+	"$VIREO_DP" --config "$cfg" --control "$CTL" "$@" >"$RUN/dp.log" 2>&1 &
+	DP_PID=$!
+	PIDS+=("$DP_PID")
+	for _ in $(seq 300); do
+		if [ -S "$CTL" ] && "$VIREOCTL" -t "$CTL" version >/dev/null 2>&1; then
+			# ports are added after the socket appears: wait for the first 'show'
+			"$VIREOCTL" -t "$CTL" show >/dev/null 2>&1 && return 0
+		fi
+		kill -0 "$DP_PID" 2>/dev/null || { cat "$RUN/dp.log"; return 1; }
+		sleep 0.1
+	done
+	cat "$RUN/dp.log"
+	return 1
+}
+
+stop_dp() {
+	kill -TERM "$DP_PID" 2>/dev/null
+	wait "$DP_PID"
+}
+
+ctl() { "$VIREOCTL" -t "$CTL" "$@"; }
+
+# ping_ok NS DST COUNT [INTERVAL]: ping with no loss
+ping_ok() {
+	local out
+	out=$(ip netns exec "$1" ping -q -c "$3" -i "${4:-0.2}" -W 2 "$2" 2>&1)
+	echo "$out" | grep -q " 0% packet loss"
+}
+
+# The common other_config block: main lcore 0, one PMD on core 1, this test's prefix.
+other_config() {
+	cat <<EOC
+other_config:
+  dpdk-lcore-mask: "0x1"
+  pmd-cpu-mask: "0x2"
+  dpdk-extra: "--file-prefix=$PREFIX --no-pci -m 512"
+  vhost-sock-dir: $RUN
+EOC
+}
+
+finish() {
+	[ "$n_fail" -eq 0 ]
+	exit $?
+}
