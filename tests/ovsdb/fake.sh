@@ -27,6 +27,15 @@ stop_all() {
 	fake_pid=
 }
 
+# stop_probe NAME: SIGTERM must end the client with status 0 (also under ASan: no leaks).
+stop_probe() {
+	kill "$probe_pid"
+	wait "$probe_pid"
+	local rc=$?
+	probe_pid=
+	check "$1: the client exits cleanly on SIGTERM" test "$rc" = 0
+}
+
 cleanup() {
 	stop_all
 	if [ "$fails" -ne 0 ]; then
@@ -70,6 +79,7 @@ for spec in "garbage|input is not a JSON object" "badjson|invalid JSON" \
 		grep -q "reconnecting in 400 ms" "$D/$mode.err"'
 	check "$mode: no config from a broken server" eval '! grep -q "^config" "$D/$mode.out"'
 	check "$mode: the client survives" kill -0 "$probe_pid"
+	stop_probe "$mode"
 	stop_all
 done
 
@@ -104,6 +114,7 @@ check "v1: write-back sets the port's ofport" grep -qF '"ofport": 1' "$D/v1.log"
 check "v1: stray messages logged" grep -qF "ignoring a reply to unknown request 12345" "$D/v1.err"
 check "v1: one connection only" test "$(connections v1)" = 1
 check "v1: the client survives" kill -0 "$probe_pid"
+stop_probe v1
 stop_all
 
 if [ "$fails" -ne 0 ]; then
