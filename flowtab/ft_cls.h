@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_FT_CLS_H
+#define VIREO_FT_CLS_H
+
+/*
+ * The classifier: tuple-space search over immutable snapshots.
+ *
+ * A snapshot ('struct ft_snap') holds, for each OpenFlow table, the subtables of that table:
+ * one open-addressing hash table per distinct mask, keyed by the masked packet key, holding
+ * for each masked key the highest-priority rule.  Subtables are ordered by their best
+ * priority, highest first (ties: most hits first, as measured by the PMDs under the previous
+ * snapshot), so a lookup stops as soon as the best match found so far beats every subtable
+ * left.  A snapshot is built from scratch by the writer and never changes once published
+ * (except the approximate hit counters), so readers need no locks.
+ */
+
+#include "ft_rule.h"
+
+struct ft_st_entry {
+	uint32_t hash;
+	uint32_t pad;
+	const struct ft_rule *rule;   /**< NULL: empty slot */
+};
+
+struct ft_subtable {
+	struct ft_key mask;
+	uint8_t words[FT_KEY_WORDS];  /**< indices of the mask's non-zero words */
+	uint8_t n_words;
+	int32_t max_priority;
+	uint32_t n_entries;
+	uint32_t bucket_mask;
+	uint64_t hits;                /**< approximate, updated by PMDs once per burst */
+	struct ft_st_entry *entries;
+};
+
+struct ft_cls {
+	uint32_t n_subtables;
+	struct ft_subtable *subtables[];
+};
+
+struct ft_snap {
+	uint64_t gen;                 /**< unique over the process: tags EMC entries */
+	size_t n_rules;
+	struct ft_cls *tables[FT_N_TABLES];
+};
+
+/** Build a snapshot of 'rules'; 'prev' (may be NULL) supplies hit counts for ranking. */
+struct ft_snap *ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev);
+void ft_snap_free(struct ft_snap *snap);
+
+static inline bool
+ft_st_match(const struct ft_subtable *st, const struct ft_rule *r, const struct ft_key *k)
+{
+	uint64_t d = 0;
+	unsigned i;
+
+	for (i = 0; i < st->n_words; i++)
+		d |= (k->w[st->words[i]] & st->mask.w[st->words[i]]) ^ r->match.key.w[st->words[i]];
+	return d == 0;
+}
+
+static inline const struct ft_rule *
+ft_st_find(const struct ft_subtable *st, const struct ft_key *k, uint32_t h)
+{
+	uint32_t i = h & st->bucket_mask;
+	const struct ft_st_entry *e;
+
+	for (;;) {
+		e = &st->entries[i];
+		if (!e->rule)
+			return NULL;
+		if (e->hash == h && ft_st_match(st, e->rule, k))
+			return e->rule;
+		i = (i + 1) & st->bucket_mask;
+	}
+}
+
+/** Highest-priority rule of 'cls' matching 'k', or NULL; adds subtables probed to '*n_probed'. */
+static inline const struct ft_rule *
+ft_cls_lookup(const struct ft_cls *cls, const struct ft_key *k, uint64_t *n_probed)
+{
+	const struct ft_rule *best = NULL, *r;
+	int32_t best_prio = -1;
+	uint32_t i;
+
+	if (!cls)
+		return NULL;
+	for (i = 0; i < cls->n_subtables; i++) {
+		const struct ft_subtable *st = cls->subtables[i];
+
+		if (st->max_priority <= best_prio)
+			break;
+		(*n_probed)++;
+		r = ft_st_find(st, k, ft_key_hash_masked(k, &st->mask, st->words, st->n_words));
+		if (r && r->priority > best_prio) {
+			best = r;
+			best_prio = r->priority;
+		}
+	}
+	return best;
+}
+
+#endif /* VIREO_FT_CLS_H */

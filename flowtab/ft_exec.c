@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Running an action list on a packet: rewrites with incremental checksum updates (RFC 1624),
+ * VLAN push/strip, outputs (a copy for every output but the last), resubmit and goto_table.
+ */
+
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "ft_private.h"
+
+enum out_kind { OUT_NONE, OUT_PORT, OUT_NORMAL, OUT_FLOOD, OUT_ALL };
+
+struct xctx {
+	struct flowtab_pmd *pmd;
+	const struct ft_snap *snap;
+	const struct flowtab_out *out;
+	struct rte_mbuf *m;
+	struct ft_key *k;
+	struct ft_layers *ly;
+	uint32_t in_port;
+	uint8_t pending;            /* an output waiting for the packet's final state */
+	uint32_t pending_port;
+	bool stop;                  /* dec_ttl expired the packet */
+	unsigned depth;
+};
+
+static void
+xsend(struct xctx *x, struct rte_mbuf *m, uint8_t kind, uint32_t port)
+{
+	switch (kind) {
+	case OUT_PORT:
+		x->out->output(x->out->ctx, port, m);
+		break;
+	case OUT_NORMAL:
+		x->out->normal(x->out->ctx, x->in_port, m);
+		break;
+	case OUT_FLOOD:
+		x->out->flood(x->out->ctx, x->in_port, m, false);
+		break;
+	case OUT_ALL:
+		x->out->flood(x->out->ctx, x->in_port, m, true);
+		break;
+	default:
+		rte_pktmbuf_free(m);
+		break;
+	}
+}
+
+/* Send a copy of the packet to the pending output, if any (before a rewrite or another output). */
+static void
+flush_pending(struct xctx *x)
+{
+	struct rte_mbuf *c;
+
+	if (x->pending == OUT_NONE)
+		return;
+	c = rte_pktmbuf_copy(x->m, x->m->pool, 0, UINT32_MAX);
+	if (c)
+		xsend(x, c, x->pending, x->pending_port);
+	x->pending = OUT_NONE;
+}
+
+static void
+output(struct xctx *x, uint8_t kind, uint32_t port)
+{
+	flush_pending(x);
+	x->pending = kind;
+	x->pending_port = port;
+}
+
+/* Ones' complement incremental update of checksum '*sum' for a 16-bit word 'old' -> 'new'. */
+static inline void
+csum16(uint8_t *sum, uint16_t old, uint16_t new)
+{
+	uint16_t hc;
+	uint32_t s;
+
+	memcpy(&hc, sum, 2);
+	s = (uint16_t)~hc + (uint16_t)~old + new;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	hc = (uint16_t)~s;
+	memcpy(sum, &hc, 2);
+}
+
+static void
+csum_bytes(uint8_t *sum, const uint8_t *old, const uint8_t *new, unsigned len)
+{
+	uint16_t o, n;
+	unsigned i;
+
+	for (i = 0; i < len; i += 2) {
+		memcpy(&o, old + i, 2);
+		memcpy(&n, new + i, 2);
+		csum16(sum, o, n);
+	}
+}
+
+static inline uint8_t *
+pkt(struct xctx *x)
+{
+	return rte_pktmbuf_mtod(x->m, uint8_t *);
+}
+
+static inline bool
+is_ipv4(const struct xctx *x)
+{
+	return x->k->dl_type == rte_cpu_to_be_16(0x0800) && x->ly->l3;
+}
+
+static inline bool
+is_ipv6(const struct xctx *x)
+{
+	return x->k->dl_type == rte_cpu_to_be_16(0x86dd) && x->ly->l3;
+}
+
+/* Where the L4 checksum sits that covers the pseudo header, or NULL. */
+static uint8_t *
+l4_pseudo_csum(struct xctx *x, bool *udp)
+{
+	uint8_t *p = pkt(x);
+	uint32_t len = rte_pktmbuf_data_len(x->m);
+
+	*udp = false;
+	if (!x->ly->l4 || (x->k->nw_frag & FT_FRAG_LATER))
+		return NULL;
+	switch (x->k->nw_proto) {
+	case IPPROTO_TCP:
+		return len >= x->ly->l4 + 18u ? p + x->ly->l4 + 16 : NULL;
+	case IPPROTO_UDP:
+		*udp = true;
+		return len >= x->ly->l4 + 8u ? p + x->ly->l4 + 6 : NULL;
+	case IPPROTO_ICMPV6:
+		return is_ipv6(x) && len >= x->ly->l4 + 4u ? p + x->ly->l4 + 2 : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* Rewrite 'len' bytes at 'field' and fix the L4 checksum if it covers them. */
+static void
+rewrite_l4_covered(struct xctx *x, uint8_t *field, const uint8_t *val, unsigned len)
+{
+	bool udp;
+	uint8_t *sum = l4_pseudo_csum(x, &udp);
+
+	if (sum && !(udp && sum[0] == 0 && sum[1] == 0)) {
+		csum_bytes(sum, field, val, len);
+		if (udp && sum[0] == 0 && sum[1] == 0)
+			sum[0] = sum[1] = 0xff;
+	}
+	memcpy(field, val, len);
+}
+
+static void
+set_nw_addr(struct xctx *x, bool src, uint32_t addr)
+{
+	uint8_t *ip;
+
+	if (!is_ipv4(x))
+		return;
+	ip = pkt(x) + x->ly->l3;
+	csum_bytes(ip + 10, ip + (src ? 12 : 16), (const uint8_t *)&addr, 4);
+	rewrite_l4_covered(x, ip + (src ? 12 : 16), (const uint8_t *)&addr, 4);
+	if (src)
+		x->k->nw_src = addr;
+	else
+		x->k->nw_dst = addr;
+}
+
+static void
+set_ipv6_addr(struct xctx *x, bool src, const uint8_t *addr)
+{
+	uint8_t *ip;
+
+	if (!is_ipv6(x))
+		return;
+	ip = pkt(x) + x->ly->l3;
+	rewrite_l4_covered(x, ip + (src ? 8 : 24), addr, 16);
+	memcpy(src ? x->k->ipv6_src : x->k->ipv6_dst, addr, 16);
+}
+
+/* Set the DSCP bits ('tos', low two bits zero) keeping ECN. */
+static void
+set_tos(struct xctx *x, uint8_t tos)
+{
+	uint8_t *ip, new;
+	uint16_t o, n;
+
+	if (is_ipv4(x)) {
+		ip = pkt(x) + x->ly->l3;
+		new = (uint8_t)((ip[1] & 3) | (tos & 0xfc));
+		memcpy(&o, ip, 2);
+		ip[1] = new;
+		memcpy(&n, ip, 2);
+		csum16(ip + 10, o, n);
+		x->k->nw_tos = new;
+	} else if (is_ipv6(x)) {
+		ip = pkt(x) + x->ly->l3;
+		new = (uint8_t)((x->k->nw_tos & 3) | (tos & 0xfc));
+		ip[0] = (uint8_t)((ip[0] & 0xf0) | (new >> 4));
+		ip[1] = (uint8_t)((ip[1] & 0x0f) | (new << 4));
+		x->k->nw_tos = new;
+	}
+}
+
+/* Set the TTL / hop limit; with 'dec', decrement it and return false if it expired. */
+static bool
+set_ttl(struct xctx *x, uint8_t ttl, bool dec)
+{
+	uint8_t *ip;
+	uint16_t o, n;
+
+	if (is_ipv4(x)) {
+		ip = pkt(x) + x->ly->l3;
+		if (dec) {
+			if (ip[8] <= 1)
+				return false;
+			ttl = (uint8_t)(ip[8] - 1);
+		}
+		memcpy(&o, ip + 8, 2);
+		ip[8] = ttl;
+		memcpy(&n, ip + 8, 2);
+		csum16(ip + 10, o, n);
+		x->k->nw_ttl = ttl;
+	} else if (is_ipv6(x)) {
+		ip = pkt(x) + x->ly->l3;
+		if (dec) {
+			if (ip[7] <= 1)
+				return false;
+			ttl = (uint8_t)(ip[7] - 1);
+		}
+		ip[7] = ttl;
+		x->k->nw_ttl = ttl;
+	}
+	return true;
+}
+
+static void
+set_tp(struct xctx *x, bool src, uint16_t port)
+{
+	rte_be16_t be = rte_cpu_to_be_16(port);
+	uint8_t *l4;
+	bool udp;
+
+	if (!x->ly->l4 || (x->k->nw_frag & FT_FRAG_LATER) ||
+	    (x->k->nw_proto != IPPROTO_TCP && x->k->nw_proto != IPPROTO_UDP) ||
+	    !l4_pseudo_csum(x, &udp))
+		return;
+	l4 = pkt(x) + x->ly->l4;
+	rewrite_l4_covered(x, l4 + (src ? 0 : 2), (const uint8_t *)&be, 2);
+	if (src)
+		x->k->tp_src = be;
+	else
+		x->k->tp_dst = be;
+}
+
+static bool
+push_vlan(struct xctx *x, uint16_t tpid, uint16_t tci)
+{
+	uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(x->m, 4);
+	rte_be16_t be;
+
+	if (!p)
+		return false;
+	memmove(p, p + 4, 12);
+	be = rte_cpu_to_be_16(tpid);
+	memcpy(p + 12, &be, 2);
+	be = rte_cpu_to_be_16(tci);
+	memcpy(p + 14, &be, 2);
+	x->k->vlan_tci = rte_cpu_to_be_16(tci | FT_VLAN_CFI);
+	if (x->ly->l3)
+		x->ly->l3 += 4;
+	if (x->ly->l4)
+		x->ly->l4 += 4;
+	return true;
+}
+
+static void
+strip_vlan(struct xctx *x)
+{
+	uint8_t *p;
+	uint16_t type, tci;
+
+	if (!x->k->vlan_tci)
+		return;
+	p = pkt(x);
+	memmove(p + 4, p, 12);
+	rte_pktmbuf_adj(x->m, 4);
+	p += 4;
+	x->k->vlan_tci = 0;
+	if (x->ly->l3)
+		x->ly->l3 -= 4;
+	if (x->ly->l4)
+		x->ly->l4 -= 4;
+	type = (uint16_t)(p[12] << 8 | p[13]);
+	if ((type == 0x8100 || type == 0x88a8) && rte_pktmbuf_data_len(x->m) >= 18) {
+		tci = (uint16_t)(p[14] << 8 | p[15]);
+		x->k->vlan_tci = rte_cpu_to_be_16(tci | FT_VLAN_CFI);
+	}
+}
+
+/* Set VID or PCP bits of the outer tag, pushing a tag when there is none (OpenFlow 1.0). */
+static bool
+set_vlan(struct xctx *x, uint16_t bits, uint16_t mask)
+{
+	uint8_t *p;
+	uint16_t tci;
+
+	if (!x->k->vlan_tci)
+		return push_vlan(x, 0x8100, bits & mask);
+	p = pkt(x);
+	tci = (uint16_t)(((p[14] << 8 | p[15]) & ~mask) | (bits & mask));
+	p[14] = (uint8_t)(tci >> 8);
+	p[15] = (uint8_t)tci;
+	x->k->vlan_tci = rte_cpu_to_be_16(tci | FT_VLAN_CFI);
+	return true;
+}
+
+static void run(struct xctx *x, const struct ft_rule *r);
+
+static void
+resubmit(struct xctx *x, uint32_t port, uint8_t table, const struct ft_rule *from)
+{
+	struct ft_key *k = x->k;
+	uint8_t saved_table = k->table_id;
+	rte_be32_t saved_port = k->in_port;
+	const struct ft_rule *r;
+
+	if (x->depth >= FT_MAX_DEPTH)
+		return;
+	k->table_id = table == 0xff ? from->table_id : table;
+	if (port != FLOWTAB_PORT_NONE)
+		k->in_port = rte_cpu_to_be_32(port);
+	r = ft_pmd_lookup(x->pmd, x->snap, k, ft_key_hash(k));
+	k->in_port = saved_port;
+	if (r) {
+		ft_rule_count(x->pmd, r, rte_pktmbuf_pkt_len(x->m));
+		x->depth++;
+		run(x, r);
+		x->depth--;
+	}
+	k->table_id = saved_table;
+}
+
+static void
+run(struct xctx *x, const struct ft_rule *r)
+{
+	const struct ft_actions *acts = __atomic_load_n(&r->acts, __ATOMIC_ACQUIRE);
+	const struct ft_action *a;
+	uint32_t i;
+
+	for (i = 0; i < acts->n && !x->stop; i++) {
+		a = &acts->a[i];
+		if (a->type >= FT_ACT_SET_DL_SRC && a->type <= FT_ACT_DEC_TTL)
+			flush_pending(x);
+		switch (a->type) {
+		case FT_ACT_OUTPUT:
+			if (a->u32 != x->in_port)
+				output(x, OUT_PORT, a->u32);
+			break;
+		case FT_ACT_IN_PORT:
+			output(x, OUT_PORT, x->in_port);
+			break;
+		case FT_ACT_NORMAL:
+			output(x, OUT_NORMAL, 0);
+			break;
+		case FT_ACT_FLOOD:
+			output(x, OUT_FLOOD, 0);
+			break;
+		case FT_ACT_ALL:
+			output(x, OUT_ALL, 0);
+			break;
+		case FT_ACT_SET_DL_SRC:
+			memcpy(pkt(x) + 6, a->bytes, 6);
+			memcpy(x->k->dl_src, a->bytes, 6);
+			break;
+		case FT_ACT_SET_DL_DST:
+			memcpy(pkt(x), a->bytes, 6);
+			memcpy(x->k->dl_dst, a->bytes, 6);
+			break;
+		case FT_ACT_SET_NW_SRC:
+		case FT_ACT_SET_NW_DST:
+			set_nw_addr(x, a->type == FT_ACT_SET_NW_SRC, a->u32);
+			break;
+		case FT_ACT_SET_IPV6_SRC:
+		case FT_ACT_SET_IPV6_DST:
+			set_ipv6_addr(x, a->type == FT_ACT_SET_IPV6_SRC, a->bytes);
+			break;
+		case FT_ACT_SET_NW_TOS:
+			set_tos(x, a->u8);
+			break;
+		case FT_ACT_SET_NW_TTL:
+			set_ttl(x, a->u8, false);
+			break;
+		case FT_ACT_DEC_TTL:
+			if (!set_ttl(x, 0, true))
+				x->stop = true;
+			break;
+		case FT_ACT_SET_TP_SRC:
+		case FT_ACT_SET_TP_DST:
+			set_tp(x, a->type == FT_ACT_SET_TP_SRC, a->u16);
+			break;
+		case FT_ACT_SET_VLAN_VID:
+			if (!set_vlan(x, a->u16, 0x0fff))
+				x->stop = true;
+			break;
+		case FT_ACT_SET_VLAN_PCP:
+			if (!set_vlan(x, (uint16_t)(a->u8 << 13), 0xe000))
+				x->stop = true;
+			break;
+		case FT_ACT_PUSH_VLAN:
+			if (!push_vlan(x, a->u16, x->k->vlan_tci ?
+				       rte_be_to_cpu_16(x->k->vlan_tci) & ~FT_VLAN_CFI : 0))
+				x->stop = true;
+			break;
+		case FT_ACT_STRIP_VLAN:
+			strip_vlan(x);
+			break;
+		case FT_ACT_RESUBMIT:
+			resubmit(x, a->u32, a->u8, r);
+			break;
+		case FT_ACT_GOTO_TABLE:
+			resubmit(x, FLOWTAB_PORT_NONE, a->u8, r);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void
+ft_exec(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_rule *r,
+		struct rte_mbuf *m, struct ft_key *k, struct ft_layers *ly, uint32_t in_port,
+		const struct flowtab_out *out)
+{
+	struct xctx x = {
+		.pmd = pmd, .snap = snap, .out = out, .m = m, .k = k, .ly = ly,
+		.in_port = in_port, .pending = OUT_NONE,
+	};
+
+	run(&x, r);
+	if (x.pending != OUT_NONE)
+		xsend(&x, m, x.pending, x.pending_port);
+	else
+		rte_pktmbuf_free(m);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_FT_KEY_H
+#define VIREO_FT_KEY_H
+
+/*
+ * The packet key: every header field a rule can match, parsed once per packet.
+ *
+ * A key is one cache line of eight 64-bit words at fixed offsets, multi-byte fields in network
+ * byte order, absent fields zero.  Fields of different protocols share words (the IPv4 and ARP
+ * addresses overlay the start of the IPv6 addresses; ICMP type/code sit in tp_src/tp_dst; the
+ * ARP opcode in nw_proto) and the rule parser enforces OpenFlow's prerequisites (nw_src needs
+ * ip or arp, ...) so that a rule never compares a field of the wrong protocol.  A classifier
+ * subtable only hashes and compares the words its mask touches, which keeps an in_port rule
+ * to one word of work (the "miniflow" idea with a fixed layout).
+ */
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <nmmintrin.h>
+
+#define FT_KEY_WORDS 8
+
+/** vlan_tci bit meaning "a VLAN header is present" (OVS's convention). */
+#define FT_VLAN_CFI 0x1000
+/** dl_type of frames without an Ethernet II type (802.3 length field, runts). */
+#define FT_DL_TYPE_NONE 0x05ff
+
+/** Flags in 'nw_frag'. */
+#define FT_FRAG_ANY 0x01
+#define FT_FRAG_LATER 0x02
+
+struct ft_key {
+	union {
+		uint64_t w[FT_KEY_WORDS];
+		struct {
+			rte_be32_t in_port;      /* w0 */
+			rte_be16_t vlan_tci;
+			rte_be16_t dl_type;
+			uint8_t dl_dst[6];       /* w1 */
+			uint8_t nw_proto;        /* ARP: low byte of the opcode */
+			uint8_t nw_tos;
+			uint8_t dl_src[6];       /* w2 */
+			uint8_t nw_ttl;
+			uint8_t table_id;        /* lookup metadata, never in a rule mask */
+			rte_be16_t tp_src;       /* w3; ICMP type */
+			rte_be16_t tp_dst;       /* ICMP code */
+			rte_be16_t tcp_flags;
+			uint8_t nw_frag;
+			uint8_t pad;
+			union {                  /* w4..w7 */
+				struct {
+					rte_be32_t nw_src;   /* also ARP spa */
+					rte_be32_t nw_dst;   /* also ARP tpa */
+				};
+				struct {
+					uint8_t ipv6_src[16];
+					uint8_t ipv6_dst[16];
+				};
+			};
+		};
+	};
+} __rte_aligned(64);
+
+/** Where the layers of a parsed packet start (offsets from the frame start). */
+struct ft_layers {
+	uint16_t l3;
+	uint16_t l4;
+};
+
+struct rte_mbuf;
+
+/** Parse 'm' received on 'in_port' into 'k' and 'ly'. */
+void ft_key_extract(const struct rte_mbuf *m, uint32_t in_port, struct ft_key *k,
+		struct ft_layers *ly);
+
+/** Hash of a whole key (exact-match cache). */
+static inline uint32_t
+ft_key_hash(const struct ft_key *k)
+{
+	uint64_t a = 0x9e3779b9, b = 0x85ebca6b;
+
+	a = _mm_crc32_u64(a, k->w[0]);
+	b = _mm_crc32_u64(b, k->w[1]);
+	a = _mm_crc32_u64(a, k->w[2]);
+	b = _mm_crc32_u64(b, k->w[3]);
+	a = _mm_crc32_u64(a, k->w[4]);
+	b = _mm_crc32_u64(b, k->w[5]);
+	a = _mm_crc32_u64(a, k->w[6]);
+	b = _mm_crc32_u64(b, k->w[7]);
+	return (uint32_t)(a ^ (b << 16 | b >> 16));
+}
+
+/** Hash of 'k' masked by 'mask' over the 'n' word indices in 'words'. */
+static inline uint32_t
+ft_key_hash_masked(const struct ft_key *k, const struct ft_key *mask, const uint8_t *words,
+		unsigned n)
+{
+	uint64_t h = 0x27d4eb2f;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		h = _mm_crc32_u64(h, k->w[words[i]] & mask->w[words[i]]);
+	return (uint32_t)h;
+}
+
+static inline int
+ft_key_equal(const struct ft_key *a, const struct ft_key *b)
+{
+	uint64_t d = 0;
+	unsigned i;
+
+	for (i = 0; i < FT_KEY_WORDS; i++)
+		d |= a->w[i] ^ b->w[i];
+	return d == 0;
+}
+
+#endif /* VIREO_FT_KEY_H */

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The packet path: parse a burst, exact-match cache, classifier, actions. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "ft_private.h"
+
+/* EMC hit rate below which new flows are inserted only with probability 1/FT_EMC_INV_PROB. */
+#define FT_EMC_WINDOW 4096
+#define FT_EMC_INV_PROB 16
+
+struct flowtab_pmd *
+flowtab_pmd_create(unsigned pmd_index, int socket)
+{
+	struct flowtab_pmd *pmd = ft_zalloc(sizeof(*pmd));
+	size_t emc_size = FT_EMC_ENTRIES * sizeof(struct ft_emc_entry);
+
+	if (!pmd)
+		return NULL;
+	pmd->index = pmd_index;
+	pmd->slot = pmd_index % FT_STAT_SLOTS;
+	pmd->shared_slot = pmd_index >= FT_STAT_SLOTS;
+	pmd->rng = 0x12345678u ^ pmd_index;
+	pmd->emc = rte_zmalloc_socket("ft_emc", emc_size, RTE_CACHE_LINE_SIZE,
+			socket < 0 ? SOCKET_ID_ANY : socket);
+	pmd->emc_hugepage = pmd->emc != NULL;
+	if (!pmd->emc)
+		pmd->emc = ft_zalloc(emc_size);
+	if (!pmd->emc) {
+		free(pmd);
+		return NULL;
+	}
+	return pmd;
+}
+
+void
+flowtab_pmd_destroy(struct flowtab_pmd *pmd)
+{
+	if (!pmd)
+		return;
+	if (pmd->emc_hugepage)
+		rte_free(pmd->emc);
+	else
+		free(pmd->emc);
+	free(pmd);
+}
+
+const struct flowtab_pmd_stats *
+flowtab_pmd_stats(const struct flowtab_pmd *pmd)
+{
+	return &pmd->stats;
+}
+
+static inline struct ft_emc_entry *
+emc_bucket(struct flowtab_pmd *pmd, uint32_t hash)
+{
+	return &pmd->emc[hash & (FT_EMC_ENTRIES - 2)];
+}
+
+static inline const struct ft_rule *
+emc_find(struct flowtab_pmd *pmd, uint64_t gen, const struct ft_key *k, uint32_t hash)
+{
+	struct ft_emc_entry *e = emc_bucket(pmd, hash);
+
+	if (e[0].hash == hash && e[0].gen == gen && ft_key_equal(&e[0].key, k))
+		return e[0].rule;
+	if (e[1].hash == hash && e[1].gen == gen && ft_key_equal(&e[1].key, k))
+		return e[1].rule;
+	return NULL;
+}
+
+static inline void
+emc_insert(struct flowtab_pmd *pmd, uint64_t gen, const struct ft_key *k, uint32_t hash,
+		const struct ft_rule *r)
+{
+	struct ft_emc_entry *e = emc_bucket(pmd, hash);
+
+	if (pmd->emc_thrashing) {
+		pmd->rng = pmd->rng * 1103515245u + 12345u;
+		if ((pmd->rng >> 16) % FT_EMC_INV_PROB)
+			return;
+	}
+	/* Prefer a stale slot, else alternate by a hash bit. */
+	if (e[0].gen != gen)
+		e = &e[0];
+	else if (e[1].gen != gen)
+		e = &e[1];
+	else
+		e = &e[(hash >> 20) & 1];
+	e->key = *k;
+	e->rule = r;
+	e->gen = gen;
+	e->hash = hash;
+}
+
+static inline void
+emc_account(struct flowtab_pmd *pmd, uint32_t lookups, uint32_t hits)
+{
+	pmd->emc_window_lookups += lookups;
+	pmd->emc_window_hits += hits;
+	if (pmd->emc_window_lookups >= FT_EMC_WINDOW) {
+		pmd->emc_thrashing = pmd->emc_window_hits * 2 < pmd->emc_window_lookups;
+		pmd->emc_window_lookups = 0;
+		pmd->emc_window_hits = 0;
+	}
+}
+
+const struct ft_rule *
+ft_pmd_lookup(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k,
+		uint32_t hash)
+{
+	const struct ft_rule *r = emc_find(pmd, snap->gen, k, hash);
+
+	pmd->stats.passes++;
+	if (r) {
+		pmd->stats.emc_hits++;
+		return r;
+	}
+	r = ft_cls_lookup(snap->tables[k->table_id], k, &pmd->stats.subtable_lookups);
+	if (r) {
+		pmd->stats.megaflow_hits++;
+		emc_insert(pmd, snap->gen, k, hash, r);
+	} else {
+		pmd->stats.misses++;
+	}
+	return r;
+}
+
+/*
+ * Classifier lookup of the packets in 'miss' (a bitmap over the burst) in table 0, subtable
+ * by subtable so that the hash table probes of a subtable are prefetched together.
+ */
+static void
+cls_lookup_burst(struct flowtab_pmd *pmd, const struct ft_cls *cls, uint32_t miss)
+{
+	int32_t best_prio[FT_BURST_MAX];
+	uint32_t h[FT_BURST_MAX], pending = miss, todo, i, s;
+	const struct ft_rule *r;
+
+	if (!cls)
+		return;
+	for (todo = miss; todo; todo &= todo - 1)
+		best_prio[__builtin_ctz(todo)] = -1;
+	for (s = 0; s < cls->n_subtables && pending; s++) {
+		struct ft_subtable *st = cls->subtables[s];
+		uint32_t hits = 0;
+
+		for (todo = pending; todo; todo &= todo - 1) {
+			i = __builtin_ctz(todo);
+			if (best_prio[i] >= st->max_priority) {
+				pending &= ~(1u << i);
+				continue;
+			}
+			h[i] = ft_key_hash_masked(&pmd->keys[i], &st->mask, st->words, st->n_words);
+			rte_prefetch0(&st->entries[h[i] & st->bucket_mask]);
+		}
+		for (todo = pending; todo; todo &= todo - 1) {
+			i = __builtin_ctz(todo);
+			pmd->stats.subtable_lookups++;
+			r = ft_st_find(st, &pmd->keys[i], h[i]);
+			if (r && r->priority > best_prio[i]) {
+				pmd->rules[i] = r;
+				best_prio[i] = r->priority;
+				hits++;
+			}
+		}
+		if (hits)
+			st->hits += hits;
+	}
+}
+
+void
+flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mbuf **pkts,
+		uint16_t n, uint32_t in_port, const struct flowtab_out *out)
+{
+	const struct ft_snap *snap = __atomic_load_n(&ft->snap, __ATOMIC_ACQUIRE);
+	uint64_t gen = snap->gen;
+	uint32_t miss = 0, n_hits = 0, i, todo;
+	const struct ft_rule *r;
+	const struct ft_actions *a;
+
+	while (n > FT_BURST_MAX) {
+		flowtab_process_burst(pmd, ft, pkts, FT_BURST_MAX, in_port, out);
+		pkts += FT_BURST_MAX;
+		n -= FT_BURST_MAX;
+	}
+	for (i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	/* Stage 1: keys and hashes; prefetch the EMC buckets. */
+	for (i = 0; i < n; i++) {
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		ft_key_extract(pkts[i], in_port, &pmd->keys[i], &pmd->layers[i]);
+		pmd->hashes[i] = ft_key_hash(&pmd->keys[i]);
+		rte_prefetch0(emc_bucket(pmd, pmd->hashes[i]));
+	}
+	/* Stage 2: exact-match cache. */
+	for (i = 0; i < n; i++) {
+		pmd->rules[i] = emc_find(pmd, gen, &pmd->keys[i], pmd->hashes[i]);
+		if (pmd->rules[i])
+			n_hits++;
+		else
+			miss |= 1u << i;
+	}
+	pmd->stats.passes += n;
+	pmd->stats.emc_hits += n_hits;
+	emc_account(pmd, n, n_hits);
+	/* Stage 3: classifier for the misses, then fill the EMC. */
+	if (miss) {
+		cls_lookup_burst(pmd, snap->tables[0], miss);
+		for (todo = miss; todo; todo &= todo - 1) {
+			i = __builtin_ctz(todo);
+			if (pmd->rules[i]) {
+				pmd->stats.megaflow_hits++;
+				emc_insert(pmd, gen, &pmd->keys[i], pmd->hashes[i], pmd->rules[i]);
+			}
+		}
+	}
+	/* Stage 4: actions. */
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		r = pmd->rules[i];
+		if (unlikely(!r)) {
+			pmd->stats.misses++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		ft_rule_count(pmd, r, rte_pktmbuf_pkt_len(m));
+		a = __atomic_load_n(&r->acts, __ATOMIC_ACQUIRE);
+		if (likely(a->out_port != FLOWTAB_PORT_NONE)) {
+			if (likely(a->out_port != in_port))
+				out->output(out->ctx, a->out_port, m);
+			else
+				rte_pktmbuf_free(m);
+			continue;
+		}
+		ft_exec(pmd, snap, r, m, &pmd->keys[i], &pmd->layers[i], in_port, out);
+	}
+}

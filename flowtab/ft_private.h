@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_FT_PRIVATE_H
+#define VIREO_FT_PRIVATE_H
+
+/* The insides of 'struct flowtab' and 'struct flowtab_pmd', shared by flowtab's own files. */
+
+#include "ft_cls.h"
+
+/** Exact-match cache: 2-way set associative, entries tagged with the snapshot generation. */
+#define FT_EMC_ENTRIES 8192
+#define FT_BURST_MAX 32
+/** resubmit/goto_table nesting limit (OVS's). */
+#define FT_MAX_DEPTH 64
+
+struct ft_emc_entry {
+	struct ft_key key;
+	const struct ft_rule *rule;
+	uint64_t gen;
+	uint32_t hash;
+} __rte_aligned(64);
+
+struct flowtab {
+	char *bridge;
+	struct flowtab_port_ops ports;
+	struct rte_rcu_qsbr *qsbr;
+	/* RCU: written by the main thread with a release store, read by PMDs (acquire). */
+	struct ft_snap *snap;
+	/* Main thread only below. */
+	struct ft_rule **rules;
+	size_t n_rules;
+	size_t cap_rules;
+	uint64_t next_seq;
+	uint64_t (*clock)(void *aux);
+	void *clock_aux;
+};
+
+struct flowtab_pmd {
+	unsigned index;
+	unsigned slot;                 /**< counter slot in every rule */
+	bool shared_slot;              /**< slot shared with another PMD: add atomically */
+	bool emc_hugepage;
+	uint32_t rng;
+	uint32_t emc_window_hits;      /**< EMC hits/lookups over the current window */
+	uint32_t emc_window_lookups;
+	bool emc_thrashing;            /**< insert only now and then (OVS's emc-insert-inv-prob) */
+	struct flowtab_pmd_stats stats;
+	struct ft_emc_entry *emc;
+	/* Per-burst scratch. */
+	struct ft_key keys[FT_BURST_MAX];
+	struct ft_layers layers[FT_BURST_MAX];
+	uint32_t hashes[FT_BURST_MAX];
+	const struct ft_rule *rules[FT_BURST_MAX];
+};
+
+/** Count one packet of 'bytes' against 'r' from PMD 'pmd'. */
+static inline void
+ft_rule_count(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint32_t bytes)
+{
+	struct ft_rule_stats *s = (struct ft_rule_stats *)&r->stats[pmd->slot];
+
+	if (likely(!pmd->shared_slot)) {
+		__atomic_store_n(&s->packets, s->packets + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->bytes, s->bytes + bytes, __ATOMIC_RELAXED);
+	} else {
+		__atomic_fetch_add(&s->packets, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&s->bytes, bytes, __ATOMIC_RELAXED);
+	}
+}
+
+/** Look 'k' up in the EMC, then in the classifier; inserts into the EMC on a classifier hit. */
+const struct ft_rule *ft_pmd_lookup(struct flowtab_pmd *pmd, const struct ft_snap *snap,
+		const struct ft_key *k, uint32_t hash);
+
+/** Run 'r''s actions on 'm' (whose key is 'k', layers 'ly'); takes ownership of 'm'. */
+struct rte_mbuf;
+void ft_exec(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_rule *r,
+		struct rte_mbuf *m, struct ft_key *k, struct ft_layers *ly, uint32_t in_port,
+		const struct flowtab_out *out);
+
+#endif /* VIREO_FT_PRIVATE_H */
