@@ -53,21 +53,25 @@ th_console_tail() {
 	tail -n 25 "$1" >&2 || true
 }
 
-cmd_run() {
-	local mem=3072 smp=2 timeout=600 hp=256 out="" run l1 qpid qrc=0
-	local t0 rc
+# Parses run options into TH_MEM, TH_SMP, TH_TIMEOUT, TH_HP, TH_OUT,
+# TH_RUN_ENV and TH_CMD.
+th_run_parse() {
+	TH_MEM=3072
+	TH_SMP=2
+	TH_TIMEOUT=600
+	TH_HP=256
+	TH_OUT=""
 	TH_RUN_ENV=()
-
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--mem|--smp|--timeout|--hugepages|--out|--env)
 			[ $# -ge 2 ] || die_usage "run: $1 needs a value"
 			case "$1" in
-			--mem) th_check_uint "$1" "$2"; mem=$2 ;;
-			--smp) th_check_uint "$1" "$2"; smp=$2 ;;
-			--timeout) th_check_uint "$1" "$2"; timeout=$2 ;;
-			--hugepages) th_check_uint "$1" "$2"; hp=$2 ;;
-			--out) out=$2 ;;
+			--mem) th_check_uint "$1" "$2"; TH_MEM=$2 ;;
+			--smp) th_check_uint "$1" "$2"; TH_SMP=$2 ;;
+			--timeout) th_check_uint "$1" "$2"; TH_TIMEOUT=$2 ;;
+			--hugepages) th_check_uint "$1" "$2"; TH_HP=$2 ;;
+			--out) TH_OUT=$2 ;;
 			--env)
 				[[ "$2" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] ||
 					die_usage "run: --env needs NAME=VALUE, not '$2'"
@@ -84,9 +88,48 @@ cmd_run() {
 		esac
 	done
 	[ $# -gt 0 ] || die_usage "run: no command after --"
-	[ "$smp" -ge 1 ] || die_usage "run: --smp must be at least 1"
-	[ "$mem" -ge 512 ] || die_usage "run: --mem must be at least 512 (MB)"
-	[ "$timeout" -ge 1 ] || die_usage "run: --timeout must be at least 1"
+	[ "$TH_SMP" -ge 1 ] || die_usage "run: --smp must be at least 1"
+	[ "$TH_MEM" -ge 512 ] || die_usage "run: --mem must be at least 512 (MB)"
+	[ "$TH_TIMEOUT" -ge 1 ] || die_usage "run: --timeout must be at least 1"
+	TH_CMD=("$@")
+}
+
+# Runs the parsed command on the host itself (wrap, when the host's KVM is
+# good): the caller's environment plus --env and TESTHOST_OUT, with the same
+# timeout and exit code conventions as in the L1.
+th_run_direct() {
+	local out=$TH_OUT rc=0 e
+
+	if [ -z "$out" ]; then
+		out=$(mktemp -d "${TMPDIR:-/tmp}/testhost.XXXXXX")/out
+	fi
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd -P)
+	(
+		for e in "${TH_RUN_ENV[@]}"; do
+			export "${e?}"
+		done
+		export TESTHOST_OUT="$out"
+		exec timeout -k 10 "$TH_TIMEOUT" "${TH_CMD[@]}" </dev/null
+	) || rc=$?
+	if [ "$rc" -eq 124 ]; then
+		th_log "timeout: the command did not finish within ${TH_TIMEOUT}s (--timeout)"
+	fi
+	th_log "out=$out"
+	return "$rc"
+}
+
+cmd_run() {
+	local mem smp timeout hp out run l1 qpid qrc=0
+	local t0 rc
+
+	th_run_parse "$@"
+	mem=$TH_MEM
+	smp=$TH_SMP
+	timeout=$TH_TIMEOUT
+	hp=$TH_HP
+	out=$TH_OUT
+	set -- "${TH_CMD[@]}"
 
 	l1=$(th_build_l1)
 	run=$(mktemp -d "${TMPDIR:-/tmp}/testhost.XXXXXX")

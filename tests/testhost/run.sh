@@ -51,7 +51,17 @@ expect_rc 125 "guest-initramfs with an unknown module" \
 expect_rc 0 "need with TESTHOST_NEED=1" env TESTHOST_NEED=1 "$TH" need
 expect_rc 1 "need with TESTHOST_NEED=0" env TESTHOST_NEED=0 "$TH" need
 expect_rc 5 "wrap runs directly when the host KVM is good" \
-	env TESTHOST_NEED=0 "$TH" wrap --timeout 5 -- sh -c 'exit 5'
+	env TESTHOST_NEED=0 "$TH" wrap --timeout 5 --env WRAPPED=yes -- \
+	sh -c 'echo "$WRAPPED" >"$TESTHOST_OUT/w"; exit 5'
+outdir=$(sed -n 's/^testhost: out=//p' "$WORK/last.err")
+if [ -n "$outdir" ] && [ "$(cat "$outdir/w" 2>/dev/null)" = yes ]; then
+	pass "wrap (direct) passes --env and TESTHOST_OUT"
+else
+	fail "wrap (direct): no 'yes' in '$outdir/w'"
+fi
+[ -n "$outdir" ] && rm -rf "$(dirname "$outdir")"
+expect_rc 124 "wrap (direct) --timeout 1 -- sleep 30" \
+	env TESTHOST_NEED=0 "$TH" wrap --timeout 1 -- sleep 30
 
 "$TH" build >/dev/null 2>&1
 t0=$(date +%s%N)
@@ -148,6 +158,21 @@ if grep -q "panicked" "$WORK/last.err"; then
 	pass "panic reported"
 else
 	fail "panic not reported"
+fi
+
+# A run killed by its caller leaves no QEMU behind.
+"$TH" run --out "$WORK/killed" -- sleep 100 >/dev/null 2>&1 &
+pid=$!
+sleep 5
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+sleep 1
+if [ "$rc" -eq 143 ] && ! pgrep -f "path=$WORK/killed" >/dev/null; then
+	pass "run killed with TERM exits 143 and stops its QEMU"
+else
+	fail "run killed with TERM: exit $rc, QEMU left: $(pgrep -f "path=$WORK/killed")"
+	pkill -f "path=$WORK/killed"
 fi
 
 if [ "$failures" -ne 0 ]; then
