@@ -91,6 +91,190 @@ test_forwarding(struct flowtab_pmd *pmd)
 	flowtab_destroy(ft);
 }
 
+/* Apply 'actions' (in a rule matching everything) to 'p'; returns the captured outputs. */
+static struct ft_capture *
+apply(struct flowtab_pmd *pmd, const char *actions, const struct ft_test_pkt *p)
+{
+	static struct ft_capture cap;
+	static struct flowtab_out out;
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	char text[512];
+
+	snprintf(text, sizeof(text), "actions=%s", actions);
+	ft_capture_reset(&cap);
+	ft_capture_init(&cap, &out, true);
+	ft_test_add(ft, text);
+	run1(pmd, ft, p, 9, &cap, &out);
+	flowtab_destroy(ft);
+	return &cap;
+}
+
+static uint8_t *
+bytes(struct ft_capture *c, unsigned i)
+{
+	return rte_pktmbuf_mtod(c->rec[i].m, uint8_t *);
+}
+
+static void
+expect_csum(struct ft_capture *c, unsigned i, const char *what)
+{
+	const char *why;
+
+	CHECK(c->n > i && ft_test_csum_ok(c->rec[i].m, &why), "%s: bad %s", what, c->n > i ? why : "(no packet)");
+}
+
+static void
+test_rewrites(struct flowtab_pmd *pmd)
+{
+	struct ft_test_pkt udp = tcp_pkt, icmp = tcp_pkt, v6 = tcp_pkt, tagged = tcp_pkt;
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x42 };
+	struct ft_capture *c;
+	uint8_t *d;
+
+	udp.proto = 17;
+	icmp.proto = 1;
+	icmp.sport = 8;
+	icmp.dport = 0;
+	v6.dl_type = 0x86dd;
+	v6.ip6_src[15] = 1;
+	v6.ip6_dst[15] = 2;
+	tagged.vlan = 0x2005;
+
+	c = apply(pmd, "mod_dl_src:00:00:00:00:00:aa,mod_dl_dst:00:00:00:00:00:bb,output:1", &tcp_pkt);
+	CHECK(c->n == 1 && bytes(c, 0)[11] == 0xaa && bytes(c, 0)[5] == 0xbb, "mod_dl_*");
+
+	c = apply(pmd, "mod_nw_src:192.168.7.9,mod_nw_dst:172.16.0.1,output:1", &tcp_pkt);
+	d = c->n ? bytes(c, 0) : NULL;
+	CHECK(d && d[26] == 192 && d[29] == 9 && d[30] == 172 && d[33] == 1, "mod_nw_* on tcp");
+	expect_csum(c, 0, "mod_nw_* on tcp");
+	c = apply(pmd, "mod_nw_src:192.168.7.9,output:1", &udp);
+	expect_csum(c, 0, "mod_nw_src on udp");
+	c = apply(pmd, "mod_nw_dst:1.1.1.1,output:1", &icmp);
+	expect_csum(c, 0, "mod_nw_dst on icmp");
+
+	c = apply(pmd, "mod_nw_tos:64,output:1", &tcp_pkt);
+	CHECK(c->n == 1 && bytes(c, 0)[15] == 0x41, "mod_nw_tos keeps ECN");
+	expect_csum(c, 0, "mod_nw_tos");
+	c = apply(pmd, "set_field:10->ip_dscp,output:1", &tcp_pkt);
+	CHECK(c->n == 1 && bytes(c, 0)[15] == 0x29, "set_field ip_dscp");
+	expect_csum(c, 0, "set_field ip_dscp");
+
+	c = apply(pmd, "dec_ttl,output:1", &tcp_pkt);
+	CHECK(c->n == 1 && bytes(c, 0)[22] == 63, "dec_ttl");
+	expect_csum(c, 0, "dec_ttl");
+	c = apply(pmd, "mod_nw_ttl:5,output:1", &tcp_pkt);
+	CHECK(c->n == 1 && bytes(c, 0)[22] == 5, "mod_nw_ttl");
+	expect_csum(c, 0, "mod_nw_ttl");
+	udp.ttl = 1;
+	c = apply(pmd, "output:2,dec_ttl,output:1", &udp);
+	CHECK(c->n == 1 && c->rec[0].port == 2, "dec_ttl of ttl 1 drops (after earlier outputs)");
+	udp.ttl = 64;
+
+	c = apply(pmd, "mod_tp_src:4321,mod_tp_dst:8080,output:1", &tcp_pkt);
+	d = c->n ? bytes(c, 0) : NULL;
+	CHECK(d && d[34] == 0x10 && d[35] == 0xe1 && d[36] == 0x1f && d[37] == 0x90, "mod_tp_* tcp");
+	expect_csum(c, 0, "mod_tp_* tcp");
+	c = apply(pmd, "set_field:53->udp_dst,output:1", &udp);
+	CHECK(c->n == 1 && bytes(c, 0)[37] == 53, "set_field udp_dst");
+	expect_csum(c, 0, "set_field udp_dst");
+
+	c = apply(pmd, "set_field:2001:db8::42->ipv6_src,dec_ttl,output:1", &v6);
+	d = c->n ? bytes(c, 0) : NULL;
+	CHECK(d && !memcmp(d + 22, a6, 16) && d[21] == 63, "ipv6_src + hop limit");
+	expect_csum(c, 0, "set_field ipv6_src");
+	c = apply(pmd, "set_field:2001:db8::42->ipv6_dst,mod_tp_dst:22,output:1", &v6);
+	expect_csum(c, 0, "set_field ipv6_dst + tp_dst");
+
+	c = apply(pmd, "mod_vlan_vid:100,output:1", &tcp_pkt);
+	d = c->n ? bytes(c, 0) : NULL;
+	CHECK(d && d[12] == 0x81 && d[13] == 0 && d[14] == 0 && d[15] == 100 && d[16] == 0x08,
+			"mod_vlan_vid pushes a tag");
+	CHECK(c->n && rte_pktmbuf_pkt_len(c->rec[0].m) == 75, "tagged length");
+	expect_csum(c, 0, "mod_vlan_vid");
+	c = apply(pmd, "mod_vlan_vid:100,mod_vlan_pcp:7,output:1", &tagged);
+	d = c->n ? bytes(c, 0) : NULL;
+	CHECK(d && d[14] == 0xe0 && d[15] == 100, "vid and pcp on a tagged packet: %02x%02x",
+			d ? d[14] : 0, d ? d[15] : 0);
+	c = apply(pmd, "strip_vlan,mod_nw_src:9.9.9.9,output:1", &tagged);
+	d = c->n ? bytes(c, 0) : NULL;
+	CHECK(d && d[12] == 0x08 && d[13] == 0 && d[26] == 9 && rte_pktmbuf_pkt_len(c->rec[0].m) == 71,
+			"strip_vlan then rewrite at the new offset");
+	expect_csum(c, 0, "strip_vlan");
+	c = apply(pmd, "push_vlan:0x88a8,set_field:7->vlan_vid,mod_nw_dst:8.8.8.8,output:1", &tcp_pkt);
+	d = c->n ? bytes(c, 0) : NULL;
+	CHECK(d && d[12] == 0x88 && d[13] == 0xa8 && d[15] == 7 && d[34] == 8, "push_vlan 0x88a8");
+	expect_csum(c, 0, "push_vlan");
+	c = apply(pmd, "push_vlan:0x8100,output:1", &tagged);
+	d = c->n ? bytes(c, 0) : NULL;
+	CHECK(d && d[12] == 0x81 && d[14] == 0x20 && d[15] == 0x05 && d[16] == 0x81 &&
+	      d[18] == 0x20, "push_vlan on a tagged packet copies the outer tag");
+
+	/* Outputs see the packet as it was when they were executed. */
+	c = apply(pmd, "output:1,mod_dl_dst:00:00:00:00:00:cc,output:2,output:3", &tcp_pkt);
+	CHECK(c->n == 3, "three outputs: %u", c->n);
+	if (c->n == 3) {
+		CHECK(c->rec[0].port == 1 && bytes(c, 0)[5] == 2, "first output unmodified");
+		CHECK(c->rec[1].port == 2 && bytes(c, 1)[5] == 0xcc, "second output modified");
+		CHECK(c->rec[2].port == 3 && bytes(c, 2)[5] == 0xcc, "third output modified");
+		CHECK(c->rec[0].m != c->rec[1].m && c->rec[1].m != c->rec[2].m, "distinct mbufs");
+	}
+	c = apply(pmd, "output:1,NORMAL,FLOOD", &tcp_pkt);
+	CHECK(c->n == 3 && c->rec[0].kind == 0 && c->rec[1].kind == 1 && c->rec[2].kind == 2,
+			"output, NORMAL, FLOOD");
+	ft_capture_reset(c);
+}
+
+static void
+test_pipeline(struct flowtab_pmd *pmd)
+{
+	static const char *const rules[] = {
+		"priority=10,tcp,actions=mod_nw_src:1.2.3.4,resubmit(,1),output:4",
+		"priority=5,udp,actions=goto_table:2",
+		"priority=1,actions=resubmit(9,1)",
+		"table=1,priority=10,ip,nw_src=1.2.3.4,actions=output:2",
+		"table=1,priority=5,in_port=9,actions=output:3",
+		"table=2,actions=mod_tp_dst:99,resubmit(,3)",
+		"table=3,udp,tp_dst=99,actions=output:5",
+		"table=4,actions=resubmit(,4),output:6",
+	};
+	struct flowtab *ft = table(rules, RTE_DIM(rules));
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct ft_test_pkt udp = tcp_pkt, arp = tcp_pkt;
+	struct flowtab_out out;
+	char *dump = NULL, *err = NULL;
+	int round;
+
+	udp.proto = 17;
+	arp.dl_type = 0x0806;
+	arp.arp_op = 1;
+	ft_capture_init(cap, &out, true);
+	for (round = 0; round < 2; round++) {
+		run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+		CHECK(cap->n == 2 && cap->rec[0].port == 2 && cap->rec[1].port == 4,
+				"resubmit sees the rewritten key, then the list goes on");
+		run1(pmd, ft, &udp, 1, cap, &out);
+		CHECK(cap->n == 1 && cap->rec[0].port == 5, "goto_table + resubmit chain");
+		run1(pmd, ft, &arp, 1, cap, &out);
+		CHECK(cap->n == 1 && cap->rec[0].port == 3, "resubmit with a new in_port");
+	}
+	CHECK(flowtab_dump_flows(ft, "table=3", &dump, &err) == 0, "dump: %s", err);
+	CHECK(dump && strstr(dump, "n_packets=2,"), "table 3 counters: %s", dump);
+	free(dump);
+	ft_capture_reset(cap);
+	/* An endless resubmit loop stops at the depth limit. */
+	flowtab_destroy(ft);
+	{
+		static const char *const loop[] = { "actions=goto_table:4", "table=4,actions=resubmit(,4),output:6" };
+
+		ft = table(loop, 2);
+		run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+		CHECK(cap->n == 64, "resubmit loop bounded: %u outputs", cap->n);
+		ft_capture_reset(cap);
+		flowtab_destroy(ft);
+	}
+	free(cap);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -100,6 +284,8 @@ main(int argc, char **argv)
 	mp = ft_test_eal_init(argv[0], 8192);
 	pmd = flowtab_pmd_create(0, -1);
 	test_forwarding(pmd);
+	test_rewrites(pmd);
+	test_pipeline(pmd);
 	flowtab_pmd_destroy(pmd);
 	return ft_test_finish("test_ft_datapath");
 }
