@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The guest console: a 16550A on COM1 (0x3f8, IRQ 4), output to stdout or a file, input
+ * from stdin through the main loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "serial.h"
+#include "util.h"
+#include "vm.h"
+
+#define COM1_BASE 0x3f8
+#define COM1_IRQ 4
+
+struct serial_dev {
+	struct vmm_uart uart;
+	struct vmm_vm *vm;
+	int out_fd;
+	bool own_out;
+	bool in_watched;
+	bool raw;
+	struct termios saved;
+};
+
+static void
+serial_irq(void *opaque, int level)
+{
+	struct serial_dev *s = opaque;
+
+	vmm_vm_irq_line(s->vm, COM1_IRQ, level);
+}
+
+static void
+serial_stdin(void *opaque, int fd)
+{
+	struct serial_dev *s = opaque;
+	uint8_t buf[64];
+	size_t room = vmm_uart_rx_room(&s->uart);
+	ssize_t n;
+
+	n = read(fd, buf, room == 0 || room > sizeof(buf) ? sizeof(buf) : room);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		vmm_vm_del_fd(s->vm, fd);
+		s->in_watched = false;
+		return;
+	}
+	vmm_uart_input(&s->uart, buf, (size_t)n);
+}
+
+static void
+serial_raw_mode(struct serial_dev *s)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &s->saved) < 0)
+		return;
+	t = s->saved;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_iflag &= ~(tcflag_t)(ICRNL | IXON);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+		s->raw = true;
+}
+
+static int
+serial_init(struct vmm_vm *vm, void **state, char **err)
+{
+	const struct vmm_config *cfg = vm->cfg;
+	struct serial_dev *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->vm = vm;
+	s->out_fd = STDOUT_FILENO;
+	if (cfg->serial == VMM_SERIAL_FILE) {
+		s->out_fd = open(cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (s->out_fd < 0) {
+			ret = vmm_err(err, -VMM_EINPUT, "--serial file=%s: %s", cfg->serial_path,
+				strerror(errno));
+			goto err_free;
+		}
+		s->own_out = true;
+	}
+	vmm_uart_init(&s->uart, s->out_fd, serial_irq, s);
+	ret = vmm_bus_register(&vm->bus, VMM_BUS_PIO, COM1_BASE, 8, "serial", vmm_uart_io,
+		&s->uart);
+	if (ret < 0) {
+		ret = vmm_err(err, ret, "serial: ports 0x%x-0x%x are taken", COM1_BASE, COM1_BASE + 7);
+		goto err_uart;
+	}
+	if (cfg->serial == VMM_SERIAL_STDIO) {
+		serial_raw_mode(s);
+		if (vmm_vm_add_fd(vm, STDIN_FILENO, serial_stdin, s) == 0)
+			s->in_watched = true;
+	}
+	*state = s;
+	return 0;
+
+err_uart:
+	vmm_uart_fini(&s->uart);
+	if (s->own_out)
+		close(s->out_fd);
+err_free:
+	free(s);
+	return ret;
+}
+
+static void
+serial_exit(struct vmm_vm *vm, void *state)
+{
+	struct serial_dev *s = state;
+
+	if (s->in_watched)
+		vmm_vm_del_fd(vm, STDIN_FILENO);
+	if (s->raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);
+	vmm_bus_unregister(&vm->bus, VMM_BUS_PIO, COM1_BASE);
+	vmm_uart_fini(&s->uart);
+	if (s->own_out)
+		close(s->out_fd);
+	free(s);
+}
+
+static const struct vmm_device_ops serial_ops = {
+	.name = "serial",
+	.init = serial_init,
+	.exit = serial_exit,
+};
+
+VMM_DEVICE_REGISTER(serial_ops)

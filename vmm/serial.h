@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_VMM_SERIAL_H
+#define VIREO_VMM_SERIAL_H
+
+/*
+ * A 16550A UART register model (the 8250 family): what the Linux 8250 driver needs for a
+ * console and a tty — divisor latch, FIFO bit in IIR, THR-empty and receive interrupts,
+ * loopback for the driver's probe, scratch register.  Transmitted bytes go to 'out_fd';
+ * received bytes come from vmm_uart_input().  The interrupt line follows IIR: high while
+ * an enabled interrupt is pending.
+ *
+ * Thread-safety: every entry point takes the UART's mutex; the IRQ callback runs under it.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMM_UART_RX_SIZE 256
+
+typedef void vmm_uart_irq_cb(void *opaque, int level);
+
+struct vmm_uart {
+	pthread_mutex_t lock;
+	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	bool thr_pending;		/* THR-empty interrupt pending */
+	int irq_level;
+	uint8_t rx[VMM_UART_RX_SIZE];
+	unsigned int rx_head, rx_count;
+	int out_fd;
+	uint64_t tx_bytes;
+	vmm_uart_irq_cb *irq;
+	void *irq_opaque;
+};
+
+/** Reset 'u': output to 'out_fd', interrupts through 'irq'. */
+void vmm_uart_init(struct vmm_uart *u, int out_fd, vmm_uart_irq_cb *irq, void *opaque);
+
+/** Destroy the mutex. */
+void vmm_uart_fini(struct vmm_uart *u);
+
+/** A register access at 'offset' (0-7) of 'len' bytes (only the first byte is used). */
+void vmm_uart_io(void *opaque, uint64_t offset, uint8_t *data, unsigned int len,
+		bool is_write);
+
+/** Queue received bytes; returns how many fitted in the receive FIFO. */
+size_t vmm_uart_input(struct vmm_uart *u, const uint8_t *buf, size_t n);
+
+/** Free room in the receive FIFO. */
+size_t vmm_uart_rx_room(struct vmm_uart *u);
+
+#endif /* VIREO_VMM_SERIAL_H */

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The KVM VM: /dev/kvm, the VM fd, memory slots, in-kernel irqchip and PIT, the main loop
+ * and the stop protocol.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "vm.h"
+#include "x86.h"
+
+#define TSS_ADDR 0xfffbd000UL
+#define IDENTITY_MAP_ADDR 0xfffbc000ULL
+
+static int
+kvm_ioctl_retry(int fd, unsigned long req, unsigned long arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret;
+}
+
+static int
+open_kvm(struct vmm_vm *vm, char **err)
+{
+	const char *dev = vm->cfg->kvm_dev;
+	int ver;
+
+	vm->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT || e == ENODEV || e == ENXIO)
+			return vmm_err(err, -VMM_EINPUT,
+				"KVM device %s is missing: load kvm_intel or kvm_amd (and enable "
+				"virtualization in the firmware), or run in the test host "
+				"(scripts/testhost run -- ...)", dev);
+		if (e == EACCES || e == EPERM)
+			return vmm_err(err, -VMM_EINPUT,
+				"KVM device %s: permission denied (join the 'kvm' group or run as root)",
+				dev);
+		return vmm_err(err, -VMM_EINPUT, "KVM device %s: %s", dev, strerror(e));
+	}
+	ver = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (ver != KVM_API_VERSION)
+		return vmm_err(err, -VMM_EINPUT, "KVM device %s: API version %d, expected %d", dev,
+			ver, KVM_API_VERSION);
+	return 0;
+}
+
+static int
+check_vcpus(struct vmm_vm *vm, char **err)
+{
+	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (max <= 0)
+		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max <= 0)
+		max = 4;
+	vm->max_vcpus = max;
+	if (vm->cfg->cpus > (unsigned int)max)
+		return vmm_err(err, -VMM_EINPUT,
+			"--cpus %u: KVM allows at most %d vCPUs per VM (KVM_CAP_MAX_VCPUS)",
+			vm->cfg->cpus, max);
+	return 0;
+}
+
+static int
+need_cap(struct vmm_vm *vm, int cap, const char *name, char **err)
+{
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap) <= 0)
+		return vmm_err(err, -VMM_EINPUT, "KVM device %s lacks %s", vm->cfg->kvm_dev, name);
+	return 0;
+}
+
+static int
+create_vm(struct vmm_vm *vm, char **err)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	uint64_t idmap = IDENTITY_MAP_ADDR;
+	int ret;
+
+	if ((ret = need_cap(vm, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", err)) < 0 ||
+	    (ret = need_cap(vm, KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", err)) < 0 ||
+	    (ret = need_cap(vm, KVM_CAP_PIT2, "KVM_CAP_PIT2", err)) < 0)
+		return ret;
+	vm->vm_fd = kvm_ioctl_retry(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return vmm_err(err, -errno, "KVM_CREATE_VM: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
+		return vmm_err(err, -errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0 &&
+	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+		return vmm_err(err, -errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return vmm_err(err, -errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return vmm_err(err, -errno, "KVM_CREATE_PIT2: %s", strerror(errno));
+	return 0;
+}
+
+static int
+set_halt_poll(struct vmm_vm *vm, char **err)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_HALT_POLL };
+
+	if (vm->cfg->halt_poll_ns < 0)
+		return 0;
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_HALT_POLL) <= 0)
+		return vmm_err(err, -VMM_EINPUT, "--halt-poll-ns: this KVM lacks KVM_CAP_HALT_POLL");
+	cap.args[0] = (uint64_t)vm->cfg->halt_poll_ns;
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return vmm_err(err, -errno, "KVM_ENABLE_CAP(KVM_CAP_HALT_POLL, %lld): %s",
+			vm->cfg->halt_poll_ns, strerror(errno));
+	return 0;
+}
+
+static int
+set_memory_slots(struct vmm_vm *vm, char **err)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->mem.nr_regions; i++) {
+		const struct vmm_mem_region *r = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uintptr_t)r->hva,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+			return vmm_err(err, -errno,
+				"KVM_SET_USER_MEMORY_REGION slot %u (0x%" PRIx64 "+0x%" PRIx64 "): %s", i,
+				r->gpa, r->size, strerror(errno));
+	}
+	return 0;
+}
+
+static int
+open_loop(struct vmm_vm *vm, char **err)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	vm->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (vm->epoll_fd < 0)
+		return vmm_err(err, -errno, "epoll_create1: %s", strerror(errno));
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_fd < 0)
+		return vmm_err(err, -errno, "eventfd: %s", strerror(errno));
+	ev.data.fd = vm->stop_fd;
+	if (epoll_ctl(vm->epoll_fd, EPOLL_CTL_ADD, vm->stop_fd, &ev) < 0)
+		return vmm_err(err, -errno, "epoll_ctl: %s", strerror(errno));
+	return 0;
+}
+
+int
+vmm_vm_create(struct vmm_vm *vm, const struct vmm_config *cfg, char **err)
+{
+	struct vmm_mem_opts mopts = {
+		.size = cfg->mem_size,
+		.hugepage_size = cfg->hugepage_size,
+		.prealloc = cfg->prealloc,
+		.shared = cfg->shared,
+		.numa_node = cfg->numa_node,
+	};
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = vm->vm_stats_fd = vm->epoll_fd = vm->stop_fd = -1;
+	vm->mem.fd = -1;
+	vm->nr_vcpus = cfg->cpus;
+	vm->start_ns = vmm_now_ns();
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	vmm_bus_init(&vm->bus);
+
+	if (cfg->cpus > X86_MAX_CPUS)
+		return vmm_err(err, -VMM_EINPUT,
+			"--cpus %u: at most %d vCPUs (8-bit xAPIC IDs; KVM_CAP_MAX_VCPUS may allow "
+			"fewer)", cfg->cpus, X86_MAX_CPUS);
+	ret = vmm_memory_create(&vm->mem, &mopts, err);
+	if (ret < 0)
+		return ret;
+	ret = vmm_boot_load(vm, err);
+	if (ret < 0)
+		return ret;
+	if ((ret = open_kvm(vm, err)) < 0 || (ret = check_vcpus(vm, err)) < 0 ||
+	    (ret = create_vm(vm, err)) < 0 || (ret = set_halt_poll(vm, err)) < 0 ||
+	    (ret = set_memory_slots(vm, err)) < 0 || (ret = open_loop(vm, err)) < 0)
+		return ret;
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) > 0)
+		vm->vm_stats_fd = ioctl(vm->vm_fd, KVM_GET_STATS_FD, 0);
+	return 0;
+}
+
+void
+vmm_vm_destroy(struct vmm_vm *vm)
+{
+	vmm_vcpus_destroy(vm);
+	if (vm->vm_stats_fd >= 0)
+		close(vm->vm_stats_fd);
+	if (vm->stop_fd >= 0)
+		close(vm->stop_fd);
+	if (vm->epoll_fd >= 0)
+		close(vm->epoll_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->vm_stats_fd = vm->stop_fd = vm->epoll_fd = vm->vm_fd = vm->kvm_fd = -1;
+	vmm_memory_destroy(&vm->mem);
+	vmm_bus_destroy(&vm->bus);
+	pthread_mutex_destroy(&vm->stop_lock);
+}
+
+void
+vmm_vm_request_stop(struct vmm_vm *vm, int status, const char *fmt, ...)
+{
+	uint64_t one = 1;
+	va_list ap;
+	ssize_t n;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vm->stop_requested) {
+		pthread_mutex_unlock(&vm->stop_lock);
+		return;
+	}
+	vm->exit_status = status;
+	va_start(ap, fmt);
+	vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
+	va_end(ap);
+	__atomic_store_n(&vm->stop_requested, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&vm->stop_lock);
+	do {
+		n = write(vm->stop_fd, &one, sizeof(one));
+	} while (n < 0 && errno == EINTR);
+}
+
+void
+vmm_vm_irq_line(struct vmm_vm *vm, unsigned int gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		fprintf(stderr, "vireo-vmm: KVM_IRQ_LINE %u: %s\n", gsi, strerror(errno));
+}
+
+int
+vmm_vm_add_fd(struct vmm_vm *vm, int fd, vmm_fd_cb *cb, void *opaque)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	unsigned int i;
+
+	for (i = 0; i < VMM_MAX_FD_HANDLERS; i++)
+		if (vm->handlers[i].cb == NULL)
+			break;
+	if (i == VMM_MAX_FD_HANDLERS)
+		return -ENOSPC;
+	if (epoll_ctl(vm->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	vm->handlers[i] = (struct vmm_fd_handler){ .fd = fd, .cb = cb, .opaque = opaque };
+	return 0;
+}
+
+void
+vmm_vm_del_fd(struct vmm_vm *vm, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMM_MAX_FD_HANDLERS; i++) {
+		if (vm->handlers[i].cb != NULL && vm->handlers[i].fd == fd) {
+			epoll_ctl(vm->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+			vm->handlers[i].cb = NULL;
+		}
+	}
+}
+
+static void
+on_signal(void *opaque, int fd)
+{
+	struct vmm_vm *vm = opaque;
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	vmm_vm_request_stop(vm, 128 + (int)si.ssi_signo, "stopped by signal %s",
+		strsignal((int)si.ssi_signo));
+}
+
+int
+vmm_vm_run(struct vmm_vm *vm)
+{
+	struct epoll_event evs[8];
+	sigset_t mask;
+	char *err = NULL;
+	int sfd, i, n;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0 || vmm_vm_add_fd(vm, sfd, on_signal, vm) < 0) {
+		fprintf(stderr, "vireo-vmm: signalfd: %s\n", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	if (vmm_vcpus_start(vm, &err) < 0) {
+		fprintf(stderr, "vireo-vmm: %s\n", err != NULL ? err : "cannot start vCPUs");
+		free(err);
+		vmm_vm_request_stop(vm, VMM_EXIT_INTERNAL, "vCPU start failed");
+	}
+	while (!__atomic_load_n(&vm->stop_requested, __ATOMIC_ACQUIRE)) {
+		n = epoll_wait(vm->epoll_fd, evs, 8, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			vmm_vm_request_stop(vm, VMM_EXIT_INTERNAL, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			unsigned int h;
+
+			if (evs[i].data.fd == vm->stop_fd)
+				continue;
+			for (h = 0; h < VMM_MAX_FD_HANDLERS; h++)
+				if (vm->handlers[h].cb != NULL && vm->handlers[h].fd == evs[i].data.fd) {
+					vm->handlers[h].cb(vm->handlers[h].opaque, evs[i].data.fd);
+					break;
+				}
+		}
+	}
+	vmm_vcpus_stop(vm);
+	vmm_vm_del_fd(vm, sfd);
+	close(sfd);
+	return vm->exit_status;
+}
+
+static const struct vmm_device_ops *device_list[VMM_MAX_DEVICES];
+static unsigned int nr_device_list;
+
+void
+vmm_device_register(const struct vmm_device_ops *ops)
+{
+	if (nr_device_list < VMM_MAX_DEVICES)
+		device_list[nr_device_list++] = ops;
+}
+
+int
+vmm_devices_init(struct vmm_vm *vm, char **err)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr_device_list; i++) {
+		struct vmm_device_inst *d = &vm->devs[vm->nr_devs];
+
+		d->ops = device_list[i];
+		d->state = NULL;
+		ret = d->ops->init(vm, &d->state, err);
+		if (ret < 0)
+			return vmm_err(err, ret, "device %s: %s", d->ops->name, strerror(-ret));
+		vm->nr_devs++;
+	}
+	return 0;
+}
+
+void
+vmm_devices_exit(struct vmm_vm *vm)
+{
+	while (vm->nr_devs > 0) {
+		struct vmm_device_inst *d = &vm->devs[--vm->nr_devs];
+
+		if (d->ops->exit != NULL)
+			d->ops->exit(vm, d->state);
+	}
+}

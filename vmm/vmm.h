@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_VMM_H
+#define VIREO_VMM_H
+
+/*
+ * vireo-vmm: a lean KVM virtual machine monitor.
+ *
+ * What?
+ * =====
+ * vireo-vmm boots a stock x86-64 Linux bzImage in a KVM virtual machine: guest RAM from a
+ * file descriptor (memfd, or a hugetlb memfd), the Linux 64-bit boot protocol, ACPI and MP
+ * tables for SMP, an in-kernel irqchip and PIT, and a handful of emulated legacy devices
+ * (8250 UART, i8042 reset line, ACPI PM1 power-off, CMOS RTC).  The guest's memory is kept
+ * shareable (fd + offset per region) so that a vhost-user backend can map it.
+ *
+ * Shape
+ * =====
+ * - config.c   the command line, into struct vmm_config.
+ * - memory.c   guest RAM: fd-backed regions (struct vmm_memory, memory.h).
+ * - vm.c       the KVM VM: /dev/kvm, VM fd, memory slots, irqchip, PIT, run and stop.
+ * - vcpu.c     one thread per vCPU: KVM_RUN loop and exit dispatch to the bus.
+ * - bus.c      port-I/O and MMIO range registration and dispatch (bus.h).
+ * - x86 boot:  boot.c (bzImage, boot_params, e820, page tables), acpi.c, mptable.c, cpuid.c.
+ * - devices:   serial.c, i8042.c, pm.c, rtc.c — each registers its bus ranges itself.
+ * - stats.c    per-vCPU exit counters and KVM's binary statistics.
+ * - api.c      the JSON-RPC control socket commands (vm-info, exit-stats, shutdown).
+ *
+ * Errors
+ * ======
+ * Setup functions return 0, or a negative value with a malloc'd message in '*err' naming the
+ * offending thing.  -VMM_EINPUT means the user's input is at fault (exit status 2); any other
+ * negative value is a -errno internal error (exit status 1).
+ *
+ * Thread-safety: see struct vmm_vm.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sched.h>
+
+/** Returned (negated) for errors caused by bad user input: exit status 2. */
+#define VMM_EINPUT 2000
+
+/** Exit statuses of the vireo-vmm process. */
+#define VMM_EXIT_OK 0
+#define VMM_EXIT_INTERNAL 1
+#define VMM_EXIT_INPUT 2
+
+enum vmm_serial_mode {
+	VMM_SERIAL_STDIO,
+	VMM_SERIAL_FILE,
+};
+
+/** Pin vCPU 'vcpu' to host CPU 'cpu'. */
+struct vmm_cpu_pin {
+	unsigned int vcpu;
+	int cpu;
+};
+
+/** Everything the command line says. */
+struct vmm_config {
+	const char *kernel;
+	const char *initramfs;
+	const char *cmdline;
+	unsigned int cpus;
+	uint64_t mem_size;		/**< bytes */
+	uint64_t hugepage_size;		/**< 0: ordinary pages, else 2 MiB or 1 GiB */
+	bool prealloc;
+	bool shared;
+	int numa_node;			/**< -1: no binding */
+	enum vmm_serial_mode serial;
+	const char *serial_path;
+	struct vmm_cpu_pin *pins;
+	unsigned int nr_pins;
+	bool emulator_pin;
+	cpu_set_t emulator_cpus;
+	long long halt_poll_ns;		/**< -1: KVM's default */
+	const char *api_socket;
+	bool exit_stats;
+	const char *kvm_dev;		/**< "/dev/kvm", or $VIREO_KVM_DEV (tests) */
+};
+
+/**
+ * Parse the command line into 'cfg'.  Returns 0, 1 when --help or --version was printed,
+ * or -VMM_EINPUT with a message in '*err'.
+ */
+int vmm_config_parse(struct vmm_config *cfg, int argc, char **argv, char **err);
+
+/** Free what vmm_config_parse() allocated. */
+void vmm_config_free(struct vmm_config *cfg);
+
+/**
+ * Parse a size such as "512M", "2G", "1048576" or "64k" into '*bytes'.
+ * Returns 0 or -EINVAL.
+ */
+int vmm_parse_size(const char *s, uint64_t *bytes);
+
+/**
+ * Build the VM described by 'cfg', run it until the guest powers off, reboots or
+ * triple-faults (or the API or a signal asks it to stop), and tear it down.
+ * Returns the process exit status; messages go to stderr.
+ */
+int vmm_main(const struct vmm_config *cfg);
+
+#endif /* VIREO_VMM_H */
