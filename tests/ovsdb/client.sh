@@ -38,6 +38,7 @@ stop_server() {
 
 cleanup() {
 	[ -n "$probe_pid" ] && kill "$probe_pid" 2>/dev/null
+	stop_vswitchd
 	stop_server
 	if [ "$fails" -ne 0 ]; then
 		echo "--- probe stdout (tail)"; tail -n 30 "$D/probe.out"
@@ -70,6 +71,37 @@ is_positive() { [ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null; }
 ovsdb-tool create "$DB" "$SCHEMA" || { echo "FAIL: ovsdb-tool create"; exit 1; }
 start_server || { echo "FAIL: ovsdb-server did not start"; exit 1; }
 ovs-vsctl --db=unix:"$SOCK" --no-wait init
+
+# The real ovs-vswitchd holds the lock: the client must refuse to run next to it.
+VSWITCHD=${OVS_VSWITCHD:-/usr/sbin/ovs-vswitchd}
+vswitchd_pid=
+# In the foreground of a background job: with --detach it would wait for the lock to start.
+start_vswitchd() {
+	OVS_RUNDIR=$D OVS_LOGDIR=$D "$VSWITCHD" unix:"$SOCK" --pidfile="$D/vsw.pid" \
+		--unixctl="$D/vsw.ctl" --log-file="$D/vsw.log" --no-chdir \
+		>>"$D/vsw.out" 2>&1 </dev/null &
+	vswitchd_pid=$!
+}
+stop_vswitchd() {
+	[ -n "$vswitchd_pid" ] || return 0
+	kill "$vswitchd_pid" 2>/dev/null
+	wait "$vswitchd_pid" 2>/dev/null
+	vswitchd_pid=
+}
+if [ -x "$VSWITCHD" ]; then
+	start_vswitchd
+	# ovs-vsctl without --no-wait returns once ovs-vswitchd (holding the lock) reconfigured.
+	vsctl set Open_vSwitch . external_ids:vireo-test=1
+	timeout 10 "$PROBE" --remote unix:"$SOCK" >"$D/vsw-probe.out" 2>"$D/vsw-probe.err"
+	rc=$?
+	check "next to a running ovs-vswitchd the client exits with status 2" test "$rc" = 2
+	check "... and says that the lock is held" grep -qF \
+		"ovsdb lock ovs_vswitchd is held by another process (is ovs-vswitchd running?)" \
+		"$D/vsw-probe.err"
+	stop_vswitchd
+else
+	echo "SKIP: no $VSWITCHD to hold the lock"
+fi
 
 "$PROBE" --remote unix:"$SOCK" --stats-ms 300 >"$D/probe.out" 2>"$D/probe.err" &
 probe_pid=$!
@@ -158,6 +190,14 @@ check "second instance says why" \
 	grep -qF "ovsdb lock ovs_vswitchd is held by another process (is ovs-vswitchd running?)" \
 	"$D/second.err"
 check "first instance still serves" vsctl set Interface dpdk0 options:n_rxq=4
+if [ -x "$VSWITCHD" ]; then
+	start_vswitchd
+	check "a later ovs-vswitchd finds the lock taken and stands by" \
+		wait_until 5 grep -q "another ovs-vswitchd process is running" "$D/vsw.log"
+	stop_vswitchd
+	check "the client still serves after ovs-vswitchd gave up" \
+		vsctl set Interface dpdk0 options:n_rxq=3
+fi
 
 # --- ovsdb-server restart: reconnect and resynchronise ---
 stop_server
