@@ -166,7 +166,7 @@ check "list Interface shows statistics" \
 check "cur_cfg equals next_cfg" cfg_caught_up
 check "dpdk_initialized and datapath_types written" \
 	eval 'test "$(get Open_vSwitch . dpdk_initialized)" = true &&
-	get Open_vSwitch . datapath_types | grep -q netdev &&
+	test "$(get Open_vSwitch . datapath_types)" = "[netdev]" &&
 	get Open_vSwitch . iface_types | grep -q dpdkvhostuserclient'
 
 # --- a bridge of another datapath type is not ours ---
