@@ -79,7 +79,10 @@ cmd_guest_initramfs() {
 			"$SELF_DIR/lib-testhost-guest.sh"
 	} | sha256sum | cut -c1-16)
 	out="$CACHE/guest/initramfs-$key.cpio"
-	if [ ! -f "$out" ]; then
+	if [ -f "$out" ]; then
+		touch "$out"
+	else
+		find "$CACHE/guest" -name 'initramfs-*.cpio' -mtime +7 -delete 2>/dev/null || true
 		th_locked th_build_guest_locked "$out" "$tmpscript" "$mods"
 	fi
 	rm -f "$tmpscript"

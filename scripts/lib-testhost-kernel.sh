@@ -284,13 +284,15 @@ th_build_l1_locked() {
 	touch "$dir/.complete"
 }
 
-# Removes L1 images other than 'keep' (a running QEMU has its copy in memory).
+# Removes L1 images other than 'keep' (a running QEMU has its copy in memory)
+# and staging directories left by interrupted builds.
 th_prune_l1() {
 	local d
 
 	for d in "$CACHE"/l1-*; do
 		[ "$d" = "$1" ] || rm -rf "$d"
 	done
+	find "$CACHE" -maxdepth 1 -name 'tmp.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
 }
 
 # Builds (once per set of inputs) the L1 kernel and initramfs; prints the dir.

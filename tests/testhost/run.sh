@@ -109,8 +109,11 @@ export TESTHOST_SECRET_FROM_HOST=1
 	exit 7' argv0 'a b' "c'd" >"$WORK/run.out" 2>"$WORK/run.err"
 rc=$?
 cd "$ROOT" || exit 1
-[ "$rc" -eq 7 ] && pass "run returns the command's exit code" ||
+if [ "$rc" -eq 7 ]; then
+	pass "run returns the command's exit code"
+else
 	fail "run exit code $rc, wanted 7"
+fi
 check_line() {
 	if grep -qxF "$1" "$WORK/run.out"; then
 		pass "run: $1"
@@ -149,8 +152,11 @@ fi
 t0=$(date +%s)
 expect_rc 124 "run --timeout 4 -- sleep 100" "$TH" run --timeout 4 -- sleep 100
 secs=$(($(date +%s) - t0))
-[ "$secs" -lt 30 ] && pass "timeout honoured (${secs}s)" ||
+if [ "$secs" -lt 30 ]; then
+	pass "timeout honoured (${secs}s)"
+else
 	fail "timeout took ${secs}s"
+fi
 
 expect_rc 125 "run with a kernel panic in the L1" \
 	"$TH" run --timeout 120 -- sh -c 'echo c >/proc/sysrq-trigger; sleep 30'
