@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Rule changes while another thread classifies: every packet leaves exactly once, and what a
+ * reader sees of versioned rules never goes backwards or mixes two versions of an atomic
+ * add-flows within one burst.
+ */
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "ft_test_util.h"
+
+#define N_UPDATES 150
+
+static struct rte_mempool *mp;
+static struct flowtab *ft;
+static struct rte_rcu_qsbr *qsbr;
+static volatile int stop;
+
+struct reader_result {
+	unsigned long packets;
+	unsigned long bursts;
+	unsigned errors;
+	char first_error[256];
+};
+
+static void
+fail(struct reader_result *res, const char *msg, unsigned a, unsigned b)
+{
+	if (!res->errors++)
+		snprintf(res->first_error, sizeof(res->first_error), "%s (%u, %u)", msg, a, b);
+}
+
+static void *
+reader(void *arg)
+{
+	struct reader_result *res = arg;
+	struct flowtab_pmd *pmd = flowtab_pmd_create(0, -1);
+	static struct ft_capture cap;
+	struct flowtab_out out;
+	struct ft_test_pkt kinds[4] = {
+		{ .vlan = -1, .dl_type = 0x0800, .proto = 17, .nw_src = 0x0a000001, .dport = 53 },
+		{ .vlan = -1, .dl_type = 0x0800, .proto = 6, .nw_src = 0x0a000002, .dport = 80 },
+		{ .vlan = -1, .dl_type = 0x0800, .proto = 6, .nw_src = 0x0b000001, .dport = 80 },
+		{ .vlan = -1, .dl_type = 0x0806, .arp_op = 1 },
+	};
+	struct rte_mbuf *burst[32];
+	unsigned last_ver = 0, last_arp = 0, i, kind[32];
+
+	ft_capture_init(&cap, &out, false);
+	rte_rcu_qsbr_thread_register(qsbr, 0);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+	while (!stop) {
+		unsigned burst_ver = 0;
+
+		for (i = 0; i < 32; i++) {
+			kind[i] = (i * 7 + (unsigned)res->bursts) % 4;
+			kinds[kind[i]].sport = (uint16_t)(i + res->bursts * 3);   /* many flows */
+			burst[i] = ft_test_build(mp, &kinds[kind[i]]);
+			if (!burst[i]) {
+				fail(res, "mbuf leak: pool empty", i, 0);
+				stop = 1;
+				break;
+			}
+		}
+		if (i < 32)
+			break;
+		ft_capture_reset(&cap);
+		flowtab_process_burst(pmd, ft, burst, 32, 7, &out);
+		rte_rcu_qsbr_quiescent(qsbr, 0);
+		if (cap.n != 32) {
+			fail(res, "packets lost or duplicated in a burst", cap.n, 32);
+			continue;
+		}
+		for (i = 0; i < 32; i++) {
+			uint32_t port = cap.rec[i].port;
+
+			switch (kind[i]) {
+			case 0:
+			case 1:
+				if (port < 1000 || port >= 5000)
+					fail(res, "versioned flow misclassified", port, kind[i]);
+				else if (burst_ver && port != burst_ver)
+					fail(res, "two versions of one atomic add in a burst", port, burst_ver);
+				else if (port < last_ver)
+					fail(res, "version went backwards", port, last_ver);
+				burst_ver = port;
+				break;
+			case 2:
+				if (port != 1)
+					fail(res, "catch-all flow misclassified", port, 1);
+				break;
+			case 3:
+				if (port < 5000 || port < last_arp)
+					fail(res, "mod-flows version went backwards", port, last_arp);
+				last_arp = port;
+				break;
+			}
+		}
+		if (burst_ver)
+			last_ver = burst_ver;
+		res->packets += 32;
+		res->bursts++;
+	}
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	rte_rcu_qsbr_thread_unregister(qsbr, 0);
+	flowtab_pmd_destroy(pmd);
+	return NULL;
+}
+
+static void
+writer(void)
+{
+	char r1[128], r2[128], junk[128], mod[64], *err = NULL;
+	const char *texts[2] = { r1, r2 };
+	size_t n_del;
+	int i;
+
+	for (i = 1; i <= N_UPDATES; i++) {
+		snprintf(r1, sizeof(r1), "priority=200,udp,tp_dst=53,actions=output:%d", 1000 + i);
+		snprintf(r2, sizeof(r2), "priority=150,ip,nw_src=10.0.0.0/8,actions=output:%d", 1000 + i);
+		CHECK(flowtab_add_flows(ft, texts, NULL, 2, NULL, &err) == 0, "add: %s", err);
+		snprintf(mod, sizeof(mod), "arp,actions=output:%d", 5000 + i);
+		CHECK(flowtab_mod_flows(ft, mod, false, &err) == 0, "mod: %s", err);
+		/* Subtables come and go: rules with other masks that match nothing sent. */
+		snprintf(junk, sizeof(junk), "priority=%d,tcp,nw_dst=192.168.%d.0/24,tp_dst=%d,actions=drop",
+				300 + i % 50, i % 200, i % 7);
+		ft_test_add(ft, junk);
+		if (i % 10 == 0) {
+			CHECK(flowtab_del_flows(ft, "tcp,nw_dst=192.168.0.0/16", false, &n_del, &err) == 0,
+					"del: %s", err);
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct reader_result res = { 0 };
+	pthread_t th;
+
+	(void)argc;
+	mp = ft_test_eal_init(argv[0], 8192);
+	qsbr = calloc(1, rte_rcu_qsbr_get_memsize(1));
+	rte_rcu_qsbr_init(qsbr, 1);
+	ft = flowtab_create("br0", &ft_test_ports, qsbr);
+	ft_test_add(ft, "priority=1,actions=output:1");
+	ft_test_add(ft, "priority=200,udp,tp_dst=53,actions=output:1000");
+	ft_test_add(ft, "priority=150,ip,nw_src=10.0.0.0/8,actions=output:1000");
+	ft_test_add(ft, "priority=100,arp,actions=output:5000");
+	pthread_create(&th, NULL, reader, &res);
+	writer();
+	stop = 1;
+	pthread_join(th, NULL);
+	printf("reader: %lu packets in %lu bursts during %d updates\n", res.packets, res.bursts,
+			N_UPDATES);
+	CHECK(res.errors == 0, "%u reader error(s), first: %s", res.errors, res.first_error);
+	CHECK(res.bursts > 100, "reader ran during the updates (%lu bursts)", res.bursts);
+	CHECK(rte_mempool_in_use_count(mp) == 0, "mbufs leaked: %u",
+			rte_mempool_in_use_count(mp));
+	flowtab_destroy(ft);
+	free(qsbr);
+	return ft_test_finish("test_ft_rcu");
+}
