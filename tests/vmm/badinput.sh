@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# vireo-vmm on bad input: each case must exit with status 2 and a message on stderr that
+# says what is wrong.  Runs on the host; needs no /dev/kvm (every check happens before KVM
+# is opened, or points VIREO_KVM_DEV at a missing device).
+#
+# usage: badinput.sh [PATH/TO/vireo-vmm]
+
+VMM=${1:-${VIREO_VMM:-build/vmm/vireo-vmm}}
+T=$(mktemp -d /tmp/vmm-badinput.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+# A minimal, well-formed bzImage header (boot protocol 2.15, 64-bit, init_size 64 MiB), so
+# that the checks after the kernel's can be reached without a real kernel.
+python3 - "$T/fake-bzImage" <<'PY'
+import struct, sys
+b = bytearray(65536)
+b[0x1f1] = 4
+b[0x201] = 0x66
+b[0x202:0x206] = b"HdrS"
+struct.pack_into("<H", b, 0x206, 0x020f)
+b[0x211] = 1
+struct.pack_into("<I", b, 0x22c, 0x7fffffff)
+struct.pack_into("<I", b, 0x230, 0x200000)
+struct.pack_into("<H", b, 0x236, 3)
+struct.pack_into("<I", b, 0x238, 2047)
+struct.pack_into("<I", b, 0x260, 64 << 20)
+open(sys.argv[1], "wb").write(b)
+PY
+head -c 4194304 /dev/urandom >"$T/random.bin"
+echo "not a kernel" >"$T/text"
+mkdir "$T/dir"
+KERNEL="$T/fake-bzImage"
+
+# expect NAME PATTERN [ENV=VALUE] -- ARGS...
+expect() {
+	name=$1
+	pattern=$2
+	shift 2
+	envs=""
+	while [ "$1" != "--" ]; do
+		envs="$envs $1"
+		shift
+	done
+	shift
+	env $envs timeout 30 "$VMM" "$@" </dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q -- "$pattern" "$T/err"; then
+		echo "PASS $name: $(head -n 1 "$T/err")"
+	else
+		echo "FAIL $name: exit $rc (expected 2), stderr:"
+		sed 's/^/    /' "$T/err"
+		fails=$((fails + 1))
+	fi
+}
+
+expect "kernel is not a bzImage" "not a bzImage" -- --kernel "$T/random.bin"
+expect "kernel is a text file" "not a bzImage" -- --kernel "$T/text"
+expect "kernel is missing" "No such file" -- --kernel "$T/nonexistent"
+expect "kernel is a directory" "directory" -- --kernel "$T/dir"
+expect "initramfs is missing" "initramfs" -- --kernel "$KERNEL" --initramfs "$T/nonexistent"
+expect "initramfs is a directory" "initramfs" -- --kernel "$KERNEL" --initramfs "$T/dir"
+expect "memory too small" "too small" -- --kernel "$KERNEL" --memory 8M
+expect "memory too small for the kernel" "too small for the kernel" -- \
+	--kernel "$KERNEL" --memory 64M
+expect "memory too small for the initramfs" "too small for the kernel .* and the initramfs" -- \
+	--kernel "$KERNEL" --memory 82M --initramfs "$T/random.bin"
+expect "memory larger than the host" "more than this host has" -- --kernel "$KERNEL" --memory 64T
+expect "memory size unparsable" "bad size" -- --kernel "$KERNEL" --memory lots
+
+# Hugepages: ask for more 2 MiB pages than are free (reserved or not).
+pool=/sys/kernel/mm/hugepages/hugepages-2048kB
+free2m=$(cat "$pool/free_hugepages" 2>/dev/null || echo 0)
+want=$(( (free2m + 64) * 2 ))
+expect "2M hugepages not reserved" "echo .* > $pool/nr_hugepages" -- \
+	--kernel "$KERNEL" --memory "${want}M,hugepages=2M"
+if [ -d /sys/kernel/mm/hugepages/hugepages-1048576kB ]; then
+	free1g=$(cat /sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages)
+	expect "1G hugepages not reserved" "nr_hugepages" -- \
+		--kernel "$KERNEL" --memory "$((free1g + 1))G,hugepages=1G"
+else
+	expect "1G hugepage pool missing" "hugepagesz=1G" -- \
+		--kernel "$KERNEL" --memory 1G,hugepages=1G
+fi
+expect "hugepages of an unknown size" "hugepages=" -- --kernel "$KERNEL" --memory 1G,hugepages=4M
+expect "memory not a multiple of the hugepage size" "multiple" -- \
+	--kernel "$KERNEL" --memory 1025M,hugepages=2M
+expect "NUMA node that does not exist" "numa=" -- --kernel "$KERNEL" --memory 64M,numa=77
+
+expect "too many vCPUs" "at most" -- --kernel "$KERNEL" --cpus 4096
+expect "zero vCPUs" "--cpus" -- --kernel "$KERNEL" --cpus 0
+expect "missing /dev/kvm" "KVM device /nonexistent/kvm is missing" \
+	VIREO_KVM_DEV=/nonexistent/kvm -- --kernel "$KERNEL"
+expect "no --kernel" "--kernel is required" --
+expect "unknown option" "bad option '--frobnicate'" -- --kernel "$KERNEL" --frobnicate
+expect "pin of a vCPU that does not exist" "vCPU 5 does not exist" -- \
+	--kernel "$KERNEL" --cpus 2 --cpu-pin 5:0
+expect "bad serial" "--serial" -- --kernel "$KERNEL" --serial telnet
+expect "bad emulator pin" "--emulator-pin" -- --kernel "$KERNEL" --emulator-pin x
+expect "command line too long" "--cmdline" -- --kernel "$KERNEL" \
+	--cmdline "$(head -c 3000 /dev/zero | tr '\0' x)"
+
+if [ "$fails" -ne 0 ]; then
+	echo "badinput: $fails case(s) failed"
+	exit 1
+fi
+echo "badinput: all cases passed"
