@@ -124,6 +124,10 @@ cmd_run() {
 	local t0 rc
 
 	th_run_parse "$@"
+	if [ -n "${TESTHOST:-}" ] && [ -c /dev/kvm ]; then
+		th_run_direct
+		return
+	fi
 	mem=$TH_MEM
 	smp=$TH_SMP
 	timeout=$TH_TIMEOUT

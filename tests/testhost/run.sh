@@ -93,7 +93,7 @@ esac
 mkdir -p "$WORK/cwd"
 cd "$WORK/cwd" || exit 1
 export TESTHOST_SECRET_FROM_HOST=1
-"$TH" run --smp 1 --hugepages 8 --env GREETING='hello world' -- \
+"$TH" run --smp 1 --hugepages 8 --env GREETING='hello world' --env "TH=$TH" -- \
 	bash -c '
 	echo "cwd=$PWD"
 	echo "greeting=$GREETING"
@@ -104,6 +104,8 @@ export TESTHOST_SECRET_FROM_HOST=1
 	[ -c /dev/kvm ] && echo "kvm=yes"
 	touch /testhost-should-not-leak && echo "rootwrite=yes"
 	python3 -c "import socket; s = socket.socket(socket.AF_UNIX); s.bind(\"/tmp/th.sock\"); print(\"unixsock=yes\")"
+	"$TH" run -- sh -c "exit 3" 2>/dev/null
+	echo "nested-run=$?"
 	echo result >"$TESTHOST_OUT/result.txt"
 	echo "to-stderr" >&2
 	exit 7' argv0 'a b' "c'd" >"$WORK/run.out" 2>"$WORK/run.err"
@@ -130,6 +132,7 @@ check_line "hugepages=8"
 check_line "kvm=yes"
 check_line "rootwrite=yes"
 check_line "unixsock=yes"
+check_line "nested-run=3"
 if grep -qx to-stderr "$WORK/run.err" && ! grep -q to-stderr "$WORK/run.out"; then
 	pass "run: stderr kept apart from stdout"
 else
