@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Build the libFuzzer harness of flowtab's rule parser with clang and run it for a while.
+# Usage: tests/flowtab/fuzz.sh [SECONDS]   (default 30).  Exits non-zero on a crash.
+set -eu
+secs=${1:-30}
+here=$(cd "$(dirname "$0")" && pwd)
+src=$here/../../flowtab
+work=$(mktemp -d /tmp/ft-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cflags=$(pkg-config --cflags libdpdk)
+clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-D_GNU_SOURCE $cflags -I"$src" \
+	"$here/fuzz_parse.c" "$src/ft_parse.c" "$src/ft_act_parse.c" "$src/ft_print.c" \
+	"$src/ft_fields.c" "$src/ft_value.c" -o "$work/fuzz_parse"
+mkdir "$work/corpus"
+i=0
+for rule in \
+	'priority=100,in_port=p1,actions=output:vhu0' \
+	'tcp,nw_src=10.0.0.0/8,tp_dst=0x50/0xfff0,actions=mod_nw_src:1.2.3.4,resubmit(,1)' \
+	'table=2,ipv6,ipv6_dst=2001:db8::/32,actions=set_field:2001:db8::1->ipv6_src,dec_ttl,NORMAL' \
+	'arp,arp_op=1,arp_spa=10.0.0.1,actions=FLOOD' \
+	'dl_vlan=10,dl_vlan_pcp=3,actions=strip_vlan,push_vlan:0x8100,mod_vlan_vid:5,output:2' \
+	'cookie=0x10/0xf0,udp6,tcp_flags=+syn-ack,icmp_type=3,actions=goto_table:3'; do
+	printf '%s' "$rule" > "$work/corpus/seed$i"
+	i=$((i + 1))
+done
+"$work/fuzz_parse" -max_total_time="$secs" -max_len=512 -print_final_stats=1 \
+	-artifact_prefix="$work/" "$work/corpus" > "$work/log" 2>&1 || {
+	tail -40 "$work/log"
+	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+		[ -e "$f" ] && { echo "fuzz: input that failed:"; od -c "$f" | head -20; }
+	done
+	echo "fuzz: FAILED"
+	exit 1
+}
+grep -E "DONE|stat::number_of_executed_units" "$work/log" | tail -1 || true
+echo "fuzz: ok (${secs}s)"
