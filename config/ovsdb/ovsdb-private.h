@@ -224,6 +224,8 @@ struct vovsdb {
 	struct vovsdb_ops ops;
 	void *aux;
 	struct vovsdb_conn conn;
+	int epfd;			/**< vovsdb_fd(): an epoll set holding conn.fd */
+	uint32_t ep_events;		/**< What conn.fd is registered for (0: not). */
 	enum vovsdb_state state;
 	int64_t reconnect_at;		/**< Monotonic ms. */
 	int backoff_ms;

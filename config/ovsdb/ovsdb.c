@@ -5,19 +5,19 @@
  */
 
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ovsdb-private.h"
 
 #define BACKOFF_MIN_MS 100
-#define OUTPUT_RETRY_MS 10
 
 int64_t
 vovsdb_now_ms(void)
@@ -57,6 +57,15 @@ vovsdb_create(const char *remote, const struct vovsdb_ops *ops, void *aux, char 
 	if (!db)
 		goto nomem;
 	db->conn.fd = -1;
+	db->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (db->epfd < 0) {
+		int e = errno;
+
+		vovsdb_destroy(db);
+		if (asprintf(err, "vovsdb_create: epoll_create1: %s", strerror(e)) < 0)
+			*err = NULL;
+		return NULL;
+	}
 	db->ops = *ops;
 	db->aux = aux;
 	db->backoff_ms = BACKOFF_MIN_MS;
@@ -89,6 +98,8 @@ vovsdb_destroy(struct vovsdb *db)
 	if (!db)
 		return;
 	vovsdb_conn_close(&db->conn);
+	if (db->epfd >= 0)
+		close(db->epfd);
 	free(db->conn.in);
 	free(db->conn.out);
 	vovsdb_replica_free(&db->rep);
@@ -103,17 +114,36 @@ vovsdb_destroy(struct vovsdb *db)
 int
 vovsdb_fd(const struct vovsdb *db)
 {
-	return db->state == VOVSDB_SESSION || db->state == VOVSDB_CONNECTING ? db->conn.fd : -1;
+	return db->epfd;
 }
 
-short
-vovsdb_events(const struct vovsdb *db)
+/* Keep the socket's registration in the epoll set in line with what it waits for. */
+static void
+sync_events(struct vovsdb *db)
 {
+	struct epoll_event ev = { 0 };
+	uint32_t want = 0;
+
 	if (db->state == VOVSDB_CONNECTING)
-		return POLLOUT;
-	if (db->state != VOVSDB_SESSION)
-		return 0;
-	return POLLIN | (db->conn.out_len > db->conn.out_off ? POLLOUT : 0);
+		want = EPOLLOUT;
+	else if (db->state == VOVSDB_SESSION)
+		want = EPOLLIN | (db->conn.out_len > db->conn.out_off ? EPOLLOUT : 0);
+	if (db->conn.fd < 0) {
+		db->ep_events = 0;	/* closing the socket removed it from the set */
+		return;
+	}
+	if (want == db->ep_events)
+		return;
+	ev.events = want;
+	ev.data.fd = db->conn.fd;
+	if (epoll_ctl(db->epfd, db->ep_events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, db->conn.fd,
+			&ev) < 0 &&
+	    epoll_ctl(db->epfd, db->ep_events ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, db->conn.fd,
+			&ev) < 0) {
+		vovsdb_log(db, LOG_ERR, "epoll_ctl: %s", strerror(errno));
+		return;
+	}
+	db->ep_events = want;
 }
 
 bool
@@ -199,6 +229,7 @@ vovsdb_run(struct vovsdb *db)
 	}
 	if (db->state == VOVSDB_SESSION)
 		run_session(db);
+	sync_events(db);
 }
 
 int
@@ -212,12 +243,10 @@ vovsdb_timeout_ms(const struct vovsdb *db)
 	case VOVSDB_BACKOFF:
 		return db->reconnect_at > now ? (int)(db->reconnect_at - now) : 0;
 	case VOVSDB_CONNECTING:
-		return OUTPUT_RETRY_MS;
+		return -1;
 	case VOVSDB_SESSION:
 		break;
 	}
-	if (db->conn.out_len > db->conn.out_off)
-		t = OUTPUT_RETRY_MS;
 	if (db->locked && db->have_snapshot && !db->id_txn && db->wb.dirty) {
 		int64_t w = db->retry_txn_at > now ? db->retry_txn_at - now : 0;
 
@@ -275,6 +304,20 @@ vovsdb_set_iface(struct vovsdb *db, const char *name, const struct vovsdb_iface_
 	if (st->stats)
 		rc |= put(db, obj, "statistics", vovsdb_enc_int_map(st->stats, st->n_stats));
 	return rc ? -ENOMEM : 0;
+}
+
+int
+vovsdb_set_iface_stats(struct vovsdb *db, const char *name, const struct vovsdb_stat *stats,
+		size_t n_stats)
+{
+	json_t *obj = json_object_get(db->wb.want_iface, name);
+
+	if (!obj) {
+		obj = json_object();
+		if (!obj || json_object_set_new(db->wb.want_iface, name, obj))
+			return -ENOMEM;
+	}
+	return put(db, obj, "statistics", vovsdb_enc_int_map(stats, n_stats));
 }
 
 int

@@ -46,9 +46,11 @@
  *
  * Event loop
  * ==========
- * The client never blocks.  The caller polls vovsdb_fd() for the events of vovsdb_events()
- * (the fd changes across reconnects: read it again after every vovsdb_run()), and calls
- * vovsdb_run() when the fd is ready or vovsdb_timeout_ms() has passed.
+ * The client never blocks.  vovsdb_fd() is one descriptor for the client's whole life (an
+ * epoll set holding the current socket with the events it needs, so reconnects never change
+ * it): the caller adds it once to its own epoll set or poll() array for POLLIN/EPOLLIN, and
+ * calls vovsdb_run() when it is readable or when vovsdb_timeout_ms() has passed.  Calling
+ * vovsdb_run() more often is harmless.
  *
  * Thread-safety
  * =============
@@ -120,12 +122,12 @@ struct vovsdb *vovsdb_create(const char *remote, const struct vovsdb_ops *ops, v
 /** Close the connection and free everything. NULL is allowed. */
 void vovsdb_destroy(struct vovsdb *db);
 
-/** The socket to poll, or -1 while there is none (backoff, after fatal). */
+/**
+ * The descriptor to wait on for reading (POLLIN / EPOLLIN); valid and unchanged from
+ * vovsdb_create() to vovsdb_destroy(), across reconnects.  Readable when vovsdb_run() has
+ * socket work to do.
+ */
 int vovsdb_fd(const struct vovsdb *db);
-
-/** The poll events to wait for on vovsdb_fd(): POLLIN, plus POLLOUT while connecting or
- * while output waits for room. */
-short vovsdb_events(const struct vovsdb *db);
 
 /**
  * Read and process what the server sent, call the callbacks, send the queued write-back,
@@ -134,9 +136,8 @@ short vovsdb_events(const struct vovsdb *db);
 void vovsdb_run(struct vovsdb *db);
 
 /**
- * Milliseconds until vovsdb_run() must be called even without fd events; 0 = now, -1 = only
- * on fd events.  A caller that polls for POLLIN only is still served: this returns a short
- * delay while output waits for room.
+ * Milliseconds until vovsdb_run() must be called even without fd events (reconnect backoff,
+ * a queued write-back, the TCP inactivity probe); 0 = now, -1 = only on fd events.
  */
 int vovsdb_timeout_ms(const struct vovsdb *db);
 
@@ -150,6 +151,13 @@ bool vovsdb_is_ready(const struct vovsdb *db);
  * @return 0 or -ENOMEM.
  */
 int vovsdb_set_iface(struct vovsdb *db, const char *name, const struct vovsdb_iface_state *st);
+
+/**
+ * Report only the statistics of Interface 'name' (the periodic refresh); the other columns
+ * keep what vovsdb_set_iface() last reported.  @return 0 or -ENOMEM.
+ */
+int vovsdb_set_iface_stats(struct vovsdb *db, const char *name, const struct vovsdb_stat *stats,
+		size_t n_stats);
 
 /** Write Open_vSwitch:cur_cfg = 'cur_cfg' (after the config of that next_cfg is applied). */
 int vovsdb_set_cur_cfg(struct vovsdb *db, int64_t cur_cfg);

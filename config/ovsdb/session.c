@@ -49,6 +49,7 @@ vovsdb_session_drop(struct vovsdb *db, const char *why)
 	if (db->state == VOVSDB_FATAL)
 		return;
 	vovsdb_conn_close(&db->conn);
+	db->ep_events = 0;
 	db->state = VOVSDB_BACKOFF;
 	db->reconnect_at = vovsdb_now_ms() + db->backoff_ms;
 	vovsdb_log(db, db->backoff_ms > 100 ? LOG_INFO : LOG_WARNING,
@@ -68,6 +69,7 @@ fatal(struct vovsdb *db, const char *msg)
 	if (db->state == VOVSDB_FATAL)
 		return;
 	vovsdb_conn_close(&db->conn);
+	db->ep_events = 0;
 	db->state = VOVSDB_FATAL;
 	db->ops.fatal(db->aux, msg);
 }

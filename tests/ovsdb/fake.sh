@@ -73,7 +73,7 @@ for spec in "garbage|input is not a JSON object" "badjson|invalid JSON" \
 	msg=${spec#*|}
 	start "$mode" "unix:$D/$mode.sock"
 	check "$mode: the client reconnects" wait_until 5 eval '[ "$(connections '"$mode"')" -ge 3 ]'
-	check "$mode: the problem is logged" grep -qF "$msg" "$D/$mode.err"
+	check "$mode: the problem is logged" grep -qsF "$msg" "$D/$mode.err"
 	check "$mode: the client backs off (100, 200, 400 ms)" \
 		eval 'grep -q "reconnecting in 100 ms" "$D/$mode.err" &&
 		grep -q "reconnecting in 400 ms" "$D/$mode.err"'
@@ -89,7 +89,7 @@ wait "$probe_pid"
 rc=$?
 probe_pid=
 check "nolock: the client stops with status 2" test "$rc" = 2
-check "nolock: the message says why" grep -qF \
+check "nolock: the message says why" grep -qsF \
 	"fatal: ovsdb lock ovs_vswitchd is held by another process (is ovs-vswitchd running?)" \
 	"$D/nolock.err"
 check "nolock: no config delivered without the lock" eval '! grep -q "^config" "$D/nolock.out"'
@@ -98,23 +98,35 @@ stop_all
 # RFC 7047 monitor over TCP, with noise.
 port=$((20000 + $$ % 20000))
 start v1 "tcp:127.0.0.1:$port"
-check "v1: falls back to monitor" wait_until 5 grep -qF \
+check "v1: falls back to monitor" wait_until 5 grep -qsF \
 	"monitor_cond refused (unknown method): using monitor" "$D/v1.err"
-check "v1: config from the RFC 7047 snapshot" wait_until 5 grep -qF \
+check "v1: config from the RFC 7047 snapshot" wait_until 5 grep -qsF \
 	"port vhu9 type=dpdkvhostuser ofport_request=0 mtu_request=0" "$D/v1.out"
-check "v1: other_config from the snapshot" grep -qF "other_config dpdk-init=true" "$D/v1.out"
-check "v1: an update is applied" wait_until 5 grep -qF "options:n_rxq=2" "$D/v1.out"
-check "v1: echo answered" wait_until 5 grep -qF '"id": "e1", "result": ["ping"]' "$D/v1.log"
-check "v1: unknown request refused" grep -qF '"id": "q1", "result": null, "error": "unknown method"' \
+check "v1: other_config from the snapshot" grep -qsF "other_config dpdk-init=true" "$D/v1.out"
+check "v1: an update is applied" wait_until 5 grep -qsF "options:n_rxq=2" "$D/v1.out"
+check "v1: echo answered" wait_until 5 grep -qsF '"id": "e1", "result": ["ping"]' "$D/v1.log"
+check "v1: unknown request refused" grep -qsF '"id": "q1", "result": null, "error": "unknown method"' \
 	"$D/v1.log"
-check "v1: write-back asserts the lock" wait_until 5 grep -qF \
+check "v1: write-back asserts the lock" wait_until 5 grep -qsF \
 	'{"op": "assert", "lock": "ovs_vswitchd"}' "$D/v1.log"
-check "v1: write-back sets cur_cfg" grep -qF '"cur_cfg": 4' "$D/v1.log"
-check "v1: write-back sets the port's ofport" grep -qF '"ofport": 1' "$D/v1.log"
-check "v1: stray messages logged" grep -qF "ignoring a reply to unknown request 12345" "$D/v1.err"
+check "v1: write-back sets cur_cfg" grep -qsF '"cur_cfg": 4' "$D/v1.log"
+check "v1: write-back sets the port's ofport" grep -qsF '"ofport": 1' "$D/v1.log"
+check "v1: stray messages logged" grep -qsF "ignoring a reply to unknown request 12345" "$D/v1.err"
 check "v1: one connection only" test "$(connections v1)" = 1
 check "v1: the client survives" kill -0 "$probe_pid"
 stop_probe v1
+stop_all
+
+# A server that accepts and then says nothing: after 5 s of silence the client sends an
+# echo, after 10 s it gives up on the connection and reconnects (TCP only, as OVS does).
+port=$((port + 1))
+start silent "tcp:127.0.0.1:$port"
+check "silent: the client probes with echo" wait_until 9 grep -qs '"method": "echo"' \
+	"$D/silent.log"
+check "silent: then drops the connection" wait_until 8 grep -qs \
+	"no reply to the inactivity probe" "$D/silent.err"
+check "silent: and reconnects" wait_until 3 eval '[ "$(connections silent)" -ge 2 ]'
+stop_probe silent
 stop_all
 
 if [ "$fails" -ne 0 ]; then

@@ -11,6 +11,7 @@ Modes:
   badschema   answer get_schema with a number
   badsnap     answer monitor_cond with a snapshot whose rows are not objects
   nolock      answer lock with {"locked": false}
+  silent      read requests, never answer (the client's TCP inactivity probe must fire)
   v1          refuse monitor_cond, serve RFC 7047 monitor, send an update, odd messages,
               an echo request, and record the client's transactions
 Every mode serves connections one after another until killed.
@@ -55,7 +56,7 @@ class Conn:
     def send(self, obj):
         self.sock.sendall(json.dumps(obj).encode())
 
-    def recv(self, timeout=5.0):
+    def recv(self, timeout=30.0):
         """Next message from the client, or None on EOF/timeout."""
         self.sock.settimeout(timeout)
         while True:
@@ -108,6 +109,8 @@ def serve(mode, conn, logpath):
         log(logpath, event="request", method=req.get("method"), id=req.get("id"),
             params=req.get("params") if req.get("method") == "transact" else None)
         method = req.get("method")
+        if mode == "silent":
+            continue
         if method == "get_schema":
             reply(conn, req, 42 if mode == "badschema" else schema)
         elif method == "lock":

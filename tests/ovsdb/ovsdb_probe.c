@@ -24,6 +24,8 @@
 #include "config.h"
 #include "ovsdb.h"
 
+#define PROBE_N_STATS 8
+
 struct probe {
 	struct vovsdb *db;
 	struct vconf conf;	/**< last received configuration */
@@ -119,6 +121,48 @@ ofport_of(struct probe *pr, const struct vconf_bridge *b, const struct vconf_por
 }
 
 static void
+fill_stats(const struct probe *pr, struct vovsdb_stat *st)
+{
+	static const char *const names[] = {
+		"rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
+		"rx_dropped", "tx_dropped", "rx_errors", "tx_errors",
+	};
+	const int64_t v[] = {
+		pr->ticks * 10, pr->ticks * 640, pr->ticks * 20, pr->ticks * 1280,
+		0, pr->ticks, 0, 0,
+	};
+	size_t i;
+
+	for (i = 0; i < PROBE_N_STATS; i++) {
+		st[i].name = names[i];
+		st[i].value = v[i];
+	}
+}
+
+static bool
+is_bad(const struct vconf_port *p)
+{
+	const char *devargs = vconf_map_get(&p->options, "dpdk-devargs");
+
+	return devargs && !strncmp(devargs, "bad", 3);
+}
+
+/* The periodic refresh: statistics only, of the ports that work. */
+static void
+report_stats(struct probe *pr)
+{
+	struct vovsdb_stat stats[PROBE_N_STATS];
+	size_t i, j;
+
+	fill_stats(pr, stats);
+	for (i = 0; i < pr->conf.n_bridges; i++)
+		for (j = 0; j < pr->conf.bridges[i].n_ports; j++)
+			if (!is_bad(&pr->conf.bridges[i].ports[j]))
+				vovsdb_set_iface_stats(pr->db, pr->conf.bridges[i].ports[j].name,
+						stats, PROBE_N_STATS);
+}
+
+static void
 report(struct probe *pr)
 {
 	size_t i, j;
@@ -129,18 +173,13 @@ report(struct probe *pr)
 		for (j = 0; j < b->n_ports; j++) {
 			const struct vconf_port *p = &b->ports[j];
 			const char *devargs = vconf_map_get(&p->options, "dpdk-devargs");
-			bool bad = devargs && !strncmp(devargs, "bad", 3);
 			struct vconf_map status = { 0 };
-			struct vovsdb_stat stats[] = {
-				{ "rx_packets", pr->ticks * 10 }, { "rx_bytes", pr->ticks * 640 },
-				{ "tx_packets", pr->ticks * 20 }, { "tx_bytes", pr->ticks * 1280 },
-				{ "rx_dropped", 0 }, { "tx_dropped", pr->ticks },
-				{ "rx_errors", 0 }, { "tx_errors", 0 },
-			};
+			struct vovsdb_stat stats[PROBE_N_STATS];
 			struct vovsdb_iface_state st = { 0 };
 			char err[300];
 
-			if (bad) {
+			fill_stats(pr, stats);
+			if (is_bad(p)) {
 				snprintf(err, sizeof(err), "could not open port '%s': "
 						"dpdk-devargs '%s' names no device", p->name,
 						devargs);
@@ -161,7 +200,7 @@ report(struct probe *pr)
 				vconf_map_set(&status, "configured_mtu", mtu, 0);
 				st.status = &status;
 				st.stats = stats;
-				st.n_stats = sizeof(stats) / sizeof(stats[0]);
+				st.n_stats = PROBE_N_STATS;
 			}
 			if (vovsdb_set_iface(pr->db, p->name, &st))
 				fprintf(stderr, "probe: set_iface %s failed\n", p->name);
@@ -247,7 +286,7 @@ main(int argc, char **argv)
 	vovsdb_set_system(pr.db, true, "DPDK 22.11.0", dp_types, if_types);
 	next_tick = now_ms() + stats_ms;
 	while (!stop && !pr.fatal) {
-		struct pollfd pfd = { vovsdb_fd(pr.db), vovsdb_events(pr.db), 0 };
+		struct pollfd pfd = { vovsdb_fd(pr.db), POLLIN, 0 };
 		int t = vovsdb_timeout_ms(pr.db);
 		int64_t left = next_tick - now_ms();
 
@@ -255,11 +294,11 @@ main(int argc, char **argv)
 			left = 0;
 		if (t < 0 || t > left)
 			t = left;
-		if (poll(&pfd, pfd.fd >= 0 ? 1 : 0, t) < 0 && errno != EINTR)
+		if (poll(&pfd, 1, t) < 0 && errno != EINTR)
 			break;
 		if (now_ms() >= next_tick) {
 			pr.ticks++;
-			report(&pr);
+			report_stats(&pr);
 			next_tick = now_ms() + stats_ms;
 		}
 		vovsdb_run(pr.db);
