@@ -8,8 +8,8 @@
  * Thread-safety: rte_vhost calls new_device/destroy_device/vring_state_changed on its own
  * thread.  They find the port through 'registry' (a mutex: control path only), then publish
  * the device id and queue enables with atomic stores.  destroy_device clears them and waits
- * for a grace period of the dataplane's rte_rcu_qsbr before returning, so no PMD still
- * uses the device when rte_vhost frees it.  PMDs read 'vid' once per burst.
+ * for a grace period of the dataplane's rte_rcu_qsbr before returning (rte_vhost holds no
+ * queue lock there), so no PMD still uses the device when rte_vhost frees it.  PMDs read 'vid' once per burst.
  */
 #include <errno.h>
 #include <linux/virtio_net.h>
@@ -78,6 +78,9 @@ vhost_new_device(int vid)
 	uint16_t nq = (uint16_t)(rte_vhost_get_vring_num(vid) / 2);
 
 	__atomic_store_n(&v->n_qp, RTE_MIN(RTE_MAX(nq, 1), VHOST_MAX_QP), __ATOMIC_RELAXED);
+	/* PMDs poll: the guest need not kick us after each transmit. */
+	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
+		rte_vhost_enable_guest_notification(vid, q, 0);
 	v->connects++;
 	__atomic_store_n(&v->vid, vid, __ATOMIC_RELEASE);
 	dp_log("port %s: vhost-user device %d connected (%s, %u queue pairs, numa %d)",
@@ -122,8 +125,11 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 			__atomic_store_n(&v->tx_enabled[qp], enable ? 1 : 0, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&registry_lock);
-	if (v != NULL && !enable && dp_main != NULL)
-		rte_rcu_qsbr_synchronize(dp_main->qsbr, RTE_QSBR_THRID_INVALID);
+	/*
+	 * No grace period here: rte_vhost calls this with the queues' access locks held, and a
+	 * PMD inside rte_vhost_enqueue_burst() waits for them.  The queue's own enabled flag,
+	 * checked under that lock, already keeps PMDs off a disabled ring.
+	 */
 	return 0;
 }
 

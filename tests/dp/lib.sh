@@ -113,3 +113,21 @@ finish() {
 	[ "$n_fail" -eq 0 ]
 	exit $?
 }
+
+# testpmd_loop SECONDS SOCK0 SOCK1 [extra testpmd args]: a testpmd with two virtio_user ports
+# on vhost-user sockets, io forwarding started with tx_first on core 0; prints its output.
+testpmd_loop() {
+	local secs=$1 s0=$2 s1=$3
+	shift 3
+	(sleep "$secs"; echo) | timeout $((secs + 60)) dpdk-testpmd --lcores '0@0,1@0' --no-pci \
+		--single-file-segments --file-prefix="tp$PREFIX" -m 512 \
+		--vdev "net_virtio_user0,path=$s0,queues=1" \
+		--vdev "net_virtio_user1,path=$s1,queues=1" -- \
+		--forward-mode=io --tx-first --stats-period 0 --nb-cores=1 "$@" 2>&1
+}
+
+# testpmd_rx OUTPUT PORT: RX-packets of port PORT in testpmd's final statistics.
+testpmd_rx() {
+	awk -v p="$2" '/Forward statistics for port/ { cur = $(NF - 1) }
+		/RX-packets:/ && cur == p { print $2; exit }' <<<"$1"
+}
