@@ -276,8 +276,7 @@ dp_add_port(struct dp *dp, const char *brname, const struct vconf_port *cfg, cha
 		}
 	}
 	if (p->error != NULL) {
-		if (asprintf(err, "port %s: %s", p->name, p->error) < 0)
-			*err = NULL;
+		*err = strdup(p->error);
 		return -EIO;
 	}
 	return 0;
