@@ -73,7 +73,7 @@ expect "memory size unparsable" "bad size" -- --kernel "$KERNEL" --memory lots
 # Hugepages: ask for more 2 MiB pages than are free (reserved or not).
 pool=/sys/kernel/mm/hugepages/hugepages-2048kB
 free2m=$(cat "$pool/free_hugepages" 2>/dev/null || echo 0)
-want=$(( (free2m + 64) * 2 ))
+want=$(( (free2m + 1024) * 2 ))
 expect "2M hugepages not reserved" "echo .* > $pool/nr_hugepages" -- \
 	--kernel "$KERNEL" --memory "${want}M,hugepages=2M"
 if [ -d /sys/kernel/mm/hugepages/hugepages-1048576kB ]; then

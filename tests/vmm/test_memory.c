@@ -101,7 +101,7 @@ test_hugepages(void)
 		printf("test_memory: SKIP 2M hugepage guest (%ld free)\n", free_pages);
 	}
 	/* More hugepages than the pool has: a message that says how to reserve them. */
-	o.size = (uint64_t)(free_pages + 8) * (2ULL << 20);
+	o.size = (uint64_t)(free_pages + 1024) * (2ULL << 20);
 	o.prealloc = false;
 	CHECK(vmm_memory_create(&m, &o, &msg) == -VMM_EINPUT);
 	CHECK(msg != NULL && strstr(msg, "nr_hugepages") != NULL && strstr(msg, "echo") != NULL);

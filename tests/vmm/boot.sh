@@ -1,0 +1,132 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Boot real guests with vireo-vmm: Debian's cloud kernel with 1 vCPU, Debian's standard
+# kernel with 2 vCPUs, a hugepage-backed guest with prealloc, a reboot through the i8042,
+# and the API socket (vm-info, exit-stats, shutdown).  Each guest's busybox /init prints
+# "vireo-guest: cpus=N mem=KB" and ends the VM.
+#
+# On a host whose /dev/kvm cannot boot Linux, the guest part runs inside the test host
+# (scripts/testhost); the kernels and initramfs are prepared on the host first.
+#
+# usage: tests/vmm/boot.sh [VIREO-VMM [VIREOCTL]]
+
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+VMM=$(readlink -f "${1:-${VIREO_VMM:-$ROOT/build/vmm/vireo-vmm}}")
+CTL=$(readlink -f "${2:-${VIREOCTL:-$(dirname "$VMM")/../control/vireoctl}}")
+TESTHOST="$ROOT/scripts/testhost"
+
+if [ -z "${VMM_BOOT_INNER:-}" ]; then
+	K_CLOUD=$("$TESTHOST" guest-kernel cloud) || exit 1
+	K_STD=$("$TESTHOST" guest-kernel standard) || exit 1
+	INITRD=$("$TESTHOST" guest-initramfs) || exit 1
+	INITRD_WAIT=$("$TESTHOST" guest-initramfs --script "$ROOT/tests/vmm/guest-wait.sh") || exit 1
+	exec "$TESTHOST" wrap --timeout 900 --hugepages 256 \
+		--env VMM_BOOT_INNER=1 --env K_CLOUD="$K_CLOUD" --env K_STD="$K_STD" \
+		--env INITRD="$INITRD" --env INITRD_WAIT="$INITRD_WAIT" \
+		-- "$ROOT/tests/vmm/boot.sh" "$VMM" "$CTL"
+fi
+
+T=$(mktemp -d /tmp/vmm-boot.XXXXXX)
+fails=0
+CMDLINE="console=ttyS0 panic=-1 quiet"
+
+pass() {
+	echo "PASS $1"
+}
+
+fail() {
+	echo "FAIL $1"
+	for f in "$T/out" "$T/err"; do
+		[ -s "$f" ] && tail -n 30 "$f" | sed 's/^/    /'
+	done
+	fails=$((fails + 1))
+}
+
+# boot NAME EXPECTED-CPUS EXPECTED-REASON VMM-ARGS...
+boot() {
+	name=$1
+	cpus=$2
+	reason=$3
+	shift 3
+	start=$(date +%s.%N)
+	timeout 300 "$VMM" "$@" </dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+	secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
+	if [ "$rc" -ne 0 ]; then
+		fail "$name: vireo-vmm exited $rc"
+	elif ! grep -q "vireo-guest: cpus=$cpus " "$T/out"; then
+		fail "$name: guest did not report cpus=$cpus"
+	elif ! grep -q "vireo-guest: exit=0" "$T/out"; then
+		fail "$name: guest script did not finish"
+	elif ! grep -q "^vireo-vmm: $reason" "$T/err"; then
+		fail "$name: no '$reason' exit reason"
+	else
+		pass "$name ($(grep -o 'vireo-guest: cpus=[^ ]* mem=[0-9]*' "$T/out"), ${secs}s)"
+	fi
+}
+
+boot "cloud kernel, 1 vCPU" 1 "guest power-off" \
+	--kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 1 --memory 256M \
+	--cmdline "$CMDLINE" --exit-stats
+if grep -q "^vireo-vmm exit statistics: 1 vCPU" "$T/err" &&
+   grep -q "^io " "$T/err" && grep -q "^pio 0x3f8 serial out" "$T/err"; then
+	pass "--exit-stats table (exit reasons, I/O by port)"
+else
+	fail "--exit-stats table"
+fi
+if grep -q "^exits " "$T/err"; then
+	pass "--exit-stats includes KVM's binary statistics"
+else
+	fail "--exit-stats has no KVM binary statistics"
+fi
+
+boot "standard kernel, 2 vCPUs" 2 "guest power-off" \
+	--kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M --cmdline "$CMDLINE"
+
+boot "cloud kernel, 2 vCPUs, 2M hugepages, prealloc" 2 "guest power-off" \
+	--kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 2 \
+	--memory 256M,hugepages=2M,prealloc=on --cmdline "$CMDLINE"
+
+boot "cloud kernel, reboot through the i8042" 1 "guest reboot" \
+	--kernel "$K_CLOUD" --initramfs "$INITRD" --cmdline "$CMDLINE vireo.exit=reboot"
+
+# The API socket: vm-info and exit-stats while the guest waits, then shutdown.
+SOCK=/run/vireo-vmm-boot-test.sock
+timeout 300 "$VMM" --kernel "$K_CLOUD" --initramfs "$INITRD_WAIT" --cpus 2 \
+	--cmdline "$CMDLINE" --api-socket "$SOCK" </dev/null >"$T/out" 2>"$T/err" &
+pid=$!
+i=0
+while [ $i -lt 240 ] && ! grep -q "vireo-guest: cpus=2 waiting" "$T/out"; do
+	kill -0 $pid 2>/dev/null || break
+	sleep 1
+	i=$((i + 1))
+done
+if "$CTL" --target "$SOCK" vm-info >"$T/info" 2>&1 && grep -q "^vcpus: 2" "$T/info" &&
+   grep -q "^state: running" "$T/info"; then
+	pass "API vm-info"
+else
+	fail "API vm-info: $(cat "$T/info")"
+fi
+if "$CTL" --target "$SOCK" exit-stats >"$T/stats" 2>&1 && grep -q "vcpu1" "$T/stats" &&
+   grep -q "serial out" "$T/stats"; then
+	pass "API exit-stats"
+else
+	fail "API exit-stats: $(head -5 "$T/stats")"
+fi
+"$CTL" --target "$SOCK" shutdown >/dev/null 2>&1
+wait $pid
+rc=$?
+if [ $rc -eq 0 ] && grep -q "^vireo-vmm: shutdown requested on the API socket" "$T/err"; then
+	pass "API shutdown (exit 0)"
+else
+	fail "API shutdown: exit $rc"
+fi
+
+rm -rf "$T"
+if [ $fails -ne 0 ]; then
+	echo "boot: $fails case(s) failed"
+	exit 1
+fi
+echo "boot: all cases passed"
