@@ -514,8 +514,15 @@ flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
 		__atomic_store_n(&ft->rules[i]->acts, news[i], __ATOMIC_RELEASE);
 		news[i] = NULL;
 	}
-	if (n_sel)
-		wait_readers(ft);
+	if (n_sel) {
+		/* A new snapshot: what the datapath parses may depend on the actions. */
+		struct ft_rule **arr = malloc((ft->n_rules + 1) * sizeof(*arr));
+
+		if (arr)
+			memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
+		if (!arr || commit(ft, arr, ft->n_rules, NULL, 0))
+			wait_readers(ft);
+	}
 	for (i = 0; i < n_sel; i++)
 		free(olds[i]);
 out:

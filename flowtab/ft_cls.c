@@ -142,6 +142,58 @@ cls_free(struct ft_cls *cls)
 	free(cls);
 }
 
+/* L2 fields of the key: in_port, vlan_tci, dl_type, dl_dst, dl_src. */
+static const uint64_t l2_bits[FT_KEY_WORDS] = {
+	UINT64_MAX, 0x0000ffffffffffffull, 0x0000ffffffffffffull,
+};
+
+static bool
+acts_touch_l3(const struct ft_actions *a)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->n; i++) {
+		switch (a->a[i].type) {
+		case FT_ACT_SET_NW_SRC:
+		case FT_ACT_SET_NW_DST:
+		case FT_ACT_SET_NW_TOS:
+		case FT_ACT_SET_NW_TTL:
+		case FT_ACT_SET_TP_SRC:
+		case FT_ACT_SET_TP_DST:
+		case FT_ACT_SET_IPV6_SRC:
+		case FT_ACT_SET_IPV6_DST:
+		case FT_ACT_DEC_TTL:
+			return true;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+static void
+snap_summarise(struct ft_snap *snap, struct ft_rule *const *rules, size_t n)
+{
+	size_t i;
+	unsigned w;
+
+	for (i = 0; i < n; i++) {
+		const struct ft_rule *r = rules[i];
+
+		for (w = 0; w < FT_KEY_WORDS; w++) {
+			if (r->table_id == 0)
+				snap->emc_mask.w[w] |= r->match.mask.w[w];
+			if (r->match.mask.w[w] & ~l2_bits[w])
+				snap->full_parse = true;
+		}
+		if (acts_touch_l3(r->acts))
+			snap->full_parse = true;
+	}
+	for (w = 0; w < FT_KEY_WORDS; w++)
+		if (snap->emc_mask.w[w])
+			snap->emc_words[snap->n_emc_words++] = (uint8_t)w;
+}
+
 struct ft_snap *
 ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev)
 {
@@ -156,6 +208,7 @@ ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev
 	snap->n_rules = n;
 	if (!n)
 		return snap;
+	snap_summarise(snap, rules, n);
 	sorted = malloc(n * sizeof(*sorted));
 	if (!sorted)
 		goto fail;

@@ -334,7 +334,7 @@ resubmit(struct xctx *x, uint32_t port, uint8_t table, const struct ft_rule *fro
 	k->table_id = table == 0xff ? from->table_id : table;
 	if (port != FLOWTAB_PORT_NONE)
 		k->in_port = rte_cpu_to_be_32(port);
-	r = ft_pmd_lookup(x->pmd, x->snap, k, ft_key_hash(k));
+	r = ft_pmd_lookup(x->pmd, x->snap, k);
 	k->in_port = saved_port;
 	if (r) {
 		ft_rule_count(x->pmd, r, rte_pktmbuf_pkt_len(x->m));

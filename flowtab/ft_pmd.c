@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "ft_extract.h"
 #include "ft_private.h"
 
 /* EMC hit rate below which new flows are inserted only with probability 1/FT_EMC_INV_PROB. */
@@ -62,23 +63,54 @@ emc_bucket(struct flowtab_pmd *pmd, uint32_t hash)
 	return &pmd->emc[hash & (FT_EMC_ENTRIES - 2)];
 }
 
+/* Hash of 'k' under the snapshot's EMC mask. */
+static inline uint32_t
+emc_hash(const struct ft_snap *snap, const struct ft_key *k)
+{
+	uint64_t h = 0x27d4eb2f;
+	unsigned i;
+
+	for (i = 0; i < snap->n_emc_words; i++)
+		h = _mm_crc32_u64(h, k->w[snap->emc_words[i]] & snap->emc_mask.w[snap->emc_words[i]]);
+	return (uint32_t)h;
+}
+
+static inline bool
+emc_entry_match(const struct ft_snap *snap, const struct ft_emc_entry *e, const struct ft_key *k,
+		uint32_t hash)
+{
+	uint64_t d = 0;
+	unsigned i;
+
+	if (e->hash != hash || e->gen != snap->gen)
+		return false;
+	for (i = 0; i < snap->n_emc_words; i++) {
+		unsigned w = snap->emc_words[i];
+
+		d |= (k->w[w] & snap->emc_mask.w[w]) ^ e->key.w[w];
+	}
+	return d == 0;
+}
+
 static inline const struct ft_rule *
-emc_find(struct flowtab_pmd *pmd, uint64_t gen, const struct ft_key *k, uint32_t hash)
+emc_find(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k,
+		uint32_t hash)
 {
 	struct ft_emc_entry *e = emc_bucket(pmd, hash);
 
-	if (e[0].hash == hash && e[0].gen == gen && ft_key_equal(&e[0].key, k))
+	if (emc_entry_match(snap, &e[0], k, hash))
 		return e[0].rule;
-	if (e[1].hash == hash && e[1].gen == gen && ft_key_equal(&e[1].key, k))
+	if (emc_entry_match(snap, &e[1], k, hash))
 		return e[1].rule;
 	return NULL;
 }
 
 static inline void
-emc_insert(struct flowtab_pmd *pmd, uint64_t gen, const struct ft_key *k, uint32_t hash,
-		const struct ft_rule *r)
+emc_insert(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k,
+		uint32_t hash, const struct ft_rule *r)
 {
 	struct ft_emc_entry *e = emc_bucket(pmd, hash);
+	unsigned i;
 
 	if (pmd->emc_thrashing) {
 		pmd->rng = pmd->rng * 1103515245u + 12345u;
@@ -86,15 +118,16 @@ emc_insert(struct flowtab_pmd *pmd, uint64_t gen, const struct ft_key *k, uint32
 			return;
 	}
 	/* Prefer a stale slot, else alternate by a hash bit. */
-	if (e[0].gen != gen)
+	if (e[0].gen != snap->gen)
 		e = &e[0];
-	else if (e[1].gen != gen)
+	else if (e[1].gen != snap->gen)
 		e = &e[1];
 	else
 		e = &e[(hash >> 20) & 1];
-	e->key = *k;
+	for (i = 0; i < FT_KEY_WORDS; i++)
+		e->key.w[i] = k->w[i] & snap->emc_mask.w[i];
 	e->rule = r;
-	e->gen = gen;
+	e->gen = snap->gen;
 	e->hash = hash;
 }
 
@@ -111,23 +144,16 @@ emc_account(struct flowtab_pmd *pmd, uint32_t lookups, uint32_t hits)
 }
 
 const struct ft_rule *
-ft_pmd_lookup(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k,
-		uint32_t hash)
+ft_pmd_lookup(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k)
 {
-	const struct ft_rule *r = emc_find(pmd, snap->gen, k, hash);
+	const struct ft_rule *r;
 
 	pmd->stats.passes++;
-	if (r) {
-		pmd->stats.emc_hits++;
-		return r;
-	}
 	r = ft_cls_lookup(snap->tables[k->table_id], k, &pmd->stats.subtable_lookups);
-	if (r) {
+	if (r)
 		pmd->stats.megaflow_hits++;
-		emc_insert(pmd, snap->gen, k, hash, r);
-	} else {
+	else
 		pmd->stats.misses++;
-	}
 	return r;
 }
 
@@ -179,7 +205,6 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		uint16_t n, uint32_t in_port, const struct flowtab_out *out)
 {
 	const struct ft_snap *snap = __atomic_load_n(&ft->snap, __ATOMIC_ACQUIRE);
-	uint64_t gen = snap->gen;
 	uint32_t miss = 0, n_hits = 0, i, todo;
 	const struct ft_rule *r;
 	const struct ft_actions *a;
@@ -195,13 +220,16 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 	for (i = 0; i < n; i++) {
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-		ft_key_extract(pkts[i], in_port, &pmd->keys[i], &pmd->layers[i]);
-		pmd->hashes[i] = ft_key_hash(&pmd->keys[i]);
+		if (snap->full_parse)
+			ft_key_extract_inline(pkts[i], in_port, &pmd->keys[i], &pmd->layers[i]);
+		else
+			ft_key_extract_l2(pkts[i], in_port, &pmd->keys[i], &pmd->layers[i]);
+		pmd->hashes[i] = emc_hash(snap, &pmd->keys[i]);
 		rte_prefetch0(emc_bucket(pmd, pmd->hashes[i]));
 	}
 	/* Stage 2: exact-match cache. */
 	for (i = 0; i < n; i++) {
-		pmd->rules[i] = emc_find(pmd, gen, &pmd->keys[i], pmd->hashes[i]);
+		pmd->rules[i] = emc_find(pmd, snap, &pmd->keys[i], pmd->hashes[i]);
 		if (pmd->rules[i])
 			n_hits++;
 		else
@@ -217,7 +245,7 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 			i = __builtin_ctz(todo);
 			if (pmd->rules[i]) {
 				pmd->stats.megaflow_hits++;
-				emc_insert(pmd, gen, &pmd->keys[i], pmd->hashes[i], pmd->rules[i]);
+				emc_insert(pmd, snap, &pmd->keys[i], pmd->hashes[i], pmd->rules[i]);
 			}
 		}
 	}

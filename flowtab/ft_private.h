@@ -6,7 +6,10 @@
 
 #include "ft_cls.h"
 
-/** Exact-match cache: 2-way set associative, entries tagged with the snapshot generation. */
+/**
+ * Per-PMD flow cache for table 0: 2-way set associative, keyed by the packet key under the
+ * snapshot's table-0 mask union, entries tagged with the snapshot generation.
+ */
 #define FT_EMC_ENTRIES 8192
 #define FT_BURST_MAX 32
 /** resubmit/goto_table nesting limit (OVS's). */
@@ -67,9 +70,9 @@ ft_rule_count(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint32_t b
 	}
 }
 
-/** Look 'k' up in the EMC, then in the classifier; inserts into the EMC on a classifier hit. */
+/** Look 'k' up in table 'k->table_id' of 'snap' (resubmit, goto_table), counting stats. */
 const struct ft_rule *ft_pmd_lookup(struct flowtab_pmd *pmd, const struct ft_snap *snap,
-		const struct ft_key *k, uint32_t hash);
+		const struct ft_key *k);
 
 /** Run 'r''s actions on 'm' (whose key is 'k', layers 'ly'); takes ownership of 'm'. */
 struct rte_mbuf;

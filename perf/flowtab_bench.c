@@ -29,6 +29,8 @@ static struct rte_mempool *mp;
 static struct rte_mbuf *sent[BURST * 4];
 static unsigned n_sent;
 static bool quick;
+static int only_set = -1;
+static long only_flows = -1;
 
 static void
 out_output(void *ctx, uint32_t port, struct rte_mbuf *m)
@@ -262,6 +264,14 @@ main(int argc, char **argv)
 			quick = true;
 		else if (!strcmp(argv[i], "--no-huge"))
 			eal[n_eal++] = "--no-huge";
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc &&
+			 sscanf(argv[++i], "%d:%ld", &only_set, &only_flows) == 2)
+			continue;
+		else {
+			fprintf(stderr, "usage: %s [--quick] [--no-huge] [--only SET:FLOWS]\n",
+					argv[0]);
+			return 2;
+		}
 	}
 	if (rte_eal_init(n_eal, eal) < 0) {
 		fprintf(stderr, "rte_eal_init failed (try --no-huge)\n");
@@ -276,12 +286,18 @@ main(int argc, char **argv)
 	printf("%-34s %10s %12s %10s %12s\n", "rule set", "flows", "cycles/pkt", "EMC hit%",
 			"Mpps/core");
 	for (s = 0; s < 2; s++) {
+		if (only_set >= 0 && s != only_set)
+			continue;
 		struct flowtab *ft = s == 0 ? ruleset_in_port() : ruleset_l3();
 
 		for (f = 0; f < RTE_DIM(flows); f++) {
 			uint64_t n_pkts = quick ? 200000 : 4000000;
 			struct result r;
 
+			if (only_flows >= 0 && (uint64_t)only_flows != flows[f])
+				continue;
+			if (only_flows >= 0)
+				n_pkts *= 5;
 			if (n_pkts < flows[f] * 3 && !quick)
 				n_pkts = flows[f] * 3;
 			r = run(ft, flows[f], n_pkts);
@@ -292,7 +308,8 @@ main(int argc, char **argv)
 		}
 		flowtab_destroy(ft);
 	}
-	bench_install();
+	if (only_set < 0)
+		bench_install();
 	rte_eal_cleanup();
 	return 0;
 }
