@@ -48,6 +48,18 @@ th_write_cmd() {
 	} >"$file"
 }
 
+# Prints where the results are, or removes a default out directory (and the
+# run directory holding it) that the command left empty.
+th_report_out() {
+	local out=$1 default=$2
+
+	if [ "$out" = "$default" ] && [ -z "$(ls -A "$out" 2>/dev/null)" ]; then
+		rm -rf "$(dirname "$out")"
+		return 0
+	fi
+	th_log "out=$out"
+}
+
 th_console_tail() {
 	echo "testhost: last lines of the L1 console ($1):" >&2
 	tail -n 25 "$1" >&2 || true
@@ -98,10 +110,11 @@ th_run_parse() {
 # good): the caller's environment plus --env and TESTHOST_OUT, with the same
 # timeout and exit code conventions as in the L1.
 th_run_direct() {
-	local out=$TH_OUT rc=0 e
+	local out=$TH_OUT rc=0 e default=""
 
 	if [ -z "$out" ]; then
 		out=$(mktemp -d "${TMPDIR:-/tmp}/testhost.XXXXXX")/out
+		default=$out
 	fi
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd -P)
@@ -115,7 +128,7 @@ th_run_direct() {
 	if [ "$rc" -eq 124 ]; then
 		th_log "timeout: the command did not finish within ${TH_TIMEOUT}s (--timeout)"
 	fi
-	th_log "out=$out"
+	th_report_out "$out" "$default"
 	return "$rc"
 }
 
@@ -183,7 +196,7 @@ cmd_run() {
 	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 		th_log "timeout: the L1 did not finish within ${timeout}s (--timeout)"
 		th_console_tail "$run/console.log"
-		th_log "out=$out"
+		th_log "run directory $run, out=$out"
 		return 124
 	fi
 	if [ ! -f "$run/rc" ]; then
@@ -195,14 +208,14 @@ cmd_run() {
 			th_log "the L1 stopped before the command finished"
 		fi
 		th_console_tail "$run/console.log"
-		th_log "out=$out"
+		th_log "run directory $run, out=$out"
 		return 125
 	fi
 	rc=$(cat "$run/rc")
-	rm -f "$run/cmd.sh" "$run/stdout" "$run/stderr" "$run/rc"
+	rm -f "$run/cmd.sh" "$run/stdout" "$run/stderr" "$run/rc" "$run/console.log"
 	if [ "$out" != "$run/out" ]; then
 		rm -rf "$run"
 	fi
-	th_log "out=$out"
+	th_report_out "$out" "$run/out"
 	return "$rc"
 }

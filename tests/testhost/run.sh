@@ -106,6 +106,8 @@ export TESTHOST_SECRET_FROM_HOST=1
 	python3 -c "import socket; s = socket.socket(socket.AF_UNIX); s.bind(\"/tmp/th.sock\"); print(\"unixsock=yes\")"
 	"$TH" run -- sh -c "exit 3" 2>/dev/null
 	echo "nested-run=$?"
+	"$TH" need
+	echo "need-in-l1=$?"
 	echo result >"$TESTHOST_OUT/result.txt"
 	echo "to-stderr" >&2
 	exit 7' argv0 'a b' "c'd" >"$WORK/run.out" 2>"$WORK/run.err"
@@ -133,6 +135,7 @@ check_line "kvm=yes"
 check_line "rootwrite=yes"
 check_line "unixsock=yes"
 check_line "nested-run=3"
+check_line "need-in-l1=1"
 if grep -qx to-stderr "$WORK/run.err" && ! grep -q to-stderr "$WORK/run.out"; then
 	pass "run: stderr kept apart from stdout"
 else
@@ -167,6 +170,15 @@ if grep -q "panicked" "$WORK/last.err"; then
 	pass "panic reported"
 else
 	fail "panic not reported"
+fi
+
+mkdir "$WORK/tmpd"
+TMPDIR="$WORK/tmpd" "$TH" run -- true 2>"$WORK/quiet.err"
+left=$(ls -A "$WORK/tmpd")
+if [ ! -s "$WORK/quiet.err" ] && [ -z "$left" ]; then
+	pass "run with an empty default out dir prints nothing and leaves nothing"
+else
+	fail "run -- true: stderr '$(cat "$WORK/quiet.err")', left '$left'"
 fi
 
 # A run killed by its caller leaves no QEMU behind.
