@@ -11,15 +11,16 @@
 #include "ft_extract.h"
 #include "ft_private.h"
 
-/* EMC hit rate below which new flows are inserted only with probability 1/FT_EMC_INV_PROB. */
+/* EMC hit rate below which new flows are inserted only with probability 1/FT_EMC_INV_PROB
+ * and only one burst in FT_EMC_SAMPLE looks the cache up (to notice when it would pay again). */
 #define FT_EMC_WINDOW 4096
 #define FT_EMC_INV_PROB 16
+#define FT_EMC_SAMPLE 8
 
 struct flowtab_pmd *
 flowtab_pmd_create(unsigned pmd_index, int socket)
 {
 	struct flowtab_pmd *pmd = ft_zalloc(sizeof(*pmd));
-	size_t emc_size = FT_EMC_ENTRIES * sizeof(struct ft_emc_entry);
 
 	if (!pmd)
 		return NULL;
@@ -27,11 +28,11 @@ flowtab_pmd_create(unsigned pmd_index, int socket)
 	pmd->slot = pmd_index % FT_STAT_SLOTS;
 	pmd->shared_slot = pmd_index >= FT_STAT_SLOTS;
 	pmd->rng = 0x12345678u ^ pmd_index;
-	pmd->emc = rte_zmalloc_socket("ft_emc", emc_size, RTE_CACHE_LINE_SIZE,
+	pmd->emc = rte_zmalloc_socket("ft_emc", sizeof(*pmd->emc), RTE_CACHE_LINE_SIZE,
 			socket < 0 ? SOCKET_ID_ANY : socket);
 	pmd->emc_hugepage = pmd->emc != NULL;
 	if (!pmd->emc)
-		pmd->emc = ft_zalloc(emc_size);
+		pmd->emc = ft_zalloc(sizeof(*pmd->emc));
 	if (!pmd->emc) {
 		free(pmd);
 		return NULL;
@@ -57,13 +58,13 @@ flowtab_pmd_stats(const struct flowtab_pmd *pmd)
 	return &pmd->stats;
 }
 
-static inline struct ft_emc_entry *
-emc_bucket(struct flowtab_pmd *pmd, uint32_t hash)
+static inline struct ft_emc_set *
+emc_set(struct flowtab_pmd *pmd, uint32_t hash)
 {
-	return &pmd->emc[hash & (FT_EMC_ENTRIES - 2)];
+	return &pmd->emc->sets[hash & (FT_EMC_SETS - 1)];
 }
 
-/* Hash of 'k' under the snapshot's EMC mask. */
+/* Hash of 'k' under the snapshot's EMC mask (never 0: 0 marks an empty way). */
 static inline uint32_t
 emc_hash(const struct ft_snap *snap, const struct ft_key *k)
 {
@@ -72,36 +73,32 @@ emc_hash(const struct ft_snap *snap, const struct ft_key *k)
 
 	for (i = 0; i < snap->n_emc_words; i++)
 		h = _mm_crc32_u64(h, k->w[snap->emc_words[i]] & snap->emc_mask.w[snap->emc_words[i]]);
-	return (uint32_t)h;
-}
-
-static inline bool
-emc_entry_match(const struct ft_snap *snap, const struct ft_emc_entry *e, const struct ft_key *k,
-		uint32_t hash)
-{
-	uint64_t d = 0;
-	unsigned i;
-
-	if (e->hash != hash || e->gen != snap->gen)
-		return false;
-	for (i = 0; i < snap->n_emc_words; i++) {
-		unsigned w = snap->emc_words[i];
-
-		d |= (k->w[w] & snap->emc_mask.w[w]) ^ e->key.w[w];
-	}
-	return d == 0;
+	return (uint32_t)h | 1;
 }
 
 static inline const struct ft_rule *
 emc_find(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k,
 		uint32_t hash)
 {
-	struct ft_emc_entry *e = emc_bucket(pmd, hash);
+	struct ft_emc_set *set = emc_set(pmd, hash);
+	uint32_t gen = (uint32_t)snap->gen;
+	unsigned way, i;
 
-	if (emc_entry_match(snap, &e[0], k, hash))
-		return e[0].rule;
-	if (emc_entry_match(snap, &e[1], k, hash))
-		return e[1].rule;
+	for (way = 0; way < FT_EMC_WAYS; way++) {
+		const struct ft_key *ek;
+		uint64_t d = 0;
+
+		if (set->hash[way] != hash || set->gen[way] != gen)
+			continue;
+		ek = &pmd->emc->keys[(set - pmd->emc->sets) * FT_EMC_WAYS + way];
+		for (i = 0; i < snap->n_emc_words; i++) {
+			unsigned w = snap->emc_words[i];
+
+			d |= (k->w[w] & snap->emc_mask.w[w]) ^ ek->w[w];
+		}
+		if (!d)
+			return set->rule[way];
+	}
 	return NULL;
 }
 
@@ -109,26 +106,28 @@ static inline void
 emc_insert(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k,
 		uint32_t hash, const struct ft_rule *r)
 {
-	struct ft_emc_entry *e = emc_bucket(pmd, hash);
-	unsigned i;
+	struct ft_emc_set *set = emc_set(pmd, hash);
+	uint32_t gen = (uint32_t)snap->gen;
+	struct ft_key *ek;
+	unsigned way, i;
 
 	if (pmd->emc_thrashing) {
 		pmd->rng = pmd->rng * 1103515245u + 12345u;
 		if ((pmd->rng >> 16) % FT_EMC_INV_PROB)
 			return;
 	}
-	/* Prefer a stale slot, else alternate by a hash bit. */
-	if (e[0].gen != snap->gen)
-		e = &e[0];
-	else if (e[1].gen != snap->gen)
-		e = &e[1];
-	else
-		e = &e[(hash >> 20) & 1];
+	/* A stale way if there is one, else one chosen by the hash. */
+	for (way = 0; way < FT_EMC_WAYS; way++)
+		if (set->gen[way] != gen)
+			break;
+	if (way == FT_EMC_WAYS)
+		way = (hash >> 24) % FT_EMC_WAYS;
+	ek = &pmd->emc->keys[(set - pmd->emc->sets) * FT_EMC_WAYS + way];
 	for (i = 0; i < FT_KEY_WORDS; i++)
-		e->key.w[i] = k->w[i] & snap->emc_mask.w[i];
-	e->rule = r;
-	e->gen = snap->gen;
-	e->hash = hash;
+		ek->w[i] = k->w[i] & snap->emc_mask.w[i];
+	set->hash[way] = hash;
+	set->gen[way] = gen;
+	set->rule[way] = r;
 }
 
 static inline void
@@ -157,6 +156,39 @@ ft_pmd_lookup(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct 
 	return r;
 }
 
+/* Hash the keys 'idx[0..n)' under subtable 'st' into 'h' and prefetch their slots. */
+static inline void
+st_hash_burst(const struct ft_subtable *st, const struct ft_key *keys, const uint8_t *idx,
+		unsigned n, uint32_t *h)
+{
+	unsigned j;
+
+	if (st->n_words == 1) {
+		unsigned w0 = st->words[0];
+		uint64_t m0 = st->mask.w[w0];
+
+		for (j = 0; j < n; j++) {
+			h[j] = (uint32_t)_mm_crc32_u64(0x27d4eb2f, keys[idx[j]].w[w0] & m0);
+			rte_prefetch0(&st->entries[h[j] & st->bucket_mask]);
+		}
+	} else if (st->n_words == 2) {
+		unsigned w0 = st->words[0], w1 = st->words[1];
+		uint64_t m0 = st->mask.w[w0], m1 = st->mask.w[w1];
+
+		for (j = 0; j < n; j++) {
+			uint64_t x = _mm_crc32_u64(0x27d4eb2f, keys[idx[j]].w[w0] & m0);
+
+			h[j] = (uint32_t)_mm_crc32_u64(x, keys[idx[j]].w[w1] & m1);
+			rte_prefetch0(&st->entries[h[j] & st->bucket_mask]);
+		}
+	} else {
+		for (j = 0; j < n; j++) {
+			h[j] = ft_key_hash_masked(&keys[idx[j]], &st->mask, st->words, st->n_words);
+			rte_prefetch0(&st->entries[h[j] & st->bucket_mask]);
+		}
+	}
+}
+
 /*
  * Classifier lookup of the packets in 'miss' (a bitmap over the burst) in table 0, subtable
  * by subtable so that the hash table probes of a subtable are prefetched together.
@@ -165,39 +197,44 @@ static void
 cls_lookup_burst(struct flowtab_pmd *pmd, const struct ft_cls *cls, uint32_t miss)
 {
 	int32_t best_prio[FT_BURST_MAX];
-	uint32_t h[FT_BURST_MAX], pending = miss, todo, i, s;
+	uint32_t h[FT_BURST_MAX], s;
+	uint8_t idx[FT_BURST_MAX];
+	unsigned n = 0, j, k;
+	uint64_t probes = 0;
 	const struct ft_rule *r;
 
 	if (!cls)
 		return;
-	for (todo = miss; todo; todo &= todo - 1)
-		best_prio[__builtin_ctz(todo)] = -1;
-	for (s = 0; s < cls->n_subtables && pending; s++) {
+	for (; miss; miss &= miss - 1) {
+		idx[n] = (uint8_t)__builtin_ctz(miss);
+		best_prio[idx[n]] = -1;
+		n++;
+	}
+	for (s = 0; s < cls->n_subtables && n; s++) {
 		struct ft_subtable *st = cls->subtables[s];
 		uint32_t hits = 0;
 
-		for (todo = pending; todo; todo &= todo - 1) {
-			i = __builtin_ctz(todo);
-			if (best_prio[i] >= st->max_priority) {
-				pending &= ~(1u << i);
-				continue;
-			}
-			h[i] = ft_key_hash_masked(&pmd->keys[i], &st->mask, st->words, st->n_words);
-			rte_prefetch0(&st->entries[h[i] & st->bucket_mask]);
-		}
-		for (todo = pending; todo; todo &= todo - 1) {
-			i = __builtin_ctz(todo);
-			pmd->stats.subtable_lookups++;
-			r = ft_st_find(st, &pmd->keys[i], h[i]);
+		/* Drop the packets whose match already beats this subtable (and all later). */
+		for (j = 0, k = 0; j < n; j++)
+			if (best_prio[idx[j]] < st->max_priority)
+				idx[k++] = idx[j];
+		n = k;
+		st_hash_burst(st, pmd->keys, idx, n, h);
+		for (j = 0; j < n; j++) {
+			unsigned i = idx[j];
+
+			r = ft_st_find(st, &pmd->keys[i], h[j]);
 			if (r && r->priority > best_prio[i]) {
 				pmd->rules[i] = r;
 				best_prio[i] = r->priority;
 				hits++;
 			}
 		}
+		probes += n;
 		if (hits)
 			st->hits += hits;
 	}
+	pmd->stats.subtable_lookups += probes;
 }
 
 void
@@ -208,15 +245,17 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 	uint32_t miss = 0, n_hits = 0, i, todo;
 	const struct ft_rule *r;
 	const struct ft_actions *a;
+	bool use_emc;
 
 	while (n > FT_BURST_MAX) {
 		flowtab_process_burst(pmd, ft, pkts, FT_BURST_MAX, in_port, out);
 		pkts += FT_BURST_MAX;
 		n -= FT_BURST_MAX;
 	}
+	use_emc = !pmd->emc_thrashing || (++pmd->n_bursts % FT_EMC_SAMPLE) == 0;
 	for (i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	/* Stage 1: keys and hashes; prefetch the EMC buckets. */
+	/* Stage 1: keys and hashes; prefetch the EMC sets. */
 	for (i = 0; i < n; i++) {
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
@@ -225,19 +264,26 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		else
 			ft_key_extract_l2(pkts[i], in_port, &pmd->keys[i], &pmd->layers[i]);
 		pmd->hashes[i] = emc_hash(snap, &pmd->keys[i]);
-		rte_prefetch0(emc_bucket(pmd, pmd->hashes[i]));
+		if (use_emc)
+			rte_prefetch0(emc_set(pmd, pmd->hashes[i]));
 	}
 	/* Stage 2: exact-match cache. */
-	for (i = 0; i < n; i++) {
-		pmd->rules[i] = emc_find(pmd, snap, &pmd->keys[i], pmd->hashes[i]);
-		if (pmd->rules[i])
-			n_hits++;
-		else
-			miss |= 1u << i;
+	if (use_emc) {
+		for (i = 0; i < n; i++) {
+			pmd->rules[i] = emc_find(pmd, snap, &pmd->keys[i], pmd->hashes[i]);
+			if (pmd->rules[i])
+				n_hits++;
+			else
+				miss |= 1u << i;
+		}
+		emc_account(pmd, n, n_hits);
+	} else {
+		miss = n == 32 ? UINT32_MAX : (1u << n) - 1;
+		for (i = 0; i < n; i++)
+			pmd->rules[i] = NULL;
 	}
 	pmd->stats.passes += n;
 	pmd->stats.emc_hits += n_hits;
-	emc_account(pmd, n, n_hits);
 	/* Stage 3: classifier for the misses, then fill the EMC. */
 	if (miss) {
 		cls_lookup_burst(pmd, snap->tables[0], miss);

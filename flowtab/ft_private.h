@@ -7,20 +7,26 @@
 #include "ft_cls.h"
 
 /**
- * Per-PMD flow cache for table 0: 2-way set associative, keyed by the packet key under the
- * snapshot's table-0 mask union, entries tagged with the snapshot generation.
+ * Per-PMD flow cache for table 0, keyed by the packet key under the snapshot's table-0 mask
+ * union and tagged with the snapshot generation.  4-way set associative; a set's hashes,
+ * generations and rules fill one cache line, the keys live apart, so a miss reads one line.
  */
-#define FT_EMC_ENTRIES 8192
+#define FT_EMC_WAYS 4
+#define FT_EMC_SETS 2048
 #define FT_BURST_MAX 32
 /** resubmit/goto_table nesting limit (OVS's). */
 #define FT_MAX_DEPTH 64
 
-struct ft_emc_entry {
-	struct ft_key key;
-	const struct ft_rule *rule;
-	uint64_t gen;
-	uint32_t hash;
+struct ft_emc_set {
+	uint32_t hash[FT_EMC_WAYS];
+	uint32_t gen[FT_EMC_WAYS];
+	const struct ft_rule *rule[FT_EMC_WAYS];
 } __rte_aligned(64);
+
+struct ft_emc {
+	struct ft_emc_set sets[FT_EMC_SETS];
+	struct ft_key keys[FT_EMC_SETS * FT_EMC_WAYS];
+};
 
 struct flowtab {
 	char *bridge;
@@ -45,9 +51,10 @@ struct flowtab_pmd {
 	uint32_t rng;
 	uint32_t emc_window_hits;      /**< EMC hits/lookups over the current window */
 	uint32_t emc_window_lookups;
-	bool emc_thrashing;            /**< insert only now and then (OVS's emc-insert-inv-prob) */
+	bool emc_thrashing;            /**< few hits: insert rarely, look up on sampled bursts */
+	uint32_t n_bursts;
 	struct flowtab_pmd_stats stats;
-	struct ft_emc_entry *emc;
+	struct ft_emc *emc;
 	/* Per-burst scratch. */
 	struct ft_key keys[FT_BURST_MAX];
 	struct ft_layers layers[FT_BURST_MAX];
