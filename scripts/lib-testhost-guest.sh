@@ -14,7 +14,7 @@ cmd_guest_kernel() {
 }
 
 th_build_guest_locked() {
-	local out=$1 script=$2 mods=$3 st name path
+	local out=$1 script=$2 mods=$3 st name path f
 
 	[ -f "$out" ] && return 0
 	st=$(mktemp -d "$CACHE/tmp.XXXXXX")
@@ -29,22 +29,50 @@ th_build_guest_locked() {
 	cp "$SELF_DIR/lib-testhost-guest-init" "$st/init"
 	chmod 755 "$st/init"
 	cp "$script" "$st/script"
+	for f in "${TH_GUEST_FILES[@]}"; do
+		mkdir -p "$st$(dirname "${f#*:}")"
+		cp -p "${f%%:*}" "$st${f#*:}"
+	done
 	mkdir -p "$(dirname "$out")"
 	th_write_cpio "$st" "$out"
 	rm -rf "$st"
 }
 
+# Checks one --file SRC[:DST] and appends "SRC:DST" to TH_GUEST_FILES.
+th_guest_file() {
+	local src=${1%%:*} dst
+
+	if [[ "$1" == *:* ]]; then
+		dst=${1#*:}
+	else
+		dst=$(realpath -m "$src")
+	fi
+	if [ ! -f "$src" ] || [ ! -r "$src" ]; then
+		echo "testhost: guest-initramfs: --file: cannot read '$src'" >&2
+		exit 2
+	fi
+	[[ "$dst" =~ ^/[^:[:space:]]+$ ]] && [[ "$dst" != */ ]] ||
+		die_usage "guest-initramfs: --file: bad destination '$dst' (absolute path)"
+	case "$dst" in
+	/init|/script|/modules.order|/bin/busybox)
+		die_usage "guest-initramfs: --file: '$dst' is the initramfs's own" ;;
+	esac
+	TH_GUEST_FILES+=("$(realpath "$src"):$dst")
+}
+
 cmd_guest_initramfs() {
-	local flavour=cloud script="" modlist="" mods="" tmpscript key out
+	local flavour=cloud script="" modlist="" mods="" tmpscript key out f
+	TH_GUEST_FILES=()
 
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		--kernel|--script|--modules)
+		--kernel|--script|--modules|--file)
 			[ $# -ge 2 ] || die_usage "guest-initramfs: $1 needs a value"
 			case "$1" in
 			--kernel) flavour=$2 ;;
 			--script) script=$2 ;;
 			--modules) modlist=$2 ;;
+			--file) th_guest_file "$2" ;;
 			esac
 			shift 2
 			;;
@@ -77,6 +105,9 @@ cmd_guest_initramfs() {
 			"$SELF_DIR/lib-testhost-guest-init" \
 			"$SELF_DIR/lib-testhost-kernel.sh" \
 			"$SELF_DIR/lib-testhost-guest.sh"
+		for f in "${TH_GUEST_FILES[@]}"; do
+			echo "${f#*:} $(stat -c %a "${f%%:*}") $(th_file_hash "${f%%:*}")"
+		done
 	} | sha256sum | cut -c1-16)
 	out="$CACHE/guest/initramfs-$key.cpio"
 	if [ -f "$out" ]; then

@@ -82,6 +82,22 @@ if [ -n "$a" ] && [ "$a" = "$b" ] && [ -n "$c" ] && [ "$a" != "$c" ]; then
 else
 	fail "guest-initramfs cache: '$a' '$b' '$c'"
 fi
+echo payload-1 >"$WORK/data.txt"
+f1=$("$TH" guest-initramfs --file "$WORK/data.txt:/etc/vireo/data.txt")
+echo payload-2 >"$WORK/data.txt"
+f2=$("$TH" guest-initramfs --file "$WORK/data.txt:/etc/vireo/data.txt")
+got=$(cd "$WORK" && cpio -i --quiet --to-stdout etc/vireo/data.txt <"$f2")
+if [ -n "$f1" ] && [ "$f1" != "$f2" ] && [ "$got" = payload-2 ]; then
+	pass "guest-initramfs --file adds the file and its content keys the cache"
+else
+	fail "guest-initramfs --file: '$f1' '$f2' content '$got'"
+fi
+expect_rc 2 "guest-initramfs --file with a relative destination" \
+	"$TH" guest-initramfs --file "$WORK/data.txt:etc/x"
+expect_rc 2 "guest-initramfs --file over /init" \
+	"$TH" guest-initramfs --file "$WORK/data.txt:/init"
+expect_rc 2 "guest-initramfs --file with a missing source" \
+	"$TH" guest-initramfs --file "$WORK/nonexistent"
 d=$("$TH" guest-initramfs --modules virtio_net)
 order=$(cd "$WORK" && cpio -i --quiet --to-stdout modules.order <"$d" | tr '\n' ' ')
 case "$order" in
