@@ -243,8 +243,9 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 {
 	const struct ft_snap *snap = __atomic_load_n(&ft->snap, __ATOMIC_ACQUIRE);
 	uint32_t miss = 0, n_hits = 0, i, todo;
-	const struct ft_rule *r;
+	const struct ft_rule *r, *run_rule = NULL;
 	const struct ft_actions *a;
+	uint64_t run_packets = 0, run_bytes = 0;
 	bool use_emc;
 
 	while (n > FT_BURST_MAX) {
@@ -295,7 +296,7 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 			}
 		}
 	}
-	/* Stage 4: actions. */
+	/* Stage 4: actions; counters added once per run of packets with the same rule. */
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -305,7 +306,15 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		ft_rule_count(pmd, r, rte_pktmbuf_pkt_len(m));
+		if (r != run_rule) {
+			if (run_rule)
+				ft_rule_count_n(pmd, run_rule, run_packets, run_bytes);
+			run_rule = r;
+			run_packets = 0;
+			run_bytes = 0;
+		}
+		run_packets++;
+		run_bytes += rte_pktmbuf_pkt_len(m);
 		a = __atomic_load_n(&r->acts, __ATOMIC_ACQUIRE);
 		if (likely(a->out_port != FLOWTAB_PORT_NONE)) {
 			if (likely(a->out_port != in_port))
@@ -316,4 +325,6 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		}
 		ft_exec(pmd, snap, r, m, &pmd->keys[i], &pmd->layers[i], in_port, out);
 	}
+	if (run_rule)
+		ft_rule_count_n(pmd, run_rule, run_packets, run_bytes);
 }

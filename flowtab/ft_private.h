@@ -62,19 +62,26 @@ struct flowtab_pmd {
 	const struct ft_rule *rules[FT_BURST_MAX];
 };
 
-/** Count one packet of 'bytes' against 'r' from PMD 'pmd'. */
+/** Count 'packets' packets of 'bytes' bytes against 'r' from PMD 'pmd'. */
 static inline void
-ft_rule_count(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint32_t bytes)
+ft_rule_count_n(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint64_t packets,
+		uint64_t bytes)
 {
 	struct ft_rule_stats *s = (struct ft_rule_stats *)&r->stats[pmd->slot];
 
 	if (likely(!pmd->shared_slot)) {
-		__atomic_store_n(&s->packets, s->packets + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->packets, s->packets + packets, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->bytes, s->bytes + bytes, __ATOMIC_RELAXED);
 	} else {
-		__atomic_fetch_add(&s->packets, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&s->packets, packets, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->bytes, bytes, __ATOMIC_RELAXED);
 	}
+}
+
+static inline void
+ft_rule_count(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint32_t bytes)
+{
+	ft_rule_count_n(pmd, r, 1, bytes);
 }
 
 /** Look 'k' up in table 'k->table_id' of 'snap' (resubmit, goto_table), counting stats. */
