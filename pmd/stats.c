@@ -52,9 +52,9 @@ pmd_stats_show(struct pmd **pmds, unsigned n)
 
 		view(pmds[i], &v);
 		total = v.s.idle_cycles + v.s.busy_cycles;
-		passes = v.s.packets_rx + v.f.passes - v.f.emc_hits - v.f.smc_hits -
-			v.f.megaflow_hits - v.f.misses;
-		if (v.f.passes == 0 || passes < v.s.packets_rx)
+		/* MAC learning is one pass; flowtab counts its own (resubmits add passes). */
+		passes = v.s.mac_hits + v.f.passes;
+		if (passes < v.s.packets_rx)
 			passes = v.s.packets_rx;
 		control_buf_printf(&b, "pmd thread numa_id %d core_id %u:\n", pmds[i]->numa,
 			pmds[i]->core);
