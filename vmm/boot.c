@@ -47,8 +47,8 @@ le32(const uint8_t *p)
 }
 
 int
-vmm_bzimage_parse(const uint8_t *buf, size_t len, const char *path, struct vmm_bzimage *bz,
-		char **err)
+vmm_bzimage_parse(const uint8_t *buf, size_t len, size_t file_size, const char *path,
+		struct vmm_bzimage *bz, char **err)
 {
 	unsigned int sects;
 	size_t hdr_end;
@@ -70,11 +70,10 @@ vmm_bzimage_parse(const uint8_t *buf, size_t len, const char *path, struct vmm_b
 		return vmm_err(err, -VMM_EINPUT, "--kernel %s: a zImage, not a bzImage", path);
 	sects = buf[HDR_SETUP_SECTS] != 0 ? buf[HDR_SETUP_SECTS] : 4;
 	bz->setup_size = (sects + 1) * 512;
-	if (bz->setup_size >= len)
+	if (bz->setup_size >= file_size)
 		return vmm_err(err, -VMM_EINPUT, "--kernel %s: truncated (setup is %u bytes, file %zu)",
-			path, bz->setup_size, len);
-	bz->kernel = buf + bz->setup_size;
-	bz->kernel_size = len - bz->setup_size;
+			path, bz->setup_size, file_size);
+	bz->kernel_size = file_size - bz->setup_size;
 	bz->initrd_max = le32(buf + HDR_INITRD_MAX);
 	bz->kernel_align = le32(buf + HDR_KERNEL_ALIGN);
 	bz->cmdline_max = le32(buf + HDR_CMDLINE_SIZE);
@@ -213,6 +212,47 @@ fill_boot_params(struct vmm_vm *vm, const struct vmm_bzimage *bz, uint64_t initr
 	bp->e820_entries = (uint8_t)n;
 }
 
+/* Read 'len' bytes at 'off' of 'fd' into 'dst'.  Returns 0 or -errno (-EIO if short). */
+static int
+read_full(int fd, uint8_t *dst, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, dst + done, len - done, off + (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int
+open_kernel(const char *path, size_t *size, char **err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		close(fd);
+		return vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", path,
+			S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+	}
+	*size = (size_t)st.st_size;
+	return fd;
+}
+
 int
 vmm_boot_load(struct vmm_vm *vm, char **err)
 {
@@ -220,15 +260,25 @@ vmm_boot_load(struct vmm_vm *vm, char **err)
 	uint64_t low = vmm_memory_low_size(&vm->mem);
 	uint64_t kernel_end, initrd = 0, initrd_size = 0;
 	struct vmm_bzimage bz;
-	size_t cmdlen = strlen(cfg->cmdline);
-	uint8_t *buf = NULL, *mem;
-	size_t len;
-	int ret;
+	size_t cmdlen = strlen(cfg->cmdline), size = 0, hlen;
+	uint8_t *hdr = NULL, *mem;
+	int fd, ret;
 
-	ret = vmm_read_file(cfg->kernel, &buf, &len);
-	if (ret < 0)
-		return vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", cfg->kernel, strerror(-ret));
-	ret = vmm_bzimage_parse(buf, len, cfg->kernel, &bz, err);
+	fd = open_kernel(cfg->kernel, &size, err);
+	if (fd < 0)
+		return fd;
+	hlen = size < X86_SETUP_MAX ? size : X86_SETUP_MAX;
+	hdr = malloc(hlen > 0 ? hlen : 1);
+	if (hdr == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = read_full(fd, hdr, hlen, 0);
+	if (ret < 0) {
+		ret = vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", cfg->kernel, strerror(-ret));
+		goto out;
+	}
+	ret = vmm_bzimage_parse(hdr, hlen, size, cfg->kernel, &bz, err);
 	if (ret < 0)
 		goto out;
 	kernel_end = X86_KERNEL_ADDR + ((bz.init_size + 0xfff) & ~0xfffULL);
@@ -244,7 +294,12 @@ vmm_boot_load(struct vmm_vm *vm, char **err)
 		goto out;
 	}
 	mem = vmm_memory_ptr(&vm->mem, 0, X86_KERNEL_ADDR);
-	memcpy(mem + X86_KERNEL_ADDR, bz.kernel, bz.kernel_size);
+	/* The protected-mode kernel goes straight from the file into guest memory. */
+	ret = read_full(fd, mem + X86_KERNEL_ADDR, bz.kernel_size, bz.setup_size);
+	if (ret < 0) {
+		ret = vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", cfg->kernel, strerror(-ret));
+		goto out;
+	}
 	memcpy(mem + X86_CMDLINE_ADDR, cfg->cmdline, cmdlen + 1);
 	if (cfg->initramfs != NULL) {
 		ret = load_initramfs(vm, cfg->initramfs, kernel_end, &bz, &initrd, &initrd_size, err);
@@ -270,6 +325,7 @@ vmm_boot_load(struct vmm_vm *vm, char **err)
 	vm->boot.initramfs_size = initrd_size;
 	ret = 0;
 out:
-	free(buf);
+	free(hdr);
+	close(fd);
 	return ret;
 }

@@ -60,9 +60,8 @@
 /** What the bzImage header says. */
 struct vmm_bzimage {
 	uint16_t version;		/**< boot protocol version */
-	uint32_t setup_size;		/**< real-mode part, bytes */
-	const uint8_t *kernel;		/**< protected-mode part */
-	size_t kernel_size;
+	uint32_t setup_size;		/**< real-mode part, bytes: file offset of the kernel */
+	size_t kernel_size;		/**< protected-mode part, bytes */
 	uint64_t init_size;		/**< memory the kernel needs from its load address */
 	uint32_t initrd_max;		/**< highest address for the initramfs */
 	uint32_t cmdline_max;		/**< longest command line, without the NUL */
@@ -72,11 +71,15 @@ struct vmm_bzimage {
 	size_t setup_header_len;
 };
 
+/** The largest real-mode setup (255 sectors + the boot sector): read this much to parse. */
+#define X86_SETUP_MAX (256 * 512)
+
 /**
- * Check and parse a bzImage in 'buf' ('len' bytes).  Returns 0, or -VMM_EINPUT with a
+ * Check and parse the header of a bzImage of 'file_size' bytes whose first 'len' bytes are
+ * in 'buf' (at least min(file_size, X86_SETUP_MAX)).  Returns 0, or -VMM_EINPUT with a
  * message in '*err' that names 'path'.
  */
-int vmm_bzimage_parse(const uint8_t *buf, size_t len, const char *path,
+int vmm_bzimage_parse(const uint8_t *buf, size_t len, size_t file_size, const char *path,
 		struct vmm_bzimage *bz, char **err);
 
 /** Guest RAM as the e820 map sees it. */

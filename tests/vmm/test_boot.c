@@ -51,7 +51,7 @@ parse(const uint8_t *b, size_t len, struct vmm_bzimage *bz, char **msg)
 {
 	free(*msg);
 	*msg = NULL;
-	return vmm_bzimage_parse(b, len, "IMG", bz, msg);
+	return vmm_bzimage_parse(b, len < X86_SETUP_MAX ? len : X86_SETUP_MAX, len, "IMG", bz, msg);
 }
 
 static void
@@ -64,7 +64,7 @@ test_header(void)
 	CHECK(parse(b, IMG_SIZE, &bz, &msg) == 0);
 	CHECK(bz.version == 0x20f);
 	CHECK(bz.setup_size == 5 * 512);
-	CHECK(bz.kernel == b + 2560 && bz.kernel_size == IMG_SIZE - 2560);
+	CHECK(bz.setup_size == 2560 && bz.kernel_size == IMG_SIZE - 2560);
 	CHECK(bz.init_size == 0x800000);
 	CHECK(bz.cmdline_max == 2047);
 	CHECK(bz.initrd_max == 0x7fffffff);
@@ -120,7 +120,8 @@ test_real_kernel(void)
 		if (vmm_read_file(path, &buf, &len) < 0)
 			continue;
 		found = true;
-		CHECK(vmm_bzimage_parse(buf, len, path, &bz, &msg) == 0);
+		CHECK(vmm_bzimage_parse(buf, len < X86_SETUP_MAX ? len : X86_SETUP_MAX, len, path, &bz,
+			&msg) == 0);
 		CHECK(bz.version >= 0x20c && (bz.xloadflags & XLF_KERNEL_64));
 		CHECK(bz.init_size > bz.kernel_size && bz.cmdline_max >= 255);
 		printf("test_boot: %s: protocol %u.%02u, init_size %llu KiB\n", path, bz.version >> 8,
