@@ -259,7 +259,8 @@ install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err)
 		*err = strdup("out of memory");
 		return -ENOMEM;
 	}
-	memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
+	if (ft->n_rules)
+		memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
 	for (i = 0; i < n; i++)
 		*index_find(&ix, arr, arr[i]) = i + 1;
 	for (i = 0; i < n_add; i++) {
@@ -518,7 +519,7 @@ flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
 		/* A new snapshot: what the datapath parses may depend on the actions. */
 		struct ft_rule **arr = malloc((ft->n_rules + 1) * sizeof(*arr));
 
-		if (arr)
+		if (arr && ft->n_rules)
 			memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
 		if (!arr || commit(ft, arr, ft->n_rules, NULL, 0))
 			wait_readers(ft);
