@@ -92,17 +92,39 @@ boot "cloud kernel, 2 vCPUs, 2M hugepages, prealloc" 2 "guest power-off" \
 boot "cloud kernel, reboot through the i8042" 1 "guest reboot" \
 	--kernel "$K_CLOUD" --initramfs "$INITRD" --cmdline "$CMDLINE vireo.exit=reboot"
 
-# The API socket: vm-info and exit-stats while the guest waits, then shutdown.
+# The API socket: vm-info and exit-stats while the guest waits, then shutdown.  This guest
+# also has its vCPUs pinned crosswise, the emulator thread pinned, halt polling off and its
+# console in a file.
 SOCK=/run/vireo-vmm-boot-test.sock
 timeout 300 "$VMM" --kernel "$K_CLOUD" --initramfs "$INITRD_WAIT" --cpus 2 \
-	--cmdline "$CMDLINE" --api-socket "$SOCK" </dev/null >"$T/out" 2>"$T/err" &
+	--cmdline "$CMDLINE" --api-socket "$SOCK" --cpu-pin 0:1,1:0 --emulator-pin 0 \
+	--halt-poll-ns 0 --serial "file=$T/console" </dev/null >"$T/out" 2>"$T/err" &
 pid=$!
 i=0
-while [ $i -lt 240 ] && ! grep -q "vireo-guest: cpus=2 waiting" "$T/out"; do
+while [ $i -lt 240 ] && ! grep -q "vireo-guest: cpus=2 waiting" "$T/console" 2>/dev/null; do
 	kill -0 $pid 2>/dev/null || break
 	sleep 1
 	i=$((i + 1))
 done
+if grep -q "vireo-guest: cpus=2 waiting" "$T/console" 2>/dev/null && [ ! -s "$T/out" ]; then
+	pass "--serial file= (console in the file, nothing on stdout)"
+else
+	fail "--serial file="
+fi
+# thread name -> allowed CPUs (vireo-vmm is the child of timeout)
+vpid=$(pgrep -P $pid -x vireo-vmm)
+pins=""
+for task in /proc/$vpid/task/*; do
+	pins="$pins $(cat "$task/comm")=$(awk '/^Cpus_allowed_list/ {print $2}' "$task/status")"
+done
+case "$pins" in
+*" vcpu0=1"*" vcpu1=0"*)
+	case "$pins" in
+	*" vireo-vmm=0"*) pass "--cpu-pin and --emulator-pin ($pins )" ;;
+	*) fail "--emulator-pin:$pins" ;;
+	esac ;;
+*) fail "--cpu-pin:$pins" ;;
+esac
 if "$CTL" --target "$SOCK" vm-info >"$T/info" 2>&1 && grep -q "^vcpus: 2" "$T/info" &&
    grep -q "^state: running" "$T/info"; then
 	pass "API vm-info"
