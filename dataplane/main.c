@@ -20,6 +20,8 @@
 #include "control.h"
 #include "dp.h"
 #include "flowtab.h"
+#include "ovsdb.h"
+#include "ovsdb_glue.h"
 
 #define DEFAULT_CTL "/run/vireo/vireo-dp.ctl"
 
@@ -30,14 +32,19 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vireo-dp --config FILE [--control SOCKET] [--check]\n"
+		"       vireo-dp --ovsdb[=REMOTE] [--control SOCKET]\n"
 		"\n"
 		"  -c, --config FILE     YAML configuration (OVSDB's names: other_config, bridges)\n"
+		"      --ovsdb[=REMOTE]  take ovs-vswitchd's place under Open vSwitch's ovsdb-server:\n"
+		"                        REMOTE is unix:PATH or tcp:IP:PORT (default\n"
+		"                        " VOVSDB_DEFAULT_REMOTE ")\n"
 		"  -C, --control SOCKET  control socket (default " DEFAULT_CTL ")\n"
 		"      --check           validate the configuration and exit (0 good, 2 bad)\n"
 		"  -V, --version         print the version\n"
 		"  -h, --help            this text\n"
 		"\n"
-		"Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads FILE and applies the change.\n");
+		"Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads FILE and applies the change\n"
+		"(with --ovsdb, SIGHUP does nothing: ovsdb-server's changes apply as they come).\n");
 }
 
 struct check_ports {
@@ -140,20 +147,33 @@ reload(struct dp *dp, const char *path)
 	vconf_free(&cfg);
 }
 
+/* Signals (SIGTERM, SIGINT, SIGHUP) as a signalfd; they are blocked before threads start. */
 static int
-event_loop(struct dp *dp, struct control_server *ctl, const char *config_path)
+signals_fd(void)
 {
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	sigset_t mask;
-	int sfd;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/*
+ * The main thread's loop: control socket, signals, a 1 s timer, and with --ovsdb the OVSDB
+ * client's descriptor ('o' may be NULL; 'config_path' is NULL with --ovsdb).
+ */
+static int
+event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
+		struct dp_ovsdb *o, int sfd)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	int ofd = o != NULL ? dp_ovsdb_fd(o) : -1;
+
 	timerfd_settime(tfd, 0, &its, NULL);
 
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -164,10 +184,14 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path)
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	if (ofd >= 0) {
+		ev.data.fd = ofd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, ofd, &ev);
+	}
 
 	while (!dp_exit_requested) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, 1000);
+		int n = epoll_wait(ep, evs, 8, o != NULL ? dp_ovsdb_timeout_ms(o) : 1000);
 
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
@@ -176,8 +200,11 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path)
 				struct signalfd_siginfo si;
 
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP) {
+					if (si.ssi_signo == SIGHUP && config_path != NULL) {
 						reload(dp, config_path);
+					} else if (si.ssi_signo == SIGHUP) {
+						dp_log("SIGHUP ignored: the configuration comes from "
+							"ovsdb-server");
 					} else {
 						dp_log("signal %u: stopping", si.ssi_signo);
 						dp_exit_requested = true;
@@ -186,16 +213,50 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path)
 			} else if (fd == tfd) {
 				uint64_t ticks;
 
-				if (read(tfd, &ticks, sizeof(ticks)) > 0)
+				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
 					dp_run_periodic(dp);
+					if (o != NULL)
+						dp_ovsdb_periodic(o);
+				}
+			} else if (fd == ofd) {
+				continue;
 			} else {
 				control_server_run(ctl);
 			}
 		}
+		if (o != NULL)
+			dp_ovsdb_run(o);
 	}
 	close(ep);
 	close(tfd);
-	close(sfd);
+	return 0;
+}
+
+/*
+ * --ovsdb: connect, then wait (before the EAL) for the lock and a configuration with
+ * dpdk-init=true.  Returns 0 with '*out' ready, or the process exit status.
+ */
+static int
+ovsdb_start(const char *remote, int sfd, struct dp_ovsdb **out)
+{
+	struct dp_ovsdb *o;
+	char *err = NULL;
+	int rc;
+
+	o = dp_ovsdb_create(remote, &err);
+	if (o == NULL) {
+		fprintf(stderr, "vireo-dp: %s\n", err ? err : "cannot create the OVSDB client");
+		free(err);
+		return 2;
+	}
+	rc = dp_ovsdb_wait_ready(o, sfd);
+	if (rc < 0) {
+		if (rc == -EINTR)
+			dp_log("signal: stopping before DPDK was initialised");
+		dp_ovsdb_destroy(o);
+		return rc == -EINTR ? 0 : 2;
+	}
+	*out = o;
 	return 0;
 }
 
@@ -204,26 +265,32 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "ovsdb", optional_argument, NULL, 'o' },
 		{ "control", required_argument, NULL, 'C' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *ctl_path = DEFAULT_CTL;
-	bool check = false;
-	struct vconf cfg;
+	const char *config_path = NULL, *ctl_path = DEFAULT_CTL, *remote = NULL;
+	bool check = false, use_ovsdb = false;
+	struct vconf yaml = { 0 };
+	const struct vconf *cfg = &yaml;
+	struct dp_ovsdb *o = NULL;
 	struct dp dp;
 	struct control_server *ctl;
 	char *err = NULL;
-	int eal_argc, opt, rc;
+	int eal_argc, opt, rc, sfd;
 	char **eal_argv;
-	sigset_t mask;
 
 	while ((opt = getopt_long(argc, argv, "c:C:Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
+			break;
+		case 'o':
+			use_ovsdb = true;
+			remote = optarg;
 			break;
 		case 'C':
 			ctl_path = optarg;
@@ -242,67 +309,84 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (config_path == NULL || optind != argc) {
-		fprintf(stderr, "vireo-dp: %s\n", config_path ? "unexpected argument" :
-			"--config FILE is required");
+	/* "--ovsdb REMOTE" as well as "--ovsdb=REMOTE" */
+	if (use_ovsdb && remote == NULL && optind + 1 == argc && argv[optind][0] != '-')
+		remote = argv[optind++];
+	if (optind != argc || (config_path == NULL) == !use_ovsdb || (check && use_ovsdb)) {
+		fprintf(stderr, "vireo-dp: %s\n", optind != argc ? "unexpected argument" :
+			check && use_ovsdb ? "--check needs --config FILE" :
+			use_ovsdb ? "--config and --ovsdb are mutually exclusive" :
+			"--config FILE or --ovsdb[=REMOTE] is required");
 		usage(stderr);
 		return 2;
 	}
-	if (vconf_load_yaml(config_path, &cfg, &err) < 0 || check_flows(&cfg, &err) < 0) {
+	if (config_path != NULL && (vconf_load_yaml(config_path, &yaml, &err) < 0 ||
+			check_flows(&yaml, &err) < 0)) {
 		fprintf(stderr, "vireo-dp: %s\n", err ? err : "invalid configuration");
 		return 2;
 	}
 	if (check) {
-		printf("%s: configuration OK (%zu bridges)\n", config_path, cfg.n_bridges);
-		vconf_free(&cfg);
+		printf("%s: configuration OK (%zu bridges)\n", config_path, yaml.n_bridges);
+		vconf_free(&yaml);
 		return 0;
 	}
 
-	/* Signals are read from a signalfd in the loop; block them before threads start. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	/* Signals are read from a signalfd; block them before threads start. */
+	sfd = signals_fd();
+	if (use_ovsdb) {
+		rc = ovsdb_start(remote, sfd, &o);
+		if (o == NULL) {
+			close(sfd);
+			return rc;
+		}
+		cfg = dp_ovsdb_startup_config(o);
+	}
 
 	make_parent_dir(ctl_path);
 	ctl = control_server_create(ctl_path, &err);
 	if (ctl == NULL) {
 		fprintf(stderr, "vireo-dp: control socket %s: %s\n", ctl_path, err ? err : "failed");
+		dp_ovsdb_destroy(o);
 		return 2;
 	}
-	if (dp_eal_args(&cfg, &eal_argc, &eal_argv, &err) < 0 ||
+	if (dp_eal_args(cfg, &eal_argc, &eal_argv, &err) < 0 ||
 			rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "vireo-dp: cannot initialise DPDK: %s\n",
 			err ? err : rte_strerror(rte_errno));
 		control_server_destroy(ctl);
+		dp_ovsdb_destroy(o);
 		return 1;
 	}
-	rc = dp_init(&dp, &cfg, &err);
+	rc = dp_init(&dp, cfg, &err);
 	if (rc < 0) {
 		fprintf(stderr, "vireo-dp: %s\n", err ? err : "cannot start");
 		control_server_destroy(ctl);
+		dp_ovsdb_destroy(o);
 		rte_eal_cleanup();
 		return rc == -EINVAL ? 2 : 1;
 	}
 	dp_commands_register(&dp);
-	rc = dp_reconfigure(&dp, &cfg, &err);
-	if (rc < 0) {
+	if (o != NULL) {
+		dp_ovsdb_attach(o, &dp);
+	} else if (dp_reconfigure(&dp, cfg, &err) < 0) {
 		dp_log("configuration not fully applied: %s", err ? err : "failed");
 		free(err);
 		err = NULL;
 	}
 	dp_log("running: %u PMD thread(s), control socket %s", dp.n_pmds, ctl_path);
-	event_loop(&dp, ctl, config_path);
+	event_loop(&dp, ctl, config_path, o, sfd);
 
+	rc = o != NULL && dp_ovsdb_failed(o) ? 1 : 0;
+	dp_ovsdb_destroy(o);
 	dp_fini(&dp);
 	control_server_destroy(ctl);
 	control_commands_clear();
-	vconf_free(&cfg);
+	vconf_free(&yaml);
 	rte_eal_cleanup();
 	for (int i = 0; i < eal_argc; i++)
 		free(eal_argv[i]);
 	free(eal_argv);
+	close(sfd);
 	dp_log("stopped");
-	return 0;
+	return rc;
 }

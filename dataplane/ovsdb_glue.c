@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vireo-dp under ovsdb-server: configurations from the OVSDB client applied to the dataplane,
+ * and the dataplane's state written back (see ovsdb_glue.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_version.h>
+
+#include "dp.h"
+#include "ovsdb.h"
+#include "ovsdb_glue.h"
+
+#define LOCAL_OFPORT 65534
+#define STATS_MIN_MS 5000
+#define N_STATS 8
+
+extern bool dp_exit_requested;
+
+struct dp_ovsdb {
+	struct vovsdb *db;
+	struct dp *dp;			/**< NULL until dp_ovsdb_attach() */
+	bool failed;
+	/* before attach: the latest configuration and its next_cfg */
+	struct vconf pending;
+	int64_t pending_cfg;
+	bool have_pending;
+	bool said_waiting;
+	/* after attach: the configuration last applied, as received (with local ports) */
+	struct vconf cur;
+	uint64_t next_stats_ms;
+	/* bad other_config pairs already logged ("key=value"), so each is said once */
+	char *said_bad[8];
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+dpdk_init_wanted(const struct vconf *cfg)
+{
+	const char *v = vconf_map_get(&cfg->other_config, "dpdk-init");
+
+	return v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "try") == 0);
+}
+
+static bool
+is_local_port(const struct vconf_bridge *b, const struct vconf_port *p)
+{
+	return p->type != NULL && strcmp(p->type, "internal") == 0 &&
+		strcmp(p->name, b->name) == 0;
+}
+
+/* Log 'what' about other_config:'key'='value' unless it was already said. */
+static void
+say_bad_once(struct dp_ovsdb *o, const char *key, const char *value, const char *what)
+{
+	char *kv;
+	size_t i;
+
+	if (asprintf(&kv, "%s=%s", key, value) < 0)
+		return;
+	for (i = 0; i < sizeof(o->said_bad) / sizeof(o->said_bad[0]) && o->said_bad[i]; i++) {
+		if (strcmp(o->said_bad[i], kv) == 0) {
+			free(kv);
+			return;
+		}
+	}
+	dp_log("%s", what);
+	if (i == sizeof(o->said_bad) / sizeof(o->said_bad[0])) {
+		free(o->said_bad[0]);
+		memmove(&o->said_bad[0], &o->said_bad[1], (i - 1) * sizeof(o->said_bad[0]));
+		i--;
+	}
+	o->said_bad[i] = kv;
+}
+
+/* A pmd-cpu-mask whose cores exist: 0, or -EINVAL with a message in '*why'. */
+static int
+check_pmd_mask(const char *v, char **why)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	unsigned long long mask;
+	char *end;
+
+	errno = 0;
+	mask = strtoull(v, &end, 16);
+	if (errno != 0 || mask == 0) {
+		if (asprintf(why, "no core in it") < 0)
+			*why = NULL;
+		return -EINVAL;
+	}
+	for (int c = 0; c < 64; c++) {
+		if ((mask & (1ULL << c)) && c >= ncpu) {
+			if (asprintf(why, "core %d does not exist (this machine has %ld)", c,
+					ncpu) < 0)
+				*why = NULL;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Check the other_config keys vireo-dp reads; a bad value is replaced by the one in force
+ * ('running', may be NULL) or dropped.  Keys vireo-dp does not read are kept as they are.
+ */
+static void
+sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vconf_map *running)
+{
+	static const char *const checked[] = {
+		"dpdk-init", "dpdk-lcore-mask", "pmd-cpu-mask", "dpdk-socket-mem",
+		"dpdk-socket-limit", "dpdk-hugepage-dir", "vhost-sock-dir", NULL
+	};
+	struct vconf_map out = { 0 };
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct vconf_kv *kv = &m->kv[i];
+		const char *keep = kv->value;
+		char *err = NULL, *why = NULL;
+		bool bad = false;
+
+		for (int k = 0; checked[k] != NULL && !bad; k++) {
+			if (strcmp(checked[k], kv->key) != 0)
+				continue;
+			if (vconf_check_other_config(kv, &err) < 0)
+				bad = true;
+			else if (strcmp(kv->key, "pmd-cpu-mask") == 0 &&
+					check_pmd_mask(kv->value, &why) < 0)
+				bad = true;
+		}
+		if (bad) {
+			char *msg;
+
+			keep = running ? vconf_map_get(running, kv->key) : NULL;
+			if (asprintf(&msg, "other_config:%s=%s ignored (%s); %s%s", kv->key,
+					kv->value, err ? err : why ? why : "bad value",
+					keep ? "keeping " : "using the default", keep ? keep : "") >= 0) {
+				say_bad_once(o, kv->key, kv->value, msg);
+				free(msg);
+			}
+		}
+		free(err);
+		free(why);
+		if (keep != NULL)
+			vconf_map_set(&out, kv->key, keep, 0);
+	}
+	vconf_map_free(m);
+	*m = out;
+}
+
+/* What the dataplane is given: 'in' without bridge-local ports, other_config checked. */
+static int
+filter_config(struct dp_ovsdb *o, const struct vconf *in, struct vconf *out)
+{
+	if (vconf_copy(out, in) < 0)
+		return -ENOMEM;
+	for (size_t b = 0; b < out->n_bridges; b++) {
+		struct vconf_bridge *vb = &out->bridges[b];
+
+		for (size_t k = 0; k < vb->n_ports;) {
+			if (is_local_port(vb, &vb->ports[k])) {
+				vconf_port_free(&vb->ports[k]);
+				memmove(&vb->ports[k], &vb->ports[k + 1],
+					(vb->n_ports - k - 1) * sizeof(vb->ports[0]));
+				vb->n_ports--;
+				continue;
+			}
+			k++;
+		}
+	}
+	sanitize_other_config(o, &out->other_config,
+		o->dp != NULL && o->dp->cfg.source != NULL ? &o->dp->cfg.other_config : NULL);
+	return 0;
+}
+
+/* "key=value\n" lines (ops->status) into 'm'. */
+static void
+status_parse(struct vconf_map *m, char *text)
+{
+	char *save = NULL;
+
+	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(t, '=');
+
+		if (eq == NULL || eq == t)
+			continue;
+		*eq = '\0';
+		vconf_map_set(m, t, eq + 1, 0);
+	}
+}
+
+static size_t
+port_stats(struct dp_port *p, struct vovsdb_stat *st)
+{
+	struct port_pmd_stats sw;
+	struct port_dev_stats dev = { 0 };
+	size_t n = 0;
+
+	port_sw_stats(p, &sw);
+	p->ops->dev_stats(p, &dev);
+	st[n++] = (struct vovsdb_stat){ "rx_packets", (int64_t)sw.rx_packets };
+	st[n++] = (struct vovsdb_stat){ "rx_bytes", (int64_t)sw.rx_bytes };
+	st[n++] = (struct vovsdb_stat){ "tx_packets", (int64_t)sw.tx_packets };
+	st[n++] = (struct vovsdb_stat){ "tx_bytes", (int64_t)sw.tx_bytes };
+	st[n++] = (struct vovsdb_stat){ "rx_dropped", (int64_t)dev.rx_dropped };
+	st[n++] = (struct vovsdb_stat){ "tx_dropped", (int64_t)sw.tx_dropped };
+	st[n++] = (struct vovsdb_stat){ "rx_errors", (int64_t)dev.rx_errors };
+	st[n++] = (struct vovsdb_stat){ "tx_errors", (int64_t)dev.tx_errors };
+	return n;
+}
+
+/* Report Interface 'vp' of bridge 'vb' (dataplane attached); statistics too if 'stats'. */
+static void
+report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vconf_port *vp,
+		bool stats)
+{
+	struct vovsdb_iface_state st = { 0 };
+	struct vovsdb_stat sv[N_STATS];
+	struct vconf_map status = { 0 };
+	struct dp_port *p = NULL;
+	char text[1024];
+
+	if (is_local_port(vb, vp)) {
+		st.ofport = LOCAL_OFPORT;
+		st.link_state = "down";
+		st.admin_state = "down";
+		vconf_map_set(&status, "vireo_dp", "no device for the bridge's local port", 0);
+		st.status = &status;
+	} else if ((p = dp_find_port(o->dp, vp->name)) == NULL || p->bridge == NULL ||
+			strcmp(p->bridge->name, vb->name) != 0) {
+		st.ofport = -1;
+		st.error = "vireo-dp could not add the port (see its log)";
+	} else if (p->error != NULL || p->ops == NULL) {
+		st.ofport = -1;
+		st.error = p->error ? p->error : "could not open the device";
+	} else {
+		st.ofport = p->ofport == UINT32_MAX ? -1 : (int64_t)p->ofport;
+		st.link_state = p->ops->link_up(p) ? "up" : "down";
+		st.admin_state = "up";
+		st.mtu = p->mtu;
+		text[0] = '\0';
+		p->ops->status(p, text, sizeof(text));
+		status_parse(&status, text);
+		st.status = &status;
+		if (stats) {
+			st.n_stats = port_stats(p, sv);
+			st.stats = sv;
+		}
+	}
+	if (vovsdb_set_iface(o->db, vp->name, &st) < 0)
+		dp_log("ovsdb: interface %s: cannot queue its state: out of memory", vp->name);
+	vconf_map_free(&status);
+}
+
+static void
+report_all(struct dp_ovsdb *o, bool stats)
+{
+	for (size_t b = 0; b < o->cur.n_bridges; b++)
+		for (size_t k = 0; k < o->cur.bridges[b].n_ports; k++)
+			report_port(o, &o->cur.bridges[b], &o->cur.bridges[b].ports[k], stats);
+}
+
+/* Before DPDK runs: every port failed (the bridge's local port excepted), cur_cfg written. */
+static void
+report_waiting(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
+{
+	for (size_t b = 0; b < cfg->n_bridges; b++) {
+		const struct vconf_bridge *vb = &cfg->bridges[b];
+
+		for (size_t k = 0; k < vb->n_ports; k++) {
+			struct vovsdb_iface_state st = { 0 };
+
+			if (is_local_port(vb, &vb->ports[k])) {
+				st.ofport = LOCAL_OFPORT;
+				st.link_state = "down";
+				st.admin_state = "down";
+			} else {
+				st.ofport = -1;
+				st.error = "DPDK is not initialised: vireo-dp waits for "
+					"other_config:dpdk-init=true";
+			}
+			vovsdb_set_iface(o->db, vb->ports[k].name, &st);
+		}
+	}
+	vovsdb_set_cur_cfg(o->db, next_cfg);
+}
+
+static void
+apply(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
+{
+	struct vconf f;
+	char *err = NULL;
+
+	if (filter_config(o, cfg, &f) < 0) {
+		dp_log("ovsdb: configuration %" PRId64 " not applied: out of memory", next_cfg);
+		return;
+	}
+	if (!dpdk_init_wanted(cfg))
+		say_bad_once(o, "dpdk-init", "false", "other_config:dpdk-init is no longer true: "
+			"DPDK stays initialised until vireo-dp restarts");
+	if (dp_reconfigure(o->dp, &f, &err) < 0) {
+		dp_log("ovsdb: configuration %" PRId64 " not fully applied: %s", next_cfg,
+			err ? err : "failed");
+		free(err);
+	}
+	vconf_free(&f);
+	vconf_free(&o->cur);
+	if (vconf_copy(&o->cur, cfg) < 0)
+		dp_log("ovsdb: out of memory keeping configuration %" PRId64, next_cfg);
+	report_all(o, true);
+	vovsdb_set_cur_cfg(o->db, next_cfg);
+}
+
+static void
+on_config(void *aux, const struct vconf *cfg, int64_t next_cfg)
+{
+	struct dp_ovsdb *o = aux;
+
+	if (o->dp != NULL) {
+		apply(o, cfg, next_cfg);
+		return;
+	}
+	vconf_free(&o->pending);
+	if (vconf_copy(&o->pending, cfg) < 0) {
+		dp_log("ovsdb: out of memory keeping configuration %" PRId64, next_cfg);
+		return;
+	}
+	o->pending_cfg = next_cfg;
+	o->have_pending = true;
+	if (!dpdk_init_wanted(cfg)) {
+		if (!o->said_waiting)
+			dp_log("ovsdb: waiting for other_config:dpdk-init=true before initialising "
+				"DPDK (as ovs-vswitchd does); until then every port fails");
+		o->said_waiting = true;
+		report_waiting(o, cfg, next_cfg);
+	}
+}
+
+static void
+on_fatal(void *aux, const char *msg)
+{
+	struct dp_ovsdb *o = aux;
+
+	fprintf(stderr, "vireo-dp: %s\n", msg);
+	o->failed = true;
+	dp_exit_requested = true;
+}
+
+static void
+on_log(void *aux, int level, const char *msg)
+{
+	(void)aux;
+	if (level <= LOG_INFO)
+		dp_log("ovsdb: %s", msg);
+}
+
+struct dp_ovsdb *
+dp_ovsdb_create(const char *remote, char **err)
+{
+	static const struct vovsdb_ops ops = { on_config, on_fatal, on_log };
+	static const char *const dp_types[] = { "netdev", NULL };
+	struct dp_ovsdb *o = calloc(1, sizeof(*o));
+
+	if (o == NULL) {
+		*err = strdup("out of memory");
+		return NULL;
+	}
+	o->db = vovsdb_create(remote, &ops, o, err);
+	if (o->db == NULL) {
+		free(o);
+		return NULL;
+	}
+	vovsdb_set_system(o->db, false, NULL, dp_types, vconf_port_types());
+	return o;
+}
+
+void
+dp_ovsdb_destroy(struct dp_ovsdb *o)
+{
+	if (o == NULL)
+		return;
+	vovsdb_destroy(o->db);
+	vconf_free(&o->pending);
+	vconf_free(&o->cur);
+	for (size_t i = 0; i < sizeof(o->said_bad) / sizeof(o->said_bad[0]); i++)
+		free(o->said_bad[i]);
+	free(o);
+}
+
+int
+dp_ovsdb_fd(const struct dp_ovsdb *o)
+{
+	return vovsdb_fd(o->db);
+}
+
+int
+dp_ovsdb_timeout_ms(const struct dp_ovsdb *o)
+{
+	int t = vovsdb_timeout_ms(o->db);
+
+	return t < 0 || t > 1000 ? 1000 : t;
+}
+
+void
+dp_ovsdb_run(struct dp_ovsdb *o)
+{
+	if (!o->failed)
+		vovsdb_run(o->db);
+}
+
+bool
+dp_ovsdb_failed(const struct dp_ovsdb *o)
+{
+	return o->failed;
+}
+
+int
+dp_ovsdb_wait_ready(struct dp_ovsdb *o, int sfd)
+{
+	dp_log("ovsdb: waiting for the lock ovs_vswitchd and the first configuration");
+	while (!o->failed && !(o->have_pending && dpdk_init_wanted(&o->pending))) {
+		struct pollfd pfd[2] = {
+			{ .fd = vovsdb_fd(o->db), .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+
+		if (poll(pfd, sfd >= 0 ? 2 : 1, dp_ovsdb_timeout_ms(o)) < 0 && errno != EINTR) {
+			fprintf(stderr, "vireo-dp: poll: %s\n", strerror(errno));
+			return -EPIPE;
+		}
+		if (sfd >= 0 && (pfd[1].revents & POLLIN))
+			return -EINTR;
+		vovsdb_run(o->db);
+	}
+	if (o->failed)
+		return -EPIPE;
+	if (filter_config(o, &o->pending, &o->cur) < 0) {
+		fprintf(stderr, "vireo-dp: out of memory\n");
+		return -EPIPE;
+	}
+	return 0;
+}
+
+const struct vconf *
+dp_ovsdb_startup_config(const struct dp_ovsdb *o)
+{
+	return &o->cur;
+}
+
+void
+dp_ovsdb_attach(struct dp_ovsdb *o, struct dp *dp)
+{
+	static const char *const dp_types[] = { "netdev", NULL };
+	struct vconf first = o->pending;
+
+	o->dp = dp;
+	memset(&o->pending, 0, sizeof(o->pending));
+	o->have_pending = false;
+	vconf_free(&o->cur);
+	apply(o, &first, o->pending_cfg);
+	vconf_free(&first);
+	vovsdb_set_system(o->db, true, rte_version(), dp_types, vconf_port_types());
+	o->next_stats_ms = now_ms() + STATS_MIN_MS;
+	dp_log("ovsdb: DPDK initialised, configuration %" PRId64 " applied", o->pending_cfg);
+}
+
+void
+dp_ovsdb_periodic(struct dp_ovsdb *o)
+{
+	const char *iv;
+	uint64_t now = now_ms(), interval = STATS_MIN_MS;
+	bool stats;
+
+	if (o->dp == NULL || o->failed)
+		return;
+	iv = vconf_map_get(&o->cur.other_config, "stats-update-interval");
+	if (iv != NULL && strtoull(iv, NULL, 10) > interval)
+		interval = strtoull(iv, NULL, 10);
+	stats = now >= o->next_stats_ms;
+	if (stats)
+		o->next_stats_ms = now + interval;
+	report_all(o, stats);
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_OVSDB_GLUE_H
+#define VIREO_OVSDB_GLUE_H
+
+/*
+ * dp_ovsdb: vireo-dp driven by Open vSwitch's ovsdb-server (`vireo-dp --ovsdb`), in the place
+ * of ovs-vswitchd.
+ *
+ * What?
+ * =====
+ * The glue between the OVSDB client (config/ovsdb/ovsdb.h) and the dataplane (dp.h).  It
+ * takes each configuration the client delivers, applies it with dp_reconfigure() (a diff:
+ * ports that did not change keep forwarding), and writes back what ovs-vswitchd writes:
+ * per Interface ofport (-1 when the port failed), error, link_state, admin_state, mtu and
+ * status; then Open_vSwitch:cur_cfg, so that ovs-vsctl without --no-wait returns.  Once a
+ * second it refreshes link_state and status, and every stats-update-interval (default and
+ * minimum 5000 ms, as in Open vSwitch) the statistics of every working port.
+ *
+ * Start-up
+ * ========
+ * DPDK's EAL needs other_config (dpdk-lcore-mask, dpdk-socket-mem, dpdk-extra), so the
+ * dataplane cannot start before the first configuration: dp_ovsdb_wait_ready() runs the
+ * client until it holds the lock "ovs_vswitchd" and a configuration with dpdk-init=true
+ * (or "try") has arrived.  As in ovs-vswitchd, DPDK is initialised only once dpdk-init asks
+ * for it; until then every configuration is still answered (cur_cfg written, so ovs-vsctl
+ * does not hang) with each port failed: ofport -1 and an error naming dpdk-init.
+ *
+ * What vireo-dp does not have
+ * ===========================
+ * - The bridge's own "internal" port (named like the bridge): Open vSwitch opens a tap
+ *   device for it; vireo-dp has none.  It is reported as ovs-vswitchd reports a local port,
+ *   ofport 65534 (so ovs-vsctl add-br succeeds), with link_state and admin_state "down" and
+ *   status "vireo_dp=no device for the bridge's local port".  Other ports of type internal
+ *   fail (ofport -1, error).
+ * - Bad other_config values (a malformed mask, a PMD core this machine does not have) are
+ *   logged once and ignored: the value in force is kept, as ovs-vswitchd does.
+ * - dpdk-lcore-mask, dpdk-socket-mem, dpdk-extra and vhost-sock-dir take effect when
+ *   vireo-dp restarts (as in Open vSwitch); pmd-cpu-mask takes effect at once.
+ *
+ * Thread-safety
+ * =============
+ * None: everything runs on vireo-dp's main thread, inside dp_ovsdb_run() and
+ * dp_ovsdb_periodic(), which may call dp_reconfigure().
+ */
+
+#include <stdbool.h>
+
+#include "config.h"
+
+struct dp;
+struct dp_ovsdb;
+
+/**
+ * Create the client for 'remote' ("unix:PATH", "tcp:IP:PORT", NULL for Open vSwitch's usual
+ * socket) and start connecting.  Never blocks.
+ *
+ * @return the glue, or NULL with a malloc'd message in '*err'.
+ */
+struct dp_ovsdb *dp_ovsdb_create(const char *remote, char **err);
+
+/** Close the connection (releasing the lock) and free everything. NULL is allowed. */
+void dp_ovsdb_destroy(struct dp_ovsdb *o);
+
+/**
+ * Run the client until it is ready to start the dataplane: lock held, a configuration with
+ * other_config:dpdk-init=true (or "try") received.  Also returns when 'sfd' (a signalfd, or
+ * -1) becomes readable.
+ *
+ * @return 0 when ready (see dp_ovsdb_startup_config()), -EINTR when 'sfd' became readable
+ *         (the signal is not read), -EPIPE when the client failed (message already printed).
+ */
+int dp_ovsdb_wait_ready(struct dp_ovsdb *o, int sfd);
+
+/** The configuration to start with (for the EAL arguments and dp_init()); valid until
+ * dp_ovsdb_attach(). Bridge-local internal ports and bad other_config values are left out. */
+const struct vconf *dp_ovsdb_startup_config(const struct dp_ovsdb *o);
+
+/**
+ * Hand the running dataplane to the glue: apply the start-up configuration, report every
+ * port, cur_cfg and the DPDK facts (dpdk_initialized, dpdk_version, datapath_types,
+ * iface_types).  From now on each new configuration is applied as it arrives.
+ */
+void dp_ovsdb_attach(struct dp_ovsdb *o, struct dp *dp);
+
+/** The descriptor to add once to the caller's epoll set (EPOLLIN); stable across reconnects. */
+int dp_ovsdb_fd(const struct dp_ovsdb *o);
+
+/** Milliseconds until dp_ovsdb_run() is due at the latest, capped at 1000. */
+int dp_ovsdb_timeout_ms(const struct dp_ovsdb *o);
+
+/** Process what ovsdb-server sent, apply configurations, send write-backs.  Never blocks. */
+void dp_ovsdb_run(struct dp_ovsdb *o);
+
+/** Once a second: refresh link state and status; statistics every stats-update-interval. */
+void dp_ovsdb_periodic(struct dp_ovsdb *o);
+
+/** True once the client gave up (the lock was refused or stolen); vireo-dp must stop. */
+bool dp_ovsdb_failed(const struct dp_ovsdb *o);
+
+#endif /* VIREO_OVSDB_GLUE_H */

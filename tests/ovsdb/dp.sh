@@ -1,0 +1,205 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# vireo-dp --ovsdb end to end: Open vSwitch's real ovsdb-server (private directory) and
+# ovs-vsctl drive vireo-dp as they drive ovs-vswitchd.  Every ovs-vsctl call that changes
+# the configuration runs WITHOUT --no-wait, so it returns only once vireo-dp wrote cur_cfg.
+# Namespaces ping each other through net_af_packet ports added with ovs-vsctl; bad ports,
+# del-port and re-add, statistics, dpdkvhostuser sockets, pmd-cpu-mask at run time,
+# ovsdb-server restarted under traffic, a second instance refused by the lock.
+#
+# Usage: VIREO_BUILD=BUILD_DIR tests/ovsdb/dp.sh    (PASS/FAIL lines; exit 1 on any FAIL)
+. "$(dirname "$0")/../dp/lib.sh"
+
+SCHEMA=${VSWITCH_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
+SOCK=$RUN/db.sock
+DB=$RUN/conf.db
+NS1=ovd$$a
+NS2=ovd$$b
+SRV_PID=
+
+vsctl() { timeout 25 ovs-vsctl --db=unix:"$SOCK" --timeout=20 "$@"; }
+get() { ovs-vsctl --db=unix:"$SOCK" --no-wait --timeout=5 get "$@" 2>/dev/null; }
+wait_until() { # wait_until SECONDS CMD...
+	local n=$(($1 * 10))
+	shift
+	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+caught_up() { [ "$(get Open_vSwitch . cur_cfg)" = "$(get Open_vSwitch . next_cfg)" ]; }
+is_positive() { [ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null; }
+no_ping() { ! ip netns exec "$1" ping -q -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
+
+start_server() {
+	ovsdb-server --remote=punix:"$SOCK" --pidfile="$RUN/ovsdb.pid" --unixctl="$RUN/ovsdb.ctl" \
+		--log-file="$RUN/ovsdb.log" --no-chdir "$DB" >>"$RUN/ovsdb.out" 2>&1 &
+	SRV_PID=$!
+	PIDS+=("$SRV_PID")
+	wait_until 10 test -S "$SOCK"
+}
+
+stop_server() {
+	kill -TERM "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	rm -f "$SOCK"
+}
+
+# start_ovsdb_dp: vireo-dp --ovsdb in the background (log in $RUN/dp.log).
+start_ovsdb_dp() {
+	"$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" >"$RUN/dp.log" 2>&1 &
+	DP_PID=$!
+	PIDS+=("$DP_PID")
+}
+
+ovsdb-tool create "$DB" "$SCHEMA" >/dev/null || { fail "ovsdb-tool create"; finish; }
+check "ovsdb-server starts" start_server
+ovs-vsctl --db=unix:"$SOCK" --no-wait init
+netns_add "$NS1" 10.98.0.1 02:00:00:00:01:01 || { fail "netns"; finish; }
+netns_add "$NS2" 10.98.0.2 02:00:00:00:01:02 || { fail "netns"; finish; }
+
+# --- before dpdk-init: configurations are answered, ports fail with a clear error ---
+ovs-vsctl --db=unix:"$SOCK" --no-wait set Open_vSwitch . other_config:dpdk-lcore-mask=0x1 \
+	other_config:pmd-cpu-mask=0x2 other_config:vhost-sock-dir="$RUN" \
+	other_config:dpdk-extra="--file-prefix=$PREFIX --no-pci -m 512"
+start_ovsdb_dp
+check "vireo-dp says it waits for dpdk-init=true" \
+	wait_until 10 grep -q "waiting for other_config:dpdk-init=true" "$RUN/dp.log"
+check "add-br br0 (netdev) completes without --no-wait before DPDK is initialised" \
+	vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+out=$(vsctl add-port br0 p1 -- set Interface p1 type=dpdk \
+	options:dpdk-devargs="net_af_packet1,iface=v-$NS1" 2>&1)
+check "add-port before dpdk-init: 'Error detected' naming dpdk-init" \
+	eval 'grep -qF "Error detected while setting up '"'p1'"'" <<<"$out" &&
+	get Interface p1 error | grep -q "dpdk-init=true"'
+check "bridge local port br0 gets ofport 65534" test "$(get Interface br0 ofport)" = 65534
+
+# --- a second instance is refused by the lock ovs_vswitchd ---
+timeout 20 "$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$RUN/second.ctl" >"$RUN/second.log" 2>&1
+rc=$?
+check "second vireo-dp --ovsdb exits non-zero (status $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+check "second vireo-dp says the lock is held" \
+	grep -q "vireo-dp: ovsdb lock ovs_vswitchd is held by another process" "$RUN/second.log"
+check "second vireo-dp did not touch the first one's control socket" test ! -e "$RUN/second.ctl"
+
+# --- dpdk-init=true: DPDK starts, the waiting port comes up ---
+check "set dpdk-init=true completes (DPDK initialised)" \
+	vsctl set Open_vSwitch . other_config:dpdk-init=true
+check "p1 now has a positive ofport and no error" \
+	eval 'is_positive "$(get Interface p1 ofport)" && test "$(get Interface p1 error)" = "[]"'
+check "dpdk_initialized=true and dpdk_version written" \
+	eval 'test "$(get Open_vSwitch . dpdk_initialized)" = true &&
+	get Open_vSwitch . dpdk_version | grep -q DPDK'
+check "datapath_types and iface_types written" \
+	eval 'test "$(get Open_vSwitch . datapath_types)" = "[netdev]" &&
+	get Open_vSwitch . iface_types | grep -q dpdkvhostuserclient'
+
+# --- forwarding between namespaces ---
+check "add-port p2 completes" vsctl add-port br0 p2 -- set Interface p2 type=dpdk \
+	options:dpdk-devargs="net_af_packet2,iface=v-$NS2"
+check "ping $NS1 -> $NS2 through ports added with ovs-vsctl, 0% loss" \
+	ping_ok "$NS1" 10.98.0.2 20 0.05
+check "cur_cfg caught up with next_cfg" caught_up
+check "Interface columns: link_state up, admin_state up, mtu 1500" \
+	eval 'test "$(get Interface p2 link_state)" = up &&
+	test "$(get Interface p2 admin_state)" = up && test "$(get Interface p2 mtu)" = 1500'
+check "status has driver_name net_af_packet, numa_id and n_rxq" \
+	eval 'test "$(get Interface p2 status:driver_name)" = "\"net_af_packet\"" ||
+	test "$(get Interface p2 status:driver_name)" = net_af_packet &&
+	get Interface p2 status | grep -q numa_id && get Interface p2 status | grep -q n_rxq'
+check "vireoctl show agrees on the ofports" \
+	eval 'ctl show | grep -q "port p2: ofport $(get Interface p2 ofport), type dpdk, link up"'
+check "statistics written back (rx_packets > 0 on p1)" \
+	wait_until 12 eval 'is_positive "$(get Interface p1 statistics:rx_packets)"'
+s1=$(get Interface p1 statistics:rx_packets)
+ip netns exec "$NS1" ping -q -c 10 -i 0.05 10.98.0.2 >/dev/null 2>&1
+check "statistics advance (rx_packets was $s1)" \
+	wait_until 12 eval 'test "$(get Interface p1 statistics:rx_packets)" -gt "$s1"'
+check "statistics have the ovs-vswitchd keys" \
+	eval 'st=$(get Interface p1 statistics); for k in rx_bytes tx_packets tx_bytes \
+	rx_dropped tx_dropped rx_errors tx_errors; do grep -q "$k=" <<<"$st" || exit 1; done'
+
+# --- a port that fails leaves the others forwarding ---
+out=$(vsctl add-port br0 bad0 -- set Interface bad0 type=dpdk \
+	options:dpdk-devargs=net_nosuchdriver0 2>&1)
+check "bad devargs: ovs-vsctl prints \"Error detected while setting up 'bad0'\"" \
+	grep -qF "Error detected while setting up 'bad0'" <<<"$out"
+check "bad port: ofport -1" test "$(get Interface bad0 ofport)" = -1
+check "bad port: error column names the problem" \
+	eval 'get Interface bad0 error | grep -qi "net_nosuchdriver0"'
+check "other ports keep forwarding next to the bad one" ping_ok "$NS1" 10.98.0.2 10 0.05
+check "del-port bad0 completes" vsctl del-port br0 bad0
+
+# --- del-port stops the traffic, re-adding restores it ---
+check "del-port p2 completes" vsctl del-port br0 p2
+check "after del-port p2 the ping fails" no_ping "$NS1" 10.98.0.2
+check "vireoctl show no longer lists p2" eval '! ctl show | grep -q "port p2:"'
+check "re-add p2 completes" vsctl add-port br0 p2 -- set Interface p2 type=dpdk \
+	options:dpdk-devargs="net_af_packet2,iface=v-$NS2"
+check "after re-adding p2 the ping works again, 0% loss" ping_ok "$NS1" 10.98.0.2 10 0.05
+
+# --- dpdkvhostuser: the socket appears in vhost-sock-dir ---
+check "add-port vhu0 type=dpdkvhostuser completes" \
+	vsctl add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser
+check "vhu0's socket is in vhost-sock-dir" test -S "$RUN/vhu0"
+check "vhu0 has an ofport, link_state down (no guest)" \
+	eval 'is_positive "$(get Interface vhu0 ofport)" && test "$(get Interface vhu0 link_state)" = down'
+check "add-port vhc0 type=dpdkvhostuserclient completes" \
+	vsctl add-port br0 vhc0 -- set Interface vhc0 type=dpdkvhostuserclient \
+	options:vhost-server-path="$RUN/vm0.sock" ofport_request=7
+check "vhc0 gets its ofport_request 7" test "$(get Interface vhc0 ofport)" = 7
+check "del-port vhu0 and vhc0 complete" vsctl del-port br0 vhu0 -- del-port br0 vhc0
+
+# --- pmd-cpu-mask at run time re-places the rx queues ---
+rxq_core() { ctl pmd-rxq-show | grep -q "core_id $1:"; }
+check "pmd-rxq-show: PMD on core 1 (pmd-cpu-mask 0x2)" rxq_core 1
+check "set pmd-cpu-mask=0x1 completes" vsctl set Open_vSwitch . other_config:pmd-cpu-mask=0x1
+check "pmd-rxq-show: PMD moved to core 0" eval 'rxq_core 0 && ! rxq_core 1'
+check "pmd-rxq-show lists p1 and p2 on the new PMD" \
+	eval 'ctl pmd-rxq-show | grep -q "port: p1 " && ctl pmd-rxq-show | grep -q "port: p2 "'
+check "traffic flows with pmd-cpu-mask 0x1" ping_ok "$NS1" 10.98.0.2 10 0.05
+check "set pmd-cpu-mask=0x2 completes" vsctl set Open_vSwitch . other_config:pmd-cpu-mask=0x2
+check "pmd-rxq-show: PMD back on core 1" eval 'rxq_core 1 && ! rxq_core 0'
+check "traffic flows with pmd-cpu-mask 0x2 again" ping_ok "$NS1" 10.98.0.2 10 0.05
+check "a pmd-cpu-mask naming a missing core is ignored (call completes)" \
+	vsctl set Open_vSwitch . other_config:pmd-cpu-mask=0x8000
+check "... and logged, PMD kept on core 1, traffic flows" \
+	eval 'grep -q "other_config:pmd-cpu-mask=0x8000 ignored" "$RUN/dp.log" && rxq_core 1 &&
+	ping_ok "$NS1" 10.98.0.2 5 0.05'
+vsctl set Open_vSwitch . other_config:pmd-cpu-mask=0x2 >/dev/null
+
+# --- ovsdb-server restarted under traffic ---
+ip netns exec "$NS1" ping -c 100 -i 0.05 -W 2 10.98.0.2 >"$RUN/ping.out" 2>&1 &
+ping_pid=$!
+sleep 1
+stop_server
+check "vireo-dp notices the lost connection and keeps running" \
+	eval 'wait_until 5 grep -q "reconnecting in" "$RUN/dp.log" && kill -0 "$DP_PID"'
+# While the server is away, bump next_cfg and clear p1's ofport in the file.
+ovsdb-tool transact "$DB" '["Open_vSwitch",{"op":"mutate","table":"Open_vSwitch","where":[],
+	"mutations":[["next_cfg","+=",3]]},{"op":"update","table":"Interface",
+	"where":[["name","==","p1"]],"row":{"ofport":["set",[]]}}]' >/dev/null
+want=$(ovsdb-tool query "$DB" '["Open_vSwitch",{"op":"select","table":"Open_vSwitch",
+	"where":[],"columns":["next_cfg"]}]' | sed 's/.*"next_cfg":\([0-9]*\).*/\1/')
+sleep 1
+check "ovsdb-server restarts" start_server
+wait "$ping_pid"
+check "ping through the restart: 0% packet loss ($(grep -o '[0-9]*% packet loss' "$RUN/ping.out"))" \
+	grep -q " 0% packet loss" "$RUN/ping.out"
+check "after the restart cur_cfg catches up with next_cfg $want" \
+	wait_until 15 eval 'test "$(get Open_vSwitch . cur_cfg)" = "$want"'
+check "after the restart ofport is written again" \
+	wait_until 5 eval 'is_positive "$(get Interface p1 ofport)"'
+check "after the restart status (ephemeral) is written again" \
+	wait_until 5 eval 'get Interface p1 status | grep -q driver_name'
+check "ovs-vsctl works after the restart" vsctl set Interface p2 external_ids:x=1
+check "forwarding after the restart" ping_ok "$NS1" 10.98.0.2 5 0.05
+
+# --- teardown through ovs-vsctl ---
+check "del-br br0 completes" vsctl del-br br0
+check "vireoctl show has no bridge left" eval '! ctl show | grep -q "bridge br0"'
+kill -TERM "$DP_PID"
+wait "$DP_PID"
+rc=$?
+check "SIGTERM: vireo-dp exits 0 (was $rc)" test "$rc" -eq 0
+[ "$n_fail" -eq 0 ] && [ -z "${VIREO_TEST_VERBOSE:-}" ] || { echo "--- vireo-dp log (tail)"; tail -n 60 "$RUN/dp.log"; }
+finish
