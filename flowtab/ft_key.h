@@ -77,23 +77,6 @@ struct rte_mbuf;
 void ft_key_extract(const struct rte_mbuf *m, uint32_t in_port, struct ft_key *k,
 		struct ft_layers *ly);
 
-/** Hash of a whole key (exact-match cache). */
-static inline uint32_t
-ft_key_hash(const struct ft_key *k)
-{
-	uint64_t a = 0x9e3779b9, b = 0x85ebca6b;
-
-	a = _mm_crc32_u64(a, k->w[0]);
-	b = _mm_crc32_u64(b, k->w[1]);
-	a = _mm_crc32_u64(a, k->w[2]);
-	b = _mm_crc32_u64(b, k->w[3]);
-	a = _mm_crc32_u64(a, k->w[4]);
-	b = _mm_crc32_u64(b, k->w[5]);
-	a = _mm_crc32_u64(a, k->w[6]);
-	b = _mm_crc32_u64(b, k->w[7]);
-	return (uint32_t)(a ^ (b << 16 | b >> 16));
-}
-
 /** Hash of 'k' masked by 'mask' over the 'n' word indices in 'words'. */
 static inline uint32_t
 ft_key_hash_masked(const struct ft_key *k, const struct ft_key *mask, const uint8_t *words,

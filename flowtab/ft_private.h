@@ -4,6 +4,8 @@
 
 /* The insides of 'struct flowtab' and 'struct flowtab_pmd', shared by flowtab's own files. */
 
+#include <rte_branch_prediction.h>
+
 #include "ft_cls.h"
 
 /**
@@ -61,6 +63,18 @@ struct flowtab_pmd {
 	uint32_t hashes[FT_BURST_MAX];
 	const struct ft_rule *rules[FT_BURST_MAX];
 };
+
+/** Free a rule that no reader can see any more. */
+void ft_rule_free(struct ft_rule *r);
+/** Wait until every PMD registered in the table's qsbr has passed a quiescent state. */
+void ft_wait_readers(struct flowtab *ft);
+/**
+ * Make 'arr' ('n' rules, malloc'd, ownership taken) the table: build and publish a snapshot,
+ * wait for the readers, free the previous snapshot and the 'n_dead' rules of 'dead'.  On
+ * failure (-ENOMEM) nothing changes and 'arr' is freed (not its rules).
+ */
+int ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **dead,
+		size_t n_dead);
 
 /** Count 'packets' packets of 'bytes' bytes against 'r' from PMD 'pmd'. */
 static inline void

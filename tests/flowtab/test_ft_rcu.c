@@ -6,6 +6,7 @@
  */
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,7 +104,7 @@ reader(void *arg)
 		if (burst_ver)
 			last_ver = burst_ver;
 		res->packets += 32;
-		res->bursts++;
+		__atomic_store_n(&res->bursts, res->bursts + 1, __ATOMIC_RELAXED);
 	}
 	rte_rcu_qsbr_thread_offline(qsbr, 0);
 	rte_rcu_qsbr_thread_unregister(qsbr, 0);
@@ -152,6 +153,9 @@ main(int argc, char **argv)
 	ft_test_add(ft, "priority=150,ip,nw_src=10.0.0.0/8,actions=output:1000");
 	ft_test_add(ft, "priority=100,arp,actions=output:5000");
 	pthread_create(&th, NULL, reader, &res);
+	/* Start changing rules once the reader is classifying. */
+	while (__atomic_load_n(&res.bursts, __ATOMIC_RELAXED) < 10 && !stop)
+		sched_yield();
 	writer();
 	stop = 1;
 	pthread_join(th, NULL);

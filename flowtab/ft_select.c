@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Operations that select rules by a match: del-flows, mod-flows, dump-flows, timeouts. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ft_private.h"
+#include "ft_value.h"
+
+static bool
+outputs_to(const struct ft_actions *a, uint32_t port)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->a[i].type == FT_ACT_OUTPUT && a->a[i].u32 == port)
+			return true;
+	return false;
+}
+
+static bool
+selects(const struct ft_rule_spec *spec, const struct ft_rule *r, bool strict)
+{
+	if (spec->table_id >= 0 && r->table_id != spec->table_id)
+		return false;
+	if ((r->cookie & spec->cookie_mask) != spec->cookie)
+		return false;
+	if (spec->out_port != FLOWTAB_PORT_NONE && !outputs_to(r->acts, spec->out_port))
+		return false;
+	if (strict)
+		return r->priority == spec->priority && ft_match_equal(&r->match, &spec->match);
+	return ft_match_covers(&spec->match, &r->match);
+}
+
+static int
+parse_filter(struct flowtab *ft, const char *text, enum ft_parse_mode mode,
+		struct ft_rule_spec *spec, char **err)
+{
+	char *msg = NULL;
+
+	if (ft_rule_parse(text, mode, &ft->ports, spec, &msg) < 0) {
+		*err = msg;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_deleted,
+		char **err)
+{
+	struct ft_rule_spec spec;
+	struct ft_rule **arr, **dead;
+	size_t i, n = 0, n_dead = 0;
+	int ret;
+
+	*err = NULL;
+	if (n_deleted)
+		*n_deleted = 0;
+	if (parse_filter(ft, match, FT_PARSE_MATCH, &spec, err))
+		return -EINVAL;
+	arr = malloc((ft->n_rules + 1) * sizeof(*arr));
+	dead = malloc((ft->n_rules + 1) * sizeof(*dead));
+	if (!arr || !dead) {
+		free(arr);
+		free(dead);
+		*err = strdup("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < ft->n_rules; i++) {
+		if (selects(&spec, ft->rules[i], strict))
+			dead[n_dead++] = ft->rules[i];
+		else
+			arr[n++] = ft->rules[i];
+	}
+	if (!n_dead) {
+		free(arr);
+		free(dead);
+		return 0;
+	}
+	ret = ft_commit(ft, arr, n, dead, n_dead);
+	if (ret)
+		*err = strdup("out of memory building the classifier");
+	else if (n_deleted)
+		*n_deleted = n_dead;
+	free(dead);
+	return ret;
+}
+
+int
+flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
+{
+	struct ft_rule_spec spec;
+	struct ft_actions **news, **olds;
+	size_t i, j, n_sel = 0;
+	int ret = 0;
+
+	*err = NULL;
+	if (parse_filter(ft, text, FT_PARSE_MOD, &spec, err))
+		return -EINVAL;
+	news = calloc(ft->n_rules + 1, sizeof(*news));
+	olds = calloc(ft->n_rules + 1, sizeof(*olds));
+	if (!news || !olds) {
+		ret = -ENOMEM;
+		*err = strdup("out of memory");
+		goto out;
+	}
+	/* Check and allocate everything first, so that a failure changes nothing. */
+	for (i = 0; i < ft->n_rules; i++) {
+		struct ft_rule *r = ft->rules[i];
+
+		if (!selects(&spec, r, strict))
+			continue;
+		for (j = 0; j < spec.acts->n; j++) {
+			if (spec.acts->a[j].type == FT_ACT_GOTO_TABLE && spec.acts->a[j].u8 <= r->table_id) {
+				*err = ft_field_error("actions", "goto_table:%u must name a later "
+						"table than the rule's own (%u)", spec.acts->a[j].u8,
+						r->table_id);
+				ret = -EINVAL;
+				goto out;
+			}
+		}
+		news[i] = ft_actions_dup(spec.acts);
+		if (!news[i]) {
+			ret = -ENOMEM;
+			*err = strdup("out of memory");
+			goto out;
+		}
+	}
+	for (i = 0; i < ft->n_rules; i++) {
+		if (!news[i])
+			continue;
+		olds[n_sel++] = ft->rules[i]->acts;
+		__atomic_store_n(&ft->rules[i]->acts, news[i], __ATOMIC_RELEASE);
+		news[i] = NULL;
+	}
+	if (n_sel) {
+		/* A new snapshot: what the datapath parses may depend on the actions. */
+		struct ft_rule **arr = malloc((ft->n_rules + 1) * sizeof(*arr));
+
+		if (arr && ft->n_rules)
+			memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
+		if (!arr || ft_commit(ft, arr, ft->n_rules, NULL, 0))
+			ft_wait_readers(ft);
+	}
+	for (i = 0; i < n_sel; i++)
+		free(olds[i]);
+out:
+	for (i = 0; news && i < ft->n_rules; i++)
+		free(news[i]);
+	free(news);
+	free(olds);
+	ft_rule_spec_clear(&spec);
+	return ret;
+}
+
+static void
+rule_totals(const struct ft_rule *r, uint64_t *packets, uint64_t *bytes)
+{
+	unsigned i;
+
+	*packets = 0;
+	*bytes = 0;
+	for (i = 0; i < FT_STAT_SLOTS; i++) {
+		*packets += __atomic_load_n(&r->stats[i].packets, __ATOMIC_RELAXED);
+		*bytes += __atomic_load_n(&r->stats[i].bytes, __ATOMIC_RELAXED);
+	}
+}
+
+static int
+cmp_dump(const void *a, const void *b)
+{
+	const struct ft_rule *x = *(const struct ft_rule *const *)a;
+	const struct ft_rule *y = *(const struct ft_rule *const *)b;
+
+	if (x->table_id != y->table_id)
+		return x->table_id < y->table_id ? -1 : 1;
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+rule_print_dump(struct ft_str *s, const struct ft_rule *r, uint64_t now,
+		const struct flowtab_port_ops *ports)
+{
+	uint64_t packets, bytes, age = now - r->created_ms;
+	size_t before;
+
+	rule_totals(r, &packets, &bytes);
+	ft_str_printf(s, " cookie=0x%" PRIx64 ", duration=%" PRIu64 ".%03us, table=%u, "
+			"n_packets=%" PRIu64 ", n_bytes=%" PRIu64 ", ", r->cookie, age / 1000,
+			(unsigned)(age % 1000), r->table_id, packets, bytes);
+	if (r->idle_timeout)
+		ft_str_printf(s, "idle_timeout=%u, ", r->idle_timeout);
+	if (r->hard_timeout)
+		ft_str_printf(s, "hard_timeout=%u, ", r->hard_timeout);
+	ft_str_printf(s, "idle_age=%" PRIu64 ", ", (now - r->used_ms) / 1000);
+	before = s->len;
+	ft_match_print(s, &r->match, r->priority, ports);
+	ft_str_printf(s, s->len > before ? " actions=" : "actions=");
+	ft_actions_print(s, r->acts, ports);
+	ft_str_printf(s, "\n");
+}
+
+int
+flowtab_dump_flows(struct flowtab *ft, const char *match, char **out, char **err)
+{
+	struct ft_rule_spec spec;
+	struct ft_rule **sel;
+	struct ft_str s = { 0 };
+	uint64_t now = ft->clock(ft->clock_aux);
+	size_t i, n = 0;
+
+	*err = NULL;
+	*out = NULL;
+	if (parse_filter(ft, match, FT_PARSE_MATCH, &spec, err))
+		return -EINVAL;
+	sel = malloc((ft->n_rules + 1) * sizeof(*sel));
+	if (!sel) {
+		*err = strdup("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < ft->n_rules; i++)
+		if (selects(&spec, ft->rules[i], false))
+			sel[n++] = ft->rules[i];
+	qsort(sel, n, sizeof(*sel), cmp_dump);
+	ft_str_printf(&s, "%s", "");
+	for (i = 0; i < n; i++)
+		rule_print_dump(&s, sel[i], now, &ft->ports);
+	free(sel);
+	if (!s.s) {
+		*err = strdup("out of memory");
+		return -ENOMEM;
+	}
+	*out = s.s;
+	return 0;
+}
+
+void
+flowtab_run_timeouts(struct flowtab *ft)
+{
+	uint64_t now = ft->clock(ft->clock_aux), packets, bytes;
+	struct ft_rule **arr, **dead;
+	size_t i, n = 0, n_dead = 0;
+
+	for (i = 0; i < ft->n_rules; i++) {
+		struct ft_rule *r = ft->rules[i];
+
+		if (!r->idle_timeout && !r->hard_timeout)
+			continue;
+		rule_totals(r, &packets, &bytes);
+		if (packets != r->seen_packets) {
+			r->seen_packets = packets;
+			r->used_ms = now;
+		}
+		if ((r->hard_timeout && now - r->created_ms >= r->hard_timeout * 1000ull) ||
+		    (r->idle_timeout && now - r->used_ms >= r->idle_timeout * 1000ull))
+			n_dead++;
+	}
+	if (!n_dead)
+		return;
+	arr = malloc(ft->n_rules * sizeof(*arr));
+	dead = malloc(n_dead * sizeof(*dead));
+	if (!arr || !dead) {
+		free(arr);
+		free(dead);
+		return;
+	}
+	n_dead = 0;
+	for (i = 0; i < ft->n_rules; i++) {
+		struct ft_rule *r = ft->rules[i];
+
+		if ((r->hard_timeout && now - r->created_ms >= r->hard_timeout * 1000ull) ||
+		    (r->idle_timeout && now - r->used_ms >= r->idle_timeout * 1000ull))
+			dead[n_dead++] = r;
+		else
+			arr[n++] = r;
+	}
+	ft_commit(ft, arr, n, dead, n_dead);
+	free(dead);
+}
