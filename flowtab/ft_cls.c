@@ -28,7 +28,7 @@ prev_hits(const struct ft_snap *prev, uint8_t table, const struct ft_key *mask)
 
 	for (i = 0; c && i < c->n_subtables; i++)
 		if (!memcmp(&c->subtables[i]->mask, mask, sizeof(*mask)))
-			return c->subtables[i]->hits;
+			return __atomic_load_n(&c->subtables[i]->hits, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -192,6 +192,28 @@ snap_summarise(struct ft_snap *snap, struct ft_rule *const *rules, size_t n)
 	for (w = 0; w < FT_KEY_WORDS; w++)
 		if (snap->emc_mask.w[w])
 			snap->emc_words[snap->n_emc_words++] = (uint8_t)w;
+}
+
+bool
+ft_snap_needs_rerank(const struct ft_snap *snap)
+{
+	const struct ft_subtable *a, *b;
+	unsigned t;
+	uint32_t i;
+
+	for (t = 0; t < FT_N_TABLES; t++) {
+		const struct ft_cls *c = snap->tables[t];
+
+		for (i = 1; c && i < c->n_subtables; i++) {
+			a = c->subtables[i - 1];
+			b = c->subtables[i];
+			if (a->max_priority == b->max_priority &&
+			    __atomic_load_n(&b->hits, __ATOMIC_RELAXED) / 2 >
+			    __atomic_load_n(&a->hits, __ATOMIC_RELAXED))
+				return true;
+		}
+	}
+	return false;
 }
 
 struct ft_snap *

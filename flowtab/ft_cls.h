@@ -55,6 +55,8 @@ struct ft_snap {
 /** Build a snapshot of 'rules'; 'prev' (may be NULL) supplies hit counts for ranking. */
 struct ft_snap *ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev);
 void ft_snap_free(struct ft_snap *snap);
+/** Would ranking subtables of equal best priority by their hits now change the order a lot? */
+bool ft_snap_needs_rerank(const struct ft_snap *snap);
 
 static inline bool
 ft_st_match(const struct ft_subtable *st, const struct ft_rule *r, const struct ft_key *k)

@@ -231,8 +231,10 @@ cls_lookup_burst(struct flowtab_pmd *pmd, const struct ft_cls *cls, uint32_t mis
 			}
 		}
 		probes += n;
-		if (hits)
-			st->hits += hits;
+		if (hits)   /* approximate when several PMDs add at once: it only ranks */
+			__atomic_store_n(&st->hits,
+					__atomic_load_n(&st->hits, __ATOMIC_RELAXED) + hits,
+					__ATOMIC_RELAXED);
 	}
 	pmd->stats.subtable_lookups += probes;
 }

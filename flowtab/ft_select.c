@@ -250,8 +250,6 @@ flowtab_run_timeouts(struct flowtab *ft)
 	for (i = 0; i < ft->n_rules; i++) {
 		struct ft_rule *r = ft->rules[i];
 
-		if (!r->idle_timeout && !r->hard_timeout)
-			continue;
 		rule_totals(r, &packets, &bytes);
 		if (packets != r->seen_packets) {
 			r->seen_packets = packets;
@@ -261,8 +259,18 @@ flowtab_run_timeouts(struct flowtab *ft)
 		    (r->idle_timeout && now - r->used_ms >= r->idle_timeout * 1000ull))
 			n_dead++;
 	}
-	if (!n_dead)
+	if (!n_dead) {
+		/* Re-rank subtables by the hits the PMDs measured (a rebuild: about once a
+		 * second at most, only while the traffic mix shifts). */
+		if (ft->n_rules && ft_snap_needs_rerank(ft->snap)) {
+			arr = malloc(ft->n_rules * sizeof(*arr));
+			if (arr) {
+				memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
+				ft_commit(ft, arr, ft->n_rules, NULL, 0);
+			}
+		}
 		return;
+	}
 	arr = malloc(ft->n_rules * sizeof(*arr));
 	dead = malloc(n_dead * sizeof(*dead));
 	if (!arr || !dead) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ft_private.h"
 #include "ft_test_util.h"
 
 static struct rte_mempool *mp;
@@ -275,6 +276,48 @@ test_pipeline(struct flowtab_pmd *pmd)
 	free(cap);
 }
 
+/* Subtables of equal best priority are re-ranked by the hits the PMDs saw. */
+static void
+test_rerank(struct flowtab_pmd *pmd)
+{
+	static const char *const rules[] = {
+		"dl_dst=02:00:00:00:00:02,actions=output:2",
+		"in_port=9,actions=output:3",
+	};
+	struct flowtab *ft = table(rules, RTE_DIM(rules));
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct ft_test_pkt p = tcp_pkt;
+	struct flowtab_out out;
+	struct rte_mbuf *m;
+	bool second_is_port;
+	unsigned i;
+
+	ft_capture_init(cap, &out, false);
+	CHECK(ft->snap->tables[0]->n_subtables == 2, "two subtables");
+	second_is_port = ft->snap->tables[0]->subtables[1]->mask.in_port != 0;
+	for (i = 0; i < 2000; i++) {
+		/* Distinct flows (no cache hits) that only the second subtable matches. */
+		if (second_is_port) {
+			p.dst[4] = (uint8_t)(i >> 8);
+			p.dst[5] = (uint8_t)(i + 3);
+			m = ft_test_build(mp, &p);
+			flowtab_process_burst(pmd, ft, &m, 1, 9, &out);
+		} else {
+			m = ft_test_build(mp, &p);
+			flowtab_process_burst(pmd, ft, &m, 1, 100 + i, &out);
+		}
+	}
+	CHECK(cap->n == 2000, "all forwarded: %u", cap->n);
+	flowtab_run_timeouts(ft);
+	CHECK((ft->snap->tables[0]->subtables[0]->mask.in_port != 0) == second_is_port,
+			"the subtable with the hits now comes first");
+	flowtab_run_timeouts(ft);
+	CHECK((ft->snap->tables[0]->subtables[0]->mask.in_port != 0) == second_is_port,
+			"ranking is stable");
+	free(cap);
+	flowtab_destroy(ft);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -286,6 +329,7 @@ main(int argc, char **argv)
 	test_forwarding(pmd);
 	test_rewrites(pmd);
 	test_pipeline(pmd);
+	test_rerank(pmd);
 	flowtab_pmd_destroy(pmd);
 	return ft_test_finish("test_ft_datapath");
 }
