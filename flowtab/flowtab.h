@@ -15,26 +15,40 @@
  *
  * Datapath design
  * ===============
- * 1. Each packet is parsed once into a 64-byte key (ft_key.h): one cache line of fixed-offset
- *    fields, absent fields zero.  Stages run over the whole burst so that memory latency
- *    overlaps: parse + hash + prefetch EMC bucket, then EMC probes, then the classifier for
- *    the misses, then actions.
- * 2. An exact-match cache per PMD (8192 entries, 2-way) maps a full key to its rule.  Entries
- *    carry the generation of the table snapshot they were computed from, so publishing a new
- *    snapshot invalidates them all without touching them.  When the hit rate falls below
- *    50% (many flows) new flows are inserted with probability 1/16 only, as OVS does.
- * 3. The classifier (ft_cls.h) is tuple-space search: one hash table per distinct mask
- *    ("subtable"), holding the best rule per masked key; subtables are ordered by their
- *    best priority (ties: by hits) and the search stops once the best match found beats
- *    every remaining subtable.  A subtable hashes and compares only the key words its mask
- *    touches.  Misses of a burst are looked up subtable by subtable with prefetching.
+ * 1. Each packet is parsed once into a 64-byte key (ft_key.h): one cache line of eight
+ *    fixed-offset words, absent fields zero, assembled in registers and stored word by word.
+ *    When no rule looks beyond Ethernet (and no action rewrites L3/L4), only the L2 words are
+ *    parsed.  The burst runs in stages so that memory latency overlaps: parse + hash +
+ *    prefetch the cache set; cache probes; the classifier for the misses; actions.
+ * 2. A per-PMD flow cache (8192 entries, 4-way; a set's hashes, generations and rule pointers
+ *    share one cache line, keys live apart).  It is keyed not by the whole key but by the key
+ *    under the union of table 0's rule masks: packets that agree on every bit some rule looks
+ *    at meet the same rule, so this is a megaflow cache with one mask per snapshot.  With
+ *    in_port rules every flow of a port shares one entry; with an L3 rule set the entry is
+ *    per distinct (addresses, protocol, port) under the rules' masks.  Entries carry the
+ *    generation of the snapshot they came from, so publishing a snapshot invalidates them all
+ *    without touching them.  Under 50% hits (more flows than entries) new flows are inserted
+ *    with probability 1/16 and only one burst in 8 probes the cache, to notice recovery.
+ * 3. The classifier (ft_cls.h) is tuple-space search: one open-addressing hash table per
+ *    distinct mask ("subtable") holding the best rule per masked key.  Subtables are ordered
+ *    by their best priority, and among equals by the hits the PMDs measured (re-ranked from
+ *    flowtab_run_timeouts()); the search stops once the best match found beats every
+ *    subtable left.  A subtable hashes and compares only the key words its mask touches.  The
+ *    misses of a burst go through subtable by subtable, hashes computed and slots prefetched
+ *    for all packets before any is probed.  Tables other than 0 (resubmit, goto_table) are
+ *    looked up in the classifier directly.
  * 4. Actions are compiled at parse time (ft_rule.h).  A rule whose actions are a single
  *    output takes a fast path; other lists run in ft_exec.c, which rewrites packet bytes
- *    with incremental checksum updates, and gives every output but the last a copy made
- *    with rte_pktmbuf_copy() (a later rewrite must not reach an earlier output).
- * 5. Counters: each rule has FT_STAT_SLOTS (8) slots of packets/bytes, one per PMD (PMDs with an index
- *    beyond the slots share them with atomic adds); readers sum the slots.  Idle timeouts are
- *    detected by the main thread seeing the counters move, so PMDs never read a clock.
+ *    with incremental checksum updates (RFC 1624) and gives every output but the last a copy
+ *    made with rte_pktmbuf_copy(), so that a later rewrite never reaches an earlier output.
+ * 5. Counters: each rule has FT_STAT_SLOTS (8) packet/byte slots, one per PMD (PMDs with a
+ *    higher index share slots with atomic adds), written once per run of same-rule packets in
+ *    a burst; readers sum the slots.  Idle timeouts are found by the main thread seeing the
+ *    counters move, so PMDs never read a clock.
+ *
+ * Cost (perf/flowtab_bench, one core of the 2.1 GHz EPYC test machine, median per burst):
+ * about 16 cycles/packet for in_port rules at any flow count, 28-30 for 800 L3 drop rules
+ * over four masks plus catch-all when flows hit the cache, 68 with 1M flows.
  *
  * Thread-safety
  * =============
