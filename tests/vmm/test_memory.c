@@ -3,6 +3,8 @@
  * Guest memory: layout around the 32-bit hole, fd sharing (what a vhost-user backend sees
  * through the fd is what the guest wrote), hugetlb memfds, and the bad requests.
  */
+#include <numa.h>
+#include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -123,6 +125,31 @@ test_hugepages(void)
 	free(msg);
 }
 
+/* numa=0 binds the guest RAM with MPOL_BIND to node 0, and prealloc faults it in there. */
+static void
+test_numa(void)
+{
+	struct vmm_mem_opts o = {
+		.size = 32ULL << 20, .shared = true, .prealloc = true, .numa_node = 0,
+	};
+	struct vmm_memory m;
+	unsigned long mask[16] = { 0 };
+	char *msg = NULL;
+	int mode = -1, node = -1;
+
+	if (numa_available() < 0) {
+		printf("test_memory: SKIP numa (no NUMA support)\n");
+		return;
+	}
+	CHECK(vmm_memory_create(&m, &o, &msg) == 0);
+	CHECK(get_mempolicy(&mode, mask, sizeof(mask) * 8, m.base, MPOL_F_ADDR) == 0);
+	CHECK(mode == MPOL_BIND && (mask[0] & 1));
+	CHECK(get_mempolicy(&node, NULL, 0, m.base + (16ULL << 20), MPOL_F_NODE | MPOL_F_ADDR) == 0);
+	CHECK(node == 0);
+	vmm_memory_destroy(&m);
+	free(msg);
+}
+
 static void
 test_bad_sizes(void)
 {
@@ -153,6 +180,7 @@ main(void)
 	test_layout();
 	test_memfd();
 	test_hugepages();
+	test_numa();
 	test_bad_sizes();
 	return check_report("test_memory");
 }
