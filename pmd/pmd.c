@@ -19,37 +19,49 @@
 
 #include "pmd.h"
 
+/*
+ * One pass over the PMD's rx queues.  Cycles are counted as OVS counts them: a poll that
+ * returns packets, and the processing of those packets, is busy ("processing cycles");
+ * a poll that returns nothing is idle.  One TSC read per poll.
+ */
 static void
 pmd_poll(struct pmd *pmd, const struct pmd_rxq_set *set)
 {
 	struct rte_mbuf *pkts[DP_BURST];
-	uint64_t t0 = rte_rdtsc(), t1;
+	uint64_t last = rte_rdtsc(), now;
 
 	for (uint32_t i = 0; i < set->n; i++) {
 		struct dp_port *port = set->rxq[i].port;
 		uint16_t qid = set->rxq[i].qid;
+		struct port_pmd_stats *ps;
+		uint64_t bytes = 0;
 		uint16_t n;
 
 		if (!port->rxq_enabled[qid])
 			continue;
 		n = port->ops->rx(port, qid, pkts, DP_BURST);
-		if (n == 0)
+		if (n == 0) {
+			now = rte_rdtsc();
+			pmd->stats.idle_cycles += now - last;
+			last = now;
 			continue;
+		}
+		ps = &port->pmd_stats[pmd->index];
 		pmd->stats.packets_rx += n;
-		pmd->stats.passes += n;
-		port->pmd_stats[pmd->index].rx_packets += n;
+		ps->rx_packets += n;
 		for (uint16_t k = 0; k < n; k++)
-			port->pmd_stats[pmd->index].rx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
+			bytes += rte_pktmbuf_pkt_len(pkts[k]);
+		ps->rx_bytes += bytes;
 		pmd->process(pmd, port, pkts, n);
 		pmd_flush(pmd);
-		t1 = rte_rdtsc();
-		pmd->stats.busy_cycles += t1 - t0;
-		port->rxq_stats[qid].cycles += t1 - t0;
+		now = rte_rdtsc();
+		pmd->stats.busy_cycles += now - last;
+		port->rxq_stats[qid].cycles += now - last;
 		port->rxq_stats[qid].packets += n;
-		t0 = t1;
+		last = now;
 	}
-	t1 = rte_rdtsc();
-	pmd->stats.idle_cycles += t1 - t0;
+	now = rte_rdtsc();
+	pmd->stats.idle_cycles += now - last;
 }
 
 static void *

@@ -55,7 +55,6 @@ struct pmd_rxq_set {
 /** Counters of one PMD (written by that PMD only). */
 struct pmd_stats {
 	uint64_t packets_rx;
-	uint64_t passes;		/**< datapath passes (1 + recirculations) */
 	uint64_t mac_hits;		/**< packets switched by MAC learning (no flows) */
 	uint64_t idle_cycles;
 	uint64_t busy_cycles;		/**< "processing cycles" */
