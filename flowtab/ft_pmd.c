@@ -325,6 +325,10 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 				rte_pktmbuf_free(m);
 			continue;
 		}
+		if (a->n == 1 && a->a[0].type == FT_ACT_NORMAL) {
+			out->normal(out->ctx, in_port, m);
+			continue;
+		}
 		ft_exec(pmd, snap, r, m, &pmd->keys[i], &pmd->layers[i], in_port, out);
 	}
 	if (run_rule)
