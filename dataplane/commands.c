@@ -161,18 +161,56 @@ cmd_dump_ports(struct control_conn *conn, int argc, const char *argv[], void *au
 	free(s);
 }
 
+/*
+ * The PMDs named by "-pmd CORE" in 'argv' (all when absent).  Returns how many went into
+ * 'out', or -1 after replying with an error.
+ */
+static int
+pmd_filter(struct control_conn *conn, struct dp *dp, int argc, const char *argv[],
+		struct pmd **out)
+{
+	long core = -1;
+	int n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-pmd") == 0 && i + 1 < argc) {
+			char *end;
+
+			core = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || core < 0) {
+				control_reply_errorf(conn, "invalid pmd core '%s'", argv[i]);
+				return -1;
+			}
+		} else {
+			control_reply_errorf(conn, "unknown argument '%s' (usage: [-pmd CORE])",
+				argv[i]);
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < dp->n_pmds; i++)
+		if (core < 0 || dp->pmds[i]->core == (unsigned)core)
+			out[n++] = dp->pmds[i];
+	if (core >= 0 && n == 0) {
+		control_reply_errorf(conn, "no PMD thread on core %ld", core);
+		return -1;
+	}
+	return n;
+}
+
 static void
 cmd_pmd_stats_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
+	struct pmd *sel[DP_MAX_PMDS];
+	int n = pmd_filter(conn, dp, argc, argv, sel);
 
-	(void)argc;
-	(void)argv;
+	if (n < 0)
+		return;
 	if (control_conn_format(conn) == CONTROL_FMT_JSON) {
-		control_reply_json(conn, pmd_stats_json(dp->pmds, dp->n_pmds));
+		control_reply_json(conn, pmd_stats_json(sel, (unsigned)n));
 		return;
 	}
-	char *s = pmd_stats_show(dp->pmds, dp->n_pmds);
+	char *s = pmd_stats_show(sel, (unsigned)n);
 
 	control_reply(conn, s);
 	free(s);
@@ -182,10 +220,12 @@ static void
 cmd_pmd_stats_clear(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
+	struct pmd *sel[DP_MAX_PMDS];
+	int n = pmd_filter(conn, dp, argc, argv, sel);
 
-	(void)argc;
-	(void)argv;
-	pmd_stats_clear(dp->pmds, dp->n_pmds);
+	if (n < 0)
+		return;
+	pmd_stats_clear(sel, (unsigned)n);
 	control_reply(conn, "");
 }
 
@@ -193,10 +233,13 @@ static void
 cmd_pmd_rxq_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
-	char *s = pmd_rxq_show(dp->pmds, dp->n_pmds);
+	struct pmd *sel[DP_MAX_PMDS];
+	int n = pmd_filter(conn, dp, argc, argv, sel);
 
-	(void)argc;
-	(void)argv;
+	if (n < 0)
+		return;
+	char *s = pmd_rxq_show(sel, (unsigned)n);
+
 	control_reply(conn, s);
 	free(s);
 }
@@ -546,11 +589,11 @@ dp_commands_register(struct dp *dp)
 	control_command_register("show", "[-v]", 0, 1, cmd_show, dp);
 	control_command_register("dump-ports", "[BRIDGE [PORT]]", 0, 2, cmd_dump_ports, dp);
 	control_command_alias("port-stats", "dump-ports");
-	control_command_register("dpif-netdev/pmd-stats-show", "", 0, 2, cmd_pmd_stats_show, dp);
+	control_command_register("dpif-netdev/pmd-stats-show", "[-pmd CORE]", 0, 2, cmd_pmd_stats_show, dp);
 	control_command_alias("pmd-stats-show", "dpif-netdev/pmd-stats-show");
-	control_command_register("dpif-netdev/pmd-stats-clear", "", 0, 2, cmd_pmd_stats_clear, dp);
+	control_command_register("dpif-netdev/pmd-stats-clear", "[-pmd CORE]", 0, 2, cmd_pmd_stats_clear, dp);
 	control_command_alias("pmd-stats-clear", "dpif-netdev/pmd-stats-clear");
-	control_command_register("dpif-netdev/pmd-rxq-show", "", 0, 2, cmd_pmd_rxq_show, dp);
+	control_command_register("dpif-netdev/pmd-rxq-show", "[-pmd CORE]", 0, 2, cmd_pmd_rxq_show, dp);
 	control_command_alias("pmd-rxq-show", "dpif-netdev/pmd-rxq-show");
 	control_command_register("dpif-netdev/pmd-rxq-rebalance", "", 0, 0,
 		cmd_pmd_rxq_rebalance, dp);

@@ -32,6 +32,10 @@ for line in "packets received" "avg cycles per packet" "avg processing cycles pe
 		"idle cycles" "processing cycles" "avg. packets per output batch"; do
 	check "pmd-stats-show has '$line'" grep -q "  $line: " <<<"$stats"
 done
+check "pmd-stats-show -pmd 1 selects the PMD on core 1" \
+	bash -c "ovs-appctl -t '$CTL' dpif-netdev/pmd-stats-show -pmd 1 | grep -q 'core_id 1:'"
+check "pmd-stats-show -pmd 0: no PMD there, exit 2" \
+	bash -c "ovs-appctl -t '$CTL' dpif-netdev/pmd-stats-show -pmd 0 >/dev/null 2>&1; [ \$? -eq 2 ]"
 rx=$(sed -n 's/^  packets received: \([0-9]*\)$/\1/p' <<<"$stats")
 check "pmd-stats-show counted the pings (packets received: $rx >= 60)" test "${rx:-0}" -ge 60
 check "vireoctl pmd-stats-show (short name) answers" bash -c "ctl() { \"$VIREOCTL\" -t \"$CTL\" \"\$@\"; }; ctl pmd-stats-show | grep -q 'avg processing cycles per packet'"
