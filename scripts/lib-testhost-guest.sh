@@ -104,6 +104,7 @@ cmd_guest_initramfs() {
 		th_file_hash "$TH_BUSYBOX" "$tmpscript" \
 			"$SELF_DIR/lib-testhost-guest-init" \
 			"$SELF_DIR/lib-testhost-kernel.sh" \
+			"$SELF_DIR/lib-testhost-image.sh" \
 			"$SELF_DIR/lib-testhost-guest.sh"
 		for f in "${TH_GUEST_FILES[@]}"; do
 			echo "${f#*:} $(stat -c %a "${f%%:*}") $(th_file_hash "${f%%:*}")"
