@@ -1,0 +1,136 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# vireo-vmm with tiny guests: bzImages whose 64-bit entry point holds a few instructions
+# (no Linux), to check each way a guest can end the VM and what vireo-vmm reports:
+# ACPI power-off, i8042 reset, triple fault, console output, a signal, the API shutdown.
+# Needs a working /dev/kvm; runs in the test host when this machine has none.
+#
+# usage: tests/vmm/tiny.sh [VIREO-VMM [VIREOCTL]]
+
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+VMM=$(readlink -f "${1:-${VIREO_VMM:-$ROOT/build/vmm/vireo-vmm}}")
+CTL=$(readlink -f "${2:-${VIREOCTL:-$(dirname "$VMM")/../control/vireoctl}}")
+
+if [ -z "${VMM_TINY_INNER:-}" ]; then
+	exec "$ROOT/scripts/testhost" wrap --timeout 300 --env VMM_TINY_INNER=1 \
+		-- "$ROOT/tests/vmm/tiny.sh" "$VMM" "$CTL"
+fi
+
+T=$(mktemp -d /tmp/vmm-tiny.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+# mkimage NAME HEX-CODE: a bzImage (protocol 2.15, 64-bit) whose entry (kernel + 0x200)
+# runs the code.
+mkimage() {
+	python3 - "$T/$1" "$2" <<'PY'
+import struct, sys
+setup = 5 * 512
+b = bytearray(setup + 0x1000)
+b[0x1f1] = 4
+b[0x201] = 0x66
+b[0x202:0x206] = b"HdrS"
+struct.pack_into("<H", b, 0x206, 0x020f)
+b[0x211] = 1
+struct.pack_into("<I", b, 0x22c, 0x7fffffff)
+struct.pack_into("<I", b, 0x230, 0x200000)
+struct.pack_into("<H", b, 0x236, 3)
+struct.pack_into("<I", b, 0x238, 2047)
+struct.pack_into("<I", b, 0x260, 0x100000)
+code = bytes.fromhex(sys.argv[2])
+b[setup + 0x200:setup + 0x200 + len(code)] = code
+open(sys.argv[1], "wb").write(b)
+PY
+}
+
+# hlt; jmp back to the hlt
+HLT_LOOP="f4ebfd"
+# mov ax, 0x3400 (SLP_TYP 5 | SLP_EN); mov dx, 0x604 (PM1a control); out dx, ax
+POWEROFF="66b8003466ba040666ef$HLT_LOOP"
+mkimage poweroff "$POWEROFF"
+# mov al, 0xfe; out 0x64, al
+mkimage reboot "b0fee664$HLT_LOOP"
+# ud2 with an empty IDT: #UD, #GP, #DF, shutdown
+mkimage triple "0f0b"
+# "hi\n" on COM1, then power-off.
+mkimage hello "66baf803b068eeb069eeb00aee$POWEROFF"
+# cli; hlt forever
+mkimage idle "fa$HLT_LOOP"
+
+# run NAME EXPECTED-STATUS REASON-PATTERN VMM-ARGS...
+run() {
+	name=$1
+	want=$2
+	pattern=$3
+	shift 3
+	timeout 60 "$VMM" --memory 64M "$@" </dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -q "^vireo-vmm: $pattern" "$T/err"; then
+		echo "PASS $name: $(grep '^vireo-vmm: ' "$T/err" | head -n 1)"
+	else
+		echo "FAIL $name: exit $rc (expected $want)"
+		sed 's/^/    /' "$T/err" | head -n 20
+		fails=$((fails + 1))
+	fi
+}
+
+run "ACPI power-off" 0 "guest power-off (ACPI S5)" --kernel "$T/poweroff"
+run "i8042 reset" 0 "guest reboot (i8042 reset)" --kernel "$T/reboot"
+run "triple fault" 0 "guest triple fault" --kernel "$T/triple"
+run "console output" 0 "guest power-off" --kernel "$T/hello" --exit-stats
+if [ "$(cat "$T/out")" = "hi" ]; then
+	echo "PASS console output reaches stdout"
+else
+	echo "FAIL console output: '$(cat "$T/out")'"
+	fails=$((fails + 1))
+fi
+if grep -q "^pio 0x3f8 serial out .* 3 *3$" "$T/err" &&
+   grep -q "^pio 0x604 acpi-pm out" "$T/err"; then
+	echo "PASS exit statistics count the guest's 3 serial writes and the power-off write"
+else
+	echo "FAIL exit statistics:"
+	sed 's/^/    /' "$T/err" | head -n 20
+	fails=$((fails + 1))
+fi
+run "4 vCPUs, power-off from the BSP" 0 "guest power-off" --kernel "$T/poweroff" --cpus 4
+
+# A guest that idles forever: SIGTERM stops it (128+15), so does the API's shutdown (0).
+timeout 60 "$VMM" --memory 64M --kernel "$T/idle" </dev/null >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 2
+vpid=$(pgrep -P $pid -x vireo-vmm)
+kill -TERM "$vpid"
+wait $pid
+rc=$?
+if [ $rc -eq 143 ] && grep -q "^vireo-vmm: stopped by signal" "$T/err"; then
+	echo "PASS SIGTERM: exit 143, $(cat "$T/err")"
+else
+	echo "FAIL SIGTERM: exit $rc: $(cat "$T/err")"
+	fails=$((fails + 1))
+fi
+timeout 60 "$VMM" --memory 64M --kernel "$T/idle" --cpus 2 --api-socket /run/vmm-tiny.sock \
+	</dev/null >"$T/out" 2>"$T/err" &
+pid=$!
+i=0
+while [ $i -lt 50 ] && [ ! -S /run/vmm-tiny.sock ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+"$CTL" --target /run/vmm-tiny.sock shutdown >/dev/null 2>&1
+wait $pid
+rc=$?
+if [ $rc -eq 0 ] && grep -q "^vireo-vmm: shutdown requested on the API socket" "$T/err" &&
+   [ ! -e /run/vmm-tiny.sock ]; then
+	echo "PASS API shutdown of an idle 2-vCPU guest (socket removed)"
+else
+	echo "FAIL API shutdown: exit $rc: $(cat "$T/err")"
+	fails=$((fails + 1))
+fi
+
+if [ $fails -ne 0 ]; then
+	echo "tiny: $fails case(s) failed"
+	exit 1
+fi
+echo "tiny: all cases passed"
