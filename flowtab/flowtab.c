@@ -35,7 +35,7 @@ flowtab_create(const char *bridge, const struct flowtab_port_ops *ports, struct 
 		ft->ports = *ports;
 	ft->qsbr = qsbr;
 	ft->clock = default_clock;
-	ft->snap = ft_snap_build(NULL, 0, NULL);
+	ft->snap = ft_snap_build(NULL, 0, NULL, NULL, 0, true);
 	if (!ft->bridge || !ft->snap) {
 		free(ft->bridge);
 		ft_snap_free(ft->snap);
@@ -216,9 +216,10 @@ ft_wait_readers(struct flowtab *ft)
 
 int
 ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **dead,
-		size_t n_dead)
+		size_t n_dead, struct ft_rule *const *touched, size_t n_touched, bool rebuild_all)
 {
-	struct ft_snap *snap = ft_snap_build(arr, n, ft->snap), *old;
+	struct ft_snap *snap = ft_snap_build(arr, n, ft->snap, touched, n_touched, rebuild_all);
+	struct ft_snap *old;
 	size_t i;
 
 	if (!snap) {
@@ -270,7 +271,7 @@ install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err)
 		}
 	}
 	free(ix.slot);
-	ret = ft_commit(ft, arr, n, dead, n_dead);
+	ret = ft_commit(ft, arr, n, dead, n_dead, add, n_add, false);
 	if (ret) {
 		*err = strdup("out of memory building the classifier");
 		/* The new rules were not published: the caller frees them. */
@@ -362,7 +363,7 @@ flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *l
 	free(ix_new.slot);
 	free(ix_old.slot);
 	free(add);
-	ret = ft_commit(ft, arr, n_arr, dead, n_dead);
+	ret = ft_commit(ft, arr, n_arr, dead, n_dead, NULL, 0, true);
 	for (i = 0; i < n_acts; i++)
 		free(old_acts[i]);
 	free(old_acts);

@@ -9,29 +9,6 @@
 
 static uint64_t snap_gen;
 
-static int
-cmp_rule_mask(const void *a, const void *b)
-{
-	const struct ft_rule *x = *(const struct ft_rule *const *)a;
-	const struct ft_rule *y = *(const struct ft_rule *const *)b;
-
-	if (x->table_id != y->table_id)
-		return x->table_id < y->table_id ? -1 : 1;
-	return memcmp(&x->match.mask, &y->match.mask, sizeof(x->match.mask));
-}
-
-static uint64_t
-prev_hits(const struct ft_snap *prev, uint8_t table, const struct ft_key *mask)
-{
-	const struct ft_cls *c = prev ? prev->tables[table] : NULL;
-	uint32_t i;
-
-	for (i = 0; c && i < c->n_subtables; i++)
-		if (!memcmp(&c->subtables[i]->mask, mask, sizeof(*mask)))
-			return __atomic_load_n(&c->subtables[i]->hits, __ATOMIC_RELAXED);
-	return 0;
-}
-
 static struct ft_subtable *
 subtable_build(struct ft_rule *const *rules, size_t n)
 {
@@ -55,6 +32,7 @@ subtable_build(struct ft_rule *const *rules, size_t n)
 			st->words[st->n_words++] = (uint8_t)i;
 	st->bucket_mask = size - 1;
 	st->max_priority = -1;
+	st->refcnt = 1;
 	for (i = 0; i < n; i++) {
 		const struct ft_rule *r = rules[i];
 
@@ -76,10 +54,12 @@ subtable_build(struct ft_rule *const *rules, size_t n)
 	return st;
 }
 
+/* Drop a reference; subtables are shared by consecutive snapshots when their rules did not
+ * change. */
 static void
-subtable_free(struct ft_subtable *st)
+subtable_put(struct ft_subtable *st)
 {
-	if (st) {
+	if (st && --st->refcnt == 0) {
 		free(st->entries);
 		free(st);
 	}
@@ -98,38 +78,6 @@ cmp_subtable(const void *a, const void *b)
 	return 0;
 }
 
-static struct ft_cls *
-cls_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev)
-{
-	struct ft_cls *cls;
-	size_t i, start, n_st = 0;
-
-	for (i = 0; i < n; i++)
-		if (i == 0 || cmp_rule_mask(&rules[i - 1], &rules[i]))
-			n_st++;
-	cls = ft_zalloc(sizeof(*cls) + n_st * sizeof(cls->subtables[0]));
-	if (!cls)
-		return NULL;
-	for (start = 0, i = 1; i <= n; i++) {
-		if (i < n && !cmp_rule_mask(&rules[i - 1], &rules[i]))
-			continue;
-		cls->subtables[cls->n_subtables] = subtable_build(rules + start, i - start);
-		if (!cls->subtables[cls->n_subtables])
-			goto fail;
-		cls->subtables[cls->n_subtables]->hits =
-			prev_hits(prev, rules[start]->table_id, &rules[start]->match.mask);
-		cls->n_subtables++;
-		start = i;
-	}
-	qsort(cls->subtables, cls->n_subtables, sizeof(cls->subtables[0]), cmp_subtable);
-	return cls;
-fail:
-	for (i = 0; i < cls->n_subtables; i++)
-		subtable_free(cls->subtables[i]);
-	free(cls);
-	return NULL;
-}
-
 static void
 cls_free(struct ft_cls *cls)
 {
@@ -138,7 +86,7 @@ cls_free(struct ft_cls *cls)
 	if (!cls)
 		return;
 	for (i = 0; i < cls->n_subtables; i++)
-		subtable_free(cls->subtables[i]);
+		subtable_put(cls->subtables[i]);
 	free(cls);
 }
 
@@ -216,12 +164,136 @@ ft_snap_needs_rerank(const struct ft_snap *snap)
 	return false;
 }
 
-struct ft_snap *
-ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev)
+/* Rules grouped by (table, mask): one group per subtable. */
+struct group {
+	uint32_t hash;
+	uint8_t table;
+	bool dirty;
+	const struct ft_key *mask;
+	size_t n;
+	size_t start;
+	struct ft_subtable *st;
+};
+
+struct grouping {
+	struct group *g;
+	size_t n_groups;
+	uint32_t *slot;           /* group index + 1, open addressing */
+	size_t mask;
+};
+
+static uint32_t
+group_hash(uint8_t table, const struct ft_key *mask)
 {
-	struct ft_rule **sorted = NULL;
+	uint64_t h = table;
+	unsigned i;
+
+	for (i = 0; i < FT_KEY_WORDS; i++)
+		h = _mm_crc32_u64(h, mask->w[i]);
+	return (uint32_t)h;
+}
+
+/* The group of (table, mask), created when 'create'; NULL when absent. */
+static struct group *
+group_find(struct grouping *gr, uint8_t table, const struct ft_key *mask, bool create)
+{
+	uint32_t h = group_hash(table, mask);
+	size_t i = h & gr->mask;
+	struct group *g;
+
+	for (; gr->slot[i]; i = (i + 1) & gr->mask) {
+		g = &gr->g[gr->slot[i] - 1];
+		if (g->hash == h && g->table == table && ft_key_equal(g->mask, mask))
+			return g;
+	}
+	if (!create)
+		return NULL;
+	g = &gr->g[gr->n_groups++];
+	memset(g, 0, sizeof(*g));
+	g->hash = h;
+	g->table = table;
+	g->mask = mask;
+	gr->slot[i] = (uint32_t)gr->n_groups;
+	return g;
+}
+
+/* The subtable of 'prev' for (table, mask), or NULL. */
+static struct ft_subtable *
+prev_subtable(const struct ft_snap *prev, uint8_t table, const struct ft_key *mask)
+{
+	const struct ft_cls *c = prev ? prev->tables[table] : NULL;
+	uint32_t i;
+
+	for (i = 0; c && i < c->n_subtables; i++)
+		if (ft_key_equal(&c->subtables[i]->mask, mask))
+			return c->subtables[i];
+	return NULL;
+}
+
+/* Give each group its subtable: shared with 'prev' when clean, else built. */
+static int
+groups_subtables(struct grouping *gr, struct ft_rule *const *ordered, const struct ft_snap *prev)
+{
+	struct ft_subtable *old;
+	size_t i;
+
+	for (i = 0; i < gr->n_groups; i++) {
+		struct group *g = &gr->g[i];
+
+		old = prev_subtable(prev, g->table, g->mask);
+		if (old && !g->dirty) {
+			old->refcnt++;
+			g->st = old;
+			continue;
+		}
+		g->st = subtable_build(ordered + g->start, g->n);
+		if (!g->st)
+			return -ENOMEM;
+		if (old)
+			g->st->hits = __atomic_load_n(&old->hits, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+static int
+snap_tables(struct ft_snap *snap, struct grouping *gr)
+{
+	uint32_t per_table[FT_N_TABLES] = { 0 };
+	struct ft_cls *c;
+	size_t i;
+	unsigned t;
+
+	for (i = 0; i < gr->n_groups; i++)
+		per_table[gr->g[i].table]++;
+	for (t = 0; t < FT_N_TABLES; t++) {
+		if (!per_table[t])
+			continue;
+		snap->tables[t] = ft_zalloc(sizeof(*c) + per_table[t] * sizeof(c->subtables[0]));
+		if (!snap->tables[t])
+			return -ENOMEM;
+	}
+	for (i = 0; i < gr->n_groups; i++) {
+		c = snap->tables[gr->g[i].table];
+		c->subtables[c->n_subtables++] = gr->g[i].st;
+		gr->g[i].st = NULL;
+	}
+	for (t = 0; t < FT_N_TABLES; t++)
+		if (snap->tables[t])
+			qsort(snap->tables[t]->subtables, snap->tables[t]->n_subtables,
+					sizeof(snap->tables[t]->subtables[0]), cmp_subtable);
+	return 0;
+}
+
+struct ft_snap *
+ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev,
+		struct ft_rule *const *touched, size_t n_touched, bool rebuild_all)
+{
+	struct grouping gr = { 0 };
+	struct ft_rule **ordered = NULL;
+	uint32_t *gidx = NULL;
 	struct ft_snap *snap;
-	size_t i, start;
+	struct group *g;
+	size_t i, size = 16, pos;
 
 	snap = ft_zalloc(sizeof(*snap));
 	if (!snap)
@@ -231,23 +303,49 @@ ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev
 	if (!n)
 		return snap;
 	snap_summarise(snap, rules, n);
-	sorted = malloc(n * sizeof(*sorted));
-	if (!sorted)
+	while (size < 2 * n)
+		size *= 2;
+	gr.g = malloc(n * sizeof(*gr.g));
+	gr.slot = calloc(size, sizeof(*gr.slot));
+	gr.mask = size - 1;
+	gidx = malloc(n * sizeof(*gidx));
+	ordered = malloc(n * sizeof(*ordered));
+	if (!gr.g || !gr.slot || !gidx || !ordered)
 		goto fail;
-	memcpy(sorted, rules, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_rule_mask);
-	for (start = 0, i = 1; i <= n; i++) {
-		if (i < n && sorted[i]->table_id == sorted[start]->table_id)
-			continue;
-		snap->tables[sorted[start]->table_id] = cls_build(sorted + start, i - start, prev);
-		if (!snap->tables[sorted[start]->table_id])
-			goto fail;
-		start = i;
+	for (i = 0; i < n; i++) {
+		g = group_find(&gr, rules[i]->table_id, &rules[i]->match.mask, true);
+		g->n++;
+		gidx[i] = (uint32_t)(g - gr.g);
 	}
-	free(sorted);
+	for (pos = 0, i = 0; i < gr.n_groups; i++) {
+		gr.g[i].start = pos;
+		pos += gr.g[i].n;
+		gr.g[i].n = 0;
+		gr.g[i].dirty = rebuild_all;
+	}
+	for (i = 0; i < n; i++) {
+		g = &gr.g[gidx[i]];
+		ordered[g->start + g->n++] = rules[i];
+	}
+	for (i = 0; i < n_touched && !rebuild_all; i++) {
+		g = group_find(&gr, touched[i]->table_id, &touched[i]->match.mask, false);
+		if (g)
+			g->dirty = true;
+	}
+	if (groups_subtables(&gr, ordered, prev) || snap_tables(snap, &gr))
+		goto fail;
+	free(gr.g);
+	free(gr.slot);
+	free(gidx);
+	free(ordered);
 	return snap;
 fail:
-	free(sorted);
+	for (i = 0; gr.g && i < gr.n_groups; i++)
+		subtable_put(gr.g[i].st);
+	free(gr.g);
+	free(gr.slot);
+	free(gidx);
+	free(ordered);
 	ft_snap_free(snap);
 	return NULL;
 }

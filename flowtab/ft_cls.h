@@ -10,8 +10,10 @@
  * for each masked key the highest-priority rule.  Subtables are ordered by their best
  * priority, highest first (ties: most hits first, as measured by the PMDs under the previous
  * snapshot), so a lookup stops as soon as the best match found so far beats every subtable
- * left.  A snapshot is built from scratch by the writer and never changes once published
- * (except the approximate hit counters), so readers need no locks.
+ * left.  A snapshot is built by the writer and never changes once published (except the
+ * approximate hit counters), so readers need no locks.  Consecutive snapshots share the
+ * subtables whose rules did not change (reference counted, by the writer only), so a change
+ * costs a pass over the rules plus rebuilding the subtables it touches.
  */
 
 #include "ft_rule.h"
@@ -30,6 +32,7 @@ struct ft_subtable {
 	uint32_t n_entries;
 	uint32_t bucket_mask;
 	uint64_t hits;                /**< approximate, updated by PMDs once per burst */
+	uint32_t refcnt;              /**< snapshots using it (writer only) */
 	struct ft_st_entry *entries;
 };
 
@@ -52,8 +55,13 @@ struct ft_snap {
 	struct ft_cls *tables[FT_N_TABLES];
 };
 
-/** Build a snapshot of 'rules'; 'prev' (may be NULL) supplies hit counts for ranking. */
-struct ft_snap *ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev);
+/**
+ * Build a snapshot of 'rules'.  Subtables of 'prev' (may be NULL) whose (table, mask) no rule
+ * of 'touched' (added or removed since 'prev') has are shared instead of rebuilt, unless
+ * 'rebuild_all'; rebuilt ones inherit their hit counts for ranking.
+ */
+struct ft_snap *ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev,
+		struct ft_rule *const *touched, size_t n_touched, bool rebuild_all);
 void ft_snap_free(struct ft_snap *snap);
 /** Would ranking subtables of equal best priority by their hits now change the order a lot? */
 bool ft_snap_needs_rerank(const struct ft_snap *snap);

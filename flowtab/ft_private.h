@@ -70,11 +70,13 @@ void ft_rule_free(struct ft_rule *r);
 void ft_wait_readers(struct flowtab *ft);
 /**
  * Make 'arr' ('n' rules, malloc'd, ownership taken) the table: build and publish a snapshot,
- * wait for the readers, free the previous snapshot and the 'n_dead' rules of 'dead'.  On
- * failure (-ENOMEM) nothing changes and 'arr' is freed (not its rules).
+ * wait for the readers, free the previous snapshot and the 'n_dead' rules of 'dead'.  The
+ * subtables of the masks of 'touched' rules are rebuilt (all when 'rebuild_all'), the others
+ * shared with the previous snapshot.  On failure (-ENOMEM) nothing changes and 'arr' is
+ * freed (not its rules).
  */
 int ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **dead,
-		size_t n_dead);
+		size_t n_dead, struct ft_rule *const *touched, size_t n_touched, bool rebuild_all);
 
 /** Count 'packets' packets of 'bytes' bytes against 'r' from PMD 'pmd'. */
 static inline void

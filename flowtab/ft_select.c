@@ -81,7 +81,7 @@ flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_
 		free(dead);
 		return 0;
 	}
-	ret = ft_commit(ft, arr, n, dead, n_dead);
+	ret = ft_commit(ft, arr, n, dead, n_dead, dead, n_dead, false);
 	if (ret)
 		*err = strdup("out of memory building the classifier");
 	else if (n_deleted)
@@ -143,7 +143,7 @@ flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
 
 		if (arr && ft->n_rules)
 			memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
-		if (!arr || ft_commit(ft, arr, ft->n_rules, NULL, 0))
+		if (!arr || ft_commit(ft, arr, ft->n_rules, NULL, 0, NULL, 0, false))
 			ft_wait_readers(ft);
 	}
 	for (i = 0; i < n_sel; i++)
@@ -266,7 +266,7 @@ flowtab_run_timeouts(struct flowtab *ft)
 			arr = malloc(ft->n_rules * sizeof(*arr));
 			if (arr) {
 				memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
-				ft_commit(ft, arr, ft->n_rules, NULL, 0);
+				ft_commit(ft, arr, ft->n_rules, NULL, 0, NULL, 0, false);
 			}
 		}
 		return;
@@ -288,6 +288,6 @@ flowtab_run_timeouts(struct flowtab *ft)
 		else
 			arr[n++] = r;
 	}
-	ft_commit(ft, arr, n, dead, n_dead);
+	ft_commit(ft, arr, n, dead, n_dead, dead, n_dead, false);
 	free(dead);
 }
