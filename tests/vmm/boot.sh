@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Boot real guests with vireo-vmm: Debian's cloud kernel with 1 vCPU, Debian's standard
-# kernel with 2 vCPUs, a hugepage-backed guest with prealloc, a reboot through the i8042,
+# kernel with 2 vCPUs (from ACPI's MADT, and with acpi=off from the MP table), a hugepage-backed guest with prealloc, a reboot through the i8042,
 # and the API socket (vm-info, exit-stats, shutdown).  Each guest's busybox /init prints
 # "vireo-guest: cpus=N mem=KB" and ends the VM.
 #
@@ -84,6 +84,11 @@ fi
 
 boot "standard kernel, 2 vCPUs" 2 "guest power-off" \
 	--kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M --cmdline "$CMDLINE"
+
+# Without ACPI the standard kernel finds the CPUs in the MP table, and reboots to end.
+boot "standard kernel, acpi=off, 2 vCPUs from the MP table" 2 "guest reboot" \
+	--kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M \
+	--cmdline "$CMDLINE acpi=off"
 
 boot "cloud kernel, 2 vCPUs, 2M hugepages, prealloc" 2 "guest power-off" \
 	--kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 2 \
