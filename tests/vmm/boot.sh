@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Boot real guests with vireo-vmm: Debian's cloud kernel with 1 vCPU, Debian's standard
-# kernel with 2 vCPUs (from ACPI's MADT, and with acpi=off from the MP table), a hugepage-backed guest with prealloc, a reboot through the i8042,
-# and the API socket (vm-info, exit-stats, shutdown).  Each guest's busybox /init prints
+# kernel with 2 vCPUs (found in ACPI's MADT, and with acpi=off in the MP table), a
+# hugepage-backed guest with prealloc, a reboot through the i8042, and the API socket
+# (vm-info, exit-stats, shutdown).  Each guest's busybox /init prints
 # "vireo-guest: cpus=N mem=KB" and ends the VM.
 #
 # On a host whose /dev/kvm cannot boot Linux, the guest part runs inside the test host
