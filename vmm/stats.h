@@ -34,6 +34,25 @@ enum vmm_stat_kind {
 	VMM_STAT_MMIO_UNCLAIMED_WRITE,
 };
 
+/** The table key of an I/O exit: kind in the top byte, port, range id or page below. */
+static inline uint64_t
+vmm_stat_key(enum vmm_stat_kind kind, uint64_t where)
+{
+	return ((uint64_t)kind << 56) | (where & ((1ULL << 56) - 1));
+}
+
+static inline unsigned int
+vmm_stat_key_kind(uint64_t key)
+{
+	return (unsigned int)(key >> 56);
+}
+
+static inline uint64_t
+vmm_stat_key_where(uint64_t key)
+{
+	return key & ((1ULL << 56) - 1);
+}
+
 struct vmm_stat_slot {
 	uint64_t key;		/* kind << 56 | port, range id or page; 0 = free */
 	uint64_t count;

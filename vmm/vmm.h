@@ -15,15 +15,21 @@
  *
  * Shape
  * =====
+ * - main.c     the executable: vmm_config_parse() then vmm_main() (vmm.c).
  * - config.c   the command line, into struct vmm_config.
  * - memory.c   guest RAM: fd-backed regions (struct vmm_memory, memory.h).
- * - vm.c       the KVM VM: /dev/kvm, VM fd, memory slots, irqchip, PIT, run and stop.
- * - vcpu.c     one thread per vCPU: KVM_RUN loop and exit dispatch to the bus.
+ * - vm.c       the KVM VM: /dev/kvm, VM fd, memory slots, irqchip, PIT, main loop, stop,
+ *              device registry (vm.h).
+ * - vcpu.c     one thread per vCPU: set-up, KVM_RUN loop and exit dispatch to the bus.
  * - bus.c      port-I/O and MMIO range registration and dispatch (bus.h).
- * - x86 boot:  boot.c (bzImage, boot_params, e820, page tables), acpi.c, mptable.c, cpuid.c.
- * - devices:   serial.c, i8042.c, pm.c, rtc.c — each registers its bus ranges itself.
- * - stats.c    per-vCPU exit counters and KVM's binary statistics.
- * - api.c      the JSON-RPC control socket commands (vm-info, exit-stats, shutdown).
+ * - x86 boot:  boot.c (bzImage, boot_params, e820, page tables), acpi.c, mptable.c, cpuid.c
+ *              (x86.h).
+ * - devices:   serial.c (+ uart.c, the 16550A model, serial.h), i8042.c, pm.c, rtc.c — each
+ *              registers its bus ranges itself (VMM_DEVICE_REGISTER).
+ * - stats.c    per-vCPU exit counters and KVM's binary statistics; stats-report.c prints
+ *              them (stats.h).
+ * - api.c      the JSON-RPC control socket commands (vm-info, exit-stats, shutdown; api.h).
+ * - util.c     error messages, file reading, clock (util.h).
  *
  * Errors
  * ======
