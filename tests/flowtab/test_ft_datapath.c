@@ -54,7 +54,7 @@ test_forwarding(struct flowtab_pmd *pmd)
 	struct flowtab *ft = table(rules, RTE_DIM(rules));
 	struct ft_capture *cap = calloc(1, sizeof(*cap));
 	struct flowtab_out out;
-	struct rte_mbuf *burst[32];
+	struct rte_mbuf *burst[70];
 	char *dump = NULL, *err = NULL;
 	int i, round;
 
@@ -87,6 +87,12 @@ test_forwarding(struct flowtab_pmd *pmd)
 	CHECK(dump && strstr(dump, "n_packets=35, n_bytes=2485,"), "counters: %s", dump);
 	CHECK(flowtab_pmd_stats(pmd)->emc_hits > 0, "emc hits counted");
 	free(dump);
+	/* More than a burst's worth in one call. */
+	ft_capture_reset(cap);
+	for (i = 0; i < 70; i++)
+		burst[i] = ft_test_build(mp, &tcp_pkt);
+	flowtab_process_burst(pmd, ft, burst, 70, 2, &out);
+	CHECK(cap->n == 70 && cap->rec[69].port == 1, "a call with 70 packets: %u out", cap->n);
 	ft_capture_reset(cap);
 	free(cap);
 	flowtab_destroy(ft);
