@@ -243,6 +243,9 @@ vmm_memory_create(struct vmm_memory *mem, const struct vmm_mem_opts *opts, char 
 	ret = map_memory(mem, opts, err);
 	if (ret < 0)
 		goto err_unmap;
+	/* Transparent huge pages where the host allows them (fewer nested page faults). */
+	if (opts->hugepage_size == 0)
+		madvise(mem->base, mem->size, MADV_HUGEPAGE);
 	if (opts->numa_node >= 0) {
 		ret = bind_node(mem, opts->numa_node, err);
 		if (ret < 0)
