@@ -64,7 +64,7 @@ emc_set(struct flowtab_pmd *pmd, uint32_t hash)
 	return &pmd->emc->sets[hash & (FT_EMC_SETS - 1)];
 }
 
-/* Hash of 'k' under the snapshot's EMC mask (never 0: 0 marks an empty way). */
+/* Hash of 'k' under the snapshot's EMC mask. */
 static inline uint32_t
 emc_hash(const struct ft_snap *snap, const struct ft_key *k)
 {
@@ -73,7 +73,7 @@ emc_hash(const struct ft_snap *snap, const struct ft_key *k)
 
 	for (i = 0; i < snap->n_emc_words; i++)
 		h = _mm_crc32_u64(h, k->w[snap->emc_words[i]] & snap->emc_mask.w[snap->emc_words[i]]);
-	return (uint32_t)h | 1;
+	return (uint32_t)h;
 }
 
 static inline const struct ft_rule *
@@ -116,12 +116,14 @@ emc_insert(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_
 		if ((pmd->rng >> 16) % FT_EMC_INV_PROB)
 			return;
 	}
-	/* A stale way if there is one, else one chosen by the hash. */
+	/* A stale (or empty: generations start at 1) way if there is one, else a random one. */
 	for (way = 0; way < FT_EMC_WAYS; way++)
 		if (set->gen[way] != gen)
 			break;
-	if (way == FT_EMC_WAYS)
-		way = (hash >> 24) % FT_EMC_WAYS;
+	if (way == FT_EMC_WAYS) {
+		pmd->rng = pmd->rng * 1103515245u + 12345u;
+		way = (pmd->rng >> 16) % FT_EMC_WAYS;
+	}
 	ek = &pmd->emc->keys[(set - pmd->emc->sets) * FT_EMC_WAYS + way];
 	for (i = 0; i < FT_KEY_WORDS; i++)
 		ek->w[i] = k->w[i] & snap->emc_mask.w[i];
