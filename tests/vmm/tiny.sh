@@ -58,6 +58,10 @@ mkimage triple "0f0b"
 mkimage hello "66baf803b068eeb069eeb00aee$POWEROFF"
 # cli; hlt forever
 mkimage idle "fa$HLT_LOOP"
+# Echo COM1 input to COM1 output until a newline, then power-off:
+#   mov dx, 0x3fd; in al, dx; test al, 1; jz -5; mov dx, 0x3f8; in al, dx; out dx, al;
+#   cmp al, 10; jne -19
+mkimage echo "66bafd03eca80174fb66baf803ecee3c0a75ed$POWEROFF"
 
 # run NAME EXPECTED-STATUS REASON-PATTERN VMM-ARGS...
 run() {
@@ -92,6 +96,14 @@ if grep -q "^pio 0x3f8 serial out .* 3 *3$" "$T/err" &&
 else
 	echo "FAIL exit statistics:"
 	sed 's/^/    /' "$T/err" | head -n 20
+	fails=$((fails + 1))
+fi
+printf 'ping\n' | timeout 60 "$VMM" --memory 64M --kernel "$T/echo" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(cat "$T/out")" = "ping" ]; then
+	echo "PASS stdin reaches the guest's UART (guest echoed 'ping')"
+else
+	echo "FAIL stdin to the guest: exit $rc, output '$(cat "$T/out")', $(cat "$T/err")"
 	fails=$((fails + 1))
 fi
 run "4 vCPUs, power-off from the BSP" 0 "guest power-off" --kernel "$T/poweroff" --cpus 4
