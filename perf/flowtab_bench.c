@@ -5,7 +5,7 @@
  * forward rule per port) with 10 to 1M distinct flows, and the time and memory it takes to
  * install 100k rules.
  *
- * Usage: flowtab_bench [--quick] [--no-huge] [--only SET:FLOWS]
+ * Usage: flowtab_bench [--quick] [--no-huge] [--only SET:FLOWS] [--install]
  * cycles/pkt is the median over bursts (robust to preemption on a shared machine) of the best
  * of three runs; the mean over all bursts is shown next to it.
  * Packets are built outside the timed region (as a vhost copy or NIC DMA would leave them);
@@ -284,11 +284,13 @@ main(int argc, char **argv)
 			quick = true;
 		else if (!strcmp(argv[i], "--no-huge"))
 			eal[n_eal++] = "--no-huge";
+		else if (!strcmp(argv[i], "--install"))
+			only_set = 99;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc &&
 			 sscanf(argv[++i], "%d:%ld", &only_set, &only_flows) == 2)
 			continue;
 		else {
-			fprintf(stderr, "usage: %s [--quick] [--no-huge] [--only SET:FLOWS]\n",
+			fprintf(stderr, "usage: %s [--quick] [--no-huge] [--only SET:FLOWS] [--install]\n",
 					argv[0]);
 			return 2;
 		}
@@ -334,7 +336,7 @@ main(int argc, char **argv)
 		}
 		flowtab_destroy(ft);
 	}
-	if (only_set < 0)
+	if (only_set < 0 || only_set == 99)
 		bench_install();
 	rte_eal_cleanup();
 	return 0;
