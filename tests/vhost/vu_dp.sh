@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The vhost-user frontend (vhost/vu_*) against vireo-dp: vu_dp_test plays three tiny
+# virtio-net guests on one bridge (two dpdkvhostuser ports, one dpdkvhostuserclient port
+# whose server is the frontend), and starts, kills and restarts vireo-dp itself.
+. "$(dirname "$0")/../dp/lib.sh"
+
+cat >"$RUN/dp.yaml" <<EOC
+$(other_config)
+bridges:
+  br0:
+    ports:
+      vhu0: {type: dpdkvhostuser}
+      vhu1: {type: dpdkvhostuser}
+      vhc2: {type: dpdkvhostuserclient, options: {vhost-server-path: $RUN/vm2.sock}}
+EOC
+"$BUILD/vhost/vu_dp_test" "$RUN" -- "$VIREO_DP" --config "$RUN/dp.yaml" --control "$CTL"
+rc=$?
+if [ $rc -ne 0 ]; then
+	echo "--- vireo-dp log"
+	tail -40 "$RUN/dp.log"
+	cp "$RUN/dp.log" /tmp/vu-dp-last.log
+	fail "vu_dp_test exited with $rc"
+else
+	pass "vu_dp_test"
+fi
+finish

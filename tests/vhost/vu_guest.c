@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The test guest: memfd guest memory, split virtqueues, frames, process helpers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vu_guest.h"
+
+#define MEM_SIZE (8u << 20)
+#define STATUS_DRIVER_OK 0x0f	/* ACKNOWLEDGE | DRIVER | DRIVER_OK | FEATURES_OK */
+
+int vg_failures;
+const char *vg_test_name = "vu";
+
+void
+vg_check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s: ", ok ? "PASS" : "FAIL", vg_test_name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		vg_failures++;
+}
+
+int64_t
+vg_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+vg_sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+mem_init(struct vg_mem *m, uint64_t size)
+{
+	m->fd = memfd_create("vu-guest", MFD_CLOEXEC);
+	if (m->fd < 0)
+		return -errno;
+	if (ftruncate(m->fd, (off_t)size) < 0)
+		return -errno;
+	m->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+	if (m->base == MAP_FAILED)
+		return -errno;
+	m->size = size;
+	m->next = 0;
+	return 0;
+}
+
+static void *
+mem_alloc(struct vg_mem *m, uint64_t len, uint64_t align)
+{
+	uint64_t at = (m->next + align - 1) & ~(align - 1);
+
+	if (at + len > m->size)
+		abort();
+	m->next = at + len;
+	return m->base + at;
+}
+
+static uint64_t
+gpa(const struct vg_vq *vq, const void *p)
+{
+	return (uint64_t)((const uint8_t *)p - vq->mem->base);
+}
+
+static int
+vq_init(struct vg_vq *vq, struct vg_mem *mem)
+{
+	uint16_t n = VG_QUEUE_SIZE;
+
+	vq->mem = mem;
+	vq->size = n;
+	vq->desc = mem_alloc(mem, 16u * n, 4096);
+	vq->avail = mem_alloc(mem, 6u + 2u * n, 2);
+	vq->used = mem_alloc(mem, 6u + 8u * n, 4096);
+	vq->bufs = mem_alloc(mem, (uint64_t)VG_BUF_LEN * n, 4096);
+	vq->avail_idx = 0;
+	vq->last_used = 0;
+	vq->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	vq->call = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return vq->kick < 0 || vq->call < 0 ? -errno : 0;
+}
+
+static void
+vq_ring(const struct vg_vq *vq, struct vu_ring *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = vq->size;
+	r->desc = vq->desc;
+	r->avail = vq->avail;
+	r->used = vq->used;
+	r->base = 0;
+	r->kick_fd = vq->kick;
+	r->call_fd = vq->call;
+	r->enabled = true;
+}
+
+/* Make descriptor 'id' available (one buffer, 'len' bytes, device-writable when 'w'). */
+static void
+vq_post(struct vg_vq *vq, uint16_t id, uint32_t len, bool w)
+{
+	struct vring_desc *d = &vq->desc[id];
+
+	d->addr = gpa(vq, vq->bufs + (size_t)id * VG_BUF_LEN);
+	d->len = len;
+	d->flags = w ? VRING_DESC_F_WRITE : 0;
+	d->next = 0;
+	vq->avail->ring[vq->avail_idx % vq->size] = id;
+	vq->avail_idx++;
+	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+}
+
+/* The next used element, or false. */
+static bool
+vq_used(struct vg_vq *vq, uint16_t *id, uint32_t *len)
+{
+	uint16_t idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	struct vring_used_elem *e;
+
+	if (idx == vq->last_used)
+		return false;
+	e = &vq->used->ring[vq->last_used % vq->size];
+	*id = (uint16_t)e->id;
+	*len = e->len;
+	vq->last_used++;
+	return true;
+}
+
+int
+vg_nic_init(struct vg_nic *nic, const char *name, uint8_t id, const struct vu_opts *opts)
+{
+	char *err = NULL;
+	int rc;
+
+	memset(nic, 0, sizeof(*nic));
+	nic->name = name;
+	nic->id = id;
+	rc = vu_dev_create(&nic->dev, opts, &err);
+	if (rc < 0) {
+		fprintf(stderr, "%s: %s\n", name, err ? err : strerror(-rc));
+		free(err);
+		return rc;
+	}
+	rc = mem_init(&nic->mem, MEM_SIZE);
+	if (rc == 0)
+		rc = vq_init(&nic->rx, &nic->mem);
+	if (rc == 0)
+		rc = vq_init(&nic->tx, &nic->mem);
+	return rc;
+}
+
+void
+vg_nic_fini(struct vg_nic *nic)
+{
+	vu_dev_destroy(nic->dev);
+	nic->dev = NULL;
+	close(nic->rx.kick);
+	close(nic->rx.call);
+	close(nic->tx.kick);
+	close(nic->tx.call);
+	munmap(nic->mem.base, nic->mem.size);
+	close(nic->mem.fd);
+}
+
+int
+vg_nic_connect(struct vg_nic *nic, int timeout_ms)
+{
+	int64_t end = vg_now_ms() + timeout_ms;
+	int rc;
+
+	if (vu_dev_listen_fd(nic->dev) >= 0)
+		return vu_dev_connect(nic->dev, timeout_ms);
+	for (;;) {
+		rc = vu_dev_connect(nic->dev, 0);
+		if (rc == 0 || vg_now_ms() >= end)
+			return rc;
+		if (rc != -ECONNREFUSED && rc != -ENOENT && rc != -EAGAIN)
+			return rc;
+		vg_sleep_ms(100);
+	}
+}
+
+int
+vg_nic_start(struct vg_nic *nic)
+{
+	uint64_t want = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF) |
+		(1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS);
+	struct vu_mem_region r = {
+		.gpa = 0, .size = nic->mem.size, .hva = nic->mem.base, .fd = nic->mem.fd,
+		.fd_offset = 0,
+	};
+	struct vu_ring ring;
+	int rc;
+
+	rc = vu_dev_set_features(nic->dev, vu_net_offer(nic->dev, want));
+	if (rc == 0)
+		rc = vu_dev_set_mem_table(nic->dev, &r, 1);
+	if (rc < 0)
+		return rc;
+	for (uint16_t i = 0; i < nic->rx.size; i++)
+		vq_post(&nic->rx, i, VG_BUF_LEN, true);
+	vq_ring(&nic->rx, &ring);
+	rc = vu_ring_start(nic->dev, 0, &ring);
+	if (rc < 0)
+		return rc;
+	vq_ring(&nic->tx, &ring);
+	rc = vu_ring_start(nic->dev, 1, &ring);
+	if (rc < 0)
+		return rc;
+	return vu_dev_set_status(nic->dev, STATUS_DRIVER_OK);
+}
+
+int
+vg_nic_restore(struct vg_nic *nic)
+{
+	uint16_t bases[2] = {
+		vu_ring_used_idx(nic->dev, 0),
+		vu_ring_used_idx(nic->dev, 1),
+	};
+
+	return vu_dev_restore(nic->dev, bases, 2);
+}
+
+void
+vg_frame(uint8_t *buf, uint8_t id, uint32_t seq)
+{
+	static const uint8_t head[14] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x88, 0xb5,
+	};
+
+	memcpy(buf, head, sizeof(head));
+	buf[11] = id;
+	memcpy(buf + 14, "vireo-vu", 8);
+	memcpy(buf + 22, &seq, sizeof(seq));
+	for (unsigned int i = 26; i < VG_FRAME_LEN; i++)
+		buf[i] = (uint8_t)(i * 7 + seq + id);
+}
+
+int
+vg_send(struct vg_nic *nic, uint32_t seq)
+{
+	struct vg_vq *vq = &nic->tx;
+	uint16_t used = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t id = vq->avail_idx % vq->size;
+	uint8_t *buf = vq->bufs + (size_t)id * VG_BUF_LEN;
+	uint64_t one = 1;
+
+	if ((uint16_t)(vq->avail_idx - used) >= vq->size)
+		return -ENOSPC;
+	vq->last_used = used;
+	memset(buf, 0, VG_HDR_LEN);
+	vg_frame(buf + VG_HDR_LEN, nic->id, seq);
+	vq_post(vq, id, VG_HDR_LEN + VG_FRAME_LEN, false);
+	if (write(vq->kick, &one, sizeof(one)) != sizeof(one))
+		return -errno;
+	return 0;
+}
+
+void
+vg_recv(struct vg_nic *nic, uint8_t from, unsigned int *good, unsigned int *bad)
+{
+	struct vg_vq *vq = &nic->rx;
+	uint8_t want[VG_FRAME_LEN];
+	uint16_t id;
+	uint32_t len;
+
+	while (vq_used(vq, &id, &len)) {
+		const uint8_t *buf = vq->bufs + (size_t)(id % vq->size) * VG_BUF_LEN;
+		const uint8_t *f = buf + VG_HDR_LEN;
+		uint16_t nbufs;
+		uint32_t seq;
+
+		memcpy(&nbufs, buf + 10, sizeof(nbufs));
+		if (id < vq->size && len >= VG_HDR_LEN + 26 && f[11] == from &&
+				memcmp(f + 14, "vireo-vu", 8) == 0) {
+			memcpy(&seq, f + 22, sizeof(seq));
+			vg_frame(want, from, seq);
+			if (len == VG_HDR_LEN + VG_FRAME_LEN && nbufs == 1 &&
+					memcmp(f, want, VG_FRAME_LEN) == 0)
+				(*good)++;
+			else
+				(*bad)++;
+		}
+		if (id < vq->size)
+			vq_post(vq, id, VG_BUF_LEN, true);
+	}
+}
+
+bool
+vg_flow(struct vg_nic *from, struct vg_nic **to, unsigned int n, int timeout_ms,
+	unsigned int *bad)
+{
+	int64_t end = vg_now_ms() + timeout_ms;
+	unsigned int good[8] = { 0 };
+
+	if (n > 8)
+		abort();
+	while (vg_now_ms() < end) {
+		bool all = true;
+
+		vg_send(from, from->seq++);
+		vg_sleep_ms(20);
+		for (unsigned int i = 0; i < n; i++) {
+			vg_recv(to[i], from->id, &good[i], bad);
+			all = all && good[i] > 0;
+		}
+		if (all)
+			return true;
+	}
+	return false;
+}
+
+uint64_t
+vg_eventfd_read(int fd)
+{
+	uint64_t v = 0;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+pid_t
+vg_spawn(char *const argv[], const char *log, int *in)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		dup2(p[0], 0);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	*in = p[1];
+	return pid;
+}
+
+void
+vg_kill(pid_t pid, bool gentle)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, gentle ? SIGTERM : SIGKILL);
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		vg_sleep_ms(50);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
