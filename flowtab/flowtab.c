@@ -364,6 +364,8 @@ flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *l
 	free(ix_old.slot);
 	free(add);
 	ret = ft_commit(ft, arr, n_arr, dead, n_dead, NULL, 0, true);
+	if (ret && n_acts)
+		ft_wait_readers(ft);   /* the swapped action lists were published all the same */
 	for (i = 0; i < n_acts; i++)
 		free(old_acts[i]);
 	free(old_acts);

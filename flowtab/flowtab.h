@@ -109,41 +109,86 @@ struct flowtab_pmd_stats {
 struct flowtab;
 struct flowtab_pmd;
 
+/**
+ * Create the empty flow tables of bridge 'bridge' (main thread).
+ *
+ * @param bridge  name, for messages
+ * @param ports   how port names in rules resolve (copied; 'aux' must outlive the table);
+ *                NULL: numbers only
+ * @param qsbr    the PMDs' RCU variable, or NULL when no other thread reads the table
+ * @return the table, or NULL when out of memory
+ */
 struct flowtab *flowtab_create(const char *bridge, const struct flowtab_port_ops *ports,
 		struct rte_rcu_qsbr *qsbr);
+/** Free 'ft' and its rules; no PMD may use it any more. */
 void flowtab_destroy(struct flowtab *ft);
 
 /**
- * Add rules atomically: all of them or none.  'texts[i]' is ovs-ofctl add-flow syntax,
- * 'lines[i]' its line number (or 0) in 'origin' (a file name, or NULL).  On error returns
- * -EINVAL with '*err' = "ORIGIN:LINE: field 'F': why" and the table unchanged.
+ * Add rules atomically: all of them or none (ovs-ofctl add-flow, add-flows).  A rule with the
+ * same table, priority and match as an existing one replaces it (counters restart).
+ *
+ * @param texts   'n' rules in ovs-ofctl add-flow syntax
+ * @param lines   line number of each in 'origin', or NULL (then "line I" counts from 1)
+ * @param origin  a file name for messages, or NULL
+ * @param err     on error, a malloc'd "ORIGIN:LINE: field 'F': why"
+ * @return 0; -EINVAL for a rule that does not parse (table unchanged); -ENOMEM
  */
 int flowtab_add_flows(struct flowtab *ft, const char *const *texts, const int *lines, size_t n,
 		const char *origin, char **err);
-/** Replace the whole table by these rules, atomically (ovs-ofctl replace-flows). */
+/**
+ * Replace the whole table by these rules, atomically (ovs-ofctl replace-flows).  Rules that
+ * are in both the old and the new set keep their counters and duration.  Arguments and
+ * return as flowtab_add_flows().
+ */
 int flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *lines,
 		size_t n, const char *origin, char **err);
-/** ovs-ofctl mod-flows ['strict']. */
+/**
+ * ovs-ofctl mod-flows: give the rules selected by the match of 'text' (non-strict: every rule
+ * at least as specific; 'strict': same match and priority) the actions of 'text'; counters
+ * are kept.  @return 0 (also when nothing matched), -EINVAL with '*err', or -ENOMEM.
+ */
 int flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err);
-/** ovs-ofctl del-flows ['match' may be NULL or "" for all]; sets '*n_deleted'. */
+/**
+ * ovs-ofctl del-flows: delete the rules selected by 'match' (NULL or "" for all; may name
+ * table, cookie=V/M, out_port), 'strict' as for mod-flows.  Sets '*n_deleted' (may be NULL).
+ * @return 0, -EINVAL with '*err', or -ENOMEM.
+ */
 int flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_deleted,
 		char **err);
-/** ovs-ofctl dump-flows output (malloc'd), optionally filtered by 'match'. */
+/**
+ * ovs-ofctl dump-flows: one line per rule selected by 'match' (NULL for all), sorted by table
+ * and priority, with cookie, duration, table, n_packets, n_bytes, timeouts, idle_age, match
+ * and actions, in ovs-ofctl's format.  '*out' is malloc'd.  @return 0 or -EINVAL with '*err'.
+ */
 int flowtab_dump_flows(struct flowtab *ft, const char *match, char **out, char **err);
-/** Expire idle_timeout/hard_timeout rules; call about once a second from the main thread. */
+/**
+ * Expire idle_timeout/hard_timeout rules and re-rank classifier subtables by their hits; call
+ * about once a second from the main thread.
+ */
 void flowtab_run_timeouts(struct flowtab *ft);
+/** Number of rules in all tables of 'ft'. */
 size_t flowtab_n_rules(const struct flowtab *ft);
 /** Replace the millisecond clock used for durations and timeouts (tests); NULL restores it. */
 void flowtab_set_clock(struct flowtab *ft, uint64_t (*now_ms)(void *aux), void *aux);
 
-/** Per-PMD datapath context (caches, counters); 'socket' is the NUMA node for memory. */
+/**
+ * Create the datapath context of one PMD (flow cache, scratch); usable with every table.
+ *
+ * @param pmd_index  distinct per PMD, from 0: selects the rule counter slot
+ * @param socket     NUMA node for the cache's memory (hugepages when EAL is up), or -1
+ * @return the context or NULL when out of memory
+ */
 struct flowtab_pmd *flowtab_pmd_create(unsigned pmd_index, int socket);
+/** Free a PMD context. */
 void flowtab_pmd_destroy(struct flowtab_pmd *pmd);
+/** The lookup statistics of 'pmd' (written by its PMD only; read them as racy snapshots). */
 const struct flowtab_pmd_stats *flowtab_pmd_stats(const struct flowtab_pmd *pmd);
 
 /**
  * Classify 'n' packets received on 'in_port' against 'ft' and run their actions, calling
  * 'out' for every packet that leaves.  Takes ownership of every mbuf (dropped ones are freed).
+ * Called by the PMD that owns 'pmd', which reports its quiescent states to the table's qsbr
+ * between calls.
  */
 void flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft,
 		struct rte_mbuf **pkts, uint16_t n, uint32_t in_port,
