@@ -211,6 +211,15 @@ parse_one(char *tok, const struct flowtab_port_ops *ports, struct ft_action *a, 
 			  !strcasecmp(tok, "dec_ttl") ? FT_ACT_DEC_TTL : FT_ACT_STRIP_VLAN;
 		return NULL;
 	}
+	if (!strcmp(tok, "output") && arg &&
+	    (!strcasecmp(arg, "in_port") || !strcasecmp(arg, "normal") ||
+	     !strcasecmp(arg, "flood") || !strcasecmp(arg, "all"))) {
+		/* Reserved ports: output:IN_PORT is the IN_PORT action, and so on. */
+		a->type = !strcasecmp(arg, "in_port") ? FT_ACT_IN_PORT :
+			  !strcasecmp(arg, "normal") ? FT_ACT_NORMAL :
+			  !strcasecmp(arg, "flood") ? FT_ACT_FLOOD : FT_ACT_ALL;
+		return NULL;
+	}
 	if (!strcmp(tok, "output")) {
 		a->type = FT_ACT_OUTPUT;
 		if (!arg || ft_parse_port(arg, ports, &a->u32, &why))

@@ -169,6 +169,8 @@ test_actions(void)
 	round_trip("actions=output:1,output:2", "table=0 actions=output:p1,output:p2");
 	round_trip("actions=normal", "table=0 actions=NORMAL");
 	round_trip("actions=flood,all,in_port", "table=0 actions=FLOOD,ALL,IN_PORT");
+	round_trip("actions=output:IN_PORT,output:normal,output:FLOOD,output:all,output:LOCAL",
+			"table=0 actions=IN_PORT,NORMAL,FLOOD,ALL,output:LOCAL");
 	round_trip("actions=mod_dl_src:00:00:00:00:00:01,mod_dl_dst:00:00:00:00:00:02,output:1",
 			"table=0 actions=mod_dl_src:00:00:00:00:00:01,"
 			"mod_dl_dst:00:00:00:00:00:02,output:p1");
