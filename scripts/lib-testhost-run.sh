@@ -201,7 +201,7 @@ cmd_run() {
 	fi
 	if [ ! -f "$run/rc" ]; then
 		if grep -q 'soft lockup' "$run/console.log" 2>/dev/null; then
-			th_log "the L1 kernel panicked: a CPU soft-locked (a rare hang of nested SVM under QEMU TCG, seen about once in 50 L2 boots here; rerunning usually passes)"
+			th_log "the L1 kernel panicked: a CPU soft-locked (a rare hang of nested SVM under QEMU TCG, seen once in about 60 L2 boots here; rerunning usually passes)"
 		elif grep -q 'Kernel panic' "$run/console.log" 2>/dev/null; then
 			th_log "the L1 kernel panicked"
 		elif [ "$qrc" -ne 0 ]; then
