@@ -281,7 +281,7 @@ main(int argc, char **argv)
 	struct control_server *ctl;
 	char *err = NULL;
 	int eal_argc, opt, rc, sfd;
-	char **eal_argv;
+	char **eal_argv, **eal_strings = NULL;
 
 	while ((opt = getopt_long(argc, argv, "c:C:Vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -349,8 +349,13 @@ main(int argc, char **argv)
 		dp_ovsdb_destroy(o);
 		return 2;
 	}
-	if (dp_eal_args(cfg, &eal_argc, &eal_argv, &err) < 0 ||
-			rte_eal_init(eal_argc, eal_argv) < 0) {
+	/* rte_eal_init() permutes 'eal_argv' and reuses its slots: free from a copy. */
+	if (dp_eal_args(cfg, &eal_argc, &eal_argv, &err) == 0) {
+		eal_strings = calloc((size_t)eal_argc + 1, sizeof(char *));
+		if (eal_strings != NULL)
+			memcpy(eal_strings, eal_argv, (size_t)eal_argc * sizeof(char *));
+	}
+	if (eal_strings == NULL || rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "vireo-dp: cannot initialise DPDK: %s\n",
 			err ? err : rte_strerror(rte_errno));
 		control_server_destroy(ctl);
@@ -384,7 +389,8 @@ main(int argc, char **argv)
 	vconf_free(&yaml);
 	rte_eal_cleanup();
 	for (int i = 0; i < eal_argc; i++)
-		free(eal_argv[i]);
+		free(eal_strings[i]);
+	free(eal_strings);
 	free(eal_argv);
 	close(sfd);
 	dp_log("stopped");
