@@ -88,7 +88,11 @@ test_sane_backend(void)
 		3, 1, 15, 16, 17, 2, 5,		/* handshake, features, memory */
 		8, 9, 10, 13, 12, 18,		/* ring 0 */
 		8, 9, 10, 13, 12, 18,		/* ring 1 */
-		39, 18, 11, 18, 11, 39,		/* status, stop both rings, status 0 */
+		8, 9, 10, 13, 12, 18,		/* ring 2 */
+		8, 9, 10, 13, 12, 18,		/* ring 3 */
+		39,				/* status */
+		18, 11, 18, 11, 18, 11, 18, 11,	/* stop the four rings */
+		39,				/* status 0 */
 	};
 	struct vg_nic nic;
 	struct vu_fake f;
@@ -112,7 +116,7 @@ test_sane_backend(void)
 		"offers the guest backend offloads only, MQ, no packed rings (0x%llx)",
 		(unsigned long long)v);
 	rc = vg_nic_start(&nic);
-	vg_check(rc == 0, "features, memory table, two rings, status %s",
+	vg_check(rc == 0, "features, memory table, four rings, status %s",
 		rc == 0 ? "" : vu_dev_error(nic.dev));
 	rc = vu_dev_stop(nic.dev);
 	vg_check(rc == 0 && !vu_ring_started(nic.dev, 0), "device stop");

@@ -15,7 +15,7 @@ bridges:
       vhu1: {type: dpdkvhostuser}
       vhc2: {type: dpdkvhostuserclient, options: {vhost-server-path: $RUN/vm2.sock}}
 EOC
-"$BUILD/vhost/vu_dp_test" "$RUN" -- "$VIREO_DP" --config "$RUN/dp.yaml" --control "$CTL"
+"${VU_BIN:-$BUILD/vhost}/vu_dp_test" "$RUN" -- "$VIREO_DP" --config "$RUN/dp.yaml" --control "$CTL"
 rc=$?
 if [ $rc -ne 0 ]; then
 	echo "--- vireo-dp log"

@@ -163,6 +163,7 @@ vg_nic_init(struct vg_nic *nic, const char *name, uint8_t id, const struct vu_op
 	memset(nic, 0, sizeof(*nic));
 	nic->name = name;
 	nic->id = id;
+	nic->nqp = opts->queue_pairs > 1 ? 2 : 1;
 	rc = vu_dev_create(&nic->dev, opts, &err);
 	if (rc < 0) {
 		fprintf(stderr, "%s: %s\n", name, err ? err : strerror(-rc));
@@ -174,6 +175,10 @@ vg_nic_init(struct vg_nic *nic, const char *name, uint8_t id, const struct vu_op
 		rc = vq_init(&nic->rx, &nic->mem);
 	if (rc == 0)
 		rc = vq_init(&nic->tx, &nic->mem);
+	if (rc == 0 && nic->nqp > 1)
+		rc = vq_init(&nic->rx1, &nic->mem);
+	if (rc == 0 && nic->nqp > 1)
+		rc = vq_init(&nic->tx1, &nic->mem);
 	return rc;
 }
 
@@ -186,6 +191,12 @@ vg_nic_fini(struct vg_nic *nic)
 	close(nic->rx.call);
 	close(nic->tx.kick);
 	close(nic->tx.call);
+	if (nic->nqp > 1) {
+		close(nic->rx1.kick);
+		close(nic->rx1.call);
+		close(nic->tx1.kick);
+		close(nic->tx1.call);
+	}
 	munmap(nic->mem.base, nic->mem.size);
 	close(nic->mem.fd);
 }
@@ -225,28 +236,29 @@ vg_nic_start(struct vg_nic *nic)
 		rc = vu_dev_set_mem_table(nic->dev, &r, 1);
 	if (rc < 0)
 		return rc;
-	for (uint16_t i = 0; i < nic->rx.size; i++)
-		vq_post(&nic->rx, i, VG_BUF_LEN, true);
-	vq_ring(&nic->rx, &ring);
-	rc = vu_ring_start(nic->dev, 0, &ring);
-	if (rc < 0)
-		return rc;
-	vq_ring(&nic->tx, &ring);
-	rc = vu_ring_start(nic->dev, 1, &ring);
-	if (rc < 0)
-		return rc;
+	for (unsigned int q = 0; q < 2 * nic->nqp; q++) {
+		struct vg_vq *vq = q == 0 ? &nic->rx : q == 1 ? &nic->tx : q == 2 ? &nic->rx1 :
+			&nic->tx1;
+
+		if (q % 2 == 0)
+			for (uint16_t i = 0; i < vq->size; i++)
+				vq_post(vq, i, VG_BUF_LEN, true);
+		vq_ring(vq, &ring);
+		rc = vu_ring_start(nic->dev, q, &ring);
+		if (rc < 0)
+			return rc;
+	}
 	return vu_dev_set_status(nic->dev, STATUS_DRIVER_OK);
 }
 
 int
 vg_nic_restore(struct vg_nic *nic)
 {
-	uint16_t bases[2] = {
-		vu_ring_used_idx(nic->dev, 0),
-		vu_ring_used_idx(nic->dev, 1),
-	};
+	uint16_t bases[4];
 
-	return vu_dev_restore(nic->dev, bases, 2);
+	for (unsigned int q = 0; q < 4; q++)
+		bases[q] = vu_ring_used_idx(nic->dev, q);
+	return vu_dev_restore(nic->dev, bases, 2 * nic->nqp);
 }
 
 void
@@ -268,7 +280,12 @@ vg_frame(uint8_t *buf, uint8_t id, uint32_t seq)
 int
 vg_send(struct vg_nic *nic, uint32_t seq)
 {
-	struct vg_vq *vq = &nic->tx;
+	return vg_send_vq(nic, &nic->tx, seq);
+}
+
+int
+vg_send_vq(struct vg_nic *nic, struct vg_vq *vq, uint32_t seq)
+{
 	uint16_t used = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
 	uint16_t id = vq->avail_idx % vq->size;
 	uint8_t *buf = vq->bufs + (size_t)id * VG_BUF_LEN;

@@ -47,8 +47,11 @@ struct vg_nic {
 	const char *name;
 	struct vu_dev *dev;
 	struct vg_mem mem;
+	unsigned int nqp;	/**< queue pairs: 1 or 2 (from vu_opts.queue_pairs) */
 	struct vg_vq rx;	/**< ring 0 */
 	struct vg_vq tx;	/**< ring 1 */
+	struct vg_vq rx1;	/**< ring 2 (second pair) */
+	struct vg_vq tx1;	/**< ring 3 */
 	uint8_t id;		/**< last byte of the source MAC of frames it sends */
 	uint32_t seq;		/**< next frame sequence number */
 };
@@ -67,7 +70,7 @@ void vg_nic_fini(struct vg_nic *nic);
 /** Connect within 'timeout_ms' (client: retry every 100 ms; server: accept). */
 int vg_nic_connect(struct vg_nic *nic, int timeout_ms);
 
-/** What the driver does at DRIVER_OK: features, memory, rings 0 and 1, status. */
+/** What the driver does at DRIVER_OK: features, memory, rings of every pair, status. */
 int vg_nic_start(struct vg_nic *nic);
 
 /** After a reconnect: vu_dev_restore() from the used indexes read from guest memory. */
@@ -75,6 +78,9 @@ int vg_nic_restore(struct vg_nic *nic);
 
 /** Put frame 'seq' from 'nic' on its transmit ring and kick; -ENOSPC when the ring is full. */
 int vg_send(struct vg_nic *nic, uint32_t seq);
+
+/** As vg_send(), on transmit queue 'vq' of 'nic'. */
+int vg_send_vq(struct vg_nic *nic, struct vg_vq *vq, uint32_t seq);
 
 /** Build frame 'seq' of sender 'id' (broadcast, VG_FRAME_LEN bytes) into 'buf'. */
 void vg_frame(uint8_t *buf, uint8_t id, uint32_t seq);

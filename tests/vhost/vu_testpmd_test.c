@@ -28,16 +28,18 @@ static pid_t tp_pid = -1;
 static int tp_in = -1;
 
 static void
-testpmd_start(const char *sock, bool client)
+testpmd_start(const char *sock, bool client, unsigned int nq)
 {
-	char vdev[300], fp[100], log[300];
+	char vdev[300], fp[100], log[300], rxq[20], txq[20];
 	char *argv[] = {
 		"dpdk-testpmd", "--lcores", "0@0,1@0", "--no-pci", fp, "-m", "256",
-		"--vdev", vdev, "--", "--forward-mode=macswap", "--nb-cores=1", NULL,
+		"--vdev", vdev, "--", "--forward-mode=macswap", "--nb-cores=1", rxq, txq, NULL,
 	};
 
-	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=1%s", sock,
+	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%u%s", sock, nq,
 		client ? ",client=1" : "");
+	snprintf(rxq, sizeof(rxq), "--rxq=%u", nq);
+	snprintf(txq, sizeof(txq), "--txq=%u", nq);
 	snprintf(fp, sizeof(fp), "--file-prefix=%s", prefix);
 	snprintf(log, sizeof(log), "%s/testpmd.log", run_dir);
 	tp_pid = vg_spawn(argv, log, &tp_in);
@@ -59,10 +61,9 @@ testpmd_stop(bool gentle)
 
 /* Frames back from testpmd: vg_frame() with destination and source swapped. */
 static void
-recv_swapped(struct vg_nic *nic, unsigned int *good, unsigned int *bad)
+recv_swapped(struct vg_nic *nic, struct vg_vq *vq, unsigned int *good, unsigned int *bad)
 {
 	uint8_t want[VG_FRAME_LEN];
-	struct vg_vq *vq = &nic->rx;
 	uint16_t idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
 
 	while (vq->last_used != idx) {
@@ -95,20 +96,27 @@ recv_swapped(struct vg_nic *nic, unsigned int *good, unsigned int *bad)
 	}
 }
 
+/* Frames sent on transmit queue 'tx' come back on receive queue 'rx'. */
 static void
-echo(struct vg_nic *nic, const char *when)
+echo_on(struct vg_nic *nic, struct vg_vq *tx, struct vg_vq *rx, const char *when)
 {
 	int64_t end = vg_now_ms() + FLOW_MS;
 	unsigned int good = 0, bad = 0;
 
 	while (vg_now_ms() < end && good < 3) {
-		vg_send(nic, nic->seq++);
+		vg_send_vq(nic, tx, nic->seq++);
 		vg_sleep_ms(20);
-		recv_swapped(nic, &good, &bad);
+		recv_swapped(nic, rx, &good, &bad);
 	}
 	vg_check(good >= 3, "%s: frames come back from testpmd with MACs swapped (%u)", when,
 		good);
 	vg_check(bad == 0, "%s: nothing else came back (%u)", when, bad);
+}
+
+static void
+echo(struct vg_nic *nic, const char *when)
+{
+	echo_on(nic, &nic->tx, &nic->rx, when);
 }
 
 static void
@@ -134,7 +142,7 @@ run(const char *sock, bool server)
 		vg_check(false, "%s: NIC set up", mode);
 		return;
 	}
-	testpmd_start(sock, server);
+	testpmd_start(sock, server, 1);
 	rc = vg_nic_connect(&nic, CONNECT_MS);
 	vg_check(rc == 0, "%s: connected %s", mode, rc == 0 ? "" : vu_dev_error(nic.dev));
 	rc = rc ? rc : vg_nic_start(&nic);
@@ -159,13 +167,59 @@ run(const char *sock, bool server)
 	expect_gone(&nic);
 	if (!server)
 		unlink(sock);	/* testpmd does not replace a stale socket */
-	testpmd_start(sock, server);
+	testpmd_start(sock, server, 1);
 	rc = vg_nic_connect(&nic, CONNECT_MS);
 	rc = rc ? rc : vg_nic_restore(&nic);
 	vg_check(rc == 0, "%s: testpmd restarted, rings restored from the used indexes %s",
 		mode, rc == 0 ? "" : vu_dev_error(nic.dev));
 	snprintf(when, sizeof(when), "%s, after testpmd restarted", mode);
 	echo(&nic, when);
+out:
+	vg_nic_fini(&nic);
+	testpmd_stop(true);
+}
+
+/* Two queue pairs: each transmit queue's frames come back on the same pair. */
+static void
+run_mq(const char *sock)
+{
+	struct vu_opts o = { .path = sock, .queue_pairs = 2 };
+	struct vg_nic nic;
+	uint16_t base;
+	int rc;
+
+	if (vg_nic_init(&nic, "M", 0x4, &o) < 0) {
+		vg_check(false, "MQ: NIC set up");
+		return;
+	}
+	testpmd_start(sock, false, 2);
+	rc = vg_nic_connect(&nic, CONNECT_MS);
+	vg_check(rc == 0 && vu_dev_queue_pairs(nic.dev) == 2,
+		"MQ: connected, %u queue pairs usable %s", vu_dev_queue_pairs(nic.dev),
+		rc == 0 ? "" : vu_dev_error(nic.dev));
+	rc = rc ? rc : vg_nic_start(&nic);
+	vg_check(rc == 0, "MQ: four rings started %s", rc == 0 ? "" : vu_dev_error(nic.dev));
+	if (rc < 0)
+		goto out;
+	echo_on(&nic, &nic.tx, &nic.rx, "MQ pair 0");
+	echo_on(&nic, &nic.tx1, &nic.rx1, "MQ pair 1");
+	rc = vu_ring_enable(nic.dev, 2, false);
+	rc = rc ? rc : vu_ring_enable(nic.dev, 3, false);
+	rc = rc ? rc : vu_ring_enable(nic.dev, 2, true);
+	rc = rc ? rc : vu_ring_enable(nic.dev, 3, true);
+	vg_check(rc == 0, "MQ: pair 1 disabled and enabled again %s",
+		rc == 0 ? "" : vu_dev_error(nic.dev));
+	echo_on(&nic, &nic.tx1, &nic.rx1, "MQ pair 1 re-enabled");
+	rc = vu_ring_stop(nic.dev, 3, &base);
+	vg_check(rc == 0 && base == nic.tx1.avail_idx,
+		"MQ: GET_VRING_BASE of ring 3: %u, all %u frames taken", base, nic.tx1.avail_idx);
+	vu_dev_disconnect(nic.dev);
+	rc = vg_nic_connect(&nic, CONNECT_MS);
+	rc = rc ? rc : vg_nic_restore(&nic);
+	vg_check(rc == 0 && !vu_ring_started(nic.dev, 3),
+		"MQ: reconnected, the started rings restored %s",
+		rc == 0 ? "" : vu_dev_error(nic.dev));
+	echo_on(&nic, &nic.tx, &nic.rx, "MQ pair 0 after reconnect (ring 3 stopped)");
 out:
 	vg_nic_fini(&nic);
 	testpmd_stop(true);
@@ -188,6 +242,8 @@ main(int argc, char **argv)
 	run(sock, false);
 	snprintf(sock, sizeof(sock), "%s/vm.sock", run_dir);
 	run(sock, true);
+	snprintf(sock, sizeof(sock), "%s/mq.sock", run_dir);
+	run_mq(sock);
 	printf("%s: %d failure(s)\n", vg_test_name, vg_failures);
 	return vg_failures ? 1 : 0;
 }
