@@ -146,8 +146,10 @@ main(int argc, char **argv)
 	struct vu_opts oa = { .path = pa }, ob = { .path = pb };
 	struct vu_opts oc = { .path = pc, .server = true };
 
-	if (vg_nic_init(&a, "A", 0xa, &oa) < 0 || vg_nic_init(&b, "B", 0xb, &ob) < 0 ||
-			vg_nic_init(&c, "C", 0xc, &oc) < 0)
+	/* A: one memfd region; B: hugetlb, two regions; C: two regions. */
+	if (vg_nic_init(&a, "A", 0xa, &oa) < 0 ||
+			vg_nic_init_mem(&b, "B", 0xb, &ob, VG_MEM_HUGE | VG_MEM_SPLIT) < 0 ||
+			vg_nic_init_mem(&c, "C", 0xc, &oc, VG_MEM_SPLIT) < 0)
 		return 1;
 	dp_start();
 	connect_all(all, 3, "first start");

@@ -59,9 +59,10 @@ vg_sleep_ms(int ms)
 }
 
 static int
-mem_init(struct vg_mem *m, uint64_t size)
+mem_init(struct vg_mem *m, uint64_t size, unsigned int flags)
 {
-	m->fd = memfd_create("vu-guest", MFD_CLOEXEC);
+	memset(m, 0, sizeof(*m));
+	m->fd = memfd_create("vu-guest", MFD_CLOEXEC | (flags & VG_MEM_HUGE ? MFD_HUGETLB : 0));
 	if (m->fd < 0)
 		return -errno;
 	if (ftruncate(m->fd, (off_t)size) < 0)
@@ -70,25 +71,35 @@ mem_init(struct vg_mem *m, uint64_t size)
 	if (m->base == MAP_FAILED)
 		return -errno;
 	m->size = size;
-	m->next = 0;
+	if (flags & VG_MEM_SPLIT) {
+		m->split = size / 2;
+		m->next_high = m->split;
+	}
 	return 0;
 }
 
 static void *
-mem_alloc(struct vg_mem *m, uint64_t len, uint64_t align)
+mem_alloc(struct vg_mem *m, uint64_t len, uint64_t align, bool high)
 {
-	uint64_t at = (m->next + align - 1) & ~(align - 1);
+	uint64_t *next = high && m->split ? &m->next_high : &m->next;
+	uint64_t limit = m->split && !high ? m->split : m->size;
+	uint64_t at = (*next + align - 1) & ~(align - 1);
 
-	if (at + len > m->size)
+	if (at + len > limit)
 		abort();
-	m->next = at + len;
+	*next = at + len;
 	return m->base + at;
 }
 
 static uint64_t
 gpa(const struct vg_vq *vq, const void *p)
 {
-	return (uint64_t)((const uint8_t *)p - vq->mem->base);
+	const struct vg_mem *m = vq->mem;
+	uint64_t off = (uint64_t)((const uint8_t *)p - m->base);
+
+	if (m->split && off >= m->split)
+		return VG_HIGH_GPA + (off - m->split);
+	return off;
 }
 
 static int
@@ -98,10 +109,10 @@ vq_init(struct vg_vq *vq, struct vg_mem *mem)
 
 	vq->mem = mem;
 	vq->size = n;
-	vq->desc = mem_alloc(mem, 16u * n, 4096);
-	vq->avail = mem_alloc(mem, 6u + 2u * n, 2);
-	vq->used = mem_alloc(mem, 6u + 8u * n, 4096);
-	vq->bufs = mem_alloc(mem, (uint64_t)VG_BUF_LEN * n, 4096);
+	vq->desc = mem_alloc(mem, 16u * n, 4096, false);
+	vq->avail = mem_alloc(mem, 6u + 2u * n, 2, false);
+	vq->used = mem_alloc(mem, 6u + 8u * n, 4096, false);
+	vq->bufs = mem_alloc(mem, (uint64_t)VG_BUF_LEN * n, 4096, true);
 	vq->avail_idx = 0;
 	vq->last_used = 0;
 	vq->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -157,6 +168,13 @@ vq_used(struct vg_vq *vq, uint16_t *id, uint32_t *len)
 int
 vg_nic_init(struct vg_nic *nic, const char *name, uint8_t id, const struct vu_opts *opts)
 {
+	return vg_nic_init_mem(nic, name, id, opts, 0);
+}
+
+int
+vg_nic_init_mem(struct vg_nic *nic, const char *name, uint8_t id, const struct vu_opts *opts,
+	unsigned int flags)
+{
 	char *err = NULL;
 	int rc;
 
@@ -170,7 +188,9 @@ vg_nic_init(struct vg_nic *nic, const char *name, uint8_t id, const struct vu_op
 		free(err);
 		return rc;
 	}
-	rc = mem_init(&nic->mem, MEM_SIZE);
+	rc = mem_init(&nic->mem, MEM_SIZE, flags);
+	if (rc < 0)
+		fprintf(stderr, "%s: guest memory: %s\n", name, strerror(-rc));
 	if (rc == 0)
 		rc = vq_init(&nic->rx, &nic->mem);
 	if (rc == 0)
@@ -224,16 +244,22 @@ vg_nic_start(struct vg_nic *nic)
 {
 	uint64_t want = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF) |
 		(1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS);
-	struct vu_mem_region r = {
-		.gpa = 0, .size = nic->mem.size, .hva = nic->mem.base, .fd = nic->mem.fd,
-		.fd_offset = 0,
+	struct vg_mem *m = &nic->mem;
+	struct vu_mem_region r[2] = {
+		{
+			.gpa = 0, .size = m->split ? m->split : m->size, .hva = m->base,
+			.fd = m->fd, .fd_offset = 0,
+		}, {
+			.gpa = VG_HIGH_GPA, .size = m->size - m->split, .hva = m->base + m->split,
+			.fd = m->fd, .fd_offset = m->split,
+		},
 	};
 	struct vu_ring ring;
 	int rc;
 
 	rc = vu_dev_set_features(nic->dev, vu_net_offer(nic->dev, want));
 	if (rc == 0)
-		rc = vu_dev_set_mem_table(nic->dev, &r, 1);
+		rc = vu_dev_set_mem_table(nic->dev, r, m->split ? 2 : 1);
 	if (rc < 0)
 		return rc;
 	for (unsigned int q = 0; q < 2 * nic->nqp; q++) {

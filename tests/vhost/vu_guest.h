@@ -23,11 +23,23 @@
 #define VG_HDR_LEN 12	/* struct virtio_net_hdr_mrg_rxbuf (VERSION_1) */
 #define VG_FRAME_LEN 100
 
+/** Guest memory layout flags of vg_nic_init_mem(). */
+#define VG_MEM_HUGE 0x1		/**< a hugetlb memfd (2 MiB pages) */
+#define VG_MEM_SPLIT 0x2	/**< two regions, as vireo-vmm above 3 GiB: see vg_mem */
+#define VG_HIGH_GPA 0x100000000ull
+
+/*
+ * With VG_MEM_SPLIT the file's second half is a second region at guest-physical
+ * VG_HIGH_GPA (file offset 'split'), and packet buffers live there: the backend must use
+ * the right region and its mmap offset to find them.
+ */
 struct vg_mem {
 	int fd;
 	uint8_t *base;
 	uint64_t size;
 	uint64_t next;
+	uint64_t split;		/**< offset of the high region, 0 when one region */
+	uint64_t next_high;
 };
 
 struct vg_vq {
@@ -65,6 +77,10 @@ extern const char *vg_test_name;
 
 /** Create the device, guest memory and queues; 'opts' as for vu_dev_create(). */
 int vg_nic_init(struct vg_nic *nic, const char *name, uint8_t id, const struct vu_opts *opts);
+
+/** As vg_nic_init() with VG_MEM_* 'flags' for the guest memory. */
+int vg_nic_init_mem(struct vg_nic *nic, const char *name, uint8_t id,
+	const struct vu_opts *opts, unsigned int flags);
 void vg_nic_fini(struct vg_nic *nic);
 
 /** Connect within 'timeout_ms' (client: retry every 100 ms; server: accept). */

@@ -188,7 +188,7 @@ run_mq(const char *sock)
 	uint16_t base;
 	int rc;
 
-	if (vg_nic_init(&nic, "M", 0x4, &o) < 0) {
+	if (vg_nic_init_mem(&nic, "M", 0x4, &o, VG_MEM_HUGE | VG_MEM_SPLIT) < 0) {
 		vg_check(false, "MQ: NIC set up");
 		return;
 	}
