@@ -128,18 +128,26 @@ snap_summarise(struct ft_snap *snap, struct ft_rule *const *rules, size_t n)
 	for (i = 0; i < n; i++) {
 		const struct ft_rule *r = rules[i];
 
-		for (w = 0; w < FT_KEY_WORDS; w++) {
-			if (r->table_id == 0)
-				snap->emc_mask.w[w] |= r->match.mask.w[w];
+		for (w = 0; w < FT_KEY_WORDS; w++)
 			if (r->match.mask.w[w] & ~l2_bits[w])
 				snap->full_parse = true;
-		}
 		if (acts_touch_l3(r->acts))
 			snap->full_parse = true;
 	}
+}
+
+static void
+cls_cache_mask(struct ft_cls *c)
+{
+	uint32_t i;
+	unsigned w;
+
+	for (i = 0; i < c->n_subtables; i++)
+		for (w = 0; w < FT_KEY_WORDS; w++)
+			c->cache_mask.w[w] |= c->subtables[i]->mask.w[w];
 	for (w = 0; w < FT_KEY_WORDS; w++)
-		if (snap->emc_mask.w[w])
-			snap->emc_words[snap->n_emc_words++] = (uint8_t)w;
+		if (c->cache_mask.w[w])
+			c->cache_words[c->n_cache_words++] = (uint8_t)w;
 }
 
 bool
@@ -277,10 +285,13 @@ snap_tables(struct ft_snap *snap, struct grouping *gr)
 		c->subtables[c->n_subtables++] = gr->g[i].st;
 		gr->g[i].st = NULL;
 	}
-	for (t = 0; t < FT_N_TABLES; t++)
-		if (snap->tables[t])
-			qsort(snap->tables[t]->subtables, snap->tables[t]->n_subtables,
-					sizeof(snap->tables[t]->subtables[0]), cmp_subtable);
+	for (t = 0; t < FT_N_TABLES; t++) {
+		if (!snap->tables[t])
+			continue;
+		qsort(snap->tables[t]->subtables, snap->tables[t]->n_subtables,
+				sizeof(snap->tables[t]->subtables[0]), cmp_subtable);
+		cls_cache_mask(snap->tables[t]);
+	}
 	return 0;
 }
 
@@ -298,7 +309,7 @@ ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev
 	snap = ft_zalloc(sizeof(*snap));
 	if (!snap)
 		return NULL;
-	snap->gen = __atomic_add_fetch(&snap_gen, 1, __ATOMIC_RELAXED);
+	snap->gen = __atomic_add_fetch(&snap_gen, 1, __ATOMIC_RELAXED);   /* never reaches 2^56 */
 	snap->n_rules = n;
 	if (!n)
 		return snap;

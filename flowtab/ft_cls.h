@@ -37,20 +37,20 @@ struct ft_subtable {
 };
 
 struct ft_cls {
+	/*
+	 * The union of the table's rule masks: two packets equal under it meet the same rule in
+	 * this table, so the per-PMD flow cache keys on these bits only (a one-mask megaflow).
+	 */
+	struct ft_key cache_mask;
+	uint8_t cache_words[FT_KEY_WORDS];
+	uint8_t n_cache_words;
 	uint32_t n_subtables;
 	struct ft_subtable *subtables[];
 };
 
 struct ft_snap {
-	uint64_t gen;                 /**< unique over the process: tags EMC entries */
+	uint64_t gen;                 /**< unique over the process (< 2^56): tags cache entries */
 	size_t n_rules;
-	/*
-	 * The union of table 0's rule masks: two packets equal under it meet the same fate in
-	 * table 0, so the per-PMD cache keys on these bits only (a one-mask megaflow cache).
-	 */
-	struct ft_key emc_mask;
-	uint8_t emc_words[FT_KEY_WORDS];
-	uint8_t n_emc_words;
 	bool full_parse;              /**< some rule looks at L3/L4 or rewrites them */
 	struct ft_cls *tables[FT_N_TABLES];
 };

@@ -64,37 +64,42 @@ emc_set(struct flowtab_pmd *pmd, uint32_t hash)
 	return &pmd->emc->sets[hash & (FT_EMC_SETS - 1)];
 }
 
-/* Hash of 'k' under the snapshot's EMC mask. */
+/* Hash of 'k' under the cache mask of table 'c'. */
 static inline uint32_t
-emc_hash(const struct ft_snap *snap, const struct ft_key *k)
+emc_hash(const struct ft_cls *c, const struct ft_key *k)
 {
 	uint64_t h = 0x27d4eb2f;
 	unsigned i;
 
-	for (i = 0; i < snap->n_emc_words; i++)
-		h = _mm_crc32_u64(h, k->w[snap->emc_words[i]] & snap->emc_mask.w[snap->emc_words[i]]);
+	for (i = 0; i < c->n_cache_words; i++)
+		h = _mm_crc32_u64(h, k->w[c->cache_words[i]] & c->cache_mask.w[c->cache_words[i]]);
 	return (uint32_t)h;
 }
 
+static inline uint64_t
+emc_tag(const struct ft_snap *snap, uint8_t table)
+{
+	return snap->gen << 8 | table;
+}
+
 static inline const struct ft_rule *
-emc_find(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k,
+emc_find(struct flowtab_pmd *pmd, const struct ft_cls *c, uint64_t tag, const struct ft_key *k,
 		uint32_t hash)
 {
 	struct ft_emc_set *set = emc_set(pmd, hash);
-	uint32_t gen = (uint32_t)snap->gen;
 	unsigned way, i;
 
 	for (way = 0; way < FT_EMC_WAYS; way++) {
 		const struct ft_key *ek;
 		uint64_t d = 0;
 
-		if (set->hash[way] != hash || set->gen[way] != gen)
+		if (set->hash[way] != hash || set->tag[way] != tag)
 			continue;
 		ek = &pmd->emc->keys[(set - pmd->emc->sets) * FT_EMC_WAYS + way];
-		for (i = 0; i < snap->n_emc_words; i++) {
-			unsigned w = snap->emc_words[i];
+		for (i = 0; i < c->n_cache_words; i++) {
+			unsigned w = c->cache_words[i];
 
-			d |= (k->w[w] & snap->emc_mask.w[w]) ^ ek->w[w];
+			d |= (k->w[w] & c->cache_mask.w[w]) ^ ek->w[w];
 		}
 		if (!d)
 			return set->rule[way];
@@ -103,11 +108,10 @@ emc_find(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_ke
 }
 
 static inline void
-emc_insert(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k,
+emc_insert(struct flowtab_pmd *pmd, const struct ft_cls *c, uint64_t tag, const struct ft_key *k,
 		uint32_t hash, const struct ft_rule *r)
 {
 	struct ft_emc_set *set = emc_set(pmd, hash);
-	uint32_t gen = (uint32_t)snap->gen;
 	struct ft_key *ek;
 	unsigned way, i;
 
@@ -116,9 +120,9 @@ emc_insert(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_
 		if ((pmd->rng >> 16) % FT_EMC_INV_PROB)
 			return;
 	}
-	/* A stale (or empty: generations start at 1) way if there is one, else a random one. */
+	/* An empty way if there is one, else a random one. */
 	for (way = 0; way < FT_EMC_WAYS; way++)
-		if (set->gen[way] != gen)
+		if (!set->tag[way])
 			break;
 	if (way == FT_EMC_WAYS) {
 		pmd->rng = pmd->rng * 1103515245u + 12345u;
@@ -126,9 +130,9 @@ emc_insert(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_
 	}
 	ek = &pmd->emc->keys[(set - pmd->emc->sets) * FT_EMC_WAYS + way];
 	for (i = 0; i < FT_KEY_WORDS; i++)
-		ek->w[i] = k->w[i] & snap->emc_mask.w[i];
+		ek->w[i] = k->w[i] & c->cache_mask.w[i];
 	set->hash[way] = hash;
-	set->gen[way] = gen;
+	set->tag[way] = tag;
 	set->rule[way] = r;
 }
 
@@ -147,14 +151,29 @@ emc_account(struct flowtab_pmd *pmd, uint32_t lookups, uint32_t hits)
 const struct ft_rule *
 ft_pmd_lookup(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_key *k)
 {
+	const struct ft_cls *c = snap->tables[k->table_id];
+	uint64_t tag = emc_tag(snap, k->table_id);
 	const struct ft_rule *r;
+	uint32_t hash;
 
 	pmd->stats.passes++;
-	r = ft_cls_lookup(snap->tables[k->table_id], k, &pmd->stats.subtable_lookups);
-	if (r)
-		pmd->stats.megaflow_hits++;
-	else
+	if (!c) {
 		pmd->stats.misses++;
+		return NULL;
+	}
+	hash = emc_hash(c, k);
+	r = emc_find(pmd, c, tag, k, hash);
+	if (r) {
+		pmd->stats.emc_hits++;
+		return r;
+	}
+	r = ft_cls_lookup(c, k, &pmd->stats.subtable_lookups);
+	if (r) {
+		pmd->stats.megaflow_hits++;
+		emc_insert(pmd, c, tag, k, hash, r);
+	} else {
+		pmd->stats.misses++;
+	}
 	return r;
 }
 
@@ -246,6 +265,8 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		uint16_t n, uint32_t in_port, const struct flowtab_out *out)
 {
 	const struct ft_snap *snap = __atomic_load_n(&ft->snap, __ATOMIC_ACQUIRE);
+	const struct ft_cls *c0 = snap->tables[0];
+	uint64_t tag = emc_tag(snap, 0);
 	uint32_t miss = 0, n_hits = 0, i, todo;
 	const struct ft_rule *r, *run_rule = NULL;
 	const struct ft_actions *a;
@@ -256,6 +277,12 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		flowtab_process_burst(pmd, ft, pkts, FT_BURST_MAX, in_port, out);
 		pkts += FT_BURST_MAX;
 		n -= FT_BURST_MAX;
+	}
+	if (unlikely(!c0)) {    /* table 0 empty: everything misses */
+		pmd->stats.passes += n;
+		pmd->stats.misses += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
 	}
 	use_emc = !pmd->emc_thrashing || (++pmd->n_bursts % FT_EMC_SAMPLE) == 0;
 	for (i = 0; i < n && i < 4; i++)
@@ -268,14 +295,14 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 			ft_key_extract_inline(pkts[i], in_port, &pmd->keys[i], &pmd->layers[i]);
 		else
 			ft_key_extract_l2(pkts[i], in_port, &pmd->keys[i], &pmd->layers[i]);
-		pmd->hashes[i] = emc_hash(snap, &pmd->keys[i]);
+		pmd->hashes[i] = emc_hash(c0, &pmd->keys[i]);
 		if (use_emc)
 			rte_prefetch0(emc_set(pmd, pmd->hashes[i]));
 	}
 	/* Stage 2: exact-match cache. */
 	if (use_emc) {
 		for (i = 0; i < n; i++) {
-			pmd->rules[i] = emc_find(pmd, snap, &pmd->keys[i], pmd->hashes[i]);
+			pmd->rules[i] = emc_find(pmd, c0, tag, &pmd->keys[i], pmd->hashes[i]);
 			if (pmd->rules[i])
 				n_hits++;
 			else
@@ -291,12 +318,12 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 	pmd->stats.emc_hits += n_hits;
 	/* Stage 3: classifier for the misses, then fill the EMC. */
 	if (miss) {
-		cls_lookup_burst(pmd, snap->tables[0], miss);
+		cls_lookup_burst(pmd, c0, miss);
 		for (todo = miss; todo; todo &= todo - 1) {
 			i = __builtin_ctz(todo);
 			if (pmd->rules[i]) {
 				pmd->stats.megaflow_hits++;
-				emc_insert(pmd, snap, &pmd->keys[i], pmd->hashes[i], pmd->rules[i]);
+				emc_insert(pmd, c0, tag, &pmd->keys[i], pmd->hashes[i], pmd->rules[i]);
 			}
 		}
 	}

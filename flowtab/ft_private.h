@@ -9,19 +9,21 @@
 #include "ft_cls.h"
 
 /**
- * Per-PMD flow cache for table 0, keyed by the packet key under the snapshot's table-0 mask
- * union and tagged with the snapshot generation.  4-way set associative; a set's hashes,
- * generations and rules fill one cache line, the keys live apart, so a miss reads one line.
+ * Per-PMD flow cache: for each table, the packet key under the table's mask union
+ * ('struct ft_cls' cache_mask) maps to the table's best rule.  Entries are tagged with
+ * (snapshot generation, table).  3-way set associative: a set's hashes, tags and rules fill
+ * one cache line, the keys live apart, so a miss reads one line.
  */
-#define FT_EMC_WAYS 4
-#define FT_EMC_SETS 2048
+#define FT_EMC_WAYS 3
+#define FT_EMC_SETS 4096
 #define FT_BURST_MAX 32
 /** resubmit/goto_table nesting limit (OVS's). */
 #define FT_MAX_DEPTH 64
 
 struct ft_emc_set {
 	uint32_t hash[FT_EMC_WAYS];
-	uint32_t gen[FT_EMC_WAYS];
+	uint32_t pad;
+	uint64_t tag[FT_EMC_WAYS];     /**< snapshot generation << 8 | table; 0: empty */
 	const struct ft_rule *rule[FT_EMC_WAYS];
 } __rte_aligned(64);
 
