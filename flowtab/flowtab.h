@@ -20,23 +20,23 @@
  *    When no rule looks beyond Ethernet (and no action rewrites L3/L4), only the L2 words are
  *    parsed.  The burst runs in stages so that memory latency overlaps: parse + hash +
  *    prefetch the cache set; cache probes; the classifier for the misses; actions.
- * 2. A per-PMD flow cache (8192 entries, 4-way; a set's hashes, generations and rule pointers
- *    share one cache line, keys live apart).  It is keyed not by the whole key but by the key
- *    under the union of table 0's rule masks: packets that agree on every bit some rule looks
- *    at meet the same rule, so this is a megaflow cache with one mask per snapshot.  With
- *    in_port rules every flow of a port shares one entry; with an L3 rule set the entry is
- *    per distinct (addresses, protocol, port) under the rules' masks.  Entries carry the
- *    generation of the snapshot they came from, so publishing a snapshot invalidates them all
- *    without touching them.  Under 50% hits (more flows than entries) new flows are inserted
- *    with probability 1/16 and only one burst in 8 probes the cache, to notice recovery.
+ * 2. A per-PMD flow cache (4096 sets x 3 ways; a set's hashes, tags and rule pointers share
+ *    one cache line, keys live apart).  It is keyed not by the whole key but by the key under
+ *    the union of the table's rule masks: packets that agree on every bit some rule of the
+ *    table looks at meet the same rule, so this is a megaflow cache with one mask per table.
+ *    With in_port rules all flows of a port share one entry; with an L3 rule set an entry
+ *    stands for a distinct (addresses, protocol, port) under the rules' masks.  Entries are
+ *    tagged with (snapshot generation, table), so publishing a snapshot invalidates them all
+ *    without touching them, and resubmit/goto_table lookups use the same cache.  Under 50%
+ *    hits (more flows than entries) new flows are inserted with probability 1/16 and only
+ *    one burst in 8 probes the cache, to notice when it would pay again.
  * 3. The classifier (ft_cls.h) is tuple-space search: one open-addressing hash table per
  *    distinct mask ("subtable") holding the best rule per masked key.  Subtables are ordered
  *    by their best priority, and among equals by the hits the PMDs measured (re-ranked from
  *    flowtab_run_timeouts()); the search stops once the best match found beats every
  *    subtable left.  A subtable hashes and compares only the key words its mask touches.  The
  *    misses of a burst go through subtable by subtable, hashes computed and slots prefetched
- *    for all packets before any is probed.  Tables other than 0 (resubmit, goto_table) are
- *    looked up in the classifier directly.
+ *    for all packets before any is probed.
  * 4. Actions are compiled at parse time (ft_rule.h).  A rule whose actions are a single
  *    output takes a fast path; other lists run in ft_exec.c, which rewrites packet bytes
  *    with incremental checksum updates (RFC 1624) and gives every output but the last a copy
