@@ -93,6 +93,8 @@ fwd_normal(void *arg, uint32_t in_port, struct rte_mbuf *m)
 	const struct bridge_snap *s = c->snap;
 	uint16_t slot = MAC_SLOT_NONE;
 
+	if (c->now == 0)
+		c->now = mac_now();
 	if (in_port <= s->max_ofport && s->by_ofport[in_port] != NULL)
 		slot = s->by_ofport[in_port]->slot;
 	if (slot == MAC_SLOT_NONE) {
@@ -111,7 +113,7 @@ dp_process(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts, uint16_t
 		.pmd = pmd,
 		.snap = __atomic_load_n(&br->snap, __ATOMIC_ACQUIRE),
 		.br = br,
-		.now = mac_now(),
+		.now = 0,		/* read the clock only if MAC learning runs */
 	};
 
 	if (c.snap->use_flows) {
@@ -126,6 +128,7 @@ dp_process(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts, uint16_t
 		return;
 	}
 	pmd->stats.mac_hits += n;
+	c.now = mac_now();
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));

@@ -20,10 +20,18 @@ mac_table_destroy(struct mac_table *t)
 	rte_free(t);
 }
 
+/*
+ * 'tsc_hz' is written by whichever thread first asks, always with the same value, so the
+ * race between PMDs is harmless.
+ */
 uint32_t
 mac_now(void)
 {
-	return (uint32_t)(rte_rdtsc() / rte_get_tsc_hz()) + 1;
+	static uint64_t tsc_hz;
+
+	if (unlikely(tsc_hz == 0))
+		tsc_hz = rte_get_tsc_hz();
+	return (uint32_t)(rte_rdtsc() / tsc_hz) + 1;
 }
 
 static void
