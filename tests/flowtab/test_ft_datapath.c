@@ -282,6 +282,57 @@ test_pipeline(struct flowtab_pmd *pmd)
 	free(cap);
 }
 
+/* One PMD context serves two bridges whose port numbers overlap: no cross-talk in its cache. */
+static void
+test_two_bridges(struct flowtab_pmd *pmd)
+{
+	static const char *const r1[] = { "in_port=1,actions=output:2" };
+	static const char *const r2[] = { "in_port=1,actions=output:3" };
+	struct flowtab *a = table(r1, 1), *b = table(r2, 1);
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct flowtab_out out;
+	int i;
+
+	ft_capture_init(cap, &out, true);
+	for (i = 0; i < 3; i++) {
+		run1(pmd, a, &tcp_pkt, 1, cap, &out);
+		CHECK(cap->n == 1 && cap->rec[0].port == 2, "bridge a");
+		run1(pmd, b, &tcp_pkt, 1, cap, &out);
+		CHECK(cap->n == 1 && cap->rec[0].port == 3, "bridge b");
+	}
+	ft_capture_reset(cap);
+	free(cap);
+	flowtab_destroy(a);
+	flowtab_destroy(b);
+}
+
+/* mod-flows turning a plain output into a rewrite: the datapath must start parsing L3. */
+static void
+test_mod_to_rewrite(struct flowtab_pmd *pmd)
+{
+	static const char *const rules[] = { "in_port=1,actions=output:2" };
+	struct flowtab *ft = table(rules, 1);
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct flowtab_out out;
+	char *err = NULL;
+	const char *why;
+	uint8_t *d;
+
+	ft_capture_init(cap, &out, true);
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(cap->n == 1, "before mod");
+	CHECK(flowtab_mod_flows(ft, "in_port=1,actions=mod_nw_src:9.8.7.6,mod_tp_dst:8080,output:2",
+			false, &err) == 0, "mod: %s", err);
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	d = cap->n ? rte_pktmbuf_mtod(cap->rec[0].m, uint8_t *) : NULL;
+	CHECK(d && d[26] == 9 && d[29] == 6 && d[36] == 0x1f && d[37] == 0x90,
+			"rewrites after mod-flows");
+	CHECK(cap->n && ft_test_csum_ok(cap->rec[0].m, &why), "checksums after mod-flows");
+	ft_capture_reset(cap);
+	free(cap);
+	flowtab_destroy(ft);
+}
+
 /* Subtables of equal best priority are re-ranked by the hits the PMDs saw. */
 static void
 test_rerank(struct flowtab_pmd *pmd)
@@ -336,6 +387,8 @@ main(int argc, char **argv)
 	test_rewrites(pmd);
 	test_pipeline(pmd);
 	test_rerank(pmd);
+	test_two_bridges(pmd);
+	test_mod_to_rewrite(pmd);
 	flowtab_pmd_destroy(pmd);
 	return ft_test_finish("test_ft_datapath");
 }
