@@ -73,8 +73,8 @@ cmp_subtable(const void *a, const void *b)
 
 	if (x->max_priority != y->max_priority)
 		return x->max_priority > y->max_priority ? -1 : 1;
-	if (x->hits != y->hits)
-		return x->hits > y->hits ? -1 : 1;
+	if (x->rank_hits != y->rank_hits)
+		return x->rank_hits > y->rank_hits ? -1 : 1;
 	return 0;
 }
 
@@ -288,6 +288,11 @@ snap_tables(struct ft_snap *snap, struct grouping *gr)
 	for (t = 0; t < FT_N_TABLES; t++) {
 		if (!snap->tables[t])
 			continue;
+		for (i = 0; i < snap->tables[t]->n_subtables; i++) {
+			struct ft_subtable *st = snap->tables[t]->subtables[i];
+
+			st->rank_hits = __atomic_load_n(&st->hits, __ATOMIC_RELAXED);
+		}
 		qsort(snap->tables[t]->subtables, snap->tables[t]->n_subtables,
 				sizeof(snap->tables[t]->subtables[0]), cmp_subtable);
 		cls_cache_mask(snap->tables[t]);

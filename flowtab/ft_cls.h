@@ -33,6 +33,7 @@ struct ft_subtable {
 	uint32_t bucket_mask;
 	uint64_t hits;                /**< approximate, updated by PMDs once per burst */
 	uint32_t refcnt;              /**< snapshots using it (writer only) */
+	uint64_t rank_hits;           /**< 'hits' frozen for sorting (writer only) */
 	struct ft_st_entry *entries;
 };
 
