@@ -25,6 +25,8 @@
  *                             vu_dev_set_status(status).  Ring i of a virtio-net device is
  *                             receiveq (i/2) for even i, transmitq (i/2) for odd i.
  *   ctrl vq MQ_VQ_PAIRS_SET   vu_ring_enable(ring, true/false) for the rings of the pairs.
+ *   MSI-X vector masked       vu_ring_set_call() when the eventfd the backend must signal
+ *                             changes (a route change of the same irqfd needs nothing).
  *   guest resets the device   vu_dev_stop(): GET_VRING_BASE on every started ring,
  *                             SET_STATUS 0, and the library forgets features, memory, rings.
  *   backend gone              vu_dev_fd() (watch EPOLLIN|EPOLLRDHUP) becomes readable:
@@ -129,8 +131,8 @@ int vu_dev_create(struct vu_dev **devp, const struct vu_opts *opts, char **err);
 void vu_dev_destroy(struct vu_dev *dev);
 
 /**
- * Connect (client mode: a single attempt, -ECONNREFUSED or -ENOENT while the backend is not
- * listening) or accept (server mode: wait up to 'wait_ms' milliseconds, -EAGAIN when nobody
+ * Connect (client mode: a single attempt, -ECONNREFUSED, -ENOENT or -EAGAIN while the
+ * backend is not listening or not accepting) or accept (server mode: wait up to 'wait_ms' milliseconds, -EAGAIN when nobody
  * came; -1 waits without end), then run the handshake.  After a reconnect the new backend
  * must offer every feature set before and enough queues for the started rings (else
  * -ENOTSUP).  Already connected: 0.
@@ -203,6 +205,13 @@ int vu_ring_start(struct vu_dev *dev, unsigned int idx, const struct vu_ring *ri
 
 /** SET_VRING_ENABLE on a started ring (needs VU_F_PROTOCOL_FEATURES, else -ENOTSUP). */
 int vu_ring_enable(struct vu_dev *dev, unsigned int idx, bool enable);
+
+/**
+ * SET_VRING_CALL on a started ring: from now on the backend signals 'call_fd' (-1: none).
+ * For the device's MSI-X vector masking or reassignment when the irqfd itself changes;
+ * the fd must stay open while the ring is started.
+ */
+int vu_ring_set_call(struct vu_dev *dev, unsigned int idx, int call_fd);
 
 /**
  * Stop ring 'idx' with GET_VRING_BASE; '*base' (may be NULL) gets the index to resume

@@ -277,6 +277,21 @@ vu_ring_enable(struct vu_dev *dev, unsigned int idx, bool enable)
 }
 
 int
+vu_ring_set_call(struct vu_dev *dev, unsigned int idx, int call_fd)
+{
+	int rc = check_started(dev, idx, "SET_VRING_CALL");
+
+	if (rc < 0)
+		return rc;
+	if (call_fd < -1)
+		return vu_fail(dev, -EINVAL, "ring %u: bad call eventfd %d", idx, call_fd);
+	rc = send_fd_req(dev, VU_REQ_SET_VRING_CALL, idx, call_fd);
+	if (rc == 0)
+		dev->rings[idx].cfg.call_fd = call_fd;
+	return rc;
+}
+
+int
 vu_ring_stop(struct vu_dev *dev, unsigned int idx, uint16_t *base)
 {
 	struct vu_vring_state q = { .index = idx }, s;

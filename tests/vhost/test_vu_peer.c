@@ -334,6 +334,10 @@ test_bad_arguments(void)
 	vg_check(rc == -EINVAL, "stopping a ring never started: -EINVAL");
 	rc = vu_ring_enable(nic.dev, 0, false);
 	vg_check(rc == 0, "disable ring 0");
+	rc = vu_ring_set_call(nic.dev, 0, nic.rx.call);
+	vg_check(rc == 0, "replace ring 0's call eventfd");
+	rc = vu_ring_set_call(nic.dev, 1, nic.rx.call);
+	vg_check(rc == -EINVAL, "call eventfd of a ring not started: -EINVAL");
 	rc = vu_dev_restore(nic.dev, (uint16_t[]){ 0 }, 0);
 	vg_check(rc == -EINVAL, "restore with too few indexes: -EINVAL");
 	vu_dev_disconnect(nic.dev);
@@ -344,6 +348,9 @@ test_bad_arguments(void)
 		memcpy(&v, f.log[before + 3].payload, 8);
 		vg_check(f.log[before + 3].req == 13 && f.log[before + 3].nfds == 0 &&
 			v == (1ull << 8), "SET_VRING_CALL without fd: NOFD flag, no descriptor");
+		memcpy(&v, f.log[before + 7].payload, 8);
+		vg_check(f.log[before + 7].req == 13 && f.log[before + 7].nfds == 1 && v == 0,
+			"SET_VRING_CALL on a started ring carries the new fd");
 	}
 	vg_nic_fini(&nic);
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "vu_guest.h"
@@ -169,6 +170,19 @@ main(int argc, char **argv)
 
 	flow(&a, (struct vg_nic *[]){ &b, &c }, 2, "first start");
 	vg_check(vg_eventfd_read(b.rx.call) > 0, "B: the backend signalled the call eventfd");
+	{
+		int nc = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), old = b.rx.call;
+
+		rc = vu_ring_set_call(b.dev, 0, nc);
+		vg_check(rc == 0, "B: call eventfd of ring 0 replaced %s",
+			rc == 0 ? "" : vu_dev_error(b.dev));
+		b.rx.call = nc;
+		vg_eventfd_read(old);
+		flow(&a, (struct vg_nic *[]){ &b }, 1, "new call eventfd");
+		vg_check(vg_eventfd_read(nc) > 0 && vg_eventfd_read(old) == 0,
+			"B: the backend signals the new call eventfd, not the old one");
+		close(old);
+	}
 	vg_check(vu_dev_poll(a.dev) == 0, "A: vu_dev_poll with nothing pending is 0");
 	flow(&b, (struct vg_nic *[]){ &a, &c }, 2, "first start");
 	flow(&c, (struct vg_nic *[]){ &a, &b }, 2, "first start (server mode)");
