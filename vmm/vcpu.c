@@ -22,6 +22,8 @@
 #include "x86.h"
 
 #define SIGKICK SIGUSR1
+/* vCPU threads need little stack; small stacks also never get a transparent huge page. */
+#define VCPU_STACK_SIZE (256 * 1024)
 
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_SYSENTER_CS 0x174
@@ -427,6 +429,7 @@ vmm_vcpus_start(struct vmm_vm *vm, char **err)
 		pthread_attr_t attr;
 
 		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
 		if (vcpu->pin_cpu >= 0) {
 			cpu_set_t one;
 
