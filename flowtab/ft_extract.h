@@ -92,7 +92,6 @@ ft_key_extract_inline(const struct rte_mbuf *m, uint32_t in_port, struct ft_key 
 		type = ft_ld16(p + 16);
 		l3 = 18;
 	}
-	ly->l3 = l3;
 	h = p + l3;
 	if (likely(type == rte_cpu_to_be_16(0x0800))) {
 		if (len < (uint32_t)l3 + 20)
@@ -100,6 +99,7 @@ ft_key_extract_inline(const struct rte_mbuf *m, uint32_t in_port, struct ft_key 
 		ihl = (h[0] & 0x0f) * 4u;
 		if (ihl < 20 || len < l3 + ihl)
 			goto done;
+		ly->l3 = l3;    /* only for a whole header: actions rewrite through it */
 		w1 |= (uint64_t)h[9] << 48 | (uint64_t)h[1] << 56;
 		w2 |= (uint64_t)h[8] << 48;
 		w4 = ft_ld64(h + 12);
@@ -118,6 +118,7 @@ ft_key_extract_inline(const struct rte_mbuf *m, uint32_t in_port, struct ft_key 
 		off = l3 + 40u;
 		if (len < off)
 			goto done;
+		ly->l3 = l3;
 		w1 |= (uint64_t)(uint8_t)(((h[0] & 0x0f) << 4) | (h[1] >> 4)) << 56;
 		w2 |= (uint64_t)h[7] << 48;
 		w4 = ft_ld64(h + 8);

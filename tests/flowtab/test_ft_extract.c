@@ -87,7 +87,8 @@ test_fragments(void)
 			"later fragment: no ports");
 	ip[0] = 0x43;   /* IHL 3: invalid */
 	ft_key_extract(m, 1, &k, &ly);
-	CHECK(!k.nw_src && !k.nw_proto && ntohs(k.dl_type) == 0x0800, "bad IHL: L2 only");
+	CHECK(!k.nw_src && !k.nw_proto && ntohs(k.dl_type) == 0x0800 && !ly.l3 && !ly.l4,
+			"bad IHL: L2 only, no L3 offset for rewrites");
 	rte_pktmbuf_free(m);
 }
 
@@ -139,7 +140,7 @@ test_ipv6_arp_other(void)
 	      !k.tp_src, "arp op/spa/tpa");
 	p.dl_type = 0x88cc;
 	extract(&p, &k, &ly);
-	CHECK(ntohs(k.dl_type) == 0x88cc && !k.w[3] && !k.w[4], "lldp: L2 only");
+	CHECK(ntohs(k.dl_type) == 0x88cc && !k.w[3] && !k.w[4] && !ly.l3, "lldp: L2 only");
 	p.dl_type = 0x0040;   /* an 802.3 length */
 	extract(&p, &k, &ly);
 	CHECK(ntohs(k.dl_type) == FT_DL_TYPE_NONE, "802.3 frame: dl_type 0x05ff");
