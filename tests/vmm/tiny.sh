@@ -130,6 +130,15 @@ while [ $i -lt 50 ] && [ ! -S /run/vmm-tiny.sock ]; do
 	sleep 0.2
 	i=$((i + 1))
 done
+if "$CTL" --target /run/vmm-tiny.sock --json exit-stats >"$T/json" 2>&1 &&
+   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["vcpus"] == 2 and "reasons" in d and "kvm_vcpu" in d' "$T/json" &&
+   "$CTL" --target /run/vmm-tiny.sock --json vm-info >"$T/json" 2>&1 &&
+   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["vcpus"] == 2 and d["memory_mib"] == 64 and d["shared"] and d["memory_regions"][0]["size"] == 64 << 20' "$T/json"; then
+	echo "PASS API JSON replies (exit-stats, vm-info)"
+else
+	echo "FAIL API JSON replies: $(head -c 300 "$T/json")"
+	fails=$((fails + 1))
+fi
 "$CTL" --target /run/vmm-tiny.sock shutdown >/dev/null 2>&1
 wait $pid
 rc=$?
