@@ -188,6 +188,41 @@ filter_config(struct dp_ovsdb *o, const struct vconf *in, struct vconf *out)
 	return 0;
 }
 
+static bool
+str_equal(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/*
+ * True when applying 'a' over 'b' would change nothing: the same other_config, bridges and
+ * ports (OVSDB delivers both sorted by name).  Lets a change the dataplane does not read
+ * (external_ids, a bare next_cfg bump) be acknowledged without touching the PMDs.
+ */
+static bool
+config_equal(const struct vconf *a, const struct vconf *b)
+{
+	if (a->n_bridges != b->n_bridges || !vconf_map_equal(&a->other_config, &b->other_config))
+		return false;
+	for (size_t i = 0; i < a->n_bridges; i++) {
+		const struct vconf_bridge *x = &a->bridges[i], *y = &b->bridges[i];
+
+		if (!str_equal(x->name, y->name) || x->n_ports != y->n_ports ||
+				x->has_flows != y->has_flows)
+			return false;
+		for (size_t k = 0; k < x->n_ports; k++) {
+			const struct vconf_port *p = &x->ports[k], *q = &y->ports[k];
+
+			if (!str_equal(p->name, q->name) || !str_equal(p->type, q->type) ||
+					p->ofport_request != q->ofport_request ||
+					p->mtu_request != q->mtu_request ||
+					!vconf_map_equal(&p->options, &q->options))
+				return false;
+		}
+	}
+	return true;
+}
+
 /* "key=value\n" lines (ops->status) into 'm'. */
 static void
 status_parse(struct vconf_map *m, char *text)
@@ -313,6 +348,11 @@ apply(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
 	if (!dpdk_init_wanted(cfg))
 		say_bad_once(o, "dpdk-init", "false", "other_config:dpdk-init is no longer true: "
 			"DPDK stays initialised until vireo-dp restarts");
+	if (o->dp->cfg.source != NULL && config_equal(&f, &o->dp->cfg)) {
+		vconf_free(&f);
+		vovsdb_set_cur_cfg(o->db, next_cfg);
+		return;
+	}
 	if (dp_reconfigure(o->dp, &f, &err) < 0) {
 		dp_log("ovsdb: configuration %" PRId64 " not fully applied: %s", next_cfg,
 			err ? err : "failed");
