@@ -23,7 +23,7 @@ if [ -z "${VMM_BOOT_INNER:-}" ]; then
 	K_STD=$("$TESTHOST" guest-kernel standard) || exit 1
 	INITRD=$("$TESTHOST" guest-initramfs) || exit 1
 	INITRD_WAIT=$("$TESTHOST" guest-initramfs --script "$ROOT/tests/vmm/guest-wait.sh") || exit 1
-	exec "$TESTHOST" wrap --timeout 900 --hugepages 256 \
+	exec "$TESTHOST" wrap --timeout 900 --hugepages 256 --mem 6144 \
 		--env VMM_BOOT_INNER=1 --env K_CLOUD="$K_CLOUD" --env K_STD="$K_STD" \
 		--env INITRD="$INITRD" --env INITRD_WAIT="$INITRD_WAIT" \
 		-- "$ROOT/tests/vmm/boot.sh" "$VMM" "$CTL"
@@ -94,6 +94,17 @@ boot "standard kernel, acpi=off, 2 vCPUs from the MP table" 2 "guest reboot" \
 boot "cloud kernel, 2 vCPUs, 2M hugepages, prealloc" 2 "guest power-off" \
 	--kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 2 \
 	--memory 256M,hugepages=2M,prealloc=on --cmdline "$CMDLINE"
+
+# 3.5 GiB: 3 GiB below the hole, 0.5 GiB at 4 GiB (two regions of one memfd); the guest can
+# only see more than 3 GiB through the region above 4 GiB.
+boot "cloud kernel, 3584 MiB (RAM above 4 GiB)" 1 "guest power-off" \
+	--kernel "$K_CLOUD" --initramfs "$INITRD" --memory 3584M --cmdline "$CMDLINE"
+kb=$(sed -n 's/.*vireo-guest: cpus=[0-9]* mem=\([0-9]*\).*/\1/p' "$T/out")
+if [ -n "$kb" ] && [ "$kb" -gt 3145728 ]; then
+	pass "the guest sees more than 3 GiB ($kb KiB), so RAM above 4 GiB works"
+else
+	fail "the guest sees ${kb:-no} KiB, expected more than 3 GiB"
+fi
 
 boot "cloud kernel, reboot through the i8042" 1 "guest reboot" \
 	--kernel "$K_CLOUD" --initramfs "$INITRD" --cmdline "$CMDLINE vireo.exit=reboot"
