@@ -257,6 +257,8 @@ vg_nic_start(struct vg_nic *nic)
 	struct vu_ring ring;
 	int rc;
 
+	if (nic->nqp > 1)	/* a driver needs the control queue to use more pairs */
+		want |= (1ull << VIRTIO_NET_F_MQ) | (1ull << VIRTIO_NET_F_CTRL_VQ);
 	rc = vu_dev_set_features(nic->dev, vu_net_offer(nic->dev, want));
 	if (rc == 0)
 		rc = vu_dev_set_mem_table(nic->dev, r, m->split ? 2 : 1);
