@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <linux/virtio_config.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,7 @@ main(int argc, char **argv)
 	snprintf(pa, sizeof(pa), "%s/vhu0", argv[1]);
 	snprintf(pb, sizeof(pb), "%s/vhu1", argv[1]);
 	snprintf(pc, sizeof(pc), "%s/vm2.sock", argv[1]);
-	struct vu_opts oa = { .path = pa }, ob = { .path = pb };
+	struct vu_opts oa = { .path = pa, .timeout_ms = 1000 }, ob = { .path = pb };
 	struct vu_opts oc = { .path = pc, .server = true };
 
 	/* A: one memfd region; B: hugetlb, two regions; C: two regions. */
@@ -208,6 +209,21 @@ main(int argc, char **argv)
 	rc = vg_nic_restore(&c);
 	vg_check(rc == 0, "C: restored %s", rc ? vu_dev_error(c.dev) : "");
 	flow(&a, (struct vg_nic *[]){ &c }, 1, "after C reconnected");
+
+	/* A backend that stops answering: requests time out, then a reconnect heals. */
+	kill(dp_pid, SIGSTOP);
+	int64_t t0 = vg_now_ms();
+
+	rc = vu_ring_enable(a.dev, 0, true);
+	vg_check(rc == -ETIMEDOUT && vg_now_ms() - t0 < oa.timeout_ms + 1000 &&
+		!vu_dev_connected(a.dev),
+		"A: vireo-dp stopped (SIGSTOP): a request times out in %lld ms and drops the connection",
+		(long long)(vg_now_ms() - t0));
+	kill(dp_pid, SIGCONT);
+	connect_all(all, 1, "vireo-dp continued");
+	rc = vg_nic_restore(&a);
+	vg_check(rc == 0, "A: restored %s", rc ? vu_dev_error(a.dev) : "");
+	flow(&a, (struct vg_nic *[]){ &b }, 1, "after the silent spell");
 
 	dp_stop(false);
 	for (unsigned int i = 0; i < 3; i++)
