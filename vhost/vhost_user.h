@@ -91,7 +91,7 @@
 /** How to reach the backend. */
 struct vu_opts {
 	const char *path;	/**< unix socket path */
-	bool server;		/**< true: listen on 'path', the backend connects (mode=server) */
+	bool server;		/**< listen on 'path', the backend connects (mode=server) */
 	int timeout_ms;		/**< per reply; 0: VU_DEFAULT_TIMEOUT_MS */
 	unsigned int queue_pairs; /**< most queue pairs wanted; 0: 1 */
 };
@@ -132,10 +132,14 @@ void vu_dev_destroy(struct vu_dev *dev);
 
 /**
  * Connect (client mode: a single attempt, -ECONNREFUSED, -ENOENT or -EAGAIN while the
- * backend is not listening or not accepting) or accept (server mode: wait up to 'wait_ms' milliseconds, -EAGAIN when nobody
- * came; -1 waits without end), then run the handshake.  After a reconnect the new backend
- * must offer every feature set before and enough queues for the started rings (else
- * -ENOTSUP).  Already connected: 0.
+ * backend is not listening or not accepting) or accept (server mode: wait up to 'wait_ms'
+ * milliseconds, -EAGAIN when nobody came; -1 waits without end), then run the handshake.
+ * After a reconnect the new backend must offer every feature set before and enough queues
+ * for the started rings (else -ENOTSUP).  Already connected: 0.
+ *
+ * The socket belongs to the library: it closes it when the connection fails (epoll drops a
+ * closed fd by itself; do not EPOLL_CTL_DEL a number that may already be reused).  Add
+ * vu_dev_fd() to the epoll set again after every successful connect.
  */
 int vu_dev_connect(struct vu_dev *dev, int wait_ms);
 

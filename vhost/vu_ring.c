@@ -130,7 +130,7 @@ vu_dev_set_mem_table(struct vu_dev *dev, const struct vu_mem_region *regions, un
 				(uintptr_t)r->hva + r->size < (uintptr_t)r->hva ||
 				r->fd_offset + r->size < r->fd_offset)
 			return vu_fail(dev, -EINVAL,
-				"SET_MEM_TABLE: region %u (gpa 0x%llx size 0x%llx fd %d) is invalid",
+				"SET_MEM_TABLE: region %u (gpa 0x%llx size 0x%llx fd %d) invalid",
 				i, (unsigned long long)r->gpa, (unsigned long long)r->size, r->fd);
 	}
 	memcpy(dev->regions, regions, n * sizeof(*regions));

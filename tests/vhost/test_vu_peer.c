@@ -111,7 +111,8 @@ test_sane_backend(void)
 		FAKE_QUEUES);
 	v = vu_net_offer(nic.dev, ~0ull);
 	vg_check((v & (1ull << VIRTIO_NET_F_MQ)) && (v & (1ull << VIRTIO_NET_F_CSUM)) &&
-		!(v & (1ull << VIRTIO_NET_F_GUEST_TSO4)) && !(v & (1ull << VU_F_PROTOCOL_FEATURES)) &&
+		!(v & (1ull << VIRTIO_NET_F_GUEST_TSO4)) &&
+		!(v & (1ull << VU_F_PROTOCOL_FEATURES)) &&
 		!(v & (1ull << VIRTIO_F_RING_PACKED)),
 		"offers the guest backend offloads only, MQ, no packed rings (0x%llx)",
 		(unsigned long long)v);

@@ -217,7 +217,7 @@ main(int argc, char **argv)
 	rc = vu_ring_enable(a.dev, 0, true);
 	vg_check(rc == -ETIMEDOUT && vg_now_ms() - t0 < oa.timeout_ms + 1000 &&
 		!vu_dev_connected(a.dev),
-		"A: vireo-dp stopped (SIGSTOP): a request times out in %lld ms and drops the connection",
+		"A: vireo-dp stopped (SIGSTOP): a request times out (%lld ms), drops the link",
 		(long long)(vg_now_ms() - t0));
 	kill(dp_pid, SIGCONT);
 	connect_all(all, 1, "vireo-dp continued");
