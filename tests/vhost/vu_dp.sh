@@ -20,7 +20,6 @@ rc=$?
 if [ $rc -ne 0 ]; then
 	echo "--- vireo-dp log"
 	tail -40 "$RUN/dp.log"
-	cp "$RUN/dp.log" /tmp/vu-dp-last.log
 	fail "vu_dp_test exited with $rc"
 else
 	pass "vu_dp_test"
