@@ -19,7 +19,7 @@ EOC
 rc=$?
 if [ $rc -ne 0 ]; then
 	echo "--- vireo-dp log"
-	tail -40 "$RUN/dp.log"
+	grep -v '^VHOST_CONFIG' "$RUN/dp.log" | tail -40
 	fail "vu_dp_test exited with $rc"
 else
 	pass "vu_dp_test"
