@@ -178,6 +178,17 @@ check "... and logged, PMD kept on core 1, traffic flows" \
 	fwd_ok2 "$NS1" 10.98.0.2 5'
 vsctl set Open_vSwitch . other_config:pmd-cpu-mask=0x2 >/dev/null
 
+# --- flows still come through vireoctl, and survive OVSDB changes ---
+check "vireoctl add-flow in --ovsdb mode: a drop rule on p1 stops the ping" \
+	eval 'ctl add-flow br0 "priority=100,in_port=p1,actions=drop" >/dev/null &&
+	no_ping "$NS1" 10.98.0.2'
+check "an ovs-vsctl change keeps the vireoctl rule" \
+	eval 'vsctl add-port br0 vhu9 -- set Interface vhu9 type=dpdkvhostuser &&
+	ctl dump-flows br0 | grep -q "actions=drop" && no_ping "$NS1" 10.98.0.2'
+check "vireoctl del-flows: back to MAC learning, forwarding" \
+	eval 'ctl del-flows br0 >/dev/null && fwd_ok2 "$NS1" 10.98.0.2 5'
+vsctl del-port br0 vhu9 >/dev/null
+
 # --- ovsdb-server restarted under traffic ---
 ip netns exec "$NS1" ping -c 100 -i 0.05 -W 2 10.98.0.2 >"$RUN/ping.out" 2>&1 &
 ping_pid=$!
