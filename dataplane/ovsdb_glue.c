@@ -22,6 +22,7 @@
 #define LOCAL_OFPORT 65534
 #define STATS_MIN_MS 5000
 #define N_STATS 8
+#define SLOW_APPLY_MS 100	/* log applications slower than this */
 
 extern bool dp_exit_requested;
 
@@ -340,6 +341,7 @@ apply(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
 {
 	struct vconf f;
 	char *err = NULL;
+	uint64_t t0, t1;
 
 	if (filter_config(o, cfg, &f) < 0) {
 		dp_log("ovsdb: configuration %" PRId64 " not applied: out of memory", next_cfg);
@@ -353,17 +355,23 @@ apply(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
 		vovsdb_set_cur_cfg(o->db, next_cfg);
 		return;
 	}
+	t0 = now_ms();
 	if (dp_reconfigure(o->dp, &f, &err) < 0) {
 		dp_log("ovsdb: configuration %" PRId64 " not fully applied: %s", next_cfg,
 			err ? err : "failed");
 		free(err);
 	}
+	t1 = now_ms();
 	vconf_free(&f);
 	vconf_free(&o->cur);
 	if (vconf_copy(&o->cur, cfg) < 0)
 		dp_log("ovsdb: out of memory keeping configuration %" PRId64, next_cfg);
 	report_all(o, true);
 	vovsdb_set_cur_cfg(o->db, next_cfg);
+	if (now_ms() - t0 >= SLOW_APPLY_MS)
+		dp_log("ovsdb: configuration %" PRId64 " took %" PRIu64 " ms to apply "
+			"(reconfigure %" PRIu64 " ms, write-back %" PRIu64 " ms)", next_cfg,
+			now_ms() - t0, t1 - t0, now_ms() - t1);
 }
 
 static void
