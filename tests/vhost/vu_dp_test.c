@@ -9,6 +9,7 @@
  *
  * usage: vu_dp_test RUNDIR -- VIREO-DP-COMMAND...
  */
+#include <dirent.h>
 #include <errno.h>
 #include <linux/virtio_config.h>
 #include <poll.h>
@@ -42,6 +43,42 @@ dp_stop(bool gentle)
 	vg_kill(dp_pid, gentle);
 	close(dp_in);
 	dp_pid = -1;
+}
+
+/* True once every thread of 'pid' is stopped (a signal is delivered asynchronously). */
+static bool
+wait_stopped(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	for (int tries = 0; tries < 200; tries++) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		bool all = d != NULL;
+
+		while (all && (e = readdir(d)) != NULL) {
+			char stat[400], buf[512];
+			const char *p;
+			FILE *f;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(stat, sizeof(stat), "%s/%s/stat", path, e->d_name);
+			f = fopen(stat, "r");
+			if (f == NULL)
+				continue;
+			p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+			fclose(f);
+			all = p != NULL && (p[2] == 'T' || p[2] == 't');
+		}
+		if (d != NULL)
+			closedir(d);
+		if (all)
+			return true;
+		vg_sleep_ms(10);
+	}
+	return false;
 }
 
 static void
@@ -212,13 +249,14 @@ main(int argc, char **argv)
 
 	/* A backend that stops answering: requests time out, then a reconnect heals. */
 	kill(dp_pid, SIGSTOP);
+	vg_check(wait_stopped(dp_pid), "vireo-dp stopped (SIGSTOP)");
 	int64_t t0 = vg_now_ms();
 
 	rc = vu_ring_enable(a.dev, 0, true);
 	vg_check(rc == -ETIMEDOUT && vg_now_ms() - t0 < oa.timeout_ms + 1000 &&
 		!vu_dev_connected(a.dev),
-		"A: vireo-dp stopped (SIGSTOP): a request times out (%lld ms), drops the link",
-		(long long)(vg_now_ms() - t0));
+		"A: vireo-dp stopped (SIGSTOP): a request times out (%lld ms), drops the link %s",
+		(long long)(vg_now_ms() - t0), rc == -ETIMEDOUT ? "" : vu_dev_error(a.dev));
 	kill(dp_pid, SIGCONT);
 	connect_all(all, 1, "vireo-dp continued");
 	rc = vg_nic_restore(&a);
