@@ -297,7 +297,8 @@ parse_keyword(struct ft_rule_spec *spec, const char *name, char *value, enum ft_
 		spec->cookie_mask = mk;
 	} else if (!strcmp(name, "out_port")) {
 		if (!value || ft_parse_port(value, ports, &spec->out_port, &why)) {
-			*err = ft_field_error(name, "%s", value ? why : "needs a value");
+			*err = value ? ft_field_error(name, "%s: '%s'", why, value) :
+				ft_field_error(name, "needs a value");
 			return -EINVAL;
 		}
 	} else {
@@ -345,7 +346,7 @@ parse_match_item(struct ft_rule_spec *spec, const char *name, char *value,
 	memset(val, 0, sizeof(val));
 	why = parse_field_value(f, value, ports, val, mask);
 	if (why) {
-		*err = ft_field_error(name, "%s", why);
+		*err = ft_field_error(name, "%s: '%s'", why, value);
 		return -EINVAL;
 	}
 	if (merge(&spec->match, f->ofs, val, mask, f->len)) {
