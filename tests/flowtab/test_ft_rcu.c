@@ -137,6 +137,73 @@ writer(void)
 	}
 }
 
+/* Counters from several PMDs at once: own slots (0, 1) and shared slots (9 and 17 share 1). */
+struct counter_arg {
+	unsigned pmd_index;
+	unsigned long sent;
+	struct rte_mempool *mp;   /* one per thread: no contention on a shared ring */
+};
+
+#define COUNT_BURSTS 2000
+
+static void *
+counter_thread(void *arg)
+{
+	struct counter_arg *ca = arg;
+	struct flowtab_pmd *pmd = flowtab_pmd_create(ca->pmd_index, -1);
+	struct ft_test_pkt p = { .vlan = -1, .dl_type = 0x0800, .proto = 17, .payload = 10 };
+	static __thread struct ft_capture cap;
+	struct flowtab_out out;
+	struct rte_mbuf *burst[32];
+	unsigned b, i;
+
+	ft_capture_init(&cap, &out, false);
+	for (b = 0; b < COUNT_BURSTS; b++) {
+		for (i = 0; i < 32; i++) {
+			p.sport = (uint16_t)(i + b);
+			burst[i] = ft_test_build(ca->mp, &p);
+		}
+		flowtab_process_burst(pmd, ft, burst, 32, 3, &out);
+		ca->sent += 32;
+	}
+	flowtab_pmd_destroy(pmd);
+	return NULL;
+}
+
+static void
+test_counters(void)
+{
+	struct counter_arg args[4] = { { 0, 0, NULL }, { 1, 0, NULL }, { 9, 0, NULL },
+		{ 17, 0, NULL } };
+	pthread_t th[4];
+	char *dump = NULL, *err = NULL, expect[64], name[32];
+	unsigned long total = 0;
+	unsigned i;
+
+	ft_test_add(ft, "priority=300,in_port=3,udp,actions=output:4");
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "ft_cnt%u", i);
+		args[i].mp = rte_pktmbuf_pool_create(name, 512, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				SOCKET_ID_ANY);
+		if (!args[i].mp) {
+			CHECK(0, "mempool %s", name);
+			return;
+		}
+	}
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, counter_thread, &args[i]);
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		total += args[i].sent;
+	}
+	snprintf(expect, sizeof(expect), "n_packets=%lu, n_bytes=%lu,", total, total * 60);
+	CHECK(flowtab_dump_flows(ft, "in_port=3,udp", &dump, &err) == 0 && dump &&
+	      strstr(dump, expect), "4 PMDs' counters: want %s in %s", expect, dump ? dump : err);
+	free(dump);
+	for (i = 0; i < 4; i++)
+		rte_mempool_free(args[i].mp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -165,6 +232,7 @@ main(int argc, char **argv)
 	CHECK(res.bursts > 100, "reader ran during the updates (%lu bursts)", res.bursts);
 	CHECK(rte_mempool_in_use_count(mp) == 0, "mbufs leaked: %u",
 			rte_mempool_in_use_count(mp));
+	test_counters();
 	flowtab_destroy(ft);
 	free(qsbr);
 	return ft_test_finish("test_ft_rcu");
