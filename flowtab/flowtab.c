@@ -320,7 +320,8 @@ flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *l
 	old_acts = malloc((n + 1) * sizeof(*old_acts));
 	kept = calloc(ft->n_rules + 1, sizeof(*kept));
 	ix_old.slot = ix_new.slot = NULL;
-	if (!arr || !dead || !old_acts || !kept || index_init(&ix_new, n) || index_init(&ix_old, ft->n_rules)) {
+	if (!arr || !dead || !old_acts || !kept || index_init(&ix_new, n) ||
+	    index_init(&ix_old, ft->n_rules)) {
 		ret = -ENOMEM;
 		goto fail;
 	}

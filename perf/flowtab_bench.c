@@ -188,11 +188,11 @@ ruleset_l3(void)
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		if (asprintf(&t[i], "priority=100,ip,nw_dst=198.%d.%d.0/24,actions=drop", i / 256, i % 256) < 0 ||
-		    asprintf(&t[200 + i], "priority=110,ip,nw_src=172.16.%d.%d,actions=drop", i / 256, i % 256) < 0 ||
+		if (asprintf(&t[i], "priority=100,ip,nw_dst=198.0.%d.0/24,actions=drop", i) < 0 ||
+		    asprintf(&t[200 + i], "priority=110,ip,nw_src=172.16.0.%d,actions=drop", i) < 0 ||
 		    asprintf(&t[400 + i], "priority=120,udp,tp_dst=%d,actions=drop", 1000 + i) < 0 ||
-		    asprintf(&t[600 + i], "priority=130,ip,nw_src=11.%d.0.0/16,nw_dst=12.%d.0.0/16,actions=drop",
-			     i, i) < 0)
+		    asprintf(&t[600 + i], "priority=130,ip,nw_src=11.%d.0.0/16,"
+				    "nw_dst=12.%d.0.0/16,actions=drop", i, i) < 0)
 			exit(1);
 	}
 	t[800] = strdup("priority=1,in_port=vhu0,actions=output:vhu1");

@@ -127,7 +127,8 @@ expect_csum(struct ft_capture *c, unsigned i, const char *what)
 {
 	const char *why;
 
-	CHECK(c->n > i && ft_test_csum_ok(c->rec[i].m, &why), "%s: bad %s", what, c->n > i ? why : "(no packet)");
+	CHECK(c->n > i && ft_test_csum_ok(c->rec[i].m, &why), "%s: bad %s", what,
+			c->n > i ? why : "(no packet)");
 }
 
 static void
@@ -271,7 +272,10 @@ test_pipeline(struct flowtab_pmd *pmd)
 	/* An endless resubmit loop stops at the depth limit. */
 	flowtab_destroy(ft);
 	{
-		static const char *const loop[] = { "actions=goto_table:4", "table=4,actions=resubmit(,4),output:6" };
+		static const char *const loop[] = {
+			"actions=goto_table:4",
+			"table=4,actions=resubmit(,4),output:6",
+		};
 
 		ft = table(loop, 2);
 		run1(pmd, ft, &tcp_pkt, 1, cap, &out);
