@@ -7,7 +7,10 @@
  * frontend disconnects and reconnects, vireo-dp is killed and restarted and the rings are
  * restored from their used indexes, and a device reset starts from scratch.
  *
- * usage: vu_dp_test RUNDIR -- VIREO-DP-COMMAND...
+ * With --ring-alone, only one ring of a device is stopped and restarted after the first
+ * start: the backend must keep serving the device's other ring.
+ *
+ * usage: vu_dp_test RUNDIR [--ring-alone] -- VIREO-DP-COMMAND...
  */
 #include <dirent.h>
 #include <errno.h>
@@ -172,12 +175,16 @@ main(int argc, char **argv)
 	char pa[200], pb[200], pc[200];
 	int rc;
 
-	if (argc < 4 || strcmp(argv[2], "--") != 0) {
-		fprintf(stderr, "usage: %s RUNDIR -- VIREO-DP-COMMAND...\n", argv[0]);
+	bool ring_alone = argc > 2 && strcmp(argv[2], "--ring-alone") == 0;
+	int dash = ring_alone ? 3 : 2;
+
+	if (argc < dash + 2 || strcmp(argv[dash], "--") != 0) {
+		fprintf(stderr, "usage: %s RUNDIR [--ring-alone] -- VIREO-DP-COMMAND...\n",
+			argv[0]);
 		return 2;
 	}
-	vg_test_name = "vu_dp";
-	dp_argv = &argv[3];
+	vg_test_name = ring_alone ? "vu_dp_ring_alone" : "vu_dp";
+	dp_argv = &argv[dash + 1];
 	snprintf(dp_log, sizeof(dp_log), "%s/dp.log", argv[1]);
 	snprintf(pa, sizeof(pa), "%s/vhu0", argv[1]);
 	snprintf(pb, sizeof(pb), "%s/vhu1", argv[1]);
@@ -224,6 +231,16 @@ main(int argc, char **argv)
 	vg_check(vu_dev_poll(a.dev) == 0, "A: vu_dev_poll with nothing pending is 0");
 	flow(&b, (struct vg_nic *[]){ &a, &c }, 2, "first start");
 	flow(&c, (struct vg_nic *[]){ &a, &b }, 2, "first start (server mode)");
+	if (ring_alone) {
+		vg_sleep_ms(100);
+		ring_restart(&b, 0, &b.rx);
+		flow(&a, (struct vg_nic *[]){ &b }, 1, "B's receive ring alone restarted");
+		flow(&b, (struct vg_nic *[]){ &a }, 1, "B's receive ring alone restarted");
+		ring_restart(&a, 1, &a.tx);
+		flow(&a, (struct vg_nic *[]){ &b }, 1, "A's transmit ring alone restarted");
+		flow(&b, (struct vg_nic *[]){ &a }, 1, "A's transmit ring alone restarted");
+		goto out;
+	}
 
 	vg_sleep_ms(100);
 	ring_restart(&a, 0, &a.rx);
@@ -282,11 +299,6 @@ main(int argc, char **argv)
 	flow(&a, (struct vg_nic *[]){ &b }, 1, "after B's device reset");
 	flow(&b, (struct vg_nic *[]){ &a }, 1, "after B's device reset");
 
-	/* One ring alone: the backend must keep serving the device's other ring. */
-	vg_sleep_ms(100);
-	ring_restart(&b, 0, &b.rx);
-	flow(&a, (struct vg_nic *[]){ &b }, 1, "B's receive ring alone restarted");
-	flow(&b, (struct vg_nic *[]){ &a }, 1, "B's receive ring alone restarted");
 out:
 	for (unsigned int i = 0; i < 3; i++)
 		vg_nic_fini(all[i]);
