@@ -4,9 +4,12 @@
 
 /*
  * Inside the vhost-user frontend: the device state shared by vu_conn.c (connection and
- * handshake), vu_msg.c (messages on the socket) and vu_ring.c (features, memory, rings).
+ * handshake), vu_msg.c (messages on the socket), vu_config.c (features, memory, status,
+ * reset, restore) and vu_ring.c (rings).
  */
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,5 +74,27 @@ int vu_send_u64(struct vu_dev *dev, uint32_t req, uint64_t v, bool ack);
 
 /** Send a struct vu_vring_state request. */
 int vu_send_state(struct vu_dev *dev, uint32_t req, uint32_t index, uint32_t num);
+
+/** Send the stored memory table (SET_MEM_TABLE with one fd per region). */
+int vu_send_mem_table(struct vu_dev *dev);
+
+/** Send the setup of ring 'idx' as 'r' describes it (NUM, ADDR, BASE, CALL, KICK, ENABLE). */
+int vu_send_ring(struct vu_dev *dev, unsigned int idx, const struct vu_ring *r);
+
+/** True when SET_FEATURES carried VHOST_USER_F_PROTOCOL_FEATURES. */
+static inline bool
+vu_has_protocol_features(const struct vu_dev *dev)
+{
+	return (dev->features & (1ull << VU_F_PROTOCOL_FEATURES)) != 0;
+}
+
+/** 0 when connected, else -ENOTCONN recorded for 'what'. */
+static inline int
+vu_need_connection(struct vu_dev *dev, const char *what)
+{
+	if (!dev->connected)
+		return vu_fail(dev, -ENOTCONN, "%s: not connected", what);
+	return 0;
+}
 
 #endif /* VIREO_VHOST_VU_PRIV_H */
