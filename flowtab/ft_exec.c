@@ -260,9 +260,12 @@ set_tp(struct xctx *x, bool src, uint16_t port)
 static bool
 push_vlan(struct xctx *x, uint16_t tpid, uint16_t tci)
 {
-	uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(x->m, 4);
 	rte_be16_t be;
+	uint8_t *p;
 
+	if (rte_pktmbuf_data_len(x->m) < 14)
+		return true;    /* a runt has no Ethernet header to tag */
+	p = (uint8_t *)rte_pktmbuf_prepend(x->m, 4);
 	if (!p)
 		return false;
 	memmove(p, p + 4, 12);
@@ -374,10 +377,14 @@ run(struct xctx *x, const struct ft_rule *r)
 			output(x, OUT_ALL, 0);
 			break;
 		case FT_ACT_SET_DL_SRC:
+			if (rte_pktmbuf_data_len(x->m) < 14)
+				break;
 			memcpy(pkt(x) + 6, a->bytes, 6);
 			memcpy(x->k->dl_src, a->bytes, 6);
 			break;
 		case FT_ACT_SET_DL_DST:
+			if (rte_pktmbuf_data_len(x->m) < 14)
+				break;
 			memcpy(pkt(x), a->bytes, 6);
 			memcpy(x->k->dl_dst, a->bytes, 6);
 			break;
