@@ -21,7 +21,9 @@ static const char usage_text[] =
 	"usage: vireo-vmm --kernel BZIMAGE [--initramfs FILE] [--cmdline STR] [--cpus N]\n"
 	"         [--memory SIZE[,hugepages=2M|1G][,prealloc=on][,shared=on][,numa=NODE]]\n"
 	"         [--serial stdio|file=PATH] [--cpu-pin VCPU:CPU,...] [--emulator-pin CPUS]\n"
-	"         [--halt-poll-ns N] [--api-socket PATH] [--exit-stats]\n";
+	"         [--halt-poll-ns N] [--api-socket PATH] [--exit-stats]\n"
+	"         [--net vhost-user=PATH[,mode=client|server][,mac=MAC][,queues=N]"
+	"[,reconnect=SECONDS]]...\n";
 
 int
 vmm_parse_size(const char *s, uint64_t *bytes)
@@ -221,6 +223,7 @@ parse_cpu_list(const char *arg, cpu_set_t *set)
 enum {
 	OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
 	OPT_CPU_PIN, OPT_EMU_PIN, OPT_HALT_POLL, OPT_API, OPT_EXIT_STATS, OPT_HELP, OPT_VERSION,
+	OPT_NET,
 };
 
 static const struct option long_opts[] = {
@@ -235,6 +238,7 @@ static const struct option long_opts[] = {
 	{ "halt-poll-ns", required_argument, NULL, OPT_HALT_POLL },
 	{ "api-socket", required_argument, NULL, OPT_API },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
+	{ "net", required_argument, NULL, OPT_NET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -290,6 +294,8 @@ apply_option(struct vmm_config *cfg, int opt, const char *arg, char **err)
 	case OPT_EXIT_STATS:
 		cfg->exit_stats = true;
 		return 0;
+	case OPT_NET:
+		return vmm_net_parse(cfg, arg, err);
 	default:
 		return vmm_err(err, -VMM_EINPUT, "unknown option\n%s", usage_text);
 	}
@@ -315,6 +321,15 @@ check_config(struct vmm_config *cfg, char **err)
 		return vmm_err(err, -VMM_EINPUT,
 			"--memory: %" PRIu64 " MiB is not a multiple of the %s hugepage size",
 			cfg->mem_size >> 20, cfg->hugepage_size == (1ULL << 30) ? "1 GiB" : "2 MiB");
+	if (cfg->nr_nets > 0 && !cfg->shared && cfg->hugepage_size == 0)
+		return vmm_err(err, -VMM_EINPUT,
+			"--net vhost-user needs shared guest RAM: drop shared=off from --memory");
+	if (cfg->nr_nets > 0 && strstr(cfg->cmdline, "pci=") == NULL) {
+		/* No PCI root in the DSDT: the guest scans bus 0 itself (pci.h). */
+		if (asprintf(&cfg->cmdline_buf, "%s pci=lastbus=0", cfg->cmdline) < 0)
+			return -ENOMEM;
+		cfg->cmdline = cfg->cmdline_buf;
+	}
 	return 0;
 }
 
@@ -363,7 +378,14 @@ vmm_config_parse(struct vmm_config *cfg, int argc, char **argv, char **err)
 void
 vmm_config_free(struct vmm_config *cfg)
 {
+	unsigned int i;
+
 	free(cfg->pins);
 	cfg->pins = NULL;
+	for (i = 0; i < cfg->nr_nets; i++)
+		free(cfg->nets[i].path);
+	cfg->nr_nets = 0;
+	free(cfg->cmdline_buf);
+	cfg->cmdline_buf = NULL;
 	cfg->nr_pins = 0;
 }

@@ -63,6 +63,18 @@ struct vmm_cpu_pin {
 	int cpu;
 };
 
+/** Most --net options. */
+#define VMM_MAX_NETS 4
+
+/** One --net vhost-user=PATH[,mode=client|server][,mac=MAC][,queues=N][,reconnect=S]. */
+struct vmm_net_cfg {
+	char *path;			/**< the vhost-user socket */
+	bool server;			/**< mode=server: vireo-vmm listens */
+	uint8_t mac[6];
+	unsigned int queues;		/**< queue pairs */
+	unsigned int reconnect_s;	/**< give up reconnecting after this many seconds */
+};
+
 /** Everything the command line says. */
 struct vmm_config {
 	const char *kernel;
@@ -84,7 +96,16 @@ struct vmm_config {
 	const char *api_socket;
 	bool exit_stats;
 	const char *kvm_dev;		/**< "/dev/kvm", or $VIREO_KVM_DEV (tests) */
+	struct vmm_net_cfg nets[VMM_MAX_NETS];
+	unsigned int nr_nets;
+	char *cmdline_buf;		/**< 'cmdline' with PCI options added, or NULL */
 };
+
+/**
+ * Parse one --net argument into cfg->nets (net_opts.c).  Returns 0 or -VMM_EINPUT with a
+ * message in '*err'.
+ */
+int vmm_net_parse(struct vmm_config *cfg, const char *arg, char **err);
 
 /**
  * Parse the command line into 'cfg'.  Returns 0, 1 when --help or --version was printed,
