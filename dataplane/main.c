@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,6 +284,7 @@ main(int argc, char **argv)
 	char *err = NULL;
 	int eal_argc, opt, rc, sfd;
 	char **eal_argv, **eal_strings = NULL;
+	cpu_set_t main_cpus;
 
 	while ((opt = getopt_long(argc, argv, "c:C:Vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -349,6 +352,12 @@ main(int argc, char **argv)
 		dp_ovsdb_destroy(o);
 		return 2;
 	}
+	/*
+	 * rte_eal_init() pins this thread to the main lcore; like ovs-vswitchd, give the main
+	 * thread its old affinity back after it, so that control work (OVSDB, vireoctl) is not
+	 * queued behind whatever else runs on that one core.
+	 */
+	sched_getaffinity(0, sizeof(main_cpus), &main_cpus);
 	/* rte_eal_init() permutes 'eal_argv' and reuses its slots: free from a copy. */
 	if (dp_eal_args(cfg, &eal_argc, &eal_argv, &err) == 0) {
 		eal_strings = calloc((size_t)eal_argc + 1, sizeof(char *));
@@ -362,6 +371,7 @@ main(int argc, char **argv)
 		dp_ovsdb_destroy(o);
 		return 1;
 	}
+	pthread_setaffinity_np(pthread_self(), sizeof(main_cpus), &main_cpus);
 	rc = dp_init(&dp, cfg, &err);
 	if (rc < 0) {
 		fprintf(stderr, "vireo-dp: %s\n", err ? err : "cannot start");
