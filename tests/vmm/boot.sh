@@ -154,6 +154,12 @@ if "$CTL" --target "$SOCK" exit-stats >"$T/stats" 2>&1 && grep -q "vcpu1" "$T/st
 else
 	fail "API exit-stats: $(head -5 "$T/stats")"
 fi
+# --halt-poll-ns 0: KVM blocks halted vCPUs without polling (its counters say so).
+if grep -q "^halt_wait_ns" "$T/stats" && ! grep -q "^halt_attempted_poll" "$T/stats"; then
+	pass "--halt-poll-ns 0: halts, no halt polling in KVM's counters"
+else
+	fail "--halt-poll-ns 0: $(grep '^halt' "$T/stats" | tr -s ' ')"
+fi
 "$CTL" --target "$SOCK" shutdown >/dev/null 2>&1
 wait $pid
 rc=$?

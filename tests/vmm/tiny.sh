@@ -150,6 +150,10 @@ else
 	fails=$((fails + 1))
 fi
 
+# A bad API socket path is bad input (exit 2), found before the guest runs.
+run "API socket in a missing directory" 2 "--api-socket /nonexistent/dir/vm.sock" \
+	--kernel "$T/idle" --api-socket /nonexistent/dir/vm.sock
+
 if [ $fails -ne 0 ]; then
 	echo "tiny: $fails case(s) failed"
 	exit 1
