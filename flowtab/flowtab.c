@@ -64,6 +64,7 @@ flowtab_destroy(struct flowtab *ft)
 	for (i = 0; i < ft->n_rules; i++)
 		ft_rule_free(ft->rules[i]);
 	free(ft->rules);
+	free(ft->ix);
 	ft_snap_free(ft->snap);
 	free(ft->bridge);
 	free(ft);
@@ -103,6 +104,26 @@ located(const char *origin, int line, char *msg)
 	return r < 0 ? NULL : s;
 }
 
+static uint32_t
+rule_identity_hash(const struct ft_rule *r)
+{
+	uint64_t h = r->priority | (uint64_t)r->table_id << 32;
+	unsigned i;
+
+	for (i = 0; i < FT_KEY_WORDS; i++) {
+		h = _mm_crc32_u64(h, r->match.key.w[i]);
+		h = _mm_crc32_u64(h, r->match.mask.w[i]);
+	}
+	return (uint32_t)h;
+}
+
+static bool
+same_identity(const struct ft_rule *a, const struct ft_rule *b)
+{
+	return a->ident_hash == b->ident_hash && a->table_id == b->table_id && a->priority == b->priority &&
+	       ft_match_equal(&a->match, &b->match);
+}
+
 static struct ft_rule *
 rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
 {
@@ -121,6 +142,8 @@ rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
 	r->used_ms = now;
 	r->acts = spec->acts;
 	spec->acts = NULL;
+	r->ident_hash = rule_identity_hash(r);
+	r->mask_hash = ft_mask_hash(r->table_id, &r->match.mask);
 	return r;
 }
 
@@ -164,26 +187,6 @@ struct rule_index {
 	size_t mask;
 };
 
-static uint32_t
-rule_identity_hash(const struct ft_rule *r)
-{
-	uint64_t h = r->priority | (uint64_t)r->table_id << 32;
-	unsigned i;
-
-	for (i = 0; i < FT_KEY_WORDS; i++) {
-		h = _mm_crc32_u64(h, r->match.key.w[i]);
-		h = _mm_crc32_u64(h, r->match.mask.w[i]);
-	}
-	return (uint32_t)h;
-}
-
-static bool
-same_identity(const struct ft_rule *a, const struct ft_rule *b)
-{
-	return a->table_id == b->table_id && a->priority == b->priority &&
-	       ft_match_equal(&a->match, &b->match);
-}
-
 static int
 index_init(struct rule_index *ix, size_t n)
 {
@@ -200,11 +203,75 @@ index_init(struct rule_index *ix, size_t n)
 static size_t *
 index_find(struct rule_index *ix, struct ft_rule *const *arr, const struct ft_rule *r)
 {
-	size_t i = rule_identity_hash(r) & ix->mask;
+	size_t i = r->ident_hash & ix->mask;
 
 	while (ix->slot[i] && !same_identity(arr[ix->slot[i] - 1], r))
 		i = (i + 1) & ix->mask;
 	return &ix->slot[i];
+}
+
+/* The persistent identity index: slot of a rule like 'r', or the empty slot for it. */
+static struct ft_rule **
+ix_slot(struct flowtab *ft, const struct ft_rule *r)
+{
+	size_t i = r->ident_hash & ft->ix_mask;
+
+	while (ft->ix[i] && !same_identity(ft->ix[i], r))
+		i = (i + 1) & ft->ix_mask;
+	return &ft->ix[i];
+}
+
+/* Size the index for at least 'n' rules (load <= 1/2) and fill it from 'ft->rules'. */
+static int
+ix_build(struct flowtab *ft, size_t n)
+{
+	size_t size = 16, i;
+
+	free(ft->ix);
+	ft->ix = NULL;
+	if (n < ft->n_rules)
+		n = ft->n_rules;
+	while (size < 2 * n)
+		size *= 2;
+	ft->ix = calloc(size, sizeof(*ft->ix));
+	if (!ft->ix)
+		return -ENOMEM;
+	ft->ix_mask = size - 1;
+	for (i = 0; i < ft->n_rules; i++) {
+		ft->rules[i]->pos = i;
+		*ix_slot(ft, ft->rules[i]) = ft->rules[i];
+	}
+	return 0;
+}
+
+void
+ft_index_rebuild(struct flowtab *ft)
+{
+	ix_build(ft, ft->n_rules);
+}
+
+void
+ft_index_remove(struct flowtab *ft, const struct ft_rule *r)
+{
+	struct ft_rule **s;
+	size_t i, j, k;
+
+	if (!ft->ix)
+		return;
+	s = ix_slot(ft, r);
+	if (!*s)
+		return;
+	/* Backward-shift deletion keeps every probe chain unbroken. */
+	i = (size_t)(s - ft->ix);
+	ft->ix[i] = NULL;
+	for (j = (i + 1) & ft->ix_mask; ft->ix[j]; j = (j + 1) & ft->ix_mask) {
+		k = ft->ix[j]->ident_hash & ft->ix_mask;
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		ft->ix[i] = ft->ix[j];
+		ft->ix[j] = NULL;
+		i = j;
+	}
 }
 
 void
@@ -243,14 +310,14 @@ ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **d
 static int
 install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err)
 {
-	struct ft_rule **arr, **dead;
-	struct rule_index ix;
-	size_t n = ft->n_rules, n_dead = 0, i, *slot;
+	size_t n = ft->n_rules, n_dead = 0, i;
+	struct ft_rule **arr, **dead, **slot, *old;
 	int ret;
 
 	arr = malloc((ft->n_rules + n_add + 1) * sizeof(*arr));
 	dead = malloc((n_add + 1) * sizeof(*dead));
-	if (!arr || !dead || index_init(&ix, ft->n_rules + n_add)) {
+	if (!arr || !dead || ((!ft->ix || 2 * (ft->n_rules + n_add) > ft->ix_mask + 1) &&
+			      ix_build(ft, ft->n_rules + n_add))) {
 		free(arr);
 		free(dead);
 		*err = strdup("out of memory");
@@ -258,23 +325,23 @@ install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err)
 	}
 	if (ft->n_rules)
 		memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
-	for (i = 0; i < n; i++)
-		*index_find(&ix, arr, arr[i]) = i + 1;
 	for (i = 0; i < n_add; i++) {
-		slot = index_find(&ix, arr, add[i]);
-		if (*slot) {
-			dead[n_dead++] = arr[*slot - 1];
-			arr[*slot - 1] = add[i];
+		slot = ix_slot(ft, add[i]);
+		old = *slot;
+		if (old) {
+			dead[n_dead++] = old;
+			add[i]->pos = old->pos;
 		} else {
-			arr[n] = add[i];
-			*slot = ++n;
+			add[i]->pos = n++;
 		}
+		arr[add[i]->pos] = add[i];
+		*slot = add[i];
 	}
-	free(ix.slot);
 	ret = ft_commit(ft, arr, n, dead, n_dead, add, n_add, false);
 	if (ret) {
+		/* Nothing was published: the caller frees the new rules; forget them here. */
 		*err = strdup("out of memory building the classifier");
-		/* The new rules were not published: the caller frees them. */
+		ix_build(ft, ft->n_rules);
 	}
 	free(dead);
 	return ret;
@@ -365,6 +432,7 @@ flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *l
 	free(ix_old.slot);
 	free(add);
 	ret = ft_commit(ft, arr, n_arr, dead, n_dead, NULL, 0, true);
+	ix_build(ft, ft->n_rules);
 	if (ret && n_acts)
 		ft_wait_readers(ft);   /* the swapped action lists were published all the same */
 	for (i = 0; i < n_acts; i++)

@@ -190,8 +190,8 @@ struct grouping {
 	size_t mask;
 };
 
-static uint32_t
-group_hash(uint8_t table, const struct ft_key *mask)
+uint32_t
+ft_mask_hash(uint8_t table, const struct ft_key *mask)
 {
 	uint64_t h = table;
 	unsigned i;
@@ -203,9 +203,9 @@ group_hash(uint8_t table, const struct ft_key *mask)
 
 /* The group of (table, mask), created when 'create'; NULL when absent. */
 static struct group *
-group_find(struct grouping *gr, uint8_t table, const struct ft_key *mask, bool create)
+group_find(struct grouping *gr, uint8_t table, const struct ft_key *mask, uint32_t h,
+		bool create)
 {
-	uint32_t h = group_hash(table, mask);
 	size_t i = h & gr->mask;
 	struct group *g;
 
@@ -329,7 +329,8 @@ ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev
 	if (!gr.g || !gr.slot || !gidx || !ordered)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		g = group_find(&gr, rules[i]->table_id, &rules[i]->match.mask, true);
+		g = group_find(&gr, rules[i]->table_id, &rules[i]->match.mask, rules[i]->mask_hash,
+				true);
 		g->n++;
 		gidx[i] = (uint32_t)(g - gr.g);
 	}
@@ -344,7 +345,8 @@ ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev
 		ordered[g->start + g->n++] = rules[i];
 	}
 	for (i = 0; i < n_touched && !rebuild_all; i++) {
-		g = group_find(&gr, touched[i]->table_id, &touched[i]->match.mask, false);
+		g = group_find(&gr, touched[i]->table_id, &touched[i]->match.mask,
+				touched[i]->mask_hash, false);
 		if (g)
 			g->dirty = true;
 	}

@@ -42,6 +42,9 @@ struct flowtab {
 	struct ft_rule **rules;
 	size_t n_rules;
 	size_t cap_rules;
+	/* Rules by identity (table, priority, match): open addressing, NULL when unusable. */
+	struct ft_rule **ix;
+	size_t ix_mask;
 	uint64_t next_seq;
 	uint64_t (*clock)(void *aux);
 	void *clock_aux;
@@ -65,6 +68,11 @@ struct flowtab_pmd {
 	uint32_t hashes[FT_BURST_MAX];
 	const struct ft_rule *rules[FT_BURST_MAX];
 };
+
+/** Rebuild the identity index and rule positions from 'ft->rules' (after a failure too). */
+void ft_index_rebuild(struct flowtab *ft);
+/** Remove 'r' from the identity index (before it is freed). */
+void ft_index_remove(struct flowtab *ft, const struct ft_rule *r);
 
 /** Free a rule that no reader can see any more. */
 void ft_rule_free(struct ft_rule *r);

@@ -92,6 +92,9 @@ struct ft_rule {
 	uint64_t used_ms;             /**< last time the counters moved (main thread) */
 	uint64_t seen_packets;        /**< packets at the last timeout scan */
 	struct ft_actions *acts;      /**< RCU: replaced by mod-flows, read by PMDs */
+	uint32_t ident_hash;          /**< hash of (table, priority, match), main thread */
+	uint32_t mask_hash;           /**< hash of (table, mask): its subtable, main thread */
+	size_t pos;                   /**< index in the table's rule array, main thread */
 	struct ft_rule_stats stats[FT_STAT_SLOTS];
 };
 

@@ -35,6 +35,26 @@ selects(const struct ft_rule_spec *spec, const struct ft_rule *r, bool strict)
 	return ft_match_covers(&spec->match, &r->match);
 }
 
+/* Commit 'arr' without the 'dead' rules, keeping the identity index and positions right. */
+static int
+commit_removal(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **dead,
+		size_t n_dead)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n_dead; i++)
+		ft_index_remove(ft, dead[i]);
+	ret = ft_commit(ft, arr, n, dead, n_dead, dead, n_dead, false);
+	if (ret) {
+		ft_index_rebuild(ft);
+		return ret;
+	}
+	for (i = 0; i < ft->n_rules; i++)
+		ft->rules[i]->pos = i;
+	return 0;
+}
+
 static int
 parse_filter(struct flowtab *ft, const char *text, enum ft_parse_mode mode,
 		struct ft_rule_spec *spec, char **err)
@@ -81,7 +101,7 @@ flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_
 		free(dead);
 		return 0;
 	}
-	ret = ft_commit(ft, arr, n, dead, n_dead, dead, n_dead, false);
+	ret = commit_removal(ft, arr, n, dead, n_dead);
 	if (ret)
 		*err = strdup("out of memory building the classifier");
 	else if (n_deleted)
@@ -288,6 +308,6 @@ flowtab_run_timeouts(struct flowtab *ft)
 		else
 			arr[n++] = r;
 	}
-	ft_commit(ft, arr, n, dead, n_dead, dead, n_dead, false);
+	commit_removal(ft, arr, n, dead, n_dead);
 	free(dead);
 }

@@ -215,6 +215,41 @@ test_timeouts(void)
 	flowtab_destroy(ft);
 }
 
+/* Rules found by identity after many deletions (the index's backward-shift deletion). */
+static void
+test_identity_index(void)
+{
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	const char *texts[1000];
+	char *buf[1000], *err = NULL, del[96];
+	size_t n_del;
+	unsigned round, i, seed = 7;
+
+	for (i = 0; i < 1000; i++) {
+		if (asprintf(&buf[i], "priority=%u,ip,nw_dst=10.%u.%u.0/24,actions=drop", i % 7,
+			     i / 250, i % 250) < 0)
+			return;
+		texts[i] = buf[i];
+	}
+	for (round = 0; round < 6; round++) {
+		CHECK(flowtab_add_flows(ft, texts, NULL, 1000, NULL, &err) == 0, "add: %s", err);
+		CHECK(flowtab_n_rules(ft) == 1000, "round %u: %zu rules, want 1000 (identical "
+				"rules replaced)", round, flowtab_n_rules(ft));
+		for (i = 0; i < 1000; i++) {
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 3)
+				continue;
+			snprintf(del, sizeof(del), "priority=%u,ip,nw_dst=10.%u.%u.0/24", i % 7,
+					i / 250, i % 250);
+			CHECK(flowtab_del_flows(ft, del, true, &n_del, &err) == 0 && n_del == 1,
+					"round %u: strict del of rule %u", round, i);
+		}
+	}
+	for (i = 0; i < 1000; i++)
+		free(buf[i]);
+	flowtab_destroy(ft);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -225,5 +260,6 @@ main(int argc, char **argv)
 	test_del();
 	test_mod_replace();
 	test_timeouts();
+	test_identity_index();
 	return ft_test_finish("test_ft_table");
 }
