@@ -46,9 +46,15 @@
  *    a burst; readers sum the slots.  Idle timeouts are found by the main thread seeing the
  *    counters move, so PMDs never read a clock.
  *
+ * 6. The control side keeps an identity index (table, priority, match) across changes, so an
+ *    add-flow finds the rule it replaces in O(1); every change still makes one pass over the
+ *    rules to build the next snapshot, sharing the subtables it did not touch.
+ *
  * Cost (perf/flowtab_bench, one core of the 2.1 GHz EPYC test machine, median per burst):
- * about 16 cycles/packet for in_port rules at any flow count, 28-30 for 800 L3 drop rules
- * over four masks plus catch-all when flows hit the cache, 68 with 1M flows.
+ * about 15 cycles/packet for in_port rules at any flow count, 26 for 800 L3 drop rules over
+ * four masks plus catch-all when flows hit the cache, 70 with 100k-1M flows.  100k rules
+ * install in 0.5-0.9 s (one add-flows) and take about 50 MiB; one more add-flow then costs
+ * 7-12 ms.
  *
  * Thread-safety
  * =============
