@@ -2,6 +2,7 @@
 /*
  * vmm_main(): build the VM, run it, report why it ended.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ vmm_main(const struct vmm_config *cfg)
 	char *err = NULL;
 	int ret, status;
 
+	/* A console reader that goes away must not kill the VM: writes then fail with EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = vmm_vm_create(&vm, cfg, &err);
 	if (ret == 0)
 		ret = vmm_devices_init(&vm, &err);

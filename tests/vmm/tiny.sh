@@ -98,6 +98,15 @@ else
 	sed 's/^/    /' "$T/err" | head -n 20
 	fails=$((fails + 1))
 fi
+# Nobody reads the console: the VMM must not die of SIGPIPE.
+( timeout 60 "$VMM" --memory 64M --kernel "$T/hello" </dev/null 2>"$T/err"; echo $? >"$T/rc" ) |
+	true
+if [ "$(cat "$T/rc")" = 0 ] && grep -q "^vireo-vmm: guest power-off" "$T/err"; then
+	echo "PASS console reader gone: the guest still runs to power-off"
+else
+	echo "FAIL console reader gone: exit $(cat "$T/rc"), $(cat "$T/err")"
+	fails=$((fails + 1))
+fi
 printf 'ping\n' | timeout 60 "$VMM" --memory 64M --kernel "$T/echo" >"$T/out" 2>"$T/err"
 rc=$?
 if [ $rc -eq 0 ] && [ "$(cat "$T/out")" = "ping" ]; then
