@@ -23,7 +23,7 @@ if [ -z "${VMM_BOOT_INNER:-}" ]; then
 	K_STD=$("$TESTHOST" guest-kernel standard) || exit 1
 	INITRD=$("$TESTHOST" guest-initramfs) || exit 1
 	INITRD_WAIT=$("$TESTHOST" guest-initramfs --script "$ROOT/tests/vmm/guest-wait.sh") || exit 1
-	exec "$TESTHOST" wrap --timeout 900 --hugepages 256 --mem 6144 \
+	exec "$TESTHOST" wrap --timeout 2400 --hugepages 256 --mem 6144 \
 		--env VMM_BOOT_INNER=1 --env K_CLOUD="$K_CLOUD" --env K_STD="$K_STD" \
 		--env INITRD="$INITRD" --env INITRD_WAIT="$INITRD_WAIT" \
 		-- "$ROOT/tests/vmm/boot.sh" "$VMM" "$CTL"
