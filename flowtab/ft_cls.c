@@ -150,6 +150,25 @@ cls_cache_mask(struct ft_cls *c)
 			c->cache_words[c->n_cache_words++] = (uint8_t)w;
 }
 
+void
+ft_snap_decay_hits(const struct ft_snap *snap)
+{
+	unsigned t;
+	uint32_t i;
+
+	for (t = 0; t < FT_N_TABLES; t++) {
+		const struct ft_cls *c = snap->tables[t];
+
+		for (i = 0; c && i < c->n_subtables; i++) {
+			struct ft_subtable *st = c->subtables[i];
+
+			/* A PMD's concurrent add may be lost: the counts only rank. */
+			__atomic_store_n(&st->hits, __atomic_load_n(&st->hits, __ATOMIC_RELAXED) / 2,
+					__ATOMIC_RELAXED);
+		}
+	}
+}
+
 bool
 ft_snap_needs_rerank(const struct ft_snap *snap)
 {

@@ -64,6 +64,8 @@ struct ft_snap {
 struct ft_snap *ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev,
 		struct ft_rule *const *touched, size_t n_touched, bool rebuild_all);
 void ft_snap_free(struct ft_snap *snap);
+/** Halve every subtable's hit count, so that ranking follows the recent traffic. */
+void ft_snap_decay_hits(const struct ft_snap *snap);
 /** Hash of a subtable's identity: its table and mask. */
 uint32_t ft_mask_hash(uint8_t table, const struct ft_key *mask);
 /** Would ranking subtables of equal best priority by their hits now change the order a lot? */

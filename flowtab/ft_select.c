@@ -289,6 +289,7 @@ flowtab_run_timeouts(struct flowtab *ft)
 				ft_commit(ft, arr, ft->n_rules, NULL, 0, NULL, 0, false);
 			}
 		}
+		ft_snap_decay_hits(ft->snap);
 		return;
 	}
 	arr = malloc(ft->n_rules * sizeof(*arr));

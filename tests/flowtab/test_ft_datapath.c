@@ -375,6 +375,22 @@ test_rerank(struct flowtab_pmd *pmd)
 	flowtab_run_timeouts(ft);
 	CHECK((ft->snap->tables[0]->subtables[0]->mask.in_port != 0) == second_is_port,
 			"ranking is stable");
+	/* The traffic moves to the other subtable: hits decay, the ranking follows. */
+	p = tcp_pkt;
+	for (i = 0; i < 2000; i++) {
+		if (!second_is_port) {
+			p.dst[4] = (uint8_t)(i >> 8);
+			p.dst[5] = (uint8_t)(i + 3);
+			m = ft_test_build(mp, &p);
+			flowtab_process_burst(pmd, ft, &m, 1, 9, &out);
+		} else {
+			m = ft_test_build(mp, &p);
+			flowtab_process_burst(pmd, ft, &m, 1, 100 + i, &out);
+		}
+	}
+	flowtab_run_timeouts(ft);
+	CHECK((ft->snap->tables[0]->subtables[0]->mask.in_port != 0) != second_is_port,
+			"ranking follows the traffic");
 	free(cap);
 	flowtab_destroy(ft);
 }
