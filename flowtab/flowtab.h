@@ -33,10 +33,11 @@
  * 3. The classifier (ft_cls.h) is tuple-space search: one open-addressing hash table per
  *    distinct mask ("subtable") holding the best rule per masked key.  Subtables are ordered
  *    by their best priority, and among equals by the hits the PMDs measured (re-ranked from
- *    flowtab_run_timeouts()); the search stops once the best match found beats every
- *    subtable left.  A subtable hashes and compares only the key words its mask touches.  The
- *    misses of a burst go through subtable by subtable, hashes computed and slots prefetched
- *    for all packets before any is probed.
+ *    flowtab_run_timeouts(), where the counts also halve so that the ranking follows the
+ *    traffic); the search stops once the best match beats every subtable left.  A subtable
+ *    hashes and compares only the key words its mask touches.  The misses of a burst go
+ *    through subtable by subtable, hashes computed and slots prefetched for all packets
+ *    before any is probed.
  * 4. Actions are compiled at parse time (ft_rule.h).  A rule whose actions are a single
  *    output takes a fast path; other lists run in ft_exec.c, which rewrites packet bytes
  *    with incremental checksum updates (RFC 1624) and gives every output but the last a copy
