@@ -97,10 +97,11 @@ vhost_destroy_device(int vid)
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
 	if (v != NULL) {
-		for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
-			__atomic_store_n(&v->port->rxq_enabled[q], 0, __ATOMIC_RELAXED);
-			__atomic_store_n(&v->tx_enabled[q], 0, __ATOMIC_RELAXED);
-		}
+		/*
+		 * Queue enables stay as they are: rte_vhost also calls this when the frontend
+		 * stops a single ring, and re-announces only that ring when it restarts.  They
+		 * are cleared when a new connection opens (vhost_new_connection).
+		 */
 		__atomic_store_n(&v->vid, -1, __ATOMIC_RELEASE);
 		dp_log("port %s: vhost-user device %d disconnected", v->port->name, vid);
 	}
@@ -133,7 +134,26 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 	return 0;
 }
 
+/* A new frontend starts with every queue disabled until it enables them. */
+static int
+vhost_new_connection(int vid)
+{
+	struct vhost_priv *v;
+
+	pthread_mutex_lock(&registry_lock);
+	v = registry_find(vid);
+	if (v != NULL) {
+		for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
+			__atomic_store_n(&v->port->rxq_enabled[q], 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&v->tx_enabled[q], 0, __ATOMIC_RELAXED);
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return 0;
+}
+
 static const struct rte_vhost_device_ops vhost_ops = {
+	.new_connection = vhost_new_connection,
 	.new_device = vhost_new_device,
 	.destroy_device = vhost_destroy_device,
 	.vring_state_changed = vhost_vring_state_changed,

@@ -114,16 +114,41 @@ finish() {
 	exit $?
 }
 
+# testpmd_run SECONDS TESTPMD-ARGS...: start dpdk-testpmd (non-interactive), wait until it
+# forwards ("Press enter to exit"), let it run SECONDS, stop it; prints its output.  Start-up
+# time does not count: on a loaded machine EAL initialisation alone can take seconds.
+testpmd_run() {
+	local secs=$1 fifo out pid
+	shift
+	fifo=$(mktemp -u "$RUN/tp.XXXXXX")
+	out=$fifo.out
+	mkfifo "$fifo"
+	timeout $((secs + 120)) stdbuf -oL -eL dpdk-testpmd "$@" <"$fifo" >"$out" 2>&1 &
+	pid=$!
+	exec 4>"$fifo"
+	for _ in $(seq 1200); do
+		grep -q "Press enter to exit" "$out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep "$secs"
+	echo >&4
+	exec 4>&-
+	wait "$pid"
+	cat "$out"
+	rm -f "$fifo" "$out"
+}
+
 # testpmd_loop SECONDS SOCK0 SOCK1 [extra testpmd args]: a testpmd with two virtio_user ports
 # on vhost-user sockets, io forwarding started with tx_first on core 0; prints its output.
 testpmd_loop() {
 	local secs=$1 s0=$2 s1=$3
 	shift 3
-	(sleep "$secs"; echo) | timeout $((secs + 60)) dpdk-testpmd --lcores '0@0,1@0' --no-pci \
+	testpmd_run "$secs" --lcores '0@0,1@0' --no-pci \
 		--single-file-segments --file-prefix="tp$PREFIX" -m 512 \
 		--vdev "net_virtio_user0,path=$s0,queues=1" \
 		--vdev "net_virtio_user1,path=$s1,queues=1" -- \
-		--forward-mode=io --tx-first --stats-period 0 --nb-cores=1 "$@" 2>&1
+		--forward-mode=io --tx-first --stats-period 0 --nb-cores=1 "$@"
 }
 
 # testpmd_rx OUTPUT PORT: RX-packets of port PORT in testpmd's final statistics.

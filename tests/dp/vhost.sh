@@ -40,10 +40,10 @@ ctl add-port br0 vhc0 type=dpdkvhostuserclient "options:vhost-server-path=$RUN/s
 	>/dev/null
 check "add-port of a dpdkvhostuserclient port" bash -c "$VIREOCTL -t $CTL show | grep -q 'port vhc0: ofport 3'"
 vhost_server() {
-	(sleep "$1"; echo) | timeout $(($1 + 60)) dpdk-testpmd --lcores '0@0,1@0' --no-pci \
+	testpmd_run "$1" --lcores '0@0,1@0' --no-pci \
 		--single-file-segments --file-prefix="ts$PREFIX" -m 256 \
 		--vdev "net_virtio_user0,path=$RUN/srv.sock,server=1,queues=1" -- \
-		--forward-mode=txonly --tx-first --stats-period 0 --nb-cores=1 2>&1
+		--forward-mode=txonly --tx-first --stats-period 0 --nb-cores=1
 }
 vhost_server 4 >/dev/null
 rx=$(ctl dump-ports br0 vhc0 | sed -n 's/.*rx pkts=\([0-9]*\).*/\1/p')

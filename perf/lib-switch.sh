@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Shared by perf/p2p and perf/flows: the rule sets, starting and stopping Open vSwitch with
+# DPDK and vireo-dp with two dpdkvhostuser ports each, SCHED_FIFO for measured threads.
+# The caller sets W (a private run directory), RT (1: real-time PMDs), BUILD, and PIDS.
+
+OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
+TSC_HZ=$(awk '/^cpu MHz/ { printf "%.0f", $4 * 1e6; exit }' /proc/cpuinfo)
+
+# --- rule sets (ovs-ofctl syntax, port names) ------------------------------------------
+rules_inport() {
+	echo "priority=10,in_port=vhu0,actions=output:vhu1"
+	echo "priority=10,in_port=vhu1,actions=output:vhu0"
+}
+rules_l3() { # 800 drop rules over 4 masks that the traffic never matches, then forwarding
+	for i in $(seq 0 199); do
+		echo "priority=100,ip,nw_dst=10.$((i / 250)).$((i % 250)).0/24,actions=drop"
+		echo "priority=90,ip,nw_src=172.16.$((i % 250)).$((i / 250))/32,actions=drop"
+		echo "priority=80,udp,tp_dst=$((1000 + i)),actions=drop"
+		echo "priority=70,ip,nw_src=192.168.$((i % 250)).0/24,nw_dst=192.169.0.0/16,actions=drop"
+	done
+	echo "priority=1,in_port=vhu0,actions=output:vhu1"
+	echo "priority=1,in_port=vhu1,actions=output:vhu0"
+}
+
+# rt PID REGEX: give the threads of PID whose name matches SCHED_FIFO priority 50, so that
+# the other jobs of a shared machine cannot preempt the measured loop (the kernel's RT
+# throttling still leaves them 5% of the core).  Both switches get the same treatment.
+rt() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		if grep -Eq "$2" "$t/comm" 2>/dev/null; then
+			chrt -f -p 50 "$(basename "$t")" 2>/dev/null
+		fi
+	done
+}
+
+# RULES_FILE, when set, replaces the named rule set.
+rules_for() {
+	case $1 in
+	inport) rules_inport ;;
+	l3) rules_l3 ;;
+	normal) : ;;
+	file) cat "$RULES_FILE" ;;
+	esac
+}
+
+# --- Open vSwitch -----------------------------------------------------------------------
+ovs_start() { # ovs_start SET
+	local d=$W/ovs
+	mkdir -p "$d"
+	export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d
+	ovsdb-tool create "$d/conf.db" "$SCHEMA" >/dev/null
+	ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" --unixctl="$d/ovsdb.ctl" \
+		--pidfile="$d/ovsdb.pid" --log-file="$d/ovsdb.log" --detach -vconsole:off 2>/dev/null || return 1
+	PIDS+=("$(cat "$d/ovsdb.pid")")
+	VS="ovs-vsctl --db=unix:$d/db.sock"
+	$VS --no-wait init
+	$VS --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+		"other_config:dpdk-extra=--file-prefix=p2povs --no-pci" \
+		other_config:dpdk-socket-mem=1024
+	"$OVS_VSWITCHD" "unix:$d/db.sock" --pidfile="$d/vswitchd.pid" \
+		--unixctl="$d/vswitchd.ctl" --log-file="$d/vswitchd.log" --detach \
+		-vconsole:off 2>/dev/null || return 1
+	PIDS+=("$(cat "$d/vswitchd.pid")")
+	$VS add-br br0 -- set bridge br0 datapath_type=netdev
+	$VS add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser ofport_request=1
+	$VS add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser ofport_request=2
+	rules_for "$1" >"$W/rules"
+	if [ -s "$W/rules" ]; then
+		ovs-ofctl del-flows br0
+		ovs-ofctl add-flows br0 "$W/rules"
+	fi
+	APPCTL=(ovs-appctl -t "$d/vswitchd.ctl")
+	OVS_DIR=$d
+	[ "$RT" = 1 ] && rt "$(cat "$d/vswitchd.pid")" "^pmd"
+}
+ovs_stop() {
+	ovs-appctl -t "$OVS_DIR/vswitchd.ctl" exit >/dev/null 2>&1
+	ovs-appctl -t "$OVS_DIR/ovsdb.ctl" exit >/dev/null 2>&1
+	sleep 1
+	rm -rf "$OVS_DIR" /dev/hugepages/p2povs*
+	unset OVS_RUNDIR OVS_DBDIR OVS_LOGDIR OVS_SYSCONFDIR
+}
+
+# --- vireo-dp ---------------------------------------------------------------------------
+vireo_start() { # vireo_start SET
+	local d=$W/vireo
+	mkdir -p "$d"
+	{
+		cat <<EOC
+other_config:
+  dpdk-lcore-mask: "0x1"
+  pmd-cpu-mask: "0x2"
+  dpdk-socket-mem: "1024"
+  dpdk-extra: "--file-prefix=p2pvireo --no-pci"
+  vhost-sock-dir: $d
+bridges:
+  br0:
+    ports:
+      vhu0: {type: dpdkvhostuser, ofport_request: 1}
+      vhu1: {type: dpdkvhostuser, ofport_request: 2}
+EOC
+		if [ "$1" != normal ]; then
+			echo "    flows:"
+			rules_for "$1" | sed 's/^/      - "/; s/$/"/'
+		fi
+	} >"$d/vireo.yaml"
+	"$BUILD/dataplane/vireo-dp" --config "$d/vireo.yaml" --control "$d/dp.ctl" \
+		>"$d/dp.log" 2>&1 &
+	VIREO_PID=$!
+	PIDS+=("$VIREO_PID")
+	for _ in $(seq 100); do
+		[ -S "$d/vhu1" ] && break
+		sleep 0.1
+	done
+	APPCTL=(ovs-appctl -t "$d/dp.ctl")
+	VIREO_DIR=$d
+	[ "$RT" = 1 ] && rt "$VIREO_PID" "^pmd"
+}
+vireo_stop() {
+	kill -TERM "$VIREO_PID"
+	wait "$VIREO_PID" 2>/dev/null
+	rm -rf "$VIREO_DIR" /dev/hugepages/p2pvireo*
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
