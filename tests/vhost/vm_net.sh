@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# vireo-vmm guests with virtio-net NICs served by vireo-dp over vhost-user, inside the test
+# host: the guest sees a virtio-net PCI device (1af4:1041) and eth0 with its MAC; it pings a
+# network namespace through vireo-dp (dpdkvhostuser port + net_af_packet port); two guests
+# ping each other; vireo-dp is killed and restarted while a guest pings and the ping
+# resumes without a guest reboot.  Bad input: missing socket, bad MAC, no shared RAM.
+#
+# usage: tests/vhost/vm_net.sh   (VIREO_BUILD=build directory, default ./build)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(readlink -f "${VIREO_BUILD:-$ROOT/build}")
+TESTHOST=$ROOT/scripts/testhost
+
+if [ -z "${VM_NET_INNER:-}" ]; then
+	K=$("$TESTHOST" guest-kernel cloud) || exit 1
+	I=$("$TESTHOST" guest-initramfs --modules virtio_pci,virtio_net \
+		--script "$ROOT/tests/vhost/vm_guest.sh") || exit 1
+	exec "$TESTHOST" wrap --timeout 900 --hugepages 700 --mem 4096 \
+		--env VM_NET_INNER=1 --env K="$K" --env I="$I" --env VIREO_BUILD="$BUILD" \
+		-- "$ROOT/tests/vhost/vm_net.sh"
+fi
+
+. "$ROOT/tests/dp/lib.sh"
+VMM=$BUILD/vmm/vireo-vmm
+CMDLINE="console=ttyS0 panic=-1 quiet"
+
+# vm NAME SOCKET MAC GUEST-ARGS [VMM-ARGS...]: run a guest in the background, output in
+# $RUN/NAME.out and NAME.err, pid in VM_PID.
+vm() {
+	local name=$1 sock=$2 mac=$3 args=$4
+	shift 4
+	timeout 300 "$VMM" --kernel "$K" --initramfs "$I" --memory 256M,hugepages=2M \
+		--net "vhost-user=$sock,mac=$mac" --cmdline "$CMDLINE $args" "$@" \
+		</dev/null >"$RUN/$name.out" 2>"$RUN/$name.err" &
+	VM_PID=$!
+	PIDS+=("$VM_PID")
+}
+
+show_vm() {
+	sed "s/^/    $1: /" "$RUN/$1.out" "$RUN/$1.err" | tail -n 40
+}
+
+# wait_line FILE PATTERN SECONDS
+wait_line() {
+	for _ in $(seq $(($3 * 10))); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- bad input --------------------------------------------------------------------------
+badinput() { # badinput NAME PATTERN ARGS...: exit 2 and PATTERN on stderr
+	local name=$1 pat=$2 out rc
+	shift 2
+	out=$("$VMM" --kernel "$K" "$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "$pat" <<<"$out"; then
+		pass "bad input: $name"
+	else
+		fail "bad input: $name (exit $rc: $out)"
+	fi
+}
+badinput "missing socket" "no such socket" --net "vhost-user=$RUN/nope.sock"
+badinput "bad MAC" "bad MAC 'zz:00'" --net "vhost-user=$RUN/x.sock,mac=zz:00"
+badinput "multicast MAC" "bad MAC" --net "vhost-user=$RUN/x.sock,mac=01:00:5e:00:00:01"
+badinput "no shared RAM" "needs shared guest RAM" --memory 256M,shared=off \
+	--net "vhost-user=$RUN/x.sock"
+badinput "unknown key" "unknown key 'foo'" --net "vhost-user=$RUN/x.sock,foo=1"
+badinput "bad mode" "mode 'peer'" --net "vhost-user=$RUN/x.sock,mode=peer"
+: >"$RUN/plain"
+badinput "not a socket" "vhost-user=$RUN/plain" --net "vhost-user=$RUN/plain"
+
+# --- vireo-dp with two vhost-user ports and a namespace ---------------------------------
+netns_add ns1 10.0.0.1 02:00:00:00:00:01 || { fail "netns"; finish; }
+cat >"$RUN/dp.yaml" <<EOC
+$(other_config)
+bridges:
+  br0:
+    ports:
+      p1: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-ns1"}}
+      vhu0: {type: dpdkvhostuser}
+      vhu1: {type: dpdkvhostuser}
+EOC
+check "vireo-dp starts" start_dp "$RUN/dp.yaml" || finish
+
+# --- one guest pings the namespace ------------------------------------------------------
+vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=ping"
+wait "$VM_PID"
+rc=$?
+check "guest A: vireo-vmm exits 0 (exit $rc)" test "$rc" -eq 0
+check "guest A: PCI device 1af4:1041 (virtio-net, modern)" \
+	grep -q "vm-pci: .* 0x1af4 0x1041 0x020000" "$RUN/a.out"
+check "guest A: eth0 with the MAC from --net, virtio_net driver" \
+	bash -c "grep -q 'vm-mac: 52:54:00:00:00:0a' $RUN/a.out && grep -q 'vm-driver: virtio_net' $RUN/a.out"
+check "guest A: carrier up" grep -q "vm-carrier: 1" "$RUN/a.out"
+if grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a.out"; then
+	pass "guest A pings ns1 through vireo-dp, 5/5"
+else
+	fail "guest A pings ns1 through vireo-dp"
+	show_vm a
+	sed 's/^/    dp: /' "$RUN/dp.log" | tail -n 20
+fi
+check "ns1 pings the guest's address back after it left: no reply (it is gone)" \
+	bash -c "! ip netns exec ns1 ping -c 1 -W 1 10.0.0.2 >/dev/null"
+
+# --- two guests ping each other ---------------------------------------------------------
+vm b "$RUN/vhu1" 52:54:00:00:00:0b "vt.ip=10.0.0.3 vt.mode=wait vt.wait=120"
+pid_b=$VM_PID
+vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.3 vt.mode=ping"
+pid_a=$VM_PID
+wait "$pid_a"
+if grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a.out"; then
+	pass "guest A pings guest B through vireo-dp, 5/5"
+else
+	fail "guest A pings guest B through vireo-dp"
+	show_vm a
+	show_vm b
+fi
+check "ns1 pings guest B, 0% loss" ping_ok ns1 10.0.0.3 5
+kill -KILL "$pid_b" 2>/dev/null
+wait "$pid_b" 2>/dev/null
+
+# --- vireo-dp killed and restarted while a guest pings ----------------------------------
+vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=reconnect"
+pid_a=$VM_PID
+if wait_line "$RUN/a.out" "vm-ping: ok" 120; then
+	kill -KILL "$DP_PID"
+	wait "$DP_PID" 2>/dev/null
+	sleep 2
+	check "vireo-dp restarts" start_dp "$RUN/dp.yaml"
+fi
+wait "$pid_a"
+rc=$?
+check "reconnect: guest A exits 0, no reboot (exit $rc)" test "$rc" -eq 0
+check "reconnect: vireo-vmm saw the backend go and come back" \
+	bash -c "grep -q 'gone, link down' $RUN/a.err && grep -q 'vhu0 connected' $RUN/a.err"
+if grep -q "vm-ping: resumed" "$RUN/a.out" &&
+   grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a.out"; then
+	pass "reconnect: the guest's ping resumed after vireo-dp restarted, 5/5"
+else
+	fail "reconnect: ping did not resume"
+	show_vm a
+fi
+finish
