@@ -94,7 +94,7 @@ ctl() { "$VIREOCTL" -t "$CTL" "$@"; }
 # ping_ok NS DST COUNT [INTERVAL]: ping with no loss
 ping_ok() {
 	local out
-	out=$(ip netns exec "$1" ping -q -c "$3" -i "${4:-0.2}" -W 2 "$2" 2>&1)
+	out=$(ip netns exec "$1" ping -q -c "$3" -i "${4:-0.2}" -W 5 "$2" 2>&1)
 	echo "$out" | grep -q " 0% packet loss"
 }
 
