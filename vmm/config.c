@@ -326,7 +326,7 @@ check_config(struct vmm_config *cfg, char **err)
 			"--net vhost-user needs shared guest RAM: drop shared=off from --memory");
 	if (cfg->nr_nets > 0 && strstr(cfg->cmdline, "pci=") == NULL) {
 		/* No PCI root in the DSDT: the guest scans bus 0 itself (pci.h). */
-		if (asprintf(&cfg->cmdline_buf, "%s pci=noacpi", cfg->cmdline) < 0)
+		if (asprintf(&cfg->cmdline_buf, "%s pci=lastbus=1", cfg->cmdline) < 0)
 			return -ENOMEM;
 		cfg->cmdline = cfg->cmdline_buf;
 	}

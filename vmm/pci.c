@@ -38,6 +38,7 @@ static struct {
 } pci = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.route_lock = PTHREAD_MUTEX_INITIALIZER,
+	.next_gsi = PCI_FIRST_MSI_GSI,
 };
 
 void
@@ -164,7 +165,6 @@ host_bridge_init(struct vmm_vm *vm, char **err)
 
 	pci.vm = vm;
 	pci.next_mmio = VMM_PCI_MMIO_BASE;
-	pci.next_gsi = PCI_FIRST_MSI_GSI;
 	memset(b, 0, sizeof(*b));
 	b->name = "pci-host";
 	vmm_pci_set16(b->cfg + PCI_CFG_VENDOR, 0x1b36);	/* Red Hat, Inc. */
