@@ -5,7 +5,8 @@
 # host: the guest sees a virtio-net PCI device (1af4:1041) and eth0 with its MAC; it pings a
 # network namespace through vireo-dp (dpdkvhostuser port + net_af_packet port); two guests
 # ping each other; vireo-dp is killed and restarted while a guest pings and the ping
-# resumes without a guest reboot.  Bad input: missing socket, bad MAC, no shared RAM.
+# resumes without a guest reboot; vireo-vmm in server mode with a dpdkvhostuserclient port.
+# Bad input: missing socket, bad MAC, no shared RAM, unknown key, bad mode, not a socket.
 #
 # usage: tests/vhost/vm_net.sh   (VIREO_BUILD=build directory, default ./build)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -121,6 +122,26 @@ fi
 check "ns1 pings guest B, 0% loss" ping_ok ns1 10.0.0.3 5
 kill -KILL "$pid_b" 2>/dev/null
 wait "$pid_b" 2>/dev/null
+
+# --- vireo-vmm in server mode, vireo-dp's dpdkvhostuserclient port connects --------------
+timeout 300 "$VMM" --kernel "$K" --initramfs "$I" --memory 256M,hugepages=2M \
+	--net "vhost-user=$RUN/vm-srv.sock,mode=server,mac=52:54:00:00:00:0c" \
+	--cmdline "$CMDLINE vt.ip=10.0.0.4 vt.peer=10.0.0.1 vt.mode=ping" \
+	</dev/null >"$RUN/c.out" 2>"$RUN/c.err" &
+pid_c=$!
+PIDS+=("$pid_c")
+for _ in $(seq 100); do [ -S "$RUN/vm-srv.sock" ] && break; sleep 0.1; done
+ctl add-port br0 vhc0 type=dpdkvhostuserclient "options:vhost-server-path=$RUN/vm-srv.sock" \
+	>/dev/null
+wait "$pid_c"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/c.out"; then
+	pass "server mode: guest C (vireo-vmm listening, dpdkvhostuserclient port) pings ns1, 5/5"
+else
+	fail "server mode: guest C pings ns1 (exit $rc)"
+	show_vm c
+fi
+ctl del-port br0 vhc0 >/dev/null 2>&1
 
 # --- vireo-dp killed and restarted while a guest pings ----------------------------------
 vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=reconnect"
