@@ -55,12 +55,13 @@ apply_key(struct vmm_net_cfg *n, char *tok, char **err)
 	*val++ = '\0';
 	if (strcmp(tok, "mode") == 0) {
 		if (strcmp(val, "client") != 0 && strcmp(val, "server") != 0)
-			return vmm_err(err, -VMM_EINPUT, "--net: mode '%s' (client or server)", val);
+			return vmm_err(err, -VMM_EINPUT, "--net: mode '%s' (client or server)",
+				val);
 		n->server = strcmp(val, "server") == 0;
 	} else if (strcmp(tok, "mac") == 0) {
 		if (parse_mac(val, n->mac) < 0)
 			return vmm_err(err, -VMM_EINPUT,
-				"--net: bad MAC '%s' (six hex bytes like 52:54:00:12:34:56, unicast)",
+				"--net: bad MAC '%s' (unicast, like 52:54:00:12:34:56)",
 				val);
 	} else if (strcmp(tok, "queues") == 0) {
 		if (parse_count(val, 1, &n->queues) < 0)

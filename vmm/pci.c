@@ -33,7 +33,12 @@ static struct {
 
 	pthread_mutex_t route_lock;	/* the MSI routes below */
 	unsigned int next_gsi;
-	struct { unsigned int gsi; uint64_t addr; uint32_t data; bool set; } msi[PCI_MAX_MSI_ROUTES];
+	struct {
+		unsigned int gsi;
+		uint64_t addr;
+		uint32_t data;
+		bool set;
+	} msi[PCI_MAX_MSI_ROUTES];
 	unsigned int nr_msi;
 } pci = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,

@@ -14,7 +14,9 @@
  *   guest moves one or turns memory decoding off (BAR sizing) the device's bus range moves
  *   with it and the device's bar_map callback runs (to move ioeventfds).
  *
- *   The DSDT has no PCI root, so the guest is told to scan buses 0-1 itself (Linux skips the scan for lastbus=0; bus 1 is empty): vireo-vmm adds
+ *   The DSDT has no PCI root, so the guest is told to scan buses 0-1 itself (Linux skips
+ *   the scan for lastbus=0; bus 1 is empty; pci=noacpi would leave no MSI domain):
+ *   vireo-vmm adds
  *   "pci=lastbus=1" to the kernel command line when PCI devices exist (config.c).
  *
  * Interrupts

@@ -41,7 +41,7 @@ struct net_dev {
 	struct vmm_vm *vm;
 	const struct vmm_net_cfg *cfg;
 	struct vu_dev *vu;
-	char name[16];
+	char name[24];
 	int timer_fd;		/* client mode: reconnect attempts */
 	uint64_t down_since_ns;
 	bool handed;		/* rings given to the backend since DRIVER_OK */
@@ -111,7 +111,8 @@ hand_rings(struct net_dev *n)
 		if (!q->enabled)
 			continue;
 		if (r.desc == NULL || r.avail == NULL || r.used == NULL) {
-			fprintf(stderr, "vireo-vmm: %s: queue %u lies outside guest RAM\n", n->name, i);
+			fprintf(stderr, "vireo-vmm: %s: queue %u lies outside guest RAM\n",
+				n->name, i);
 			return -EFAULT;
 		}
 		rc = vu_ring_start(n->vu, i, &r);

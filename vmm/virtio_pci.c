@@ -174,9 +174,13 @@ common_read(struct vmm_virtio_pci *vp, unsigned int off)
 
 	switch (off) {
 	case 0x00: return vp->dfselect;
-	case 0x04: return vp->dfselect < 2 ? (uint32_t)(vp->device_features >> (32 * vp->dfselect)) : 0;
+	case 0x04:
+		return vp->dfselect < 2 ?
+			(uint32_t)(vp->device_features >> (32 * vp->dfselect)) : 0;
 	case 0x08: return vp->gfselect;
-	case 0x0c: return vp->gfselect < 2 ? (uint32_t)(vp->driver_features >> (32 * vp->gfselect)) : 0;
+	case 0x0c:
+		return vp->gfselect < 2 ?
+			(uint32_t)(vp->driver_features >> (32 * vp->gfselect)) : 0;
 	case 0x10: return vp->msix_config;
 	case 0x12: return vp->nr_queues;
 	case 0x14: return vp->status;
@@ -343,7 +347,8 @@ vmm_virtio_pci_init(struct vmm_virtio_pci *vp, struct vmm_vm *vm, uint16_t devic
 {
 	unsigned int i;
 
-	if (nr_queues == 0 || nr_queues > VMM_VIRTIO_MAX_QUEUES || config_len > VMM_VIRTIO_CFG_SIZE)
+	if (nr_queues == 0 || nr_queues > VMM_VIRTIO_MAX_QUEUES ||
+	    config_len > VMM_VIRTIO_CFG_SIZE)
 		return vmm_err(err, -EINVAL, "%s: bad virtio queue count or config size",
 			vp->pci.name);
 	pthread_mutex_init(&vp->lock, NULL);
@@ -359,13 +364,15 @@ vmm_virtio_pci_init(struct vmm_virtio_pci *vp, struct vmm_vm *vm, uint16_t devic
 	for (i = 0; i < nr_queues; i++) {
 		vp->queues[i].kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (vp->queues[i].kick_fd < 0)
-			return vmm_err(err, -errno, "%s: eventfd: %s", vp->pci.name, strerror(errno));
+			return vmm_err(err, -errno, "%s: eventfd: %s", vp->pci.name,
+				strerror(errno));
 	}
 	for (i = 0; i < vp->nr_vectors; i++) {
 		vp->vectors[i].entry[12] = 1;	/* masked */
 		vp->vectors[i].fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (vp->vectors[i].fd < 0)
-			return vmm_err(err, -errno, "%s: eventfd: %s", vp->pci.name, strerror(errno));
+			return vmm_err(err, -errno, "%s: eventfd: %s", vp->pci.name,
+				strerror(errno));
 		vp->vectors[i].gsi = vmm_pci_msi_gsi(vm);
 		if (vp->vectors[i].gsi < 0)
 			return vmm_err(err, -ENOSPC, "%s: out of MSI GSIs", vp->pci.name);

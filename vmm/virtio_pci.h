@@ -81,7 +81,7 @@ struct vmm_virtio_pci {
 	uint8_t status;
 	uint8_t config_generation;
 	uint8_t isr;
-	uint8_t config[VMM_VIRTIO_CFG_SIZE];	/**< device configuration (read-only to the guest) */
+/** The eventfd the backend signals for queue 'q' (its MSI-X vector's), or -1 (lock held). */
 	unsigned int config_len;
 	struct vmm_virtio_queue queues[VMM_VIRTIO_MAX_QUEUES];
 	struct {
@@ -106,7 +106,7 @@ void vmm_virtio_pci_exit(struct vmm_virtio_pci *vp);
 /** The eventfd the backend signals for queue 'q' (its MSI-X vector's), or -1.  Lock held. */
 int vmm_virtio_pci_call_fd(struct vmm_virtio_pci *vp, unsigned int q);
 
-/** The device configuration changed: new generation, ISR bit 1, config interrupt.  Lock held. */
+/** The device configuration changed: new generation, ISR bit 1, config interrupt (lock held). */
 void vmm_virtio_pci_config_changed(struct vmm_virtio_pci *vp);
 
 #endif /* VIREO_VMM_VIRTIO_PCI_H */
