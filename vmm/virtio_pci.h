@@ -81,7 +81,7 @@ struct vmm_virtio_pci {
 	uint8_t status;
 	uint8_t config_generation;
 	uint8_t isr;
-/** The eventfd the backend signals for queue 'q' (its MSI-X vector's), or -1 (lock held). */
+	uint8_t config[VMM_VIRTIO_CFG_SIZE];	/**< device configuration, read-only to the guest */
 	unsigned int config_len;
 	struct vmm_virtio_queue queues[VMM_VIRTIO_MAX_QUEUES];
 	struct {
