@@ -81,7 +81,7 @@ struct vmm_virtio_pci {
 	uint8_t status;
 	uint8_t config_generation;
 	uint8_t isr;
-	uint8_t config[VMM_VIRTIO_CFG_SIZE];	/**< device configuration, read-only to the guest */
+	uint8_t config[VMM_VIRTIO_CFG_SIZE];	/**< device configuration (read-only) */
 	unsigned int config_len;
 	struct vmm_virtio_queue queues[VMM_VIRTIO_MAX_QUEUES];
 	struct {
