@@ -51,6 +51,12 @@ rules_for() {
 ovs_start() { # ovs_start SET
 	local d=$W/ovs
 	mkdir -p "$d"
+	# The netdev datapath's tap devices, left behind by an ovs-vswitchd that was killed,
+	# make the next one fail to create its bridge.
+	if ! pgrep -x ovs-vswitchd-dpdk >/dev/null && ! pgrep -x ovs-vswitchd >/dev/null; then
+		ip link del ovs-netdev 2>/dev/null
+		ip link del br0 2>/dev/null
+	fi
 	export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d
 	ovsdb-tool create "$d/conf.db" "$SCHEMA" >/dev/null
 	ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" --unixctl="$d/ovsdb.ctl" \
@@ -60,7 +66,7 @@ ovs_start() { # ovs_start SET
 	$VS --no-wait init
 	$VS --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
-		"other_config:dpdk-extra=--file-prefix=p2povs --no-pci" \
+		"other_config:dpdk-extra=--file-prefix=p2povs$$ --no-pci" \
 		other_config:dpdk-socket-mem=1024
 	"$OVS_VSWITCHD" "unix:$d/db.sock" --pidfile="$d/vswitchd.pid" \
 		--unixctl="$d/vswitchd.ctl" --log-file="$d/vswitchd.log" --detach \
@@ -96,7 +102,7 @@ other_config:
   dpdk-lcore-mask: "0x1"
   pmd-cpu-mask: "0x2"
   dpdk-socket-mem: "1024"
-  dpdk-extra: "--file-prefix=p2pvireo --no-pci"
+  dpdk-extra: "--file-prefix=p2pvireo$$ --no-pci"
   vhost-sock-dir: $d
 bridges:
   br0:
