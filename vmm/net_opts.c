@@ -64,9 +64,9 @@ apply_key(struct vmm_net_cfg *n, char *tok, char **err)
 				"--net: bad MAC '%s' (unicast, like 52:54:00:12:34:56)",
 				val);
 	} else if (strcmp(tok, "queues") == 0) {
-		if (parse_count(val, 1, &n->queues) < 0)
+		if (parse_count(val, VMM_NET_MAX_QUEUES, &n->queues) < 0)
 			return vmm_err(err, -VMM_EINPUT,
-				"--net: queues '%s': only 1 queue pair is supported so far", val);
+				"--net: queues '%s' (queue pairs, 1-%d)", val, VMM_NET_MAX_QUEUES);
 	} else if (strcmp(tok, "reconnect") == 0) {
 		if (parse_count(val, 86400, &n->reconnect_s) < 0)
 			return vmm_err(err, -VMM_EINPUT, "--net: reconnect '%s' (seconds, 1-86400)",

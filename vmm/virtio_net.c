@@ -9,14 +9,25 @@
  * link goes down (config interrupt), vireo-vmm reconnects (client: every 100 ms; server:
  * the next connection), replays the rings from their used indexes, and raises the link.
  *
+ * Multi-queue (queues=N, when the backend offers VHOST_USER_PROTOCOL_F_MQ and N pairs):
+ * the device offers VIRTIO_NET_F_MQ, CTRL_VQ and CTRL_RX, max_virtqueue_pairs N and 2N + 1
+ * queues, the control queue last.  The control queue is the VMM's own, as in QEMU: the
+ * backend never sees it; its notify is an ioeventfd the main loop watches, vmm/virtq.c
+ * walks it (never trusting the guest), VQ_PAIRS_SET enables and disables the backend's
+ * rings (SET_VRING_ENABLE), RX mode and MAC table commands are acknowledged (the backend
+ * does no filtering), the rest answered VIRTIO_NET_ERR.  At DRIVER_OK only pair 0 is
+ * enabled; a reset goes back to that; a reconnect restores every enabled ring.
+ *
  * Thread-safety: the transport's lock (vp.lock) guards the vhost-user device too: vCPU
  * threads (status writes) and the main thread (connection events) both take it.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
@@ -25,16 +36,23 @@
 #include "util.h"
 #include "vhost_user.h"
 #include "virtio_pci.h"
+#include "virtq.h"
 #include "vm.h"
 
 #define BIT(n) (1ULL << (n))
 #define RETRY_MS 100
+#define MAC_LEN 6
 #define NET_CONFIG_LEN 12	/* mac, status, max_virtqueue_pairs, mtu */
 
 /* What this device implements; the backend's offer narrows it (vu_net_offer()). */
 #define NET_SUPPORTED (BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_RING_F_INDIRECT_DESC) | \
 	BIT(VIRTIO_RING_F_EVENT_IDX) | BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(VIRTIO_NET_F_MAC) | \
 	BIT(VIRTIO_NET_F_STATUS))
+/* What a multi-queue device adds. */
+#define NET_MQ (BIT(VIRTIO_NET_F_MQ) | BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_CTRL_RX))
+
+_Static_assert(2 * VMM_NET_MAX_QUEUES + 1 <= VMM_VIRTIO_MAX_QUEUES, "queues per device");
+_Static_assert(VMM_NET_MAX_QUEUES <= VU_MAX_QUEUE_PAIRS, "vhost-user queue pairs");
 
 struct net_dev {
 	struct vmm_virtio_pci vp;
@@ -47,6 +65,11 @@ struct net_dev {
 	bool handed;		/* rings given to the backend since DRIVER_OK */
 	bool watching_listen;
 	bool vp_ready;		/* vp owns eventfds to close */
+	unsigned int pairs;	/* max_virtqueue_pairs; 1: no MQ, no control queue */
+	unsigned int cur_pairs;	/* pairs the guest uses (VQ_PAIRS_SET), 1 after a reset */
+	unsigned int ctrl;	/* the control queue's index (2 * pairs) when pairs > 1 */
+	struct virtq cvq;
+	bool ctrl_warned;	/* a malformed control request was logged */
 };
 
 struct net_devs {
@@ -75,6 +98,13 @@ report(struct net_dev *n, const char *what, int rc)
 	fprintf(stderr, "vireo-vmm: %s: %s: %s\n", n->name, what, *e ? e : strerror(-rc));
 }
 
+/* Rings the backend serves: 2 per pair when the guest negotiated MQ, else 2 (lock held). */
+static unsigned int
+data_rings(const struct net_dev *n)
+{
+	return n->vp.driver_features & BIT(VIRTIO_NET_F_MQ) ? 2 * n->pairs : 2;
+}
+
 /* Give the backend the guest's rings (lock held, backend connected, DRIVER_OK). */
 static int
 hand_rings(struct net_dev *n)
@@ -96,7 +126,7 @@ hand_rings(struct net_dev *n)
 	rc = vu_dev_set_mem_table(n->vu, regions, mem->nr_regions);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < n->vp.nr_queues; i++) {
+	for (i = 0; i < data_rings(n); i++) {
 		struct vmm_virtio_queue *q = &n->vp.queues[i];
 		struct vu_ring r = {
 			.size = q->size,
@@ -105,7 +135,7 @@ hand_rings(struct net_dev *n)
 			.used = vmm_memory_ptr(mem, q->used, 6 + 8ULL * q->size),
 			.kick_fd = q->kick_fd,
 			.call_fd = vmm_virtio_pci_call_fd(&n->vp, i),
-			.enabled = true,
+			.enabled = i / 2 < n->cur_pairs,
 		};
 
 		if (!q->enabled)
@@ -123,6 +153,188 @@ hand_rings(struct net_dev *n)
 	return vu_dev_set_status(n->vu, n->vp.status);
 }
 
+/* Enable the backend's rings of the pairs in use, disable the others (lock held). */
+static void
+apply_pairs(struct net_dev *n)
+{
+	unsigned int r;
+	int rc;
+
+	if (!vu_dev_connected(n->vu))
+		return;		/* the reconnect applies them */
+	for (r = 0; r < 2 * n->pairs; r++) {
+		if (!vu_ring_started(n->vu, r))
+			continue;
+		rc = vu_ring_enable(n->vu, r, r / 2 < n->cur_pairs);
+		if (rc < 0) {
+			report(n, "SET_VRING_ENABLE", rc);
+			return;
+		}
+	}
+}
+
+/* Log a malformed control request once per device (the guest could flood the log). */
+static uint8_t
+ctrl_bad(struct net_dev *n, const char *what, unsigned int v)
+{
+	if (!n->ctrl_warned)
+		fprintf(stderr, "vireo-vmm: %s: control queue: %s (%u); answered VIRTIO_NET_ERR "
+			"(logged once)\n", n->name, what, v);
+	n->ctrl_warned = true;
+	return VIRTIO_NET_ERR;
+}
+
+/* VIRTIO_NET_CTRL_MAC_TABLE_SET: two tables (u32 count, count MACs) filling 'len' bytes. */
+static uint8_t
+ctrl_mac_table(struct net_dev *n, const struct virtq_req *req, uint64_t len)
+{
+	uint64_t off = 2;
+	uint32_t count;
+	int t;
+
+	for (t = 0; t < 2; t++) {
+		if (virtq_req_read(req, off, &count, 4) != 4)
+			return ctrl_bad(n, "MAC table shorter than its header", (unsigned int)len);
+		count = le32toh(count);
+		off += 4;
+		if (count > (len + 2 - off) / MAC_LEN)
+			return ctrl_bad(n, "MAC table longer than the request", count);
+		off += (uint64_t)count * MAC_LEN;
+	}
+	if (off != len + 2)
+		return ctrl_bad(n, "MAC table with trailing bytes", (unsigned int)(len + 2 - off));
+	return VIRTIO_NET_OK;
+}
+
+/* One control request: the acknowledgement to write (lock held). */
+static uint8_t
+ctrl_handle(struct net_dev *n, const struct virtq_req *req)
+{
+	uint64_t features = n->vp.driver_features, len;
+	uint8_t hdr[2], on;
+	uint16_t pairs;
+
+	if (virtq_req_read(req, 0, hdr, 2) != 2)
+		return ctrl_bad(n, "request shorter than its header", (unsigned int)req->out_len);
+	len = req->out_len - 2;
+	switch (hdr[0]) {
+	case VIRTIO_NET_CTRL_MQ:
+		if (hdr[1] != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || !(features & BIT(VIRTIO_NET_F_MQ)))
+			return VIRTIO_NET_ERR;
+		if (len != 2 || virtq_req_read(req, 2, &pairs, 2) != 2)
+			return ctrl_bad(n, "VQ_PAIRS_SET of bad length", (unsigned int)len);
+		pairs = le16toh(pairs);
+		if (pairs < 1 || pairs > n->pairs)
+			return ctrl_bad(n, "VQ_PAIRS_SET out of range", pairs);
+		if (pairs != n->cur_pairs)
+			fprintf(stderr, "vireo-vmm: %s: guest uses %u of %u queue pairs\n", n->name,
+				pairs, n->pairs);
+		n->cur_pairs = pairs;
+		apply_pairs(n);
+		return VIRTIO_NET_OK;
+	case VIRTIO_NET_CTRL_RX:
+		/* Acknowledged, as QEMU does with a vhost backend: it filters nothing. */
+		if (!(features & BIT(VIRTIO_NET_F_CTRL_RX)) || hdr[1] > VIRTIO_NET_CTRL_RX_ALLMULTI)
+			return VIRTIO_NET_ERR;
+		if (len != 1 || virtq_req_read(req, 2, &on, 1) != 1)
+			return ctrl_bad(n, "RX mode of bad length", (unsigned int)len);
+		return VIRTIO_NET_OK;
+	case VIRTIO_NET_CTRL_MAC:
+		if (hdr[1] != VIRTIO_NET_CTRL_MAC_TABLE_SET || !(features & BIT(VIRTIO_NET_F_CTRL_RX)))
+			return VIRTIO_NET_ERR;
+		return ctrl_mac_table(n, req, len);
+	default:
+		return VIRTIO_NET_ERR;
+	}
+}
+
+/* Serve the control queue until it is empty; interrupt the guest if it wants (lock held). */
+static void
+ctrl_process(struct net_dev *n)
+{
+	struct virtq_req req;
+	uint16_t old = n->cvq.used_idx;
+	uint8_t ack;
+	int rc;
+
+	if (!n->cvq.ready || n->cvq.broken)
+		return;
+	do {
+		while ((rc = virtq_pop(&n->cvq, &req)) == 1) {
+			ack = ctrl_handle(n, &req);
+			if (req.in_len == 0)
+				ctrl_bad(n, "request with no room for the acknowledgement", req.head);
+			virtq_push(&n->cvq, req.head, (uint32_t)virtq_req_write(&req, &ack, 1));
+		}
+	} while (rc == 0 && virtq_rearm(&n->cvq));
+	if (rc < 0) {
+		fprintf(stderr, "vireo-vmm: %s: control queue: %s; the device needs a reset\n",
+			n->name, n->cvq.error);
+		n->vp.status |= VIRTIO_STATUS_NEEDS_RESET;
+		vmm_virtio_pci_config_changed(&n->vp);
+	}
+	if (n->cvq.used_idx != old && virtq_need_notify(&n->cvq, old)) {
+		int fd = vmm_virtio_pci_call_fd(&n->vp, n->ctrl);
+
+		if (fd >= 0)
+			eventfd_write(fd, 1);
+	}
+}
+
+/* The guest notified the control queue (main thread). */
+static void
+on_ctrl_kick(void *opaque, int fd)
+{
+	struct net_dev *n = opaque;
+	eventfd_t v;
+
+	if (eventfd_read(fd, &v) < 0)
+		return;
+	pthread_mutex_lock(&n->vp.lock);
+	ctrl_process(n);
+	pthread_mutex_unlock(&n->vp.lock);
+}
+
+/* DRIVER_OK: take the control queue the guest set up, if any (lock held). */
+static int
+ctrl_start(struct net_dev *n)
+{
+	struct vmm_virtio_queue *q;
+	int rc;
+
+	n->cur_pairs = 1;
+	memset(&n->cvq, 0, sizeof(n->cvq));
+	if (n->pairs == 1 || !(n->vp.driver_features & BIT(VIRTIO_NET_F_CTRL_VQ)))
+		return 0;
+	q = &n->vp.queues[n->ctrl];
+	if (!q->enabled)
+		return 0;
+	rc = virtq_init(&n->cvq, &n->vm->mem, q->size, q->desc, q->avail, q->used,
+		n->vp.driver_features);
+	if (rc < 0) {
+		fprintf(stderr, "vireo-vmm: %s: control queue %u: %s; the device needs a reset\n",
+			n->name, n->ctrl, n->cvq.error);
+		return rc;
+	}
+	ctrl_process(n);	/* a request queued before DRIVER_OK */
+	return 0;
+}
+
+/* FEATURES_OK: the control queue sits at 2N only with MQ; MQ needs the control queue. */
+static bool
+features_ok(struct vmm_virtio_pci *vp, uint64_t features)
+{
+	struct net_dev *n = vp->opaque;
+	bool mq = features & BIT(VIRTIO_NET_F_MQ), cvq = features & BIT(VIRTIO_NET_F_CTRL_VQ);
+
+	if (n->pairs == 1 || mq == cvq)
+		return true;
+	fprintf(stderr, "vireo-vmm: %s: the guest acked %s without %s: refused (FEATURES_OK)\n",
+		n->name, mq ? "VIRTIO_NET_F_MQ" : "VIRTIO_NET_F_CTRL_VQ",
+		mq ? "VIRTIO_NET_F_CTRL_VQ" : "VIRTIO_NET_F_MQ");
+	return false;
+}
+
 static void
 set_status(struct vmm_virtio_pci *vp, uint8_t old, uint8_t status)
 {
@@ -136,10 +348,18 @@ set_status(struct vmm_virtio_pci *vp, uint8_t old, uint8_t status)
 				report(n, "device reset", rc);
 		}
 		n->handed = false;
+		n->cur_pairs = 1;
+		memset(&n->cvq, 0, sizeof(n->cvq));
 		return;
 	}
-	if (!(status & VIRTIO_STATUS_DRIVER_OK) || (old & VIRTIO_STATUS_DRIVER_OK) ||
-	    !vu_dev_connected(n->vu))
+	if (!(status & VIRTIO_STATUS_DRIVER_OK) || (old & VIRTIO_STATUS_DRIVER_OK))
+		return;
+	if (ctrl_start(n) < 0) {
+		vp->status |= VIRTIO_STATUS_NEEDS_RESET;
+		vmm_virtio_pci_config_changed(vp);
+		return;
+	}
+	if (!vu_dev_connected(n->vu))
 		return;
 	rc = hand_rings(n);
 	if (rc < 0) {
@@ -153,6 +373,7 @@ set_status(struct vmm_virtio_pci *vp, uint8_t old, uint8_t status)
 
 static const struct vmm_virtio_ops net_ops = {
 	.set_status = set_status,
+	.features_ok = features_ok,
 };
 
 static void
@@ -195,6 +416,8 @@ connected(struct net_dev *n)
 		rc = vu_dev_restore(n->vu, NULL, 0);
 	else if (n->vp.status & VIRTIO_STATUS_DRIVER_OK)
 		rc = hand_rings(n);
+	if (rc == 0 && (n->vp.driver_features & BIT(VIRTIO_NET_F_MQ)))
+		apply_pairs(n);		/* VQ_PAIRS_SET may have come while it was gone */
 	if (rc < 0) {
 		report(n, "restoring the rings", rc);
 		return;
@@ -266,7 +489,9 @@ static int
 net_create(struct vmm_vm *vm, const struct vmm_net_cfg *cfg, unsigned int idx,
 		struct net_dev **out, char **err)
 {
-	struct vu_opts opts = { .path = cfg->path, .server = cfg->server, .queue_pairs = 1 };
+	struct vu_opts opts = { .path = cfg->path, .server = cfg->server,
+		.queue_pairs = cfg->queues };
+	uint64_t supported = NET_SUPPORTED;
 	struct net_dev *n = calloc(1, sizeof(*n));
 	char *msg = NULL;
 	int rc;
@@ -292,16 +517,31 @@ net_create(struct vmm_vm *vm, const struct vmm_net_cfg *cfg, unsigned int idx,
 	if (n->timer_fd < 0 || vmm_vm_add_fd(vm, n->timer_fd, on_backend, n) < 0 ||
 	    vmm_vm_add_fd(vm, vu_dev_fd(n->vu), on_backend, n) < 0)
 		return vmm_err(err, -EMFILE, "%s: cannot watch the backend", n->name);
+	n->pairs = vu_dev_queue_pairs(n->vu);
+	if (n->pairs < cfg->queues)
+		fprintf(stderr, "vireo-vmm: %s: the backend at %s offers %u queue pair%s, "
+			"queues=%u asked: using %u\n", n->name, cfg->path, n->pairs,
+			n->pairs == 1 ? "" : "s", cfg->queues, n->pairs);
+	if (n->pairs > 1) {
+		supported |= NET_MQ;
+		n->ctrl = 2 * n->pairs;
+	}
+	n->cur_pairs = 1;
 	memcpy(n->vp.config, cfg->mac, 6);
 	vmm_pci_set16(n->vp.config + 6, VIRTIO_NET_S_LINK_UP);
-	vmm_pci_set16(n->vp.config + 8, 1);
+	vmm_pci_set16(n->vp.config + 8, (uint16_t)n->pairs);
 	vmm_pci_set16(n->vp.config + 10, 1500);
 	n->vp.pci.name = n->name;
 	n->vp.ops = &net_ops;
 	n->vp.opaque = n;
 	n->vp_ready = true;
-	return vmm_virtio_pci_init(&n->vp, vm, VIRTIO_ID_NET, 2,
-		vu_net_offer(n->vu, NET_SUPPORTED), NET_CONFIG_LEN, err);
+	rc = vmm_virtio_pci_init(&n->vp, vm, VIRTIO_ID_NET, n->pairs > 1 ? n->ctrl + 1 : 2,
+		vu_net_offer(n->vu, supported), NET_CONFIG_LEN, err);
+	if (rc < 0 || n->pairs == 1)
+		return rc;
+	if (vmm_vm_add_fd(vm, n->vp.queues[n->ctrl].kick_fd, on_ctrl_kick, n) < 0)
+		return vmm_err(err, -EMFILE, "%s: cannot watch the control queue", n->name);
+	return 0;
 }
 
 static void

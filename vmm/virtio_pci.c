@@ -160,7 +160,8 @@ set_status(struct vmm_virtio_pci *vp, uint8_t status)
 		return;
 	}
 	if ((status & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK) &&
-	    (vp->driver_features & ~vp->device_features))
+	    ((vp->driver_features & ~vp->device_features) ||
+	     (vp->ops->features_ok != NULL && !vp->ops->features_ok(vp, vp->driver_features))))
 		status &= ~VIRTIO_STATUS_FEATURES_OK;
 	vp->status = status;
 	vp->ops->set_status(vp, old, status);

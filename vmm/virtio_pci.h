@@ -34,7 +34,8 @@
 
 #include "pci.h"
 
-#define VMM_VIRTIO_MAX_QUEUES 8
+/* 16 queue pairs and a control queue (virtio-net multi-queue). */
+#define VMM_VIRTIO_MAX_QUEUES 33
 #define VMM_VIRTIO_QUEUE_SIZE 256
 #define VMM_VIRTIO_CFG_SIZE 64
 #define VMM_VIRTIO_NO_VECTOR 0xffff
@@ -52,6 +53,11 @@ struct vmm_virtio_pci;
 struct vmm_virtio_ops {
 	/** The guest wrote device status 'status' (was 'old'); 0 is a reset.  Lock held. */
 	void (*set_status)(struct vmm_virtio_pci *vp, uint8_t old, uint8_t status);
+	/**
+	 * Optional: false refuses FEATURES_OK for the guest's 'features' (a combination the
+	 * device cannot serve).  Lock held.
+	 */
+	bool (*features_ok)(struct vmm_virtio_pci *vp, uint64_t features);
 };
 
 /** One virtqueue as the guest configured it. */

@@ -58,7 +58,7 @@ struct vmm_fd_handler {
 	void *opaque;
 };
 
-#define VMM_MAX_FD_HANDLERS 16
+#define VMM_MAX_FD_HANDLERS 32
 #define VMM_MAX_DEVICES 16
 
 /** A device instance: its ops and its private state. */

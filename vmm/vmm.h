@@ -65,6 +65,8 @@ struct vmm_cpu_pin {
 
 /** Most --net options. */
 #define VMM_MAX_NETS 4
+/** Most queue pairs of one --net (queues=N). */
+#define VMM_NET_MAX_QUEUES 16
 
 /** One --net vhost-user=PATH[,mode=client|server][,mac=MAC][,queues=N][,reconnect=S]. */
 struct vmm_net_cfg {
