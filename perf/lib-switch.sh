@@ -53,7 +53,7 @@ ovs_start() { # ovs_start SET
 	mkdir -p "$d"
 	# The netdev datapath's tap devices, left behind by an ovs-vswitchd that was killed,
 	# make the next one fail to create its bridge.
-	if ! pgrep -x ovs-vswitchd-dpdk >/dev/null && ! pgrep -x ovs-vswitchd >/dev/null; then
+	if ! pgrep -f "^[^ ]*ovs-vswitchd" >/dev/null; then
 		ip link del ovs-netdev 2>/dev/null
 		ip link del br0 2>/dev/null
 	fi
