@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# /init script of the vireo-vmm network guests (tests/vhost/vm_net.sh).  Parameters come
-# from the kernel command line: vt.ip=A.B.C.D (this guest), vt.peer=A.B.C.D (ping target,
-# optional), vt.mode=ping|wait|reconnect, vt.wait=SECONDS.
+# /init script of the vireo-vmm network guests (tests/vhost/vm_net.sh, vm_mq.sh).
+# Parameters come from the kernel command line: vt.ip=A.B.C.D (this guest), vt.peer=A.B.C.D
+# (ping target, optional), vt.mode=ping|wait|reconnect|mq|queues, vt.wait=SECONDS; for mq:
+# vt.secs=SECONDS of traffic per phase, vt.reconnect=1 for a second phase after the backend
+# restarted.
 arg() { sed -n "s/.*vt\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 ip=$(arg ip)
 peer=$(arg peer)
@@ -57,6 +59,47 @@ reconnect)
 		sleep 0.3
 	done
 	echo "vm-carrier: $(cat /sys/class/net/eth0/carrier)"
+	;;
+queues)
+	echo "vm-queues: $(ls /sys/class/net/eth0/queues | tr '\n' ' ')"
+	;;
+mq)
+	# Multi-queue: one ping flow per vCPU, each pinned (taskset) to its CPU, and transmit
+	# queue N mapped to CPU N (XPS), so that each flow leaves through its own queue pair.
+	q=/sys/class/net/eth0/queues
+	echo "vm-queues: $(ls $q | tr '\n' ' ')"
+	echo 1 >$q/tx-0/xps_cpus 2>/dev/null
+	echo 2 >$q/tx-1/xps_cpus 2>/dev/null
+	for t in $q/tx-*; do
+		echo "vm-xps: ${t##*/} $(cat "$t/xps_cpus" 2>/dev/null)"
+	done
+	for i in $(seq 40); do
+		ping -c 1 -W 1 "$peer" >/dev/null 2>&1 && break
+	done
+	flows() {
+		echo "vm-flows: start $1"
+		for cpu in 0 1; do
+			taskset $((1 << cpu)) ping -q -A -w "$(arg secs)" "$peer" 2>&1 |
+				grep transmitted | sed "s/^/vm-flow$1-cpu$cpu: /" &
+		done
+		wait
+		echo "vm-flows: done $1"
+	}
+	flows 1
+	if [ "$(arg reconnect)" = 1 ]; then
+		# The host restarts the backend now: wait for a failure, then for a reply.
+		failed=0
+		for i in $(seq 200); do
+			if ping -c 1 -W 1 "$peer" >/dev/null 2>&1; then
+				[ "$failed" = 1 ] && echo "vm-ping: resumed" && break
+			else
+				failed=1
+			fi
+			sleep 0.3
+		done
+		flows 2
+	fi
+	grep virtio /proc/interrupts | tr -s ' ' | sed 's/^/vm-irq: /'
 	;;
 esac
 exit 0

@@ -1,0 +1,226 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Multi-queue virtio-net (--net vhost-user=PATH,queues=N), inside the test host: a 2-vCPU
+# guest with queues=2 against vireo-dp sees two queue pairs (rx-0, rx-1, tx-0, tx-1) and
+# sets both in use (VQ_PAIRS_SET through the control queue vireo-vmm serves); one ping flow
+# per vCPU, each pinned to its CPU with transmit queue N mapped to CPU N, goes through both
+# of vireo-dp's rx queues of the port (pmd-rxq-show: both enabled, both loaded); vireo-dp is
+# killed and restarted and both rx queues carry traffic again (the reconnect restored every
+# enabled ring).  queues=2 against a backend without multi-queue falls back to one pair
+# with a message.  Bad values (queues=0, queues=1000) exit 2 naming the value.
+#
+# usage: tests/vhost/vm_mq.sh   (VIREO_BUILD=build directory, default ./build)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(readlink -f "${VIREO_BUILD:-$ROOT/build}")
+TESTHOST=$ROOT/scripts/testhost
+
+if [ -z "${VM_MQ_INNER:-}" ]; then
+	K=$("$TESTHOST" guest-kernel cloud) || exit 1
+	I=$("$TESTHOST" guest-initramfs --modules virtio_pci,virtio_net \
+		--script "$ROOT/tests/vhost/vm_guest.sh") || exit 1
+	exec "$TESTHOST" wrap --timeout 900 --hugepages 700 --mem 4096 \
+		--env VM_MQ_INNER=1 --env K="$K" --env I="$I" --env VIREO_BUILD="$BUILD" \
+		-- "$ROOT/tests/vhost/vm_mq.sh"
+fi
+
+. "$ROOT/tests/dp/lib.sh"
+VMM=$BUILD/vmm/vireo-vmm
+CMDLINE="console=ttyS0 panic=-1 quiet"
+
+show_vm() {
+	sed "s/^/    $1: /" "$RUN/$1.out" "$RUN/$1.err" | tail -n 40
+}
+
+# wait_line FILE PATTERN SECONDS
+wait_line() {
+	for _ in $(seq $(($3 * 10))); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# rxq_loads: "QID USAGE" for each rx queue of vhu0 after a fresh load measurement.
+rxq_loads() {
+	ctl pmd-rxq-rebalance >/dev/null 2>&1
+	ctl pmd-rxq-show 2>/dev/null | tee -a "$RUN/rxq.log" |
+		awk '/port: vhu0 / { for (i = 1; i <= NF; i++) {
+			if ($i == "queue-id:") q = $(i + 1)
+			if ($i == "usage:") print q, $(i + 1) } }'
+}
+
+# sample_phase PHASE: while the guest's flows of PHASE run, measure vhu0's rx queue loads
+# a few times; passes when queues 0 and 1 were both enabled and both carried load.
+sample_phase() {
+	local phase=$1 s q0=0 q1=0
+	if ! wait_line "$RUN/mq.out" "vm-flows: start $phase" 180; then
+		fail "phase $phase: the guest's flows did not start"
+		show_vm mq
+		return
+	fi
+	for s in 3 3 3; do
+		sleep "$s"
+		while read -r q u; do
+			[ "$q" = 0 ] && [ "$u" -gt 0 ] && q0=1
+			[ "$q" = 1 ] && [ "$u" -gt 0 ] && q1=1
+		done < <(rxq_loads)
+	done
+	check "phase $phase: vireo-dp polls vhu0 rx queues 0 and 1, both enabled" \
+		bash -c "grep -q 'port: vhu0 .*queue-id:  0 (enabled)' $RUN/rxq.log &&
+			grep -q 'port: vhu0 .*queue-id:  1 (enabled)' $RUN/rxq.log"
+	if [ "$q0" = 1 ] && [ "$q1" = 1 ]; then
+		pass "phase $phase: guest traffic through both rx queues of vhu0 (pmd-rxq-show)"
+	else
+		fail "phase $phase: rx queue loads: queue 0 busy=$q0, queue 1 busy=$q1"
+		grep -A12 "pmd thread" "$RUN/rxq.log" | tail -n 24 | sed 's/^/    dp: /'
+	fi
+}
+
+# flows_ok PHASE: both of the guest's flows of PHASE got replies, none lost.
+flows_ok() {
+	local cpu line ok=0
+	for cpu in 0 1; do
+		line=$(grep "vm-flow$1-cpu$cpu:" "$RUN/mq.out")
+		if [[ "$line" =~ ([0-9]+)\ packets\ transmitted,\ ([0-9]+)\ packets\ received ]] &&
+		   [ "${BASH_REMATCH[2]}" -gt 0 ] &&
+		   [ "${BASH_REMATCH[1]}" -le $((BASH_REMATCH[2] + 1)) ]; then
+			ok=$((ok + 1))
+		fi
+		echo "    ${line:-vm-flow$1-cpu$cpu: no summary}"
+	done
+	[ "$ok" -eq 2 ]
+}
+
+# --- bad input --------------------------------------------------------------------------
+badinput() { # badinput NAME PATTERN ARGS...: exit 2 and PATTERN on stderr
+	local name=$1 pat=$2 out rc
+	shift 2
+	out=$("$VMM" --kernel "$K" "$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "$pat" <<<"$out"; then
+		pass "bad input: $name"
+	else
+		fail "bad input: $name (exit $rc: $out)"
+	fi
+}
+badinput "queues=0" "queues '0'" --net "vhost-user=$RUN/x.sock,queues=0"
+badinput "queues=1000" "queues '1000'" --net "vhost-user=$RUN/x.sock,queues=1000"
+badinput "queues=17" "queues '17'" --net "vhost-user=$RUN/x.sock,queues=17"
+badinput "queues=two" "queues 'two'" --net "vhost-user=$RUN/x.sock,queues=two"
+
+# --- vireo-dp: a namespace and a vhost-user port ----------------------------------------
+netns_add ns1 10.0.0.1 02:00:00:00:00:01 || { fail "netns"; finish; }
+cat >"$RUN/dp.yaml" <<EOC
+$(other_config)
+bridges:
+  br0:
+    ports:
+      p1: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-ns1"}}
+      vhu0: {type: dpdkvhostuser}
+EOC
+check "vireo-dp starts" start_dp "$RUN/dp.yaml" || finish
+
+# --- a 2-vCPU guest with queues=2: two pairs, traffic on both, across a reconnect --------
+timeout 400 "$VMM" --kernel "$K" --initramfs "$I" --cpus 2 --memory 256M,hugepages=2M \
+	--net "vhost-user=$RUN/vhu0,mac=52:54:00:00:00:0a,queues=2" \
+	--cmdline "$CMDLINE vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=mq vt.secs=10 vt.reconnect=1" \
+	</dev/null >"$RUN/mq.out" 2>"$RUN/mq.err" &
+pid=$!
+PIDS+=("$pid")
+sample_phase 1
+if wait_line "$RUN/mq.out" "vm-flows: done 1" 60; then
+	kill -KILL "$DP_PID"
+	wait "$DP_PID" 2>/dev/null
+	sleep 2
+	: >"$RUN/rxq.log"
+	check "vireo-dp restarts" start_dp "$RUN/dp.yaml"
+	sample_phase 2
+fi
+wait "$pid"
+rc=$?
+check "queues=2: vireo-vmm exits 0 (exit $rc)" test "$rc" -eq 0
+if grep -q "vm-queues: rx-0 rx-1 tx-0 tx-1 $" "$RUN/mq.out"; then
+	pass "queues=2: the guest sees 2 queue pairs (rx-0 rx-1 tx-0 tx-1)"
+else
+	fail "queues=2: the guest's queues: $(grep vm-queues "$RUN/mq.out")"
+	show_vm mq
+fi
+check "queues=2: the guest set 2 pairs in use through the control queue" \
+	grep -q "guest uses 2 of 2 queue pairs" "$RUN/mq.err"
+check "queues=2: the control queue stayed healthy" \
+	bash -c "! grep -q 'control queue' $RUN/mq.err"
+if flows_ok 1; then
+	pass "phase 1: both flows (one per vCPU) got replies"
+else
+	fail "phase 1: flows"
+	show_vm mq
+fi
+check "reconnect: vireo-vmm saw vireo-dp go and come back" \
+	bash -c "grep -q 'gone, link down' $RUN/mq.err && grep -q 'vhu0 connected' $RUN/mq.err"
+check "reconnect: the guest's ping resumed" grep -q "vm-ping: resumed" "$RUN/mq.out"
+if flows_ok 2; then
+	pass "phase 2 (after the reconnect): both flows got replies"
+else
+	fail "phase 2: flows"
+	show_vm mq
+fi
+grep -E "vm-xps|vm-irq" "$RUN/mq.out" | sed 's/^/    /'
+
+# --- a backend without multi-queue: queues=2 falls back to one pair ----------------------
+cat >"$RUN/fake.py" <<'EOF'
+# A vhost-user backend without VHOST_USER_F_PROTOCOL_FEATURES (so no MQ): answers the
+# requests that need an answer and ignores the rest; exits when the frontend hangs up.
+import array, os, socket, struct, sys
+FEATURES = (1 << 32) | (1 << 15) | (1 << 16) | (1 << 5)
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(1)
+conn, _ = srv.accept()
+
+def recv_exact(n):
+    buf = b""
+    while len(buf) < n:
+        data, anc, _, _ = conn.recvmsg(n - len(buf), socket.CMSG_SPACE(64))
+        for level, kind, raw in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds = array.array("i")
+                fds.frombytes(raw[: len(raw) - len(raw) % 4])
+                for fd in fds:
+                    os.close(fd)
+        if not data:
+            sys.exit(0)
+        buf += data
+    return buf
+
+def reply(req, payload):
+    conn.sendall(struct.pack("<III", req, 0x5, len(payload)) + payload)
+
+while True:
+    req, flags, size = struct.unpack("<III", recv_exact(12))
+    payload = recv_exact(size) if size else b""
+    if req == 1:
+        reply(1, struct.pack("<Q", FEATURES))
+    elif req == 11:
+        reply(11, struct.pack("<II", struct.unpack("<I", payload[:4])[0], 0))
+    elif flags & 0x8:
+        reply(req, struct.pack("<Q", 0))
+EOF
+python3 "$RUN/fake.py" "$RUN/fake.sock" 2>"$RUN/fake.err" &
+PIDS+=("$!")
+for _ in $(seq 50); do [ -S "$RUN/fake.sock" ] && break; sleep 0.1; done
+timeout 300 "$VMM" --kernel "$K" --initramfs "$I" --cpus 2 --memory 256M,hugepages=2M \
+	--net "vhost-user=$RUN/fake.sock,queues=2" \
+	--cmdline "$CMDLINE vt.ip=10.0.0.5 vt.mode=queues" \
+	</dev/null >"$RUN/one.out" 2>"$RUN/one.err"
+rc=$?
+check "no-MQ backend: vireo-vmm exits 0 (exit $rc)" test "$rc" -eq 0
+check "no-MQ backend: queues=2 falls back to one pair, with a message" \
+	grep -q "offers 1 queue pair, queues=2 asked: using 1" "$RUN/one.err"
+if grep -q "vm-queues: rx-0 tx-0 $" "$RUN/one.out"; then
+	pass "no-MQ backend: the guest sees 1 queue pair"
+else
+	fail "no-MQ backend: the guest's queues: $(grep vm-queues "$RUN/one.out")"
+	show_vm one
+fi
+finish
