@@ -334,7 +334,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	/* Signals are read from a signalfd; block them before threads start. */
+	/*
+	 * Signals are read from a signalfd; block them before threads start.  SIGPIPE is
+	 * ignored: a vhost-user frontend may hand a pipe with no reader as a ring's call fd.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	sfd = signals_fd();
 	if (use_ovsdb) {
 		rc = ovsdb_start(remote, sfd, &o);

@@ -27,6 +27,7 @@
 #include <rte_vhost.h>
 
 #include "dp.h"
+#include "vhost_guard.h"
 
 #define VHOST_MAX_QP 8
 #define VIRTIO_RXQ 0
@@ -79,8 +80,10 @@ vhost_new_device(int vid)
 
 	__atomic_store_n(&v->n_qp, RTE_MIN(RTE_MAX(nq, 1), VHOST_MAX_QP), __ATOMIC_RELAXED);
 	/* PMDs poll: the guest need not kick us after each transmit. */
-	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
+	for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++) {
 		rte_vhost_enable_guest_notification(vid, q, 0);
+		vhost_guard_vring(vid, q);
+	}
 	v->connects++;
 	__atomic_store_n(&v->vid, vid, __ATOMIC_RELEASE);
 	dp_log("port %s: vhost-user device %d connected (%s, %u queue pairs, numa %d)",
@@ -116,6 +119,8 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 	struct vhost_priv *v;
 	unsigned qp = queue_id / 2;
 
+	if (enable)
+		vhost_guard_vring(vid, queue_id);	/* its call fd may have changed */
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
 	if (v != NULL && qp < VHOST_MAX_QP) {
@@ -134,12 +139,16 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 	return 0;
 }
 
-/* A new frontend starts with every queue disabled until it enables them. */
+/*
+ * A new frontend starts with every queue disabled until it enables them; its messages are
+ * checked from now on (vhost_guard.h).
+ */
 static int
 vhost_new_connection(int vid)
 {
 	struct vhost_priv *v;
 
+	vhost_guard_connection(vid);
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
 	if (v != NULL) {

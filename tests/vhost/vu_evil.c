@@ -1,0 +1,1083 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A misbehaving vhost-user frontend against vireo-dp.  Guests A (port vhu0) and B (vhu1)
+ * are sane test NICs (vu_guest.c); guest E (vhu2) abuses vireo-dp, one case at a time on a
+ * fresh connection.  After every case vireo-dp must still run and A and B must still reach
+ * each other both ways; a bad message must be refused (NACK, or the connection closed).
+ * When a case kills or stalls vireo-dp, it is restarted so that the next cases still tell
+ * something.
+ *
+ * Rings (E set up correctly, then its rings in guest memory corrupted): descriptors outside
+ * guest memory or across its end, a 4 GiB length, a 6 MiB packet, looping and out-of-range
+ * chains, out-of-range avail entries, an avail index 1000 ahead, runt packets, bad indirect
+ * tables; on the receive ring (A's broadcasts flood into it) descriptors outside memory,
+ * loops, index jumps, tiny buffers, buffers over the ring itself.
+ *
+ * Messages (raw, on E's socket): bad ring sizes and indexes, ring areas outside the memory
+ * table, features never offered, memory regions past the end of their file (a SIGBUS when
+ * touched), overflowing, too many, fd-less and unmappable regions, a wrapping region; a
+ * dirty log past its file's end or at an offset; a call fd that is a pipe nobody reads
+ * (the PMD would block) or whose reader is gone (SIGPIPE).
+ *
+ * usage: vu_evil_test RUNDIR -- VIREO-DP-COMMAND...
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vu_guest.h"
+
+#define CONNECT_MS 20000
+#define FLOW_MS 5000
+#define MIB (1ull << 20)
+#define BIT(n) (1ull << (n))
+
+/* vhost-user requests and header flags (numbers from the specification) */
+#define REQ_SET_FEATURES 2
+#define REQ_SET_MEM_TABLE 5
+#define REQ_SET_LOG_BASE 6
+#define REQ_SET_VRING_NUM 8
+#define REQ_SET_VRING_ADDR 9
+#define REQ_SET_VRING_BASE 10
+#define REQ_SET_VRING_KICK 12
+#define REQ_SET_VRING_CALL 13
+#define REQ_SET_VRING_ENABLE 18
+#define REQ_SET_STATUS 39
+#define FLAG_VERSION 0x1u
+#define FLAG_NEED_REPLY 0x8u
+#define VRING_NOFD BIT(8)
+#define F_PROTOCOL_FEATURES 30
+#define F_LOG_ALL 26
+#define STATUS_DRIVER_OK 0x0f
+
+struct raw_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t uaddr;
+	uint64_t offset;
+} __attribute__((packed));
+
+struct raw_msg {
+	uint32_t req;
+	uint32_t flags;
+	uint32_t size;
+	union {
+		uint64_t u64;
+		struct {
+			uint32_t index;
+			uint32_t num;
+		} state;
+		struct {
+			uint32_t index;
+			uint32_t flags;
+			uint64_t desc;
+			uint64_t used;
+			uint64_t avail;
+			uint64_t log;
+		} addr;
+		struct {
+			uint32_t n;
+			uint32_t padding;
+			struct raw_region r[8];
+		} mem;
+		struct {
+			uint64_t size;
+			uint64_t offset;
+		} log;
+		uint8_t bytes[8 + 8 * sizeof(struct raw_region)];
+	} u;
+} __attribute__((packed));
+
+#define HDR_SIZE 12u
+
+/* What became of a request sent with NEED_REPLY. */
+enum outcome { ACK, NACK, REPLY, CLOSED, TIMEOUT, IOERR };
+static const char *const outcome_names[] = {
+	[ACK] = "acknowledged", [NACK] = "refused (NACK)", [REPLY] = "answered",
+	[CLOSED] = "connection closed", [TIMEOUT] = "no answer", [IOERR] = "I/O error",
+};
+
+static char *const *dp_argv;
+static char dp_log[256];
+static pid_t dp_pid = -1;
+static int dp_in = -1;
+static char dp_death[96];
+
+static struct vg_nic nic_a, nic_b;
+static char path_e[200];
+static int extra_fds[4];
+static unsigned int n_extra_fds;
+
+/* ------------------------------------------------------------------------------------ */
+/* vireo-dp */
+
+static void
+dp_start(void)
+{
+	dp_pid = vg_spawn(dp_argv, dp_log, &dp_in);
+	vg_check(dp_pid > 0, "vireo-dp started");
+}
+
+static void
+dp_stop(bool gentle)
+{
+	vg_kill(dp_pid, gentle);
+	if (dp_in >= 0)
+		close(dp_in);
+	dp_in = -1;
+	dp_pid = -1;
+}
+
+/* True while vireo-dp runs; when it died, reap it and say how in 'dp_death'. */
+static bool
+dp_alive(void)
+{
+	int st;
+
+	if (dp_pid <= 0)
+		return false;
+	if (waitpid(dp_pid, &st, WNOHANG) != dp_pid)
+		return true;
+	if (WIFSIGNALED(st))
+		snprintf(dp_death, sizeof(dp_death), "killed by signal %d (%s)", WTERMSIG(st),
+			strsignal(WTERMSIG(st)));
+	else
+		snprintf(dp_death, sizeof(dp_death), "exited with %d", WEXITSTATUS(st));
+	dp_pid = -1;
+	return false;
+}
+
+static int
+connect_restore(struct vg_nic *n)
+{
+	int rc = vg_nic_connect(n, CONNECT_MS);
+
+	if (rc == 0)
+		rc = vg_nic_restore(n);
+	vg_check(rc == 0, "%s: reconnected to the restarted vireo-dp %s", n->name,
+		rc == 0 ? "" : vu_dev_error(n->dev));
+	return rc;
+}
+
+/* vireo-dp died or stalls: start a fresh one for the next cases. */
+static void
+recover(void)
+{
+	dp_stop(false);
+	vu_dev_disconnect(nic_a.dev);
+	vu_dev_disconnect(nic_b.dev);
+	dp_start();
+	connect_restore(&nic_a);
+	connect_restore(&nic_b);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* raw messages on E's socket */
+
+static int
+read_full(int fd, void *buf, size_t len, int64_t deadline)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - vg_now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&pf, 1, (int)left) != 1)
+			return -ETIMEDOUT;
+		n = recv(fd, p, len, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return -ECONNRESET;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+/* Send request 'req' with NEED_REPLY, 'size' bytes of 'payload' and 'nfds' fds. */
+static enum outcome
+raw(struct vg_nic *e, uint32_t req, const void *payload, uint32_t size, const int *fds,
+	unsigned int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} ctl;
+	struct raw_msg m = { .req = req, .flags = FLAG_VERSION | FLAG_NEED_REPLY, .size = size };
+	struct iovec iov = { .iov_base = &m, .iov_len = HDR_SIZE + size };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fd = vu_dev_fd(e->dev);
+	int64_t deadline = vg_now_ms() + 3000;
+	uint32_t hdr[3];
+	uint64_t v = 0;
+	int rc;
+
+	if (fd < 0)
+		return CLOSED;
+	if (size > sizeof(m.u) || nfds > 8)
+		abort();
+	if (size > 0)
+		memcpy(&m.u, payload, size);
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)(HDR_SIZE + size))
+		return errno == EPIPE || errno == ECONNRESET ? CLOSED : IOERR;
+	rc = read_full(fd, hdr, sizeof(hdr), deadline);
+	if (rc == -ECONNRESET)
+		return CLOSED;
+	if (rc < 0)
+		return rc == -ETIMEDOUT ? TIMEOUT : IOERR;
+	if (hdr[0] != req)
+		return IOERR;
+	if (hdr[2] == sizeof(v)) {
+		rc = read_full(fd, &v, sizeof(v), deadline);
+		return rc < 0 ? IOERR : v == 0 ? ACK : NACK;
+	}
+	for (uint32_t left = hdr[2]; left > 0;) {
+		uint8_t junk[64];
+		uint32_t n = left < sizeof(junk) ? left : sizeof(junk);
+
+		if (read_full(fd, junk, n, deadline) < 0)
+			return IOERR;
+		left -= n;
+	}
+	return REPLY;
+}
+
+static enum outcome
+raw_u64(struct vg_nic *e, uint32_t req, uint64_t v)
+{
+	return raw(e, req, &v, sizeof(v), NULL, 0);
+}
+
+static enum outcome
+raw_state(struct vg_nic *e, uint32_t req, uint32_t index, uint32_t num)
+{
+	uint32_t s[2] = { index, num };
+
+	return raw(e, req, s, sizeof(s), NULL, 0);
+}
+
+static enum outcome
+raw_fd(struct vg_nic *e, uint32_t req, uint32_t index, int fd)
+{
+	uint64_t v = index | (fd < 0 ? VRING_NOFD : 0);
+
+	return raw(e, req, &v, sizeof(v), &fd, fd < 0 ? 0 : 1);
+}
+
+static enum outcome
+raw_features(struct vg_nic *e, uint64_t extra)
+{
+	return raw_u64(e, REQ_SET_FEATURES, BIT(VIRTIO_F_VERSION_1) |
+		BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(F_PROTOCOL_FEATURES) | extra);
+}
+
+/* SET_MEM_TABLE with one region: guest-physical 0, 'size' bytes at file offset 'offset'. */
+static enum outcome
+raw_mem(struct vg_nic *e, uint64_t size, uint64_t offset)
+{
+	struct raw_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.u.mem.n = 1;
+	m.u.mem.r[0] = (struct raw_region){
+		.gpa = 0, .size = size, .uaddr = (uintptr_t)e->mem.base, .offset = offset,
+	};
+	return raw(e, REQ_SET_MEM_TABLE, &m.u, 8 + sizeof(struct raw_region), &e->mem.fd, 1);
+}
+
+/* Ring 'idx' at user addresses 'desc', 'avail', 'used' (E's mapping is the region's). */
+static enum outcome
+raw_ring_at(struct vg_nic *e, uint32_t idx, uint32_t size, uint64_t desc, uint64_t avail,
+	uint64_t used, int kick, int call)
+{
+	struct raw_msg m;
+	enum outcome o;
+
+	memset(&m, 0, sizeof(m));
+	m.u.addr.index = idx;
+	m.u.addr.desc = desc;
+	m.u.addr.avail = avail;
+	m.u.addr.used = used;
+	o = raw_state(e, REQ_SET_VRING_NUM, idx, size);
+	if (o == ACK)
+		o = raw(e, REQ_SET_VRING_ADDR, &m.u, sizeof(m.u.addr), NULL, 0);
+	if (o == ACK)
+		o = raw_state(e, REQ_SET_VRING_BASE, idx, 0);
+	if (o == ACK)
+		o = raw_fd(e, REQ_SET_VRING_CALL, idx, call);
+	if (o == ACK)
+		o = raw_fd(e, REQ_SET_VRING_KICK, idx, kick);
+	if (o == ACK)
+		o = raw_state(e, REQ_SET_VRING_ENABLE, idx, 1);
+	return o;
+}
+
+static enum outcome
+raw_ring(struct vg_nic *e, uint32_t idx, struct vg_vq *vq, int call)
+{
+	return raw_ring_at(e, idx, vq->size, (uintptr_t)vq->desc, (uintptr_t)vq->avail,
+		(uintptr_t)vq->used, vq->kick, call);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* E's rings in its guest memory */
+
+static uint64_t
+gpa(const struct vg_nic *e, const void *p)
+{
+	return (uint64_t)((const uint8_t *)p - e->mem.base);
+}
+
+static void
+desc_set(struct vg_vq *vq, uint16_t id, uint64_t addr, uint32_t len, uint16_t flags,
+	uint16_t next)
+{
+	vq->desc[id].addr = addr;
+	vq->desc[id].len = len;
+	vq->desc[id].flags = flags;
+	vq->desc[id].next = next;
+}
+
+/* Publish chain head 'head' on 'vq' and kick. */
+static void
+avail_push(struct vg_vq *vq, uint16_t head)
+{
+	uint64_t one = 1;
+
+	vq->avail->ring[vq->avail_idx % vq->size] = head;
+	vq->avail_idx++;
+	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+	if (write(vq->kick, &one, sizeof(one)) != sizeof(one))
+		perror("kick");
+}
+
+/* A sane broadcast frame from E in transmit buffer 'id'; its guest-physical address. */
+static uint64_t
+tx_frame(struct vg_nic *e, uint16_t id)
+{
+	uint8_t *buf = e->tx.bufs + (size_t)id * VG_BUF_LEN;
+
+	memset(buf, 0, VG_HDR_LEN);
+	vg_frame(buf + VG_HDR_LEN, e->id, id);
+	return gpa(e, buf);
+}
+
+static void
+rx_fill(struct vg_nic *e)
+{
+	struct vg_vq *vq = &e->rx;
+
+	for (uint16_t i = 0; i < vq->size; i++) {
+		desc_set(vq, i, gpa(e, vq->bufs + (size_t)i * VG_BUF_LEN), VG_BUF_LEN,
+			VRING_DESC_F_WRITE, 0);
+		vq->avail->ring[i] = i;
+	}
+	vq->avail_idx = vq->size;
+	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* the cases */
+
+static bool
+acked(enum outcome o, const char *what)
+{
+	vg_check(o == ACK, "E: %s %s", what, outcome_names[o]);
+	return o == ACK;
+}
+
+static void
+refused(enum outcome o, const char *what)
+{
+	vg_check(o == NACK || o == CLOSED, "E: %s: %s", what, outcome_names[o]);
+}
+
+/* E as a sane guest would set it up, with 'extra' features and 'tx_call' on its tx ring. */
+static bool
+setup(struct vg_nic *e, uint64_t extra, int tx_call)
+{
+	if (!acked(raw_features(e, extra), "features"))
+		return false;
+	if (!acked(raw_mem(e, e->mem.size, 0), "memory table"))
+		return false;
+	rx_fill(e);
+	if (!acked(raw_ring(e, 0, &e->rx, e->rx.call), "receive ring"))
+		return false;
+	if (!acked(raw_ring(e, 1, &e->tx, tx_call), "transmit ring"))
+		return false;
+	return acked(raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK), "DRIVER_OK");
+}
+
+static bool
+setup_sane(struct vg_nic *e)
+{
+	return setup(e, 0, e->tx.call);
+}
+
+static void
+tx_outside(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	desc_set(&e->tx, 0, 1ull << 40, 100, 0, 0);
+	avail_push(&e->tx, 0);
+}
+
+static void
+tx_straddle(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	desc_set(&e->tx, 0, e->mem.size - 40, 100, 0, 0);
+	avail_push(&e->tx, 0);
+}
+
+static void
+tx_len_4g(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	desc_set(&e->tx, 0, tx_frame(e, 0), 0xffffffffu, 0, 0);
+	avail_push(&e->tx, 0);
+}
+
+static void
+tx_6mib(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	desc_set(&e->tx, 0, MIB, 6 * MIB, 0, 0);
+	avail_push(&e->tx, 0);
+}
+
+static void
+tx_loop(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	desc_set(&e->tx, 0, tx_frame(e, 0), 64, VRING_DESC_F_NEXT, 1);
+	desc_set(&e->tx, 1, tx_frame(e, 1), 64, VRING_DESC_F_NEXT, 0);
+	avail_push(&e->tx, 0);
+}
+
+static void
+tx_self(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	desc_set(&e->tx, 5, tx_frame(e, 5), 64, VRING_DESC_F_NEXT, 5);
+	avail_push(&e->tx, 5);
+}
+
+static void
+tx_next_oob(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	desc_set(&e->tx, 0, tx_frame(e, 0), 64, VRING_DESC_F_NEXT, 40000);
+	avail_push(&e->tx, 0);
+}
+
+static void
+tx_avail_oob(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	avail_push(&e->tx, 999);
+}
+
+static void
+tx_avail_jump(struct vg_nic *e)
+{
+	struct vg_vq *vq = &e->tx;
+
+	if (!setup_sane(e))
+		return;
+	for (uint16_t i = 0; i < vq->size; i++)
+		desc_set(vq, i, tx_frame(e, i), VG_HDR_LEN + VG_FRAME_LEN, 0, 0);
+	vq->avail_idx += 1000;
+	avail_push(vq, 0);
+}
+
+static void
+tx_runts(struct vg_nic *e)
+{
+	static const uint32_t lens[] = { 0, VG_HDR_LEN, VG_HDR_LEN + 1, VG_HDR_LEN + 13 };
+
+	if (!setup_sane(e))
+		return;
+	for (uint16_t i = 0; i < 4; i++) {
+		desc_set(&e->tx, i, tx_frame(e, i), lens[i], 0, 0);
+		avail_push(&e->tx, i);
+	}
+}
+
+static void
+tx_long_chain(struct vg_nic *e)
+{
+	struct vg_vq *vq = &e->tx;
+
+	if (!setup_sane(e))
+		return;
+	for (uint16_t i = 0; i < vq->size; i++)
+		desc_set(vq, i, tx_frame(e, 0) + i, 1, i + 1 < vq->size ? VRING_DESC_F_NEXT : 0,
+			(uint16_t)(i + 1));
+	avail_push(vq, 0);
+}
+
+/* An indirect table in transmit buffer 10 with 'n' entries built by the caller. */
+static struct vring_desc *
+indirect_table(struct vg_nic *e)
+{
+	return (struct vring_desc *)(e->tx.bufs + 10 * VG_BUF_LEN);
+}
+
+static bool
+setup_indirect(struct vg_nic *e)
+{
+	bool offered = vu_dev_features(e->dev) & BIT(VIRTIO_RING_F_INDIRECT_DESC);
+
+	vg_check(offered, "E: vireo-dp offers INDIRECT_DESC");
+	return offered && setup(e, BIT(VIRTIO_RING_F_INDIRECT_DESC), e->tx.call);
+}
+
+static void
+ind_outside(struct vg_nic *e)
+{
+	if (!setup_indirect(e))
+		return;
+	desc_set(&e->tx, 0, 1ull << 40, 4 * 16, VRING_DESC_F_INDIRECT, 0);
+	avail_push(&e->tx, 0);
+}
+
+static void
+ind_too_long(struct vg_nic *e)
+{
+	if (!setup_indirect(e))
+		return;
+	desc_set(&e->tx, 0, gpa(e, indirect_table(e)), 5000 * 16, VRING_DESC_F_INDIRECT, 0);
+	avail_push(&e->tx, 0);
+}
+
+static void
+ind_7_bytes(struct vg_nic *e)
+{
+	if (!setup_indirect(e))
+		return;
+	desc_set(&e->tx, 0, gpa(e, indirect_table(e)), 7, VRING_DESC_F_INDIRECT, 0);
+	avail_push(&e->tx, 0);
+}
+
+static void
+ind_loop(struct vg_nic *e)
+{
+	struct vring_desc *t = indirect_table(e);
+
+	if (!setup_indirect(e))
+		return;
+	for (uint16_t i = 0; i < 4; i++) {
+		t[i].addr = tx_frame(e, 0);
+		t[i].len = 32;
+		t[i].flags = VRING_DESC_F_NEXT;
+		t[i].next = (uint16_t)((i + 1) % 4);
+	}
+	desc_set(&e->tx, 0, gpa(e, t), 4 * 16, VRING_DESC_F_INDIRECT, 0);
+	avail_push(&e->tx, 0);
+}
+
+static void
+ind_nested(struct vg_nic *e)
+{
+	struct vring_desc *t = indirect_table(e);
+
+	if (!setup_indirect(e))
+		return;
+	t[0].addr = gpa(e, t);
+	t[0].len = 16;
+	t[0].flags = VRING_DESC_F_INDIRECT;
+	t[0].next = 0;
+	desc_set(&e->tx, 0, gpa(e, t), 16, VRING_DESC_F_INDIRECT, 0);
+	avail_push(&e->tx, 0);
+}
+
+/* Receive-ring cases: corrupt E's posted receive buffers; A's broadcasts land there. */
+static void
+rx_outside(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	for (uint16_t i = 0; i < e->rx.size; i++)
+		e->rx.desc[i].addr = (1ull << 40) + i * 4096ull;
+}
+
+static void
+rx_loop(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	for (uint16_t i = 0; i < e->rx.size; i++) {
+		e->rx.desc[i].len = 4;
+		e->rx.desc[i].flags = VRING_DESC_F_WRITE | VRING_DESC_F_NEXT;
+		e->rx.desc[i].next = i;
+	}
+}
+
+static void
+rx_avail_jump(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	e->rx.avail_idx += 5000;
+	__atomic_store_n(&e->rx.avail->idx, e->rx.avail_idx, __ATOMIC_RELEASE);
+}
+
+static void
+rx_avail_oob(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	for (uint16_t i = 0; i < e->rx.size; i++)
+		e->rx.avail->ring[i] = (uint16_t)(1000 + i);
+}
+
+static void
+rx_tiny(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	for (uint16_t i = 0; i < e->rx.size; i++)
+		e->rx.desc[i].len = 4;
+}
+
+static void
+rx_over_ring(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	for (uint16_t i = 0; i < e->rx.size; i++)
+		e->rx.desc[i].addr = gpa(e, e->rx.desc);
+}
+
+/* Message cases. */
+static void
+msg_ring_size(struct vg_nic *e)
+{
+	static const uint32_t sizes[] = { 0, 3, 65536 };
+
+	if (!acked(raw_features(e, 0), "features") ||
+			!acked(raw_mem(e, e->mem.size, 0), "memory table"))
+		return;
+	for (unsigned int i = 0; i < 3; i++) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "ring size %u", sizes[i]);
+		refused(raw_state(e, REQ_SET_VRING_NUM, 0, sizes[i]), what);
+		if (vu_dev_fd(e->dev) < 0)
+			break;
+	}
+}
+
+static void
+msg_ring_index(struct vg_nic *e)
+{
+	if (acked(raw_features(e, 0), "features"))
+		refused(raw_state(e, REQ_SET_VRING_NUM, 300, 256), "ring index 300");
+}
+
+static void
+msg_ring_outside(struct vg_nic *e)
+{
+	if (!acked(raw_features(e, 0), "features") ||
+			!acked(raw_mem(e, e->mem.size, 0), "memory table"))
+		return;
+	/* rte_vhost takes the addresses but never maps the ring: no device appears */
+	raw_ring_at(e, 0, 256, 1ull << 44, (1ull << 44) + 8192, (1ull << 44) + 16384,
+		e->rx.kick, e->rx.call);
+	raw_ring(e, 1, &e->tx, e->tx.call);
+	raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK);
+}
+
+static void
+msg_features(struct vg_nic *e)
+{
+	refused(raw_features(e, BIT(VIRTIO_F_ACCESS_PLATFORM)),
+		"features vireo-dp never offered (ACCESS_PLATFORM)");
+}
+
+/* A 64 MiB region over E's 8 MiB file; a packet descriptor at 32 MiB. */
+static void
+mem_past_eof(struct vg_nic *e)
+{
+	if (!acked(raw_features(e, 0), "features"))
+		return;
+	refused(raw_mem(e, 64 * MIB, 0), "a 64 MiB region in an 8 MiB file");
+	if (vu_dev_fd(e->dev) < 0)
+		return;
+	rx_fill(e);
+	raw_ring(e, 0, &e->rx, e->rx.call);
+	raw_ring(e, 1, &e->tx, e->tx.call);
+	raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK);
+	desc_set(&e->tx, 0, 32 * MIB, 100, 0, 0);
+	avail_push(&e->tx, 0);
+}
+
+/* The same, with the ring areas themselves past the end of the file. */
+static void
+mem_ring_past_eof(struct vg_nic *e)
+{
+	uint64_t at = (uintptr_t)e->mem.base + 16 * MIB;
+
+	if (!acked(raw_features(e, 0), "features"))
+		return;
+	refused(raw_mem(e, 64 * MIB, 0), "a 64 MiB region in an 8 MiB file");
+	if (vu_dev_fd(e->dev) < 0)
+		return;
+	raw_ring_at(e, 0, 256, at, at + 8192, at + 16384, e->rx.kick, e->rx.call);
+	raw_ring_at(e, 1, 256, at + 32768, at + 40960, at + 49152, e->tx.kick, e->tx.call);
+	raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK);
+}
+
+static void
+mem_offset_past_eof(struct vg_nic *e)
+{
+	if (acked(raw_features(e, 0), "features"))
+		refused(raw_mem(e, MIB, 16 * MIB), "a region at file offset 16 MiB of 8 MiB");
+}
+
+static void
+mem_overflow(struct vg_nic *e)
+{
+	if (acked(raw_features(e, 0), "features"))
+		refused(raw_mem(e, 1ull << 63, 1ull << 63), "file offset + size overflowing");
+}
+
+static void
+mem_zero_size(struct vg_nic *e)
+{
+	if (acked(raw_features(e, 0), "features"))
+		refused(raw_mem(e, 0, 0), "a region of size 0");
+}
+
+static void
+mem_many(struct vg_nic *e)
+{
+	struct raw_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.u.mem.n = 100;
+	if (acked(raw_features(e, 0), "features"))
+		refused(raw(e, REQ_SET_MEM_TABLE, &m.u, sizeof(m.u.mem), &e->mem.fd, 1),
+			"100 regions claimed");
+}
+
+static void
+mem_fd_missing(struct vg_nic *e)
+{
+	struct raw_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.u.mem.n = 2;
+	for (unsigned int i = 0; i < 2; i++)
+		m.u.mem.r[i] = (struct raw_region){
+			.gpa = i * 4 * MIB, .size = 4 * MIB,
+			.uaddr = (uintptr_t)e->mem.base + i * 4 * MIB, .offset = i * 4 * MIB,
+		};
+	if (acked(raw_features(e, 0), "features"))
+		refused(raw(e, REQ_SET_MEM_TABLE, &m.u, 8 + 2 * sizeof(struct raw_region),
+			&e->mem.fd, 1), "2 regions, 1 fd");
+}
+
+static void
+mem_pipe(struct vg_nic *e)
+{
+	struct raw_msg m;
+	int p[2];
+
+	if (pipe(p) < 0)
+		return;
+	extra_fds[n_extra_fds++] = p[0];
+	extra_fds[n_extra_fds++] = p[1];
+	memset(&m, 0, sizeof(m));
+	m.u.mem.n = 1;
+	m.u.mem.r[0] = (struct raw_region){ .size = MIB, .uaddr = (uintptr_t)e->mem.base };
+	if (acked(raw_features(e, 0), "features"))
+		refused(raw(e, REQ_SET_MEM_TABLE, &m.u, 8 + sizeof(struct raw_region), &p[0], 1),
+			"a pipe as guest memory");
+}
+
+static void
+mem_wrap(struct vg_nic *e)
+{
+	struct raw_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.u.mem.n = 1;
+	m.u.mem.r[0] = (struct raw_region){
+		.gpa = UINT64_MAX - MIB + 1, .size = e->mem.size,
+		.uaddr = UINT64_MAX - MIB + 1,
+	};
+	if (!acked(raw_features(e, 0), "features"))
+		return;
+	raw(e, REQ_SET_MEM_TABLE, &m.u, 8 + sizeof(struct raw_region), &e->mem.fd, 1);
+	raw_ring_at(e, 0, 256, UINT64_MAX - MIB + 1, UINT64_MAX - MIB + 8193, 16384,
+		e->rx.kick, e->rx.call);
+	raw_ring(e, 1, &e->tx, e->tx.call);
+	raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK);
+}
+
+/* Dirty logging with a log of 'size' bytes at 'offset' in a file of 'file_size' bytes. */
+static void
+log_case(struct vg_nic *e, uint64_t file_size, uint64_t size, uint64_t offset,
+	const char *what)
+{
+	uint64_t l[2] = { size, offset };
+	int fd = memfd_create("vu-evil-log", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, (off_t)file_size) < 0) {
+		vg_check(false, "E: log file: %s", strerror(errno));
+		return;
+	}
+	extra_fds[n_extra_fds++] = fd;
+	if (!setup(e, BIT(F_LOG_ALL), e->tx.call))
+		return;
+	refused(raw(e, REQ_SET_LOG_BASE, l, sizeof(l), &fd, 1), what);
+}
+
+static void
+log_past_eof(struct vg_nic *e)
+{
+	log_case(e, 0, 64 * 1024, 0, "a 64 KiB dirty log in an empty file");
+}
+
+static void
+log_offset(struct vg_nic *e)
+{
+	log_case(e, 4 * MIB, 4096, 2 * MIB, "a dirty log at file offset 2 MiB");
+}
+
+/* E transmits frames as fast as vireo-dp takes them; how many it took in 'ms'. */
+static unsigned int
+blast(struct vg_nic *e, int ms)
+{
+	int64_t end = vg_now_ms() + ms;
+	unsigned int sent = 0;
+
+	while (vg_now_ms() < end) {
+		if (vg_send(e, e->seq) == 0) {
+			e->seq++;
+			sent++;
+		} else {
+			vg_sleep_ms(1);
+		}
+	}
+	return sent;
+}
+
+/* The transmit ring's call fd is a one-page pipe nobody reads: full after 512 calls. */
+static void
+call_full_pipe(struct vg_nic *e)
+{
+	unsigned int sent;
+	int p[2];
+
+	if (pipe(p) < 0 || fcntl(p[1], F_SETPIPE_SZ, 4096) < 0) {
+		vg_check(false, "E: pipe: %s", strerror(errno));
+		return;
+	}
+	extra_fds[n_extra_fds++] = p[0];
+	extra_fds[n_extra_fds++] = p[1];
+	if (!setup(e, 0, p[1]))
+		return;
+	sent = blast(e, 3000);
+	vg_check(sent > 2000, "E: vireo-dp kept taking E's frames with a full call pipe (%u)",
+		sent);
+}
+
+/* The call fd is a pipe whose reader is gone: each call is EPIPE (and SIGPIPE). */
+static void
+call_broken_pipe(struct vg_nic *e)
+{
+	int p[2];
+
+	if (pipe(p) < 0) {
+		vg_check(false, "E: pipe: %s", strerror(errno));
+		return;
+	}
+	close(p[0]);
+	extra_fds[n_extra_fds++] = p[1];
+	if (!setup(e, 0, p[1]))
+		return;
+	blast(e, 500);
+}
+
+static void
+sane_at_last(struct vg_nic *e)
+{
+	unsigned int bad = 0;
+
+	if (!setup_sane(e))
+		return;
+	vg_check(vg_flow(&nic_a, (struct vg_nic *[]){ e }, 1, FLOW_MS, &bad) && bad == 0,
+		"E: a sane guest on the abused port receives from A");
+	vg_check(vg_flow(e, (struct vg_nic *[]){ &nic_a }, 1, FLOW_MS, &bad) && bad == 0,
+		"E: a sane guest on the abused port reaches A");
+}
+
+struct evil_case {
+	const char *name;
+	void (*run)(struct vg_nic *e);
+};
+
+static const struct evil_case cases[] = {
+	{ "tx descriptor outside guest memory", tx_outside },
+	{ "tx descriptor across the end of guest memory", tx_straddle },
+	{ "tx descriptor of 4 GiB", tx_len_4g },
+	{ "tx packet of 6 MiB", tx_6mib },
+	{ "tx chain looping 0 -> 1 -> 0", tx_loop },
+	{ "tx descriptor chained to itself", tx_self },
+	{ "tx chain to descriptor 40000 of 256", tx_next_oob },
+	{ "tx avail entry 999 of 256", tx_avail_oob },
+	{ "tx avail index 1000 ahead", tx_avail_jump },
+	{ "tx runt packets (0, 0, 1 and 13 bytes)", tx_runts },
+	{ "tx chain through all 256 descriptors", tx_long_chain },
+	{ "tx indirect table outside guest memory", ind_outside },
+	{ "tx indirect table of 5000 entries", ind_too_long },
+	{ "tx indirect table of 7 bytes", ind_7_bytes },
+	{ "tx indirect chain looping", ind_loop },
+	{ "tx indirect table nested in itself", ind_nested },
+	{ "rx descriptors outside guest memory", rx_outside },
+	{ "rx descriptors chained to themselves", rx_loop },
+	{ "rx avail index 5000 ahead", rx_avail_jump },
+	{ "rx avail entries out of range", rx_avail_oob },
+	{ "rx buffers of 4 bytes", rx_tiny },
+	{ "rx buffers over the descriptor table", rx_over_ring },
+	{ "ring sizes 0, 3, 65536", msg_ring_size },
+	{ "ring index 300", msg_ring_index },
+	{ "ring areas outside the memory table", msg_ring_outside },
+	{ "features never offered", msg_features },
+	{ "memory region past the end of its file", mem_past_eof },
+	{ "ring areas past the end of the memory file", mem_ring_past_eof },
+	{ "memory region at an offset past the end of its file", mem_offset_past_eof },
+	{ "memory region offset + size overflowing", mem_overflow },
+	{ "memory region of size 0", mem_zero_size },
+	{ "memory table of 100 regions", mem_many },
+	{ "memory table with a missing fd", mem_fd_missing },
+	{ "memory region backed by a pipe", mem_pipe },
+	{ "memory region wrapping past 2^64", mem_wrap },
+	{ "dirty log past the end of its file", log_past_eof },
+	{ "dirty log at a file offset", log_offset },
+	{ "call fd: a full pipe", call_full_pipe },
+	{ "call fd: a pipe without reader", call_broken_pipe },
+	{ "a sane guest after all that", sane_at_last },
+};
+
+/* After case 'name': vireo-dp runs, A and B forward both ways; else restart vireo-dp. */
+static bool
+judge(const char *name)
+{
+	unsigned int bad = 0;
+	bool alive, ab = false, ba = false;
+
+	vg_sleep_ms(300);
+	alive = dp_alive();
+	vg_check(alive, "%s: vireo-dp survives %s", name, alive ? "" : dp_death);
+	if (alive) {
+		ab = vg_flow(&nic_a, (struct vg_nic *[]){ &nic_b }, 1, FLOW_MS, &bad);
+		ba = vg_flow(&nic_b, (struct vg_nic *[]){ &nic_a }, 1, FLOW_MS, &bad);
+		vg_check(ab && ba && bad == 0, "%s: A and B still forward both ways (%s, %s, %u bad)",
+			name, ab ? "A->B" : "not A->B", ba ? "B->A" : "not B->A", bad);
+	}
+	return alive && ab && ba;
+}
+
+int
+main(int argc, char **argv)
+{
+	char pa[200], pb[200];
+	int rc;
+
+	if (argc < 4 || strcmp(argv[2], "--") != 0) {
+		fprintf(stderr, "usage: %s RUNDIR -- VIREO-DP-COMMAND...\n", argv[0]);
+		return 2;
+	}
+	vg_test_name = "vu_evil";
+	dp_argv = &argv[3];
+	snprintf(dp_log, sizeof(dp_log), "%s/dp.log", argv[1]);
+	snprintf(pa, sizeof(pa), "%s/vhu0", argv[1]);
+	snprintf(pb, sizeof(pb), "%s/vhu1", argv[1]);
+	snprintf(path_e, sizeof(path_e), "%s/vhu2", argv[1]);
+	struct vu_opts oa = { .path = pa }, ob = { .path = pb };
+	struct vu_opts oe = { .path = path_e, .timeout_ms = 2000 };
+
+	if (vg_nic_init(&nic_a, "A", 0xa, &oa) < 0 || vg_nic_init(&nic_b, "B", 0xb, &ob) < 0)
+		return 1;
+	dp_start();
+	rc = vg_nic_connect(&nic_a, CONNECT_MS);
+	if (rc == 0)
+		rc = vg_nic_start(&nic_a);
+	if (rc == 0)
+		rc = vg_nic_connect(&nic_b, CONNECT_MS);
+	if (rc == 0)
+		rc = vg_nic_start(&nic_b);
+	vg_check(rc == 0, "A and B connected and started %s",
+		rc == 0 ? "" : vu_dev_error(rc ? nic_a.dev : nic_b.dev));
+	if (rc != 0 || !judge("before any abuse"))
+		goto out;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vg_nic e;
+		bool ok;
+
+		printf("--- %s\n", cases[i].name);
+		fflush(stdout);
+		if (vg_nic_init(&e, "E", 0xe, &oe) < 0)
+			break;
+		rc = vg_nic_connect(&e, CONNECT_MS);
+		vg_check(rc == 0, "%s: E connects %s", cases[i].name,
+			rc == 0 ? "" : vu_dev_error(e.dev));
+		n_extra_fds = 0;
+		if (rc == 0)
+			cases[i].run(&e);
+		ok = judge(cases[i].name);
+		vg_nic_fini(&e);
+		for (unsigned int k = 0; k < n_extra_fds; k++)
+			close(extra_fds[k]);
+		if (!ok)
+			recover();
+	}
+	vg_check(dp_alive(), "vireo-dp still runs after every case %s", dp_death);
+out:
+	vg_nic_fini(&nic_a);
+	vg_nic_fini(&nic_b);
+	dp_stop(true);
+	printf("%s: %d failure(s)\n", vg_test_name, vg_failures);
+	return vg_failures ? 1 : 0;
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Checks of vhost-user messages that rte_vhost does not make (see vhost_guard.h), as an
+ * rte_vhost external pre-message handler, and non-blocking call fds.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_vhost.h>
+
+#include "dp.h"
+#include "vhost_guard.h"
+
+#define GUARD_SET_MEM_TABLE 5
+#define GUARD_SET_LOG_BASE 6
+#define GUARD_MAX_FDS 8
+
+/*
+ * A message as rte_vhost hands it to external handlers: DPDK 22.11's struct vhu_msg_context
+ * (lib/vhost/vhost_user.h, kept stable for external handlers): a 12-byte header, the
+ * payload union (632 bytes: its largest member is the crypto session), then the file
+ * descriptors that came with the message and their count.
+ */
+#define GUARD_PAYLOAD_SIZE 632
+
+struct guard_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t uaddr;
+	uint64_t mmap_offset;
+} __attribute__((packed));
+
+struct guard_msg {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+	union {
+		struct {
+			uint32_t nregions;
+			uint32_t padding;
+			struct guard_region regions[GUARD_MAX_FDS];
+		} mem;
+		struct {
+			uint64_t mmap_size;
+			uint64_t mmap_offset;
+		} log;
+		uint8_t bytes[GUARD_PAYLOAD_SIZE];
+	} payload;
+	int fds[GUARD_MAX_FDS];
+	int fd_num;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct guard_msg) == 680, "rte_vhost message context layout");
+
+/* Refuse 'm': close its fds (rte_vhost does not when a handler fails it), log why. */
+static enum rte_vhost_msg_result
+refuse(int vid, struct guard_msg *m, const char *fmt, ...)
+{
+	char path[108] = "?", why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	rte_vhost_get_ifname(vid, path, sizeof(path));
+	dp_log("vhost-user %s: %s: refused", path, why);
+	for (int i = 0; i < m->fd_num; i++) {
+		close(m->fds[i]);
+		m->fds[i] = -1;
+	}
+	m->fd_num = 0;
+	return RTE_VHOST_MSG_RESULT_ERR;
+}
+
+/* The size of the file behind 'fd', or -1 when it is not a regular file (no limit known). */
+static int64_t
+file_size(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return st.st_size;
+}
+
+static enum rte_vhost_msg_result
+check_mem_table(int vid, struct guard_msg *m)
+{
+	uint32_t n = m->payload.mem.nregions;
+
+	/* Malformed tables are rte_vhost's to refuse. */
+	if (n > GUARD_MAX_FDS || n != (uint32_t)m->fd_num ||
+			m->size < 8 + n * sizeof(struct guard_region))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct guard_region *r = &m->payload.mem.regions[i];
+		int64_t len = file_size(m->fds[i]);
+
+		if (r->mmap_offset + r->size < r->mmap_offset || len < 0)
+			continue;
+		if (r->mmap_offset + r->size > (uint64_t)len)
+			return refuse(vid, m, "SET_MEM_TABLE region %u (file offset 0x%llx, "
+				"size 0x%llx) extends past the end of its file (0x%llx bytes)", i,
+				(unsigned long long)r->mmap_offset,
+				(unsigned long long)r->size, (unsigned long long)len);
+	}
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static enum rte_vhost_msg_result
+check_log_base(int vid, struct guard_msg *m)
+{
+	uint64_t size = m->payload.log.mmap_size, off = m->payload.log.mmap_offset;
+	int64_t len;
+
+	if (m->size != sizeof(m->payload.log) || m->fd_num != 1)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	if (off != 0)
+		return refuse(vid, m, "SET_LOG_BASE at file offset 0x%llx (only 0 is supported)",
+			(unsigned long long)off);
+	len = file_size(m->fds[0]);
+	if (len >= 0 && size > (uint64_t)len)
+		return refuse(vid, m, "SET_LOG_BASE of 0x%llx bytes extends past the end of its "
+			"file (0x%llx bytes)", (unsigned long long)size, (unsigned long long)len);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static enum rte_vhost_msg_result
+guard_pre(int vid, void *msg)
+{
+	struct guard_msg *m = msg;
+
+	if (m->fd_num < 0 || m->fd_num > GUARD_MAX_FDS)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	switch (m->request) {
+	case GUARD_SET_MEM_TABLE:
+		return check_mem_table(vid, m);
+	case GUARD_SET_LOG_BASE:
+		return check_log_base(vid, m);
+	default:
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	}
+}
+
+static const struct rte_vhost_user_extern_ops guard_ops = {
+	.pre_msg_handle = guard_pre,
+};
+
+void
+vhost_guard_connection(int vid)
+{
+	if (rte_vhost_extern_callback_register(vid, &guard_ops, NULL) != 0)
+		dp_log("vhost-user device %d: cannot install the message checks", vid);
+}
+
+void
+vhost_guard_vring(int vid, uint16_t q)
+{
+	struct rte_vhost_vring vr;
+	int flags;
+
+	if (rte_vhost_get_vhost_vring(vid, q, &vr) != 0 || vr.callfd < 0)
+		return;
+	flags = fcntl(vr.callfd, F_GETFL);
+	if (flags >= 0 && !(flags & O_NONBLOCK))
+		fcntl(vr.callfd, F_SETFL, flags | O_NONBLOCK);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_VHOST_GUARD_H
+#define VIREO_VHOST_GUARD_H
+
+/*
+ * What rte_vhost (DPDK 22.11) takes on trust from a vhost-user frontend, checked by
+ * vireo-dp before it can hurt the dataplane.  A frontend (a VMM, or anything that can open
+ * the socket) must never be able to crash or stall vireo-dp; rte_vhost already refuses bad
+ * ring sizes, ring areas and descriptors outside the memory table, descriptor loops and
+ * features it did not offer.  It does not check:
+ *
+ * - SET_MEM_TABLE regions against the size of their file: a region past the end of a
+ *   memfd maps fine, and the first access there (rte_vhost reading the used index, or a
+ *   PMD copying a packet) is a SIGBUS.  Refused.
+ * - SET_LOG_BASE: the same for the dirty log; and with a non-zero mmap offset rte_vhost
+ *   22.11 maps the log at that offset but writes it at (mapping + offset), outside the
+ *   mapping.  Both refused (QEMU always sends offset 0).
+ * - The call "eventfd" of a ring: any fd is accepted, and a PMD writes it after each burst.
+ *   A pipe nobody reads blocks the PMD for good (every port on it stops): call fds are
+ *   made non-blocking whenever a ring becomes ready.  (A pipe with no reader raises
+ *   SIGPIPE: vireo-dp ignores SIGPIPE.)
+ *
+ * Not covered: a frontend that shrinks a memory file after SET_MEM_TABLE still gets
+ * vireo-dp a SIGBUS on the next access (as with OVS-DPDK).
+ *
+ * Thread-safety: called on rte_vhost's message thread, with the device's queues locked.
+ */
+
+#include <stdint.h>
+
+/** Install the message checks on the new connection 'vid' (its new_connection callback). */
+void vhost_guard_connection(int vid);
+
+/** Make the call fd of ring 'q' of 'vid' non-blocking (a ring became ready). */
+void vhost_guard_vring(int vid, uint16_t q);
+
+#endif /* VIREO_VHOST_GUARD_H */
