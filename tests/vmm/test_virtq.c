@@ -4,7 +4,7 @@
  * malloc'd "guest RAM": buffers outside RAM, a length that wraps past 2^64, loops, chains
  * longer than the ring, index jumps, bad heads, indirect tables (good, not negotiated,
  * nested, with NEXT, bad length, outside RAM, looping), readable after writable, too many
- * buffers, and the used ring and notification logic for good requests.
+ * buffers, the used ring and notification logic for good requests, and 20000 random rings.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -331,6 +331,52 @@ test_indirect(void)
 	expect_broken(&vq, "outside guest RAM");
 }
 
+/* Random rings, biased towards almost-valid values: never a buffer outside RAM, no crash. */
+static void
+test_random(void)
+{
+	struct virtq vq;
+	struct virtq_req req;
+	unsigned int iter, k, pops, taken = 0, broken = 0;
+	bool inside = true;
+
+	srand(12345);
+	for (iter = 0; iter < 20000; iter++) {
+		uint16_t size = (uint16_t)(1u << (rand() % 6));
+
+		memset(ram, 0, RAM_SIZE);
+		CHECK(virtq_init(&vq, &mem, size, DESC, AVAIL, USED,
+			(rand() & 1 ? FEAT_INDIRECT : 0) | (rand() & 1 ? FEAT_EVENT_IDX : 0)) == 0);
+		for (k = 0; k < 2u * size; k++) {
+			uint64_t table = k < size ? DESC : TABLE;
+			uint64_t addr = rand() % 4 ? BUF + (uint64_t)(rand() % 0x2000) :
+				(uint64_t)rand() << 33 | (uint64_t)rand();
+
+			if (rand() % 8 == 0)
+				addr = k < size ? TABLE : RAM_GPA + RAM_SIZE - 16;
+			set_desc(table, (uint16_t)(k % size), addr,
+				rand() % 4 ? (uint32_t)(rand() % 0x100) : (uint32_t)rand() * 16u,
+				(uint16_t)(rand() % 8), (uint16_t)(rand() % (size + 2)));
+		}
+		for (k = 0; k < size; k++)
+			put16(AVAIL + 4 + 2 * k, (uint16_t)(rand() % (size + 1)));
+		put16(AVAIL + 2, (uint16_t)(rand() % (2 * size + 2)));
+		for (pops = 0; pops < 2u * size + 2 && virtq_pop(&vq, &req) == 1; pops++) {
+			for (k = 0; k < req.nr_out + req.nr_in; k++)
+				if (req.seg[k].hva < ram ||
+				    req.seg[k].hva + req.seg[k].len > ram + RAM_SIZE)
+					inside = false;
+			virtq_push(&vq, req.head, 0);
+		}
+		CHECK(pops <= size);
+		taken += pops;
+		broken += vq.broken;
+	}
+	CHECK(inside);
+	printf("random rings: %u requests taken, %u of 20000 rings found malformed\n", taken,
+		broken);
+}
+
 int
 main(void)
 {
@@ -345,6 +391,7 @@ main(void)
 	test_bad_buffers();
 	test_bad_chains();
 	test_indirect();
+	test_random();
 	free(ram);
 	return check_report("test_virtq");
 }
