@@ -42,6 +42,7 @@
 #define BIT(n) (1ULL << (n))
 #define RETRY_MS 100
 #define MAC_LEN 6
+#define CTRL_BUDGET 256
 #define NET_CONFIG_LEN 12	/* mac, status, max_virtqueue_pairs, mtu */
 
 /* What this device implements; the backend's offer narrows it (vu_net_offer()). */
@@ -226,11 +227,12 @@ ctrl_handle(struct net_dev *n, const struct virtq_req *req)
 		pairs = le16toh(pairs);
 		if (pairs < 1 || pairs > n->pairs)
 			return ctrl_bad(n, "VQ_PAIRS_SET out of range", pairs);
-		if (pairs != n->cur_pairs)
+		if (pairs != n->cur_pairs) {
 			fprintf(stderr, "vireo-vmm: %s: guest uses %u of %u queue pairs\n", n->name,
 				pairs, n->pairs);
-		n->cur_pairs = pairs;
-		apply_pairs(n);
+			n->cur_pairs = pairs;
+			apply_pairs(n);
+		}
 		return VIRTIO_NET_OK;
 	case VIRTIO_NET_CTRL_RX:
 		/* Acknowledged, as QEMU does with a vhost backend: it filters nothing. */
@@ -248,25 +250,33 @@ ctrl_handle(struct net_dev *n, const struct virtq_req *req)
 	}
 }
 
-/* Serve the control queue until it is empty; interrupt the guest if it wants (lock held). */
+/*
+ * Serve the control queue until it is empty, or for CTRL_BUDGET requests (then come back
+ * after the other fds: a guest that keeps queueing must not hold the main loop); interrupt
+ * the guest if it wants (lock held).
+ */
 static void
 ctrl_process(struct net_dev *n)
 {
 	struct virtq_req req;
 	uint16_t old = n->cvq.used_idx;
+	unsigned int budget = CTRL_BUDGET;
 	uint8_t ack;
-	int rc;
+	int rc = 0;
 
 	if (!n->cvq.ready || n->cvq.broken)
 		return;
 	do {
-		while ((rc = virtq_pop(&n->cvq, &req)) == 1) {
+		while (budget > 0 && (rc = virtq_pop(&n->cvq, &req)) == 1) {
+			budget--;
 			ack = ctrl_handle(n, &req);
 			if (req.in_len == 0)
 				ctrl_bad(n, "request with no room for the acknowledgement", req.head);
 			virtq_push(&n->cvq, req.head, (uint32_t)virtq_req_write(&req, &ack, 1));
 		}
-	} while (rc == 0 && virtq_rearm(&n->cvq));
+	} while (budget > 0 && rc == 0 && virtq_rearm(&n->cvq));
+	if (budget == 0)
+		eventfd_write(n->vp.queues[n->ctrl].kick_fd, 1);
 	if (rc < 0) {
 		fprintf(stderr, "vireo-vmm: %s: control queue: %s; the device needs a reset\n",
 			n->name, n->cvq.error);
