@@ -153,7 +153,8 @@ if wait_ping ns1 10.0.0.2 120 && wait_ping ns1 10.0.0.3 30; then
 		sed 's/^/    ping: /' "$RUN/ping-ns" | tail -n 5
 	fi
 	check "guest A killed: vireo-dp still runs" kill -0 "$DP_PID"
-	check "guest A killed: show still lists vhu0" bash -c "'$VIREOCTL' -t '$CTL' show | grep -q vhu0"
+	check "guest A killed: show still lists vhu0, link down" \
+		bash -c "'$VIREOCTL' -t '$CTL' show | grep -q 'port vhu0: .*link down'"
 	check "guest A killed: ns1 still reaches guest B" ping_ok ns1 10.0.0.3 5
 else
 	fail "guests A and B answer ns1"

@@ -3,7 +3,7 @@
  * A misbehaving vhost-user frontend against vireo-dp.  Guests A (port vhu0) and B (vhu1)
  * are sane test NICs (vu_guest.c); guest E (vhu2) abuses vireo-dp, one case at a time on a
  * fresh connection.  After every case vireo-dp must still run and A and B must still reach
- * each other both ways; a bad message must be refused (NACK, or the connection closed).
+ * each other both ways; a bad message must be refused (VR_NACK, or the connection closed).
  * When a case kills or stalls vireo-dp, it is restarted so that the next cases still tell
  * something.
  *
@@ -19,6 +19,8 @@
  * dirty log past its file's end or at an offset; a call fd that is a pipe nobody reads
  * (the PMD would block) or whose reader is gone (SIGPIPE).
  *
+ * Raw messages go through vu_raw.c.
+ *
  * usage: vu_evil_test RUNDIR -- VIREO-DP-COMMAND...
  */
 #include <errno.h>
@@ -26,87 +28,20 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "vu_guest.h"
+#include "vu_raw.h"
 
 #define CONNECT_MS 20000
 #define FLOW_MS 5000
 #define MIB (1ull << 20)
 #define BIT(n) (1ull << (n))
-
-/* vhost-user requests and header flags (numbers from the specification) */
-#define REQ_SET_FEATURES 2
-#define REQ_SET_MEM_TABLE 5
-#define REQ_SET_LOG_BASE 6
-#define REQ_SET_VRING_NUM 8
-#define REQ_SET_VRING_ADDR 9
-#define REQ_SET_VRING_BASE 10
-#define REQ_SET_VRING_KICK 12
-#define REQ_SET_VRING_CALL 13
-#define REQ_SET_VRING_ENABLE 18
-#define REQ_SET_STATUS 39
-#define FLAG_VERSION 0x1u
-#define FLAG_NEED_REPLY 0x8u
-#define VRING_NOFD BIT(8)
-#define F_PROTOCOL_FEATURES 30
-#define F_LOG_ALL 26
-#define STATUS_DRIVER_OK 0x0f
-
-struct raw_region {
-	uint64_t gpa;
-	uint64_t size;
-	uint64_t uaddr;
-	uint64_t offset;
-} __attribute__((packed));
-
-struct raw_msg {
-	uint32_t req;
-	uint32_t flags;
-	uint32_t size;
-	union {
-		uint64_t u64;
-		struct {
-			uint32_t index;
-			uint32_t num;
-		} state;
-		struct {
-			uint32_t index;
-			uint32_t flags;
-			uint64_t desc;
-			uint64_t used;
-			uint64_t avail;
-			uint64_t log;
-		} addr;
-		struct {
-			uint32_t n;
-			uint32_t padding;
-			struct raw_region r[8];
-		} mem;
-		struct {
-			uint64_t size;
-			uint64_t offset;
-		} log;
-		uint8_t bytes[8 + 8 * sizeof(struct raw_region)];
-	} u;
-} __attribute__((packed));
-
-#define HDR_SIZE 12u
-
-/* What became of a request sent with NEED_REPLY. */
-enum outcome { ACK, NACK, REPLY, CLOSED, TIMEOUT, IOERR };
-static const char *const outcome_names[] = {
-	[ACK] = "acknowledged", [NACK] = "refused (NACK)", [REPLY] = "answered",
-	[CLOSED] = "connection closed", [TIMEOUT] = "no answer", [IOERR] = "I/O error",
-};
 
 static char *const *dp_argv;
 static char dp_log[256];
@@ -183,171 +118,6 @@ recover(void)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* raw messages on E's socket */
-
-static int
-read_full(int fd, void *buf, size_t len, int64_t deadline)
-{
-	uint8_t *p = buf;
-
-	while (len > 0) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		int64_t left = deadline - vg_now_ms();
-		ssize_t n;
-
-		if (left <= 0 || poll(&pf, 1, (int)left) != 1)
-			return -ETIMEDOUT;
-		n = recv(fd, p, len, MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno == ECONNRESET))
-			return -ECONNRESET;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		}
-	}
-	return 0;
-}
-
-/* Send request 'req' with NEED_REPLY, 'size' bytes of 'payload' and 'nfds' fds. */
-static enum outcome
-raw(struct vg_nic *e, uint32_t req, const void *payload, uint32_t size, const int *fds,
-	unsigned int nfds)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} ctl;
-	struct raw_msg m = { .req = req, .flags = FLAG_VERSION | FLAG_NEED_REPLY, .size = size };
-	struct iovec iov = { .iov_base = &m, .iov_len = HDR_SIZE + size };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int fd = vu_dev_fd(e->dev);
-	int64_t deadline = vg_now_ms() + 3000;
-	uint32_t hdr[3];
-	uint64_t v = 0;
-	int rc;
-
-	if (fd < 0)
-		return CLOSED;
-	if (size > sizeof(m.u) || nfds > 8)
-		abort();
-	if (size > 0)
-		memcpy(&m.u, payload, size);
-	if (nfds > 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)(HDR_SIZE + size))
-		return errno == EPIPE || errno == ECONNRESET ? CLOSED : IOERR;
-	rc = read_full(fd, hdr, sizeof(hdr), deadline);
-	if (rc == -ECONNRESET)
-		return CLOSED;
-	if (rc < 0)
-		return rc == -ETIMEDOUT ? TIMEOUT : IOERR;
-	if (hdr[0] != req)
-		return IOERR;
-	if (hdr[2] == sizeof(v)) {
-		rc = read_full(fd, &v, sizeof(v), deadline);
-		return rc < 0 ? IOERR : v == 0 ? ACK : NACK;
-	}
-	for (uint32_t left = hdr[2]; left > 0;) {
-		uint8_t junk[64];
-		uint32_t n = left < sizeof(junk) ? left : sizeof(junk);
-
-		if (read_full(fd, junk, n, deadline) < 0)
-			return IOERR;
-		left -= n;
-	}
-	return REPLY;
-}
-
-static enum outcome
-raw_u64(struct vg_nic *e, uint32_t req, uint64_t v)
-{
-	return raw(e, req, &v, sizeof(v), NULL, 0);
-}
-
-static enum outcome
-raw_state(struct vg_nic *e, uint32_t req, uint32_t index, uint32_t num)
-{
-	uint32_t s[2] = { index, num };
-
-	return raw(e, req, s, sizeof(s), NULL, 0);
-}
-
-static enum outcome
-raw_fd(struct vg_nic *e, uint32_t req, uint32_t index, int fd)
-{
-	uint64_t v = index | (fd < 0 ? VRING_NOFD : 0);
-
-	return raw(e, req, &v, sizeof(v), &fd, fd < 0 ? 0 : 1);
-}
-
-static enum outcome
-raw_features(struct vg_nic *e, uint64_t extra)
-{
-	return raw_u64(e, REQ_SET_FEATURES, BIT(VIRTIO_F_VERSION_1) |
-		BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(F_PROTOCOL_FEATURES) | extra);
-}
-
-/* SET_MEM_TABLE with one region: guest-physical 0, 'size' bytes at file offset 'offset'. */
-static enum outcome
-raw_mem(struct vg_nic *e, uint64_t size, uint64_t offset)
-{
-	struct raw_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.u.mem.n = 1;
-	m.u.mem.r[0] = (struct raw_region){
-		.gpa = 0, .size = size, .uaddr = (uintptr_t)e->mem.base, .offset = offset,
-	};
-	return raw(e, REQ_SET_MEM_TABLE, &m.u, 8 + sizeof(struct raw_region), &e->mem.fd, 1);
-}
-
-/* Ring 'idx' at user addresses 'desc', 'avail', 'used' (E's mapping is the region's). */
-static enum outcome
-raw_ring_at(struct vg_nic *e, uint32_t idx, uint32_t size, uint64_t desc, uint64_t avail,
-	uint64_t used, int kick, int call)
-{
-	struct raw_msg m;
-	enum outcome o;
-
-	memset(&m, 0, sizeof(m));
-	m.u.addr.index = idx;
-	m.u.addr.desc = desc;
-	m.u.addr.avail = avail;
-	m.u.addr.used = used;
-	o = raw_state(e, REQ_SET_VRING_NUM, idx, size);
-	if (o == ACK)
-		o = raw(e, REQ_SET_VRING_ADDR, &m.u, sizeof(m.u.addr), NULL, 0);
-	if (o == ACK)
-		o = raw_state(e, REQ_SET_VRING_BASE, idx, 0);
-	if (o == ACK)
-		o = raw_fd(e, REQ_SET_VRING_CALL, idx, call);
-	if (o == ACK)
-		o = raw_fd(e, REQ_SET_VRING_KICK, idx, kick);
-	if (o == ACK)
-		o = raw_state(e, REQ_SET_VRING_ENABLE, idx, 1);
-	return o;
-}
-
-static enum outcome
-raw_ring(struct vg_nic *e, uint32_t idx, struct vg_vq *vq, int call)
-{
-	return raw_ring_at(e, idx, vq->size, (uintptr_t)vq->desc, (uintptr_t)vq->avail,
-		(uintptr_t)vq->used, vq->kick, call);
-}
-
-/* ------------------------------------------------------------------------------------ */
 /* E's rings in its guest memory */
 
 static uint64_t
@@ -408,32 +178,32 @@ rx_fill(struct vg_nic *e)
 /* the cases */
 
 static bool
-acked(enum outcome o, const char *what)
+acked(enum vr_outcome o, const char *what)
 {
-	vg_check(o == ACK, "E: %s %s", what, outcome_names[o]);
-	return o == ACK;
+	vg_check(o == VR_ACK, "E: %s %s", what, vr_outcome_name(o));
+	return o == VR_ACK;
 }
 
 static void
-refused(enum outcome o, const char *what)
+refused(enum vr_outcome o, const char *what)
 {
-	vg_check(o == NACK || o == CLOSED, "E: %s: %s", what, outcome_names[o]);
+	vg_check(o == VR_NACK || o == VR_CLOSED, "E: %s: %s", what, vr_outcome_name(o));
 }
 
 /* E as a sane guest would set it up, with 'extra' features and 'tx_call' on its tx ring. */
 static bool
 setup(struct vg_nic *e, uint64_t extra, int tx_call)
 {
-	if (!acked(raw_features(e, extra), "features"))
+	if (!acked(vr_features(e, extra), "features"))
 		return false;
-	if (!acked(raw_mem(e, e->mem.size, 0), "memory table"))
+	if (!acked(vr_mem_own(e, e->mem.size, 0), "memory table"))
 		return false;
 	rx_fill(e);
-	if (!acked(raw_ring(e, 0, &e->rx, e->rx.call), "receive ring"))
+	if (!acked(vr_ring(e, 0, &e->rx, e->rx.call), "receive ring"))
 		return false;
-	if (!acked(raw_ring(e, 1, &e->tx, tx_call), "transmit ring"))
+	if (!acked(vr_ring(e, 1, &e->tx, tx_call), "transmit ring"))
 		return false;
-	return acked(raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK), "DRIVER_OK");
+	return acked(vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK), "DRIVER_OK");
 }
 
 static bool
@@ -692,14 +462,14 @@ msg_ring_size(struct vg_nic *e)
 {
 	static const uint32_t sizes[] = { 0, 3, 65536 };
 
-	if (!acked(raw_features(e, 0), "features") ||
-			!acked(raw_mem(e, e->mem.size, 0), "memory table"))
+	if (!acked(vr_features(e, 0), "features") ||
+			!acked(vr_mem_own(e, e->mem.size, 0), "memory table"))
 		return;
 	for (unsigned int i = 0; i < 3; i++) {
 		char what[48];
 
 		snprintf(what, sizeof(what), "ring size %u", sizes[i]);
-		refused(raw_state(e, REQ_SET_VRING_NUM, 0, sizes[i]), what);
+		refused(vr_state(e, VR_REQ_SET_VRING_NUM, 0, sizes[i]), what);
 		if (vu_dev_fd(e->dev) < 0)
 			break;
 	}
@@ -708,27 +478,27 @@ msg_ring_size(struct vg_nic *e)
 static void
 msg_ring_index(struct vg_nic *e)
 {
-	if (acked(raw_features(e, 0), "features"))
-		refused(raw_state(e, REQ_SET_VRING_NUM, 300, 256), "ring index 300");
+	if (acked(vr_features(e, 0), "features"))
+		refused(vr_state(e, VR_REQ_SET_VRING_NUM, 300, 256), "ring index 300");
 }
 
 static void
 msg_ring_outside(struct vg_nic *e)
 {
-	if (!acked(raw_features(e, 0), "features") ||
-			!acked(raw_mem(e, e->mem.size, 0), "memory table"))
+	if (!acked(vr_features(e, 0), "features") ||
+			!acked(vr_mem_own(e, e->mem.size, 0), "memory table"))
 		return;
 	/* rte_vhost takes the addresses but never maps the ring: no device appears */
-	raw_ring_at(e, 0, 256, 1ull << 44, (1ull << 44) + 8192, (1ull << 44) + 16384,
+	vr_ring_at(e, 0, 256, 1ull << 44, (1ull << 44) + 8192, (1ull << 44) + 16384,
 		e->rx.kick, e->rx.call);
-	raw_ring(e, 1, &e->tx, e->tx.call);
-	raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK);
+	vr_ring(e, 1, &e->tx, e->tx.call);
+	vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK);
 }
 
 static void
 msg_features(struct vg_nic *e)
 {
-	refused(raw_features(e, BIT(VIRTIO_F_ACCESS_PLATFORM)),
+	refused(vr_features(e, BIT(VIRTIO_F_ACCESS_PLATFORM)),
 		"features vireo-dp never offered (ACCESS_PLATFORM)");
 }
 
@@ -736,15 +506,15 @@ msg_features(struct vg_nic *e)
 static void
 mem_past_eof(struct vg_nic *e)
 {
-	if (!acked(raw_features(e, 0), "features"))
+	if (!acked(vr_features(e, 0), "features"))
 		return;
-	refused(raw_mem(e, 64 * MIB, 0), "a 64 MiB region in an 8 MiB file");
+	refused(vr_mem_own(e, 64 * MIB, 0), "a 64 MiB region in an 8 MiB file");
 	if (vu_dev_fd(e->dev) < 0)
 		return;
 	rx_fill(e);
-	raw_ring(e, 0, &e->rx, e->rx.call);
-	raw_ring(e, 1, &e->tx, e->tx.call);
-	raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK);
+	vr_ring(e, 0, &e->rx, e->rx.call);
+	vr_ring(e, 1, &e->tx, e->tx.call);
+	vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK);
 	desc_set(&e->tx, 0, 32 * MIB, 100, 0, 0);
 	avail_push(&e->tx, 0);
 }
@@ -755,102 +525,92 @@ mem_ring_past_eof(struct vg_nic *e)
 {
 	uint64_t at = (uintptr_t)e->mem.base + 16 * MIB;
 
-	if (!acked(raw_features(e, 0), "features"))
+	if (!acked(vr_features(e, 0), "features"))
 		return;
-	refused(raw_mem(e, 64 * MIB, 0), "a 64 MiB region in an 8 MiB file");
+	refused(vr_mem_own(e, 64 * MIB, 0), "a 64 MiB region in an 8 MiB file");
 	if (vu_dev_fd(e->dev) < 0)
 		return;
-	raw_ring_at(e, 0, 256, at, at + 8192, at + 16384, e->rx.kick, e->rx.call);
-	raw_ring_at(e, 1, 256, at + 32768, at + 40960, at + 49152, e->tx.kick, e->tx.call);
-	raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK);
+	vr_ring_at(e, 0, 256, at, at + 8192, at + 16384, e->rx.kick, e->rx.call);
+	vr_ring_at(e, 1, 256, at + 32768, at + 40960, at + 49152, e->tx.kick, e->tx.call);
+	vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK);
 }
 
 static void
 mem_offset_past_eof(struct vg_nic *e)
 {
-	if (acked(raw_features(e, 0), "features"))
-		refused(raw_mem(e, MIB, 16 * MIB), "a region at file offset 16 MiB of 8 MiB");
+	if (acked(vr_features(e, 0), "features"))
+		refused(vr_mem_own(e, MIB, 16 * MIB), "a region at file offset 16 MiB of 8 MiB");
 }
 
 static void
 mem_overflow(struct vg_nic *e)
 {
-	if (acked(raw_features(e, 0), "features"))
-		refused(raw_mem(e, 1ull << 63, 1ull << 63), "file offset + size overflowing");
+	if (acked(vr_features(e, 0), "features"))
+		refused(vr_mem_own(e, 1ull << 63, 1ull << 63), "file offset + size overflowing");
 }
 
 static void
 mem_zero_size(struct vg_nic *e)
 {
-	if (acked(raw_features(e, 0), "features"))
-		refused(raw_mem(e, 0, 0), "a region of size 0");
+	if (acked(vr_features(e, 0), "features"))
+		refused(vr_mem_own(e, 0, 0), "a region of size 0");
 }
 
 static void
 mem_many(struct vg_nic *e)
 {
-	struct raw_msg m;
+	struct vr_mem_table t = { .n = 100 };
 
-	memset(&m, 0, sizeof(m));
-	m.u.mem.n = 100;
-	if (acked(raw_features(e, 0), "features"))
-		refused(raw(e, REQ_SET_MEM_TABLE, &m.u, sizeof(m.u.mem), &e->mem.fd, 1),
-			"100 regions claimed");
+	if (acked(vr_features(e, 0), "features"))
+		refused(vr_mem(e, &t, 8, &e->mem.fd, 1), "100 regions claimed");
 }
 
 static void
 mem_fd_missing(struct vg_nic *e)
 {
-	struct raw_msg m;
+	struct vr_mem_table t = { .n = 2 };
 
-	memset(&m, 0, sizeof(m));
-	m.u.mem.n = 2;
 	for (unsigned int i = 0; i < 2; i++)
-		m.u.mem.r[i] = (struct raw_region){
+		t.r[i] = (struct vr_region){
 			.gpa = i * 4 * MIB, .size = 4 * MIB,
 			.uaddr = (uintptr_t)e->mem.base + i * 4 * MIB, .offset = i * 4 * MIB,
 		};
-	if (acked(raw_features(e, 0), "features"))
-		refused(raw(e, REQ_SET_MEM_TABLE, &m.u, 8 + 2 * sizeof(struct raw_region),
-			&e->mem.fd, 1), "2 regions, 1 fd");
+	if (acked(vr_features(e, 0), "features"))
+		refused(vr_mem(e, &t, 2, &e->mem.fd, 1), "2 regions, 1 fd");
 }
 
 static void
 mem_pipe(struct vg_nic *e)
 {
-	struct raw_msg m;
+	struct vr_mem_table t = { .n = 1, .r[0] = { .size = MIB } };
 	int p[2];
 
 	if (pipe(p) < 0)
 		return;
 	extra_fds[n_extra_fds++] = p[0];
 	extra_fds[n_extra_fds++] = p[1];
-	memset(&m, 0, sizeof(m));
-	m.u.mem.n = 1;
-	m.u.mem.r[0] = (struct raw_region){ .size = MIB, .uaddr = (uintptr_t)e->mem.base };
-	if (acked(raw_features(e, 0), "features"))
-		refused(raw(e, REQ_SET_MEM_TABLE, &m.u, 8 + sizeof(struct raw_region), &p[0], 1),
-			"a pipe as guest memory");
+	t.r[0].uaddr = (uintptr_t)e->mem.base;
+	if (acked(vr_features(e, 0), "features"))
+		refused(vr_mem(e, &t, 1, &p[0], 1), "a pipe as guest memory");
 }
 
 static void
 mem_wrap(struct vg_nic *e)
 {
-	struct raw_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.u.mem.n = 1;
-	m.u.mem.r[0] = (struct raw_region){
-		.gpa = UINT64_MAX - MIB + 1, .size = e->mem.size,
-		.uaddr = UINT64_MAX - MIB + 1,
+	struct vr_mem_table t = {
+		.n = 1,
+		.r[0] = {
+			.gpa = UINT64_MAX - MIB + 1, .size = e->mem.size,
+			.uaddr = UINT64_MAX - MIB + 1,
+		},
 	};
-	if (!acked(raw_features(e, 0), "features"))
+	if (!acked(vr_features(e, 0), "features"))
 		return;
-	raw(e, REQ_SET_MEM_TABLE, &m.u, 8 + sizeof(struct raw_region), &e->mem.fd, 1);
-	raw_ring_at(e, 0, 256, UINT64_MAX - MIB + 1, UINT64_MAX - MIB + 8193, 16384,
+	vr_mem(e, &t, 1, &e->mem.fd, 1);
+	vr_ring_at(e, 0, 256, UINT64_MAX - MIB + 1, UINT64_MAX - MIB + 8193, 16384,
 		e->rx.kick, e->rx.call);
-	raw_ring(e, 1, &e->tx, e->tx.call);
-	raw_u64(e, REQ_SET_STATUS, STATUS_DRIVER_OK);
+	vr_ring(e, 1, &e->tx, e->tx.call);
+	vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK);
 }
 
 /* Dirty logging with a log of 'size' bytes at 'offset' in a file of 'file_size' bytes. */
@@ -866,9 +626,9 @@ log_case(struct vg_nic *e, uint64_t file_size, uint64_t size, uint64_t offset,
 		return;
 	}
 	extra_fds[n_extra_fds++] = fd;
-	if (!setup(e, BIT(F_LOG_ALL), e->tx.call))
+	if (!setup(e, BIT(VR_F_LOG_ALL), e->tx.call))
 		return;
-	refused(raw(e, REQ_SET_LOG_BASE, l, sizeof(l), &fd, 1), what);
+	refused(vr_send(e, VR_REQ_SET_LOG_BASE, l, sizeof(l), &fd, 1), what);
 }
 
 static void

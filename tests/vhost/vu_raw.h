@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_TESTS_VU_RAW_H
+#define VIREO_TESTS_VU_RAW_H
+
+/*
+ * Raw vhost-user messages from a test frontend, past every check of vhost/vu_*: for tests
+ * that send a backend what a sane frontend never would (tests/vhost/vu_evil.c).  A test
+ * NIC connects with vg_nic_connect() (the handshake is the library's), then each request
+ * goes on its socket with NEED_REPLY, and the outcome says what the backend made of it.
+ * The library is not told: after VR_CLOSED, further requests are VR_CLOSED too.
+ *
+ * Thread-safety: none; one test thread.
+ */
+
+#include <stdint.h>
+
+#include "vu_guest.h"
+
+/* Requests (numbers from the vhost-user specification). */
+#define VR_REQ_SET_FEATURES 2
+#define VR_REQ_SET_MEM_TABLE 5
+#define VR_REQ_SET_LOG_BASE 6
+#define VR_REQ_SET_VRING_NUM 8
+#define VR_REQ_SET_VRING_ADDR 9
+#define VR_REQ_SET_VRING_BASE 10
+#define VR_REQ_SET_VRING_KICK 12
+#define VR_REQ_SET_VRING_CALL 13
+#define VR_REQ_SET_VRING_ENABLE 18
+#define VR_REQ_SET_STATUS 39
+
+/** Feature bit of dirty logging (VHOST_F_LOG_ALL). */
+#define VR_F_LOG_ALL 26
+/** Device status of a driver that is ready. */
+#define VR_STATUS_DRIVER_OK 0x0f
+
+/** What became of a request. */
+enum vr_outcome {
+	VR_ACK,		/**< REPLY_ACK 0 */
+	VR_NACK,	/**< REPLY_ACK non-zero: refused, the connection stays */
+	VR_REPLY,	/**< a reply other than an acknowledgement (its payload is skipped) */
+	VR_CLOSED,	/**< the backend closed the connection */
+	VR_TIMEOUT,	/**< no answer within 3 s */
+	VR_IOERR,	/**< anything else: a garbled reply, a failed send */
+};
+
+/** One SET_MEM_TABLE region on the wire. */
+struct vr_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t uaddr;
+	uint64_t offset;
+} __attribute__((packed));
+
+/** SET_MEM_TABLE's payload ('n' may claim more regions than are sent). */
+struct vr_mem_table {
+	uint32_t n;
+	uint32_t padding;
+	struct vr_region r[8];
+} __attribute__((packed));
+
+/** "acknowledged", "refused (NACK)", ... */
+const char *vr_outcome_name(enum vr_outcome o);
+
+/** Send 'req' with NEED_REPLY, 'size' payload bytes and 'nfds' fds; wait for the outcome. */
+enum vr_outcome vr_send(struct vg_nic *n, uint32_t req, const void *payload, uint32_t size,
+	const int *fds, unsigned int nfds);
+
+/** A request whose payload is one u64. */
+enum vr_outcome vr_u64(struct vg_nic *n, uint32_t req, uint64_t v);
+
+/** A request whose payload is a ring state (index, num). */
+enum vr_outcome vr_state(struct vg_nic *n, uint32_t req, uint32_t index, uint32_t num);
+
+/** SET_VRING_CALL or SET_VRING_KICK of ring 'index' with 'fd' (-1: no fd). */
+enum vr_outcome vr_fd(struct vg_nic *n, uint32_t req, uint32_t index, int fd);
+
+/** SET_FEATURES: VERSION_1, MRG_RXBUF, PROTOCOL_FEATURES and 'extra'. */
+enum vr_outcome vr_features(struct vg_nic *n, uint64_t extra);
+
+/** SET_MEM_TABLE with the first 'nr' regions of 't' and 'nfds' fds. */
+enum vr_outcome vr_mem(struct vg_nic *n, const struct vr_mem_table *t, unsigned int nr,
+	const int *fds, unsigned int nfds);
+
+/**
+ * SET_MEM_TABLE with one region of the NIC's guest memory file: guest-physical 0 at the
+ * NIC's mapping, 'size' bytes from file offset 'offset' (sane: the file's size and 0).
+ */
+enum vr_outcome vr_mem_own(struct vg_nic *n, uint64_t size, uint64_t offset);
+
+/**
+ * Set up ring 'idx' of 'size' entries at user addresses 'desc', 'avail', 'used': NUM,
+ * ADDR, BASE 0, CALL 'call', KICK 'kick', ENABLE 1.  The first outcome that is not
+ * VR_ACK, else VR_ACK.
+ */
+enum vr_outcome vr_ring_at(struct vg_nic *n, uint32_t idx, uint32_t size, uint64_t desc,
+	uint64_t avail, uint64_t used, int kick, int call);
+
+/** vr_ring_at() for the NIC's queue 'vq' as laid out in its memory, call fd 'call'. */
+enum vr_outcome vr_ring(struct vg_nic *n, uint32_t idx, const struct vg_vq *vq, int call);
+
+#endif /* VIREO_TESTS_VU_RAW_H */
