@@ -11,9 +11,12 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "payload.h"
 #include "util.h"
 #include "vm.h"
 #include "x86.h"
@@ -27,8 +30,13 @@
 #define HDR_KERNEL_ALIGN 0x230
 #define HDR_XLOADFLAGS 0x236
 #define HDR_CMDLINE_SIZE 0x238
+#define HDR_PAYLOAD_OFFSET 0x248
+#define HDR_PAYLOAD_LENGTH 0x24c
 #define HDR_INIT_SIZE 0x260
 #define HDR_MIN_LEN 0x270
+
+/* Bytes of the decompressed kernel that belong to no segment go through this buffer. */
+#define DISCARD_LEN (1U << 20)
 
 #define E820_RAM 1
 #define E820_RESERVED 2
@@ -78,6 +86,8 @@ vmm_bzimage_parse(const uint8_t *buf, size_t len, size_t file_size, const char *
 	bz->kernel_align = le32(buf + HDR_KERNEL_ALIGN);
 	bz->cmdline_max = le32(buf + HDR_CMDLINE_SIZE);
 	bz->init_size = le32(buf + HDR_INIT_SIZE);
+	bz->payload_offset = le32(buf + HDR_PAYLOAD_OFFSET);
+	bz->payload_length = le32(buf + HDR_PAYLOAD_LENGTH);
 	if (bz->init_size < bz->kernel_size)
 		bz->init_size = bz->kernel_size;
 	hdr_end = HDR_JUMP + 2 + buf[HDR_JUMP + 1];
@@ -253,6 +263,142 @@ open_kernel(const char *path, size_t *size, char **err)
 	return fd;
 }
 
+/* Give back the pages of guest RAM ['gpa', 'gpa' + 'len') that the decompressors used. */
+static void
+release_scratch(struct vmm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t pg = vm->mem.page_size, start = (gpa + pg - 1) & ~(pg - 1);
+	uint64_t end = (gpa + len) & ~(pg - 1);
+
+	if (vm->cfg->prealloc || end <= start)
+		return;
+	if (vm->mem.fd >= 0)
+		(void)fallocate(vm->mem.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			(off_t)(vm->mem.regions[0].fd_offset + start), (off_t)(end - start));
+	else
+		(void)madvise(vm->mem.base + start, end - start, MADV_DONTNEED);
+}
+
+/*
+ * The decompressed path (payload.h): decompress the payload of the kernel file 'fd' with
+ * the memory between 'kernel_end' and 'top' as scratch, and load the ELF segments in
+ * [1 MiB, 'kernel_end').  -ENOTSUP (or another -errno) means "use the bzImage path",
+ * -VMM_EINPUT a bad kernel file.
+ */
+static int
+load_decompressed(struct vmm_vm *vm, int fd, const struct vmm_bzimage *bz,
+		uint64_t kernel_end, uint64_t top, char **err)
+{
+	const char *path = vm->cfg->kernel;
+	uint64_t pg = vm->mem.page_size, lo = (kernel_end + pg - 1) & ~(pg - 1);
+	uint64_t t0 = vmm_now_ns();
+	struct vmm_scratch scratch = { 0 };
+	enum vmm_payload_format f;
+	struct vmm_elf_load *l = NULL;
+	uint8_t *mem, *payload = NULL, *discard = NULL;
+	size_t len = bz->payload_length;
+	int ret;
+
+	if (len == 0)
+		return vmm_err(err, -ENOTSUP, "--kernel %s: the header gives no payload", path);
+	if (bz->payload_offset > bz->kernel_size || len > bz->kernel_size - bz->payload_offset)
+		return vmm_err(err, -VMM_EINPUT, "--kernel %s: payload 0x%x+0x%zx lies outside the "
+			"protected-mode kernel (%zu bytes)", path, bz->payload_offset, len,
+			bz->kernel_size);
+	if (len < 8)
+		return vmm_err(err, -VMM_EINPUT, "--kernel %s: payload of %zu bytes: truncated",
+			path, len);
+	mem = vmm_memory_ptr(&vm->mem, 0, top);
+	top &= ~(pg - 1);
+	if (top > lo) {
+		scratch.base = mem + lo;
+		scratch.size = top - lo;
+	}
+	l = malloc(sizeof(*l));
+	payload = vmm_scratch_alloc(&scratch, len);
+	discard = vmm_scratch_alloc(&scratch, DISCARD_LEN);
+	if (l == NULL || payload == NULL || discard == NULL) {
+		ret = vmm_err(err, -ENOMEM, "--kernel %s: out of memory for the payload", path);
+		goto out;
+	}
+	ret = read_full(fd, payload, len, (off_t)bz->setup_size + bz->payload_offset);
+	if (ret < 0) {
+		ret = vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", path, strerror(-ret));
+		goto out;
+	}
+	f = vmm_payload_detect(payload, len);
+	vm->boot.payload_format = vmm_payload_format_name(f);
+	if (!vmm_payload_supported(f)) {
+		ret = vmm_err(err, -ENOTSUP, "--kernel %s: payload compressed with %s (magic "
+			"%02x %02x %02x %02x), which vireo-vmm does not decompress", path,
+			vmm_payload_format_name(f), payload[0], payload[1], payload[2], payload[3]);
+		goto out;
+	}
+	vmm_elf_load_init(l, mem, X86_HIGH_MEM, kernel_end, vmm_payload_size(payload, len),
+		discard, DISCARD_LEN, path);
+	ret = vmm_payload_decompress(f, payload, len, l, &scratch, err);
+	if (ret < 0)
+		goto out;
+	vm->boot.entry = l->entry;
+	vm->boot.kernel_size = l->total;
+	vm->boot.decompressed = true;
+	vm->boot.decompress_ns = vmm_now_ns() - t0;
+out:
+	vmm_scratch_free(&scratch, discard);
+	vmm_scratch_free(&scratch, payload);
+	free(l);
+	release_scratch(vm, lo, scratch.used);
+	return ret;
+}
+
+/* The classic path: the protected-mode kernel at 16 MiB, its decompressor runs in the guest. */
+static int
+load_bzimage(struct vmm_vm *vm, int fd, const struct vmm_bzimage *bz, char **err)
+{
+	uint8_t *mem = vmm_memory_ptr(&vm->mem, X86_KERNEL_ADDR, bz->kernel_size);
+	int ret;
+
+	ret = read_full(fd, mem, bz->kernel_size, bz->setup_size);
+	if (ret < 0)
+		return vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", vm->cfg->kernel, strerror(-ret));
+	vm->boot.entry = X86_KERNEL_ADDR + 0x200;
+	vm->boot.kernel_size = bz->kernel_size;
+	return 0;
+}
+
+static int
+load_kernel(struct vmm_vm *vm, int fd, const struct vmm_bzimage *bz, uint64_t kernel_end,
+		uint64_t top, char **err)
+{
+	enum vmm_kernel_boot mode = vm->cfg->kernel_boot;
+	char *why = NULL;
+	int ret;
+
+	if (mode == VMM_KERNEL_BOOT_BZIMAGE) {
+		snprintf(vm->boot.boot_note, sizeof(vm->boot.boot_note), "--kernel-boot bzimage");
+		return load_bzimage(vm, fd, bz, err);
+	}
+	ret = load_decompressed(vm, fd, bz, kernel_end, top, &why);
+	if (ret == 0 || ret == -VMM_EINPUT || mode == VMM_KERNEL_BOOT_DECOMPRESSED) {
+		if (ret == -ENOTSUP)
+			ret = -VMM_EINPUT;
+		if (ret < 0)
+			vmm_err(err, ret, "%s%s", why != NULL ? why : strerror(-ret),
+				mode == VMM_KERNEL_BOOT_DECOMPRESSED ?
+				" (--kernel-boot decompressed)" : "");
+		free(why);
+		return ret;
+	}
+	/* Fall back to the guest's own decompressor, and say why. */
+	snprintf(vm->boot.boot_note, sizeof(vm->boot.boot_note), "%s",
+		why != NULL ? why : strerror(-ret));
+	if (bz->payload_length != 0)
+		fprintf(stderr, "vireo-vmm: %s; the guest decompresses the kernel itself\n",
+			vm->boot.boot_note);
+	free(why);
+	return load_bzimage(vm, fd, bz, err);
+}
+
 int
 vmm_boot_load(struct vmm_vm *vm, char **err)
 {
@@ -294,18 +440,16 @@ vmm_boot_load(struct vmm_vm *vm, char **err)
 		goto out;
 	}
 	mem = vmm_memory_ptr(&vm->mem, 0, X86_KERNEL_ADDR);
-	/* The protected-mode kernel goes straight from the file into guest memory. */
-	ret = read_full(fd, mem + X86_KERNEL_ADDR, bz.kernel_size, bz.setup_size);
-	if (ret < 0) {
-		ret = vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", cfg->kernel, strerror(-ret));
-		goto out;
-	}
 	memcpy(mem + X86_CMDLINE_ADDR, cfg->cmdline, cmdlen + 1);
 	if (cfg->initramfs != NULL) {
 		ret = load_initramfs(vm, cfg->initramfs, kernel_end, &bz, &initrd, &initrd_size, err);
 		if (ret < 0)
 			goto out;
 	}
+	/* The kernel after the initramfs: the RAM between them is the decompressors' scratch. */
+	ret = load_kernel(vm, fd, &bz, kernel_end, initrd_size != 0 ? initrd : low, err);
+	if (ret < 0)
+		goto out;
 	vmm_x86_page_tables(mem);
 	ret = vmm_acpi_build(mem + X86_ACPI_ADDR, X86_ACPI_ADDR, X86_ACPI_SIZE, vm->nr_vcpus);
 	if (ret < 0) {
@@ -319,9 +463,7 @@ vmm_boot_load(struct vmm_vm *vm, char **err)
 		goto out;
 	}
 	fill_boot_params(vm, &bz, initrd, initrd_size, X86_ACPI_ADDR);
-	vm->boot.entry = X86_KERNEL_ADDR + 0x200;
 	vm->boot.boot_params = X86_BOOT_PARAMS_ADDR;
-	vm->boot.kernel_size = bz.kernel_size;
 	vm->boot.initramfs_size = initrd_size;
 	ret = 0;
 out:

@@ -19,6 +19,7 @@
 
 static const char usage_text[] =
 	"usage: vireo-vmm --kernel BZIMAGE [--initramfs FILE] [--cmdline STR] [--cpus N]\n"
+	"         [--kernel-boot auto|decompressed|bzimage]\n"
 	"         [--memory SIZE[,hugepages=2M|1G][,prealloc=on][,shared=on][,numa=NODE]]\n"
 	"         [--serial stdio|file=PATH] [--cpu-pin VCPU:CPU,...] [--emulator-pin CPUS]\n"
 	"         [--halt-poll-ns N] [--api-socket PATH] [--exit-stats]\n"
@@ -223,11 +224,12 @@ parse_cpu_list(const char *arg, cpu_set_t *set)
 enum {
 	OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
 	OPT_CPU_PIN, OPT_EMU_PIN, OPT_HALT_POLL, OPT_API, OPT_EXIT_STATS, OPT_HELP, OPT_VERSION,
-	OPT_NET,
+	OPT_NET, OPT_KERNEL_BOOT,
 };
 
 static const struct option long_opts[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "kernel-boot", required_argument, NULL, OPT_KERNEL_BOOT },
 	{ "initramfs", required_argument, NULL, OPT_INITRAMFS },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
@@ -252,6 +254,17 @@ apply_option(struct vmm_config *cfg, int opt, const char *arg, char **err)
 	switch (opt) {
 	case OPT_KERNEL:
 		cfg->kernel = arg;
+		return 0;
+	case OPT_KERNEL_BOOT:
+		if (strcmp(arg, "auto") == 0)
+			cfg->kernel_boot = VMM_KERNEL_BOOT_AUTO;
+		else if (strcmp(arg, "bzimage") == 0)
+			cfg->kernel_boot = VMM_KERNEL_BOOT_BZIMAGE;
+		else if (strcmp(arg, "decompressed") == 0)
+			cfg->kernel_boot = VMM_KERNEL_BOOT_DECOMPRESSED;
+		else
+			return vmm_err(err, -VMM_EINPUT,
+				"--kernel-boot: '%s' (auto, decompressed or bzimage)", arg);
 		return 0;
 	case OPT_INITRAMFS:
 		cfg->initramfs = arg;

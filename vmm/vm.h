@@ -73,6 +73,10 @@ struct vmm_boot_info {
 	uint64_t boot_params;		/**< the zero page */
 	uint64_t kernel_size;
 	uint64_t initramfs_size;
+	bool decompressed;		/**< the VMM decompressed the kernel (payload.h) */
+	const char *payload_format;	/**< "lz4", "xz", ... */
+	uint64_t decompress_ns;		/**< time the VMM spent decompressing and loading */
+	char boot_note[200];		/**< why the bzImage path was taken, or "" */
 };
 
 struct vmm_vm {

@@ -57,6 +57,13 @@ enum vmm_serial_mode {
 	VMM_SERIAL_FILE,
 };
 
+/** How the kernel is started (--kernel-boot). */
+enum vmm_kernel_boot {
+	VMM_KERNEL_BOOT_AUTO,		/**< decompressed when possible, else bzimage */
+	VMM_KERNEL_BOOT_BZIMAGE,	/**< the bzImage's own decompressor runs in the guest */
+	VMM_KERNEL_BOOT_DECOMPRESSED,	/**< the VMM decompresses the kernel (payload.h) */
+};
+
 /** Pin vCPU 'vcpu' to host CPU 'cpu'. */
 struct vmm_cpu_pin {
 	unsigned int vcpu;
@@ -82,6 +89,7 @@ struct vmm_config {
 	const char *kernel;
 	const char *initramfs;
 	const char *cmdline;
+	enum vmm_kernel_boot kernel_boot;
 	unsigned int cpus;
 	uint64_t mem_size;		/**< bytes */
 	uint64_t hugepage_size;		/**< 0: ordinary pages, else 2 MiB or 1 GiB */

@@ -67,6 +67,8 @@ struct vmm_bzimage {
 	uint32_t cmdline_max;		/**< longest command line, without the NUL */
 	uint32_t kernel_align;
 	uint16_t xloadflags;
+	uint32_t payload_offset;	/**< compressed kernel, from the protected-mode part (2.08) */
+	uint32_t payload_length;	/**< 0: not given */
 	const uint8_t *setup_header;	/**< bytes 0x1f1.. of the file */
 	size_t setup_header_len;
 };
