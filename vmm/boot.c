@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The Linux x86 boot protocol, 64-bit entry (Documentation/arch/x86/boot.rst): check the
- * bzImage header, load the protected-mode kernel at 16 MiB and the initramfs at the top of
- * low RAM, fill boot_params (setup header, command line, e820 map, RSDP address), and write
- * the identity page tables and the GDT that the 64-bit entry point expects.
+ * bzImage header, load the initramfs at the top of low RAM, then the kernel: decompressed
+ * here, its ELF segments at their physical addresses and entered at e_entry (payload.h), or
+ * as is, the protected-mode kernel at 16 MiB entered at its 64-bit entry (+0x200).  Fill
+ * boot_params (setup header, command line, e820 map, RSDP address) and write the identity
+ * page tables and the GDT that both entry points expect.
  */
 #include <asm/bootparam.h>
 #include <errno.h>

@@ -23,7 +23,8 @@
  * - vcpu.c     one thread per vCPU: set-up, KVM_RUN loop and exit dispatch to the bus.
  * - bus.c      port-I/O and MMIO range registration and dispatch (bus.h).
  * - x86 boot:  boot.c (bzImage, boot_params, e820, page tables), acpi.c, mptable.c, cpuid.c
- *              (x86.h).
+ *              (x86.h); payload.c and elf_load.c decompress the bzImage's kernel on the
+ *              host and load its ELF segments (payload.h).
  * - devices:   serial.c (+ uart.c, the 16550A model, serial.h), i8042.c, pm.c, rtc.c — each
  *              registers its bus ranges itself (VMM_DEVICE_REGISTER).
  * - stats.c    per-vCPU exit counters and KVM's binary statistics; stats-report.c prints

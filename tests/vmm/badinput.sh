@@ -29,6 +29,46 @@ struct.pack_into("<I", b, 0x238, 2047)
 struct.pack_into("<I", b, 0x260, 64 << 20)
 open(sys.argv[1], "wb").write(b)
 PY
+# The same with a payload, for the decompressed boot path: a small ELF kernel (one PT_LOAD
+# at 16 MiB, or one at 4 GiB, outside low RAM) compressed with xz or gzip, a corrupt xz
+# stream, a payload that claims to run past the end of the file, and a bzip2 one.
+python3 - "$T" <<'PY'
+import gzip, lzma, struct, sys
+def elf(paddr):
+    e = bytearray(0x2000)
+    e[0:16] = b"\x7fELF\x02\x01\x01" + bytes(9)
+    struct.pack_into("<HHIQQQIHHHHHH", e, 16, 2, 62, 1, paddr, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+    struct.pack_into("<IIQQQQQQ", e, 64, 1, 5, 0x1000, 0xffffffff81000000, paddr, 0x1000,
+                     0x1000, 0x1000)
+    e[0x1000:0x2000] = b"\xf4" * 0x1000
+    return bytes(e)
+def bzimage(path, payload, length=None):
+    b = bytearray(0x1400)
+    b[0x1f1] = 4
+    b[0x201] = 0x66
+    b[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", b, 0x206, 0x020f)
+    b[0x211] = 1
+    struct.pack_into("<I", b, 0x22c, 0x7fffffff)
+    struct.pack_into("<I", b, 0x230, 0x200000)
+    struct.pack_into("<H", b, 0x236, 3)
+    struct.pack_into("<I", b, 0x238, 2047)
+    struct.pack_into("<II", b, 0x248, 0xa00, length or len(payload))
+    struct.pack_into("<I", b, 0x260, 64 << 20)
+    b += payload
+    open(path, "wb").write(b)
+def sized(c, n):
+    return c + struct.pack("<I", n)
+xz = lzma.compress(elf(0x1000000), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32)
+bad = bytearray(xz)
+bad[len(bad) // 2] ^= 0x55
+d = sys.argv[1]
+bzimage(d + "/corrupt-xz", sized(bytes(bad), 0x2000))
+bzimage(d + "/past-end", sized(xz, 0x2000), length=1 << 20)
+bzimage(d + "/segment-4g", sized(gzip.compress(elf(1 << 32)), 0x2000))
+bzimage(d + "/short-size", sized(xz, 0x1000))
+bzimage(d + "/bzip2", sized(b"BZh91AY&SY" + bytes(64), 0x2000))
+PY
 head -c 4194304 /dev/urandom >"$T/random.bin"
 echo "not a kernel" >"$T/text"
 mkdir "$T/dir"
@@ -99,6 +139,20 @@ expect "pin of a vCPU that does not exist" "vCPU 5 does not exist" -- \
 	--kernel "$KERNEL" --cpus 2 --cpu-pin 5:0
 expect "bad serial" "--serial" -- --kernel "$KERNEL" --serial telnet
 expect "bad emulator pin" "--emulator-pin" -- --kernel "$KERNEL" --emulator-pin x
+# The decompressed boot path (vmm/payload.c): bad payloads name the kernel file.
+expect "payload: corrupt xz data" "corrupt-xz: xz payload: corrupt data" -- \
+	--kernel "$T/corrupt-xz"
+expect "payload past the end of the file" "past-end: payload .* lies outside" -- \
+	--kernel "$T/past-end"
+expect "payload: ELF segment at 4 GiB" "segment-4g: ELF segment 0 .* lies outside the guest RAM" \
+	-- --kernel "$T/segment-4g"
+expect "payload: recorded size too small" "short-size: .*beyond the end of the decompressed kernel" -- \
+	--kernel "$T/short-size"
+expect "payload format not decompressed, forced" "compressed with bzip2.*--kernel-boot decompressed" -- \
+	--kernel "$T/bzip2" --kernel-boot decompressed
+expect "payload missing, forced" "gives no payload" -- --kernel "$KERNEL" \
+	--kernel-boot decompressed
+expect "bad --kernel-boot" "--kernel-boot: 'fast'" -- --kernel "$KERNEL" --kernel-boot fast
 expect "command line too long" "--cmdline" -- --kernel "$KERNEL" \
 	--cmdline "$(head -c 3000 /dev/zero | tr '\0' x)"
 

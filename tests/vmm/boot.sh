@@ -4,7 +4,9 @@
 # Boot real guests with vireo-vmm: Debian's cloud kernel with 1 vCPU, Debian's standard
 # kernel with 2 vCPUs (found in ACPI's MADT, and with acpi=off in the MP table), a
 # hugepage-backed guest with prealloc, a reboot through the i8042, and the API socket
-# (vm-info, exit-stats, shutdown).  Each guest's busybox /init prints
+# (vm-info, exit-stats, shutdown).  Both kernel boot paths: decompressed by vireo-vmm (the
+# default: the cloud kernel's payload is lz4, the standard kernel's xz) and the bzImage's
+# own decompressor (--kernel-boot bzimage).  Each guest's busybox /init prints
 # "vireo-guest: cpus=N mem=KB" and ends the VM.
 #
 # On a host whose /dev/kvm cannot boot Linux, the guest part runs inside the test host
@@ -84,7 +86,16 @@ else
 fi
 
 boot "standard kernel, 2 vCPUs" 2 "guest power-off" \
-	--kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M --cmdline "$CMDLINE"
+	--kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M --cmdline "$CMDLINE" \
+	--kernel-boot decompressed
+
+# The classic path, still the fallback: the guest decompresses the kernel itself.
+boot "cloud kernel, 1 vCPU, --kernel-boot bzimage" 1 "guest power-off" \
+	--kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 1 --memory 256M --cmdline "$CMDLINE" \
+	--kernel-boot bzimage
+boot "standard kernel, 2 vCPUs, --kernel-boot bzimage" 2 "guest power-off" \
+	--kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M --cmdline "$CMDLINE" \
+	--kernel-boot bzimage
 
 # Without ACPI the standard kernel finds the CPUs in the MP table, and reboots to end.
 boot "standard kernel, acpi=off, 2 vCPUs from the MP table" 2 "guest reboot" \
@@ -147,6 +158,11 @@ if "$CTL" --target "$SOCK" vm-info >"$T/info" 2>&1 && grep -q "^vcpus: 2" "$T/in
 	pass "API vm-info"
 else
 	fail "API vm-info: $(cat "$T/info")"
+fi
+if grep -q "^kernel boot: decompressed by vireo-vmm (lz4 payload" "$T/info"; then
+	pass "API vm-info: $(grep "^kernel boot" "$T/info")"
+else
+	fail "API vm-info does not say the kernel was decompressed: $(grep "^kernel" "$T/info")"
 fi
 if "$CTL" --target "$SOCK" exit-stats >"$T/stats" 2>&1 && grep -q "vcpu1" "$T/stats" &&
    grep -q "serial out" "$T/stats"; then
