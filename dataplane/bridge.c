@@ -75,6 +75,17 @@ dp_bridge_create(struct dp *dp, const char *name, char **err)
 	return br;
 }
 
+static void
+snap_free(void *ptr)
+{
+	struct bridge_snap *s = ptr;
+
+	if (s != NULL) {
+		free(s->by_ofport);
+		free(s);
+	}
+}
+
 /* Free a bridge that has no ports left and is no longer reachable by PMDs. */
 void
 dp_bridge_destroy(struct dp *dp, struct dp_bridge *br)
@@ -86,10 +97,7 @@ dp_bridge_destroy(struct dp *dp, struct dp_bridge *br)
 		}
 	}
 	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
-	if (br->snap) {
-		free(br->snap->by_ofport);
-		free(br->snap);
-	}
+	snap_free(br->snap);
 	flowtab_destroy(br->ft);
 	mac_table_destroy(br->mac);
 	rte_free(br);
@@ -126,11 +134,7 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	s->use_flows = flowtab_n_rules(br->ft) > 0;
 	old = br->snap;
 	__atomic_store_n(&br->snap, s, __ATOMIC_RELEASE);
-	if (old != NULL) {
-		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
-		free(old->by_ofport);
-		free(old);
-	}
+	pmd_defer_free(dp->defer, snap_free, old);
 	return 0;
 }
 

@@ -78,6 +78,9 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 		*err = strdup("cannot allocate the RCU state (hugepages?)");
 		return -ENOMEM;
 	}
+	dp->defer = pmd_defer_create(dp->qsbr, err);
+	if (dp->defer == NULL)
+		return -ENOMEM;
 	set_sock_dir(dp, cfg);
 	rc = start_pmds(dp, cfg, err);
 	if (rc < 0)
@@ -97,7 +100,7 @@ dp_rxq_reassign(struct dp *dp)
 	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
 		if (dp->slots[i] != NULL && dp->slots[i]->error == NULL && dp->slots[i]->priv)
 			ports[n++] = dp->slots[i];
-	pmd_rxq_assign(dp->pmds, dp->n_pmds, ports, n, dp->qsbr, &warn);
+	pmd_rxq_assign(dp->pmds, dp->n_pmds, ports, n, dp->defer, &warn);
 	if (warn != NULL) {
 		dp_log("%s", warn);
 		free(warn);
@@ -232,6 +235,8 @@ ports_remove(struct dp *dp, struct dp_port **ps, unsigned n)
 	dp_rxq_reassign(dp);
 	for (unsigned k = 0; k < nt; k++)
 		dp_bridge_publish(dp, touched[k]);
+	/* No PMD may still hold one of these ports (rx set or bridge snapshot). */
+	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
 	for (unsigned i = 0; i < n; i++) {
 		dp->slots[ps[i]->slot] = ps[i];
 		dp_log("port %s: deleted", ps[i]->name);
@@ -468,6 +473,8 @@ dp_run_periodic(struct dp *dp)
 	static uint32_t last_age;
 	uint32_t now = mac_now();
 
+	pmd_defer_reclaim(dp->defer);
+
 	for (unsigned i = 0; i < dp->n_bridges; i++) {
 		size_t before = flowtab_n_rules(dp->bridges[i]->ft);
 
@@ -504,6 +511,8 @@ dp_fini(struct dp *dp)
 	pmd_stop_all(dp->pmds, dp->n_pmds);
 	dp->pmds = NULL;
 	dp->n_pmds = 0;
+	pmd_defer_destroy(dp->defer);
+	dp->defer = NULL;
 	rte_free(dp->qsbr);
 	free(dp->flows_origin);
 	vconf_free(&dp->cfg);

@@ -61,6 +61,7 @@ struct dp {
 	unsigned n_bridges;
 	struct dp_port *slots[DP_MAX_PORTS];
 	struct rte_rcu_qsbr *qsbr;
+	struct pmd_defer *defer;	/**< old snapshots freed after a grace period */
 	struct pmd **pmds;
 	unsigned n_pmds;
 	char vhost_sock_dir[108];

@@ -104,6 +104,28 @@ opt_uint(const struct vconf_port *cfg, const char *key, unsigned def)
 	return v ? (unsigned)strtoul(v, NULL, 0) : def;
 }
 
+/*
+ * Drop what the rx queues hold before the port is published.  net_af_packet opens its
+ * socket for every protocol on every interface and binds it to its own only after the
+ * rings are set up: frames of other interfaces caught in between would otherwise reach the
+ * bridge as if they came in on this port, and MAC learning would move their senders here.
+ */
+static void
+drain_rx(uint16_t port_id, uint16_t n_rxq)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+
+	for (uint16_t q = 0; q < n_rxq; q++) {
+		uint16_t n;
+		unsigned rounds = 0;
+
+		while ((n = rte_eth_rx_burst(port_id, q, pkts, DP_BURST)) > 0 && rounds++ < 1024)
+			rte_pktmbuf_free_bulk(pkts, n);
+		if (n > 0)
+			rte_pktmbuf_free_bulk(pkts, n);
+	}
+}
+
 static int
 dpdk_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
 {
@@ -214,6 +236,7 @@ dpdk_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
 		goto err_close;
 	}
 	rte_eth_promiscuous_enable(priv->port_id);
+	drain_rx(priv->port_id, n_rxq);
 	p->priv = priv;
 	p->n_rxq = n_rxq;
 	p->n_txq = n_txq;

@@ -23,7 +23,8 @@
  * =============
  * The main thread builds a new 'struct pmd_rxq_set' for each PMD and publishes it with an
  * atomic store; the PMD reads the pointer once per loop iteration.  The old set is freed
- * after rte_rcu_qsbr_synchronize().  'struct pmd_stats' is written only by its PMD; readers
+ * after a grace period through the defer queue (pmd_defer_free), so the main thread never
+ * waits for the PMDs to publish.  'struct pmd_stats' is written only by its PMD; readers
  * (the main thread) copy it, and "clear" is done by keeping a snapshot to subtract, so no
  * counter is written by two threads.  Tx batches are private to the PMD; they are empty at
  * every quiescent state, so a port unpublished and synchronised holds no queued packet.
@@ -40,6 +41,7 @@
 
 struct rte_rcu_qsbr;
 struct pmd;
+struct pmd_defer;
 
 /** One rx queue a PMD polls. */
 struct pmd_rxq {
@@ -116,12 +118,23 @@ void pmd_stop_all(struct pmd **pmds, unsigned n);
 void pmd_default_mask(uint64_t exclude, char *buf, size_t len);
 
 /**
- * Assign every enabled rx queue of 'ports' to the PMDs and publish the new sets; waits for a
- * grace period before freeing the old ones.  Warnings (cross-NUMA placement) are appended to
+ * Assign every enabled rx queue of 'ports' to the PMDs and publish the new sets; the old ones
+ * are freed after a grace period through 'defer'.  Warnings (cross-NUMA placement) are appended to
  * '*warn' when not NULL.
  */
 int pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
-		unsigned n_ports, struct rte_rcu_qsbr *qsbr, char **warn);
+		unsigned n_ports, struct pmd_defer *defer, char **warn);
+
+/*
+ * Deferred freeing (pmd/defer.c, DPDK's rte_rcu_qsbr_dq), main thread only: pmd_defer_free()
+ * calls fn(ptr) once every PMD registered with 'qsbr' has passed a quiescent state, from a
+ * later pmd_defer_free() or pmd_defer_reclaim() (call it periodically).  Destroy after the
+ * PMDs have stopped: what is left is freed then.
+ */
+struct pmd_defer *pmd_defer_create(struct rte_rcu_qsbr *qsbr, char **err);
+void pmd_defer_free(struct pmd_defer *d, void (*fn)(void *), void *ptr);
+void pmd_defer_reclaim(struct pmd_defer *d);
+void pmd_defer_destroy(struct pmd_defer *d);
 
 /** Refresh each rx queue's measured load (call every few seconds from the main thread). */
 void pmd_rxq_measure(struct dp_port *const *ports, unsigned n_ports);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_rcu_qsbr.h>
 
 #include "pmd.h"
 
@@ -59,7 +58,7 @@ pmd_rxq_measure(struct dp_port *const *ports, unsigned n_ports)
 
 int
 pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
-		unsigned n_ports, struct rte_rcu_qsbr *qsbr, char **warn)
+		unsigned n_ports, struct pmd_defer *defer, char **warn)
 {
 	unsigned total = 0, k = 0;
 	struct rxq_ref *refs;
@@ -124,9 +123,8 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
 		__atomic_store_n(&pmds[i]->rxqs, sets[i], __ATOMIC_RELEASE);
 		sets[i] = NULL;
 	}
-	rte_rcu_qsbr_synchronize(qsbr, RTE_QSBR_THRID_INVALID);
 	for (unsigned i = 0; i < n_pmds; i++)
-		free(old[i]);
+		pmd_defer_free(defer, free, old[i]);
 out:
 	if (sets)
 		for (unsigned i = 0; i < n_pmds; i++)
