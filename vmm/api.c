@@ -46,9 +46,10 @@ vm_info_json(struct vmm_vm *vm)
 		"decompressed" : "bzimage"));
 	json_object_set_new(o, "payload_format", vm->boot.payload_format != NULL ?
 		json_string(vm->boot.payload_format) : json_null());
-	if (vm->boot.decompressed)
+	if (vm->boot.decompressed) {
 		json_object_set_new(o, "decompress_s", json_real((double)vm->boot.decompress_ns / 1e9));
-	else
+		json_object_set_new(o, "read_s", json_real((double)vm->boot.read_ns / 1e9));
+	} else
 		json_object_set_new(o, "bzimage_reason", json_string(vm->boot.boot_note));
 	for (i = 0; i < vm->mem.nr_regions; i++) {
 		json_t *r = json_object();
@@ -95,8 +96,10 @@ cmd_vm_info(struct control_conn *conn, int argc, const char *argv[], void *aux)
 	control_buf_printf(&b, "cmdline: %s\n", vm->cfg->cmdline);
 	if (vm->boot.decompressed)
 		control_buf_printf(&b, "kernel boot: decompressed by vireo-vmm (%s payload, %" PRIu64
-			" bytes in %.3f s, entry 0x%" PRIx64 ")\n", vm->boot.payload_format,
-			vm->boot.kernel_size, (double)vm->boot.decompress_ns / 1e9, vm->boot.entry);
+			" bytes in %.3f s, %.3f s of it reading, entry 0x%" PRIx64 ")\n",
+			vm->boot.payload_format, vm->boot.kernel_size,
+			(double)vm->boot.decompress_ns / 1e9, (double)vm->boot.read_ns / 1e9,
+			vm->boot.entry);
 	else
 		control_buf_printf(&b, "kernel boot: bzimage, decompressed by the guest (%s)\n",
 			vm->boot.boot_note[0] != '\0' ? vm->boot.boot_note : "no reason recorded");

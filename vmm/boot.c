@@ -324,6 +324,7 @@ load_decompressed(struct vmm_vm *vm, int fd, const struct vmm_bzimage *bz,
 		goto out;
 	}
 	ret = read_full(fd, payload, len, (off_t)bz->setup_size + bz->payload_offset);
+	vm->boot.read_ns = vmm_now_ns() - t0;
 	if (ret < 0) {
 		ret = vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", path, strerror(-ret));
 		goto out;

@@ -75,7 +75,8 @@ struct vmm_boot_info {
 	uint64_t initramfs_size;
 	bool decompressed;		/**< the VMM decompressed the kernel (payload.h) */
 	const char *payload_format;	/**< "lz4", "xz", ... */
-	uint64_t decompress_ns;		/**< time the VMM spent decompressing and loading */
+	uint64_t decompress_ns;		/**< time the VMM spent reading, decompressing, loading */
+	uint64_t read_ns;		/**< of which reading the payload */
 	char boot_note[200];		/**< why the bzImage path was taken, or "" */
 };
 
