@@ -53,7 +53,7 @@ rxq_loads() {
 # sample_phase PHASE: while the guest's flows of PHASE run, measure vhu0's rx queue loads
 # a few times; passes when queues 0 and 1 were both enabled and both carried load.
 sample_phase() {
-	local phase=$1 s q0=0 q1=0
+	local phase=$1 s q0=0 q1=0 m0=0 m1=0
 	if ! wait_line "$RUN/mq.out" "vm-flows: start $phase" 180; then
 		fail "phase $phase: the guest's flows did not start"
 		show_vm mq
@@ -61,30 +61,32 @@ sample_phase() {
 	fi
 	for s in 3 3 3; do
 		sleep "$s"
+		rxq_loads >"$RUN/loads"	# no /dev/fd in the test host: no <(...)
 		while read -r q u; do
-			[ "$q" = 0 ] && [ "$u" -gt 0 ] && q0=1
-			[ "$q" = 1 ] && [ "$u" -gt 0 ] && q1=1
-		done < <(rxq_loads)
+			[ "$q" = 0 ] && [ "$u" -gt 0 ] && q0=1 && [ "$u" -gt "$m0" ] && m0=$u
+			[ "$q" = 1 ] && [ "$u" -gt 0 ] && q1=1 && [ "$u" -gt "$m1" ] && m1=$u
+		done <"$RUN/loads"
 	done
 	check "phase $phase: vireo-dp polls vhu0 rx queues 0 and 1, both enabled" \
 		bash -c "grep -q 'port: vhu0 .*queue-id:  0 (enabled)' $RUN/rxq.log &&
 			grep -q 'port: vhu0 .*queue-id:  1 (enabled)' $RUN/rxq.log"
 	if [ "$q0" = 1 ] && [ "$q1" = 1 ]; then
-		pass "phase $phase: guest traffic through both rx queues of vhu0 (pmd-rxq-show)"
+		pass "phase $phase: guest traffic through both rx queues of vhu0 (pmd-rxq-show: up to $m0% and $m1% of the PMD)"
 	else
 		fail "phase $phase: rx queue loads: queue 0 busy=$q0, queue 1 busy=$q1"
 		grep -A12 "pmd thread" "$RUN/rxq.log" | tail -n 24 | sed 's/^/    dp: /'
 	fi
 }
 
-# flows_ok PHASE: both of the guest's flows of PHASE got replies, none lost.
+# flows_ok PHASE: both of the guest's flows of PHASE got replies, at most 5% lost (ping -A
+# on a loaded test host; the one in flight at the deadline counts as lost).
 flows_ok() {
 	local cpu line ok=0
 	for cpu in 0 1; do
-		line=$(grep "vm-flow$1-cpu$cpu:" "$RUN/mq.out")
+		line=$(grep "vm-flow$1-cpu$cpu:" "$RUN/mq.out" | tr -d '\r')
 		if [[ "$line" =~ ([0-9]+)\ packets\ transmitted,\ ([0-9]+)\ packets\ received ]] &&
 		   [ "${BASH_REMATCH[2]}" -gt 0 ] &&
-		   [ "${BASH_REMATCH[1]}" -le $((BASH_REMATCH[2] + 1)) ]; then
+		   [ $((BASH_REMATCH[2] * 100)) -ge $((BASH_REMATCH[1] * 95)) ]; then
 			ok=$((ok + 1))
 		fi
 		echo "    ${line:-vm-flow$1-cpu$cpu: no summary}"
@@ -140,7 +142,7 @@ fi
 wait "$pid"
 rc=$?
 check "queues=2: vireo-vmm exits 0 (exit $rc)" test "$rc" -eq 0
-if grep -q "vm-queues: rx-0 rx-1 tx-0 tx-1 $" "$RUN/mq.out"; then
+if grep -q "vm-queues: rx-0 rx-1 tx-0 tx-1[[:space:]]*$" "$RUN/mq.out"; then
 	pass "queues=2: the guest sees 2 queue pairs (rx-0 rx-1 tx-0 tx-1)"
 else
 	fail "queues=2: the guest's queues: $(grep vm-queues "$RUN/mq.out")"
@@ -217,7 +219,7 @@ rc=$?
 check "no-MQ backend: vireo-vmm exits 0 (exit $rc)" test "$rc" -eq 0
 check "no-MQ backend: queues=2 falls back to one pair, with a message" \
 	grep -q "offers 1 queue pair, queues=2 asked: using 1" "$RUN/one.err"
-if grep -q "vm-queues: rx-0 tx-0 $" "$RUN/one.out"; then
+if grep -q "vm-queues: rx-0 tx-0[[:space:]]*$" "$RUN/one.out"; then
 	pass "no-MQ backend: the guest sees 1 queue pair"
 else
 	fail "no-MQ backend: the guest's queues: $(grep vm-queues "$RUN/one.out")"
