@@ -4,10 +4,10 @@
 # vireo-dp between VMs of two VMMs, inside the test host: QEMU guests with vhost-user NICs
 # (memory-backend-file share=on on hugepages) ping a namespace through a dpdkvhostuser port,
 # ping a vireo-vmm guest, and serve a dpdkvhostuserclient port (QEMU as vhost-user server).
-# A vireo-vmm guest is killed (SIGKILL) while a namespace pings another guest and two
-# namespaces ping each other through net_af_packet ports: no ping is lost, `show` keeps the
-# port, and the guest restarted on the same socket forwards again.  A guest that reboots
-# (vireo-vmm exits 0) and is started again forwards again.
+# A vireo-vmm guest, then a QEMU guest, is killed (SIGKILL) while a namespace pings another
+# guest and two namespaces ping each other through net_af_packet ports: no ping is lost,
+# `show` keeps the port, and the guest restarted on the same socket forwards again.  A
+# guest that reboots (vireo-vmm exits 0) and is started again forwards again.
 #
 # usage: tests/vhost/vm_peers.sh   (VIREO_BUILD=build directory, default ./build)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,7 +18,7 @@ if [ -z "${VM_PEERS_INNER:-}" ]; then
 	K=$("$TESTHOST" guest-kernel cloud) || exit 1
 	I=$("$TESTHOST" guest-initramfs --modules virtio_pci,virtio_net \
 		--script "$ROOT/tests/vhost/vm_guest.sh") || exit 1
-	exec "$TESTHOST" wrap --timeout 1200 --hugepages 700 --mem 4096 \
+	exec "$TESTHOST" wrap --timeout 1800 --hugepages 700 --mem 4096 \
 		--env VM_PEERS_INNER=1 --env K="$K" --env I="$I" --env VIREO_BUILD="$BUILD" \
 		-- "$ROOT/tests/vhost/vm_peers.sh"
 fi
@@ -128,45 +128,58 @@ qvm q "path=$RUN/vhu0" 52:54:00:00:00:05 "vt.ip=10.0.0.5 vt.peer=10.0.0.3 vt.mod
 wait "$VM_PID"
 pinged q "QEMU guest pings vireo-vmm guest B through vireo-dp"
 
-# --- a guest killed and restarted while the others forward --------------------------------
-vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.mode=wait vt.wait=280"
-pid_a=$VM_PID
-if wait_ping ns1 10.0.0.2 120 && wait_ping ns1 10.0.0.3 30; then
-	pass "guests A and B answer ns1"
+# --- guests killed and restarted while the others forward ---------------------------------
+# killed WHO NAME PID IP: once guest NAME (vhu0, address IP) and guest B answer ns1, SIGKILL
+# its VMM (started as PID) while ns1 pings B and ns2 pings ns1 (af_packet): nothing lost,
+# vireo-dp runs, vhu0 still listed with its link down.
+killed() {
+	local who=$1 name=$2 pid=$3 ip=$4 ping_b ping_ns
+	if ! wait_ping ns1 "$ip" 120 || ! wait_ping ns1 10.0.0.3 30; then
+		fail "$who and guest B answer ns1"
+		show_vm "$name"
+		show_vm b
+		kill_vm "$pid"
+		return
+	fi
+	pass "$who and guest B answer ns1"
 	ip netns exec ns1 ping -c 40 -i 0.25 -W 2 10.0.0.3 >"$RUN/ping-b" 2>&1 &
 	ping_b=$!
 	ip netns exec ns2 ping -c 40 -i 0.25 -W 2 10.0.0.1 >"$RUN/ping-ns" 2>&1 &
 	ping_ns=$!
 	sleep 3
-	kill_vm "$pid_a"
+	kill_vm "$pid"
 	wait "$ping_b" "$ping_ns"
 	if received "$RUN/ping-b" 40; then
-		pass "guest A killed: ns1 -> guest B lost nothing (40/40)"
+		pass "$who killed: ns1 -> guest B lost nothing (40/40)"
 	else
-		fail "guest A killed: ns1 -> guest B lost pings"
+		fail "$who killed: ns1 -> guest B lost pings"
 		sed 's/^/    ping: /' "$RUN/ping-b" | tail -n 5
 	fi
 	if received "$RUN/ping-ns" 40; then
-		pass "guest A killed: ns2 -> ns1 (af_packet) lost nothing (40/40)"
+		pass "$who killed: ns2 -> ns1 (af_packet) lost nothing (40/40)"
 	else
-		fail "guest A killed: ns2 -> ns1 lost pings"
+		fail "$who killed: ns2 -> ns1 lost pings"
 		sed 's/^/    ping: /' "$RUN/ping-ns" | tail -n 5
 	fi
-	check "guest A killed: vireo-dp still runs" kill -0 "$DP_PID"
-	check "guest A killed: show still lists vhu0, link down" \
+	check "$who killed: vireo-dp still runs" kill -0 "$DP_PID"
+	check "$who killed: show still lists vhu0, link down" \
 		bash -c "'$VIREOCTL' -t '$CTL' show | grep -q 'port vhu0: .*link down'"
-	check "guest A killed: ns1 still reaches guest B" ping_ok ns1 10.0.0.3 5
-else
-	fail "guests A and B answer ns1"
-	show_vm a
-	show_vm b
-fi
+	check "$who killed: ns1 still reaches guest B" ping_ok ns1 10.0.0.3 5
+}
 
+vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.mode=wait vt.wait=280"
+killed "guest A (vireo-vmm)" a "$VM_PID" 10.0.0.2
 vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=ping"
 wait "$VM_PID"
 rc=$?
 check "guest A restarted on the same socket: exits 0 (exit $rc)" test "$rc" -eq 0
 pinged a "guest A restarted on the same socket pings ns1"
+
+qvm q "path=$RUN/vhu0" 52:54:00:00:00:05 "vt.ip=10.0.0.5 vt.mode=wait vt.wait=280"
+killed "QEMU guest" q "$VM_PID" 10.0.0.5
+qvm q "path=$RUN/vhu0" 52:54:00:00:00:05 "vt.ip=10.0.0.5 vt.peer=10.0.0.3 vt.mode=ping"
+wait "$VM_PID"
+pinged q "QEMU guest restarted on the same socket pings guest B"
 
 # --- a guest that reboots, started again ---------------------------------------------------
 vm a "$RUN/vhu0" 52:54:00:00:00:0a \
