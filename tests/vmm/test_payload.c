@@ -35,7 +35,7 @@
 #define SEG_A_MEMSZ 0x5000
 #define SEG_A_PADDR 0x100000
 #define SEG_B_OFF 0x5000
-#define SEG_B_FILESZ (9U << 20)
+#define SEG_B_FILESZ ((8U << 20) + 0x10000)
 #define SEG_B_PADDR 0x400000
 #define TAIL 0x800
 #define ELF_SIZE (SEG_B_OFF + SEG_B_FILESZ + TAIL)
@@ -255,8 +255,8 @@ test_formats(const uint8_t *elf)
 
 		/* Truncated: cut anywhere, the size still appended. */
 		clen = len - 4;
-		for (k = 1; k <= 8; k++) {
-			size_t cut = clen * k / 9;
+		for (k = 1; k <= 4; k++) {
+			size_t cut = clen * k / 5;
 
 			memcpy(bad, p, cut);
 			append_size(bad, cut, ELF_SIZE);
@@ -277,8 +277,8 @@ test_formats(const uint8_t *elf)
 		CHECK(outside_untouched());
 		/* Flipped bytes: refused (xz, gzip and zstd carry checksums; lz4 legacy does
 		 * not, so there only "no crash, nothing outside the room"). */
-		for (k = 1; k < 8; k++) {
-			size_t at = 4 + (clen - 8) * k / 8;
+		for (k = 1; k < 5; k++) {
+			size_t at = 4 + (clen - 8) * k / 5;
 
 			memcpy(bad, p, len);
 			bad[at] ^= (uint8_t)(0x5a + k);
