@@ -17,7 +17,16 @@
 
 #define GUARD_SET_MEM_TABLE 5
 #define GUARD_SET_LOG_BASE 6
+#define GUARD_POSTCOPY_ADVISE 28
+#define GUARD_POSTCOPY_LISTEN 29
+#define GUARD_POSTCOPY_END 30
+#define GUARD_GET_INFLIGHT_FD 31
+#define GUARD_SET_INFLIGHT_FD 32
 #define GUARD_MAX_FDS 8
+
+/* Protocol feature bits of those requests. */
+#define GUARD_PF_PAGEFAULT 8
+#define GUARD_PF_INFLIGHT_SHMFD 12
 
 /*
  * A message as rte_vhost hands it to external handlers: DPDK 22.11's struct vhu_msg_context
@@ -129,6 +138,23 @@ check_log_base(int vid, struct guard_msg *m)
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
+/*
+ * rte_vhost serves requests of protocol features it never offered: refuse 'm' unless the
+ * socket offers protocol feature 'bit'.
+ */
+static enum rte_vhost_msg_result
+check_offered(int vid, struct guard_msg *m, unsigned int bit, const char *what)
+{
+	char path[108];
+	uint64_t pf = 0;
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) == 0 &&
+			rte_vhost_driver_get_protocol_features(path, &pf) == 0 &&
+			(pf & (1ull << bit)))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	return refuse(vid, m, "request %u (%s) without its protocol feature", m->request, what);
+}
+
 static enum rte_vhost_msg_result
 guard_pre(int vid, void *msg)
 {
@@ -141,6 +167,13 @@ guard_pre(int vid, void *msg)
 		return check_mem_table(vid, m);
 	case GUARD_SET_LOG_BASE:
 		return check_log_base(vid, m);
+	case GUARD_POSTCOPY_ADVISE:
+	case GUARD_POSTCOPY_LISTEN:
+	case GUARD_POSTCOPY_END:
+		return check_offered(vid, m, GUARD_PF_PAGEFAULT, "postcopy");
+	case GUARD_GET_INFLIGHT_FD:
+	case GUARD_SET_INFLIGHT_FD:
+		return check_offered(vid, m, GUARD_PF_INFLIGHT_SHMFD, "inflight");
 	default:
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	}

@@ -15,6 +15,13 @@
  * - SET_LOG_BASE: the same for the dirty log; and with a non-zero mmap offset rte_vhost
  *   22.11 maps the log at that offset but writes it at (mapping + offset), outside the
  *   mapping.  Both refused (QEMU always sends offset 0).
+ * - Requests of protocol features it never offered.  POSTCOPY_LISTEN makes the next
+ *   SET_MEM_TABLE wait, on rte_vhost's one message thread, for an answer the frontend may
+ *   never send (no other vhost-user port can then connect or reconnect); SET_INFLIGHT_FD
+ *   writes one word per ring at offsets the frontend chooses, past the end of its mapping
+ *   and past the end of the ring table; GET_INFLIGHT_FD allocates and clears as much memory
+ *   as the frontend asks (up to 32 GiB).  Refused unless offered (vireo-dp offers neither
+ *   PAGEFAULT nor INFLIGHT_SHMFD).
  * - The call "eventfd" of a ring: any fd is accepted, and a PMD writes it after each burst.
  *   A pipe nobody reads blocks the PMD for good (every port on it stops): call fds are
  *   made non-blocking whenever a ring becomes ready.  (A pipe with no reader raises

@@ -16,12 +16,14 @@
  * Messages (raw, on E's socket): bad ring sizes and indexes, ring areas outside the memory
  * table, features never offered, memory regions past the end of their file (a SIGBUS when
  * touched), overflowing, too many, fd-less and unmappable regions, a wrapping region; a
- * dirty log past its file's end or at an offset; a call fd that is a pipe nobody reads
- * (the PMD would block) or whose reader is gone (SIGPIPE).
+ * dirty log past its file's end or at an offset; requests of protocol features never
+ * offered (inflight areas, postcopy); a call fd that is a pipe nobody reads (the PMD would
+ * block) or whose reader is gone (SIGPIPE).
  *
  * Raw messages go through vu_raw.c.
  *
  * usage: vu_evil_test RUNDIR -- VIREO-DP-COMMAND...
+ *        (VU_EVIL_ONLY=TEXT: only the cases whose name contains TEXT)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -643,6 +645,54 @@ log_offset(struct vg_nic *e)
 	log_case(e, 4 * MIB, 4096, 2 * MIB, "a dirty log at file offset 2 MiB");
 }
 
+/* SET_INFLIGHT_FD (a protocol feature vireo-dp never offered) over an empty file. */
+static void
+inflight_set(struct vg_nic *e)
+{
+	struct vr_inflight in = { .mmap_size = 4096, .num_queues = 2, .queue_size = 256 };
+	int fd = memfd_create("vu-evil-inflight", MFD_CLOEXEC);
+
+	if (fd < 0) {
+		vg_check(false, "E: inflight file: %s", strerror(errno));
+		return;
+	}
+	extra_fds[n_extra_fds++] = fd;
+	if (setup_sane(e))
+		refused(vr_send(e, VR_REQ_SET_INFLIGHT_FD, &in, sizeof(in), &fd, 1),
+			"SET_INFLIGHT_FD over an empty file");
+}
+
+/* GET_INFLIGHT_FD for 512 rings of 32768: 256 MiB to allocate and clear. */
+static void
+inflight_get(struct vg_nic *e)
+{
+	struct vr_inflight in = { .num_queues = 512, .queue_size = 32768 };
+
+	if (acked(vr_features(e, 0), "features"))
+		refused(vr_send(e, VR_REQ_GET_INFLIGHT_FD, &in, sizeof(in), NULL, 0),
+			"GET_INFLIGHT_FD of 512 rings of 32768");
+}
+
+/*
+ * POSTCOPY_LISTEN, then a memory table whose confirmation E never sends: rte_vhost's one
+ * message thread would wait for it, and no other guest could connect meanwhile.
+ */
+static void
+postcopy(struct vg_nic *e)
+{
+	int rc;
+
+	if (!acked(vr_features(e, 0), "features"))
+		return;
+	refused(vr_send(e, VR_REQ_POSTCOPY_LISTEN, NULL, 0, NULL, 0), "POSTCOPY_LISTEN");
+	vr_mem_own(e, e->mem.size, 0);
+	vu_dev_disconnect(nic_a.dev);
+	rc = vg_nic_connect(&nic_a, 5000);
+	if (rc == 0)
+		rc = vg_nic_restore(&nic_a);
+	vg_check(rc == 0, "A: reconnects meanwhile %s", rc == 0 ? "" : vu_dev_error(nic_a.dev));
+}
+
 /* E transmits frames as fast as vireo-dp takes them; how many it took in 'ms'. */
 static unsigned int
 blast(struct vg_nic *e, int ms)
@@ -754,6 +804,9 @@ static const struct evil_case cases[] = {
 	{ "memory region wrapping past 2^64", mem_wrap },
 	{ "dirty log past the end of its file", log_past_eof },
 	{ "dirty log at a file offset", log_offset },
+	{ "inflight area over an empty file", inflight_set },
+	{ "inflight area of 256 MiB", inflight_get },
+	{ "postcopy: a memory table never confirmed", postcopy },
 	{ "call fd: a full pipe", call_full_pipe },
 	{ "call fd: a pipe without reader", call_broken_pipe },
 	{ "a sane guest after all that", sane_at_last },
@@ -786,6 +839,7 @@ judge(const char *name)
 int
 main(int argc, char **argv)
 {
+	const char *only = getenv("VU_EVIL_ONLY");
 	char pa[200], pb[200];
 	int rc;
 
@@ -821,6 +875,8 @@ main(int argc, char **argv)
 		struct vg_nic e;
 		bool ok;
 
+		if (only != NULL && strstr(cases[i].name, only) == NULL)
+			continue;
 		printf("--- %s\n", cases[i].name);
 		fflush(stdout);
 		if (vg_nic_init(&e, "E", 0xe, &oe) < 0)

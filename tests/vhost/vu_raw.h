@@ -26,6 +26,9 @@
 #define VR_REQ_SET_VRING_KICK 12
 #define VR_REQ_SET_VRING_CALL 13
 #define VR_REQ_SET_VRING_ENABLE 18
+#define VR_REQ_POSTCOPY_LISTEN 29
+#define VR_REQ_GET_INFLIGHT_FD 31
+#define VR_REQ_SET_INFLIGHT_FD 32
 #define VR_REQ_SET_STATUS 39
 
 /** Feature bit of dirty logging (VHOST_F_LOG_ALL). */
@@ -57,6 +60,15 @@ struct vr_mem_table {
 	uint32_t padding;
 	struct vr_region r[8];
 } __attribute__((packed));
+
+/** GET/SET_INFLIGHT_FD's payload. */
+struct vr_inflight {
+	uint64_t mmap_size;
+	uint64_t mmap_offset;
+	uint16_t num_queues;
+	uint16_t queue_size;
+	uint32_t padding;
+};
 
 /** "acknowledged", "refused (NACK)", ... */
 const char *vr_outcome_name(enum vr_outcome o);
