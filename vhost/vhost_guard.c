@@ -17,6 +17,7 @@
 
 #define GUARD_SET_MEM_TABLE 5
 #define GUARD_SET_LOG_BASE 6
+#define GUARD_SET_VRING_NUM 8
 #define GUARD_POSTCOPY_ADVISE 28
 #define GUARD_POSTCOPY_LISTEN 29
 #define GUARD_POSTCOPY_END 30
@@ -48,6 +49,10 @@ struct guard_msg {
 	uint32_t flags;
 	uint32_t size;
 	union {
+		struct {
+			uint32_t index;
+			uint32_t num;
+		} state;
 		struct {
 			uint32_t nregions;
 			uint32_t padding;
@@ -139,6 +144,26 @@ check_log_base(int vid, struct guard_msg *m)
 }
 
 /*
+ * rte_vhost takes a new size for a ring whose areas it has mapped for the old one, and its
+ * PMD accesses then run past them: a size may change only while the ring is unmapped (after
+ * GET_VRING_BASE, as a frontend restarts a ring).
+ */
+static enum rte_vhost_msg_result
+check_vring_num(int vid, struct guard_msg *m)
+{
+	uint32_t idx = m->payload.state.index, num = m->payload.state.num;
+	struct rte_vhost_vring vr;
+
+	if (m->size != sizeof(m->payload.state) || idx > UINT16_MAX ||
+			rte_vhost_get_vhost_vring(vid, (uint16_t)idx, &vr) != 0)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	if (vr.desc != NULL && num != vr.size)
+		return refuse(vid, m, "SET_VRING_NUM %u for ring %u, mapped with %u entries", num,
+			idx, vr.size);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+/*
  * rte_vhost serves requests of protocol features it never offered: refuse 'm' unless the
  * socket offers protocol feature 'bit'.
  */
@@ -167,6 +192,8 @@ guard_pre(int vid, void *msg)
 		return check_mem_table(vid, m);
 	case GUARD_SET_LOG_BASE:
 		return check_log_base(vid, m);
+	case GUARD_SET_VRING_NUM:
+		return check_vring_num(vid, m);
 	case GUARD_POSTCOPY_ADVISE:
 	case GUARD_POSTCOPY_LISTEN:
 	case GUARD_POSTCOPY_END:

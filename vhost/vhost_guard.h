@@ -15,6 +15,10 @@
  * - SET_LOG_BASE: the same for the dirty log; and with a non-zero mmap offset rte_vhost
  *   22.11 maps the log at that offset but writes it at (mapping + offset), outside the
  *   mapping.  Both refused (QEMU always sends offset 0).
+ * - SET_VRING_NUM on a ring in use: rte_vhost keeps the areas it mapped for the old size
+ *   and its PMDs index them with the new one, past their end (up to 32768 entries).  A
+ *   size changes only while the ring is unmapped (after GET_VRING_BASE, as QEMU restarts
+ *   rings).
  * - Requests of protocol features it never offered.  POSTCOPY_LISTEN makes the next
  *   SET_MEM_TABLE wait, on rte_vhost's one message thread, for an answer the frontend may
  *   never send (no other vhost-user port can then connect or reconnect); SET_INFLIGHT_FD

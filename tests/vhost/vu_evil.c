@@ -13,10 +13,10 @@
  * tables; on the receive ring (A's broadcasts flood into it) descriptors outside memory,
  * loops, index jumps, tiny buffers, buffers over the ring itself.
  *
- * Messages (raw, on E's socket): bad ring sizes and indexes, ring areas outside the memory
- * table, features never offered, memory regions past the end of their file (a SIGBUS when
- * touched), overflowing, too many, fd-less and unmappable regions, a wrapping region; a
- * dirty log past its file's end or at an offset; requests of protocol features never
+ * Messages (raw, on E's socket): bad ring sizes and indexes, a ring resized in use (its
+ * mapped areas overrun), ring areas outside the memory table, features never offered,
+ * memory regions past the end of their file (a SIGBUS when touched), overflowing, too
+ * many, fd-less and unmappable regions, a wrapping region; a dirty log past its file's end or at an offset; requests of protocol features never
  * offered (inflight areas, postcopy); a call fd that is a pipe nobody reads (the PMD would
  * block) or whose reader is gone (SIGPIPE).
  *
@@ -477,6 +477,41 @@ msg_ring_size(struct vg_nic *e)
 	}
 }
 
+/*
+ * E's transmit ring in the last 12 KiB of its memory, running, then resized to 32768 with
+ * 3000 entries made available: with the new size the backend's used-ring writes would run
+ * past the end of the region after 511 entries.
+ */
+static void
+msg_ring_resize(struct vg_nic *e)
+{
+	uint8_t *end = e->mem.base + e->mem.size;
+	struct vring_desc *d = (struct vring_desc *)(end - 12288);
+	struct vring_avail *av = (struct vring_avail *)(end - 8192);
+	struct vring_used *u = (struct vring_used *)(end - 4096);
+	uint64_t one = 1;
+
+	if (!acked(vr_features(e, 0), "features") ||
+			!acked(vr_mem_own(e, e->mem.size, 0), "memory table"))
+		return;
+	rx_fill(e);
+	if (!acked(vr_ring(e, 0, &e->rx, e->rx.call), "receive ring") ||
+			!acked(vr_ring_at(e, 1, 256, (uintptr_t)d, (uintptr_t)av, (uintptr_t)u,
+				e->tx.kick, e->tx.call), "transmit ring at the end of memory") ||
+			!acked(vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK), "DRIVER_OK"))
+		return;
+	refused(vr_state(e, VR_REQ_SET_VRING_NUM, 1, 32768), "ring 1 resized to 32768 in use");
+	for (uint16_t i = 0; i < 256; i++) {
+		d[i].addr = tx_frame(e, i);
+		d[i].len = VG_HDR_LEN + VG_FRAME_LEN;
+		d[i].flags = 0;
+		av->ring[i] = i;
+	}
+	__atomic_store_n(&av->idx, 3000, __ATOMIC_RELEASE);
+	if (write(e->tx.kick, &one, sizeof(one)) != sizeof(one))
+		perror("kick");
+}
+
 static void
 msg_ring_index(struct vg_nic *e)
 {
@@ -791,6 +826,7 @@ static const struct evil_case cases[] = {
 	{ "rx buffers over the descriptor table", rx_over_ring },
 	{ "ring sizes 0, 3, 65536", msg_ring_size },
 	{ "ring index 300", msg_ring_index },
+	{ "ring resized while in use", msg_ring_resize },
 	{ "ring areas outside the memory table", msg_ring_outside },
 	{ "features never offered", msg_features },
 	{ "memory region past the end of its file", mem_past_eof },
