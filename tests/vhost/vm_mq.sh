@@ -32,6 +32,11 @@ show_vm() {
 	sed "s/^/    $1: /" "$RUN/$1.out" "$RUN/$1.err" | tail -n 40
 }
 
+show_dp() {
+	[ -f "$RUN/dp1.log" ] && sed 's/^/    dp (first): /' "$RUN/dp1.log" | tail -n 25
+	sed 's/^/    dp: /' "$RUN/dp.log" | tail -n 25
+}
+
 # wait_line FILE PATTERN SECONDS
 wait_line() {
 	for _ in $(seq $(($3 * 10))); do
@@ -75,6 +80,8 @@ sample_phase() {
 	else
 		fail "phase $phase: rx queue loads: queue 0 busy=$q0, queue 1 busy=$q1"
 		grep -A12 "pmd thread" "$RUN/rxq.log" | tail -n 24 | sed 's/^/    dp: /'
+		show_dp
+		sed 's/^/    mq: /' "$RUN/mq.err"
 	fi
 }
 
@@ -135,6 +142,7 @@ if wait_line "$RUN/mq.out" "vm-flows: done 1" 60; then
 	kill -KILL "$DP_PID"
 	wait "$DP_PID" 2>/dev/null
 	sleep 2
+	mv "$RUN/dp.log" "$RUN/dp1.log"
 	: >"$RUN/rxq.log"
 	check "vireo-dp restarts" start_dp "$RUN/dp.yaml"
 	sample_phase 2
@@ -158,8 +166,13 @@ else
 	fail "phase 1: flows"
 	show_vm mq
 fi
-check "reconnect: vireo-vmm saw vireo-dp go and come back" \
-	bash -c "grep -q 'gone, link down' $RUN/mq.err && grep -q 'vhu0 connected' $RUN/mq.err"
+if grep -q 'gone, link down' "$RUN/mq.err" && grep -q 'vhu0 connected' "$RUN/mq.err"; then
+	pass "reconnect: vireo-vmm saw vireo-dp go and come back"
+else
+	fail "reconnect: vireo-vmm saw vireo-dp go and come back"
+	sed 's/^/    mq: /' "$RUN/mq.err"
+	show_dp
+fi
 check "reconnect: the guest's ping resumed" grep -q "vm-ping: resumed" "$RUN/mq.out"
 if flows_ok 2; then
 	pass "phase 2 (after the reconnect): both flows got replies"
