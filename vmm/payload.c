@@ -102,12 +102,17 @@ vmm_payload_supported(enum vmm_payload_format f)
 		f == VMM_PAYLOAD_ZSTD;
 }
 
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+		((uint32_t)p[3] << 24);
+}
+
 uint32_t
 vmm_payload_size(const uint8_t *p, size_t len)
 {
-	p += len - 4;
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-		((uint32_t)p[3] << 24);
+	return le32(p + len - 4);
 }
 
 /* Report a decompressor's failure: bad data is the user's input, the rest is ours. */
@@ -205,7 +210,7 @@ unlz4(const uint8_t *in, size_t len, struct vmm_elf_load *l, struct vmm_scratch 
 			ret = fail(l, err, -VMM_EINPUT, "lz4", "truncated block header");
 			break;
 		}
-		csize = vmm_payload_size(in, off + 4);
+		csize = le32(in + off);
 		off += 4;
 		if (csize == LZ4_LEGACY_MAGIC)
 			continue;
