@@ -5,7 +5,7 @@
 # Parameters come from the kernel command line: vt.ip=A.B.C.D (this guest), vt.peer=A.B.C.D
 # (ping target, optional), vt.mode=ping|wait|reconnect|mq|queues, vt.wait=SECONDS; for mq:
 # vt.secs=SECONDS of traffic per phase, vt.reconnect=1 for a second phase after the backend
-# restarted.
+# restarted, which starts when vt.go=A.B.C.D (optional) answers.
 arg() { sed -n "s/.*vt\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 ip=$(arg ip)
 peer=$(arg peer)
@@ -87,10 +87,12 @@ mq)
 	}
 	flows 1
 	if [ "$(arg reconnect)" = 1 ]; then
-		# The host restarts the backend now: wait for a failure, then for a reply.
+		# The host restarts the backend now: wait for a failure, then for a reply (from
+		# vt.go, an address the host adds once it is ready, else from the peer).
+		go=$(arg go)
 		failed=0
-		for i in $(seq 200); do
-			if ping -c 1 -W 1 "$peer" >/dev/null 2>&1; then
+		for i in $(seq 300); do
+			if ping -c 1 -W 1 "${go:-$peer}" >/dev/null 2>&1; then
 				[ "$failed" = 1 ] && echo "vm-ping: resumed" && break
 			else
 				failed=1

@@ -133,7 +133,7 @@ check "vireo-dp starts" start_dp "$RUN/dp.yaml" || finish
 # --- a 2-vCPU guest with queues=2: two pairs, traffic on both, across a reconnect --------
 timeout 400 "$VMM" --kernel "$K" --initramfs "$I" --cpus 2 --memory 256M,hugepages=2M \
 	--net "vhost-user=$RUN/vhu0,mac=52:54:00:00:00:0a,queues=2" \
-	--cmdline "$CMDLINE vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=mq vt.secs=10 vt.reconnect=1" \
+	--cmdline "$CMDLINE vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=mq vt.secs=10 vt.reconnect=1 vt.go=10.0.0.9" \
 	</dev/null >"$RUN/mq.out" 2>"$RUN/mq.err" &
 pid=$!
 PIDS+=("$pid")
@@ -145,6 +145,8 @@ if wait_line "$RUN/mq.out" "vm-flows: done 1" 60; then
 	mv "$RUN/dp.log" "$RUN/dp1.log"
 	: >"$RUN/rxq.log"
 	check "vireo-dp restarts" start_dp "$RUN/dp.yaml"
+	# the guest's second phase starts when this address answers: now we are ready to look
+	ip -n ns1 addr add 10.0.0.9/24 dev eth0
 	sample_phase 2
 fi
 wait "$pid"
