@@ -34,7 +34,9 @@
  * Not covered: a frontend that shrinks a memory file after SET_MEM_TABLE still gets
  * vireo-dp a SIGBUS on the next access (as with OVS-DPDK).
  *
- * Thread-safety: called on rte_vhost's message thread, with the device's queues locked.
+ * Thread-safety: everything runs on rte_vhost's message thread; the message checks with
+ * the device's queues locked (no PMD is inside them), so a ring's call fd is non-blocking
+ * before a PMD can write it.
  */
 
 #include <stdint.h>
