@@ -107,7 +107,7 @@ check "ns1 pings the guest's address back after it left: no reply (it is gone)" 
 	bash -c "! ip netns exec ns1 ping -c 1 -W 1 10.0.0.2 >/dev/null"
 
 # --- two guests ping each other ---------------------------------------------------------
-vm b "$RUN/vhu1" 52:54:00:00:00:0b "vt.ip=10.0.0.3 vt.mode=wait vt.wait=120"
+vm b "$RUN/vhu1" 52:54:00:00:00:0b "vt.ip=10.0.0.3 vt.mode=wait vt.wait=600"
 pid_b=$VM_PID
 vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.3 vt.mode=ping"
 pid_a=$VM_PID
