@@ -46,13 +46,17 @@ wait_line() {
 	return 1
 }
 
-# rxq_loads: "QID USAGE" for each rx queue of vhu0 after a fresh load measurement.
+# rxq_loads: "QID USAGE" for each rx queue of vhu0 after a fresh load measurement; a
+# summary line of queues 0 and 1 on stderr.
 rxq_loads() {
 	ctl pmd-rxq-rebalance >/dev/null 2>&1
-	ctl pmd-rxq-show 2>/dev/null | tee -a "$RUN/rxq.log" |
-		awk '/port: vhu0 / { for (i = 1; i <= NF; i++) {
+	ctl pmd-rxq-show 2>/dev/null | tee -a "$RUN/rxq.log" >"$RUN/rxq.now"
+	echo "    $(date +%T) vhu0 rx queues: $(grep -E 'port: vhu0 .*queue-id:  [01] ' \
+		"$RUN/rxq.now" | sed 's/.*queue-id: *//; s/pmd usage: *//' | tr -s ' ' |
+		tr '\n' ';')" >&2
+	awk '/port: vhu0 / { for (i = 1; i <= NF; i++) {
 			if ($i == "queue-id:") q = $(i + 1)
-			if ($i == "usage:") print q, $(i + 1) } }'
+			if ($i == "usage:") print q, $(i + 1) } }' "$RUN/rxq.now"
 }
 
 # sample_phase PHASE: while the guest's flows of PHASE run, measure vhu0's rx queue loads
@@ -64,9 +68,11 @@ sample_phase() {
 		show_vm mq
 		return
 	fi
-	for s in 3 3 3; do
+	echo "    $(date +%T) phase $phase: the guest's flows started"
+	for s in 2 2 2; do
 		sleep "$s"
-		rxq_loads >"$RUN/loads"	# no /dev/fd in the test host: no <(...)
+		rxq_loads >"$RUN/loads" 2>&1	# no /dev/fd in the test host: no <(...)
+		grep "rx queues:" "$RUN/loads"
 		while read -r q u; do
 			[ "$q" = 0 ] && [ "$u" -gt 0 ] && q0=1 && [ "$u" -gt "$m0" ] && m0=$u
 			[ "$q" = 1 ] && [ "$u" -gt 0 ] && q1=1 && [ "$u" -gt "$m1" ] && m1=$u
@@ -133,7 +139,7 @@ check "vireo-dp starts" start_dp "$RUN/dp.yaml" || finish
 # --- a 2-vCPU guest with queues=2: two pairs, traffic on both, across a reconnect --------
 timeout 400 "$VMM" --kernel "$K" --initramfs "$I" --cpus 2 --memory 256M,hugepages=2M \
 	--net "vhost-user=$RUN/vhu0,mac=52:54:00:00:00:0a,queues=2" \
-	--cmdline "$CMDLINE vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=mq vt.secs=10 vt.reconnect=1 vt.go=10.0.0.9" \
+	--cmdline "$CMDLINE vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=mq vt.secs=20 vt.reconnect=1 vt.go=10.0.0.9" \
 	</dev/null >"$RUN/mq.out" 2>"$RUN/mq.err" &
 pid=$!
 PIDS+=("$pid")
