@@ -82,7 +82,7 @@ ovs_start() { # ovs_start SET
 	fi
 	APPCTL=(ovs-appctl -t "$d/vswitchd.ctl")
 	OVS_DIR=$d
-	[ "$RT" = 1 ] && rt "$(cat "$d/vswitchd.pid")" "^pmd"
+	if [ "$RT" = 1 ]; then rt "$(cat "$d/vswitchd.pid")" "^pmd"; fi
 }
 ovs_stop() {
 	ovs-appctl -t "$OVS_DIR/vswitchd.ctl" exit >/dev/null 2>&1
@@ -125,7 +125,7 @@ EOC
 	done
 	APPCTL=(ovs-appctl -t "$d/dp.ctl")
 	VIREO_DIR=$d
-	[ "$RT" = 1 ] && rt "$VIREO_PID" "^pmd"
+	if [ "$RT" = 1 ]; then rt "$VIREO_PID" "^pmd"; fi
 }
 vireo_stop() {
 	kill -TERM "$VIREO_PID"
