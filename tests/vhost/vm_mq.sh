@@ -11,26 +11,7 @@
 # with a message.  Bad values (queues=0, queues=1000) exit 2 naming the value.
 #
 # usage: tests/vhost/vm_mq.sh   (VIREO_BUILD=build directory, default ./build)
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=$(readlink -f "${VIREO_BUILD:-$ROOT/build}")
-TESTHOST=$ROOT/scripts/testhost
-
-if [ -z "${VM_MQ_INNER:-}" ]; then
-	K=$("$TESTHOST" guest-kernel cloud) || exit 1
-	I=$("$TESTHOST" guest-initramfs --modules virtio_pci,virtio_net \
-		--script "$ROOT/tests/vhost/vm_guest.sh") || exit 1
-	exec "$TESTHOST" wrap --timeout 900 --hugepages 700 --mem 4096 \
-		--env VM_MQ_INNER=1 --env K="$K" --env I="$I" --env VIREO_BUILD="$BUILD" \
-		-- "$ROOT/tests/vhost/vm_mq.sh"
-fi
-
-. "$ROOT/tests/dp/lib.sh"
-VMM=$BUILD/vmm/vireo-vmm
-CMDLINE="console=ttyS0 panic=-1 quiet"
-
-show_vm() {
-	sed "s/^/    $1: /" "$RUN/$1.out" "$RUN/$1.err" | tail -n 40
-}
+. "$(dirname "$0")/lib-vm.sh" 900
 
 show_dp() {
 	[ -f "$RUN/dp1.log" ] && sed 's/^/    dp (first): /' "$RUN/dp1.log" | tail -n 25

@@ -9,22 +9,7 @@
 # Bad input: missing socket, bad MAC, no shared RAM, unknown key, bad mode, not a socket.
 #
 # usage: tests/vhost/vm_net.sh   (VIREO_BUILD=build directory, default ./build)
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=$(readlink -f "${VIREO_BUILD:-$ROOT/build}")
-TESTHOST=$ROOT/scripts/testhost
-
-if [ -z "${VM_NET_INNER:-}" ]; then
-	K=$("$TESTHOST" guest-kernel cloud) || exit 1
-	I=$("$TESTHOST" guest-initramfs --modules virtio_pci,virtio_net \
-		--script "$ROOT/tests/vhost/vm_guest.sh") || exit 1
-	exec "$TESTHOST" wrap --timeout 900 --hugepages 700 --mem 4096 \
-		--env VM_NET_INNER=1 --env K="$K" --env I="$I" --env VIREO_BUILD="$BUILD" \
-		-- "$ROOT/tests/vhost/vm_net.sh"
-fi
-
-. "$ROOT/tests/dp/lib.sh"
-VMM=$BUILD/vmm/vireo-vmm
-CMDLINE="console=ttyS0 panic=-1 quiet"
+. "$(dirname "$0")/lib-vm.sh" 900
 
 # vm NAME SOCKET MAC GUEST-ARGS [VMM-ARGS...]: run a guest in the background, output in
 # $RUN/NAME.out and NAME.err, pid in VM_PID.
@@ -36,10 +21,6 @@ vm() {
 		</dev/null >"$RUN/$name.out" 2>"$RUN/$name.err" &
 	VM_PID=$!
 	PIDS+=("$VM_PID")
-}
-
-show_vm() {
-	sed "s/^/    $1: /" "$RUN/$1.out" "$RUN/$1.err" | tail -n 40
 }
 
 # wait_line FILE PATTERN SECONDS

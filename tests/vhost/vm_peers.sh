@@ -10,22 +10,7 @@
 # guest that reboots (vireo-vmm exits 0) and is started again forwards again.
 #
 # usage: tests/vhost/vm_peers.sh   (VIREO_BUILD=build directory, default ./build)
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=$(readlink -f "${VIREO_BUILD:-$ROOT/build}")
-TESTHOST=$ROOT/scripts/testhost
-
-if [ -z "${VM_PEERS_INNER:-}" ]; then
-	K=$("$TESTHOST" guest-kernel cloud) || exit 1
-	I=$("$TESTHOST" guest-initramfs --modules virtio_pci,virtio_net \
-		--script "$ROOT/tests/vhost/vm_guest.sh") || exit 1
-	exec "$TESTHOST" wrap --timeout 1800 --hugepages 700 --mem 4096 \
-		--env VM_PEERS_INNER=1 --env K="$K" --env I="$I" --env VIREO_BUILD="$BUILD" \
-		-- "$ROOT/tests/vhost/vm_peers.sh"
-fi
-
-. "$ROOT/tests/dp/lib.sh"
-VMM=$BUILD/vmm/vireo-vmm
-CMDLINE="console=ttyS0 panic=-1 quiet"
+. "$(dirname "$0")/lib-vm.sh" 1800
 PING5="vm-ping: 5 packets transmitted, 5 packets received"
 
 # vm NAME SOCKET MAC GUEST-ARGS: a vireo-vmm guest in the background (ended after
@@ -63,10 +48,6 @@ kill_vm() {
 	child=$(pgrep -P "$1")
 	[ -n "$child" ] && kill -KILL $child
 	wait "$1" 2>/dev/null
-}
-
-show_vm() {
-	sed "s/^/    $1: /" "$RUN/$1.out" "$RUN/$1.err" | tail -n 40
 }
 
 show_dp() {

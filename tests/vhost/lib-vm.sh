@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Shared by the vireo-vmm guest tests (tests/vhost/vm_*.sh).  Sourced with the test host's
+# timeout in seconds:   . "$(dirname "$0")/lib-vm.sh" 900
+# On the host it builds the guest kernel and initramfs (tests/vhost/vm_guest.sh as /init)
+# and re-runs the calling script inside scripts/testhost (directly where KVM can boot
+# Linux); inside, it loads tests/dp/lib.sh and defines VMM, CMDLINE and show_vm.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$(readlink -f "${VIREO_BUILD:-$ROOT/build}")
+TESTHOST=$ROOT/scripts/testhost
+
+if [ -z "${VM_TEST_INNER:-}" ]; then
+	K=$("$TESTHOST" guest-kernel cloud) || exit 1
+	I=$("$TESTHOST" guest-initramfs --modules virtio_pci,virtio_net \
+		--script "$ROOT/tests/vhost/vm_guest.sh") || exit 1
+	exec "$TESTHOST" wrap --timeout "${1:-900}" --hugepages 700 --mem 4096 \
+		--env VM_TEST_INNER=1 --env K="$K" --env I="$I" --env VIREO_BUILD="$BUILD" \
+		-- "$(readlink -f "$0")"
+fi
+
+. "$ROOT/tests/dp/lib.sh"
+VMM=$BUILD/vmm/vireo-vmm
+CMDLINE="console=ttyS0 panic=-1 quiet"
+
+# show_vm NAME: the last lines of a guest's console and vireo-vmm's messages.
+show_vm() {
+	sed "s/^/    $1: /" "$RUN/$1.out" "$RUN/$1.err" | tail -n 40
+}
