@@ -4,7 +4,8 @@
 # timeout in seconds:   . "$(dirname "$0")/lib-vm.sh" 900
 # On the host it builds the guest kernel and initramfs (tests/vhost/vm_guest.sh as /init)
 # and re-runs the calling script inside scripts/testhost (directly where KVM can boot
-# Linux); inside, it loads tests/dp/lib.sh and defines VMM, CMDLINE and show_vm.
+# Linux); inside, it loads tests/dp/lib.sh and defines VMM, CMDLINE, show_vm, wait_line
+# and badinput.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$(readlink -f "${VIREO_BUILD:-$ROOT/build}")
 TESTHOST=$ROOT/scripts/testhost
@@ -25,4 +26,25 @@ CMDLINE="console=ttyS0 panic=-1 quiet"
 # show_vm NAME: the last lines of a guest's console and vireo-vmm's messages.
 show_vm() {
 	sed "s/^/    $1: /" "$RUN/$1.out" "$RUN/$1.err" | tail -n 40
+}
+
+# wait_line FILE PATTERN SECONDS: wait until FILE has a line matching PATTERN.
+wait_line() {
+	for _ in $(seq $(($3 * 10))); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+badinput() { # badinput NAME PATTERN ARGS...: exit 2 and PATTERN on stderr
+	local name=$1 pat=$2 out rc
+	shift 2
+	out=$("$VMM" --kernel "$K" "$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "$pat" <<<"$out"; then
+		pass "bad input: $name"
+	else
+		fail "bad input: $name (exit $rc: $out)"
+	fi
 }

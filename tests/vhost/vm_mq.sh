@@ -18,15 +18,6 @@ show_dp() {
 	sed 's/^/    dp: /' "$RUN/dp.log" | tail -n 25
 }
 
-# wait_line FILE PATTERN SECONDS
-wait_line() {
-	for _ in $(seq $(($3 * 10))); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # rxq_loads: "QID USAGE" for each rx queue of vhu0 after a fresh load measurement; a
 # summary line of queues 0 and 1 on stderr.
 rxq_loads() {
@@ -88,18 +79,6 @@ flows_ok() {
 	[ "$ok" -eq 2 ]
 }
 
-# --- bad input --------------------------------------------------------------------------
-badinput() { # badinput NAME PATTERN ARGS...: exit 2 and PATTERN on stderr
-	local name=$1 pat=$2 out rc
-	shift 2
-	out=$("$VMM" --kernel "$K" "$@" 2>&1 </dev/null)
-	rc=$?
-	if [ "$rc" -eq 2 ] && grep -q "$pat" <<<"$out"; then
-		pass "bad input: $name"
-	else
-		fail "bad input: $name (exit $rc: $out)"
-	fi
-}
 badinput "queues=0" "queues '0'" --net "vhost-user=$RUN/x.sock,queues=0"
 badinput "queues=1000" "queues '1000'" --net "vhost-user=$RUN/x.sock,queues=1000"
 badinput "queues=17" "queues '17'" --net "vhost-user=$RUN/x.sock,queues=17"

@@ -23,27 +23,6 @@ vm() {
 	PIDS+=("$VM_PID")
 }
 
-# wait_line FILE PATTERN SECONDS
-wait_line() {
-	for _ in $(seq $(($3 * 10))); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# --- bad input --------------------------------------------------------------------------
-badinput() { # badinput NAME PATTERN ARGS...: exit 2 and PATTERN on stderr
-	local name=$1 pat=$2 out rc
-	shift 2
-	out=$("$VMM" --kernel "$K" "$@" 2>&1 </dev/null)
-	rc=$?
-	if [ "$rc" -eq 2 ] && grep -q "$pat" <<<"$out"; then
-		pass "bad input: $name"
-	else
-		fail "bad input: $name (exit $rc: $out)"
-	fi
-}
 badinput "missing socket" "no such socket" --net "vhost-user=$RUN/nope.sock"
 badinput "bad MAC" "bad MAC 'zz:00'" --net "vhost-user=$RUN/x.sock,mac=zz:00"
 badinput "multicast MAC" "bad MAC" --net "vhost-user=$RUN/x.sock,mac=01:00:5e:00:00:01"
