@@ -51,6 +51,20 @@ fwd_output(void *arg, uint32_t ofport, struct rte_mbuf *m)
 	c->pmd->stats.dropped++;
 }
 
+static void
+fwd_output_burst(void *arg, uint32_t ofport, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fwd_ctx *c = arg;
+	const struct bridge_snap *s = c->snap;
+
+	if (likely(ofport <= s->max_ofport && s->by_ofport[ofport] != NULL)) {
+		pmd_output_burst(c->pmd, s->by_ofport[ofport], pkts, n);
+		return;
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	c->pmd->stats.dropped += n;
+}
+
 static inline void
 normal_one(struct fwd_ctx *c, uint32_t in_port, uint16_t in_slot, struct rte_mbuf *m)
 {
@@ -119,6 +133,7 @@ dp_process(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts, uint16_t
 	if (c.snap->use_flows) {
 		const struct flowtab_out out = {
 			.output = fwd_output,
+			.output_burst = fwd_output_burst,
 			.normal = fwd_normal,
 			.flood = fwd_flood,
 			.ctx = &c,

@@ -96,6 +96,11 @@ struct flowtab_port_ops {
 struct flowtab_out {
 	/** Send 'm' to 'ofport'; takes ownership of 'm'. */
 	void (*output)(void *ctx, uint32_t ofport, struct rte_mbuf *m);
+	/**
+	 * Send 'n' packets, in order, to 'ofport'; takes ownership.  Optional (NULL: output()
+	 * per packet).  Consecutive packets whose rule only outputs to one port come this way.
+	 */
+	void (*output_burst)(void *ctx, uint32_t ofport, struct rte_mbuf **pkts, uint16_t n);
 	/** The NORMAL action (MAC learning switch); takes ownership. */
 	void (*normal)(void *ctx, uint32_t in_port, struct rte_mbuf *m);
 	/** FLOOD ('all' false: every port but in_port) or ALL ('all' true); takes ownership. */

@@ -260,6 +260,18 @@ cls_lookup_burst(struct flowtab_pmd *pmd, const struct ft_cls *cls, uint32_t mis
 	pmd->stats.subtable_lookups += probes;
 }
 
+/* Hand a run of packets bound for one port to the caller. */
+static inline void
+out_run(const struct flowtab_out *out, uint32_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (out->output_burst) {
+		out->output_burst(out->ctx, port, pkts, n);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		out->output(out->ctx, port, pkts[i]);
+}
+
 void
 flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mbuf **pkts,
 		uint16_t n, uint32_t in_port, const struct flowtab_out *out)
@@ -271,6 +283,9 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 	const struct ft_rule *r, *run_rule = NULL;
 	const struct ft_actions *a;
 	uint64_t run_packets = 0, run_bytes = 0;
+	struct rte_mbuf *out_pkts[FT_BURST_MAX];
+	uint32_t out_port = FLOWTAB_PORT_NONE;
+	uint16_t out_n = 0;
 	bool use_emc;
 
 	while (n > FT_BURST_MAX) {
@@ -348,11 +363,21 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		run_bytes += rte_pktmbuf_pkt_len(m);
 		a = __atomic_load_n(&r->acts, __ATOMIC_ACQUIRE);
 		if (likely(a->out_port != FLOWTAB_PORT_NONE)) {
-			if (likely(a->out_port != in_port))
-				out->output(out->ctx, a->out_port, m);
-			else
+			if (unlikely(a->out_port == in_port)) {
 				rte_pktmbuf_free(m);
+				continue;
+			}
+			if (out_n > 0 && out_port != a->out_port) {
+				out_run(out, out_port, out_pkts, out_n);
+				out_n = 0;
+			}
+			out_port = a->out_port;
+			out_pkts[out_n++] = m;
 			continue;
+		}
+		if (out_n > 0) {	/* keep the order of packets to each port */
+			out_run(out, out_port, out_pkts, out_n);
+			out_n = 0;
 		}
 		if (a->n == 1 && a->a[0].type == FT_ACT_NORMAL) {
 			out->normal(out->ctx, in_port, m);
@@ -360,6 +385,8 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		}
 		ft_exec(pmd, snap, r, m, &pmd->keys[i], &pmd->layers[i], in_port, out);
 	}
+	if (out_n > 0)
+		out_run(out, out_port, out_pkts, out_n);
 	if (run_rule)
 		ft_rule_count_n(pmd, run_rule, run_packets, run_bytes);
 }

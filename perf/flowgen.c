@@ -7,7 +7,12 @@
  *
  * usage: flowgen EAL-ARGS -- --flows N --seconds S [--warmup S]
  * prints: "flows N tx T rx R seconds S mpps M"
+ *
+ * usage: flowgen --pcap PREFIX --flows N
+ * writes the same packets, N per port, to PREFIX-p0.pcap and PREFIX-p1.pcap (libpcap format,
+ * no EAL) for a switch to replay with net_pcap's infinite_rx: a "NIC" that costs a copy.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,18 +30,14 @@
 #define BURST 32
 #define PKT_LEN 60
 
+/* One 60-byte UDP frame of 'flow' as sent on 'port' (0 or 1), into 'p'. */
 static void
-build(struct rte_mbuf *m, uint16_t port, uint32_t flow)
+frame_build(uint8_t *p, uint16_t port, uint32_t flow)
 {
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, PKT_LEN);
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 
-	if (p == NULL)
-		return;
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	udp = (struct rte_udp_hdr *)(ip + 1);
 	memset(p, 0, PKT_LEN);
 	memcpy(eth->dst_addr.addr_bytes, (uint8_t[]){ 0x02, 0, 0, 0, 0xee, (uint8_t)(port ^ 1) }, 6);
 	memcpy(eth->src_addr.addr_bytes, (uint8_t[]){ 0x02, 0, 0, 0, 0xee, (uint8_t)port }, 6);
@@ -53,13 +54,64 @@ build(struct rte_mbuf *m, uint16_t port, uint32_t flow)
 	udp->dgram_len = rte_cpu_to_be_16(PKT_LEN - sizeof(*eth) - sizeof(*ip));
 }
 
+static void
+build(struct rte_mbuf *m, uint16_t port, uint32_t flow)
+{
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, PKT_LEN);
+
+	if (p != NULL)
+		frame_build(p, port, flow);
+}
+
+/* --pcap PREFIX: N frames per port in libpcap's file format (microsecond stamps). */
+static int
+pcap_write(const char *prefix, uint64_t flows)
+{
+	for (uint16_t port = 0; port < 2; port++) {
+		const uint32_t hdr[6] = { 0xa1b2c3d4, 2 | (4u << 16), 0, 0, 65535, 1 };
+		char path[4096];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s-p%u.pcap", prefix, port);
+		f = fopen(path, "wb");
+		if (f == NULL) {
+			fprintf(stderr, "flowgen: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		fwrite(hdr, sizeof(hdr), 1, f);
+		for (uint32_t flow = 0; flow < flows; flow++) {
+			const uint32_t rec[4] = { flow / 1000000, flow % 1000000, PKT_LEN, PKT_LEN };
+			uint8_t frame[PKT_LEN];
+
+			frame_build(frame, port, flow);
+			fwrite(rec, sizeof(rec), 1, f);
+			fwrite(frame, PKT_LEN, 1, f);
+		}
+		if (fclose(f) != 0) {
+			fprintf(stderr, "flowgen: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	uint64_t flows = 1, secs = 10, warm = 2, tx = 0, rx = 0, hz, t_end, t_start;
 	uint32_t next[2] = { 0, 0 };
 	struct rte_mempool *mp;
-	int n = rte_eal_init(argc, argv), opt;
+	int n, opt;
+
+	if (argc == 5 && strcmp(argv[1], "--pcap") == 0 && strcmp(argv[3], "--flows") == 0) {
+		flows = strtoull(argv[4], NULL, 0);
+		if (flows == 0 || flows > (1u << 24)) {
+			fprintf(stderr, "flowgen: --flows %s: need 1..16M\n", argv[4]);
+			return 2;
+		}
+		return pcap_write(argv[2], flows);
+	}
+	n = rte_eal_init(argc, argv);
 
 	if (n < 0) {
 		fprintf(stderr, "flowgen: EAL init failed\n");

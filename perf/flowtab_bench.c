@@ -55,7 +55,9 @@ out_flood(void *ctx, uint32_t in_port, struct rte_mbuf *m, bool all)
 	out_output(ctx, in_port, m);
 }
 
-static const struct flowtab_out out = { out_output, out_normal, out_flood, NULL };
+static const struct flowtab_out out = {
+	.output = out_output, .normal = out_normal, .flood = out_flood,
+};
 
 static int
 by_name(void *aux, const char *name, uint32_t *ofport)

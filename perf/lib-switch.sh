@@ -4,6 +4,17 @@
 # Shared by perf/p2p and perf/flows: the rule sets, starting and stopping Open vSwitch with
 # DPDK and vireo-dp with two dpdkvhostuser ports each, SCHED_FIFO for measured threads.
 # The caller sets W (a private run directory), RT (1: real-time PMDs), BUILD, and PIDS.
+#
+# PORTS selects the two ports of each switch (the same for both switches):
+#   vhost  dpdkvhostuser ports vhu0 and vhu1, driven by a generator over virtio_user;
+#   pcap   dpdk ports p0 and p1 on net_pcap vdevs that replay $W/pcap-p0.pcap and
+#          $W/pcap-p1.pcap forever (infinite_rx) and drop what is sent to them: a "NIC"
+#          whose receive costs one copy and whose transmit costs a free, so that the switch
+#          itself is the bottleneck and its cycles per packet are its own work (as on a
+#          physical NIC), not rte_vhost's.
+PORTS=${PORTS:-vhost}
+port_names() { if [ "$PORTS" = pcap ]; then P0=p0 P1=p1; else P0=vhu0 P1=vhu1; fi; }
+port_names
 
 OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
@@ -11,8 +22,8 @@ TSC_HZ=$(awk '/^cpu MHz/ { printf "%.0f", $4 * 1e6; exit }' /proc/cpuinfo)
 
 # --- rule sets (ovs-ofctl syntax, port names) ------------------------------------------
 rules_inport() {
-	echo "priority=10,in_port=vhu0,actions=output:vhu1"
-	echo "priority=10,in_port=vhu1,actions=output:vhu0"
+	echo "priority=10,in_port=$P0,actions=output:$P1"
+	echo "priority=10,in_port=$P1,actions=output:$P0"
 }
 rules_l3() { # 800 drop rules over 4 masks that the traffic never matches, then forwarding
 	for i in $(seq 0 199); do
@@ -21,8 +32,8 @@ rules_l3() { # 800 drop rules over 4 masks that the traffic never matches, then 
 		echo "priority=80,udp,tp_dst=$((1000 + i)),actions=drop"
 		echo "priority=70,ip,nw_src=192.168.$((i % 250)).0/24,nw_dst=192.169.0.0/16,actions=drop"
 	done
-	echo "priority=1,in_port=vhu0,actions=output:vhu1"
-	echo "priority=1,in_port=vhu1,actions=output:vhu0"
+	echo "priority=1,in_port=$P0,actions=output:$P1"
+	echo "priority=1,in_port=$P1,actions=output:$P0"
 }
 
 # rt PID REGEX: give the threads of PID whose name matches SCHED_FIFO priority 50, so that
@@ -46,6 +57,8 @@ rules_for() {
 	file) cat "$RULES_FILE" ;;
 	esac
 }
+
+pcap_devargs() { echo "net_pcap$1,rx_pcap=$W/pcap-p$1.pcap,infinite_rx=1"; }
 
 # --- Open vSwitch -----------------------------------------------------------------------
 ovs_start() { # ovs_start SET
@@ -73,8 +86,16 @@ ovs_start() { # ovs_start SET
 		-vconsole:off 2>/dev/null || return 1
 	PIDS+=("$(cat "$d/vswitchd.pid")")
 	$VS add-br br0 -- set bridge br0 datapath_type=netdev
-	$VS add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser ofport_request=1
-	$VS add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser ofport_request=2
+	port_names
+	if [ "$PORTS" = pcap ]; then
+		$VS add-port br0 p0 -- set Interface p0 type=dpdk ofport_request=1 \
+			"options:dpdk-devargs=$(pcap_devargs 0)"
+		$VS add-port br0 p1 -- set Interface p1 type=dpdk ofport_request=2 \
+			"options:dpdk-devargs=$(pcap_devargs 1)"
+	else
+		$VS add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser ofport_request=1
+		$VS add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser ofport_request=2
+	fi
 	rules_for "$1" >"$W/rules"
 	if [ -s "$W/rules" ]; then
 		ovs-ofctl del-flows br0
@@ -107,9 +128,15 @@ other_config:
 bridges:
   br0:
     ports:
-      vhu0: {type: dpdkvhostuser, ofport_request: 1}
-      vhu1: {type: dpdkvhostuser, ofport_request: 2}
 EOC
+		port_names
+		if [ "$PORTS" = pcap ]; then
+			echo "      p0: {type: dpdk, ofport_request: 1, options: {dpdk-devargs: \"$(pcap_devargs 0)\"}}"
+			echo "      p1: {type: dpdk, ofport_request: 2, options: {dpdk-devargs: \"$(pcap_devargs 1)\"}}"
+		else
+			echo "      vhu0: {type: dpdkvhostuser, ofport_request: 1}"
+			echo "      vhu1: {type: dpdkvhostuser, ofport_request: 2}"
+		fi
 		if [ "$1" != normal ]; then
 			echo "    flows:"
 			rules_for "$1" | sed 's/^/      - "/; s/$/"/'
@@ -120,7 +147,12 @@ EOC
 	VIREO_PID=$!
 	PIDS+=("$VIREO_PID")
 	for _ in $(seq 100); do
-		[ -S "$d/vhu1" ] && break
+		if [ "$PORTS" = pcap ]; then
+			"$BUILD/control/vireoctl" -t "$d/dp.ctl" dpif-netdev/pmd-rxq-show 2>/dev/null |
+				grep -q p1 && break
+		else
+			[ -S "$d/vhu1" ] && break
+		fi
 		sleep 0.1
 	done
 	APPCTL=(ovs-appctl -t "$d/dp.ctl")

@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <pthread.h>
 
 #include <rte_mbuf.h>
@@ -72,6 +73,7 @@ typedef void pmd_process_fn(struct pmd *pmd, struct dp_port *in, struct rte_mbuf
 
 struct pmd_tx_batch {
 	uint16_t n;
+	bool dirty;			/**< in pmd->dirty[] until the next pmd_flush() */
 	struct rte_mbuf *pkts[DP_BURST];
 };
 
@@ -147,24 +149,63 @@ char *pmd_rxq_show(struct pmd **pmds, unsigned n);
 void *pmd_stats_json(struct pmd **pmds, unsigned n);
 void pmd_stats_clear(struct pmd **pmds, unsigned n);
 
-/** Queue 'm' for 'port' (PMD). */
-static inline void
-pmd_output(struct pmd *pmd, struct dp_port *port, struct rte_mbuf *m)
+static inline struct pmd_tx_batch *
+pmd_batch_of(struct pmd *pmd, struct dp_port *port)
 {
 	struct pmd_tx_batch *b = &pmd->batch[port->slot];
 
-	if (b->n == 0) {
+	if (!b->dirty) {	/* once per port between two flushes, however often it fills */
+		b->dirty = true;
 		pmd->dirty[pmd->n_dirty] = port->slot;
 		pmd->dirty_port[pmd->n_dirty] = port;
 		pmd->n_dirty++;
 	}
+	return b;
+}
+
+static inline void
+pmd_batch_send(struct pmd *pmd, struct dp_port *port, struct rte_mbuf **pkts, uint16_t n)
+{
+	port_send(port, pmd->index, pkts, n);
+	pmd->stats.out_batches++;
+	pmd->stats.out_packets += n;
+}
+
+/** Queue 'm' for 'port' (PMD). */
+static inline void
+pmd_output(struct pmd *pmd, struct dp_port *port, struct rte_mbuf *m)
+{
+	struct pmd_tx_batch *b = pmd_batch_of(pmd, port);
+
 	b->pkts[b->n++] = m;
 	if (unlikely(b->n == DP_BURST)) {
-		port_send(port, pmd->index, b->pkts, b->n);
-		pmd->stats.out_batches++;
-		pmd->stats.out_packets += b->n;
+		pmd_batch_send(pmd, port, b->pkts, b->n);
 		b->n = 0;
-		/* stays in the dirty list; flushing an empty batch is a no-op */
+	}
+}
+
+/** Queue 'n' packets for 'port' (PMD): one port look-up for a run of packets. */
+static inline void
+pmd_output_burst(struct pmd *pmd, struct dp_port *port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct pmd_tx_batch *b = &pmd->batch[port->slot];
+
+	if (b->n == 0 && n == DP_BURST) {	/* a whole burst to one port: no copy */
+		pmd_batch_send(pmd, port, pkts, n);
+		return;
+	}
+	b = pmd_batch_of(pmd, port);
+	while (n > 0) {
+		uint16_t k = RTE_MIN(n, (uint16_t)(DP_BURST - b->n));
+
+		memcpy(&b->pkts[b->n], pkts, k * sizeof(*pkts));
+		b->n += k;
+		pkts += k;
+		n -= k;
+		if (b->n == DP_BURST) {
+			pmd_batch_send(pmd, port, b->pkts, b->n);
+			b->n = 0;
+		}
 	}
 }
 
@@ -175,11 +216,10 @@ pmd_flush(struct pmd *pmd)
 	for (uint16_t i = 0; i < pmd->n_dirty; i++) {
 		struct pmd_tx_batch *b = &pmd->batch[pmd->dirty[i]];
 
+		b->dirty = false;
 		if (b->n == 0)
 			continue;
-		port_send(pmd->dirty_port[i], pmd->index, b->pkts, b->n);
-		pmd->stats.out_batches++;
-		pmd->stats.out_packets += b->n;
+		pmd_batch_send(pmd, pmd->dirty_port[i], b->pkts, b->n);
 		b->n = 0;
 	}
 	pmd->n_dirty = 0;

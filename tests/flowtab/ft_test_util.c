@@ -306,6 +306,16 @@ cap_output(void *ctx, uint32_t port, struct rte_mbuf *m)
 }
 
 static void
+cap_output_burst(void *ctx, uint32_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct ft_capture *c = ctx;
+
+	c->bursts++;
+	for (uint16_t i = 0; i < n; i++)
+		record(c, 0, port, pkts[i]);
+}
+
+static void
 cap_normal(void *ctx, uint32_t in_port, struct rte_mbuf *m)
 {
 	record(ctx, 1, in_port, m);
@@ -323,6 +333,7 @@ ft_capture_init(struct ft_capture *c, struct flowtab_out *out, bool keep)
 	memset(c, 0, sizeof(*c));
 	c->keep = keep;
 	out->output = cap_output;
+	out->output_burst = cap_output_burst;
 	out->normal = cap_normal;
 	out->flood = cap_flood;
 	out->ctx = c;

@@ -59,6 +59,7 @@ struct ft_capture_rec {
 struct ft_capture {
 	struct ft_capture_rec rec[4096];
 	unsigned n;
+	unsigned bursts;       /**< output_burst() calls */
 	bool keep;             /**< keep mbufs (caller frees with ft_capture_reset) */
 };
 

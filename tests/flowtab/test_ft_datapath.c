@@ -98,6 +98,62 @@ test_forwarding(struct flowtab_pmd *pmd)
 	flowtab_destroy(ft);
 }
 
+/*
+ * Runs of packets bound for one port leave through output_burst(), one call a run, and the
+ * order of packets is kept across runs, other actions and the per-packet output() path.
+ */
+static void
+test_output_runs(struct flowtab_pmd *pmd)
+{
+	static const char *const rules[] = {
+		"tcp,tp_dst=80,actions=output:2",
+		"tcp,tp_dst=81,actions=output:3",
+		"tcp,tp_dst=82,actions=NORMAL",
+		"tcp,tp_dst=83,actions=output:1",	/* the input port: dropped */
+	};
+	static const uint16_t dports[] = { 80, 80, 81, 81, 81, 80, 82, 80, 83, 80 };
+	static const int want_kind[] = { 0, 0, 0, 0, 0, 0, 1, 0, -1, 0 };
+	static const uint32_t want_port[] = { 2, 2, 3, 3, 3, 2, 1, 2, 0, 2 };
+	struct flowtab *ft = table(rules, RTE_DIM(rules));
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct rte_mbuf *burst[RTE_DIM(dports)], *sent[RTE_DIM(dports)];
+	struct flowtab_out out;
+
+	ft_capture_init(cap, &out, true);
+	for (int per_packet = 0; per_packet < 2; per_packet++) {
+		unsigned i, r = 0;
+		bool order = true;
+
+		if (per_packet)
+			out.output_burst = NULL;
+		ft_capture_reset(cap);
+		cap->bursts = 0;
+		for (i = 0; i < RTE_DIM(dports); i++) {
+			struct ft_test_pkt p = tcp_pkt;
+
+			p.dport = dports[i];
+			burst[i] = sent[i] = ft_test_build(mp, &p);
+		}
+		flowtab_process_burst(pmd, ft, burst, RTE_DIM(dports), 1, &out);
+		CHECK(cap->n == RTE_DIM(dports) - 1, "runs (%s): %u of %zu out", per_packet ?
+			"output()" : "output_burst()", cap->n, RTE_DIM(dports) - 1);
+		for (i = 0; i < RTE_DIM(dports) && r < cap->n; i++) {
+			if (want_kind[i] < 0)
+				continue;
+			order &= cap->rec[r].m == sent[i] && cap->rec[r].kind == want_kind[i] &&
+				(want_kind[i] != 0 || cap->rec[r].port == want_port[i]);
+			r++;
+		}
+		CHECK(order, "runs (%s): packets leave in order, each to its port",
+			per_packet ? "output()" : "output_burst()");
+		CHECK(cap->bursts == (per_packet ? 0u : 4u), "output_burst() once a run: %u calls",
+			cap->bursts);
+	}
+	ft_capture_reset(cap);
+	free(cap);
+	flowtab_destroy(ft);
+}
+
 /* Apply 'actions' (in a rule matching everything) to 'p'; returns the captured outputs. */
 static struct ft_capture *
 apply(struct flowtab_pmd *pmd, const char *actions, const struct ft_test_pkt *p)
@@ -404,6 +460,7 @@ main(int argc, char **argv)
 	mp = ft_test_eal_init(argv[0], 8192);
 	pmd = flowtab_pmd_create(0, -1);
 	test_forwarding(pmd);
+	test_output_runs(pmd);
 	test_rewrites(pmd);
 	test_pipeline(pmd);
 	test_rerank(pmd);
