@@ -108,6 +108,9 @@ void dp_run_periodic(struct dp *dp);
 /** The packet process function PMDs call (dataplane/fwd.c). */
 void dp_process(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts, uint16_t n);
 
+/** Size the packet pools after dpdk-socket-mem ("MB[,MB...]", or NULL), before any port. */
+void dp_mempool_configure(const char *socket_mem);
+
 /** Mempool for packets on 'socket' with room for 'mtu'. */
 struct rte_mempool *dp_mempool_get(int socket, int mtu);
 

@@ -376,6 +376,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	pthread_setaffinity_np(pthread_self(), sizeof(main_cpus), &main_cpus);
+	dp_mempool_configure(vconf_map_get(&cfg->other_config, "dpdk-socket-mem"));
 	rc = dp_init(&dp, cfg, &err);
 	if (rc < 0) {
 		fprintf(stderr, "vireo-dp: %s\n", err ? err : "cannot start");

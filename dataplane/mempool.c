@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -12,28 +13,77 @@
 
 #include "dp.h"
 
-#define POOL_MBUFS (32768 - 1)
+/*
+ * Standard pools hold 32k mbufs, or, on a node whose memory dpdk-socket-mem names, as many
+ * as fit in three quarters of it, up to Open vSwitch's 256k (NIC rings, vhost bursts and
+ * replayed captures all hold mbufs).  A pool that cannot be had is retried at half the
+ * size, down to 16k, as Open vSwitch does.
+ */
+#define POOL_MBUFS_DEFAULT (32768 - 1)
+#define POOL_MBUFS_MAX (262144 - 1)
+#define POOL_MBUFS_MIN (16384 - 1)
 #define POOL_CACHE 256
 #define STD_DATA_ROOM RTE_MBUF_DEFAULT_BUF_SIZE
 #define JUMBO_DATA_ROOM (RTE_PKTMBUF_HEADROOM + 9728 + 32)
 
 static struct rte_mempool *pools[RTE_MAX_NUMA_NODES][2];
+static unsigned std_mbufs[RTE_MAX_NUMA_NODES];	/* main thread, from dp_mempool_configure */
+
+void
+dp_mempool_configure(const char *socket_mem)
+{
+	const char *s = socket_mem;
+	unsigned node = 0;
+
+	for (node = 0; node < RTE_MAX_NUMA_NODES; node++)
+		std_mbufs[node] = POOL_MBUFS_DEFAULT;
+	for (node = 0; s != NULL && *s != '\0' && node < RTE_MAX_NUMA_NODES; node++) {
+		char *end;
+		unsigned long mb = strtoul(s, &end, 10);
+		uint64_t fit = (uint64_t)mb * 3 / 4 * 1024 * 1024 / (STD_DATA_ROOM + 256);
+
+		if (end == s)
+			break;
+		if (fit > POOL_MBUFS_DEFAULT) {
+			unsigned n = POOL_MBUFS_MAX;
+
+			while (n > fit)
+				n /= 2;
+			std_mbufs[node] = n > POOL_MBUFS_DEFAULT ? n : POOL_MBUFS_DEFAULT;
+		}
+		s = *end == ',' ? end + 1 : end;
+	}
+}
+
+static struct rte_mempool *
+pool_create(const char *name, unsigned n_max, unsigned data_room, int socket)
+{
+	for (unsigned n = n_max; n >= POOL_MBUFS_MIN / 2; n /= 2) {
+		struct rte_mempool *mp = rte_pktmbuf_pool_create(name, n, POOL_CACHE, 0, data_room,
+			socket);
+
+		if (mp != NULL)
+			return mp;
+	}
+	return NULL;
+}
 
 struct rte_mempool *
 dp_mempool_get(int socket, int mtu)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 	int jumbo = mtu > 1500;
+	unsigned n_max;
+	unsigned room = jumbo ? JUMBO_DATA_ROOM : STD_DATA_ROOM;
 
 	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
 		socket = 0;
+	n_max = jumbo ? 8191 : std_mbufs[socket] ? std_mbufs[socket] : POOL_MBUFS_DEFAULT;
 	if (pools[socket][jumbo] != NULL)
 		return pools[socket][jumbo];
 	snprintf(name, sizeof(name), "vireo_%s_%d", jumbo ? "jumbo" : "std", socket);
-	pools[socket][jumbo] = rte_pktmbuf_pool_create(name, jumbo ? 8191 : POOL_MBUFS,
-		POOL_CACHE, 0, jumbo ? JUMBO_DATA_ROOM : STD_DATA_ROOM, socket);
+	pools[socket][jumbo] = pool_create(name, n_max, room, socket);
 	if (pools[socket][jumbo] == NULL)
-		pools[socket][jumbo] = rte_pktmbuf_pool_create(name, jumbo ? 8191 : POOL_MBUFS,
-			POOL_CACHE, 0, jumbo ? JUMBO_DATA_ROOM : STD_DATA_ROOM, SOCKET_ID_ANY);
+		pools[socket][jumbo] = pool_create(name, n_max, room, SOCKET_ID_ANY);
 	return pools[socket][jumbo];
 }
