@@ -5,7 +5,8 @@
 # On the host it builds the guest kernel and initramfs (tests/vhost/vm_guest.sh as /init)
 # and re-runs the calling script inside scripts/testhost (directly where KVM can boot
 # Linux); inside, it loads tests/dp/lib.sh and defines VMM, CMDLINE, show_vm, wait_line
-# and badinput.
+# and badinput.  VM_KEEP=1 keeps the run directory's logs (guest consoles, vireo-vmm's and
+# vireo-dp's messages) and the test host kernel's in the out directory named at the end.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$(readlink -f "${VIREO_BUILD:-$ROOT/build}")
 TESTHOST=$ROOT/scripts/testhost
@@ -16,10 +17,15 @@ if [ -z "${VM_TEST_INNER:-}" ]; then
 		--script "$ROOT/tests/vhost/vm_guest.sh") || exit 1
 	exec "$TESTHOST" wrap --timeout "${1:-900}" --hugepages 700 --mem 4096 \
 		--env VM_TEST_INNER=1 --env K="$K" --env I="$I" --env VIREO_BUILD="$BUILD" \
+		--env VM_KEEP="${VM_KEEP:-}" \
 		-- "$(readlink -f "$0")"
 fi
 
 . "$ROOT/tests/dp/lib.sh"
+if [ -n "${VM_KEEP:-}" ] && [ -n "${TESTHOST_OUT:-}" ]; then
+	trap 'find "$RUN" -maxdepth 1 -type f -exec cp {} "$TESTHOST_OUT/" \; ;
+		dmesg >"$TESTHOST_OUT/host-dmesg.txt" 2>&1; cleanup' EXIT
+fi
 VMM=$BUILD/vmm/vireo-vmm
 CMDLINE="console=ttyS0 panic=-1 quiet"
 
