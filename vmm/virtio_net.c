@@ -7,7 +7,9 @@
  * (kick) and the MSI-X vectors' irqfds (call).  When the guest sets DRIVER_OK the rings
  * are handed to the backend; a reset takes them back.  When the backend goes away the
  * link goes down (config interrupt), vireo-vmm reconnects (client: every 100 ms; server:
- * the next connection), replays the rings from their used indexes, and raises the link.
+ * the next connection), replays the rings from their used indexes, and raises the link.  A
+ * replay that fails is retried with the next connection; a request that loses the
+ * connection anywhere else (control queue, status write) counts as the backend going away.
  *
  * Multi-queue (queues=N, when the backend offers VHOST_USER_PROTOCOL_F_MQ and N pairs):
  * the device offers VIRTIO_NET_F_MQ, CTRL_VQ and CTRL_RX, max_virtqueue_pairs N and 2N + 1
@@ -19,7 +21,8 @@
  * enabled; a reset goes back to that; a reconnect restores every enabled ring.
  *
  * Thread-safety: the transport's lock (vp.lock) guards the vhost-user device too: vCPU
- * threads (status writes) and the main thread (connection events) both take it.
+ * threads (status writes) and the main thread (connection events) both take it.  Only the
+ * main thread changes the main loop's fds: a vCPU that lost the connection arms the timer.
  */
 #include <endian.h>
 #include <errno.h>
@@ -61,7 +64,9 @@ struct net_dev {
 	const struct vmm_net_cfg *cfg;
 	struct vu_dev *vu;
 	char name[24];
-	int timer_fd;		/* client mode: reconnect attempts */
+	int timer_fd;		/* client mode: reconnect attempts; both: a lost connection */
+	int watched_fd;		/* the backend's socket in the main loop, -1 when none */
+	bool restore_failed;	/* a failed restore was logged since the backend went */
 	uint64_t down_since_ns;
 	bool handed;		/* rings given to the backend since DRIVER_OK */
 	bool watching_listen;
@@ -115,6 +120,7 @@ hand_rings(struct net_dev *n)
 	unsigned int i;
 	int rc;
 
+	n->handed = true;	/* even when this fails midway, a reset must take it all back */
 	rc = vu_dev_set_features(n->vu, n->vp.driver_features);
 	if (rc < 0)
 		return rc;
@@ -150,28 +156,26 @@ hand_rings(struct net_dev *n)
 		if (rc < 0)
 			return rc;
 	}
-	n->handed = true;
 	return vu_dev_set_status(n->vu, n->vp.status);
 }
 
 /* Enable the backend's rings of the pairs in use, disable the others (lock held). */
-static void
+static int
 apply_pairs(struct net_dev *n)
 {
 	unsigned int r;
 	int rc;
 
 	if (!vu_dev_connected(n->vu))
-		return;		/* the reconnect applies them */
+		return 0;	/* the reconnect applies them */
 	for (r = 0; r < 2 * n->pairs; r++) {
 		if (!vu_ring_started(n->vu, r))
 			continue;
 		rc = vu_ring_enable(n->vu, r, r / 2 < n->cur_pairs);
-		if (rc < 0) {
-			report(n, "SET_VRING_ENABLE", rc);
-			return;
-		}
+		if (rc < 0)
+			return rc;
 	}
+	return 0;
 }
 
 /* Log a malformed control request once per device (the guest could flood the log). */
@@ -214,6 +218,7 @@ ctrl_handle(struct net_dev *n, const struct virtq_req *req)
 	uint64_t features = n->vp.driver_features, len;
 	uint8_t hdr[2], on;
 	uint16_t pairs;
+	int rc;
 
 	if (virtq_req_read(req, 0, hdr, 2) != 2)
 		return ctrl_bad(n, "request shorter than its header", (unsigned int)req->out_len);
@@ -231,7 +236,9 @@ ctrl_handle(struct net_dev *n, const struct virtq_req *req)
 			fprintf(stderr, "vireo-vmm: %s: guest uses %u of %u queue pairs\n", n->name,
 				pairs, n->pairs);
 			n->cur_pairs = pairs;
-			apply_pairs(n);
+			rc = apply_pairs(n);
+			if (rc < 0)
+				report(n, "SET_VRING_ENABLE", rc);
 		}
 		return VIRTIO_NET_OK;
 	case VIRTIO_NET_CTRL_RX:
@@ -291,6 +298,24 @@ ctrl_process(struct net_dev *n)
 	}
 }
 
+static void disconnected(struct net_dev *n);
+static void arm_timer(struct net_dev *n, bool on);
+
+/*
+ * A request failed and the library closed the connection, out of sight of the main loop
+ * (epoll forgets a closed fd by itself): forget its handler, link down, reconnect (main
+ * thread, lock held).
+ */
+static void
+check_lost(struct net_dev *n)
+{
+	if (n->watched_fd < 0 || vu_dev_connected(n->vu))
+		return;
+	vmm_vm_del_fd(n->vm, n->watched_fd);
+	n->watched_fd = -1;
+	disconnected(n);
+}
+
 /* The guest notified the control queue (main thread). */
 static void
 on_ctrl_kick(void *opaque, int fd)
@@ -302,6 +327,7 @@ on_ctrl_kick(void *opaque, int fd)
 		return;
 	pthread_mutex_lock(&n->vp.lock);
 	ctrl_process(n);
+	check_lost(n);
 	pthread_mutex_unlock(&n->vp.lock);
 }
 
@@ -360,7 +386,7 @@ set_status(struct vmm_virtio_pci *vp, uint8_t old, uint8_t status)
 		n->handed = false;
 		n->cur_pairs = 1;
 		memset(&n->cvq, 0, sizeof(n->cvq));
-		return;
+		goto out;
 	}
 	if (!(status & VIRTIO_STATUS_DRIVER_OK) || (old & VIRTIO_STATUS_DRIVER_OK))
 		return;
@@ -379,6 +405,10 @@ set_status(struct vmm_virtio_pci *vp, uint8_t old, uint8_t status)
 			vmm_virtio_pci_config_changed(vp);
 		}
 	}
+out:
+	/* A vCPU must not touch the main loop's fds: the timer makes it run check_lost(). */
+	if (n->watched_fd >= 0 && !vu_dev_connected(n->vu))
+		arm_timer(n, true);
 }
 
 static const struct vmm_virtio_ops net_ops = {
@@ -412,26 +442,63 @@ arm_timer(struct net_dev *n, bool on)
 	timerfd_settime(n->timer_fd, 0, &its, NULL);
 }
 
-/* The backend is (back) connected: watch it, replay the rings, raise the link (lock held). */
+/* Log where each started ring resumes: its used index, and how far the guest is ahead. */
+static void
+log_restore(struct net_dev *n)
+{
+	char buf[40 * 2 * VMM_NET_MAX_QUEUES] = "";
+	size_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < data_rings(n) && len < sizeof(buf); i++) {
+		const struct vmm_virtio_queue *q = &n->vp.queues[i];
+		const uint16_t *avail = vmm_memory_ptr(&n->vm->mem, q->avail, 4);
+		uint16_t used = vu_ring_used_idx(n->vu, i);
+		int w;
+
+		if (!vu_ring_started(n->vu, i) || avail == NULL)
+			continue;
+		w = snprintf(buf + len, sizeof(buf) - len, " %u:used=%u,avail=%u%s", i, used,
+			__atomic_load_n(&avail[1], __ATOMIC_ACQUIRE),
+			i / 2 < n->cur_pairs ? "" : ",disabled");
+		if (w > 0)
+			len += (size_t)w;
+	}
+	fprintf(stderr, "vireo-vmm: %s: restoring rings from their used index:%s\n", n->name,
+		buf);
+}
+
+/*
+ * The backend is (back) connected: replay the rings, then watch it and raise the link (lock
+ * held).  When the replay fails the connection is closed and the retries go on (client: the
+ * timer stays armed; server: the listening socket stays watched).
+ */
 static void
 connected(struct net_dev *n)
 {
 	int rc = 0;
 
-	vmm_vm_add_fd(n->vm, vu_dev_fd(n->vu), on_backend, n);
+	if (vu_ring_started(n->vu, 0) || vu_ring_started(n->vu, 1)) {
+		log_restore(n);
+		rc = vu_dev_restore(n->vu, NULL, 0);
+	} else if (n->vp.status & VIRTIO_STATUS_DRIVER_OK) {
+		rc = hand_rings(n);
+	}
+	if (rc == 0 && (n->vp.driver_features & BIT(VIRTIO_NET_F_MQ)))
+		rc = apply_pairs(n);	/* VQ_PAIRS_SET may have come while it was gone */
+	if (rc < 0) {
+		if (!n->restore_failed)
+			report(n, "restoring the rings (retrying)", rc);
+		n->restore_failed = true;
+		vu_dev_disconnect(n->vu);
+		return;
+	}
+	n->restore_failed = false;
+	n->watched_fd = vu_dev_fd(n->vu);
+	vmm_vm_add_fd(n->vm, n->watched_fd, on_backend, n);
 	if (!n->cfg->server)
 		arm_timer(n, false);
 	watch_listen(n, false);
-	if (vu_ring_started(n->vu, 0) || vu_ring_started(n->vu, 1))
-		rc = vu_dev_restore(n->vu, NULL, 0);
-	else if (n->vp.status & VIRTIO_STATUS_DRIVER_OK)
-		rc = hand_rings(n);
-	if (rc == 0 && (n->vp.driver_features & BIT(VIRTIO_NET_F_MQ)))
-		apply_pairs(n);		/* VQ_PAIRS_SET may have come while it was gone */
-	if (rc < 0) {
-		report(n, "restoring the rings", rc);
-		return;
-	}
 	fprintf(stderr, "vireo-vmm: %s: backend %s connected\n", n->name, n->cfg->path);
 	set_link(n, true);
 }
@@ -458,7 +525,10 @@ on_backend(void *opaque, int fd)
 	if (fd == n->timer_fd) {
 		if (read(fd, &ticks, sizeof(ticks)) < 0)
 			ticks = 0;
-		if (vu_dev_connect(n->vu, 0) == 0) {
+		check_lost(n);	/* set_status() may have armed it for that */
+		if (vu_dev_connected(n->vu) || n->cfg->server) {
+			arm_timer(n, false);
+		} else if (vu_dev_connect(n->vu, 0) == 0) {
 			connected(n);
 		} else if (vmm_now_ns() - n->down_since_ns >
 			   (uint64_t)n->cfg->reconnect_s * 1000000000ULL) {
@@ -471,6 +541,7 @@ on_backend(void *opaque, int fd)
 			connected(n);
 	} else if (vu_dev_poll(n->vu) < 0) {
 		vmm_vm_del_fd(n->vm, fd);
+		n->watched_fd = -1;
 		disconnected(n);
 	}
 	pthread_mutex_unlock(&n->vp.lock);
@@ -512,6 +583,7 @@ net_create(struct vmm_vm *vm, const struct vmm_net_cfg *cfg, unsigned int idx,
 	n->vm = vm;
 	n->cfg = cfg;
 	n->timer_fd = -1;
+	n->watched_fd = -1;
 	snprintf(n->name, sizeof(n->name), "virtio-net%u", idx);
 	rc = vu_dev_create(&n->vu, &opts, &msg);
 	if (rc < 0) {
@@ -527,6 +599,7 @@ net_create(struct vmm_vm *vm, const struct vmm_net_cfg *cfg, unsigned int idx,
 	if (n->timer_fd < 0 || vmm_vm_add_fd(vm, n->timer_fd, on_backend, n) < 0 ||
 	    vmm_vm_add_fd(vm, vu_dev_fd(n->vu), on_backend, n) < 0)
 		return vmm_err(err, -EMFILE, "%s: cannot watch the backend", n->name);
+	n->watched_fd = vu_dev_fd(n->vu);
 	n->pairs = vu_dev_queue_pairs(n->vu);
 	if (n->pairs < cfg->queues)
 		fprintf(stderr, "vireo-vmm: %s: the backend at %s offers %u queue pair%s, "
