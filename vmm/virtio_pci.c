@@ -4,6 +4,7 @@
  * (ioeventfd), MSI-X (GSI routes and irqfd).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,7 +64,12 @@ msix_control(const struct vmm_virtio_pci *vp)
 	return vmm_pci_get16(vp->pci.cfg + CAP_MSIX + 2);
 }
 
-/* Route vector 'v' if it is deliverable; bind its irqfd the first time (lock held). */
+/*
+ * Route vector 'v' and bind its irqfd while it is deliverable; unbind the irqfd while it is
+ * masked (entry or function mask, MSI-X off), as the PCI spec wants: signals from the
+ * backend then stay counted in the eventfd (the PBA shows them pending), and KVM injects a
+ * pending signal as soon as the irqfd is bound again on unmask.  Lock held.
+ */
 static void
 update_vector(struct vmm_virtio_pci *vp, unsigned int v)
 {
@@ -73,8 +79,17 @@ update_vector(struct vmm_virtio_pci *vp, unsigned int v)
 	struct kvm_irqfd irqfd = { .fd = (uint32_t)vp->vectors[v].fd,
 		.gsi = (uint32_t)vp->vectors[v].gsi };
 
-	if (!(ctl & MSIX_ENABLE) || (ctl & MSIX_FUNC_MASK) || (e[12] & 1) || addr == 0)
+	if (!(ctl & MSIX_ENABLE) || (ctl & MSIX_FUNC_MASK) || (e[12] & 1) || addr == 0) {
+		if (vp->vectors[v].irqfd) {
+			irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+			if (ioctl(vp->vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+				fprintf(stderr, "vireo-vmm: %s: MSI-X vector %u: unbinding the irqfd: %s\n",
+					vp->pci.name, v, strerror(errno));
+			else
+				vp->vectors[v].irqfd = false;
+		}
 		return;
+	}
 	if (vmm_pci_msi_route(vp->vm, (unsigned int)vp->vectors[v].gsi, addr,
 			vmm_pci_get32(e + 8)) < 0) {
 		fprintf(stderr, "vireo-vmm: %s: MSI-X vector %u: KVM_SET_GSI_ROUTING: %s\n",
@@ -88,6 +103,21 @@ update_vector(struct vmm_virtio_pci *vp, unsigned int v)
 		else
 			vp->vectors[v].irqfd = true;
 	}
+}
+
+/* Pending bits: a vector whose irqfd is unbound and whose eventfd has been signalled. */
+static uint64_t
+pba_read(const struct vmm_virtio_pci *vp)
+{
+	uint64_t bits = 0;
+
+	for (unsigned int v = 0; v < vp->nr_vectors && v < 64; v++) {
+		struct pollfd p = { .fd = vp->vectors[v].fd, .events = POLLIN };
+
+		if (!vp->vectors[v].irqfd && vp->vectors[v].fd >= 0 && poll(&p, 1, 0) == 1)
+			bits |= 1ULL << v;
+	}
+	return bits;
 }
 
 static void
@@ -294,6 +324,10 @@ bar_access(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_
 		} else {
 			memcpy(data, e, len);
 		}
+	} else if (off >= MSIX_PBA_OFF && off + len <= MSIX_PBA_OFF + 8 && !is_write) {
+		val = pba_read(vp) >> (8 * (off - MSIX_PBA_OFF));
+		for (i = 0; i < len; i++)
+			data[i] = (uint8_t)(val >> (8 * i));
 	}
 	pthread_mutex_unlock(&vp->lock);
 }
