@@ -165,4 +165,15 @@ vireo_stop() {
 	rm -rf "$VIREO_DIR" /dev/hugepages/p2pvireo*
 }
 
+# pmd_rate APPCTL-CMD...: Mpps and cycles/packet from the PMD's counters; prints "MPPS CYCLES".
+pmd_rate() {
+	local stats cyc pk tot
+	stats=$("$@" dpif-netdev/pmd-stats-show)
+	cyc=$(sed -n 's/^  avg processing cycles per packet: \([0-9.]*\).*/\1/p' <<<"$stats" | head -1)
+	pk=$(sed -n 's/^  packets received: \([0-9]*\)$/\1/p' <<<"$stats" | head -1)
+	tot=$(sed -n 's/^  avg cycles per packet: [0-9.]* (\([0-9]*\)\/.*/\1/p' <<<"$stats" | head -1)
+	awk -v p="${pk:-0}" -v t="${tot:-0}" -v hz="$TSC_HZ" -v c="${cyc:-0}" \
+		'BEGIN { printf "%.2f %.2f\n", (t > 0) ? p / (t / hz) / 1e6 : 0, c }'
+}
+
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
