@@ -37,14 +37,21 @@ fwd_flood(void *arg, uint32_t in_port, struct rte_mbuf *m, bool all)
 			pmd_output(c->pmd, s->ports[i], m);
 }
 
+/* The port numbered 'ofport' in the bridge's snapshot, or NULL. */
+static inline struct dp_port *
+snap_port(const struct bridge_snap *s, uint32_t ofport)
+{
+	return likely(ofport <= s->max_ofport) ? s->by_ofport[ofport] : NULL;
+}
+
 static void
 fwd_output(void *arg, uint32_t ofport, struct rte_mbuf *m)
 {
 	struct fwd_ctx *c = arg;
-	const struct bridge_snap *s = c->snap;
+	struct dp_port *out = snap_port(c->snap, ofport);
 
-	if (likely(ofport <= s->max_ofport && s->by_ofport[ofport] != NULL)) {
-		pmd_output(c->pmd, s->by_ofport[ofport], m);
+	if (likely(out != NULL)) {
+		pmd_output(c->pmd, out, m);
 		return;
 	}
 	rte_pktmbuf_free(m);
@@ -55,10 +62,10 @@ static void
 fwd_output_burst(void *arg, uint32_t ofport, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fwd_ctx *c = arg;
-	const struct bridge_snap *s = c->snap;
+	struct dp_port *out = snap_port(c->snap, ofport);
 
-	if (likely(ofport <= s->max_ofport && s->by_ofport[ofport] != NULL)) {
-		pmd_output_burst(c->pmd, s->by_ofport[ofport], pkts, n);
+	if (likely(out != NULL)) {
+		pmd_output_burst(c->pmd, out, pkts, n);
 		return;
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
@@ -104,19 +111,16 @@ static void
 fwd_normal(void *arg, uint32_t in_port, struct rte_mbuf *m)
 {
 	struct fwd_ctx *c = arg;
-	const struct bridge_snap *s = c->snap;
-	uint16_t slot = MAC_SLOT_NONE;
+	const struct dp_port *in = snap_port(c->snap, in_port);
 
 	if (c->now == 0)
 		c->now = mac_now();
-	if (in_port <= s->max_ofport && s->by_ofport[in_port] != NULL)
-		slot = s->by_ofport[in_port]->slot;
-	if (slot == MAC_SLOT_NONE) {
+	if (in == NULL || in->slot == MAC_SLOT_NONE) {
 		rte_pktmbuf_free(m);
 		c->pmd->stats.dropped++;
 		return;
 	}
-	normal_one(c, in_port, slot, m);
+	normal_one(c, in_port, in->slot, m);
 }
 
 void

@@ -59,4 +59,10 @@ check "MAC learning forwards fl3 <-> fl2" ping_ok fl3 10.96.0.2 5 0.1
 ovs=$(ovs-appctl -t "$CTL" dpif-netdev/pmd-stats-show)
 check "pmd-stats-show counts MAC learning and classifier hits" \
 	bash -c "grep -Eq 'mac learning hits: [1-9]' <<<'$ovs' && grep -Eq '(emc|megaflow) hits: [1-9]' <<<'$ovs'"
+# A rule whose action is NORMAL: the classifier hands the packets to MAC learning.
+out=$(ctl add-flow br0 "priority=0,actions=NORMAL" 2>&1)
+check "add-flow actions=NORMAL ($out)" test -z "$out"
+check "actions=NORMAL forwards fl3 <-> fl1" ping_ok fl3 10.96.0.1 5 0.1
+check "the NORMAL rule counted the packets" \
+	grep -Eq "n_packets=[1-9][0-9]*,.*actions=NORMAL" <<<"$(ctl dump-flows br0)"
 finish
