@@ -27,17 +27,17 @@
 #define JUMBO_DATA_ROOM (RTE_PKTMBUF_HEADROOM + 9728 + 32)
 
 static struct rte_mempool *pools[RTE_MAX_NUMA_NODES][2];
-static unsigned std_mbufs[RTE_MAX_NUMA_NODES];	/* main thread, from dp_mempool_configure */
+/* Written by the main thread only (dp_mempool_configure), before any pool exists. */
+static unsigned std_mbufs[RTE_MAX_NUMA_NODES] = {
+	[0 ... RTE_MAX_NUMA_NODES - 1] = POOL_MBUFS_DEFAULT
+};
 
 void
 dp_mempool_configure(const char *socket_mem)
 {
 	const char *s = socket_mem;
-	unsigned node = 0;
 
-	for (node = 0; node < RTE_MAX_NUMA_NODES; node++)
-		std_mbufs[node] = POOL_MBUFS_DEFAULT;
-	for (node = 0; s != NULL && *s != '\0' && node < RTE_MAX_NUMA_NODES; node++) {
+	for (unsigned node = 0; s != NULL && *s != '\0' && node < RTE_MAX_NUMA_NODES; node++) {
 		char *end;
 		unsigned long mb = strtoul(s, &end, 10);
 		uint64_t fit = (uint64_t)mb * 3 / 4 * 1024 * 1024 / (STD_DATA_ROOM + 256);
@@ -73,14 +73,13 @@ dp_mempool_get(int socket, int mtu)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 	int jumbo = mtu > 1500;
-	unsigned n_max;
-	unsigned room = jumbo ? JUMBO_DATA_ROOM : STD_DATA_ROOM;
+	unsigned room = jumbo ? JUMBO_DATA_ROOM : STD_DATA_ROOM, n_max;
 
 	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
 		socket = 0;
-	n_max = jumbo ? 8191 : std_mbufs[socket] ? std_mbufs[socket] : POOL_MBUFS_DEFAULT;
 	if (pools[socket][jumbo] != NULL)
 		return pools[socket][jumbo];
+	n_max = jumbo ? 8191 : std_mbufs[socket];
 	snprintf(name, sizeof(name), "vireo_%s_%d", jumbo ? "jumbo" : "std", socket);
 	pools[socket][jumbo] = pool_create(name, n_max, room, socket);
 	if (pools[socket][jumbo] == NULL)
