@@ -176,4 +176,26 @@ pmd_rate() {
 		'BEGIN { printf "%.2f %.2f\n", (t > 0) ? p / (t / hz) / 1e6 : 0, c }'
 }
 
+# pcap_rate APPCTL-CMD...: with pcap ports the switch generates its own load: warm up
+# (${WARM:-3} s), clear, measure for $SECS s; prints "MPPS CYCLES".
+pcap_rate() {
+	sleep "${WARM:-3}"
+	"$@" dpif-netdev/pmd-stats-clear >/dev/null
+	sleep "$SECS"
+	pmd_rate "$@"
+}
+
+# switch_start ovs|vireo SET / switch_stop ovs|vireo: either switch with rule set SET;
+# afterwards APPCTL and SW_DIR (its vhost socket directory) describe the one running.
+switch_start() {
+	if [ "$1" = ovs ]; then
+		ovs_start "$2" || return 1
+		SW_DIR=$OVS_DIR
+	else
+		vireo_start "$2"
+		SW_DIR=$VIREO_DIR
+	fi
+}
+switch_stop() { if [ "$1" = ovs ]; then ovs_stop; else vireo_stop; fi; }
+
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
