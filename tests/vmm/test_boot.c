@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fake_bzimage.h"
 #include "memory.h"
 #include "util.h"
 #include "vmm.h"
@@ -22,27 +23,12 @@ put16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
 static uint8_t *
 fake_bzimage(void)
 {
 	uint8_t *b = calloc(1, IMG_SIZE);
 
-	b[0x1f1] = 4;				/* setup_sects */
-	b[0x201] = 0x66;			/* header ends at 0x268 */
-	memcpy(b + 0x202, "HdrS", 4);
-	put16(b + 0x206, 0x020f);
-	b[0x211] = LOADED_HIGH;
-	put32(b + 0x22c, 0x7fffffff);
-	put32(b + 0x230, 0x200000);
-	put16(b + 0x236, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G);
-	put32(b + 0x238, 2047);
-	put32(b + 0x260, 0x800000);
+	fake_bzimage_header(b);
 	return b;
 }
 

@@ -5,7 +5,8 @@
  * vector is deliverable.  While it is masked (entry mask bit, function mask) the signal
  * stays pending, shows in the PBA, and arrives when the guest unmasks, as the PCI spec
  * says.  The guest's accesses go through the device bus exactly as a vCPU's exits would:
- * configuration space through ports 0xCF8/0xCFC, the MSI-X table and PBA through BAR 0.
+ * configuration space through ports 0xCF8/0xCFC (the MSI-X capability found on the
+ * capability list, as a guest finds it), the MSI-X table and PBA through BAR 0.
  *
  * Exit 77 (skipped) without a usable /dev/kvm.
  */
@@ -19,22 +20,21 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
+#include <linux/pci_regs.h>
 
 #include "check.h"
+#include "fake_bzimage.h"
 #include "pci.h"
 #include "virtio_pci.h"
 #include "vm.h"
 
-#define CAP_MSIX 0x40		/* as vmm/virtio_pci.c lays out its capabilities */
-#define MSIX_TABLE_OFF 0x4000
-#define MSIX_PBA_OFF 0x5000
-#define MSIX_ENABLE 0x8000
-#define MSIX_FUNC_MASK 0x4000
 #define VECTOR 0x45		/* the guest's IDT vector for MSI-X entry 0 */
 
 static struct vmm_vm vm;
 static struct vmm_virtio_pci vp;
 static int vcpu_fd;
+static unsigned int cap_msix;			/* configuration space offsets, as found */
+static uint64_t table_off, pba_off;		/* BAR 0 offsets */
 
 static void
 status_cb(struct vmm_virtio_pci *p, uint8_t old, uint8_t status)
@@ -46,15 +46,42 @@ status_cb(struct vmm_virtio_pci *p, uint8_t old, uint8_t status)
 
 static const struct vmm_virtio_ops ops = { .set_status = status_cb };
 
-static void
-cfg_write16(unsigned int reg, uint16_t v)
+/* One configuration access of 'len' bytes at 'reg' through ports 0xCF8/0xCFC. */
+static uint32_t
+cfg_access(unsigned int reg, unsigned int len, uint32_t v, bool is_write)
 {
-	uint8_t a[4], d[2];
+	uint8_t a[4], d[4];
 
 	vmm_pci_set32(a, 0x80000000u | vp.pci.slot << 11 | (reg & 0xfc));
 	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcf8, a, 4, true);
-	vmm_pci_set16(d, v);
-	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcfc + (reg & 3), d, 2, true);
+	vmm_pci_set32(d, v);
+	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcfc + (reg & 3), d, len, is_write);
+	return len == 1 ? d[0] : len == 2 ? vmm_pci_get16(d) : vmm_pci_get32(d);
+}
+
+static void
+cfg_write16(unsigned int reg, uint16_t v)
+{
+	cfg_access(reg, 2, v, true);
+}
+
+/* Walk the capability list to the MSI-X capability; note where its table and PBA are. */
+static bool
+find_msix(void)
+{
+	unsigned int at = cfg_access(PCI_CAPABILITY_LIST, 1, 0, false);
+
+	for (int hops = 0; at != 0 && hops < 48; hops++) {
+		if (cfg_access(at, 1, 0, false) == PCI_CAP_ID_MSIX) {
+			cap_msix = at;
+			table_off = cfg_access(at + PCI_MSIX_TABLE, 4, 0, false);
+			pba_off = cfg_access(at + PCI_MSIX_PBA, 4, 0, false);
+			/* both in BAR 0 (BIR bits 0-2 clear) */
+			return (table_off & PCI_MSIX_TABLE_BIR) == 0 && (pba_off & PCI_MSIX_PBA_BIR) == 0;
+		}
+		at = cfg_access(at + PCI_CAP_LIST_NEXT, 1, 0, false);
+	}
+	return false;
 }
 
 static void
@@ -108,22 +135,14 @@ delivered_within(int ms)
 	return false;
 }
 
-/* A minimal bzImage (protocol 2.15, 64-bit entry) for vmm_vm_create() to accept. */
+/* A minimal bzImage for vmm_vm_create() to accept. */
 static void
 write_bzimage(const char *path)
 {
 	static uint8_t b[5 * 512 + 0x1000];
 	FILE *f = fopen(path, "wb");
 
-	b[0x1f1] = 4;
-	b[0x201] = 0x66;
-	memcpy(b + 0x202, "HdrS", 4);
-	vmm_pci_set16(b + 0x206, 0x020f);
-	b[0x211] = 1;
-	vmm_pci_set32(b + 0x22c, 0x7fffffff);
-	vmm_pci_set32(b + 0x230, 0x200000);
-	vmm_pci_set16(b + 0x236, 3);
-	vmm_pci_set32(b + 0x238, 2047);
+	fake_bzimage_header(b);
 	CHECK(f != NULL && fwrite(b, sizeof(b), 1, f) == 1);
 	if (f != NULL)
 		fclose(f);
@@ -177,38 +196,39 @@ main(void)
 	/* Guest set-up: memory decoding on, entry 0 to APIC 0 vector VECTOR, MSI-X on. */
 	cfg_write16(PCI_CFG_COMMAND, PCI_CMD_MEMORY | PCI_CMD_MASTER);
 	CHECK(vp.pci.bar_addr[0] != 0);
-	bar_write32(MSIX_TABLE_OFF + 0, 0xfee00000u);
-	bar_write32(MSIX_TABLE_OFF + 4, 0);
-	bar_write32(MSIX_TABLE_OFF + 8, VECTOR);
-	bar_write32(MSIX_TABLE_OFF + 12, 1);		/* still masked */
-	cfg_write16(CAP_MSIX + 2, MSIX_ENABLE);
+	CHECK(find_msix());
+	bar_write32(table_off + 0, 0xfee00000u);
+	bar_write32(table_off + 4, 0);
+	bar_write32(table_off + 8, VECTOR);
+	bar_write32(table_off + 12, 1);		/* still masked */
+	cfg_write16(cap_msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE);
 	signal_vector();
 	CHECK(!delivered_within(100));			/* masked since reset */
-	CHECK(bar_read32(MSIX_PBA_OFF) & 1);		/* ... and pending */
-	bar_write32(MSIX_TABLE_OFF + 12, 0);		/* unmask: the pending one arrives */
+	CHECK(bar_read32(pba_off) & 1);		/* ... and pending */
+	bar_write32(table_off + 12, 0);		/* unmask: the pending one arrives */
 	CHECK(delivered_within(2000));
-	CHECK(!(bar_read32(MSIX_PBA_OFF) & 1));
+	CHECK(!(bar_read32(pba_off) & 1));
 
 	signal_vector();				/* unmasked: delivered */
 	CHECK(delivered_within(2000));
 
-	bar_write32(MSIX_TABLE_OFF + 12, 1);		/* entry mask */
+	bar_write32(table_off + 12, 1);		/* entry mask */
 	signal_vector();
 	CHECK(!delivered_within(200));
-	CHECK(bar_read32(MSIX_PBA_OFF) & 1);
+	CHECK(bar_read32(pba_off) & 1);
 	/* The guest moves the vector while it is masked (as Linux does on an affinity change). */
-	bar_write32(MSIX_TABLE_OFF + 8, VECTOR);
-	bar_write32(MSIX_TABLE_OFF + 12, 0);
+	bar_write32(table_off + 8, VECTOR);
+	bar_write32(table_off + 12, 0);
 	CHECK(delivered_within(2000));
 
-	cfg_write16(CAP_MSIX + 2, MSIX_ENABLE | MSIX_FUNC_MASK);	/* function mask */
+	cfg_write16(cap_msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);	/* function mask */
 	signal_vector();
 	CHECK(!delivered_within(200));
-	CHECK(bar_read32(MSIX_PBA_OFF) & 1);
-	cfg_write16(CAP_MSIX + 2, MSIX_ENABLE);
+	CHECK(bar_read32(pba_off) & 1);
+	cfg_write16(cap_msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE);
 	CHECK(delivered_within(2000));
 
-	cfg_write16(CAP_MSIX + 2, 0);			/* MSI-X off: nothing delivered */
+	cfg_write16(cap_msix + PCI_MSIX_FLAGS, 0);			/* MSI-X off: nothing delivered */
 	signal_vector();
 	CHECK(!delivered_within(200));
 
