@@ -65,7 +65,7 @@ th_console_tail() {
 	tail -n 25 "$1" >&2 || true
 }
 
-# Parses run options into TH_MEM, TH_SMP, TH_TIMEOUT, TH_HP, TH_OUT,
+# Parses run options into TH_MEM, TH_SMP, TH_TIMEOUT, TH_HP, TH_RETRIES, TH_OUT,
 # TH_RUN_ENV and TH_CMD.
 th_run_parse() {
 	TH_MEM=3072
@@ -74,15 +74,17 @@ th_run_parse() {
 	TH_HP=256
 	TH_OUT=""
 	TH_RUN_ENV=()
+	TH_RETRIES=${TESTHOST_RETRIES:-1}
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		--mem|--smp|--timeout|--hugepages|--out|--env)
+		--mem|--smp|--timeout|--hugepages|--retries|--out|--env)
 			[ $# -ge 2 ] || die_usage "run: $1 needs a value"
 			case "$1" in
 			--mem) th_check_uint "$1" "$2"; TH_MEM=$2 ;;
 			--smp) th_check_uint "$1" "$2"; TH_SMP=$2 ;;
 			--timeout) th_check_uint "$1" "$2"; TH_TIMEOUT=$2 ;;
 			--hugepages) th_check_uint "$1" "$2"; TH_HP=$2 ;;
+			--retries) th_check_uint "$1" "$2"; TH_RETRIES=$2 ;;
 			--out) TH_OUT=$2 ;;
 			--env)
 				[[ "$2" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] ||
@@ -132,21 +134,104 @@ th_run_direct() {
 	return "$rc"
 }
 
+# th_l1_died RUNDIR: names what ended the L1 before the command did, from its console.
+th_l1_died() {
+	local log=$1/console.log line
+
+	line=$(grep -m1 -E 'soft lockup|Kernel panic|BUG:|general protection' "$log" 2>/dev/null |
+		tr -d '\r' | sed 's/^\[ *[0-9.]*\] //') || true
+	if grep -q 'soft lockup' "$log" 2>/dev/null; then
+		echo "the L1 kernel panicked: a CPU soft-locked ($line)"
+	elif [ -n "$line" ]; then
+		echo "the L1 kernel panicked ($line)"
+	elif [ "${2:-0}" -ne 0 ]; then
+		echo "QEMU failed (exit $2)"
+	else
+		echo "the L1 stopped before the command finished"
+	fi
+}
+
+# th_heartbeat_age RUNDIR T0: seconds since the L1 last touched RUNDIR/heartbeat (its init
+# does every 5 s while the command runs), or since T0 (the start) before the first one.
+th_heartbeat_age() {
+	local now last
+
+	now=$(date +%s)
+	last=$(stat -c %Y "$1/heartbeat" 2>/dev/null) || last=$2
+	echo $((now - last))
+}
+
+# th_run_attempt RUNDIR OUT L1DIR TIMEOUT: boots the L1 once and runs cmd.sh; sets
+# TH_ATTEMPT to "rc" (the command ended: its code in RUNDIR/rc), "timeout", "died" or
+# "stalled" (no heartbeat for TESTHOST_STALL seconds, default 120: the L1 stopped running
+# its tasks, a hang of nested SVM under TCG that --timeout alone would wait out).
+th_run_attempt() {
+	local run=$1 out=$2 l1=$3 timeout=$4 qpid qrc=0 t0 stall=${TESTHOST_STALL:-120}
+
+	rm -f "$run/rc" "$run/heartbeat"
+	: >"$run/stdout"
+	: >"$run/stderr"
+	: >"$run/console.log"
+	t0=$(date +%s)
+	timeout -k 10 "$timeout" qemu-system-x86_64 \
+		-M q35 -cpu max -smp "$TH_SMP" -m "$TH_MEM" \
+		-accel tcg,thread=multi,tb-size=512 \
+		-nodefaults -no-user-config -no-reboot -display none -net none \
+		-serial "file:$run/console.log" \
+		-kernel "$l1/vmlinux" -initrd "$l1/initrd.cpio" \
+		-append "console=ttyS0 ${TESTHOST_KERNEL_LOG:-quiet} panic=-1 softlockup_panic=1 no_timer_check nohz=off mitigations=off init_on_alloc=0 testhost.run=$run testhost.out=$out testhost.hugepages=$TH_HP" \
+		-fsdev local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
+		-fsdev "local,id=rr,path=$run,security_model=none,multidevs=remap" \
+		-device virtio-9p-pci,fsdev=rr,mount_tag=testhostrun \
+		-fsdev "local,id=oo,path=$out,security_model=none,multidevs=remap" \
+		-device virtio-9p-pci,fsdev=oo,mount_tag=testhostout \
+		</dev/null &
+	qpid=$!
+	TH_RUN_PIDS=("$qpid")
+	tail -q -n +1 -s 0.2 -F --pid="$qpid" "$run/stdout" 2>/dev/null &
+	TH_RUN_PIDS+=("$!")
+	tail -q -n +1 -s 0.2 -F --pid="$qpid" "$run/stderr" >&2 2>/dev/null &
+	TH_RUN_PIDS+=("$!")
+	TH_ATTEMPT=""
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 1
+		if [ ! -f "$run/rc" ] && [ "$(th_heartbeat_age "$run" "$t0")" -gt "$stall" ]; then
+			TH_ATTEMPT=stalled
+			pkill -KILL -P "$qpid" 2>/dev/null || true
+			break
+		fi
+	done
+	wait "$qpid" || qrc=$?
+	wait "${TH_RUN_PIDS[1]}" "${TH_RUN_PIDS[2]}" 2>/dev/null || true
+	TH_RUN_PIDS=()
+	if [ -n "${TESTHOST_VERBOSE:-}" ]; then
+		th_log "L1 ran for $(($(date +%s) - t0))s"
+	fi
+	if [ -n "$TH_ATTEMPT" ]; then
+		TH_DIED="the L1 stopped running its tasks: no heartbeat for ${stall}s (TESTHOST_STALL)"
+	elif [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+		TH_ATTEMPT=timeout
+	elif [ -f "$run/rc" ]; then
+		TH_ATTEMPT=rc
+	else
+		TH_ATTEMPT=died
+		TH_DIED=$(th_l1_died "$run" "$qrc")
+	fi
+}
+
+# Boots the L1 and runs the command; an L1 that dies or stalls under it (not the command's
+# own failure, nor a timeout) is booted again, up to --retries times (default 1), within what
+# is left of --timeout.
 cmd_run() {
-	local mem smp timeout hp out run l1 qpid qrc=0
-	local t0 rc
+	local run l1 out rc attempt=0 t0 left
 
 	th_run_parse "$@"
 	if [ -n "${TESTHOST:-}" ] && [ -c /dev/kvm ]; then
 		th_run_direct
 		return
 	fi
-	mem=$TH_MEM
-	smp=$TH_SMP
-	timeout=$TH_TIMEOUT
-	hp=$TH_HP
 	out=$TH_OUT
-	set -- "${TH_CMD[@]}"
 
 	l1=$(th_build_l1)
 	run=$(mktemp -d "${TMPDIR:-/tmp}/testhost.XXXXXX")
@@ -157,67 +242,53 @@ cmd_run() {
 	out=$(cd "$out" && pwd -P)
 	th_check_path "--out" "$out"
 	th_check_path "the run directory" "$run"
-	th_write_cmd "$run/cmd.sh" "$out" "$@"
-	: >"$run/stdout"
-	: >"$run/stderr"
+	th_write_cmd "$run/cmd.sh" "$out" "${TH_CMD[@]}"
 
 	trap th_run_cleanup EXIT
 	trap 'th_run_cleanup; exit 130' INT
 	trap 'th_run_cleanup; exit 143' TERM
-	t0=$(date +%s.%N)
-	timeout -k 10 "$timeout" qemu-system-x86_64 \
-		-M q35 -cpu max -smp "$smp" -m "$mem" \
-		-accel tcg,thread=multi,tb-size=512 \
-		-nodefaults -no-user-config -no-reboot -display none -net none \
-		-serial "file:$run/console.log" \
-		-kernel "$l1/vmlinux" -initrd "$l1/initrd.cpio" \
-		-append "console=ttyS0 ${TESTHOST_KERNEL_LOG:-quiet} panic=-1 softlockup_panic=1 mitigations=off init_on_alloc=0 testhost.run=$run testhost.out=$out testhost.hugepages=$hp" \
-		-fsdev local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap \
-		-device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
-		-fsdev "local,id=rr,path=$run,security_model=none,multidevs=remap" \
-		-device virtio-9p-pci,fsdev=rr,mount_tag=testhostrun \
-		-fsdev "local,id=oo,path=$out,security_model=none,multidevs=remap" \
-		-device virtio-9p-pci,fsdev=oo,mount_tag=testhostout \
-		</dev/null &
-	qpid=$!
-	TH_RUN_PIDS+=("$qpid")
-	tail -q -n +1 -s 0.2 -F --pid="$qpid" "$run/stdout" 2>/dev/null &
-	TH_RUN_PIDS+=("$!")
-	tail -q -n +1 -s 0.2 -F --pid="$qpid" "$run/stderr" >&2 2>/dev/null &
-	TH_RUN_PIDS+=("$!")
-	wait "$qpid" || qrc=$?
-	wait "${TH_RUN_PIDS[1]}" "${TH_RUN_PIDS[2]}" 2>/dev/null || true
-	TH_RUN_PIDS=()
+	t0=$(date +%s)
+	left=$TH_TIMEOUT
+	while :; do
+		attempt=$((attempt + 1))
+		th_run_attempt "$run" "$out" "$l1" "$left"
+		case "$TH_ATTEMPT" in
+		rc|timeout) break ;;
+		esac
+		th_log "$TH_DIED"
+		th_console_tail "$run/console.log"
+		left=$((TH_TIMEOUT - ($(date +%s) - t0)))
+		if [ "$attempt" -gt "$TH_RETRIES" ] || [ "$left" -lt 30 ]; then
+			break
+		fi
+		cp "$run/console.log" "$run/console-$attempt.log"
+		th_log "attempt $attempt failed in the L1, not in the command: running it again in a" \
+			"fresh L1 (attempt $((attempt + 1)) of $((TH_RETRIES + 1)), ${left}s left;" \
+			"the first console is kept in $run/console-$attempt.log)"
+	done
 	trap - EXIT INT TERM
-	if [ -n "${TESTHOST_VERBOSE:-}" ]; then
-		th_log "L1 ran for $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s"
-	fi
 
-	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-		th_log "timeout: the L1 did not finish within ${timeout}s (--timeout)"
+	case "$TH_ATTEMPT" in
+	timeout)
+		th_log "timeout: the L1 did not finish within ${TH_TIMEOUT}s (--timeout)"
 		th_console_tail "$run/console.log"
 		th_log "run directory $run, out=$out"
 		return 124
-	fi
-	if [ ! -f "$run/rc" ]; then
-		if grep -q 'soft lockup' "$run/console.log" 2>/dev/null; then
-			th_log "the L1 kernel panicked: a CPU soft-locked (a rare hang of nested SVM under QEMU TCG, seen once in about 60 L2 boots here; rerunning usually passes)"
-		elif grep -q 'Kernel panic' "$run/console.log" 2>/dev/null; then
-			th_log "the L1 kernel panicked"
-		elif [ "$qrc" -ne 0 ]; then
-			th_log "QEMU failed (exit $qrc)"
-		else
-			th_log "the L1 stopped before the command finished"
-		fi
-		th_console_tail "$run/console.log"
+		;;
+	died|stalled)
 		th_log "run directory $run, out=$out"
 		return 125
-	fi
+		;;
+	esac
 	rc=$(cat "$run/rc")
-	rm -f "$run/cmd.sh" "$run/stdout" "$run/stderr" "$run/rc" "$run/console.log"
-	if [ "$out" != "$run/out" ]; then
+	rm -f "$run/cmd.sh" "$run/stdout" "$run/stderr" "$run/rc" "$run/console.log" "$run/heartbeat"
+	if [ "$attempt" -gt 1 ]; then
+		th_log "the failed attempts' consoles are kept in $run, out=$out"
+	elif [ "$out" != "$run/out" ]; then
 		rm -rf "$run"
+		th_report_out "$out" "$run/out"
+	else
+		th_report_out "$out" "$run/out"
 	fi
-	th_report_out "$out" "$run/out"
 	return "$rc"
 }

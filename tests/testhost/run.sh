@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Tests of scripts/testhost itself: argument errors, the need override, the
-# guest-initramfs cache, and three L1 boots (a command's exit code, output
+# guest-initramfs cache, and L1 boots (a command's exit code, output
 # streams, cwd, environment, out directory and isolation; a timeout; a
-# kernel panic). Runs on the host; takes about 40 s here.
+# kernel panic; a panic and a stalled L1 retried in a fresh L1). Runs on the
+# host; takes about 90 s here.
 
 set -u
 
@@ -43,6 +44,7 @@ expect_rc 2 "run without a command" "$TH" run --
 expect_rc 2 "run with a bad --mem" "$TH" run --mem lots -- true
 expect_rc 2 "run with a bad --env" "$TH" run --env 1X=2 -- true
 expect_rc 2 "run with an unknown option" "$TH" run --fast -- true
+expect_rc 2 "run with a bad --retries" "$TH" run --retries -1 -- true
 expect_rc 2 "guest-kernel with a bad flavour" "$TH" guest-kernel tiny
 expect_rc 2 "guest-initramfs with a missing script" \
 	"$TH" guest-initramfs --script "$WORK/nonexistent"
@@ -182,13 +184,41 @@ else
 	fail "timeout took ${secs}s"
 fi
 
-expect_rc 125 "run with a kernel panic in the L1" \
-	"$TH" run --timeout 120 -- sh -c 'echo c >/proc/sysrq-trigger; sleep 30'
-if grep -q "panicked" "$WORK/last.err"; then
-	pass "panic reported"
+expect_rc 125 "run --retries 0 with a kernel panic in the L1" \
+	"$TH" run --retries 0 --timeout 120 -- sh -c 'echo c >/proc/sysrq-trigger; sleep 30'
+if grep -q "panicked (Kernel panic - not syncing: sysrq triggered crash)" "$WORK/last.err"; then
+	pass "panic reported with the console's panic line"
 else
 	fail "panic not reported"
+	sed 's/^/    /' "$WORK/last.err" | head -n 3
 fi
+
+# An L1 that dies or stalls under the command is booted again (default --retries 1); the
+# command's own failure is not retried (exit 7 above came from one L1). The marker in
+# $TESTHOST_OUT tells the second attempt from the first.
+once='if [ -e "$TESTHOST_OUT/once" ]; then echo second; exit 4; fi; : >"$TESTHOST_OUT/once"'
+expect_rc 4 "run: an L1 panic is retried in a fresh L1" \
+	"$TH" run --timeout 200 -- sh -c "$once; sync; echo c >/proc/sysrq-trigger; sleep 30"
+if grep -q "running it again in a fresh L1 (attempt 2 of 2" "$WORK/last.err" &&
+   grep -qx second "$WORK/last.out"; then
+	pass "run: the retry is announced and ran the command again"
+else
+	fail "run: retry after a panic"
+	sed 's/^/    /' "$WORK/last.err" | tail -n 10
+fi
+rm -rf "$(sed -n 's/.*consoles are kept in \([^,]*\),.*/\1/p' "$WORK/last.err")"
+t0=$(date +%s)
+TESTHOST_STALL=15 expect_rc 4 "run: an L1 whose heartbeat stops is stopped and retried" \
+	"$TH" run --timeout 200 -- \
+	sh -c "$once; kill -STOP \$(cat /run/testhost-heartbeat.pid); sleep 150"
+secs=$(($(date +%s) - t0))
+if grep -q "no heartbeat for 15s" "$WORK/last.err" && [ "$secs" -lt 120 ]; then
+	pass "run: the stall was noticed after the heartbeat stopped (${secs}s in all)"
+else
+	fail "run: stall not noticed (${secs}s)"
+	sed 's/^/    /' "$WORK/last.err" | tail -n 10
+fi
+rm -rf "$(sed -n 's/.*consoles are kept in \([^,]*\),.*/\1/p' "$WORK/last.err")"
 
 mkdir "$WORK/tmpd"
 TMPDIR="$WORK/tmpd" "$TH" run -- true 2>"$WORK/quiet.err"
