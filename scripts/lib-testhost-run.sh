@@ -134,7 +134,7 @@ th_run_direct() {
 	return "$rc"
 }
 
-# th_l1_died RUNDIR: names what ended the L1 before the command did, from its console.
+# th_l1_died RUNDIR QEMU-EXIT: names what ended the L1 before the command did, from its console.
 th_l1_died() {
 	local log=$1/console.log line
 
