@@ -173,7 +173,8 @@ th_run_attempt() {
 	: >"$run/stderr"
 	: >"$run/console.log"
 	t0=$(date +%s)
-	timeout -k 10 "$timeout" qemu-system-x86_64 \
+	# shellcheck disable=SC2086 # TH_QEMU_ARGS: words
+	timeout -k 10 "$timeout" "$TH_QEMU" $TH_QEMU_ARGS \
 		-M q35 -cpu max -smp "$TH_SMP" -m "$TH_MEM" \
 		-accel tcg,thread=multi,tb-size=512 \
 		-nodefaults -no-user-config -no-reboot -display none -net none \
@@ -206,7 +207,7 @@ th_run_attempt() {
 	wait "${TH_RUN_PIDS[1]}" "${TH_RUN_PIDS[2]}" 2>/dev/null || true
 	TH_RUN_PIDS=()
 	if [ -n "${TESTHOST_VERBOSE:-}" ]; then
-		th_log "L1 ran for $(($(date +%s) - t0))s"
+		th_log "L1 ran for $(($(date +%s) - t0))s on $("$TH_QEMU" --version | head -1)"
 	fi
 	if [ -n "$TH_ATTEMPT" ]; then
 		TH_DIED="the L1 stopped running its tasks: no heartbeat for ${stall}s (TESTHOST_STALL)"
@@ -232,6 +233,7 @@ cmd_run() {
 		return
 	fi
 	out=$TH_OUT
+	th_qemu_select
 
 	l1=$(th_build_l1)
 	run=$(mktemp -d "${TMPDIR:-/tmp}/testhost.XXXXXX")
