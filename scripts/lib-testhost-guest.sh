@@ -89,6 +89,8 @@ cmd_guest_initramfs() {
 	th_ensure_deps
 	mkdir -p "$CACHE/guest"
 	tmpscript=$(mktemp "$CACHE/tmp.script.XXXXXX")
+	# shellcheck disable=SC2064 # the name now: a failure below (th_die) exits the script
+	trap "rm -f '$tmpscript'" EXIT
 	if [ -n "$script" ]; then
 		cat "$script" >"$tmpscript"
 	else
@@ -118,5 +120,6 @@ cmd_guest_initramfs() {
 		th_locked th_build_guest_locked "$out" "$tmpscript" "$mods"
 	fi
 	rm -f "$tmpscript"
+	trap - EXIT
 	echo "$out"
 }

@@ -48,8 +48,15 @@ expect_rc 2 "run with a bad --retries" "$TH" run --retries -1 -- true
 expect_rc 2 "guest-kernel with a bad flavour" "$TH" guest-kernel tiny
 expect_rc 2 "guest-initramfs with a missing script" \
 	"$TH" guest-initramfs --script "$WORK/nonexistent"
+left_before=$(ls "${TESTHOST_CACHE:-/var/cache/vireo-testhost}" | grep -c '^tmp\.')
 expect_rc 125 "guest-initramfs with an unknown module" \
 	"$TH" guest-initramfs --modules no_such_module
+left_after=$(ls "${TESTHOST_CACHE:-/var/cache/vireo-testhost}" | grep -c '^tmp\.')
+if [ "$left_after" -le "$left_before" ]; then
+	pass "guest-initramfs: a failure leaves no temporary file in the cache"
+else
+	fail "guest-initramfs: $((left_after - left_before)) temporary file(s) left in the cache"
+fi
 expect_rc 0 "need with TESTHOST_NEED=1" env TESTHOST_NEED=1 "$TH" need
 expect_rc 1 "need with TESTHOST_NEED=0" env TESTHOST_NEED=0 "$TH" need
 expect_rc 5 "wrap runs directly when the host KVM is good" \
