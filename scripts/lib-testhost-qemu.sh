@@ -32,7 +32,7 @@ EOF
 }
 
 th_fetch_qemu_locked() {
-	local dir=$1 tmp
+	local dir=$1 tmp deb
 
 	[ -f "$dir/.complete" ] && return 0
 	th_log "downloading the L1's QEMU from $TH_QEMU_SUITE ($TH_QEMU_PKGS)"
