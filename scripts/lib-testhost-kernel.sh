@@ -104,9 +104,18 @@ th_fetch_kernel_locked() {
 		(cd "$tmp" && apt-get download -qq "$pkg" >/dev/null 2>&1) ||
 			{ rm -rf "$tmp"; th_die "apt-get download $pkg failed"; }
 	fi
+	th_debs_unpack "$tmp" "$dir" || th_die "dpkg-deb -x $pkg failed"
+}
+
+# th_debs_unpack TMP DIR: extracts every .deb downloaded into TMP into DIR (replacing it,
+# marked .complete once whole), then removes TMP; returns 1 when a package cannot be extracted.
+th_debs_unpack() {
+	local tmp=$1 dir=$2 deb
+
 	mkdir "$tmp/x"
-	dpkg-deb -x "$tmp"/*.deb "$tmp/x" ||
-		{ rm -rf "$tmp"; th_die "dpkg-deb -x $pkg failed"; }
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$tmp/x" || { rm -rf "$tmp"; return 1; }
+	done
 	touch "$tmp/x/.complete"
 	rm -rf "$dir"
 	mkdir -p "$(dirname "$dir")"

@@ -32,7 +32,7 @@ EOF
 }
 
 th_fetch_qemu_locked() {
-	local dir=$1 tmp deb
+	local dir=$1 tmp
 
 	[ -f "$dir/.complete" ] && return 0
 	th_log "downloading the L1's QEMU from $TH_QEMU_SUITE ($TH_QEMU_PKGS)"
@@ -43,22 +43,14 @@ th_fetch_qemu_locked() {
 		rm -rf "$tmp"
 		return 1
 	fi
-	mkdir "$tmp/x"
-	for deb in "$tmp"/*.deb; do
-		dpkg-deb -x "$deb" "$tmp/x" || { rm -rf "$tmp"; return 1; }
-	done
-	if ! "$tmp/x/usr/bin/qemu-system-x86_64" --version >/dev/null 2>&1; then
-		th_log "the $TH_QEMU_SUITE QEMU does not run here: $(ldd "$tmp/x/usr/bin/qemu-system-x86_64" |
+	th_debs_unpack "$tmp" "$dir" || return 1
+	if ! "$dir/usr/bin/qemu-system-x86_64" --version >/dev/null 2>&1; then
+		th_log "the $TH_QEMU_SUITE QEMU does not run here: $(ldd "$dir/usr/bin/qemu-system-x86_64" |
 			grep 'not found' | tr -s ' \t' ' ' | tr '\n' ';')"
-		rm -rf "$tmp"
+		rm -rf "$dir"
 		return 1
 	fi
-	"$tmp/x/usr/bin/qemu-system-x86_64" --version | head -1 >"$tmp/x/.version"
-	touch "$tmp/x/.complete"
-	rm -rf "$dir"
-	mkdir -p "$(dirname "$dir")"
-	mv "$tmp/x" "$dir"
-	rm -rf "$tmp"
+	"$dir/usr/bin/qemu-system-x86_64" --version | head -1 >"$dir/.version"
 }
 
 # Sets TH_QEMU and TH_QEMU_ARGS for the L1: the cached backports QEMU (fetched on first use),

@@ -286,10 +286,10 @@ cmd_run() {
 	rm -f "$run/cmd.sh" "$run/stdout" "$run/stderr" "$run/rc" "$run/console.log" "$run/heartbeat"
 	if [ "$attempt" -gt 1 ]; then
 		th_log "the failed attempts' consoles are kept in $run, out=$out"
-	elif [ "$out" != "$run/out" ]; then
-		rm -rf "$run"
-		th_report_out "$out" "$run/out"
 	else
+		if [ "$out" != "$run/out" ]; then
+			rm -rf "$run"
+		fi
 		th_report_out "$out" "$run/out"
 	fi
 	return "$rc"
