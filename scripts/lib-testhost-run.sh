@@ -65,7 +65,7 @@ th_console_tail() {
 	tail -n 25 "$1" >&2 || true
 }
 
-# Parses run options into TH_MEM, TH_SMP, TH_TIMEOUT, TH_HP, TH_RETRIES, TH_OUT,
+# Parses run options into TH_MEM, TH_SMP, TH_TIMEOUT, TH_HP, TH_RETRIES, TH_STALL, TH_OUT,
 # TH_RUN_ENV and TH_CMD.
 th_run_parse() {
 	TH_MEM=3072
@@ -75,6 +75,9 @@ th_run_parse() {
 	TH_OUT=""
 	TH_RUN_ENV=()
 	TH_RETRIES=${TESTHOST_RETRIES:-1}
+	th_check_uint "TESTHOST_RETRIES" "$TH_RETRIES"
+	TH_STALL=${TESTHOST_STALL:-120}
+	th_check_uint "TESTHOST_STALL" "$TH_STALL"
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--mem|--smp|--timeout|--hugepages|--retries|--out|--env)
@@ -166,7 +169,7 @@ th_heartbeat_age() {
 # "stalled" (no heartbeat for TESTHOST_STALL seconds, default 120: the L1 stopped running
 # its tasks, a hang of nested SVM under TCG that --timeout alone would wait out).
 th_run_attempt() {
-	local run=$1 out=$2 l1=$3 timeout=$4 qpid qrc=0 t0 stall=${TESTHOST_STALL:-120}
+	local run=$1 out=$2 l1=$3 timeout=$4 qpid qrc=0 t0 stall=$TH_STALL
 
 	rm -f "$run/rc" "$run/heartbeat"
 	: >"$run/stdout"

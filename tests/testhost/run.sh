@@ -45,6 +45,8 @@ expect_rc 2 "run with a bad --mem" "$TH" run --mem lots -- true
 expect_rc 2 "run with a bad --env" "$TH" run --env 1X=2 -- true
 expect_rc 2 "run with an unknown option" "$TH" run --fast -- true
 expect_rc 2 "run with a bad --retries" "$TH" run --retries -1 -- true
+expect_rc 2 "run with a bad TESTHOST_RETRIES" env TESTHOST_RETRIES=many "$TH" run -- true
+expect_rc 2 "run with a bad TESTHOST_STALL" env TESTHOST_STALL=2m "$TH" run -- true
 expect_rc 2 "guest-kernel with a bad flavour" "$TH" guest-kernel tiny
 expect_rc 2 "guest-initramfs with a missing script" \
 	"$TH" guest-initramfs --script "$WORK/nonexistent"
