@@ -33,6 +33,9 @@ struct vconf_kv {
 };
 
 /** A string map (OVSDB map<string,string>), kept in insertion order. */
+/** Longest bridge or port name (OVSDB has no limit; vireo-dp keeps names whole). */
+#define VCONF_NAME_MAX 255
+
 struct vconf_map {
 	struct vconf_kv *kv;
 	size_t n;

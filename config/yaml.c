@@ -148,7 +148,7 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 {
 	struct vconf_port *p = &br->ports[br->n_ports];
 	const char *name = (const char *)knode->data.scalar.value;
-	char where[160];
+	char where[VCONF_NAME_MAX + 64];
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -157,9 +157,9 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 	if (p->name == NULL)
 		return fail(ld, knode, "out of memory");
 	br->n_ports++;
-	if (*name == '\0' || strlen(name) > 15 || strchr(name, '/') != NULL)
-		return fail(ld, knode, "port '%s': a port name is 1 to 15 characters without '/'",
-			name);
+	if (*name == '\0' || strlen(name) > VCONF_NAME_MAX || strchr(name, '/') != NULL)
+		return fail(ld, knode, "port '%s': a port name is 1 to %d characters without '/'",
+			name, VCONF_NAME_MAX);
 	snprintf(where, sizeof(where), "ports:%s", name);
 	rc = expect_mapping(ld, node, where);
 	if (rc != 0)
@@ -272,12 +272,13 @@ load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
 	ld->out->n_bridges++;
 	if (br->name == NULL)
 		return fail(ld, knode, "out of memory");
-	if (*name == '\0' || strlen(name) > 15)
-		return fail(ld, knode, "bridge '%s': a bridge name is 1 to 15 characters", name);
+	if (*name == '\0' || strlen(name) > VCONF_NAME_MAX)
+		return fail(ld, knode, "bridge '%s': a bridge name is 1 to %d characters", name,
+			VCONF_NAME_MAX);
 	rc = expect_mapping(ld, node, name);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	char where[64];
+	char where[VCONF_NAME_MAX + 64];
 
 	snprintf(where, sizeof(where), "bridges:%s:", name);
 	if (check_duplicates(ld, node, where) < 0)

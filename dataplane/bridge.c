@@ -19,7 +19,7 @@ bridge_port_by_name(void *aux, const char *name, uint32_t *ofport)
 	struct dp_bridge *br = aux;
 
 	for (unsigned i = 0; i < br->n_ports; i++) {
-		if (strcmp(br->ports[i]->name, name) == 0 && br->ports[i]->ofport != UINT32_MAX) {
+		if (strcmp(br->ports[i]->port.name, name) == 0 && br->ports[i]->ofport != UINT32_MAX) {
 			*ofport = br->ports[i]->ofport;
 			return 0;
 		}
@@ -34,15 +34,22 @@ bridge_port_name(void *aux, uint32_t ofport)
 
 	for (unsigned i = 0; i < br->n_ports; i++)
 		if (br->ports[i]->ofport == ofport)
-			return br->ports[i]->name;
+			return br->ports[i]->port.name;
 	return NULL;
 }
 
 struct dp_bridge *
 dp_bridge_create(struct dp *dp, const char *name, char **err)
 {
-	struct dp_bridge *br = rte_zmalloc("bridge", sizeof(*br), RTE_CACHE_LINE_SIZE);
+	struct dp_bridge *br;
 
+	if (strlen(name) >= sizeof(br->name)) {
+		if (asprintf(err, "bridge '%.32s...': a name is at most %zu bytes", name,
+				sizeof(br->name) - 1) < 0)
+			*err = NULL;
+		return NULL;
+	}
+	br = rte_zmalloc("bridge", sizeof(*br), RTE_CACHE_LINE_SIZE);
 	if (br == NULL || dp->n_bridges == sizeof(dp->bridges) / sizeof(dp->bridges[0])) {
 		rte_free(br);
 		if (asprintf(err, "bridge '%s': cannot create (too many bridges or no memory)",
@@ -127,14 +134,14 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 			continue;
 		s->ports[n++] = p;
 		s->by_ofport[p->ofport] = p;
-		s->by_slot[p->slot] = p;
+		s->by_slot[p->port.slot] = p;
 	}
 	s->n_ports = n;
 	s->max_ofport = max_ofport;
 	s->use_flows = flowtab_n_rules(br->ft) > 0;
 	old = br->snap;
 	__atomic_store_n(&br->snap, s, __ATOMIC_RELEASE);
-	pmd_defer_free(dp->defer, snap_free, old);
+	rcu_defer_free(dp->defer, snap_free, old);
 	return 0;
 }
 
@@ -150,8 +157,8 @@ dp_find_bridge(struct dp *dp, const char *name)
 struct dp_port *
 dp_find_port(struct dp *dp, const char *name)
 {
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
-		if (dp->slots[i] != NULL && strcmp(dp->slots[i]->name, name) == 0)
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
+		if (dp->slots[i] != NULL && strcmp(dp->slots[i]->port.name, name) == 0)
 			return dp->slots[i];
 	return NULL;
 }

@@ -52,18 +52,18 @@ port_show(struct control_buf *b, struct dp_port *p, bool with_status)
 	char status[512] = "";
 
 	if (p->error != NULL) {
-		control_buf_printf(b, "    port %s: ofport -1, type %s\n      error: %s\n", p->name,
-			p->cfg.type ? p->cfg.type : "?", p->error);
+		control_buf_printf(b, "    port %s: ofport -1, type %s\n      error: %s\n",
+			p->port.name, p->cfg.type ? p->cfg.type : "?", p->error);
 		return;
 	}
 	control_buf_printf(b, "    port %s: ofport %u, type %s, link %s, mtu %d, numa %d, "
-		"rxq %u, txq %u%s\n", p->name, p->ofport, p->ops->type,
-		p->ops->link_up(p) ? "up" : "down", p->mtu, p->socket,
-		p->ops == &port_dpdk_ops ? p->n_rxq : 0, p->n_txq,
-		p->tx_locked ? " (locked)" : "");
+		"rxq %u, txq %u%s\n", p->port.name, p->ofport, port_type(&p->port),
+		port_link_up(&p->port) ? "up" : "down", p->port.mtu, p->port.socket,
+		port_rxq_enabled_count(&p->port), p->port.n_txq,
+		p->port.tx_locked ? " (locked)" : "");
 	if (!with_status)
 		return;
-	p->ops->status(p, status, sizeof(status));
+	port_status(&p->port, status, sizeof(status));
 	for (char *save = NULL, *t = strtok_r(status, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
 		control_buf_printf(b, "      %s\n", t);
 }
@@ -86,11 +86,12 @@ cmd_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 			for (unsigned k = 0; k < br->n_ports; k++) {
 				struct dp_port *p = br->ports[k];
 
-				json_object_set_new(ports, p->name, json_pack("{s:s?, s:I, s:s?, s:b}",
+				json_object_set_new(ports, p->port.name,
+					json_pack("{s:s?, s:I, s:s?, s:b}",
 					"type", p->cfg.type,
 					"ofport", p->error ? (json_int_t)-1 : (json_int_t)p->ofport,
 					"error", p->error,
-					"link_up", p->error == NULL && p->ops->link_up(p)));
+					"link_up", p->error == NULL && port_link_up(&p->port)));
 			}
 			json_object_set_new(bridges, br->name, json_pack("{s:o, s:I}", "ports", ports,
 				"n_flows", (json_int_t)flowtab_n_rules(br->ft)));
@@ -141,13 +142,13 @@ cmd_dump_ports(struct control_conn *conn, int argc, const char *argv[], void *au
 			struct port_pmd_stats sw;
 			struct port_dev_stats dev = { 0 };
 
-			if (argc > 2 && strcmp(argv[2], p->name) != 0)
+			if (argc > 2 && strcmp(argv[2], p->port.name) != 0)
 				continue;
-			port_sw_stats(p, &sw);
+			port_sw_stats(&p->port, &sw);
 			if (p->error == NULL)
-				p->ops->dev_stats(p, &dev);
+				port_dev_stats(&p->port, &dev);
 			control_buf_printf(&b, "  port %s (ofport %d): rx pkts=%" PRIu64 ", bytes=%"
-				PRIu64 ", drop=%" PRIu64 ", errs=%" PRIu64 "\n", p->name,
+				PRIu64 ", drop=%" PRIu64 ", errs=%" PRIu64 "\n", p->port.name,
 				p->error ? -1 : (int)p->ofport, sw.rx_packets, sw.rx_bytes,
 				dev.rx_dropped, dev.rx_errors);
 			control_buf_printf(&b, "           tx pkts=%" PRIu64 ", bytes=%" PRIu64
@@ -201,16 +202,16 @@ static void
 cmd_pmd_stats_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
-	struct pmd *sel[DP_MAX_PMDS];
+	struct pmd *sel[PORT_MAX_PMDS];
 	int n = pmd_filter(conn, dp, argc, argv, sel);
 
 	if (n < 0)
 		return;
 	if (control_conn_format(conn) == CONTROL_FMT_JSON) {
-		control_reply_json(conn, pmd_stats_json(sel, (unsigned)n));
+		control_reply_json(conn, dp_pmd_stats_json(sel, (unsigned)n));
 		return;
 	}
-	char *s = pmd_stats_show(sel, (unsigned)n);
+	char *s = dp_pmd_stats_show(sel, (unsigned)n);
 
 	control_reply(conn, s);
 	free(s);
@@ -220,12 +221,12 @@ static void
 cmd_pmd_stats_clear(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
-	struct pmd *sel[DP_MAX_PMDS];
+	struct pmd *sel[PORT_MAX_PMDS];
 	int n = pmd_filter(conn, dp, argc, argv, sel);
 
 	if (n < 0)
 		return;
-	pmd_stats_clear(sel, (unsigned)n);
+	dp_pmd_stats_clear(sel, (unsigned)n);
 	control_reply(conn, "");
 }
 
@@ -233,12 +234,12 @@ static void
 cmd_pmd_rxq_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
-	struct pmd *sel[DP_MAX_PMDS];
+	struct pmd *sel[PORT_MAX_PMDS];
 	int n = pmd_filter(conn, dp, argc, argv, sel);
 
 	if (n < 0)
 		return;
-	char *s = pmd_rxq_show(sel, (unsigned)n);
+	char *s = dp_pmd_rxq_show(sel, (unsigned)n);
 
 	control_reply(conn, s);
 	free(s);
@@ -248,14 +249,14 @@ static void
 cmd_pmd_rxq_rebalance(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
-	struct dp_port *ports[DP_MAX_PORTS];
+	struct port *ports[PORT_MAX_SLOTS];
 	unsigned n = 0;
 
 	(void)argc;
 	(void)argv;
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
 		if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
-			ports[n++] = dp->slots[i];
+			ports[n++] = &dp->slots[i]->port;
 	pmd_rxq_measure(ports, n);
 	dp_rxq_reassign(dp);
 	control_reply(conn, "pmd rxq rebalance requested.\n");

@@ -50,6 +50,34 @@ set_sock_dir(struct dp *dp, const struct vconf *cfg)
 		snprintf(dp->vhost_sock_dir, sizeof(dp->vhost_sock_dir), "/run/vireo/%s", d);
 }
 
+/* Each PMD's flowtab caches (exact-match and subtable caches are per PMD). */
+static void *
+pmd_ctx_create(unsigned index, int numa, void *aux)
+{
+	struct dp_pmd_ctx *c = rte_zmalloc_socket("pmd-ctx", sizeof(*c), RTE_CACHE_LINE_SIZE,
+		numa);
+
+	(void)aux;
+	if (c == NULL)
+		return NULL;
+	c->ft = flowtab_pmd_create(index, numa);
+	if (c->ft == NULL) {
+		rte_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+pmd_ctx_destroy(void *ctx, void *aux)
+{
+	struct dp_pmd_ctx *c = ctx;
+
+	(void)aux;
+	flowtab_pmd_destroy(c->ft);
+	rte_free(c);
+}
+
 static int
 start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 {
@@ -62,26 +90,40 @@ start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 		pmd_default_mask(lc ? strtoull(lc, NULL, 16) : 1, def, sizeof(def));
 		mask = def;
 	}
-	return pmd_start_all(mask, dp->qsbr, dp_process, dp, &dp->pmds, &dp->n_pmds, err);
+	static const struct pmd_hooks hooks = {
+		.process = dp_process,
+		.ctx_create = pmd_ctx_create,
+		.ctx_destroy = pmd_ctx_destroy,
+	};
+	int rc = pmd_start_all(mask, dp->qsbr, &hooks, &dp->pmds, &dp->n_pmds, err);
+
+	dp->port_env.n_pmds = dp->n_pmds;
+	return rc;
 }
 
 int
 dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 {
-	size_t sz = rte_rcu_qsbr_get_memsize(DP_MAX_PMDS);
+	size_t sz = rte_rcu_qsbr_get_memsize(PORT_MAX_PMDS);
 	int rc;
 
 	memset(dp, 0, sizeof(*dp));
 	dp_main = dp;
 	dp->qsbr = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
-	if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, DP_MAX_PMDS) != 0) {
+	if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, PORT_MAX_PMDS) != 0) {
 		*err = strdup("cannot allocate the RCU state (hugepages?)");
 		return -ENOMEM;
 	}
-	dp->defer = pmd_defer_create(dp->qsbr, err);
+	dp->defer = rcu_defer_create(dp->qsbr, err);
 	if (dp->defer == NULL)
 		return -ENOMEM;
 	set_sock_dir(dp, cfg);
+	dp->port_env = (struct port_env){
+		.vhost_sock_dir = dp->vhost_sock_dir,
+		.qsbr = dp->qsbr,
+		.mempool = dp_mempool_get,
+		.log = dp_log,
+	};
 	rc = start_pmds(dp, cfg, err);
 	if (rc < 0)
 		return rc;
@@ -93,13 +135,14 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 void
 dp_rxq_reassign(struct dp *dp)
 {
-	struct dp_port *ports[DP_MAX_PORTS];
+	struct port *ports[PORT_MAX_SLOTS];
 	unsigned n = 0;
 	char *warn = NULL;
 
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
-		if (dp->slots[i] != NULL && dp->slots[i]->error == NULL && dp->slots[i]->priv)
-			ports[n++] = dp->slots[i];
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
+		if (dp->slots[i] != NULL && dp->slots[i]->error == NULL &&
+				dp->slots[i]->port.priv != NULL)
+			ports[n++] = &dp->slots[i]->port;
 	pmd_rxq_assign(dp->pmds, dp->n_pmds, ports, n, dp->defer, &warn);
 	if (warn != NULL) {
 		dp_log("%s", warn);
@@ -129,6 +172,23 @@ alloc_ofport(struct dp_bridge *br, int64_t request)
 	return UINT32_MAX;
 }
 
+/* Open 'p's device as 'cfg' says: the port layer gets the options as plain strings. */
+static int
+port_open_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vconf_port *cfg,
+	char **err)
+{
+	struct port_option opts[cfg->options.n ? cfg->options.n : 1];
+	struct port_args args = {
+		.options = opts,
+		.n_options = (unsigned)cfg->options.n,
+		.mtu_request = cfg->mtu_request > 0 ? (unsigned)cfg->mtu_request : 0,
+	};
+
+	for (size_t i = 0; i < cfg->options.n; i++)
+		opts[i] = (struct port_option){ cfg->options.kv[i].key, cfg->options.kv[i].value };
+	return port_open(&p->port, cfg->name, cfg->type, slot, &args, &dp->port_env, err);
+}
+
 /*
  * Create the port and open its device; on failure the port still joins the bridge, with
  * its error and ofport -1, and carries no traffic.  Does not publish.
@@ -141,10 +201,15 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 	char *err = NULL;
 	int line = 0;
 
-	for (slot = 0; slot < DP_MAX_PORTS && dp->slots[slot] != NULL; slot++)
+	if (strlen(cfg->name) >= PORT_NAME_MAX) {
+		dp_log("port %.32s...: not added: a port name is at most %d bytes", cfg->name,
+			PORT_NAME_MAX - 1);
+		return NULL;
+	}
+	for (slot = 0; slot < PORT_MAX_SLOTS && dp->slots[slot] != NULL; slot++)
 		;
-	if (slot == DP_MAX_PORTS || br->n_ports == DP_MAX_PORTS) {
-		dp_log("port %s: not added: too many ports (at most %d)", cfg->name, DP_MAX_PORTS);
+	if (slot == PORT_MAX_SLOTS || br->n_ports == PORT_MAX_SLOTS) {
+		dp_log("port %s: not added: too many ports (at most %d)", cfg->name, PORT_MAX_SLOTS);
 		return NULL;
 	}
 	p = rte_zmalloc("port", sizeof(*p), RTE_CACHE_LINE_SIZE);
@@ -152,33 +217,25 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 		dp_log("port %s: not added: out of memory", cfg->name);
 		return NULL;
 	}
-	snprintf(p->name, sizeof(p->name), "%s", cfg->name);
-	p->slot = (uint16_t)slot;
+	snprintf(p->port.name, sizeof(p->port.name), "%s", cfg->name);
+	p->port.slot = (uint16_t)slot;
 	p->bridge = br;
 	p->ofport = UINT32_MAX;
-	for (unsigned q = 0; q < DP_MAX_TXQ; q++)
-		rte_spinlock_init(&p->txq_lock[q]);
 	if (vconf_port_copy(&p->cfg, cfg) < 0) {
 		rte_free(p);
 		return NULL;
 	}
 	if (vconf_check_port(cfg, &line, &err) == 0) {
-		p->ops = port_ops_find(cfg->type);
-		if (p->ops == NULL || p->ops->open == NULL) {
-			if (asprintf(&err, "port type '%s' is not supported", cfg->type) < 0)
-				err = NULL;
-		} else if (p->ops->open(p, cfg, &err) == 0) {
+		if (port_open_cfg(dp, p, (uint16_t)slot, cfg, &err) == 0)
 			p->ofport = alloc_ofport(br, cfg->ofport_request);
-		} else if (err == NULL) {
+		else if (err == NULL)
 			err = strdup("could not open the device");
-		}
 	}
 	if (err != NULL) {
 		p->error = err;
-		p->ops = NULL;
-		dp_log("port %s: error: %s", p->name, err);
+		dp_log("port %s: error: %s", cfg->name, err);
 	} else {
-		dp_log("port %s: added to bridge %s as ofport %u (%s)", p->name, br->name,
+		dp_log("port %s: added to bridge %s as ofport %u (%s)", cfg->name, br->name,
 			p->ofport, cfg->type);
 	}
 	dp->slots[slot] = p;
@@ -204,10 +261,11 @@ port_unlink(struct dp_port *p)
 static void
 port_free(struct dp *dp, struct dp_port *p)
 {
-	if (p->ops != NULL && p->ops->close != NULL)
-		p->ops->close(p);
-	mac_table_flush_slot(p->bridge->mac, p->slot);
-	dp->slots[p->slot] = NULL;
+	uint16_t slot = p->port.slot;
+
+	port_close(&p->port);
+	mac_table_flush_slot(p->bridge->mac, slot);
+	dp->slots[slot] = NULL;
 	vconf_port_free(&p->cfg);
 	free(p->error);
 	rte_free(p);
@@ -230,7 +288,7 @@ ports_remove(struct dp *dp, struct dp_port **ps, unsigned n)
 			seen |= touched[k] == ps[i]->bridge;
 		if (!seen && nt < 64)
 			touched[nt++] = ps[i]->bridge;
-		dp->slots[ps[i]->slot] = NULL;	/* out of rxq placement */
+		dp->slots[ps[i]->port.slot] = NULL;	/* out of rxq placement */
 	}
 	dp_rxq_reassign(dp);
 	for (unsigned k = 0; k < nt; k++)
@@ -238,8 +296,8 @@ ports_remove(struct dp *dp, struct dp_port **ps, unsigned n)
 	/* No PMD may still hold one of these ports (rx set or bridge snapshot). */
 	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
 	for (unsigned i = 0; i < n; i++) {
-		dp->slots[ps[i]->slot] = ps[i];
-		dp_log("port %s: deleted", ps[i]->name);
+		dp->slots[ps[i]->port.slot] = ps[i];
+		dp_log("port %s: deleted", ps[i]->port.name);
 		port_free(dp, ps[i]);
 	}
 }
@@ -255,6 +313,12 @@ dp_add_port(struct dp *dp, const char *brname, const struct vconf_port *cfg, cha
 		if (asprintf(err, "no bridge named %s", brname) < 0)
 			*err = NULL;
 		return -ENOENT;
+	}
+	if (strlen(cfg->name) >= PORT_NAME_MAX) {
+		if (asprintf(err, "port name '%.32s...' is %zu characters: at most %d",
+				cfg->name, strlen(cfg->name), PORT_NAME_MAX - 1) < 0)
+			*err = NULL;
+		return -ENAMETOOLONG;
 	}
 	if (dp_find_port(dp, cfg->name) != NULL) {
 		if (asprintf(err, "cannot create a port named %s because a port named %s "
@@ -364,19 +428,17 @@ restart_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 
 	if (rc < 0)
 		return rc;
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
-		struct dp_port *p = dp->slots[i];
-
-		if (p != NULL && p->ops == &port_dpdk_ops)
-			p->tx_locked = p->n_txq < dp->n_pmds;
-	}
+	/* The new PMDs poll nothing until dp_reconfigure re-places the rx queues. */
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
+		if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
+			port_set_n_pmds(&dp->slots[i]->port, dp->n_pmds);
 	return 0;
 }
 
 int
 dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 {
-	struct dp_port *gone[DP_MAX_PORTS];
+	struct dp_port *gone[PORT_MAX_SLOTS];
 	unsigned n_gone = 0;
 	int rc = 0;
 	const char *old_mask = vconf_map_get(&dp->cfg.other_config, "pmd-cpu-mask");
@@ -403,14 +465,14 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 	}
 
 	/* 1. ports that went away or changed */
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
 		struct dp_port *p = dp->slots[i];
 		struct vconf_bridge *vb = NULL;
 		const struct vconf_port *np;
 
 		if (p == NULL)
 			continue;
-		np = vconf_find_port(cfg, p->name, &vb);
+		np = vconf_find_port(cfg, p->port.name, &vb);
 		if (np == NULL || strcmp(vb->name, p->bridge->name) != 0 ||
 				!port_cfg_equal(np, &p->cfg))
 			gone[n_gone++] = p;
@@ -473,7 +535,7 @@ dp_run_periodic(struct dp *dp)
 	static uint32_t last_age;
 	uint32_t now = mac_now();
 
-	pmd_defer_reclaim(dp->defer);
+	rcu_defer_reclaim(dp->defer);
 
 	for (unsigned i = 0; i < dp->n_bridges; i++) {
 		size_t before = flowtab_n_rules(dp->bridges[i]->ft);
@@ -483,15 +545,15 @@ dp_run_periodic(struct dp *dp)
 			dp_bridge_publish(dp, dp->bridges[i]);
 	}
 	if (now - last_age >= 10) {
-		struct dp_port *ports[DP_MAX_PORTS];
+		struct port *ports[PORT_MAX_SLOTS];
 		unsigned n = 0;
 
 		last_age = now;
 		for (unsigned i = 0; i < dp->n_bridges; i++)
 			mac_table_age(dp->bridges[i]->mac, now);
-		for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
 			if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
-				ports[n++] = dp->slots[i];
+				ports[n++] = &dp->slots[i]->port;
 		pmd_rxq_measure(ports, n);
 	}
 }
@@ -499,10 +561,10 @@ dp_run_periodic(struct dp *dp)
 void
 dp_fini(struct dp *dp)
 {
-	struct dp_port *all[DP_MAX_PORTS];
+	struct dp_port *all[PORT_MAX_SLOTS];
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
 		if (dp->slots[i] != NULL)
 			all[n++] = dp->slots[i];
 	ports_remove(dp, all, n);
@@ -511,7 +573,7 @@ dp_fini(struct dp *dp)
 	pmd_stop_all(dp->pmds, dp->n_pmds);
 	dp->pmds = NULL;
 	dp->n_pmds = 0;
-	pmd_defer_destroy(dp->defer);
+	rcu_defer_destroy(dp->defer);
 	dp->defer = NULL;
 	rte_free(dp->qsbr);
 	free(dp->flows_origin);

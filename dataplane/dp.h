@@ -18,7 +18,7 @@
  * Main thread: everything in this header.  PMD threads see only the published snapshots
  * ('struct bridge_snap' per bridge, 'struct pmd_rxq_set' per PMD) and the ports those
  * reference; see port.h and pmd.h.  rte_vhost's thread only flips per-queue enable flags and
- * the device id of vhost ports (vhost/vhost_port.c), synchronising with PMDs through the
+ * the device id of vhost ports (port/port_vhost.c), synchronising with PMDs through the
  * same rte_rcu_qsbr.
  */
 
@@ -28,11 +28,38 @@
 #include "config.h"
 #include "port.h"
 #include "pmd.h"
+#include "rcu.h"
 #include "mac.h"
+#include "flowtab.h"
 
 struct rte_mempool;
 struct rte_rcu_qsbr;
-struct flowtab;
+struct dp_bridge;
+
+/**
+ * A port of a bridge: the port layer's device, and what the dataplane keeps beside it.
+ * Written by the main thread before publication, read-only while published.
+ */
+struct dp_port {
+	struct port port;		/**< what PMDs poll and send on */
+	uint32_t ofport;
+	struct dp_bridge *bridge;
+	struct vconf_port cfg;		/**< the configuration it was opened with */
+	char *error;			/**< why open failed; NULL when the port works */
+};
+
+/** The dataplane port around 'p' (every port the dataplane opens is one). */
+static inline struct dp_port *
+dp_port_of(struct port *p)
+{
+	return container_of(p, struct dp_port, port);
+}
+
+/** Per PMD: the dataplane's state for it (pmd->ctx). */
+struct dp_pmd_ctx {
+	struct flowtab_pmd *ft;
+	struct flowtab_pmd_stats ft_cleared;	/**< main thread: subtracted by pmd-stats-clear */
+};
 
 /** What a PMD needs of a bridge: published by the main thread, read-only afterwards. */
 struct bridge_snap {
@@ -40,18 +67,18 @@ struct bridge_snap {
 	uint32_t n_ports;		/**< working ports, for flooding */
 	uint32_t max_ofport;
 	struct dp_port **by_ofport;	/**< [max_ofport + 1] */
-	struct dp_port *by_slot[DP_MAX_PORTS];	/**< this bridge's ports by slot */
+	struct dp_port *by_slot[PORT_MAX_SLOTS];	/**< this bridge's ports by slot */
 	struct dp_port *ports[];
 };
 
 struct dp_bridge {
-	char name[16];
+	char name[PORT_NAME_MAX];
 	struct flowtab *ft;
 	struct mac_table *mac;
 	struct bridge_snap *snap;	/**< atomic pointer: main writes, PMDs read */
 	bool cfg_has_flows;
 	/* main thread */
-	struct dp_port *ports[DP_MAX_PORTS];
+	struct dp_port *ports[PORT_MAX_SLOTS];
 	unsigned n_ports;
 };
 
@@ -59,9 +86,10 @@ struct dp {
 	struct vconf cfg;		/**< the configuration last applied */
 	struct dp_bridge *bridges[64];
 	unsigned n_bridges;
-	struct dp_port *slots[DP_MAX_PORTS];
+	struct dp_port *slots[PORT_MAX_SLOTS];
 	struct rte_rcu_qsbr *qsbr;
-	struct pmd_defer *defer;	/**< old snapshots freed after a grace period */
+	struct rcu_defer *defer;	/**< old snapshots freed after a grace period */
+	struct port_env port_env;	/**< what ports are opened with */
 	struct pmd **pmds;
 	unsigned n_pmds;
 	char vhost_sock_dir[108];
@@ -106,7 +134,15 @@ void dp_rxq_reassign(struct dp *dp);
 void dp_run_periodic(struct dp *dp);
 
 /** The packet process function PMDs call (dataplane/fwd.c). */
-void dp_process(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts, uint16_t n);
+void dp_process(struct pmd *pmd, struct port *in, struct rte_mbuf **pkts, uint16_t n);
+
+/** Texts of dpif-netdev/pmd-stats-show, pmd-rxq-show (malloc'd; dataplane/pmd_show.c). */
+char *dp_pmd_stats_show(struct pmd **pmds, unsigned n);
+char *dp_pmd_rxq_show(struct pmd **pmds, unsigned n);
+/** pmd-stats-show as a JSON object (jansson json_t *). */
+void *dp_pmd_stats_json(struct pmd **pmds, unsigned n);
+/** pmd-stats-clear: the PMD's and flowtab's counters. */
+void dp_pmd_stats_clear(struct pmd **pmds, unsigned n);
 
 /** Size the packet pools after dpdk-socket-mem ("MB[,MB...]", or NULL), before any port. */
 void dp_mempool_configure(const char *socket_mem);

@@ -34,7 +34,7 @@ fwd_flood(void *arg, uint32_t in_port, struct rte_mbuf *m, bool all)
 		rte_mbuf_refcnt_update(m, (int16_t)(k - 1));
 	for (uint32_t i = 0; i < s->n_ports; i++)
 		if (all || s->ports[i]->ofport != in_port)
-			pmd_output(c->pmd, s->ports[i], m);
+			pmd_output(c->pmd, &s->ports[i]->port, m);
 }
 
 /* The port numbered 'ofport' in the bridge's snapshot, or NULL. */
@@ -51,7 +51,7 @@ fwd_output(void *arg, uint32_t ofport, struct rte_mbuf *m)
 	struct dp_port *out = snap_port(c->snap, ofport);
 
 	if (likely(out != NULL)) {
-		pmd_output(c->pmd, out, m);
+		pmd_output(c->pmd, &out->port, m);
 		return;
 	}
 	rte_pktmbuf_free(m);
@@ -65,7 +65,7 @@ fwd_output_burst(void *arg, uint32_t ofport, struct rte_mbuf **pkts, uint16_t n)
 	struct dp_port *out = snap_port(c->snap, ofport);
 
 	if (likely(out != NULL)) {
-		pmd_output_burst(c->pmd, out, pkts, n);
+		pmd_output_burst(c->pmd, &out->port, pkts, n);
 		return;
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
@@ -104,7 +104,7 @@ normal_one(struct fwd_ctx *c, uint32_t in_port, uint16_t in_slot, struct rte_mbu
 		c->pmd->stats.dropped++;
 		return;
 	}
-	pmd_output(c->pmd, out, m);
+	pmd_output(c->pmd, &out->port, m);
 }
 
 static void
@@ -115,17 +115,18 @@ fwd_normal(void *arg, uint32_t in_port, struct rte_mbuf *m)
 
 	if (c->now == 0)
 		c->now = mac_now();
-	if (in == NULL || in->slot == MAC_SLOT_NONE) {
+	if (in == NULL || in->port.slot == MAC_SLOT_NONE) {
 		rte_pktmbuf_free(m);
 		c->pmd->stats.dropped++;
 		return;
 	}
-	normal_one(c, in_port, in->slot, m);
+	normal_one(c, in_port, in->port.slot, m);
 }
 
 void
-dp_process(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts, uint16_t n)
+dp_process(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct dp_port *in = dp_port_of(in_port);
 	struct dp_bridge *br = in->bridge;
 	struct fwd_ctx c = {
 		.pmd = pmd,
@@ -143,7 +144,8 @@ dp_process(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts, uint16_t
 			.ctx = &c,
 		};
 
-		flowtab_process_burst(pmd->ft, br->ft, pkts, n, in->ofport, &out);
+		flowtab_process_burst(((struct dp_pmd_ctx *)pmd->ctx)->ft, br->ft, pkts, n,
+			in->ofport, &out);
 		return;
 	}
 	pmd->stats.mac_hits += n;
@@ -151,6 +153,6 @@ dp_process(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts, uint16_t
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		normal_one(&c, in->ofport, in->slot, pkts[i]);
+		normal_one(&c, in->ofport, in_port->slot, pkts[i]);
 	}
 }

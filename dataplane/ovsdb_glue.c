@@ -247,8 +247,8 @@ port_stats(struct dp_port *p, struct vovsdb_stat *st)
 	struct port_dev_stats dev = { 0 };
 	size_t n = 0;
 
-	port_sw_stats(p, &sw);
-	p->ops->dev_stats(p, &dev);
+	port_sw_stats(&p->port, &sw);
+	port_dev_stats(&p->port, &dev);
 	st[n++] = (struct vovsdb_stat){ "rx_packets", (int64_t)sw.rx_packets };
 	st[n++] = (struct vovsdb_stat){ "rx_bytes", (int64_t)sw.rx_bytes };
 	st[n++] = (struct vovsdb_stat){ "tx_packets", (int64_t)sw.tx_packets };
@@ -281,16 +281,15 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 			strcmp(p->bridge->name, vb->name) != 0) {
 		st.ofport = -1;
 		st.error = "vireo-dp could not add the port (see its log)";
-	} else if (p->error != NULL || p->ops == NULL) {
+	} else if (p->error != NULL) {
 		st.ofport = -1;
 		st.error = p->error ? p->error : "could not open the device";
 	} else {
 		st.ofport = p->ofport == UINT32_MAX ? -1 : (int64_t)p->ofport;
-		st.link_state = p->ops->link_up(p) ? "up" : "down";
+		st.link_state = port_link_up(&p->port) ? "up" : "down";
 		st.admin_state = "up";
-		st.mtu = p->mtu;
-		text[0] = '\0';
-		p->ops->status(p, text, sizeof(text));
+		st.mtu = p->port.mtu;
+		port_status(&p->port, text, sizeof(text));
 		status_parse(&status, text);
 		st.status = &status;
 		if (stats) {

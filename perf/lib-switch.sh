@@ -142,7 +142,7 @@ EOC
 			rules_for "$1" | sed 's/^/      - "/; s/$/"/'
 		fi
 	} >"$d/vireo.yaml"
-	"$BUILD/dataplane/vireo-dp" --config "$d/vireo.yaml" --control "$d/dp.ctl" \
+	"${VIREO_BIN:-$BUILD/dataplane/vireo-dp}" --config "$d/vireo.yaml" --control "$d/dp.ctl" \
 		>"$d/dp.log" 2>&1 &
 	VIREO_PID=$!
 	PIDS+=("$VIREO_PID")
@@ -185,16 +185,24 @@ pcap_rate() {
 	pmd_rate "$@"
 }
 
-# switch_start ovs|vireo SET / switch_stop ovs|vireo: either switch with rule set SET;
+# switch_start ovs|vireo|base SET / switch_stop ovs|vireo|base: a switch with rule set SET
+# ("base": vireo-dp from the build directory $AGAINST, to compare two builds in one run);
 # afterwards APPCTL and SW_DIR (its vhost socket directory) describe the one running.
 switch_start() {
-	if [ "$1" = ovs ]; then
+	case $1 in
+	ovs)
 		ovs_start "$2" || return 1
 		SW_DIR=$OVS_DIR
-	else
+		;;
+	base)
+		VIREO_BIN=$AGAINST/dataplane/vireo-dp vireo_start "$2"
+		SW_DIR=$VIREO_DIR
+		;;
+	*)
 		vireo_start "$2"
 		SW_DIR=$VIREO_DIR
-	fi
+		;;
+	esac
 }
 switch_stop() { if [ "$1" = ovs ]; then ovs_stop; else vireo_stop; fi; }
 

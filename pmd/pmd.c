@@ -27,11 +27,11 @@
 static void
 pmd_poll(struct pmd *pmd, const struct pmd_rxq_set *set)
 {
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[PORT_BURST];
 	uint64_t last = rte_rdtsc(), now;
 
 	for (uint32_t i = 0; i < set->n; i++) {
-		struct dp_port *port = set->rxq[i].port;
+		struct port *port = set->rxq[i].port;
 		uint16_t qid = set->rxq[i].qid;
 		struct port_pmd_stats *ps;
 		uint64_t bytes = 0;
@@ -39,7 +39,7 @@ pmd_poll(struct pmd *pmd, const struct pmd_rxq_set *set)
 
 		if (!port->rxq_enabled[qid])
 			continue;
-		n = port->ops->rx(port, qid, pkts, DP_BURST);
+		n = port_rx(port, qid, pkts, PORT_BURST);
 		if (n == 0) {
 			now = rte_rdtsc();
 			pmd->stats.idle_cycles += now - last;
@@ -149,8 +149,8 @@ pmd_default_mask(uint64_t exclude, char *buf, size_t len)
 }
 
 int
-pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, pmd_process_fn *process,
-		void *aux, struct pmd ***out, unsigned *n_out, char **err)
+pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, const struct pmd_hooks *hooks,
+		struct pmd ***out, unsigned *n_out, char **err)
 {
 	uint64_t mask;
 	struct pmd **pmds;
@@ -173,7 +173,7 @@ pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, pmd_process_fn *p
 	pmds = calloc(64, sizeof(*pmds));
 	if (pmds == NULL)
 		return -ENOMEM;
-	for (unsigned c = 0; c < 64 && n < DP_MAX_PMDS; c++) {
+	for (unsigned c = 0; c < 64 && n < PORT_MAX_PMDS; c++) {
 		struct pmd *pmd;
 
 		if (!(mask & (1ULL << c)))
@@ -189,14 +189,15 @@ pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, pmd_process_fn *p
 		pmd->core = c;
 		pmd->numa = numa_available() < 0 ? 0 : numa_node_of_cpu(c);
 		pmd->qsbr = qsbr;
-		pmd->process = process;
-		pmd->aux = aux;
-		pmd->ft = flowtab_pmd_create(n, pmd->numa);
-		if (pmd->ft == NULL || pthread_create(&pmd->thread, NULL, pmd_main, pmd) != 0) {
+		pmd->process = hooks->process;
+		pmd->aux = hooks->aux;
+		pmd->ctx_destroy = hooks->ctx_destroy;
+		pmd->ctx = hooks->ctx_create(n, pmd->numa, hooks->aux);
+		if (pmd->ctx == NULL || pthread_create(&pmd->thread, NULL, pmd_main, pmd) != 0) {
 			if (asprintf(err, "cannot start the PMD thread for core %u", c) < 0)
 				*err = NULL;
-			if (pmd->ft)
-				flowtab_pmd_destroy(pmd->ft);
+			if (pmd->ctx)
+				hooks->ctx_destroy(pmd->ctx, hooks->aux);
 			rte_free(pmd);
 			pmd_stop_all(pmds, n);
 			return -EAGAIN;
@@ -219,7 +220,7 @@ pmd_stop_all(struct pmd **pmds, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		pthread_join(pmds[i]->thread, NULL);
 		free(pmds[i]->rxqs);
-		flowtab_pmd_destroy(pmds[i]->ft);
+		pmds[i]->ctx_destroy(pmds[i]->ctx, pmds[i]->aux);
 		rte_free(pmds[i]);
 	}
 	free(pmds);

@@ -10,8 +10,10 @@
  * One PMD thread per core of pmd-cpu-mask, pinned to it, registered with EAL as a non-EAL
  * lcore (rte_thread_register) so that mempool caches work, and with the dataplane's
  * rte_rcu_qsbr.  Its loop: for each rx queue assigned to it, receive a burst, hand it to the
- * dataplane's process function (classify, actions), which queues packets per output port
- * with pmd_output(); then flush every queued batch; then report a quiescent state.
+ * owner's process function (the dataplane's: classify, actions), which queues packets per
+ * output port with pmd_output(); then flush every queued batch; then report a quiescent
+ * state.  The PMD layer knows ports (port.h) and nothing above them: what a packet means
+ * is the process function's business, with its per-PMD state in 'ctx'.
  *
  * Placement (pmd_rxq_assign): every rx queue goes to a PMD on its port's NUMA node; with
  * none there, to a PMD of another node, with a warning, as OVS does.  Queues are sorted by
@@ -23,7 +25,7 @@
  * =============
  * The main thread builds a new 'struct pmd_rxq_set' for each PMD and publishes it with an
  * atomic store; the PMD reads the pointer once per loop iteration.  The old set is freed
- * after a grace period through the defer queue (pmd_defer_free), so the main thread never
+ * after a grace period through the defer queue (rcu_defer_free), so the main thread never
  * waits for the PMDs to publish.  'struct pmd_stats' is written only by its PMD; readers
  * (the main thread) copy it, and "clear" is done by keeping a snapshot to subtract, so no
  * counter is written by two threads.  Tx batches are private to the PMD; they are empty at
@@ -38,15 +40,14 @@
 #include <rte_mbuf.h>
 
 #include "port.h"
-#include "flowtab.h"
 
 struct rte_rcu_qsbr;
 struct pmd;
-struct pmd_defer;
+struct rcu_defer;
 
 /** One rx queue a PMD polls. */
 struct pmd_rxq {
-	struct dp_port *port;
+	struct port *port;
 	uint16_t qid;
 };
 
@@ -68,13 +69,23 @@ struct pmd_stats {
 };
 
 /** Called by the PMD for each received burst: classify, run actions, pmd_output(). */
-typedef void pmd_process_fn(struct pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts,
+typedef void pmd_process_fn(struct pmd *pmd, struct port *in, struct rte_mbuf **pkts,
 		uint16_t n);
+
+/** What the owner of the PMDs plugs in. */
+struct pmd_hooks {
+	pmd_process_fn *process;
+	/** The per-PMD state of 'process' (pmd->ctx), made before the thread starts; NULL
+	 *  when it cannot be made. */
+	void *(*ctx_create)(unsigned index, int numa, void *aux);
+	void (*ctx_destroy)(void *ctx, void *aux);
+	void *aux;			/**< for the hooks, and pmd->aux for 'process' */
+};
 
 struct pmd_tx_batch {
 	uint16_t n;
 	bool dirty;			/**< in pmd->dirty[] until the next pmd_flush() */
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[PORT_BURST];
 };
 
 struct pmd {
@@ -86,32 +97,32 @@ struct pmd {
 	unsigned lcore;			/**< EAL lcore id after rte_thread_register */
 	struct rte_rcu_qsbr *qsbr;
 	pmd_process_fn *process;
-	void *aux;			/**< for 'process' */
+	void *aux;			/**< pmd_hooks.aux */
+	void (*ctx_destroy)(void *ctx, void *aux);
 
 	/* main thread writes (atomic store), PMD reads */
 	struct pmd_rxq_set *rxqs;
 	volatile bool exit;
 	volatile bool started;
 
-	/* PMD only */
-	struct flowtab_pmd *ft;
+	/* PMD only (after start) */
+	void *ctx;			/**< pmd_hooks.ctx_create's */
 	struct pmd_stats stats __rte_cache_aligned;
 	uint16_t n_dirty;
-	uint16_t dirty[DP_MAX_PORTS];
-	struct dp_port *dirty_port[DP_MAX_PORTS];
-	struct pmd_tx_batch batch[DP_MAX_PORTS];
+	uint16_t dirty[PORT_MAX_SLOTS];
+	struct port *dirty_port[PORT_MAX_SLOTS];
+	struct pmd_tx_batch batch[PORT_MAX_SLOTS];
 
 	/* main thread */
-	struct pmd_stats cleared;	/**< snapshot subtracted by pmd-stats-clear */
-	struct flowtab_pmd_stats ft_cleared;
+	struct pmd_stats cleared;	/**< snapshot subtracted by pmd_stats_clear */
 };
 
 /**
  * Start PMD threads on the cores set in 'cpu_mask' (a hex string).  '*pmds' receives an
  * array of '*n' PMDs.  Returns 0 or -errno with a message in '*err'.
  */
-int pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, pmd_process_fn *process,
-		void *aux, struct pmd ***pmds, unsigned *n, char **err);
+int pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
+		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n, char **err);
 
 /** Stop and join every PMD, free them. */
 void pmd_stop_all(struct pmd **pmds, unsigned n);
@@ -124,33 +135,19 @@ void pmd_default_mask(uint64_t exclude, char *buf, size_t len);
  * are freed after a grace period through 'defer'.  Warnings (cross-NUMA placement) are appended to
  * '*warn' when not NULL.
  */
-int pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
-		unsigned n_ports, struct pmd_defer *defer, char **warn);
-
-/*
- * Deferred freeing (pmd/defer.c, DPDK's rte_rcu_qsbr_dq), main thread only: pmd_defer_free()
- * calls fn(ptr) once every PMD registered with 'qsbr' has passed a quiescent state, from a
- * later pmd_defer_free() or pmd_defer_reclaim() (call it periodically).  Destroy after the
- * PMDs have stopped: what is left is freed then.
- */
-struct pmd_defer *pmd_defer_create(struct rte_rcu_qsbr *qsbr, char **err);
-void pmd_defer_free(struct pmd_defer *d, void (*fn)(void *), void *ptr);
-void pmd_defer_reclaim(struct pmd_defer *d);
-void pmd_defer_destroy(struct pmd_defer *d);
+int pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
+		unsigned n_ports, struct rcu_defer *defer, char **warn);
 
 /** Refresh each rx queue's measured load (call every few seconds from the main thread). */
-void pmd_rxq_measure(struct dp_port *const *ports, unsigned n_ports);
+void pmd_rxq_measure(struct port *const *ports, unsigned n_ports);
 
-/** Texts of dpif-netdev/pmd-stats-show, pmd-rxq-show (malloc'd). */
-char *pmd_stats_show(struct pmd **pmds, unsigned n);
-char *pmd_rxq_show(struct pmd **pmds, unsigned n);
-/** pmd-stats-show as a JSON object (jansson json_t *, returned as void * to keep this
- *  header free of jansson). */
-void *pmd_stats_json(struct pmd **pmds, unsigned n);
-void pmd_stats_clear(struct pmd **pmds, unsigned n);
+/** 'pmd's counters since the last pmd_stats_clear() (main thread). */
+void pmd_stats_read(const struct pmd *pmd, struct pmd_stats *out);
+/** Start counting 'pmd's counters from zero (main thread; the PMD's own are untouched). */
+void pmd_stats_clear(struct pmd *pmd);
 
 static inline struct pmd_tx_batch *
-pmd_batch_of(struct pmd *pmd, struct dp_port *port)
+pmd_batch_of(struct pmd *pmd, struct port *port)
 {
 	struct pmd_tx_batch *b = &pmd->batch[port->slot];
 
@@ -164,21 +161,21 @@ pmd_batch_of(struct pmd *pmd, struct dp_port *port)
 }
 
 static inline void
-pmd_batch_send(struct pmd *pmd, struct dp_port *port, struct rte_mbuf **pkts, uint16_t n)
+pmd_batch_send(struct pmd *pmd, struct port *port, struct rte_mbuf **pkts, uint16_t n)
 {
-	port_send(port, pmd->index, pkts, n);
+	port_tx_burst(port, pmd->index, pkts, n);
 	pmd->stats.out_batches++;
 	pmd->stats.out_packets += n;
 }
 
 /** Queue 'm' for 'port' (PMD). */
 static inline void
-pmd_output(struct pmd *pmd, struct dp_port *port, struct rte_mbuf *m)
+pmd_output(struct pmd *pmd, struct port *port, struct rte_mbuf *m)
 {
 	struct pmd_tx_batch *b = pmd_batch_of(pmd, port);
 
 	b->pkts[b->n++] = m;
-	if (unlikely(b->n == DP_BURST)) {
+	if (unlikely(b->n == PORT_BURST)) {
 		pmd_batch_send(pmd, port, b->pkts, b->n);
 		b->n = 0;
 	}
@@ -186,23 +183,23 @@ pmd_output(struct pmd *pmd, struct dp_port *port, struct rte_mbuf *m)
 
 /** Queue 'n' packets for 'port' (PMD): one port look-up for a run of packets. */
 static inline void
-pmd_output_burst(struct pmd *pmd, struct dp_port *port, struct rte_mbuf **pkts, uint16_t n)
+pmd_output_burst(struct pmd *pmd, struct port *port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct pmd_tx_batch *b = &pmd->batch[port->slot];
 
-	if (b->n == 0 && n == DP_BURST) {	/* a whole burst to one port: no copy */
+	if (b->n == 0 && n == PORT_BURST) {	/* a whole burst to one port: no copy */
 		pmd_batch_send(pmd, port, pkts, n);
 		return;
 	}
 	b = pmd_batch_of(pmd, port);
 	while (n > 0) {
-		uint16_t k = RTE_MIN(n, (uint16_t)(DP_BURST - b->n));
+		uint16_t k = RTE_MIN(n, (uint16_t)(PORT_BURST - b->n));
 
 		memcpy(&b->pkts[b->n], pkts, k * sizeof(*pkts));
 		b->n += k;
 		pkts += k;
 		n -= k;
-		if (b->n == DP_BURST) {
+		if (b->n == PORT_BURST) {
 			pmd_batch_send(pmd, port, b->pkts, b->n);
 			b->n = 0;
 		}

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "pmd.h"
+#include "rcu.h"
 
 struct rxq_ref {
-	struct dp_port *port;
+	struct port *port;
 	uint16_t qid;
 	uint64_t load;
 };
@@ -23,8 +23,8 @@ cmp_load(const void *a, const void *b)
 
 	if (x->load != y->load)
 		return x->load < y->load ? 1 : -1;
-	if (x->port->ofport != y->port->ofport)
-		return x->port->ofport < y->port->ofport ? -1 : 1;
+	if (x->port->slot != y->port->slot)
+		return x->port->slot < y->port->slot ? -1 : 1;
 	return x->qid - y->qid;
 }
 
@@ -43,10 +43,10 @@ append(char **warn, const char *line)
 }
 
 void
-pmd_rxq_measure(struct dp_port *const *ports, unsigned n_ports)
+pmd_rxq_measure(struct port *const *ports, unsigned n_ports)
 {
 	for (unsigned i = 0; i < n_ports; i++) {
-		for (unsigned q = 0; q < ports[i]->n_rxq && q < DP_MAX_RXQ; q++) {
+		for (unsigned q = 0; q < ports[i]->n_rxq && q < PORT_MAX_RXQ; q++) {
 			struct port_rxq_stats *s = &ports[i]->rxq_stats[q];
 			uint64_t now = __atomic_load_n(&s->cycles, __ATOMIC_RELAXED);
 
@@ -57,8 +57,8 @@ pmd_rxq_measure(struct dp_port *const *ports, unsigned n_ports)
 }
 
 int
-pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
-		unsigned n_ports, struct pmd_defer *defer, char **warn)
+pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
+		unsigned n_ports, struct rcu_defer *defer, char **warn)
 {
 	unsigned total = 0, k = 0;
 	struct rxq_ref *refs;
@@ -85,7 +85,7 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
 		}
 	}
 	for (unsigned i = 0; i < n_ports; i++)
-		for (uint16_t q = 0; q < ports[i]->n_rxq && q < DP_MAX_RXQ; q++)
+		for (uint16_t q = 0; q < ports[i]->n_rxq && q < PORT_MAX_RXQ; q++)
 			refs[k++] = (struct rxq_ref){ ports[i], q, ports[i]->rxq_stats[q].load };
 	qsort(refs, k, sizeof(*refs), cmp_load);
 
@@ -105,7 +105,7 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
 			}
 		}
 		if (!local && warn != NULL) {
-			char line[160];
+			char line[PORT_NAME_MAX + 160];
 
 			snprintf(line, sizeof(line), "warning: no PMD on NUMA node %d for port '%s' "
 				"rx queue %u: polled by core %u on node %d", refs[r].port->socket,
@@ -116,7 +116,7 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
 		sets[best]->rxq[sets[best]->n++] = (struct pmd_rxq){ refs[r].port, refs[r].qid };
 	}
 
-	struct pmd_rxq_set *old[DP_MAX_PMDS];
+	struct pmd_rxq_set *old[PORT_MAX_PMDS];
 
 	for (unsigned i = 0; i < n_pmds; i++) {
 		old[i] = pmds[i]->rxqs;
@@ -124,7 +124,7 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct dp_port *const *ports,
 		sets[i] = NULL;
 	}
 	for (unsigned i = 0; i < n_pmds; i++)
-		pmd_defer_free(defer, free, old[i]);
+		rcu_defer_free(defer, free, old[i]);
 out:
 	if (sets)
 		for (unsigned i = 0; i < n_pmds; i++)

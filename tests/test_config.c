@@ -122,10 +122,48 @@ static const struct bad_case bad[] = {
 	{ "bridgez:\n  br0: {}\n", { "bad.yaml:1:", "bridgez", NULL } },
 	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdk\n", { "bad.yaml:", "YAML", NULL } },
 	{ "- just\n- a list\n", { "bad.yaml:1:", "mapping", NULL } },
-	{ "bridges:\n  br0:\n    ports:\n      averyveryverylongportname: {type: dpdkvhostuser}\n",
-		{ "bad.yaml:4:", "averyveryverylongportname", "15" } },
+	{ "bridges:\n  br0:\n    ports:\n      LONGNAME: {type: dpdkvhostuser}\n",
+		{ "bad.yaml:4:", "pppppppppppppppp", "255" } },
 	{ "", { "bad.yaml", "empty", NULL } },
 };
+
+/* 'text' with "LONGNAME" replaced by a name of 'len' characters (malloc'd). */
+static char *
+with_long_name(const char *text, size_t len)
+{
+	const char *at = strstr(text, "LONGNAME");
+	size_t pre = at ? (size_t)(at - text) : strlen(text);
+	char *s = malloc(strlen(text) + len + 1);
+
+	memcpy(s, text, pre);
+	if (at == NULL) {
+		s[pre] = '\0';
+		return s;
+	}
+	memset(s + pre, 'p', len);
+	strcpy(s + pre + len, at + strlen("LONGNAME"));
+	return s;
+}
+
+/* Names are kept whole up to VCONF_NAME_MAX characters (no silent truncation anywhere). */
+static void
+test_long_names(void)
+{
+	char *text = with_long_name("bridges:\n  br0:\n    ports:\n"
+		"      LONGNAME: {type: dpdkvhostuser}\n", VCONF_NAME_MAX);
+	struct vconf c;
+	char *err = NULL;
+	int rc = vconf_parse_yaml("long.yaml", text, strlen(text), &c, &err);
+
+	CHECK(rc == 0, "a %d-character port name refused: %s", VCONF_NAME_MAX, err ? err : "");
+	if (rc == 0) {
+		CHECK(strlen(c.bridges[0].ports[0].name) == VCONF_NAME_MAX,
+			"the name was shortened to %zu", strlen(c.bridges[0].ports[0].name));
+		vconf_free(&c);
+	}
+	free(err);
+	free(text);
+}
 
 static void
 test_bad(void)
@@ -133,7 +171,8 @@ test_bad(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct vconf c;
 		char *err = NULL;
-		int rc = vconf_parse_yaml("bad.yaml", bad[i].text, strlen(bad[i].text), &c, &err);
+		char *text = with_long_name(bad[i].text, VCONF_NAME_MAX + 1);
+		int rc = vconf_parse_yaml("bad.yaml", text, strlen(text), &c, &err);
 
 		CHECK(rc < 0, "bad case %zu accepted", i);
 		CHECK(err != NULL, "bad case %zu: no message", i);
@@ -143,6 +182,7 @@ test_bad(void)
 			CHECK(bad[i].expect[k] == NULL || strstr(err, bad[i].expect[k]) != NULL,
 				"bad case %zu: message '%s' lacks '%s'", i, err, bad[i].expect[k]);
 		free(err);
+		free(text);
 	}
 }
 
@@ -178,6 +218,7 @@ main(void)
 {
 	test_good();
 	test_bad();
+	test_long_names();
 	test_file();
 	test_map();
 	printf("test_config: %d checks, %d failures\n", checks, failures);

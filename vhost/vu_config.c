@@ -66,7 +66,7 @@ vu_dev_set_features(struct vu_dev *dev, uint64_t acked)
 			(unsigned long long)missing);
 	send = (acked & dev->backend_features & SENT_FEATURES) |
 		(dev->backend_features & BIT(VU_F_PROTOCOL_FEATURES));
-	rc = vu_send_u64(dev, VU_REQ_SET_FEATURES, send, true);
+	rc = vu_send_u64(dev, VHOST_WIRE_SET_FEATURES, send, true);
 	if (rc < 0)
 		return rc;
 	dev->features = send;
@@ -77,7 +77,7 @@ vu_dev_set_features(struct vu_dev *dev, uint64_t acked)
 int
 vu_send_mem_table(struct vu_dev *dev)
 {
-	struct vu_wire_mem mem;
+	struct vhost_wire_mem_table mem;
 	int fds[VU_MAX_MEM_REGIONS];
 
 	memset(&mem, 0, sizeof(mem));
@@ -91,9 +91,9 @@ vu_send_mem_table(struct vu_dev *dev)
 		mem.regions[i].mmap_offset = r->fd_offset;
 		fds[i] = r->fd;
 	}
-	return vu_send_req(dev, VU_REQ_SET_MEM_TABLE, &mem,
-		(uint32_t)(offsetof(struct vu_wire_mem, regions) +
-			dev->nregions * sizeof(struct vu_wire_region)),
+	return vu_send_req(dev, VHOST_WIRE_SET_MEM_TABLE, &mem,
+		(uint32_t)(offsetof(struct vhost_wire_mem_table, regions) +
+			dev->nregions * sizeof(struct vhost_wire_region)),
 		fds, dev->nregions, true);
 }
 
@@ -132,7 +132,7 @@ send_status(struct vu_dev *dev, uint8_t status)
 {
 	if (!(dev->protocol_features & BIT(VU_PROTOCOL_F_STATUS)))
 		return 0;
-	return vu_send_u64(dev, VU_REQ_SET_STATUS, status, true);
+	return vu_send_u64(dev, VHOST_WIRE_SET_STATUS, status, true);
 }
 
 int
@@ -187,7 +187,7 @@ vu_dev_restore(struct vu_dev *dev, const uint16_t *bases, unsigned int n)
 		if (dev->rings[i].started && i >= n)
 			return vu_fail(dev, -EINVAL, "restore: no index given for ring %u", i);
 	if (dev->features_set) {
-		rc = vu_send_u64(dev, VU_REQ_SET_FEATURES, dev->features, true);
+		rc = vu_send_u64(dev, VHOST_WIRE_SET_FEATURES, dev->features, true);
 		if (rc < 0)
 			return rc;
 	}

@@ -223,9 +223,9 @@ handshake(struct vu_dev *dev)
 	unsigned int qp = 1;
 	int rc, top;
 
-	rc = vu_send_req(dev, VU_REQ_SET_OWNER, NULL, 0, NULL, 0, false);
+	rc = vu_send_req(dev, VHOST_WIRE_SET_OWNER, NULL, 0, NULL, 0, false);
 	if (rc == 0)
-		rc = vu_get(dev, VU_REQ_GET_FEATURES, NULL, 0, &features, sizeof(features));
+		rc = vu_get(dev, VHOST_WIRE_GET_FEATURES, NULL, 0, &features, sizeof(features));
 	if (rc < 0)
 		return rc;
 	if (!(features & (1ull << VIRTIO_F_VERSION_1)))
@@ -233,17 +233,17 @@ handshake(struct vu_dev *dev)
 			"the backend does not offer VIRTIO_F_VERSION_1 (features 0x%llx)",
 			(unsigned long long)features);
 	if (features & (1ull << VU_F_PROTOCOL_FEATURES)) {
-		rc = vu_get(dev, VU_REQ_GET_PROTOCOL_FEATURES, NULL, 0, &pf, sizeof(pf));
+		rc = vu_get(dev, VHOST_WIRE_GET_PROTOCOL_FEATURES, NULL, 0, &pf, sizeof(pf));
 		if (rc < 0)
 			return rc;
 		pf &= VU_PROTOCOL_WANTED;
-		rc = vu_send_u64(dev, VU_REQ_SET_PROTOCOL_FEATURES, pf, false);
+		rc = vu_send_u64(dev, VHOST_WIRE_SET_PROTOCOL_FEATURES, pf, false);
 		if (rc < 0)
 			return rc;
 		dev->protocol_features = pf;
 	}
 	if (pf & (1ull << VU_PROTOCOL_F_MQ)) {
-		rc = vu_get(dev, VU_REQ_GET_QUEUE_NUM, NULL, 0, &qn, sizeof(qn));
+		rc = vu_get(dev, VHOST_WIRE_GET_QUEUE_NUM, NULL, 0, &qn, sizeof(qn));
 		if (rc < 0)
 			return rc;
 		if (qn == 0)

@@ -15,30 +15,30 @@
 
 #include "vu_priv.h"
 
-static const char *const request_names[VU_REQ_MAX] = {
-	[VU_REQ_GET_FEATURES] = "GET_FEATURES",
-	[VU_REQ_SET_FEATURES] = "SET_FEATURES",
-	[VU_REQ_SET_OWNER] = "SET_OWNER",
-	[VU_REQ_RESET_OWNER] = "RESET_OWNER",
-	[VU_REQ_SET_MEM_TABLE] = "SET_MEM_TABLE",
-	[VU_REQ_SET_VRING_NUM] = "SET_VRING_NUM",
-	[VU_REQ_SET_VRING_ADDR] = "SET_VRING_ADDR",
-	[VU_REQ_SET_VRING_BASE] = "SET_VRING_BASE",
-	[VU_REQ_GET_VRING_BASE] = "GET_VRING_BASE",
-	[VU_REQ_SET_VRING_KICK] = "SET_VRING_KICK",
-	[VU_REQ_SET_VRING_CALL] = "SET_VRING_CALL",
-	[VU_REQ_GET_PROTOCOL_FEATURES] = "GET_PROTOCOL_FEATURES",
-	[VU_REQ_SET_PROTOCOL_FEATURES] = "SET_PROTOCOL_FEATURES",
-	[VU_REQ_GET_QUEUE_NUM] = "GET_QUEUE_NUM",
-	[VU_REQ_SET_VRING_ENABLE] = "SET_VRING_ENABLE",
-	[VU_REQ_SET_STATUS] = "SET_STATUS",
-	[VU_REQ_GET_STATUS] = "GET_STATUS",
+static const char *const request_names[VHOST_WIRE_REQUEST_MAX] = {
+	[VHOST_WIRE_GET_FEATURES] = "GET_FEATURES",
+	[VHOST_WIRE_SET_FEATURES] = "SET_FEATURES",
+	[VHOST_WIRE_SET_OWNER] = "SET_OWNER",
+	[VHOST_WIRE_RESET_OWNER] = "RESET_OWNER",
+	[VHOST_WIRE_SET_MEM_TABLE] = "SET_MEM_TABLE",
+	[VHOST_WIRE_SET_VRING_NUM] = "SET_VRING_NUM",
+	[VHOST_WIRE_SET_VRING_ADDR] = "SET_VRING_ADDR",
+	[VHOST_WIRE_SET_VRING_BASE] = "SET_VRING_BASE",
+	[VHOST_WIRE_GET_VRING_BASE] = "GET_VRING_BASE",
+	[VHOST_WIRE_SET_VRING_KICK] = "SET_VRING_KICK",
+	[VHOST_WIRE_SET_VRING_CALL] = "SET_VRING_CALL",
+	[VHOST_WIRE_GET_PROTOCOL_FEATURES] = "GET_PROTOCOL_FEATURES",
+	[VHOST_WIRE_SET_PROTOCOL_FEATURES] = "SET_PROTOCOL_FEATURES",
+	[VHOST_WIRE_GET_QUEUE_NUM] = "GET_QUEUE_NUM",
+	[VHOST_WIRE_SET_VRING_ENABLE] = "SET_VRING_ENABLE",
+	[VHOST_WIRE_SET_STATUS] = "SET_STATUS",
+	[VHOST_WIRE_GET_STATUS] = "GET_STATUS",
 };
 
 const char *
 vu_request_name(uint32_t req)
 {
-	if (req < VU_REQ_MAX && request_names[req] != NULL)
+	if (req < VHOST_WIRE_REQUEST_MAX && request_names[req] != NULL)
 		return request_names[req];
 	return "?";
 }
@@ -252,7 +252,7 @@ send_msg(struct vu_dev *dev, uint32_t req, uint32_t flags, const void *payload,
 		return vu_fail(dev, -EINVAL, "%s: payload of %u bytes", vu_request_name(req), size);
 	memset(&msg, 0, sizeof(msg));
 	msg.hdr.request = req;
-	msg.hdr.flags = VU_FLAG_VERSION | flags;
+	msg.hdr.flags = VHOST_WIRE_FLAG_VERSION | flags;
 	msg.hdr.size = size;
 	if (size > 0)
 		memcpy(msg.u.bytes, payload, size);
@@ -277,10 +277,10 @@ recv_reply(struct vu_dev *dev, uint32_t req, void *reply, uint32_t size)
 	rc = recv_all(dev, &msg.hdr, sizeof(msg.hdr), deadline, &nfds);
 	if (rc < 0)
 		return vu_fail_drop(dev, rc, "%s reply: %s", name, io_error(rc));
-	if ((msg.hdr.flags & VU_FLAG_VERSION_MASK) != VU_FLAG_VERSION)
+	if ((msg.hdr.flags & VHOST_WIRE_FLAG_VERSION_MASK) != VHOST_WIRE_FLAG_VERSION)
 		return vu_fail_drop(dev, -EPROTO, "%s reply: version %u, expected 1", name,
-			msg.hdr.flags & VU_FLAG_VERSION_MASK);
-	if (!(msg.hdr.flags & VU_FLAG_REPLY))
+			msg.hdr.flags & VHOST_WIRE_FLAG_VERSION_MASK);
+	if (!(msg.hdr.flags & VHOST_WIRE_FLAG_REPLY))
 		return vu_fail_drop(dev, -EPROTO, "%s reply: reply flag not set (flags 0x%x)",
 			name, msg.hdr.flags);
 	if (msg.hdr.request != req)
@@ -306,7 +306,7 @@ vu_send_req(struct vu_dev *dev, uint32_t req, const void *payload, uint32_t size
 	uint64_t result;
 	int rc;
 
-	rc = send_msg(dev, req, need ? VU_FLAG_NEED_REPLY : 0, payload, size, fds, nfds);
+	rc = send_msg(dev, req, need ? VHOST_WIRE_FLAG_NEED_REPLY : 0, payload, size, fds, nfds);
 	if (rc < 0 || !need)
 		return rc;
 	rc = recv_reply(dev, req, &result, sizeof(result));
@@ -338,7 +338,7 @@ vu_send_u64(struct vu_dev *dev, uint32_t req, uint64_t v, bool ack)
 int
 vu_send_state(struct vu_dev *dev, uint32_t req, uint32_t index, uint32_t num)
 {
-	struct vu_vring_state s = { .index = index, .num = num };
+	struct vhost_wire_vring_state s = { .index = index, .num = num };
 
 	return vu_send_req(dev, req, &s, sizeof(s), NULL, 0, true);
 }

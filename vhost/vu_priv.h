@@ -72,7 +72,7 @@ int vu_get(struct vu_dev *dev, uint32_t req, const void *payload, uint32_t psize
 /** Send a request whose payload is one u64. */
 int vu_send_u64(struct vu_dev *dev, uint32_t req, uint64_t v, bool ack);
 
-/** Send a struct vu_vring_state request. */
+/** Send a struct vhost_wire_vring_state request. */
 int vu_send_state(struct vu_dev *dev, uint32_t req, uint32_t index, uint32_t num);
 
 /** Send the stored memory table (SET_MEM_TABLE with one fd per region). */

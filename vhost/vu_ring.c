@@ -52,14 +52,14 @@ send_fd_req(struct vu_dev *dev, uint32_t req, unsigned int idx, int fd)
 	uint64_t v = idx;
 
 	if (fd < 0)
-		v |= VU_VRING_NOFD;
+		v |= VHOST_WIRE_VRING_NOFD;
 	return vu_send_req(dev, req, &v, sizeof(v), &fd, fd < 0 ? 0 : 1, true);
 }
 
 int
 vu_send_ring(struct vu_dev *dev, unsigned int idx, const struct vu_ring *r)
 {
-	struct vu_vring_addr addr = {
+	struct vhost_wire_vring_addr addr = {
 		.index = idx,
 		.desc = (uint64_t)(uintptr_t)r->desc,
 		.used = (uint64_t)(uintptr_t)r->used,
@@ -67,17 +67,17 @@ vu_send_ring(struct vu_dev *dev, unsigned int idx, const struct vu_ring *r)
 	};
 	int rc;
 
-	rc = vu_send_state(dev, VU_REQ_SET_VRING_NUM, idx, r->size);
+	rc = vu_send_state(dev, VHOST_WIRE_SET_VRING_NUM, idx, r->size);
 	if (rc == 0)
-		rc = vu_send_req(dev, VU_REQ_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0, true);
+		rc = vu_send_req(dev, VHOST_WIRE_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0, true);
 	if (rc == 0)
-		rc = vu_send_state(dev, VU_REQ_SET_VRING_BASE, idx, r->base);
+		rc = vu_send_state(dev, VHOST_WIRE_SET_VRING_BASE, idx, r->base);
 	if (rc == 0)
-		rc = send_fd_req(dev, VU_REQ_SET_VRING_CALL, idx, r->call_fd);
+		rc = send_fd_req(dev, VHOST_WIRE_SET_VRING_CALL, idx, r->call_fd);
 	if (rc == 0)
-		rc = send_fd_req(dev, VU_REQ_SET_VRING_KICK, idx, r->kick_fd);
+		rc = send_fd_req(dev, VHOST_WIRE_SET_VRING_KICK, idx, r->kick_fd);
 	if (rc == 0 && vu_has_protocol_features(dev))
-		rc = vu_send_state(dev, VU_REQ_SET_VRING_ENABLE, idx, r->enabled);
+		rc = vu_send_state(dev, VHOST_WIRE_SET_VRING_ENABLE, idx, r->enabled);
 	return rc;
 }
 
@@ -137,7 +137,7 @@ vu_ring_enable(struct vu_dev *dev, unsigned int idx, bool enable)
 		return rc;
 	if (!vu_has_protocol_features(dev))
 		return vu_fail(dev, -ENOTSUP, "SET_VRING_ENABLE: no protocol features");
-	rc = vu_send_state(dev, VU_REQ_SET_VRING_ENABLE, idx, enable);
+	rc = vu_send_state(dev, VHOST_WIRE_SET_VRING_ENABLE, idx, enable);
 	if (rc == 0)
 		dev->rings[idx].cfg.enabled = enable;
 	return rc;
@@ -152,7 +152,7 @@ vu_ring_set_call(struct vu_dev *dev, unsigned int idx, int call_fd)
 		return rc;
 	if (call_fd < -1)
 		return vu_fail(dev, -EINVAL, "ring %u: bad call eventfd %d", idx, call_fd);
-	rc = send_fd_req(dev, VU_REQ_SET_VRING_CALL, idx, call_fd);
+	rc = send_fd_req(dev, VHOST_WIRE_SET_VRING_CALL, idx, call_fd);
 	if (rc == 0)
 		dev->rings[idx].cfg.call_fd = call_fd;
 	return rc;
@@ -161,17 +161,17 @@ vu_ring_set_call(struct vu_dev *dev, unsigned int idx, int call_fd)
 int
 vu_ring_stop(struct vu_dev *dev, unsigned int idx, uint16_t *base)
 {
-	struct vu_vring_state q = { .index = idx }, s;
+	struct vhost_wire_vring_state q = { .index = idx }, s;
 	int rc = check_started(dev, idx, "GET_VRING_BASE");
 
 	if (rc < 0)
 		return rc;
 	if (vu_has_protocol_features(dev) && dev->rings[idx].cfg.enabled) {
-		rc = vu_send_state(dev, VU_REQ_SET_VRING_ENABLE, idx, 0);
+		rc = vu_send_state(dev, VHOST_WIRE_SET_VRING_ENABLE, idx, 0);
 		if (rc < 0)
 			return rc;
 	}
-	rc = vu_get(dev, VU_REQ_GET_VRING_BASE, &q, sizeof(q), &s, sizeof(s));
+	rc = vu_get(dev, VHOST_WIRE_GET_VRING_BASE, &q, sizeof(q), &s, sizeof(s));
 	if (rc < 0)
 		return rc;
 	if (s.index != idx || s.num > UINT16_MAX)

@@ -205,7 +205,7 @@ setup(struct vg_nic *e, uint64_t extra, int tx_call)
 		return false;
 	if (!acked(vr_ring(e, 1, &e->tx, tx_call), "transmit ring"))
 		return false;
-	return acked(vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK), "DRIVER_OK");
+	return acked(vr_u64(e, VHOST_WIRE_SET_STATUS, VHOST_WIRE_STATUS_DRIVER_READY), "DRIVER_OK");
 }
 
 static bool
@@ -471,7 +471,7 @@ msg_ring_size(struct vg_nic *e)
 		char what[48];
 
 		snprintf(what, sizeof(what), "ring size %u", sizes[i]);
-		refused(vr_state(e, VR_REQ_SET_VRING_NUM, 0, sizes[i]), what);
+		refused(vr_state(e, VHOST_WIRE_SET_VRING_NUM, 0, sizes[i]), what);
 		if (vu_dev_fd(e->dev) < 0)
 			break;
 	}
@@ -498,9 +498,9 @@ msg_ring_resize(struct vg_nic *e)
 	if (!acked(vr_ring(e, 0, &e->rx, e->rx.call), "receive ring") ||
 			!acked(vr_ring_at(e, 1, 256, (uintptr_t)d, (uintptr_t)av, (uintptr_t)u,
 				e->tx.kick, e->tx.call), "transmit ring at the end of memory") ||
-			!acked(vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK), "DRIVER_OK"))
+			!acked(vr_u64(e, VHOST_WIRE_SET_STATUS, VHOST_WIRE_STATUS_DRIVER_READY), "DRIVER_OK"))
 		return;
-	refused(vr_state(e, VR_REQ_SET_VRING_NUM, 1, 32768), "ring 1 resized to 32768 in use");
+	refused(vr_state(e, VHOST_WIRE_SET_VRING_NUM, 1, 32768), "ring 1 resized to 32768 in use");
 	for (uint16_t i = 0; i < 256; i++) {
 		d[i].addr = tx_frame(e, i);
 		d[i].len = VG_HDR_LEN + VG_FRAME_LEN;
@@ -516,7 +516,7 @@ static void
 msg_ring_index(struct vg_nic *e)
 {
 	if (acked(vr_features(e, 0), "features"))
-		refused(vr_state(e, VR_REQ_SET_VRING_NUM, 300, 256), "ring index 300");
+		refused(vr_state(e, VHOST_WIRE_SET_VRING_NUM, 300, 256), "ring index 300");
 }
 
 static void
@@ -529,7 +529,7 @@ msg_ring_outside(struct vg_nic *e)
 	vr_ring_at(e, 0, 256, 1ull << 44, (1ull << 44) + 8192, (1ull << 44) + 16384,
 		e->rx.kick, e->rx.call);
 	vr_ring(e, 1, &e->tx, e->tx.call);
-	vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK);
+	vr_u64(e, VHOST_WIRE_SET_STATUS, VHOST_WIRE_STATUS_DRIVER_READY);
 }
 
 static void
@@ -551,7 +551,7 @@ mem_past_eof(struct vg_nic *e)
 	rx_fill(e);
 	vr_ring(e, 0, &e->rx, e->rx.call);
 	vr_ring(e, 1, &e->tx, e->tx.call);
-	vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK);
+	vr_u64(e, VHOST_WIRE_SET_STATUS, VHOST_WIRE_STATUS_DRIVER_READY);
 	desc_set(&e->tx, 0, 32 * MIB, 100, 0, 0);
 	avail_push(&e->tx, 0);
 }
@@ -569,7 +569,7 @@ mem_ring_past_eof(struct vg_nic *e)
 		return;
 	vr_ring_at(e, 0, 256, at, at + 8192, at + 16384, e->rx.kick, e->rx.call);
 	vr_ring_at(e, 1, 256, at + 32768, at + 40960, at + 49152, e->tx.kick, e->tx.call);
-	vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK);
+	vr_u64(e, VHOST_WIRE_SET_STATUS, VHOST_WIRE_STATUS_DRIVER_READY);
 }
 
 static void
@@ -596,7 +596,7 @@ mem_zero_size(struct vg_nic *e)
 static void
 mem_many(struct vg_nic *e)
 {
-	struct vr_mem_table t = { .n = 100 };
+	struct vhost_wire_mem_table t = { .nregions = 100 };
 
 	if (acked(vr_features(e, 0), "features"))
 		refused(vr_mem(e, &t, 8, &e->mem.fd, 1), "100 regions claimed");
@@ -605,12 +605,12 @@ mem_many(struct vg_nic *e)
 static void
 mem_fd_missing(struct vg_nic *e)
 {
-	struct vr_mem_table t = { .n = 2 };
+	struct vhost_wire_mem_table t = { .nregions = 2 };
 
 	for (unsigned int i = 0; i < 2; i++)
-		t.r[i] = (struct vr_region){
+		t.regions[i] = (struct vhost_wire_region){
 			.gpa = i * 4 * MIB, .size = 4 * MIB,
-			.uaddr = (uintptr_t)e->mem.base + i * 4 * MIB, .offset = i * 4 * MIB,
+			.uaddr = (uintptr_t)e->mem.base + i * 4 * MIB, .mmap_offset = i * 4 * MIB,
 		};
 	if (acked(vr_features(e, 0), "features"))
 		refused(vr_mem(e, &t, 2, &e->mem.fd, 1), "2 regions, 1 fd");
@@ -619,14 +619,14 @@ mem_fd_missing(struct vg_nic *e)
 static void
 mem_pipe(struct vg_nic *e)
 {
-	struct vr_mem_table t = { .n = 1, .r[0] = { .size = MIB } };
+	struct vhost_wire_mem_table t = { .nregions = 1, .regions[0] = { .size = MIB } };
 	int p[2];
 
 	if (pipe(p) < 0)
 		return;
 	extra_fds[n_extra_fds++] = p[0];
 	extra_fds[n_extra_fds++] = p[1];
-	t.r[0].uaddr = (uintptr_t)e->mem.base;
+	t.regions[0].uaddr = (uintptr_t)e->mem.base;
 	if (acked(vr_features(e, 0), "features"))
 		refused(vr_mem(e, &t, 1, &p[0], 1), "a pipe as guest memory");
 }
@@ -634,9 +634,9 @@ mem_pipe(struct vg_nic *e)
 static void
 mem_wrap(struct vg_nic *e)
 {
-	struct vr_mem_table t = {
-		.n = 1,
-		.r[0] = {
+	struct vhost_wire_mem_table t = {
+		.nregions = 1,
+		.regions[0] = {
 			.gpa = UINT64_MAX - MIB + 1, .size = e->mem.size,
 			.uaddr = UINT64_MAX - MIB + 1,
 		},
@@ -647,7 +647,7 @@ mem_wrap(struct vg_nic *e)
 	vr_ring_at(e, 0, 256, UINT64_MAX - MIB + 1, UINT64_MAX - MIB + 8193, 16384,
 		e->rx.kick, e->rx.call);
 	vr_ring(e, 1, &e->tx, e->tx.call);
-	vr_u64(e, VR_REQ_SET_STATUS, VR_STATUS_DRIVER_OK);
+	vr_u64(e, VHOST_WIRE_SET_STATUS, VHOST_WIRE_STATUS_DRIVER_READY);
 }
 
 /* Dirty logging with a log of 'size' bytes at 'offset' in a file of 'file_size' bytes. */
@@ -663,9 +663,9 @@ log_case(struct vg_nic *e, uint64_t file_size, uint64_t size, uint64_t offset,
 		return;
 	}
 	extra_fds[n_extra_fds++] = fd;
-	if (!setup(e, BIT(VR_F_LOG_ALL), e->tx.call))
+	if (!setup(e, BIT(VHOST_WIRE_F_LOG_ALL), e->tx.call))
 		return;
-	refused(vr_send(e, VR_REQ_SET_LOG_BASE, l, sizeof(l), &fd, 1), what);
+	refused(vr_send(e, VHOST_WIRE_SET_LOG_BASE, l, sizeof(l), &fd, 1), what);
 }
 
 static void
@@ -693,7 +693,7 @@ inflight_set(struct vg_nic *e)
 	}
 	extra_fds[n_extra_fds++] = fd;
 	if (setup_sane(e))
-		refused(vr_send(e, VR_REQ_SET_INFLIGHT_FD, &in, sizeof(in), &fd, 1),
+		refused(vr_send(e, VHOST_WIRE_SET_INFLIGHT_FD, &in, sizeof(in), &fd, 1),
 			"SET_INFLIGHT_FD over an empty file");
 }
 
@@ -704,7 +704,7 @@ inflight_get(struct vg_nic *e)
 	struct vr_inflight in = { .num_queues = 512, .queue_size = 32768 };
 
 	if (acked(vr_features(e, 0), "features"))
-		refused(vr_send(e, VR_REQ_GET_INFLIGHT_FD, &in, sizeof(in), NULL, 0),
+		refused(vr_send(e, VHOST_WIRE_GET_INFLIGHT_FD, &in, sizeof(in), NULL, 0),
 			"GET_INFLIGHT_FD of 512 rings of 32768");
 }
 
@@ -719,7 +719,7 @@ postcopy(struct vg_nic *e)
 
 	if (!acked(vr_features(e, 0), "features"))
 		return;
-	refused(vr_send(e, VR_REQ_POSTCOPY_LISTEN, NULL, 0, NULL, 0), "POSTCOPY_LISTEN");
+	refused(vr_send(e, VHOST_WIRE_POSTCOPY_LISTEN, NULL, 0, NULL, 0), "POSTCOPY_LISTEN");
 	vr_mem_own(e, e->mem.size, 0);
 	vu_dev_disconnect(nic_a.dev);
 	rc = vg_nic_connect(&nic_a, 5000);

@@ -12,29 +12,15 @@
 
 #include "vu_raw.h"
 
-#define FLAG_VERSION 0x1u
-#define FLAG_NEED_REPLY 0x8u
-#define VRING_NOFD (1ull << 8)
-#define F_PROTOCOL_FEATURES 30
-#define HDR_SIZE 12u
 #define REPLY_MS 3000
 
 struct vr_msg {
-	uint32_t req;
-	uint32_t flags;
-	uint32_t size;
+	struct vhost_wire_hdr hdr;
 	union {
 		uint64_t u64;
-		struct {
-			uint32_t index;
-			uint32_t flags;
-			uint64_t desc;
-			uint64_t used;
-			uint64_t avail;
-			uint64_t log;
-		} addr;
-		struct vr_mem_table mem;
-		uint8_t bytes[sizeof(struct vr_mem_table)];
+		struct vhost_wire_vring_addr addr;
+		struct vhost_wire_mem_table mem;
+		uint8_t bytes[sizeof(struct vhost_wire_mem_table)];
 	} u;
 } __attribute__((packed));
 
@@ -82,8 +68,14 @@ vr_send(struct vg_nic *n, uint32_t req, const void *payload, uint32_t size, cons
 		char buf[CMSG_SPACE(sizeof(int) * 8)];
 		struct cmsghdr align;
 	} ctl;
-	struct vr_msg m = { .req = req, .flags = FLAG_VERSION | FLAG_NEED_REPLY, .size = size };
-	struct iovec iov = { .iov_base = &m, .iov_len = HDR_SIZE + size };
+	struct vr_msg m = {
+		.hdr = {
+			.request = req,
+			.flags = VHOST_WIRE_FLAG_VERSION | VHOST_WIRE_FLAG_NEED_REPLY,
+			.size = size,
+		},
+	};
+	struct iovec iov = { .iov_base = &m, .iov_len = VHOST_WIRE_HDR_SIZE + size };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int fd = vu_dev_fd(n->dev);
 	int64_t deadline = vg_now_ms() + REPLY_MS;
@@ -109,7 +101,7 @@ vr_send(struct vg_nic *n, uint32_t req, const void *payload, uint32_t size, cons
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)(HDR_SIZE + size))
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)(VHOST_WIRE_HDR_SIZE + size))
 		return errno == EPIPE || errno == ECONNRESET ? VR_CLOSED : VR_IOERR;
 	rc = read_full(fd, hdr, sizeof(hdr), deadline);
 	if (rc == -ECONNRESET)
@@ -150,7 +142,7 @@ vr_state(struct vg_nic *n, uint32_t req, uint32_t index, uint32_t num)
 enum vr_outcome
 vr_fd(struct vg_nic *n, uint32_t req, uint32_t index, int fd)
 {
-	uint64_t v = index | (fd < 0 ? VRING_NOFD : 0);
+	uint64_t v = index | (fd < 0 ? VHOST_WIRE_VRING_NOFD : 0);
 
 	return vr_send(n, req, &v, sizeof(v), &fd, fd < 0 ? 0 : 1);
 }
@@ -158,27 +150,27 @@ vr_fd(struct vg_nic *n, uint32_t req, uint32_t index, int fd)
 enum vr_outcome
 vr_features(struct vg_nic *n, uint64_t extra)
 {
-	return vr_u64(n, VR_REQ_SET_FEATURES, (1ull << VIRTIO_F_VERSION_1) |
-		(1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << F_PROTOCOL_FEATURES) | extra);
+	return vr_u64(n, VHOST_WIRE_SET_FEATURES, (1ull << VIRTIO_F_VERSION_1) |
+		(1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VHOST_WIRE_F_PROTOCOL_FEATURES) | extra);
 }
 
 enum vr_outcome
-vr_mem(struct vg_nic *n, const struct vr_mem_table *t, unsigned int nr, const int *fds,
+vr_mem(struct vg_nic *n, const struct vhost_wire_mem_table *t, unsigned int nr, const int *fds,
 	unsigned int nfds)
 {
 	if (nr > 8)
 		abort();
-	return vr_send(n, VR_REQ_SET_MEM_TABLE, t, 8 + nr * (uint32_t)sizeof(struct vr_region),
+	return vr_send(n, VHOST_WIRE_SET_MEM_TABLE, t, 8 + nr * (uint32_t)sizeof(struct vhost_wire_region),
 		fds, nfds);
 }
 
 enum vr_outcome
 vr_mem_own(struct vg_nic *n, uint64_t size, uint64_t offset)
 {
-	struct vr_mem_table t = {
-		.n = 1,
-		.r[0] = {
-			.gpa = 0, .size = size, .uaddr = (uintptr_t)n->mem.base, .offset = offset,
+	struct vhost_wire_mem_table t = {
+		.nregions = 1,
+		.regions[0] = {
+			.gpa = 0, .size = size, .uaddr = (uintptr_t)n->mem.base, .mmap_offset = offset,
 		},
 	};
 
@@ -197,17 +189,17 @@ vr_ring_at(struct vg_nic *n, uint32_t idx, uint32_t size, uint64_t desc, uint64_
 	m.u.addr.desc = desc;
 	m.u.addr.avail = avail;
 	m.u.addr.used = used;
-	o = vr_state(n, VR_REQ_SET_VRING_NUM, idx, size);
+	o = vr_state(n, VHOST_WIRE_SET_VRING_NUM, idx, size);
 	if (o == VR_ACK)
-		o = vr_send(n, VR_REQ_SET_VRING_ADDR, &m.u, sizeof(m.u.addr), NULL, 0);
+		o = vr_send(n, VHOST_WIRE_SET_VRING_ADDR, &m.u, sizeof(m.u.addr), NULL, 0);
 	if (o == VR_ACK)
-		o = vr_state(n, VR_REQ_SET_VRING_BASE, idx, 0);
+		o = vr_state(n, VHOST_WIRE_SET_VRING_BASE, idx, 0);
 	if (o == VR_ACK)
-		o = vr_fd(n, VR_REQ_SET_VRING_CALL, idx, call);
+		o = vr_fd(n, VHOST_WIRE_SET_VRING_CALL, idx, call);
 	if (o == VR_ACK)
-		o = vr_fd(n, VR_REQ_SET_VRING_KICK, idx, kick);
+		o = vr_fd(n, VHOST_WIRE_SET_VRING_KICK, idx, kick);
 	if (o == VR_ACK)
-		o = vr_state(n, VR_REQ_SET_VRING_ENABLE, idx, 1);
+		o = vr_state(n, VHOST_WIRE_SET_VRING_ENABLE, idx, 1);
 	return o;
 }
 

@@ -8,33 +8,15 @@
  * NIC connects with vg_nic_connect() (the handshake is the library's), then each request
  * goes on its socket with NEED_REPLY, and the outcome says what the backend made of it.
  * The library is not told: after VR_CLOSED, further requests are VR_CLOSED too.
+ * Messages are vhost/vhost_wire.h's.
  *
  * Thread-safety: none; one test thread.
  */
 
 #include <stdint.h>
 
+#include "vhost_wire.h"
 #include "vu_guest.h"
-
-/* Requests (numbers from the vhost-user specification). */
-#define VR_REQ_SET_FEATURES 2
-#define VR_REQ_SET_MEM_TABLE 5
-#define VR_REQ_SET_LOG_BASE 6
-#define VR_REQ_SET_VRING_NUM 8
-#define VR_REQ_SET_VRING_ADDR 9
-#define VR_REQ_SET_VRING_BASE 10
-#define VR_REQ_SET_VRING_KICK 12
-#define VR_REQ_SET_VRING_CALL 13
-#define VR_REQ_SET_VRING_ENABLE 18
-#define VR_REQ_POSTCOPY_LISTEN 29
-#define VR_REQ_GET_INFLIGHT_FD 31
-#define VR_REQ_SET_INFLIGHT_FD 32
-#define VR_REQ_SET_STATUS 39
-
-/** Feature bit of dirty logging (VHOST_F_LOG_ALL). */
-#define VR_F_LOG_ALL 26
-/** Device status of a driver that is ready. */
-#define VR_STATUS_DRIVER_OK 0x0f
 
 /** What became of a request. */
 enum vr_outcome {
@@ -45,21 +27,6 @@ enum vr_outcome {
 	VR_TIMEOUT,	/**< no answer within 3 s */
 	VR_IOERR,	/**< anything else: a garbled reply, a failed send */
 };
-
-/** One SET_MEM_TABLE region on the wire. */
-struct vr_region {
-	uint64_t gpa;
-	uint64_t size;
-	uint64_t uaddr;
-	uint64_t offset;
-} __attribute__((packed));
-
-/** SET_MEM_TABLE's payload ('n' may claim more regions than are sent). */
-struct vr_mem_table {
-	uint32_t n;
-	uint32_t padding;
-	struct vr_region r[8];
-} __attribute__((packed));
 
 /** GET/SET_INFLIGHT_FD's payload. */
 struct vr_inflight {
@@ -90,7 +57,7 @@ enum vr_outcome vr_fd(struct vg_nic *n, uint32_t req, uint32_t index, int fd);
 enum vr_outcome vr_features(struct vg_nic *n, uint64_t extra);
 
 /** SET_MEM_TABLE with the first 'nr' regions of 't' and 'nfds' fds. */
-enum vr_outcome vr_mem(struct vg_nic *n, const struct vr_mem_table *t, unsigned int nr,
+enum vr_outcome vr_mem(struct vg_nic *n, const struct vhost_wire_mem_table *t, unsigned int nr,
 	const int *fds, unsigned int nfds);
 
 /**

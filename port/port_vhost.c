@@ -26,10 +26,11 @@
 #include <rte_spinlock.h>
 #include <rte_vhost.h>
 
-#include "dp.h"
+#include "port-private.h"
 #include "vhost_guard.h"
 
-#define VHOST_MAX_QP 8
+/* Queue pairs a port polls; the guard offers the guest no more (GET_QUEUE_NUM). */
+#define VHOST_MAX_QP VHOST_GUARD_MAX_QP
 #define VIRTIO_RXQ 0
 #define VIRTIO_TXQ 1
 
@@ -40,13 +41,14 @@ struct vhost_priv {
 	uint16_t n_qp;			/**< atomic: queue pairs the guest has */
 	uint8_t tx_enabled[VHOST_MAX_QP];	/**< guest rx rings we may fill (atomic) */
 	struct rte_mempool *mp;
-	struct dp_port *port;
+	struct port *port;
+	const struct port_env *env;
 	rte_spinlock_t qlock[VHOST_MAX_QP];
 	uint64_t connects;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vhost_priv *registry[DP_MAX_PORTS];
+static struct vhost_priv *registry[PORT_MAX_SLOTS];
 
 static struct vhost_priv *
 registry_find(int vid)
@@ -55,7 +57,7 @@ registry_find(int vid)
 
 	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
 		return NULL;
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
 		if (registry[i] != NULL && strcmp(registry[i]->path, path) == 0)
 			return registry[i];
 	return NULL;
@@ -86,7 +88,7 @@ vhost_new_device(int vid)
 	}
 	v->connects++;
 	__atomic_store_n(&v->vid, vid, __ATOMIC_RELEASE);
-	dp_log("port %s: vhost-user device %d connected (%s, %u queue pairs, numa %d)",
+	v->env->log("port %s: vhost-user device %d connected (%s, %u queue pairs, numa %d)",
 		v->port->name, vid, v->path, nq, numa);
 	pthread_mutex_unlock(&registry_lock);
 	return 0;
@@ -95,6 +97,7 @@ vhost_new_device(int vid)
 static void
 vhost_destroy_device(int vid)
 {
+	struct rte_rcu_qsbr *qsbr = NULL;
 	struct vhost_priv *v;
 
 	pthread_mutex_lock(&registry_lock);
@@ -106,11 +109,12 @@ vhost_destroy_device(int vid)
 		 * are cleared when a new connection opens (vhost_new_connection).
 		 */
 		__atomic_store_n(&v->vid, -1, __ATOMIC_RELEASE);
-		dp_log("port %s: vhost-user device %d disconnected", v->port->name, vid);
+		v->env->log("port %s: vhost-user device %d disconnected", v->port->name, vid);
+		qsbr = v->env->qsbr;
 	}
 	pthread_mutex_unlock(&registry_lock);
-	if (v != NULL && dp_main != NULL)
-		rte_rcu_qsbr_synchronize(dp_main->qsbr, RTE_QSBR_THRID_INVALID);
+	if (qsbr != NULL)
+		rte_rcu_qsbr_synchronize(qsbr, RTE_QSBR_THRID_INVALID);
 }
 
 static int
@@ -148,17 +152,18 @@ vhost_new_connection(int vid)
 {
 	struct vhost_priv *v;
 
-	vhost_guard_connection(vid);
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
 	if (v != NULL) {
+		vhost_guard_connection(vid, v->env->log);
 		for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
 			__atomic_store_n(&v->port->rxq_enabled[q], 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&v->tx_enabled[q], 0, __ATOMIC_RELAXED);
 		}
 	}
 	pthread_mutex_unlock(&registry_lock);
-	return 0;
+	/* A socket whose port is being closed: refuse the connection. */
+	return v != NULL ? 0 : -1;
 }
 
 static const struct rte_vhost_device_ops vhost_ops = {
@@ -185,7 +190,8 @@ socket_alive(const char *path)
 }
 
 static int
-vhost_open_common(struct dp_port *p, const struct vconf_port *cfg, bool client, char **err)
+vhost_open_common(struct port *p, const struct port_args *args, const struct port_env *env,
+	bool client, char **err)
 {
 	struct vhost_priv *v = calloc(1, sizeof(*v));
 	uint64_t flags = client ? RTE_VHOST_USER_CLIENT : 0;
@@ -202,10 +208,11 @@ vhost_open_common(struct dp_port *p, const struct vconf_port *cfg, bool client, 
 	v->vid = -1;
 	v->client = client;
 	v->port = p;
+	v->env = env;
 	for (unsigned q = 0; q < VHOST_MAX_QP; q++)
 		rte_spinlock_init(&v->qlock[q]);
 	if (client) {
-		const char *sp = vconf_map_get(&cfg->options, "vhost-server-path");
+		const char *sp = port_args_get(args, "vhost-server-path");
 
 		if (sp == NULL || *sp == '\0') {
 			*err = strdup("options:vhost-server-path is required for a "
@@ -215,13 +222,20 @@ vhost_open_common(struct dp_port *p, const struct vconf_port *cfg, bool client, 
 		}
 		snprintf(v->path, sizeof(v->path), "%s", sp);
 	} else {
-		if (snprintf(v->path, sizeof(v->path), "%s/%s", dp_main->vhost_sock_dir,
+		if (strchr(p->name, '/') != NULL) {
+			port_errf(err, "a dpdkvhostuser port's name is its socket's name in %s: "
+				"it cannot contain '/'", env->vhost_sock_dir);
+			free(v);
+			return -EINVAL;
+		}
+		if (snprintf(v->path, sizeof(v->path), "%s/%s", env->vhost_sock_dir,
 				p->name) >= (int)sizeof(v->path)) {
-			*err = strdup("vhost-sock-dir + port name is too long for a unix socket");
+			port_errf(err, "socket path %s/%s is longer than a unix socket allows "
+				"(%zu bytes)", env->vhost_sock_dir, p->name, sizeof(v->path) - 1);
 			free(v);
 			return -ENAMETOOLONG;
 		}
-		mkdir(dp_main->vhost_sock_dir, 0755);
+		mkdir(env->vhost_sock_dir, 0755);
 		if (access(v->path, F_OK) == 0) {
 			if (socket_alive(v->path)) {
 				if (asprintf(err, "socket %s is in use by another process",
@@ -234,17 +248,17 @@ vhost_open_common(struct dp_port *p, const struct vconf_port *cfg, bool client, 
 		}
 	}
 	p->mtu = 1500;
-	v->mp = dp_mempool_get(0, p->mtu);
+	v->mp = env->mempool(0, p->mtu);
 	if (v->mp == NULL) {
 		*err = strdup("no packet buffers (hugepages?)");
 		free(v);
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&registry_lock);
-	for (slot = 0; slot < DP_MAX_PORTS && registry[slot] != NULL; slot++)
+	for (slot = 0; slot < PORT_MAX_SLOTS && registry[slot] != NULL; slot++)
 		if (strcmp(registry[slot]->path, v->path) == 0)
 			break;
-	if (slot == DP_MAX_PORTS || registry[slot] != NULL) {
+	if (slot == PORT_MAX_SLOTS || registry[slot] != NULL) {
 		pthread_mutex_unlock(&registry_lock);
 		if (asprintf(err, "socket %s is already used by another port", v->path) < 0)
 			*err = NULL;
@@ -256,7 +270,7 @@ vhost_open_common(struct dp_port *p, const struct vconf_port *cfg, bool client, 
 
 	p->priv = v;
 	p->n_rxq = VHOST_MAX_QP;
-	p->n_txq = (uint16_t)RTE_MAX(dp_main->n_pmds, 1u);
+	p->n_txq = (uint16_t)RTE_MIN(RTE_MAX(env->n_pmds, 1u), (unsigned)PORT_MAX_TXQ);
 	p->tx_locked = false;
 	p->socket = 0;
 
@@ -285,19 +299,21 @@ vhost_open_common(struct dp_port *p, const struct vconf_port *cfg, bool client, 
 }
 
 static int
-vhost_server_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
+vhost_server_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
 {
-	return vhost_open_common(p, cfg, false, err);
+	return vhost_open_common(p, args, env, false, err);
 }
 
 static int
-vhost_client_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
+vhost_client_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
 {
-	return vhost_open_common(p, cfg, true, err);
+	return vhost_open_common(p, args, env, true, err);
 }
 
 static void
-vhost_close(struct dp_port *p)
+vhost_close(struct port *p)
 {
 	struct vhost_priv *v = p->priv;
 
@@ -307,7 +323,7 @@ vhost_close(struct dp_port *p)
 	for (int tries = 0; rte_vhost_driver_unregister(v->path) != 0 && tries < 100; tries++)
 		usleep(10000);
 	pthread_mutex_lock(&registry_lock);
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
 		if (registry[i] == v)
 			registry[i] = NULL;
 	pthread_mutex_unlock(&registry_lock);
@@ -318,7 +334,7 @@ vhost_close(struct dp_port *p)
 }
 
 static uint16_t
-vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+vhost_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vhost_priv *v = p->priv;
 	int vid = __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE);
@@ -329,7 +345,7 @@ vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 static uint16_t
-vhost_tx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+vhost_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vhost_priv *v = p->priv;
 	int vid = __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE);
@@ -355,7 +371,7 @@ vhost_tx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 static void
-vhost_dev_stats(struct dp_port *p, struct port_dev_stats *st)
+vhost_dev_stats(struct port *p, struct port_dev_stats *st)
 {
 	struct port_pmd_stats sw;
 
@@ -369,7 +385,7 @@ vhost_dev_stats(struct dp_port *p, struct port_dev_stats *st)
 }
 
 static bool
-vhost_link_up(struct dp_port *p)
+vhost_link_up(struct port *p)
 {
 	struct vhost_priv *v = p->priv;
 
@@ -377,7 +393,7 @@ vhost_link_up(struct dp_port *p)
 }
 
 static void
-vhost_status(struct dp_port *p, char *buf, size_t len)
+vhost_status(struct port *p, char *buf, size_t len)
 {
 	struct vhost_priv *v = p->priv;
 	unsigned enabled = 0;
@@ -393,6 +409,16 @@ vhost_status(struct dp_port *p, char *buf, size_t len)
 		(unsigned long long)v->connects);
 }
 
+/*
+ * One tx queue a PMD: vhost_tx maps them onto the guest's queue pairs, locking a ring
+ * that more tx queues than rings share.
+ */
+static void
+vhost_set_n_pmds(struct port *p, unsigned n_pmds)
+{
+	p->n_txq = (uint16_t)RTE_MIN(RTE_MAX(n_pmds, 1u), (unsigned)PORT_MAX_TXQ);
+}
+
 const struct port_ops port_vhost_server_ops = {
 	.type = "dpdkvhostuser",
 	.open = vhost_server_open,
@@ -402,6 +428,7 @@ const struct port_ops port_vhost_server_ops = {
 	.dev_stats = vhost_dev_stats,
 	.link_up = vhost_link_up,
 	.status = vhost_status,
+	.set_n_pmds = vhost_set_n_pmds,
 };
 
 const struct port_ops port_vhost_client_ops = {
@@ -413,4 +440,5 @@ const struct port_ops port_vhost_client_ops = {
 	.dev_stats = vhost_dev_stats,
 	.link_up = vhost_link_up,
 	.status = vhost_status,
+	.set_n_pmds = vhost_set_n_pmds,
 };

@@ -12,22 +12,14 @@
 
 #include <rte_vhost.h>
 
-#include "dp.h"
 #include "vhost_guard.h"
+#include "vhost_wire.h"
 
-#define GUARD_SET_MEM_TABLE 5
-#define GUARD_SET_LOG_BASE 6
-#define GUARD_SET_VRING_NUM 8
-#define GUARD_POSTCOPY_ADVISE 28
-#define GUARD_POSTCOPY_LISTEN 29
-#define GUARD_POSTCOPY_END 30
-#define GUARD_GET_INFLIGHT_FD 31
-#define GUARD_SET_INFLIGHT_FD 32
-#define GUARD_MAX_FDS 8
-
-/* Protocol feature bits of those requests. */
-#define GUARD_PF_PAGEFAULT 8
-#define GUARD_PF_INFLIGHT_SHMFD 12
+/*
+ * Where refusals are logged: set by vhost_guard_connection() and read by the message
+ * checks, all on rte_vhost's one message thread.
+ */
+static void (*guard_log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * A message as rte_vhost hands it to external handlers: DPDK 22.11's struct vhu_msg_context
@@ -37,34 +29,19 @@
  */
 #define GUARD_PAYLOAD_SIZE 632
 
-struct guard_region {
-	uint64_t gpa;
-	uint64_t size;
-	uint64_t uaddr;
-	uint64_t mmap_offset;
-} __attribute__((packed));
-
 struct guard_msg {
 	uint32_t request;
 	uint32_t flags;
 	uint32_t size;
 	union {
-		struct {
-			uint32_t index;
-			uint32_t num;
-		} state;
-		struct {
-			uint32_t nregions;
-			uint32_t padding;
-			struct guard_region regions[GUARD_MAX_FDS];
-		} mem;
-		struct {
-			uint64_t mmap_size;
-			uint64_t mmap_offset;
-		} log;
+		uint64_t u64;
+		struct vhost_wire_vring_state state;
+		struct vhost_wire_vring_addr addr;
+		struct vhost_wire_mem_table mem;
+		struct vhost_wire_log log;
 		uint8_t bytes[GUARD_PAYLOAD_SIZE];
 	} payload;
-	int fds[GUARD_MAX_FDS];
+	int fds[VHOST_WIRE_MAX_FDS];
 	int fd_num;
 } __attribute__((packed));
 
@@ -81,7 +58,8 @@ refuse(int vid, struct guard_msg *m, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	rte_vhost_get_ifname(vid, path, sizeof(path));
-	dp_log("vhost-user %s: %s: refused", path, why);
+	if (guard_log != NULL)
+		guard_log("vhost-user %s: %s: refused", path, why);
 	for (int i = 0; i < m->fd_num; i++) {
 		close(m->fds[i]);
 		m->fds[i] = -1;
@@ -107,11 +85,11 @@ check_mem_table(int vid, struct guard_msg *m)
 	uint32_t n = m->payload.mem.nregions;
 
 	/* Malformed tables are rte_vhost's to refuse. */
-	if (n > GUARD_MAX_FDS || n != (uint32_t)m->fd_num ||
-			m->size < 8 + n * sizeof(struct guard_region))
+	if (n > VHOST_WIRE_MAX_FDS || n != (uint32_t)m->fd_num ||
+			m->size < 8 + n * sizeof(struct vhost_wire_region))
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	for (uint32_t i = 0; i < n; i++) {
-		const struct guard_region *r = &m->payload.mem.regions[i];
+		const struct vhost_wire_region *r = &m->payload.mem.regions[i];
 		int64_t len = file_size(m->fds[i]);
 
 		if (r->mmap_offset + r->size < r->mmap_offset || len < 0)
@@ -180,27 +158,69 @@ check_offered(int vid, struct guard_msg *m, unsigned int bit, const char *what)
 	return refuse(vid, m, "request %u (%s) without its protocol feature", m->request, what);
 }
 
+/*
+ * rte_vhost offers every frontend its own maximum of queue pairs (128), more than a port
+ * polls: the guest would spread its traffic over rings nobody drains.  Answer with what
+ * is polled.
+ */
+static enum rte_vhost_msg_result
+answer_queue_num(struct guard_msg *m)
+{
+	m->payload.u64 = VHOST_GUARD_MAX_QP;
+	m->size = sizeof(m->payload.u64);
+	return RTE_VHOST_MSG_RESULT_REPLY;
+}
+
+/* The ring a ring request names, or -1 when the message is too short to say. */
+static int64_t
+ring_index(const struct guard_msg *m)
+{
+	switch (m->request) {
+	case VHOST_WIRE_SET_VRING_NUM:
+	case VHOST_WIRE_SET_VRING_BASE:
+	case VHOST_WIRE_GET_VRING_BASE:
+	case VHOST_WIRE_SET_VRING_ENABLE:
+		return m->size >= sizeof(m->payload.state) ? (int64_t)m->payload.state.index : -1;
+	case VHOST_WIRE_SET_VRING_ADDR:
+		return m->size >= sizeof(m->payload.addr) ? (int64_t)m->payload.addr.index : -1;
+	case VHOST_WIRE_SET_VRING_KICK:
+	case VHOST_WIRE_SET_VRING_CALL:
+	case VHOST_WIRE_SET_VRING_ERR:
+		return m->size >= sizeof(m->payload.u64) ?
+			(int64_t)(m->payload.u64 & VHOST_WIRE_VRING_INDEX_MASK) : -1;
+	default:
+		return -1;
+	}
+}
+
 static enum rte_vhost_msg_result
 guard_pre(int vid, void *msg)
 {
 	struct guard_msg *m = msg;
+	int64_t ring;
 
-	if (m->fd_num < 0 || m->fd_num > GUARD_MAX_FDS)
+	if (m->fd_num < 0 || m->fd_num > VHOST_WIRE_MAX_FDS)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	ring = ring_index(m);
+	if (ring >= 2 * VHOST_GUARD_MAX_QP)
+		return refuse(vid, m, "request %u for ring %lld: %d queue pairs were offered",
+			m->request, (long long)ring, VHOST_GUARD_MAX_QP);
 	switch (m->request) {
-	case GUARD_SET_MEM_TABLE:
+	case VHOST_WIRE_GET_QUEUE_NUM:
+		return answer_queue_num(m);
+	case VHOST_WIRE_SET_MEM_TABLE:
 		return check_mem_table(vid, m);
-	case GUARD_SET_LOG_BASE:
+	case VHOST_WIRE_SET_LOG_BASE:
 		return check_log_base(vid, m);
-	case GUARD_SET_VRING_NUM:
+	case VHOST_WIRE_SET_VRING_NUM:
 		return check_vring_num(vid, m);
-	case GUARD_POSTCOPY_ADVISE:
-	case GUARD_POSTCOPY_LISTEN:
-	case GUARD_POSTCOPY_END:
-		return check_offered(vid, m, GUARD_PF_PAGEFAULT, "postcopy");
-	case GUARD_GET_INFLIGHT_FD:
-	case GUARD_SET_INFLIGHT_FD:
-		return check_offered(vid, m, GUARD_PF_INFLIGHT_SHMFD, "inflight");
+	case VHOST_WIRE_POSTCOPY_ADVISE:
+	case VHOST_WIRE_POSTCOPY_LISTEN:
+	case VHOST_WIRE_POSTCOPY_END:
+		return check_offered(vid, m, VHOST_WIRE_PF_PAGEFAULT, "postcopy");
+	case VHOST_WIRE_GET_INFLIGHT_FD:
+	case VHOST_WIRE_SET_INFLIGHT_FD:
+		return check_offered(vid, m, VHOST_WIRE_PF_INFLIGHT_SHMFD, "inflight");
 	default:
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	}
@@ -211,10 +231,11 @@ static const struct rte_vhost_user_extern_ops guard_ops = {
 };
 
 void
-vhost_guard_connection(int vid)
+vhost_guard_connection(int vid, void (*log)(const char *fmt, ...))
 {
+	guard_log = log;
 	if (rte_vhost_extern_callback_register(vid, &guard_ops, NULL) != 0)
-		dp_log("vhost-user device %d: cannot install the message checks", vid);
+		log("vhost-user device %d: cannot install the message checks", vid);
 }
 
 void

@@ -3,6 +3,8 @@
 #define VIREO_VHOST_GUARD_H
 
 /*
+ * Private to port/: the dataplane's vhost-user port type (port_vhost.c) installs these.
+ *
  * What rte_vhost (DPDK 22.11) takes on trust from a vhost-user frontend, checked by
  * vireo-dp before it can hurt the dataplane.  A frontend (a VMM, or anything that can open
  * the socket) must never be able to crash or stall vireo-dp; rte_vhost already refuses bad
@@ -31,6 +33,10 @@
  *   made non-blocking whenever a ring becomes ready.  (A pipe with no reader raises
  *   SIGPIPE: vireo-dp ignores SIGPIPE.)
  *
+ * - How many queue pairs to offer: rte_vhost answers GET_QUEUE_NUM with its own limit
+ *   (128), and a guest that takes more queue pairs than a port polls sends on rings nobody
+ *   drains.  The guard answers VHOST_GUARD_MAX_QP, and refuses ring requests beyond it.
+ *
  * Not covered: a frontend that shrinks a memory file after SET_MEM_TABLE still gets
  * vireo-dp a SIGBUS on the next access (as with OVS-DPDK).
  *
@@ -41,8 +47,14 @@
 
 #include <stdint.h>
 
-/** Install the message checks on the new connection 'vid' (its new_connection callback). */
-void vhost_guard_connection(int vid);
+/** Queue pairs a vhost-user port polls, and offers (GET_QUEUE_NUM). */
+#define VHOST_GUARD_MAX_QP 16
+
+/**
+ * Install the message checks on the new connection 'vid' (its new_connection callback);
+ * refusals are logged through 'log'.
+ */
+void vhost_guard_connection(int vid, void (*log)(const char *fmt, ...));
 
 /** Make the call fd of ring 'q' of 'vid' non-blocking (a ring became ready). */
 void vhost_guard_vring(int vid, uint16_t q);

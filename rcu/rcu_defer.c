@@ -3,21 +3,22 @@
  * Deferred freeing after an RCU grace period.
  *
  * The control thread publishes a new snapshot (rx-queue sets, bridge snapshots) with an
- * atomic store and hands the old one to pmd_defer_free(), which takes a grace-period token
+ * atomic store and hands the old one to rcu_defer_free(), which takes a grace-period token
  * with rte_rcu_qsbr_start().  The entry is freed once rte_rcu_qsbr_check() says every PMD
- * has passed a quiescent state since, on a later pmd_defer_free() or pmd_defer_reclaim()
+ * has passed a quiescent state since, on a later rcu_defer_free() or rcu_defer_reclaim()
  * (the main thread's periodic timer), so a control change never waits for the PMDs.
  * DPDK 22.11's rte_rcu_qsbr_dq does the same but is still experimental there; these two
  * calls are its stable core.  All calls come from the main thread: no locking.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_rcu_qsbr.h>
 
-#include "pmd.h"
+#include "rcu.h"
 
 #define DEFER_MAX 4096		/* entries waiting; beyond, free synchronously */
 
@@ -27,16 +28,16 @@ struct defer_entry {
 	void *ptr;
 };
 
-struct pmd_defer {
+struct rcu_defer {
 	struct rte_rcu_qsbr *qsbr;
 	unsigned head, n;	/* ring of entries in token order */
 	struct defer_entry q[DEFER_MAX];
 };
 
-struct pmd_defer *
-pmd_defer_create(struct rte_rcu_qsbr *qsbr, char **err)
+struct rcu_defer *
+rcu_defer_create(struct rte_rcu_qsbr *qsbr, char **err)
 {
-	struct pmd_defer *d = calloc(1, sizeof(*d));
+	struct rcu_defer *d = calloc(1, sizeof(*d));
 
 	if (d == NULL) {
 		*err = strdup("out of memory");
@@ -48,7 +49,7 @@ pmd_defer_create(struct rte_rcu_qsbr *qsbr, char **err)
 
 /* Free the oldest entries whose grace period is over ('wait': block for all of them). */
 static void
-defer_run(struct pmd_defer *d, bool wait)
+defer_run(struct rcu_defer *d, bool wait)
 {
 	while (d->n > 0) {
 		struct defer_entry *e = &d->q[d->head];
@@ -62,7 +63,7 @@ defer_run(struct pmd_defer *d, bool wait)
 }
 
 void
-pmd_defer_free(struct pmd_defer *d, void (*fn)(void *), void *ptr)
+rcu_defer_free(struct rcu_defer *d, void (*fn)(void *), void *ptr)
 {
 	if (ptr == NULL)
 		return;
@@ -78,13 +79,13 @@ pmd_defer_free(struct pmd_defer *d, void (*fn)(void *), void *ptr)
 }
 
 void
-pmd_defer_reclaim(struct pmd_defer *d)
+rcu_defer_reclaim(struct rcu_defer *d)
 {
 	defer_run(d, false);
 }
 
 void
-pmd_defer_destroy(struct pmd_defer *d)
+rcu_defer_destroy(struct rcu_defer *d)
 {
 	if (d == NULL)
 		return;

@@ -15,7 +15,7 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
-#include "dp.h"
+#include "port-private.h"
 
 #define DEFAULT_RXD 2048
 #define DEFAULT_TXD 2048
@@ -24,7 +24,11 @@ struct dpdk_priv {
 	uint16_t port_id;
 	bool probed_by_us;
 	char devname[RTE_ETH_NAME_MAX_LEN];
+	struct dpdk_priv *next;		/* in open_ports */
 };
+
+/* Every open dpdk port, to refuse a second port on the same device (control thread only). */
+static struct dpdk_priv *open_ports;
 
 static char *
 fmt_err(const char *f, const char *a, int rc)
@@ -72,14 +76,21 @@ find_port(const char *devargs, char *name, size_t len, uint16_t *port_id)
 static bool
 port_in_use(uint16_t port_id)
 {
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
-		struct dp_port *p = dp_main ? dp_main->slots[i] : NULL;
-
-		if (p != NULL && p->ops == &port_dpdk_ops && p->priv != NULL &&
-				((struct dpdk_priv *)p->priv)->port_id == port_id)
+	for (const struct dpdk_priv *d = open_ports; d != NULL; d = d->next)
+		if (d->port_id == port_id)
 			return true;
-	}
 	return false;
+}
+
+static void
+open_ports_remove(struct dpdk_priv *priv)
+{
+	for (struct dpdk_priv **pp = &open_ports; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == priv) {
+			*pp = priv->next;
+			return;
+		}
+	}
 }
 
 /* Close the ethdev and detach its device from the bus. */
@@ -96,14 +107,6 @@ remove_dev(uint16_t port_id)
 		rte_dev_remove(dev);
 }
 
-static unsigned
-opt_uint(const struct vconf_port *cfg, const char *key, unsigned def)
-{
-	const char *v = vconf_map_get(&cfg->options, key);
-
-	return v ? (unsigned)strtoul(v, NULL, 0) : def;
-}
-
 /*
  * Drop what the rx queues hold before the port is published.  net_af_packet opens its
  * socket for every protocol on every interface and binds it to its own only after the
@@ -113,23 +116,47 @@ opt_uint(const struct vconf_port *cfg, const char *key, unsigned def)
 static void
 drain_rx(uint16_t port_id, uint16_t n_rxq)
 {
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[PORT_BURST];
 
 	for (uint16_t q = 0; q < n_rxq; q++) {
 		uint16_t n;
 		unsigned rounds = 0;
 
-		while ((n = rte_eth_rx_burst(port_id, q, pkts, DP_BURST)) > 0 && rounds++ < 1024)
+		while ((n = rte_eth_rx_burst(port_id, q, pkts, PORT_BURST)) > 0 && rounds++ < 1024)
 			rte_pktmbuf_free_bulk(pkts, n);
 		if (n > 0)
 			rte_pktmbuf_free_bulk(pkts, n);
 	}
 }
 
+/* The options of a dpdk port ("dpdk-devargs" is checked by dpdk_open). */
+struct dpdk_opts {
+	uint16_t n_rxq, n_rxd, n_txd;
+};
+
 static int
-dpdk_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
+dpdk_opts_parse(const struct port_args *args, struct dpdk_opts *o, char **err)
 {
-	const char *devargs = vconf_map_get(&cfg->options, "dpdk-devargs");
+	unsigned long v;
+
+	if (port_args_uint(args, "n_rxq", 1, PORT_MAX_RXQ, 1, &v, err) < 0)
+		return -EINVAL;
+	o->n_rxq = (uint16_t)v;
+	if (port_args_uint(args, "n_rxq_desc", 1, 4096, DEFAULT_RXD, &v, err) < 0)
+		return -EINVAL;
+	o->n_rxd = (uint16_t)v;
+	if (port_args_uint(args, "n_txq_desc", 1, 4096, DEFAULT_TXD, &v, err) < 0)
+		return -EINVAL;
+	o->n_txd = (uint16_t)v;
+	return 0;
+}
+
+static int
+dpdk_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
+{
+	const char *devargs = port_args_get(args, "dpdk-devargs");
+	struct dpdk_opts o;
 	struct dpdk_priv *priv;
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -141,6 +168,9 @@ dpdk_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
 		*err = strdup("options:dpdk-devargs is required for a dpdk port");
 		return -EINVAL;
 	}
+	rc = dpdk_opts_parse(args, &o, err);
+	if (rc < 0)
+		return rc;
 	priv = calloc(1, sizeof(*priv));
 	if (priv == NULL)
 		return -ENOMEM;
@@ -170,18 +200,18 @@ dpdk_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
 		*err = fmt_err("cannot get device info of '%s': %s", devargs, rc);
 		goto err_remove;
 	}
-	n_rxq = (uint16_t)opt_uint(cfg, "n_rxq", 1);
-	if (n_rxq == 0 || n_rxq > info.max_rx_queues || n_rxq > DP_MAX_RXQ) {
-		if (asprintf(err, "options:n_rxq=%u: the device supports 1..%u rx queues",
-				n_rxq, RTE_MIN(info.max_rx_queues, DP_MAX_RXQ)) < 0)
-			*err = NULL;
+	n_rxq = o.n_rxq;
+	if (n_rxq > info.max_rx_queues) {
+		port_errf(err, "options:n_rxq=%u: the device supports 1..%u rx queues",
+			n_rxq, RTE_MIN(info.max_rx_queues, PORT_MAX_RXQ));
 		rc = -EINVAL;
 		goto err_remove;
 	}
-	n_txq = (uint16_t)RTE_MIN(RTE_MIN(dp_main->n_pmds + 1u, (unsigned)info.max_tx_queues),
-		(unsigned)DP_MAX_TXQ);
-	nrxd = (uint16_t)opt_uint(cfg, "n_rxq_desc", DEFAULT_RXD);
-	ntxd = (uint16_t)opt_uint(cfg, "n_txq_desc", DEFAULT_TXD);
+	/* One tx queue a PMD and one spare, as the device allows. */
+	n_txq = (uint16_t)RTE_MIN(RTE_MIN(env->n_pmds + 1u, (unsigned)info.max_tx_queues),
+		(unsigned)PORT_MAX_TXQ);
+	nrxd = o.n_rxd;
+	ntxd = o.n_txd;
 	memset(&conf, 0, sizeof(conf));
 	if (n_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -197,8 +227,8 @@ dpdk_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
 	p->socket = rte_eth_dev_socket_id(priv->port_id);
 	if (p->socket < 0)
 		p->socket = 0;
-	p->mtu = cfg->mtu_request ? (int)cfg->mtu_request : (int)opt_uint(cfg, "mtu_request", 1500);
-	mp = dp_mempool_get(p->socket, p->mtu);
+	p->mtu = args->mtu_request ? (int)args->mtu_request : 1500;
+	mp = env->mempool(p->socket, p->mtu);
 	if (mp == NULL) {
 		*err = fmt_err("no packet buffers for '%s' (hugepages?): %s", devargs, -rte_errno);
 		rc = -ENOMEM;
@@ -240,9 +270,11 @@ dpdk_open(struct dp_port *p, const struct vconf_port *cfg, char **err)
 	p->priv = priv;
 	p->n_rxq = n_rxq;
 	p->n_txq = n_txq;
-	p->tx_locked = n_txq < dp_main->n_pmds;
+	p->tx_locked = n_txq < env->n_pmds;
 	for (uint16_t q = 0; q < n_rxq; q++)
 		p->rxq_enabled[q] = 1;
+	priv->next = open_ports;
+	open_ports = priv;
 	return 0;
 
 err_close:
@@ -261,12 +293,13 @@ err_free:
 }
 
 static void
-dpdk_close(struct dp_port *p)
+dpdk_close(struct port *p)
 {
 	struct dpdk_priv *priv = p->priv;
 
 	if (priv == NULL)
 		return;
+	open_ports_remove(priv);
 	rte_eth_dev_stop(priv->port_id);
 	remove_dev(priv->port_id);
 	free(priv);
@@ -274,13 +307,13 @@ dpdk_close(struct dp_port *p)
 }
 
 static uint16_t
-dpdk_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+dpdk_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	return rte_eth_rx_burst(((struct dpdk_priv *)p->priv)->port_id, qid, pkts, n);
 }
 
 static uint16_t
-dpdk_tx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t sent = rte_eth_tx_burst(((struct dpdk_priv *)p->priv)->port_id, qid, pkts, n);
 
@@ -290,7 +323,7 @@ dpdk_tx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 static void
-dpdk_dev_stats(struct dp_port *p, struct port_dev_stats *st)
+dpdk_dev_stats(struct port *p, struct port_dev_stats *st)
 {
 	struct rte_eth_stats s;
 
@@ -307,7 +340,7 @@ dpdk_dev_stats(struct dp_port *p, struct port_dev_stats *st)
 }
 
 static bool
-dpdk_link_up(struct dp_port *p)
+dpdk_link_up(struct port *p)
 {
 	struct rte_eth_link link;
 
@@ -319,7 +352,7 @@ dpdk_link_up(struct dp_port *p)
 }
 
 static void
-dpdk_status(struct dp_port *p, char *buf, size_t len)
+dpdk_status(struct port *p, char *buf, size_t len)
 {
 	struct dpdk_priv *priv = p->priv;
 	struct rte_eth_dev_info info;
@@ -336,6 +369,13 @@ dpdk_status(struct dp_port *p, char *buf, size_t len)
 		info.max_rx_queues, info.max_tx_queues, RTE_ETHER_ADDR_BYTES(&mac));
 }
 
+/* The device's tx queue count is fixed at open: more PMDs than queues share them, locked. */
+static void
+dpdk_set_n_pmds(struct port *p, unsigned n_pmds)
+{
+	p->tx_locked = p->n_txq < n_pmds;
+}
+
 const struct port_ops port_dpdk_ops = {
 	.type = "dpdk",
 	.open = dpdk_open,
@@ -345,4 +385,5 @@ const struct port_ops port_dpdk_ops = {
 	.dev_stats = dpdk_dev_stats,
 	.link_up = dpdk_link_up,
 	.status = dpdk_status,
+	.set_n_pmds = dpdk_set_n_pmds,
 };

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * PMD statistics as dpif-netdev/pmd-stats-show and pmd-rxq-show print them, with Open
+ * vSwitch's line names (scripts parse them): the PMD's own counters and its flowtab's.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "control.h"
+#include "dp.h"
+
+struct pmd_view {
+	struct pmd_stats s;
+	struct flowtab_pmd_stats f;
+};
+
+static void
+view(const struct pmd *pmd, struct pmd_view *v)
+{
+	const struct dp_pmd_ctx *c = pmd->ctx;
+	const uint64_t *src = (const uint64_t *)flowtab_pmd_stats(c->ft);
+	const uint64_t *clr = (const uint64_t *)&c->ft_cleared;
+	uint64_t *dst = (uint64_t *)&v->f;
+
+	pmd_stats_read(pmd, &v->s);
+	for (size_t i = 0; i < sizeof(v->f) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED) - clr[i];
+}
+
+static double
+ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
+char *
+dp_pmd_stats_show(struct pmd **pmds, unsigned n)
+{
+	struct control_buf b = { 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pmd_view v;
+		uint64_t total, passes;
+
+		view(pmds[i], &v);
+		total = v.s.idle_cycles + v.s.busy_cycles;
+		/* MAC learning is one pass; flowtab counts its own (resubmits add passes). */
+		passes = v.s.mac_hits + v.f.passes;
+		if (passes < v.s.packets_rx)
+			passes = v.s.packets_rx;
+		control_buf_printf(&b, "pmd thread numa_id %d core_id %u:\n", pmds[i]->numa,
+			pmds[i]->core);
+		control_buf_printf(&b, "  packets received: %" PRIu64 "\n", v.s.packets_rx);
+		control_buf_printf(&b, "  packet recirculations: %" PRIu64 "\n",
+			passes - v.s.packets_rx);
+		control_buf_printf(&b, "  avg. datapath passes per packet: %.02f\n",
+			ratio(passes, v.s.packets_rx));
+		control_buf_printf(&b, "  mac learning hits: %" PRIu64 "\n", v.s.mac_hits);
+		control_buf_printf(&b, "  emc hits: %" PRIu64 "\n", v.f.emc_hits);
+		control_buf_printf(&b, "  smc hits: %" PRIu64 "\n", v.f.smc_hits);
+		control_buf_printf(&b, "  megaflow hits: %" PRIu64 "\n", v.f.megaflow_hits);
+		control_buf_printf(&b, "  avg. subtable lookups per megaflow hit: %.02f\n",
+			ratio(v.f.subtable_lookups, v.f.megaflow_hits));
+		control_buf_printf(&b, "  table misses: %" PRIu64 "\n", v.f.misses);
+		control_buf_printf(&b, "  avg. packets per output batch: %.02f\n",
+			ratio(v.s.out_packets, v.s.out_batches));
+		control_buf_printf(&b, "  idle cycles: %" PRIu64 " (%.02f%%)\n", v.s.idle_cycles,
+			100.0 * ratio(v.s.idle_cycles, total));
+		control_buf_printf(&b, "  processing cycles: %" PRIu64 " (%.02f%%)\n",
+			v.s.busy_cycles, 100.0 * ratio(v.s.busy_cycles, total));
+		control_buf_printf(&b, "  avg cycles per packet: %.02f (%" PRIu64 "/%" PRIu64 ")\n",
+			ratio(total, v.s.packets_rx), total, v.s.packets_rx);
+		control_buf_printf(&b, "  avg processing cycles per packet: %.02f (%" PRIu64 "/%"
+			PRIu64 ")\n", ratio(v.s.busy_cycles, v.s.packets_rx), v.s.busy_cycles,
+			v.s.packets_rx);
+	}
+	return control_buf_steal(&b);
+}
+
+void *
+dp_pmd_stats_json(struct pmd **pmds, unsigned n)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pmd_view v;
+		uint64_t total;
+
+		view(pmds[i], &v);
+		total = v.s.idle_cycles + v.s.busy_cycles;
+		json_array_append_new(arr, json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			" s:I, s:I, s:f, s:f}",
+			"numa_id", pmds[i]->numa, "core_id", (int)pmds[i]->core,
+			"packets_received", (json_int_t)v.s.packets_rx,
+			"mac_learning_hits", (json_int_t)v.s.mac_hits,
+			"emc_hits", (json_int_t)v.f.emc_hits,
+			"smc_hits", (json_int_t)v.f.smc_hits,
+			"megaflow_hits", (json_int_t)v.f.megaflow_hits,
+			"table_misses", (json_int_t)v.f.misses,
+			"idle_cycles", (json_int_t)v.s.idle_cycles,
+			"processing_cycles", (json_int_t)v.s.busy_cycles,
+			"output_batches", (json_int_t)v.s.out_batches,
+			"avg_cycles_per_packet", ratio(total, v.s.packets_rx),
+			"avg_processing_cycles_per_packet", ratio(v.s.busy_cycles, v.s.packets_rx)));
+	}
+	return json_pack("{s:o}", "pmds", arr);
+}
+
+void
+dp_pmd_stats_clear(struct pmd **pmds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_pmd_ctx *c = pmds[i]->ctx;
+		const uint64_t *src = (const uint64_t *)flowtab_pmd_stats(c->ft);
+		uint64_t *dst = (uint64_t *)&c->ft_cleared;
+
+		pmd_stats_clear(pmds[i]);
+		for (size_t k = 0; k < sizeof(c->ft_cleared) / sizeof(uint64_t); k++)
+			dst[k] = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	}
+}
+
+char *
+dp_pmd_rxq_show(struct pmd **pmds, unsigned n)
+{
+	struct control_buf b = { 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct pmd_rxq_set *set = __atomic_load_n(&pmds[i]->rxqs, __ATOMIC_ACQUIRE);
+		uint64_t total = 0;
+
+		control_buf_printf(&b, "pmd thread numa_id %d core_id %u:\n", pmds[i]->numa,
+			pmds[i]->core);
+		control_buf_printf(&b, "  isolated : false\n");
+		for (uint32_t q = 0; set && q < set->n; q++)
+			total += set->rxq[q].port->rxq_stats[set->rxq[q].qid].load;
+		for (uint32_t q = 0; set && q < set->n; q++) {
+			const struct port *p = set->rxq[q].port;
+			uint16_t qid = set->rxq[q].qid;
+			uint64_t load = p->rxq_stats[qid].load;
+
+			control_buf_printf(&b, "  port: %-16s queue-id: %2u (%s)  pmd usage: %3.0f %%\n",
+				p->name, qid, p->rxq_enabled[qid] ? "enabled" : "disabled",
+				total ? 100.0 * (double)load / (double)total : 0.0);
+		}
+	}
+	return control_buf_steal(&b);
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_PORT_H
+#define VIREO_PORT_H
+
+/*
+ * port: the devices a switch receives from and sends to, behind one interface (what Open
+ * vSwitch's netdev is to its userspace datapath).
+ *
+ * What?
+ * =====
+ * A 'struct port' is one open device: a DPDK ethdev ("dpdk", port_dpdk.c) or an rte_vhost
+ * socket ("dpdkvhostuser", "dpdkvhostuserclient", port_vhost.c).  Its type supplies a
+ * 'struct port_ops'; PMD threads call only port_rx() and port_tx_burst(), so every port
+ * type looks alike to the packet loop.  The port layer knows no bridges, rules, threads or
+ * configuration files: port_open() is given the port's name, its options as plain
+ * key/value strings and an environment (where sockets go, how many PMDs send, where packet
+ * buffers come from, where to log), and the caller embeds 'struct port' in its own
+ * structure to hang its own state beside it.
+ *
+ * Adding a port type
+ * ==================
+ * Write port_TYPE.c with static callbacks and one 'const struct port_ops' (open, close, rx,
+ * tx, dev_stats, link_up, status, set_n_pmds), add it to port_types[] in port.c and to
+ * port/meson.build.  Nothing above this folder changes.
+ *
+ * Lifetime and thread-safety
+ * ==========================
+ * The owner's control thread (vireo-dp's main thread) opens, reconfigures and closes
+ * ports.  A port becomes visible to PMDs when the owner publishes something that refers to
+ * it, and is closed only after it has been unpublished and every PMD has since reported a
+ * quiescent state (rte_rcu_qsbr), so a PMD may use any port it can reach without taking
+ * references.  Fields are grouped by writer:
+ *   - "control thread, before publication": immutable while published;
+ *   - "PMD": per-PMD counters, each slot written only by the PMD of that index;
+ *   - "any": atomics documented where declared (vhost: rte_vhost's thread flips them).
+ * Transmit queues: a PMD sends on queue 'pmd_index % n_txq'.  When fewer tx queues than
+ * PMDs exist (tx_locked), the queue's spinlock is taken, as Open vSwitch does for such
+ * devices: the only lock on the packet path, and it exists only on hardware that forces it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_spinlock.h>
+
+#define PORT_MAX_PMDS 64	/* PMD threads that may send on one port */
+#define PORT_MAX_SLOTS 256	/* ports open at once; slots index per-PMD tx batch arrays */
+#define PORT_MAX_RXQ 16
+#define PORT_MAX_TXQ 64
+#define PORT_BURST 32
+#define PORT_NAME_MAX 256	/* bytes with the NUL; OVSDB names have no shorter limit */
+
+struct port;
+struct rte_mempool;
+struct rte_rcu_qsbr;
+
+/** One "options:KEY=VALUE" of a port, as plain strings (owned by the caller). */
+struct port_option {
+	const char *key;
+	const char *value;
+};
+
+/** What a port is opened with: everything comes from the caller, nothing is kept. */
+struct port_args {
+	const struct port_option *options;
+	unsigned n_options;
+	unsigned mtu_request;		/**< 0: the type's default (1500) */
+};
+
+/**
+ * The world a port lives in, owned by the caller and alive while any port opened with it
+ * is open (port types keep a pointer for rte_vhost's callbacks).
+ */
+struct port_env {
+	const char *vhost_sock_dir;	/**< where dpdkvhostuser ports put their sockets */
+	unsigned n_pmds;		/**< PMD threads at open time (later: set_n_pmds) */
+	struct rte_rcu_qsbr *qsbr;	/**< the PMDs' RCU: device teardown waits for it */
+	/** A packet pool on NUMA node 'socket' with room for 'mtu'; NULL when none. */
+	struct rte_mempool *(*mempool)(int socket, int mtu);
+	/** Log one line (no newline). */
+	void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+};
+
+/** Per-PMD counters of one port (written by that PMD only). */
+struct port_pmd_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t tx_dropped;
+} __rte_cache_aligned;
+
+/** Per rx queue: processing cycles and packets, written by the PMD polling it. */
+struct port_rxq_stats {
+	uint64_t cycles;
+	uint64_t packets;
+	uint64_t cycles_prev;	/**< control thread: value at the last measurement */
+	uint64_t load;		/**< control thread: cycles in the last interval */
+} __rte_cache_aligned;
+
+/** Device counters as the device reports them (control thread). */
+struct port_dev_stats {
+	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
+	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+};
+
+struct port_ops {
+	const char *type;
+	/**
+	 * Open the device into 'p' (name, slot and locks already set).  Sets n_rxq, n_txq,
+	 * tx_locked, socket, mtu, priv, and enables the rx queues that can be polled at once.
+	 * Returns 0, or -errno with a message naming the offending option in '*err'.
+	 */
+	int (*open)(struct port *p, const struct port_args *args, const struct port_env *env,
+		char **err);
+	/** Close the device; called after the port is unpublished. */
+	void (*close)(struct port *p);
+	/** Receive up to 'n' packets from rx queue 'qid' (PMD). */
+	uint16_t (*rx)(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+	/** Send 'n' packets on tx queue 'qid'; consumes all of them, returns how many failed. */
+	uint16_t (*tx)(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+	/** Device statistics (control thread). */
+	void (*dev_stats)(struct port *p, struct port_dev_stats *st);
+	bool (*link_up)(struct port *p);
+	/** Text for `show` and the OVSDB status column: "key=value" lines. */
+	void (*status)(struct port *p, char *buf, size_t len);
+	/**
+	 * The number of PMD threads became 'n_pmds': adjust n_txq and tx_locked.  Called by
+	 * the control thread while no PMD polls anything (PMDs restarted, rx queues not yet
+	 * published), so no PMD reads the fields while they change.
+	 */
+	void (*set_n_pmds)(struct port *p, unsigned n_pmds);
+};
+
+struct port {
+	/* control thread, before publication */
+	char name[PORT_NAME_MAX];
+	const struct port_ops *ops;
+	uint16_t slot;			/**< index into PMD tx batch arrays (the owner's) */
+	int socket;			/**< NUMA node of the device */
+	int mtu;
+	uint16_t n_rxq;			/**< rx queues that may be polled (enabled or not) */
+	uint16_t n_txq;
+	bool tx_locked;
+	void *priv;			/**< type-specific state */
+
+	/* any: rx queues a PMD may poll (vhost: set by the guest's enable calls) */
+	volatile uint8_t rxq_enabled[PORT_MAX_RXQ];
+
+	rte_spinlock_t txq_lock[PORT_MAX_TXQ];
+
+	/* PMD */
+	struct port_pmd_stats pmd_stats[PORT_MAX_PMDS];
+	struct port_rxq_stats rxq_stats[PORT_MAX_RXQ];
+};
+
+/** The ops of port type 'type' ("dpdk", "dpdkvhostuser", ...), or NULL. */
+const struct port_ops *port_type_find(const char *type);
+
+/**
+ * Open a port of type 'type' named 'name' into the zeroed 'p', using tx batch slot
+ * 'slot'.  Returns 0, or -errno with '*err' (malloc'd) naming what is wrong: an unknown
+ * type, a name of PORT_NAME_MAX bytes or more, an option the type refuses.
+ */
+int port_open(struct port *p, const char *name, const char *type, uint16_t slot,
+	const struct port_args *args, const struct port_env *env, char **err);
+
+/** Close an open port (unpublished, after a grace period); 'p' can be opened again. */
+void port_close(struct port *p);
+
+/** Tell an open port how many PMD threads now send on it (see port_ops.set_n_pmds). */
+void port_set_n_pmds(struct port *p, unsigned n_pmds);
+
+/** The value of option 'key', or NULL. */
+const char *port_args_get(const struct port_args *a, const char *key);
+
+/**
+ * Option 'key' as an unsigned number in [min, max] ('def' when absent) into '*out'.
+ * Returns 0, or -EINVAL with '*err' naming the option and the range.
+ */
+int port_args_uint(const struct port_args *a, const char *key, unsigned long min,
+	unsigned long max, unsigned long def, unsigned long *out, char **err);
+
+/** Sum the per-PMD software counters of 'p'. */
+void port_sw_stats(const struct port *p, struct port_pmd_stats *sum);
+
+/** 'p's type name ("dpdk", ...). */
+static inline const char *
+port_type(const struct port *p)
+{
+	return p->ops->type;
+}
+
+/** Link state, device counters and status text of an open port (control thread). */
+static inline bool
+port_link_up(struct port *p)
+{
+	return p->priv != NULL && p->ops->link_up(p);
+}
+
+static inline void
+port_dev_stats(struct port *p, struct port_dev_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (p->priv != NULL)
+		p->ops->dev_stats(p, st);
+}
+
+static inline void
+port_status(struct port *p, char *buf, size_t len)
+{
+	if (len > 0)
+		buf[0] = '\0';
+	if (p->priv != NULL)
+		p->ops->status(p, buf, len);
+}
+
+/** How many of 'p's rx queues are enabled now. */
+unsigned port_rxq_enabled_count(const struct port *p);
+
+/** Receive a burst from rx queue 'qid' of 'p' (PMD). */
+static inline uint16_t
+port_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	return p->ops->rx(p, qid, pkts, n);
+}
+
+/**
+ * Send at most PORT_BURST packets on PMD 'pmd_index's tx queue of 'p', taking the queue
+ * lock when needed, and count them (PMD).  Consumes every packet; returns how many were
+ * dropped.
+ */
+static inline uint16_t
+port_tx_burst(struct port *p, unsigned pmd_index, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t qid, left, lens[PORT_BURST];
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		lens[i] = (uint16_t)rte_pktmbuf_pkt_len(pkts[i]);
+		bytes += lens[i];
+	}
+	if (unlikely(p->n_txq == 0)) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		p->pmd_stats[pmd_index].tx_dropped += n;
+		return n;
+	}
+	qid = pmd_index % p->n_txq;
+	if (unlikely(p->tx_locked)) {
+		rte_spinlock_lock(&p->txq_lock[qid]);
+		left = p->ops->tx(p, qid, pkts, n);
+		rte_spinlock_unlock(&p->txq_lock[qid]);
+	} else {
+		left = p->ops->tx(p, qid, pkts, n);
+	}
+	for (uint16_t i = n - left; i < n; i++)
+		bytes -= lens[i];
+	p->pmd_stats[pmd_index].tx_bytes += bytes;
+	p->pmd_stats[pmd_index].tx_packets += n - left;
+	p->pmd_stats[pmd_index].tx_dropped += left;
+	return left;
+}
+
+#endif /* VIREO_PORT_H */
