@@ -11,9 +11,9 @@
  * (OVSDB's Interface columns: type, options, ofport_request, mtu_request) and, for bridges
  * configured from YAML, the flow rules as ovs-ofctl text.  Two sources fill it:
  *   - vconf_load_yaml(): a YAML file whose keys are OVSDB's own names (config/yaml.c);
- *   - the OVSDB client (config/ovsdb.c), from Open vSwitch's ovsdb-server.
+ *   - the OVSDB client (config/ovsdb/), from Open vSwitch's ovsdb-server.
  * The dataplane compares the running vconf with a new one and applies the difference
- * (dataplane/reconfigure.c), so a change never restarts what did not change.
+ * (dp_reconfigure() in dataplane/dp.c), so a change never restarts what did not change.
  *
  * Every string is owned by the vconf and freed by vconf_free().  Each item remembers where
  * it came from ('line', 0 when unknown) so that errors can name the file and line.

@@ -12,8 +12,9 @@
  *
  * Thread-safety: lookups take a read lock, so vCPU threads dispatch concurrently;
  * registration and removal take the write lock, so ranges can move while the guest runs
- * (PCI BARs, in a later issue).  Callbacks run on the vCPU thread without the bus lock held
- * (the range is copied out first), so each device serialises its own state.  A device must
+ * (PCI BARs move when the guest reprograms them, vmm/pci.c).  Callbacks run on the vCPU
+ * thread without the bus lock held (the range is copied out first), so each device
+ * serialises its own state.  A device must
  * not be freed while vCPUs run unless its ranges were removed first and no callback can be
  * in flight (vCPUs paused).
  */
