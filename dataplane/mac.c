@@ -3,15 +3,33 @@
  * MAC learning table: creation, aging and walks (main thread).  Look-up and learning are
  * inline in mac.h for the PMDs.
  */
+#include <string.h>
+#include <sys/random.h>
+
 #include <rte_cycles.h>
+#include <rte_random.h>
 #include <rte_malloc.h>
 
 #include "mac.h"
 
+void
+mac_table_init(struct mac_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (getrandom(t->secret, sizeof(t->secret), 0) != sizeof(t->secret)) {
+		t->secret[0] = rte_rand();
+		t->secret[1] = rte_rand();
+	}
+}
+
 struct mac_table *
 mac_table_create(int socket)
 {
-	return rte_zmalloc_socket("mac_table", sizeof(struct mac_table), 64, socket);
+	struct mac_table *t = rte_malloc_socket("mac_table", sizeof(*t), 64, socket);
+
+	if (t != NULL)
+		mac_table_init(t);
+	return t;
 }
 
 void

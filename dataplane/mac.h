@@ -13,6 +13,11 @@
  * bucket replaces its oldest entry.  VLANs are not part of the key: vireo-dp ports are not
  * VLAN access ports.
  *
+ * The bucket of a MAC is a hash keyed with a random secret drawn when the table is
+ * created, as Open vSwitch keys its MAC table: with a public hash a guest could choose
+ * source MACs that all fall into another guest's bucket and evict its entries (every
+ * packet to it would then be flooded).
+ *
  * Thread-safety
  * =============
  * Learning happens on the packet path, on every PMD, with no lock: each entry word is
@@ -38,10 +43,14 @@ struct mac_bucket {
 } __attribute__((aligned(64)));
 
 struct mac_table {
+	uint64_t secret[2];		/**< hash key: random, set at creation, then read-only */
 	struct mac_bucket b[MAC_BUCKETS];
 };
 
+/** An empty table with a fresh random hash key, on NUMA node 'socket'; NULL: no memory. */
 struct mac_table *mac_table_create(int socket);
+/** Empty 't' and draw its hash key (for tables not allocated by mac_table_create). */
+void mac_table_init(struct mac_table *t);
 void mac_table_destroy(struct mac_table *t);
 
 /** The 48-bit MAC at 'p' as an integer. */
@@ -52,12 +61,16 @@ mac_from_bytes(const uint8_t *p)
 		((uint64_t)p[3] << 16) | ((uint64_t)p[4] << 8) | p[5];
 }
 
+/* A keyed multiply-xorshift mix: without the secret, which MACs share a bucket is unknown. */
 static inline uint32_t
-mac_bucket_of(uint64_t mac)
+mac_bucket_of(const struct mac_table *t, uint64_t mac)
 {
-	uint64_t h = mac * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = (mac ^ t->secret[0]) * 0x9e3779b97f4a7c15ULL;
 
-	return (uint32_t)(h >> 40) & (MAC_BUCKETS - 1);
+	h ^= h >> 29;
+	h *= t->secret[1] | 1;
+	h ^= h >> 32;
+	return (uint32_t)h & (MAC_BUCKETS - 1);
 }
 
 #define MAC_VALID 0xa5ULL
@@ -72,7 +85,7 @@ mac_entry(uint64_t mac, uint16_t slot)
 static inline uint16_t
 mac_lookup(const struct mac_table *t, uint64_t mac, uint32_t now)
 {
-	const struct mac_bucket *b = &t->b[mac_bucket_of(mac)];
+	const struct mac_bucket *b = &t->b[mac_bucket_of(t, mac)];
 
 	for (int w = 0; w < MAC_WAYS; w++) {
 		uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
@@ -90,7 +103,7 @@ mac_lookup(const struct mac_table *t, uint64_t mac, uint32_t now)
 static inline void
 mac_learn(struct mac_table *t, uint64_t mac, uint16_t slot, uint32_t now)
 {
-	struct mac_bucket *b = &t->b[mac_bucket_of(mac)];
+	struct mac_bucket *b = &t->b[mac_bucket_of(t, mac)];
 	uint64_t want = mac_entry(mac, slot);
 	int victim = -1;
 	uint32_t oldest = UINT32_MAX;

@@ -36,11 +36,11 @@ test_replacement(struct mac_table *t)
 {
 	uint64_t same_bucket[MAC_WAYS + 1];
 	unsigned n = 0;
-	uint32_t b0 = mac_bucket_of(0x020000000001ULL);
+	uint32_t b0 = mac_bucket_of(t, 0x020000000001ULL);
 
 	mac_table_flush(t);
 	for (uint64_t m = 0x020000000001ULL; n < MAC_WAYS + 1; m++)
-		if (mac_bucket_of(m) == b0)
+		if (mac_bucket_of(t, m) == b0)
 			same_bucket[n++] = m;
 	for (unsigned i = 0; i < MAC_WAYS; i++)
 		mac_learn(t, same_bucket[i], (uint16_t)i, 1000 + i);
@@ -52,6 +52,54 @@ test_replacement(struct mac_table *t)
 	mac_table_flush_slot(t, 9);
 	CHECK(mac_lookup(t, same_bucket[MAC_WAYS], 1100) == MAC_SLOT_NONE, "flushed by slot");
 	CHECK(mac_lookup(t, same_bucket[1], 1100) == 1, "other slots survive a slot flush");
+}
+
+/*
+ * A guest that knows the hash picks source MACs that share a victim's bucket and evicts
+ * it.  Here the attacker assumes the table's key is zero or public (a fixed multiplier, as
+ * an unkeyed hash would be): with a random key its MACs scatter and the victim stays.
+ */
+static uint32_t
+public_bucket(uint64_t mac)
+{
+	struct mac_table pub = { .secret = { 0, 1 } };
+
+	return mac_bucket_of(&pub, mac);
+}
+
+static uint32_t
+old_unkeyed_bucket(uint64_t mac)
+{
+	return (uint32_t)((mac * 0x9e3779b97f4a7c15ULL) >> 40) & (MAC_BUCKETS - 1);
+}
+
+static void
+test_keyed(void)
+{
+	const uint64_t victim = 0x525400abcdefULL;
+	uint32_t (*guesses[])(uint64_t) = { public_bucket, old_unkeyed_bucket };
+	struct mac_table *t = aligned_alloc(64, sizeof(*t)), *u = aligned_alloc(64, sizeof(*u));
+
+	mac_table_init(t);
+	mac_table_init(u);
+	CHECK(t->secret[0] != u->secret[0] || t->secret[1] != u->secret[1],
+		"two tables drew the same key");
+	for (size_t g = 0; g < sizeof(guesses) / sizeof(guesses[0]); g++) {
+		unsigned n = 0;
+
+		mac_table_flush(t);
+		mac_learn(t, victim, 7, 100);
+		for (uint64_t m = 0x020000000000ULL; n < 4 * MAC_WAYS; m++) {
+			if (guesses[g](m) != guesses[g](victim))
+				continue;
+			mac_learn(t, m, 1, (uint32_t)(101 + n));
+			n++;
+		}
+		CHECK(mac_lookup(t, victim, 200) == 7,
+			"%u MACs aimed at the victim's bucket (guess %zu) evicted it", n, g);
+	}
+	free(t);
+	free(u);
 }
 
 struct racer {
@@ -117,8 +165,9 @@ main(void)
 {
 	struct mac_table *t = aligned_alloc(64, sizeof(*t));
 
-	memset(t, 0, sizeof(*t));
+	mac_table_init(t);
 	test_basic(t);
+	test_keyed();
 	test_replacement(t);
 	test_concurrent(t);
 	mac_table_flush(t);
