@@ -172,10 +172,13 @@ alloc_ofport(struct dp_bridge *br, int64_t request)
 	return UINT32_MAX;
 }
 
-/* Open 'p's device as 'cfg' says: the port layer gets the options as plain strings. */
+/*
+ * Open 'p's device as 'cfg' says ('reconf': change the open port in place instead, if its
+ * type can).  The port layer gets the options as plain strings.
+ */
 static int
-port_open_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vconf_port *cfg,
-	char **err)
+port_apply_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vconf_port *cfg,
+	bool reconf, char **err)
 {
 	struct port_option opts[cfg->options.n ? cfg->options.n : 1];
 	struct port_args args = {
@@ -186,7 +189,37 @@ port_open_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vcon
 
 	for (size_t i = 0; i < cfg->options.n; i++)
 		opts[i] = (struct port_option){ cfg->options.kv[i].key, cfg->options.kv[i].value };
+	if (reconf)
+		return port_reconfigure(&p->port, &args, &dp->port_env, err);
 	return port_open(&p->port, cfg->name, cfg->type, slot, &args, &dp->port_env, err);
+}
+
+/*
+ * 'p' (working, same bridge) is now configured as 'np': true when the change was made in
+ * place, false when the port must be deleted and added again.
+ */
+static bool
+port_changed_in_place(struct dp *dp, struct dp_port *p, const struct vconf_port *np)
+{
+	struct vconf_port copy;
+	char *err = NULL;
+	int line = 0;
+
+	if (p->error != NULL || strcmp(np->type ? np->type : "", p->cfg.type ? p->cfg.type : "")
+			!= 0 || np->ofport_request != p->cfg.ofport_request ||
+			vconf_check_port(np, &line, &err) < 0 || vconf_port_copy(&copy, np) < 0) {
+		free(err);
+		return false;
+	}
+	if (port_apply_cfg(dp, p, p->port.slot, np, true, &err) < 0) {
+		vconf_port_free(&copy);
+		free(err);
+		return false;
+	}
+	vconf_port_free(&p->cfg);
+	p->cfg = copy;
+	dp_log("port %s: reconfigured in place (mtu %d)", p->port.name, p->port.mtu);
+	return true;
 }
 
 /*
@@ -226,7 +259,7 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 		return NULL;
 	}
 	if (vconf_check_port(cfg, &line, &err) == 0) {
-		if (port_open_cfg(dp, p, (uint16_t)slot, cfg, &err) == 0)
+		if (port_apply_cfg(dp, p, (uint16_t)slot, cfg, false, &err) == 0)
 			p->ofport = alloc_ofport(br, cfg->ofport_request);
 		else if (err == NULL)
 			err = strdup("could not open the device");
@@ -473,8 +506,9 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		if (p == NULL)
 			continue;
 		np = vconf_find_port(cfg, p->port.name, &vb);
-		if (np == NULL || strcmp(vb->name, p->bridge->name) != 0 ||
-				!port_cfg_equal(np, &p->cfg))
+		if (np == NULL || strcmp(vb->name, p->bridge->name) != 0)
+			gone[n_gone++] = p;
+		else if (!port_cfg_equal(np, &p->cfg) && !port_changed_in_place(dp, p, np))
 			gone[n_gone++] = p;
 	}
 	ports_remove(dp, gone, n_gone);

@@ -67,6 +67,15 @@ port_close(struct port *p)
 	p->priv = NULL;
 }
 
+int
+port_reconfigure(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
+{
+	if (p->ops == NULL || p->priv == NULL || p->ops->reconfigure == NULL)
+		return -EOPNOTSUPP;
+	return p->ops->reconfigure(p, args, env, err);
+}
+
 void
 port_set_n_pmds(struct port *p, unsigned n_pmds)
 {

@@ -20,8 +20,9 @@
  * Adding a port type
  * ==================
  * Write port_TYPE.c with static callbacks and one 'const struct port_ops' (open, close, rx,
- * tx, dev_stats, link_up, status, set_n_pmds), add it to port_types[] in port.c and to
- * port/meson.build.  Nothing above this folder changes.
+ * tx, dev_stats, link_up, status, set_n_pmds, and reconfigure if some changes can be made
+ * in place), add it to port_types[] in port.c and to port/meson.build.  Nothing above this
+ * folder changes.
  *
  * Lifetime and thread-safety
  * ==========================
@@ -133,6 +134,15 @@ struct port_ops {
 	 * published), so no PMD reads the fields while they change.
 	 */
 	void (*set_n_pmds)(struct port *p, unsigned n_pmds);
+	/**
+	 * Apply 'args' to the open port without closing it, when the type can (the port is
+	 * published: only what PMDs never read, or reads atomically, may change).  Returns 0
+	 * when applied; -EOPNOTSUPP when the change needs the port closed and opened again
+	 * (the caller does that); another -errno with '*err' when 'args' are bad for it.
+	 * NULL: every change needs a new open.
+	 */
+	int (*reconfigure)(struct port *p, const struct port_args *args,
+		const struct port_env *env, char **err);
 };
 
 struct port {
@@ -170,6 +180,13 @@ int port_open(struct port *p, const char *name, const char *type, uint16_t slot,
 
 /** Close an open port (unpublished, after a grace period); 'p' can be opened again. */
 void port_close(struct port *p);
+
+/**
+ * Change an open port's options in place (see port_ops.reconfigure).  Returns 0 when done,
+ * -EOPNOTSUPP when the port must be closed and opened with 'args' instead.
+ */
+int port_reconfigure(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err);
 
 /** Tell an open port how many PMD threads now send on it (see port_ops.set_n_pmds). */
 void port_set_n_pmds(struct port *p, unsigned n_pmds);

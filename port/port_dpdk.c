@@ -20,10 +20,18 @@
 #define DEFAULT_RXD 2048
 #define DEFAULT_TXD 2048
 
+/* The options of a dpdk port ("dpdk-devargs" is checked by dpdk_open). */
+struct dpdk_opts {
+	uint16_t n_rxq, n_rxd, n_txd;
+};
+
 struct dpdk_priv {
 	uint16_t port_id;
 	bool probed_by_us;
 	char devname[RTE_ETH_NAME_MAX_LEN];
+	char *devargs;			/* as opened */
+	struct dpdk_opts opts;		/* as opened */
+	struct rte_mempool *mp;		/* the rx queues' pool */
 	struct dpdk_priv *next;		/* in open_ports */
 };
 
@@ -128,11 +136,6 @@ drain_rx(uint16_t port_id, uint16_t n_rxq)
 			rte_pktmbuf_free_bulk(pkts, n);
 	}
 }
-
-/* The options of a dpdk port ("dpdk-devargs" is checked by dpdk_open). */
-struct dpdk_opts {
-	uint16_t n_rxq, n_rxd, n_txd;
-};
 
 static int
 dpdk_opts_parse(const struct port_args *args, struct dpdk_opts *o, char **err)
@@ -267,6 +270,9 @@ dpdk_open(struct port *p, const struct port_args *args, const struct port_env *e
 	}
 	rte_eth_promiscuous_enable(priv->port_id);
 	drain_rx(priv->port_id, n_rxq);
+	priv->devargs = strdup(devargs);
+	priv->opts = o;
+	priv->mp = mp;
 	p->priv = priv;
 	p->n_rxq = n_rxq;
 	p->n_txq = n_txq;
@@ -302,6 +308,7 @@ dpdk_close(struct port *p)
 	open_ports_remove(priv);
 	rte_eth_dev_stop(priv->port_id);
 	remove_dev(priv->port_id);
+	free(priv->devargs);
 	free(priv);
 	p->priv = NULL;
 }
@@ -369,6 +376,40 @@ dpdk_status(struct port *p, char *buf, size_t len)
 		info.max_rx_queues, info.max_tx_queues, RTE_ETHER_ADDR_BYTES(&mac));
 }
 
+/*
+ * In place: an MTU whose frames fit the packet pool the rx queues already use (the device
+ * takes the new MTU while it runs).  Anything else (another device, queue counts or ring
+ * sizes, a jump to jumbo frames) is a new open.
+ */
+static int
+dpdk_reconfigure(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
+{
+	struct dpdk_priv *priv = p->priv;
+	const char *devargs = port_args_get(args, "dpdk-devargs");
+	int mtu = args->mtu_request ? (int)args->mtu_request : 1500;
+	struct dpdk_opts o;
+	int rc;
+
+	if (devargs == NULL || priv->devargs == NULL || strcmp(devargs, priv->devargs) != 0)
+		return -EOPNOTSUPP;
+	rc = dpdk_opts_parse(args, &o, err);
+	if (rc < 0)
+		return rc;
+	if (memcmp(&o, &priv->opts, sizeof(o)) != 0 || env->mempool(p->socket, mtu) != priv->mp)
+		return -EOPNOTSUPP;
+	if (mtu == p->mtu)
+		return 0;
+	rc = rte_eth_dev_set_mtu(priv->port_id, (uint16_t)mtu);
+	if (rc < 0) {
+		port_errf(err, "mtu_request=%d: rejected by the device: %s", mtu,
+			rte_strerror(-rc));
+		return rc;
+	}
+	p->mtu = mtu;
+	return 0;
+}
+
 /* The device's tx queue count is fixed at open: more PMDs than queues share them, locked. */
 static void
 dpdk_set_n_pmds(struct port *p, unsigned n_pmds)
@@ -386,4 +427,5 @@ const struct port_ops port_dpdk_ops = {
 	.link_up = dpdk_link_up,
 	.status = dpdk_status,
 	.set_n_pmds = dpdk_set_n_pmds,
+	.reconfigure = dpdk_reconfigure,
 };

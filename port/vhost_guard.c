@@ -45,7 +45,8 @@ struct guard_msg {
 	int fd_num;
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct guard_msg) == 680, "rte_vhost message context layout");
+_Static_assert(sizeof(struct guard_msg) == VHOST_GUARD_MSG_SIZE,
+	"rte_vhost message context layout");
 
 /* Refuse 'm': close its fds (rte_vhost does not when a handler fails it), log why. */
 static enum rte_vhost_msg_result
@@ -224,6 +225,12 @@ guard_pre(int vid, void *msg)
 	default:
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	}
+}
+
+int
+vhost_guard_check(int vid, void *msg)
+{
+	return guard_pre(vid, msg);
 }
 
 static const struct rte_vhost_user_extern_ops guard_ops = {

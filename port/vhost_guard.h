@@ -56,6 +56,16 @@
  */
 void vhost_guard_connection(int vid, void (*log)(const char *fmt, ...));
 
+/** Size of the message context rte_vhost hands its external handlers (DPDK 22.11). */
+#define VHOST_GUARD_MSG_SIZE 680
+
+/**
+ * Run the message checks on one message context 'msg' of VHOST_GUARD_MSG_SIZE bytes, as
+ * rte_vhost's pre-message handler does; returns an enum rte_vhost_msg_result.  For the
+ * fuzzer (tests/vhost/fuzz_guard.c): vireo-dp reaches the checks only through rte_vhost.
+ */
+int vhost_guard_check(int vid, void *msg);
+
 /** Make the call fd of ring 'q' of 'vid' non-blocking (a ring became ready). */
 void vhost_guard_vring(int vid, uint16_t q);
 
