@@ -66,6 +66,8 @@ dp_pmd_stats_show(struct pmd **pmds, unsigned n)
 		control_buf_printf(&b, "  avg. subtable lookups per megaflow hit: %.02f\n",
 			ratio(v.f.subtable_lookups, v.f.megaflow_hits));
 		control_buf_printf(&b, "  table misses: %" PRIu64 "\n", v.f.misses);
+		control_buf_printf(&b, "  resubmit limit drops: %" PRIu64 "\n",
+			v.f.too_many_resubmits + v.f.recursion_too_deep);
 		control_buf_printf(&b, "  avg. packets per output batch: %.02f\n",
 			ratio(v.s.out_packets, v.s.out_batches));
 		control_buf_printf(&b, "  idle cycles: %" PRIu64 " (%.02f%%)\n", v.s.idle_cycles,

@@ -10,6 +10,9 @@
  * Rules in ovs-ofctl syntax ("priority=100,tcp,nw_dst=10.0.0.0/8,tp_dst=80,actions=output:2")
  * organised in up to 255 tables; a packet enters table 0 and moves on with resubmit or
  * goto_table.  A packet that matches no rule in a table is dropped (OpenFlow 1.3 table-miss).
+ * As in Open vSwitch, one packet may nest resubmit/goto_table 64 deep and run 4096 of them in
+ * all; beyond, it is dropped and counted ('struct flowtab_pmd_stats').  A rule that would
+ * loop on every packet it matches (resubmit to its own table, packet unchanged) is refused.
  * The main thread adds, modifies, deletes, replaces and dumps rules; PMD threads classify
  * bursts of packets and run the matched rules' actions.
  *
@@ -116,6 +119,10 @@ struct flowtab_pmd_stats {
 	uint64_t subtable_lookups;  /**< summed over megaflow hits */
 	uint64_t misses;            /**< matched no rule: dropped (OpenFlow 1.3 table-miss) */
 	uint64_t passes;            /**< table passes (resubmit/goto count extra) */
+	/** dropped: over FT_MAX_RESUBMITS (4096) resubmit/goto_table actions for one packet */
+	uint64_t too_many_resubmits;
+	/** dropped: resubmit/goto_table nested deeper than 64 */
+	uint64_t recursion_too_deep;
 };
 
 struct flowtab;

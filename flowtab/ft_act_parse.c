@@ -365,3 +365,28 @@ ft_actions_equal(const struct ft_actions *a, const struct ft_actions *b)
 {
 	return a->n == b->n && !memcmp(a->a, b->a, a->n * sizeof(a->a[0]));
 }
+
+bool
+ft_actions_loop(const struct ft_actions *a, uint8_t table)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->n; i++) {
+		switch (a->a[i].type) {
+		case FT_ACT_OUTPUT:
+		case FT_ACT_NORMAL:
+		case FT_ACT_FLOOD:
+		case FT_ACT_ALL:
+		case FT_ACT_IN_PORT:
+			break;   /* the key stays as it was */
+		case FT_ACT_RESUBMIT:
+			if (a->a[i].u32 == FLOWTAB_PORT_NONE &&
+			    (a->a[i].u8 == table || a->a[i].u8 == 0xff))
+				return true;
+			return false;   /* the other table's actions may change the key */
+		default:
+			return false;
+		}
+	}
+	return false;
+}

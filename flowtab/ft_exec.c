@@ -2,6 +2,13 @@
 /*
  * Running an action list on a packet: rewrites with incremental checksum updates (RFC 1624),
  * VLAN push/strip, outputs (a copy for every output but the last), resubmit and goto_table.
+ *
+ * The work per packet is bounded as in Open vSwitch: resubmit/goto_table nest at most
+ * FT_MAX_DEPTH deep and run at most FT_MAX_RESUBMITS times in all.  Depth alone is not enough:
+ * "resubmit(,1),resubmit(,1)" in a table that leads back to itself doubles at every level,
+ * 2^64 lookups for one packet.  A packet over either limit is dropped and counted
+ * ('too_many_resubmits', 'recursion_too_deep' in 'struct flowtab_pmd_stats'); copies sent to
+ * earlier outputs of its action lists have already left.
  */
 
 #include <string.h>
@@ -22,8 +29,10 @@ struct xctx {
 	uint32_t in_port;
 	uint8_t pending;            /* an output waiting for the packet's final state */
 	uint32_t pending_port;
-	bool stop;                  /* dec_ttl expired the packet */
+	bool stop;                  /* dec_ttl expired the packet, or a limit was hit */
+	bool drop;                  /* a limit was hit: the packet goes nowhere */
 	unsigned depth;
+	unsigned n_resubmits;       /* over the whole packet, nested or not */
 };
 
 static void
@@ -332,8 +341,16 @@ resubmit(struct xctx *x, uint32_t port, uint8_t table, const struct ft_rule *fro
 	rte_be32_t saved_port = k->in_port;
 	const struct ft_rule *r;
 
-	if (x->depth >= FT_MAX_DEPTH)
+	if (unlikely(x->depth >= FT_MAX_DEPTH)) {
+		x->pmd->stats.recursion_too_deep++;
+		x->stop = x->drop = true;
 		return;
+	}
+	if (unlikely(++x->n_resubmits > FT_MAX_RESUBMITS)) {
+		x->pmd->stats.too_many_resubmits++;
+		x->stop = x->drop = true;
+		return;
+	}
 	k->table_id = table == 0xff ? from->table_id : table;
 	if (port != FLOWTAB_PORT_NONE)
 		k->in_port = rte_cpu_to_be_32(port);
@@ -449,7 +466,7 @@ ft_exec(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_rul
 	};
 
 	run(&x, r);
-	if (x.pending != OUT_NONE)
+	if (x.pending != OUT_NONE && !x.drop)
 		xsend(&x, m, x.pending, x.pending_port);
 	else
 		rte_pktmbuf_free(m);

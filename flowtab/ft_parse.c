@@ -457,6 +457,13 @@ ft_rule_parse(const char *text, enum ft_parse_mode mode, const struct flowtab_po
 			goto out;
 		}
 	}
+	if (mode == FT_PARSE_ADD && ft_actions_loop(spec->acts, (uint8_t)spec->table_id)) {
+		*err = ft_field_error("actions", "resubmit(,%d) to the rule's own table with the "
+				"packet unchanged would loop on every packet it matches",
+				spec->table_id);
+		ret = -EINVAL;
+		goto out;
+	}
 out:
 	if (ret < 0 && !*err)
 		*err = ft_field_error("rule", "out of memory");

@@ -19,6 +19,8 @@
 #define FT_BURST_MAX 32
 /** resubmit/goto_table nesting limit (OVS's). */
 #define FT_MAX_DEPTH 64
+/** resubmit/goto_table actions run for one packet, nested or not (OVS's: 64 * 64). */
+#define FT_MAX_RESUBMITS 4096
 
 struct ft_emc_set {
 	uint32_t hash[FT_EMC_WAYS];

@@ -131,6 +131,15 @@ void ft_rule_spec_clear(struct ft_rule_spec *spec);
 struct ft_actions *ft_actions_parse(const char *text, const struct flowtab_port_ops *ports,
 		char **err);
 struct ft_actions *ft_actions_dup(const struct ft_actions *a);
+/**
+ * Does 'a', as the actions of a rule of table 'table', loop on every packet it matches?
+ * That is decidable exactly in one case: a resubmit to 'table' itself, in_port unchanged,
+ * with only outputs before it.  The lookup then sees the key that found this rule in the
+ * same snapshot, finds this rule again, and so on until the datapath's limits drop the
+ * packet.  Every other loop (through other tables, after a rewrite) depends on the rules
+ * and packets and is left to those limits.
+ */
+bool ft_actions_loop(const struct ft_actions *a, uint8_t table);
 bool ft_actions_equal(const struct ft_actions *a, const struct ft_actions *b);
 
 /** A growable string. */

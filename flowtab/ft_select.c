@@ -143,6 +143,13 @@ flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
 				goto out;
 			}
 		}
+		if (ft_actions_loop(spec.acts, r->table_id)) {
+			*err = ft_field_error("actions", "resubmit(,%u) to the rule's own table with "
+					"the packet unchanged would loop on every packet it matches",
+					r->table_id);
+			ret = -EINVAL;
+			goto out;
+		}
 		news[i] = ft_actions_dup(spec.acts);
 		if (!news[i]) {
 			ret = -ENOMEM;

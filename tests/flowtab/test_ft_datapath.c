@@ -299,7 +299,6 @@ test_pipeline(struct flowtab_pmd *pmd)
 		"table=1,priority=5,in_port=9,actions=output:3",
 		"table=2,actions=mod_tp_dst:99,resubmit(,3)",
 		"table=3,udp,tp_dst=99,actions=output:5",
-		"table=4,actions=resubmit(,4),output:6",
 	};
 	struct flowtab *ft = table(rules, RTE_DIM(rules));
 	struct ft_capture *cap = calloc(1, sizeof(*cap));
@@ -325,17 +324,19 @@ test_pipeline(struct flowtab_pmd *pmd)
 	CHECK(dump && strstr(dump, "n_packets=2,"), "table 3 counters: %s", dump);
 	free(dump);
 	ft_capture_reset(cap);
-	/* An endless resubmit loop stops at the depth limit. */
+	/* An endless resubmit loop is dropped at the depth limit (tests/flowtab/test_ft_limits.c
+	 * has the details). */
 	flowtab_destroy(ft);
 	{
 		static const char *const loop[] = {
 			"actions=goto_table:4",
-			"table=4,actions=resubmit(,4),output:6",
+			"table=4,actions=resubmit(,5),output:6",
+			"table=5,actions=resubmit(,4),output:6",
 		};
 
-		ft = table(loop, 2);
+		ft = table(loop, 3);
 		run1(pmd, ft, &tcp_pkt, 1, cap, &out);
-		CHECK(cap->n == 64, "resubmit loop bounded: %u outputs", cap->n);
+		CHECK(cap->n == 0, "resubmit loop dropped: %u outputs", cap->n);
 		ft_capture_reset(cap);
 		flowtab_destroy(ft);
 	}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The work one packet may cost is bounded: at most 4096 resubmit/goto_table actions and 64
+ * levels of nesting.  A packet over a limit is dropped and counted in the PMD's statistics;
+ * a rule that loops on every packet it matches is refused when it is added.  Registered
+ * with a short meson timeout: without the limits the doubling rules below never finish.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ft_private.h"
+#include "ft_test_util.h"
+
+static struct rte_mempool *mp;
+
+static const struct ft_test_pkt tcp_pkt = {
+	.dst = { 0x02, 0, 0, 0, 0, 2 }, .src = { 0x02, 0, 0, 0, 0, 1 }, .vlan = -1,
+	.dl_type = 0x0800, .proto = 6, .nw_src = 0x0a000001, .nw_dst = 0x0a000002,
+	.ttl = 64, .sport = 1234, .dport = 80, .payload = 17,
+};
+
+static struct flowtab *
+table(const char *const *rules, size_t n)
+{
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	char *err = NULL;
+
+	if (flowtab_add_flows(ft, rules, NULL, n, "test", &err))
+		CHECK(0, "add: %s", err);
+	free(err);
+	return ft;
+}
+
+/* Send one packet into 'ft' on port 1; the capture keeps what came out. */
+static void
+send1(struct flowtab_pmd *pmd, struct flowtab *ft, struct ft_capture *cap,
+		struct flowtab_out *out)
+{
+	struct rte_mbuf *m = ft_test_build(mp, &tcp_pkt);
+
+	ft_capture_reset(cap);
+	flowtab_process_burst(pmd, ft, &m, 1, 1, out);
+}
+
+/*
+ * resubmit(1,0),resubmit(1,0) for a packet from port 1: each level doubles, 2^64 lookups when
+ * the depth limit only skips the resubmit at the bottom.  (resubmit(,0),resubmit(,0) itself
+ * is refused when added, see test_refused().)  The packet is dropped at depth 64.
+ */
+static void
+test_doubling(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
+{
+	static const char *const rules[] = {
+		"priority=1,actions=resubmit(1,0),resubmit(1,0),output:2",
+		"priority=2,actions=resubmit(,1),resubmit(,1),output:2",
+		"table=1,actions=resubmit(,0),resubmit(,0)",
+	};
+	const struct flowtab_pmd_stats *st = flowtab_pmd_stats(pmd);
+	uint64_t deep, passes;
+	struct flowtab *ft;
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		ft = table(rules + i, i ? 2 : 1);
+		deep = st->recursion_too_deep;
+		passes = st->passes;
+		send1(pmd, ft, cap, out);
+		CHECK(cap->n == 0, "doubling loop %u: packet dropped, %u outputs", i, cap->n);
+		CHECK(st->recursion_too_deep == deep + 1, "doubling loop %u counted once: %lu", i,
+				(unsigned long)(st->recursion_too_deep - deep));
+		/* The first lookup and one per level down to the limit. */
+		CHECK(st->passes - passes == 1 + FT_MAX_DEPTH, "lookups for one packet: %lu",
+				(unsigned long)(st->passes - passes));
+		ft_capture_reset(cap);
+		flowtab_destroy(ft);
+	}
+}
+
+/* 64 resubmits in each of three tables, 64^3 lookups: dropped after 4096 resubmits. */
+static void
+test_wide(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
+{
+	const struct flowtab_pmd_stats *st = flowtab_pmd_stats(pmd);
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	uint64_t many = st->too_many_resubmits, deep = st->recursion_too_deep;
+	uint64_t passes = st->passes;
+	char *dump = NULL, *err = NULL, acts[1200];
+	int t, i;
+
+	for (t = 0; t < 3; t++) {
+		snprintf(acts, sizeof(acts), "table=%d,actions=output:2", t);
+		for (i = 0; i < FT_MAX_ACTIONS - 1; i++)
+			snprintf(acts + strlen(acts), sizeof(acts) - strlen(acts), ",resubmit(,%d)",
+					t + 1);
+		ft_test_add(ft, acts);
+	}
+	ft_test_add(ft, "table=3,actions=drop");
+	send1(pmd, ft, cap, out);
+	CHECK(st->too_many_resubmits == many + 1 && st->recursion_too_deep == deep,
+			"over 4096 resubmits: counted %lu", (unsigned long)(st->too_many_resubmits - many));
+	CHECK(st->passes - passes == 1 + FT_MAX_RESUBMITS, "lookups for one packet: %lu",
+			(unsigned long)(st->passes - passes));
+	/*
+	 * Depth first: table 1's first run takes resubmits 1..4033 (63 runs of table 2, 64 each),
+	 * its second run 4034, one more table 2 run 4035..4096.  So output:2 ran 1 + 2 + 64 times
+	 * before the limit; every output but the last had sent its copy, the last (the packet
+	 * itself) is dropped.
+	 */
+	CHECK(cap->n == 66, "copies sent before the limit: %u", cap->n);
+	send1(pmd, ft, cap, out);
+	CHECK(st->too_many_resubmits == many + 2, "second packet counted too");
+	CHECK(flowtab_dump_flows(ft, "table=0", &dump, &err) == 0 && dump &&
+	      strstr(dump, "n_packets=2,"), "the rule still counts its packets: %s",
+	      dump ? dump : err);
+	free(dump);
+	ft_capture_reset(cap);
+	flowtab_destroy(ft);
+}
+
+/* Nesting deeper than 64: dropped and counted as such, not as too many resubmits. */
+static void
+test_depth(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
+{
+	static const char *const rules[] = {
+		"actions=goto_table:4",
+		"table=4,actions=resubmit(,5),output:6",
+		"table=5,actions=resubmit(,4),output:6",
+	};
+	struct flowtab *ft = table(rules, RTE_DIM(rules));
+	const struct flowtab_pmd_stats *st = flowtab_pmd_stats(pmd);
+	uint64_t deep = st->recursion_too_deep, many = st->too_many_resubmits;
+
+	send1(pmd, ft, cap, out);
+	CHECK(cap->n == 0, "endless nesting: packet dropped, %u outputs", cap->n);
+	CHECK(st->recursion_too_deep == deep + 1 && st->too_many_resubmits == many,
+			"counted as too deep (%lu) not too many (%lu)",
+			(unsigned long)(st->recursion_too_deep - deep),
+			(unsigned long)(st->too_many_resubmits - many));
+	ft_capture_reset(cap);
+	flowtab_destroy(ft);
+}
+
+/* Right under the limits a packet goes through: a 63-deep chain, and 4000 resubmits. */
+static void
+test_within(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
+{
+	const struct flowtab_pmd_stats *st = flowtab_pmd_stats(pmd);
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	uint64_t deep = st->recursion_too_deep, many = st->too_many_resubmits;
+	char rule[128], acts[1100];
+	int t, i;
+
+	/* Table t resubmits to t+1, 64 nested resubmits in all: table 64 outputs. */
+	for (t = 0; t < FT_MAX_DEPTH; t++) {
+		snprintf(rule, sizeof(rule), "table=%d,actions=resubmit(,%d)", t, t + 1);
+		ft_test_add(ft, rule);
+	}
+	snprintf(rule, sizeof(rule), "table=%d,actions=output:3", FT_MAX_DEPTH);
+	ft_test_add(ft, rule);
+	send1(pmd, ft, cap, out);
+	CHECK(cap->n == 1 && cap->rec[0].port == 3, "64 nested resubmits: %u outputs", cap->n);
+	flowtab_destroy(ft);
+
+	/* 1 + 63 + 63 * 63 = 4033 resubmits: table 0 -> 1, 1 -> 63 x 2, 2 -> 63 x 3. */
+	ft = flowtab_create("br0", &ft_test_ports, NULL);
+	ft_test_add(ft, "actions=resubmit(,1),output:4");
+	for (t = 1; t <= 2; t++) {
+		snprintf(acts, sizeof(acts), "table=%d,actions=", t);
+		for (i = 0; i < 63; i++)
+			snprintf(acts + strlen(acts), sizeof(acts) - strlen(acts), "%sresubmit(,%d)",
+					i ? "," : "", t + 1);
+		ft_test_add(ft, acts);
+	}
+	ft_test_add(ft, "table=3,actions=drop");
+	send1(pmd, ft, cap, out);
+	CHECK(cap->n == 1 && cap->rec[0].port == 4, "4033 resubmits: %u outputs", cap->n);
+	CHECK(st->recursion_too_deep == deep && st->too_many_resubmits == many,
+			"nothing counted under the limits");
+	ft_capture_reset(cap);
+	flowtab_destroy(ft);
+}
+
+/* A rule that resubmits to its own table with the packet unchanged loops on every packet. */
+static void
+test_refused(void)
+{
+	static const char *const loops[] = {
+		"actions=resubmit(,0),resubmit(,0)",
+		"table=3,ip,actions=output:2,resubmit(,3)",
+		"table=7,actions=resubmit(,7)",
+		"table=7,in_port=1,actions=NORMAL,flood,resubmit(,7)",
+	};
+	static const char *const fine[] = {
+		"actions=resubmit(,1),resubmit(,1)",
+		"actions=resubmit(2,0)",
+		"table=3,ip,actions=mod_nw_dst:1.2.3.4,resubmit(,3)",
+		"table=7,actions=strip_vlan,resubmit(,7)",
+		"table=7,actions=dec_ttl,resubmit(,7)",
+	};
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(loops); i++) {
+		CHECK(flowtab_add_flows(ft, &loops[i], NULL, 1, NULL, &err) == -EINVAL &&
+		      err && strstr(err, "actions") && strstr(err, "loop"),
+		      "'%s' refused: %s", loops[i], err ? err : "(accepted)");
+		free(err);
+		err = NULL;
+	}
+	CHECK(flowtab_n_rules(ft) == 0, "nothing installed: %zu", flowtab_n_rules(ft));
+	for (i = 0; i < RTE_DIM(fine); i++)
+		ft_test_add(ft, fine[i]);
+	/* mod-flows decides with each selected rule's own table. */
+	ft_test_add(ft, "table=9,in_port=5,actions=output:1");
+	CHECK(flowtab_mod_flows(ft, "in_port=5,actions=resubmit(,9)", false, &err) == -EINVAL &&
+	      err && strstr(err, "loop"), "mod-flows to a loop refused: %s", err ? err : "(accepted)");
+	free(err);
+	err = NULL;
+	CHECK(flowtab_mod_flows(ft, "in_port=5,actions=resubmit(,10)", false, &err) == 0,
+			"mod-flows to another table: %s", err ? err : "");
+	free(err);
+	flowtab_destroy(ft);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct flowtab_pmd *pmd;
+	struct flowtab_out out;
+
+	(void)argc;
+	mp = ft_test_eal_init(argv[0], 8192);
+	pmd = flowtab_pmd_create(0, -1);
+	ft_capture_init(cap, &out, true);
+	test_refused();
+	test_depth(pmd, cap, &out);
+	test_within(pmd, cap, &out);
+	test_doubling(pmd, cap, &out);
+	test_wide(pmd, cap, &out);
+	CHECK(rte_mempool_in_use_count(mp) == 0, "mbufs leaked: %u", rte_mempool_in_use_count(mp));
+	flowtab_pmd_destroy(pmd);
+	free(cap);
+	return ft_test_finish("test_ft_limits");
+}
