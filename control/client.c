@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,7 @@ struct client {
 	const char *path;
 	long long deadline_ms;
 	int next_id;
-	char *in;
-	size_t in_len;
-	size_t in_cap;
-	struct control_frame frame;
+	struct control_inbuf in;
 };
 
 static char *
@@ -114,32 +112,24 @@ static int
 client_recv(struct client *c, json_t **msg)
 {
 	for (;;) {
-		size_t start, end;
+		const char *text;
 		json_error_t jerr;
-		int r = control_frame_next(&c->frame, c->in, c->in_len, &start, &end);
+		size_t len;
+		int r = control_inbuf_next(&c->in, &text, &len);
 		ssize_t n;
 
 		if (r < 0)
 			return -EPROTO;
 		if (r > 0) {
-			*msg = json_loadb(c->in + start, end - start, 0, &jerr);
-			memmove(c->in, c->in + end, c->in_len - end);
-			c->in_len -= end;
-			control_frame_reset(&c->frame);
+			*msg = json_loadb(text, len, 0, &jerr);
 			return *msg ? 0 : -EPROTO;
 		}
-		if (c->in_cap - c->in_len < 4096) {
-			size_t cap = c->in_cap ? c->in_cap * 2 : 16384;
-			char *p = realloc(c->in, cap);
-
-			if (p == NULL)
-				return -ENOMEM;
-			c->in = p;
-			c->in_cap = cap;
-		}
-		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		r = control_inbuf_reserve(&c->in, 4096, 16384, SIZE_MAX / 2);
+		if (r < 0)
+			return r;
+		n = recv(c->fd, c->in.buf + c->in.len, c->in.cap - c->in.len, 0);
 		if (n > 0) {
-			c->in_len += (size_t)n;
+			c->in.len += (size_t)n;
 		} else if (n == 0) {
 			return -ECONNRESET;
 		} else if (errno != EINTR) {
@@ -234,6 +224,6 @@ control_call(const char *path, const char *method, int argc, const char *argv[],
 out:
 	if (c.fd >= 0)
 		close(c.fd);
-	free(c.in);
+	control_inbuf_free(&c.in);
 	return r;
 }

@@ -40,6 +40,40 @@ int control_frame_next(struct control_frame *f, const char *buf, size_t len,
 /** Forget the scan state after the caller consumed bytes. */
 void control_frame_reset(struct control_frame *f);
 
+/**
+ * Input of one connection: bytes [off, len) of 'buf' are not consumed yet.  Taking a message
+ * only moves 'off'; the unconsumed tail moves to the front once per read (in
+ * control_inbuf_reserve()), so the work stays linear in the input however many messages one
+ * read brings.  Only the tail of an incomplete message is ever moved, and at most once
+ * before it completes.
+ */
+struct control_inbuf {
+	char *buf;
+	size_t off;
+	size_t len;
+	size_t cap;
+	struct control_frame frame;	/**< Positions are offsets in 'buf'. */
+};
+
+/**
+ * The next complete message of 'ib': 1 with it in ['*msg', '*msg' + '*len') (valid until the
+ * next reserve), 0 when none is complete, -1 when the input cannot be JSON-RPC.
+ */
+int control_inbuf_next(struct control_inbuf *ib, const char **msg, size_t *len);
+/**
+ * Compact 'ib' and make room for at least 'room' more bytes at 'buf' + 'len', growing the
+ * buffer (by doubling, from 'first') to at most 'max' bytes.  @return 0, -EMSGSIZE when that
+ * needs more than 'max', or -ENOMEM.
+ */
+int control_inbuf_reserve(struct control_inbuf *ib, size_t room, size_t first, size_t max);
+/** Bytes not consumed yet. */
+static inline size_t
+control_inbuf_pending(const struct control_inbuf *ib)
+{
+	return ib->len - ib->off;
+}
+void control_inbuf_free(struct control_inbuf *ib);
+
 /** One connection of a server. */
 struct control_conn {
 	struct control_conn *next;
@@ -51,10 +85,7 @@ struct control_conn {
 	bool dead;		/**< An I/O or protocol error: close at the end of this event. */
 	bool replied;		/**< The current request has been answered. */
 	json_t *req_id;		/**< Id of the request being served, NULL between requests. */
-	char *in;
-	size_t in_len;
-	size_t in_cap;
-	struct control_frame frame;
+	struct control_inbuf in;
 	char *out;
 	size_t out_len;
 	size_t out_off;		/**< Bytes of 'out' already written. */

@@ -2,6 +2,8 @@
 /*
  * Where one JSON-RPC message ends in a byte stream.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control-private.h"
@@ -79,4 +81,58 @@ control_frame_next(struct control_frame *f, const char *buf, size_t len,
 		}
 	}
 	return 0;
+}
+
+int
+control_inbuf_next(struct control_inbuf *ib, const char **msg, size_t *len)
+{
+	size_t start, end;
+	int r;
+
+	if (ib->frame.pos < ib->off)
+		ib->frame.pos = ib->off;
+	r = control_frame_next(&ib->frame, ib->buf, ib->len, &start, &end);
+	if (r <= 0)
+		return r;
+	*msg = ib->buf + start;
+	*len = end - start;
+	ib->off = end;
+	control_frame_reset(&ib->frame);
+	ib->frame.pos = end;
+	return 1;
+}
+
+int
+control_inbuf_reserve(struct control_inbuf *ib, size_t room, size_t first, size_t max)
+{
+	size_t cap = ib->cap ? ib->cap : first;
+	char *p;
+
+	if (ib->off > 0) {
+		memmove(ib->buf, ib->buf + ib->off, ib->len - ib->off);
+		ib->len -= ib->off;
+		ib->frame.pos -= ib->off;
+		if (ib->frame.depth > 0)
+			ib->frame.start -= ib->off;
+		ib->off = 0;
+	}
+	if (ib->buf != NULL && ib->cap - ib->len >= room)
+		return 0;
+	while (cap - ib->len < room)
+		cap *= 2;
+	if (cap > max)
+		return -EMSGSIZE;
+	p = realloc(ib->buf, cap);
+	if (p == NULL)
+		return -ENOMEM;
+	ib->buf = p;
+	ib->cap = cap;
+	return 0;
+}
+
+void
+control_inbuf_free(struct control_inbuf *ib)
+{
+	free(ib->buf);
+	memset(ib, 0, sizeof(*ib));
 }

@@ -5,9 +5,10 @@
  * One epoll set holds the listener and every connection; its fd is what the daemon waits
  * on, so the server costs the daemon one fd in its own loop.  Connections are read into a
  * buffer and served one request at a time.  A reply is written at once as far as the socket
- * takes it; the rest waits for EPOLLOUT, and the connection reads no further request until
- * its reply is gone, so a client that does not read holds at most one reply and
- * CONTROL_MAX_INPUT bytes of input, and never blocks the daemon.
+ * takes it; the rest waits for EPOLLOUT, and the connection reads nothing until its reply is
+ * gone, so a client that does not read holds at most one reply and CONTROL_MAX_INPUT bytes of
+ * input, and never blocks the daemon; a client writing requests ahead of its replies waits
+ * in its own socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -197,7 +198,7 @@ conn_close(struct control_conn *conn)
 	epoll_ctl(conn->srv->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
 	close(conn->fd);
 	json_decref(conn->req_id);
-	free(conn->in);
+	control_inbuf_free(&conn->in);
 	free(conn->out);
 	free(conn);
 }
@@ -238,31 +239,28 @@ conn_drop(struct control_conn *conn, const char *why)
 	conn->dead = true;
 }
 
+/* Input read per event at most, so that a client writing ahead of its replies waits in its
+ * socket (its reply pending, the connection is not polled for input) instead of filling
+ * CONTROL_MAX_INPUT here. */
+#define CONN_READ_BURST (256u << 10)
+
 static void
 conn_read(struct control_conn *conn)
 {
-	for (;;) {
+	size_t total = 0;
+
+	while (total < CONN_READ_BURST) {
 		ssize_t n;
+		int r = control_inbuf_reserve(&conn->in, 4096, 8192, CONTROL_MAX_INPUT + 8192);
 
-		if (conn->in_cap - conn->in_len < 4096) {
-			size_t cap = conn->in_cap ? conn->in_cap * 2 : 8192;
-			char *p;
-
-			if (cap > CONTROL_MAX_INPUT + 8192) {
-				conn_drop(conn, "request too long");
-				return;
-			}
-			p = realloc(conn->in, cap);
-			if (p == NULL) {
-				conn_drop(conn, "out of memory");
-				return;
-			}
-			conn->in = p;
-			conn->in_cap = cap;
+		if (r < 0) {
+			conn_drop(conn, r == -EMSGSIZE ? "request too long" : "out of memory");
+			return;
 		}
-		n = recv(conn->fd, conn->in + conn->in_len, conn->in_cap - conn->in_len, 0);
+		n = recv(conn->fd, conn->in.buf + conn->in.len, conn->in.cap - conn->in.len, 0);
 		if (n > 0) {
-			conn->in_len += (size_t)n;
+			conn->in.len += (size_t)n;
+			total += (size_t)n;
 		} else if (n == 0) {
 			conn->eof = true;
 			return;
@@ -322,24 +320,22 @@ static void
 conn_process(struct control_conn *conn)
 {
 	while (!conn->dead && conn->out_len == 0) {
-		size_t start, end;
+		const char *text;
 		json_error_t jerr;
 		json_t *msg;
-		int r = control_frame_next(&conn->frame, conn->in, conn->in_len, &start, &end);
+		size_t len;
+		int r = control_inbuf_next(&conn->in, &text, &len);
 
 		if (r < 0) {
 			conn_drop(conn, "input is not JSON");
 			return;
 		}
 		if (r == 0) {
-			if (conn->in_len > CONTROL_MAX_INPUT)
+			if (control_inbuf_pending(&conn->in) > CONTROL_MAX_INPUT)
 				conn_drop(conn, "request too long");
 			return;
 		}
-		msg = json_loadb(conn->in + start, end - start, 0, &jerr);
-		memmove(conn->in, conn->in + end, conn->in_len - end);
-		conn->in_len -= end;
-		control_frame_reset(&conn->frame);
+		msg = json_loadb(text, len, 0, &jerr);
 		if (msg == NULL) {
 			conn_drop(conn, jerr.text);
 			return;
@@ -357,7 +353,7 @@ conn_event(struct control_conn *conn, uint32_t events)
 
 	if (conn->out_len > 0)
 		conn_flush(conn);
-	if (!conn->eof && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	if (!conn->eof && conn->out_len == 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		conn_read(conn);
 	conn_process(conn);
 	if (!conn->dead && conn->eof && conn->out_len == 0)
@@ -366,7 +362,7 @@ conn_event(struct control_conn *conn, uint32_t events)
 		conn_close(conn);
 		return;
 	}
-	want = (conn->eof ? 0 : EPOLLIN) | (conn->out_len > 0 ? EPOLLOUT : 0);
+	want = conn->out_len > 0 ? EPOLLOUT : conn->eof ? 0 : EPOLLIN;
 	if (epoll_set(conn->srv->epfd, EPOLL_CTL_MOD, conn->fd, want, conn) < 0)
 		conn_close(conn);
 }

@@ -18,7 +18,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "control-private.h"
+
+/*
+ * Bytes moved by memmove() anywhere in this program (the control library's calls included):
+ * the link wraps memmove (-Wl,--wrap=memmove) so that framing's work can be counted.
+ */
+static atomic_size_t memmoved;
+
+void *__real_memmove(void *dst, const void *src, size_t n);
+void *__wrap_memmove(void *dst, const void *src, size_t n);
+
+void *
+__wrap_memmove(void *dst, const void *src, size_t n)
+{
+	atomic_fetch_add(&memmoved, n);
+	return __real_memmove(dst, src, n);
+}
 
 #define BIG_REPLY (4u << 20)
 
@@ -539,6 +555,71 @@ test_half_close(void)
 	free(rd.buf);
 }
 
+/*
+ * 8 MiB of small requests on one connection, written as fast as the server takes them while
+ * the replies are read: every reply comes back, in order, and framing moves each input byte
+ * at most once (the server and this client each compact once per read) instead of moving
+ * the rest of the buffer for every message.
+ */
+static void
+test_framing_linear(void)
+{
+	enum { TOTAL = 8u << 20, ROOM = 3 * TOTAL };
+	struct control_frame fr = { 0 };
+	size_t sent = 0, len = 0, got = 0, n_req = 0, in_len = 0, moved, start, end;
+	long long deadline = now_ms() + 50000;
+	char *reqs = malloc(TOTAL + 64), *in = malloc(ROOM);
+	int fd = raw_connect(sock_path), bad = 0;
+
+	while (len < TOTAL) {
+		len += (size_t)sprintf(reqs + len,
+			"{\"method\":\"echo\",\"params\":[\"m%zu\"],\"id\":%zu}", n_req, n_req);
+		n_req++;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	atomic_store(&memmoved, 0);
+	while (got < n_req && now_ms() < deadline && !bad) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN | (sent < len ? POLLOUT : 0) };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		if (sent < len) {
+			n = send(fd, reqs + sent, len - sent, MSG_NOSIGNAL);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		/* Replies accumulate without compaction: only the library moves bytes. */
+		n = recv(fd, in + in_len, ROOM - in_len, 0);
+		if (n == 0)
+			break;
+		if (n > 0)
+			in_len += (size_t)n;
+		while (!bad && control_frame_next(&fr, in, in_len, &start, &end) > 0) {
+			json_t *r = json_loadb(in + start, end - start, 0, NULL);
+			char want[32];
+
+			snprintf(want, sizeof(want), "m%zu\n", got);
+			if (!r || json_integer_value(json_object_get(r, "id")) != (json_int_t)got ||
+			    strcmp(reply_str(r, "result") ?: "", want) != 0) {
+				bad = 1;
+				CHECK(0, "reply %zu is not the echo of request %zu", got, got);
+			}
+			json_decref(r);
+			control_frame_reset(&fr);
+			fr.pos = end;
+			got++;
+		}
+	}
+	moved = atomic_load(&memmoved);
+	CHECK(got == n_req, "%zu of %zu replies", got, n_req);
+	CHECK(moved <= len, "framing moved %zu bytes for %zu bytes of requests", moved, len);
+	printf("framing: %zu requests, %zu bytes, %zu bytes moved\n", n_req, len, moved);
+	close(fd);
+	free(in);
+	free(reqs);
+}
+
 static void
 test_many_clients(void)
 {
@@ -786,6 +867,7 @@ main(void)
 	test_slow_reader();
 	test_half_close();
 	test_many_clients();
+	test_framing_linear();
 	test_builtins_and_alias();
 	test_bad_callbacks();
 	test_live_socket_refused();
