@@ -136,6 +136,7 @@ vovsdb_conn_open(struct vovsdb_conn *c, const struct vovsdb_remote *r)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
 	c->connecting = false;
+	c->in_off = 0;
 	c->in_len = 0;
 	c->out_len = 0;
 	c->out_off = 0;
@@ -180,6 +181,7 @@ vovsdb_conn_close(struct vovsdb_conn *c)
 		close(c->fd);
 	c->fd = -1;
 	c->connecting = false;
+	c->in_off = 0;
 	c->in_len = 0;
 	c->out_len = 0;
 	c->out_off = 0;
@@ -191,6 +193,14 @@ vovsdb_conn_read(struct vovsdb_conn *c)
 {
 	int rounds, total = 0;
 
+	if (c->in_off > 0) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->frame.pos -= c->in_off;
+		if (c->frame.depth > 0)
+			c->frame.start -= c->in_off;
+		c->in_off = 0;
+	}
 	for (rounds = 0; rounds < 64; rounds++) {
 		ssize_t n;
 
@@ -218,6 +228,8 @@ vovsdb_conn_read(struct vovsdb_conn *c)
 		}
 		c->in_len += n;
 		total += n;
+		if ((unsigned)total >= VOVSDB_READ_BURST)
+			return total;	/* serve these first: the socket holds the rest */
 		if (c->in_len - c->frame.start > VOVSDB_MAX_MSG)
 			return -EMSGSIZE;
 	}
@@ -272,6 +284,8 @@ vovsdb_conn_next(struct vovsdb_conn *c, json_t **msg, char *why, size_t why_len)
 	json_t *v;
 	int rc;
 
+	if (c->frame.pos < c->in_off)
+		c->frame.pos = c->in_off;
 	rc = vovsdb_frame_next(&c->frame, c->in, c->in_len, &start, &end);
 	if (rc < 0) {
 		snprintf(why, why_len, "input is not a JSON object (byte 0x%02x)",
@@ -279,16 +293,16 @@ vovsdb_conn_next(struct vovsdb_conn *c, json_t **msg, char *why, size_t why_len)
 		return -EPROTO;
 	}
 	if (rc == 0) {
-		if (c->frame.depth == 0) {
-			c->in_len = 0;
+		if (c->frame.depth == 0) {	/* only blanks left */
+			c->in_off = c->in_len = 0;
 			memset(&c->frame, 0, sizeof(c->frame));
 		}
 		return 0;
 	}
 	v = json_loadb(c->in + start, end - start, JSON_DECODE_ANY, &jerr);
-	memmove(c->in, c->in + end, c->in_len - end);
-	c->in_len -= end;
+	c->in_off = end;
 	memset(&c->frame, 0, sizeof(c->frame));
+	c->frame.pos = end;
 	if (!v) {
 		snprintf(why, why_len, "invalid JSON: %s", jerr.text);
 		return -EPROTO;

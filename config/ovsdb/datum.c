@@ -10,6 +10,7 @@
  * another value takes it.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ovsdb-private.h"
@@ -100,18 +101,6 @@ vovsdb_map_pairs(const json_t *v)
 	return a;
 }
 
-static ssize_t
-find_atom(const json_t *arr, const json_t *atom, bool pairs)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(arr, i, e)
-		if (json_equal(pairs ? json_array_get(e, 0) : e, (json_t *)atom))
-			return i;
-	return -1;
-}
-
 static json_t *
 wrap(const char *tag, json_t *arr)
 {
@@ -120,27 +109,135 @@ wrap(const char *tag, json_t *arr)
 	return json_pack("[so]", tag, arr);
 }
 
+/*
+ * Applying a diff looks every element of the diff up in the old value: an index from each
+ * atom's canonical JSON text to its entry makes that O(old + diff) instead of O(old * diff).
+ * Entries stay in order (old ones first, joiners appended) so that the result is the same as
+ * toggling in a plain array; removed entries are marked dead and skipped at the end.
+ */
+struct toggle {
+	json_t *index;		/**< atom text -> entry number (integer) */
+	json_t **v;		/**< element or [key, value] pair, NULL when removed */
+	size_t n;
+	size_t cap;
+};
+
+static int
+toggle_init(struct toggle *t, size_t cap)
+{
+	t->index = json_object();
+	t->v = calloc(cap ? cap : 1, sizeof(*t->v));
+	t->n = 0;
+	t->cap = cap ? cap : 1;
+	return t->index && t->v ? 0 : -1;
+}
+
+static void
+toggle_free(struct toggle *t)
+{
+	json_decref(t->index);
+	free(t->v);
+}
+
+/* Canonical text of an atom (malloc'd): equal atoms, equal texts. */
+static char *
+atom_key(const json_t *atom)
+{
+	return json_dumps(atom, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+}
+
+/* Entry number of 'atom' or -1; '*key' receives its text (NULL when out of memory). */
+static ssize_t
+toggle_find(const struct toggle *t, const json_t *atom, char **key)
+{
+	json_t *at;
+
+	*key = atom_key(atom);
+	if (!*key)
+		return -1;
+	at = json_object_get(t->index, *key);
+	return at ? (ssize_t)json_integer_value(at) : -1;
+}
+
+/* Append 'v' (borrowed) under 'key' (taken).  @return 0 or -1. */
+static int
+toggle_add(struct toggle *t, char *key, json_t *v)
+{
+	int r;
+
+	if (t->n == t->cap) {
+		json_t **p = realloc(t->v, 2 * t->cap * sizeof(*p));
+
+		if (!p) {
+			free(key);
+			return -1;
+		}
+		t->v = p;
+		t->cap *= 2;
+	}
+	r = json_object_set_new_nocheck(t->index, key, json_integer((json_int_t)t->n));
+	free(key);
+	if (r < 0)
+		return -1;
+	t->v[t->n++] = v;
+	return 0;
+}
+
+static void
+toggle_remove(struct toggle *t, char *key, size_t at)
+{
+	json_object_del(t->index, key);
+	free(key);
+	t->v[at] = NULL;
+}
+
+/* The live entries in order, each with a new reference. */
+static json_t *
+toggle_result(const struct toggle *t)
+{
+	json_t *res = json_array();
+	size_t i;
+
+	for (i = 0; res && i < t->n; i++)
+		if (t->v[i] && json_array_append(res, t->v[i]) < 0) {
+			json_decref(res);
+			return NULL;
+		}
+	return res;
+}
+
 static json_t *
 diff_set(const json_t *old, const json_t *diff)
 {
 	json_t *o = vovsdb_set_elems(old), *d = vovsdb_set_elems(diff), *res = NULL, *e;
+	struct toggle t = { 0 };
+	ssize_t at;
+	char *key;
 	size_t i;
 
-	if (!o || !d)
+	if (!o || !d || toggle_init(&t, json_array_size(o) + json_array_size(d)) < 0)
 		goto out;
-	res = json_deep_copy(o);
-	if (!res)
-		goto out;
-	json_array_foreach(d, i, e) {
-		ssize_t at = find_atom(res, e, false);
-
+	json_array_foreach(o, i, e) {
+		at = toggle_find(&t, e, &key);
+		if (!key)
+			goto out;
 		if (at >= 0)
-			json_array_remove(res, at);
-		else
-			json_array_append(res, e);
+			free(key);	/* a duplicate in the old value: keep the first */
+		else if (toggle_add(&t, key, e) < 0)
+			goto out;
 	}
-	res = wrap("set", res);
+	json_array_foreach(d, i, e) {
+		at = toggle_find(&t, e, &key);
+		if (!key)
+			goto out;
+		if (at >= 0)
+			toggle_remove(&t, key, (size_t)at);
+		else if (toggle_add(&t, key, e) < 0)
+			goto out;
+	}
+	res = wrap("set", toggle_result(&t));
 out:
+	toggle_free(&t);
 	json_decref(o);
 	json_decref(d);
 	return res;
@@ -150,27 +247,41 @@ static json_t *
 diff_map(const json_t *old, const json_t *diff)
 {
 	const json_t *o = vovsdb_map_pairs(old), *d = vovsdb_map_pairs(diff);
-	json_t *res, *p;
+	struct toggle t = { 0 };
+	json_t *res = NULL, *p;
+	ssize_t at;
+	char *key;
 	size_t i;
 
-	if (!o || !d)
-		return NULL;
-	res = json_deep_copy(o);
-	if (!res)
-		return NULL;
+	if (!o || !d || toggle_init(&t, json_array_size(o) + json_array_size(d)) < 0)
+		goto out;
+	json_array_foreach(o, i, p) {
+		at = toggle_find(&t, json_array_get(p, 0), &key);
+		if (!key)
+			goto out;
+		if (at >= 0)
+			free(key);
+		else if (toggle_add(&t, key, p) < 0)
+			goto out;
+	}
 	json_array_foreach(d, i, p) {
-		ssize_t at = find_atom(res, json_array_get(p, 0), true);
-
+		at = toggle_find(&t, json_array_get(p, 0), &key);
+		if (!key)
+			goto out;
 		if (at < 0) {
-			json_array_append(res, p);
-		} else if (json_equal(json_array_get(json_array_get(res, at), 1),
-				json_array_get(p, 1))) {
-			json_array_remove(res, at);
+			if (toggle_add(&t, key, p) < 0)
+				goto out;
+		} else if (json_equal(json_array_get(t.v[at], 1), json_array_get(p, 1))) {
+			toggle_remove(&t, key, (size_t)at);
 		} else {
-			json_array_set(res, at, p);
+			free(key);
+			t.v[at] = p;
 		}
 	}
-	return wrap("map", res);
+	res = wrap("map", toggle_result(&t));
+out:
+	toggle_free(&t);
+	return res;
 }
 
 json_t *

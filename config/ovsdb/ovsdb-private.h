@@ -26,6 +26,8 @@
 
 /** Largest message accepted from the server (a big initial snapshot fits). */
 #define VOVSDB_MAX_MSG (64u << 20)
+/** Input taken from the socket per vovsdb_conn_read() at most. */
+#define VOVSDB_READ_BURST (4u << 20)
 /** Output that may wait for the socket before the connection is dropped. */
 #define VOVSDB_MAX_OUT (64u << 20)
 
@@ -48,13 +50,20 @@ struct vovsdb_frame {
 	bool esc;
 };
 
+/*
+ * Input bytes [in_off, in_len) of 'in' are not consumed yet.  Taking a message only moves
+ * 'in_off'; vovsdb_conn_read() moves the unconsumed tail to the front once per call, so the
+ * work is linear in the input however many messages one read brings (only the head of an
+ * incomplete message moves, at most once before it completes).
+ */
 struct vovsdb_conn {
 	int fd;
 	bool connecting;	/**< connect() in progress (TCP). */
 	char *in;
+	size_t in_off;
 	size_t in_len;
 	size_t in_cap;
-	struct vovsdb_frame frame;
+	struct vovsdb_frame frame;	/**< Positions are offsets in 'in'. */
 	char *out;
 	size_t out_len;
 	size_t out_off;

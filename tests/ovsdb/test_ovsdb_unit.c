@@ -5,14 +5,45 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "ovsdb-private.h"
 
 static int failures;
+
+/*
+ * The link wraps memmove and json_equal (-Wl,--wrap=...) so that the tests can count the
+ * work framing and diffs do: bytes moved, values compared.
+ */
+static atomic_size_t memmoved;
+static atomic_size_t n_equal;
+
+void *__real_memmove(void *dst, const void *src, size_t n);
+void *__wrap_memmove(void *dst, const void *src, size_t n);
+int __real_json_equal(const json_t *a, const json_t *b);
+int __wrap_json_equal(const json_t *a, const json_t *b);
+
+void *
+__wrap_memmove(void *dst, const void *src, size_t n)
+{
+	atomic_fetch_add(&memmoved, n);
+	return __real_memmove(dst, src, n);
+}
+
+int
+__wrap_json_equal(const json_t *a, const json_t *b)
+{
+	atomic_fetch_add(&n_equal, 1);
+	return __real_json_equal(a, b);
+}
 
 #define CHECK(cond) do { \
 	if (!(cond)) { \
@@ -101,6 +132,155 @@ test_frame(void)
 	CHECK(vovsdb_frame_next(&f, "garbage", 7, &s, &e) == -1);
 	memset(&f, 0, sizeof(f));
 	CHECK(vovsdb_frame_next(&f, "  \n", 3, &s, &e) == 0 && f.depth == 0);
+}
+
+struct writer {
+	int fd;
+	const char *buf;
+	size_t len;
+};
+
+static void *
+write_all(void *arg)
+{
+	struct writer *w = arg;
+	size_t off = 0;
+
+	while (off < w->len) {
+		ssize_t n = send(w->fd, w->buf + off, w->len - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	return NULL;
+}
+
+/*
+ * 8 MiB of small messages through vovsdb_conn_read()/vovsdb_conn_next(): all of them, in
+ * order, and each input byte moved at most once (not the rest of the buffer per message).
+ */
+static void
+test_conn_linear(void)
+{
+	enum { TOTAL = 8u << 20 };
+	struct vovsdb_conn c = { .fd = -1 };
+	char *buf = malloc(TOTAL + 64), why[200];
+	size_t len = 0, n_msg = 0, got = 0, moved;
+	struct writer w;
+	pthread_t th;
+	int sv[2], rd = 0, bad = 0;
+	json_t *msg;
+
+	while (len < TOTAL) {
+		/* Blanks and pretty-printing between messages, as ovsdb-server may send. */
+		len += (size_t)sprintf(buf + len, "{\"id\":%zu,\"result\":[\"}{\"]}%s", n_msg,
+				n_msg % 7 ? "" : "\n ");
+		n_msg++;
+	}
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	c.fd = sv[0];
+	w = (struct writer){ .fd = sv[1], .buf = buf, .len = len };
+	atomic_store(&memmoved, 0);
+	pthread_create(&th, NULL, write_all, &w);
+	while (got < n_msg && !bad && rd >= 0) {
+		struct pollfd pfd = { .fd = c.fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 5000) <= 0)
+			break;
+		rd = vovsdb_conn_read(&c);
+		while (!bad && vovsdb_conn_next(&c, &msg, why, sizeof(why)) == 1) {
+			if (json_integer_value(json_object_get(msg, "id")) != (json_int_t)got) {
+				fprintf(stderr, "message %zu out of order\n", got);
+				bad = 1;
+			}
+			json_decref(msg);
+			got++;
+		}
+	}
+	pthread_join(th, NULL);
+	moved = atomic_load(&memmoved);
+	printf("conn: %zu messages, %zu bytes, %zu bytes moved\n", got, len, moved);
+	CHECK(got == n_msg && !bad);
+	CHECK(moved <= len);
+	close(sv[1]);
+	vovsdb_conn_close(&c);
+	free(c.in);
+	free(buf);
+}
+
+/*
+ * Set and map diffs of 20000 elements against 20000: correct, and the values compared stay
+ * linear in the sizes (pairwise search made 10^8 comparisons).
+ */
+static void
+test_diff_large(void)
+{
+	enum { N = 20000 };
+	json_t *old_set = json_array(), *diff_set = json_array(), *want_set = json_array();
+	json_t *old_map = json_array(), *diff_map = json_array(), *want_map = json_array();
+	json_t *o, *d, *r;
+	size_t cmp;
+	int i;
+
+	/* Old: 0..N-1.  Diff: the odd ones (leave) and N..N+N/2-1 (join), uuids and strings. */
+	for (i = 0; i < N; i++) {
+		char u[40], k[16], v[16];
+
+		snprintf(u, sizeof(u), "%08x-0000-4000-8000-%012d", i, i);
+		json_array_append_new(old_set, json_pack("[ss]", "uuid", u));
+		if (i % 2)
+			json_array_append_new(diff_set, json_pack("[ss]", "uuid", u));
+		else
+			json_array_append_new(want_set, json_pack("[ss]", "uuid", u));
+		snprintf(k, sizeof(k), "k%d", i);
+		snprintf(v, sizeof(v), "v%d", i);
+		json_array_append_new(old_map, json_pack("[ss]", k, v));
+		/* Map diff: same value removes (i % 3 == 0), another value replaces (== 1). */
+		if (i % 3 == 0) {
+			json_array_append_new(diff_map, json_pack("[ss]", k, v));
+		} else if (i % 3 == 1) {
+			json_array_append_new(diff_map, json_pack("[ss]", k, "new"));
+			json_array_append_new(want_map, json_pack("[ss]", k, "new"));
+		} else {
+			json_array_append_new(want_map, json_pack("[ss]", k, v));
+		}
+	}
+	for (i = N; i < N + N / 2; i++) {
+		char u[40], k[16];
+
+		snprintf(u, sizeof(u), "%08x-0000-4000-8000-%012d", i, i);
+		json_array_append_new(diff_set, json_pack("[ss]", "uuid", u));
+		json_array_append_new(want_set, json_pack("[ss]", "uuid", u));
+		snprintf(k, sizeof(k), "k%d", i);
+		json_array_append_new(diff_map, json_pack("[si]", k, i));
+		json_array_append_new(want_map, json_pack("[si]", k, i));
+	}
+	o = json_pack("[so]", "set", old_set);
+	d = json_pack("[so]", "set", diff_set);
+	atomic_store(&n_equal, 0);
+	r = vovsdb_apply_diff(VOVSDB_SET, o, d);
+	cmp = atomic_load(&n_equal);
+	CHECK(r && json_equal(json_array_get(r, 1), want_set));
+	printf("set diff: %d old, %zu diff, %zu comparisons\n", N, json_array_size(diff_set), cmp);
+	CHECK(cmp <= 4 * (size_t)N);
+	json_decref(o);
+	json_decref(d);
+	json_decref(r);
+	o = json_pack("[so]", "map", old_map);
+	d = json_pack("[so]", "map", diff_map);
+	atomic_store(&n_equal, 0);
+	r = vovsdb_apply_diff(VOVSDB_MAP, o, d);
+	cmp = atomic_load(&n_equal);
+	CHECK(r && json_equal(json_array_get(r, 1), want_map));
+	printf("map diff: %d old, %zu diff, %zu comparisons\n", N, json_array_size(diff_map), cmp);
+	CHECK(cmp <= 4 * (size_t)N);
+	json_decref(o);
+	json_decref(d);
+	json_decref(r);
+	json_decref(want_set);
+	json_decref(want_map);
 }
 
 static void
@@ -358,6 +538,8 @@ main(void)
 	test_frame();
 	test_kinds();
 	test_diff();
+	test_diff_large();
+	test_conn_linear();
 	test_enc();
 	test_replica();
 	test_conf_equal();
