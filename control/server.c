@@ -25,6 +25,11 @@
 
 #include "control-private.h"
 
+/** Connections served at once; more are accepted and closed at once, with a log line. */
+#define CONTROL_MAX_CONNS 64
+#define STR(x) STR_(x)
+#define STR_(x) #x
+
 struct control_server {
 	int lfd;
 	int epfd;
@@ -32,6 +37,15 @@ struct control_server {
 	dev_t dev;		/**< Identity of the socket file we created, so that */
 	ino_t ino;		/**< destroy never removes a successor's socket. */
 	struct control_conn *conns;
+	unsigned n_conns;
+	/*
+	 * An fd held in reserve: out of descriptors (EMFILE, ENFILE), the listener stays
+	 * readable and accept() keeps failing, a busy loop.  Closing the reserve lets one
+	 * accept() take the pending connection off the queue to close it.
+	 */
+	int reserve_fd;
+	bool paused;		/**< Listener not polled (no reserve): resumes on a close. */
+	bool refusing;		/**< Logged the current run of refusals already. */
 };
 
 static char *
@@ -146,6 +160,7 @@ control_server_create(const char *path, char **err)
 	if (srv == NULL || (srv->path = strdup(path)) == NULL)
 		goto err_nomem;
 	srv->epfd = -1;
+	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	srv->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->lfd < 0)
 		goto err_errno;
@@ -170,6 +185,8 @@ err_unlink:
 err_errno:
 	*err = msgf("%s: %s", path, strerror(errno));
 err_close:
+	if (srv->reserve_fd >= 0)
+		close(srv->reserve_fd);
 	if (srv->epfd >= 0)
 		close(srv->epfd);
 	if (srv->lfd >= 0)
@@ -189,18 +206,81 @@ control_server_fd(const struct control_server *srv)
 	return srv->epfd;
 }
 
+/* Poll the listener again after a pause, once a descriptor is free for the reserve. */
+static void
+server_resume(struct control_server *srv)
+{
+	if (!srv->paused)
+		return;
+	if (srv->reserve_fd < 0)
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (srv->reserve_fd < 0 ||
+	    epoll_set(srv->epfd, EPOLL_CTL_MOD, srv->lfd, EPOLLIN, srv) < 0)
+		return;
+	srv->paused = false;
+	fprintf(stderr, "control: %s: accepting connections again\n", srv->path);
+}
+
 static void
 conn_close(struct control_conn *conn)
 {
+	struct control_server *srv = conn->srv;
+
 	*conn->pprev = conn->next;
 	if (conn->next != NULL)
 		conn->next->pprev = conn->pprev;
-	epoll_ctl(conn->srv->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
+	epoll_ctl(srv->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
 	close(conn->fd);
 	json_decref(conn->req_id);
 	control_inbuf_free(&conn->in);
 	free(conn->out);
 	free(conn);
+	if (--srv->n_conns < CONTROL_MAX_CONNS)
+		srv->refusing = false;
+	server_resume(srv);
+}
+
+/* Log the first refusal of a run of them ('why'), not every one. */
+static void
+server_refused(struct control_server *srv, const char *why)
+{
+	if (srv->refusing)
+		return;
+	srv->refusing = true;
+	fprintf(stderr, "control: %s: refusing connections: %s\n", srv->path, why);
+}
+
+/*
+ * accept() failed with 'err' while a connection waits.  Out of descriptors: close the
+ * reserve, accept the connection and close it, take the reserve back.  Return true when the
+ * connection left the queue; otherwise stop polling the listener until a connection closes,
+ * so that the daemon does not spin on a listener it cannot serve.
+ */
+static bool
+server_shed(struct control_server *srv, int err)
+{
+	int fd;
+
+	if ((err == EMFILE || err == ENFILE) && srv->reserve_fd >= 0) {
+		close(srv->reserve_fd);
+		fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			server_refused(srv, strerror(err));
+			return true;
+		}
+		/* accept() fails for want of a descriptor even when nobody waits. */
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return false;
+		err = errno;
+	}
+	fprintf(stderr, "control: %s: accept: %s; not accepting connections until one closes\n",
+		srv->path, strerror(err));
+	if (epoll_set(srv->epfd, EPOLL_CTL_MOD, srv->lfd, 0, srv) == 0)
+		srv->paused = true;
+	return false;
 }
 
 static void
@@ -211,10 +291,18 @@ server_accept(struct control_server *srv)
 		struct control_conn *conn;
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				fprintf(stderr, "control: %s: accept: %s\n", srv->path,
-					strerror(errno));
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (server_shed(srv, errno))
+				continue;
 			return;
+		}
+		if (srv->n_conns >= CONTROL_MAX_CONNS) {
+			close(fd);
+			server_refused(srv, STR(CONTROL_MAX_CONNS) " connections open");
+			continue;
 		}
 		conn = calloc(1, sizeof(*conn));
 		if (conn == NULL || epoll_set(srv->epfd, EPOLL_CTL_ADD, fd, EPOLLIN, conn) < 0) {
@@ -229,6 +317,7 @@ server_accept(struct control_server *srv)
 		if (srv->conns != NULL)
 			srv->conns->pprev = &conn->next;
 		srv->conns = conn;
+		srv->n_conns++;
 	}
 }
 
@@ -371,7 +460,10 @@ void
 control_server_run(struct control_server *srv)
 {
 	struct epoll_event ev[32];
-	int n = epoll_wait(srv->epfd, ev, 32, 0);
+	int n;
+
+	server_resume(srv);
+	n = epoll_wait(srv->epfd, ev, 32, 0);
 
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.ptr == srv)
@@ -392,6 +484,8 @@ control_server_destroy(struct control_server *srv)
 		conn_close(srv->conns);
 	close(srv->epfd);
 	close(srv->lfd);
+	if (srv->reserve_fd >= 0)
+		close(srv->reserve_fd);
 	if (stat(srv->path, &st) == 0 && st.st_dev == srv->dev && st.st_ino == srv->ino)
 		unlink(srv->path);
 	free(srv->path);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -129,6 +130,9 @@ cmd_twice(struct control_conn *conn, int argc, const char *argv[], void *aux)
 	control_reply(conn, "second");
 }
 
+/* Times the server's fd woke its loop up: a spinning server wakes up without end. */
+static atomic_ulong srv_wakeups;
+
 static void *
 server_thread(void *arg)
 {
@@ -136,8 +140,10 @@ server_thread(void *arg)
 	while (!atomic_load(&srv_stop)) {
 		struct pollfd pfd = { .fd = control_server_fd(srv), .events = POLLIN };
 
-		if (poll(&pfd, 1, 10) > 0)
+		if (poll(&pfd, 1, 10) > 0) {
+			atomic_fetch_add(&srv_wakeups, 1);
 			control_server_run(srv);
+		}
 	}
 	return NULL;
 }
@@ -620,6 +626,108 @@ test_framing_linear(void)
 	free(reqs);
 }
 
+/* Wakeups of the server loop during 'ms' of silence. */
+static unsigned long
+idle_wakeups(int ms)
+{
+	unsigned long before = atomic_load(&srv_wakeups);
+
+	usleep((useconds_t)ms * 1000);
+	return atomic_load(&srv_wakeups) - before;
+}
+
+/* An echo on a fresh connection works: 1, else 0. */
+static int
+answers(void)
+{
+	char *res = NULL;
+	const char *args[] = { "alive" };
+	int ok = call("echo", 1, args, false, &res) == 0 && res && !strcmp(res, "alive\n");
+
+	free(res);
+	return ok;
+}
+
+/*
+ * 64 connections are served; more are closed at once (a log line says why) and the server
+ * still answers.  Out of file descriptors, a waiting connection is taken off the queue and
+ * closed, and the loop does not spin on a listener that stays readable.
+ */
+static void
+test_connection_limits(void)
+{
+	enum { CAP = 64 };
+	struct reader rd[CAP];
+	int extra, fds[4096], n_fds = 0;
+	struct rlimit lim, low;
+	unsigned long wk;
+	json_t *a;
+
+	for (int i = 0; i < CAP; i++) {
+		rd[i] = (struct reader){ .fd = raw_connect(sock_path) };
+		CHECK(rd[i].fd >= 0, "connect %d", i);
+	}
+	/* Each has been accepted once it is answered. */
+	for (int i = 0; i < CAP; i++) {
+		char req[96];
+
+		snprintf(req, sizeof(req), "{\"method\":\"echo\",\"params\":[],\"id\":%d}", i);
+		raw_send(rd[i].fd, req, strlen(req));
+		a = raw_recv(&rd[i], 2000);
+		CHECK(a != NULL, "connection %d served", i);
+		json_decref(a);
+	}
+	extra = raw_connect(sock_path);
+	CHECK(extra >= 0 && raw_closed(extra, 2000) == 1, "connection %d closed at once", CAP + 1);
+	close(extra);
+	CHECK(!answers(), "a new connection at the limit is refused");
+	wk = idle_wakeups(300);
+	CHECK(wk < 10, "server loop idle at the limit: %lu wakeups in 300 ms", wk);
+	raw_send(rd[0].fd, "{\"method\":\"echo\",\"params\":[\"x\"],\"id\":1}", 40);
+	a = raw_recv(&rd[0], 2000);
+	CHECK(a && !strcmp(reply_str(a, "result") ?: "", "x\n"), "open connections still served");
+	json_decref(a);
+	for (int i = 0; i < CAP; i++) {
+		close(rd[i].fd);
+		free(rd[i].buf);
+	}
+	usleep(100 * 1000);
+	CHECK(answers(), "served again below the limit");
+
+	/* Out of descriptors: use up the process's, leaving one for the client's socket. */
+	getrlimit(RLIMIT_NOFILE, &lim);
+	low = lim;
+	if (low.rlim_cur > 1024)
+		low.rlim_cur = 1024;
+	setrlimit(RLIMIT_NOFILE, &low);
+	extra = -1;
+	while (n_fds < (int)(sizeof(fds) / sizeof(fds[0]))) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd < 0)
+			break;
+		fds[n_fds++] = fd;
+	}
+	CHECK(n_fds > 0 && n_fds < (int)(sizeof(fds) / sizeof(fds[0])), "ran out of fds (%d)",
+		n_fds);
+	if (n_fds > 0) {
+		close(fds[--n_fds]);
+		extra = raw_connect(sock_path);
+	}
+	CHECK(extra >= 0, "client socket");
+	if (extra >= 0) {
+		wk = idle_wakeups(300);
+		CHECK(wk < 10, "server loop idle out of fds: %lu wakeups in 300 ms", wk);
+		CHECK(raw_closed(extra, 2000) == 1, "the waiting connection is closed");
+		close(extra);
+	}
+	while (n_fds > 0)
+		close(fds[--n_fds]);
+	setrlimit(RLIMIT_NOFILE, &lim);
+	usleep(100 * 1000);
+	CHECK(answers(), "served again with descriptors free");
+}
+
 static void
 test_many_clients(void)
 {
@@ -868,6 +976,7 @@ main(void)
 	test_half_close();
 	test_many_clients();
 	test_framing_linear();
+	test_connection_limits();
 	test_builtins_and_alias();
 	test_bad_callbacks();
 	test_live_socket_refused();
