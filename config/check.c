@@ -6,29 +6,52 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 
+/* A key and what its value may be: 'check' for text, else a decimal in [min, max]. */
 struct option_rule {
 	const char *key;
 	int (*check)(const char *value);
+	unsigned long min;
+	unsigned long max;
 };
 
-static int
-check_uint(const char *v)
-{
-	char *end;
-	unsigned long long x;
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
-	if (*v == '\0' || *v == '-')
-		return -1;
-	errno = 0;
-	x = strtoull(v, &end, 0);
-	return (errno || *end != '\0' || x > UINT32_MAX) ? -1 : 0;
+int
+vconf_parse_uint(const char *key, const char *val, unsigned long min, unsigned long max,
+		unsigned long *out, char **err)
+{
+	unsigned long x = 0;
+	bool over = false;
+	const char *p;
+
+	*err = NULL;
+	for (p = val; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (x > (ULONG_MAX - d) / 10)
+			over = true;
+		else
+			x = x * 10 + d;
+	}
+	if (p == val || *p != '\0') {
+		*err = fmt("key '%s': '%s' is not a decimal integer", key, val);
+		return -EINVAL;
+	}
+	if (over || x < min || x > max) {
+		*err = fmt("key '%s': '%s' is out of range %lu..%lu", key, val, min, max);
+		return -EINVAL;
+	}
+	*out = x;
+	return 0;
 }
 
 static int
@@ -47,17 +70,21 @@ check_mask(const char *v)
 	return 0;
 }
 
+/* "MB,MB,...": one amount per NUMA node. */
 static int
 check_socket_mem(const char *v)
 {
-	char *copy = strdup(v), *save = NULL;
+	char *copy = strdup(v), *save = NULL, *why = NULL;
+	unsigned long mb;
 	int rc = 0;
 
 	if (copy == NULL || *v == '\0')
 		rc = -1;
-	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
-		if (check_uint(t) < 0)
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+		if (vconf_parse_uint("", t, 0, UINT32_MAX, &mb, &why) < 0)
 			rc = -1;
+		free(why);
+	}
 	free(copy);
 	return rc;
 }
@@ -83,41 +110,45 @@ check_path(const char *v)
 }
 
 static const struct option_rule other_config_rules[] = {
-	{ "dpdk-init", check_bool },
-	{ "dpdk-lcore-mask", check_mask },
-	{ "pmd-cpu-mask", check_mask },
-	{ "dpdk-socket-mem", check_socket_mem },
-	{ "dpdk-socket-limit", check_socket_mem },
-	{ "dpdk-extra", check_any },
-	{ "dpdk-hugepage-dir", check_path },
-	{ "vhost-sock-dir", check_path },
-	{ "pmd-rxq-assign", check_any },
-	{ NULL, NULL },
+	{ "dpdk-init", check_bool, 0, 0 },
+	{ "dpdk-lcore-mask", check_mask, 0, 0 },
+	{ "pmd-cpu-mask", check_mask, 0, 0 },
+	{ "dpdk-socket-mem", check_socket_mem, 0, 0 },
+	{ "dpdk-socket-limit", check_socket_mem, 0, 0 },
+	{ "dpdk-extra", check_any, 0, 0 },
+	{ "dpdk-hugepage-dir", check_path, 0, 0 },
+	{ "vhost-sock-dir", check_path, 0, 0 },
+	{ "pmd-rxq-assign", check_any, 0, 0 },
+	{ NULL, NULL, 0, 0 },
 };
 
+/*
+ * Numeric options as Open vSwitch bounds them: queues up to DPDK's RTE_MAX_QUEUES_PER_PORT,
+ * descriptors up to NIC_PORT_MAX_Q_SIZE, vhost enqueue retries up to VHOST_ENQ_RETRY_MAX.
+ */
 static const struct option_rule dpdk_rules[] = {
-	{ "dpdk-devargs", check_any },
-	{ "n_rxq", check_uint },
-	{ "n_rxq_desc", check_uint },
-	{ "n_txq_desc", check_uint },
-	{ "mtu_request", check_uint },
-	{ NULL, NULL },
+	{ "dpdk-devargs", check_any, 0, 0 },
+	{ "n_rxq", NULL, 1, 1024 },
+	{ "n_rxq_desc", NULL, 1, 4096 },
+	{ "n_txq_desc", NULL, 1, 4096 },
+	{ "mtu_request", NULL, 68, 9710 },
+	{ NULL, NULL, 0, 0 },
 };
 
 static const struct option_rule vhost_rules[] = {
-	{ "n_rxq", check_uint },
-	{ NULL, NULL },
+	{ "n_rxq", NULL, 1, 1024 },
+	{ NULL, NULL, 0, 0 },
 };
 
 static const struct option_rule vhost_client_rules[] = {
-	{ "vhost-server-path", check_path },
-	{ "n_rxq", check_uint },
-	{ "tx-retries-max", check_uint },
-	{ NULL, NULL },
+	{ "vhost-server-path", check_path, 0, 0 },
+	{ "n_rxq", NULL, 1, 1024 },
+	{ "tx-retries-max", NULL, 0, 32 },
+	{ NULL, NULL, 0, 0 },
 };
 
 static const struct option_rule internal_rules[] = {
-	{ NULL, NULL },
+	{ NULL, NULL, 0, 0 },
 };
 
 static const struct {
@@ -208,7 +239,17 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 				p->name, kv->key, p->type);
 			return -EINVAL;
 		}
-		if (r->check(kv->value) < 0) {
+		if (r->check == NULL) {
+			char key[128], *why = NULL;
+			unsigned long v;
+
+			snprintf(key, sizeof(key), "options:%s", kv->key);
+			if (vconf_parse_uint(key, kv->value, r->min, r->max, &v, &why) < 0) {
+				*err = fmt("port '%s': %s", p->name, why ? why : "out of memory");
+				free(why);
+				return -EINVAL;
+			}
+		} else if (r->check(kv->value) < 0) {
 			*err = fmt("port '%s': key 'options:%s': bad value '%s'", p->name,
 				kv->key, kv->value);
 			return -EINVAL;

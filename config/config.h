@@ -128,6 +128,17 @@ int vconf_check_other_config(const struct vconf_kv *kv, char **err);
  */
 int vconf_check_port(const struct vconf_port *p, int *line, char **err);
 
+/**
+ * Parse 'val', the value of 'key', as a decimal integer in ['min', 'max']: digits only (no
+ * sign, blanks or base prefix), never truncated or wrapped.
+ *
+ * @return 0 with '*out' set, or -EINVAL with '*err' = "key 'KEY': 'VAL' is not a decimal
+ *         integer" or "key 'KEY': 'VAL' is out of range MIN..MAX" (malloc'd; NULL when out
+ *         of memory).
+ */
+int vconf_parse_uint(const char *key, const char *val, unsigned long min, unsigned long max,
+		unsigned long *out, char **err);
+
 /** NULL-terminated list of the port types vireo-dp knows. */
 const char *const *vconf_port_types(void);
 

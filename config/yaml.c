@@ -137,8 +137,9 @@ parse_int(struct loader *ld, yaml_node_t *node, const char *what, int64_t *out)
 	if (s == NULL)
 		return -EINVAL;
 	errno = 0;
-	*out = strtoll(s, &end, 0);
-	if (errno || *s == '\0' || *end != '\0')
+	*out = strtoll(s, &end, 10);
+	/* Digits with an optional '-': no blanks, '+' or base prefix, nothing wrapped. */
+	if (errno || !((*s >= '0' && *s <= '9') || *s == '-') || *end != '\0')
 		return fail(ld, node, "key '%s': '%s' is not an integer", what, s);
 	return 0;
 }

@@ -3,6 +3,8 @@
  * config/: the YAML loader, good and bad input.  Each bad input must fail with a message
  * that names the file, the line and the key.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +127,37 @@ static const struct bad_case bad[] = {
 	{ "bridges:\n  br0:\n    ports:\n      LONGNAME: {type: dpdkvhostuser}\n",
 		{ "bad.yaml:4:", "pppppppppppppppp", "255" } },
 	{ "", { "bad.yaml", "empty", NULL } },
+	/* Numbers are range-checked, never truncated (65537 as a 16-bit count is 1). */
+	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
+		"          dpdk-devargs: x\n          n_rxq: 65537\n",
+		{ "bad.yaml:8:", "key 'options:n_rxq': '65537' is out of range 1..1024", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, options: {n_rxq: 0}}\n",
+		{ "bad.yaml:4:", "'options:n_rxq': '0' is out of range", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, options: {n_rxq: \"-1\"}}\n",
+		{ "bad.yaml:4:", "'options:n_rxq': '-1' is not a decimal integer", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, options: {n_rxq: 0x2}}\n",
+		{ "bad.yaml:4:", "'0x2' is not a decimal integer", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
+		"          dpdk-devargs: x\n          n_rxq_desc: 4294967297\n",
+		{ "bad.yaml:8:", "'options:n_rxq_desc': '4294967297' is out of range 1..4096", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
+		"          dpdk-devargs: x\n          n_txq_desc: 99999999999999999999999\n",
+		{ "bad.yaml:8:", "'99999999999999999999999' is out of range", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdkvhostuserclient\n"
+		"        options: {vhost-server-path: /x, tx-retries-max: 33}\n",
+		{ "bad.yaml:6:", "'options:tx-retries-max': '33' is out of range 0..32", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
+		"          dpdk-devargs: x\n          mtu_request: \" 1500\"\n",
+		{ "bad.yaml:8:", "' 1500' is not a decimal integer", NULL } },
+	{ "other_config:\n  dpdk-socket-mem: \"1024,4294967296\"\n",
+		{ "bad.yaml:2:", "dpdk-socket-mem", "bad value" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, ofport_request: \"+7\"}\n",
+		{ "bad.yaml:4:", "ofport_request", "integer" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, ofport_request: 0x10}\n",
+		{ "bad.yaml:4:", "ofport_request", "integer" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, "
+		"ofport_request: 18446744073709551617}\n",
+		{ "bad.yaml:4:", "ofport_request", "integer" } },
 };
 
 /* 'text' with "LONGNAME" replaced by a name of 'len' characters (malloc'd). */
@@ -186,6 +219,53 @@ test_bad(void)
 	}
 }
 
+/* The helper the port layer uses too: exact bounds, exact messages. */
+static void
+test_parse_uint(void)
+{
+	static const struct {
+		const char *val;
+		unsigned long min, max;
+		int ok;
+		unsigned long want;
+		const char *msg;
+	} cases[] = {
+		{ "1", 1, 1024, 1, 1, NULL },
+		{ "1024", 1, 1024, 1, 1024, NULL },
+		{ "0", 0, 0, 1, 0, NULL },
+		{ "007", 0, 10, 1, 7, NULL },
+		{ "18446744073709551615", 0, ULONG_MAX, 1, ULONG_MAX, NULL },
+		{ "65537", 1, 1024, 0, 0, "key 'n_rxq': '65537' is out of range 1..1024" },
+		{ "0", 1, 1024, 0, 0, "key 'n_rxq': '0' is out of range 1..1024" },
+		{ "18446744073709551616", 0, ULONG_MAX, 0, 0,
+			"key 'n_rxq': '18446744073709551616' is out of range 0..18446744073709551615" },
+		{ "", 0, 10, 0, 0, "key 'n_rxq': '' is not a decimal integer" },
+		{ "-1", 0, 10, 0, 0, "key 'n_rxq': '-1' is not a decimal integer" },
+		{ "+1", 0, 10, 0, 0, "key 'n_rxq': '+1' is not a decimal integer" },
+		{ " 1", 0, 10, 0, 0, "key 'n_rxq': ' 1' is not a decimal integer" },
+		{ "1 ", 0, 10, 0, 0, "key 'n_rxq': '1 ' is not a decimal integer" },
+		{ "0x1", 0, 10, 0, 0, "key 'n_rxq': '0x1' is not a decimal integer" },
+		{ "1e3", 0, 10000, 0, 0, "key 'n_rxq': '1e3' is not a decimal integer" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned long v = 12345;
+		char *err = NULL;
+		int rc = vconf_parse_uint("n_rxq", cases[i].val, cases[i].min, cases[i].max, &v, &err);
+
+		if (cases[i].ok) {
+			CHECK(rc == 0 && v == cases[i].want && err == NULL, "'%s' -> %lu (rc %d)",
+				cases[i].val, v, rc);
+		} else {
+			CHECK(rc == -EINVAL && v == 12345, "'%s' refused (rc %d, v %lu)",
+				cases[i].val, rc, v);
+			CHECK(err && strcmp(err, cases[i].msg) == 0, "'%s': message '%s'",
+				cases[i].val, err ? err : "(none)");
+		}
+		free(err);
+	}
+}
+
 static void
 test_file(void)
 {
@@ -219,6 +299,7 @@ main(void)
 	test_good();
 	test_bad();
 	test_long_names();
+	test_parse_uint();
 	test_file();
 	test_map();
 	printf("test_config: %d checks, %d failures\n", checks, failures);
