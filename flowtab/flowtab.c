@@ -306,6 +306,29 @@ ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **d
 	return 0;
 }
 
+int
+ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n)
+{
+	struct ft_snap *snap, *old = ft->snap;
+	size_t i;
+
+	if (old->full_parse)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (acts[i] && ft_actions_touch_l3(acts[i]))
+			break;
+	if (i == n)
+		return 0;
+	snap = ft_snap_build(ft->rules, ft->n_rules, old, NULL, 0, false);
+	if (!snap)
+		return -ENOMEM;
+	snap->full_parse = true;	/* not published yet: still ours to change */
+	__atomic_store_n(&ft->snap, snap, __ATOMIC_RELEASE);
+	ft_wait_readers(ft);
+	ft_snap_free(old);
+	return 0;
+}
+
 /* Merge 'add' into the current rules (an identical rule is replaced) and commit. */
 static int
 install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err)
@@ -405,6 +428,13 @@ flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *l
 	}
 	for (i = 0; i < ft->n_rules; i++)
 		*index_find(&ix_old, ft->rules, ft->rules[i]) = i + 1;
+	/* Kept rules get their new actions in place: readers must parse for them first. */
+	for (i = 0; i < n_arr; i++)
+		old_acts[i] = *index_find(&ix_old, ft->rules, arr[i]) ? arr[i]->acts : NULL;
+	if (ft_prepare_actions(ft, old_acts, n_arr)) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	/* Keep the old rule (and its counters) where one is identical; swap its actions. */
 	for (i = 0; i < n_arr; i++) {
 		slot = index_find(&ix_old, ft->rules, arr[i]);

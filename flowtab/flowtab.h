@@ -68,7 +68,8 @@
  * themselves are shared between snapshots and immutable but for their counters and their
  * action pointer) and publishes it with one atomic pointer store; a reader uses the snapshot
  * it loaded for its whole burst, so it never sees a half-updated table.  mod-flows swaps a
- * rule's action list with one atomic store.  Memory a reader may still see (old snapshot,
+ * rule's action list with one atomic store, after every reader runs a snapshot that parses
+ * packets as deep as the new actions need (ft_prepare_actions()).  Memory a reader may still see (old snapshot,
  * deleted rules, old action lists) is freed only after rte_rcu_qsbr_synchronize() on the
  * rte_rcu_qsbr given to flowtab_create(), i.e. after every registered PMD reported a
  * quiescent state (a NULL qsbr frees at once: single-threaded use).  The writer therefore

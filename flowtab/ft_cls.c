@@ -95,8 +95,8 @@ static const uint64_t l2_bits[FT_KEY_WORDS] = {
 	UINT64_MAX, 0x0000ffffffffffffull, 0x0000ffffffffffffull,
 };
 
-static bool
-acts_touch_l3(const struct ft_actions *a)
+bool
+ft_actions_touch_l3(const struct ft_actions *a)
 {
 	uint32_t i;
 
@@ -131,7 +131,7 @@ snap_summarise(struct ft_snap *snap, struct ft_rule *const *rules, size_t n)
 		for (w = 0; w < FT_KEY_WORDS; w++)
 			if (r->match.mask.w[w] & ~l2_bits[w])
 				snap->full_parse = true;
-		if (acts_touch_l3(r->acts))
+		if (ft_actions_touch_l3(r->acts))
 			snap->full_parse = true;
 	}
 }

@@ -64,6 +64,8 @@ struct ft_snap {
 struct ft_snap *ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev,
 		struct ft_rule *const *touched, size_t n_touched, bool rebuild_all);
 void ft_snap_free(struct ft_snap *snap);
+/** Do actions 'a' rewrite L3/L4 fields (so that packets must be parsed beyond L2)? */
+bool ft_actions_touch_l3(const struct ft_actions *a);
 /** Halve every subtable's hit count, so that ranking follows the recent traffic. */
 void ft_snap_decay_hits(const struct ft_snap *snap);
 /** Hash of a subtable's identity: its table and mask. */

@@ -90,6 +90,16 @@ void ft_wait_readers(struct flowtab *ft);
 int ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **dead,
 		size_t n_dead, struct ft_rule *const *touched, size_t n_touched, bool rebuild_all);
 
+/**
+ * Before action lists 'acts' ('n') replace rules' actions in place: make sure every reader
+ * parses what they need.  A reader keeps the snapshot it loaded for a whole burst but loads
+ * a rule's actions per packet, so new actions that rewrite L3/L4 must not appear before
+ * every reader runs a snapshot that parses beyond L2: when the current one does not, publish
+ * one that does (same rules) and wait for the readers.  @return 0 or -ENOMEM (nothing
+ * changed).
+ */
+int ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n);
+
 /** Count 'packets' packets of 'bytes' bytes against 'r' from PMD 'pmd'. */
 static inline void
 ft_rule_count_n(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint64_t packets,

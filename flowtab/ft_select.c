@@ -157,6 +157,11 @@ flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
 			goto out;
 		}
 	}
+	if (ft_prepare_actions(ft, news, ft->n_rules)) {
+		ret = -ENOMEM;
+		*err = strdup("out of memory building the classifier");
+		goto out;
+	}
 	for (i = 0; i < ft->n_rules; i++) {
 		if (!news[i])
 			continue;

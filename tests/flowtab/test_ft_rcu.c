@@ -137,6 +137,114 @@ writer(void)
 	}
 }
 
+/*
+ * mod-flows to actions that rewrite L3 while only L2 rules exist: a PMD must never run the
+ * new actions with a snapshot that parsed the packet for L2 only (the rewrite would silently
+ * not happen).  The filler rules make publishing a snapshot take a while.
+ */
+#define MOD_ROUNDS 100
+
+static struct flowtab *mod_ft;
+
+static void *
+mod_reader(void *arg)
+{
+	struct reader_result *res = arg;
+	struct flowtab_pmd *pmd = flowtab_pmd_create(0, -1);
+	static struct ft_capture cap;
+	struct flowtab_out out;
+	struct ft_test_pkt p = { .vlan = -1, .dl_type = 0x0800, .proto = 17,
+		.nw_src = 0x0a000001, .nw_dst = 0x0a000002, .dport = 53 };
+	struct rte_mbuf *burst[32];
+	unsigned i;
+
+	ft_capture_init(&cap, &out, true);
+	rte_rcu_qsbr_thread_register(qsbr, 0);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+	while (!stop) {
+		for (i = 0; i < 32; i++) {
+			p.sport = (uint16_t)(i + res->bursts);
+			burst[i] = ft_test_build(mp, &p);
+		}
+		flowtab_process_burst(pmd, mod_ft, burst, 32, 7, &out);
+		for (i = 0; i < cap.n; i++) {
+			const uint8_t *d = rte_pktmbuf_mtod(cap.rec[i].m, const uint8_t *);
+			const char *why;
+
+			/* IPv4 destination at 30..33. */
+			if (cap.rec[i].port == 2 && !(d[30] == 10 && d[31] == 9 && d[32] == 9 &&
+						      d[33] == 9))
+				fail(res, "output:2 without the mod_nw_dst before it", d[33], i);
+			else if (cap.rec[i].port == 1 && d[33] != 2)
+				fail(res, "output:1 rewritten", d[33], i);
+			else if (!ft_test_csum_ok(cap.rec[i].m, &why))
+				fail(res, "bad checksum", cap.rec[i].port, i);
+		}
+		if (cap.n != 32)
+			fail(res, "packets lost or duplicated", cap.n, 32);
+		ft_capture_reset(&cap);
+		rte_rcu_qsbr_quiescent(qsbr, 0);
+		res->packets += 32;
+		__atomic_store_n(&res->bursts, res->bursts + 1, __ATOMIC_RELAXED);
+	}
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	rte_rcu_qsbr_thread_unregister(qsbr, 0);
+	flowtab_pmd_destroy(pmd);
+	return NULL;
+}
+
+static void
+test_mod_to_l3(void)
+{
+	struct reader_result res = { 0 };
+	char rule[96], *err = NULL;
+	pthread_t th;
+	int i;
+
+	mod_ft = flowtab_create("br1", &ft_test_ports, qsbr);
+	ft_test_add(mod_ft, "priority=100,in_port=7,actions=output:1");
+	for (i = 0; i < 4000; i++) {
+		snprintf(rule, sizeof(rule), "priority=50,dl_dst=02:00:00:00:%02x:%02x,actions=drop",
+				i >> 8, i & 0xff);
+		ft_test_add(mod_ft, rule);
+	}
+	stop = 0;
+	pthread_create(&th, NULL, mod_reader, &res);
+	while (__atomic_load_n(&res.bursts, __ATOMIC_RELAXED) < 10)
+		sched_yield();
+	for (i = 0; i < MOD_ROUNDS; i++) {
+		CHECK(flowtab_mod_flows(mod_ft, "in_port=7,actions=mod_nw_dst:10.9.9.9,output:2",
+				false, &err) == 0, "mod: %s", err);
+		CHECK(flowtab_mod_flows(mod_ft, "in_port=7,actions=output:1", false, &err) == 0,
+				"mod back: %s", err);
+	}
+	/* replace-flows keeps an identical rule (and its counters) and swaps its actions. */
+	{
+		static char texts[4001][64];
+		const char *ptr[4001];
+
+		for (i = 0; i < 4000; i++) {
+			snprintf(texts[i + 1], sizeof(texts[i + 1]),
+					"priority=50,dl_dst=02:00:00:00:%02x:%02x,actions=drop", i >> 8,
+					i & 0xff);
+			ptr[i + 1] = texts[i + 1];
+		}
+		ptr[0] = texts[0];
+		for (i = 0; i < 2 * MOD_ROUNDS / 10; i++) {
+			snprintf(texts[0], sizeof(texts[0]), "priority=100,in_port=7,actions=%s",
+					i % 2 ? "output:1" : "mod_nw_dst:10.9.9.9,output:2");
+			CHECK(flowtab_replace_flows(mod_ft, ptr, NULL, 4001, NULL, &err) == 0,
+					"replace: %s", err);
+		}
+	}
+	stop = 1;
+	pthread_join(th, NULL);
+	printf("mod to L3: %lu packets in %lu bursts during %d mod-flows, %d replace-flows\n",
+			res.packets, res.bursts, 2 * MOD_ROUNDS, 2 * MOD_ROUNDS / 10);
+	CHECK(res.errors == 0, "%u reader error(s), first: %s", res.errors, res.first_error);
+	flowtab_destroy(mod_ft);
+}
+
 /* Counters from several PMDs at once: own slots (0, 1) and shared slots (9 and 17 share 1). */
 struct counter_arg {
 	unsigned pmd_index;
@@ -233,6 +341,9 @@ main(int argc, char **argv)
 	CHECK(rte_mempool_in_use_count(mp) == 0, "mbufs leaked: %u",
 			rte_mempool_in_use_count(mp));
 	test_counters();
+	test_mod_to_l3();
+	CHECK(rte_mempool_in_use_count(mp) == 0, "mbufs leaked: %u",
+			rte_mempool_in_use_count(mp));
 	flowtab_destroy(ft);
 	free(qsbr);
 	return ft_test_finish("test_ft_rcu");
