@@ -20,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -44,7 +45,12 @@ struct control_server {
 	 * accept() take the pending connection off the queue to close it.
 	 */
 	int reserve_fd;
-	bool paused;		/**< Listener not polled (no reserve): resumes on a close. */
+	/*
+	 * When even that fails, the listener is not polled until a connection closes or
+	 * 'timer_fd' (in the epoll set, armed for a second) fires.
+	 */
+	int timer_fd;
+	bool paused;
 	bool refusing;		/**< Logged the current run of refusals already. */
 };
 
@@ -161,6 +167,7 @@ control_server_create(const char *path, char **err)
 		goto err_nomem;
 	srv->epfd = -1;
 	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	srv->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->lfd < 0)
 		goto err_errno;
@@ -174,7 +181,9 @@ control_server_create(const char *path, char **err)
 	if (listen(srv->lfd, 64) < 0)
 		goto err_unlink;
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (srv->epfd < 0 || epoll_set(srv->epfd, EPOLL_CTL_ADD, srv->lfd, EPOLLIN, srv) < 0)
+	if (srv->epfd < 0 || epoll_set(srv->epfd, EPOLL_CTL_ADD, srv->lfd, EPOLLIN, srv) < 0 ||
+	    srv->timer_fd < 0 ||
+	    epoll_set(srv->epfd, EPOLL_CTL_ADD, srv->timer_fd, EPOLLIN, &srv->timer_fd) < 0)
 		goto err_unlink;
 	return srv;
 
@@ -187,6 +196,8 @@ err_errno:
 err_close:
 	if (srv->reserve_fd >= 0)
 		close(srv->reserve_fd);
+	if (srv->timer_fd >= 0)
+		close(srv->timer_fd);
 	if (srv->epfd >= 0)
 		close(srv->epfd);
 	if (srv->lfd >= 0)
@@ -206,7 +217,7 @@ control_server_fd(const struct control_server *srv)
 	return srv->epfd;
 }
 
-/* Poll the listener again after a pause, once a descriptor is free for the reserve. */
+/* Poll the listener again after a pause (a connection closed, or a second passed). */
 static void
 server_resume(struct control_server *srv)
 {
@@ -217,6 +228,7 @@ server_resume(struct control_server *srv)
 	if (srv->reserve_fd < 0 ||
 	    epoll_set(srv->epfd, EPOLL_CTL_MOD, srv->lfd, EPOLLIN, srv) < 0)
 		return;
+	timerfd_settime(srv->timer_fd, 0, &(struct itimerspec){ { 0, 0 }, { 0, 0 } }, NULL);
 	srv->paused = false;
 	fprintf(stderr, "control: %s: accepting connections again\n", srv->path);
 }
@@ -259,11 +271,12 @@ server_refused(struct control_server *srv, const char *why)
 static bool
 server_shed(struct control_server *srv, int err)
 {
-	int fd;
+	int fd, accept_err;
 
 	if ((err == EMFILE || err == ENFILE) && srv->reserve_fd >= 0) {
 		close(srv->reserve_fd);
 		fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC);
+		accept_err = errno;
 		if (fd >= 0)
 			close(fd);
 		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -272,14 +285,17 @@ server_shed(struct control_server *srv, int err)
 			return true;
 		}
 		/* accept() fails for want of a descriptor even when nobody waits. */
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (accept_err == EAGAIN || accept_err == EWOULDBLOCK)
 			return false;
-		err = errno;
+		err = accept_err;
 	}
-	fprintf(stderr, "control: %s: accept: %s; not accepting connections until one closes\n",
+	fprintf(stderr, "control: %s: accept: %s; not accepting connections for a second\n",
 		srv->path, strerror(err));
-	if (epoll_set(srv->epfd, EPOLL_CTL_MOD, srv->lfd, 0, srv) == 0)
+	if (epoll_set(srv->epfd, EPOLL_CTL_MOD, srv->lfd, 0, srv) == 0) {
 		srv->paused = true;
+		timerfd_settime(srv->timer_fd, 0, &(struct itimerspec){ { 0, 0 }, { 1, 0 } },
+			NULL);
+	}
 	return false;
 }
 
@@ -460,16 +476,19 @@ void
 control_server_run(struct control_server *srv)
 {
 	struct epoll_event ev[32];
-	int n;
-
-	server_resume(srv);
-	n = epoll_wait(srv->epfd, ev, 32, 0);
+	int n = epoll_wait(srv->epfd, ev, 32, 0);
 
 	for (int i = 0; i < n; i++) {
-		if (ev[i].data.ptr == srv)
+		if (ev[i].data.ptr == &srv->timer_fd) {
+			uint64_t expirations;
+
+			if (read(srv->timer_fd, &expirations, sizeof(expirations)) > 0)
+				server_resume(srv);
+		} else if (ev[i].data.ptr == srv) {
 			server_accept(srv);
-		else
+		} else {
 			conn_event(ev[i].data.ptr, ev[i].events);
+		}
 	}
 }
 
@@ -484,6 +503,7 @@ control_server_destroy(struct control_server *srv)
 		conn_close(srv->conns);
 	close(srv->epfd);
 	close(srv->lfd);
+	close(srv->timer_fd);
 	if (srv->reserve_fd >= 0)
 		close(srv->reserve_fd);
 	if (stat(srv->path, &st) == 0 && st.st_dev == srv->dev && st.st_ino == srv->ino)
