@@ -138,6 +138,8 @@ expect "unknown option" "bad option '--frobnicate'" -- --kernel "$KERNEL" --frob
 expect "pin of a vCPU that does not exist" "vCPU 5 does not exist" -- \
 	--kernel "$KERNEL" --cpus 2 --cpu-pin 5:0
 expect "bad serial" "--serial" -- --kernel "$KERNEL" --serial telnet
+expect "bad serial file size" "max-size 'big'" -- --kernel "$KERNEL" \
+	--serial "file=$T/console,max-size=big"
 expect "bad emulator pin" "--emulator-pin" -- --kernel "$KERNEL" --emulator-pin x
 # The decompressed boot path (vmm/payload.c): bad payloads name the kernel file.
 expect "payload: corrupt xz data" "corrupt-xz: xz payload: corrupt data" -- \
