@@ -80,9 +80,12 @@ writer(void *arg)
 	struct vmm_conout *c = arg;
 	sigset_t wake;
 
-	sigemptyset(&wake);
-	sigaddset(&wake, VMM_CONOUT_SIGNAL);
-	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	/* Only the wake-up: process signals (SIGTERM, SIGINT) are the main loop's, through
+	 * its signalfd, which this thread, started before the loop blocks them, would
+	 * otherwise take with their default action. */
+	sigfillset(&wake);
+	sigdelset(&wake, VMM_CONOUT_SIGNAL);
+	pthread_sigmask(SIG_SETMASK, &wake, NULL);
 	pthread_mutex_lock(&c->lock);
 	while (!c->abort) {
 		size_t chunk;
@@ -125,6 +128,7 @@ int
 vmm_conout_start(struct vmm_conout *c, int fd, uint64_t limit, const char *what)
 {
 	struct sigaction sa = { .sa_handler = on_wake };
+	sigset_t all, old;
 	pthread_condattr_t ca;
 	int ret;
 
@@ -139,7 +143,11 @@ vmm_conout_start(struct vmm_conout *c, int fd, uint64_t limit, const char *what)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	/* The writer starts with every signal blocked (see writer()). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = pthread_create(&c->thread, NULL, writer, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret != 0) {
 		pthread_cond_destroy(&c->cond);
 		pthread_mutex_destroy(&c->lock);

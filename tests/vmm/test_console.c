@@ -7,7 +7,8 @@
  *   what did reach the pipe is the guest's bytes in order;
  * - a file output stops at its size limit, the rest counted as dropped;
  * - a live reader gets everything that fits in the ring, in order, nothing dropped;
- * - a reader that goes away (EPIPE) costs dropped bytes, not an error for the guest.
+ * - a reader that goes away (EPIPE) costs dropped bytes, not an error for the guest;
+ * - the writer thread never takes a signal meant for the main loop.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -207,6 +208,34 @@ reader_gone(void)
 	close(saved);
 }
 
+/*
+ * vireo-vmm starts the console before its main loop blocks SIGTERM for its signalfd: the
+ * writer thread must not take a process signal meanwhile (default action: death).
+ */
+static void
+signals_stay_with_main(void)
+{
+	struct timespec one_s;
+	sigset_t term;
+	int p[2];
+
+	CHECK(pipe2(p, O_CLOEXEC) == 0);
+	CHECK(vmm_conout_start(&co, p[1], UINT64_MAX, "stdout") == 0);
+	/* The writer runs its loop (a byte went through it), with its own signal mask. */
+	CHECK(vmm_conout_put(&co, (const uint8_t *)"x", 1) == 1);
+	CHECK(read(p[0], &one_s, 1) == 1);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, NULL);
+	kill(getpid(), SIGTERM);
+	one_s = (struct timespec){ .tv_sec = 1 };
+	CHECK(sigtimedwait(&term, NULL, &one_s) == SIGTERM);
+	pthread_sigmask(SIG_UNBLOCK, &term, NULL);
+	vmm_conout_stop(&co, 100);
+	close(p[0]);
+	close(p[1]);
+}
+
 int
 main(void)
 {
@@ -215,5 +244,6 @@ main(void)
 	file_limit();
 	live_reader();
 	reader_gone();
+	signals_stay_with_main();
 	return check_report("test_console");
 }
