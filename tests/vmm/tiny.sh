@@ -62,8 +62,9 @@ mkimage idle "fa$HLT_LOOP"
 #   mov dx, 0x3fd; in al, dx; test al, 1; jz -5; mov dx, 0x3f8; in al, dx; out dx, al;
 #   cmp al, 10; jne -19
 mkimage echo "66bafd03eca80174fb66baf803ecee3c0a75ed$POWEROFF"
-# 'x' on COM1 forever: mov dx, 0x3f8; mov al, 'x'; out dx, al; jmp back to the mov al
-mkimage flood "66baf803b078eeebfb"
+# 4 KiB at a time on COM1 forever (one exit per 4 KiB, fast even nested):
+#   mov dx, 0x3f8; again: mov rsi, 0x100000; mov rcx, 0x1000; rep outsb; jmp again
+mkimage flood "66baf80348c7c60000100048c7c100100000f36eebee"
 
 # run NAME EXPECTED-STATUS REASON-PATTERN VMM-ARGS...
 run() {
@@ -162,18 +163,26 @@ else
 fi
 
 # A console nobody reads (stdout a pipe to 'sleep') and a guest that prints without end:
-# SIGTERM and the API's shutdown still stop vireo-vmm within seconds; the output that did
-# not fit is dropped, logged once and counted in vm-info.
-# flood_run NAME EXPECTED-STATUS STOP-COMMAND VMM-ARGS...
+# once output is being dropped (vm-info counts it; a nested guest is slow to fill the pipe
+# and the ring), SIGTERM and the API's shutdown still stop vireo-vmm within seconds; the
+# drops are logged once and summed up at exit.
+# flood_run NAME EXPECTED-STATUS STOP-COMMAND
 flood_run() {
 	name=$1
 	want=$2
 	stop=$3
-	shift 3
-	rm -f "$T/rc"
-	( timeout 30 "$VMM" --memory 64M --kernel "$T/flood" "$@" </dev/null 2>"$T/err"
-	  echo $? >"$T/rc" ) | sleep 40 &
-	sleep 3
+	sock=/run/vmm-flood.sock
+	rm -f "$T/rc" "$T/json"
+	( timeout 120 "$VMM" --memory 64M --kernel "$T/flood" --api-socket $sock </dev/null \
+		2>"$T/err"; echo $? >"$T/rc" ) | sleep 150 &
+	i=0
+	dropped=0
+	while [ $i -lt 90 ] && [ "$dropped" = 0 ]; do
+		sleep 1
+		i=$((i + 1))
+		"$CTL" --target $sock --json vm-info >"$T/json" 2>/dev/null || continue
+		dropped=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["console"]["dropped"])' "$T/json" 2>/dev/null || echo 0)
+	done
 	t0=$(date +%s)
 	eval "$stop"
 	i=0
@@ -184,26 +193,19 @@ flood_run() {
 	t1=$(date +%s)
 	rc=$(cat "$T/rc" 2>/dev/null || echo "still running")
 	pkill -P $! -x sleep 2>/dev/null
-	if [ "$rc" = "$want" ] && grep -q "stdout does not keep up" "$T/err" &&
+	if [ "$dropped" != 0 ] && [ "$rc" = "$want" ] &&
+	   [ "$(grep -c "stdout does not keep up" "$T/err")" = 1 ] &&
 	   grep -q "bytes of guest output dropped" "$T/err"; then
-		echo "PASS $name: exit $rc $((t1 - t0)) s after the request"
+		echo "PASS $name: $dropped bytes dropped by then; exit $rc $((t1 - t0)) s after the request"
 	else
-		echo "FAIL $name: exit $rc after $((t1 - t0)) s: $(head -c 600 "$T/err")"
+		echo "FAIL $name: dropped $dropped, exit $rc after $((t1 - t0)) s: $(head -c 600 "$T/err")"
 		fails=$((fails + 1))
 	fi
 	wait
 }
-flood_run "unread console, SIGTERM" 143 'pkill -TERM -x -f "$VMM --memory 64M --kernel $T/flood"'
-flood_run "unread console, API shutdown" 0 \
-	'"$CTL" --target /run/vmm-flood.sock --json vm-info >"$T/json" 2>&1;
-	 "$CTL" --target /run/vmm-flood.sock shutdown >/dev/null 2>&1' \
-	--api-socket /run/vmm-flood.sock
-if python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["console"]; assert c["dropped"] > 0 and c["written"] > 0, c' "$T/json"; then
-	echo "PASS vm-info counts the dropped console output: $(cat "$T/json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["console"])')"
-else
-	echo "FAIL vm-info console counters: $(head -c 300 "$T/json")"
-	fails=$((fails + 1))
-fi
+flood_run "unread console, SIGTERM" 143 \
+	'pkill -TERM -x -f "$VMM --memory 64M --kernel $T/flood --api-socket $sock"'
+flood_run "unread console, API shutdown" 0 '"$CTL" --target $sock shutdown >/dev/null 2>&1'
 
 # A bad API socket path is bad input (exit 2), found before the guest runs.
 run "API socket in a missing directory" 2 "--api-socket /nonexistent/dir/vm.sock" \
