@@ -583,6 +583,12 @@ test_real_kernels(void)
 		snprintf(path, sizeof(path), "%s/%s/boot/vmlinuz-%s", dir, d->d_name, d->d_name);
 		if (vmm_read_file(path, &buf, &len) < 0)
 			continue;
+		if (len < 0x206 || memcmp(buf + 0x202, "HdrS", 4) != 0) {
+			/* Another architecture's kernel in the same cache (arm64 Image). */
+			printf("test_payload: %s: not an x86 bzImage, skipped\n", path);
+			free(buf);
+			continue;
+		}
 		found++;
 		ret = vmm_bzimage_parse(buf, len < X86_SETUP_MAX ? len : X86_SETUP_MAX, len, path,
 			&bz, &msg);
