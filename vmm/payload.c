@@ -332,7 +332,8 @@ unzstd(const uint8_t *in, size_t len, struct vmm_elf_load *l, struct vmm_scratch
 		ZSTD_outBuffer zout = { .dst = out, .size = room, .pos = 0 };
 
 		r = ZSTD_decompressStream(d, &zout, &zin);
-		if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge) {
+		if (ZSTD_isError(r) &&
+		    ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge) {
 			ret = vmm_err(err, -VMM_EINPUT, "--kernel %s: zstd payload: its window is "
 				"over vireo-vmm's limit of %llu MiB", l->path,
 				VMM_PAYLOAD_WINDOW_MAX >> 20);

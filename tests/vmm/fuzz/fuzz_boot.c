@@ -50,7 +50,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	kernel_fd = memfd_create("fuzz-kernel", MFD_CLOEXEC);
 	fake = malloc(FAKE_SIZE);
 	scratch = malloc(SCRATCH_SIZE);
-	if (kernel_fd < 0 || fake == NULL || scratch == NULL || vmm_memory_create(&vm.mem, &o, &err) < 0) {
+	if (kernel_fd < 0 || fake == NULL || scratch == NULL ||
+	    vmm_memory_create(&vm.mem, &o, &err) < 0) {
 		fprintf(stderr, "fuzz_boot: set-up: %s\n", err != NULL ? err : "failed");
 		exit(1);
 	}
