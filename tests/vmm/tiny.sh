@@ -14,7 +14,7 @@ VMM=$(readlink -f "${1:-${VIREO_VMM:-$ROOT/build/vmm/vireo-vmm}}")
 CTL=$(readlink -f "${2:-${VIREOCTL:-$(dirname "$VMM")/../control/vireoctl}}")
 
 if [ -z "${VMM_TINY_INNER:-}" ]; then
-	exec "$ROOT/scripts/testhost" wrap --timeout 300 --env VMM_TINY_INNER=1 \
+	exec "$ROOT/scripts/testhost" wrap --timeout 540 --env VMM_TINY_INNER=1 \
 		-- "$ROOT/tests/vmm/tiny.sh" "$VMM" "$CTL"
 fi
 
@@ -192,6 +192,8 @@ flood_run() {
 	done
 	t1=$(date +%s)
 	rc=$(cat "$T/rc" 2>/dev/null || echo "still running")
+	# $! is the pipeline's last command, the 'sleep' (or, in some shells, its parent)
+	kill $! 2>/dev/null
 	pkill -P $! -x sleep 2>/dev/null
 	if [ "$dropped" != 0 ] && [ "$rc" = "$want" ] &&
 	   [ "$(grep -c "stdout does not keep up" "$T/err")" = 1 ] &&
