@@ -61,6 +61,18 @@ vm_info_json(struct vmm_vm *vm)
 		json_array_append_new(regions, r);
 	}
 	json_object_set_new(o, "memory_regions", regions);
+	if (vm->console != NULL) {
+		struct vmm_conout_stats cs;
+		json_t *c = json_object();
+
+		vmm_conout_stats(vm->console, &cs);
+		json_object_set_new(c, "written", json_integer((json_int_t)cs.written));
+		json_object_set_new(c, "dropped", json_integer((json_int_t)cs.dropped));
+		json_object_set_new(c, "queued", json_integer((json_int_t)cs.queued));
+		json_object_set_new(c, "limit", cs.limit != UINT64_MAX ?
+			json_integer((json_int_t)cs.limit) : json_null());
+		json_object_set_new(o, "console", c);
+	}
 	return o;
 }
 
@@ -103,6 +115,13 @@ cmd_vm_info(struct control_conn *conn, int argc, const char *argv[], void *aux)
 	else
 		control_buf_printf(&b, "kernel boot: bzimage, decompressed by the guest (%s)\n",
 			vm->boot.boot_note[0] != '\0' ? vm->boot.boot_note : "no reason recorded");
+	if (vm->console != NULL) {
+		struct vmm_conout_stats cs;
+
+		vmm_conout_stats(vm->console, &cs);
+		control_buf_printf(&b, "console: %" PRIu64 " bytes written, %" PRIu64
+			" dropped, %" PRIu64 " queued\n", cs.written, cs.dropped, cs.queued);
+	}
 	text = control_buf_steal(&b);
 	control_reply(conn, text);
 	free(text);

@@ -117,6 +117,11 @@ vmm_bus_access(struct vmm_bus *bus, enum vmm_bus_space space, uint64_t addr,
 
 	if (space >= VMM_BUS_NR_SPACES)
 		return -EINVAL;
+	if (len == 0 || len > VMM_BUS_MAX_LEN) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return -EINVAL;
+	}
 	pthread_rwlock_rdlock(&bus->lock);
 	pos = upper_bound(bus->ranges[space], bus->nr[space], addr);
 	if (pos > 0) {

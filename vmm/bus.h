@@ -29,9 +29,13 @@ enum vmm_bus_space {
 	VMM_BUS_NR_SPACES,
 };
 
+/** The widest access the bus passes on (a vCPU's MMIO exit carries at most 8 bytes). */
+#define VMM_BUS_MAX_LEN 8
+
 /**
  * Access callback: 'offset' is from the start of the range, 'data' holds 'len' bytes
- * (1, 2, 4 or 8), little endian; on a read the callback fills it.
+ * (1 to VMM_BUS_MAX_LEN, little endian; not only 1, 2, 4 and 8: callbacks must cope with
+ * any width in that range and any alignment); on a read the callback fills it.
  */
 typedef void vmm_bus_cb(void *opaque, uint64_t offset, uint8_t *data, unsigned int len,
 		bool is_write);
@@ -71,7 +75,8 @@ int vmm_bus_unregister(struct vmm_bus *bus, enum vmm_bus_space space, uint64_t b
 /**
  * Dispatch one access.  Returns the id of the range that took it, or -ENOENT when nobody
  * claims 'addr' (reads then return all ones).  An access that starts inside a range but runs
- * past its end is refused like an unclaimed one.
+ * past its end is refused like an unclaimed one; one of 0 or more than VMM_BUS_MAX_LEN bytes
+ * reaches no device (-EINVAL, reads all ones).
  */
 int vmm_bus_access(struct vmm_bus *bus, enum vmm_bus_space space, uint64_t addr,
 		uint8_t *data, unsigned int len, bool is_write);

@@ -21,10 +21,42 @@ static const char usage_text[] =
 	"usage: vireo-vmm --kernel BZIMAGE [--initramfs FILE] [--cmdline STR] [--cpus N]\n"
 	"         [--kernel-boot auto|decompressed|bzimage]\n"
 	"         [--memory SIZE[,hugepages=2M|1G][,prealloc=on][,shared=on][,numa=NODE]]\n"
-	"         [--serial stdio|file=PATH] [--cpu-pin VCPU:CPU,...] [--emulator-pin CPUS]\n"
+	"         [--serial stdio|file=PATH[,max-size=SIZE]] [--cpu-pin VCPU:CPU,...]\n"
+	"         [--emulator-pin CPUS]\n"
 	"         [--halt-poll-ns N] [--api-socket PATH] [--exit-stats]\n"
 	"         [--net vhost-user=PATH[,mode=client|server][,mac=MAC][,queues=N]"
 	"[,reconnect=SECONDS]]...\n";
+
+/* --serial stdio or file=PATH[,max-size=SIZE] (PATH ends at the last ",max-size="). */
+static int
+parse_serial(struct vmm_config *cfg, const char *arg, char **err)
+{
+	const char *opt, *p;
+
+	if (strcmp(arg, "stdio") == 0) {
+		cfg->serial = VMM_SERIAL_STDIO;
+		return 0;
+	}
+	if (strncmp(arg, "file=", 5) != 0 || arg[5] == '\0')
+		return vmm_err(err, -VMM_EINPUT,
+			"--serial: '%s' (stdio or file=PATH[,max-size=SIZE])", arg);
+	for (opt = NULL, p = arg + 5; (p = strstr(p, ",max-size=")) != NULL; p++)
+		opt = p;
+	free(cfg->serial_path_buf);
+	cfg->serial_path_buf = strndup(arg + 5, opt != NULL ? (size_t)(opt - arg - 5) :
+		strlen(arg + 5));
+	if (cfg->serial_path_buf == NULL)
+		return -ENOMEM;
+	cfg->serial = VMM_SERIAL_FILE;
+	cfg->serial_path = cfg->serial_path_buf;
+	cfg->serial_max = VMM_SERIAL_FILE_MAX;
+	if (cfg->serial_path[0] == '\0')
+		return vmm_err(err, -VMM_EINPUT, "--serial: '%s': no file name", arg);
+	if (opt != NULL && vmm_parse_size(opt + 10, &cfg->serial_max) < 0)
+		return vmm_err(err, -VMM_EINPUT, "--serial: max-size '%s' is not a size "
+			"(such as 16M)", opt + 10);
+	return 0;
+}
 
 int
 vmm_parse_size(const char *s, uint64_t *bytes)
@@ -280,15 +312,7 @@ apply_option(struct vmm_config *cfg, int opt, const char *arg, char **err)
 	case OPT_MEMORY:
 		return parse_memory(cfg, arg, err);
 	case OPT_SERIAL:
-		if (strcmp(arg, "stdio") == 0) {
-			cfg->serial = VMM_SERIAL_STDIO;
-		} else if (strncmp(arg, "file=", 5) == 0 && arg[5] != '\0') {
-			cfg->serial = VMM_SERIAL_FILE;
-			cfg->serial_path = arg + 5;
-		} else {
-			return vmm_err(err, -VMM_EINPUT, "--serial: '%s' (stdio or file=PATH)", arg);
-		}
-		return 0;
+		return parse_serial(cfg, arg, err);
 	case OPT_CPU_PIN:
 		return parse_cpu_pin(cfg, arg, err);
 	case OPT_EMU_PIN:
@@ -400,5 +424,7 @@ vmm_config_free(struct vmm_config *cfg)
 	cfg->nr_nets = 0;
 	free(cfg->cmdline_buf);
 	cfg->cmdline_buf = NULL;
+	free(cfg->serial_path_buf);
+	cfg->serial_path_buf = NULL;
 	cfg->nr_pins = 0;
 }

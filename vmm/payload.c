@@ -20,6 +20,12 @@
 #include "util.h"
 #include "vmm.h"
 
+/* liblzma's limit: the largest dictionary plus the decoder's own state (well under 1 MiB). */
+#define XZ_MEMLIMIT (VMM_PAYLOAD_WINDOW_MAX + (1ULL << 20))
+/* log2(VMM_PAYLOAD_WINDOW_MAX), for libzstd. */
+#define ZSTD_WINDOW_LOG_MAX 27
+_Static_assert(1ULL << ZSTD_WINDOW_LOG_MAX == VMM_PAYLOAD_WINDOW_MAX, "zstd window limit");
+
 #define LZ4_LEGACY_MAGIC 0x184c2102U
 #define LZ4_LEGACY_BLOCK (8U << 20)	/* uncompressed size of every block but the last */
 
@@ -164,7 +170,7 @@ unxz(const uint8_t *in, size_t len, struct vmm_elf_load *l, struct vmm_scratch *
 	int ret = 0;
 
 	z.allocator = &a;
-	r = lzma_stream_decoder(&z, UINT64_MAX, 0);
+	r = lzma_stream_decoder(&z, XZ_MEMLIMIT, 0);
 	if (r != LZMA_OK)
 		return fail(l, err, r == LZMA_MEM_ERROR ? -ENOMEM : -VMM_EINPUT, "xz",
 			"cannot start the decoder");
@@ -180,6 +186,13 @@ unxz(const uint8_t *in, size_t len, struct vmm_elf_load *l, struct vmm_scratch *
 		ret = vmm_elf_load_advance(l, room - z.avail_out, err);
 		if (ret < 0 || r == LZMA_STREAM_END)
 			break;
+		if (r == LZMA_MEMLIMIT_ERROR) {
+			ret = vmm_err(err, -VMM_EINPUT, "--kernel %s: xz payload: its dictionary "
+				"needs %" PRIu64 " MiB of decoder memory, over vireo-vmm's limit of "
+				"%llu MiB", l->path, lzma_memusage(&z) >> 20,
+				VMM_PAYLOAD_WINDOW_MAX >> 20);
+			break;
+		}
 		if (r != LZMA_OK) {
 			ret = fail(l, err, r == LZMA_MEM_ERROR ? -ENOMEM : -VMM_EINPUT, "xz",
 				r == LZMA_BUF_ERROR ? "truncated" :
@@ -311,12 +324,21 @@ unzstd(const uint8_t *in, size_t len, struct vmm_elf_load *l, struct vmm_scratch
 
 	if (d == NULL)
 		return fail(l, err, -ENOMEM, "zstd", "");
+	/* libzstd's default limit, made ours: a window is allocated whole. */
+	ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX);
 	for (;;) {
 		size_t room, r, in_before = zin.pos;
 		uint8_t *out = out_window(l, spill, sizeof(spill), &room);
 		ZSTD_outBuffer zout = { .dst = out, .size = room, .pos = 0 };
 
 		r = ZSTD_decompressStream(d, &zout, &zin);
+		if (ZSTD_isError(r) &&
+		    ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge) {
+			ret = vmm_err(err, -VMM_EINPUT, "--kernel %s: zstd payload: its window is "
+				"over vireo-vmm's limit of %llu MiB", l->path,
+				VMM_PAYLOAD_WINDOW_MAX >> 20);
+			break;
+		}
 		if (ZSTD_isError(r)) {
 			ret = fail(l, err, ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ?
 				-ENOMEM : -VMM_EINPUT, "zstd", ZSTD_getErrorName(r));
@@ -348,6 +370,12 @@ vmm_payload_decompress(enum vmm_payload_format f, const uint8_t *p, size_t len,
 		return vmm_err(err, -VMM_EINPUT, "--kernel %s: payload of %zu bytes: truncated",
 			l->path, len);
 	len -= 4;	/* the recorded size */
+	/* Bytes outside the segments are decoded and thrown away: bound that work too. */
+	if (l->total > l->hi - l->lo + VMM_PAYLOAD_EXTRA_MAX)
+		return vmm_err(err, -VMM_EINPUT, "--kernel %s: the payload records a kernel of "
+			"%" PRIu64 " bytes, more than the guest RAM for it (%" PRIu64 " bytes) and "
+			"%llu MiB of headers and relocations", l->path, l->total, l->hi - l->lo,
+			VMM_PAYLOAD_EXTRA_MAX >> 20);
 	switch (f) {
 	case VMM_PAYLOAD_XZ:
 		ret = unxz(p, len, l, s, err);

@@ -43,6 +43,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * The largest xz dictionary or zstd window accepted.  Linux builds its xz kernels with a
+ * 32 MiB dictionary and zstd ones at level 22 (a window of at most 128 MiB); a payload that
+ * asks for more is refused as bad input before the decoder allocates anything for it.
+ */
+#define VMM_PAYLOAD_WINDOW_MAX (128ULL << 20)
+
+/**
+ * How much longer than the room for its segments a decompressed kernel may be (ELF
+ * headers, gaps, the relocation table: a few MiB), so that a small payload cannot make the
+ * VMM decode gigabytes into the discard buffer.
+ */
+#define VMM_PAYLOAD_EXTRA_MAX (64ULL << 20)
+
 /** Most PT_LOAD segments accepted (vmlinux has 4 or 5). */
 #define VMM_ELF_MAX_SEGS 16
 /** The ELF header and program headers must lie in the first this many bytes. */

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The guest console: a 16550A on COM1 (0x3f8, IRQ 4), output to stdout or a file, input
- * from stdin through the main loop.
+ * The guest console: a 16550A on COM1 (0x3f8, IRQ 4), output to stdout or a file (at most
+ * max-size bytes) through a ring that never blocks (console.h), input from stdin through
+ * the main loop.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -19,6 +22,7 @@
 
 struct serial_dev {
 	struct vmm_uart uart;
+	struct vmm_conout out;
 	struct vmm_vm *vm;
 	int out_fd;
 	bool own_out;
@@ -75,6 +79,7 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 {
 	const struct vmm_config *cfg = vm->cfg;
 	struct serial_dev *s = calloc(1, sizeof(*s));
+	char what[160];
 	int ret;
 
 	if (s == NULL)
@@ -90,13 +95,22 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 		}
 		s->own_out = true;
 	}
-	vmm_uart_init(&s->uart, s->out_fd, serial_irq, s);
+	snprintf(what, sizeof(what), cfg->serial == VMM_SERIAL_FILE ? "--serial file=%s" :
+		"stdout", cfg->serial_path);
+	ret = vmm_conout_start(&s->out, s->out_fd, cfg->serial == VMM_SERIAL_FILE ?
+		cfg->serial_max : UINT64_MAX, what);
+	if (ret < 0) {
+		ret = vmm_err(err, ret, "serial: console writer thread: %s", strerror(-ret));
+		goto err_close;
+	}
+	vmm_uart_init(&s->uart, &s->out, serial_irq, s);
 	ret = vmm_bus_register(&vm->bus, VMM_BUS_PIO, COM1_BASE, 8, "serial", vmm_uart_io,
 		&s->uart);
 	if (ret < 0) {
 		ret = vmm_err(err, ret, "serial: ports 0x%x-0x%x are taken", COM1_BASE, COM1_BASE + 7);
 		goto err_uart;
 	}
+	vm->console = &s->out;
 	if (cfg->serial == VMM_SERIAL_STDIO) {
 		serial_raw_mode(s);
 		if (vmm_vm_add_fd(vm, STDIN_FILENO, serial_stdin, s) == 0)
@@ -107,6 +121,8 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 
 err_uart:
 	vmm_uart_fini(&s->uart);
+	vmm_conout_stop(&s->out, 0);
+err_close:
 	if (s->own_out)
 		close(s->out_fd);
 err_free:
@@ -124,6 +140,9 @@ serial_exit(struct vmm_vm *vm, void *state)
 	if (s->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);
 	vmm_bus_unregister(&vm->bus, VMM_BUS_PIO, COM1_BASE);
+	vm->console = NULL;
+	if (!vmm_conout_stop(&s->out, VMM_CONOUT_FLUSH_MS))
+		return;		/* its writer still uses 's' and the fd: the process ends soon */
 	vmm_uart_fini(&s->uart);
 	if (s->own_out)
 		close(s->out_fd);

@@ -5,7 +5,8 @@
 /*
  * A 16550A UART register model (the 8250 family): what the Linux 8250 driver needs for a
  * console and a tty — divisor latch, FIFO bit in IIR, THR-empty and receive interrupts,
- * loopback for the driver's probe, scratch register.  Transmitted bytes go to 'out_fd';
+ * loopback for the driver's probe, scratch register.  Transmitted bytes go to 'out', which
+ * never blocks (console.h): a stalled reader costs dropped bytes, never a stuck vCPU;
  * received bytes come from vmm_uart_input().  The interrupt line follows IIR: high while
  * an enabled interrupt is pending.
  *
@@ -16,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "console.h"
 
 #define VMM_UART_RX_SIZE 256
 
@@ -28,14 +31,15 @@ struct vmm_uart {
 	int irq_level;
 	uint8_t rx[VMM_UART_RX_SIZE];
 	unsigned int rx_head, rx_count;
-	int out_fd;
-	uint64_t tx_bytes;
+	struct vmm_conout *out;		/* NULL: output discarded */
+	uint64_t tx_bytes;		/* bytes the guest transmitted (delivered or dropped) */
 	vmm_uart_irq_cb *irq;
 	void *irq_opaque;
 };
 
-/** Reset 'u': output to 'out_fd', interrupts through 'irq'. */
-void vmm_uart_init(struct vmm_uart *u, int out_fd, vmm_uart_irq_cb *irq, void *opaque);
+/** Reset 'u': output to 'out' (may be NULL), interrupts through 'irq'. */
+void vmm_uart_init(struct vmm_uart *u, struct vmm_conout *out, vmm_uart_irq_cb *irq,
+		void *opaque);
 
 /** Destroy the mutex. */
 void vmm_uart_fini(struct vmm_uart *u);

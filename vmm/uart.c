@@ -2,9 +2,7 @@
 /*
  * The 16550A register model.
  */
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "serial.h"
 
@@ -89,12 +87,9 @@ uart_transmit(struct vmm_uart *u, uint8_t c)
 {
 	if (u->mcr & MCR_LOOP) {
 		uart_rx_push(u, c);
-	} else if (u->out_fd >= 0) {
-		ssize_t n;
-
-		do {
-			n = write(u->out_fd, &c, 1);
-		} while (n < 0 && errno == EINTR);
+	} else {
+		if (u->out != NULL)
+			vmm_conout_put(u->out, &c, 1);
 		u->tx_bytes++;
 	}
 	u->thr_pending = true;
@@ -227,11 +222,12 @@ vmm_uart_rx_room(struct vmm_uart *u)
 }
 
 void
-vmm_uart_init(struct vmm_uart *u, int out_fd, vmm_uart_irq_cb *irq, void *opaque)
+vmm_uart_init(struct vmm_uart *u, struct vmm_conout *out, vmm_uart_irq_cb *irq,
+		void *opaque)
 {
 	memset(u, 0, sizeof(*u));
 	pthread_mutex_init(&u->lock, NULL);
-	u->out_fd = out_fd;
+	u->out = out;
 	u->irq = irq;
 	u->irq_opaque = opaque;
 	u->mcr = MCR_OUT2;

@@ -73,13 +73,13 @@ msix_control(const struct vmm_virtio_pci *vp)
 static void
 update_vector(struct vmm_virtio_pci *vp, unsigned int v)
 {
-	const uint8_t *e = vp->vectors[v].entry;
-	uint64_t addr = vmm_pci_get32(e) | (uint64_t)vmm_pci_get32(e + 4) << 32;
+	const struct vmm_msix_entry *e = &vp->msix[v];
+	uint64_t addr = e->addr_lo | (uint64_t)e->addr_hi << 32;
 	uint16_t ctl = msix_control(vp);
 	struct kvm_irqfd irqfd = { .fd = (uint32_t)vp->vectors[v].fd,
 		.gsi = (uint32_t)vp->vectors[v].gsi };
 
-	if (!(ctl & MSIX_ENABLE) || (ctl & MSIX_FUNC_MASK) || (e[12] & 1) || addr == 0) {
+	if (!(ctl & MSIX_ENABLE) || (ctl & MSIX_FUNC_MASK) || (e->ctrl & 1) || addr == 0) {
 		if (vp->vectors[v].irqfd) {
 			irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
 			if (ioctl(vp->vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
@@ -90,8 +90,7 @@ update_vector(struct vmm_virtio_pci *vp, unsigned int v)
 		}
 		return;
 	}
-	if (vmm_pci_msi_route(vp->vm, (unsigned int)vp->vectors[v].gsi, addr,
-			vmm_pci_get32(e + 8)) < 0) {
+	if (vmm_pci_msi_route(vp->vm, (unsigned int)vp->vectors[v].gsi, addr, e->data) < 0) {
 		fprintf(stderr, "vireo-vmm: %s: MSI-X vector %u: KVM_SET_GSI_ROUTING: %s\n",
 			vp->pci.name, v, strerror(errno));
 		return;
@@ -118,6 +117,74 @@ pba_read(const struct vmm_virtio_pci *vp)
 			bits |= 1ULL << v;
 	}
 	return bits;
+}
+
+/* The PCI spec's rule for the MSI-X table and PBA: aligned DWORDs and QWORDs only. */
+static bool
+msix_access_ok(uint64_t off, unsigned int len)
+{
+	return (len == 4 || len == 8) && off % len == 0;
+}
+
+static uint32_t *
+msix_field(struct vmm_msix_entry *e, unsigned int dword)
+{
+	switch (dword) {
+	case 0: return &e->addr_lo;
+	case 1: return &e->addr_hi;
+	case 2: return &e->data;
+	default: return &e->ctrl;
+	}
+}
+
+/*
+ * An access of 'len' bytes at 'off' from the table's start (lock held).  The offset is
+ * decoded into a vector and a field, each DWORD separately: an access can only ever reach
+ * the fields of vp->msix[], and an aligned QWORD never straddles two entries.
+ */
+static void
+msix_table_access(struct vmm_virtio_pci *vp, uint64_t off, uint8_t *data, unsigned int len,
+		bool is_write)
+{
+	unsigned int k, v = (unsigned int)(off / 16);
+
+	if (!msix_access_ok(off, len) || v >= vp->nr_vectors) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	for (k = 0; k < len / 4; k++) {
+		unsigned int dword = (unsigned int)(off % 16) / 4 + k;
+		uint32_t *f = msix_field(&vp->msix[v], dword);
+
+		if (!is_write)
+			vmm_pci_set32(data + 4 * k, *f);
+		else if (dword == 3)
+			*f = vmm_pci_get32(data + 4 * k) & 1;
+		else
+			*f = vmm_pci_get32(data + 4 * k);
+	}
+	if (is_write)
+		update_vector(vp, v);
+}
+
+/* A read of the pending bits; writes are ignored (the PBA is read-only).  Lock held. */
+static void
+msix_pba_access(struct vmm_virtio_pci *vp, uint64_t off, uint8_t *data, unsigned int len,
+		bool is_write)
+{
+	uint64_t bits;
+	unsigned int i;
+
+	if (is_write)
+		return;
+	if (!msix_access_ok(off, len)) {
+		memset(data, 0xff, len);
+		return;
+	}
+	bits = pba_read(vp) >> (8 * off);
+	for (i = 0; i < len; i++)
+		data[i] = (uint8_t)(bits >> (8 * i));
 }
 
 static void
@@ -291,6 +358,11 @@ bar_access(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_
 	uint64_t val = 0;
 	unsigned int i;
 
+	if (len == 0 || len > 8) {	/* the bus never passes these; no register is wider */
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
 	if (is_write)
 		for (i = 0; i < len; i++)
 			val |= (uint64_t)data[i] << (8 * i);
@@ -314,20 +386,10 @@ bar_access(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_
 		   is_write) {
 		/* Only when the ioeventfd did not take it (another width). */
 		eventfd_write(vp->queues[(off - NOTIFY_OFF) / NOTIFY_MULT].kick_fd, 1);
-	} else if (off >= MSIX_TABLE_OFF && off + len <= MSIX_TABLE_OFF + 16 * vp->nr_vectors) {
-		unsigned int v = (unsigned int)(off - MSIX_TABLE_OFF) / 16;
-		uint8_t *e = vp->vectors[v].entry + (off - MSIX_TABLE_OFF) % 16;
-
-		if (is_write) {
-			memcpy(e, data, len);
-			update_vector(vp, v);
-		} else {
-			memcpy(data, e, len);
-		}
-	} else if (off >= MSIX_PBA_OFF && off + len <= MSIX_PBA_OFF + 8 && !is_write) {
-		val = pba_read(vp) >> (8 * (off - MSIX_PBA_OFF));
-		for (i = 0; i < len; i++)
-			data[i] = (uint8_t)(val >> (8 * i));
+	} else if (off >= MSIX_TABLE_OFF && off < MSIX_TABLE_OFF + 16 * vp->nr_vectors) {
+		msix_table_access(vp, off - MSIX_TABLE_OFF, data, len, is_write);
+	} else if (off >= MSIX_PBA_OFF && off < MSIX_PBA_OFF + 8) {
+		msix_pba_access(vp, off - MSIX_PBA_OFF, data, len, is_write);
 	}
 	pthread_mutex_unlock(&vp->lock);
 }
@@ -403,7 +465,7 @@ vmm_virtio_pci_init(struct vmm_virtio_pci *vp, struct vmm_vm *vm, uint16_t devic
 				strerror(errno));
 	}
 	for (i = 0; i < vp->nr_vectors; i++) {
-		vp->vectors[i].entry[12] = 1;	/* masked */
+		vp->msix[i].ctrl = 1;	/* masked */
 		vp->vectors[i].fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (vp->vectors[i].fd < 0)
 			return vmm_err(err, -errno, "%s: eventfd: %s", vp->pci.name,

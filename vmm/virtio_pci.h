@@ -19,7 +19,9 @@
  *
  * Limits
  *   No INTx, no legacy interface, no VIRTIO_PCI_CAP_PCI_CFG window.  A masked MSI-X vector
- *   keeps its route (an interrupt may arrive while masked; Linux tolerates it).
+ *   keeps its route (an interrupt may arrive while masked; Linux tolerates it).  The MSI-X
+ *   table and PBA take only naturally aligned 4- and 8-byte accesses, as the PCI spec
+ *   says; other accesses read as all ones and write nothing (QEMU does the same).
  *
  * Thread-safety
  *   'lock' guards everything below it; vCPU threads take it on BAR and configuration
@@ -60,6 +62,14 @@ struct vmm_virtio_ops {
 	bool (*features_ok)(struct vmm_virtio_pci *vp, uint64_t features);
 };
 
+/** One MSI-X table entry (PCI Local Bus 3.0, 6.8.2): what the guest wrote. */
+struct vmm_msix_entry {
+	uint32_t addr_lo;
+	uint32_t addr_hi;
+	uint32_t data;
+	uint32_t ctrl;			/* bit 0: masked; the other bits read 0 */
+};
+
 /** One virtqueue as the guest configured it. */
 struct vmm_virtio_queue {
 	uint16_t size;
@@ -90,8 +100,13 @@ struct vmm_virtio_pci {
 	uint8_t config[VMM_VIRTIO_CFG_SIZE];	/**< device configuration (read-only) */
 	unsigned int config_len;
 	struct vmm_virtio_queue queues[VMM_VIRTIO_MAX_QUEUES];
+	/*
+	 * The MSI-X table as the guest sees it, apart from the host's state of each vector:
+	 * guest accesses are decoded into (vector, field) and reach only this array.
+	 */
+	struct vmm_msix_entry msix[VMM_VIRTIO_MAX_QUEUES + 1];
+	/* Host-private, per vector: never addressed by a guest offset. */
 	struct {
-		uint8_t entry[16];	/* address lo/hi, data, vector control */
 		int fd;			/* eventfd, KVM_IRQFD on 'gsi' */
 		int gsi;
 		bool irqfd;

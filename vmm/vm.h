@@ -30,6 +30,7 @@
 #include <linux/kvm.h>
 
 #include "bus.h"
+#include "console.h"
 #include "memory.h"
 #include "stats.h"
 #include "vmm.h"
@@ -94,6 +95,7 @@ struct vmm_vm {
 	struct vmm_vcpu *vcpus;
 	struct vmm_device_inst devs[VMM_MAX_DEVICES];
 	unsigned int nr_devs;
+	struct vmm_conout *console;	/**< the console's output (serial.c), or NULL */
 
 	/* Main loop. */
 	int epoll_fd;

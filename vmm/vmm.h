@@ -25,7 +25,8 @@
  * - x86 boot:  boot.c (bzImage, boot_params, e820, page tables), acpi.c, mptable.c, cpuid.c
  *              (x86.h); payload.c and elf_load.c decompress the bzImage's kernel on the
  *              host and load its ELF segments (payload.h).
- * - devices:   serial.c (+ uart.c, the 16550A model, serial.h), i8042.c, pm.c, rtc.c — each
+ * - devices:   serial.c (+ uart.c, the 16550A model, serial.h; console.c, its output ring
+ *              and writer thread, console.h), i8042.c, pm.c, rtc.c — each
  *              registers its bus ranges itself (VMM_DEVICE_REGISTER).
  * - stats.c    per-vCPU exit counters and KVM's binary statistics; stats-report.c prints
  *              them (stats.h).
@@ -52,6 +53,9 @@
 #define VMM_EXIT_OK 0
 #define VMM_EXIT_INTERNAL 1
 #define VMM_EXIT_INPUT 2
+
+/** The default --serial file=PATH,max-size=: past it, output is dropped and counted. */
+#define VMM_SERIAL_FILE_MAX (16ULL << 20)
 
 enum vmm_serial_mode {
 	VMM_SERIAL_STDIO,
@@ -99,6 +103,7 @@ struct vmm_config {
 	int numa_node;			/**< -1: no binding */
 	enum vmm_serial_mode serial;
 	const char *serial_path;
+	uint64_t serial_max;		/**< file=PATH: most bytes written (max-size=) */
 	struct vmm_cpu_pin *pins;
 	unsigned int nr_pins;
 	bool emulator_pin;
@@ -110,6 +115,7 @@ struct vmm_config {
 	struct vmm_net_cfg nets[VMM_MAX_NETS];
 	unsigned int nr_nets;
 	char *cmdline_buf;		/**< 'cmdline' with PCI options added, or NULL */
+	char *serial_path_buf;		/**< 'serial_path', or NULL */
 };
 
 /**

@@ -68,6 +68,15 @@ bzimage(d + "/past-end", sized(xz, 0x2000), length=1 << 20)
 bzimage(d + "/segment-4g", sized(gzip.compress(elf(1 << 32)), 0x2000))
 bzimage(d + "/short-size", sized(xz, 0x1000))
 bzimage(d + "/bzip2", sized(b"BZh91AY&SY" + bytes(64), 0x2000))
+# xz whose block header asks for a 1 GiB dictionary (LZMA2 property byte 36, header CRC32
+# redone): more decoder memory than vireo-vmm allows.
+import zlib
+big = bytearray(xz)
+hsize = (big[12] + 1) * 4
+at = big.index(b"\x21\x01", 13, 12 + hsize - 4)
+big[at + 2] = 36
+struct.pack_into("<I", big, 12 + hsize - 4, zlib.crc32(bytes(big[12:12 + hsize - 4])))
+bzimage(d + "/xz-1g-dict", sized(bytes(big), 0x2000))
 PY
 head -c 4194304 /dev/urandom >"$T/random.bin"
 echo "not a kernel" >"$T/text"
@@ -138,10 +147,15 @@ expect "unknown option" "bad option '--frobnicate'" -- --kernel "$KERNEL" --frob
 expect "pin of a vCPU that does not exist" "vCPU 5 does not exist" -- \
 	--kernel "$KERNEL" --cpus 2 --cpu-pin 5:0
 expect "bad serial" "--serial" -- --kernel "$KERNEL" --serial telnet
+expect "bad serial file size" "max-size 'big'" -- --kernel "$KERNEL" \
+	--serial "file=$T/console,max-size=big"
 expect "bad emulator pin" "--emulator-pin" -- --kernel "$KERNEL" --emulator-pin x
 # The decompressed boot path (vmm/payload.c): bad payloads name the kernel file.
 expect "payload: corrupt xz data" "corrupt-xz: xz payload: corrupt data" -- \
 	--kernel "$T/corrupt-xz"
+expect "payload: xz dictionary over the memory limit" \
+	"xz-1g-dict: xz payload: its dictionary needs 1024 MiB of decoder memory, over vireo-vmm's limit" \
+	-- --kernel "$T/xz-1g-dict" --kernel-boot decompressed
 expect "payload past the end of the file" "past-end: payload .* lies outside" -- \
 	--kernel "$T/past-end"
 expect "payload: ELF segment at 4 GiB" "segment-4g: ELF segment 0 .* lies outside the guest RAM" \

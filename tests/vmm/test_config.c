@@ -61,6 +61,7 @@ main(void)
 	CHECK(cfg.cpus == 4 && cfg.mem_size == 1ULL << 30 && cfg.hugepage_size == 2ULL << 20);
 	CHECK(cfg.prealloc && cfg.shared && cfg.numa_node == 0);
 	CHECK(cfg.serial == VMM_SERIAL_FILE && strcmp(cfg.serial_path, "/tmp/x") == 0);
+	CHECK(cfg.serial_max == VMM_SERIAL_FILE_MAX);
 	CHECK(cfg.nr_pins == 2 && cfg.pins[1].vcpu == 3 && cfg.pins[1].cpu == 0);
 	CHECK(cfg.emulator_pin && CPU_ISSET(0, &cfg.emulator_cpus) &&
 		CPU_ISSET(1, &cfg.emulator_cpus) && CPU_COUNT(&cfg.emulator_cpus) == 2);
@@ -86,6 +87,13 @@ main(void)
 	CHECK(parse(&cfg, &msg, "--kernel", "K", "--memory", "1536M,hugepages=1G", NULL) ==
 		-VMM_EINPUT && strstr(msg, "multiple") != NULL);
 	CHECK(parse(&cfg, &msg, "--kernel", "K", "--serial", "tcp", NULL) == -VMM_EINPUT);
+	CHECK(parse(&cfg, &msg, "--kernel", "K", "--serial", "file=/tmp/a,b,max-size=1M",
+		NULL) == 0);
+	CHECK(strcmp(cfg.serial_path, "/tmp/a,b") == 0 && cfg.serial_max == 1ULL << 20);
+	CHECK(parse(&cfg, &msg, "--kernel", "K", "--serial", "file=/tmp/a,max-size=lots",
+		NULL) == -VMM_EINPUT && strstr(msg, "max-size") != NULL);
+	CHECK(parse(&cfg, &msg, "--kernel", "K", "--serial", "file=,max-size=1M", NULL) ==
+		-VMM_EINPUT);
 	CHECK(parse(&cfg, &msg, "--kernel", "K", "--cpu-pin", "0-1", NULL) == -VMM_EINPUT);
 	CHECK(parse(&cfg, &msg, "--kernel", "K", "--cpus", "2", "--cpu-pin", "2:0", NULL) ==
 		-VMM_EINPUT && strstr(msg, "vCPU 2") != NULL);

@@ -274,6 +274,9 @@ test_formats(const uint8_t *elf)
 		CHECK(msg != NULL && strstr(msg, "recorded") != NULL);
 		append_size(bad, clen, 0);
 		CHECK(refused(load(f, bad, len, true, l, &msg), &msg));
+		append_size(bad, clen, UINT32_MAX);	/* refused before decoding 4 GiB */
+		CHECK(refused(load(f, bad, len, true, l, &msg), &msg));
+		CHECK(msg != NULL && strstr(msg, "more than the guest RAM for it") != NULL);
 		CHECK(outside_untouched());
 		/* Flipped bytes: refused (xz, gzip and zstd carry checksums; lz4 legacy does
 		 * not, so there only "no crash, nothing outside the room"). */
@@ -311,6 +314,62 @@ test_formats(const uint8_t *elf)
 		hdr[7] = 0x7f;
 		CHECK(refused(load(VMM_PAYLOAD_LZ4, hdr, 12, true, l, &msg), &msg));
 	}
+	free(msg);
+	free(l);
+}
+
+/*
+ * Decoder memory is bounded: an xz stream whose block header asks for a 512 MiB dictionary,
+ * or a zstd frame for a 256 MiB window, is refused as bad input before the decoder
+ * allocates it (with malloc() scratch, as when guest RAM has no room to lend).
+ */
+static void
+test_memory_limits(const uint8_t *elf)
+{
+	struct vmm_elf_load *l = malloc(sizeof(*l));
+	struct vmm_scratch s = { 0 };
+	char *msg = NULL;
+	size_t len, hsize, i;
+	uint8_t *p = compress_elf(VMM_PAYLOAD_XZ, elf, ELF_SIZE, &len);
+	uint32_t crc;
+	int ret;
+
+	/* Stream header (12 bytes), then the block header: its LZMA2 filter (ID 0x21, one
+	 * property byte: the dictionary size) and CRC32 at its end. */
+	hsize = (p[12] + 1U) * 4;
+	for (i = 14; i + 2 < 12 + hsize - 4 && !(p[i] == 0x21 && p[i + 1] == 1); i++)
+		;
+	CHECK(i + 2 < 12 + hsize - 4);
+	p[i + 2] = 34;		/* (2 | 0) << (34 / 2 + 11): 512 MiB */
+	crc = lzma_crc32(p + 12, hsize - 4, 0);
+	for (i = 0; i < 4; i++)
+		p[12 + hsize - 4 + i] = (uint8_t)(crc >> (8 * i));
+	memset(mem, FILL, MEM_SIZE);
+	vmm_elf_load_init(l, mem, LO, HI, ELF_SIZE, discard, sizeof(discard), "IMG");
+	ret = vmm_payload_decompress(VMM_PAYLOAD_XZ, p, len, l, &s, &msg);
+	CHECK(refused(ret, &msg));
+	CHECK(msg != NULL && strstr(msg, "512 MiB") != NULL && strstr(msg, "limit") != NULL);
+	CHECK(s.heap < VMM_PAYLOAD_WINDOW_MAX);
+	if (ret == 0 || s.heap >= VMM_PAYLOAD_WINDOW_MAX)
+		printf("test_payload: xz with a 512 MiB dictionary: %s, %zu MiB allocated\n",
+			ret == 0 ? "decoded" : msg, s.heap >> 20);
+	CHECK(outside_untouched());
+	free(p);
+
+	/* zstd: window descriptor (after the frame header byte) exponent 18: 2^28 bytes. */
+	p = compress_elf(VMM_PAYLOAD_ZSTD, elf, ELF_SIZE, &len);
+	CHECK((p[4] & 0x20) == 0);	/* not single-segment: a window descriptor follows */
+	p[5] = 18 << 3;
+	s = (struct vmm_scratch){ 0 };
+	free(msg);
+	msg = NULL;
+	vmm_elf_load_init(l, mem, LO, HI, ELF_SIZE, discard, sizeof(discard), "IMG");
+	ret = vmm_payload_decompress(VMM_PAYLOAD_ZSTD, p, len, l, &s, &msg);
+	CHECK(refused(ret, &msg));
+	CHECK(msg != NULL && strstr(msg, "window") != NULL && strstr(msg, "limit") != NULL);
+	CHECK(s.heap < VMM_PAYLOAD_WINDOW_MAX);
+	CHECK(outside_untouched());
+	free(p);
 	free(msg);
 	free(l);
 }
@@ -524,6 +583,12 @@ test_real_kernels(void)
 		snprintf(path, sizeof(path), "%s/%s/boot/vmlinuz-%s", dir, d->d_name, d->d_name);
 		if (vmm_read_file(path, &buf, &len) < 0)
 			continue;
+		if (len < 0x206 || memcmp(buf + 0x202, "HdrS", 4) != 0) {
+			/* Another architecture's kernel in the same cache (arm64 Image). */
+			printf("test_payload: %s: not an x86 bzImage, skipped\n", path);
+			free(buf);
+			continue;
+		}
 		found++;
 		ret = vmm_bzimage_parse(buf, len < X86_SETUP_MAX ? len : X86_SETUP_MAX, len, path,
 			&bz, &msg);
@@ -568,6 +633,7 @@ main(void)
 	test_detect();
 	test_elf(elf);
 	test_formats(elf);
+	test_memory_limits(elf);
 	test_real_kernels();
 	free(mem);
 	free(elf);

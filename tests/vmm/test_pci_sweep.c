@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Every access a guest can make to the PCI devices, of every width and at every offset:
+ * the whole of each virtio-pci BAR (common configuration, ISR, device configuration,
+ * notifications, MSI-X table and PBA, the holes between them) and a little past both ends,
+ * and every register of every function's configuration space through ports 0xCF8/0xCFC,
+ * with widths 0, 1, 2, 3, 4, 5, 8 and 16, reads and writes of pseudo-random values.
+ *
+ * After each access nothing the guest must not reach may have changed: the devices'
+ * host-side fields (eventfds, GSIs, queue and vector counts, callbacks, the read-only
+ * device configuration), the read-only bits of configuration space, guard bytes around
+ * each device.  A read must not depend on host-side state: each read is repeated after the
+ * host-side values were swapped for others (a dup'ed eventfd, another GSI) and must return
+ * the same bytes.
+ *
+ * No KVM is needed: the VM is a bus and a closed VM fd (the MSI route and irqfd ioctls
+ * then fail; their messages go to /dev/null while the sweep runs).  The devices are the
+ * virtio-pci transport as virtio-net instantiates it (device ID 1, 12 bytes of device
+ * configuration, 2 queues, and 33 queues: the largest MSI-X table) and the host bridge.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include "check.h"
+#include "pci.h"
+#include "virtio_pci.h"
+#include "vm.h"
+
+#define GUARD 64
+#define NR_DEVS 2
+#define BAR_SPAN 0x8000		/* virtio_pci.c's BAR 0 */
+#define MSIX_TABLE 0x4000		/* ... and where it puts the MSI-X table */
+#define MSIX_PBA 0x5000
+#define MAX_FAIL_PRINTS 20
+
+/* A device with guard bytes on both sides (ASan does not see overflows inside a struct). */
+static struct guarded {
+	uint8_t pre[GUARD];
+	struct vmm_virtio_pci vp;
+	uint8_t post[GUARD];
+} devs[NR_DEVS];
+
+static const unsigned int dev_queues[NR_DEVS] = { 2, VMM_VIRTIO_MAX_QUEUES };
+static const unsigned int widths[] = { 0, 1, 2, 3, 4, 5, 8, 16 };
+
+/* What a guest must never change: host-side fields, copied field by field. */
+struct host_state {
+	struct vmm_vm *vm;
+	const struct vmm_virtio_ops *ops;
+	void *opaque;
+	unsigned int nr_queues, nr_vectors, config_len;
+	uint64_t device_features;
+	uint8_t config[VMM_VIRTIO_CFG_SIZE];
+	int kick_fd[VMM_VIRTIO_MAX_QUEUES];
+	int vec_fd[VMM_VIRTIO_MAX_QUEUES + 1];
+	int vec_gsi[VMM_VIRTIO_MAX_QUEUES + 1];
+	bool vec_irqfd[VMM_VIRTIO_MAX_QUEUES + 1];
+	const char *name;
+	uint32_t bar_size[VMM_PCI_NR_BARS];
+	vmm_bus_cb *bar_cb;
+	void *pci_opaque;
+	void (*cfg_write)(struct vmm_pci_dev *dev, unsigned int off, unsigned int len);
+	void (*bar_map)(struct vmm_pci_dev *dev, unsigned int bar, uint64_t addr, bool mapped);
+	unsigned int slot;
+	uint8_t cfg_ro[256];		/* the configuration bits the guest cannot write */
+	uint8_t wmask[256];
+	uint8_t pre[GUARD], post[GUARD];
+};
+
+static struct vmm_vm vm;
+static unsigned int failures;
+static int status_calls;
+
+static void
+status_cb(struct vmm_virtio_pci *p, uint8_t old, uint8_t status)
+{
+	(void)p;
+	(void)old;
+	(void)status;
+	status_calls++;
+}
+
+static const struct vmm_virtio_ops ops = { .set_status = status_cb };
+
+static void
+save(const struct guarded *g, struct host_state *h)
+{
+	const struct vmm_virtio_pci *vp = &g->vp;
+	unsigned int i;
+
+	memset(h, 0, sizeof(*h));
+	h->vm = vp->vm;
+	h->ops = vp->ops;
+	h->opaque = vp->opaque;
+	h->nr_queues = vp->nr_queues;
+	h->nr_vectors = vp->nr_vectors;
+	h->config_len = vp->config_len;
+	h->device_features = vp->device_features;
+	memcpy(h->config, vp->config, sizeof(h->config));
+	for (i = 0; i < VMM_VIRTIO_MAX_QUEUES; i++)
+		h->kick_fd[i] = vp->queues[i].kick_fd;
+	for (i = 0; i <= VMM_VIRTIO_MAX_QUEUES; i++) {
+		h->vec_fd[i] = vp->vectors[i].fd;
+		h->vec_gsi[i] = vp->vectors[i].gsi;
+		h->vec_irqfd[i] = vp->vectors[i].irqfd;
+	}
+	h->name = vp->pci.name;
+	memcpy(h->bar_size, vp->pci.bar_size, sizeof(h->bar_size));
+	h->bar_cb = vp->pci.bar_cb;
+	h->pci_opaque = vp->pci.opaque;
+	h->cfg_write = vp->pci.cfg_write;
+	h->bar_map = vp->pci.bar_map;
+	h->slot = vp->pci.slot;
+	for (i = 0; i < 256; i++)
+		h->cfg_ro[i] = vp->pci.cfg[i] & ~vp->pci.wmask[i];
+	memcpy(h->wmask, vp->pci.wmask, sizeof(h->wmask));
+	memcpy(h->pre, g->pre, GUARD);
+	memcpy(h->post, g->post, GUARD);
+}
+
+/* Put the host-side fields back (after a detected corruption, so the sweep goes on). */
+static void
+restore(struct guarded *g, const struct host_state *h)
+{
+	struct vmm_virtio_pci *vp = &g->vp;
+	unsigned int i;
+
+	vp->vm = h->vm;
+	vp->ops = h->ops;
+	vp->opaque = h->opaque;
+	vp->nr_queues = h->nr_queues;
+	vp->nr_vectors = h->nr_vectors;
+	vp->config_len = h->config_len;
+	vp->device_features = h->device_features;
+	memcpy(vp->config, h->config, sizeof(h->config));
+	for (i = 0; i < VMM_VIRTIO_MAX_QUEUES; i++)
+		vp->queues[i].kick_fd = h->kick_fd[i];
+	for (i = 0; i <= VMM_VIRTIO_MAX_QUEUES; i++) {
+		vp->vectors[i].fd = h->vec_fd[i];
+		vp->vectors[i].gsi = h->vec_gsi[i];
+		vp->vectors[i].irqfd = h->vec_irqfd[i];
+	}
+	vp->pci.name = h->name;
+	memcpy(vp->pci.bar_size, h->bar_size, sizeof(h->bar_size));
+	vp->pci.bar_cb = h->bar_cb;
+	vp->pci.opaque = h->pci_opaque;
+	vp->pci.cfg_write = h->cfg_write;
+	vp->pci.bar_map = h->bar_map;
+	vp->pci.slot = h->slot;
+	for (i = 0; i < 256; i++)
+		vp->pci.cfg[i] = (vp->pci.cfg[i] & h->wmask[i]) | h->cfg_ro[i];
+	memcpy(vp->pci.wmask, h->wmask, sizeof(h->wmask));
+	memcpy(g->pre, h->pre, GUARD);
+	memcpy(g->post, h->post, GUARD);
+}
+
+static void
+fail(const char *what, unsigned int d, uint64_t off, unsigned int len, bool is_write)
+{
+	if (failures++ < MAX_FAIL_PRINTS)
+		printf("FAIL device %u: %s after a %u-byte %s at 0x%llx\n", d, what, len,
+			is_write ? "write" : "read", (unsigned long long)off);
+}
+
+/* Compare every device's host state with 'before'; put it back when it changed. */
+static void
+verify(struct host_state *before, uint64_t off, unsigned int len, bool is_write)
+{
+	for (unsigned int d = 0; d < NR_DEVS; d++) {
+		struct host_state now;
+
+		save(&devs[d], &now);
+		if (memcmp(&now, &before[d], sizeof(now)) != 0) {
+			fail("host-side state changed", d, off, len, is_write);
+			restore(&devs[d], &before[d]);
+		}
+	}
+}
+
+/* A dup of each eventfd (same file: same PBA bits), made once; perturb() swaps them in. */
+static int alt_fd[NR_DEVS][2][VMM_VIRTIO_MAX_QUEUES + 1];
+
+static void
+make_alt_fds(void)
+{
+	for (unsigned int d = 0; d < NR_DEVS; d++) {
+		struct vmm_virtio_pci *vp = &devs[d].vp;
+
+		for (unsigned int i = 0; i < vp->nr_vectors; i++)
+			alt_fd[d][0][i] = dup(vp->vectors[i].fd);
+		for (unsigned int i = 0; i < vp->nr_queues; i++)
+			alt_fd[d][1][i] = dup(vp->queues[i].kick_fd);
+	}
+}
+
+static void
+swap_fd(int *a, int *b)
+{
+	int t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Give every device other host-side values that a read could leak (each eventfd swapped
+ * for its dup, each GSI moved), or the real ones back: call twice.
+ */
+static void
+perturb(bool on)
+{
+	for (unsigned int d = 0; d < NR_DEVS; d++) {
+		struct vmm_virtio_pci *vp = &devs[d].vp;
+
+		for (unsigned int i = 0; i < vp->nr_vectors; i++) {
+			swap_fd(&vp->vectors[i].fd, &alt_fd[d][0][i]);
+			vp->vectors[i].gsi += on ? 0x5a5a : -0x5a5a;
+		}
+		for (unsigned int i = 0; i < vp->nr_queues; i++)
+			swap_fd(&vp->queues[i].kick_fd, &alt_fd[d][1][i]);
+	}
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint8_t
+rnd8(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint8_t)rng;
+}
+
+/*
+ * One access of 'len' bytes at 'addr' in 'space', with the checks above.  A read is made
+ * twice, the second time with the host-side values perturbed.
+ */
+static void
+access_checked(enum vmm_bus_space space, uint64_t addr, unsigned int len, bool is_write)
+{
+	struct host_state before[NR_DEVS];
+	uint8_t data[32], again[32];
+	unsigned int i;
+
+	for (unsigned int d = 0; d < NR_DEVS; d++)
+		save(&devs[d], &before[d]);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = is_write ? rnd8() : 0xa5;
+	memcpy(again, data, sizeof(again));
+	vmm_bus_access(&vm.bus, space, addr, data, len, is_write);
+	if (memcmp(data + len, again + len, sizeof(data) - len) != 0)
+		fail("bytes past the access changed", 0, addr, len, is_write);
+	verify(before, addr, len, is_write);
+	if (is_write)
+		return;
+	perturb(true);
+	vmm_bus_access(&vm.bus, space, addr, again, len, false);
+	perturb(false);
+	if (memcmp(data, again, len) != 0)
+		fail("a read depends on host-side state", 0, addr, len, false);
+}
+
+/* Every offset of BAR 0 of device 'd' and 16 bytes either side, every width, both ways. */
+static void
+sweep_bar(unsigned int d, bool writes)
+{
+	uint64_t base = devs[d].vp.pci.bar_addr[0];
+
+	for (uint64_t a = base - 16; a < base + BAR_SPAN + 16; a++)
+		for (unsigned int w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+			access_checked(VMM_BUS_MMIO, a, widths[w], false);
+			if (writes)
+				access_checked(VMM_BUS_MMIO, a, widths[w], true);
+		}
+}
+
+/* Latch configuration address 'cf8' (a 4-byte write, as a guest does). */
+static void
+latch(uint32_t cf8)
+{
+	uint8_t a[4];
+
+	vmm_pci_set32(a, cf8);
+	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcf8, a, 4, true);
+}
+
+/*
+ * Every configuration register of 'slot' (function 'fn', bus 'bus'): each of the 8 ports
+ * 0xCF8-0xCFF at every width, both ways.  Writes to the BARs and the command register move
+ * or unmap the BARs, so those are restored after each access to keep the devices decoding.
+ */
+static void
+sweep_cfg(unsigned int bus, unsigned int slot, unsigned int fn)
+{
+	for (unsigned int reg = 0; reg < 256; reg += 4)
+		for (unsigned int port = 0; port < 8; port++)
+			for (unsigned int w = 0; w < sizeof(widths) / sizeof(widths[0]); w++)
+				for (int wr = 0; wr < 2; wr++) {
+					uint32_t cf8 = 0x80000000u | bus << 16 | slot << 11 | fn << 8 | reg;
+
+					latch(cf8);
+					access_checked(VMM_BUS_PIO, 0xcf8 + port, widths[w], wr);
+				}
+}
+
+/* The 256 configuration bytes of 'slot', one byte at a time. */
+static void
+read_cfg(unsigned int slot, uint8_t *out)
+{
+	for (unsigned int reg = 0; reg < 256; reg++) {
+		latch(0x80000000u | slot << 11 | (reg & 0xfc));
+		vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcfc + (reg & 3), &out[reg], 1, false);
+	}
+}
+
+/*
+ * Memory decoding on, BAR 0 back where vmm_pci_dev_add() put it ('bar'), MSI-X on and
+ * unmasked.
+ */
+static void
+guest_setup(unsigned int d, uint32_t bar)
+{
+	unsigned int slot = devs[d].vp.pci.slot;
+	uint8_t v[4];
+
+	latch(0x80000000u | slot << 11 | 0x10);
+	vmm_pci_set32(v, bar);
+	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcfc, v, 4, true);
+	latch(0x80000000u | slot << 11 | 0x04);
+	vmm_pci_set16(v, PCI_CMD_MEMORY | PCI_CMD_MASTER);
+	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcfc, v, 2, true);
+	latch(0x80000000u | slot << 11 | 0x40);
+	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcfe, (uint8_t[]){ 0, 0x80 }, 2, true);
+}
+
+static uint64_t
+bar_rw(unsigned int d, uint64_t off, unsigned int len, uint64_t v, bool is_write)
+{
+	uint8_t b[8];
+	uint64_t r = 0;
+
+	for (unsigned int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	vmm_bus_access(&vm.bus, VMM_BUS_MMIO, devs[d].vp.pci.bar_addr[0] + off, b, len,
+		is_write);
+	for (unsigned int i = 0; i < len && i < 8; i++)
+		r |= (uint64_t)b[i] << (8 * i);
+	return r;
+}
+
+/* The MSI-X access rules themselves: what a guest may do works, the rest does nothing. */
+static void
+msix_rules(void)
+{
+	uint64_t e1 = MSIX_TABLE + 16;
+
+	bar_rw(0, e1, 8, 0x00000000fee01000ULL, true);
+	bar_rw(0, e1 + 8, 8, 0xfffffffe00000041ULL, true);	/* data; ctrl: unmasked */
+	CHECK(bar_rw(0, e1, 8, 0, false) == 0x00000000fee01000ULL);
+	CHECK(bar_rw(0, e1 + 8, 4, 0, false) == 0x41);
+	CHECK(bar_rw(0, e1 + 12, 4, 0, false) == 0);		/* reserved bits read 0 */
+	bar_rw(0, e1 + 12, 4, 0xffffffff, true);
+	CHECK(bar_rw(0, e1 + 12, 4, 0, false) == 1);		/* masked */
+	CHECK(devs[0].vp.msix[1].ctrl == 1 && devs[0].vp.msix[1].addr_lo == 0xfee01000u);
+	/* Unaligned or other widths: all ones, and no write. */
+	CHECK(bar_rw(0, e1 + 12, 8, 0, false) == UINT64_MAX);
+	CHECK(bar_rw(0, e1 + 4, 8, 0, false) == UINT64_MAX);
+	CHECK(bar_rw(0, e1, 2, 0, false) == 0xffff);
+	CHECK(bar_rw(0, e1 + 1, 4, 0, false) == 0xffffffff);
+	bar_rw(0, e1, 2, 0x1234, true);
+	bar_rw(0, e1 + 2, 4, 0x12345678, true);
+	bar_rw(0, e1 + 12, 8, 0, true);
+	CHECK(bar_rw(0, e1, 8, 0, false) == 0x00000000fee01000ULL);
+	CHECK(bar_rw(0, e1 + 12, 4, 0, false) == 1);
+	/* Past the last vector; the PBA: aligned reads only, writes ignored. */
+	CHECK(bar_rw(0, MSIX_TABLE + 16 * devs[0].vp.nr_vectors, 4, 0, false) == 0);
+	CHECK(bar_rw(0, MSIX_PBA, 8, 0, false) == 0);
+	CHECK(bar_rw(0, MSIX_PBA + 4, 4, 0, false) == 0);
+	CHECK(bar_rw(0, MSIX_PBA + 2, 4, 0, false) == 0xffffffff);
+	/* The bus itself: no device sees an access of 0 or more than 8 bytes. */
+	CHECK(vmm_bus_access(&vm.bus, VMM_BUS_MMIO, devs[0].vp.pci.bar_addr[0],
+		(uint8_t[16]){ 0 }, 0, false) == -EINVAL);
+	CHECK(vmm_bus_access(&vm.bus, VMM_BUS_MMIO, devs[0].vp.pci.bar_addr[0],
+		(uint8_t[16]){ 0 }, 16, false) == -EINVAL);
+}
+
+int
+main(void)
+{
+	char *err = NULL;
+	int quiet = open("/dev/null", O_WRONLY | O_CLOEXEC), saved_stderr = dup(2);
+	uint32_t bar0[NR_DEVS];
+	uint8_t bridge[256], bridge_after[256];
+
+	CHECK(quiet >= 0 && saved_stderr >= 0);
+	dup2(quiet, 2);
+	memset(&vm, 0, sizeof(vm));
+	vmm_bus_init(&vm.bus);
+	vm.vm_fd = -1;
+	for (unsigned int d = 0; d < NR_DEVS; d++) {
+		struct guarded *g = &devs[d];
+
+		memset(g->pre, 0xc3, GUARD);
+		memset(g->post, 0x3c, GUARD);
+		g->vp.ops = &ops;
+		g->vp.pci.name = d == 0 ? "virtio-net0" : "virtio-net1";
+		CHECK(vmm_virtio_pci_init(&g->vp, &vm, 1, dev_queues[d], 0x130000000ULL, 12,
+			&err) == 0);
+		memcpy(g->vp.config, "\x52\x54\x00\x12\x34\x56\x01\x00\x01\x00\xdc\x05", 12);
+		bar0[d] = vmm_pci_get32(g->vp.pci.cfg + PCI_CFG_BAR0);
+		guest_setup(d, bar0[d]);
+		CHECK(bar0[d] != 0 && g->vp.pci.bar_addr[0] == bar0[d]);
+	}
+	make_alt_fds();
+	read_cfg(0, bridge);
+	CHECK(bridge[0] != 0xff && bridge[0x0b] == 0x06);	/* the host bridge answers */
+	for (unsigned int d = 0; d < NR_DEVS; d++) {
+		sweep_bar(d, true);
+		guest_setup(d, bar0[d]);
+	}
+	/* The host bridge, both devices, an empty slot, another function and another bus. */
+	for (unsigned int slot = 0; slot < 4; slot++)
+		sweep_cfg(0, slot, 0);
+	sweep_cfg(0, 1, 1);
+	sweep_cfg(1, 1, 0);
+	read_cfg(0, bridge_after);
+	if (memcmp(bridge, bridge_after, sizeof(bridge)) != 0)
+		fail("the host bridge's configuration changed", 0, 0xcfc, 0, true);
+	for (unsigned int d = 0; d < NR_DEVS; d++) {
+		guest_setup(d, bar0[d]);
+		CHECK(devs[d].vp.pci.bar_addr[0] == bar0[d]);
+	}
+	/* The BARs once more, now that the configuration sweep left MSI-X in some state. */
+	for (unsigned int d = 0; d < NR_DEVS; d++)
+		sweep_bar(d, true);
+
+	dup2(saved_stderr, 2);
+	msix_rules();
+	printf("test_pci_sweep: %d status writes, %u failures\n", status_calls, failures);
+	CHECK(failures == 0);
+	for (unsigned int d = 0; d < NR_DEVS; d++) {
+		for (unsigned int i = 0; i < devs[d].vp.nr_vectors; i++)
+			close(alt_fd[d][0][i]);
+		for (unsigned int i = 0; i < devs[d].vp.nr_queues; i++)
+			close(alt_fd[d][1][i]);
+		vmm_virtio_pci_exit(&devs[d].vp);
+	}
+	vmm_bus_destroy(&vm.bus);
+	free(err);
+	close(quiet);
+	close(saved_stderr);
+	return check_report("test_pci_sweep");
+}
