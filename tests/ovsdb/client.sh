@@ -9,6 +9,7 @@
 # Usage: client.sh PATH/TO/ovsdb_probe       (prints PASS/FAIL lines; exit 1 on any FAIL)
 
 set -u
+command -v ovsdb-server >/dev/null || { echo "SKIP ovsdb-client: ovsdb-server is not installed"; exit 77; }
 PROBE=${1:?usage: client.sh PATH/TO/ovsdb_probe}
 SCHEMA=${VSWITCH_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
 D=$(mktemp -d /tmp/vireo-ovsdb-test.XXXXXX)

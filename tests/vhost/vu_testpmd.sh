@@ -10,7 +10,7 @@ if ! command -v dpdk-testpmd >/dev/null; then
 	echo "SKIP $T: no dpdk-testpmd"
 	exit 77
 fi
-"${VU_BIN:-$BUILD/vhost}/vu_testpmd_test" "$RUN" "${PREFIX}tp"
+"${VU_BIN:-$BUILD/tests/vhost}/vu_testpmd_test" "$RUN" "${PREFIX}tp"
 rc=$?
 if [ $rc -ne 0 ]; then
 	echo "--- testpmd log"
