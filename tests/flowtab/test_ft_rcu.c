@@ -235,5 +235,5 @@ main(int argc, char **argv)
 	test_counters();
 	flowtab_destroy(ft);
 	free(qsbr);
-	return ft_test_finish("test_ft_rcu");
+	return check_report("test_ft_rcu");
 }

@@ -10,16 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "check.h"
 #include "ovsdb-private.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
 
 static json_t *
 js(const char *text)
@@ -361,10 +353,5 @@ main(void)
 	test_enc();
 	test_replica();
 	test_conf_equal();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("ovsdb unit: all checks passed\n");
-	return 0;
+	return check_report("test_ovsdb_unit");
 }
