@@ -6,10 +6,7 @@
 # restarts testpmd itself.
 . "$(dirname "$0")/../dp/lib.sh"
 
-if ! command -v dpdk-testpmd >/dev/null; then
-	echo "SKIP $T: no dpdk-testpmd"
-	exit 77
-fi
+command -v dpdk-testpmd >/dev/null || skip_all "no dpdk-testpmd"
 "${VU_BIN:-$BUILD/tests/vhost}/vu_testpmd_test" "$RUN" "${PREFIX}tp"
 rc=$?
 if [ $rc -ne 0 ]; then
