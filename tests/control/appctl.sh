@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Integration test of the control socket against Debian's real ovs-appctl and vireoctl.
 # usage: appctl.sh CONTROL_TEST_SERVER VIREOCTL
@@ -6,38 +6,22 @@
 
 SERVER=${1:?usage: appctl.sh CONTROL_TEST_SERVER VIREOCTL}
 VIREOCTL=${2:?usage: appctl.sh CONTROL_TEST_SERVER VIREOCTL}
+. "$(dirname "$0")/../lib.sh"
 DIR=$(mktemp -d /tmp/vireo-appctl.XXXXXX)
 SOCK=$DIR/test.ctl
-PIDS=
-npass=0
-nfail=0
+at_exit 'rm -rf "$DIR"'
 
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-pass() { echo "PASS $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL $1${2:+: $2}"; nfail=$((nfail + 1)); }
-
-# check NAME EXPECTED_STATUS PATTERN CMD...: run CMD, want its status and PATTERN in its
+# expect NAME EXPECTED_STATUS PATTERN CMD...: run CMD, want its status and PATTERN in its
 # stdout+stderr.
-check() {
-	name=$1 want=$2 pattern=$3
+expect() {
+	local name=$1 want=$2 pattern=$3 out st
 	shift 3
 	out=$("$@" 2>&1)
 	st=$?
 	if [ "$st" -ne "$want" ]; then
-		fail "$name" "exit $st, wanted $want; output: $out"
+		fail "$name: exit $st, wanted $want; output: $out"
 	elif ! printf '%s\n' "$out" | grep -q -e "$pattern"; then
-		fail "$name" "output lacks '$pattern': $out"
+		fail "$name: output lacks '$pattern': $out"
 	else
 		pass "$name"
 	fi
@@ -45,8 +29,8 @@ check() {
 
 start_server() {
 	"$SERVER" "$1" &
-	PIDS="$PIDS $!"
 	last_pid=$!
+	PIDS+=("$last_pid")
 	# Wait until it answers: a stale socket file may be there before the server is.
 	i=0
 	until ovs-appctl -t "$1" version >/dev/null 2>&1; do
@@ -59,51 +43,51 @@ start_server() {
 }
 
 if ! command -v ovs-appctl >/dev/null; then
-	echo "FAIL ovs-appctl-installed: ovs-appctl not found (apt-get install openvswitch-common)"
-	exit 1
+	fail "ovs-appctl not found (apt-get install openvswitch-common)"
+	finish
 fi
 
-if start_server "$SOCK"; then pass server-starts; else fail server-starts; exit 1; fi
+if start_server "$SOCK"; then pass server-starts; else fail server-starts; finish; fi
 first_pid=$last_pid
 
 mode=$(stat -c %a "$SOCK")
-if [ "$mode" = 600 ]; then pass socket-mode-0600; else fail socket-mode-0600 "mode $mode"; fi
+if [ "$mode" = 600 ]; then pass socket-mode-0600; else fail "socket-mode-0600: mode $mode"; fi
 
-check ovs-appctl-pmd-stats-show 0 '^  packets received: 42$' \
+expect ovs-appctl-pmd-stats-show 0 '^  packets received: 42$' \
 	ovs-appctl -t "$SOCK" dpif-netdev/pmd-stats-show
-check ovs-appctl-list-commands 0 'dpif-netdev/pmd-stats-show' \
+expect ovs-appctl-list-commands 0 'dpif-netdev/pmd-stats-show' \
 	ovs-appctl -t "$SOCK" list-commands
-check ovs-appctl-list-commands-builtin 0 '^  version ' ovs-appctl -t "$SOCK" list-commands
-check ovs-appctl-version 0 '(vireo) ' ovs-appctl -t "$SOCK" version
-check ovs-appctl-args 0 '^a b c$' ovs-appctl -t "$SOCK" echo a b c
-check ovs-appctl-unknown-command 2 '"nosuch" is not a valid command' \
+expect ovs-appctl-list-commands-builtin 0 '^  version ' ovs-appctl -t "$SOCK" list-commands
+expect ovs-appctl-version 0 '(vireo) ' ovs-appctl -t "$SOCK" version
+expect ovs-appctl-args 0 '^a b c$' ovs-appctl -t "$SOCK" echo a b c
+expect ovs-appctl-unknown-command 2 '"nosuch" is not a valid command' \
 	ovs-appctl -t "$SOCK" nosuch
-check ovs-appctl-too-many-args 2 '"dpif-netdev/pmd-stats-show" command takes at most 3 arguments' \
+expect ovs-appctl-too-many-args 2 '"dpif-netdev/pmd-stats-show" command takes at most 3 arguments' \
 	ovs-appctl -t "$SOCK" dpif-netdev/pmd-stats-show 1 2 3 4
-check ovs-appctl-json-as-text 0 '"packets": 42' ovs-appctl -t "$SOCK" stats
+expect ovs-appctl-json-as-text 0 '"packets": 42' ovs-appctl -t "$SOCK" stats
 
-check vireoctl-pmd-stats-show-short 0 '^  packets received: 42$' \
+expect vireoctl-pmd-stats-show-short 0 '^  packets received: 42$' \
 	"$VIREOCTL" -t "$SOCK" pmd-stats-show
-check vireoctl-pmd-stats-show-full 0 'avg processing cycles per packet' \
+expect vireoctl-pmd-stats-show-full 0 'avg processing cycles per packet' \
 	"$VIREOCTL" --target "$SOCK" dpif-netdev/pmd-stats-show
-check vireoctl-unknown-command 2 '"nosuch" is not a valid command' \
+expect vireoctl-unknown-command 2 '"nosuch" is not a valid command' \
 	"$VIREOCTL" -t "$SOCK" nosuch
-check vireoctl-error-names-socket 2 "$SOCK: server returned an error" \
+expect vireoctl-error-names-socket 2 "$SOCK: server returned an error" \
 	"$VIREOCTL" -t "$SOCK" nosuch
-check vireoctl-json 0 '"packets": 42' "$VIREOCTL" --json -t "$SOCK" stats
-check vireoctl-json-trailing 0 '"name": "pmd1"' "$VIREOCTL" -t "$SOCK" stats --json
+expect vireoctl-json 0 '"packets": 42' "$VIREOCTL" --json -t "$SOCK" stats
+expect vireoctl-json-trailing 0 '"name": "pmd1"' "$VIREOCTL" -t "$SOCK" stats --json
 out=$("$VIREOCTL" -t "$SOCK" --json stats | python3 -c \
 	'import json, sys; d = json.load(sys.stdin); print(d["packets"])' 2>&1)
-if [ "$out" = 42 ]; then pass vireoctl-json-parses; else fail vireoctl-json-parses "$out"; fi
-check vireoctl-target-name 0 'packets received' \
+if [ "$out" = 42 ]; then pass vireoctl-json-parses; else fail "vireoctl-json-parses: $out"; fi
+expect vireoctl-target-name 0 'packets received' \
 	env VIREO_RUNDIR="$DIR" "$VIREOCTL" -t test pmd-stats-show
-check vireoctl-env-target 0 '^x y$' env VIREO_CTL="$SOCK" "$VIREOCTL" echo x y
-check vireoctl-unreachable 2 "cannot connect to \"$DIR/none.ctl\"" \
+expect vireoctl-env-target 0 '^x y$' env VIREO_CTL="$SOCK" "$VIREOCTL" echo x y
+expect vireoctl-unreachable 2 "cannot connect to \"$DIR/none.ctl\"" \
 	"$VIREOCTL" -t "$DIR/none.ctl" version
-check vireoctl-usage 1 'non-option argument' "$VIREOCTL" -t "$SOCK"
+expect vireoctl-usage 1 'non-option argument' "$VIREOCTL" -t "$SOCK"
 
-check live-socket-refused 2 'another server is listening' "$SERVER" "$SOCK"
-check live-server-still-answers 0 'packets received' \
+expect live-socket-refused 2 'another server is listening' "$SERVER" "$SOCK"
+expect live-server-still-answers 0 'packets received' \
 	ovs-appctl -t "$SOCK" dpif-netdev/pmd-stats-show
 
 kill -9 "$first_pid"
@@ -116,7 +100,7 @@ else
 fi
 second_pid=$last_pid
 
-check ovs-appctl-exit 0 '' ovs-appctl -t "$SOCK" exit
+expect ovs-appctl-exit 0 '' ovs-appctl -t "$SOCK" exit
 i=0
 while kill -0 "$second_pid" 2>/dev/null && [ $i -lt 50 ]; do
 	sleep 0.1
@@ -129,7 +113,6 @@ else
 fi
 wait "$second_pid"
 st=$?
-if [ "$st" -eq 0 ]; then pass server-exit-status; else fail server-exit-status "exit $st"; fi
+if [ "$st" -eq 0 ]; then pass server-exit-status; else fail "server-exit-status: exit $st"; fi
 
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+finish

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "control.h"
 #include "control-private.h"
 
 /*
@@ -39,22 +41,10 @@ __wrap_memmove(void *dst, const void *src, size_t n)
 
 #define BIG_REPLY (4u << 20)
 
-static int n_checks;
-static int n_failed;
 static char dir[64];
 static char sock_path[128];
 static struct control_server *srv;
 static atomic_bool srv_stop;
-
-#define CHECK(cond, ...) do {							\
-	n_checks++;								\
-	if (!(cond)) {								\
-		n_failed++;							\
-		printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond);		\
-		printf(__VA_ARGS__);						\
-		printf("\n");							\
-	}									\
-} while (0)
 
 /* Commands. */
 
@@ -991,15 +981,10 @@ main(void)
 	{
 		struct stat st;
 
-		n_checks++;
-		if (stat(sock_path, &st) == 0) {
-			n_failed++;
-			printf("FAIL destroy left %s\n", sock_path);
-		}
+		CHECK(stat(sock_path, &st) != 0, "destroy left %s", sock_path);
 	}
 	snprintf(sock_path, sizeof(sock_path), "%s/sub", dir);
 	rmdir(sock_path);
 	rmdir(dir);
-	printf("%d checks, %d failed\n", n_checks, n_failed);
-	return n_failed ? 1 : 0;
+	return check_report("test_control");
 }

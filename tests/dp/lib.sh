@@ -1,69 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Helpers for vireo-dp's integration tests: a private run directory, network namespaces
-# with veth pairs, starting vireo-dp and waiting for its control socket, PASS/FAIL lines.
+# vireo-dp's integration tests, on top of tests/lib.sh (results, namespaces, clean-up): a
+# private run directory, starting vireo-dp and waiting for its control socket, testpmd.
 # Every test sources this file; everything it creates is removed on exit.
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=${VIREO_BUILD:-$ROOT/build}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 VIREO_DP=$BUILD/dataplane/vireo-dp
 VIREOCTL=$BUILD/control/vireoctl
-T=$(basename "$0" .sh)
-RUN=$(mktemp -d /run/vireo-test-$T.XXXXXX)
+RUN=$(mktemp -d "/run/vireo-test-$TEST_NAME.XXXXXX")
 CTL=$RUN/dp.ctl
-NS_LIST=()
-PIDS=()
-n_fail=0
-
-pass() { echo "PASS $T: $*"; }
-fail() { echo "FAIL $T: $*"; n_fail=$((n_fail + 1)); }
-check() { # check "name" command...
-	local name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-
-cleanup() {
-	local p ns
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	done
-	for ns in "${NS_LIST[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-		ip link del "v-$ns" 2>/dev/null
-	done
-	rm -rf "$RUN" "/dev/hugepages/${PREFIX:-none}"* 2>/dev/null
-}
-trap cleanup EXIT
-
 # A unique DPDK --file-prefix for this test's processes.
 PREFIX=vt$$
-
-# netns_add NAME IP: namespace NAME with interface "eth0" (IP/24); its peer "v-NAME" stays in
-# the root namespace, up, for a net_af_packet port.
-netns_add() {
-	local ns=$1 ip=$2 mac=${3:-}
-	ip netns del "$ns" 2>/dev/null
-	ip link del "v-$ns" 2>/dev/null
-	ip netns add "$ns" || return 1
-	NS_LIST+=("$ns")
-	ip link add "v-$ns" type veth peer name "p-$ns" || return 1
-	ip link set "p-$ns" netns "$ns"
-	ip -n "$ns" link set "p-$ns" name eth0
-	[ -n "$mac" ] && ip -n "$ns" link set eth0 address "$mac"
-	ip -n "$ns" addr add "$ip/24" dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" link set lo up
-	ip link set "v-$ns" up
-	# keep the kernel from answering on the root side of the veth
-	sysctl -qw "net.ipv6.conf.v-$ns.disable_ipv6=1" 2>/dev/null
-	return 0
-}
+at_exit 'rm -rf "$RUN" "/dev/hugepages/$PREFIX"* 2>/dev/null'
 
 # start_dp CONFIG [extra args]: start vireo-dp, wait for its control socket.
 start_dp() {
@@ -107,11 +56,6 @@ other_config:
   dpdk-extra: "--file-prefix=$PREFIX --no-pci -m 512"
   vhost-sock-dir: $RUN
 EOC
-}
-
-finish() {
-	[ "$n_fail" -eq 0 ]
-	exit $?
 }
 
 # testpmd_run SECONDS TESTPMD-ARGS...: start dpdk-testpmd (non-interactive), wait until it

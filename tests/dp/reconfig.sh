@@ -5,12 +5,6 @@
 # fits the packet pool it has: the device keeps running, traffic is not interrupted) and
 # closed and opened again otherwise (a new ring size): both through SIGHUP reloads.
 . "$(dirname "$0")/lib.sh"
-wait_until() { # wait_until SECONDS CMD...
-	local n=$(($1 * 10))
-	shift
-	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
 
 netns_add rc1 10.95.0.1 || fail "netns rc1"
 netns_add rc2 10.95.0.2 || fail "netns rc2"

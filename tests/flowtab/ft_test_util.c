@@ -14,8 +14,6 @@
 
 #include "ft_test_util.h"
 
-int ft_test_failures;
-
 struct rte_mempool *
 ft_test_eal_init(const char *prog, unsigned n_mbufs)
 {
@@ -359,15 +357,4 @@ ft_test_add(struct flowtab *ft, const char *text)
 	CHECK(ret == 0, "add '%s': %s", text, err ? err : "?");
 	free(err);
 	return ret;
-}
-
-int
-ft_test_finish(const char *name)
-{
-	if (ft_test_failures) {
-		fprintf(stderr, "%s: %d failure(s)\n", name, ft_test_failures);
-		return 1;
-	}
-	printf("%s: ok\n", name);
-	return 0;
 }

@@ -10,18 +10,8 @@
 
 #include <rte_mbuf.h>
 
+#include "check.h"
 #include "flowtab.h"
-
-extern int ft_test_failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		ft_test_failures++; \
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fprintf(stderr, "\n"); \
-	} \
-} while (0)
 
 /** Start EAL without hugepages or PCI, with a unique file prefix; returns a mempool. */
 struct rte_mempool *ft_test_eal_init(const char *prog, unsigned n_mbufs);
@@ -68,7 +58,5 @@ void ft_capture_reset(struct ft_capture *c);
 
 /** Add one rule, failing the test with the message on error. */
 int ft_test_add(struct flowtab *ft, const char *text);
-
-int ft_test_finish(const char *name);
 
 #endif /* VIREO_FT_TEST_UTIL_H */

@@ -1,25 +1,31 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Build the libFuzzer harness of flowtab's rule parser with clang and run it for a while.
-# Usage: tests/flowtab/fuzz.sh [SECONDS]   (default 30).  Exits non-zero on a crash.
-# Prints one line "PASS flowtab/fuzz ...", "FAIL flowtab/fuzz ..." or "SKIP flowtab/fuzz ...".
-set -eu
-secs=${1:-30}
+# Usage: tests/flowtab/fuzz.sh SECONDS FLOWTAB-SOURCE...
+# The sources are flowtab's own list (flowtab_sources in flowtab/meson.build, passed by
+# tests/flowtab/meson.build): whatever compiler the build uses, the fuzzer needs clang.
+# Exits non-zero on a crash, 77 without clang.  Prints one line "PASS fuzz: ...",
+# "FAIL fuzz: ..." or "SKIP fuzz: ...".
+set -u
+. "$(dirname "$0")/../lib.sh"
+secs=${1:?usage: fuzz.sh SECONDS FLOWTAB-SOURCE...}
+shift
+[ $# -gt 0 ] || { echo "usage: fuzz.sh SECONDS FLOWTAB-SOURCE..." >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
-src=$here/../../flowtab
+src=$(dirname "$1")
 work=$(mktemp -d /tmp/ft-fuzz.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-if ! command -v clang >/dev/null; then
-	echo "SKIP flowtab/fuzz: clang not installed"
-	exit 0
-fi
-cflags=$(pkg-config --cflags libdpdk)
+at_exit 'rm -rf "$work"'
+command -v clang >/dev/null || skip_all "clang not installed"
+cflags=$(pkg-config --cflags libdpdk) && libs=$(pkg-config --libs libdpdk) || {
+	fail "pkg-config libdpdk"
+	finish
+}
+# shellcheck disable=SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-D_GNU_SOURCE $cflags -I"$src" \
-	"$here/fuzz_parse.c" "$src/ft_parse.c" "$src/ft_act_parse.c" "$src/ft_print.c" \
-	"$src/ft_fields.c" "$src/ft_value.c" -o "$work/fuzz_parse" || {
-	echo "FAIL flowtab/fuzz: the harness does not build"
-	exit 1
+	-D_GNU_SOURCE $cflags -I"$src" "$here/fuzz_parse.c" "$@" $libs \
+	-o "$work/fuzz_parse" || {
+	fail "the harness does not build"
+	finish
 }
 mkdir "$work/corpus"
 i=0
@@ -42,8 +48,9 @@ done
 			od -c "$f" | head -20
 		fi
 	done
-	echo "FAIL flowtab/fuzz: the rule parser crashed or broke its round trip (input above)"
-	exit 1
+	fail "the rule parser crashed or broke its round trip (input above)"
+	finish
 }
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
-echo "PASS flowtab/fuzz: rule parser, ${secs} s, ${runs:-?} inputs"
+pass "rule parser, ${secs} s, ${runs:-?} inputs"
+finish

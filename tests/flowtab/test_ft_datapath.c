@@ -468,5 +468,5 @@ main(int argc, char **argv)
 	test_two_bridges(pmd);
 	test_mod_to_rewrite(pmd);
 	flowtab_pmd_destroy(pmd);
-	return ft_test_finish("test_ft_datapath");
+	return check_report("test_ft_datapath");
 }

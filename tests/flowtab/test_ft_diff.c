@@ -291,7 +291,7 @@ run_set(struct flowtab_pmd *pmd, unsigned n_rules)
 	static struct ft_test_pkt hot[64];
 	struct ft_layers ly;
 	struct ft_key k;
-	unsigned sent = 0, i, n, n_exp, errs_before = (unsigned)ft_test_failures;
+	unsigned sent = 0, i, n, n_exp, errs_before = check_failed();
 	uint32_t in_port;
 
 	memset(prio_used, 0, sizeof(prio_used));
@@ -302,7 +302,7 @@ run_set(struct flowtab_pmd *pmd, unsigned n_rules)
 	for (i = 0; i < RTE_DIM(hot); i++)
 		gen_packet(&hot[i]);
 	ft_capture_init(&cap, &out, false);
-	while (sent < PKTS_PER_SET && (unsigned)ft_test_failures == errs_before) {
+	while (sent < PKTS_PER_SET && check_failed() == errs_before) {
 		if (sent >= PKTS_PER_SET / 2 && sent < PKTS_PER_SET / 2 + 32) {
 			/* Change a third of the rules under the caches' feet. */
 			for (i = 0; i < n_refs; i++)
@@ -355,14 +355,14 @@ main(int argc, char **argv)
 	(void)argc;
 	mp = ft_test_eal_init(argv[0], 16384);
 	pmd = flowtab_pmd_create(0, -1);
-	for (s = 0; s < N_SETS && !ft_test_failures; s++)
+	for (s = 0; s < N_SETS && !check_failed(); s++)
 		run_set(pmd, 10 + rnd(s < 4 ? 20 : 250));
 	st = flowtab_pmd_stats(pmd);
 	printf("%lu packets, %lu outputs; emc hits %lu, classifier hits %lu, misses %lu\n",
 			total_pkts, total_outs, (unsigned long)st->emc_hits,
 			(unsigned long)st->megaflow_hits, (unsigned long)st->misses);
-	CHECK(total_pkts >= 100000 || ft_test_failures, "at least 100k packets (%lu)", total_pkts);
+	CHECK(total_pkts >= 100000 || check_failed(), "at least 100k packets (%lu)", total_pkts);
 	CHECK(st->emc_hits > 1000 && st->megaflow_hits > 1000, "both EMC and classifier exercised");
 	flowtab_pmd_destroy(pmd);
-	return ft_test_finish("test_ft_diff");
+	return check_report("test_ft_diff");
 }

@@ -167,5 +167,5 @@ main(int argc, char **argv)
 	test_ipv4();
 	test_fragments();
 	test_ipv6_arp_other();
-	return ft_test_finish("test_ft_extract");
+	return check_report("test_ft_extract");
 }

@@ -243,5 +243,5 @@ main(int argc, char **argv)
 	CHECK(rte_mempool_in_use_count(mp) == 0, "mbufs leaked: %u", rte_mempool_in_use_count(mp));
 	flowtab_pmd_destroy(pmd);
 	free(cap);
-	return ft_test_finish("test_ft_limits");
+	return check_report("test_ft_limits");
 }

@@ -6,18 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "ft_rule.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fprintf(stderr, "\n"); \
-	} \
-} while (0)
 
 static const char *const port_names[] = { NULL, "p1", "p2", "vhu0", "vhu1" };
 
@@ -268,10 +258,5 @@ main(void)
 	test_actions();
 	test_bad();
 	test_match_relations();
-	if (failures) {
-		fprintf(stderr, "test_ft_parse: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_ft_parse: ok\n");
-	return 0;
+	return check_report("test_ft_parse");
 }

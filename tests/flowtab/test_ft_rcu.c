@@ -346,5 +346,5 @@ main(int argc, char **argv)
 			rte_mempool_in_use_count(mp));
 	flowtab_destroy(ft);
 	free(qsbr);
-	return ft_test_finish("test_ft_rcu");
+	return check_report("test_ft_rcu");
 }

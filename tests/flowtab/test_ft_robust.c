@@ -99,16 +99,16 @@ main(int argc, char **argv)
 	pmd = flowtab_pmd_create(0, -1);
 	if (flowtab_add_flows(ft, rules, NULL, RTE_DIM(rules), "robust", &err)) {
 		CHECK(0, "rules: %s", err);
-		return ft_test_finish("test_ft_robust");
+		return check_report("test_ft_robust");
 	}
 	ft_capture_init(&cap, &out, true);
-	while (frames < N_FRAMES && !ft_test_failures) {
+	while (frames < N_FRAMES && !check_failed()) {
 		n = 1 + rnd(32);
 		for (i = 0; i < n; i++) {
 			burst[i] = random_frame();
 			if (!burst[i]) {
 				CHECK(0, "mbuf pool empty: leak");
-				return ft_test_finish("test_ft_robust");
+				return check_report("test_ft_robust");
 			}
 		}
 		flowtab_process_burst(pmd, ft, burst, (uint16_t)n, 6, &out);
@@ -134,5 +134,5 @@ main(int argc, char **argv)
 	CHECK(rte_mempool_in_use_count(mp) == 0, "mbufs leaked: %u", rte_mempool_in_use_count(mp));
 	flowtab_pmd_destroy(pmd);
 	flowtab_destroy(ft);
-	return ft_test_finish("test_ft_robust");
+	return check_report("test_ft_robust");
 }

@@ -261,5 +261,5 @@ main(int argc, char **argv)
 	test_mod_replace();
 	test_timeouts();
 	test_identity_index();
-	return ft_test_finish("test_ft_table");
+	return check_report("test_ft_table");
 }

@@ -9,17 +9,14 @@
 # Usage: client.sh PATH/TO/ovsdb_probe       (prints PASS/FAIL lines; exit 1 on any FAIL)
 
 set -u
+. "$(dirname "$0")/../lib.sh"
+command -v ovsdb-server >/dev/null || skip_all "ovsdb-server is not installed"
 PROBE=${1:?usage: client.sh PATH/TO/ovsdb_probe}
 SCHEMA=${VSWITCH_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
 D=$(mktemp -d /tmp/vireo-ovsdb-test.XXXXXX)
 DB=$D/conf.db
 SOCK=$D/db.sock
-fails=0
 probe_pid=
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 server_pid() { cat "$D/pid" 2>/dev/null; }
 
@@ -40,7 +37,7 @@ cleanup() {
 	[ -n "$probe_pid" ] && kill "$probe_pid" 2>/dev/null
 	stop_vswitchd
 	stop_server
-	if [ "$fails" -ne 0 ]; then
+	if [ "$n_fail" -ne 0 ]; then
 		echo "--- probe stdout (tail)"; tail -n 30 "$D/probe.out"
 		echo "--- probe stderr (tail)"; tail -n 30 "$D/probe.err"
 		echo "--- kept $D"
@@ -48,18 +45,11 @@ cleanup() {
 		rm -rf "$D"
 	fi
 }
-trap cleanup EXIT
+at_exit cleanup
 
 # ovs-vsctl without --no-wait: fails if cur_cfg does not catch up within 10 s.
 vsctl() { timeout 15 ovs-vsctl --db=unix:"$SOCK" --timeout=10 "$@"; }
 get() { ovs-vsctl --db=unix:"$SOCK" --no-wait --timeout=5 get "$@" 2>/dev/null; }
-
-# wait_until SECONDS CMD...: retry CMD every 0.1 s.
-wait_until() {
-	local n=$(($1 * 10)); shift
-	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
 
 # The last configuration the probe printed (between the last "config" line and "end").
 last_config() { awk '/^config /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$D/probe.out"; }
@@ -68,8 +58,8 @@ config_lacks() { ! last_config | grep -qF -- "$1"; }
 cfg_caught_up() { [ "$(get Open_vSwitch . cur_cfg)" = "$(get Open_vSwitch . next_cfg)" ]; }
 is_positive() { [ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null; }
 
-ovsdb-tool create "$DB" "$SCHEMA" || { echo "FAIL: ovsdb-tool create"; exit 1; }
-start_server || { echo "FAIL: ovsdb-server did not start"; exit 1; }
+ovsdb-tool create "$DB" "$SCHEMA" || { fail "ovsdb-tool create"; finish; }
+start_server || { fail "ovsdb-server did not start"; finish; }
 ovs-vsctl --db=unix:"$SOCK" --no-wait init
 
 # The real ovs-vswitchd holds the lock: the client must refuse to run next to it.
@@ -228,8 +218,4 @@ rc=$?
 probe_pid=
 check "probe exits cleanly on SIGTERM" test "$rc" = 0
 
-if [ "$fails" -ne 0 ]; then
-	echo "$fails check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
+finish

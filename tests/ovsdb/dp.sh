@@ -10,6 +10,7 @@
 #
 # Usage: VIREO_BUILD=BUILD_DIR tests/ovsdb/dp.sh    (PASS/FAIL lines; exit 1 on any FAIL)
 . "$(dirname "$0")/../dp/lib.sh"
+command -v ovsdb-server >/dev/null || skip_all "ovsdb-server is not installed"
 
 SCHEMA=${VSWITCH_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
 SOCK=$RUN/db.sock
@@ -20,12 +21,6 @@ SRV_PID=
 
 vsctl() { timeout 25 ovs-vsctl --db=unix:"$SOCK" --timeout=20 "$@"; }
 get() { ovs-vsctl --db=unix:"$SOCK" --no-wait --timeout=5 get "$@" 2>/dev/null; }
-wait_until() { # wait_until SECONDS CMD...
-	local n=$(($1 * 10))
-	shift
-	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
 caught_up() { [ "$(get Open_vSwitch . cur_cfg)" = "$(get Open_vSwitch . next_cfg)" ]; }
 is_positive() { [ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null; }
 # fwd_ok NS DST COUNT: ping with 0% loss; on loss the ping output is shown.

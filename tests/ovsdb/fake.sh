@@ -9,16 +9,12 @@
 # Usage: fake.sh PATH/TO/ovsdb_probe       (prints PASS/FAIL lines; exit 1 on any FAIL)
 
 set -u
+. "$(dirname "$0")/../lib.sh"
 PROBE=${1:?usage: fake.sh PATH/TO/ovsdb_probe}
 HERE=$(cd "$(dirname "$0")" && pwd)
 D=$(mktemp -d /tmp/vireo-ovsdb-fake.XXXXXX)
-fails=0
 fake_pid=
 probe_pid=
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 stop_all() {
 	[ -n "$probe_pid" ] && kill "$probe_pid" 2>/dev/null && wait "$probe_pid" 2>/dev/null
@@ -38,20 +34,14 @@ stop_probe() {
 
 cleanup() {
 	stop_all
-	if [ "$fails" -ne 0 ]; then
+	if [ "$n_fail" -ne 0 ]; then
 		for f in "$D"/*.log "$D"/*.out "$D"/*.err; do echo "--- $f"; tail -n 20 "$f"; done
 		echo "--- kept $D"
 	else
 		rm -rf "$D"
 	fi
 }
-trap cleanup EXIT
-
-wait_until() {
-	local n=$(($1 * 10)); shift
-	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
+at_exit cleanup
 
 # start MODE REMOTE: the fake server, then the probe against it.
 start() {
@@ -129,8 +119,4 @@ check "silent: and reconnects" wait_until 3 eval '[ "$(connections silent)" -ge 
 stop_probe silent
 stop_all
 
-if [ "$fails" -ne 0 ]; then
-	echo "$fails check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
+finish

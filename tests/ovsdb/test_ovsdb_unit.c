@@ -15,9 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "ovsdb-private.h"
-
-static int failures;
 
 /*
  * The link wraps memmove and json_equal (-Wl,--wrap=...) so that the tests can count the
@@ -44,13 +43,6 @@ __wrap_json_equal(const json_t *a, const json_t *b)
 	atomic_fetch_add(&n_equal, 1);
 	return __real_json_equal(a, b);
 }
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
 
 static json_t *
 js(const char *text)
@@ -543,10 +535,5 @@ main(void)
 	test_enc();
 	test_replica();
 	test_conf_equal();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("ovsdb unit: all checks passed\n");
-	return 0;
+	return check_report("test_ovsdb_unit");
 }

@@ -9,20 +9,10 @@
 
 set -u
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 TH="$ROOT/scripts/testhost"
-failures=0
 WORK=$(mktemp -d /tmp/testhost-test.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-
-pass() {
-	echo "PASS: $*"
-}
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+at_exit 'rm -rf "$WORK"'
 
 # expect_rc WANT NAME CMD...: runs CMD, checks its exit code.
 expect_rc() {
@@ -253,8 +243,4 @@ else
 	pkill -f "path=$WORK/killed"
 fi
 
-if [ "$failures" -ne 0 ]; then
-	echo "testhost: $failures failure(s)"
-	exit 1
-fi
-echo "testhost: all passed"
+finish

@@ -33,16 +33,7 @@ EOS
 	fi
 fi
 
-failures=0
-
-pass() {
-	echo "PASS: $*"
-}
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+. "$ROOT/tests/lib.sh"
 
 now() {
 	date +%s.%N
@@ -108,8 +99,4 @@ if [ -c /dev/kvm ]; then
 		-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56
 fi
 
-if [ "$failures" -ne 0 ]; then
-	echo "smoke: $failures failure(s)"
-	exit 1
-fi
-echo "smoke: all passed"
+finish

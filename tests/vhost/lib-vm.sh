@@ -4,7 +4,7 @@
 # timeout in seconds:   . "$(dirname "$0")/lib-vm.sh" 900
 # On the host it builds the guest kernel and initramfs (tests/vhost/vm_guest.sh as /init)
 # and re-runs the calling script inside scripts/testhost (directly where KVM can boot
-# Linux); inside, it loads tests/dp/lib.sh and defines VMM, CMDLINE, show_vm, wait_line
+# Linux); inside, it loads tests/dp/lib.sh (and so tests/lib.sh) and defines VMM, CMDLINE, show_vm, wait_line
 # and badinput.  VM_KEEP=1 keeps the run directory's logs (guest consoles, vireo-vmm's and
 # vireo-dp's messages) and the test host kernel's in the out directory named at the end.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -23,8 +23,8 @@ fi
 
 . "$ROOT/tests/dp/lib.sh"
 if [ -n "${VM_KEEP:-}" ] && [ -n "${TESTHOST_OUT:-}" ]; then
-	trap 'find "$RUN" -maxdepth 1 -type f -exec cp {} "$TESTHOST_OUT/" \; ;
-		dmesg >"$TESTHOST_OUT/host-dmesg.txt" 2>&1; cleanup' EXIT
+	at_exit 'find "$RUN" -maxdepth 1 -type f -exec cp {} "$TESTHOST_OUT/" \; ;
+		dmesg >"$TESTHOST_OUT/host-dmesg.txt" 2>&1'
 fi
 VMM=$BUILD/vmm/vireo-vmm
 CMDLINE="console=ttyS0 panic=-1 quiet"

@@ -16,7 +16,7 @@ bridges:
       vhu1: {type: dpdkvhostuser}
       vhc2: {type: dpdkvhostuserclient, options: {vhost-server-path: $RUN/vm2.sock}}
 EOC
-"${VU_BIN:-$BUILD/vhost}/vu_dp_test" "$RUN" "$@" -- "$VIREO_DP" --config "$RUN/dp.yaml" --control "$CTL"
+"${VU_BIN:-$BUILD/tests/vhost}/vu_dp_test" "$RUN" "$@" -- "$VIREO_DP" --config "$RUN/dp.yaml" --control "$CTL"
 rc=$?
 if [ $rc -ne 0 ]; then
 	echo "--- vireo-dp log"

@@ -16,7 +16,7 @@ bridges:
       vhu1: {type: dpdkvhostuser}
       vhu2: {type: dpdkvhostuser}
 EOC
-"${VU_BIN:-$BUILD/vhost}/vu_evil_test" "$RUN" -- "$VIREO_DP" --config "$RUN/dp.yaml" \
+"${VU_BIN:-$BUILD/tests/vhost}/vu_evil_test" "$RUN" -- "$VIREO_DP" --config "$RUN/dp.yaml" \
 	--control "$CTL"
 rc=$?
 if [ $rc -ne 0 ]; then

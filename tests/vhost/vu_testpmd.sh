@@ -6,11 +6,8 @@
 # restarts testpmd itself.
 . "$(dirname "$0")/../dp/lib.sh"
 
-if ! command -v dpdk-testpmd >/dev/null; then
-	echo "SKIP $T: no dpdk-testpmd"
-	exit 77
-fi
-"${VU_BIN:-$BUILD/vhost}/vu_testpmd_test" "$RUN" "${PREFIX}tp"
+command -v dpdk-testpmd >/dev/null || skip_all "no dpdk-testpmd"
+"${VU_BIN:-$BUILD/tests/vhost}/vu_testpmd_test" "$RUN" "${PREFIX}tp"
 rc=$?
 if [ $rc -ne 0 ]; then
 	echo "--- testpmd log"

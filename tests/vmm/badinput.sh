@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # vireo-vmm on bad input: each case must exit with status 2 and a message on stderr that
@@ -7,10 +7,10 @@
 #
 # usage: badinput.sh [PATH/TO/vireo-vmm]
 
-VMM=${1:-${VIREO_VMM:-build/vmm/vireo-vmm}}
+. "$(dirname "$0")/../lib.sh"
+VMM=${1:-${VIREO_VMM:-$BUILD/vmm/vireo-vmm}}
 T=$(mktemp -d /tmp/vmm-badinput.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
+at_exit 'rm -rf "$T"'
 
 # A minimal, well-formed bzImage header (boot protocol 2.15, 64-bit, init_size 64 MiB), so
 # that the checks after the kernel's can be reached without a real kernel.
@@ -97,11 +97,10 @@ expect() {
 	env $envs timeout 30 "$VMM" "$@" </dev/null >"$T/out" 2>"$T/err"
 	rc=$?
 	if [ "$rc" -eq 2 ] && grep -q -- "$pattern" "$T/err"; then
-		echo "PASS $name: $(head -n 1 "$T/err")"
+		pass "$name: $(head -n 1 "$T/err")"
 	else
-		echo "FAIL $name: exit $rc (expected 2), stderr:"
+		fail "$name: exit $rc (expected 2), stderr:"
 		sed 's/^/    /' "$T/err"
-		fails=$((fails + 1))
 	fi
 }
 
@@ -170,8 +169,4 @@ expect "bad --kernel-boot" "--kernel-boot: 'fast'" -- --kernel "$KERNEL" --kerne
 expect "command line too long" "--cmdline" -- --kernel "$KERNEL" \
 	--cmdline "$(head -c 3000 /dev/zero | tr '\0' x)"
 
-if [ "$fails" -ne 0 ]; then
-	echo "badinput: $fails case(s) failed"
-	exit 1
-fi
-echo "badinput: all cases passed"
+finish

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Boot real guests with vireo-vmm: Debian's cloud kernel with 1 vCPU, Debian's standard
@@ -31,20 +31,18 @@ if [ -z "${VMM_BOOT_INNER:-}" ]; then
 		-- "$ROOT/tests/vmm/boot.sh" "$VMM" "$CTL"
 fi
 
+. "$ROOT/tests/lib.sh"
 T=$(mktemp -d /tmp/vmm-boot.XXXXXX)
-fails=0
+at_exit 'rm -rf "$T"'
 CMDLINE="console=ttyS0 panic=-1 quiet"
 
-pass() {
-	echo "PASS $1"
-}
-
-fail() {
-	echo "FAIL $1"
+# fail_vm WHAT: a failed check, with the last lines of the guest's console and vireo-vmm's
+# messages.
+fail_vm() {
+	fail "$1"
 	for f in "$T/out" "$T/err"; do
 		[ -s "$f" ] && tail -n 30 "$f" | sed 's/^/    /'
 	done
-	fails=$((fails + 1))
 }
 
 # boot NAME EXPECTED-CPUS EXPECTED-REASON VMM-ARGS...
@@ -58,13 +56,13 @@ boot() {
 	rc=$?
 	secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
 	if [ "$rc" -ne 0 ]; then
-		fail "$name: vireo-vmm exited $rc"
+		fail_vm "$name: vireo-vmm exited $rc"
 	elif ! grep -q "vireo-guest: cpus=$cpus " "$T/out"; then
-		fail "$name: guest did not report cpus=$cpus"
+		fail_vm "$name: guest did not report cpus=$cpus"
 	elif ! grep -q "vireo-guest: exit=0" "$T/out"; then
-		fail "$name: guest script did not finish"
+		fail_vm "$name: guest script did not finish"
 	elif ! grep -q "^vireo-vmm: $reason" "$T/err"; then
-		fail "$name: no '$reason' exit reason"
+		fail_vm "$name: no '$reason' exit reason"
 	else
 		pass "$name ($(grep -o 'vireo-guest: cpus=[^ ]* mem=[0-9]*' "$T/out"), ${secs}s)"
 	fi
@@ -77,12 +75,12 @@ if grep -q "^vireo-vmm exit statistics: 1 vCPU" "$T/err" &&
    grep -q "^io " "$T/err" && grep -q "^pio 0x3f8 serial out" "$T/err"; then
 	pass "--exit-stats table (exit reasons, I/O by port)"
 else
-	fail "--exit-stats table"
+	fail_vm "--exit-stats table"
 fi
 if grep -q "^exits " "$T/err"; then
 	pass "--exit-stats includes KVM's binary statistics"
 else
-	fail "--exit-stats has no KVM binary statistics"
+	fail_vm "--exit-stats has no KVM binary statistics"
 fi
 
 boot "standard kernel, 2 vCPUs" 2 "guest power-off" \
@@ -114,7 +112,7 @@ kb=$(sed -n 's/.*vireo-guest: cpus=[0-9]* mem=\([0-9]*\).*/\1/p' "$T/out")
 if [ -n "$kb" ] && [ "$kb" -gt 3145728 ]; then
 	pass "the guest sees more than 3 GiB ($kb KiB), so RAM above 4 GiB works"
 else
-	fail "the guest sees ${kb:-no} KiB, expected more than 3 GiB"
+	fail_vm "the guest sees ${kb:-no} KiB, expected more than 3 GiB"
 fi
 
 boot "cloud kernel, reboot through the i8042" 1 "guest reboot" \
@@ -137,7 +135,7 @@ done
 if grep -q "vireo-guest: cpus=2 waiting" "$T/console" 2>/dev/null && [ ! -s "$T/out" ]; then
 	pass "--serial file= (console in the file, nothing on stdout)"
 else
-	fail "--serial file="
+	fail_vm "--serial file="
 fi
 # thread name -> allowed CPUs (vireo-vmm is the child of timeout)
 vpid=$(pgrep -P $pid -x vireo-vmm)
@@ -149,32 +147,32 @@ case "$pins" in
 *" vcpu0=1"*" vcpu1=0"*)
 	case "$pins" in
 	*" vireo-vmm=0"*) pass "--cpu-pin and --emulator-pin ($pins )" ;;
-	*) fail "--emulator-pin:$pins" ;;
+	*) fail_vm "--emulator-pin:$pins" ;;
 	esac ;;
-*) fail "--cpu-pin:$pins" ;;
+*) fail_vm "--cpu-pin:$pins" ;;
 esac
 if "$CTL" --target "$SOCK" vm-info >"$T/info" 2>&1 && grep -q "^vcpus: 2" "$T/info" &&
    grep -q "^state: running" "$T/info"; then
 	pass "API vm-info"
 else
-	fail "API vm-info: $(cat "$T/info")"
+	fail_vm "API vm-info: $(cat "$T/info")"
 fi
 if grep -q "^kernel boot: decompressed by vireo-vmm (lz4 payload" "$T/info"; then
 	pass "API vm-info: $(grep "^kernel boot" "$T/info")"
 else
-	fail "API vm-info does not say the kernel was decompressed: $(grep "^kernel" "$T/info")"
+	fail_vm "API vm-info does not say the kernel was decompressed: $(grep "^kernel" "$T/info")"
 fi
 if "$CTL" --target "$SOCK" exit-stats >"$T/stats" 2>&1 && grep -q "vcpu1" "$T/stats" &&
    grep -q "serial out" "$T/stats"; then
 	pass "API exit-stats"
 else
-	fail "API exit-stats: $(head -5 "$T/stats")"
+	fail_vm "API exit-stats: $(head -5 "$T/stats")"
 fi
 # --halt-poll-ns 0: KVM blocks halted vCPUs without polling (its counters say so).
 if grep -q "^halt_wait_ns" "$T/stats" && ! grep -q "^halt_attempted_poll" "$T/stats"; then
 	pass "--halt-poll-ns 0: halts, no halt polling in KVM's counters"
 else
-	fail "--halt-poll-ns 0: $(grep '^halt' "$T/stats" | tr -s ' ')"
+	fail_vm "--halt-poll-ns 0: $(grep '^halt' "$T/stats" | tr -s ' ')"
 fi
 "$CTL" --target "$SOCK" shutdown >/dev/null 2>&1
 wait $pid
@@ -182,12 +180,7 @@ rc=$?
 if [ $rc -eq 0 ] && grep -q "^vireo-vmm: shutdown requested on the API socket" "$T/err"; then
 	pass "API shutdown (exit 0)"
 else
-	fail "API shutdown: exit $rc"
+	fail_vm "API shutdown: exit $rc"
 fi
 
-rm -rf "$T"
-if [ $fails -ne 0 ]; then
-	echo "boot: $fails case(s) failed"
-	exit 1
-fi
-echo "boot: all cases passed"
+finish

@@ -8,7 +8,7 @@
 
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$(readlink -f "${1:-$ROOT/build/vmm/test_vmm_msix}")
+BIN=$(readlink -f "${1:-$ROOT/build/tests/vmm/test_vmm_msix}")
 
 if [ -z "${VMM_MSIX_INNER:-}" ]; then
 	exec "$ROOT/scripts/testhost" wrap --timeout 300 --env VMM_MSIX_INNER=1 \

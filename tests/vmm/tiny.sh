@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # vireo-vmm with tiny guests: bzImages whose 64-bit entry point holds a few instructions
@@ -18,9 +18,9 @@ if [ -z "${VMM_TINY_INNER:-}" ]; then
 		-- "$ROOT/tests/vmm/tiny.sh" "$VMM" "$CTL"
 fi
 
+. "$ROOT/tests/lib.sh"
 T=$(mktemp -d /tmp/vmm-tiny.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
+at_exit 'rm -rf "$T"'
 
 # mkimage NAME HEX-CODE: a bzImage (protocol 2.15, 64-bit) whose entry (kernel + 0x200)
 # runs the code.
@@ -75,11 +75,10 @@ run() {
 	timeout 60 "$VMM" --memory 64M "$@" </dev/null >"$T/out" 2>"$T/err"
 	rc=$?
 	if [ "$rc" -eq "$want" ] && grep -q "^vireo-vmm: $pattern" "$T/err"; then
-		echo "PASS $name: $(grep '^vireo-vmm: ' "$T/err" | head -n 1)"
+		pass "$name: $(grep '^vireo-vmm: ' "$T/err" | head -n 1)"
 	else
-		echo "FAIL $name: exit $rc (expected $want)"
+		fail "$name: exit $rc (expected $want)"
 		sed 's/^/    /' "$T/err" | head -n 20
-		fails=$((fails + 1))
 	fi
 }
 
@@ -88,35 +87,31 @@ run "i8042 reset" 0 "guest reboot (i8042 reset)" --kernel "$T/reboot"
 run "triple fault" 0 "guest triple fault" --kernel "$T/triple"
 run "console output" 0 "guest power-off" --kernel "$T/hello" --exit-stats
 if [ "$(cat "$T/out")" = "hi" ]; then
-	echo "PASS console output reaches stdout"
+	pass "console output reaches stdout"
 else
-	echo "FAIL console output: '$(cat "$T/out")'"
-	fails=$((fails + 1))
+	fail "console output: '$(cat "$T/out")'"
 fi
 if grep -q "^pio 0x3f8 serial out .* 3 *3$" "$T/err" &&
    grep -q "^pio 0x604 acpi-pm out" "$T/err"; then
-	echo "PASS exit statistics count the guest's 3 serial writes and the power-off write"
+	pass "exit statistics count the guest's 3 serial writes and the power-off write"
 else
-	echo "FAIL exit statistics:"
+	fail "exit statistics:"
 	sed 's/^/    /' "$T/err" | head -n 20
-	fails=$((fails + 1))
 fi
 # Nobody reads the console: the VMM must not die of SIGPIPE.
 ( timeout 60 "$VMM" --memory 64M --kernel "$T/hello" </dev/null 2>"$T/err"; echo $? >"$T/rc" ) |
 	true
 if [ "$(cat "$T/rc")" = 0 ] && grep -q "^vireo-vmm: guest power-off" "$T/err"; then
-	echo "PASS console reader gone: the guest still runs to power-off"
+	pass "console reader gone: the guest still runs to power-off"
 else
-	echo "FAIL console reader gone: exit $(cat "$T/rc"), $(cat "$T/err")"
-	fails=$((fails + 1))
+	fail "console reader gone: exit $(cat "$T/rc"), $(cat "$T/err")"
 fi
 printf 'ping\n' | timeout 60 "$VMM" --memory 64M --kernel "$T/echo" >"$T/out" 2>"$T/err"
 rc=$?
 if [ $rc -eq 0 ] && [ "$(cat "$T/out")" = "ping" ]; then
-	echo "PASS stdin reaches the guest's UART (guest echoed 'ping')"
+	pass "stdin reaches the guest's UART (guest echoed 'ping')"
 else
-	echo "FAIL stdin to the guest: exit $rc, output '$(cat "$T/out")', $(cat "$T/err")"
-	fails=$((fails + 1))
+	fail "stdin to the guest: exit $rc, output '$(cat "$T/out")', $(cat "$T/err")"
 fi
 run "4 vCPUs, power-off from the BSP" 0 "guest power-off" --kernel "$T/poweroff" --cpus 4
 
@@ -129,10 +124,9 @@ kill -TERM "$vpid"
 wait $pid
 rc=$?
 if [ $rc -eq 143 ] && grep -q "^vireo-vmm: stopped by signal" "$T/err"; then
-	echo "PASS SIGTERM: exit 143, $(cat "$T/err")"
+	pass "SIGTERM: exit 143, $(cat "$T/err")"
 else
-	echo "FAIL SIGTERM: exit $rc: $(cat "$T/err")"
-	fails=$((fails + 1))
+	fail "SIGTERM: exit $rc: $(cat "$T/err")"
 fi
 timeout 60 "$VMM" --memory 64M --kernel "$T/idle" --cpus 2 --api-socket /run/vmm-tiny.sock \
 	</dev/null >"$T/out" 2>"$T/err" &
@@ -146,20 +140,18 @@ if "$CTL" --target /run/vmm-tiny.sock --json exit-stats >"$T/json" 2>&1 &&
    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["vcpus"] == 2 and "reasons" in d and "kvm_vcpu" in d' "$T/json" &&
    "$CTL" --target /run/vmm-tiny.sock --json vm-info >"$T/json" 2>&1 &&
    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["vcpus"] == 2 and d["memory_mib"] == 64 and d["shared"] and d["memory_regions"][0]["size"] == 64 << 20' "$T/json"; then
-	echo "PASS API JSON replies (exit-stats, vm-info)"
+	pass "API JSON replies (exit-stats, vm-info)"
 else
-	echo "FAIL API JSON replies: $(head -c 300 "$T/json")"
-	fails=$((fails + 1))
+	fail "API JSON replies: $(head -c 300 "$T/json")"
 fi
 "$CTL" --target /run/vmm-tiny.sock shutdown >/dev/null 2>&1
 wait $pid
 rc=$?
 if [ $rc -eq 0 ] && grep -q "^vireo-vmm: shutdown requested on the API socket" "$T/err" &&
    [ ! -e /run/vmm-tiny.sock ]; then
-	echo "PASS API shutdown of an idle 2-vCPU guest (socket removed)"
+	pass "API shutdown of an idle 2-vCPU guest (socket removed)"
 else
-	echo "FAIL API shutdown: exit $rc: $(cat "$T/err")"
-	fails=$((fails + 1))
+	fail "API shutdown: exit $rc: $(cat "$T/err")"
 fi
 
 # A console nobody reads (stdout a pipe to 'sleep') and a guest that prints without end:
@@ -213,8 +205,4 @@ flood_run "unread console, API shutdown" 0 '"$CTL" --target $sock shutdown >/dev
 run "API socket in a missing directory" 2 "--api-socket /nonexistent/dir/vm.sock" \
 	--kernel "$T/idle" --api-socket /nonexistent/dir/vm.sock
 
-if [ $fails -ne 0 ]; then
-	echo "tiny: $fails case(s) failed"
-	exit 1
-fi
-echo "tiny: all cases passed"
+finish

@@ -302,6 +302,5 @@ main(void)
 	test_parse_uint();
 	test_file();
 	test_map();
-	printf("test_config: %d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_report("test_config");
 }

@@ -176,6 +176,5 @@ main(void)
 	mac_table_foreach(t, 10, walk, NULL);
 	CHECK(n_walked == 2, "walk saw %u", n_walked);
 	free(t);
-	printf("test_mac: %d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_report("test_mac");
 }
