@@ -119,6 +119,7 @@ static const struct option_rule other_config_rules[] = {
 	{ "dpdk-hugepage-dir", check_path, 0, 0 },
 	{ "vhost-sock-dir", check_path, 0, 0 },
 	{ "pmd-rxq-assign", check_any, 0, 0 },
+	{ "openflow-rundir", check_path, 0, 0 },
 	{ NULL, NULL, 0, 0 },
 };
 

@@ -23,6 +23,7 @@
 #include "dp.h"
 #include "flowtab.h"
 #include "ovsdb.h"
+#include "ofconn.h"
 #include "ovsdb_glue.h"
 
 #define DEFAULT_CTL "/run/vireo/vireo-dp.ctl"
@@ -41,6 +42,10 @@ usage(FILE *f)
 		"                        REMOTE is unix:PATH or tcp:IP:PORT (default\n"
 		"                        " VOVSDB_DEFAULT_REMOTE ")\n"
 		"  -C, --control SOCKET  control socket (default " DEFAULT_CTL ")\n"
+		"      --openflow-rundir DIR\n"
+		"                        where BRIDGE.mgmt, the OpenFlow socket of ovs-ofctl, is\n"
+		"                        made (default other_config:openflow-rundir, $OVS_RUNDIR,\n"
+		"                        /var/run/openvswitch)\n"
 		"      --check           validate the configuration and exit (0 good, 2 bad)\n"
 		"  -V, --version         print the version\n"
 		"  -h, --help            this text\n"
@@ -164,12 +169,13 @@ signals_fd(void)
 }
 
 /*
- * The main thread's loop: control socket, signals, a 1 s timer, and with --ovsdb the OVSDB
- * client's descriptor ('o' may be NULL; 'config_path' is NULL with --ovsdb).
+ * The main thread's loop: control socket, signals, a 1 s timer, the OpenFlow sockets, and
+ * with --ovsdb the OVSDB client's descriptor ('o' may be NULL; 'config_path' is NULL with
+ * --ovsdb).
  */
 static int
 event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
-		struct dp_ovsdb *o, int sfd)
+		struct dp_ovsdb *o, int sfd, struct dp_ofconn *ofc)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -190,6 +196,9 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
 		ev.data.fd = ofd;
 		epoll_ctl(ep, EPOLL_CTL_ADD, ofd, &ev);
 	}
+	ev.data.fd = dp_ofconn_fd(ofc);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	dp_ofconn_sync(ofc);
 
 	while (!dp_exit_requested) {
 		struct epoll_event evs[8];
@@ -222,12 +231,16 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
 				}
 			} else if (fd == ofd) {
 				continue;
+			} else if (fd == dp_ofconn_fd(ofc)) {
+				dp_ofconn_run(ofc);
 			} else {
 				control_server_run(ctl);
 			}
 		}
 		if (o != NULL)
 			dp_ovsdb_run(o);
+		/* Bridges may have come or gone (reload, OVSDB, add-port): follow them. */
+		dp_ofconn_sync(ofc);
 	}
 	close(ep);
 	close(tfd);
@@ -270,17 +283,19 @@ main(int argc, char **argv)
 		{ "ovsdb", optional_argument, NULL, 'o' },
 		{ "control", required_argument, NULL, 'C' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "openflow-rundir", required_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *ctl_path = DEFAULT_CTL, *remote = NULL;
+	const char *config_path = NULL, *ctl_path = DEFAULT_CTL, *remote = NULL, *of_rundir = NULL;
 	bool check = false, use_ovsdb = false;
 	struct vconf yaml = { 0 };
 	const struct vconf *cfg = &yaml;
 	struct dp_ovsdb *o = NULL;
 	struct dp dp;
 	struct control_server *ctl;
+	struct dp_ofconn *ofc;
 	char *err = NULL;
 	int eal_argc, opt, rc, sfd;
 	char **eal_argv, **eal_strings = NULL;
@@ -300,6 +315,9 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			check = true;
+			break;
+		case 'R':
+			of_rundir = optarg;
 			break;
 		case 'V':
 			printf("vireo-dp %s\n", VIREO_VERSION);
@@ -393,8 +411,18 @@ main(int argc, char **argv)
 		free(err);
 		err = NULL;
 	}
+	ofc = dp_ofconn_create(&dp, of_rundir);
+	if (ofc == NULL) {
+		fprintf(stderr, "vireo-dp: out of memory creating the OpenFlow sockets\n");
+		dp_ovsdb_destroy(o);
+		dp_fini(&dp);
+		control_server_destroy(ctl);
+		rte_eal_cleanup();
+		return 1;
+	}
 	dp_log("running: %u PMD thread(s), control socket %s", dp.n_pmds, ctl_path);
-	event_loop(&dp, ctl, config_path, o, sfd);
+	event_loop(&dp, ctl, config_path, o, sfd, ofc);
+	dp_ofconn_destroy(ofc);
 
 	rc = o != NULL && dp_ovsdb_failed(o) ? 1 : 0;
 	dp_ovsdb_destroy(o);

@@ -182,6 +182,93 @@ int flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t
  */
 int flowtab_dump_flows(struct flowtab *ft, const char *match, char **out, char **err);
 /**
+ * A rule's match as plain fields, for protocol encoders (openflow/).  Multi-byte values are
+ * in host byte order except addresses (network order, as on the wire); a zero mask means the
+ * field is not matched.  nw_src/nw_dst are the IPv4 or ARP addresses (dl_type 0x0800 or
+ * 0x0806), ipv6_src/ipv6_dst those of IPv6; tp_src/tp_dst hold the ICMP type and code of
+ * ICMP rules and nw_proto the ARP opcode of ARP rules, as in ovs-ofctl's syntax.
+ */
+struct flowtab_match_info {
+	uint32_t in_port;
+	bool has_in_port;
+	uint8_t dl_src[6], dl_src_mask[6];
+	uint8_t dl_dst[6], dl_dst_mask[6];
+	uint16_t dl_type, dl_type_mask;
+	uint16_t vlan_tci, vlan_tci_mask;   /**< 0x1000: a VLAN header is present */
+	uint8_t nw_proto, nw_proto_mask;
+	uint8_t nw_tos, nw_tos_mask;        /**< the DSCP bits of the TOS byte */
+	uint8_t nw_ttl, nw_ttl_mask;
+	uint16_t tp_src, tp_src_mask;
+	uint16_t tp_dst, tp_dst_mask;
+	uint16_t tcp_flags, tcp_flags_mask;
+	uint32_t nw_src, nw_src_mask;       /**< network order */
+	uint32_t nw_dst, nw_dst_mask;
+	uint8_t ipv6_src[16], ipv6_src_mask[16];
+	uint8_t ipv6_dst[16], ipv6_dst_mask[16];
+};
+
+/** What an action of a rule does (flowtab_action_info 'kind'). */
+enum flowtab_action_kind {
+	FLOWTAB_A_OUTPUT,        /**< 'port' */
+	FLOWTAB_A_NORMAL,
+	FLOWTAB_A_FLOOD,
+	FLOWTAB_A_ALL,
+	FLOWTAB_A_IN_PORT,
+	FLOWTAB_A_SET_ETH_SRC,   /**< 'bytes' */
+	FLOWTAB_A_SET_ETH_DST,
+	FLOWTAB_A_SET_IPV4_SRC,  /**< 'ipv4' */
+	FLOWTAB_A_SET_IPV4_DST,
+	FLOWTAB_A_SET_IP_TOS,    /**< 'u8': the DSCP bits of the TOS byte */
+	FLOWTAB_A_SET_IP_TTL,    /**< 'u8' */
+	FLOWTAB_A_SET_TP_SRC,    /**< 'u16' */
+	FLOWTAB_A_SET_TP_DST,
+	FLOWTAB_A_SET_IPV6_SRC,  /**< 'bytes' */
+	FLOWTAB_A_SET_IPV6_DST,
+	FLOWTAB_A_SET_VLAN_VID,  /**< 'u16' */
+	FLOWTAB_A_SET_VLAN_PCP,  /**< 'u8' */
+	FLOWTAB_A_PUSH_VLAN,     /**< 'u16': TPID */
+	FLOWTAB_A_POP_VLAN,
+	FLOWTAB_A_DEC_TTL,
+	FLOWTAB_A_RESUBMIT,      /**< 'port' (FLOWTAB_PORT_NONE: the packet's), 'table' (0xff: same) */
+	FLOWTAB_A_GOTO_TABLE,    /**< 'table'; always the last action */
+};
+
+struct flowtab_action_info {
+	enum flowtab_action_kind kind;
+	uint32_t port;
+	uint32_t ipv4;           /**< network order */
+	uint16_t u16;
+	uint8_t u8;
+	uint8_t table;
+	uint8_t bytes[16];
+};
+
+/** One rule, as flowtab_dump_rules() shows it. */
+struct flowtab_rule_info {
+	uint8_t table_id;
+	uint16_t priority;
+	uint16_t idle_timeout;
+	uint16_t hard_timeout;
+	uint64_t cookie;
+	uint64_t duration_ms;
+	uint64_t idle_ms;                   /**< since the counters last moved */
+	uint64_t packets;
+	uint64_t bytes;
+	struct flowtab_match_info match;
+	unsigned n_actions;
+	const struct flowtab_action_info *actions;
+};
+
+/**
+ * The rules of flowtab_dump_flows() as structures: 'cb' is called once per rule selected by
+ * 'match' (ovs-ofctl syntax, may name table, cookie=V/M and out_port; NULL for all), in
+ * dump-flows order.  'info' is valid during the call only; 'cb' must not change 'ft'.
+ * @return 0, -EINVAL with '*err' for a bad 'match', or -ENOMEM.
+ */
+int flowtab_dump_rules(struct flowtab *ft, const char *match,
+		void (*cb)(void *aux, const struct flowtab_rule_info *info), void *aux, char **err);
+
+/**
  * Expire idle_timeout/hard_timeout rules and re-rank classifier subtables by their hits; call
  * about once a second from the main thread.
  */

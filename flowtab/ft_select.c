@@ -9,6 +9,7 @@
 
 #include "ft_private.h"
 #include "ft_value.h"
+#include "ft_view.h"
 
 static bool
 outputs_to(const struct ft_actions *a, uint32_t port)
@@ -323,4 +324,36 @@ flowtab_run_timeouts(struct flowtab *ft)
 	}
 	commit_removal(ft, arr, n, dead, n_dead);
 	free(dead);
+}
+
+int
+flowtab_dump_rules(struct flowtab *ft, const char *match,
+		void (*cb)(void *aux, const struct flowtab_rule_info *info), void *aux, char **err)
+{
+	struct flowtab_action_info acts[FT_MAX_ACTIONS];
+	struct flowtab_rule_info info;
+	struct ft_rule_spec spec;
+	struct ft_rule **sel;
+	uint64_t now = ft->clock(ft->clock_aux), packets, bytes;
+	size_t i, n = 0;
+
+	*err = NULL;
+	if (parse_filter(ft, match, FT_PARSE_MATCH, &spec, err))
+		return -EINVAL;
+	sel = malloc((ft->n_rules + 1) * sizeof(*sel));
+	if (!sel) {
+		*err = strdup("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < ft->n_rules; i++)
+		if (selects(&spec, ft->rules[i], false))
+			sel[n++] = ft->rules[i];
+	qsort(sel, n, sizeof(*sel), cmp_dump);
+	for (i = 0; i < n; i++) {
+		rule_totals(sel[i], &packets, &bytes);
+		ft_rule_info_fill(sel[i], now, packets, bytes, &info, acts);
+		cb(aux, &info);
+	}
+	free(sel);
+	return 0;
 }

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Rules as plain structures: the key/mask words and compiled actions of a rule translated
+ * into 'struct flowtab_rule_info', so that encoders outside flowtab (openflow/) never see the
+ * key layout.
+ */
+
+#include <string.h>
+
+#include "ft_view.h"
+
+static void
+match_fill(const struct ft_match *m, struct flowtab_match_info *o)
+{
+	const struct ft_key *k = &m->key, *mk = &m->mask;
+
+	memset(o, 0, sizeof(*o));
+	o->has_in_port = mk->in_port != 0;
+	o->in_port = rte_be_to_cpu_32(k->in_port);
+	memcpy(o->dl_src, k->dl_src, 6);
+	memcpy(o->dl_src_mask, mk->dl_src, 6);
+	memcpy(o->dl_dst, k->dl_dst, 6);
+	memcpy(o->dl_dst_mask, mk->dl_dst, 6);
+	o->dl_type = rte_be_to_cpu_16(k->dl_type);
+	o->dl_type_mask = rte_be_to_cpu_16(mk->dl_type);
+	o->vlan_tci = rte_be_to_cpu_16(k->vlan_tci);
+	o->vlan_tci_mask = rte_be_to_cpu_16(mk->vlan_tci);
+	o->nw_proto = k->nw_proto;
+	o->nw_proto_mask = mk->nw_proto;
+	o->nw_tos = k->nw_tos;
+	o->nw_tos_mask = mk->nw_tos;
+	o->nw_ttl = k->nw_ttl;
+	o->nw_ttl_mask = mk->nw_ttl;
+	o->tp_src = rte_be_to_cpu_16(k->tp_src);
+	o->tp_src_mask = rte_be_to_cpu_16(mk->tp_src);
+	o->tp_dst = rte_be_to_cpu_16(k->tp_dst);
+	o->tp_dst_mask = rte_be_to_cpu_16(mk->tp_dst);
+	o->tcp_flags = rte_be_to_cpu_16(k->tcp_flags);
+	o->tcp_flags_mask = rte_be_to_cpu_16(mk->tcp_flags);
+	/* The IPv4/ARP and IPv6 addresses share the key's words: the rule's dl_type says which. */
+	if (o->dl_type_mask == 0xffff && o->dl_type == 0x86dd) {
+		memcpy(o->ipv6_src, k->ipv6_src, 16);
+		memcpy(o->ipv6_src_mask, mk->ipv6_src, 16);
+		memcpy(o->ipv6_dst, k->ipv6_dst, 16);
+		memcpy(o->ipv6_dst_mask, mk->ipv6_dst, 16);
+	} else {
+		o->nw_src = k->nw_src;
+		o->nw_src_mask = mk->nw_src;
+		o->nw_dst = k->nw_dst;
+		o->nw_dst_mask = mk->nw_dst;
+	}
+}
+
+static const uint8_t kinds[FT_ACT__N] = {
+	[FT_ACT_OUTPUT] = FLOWTAB_A_OUTPUT,
+	[FT_ACT_NORMAL] = FLOWTAB_A_NORMAL,
+	[FT_ACT_FLOOD] = FLOWTAB_A_FLOOD,
+	[FT_ACT_ALL] = FLOWTAB_A_ALL,
+	[FT_ACT_IN_PORT] = FLOWTAB_A_IN_PORT,
+	[FT_ACT_SET_DL_SRC] = FLOWTAB_A_SET_ETH_SRC,
+	[FT_ACT_SET_DL_DST] = FLOWTAB_A_SET_ETH_DST,
+	[FT_ACT_SET_NW_SRC] = FLOWTAB_A_SET_IPV4_SRC,
+	[FT_ACT_SET_NW_DST] = FLOWTAB_A_SET_IPV4_DST,
+	[FT_ACT_SET_NW_TOS] = FLOWTAB_A_SET_IP_TOS,
+	[FT_ACT_SET_NW_TTL] = FLOWTAB_A_SET_IP_TTL,
+	[FT_ACT_SET_TP_SRC] = FLOWTAB_A_SET_TP_SRC,
+	[FT_ACT_SET_TP_DST] = FLOWTAB_A_SET_TP_DST,
+	[FT_ACT_SET_IPV6_SRC] = FLOWTAB_A_SET_IPV6_SRC,
+	[FT_ACT_SET_IPV6_DST] = FLOWTAB_A_SET_IPV6_DST,
+	[FT_ACT_SET_VLAN_VID] = FLOWTAB_A_SET_VLAN_VID,
+	[FT_ACT_SET_VLAN_PCP] = FLOWTAB_A_SET_VLAN_PCP,
+	[FT_ACT_PUSH_VLAN] = FLOWTAB_A_PUSH_VLAN,
+	[FT_ACT_STRIP_VLAN] = FLOWTAB_A_POP_VLAN,
+	[FT_ACT_DEC_TTL] = FLOWTAB_A_DEC_TTL,
+	[FT_ACT_RESUBMIT] = FLOWTAB_A_RESUBMIT,
+	[FT_ACT_GOTO_TABLE] = FLOWTAB_A_GOTO_TABLE,
+};
+
+void
+ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, uint64_t bytes,
+		struct flowtab_rule_info *info, struct flowtab_action_info *acts)
+{
+	const struct ft_actions *a = r->acts;
+	uint32_t i;
+
+	memset(info, 0, sizeof(*info));
+	info->table_id = r->table_id;
+	info->priority = (uint16_t)r->priority;
+	info->idle_timeout = r->idle_timeout;
+	info->hard_timeout = r->hard_timeout;
+	info->cookie = r->cookie;
+	info->duration_ms = now - r->created_ms;
+	info->idle_ms = now - r->used_ms;
+	info->packets = packets;
+	info->bytes = bytes;
+	match_fill(&r->match, &info->match);
+	for (i = 0; i < a->n && i < FT_MAX_ACTIONS; i++) {
+		const struct ft_action *x = &a->a[i];
+		struct flowtab_action_info *o = &acts[i];
+
+		memset(o, 0, sizeof(*o));
+		o->kind = (enum flowtab_action_kind)kinds[x->type < FT_ACT__N ? x->type : 0];
+		o->port = x->u32;
+		o->ipv4 = x->u32;
+		o->u16 = x->u16;
+		o->u8 = x->u8;
+		o->table = x->u8;
+		memcpy(o->bytes, x->bytes, sizeof(o->bytes));
+	}
+	info->n_actions = i;
+	info->actions = acts;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_FT_VIEW_H
+#define VIREO_FT_VIEW_H
+
+/* Rules as plain structures for flowtab_dump_rules() (the public 'flowtab_rule_info'). */
+
+#include "ft_rule.h"
+
+/**
+ * Fill 'info' from 'r' at time 'now' (ms) with counters 'packets'/'bytes'; its actions go to
+ * 'acts' (FT_MAX_ACTIONS entries).
+ */
+void ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, uint64_t bytes,
+		struct flowtab_rule_info *info, struct flowtab_action_info *acts);
+
+#endif /* VIREO_FT_VIEW_H */

@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow table messages: flow_mod (1.0, 1.3, NXT_FLOW_MOD) applied through flowtab's text API,
+ * and the flow and aggregate statistics (1.0, 1.3, NXST) read with flowtab_dump_rules().
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "of_private.h"
+#include "of_stats.h"
+
+#define OF_NO_BUFFER 0xffffffffu
+
+/* The filter part of 'fm' (table, priority, cookie, out_port, match) as flowtab text. */
+static void
+filter_text(struct of_text *t, const struct of_fm *fm, bool with_priority)
+{
+	if (fm->table >= 0)
+		of_text_item(t, "table=%d", fm->table);
+	if (with_priority)
+		of_text_item(t, "priority=%u", fm->priority);
+	if (fm->cookie_mask)
+		of_text_item(t, "cookie=0x%" PRIx64 "/0x%" PRIx64, fm->cookie & fm->cookie_mask,
+				fm->cookie_mask);
+	if (fm->out_port != FLOWTAB_PORT_NONE) {
+		if (fm->out_port == OFPP_LOCAL)
+			of_text_item(t, "out_port=LOCAL");
+		else
+			of_text_item(t, "out_port=%u", fm->out_port);
+	}
+	if (fm->match.len)
+		of_text_item(t, "%s", fm->match.s);
+}
+
+/* What flowtab's message about a refused rule means in OpenFlow's terms. */
+static enum of_err
+classify(int rc, const char *err)
+{
+	if (rc == -ENOMEM || !err)
+		return OFE_FMFC_UNKNOWN;
+	if (strstr(err, "goto_table"))
+		return OFE_BIC_BAD_TABLE_ID;
+	if (strstr(err, "field 'actions'"))
+		return OFE_BAC_BAD_ARGUMENT;
+	if (strstr(err, "in the match"))
+		return OFE_BMC_BAD_PREREQ;
+	if (strstr(err, "contradicts"))
+		return OFE_BMC_DUP_FIELD;
+	return OFE_BMC_BAD_VALUE;
+}
+
+/* Apply a decoded flow_mod to the table; sends the error if it fails. */
+static void
+apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
+{
+	struct flowtab *ft = c->sw.flowtab(c->sw.aux);
+	struct of_text t = { 0 };
+	const char *text;
+	char *err = NULL;
+	size_t n_deleted;
+	int rc = 0;
+
+	switch (fm->command) {
+	case OFPFC_ADD:
+		if (fm->table < 0)
+			fm->table = 0;
+		of_text_item(&t, "table=%d,priority=%u,cookie=0x%" PRIx64 ",idle_timeout=%u,"
+				"hard_timeout=%u", fm->table, fm->priority, fm->cookie,
+				fm->idle_timeout, fm->hard_timeout);
+		if (fm->match.len)
+			of_text_item(&t, "%s", fm->match.s);
+		of_text_item(&t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+		text = t.s;
+		if (!t.oom)
+			rc = flowtab_add_flows(ft, &text, NULL, 1, NULL, &err);
+		break;
+	case OFPFC_MODIFY:
+	case OFPFC_MODIFY_STRICT:
+		fm->out_port = FLOWTAB_PORT_NONE;   /* ignored by modify (OpenFlow 1.3 6.4) */
+		filter_text(&t, fm, true);
+		of_text_item(&t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+		if (!t.oom)
+			rc = flowtab_mod_flows(ft, t.s, fm->command == OFPFC_MODIFY_STRICT, &err);
+		break;
+	case OFPFC_DELETE:
+	case OFPFC_DELETE_STRICT:
+		if (fm->selects_none)
+			break;
+		filter_text(&t, fm, fm->command == OFPFC_DELETE_STRICT);
+		if (!t.oom)
+			rc = flowtab_del_flows(ft, t.len ? t.s : "", fm->command == OFPFC_DELETE_STRICT,
+					&n_deleted, &err);
+		break;
+	default:
+		of_send_error(c, OFE_FMFC_BAD_COMMAND, msg, len);
+		of_text_free(&t);
+		return;
+	}
+	if (t.oom)
+		rc = -ENOMEM;
+	if (rc)
+		of_send_error(c, classify(rc, err), msg, len);
+	else if (c->sw.flows_changed)
+		c->sw.flows_changed(c->sw.aux);
+	if (!rc && fm->buffer_id != OF_NO_BUFFER && fm->command <= OFPFC_MODIFY_STRICT)
+		of_send_error(c, OFE_BUFFER_UNKNOWN, msg, len);
+	free(err);
+	of_text_free(&t);
+}
+
+/* out_port of a delete or a statistics request, in flowtab's numbering. */
+static void
+set_out_port(struct of_fm *fm, uint32_t port, uint8_t version)
+{
+	uint32_t none = version == OF10 ? OFPP_NONE : OF13_ANY;
+
+	if (port == none)
+		return;
+	if (version == OF13)
+		port = port >= 0xfffffff8u ? port - 0xffff0000u : port;
+	if (port == OFPP_LOCAL || (port > 0 && port < OFPP_MAX))
+		fm->out_port = port;
+	else
+		fm->selects_none = true;   /* no rule outputs to a reserved port but LOCAL */
+}
+
+static enum of_err
+decode10(struct of_conn *c, const uint8_t *msg, size_t len, struct of_fm *fm)
+{
+	uint16_t command = of_get16(msg + 56);
+	enum of_err e;
+
+	fm->command = (uint8_t)command;
+	if (c->nx_table_id) {
+		fm->table = command >> 8;
+	} else if (command > 0xff) {
+		return OFE_FMFC_BAD_COMMAND;
+	}
+	if (fm->table == 0xff)
+		fm->table = fm->command == OFPFC_ADD ? 0 : -1;
+	fm->cookie = of_get64(msg + 48);
+	fm->idle_timeout = of_get16(msg + 58);
+	fm->hard_timeout = of_get16(msg + 60);
+	fm->priority = of_get16(msg + 62);
+	fm->buffer_id = of_get32(msg + 64);
+	set_out_port(fm, of_get16(msg + 68), OF10);
+	fm->flags = of_get16(msg + 70);
+	e = of_match10_decode(msg + 8, fm);
+	if (!e && fm->command <= OFPFC_MODIFY_STRICT)
+		e = of_actions10_decode(msg + 72, len - 72, &fm->actions);
+	return e;
+}
+
+static enum of_err
+decode13(const uint8_t *msg, size_t len, struct of_fm *fm)
+{
+	size_t used;
+	enum of_err e;
+
+	fm->cookie = of_get64(msg + 8);
+	fm->cookie_mask = of_get64(msg + 16);
+	fm->table = msg[24];
+	fm->command = msg[25];
+	fm->idle_timeout = of_get16(msg + 26);
+	fm->hard_timeout = of_get16(msg + 28);
+	fm->priority = of_get16(msg + 30);
+	fm->buffer_id = of_get32(msg + 32);
+	set_out_port(fm, of_get32(msg + 36), OF13);
+	if (of_get32(msg + 40) != OF13_ANY && fm->command >= OFPFC_DELETE)
+		fm->selects_none = true;    /* out_group: there are no groups */
+	fm->flags = of_get16(msg + 44);
+	if (fm->table == 0xff) {
+		if (fm->command == OFPFC_ADD)
+			return OFE_FMFC_BAD_TABLE_ID;
+		fm->table = -1;
+	}
+	if (fm->command == OFPFC_ADD)
+		fm->cookie_mask = 0;
+	e = of_match13_decode(msg + 48, len - 48, fm, &used);
+	if (!e && fm->command <= OFPFC_MODIFY_STRICT)
+		e = of_instructions13_decode(msg + 48 + used, len - 48 - used, fm);
+	return e;
+}
+
+void
+of_handle_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len)
+{
+	struct of_fm fm;
+	enum of_err e;
+
+	if (len < (c->version == OF10 ? 72u : 56u)) {
+		of_send_error(c, OFE_BAD_LEN, msg, len);
+		return;
+	}
+	of_fm_init(&fm);
+	e = c->version == OF10 ? decode10(c, msg, len, &fm) : decode13(msg, len, &fm);
+	if (!e && fm.command > OFPFC_DELETE_STRICT)
+		e = OFE_FMFC_BAD_COMMAND;
+	if (e)
+		of_send_error(c, e, msg, len);
+	else
+		apply(c, &fm, msg, len);
+	of_fm_free(&fm);
+}
+
+/* NXT_FLOW_MOD: an NXM match and 1.0 (or Nicira) actions. */
+void
+of_handle_nx_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len)
+{
+	uint16_t command, match_len;
+	size_t mpad;
+	struct of_fm fm;
+	enum of_err e;
+
+	if (len < 48) {
+		of_send_error(c, OFE_BAD_LEN, msg, len);
+		return;
+	}
+	match_len = of_get16(msg + 40);
+	mpad = (match_len + 7u) & ~7u;
+	if (mpad > len - 48) {
+		of_send_error(c, OFE_BMC_BAD_LEN, msg, len);
+		return;
+	}
+	of_fm_init(&fm);
+	command = of_get16(msg + 24);
+	fm.command = (uint8_t)command;
+	if (c->nx_table_id)
+		fm.table = command >> 8;
+	fm.cookie = of_get64(msg + 16);
+	fm.idle_timeout = of_get16(msg + 26);
+	fm.hard_timeout = of_get16(msg + 28);
+	fm.priority = of_get16(msg + 30);
+	fm.buffer_id = of_get32(msg + 32);
+	set_out_port(&fm, of_get16(msg + 36), OF10);
+	fm.flags = of_get16(msg + 38);
+	if (fm.table == 0xff)
+		fm.table = fm.command == OFPFC_ADD ? 0 : -1;
+	e = !c->nx_table_id && command > 0xff ? OFE_FMFC_BAD_COMMAND : OF_OK;
+	if (!e)
+		e = of_oxm_decode(msg + 48, match_len, &fm);
+	if (!e && fm.command == OFPFC_ADD && fm.cookie_mask) {
+		/* A cookie in an NXM match selects rules; an add sets one instead. */
+		e = OFE_BMC_BAD_FIELD;
+	}
+	if (!e && fm.command <= OFPFC_MODIFY_STRICT)
+		e = of_actions10_decode(msg + 48 + mpad, len - 48 - mpad, &fm.actions);
+	if (!e && fm.command > OFPFC_DELETE_STRICT)
+		e = OFE_FMFC_BAD_COMMAND;
+	if (e)
+		of_send_error(c, e, msg, len);
+	else
+		apply(c, &fm, msg, len);
+	of_fm_free(&fm);
+}
+
+/* --- flow and aggregate statistics --- */
+
+enum dump_fmt { DUMP_OF10, DUMP_NX, DUMP_OF13 };
+
+struct dump {
+	struct of_mp *mp;
+	enum dump_fmt fmt;
+	bool aggregate;
+	uint64_t packets, bytes;
+	uint32_t flows;
+	struct of_buf entry;
+};
+
+static void
+dump_one(void *aux, const struct flowtab_rule_info *r)
+{
+	struct dump *d = aux;
+	struct of_buf *b = &d->entry;
+	size_t start;
+	uint8_t *p;
+
+	d->packets += r->packets;
+	d->bytes += r->bytes;
+	d->flows++;
+	if (d->aggregate)
+		return;
+	b->len = 0;
+	p = of_buf_put(b, d->fmt == DUMP_OF10 ? 88 : 48);
+	p[2] = r->table_id;
+	of_set32(p + (d->fmt == DUMP_OF10 ? 44 : 4), (uint32_t)(r->duration_ms / 1000));
+	of_set32(p + (d->fmt == DUMP_OF10 ? 48 : 8), (uint32_t)(r->duration_ms % 1000) * 1000000);
+	of_set16(p + (d->fmt == DUMP_OF10 ? 52 : 12), r->priority);
+	of_set16(p + (d->fmt == DUMP_OF10 ? 54 : 14), r->idle_timeout);
+	of_set16(p + (d->fmt == DUMP_OF10 ? 56 : 16), r->hard_timeout);
+	of_set64(p + (d->fmt == DUMP_OF10 ? 64 : 24), r->cookie);
+	of_set64(p + (d->fmt == DUMP_OF10 ? 72 : 32), r->packets);
+	of_set64(p + (d->fmt == DUMP_OF10 ? 80 : 40), r->bytes);
+	switch (d->fmt) {
+	case DUMP_OF10:
+		b->len = 4;
+		of_match10_encode(b, &r->match);
+		b->len = 88;
+		of_actions10_encode(b, r);
+		break;
+	case DUMP_NX:
+		/* Seconds since the last packet plus one (0 would mean unknown). */
+		of_set16(p + 20, (uint16_t)(r->idle_ms / 1000 + 1 > 0xffff ? 0xffff :
+				r->idle_ms / 1000 + 1));
+		start = b->len;
+		of_oxm_encode(b, &r->match, true);
+		if (!b->oom)
+			of_set16(b->data + 18, (uint16_t)(b->len - start));
+		of_buf_pad8(b, start);
+		of_actions10_encode(b, r);
+		break;
+	case DUMP_OF13:
+		start = b->len;
+		p = of_buf_put(b, 4);
+		of_set16(p, OFPMT_OXM);
+		of_oxm_encode(b, &r->match, false);
+		if (!b->oom)
+			of_set16(b->data + start + 2, (uint16_t)(b->len - start));
+		of_buf_pad8(b, start);
+		of_instructions13_encode(b, r);
+		break;
+	}
+	if (!b->oom)
+		of_set16(b->data, (uint16_t)b->len);
+	of_mp_add(d->mp, b->data, b->len, b->oom);
+}
+
+/* A flow or aggregate request decoded into 'fm'; replies or sends the error. */
+static void
+dump_reply(struct of_conn *c, struct of_mp *mp, struct of_fm *fm, enum dump_fmt fmt,
+		bool aggregate)
+{
+	struct dump d = { .mp = mp, .fmt = fmt, .aggregate = aggregate };
+	struct of_text t = { 0 };
+	char *err = NULL;
+	uint8_t body[24] = { 0 };
+	int rc = 0;
+
+	filter_text(&t, fm, false);
+	of_mp_begin(mp);
+	if (!fm->selects_none && !t.oom)
+		rc = flowtab_dump_rules(c->sw.flowtab(c->sw.aux), t.len ? t.s : NULL, dump_one, &d,
+				&err);
+	if (rc || t.oom) {
+		of_mp_abort(mp);
+		of_send_error(c, classify(t.oom ? -ENOMEM : rc, err), mp->req, mp->req_len);
+	} else {
+		if (aggregate) {
+			of_set64(body, d.packets);
+			of_set64(body + 8, d.bytes);
+			of_set32(body + 16, d.flows);
+			of_mp_add(mp, body, sizeof(body), false);
+		}
+		of_mp_end(mp);
+	}
+	free(err);
+	of_text_free(&t);
+	of_buf_free(&d.entry);
+}
+
+void
+of_flow_stats10(struct of_conn *c, struct of_mp *mp, const uint8_t *body, size_t len,
+		bool aggregate)
+{
+	struct of_fm fm;
+	enum of_err e;
+
+	if (len != 44) {
+		of_send_error(c, OFE_BAD_LEN, mp->req, mp->req_len);
+		return;
+	}
+	of_fm_init(&fm);
+	e = of_match10_decode(body, &fm);
+	fm.table = body[40] == 0xff ? -1 : body[40];
+	set_out_port(&fm, of_get16(body + 42), OF10);
+	if (e)
+		of_send_error(c, e, mp->req, mp->req_len);
+	else
+		dump_reply(c, mp, &fm, DUMP_OF10, aggregate);
+	of_fm_free(&fm);
+}
+
+void
+of_flow_stats_nx(struct of_conn *c, struct of_mp *mp, const uint8_t *body, size_t len,
+		bool aggregate)
+{
+	uint16_t match_len;
+	struct of_fm fm;
+	enum of_err e;
+
+	if (len < 8) {
+		of_send_error(c, OFE_BAD_LEN, mp->req, mp->req_len);
+		return;
+	}
+	match_len = of_get16(body + 2);
+	if (((match_len + 7u) & ~7u) > len - 8) {
+		of_send_error(c, OFE_BMC_BAD_LEN, mp->req, mp->req_len);
+		return;
+	}
+	of_fm_init(&fm);
+	set_out_port(&fm, of_get16(body), OF10);
+	fm.table = body[4] == 0xff ? -1 : body[4];
+	e = of_oxm_decode(body + 8, match_len, &fm);
+	if (e)
+		of_send_error(c, e, mp->req, mp->req_len);
+	else
+		dump_reply(c, mp, &fm, DUMP_NX, aggregate);
+	of_fm_free(&fm);
+}
+
+void
+of_flow_stats13(struct of_conn *c, struct of_mp *mp, const uint8_t *body, size_t len,
+		bool aggregate)
+{
+	struct of_fm fm;
+	size_t used;
+	enum of_err e;
+
+	if (len < 40) {
+		of_send_error(c, OFE_BAD_LEN, mp->req, mp->req_len);
+		return;
+	}
+	of_fm_init(&fm);
+	fm.table = body[0] == 0xff ? -1 : body[0];
+	set_out_port(&fm, of_get32(body + 4), OF13);
+	if (of_get32(body + 8) != OF13_ANY)
+		fm.selects_none = true;
+	fm.cookie = of_get64(body + 16);
+	fm.cookie_mask = of_get64(body + 24);
+	e = of_match13_decode(body + 32, len - 32, &fm, &used);
+	if (!e && 32 + used != len)
+		e = OFE_BAD_LEN;
+	if (e)
+		of_send_error(c, e, mp->req, mp->req_len);
+	else
+		dump_reply(c, mp, &fm, DUMP_OF13, aggregate);
+	of_fm_free(&fm);
+}

@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Matches: OXM (OpenFlow 1.3), NXM (Nicira, ovs-ofctl's default) and the OpenFlow 1.0
+ * ofp_match, decoded into flowtab's rule text and encoded from flowtab_match_info.
+ */
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "of_private.h"
+
+enum fkind {
+	K_PORT, K_MAC, K_U8, K_U16, K_IPV4, K_IPV6, K_VID, K_PCP, K_DSCP, K_TOS, K_TCI, K_ARP_OP,
+	K_COOKIE,
+};
+
+/* Prerequisite dl_type values beyond real ones. */
+#define PRE_IP_ANY 1
+
+struct oxm_field {
+	uint16_t cls;
+	uint8_t field;
+	uint8_t len;
+	bool maskable;
+	uint8_t kind;
+	const char *name;      /* flowtab's field */
+	uint16_t eth;          /* prerequisite dl_type, PRE_IP_ANY, or 0 */
+	uint8_t proto;         /* prerequisite nw_proto, or 0 */
+};
+
+#define B OXM_CLASS_BASIC
+#define N0 OXM_CLASS_NXM0
+#define N1 OXM_CLASS_NXM1
+static const struct oxm_field fields[] = {
+	{ B, 0, 4, false, K_PORT, "in_port", 0, 0 },
+	{ B, 3, 6, true, K_MAC, "dl_dst", 0, 0 },
+	{ B, 4, 6, true, K_MAC, "dl_src", 0, 0 },
+	{ B, 5, 2, false, K_U16, "dl_type", 0, 0 },
+	{ B, 6, 2, true, K_VID, "vlan_tci", 0, 0 },
+	{ B, 7, 1, false, K_PCP, "vlan_tci", 0, 0 },
+	{ B, 8, 1, false, K_DSCP, "ip_dscp", PRE_IP_ANY, 0 },
+	{ B, 10, 1, false, K_U8, "nw_proto", PRE_IP_ANY, 0 },
+	{ B, 11, 4, true, K_IPV4, "nw_src", 0x0800, 0 },
+	{ B, 12, 4, true, K_IPV4, "nw_dst", 0x0800, 0 },
+	{ B, 13, 2, true, K_U16, "tp_src", PRE_IP_ANY, 6 },
+	{ B, 14, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 6 },
+	{ B, 15, 2, true, K_U16, "tp_src", PRE_IP_ANY, 17 },
+	{ B, 16, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 17 },
+	{ B, 17, 2, true, K_U16, "tp_src", PRE_IP_ANY, 132 },
+	{ B, 18, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 132 },
+	{ B, 19, 1, false, K_U8, "icmp_type", 0x0800, 1 },
+	{ B, 20, 1, false, K_U8, "icmp_code", 0x0800, 1 },
+	{ B, 21, 2, false, K_ARP_OP, "arp_op", 0x0806, 0 },
+	{ B, 22, 4, true, K_IPV4, "arp_spa", 0x0806, 0 },
+	{ B, 23, 4, true, K_IPV4, "arp_tpa", 0x0806, 0 },
+	{ B, 26, 16, true, K_IPV6, "ipv6_src", 0x86dd, 0 },
+	{ B, 27, 16, true, K_IPV6, "ipv6_dst", 0x86dd, 0 },
+	{ B, 29, 1, false, K_U8, "icmp_type", 0x86dd, 58 },
+	{ B, 30, 1, false, K_U8, "icmp_code", 0x86dd, 58 },
+	{ B, 42, 2, true, K_U16, "tcp_flags", PRE_IP_ANY, 6 },
+	{ N0, 0, 2, false, K_PORT, "in_port", 0, 0 },
+	{ N0, 1, 6, true, K_MAC, "dl_dst", 0, 0 },
+	{ N0, 2, 6, true, K_MAC, "dl_src", 0, 0 },
+	{ N0, 3, 2, false, K_U16, "dl_type", 0, 0 },
+	{ N0, 4, 2, true, K_TCI, "vlan_tci", 0, 0 },
+	{ N0, 5, 1, false, K_TOS, "nw_tos", PRE_IP_ANY, 0 },
+	{ N0, 6, 1, false, K_U8, "nw_proto", PRE_IP_ANY, 0 },
+	{ N0, 7, 4, true, K_IPV4, "nw_src", 0x0800, 0 },
+	{ N0, 8, 4, true, K_IPV4, "nw_dst", 0x0800, 0 },
+	{ N0, 9, 2, true, K_U16, "tp_src", PRE_IP_ANY, 6 },
+	{ N0, 10, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 6 },
+	{ N0, 11, 2, true, K_U16, "tp_src", PRE_IP_ANY, 17 },
+	{ N0, 12, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 17 },
+	{ N0, 13, 1, false, K_U8, "icmp_type", 0x0800, 1 },
+	{ N0, 14, 1, false, K_U8, "icmp_code", 0x0800, 1 },
+	{ N0, 15, 2, false, K_ARP_OP, "arp_op", 0x0806, 0 },
+	{ N0, 16, 4, true, K_IPV4, "arp_spa", 0x0806, 0 },
+	{ N0, 17, 4, true, K_IPV4, "arp_tpa", 0x0806, 0 },
+	{ N1, 19, 16, true, K_IPV6, "ipv6_src", 0x86dd, 0 },
+	{ N1, 20, 16, true, K_IPV6, "ipv6_dst", 0x86dd, 0 },
+	{ N1, 21, 1, false, K_U8, "icmp_type", 0x86dd, 58 },
+	{ N1, 22, 1, false, K_U8, "icmp_code", 0x86dd, 58 },
+	{ N1, 29, 1, false, K_U8, "nw_ttl", PRE_IP_ANY, 0 },
+	{ N1, 30, 8, true, K_COOKIE, "cookie", 0, 0 },
+	{ N1, 34, 2, true, K_U16, "tcp_flags", PRE_IP_ANY, 6 },
+};
+#undef B
+#undef N0
+#undef N1
+
+#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static const struct oxm_field *
+field_find(uint16_t cls, uint8_t field)
+{
+	size_t i;
+
+	for (i = 0; i < N_FIELDS; i++)
+		if (fields[i].cls == cls && fields[i].field == field)
+			return &fields[i];
+	return NULL;
+}
+
+static uint64_t
+get_n(const uint8_t *p, unsigned len)
+{
+	uint64_t v = 0;
+
+	while (len--)
+		v = v << 8 | *p++;
+	return v;
+}
+
+static bool
+all_ones(const uint8_t *p, unsigned len)
+{
+	while (len--)
+		if (*p++ != 0xff)
+			return false;
+	return true;
+}
+
+static bool
+all_zero(const uint8_t *p, unsigned len)
+{
+	while (len--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static void
+text_mac(struct of_text *t, const char *name, const uint8_t *v, const uint8_t *m)
+{
+	of_text_item(t, "%s=%02x:%02x:%02x:%02x:%02x:%02x", name, v[0], v[1], v[2], v[3], v[4],
+			v[5]);
+	if (m)
+		of_text_printf(t, "/%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+				m[5]);
+}
+
+static void
+text_ip(struct of_text *t, const char *name, int af, const uint8_t *v, const uint8_t *m)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(af, v, a, sizeof(a));
+	of_text_item(t, "%s=%s", name, a);
+	if (m) {
+		inet_ntop(af, m, a, sizeof(a));
+		of_text_printf(t, "/%s", a);
+	}
+}
+
+static uint32_t
+in_port_value(uint32_t v, unsigned len, enum of_err *e)
+{
+	uint32_t local = len == 2 ? OFPP_LOCAL : OF13_PORT(OFPP_LOCAL);
+	uint32_t max = len == 2 ? OFPP_MAX : OF13_PORT(OFPP_MAX);
+
+	if (v == local)
+		return OFPP_LOCAL;
+	if (v == 0 || v >= max)
+		*e = OFE_BMC_BAD_VALUE;
+	return v;
+}
+
+/* One field's value (and mask, or NULL) as flowtab text. */
+static enum of_err
+field_text(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm *fm)
+{
+	struct of_text *t = &fm->match;
+	enum of_err e = OF_OK;
+	uint64_t x, mx;
+	unsigned i;
+
+	if (m) {
+		if (all_zero(m, f->len))
+			return OF_OK;   /* a zero mask matches everything */
+		for (i = 0; i < f->len; i++)
+			v[i] &= m[i];
+		if (all_ones(m, f->len))
+			m = NULL;
+	}
+	x = get_n(v, f->len);
+	mx = m ? get_n(m, f->len) : 0;
+	switch (f->kind) {
+	case K_PORT:
+		x = in_port_value((uint32_t)x, f->len, &e);
+		if (x == OFPP_LOCAL)
+			of_text_item(t, "in_port=LOCAL");
+		else
+			of_text_item(t, "in_port=%u", (unsigned)x);
+		return e;
+	case K_MAC:
+		text_mac(t, f->name, v, m);
+		return OF_OK;
+	case K_U8:
+	case K_U16:
+		if (f->len == 2 && !strcmp(f->name, "tcp_flags") && (x > 0xfff || mx > 0xfff))
+			return OFE_BMC_BAD_VALUE;
+		if (m)
+			of_text_item(t, "%s=0x%x/0x%x", f->name, (unsigned)x, (unsigned)mx);
+		else
+			of_text_item(t, "%s=%u", f->name, (unsigned)x);
+		return OF_OK;
+	case K_ARP_OP:
+		if (x > 255)
+			return OFE_BMC_BAD_VALUE;
+		of_text_item(t, "arp_op=%u", (unsigned)x);
+		return OF_OK;
+	case K_IPV4:
+		text_ip(t, f->name, AF_INET, v, m);
+		return OF_OK;
+	case K_IPV6:
+		text_ip(t, f->name, AF_INET6, v, m);
+		return OF_OK;
+	case K_VID:
+		if (x > 0x1fff || (m && mx > 0x1fff))
+			return OFE_BMC_BAD_VALUE;
+		of_text_item(t, "vlan_tci=0x%04x/0x%04x", (unsigned)x, m ? (unsigned)mx : 0x1fffu);
+		return OF_OK;
+	case K_PCP:
+		if (x > 7)
+			return OFE_BMC_BAD_VALUE;
+		of_text_item(t, "vlan_tci=0x%04x/0xf000", (unsigned)(x << 13 | 0x1000));
+		return OF_OK;
+	case K_DSCP:
+		if (x > 63)
+			return OFE_BMC_BAD_VALUE;
+		of_text_item(t, "ip_dscp=%u", (unsigned)x);
+		return OF_OK;
+	case K_TOS:
+		if (x & 3)
+			return OFE_BMC_BAD_VALUE;
+		of_text_item(t, "nw_tos=%u", (unsigned)x);
+		return OF_OK;
+	case K_TCI:
+		if (m)
+			of_text_item(t, "vlan_tci=0x%04x/0x%04x", (unsigned)x, (unsigned)mx);
+		else
+			of_text_item(t, "vlan_tci=0x%04x", (unsigned)x);
+		return OF_OK;
+	case K_COOKIE:
+		fm->cookie = m ? x & mx : x;
+		fm->cookie_mask = m ? mx : UINT64_MAX;
+		return OF_OK;
+	}
+	return OFE_BMC_BAD_FIELD;
+}
+
+static bool
+prereq_ok(const struct oxm_field *f, int eth, int proto)
+{
+	if (f->eth == PRE_IP_ANY && eth != 0x0800 && eth != 0x86dd)
+		return false;
+	if (f->eth > PRE_IP_ANY && eth != f->eth)
+		return false;
+	return !f->proto || proto == f->proto;
+}
+
+enum of_err
+of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
+{
+	const struct oxm_field *used[N_FIELDS];
+	uint64_t seen = 0;
+	uint8_t v[16], m[16];
+	int eth = -1, proto = -1;
+	size_t off = 0, n_used = 0, i;
+	enum of_err e;
+
+	while (off < len) {
+		uint32_t h;
+		uint16_t cls;
+		uint8_t fno, plen;
+		bool hasmask;
+		const struct oxm_field *f;
+
+		if (len - off < 4)
+			return OFE_BMC_BAD_LEN;
+		h = of_get32(p + off);
+		cls = (uint16_t)(h >> 16);
+		fno = (uint8_t)(h >> 9 & 0x7f);
+		hasmask = h >> 8 & 1;
+		plen = (uint8_t)h;
+		if (len - off - 4 < plen)
+			return OFE_BMC_BAD_LEN;
+		f = field_find(cls, fno);
+		if (!f)
+			return OFE_BMC_BAD_FIELD;
+		if (plen != f->len * (hasmask ? 2 : 1))
+			return OFE_BMC_BAD_LEN;
+		if (hasmask && !f->maskable)
+			return OFE_BMC_BAD_MASK;
+		if (seen >> (f - fields) & 1)
+			return OFE_BMC_DUP_FIELD;
+		seen |= 1ull << (f - fields);
+		memcpy(v, p + off + 4, f->len);
+		if (hasmask)
+			memcpy(m, p + off + 4 + f->len, f->len);
+		if (!strcmp(f->name, "dl_type") && !hasmask)
+			eth = (int)get_n(v, 2);
+		if (!strcmp(f->name, "nw_proto") && !hasmask)
+			proto = v[0];
+		e = field_text(f, v, hasmask ? m : NULL, fm);
+		if (e)
+			return e;
+		used[n_used++] = f;
+		off += 4 + plen;
+	}
+	for (i = 0; i < n_used; i++)
+		if (!prereq_ok(used[i], eth, proto))
+			return OFE_BMC_BAD_PREREQ;
+	return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
+}
+
+enum of_err
+of_match13_decode(const uint8_t *p, size_t avail, struct of_fm *fm, size_t *used)
+{
+	uint16_t type, mlen;
+
+	if (avail < 4)
+		return OFE_BMC_BAD_LEN;
+	type = of_get16(p);
+	mlen = of_get16(p + 2);
+	if (type != OFPMT_OXM)
+		return OFE_BMC_BAD_TYPE;
+	if (mlen < 4 || ((mlen + 7u) & ~7u) > avail)
+		return OFE_BMC_BAD_LEN;
+	*used = (mlen + 7u) & ~7u;
+	return of_oxm_decode(p + 4, mlen - 4u, fm);
+}
+
+static void
+text_prefix(struct of_text *t, const char *name, const uint8_t *addr, unsigned wild)
+{
+	uint32_t mask;
+	uint8_t m[4];
+
+	if (wild >= 32)
+		return;
+	mask = wild ? ~0u << wild : ~0u;
+	of_set32(m, mask);
+	text_ip(t, name, AF_INET, addr, mask == ~0u ? NULL : m);
+}
+
+/*
+ * OpenFlow 1.0's fixed match.  As ovs-vswitchd does, fields whose prerequisites the match
+ * does not meet (nw_src without dl_type=0x0800...) are ignored: 1.0 has no way to refuse them.
+ */
+enum of_err
+of_match10_decode(const uint8_t *p, struct of_fm *fm)
+{
+	struct of_text *t = &fm->match;
+	uint32_t w = of_get32(p);
+	uint16_t in_port = of_get16(p + 4), vlan = of_get16(p + 18), type = of_get16(p + 22);
+	uint8_t pcp = p[20], tos = p[24], proto = p[25];
+	bool ip, arp, l4, icmp;
+
+	if (!(w & OFPFW10_IN_PORT)) {
+		if (in_port == OFPP_LOCAL)
+			of_text_item(t, "in_port=LOCAL");
+		else if (in_port == 0 || in_port >= OFPP_MAX)
+			return OFE_BMC_BAD_VALUE;
+		else
+			of_text_item(t, "in_port=%u", in_port);
+	}
+	if (!(w & OFPFW10_DL_VLAN)) {
+		if (vlan == OF10_VLAN_NONE)
+			of_text_item(t, "vlan_tci=0x0000/0x1fff");
+		else if (vlan > 0xfff)
+			return OFE_BMC_BAD_VALUE;
+		else
+			of_text_item(t, "vlan_tci=0x%04x/0x1fff", vlan | 0x1000u);
+	}
+	if (!(w & OFPFW10_DL_VLAN_PCP) && !((w & OFPFW10_DL_VLAN) == 0 && vlan == OF10_VLAN_NONE)) {
+		if (pcp > 7)
+			return OFE_BMC_BAD_VALUE;
+		of_text_item(t, "vlan_tci=0x%04x/0xf000", (unsigned)(pcp << 13 | 0x1000));
+	}
+	if (!(w & OFPFW10_DL_SRC))
+		text_mac(t, "dl_src", p + 6, NULL);
+	if (!(w & OFPFW10_DL_DST))
+		text_mac(t, "dl_dst", p + 12, NULL);
+	if (w & OFPFW10_DL_TYPE)
+		return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
+	of_text_item(t, "dl_type=0x%04x", type);
+	ip = type == 0x0800;
+	arp = type == 0x0806;
+	if (!ip && !arp)
+		return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
+	text_prefix(t, arp ? "arp_spa" : "nw_src", p + 28, w >> OFPFW10_NW_SRC_SHIFT & 63);
+	text_prefix(t, arp ? "arp_tpa" : "nw_dst", p + 32, w >> OFPFW10_NW_DST_SHIFT & 63);
+	if (!(w & OFPFW10_NW_PROTO))
+		of_text_item(t, "%s=%u", arp ? "arp_op" : "nw_proto", proto);
+	if (arp)
+		return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
+	if (!(w & OFPFW10_NW_TOS))
+		of_text_item(t, "nw_tos=%u", tos & 0xfcu);
+	l4 = !(w & OFPFW10_NW_PROTO) && (proto == 6 || proto == 17 || proto == 132);
+	icmp = !(w & OFPFW10_NW_PROTO) && proto == 1;
+	if ((l4 || icmp) && !(w & OFPFW10_TP_SRC)) {
+		if (icmp && of_get16(p + 36) > 255)
+			return OFE_BMC_BAD_VALUE;
+		of_text_item(t, "%s=%u", icmp ? "icmp_type" : "tp_src", of_get16(p + 36));
+	}
+	if ((l4 || icmp) && !(w & OFPFW10_TP_DST)) {
+		if (icmp && of_get16(p + 38) > 255)
+			return OFE_BMC_BAD_VALUE;
+		of_text_item(t, "%s=%u", icmp ? "icmp_code" : "tp_dst", of_get16(p + 38));
+	}
+	return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
+}
+
+/* --- encoders --- */
+
+static void
+put_tlv(struct of_buf *b, uint16_t cls, uint8_t field, unsigned len, const void *v,
+		const void *m)
+{
+	uint8_t *p = of_buf_put(b, 4 + len * (m ? 2 : 1));
+
+	of_set32(p, OXM_HEADER(cls, field, m != NULL, len * (m ? 2 : 1)));
+	if (b->oom)
+		return;
+	memcpy(p + 4, v, len);
+	if (m)
+		memcpy(p + 4 + len, m, len);
+}
+
+static void
+put_num(struct of_buf *b, uint16_t cls, uint8_t field, unsigned len, uint64_t v, uint64_t m,
+		uint64_t full)
+{
+	uint8_t vb[8], mb[8];
+	unsigned i;
+
+	if (!m)
+		return;
+	for (i = 0; i < len; i++) {
+		vb[i] = (uint8_t)(v >> (8 * (len - 1 - i)));
+		mb[i] = (uint8_t)(m >> (8 * (len - 1 - i)));
+	}
+	put_tlv(b, cls, field, len, vb, (m & full) == full ? NULL : mb);
+}
+
+static void
+put_bytes(struct of_buf *b, uint16_t cls, uint8_t field, unsigned len, const uint8_t *v,
+		const uint8_t *m)
+{
+	if (all_zero(m, len))
+		return;
+	put_tlv(b, cls, field, len, v, all_ones(m, len) ? NULL : m);
+}
+
+void
+of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nxm)
+{
+	uint16_t C0 = nxm ? OXM_CLASS_NXM0 : OXM_CLASS_BASIC;
+	bool ip = m->dl_type_mask == 0xffff && (m->dl_type == 0x0800 || m->dl_type == 0x86dd);
+	bool arp = m->dl_type_mask == 0xffff && m->dl_type == 0x0806;
+	bool v6 = ip && m->dl_type == 0x86dd;
+	uint8_t proto = m->nw_proto_mask == 0xff ? m->nw_proto : 0;
+
+	if (m->has_in_port) {
+		if (nxm)
+			put_num(b, C0, 0, 2, (uint16_t)m->in_port, 0xffff, 0xffff);
+		else
+			put_num(b, C0, 0, 4, OF13_PORT(m->in_port), ~0u, ~0u);
+	}
+	put_bytes(b, C0, nxm ? 1 : 3, 6, m->dl_dst, m->dl_dst_mask);
+	put_bytes(b, C0, nxm ? 2 : 4, 6, m->dl_src, m->dl_src_mask);
+	put_num(b, C0, nxm ? 3 : 5, 2, m->dl_type, m->dl_type_mask, 0xffff);
+	if (nxm) {
+		put_num(b, C0, 4, 2, m->vlan_tci, m->vlan_tci_mask, 0xffff);
+	} else {
+		put_num(b, C0, 6, 2, m->vlan_tci & 0x1fff, m->vlan_tci_mask & 0x1fff, 0x1fff);
+		if ((m->vlan_tci_mask & 0xe000) == 0xe000)
+			put_num(b, C0, 7, 1, m->vlan_tci >> 13, 0xff, 0xff);
+	}
+	if (ip) {
+		if (nxm)
+			put_num(b, C0, 5, 1, m->nw_tos, m->nw_tos_mask ? 0xff : 0, 0xff);
+		else
+			put_num(b, C0, 8, 1, m->nw_tos >> 2, m->nw_tos_mask ? 0xff : 0, 0xff);
+		put_num(b, C0, nxm ? 6 : 10, 1, m->nw_proto, m->nw_proto_mask, 0xff);
+		if (v6) {
+			put_bytes(b, nxm ? OXM_CLASS_NXM1 : C0, nxm ? 19 : 26, 16, m->ipv6_src,
+					m->ipv6_src_mask);
+			put_bytes(b, nxm ? OXM_CLASS_NXM1 : C0, nxm ? 20 : 27, 16, m->ipv6_dst,
+					m->ipv6_dst_mask);
+		} else {
+			put_bytes(b, C0, nxm ? 7 : 11, 4, (const uint8_t *)&m->nw_src,
+					(const uint8_t *)&m->nw_src_mask);
+			put_bytes(b, C0, nxm ? 8 : 12, 4, (const uint8_t *)&m->nw_dst,
+					(const uint8_t *)&m->nw_dst_mask);
+		}
+		put_num(b, OXM_CLASS_NXM1, 29, 1, m->nw_ttl, m->nw_ttl_mask, 0xff);
+		if (proto == 6 || proto == 17 || proto == 132) {
+			uint8_t fs = proto == 6 ? (nxm ? 9 : 13) : proto == 17 ? (nxm ? 11 : 15) : 17;
+			uint16_t cls = proto == 132 ? OXM_CLASS_BASIC : C0;
+
+			put_num(b, cls, fs, 2, m->tp_src, m->tp_src_mask, 0xffff);
+			put_num(b, cls, (uint8_t)(fs + 1), 2, m->tp_dst, m->tp_dst_mask, 0xffff);
+		} else if (proto == 1 && !v6) {
+			put_num(b, C0, nxm ? 13 : 19, 1, m->tp_src, m->tp_src_mask ? 0xff : 0, 0xff);
+			put_num(b, C0, nxm ? 14 : 20, 1, m->tp_dst, m->tp_dst_mask ? 0xff : 0, 0xff);
+		} else if (proto == 58 && v6) {
+			uint16_t cls = nxm ? OXM_CLASS_NXM1 : C0;
+
+			put_num(b, cls, nxm ? 21 : 29, 1, m->tp_src, m->tp_src_mask ? 0xff : 0, 0xff);
+			put_num(b, cls, nxm ? 22 : 30, 1, m->tp_dst, m->tp_dst_mask ? 0xff : 0, 0xff);
+		}
+		put_num(b, OXM_CLASS_NXM1, 34, 2, m->tcp_flags, m->tcp_flags_mask, 0xffff);
+	} else if (arp) {
+		put_num(b, C0, nxm ? 15 : 21, 2, m->nw_proto, m->nw_proto_mask ? 0xffff : 0, 0xffff);
+		put_bytes(b, C0, nxm ? 16 : 22, 4, (const uint8_t *)&m->nw_src,
+				(const uint8_t *)&m->nw_src_mask);
+		put_bytes(b, C0, nxm ? 17 : 23, 4, (const uint8_t *)&m->nw_dst,
+				(const uint8_t *)&m->nw_dst_mask);
+	}
+}
+
+static unsigned
+wild_bits(uint32_t be_mask)
+{
+	uint32_t mask = ntohl(be_mask);
+	unsigned n = 0;
+
+	while (n < 32 && !(mask & (1u << n)))
+		n++;
+	return n;
+}
+
+/* OpenFlow 1.0 has no masks but IPv4 prefixes: a partly masked field is left wildcarded. */
+void
+of_match10_encode(struct of_buf *b, const struct flowtab_match_info *m)
+{
+	uint8_t *p = of_buf_put(b, OF10_MATCH_LEN);
+	uint32_t w = OFPFW10_ALL;
+
+	if (m->has_in_port) {
+		w &= ~OFPFW10_IN_PORT;
+		of_set16(p + 4, (uint16_t)m->in_port);
+	}
+	if (all_ones(m->dl_src_mask, 6)) {
+		w &= ~OFPFW10_DL_SRC;
+		memcpy(p + 6, m->dl_src, 6);
+	}
+	if (all_ones(m->dl_dst_mask, 6)) {
+		w &= ~OFPFW10_DL_DST;
+		memcpy(p + 12, m->dl_dst, 6);
+	}
+	if ((m->vlan_tci_mask & 0x1fff) == 0x1fff) {
+		w &= ~OFPFW10_DL_VLAN;
+		of_set16(p + 18, m->vlan_tci & 0x1000 ? m->vlan_tci & 0xfff : OF10_VLAN_NONE);
+	}
+	if ((m->vlan_tci_mask & 0xe000) == 0xe000) {
+		w &= ~OFPFW10_DL_VLAN_PCP;
+		p[20] = (uint8_t)(m->vlan_tci >> 13);
+	}
+	if (m->dl_type_mask == 0xffff) {
+		w &= ~OFPFW10_DL_TYPE;
+		of_set16(p + 22, m->dl_type);
+	}
+	if (m->nw_tos_mask) {
+		w &= ~OFPFW10_NW_TOS;
+		p[24] = m->nw_tos;
+	}
+	if (m->nw_proto_mask == 0xff) {
+		w &= ~OFPFW10_NW_PROTO;
+		p[25] = m->nw_proto;
+	}
+	w = (w & ~(63u << OFPFW10_NW_SRC_SHIFT)) | wild_bits(m->nw_src_mask) << OFPFW10_NW_SRC_SHIFT;
+	w = (w & ~(63u << OFPFW10_NW_DST_SHIFT)) | wild_bits(m->nw_dst_mask) << OFPFW10_NW_DST_SHIFT;
+	memcpy(p + 28, &m->nw_src, 4);
+	memcpy(p + 32, &m->nw_dst, 4);
+	if (m->tp_src_mask == 0xffff || (m->tp_src_mask && m->nw_proto == 1)) {
+		w &= ~OFPFW10_TP_SRC;
+		of_set16(p + 36, m->tp_src);
+	}
+	if (m->tp_dst_mask == 0xffff || (m->tp_dst_mask && m->nw_proto == 1)) {
+		w &= ~OFPFW10_TP_DST;
+		of_set16(p + 38, m->tp_dst);
+	}
+	of_set32(p, w);
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_OF_PRIVATE_H
+#define VIREO_OF_PRIVATE_H
+
+/* The insides of openflow/: buffers, errors, the connection, the codec's internal calls. */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flowtab.h"
+#include "of_wire.h"
+#include "openflow.h"
+
+/** A growable byte buffer.  On allocation failure 'oom' is set and writes are discarded. */
+struct of_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+/** 'n' zeroed bytes appended to 'b' (never NULL: a scratch area after a failure). */
+uint8_t *of_buf_put(struct of_buf *b, size_t n);
+void of_buf_put_bytes(struct of_buf *b, const void *p, size_t n);
+/** Append zeros until 'b->len - start' is a multiple of 8. */
+void of_buf_pad8(struct of_buf *b, size_t start);
+/** Drop the first 'n' bytes. */
+void of_buf_consume(struct of_buf *b, size_t n);
+void of_buf_free(struct of_buf *b);
+
+/** A growable string for the rule text handed to flowtab. */
+struct of_text {
+	char *s;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+void of_text_printf(struct of_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Append "," unless 't' is empty, then the formatted item. */
+void of_text_item(struct of_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void of_text_free(struct of_text *t);
+
+/**
+ * The errors openflow/ replies with, independent of the version; of_error_code() gives the
+ * (type, code) of the negotiated version (OpenFlow 1.0 borrows Open vSwitch's extension codes
+ * where 1.0 has none, as ovs-vswitchd does, so that ovs-ofctl names them).
+ */
+enum of_err {
+	OF_OK = 0,
+	OFE_HELLO_INCOMPATIBLE,
+	OFE_BAD_VERSION,
+	OFE_BAD_TYPE,
+	OFE_BAD_STAT,
+	OFE_BAD_VENDOR,
+	OFE_BAD_SUBTYPE,
+	OFE_EPERM,
+	OFE_BAD_LEN,
+	OFE_BUFFER_UNKNOWN,
+	OFE_BAD_TABLE_ID,
+	OFE_BAD_PORT,
+	OFE_BAC_BAD_TYPE,
+	OFE_BAC_BAD_LEN,
+	OFE_BAC_BAD_VENDOR,
+	OFE_BAC_BAD_VENDOR_TYPE,
+	OFE_BAC_BAD_OUT_PORT,
+	OFE_BAC_BAD_ARGUMENT,
+	OFE_BAC_TOO_MANY,
+	OFE_BAC_BAD_SET_TYPE,
+	OFE_BAC_BAD_SET_LEN,
+	OFE_BAC_BAD_SET_ARGUMENT,
+	OFE_BIC_UNKNOWN_INST,
+	OFE_BIC_UNSUP_INST,
+	OFE_BIC_BAD_TABLE_ID,
+	OFE_BIC_BAD_LEN,
+	OFE_BMC_BAD_TYPE,
+	OFE_BMC_BAD_LEN,
+	OFE_BMC_BAD_FIELD,
+	OFE_BMC_BAD_VALUE,
+	OFE_BMC_BAD_MASK,
+	OFE_BMC_BAD_PREREQ,
+	OFE_BMC_DUP_FIELD,
+	OFE_FMFC_UNKNOWN,
+	OFE_FMFC_TABLE_FULL,
+	OFE_FMFC_BAD_TABLE_ID,
+	OFE_FMFC_BAD_COMMAND,
+	OFE__N
+};
+
+void of_error_code(enum of_err e, uint8_t version, uint16_t *type, uint16_t *code);
+const char *of_error_name(enum of_err e);
+
+struct of_conn {
+	struct of_switch sw;
+	uint8_t version;            /**< negotiated; 0 until the peer's hello */
+	bool dead;                  /**< a fatal protocol error: close after the output */
+	bool nx_table_id;           /**< NXT_FLOW_MOD_TABLE_ID: OF1.0 command carries a table */
+	uint32_t flow_format;       /**< NXT_SET_FLOW_FORMAT */
+	uint16_t config_flags;      /**< SET_CONFIG, echoed by GET_CONFIG */
+	uint16_t miss_send_len;
+	struct of_buf in;
+	struct of_buf out;
+	size_t out_limit;
+};
+
+/** Start a message of 'len' bytes (header included) in 'c''s output; returns its start. */
+uint8_t *of_reply_start(struct of_conn *c, uint8_t type, uint32_t xid, size_t len);
+/** Send an error about 'msg' ('len' bytes) to 'c': its first 64 bytes go with it. */
+void of_send_error(struct of_conn *c, enum of_err e, const uint8_t *msg, size_t len);
+
+/** A flow_mod or flow-stats request decoded into ovs-ofctl text for flowtab. */
+struct of_fm {
+	uint8_t command;
+	int table;                  /**< -1: every table */
+	uint16_t priority;
+	uint16_t idle_timeout;
+	uint16_t hard_timeout;
+	uint16_t flags;
+	uint32_t buffer_id;
+	uint64_t cookie;
+	uint64_t cookie_mask;
+	uint32_t out_port;          /**< FLOWTAB_PORT_NONE: no filter */
+	bool selects_none;          /**< a filter no rule can satisfy (out_port CONTROLLER...) */
+	struct of_text match;
+	struct of_text actions;
+};
+
+void of_fm_init(struct of_fm *fm);
+void of_fm_free(struct of_fm *fm);
+
+/* Decoders (of_match.c, of_action.c): OF_OK or the error to send. */
+enum of_err of_match10_decode(const uint8_t *p, struct of_fm *fm);
+/** An NXM or OXM field list; 'in_port16': NXM's 16-bit in_port ports. */
+enum of_err of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm);
+/** OpenFlow 1.3 ofp_match (type, length, fields, padding) at 'p' with 'avail' bytes; sets
+ *  '*used' to its padded length. */
+enum of_err of_match13_decode(const uint8_t *p, size_t avail, struct of_fm *fm, size_t *used);
+enum of_err of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t);
+enum of_err of_actions13_decode(const uint8_t *p, size_t len, struct of_text *t);
+enum of_err of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm);
+
+/* Encoders. */
+void of_match10_encode(struct of_buf *b, const struct flowtab_match_info *m);
+/** NXM ('nxm' true: NXM_OF in_port and classes) or OXM fields; no padding. */
+void of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nxm);
+void of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r);
+void of_instructions13_encode(struct of_buf *b, const struct flowtab_rule_info *r);
+
+/* Message handlers (of_flow.c, of_stats.c). */
+void of_handle_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len);
+void of_handle_nx_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len);
+void of_handle_features(struct of_conn *c, const uint8_t *msg, size_t len);
+void of_handle_stats(struct of_conn *c, const uint8_t *msg, size_t len);
+
+/** Port numbers between flowtab (1.0 numbering, LOCAL 0xfffe) and the wire. */
+static inline uint32_t
+of_port_to_wire(uint32_t port, uint8_t version)
+{
+	return version == OF10 ? (uint16_t)port : OF13_PORT(port);
+}
+
+#endif /* VIREO_OF_PRIVATE_H */

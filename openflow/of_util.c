@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Buffers, rule text and error codes shared by openflow/'s decoders and encoders. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "of_private.h"
+
+/* Where writes go after an allocation failure (the message is dropped at its end). */
+#define OF_SCRATCH 2048
+static __thread uint8_t scratch[OF_SCRATCH];
+
+uint8_t *
+of_buf_put(struct of_buf *b, size_t n)
+{
+	uint8_t *p;
+
+	if (!b->oom && b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (p) {
+			b->data = p;
+			b->cap = cap;
+		} else {
+			b->oom = true;
+		}
+	}
+	if (b->oom || n > OF_SCRATCH * 64) {
+		memset(scratch, 0, n < OF_SCRATCH ? n : OF_SCRATCH);
+		b->oom = true;
+		return scratch;
+	}
+	p = b->data + b->len;
+	memset(p, 0, n);
+	b->len += n;
+	return p;
+}
+
+void
+of_buf_put_bytes(struct of_buf *b, const void *src, size_t n)
+{
+	uint8_t *p = of_buf_put(b, n);
+
+	if (!b->oom)
+		memcpy(p, src, n);
+}
+
+void
+of_buf_pad8(struct of_buf *b, size_t start)
+{
+	size_t n = (b->len - start) % 8;
+
+	if (n)
+		of_buf_put(b, 8 - n);
+}
+
+void
+of_buf_consume(struct of_buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+}
+
+void
+of_buf_free(struct of_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+static void
+text_vprintf(struct of_text *t, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+	char *p;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0 || t->oom) {
+		t->oom = true;
+		return;
+	}
+	if (t->len + (size_t)n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 128;
+
+		while (cap < t->len + (size_t)n + 1)
+			cap *= 2;
+		p = realloc(t->s, cap);
+		if (!p) {
+			t->oom = true;
+			return;
+		}
+		t->s = p;
+		t->cap = cap;
+	}
+	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	t->len += (size_t)n;
+}
+
+void
+of_text_printf(struct of_text *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	text_vprintf(t, fmt, ap);
+	va_end(ap);
+}
+
+void
+of_text_item(struct of_text *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->len)
+		of_text_printf(t, ",");
+	va_start(ap, fmt);
+	text_vprintf(t, fmt, ap);
+	va_end(ap);
+}
+
+void
+of_text_free(struct of_text *t)
+{
+	free(t->s);
+	memset(t, 0, sizeof(*t));
+}
+
+void
+of_fm_init(struct of_fm *fm)
+{
+	memset(fm, 0, sizeof(*fm));
+	fm->table = -1;
+	fm->priority = 0x8000;
+	fm->buffer_id = UINT32_MAX;
+	fm->out_port = FLOWTAB_PORT_NONE;
+}
+
+void
+of_fm_free(struct of_fm *fm)
+{
+	of_text_free(&fm->match);
+	of_text_free(&fm->actions);
+}
+
+/* (type, code) in OpenFlow 1.0 and in 1.3, and the name ovs-ofctl prints. */
+static const struct {
+	uint16_t t10, c10, t13, c13;
+	const char *name;
+} codes[OFE__N] = {
+	[OFE_HELLO_INCOMPATIBLE] = { 0, 0, 0, 0, "OFPHFC_INCOMPATIBLE" },
+	[OFE_BAD_VERSION] = { 1, 0, 1, 0, "OFPBRC_BAD_VERSION" },
+	[OFE_BAD_TYPE] = { 1, 1, 1, 1, "OFPBRC_BAD_TYPE" },
+	[OFE_BAD_STAT] = { 1, 2, 1, 2, "OFPBRC_BAD_STAT" },
+	[OFE_BAD_VENDOR] = { 1, 3, 1, 3, "OFPBRC_BAD_VENDOR" },
+	[OFE_BAD_SUBTYPE] = { 1, 4, 1, 4, "OFPBRC_BAD_SUBTYPE" },
+	[OFE_EPERM] = { 1, 5, 1, 5, "OFPBRC_EPERM" },
+	[OFE_BAD_LEN] = { 1, 6, 1, 6, "OFPBRC_BAD_LEN" },
+	[OFE_BUFFER_UNKNOWN] = { 1, 8, 1, 8, "OFPBRC_BUFFER_UNKNOWN" },
+	[OFE_BAD_TABLE_ID] = { 1, 512, 1, 9, "OFPBRC_BAD_TABLE_ID" },
+	[OFE_BAD_PORT] = { 1, 514, 1, 11, "OFPBRC_BAD_PORT" },
+	[OFE_BAC_BAD_TYPE] = { 2, 0, 2, 0, "OFPBAC_BAD_TYPE" },
+	[OFE_BAC_BAD_LEN] = { 2, 1, 2, 1, "OFPBAC_BAD_LEN" },
+	[OFE_BAC_BAD_VENDOR] = { 2, 2, 2, 2, "OFPBAC_BAD_VENDOR" },
+	[OFE_BAC_BAD_VENDOR_TYPE] = { 2, 3, 2, 3, "OFPBAC_BAD_VENDOR_TYPE" },
+	[OFE_BAC_BAD_OUT_PORT] = { 2, 4, 2, 4, "OFPBAC_BAD_OUT_PORT" },
+	[OFE_BAC_BAD_ARGUMENT] = { 2, 5, 2, 5, "OFPBAC_BAD_ARGUMENT" },
+	[OFE_BAC_TOO_MANY] = { 2, 7, 2, 7, "OFPBAC_TOO_MANY" },
+	[OFE_BAC_BAD_SET_TYPE] = { 1, 523, 2, 13, "OFPBAC_BAD_SET_TYPE" },
+	[OFE_BAC_BAD_SET_LEN] = { 1, 524, 2, 14, "OFPBAC_BAD_SET_LEN" },
+	[OFE_BAC_BAD_SET_ARGUMENT] = { 1, 525, 2, 15, "OFPBAC_BAD_SET_ARGUMENT" },
+	[OFE_BIC_UNKNOWN_INST] = { 2, 257, 3, 0, "OFPBIC_UNKNOWN_INST" },
+	[OFE_BIC_UNSUP_INST] = { 2, 257, 3, 1, "OFPBIC_UNSUP_INST" },
+	[OFE_BIC_BAD_TABLE_ID] = { 1, 512, 3, 2, "OFPBIC_BAD_TABLE_ID" },
+	[OFE_BIC_BAD_LEN] = { 1, 6, 3, 7, "OFPBIC_BAD_LEN" },
+	[OFE_BMC_BAD_TYPE] = { 1, 256, 4, 0, "OFPBMC_BAD_TYPE" },
+	[OFE_BMC_BAD_LEN] = { 1, 256, 4, 1, "OFPBMC_BAD_LEN" },
+	[OFE_BMC_BAD_FIELD] = { 1, 257, 4, 6, "OFPBMC_BAD_FIELD" },
+	[OFE_BMC_BAD_VALUE] = { 1, 258, 4, 7, "OFPBMC_BAD_VALUE" },
+	[OFE_BMC_BAD_MASK] = { 1, 259, 4, 8, "OFPBMC_BAD_MASK" },
+	[OFE_BMC_BAD_PREREQ] = { 1, 260, 4, 9, "OFPBMC_BAD_PREREQ" },
+	[OFE_BMC_DUP_FIELD] = { 1, 261, 4, 10, "OFPBMC_DUP_FIELD" },
+	[OFE_FMFC_UNKNOWN] = { 3, 5, 5, 0, "OFPFMFC_UNKNOWN" },
+	[OFE_FMFC_TABLE_FULL] = { 3, 0, 5, 1, "OFPFMFC_TABLE_FULL" },
+	[OFE_FMFC_BAD_TABLE_ID] = { 1, 512, 5, 2, "OFPFMFC_BAD_TABLE_ID" },
+	[OFE_FMFC_BAD_COMMAND] = { 3, 4, 5, 6, "OFPFMFC_BAD_COMMAND" },
+};
+
+void
+of_error_code(enum of_err e, uint8_t version, uint16_t *type, uint16_t *code)
+{
+	if (e <= OF_OK || e >= OFE__N)
+		e = OFE_BAD_TYPE;
+	*type = version == OF10 ? codes[e].t10 : codes[e].t13;
+	*code = version == OF10 ? codes[e].c10 : codes[e].c13;
+}
+
+const char *
+of_error_name(enum of_err e)
+{
+	return e > OF_OK && e < OFE__N ? codes[e].name : "?";
+}

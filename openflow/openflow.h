@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_OPENFLOW_H
+#define VIREO_OPENFLOW_H
+
+/*
+ * openflow: the OpenFlow protocol of a bridge's management channel, over flowtab.
+ *
+ * What?
+ * =====
+ * One 'struct of_conn' is one OpenFlow connection as `ovs-ofctl CMD BRIDGE` opens it: bytes
+ * the peer sent go in (of_conn_receive()), bytes to send come out (of_conn_output()).  The
+ * library speaks OpenFlow 1.0 with the Nicira extensions ovs-ofctl uses by default (NXM
+ * matches, NXT_FLOW_MOD, NXT_SET_FLOW_FORMAT, NXT_FLOW_MOD_TABLE_ID, NXST_FLOW and
+ * NXST_AGGREGATE, the resubmit, dec_ttl and reg_load actions) and OpenFlow 1.3 (OXM matches,
+ * apply_actions, clear_actions and goto_table instructions, multipart).  It knows no sockets,
+ * ports, threads or configuration: the owner moves the bytes and describes the switch
+ * through 'struct of_switch' callbacks, as flowtab learns port names through its port ops.
+ *
+ * Design
+ * ======
+ * 1. One rule engine.  A flow_mod is decoded into the ovs-ofctl text that `vireoctl
+ *    add-flow` takes ("table=1,priority=10,in_port=1,dl_type=0x0800,nw_src=10.0.0.0/8,
+ *    actions=output:2") and handed to flowtab_add_flows(), flowtab_mod_flows() or
+ *    flowtab_del_flows(): the same parser checks prerequisites, values and action rules for
+ *    both ways in, and a rule added one way reads the same the other way.  The text is built
+ *    only from numbers the decoder has range-checked (never from bytes of the message), so
+ *    a message cannot smuggle syntax into it.  The reverse way, dump-flows, needs no text:
+ *    flowtab_dump_rules() gives each rule as plain fields and actions, which of_match.c and
+ *    of_action.c encode as OXM, NXM or an OpenFlow 1.0 match.
+ * 2. Only what flowtab has.  Every match field maps to a flowtab field; every action to a
+ *    flowtab action.  Anything else (metadata, MPLS, tunnels, groups, meters, write_actions,
+ *    CONTROLLER and TABLE outputs in a rule, buffers) is refused with the error OpenFlow
+ *    names for it (OFPBMC_BAD_FIELD, OFPBAC_BAD_TYPE, OFPBIC_UNSUP_INST, ...), never
+ *    silently dropped.
+ * 3. Untrusted input.  Every length is checked against the bytes that are there before it
+ *    is used: the message length against the header and its type's fixed part, each TLV,
+ *    action and instruction length against what is left, its alignment and its type's
+ *    size.  A bad message gets an error carrying its first 64 bytes and changes nothing;
+ *    the connection stays up.  Only what breaks the framing itself (a length under 8) or a
+ *    failed version negotiation closes it.
+ * 4. Bounded memory.  The input buffer holds at most one incomplete message plus one read;
+ *    while more than 'out_limit' bytes of replies wait to be sent, no further request is
+ *    processed (of_conn_want_input() is false), so a peer that does not read cannot make
+ *    vireo-dp queue without bound.  One request's reply (a dump-flows of every rule) is
+ *    built whole.
+ *
+ * Differences from ovs-vswitchd, all from flowtab's semantics: OFPFC_MODIFY that matches no
+ * rule adds nothing (as `vireoctl mod-flows`); the cookie of modified rules is kept; there
+ * are no buffers, so a flow_mod naming a buffer is applied and answered with
+ * OFPBRC_BUFFER_UNKNOWN.
+ *
+ * Thread-safety
+ * =============
+ * None inside: a connection and the flowtab it changes belong to one thread (vireo-dp's
+ * main thread), which calls every function here.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct flowtab;
+
+/** A port of the switch as OpenFlow shows it (features, port-desc, port stats). */
+struct of_port_info {
+	uint32_t ofport;            /**< 0xfffe: the bridge's LOCAL port */
+	char name[16];
+	uint8_t hw_addr[6];
+	bool link_up;
+	bool admin_down;
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors;
+	uint64_t duration_ms;       /**< since the port was added */
+};
+
+/** What the owner provides: the bridge's table and ports.  Called on the owner's thread. */
+struct of_switch {
+	uint64_t datapath_id;
+	const char *name;           /**< bridge name, for OFPST_DESC */
+	struct flowtab *(*flowtab)(void *aux);
+	/** Rules were added or deleted (the owner republishes what depends on the count). */
+	void (*flows_changed)(void *aux);
+	/** Fill at most 'max' entries of 'out'; return how many ports there are. */
+	unsigned (*ports)(void *aux, struct of_port_info *out, unsigned max);
+	void *aux;
+};
+
+struct of_conn;
+
+/**
+ * A new connection over switch 'sw' (copied; 'sw->name' and 'aux' must outlive it).  Its
+ * hello is already in the output.  @return NULL when out of memory.
+ */
+struct of_conn *of_conn_create(const struct of_switch *sw);
+void of_conn_destroy(struct of_conn *c);
+
+/**
+ * Take 'len' bytes the peer sent (may be 0: resume after the output drained) and process
+ * every complete message while of_conn_want_input() allows.
+ * @return 0, or -EPROTO when the connection must be closed once the output is sent
+ * (failed version negotiation, broken framing), or -ENOMEM.
+ */
+int of_conn_receive(struct of_conn *c, const void *data, size_t len);
+/** Bytes waiting to be sent ('*len' of them). */
+const void *of_conn_output(const struct of_conn *c, size_t *len);
+/** 'n' bytes of the output were sent. */
+void of_conn_output_done(struct of_conn *c, size_t n);
+/** May the owner read more from the peer?  False while replies pile up unsent. */
+bool of_conn_want_input(const struct of_conn *c);
+/** The negotiated version (0x01, 0x04) or 0 before the peer's hello. */
+uint8_t of_conn_version(const struct of_conn *c);
+
+/** Bytes of unsent output above which requests wait (default 1 MiB). */
+void of_conn_set_out_limit(struct of_conn *c, size_t bytes);
+
+#endif /* VIREO_OPENFLOW_H */

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A bridge with no dataplane: openflow/ over a flowtab of its own, on a unix socket, so
+ * that ovs-ofctl drives the protocol and the rule engine without DPDK, hugepages or PMD
+ * threads.  The same library calls vireo-dp's dataplane/ofconn.c makes.
+ *
+ * usage: of_server SOCKET [PORT...]   PORT is NUMBER:NAME; stops on SIGTERM/SIGINT.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "flowtab.h"
+#include "openflow.h"
+
+#define MAX_PORTS 16
+#define MAX_CONNS 64
+
+static struct {
+	uint32_t no;
+	char name[16];
+} ports[MAX_PORTS];
+static unsigned n_ports;
+static volatile sig_atomic_t stop;
+static unsigned flows_changed;
+
+static int
+by_name(void *aux, const char *name, uint32_t *ofport)
+{
+	(void)aux;
+	for (unsigned i = 0; i < n_ports; i++) {
+		if (!strcmp(ports[i].name, name)) {
+			*ofport = ports[i].no;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static const char *
+name_of(void *aux, uint32_t ofport)
+{
+	(void)aux;
+	for (unsigned i = 0; i < n_ports; i++)
+		if (ports[i].no == ofport)
+			return ports[i].name;
+	return NULL;
+}
+
+static struct flowtab *
+sw_flowtab(void *aux)
+{
+	return aux;
+}
+
+static void
+sw_changed(void *aux)
+{
+	(void)aux;
+	flows_changed++;
+}
+
+static unsigned
+sw_ports(void *aux, struct of_port_info *out, unsigned max)
+{
+	(void)aux;
+	for (unsigned i = 0; i < n_ports && i < max; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].ofport = ports[i].no;
+		memcpy(out[i].name, ports[i].name, sizeof(out[i].name));
+		out[i].hw_addr[0] = 0x02;
+		out[i].hw_addr[5] = (uint8_t)ports[i].no;
+		out[i].link_up = true;
+		out[i].rx_packets = 10 * ports[i].no;
+		out[i].tx_packets = 20 * ports[i].no;
+		out[i].rx_bytes = 1000 * ports[i].no;
+		out[i].tx_bytes = 2000 * ports[i].no;
+	}
+	return n_ports;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+flush(int fd, struct of_conn *c)
+{
+	const void *data;
+	size_t len;
+	ssize_t n;
+
+	while ((data = of_conn_output(c, &len)) != NULL && len) {
+		n = send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		of_conn_output_done(c, (size_t)n);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct flowtab_port_ops ops = { by_name, name_of, NULL };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct pollfd pfd[MAX_CONNS + 1];
+	struct of_conn *conns[MAX_CONNS + 1] = { 0 };
+	struct of_switch sw;
+	struct flowtab *ft;
+	static uint8_t buf[65536];
+	int lfd, n = 1;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: of_server SOCKET [NUMBER:NAME...]\n");
+		return 2;
+	}
+	for (int i = 2; i < argc && n_ports < MAX_PORTS; i++) {
+		char *colon = strchr(argv[i], ':');
+
+		if (!colon)
+			return 2;
+		ports[n_ports].no = (uint32_t)strtoul(argv[i], NULL, 0);
+		snprintf(ports[n_ports].name, sizeof(ports[n_ports].name), "%s", colon + 1);
+		n_ports++;
+	}
+	ft = flowtab_create("br0", &ops, NULL);
+	sw = (struct of_switch) { 0x1234, "br0", sw_flowtab, sw_changed, sw_ports, ft };
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[1]);
+	unlink(argv[1]);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (!ft || lfd < 0 || bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(lfd, 16) < 0) {
+		perror("of_server");
+		return 1;
+	}
+	pfd[0] = (struct pollfd) { .fd = lfd, .events = POLLIN };
+	while (!stop) {
+		size_t pending;
+
+		for (int i = 1; i < n; i++) {
+			of_conn_output(conns[i], &pending);
+			pfd[i].events = (of_conn_want_input(conns[i]) ? POLLIN : 0) |
+					(pending ? POLLOUT : 0);
+		}
+		if (poll(pfd, (nfds_t)n, 200) < 0)
+			continue;
+		if ((pfd[0].revents & POLLIN) && n <= MAX_CONNS) {
+			int fd = accept(lfd, NULL, NULL);
+
+			if (fd >= 0) {
+				conns[n] = of_conn_create(&sw);
+				pfd[n] = (struct pollfd) { .fd = fd, .events = POLLIN };
+				flush(fd, conns[n]);
+				n++;
+			}
+		}
+		for (int i = 1; i < n; i++) {
+			ssize_t r = 0;
+			int rc = 0;
+
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+				r = recv(pfd[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+				if (r > 0)
+					rc = of_conn_receive(conns[i], buf, (size_t)r);
+			} else if (pfd[i].revents & POLLOUT) {
+				rc = of_conn_receive(conns[i], NULL, 0);
+			}
+			flush(pfd[i].fd, conns[i]);
+			if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) && r <= 0 &&
+			    !(r < 0 && errno == EAGAIN))
+				rc = -1;
+			if (rc < 0) {
+				close(pfd[i].fd);
+				of_conn_destroy(conns[i]);
+				pfd[i] = pfd[n - 1];
+				conns[i] = conns[n - 1];
+				n--;
+				i--;
+			}
+		}
+	}
+	for (int i = 1; i < n; i++) {
+		close(pfd[i].fd);
+		of_conn_destroy(conns[i]);
+	}
+	close(lfd);
+	unlink(argv[1]);
+	printf("of_server: %zu rules, %u changes\n", flowtab_n_rules(ft), flows_changed);
+	flowtab_destroy(ft);
+	return 0;
+}
