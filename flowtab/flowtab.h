@@ -240,6 +240,7 @@ struct flowtab_action_info {
 	uint16_t u16;
 	uint8_t u8;
 	uint8_t table;
+	bool set_field;          /**< SET_* written as set_field (printed and encoded so) */
 	uint8_t bytes[16];
 };
 

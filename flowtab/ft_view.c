@@ -105,6 +105,7 @@ ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, uint6
 		o->u16 = x->u16;
 		o->u8 = x->u8;
 		o->table = x->u8;
+		o->set_field = (x->flags & FT_ACTF_SET_FIELD) != 0;
 		memcpy(o->bytes, x->bytes, sizeof(o->bytes));
 	}
 	info->n_actions = i;

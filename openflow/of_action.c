@@ -99,8 +99,8 @@ set_field_text(struct of_text *t, uint32_t h, const uint8_t *v)
 		if (len != 2)
 			return OFE_BAC_BAD_SET_LEN;
 		x = of_get16(v);
-		if (x > 0x1fff)
-			return OFE_BAC_BAD_SET_ARGUMENT;
+		if (x > 0x1fff || !(x & 0x1000))
+			return OFE_BAC_BAD_SET_ARGUMENT;   /* OFPVID_PRESENT is required */
 		of_text_item(t, "set_field:%u->vlan_vid", x & 0xfff);
 		return OF_OK;
 	}
@@ -442,10 +442,7 @@ of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 				return e;
 			break;
 		case OFPIT_CLEAR_ACTIONS:
-			/* The action set is always empty (no write_actions): nothing to clear. */
-			if (ilen != 8)
-				return OFE_BIC_BAD_LEN;
-			break;
+			/* flowtab has no action set, so no way to keep this instruction either. */
 		case OFPIT_WRITE_ACTIONS:
 		case OFPIT_WRITE_METADATA:
 		case OFPIT_METER:
@@ -521,6 +518,18 @@ put_set_field(struct of_buf *b, bool nx, uint16_t cls, uint8_t field, const void
 		memcpy(p + hdr + 4, v, len);
 }
 
+/* NXAST_REG_LOAD of 'nbits' bits at 'ofs' of NXM field 'hdr': how ovs-vswitchd encodes a
+ * set_field with no 1.0 action, so that ovs-ofctl prints the same for both switches. */
+static void
+put_reg_load(struct of_buf *b, uint32_t hdr, unsigned ofs, unsigned nbits, uint64_t value)
+{
+	uint8_t *p = put_nx(b, NXAST_REG_LOAD, 24);
+
+	of_set16(p + 10, (uint16_t)(ofs << 6 | (nbits - 1)));
+	of_set32(p + 12, hdr);
+	of_set64(p + 16, value);
+}
+
 static void
 put_small(struct of_buf *b, uint16_t type, size_t len, uint32_t arg, unsigned arg_len)
 {
@@ -580,7 +589,7 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 			put_small(b, OFPAT10_SET_NW_TOS, 8, a->u8, 1);
 			break;
 		case FLOWTAB_A_SET_IP_TTL:
-			put_set_field(b, true, OXM_CLASS_NXM1, 29, &a->u8, 1);
+			put_reg_load(b, OXM_HEADER(OXM_CLASS_NXM1, 29, 0, 1), 0, 8, a->u8);
 			break;
 		case FLOWTAB_A_SET_TP_SRC:
 		case FLOWTAB_A_SET_TP_DST:
@@ -588,10 +597,14 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 					OFPAT10_SET_TP_DST, 8, a->u16, 2);
 			break;
 		case FLOWTAB_A_SET_IPV6_SRC:
-		case FLOWTAB_A_SET_IPV6_DST:
-			put_set_field(b, true, OXM_CLASS_NXM1,
-					a->kind == FLOWTAB_A_SET_IPV6_SRC ? 19 : 20, a->bytes, 16);
+		case FLOWTAB_A_SET_IPV6_DST: {
+			uint32_t h = OXM_HEADER(OXM_CLASS_NXM1,
+					a->kind == FLOWTAB_A_SET_IPV6_SRC ? 19 : 20, 0, 16);
+
+			put_reg_load(b, h, 0, 64, of_get64(a->bytes + 8));
+			put_reg_load(b, h, 64, 64, of_get64(a->bytes));
 			break;
+		}
 		case FLOWTAB_A_SET_VLAN_VID:
 			put_small(b, OFPAT10_SET_VLAN_VID, 8, a->u16, 2);
 			break;
@@ -662,7 +675,10 @@ actions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 			break;
 		}
 		case FLOWTAB_A_SET_IP_TTL:
-			put_small(b, OFPAT13_SET_NW_TTL, 8, a->u8, 1);
+			if (a->set_field)
+				put_set_field(b, false, OXM_CLASS_NXM1, 29, &a->u8, 1);
+			else
+				put_small(b, OFPAT13_SET_NW_TTL, 8, a->u8, 1);
 			break;
 		case FLOWTAB_A_SET_TP_SRC:
 		case FLOWTAB_A_SET_TP_DST:

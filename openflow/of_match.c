@@ -271,6 +271,7 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 	enum of_err e;
 
 	while (off < len) {
+		unsigned exp;
 		uint32_t h;
 		uint16_t cls;
 		uint8_t fno, plen;
@@ -286,19 +287,29 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 		plen = (uint8_t)h;
 		if (len - off - 4 < plen)
 			return OFE_BMC_BAD_LEN;
+		exp = 0;
+		if (cls == OXM_CLASS_EXPERIMENTER) {
+			/* ONF's tcp_flags for 1.3: the experimenter id counts in the length. */
+			if (plen < 4)
+				return OFE_BMC_BAD_LEN;
+			if (of_get32(p + off + 4) != ONF_EXPERIMENTER_ID || fno != 42)
+				return OFE_BMC_BAD_FIELD;
+			exp = 4;
+			cls = OXM_CLASS_BASIC;
+		}
 		f = field_find(cls, fno);
 		if (!f)
 			return OFE_BMC_BAD_FIELD;
-		if (plen != f->len * (hasmask ? 2 : 1))
+		if (plen != exp + f->len * (hasmask ? 2 : 1))
 			return OFE_BMC_BAD_LEN;
 		if (hasmask && !f->maskable)
 			return OFE_BMC_BAD_MASK;
 		if (seen >> (f - fields) & 1)
 			return OFE_BMC_DUP_FIELD;
 		seen |= 1ull << (f - fields);
-		memcpy(v, p + off + 4, f->len);
+		memcpy(v, p + off + 4 + exp, f->len);
 		if (hasmask)
-			memcpy(m, p + off + 4 + f->len, f->len);
+			memcpy(m, p + off + 4 + exp + f->len, f->len);
 		if (!strcmp(f->name, "dl_type") && !hasmask)
 			eth = (int)get_n(v, 2);
 		if (!strcmp(f->name, "nw_proto") && !hasmask)

@@ -287,7 +287,7 @@ static const uint32_t set_fields[] = {
 static void
 table_features_one(struct of_buf *b, unsigned t)
 {
-	static const uint16_t insts[] = { OFPIT_GOTO_TABLE, OFPIT_APPLY_ACTIONS, OFPIT_CLEAR_ACTIONS };
+	static const uint16_t insts[] = { OFPIT_GOTO_TABLE, OFPIT_APPLY_ACTIONS };
 	static const uint16_t acts[] = { OFPAT13_OUTPUT, OFPAT13_PUSH_VLAN, OFPAT13_POP_VLAN,
 		OFPAT13_SET_NW_TTL, OFPAT13_DEC_NW_TTL, OFPAT13_SET_FIELD };
 	size_t start = b->len, ps;
@@ -296,7 +296,8 @@ table_features_one(struct of_buf *b, unsigned t)
 	p[2] = (uint8_t)t;
 	snprintf((char *)p + 8, 32, t ? "table%u" : "classifier", t);
 	of_set32(p + 60, 1000000);
-	prop_ids(b, TFPT_INSTRUCTIONS, insts, t + 1 < OF_N_TABLES ? 3 : 2);
+	prop_ids(b, TFPT_INSTRUCTIONS, insts + (t + 1 < OF_N_TABLES ? 0 : 1),
+			t + 1 < OF_N_TABLES ? 2 : 1);
 	ps = prop_start(b, TFPT_NEXT_TABLES);
 	for (unsigned n = t + 1; n < OF_N_TABLES; n++)
 		*of_buf_put(b, 1) = (uint8_t)n;

@@ -138,6 +138,8 @@ enum {
 #define OXM_CLASS_NXM0 0x0000
 #define OXM_CLASS_NXM1 0x0001
 #define OXM_CLASS_BASIC 0x8000
+#define OXM_CLASS_EXPERIMENTER 0xffff
+#define ONF_EXPERIMENTER_ID 0x4f4e4600u
 #define OXM_HEADER(cls, field, hasmask, len) \
 	((uint32_t)(cls) << 16 | (uint32_t)(field) << 9 | (uint32_t)(hasmask) << 8 | (len))
 

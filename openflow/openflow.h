@@ -12,7 +12,7 @@
  * library speaks OpenFlow 1.0 with the Nicira extensions ovs-ofctl uses by default (NXM
  * matches, NXT_FLOW_MOD, NXT_SET_FLOW_FORMAT, NXT_FLOW_MOD_TABLE_ID, NXST_FLOW and
  * NXST_AGGREGATE, the resubmit, dec_ttl and reg_load actions) and OpenFlow 1.3 (OXM matches,
- * apply_actions, clear_actions and goto_table instructions, multipart).  It knows no sockets,
+ * apply_actions and goto_table instructions, multipart).  It knows no sockets,
  * ports, threads or configuration: the owner moves the bytes and describes the switch
  * through 'struct of_switch' callbacks, as flowtab learns port names through its port ops.
  *
@@ -28,10 +28,12 @@
  *    flowtab_dump_rules() gives each rule as plain fields and actions, which of_match.c and
  *    of_action.c encode as OXM, NXM or an OpenFlow 1.0 match.
  * 2. Only what flowtab has.  Every match field maps to a flowtab field; every action to a
- *    flowtab action.  Anything else (metadata, MPLS, tunnels, groups, meters, write_actions,
- *    CONTROLLER and TABLE outputs in a rule, buffers) is refused with the error OpenFlow
- *    names for it (OFPBMC_BAD_FIELD, OFPBAC_BAD_TYPE, OFPBIC_UNSUP_INST, ...), never
- *    silently dropped.
+ *    flowtab action.  Anything else (metadata, MPLS, tunnels, groups, meters, queues,
+ *    write_actions and clear_actions, CONTROLLER and TABLE outputs in a rule, partial
+ *    register loads) is refused with the error OpenFlow names for it (OFPBMC_BAD_FIELD,
+ *    OFPBAC_BAD_TYPE, OFPBIC_UNSUP_INST, ...), never silently dropped.  Where 1.0 cannot
+ *    say what a rule does (push_vlan, goto_table), the dump says it as ovs-vswitchd does
+ *    (set_vlan_vid pushes; goto_table becomes resubmit(,TABLE)).
  * 3. Untrusted input.  Every length is checked against the bytes that are there before it
  *    is used: the message length against the header and its type's fixed part, each TLV,
  *    action and instruction length against what is left, its alignment and its type's

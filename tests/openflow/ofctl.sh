@@ -1,0 +1,229 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Unmodified ovs-ofctl against openflow/ + flowtab (tests/openflow/of_server, no DPDK) and,
+# side by side, against Open vSwitch's own ovs-vswitchd (a netdev bridge in a private
+# network namespace and run directory): the same add-flows, mod-flows and del-flows must
+# leave tables that dump-flows prints identically, with OpenFlow 1.0 + Nicira extensions
+# (ovs-ofctl's default) and with -O OpenFlow13.  Rules flowtab cannot run are refused with
+# an OpenFlow error and leave the table as it was.
+#
+# usage: tests/openflow/ofctl.sh   (VIREO_BUILD: the build directory, default build/)
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${VIREO_BUILD:-$ROOT/build}
+SERVER=$BUILD/tests/openflow/of_server
+SCHEMA=${VSWITCH_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
+T=openflow/ofctl
+W=$(mktemp -d /tmp/vireo-ofctl.XXXXXX)
+NS=vofctl$$
+n_fail=0
+PIDS=()
+
+pass() { echo "PASS $T: $*"; }
+fail() { echo "FAIL $T: $*"; n_fail=$((n_fail + 1)); }
+skip() { echo "SKIP $T: $*"; exit 0; }
+
+cleanup() {
+	local p
+	[ -n "${OVS_D:-}" ] && ovs-appctl -t "$OVS_D/vswitchd.ctl" exit >/dev/null 2>&1
+	[ -n "${OVS_D:-}" ] && ovs-appctl -t "$OVS_D/ovsdb.ctl" exit >/dev/null 2>&1
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+command -v ovs-ofctl >/dev/null || skip "ovs-ofctl not installed"
+[ -x "$SERVER" ] || { fail "$SERVER not built"; exit 1; }
+
+# vireo: openflow/ over a flowtab with ports p1..p3.
+V=$W/vireo
+mkdir -p "$V"
+"$SERVER" "$V/br0.mgmt" 1:p1 2:p2 3:p3 >"$W/server.log" 2>&1 &
+SERVER_PID=$!
+PIDS+=("$SERVER_PID")
+for _ in $(seq 50); do [ -S "$V/br0.mgmt" ] && break; sleep 0.1; done
+
+# Open vSwitch: ovsdb-server and ovs-vswitchd, private directories, a namespace of their own
+# for the netdev datapath's tap devices.
+OVS_D=$W/ovs
+mkdir -p "$OVS_D"
+have_ovs=0
+if command -v ovs-vswitchd >/dev/null && [ -r "$SCHEMA" ] && ip netns add "$NS" 2>/dev/null; then
+	export OVS_DBDIR=$OVS_D OVS_LOGDIR=$OVS_D OVS_SYSCONFDIR=$OVS_D
+	ovsdb-tool create "$OVS_D/conf.db" "$SCHEMA" >/dev/null &&
+	OVS_RUNDIR=$OVS_D ovsdb-server "$OVS_D/conf.db" --remote="punix:$OVS_D/db.sock" \
+		--unixctl="$OVS_D/ovsdb.ctl" --pidfile="$OVS_D/ovsdb.pid" \
+		--log-file="$OVS_D/ovsdb.log" --detach -vconsole:off 2>/dev/null &&
+	ovs-vsctl --db="unix:$OVS_D/db.sock" --no-wait init &&
+	OVS_RUNDIR=$OVS_D ip netns exec "$NS" ovs-vswitchd "unix:$OVS_D/db.sock" \
+		--pidfile="$OVS_D/vswitchd.pid" --unixctl="$OVS_D/vswitchd.ctl" \
+		--log-file="$OVS_D/vswitchd.log" --detach -vconsole:off 2>/dev/null &&
+	ovs-vsctl --db="unix:$OVS_D/db.sock" --timeout=20 add-br br0 -- \
+		set bridge br0 datapath_type=netdev fail_mode=secure -- \
+		add-port br0 p1 -- set Interface p1 type=internal ofport_request=1 -- \
+		add-port br0 p2 -- set Interface p2 type=internal ofport_request=2 -- \
+		add-port br0 p3 -- set Interface p3 type=internal ofport_request=3 &&
+	have_ovs=1
+fi
+[ "$have_ovs" = 1 ] || echo "note: ovs-vswitchd could not be started; vireo alone is checked"
+
+# The OpenFlow version option of the round ("" is ovs-ofctl's default: 1.0 + Nicira).
+VER=()
+# vof|oof CMD [ARGS...]: ovs-ofctl CMD br0 ARGS on vireo / on Open vSwitch.
+vof() { local c=$1; shift; OVS_RUNDIR=$V ovs-ofctl "${VER[@]}" "$c" br0 "$@"; }
+oof() { local c=$1; shift; OVS_RUNDIR=$OVS_D ovs-ofctl "${VER[@]}" "$c" br0 "$@"; }
+
+# dump-flows without counters, sorted (both list the same rules in different orders).
+dump() { # dump vof|oof [MATCH]
+	local who=$1
+	shift
+	$who dump-flows --no-stats "$@" | grep -v "reply" | sed 's/^ *//' | sort
+}
+
+# same WHAT N [MATCH]: dump-flows of both show N rules and are equal.
+same() {
+	local what=$1 n=$2 a b
+	shift 2
+	a=$(dump vof "$@")
+	if [ "$(grep -c . <<<"$a")" != "$n" ]; then
+		fail "$what: dump-flows $* shows $(grep -c . <<<"$a") rules, expected $n"
+		sed 's/^/    /' <<<"$a"
+		return
+	fi
+	if [ "$have_ovs" = 1 ]; then
+		b=$(dump oof "$@")
+		if [ "$a" = "$b" ]; then
+			pass "$what: dump-flows $* equal to ovs-vswitchd's ($n rules)"
+		else
+			fail "$what: dump-flows $* differs from ovs-vswitchd's (< ovs, > vireo)"
+			diff <(echo "$b") <(echo "$a") | sed 's/^/    /'
+		fi
+	else
+		pass "$what: dump-flows $* shows $n rules"
+	fi
+}
+
+both() { # both CMD [ARGS...]: run on both, both must succeed
+	local out
+	out=$(vof "$@" 2>&1) || { fail "vireo: ovs-ofctl $* failed: $out"; return 1; }
+	if [ "$have_ovs" = 1 ]; then
+		out=$(oof "$@" 2>&1) || { fail "ovs: ovs-ofctl $* failed: $out"; return 1; }
+	fi
+	return 0
+}
+
+cat >"$W/rules" <<'EOC'
+priority=100,in_port=1,ip,nw_src=10.0.0.0/8,actions=output:2
+table=1,priority=5,tcp,nw_dst=10.1.2.3,tp_dst=80,actions=mod_nw_dst:10.9.9.9,output:3
+priority=7,dl_src=00:00:00:00:00:01/ff:ff:ff:ff:ff:00,actions=mod_dl_dst:00:11:22:33:44:55,output:2
+priority=8,ipv6,ipv6_dst=2001:db8::/32,actions=set_field:2001:db8::1->ipv6_src,dec_ttl,NORMAL
+priority=9,arp,arp_op=1,arp_spa=10.0.0.1,actions=FLOOD
+priority=11,dl_vlan=10,dl_vlan_pcp=3,actions=strip_vlan,output:2
+priority=12,in_port=2,actions=resubmit(,1),resubmit(3,2)
+priority=13,tcp6,tcp_flags=+syn-ack,actions=drop
+priority=14,icmp,icmp_type=8,icmp_code=0,nw_tos=32,nw_ttl=5,actions=ALL
+cookie=0x10,priority=15,tcp,tp_src=0x50/0xfff0,actions=mod_tp_src:99,IN_PORT
+cookie=0x20,priority=16,udp,nw_dst=192.168.0.0/16,udp_dst=53,actions=output:LOCAL
+priority=17,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1,output:3
+table=2,priority=18,ip,nw_src=10.0.0.1,actions=mod_nw_ttl:9,mod_nw_tos:16,output:1
+table=2,priority=19,icmp6,icmp_type=135,actions=NORMAL
+EOC
+cat >"$W/rules13" <<'EOC'
+table=3,priority=1,actions=push_vlan:0x8100,set_field:4103->vlan_vid,goto_table:5
+table=3,priority=2,ip,actions=set_field:4->nw_ttl,set_field:10->ip_dscp,output:1
+table=4,priority=3,vlan_vid=0x1000/0x1000,actions=pop_vlan,goto_table:6
+table=4,priority=4,udp,udp_src=67,actions=set_field:68->udp_src,output:2
+EOC
+
+for ver in "" OpenFlow13; do
+	name=${ver:-"OpenFlow10+NXM"}
+	VER=()
+	[ -n "$ver" ] && VER=(-O "$ver")
+	both del-flows
+	both add-flows "$W/rules" && pass "$name: add-flows of $(wc -l <"$W/rules") rules"
+	same "$name" 14
+	n13=0
+	if [ -n "$ver" ]; then
+		both add-flows "$W/rules13" && pass "$name: add-flows of 1.3 instructions"
+		n13=4
+		same "$name instructions" 18
+	fi
+	same "$name table=1 filter" 1 table=1
+	same "$name cookie filter" 1 cookie=0x10/0xf0
+	same "$name out_port filter" $((3 + n13 / 4)) out_port=2
+	both mod-flows "in_port=2,actions=output:3"
+	both mod-flows --strict "priority=9,arp,arp_op=1,arp_spa=10.0.0.1,actions=drop"
+	same "$name after mod-flows" $((14 + n13))
+	same "$name after mod-flows, out_port=3" 3 out_port=3
+	both del-flows --strict "priority=100,in_port=1,ip,nw_src=10.0.0.0/8"
+	both del-flows --strict "priority=99,in_port=1,ip,nw_src=10.0.0.0/8"
+	same "$name after del-flows --strict" $((13 + n13))
+	both del-flows "cookie=0x20/0xff"
+	both del-flows "table=2,ip"
+	both del-flows "out_port=3"
+	same "$name after del-flows cookie, table, out_port" $((8 + n13))
+	agg=$(vof dump-aggregate)
+	if grep -q "flow_count=$((8 + n13))\b" <<<"$agg"; then
+		pass "$name: dump-aggregate counts the $((8 + n13)) rules"
+	else
+		fail "$name: dump-aggregate '$agg'"
+	fi
+done
+
+# What flowtab cannot do is refused with an OpenFlow error; the table stays as it was.
+VER=(-O OpenFlow13)
+before=$(dump vof)
+for bad in "actions=controller" "actions=group:1" "metadata=0x1,actions=drop" \
+	"actions=write_actions(output:1)" "actions=output:1,clear_actions" "actions=meter:1,output:1" "tun_id=5,actions=drop" \
+	"ip,nw_ecn=1,actions=drop" "actions=push_mpls:0x8847,output:1" "actions=set_queue:1"; do
+	out=$(vof add-flow "$bad" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ] && grep -q "OFPT_ERROR" <<<"$out"; then
+		pass "refused with $(grep -o 'OFP[A-Z]*_[A-Z_]*' <<<"$out" | head -1): $bad"
+	else
+		fail "not refused with an OpenFlow error: $bad (rc $rc: $out)"
+	fi
+done
+VER=()
+out=$(vof add-flow "actions=controller" 2>&1)
+grep -q "OFPT_ERROR" <<<"$out" && pass "OpenFlow10: refused with an error: actions=controller" ||
+	fail "OpenFlow10: actions=controller not refused ($out)"
+VER=(-O OpenFlow13)
+after=$(dump vof)
+[ "$before" = "$after" ] && pass "the refused rules left the table unchanged" ||
+	fail "the table changed after refused rules"
+
+# The rest of what ovs-ofctl asks, in both versions.
+for ver in OpenFlow10 OpenFlow13; do
+	VER=(-O "$ver")
+	out=$(vof show 2>&1)
+	grep -q " 2(p2): addr:" <<<"$out" && pass "$ver: show lists the ports" ||
+		fail "$ver: show: $out"
+	out=$(vof dump-ports 2 2>&1)
+	grep -q "port  2: rx pkts=20, bytes=2000" <<<"$out" && pass "$ver: dump-ports br0 2" ||
+		fail "$ver: dump-ports: $out"
+	out=$(vof dump-ports-desc 2>&1)
+	[ "$(grep -c "(p[123])" <<<"$out")" = 3 ] && pass "$ver: dump-ports-desc" ||
+		fail "$ver: dump-ports-desc: $out"
+	out=$(vof dump-tables 2>&1)
+	grep -q "table 0" <<<"$out" && pass "$ver: dump-tables" || fail "$ver: dump-tables: $out"
+	out=$(vof dump-desc 2>&1)
+	grep -q "Hardware: vireo-dp" <<<"$out" && pass "$ver: dump-desc" ||
+		fail "$ver: dump-desc: $out"
+done
+out=$(vof dump-table-features 2>&1 | head -12)
+grep -q "next tables: 1-254" <<<"$out" && pass "OpenFlow13: dump-table-features" ||
+	fail "OpenFlow13: dump-table-features: $out"
+for v in OpenFlow11 OpenFlow12 OpenFlow14; do
+	VER=(-O "$v")
+	out=$(vof show 2>&1)
+	grep -q "version negotiation failed" <<<"$out" &&
+		pass "$v alone: version negotiation fails cleanly" || fail "$v: $out"
+done
+kill -0 "$SERVER_PID" 2>/dev/null && pass "the server is still running" ||
+	fail "the server died"
+[ "$n_fail" -eq 0 ]
