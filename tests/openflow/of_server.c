@@ -5,9 +5,12 @@
  * threads.  The same library calls vireo-dp's dataplane/ofconn.c makes.
  *
  * usage: of_server SOCKET [PORT...]   PORT is NUMBER:NAME; stops on SIGTERM/SIGINT.
+ * With OF_SERVER_RECORD=DIR, what each connection receives is also written to
+ * DIR/conn-N.bin (the fuzzer's seeds are such recordings of ovs-ofctl).
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,6 +118,9 @@ main(int argc, char **argv)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct pollfd pfd[MAX_CONNS + 1];
 	struct of_conn *conns[MAX_CONNS + 1] = { 0 };
+	int rec[MAX_CONNS + 1];
+	const char *record = getenv("OF_SERVER_RECORD");
+	unsigned n_accepted = 0;
 	struct of_switch sw;
 	struct flowtab *ft;
 	static uint8_t buf[65536];
@@ -162,6 +168,15 @@ main(int argc, char **argv)
 			if (fd >= 0) {
 				conns[n] = of_conn_create(&sw);
 				pfd[n] = (struct pollfd) { .fd = fd, .events = POLLIN };
+				rec[n] = -1;
+				if (record) {
+					char path[4096];
+
+					snprintf(path, sizeof(path), "%s/conn-%u.bin", record,
+							n_accepted);
+					rec[n] = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+				}
+				n_accepted++;
 				flush(fd, conns[n]);
 				n++;
 			}
@@ -172,6 +187,8 @@ main(int argc, char **argv)
 
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
 				r = recv(pfd[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+				if (r > 0 && rec[i] >= 0 && write(rec[i], buf, (size_t)r) != r)
+					rc = -1;
 				if (r > 0)
 					rc = of_conn_receive(conns[i], buf, (size_t)r);
 			} else if (pfd[i].revents & POLLOUT) {
@@ -183,9 +200,12 @@ main(int argc, char **argv)
 				rc = -1;
 			if (rc < 0) {
 				close(pfd[i].fd);
+				if (rec[i] >= 0)
+					close(rec[i]);
 				of_conn_destroy(conns[i]);
 				pfd[i] = pfd[n - 1];
 				conns[i] = conns[n - 1];
+				rec[i] = rec[n - 1];
 				n--;
 				i--;
 			}
