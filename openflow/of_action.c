@@ -128,7 +128,7 @@ set_field_text(struct of_text *t, uint32_t h, const uint8_t *v)
 static enum of_err
 resubmit_text(struct of_text *t, uint16_t in_port, int table)
 {
-	char port[16] = "", tab[8] = "";
+	char port[16] = "", tab[16] = "";
 
 	if (in_port == OFPP_LOCAL)
 		snprintf(port, sizeof(port), "LOCAL");

@@ -150,8 +150,10 @@ flow_mod13(uint8_t *buf, uint8_t table, const uint8_t *oxm, size_t oxm_len, cons
 	put32(buf + 40, 0xffffffff);
 	put16(buf + 48, 1);
 	put16(buf + 50, (uint16_t)mlen);
-	memcpy(buf + 52, oxm, oxm_len);
-	memcpy(buf + 48 + mpad, ins, ins_len);
+	if (oxm_len)
+		memcpy(buf + 52, oxm, oxm_len);
+	if (ins_len)
+		memcpy(buf + 48 + mpad, ins, ins_len);
 	return len;
 }
 

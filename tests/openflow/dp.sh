@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# vireo-dp driven by unmodified ovs-ofctl: the management socket appears at
+# RUNDIR/BRIDGE.mgmt; rules added with ovs-ofctl (1.0 + Nicira and 1.3) forward traffic
+# between namespaces through net_af_packet ports; vireoctl and ovs-ofctl see one table;
+# del-flows returns the bridge to MAC learning; malformed raw messages, a flood of
+# connections and a peer that never reads leave vireo-dp serving.  Starts DPDK PMD threads:
+# run it under `flock /tmp/vireo-heavy.lock`.
+. "$(dirname "$0")/../dp/lib.sh"
+T=openflow/dp
+
+netns_add of1 10.97.0.1 02:00:00:00:02:01 || fail "netns"
+netns_add of2 10.97.0.2 02:00:00:00:02:02 || fail "netns"
+netns_add of3 10.97.0.3 02:00:00:00:02:03 || fail "netns"
+cat >"$RUN/dp.yaml" <<EOC
+$(other_config)
+  openflow-rundir: $RUN
+bridges:
+  br0:
+    ports:
+      p1: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-of1"}}
+      p2: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-of2"}}
+      p3: {type: dpdk, options: {dpdk-devargs: "net_af_packet3,iface=v-of3"}}
+EOC
+check "vireo-dp starts" start_dp "$RUN/dp.yaml"
+for _ in $(seq 50); do [ -S "$RUN/br0.mgmt" ] && break; sleep 0.1; done
+check "the OpenFlow socket is RUNDIR/br0.mgmt (other_config:openflow-rundir)" test -S "$RUN/br0.mgmt"
+export OVS_RUNDIR=$RUN
+
+out=$(ovs-ofctl show br0 2>&1)
+echo "$out" | head -12
+check "ovs-ofctl show lists p1..p3" bash -c "[ \$(grep -cE ' [123]\\(p[123]\\): addr:' <<<'$out') = 3 ]"
+check "ovs-ofctl add-flow in_port=1 -> 2 (1.0 default)" \
+	ovs-ofctl add-flow br0 "priority=10,in_port=1,actions=output:2"
+check "ovs-ofctl -O OpenFlow13 add-flow in_port=2 -> 1" \
+	ovs-ofctl -O OpenFlow13 add-flow br0 "priority=10,in_port=2,actions=output:1"
+check "p1 <-> p2 by rules from ovs-ofctl: ping 0% loss" ping_ok of1 10.97.0.2 10 0.05
+check "p3 has no rule: of3 cannot reach of1" \
+	bash -c "! ip netns exec of3 ping -q -c 2 -i 0.2 -W 1 10.97.0.1 >/dev/null"
+dump=$(ovs-ofctl dump-flows br0)
+echo "$dump"
+check "ovs-ofctl dump-flows counts the p1 rule's packets" \
+	grep -Eq "n_packets=[1-9][0-9]*, n_bytes=[1-9][0-9]*.*priority=10,in_port=1 actions=output:2" <<<"$dump"
+vdump=$(ctl dump-flows br0)
+check "vireoctl dump-flows shows the rules ovs-ofctl added (one table)" \
+	bash -c "[ \$(grep -c 'priority=10' <<<'$vdump') = 2 ]"
+cat >"$RUN/more.flows" <<'EOC'
+priority=20,in_port=3,actions=output:1
+priority=30,in_port=1,arp,arp_tpa=10.97.0.3,actions=output:3
+priority=30,in_port=1,ip,nw_dst=10.97.0.3,actions=output:3
+EOC
+check "ovs-ofctl -O OpenFlow13 add-flows FILE" ovs-ofctl -O OpenFlow13 add-flows br0 "$RUN/more.flows"
+check "of3 reaches of1 through the OpenFlow 1.3 rules" ping_ok of3 10.97.0.1 5 0.1
+check "vireoctl add-flow shows in ovs-ofctl dump-flows" bash -c \
+	"'$VIREOCTL' -t '$CTL' add-flow br0 'priority=5,in_port=2,udp,tp_dst=9,actions=drop' &&
+	 ovs-ofctl dump-flows br0 | grep -q 'priority=5,udp,in_port=2,tp_dst=9 actions=drop'"
+out=$(ovs-ofctl dump-ports br0 1)
+check "ovs-ofctl dump-ports br0 1 counts traffic" grep -Eq "rx pkts=[1-9]" <<<"$out"
+agg=$(ovs-ofctl -O OpenFlow13 dump-aggregate br0)
+check "dump-aggregate: 6 rules ($agg)" grep -q "flow_count=6" <<<"$agg"
+check "mod-flows --strict through OpenFlow redirects of3's traffic" \
+	ovs-ofctl mod-flows --strict br0 "priority=20,in_port=3,actions=drop"
+check "of3 no longer reaches of1" \
+	bash -c "! ip netns exec of3 ping -q -c 2 -i 0.2 -W 1 10.97.0.1 >/dev/null"
+
+# Malformed messages written raw: errors come back, the connection and the table stay.
+cat >"$RUN/raw.py" <<'EOP'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(5)
+def msg():
+    h = b''
+    while len(h) < 8:
+        h += s.recv(8 - len(h))
+    n = struct.unpack('!H', h[2:4])[0]
+    b = h
+    while len(b) < n:
+        b += s.recv(n - len(b))
+    return b
+msg()                                                     # its hello
+s.sendall(struct.pack('!BBHIHHI', 4, 0, 16, 1, 1, 8, 0x10))
+bad = [
+    struct.pack('!BBHI', 4, 99, 8, 2),                    # unknown type
+    struct.pack('!BBHI', 4, 14, 40, 3) + bytes(32),       # flow_mod too short
+    struct.pack('!BBHIQQBBHHHIIIHH', 4, 14, 64, 4, 0, 0, 0, 0, 0, 0, 9, 0xffffffff,
+                0xffffffff, 0xffffffff, 0, 0) + struct.pack('!HH', 1, 200) + bytes(12),
+    struct.pack('!BBHIHHI', 4, 18, 16, 5, 99, 0, 0),      # unknown multipart
+]
+for m in bad:
+    s.sendall(m)
+    r = msg()
+    ok = r[1] == 1 and r[4:8] == m[4:8] and r[12:12 + min(64, len(m))] == m[:64]
+    print('error %d,%d for xid %d: %s' % (struct.unpack('!H', r[8:10])[0],
+          struct.unpack('!H', r[10:12])[0], struct.unpack('!I', m[4:8])[0], ok))
+    if not ok:
+        sys.exit(1)
+s.sendall(struct.pack('!BBHI', 4, 2, 8, 6))
+r = msg()
+sys.exit(0 if r[1] == 3 else 1)
+EOP
+check "raw malformed messages: errors quoting them, then an echo is answered" \
+	python3 "$RUN/raw.py" "$RUN/br0.mgmt"
+agg=$(ovs-ofctl dump-aggregate br0)
+check "the table is as it was after them ($agg)" grep -q "flow_count=6" <<<"$agg"
+
+# 80 connections at once (64 are served), and one that never reads its replies.
+cat >"$RUN/flood.py" <<'EOP'
+import socket, struct, sys, time
+path = sys.argv[1]
+conns = []
+for i in range(80):
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(path)
+    conns.append(c)
+time.sleep(0.5)
+# A peer that asks for dumps and never reads.
+s = socket.socket(socket.AF_UNIX)
+s.connect(path)
+s.setblocking(False)
+hello = struct.pack('!BBHIHHI', 4, 0, 16, 1, 1, 8, 0x10)
+req = struct.pack('!BBHIHHI', 4, 18, 16, 7, 3, 0, 0)      # table stats: 255 entries
+sent = 0
+try:
+    s.send(hello)
+    for i in range(20000):
+        s.send(req)
+        sent += 1
+except BlockingIOError:
+    pass
+print('non-reading peer: %d requests accepted before the socket filled' % sent)
+open(sys.argv[3], 'w').write('%d\n' % sent)
+time.sleep(float(sys.argv[2]))
+EOP
+python3 "$RUN/flood.py" "$RUN/br0.mgmt" 6 "$RUN/sent" &
+FLOOD=$!
+sleep 2
+check "vireoctl answers during the connection flood" ctl version
+check "ovs-ofctl is served (or refused cleanly) during the flood" bash -c \
+	"ovs-ofctl dump-desc br0 >/dev/null 2>&1 || true; ctl version >/dev/null"
+wait "$FLOOD"
+sent=$(cat "$RUN/sent" 2>/dev/null || echo 20000)
+# 20000 requests are 320 kB, more than the socket buffers hold: only a vireo-dp that goes on
+# reading (and queueing 6 kB replies for each) takes them all.
+check "a peer that never reads is not read either ($sent of 20000 requests taken)" \
+	test "$sent" -lt 20000
+check "ovs-ofctl works again after the flood" ovs-ofctl dump-desc br0
+check "vireo-dp logged the refused connections" grep -q "more than 64 connections" "$RUN/dp.log"
+
+check "ovs-ofctl del-flows empties the table" ovs-ofctl del-flows br0
+show=$(ctl show)
+check "an empty table from OpenFlow returns the bridge to MAC learning" \
+	grep -q "no flows (MAC learning)" <<<"$show"
+check "MAC learning forwards of3 <-> of2" ping_ok of3 10.97.0.2 5 0.1
+stop_dp
+check "the socket is removed at exit" test ! -e "$RUN/br0.mgmt"
+finish
