@@ -38,7 +38,7 @@ struct ofc_conn {
 
 struct ofc_listener {
 	int kind;                       /* OFC_LISTENER */
-	int fd;
+	int fd;                         /* -1: could not listen (logged once, not retried) */
 	struct dp_ofconn *o;
 	struct dp_bridge *br;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -275,10 +275,27 @@ listener_close(struct ofc_listener *l)
 {
 	while (l->conns != NULL)
 		conn_close(l->conns);
-	epoll_ctl(l->o->ep, EPOLL_CTL_DEL, l->fd, NULL);
-	close(l->fd);
-	unlink(l->path);
+	if (l->fd >= 0) {
+		epoll_ctl(l->o->ep, EPOLL_CTL_DEL, l->fd, NULL);
+		close(l->fd);
+		unlink(l->path);
+	}
 	free(l);
+}
+
+/* Does a process answer on 'sun'?  Its socket is not ours to replace (an ovs-vswitchd, or
+ * another vireo-dp, with a bridge of the same name in the same directory). */
+static bool
+socket_in_use(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool used;
+
+	if (fd < 0)
+		return false;
+	used = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 || errno == EAGAIN;
+	close(fd);
+	return used;
 }
 
 static struct ofc_listener *
@@ -289,19 +306,13 @@ listener_open(struct dp_ofconn *o, struct dp_bridge *br)
 	struct ofc_listener *l;
 	int n;
 
-	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.mgmt", o->rundir, br->name);
-	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
-		dp_log("openflow: bridge %s: socket path %s/%s.mgmt is too long", br->name,
-			o->rundir, br->name);
-		return NULL;
-	}
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return NULL;
 	l->kind = OFC_LISTENER;
+	l->fd = -1;
 	l->o = o;
 	l->br = br;
-	snprintf(l->path, sizeof(l->path), "%s", sun.sun_path);
 	l->sw = (struct of_switch) {
 		.datapath_id = datapath_id(br->name),
 		.name = br->name,
@@ -310,6 +321,19 @@ listener_open(struct dp_ofconn *o, struct dp_bridge *br)
 		.ports = sw_ports,
 		.aux = l,
 	};
+	/* A bridge whose socket cannot be made keeps a placeholder, so that it is said once. */
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.mgmt", o->rundir, br->name);
+	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
+		dp_log("openflow: bridge %s: socket path %s/%s.mgmt is too long", br->name,
+			o->rundir, br->name);
+		return l;
+	}
+	snprintf(l->path, sizeof(l->path), "%s", sun.sun_path);
+	if (socket_in_use(&sun)) {
+		dp_log("openflow: bridge %s: %s is served by another process: not replaced",
+			br->name, sun.sun_path);
+		return l;
+	}
 	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	mkdir(o->rundir, 0755);
 	unlink(l->path);
@@ -319,8 +343,8 @@ listener_open(struct dp_ofconn *o, struct dp_bridge *br)
 			strerror(errno));
 		if (l->fd >= 0)
 			close(l->fd);
-		free(l);
-		return NULL;
+		l->fd = -1;
+		return l;
 	}
 	ev.events = EPOLLIN;
 	ev.data.ptr = l;

@@ -55,6 +55,7 @@ other_config:
   pmd-cpu-mask: "0x2"
   dpdk-extra: "--file-prefix=$PREFIX --no-pci -m 512"
   vhost-sock-dir: $RUN
+  openflow-rundir: $RUN
 EOC
 }
 

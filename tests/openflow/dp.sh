@@ -15,18 +15,28 @@ netns_add of2 10.97.0.2 02:00:00:00:02:02 || fail "netns"
 netns_add of3 10.97.0.3 02:00:00:00:02:03 || fail "netns"
 cat >"$RUN/dp.yaml" <<EOC
 $(other_config)
-  openflow-rundir: $RUN
 bridges:
   br0:
     ports:
       p1: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-of1"}}
       p2: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-of2"}}
       p3: {type: dpdk, options: {dpdk-devargs: "net_af_packet3,iface=v-of3"}}
+  br1:
+    ports: {}
 EOC
+# Another process already serves br1.mgmt in this directory: vireo-dp must leave it alone.
+"$BUILD/tests/openflow/of_server" "$RUN/br1.mgmt" >/dev/null 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 50); do [ -S "$RUN/br1.mgmt" ] && break; sleep 0.1; done
 check "vireo-dp starts" start_dp "$RUN/dp.yaml"
 for _ in $(seq 50); do [ -S "$RUN/br0.mgmt" ] && break; sleep 0.1; done
-check "the OpenFlow socket is RUNDIR/br0.mgmt (other_config:openflow-rundir)" test -S "$RUN/br0.mgmt"
+check "the OpenFlow socket is RUNDIR/br0.mgmt (other_config:openflow-rundir, set by lib.sh)" \
+	test -S "$RUN/br0.mgmt"
 export OVS_RUNDIR=$RUN
+check "a live br1.mgmt of another process is not replaced (logged)" \
+	grep -q "br1.mgmt is served by another process" "$RUN/dp.log"
+check "... and still answers as that process (dpid 0x1234)" \
+	bash -c "ovs-ofctl show br1 | grep -q 'dpid:0000000000001234'"
 
 out=$(ovs-ofctl show br0 2>&1)
 echo "$out" | head -12
