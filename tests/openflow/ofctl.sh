@@ -159,6 +159,11 @@ for ver in "" OpenFlow13; do
 		both add-flows "$W/rules13" && pass "$name: add-flows of 1.3 instructions"
 		n13=4
 		same "$name instructions" 18
+		# The same table through 1.0 + NXM: goto_table, push_vlan and 1.3's set_fields
+		# as 1.0 says them, as ovs-vswitchd says them.
+		VER=()
+		same "1.3 instructions dumped with OpenFlow10+NXM" 18
+		VER=(-O "$ver")
 	fi
 	same "$name table=1 filter" 1 table=1
 	same "$name cookie filter" 1 cookie=0x10/0xf0
