@@ -41,6 +41,7 @@ struct ofc_listener {
 	int fd;                         /* -1: could not listen (logged once, not retried) */
 	struct dp_ofconn *o;
 	struct dp_bridge *br;
+	char name[PORT_NAME_MAX];       /* the bridge's, kept: 'br' may be freed and reused */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct of_switch sw;
 	struct ofc_conn *conns;
@@ -313,9 +314,10 @@ listener_open(struct dp_ofconn *o, struct dp_bridge *br)
 	l->fd = -1;
 	l->o = o;
 	l->br = br;
+	snprintf(l->name, sizeof(l->name), "%s", br->name);
 	l->sw = (struct of_switch) {
 		.datapath_id = datapath_id(br->name),
-		.name = br->name,
+		.name = l->name,
 		.flowtab = sw_flowtab,
 		.flows_changed = sw_flows_changed,
 		.ports = sw_ports,
@@ -356,7 +358,7 @@ static bool
 bridge_alive(struct dp *dp, const struct ofc_listener *l)
 {
 	for (unsigned i = 0; i < dp->n_bridges; i++)
-		if (dp->bridges[i] == l->br && strcmp(dp->bridges[i]->name, l->sw.name) == 0)
+		if (dp->bridges[i] == l->br && strcmp(dp->bridges[i]->name, l->name) == 0)
 			return true;
 	return false;
 }
