@@ -544,7 +544,8 @@ wild_bits(uint32_t be_mask)
 	return n;
 }
 
-/* OpenFlow 1.0 has no masks but IPv4 prefixes: a partly masked field is left wildcarded. */
+/* OpenFlow 1.0 has no masks but IPv4 prefixes: a partly masked field is sent as its masked
+ * value, exact, as ovs-vswitchd sends it (the dump loses the mask, not the field). */
 void
 of_match10_encode(struct of_buf *b, const struct flowtab_match_info *m)
 {
@@ -555,11 +556,11 @@ of_match10_encode(struct of_buf *b, const struct flowtab_match_info *m)
 		w &= ~OFPFW10_IN_PORT;
 		of_set16(p + 4, (uint16_t)m->in_port);
 	}
-	if (all_ones(m->dl_src_mask, 6)) {
+	if (!all_zero(m->dl_src_mask, 6)) {
 		w &= ~OFPFW10_DL_SRC;
 		memcpy(p + 6, m->dl_src, 6);
 	}
-	if (all_ones(m->dl_dst_mask, 6)) {
+	if (!all_zero(m->dl_dst_mask, 6)) {
 		w &= ~OFPFW10_DL_DST;
 		memcpy(p + 12, m->dl_dst, 6);
 	}
@@ -579,7 +580,7 @@ of_match10_encode(struct of_buf *b, const struct flowtab_match_info *m)
 		w &= ~OFPFW10_NW_TOS;
 		p[24] = m->nw_tos;
 	}
-	if (m->nw_proto_mask == 0xff) {
+	if (m->nw_proto_mask) {
 		w &= ~OFPFW10_NW_PROTO;
 		p[25] = m->nw_proto;
 	}
@@ -587,11 +588,11 @@ of_match10_encode(struct of_buf *b, const struct flowtab_match_info *m)
 	w = (w & ~(63u << OFPFW10_NW_DST_SHIFT)) | wild_bits(m->nw_dst_mask) << OFPFW10_NW_DST_SHIFT;
 	memcpy(p + 28, &m->nw_src, 4);
 	memcpy(p + 32, &m->nw_dst, 4);
-	if (m->tp_src_mask == 0xffff || (m->tp_src_mask && m->nw_proto == 1)) {
+	if (m->tp_src_mask) {
 		w &= ~OFPFW10_TP_SRC;
 		of_set16(p + 36, m->tp_src);
 	}
-	if (m->tp_dst_mask == 0xffff || (m->tp_dst_mask && m->nw_proto == 1)) {
+	if (m->tp_dst_mask) {
 		w &= ~OFPFW10_TP_DST;
 		of_set16(p + 38, m->tp_dst);
 	}
