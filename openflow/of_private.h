@@ -89,7 +89,6 @@ enum of_err {
 };
 
 void of_error_code(enum of_err e, uint8_t version, uint16_t *type, uint16_t *code);
-const char *of_error_name(enum of_err e);
 
 struct of_conn {
 	struct of_switch sw;
@@ -131,7 +130,8 @@ void of_fm_free(struct of_fm *fm);
 
 /* Decoders (of_match.c, of_action.c): OF_OK or the error to send. */
 enum of_err of_match10_decode(const uint8_t *p, struct of_fm *fm);
-/** An NXM or OXM field list; 'in_port16': NXM's 16-bit in_port ports. */
+/** An NXM or OXM field list of 'len' bytes (classes NXM_OF, NXM_NX, OXM basic and ONF's
+ *  tcp_flags may mix, as ovs-ofctl sends them); an NXM cookie sets 'fm''s cookie filter. */
 enum of_err of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm);
 /** OpenFlow 1.3 ofp_match (type, length, fields, padding) at 'p' with 'avail' bytes; sets
  *  '*used' to its padded length. */
@@ -152,12 +152,5 @@ void of_handle_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len);
 void of_handle_nx_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len);
 void of_handle_features(struct of_conn *c, const uint8_t *msg, size_t len);
 void of_handle_stats(struct of_conn *c, const uint8_t *msg, size_t len);
-
-/** Port numbers between flowtab (1.0 numbering, LOCAL 0xfffe) and the wire. */
-static inline uint32_t
-of_port_to_wire(uint32_t port, uint8_t version)
-{
-	return version == OF10 ? (uint16_t)port : OF13_PORT(port);
-}
 
 #endif /* VIREO_OF_PRIVATE_H */

@@ -153,7 +153,7 @@ of_fm_free(struct of_fm *fm)
 	of_text_free(&fm->actions);
 }
 
-/* (type, code) in OpenFlow 1.0 and in 1.3, and the name ovs-ofctl prints. */
+/* (type, code) in OpenFlow 1.0 and in 1.3; the name is the one ovs-ofctl prints. */
 static const struct {
 	uint16_t t10, c10, t13, c13;
 	const char *name;
@@ -203,10 +203,4 @@ of_error_code(enum of_err e, uint8_t version, uint16_t *type, uint16_t *code)
 		e = OFE_BAD_TYPE;
 	*type = version == OF10 ? codes[e].t10 : codes[e].t13;
 	*code = version == OF10 ? codes[e].c10 : codes[e].c13;
-}
-
-const char *
-of_error_name(enum of_err e)
-{
-	return e > OF_OK && e < OFE__N ? codes[e].name : "?";
 }
