@@ -106,7 +106,7 @@ put_port10(uint8_t *p, const struct of_port_info *pi)
 	p[23] = '\0';
 	of_set32(p + 24, pi->admin_down ? OFPPC_PORT_DOWN : 0);
 	of_set32(p + 28, pi->link_up ? 0 : OFPPS_LINK_DOWN);
-	of_set32(p + 32, pi->link_up ? OFPPF_10GB_FD | OFPPF_COPPER : 0);
+	of_set32(p + 32, pi->link_up ? OFPPF_10GB_FD | OFPPF10_COPPER : 0);
 }
 
 static void
@@ -118,7 +118,7 @@ put_port13(uint8_t *p, const struct of_port_info *pi)
 	p[31] = '\0';
 	of_set32(p + 32, pi->admin_down ? OFPPC_PORT_DOWN : 0);
 	of_set32(p + 36, pi->link_up ? 0 : OFPPS_LINK_DOWN);
-	of_set32(p + 40, pi->link_up ? OFPPF_10GB_FD | OFPPF_COPPER : 0);
+	of_set32(p + 40, pi->link_up ? OFPPF_10GB_FD | OFPPF13_COPPER : 0);
 	of_set32(p + 56, pi->link_up ? 10000000 : 0);
 	of_set32(p + 60, 10000000);
 }

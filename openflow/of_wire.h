@@ -147,7 +147,8 @@ enum {
 #define OFPPC_PORT_DOWN 1
 #define OFPPS_LINK_DOWN 1
 #define OFPPF_10GB_FD (1u << 6)
-#define OFPPF_COPPER (1u << 11)
+#define OFPPF10_COPPER (1u << 7)
+#define OFPPF13_COPPER (1u << 11)
 
 /* Switch capabilities: flow, table and port statistics. */
 #define OFPC_STATS (1u | 2u | 4u)

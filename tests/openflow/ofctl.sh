@@ -235,7 +235,9 @@ for ver in OpenFlow10 OpenFlow13; do
 	grep -q "port  2: rx pkts=20, bytes=2000" <<<"$out" && pass "$ver: dump-ports br0 2" ||
 		fail "$ver: dump-ports: $out"
 	out=$(vof dump-ports-desc 2>&1)
-	[ "$(grep -c "(p[123])" <<<"$out")" = 3 ] && pass "$ver: dump-ports-desc" ||
+	[ "$(grep -c "(p[123])" <<<"$out")" = 3 ] &&
+		[ "$(grep -c "current: *10GB-FD COPPER$" <<<"$out")" = 3 ] &&
+		pass "$ver: dump-ports-desc (10GB-FD COPPER in this version's bits)" ||
 		fail "$ver: dump-ports-desc: $out"
 	out=$(vof dump-tables 2>&1)
 	grep -q "table 0" <<<"$out" && pass "$ver: dump-tables" || fail "$ver: dump-tables: $out"
