@@ -132,8 +132,9 @@ for c in conns:
         refused += 0
     except OSError:
         pass
+time.sleep(0.5)
 for c in conns:
-    c.settimeout(0.2)
+    c.setblocking(False)
     try:
         if c.recv(16) == b'':
             refused += 1
