@@ -8,7 +8,7 @@
 # connections and a peer that never reads leave vireo-dp serving.  Starts DPDK PMD threads:
 # run it under `flock /tmp/vireo-heavy.lock`.
 . "$(dirname "$0")/../dp/lib.sh"
-T=openflow/dp
+TEST_NAME=openflow-dp
 
 netns_add of1 10.97.0.1 02:00:00:00:02:01 || fail "netns"
 netns_add of2 10.97.0.2 02:00:00:00:02:02 || fail "netns"

@@ -10,34 +10,19 @@
 #
 # usage: tests/openflow/ofctl.sh   (VIREO_BUILD: the build directory, default build/)
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${VIREO_BUILD:-$ROOT/build}
+. "$(dirname "$0")/../lib.sh"
 SERVER=$BUILD/tests/openflow/of_server
 SCHEMA=${VSWITCH_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
-T=openflow/ofctl
 W=$(mktemp -d /tmp/vireo-ofctl.XXXXXX)
 NS=vofctl$$
-n_fail=0
-PIDS=()
+OVS_D=$W/ovs
+at_exit 'rm -rf "$W"'
+at_exit 'ip netns del "$NS" 2>/dev/null'
+at_exit 'ovs-appctl -t "$OVS_D/ovsdb.ctl" exit >/dev/null 2>&1'
+at_exit 'ovs-appctl -t "$OVS_D/vswitchd.ctl" exit >/dev/null 2>&1'
 
-pass() { echo "PASS $T: $*"; }
-fail() { echo "FAIL $T: $*"; n_fail=$((n_fail + 1)); }
-skip() { echo "SKIP $T: $*"; exit 0; }
-
-cleanup() {
-	local p
-	[ -n "${OVS_D:-}" ] && ovs-appctl -t "$OVS_D/vswitchd.ctl" exit >/dev/null 2>&1
-	[ -n "${OVS_D:-}" ] && ovs-appctl -t "$OVS_D/ovsdb.ctl" exit >/dev/null 2>&1
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-
-command -v ovs-ofctl >/dev/null || skip "ovs-ofctl not installed"
-[ -x "$SERVER" ] || { fail "$SERVER not built"; exit 1; }
+command -v ovs-ofctl >/dev/null || skip_all "ovs-ofctl not installed"
+[ -x "$SERVER" ] || { fail "$SERVER not built"; finish; }
 
 # vireo: openflow/ over a flowtab with ports p1..p3.
 V=$W/vireo
@@ -49,7 +34,6 @@ for _ in $(seq 50); do [ -S "$V/br0.mgmt" ] && break; sleep 0.1; done
 
 # Open vSwitch: ovsdb-server and ovs-vswitchd, private directories, a namespace of their own
 # for the netdev datapath's tap devices.
-OVS_D=$W/ovs
 mkdir -p "$OVS_D"
 have_ovs=0
 if command -v ovs-vswitchd >/dev/null && [ -r "$SCHEMA" ] && ip netns add "$NS" 2>/dev/null; then
@@ -288,4 +272,4 @@ else
 	fail "the server exited $rc"
 	cat "$W/server.log"
 fi
-[ "$n_fail" -eq 0 ]
+finish

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../check.h"
+#include "check.h"
 #include "flowtab.h"
 #include "openflow.h"
 
@@ -455,6 +455,5 @@ main(void)
 	test_of10();
 	test_of13_flow_mod();
 	flowtab_destroy(ft);
-	printf("%d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_report("test_of_conn");
 }
