@@ -316,8 +316,10 @@ action10(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 	}
 }
 
-enum of_err
-of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t)
+/* Walk an action list, decoding each action with 'one' (OpenFlow 1.0's or 1.3's). */
+static enum of_err
+actions_decode(const uint8_t *p, size_t len, struct of_text *t,
+		enum of_err (*one)(const uint8_t *, size_t, struct of_text *, struct reg_load *))
 {
 	struct reg_load ld = { 0 };
 	size_t off = 0, alen;
@@ -327,7 +329,7 @@ of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t)
 	while (off < len) {
 		e = next_action(p, len, off, &n, &alen);
 		if (!e)
-			e = action10(p + off, alen, t, &ld);
+			e = one(p + off, alen, t, &ld);
 		if (e)
 			return e;
 		off += alen;
@@ -335,6 +337,12 @@ of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t)
 	if (ld.field)
 		return OFE_BAC_BAD_SET_ARGUMENT;
 	return t->oom ? OFE_FMFC_UNKNOWN : OF_OK;
+}
+
+enum of_err
+of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t)
+{
+	return actions_decode(p, len, t, action10);
 }
 
 static enum of_err
@@ -390,22 +398,7 @@ action13(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 enum of_err
 of_actions13_decode(const uint8_t *p, size_t len, struct of_text *t)
 {
-	struct reg_load ld = { 0 };
-	size_t off = 0, alen;
-	unsigned n = 0;
-	enum of_err e;
-
-	while (off < len) {
-		e = next_action(p, len, off, &n, &alen);
-		if (!e)
-			e = action13(p + off, alen, t, &ld);
-		if (e)
-			return e;
-		off += alen;
-	}
-	if (ld.field)
-		return OFE_BAC_BAD_SET_ARGUMENT;
-	return t->oom ? OFE_FMFC_UNKNOWN : OF_OK;
+	return actions_decode(p, len, t, action13);
 }
 
 enum of_err
