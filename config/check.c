@@ -7,20 +7,35 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 
-/* A key and what its value may be: 'check' for text, else a decimal in [min, max]. */
+/*
+ * What vireo-dp does with a setting it reads.  DONE: implemented.  WARN: accepted (Open
+ * vSwitch accepts it for this kind of port or host) but it does not apply here; said in the
+ * log and by --check.  REFUSE: the setting would change what the switch does and vireo-dp
+ * cannot do it; the port fails with an error naming it (OVSDB: the Interface's error column).
+ */
+enum verdict {
+	DONE,
+	WARN,
+	REFUSE,
+};
+
+/* A key, what its value may be ('check' for text, else a decimal in [min, max]), and verdict. */
 struct option_rule {
 	const char *key;
 	int (*check)(const char *value);
 	unsigned long min;
 	unsigned long max;
+	enum verdict verdict;
+	const char *why;	/* WARN, REFUSE: what the user is told */
+	const char *fine;	/* WARN, REFUSE: "|"-separated values that are the default */
 };
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -70,7 +85,6 @@ check_mask(const char *v)
 	return 0;
 }
 
-/* "MB,MB,...": one amount per NUMA node. */
 static int
 check_socket_mem(const char *v)
 {
@@ -109,47 +123,169 @@ check_path(const char *v)
 	return (*v == '\0' || strlen(v) >= 108) ? -1 : 0;
 }
 
+#define NOT_OVS_KERNEL "applies to Open vSwitch's kernel datapath, not to vireo-dp"
+#define NO_SWITCH(what) what " is not implemented by vireo-dp"
+
 static const struct option_rule other_config_rules[] = {
-	{ "dpdk-init", check_bool, 0, 0 },
-	{ "dpdk-lcore-mask", check_mask, 0, 0 },
-	{ "pmd-cpu-mask", check_mask, 0, 0 },
-	{ "dpdk-socket-mem", check_socket_mem, 0, 0 },
-	{ "dpdk-socket-limit", check_socket_mem, 0, 0 },
-	{ "dpdk-extra", check_any, 0, 0 },
-	{ "dpdk-hugepage-dir", check_path, 0, 0 },
-	{ "vhost-sock-dir", check_path, 0, 0 },
-	{ "pmd-rxq-assign", check_any, 0, 0 },
-	{ "openflow-rundir", check_path, 0, 0 },
-	{ NULL, NULL, 0, 0 },
+	{ "dpdk-init", check_bool, 0, 0, DONE, NULL, NULL },
+	{ "dpdk-lcore-mask", check_mask, 0, 0, DONE, NULL, NULL },
+	{ "pmd-cpu-mask", check_mask, 0, 0, DONE, NULL, NULL },
+	{ "dpdk-socket-mem", check_socket_mem, 0, 0, DONE, NULL, NULL },
+	{ "dpdk-socket-limit", check_socket_mem, 0, 0, DONE, NULL, NULL },
+	{ "dpdk-extra", check_any, 0, 0, DONE, NULL, NULL },
+	{ "dpdk-hugepage-dir", check_path, 0, 0, DONE, NULL, NULL },
+	{ "vhost-sock-dir", check_path, 0, 0, DONE, NULL, NULL },
+	{ "openflow-rundir", check_path, 0, 0, DONE, NULL, NULL },
+	{ "stats-update-interval", NULL, 0, UINT32_MAX, DONE, NULL, NULL },
+	{ "pmd-rxq-assign", check_any, 0, 0, WARN, "vireo-dp places rx queues by measured cycles "
+		"('cycles')", "cycles" },
+	{ "pmd-rxq-isolate", check_any, 0, 0, WARN, "vireo-dp does not pin rx queues", "true" },
+	{ "pmd-auto-lb", check_any, 0, 0, WARN, "vireo-dp re-places rx queues only on "
+		"dpif-netdev/pmd-rxq-rebalance", "false" },
+	{ "pmd-auto-lb-load-threshold", check_any, 0, 0, WARN, "there is no pmd-auto-lb", NULL },
+	{ "pmd-auto-lb-improvement-threshold", check_any, 0, 0, WARN, "there is no pmd-auto-lb",
+		NULL },
+	{ "pmd-auto-lb-rebal-interval", check_any, 0, 0, WARN, "there is no pmd-auto-lb", NULL },
+	{ "pmd-perf-metrics", check_any, 0, 0, WARN, "vireo-dp keeps only pmd-stats-show's counters",
+		"false" },
+	{ "pmd-maxsleep", check_any, 0, 0, WARN, "vireo-dp's PMDs never sleep while they have queues",
+		"0" },
+	{ "pmd-sleep-max", check_any, 0, 0, WARN, "vireo-dp's PMDs never sleep while they have "
+		"queues", "0" },
+	{ "tx-flush-interval", check_any, 0, 0, WARN, "vireo-dp sends each batch at the end of its "
+		"rx burst", "0" },
+	{ "emc-insert-inv-prob", check_any, 0, 0, WARN, "vireo-dp's exact-match cache always inserts",
+		NULL },
+	{ "smc-enable", check_any, 0, 0, WARN, "vireo-dp has no signature-match cache", "false" },
+	{ "per-port-memory", check_any, 0, 0, WARN, "vireo-dp shares its packet pools per NUMA node",
+		"false" },
+	{ "dpdk-alloc-mem", check_any, 0, 0, WARN, "use dpdk-socket-mem", NULL },
+	{ "dpdk-max-memzones", check_any, 0, 0, WARN, "vireo-dp uses DPDK's default", NULL },
+	{ "vlan-limit", check_any, 0, 0, WARN, "vireo-dp's MAC learning reads one 802.1Q tag", "1" },
+	{ "max-idle", check_any, 0, 0, WARN, NOT_OVS_KERNEL, NULL },
+	{ "max-revalidator", check_any, 0, 0, WARN, NOT_OVS_KERNEL, NULL },
+	{ "n-handler-threads", check_any, 0, 0, WARN, NOT_OVS_KERNEL, NULL },
+	{ "n-revalidator-threads", check_any, 0, 0, WARN, NOT_OVS_KERNEL, NULL },
+	{ "flow-restore-wait", check_any, 0, 0, WARN, "vireo-dp keeps no flows across restarts",
+		"false" },
+	{ "bundle-idle-timeout", check_any, 0, 0, WARN, "vireo-dp has no OpenFlow channel", NULL },
+	{ "hw-offload", check_any, 0, 0, REFUSE, NO_SWITCH("hardware offload"), "false" },
+	{ "userspace-tso-enable", check_any, 0, 0, REFUSE, NO_SWITCH("TCP segmentation offload"),
+		"false" },
+	{ "vhost-iommu-support", check_any, 0, 0, REFUSE, NO_SWITCH("vhost IOMMU support"), "false" },
+	{ "vhost-postcopy-support", check_any, 0, 0, REFUSE, NO_SWITCH("vhost post-copy migration"),
+		"false" },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
 /*
  * Numeric options as Open vSwitch bounds them: queues up to DPDK's RTE_MAX_QUEUES_PER_PORT,
  * descriptors up to NIC_PORT_MAX_Q_SIZE, vhost enqueue retries up to VHOST_ENQ_RETRY_MAX.
  */
+#define VHOST_RETRY "vireo-dp makes one enqueue attempt: what a full guest ring cannot " \
+	"take counts as tx_dropped"
+#define VHOST_QUEUES "the queues of a vhost-user port are the guest's"
+
 static const struct option_rule dpdk_rules[] = {
-	{ "dpdk-devargs", check_any, 0, 0 },
-	{ "n_rxq", NULL, 1, 1024 },
-	{ "n_rxq_desc", NULL, 1, 4096 },
-	{ "n_txq_desc", NULL, 1, 4096 },
-	{ "mtu_request", NULL, 68, 9710 },
-	{ NULL, NULL, 0, 0 },
+	{ "dpdk-devargs", check_any, 0, 0, DONE, NULL, NULL },
+	{ "n_rxq", NULL, 1, 1024, DONE, NULL, NULL },
+	{ "n_rxq_desc", NULL, 1, 4096, DONE, NULL, NULL },
+	{ "n_txq_desc", NULL, 1, 4096, DONE, NULL, NULL },
+	{ "mtu_request", NULL, 68, 9710, DONE, NULL, NULL },
+	{ "dpdk-lsc-interrupt", check_any, 0, 0, WARN, "vireo-dp reads the link state by polling",
+		"false" },
+	{ "rx-flow-ctrl", check_any, 0, 0, REFUSE, "vireo-dp does not configure Ethernet flow "
+		"control", NULL },
+	{ "tx-flow-ctrl", check_any, 0, 0, REFUSE, "vireo-dp does not configure Ethernet flow "
+		"control", NULL },
+	{ "flow-ctrl-autoneg", check_any, 0, 0, REFUSE, "vireo-dp does not configure Ethernet flow "
+		"control", NULL },
+	{ "dpdk-vf-mac", check_any, 0, 0, REFUSE, "vireo-dp does not set a VF's MAC address", NULL },
+	{ "rx-steering", check_any, 0, 0, REFUSE, "vireo-dp steers by RSS only", "rss" },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
 static const struct option_rule vhost_rules[] = {
-	{ "n_rxq", NULL, 1, 1024 },
-	{ NULL, NULL, 0, 0 },
+	{ "n_rxq", NULL, 1, 1024, WARN, VHOST_QUEUES, NULL },
+	{ "tx-retries-max", NULL, 0, 32, WARN, VHOST_RETRY, "0" },
+	{ "dq-zero-copy", check_any, 0, 0, WARN, "dequeue zero-copy is gone from DPDK", "false" },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
 static const struct option_rule vhost_client_rules[] = {
-	{ "vhost-server-path", check_path, 0, 0 },
-	{ "n_rxq", NULL, 1, 1024 },
-	{ "tx-retries-max", NULL, 0, 32 },
-	{ NULL, NULL, 0, 0 },
+	{ "vhost-server-path", check_path, 0, 0, DONE, NULL, NULL },
+	{ "n_rxq", NULL, 1, 1024, WARN, VHOST_QUEUES, NULL },
+	{ "tx-retries-max", NULL, 0, 32, WARN, VHOST_RETRY, "0" },
+	{ "dq-zero-copy", check_any, 0, 0, WARN, "dequeue zero-copy is gone from DPDK", "false" },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
 static const struct option_rule internal_rules[] = {
-	{ NULL, NULL, 0, 0 },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
+};
+
+/*
+ * Port, Interface and Bridge settings other than the ones vconf has fields for, keyed as
+ * vconf_port.extra is.  "TABLE:COLUMN:*" covers the keys of a map column not listed.  A
+ * column not listed is refused: OVSDB gains columns, and a new one must be looked at.
+ */
+static const struct option_rule extra_rules[] = {
+	{ "Port:cvlans", check_any, 0, 0, REFUSE, NO_SWITCH("dot1q-tunnel"), NULL },
+	{ "Port:bond_mode", check_any, 0, 0, WARN, "the port has one interface: it is no bond", NULL },
+	{ "Port:lacp", check_any, 0, 0, REFUSE, NO_SWITCH("LACP"), "off" },
+	{ "Port:bond_updelay", check_any, 0, 0, WARN, "the port has one interface: it is no bond",
+		NULL },
+	{ "Port:bond_downdelay", check_any, 0, 0, WARN, "the port has one interface: it is no bond",
+		NULL },
+	{ "Port:bond_fake_iface", check_any, 0, 0, WARN, "the port has one interface: it is no bond",
+		NULL },
+	{ "Port:mac", check_any, 0, 0, WARN, "Open vSwitch uses it for bonds only", NULL },
+	{ "Port:qos", check_any, 0, 0, REFUSE, NO_SWITCH("QoS (egress shaping)"), NULL },
+	{ "Port:fake_bridge", check_any, 0, 0, REFUSE, NO_SWITCH("fake bridges"), "false" },
+	{ "Port:protected", check_any, 0, 0, REFUSE, NO_SWITCH("protected ports"), "false" },
+	{ "Port:other_config:priority-tags", check_any, 0, 0, REFUSE, "vireo-dp never adds priority "
+		"tags", "never|false" },
+	{ "Port:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
+	{ "Interface:ingress_policing_rate", check_any, 0, 0, REFUSE, NO_SWITCH("ingress policing"),
+		"0" },
+	{ "Interface:ingress_policing_burst", check_any, 0, 0, WARN, "no ingress_policing_rate", "0" },
+	{ "Interface:ingress_policing_kpkts_rate", check_any, 0, 0, REFUSE,
+		NO_SWITCH("ingress policing"), "0" },
+	{ "Interface:ingress_policing_kpkts_burst", check_any, 0, 0, WARN,
+		"no ingress_policing_kpkts_rate", "0" },
+	{ "Interface:bfd:enable", check_any, 0, 0, REFUSE, NO_SWITCH("BFD"), "false" },
+	{ "Interface:bfd:*", check_any, 0, 0, WARN, "BFD is not enabled", NULL },
+	{ "Interface:lldp:enable", check_any, 0, 0, REFUSE, NO_SWITCH("LLDP"), "false" },
+	{ "Interface:lldp:*", check_any, 0, 0, WARN, "LLDP is not enabled", NULL },
+	{ "Interface:cfm_mpid", check_any, 0, 0, REFUSE, NO_SWITCH("CFM"), NULL },
+	{ "Interface:mac", check_any, 0, 0, WARN, "vireo-dp sets no MAC address (Open vSwitch does "
+		"for internal ports only)", NULL },
+	{ "Interface:other_config:pmd-rxq-affinity", check_any, 0, 0, REFUSE,
+		NO_SWITCH("rx queue pinning"), NULL },
+	{ "Interface:other_config:tx-steering", check_any, 0, 0, REFUSE, "vireo-dp steers transmits "
+		"by PMD thread only", "thread" },
+	{ "Interface:other_config:emc-enable", check_any, 0, 0, WARN, "vireo-dp's exact-match cache "
+		"serves every port", "true" },
+	{ "Interface:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
+	{ "Bridge:controller", check_any, 0, 0, REFUSE, "vireo-dp has no OpenFlow channel: rules "
+		"come through vireoctl add-flow", NULL },
+	{ "Bridge:mirrors", check_any, 0, 0, REFUSE, NO_SWITCH("port mirroring"), NULL },
+	{ "Bridge:stp_enable", check_any, 0, 0, REFUSE, NO_SWITCH("STP"), "false" },
+	{ "Bridge:rstp_enable", check_any, 0, 0, REFUSE, NO_SWITCH("RSTP"), "false" },
+	{ "Bridge:mcast_snooping_enable", check_any, 0, 0, REFUSE, NO_SWITCH("multicast snooping"),
+		"false" },
+	{ "Bridge:netflow", check_any, 0, 0, REFUSE, NO_SWITCH("NetFlow"), NULL },
+	{ "Bridge:sflow", check_any, 0, 0, REFUSE, NO_SWITCH("sFlow"), NULL },
+	{ "Bridge:ipfix", check_any, 0, 0, REFUSE, NO_SWITCH("IPFIX"), NULL },
+	{ "Bridge:flood_vlans", check_any, 0, 0, REFUSE, NO_SWITCH("flood_vlans"), NULL },
+	{ "Bridge:auto_attach", check_any, 0, 0, REFUSE, NO_SWITCH("auto-attach"), NULL },
+	{ "Bridge:protocols", check_any, 0, 0, WARN, "vireo-dp has no OpenFlow channel", NULL },
+	{ "Bridge:other_config:mac-aging-time", check_any, 0, 0, WARN, "vireo-dp ages MAC entries "
+		"after 300 s", "300" },
+	{ "Bridge:other_config:mac-table-size", check_any, 0, 0, WARN, "vireo-dp's MAC table holds "
+		"8192 entries", NULL },
+	{ "Bridge:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
 static const struct {
@@ -185,6 +321,45 @@ find_rule(const struct option_rule *rules, const char *key)
 	return NULL;
 }
 
+/* The rule of an extra setting: exact, else "TABLE:COLUMN:*" for a key of a map column. */
+static const struct option_rule *
+find_extra_rule(const char *key)
+{
+	const struct option_rule *r = find_rule(extra_rules, key);
+	const char *c1 = strchr(key, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char wild[128];
+
+	if (r != NULL || c2 == NULL || (size_t)(c2 - key) + 3 > sizeof(wild))
+		return r;
+	memcpy(wild, key, (size_t)(c2 - key) + 1);
+	strcpy(wild + (c2 - key) + 1, "*");
+	return find_rule(extra_rules, wild);
+}
+
+/* True when 'value' is one of the rule's default spellings (nothing to apply). */
+static bool
+is_fine(const struct option_rule *r, const char *value)
+{
+	size_t len = strlen(value);
+
+	for (const char *f = r->fine; f != NULL && *f != '\0';) {
+		const char *bar = strchr(f, '|');
+		size_t n = bar ? (size_t)(bar - f) : strlen(f);
+
+		if (n == len && strncmp(f, value, n) == 0)
+			return true;
+		f = bar ? bar + 1 : f + n;
+	}
+	return false;
+}
+
+/* The verdict on 'value' under 'r': a default value of a WARN/REFUSE rule is DONE. */
+static enum verdict
+verdict_of(const struct option_rule *r, const char *value)
+{
+	return r->verdict != DONE && is_fine(r, value) ? DONE : r->verdict;
+}
+
 int
 vconf_check_other_config(const struct vconf_kv *kv, char **err)
 {
@@ -192,13 +367,32 @@ vconf_check_other_config(const struct vconf_kv *kv, char **err)
 
 	if (r == NULL) {
 		*err = fmt("key 'other_config:%s': unknown key", kv->key);
-		return -EINVAL;
+		return -ENOENT;
 	}
-	if (r->check(kv->value) < 0) {
+	if (r->check == NULL) {
+		char key[128], *why = NULL;
+		unsigned long v;
+
+		snprintf(key, sizeof(key), "other_config:%s", kv->key);
+		if (vconf_parse_uint(key, kv->value, r->min, r->max, &v, &why) < 0) {
+			*err = why;
+			return -EINVAL;
+		}
+	} else if (r->check(kv->value) < 0) {
 		*err = fmt("key 'other_config:%s': bad value '%s'", kv->key, kv->value);
 		return -EINVAL;
 	}
-	return 0;
+	switch (verdict_of(r, kv->value)) {
+	case WARN:
+		*err = fmt("key 'other_config:%s': '%s' accepted but not applied: %s", kv->key,
+			kv->value, r->why);
+		return 1;
+	case REFUSE:
+		*err = fmt("key 'other_config:%s': '%s' refused: %s", kv->key, kv->value, r->why);
+		return -EINVAL;
+	default:
+		return 0;
+	}
 }
 
 const char *const *
@@ -210,10 +404,93 @@ vconf_port_types(void)
 	return names;
 }
 
+static size_t
+type_index(const char *type)
+{
+	size_t t;
+
+	for (t = 0; t < sizeof(port_types) / sizeof(port_types[0]); t++)
+		if (strcmp(port_types[t].type, type) == 0)
+			break;
+	return t;
+}
+
+/* The extra settings of a port or bridge named 'what' with verdict 'v', as text ("; "-joined
+ * when 'sep' is "; ", one a line when "\n"), or NULL when none. */
+static char *
+extra_with(const struct vconf_map *extra, const char *what, enum verdict v, const char *sep)
+{
+	char *out = NULL;
+
+	for (size_t i = 0; i < extra->n; i++) {
+		const struct vconf_kv *kv = &extra->kv[i];
+		const struct option_rule *r = find_extra_rule(kv->key);
+		enum verdict got = r ? verdict_of(r, kv->value) : REFUSE;
+		char *line, *joined;
+
+		if (got != v)
+			continue;
+		line = fmt("%s: key '%s': '%s' %s: %s", what, kv->key, kv->value,
+			v == WARN ? "accepted but not applied" : "refused",
+			r ? r->why : "vireo-dp does not implement this column");
+		if (line == NULL)
+			continue;
+		joined = out ? fmt("%s%s%s", out, sep, line) : line;
+		if (out != NULL) {
+			free(out);
+			free(line);
+		}
+		out = joined;
+	}
+	return out;
+}
+
+/* Options of 'p' with verdict 'v' (one a line), or NULL. */
+static char *
+options_with(const struct vconf_port *p, size_t t, enum verdict v)
+{
+	char *out = NULL;
+
+	for (size_t i = 0; t < sizeof(port_types) / sizeof(port_types[0]) && i < p->options.n;
+			i++) {
+		const struct vconf_kv *kv = &p->options.kv[i];
+		const struct option_rule *r = find_rule(port_types[t].rules, kv->key);
+		char *line, *joined;
+
+		if (r == NULL || verdict_of(r, kv->value) != v)
+			continue;
+		line = fmt("port '%s': key 'options:%s': '%s' %s: %s", p->name, kv->key,
+			kv->value, v == WARN ? "accepted but not applied" : "refused", r->why);
+		if (line == NULL)
+			continue;
+		joined = out ? fmt("%s\n%s", out, line) : line;
+		if (out != NULL) {
+			free(out);
+			free(line);
+		}
+		out = joined;
+	}
+	return out;
+}
+
+/* VLAN settings: refused until vireo-dp's MAC learning knows VLANs. */
+static int
+check_vlan(const struct vconf_port *p, int *line, char **err)
+{
+	if (!p->vlan.has_tag && p->vlan.mode == NULL && p->vlan.n_trunks == 0)
+		return 0;
+	if (p->vlan.line)
+		*line = p->vlan.line;
+	*err = fmt("port '%s': key 'tag': VLANs (tag, trunks, vlan_mode) are not implemented "
+		"by vireo-dp", p->name);
+	return -EINVAL;
+}
+
 int
 vconf_check_port(const struct vconf_port *p, int *line, char **err)
 {
 	size_t t;
+	char *refused, *what;
 
 	*line = p->line;
 	if (p->type == NULL || *p->type == '\0') {
@@ -221,9 +498,7 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 			"dpdkvhostuserclient)", p->name);
 		return -EINVAL;
 	}
-	for (t = 0; t < sizeof(port_types) / sizeof(port_types[0]); t++)
-		if (strcmp(port_types[t].type, p->type) == 0)
-			break;
+	t = type_index(p->type);
 	if (t == sizeof(port_types) / sizeof(port_types[0])) {
 		*err = fmt("port '%s': key 'type': unknown port type '%s' (one of dpdk, "
 			"dpdkvhostuser, dpdkvhostuserclient)", p->name, p->type);
@@ -255,6 +530,10 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 				kv->key, kv->value);
 			return -EINVAL;
 		}
+		if (verdict_of(r, kv->value) == REFUSE) {
+			*err = options_with(p, t, REFUSE);
+			return -EINVAL;
+		}
 	}
 	*line = p->line;
 	if (port_types[t].required && vconf_map_get(&p->options, port_types[t].required) == NULL) {
@@ -272,5 +551,60 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 			p->name, p->ofport_request);
 		return -EINVAL;
 	}
+	if (check_vlan(p, line, err) < 0)
+		return -EINVAL;
+	*line = p->line;
+	what = fmt("port '%s'", p->name);
+	refused = what ? extra_with(&p->extra, what, REFUSE, "; ") : NULL;
+	free(what);
+	if (refused != NULL) {
+		*err = refused;
+		return -EINVAL;
+	}
 	return 0;
+}
+
+char *
+vconf_port_warnings(const struct vconf_port *p)
+{
+	char *opts = options_with(p, type_index(p->type ? p->type : ""), WARN);
+	char *what = fmt("port '%s'", p->name);
+	char *extra = what ? extra_with(&p->extra, what, WARN, "\n") : NULL;
+	char *out;
+
+	free(what);
+	if (opts == NULL || extra == NULL)
+		return opts ? opts : extra;
+	out = fmt("%s\n%s", opts, extra);
+	free(opts);
+	free(extra);
+	return out;
+}
+
+int
+vconf_check_bridge(const struct vconf_bridge *b, char **err, char **warn)
+{
+	char *what = fmt("bridge '%s'", b->name);
+
+	*err = NULL;
+	*warn = NULL;
+	if (what == NULL)
+		return -ENOMEM;
+	if (b->fail_mode != NULL && strcmp(b->fail_mode, "standalone") != 0 &&
+			strcmp(b->fail_mode, "secure") != 0) {
+		*err = fmt("%s: key 'fail_mode': bad value '%s' (standalone or secure)", what,
+			b->fail_mode);
+		free(what);
+		return -EINVAL;
+	}
+	if (b->fail_mode != NULL && strcmp(b->fail_mode, "standalone") != 0) {
+		*err = fmt("%s: key 'fail_mode': '%s' refused: fail_mode secure is not "
+			"implemented by vireo-dp", what, b->fail_mode);
+		free(what);
+		return -EINVAL;
+	}
+	*err = extra_with(&b->extra, what, REFUSE, "; ");
+	*warn = extra_with(&b->extra, what, WARN, "\n");
+	free(what);
+	return *err != NULL ? -EINVAL : 0;
 }

@@ -87,11 +87,41 @@ map_copy(struct vconf_map *dst, const struct vconf_map *src)
 }
 
 void
+vconf_vlan_free(struct vconf_vlan *v)
+{
+	free(v->mode);
+	free(v->trunks);
+	memset(v, 0, sizeof(*v));
+}
+
+int
+vconf_vlan_copy(struct vconf_vlan *dst, const struct vconf_vlan *src)
+{
+	*dst = *src;
+	dst->mode = NULL;
+	dst->trunks = NULL;
+	if (src->mode != NULL && (dst->mode = strdup(src->mode)) == NULL)
+		goto nomem;
+	if (src->n_trunks > 0) {
+		dst->trunks = malloc(src->n_trunks * sizeof(*dst->trunks));
+		if (dst->trunks == NULL)
+			goto nomem;
+		memcpy(dst->trunks, src->trunks, src->n_trunks * sizeof(*dst->trunks));
+	}
+	return 0;
+nomem:
+	vconf_vlan_free(dst);
+	return -ENOMEM;
+}
+
+void
 vconf_port_free(struct vconf_port *p)
 {
 	free(p->name);
 	free(p->type);
 	vconf_map_free(&p->options);
+	vconf_vlan_free(&p->vlan);
+	vconf_map_free(&p->extra);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -106,6 +136,8 @@ bridge_free(struct vconf_bridge *b)
 	free(b->flows);
 	free(b->name);
 	free(b->datapath_type);
+	free(b->fail_mode);
+	vconf_map_free(&b->extra);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -141,7 +173,9 @@ vconf_port_copy(struct vconf_port *dst, const struct vconf_port *src)
 	*dst = *src;
 	dst->name = dup_or_null(src->name, &failed);
 	dst->type = dup_or_null(src->type, &failed);
-	if (map_copy(&dst->options, &src->options) < 0)
+	if (vconf_vlan_copy(&dst->vlan, &src->vlan) < 0)
+		failed = 1;
+	if (map_copy(&dst->options, &src->options) < 0 || map_copy(&dst->extra, &src->extra) < 0)
 		failed = 1;
 	return failed ? -ENOMEM : 0;
 }
@@ -154,6 +188,9 @@ bridge_copy(struct vconf_bridge *dst, const struct vconf_bridge *src)
 	*dst = *src;
 	dst->name = dup_or_null(src->name, &failed);
 	dst->datapath_type = dup_or_null(src->datapath_type, &failed);
+	dst->fail_mode = dup_or_null(src->fail_mode, &failed);
+	if (map_copy(&dst->extra, &src->extra) < 0)
+		failed = 1;
 	dst->ports = calloc(src->n_ports ? src->n_ports : 1, sizeof(*dst->ports));
 	dst->flows = calloc(src->n_flows ? src->n_flows : 1, sizeof(*dst->flows));
 	if (dst->ports == NULL || dst->flows == NULL) {
@@ -219,4 +256,103 @@ vconf_find_port(const struct vconf *c, const char *name, struct vconf_bridge **b
 		}
 	}
 	return NULL;
+}
+
+static bool
+str_equal(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+bool
+vconf_vlan_equal(const struct vconf_vlan *a, const struct vconf_vlan *b)
+{
+	return a->has_tag == b->has_tag && (!a->has_tag || a->tag == b->tag) &&
+		str_equal(a->mode, b->mode) && a->n_trunks == b->n_trunks &&
+		(a->n_trunks == 0 ||
+		memcmp(a->trunks, b->trunks, a->n_trunks * sizeof(*a->trunks)) == 0);
+}
+
+bool
+vconf_port_equal(const struct vconf_port *a, const struct vconf_port *b)
+{
+	return str_equal(a->name, b->name) && str_equal(a->type, b->type) &&
+		a->ofport_request == b->ofport_request && a->mtu_request == b->mtu_request &&
+		vconf_map_equal(&a->options, &b->options) && vconf_vlan_equal(&a->vlan, &b->vlan) &&
+		vconf_map_equal(&a->extra, &b->extra);
+}
+
+bool
+vconf_bridge_settings_equal(const struct vconf_bridge *a, const struct vconf_bridge *b)
+{
+	return str_equal(a->fail_mode, b->fail_mode) && vconf_map_equal(&a->extra, &b->extra);
+}
+
+static int
+cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+int
+vconf_vlan_parse_list(const char *s, uint16_t **out, size_t *n)
+{
+	uint16_t *v = NULL;
+	size_t k = 0;
+	const char *p = s;
+
+	*out = NULL;
+	*n = 0;
+	while (*p != '\0') {
+		char *end;
+		long lo, hi;
+
+		while (*p == ' ')
+			p++;
+		lo = strtol(p, &end, 10);
+		if (end == p || lo < 0 || lo > 4095)
+			goto bad;
+		hi = lo;
+		p = end;
+		if (*p == '-') {
+			hi = strtol(p + 1, &end, 10);
+			if (end == p + 1 || hi < lo || hi > 4095)
+				goto bad;
+			p = end;
+		}
+		while (*p == ' ')
+			p++;
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			goto bad;
+		for (long x = lo; x <= hi; x++) {
+			uint16_t *nv;
+
+			if (k % 64 == 0) {
+				nv = realloc(v, (k + 64) * sizeof(*v));
+				if (nv == NULL) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			v[k++] = (uint16_t)x;
+		}
+	}
+	if (k > 0) {
+		size_t w = 1;
+
+		qsort(v, k, sizeof(*v), cmp_u16);
+		for (size_t i = 1; i < k; i++)
+			if (v[i] != v[w - 1])
+				v[w++] = v[i];
+		k = w;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+bad:
+	free(v);
+	return -EINVAL;
 }

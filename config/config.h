@@ -41,6 +41,16 @@ struct vconf_map {
 	size_t n;
 };
 
+/** VLAN settings of a port (OVSDB Port columns tag, trunks, vlan_mode). */
+struct vconf_vlan {
+	bool has_tag;          /**< false: no tag (zeroed means unset everywhere) */
+	uint16_t tag;          /**< 0..4095 when has_tag */
+	char *mode;            /**< "access", "trunk", "native-tagged", ...; NULL: OVS's default */
+	uint16_t *trunks;      /**< ascending, no duplicates */
+	size_t n_trunks;       /**< 0: every VLAN */
+	int line;
+};
+
 /** One port (OVSDB Port + its single Interface). */
 struct vconf_port {
 	char *name;
@@ -48,6 +58,14 @@ struct vconf_port {
 	struct vconf_map options;
 	int64_t ofport_request; /**< 0 when not set */
 	int64_t mtu_request;    /**< 0 when not set */
+	struct vconf_vlan vlan;
+	/**
+	 * Every other Port and Interface setting that was given a value other than its
+	 * default, as "Port:COLUMN", "Interface:COLUMN" or "TABLE:other_config:KEY" -> the
+	 * value as text.  vconf_check_port() refuses and vconf_port_warnings() names those
+	 * vireo-dp does not implement, so that none is ignored silently.
+	 */
+	struct vconf_map extra;
 	int line;
 };
 
@@ -65,6 +83,8 @@ struct vconf_bridge {
 	struct vconf_flow *flows;
 	size_t n_flows;
 	bool has_flows;        /**< a 'flows:' key was present (even empty) */
+	char *fail_mode;       /**< "standalone", "secure" or NULL (standalone) */
+	struct vconf_map extra; /**< other Bridge settings, as in vconf_port */
 	int line;
 };
 
@@ -117,12 +137,14 @@ struct vconf_port *vconf_find_port(const struct vconf *c, const char *name,
 
 /**
  * Check one other_config pair (known key, well-formed value).
- * @return 0, or -EINVAL with '*err' = "key 'other_config:KEY': why" (malloc'd).
+ * @return 0; 1 when vireo-dp accepts the key but does not apply it, with '*err' saying
+ *         so; or -EINVAL with '*err' = "key 'other_config:KEY': why" (malloc'd).
  */
 int vconf_check_other_config(const struct vconf_kv *kv, char **err);
 
 /**
- * Check a port's type, options, ofport_request and mtu_request.
+ * Check a port's type, options, ofport_request, mtu_request, VLAN settings and the
+ * settings in 'extra' (vireo-dp refuses those it does not implement when they matter).
  * @return 0, or -EINVAL with '*err' = "port 'NAME': key 'K': why" and '*line' the line of
  *         the offending key (0 when unknown).
  */
@@ -138,6 +160,39 @@ int vconf_check_port(const struct vconf_port *p, int *line, char **err);
  */
 int vconf_parse_uint(const char *key, const char *val, unsigned long min, unsigned long max,
 		unsigned long *out, char **err);
+
+/**
+ * What a port sets that vireo-dp accepts but does not apply ("port 'NAME': key 'K': why"
+ * lines, malloc'd), or NULL.  Call after vconf_check_port() succeeded.
+ */
+char *vconf_port_warnings(const struct vconf_port *p);
+
+/**
+ * Check a bridge's fail_mode and 'extra' settings.
+ * @return 0, or -EINVAL with '*err' naming every refused setting ("bridge 'NAME': key 'K':
+ *         why", several joined by "; ").  '*warn' receives the accepted-but-not-applied
+ *         ones (malloc'd lines) or NULL.
+ */
+int vconf_check_bridge(const struct vconf_bridge *b, char **err, char **warn);
+
+/** True when two ports are configured alike (every field but 'line'). */
+bool vconf_port_equal(const struct vconf_port *a, const struct vconf_port *b);
+
+/** Deep copy VLAN settings ('dst' uninitialised). Returns 0 or -ENOMEM ('dst' then empty). */
+int vconf_vlan_copy(struct vconf_vlan *dst, const struct vconf_vlan *src);
+void vconf_vlan_free(struct vconf_vlan *v);
+
+/** True when the VLAN settings of two ports are equal. */
+bool vconf_vlan_equal(const struct vconf_vlan *a, const struct vconf_vlan *b);
+
+/** True when two bridges' own settings (fail_mode, extra) are equal; ports and flows aside. */
+bool vconf_bridge_settings_equal(const struct vconf_bridge *a, const struct vconf_bridge *b);
+
+/**
+ * Parse a VLAN list "100,200,300-310" (OVSDB trunks as text) into a sorted array.
+ * @return 0, or -EINVAL (a bad number or range) / -ENOMEM.
+ */
+int vconf_vlan_parse_list(const char *s, uint16_t **out, size_t *n);
 
 /** NULL-terminated list of the port types vireo-dp knows. */
 const char *const *vconf_port_types(void);

@@ -6,8 +6,10 @@
  *   bridges:
  *     NAME:
  *       datapath_type: netdev          (optional)
+ *       fail_mode: standalone|secure   (optional)
  *       ports:
- *         NAME: {type: T, options: {K: V}, ofport_request: N, mtu_request: N}
+ *         NAME: {type: T, options: {K: V}, ofport_request: N, mtu_request: N,
+ *                tag: N, trunks: [N, ...], vlan_mode: M}
  *       flows:                         (optional; ovs-ofctl syntax)
  *         - "priority=10,in_port=p0,actions=output:p1"
  *
@@ -144,6 +146,47 @@ parse_int(struct loader *ld, yaml_node_t *node, const char *what, int64_t *out)
 	return 0;
 }
 
+/* trunks: a list of VLANs or a string "100,200,300-310". */
+static int
+load_trunks(struct loader *ld, yaml_node_t *node, struct vconf_vlan *vl)
+{
+	char *text = NULL;
+	int rc;
+
+	if (node->type == YAML_SEQUENCE_NODE) {
+		size_t len = 1;
+
+		for (yaml_node_item_t *it = node->data.sequence.items.start;
+				it < node->data.sequence.items.top; it++) {
+			const char *v = scalar(ld, yaml_document_get_node(&ld->doc, *it), "trunks");
+			char *t;
+
+			if (v == NULL || (t = realloc(text, len + strlen(v) + 1)) == NULL) {
+				free(text);
+				return v == NULL ? -EINVAL : fail(ld, node, "out of memory");
+			}
+			if (text == NULL)
+				t[0] = '\0';
+			text = t;
+			if (len > 1)
+				strcat(text, ",");
+			strcat(text, v);
+			len += strlen(v) + 1;
+		}
+	} else {
+		const char *v = scalar(ld, node, "trunks");
+
+		if (v == NULL || (text = strdup(v)) == NULL)
+			return -EINVAL;
+	}
+	rc = vconf_vlan_parse_list(text ? text : "", &vl->trunks, &vl->n_trunks);
+	if (rc < 0)
+		rc = fail(ld, node, "key 'trunks': '%s' is not a list of VLANs 0..4095",
+			text ? text : "");
+	free(text);
+	return rc;
+}
+
 static int
 load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_node_t *node)
 {
@@ -187,9 +230,30 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 		} else if (strcmp(key, "mtu_request") == 0) {
 			if (parse_int(ld, v, "mtu_request", &p->mtu_request) < 0)
 				return -EINVAL;
+		} else if (strcmp(key, "tag") == 0) {
+			int64_t tag;
+
+			p->vlan.line = line_of(k);
+			if (parse_int(ld, v, "tag", &tag) < 0)
+				return -EINVAL;
+			if (tag < 0 || tag > 4095)
+				return fail(ld, v, "port '%s': key 'tag': %lld is out of range 0..4095",
+					name, (long long)tag);
+			p->vlan.tag = (uint16_t)tag;
+			p->vlan.has_tag = true;
+		} else if (strcmp(key, "trunks") == 0) {
+			p->vlan.line = line_of(k);
+			if (load_trunks(ld, v, &p->vlan) < 0)
+				return -EINVAL;
+		} else if (strcmp(key, "vlan_mode") == 0) {
+			const char *m = scalar(ld, v, "vlan_mode");
+
+			p->vlan.line = line_of(k);
+			if (m == NULL || (p->vlan.mode = strdup(m)) == NULL)
+				return -EINVAL;
 		} else {
 			return fail(ld, k, "port '%s': unknown key '%s' (expected type, options, "
-				"ofport_request, mtu_request)", name, key);
+				"ofport_request, mtu_request, tag, trunks, vlan_mode)", name, key);
 		}
 	}
 	char *msg = NULL;
@@ -304,11 +368,26 @@ load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
 				return fail(ld, v, "bridge '%s': key 'datapath_type': only 'netdev' "
 					"is supported, not '%s'", name, t);
 			br->datapath_type = strdup(t);
+		} else if (strcmp(key, "fail_mode") == 0) {
+			const char *t = scalar(ld, v, "fail_mode");
+
+			if (t == NULL || (br->fail_mode = strdup(t)) == NULL)
+				return -EINVAL;
 		} else {
 			return fail(ld, k, "bridge '%s': unknown key '%s' (expected ports, flows, "
-				"datapath_type)", name, key);
+				"datapath_type, fail_mode)", name, key);
 		}
 	}
+	char *msg = NULL, *warn = NULL;
+
+	if (vconf_check_bridge(br, &msg, &warn) < 0) {
+		rc = fail(ld, knode, "%s", msg ? msg : "out of memory");
+		free(msg);
+		free(warn);
+		return rc;
+	}
+	free(msg);
+	free(warn);
 	return 0;
 }
 
@@ -341,6 +420,7 @@ load_root(struct loader *ld)
 					free(msg);
 					return -EINVAL;
 				}
+				free(msg);	/* a warning: said by --check and at start */
 			}
 		} else if (strcmp(key, "bridges") == 0) {
 			int rc = expect_mapping(ld, v, "bridges");

@@ -268,8 +268,14 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 		p->error = err;
 		dp_log("port %s: error: %s", cfg->name, err);
 	} else {
+		char *warn = vconf_port_warnings(cfg);
+
 		dp_log("port %s: added to bridge %s as ofport %u (%s)", cfg->name, br->name,
 			p->ofport, cfg->type);
+		for (char *save = NULL, *l = warn ? strtok_r(warn, "\n", &save) : NULL; l != NULL;
+				l = strtok_r(NULL, "\n", &save))
+			dp_log("warning: %s", l);
+		free(warn);
 	}
 	dp->slots[slot] = p;
 	br->ports[br->n_ports++] = p;
@@ -411,9 +417,23 @@ dp_del_port(struct dp *dp, const char *name, char **err)
 static bool
 port_cfg_equal(const struct vconf_port *a, const struct vconf_port *b)
 {
-	return strcmp(a->type ? a->type : "", b->type ? b->type : "") == 0 &&
-		vconf_map_equal(&a->options, &b->options) &&
-		a->ofport_request == b->ofport_request && a->mtu_request == b->mtu_request;
+	return vconf_port_equal(a, b);
+}
+
+/* Say what vireo-dp refuses or does not apply of bridge 'vb's own settings. */
+static void
+bridge_settings_log(const struct vconf_bridge *vb)
+{
+	char *err = NULL, *warn = NULL;
+
+	vconf_check_bridge(vb, &err, &warn);
+	if (err != NULL)
+		dp_log("error: %s", err);
+	for (char *save = NULL, *l = warn ? strtok_r(warn, "\n", &save) : NULL; l != NULL;
+			l = strtok_r(NULL, "\n", &save))
+		dp_log("warning: %s", l);
+	free(err);
+	free(warn);
 }
 
 static bool
@@ -528,12 +548,16 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		const struct vconf_bridge *vb = &cfg->bridges[b];
 		struct dp_bridge *br = dp_find_bridge(dp, vb->name);
 
+		const struct vconf_bridge *ob = vconf_find_bridge(&dp->cfg, vb->name);
+
 		if (br == NULL) {
 			br = dp_bridge_create(dp, vb->name, err);
 			if (br == NULL)
 				return -ENOMEM;
 			dp_log("bridge %s: created", vb->name);
 		}
+		if (ob == NULL || !vconf_bridge_settings_equal(ob, vb))
+			bridge_settings_log(vb);
 		for (size_t k = 0; k < vb->n_ports; k++)
 			if (dp_find_port(dp, vb->ports[k].name) == NULL)
 				port_add_unpublished(dp, br, &vb->ports[k]);

@@ -132,6 +132,48 @@ make_parent_dir(const char *path)
 	return 0;
 }
 
+/* Print "FILE:LINE: warning: ..." for each line of 'text' (consumed). */
+static void
+print_warnings(const char *file, int line, char *text, bool all_lines)
+{
+	for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l != NULL;
+			l = strtok_r(NULL, "\n", &save)) {
+		if (all_lines)
+			printf("%s:%d: warning: %s\n", file, line, l);
+		else
+			dp_log("%s:%d: warning: %s", file, line, l);
+	}
+	free(text);
+}
+
+/*
+ * What a valid YAML file sets that vireo-dp accepts without applying: other_config keys
+ * always ('check' false: to the log, where ports and bridges say their own when added);
+ * with 'check' (--check) bridges and ports too, on stdout.
+ */
+static void
+yaml_warnings(const struct vconf *c, bool check)
+{
+	for (size_t i = 0; i < c->other_config.n; i++) {
+		char *msg = NULL;
+
+		if (vconf_check_other_config(&c->other_config.kv[i], &msg) == 1)
+			print_warnings(c->source, c->other_config.kv[i].line, msg, check);
+		else
+			free(msg);
+	}
+	for (size_t b = 0; check && b < c->n_bridges; b++) {
+		char *err = NULL, *warn = NULL;
+
+		vconf_check_bridge(&c->bridges[b], &err, &warn);
+		free(err);
+		print_warnings(c->source, c->bridges[b].line, warn, true);
+		for (size_t k = 0; k < c->bridges[b].n_ports; k++)
+			print_warnings(c->source, c->bridges[b].ports[k].line,
+				vconf_port_warnings(&c->bridges[b].ports[k]), true);
+	}
+}
+
 static void
 reload(struct dp *dp, const char *path)
 {
@@ -346,6 +388,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "vireo-dp: %s\n", err ? err : "invalid configuration");
 		return 2;
 	}
+	if (config_path != NULL)
+		yaml_warnings(&yaml, check);
 	if (check) {
 		printf("%s: configuration OK (%zu bridges)\n", config_path, yaml.n_bridges);
 		vconf_free(&yaml);

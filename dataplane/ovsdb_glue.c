@@ -38,8 +38,8 @@ struct dp_ovsdb {
 	/* after attach: the configuration last applied, as received (with local ports) */
 	struct vconf cur;
 	uint64_t next_stats_ms;
-	/* bad other_config pairs already logged ("key=value"), so each is said once */
-	char *said_bad[8];
+	/* other_config pairs already logged ("key=value"), so each is said once */
+	char *said_bad[32];
 };
 
 static uint64_t
@@ -117,40 +117,39 @@ check_pmd_mask(const char *v, char **why)
 }
 
 /*
- * Check the other_config keys vireo-dp reads; a bad value is replaced by the one in force
- * ('running', may be NULL) or dropped.  Keys vireo-dp does not read are kept as they are.
+ * Check every other_config key (config/check.c): a bad or refused value of a key vireo-dp
+ * reads is replaced by the one in force ('running', may be NULL) or dropped; keys vireo-dp
+ * accepts without applying them, or does not know, are kept and said once in the log.
  */
 static void
 sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vconf_map *running)
 {
-	static const char *const checked[] = {
-		"dpdk-init", "dpdk-lcore-mask", "pmd-cpu-mask", "dpdk-socket-mem",
-		"dpdk-socket-limit", "dpdk-hugepage-dir", "vhost-sock-dir", NULL
-	};
 	struct vconf_map out = { 0 };
 
 	for (size_t i = 0; i < m->n; i++) {
 		const struct vconf_kv *kv = &m->kv[i];
 		const char *keep = kv->value;
-		char *err = NULL, *why = NULL;
-		bool bad = false;
+		char *err = NULL, *why = NULL, *msg;
+		int rc = vconf_check_other_config(kv, &err);
+		bool bad = rc == -EINVAL;
 
-		for (int k = 0; checked[k] != NULL && !bad; k++) {
-			if (strcmp(checked[k], kv->key) != 0)
-				continue;
-			if (vconf_check_other_config(kv, &err) < 0)
-				bad = true;
-			else if (strcmp(kv->key, "pmd-cpu-mask") == 0 &&
-					check_pmd_mask(kv->value, &why) < 0)
-				bad = true;
-		}
+		if (rc == 0 && strcmp(kv->key, "pmd-cpu-mask") == 0 &&
+				check_pmd_mask(kv->value, &why) < 0)
+			bad = true;
 		if (bad) {
-			char *msg;
-
 			keep = running ? vconf_map_get(running, kv->key) : NULL;
 			if (asprintf(&msg, "other_config:%s=%s ignored (%s); %s%s", kv->key,
 					kv->value, err ? err : why ? why : "bad value",
 					keep ? "keeping " : "using the default", keep ? keep : "") >= 0) {
+				say_bad_once(o, kv->key, kv->value, msg);
+				free(msg);
+			}
+		} else if (rc == -ENOENT || rc == 1) {
+			if (rc == -ENOENT && asprintf(&msg, "warning: key 'other_config:%s': not "
+					"read by vireo-dp", kv->key) >= 0) {
+				say_bad_once(o, kv->key, kv->value, msg);
+				free(msg);
+			} else if (rc == 1 && asprintf(&msg, "warning: %s", err) >= 0) {
 				say_bad_once(o, kv->key, kv->value, msg);
 				free(msg);
 			}
@@ -209,17 +208,11 @@ config_equal(const struct vconf *a, const struct vconf *b)
 		const struct vconf_bridge *x = &a->bridges[i], *y = &b->bridges[i];
 
 		if (!str_equal(x->name, y->name) || x->n_ports != y->n_ports ||
-				x->has_flows != y->has_flows)
+				x->has_flows != y->has_flows || !vconf_bridge_settings_equal(x, y))
 			return false;
-		for (size_t k = 0; k < x->n_ports; k++) {
-			const struct vconf_port *p = &x->ports[k], *q = &y->ports[k];
-
-			if (!str_equal(p->name, q->name) || !str_equal(p->type, q->type) ||
-					p->ofport_request != q->ofport_request ||
-					p->mtu_request != q->mtu_request ||
-					!vconf_map_equal(&p->options, &q->options))
+		for (size_t k = 0; k < x->n_ports; k++)
+			if (!vconf_port_equal(&x->ports[k], &y->ports[k]))
 				return false;
-		}
 	}
 	return true;
 }
@@ -269,9 +262,15 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 	struct vovsdb_stat sv[N_STATS];
 	struct vconf_map status = { 0 };
 	struct dp_port *p = NULL;
-	char text[1024];
+	char text[1024], *bridge_err = NULL;
 
 	if (is_local_port(vb, vp)) {
+		char *warn = NULL;
+
+		/* The bridge has no row of its own to show an error: its local interface does. */
+		vconf_check_bridge(vb, &bridge_err, &warn);
+		free(warn);
+		st.error = bridge_err;
 		st.ofport = LOCAL_OFPORT;
 		st.link_state = "down";
 		st.admin_state = "down";
@@ -300,6 +299,7 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 	if (vovsdb_set_iface(o->db, vp->name, &st) < 0)
 		dp_log("ovsdb: interface %s: cannot queue its state: out of memory", vp->name);
 	vconf_map_free(&status);
+	free(bridge_err);
 }
 
 static void

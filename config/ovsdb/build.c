@@ -3,7 +3,8 @@
  * From the replica to a struct vconf: the Open_vSwitch row's other_config and next_cfg, its
  * netdev bridges sorted by name, their ports sorted by name.  Interfaces vireo-dp cannot run
  * (in a bridge of another datapath_type, or in a bond) are collected with the error text the
- * client writes for them.
+ * client writes for them.  Every other monitored column that holds more than its default
+ * goes, as text, into the 'extra' map of its bridge or port, for config/check.c to judge.
  */
 
 #include <errno.h>
@@ -73,6 +74,141 @@ map_from(struct vconf_map *m, const json_t *v)
 	return 0;
 }
 
+/* An atom as text (malloc'd): a string as it is, a number, a boolean, a uuid. */
+static char *
+atom_text(const json_t *a)
+{
+	char *s = NULL;
+
+	if (json_is_string(a))
+		return strdup(json_string_value(a));
+	if (json_is_integer(a) && asprintf(&s, "%lld", (long long)json_integer_value(a)) >= 0)
+		return s;
+	if (json_is_real(a) && asprintf(&s, "%g", json_real_value(a)) >= 0)
+		return s;
+	if (json_is_boolean(a))
+		return strdup(json_is_true(a) ? "true" : "false");
+	if (vovsdb_uuid_of(a) != NULL)
+		return strdup(vovsdb_uuid_of(a));
+	return strdup("?");
+}
+
+/* True when the atom is a column's default: "", 0, false. */
+static bool
+atom_is_default(const json_t *a)
+{
+	return (json_is_string(a) && *json_string_value(a) == '\0') ||
+		(json_is_integer(a) && json_integer_value(a) == 0) ||
+		(json_is_real(a) && json_real_value(a) == 0) || json_is_false(a);
+}
+
+/*
+ * Column 'col' of a row of 'table' holding 'v' into 'm' unless it is the default: a map as
+ * one entry a key ("TABLE:COL:KEY"), anything else as "TABLE:COL" -> comma-joined atoms.
+ */
+static int
+extra_from(struct vconf_map *m, const char *table, const char *col, const json_t *v)
+{
+	const json_t *pairs = vovsdb_map_pairs(v), *e;
+	json_t *elems;
+	char key[160], *text = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (pairs != NULL) {
+		json_array_foreach(pairs, i, e) {
+			char *val = atom_text(json_array_get(e, 1));
+			const json_t *k = json_array_get(e, 0);
+
+			snprintf(key, sizeof(key), "%s:%s:%s", table, col,
+				json_is_string(k) ? json_string_value(k) : "?");
+			if (val == NULL || vconf_map_set(m, key, val, 0) < 0)
+				rc = -ENOMEM;
+			free(val);
+		}
+		return rc;
+	}
+	elems = vovsdb_set_elems(v);
+	if (elems == NULL)
+		return 0;
+	if (json_array_size(elems) == 1 && atom_is_default(json_array_get(elems, 0))) {
+		json_decref(elems);
+		return 0;
+	}
+	json_array_foreach(elems, i, e) {
+		char *a = atom_text(e), *joined = NULL;
+
+		if (a == NULL || (text != NULL && asprintf(&joined, "%s,%s", text, a) < 0))
+			rc = -ENOMEM;
+		free(text);
+		text = joined ? joined : a;
+		if (joined)
+			free(a);
+	}
+	json_decref(elems);
+	snprintf(key, sizeof(key), "%s:%s", table, col);
+	if (text != NULL && vconf_map_set(m, key, text, 0) < 0)
+		rc = -ENOMEM;
+	free(text);
+	return rc;
+}
+
+/* Every column of 'row' not named in 'handled' (NULL-terminated) into 'm'. */
+static int
+extras_of(struct vconf_map *m, const char *table, const json_t *row,
+		const char *const *handled)
+{
+	const char *col;
+	json_t *v;
+
+	json_object_foreach((json_t *)row, col, v) {
+		bool skip = !strcmp(col, "external_ids") || !strcmp(col, "_uuid") ||
+			!strcmp(col, "_version");
+
+		for (size_t i = 0; handled[i] && !skip; i++)
+			skip = !strcmp(col, handled[i]);
+		if (!skip && extra_from(m, table, col, v) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* Port columns tag, trunks, vlan_mode into 'vl'; a malformed value is left out. */
+static int
+vlan_from(struct vconf_vlan *vl, const json_t *prow)
+{
+	json_t *e = vovsdb_set_elems(json_object_get(prow, "trunks")), *t;
+	size_t i, n = e ? json_array_size(e) : 0;
+	const char *mode;
+
+	vl->tag = (uint16_t)opt_int_col(prow, "tag");
+	vl->has_tag = json_is_integer(json_object_get(prow, "tag"));
+	mode = str_col(prow, "vlan_mode");
+	if (*mode != '\0' && (vl->mode = strdup(mode)) == NULL)
+		goto nomem;
+	if (n > 0) {
+		vl->trunks = calloc(n, sizeof(*vl->trunks));
+		if (vl->trunks == NULL)
+			goto nomem;
+		json_array_foreach(e, i, t)
+			if (json_is_integer(t) && json_integer_value(t) >= 0 &&
+					json_integer_value(t) <= 4095)
+				vl->trunks[vl->n_trunks++] = (uint16_t)json_integer_value(t);
+		qsort(vl->trunks, vl->n_trunks, sizeof(*vl->trunks), cmp_u16);
+	}
+	json_decref(e);
+	return 0;
+nomem:
+	json_decref(e);
+	return -ENOMEM;
+}
+
 static void
 fail_iface(struct vovsdb_view *view, const json_t *iface, const char *fmt, const char *a,
 		const char *b)
@@ -99,8 +235,12 @@ cmp_bridge(const void *a, const void *b)
 }
 
 static int
-add_port(struct vconf_bridge *br, const json_t *iface)
+add_port(struct vconf_bridge *br, const json_t *prow, const json_t *iface)
 {
+	static const char *const port_cols[] = { "name", "interfaces", "tag", "trunks",
+		"vlan_mode", NULL };
+	static const char *const iface_cols[] = { "name", "type", "options", "ofport_request",
+		"mtu_request", NULL };
 	struct vconf_port *ports, *p;
 	const char *type = str_col(iface, "type");
 
@@ -117,6 +257,9 @@ add_port(struct vconf_bridge *br, const json_t *iface)
 		return -ENOMEM;
 	p->ofport_request = opt_int_col(iface, "ofport_request");
 	p->mtu_request = opt_int_col(iface, "mtu_request");
+	if (vlan_from(&p->vlan, prow) < 0 || extras_of(&p->extra, "Port", prow, port_cols) < 0 ||
+			extras_of(&p->extra, "Interface", iface, iface_cols) < 0)
+		return -ENOMEM;
 	return map_from(&p->options, json_object_get(iface, "options"));
 }
 
@@ -138,9 +281,14 @@ add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_
 		view->conf.bridges = bridges;
 		br = &bridges[view->conf.n_bridges++];
 		memset(br, 0, sizeof(*br));
+		static const char *const bridge_cols[] = { "name", "ports", "datapath_type",
+			"fail_mode", NULL };
+		const char *fm = str_col(brow, "fail_mode");
+
 		br->name = strdup(name);
 		br->datapath_type = strdup(dpt);
-		if (!br->name || !br->datapath_type)
+		if (!br->name || !br->datapath_type || (*fm && !(br->fail_mode = strdup(fm))) ||
+				extras_of(&br->extra, "Bridge", brow, bridge_cols) < 0)
 			return -ENOMEM;
 	}
 	ports = deref(r, VOVSDB_T_PORT, brow, "ports");
@@ -158,7 +306,7 @@ add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_
 						"are not supported by vireo-dp",
 						str_col(prow, "name"), "");
 			else
-				rc = add_port(br, irow);
+				rc = add_port(br, prow, irow);
 		}
 		json_decref(ifaces);
 		if (rc)
@@ -236,14 +384,6 @@ str_eq(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
-static bool
-port_equal(const struct vconf_port *a, const struct vconf_port *b)
-{
-	return str_eq(a->name, b->name) && str_eq(a->type, b->type) &&
-		a->ofport_request == b->ofport_request && a->mtu_request == b->mtu_request &&
-		vconf_map_equal(&a->options, &b->options);
-}
-
 bool
 vovsdb_conf_equal(const struct vconf *a, const struct vconf *b)
 {
@@ -255,10 +395,10 @@ vovsdb_conf_equal(const struct vconf *a, const struct vconf *b)
 		const struct vconf_bridge *x = &a->bridges[i], *y = &b->bridges[i];
 
 		if (!str_eq(x->name, y->name) || !str_eq(x->datapath_type, y->datapath_type) ||
-		    x->n_ports != y->n_ports)
+		    x->n_ports != y->n_ports || !vconf_bridge_settings_equal(x, y))
 			return false;
 		for (j = 0; j < x->n_ports; j++)
-			if (!port_equal(&x->ports[j], &y->ports[j]))
+			if (!vconf_port_equal(&x->ports[j], &y->ports[j]))
 				return false;
 	}
 	return true;

@@ -4,8 +4,10 @@
  * ["uuid", U]; a set is ["set", [atoms]] or, with one element, the bare atom; a map is
  * ["map", [[key, value], ...]].
  *
- * update2 "modify" diffs (ovsdb-server(7)): a scalar column carries its new value; a set
- * column carries the elements to toggle (present ones leave, absent ones join); a map column
+ * update2 "modify" diffs (ovsdb-server(7)): a column of single value carries its new value,
+ * and so does an optional one (min 0, max 1: ovsdb-server sends the atom or the empty set,
+ * as ovsdb-client monitor-cond shows for Port:lacp); a set column carries the elements to
+ * toggle (present ones leave, absent ones join); a map column
  * carries pairs: an absent key is added, a key with the same value is removed, a key with
  * another value takes it.
  */
@@ -28,10 +30,9 @@ vovsdb_kind_of_type(const json_t *type)
 		return VOVSDB_MAP;
 	min = json_object_get(type, "min");
 	max = json_object_get(type, "max");
-	if ((!min || json_integer_value(min) == 1) &&
-	    (!max || (json_is_integer(max) && json_integer_value(max) == 1)))
-		return VOVSDB_SCALAR;
-	return VOVSDB_SET;
+	if (max && !(json_is_integer(max) && json_integer_value(max) == 1))
+		return VOVSDB_SET;
+	return !min || json_integer_value(min) == 1 ? VOVSDB_SCALAR : VOVSDB_OPTIONAL;
 }
 
 static bool
@@ -291,6 +292,13 @@ vovsdb_apply_diff(int kind, const json_t *old, const json_t *diff)
 
 	if (kind == VOVSDB_SCALAR)
 		return is_atom(diff) ? json_incref((json_t *)diff) : NULL;
+	if (kind == VOVSDB_OPTIONAL) {
+		json_t *e = vovsdb_set_elems(diff);
+		bool ok = e != NULL && json_array_size(e) <= 1;
+
+		json_decref(e);
+		return ok ? json_incref((json_t *)diff) : NULL;
+	}
 	if (!old)
 		old = empty = json_pack("[s[]]", kind == VOVSDB_MAP ? "map" : "set");
 	if (kind == VOVSDB_SET)

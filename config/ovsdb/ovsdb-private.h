@@ -99,7 +99,8 @@ int vovsdb_frame_next(struct vovsdb_frame *f, const char *buf, size_t len, size_
 /** How a column's values are encoded and diffed. */
 enum vovsdb_kind {
 	VOVSDB_SCALAR,		/**< exactly one atom, no value type */
-	VOVSDB_SET,		/**< any other key-only type (includes optional atoms) */
+	VOVSDB_OPTIONAL,	/**< zero or one atom: an update2 modify carries the new value */
+	VOVSDB_SET,		/**< any other key-only type */
 	VOVSDB_MAP,		/**< key and value types */
 };
 

@@ -20,12 +20,25 @@ const char *const vovsdb_table_names[VOVSDB_N_TABLES] = {
 	[VOVSDB_T_IFACE] = "Interface",
 };
 
-/* The monitored columns; the first ones of each table (up to the NULL) are required. */
-static const char *const monitored[VOVSDB_N_TABLES][8] = {
+/*
+ * The monitored columns; the first ones of each table (up to the NULL) are required.  The
+ * rest are read when the schema has them: every setting an Open vSwitch user may give a
+ * bridge, port or interface, so that build.c can hand each one that is set to the checks
+ * (config/check.c), which implement, accept or refuse it; none is ignored unseen.
+ */
+#define VOVSDB_MAX_COLS 32
+static const char *const monitored[VOVSDB_N_TABLES][VOVSDB_MAX_COLS] = {
 	[VOVSDB_T_OVS] = { "bridges", "next_cfg", NULL, "other_config" },
-	[VOVSDB_T_BRIDGE] = { "name", "ports", NULL, "datapath_type" },
-	[VOVSDB_T_PORT] = { "name", "interfaces", NULL },
-	[VOVSDB_T_IFACE] = { "name", NULL, "type", "options", "ofport_request", "mtu_request" },
+	[VOVSDB_T_BRIDGE] = { "name", "ports", NULL, "datapath_type", "fail_mode", "controller",
+		"mirrors", "stp_enable", "rstp_enable", "mcast_snooping_enable", "netflow",
+		"sflow", "ipfix", "flood_vlans", "auto_attach", "protocols", "other_config" },
+	[VOVSDB_T_PORT] = { "name", "interfaces", NULL, "tag", "trunks", "vlan_mode", "cvlans",
+		"bond_mode", "lacp", "bond_updelay", "bond_downdelay", "bond_fake_iface", "qos",
+		"mac", "fake_bridge", "protected", "other_config" },
+	[VOVSDB_T_IFACE] = { "name", NULL, "type", "options", "ofport_request", "mtu_request",
+		"ingress_policing_rate", "ingress_policing_burst",
+		"ingress_policing_kpkts_rate", "ingress_policing_kpkts_burst", "bfd",
+		"cfm_mpid", "lldp", "mac", "other_config" },
 };
 
 static char *
@@ -89,7 +102,7 @@ vovsdb_replica_monitor_requests(const struct vovsdb_replica *r)
 	for (t = 0; req && t < VOVSDB_N_TABLES; t++) {
 		json_t *cols = json_array();
 
-		for (i = 0; i < 8; i++) {
+		for (i = 0; i < VOVSDB_MAX_COLS; i++) {
 			const char *c = monitored[t][i];
 
 			if (c && json_object_get(r->kinds[t], c))

@@ -293,9 +293,134 @@ test_map(void)
 	vconf_map_free(&b);
 }
 
+/* Parse 'text'; 0 or -1 with '*err'.  The vconf is freed unless 'keep'. */
+static int
+parse(const char *text, struct vconf *c, char **err)
+{
+	return vconf_parse_yaml("s.yaml", text, strlen(text), c, err);
+}
+
+/*
+ * Settings Open vSwitch users give an NFV host: each one implemented, accepted with a
+ * warning, or refused with a message naming it; none ignored without a word.
+ */
+static void
+test_settings(void)
+{
+	struct vconf c;
+	char *err = NULL, *warn;
+	int rc;
+
+	/* OVS accepts tx-retries-max on a dpdkvhostuser port: the port must not fail. */
+	rc = parse("bridges:\n  br0:\n    ports:\n      vhu0:\n        type: dpdkvhostuser\n"
+		"        options: {tx-retries-max: 4, dq-zero-copy: \"false\"}\n"
+		"      dpdk0:\n        type: dpdk\n        options:\n"
+		"          dpdk-devargs: net_null0\n          dpdk-lsc-interrupt: \"true\"\n",
+		&c, &err);
+	CHECK(rc == 0, "tx-retries-max/dpdk-lsc-interrupt refused: %s", err ? err : "");
+	if (rc == 0) {
+		warn = vconf_port_warnings(vconf_find_port(&c, "vhu0", NULL));
+		CHECK(warn && strstr(warn, "options:tx-retries-max") && strstr(warn, "not applied"),
+			"vhu0 warnings: %s", warn ? warn : "(none)");
+		CHECK(warn && !strstr(warn, "dq-zero-copy"), "dq-zero-copy=false is the default, "
+			"no warning: %s", warn ? warn : "");
+		free(warn);
+		warn = vconf_port_warnings(vconf_find_port(&c, "dpdk0", NULL));
+		CHECK(warn && strstr(warn, "options:dpdk-lsc-interrupt"), "dpdk0 warnings: %s",
+			warn ? warn : "(none)");
+		free(warn);
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+
+	/* Ethernet flow control would change the wire: refused, naming the option. */
+	rc = parse("bridges:\n  br0:\n    ports:\n      dpdk0:\n        type: dpdk\n"
+		"        options: {dpdk-devargs: net_null0, rx-flow-ctrl: \"true\"}\n", &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "options:rx-flow-ctrl") && strstr(err, "refused"),
+		"rx-flow-ctrl: %s", err ? err : "accepted");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+
+	/* other_config: accepted-with-warning keys pass, refused ones fail the file. */
+	rc = parse("other_config:\n  tx-flush-interval: \"50\"\n  pmd-auto-lb: \"true\"\n",
+		&c, &err);
+	CHECK(rc == 0, "tx-flush-interval/pmd-auto-lb refused: %s", err ? err : "");
+	if (rc == 0) {
+		char *m = NULL;
+
+		CHECK(vconf_check_other_config(&c.other_config.kv[0], &m) == 1 && m &&
+			strstr(m, "tx-flush-interval"), "tx-flush-interval warning: %s", m ? m : "");
+		free(m);
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	rc = parse("other_config:\n  hw-offload: \"true\"\n", &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "s.yaml:2:") && strstr(err, "hw-offload"),
+		"hw-offload=true: %s", err ? err : "accepted");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+	rc = parse("other_config:\n  hw-offload: \"false\"\n", &c, &err);
+	CHECK(rc == 0, "hw-offload=false (the default) refused: %s", err ? err : "");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+
+	/* OVSDB columns in 'extra': refused, warned or unknown (refused). */
+	struct vconf_port p = { .name = "p1", .type = "dpdkvhostuser" };
+	int line;
+
+	vconf_map_set(&p.extra, "Port:other_config:net_uuid", "x", 0);
+	CHECK(vconf_check_port(&p, &line, &err) == 0, "Neutron's Port other_config refused: %s",
+		err ? err : "");
+	free(err);
+	err = NULL;
+	warn = vconf_port_warnings(&p);
+	CHECK(warn && strstr(warn, "Port:other_config:net_uuid"), "no warning: %s",
+		warn ? warn : "(none)");
+	free(warn);
+	vconf_map_set(&p.extra, "Interface:ingress_policing_rate", "1000", 0);
+	vconf_map_set(&p.extra, "Port:qos", "5c3f0000-0000-0000-0000-000000000000", 0);
+	CHECK(vconf_check_port(&p, &line, &err) < 0 && err &&
+		strstr(err, "Interface:ingress_policing_rate") && strstr(err, "Port:qos"),
+		"policing and qos: %s", err ? err : "accepted");
+	free(err);
+	err = NULL;
+	vconf_map_free(&p.extra);
+	vconf_map_set(&p.extra, "Port:no_such_column", "1", 0);
+	CHECK(vconf_check_port(&p, &line, &err) < 0 && err && strstr(err, "Port:no_such_column"),
+		"an unknown column: %s", err ? err : "accepted");
+	free(err);
+	err = NULL;
+	vconf_map_free(&p.extra);
+	vconf_map_set(&p.extra, "Port:lacp", "off", 0);
+	CHECK(vconf_check_port(&p, &line, &err) == 0, "lacp=off refused: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	vconf_map_free(&p.extra);
+
+	struct vconf_bridge b = { .name = "br0" };
+
+	vconf_map_set(&b.extra, "Bridge:stp_enable", "true", 0);
+	vconf_map_set(&b.extra, "Bridge:other_config:hwaddr", "02:00:00:00:00:01", 0);
+	CHECK(vconf_check_bridge(&b, &err, &warn) < 0 && err && strstr(err, "Bridge:stp_enable")
+		&& warn && strstr(warn, "Bridge:other_config:hwaddr"), "bridge: %s / %s",
+		err ? err : "accepted", warn ? warn : "(no warning)");
+	free(err);
+	free(warn);
+	vconf_map_free(&b.extra);
+}
+
 int
 main(void)
 {
+	test_settings();
 	test_good();
 	test_bad();
 	test_long_names();

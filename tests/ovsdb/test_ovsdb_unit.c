@@ -284,7 +284,7 @@ test_kinds(void)
 	CHECK(vovsdb_kind_of_type(t) == VOVSDB_SCALAR);
 	json_decref(t);
 	t = js("{\"key\":\"integer\",\"min\":0,\"max\":1}");
-	CHECK(vovsdb_kind_of_type(t) == VOVSDB_SET);
+	CHECK(vovsdb_kind_of_type(t) == VOVSDB_OPTIONAL);
 	json_decref(t);
 	t = js("{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}");
 	CHECK(vovsdb_kind_of_type(t) == VOVSDB_SET);
@@ -325,6 +325,11 @@ test_diff(void)
 	diff_case(VOVSDB_SCALAR, NULL, "\"netdev\"", "\"netdev\"");
 	diff_case(VOVSDB_SCALAR, "1", "{\"x\":1}", NULL);
 	/* An optional atom: the old and the new value are toggled. */
+	/* An optional column's modify is its new value (mtu_request 1500 -> 9000, cleared). */
+	diff_case(VOVSDB_OPTIONAL, "1500", "9000", "9000");
+	diff_case(VOVSDB_OPTIONAL, "\"active\"", "\"off\"", "\"off\"");
+	diff_case(VOVSDB_OPTIONAL, "\"off\"", "[\"set\",[]]", "[\"set\",[]]");
+	diff_case(VOVSDB_OPTIONAL, "1", "[\"set\",[1,2]]", NULL);
 	diff_case(VOVSDB_SET, "1", "[\"set\",[1,2]]", "[\"set\",[2]]");
 	diff_case(VOVSDB_SET, "[\"set\",[]]", "5", "[\"set\",[5]]");
 	diff_case(VOVSDB_SET, NULL, "5", "[\"set\",[5]]");
@@ -404,7 +409,7 @@ test_replica(void)
 
 	vovsdb_replica_clear(&r);
 	CHECK(vovsdb_replica_schema(&r, s, &err) == 0);
-	CHECK(vovsdb_replica_kind(&r, VOVSDB_T_IFACE, "ofport") == VOVSDB_SET);
+	CHECK(vovsdb_replica_kind(&r, VOVSDB_T_IFACE, "ofport") == VOVSDB_OPTIONAL);
 	CHECK(vovsdb_replica_kind(&r, VOVSDB_T_IFACE, "mtu_request") == -1);
 	u = vovsdb_replica_monitor_requests(&r);
 	CHECK(json_is(json_object_get(u, "Interface"),
@@ -457,7 +462,8 @@ test_replica(void)
 	vovsdb_view_free(&view);
 
 	/* update2: modify and delete; a malformed row is counted, not applied. */
-	u = js("{\"Interface\":{\"i1\":{\"modify\":{\"ofport_request\":[\"set\",[7,9]],"
+	/* ofport_request is optional: ovsdb-server sends its new value, 9 (not [7, 9]). */
+	u = js("{\"Interface\":{\"i1\":{\"modify\":{\"ofport_request\":9,"
 			"\"options\":[\"map\",[[\"n_rxq\",\"2\"]]]}}},"
 		"\"Bridge\":{\"b2\":{\"delete\":null}},"
 		"\"Port\":{\"p9\":{\"modify\":{\"name\":\"x\"}}},"

@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# No setting ignored without a word (vireo-dp --ovsdb driven by ovs-vsctl): settings Open
+# vSwitch accepts for a port type but vireo-dp does not apply leave the port working and are
+# logged; settings that would change the switch's behaviour and are not implemented fail the
+# port with an error naming the column (ovs-vsctl list Interface, ovs-vsctl show); a
+# bridge's refused settings show on its local interface; other_config keys are logged.
+#
+# Usage: VIREO_BUILD=BUILD_DIR tests/ovsdb/settings.sh    (PASS/FAIL lines; exit 1 on FAIL)
+. "$(dirname "$0")/../dp/lib.sh"
+. "$(dirname "$0")/lib-ovsdb.sh"
+
+check "ovsdb-server and vireo-dp --ovsdb start (DPDK initialised)" ovsdb_dp_start \
+	other_config:hw-offload=true other_config:tx-flush-interval=50 \
+	other_config:no-such-key=1
+check "add-br br0 (netdev)" vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+
+# --- accepted, not applied: the port works, the log says why ---
+out=$(vsctl add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser \
+	options:tx-retries-max=8 2>&1)
+check "tx-retries-max on dpdkvhostuser: no 'Error detected' ($out)" \
+	test -z "$(grep 'Error detected' <<<"$out")"
+check "... vhu0 has an ofport and no error" \
+	eval 'is_positive "$(get Interface vhu0 ofport)" && test -z "$(iface_error vhu0)"'
+check "... the log names options:tx-retries-max as not applied" \
+	grep -q "warning: port 'vhu0': key 'options:tx-retries-max': '8' accepted but not applied" \
+	"$RUN/dp.log"
+check "dpdk-lsc-interrupt on a dpdk port: the port works" \
+	eval 'vsctl add-port br0 null0 -- set Interface null0 type=dpdk \
+	options:dpdk-devargs=net_null0 options:dpdk-lsc-interrupt=true &&
+	is_positive "$(get Interface null0 ofport)" && test -z "$(iface_error null0)"'
+check "Neutron's Port other_config (net_uuid): the port works, the key is logged" \
+	eval 'vsctl set Port vhu0 other_config:net_uuid=abc &&
+	is_positive "$(get Interface vhu0 ofport)" &&
+	grep -q "Port:other_config:net_uuid" "$RUN/dp.log"'
+
+# --- refused: the port fails with the column's name in its error ---
+check "set ingress_policing_rate=10000 completes" \
+	vsctl set Interface vhu0 ingress_policing_rate=10000
+check "... vhu0 fails: ofport -1" test "$(get Interface vhu0 ofport)" = -1
+check "... ovs-vsctl list Interface vhu0 shows the error naming ingress_policing_rate" \
+	eval 'vsctl list Interface vhu0 | grep -E "^error +:" |
+	grep -q "Interface:ingress_policing_rate.*refused: ingress policing is not implemented"'
+check "... ovs-vsctl show shows it under vhu0" \
+	eval 'vsctl show | grep -A3 "Interface vhu0" | grep -q "error:.*ingress_policing_rate"'
+check "ingress_policing_rate=0 again: the error goes, vhu0 works" \
+	eval 'vsctl set Interface vhu0 ingress_policing_rate=0 &&
+	is_positive "$(get Interface vhu0 ofport)" && test -z "$(iface_error vhu0)"'
+out=$(vsctl add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser \
+	-- set Port vhu1 qos=@q -- --id=@q create QoS type=linux-htb 2>&1)
+check "a Port with qos: ovs-vsctl prints \"Error detected while setting up 'vhu1'\"" \
+	grep -qF "Error detected while setting up 'vhu1'" <<<"$out"
+check "... the error names Port:qos" eval 'iface_error vhu1 | grep -q "Port:qos.*refused"'
+check "lacp=active refused, naming Port:lacp" \
+	eval 'vsctl clear Port vhu1 qos -- set Port vhu1 lacp=active &&
+	iface_error vhu1 | grep -q "Port:lacp.*active.*refused" && ! iface_error vhu1 | grep -q qos'
+check "lacp=off (the default) accepted: vhu1 works" \
+	eval 'vsctl set Port vhu1 lacp=off && is_positive "$(get Interface vhu1 ofport)"'
+check "bfd:enable=true refused, naming Interface:bfd:enable" \
+	eval 'vsctl set Interface vhu1 bfd:enable=true &&
+	iface_error vhu1 | grep -q "Interface:bfd:enable"'
+vsctl remove Interface vhu1 bfd enable >/dev/null
+
+# --- bridge settings: refused ones show on the bridge's local interface ---
+check "stp_enable=true on br0 completes" vsctl set Bridge br0 stp_enable=true
+check "... Interface br0's error names Bridge:stp_enable" \
+	eval 'iface_error br0 | grep -q "Bridge:stp_enable.*refused: STP is not implemented"'
+check "... ovs-vsctl show shows it under Interface br0" \
+	eval 'vsctl show | grep -A3 "Interface br0" | grep -q "error:.*stp_enable"'
+check "... the bridge's ports keep working" is_positive "$(get Interface vhu0 ofport)"
+check "a mirror on br0: Interface br0's error names Bridge:mirrors" \
+	eval 'vsctl -- --id=@m create Mirror name=m0 select-all=true -- add Bridge br0 mirrors @m &&
+	iface_error br0 | grep -q "Bridge:mirrors"'
+check "set-controller: Interface br0's error names Bridge:controller" \
+	eval 'vsctl set-controller br0 tcp:127.0.0.1:6653 &&
+	iface_error br0 | grep -q "Bridge:controller.*no OpenFlow channel"'
+check "... cleared again: no error on Interface br0" \
+	eval 'vsctl del-controller br0 -- clear Bridge br0 mirrors -- set Bridge br0 \
+	stp_enable=false && test -z "$(iface_error br0)"'
+
+# --- every refused column, one by one: the error names it, clearing it clears the error ---
+# refused IFACE WHAT SET-ARGS... // CLEAR-ARGS...: the setting shown as
+# "WHAT ... refused" on CHECK-IFACE's error column and in ovs-vsctl show, then cleared.
+refused() {
+	local iface=$1 what=$2 set=() clr=()
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != "//" ]; do set+=("$1"); shift; done
+	shift
+	clr=("$@")
+	vsctl "${set[@]}" >/dev/null &&
+		vsctl list Interface "$iface" | grep -E "^error" | grep -q "$what.*refused" &&
+		vsctl show | grep -A4 "Interface $iface\$" | grep -q "error:.*$what" &&
+		vsctl "${clr[@]}" >/dev/null && test -z "$(iface_error "$iface")"
+}
+check "add-port vhu2 for the refused columns" \
+	vsctl add-port br0 vhu2 -- set Interface vhu2 type=dpdkvhostuser
+for col in "ingress_policing_rate=100:ingress_policing_rate=0" \
+		"ingress_policing_kpkts_rate=100:ingress_policing_kpkts_rate=0" \
+		"cfm_mpid=1:cfm_mpid=[]" "bfd:enable=true:bfd={}" "lldp:enable=true:lldp={}" \
+		"other_config:tx-steering=hash:other_config={}"; do
+	key=${col%%[=]*}
+	check "Interface $key refused, shown, cleared" \
+		refused vhu2 "Interface:$key" set Interface vhu2 "${col%:*}" // \
+		set Interface vhu2 "${col##*:}"
+done
+for col in "cvlans=5:cvlans=[]" "fake_bridge=true:fake_bridge=false" \
+		"protected=true:protected=false" "lacp=passive:lacp=[]" \
+		"other_config:priority-tags=always:other_config={}"; do
+	key=${col%%[=]*}
+	check "Port $key refused, shown, cleared" \
+		refused vhu2 "Port:$key" set Port vhu2 "${col%:*}" // set Port vhu2 "${col##*:}"
+done
+check "Port vlan_mode=dot1q-tunnel refused, shown, cleared" \
+	refused vhu2 "vlan_mode" set Port vhu2 vlan_mode=dot1q-tunnel tag=5 // \
+	clear Port vhu2 vlan_mode tag
+check "options:rx-flow-ctrl on a dpdk port refused, shown, cleared" \
+	refused null0 "options:rx-flow-ctrl" set Interface null0 options:rx-flow-ctrl=true // \
+	remove Interface null0 options rx-flow-ctrl
+for col in "rstp_enable=true:rstp_enable=false" \
+		"mcast_snooping_enable=true:mcast_snooping_enable=false" \
+		"flood_vlans=100:flood_vlans=[]"; do
+	key=${col%%[=]*}
+	check "Bridge $key refused on Interface br0, shown, cleared" \
+		refused br0 "Bridge:$key" set Bridge br0 "${col%:*}" // set Bridge br0 "${col##*:}"
+done
+for t in "NetFlow:netflow:targets=\"127.0.0.1:5566\"" "sFlow:sflow:targets=\"127.0.0.1:6343\"" \
+		"IPFIX:ipfix:targets=\"127.0.0.1:4739\""; do
+	IFS=: read -r table col args <<<"$t"
+	check "Bridge $col refused on Interface br0, shown, cleared" \
+		refused br0 "Bridge:$col" -- --id=@x create "$table" "$args" -- \
+		set Bridge br0 "$col=@x" // clear Bridge br0 "$col"
+done
+
+# --- other_config: refused and not applied keys are logged ---
+check "the log refuses other_config:hw-offload=true" \
+	grep -q "other_config:hw-offload=true ignored (key 'other_config:hw-offload': 'true' refused" \
+	"$RUN/dp.log"
+check "the log says other_config:tx-flush-interval is not applied" \
+	grep -q "warning: key 'other_config:tx-flush-interval': '50' accepted but not applied" \
+	"$RUN/dp.log"
+check "the log says other_config:no-such-key is not read" \
+	grep -q "warning: key 'other_config:no-such-key': not read by vireo-dp" "$RUN/dp.log"
+check "each is said once" test "$(grep -c "tx-flush-interval" "$RUN/dp.log")" -eq 1
+
+kill -TERM "$DP_PID"
+wait "$DP_PID"
+rc=$?
+check "SIGTERM: vireo-dp exits 0 (was $rc)" test "$rc" -eq 0
+[ "$n_fail" -eq 0 ] || { echo "--- vireo-dp log (tail)"; tail -n 40 "$RUN/dp.log"; }
+finish
