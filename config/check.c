@@ -473,17 +473,58 @@ options_with(const struct vconf_port *p, size_t t, enum verdict v)
 	return out;
 }
 
-/* VLAN settings: refused until vireo-dp's MAC learning knows VLANs. */
+/* The VLAN mode a port runs in (Open vSwitch's default when vlan_mode is empty). */
+static const char *
+vlan_mode_of(const struct vconf_vlan *v)
+{
+	return v->mode != NULL ? v->mode : v->has_tag ? "access" : "trunk";
+}
+
+/* VLAN settings, as Open vSwitch's MAC learning knows them (ovs-vswitchd.conf.db(5)). */
 static int
 check_vlan(const struct vconf_port *p, int *line, char **err)
 {
-	if (!p->vlan.has_tag && p->vlan.mode == NULL && p->vlan.n_trunks == 0)
-		return 0;
-	if (p->vlan.line)
-		*line = p->vlan.line;
-	*err = fmt("port '%s': key 'tag': VLANs (tag, trunks, vlan_mode) are not implemented "
-		"by vireo-dp", p->name);
-	return -EINVAL;
+	const struct vconf_vlan *v = &p->vlan;
+	const char *m = vlan_mode_of(v);
+
+	if (v->line)
+		*line = v->line;
+	if (strcmp(m, "dot1q-tunnel") == 0) {
+		*err = fmt("port '%s': key 'vlan_mode': 'dot1q-tunnel' refused: %s", p->name,
+			NO_SWITCH("dot1q-tunnel"));
+		return -EINVAL;
+	}
+	if (strcmp(m, "access") != 0 && strcmp(m, "trunk") != 0 &&
+			strcmp(m, "native-tagged") != 0 && strcmp(m, "native-untagged") != 0) {
+		*err = fmt("port '%s': key 'vlan_mode': bad value '%s' (access, trunk, "
+			"native-tagged or native-untagged)", p->name, m);
+		return -EINVAL;
+	}
+	if (strcmp(m, "trunk") != 0 && !v->has_tag) {
+		*err = fmt("port '%s': key 'tag': vlan_mode %s needs a tag (the port's %s VLAN)",
+			p->name, m, strcmp(m, "access") == 0 ? "access" : "native");
+		return -EINVAL;
+	}
+	if (v->has_tag && v->tag > 4095) {
+		*err = fmt("port '%s': key 'tag': %u is out of range 0..4095", p->name, v->tag);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* What Open vSwitch ignores of a port's VLAN settings, with a warning as it does. */
+static char *
+vlan_warnings(const struct vconf_port *p)
+{
+	const char *m = vlan_mode_of(&p->vlan);
+
+	if (strcmp(m, "access") == 0 && p->vlan.n_trunks > 0)
+		return fmt("port '%s': key 'trunks': ignored: an access port carries only its "
+			"tag's VLAN", p->name);
+	if (strcmp(m, "trunk") == 0 && p->vlan.has_tag)
+		return fmt("port '%s': key 'tag': ignored: a trunk port has no VLAN of its own "
+			"(vlan_mode native-tagged or native-untagged gives it one)", p->name);
+	return NULL;
 }
 
 int
@@ -564,21 +605,29 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 	return 0;
 }
 
+/* 'a' and 'b' joined by a newline (both consumed; either may be NULL). */
+static char *
+join_lines(char *a, char *b)
+{
+	char *out;
+
+	if (a == NULL || b == NULL)
+		return a ? a : b;
+	out = fmt("%s\n%s", a, b);
+	free(a);
+	free(b);
+	return out;
+}
+
 char *
 vconf_port_warnings(const struct vconf_port *p)
 {
 	char *opts = options_with(p, type_index(p->type ? p->type : ""), WARN);
 	char *what = fmt("port '%s'", p->name);
 	char *extra = what ? extra_with(&p->extra, what, WARN, "\n") : NULL;
-	char *out;
 
 	free(what);
-	if (opts == NULL || extra == NULL)
-		return opts ? opts : extra;
-	out = fmt("%s\n%s", opts, extra);
-	free(opts);
-	free(extra);
-	return out;
+	return join_lines(join_lines(vlan_warnings(p), opts), extra);
 }
 
 int

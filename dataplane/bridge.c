@@ -89,6 +89,7 @@ snap_free(void *ptr)
 
 	if (s != NULL) {
 		free(s->by_ofport);
+		free(s->trunk_sets);
 		free(s);
 	}
 }
@@ -110,6 +111,38 @@ dp_bridge_destroy(struct dp *dp, struct dp_bridge *br)
 	rte_free(br);
 }
 
+/*
+ * Port 'p's VLAN settings for the PMDs, with Open vSwitch's defaults: no vlan_mode means
+ * access when a tag is set, trunk otherwise; an access port ignores trunks, a trunk its tag;
+ * a native port's trunks include its native VLAN.  'set' is 64 words for the trunks.
+ */
+static void
+vlan_of(const struct vconf_vlan *cv, struct dp_vlan *v, uint64_t *set)
+{
+	const char *m = cv->mode;
+
+	v->tag = cv->has_tag ? cv->tag : 0;
+	v->trunks = NULL;
+	if (m == NULL)
+		v->mode = cv->has_tag ? DP_VLAN_ACCESS : DP_VLAN_TRUNK;
+	else if (strcmp(m, "access") == 0)
+		v->mode = DP_VLAN_ACCESS;
+	else if (strcmp(m, "native-tagged") == 0)
+		v->mode = DP_VLAN_NATIVE_TAGGED;
+	else if (strcmp(m, "native-untagged") == 0)
+		v->mode = DP_VLAN_NATIVE_UNTAGGED;
+	else
+		v->mode = DP_VLAN_TRUNK;
+	if (v->mode == DP_VLAN_ACCESS || cv->n_trunks == 0)
+		return;
+	memset(set, 0, 64 * sizeof(*set));
+	for (size_t i = 0; i < cv->n_trunks; i++)
+		set[cv->trunks[i] >> 6] |= 1ULL << (cv->trunks[i] & 63);
+	if (v->mode != DP_VLAN_TRUNK)
+		set[v->tag >> 6] |= 1ULL << (v->tag & 63);
+	v->trunks = set;
+}
+
 int
 dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 {
@@ -123,15 +156,20 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	if (s == NULL)
 		return -ENOMEM;
 	s->by_ofport = calloc(max_ofport + 1, sizeof(*s->by_ofport));
-	if (s->by_ofport == NULL) {
-		free(s);
+	s->trunk_sets = calloc(64 * (br->n_ports ? br->n_ports : 1), sizeof(uint64_t));
+	if (s->by_ofport == NULL || s->trunk_sets == NULL) {
+		snap_free(s);
 		return -ENOMEM;
 	}
+	s->vlan_plain = true;
 	for (unsigned i = 0; i < br->n_ports; i++) {
 		struct dp_port *p = br->ports[i];
 
 		if (p->error != NULL)
 			continue;
+		vlan_of(&p->cfg.vlan, &s->vlan[p->port.slot], &s->trunk_sets[64 * n]);
+		s->vlan_plain &= s->vlan[p->port.slot].mode == DP_VLAN_TRUNK &&
+			s->vlan[p->port.slot].trunks == NULL;
 		s->ports[n++] = p;
 		s->by_ofport[p->ofport] = p;
 		s->by_slot[p->port.slot] = p;

@@ -538,7 +538,7 @@ struct fdb_walk {
 };
 
 static void
-fdb_entry(void *aux, uint64_t mac, uint16_t slot, uint32_t age)
+fdb_entry(void *aux, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t age)
 {
 	struct fdb_walk *w = aux;
 	const struct bridge_snap *s = w->br->snap;
@@ -546,7 +546,7 @@ fdb_entry(void *aux, uint64_t mac, uint16_t slot, uint32_t age)
 
 	if (p == NULL)
 		return;
-	control_buf_printf(w->b, "%5u     0  %02x:%02x:%02x:%02x:%02x:%02x  %3u\n", p->ofport,
+	control_buf_printf(w->b, "%5u  %4u  %02x:%02x:%02x:%02x:%02x:%02x  %3u\n", p->ofport, vlan,
 		(unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff,
 		(unsigned)(mac >> 24) & 0xff, (unsigned)(mac >> 16) & 0xff,
 		(unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff, age);

@@ -420,6 +420,42 @@ port_cfg_equal(const struct vconf_port *a, const struct vconf_port *b)
 	return vconf_port_equal(a, b);
 }
 
+/* True when 'a' and 'b' differ in their VLAN settings only (no need to reopen the device). */
+static bool
+port_cfg_vlan_only(const struct vconf_port *a, const struct vconf_port *b)
+{
+	struct vconf_port x = *a;
+
+	x.vlan = b->vlan;
+	return vconf_port_equal(&x, b) && !vconf_vlan_equal(&a->vlan, &b->vlan);
+}
+
+/*
+ * Give the working port 'p' the VLAN settings of 'np' without closing it: the next
+ * snapshot of its bridge carries them; what it learned in its old VLANs is forgotten.
+ */
+static int
+port_set_vlan(struct dp *dp, struct dp_port *p, const struct vconf_port *np)
+{
+	struct vconf_vlan v;
+	int line = 0;
+	char *err = NULL;
+
+	if (vconf_check_port(np, &line, &err) < 0) {
+		free(err);
+		return -EINVAL;
+	}
+	if (vconf_vlan_copy(&v, &np->vlan) < 0)
+		return -ENOMEM;
+	vconf_vlan_free(&p->cfg.vlan);
+	p->cfg.vlan = v;
+	dp_bridge_publish(dp, p->bridge);
+	mac_table_flush_slot(p->bridge->mac, p->port.slot);
+	dp_log("port %s: VLAN settings changed (vlan_mode %s)", p->port.name,
+		v.mode ? v.mode : v.has_tag ? "access, implied by tag" : "trunk, the default");
+	return 0;
+}
+
 /* Say what vireo-dp refuses or does not apply of bridge 'vb's own settings. */
 static void
 bridge_settings_log(const struct vconf_bridge *vb)
@@ -528,7 +564,10 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		np = vconf_find_port(cfg, p->port.name, &vb);
 		if (np == NULL || strcmp(vb->name, p->bridge->name) != 0)
 			gone[n_gone++] = p;
-		else if (!port_cfg_equal(np, &p->cfg) && !port_changed_in_place(dp, p, np))
+		else if (p->error == NULL && port_cfg_vlan_only(&p->cfg, np)) {
+			if (port_set_vlan(dp, p, np) < 0)
+				gone[n_gone++] = p;
+		} else if (!port_cfg_equal(np, &p->cfg) && !port_changed_in_place(dp, p, np))
 			gone[n_gone++] = p;
 	}
 	ports_remove(dp, gone, n_gone);

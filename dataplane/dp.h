@@ -61,13 +61,31 @@ struct dp_pmd_ctx {
 	struct flowtab_pmd_stats ft_cleared;	/**< main thread: subtracted by pmd-stats-clear */
 };
 
+/** How a port carries VLANs in MAC learning (Open vSwitch's Port vlan_mode). */
+enum dp_vlan_mode {
+	DP_VLAN_TRUNK,			/**< tagged VLANs of 'trunks'; untagged is VLAN 0 */
+	DP_VLAN_ACCESS,			/**< untagged, in VLAN 'tag'; tagged frames dropped */
+	DP_VLAN_NATIVE_TAGGED,		/**< a trunk whose untagged frames are in VLAN 'tag' */
+	DP_VLAN_NATIVE_UNTAGGED,	/**< ... and that sends VLAN 'tag' untagged */
+};
+
+/** A port's VLAN settings as the PMDs read them (in the bridge snapshot). */
+struct dp_vlan {
+	uint8_t mode;			/**< enum dp_vlan_mode */
+	uint16_t tag;			/**< access or native VLAN */
+	const uint64_t *trunks;		/**< 4096-bit set (native VLAN included); NULL: all */
+};
+
 /** What a PMD needs of a bridge: published by the main thread, read-only afterwards. */
 struct bridge_snap {
 	bool use_flows;			/**< false: MAC learning switch (no rules) */
+	bool vlan_plain;		/**< every port a trunk of all VLANs: no VLAN decisions */
 	uint32_t n_ports;		/**< working ports, for flooding */
 	uint32_t max_ofport;
 	struct dp_port **by_ofport;	/**< [max_ofport + 1] */
 	struct dp_port *by_slot[PORT_MAX_SLOTS];	/**< this bridge's ports by slot */
+	struct dp_vlan vlan[PORT_MAX_SLOTS];	/**< by slot, for MAC learning */
+	uint64_t *trunk_sets;		/**< the 'trunks' sets the entries of 'vlan' point into */
 	struct dp_port *ports[];
 };
 
@@ -135,6 +153,7 @@ void dp_run_periodic(struct dp *dp);
 
 /** The packet process function PMDs call (dataplane/fwd.c). */
 void dp_process(struct pmd *pmd, struct port *in, struct rte_mbuf **pkts, uint16_t n);
+
 
 /** Texts of dpif-netdev/pmd-stats-show, pmd-rxq-show (malloc'd; dataplane/pmd_show.c). */
 char *dp_pmd_stats_show(struct pmd **pmds, unsigned n);

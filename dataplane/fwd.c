@@ -2,10 +2,21 @@
 /*
  * Forwarding on the PMD: a received burst goes to its bridge's flow table, or, when the
  * bridge has no rules, to the MAC learning switch; packets leave through pmd_output().
- * Nothing here allocates, locks or makes a system call.
+ * Nothing here locks or makes a system call; the only allocation is the copy of a flooded
+ * packet that leaves some ports tagged and others untagged.
+ *
+ * MAC learning follows Open vSwitch's NORMAL action with its VLAN rules
+ * (ovs-vswitchd.conf.db(5), "VLAN Configuration"): a packet's VLAN is decided where it
+ * enters (an access port's tag; a trunk's 802.1Q VLAN, 0 when untagged; a native port's tag
+ * when untagged), packets a port does not carry are dropped there, MACs are learned and
+ * looked up per VLAN, floods reach only the ports that carry the VLAN, and the tag is
+ * pushed or popped where the packet leaves (none on access ports, none for VLAN 0, none for
+ * the native VLAN of a native-untagged port).  Rules (flowtab) see packets as received;
+ * their dl_vlan/vlan_tci matches and actions are untouched by this.
  */
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <string.h>
 
 #include "dp.h"
 
@@ -72,37 +83,224 @@ fwd_output_burst(void *arg, uint32_t ofport, struct rte_mbuf **pkts, uint16_t n)
 	c->pmd->stats.dropped += n;
 }
 
+#define ETH_VLAN 0x8100
+
+/* True when port VLAN settings 'v' carry VLAN 'vlan'. */
+static inline bool
+vlan_carries(const struct dp_vlan *v, uint16_t vlan)
+{
+	if (v->mode == DP_VLAN_ACCESS)
+		return vlan == v->tag;
+	return v->trunks == NULL || ((v->trunks[vlan >> 6] >> (vlan & 63)) & 1);
+}
+
+/* True when a packet of VLAN 'vlan' leaves a port of settings 'v' with an 802.1Q header. */
+static inline bool
+vlan_tagged_out(const struct dp_vlan *v, uint16_t vlan)
+{
+	return vlan != 0 && v->mode != DP_VLAN_ACCESS &&
+		!(v->mode == DP_VLAN_NATIVE_UNTAGGED && vlan == v->tag);
+}
+
+/* 'm' made writable: itself when not shared, else a private copy (NULL: no buffer). */
+static inline struct rte_mbuf *
+writable(struct rte_mbuf *m)
+{
+	struct rte_mbuf *c;
+
+	if (likely(RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1))
+		return m;
+	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	rte_pktmbuf_free(m);
+	return c;
+}
+
+/* Give the writable 'm' an 802.1Q header of VLAN 'vlan' (priority 0); -1: no headroom. */
+static inline int
+vlan_push(struct rte_mbuf *m, uint16_t vlan)
+{
+	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *), *eth;
+
+	eth = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+	if (unlikely(eth == NULL))
+		return -1;
+	memmove(eth, old, 2 * RTE_ETHER_ADDR_LEN);
+	eth[12] = ETH_VLAN >> 8;
+	eth[13] = ETH_VLAN & 0xff;
+	eth[14] = (uint8_t)(vlan >> 8);
+	eth[15] = (uint8_t)vlan;
+	return 0;
+}
+
+/* Take the 802.1Q header off the writable 'm'. */
+static inline void
+vlan_pop(struct rte_mbuf *m)
+{
+	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memmove(eth + 4, eth, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(m, 4);
+}
+
+/* 'm' (private) changed to the form 'tagged' for VLAN 'vlan'; NULL when it was dropped. */
+static inline struct rte_mbuf *
+vlan_convert(struct fwd_ctx *c, struct rte_mbuf *m, bool tagged, uint16_t vlan)
+{
+	if (!tagged) {
+		vlan_pop(m);
+		return m;
+	}
+	if (likely(vlan_push(m, vlan) == 0))
+		return m;
+	rte_pktmbuf_free(m);
+	c->pmd->stats.dropped++;
+	return NULL;
+}
+
+/*
+ * Flood 'm' (in VLAN 'vlan', carrying a tag when 'tagged') to every port of the VLAN but
+ * 'in_port': the ports wanting the packet as it is share it; the ones wanting the other
+ * form share one converted copy.
+ */
+static void
+normal_flood(struct fwd_ctx *c, uint32_t in_port, struct rte_mbuf *m, uint16_t vlan,
+	bool tagged)
+{
+	const struct bridge_snap *s = c->snap;
+	uint32_t same = 0, other = 0;
+	struct rte_mbuf *o = NULL;
+
+	if (likely(s->vlan_plain)) {
+		fwd_flood(c, in_port, m, false);
+		return;
+	}
+	for (uint32_t i = 0; i < s->n_ports; i++) {
+		const struct dp_port *p = s->ports[i];
+		const struct dp_vlan *v = &s->vlan[p->port.slot];
+
+		if (p->ofport == in_port || !vlan_carries(v, vlan))
+			continue;
+		if (vlan_tagged_out(v, vlan) == tagged)
+			same++;
+		else
+			other++;
+	}
+	if (other > 0) {
+		o = same > 0 ? rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX) : writable(m);
+		if (same == 0)
+			m = NULL;
+		if (o != NULL)
+			o = vlan_convert(c, o, !tagged, vlan);
+		if (o == NULL)
+			other = 0;
+		else if (other > 1)
+			rte_mbuf_refcnt_update(o, (int16_t)(other - 1));
+	}
+	if (m != NULL && same == 0) {
+		rte_pktmbuf_free(m);
+		m = NULL;
+	}
+	if (same == 0 && other == 0) {
+		c->pmd->stats.dropped++;
+		return;
+	}
+	if (same > 1)
+		rte_mbuf_refcnt_update(m, (int16_t)(same - 1));
+	for (uint32_t i = 0; i < s->n_ports; i++) {
+		const struct dp_port *p = s->ports[i];
+		const struct dp_vlan *v = &s->vlan[p->port.slot];
+
+		if (p->ofport == in_port || !vlan_carries(v, vlan))
+			continue;
+		if (vlan_tagged_out(v, vlan) == tagged)
+			pmd_output(c->pmd, (struct port *)&p->port, m);
+		else if (o != NULL)
+			pmd_output(c->pmd, (struct port *)&p->port, o);
+	}
+}
+
+static inline void
+normal_drop(struct fwd_ctx *c, struct rte_mbuf *m)
+{
+	rte_pktmbuf_free(m);
+	c->pmd->stats.dropped++;
+}
+
 static inline void
 normal_one(struct fwd_ctx *c, uint32_t in_port, uint16_t in_slot, struct rte_mbuf *m)
 {
 	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct bridge_snap *s = c->snap;
+	const struct dp_vlan *vin = &s->vlan[in_slot], *vout;
+	bool tagged = false;
+	uint16_t vlan = 0, slot;
 	uint64_t dst, src;
-	uint16_t slot;
 	struct dp_port *out;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
-		rte_pktmbuf_free(m);
-		c->pmd->stats.dropped++;
+		normal_drop(c, m);
 		return;
+	}
+	if (unlikely(eth[12] == (ETH_VLAN >> 8) && eth[13] == (ETH_VLAN & 0xff))) {
+		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 4)) {
+			normal_drop(c, m);
+			return;
+		}
+		vlan = (uint16_t)(((eth[14] << 8) | eth[15]) & 0xfff);
+		tagged = true;
+		if (vlan == 0) {
+			/* A priority tag: the packet is untagged as far as VLANs go. */
+			if ((m = writable(m)) == NULL) {
+				c->pmd->stats.dropped++;
+				return;
+			}
+			vlan_pop(m);
+			eth = rte_pktmbuf_mtod(m, const uint8_t *);
+			tagged = false;
+		}
+	}
+	if (unlikely(!s->vlan_plain)) {
+		if (vin->mode == DP_VLAN_ACCESS) {
+			if (tagged) {
+				normal_drop(c, m);
+				return;
+			}
+			vlan = vin->tag;
+		} else if (!tagged && vin->mode != DP_VLAN_TRUNK) {
+			vlan = vin->tag;
+		}
+		if (!vlan_carries(vin, vlan)) {
+			normal_drop(c, m);
+			return;
+		}
+		/* As far as the outputs go, the packet is tagged iff it carries an 802.1Q header. */
 	}
 	src = mac_from_bytes(eth + 6);
 	if (likely(!(eth[6] & 1)))
-		mac_learn(c->br->mac, src, in_slot, c->now);
+		mac_learn(c->br->mac, src, vlan, in_slot, c->now);
 	if (eth[0] & 1) {
-		fwd_flood(c, in_port, m, false);
+		normal_flood(c, in_port, m, vlan, tagged);
 		return;
 	}
 	dst = mac_from_bytes(eth);
-	slot = mac_lookup(c->br->mac, dst, c->now);
-	out = slot == MAC_SLOT_NONE ? NULL : c->snap->by_slot[slot];
-	if (out == NULL) {
-		fwd_flood(c, in_port, m, false);
+	slot = mac_lookup(c->br->mac, dst, vlan, c->now);
+	out = slot == MAC_SLOT_NONE ? NULL : s->by_slot[slot];
+	if (out == NULL || (!s->vlan_plain && !vlan_carries(&s->vlan[slot], vlan))) {
+		normal_flood(c, in_port, m, vlan, tagged);
 		return;
 	}
 	if (unlikely(out->ofport == in_port)) {
-		rte_pktmbuf_free(m);
-		c->pmd->stats.dropped++;
+		normal_drop(c, m);
 		return;
+	}
+	vout = &s->vlan[slot];
+	if (unlikely(!s->vlan_plain) && vlan_tagged_out(vout, vlan) != tagged) {
+		if ((m = writable(m)) == NULL) {
+			c->pmd->stats.dropped++;
+			return;
+		}
+		if ((m = vlan_convert(c, m, !tagged, vlan)) == NULL)
+			return;
 	}
 	pmd_output(c->pmd, &out->port, m);
 }

@@ -72,7 +72,7 @@ mac_table_age(struct mac_table *t, uint32_t now)
 		for (int w = 0; w < MAC_WAYS; w++) {
 			uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
 
-			if ((e & 0xff) != MAC_VALID)
+			if (!mac_entry_valid(e))
 				continue;
 			if (now - __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED) > MAC_AGING_S) {
 				clear_if(&b->entry[w], e);
@@ -90,7 +90,7 @@ mac_table_flush_slot(struct mac_table *t, uint16_t slot)
 		for (int w = 0; w < MAC_WAYS; w++) {
 			uint64_t e = __atomic_load_n(&t->b[i].entry[w], __ATOMIC_RELAXED);
 
-			if ((e & 0xff) == MAC_VALID && ((e >> 8) & 0xff) == (slot & 0xff))
+			if (mac_entry_valid(e) && mac_entry_slot(e) == (slot & 0xff))
 				clear_if(&t->b[i].entry[w], e);
 		}
 }
@@ -103,16 +103,54 @@ mac_table_flush(struct mac_table *t)
 			__atomic_store_n(&t->b[i].entry[w], 0, __ATOMIC_RELAXED);
 }
 
+/* The inverse of x * a modulo 2^64 for odd 'a' (Newton's iteration doubles the bits). */
+static uint64_t
+inverse_odd(uint64_t a)
+{
+	uint64_t x = a;
+
+	for (int i = 0; i < 5; i++)
+		x *= 2 - a * x;
+	return x;
+}
+
+/* Undo h ^= h >> s on MAC_KEY_BITS bits. */
+static uint64_t
+unshift(uint64_t h, unsigned s)
+{
+	uint64_t x = h;
+
+	for (unsigned k = s; k < MAC_KEY_BITS; k += s)
+		x = h ^ (x >> s);
+	return x & MAC_KEY_MASK;
+}
+
+/* The key (MAC << 12 | VLAN) of the entry word 'e' in bucket 'bucket': mac_mix inverted. */
+static uint64_t
+key_of(const struct mac_table *t, uint32_t bucket, uint64_t e)
+{
+	uint64_t h = ((e >> 15) << MAC_BUCKET_BITS) | bucket;
+
+	h = unshift(h, 32);
+	h = (h * inverse_odd(t->secret[1] | 1)) & MAC_KEY_MASK;
+	h = unshift(h, 29);
+	h = (h * inverse_odd(MAC_MIX1)) & MAC_KEY_MASK;
+	return h ^ (t->secret[0] & MAC_KEY_MASK);
+}
+
 void
 mac_table_foreach(const struct mac_table *t, uint32_t now,
-		void (*cb)(void *aux, uint64_t mac, uint16_t slot, uint32_t age), void *aux)
+		void (*cb)(void *aux, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t age),
+		void *aux)
 {
 	for (unsigned i = 0; i < MAC_BUCKETS; i++)
 		for (int w = 0; w < MAC_WAYS; w++) {
-			uint64_t e = __atomic_load_n(&t->b[i].entry[w], __ATOMIC_RELAXED);
+			uint64_t e = __atomic_load_n(&t->b[i].entry[w], __ATOMIC_RELAXED), key;
 			uint32_t age = now - t->b[i].seen[w];
 
-			if ((e & 0xff) == MAC_VALID && age <= MAC_AGING_S)
-				cb(aux, e >> 16, (uint16_t)((e >> 8) & 0xff), age);
+			if (!mac_entry_valid(e) || age > MAC_AGING_S)
+				continue;
+			key = key_of(t, i, e);
+			cb(aux, key >> 12, (uint16_t)(key & 0xfff), mac_entry_slot(e), age);
 		}
 }

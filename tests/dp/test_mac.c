@@ -19,16 +19,16 @@ test_basic(struct mac_table *t)
 	uint64_t m = mac_from_bytes(a);
 
 	CHECK(m == 0x525400000001ULL, "mac_from_bytes %llx", (unsigned long long)m);
-	CHECK(mac_lookup(t, m, 100) == MAC_SLOT_NONE, "empty table");
-	mac_learn(t, m, 3, 100);
-	CHECK(mac_lookup(t, m, 100) == 3, "learned");
-	mac_learn(t, m, 5, 110);
-	CHECK(mac_lookup(t, m, 110) == 5, "moved to another port");
-	CHECK(mac_lookup(t, m, 110 + MAC_AGING_S) == 5, "still alive at the aging limit");
-	CHECK(mac_lookup(t, m, 111 + MAC_AGING_S) == MAC_SLOT_NONE, "aged out on look-up");
+	CHECK(mac_lookup(t, m, 0, 100) == MAC_SLOT_NONE, "empty table");
+	mac_learn(t, m, 0, 3, 100);
+	CHECK(mac_lookup(t, m, 0, 100) == 3, "learned");
+	mac_learn(t, m, 0, 5, 110);
+	CHECK(mac_lookup(t, m, 0, 110) == 5, "moved to another port");
+	CHECK(mac_lookup(t, m, 0, 110 + MAC_AGING_S) == 5, "still alive at the aging limit");
+	CHECK(mac_lookup(t, m, 0, 111 + MAC_AGING_S) == MAC_SLOT_NONE, "aged out on look-up");
 	CHECK(mac_table_age(t, 111 + MAC_AGING_S) == 1, "aging removes it");
-	mac_learn(t, m, 0, 200);
-	CHECK(mac_lookup(t, m, 200) == 0, "slot 0 is a valid slot");
+	mac_learn(t, m, 0, 0, 200);
+	CHECK(mac_lookup(t, m, 0, 200) == 0, "slot 0 is a valid slot");
 }
 
 static void
@@ -36,22 +36,22 @@ test_replacement(struct mac_table *t)
 {
 	uint64_t same_bucket[MAC_WAYS + 1];
 	unsigned n = 0;
-	uint32_t b0 = mac_bucket_of(t, 0x020000000001ULL);
+	uint32_t b0 = mac_bucket_of(t, 0x020000000001ULL, 0);
 
 	mac_table_flush(t);
 	for (uint64_t m = 0x020000000001ULL; n < MAC_WAYS + 1; m++)
-		if (mac_bucket_of(t, m) == b0)
+		if (mac_bucket_of(t, m, 0) == b0)
 			same_bucket[n++] = m;
 	for (unsigned i = 0; i < MAC_WAYS; i++)
-		mac_learn(t, same_bucket[i], (uint16_t)i, 1000 + i);
-	mac_learn(t, same_bucket[MAC_WAYS], 9, 1100);
-	CHECK(mac_lookup(t, same_bucket[0], 1100) == MAC_SLOT_NONE, "oldest entry replaced");
+		mac_learn(t, same_bucket[i], 0, (uint16_t)i, 1000 + i);
+	mac_learn(t, same_bucket[MAC_WAYS], 0, 9, 1100);
+	CHECK(mac_lookup(t, same_bucket[0], 0, 1100) == MAC_SLOT_NONE, "oldest entry replaced");
 	for (unsigned i = 1; i < MAC_WAYS; i++)
-		CHECK(mac_lookup(t, same_bucket[i], 1100) == i, "newer entry %u kept", i);
-	CHECK(mac_lookup(t, same_bucket[MAC_WAYS], 1100) == 9, "newcomer learned");
+		CHECK(mac_lookup(t, same_bucket[i], 0, 1100) == i, "newer entry %u kept", i);
+	CHECK(mac_lookup(t, same_bucket[MAC_WAYS], 0, 1100) == 9, "newcomer learned");
 	mac_table_flush_slot(t, 9);
-	CHECK(mac_lookup(t, same_bucket[MAC_WAYS], 1100) == MAC_SLOT_NONE, "flushed by slot");
-	CHECK(mac_lookup(t, same_bucket[1], 1100) == 1, "other slots survive a slot flush");
+	CHECK(mac_lookup(t, same_bucket[MAC_WAYS], 0, 1100) == MAC_SLOT_NONE, "flushed by slot");
+	CHECK(mac_lookup(t, same_bucket[1], 0, 1100) == 1, "other slots survive a slot flush");
 }
 
 /*
@@ -64,7 +64,7 @@ public_bucket(uint64_t mac)
 {
 	struct mac_table pub = { .secret = { 0, 1 } };
 
-	return mac_bucket_of(&pub, mac);
+	return mac_bucket_of(&pub, mac, 0);
 }
 
 static uint32_t
@@ -88,14 +88,14 @@ test_keyed(void)
 		unsigned n = 0;
 
 		mac_table_flush(t);
-		mac_learn(t, victim, 7, 100);
+		mac_learn(t, victim, 0, 7, 100);
 		for (uint64_t m = 0x020000000000ULL; n < 4 * MAC_WAYS; m++) {
 			if (guesses[g](m) != guesses[g](victim))
 				continue;
-			mac_learn(t, m, 1, (uint32_t)(101 + n));
+			mac_learn(t, m, 0, 1, (uint32_t)(101 + n));
 			n++;
 		}
-		CHECK(mac_lookup(t, victim, 200) == 7,
+		CHECK(mac_lookup(t, victim, 0, 200) == 7,
 			"%u MACs aimed at the victim's bucket (guess %zu) evicted it", n, g);
 	}
 	free(t);
@@ -122,8 +122,8 @@ racer_main(void *arg)
 			uint64_t other = ((uint64_t)(2 - r->id) << 32) | k;
 			uint16_t s;
 
-			mac_learn(r->t, mac, (uint16_t)r->id, now);
-			s = mac_lookup(r->t, other, now);
+			mac_learn(r->t, mac, 0, (uint16_t)r->id, now);
+			s = mac_lookup(r->t, other, 0, now);
 			if (s != MAC_SLOT_NONE && s != 1 - r->id)
 				r->bad++;
 		}
@@ -151,13 +151,77 @@ test_concurrent(struct mac_table *t)
 static unsigned n_walked;
 
 static void
-walk(void *aux, uint64_t mac, uint16_t slot, uint32_t age)
+walk(void *aux, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t age)
 {
 	(void)aux;
 	(void)mac;
+	(void)vlan;
 	(void)slot;
 	(void)age;
 	n_walked++;
+}
+
+/* Open vSwitch learns per VLAN: one MAC, two VLANs, two ports. */
+static void
+test_vlans(struct mac_table *t)
+{
+	const uint64_t m = 0x525400000042ULL;
+
+	mac_table_flush(t);
+	mac_learn(t, m, 100, 3, 10);
+	CHECK(mac_lookup(t, m, 100, 10) == 3, "learned in VLAN 100");
+	CHECK(mac_lookup(t, m, 200, 10) == MAC_SLOT_NONE, "VLAN 100's binding seen in VLAN 200");
+	CHECK(mac_lookup(t, m, 0, 10) == MAC_SLOT_NONE, "VLAN 100's binding seen untagged");
+	mac_learn(t, m, 200, 4, 11);
+	CHECK(mac_lookup(t, m, 100, 11) == 3 && mac_lookup(t, m, 200, 11) == 4,
+		"VLAN 200's binding replaced VLAN 100's: %u %u", mac_lookup(t, m, 100, 11),
+		mac_lookup(t, m, 200, 11));
+	/* VLANs that differ only above their low 8 bits stay apart too. */
+	mac_learn(t, m, 100 + 256, 5, 12);
+	CHECK(mac_lookup(t, m, 100, 12) == 3 && mac_lookup(t, m, 356, 12) == 5, "VLAN 356");
+	mac_table_flush_slot(t, 3);
+	CHECK(mac_lookup(t, m, 100, 12) == MAC_SLOT_NONE && mac_lookup(t, m, 200, 12) == 4,
+		"slot flush");
+}
+
+struct walked {
+	uint64_t mac;
+	uint16_t vlan, slot;
+	unsigned n;
+	unsigned bad;
+};
+
+static void
+walk_one(void *aux, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t age)
+{
+	struct walked *w = aux;
+
+	(void)age;
+	w->n++;
+	if (mac != w->mac || vlan != w->vlan || slot != w->slot)
+		w->bad++;
+}
+
+/* The table keeps (MAC, VLAN) by quotient: fdb/show must get every key back exactly. */
+static void
+test_walk_keys(struct mac_table *t)
+{
+	struct walked w = { 0 };
+	uint64_t x = 0x0123456789abcdefULL;
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < 2000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		mac_table_flush(t);
+		w = (struct walked){ (x >> 8) & 0xfeffffffffffULL, (uint16_t)(x & 0xfff),
+			(uint16_t)(i & 0xff), 0, 0 };
+		mac_learn(t, w.mac, w.vlan, w.slot, 20);
+		mac_table_foreach(t, 20, walk_one, &w);
+		bad += w.bad + (w.n != 1);
+	}
+	CHECK(bad == 0, "%u of 2000 keys came back wrong from mac_table_foreach", bad);
 }
 
 int
@@ -170,9 +234,11 @@ main(void)
 	test_keyed();
 	test_replacement(t);
 	test_concurrent(t);
+	test_vlans(t);
+	test_walk_keys(t);
 	mac_table_flush(t);
-	mac_learn(t, 0x1, 1, 10);
-	mac_learn(t, 0x2, 2, 10);
+	mac_learn(t, 0x1, 0, 1, 10);
+	mac_learn(t, 0x2, 0, 2, 10);
 	mac_table_foreach(t, 10, walk, NULL);
 	CHECK(n_walked == 2, "walk saw %u", n_walked);
 	free(t);

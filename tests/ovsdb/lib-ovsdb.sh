@@ -29,9 +29,15 @@ start_server() {
 	wait_until 10 test -S "$SOCK"
 }
 
+# The switch under test: vireo-dp, or with SWITCH=ovs Open vSwitch's own ovs-vswitchd with
+# DPDK (Debian's ovs-vswitchd-dpdk), so that a script checks both behave alike.
+SWITCH=${SWITCH:-vireo}
+OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+is_vireo() { [ "$SWITCH" = vireo ]; }
+
 # ovsdb_dp_start [other_config:K=V...]: a fresh database, ovsdb-server, the usual
 # other_config (dpdk-init=true, this test's EAL prefix) plus the arguments, then vireo-dp
-# --ovsdb, waiting until it has initialised DPDK.
+# --ovsdb (or ovs-vswitchd), waiting until it has initialised DPDK.
 ovsdb_dp_start() {
 	ovsdb-tool create "$DB" "$SCHEMA" >/dev/null || return 1
 	start_server || return 1
@@ -40,7 +46,14 @@ ovsdb_dp_start() {
 		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
 		other_config:vhost-sock-dir="$RUN" other_config:dpdk-init=true \
 		other_config:dpdk-extra="--file-prefix=$PREFIX --no-pci -m 512" "$@" || return 1
-	"$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" >"$RUN/dp.log" 2>&1 &
+	if is_vireo; then
+		"$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" >"$RUN/dp.log" 2>&1 &
+	else
+		OVS_RUNDIR=$RUN OVS_DBDIR=$RUN OVS_LOGDIR=$RUN OVS_SYSCONFDIR=$RUN \
+			"$OVS_VSWITCHD" unix:"$SOCK" --pidfile="$RUN/vswitchd.pid" \
+			--unixctl="$RUN/vswitchd.ctl" --log-file="$RUN/dp.log" -vconsole:off \
+			>"$RUN/vswitchd.out" 2>&1 &
+	fi
 	DP_PID=$!
 	PIDS+=("$DP_PID")
 	wait_until 60 eval 'test "$(get Open_vSwitch . dpdk_initialized)" = true'
