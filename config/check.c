@@ -646,12 +646,6 @@ vconf_check_bridge(const struct vconf_bridge *b, char **err, char **warn)
 		free(what);
 		return -EINVAL;
 	}
-	if (b->fail_mode != NULL && strcmp(b->fail_mode, "standalone") != 0) {
-		*err = fmt("%s: key 'fail_mode': '%s' refused: fail_mode secure is not "
-			"implemented by vireo-dp", what, b->fail_mode);
-		free(what);
-		return -EINVAL;
-	}
 	*err = extra_with(&b->extra, what, REFUSE, "; ");
 	*warn = extra_with(&b->extra, what, WARN, "\n");
 	free(what);

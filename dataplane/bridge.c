@@ -177,6 +177,7 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	s->n_ports = n;
 	s->max_ofport = max_ofport;
 	s->use_flows = flowtab_n_rules(br->ft) > 0;
+	s->drop_all = !s->use_flows && br->fail_secure;
 	old = br->snap;
 	__atomic_store_n(&br->snap, s, __ATOMIC_RELEASE);
 	rcu_defer_free(dp->defer, snap_free, old);

@@ -111,6 +111,9 @@ cmd_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 
 		if (nr)
 			control_buf_printf(&b, "  bridge %s: %zu flows\n", br->name, nr);
+		else if (br->fail_secure)
+			control_buf_printf(&b, "  bridge %s: no flows (fail_mode secure: drops "
+				"everything)\n", br->name);
 		else
 			control_buf_printf(&b, "  bridge %s: no flows (MAC learning)\n", br->name);
 		for (unsigned k = 0; k < br->n_ports; k++)

@@ -597,6 +597,7 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		}
 		if (ob == NULL || !vconf_bridge_settings_equal(ob, vb))
 			bridge_settings_log(vb);
+		br->fail_secure = vb->fail_mode != NULL && strcmp(vb->fail_mode, "secure") == 0;
 		for (size_t k = 0; k < vb->n_ports; k++)
 			if (dp_find_port(dp, vb->ports[k].name) == NULL)
 				port_add_unpublished(dp, br, &vb->ports[k]);

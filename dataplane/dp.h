@@ -79,6 +79,7 @@ struct dp_vlan {
 /** What a PMD needs of a bridge: published by the main thread, read-only afterwards. */
 struct bridge_snap {
 	bool use_flows;			/**< false: MAC learning switch (no rules) */
+	bool drop_all;			/**< no rules and fail_mode secure: nothing forwards */
 	bool vlan_plain;		/**< every port a trunk of all VLANs: no VLAN decisions */
 	uint32_t n_ports;		/**< working ports, for flooding */
 	uint32_t max_ofport;
@@ -96,6 +97,7 @@ struct dp_bridge {
 	struct bridge_snap *snap;	/**< atomic pointer: main writes, PMDs read */
 	bool cfg_has_flows;
 	/* main thread */
+	bool fail_secure;		/**< fail_mode secure: without rules, drop (not learn) */
 	struct dp_port *ports[PORT_MAX_SLOTS];
 	unsigned n_ports;
 };

@@ -346,6 +346,12 @@ dp_process(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uint16
 			in->ofport, &out);
 		return;
 	}
+	if (unlikely(c.snap->drop_all)) {
+		/* fail_mode secure, no controller, no rules: Open vSwitch forwards nothing. */
+		rte_pktmbuf_free_bulk(pkts, n);
+		pmd->stats.dropped += n;
+		return;
+	}
 	pmd->stats.mac_hits += n;
 	c.now = mac_now();
 	for (uint16_t i = 0; i < n; i++) {

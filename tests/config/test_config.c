@@ -372,6 +372,22 @@ test_settings(void)
 	free(err);
 	err = NULL;
 
+	/* fail_mode: standalone and secure, as Open vSwitch; anything else names the key. */
+	rc = parse("bridges:\n  br0:\n    fail_mode: secure\n", &c, &err);
+	CHECK(rc == 0 && strcmp(c.bridges[0].fail_mode, "secure") == 0, "fail_mode secure: %s",
+		err ? err : "");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+	rc = parse("bridges:\n  br0:\n    fail_mode: open\n", &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "s.yaml:2:") && strstr(err, "fail_mode") &&
+		strstr(err, "'open'"), "fail_mode open: %s", err ? err : "accepted");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+
 	/* OVSDB columns in 'extra': refused, warned or unknown (refused). */
 	struct vconf_port p = { .name = "p1", .type = "dpdkvhostuser" };
 	int line;
