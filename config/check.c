@@ -220,6 +220,11 @@ static const struct option_rule vhost_client_rules[] = {
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
+static const struct option_rule patch_rules[] = {
+	{ "peer", check_any, 0, 0, DONE, NULL, NULL },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
+};
+
 static const struct option_rule internal_rules[] = {
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
@@ -296,6 +301,7 @@ static const struct {
 	{ "dpdk", dpdk_rules, "dpdk-devargs" },
 	{ "dpdkvhostuser", vhost_rules, NULL },
 	{ "dpdkvhostuserclient", vhost_client_rules, "vhost-server-path" },
+	{ "patch", patch_rules, "peer" },
 	{ "internal", internal_rules, NULL },
 };
 
@@ -399,7 +405,7 @@ const char *const *
 vconf_port_types(void)
 {
 	static const char *const names[] = {
-		"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "internal", NULL
+		"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "patch", "internal", NULL
 	};
 	return names;
 }
@@ -542,7 +548,7 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 	t = type_index(p->type);
 	if (t == sizeof(port_types) / sizeof(port_types[0])) {
 		*err = fmt("port '%s': key 'type': unknown port type '%s' (one of dpdk, "
-			"dpdkvhostuser, dpdkvhostuserclient)", p->name, p->type);
+			"dpdkvhostuser, dpdkvhostuserclient, patch)", p->name, p->type);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < p->options.n; i++) {

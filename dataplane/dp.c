@@ -123,6 +123,8 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 		.qsbr = dp->qsbr,
 		.mempool = dp_mempool_get,
 		.log = dp_log,
+		.deliver = dp_patch_deliver,
+		.deliver_aux = dp,
 	};
 	rc = start_pmds(dp, cfg, err);
 	if (rc < 0)

@@ -55,10 +55,27 @@ dp_port_of(struct port *p)
 	return container_of(p, struct dp_port, port);
 }
 
+/** Bursts a PMD may hold back from patch ports while it is busy processing. */
+#define DP_PATCH_PENDING 16
+/** Packets that may cross patch ports per received burst: a patch loop ends there. */
+#define DP_PATCH_BUDGET (32 * PORT_BURST)
+
+/** A burst handed over by a patch port, waiting for its PMD to finish the current one. */
+struct dp_patch_burst {
+	struct port *in;
+	uint16_t n;
+	struct rte_mbuf *pkts[PORT_BURST];
+};
+
 /** Per PMD: the dataplane's state for it (pmd->ctx). */
 struct dp_pmd_ctx {
 	struct flowtab_pmd *ft;
 	struct flowtab_pmd_stats ft_cleared;	/**< main thread: subtracted by pmd-stats-clear */
+	/* PMD only: patch ports (dp_patch_deliver) */
+	bool busy;			/**< inside the process function: hold bursts back */
+	uint32_t patch_budget;		/**< packets that may still cross a patch port */
+	uint16_t n_pending;
+	struct dp_patch_burst pending[DP_PATCH_PENDING];
 };
 
 /** How a port carries VLANs in MAC learning (Open vSwitch's Port vlan_mode). */
@@ -156,6 +173,14 @@ void dp_run_periodic(struct dp *dp);
 /** The packet process function PMDs call (dataplane/fwd.c). */
 void dp_process(struct pmd *pmd, struct port *in, struct rte_mbuf **pkts, uint16_t n);
 
+/**
+ * port_env.deliver: a patch port's peer 'in' receives 'pkts' on PMD 'pmd_index' (the PMD
+ * sending on the patch port).  Processed at once, or after the burst the PMD is in the
+ * middle of (flowtab's per-PMD state is not re-entrant); dropped beyond DP_PATCH_PENDING
+ * bursts or DP_PATCH_BUDGET packets.  'aux' is the struct dp.
+ */
+uint16_t dp_patch_deliver(void *aux, struct port *in, unsigned pmd_index,
+	struct rte_mbuf **pkts, uint16_t n);
 
 /** Texts of dpif-netdev/pmd-stats-show, pmd-rxq-show (malloc'd; dataplane/pmd_show.c). */
 char *dp_pmd_stats_show(struct pmd **pmds, unsigned n);

@@ -321,8 +321,9 @@ fwd_normal(void *arg, uint32_t in_port, struct rte_mbuf *m)
 	normal_one(c, in_port, in->port.slot, m);
 }
 
-void
-dp_process(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uint16_t n)
+/* One burst received on 'in_port' through its bridge: rules, or MAC learning. */
+static void
+process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dp_port *in = dp_port_of(in_port);
 	struct dp_bridge *br = in->bridge;
@@ -359,4 +360,68 @@ dp_process(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uint16
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		normal_one(&c, in->ofport, in_port->slot, pkts[i]);
 	}
+}
+
+/* Process the bursts patch ports handed over meanwhile, last first, until none is left. */
+static void
+drain_patch(struct pmd *pmd, struct dp_pmd_ctx *ctx)
+{
+	struct rte_mbuf *pkts[PORT_BURST];
+
+	while (ctx->n_pending > 0) {
+		struct dp_patch_burst *b = &ctx->pending[--ctx->n_pending];
+		struct port *in = b->in;
+		uint16_t n = b->n;
+
+		memcpy(pkts, b->pkts, n * sizeof(*pkts));
+		process_burst(pmd, in, pkts, n);
+	}
+}
+
+void
+dp_process(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_pmd_ctx *ctx = pmd->ctx;
+
+	ctx->patch_budget = DP_PATCH_BUDGET;
+	ctx->busy = true;
+	process_burst(pmd, in_port, pkts, n);
+	drain_patch(pmd, ctx);
+	ctx->busy = false;
+}
+
+uint16_t
+dp_patch_deliver(void *aux, struct port *in, unsigned pmd_index, struct rte_mbuf **pkts,
+	uint16_t n)
+{
+	struct dp *dp = aux;
+	struct pmd *pmd = dp->pmds[pmd_index];
+	struct dp_pmd_ctx *ctx = pmd->ctx;
+	struct dp_port *p = dp_port_of(in);
+	const struct bridge_snap *s = __atomic_load_n(&p->bridge->snap, __ATOMIC_ACQUIRE);
+	struct port_pmd_stats *ps = &in->pmd_stats[pmd_index];
+
+	/* The peer must be in its bridge: it may be opening or going away. */
+	if (unlikely(s->by_slot[in->slot] != p || ctx->patch_budget < n ||
+			(ctx->busy && ctx->n_pending == DP_PATCH_PENDING))) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		return n;
+	}
+	ctx->patch_budget -= n;
+	ps->rx_packets += n;
+	for (uint16_t i = 0; i < n; i++)
+		ps->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	if (ctx->busy) {
+		struct dp_patch_burst *b = &ctx->pending[ctx->n_pending++];
+
+		b->in = in;
+		b->n = n;
+		memcpy(b->pkts, pkts, n * sizeof(*pkts));
+		return 0;
+	}
+	ctx->busy = true;
+	process_burst(pmd, in, pkts, n);
+	drain_patch(pmd, ctx);
+	ctx->busy = false;
+	return 0;
 }

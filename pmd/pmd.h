@@ -168,6 +168,13 @@ pmd_batch_send(struct pmd *pmd, struct port *port, struct rte_mbuf **pkts, uint1
 	pmd->stats.out_packets += n;
 }
 
+/*
+ * Sending may re-enter the process function (a patch port hands its burst to the peer's
+ * bridge on this PMD), which may queue packets again, even for this very port: a batch is
+ * emptied before it is sent (the port copies what it keeps), and pmd_flush() takes dirty
+ * batches off the end of its list, so those queued meanwhile are flushed too.
+ */
+
 /** Queue 'm' for 'port' (PMD). */
 static inline void
 pmd_output(struct pmd *pmd, struct port *port, struct rte_mbuf *m)
@@ -176,8 +183,8 @@ pmd_output(struct pmd *pmd, struct port *port, struct rte_mbuf *m)
 
 	b->pkts[b->n++] = m;
 	if (unlikely(b->n == PORT_BURST)) {
-		pmd_batch_send(pmd, port, b->pkts, b->n);
 		b->n = 0;
+		pmd_batch_send(pmd, port, b->pkts, PORT_BURST);
 	}
 }
 
@@ -200,8 +207,8 @@ pmd_output_burst(struct pmd *pmd, struct port *port, struct rte_mbuf **pkts, uin
 		pkts += k;
 		n -= k;
 		if (b->n == PORT_BURST) {
-			pmd_batch_send(pmd, port, b->pkts, b->n);
 			b->n = 0;
+			pmd_batch_send(pmd, port, b->pkts, PORT_BURST);
 		}
 	}
 }
@@ -210,16 +217,17 @@ pmd_output_burst(struct pmd *pmd, struct port *port, struct rte_mbuf **pkts, uin
 static inline void
 pmd_flush(struct pmd *pmd)
 {
-	for (uint16_t i = 0; i < pmd->n_dirty; i++) {
+	while (pmd->n_dirty > 0) {
+		uint16_t i = --pmd->n_dirty, n;
 		struct pmd_tx_batch *b = &pmd->batch[pmd->dirty[i]];
 
 		b->dirty = false;
-		if (b->n == 0)
+		n = b->n;
+		if (n == 0)
 			continue;
-		pmd_batch_send(pmd, pmd->dirty_port[i], b->pkts, b->n);
 		b->n = 0;
+		pmd_batch_send(pmd, pmd->dirty_port[i], b->pkts, n);
 	}
-	pmd->n_dirty = 0;
 }
 
 #endif /* VIREO_PMD_H */

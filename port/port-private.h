@@ -14,6 +14,7 @@
 extern const struct port_ops port_dpdk_ops;		/* port_dpdk.c */
 extern const struct port_ops port_vhost_server_ops;	/* port_vhost.c */
 extern const struct port_ops port_vhost_client_ops;	/* port_vhost.c */
+extern const struct port_ops port_patch_ops;		/* port_patch.c */
 
 /** '*err' = a malloc'd message (NULL when out of memory). */
 void port_errf(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -16,6 +16,7 @@ static const struct port_ops *const port_types[] = {
 	&port_dpdk_ops,
 	&port_vhost_server_ops,
 	&port_vhost_client_ops,
+	&port_patch_ops,
 };
 
 const struct port_ops *
@@ -36,7 +37,7 @@ port_open(struct port *p, const char *name, const char *type, uint16_t slot,
 
 	if (ops == NULL) {
 		port_errf(err, "unknown port type '%s' (known: dpdk, dpdkvhostuser, "
-			"dpdkvhostuserclient)", type);
+			"dpdkvhostuserclient, patch)", type);
 		return -EINVAL;
 	}
 	if (strlen(name) >= PORT_NAME_MAX) {

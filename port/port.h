@@ -8,8 +8,9 @@
  *
  * What?
  * =====
- * A 'struct port' is one open device: a DPDK ethdev ("dpdk", port_dpdk.c) or an rte_vhost
- * socket ("dpdkvhostuser", "dpdkvhostuserclient", port_vhost.c).  Its type supplies a
+ * A 'struct port' is one open device: a DPDK ethdev ("dpdk", port_dpdk.c), an rte_vhost
+ * socket ("dpdkvhostuser", "dpdkvhostuserclient", port_vhost.c), or one end of a wire
+ * between two bridges ("patch", port_patch.c: no device, see port_env.deliver).  Its type supplies a
  * 'struct port_ops'; PMD threads call only port_rx() and port_tx_burst(), so every port
  * type looks alike to the packet loop.  The port layer knows no bridges, rules, threads or
  * configuration files: port_open() is given the port's name, its options as plain
@@ -34,7 +35,8 @@
  *   - "control thread, before publication": immutable while published;
  *   - "PMD": per-PMD counters, each slot written only by the PMD of that index;
  *   - "any": atomics documented where declared (vhost: rte_vhost's thread flips them).
- * Transmit queues: a PMD sends on queue 'pmd_index % n_txq'.  When fewer tx queues than
+ * Transmit queues: a PMD sends on queue 'pmd_index % n_txq' (a type with PORT_MAX_TXQ
+ * queues thus learns the sending PMD's index from 'qid').  When fewer tx queues than
  * PMDs exist (tx_locked), the queue's spinlock is taken, as Open vSwitch does for such
  * devices: the only lock on the packet path, and it exists only on hardware that forces it.
  */
@@ -83,6 +85,17 @@ struct port_env {
 	struct rte_mempool *(*mempool)(int socket, int mtu);
 	/** Log one line (no newline). */
 	void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+	/**
+	 * Packets that enter the switch on port 'in' without a device: a patch port hands
+	 * what it is sent to its peer this way.  The owner processes them on PMD
+	 * 'pmd_index' (the caller, inside port_tx_burst()) as if 'in' had received them,
+	 * takes ownership of all 'n' and returns how many it dropped.  NULL: the owner has
+	 * no such path (patch ports then fail to open).  This is the one thing the port
+	 * interface could not express otherwise: a port whose transmit is a receive.
+	 */
+	uint16_t (*deliver)(void *aux, struct port *in, unsigned pmd_index,
+		struct rte_mbuf **pkts, uint16_t n);
+	void *deliver_aux;
 };
 
 /** Per-PMD counters of one port (written by that PMD only). */
