@@ -117,6 +117,15 @@ check_any(const char *v)
 	return 0;
 }
 
+/* pmd-rxq-affinity: "QUEUE:CORE[,QUEUE:CORE...]". */
+static int
+check_affinity(const char *v)
+{
+	int16_t core[64];
+
+	return vconf_rxq_affinity_parse(v, core, 64) < 0 ? -1 : 0;
+}
+
 static int
 check_path(const char *v)
 {
@@ -265,8 +274,7 @@ static const struct option_rule extra_rules[] = {
 	{ "Interface:cfm_mpid", check_any, 0, 0, REFUSE, NO_SWITCH("CFM"), NULL },
 	{ "Interface:mac", check_any, 0, 0, WARN, "vireo-dp sets no MAC address (Open vSwitch does "
 		"for internal ports only)", NULL },
-	{ "Interface:other_config:pmd-rxq-affinity", check_any, 0, 0, REFUSE,
-		NO_SWITCH("rx queue pinning"), NULL },
+	{ "Interface:other_config:pmd-rxq-affinity", check_affinity, 0, 0, DONE, NULL, NULL },
 	{ "Interface:other_config:tx-steering", check_any, 0, 0, REFUSE, "vireo-dp steers transmits "
 		"by PMD thread only", "thread" },
 	{ "Interface:other_config:emc-enable", check_any, 0, 0, WARN, "vireo-dp's exact-match cache "
@@ -600,6 +608,15 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 	}
 	if (check_vlan(p, line, err) < 0)
 		return -EINVAL;
+	for (size_t i = 0; i < p->extra.n; i++) {
+		const struct option_rule *r = find_extra_rule(p->extra.kv[i].key);
+
+		if (r != NULL && r->verdict == DONE && r->check(p->extra.kv[i].value) < 0) {
+			*err = fmt("port '%s': key '%s': bad value '%s'", p->name,
+				p->extra.kv[i].key, p->extra.kv[i].value);
+			return -EINVAL;
+		}
+	}
 	*line = p->line;
 	what = fmt("port '%s'", p->name);
 	refused = what ? extra_with(&p->extra, what, REFUSE, "; ") : NULL;

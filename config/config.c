@@ -356,3 +356,31 @@ bad:
 	free(v);
 	return -EINVAL;
 }
+
+int
+vconf_rxq_affinity_parse(const char *s, int16_t *core, size_t n)
+{
+	const char *p = s;
+
+	for (size_t q = 0; q < n; q++)
+		core[q] = -1;
+	while (*p != '\0') {
+		char *end;
+		long q, c;
+
+		q = strtol(p, &end, 10);
+		if (end == p || *end != ':' || q < 0 || (size_t)q >= n)
+			return -EINVAL;
+		p = end + 1;
+		c = strtol(p, &end, 10);
+		if (end == p || c < 0 || c > 1023)
+			return -EINVAL;
+		core[q] = (int16_t)c;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			return -EINVAL;
+	}
+	return 0;
+}

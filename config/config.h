@@ -189,6 +189,13 @@ bool vconf_vlan_equal(const struct vconf_vlan *a, const struct vconf_vlan *b);
 bool vconf_bridge_settings_equal(const struct vconf_bridge *a, const struct vconf_bridge *b);
 
 /**
+ * Parse Interface other_config:pmd-rxq-affinity "QUEUE:CORE[,QUEUE:CORE...]" into 'core'
+ * (indexed by queue, 'n' queues; -1 where a queue is not pinned).
+ * @return 0, or -EINVAL (malformed, a queue >= 'n').
+ */
+int vconf_rxq_affinity_parse(const char *s, int16_t *core, size_t n);
+
+/**
  * Parse a VLAN list "100,200,300-310" (OVSDB trunks as text) into a sorted array.
  * @return 0, or -EINVAL (a bad number or range) / -ENOMEM.
  */

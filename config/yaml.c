@@ -9,7 +9,8 @@
  *       fail_mode: standalone|secure   (optional)
  *       ports:
  *         NAME: {type: T, options: {K: V}, ofport_request: N, mtu_request: N,
- *                tag: N, trunks: [N, ...], vlan_mode: M}
+ *                tag: N, trunks: [N, ...], vlan_mode: M,
+ *                other_config: {pmd-rxq-affinity: "0:3"}}
  *       flows:                         (optional; ovs-ofctl syntax)
  *         - "priority=10,in_port=p0,actions=output:p1"
  *
@@ -245,6 +246,19 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 			p->vlan.line = line_of(k);
 			if (load_trunks(ld, v, &p->vlan) < 0)
 				return -EINVAL;
+		} else if (strcmp(key, "other_config") == 0) {
+			struct vconf_map oc = { 0 };
+			char ek[160];
+
+			rc = load_map(ld, v, "other_config", &oc);
+			for (size_t i = 0; rc == 0 && i < oc.n; i++) {
+				snprintf(ek, sizeof(ek), "Interface:other_config:%s", oc.kv[i].key);
+				if (vconf_map_set(&p->extra, ek, oc.kv[i].value, oc.kv[i].line) < 0)
+					rc = fail(ld, k, "out of memory");
+			}
+			vconf_map_free(&oc);
+			if (rc < 0)
+				return -EINVAL;
 		} else if (strcmp(key, "vlan_mode") == 0) {
 			const char *m = scalar(ld, v, "vlan_mode");
 
@@ -253,7 +267,8 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 				return -EINVAL;
 		} else {
 			return fail(ld, k, "port '%s': unknown key '%s' (expected type, options, "
-				"ofport_request, mtu_request, tag, trunks, vlan_mode)", name, key);
+				"ofport_request, mtu_request, tag, trunks, vlan_mode, other_config)",
+				name, key);
 		}
 	}
 	char *msg = NULL;

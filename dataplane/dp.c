@@ -188,12 +188,30 @@ port_apply_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vco
 		.n_options = (unsigned)cfg->options.n,
 		.mtu_request = cfg->mtu_request > 0 ? (unsigned)cfg->mtu_request : 0,
 	};
+	const char *aff = vconf_map_get(&cfg->extra, "Interface:other_config:pmd-rxq-affinity");
+	int16_t core[PORT_MAX_RXQ];
+	int rc;
 
 	for (size_t i = 0; i < cfg->options.n; i++)
 		opts[i] = (struct port_option){ cfg->options.kv[i].key, cfg->options.kv[i].value };
-	if (reconf)
-		return port_reconfigure(&p->port, &args, &dp->port_env, err);
-	return port_open(&p->port, cfg->name, cfg->type, slot, &args, &dp->port_env, err);
+	rc = reconf ? port_reconfigure(&p->port, &args, &dp->port_env, err) :
+		port_open(&p->port, cfg->name, cfg->type, slot, &args, &dp->port_env, err);
+	if (rc < 0)
+		return rc;
+	memset(p->port.rxq_pin, 0, sizeof(p->port.rxq_pin));
+	if (aff == NULL)
+		return 0;
+	/* Checked by vconf_check_port(); queues the device does not have are said once. */
+	if (vconf_rxq_affinity_parse(aff, core, PORT_MAX_RXQ) < 0)
+		dp_log("port %s: warning: pmd-rxq-affinity '%s': queues from %d on ignored (at most "
+			"%d rx queues)", cfg->name, aff, PORT_MAX_RXQ, PORT_MAX_RXQ);
+	for (unsigned q = 0; q < PORT_MAX_RXQ; q++) {
+		if (core[q] >= 0 && q >= p->port.n_rxq)
+			dp_log("port %s: warning: pmd-rxq-affinity pins queue %u, which the port does "
+				"not have (%u rx queues)", cfg->name, q, p->port.n_rxq);
+		p->port.rxq_pin[q] = core[q] >= 0 ? (uint16_t)(core[q] + 1) : 0;
+	}
+	return 0;
 }
 
 /*

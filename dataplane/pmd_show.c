@@ -137,7 +137,7 @@ dp_pmd_rxq_show(struct pmd **pmds, unsigned n)
 
 		control_buf_printf(&b, "pmd thread numa_id %d core_id %u:\n", pmds[i]->numa,
 			pmds[i]->core);
-		control_buf_printf(&b, "  isolated : false\n");
+		control_buf_printf(&b, "  isolated : %s\n", pmds[i]->isolated ? "true" : "false");
 		for (uint32_t q = 0; set && q < set->n; q++)
 			total += set->rxq[q].port->rxq_stats[set->rxq[q].qid].load;
 		for (uint32_t q = 0; set && q < set->n; q++) {

@@ -15,8 +15,11 @@
  * state.  The PMD layer knows ports (port.h) and nothing above them: what a packet means
  * is the process function's business, with its per-PMD state in 'ctx'.
  *
- * Placement (pmd_rxq_assign): every rx queue goes to a PMD on its port's NUMA node; with
- * none there, to a PMD of another node, with a warning, as OVS does.  Queues are sorted by
+ * Placement (pmd_rxq_assign): a queue pinned to a core (port.rxq_pin, Open vSwitch's
+ * pmd-rxq-affinity) goes to that core's PMD, which is then isolated: it polls pinned queues
+ * only (OVS's default pmd-rxq-isolate=true).  Every other rx queue goes to a non-isolated
+ * PMD on its port's NUMA node; with none there, to a PMD of another node, with a warning, as
+ * OVS does; with no PMD left that is not isolated, to any PMD, with a warning.  Queues are sorted by
  * their measured load (processing cycles of the last interval) and each given to the least
  * loaded PMD of its node ("cycles" assignment in OVS terms); with no load measured yet the
  * result is a round robin.
@@ -115,6 +118,7 @@ struct pmd {
 
 	/* main thread */
 	struct pmd_stats cleared;	/**< snapshot subtracted by pmd_stats_clear */
+	bool isolated;			/**< polls only queues pinned to it (pmd-rxq-affinity) */
 };
 
 /**

@@ -42,6 +42,26 @@ append(char **warn, const char *line)
 	*warn = n;
 }
 
+/* The PMD that queue 'q' of 'p' is pinned to, or NULL (not pinned, or no PMD on that core). */
+static struct pmd *
+pinned_pmd(struct pmd **pmds, unsigned n_pmds, const struct port *p, uint16_t q, char **warn)
+{
+	char line[PORT_NAME_MAX + 160];
+
+	if (p->rxq_pin[q] == 0)
+		return NULL;
+	for (unsigned i = 0; i < n_pmds; i++)
+		if (pmds[i]->core + 1 == p->rxq_pin[q])
+			return pmds[i];
+	if (warn != NULL) {
+		snprintf(line, sizeof(line), "warning: port '%s' rx queue %u is pinned to core %u, "
+			"which has no PMD (pmd-cpu-mask): placed as if not pinned", p->name, q,
+			p->rxq_pin[q] - 1u);
+		append(warn, line);
+	}
+	return NULL;
+}
+
 void
 pmd_rxq_measure(struct port *const *ports, unsigned n_ports)
 {
@@ -60,7 +80,7 @@ int
 pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 		unsigned n_ports, struct rcu_defer *defer, char **warn)
 {
-	unsigned total = 0, k = 0;
+	unsigned total = 0, k = 0, n_open = 0;
 	struct rxq_ref *refs;
 	struct pmd_rxq_set **sets;
 	uint64_t *pmd_load;
@@ -84,10 +104,27 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 			goto out;
 		}
 	}
-	for (unsigned i = 0; i < n_ports; i++)
-		for (uint16_t q = 0; q < ports[i]->n_rxq && q < PORT_MAX_RXQ; q++)
+	for (unsigned i = 0; i < n_pmds; i++)
+		pmds[i]->isolated = false;
+	for (unsigned i = 0; i < n_ports; i++) {
+		for (uint16_t q = 0; q < ports[i]->n_rxq && q < PORT_MAX_RXQ; q++) {
+			struct pmd *pin = pinned_pmd(pmds, n_pmds, ports[i], q, warn);
+
+			if (pin != NULL) {
+				pin->isolated = true;
+				sets[pin->index]->rxq[sets[pin->index]->n++] =
+					(struct pmd_rxq){ ports[i], q };
+				continue;
+			}
 			refs[k++] = (struct rxq_ref){ ports[i], q, ports[i]->rxq_stats[q].load };
+		}
+	}
 	qsort(refs, k, sizeof(*refs), cmp_load);
+	for (unsigned i = 0; i < n_pmds; i++)
+		n_open += !pmds[i]->isolated;
+	if (k > 0 && n_open == 0 && warn != NULL)
+		append(warn, "warning: every PMD is isolated by pmd-rxq-affinity: queues not "
+			"pinned are spread over them all");
 
 	for (unsigned r = 0; r < k; r++) {
 		int best = -1;
@@ -96,6 +133,8 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 		for (unsigned i = 0; i < n_pmds; i++) {
 			bool same = pmds[i]->numa == refs[r].port->socket || refs[r].port->socket < 0;
 
+			if (n_open > 0 && pmds[i]->isolated)
+				continue;
 			if (best < 0 || (same && !local) ||
 					(same == local && (pmd_load[i] < pmd_load[best] ||
 					(pmd_load[i] == pmd_load[best] &&

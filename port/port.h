@@ -169,6 +169,8 @@ struct port {
 	uint16_t n_txq;
 	bool tx_locked;
 	void *priv;			/**< type-specific state */
+	/** pmd-rxq-affinity, set by the owner: 1 + the core whose PMD polls queue q; 0: any */
+	uint16_t rxq_pin[PORT_MAX_RXQ];
 
 	/* any: rx queues a PMD may poll (vhost: set by the guest's enable calls) */
 	volatile uint8_t rxq_enabled[PORT_MAX_RXQ];

@@ -372,6 +372,29 @@ test_settings(void)
 	free(err);
 	err = NULL;
 
+	/* pmd-rxq-affinity (Interface other_config, a port's other_config in YAML). */
+	rc = parse("bridges:\n  br0:\n    ports:\n      p: {type: dpdkvhostuser, other_config: "
+		"{pmd-rxq-affinity: \"0:1,1:3\"}}\n", &c, &err);
+	CHECK(rc == 0, "pmd-rxq-affinity refused: %s", err ? err : "");
+	if (rc == 0) {
+		int16_t core[16];
+
+		CHECK(vconf_rxq_affinity_parse(vconf_map_get(&c.bridges[0].ports[0].extra,
+			"Interface:other_config:pmd-rxq-affinity"), core, 16) == 0 &&
+			core[0] == 1 && core[1] == 3 && core[2] == -1, "affinity parse");
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	rc = parse("bridges:\n  br0:\n    ports:\n      p: {type: dpdkvhostuser, other_config: "
+		"{pmd-rxq-affinity: \"0-1\"}}\n", &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "pmd-rxq-affinity") && strstr(err, "'0-1'"),
+		"bad pmd-rxq-affinity: %s", err ? err : "accepted");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+
 	/* fail_mode: standalone and secure, as Open vSwitch; anything else names the key. */
 	rc = parse("bridges:\n  br0:\n    fail_mode: secure\n", &c, &err);
 	CHECK(rc == 0 && strcmp(c.bridges[0].fail_mode, "secure") == 0, "fail_mode secure: %s",

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# pmd-rxq-affinity (Interface other_config "QUEUE:CORE,..."): a pinned rx queue is polled by
+# that core's PMD, which is then isolated (pmd-rxq-show: "isolated : true") and polls no
+# other queue; unpinned queues go to the other PMDs; a pin to a core without a PMD is
+# placed as unpinned with a warning.  From YAML (a port's other_config) and ovs-vsctl.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
+
+A=af$$a B=af$$b
+netns_add "$A" 10.90.0.1 && netns_add "$B" 10.90.0.2 || { fail "netns"; finish; }
+# core_of PORT: the core whose PMD polls PORT's queue 0; isolated_of CORE: true/false.
+core_of() { ctl pmd-rxq-show | awk -v p="$1" '/core_id/ { c = $NF; sub(":", "", c) }
+	$1 == "port:" && $2 == p { print c; exit }'; }
+isolated_of() { ctl pmd-rxq-show | awk -v c="core_id $1:" 'index($0, c) { f = 1; next }
+	f && /isolated/ { print $3; exit }'; }
+
+write_cfg() {
+	cat >"$RUN/dp.yaml" <<EOC
+other_config:
+  dpdk-lcore-mask: "0x1"
+  pmd-cpu-mask: "0x3"
+  dpdk-extra: "--file-prefix=$PREFIX --no-pci -m 512"
+bridges:
+  br0:
+    ports:
+      p1: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$A"}$1}
+      p2: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$B"}}
+EOC
+}
+write_cfg ", other_config: {pmd-rxq-affinity: \"0:1\"}"
+check "vireo-dp starts with p1's queue 0 pinned to core 1" start_dp "$RUN/dp.yaml"
+check "pmd-rxq-show: p1 on core 1, p2 on core 0" \
+	eval 'test "$(core_of p1)" = 1 && test "$(core_of p2)" = 0'
+check "pmd-rxq-show: core 1 isolated : true, core 0 isolated : false" \
+	eval 'test "$(isolated_of 1)" = true && test "$(isolated_of 0)" = false'
+check "traffic flows between the pinned and the unpinned port" \
+	eval 'ping_ok "$A" 10.90.0.2 10 0.05 || ping_ok "$A" 10.90.0.2 10 0.05'
+write_cfg ", other_config: {pmd-rxq-affinity: \"0:7\"}"
+kill -HUP "$DP_PID"
+check "SIGHUP, pinned to core 7 (no PMD): warning, no PMD isolated" \
+	eval 'wait_until 5 grep -q "pinned to core 7, which has no PMD" "$RUN/dp.log" &&
+	test "$(isolated_of 1)" = false && test "$(isolated_of 0)" = false'
+write_cfg ""
+kill -HUP "$DP_PID"
+check "SIGHUP without the pin: no PMD isolated" \
+	wait_until 5 eval 'test "$(isolated_of 1)" = false && test "$(isolated_of 0)" = false &&
+	test -n "$(core_of p1)"'
+stop_dp
+rm -f "$CTL"
+
+check "ovsdb-server and vireo-dp --ovsdb start" ovsdb_dp_start
+check "ports added with ovs-vsctl, two PMDs" vsctl set Open_vSwitch . \
+	other_config:pmd-cpu-mask=0x3 -- add-br br0 -- set bridge br0 datapath_type=netdev \
+	-- add-port br0 p1 -- set Interface p1 type=dpdk \
+	options:dpdk-devargs="net_af_packet1,iface=v-$A" \
+	-- add-port br0 p2 -- set Interface p2 type=dpdk \
+	options:dpdk-devargs="net_af_packet2,iface=v-$B"
+check "set Interface p2 other_config:pmd-rxq-affinity=0:0: p2 on core 0, isolated" \
+	eval 'vsctl set Interface p2 other_config:pmd-rxq-affinity=0:0 &&
+	test "$(core_of p2)" = 0 && test "$(isolated_of 0)" = true && test "$(core_of p1)" = 1'
+check "a malformed value fails the port, naming the key" \
+	eval 'vsctl set Interface p2 other_config:pmd-rxq-affinity=zero &&
+	iface_error p2 | grep -q "Interface:other_config:pmd-rxq-affinity.*bad value"'
+kill -TERM "$DP_PID"
+wait "$DP_PID"
+finish
