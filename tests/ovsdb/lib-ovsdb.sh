@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Helpers for tests of vireo-dp --ovsdb (source after tests/dp/lib.sh): Open vSwitch's
+# Helpers for tests of vireo-dp --ovsdb (source after tests/dp/lib.sh, which brings
+# tests/lib.sh's check, wait_until and clean-up): Open vSwitch's
 # ovsdb-server in this test's private directory, ovs-vsctl against it, vireo-dp in the place
 # of ovs-vswitchd.  Changes are made WITHOUT --no-wait, so each returns once vireo-dp wrote
 # cur_cfg.
@@ -13,12 +14,6 @@ SRV_PID=
 
 vsctl() { timeout 25 ovs-vsctl --db=unix:"$SOCK" --timeout=20 "$@"; }
 get() { ovs-vsctl --db=unix:"$SOCK" --no-wait --timeout=5 get "$@" 2>/dev/null; }
-wait_until() { # wait_until SECONDS CMD...
-	local n=$(($1 * 10))
-	shift
-	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
 is_positive() { [ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null; }
 
 start_server() {
