@@ -182,7 +182,8 @@ static const struct option_rule other_config_rules[] = {
 	{ "n-revalidator-threads", check_any, 0, 0, WARN, NOT_OVS_KERNEL, NULL },
 	{ "flow-restore-wait", check_any, 0, 0, WARN, "vireo-dp keeps no flows across restarts",
 		"false" },
-	{ "bundle-idle-timeout", check_any, 0, 0, WARN, "vireo-dp has no OpenFlow channel", NULL },
+	{ "bundle-idle-timeout", check_any, 0, 0, WARN,
+		"vireo-dp's management socket does not read it", NULL },
 	{ "hw-offload", check_any, 0, 0, REFUSE, NO_SWITCH("hardware offload"), "false" },
 	{ "userspace-tso-enable", check_any, 0, 0, REFUSE, NO_SWITCH("TCP segmentation offload"),
 		"false" },
@@ -293,8 +294,9 @@ static const struct option_rule extra_rules[] = {
 		"vireo-dp's exact-match cache "
 		"serves every port", "true" },
 	{ "Interface:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
-	{ "Bridge:controller", check_any, 0, 0, REFUSE, "vireo-dp has no OpenFlow channel: rules "
-		"come through vireoctl add-flow", NULL },
+	{ "Bridge:controller", check_any, 0, 0, REFUSE,
+		"vireo-dp connects to no OpenFlow controller: rules come through ovs-ofctl (the "
+		"bridge's management socket) or vireoctl", NULL },
 	{ "Bridge:mirrors", check_any, 0, 0, REFUSE, NO_SWITCH("port mirroring"), NULL },
 	{ "Bridge:stp_enable", check_any, 0, 0, REFUSE, NO_SWITCH("STP"), "false" },
 	{ "Bridge:rstp_enable", check_any, 0, 0, REFUSE, NO_SWITCH("RSTP"), "false" },
@@ -305,7 +307,8 @@ static const struct option_rule extra_rules[] = {
 	{ "Bridge:ipfix", check_any, 0, 0, REFUSE, NO_SWITCH("IPFIX"), NULL },
 	{ "Bridge:flood_vlans", check_any, 0, 0, REFUSE, NO_SWITCH("flood_vlans"), NULL },
 	{ "Bridge:auto_attach", check_any, 0, 0, REFUSE, NO_SWITCH("auto-attach"), NULL },
-	{ "Bridge:protocols", check_any, 0, 0, WARN, "vireo-dp has no OpenFlow channel", NULL },
+	{ "Bridge:protocols", check_any, 0, 0, WARN,
+		"vireo-dp's management socket does not read it", NULL },
 	{ "Bridge:other_config:mac-aging-time", check_any, 0, 0, WARN, "vireo-dp ages MAC entries "
 		"after 300 s", "300" },
 	{ "Bridge:other_config:mac-table-size", check_any, 0, 0, WARN, "vireo-dp's MAC table holds "

@@ -74,7 +74,7 @@ check "a mirror on br0: Interface br0's error names Bridge:mirrors" \
 	iface_error br0 | grep -q "Bridge:mirrors"'
 check "set-controller: Interface br0's error names Bridge:controller" \
 	eval 'vsctl set-controller br0 tcp:127.0.0.1:6653 &&
-	iface_error br0 | grep -q "Bridge:controller.*no OpenFlow channel"'
+	iface_error br0 | grep -q "Bridge:controller.*connects to no OpenFlow controller"'
 check "... cleared again: no error on Interface br0" \
 	eval 'vsctl del-controller br0 -- clear Bridge br0 mirrors -- set Bridge br0 \
 	stp_enable=false && test -z "$(iface_error br0)"'
