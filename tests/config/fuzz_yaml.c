@@ -25,9 +25,12 @@ check_loaded(const struct vconf *c)
 	if (!vconf_map_equal(&c->other_config, &copy.other_config) ||
 	    copy.n_bridges != c->n_bridges)
 		abort();
+	/* A loaded key is well-formed: accepted (0) or accepted with a warning (1). */
 	for (size_t i = 0; i < c->other_config.n; i++) {
-		if (vconf_check_other_config(&c->other_config.kv[i], &err))
+		if (vconf_check_other_config(&c->other_config.kv[i], &err) < 0)
 			abort();
+		free(err);
+		err = NULL;
 	}
 	for (size_t b = 0; b < c->n_bridges; b++) {
 		const struct vconf_bridge *br = &c->bridges[b];
