@@ -51,6 +51,16 @@ int vmm_arch_vcpu_init(struct vmm_vcpu *vcpu, char **err);
 /** Everything created: last set-up that needs all vCPUs (arm64: GIC init, device tree). */
 int vmm_arch_vcpus_ready(struct vmm_vm *vm, char **err);
 
+struct kvm_irq_routing_entry;
+
+/**
+ * Fill 'e' with KVM's default interrupt routes (x86: GSI n to IOAPIC pin n and GSIs 0-15 to
+ * the PICs; arm64: GSI n to SPI n), which a KVM_SET_GSI_ROUTING table must keep beside the
+ * MSI routes; at most VMM_ARCH_MAX_IRQ_ROUTES.  Returns their count.
+ */
+unsigned int vmm_arch_irq_routes(struct kvm_irq_routing_entry *e);
+#define VMM_ARCH_MAX_IRQ_ROUTES 40
+
 /** Print a vCPU's main registers on stderr (after a failed entry or an unknown exit). */
 void vmm_arch_vcpu_dump(struct vmm_vcpu *vcpu);
 

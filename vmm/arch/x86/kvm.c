@@ -107,3 +107,24 @@ vmm_memory_layout(uint64_t size, struct vmm_mem_region *regions)
 	};
 	return 2;
 }
+
+/* KVM's default routes: GSI n to IOAPIC pin n, and GSIs 0-15 also to the PICs. */
+unsigned int
+vmm_arch_irq_routes(struct kvm_irq_routing_entry *e)
+{
+	unsigned int n = 0, i;
+
+	for (i = 0; i < 24; i++) {
+		e[n].gsi = i;
+		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e[n++].u.irqchip.pin = i;
+		if (i >= 16)
+			continue;
+		e[n].gsi = i;
+		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		e[n++].u.irqchip.pin = i % 8;
+	}
+	return n;
+}
