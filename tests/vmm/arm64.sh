@@ -10,20 +10,17 @@
 # boot runs every case.  Prints PASS/FAIL lines; exit 0 only when all pass.
 
 set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+TEST_NAME=vmm-arm64
 TH="$ROOT/scripts/testhost"
-failures=0
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 if [ -z "${TESTHOST:-}" ]; then
 	B=${VIREO_BUILD_ARM64:-$ROOT/build-arm64}
 	log=$(mktemp)
 	if ! VIREO_BUILD_ARM64=$B "$ROOT/scripts/build" --arch arm64 >"$log" 2>&1; then
 		tail -30 "$log"
-		echo "FAIL: scripts/build --arch arm64"
-		exit 1
+		fail "scripts/build --arch arm64"
+		finish
 	fi
 	rm -f "$log"
 	kernel=$("$TH" --arch arm64 guest-kernel cloud) || exit 1
@@ -86,4 +83,4 @@ bad "truncated gzip" "truncated\|unexpected end" --kernel /tmp/truncated.gz --me
 bad "--net" "not available on arm64" --kernel "$KERNEL" \
 	--net vhost-user=/run/none.sock
 bad "too many vCPUs" "at most 64 vCPUs" --kernel "$KERNEL" --cpus 65
-[ "$failures" -eq 0 ]
+finish
