@@ -24,12 +24,13 @@ if [ -z "${TESTHOST:-}" ]; then
 	fi
 	rm -f "$log"
 	kernel=$("$TH" --arch arm64 guest-kernel cloud) || exit 1
+	kernel_std=$("$TH" --arch arm64 guest-kernel standard) || exit 1
 	initrd=$("$TH" --arch arm64 guest-initramfs) || exit 1
 	work=$(mktemp -d /tmp/vmm-arm64.XXXXXX)
 	gzip -1 -c "$kernel" >"$work/vmlinuz.gz"
 	t0=$(date +%s)
 	"$TH" --arch arm64 run --timeout 900 --mem 2048 \
-		--env "VMM=$B/vmm/vireo-vmm" --env "KERNEL=$kernel" \
+		--env "VMM=$B/vmm/vireo-vmm" --env "KERNEL=$kernel" --env "KERNEL_STD=$kernel_std" \
 		--env "KERNEL_GZ=$work/vmlinuz.gz" --env "INITRD=$initrd" -- "$0"
 	rc=$?
 	echo "arm64 test host: $(($(date +%s) - t0)) s in all"
@@ -77,9 +78,16 @@ bad() {
 uname -m | grep -qx aarch64 || fail "not an arm64 test host: $(uname -m)"
 boot "Image" 1 "$KERNEL"
 boot "gzip vmlinuz" 2 "$KERNEL_GZ"
-bad "not an Image" "not an arm64 Linux Image" --kernel /etc/hostname --memory 64M
+bad "not an Image" "not an arm64 Linux Image" --kernel "$INITRD" --memory 64M
 head -c 100000 "$KERNEL_GZ" >/tmp/truncated.gz
-bad "truncated gzip" "truncated\|unexpected end" --kernel /tmp/truncated.gz --memory 64M
+bad "truncated gzip" "truncated (the gzip stream ends early)" --kernel /tmp/truncated.gz \
+	--memory 64M
+cp "$KERNEL_GZ" /tmp/corrupt.gz
+printf 'XXXXXXXX' | dd of=/tmp/corrupt.gz bs=1 seek=5000000 conv=notrunc status=none
+bad "corrupt gzip" "--kernel /tmp/corrupt.gz: invalid\|incorrect" --kernel /tmp/corrupt.gz \
+	--memory 64M
+# The standard kernel (32.9 MB, image_size 32 MiB) does not fit below the device tree in 32 MiB.
+bad "memory below the kernel" "too small for the kernel" --kernel "$KERNEL_STD" --memory 32M
 bad "--net" "not available on arm64" --kernel "$KERNEL" \
 	--net vhost-user=/run/none.sock
 bad "too many vCPUs" "at most 64 vCPUs" --kernel "$KERNEL" --cpus 65

@@ -63,7 +63,7 @@ read_kernel(const char *path, uint8_t *dst, uint64_t room, char **err)
 {
 	gzFile gz;
 	int64_t done = 0;
-	int fd, n;
+	int fd, n, zerr = Z_OK;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -85,26 +85,35 @@ read_kernel(const char *path, uint8_t *dst, uint64_t room, char **err)
 			if (gzread(gz, &extra, 1) != 0) {
 				gzclose(gz);
 				return vmm_err(err, -VMM_EINPUT,
-					"--kernel %s: larger than guest RAM allows (--memory)", path);
+					"--memory: too small for the kernel %s (more than %" PRIu64
+					" MiB)", path, room >> 20);
 			}
 			break;
 		}
 		n = gzread(gz, dst + done, chunk);
 		if (n < 0) {
-			int e;
-			const char *msg = gzerror(gz, &e);
+			const char *msg = gzerror(gz, &zerr);
+			int ret;
 
+			/* The message lives in 'gz' (reported before gzclose()) and starts with
+			 * zlib's name for the file, "<fd:N>: ". */
+			if (strncmp(msg, "<fd:", 4) == 0 && strstr(msg, ": ") != NULL)
+				msg = strstr(msg, ": ") + 2;
+			ret = vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", path,
+				zerr == Z_ERRNO ? strerror(errno) : msg);
 			gzclose(gz);
-			return vmm_err(err, -VMM_EINPUT, "--kernel %s: %s", path,
-				e == Z_ERRNO ? strerror(errno) : msg);
+			return ret;
 		}
 		if (n == 0)
 			break;
 		done += n;
 	}
-	if (!gzeof(gz) && done < (int64_t)room) {
+	/* zlib reports a gzip stream cut short only as Z_BUF_ERROR after the last read. */
+	gzerror(gz, &zerr);
+	if (zerr == Z_BUF_ERROR || (!gzeof(gz) && done < (int64_t)room)) {
 		gzclose(gz);
-		return vmm_err(err, -VMM_EINPUT, "--kernel %s: truncated", path);
+		return vmm_err(err, -VMM_EINPUT, "--kernel %s: truncated (the gzip stream ends early)",
+			path);
 	}
 	gzclose(gz);
 	return done;
