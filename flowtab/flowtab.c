@@ -111,8 +111,8 @@ rule_identity_hash(const struct ft_rule *r)
 	unsigned i;
 
 	for (i = 0; i < FT_KEY_WORDS; i++) {
-		h = _mm_crc32_u64(h, r->match.key.w[i]);
-		h = _mm_crc32_u64(h, r->match.mask.w[i]);
+		h = ft_crc32_u64(h, r->match.key.w[i]);
+		h = ft_crc32_u64(h, r->match.mask.w[i]);
 	}
 	return (uint32_t)h;
 }

@@ -216,7 +216,7 @@ ft_mask_hash(uint8_t table, const struct ft_key *mask)
 	unsigned i;
 
 	for (i = 0; i < FT_KEY_WORDS; i++)
-		h = _mm_crc32_u64(h, mask->w[i]);
+		h = ft_crc32_u64(h, mask->w[i]);
 	return (uint32_t)h;
 }
 

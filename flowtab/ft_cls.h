@@ -16,6 +16,7 @@
  * costs a pass over the rules plus rebuilding the subtables it touches.
  */
 
+#include "ft_hash.h"
 #include "ft_rule.h"
 
 struct ft_st_entry {

@@ -20,7 +20,6 @@
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
-#include <nmmintrin.h>
 
 #define FT_KEY_WORDS 8
 
@@ -76,19 +75,6 @@ struct rte_mbuf;
 /** Parse 'm' received on 'in_port' into 'k' and 'ly'. */
 void ft_key_extract(const struct rte_mbuf *m, uint32_t in_port, struct ft_key *k,
 		struct ft_layers *ly);
-
-/** Hash of 'k' masked by 'mask' over the 'n' word indices in 'words'. */
-static inline uint32_t
-ft_key_hash_masked(const struct ft_key *k, const struct ft_key *mask, const uint8_t *words,
-		unsigned n)
-{
-	uint64_t h = 0x27d4eb2f;
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		h = _mm_crc32_u64(h, k->w[words[i]] & mask->w[words[i]]);
-	return (uint32_t)h;
-}
 
 static inline int
 ft_key_equal(const struct ft_key *a, const struct ft_key *b)

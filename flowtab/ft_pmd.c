@@ -72,7 +72,7 @@ emc_hash(const struct ft_cls *c, const struct ft_key *k)
 	unsigned i;
 
 	for (i = 0; i < c->n_cache_words; i++)
-		h = _mm_crc32_u64(h, k->w[c->cache_words[i]] & c->cache_mask.w[c->cache_words[i]]);
+		h = ft_crc32_u64(h, k->w[c->cache_words[i]] & c->cache_mask.w[c->cache_words[i]]);
 	return (uint32_t)h;
 }
 
@@ -189,7 +189,7 @@ st_hash_burst(const struct ft_subtable *st, const struct ft_key *keys, const uin
 		uint64_t m0 = st->mask.w[w0];
 
 		for (j = 0; j < n; j++) {
-			h[j] = (uint32_t)_mm_crc32_u64(0x27d4eb2f, keys[idx[j]].w[w0] & m0);
+			h[j] = (uint32_t)ft_crc32_u64(0x27d4eb2f, keys[idx[j]].w[w0] & m0);
 			rte_prefetch0(&st->entries[h[j] & st->bucket_mask]);
 		}
 	} else if (st->n_words == 2) {
@@ -197,9 +197,9 @@ st_hash_burst(const struct ft_subtable *st, const struct ft_key *keys, const uin
 		uint64_t m0 = st->mask.w[w0], m1 = st->mask.w[w1];
 
 		for (j = 0; j < n; j++) {
-			uint64_t x = _mm_crc32_u64(0x27d4eb2f, keys[idx[j]].w[w0] & m0);
+			uint64_t x = ft_crc32_u64(0x27d4eb2f, keys[idx[j]].w[w0] & m0);
 
-			h[j] = (uint32_t)_mm_crc32_u64(x, keys[idx[j]].w[w1] & m1);
+			h[j] = (uint32_t)ft_crc32_u64(x, keys[idx[j]].w[w1] & m1);
 			rte_prefetch0(&st->entries[h[j] & st->bucket_mask]);
 		}
 	} else {

@@ -80,7 +80,9 @@ th_stage_busybox() {
 
 	mkdir -p "$st"/{bin,dev,proc,sys,tmp,lib/modules}
 	cp "$TH_BUSYBOX" "$st/bin/busybox"
-	for a in $("$TH_BUSYBOX" --list); do
+	# TH_BUSYBOX_LIST: a busybox of the same version that runs here, when TH_BUSYBOX is
+	# another architecture's.
+	for a in $("${TH_BUSYBOX_LIST:-$TH_BUSYBOX}" --list); do
 		[ "$a" = busybox ] || ln -s busybox "$st/bin/$a"
 	done
 	mknod -m 600 "$st/dev/console" c 5 1

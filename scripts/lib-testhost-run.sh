@@ -164,6 +164,16 @@ th_heartbeat_age() {
 	echo $((now - last))
 }
 
+# th_l1_machine_args: the L1's machine (TH_L1_MACHINE), console device (TH_L1_CONSOLE), extra
+# kernel parameters (TH_L1_APPEND) and 9p transport (TH_L1_VIRTIO); lib-testhost-arm64.sh
+# has the arm64 ones.
+th_l1_machine_args() {
+	TH_L1_MACHINE=(-M q35 -cpu max)
+	TH_L1_CONSOLE=ttyS0
+	TH_L1_APPEND=""
+	TH_L1_VIRTIO=virtio-9p-pci
+}
+
 # th_run_attempt RUNDIR OUT L1DIR TIMEOUT: boots the L1 once and runs cmd.sh; sets
 # TH_ATTEMPT to "rc" (the command ended: its code in RUNDIR/rc), "timeout", "died" or
 # "stalled" (no heartbeat for TESTHOST_STALL seconds, default 120: the L1 stopped running
@@ -176,20 +186,21 @@ th_run_attempt() {
 	: >"$run/stderr"
 	: >"$run/console.log"
 	t0=$(date +%s)
+	th_l1_machine_args
 	# shellcheck disable=SC2086 # TH_QEMU_ARGS: words
 	timeout -k 10 "$timeout" "$TH_QEMU" $TH_QEMU_ARGS \
-		-M q35 -cpu max -smp "$TH_SMP" -m "$TH_MEM" \
+		"${TH_L1_MACHINE[@]}" -smp "$TH_SMP" -m "$TH_MEM" \
 		-accel tcg,thread=multi,tb-size=512 \
 		-nodefaults -no-user-config -no-reboot -display none -net none \
 		-serial "file:$run/console.log" \
 		-kernel "$l1/vmlinux" -initrd "$l1/initrd.cpio" \
-		-append "console=ttyS0 ${TESTHOST_KERNEL_LOG:-quiet} panic=-1 softlockup_panic=1 no_timer_check nohz=off mitigations=off init_on_alloc=0 testhost.run=$run testhost.out=$out testhost.hugepages=$TH_HP" \
+		-append "console=$TH_L1_CONSOLE ${TESTHOST_KERNEL_LOG:-quiet} panic=-1 softlockup_panic=1 no_timer_check nohz=off mitigations=off init_on_alloc=0 testhost.run=$run testhost.out=$out testhost.hugepages=$TH_HP $TH_L1_APPEND" \
 		-fsdev local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap \
-		-device virtio-9p-pci,fsdev=hr,mount_tag=hostroot \
+		-device "$TH_L1_VIRTIO,fsdev=hr,mount_tag=hostroot" \
 		-fsdev "local,id=rr,path=$run,security_model=none,multidevs=remap" \
-		-device virtio-9p-pci,fsdev=rr,mount_tag=testhostrun \
+		-device "$TH_L1_VIRTIO,fsdev=rr,mount_tag=testhostrun" \
 		-fsdev "local,id=oo,path=$out,security_model=none,multidevs=remap" \
-		-device virtio-9p-pci,fsdev=oo,mount_tag=testhostout \
+		-device "$TH_L1_VIRTIO,fsdev=oo,mount_tag=testhostout" \
 		</dev/null &
 	qpid=$!
 	TH_RUN_PIDS=("$qpid")

@@ -20,23 +20,6 @@
 /* Below this the Linux boot protocol layout (16 MiB kernel load address) cannot work. */
 #define MEM_MIN (32ULL << 20)
 
-unsigned int
-vmm_memory_layout(uint64_t size, struct vmm_mem_region *regions)
-{
-	uint64_t low = size < VMM_MEM_HOLE_START ? size : VMM_MEM_HOLE_START;
-
-	regions[0] = (struct vmm_mem_region){ .gpa = 0, .size = low, .fd = -1, .fd_offset = 0 };
-	if (size == low)
-		return 1;
-	regions[1] = (struct vmm_mem_region){
-		.gpa = VMM_MEM_HIGH_START,
-		.size = size - low,
-		.fd = -1,
-		.fd_offset = low,
-	};
-	return 2;
-}
-
 uint64_t
 vmm_memory_host_total(void)
 {

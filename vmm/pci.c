@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 
+#include "arch.h"
 #include "pci.h"
 #include "util.h"
 #include "vm.h"
@@ -20,7 +21,7 @@
 /* GSIs 0-23 are the IOAPIC's pins (0-15 also the PICs'); MSI routes start after. */
 #define PCI_FIRST_MSI_GSI 24
 #define PCI_MAX_MSI_ROUTES 256
-#define PCI_NR_DEFAULT_ROUTES (24 + 16)
+#define PCI_NR_DEFAULT_ROUTES VMM_ARCH_MAX_IRQ_ROUTES
 
 static struct {
 	pthread_mutex_t lock;		/* configuration cycles */
@@ -240,27 +241,6 @@ vmm_pci_msi_gsi(struct vmm_vm *vm)
 	return gsi;
 }
 
-/* KVM's default routes: GSI n to IOAPIC pin n, and GSIs 0-15 also to the PICs. */
-static unsigned int
-default_routes(struct kvm_irq_routing_entry *e)
-{
-	unsigned int n = 0, i;
-
-	for (i = 0; i < 24; i++) {
-		e[n].gsi = i;
-		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		e[n++].u.irqchip.pin = i;
-		if (i >= 16)
-			continue;
-		e[n].gsi = i;
-		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		e[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
-		e[n++].u.irqchip.pin = i % 8;
-	}
-	return n;
-}
-
 int
 vmm_pci_msi_route(struct vmm_vm *vm, unsigned int gsi, uint64_t addr, uint32_t data)
 {
@@ -279,7 +259,7 @@ vmm_pci_msi_route(struct vmm_vm *vm, unsigned int gsi, uint64_t addr, uint32_t d
 			pci.msi[i].data = data;
 			pci.msi[i].set = true;
 		}
-	n = default_routes(r->entries);
+	n = vmm_arch_irq_routes(r->entries);
 	for (i = 0; i < pci.nr_msi; i++) {
 		if (!pci.msi[i].set)
 			continue;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The guest console: a 16550A on COM1 (0x3f8, IRQ 4), output to stdout or a file (at most
+ * The guest console: a 16550A where the architecture puts it (vmm_arch_console: COM1 on x86,
+ * MMIO on arm64), output to stdout or a file (at most
  * max-size bytes) through a ring that never blocks (console.h), input from stdin through
  * the main loop.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +15,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "serial.h"
 #include "util.h"
 #include "vm.h"
-
-#define COM1_BASE 0x3f8
-#define COM1_IRQ 4
 
 struct serial_dev {
 	struct vmm_uart uart;
@@ -36,7 +36,7 @@ serial_irq(void *opaque, int level)
 {
 	struct serial_dev *s = opaque;
 
-	vmm_vm_irq_line(s->vm, COM1_IRQ, level);
+	vmm_vm_irq_line(s->vm, vmm_arch_console.irq, level);
 }
 
 static void
@@ -104,10 +104,11 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 		goto err_close;
 	}
 	vmm_uart_init(&s->uart, &s->out, serial_irq, s);
-	ret = vmm_bus_register(&vm->bus, VMM_BUS_PIO, COM1_BASE, 8, "serial", vmm_uart_io,
-		&s->uart);
+	ret = vmm_bus_register(&vm->bus, vmm_arch_console.bus, vmm_arch_console.base, 8, "serial",
+		vmm_uart_io, &s->uart);
 	if (ret < 0) {
-		ret = vmm_err(err, ret, "serial: ports 0x%x-0x%x are taken", COM1_BASE, COM1_BASE + 7);
+		ret = vmm_err(err, ret, "serial: 0x%" PRIx64 "-0x%" PRIx64 " is taken",
+			vmm_arch_console.base, vmm_arch_console.base + 7);
 		goto err_uart;
 	}
 	vm->console = &s->out;
@@ -139,7 +140,7 @@ serial_exit(struct vmm_vm *vm, void *state)
 		vmm_vm_del_fd(vm, STDIN_FILENO);
 	if (s->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);
-	vmm_bus_unregister(&vm->bus, VMM_BUS_PIO, COM1_BASE);
+	vmm_bus_unregister(&vm->bus, vmm_arch_console.bus, vmm_arch_console.base);
 	vm->console = NULL;
 	if (!vmm_conout_stop(&s->out, VMM_CONOUT_FLUSH_MS))
 		return;		/* its writer still uses 's' and the fd: the process ends soon */

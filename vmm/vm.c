@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The KVM VM: /dev/kvm, the VM fd, memory slots, in-kernel irqchip and PIT, the main loop
- * and the stop protocol.
+ * The KVM VM: /dev/kvm, the VM fd (its architecture's part: arch.h), memory slots, the main
+ * loop and the stop protocol.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,23 +17,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "util.h"
 #include "vm.h"
-#include "x86.h"
-
-#define TSS_ADDR 0xfffbd000UL
-#define IDENTITY_MAP_ADDR 0xfffbc000ULL
-
-static int
-kvm_ioctl_retry(int fd, unsigned long req, unsigned long arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, req, arg);
-	} while (ret < 0 && errno == EINTR);
-	return ret;
-}
 
 static int
 open_kvm(struct vmm_vm *vm, char **err)
@@ -77,40 +63,6 @@ check_vcpus(struct vmm_vm *vm, char **err)
 		return vmm_err(err, -VMM_EINPUT,
 			"--cpus %u: KVM allows at most %d vCPUs per VM (KVM_CAP_MAX_VCPUS)",
 			vm->cfg->cpus, max);
-	return 0;
-}
-
-static int
-need_cap(struct vmm_vm *vm, int cap, const char *name, char **err)
-{
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap) <= 0)
-		return vmm_err(err, -VMM_EINPUT, "KVM device %s lacks %s", vm->cfg->kvm_dev, name);
-	return 0;
-}
-
-static int
-create_vm(struct vmm_vm *vm, char **err)
-{
-	struct kvm_pit_config pit = { .flags = 0 };
-	uint64_t idmap = IDENTITY_MAP_ADDR;
-	int ret;
-
-	if ((ret = need_cap(vm, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", err)) < 0 ||
-	    (ret = need_cap(vm, KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", err)) < 0 ||
-	    (ret = need_cap(vm, KVM_CAP_PIT2, "KVM_CAP_PIT2", err)) < 0)
-		return ret;
-	vm->vm_fd = kvm_ioctl_retry(vm->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->vm_fd < 0)
-		return vmm_err(err, -errno, "KVM_CREATE_VM: %s", strerror(errno));
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
-		return vmm_err(err, -errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0 &&
-	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
-		return vmm_err(err, -errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return vmm_err(err, -errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return vmm_err(err, -errno, "KVM_CREATE_PIT2: %s", strerror(errno));
 	return 0;
 }
 
@@ -184,16 +136,16 @@ vmm_vm_create(struct vmm_vm *vm, const struct vmm_config *cfg, char **err)
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
 	vm->kvm_fd = vm->vm_fd = vm->vm_stats_fd = vm->epoll_fd = vm->stop_fd = -1;
+	vm->irqchip_fd = -1;
 	vm->mem.fd = -1;
 	vm->nr_vcpus = cfg->cpus;
 	vm->start_ns = vmm_now_ns();
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	vmm_bus_init(&vm->bus);
 
-	if (cfg->cpus > X86_MAX_CPUS)
-		return vmm_err(err, -VMM_EINPUT,
-			"--cpus %u: at most %d vCPUs (8-bit xAPIC IDs; KVM_CAP_MAX_VCPUS may allow "
-			"fewer)", cfg->cpus, X86_MAX_CPUS);
+	ret = vmm_arch_check(cfg, err);
+	if (ret < 0)
+		return ret;
 	ret = vmm_memory_create(&vm->mem, &mopts, err);
 	if (ret < 0)
 		return ret;
@@ -201,7 +153,7 @@ vmm_vm_create(struct vmm_vm *vm, const struct vmm_config *cfg, char **err)
 	if (ret < 0)
 		return ret;
 	if ((ret = open_kvm(vm, err)) < 0 || (ret = check_vcpus(vm, err)) < 0 ||
-	    (ret = create_vm(vm, err)) < 0 || (ret = set_halt_poll(vm, err)) < 0 ||
+	    (ret = vmm_arch_vm_create(vm, err)) < 0 || (ret = set_halt_poll(vm, err)) < 0 ||
 	    (ret = set_memory_slots(vm, err)) < 0 || (ret = open_loop(vm, err)) < 0)
 		return ret;
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) > 0)
@@ -219,11 +171,14 @@ vmm_vm_destroy(struct vmm_vm *vm)
 		close(vm->stop_fd);
 	if (vm->epoll_fd >= 0)
 		close(vm->epoll_fd);
+	if (vm->irqchip_fd >= 0)
+		close(vm->irqchip_fd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm->vm_stats_fd = vm->stop_fd = vm->epoll_fd = vm->vm_fd = vm->kvm_fd = -1;
+	vm->irqchip_fd = -1;
 	vmm_memory_destroy(&vm->mem);
 	vmm_bus_destroy(&vm->bus);
 	pthread_mutex_destroy(&vm->stop_lock);
@@ -250,15 +205,6 @@ vmm_vm_request_stop(struct vmm_vm *vm, int status, const char *fmt, ...)
 	do {
 		n = write(vm->stop_fd, &one, sizeof(one));
 	} while (n < 0 && errno == EINTR);
-}
-
-void
-vmm_vm_irq_line(struct vmm_vm *vm, unsigned int gsi, int level)
-{
-	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		fprintf(stderr, "vireo-vmm: KVM_IRQ_LINE %u: %s\n", gsi, strerror(errno));
 }
 
 int

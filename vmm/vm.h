@@ -74,6 +74,8 @@ struct vmm_boot_info {
 	uint64_t boot_params;		/**< the zero page */
 	uint64_t kernel_size;
 	uint64_t initramfs_size;
+	uint64_t initramfs_gpa;		/**< where the initramfs was put (arm64's device tree) */
+	uint64_t fdt_gpa;		/**< the device tree (arm64), or 0 */
 	bool decompressed;		/**< the VMM decompressed the kernel (payload.h) */
 	const char *payload_format;	/**< "lz4", "xz", ... */
 	uint64_t decompress_ns;		/**< time the VMM spent reading, decompressing, loading */
@@ -87,6 +89,7 @@ struct vmm_vm {
 	int vm_fd;
 	int max_vcpus;
 	int vm_stats_fd;		/**< KVM_GET_STATS_FD on the VM, or -1 */
+	int irqchip_fd;			/**< an in-kernel irqchip device (arm64's GIC), or -1 */
 	struct vmm_memory mem;
 	struct vmm_bus bus;
 	struct vmm_boot_info boot;

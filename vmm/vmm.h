@@ -22,11 +22,13 @@
  *              device registry (vm.h).
  * - vcpu.c     one thread per vCPU: set-up, KVM_RUN loop and exit dispatch to the bus.
  * - bus.c      port-I/O and MMIO range registration and dispatch (bus.h).
- * - x86 boot:  boot.c (bzImage, boot_params, e820, page tables), acpi.c, mptable.c, cpuid.c
- *              (x86.h); payload.c and elf_load.c decompress the bzImage's kernel on the
- *              host and load its ELF segments (payload.h).
+ * - arch.h     what each architecture provides; arch/<arch>/, the host's linked.
+ * - x86:       arch/x86/: boot.c (bzImage, boot_params, e820, page tables), acpi.c,
+ *              mptable.c, cpuid.c (x86.h), kvm.c and vcpu.c (the VM's and vCPUs' x86
+ *              set-up), elf_load.c; payload.c decompresses the bzImage's kernel on the host
+ *              (payload.h).  Devices: i8042.c, pm.c, rtc.c.
  * - devices:   serial.c (+ uart.c, the 16550A model, serial.h; console.c, its output ring
- *              and writer thread, console.h), i8042.c, pm.c, rtc.c — each
+ *              and writer thread, console.h) where vmm_arch_console puts it — each device
  *              registers its bus ranges itself (VMM_DEVICE_REGISTER).
  * - stats.c    per-vCPU exit counters and KVM's binary statistics; stats-report.c prints
  *              them (stats.h).

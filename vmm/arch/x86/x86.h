@@ -123,12 +123,4 @@ void vmm_x86_page_tables(uint8_t *mem);
 /** The ACPI checksum: the byte that makes 'len' bytes sum to zero. */
 uint8_t vmm_acpi_checksum(const void *buf, size_t len);
 
-struct vmm_vm;
-
-/**
- * Load the kernel, initramfs and command line into guest memory, build boot_params, page
- * tables, GDT, ACPI and MP tables; record the entry point in vm->boot.
- */
-int vmm_boot_load(struct vmm_vm *vm, char **err);
-
 #endif /* VIREO_VMM_X86_H */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "payload.h"
 #include "util.h"
 #include "vm.h"

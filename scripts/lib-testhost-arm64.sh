@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# testhost --arch arm64: the L1 is an arm64 VM (qemu-system-aarch64 -M virt with
+# virtualization=on, TCG) running Debian's arm64 kernel at EL2, whose KVM (VHE) gives a
+# /dev/kvm for arm64 L2 guests.  Sourced by scripts/testhost after the x86 helpers, whose
+# functions it replaces where the two differ.
+#
+# The L1 cannot run the host's amd64 programs, so its root is an arm64 userland (bash,
+# coreutils, busybox, ... from Debian's arm64 packages, unpacked into the cache) layered over
+# the arm64 sysroot of scripts/build --arch arm64 (the libraries build-arm64/ binaries link
+# against); the host's own directories (/work, /tmp, /home, /root, /var/cache, ...) are
+# grafted over it at their host paths, read-only with a tmpfs overlay as on x86.  The
+# packages come through scripts/lib-sysroot-arm64.sh's private apt configuration: the
+# system's packages and apt state are not touched.
+
+# shellcheck source=scripts/lib-sysroot-arm64.sh
+. "$SELF_DIR/lib-sysroot-arm64.sh"
+
+TH_ARM64_USERLAND_PKGS="bash coreutils busybox-static util-linux procps grep sed gawk findutils
+diffutils kmod iproute2 gzip"
+# KVM is built into Debian's arm64 kernel.
+TH_L1_MODULES_ARM64="virtio_pci 9p 9pnet_virtio overlay tun veth vhost_net bridge"
+TH_QEMU_ARM64=${TESTHOST_QEMU_ARM64:-qemu-system-aarch64}
+
+th_arm64_ensure_deps() {
+	local missing=()
+
+	command -v "$TH_QEMU_ARM64" >/dev/null || missing+=(qemu-system-arm)
+	command -v cpio >/dev/null || missing+=(cpio)
+	command -v modinfo >/dev/null || missing+=(kmod)
+	command -v busybox >/dev/null || missing+=(busybox-static)
+	[ ${#missing[@]} -eq 0 ] && return 0
+	th_log "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+		th_die "apt-get install ${missing[*]} failed"
+}
+
+# th_arm64_fetch DIR PKGS...: the packages and their arm64 dependency closure, unpacked
+# into DIR (replaced whole, marked .complete).
+th_arm64_fetch_locked() {
+	local dir=$1 tmp deb
+	shift
+
+	[ -f "$dir/.complete" ] && return 0
+	th_log "downloading arm64 packages for $(basename "$dir"): $*"
+	tmp=$(mktemp -d "$CACHE/tmp.XXXXXX")
+	mkdir -p "$tmp/debs/partial"
+	if ! { sysroot_arm64_apt update >/dev/null 2>&1 &&
+	       sysroot_arm64_apt -o Dir::Cache::Archives="$tmp/debs" install -y \
+			--download-only --no-install-recommends "$@" >/dev/null; }; then
+		rm -rf "$tmp"
+		th_die "resolving the arm64 packages $* failed"
+	fi
+	mkdir "$tmp/x"
+	for deb in "$tmp"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$tmp/x" || { rm -rf "$tmp"; th_die "dpkg-deb -x $deb failed"; }
+	done
+	sysroot_arm64_relink "$tmp/x"
+	touch "$tmp/x/.complete"
+	rm -rf "$dir"
+	mkdir -p "$(dirname "$dir")"
+	mv "$tmp/x" "$dir"
+	rm -rf "$tmp"
+}
+
+# The L1's userland; busybox fills in the commands the packages do not have (sh, ...).
+th_arm64_userland() {
+	local dir=$CACHE/arm64/userland a
+
+	if [ ! -f "$dir/.complete" ]; then
+		# shellcheck disable=SC2086 # the package list: words
+		th_locked th_arm64_fetch_locked "$dir" $TH_ARM64_USERLAND_PKGS
+		# The applet list of the host's busybox (same Debian version as the arm64 one,
+		# which cannot run here).
+		for a in $(busybox --list); do
+			[ -e "$dir/bin/$a" ] || [ -e "$dir/usr/bin/$a" ] ||
+			[ -e "$dir/sbin/$a" ] || [ -e "$dir/usr/sbin/$a" ] ||
+				ln -s /bin/busybox "$dir/bin/$a"
+		done
+		mkdir -p "$dir/proc" "$dir/sys" "$dir/dev" "$dir/run" "$dir/tmp"
+	fi
+	echo "$dir"
+}
+
+th_flavour_suffix() {
+	case "$1" in
+	cloud) echo cloud-arm64 ;;
+	standard) echo arm64 ;;
+	*) die_usage "unknown kernel flavour '$1' (cloud or standard)" ;;
+	esac
+}
+
+# Debian's arm64 kernel of the same ABI as the amd64 one (th_kabi), extracted into the cache.
+th_kernel_dir() {
+	local suf abi dir
+
+	suf=$(th_flavour_suffix "$1")
+	abi=$(th_kabi)
+	# Not in $CACHE/kernel, where the x86 tests look for bzImages.
+	dir="$CACHE/arm64/kernel/$abi-$suf"
+	if [ ! -f "$dir/.complete" ]; then
+		th_locked th_arm64_fetch_locked "$dir" "linux-image-$abi-$suf-unsigned"
+	fi
+	[ -f "$dir/.complete" ] || th_die "kernel $abi-$suf missing in $dir"
+	echo "$dir"
+}
+
+th_ensure_deps() {
+	th_arm64_ensure_deps
+	TH_BUSYBOX=$(th_arm64_userland)/bin/busybox
+	TH_BUSYBOX_LIST=busybox
+}
+
+th_build_l1_arm64_locked() {
+	local dir=$1 kdir=$2 st name path mods
+
+	[ -f "$dir/.complete" ] && return 0
+	th_log "building the arm64 L1 image in $dir"
+	mods=$(th_mod_resolve "$(th_moddir "$kdir")" $TH_L1_MODULES_ARM64)
+	st=$(mktemp -d "$CACHE/tmp.XXXXXX")
+	th_stage_busybox "$st"
+	: >"$st/modules.order"
+	while read -r name path; do
+		th_mod_copy "$path" "$st/lib/modules/$name.ko"
+		echo "$name $(th_module_params "$name")" >>"$st/modules.order"
+	done <<<"$mods"
+	cp "$SELF_DIR/lib-testhost-l1-init" "$st/init"
+	chmod 755 "$st/init"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	th_write_cpio "$st" "$dir/initrd.cpio"
+	cp "$(th_kernel_image "$kdir")" "$dir/vmlinux"
+	rm -rf "$st"
+	touch "$dir/.complete"
+}
+
+th_prune_l1_arm64() {
+	local d
+
+	for d in "$CACHE"/arm64/l1-*; do
+		[ "$d" = "$1" ] || rm -rf "$d"
+	done
+}
+
+th_build_l1() {
+	local kdir key dir
+
+	th_ensure_deps
+	sysroot_arm64_ensure >&2 || th_die "the arm64 sysroot cannot be built"
+	kdir=$(th_kernel_dir standard)
+	key=$( {
+		echo "l1-arm64 $kdir $TH_L1_MODULES_ARM64 $TH_ARM64_USERLAND_PKGS"
+		th_file_hash "$TH_BUSYBOX" "$SELF_DIR/lib-testhost-l1-init" \
+			"$SELF_DIR/lib-testhost-arm64.sh" \
+			"$SELF_DIR/lib-testhost-image.sh"
+	} | sha256sum | cut -c1-16)
+	dir="$CACHE/arm64/l1-$key"
+	if [ ! -f "$dir/.complete" ]; then
+		th_locked th_build_l1_arm64_locked "$dir" "$kdir"
+		th_locked th_prune_l1_arm64 "$dir"
+	fi
+	echo "$dir"
+}
+
+th_qemu_select() {
+	TH_QEMU=$TH_QEMU_ARM64
+	TH_QEMU_ARGS=${TESTHOST_QEMU_ARGS:-}
+}
+
+# The L1's machine: GICv3 and EL2 (virtualization=on) so that its KVM runs guests; the
+# arch timer and PSCI come with -M virt.  pauth-impdef: QEMU's own pointer-authentication
+# hash, much cheaper under TCG than the architected QARMA.
+th_l1_machine_args() {
+	local root
+
+	root=$(th_arm64_userland)
+	TH_L1_MACHINE=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on)
+	TH_L1_CONSOLE=ttyAMA0
+	TH_L1_APPEND="testhost.root=$root testhost.sysroot=$SYSROOT_ARM64"
+	TH_L1_VIRTIO=virtio-9p-pci
+}
+
+cmd_need_arm64() {
+	case "${TESTHOST_NEED:-}" in
+	1) return 0 ;;
+	0) return 1 ;;
+	esac
+	[ "$(uname -m)" = aarch64 ] || return 0
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 0
+	return 1
+}

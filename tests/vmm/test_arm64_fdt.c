@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * arm64's boot data, checked on any host: the device tree that arm64_fdt_build() writes (read
+ * back with libfdt: memory, one cpu node per MPIDR with PSCI, GICv3 with its redistributors
+ * sized for the vCPUs, the timer's PPIs, the UART, /chosen with the command line and the
+ * initramfs), a tree that does not fit, and the Image header parser on good, legacy and bad
+ * headers.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <libfdt.h>
+
+#include "arm64.h"
+#include "check.h"
+#include "vm.h"
+
+static uint64_t
+prop_u64(const void *fdt, int node, const char *name, int idx)
+{
+	int len;
+	const fdt64_t *p = fdt_getprop(fdt, node, name, &len);
+
+	if (p == NULL || len < (int)((idx + 1) * sizeof(*p)))
+		return ~0ULL;
+	return fdt64_to_cpu(p[idx]);
+}
+
+static void
+test_fdt(void)
+{
+	static uint8_t buf[ARM64_FDT_MAX];
+	const uint64_t mpidr[3] = { 0, 1, 0x100 };
+	struct vmm_config cfg = { .cmdline = "console=ttyS0 quiet" };
+	struct vmm_vm vm;
+	char *msg = NULL;
+	const char *s;
+	int node, len;
+	const fdt32_t *cells;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.cfg = &cfg;
+	vm.mem.size = 256ULL << 20;
+	vm.boot.initramfs_gpa = 0x8f000000;
+	vm.boot.initramfs_size = 0x123456;
+	CHECK(arm64_fdt_build(&vm, mpidr, 3, buf, sizeof(buf), &msg) == 0);
+	CHECK(fdt_check_header(buf) == 0);
+
+	node = fdt_path_offset(buf, "/memory@80000000");
+	CHECK(node >= 0 && prop_u64(buf, node, "reg", 0) == ARM64_RAM_BASE &&
+	      prop_u64(buf, node, "reg", 1) == 256ULL << 20);
+	node = fdt_path_offset(buf, "/cpus/cpu@100");
+	CHECK(node >= 0 && prop_u64(buf, node, "reg", 0) == 0x100);
+	s = fdt_getprop(buf, node, "enable-method", NULL);
+	CHECK(s != NULL && strcmp(s, "psci") == 0);
+	CHECK(fdt_path_offset(buf, "/cpus/cpu@1") >= 0 && fdt_path_offset(buf, "/cpus/cpu@2") < 0);
+	node = fdt_path_offset(buf, "/psci");
+	s = node >= 0 ? fdt_getprop(buf, node, "method", NULL) : NULL;
+	CHECK(s != NULL && strcmp(s, "hvc") == 0);
+
+	node = fdt_node_offset_by_compatible(buf, -1, "arm,gic-v3");
+	CHECK(node >= 0 && prop_u64(buf, node, "reg", 0) == ARM64_GICD_BASE &&
+	      prop_u64(buf, node, "reg", 2) == ARM64_GICR_BASE &&
+	      prop_u64(buf, node, "reg", 3) == 3 * ARM64_GICR_STRIDE);
+	CHECK(node >= 0 && fdt_get_phandle(buf, node) == fdt32_to_cpu(*(const fdt32_t *)
+		fdt_getprop(buf, 0, "interrupt-parent", NULL)));
+
+	node = fdt_node_offset_by_compatible(buf, -1, "arm,armv8-timer");
+	cells = node >= 0 ? fdt_getprop(buf, node, "interrupts", &len) : NULL;
+	CHECK(cells != NULL && len == 12 * 4 && fdt32_to_cpu(cells[1]) == ARM64_TIMER_PPI_SEC &&
+	      fdt32_to_cpu(cells[7]) == ARM64_TIMER_PPI_VIRT);
+
+	node = fdt_node_offset_by_compatible(buf, -1, "ns16550a");
+	cells = node >= 0 ? fdt_getprop(buf, node, "interrupts", &len) : NULL;
+	CHECK(node >= 0 && prop_u64(buf, node, "reg", 0) == ARM64_UART_BASE);
+	CHECK(cells != NULL && len == 12 && fdt32_to_cpu(cells[0]) == 0 &&
+	      fdt32_to_cpu(cells[1]) == ARM64_UART_SPI);
+
+	node = fdt_path_offset(buf, "/chosen");
+	s = node >= 0 ? fdt_getprop(buf, node, "bootargs", NULL) : NULL;
+	CHECK(s != NULL && strcmp(s, cfg.cmdline) == 0);
+	s = node >= 0 ? fdt_getprop(buf, node, "stdout-path", NULL) : NULL;
+	CHECK(s != NULL && strcmp(s, "/uart@9000000") == 0);
+	CHECK(prop_u64(buf, node, "linux,initrd-start", 0) == 0x8f000000 &&
+	      prop_u64(buf, node, "linux,initrd-end", 0) == 0x8f000000 + 0x123456);
+
+	/* Too small a buffer: an error naming the device tree, not a write past it. */
+	CHECK(arm64_fdt_build(&vm, mpidr, 3, buf, 256, &msg) < 0);
+	CHECK(msg != NULL && strstr(msg, "device tree") != NULL);
+	free(msg);
+}
+
+static void
+put_le64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void
+test_image(void)
+{
+	uint8_t hdr[ARM64_IMAGE_HDR_SIZE];
+	struct arm64_image img;
+	char *msg = NULL;
+
+	memset(hdr, 0, sizeof(hdr));
+	put_le64(hdr + 0x08, 0);
+	put_le64(hdr + 0x10, 40 << 20);
+	memcpy(hdr + 0x38, "ARM\x64", 4);
+	CHECK(arm64_image_parse(hdr, sizeof(hdr), 30 << 20, "K", &img, &msg) == 0);
+	CHECK(img.text_offset == 0 && img.image_size == 40 << 20);
+	/* Pre-3.17: image_size 0 means text_offset 0x80000 and the file's size. */
+	put_le64(hdr + 0x10, 0);
+	CHECK(arm64_image_parse(hdr, sizeof(hdr), 30 << 20, "K", &img, &msg) == 0);
+	CHECK(img.text_offset == 0x80000 && img.image_size == 30 << 20);
+	/* A text_offset beyond the 2 MiB alignment, or an image_size below the file. */
+	put_le64(hdr + 0x08, ARM64_KERNEL_ALIGN);
+	put_le64(hdr + 0x10, 40 << 20);
+	CHECK(arm64_image_parse(hdr, sizeof(hdr), 30 << 20, "K", &img, &msg) == -VMM_EINPUT);
+	free(msg);
+	msg = NULL;
+	put_le64(hdr + 0x08, 0);
+	put_le64(hdr + 0x10, 1 << 20);
+	CHECK(arm64_image_parse(hdr, sizeof(hdr), 30 << 20, "K", &img, &msg) == -VMM_EINPUT);
+	free(msg);
+	msg = NULL;
+	/* No magic (an x86 bzImage, a text file), or too short. */
+	memcpy(hdr + 0x38, "HdrS", 4);
+	CHECK(arm64_image_parse(hdr, sizeof(hdr), 30 << 20, "K", &img, &msg) == -VMM_EINPUT);
+	CHECK(msg != NULL && strstr(msg, "--kernel K: not an arm64 Linux Image") != NULL);
+	free(msg);
+	msg = NULL;
+	CHECK(arm64_image_parse(hdr, 10, 10, "K", &img, &msg) == -VMM_EINPUT);
+	free(msg);
+}
+
+int
+main(void)
+{
+	test_fdt();
+	test_image();
+	return check_report("test_arm64_fdt");
+}
