@@ -18,11 +18,14 @@ static uint64_t
 prop_u64(const void *fdt, int node, const char *name, int idx)
 {
 	int len;
-	const fdt64_t *p = fdt_getprop(fdt, node, name, &len);
+	const uint8_t *p = fdt_getprop(fdt, node, name, &len);
+	fdt64_t v;
 
-	if (p == NULL || len < (int)((idx + 1) * sizeof(*p)))
+	if (p == NULL || len < (int)((idx + 1) * sizeof(v)))
 		return ~0ULL;
-	return fdt64_to_cpu(p[idx]);
+	/* Properties are only 4-byte aligned in the blob: copy before converting. */
+	memcpy(&v, p + idx * sizeof(v), sizeof(v));
+	return fdt64_to_cpu(v);
 }
 
 static void
