@@ -34,8 +34,14 @@ mkdir -p "$corpus"
 # The VMM's sources, less the process entry (main.c, vmm.c), the API socket (api.c: the
 # control library) and virtio-net (virtio_net.c: the vhost-user library; the harness
 # drives its PCI transport directly).
+# The architecture's part (arch/<arch>/) is chosen by this machine, as vmm/meson.build does.
+case $(uname -m) in
+x86_64) arch=x86 ;;
+aarch64) arch=arm64 ;;
+*) echo "SKIP vmm-fuzz-$name: no vireo-vmm for $(uname -m)"; exit 0 ;;
+esac
 srcs=
-for f in "$src"/*.c; do
+for f in "$src"/*.c "$src/arch/$arch"/*.c; do
 	case ${f##*/} in
 	main.c|vmm.c|api.c|virtio_net.c) ;;
 	*) srcs="$srcs $f" ;;
@@ -43,7 +49,7 @@ for f in "$src"/*.c; do
 done
 # shellcheck disable=SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-D_GNU_SOURCE -DVIREO_VERSION='"fuzz"' -I"$src" $(pkg-config --cflags jansson) \
+	-D_GNU_SOURCE -DVIREO_VERSION='"fuzz"' -I"$src" -I"$src/arch/$arch" $(pkg-config --cflags jansson) \
 	"$here/fuzz_$name.c" $srcs -o "$work/fuzz_$name" \
 	$(pkg-config --libs jansson) -llzma -llz4 -lz -lzstd -lnuma -lpthread \
 	>"$work/build.log" 2>&1 || {
