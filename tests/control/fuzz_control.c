@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "test_cmds.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,20 +36,6 @@ static int fake_lfd;
 static const uint8_t *fake_reply;
 static size_t fake_len;
 static sem_t fake_go, fake_done;
-
-static void
-cmd_echo(struct control_conn *conn, int argc, const char *argv[], void *aux)
-{
-	struct control_buf b = { 0 };
-	char *s;
-
-	(void)aux;
-	for (int i = 1; i < argc; i++)
-		control_buf_printf(&b, "%s%s", i > 1 ? " " : "", argv[i]);
-	s = control_buf_steal(&b);
-	control_reply(conn, s);
-	free(s);
-}
 
 static void
 cmd_json(struct control_conn *conn, int argc, const char *argv[], void *aux)
@@ -127,7 +114,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	snprintf(srv_path, sizeof(srv_path), "%s/srv.ctl", dir);
 	snprintf(fake_path, sizeof(fake_path), "%s/fake.ctl", dir);
-	control_command_register("echo", "[ARG...]", 0, INT_MAX, cmd_echo, NULL);
+	ctltest_register_common();
 	control_command_register("json", "[ARG]", 0, 1, cmd_json, NULL);
 	control_command_register("fail", "", 0, 0, cmd_fail, NULL);
 	control_command_alias("e", "echo");

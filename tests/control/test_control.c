@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "control.h"
+#include "test_cmds.h"
 #include "control-private.h"
 
 /*
@@ -49,33 +50,10 @@ static atomic_bool srv_stop;
 /* Commands. */
 
 static void
-cmd_echo(struct control_conn *conn, int argc, const char *argv[], void *aux)
-{
-	struct control_buf b = { 0 };
-	char *s;
-
-	(void)aux;
-	for (int i = 1; i < argc; i++)
-		control_buf_printf(&b, "%s%s", i > 1 ? " " : "", argv[i]);
-	s = control_buf_steal(&b);
-	control_reply(conn, s);
-	free(s);
-}
-
-static void
 cmd_need2(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	(void)aux;
 	control_replyf(conn, "%d %s %s", argc, argv[1], argv[2]);
-}
-
-static void
-cmd_stats(struct control_conn *conn, int argc, const char *argv[], void *aux)
-{
-	(void)argc;
-	(void)argv;
-	(void)aux;
-	control_reply_json(conn, json_pack("{s:i, s:s}", "packets", 42, "name", "pmd1"));
 }
 
 static void
@@ -936,9 +914,8 @@ main(void)
 		return 1;
 	}
 	snprintf(sock_path, sizeof(sock_path), "%s/sub/test.ctl", dir);
-	control_command_register("echo", "[ARG...]", 0, INT_MAX, cmd_echo, NULL);
+	ctltest_register_common();
 	control_command_register("need2", "A B", 2, 2, cmd_need2, NULL);
-	control_command_register("stats", "", 0, 0, cmd_stats, NULL);
 	control_command_register("fail", "", 0, 0, cmd_fail, NULL);
 	control_command_register("big", "", 0, 0, cmd_big, NULL);
 	control_command_register("silent", "", 0, 0, cmd_silent, NULL);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "test_cmds.h"
 
 static volatile sig_atomic_t stop;
 
@@ -30,29 +31,6 @@ cmd_pmd_stats_show(struct control_conn *conn, int argc, const char *argv[], void
 	control_reply(conn, "pmd thread numa_id 0 core_id 1:\n"
 		"  packets received: 42\n"
 		"  avg processing cycles per packet: 208.22 (8745/42)\n");
-}
-
-static void
-cmd_echo(struct control_conn *conn, int argc, const char *argv[], void *aux)
-{
-	struct control_buf b = { 0 };
-	char *s;
-
-	(void)aux;
-	for (int i = 1; i < argc; i++)
-		control_buf_printf(&b, "%s%s", i > 1 ? " " : "", argv[i]);
-	s = control_buf_steal(&b);
-	control_reply(conn, s);
-	free(s);
-}
-
-static void
-cmd_stats(struct control_conn *conn, int argc, const char *argv[], void *aux)
-{
-	(void)argc;
-	(void)argv;
-	(void)aux;
-	control_reply_json(conn, json_pack("{s:i, s:s}", "packets", 42, "name", "pmd1"));
 }
 
 static void
@@ -80,8 +58,7 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	control_command_register("dpif-netdev/pmd-stats-show", "[-pmd core] [dp]", 0, 3,
 		cmd_pmd_stats_show, NULL);
-	control_command_register("echo", "[ARG...]", 0, INT_MAX, cmd_echo, NULL);
-	control_command_register("stats", "", 0, 0, cmd_stats, NULL);
+	ctltest_register_common();
 	control_command_register("exit", "", 0, 0, cmd_exit, NULL);
 	srv = control_server_create(argv[1], &err);
 	if (srv == NULL) {
