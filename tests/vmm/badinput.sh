@@ -14,21 +14,7 @@ at_exit 'rm -rf "$T"'
 
 # A minimal, well-formed bzImage header (boot protocol 2.15, 64-bit, init_size 64 MiB), so
 # that the checks after the kernel's can be reached without a real kernel.
-python3 - "$T/fake-bzImage" <<'PY'
-import struct, sys
-b = bytearray(65536)
-b[0x1f1] = 4
-b[0x201] = 0x66
-b[0x202:0x206] = b"HdrS"
-struct.pack_into("<H", b, 0x206, 0x020f)
-b[0x211] = 1
-struct.pack_into("<I", b, 0x22c, 0x7fffffff)
-struct.pack_into("<I", b, 0x230, 0x200000)
-struct.pack_into("<H", b, 0x236, 3)
-struct.pack_into("<I", b, 0x238, 2047)
-struct.pack_into("<I", b, 0x260, 64 << 20)
-open(sys.argv[1], "wb").write(b)
-PY
+python3 "$(dirname "$0")/mkbzimage.py" "$T/fake-bzImage" --init-size $((64 << 20)) --size 65536
 # The same with a payload, for the decompressed boot path: a small ELF kernel (one PT_LOAD
 # at 16 MiB, or one at 4 GiB, outside low RAM) compressed with xz or gzip, a corrupt xz
 # stream, a payload that claims to run past the end of the file, and a bzip2 one.

@@ -25,24 +25,7 @@ at_exit 'rm -rf "$T"'
 # mkimage NAME HEX-CODE: a bzImage (protocol 2.15, 64-bit) whose entry (kernel + 0x200)
 # runs the code.
 mkimage() {
-	python3 - "$T/$1" "$2" <<'PY'
-import struct, sys
-setup = 5 * 512
-b = bytearray(setup + 0x1000)
-b[0x1f1] = 4
-b[0x201] = 0x66
-b[0x202:0x206] = b"HdrS"
-struct.pack_into("<H", b, 0x206, 0x020f)
-b[0x211] = 1
-struct.pack_into("<I", b, 0x22c, 0x7fffffff)
-struct.pack_into("<I", b, 0x230, 0x200000)
-struct.pack_into("<H", b, 0x236, 3)
-struct.pack_into("<I", b, 0x238, 2047)
-struct.pack_into("<I", b, 0x260, 0x100000)
-code = bytes.fromhex(sys.argv[2])
-b[setup + 0x200:setup + 0x200 + len(code)] = code
-open(sys.argv[1], "wb").write(b)
-PY
+	python3 "$(dirname "$0")/mkbzimage.py" "$T/$1" --code "$2"
 }
 
 # hlt; jmp back to the hlt
