@@ -146,7 +146,7 @@ mac_table_foreach(const struct mac_table *t, uint32_t now,
 	for (unsigned i = 0; i < MAC_BUCKETS; i++)
 		for (int w = 0; w < MAC_WAYS; w++) {
 			uint64_t e = __atomic_load_n(&t->b[i].entry[w], __ATOMIC_RELAXED), key;
-			uint32_t age = now - t->b[i].seen[w];
+			uint32_t age = now - __atomic_load_n(&t->b[i].seen[w], __ATOMIC_RELAXED);
 
 			if (!mac_entry_valid(e) || age > MAC_AGING_S)
 				continue;

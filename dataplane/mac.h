@@ -152,7 +152,7 @@ mac_learn(struct mac_table *t, uint64_t mac, uint16_t vlan, uint16_t slot, uint3
 		if ((e >> 15) == rem && mac_entry_valid(e)) {
 			if (e != want)
 				__atomic_store_n(&b->entry[w], want, __ATOMIC_RELAXED);
-			if (b->seen[w] != now)
+			if (__atomic_load_n(&b->seen[w], __ATOMIC_RELAXED) != now)
 				__atomic_store_n(&b->seen[w], now, __ATOMIC_RELAXED);
 			return;
 		}
@@ -161,9 +161,13 @@ mac_learn(struct mac_table *t, uint64_t mac, uint16_t vlan, uint16_t slot, uint3
 				victim = w;
 				oldest = 0;
 			}
-		} else if (oldest != 0 && (victim < 0 || b->seen[w] < oldest)) {
-			victim = w;
-			oldest = b->seen[w];
+		} else if (oldest != 0) {
+			uint32_t seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
+
+			if (victim < 0 || seen < oldest) {
+				victim = w;
+				oldest = seen;
+			}
 		}
 	}
 	__atomic_store_n(&b->seen[victim], now, __ATOMIC_RELAXED);
