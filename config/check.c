@@ -111,6 +111,20 @@ check_bool(const char *v)
 }
 
 static int
+check_true_false(const char *v)
+{
+	return (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) ? 0 : -1;
+}
+
+/* pmd-rxq-assign: Open vSwitch's three placement algorithms. */
+static int
+check_rxq_assign(const char *v)
+{
+	return (strcmp(v, "cycles") == 0 || strcmp(v, "roundrobin") == 0 ||
+		strcmp(v, "group") == 0) ? 0 : -1;
+}
+
+static int
 check_any(const char *v)
 {
 	(void)v;
@@ -146,9 +160,8 @@ static const struct option_rule other_config_rules[] = {
 	{ "vhost-sock-dir", check_path, 0, 0, DONE, NULL, NULL },
 	{ "openflow-rundir", check_path, 0, 0, DONE, NULL, NULL },
 	{ "stats-update-interval", NULL, 0, UINT32_MAX, DONE, NULL, NULL },
-	{ "pmd-rxq-assign", check_any, 0, 0, WARN, "vireo-dp places rx queues by measured cycles "
-		"('cycles')", "cycles" },
-	{ "pmd-rxq-isolate", check_any, 0, 0, WARN, "vireo-dp does not pin rx queues", "true" },
+	{ "pmd-rxq-assign", check_rxq_assign, 0, 0, DONE, NULL, NULL },
+	{ "pmd-rxq-isolate", check_true_false, 0, 0, DONE, NULL, NULL },
 	{ "pmd-auto-lb", check_any, 0, 0, WARN, "vireo-dp re-places rx queues only on "
 		"dpif-netdev/pmd-rxq-rebalance", "false" },
 	{ "pmd-auto-lb-load-threshold", check_any, 0, 0, WARN, "there is no pmd-auto-lb", NULL },

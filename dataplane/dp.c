@@ -101,6 +101,28 @@ start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 	return rc;
 }
 
+/*
+ * The placement policy of 'cfg': other_config:pmd-rxq-assign (cycles, roundrobin, group)
+ * and pmd-rxq-isolate (true, false).  vconf_check_other_config() refuses other values;
+ * should one get here, the default stands and the log says so.
+ */
+static struct pmd_rxq_policy
+rxq_policy_of(const struct vconf *cfg)
+{
+	const char *algo = vconf_map_get(&cfg->other_config, "pmd-rxq-assign");
+	const char *iso = vconf_map_get(&cfg->other_config, "pmd-rxq-isolate");
+	struct pmd_rxq_policy pol = { PMD_RXQ_CYCLES, true };
+
+	if (pmd_rxq_algo_parse(algo, &pol.algo) < 0)
+		dp_log("other_config:pmd-rxq-assign '%s' is not cycles, roundrobin or group: "
+			"using cycles", algo);
+	if (iso != NULL && strcmp(iso, "false") == 0)
+		pol.isolate = false;
+	else if (iso != NULL && strcmp(iso, "true") != 0)
+		dp_log("other_config:pmd-rxq-isolate '%s' is not true or false: using true", iso);
+	return pol;
+}
+
 int
 dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 {
@@ -118,6 +140,7 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 	if (dp->defer == NULL)
 		return -ENOMEM;
 	set_sock_dir(dp, cfg);
+	dp->rxq_policy = rxq_policy_of(cfg);
 	dp->port_env = (struct port_env){
 		.vhost_sock_dir = dp->vhost_sock_dir,
 		.qsbr = dp->qsbr,
@@ -145,7 +168,7 @@ dp_rxq_reassign(struct dp *dp)
 		if (dp->slots[i] != NULL && dp->slots[i]->error == NULL &&
 				dp->slots[i]->port.priv != NULL)
 			ports[n++] = &dp->slots[i]->port;
-	pmd_rxq_assign(dp->pmds, dp->n_pmds, ports, n, dp->defer, &warn);
+	pmd_rxq_assign(dp->pmds, dp->n_pmds, ports, n, &dp->rxq_policy, dp->defer, &warn);
 	if (warn != NULL) {
 		dp_log("%s", warn);
 		free(warn);
@@ -571,6 +594,14 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
 			dp_log("other_config:%s changed: takes effect when vireo-dp restarts",
 				restart_keys[i]);
+	}
+
+	struct pmd_rxq_policy pol = rxq_policy_of(cfg);
+
+	if (pol.algo != dp->rxq_policy.algo || pol.isolate != dp->rxq_policy.isolate) {
+		dp_log("rx queue placement: pmd-rxq-assign=%s, pmd-rxq-isolate=%s: re-placing",
+			pmd_rxq_algo_name(pol.algo), pol.isolate ? "true" : "false");
+		dp->rxq_policy = pol;
 	}
 
 	/* 1. ports that went away or changed */

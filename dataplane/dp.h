@@ -131,7 +131,7 @@ struct dp {
 	unsigned n_pmds;
 	char vhost_sock_dir[108];
 	char *flows_origin;		/**< the config file name, for rule errors */
-	uint64_t rebalance_at;		/**< TSC of the next rx-queue load measurement */
+	struct pmd_rxq_policy rxq_policy; /**< pmd-rxq-assign, pmd-rxq-isolate */
 };
 
 /** The one dataplane of this process (main thread only; NULL before dp_init). */

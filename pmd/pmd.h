@@ -15,14 +15,19 @@
  * state.  The PMD layer knows ports (port.h) and nothing above them: what a packet means
  * is the process function's business, with its per-PMD state in 'ctx'.
  *
- * Placement (pmd_rxq_assign): a queue pinned to a core (port.rxq_pin, Open vSwitch's
- * pmd-rxq-affinity) goes to that core's PMD, which is then isolated: it polls pinned queues
- * only (OVS's default pmd-rxq-isolate=true).  Every other rx queue goes to a non-isolated
- * PMD on its port's NUMA node; with none there, to a PMD of another node, with a warning, as
- * OVS does; with no PMD left that is not isolated, to any PMD, with a warning.  Queues are sorted by
- * their measured load (processing cycles of the last interval) and each given to the least
- * loaded PMD of its node ("cycles" assignment in OVS terms); with no load measured yet the
- * result is a round robin.
+ * Placement (pmd_rxq_assign), as Open vSwitch's pmd-rxq-assign and pmd-rxq-isolate: a queue
+ * pinned to a core (port.rxq_pin, pmd-rxq-affinity) goes to that core's PMD, which is then
+ * isolated (polls pinned queues only) unless the policy says isolate=false.  Every other rx
+ * queue goes to an open (not isolated) PMD on its port's NUMA node; with none there, to an
+ * open PMD of another node, with a warning; with no open PMD left, to any PMD, with a
+ * warning.  How a queue's PMD is chosen among those:
+ *   cycles (default):  queues sorted by measured load (processing cycles of the last
+ *                      interval), heaviest first, dealt to the node's PMDs in core order up
+ *                      and down (0,1,2,2,1,0,...);
+ *   group:             queues sorted the same way, each to the least loaded PMD (the loads
+ *                      of the queues it has so far, pinned ones included);
+ *   roundrobin:        queues in port order, dealt 0,1,2,0,1,2,... regardless of load.
+ * With no load measured yet, "cycles" and "group" keep the ports' order too.
  *
  * Thread-safety
  * =============
@@ -134,13 +139,33 @@ void pmd_stop_all(struct pmd **pmds, unsigned n);
 /** Lowest core of each NUMA node not in 'exclude' (the default pmd-cpu-mask), as hex. */
 void pmd_default_mask(uint64_t exclude, char *buf, size_t len);
 
+/** How rx queues are dealt to PMDs (Open vSwitch's other_config:pmd-rxq-assign). */
+enum pmd_rxq_algo {
+	PMD_RXQ_CYCLES,
+	PMD_RXQ_ROUNDROBIN,
+	PMD_RXQ_GROUP,
+};
+
+/** Placement policy: the algorithm, and whether pinned PMDs poll only their pins. */
+struct pmd_rxq_policy {
+	enum pmd_rxq_algo algo;
+	bool isolate;			/**< pmd-rxq-isolate (Open vSwitch's default: true) */
+};
+
+/** "cycles", "roundrobin" or "group". */
+const char *pmd_rxq_algo_name(enum pmd_rxq_algo algo);
+
+/** Parse a pmd-rxq-assign value (NULL: the default, cycles); -EINVAL for anything else. */
+int pmd_rxq_algo_parse(const char *s, enum pmd_rxq_algo *algo);
+
 /**
- * Assign every enabled rx queue of 'ports' to the PMDs and publish the new sets; the old ones
- * are freed after a grace period through 'defer'.  Warnings (cross-NUMA placement) are appended to
- * '*warn' when not NULL.
+ * Assign every enabled rx queue of 'ports' to the PMDs under 'pol' and publish the new sets;
+ * the old ones are freed after a grace period through 'defer'.  Warnings (cross-NUMA
+ * placement, pins to cores without a PMD) are appended to '*warn' when not NULL.
  */
 int pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
-		unsigned n_ports, struct rcu_defer *defer, char **warn);
+		unsigned n_ports, const struct pmd_rxq_policy *pol, struct rcu_defer *defer,
+		char **warn);
 
 /** Refresh each rx queue's measured load (call every few seconds from the main thread). */
 void pmd_rxq_measure(struct port *const *ports, unsigned n_ports);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Rx queue placement: each queue on a PMD of its port's NUMA node, least loaded first.
+ * Rx queue placement (pmd.h: "Placement").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -76,11 +76,153 @@ pmd_rxq_measure(struct port *const *ports, unsigned n_ports)
 	}
 }
 
+/* Where queues not pinned may go: PMDs that are not isolated, or every PMD when all are. */
+static bool
+pmd_open(struct pmd *const *pmds, unsigned i, unsigned n_open)
+{
+	return n_open == 0 || !pmds[i]->isolated;
+}
+
+/* The order in which "cycles" and "roundrobin" visit the open PMDs of one NUMA node (or of
+ * every node, 'numa' -1, for queues with no PMD on theirs): a cursor per node. */
+struct rr_cursor {
+	int numa;
+	unsigned pos;		/* index into that node's open PMDs, in core order */
+	bool down;		/* "cycles": going back down (0,1,2,2,1,0,0,1,...) */
+};
+
+static unsigned
+rr_next(struct rr_cursor *c, unsigned n, bool updown)
+{
+	unsigned at;
+
+	if (n == 1)
+		return 0;
+	at = c->pos;
+	if (!updown) {
+		c->pos = (c->pos + 1) % n;
+		return at;
+	}
+	if (!c->down && c->pos == n - 1)
+		c->down = true;
+	else if (c->down && c->pos == 0)
+		c->down = false;
+	else
+		c->pos += c->down ? -1 : 1;
+	return at;
+}
+
+/*
+ * The PMD for queue 'ref' under 'algo': on the queue's NUMA node if an open PMD is there,
+ * else any open PMD ('*cross' set).  "group" takes the least loaded (ties: fewer queues,
+ * lower core); "cycles" and "roundrobin" the next of the node's cursor.
+ */
+static int
+pick_pmd(struct pmd *const *pmds, unsigned n_pmds, unsigned n_open, const struct rxq_ref *ref,
+		enum pmd_rxq_algo algo, const uint64_t *load, struct pmd_rxq_set *const *sets,
+		struct rr_cursor *cur, unsigned *n_cur, bool *cross)
+{
+	unsigned cand[PORT_MAX_PMDS], n = 0;
+	int numa = ref->port->socket;
+	struct rr_cursor *c = NULL;
+	int best = -1;
+
+	for (unsigned i = 0; i < n_pmds; i++)
+		if (pmd_open(pmds, i, n_open) && (numa < 0 || pmds[i]->numa == numa))
+			cand[n++] = i;
+	*cross = n == 0;
+	if (n == 0) {
+		numa = -1;
+		for (unsigned i = 0; i < n_pmds; i++)
+			if (pmd_open(pmds, i, n_open))
+				cand[n++] = i;
+	}
+	if (algo == PMD_RXQ_GROUP) {
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = cand[k];
+
+			if (best < 0 || load[i] < load[best] ||
+					(load[i] == load[best] && sets[i]->n < sets[best]->n))
+				best = (int)i;
+		}
+		return best;
+	}
+	for (unsigned k = 0; k < *n_cur; k++)
+		if (cur[k].numa == numa)
+			c = &cur[k];
+	if (c == NULL) {
+		c = &cur[(*n_cur)++];
+		*c = (struct rr_cursor){ .numa = numa };
+	}
+	return (int)cand[rr_next(c, n, algo == PMD_RXQ_CYCLES)];
+}
+
+static void
+warn_cross(char **warn, const struct rxq_ref *ref, const struct pmd *pmd)
+{
+	char line[PORT_NAME_MAX + 160];
+
+	if (warn == NULL)
+		return;
+	snprintf(line, sizeof(line), "warning: no PMD on NUMA node %d for port '%s' rx queue "
+		"%u: polled by core %u on node %d", ref->port->socket, ref->port->name, ref->qid,
+		pmd->core, pmd->numa);
+	append(warn, line);
+}
+
+const char *
+pmd_rxq_algo_name(enum pmd_rxq_algo algo)
+{
+	return algo == PMD_RXQ_ROUNDROBIN ? "roundrobin" : algo == PMD_RXQ_GROUP ? "group" :
+		"cycles";
+}
+
+int
+pmd_rxq_algo_parse(const char *s, enum pmd_rxq_algo *algo)
+{
+	if (s == NULL || strcmp(s, "cycles") == 0)
+		*algo = PMD_RXQ_CYCLES;
+	else if (strcmp(s, "roundrobin") == 0)
+		*algo = PMD_RXQ_ROUNDROBIN;
+	else if (strcmp(s, "group") == 0)
+		*algo = PMD_RXQ_GROUP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Queues pinned to a PMD go there; the others are listed in 'refs' ('*k' of them). */
+static void
+place_pinned(struct pmd **pmds, unsigned n_pmds, struct port *const *ports, unsigned n_ports,
+		const struct pmd_rxq_policy *pol, struct pmd_rxq_set **sets, uint64_t *load,
+		struct rxq_ref *refs, unsigned *k, char **warn)
+{
+	for (unsigned i = 0; i < n_pmds; i++)
+		pmds[i]->isolated = false;
+	for (unsigned i = 0; i < n_ports; i++) {
+		for (uint16_t q = 0; q < ports[i]->n_rxq && q < PORT_MAX_RXQ; q++) {
+			struct pmd *pin = pinned_pmd(pmds, n_pmds, ports[i], q, warn);
+			uint64_t l = ports[i]->rxq_stats[q].load;
+
+			if (pin != NULL) {
+				pin->isolated = pol->isolate;
+				load[pin->index] += l;
+				sets[pin->index]->rxq[sets[pin->index]->n++] =
+					(struct pmd_rxq){ ports[i], q };
+				continue;
+			}
+			refs[(*k)++] = (struct rxq_ref){ ports[i], q, l };
+		}
+	}
+}
+
 int
 pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
-		unsigned n_ports, struct rcu_defer *defer, char **warn)
+		unsigned n_ports, const struct pmd_rxq_policy *pol, struct rcu_defer *defer,
+		char **warn)
 {
-	unsigned total = 0, k = 0, n_open = 0;
+	struct rr_cursor cur[PORT_MAX_PMDS + 1];
+	unsigned total = 0, k = 0, n_open = 0, n_cur = 0;
 	struct rxq_ref *refs;
 	struct pmd_rxq_set **sets;
 	uint64_t *pmd_load;
@@ -104,22 +246,10 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 			goto out;
 		}
 	}
-	for (unsigned i = 0; i < n_pmds; i++)
-		pmds[i]->isolated = false;
-	for (unsigned i = 0; i < n_ports; i++) {
-		for (uint16_t q = 0; q < ports[i]->n_rxq && q < PORT_MAX_RXQ; q++) {
-			struct pmd *pin = pinned_pmd(pmds, n_pmds, ports[i], q, warn);
-
-			if (pin != NULL) {
-				pin->isolated = true;
-				sets[pin->index]->rxq[sets[pin->index]->n++] =
-					(struct pmd_rxq){ ports[i], q };
-				continue;
-			}
-			refs[k++] = (struct rxq_ref){ ports[i], q, ports[i]->rxq_stats[q].load };
-		}
-	}
-	qsort(refs, k, sizeof(*refs), cmp_load);
+	place_pinned(pmds, n_pmds, ports, n_ports, pol, sets, pmd_load, refs, &k, warn);
+	/* "roundrobin" keeps the ports' order; the others go by load, heaviest first. */
+	if (pol->algo != PMD_RXQ_ROUNDROBIN)
+		qsort(refs, k, sizeof(*refs), cmp_load);
 	for (unsigned i = 0; i < n_pmds; i++)
 		n_open += !pmds[i]->isolated;
 	if (k > 0 && n_open == 0 && warn != NULL)
@@ -127,30 +257,12 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 			"pinned are spread over them all");
 
 	for (unsigned r = 0; r < k; r++) {
-		int best = -1;
-		bool local = false;
+		bool cross;
+		int best = pick_pmd(pmds, n_pmds, n_open, &refs[r], pol->algo, pmd_load, sets,
+			cur, &n_cur, &cross);
 
-		for (unsigned i = 0; i < n_pmds; i++) {
-			bool same = pmds[i]->numa == refs[r].port->socket || refs[r].port->socket < 0;
-
-			if (n_open > 0 && pmds[i]->isolated)
-				continue;
-			if (best < 0 || (same && !local) ||
-					(same == local && (pmd_load[i] < pmd_load[best] ||
-					(pmd_load[i] == pmd_load[best] &&
-					sets[i]->n < sets[best]->n)))) {
-				best = (int)i;
-				local = same;
-			}
-		}
-		if (!local && warn != NULL) {
-			char line[PORT_NAME_MAX + 160];
-
-			snprintf(line, sizeof(line), "warning: no PMD on NUMA node %d for port '%s' "
-				"rx queue %u: polled by core %u on node %d", refs[r].port->socket,
-				refs[r].port->name, refs[r].qid, pmds[best]->core, pmds[best]->numa);
-			append(warn, line);
-		}
+		if (cross)
+			warn_cross(warn, &refs[r], pmds[best]);
 		pmd_load[best] += refs[r].load;
 		sets[best]->rxq[sets[best]->n++] = (struct pmd_rxq){ refs[r].port, refs[r].qid };
 	}
