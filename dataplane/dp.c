@@ -141,6 +141,7 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 		return -ENOMEM;
 	set_sock_dir(dp, cfg);
 	dp->rxq_policy = rxq_policy_of(cfg);
+	dp_auto_lb_configure(dp, cfg);
 	dp->port_env = (struct port_env){
 		.vhost_sock_dir = dp->vhost_sock_dir,
 		.qsbr = dp->qsbr,
@@ -573,6 +574,10 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 	struct dp_port *gone[PORT_MAX_SLOTS];
 	unsigned n_gone = 0;
 	int rc = 0;
+	/* Rx queues are placed anew only when what they are placed on changed: new PMDs, a
+	 * new policy, new ports (removed ones re-place in ports_remove); an unrelated change
+	 * must not move queues between PMDs under traffic. */
+	bool replace = false;
 	const char *old_mask = vconf_map_get(&dp->cfg.other_config, "pmd-cpu-mask");
 	const char *new_mask = vconf_map_get(&cfg->other_config, "pmd-cpu-mask");
 
@@ -583,6 +588,7 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		rc = restart_pmds(dp, cfg, err);
 		if (rc < 0)
 			return rc;
+		replace = true;
 	}
 	static const char *const restart_keys[] = {
 		"dpdk-lcore-mask", "dpdk-socket-mem", "dpdk-extra", "dpdk-socket-limit", NULL
@@ -602,7 +608,9 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		dp_log("rx queue placement: pmd-rxq-assign=%s, pmd-rxq-isolate=%s: re-placing",
 			pmd_rxq_algo_name(pol.algo), pol.isolate ? "true" : "false");
 		dp->rxq_policy = pol;
+		replace = true;
 	}
+	dp_auto_lb_configure(dp, cfg);
 
 	/* 1. ports that went away or changed */
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
@@ -650,11 +658,14 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 			bridge_settings_log(vb);
 		br->fail_secure = vb->fail_mode != NULL && strcmp(vb->fail_mode, "secure") == 0;
 		for (size_t k = 0; k < vb->n_ports; k++)
-			if (dp_find_port(dp, vb->ports[k].name) == NULL)
+			if (dp_find_port(dp, vb->ports[k].name) == NULL) {
 				port_add_unpublished(dp, br, &vb->ports[k]);
+				replace = true;
+			}
 		dp_bridge_publish(dp, br);
 	}
-	dp_rxq_reassign(dp);
+	if (replace)
+		dp_rxq_reassign(dp);
 
 	/* 4. flows of bridges configured with a flows: list */
 	for (size_t b = 0; b < cfg->n_bridges; b++) {
@@ -704,6 +715,7 @@ dp_run_periodic(struct dp *dp)
 			if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
 				ports[n++] = &dp->slots[i]->port;
 		pmd_rxq_measure(ports, n);
+		dp_auto_lb_run(dp, now);
 	}
 }
 

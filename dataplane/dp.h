@@ -119,6 +119,17 @@ struct dp_bridge {
 	unsigned n_ports;
 };
 
+/** pmd-auto-lb settings and state (dataplane/auto_lb.c; main thread only). */
+struct dp_auto_lb {
+	bool enabled;
+	unsigned load_pct;		/**< pmd-auto-lb-load-threshold */
+	unsigned improve_pct;		/**< pmd-auto-lb-improvement-threshold */
+	unsigned interval_min;		/**< pmd-auto-lb-rebal-interval */
+	uint64_t next_check;		/**< seconds (dp_run's clock); 0: start an interval */
+	unsigned n_snap;		/**< PMDs in the snapshot below */
+	uint64_t busy[PORT_MAX_PMDS], idle[PORT_MAX_PMDS];
+};
+
 struct dp {
 	struct vconf cfg;		/**< the configuration last applied */
 	struct dp_bridge *bridges[64];
@@ -132,6 +143,7 @@ struct dp {
 	char vhost_sock_dir[108];
 	char *flows_origin;		/**< the config file name, for rule errors */
 	struct pmd_rxq_policy rxq_policy; /**< pmd-rxq-assign, pmd-rxq-isolate */
+	struct dp_auto_lb auto_lb;
 };
 
 /** The one dataplane of this process (main thread only; NULL before dp_init). */
@@ -200,6 +212,11 @@ struct rte_mempool *dp_mempool_get(int socket, int mtu);
 void dp_commands_register(struct dp *dp);
 
 /** Log to stderr with a timestamp ("vireo-dp: ..."). */
+/** Read the pmd-auto-lb keys of 'cfg' (logs a change). */
+void dp_auto_lb_configure(struct dp *dp, const struct vconf *cfg);
+/** Every few seconds from dp_run, after the rx queues' loads were measured. */
+void dp_auto_lb_run(struct dp *dp, uint64_t now_s);
+
 void dp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* VIREO_DP_H */

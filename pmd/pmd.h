@@ -167,6 +167,15 @@ int pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports
 		unsigned n_ports, const struct pmd_rxq_policy *pol, struct rcu_defer *defer,
 		char **warn);
 
+/**
+ * Dry run for Open vSwitch's pmd-auto-lb: by how many percent (0..100, in '*pct') would
+ * placing the queues anew under 'pol', with their measured loads, reduce the variance of
+ * the load over the PMDs that are not isolated?  Publishes and changes nothing.
+ * @return 0, or -ENOMEM.
+ */
+int pmd_rxq_improvement(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
+		unsigned n_ports, const struct pmd_rxq_policy *pol, unsigned *pct);
+
 /** Refresh each rx queue's measured load (call every few seconds from the main thread). */
 void pmd_rxq_measure(struct port *const *ports, unsigned n_ports);
 

@@ -216,37 +216,25 @@ place_pinned(struct pmd **pmds, unsigned n_pmds, struct port *const *ports, unsi
 	}
 }
 
-int
-pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
-		unsigned n_ports, const struct pmd_rxq_policy *pol, struct rcu_defer *defer,
+/*
+ * Plan a placement under 'pol' into 'sets' (one per PMD, room for every queue) and 'load'
+ * (each PMD's summed queue load); sets the PMDs' 'isolated'.  Publishes nothing.
+ */
+static int
+rxq_plan(struct pmd **pmds, unsigned n_pmds, struct port *const *ports, unsigned n_ports,
+		const struct pmd_rxq_policy *pol, struct pmd_rxq_set **sets, uint64_t *load,
 		char **warn)
 {
 	struct rr_cursor cur[PORT_MAX_PMDS + 1];
 	unsigned total = 0, k = 0, n_open = 0, n_cur = 0;
 	struct rxq_ref *refs;
-	struct pmd_rxq_set **sets;
-	uint64_t *pmd_load;
-	int rc = 0;
 
-	if (n_pmds == 0)
-		return 0;
 	for (unsigned i = 0; i < n_ports; i++)
 		total += ports[i]->n_rxq;
 	refs = calloc(total ? total : 1, sizeof(*refs));
-	sets = calloc(n_pmds, sizeof(*sets));
-	pmd_load = calloc(n_pmds, sizeof(*pmd_load));
-	if (refs == NULL || sets == NULL || pmd_load == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (unsigned i = 0; i < n_pmds; i++) {
-		sets[i] = calloc(1, sizeof(struct pmd_rxq_set) + (total + 1) * sizeof(struct pmd_rxq));
-		if (sets[i] == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
-	}
-	place_pinned(pmds, n_pmds, ports, n_ports, pol, sets, pmd_load, refs, &k, warn);
+	if (refs == NULL)
+		return -ENOMEM;
+	place_pinned(pmds, n_pmds, ports, n_ports, pol, sets, load, refs, &k, warn);
 	/* "roundrobin" keeps the ports' order; the others go by load, heaviest first. */
 	if (pol->algo != PMD_RXQ_ROUNDROBIN)
 		qsort(refs, k, sizeof(*refs), cmp_load);
@@ -255,33 +243,120 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 	if (k > 0 && n_open == 0 && warn != NULL)
 		append(warn, "warning: every PMD is isolated by pmd-rxq-affinity: queues not "
 			"pinned are spread over them all");
-
 	for (unsigned r = 0; r < k; r++) {
 		bool cross;
-		int best = pick_pmd(pmds, n_pmds, n_open, &refs[r], pol->algo, pmd_load, sets,
+		int best = pick_pmd(pmds, n_pmds, n_open, &refs[r], pol->algo, load, sets,
 			cur, &n_cur, &cross);
 
 		if (cross)
 			warn_cross(warn, &refs[r], pmds[best]);
-		pmd_load[best] += refs[r].load;
+		load[best] += refs[r].load;
 		sets[best]->rxq[sets[best]->n++] = (struct pmd_rxq){ refs[r].port, refs[r].qid };
 	}
+	free(refs);
+	return 0;
+}
 
-	struct pmd_rxq_set *old[PORT_MAX_PMDS];
+static void
+free_sets(struct pmd_rxq_set **sets, unsigned n)
+{
+	for (unsigned i = 0; sets != NULL && i < n; i++)
+		free(sets[i]);
+	free(sets);
+}
 
-	for (unsigned i = 0; i < n_pmds; i++) {
-		old[i] = pmds[i]->rxqs;
+static struct pmd_rxq_set **
+alloc_sets(unsigned n_pmds, struct port *const *ports, unsigned n_ports)
+{
+	struct pmd_rxq_set **sets = calloc(n_pmds, sizeof(*sets));
+	unsigned total = 0;
+
+	for (unsigned i = 0; i < n_ports; i++)
+		total += ports[i]->n_rxq;
+	for (unsigned i = 0; sets != NULL && i < n_pmds; i++) {
+		sets[i] = calloc(1, sizeof(struct pmd_rxq_set) + (total + 1) * sizeof(struct pmd_rxq));
+		if (sets[i] == NULL) {
+			free_sets(sets, n_pmds);
+			return NULL;
+		}
+	}
+	return sets;
+}
+
+int
+pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
+		unsigned n_ports, const struct pmd_rxq_policy *pol, struct rcu_defer *defer,
+		char **warn)
+{
+	struct pmd_rxq_set **sets;
+	uint64_t load[PORT_MAX_PMDS] = { 0 };
+	int rc;
+
+	if (n_pmds == 0)
+		return 0;
+	sets = alloc_sets(n_pmds, ports, n_ports);
+	if (sets == NULL)
+		return -ENOMEM;
+	rc = rxq_plan(pmds, n_pmds, ports, n_ports, pol, sets, load, warn);
+	for (unsigned i = 0; rc == 0 && i < n_pmds; i++) {
+		struct pmd_rxq_set *old = pmds[i]->rxqs;
+
 		__atomic_store_n(&pmds[i]->rxqs, sets[i], __ATOMIC_RELEASE);
 		sets[i] = NULL;
+		rcu_defer_free(defer, free, old);
 	}
+	free_sets(sets, n_pmds);
+	return rc;
+}
+
+/* The variance of the loads of the PMDs that are not isolated (times n squared: only
+ * compared with another of the same PMDs). */
+static double
+spread(struct pmd *const *pmds, unsigned n_pmds, const uint64_t *load)
+{
+	double sum = 0, sq = 0;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < n_pmds; i++) {
+		if (pmds[i]->isolated)
+			continue;
+		sum += (double)load[i];
+		sq += (double)load[i] * (double)load[i];
+		n++;
+	}
+	return n == 0 ? 0 : (double)n * sq - sum * sum;
+}
+
+int
+pmd_rxq_improvement(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
+		unsigned n_ports, const struct pmd_rxq_policy *pol, unsigned *pct)
+{
+	uint64_t now[PORT_MAX_PMDS] = { 0 }, plan[PORT_MAX_PMDS] = { 0 };
+	bool isolated[PORT_MAX_PMDS];
+	struct pmd_rxq_set **sets;
+	double before, after;
+	int rc;
+
+	*pct = 0;
+	if (n_pmds < 2)
+		return 0;
+	for (unsigned i = 0; i < n_pmds; i++) {
+		const struct pmd_rxq_set *set = pmds[i]->rxqs;
+
+		isolated[i] = pmds[i]->isolated;
+		for (uint32_t q = 0; set != NULL && q < set->n; q++)
+			now[i] += set->rxq[q].port->rxq_stats[set->rxq[q].qid].load;
+	}
+	sets = alloc_sets(n_pmds, ports, n_ports);
+	if (sets == NULL)
+		return -ENOMEM;
+	rc = rxq_plan(pmds, n_pmds, ports, n_ports, pol, sets, plan, NULL);
+	free_sets(sets, n_pmds);
+	before = spread(pmds, n_pmds, now);
+	after = spread(pmds, n_pmds, plan);
 	for (unsigned i = 0; i < n_pmds; i++)
-		rcu_defer_free(defer, free, old[i]);
-out:
-	if (sets)
-		for (unsigned i = 0; i < n_pmds; i++)
-			free(sets[i]);
-	free(sets);
-	free(refs);
-	free(pmd_load);
+		pmds[i]->isolated = isolated[i];	/* a dry run changes nothing */
+	if (rc == 0 && before > 0 && after < before)
+		*pct = (unsigned)((before - after) * 100.0 / before);
 	return rc;
 }
