@@ -13,6 +13,7 @@
  * vmm_arch_vcpus_ready() → the vCPU threads.  Errors as in vmm.h.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vmm_config;
@@ -28,6 +29,29 @@ struct vmm_arch_console {
 
 /** The console UART's place on this architecture's machine. */
 extern const struct vmm_arch_console vmm_arch_console;
+
+/**
+ * The PCI host bridge's place on this architecture's machine (pci.h): the window the VMM
+ * places memory BARs in, the first GSI free for MSI routes (above the irqchip's own), and
+ * whether an MSI route must name its requester (arm64's ITS translates per device ID).
+ */
+struct vmm_arch_pci {
+	uint64_t mmio_base;
+	uint64_t mmio_end;
+	unsigned int first_msi_gsi;
+	bool msi_devid;
+	const char *cmdline;	/**< appended to the kernel command line when PCI is used */
+};
+
+/** The PCI host bridge's parameters on this architecture. */
+extern const struct vmm_arch_pci vmm_arch_pci;
+
+/**
+ * Give the guest its way into PCI configuration space (x86: ports 0xCF8/0xCFC; arm64: an
+ * ECAM window), each access passed to vmm_pci_cfg_access().  Called once, when the first PCI
+ * device is added.  Returns 0 or -errno with a message in '*err'.
+ */
+int vmm_arch_pci_init(struct vmm_vm *vm, char **err);
 
 /** Refuse what this architecture cannot do ('cfg' as parsed): -VMM_EINPUT with a message. */
 int vmm_arch_check(const struct vmm_config *cfg, char **err);

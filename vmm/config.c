@@ -11,8 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm.h"
+#include "arch.h"
 #include "util.h"
+#include "vmm.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0 panic=-1"
 #define DEFAULT_MEM (256ULL << 20)
@@ -361,9 +362,11 @@ check_config(struct vmm_config *cfg, char **err)
 	if (cfg->nr_nets > 0 && !cfg->shared && cfg->hugepage_size == 0)
 		return vmm_err(err, -VMM_EINPUT,
 			"--net vhost-user needs shared guest RAM: drop shared=off from --memory");
-	if (cfg->nr_nets > 0 && strstr(cfg->cmdline, "pci=") == NULL) {
-		/* No PCI root in the DSDT: the guest scans bus 0 itself (pci.h). */
-		if (asprintf(&cfg->cmdline_buf, "%s pci=lastbus=1", cfg->cmdline) < 0)
+	if (cfg->nr_nets > 0 && vmm_arch_pci.cmdline != NULL &&
+	    strstr(cfg->cmdline, "pci=") == NULL) {
+		/* How the guest finds the PCI host bridge, where its firmware tables do not say
+		 * (pci.h). */
+		if (asprintf(&cfg->cmdline_buf, "%s %s", cfg->cmdline, vmm_arch_pci.cmdline) < 0)
 			return -ENOMEM;
 		cfg->cmdline = cfg->cmdline_buf;
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The PCI host bridge: configuration mechanism #1, BAR placement and moves, MSI routes.
+ * The PCI host bridge: configuration space (reached through the architecture's mechanism),
+ * BAR placement and moves, MSI routes.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,19 +15,13 @@
 #include "util.h"
 #include "vm.h"
 
-#define PCI_ADDR_PORT 0xcf8
-#define PCI_DATA_PORT 0xcfc
 #define PCI_NR_SLOTS 32
-#define PCI_CONF1_ENABLE 0x80000000u
-/* GSIs 0-23 are the IOAPIC's pins (0-15 also the PICs'); MSI routes start after. */
-#define PCI_FIRST_MSI_GSI 24
 #define PCI_MAX_MSI_ROUTES 256
 #define PCI_NR_DEFAULT_ROUTES VMM_ARCH_MAX_IRQ_ROUTES
 
 static struct {
 	pthread_mutex_t lock;		/* configuration cycles */
 	struct vmm_vm *vm;		/* the VM the host bridge belongs to */
-	uint32_t addr;			/* 0xCF8 latch */
 	struct vmm_pci_dev bridge;
 	struct vmm_pci_dev *slots[PCI_NR_SLOTS];
 	unsigned int nr_slots;
@@ -38,13 +33,13 @@ static struct {
 		unsigned int gsi;
 		uint64_t addr;
 		uint32_t data;
+		uint32_t devid;
 		bool set;
 	} msi[PCI_MAX_MSI_ROUTES];
 	unsigned int nr_msi;
 } pci = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.route_lock = PTHREAD_MUTEX_INITIALIZER,
-	.next_gsi = PCI_FIRST_MSI_GSI,
 };
 
 void
@@ -83,7 +78,7 @@ update_bars(struct vmm_pci_dev *dev)
 	for (i = 0; i < VMM_PCI_NR_BARS; i++) {
 		uint64_t size = dev->bar_size[i];
 		uint64_t addr = vmm_pci_get32(dev->cfg + PCI_CFG_BAR0 + 4 * i) & ~0xfULL;
-		bool want = decode && addr != 0 && addr + size <= VMM_MEM_HIGH_START &&
+		bool want = decode && addr != 0 && addr + size <= 1ULL << 32 &&
 			addr != (~(size - 1) & 0xfffffff0ULL);
 
 		if (size == 0 || (want == dev->bar_mapped[i] && addr == dev->bar_addr[i]))
@@ -126,40 +121,26 @@ cfg_access(struct vmm_pci_dev *dev, unsigned int reg, uint8_t *data, unsigned in
 		dev->cfg_write(dev, reg, len);
 }
 
-static void
-addr_port(void *opaque, uint64_t offset, uint8_t *data, unsigned int len, bool is_write)
+void
+vmm_pci_cfg_access(unsigned int bus, unsigned int slot, unsigned int fn, unsigned int reg,
+		uint8_t *data, unsigned int len, bool is_write)
 {
-	(void)opaque;
-	if (offset != 0 || len != 4) {
-		if (!is_write)
+	struct vmm_pci_dev *dev = NULL;
+
+	if (len == 0 || len > 4 || reg >= VMM_PCI_CFG_SPACE || len > VMM_PCI_CFG_SPACE - reg ||
+	    (reg < 256 && reg + len > 256)) {
+		if (!is_write && len <= 4)
 			memset(data, 0xff, len);
 		return;
 	}
 	pthread_mutex_lock(&pci.lock);
-	if (is_write)
-		pci.addr = vmm_pci_get32(data);
-	else
-		vmm_pci_set32(data, pci.addr);
-	pthread_mutex_unlock(&pci.lock);
-}
-
-static void
-data_port(void *opaque, uint64_t offset, uint8_t *data, unsigned int len, bool is_write)
-{
-	struct vmm_pci_dev *dev = NULL;
-	unsigned int reg, slot;
-
-	(void)opaque;
-	pthread_mutex_lock(&pci.lock);
-	reg = (pci.addr & 0xfc) + (unsigned int)offset;
-	slot = (pci.addr >> 11) & 0x1f;
-	if ((pci.addr & PCI_CONF1_ENABLE) && ((pci.addr >> 16) & 0xff) == 0 &&
-	    ((pci.addr >> 8) & 7) == 0 && slot < pci.nr_slots && reg + len <= 256)
+	if (bus == 0 && fn == 0 && slot < pci.nr_slots)
 		dev = pci.slots[slot];
-	if (reg + len <= 256)
+	if (reg < 256)
 		cfg_access(dev, reg, data, len, is_write);
 	else if (!is_write)
-		memset(data, 0xff, len);
+		/* No extended capabilities: a function's extended space reads as zeros. */
+		memset(data, dev != NULL ? 0 : 0xff, len);
 	pthread_mutex_unlock(&pci.lock);
 }
 
@@ -167,10 +148,9 @@ static int
 host_bridge_init(struct vmm_vm *vm, char **err)
 {
 	struct vmm_pci_dev *b = &pci.bridge;
-	int ret;
 
 	pci.vm = vm;
-	pci.next_mmio = VMM_PCI_MMIO_BASE;
+	pci.next_mmio = vmm_arch_pci.mmio_base;
 	memset(b, 0, sizeof(*b));
 	b->name = "pci-host";
 	vmm_pci_set16(b->cfg + PCI_CFG_VENDOR, 0x1b36);	/* Red Hat, Inc. */
@@ -179,14 +159,7 @@ host_bridge_init(struct vmm_vm *vm, char **err)
 	b->cfg[PCI_CFG_CLASS + 1] = 0x00;		/* host */
 	pci.slots[0] = b;
 	pci.nr_slots = 1;
-	ret = vmm_bus_register(&vm->bus, VMM_BUS_PIO, PCI_ADDR_PORT, 4, "pci-addr", addr_port,
-		NULL);
-	if (ret >= 0)
-		ret = vmm_bus_register(&vm->bus, VMM_BUS_PIO, PCI_DATA_PORT, 4, "pci-data",
-			data_port, NULL);
-	if (ret < 0)
-		return vmm_err(err, ret, "PCI host bridge: ports 0xcf8-0xcff: %s", strerror(-ret));
-	return 0;
+	return vmm_arch_pci_init(vm, err);
 }
 
 int
@@ -210,7 +183,7 @@ vmm_pci_dev_add(struct vmm_vm *vm, struct vmm_pci_dev *dev, char **err)
 		if (size == 0)
 			continue;
 		pci.next_mmio = (pci.next_mmio + size - 1) & ~(size - 1);
-		if (pci.next_mmio + size > VMM_PCI_MMIO_END) {
+		if (pci.next_mmio + size > vmm_arch_pci.mmio_end) {
 			ret = vmm_err(err, -ENOSPC, "%s: no room for a %llu KiB BAR", dev->name,
 				(unsigned long long)size >> 10);
 			goto out;
@@ -233,6 +206,8 @@ vmm_pci_msi_gsi(struct vmm_vm *vm)
 
 	(void)vm;
 	pthread_mutex_lock(&pci.route_lock);
+	if (pci.next_gsi < vmm_arch_pci.first_msi_gsi)
+		pci.next_gsi = vmm_arch_pci.first_msi_gsi;
 	if (pci.nr_msi < PCI_MAX_MSI_ROUTES) {
 		gsi = (int)pci.next_gsi++;
 		pci.msi[pci.nr_msi++].gsi = (unsigned int)gsi;
@@ -242,7 +217,8 @@ vmm_pci_msi_gsi(struct vmm_vm *vm)
 }
 
 int
-vmm_pci_msi_route(struct vmm_vm *vm, unsigned int gsi, uint64_t addr, uint32_t data)
+vmm_pci_msi_route(struct vmm_vm *vm, const struct vmm_pci_dev *dev, unsigned int gsi,
+		uint64_t addr, uint32_t data)
 {
 	struct kvm_irq_routing *r;
 	unsigned int i, n;
@@ -257,6 +233,7 @@ vmm_pci_msi_route(struct vmm_vm *vm, unsigned int gsi, uint64_t addr, uint32_t d
 		if (pci.msi[i].gsi == gsi) {
 			pci.msi[i].addr = addr;
 			pci.msi[i].data = data;
+			pci.msi[i].devid = vmm_pci_devid(dev);
 			pci.msi[i].set = true;
 		}
 	n = vmm_arch_irq_routes(r->entries);
@@ -267,7 +244,12 @@ vmm_pci_msi_route(struct vmm_vm *vm, unsigned int gsi, uint64_t addr, uint32_t d
 		r->entries[n].type = KVM_IRQ_ROUTING_MSI;
 		r->entries[n].u.msi.address_lo = (uint32_t)pci.msi[i].addr;
 		r->entries[n].u.msi.address_hi = (uint32_t)(pci.msi[i].addr >> 32);
-		r->entries[n++].u.msi.data = pci.msi[i].data;
+		r->entries[n].u.msi.data = pci.msi[i].data;
+		if (vmm_arch_pci.msi_devid) {
+			r->entries[n].flags = KVM_MSI_VALID_DEVID;
+			r->entries[n].u.msi.devid = pci.msi[i].devid;
+		}
+		n++;
 	}
 	r->nr = n;
 	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r) < 0)

@@ -3,30 +3,32 @@
 #define VIREO_VMM_PCI_H
 
 /*
- * PCI: one host bridge, bus 0, configuration mechanism #1 (ports 0xCF8/0xCFC), memory BARs
- * in the 32-bit hole, and MSI routes into KVM.
+ * PCI: one host bridge, bus 0, configuration space reached through the architecture's
+ * mechanism (arch.h: x86 ports 0xCF8/0xCFC, arm64 ECAM), memory BARs in the architecture's
+ * 32-bit window, and MSI routes into KVM.
  *
  * What?
  *   The host bridge sits at 00:00.0 (class 0x0600, what Linux's conf1 probe looks for).
  *   Devices take the next free slot, function 0 only.  Each device owns a 256-byte
  *   configuration space and a write mask: a configuration write changes only the masked
- *   bits.  BARs are 32-bit memory BARs placed by the VMM from VMM_PCI_MMIO_BASE up; when the
- *   guest moves one or turns memory decoding off (BAR sizing) the device's bus range moves
- *   with it and the device's bar_map callback runs (to move ioeventfds).
+ *   bits.  BARs are 32-bit memory BARs placed by the VMM in the architecture's window
+ *   (vmm_arch_pci); when the guest moves one or turns memory decoding off (BAR sizing) the
+ *   device's bus range moves with it and the device's bar_map callback runs (to move
+ *   ioeventfds).
  *
- *   The DSDT has no PCI root, so the guest is told to scan buses 0-1 itself (Linux skips
- *   the scan for lastbus=0; bus 1 is empty; pci=noacpi would leave no MSI domain):
- *   vireo-vmm adds
- *   "pci=lastbus=1" to the kernel command line when PCI devices exist (config.c).
+ *   How the guest finds the bridge is the architecture's: x86's DSDT has no PCI root, so
+ *   the guest is told to scan buses 0-1 itself ("pci=lastbus=1", vmm_arch_pci.cmdline,
+ *   added by config.c when PCI devices exist); arm64's device tree names the ECAM window.
  *
  * Interrupts
- *   Only MSI/MSI-X.  vmm_pci_msi_gsi() hands out GSIs above the IOAPIC's 24 pins and
- *   vmm_pci_msi_route() points one at an MSI address/data pair.  KVM's routing table is
- *   replaced whole on each change, so the default PIC/IOAPIC routes are sent with it.
+ *   Only MSI/MSI-X.  vmm_pci_msi_gsi() hands out GSIs above the irqchip's own
+ *   (vmm_arch_pci.first_msi_gsi) and vmm_pci_msi_route() points one at an MSI address/data
+ *   pair, with the device's requester ID where the MSI controller translates per device
+ *   (arm64's ITS).  KVM's routing table is replaced whole on each change, so the default
+ *   irqchip routes are sent with it.
  *
  * Thread-safety
- *   Configuration cycles are serialised by one lock (the address latch at 0xCF8 is
- *   global anyway); device callbacks (cfg_write, bar_map) run with it held and may take
+ *   Configuration cycles are serialised by one lock; device callbacks (cfg_write, bar_map) run with it held and may take
  *   their device's lock, which may in turn call vmm_pci_msi_route() (the routing lock is
  *   last in that order).  Devices are added before the vCPUs start.
  */
@@ -38,10 +40,9 @@
 
 struct vmm_vm;
 
-/** Where the VMM places memory BARs (below the IOAPIC at 0xFEC00000). */
-#define VMM_PCI_MMIO_BASE 0xE0000000ULL
-#define VMM_PCI_MMIO_END 0xFE000000ULL
 #define VMM_PCI_NR_BARS 6
+/** A PCIe function's configuration space (ECAM reaches all of it; 256 bytes are kept). */
+#define VMM_PCI_CFG_SPACE 4096
 
 /** Standard configuration header offsets used by the VMM. */
 #define PCI_CFG_VENDOR 0x00
@@ -92,10 +93,31 @@ uint32_t vmm_pci_get32(const uint8_t *p);
  */
 int vmm_pci_dev_add(struct vmm_vm *vm, struct vmm_pci_dev *dev, char **err);
 
+/**
+ * One guest configuration access, from the architecture's mechanism (arch.h), which decoded
+ * 'bus', 'slot', 'fn' and register 'reg'.  Anything but 1 to 4 bytes inside one function's
+ * 4 KiB space (not straddling its first 256 bytes) reads all ones and writes nothing; an
+ * absent function reads all ones; a present one's extended space (256 and up) reads zeros.
+ * The mechanism checks its own rules (alignment, widths) first.
+ */
+void vmm_pci_cfg_access(unsigned int bus, unsigned int slot, unsigned int fn, unsigned int reg,
+		uint8_t *data, unsigned int len, bool is_write);
+
+/** The requester ID (bus 0, function 0) that 'dev' signs its MSI writes with. */
+static inline uint32_t
+vmm_pci_devid(const struct vmm_pci_dev *dev)
+{
+	return dev->slot << 3;
+}
+
 /** A fresh GSI for an MSI route, or -ENOSPC. */
 int vmm_pci_msi_gsi(struct vmm_vm *vm);
 
-/** Route 'gsi' to the MSI message 'addr'/'data' (KVM_SET_GSI_ROUTING).  0 or -errno. */
-int vmm_pci_msi_route(struct vmm_vm *vm, unsigned int gsi, uint64_t addr, uint32_t data);
+/**
+ * Route 'gsi' to the MSI message 'addr'/'data' sent by 'dev' (KVM_SET_GSI_ROUTING; with its
+ * requester ID where the architecture's MSI controller needs one).  0 or -errno.
+ */
+int vmm_pci_msi_route(struct vmm_vm *vm, const struct vmm_pci_dev *dev, unsigned int gsi,
+		uint64_t addr, uint32_t data);
 
 #endif /* VIREO_VMM_PCI_H */

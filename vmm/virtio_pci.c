@@ -90,7 +90,8 @@ update_vector(struct vmm_virtio_pci *vp, unsigned int v)
 		}
 		return;
 	}
-	if (vmm_pci_msi_route(vp->vm, (unsigned int)vp->vectors[v].gsi, addr, e->data) < 0) {
+	if (vmm_pci_msi_route(vp->vm, &vp->pci, (unsigned int)vp->vectors[v].gsi, addr,
+			e->data) < 0) {
 		fprintf(stderr, "vireo-vmm: %s: MSI-X vector %u: KVM_SET_GSI_ROUTING: %s\n",
 			vp->pci.name, v, strerror(errno));
 		return;

@@ -137,6 +137,7 @@ vmm_vm_create(struct vmm_vm *vm, const struct vmm_config *cfg, char **err)
 	vm->cfg = cfg;
 	vm->kvm_fd = vm->vm_fd = vm->vm_stats_fd = vm->epoll_fd = vm->stop_fd = -1;
 	vm->irqchip_fd = -1;
+	vm->msi_fd = -1;
 	vm->mem.fd = -1;
 	vm->nr_vcpus = cfg->cpus;
 	vm->start_ns = vmm_now_ns();
@@ -171,6 +172,8 @@ vmm_vm_destroy(struct vmm_vm *vm)
 		close(vm->stop_fd);
 	if (vm->epoll_fd >= 0)
 		close(vm->epoll_fd);
+	if (vm->msi_fd >= 0)
+		close(vm->msi_fd);
 	if (vm->irqchip_fd >= 0)
 		close(vm->irqchip_fd);
 	if (vm->vm_fd >= 0)
@@ -179,6 +182,7 @@ vmm_vm_destroy(struct vmm_vm *vm)
 		close(vm->kvm_fd);
 	vm->vm_stats_fd = vm->stop_fd = vm->epoll_fd = vm->vm_fd = vm->kvm_fd = -1;
 	vm->irqchip_fd = -1;
+	vm->msi_fd = -1;
 	vmm_memory_destroy(&vm->mem);
 	vmm_bus_destroy(&vm->bus);
 	pthread_mutex_destroy(&vm->stop_lock);

@@ -90,6 +90,7 @@ struct vmm_vm {
 	int max_vcpus;
 	int vm_stats_fd;		/**< KVM_GET_STATS_FD on the VM, or -1 */
 	int irqchip_fd;			/**< an in-kernel irqchip device (arm64's GIC), or -1 */
+	int msi_fd;			/**< an in-kernel MSI controller (arm64's ITS), or -1 */
 	struct vmm_memory mem;
 	struct vmm_bus bus;
 	struct vmm_boot_info boot;

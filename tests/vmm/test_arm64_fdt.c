@@ -86,9 +86,54 @@ test_fdt(void)
 	CHECK(prop_u64(buf, node, "linux,initrd-start", 0) == 0x8f000000 &&
 	      prop_u64(buf, node, "linux,initrd-end", 0) == 0x8f000000 + 0x123456);
 
+	/* No PCI device: neither the host bridge nor the ITS. */
+	CHECK(fdt_node_offset_by_compatible(buf, -1, "pci-host-ecam-generic") < 0);
+	CHECK(fdt_node_offset_by_compatible(buf, -1, "arm,gic-v3-its") < 0);
+
 	/* Too small a buffer: an error naming the device tree, not a write past it. */
 	CHECK(arm64_fdt_build(&vm, mpidr, 3, buf, 256, &msg) < 0);
 	CHECK(msg != NULL && strstr(msg, "device tree") != NULL);
+	free(msg);
+}
+
+/* With a PCI device: the ECAM host bridge, its window, and MSIs through the GIC's ITS. */
+static void
+test_fdt_pci(void)
+{
+	static uint8_t buf[ARM64_FDT_MAX];
+	const uint64_t mpidr[1] = { 0 };
+	struct vmm_config cfg = { .cmdline = "quiet", .nr_nets = 1 };
+	struct vmm_vm vm;
+	char *msg = NULL;
+	int pci, its, len;
+	const fdt32_t *c;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.cfg = &cfg;
+	vm.mem.size = 256ULL << 20;
+	CHECK(arm64_fdt_build(&vm, mpidr, 1, buf, sizeof(buf), &msg) == 0);
+	pci = fdt_path_offset(buf, "/pcie@3f000000");
+	its = fdt_path_offset(buf, "/intc@8000000/msi-controller@8080000");
+	CHECK(pci >= 0 && its >= 0);
+	CHECK(fdt_node_check_compatible(buf, pci, "pci-host-ecam-generic") == 0);
+	CHECK(fdt_node_check_compatible(buf, its, "arm,gic-v3-its") == 0);
+	CHECK(fdt_getprop(buf, its, "msi-controller", NULL) != NULL);
+	CHECK(prop_u64(buf, pci, "reg", 0) == ARM64_PCI_ECAM_BASE &&
+	      prop_u64(buf, pci, "reg", 1) == (uint64_t)ARM64_PCI_NR_BUSES << 20);
+	CHECK(prop_u64(buf, its, "reg", 0) == ARM64_ITS_BASE);
+	c = fdt_getprop(buf, pci, "ranges", &len);
+	CHECK(c != NULL && len == 7 * 4 && fdt32_to_cpu(c[0]) == 0x02000000 &&
+	      fdt32_to_cpu(c[2]) == ARM64_PCI_MMIO_BASE && fdt32_to_cpu(c[4]) == ARM64_PCI_MMIO_BASE &&
+	      fdt32_to_cpu(c[6]) == ARM64_PCI_MMIO_SIZE);
+	/* The window ends below the ECAM window and the whole of it is 32-bit. */
+	CHECK(ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE <= ARM64_PCI_ECAM_BASE);
+	c = fdt_getprop(buf, pci, "msi-map", &len);
+	CHECK(c != NULL && len == 4 * 4 && fdt32_to_cpu(c[0]) == 0 &&
+	      fdt32_to_cpu(c[1]) == fdt_get_phandle(buf, its) && fdt32_to_cpu(c[2]) == 0 &&
+	      fdt32_to_cpu(c[3]) == 0x10000);
+	c = fdt_getprop(buf, pci, "bus-range", &len);
+	CHECK(c != NULL && len == 8 && fdt32_to_cpu(c[0]) == 0 &&
+	      fdt32_to_cpu(c[1]) == ARM64_PCI_NR_BUSES - 1);
 	free(msg);
 }
 
@@ -143,6 +188,7 @@ int
 main(void)
 {
 	test_fdt();
+	test_fdt_pci();
 	test_image();
 	return check_report("test_arm64_fdt");
 }

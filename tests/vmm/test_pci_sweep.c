@@ -3,8 +3,11 @@
  * Every access a guest can make to the PCI devices, of every width and at every offset:
  * the whole of each virtio-pci BAR (common configuration, ISR, device configuration,
  * notifications, MSI-X table and PBA, the holes between them) and a little past both ends,
- * and every register of every function's configuration space through ports 0xCF8/0xCFC,
- * with widths 0, 1, 2, 3, 4, 5, 8 and 16, reads and writes of pseudo-random values.
+ * every register of every function's configuration space through ports 0xCF8/0xCFC (x86's
+ * mechanism, where the build's architecture has it) and every byte of each function's 4 KiB
+ * ECAM page (arm64's mechanism, vmm/arch/arm64/pci_ecam.c: arch-neutral C, compiled into
+ * this test on every architecture), with widths 0, 1, 2, 3, 4, 5, 8 and 16, reads and
+ * writes of pseudo-random values.
  *
  * After each access nothing the guest must not reach may have changed: the devices'
  * host-side fields (eventfds, GSIs, queue and vector counts, callbacks, the read-only
@@ -26,6 +29,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 
+#include "arm64.h"
 #include "check.h"
 #include "pci.h"
 #include "virtio_pci.h"
@@ -37,6 +41,8 @@
 #define MSIX_TABLE 0x4000		/* ... and where it puts the MSI-X table */
 #define MSIX_PBA 0x5000
 #define MAX_FAIL_PRINTS 20
+#define ECAM_BASE 0x4000000000ULL	/* anywhere free on the test's bus */
+#define ECAM_BUSES 2
 
 /* A device with guard bytes on both sides (ASan does not see overflows inside a struct). */
 static struct guarded {
@@ -319,24 +325,100 @@ read_cfg(unsigned int slot, uint8_t *out)
 	}
 }
 
+static uint64_t
+ecam_addr(unsigned int bus, unsigned int slot, unsigned int fn, unsigned int reg)
+{
+	return ECAM_BASE + ((uint64_t)bus << 20 | slot << 15 | fn << 12 | reg);
+}
+
+/*
+ * Every offset of the 4 KiB ECAM page of 'slot' (function 'fn', bus 'bus') and 16 bytes
+ * past it, every width, both ways.
+ */
+static void
+sweep_ecam(unsigned int bus, unsigned int slot, unsigned int fn)
+{
+	uint64_t base = ecam_addr(bus, slot, fn, 0);
+
+	for (uint64_t a = base; a < base + VMM_PCI_CFG_SPACE + 16; a++)
+		for (unsigned int w = 0; w < sizeof(widths) / sizeof(widths[0]); w++)
+			for (int wr = 0; wr < 2; wr++)
+				access_checked(VMM_BUS_MMIO, a, widths[w], wr);
+}
+
+/* One ECAM access; returns what a read gave (all ones past 'len' bytes: none). */
+static uint32_t
+ecam_rw(unsigned int slot, unsigned int reg, unsigned int len, uint32_t v, bool is_write)
+{
+	uint8_t b[8];
+
+	memset(b, 0, sizeof(b));
+	vmm_pci_set32(b, v);
+	vmm_bus_access(&vm.bus, VMM_BUS_MMIO, ecam_addr(0, slot, 0, reg), b, len, is_write);
+	return len == 1 ? b[0] : len == 2 ? vmm_pci_get16(b) : vmm_pci_get32(b);
+}
+
+/*
+ * What ECAM gives a guest: each device's configuration space as it is, aligned accesses of
+ * 1, 2 and 4 bytes only, zeros in a present function's extended space, all ones for absent
+ * functions and buses, and writes that reach the device (a BAR moved through ECAM moves).
+ */
+static void
+ecam_rules(void)
+{
+	struct vmm_pci_dev *p = &devs[0].vp.pci;
+	unsigned int slot = p->slot;
+	uint8_t b[8];
+
+	for (unsigned int reg = 0; reg < 256; reg += 4)
+		CHECK(ecam_rw(slot, reg, 4, 0, false) == vmm_pci_get32(p->cfg + reg));
+	CHECK(ecam_rw(slot, 0, 2, 0, false) == 0x1af4 && ecam_rw(slot, 2, 2, 0, false) == 0x1041);
+	CHECK(ecam_rw(slot, 3, 1, 0, false) == 0x10);
+	CHECK(ecam_rw(0, 0x0b, 1, 0, false) == 0x06);		/* the host bridge */
+	/* Unaligned, 3 or 8 bytes: all ones. */
+	CHECK(ecam_rw(slot, 1, 2, 0, false) == 0xffff);
+	CHECK(ecam_rw(slot, 2, 4, 0, false) == 0xffffffff);
+	CHECK(ecam_rw(slot, 1, 4, 0, false) == 0xffffffff);
+	memset(b, 0, sizeof(b));
+	vmm_bus_access(&vm.bus, VMM_BUS_MMIO, ecam_addr(0, slot, 0, 0), b, 8, false);
+	CHECK(memcmp(b, "\xff\xff\xff\xff\xff\xff\xff\xff", 8) == 0);
+	memset(b, 0, sizeof(b));
+	vmm_bus_access(&vm.bus, VMM_BUS_MMIO, ecam_addr(0, slot, 0, 0), b, 3, false);
+	CHECK(memcmp(b, "\xff\xff\xff\0", 4) == 0);
+	/* Extended space, absent slots, functions and buses. */
+	CHECK(ecam_rw(slot, 0x100, 4, 0, false) == 0 && ecam_rw(slot, 0xffc, 4, 0, false) == 0);
+	CHECK(ecam_rw(NR_DEVS + 1, 0, 4, 0, false) == 0xffffffff);
+	CHECK(ecam_rw(NR_DEVS + 1, 0x100, 4, 0, false) == 0xffffffff);
+	CHECK(ecam_rw(31, 0, 4, 0, false) == 0xffffffff);
+	memset(b, 0, sizeof(b));
+	vmm_bus_access(&vm.bus, VMM_BUS_MMIO, ecam_addr(0, slot, 1, 0), b, 4, false);
+	CHECK(vmm_pci_get32(b) == 0xffffffff);
+	memset(b, 0, sizeof(b));
+	vmm_bus_access(&vm.bus, VMM_BUS_MMIO, ecam_addr(1, slot, 0, 0), b, 4, false);
+	CHECK(vmm_pci_get32(b) == 0xffffffff);
+	/* Writes: a misaligned one changes nothing, an aligned one moves BAR 0. */
+	ecam_rw(slot, PCI_CFG_BAR0 + 2, 4, 0x12345678, true);
+	ecam_rw(slot, PCI_CFG_COMMAND + 1, 2, 0, true);
+	CHECK(ecam_rw(slot, PCI_CFG_COMMAND, 2, 0, false) & PCI_CMD_MEMORY);
+	CHECK(p->bar_mapped[0] && p->bar_addr[0] == vmm_pci_get32(p->cfg + PCI_CFG_BAR0));
+	ecam_rw(slot, PCI_CFG_BAR0, 4, 0xc0000000u, true);
+	CHECK(p->bar_mapped[0] && p->bar_addr[0] == 0xc0000000u);
+	/* The requester ID an MSI route names (arm64's ITS translates per device ID). */
+	CHECK(vmm_pci_devid(p) == slot << 3);
+}
+
 /*
  * Memory decoding on, BAR 0 back where vmm_pci_dev_add() put it ('bar'), MSI-X on and
- * unmasked.
+ * unmasked (through ECAM, which every architecture's build of this test has).
  */
 static void
 guest_setup(unsigned int d, uint32_t bar)
 {
 	unsigned int slot = devs[d].vp.pci.slot;
-	uint8_t v[4];
 
-	latch(0x80000000u | slot << 11 | 0x10);
-	vmm_pci_set32(v, bar);
-	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcfc, v, 4, true);
-	latch(0x80000000u | slot << 11 | 0x04);
-	vmm_pci_set16(v, PCI_CMD_MEMORY | PCI_CMD_MASTER);
-	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcfc, v, 2, true);
-	latch(0x80000000u | slot << 11 | 0x40);
-	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcfe, (uint8_t[]){ 0, 0x80 }, 2, true);
+	ecam_rw(slot, PCI_CFG_BAR0, 4, bar, true);
+	ecam_rw(slot, PCI_CFG_COMMAND, 2, PCI_CMD_MEMORY | PCI_CMD_MASTER, true);
+	ecam_rw(slot, 0x42, 2, 0x8000, true);		/* MSI-X enable */
 }
 
 static uint64_t
@@ -397,12 +479,14 @@ main(void)
 	int quiet = open("/dev/null", O_WRONLY | O_CLOEXEC), saved_stderr = dup(2);
 	uint32_t bar0[NR_DEVS];
 	uint8_t bridge[256], bridge_after[256];
+	bool conf1;
 
 	CHECK(quiet >= 0 && saved_stderr >= 0);
 	dup2(quiet, 2);
 	memset(&vm, 0, sizeof(vm));
 	vmm_bus_init(&vm.bus);
 	vm.vm_fd = -1;
+	CHECK(arm64_pci_ecam_register(&vm, ECAM_BASE, ECAM_BUSES, &err) == 0);
 	for (unsigned int d = 0; d < NR_DEVS; d++) {
 		struct guarded *g = &devs[d];
 
@@ -417,21 +501,40 @@ main(void)
 		guest_setup(d, bar0[d]);
 		CHECK(bar0[d] != 0 && g->vp.pci.bar_addr[0] == bar0[d]);
 	}
+	/* Configuration mechanism #1 where the architecture has it (x86). */
+	conf1 = vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0xcf8, (uint8_t[4]){ 0 }, 4, false) >= 0;
 	make_alt_fds();
-	read_cfg(0, bridge);
-	CHECK(bridge[0] != 0xff && bridge[0x0b] == 0x06);	/* the host bridge answers */
+	if (conf1) {
+		read_cfg(0, bridge);
+		CHECK(bridge[0] != 0xff && bridge[0x0b] == 0x06);	/* the host bridge answers */
+	}
 	for (unsigned int d = 0; d < NR_DEVS; d++) {
 		sweep_bar(d, true);
 		guest_setup(d, bar0[d]);
 	}
 	/* The host bridge, both devices, an empty slot, another function and another bus. */
+	if (conf1) {
+		for (unsigned int slot = 0; slot < 4; slot++)
+			sweep_cfg(0, slot, 0);
+		sweep_cfg(0, 1, 1);
+		sweep_cfg(1, 1, 0);
+		read_cfg(0, bridge_after);
+		if (memcmp(bridge, bridge_after, sizeof(bridge)) != 0)
+			fail("the host bridge's configuration changed", 0, 0xcfc, 0, true);
+	}
+	for (unsigned int reg = 0; reg < 256; reg += 4)
+		vmm_pci_set32(bridge + reg, ecam_rw(0, reg, 4, 0, false));
+	for (unsigned int d = 0; d < NR_DEVS; d++)
+		guest_setup(d, bar0[d]);
 	for (unsigned int slot = 0; slot < 4; slot++)
-		sweep_cfg(0, slot, 0);
-	sweep_cfg(0, 1, 1);
-	sweep_cfg(1, 1, 0);
-	read_cfg(0, bridge_after);
-	if (memcmp(bridge, bridge_after, sizeof(bridge)) != 0)
-		fail("the host bridge's configuration changed", 0, 0xcfc, 0, true);
+		sweep_ecam(0, slot, 0);
+	sweep_ecam(0, 1, 1);
+	sweep_ecam(1, 1, 0);
+	sweep_ecam(ECAM_BUSES - 1, 31, 7);	/* the window's last page, and past its end */
+	for (unsigned int reg = 0; reg < 256; reg += 4)
+		vmm_pci_set32(bridge_after + reg, ecam_rw(0, reg, 4, 0, false));
+	if (memcmp(bridge, bridge_after, sizeof(bridge)) != 0 || bridge[0x0b] != 0x06)
+		fail("the host bridge's configuration changed (ECAM)", 0, ECAM_BASE, 0, true);
 	for (unsigned int d = 0; d < NR_DEVS; d++) {
 		guest_setup(d, bar0[d]);
 		CHECK(devs[d].vp.pci.bar_addr[0] == bar0[d]);
@@ -442,6 +545,9 @@ main(void)
 
 	dup2(saved_stderr, 2);
 	msix_rules();
+	for (unsigned int d = 0; d < NR_DEVS; d++)
+		guest_setup(d, bar0[d]);
+	ecam_rules();
 	printf("test_pci_sweep: %d status writes, %u failures\n", status_calls, failures);
 	CHECK(failures == 0);
 	for (unsigned int d = 0; d < NR_DEVS; d++) {

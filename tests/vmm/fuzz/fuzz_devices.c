@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "pci.h"
 #include "virtio_pci.h"
 #include "vm.h"
@@ -223,7 +224,7 @@ one_access(const uint8_t *r)
 		addr = (uint64_t)bar0[(a >> 31) & 1] + (a & 0xffff) % (BAR_SPAN + 32) - 16;
 		break;
 	default:	/* anywhere in the PCI hole */
-		addr = VMM_PCI_MMIO_BASE + (a & 0x0fffffff);
+		addr = vmm_arch_pci.mmio_base + (a & 0x0fffffff);
 		break;
 	}
 	memcpy(copy, data, sizeof(copy));

@@ -2,12 +2,14 @@
 /*
  * The device tree handed to an arm64 kernel, written with libfdt's sequential-write API:
  * memory, CPUs (enable-method psci, reg = MPIDR affinity), PSCI 0.2 over hvc, the GICv3,
- * the arch timer's four PPIs, the 16550A console, and /chosen (command line, initramfs,
+ * the arch timer's four PPIs, the 16550A console, the PCI host bridge and the GIC's ITS when
+ * the VM has PCI devices, and /chosen (command line, initramfs,
  * stdout-path).  Interrupt specifiers are GIC's three cells: type (0 SPI, 1 PPI), number,
  * flags (1 edge rising, 4 level high, 8 level low).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <libfdt.h>
 
@@ -16,6 +18,7 @@
 #include "vm.h"
 
 #define GIC_PHANDLE 1
+#define ITS_PHANDLE 2
 #define IRQ_SPI 0
 #define IRQ_PPI 1
 #define IRQ_EDGE_RISING 1
@@ -115,8 +118,24 @@ cpus_node(struct fdt_w *w, const uint64_t *mpidr, unsigned int n)
 	w_end(w);
 }
 
+/* The ITS, a child of the GIC node, whose MSI domain the PCI host bridge's msi-map names. */
 static void
-gic_node(struct fdt_w *w, unsigned int ncpus)
+its_node(struct fdt_w *w)
+{
+	char name[40];
+
+	snprintf(name, sizeof(name), "msi-controller@%llx", (unsigned long long)ARM64_ITS_BASE);
+	w_begin(w, name);
+	w_str(w, "compatible", "arm,gic-v3-its");
+	w_empty(w, "msi-controller");
+	w_u32(w, "#msi-cells", 1);
+	w_reg(w, ARM64_ITS_BASE, ARM64_ITS_SIZE);
+	w_u32(w, "phandle", ITS_PHANDLE);
+	w_end(w);
+}
+
+static void
+gic_node(struct fdt_w *w, unsigned int ncpus, bool its)
 {
 	char name[40];
 	const uint32_t reg[8] = {
@@ -131,6 +150,46 @@ gic_node(struct fdt_w *w, unsigned int ncpus)
 	w_empty(w, "interrupt-controller");
 	w_cells(w, "reg", reg, 8);
 	w_u32(w, "phandle", GIC_PHANDLE);
+	if (its) {
+		w_u32(w, "#address-cells", 2);
+		w_u32(w, "#size-cells", 2);
+		w_empty(w, "ranges");
+		its_node(w);
+	}
+	w_end(w);
+}
+
+/*
+ * The PCI host bridge: ECAM for bus 0, one 32-bit non-prefetchable memory window mapped 1:1,
+ * and MSIs through the ITS with the requester ID as device ID (msi-map: RIDs 0-0xffff to
+ * device IDs from 0).  No INTx: devices use MSI-X only, so there is no interrupt-map.
+ */
+static void
+pci_node(struct fdt_w *w)
+{
+	char name[40];
+	const uint32_t bus_range[2] = { 0, ARM64_PCI_NR_BUSES - 1 };
+	/* phys.hi (0x02000000: 32-bit memory space), phys.mid, phys.lo; CPU address; size. */
+	const uint32_t ranges[7] = {
+		0x02000000, 0, (uint32_t)ARM64_PCI_MMIO_BASE,
+		0, (uint32_t)ARM64_PCI_MMIO_BASE,
+		0, (uint32_t)ARM64_PCI_MMIO_SIZE,
+	};
+	const uint32_t msi_map[4] = { 0, ITS_PHANDLE, 0, 0x10000 };
+
+	snprintf(name, sizeof(name), "pcie@%llx", (unsigned long long)ARM64_PCI_ECAM_BASE);
+	w_begin(w, name);
+	w_str(w, "compatible", "pci-host-ecam-generic");
+	w_str(w, "device_type", "pci");
+	w_u32(w, "#address-cells", 3);
+	w_u32(w, "#size-cells", 2);
+	w_u32(w, "#interrupt-cells", 1);
+	w_reg(w, ARM64_PCI_ECAM_BASE, (uint64_t)ARM64_PCI_NR_BUSES << 20);
+	w_cells(w, "bus-range", bus_range, 2);
+	w_cells(w, "ranges", ranges, 7);
+	w_cells(w, "msi-map", msi_map, 4);
+	w_u32(w, "linux,pci-domain", 0);
+	w_empty(w, "dma-coherent");
 	w_end(w);
 }
 
@@ -186,6 +245,7 @@ arm64_fdt_build(struct vmm_vm *vm, const uint64_t *mpidr, unsigned int n, void *
 		size_t size, char **err)
 {
 	struct fdt_w w = { .buf = buf, .err = 0 };
+	bool pci = vm->cfg->nr_nets > 0;
 	char uart_path[40];
 	char memname[32];
 
@@ -211,9 +271,11 @@ arm64_fdt_build(struct vmm_vm *vm, const uint64_t *mpidr, unsigned int n, void *
 	w_str(&w, "method", "hvc");
 	w_end(&w);
 
-	gic_node(&w, n);
+	gic_node(&w, n, pci);
 	timer_node(&w);
 	uart_node(&w, uart_path, sizeof(uart_path));
+	if (pci)
+		pci_node(&w);
 	chosen_node(&w, vm, uart_path);
 	w_end(&w);
 	if (w.err == 0)

@@ -2,8 +2,8 @@
 /*
  * arm64's part of the VM (arch.h): KVM_CREATE_VM with the largest IPA size KVM offers
  * (KVM_CAP_ARM_VM_IPA_SIZE), the in-kernel GICv3 (distributor and redistributors; its
- * initialisation once the vCPUs exist is in vcpu.c), SPI lines, the RAM layout (one region
- * at 2 GiB) and the console UART on MMIO.
+ * initialisation once the vCPUs exist is in vcpu.c) and its ITS for PCI MSIs, SPI lines,
+ * the RAM layout (one region at 2 GiB) and the console UART on MMIO.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -25,6 +25,16 @@ const struct vmm_arch_console vmm_arch_console = {
 	.irq = ARM64_UART_SPI,
 };
 
+/* The GIC's interrupt IDs below 32 are SGIs and PPIs; the routes for SPIs take GSIs 0-31
+ * (kvm.c), so MSI routes start above them. */
+const struct vmm_arch_pci vmm_arch_pci = {
+	.mmio_base = ARM64_PCI_MMIO_BASE,
+	.mmio_end = ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE,
+	.first_msi_gsi = 32,
+	.msi_devid = true,
+	.cmdline = NULL,
+};
+
 int
 vmm_arch_check(const struct vmm_config *cfg, char **err)
 {
@@ -32,9 +42,6 @@ vmm_arch_check(const struct vmm_config *cfg, char **err)
 		return vmm_err(err, -VMM_EINPUT,
 			"--cpus %u: at most %d vCPUs on arm64 (GICv3 redistributor space)",
 			cfg->cpus, ARM64_MAX_CPUS);
-	if (cfg->nr_nets > 0)
-		return vmm_err(err, -VMM_EINPUT,
-			"--net: virtio-net is not available on arm64 yet (no PCIe host bridge, no ITS)");
 	return 0;
 }
 
@@ -90,10 +97,38 @@ create_gic(struct vmm_vm *vm, char **err)
 	return 0;
 }
 
+/*
+ * The ITS, through which PCI devices' MSIs (writes to its GITS_TRANSLATER with the device's
+ * requester ID) become LPIs; KVM's irqfds inject them directly.  Only needed, and so only
+ * required, when the VM has PCI devices.  Initialised with the GIC (vcpu.c).
+ */
+static int
+create_its(struct vmm_vm *vm, char **err)
+{
+	struct kvm_create_device dev = { .type = KVM_DEV_TYPE_ARM_VGIC_ITS };
+	uint64_t base = ARM64_ITS_BASE;
+	struct kvm_device_attr a = {
+		.group = KVM_DEV_ARM_VGIC_GRP_ADDR,
+		.attr = KVM_VGIC_ITS_ADDR_TYPE,
+		.addr = (uint64_t)(uintptr_t)&base,
+	};
+
+	if (vm->cfg->nr_nets == 0)
+		return 0;
+	if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &dev) < 0)
+		return vmm_err(err, errno == ENODEV ? -VMM_EINPUT : -errno,
+			"KVM device %s: cannot create a GICv3 ITS (KVM_DEV_TYPE_ARM_VGIC_ITS), which "
+			"--net's MSI-X needs: %s", vm->cfg->kvm_dev, strerror(errno));
+	vm->msi_fd = (int)dev.fd;
+	if (ioctl(vm->msi_fd, KVM_SET_DEVICE_ATTR, &a) < 0)
+		return vmm_err(err, -errno, "GICv3 ITS: KVM_VGIC_ITS_ADDR_TYPE: %s", strerror(errno));
+	return 0;
+}
+
 int
 vmm_arch_vm_create(struct vmm_vm *vm, char **err)
 {
-	int ipa, type = 0;
+	int ipa, ret, type = 0;
 
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PSCI_0_2) <= 0)
 		return vmm_err(err, -VMM_EINPUT, "KVM device %s lacks PSCI 0.2", vm->cfg->kvm_dev);
@@ -110,7 +145,8 @@ vmm_arch_vm_create(struct vmm_vm *vm, char **err)
 	} while (vm->vm_fd < 0 && errno == EINTR);
 	if (vm->vm_fd < 0)
 		return vmm_err(err, -errno, "KVM_CREATE_VM (IPA %d bits): %s", ipa, strerror(errno));
-	return create_gic(vm, err);
+	ret = create_gic(vm, err);
+	return ret < 0 ? ret : create_its(vm, err);
 }
 
 void
@@ -137,4 +173,10 @@ vmm_arch_irq_routes(struct kvm_irq_routing_entry *e)
 		e[i].u.irqchip.pin = i;
 	}
 	return i;
+}
+
+int
+vmm_arch_pci_init(struct vmm_vm *vm, char **err)
+{
+	return arm64_pci_ecam_register(vm, ARM64_PCI_ECAM_BASE, ARM64_PCI_NR_BUSES, err);
 }

@@ -68,6 +68,9 @@ gic_init(struct vmm_vm *vm, char **err)
 
 	if (ioctl(vm->irqchip_fd, KVM_SET_DEVICE_ATTR, &a) < 0)
 		return vmm_err(err, -errno, "GICv3: KVM_DEV_ARM_VGIC_CTRL_INIT: %s", strerror(errno));
+	if (vm->msi_fd >= 0 && ioctl(vm->msi_fd, KVM_SET_DEVICE_ATTR, &a) < 0)
+		return vmm_err(err, -errno, "GICv3 ITS: KVM_DEV_ARM_VGIC_CTRL_INIT: %s",
+			strerror(errno));
 	return 0;
 }
 

@@ -128,3 +128,18 @@ vmm_arch_irq_routes(struct kvm_irq_routing_entry *e)
 	}
 	return n;
 }
+
+/* GSIs 0-23 are the IOAPIC's pins (0-15 also the PICs'); MSI routes start after. */
+const struct vmm_arch_pci vmm_arch_pci = {
+	.mmio_base = 0xe0000000ULL,
+	.mmio_end = 0xfe000000ULL,	/* below the IOAPIC at 0xfec00000 */
+	.first_msi_gsi = 24,
+	.msi_devid = false,
+	.cmdline = "pci=lastbus=1",
+};
+
+int
+vmm_arch_pci_init(struct vmm_vm *vm, char **err)
+{
+	return x86_pci_conf1_register(vm, err);
+}

@@ -120,6 +120,14 @@ void vmm_cpuid_patch(struct kvm_cpuid_entry2 *e, unsigned int n, unsigned int ap
 /** Write the 4 GiB identity map and the GDT into low guest memory 'mem'. */
 void vmm_x86_page_tables(uint8_t *mem);
 
+struct vmm_vm;
+
+/**
+ * Register configuration mechanism #1 (ports 0xCF8-0xCFF) on 'vm''s bus, passing each
+ * access to vmm_pci_cfg_access().  Returns 0 or -errno with a message in '*err'.
+ */
+int x86_pci_conf1_register(struct vmm_vm *vm, char **err);
+
 /** The ACPI checksum: the byte that makes 'len' bytes sum to zero. */
 uint8_t vmm_acpi_checksum(const void *buf, size_t len);
 
