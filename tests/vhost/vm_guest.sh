@@ -11,6 +11,7 @@ ip=$(arg ip)
 peer=$(arg peer)
 mode=$(arg mode)
 
+echo "vm-rtc: $(cat /sys/class/rtc/rtc0/since_epoch 2>/dev/null || echo none)"
 for d in /sys/bus/pci/devices/*; do
 	echo "vm-pci: ${d##*/} $(cat "$d/vendor") $(cat "$d/device") $(cat "$d/class")"
 done

@@ -88,7 +88,7 @@ bad "corrupt gzip" "--kernel /tmp/corrupt.gz: invalid\|incorrect" --kernel /tmp/
 	--memory 64M
 # The standard kernel (32.9 MB, image_size 32 MiB) does not fit below the device tree in 32 MiB.
 bad "memory below the kernel" "too small for the kernel" --kernel "$KERNEL_STD" --memory 32M
-bad "--net" "not available on arm64" --kernel "$KERNEL" \
+bad "--net without its socket" "no such socket" --kernel "$KERNEL" \
 	--net vhost-user=/run/none.sock
 bad "too many vCPUs" "at most 64 vCPUs" --kernel "$KERNEL" --cpus 65
 finish

@@ -86,6 +86,17 @@ test_fdt(void)
 	CHECK(prop_u64(buf, node, "linux,initrd-start", 0) == 0x8f000000 &&
 	      prop_u64(buf, node, "linux,initrd-end", 0) == 0x8f000000 + 0x123456);
 
+	/* The PL031 RTC, an AMBA PrimeCell with its bus clock. */
+	node = fdt_path_offset(buf, "/pl031@9010000");
+	CHECK(node >= 0 && prop_u64(buf, node, "reg", 0) == ARM64_RTC_BASE);
+	CHECK(fdt_node_check_compatible(buf, node, "arm,pl031") == 0 &&
+	      fdt_node_check_compatible(buf, node, "arm,primecell") == 0);
+	cells = fdt_getprop(buf, node, "clocks", &len);
+	CHECK(cells != NULL && len == 4 && fdt_node_offset_by_phandle(buf,
+		fdt32_to_cpu(cells[0])) == fdt_path_offset(buf, "/apb-pclk"));
+	s = fdt_getprop(buf, node, "clock-names", NULL);
+	CHECK(s != NULL && strcmp(s, "apb_pclk") == 0);
+
 	/* No PCI device: neither the host bridge nor the ITS. */
 	CHECK(fdt_node_offset_by_compatible(buf, -1, "pci-host-ecam-generic") < 0);
 	CHECK(fdt_node_offset_by_compatible(buf, -1, "arm,gic-v3-its") < 0);

@@ -2,7 +2,7 @@
 /*
  * The device tree handed to an arm64 kernel, written with libfdt's sequential-write API:
  * memory, CPUs (enable-method psci, reg = MPIDR affinity), PSCI 0.2 over hvc, the GICv3,
- * the arch timer's four PPIs, the 16550A console, the PCI host bridge and the GIC's ITS when
+ * the arch timer's four PPIs, the 16550A console, the PL031 RTC, the PCI host bridge and the GIC's ITS when
  * the VM has PCI devices, and /chosen (command line, initramfs,
  * stdout-path).  Interrupt specifiers are GIC's three cells: type (0 SPI, 1 PPI), number,
  * flags (1 edge rising, 4 level high, 8 level low).
@@ -19,6 +19,7 @@
 
 #define GIC_PHANDLE 1
 #define ITS_PHANDLE 2
+#define APB_CLK_PHANDLE 3
 #define IRQ_SPI 0
 #define IRQ_PPI 1
 #define IRQ_EDGE_RISING 1
@@ -224,6 +225,36 @@ uart_node(struct fdt_w *w, char *path, size_t len)
 	w_end(w);
 }
 
+/*
+ * The PL031 RTC, an AMBA PrimeCell: Linux's AMBA bus wants its bus clock ("apb_pclk"),
+ * here a fixed 24 MHz clock node.
+ */
+static void
+rtc_node(struct fdt_w *w)
+{
+	static const char compat[] = "arm,pl031\0arm,primecell";
+	const uint32_t irq[3] = { IRQ_SPI, ARM64_RTC_SPI, IRQ_LEVEL_HIGH };
+	char name[40];
+
+	w_begin(w, "apb-pclk");
+	w_str(w, "compatible", "fixed-clock");
+	w_u32(w, "#clock-cells", 0);
+	w_u32(w, "clock-frequency", 24000000);
+	w_str(w, "clock-output-names", "clk24mhz");
+	w_u32(w, "phandle", APB_CLK_PHANDLE);
+	w_end(w);
+
+	snprintf(name, sizeof(name), "pl031@%llx", (unsigned long long)ARM64_RTC_BASE);
+	w_begin(w, name);
+	if (w->err == 0)
+		w->err = fdt_property(w->buf, "compatible", compat, sizeof(compat));
+	w_reg(w, ARM64_RTC_BASE, ARM64_RTC_SIZE);
+	w_cells(w, "interrupts", irq, 3);
+	w_u32(w, "clocks", APB_CLK_PHANDLE);
+	w_str(w, "clock-names", "apb_pclk");
+	w_end(w);
+}
+
 static void
 chosen_node(struct fdt_w *w, const struct vmm_vm *vm, const char *stdout_path)
 {
@@ -274,6 +305,7 @@ arm64_fdt_build(struct vmm_vm *vm, const uint64_t *mpidr, unsigned int n, void *
 	gic_node(&w, n, pci);
 	timer_node(&w);
 	uart_node(&w, uart_path, sizeof(uart_path));
+	rtc_node(&w);
 	if (pci)
 		pci_node(&w);
 	chosen_node(&w, vm, uart_path);
