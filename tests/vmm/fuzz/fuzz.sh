@@ -35,12 +35,17 @@ mkdir -p "$corpus"
 # control library) and virtio-net (virtio_net.c: the vhost-user library; the harness
 # drives its PCI transport directly).
 # The architecture's part (arch/<arch>/) is chosen by this machine, as vmm/meson.build does.
+# arm64's device tree is written with libfdt.
+arch_libs=
 case $(uname -m) in
 x86_64) arch=x86 ;;
-aarch64) arch=arm64 ;;
+aarch64) arch=arm64; arch_libs=-lfdt ;;
 *) echo "SKIP vmm-fuzz-$name: no vireo-vmm for $(uname -m)"; exit 0 ;;
 esac
+# payload.c decompresses into the ELF loader of x86's vmlinux (arch/x86/elf_load.c,
+# arch-neutral C), which arm64's vireo-vmm does not link: the harnesses take it everywhere.
 srcs=
+[ "$arch" = x86 ] || srcs=$src/arch/x86/elf_load.c
 for f in "$src"/*.c "$src/arch/$arch"/*.c; do
 	case ${f##*/} in
 	main.c|vmm.c|api.c|virtio_net.c) ;;
@@ -51,7 +56,7 @@ done
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -DVIREO_VERSION='"fuzz"' -I"$src" -I"$src/arch/$arch" $(pkg-config --cflags jansson) \
 	"$here/fuzz_$name.c" $srcs -o "$work/fuzz_$name" \
-	$(pkg-config --libs jansson) -llzma -llz4 -lz -lzstd -lnuma -lpthread \
+	$(pkg-config --libs jansson) $arch_libs -llzma -llz4 -lz -lzstd -lnuma -lpthread \
 	>"$work/build.log" 2>&1 || {
 	cat "$work/build.log"
 	echo "FAIL vmm-fuzz-$name: the harness does not build"

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "arch.h"
 #include "memory.h"
 #include "payload.h"
 #include "vm.h"
