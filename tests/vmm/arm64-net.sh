@@ -34,9 +34,9 @@ if [ -z "${TESTHOST:-}" ]; then
 	exit "$rc"
 fi
 
-TEST_NAME=vmm-arm64-net
 BUILD=$VIREO_BUILD
 . "$ROOT/tests/dp/lib.sh"
+TEST_NAME=vmm-arm64-net
 VMM=$BUILD/vmm/vireo-vmm
 
 uname -m | grep -qx aarch64 || { fail "not an arm64 test host: $(uname -m)"; finish; }
@@ -76,7 +76,7 @@ fi
 
 t0=$(date +%s)
 timeout 600 "$VMM" --kernel "$K" --initramfs "$I" --memory 256M,hugepages=2M \
-	--net "vhost-user=$RUN/vhu0,mac=52:54:00:00:00:0a" \
+	--net "vhost-user=$RUN/vhu0,mac=52:54:00:00:00:0a" --exit-stats \
 	--cmdline "console=ttyS0 panic=-1 quiet vireo.exit=poweroff vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=ping" \
 	</dev/null >"$RUN/a.out" 2>&1
 rc=$?
@@ -102,5 +102,21 @@ else
 	fail "guest: RTC '$rtc' not within a minute of the host's time ($t0 to $t1)"
 	grep -i rtc "$RUN/a.out" | head -5 | sed 's/^/    guest: /'
 fi
+# --exit-stats on arm64: exit reasons, MMIO by device (the guest probed PCI through ECAM and
+# read the PL031), and KVM's arm64 counters from its binary statistics.
+if grep -q "^vireo-vmm exit statistics: 1 vCPU" "$RUN/a.out" &&
+   grep -q "^mmio " "$RUN/a.out" && grep -q "^system_event " "$RUN/a.out" &&
+   grep -q " pci-ecam read" "$RUN/a.out" && grep -q " pl031 read" "$RUN/a.out"; then
+	pass "--exit-stats: exit reasons (mmio, system_event), MMIO by device (pci-ecam, pl031)"
+else
+	fail "--exit-stats: exit reasons and MMIO by device"
+	sed -n '/^vireo-vmm exit statistics/,$p' "$RUN/a.out" | head -40 | sed 's/^/    /'
+fi
+missing=
+for c in exits mmio_exit_user hvc_exit_stat wfi_exit_stat; do
+	grep -q "^$c " "$RUN/a.out" || missing="$missing $c"
+done
+what="KVM's arm64 counters (exits, mmio_exit_user, hvc_exit_stat, wfi_exit_stat)"
+check "--exit-stats: $what${missing:+; missing:$missing}" test -z "$missing"
 stop_dp
 finish
