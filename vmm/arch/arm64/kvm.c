@@ -25,8 +25,11 @@ const struct vmm_arch_console vmm_arch_console = {
 	.irq = ARM64_UART_SPI,
 };
 
-/* The GIC's interrupt IDs below 32 are SGIs and PPIs; the routes for SPIs take GSIs 0-31
- * (kvm.c), so MSI routes start above them. */
+/*
+ * PCI: ECAM (pci_ecam.c) and the 32-bit BAR window of arm64.h.  The default routes take
+ * GSIs 0-31 for SPIs (vmm_arch_irq_routes() below), so MSI routes start above them; the
+ * ITS translates an MSI by the device's requester ID, so routes carry it.
+ */
 const struct vmm_arch_pci vmm_arch_pci = {
 	.mmio_base = ARM64_PCI_MMIO_BASE,
 	.mmio_end = ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE,
