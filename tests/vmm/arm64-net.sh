@@ -5,7 +5,8 @@
 # an arm64 guest with a virtio-net NIC (--net vhost-user, served by the arm64 vireo-dp in
 # the test host) sees the device on the ECAM host bridge (1af4:1041 in /sys/bus/pci), binds
 # virtio_net to eth0 with the MAC from --net (its MSI-X vectors through the ITS), and pings a
-# network namespace through vireo-dp (dpdkvhostuser port + net_af_packet port); its RTC
+# network namespace through vireo-dp (dpdkvhostuser port + net_af_packet port) and a second
+# guest (2 vCPUs) on another vhost-user port; its RTC
 # (/sys/class/rtc/rtc0, the PL031) reads the test host's time within a minute.  Binaries
 # are cross-built by scripts/build --arch arm64 (build-arm64/, or $VIREO_BUILD_ARM64).
 # Prints PASS/FAIL lines; exit 0 only when all pass.
@@ -65,6 +66,7 @@ bridges:
     ports:
       p1: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-ns1"}}
       vhu0: {type: dpdkvhostuser}
+      vhu1: {type: dpdkvhostuser}
 EOC
 t=$(date +%s)
 if dp_start "$RUN/dp.yaml"; then
@@ -118,5 +120,38 @@ for c in exits mmio_exit_user hvc_exit_stat wfi_exit_stat; do
 done
 what="KVM's arm64 counters (exits, mmio_exit_user, hvc_exit_stat, wfi_exit_stat)"
 check "--exit-stats: $what${missing:+; missing:$missing}" test -z "$missing"
+
+# Two guests ping each other; B has 2 vCPUs (its MSI-X vectors spread over both through the
+# ITS).  B waits until A is done, then is stopped.
+timeout 600 "$VMM" --kernel "$K" --initramfs "$I" --memory 256M,hugepages=2M --cpus 2 \
+	--net "vhost-user=$RUN/vhu1,mac=52:54:00:00:00:0b" \
+	--cmdline "console=ttyS0 panic=-1 quiet vireo.exit=poweroff vt.ip=10.0.0.3 vt.mode=wait vt.wait=500" \
+	</dev/null >"$RUN/b.out" 2>&1 &
+pid_b=$!
+PIDS+=("$pid_b")
+# A starts once B's eth0 is up (a loaded test host boots a 2-vCPU guest slowly).
+for _ in $(seq 2400); do
+	grep -q "vm-carrier:" "$RUN/b.out" 2>/dev/null && break
+	kill -0 "$pid_b" 2>/dev/null || break
+	sleep 0.1
+done
+t0=$(date +%s)
+timeout 600 "$VMM" --kernel "$K" --initramfs "$I" --memory 256M,hugepages=2M \
+	--net "vhost-user=$RUN/vhu0,mac=52:54:00:00:00:0a" \
+	--cmdline "console=ttyS0 panic=-1 quiet vireo.exit=poweroff vt.ip=10.0.0.2 vt.peer=10.0.0.3 vt.mode=ping" \
+	</dev/null >"$RUN/a2.out" 2>&1
+rc=$?
+t1=$(date +%s)
+if [ "$rc" -eq 0 ] && grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a2.out"; then
+	pass "guest A pings guest B (2 vCPUs) through vireo-dp, 5/5 ($((t1 - t0)) s)"
+else
+	fail "guest A pings guest B through vireo-dp (exit $rc)"
+	tail -20 "$RUN/a2.out" | sed 's/^/    guest A: /'
+	tail -20 "$RUN/b.out" | sed 's/^/    guest B: /'
+fi
+check "guest B: eth0 up with its MAC on virtio_net" \
+	bash -c "grep -q 'vm-mac: 52:54:00:00:00:0b' $RUN/b.out && grep -q 'vm-carrier: 1' $RUN/b.out"
+kill -TERM "$pid_b" 2>/dev/null
+wait "$pid_b" 2>/dev/null
 stop_dp
 finish
