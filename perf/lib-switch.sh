@@ -53,7 +53,7 @@ rules_for() {
 	case $1 in
 	inport) rules_inport ;;
 	l3) rules_l3 ;;
-	normal) : ;;
+	normal|vlan) : ;;
 	file) cat "$RULES_FILE" ;;
 	esac
 }
@@ -96,6 +96,10 @@ ovs_start() { # ovs_start SET
 		$VS add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser ofport_request=1
 		$VS add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser ofport_request=2
 	fi
+	# vlan: NORMAL with both ports access ports of VLAN 100 (per-VLAN MAC learning).
+	if [ "$1" = vlan ]; then
+		$VS set Port "$P0" tag=100 -- set Port "$P1" tag=100
+	fi
 	rules_for "$1" >"$W/rules"
 	if [ -s "$W/rules" ]; then
 		ovs-ofctl del-flows br0
@@ -130,14 +134,16 @@ bridges:
     ports:
 EOC
 		port_names
+		local tag=
+		[ "$1" = vlan ] && tag=", tag: 100"
 		if [ "$PORTS" = pcap ]; then
-			echo "      p0: {type: dpdk, ofport_request: 1, options: {dpdk-devargs: \"$(pcap_devargs 0)\"}}"
-			echo "      p1: {type: dpdk, ofport_request: 2, options: {dpdk-devargs: \"$(pcap_devargs 1)\"}}"
+			echo "      p0: {type: dpdk, ofport_request: 1$tag, options: {dpdk-devargs: \"$(pcap_devargs 0)\"}}"
+			echo "      p1: {type: dpdk, ofport_request: 2$tag, options: {dpdk-devargs: \"$(pcap_devargs 1)\"}}"
 		else
-			echo "      vhu0: {type: dpdkvhostuser, ofport_request: 1}"
-			echo "      vhu1: {type: dpdkvhostuser, ofport_request: 2}"
+			echo "      vhu0: {type: dpdkvhostuser, ofport_request: 1$tag}"
+			echo "      vhu1: {type: dpdkvhostuser, ofport_request: 2$tag}"
 		fi
-		if [ "$1" != normal ]; then
+		if [ "$1" != normal ] && [ "$1" != vlan ]; then
 			echo "    flows:"
 			rules_for "$1" | sed 's/^/      - "/; s/$/"/'
 		fi
