@@ -626,8 +626,13 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		else if (p->error == NULL && port_cfg_vlan_only(&p->cfg, np)) {
 			if (port_set_vlan(dp, p, np) < 0)
 				gone[n_gone++] = p;
-		} else if (!port_cfg_equal(np, &p->cfg) && !port_changed_in_place(dp, p, np))
-			gone[n_gone++] = p;
+		} else if (!port_cfg_equal(np, &p->cfg)) {
+			/* In place: its queues or their pins may have changed. */
+			if (port_changed_in_place(dp, p, np))
+				replace = true;
+			else
+				gone[n_gone++] = p;
+		}
 	}
 	ports_remove(dp, gone, n_gone);
 
