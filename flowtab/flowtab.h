@@ -9,7 +9,9 @@
  * =====
  * Rules in ovs-ofctl syntax ("priority=100,tcp,nw_dst=10.0.0.0/8,tp_dst=80,actions=output:2")
  * organised in up to 255 tables; a packet enters table 0 and moves on with resubmit or
- * goto_table.  A packet that matches no rule in a table is dropped (OpenFlow 1.3 table-miss).
+ * goto_table.  A packet that matches no rule in table 0 goes to the owner's 'miss' callback
+ * (or is dropped without one: OpenFlow 1.3 table-miss); one that misses a later table is
+ * dropped.
  * As in Open vSwitch, one packet may nest resubmit/goto_table 64 deep and run 4096 of them in
  * all; beyond, it is dropped and counted ('struct flowtab_pmd_stats').  A rule that would
  * loop on every packet it matches (resubmit to its own table, packet unchanged) is refused.
@@ -99,6 +101,12 @@ struct flowtab_port_ops {
 	void *aux;
 };
 
+/** Why a packet goes to the controller (OpenFlow's packet_in reasons). */
+enum {
+	FLOWTAB_REASON_MISS = 0,
+	FLOWTAB_REASON_ACTION = 1,
+};
+
 /** Where actions send packets: provided by dataplane/, called on the PMD thread. */
 struct flowtab_out {
 	/** Send 'm' to 'ofport'; takes ownership of 'm'. */
@@ -112,6 +120,16 @@ struct flowtab_out {
 	void (*normal)(void *ctx, uint32_t in_port, struct rte_mbuf *m);
 	/** FLOOD ('all' false: every port but in_port) or ALL ('all' true); takes ownership. */
 	void (*flood)(void *ctx, uint32_t in_port, struct rte_mbuf *m, bool all);
+	/**
+	 * The CONTROLLER action ('reason' FLOWTAB_REASON_ACTION, 'max_len' from the rule) or
+	 * a table-0 miss ('reason' FLOWTAB_REASON_MISS, 'max_len' 0: the owner's choice);
+	 * takes ownership.  NULL: such packets are dropped.  'table' and 'cookie' are the
+	 * rule's (0 and all-ones for a miss).
+	 */
+	void (*controller)(void *ctx, uint32_t in_port, struct rte_mbuf *m, uint16_t max_len,
+			uint8_t reason, uint8_t table, uint64_t cookie);
+	/** Send table-0 misses to 'controller' instead of dropping them. */
+	bool miss_to_controller;
 	void *ctx;
 };
 
@@ -234,6 +252,7 @@ enum flowtab_action_kind {
 	FLOWTAB_A_DEC_TTL,
 	FLOWTAB_A_RESUBMIT,      /**< 'port' (FLOWTAB_PORT_NONE: the packet's), 'table' (0xff: same) */
 	FLOWTAB_A_GOTO_TABLE,    /**< 'table'; always the last action */
+	FLOWTAB_A_CONTROLLER,    /**< 'u16': max_len */
 };
 
 struct flowtab_action_info {
@@ -304,5 +323,23 @@ const struct flowtab_pmd_stats *flowtab_pmd_stats(const struct flowtab_pmd *pmd)
 void flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft,
 		struct rte_mbuf **pkts, uint16_t n, uint32_t in_port,
 		const struct flowtab_out *out);
+
+/** An action list parsed on its own, for packets that come with their actions (packet_out). */
+struct flowtab_actions;
+
+/**
+ * Parse 'text' (an ovs-ofctl action list, "resubmit(,0)" for OpenFlow's output:TABLE)
+ * against 'ft''s ports (main thread).  @return the list, or NULL with '*err' malloc'd.
+ */
+struct flowtab_actions *flowtab_actions_parse(struct flowtab *ft, const char *text, char **err);
+void flowtab_actions_free(struct flowtab_actions *a);
+
+/**
+ * Run 'a' on 'm' as if a rule of table 0 had matched it on 'in_port' (FLOWTAB_PORT_NONE:
+ * none), resubmits looking 'ft' up; takes ownership of 'm'.  PMD thread, as
+ * flowtab_process_burst().
+ */
+void flowtab_execute(struct flowtab_pmd *pmd, struct flowtab *ft, const struct flowtab_actions *a,
+		struct rte_mbuf *m, uint32_t in_port, const struct flowtab_out *out);
 
 #endif /* VIREO_FLOWTAB_H */

@@ -50,6 +50,7 @@ enum ft_act_type {
 	FT_ACT_DEC_TTL,
 	FT_ACT_RESUBMIT,       /**< u32 = in_port for the lookup or FLOWTAB_PORT_NONE, u8 = table */
 	FT_ACT_GOTO_TABLE,     /**< u8 = table */
+	FT_ACT_CONTROLLER,     /**< u16 = max_len: bytes of the packet sent with the packet_in */
 	FT_ACT__N
 };
 

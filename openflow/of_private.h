@@ -138,6 +138,9 @@ enum of_err of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm);
 enum of_err of_match13_decode(const uint8_t *p, size_t avail, struct of_fm *fm, size_t *used);
 enum of_err of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t);
 enum of_err of_actions13_decode(const uint8_t *p, size_t len, struct of_text *t);
+/** A packet_out's action list (output:TABLE allowed) of negotiated 'version'. */
+enum of_err of_packet_out_actions_decode(uint8_t version, const uint8_t *p, size_t len,
+		struct of_text *t);
 enum of_err of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm);
 
 /* Encoders. */

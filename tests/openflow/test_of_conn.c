@@ -237,9 +237,9 @@ test_of13_flow_mod(void)
 	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), ins, sizeof(apply_out2));
 	bad13(c, m, len, 2, 0, "a group action");
 	put16(ins + 8, 0);
-	put32(ins + 12, 0xfffffffd);
+	put32(ins + 12, 0xffffffff);
 	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), ins, sizeof(apply_out2));
-	bad13(c, m, len, 2, 4, "output to CONTROLLER");
+	bad13(c, m, len, 2, 4, "output to ANY");
 	put32(ins + 12, 0xfffffff9);
 	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), ins, sizeof(apply_out2));
 	bad13(c, m, len, 2, 4, "output to TABLE in a rule");
@@ -324,15 +324,15 @@ test_of10(void)
 	uint8_t m[256] = { 0 };
 	size_t before = flowtab_n_rules(ft);
 
-	/* OFPT_FLOW_MOD 1.0: match all, actions output:CONTROLLER. */
+	/* OFPT_FLOW_MOD 1.0: match all, actions output:NONE. */
 	header(m, 1, 14, 80, 20);
 	put32(m + 8, (1u << 22) - 1);
 	put16(m + 62, 10);
 	put32(m + 64, 0xffffffff);
 	put16(m + 72, 0);
 	put16(m + 74, 8);
-	put16(m + 76, 0xfffd);
-	expect_error(c, m, 80, 2, 4, "1.0: output to CONTROLLER");
+	put16(m + 76, 0xffff);
+	expect_error(c, m, 80, 2, 4, "1.0: output to NONE");
 	put16(m + 74, 12);
 	expect_error(c, m, 80, 2, 1, "1.0: an action of 12 bytes in 8");
 	put16(m + 72, 11);
