@@ -14,6 +14,8 @@
  * while its unsent replies exceed a bound (openflow.h).
  */
 
+#include <stdint.h>
+
 struct dp;
 struct dp_ofconn;
 
@@ -29,5 +31,11 @@ int dp_ofconn_fd(const struct dp_ofconn *o);
 void dp_ofconn_sync(struct dp_ofconn *o);
 /** Serve what is ready: accept, read, reply, write. */
 void dp_ofconn_run(struct dp_ofconn *o);
+/**
+ * Timers and queues: packet_ins from the PMDs, port_status, controller reconnection,
+ * inactivity probes, fail mode.  Call after every wakeup.  @return the ms within which it
+ * wants to be called again.
+ */
+uint64_t dp_ofconn_tick(struct dp_ofconn *o);
 
 #endif /* VIREO_DP_OFCONN_H */

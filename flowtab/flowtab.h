@@ -121,8 +121,9 @@ struct flowtab_out {
 	/** FLOOD ('all' false: every port but in_port) or ALL ('all' true); takes ownership. */
 	void (*flood)(void *ctx, uint32_t in_port, struct rte_mbuf *m, bool all);
 	/**
-	 * The CONTROLLER action ('reason' FLOWTAB_REASON_ACTION, 'max_len' from the rule) or
-	 * a table-0 miss ('reason' FLOWTAB_REASON_MISS, 'max_len' 0: the owner's choice);
+	 * The CONTROLLER action ('reason' FLOWTAB_REASON_ACTION, 'max_len' from the rule;
+	 * FLOWTAB_REASON_MISS when the rule is a table-miss rule: priority 0, no match) or a
+	 * table-0 miss ('reason' FLOWTAB_REASON_MISS, 'max_len' 0: the owner's choice);
 	 * takes ownership.  NULL: such packets are dropped.  'table' and 'cookie' are the
 	 * rule's (0 and all-ones for a miss).
 	 */

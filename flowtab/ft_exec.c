@@ -333,19 +333,31 @@ set_vlan(struct xctx *x, uint16_t bits, uint16_t mask)
 	return true;
 }
 
-/* A copy of the packet as it is now to the controller (the rule's CONTROLLER action). */
+/*
+ * A copy of the packet as it is now to the controller (the rule's CONTROLLER action).  A
+ * table-miss rule (priority 0, matching everything) sends it as a miss, as OpenFlow 1.3
+ * says and controllers that ignore action packet_ins expect.
+ */
 static void
 to_controller(struct xctx *x, uint16_t max_len, const struct ft_rule *r)
 {
+	uint8_t reason = FLOWTAB_REASON_ACTION;
 	struct rte_mbuf *c;
+	uint64_t any = 0;
 
 	flush_pending(x);
 	if (x->out->controller == NULL)
 		return;
+	if (r->priority == 0) {
+		for (unsigned i = 0; i < FT_KEY_WORDS; i++)
+			any |= r->match.mask.w[i];
+		if (any == 0)
+			reason = FLOWTAB_REASON_MISS;
+	}
 	c = rte_pktmbuf_copy(x->m, x->m->pool, 0, UINT32_MAX);
 	if (c)
-		x->out->controller(x->out->ctx, x->in_port, c, max_len, FLOWTAB_REASON_ACTION,
-				r->table_id, r->cookie);
+		x->out->controller(x->out->ctx, x->in_port, c, max_len, reason, r->table_id,
+				r->cookie);
 }
 
 static void run(struct xctx *x, const struct ft_rule *r);

@@ -43,10 +43,12 @@ of_conn_packet_in(struct of_conn *c, const void *data, size_t len, uint32_t in_p
 	if (!c->version || c->dead || c->role == OF_ROLE_SLAVE)
 		return false;
 	if (reason == 0) {
-		/* A miss: the connection's own miss_send_len says whether and how much. */
+		/* A miss: the connection's miss_send_len says whether, and how much when no
+		 * table-miss rule said it ('max_len' 0). */
 		if (c->miss_send_len == 0)
 			return false;
-		max_len = c->miss_send_len;
+		if (max_len == 0)
+			max_len = c->miss_send_len;
 	}
 	if (len > UINT16_MAX)
 		len = UINT16_MAX;

@@ -157,7 +157,8 @@ void of_conn_set_role(struct of_conn *c, enum of_role role);
 
 /**
  * A packet_in of the 'len' bytes at 'data' (the whole packet: 'len' is its total length),
- * received on 'in_port'; 'reason' 0 table miss, 1 CONTROLLER action with 'max_len'.
+ * received on 'in_port'; 'reason' 0 table miss, 1 CONTROLLER action; at most 'max_len'
+ * bytes go (0 with a miss: the connection's miss_send_len).
  * @return true when it was queued for 'c'.
  */
 bool of_conn_packet_in(struct of_conn *c, const void *data, size_t len, uint32_t in_port,
