@@ -471,6 +471,8 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	if (o != NULL)
+		dp_ofconn_set_report(ofc, dp_ovsdb_report_controller, o);
 	dp_log("running: %u PMD thread(s), control socket %s", dp.n_pmds, ctl_path);
 	event_loop(&dp, ctl, config_path, o, sfd, ofc);
 	dp_ofconn_destroy(ofc);

@@ -666,6 +666,13 @@ dp_ofconn_create(struct dp *dp, const char *rundir)
 	return o;
 }
 
+void
+dp_ofconn_set_report(struct dp_ofconn *o, dp_ofconn_report_fn *fn, void *aux)
+{
+	o->report = fn;
+	o->report_aux = aux;
+}
+
 int
 dp_ofconn_fd(const struct dp_ofconn *o)
 {

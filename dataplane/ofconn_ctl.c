@@ -329,6 +329,40 @@ fail_mode_run(struct ofc_bridge *b, uint64_t now, int64_t max_probe, uint64_t *w
 	dp_bridge_publish(b->o->dp, br);
 }
 
+/* Controller 't''s state for OVSDB, as Open vSwitch writes it, when it changed. */
+static void
+target_report(struct ofc_bridge *b, struct ofc_target *t)
+{
+	static const char *const roles[] = { "other", "other", "master", "slave" };
+	struct dp_ofconn *o = b->o;
+	const struct ofc_conn *up = NULL;
+	const char *state, *role = NULL;
+	char now[sizeof(t->reported)];
+
+	if (o->report == NULL || t->cfg.uuid == NULL)
+		return;
+	for (const struct ofc_conn *c = b->conns; c != NULL && up == NULL; c = c->next)
+		if (c->t == t && !c->connecting && of_conn_version(c->of) != 0)
+			up = c;
+	if (up != NULL) {
+		state = "ACTIVE";
+		role = roles[of_conn_role(up->of) & 3];
+	} else if (t->passive) {
+		state = t->l != NULL && t->l->fd >= 0 ? "LISTENING" : "VOID";
+	} else if (t->c != NULL) {
+		state = "CONNECTING";
+	} else {
+		state = t->unusable ? "VOID" : "BACKOFF";
+	}
+	snprintf(now, sizeof(now), "%d %s %s %s", up != NULL, role ? role : "", state,
+		t->last_error);
+	if (strcmp(now, t->reported) == 0)
+		return;
+	snprintf(t->reported, sizeof(t->reported), "%s", now);
+	o->report(o->report_aux, t->cfg.uuid, up != NULL, role, state,
+		t->last_error[0] != '\0' ? t->last_error : NULL);
+}
+
 uint64_t
 ofc_targets_run(struct ofc_bridge *b, uint64_t now)
 {
@@ -355,5 +389,7 @@ ofc_targets_run(struct ofc_bridge *b, uint64_t now)
 		probe(c, now, c->t != NULL ? probe_ms(c->t) : OFC_PROBE_MS, &wait);
 	}
 	fail_mode_run(b, now, max_probe, &wait);
+	for (size_t i = 0; i < b->n_targets; i++)
+		target_report(b, &b->targets[i]);
 	return wait;
 }

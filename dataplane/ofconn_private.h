@@ -58,6 +58,7 @@ struct ofc_target {
 	char last_error[128];           /* why the last attempt failed, "" when none */
 	bool logged_error;
 	bool unusable;                  /* a target that does not parse: never tried */
+	char reported[160];             /* what was last reported (connected, role, state) */
 };
 
 struct ofc_bridge {
@@ -83,6 +84,8 @@ struct dp_ofconn {
 	char rundir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ofc_bridge *bridges;
 	uint64_t ports_at_ms;           /* next port_status round */
+	dp_ofconn_report_fn *report;    /* controller state to OVSDB, or NULL */
+	void *report_aux;
 };
 
 uint64_t ofc_now_ms(void);

@@ -18,6 +18,7 @@ const char *const vovsdb_table_names[VOVSDB_N_TABLES] = {
 	[VOVSDB_T_BRIDGE] = "Bridge",
 	[VOVSDB_T_PORT] = "Port",
 	[VOVSDB_T_IFACE] = "Interface",
+	[VOVSDB_T_CTRL] = "Controller",
 };
 
 /*
@@ -39,6 +40,7 @@ static const char *const monitored[VOVSDB_N_TABLES][VOVSDB_MAX_COLS] = {
 		"ingress_policing_rate", "ingress_policing_burst",
 		"ingress_policing_kpkts_rate", "ingress_policing_kpkts_burst", "bfd",
 		"cfm_mpid", "lldp", "mac", "other_config" },
+	[VOVSDB_T_CTRL] = { "target", NULL, "inactivity_probe", "max_backoff" },
 };
 
 static char *
