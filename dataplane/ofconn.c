@@ -414,10 +414,24 @@ ofc_listen(struct ofc_bridge *b, struct ofc_listener *l, const struct sockaddr *
 /* --- bridges --- */
 
 static void ports_run(struct ofc_bridge *b);
+static bool bridge_alive(struct dp *dp, const struct ofc_bridge *b);
+
+/* A send_flow_rem rule went: every connection of the bridge hears of it. */
+static void
+flow_removed(void *aux, const struct flowtab_rule_info *info, uint8_t reason)
+{
+	struct ofc_bridge *b = aux;
+
+	for (struct ofc_conn *c = b->conns; c != NULL; c = c->next)
+		if (!c->connecting)
+			of_conn_flow_removed(c->of, info, reason);
+}
 
 static void
 bridge_close(struct ofc_bridge *b)
 {
+	if (bridge_alive(b->o->dp, b))
+		flowtab_set_removed(b->br->ft, NULL, NULL);
 	ofc_targets_free(b);
 	while (b->conns != NULL)
 		ofc_conn_close(b->conns);
@@ -463,6 +477,7 @@ bridge_open(struct dp_ofconn *o, struct dp_bridge *br)
 	mkdir(o->rundir, 0755);
 	ofc_listen(b, &b->mgmt, (struct sockaddr *)&sun, sizeof(sun), sun.sun_path);
 	ports_run(b);       /* the ports as they are: port_status tells changes only */
+	flowtab_set_removed(br->ft, flow_removed, b);
 	return b;
 }
 

@@ -273,6 +273,7 @@ struct flowtab_rule_info {
 	uint16_t priority;
 	uint16_t idle_timeout;
 	uint16_t hard_timeout;
+	bool send_flow_rem;                 /**< OpenFlow's OFPFF_SEND_FLOW_REM */
 	uint64_t cookie;
 	uint64_t duration_ms;
 	uint64_t idle_ms;                   /**< since the counters last moved */
@@ -297,6 +298,21 @@ int flowtab_dump_rules(struct flowtab *ft, const char *match,
  * about once a second from the main thread.
  */
 void flowtab_run_timeouts(struct flowtab *ft);
+/** Why a rule went (OpenFlow's flow_removed reasons). */
+enum {
+	FLOWTAB_REMOVED_IDLE = 0,
+	FLOWTAB_REMOVED_HARD = 1,
+	FLOWTAB_REMOVED_DELETE = 2,
+};
+
+/**
+ * Call 'cb' for every rule flagged send_flow_rem (rule text keyword) that an idle or hard
+ * timeout or a del-flows removes, just before it goes ('info' valid during the call; 'cb'
+ * must not change 'ft').  NULL: nobody is told.
+ */
+void flowtab_set_removed(struct flowtab *ft,
+		void (*cb)(void *aux, const struct flowtab_rule_info *info, uint8_t reason),
+		void *aux);
 /** Number of rules in all tables of 'ft'. */
 size_t flowtab_n_rules(const struct flowtab *ft);
 /** Replace the millisecond clock used for durations and timeouts (tests); NULL restores it. */

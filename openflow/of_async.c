@@ -99,6 +99,57 @@ of_conn_port_status(struct of_conn *c, enum of_port_reason reason,
 }
 
 void
+of_conn_flow_removed(struct of_conn *c, const struct flowtab_rule_info *info, uint8_t reason)
+{
+	struct of_buf m = { 0 };
+	uint32_t sec = (uint32_t)(info->duration_ms / 1000);
+	uint32_t nsec = (uint32_t)(info->duration_ms % 1000) * 1000000;
+	uint8_t *p;
+
+	if (!c->version || c->dead || c->role == OF_ROLE_SLAVE)
+		return;
+	if (c->version == OF10) {
+		p = of_buf_put(&m, 88);
+		m.len = 8;
+		of_match10_encode(&m, &info->match);
+		m.len = 88;
+		p = m.data;
+		of_set64(p + 48, info->cookie);
+		of_set16(p + 56, info->priority);
+		p[58] = reason;
+		of_set32(p + 60, sec);
+		of_set32(p + 64, nsec);
+		of_set16(p + 68, info->idle_timeout);
+		of_set64(p + 72, info->packets);
+		of_set64(p + 80, info->bytes);
+	} else {
+		p = of_buf_put(&m, 56);
+		of_set64(p + 8, info->cookie);
+		of_set16(p + 16, info->priority);
+		p[18] = reason;
+		p[19] = info->table_id;
+		of_set32(p + 20, sec);
+		of_set32(p + 24, nsec);
+		of_set16(p + 28, info->idle_timeout);
+		of_set16(p + 30, info->hard_timeout);
+		of_set64(p + 32, info->packets);
+		of_set64(p + 40, info->bytes);
+		of_set16(p + 48, OFPMT_OXM);
+		m.len = 52;
+		of_oxm_encode(&m, &info->match, false);
+		if (!m.oom)
+			of_set16(m.data + 50, (uint16_t)(m.len - 48));
+		of_buf_pad8(&m, 48);
+	}
+	if (!m.oom) {
+		p = of_reply_start(c, OFPT_FLOW_REMOVED, 0, m.len);
+		if (!c->out.oom)
+			memcpy(p + OF_HDR, m.data + OF_HDR, m.len - OF_HDR);
+	}
+	of_buf_free(&m);
+}
+
+void
 of_conn_send_echo(struct of_conn *c)
 {
 	if (!c->version || c->dead)

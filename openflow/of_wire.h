@@ -49,6 +49,7 @@ enum {
 };
 
 #define OF_NO_BUFFER 0xffffffffu
+#define OFPFF_SEND_FLOW_REM 1
 
 /* Stats / multipart types. */
 enum {

@@ -62,6 +62,7 @@
 #include <stdint.h>
 
 struct flowtab;
+struct flowtab_rule_info;
 struct of_conn;
 
 /** A port of the switch as OpenFlow shows it (features, port-desc, port stats). */
@@ -167,6 +168,10 @@ bool of_conn_packet_in(struct of_conn *c, const void *data, size_t len, uint32_t
 /** A port_status about 'port'. */
 void of_conn_port_status(struct of_conn *c, enum of_port_reason reason,
 		const struct of_port_info *port);
+
+/** A flow_removed about rule 'info' ('reason': FLOWTAB_REMOVED_*); not to slaves. */
+void of_conn_flow_removed(struct of_conn *c, const struct flowtab_rule_info *info,
+		uint8_t reason);
 
 /** An echo request (the owner's inactivity probe); any message from the peer answers it. */
 void of_conn_send_echo(struct of_conn *c);

@@ -479,6 +479,60 @@ ctl_cb(void *ctx, uint32_t in_port, struct rte_mbuf *m, uint16_t max_len, uint8_
 	rte_pktmbuf_free(m);
 }
 
+/* Rules flagged send_flow_rem are reported when a timeout or a delete removes them. */
+static uint64_t fake_now;
+static unsigned n_removed;
+static uint8_t last_reason;
+static uint64_t last_cookie;
+
+static uint64_t
+fake_clock(void *aux)
+{
+	(void)aux;
+	return fake_now;
+}
+
+static void
+removed_cb(void *aux, const struct flowtab_rule_info *info, uint8_t reason)
+{
+	(void)aux;
+	n_removed++;
+	last_reason = reason;
+	last_cookie = info->cookie;
+}
+
+static void
+test_flow_removed(void)
+{
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	char *err = NULL;
+
+	fake_now = 1000;
+	flowtab_set_clock(ft, fake_clock, NULL);
+	flowtab_set_removed(ft, removed_cb, NULL);
+	ft_test_add(ft, "cookie=1,hard_timeout=2,send_flow_rem,in_port=1,actions=output:2");
+	ft_test_add(ft, "cookie=2,idle_timeout=1,send_flow_rem,in_port=2,actions=output:1");
+	ft_test_add(ft, "cookie=3,hard_timeout=1,in_port=3,actions=output:1");
+	ft_test_add(ft, "cookie=4,send_flow_rem,in_port=4,actions=output:1");
+	fake_now = 2500;
+	flowtab_run_timeouts(ft);
+	CHECK(n_removed == 1 && last_reason == FLOWTAB_REMOVED_IDLE && last_cookie == 2 &&
+		flowtab_n_rules(ft) == 2, "idle timeout: %u told (reason %u, cookie %lu), %zu left",
+		n_removed, last_reason, (unsigned long)last_cookie, flowtab_n_rules(ft));
+	fake_now = 3000;
+	flowtab_run_timeouts(ft);
+	CHECK(n_removed == 2 && last_reason == FLOWTAB_REMOVED_HARD && last_cookie == 1,
+		"hard timeout: told with reason %u", last_reason);
+	CHECK(flowtab_del_flows(ft, "", false, NULL, &err) == 0 && n_removed == 3 &&
+		last_reason == FLOWTAB_REMOVED_DELETE && last_cookie == 4,
+		"del-flows: told of the flagged rule only (%u)", n_removed);
+	CHECK(flowtab_add_flows(ft, (const char *[]){ "send_flow_rem=1,actions=drop" }, NULL, 1,
+		NULL, &err) < 0 && err && strstr(err, "send_flow_rem"), "send_flow_rem takes no "
+		"value: %s", err ? err : "accepted");
+	free(err);
+	flowtab_destroy(ft);
+}
+
 /* The CONTROLLER action, table-0 misses to the controller, and actions run on their own. */
 static void
 test_controller(struct flowtab_pmd *pmd)
@@ -567,6 +621,7 @@ main(int argc, char **argv)
 	test_two_bridges(pmd);
 	test_mod_to_rewrite(pmd);
 	test_controller(pmd);
+	test_flow_removed();
 	flowtab_pmd_destroy(pmd);
 	return check_report("test_ft_datapath");
 }

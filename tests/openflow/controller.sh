@@ -108,6 +108,22 @@ check "packet-out with an action vireo-dp lacks: an OpenFlow error ($out)" \
 	grep -q "OFPT_ERROR\|OFPBAC" <<<"$out"
 check "... and the channel still works" ovs-ofctl show br0
 
+# flow_removed: rules added with send_flow_rem are reported when they time out or are deleted.
+ovs-ofctl monitor br0 >"$RUN/monitor2.log" 2>&1 &
+MON_PID=$!
+PIDS+=("$MON_PID")
+sleep 1
+check "add-flow hard_timeout=1,send_flow_rem and one to delete" \
+	eval 'ovs-ofctl add-flow br0 "cookie=0x71,priority=3,hard_timeout=1,send_flow_rem,udp,actions=drop" &&
+	ovs-ofctl -O OpenFlow13 add-flow br0 "cookie=0x72,priority=3,send_flow_rem,tcp,actions=drop"'
+check "ovs-ofctl monitor sees OFPT_FLOW_REMOVED for the hard timeout" \
+	wait_until 10 grep -q "OFPT_FLOW_REMOVED.*cookie:0x71.*reason=hard" "$RUN/monitor2.log"
+ovs-ofctl -O OpenFlow13 del-flows br0 "tcp"
+check "... and for the deleted one" \
+	wait_until 10 grep -q "OFPT_FLOW_REMOVED.*cookie:0x72.*reason=delete" "$RUN/monitor2.log"
+kill "$MON_PID" 2>/dev/null
+grep FLOW_REMOVED "$RUN/monitor2.log"
+
 # The controller goes away: secure keeps the rules and sends misses nowhere.
 stop_controller
 check "the controller's loss is noticed (logged)" wait_until 10 disconnected 1

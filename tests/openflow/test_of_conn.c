@@ -579,6 +579,23 @@ test_async13(void)
 		of_conn_role(c2) == OF_ROLE_MASTER, "role request master: the owner is told");
 	collect(c2, &r);
 	CHECK(r.n == 1 && get16(r.msg[0] + 10) == 2, "role reply master");
+	/* flow_removed: 1.3 layout (cookie, priority, reason, table, counters, OXM match). */
+	{
+		struct flowtab_rule_info info = { .table_id = 3, .priority = 9, .cookie = 0x55,
+			.duration_ms = 2500, .packets = 7, .bytes = 700, .idle_timeout = 4 };
+
+		info.match.dl_type = 0x0800;
+		info.match.dl_type_mask = 0xffff;
+		of_conn_set_role(c, OF_ROLE_EQUAL);
+		of_conn_flow_removed(c, &info, 1);
+		collect(c, &r);
+		CHECK(r.n == 1 && r.msg[0][1] == 11 && r.msg[0][15] == 0x55 && r.msg[0][17] == 9 &&
+			r.msg[0][18] == 1 && r.msg[0][19] == 3 && r.msg[0][23] == 2 &&
+			r.msg[0][39] == 7 && get16(r.msg[0] + 48) == 1 && r.len[0] % 8 == 0 &&
+			get16(r.msg[0] + 50) == 4 + 6, "1.3 flow_removed: %u msgs, %zu bytes", r.n,
+			r.len[0]);
+		of_conn_set_role(c, OF_ROLE_SLAVE);
+	}
 	expect_alive(c, 4, "after the async messages");
 	of_conn_destroy(c2);
 	of_conn_destroy(c);
