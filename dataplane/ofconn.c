@@ -6,6 +6,7 @@
  * port_status, republishing after rule changes).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include <rte_mbuf.h>
 
+#include "control.h"
 #include "ofconn_private.h"
 
 #define OFC_DEFAULT_RUNDIR "/var/run/openvswitch"
@@ -661,6 +663,50 @@ dp_ofconn_run(struct dp_ofconn *o)
 	}
 }
 
+/* openflow/show [BRIDGE]: controllers, connections, packets the channel dropped. */
+static void
+cmd_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	struct dp_ofconn *o = aux;
+	struct control_buf out = { 0 };
+	uint64_t pin_dropped = 0;
+	char *s;
+
+	for (struct ofc_bridge *b = o->bridges; b != NULL; b = b->next) {
+		unsigned n = 0, up = 0;
+
+		if (argc > 1 && strcmp(argv[1], b->name) != 0)
+			continue;
+		for (struct ofc_conn *c = b->conns; c != NULL; c = c->next) {
+			n++;
+			up += c->primary && !c->connecting && of_conn_version(c->of) != 0;
+		}
+		control_buf_printf(&out, "bridge %s: fail_mode %s, %zu controller(s), %u "
+			"connected%s; %u connection(s) in all\n", b->name,
+			b->br->fail_secure ? "secure" : "standalone", b->n_targets, up,
+			b->br->of_fail_open ? ", failed open (MAC learning)" : "", n);
+		for (size_t i = 0; i < b->n_targets; i++) {
+			const struct ofc_target *t = &b->targets[i];
+			bool active = false;
+
+			for (struct ofc_conn *c = b->conns; c != NULL; c = c->next)
+				active |= c->t == t && !c->connecting && of_conn_version(c->of) != 0;
+			control_buf_printf(&out, "  controller %s: %s%s%s\n", t->cfg.target,
+				active ? "connected" : t->passive ? "listening" : "not connected",
+				t->last_error[0] ? ", last error: " : "", t->last_error);
+		}
+	}
+	for (unsigned i = 0; i < o->dp->n_pmds; i++)
+		pin_dropped += __atomic_load_n(
+			&((struct dp_pmd_ctx *)o->dp->pmds[i]->ctx)->pin_dropped, __ATOMIC_RELAXED);
+	control_buf_printf(&out, "packet_in dropped (queue full): %" PRIu64 "\n"
+		"packet_out dropped (queue full or no buffer): %" PRIu64 "\n", pin_dropped,
+		o->dp->pout_dropped);
+	s = control_buf_steal(&out);
+	control_reply(conn, s != NULL ? s : "");
+	free(s);
+}
+
 struct dp_ofconn *
 dp_ofconn_create(struct dp *dp, const char *rundir)
 {
@@ -678,6 +724,7 @@ dp_ofconn_create(struct dp *dp, const char *rundir)
 		free(o);
 		return NULL;
 	}
+	control_command_register("openflow/show", "[BRIDGE]", 0, 1, cmd_show, o);
 	return o;
 }
 
