@@ -305,9 +305,6 @@ static const struct option_rule extra_rules[] = {
 		"vireo-dp's exact-match cache "
 		"serves every port", "true" },
 	{ "Interface:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
-	{ "Bridge:controller", check_any, 0, 0, REFUSE,
-		"vireo-dp connects to no OpenFlow controller: rules come through ovs-ofctl (the "
-		"bridge's management socket) or vireoctl", NULL },
 	{ "Bridge:mirrors", check_any, 0, 0, REFUSE, NO_SWITCH("port mirroring"), NULL },
 	{ "Bridge:stp_enable", check_any, 0, 0, REFUSE, NO_SWITCH("STP"), "false" },
 	{ "Bridge:rstp_enable", check_any, 0, 0, REFUSE, NO_SWITCH("RSTP"), "false" },

@@ -137,6 +137,11 @@ bridge_free(struct vconf_bridge *b)
 	free(b->name);
 	free(b->datapath_type);
 	free(b->fail_mode);
+	for (size_t i = 0; i < b->n_controllers; i++) {
+		free(b->controllers[i].target);
+		free(b->controllers[i].uuid);
+	}
+	free(b->controllers);
 	vconf_map_free(&b->extra);
 	memset(b, 0, sizeof(*b));
 }
@@ -191,6 +196,17 @@ bridge_copy(struct vconf_bridge *dst, const struct vconf_bridge *src)
 	dst->fail_mode = dup_or_null(src->fail_mode, &failed);
 	if (map_copy(&dst->extra, &src->extra) < 0)
 		failed = 1;
+	dst->controllers = calloc(src->n_controllers ? src->n_controllers : 1,
+			sizeof(*dst->controllers));
+	if (dst->controllers == NULL) {
+		dst->n_controllers = 0;
+		failed = 1;
+	}
+	for (size_t i = 0; dst->controllers != NULL && i < src->n_controllers; i++) {
+		dst->controllers[i] = src->controllers[i];
+		dst->controllers[i].target = dup_or_null(src->controllers[i].target, &failed);
+		dst->controllers[i].uuid = dup_or_null(src->controllers[i].uuid, &failed);
+	}
 	dst->ports = calloc(src->n_ports ? src->n_ports : 1, sizeof(*dst->ports));
 	dst->flows = calloc(src->n_flows ? src->n_flows : 1, sizeof(*dst->flows));
 	if (dst->ports == NULL || dst->flows == NULL) {
@@ -285,7 +301,30 @@ vconf_port_equal(const struct vconf_port *a, const struct vconf_port *b)
 bool
 vconf_bridge_settings_equal(const struct vconf_bridge *a, const struct vconf_bridge *b)
 {
+	if (a->n_controllers != b->n_controllers)
+		return false;
+	for (size_t i = 0; i < a->n_controllers; i++) {
+		const struct vconf_controller *x = &a->controllers[i], *y = &b->controllers[i];
+
+		if (!str_equal(x->target, y->target) || x->inactivity_probe != y->inactivity_probe ||
+				x->max_backoff != y->max_backoff)
+			return false;
+	}
 	return str_equal(a->fail_mode, b->fail_mode) && vconf_map_equal(&a->extra, &b->extra);
+}
+
+bool
+vconf_controller_target_ok(const char *t)
+{
+	static const char *const kinds[] = { "tcp:", "unix:", "ptcp:", "punix:" };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t n = strlen(kinds[i]);
+
+		if (strncmp(t, kinds[i], n) == 0)
+			return t[n] != '\0' || strcmp(kinds[i], "ptcp:") == 0;
+	}
+	return false;
 }
 
 static int

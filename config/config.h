@@ -75,6 +75,17 @@ struct vconf_flow {
 	int line;
 };
 
+/** An OpenFlow controller of a bridge (Open vSwitch's Controller row). */
+struct vconf_controller {
+	char *target;          /**< tcp:IP[:PORT], unix:PATH, ptcp:[PORT][:IP] or punix:PATH */
+	int64_t inactivity_probe;  /**< ms; -1: default (5000); 0: no probes */
+	int64_t max_backoff;   /**< ms; -1: default (8000) */
+	char *uuid;            /**< the OVSDB row (status is written back there); NULL from YAML */
+};
+
+/** True when 'target' has one of the forms of vconf_controller.target (not resolved). */
+bool vconf_controller_target_ok(const char *target);
+
 struct vconf_bridge {
 	char *name;
 	char *datapath_type;   /**< "netdev" or NULL */
@@ -84,6 +95,8 @@ struct vconf_bridge {
 	size_t n_flows;
 	bool has_flows;        /**< a 'flows:' key was present (even empty) */
 	char *fail_mode;       /**< "standalone", "secure" or NULL (standalone) */
+	struct vconf_controller *controllers;
+	size_t n_controllers;
 	struct vconf_map extra; /**< other Bridge settings, as in vconf_port */
 	int line;
 };

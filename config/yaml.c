@@ -7,6 +7,8 @@
  *     NAME:
  *       datapath_type: netdev          (optional)
  *       fail_mode: standalone|secure   (optional)
+ *       controller: TARGET             (optional; or a list of TARGETs or of
+ *                                       {target: T, inactivity_probe: MS, max_backoff: MS})
  *       ports:
  *         NAME: {type: T, options: {K: V}, ofport_request: N, mtu_request: N,
  *                tag: N, trunks: [N, ...], vlan_mode: M,
@@ -339,6 +341,77 @@ load_flows(struct loader *ld, struct vconf_bridge *br, yaml_node_t *node)
 	return 0;
 }
 
+/* One controller: a target, or a mapping with target, inactivity_probe and max_backoff. */
+static int
+load_controller(struct loader *ld, struct vconf_controller *c, yaml_node_t *node)
+{
+	const char *t = NULL;
+
+	c->inactivity_probe = -1;
+	c->max_backoff = -1;
+	if (node->type == YAML_SCALAR_NODE) {
+		t = scalar(ld, node, "controller");
+	} else if (node->type == YAML_MAPPING_NODE) {
+		FOR_PAIRS(ld, node, p) {
+			yaml_node_t *k = yaml_document_get_node(&ld->doc, p->key);
+			yaml_node_t *v = yaml_document_get_node(&ld->doc, p->value);
+			const char *key;
+
+			if (k->type != YAML_SCALAR_NODE)
+				return fail(ld, k, "key 'controller': expected target, "
+					"inactivity_probe or max_backoff");
+			key = (const char *)k->data.scalar.value;
+			if (strcmp(key, "target") == 0)
+				t = scalar(ld, v, "target");
+			else if (strcmp(key, "inactivity_probe") == 0) {
+				if (parse_int(ld, v, "inactivity_probe", &c->inactivity_probe) < 0)
+					return -EINVAL;
+			} else if (strcmp(key, "max_backoff") == 0) {
+				if (parse_int(ld, v, "max_backoff", &c->max_backoff) < 0)
+					return -EINVAL;
+			} else {
+				return fail(ld, k, "key 'controller': unknown key '%s' (expected "
+					"target, inactivity_probe, max_backoff)", key);
+			}
+		}
+	} else {
+		return fail(ld, node, "key 'controller': expected a target or a mapping");
+	}
+	if (t == NULL)
+		return fail(ld, node, "key 'controller': no target");
+	if (!vconf_controller_target_ok(t))
+		return fail(ld, node, "key 'controller': bad target '%s' (tcp:IP[:PORT], "
+			"unix:PATH, ptcp:[PORT][:IP] or punix:PATH)", t);
+	if (c->inactivity_probe > 0 && c->inactivity_probe < 1000)
+		c->inactivity_probe = 1000;     /* Open vSwitch's minimum */
+	if (c->max_backoff >= 0 && c->max_backoff < 1000)
+		c->max_backoff = 1000;
+	c->target = strdup(t);
+	return c->target == NULL ? fail(ld, node, "out of memory") : 0;
+}
+
+static int
+load_controllers(struct loader *ld, struct vconf_bridge *br, yaml_node_t *node)
+{
+	size_t n = node->type == YAML_SEQUENCE_NODE ?
+		(size_t)(node->data.sequence.items.top - node->data.sequence.items.start) : 1;
+
+	br->controllers = calloc(n ? n : 1, sizeof(*br->controllers));
+	if (br->controllers == NULL)
+		return fail(ld, node, "out of memory");
+	if (node->type != YAML_SEQUENCE_NODE) {
+		br->n_controllers = 1;
+		return load_controller(ld, &br->controllers[0], node);
+	}
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+			it < node->data.sequence.items.top; it++) {
+		if (load_controller(ld, &br->controllers[br->n_controllers++],
+				yaml_document_get_node(&ld->doc, *it)) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
 {
@@ -388,9 +461,12 @@ load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
 
 			if (t == NULL || (br->fail_mode = strdup(t)) == NULL)
 				return -EINVAL;
+		} else if (strcmp(key, "controller") == 0) {
+			if (load_controllers(ld, br, v) < 0)
+				return -EINVAL;
 		} else {
 			return fail(ld, k, "bridge '%s': unknown key '%s' (expected ports, flows, "
-				"datapath_type, fail_mode)", name, key);
+				"datapath_type, fail_mode, controller)", name, key);
 		}
 	}
 	char *msg = NULL, *warn = NULL;

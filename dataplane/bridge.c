@@ -104,7 +104,10 @@ dp_bridge_destroy(struct dp *dp, struct dp_bridge *br)
 			break;
 		}
 	}
+	dp_punt_forget_bridge(dp, br);
 	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	/* Queued packet_ins may name 'br': none of them is delivered. */
+	dp_punt_drop_pins(dp);
 	snap_free(br->snap);
 	flowtab_destroy(br->ft);
 	mac_table_destroy(br->mac);
@@ -176,8 +179,18 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	}
 	s->n_ports = n;
 	s->max_ofport = max_ofport;
-	s->use_flows = flowtab_n_rules(br->ft) > 0;
-	s->drop_all = !s->use_flows && br->fail_secure;
+	/*
+	 * Open vSwitch's fail modes.  With no controller configured, a bridge without rules
+	 * learns MACs (standalone) or drops (secure).  With controllers, the rules decide and
+	 * misses go to a connected controller (else they are dropped), until a standalone
+	 * bridge has been without any for long: then it fails open, a MAC learning switch.
+	 */
+	if (br->of_fail_open)
+		s->use_flows = false;
+	else
+		s->use_flows = flowtab_n_rules(br->ft) > 0 || br->of_controllers > 0;
+	s->drop_all = !s->use_flows && br->fail_secure && !br->of_fail_open;
+	s->miss_to_controller = br->of_connected;
 	old = br->snap;
 	__atomic_store_n(&br->snap, s, __ATOMIC_RELEASE);
 	rcu_defer_free(dp->defer, snap_free, old);

@@ -90,10 +90,12 @@ start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 		pmd_default_mask(lc ? strtoull(lc, NULL, 16) : 1, def, sizeof(def));
 		mask = def;
 	}
-	static const struct pmd_hooks hooks = {
+	const struct pmd_hooks hooks = {
 		.process = dp_process,
 		.ctx_create = pmd_ctx_create,
 		.ctx_destroy = pmd_ctx_destroy,
+		.poll_extra = dp_punt_pmd_run,
+		.aux = dp,
 	};
 	int rc = pmd_start_all(mask, dp->qsbr, &hooks, &dp->pmds, &dp->n_pmds, err);
 
@@ -150,6 +152,9 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 		.deliver = dp_patch_deliver,
 		.deliver_aux = dp,
 	};
+	rc = dp_punt_init(dp, err);
+	if (rc < 0)
+		return rc;
 	rc = start_pmds(dp, cfg, err);
 	if (rc < 0)
 		return rc;
@@ -557,6 +562,7 @@ restart_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 	pmd_stop_all(dp->pmds, dp->n_pmds);
 	dp->pmds = NULL;
 	dp->n_pmds = 0;
+	dp_punt_fini(dp);
 	int rc = start_pmds(dp, cfg, err);
 
 	if (rc < 0)
@@ -739,6 +745,7 @@ dp_fini(struct dp *dp)
 	pmd_stop_all(dp->pmds, dp->n_pmds);
 	dp->pmds = NULL;
 	dp->n_pmds = 0;
+	dp_punt_fini(dp);
 	rcu_defer_destroy(dp->defer);
 	dp->defer = NULL;
 	rte_free(dp->qsbr);

@@ -71,6 +71,7 @@ struct dp_patch_burst {
 struct dp_pmd_ctx {
 	struct flowtab_pmd *ft;
 	struct flowtab_pmd_stats ft_cleared;	/**< main thread: subtracted by pmd-stats-clear */
+	uint64_t pin_dropped;		/**< PMD only: packet_ins the full ring refused */
 	/* PMD only: patch ports (dp_patch_deliver) */
 	bool busy;			/**< inside the process function: hold bursts back */
 	uint32_t patch_budget;		/**< packets that may still cross a patch port */
@@ -97,6 +98,7 @@ struct dp_vlan {
 struct bridge_snap {
 	bool use_flows;			/**< false: MAC learning switch (no rules) */
 	bool drop_all;			/**< no rules and fail_mode secure: nothing forwards */
+	bool miss_to_controller;	/**< a controller is connected: table misses go to it */
 	bool vlan_plain;		/**< every port a trunk of all VLANs: no VLAN decisions */
 	uint32_t n_ports;		/**< working ports, for flooding */
 	uint32_t max_ofport;
@@ -115,6 +117,10 @@ struct dp_bridge {
 	bool cfg_has_flows;
 	/* main thread */
 	bool fail_secure;		/**< fail_mode secure: without rules, drop (not learn) */
+	/* main thread, set by the OpenFlow channel (ofconn.c), published in the snapshot */
+	unsigned of_controllers;	/**< controllers configured */
+	bool of_connected;		/**< one of them is connected */
+	bool of_fail_open;		/**< standalone, none connected for long: MAC learning */
 	struct dp_port *ports[PORT_MAX_SLOTS];
 	unsigned n_ports;
 };
@@ -130,8 +136,25 @@ struct dp_auto_lb {
 	uint64_t busy[PORT_MAX_PMDS], idle[PORT_MAX_PMDS];
 };
 
+/** A packet for the OpenFlow controllers, from a PMD to the main thread (punt.c). */
+struct dp_pin {
+	struct rte_mbuf *m;
+	struct dp_bridge *br;
+	uint64_t cookie;
+	uint32_t in_port;
+	uint16_t max_len;
+	uint8_t reason;			/**< FLOWTAB_REASON_* */
+	uint8_t table;
+};
+
+struct rte_ring;
+
 struct dp {
 	struct vconf cfg;		/**< the configuration last applied */
+	struct rte_ring *pin;		/**< packet_ins: PMDs to main (punt.c) */
+	struct rte_ring *pout;		/**< packet_outs: main to PMD 0 */
+	struct rte_ring *pout_done;	/**< packet_outs run: PMD 0 back to main */
+	uint64_t pout_dropped;		/**< main: packet_outs with no room or no mbuf */
 	struct dp_bridge *bridges[64];
 	unsigned n_bridges;
 	struct dp_port *slots[PORT_MAX_SLOTS];
@@ -210,6 +233,29 @@ struct rte_mempool *dp_mempool_get(int socket, int mtu);
 
 /** Register the control commands of vireo-dp (dataplane/commands.c). */
 void dp_commands_register(struct dp *dp);
+
+/* The packets of the OpenFlow channel (dataplane/punt.c; main thread unless noted). */
+int dp_punt_init(struct dp *dp, char **err);
+void dp_punt_fini(struct dp *dp);
+/** Hand up to 'max' queued packet_ins to 'cb' (the mbuf is freed after); how many. */
+unsigned dp_punt_poll_pins(struct dp *dp, void (*cb)(void *aux, const struct dp_pin *pin),
+	void *aux, unsigned max);
+/** Drop every queued packet_in. */
+void dp_punt_drop_pins(struct dp *dp);
+/** Before 'br' is freed: no packet_out for it may remain queued. */
+void dp_punt_forget_bridge(struct dp *dp, struct dp_bridge *br);
+/**
+ * Queue the 'len' bytes at 'data' to run 'actions' on bridge 'br' from 'in_port'
+ * (FLOWTAB_PORT_NONE: none).  @return 0; -EINVAL with '*err' for bad actions; -ENOBUFS
+ * when dropped (no PMD, no mbuf, queue full; counted in 'pout_dropped').
+ */
+int dp_punt_packet_out(struct dp *dp, struct dp_bridge *br, uint32_t in_port,
+	const char *actions, const void *data, size_t len, char **err);
+/** PMD hook (pmd_hooks.poll_extra): PMD 0 runs the queued packet_outs. */
+void dp_punt_pmd_run(struct pmd *pmd);
+/** PMD: run 'acts' on 'm' in bridge 'br' as if received on 'in_port' (dataplane/fwd.c). */
+void dp_execute(struct pmd *pmd, struct dp_bridge *br, const struct flowtab_actions *acts,
+	struct rte_mbuf *m, uint32_t in_port);
 
 /** Log to stderr with a timestamp ("vireo-dp: ..."). */
 /** Read the pmd-auto-lb keys of 'cfg' (logs a change). */

@@ -16,6 +16,8 @@
  */
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 #include <string.h>
 
 #include "dp.h"
@@ -321,6 +323,53 @@ fwd_normal(void *arg, uint32_t in_port, struct rte_mbuf *m)
 	normal_one(c, in_port, in->port.slot, m);
 }
 
+/* CONTROLLER action or table miss: to the main thread's ring, never waiting for room. */
+static void
+fwd_controller(void *arg, uint32_t in_port, struct rte_mbuf *m, uint16_t max_len,
+	uint8_t reason, uint8_t table, uint64_t cookie)
+{
+	struct fwd_ctx *c = arg;
+	struct dp *dp = c->pmd->aux;
+	struct dp_pin pin = {
+		.m = m, .br = c->br, .cookie = cookie, .in_port = in_port,
+		.max_len = max_len, .reason = reason, .table = table,
+	};
+
+	if (unlikely(rte_ring_mp_enqueue_elem(dp->pin, &pin, sizeof(pin)) != 0)) {
+		rte_pktmbuf_free(m);
+		((struct dp_pmd_ctx *)c->pmd->ctx)->pin_dropped++;
+	}
+}
+
+static inline struct flowtab_out
+fwd_out(struct fwd_ctx *c)
+{
+	return (struct flowtab_out) {
+		.output = fwd_output,
+		.output_burst = fwd_output_burst,
+		.normal = fwd_normal,
+		.flood = fwd_flood,
+		.controller = fwd_controller,
+		.miss_to_controller = c->snap->miss_to_controller,
+		.ctx = c,
+	};
+}
+
+void
+dp_execute(struct pmd *pmd, struct dp_bridge *br, const struct flowtab_actions *acts,
+	struct rte_mbuf *m, uint32_t in_port)
+{
+	struct fwd_ctx c = {
+		.pmd = pmd,
+		.snap = __atomic_load_n(&br->snap, __ATOMIC_ACQUIRE),
+		.br = br,
+		.now = 0,
+	};
+	const struct flowtab_out out = fwd_out(&c);
+
+	flowtab_execute(((struct dp_pmd_ctx *)pmd->ctx)->ft, br->ft, acts, m, in_port, &out);
+}
+
 /* One burst received on 'in_port' through its bridge: rules, or MAC learning. */
 static void
 process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uint16_t n)
@@ -335,20 +384,14 @@ process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uin
 	};
 
 	if (c.snap->use_flows) {
-		const struct flowtab_out out = {
-			.output = fwd_output,
-			.output_burst = fwd_output_burst,
-			.normal = fwd_normal,
-			.flood = fwd_flood,
-			.ctx = &c,
-		};
+		const struct flowtab_out out = fwd_out(&c);
 
 		flowtab_process_burst(((struct dp_pmd_ctx *)pmd->ctx)->ft, br->ft, pkts, n,
 			in->ofport, &out);
 		return;
 	}
 	if (unlikely(c.snap->drop_all)) {
-		/* fail_mode secure, no controller, no rules: Open vSwitch forwards nothing. */
+		/* fail_mode secure, no controller configured, no rules: nothing forwards. */
 		rte_pktmbuf_free_bulk(pkts, n);
 		pmd->stats.dropped += n;
 		return;

@@ -223,6 +223,7 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	int ofd = o != NULL ? dp_ovsdb_fd(o) : -1;
+	uint64_t of_wait = 0;
 
 	timerfd_settime(tfd, 0, &its, NULL);
 
@@ -244,7 +245,12 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
 
 	while (!dp_exit_requested) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, o != NULL ? dp_ovsdb_timeout_ms(o) : 1000);
+		int timeout = o != NULL ? dp_ovsdb_timeout_ms(o) : 1000;
+		int n;
+
+		if (timeout < 0 || (uint64_t)timeout > of_wait)
+			timeout = (int)of_wait;
+		n = epoll_wait(ep, evs, 8, timeout);
 
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
@@ -283,6 +289,7 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
 			dp_ovsdb_run(o);
 		/* Bridges may have come or gone (reload, OVSDB, add-port): follow them. */
 		dp_ofconn_sync(ofc);
+		of_wait = dp_ofconn_tick(ofc);
 	}
 	close(ep);
 	close(tfd);
@@ -464,6 +471,8 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	if (o != NULL)
+		dp_ofconn_set_report(ofc, dp_ovsdb_report_controller, o);
 	dp_log("running: %u PMD thread(s), control socket %s", dp.n_pmds, ctl_path);
 	event_loop(&dp, ctl, config_path, o, sfd, ofc);
 	dp_ofconn_destroy(ofc);

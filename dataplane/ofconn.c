@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * OpenFlow management sockets: listeners per bridge, connections, and the glue between
- * openflow/ and the bridge (its flowtab, its ports, republishing after rule changes).
+ * OpenFlow sockets: per bridge, the management socket and its connections, the
+ * connections of its controllers (ofconn_ctl.c makes and watches those), and the glue
+ * between openflow/ and the bridge (its flowtab, its ports, packet_in and packet_out,
+ * port_status, republishing after rule changes).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,65 +17,45 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dp.h"
-#include "ofconn.h"
-#include "openflow.h"
+#include <rte_mbuf.h>
+
+#include "control.h"
+#include "ofconn_private.h"
 
 #define OFC_DEFAULT_RUNDIR "/var/run/openvswitch"
 #define OFC_MAX_CONNS 64
 #define OFC_READ 65536
 #define OFC_READS_PER_EVENT 4
+#define OFC_PORTS_INTERVAL_MS 200
+/* Packet_ins waiting in the ring are delivered at least this often. */
+#define OFC_PIN_POLL_MS 5
+#define OFC_PINS_PER_RUN 1024
 
-enum { OFC_LISTENER, OFC_CONN };
+uint64_t
+ofc_now_ms(void)
+{
+	struct timespec ts;
 
-struct ofc_listener;
-
-struct ofc_conn {
-	int kind;                       /* OFC_CONN: first, as in the listener */
-	int fd;
-	uint32_t events;                /* what epoll watches now */
-	struct of_conn *of;
-	struct ofc_listener *l;
-	struct ofc_conn *next;
-};
-
-struct ofc_listener {
-	int kind;                       /* OFC_LISTENER */
-	int fd;                         /* -1: could not listen (logged once, not retried) */
-	struct dp_ofconn *o;
-	struct dp_bridge *br;
-	char name[PORT_NAME_MAX];       /* the bridge's, kept: 'br' may be freed and reused */
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct of_switch sw;
-	struct ofc_conn *conns;
-	unsigned n_conns;
-	struct ofc_listener *next;
-};
-
-struct dp_ofconn {
-	struct dp *dp;
-	int ep;
-	char *rundir_arg;               /* --openflow-rundir, or NULL */
-	char rundir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct ofc_listener *listeners;
-};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* --- the switch as openflow/ sees it --- */
 
 static struct flowtab *
 sw_flowtab(void *aux)
 {
-	struct ofc_listener *l = aux;
+	struct ofc_bridge *b = aux;
 
-	return l->br->ft;
+	return b->br->ft;
 }
 
 static void
 sw_flows_changed(void *aux)
 {
-	struct ofc_listener *l = aux;
+	struct ofc_bridge *b = aux;
 
-	dp_bridge_publish(l->o->dp, l->br);
+	dp_bridge_publish(b->o->dp, b->br);
 }
 
 /* OpenFlow port names are 16 bytes with their NUL: longer names are cut, as in OVS. */
@@ -88,8 +71,8 @@ copy_name(char dst[16], const char *src)
 static unsigned
 sw_ports(void *aux, struct of_port_info *out, unsigned max)
 {
-	struct ofc_listener *l = aux;
-	struct dp_bridge *br = l->br;
+	struct ofc_bridge *b = aux;
+	struct dp_bridge *br = b->br;
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < br->n_ports; i++) {
@@ -129,6 +112,26 @@ sw_ports(void *aux, struct of_port_info *out, unsigned max)
 	return n + 1;
 }
 
+static int
+sw_packet_out(void *aux, uint32_t in_port, const char *actions, const void *data, size_t len,
+	char **err)
+{
+	struct ofc_bridge *b = aux;
+
+	return dp_punt_packet_out(b->o->dp, b->br, in_port, actions, data, len, err);
+}
+
+/* One master per bridge: the others become slaves (OpenFlow's role rules). */
+static void
+sw_became_master(void *aux, struct of_conn *of)
+{
+	struct ofc_bridge *b = aux;
+
+	for (struct ofc_conn *c = b->conns; c != NULL; c = c->next)
+		if (c->of != of && of_conn_role(c->of) == OF_ROLE_MASTER)
+			of_conn_set_role(c->of, OF_ROLE_SLAVE);
+}
+
 /* A datapath id from the bridge name (stable across restarts, distinct per bridge). */
 static uint64_t
 datapath_id(const char *name)
@@ -142,22 +145,24 @@ datapath_id(const char *name)
 
 /* --- connections --- */
 
-static void
-conn_close(struct ofc_conn *c)
+void
+ofc_conn_close(struct ofc_conn *c)
 {
-	struct ofc_listener *l = c->l;
+	struct ofc_bridge *b = c->b;
 	struct ofc_conn **pp;
 
-	for (pp = &l->conns; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &b->conns; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
 	}
-	l->n_conns--;
-	epoll_ctl(l->o->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	b->n_conns--;
+	epoll_ctl(b->o->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	of_conn_destroy(c->of);
+	if (c->t != NULL && c->t->c == c)
+		c->t->c = NULL;
 	free(c);
 }
 
@@ -187,11 +192,52 @@ conn_watch(struct ofc_conn *c)
 	size_t pending;
 
 	of_conn_output(c->of, &pending);
-	ev.events = (of_conn_want_input(c->of) ? EPOLLIN : 0) | (pending ? EPOLLOUT : 0);
+	if (c->connecting)
+		ev.events = EPOLLOUT;
+	else
+		ev.events = (of_conn_want_input(c->of) ? EPOLLIN : 0) | (pending ? EPOLLOUT : 0);
 	if (ev.events != c->events) {
-		epoll_ctl(c->l->o->ep, EPOLL_CTL_MOD, c->fd, &ev);
+		epoll_ctl(c->b->o->ep, EPOLL_CTL_MOD, c->fd, &ev);
 		c->events = ev.events;
 	}
+}
+
+bool
+ofc_conn_flush_watch(struct ofc_conn *c)
+{
+	if (!c->connecting && conn_flush(c) < 0)
+		return false;
+	conn_watch(c);
+	return true;
+}
+
+/* The connection ended: tell its controller (reconnect, status) and close it. */
+static void
+conn_lost(struct ofc_conn *c, const char *why)
+{
+	if (c->t != NULL && c->t->c == c)
+		ofc_target_down(c->t, why);
+	else if (c->primary && c->was_up)
+		dp_log("openflow %s: controller connection closed (%s)", c->b->name, why);
+	ofc_conn_close(c);
+}
+
+/* A non-blocking connect() finished: its result. */
+static bool
+conn_connected(struct ofc_conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err != 0) {
+		conn_lost(c, strerror(err));
+		return false;
+	}
+	c->connecting = false;
+	c->last_rx_ms = ofc_now_ms();
+	return true;
 }
 
 static void
@@ -200,33 +246,87 @@ conn_serve(struct ofc_conn *c)
 	static uint8_t buf[OFC_READ];
 	int rc = 0;
 
+	if (c->connecting && !conn_connected(c))
+		return;
 	/* Output first: replies held back until it drains let requests resume. */
 	if (conn_flush(c) < 0)
-		goto close;
+		goto lost;
 	rc = of_conn_receive(c->of, NULL, 0);
 	for (int i = 0; rc == 0 && i < OFC_READS_PER_EVENT && of_conn_want_input(c->of); i++) {
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (n == 0)
-			goto close;
+			goto lost;
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;
-			goto close;
+			goto lost;
 		}
+		c->last_rx_ms = ofc_now_ms();
+		c->probe_sent = false;
 		rc = of_conn_receive(c->of, buf, (size_t)n);
 		if (conn_flush(c) < 0)
-			goto close;
+			goto lost;
 	}
 	if (rc < 0) {
 		/* A protocol failure: what could be said is said; the connection ends. */
 		conn_flush(c);
-		goto close;
+		conn_lost(c, "OpenFlow protocol error");
+		return;
+	}
+	if (!c->was_up && of_conn_version(c->of) != 0) {
+		c->was_up = true;
+		if (c->primary)
+			dp_log("openflow %s: controller %s connected (OpenFlow 1.%u)", c->b->name,
+				c->t != NULL ? c->t->cfg.target : "?",
+				of_conn_version(c->of) == 1 ? 0 : 3);
 	}
 	conn_watch(c);
 	return;
-close:
-	conn_close(c);
+lost:
+	conn_lost(c, "connection closed by peer");
+}
+
+struct ofc_conn *
+ofc_conn_add(struct ofc_bridge *b, int fd, bool primary, bool connecting, struct ofc_target *t)
+{
+	struct ofc_conn *c;
+	struct epoll_event ev;
+
+	c = b->n_conns < OFC_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+	if (c != NULL)
+		c->of = of_conn_create(&b->sw);
+	if (c == NULL || c->of == NULL) {
+		if (b->n_conns >= OFC_MAX_CONNS)
+			dp_log("openflow %s: more than %d connections: refused", b->name,
+				OFC_MAX_CONNS);
+		if (c != NULL)
+			of_conn_destroy(c->of);
+		free(c);
+		close(fd);
+		return NULL;
+	}
+	of_conn_set_primary(c->of, primary);
+	c->kind = OFC_CONN;
+	c->fd = fd;
+	c->b = b;
+	c->t = t;
+	c->primary = primary;
+	c->connecting = connecting;
+	c->last_rx_ms = ofc_now_ms();
+	c->events = connecting ? EPOLLOUT : EPOLLIN | EPOLLOUT;
+	ev.events = c->events;
+	ev.data.ptr = c;
+	if (epoll_ctl(b->o->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		of_conn_destroy(c->of);
+		free(c);
+		close(fd);
+		return NULL;
+	}
+	c->next = b->conns;
+	b->conns = c;
+	b->n_conns++;
+	return c;
 }
 
 static void
@@ -235,53 +335,27 @@ listener_accept(struct ofc_listener *l)
 	for (;;) {
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct ofc_conn *c;
-		struct epoll_event ev;
 
 		if (fd < 0)
 			return;
-		c = l->n_conns < OFC_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+		c = ofc_conn_add(l->b, fd, l->primary, false, l->t);
 		if (c != NULL)
-			c->of = of_conn_create(&l->sw);
-		if (c == NULL || c->of == NULL) {
-			if (l->n_conns >= OFC_MAX_CONNS)
-				dp_log("openflow %s: more than %d connections: refused", l->path,
-					OFC_MAX_CONNS);
-			free(c);
-			close(fd);
-			continue;
-		}
-		c->kind = OFC_CONN;
-		c->fd = fd;
-		c->l = l;
-		c->events = EPOLLIN | EPOLLOUT;
-		ev.events = c->events;
-		ev.data.ptr = c;
-		if (epoll_ctl(l->o->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			of_conn_destroy(c->of);
-			free(c);
-			close(fd);
-			continue;
-		}
-		c->next = l->conns;
-		l->conns = c;
-		l->n_conns++;
-		conn_serve(c);      /* our hello goes out at once */
+			conn_serve(c);      /* our hello goes out at once */
 	}
 }
 
 /* --- listeners --- */
 
-static void
-listener_close(struct ofc_listener *l)
+void
+ofc_listener_close(struct ofc_listener *l)
 {
-	while (l->conns != NULL)
-		conn_close(l->conns);
 	if (l->fd >= 0) {
-		epoll_ctl(l->o->ep, EPOLL_CTL_DEL, l->fd, NULL);
+		epoll_ctl(l->b->o->ep, EPOLL_CTL_DEL, l->fd, NULL);
 		close(l->fd);
-		unlink(l->path);
+		if (l->path[0] != '\0')
+			unlink(l->path);
 	}
-	free(l);
+	l->fd = -1;
 }
 
 /* Does a process answer on 'sun'?  Its socket is not ours to replace (an ovs-vswitchd, or
@@ -299,66 +373,121 @@ socket_in_use(const struct sockaddr_un *sun)
 	return used;
 }
 
-static struct ofc_listener *
-listener_open(struct dp_ofconn *o, struct dp_bridge *br)
+int
+ofc_listen(struct ofc_bridge *b, struct ofc_listener *l, const struct sockaddr *sa,
+	socklen_t len, const char *what)
+{
+	struct epoll_event ev;
+	int one = 1;
+
+	l->kind = OFC_LISTENER;
+	l->b = b;
+	l->fd = -1;
+	if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+
+		if (socket_in_use(sun)) {
+			dp_log("openflow: bridge %s: %s is served by another process: not replaced",
+				b->name, sun->sun_path);
+			return -EADDRINUSE;
+		}
+		snprintf(l->path, sizeof(l->path), "%s", sun->sun_path);
+		unlink(l->path);
+	}
+	l->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd >= 0 && sa->sa_family != AF_UNIX)
+		setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l->fd < 0 || bind(l->fd, sa, len) < 0 || listen(l->fd, 16) < 0) {
+		int e = errno;
+
+		dp_log("openflow: bridge %s: cannot listen on %s: %s", b->name, what, strerror(e));
+		if (l->fd >= 0)
+			close(l->fd);
+		l->fd = -1;
+		l->path[0] = '\0';
+		return -e;
+	}
+	ev.events = EPOLLIN;
+	ev.data.ptr = l;
+	epoll_ctl(b->o->ep, EPOLL_CTL_ADD, l->fd, &ev);
+	return 0;
+}
+
+/* --- bridges --- */
+
+static void ports_run(struct ofc_bridge *b);
+static bool bridge_alive(struct dp *dp, const struct ofc_bridge *b);
+
+/* A send_flow_rem rule went: every connection of the bridge hears of it. */
+static void
+flow_removed(void *aux, const struct flowtab_rule_info *info, uint8_t reason)
+{
+	struct ofc_bridge *b = aux;
+
+	for (struct ofc_conn *c = b->conns; c != NULL; c = c->next)
+		if (!c->connecting)
+			of_conn_flow_removed(c->of, info, reason);
+}
+
+static void
+bridge_close(struct ofc_bridge *b)
+{
+	if (bridge_alive(b->o->dp, b))
+		flowtab_set_removed(b->br->ft, NULL, NULL);
+	ofc_targets_free(b);
+	while (b->conns != NULL)
+		ofc_conn_close(b->conns);
+	ofc_listener_close(&b->mgmt);
+	free(b->ports);
+	free(b);
+}
+
+static struct ofc_bridge *
+bridge_open(struct dp_ofconn *o, struct dp_bridge *br)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct epoll_event ev;
-	struct ofc_listener *l;
+	struct ofc_bridge *b;
 	int n;
 
-	l = calloc(1, sizeof(*l));
-	if (l == NULL)
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
 		return NULL;
-	l->kind = OFC_LISTENER;
-	l->fd = -1;
-	l->o = o;
-	l->br = br;
-	snprintf(l->name, sizeof(l->name), "%s", br->name);
-	l->sw = (struct of_switch) {
+	b->o = o;
+	b->br = br;
+	b->mgmt.kind = OFC_LISTENER;
+	b->mgmt.fd = -1;
+	b->mgmt.b = b;
+	b->alone_since_ms = ofc_now_ms();
+	snprintf(b->name, sizeof(b->name), "%s", br->name);
+	b->sw = (struct of_switch) {
 		.datapath_id = datapath_id(br->name),
-		.name = l->name,
+		.name = b->name,
 		.flowtab = sw_flowtab,
 		.flows_changed = sw_flows_changed,
 		.ports = sw_ports,
-		.aux = l,
+		.packet_out = sw_packet_out,
+		.became_master = sw_became_master,
+		.aux = b,
 	};
 	/* A bridge whose socket cannot be made keeps a placeholder, so that it is said once. */
 	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.mgmt", o->rundir, br->name);
 	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
 		dp_log("openflow: bridge %s: socket path %s/%s.mgmt is too long", br->name,
 			o->rundir, br->name);
-		return l;
+		return b;
 	}
-	snprintf(l->path, sizeof(l->path), "%s", sun.sun_path);
-	if (socket_in_use(&sun)) {
-		dp_log("openflow: bridge %s: %s is served by another process: not replaced",
-			br->name, sun.sun_path);
-		return l;
-	}
-	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	mkdir(o->rundir, 0755);
-	unlink(l->path);
-	if (l->fd < 0 || bind(l->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(l->fd, 16) < 0) {
-		dp_log("openflow: bridge %s: cannot listen on %s: %s", br->name, l->path,
-			strerror(errno));
-		if (l->fd >= 0)
-			close(l->fd);
-		l->fd = -1;
-		return l;
-	}
-	ev.events = EPOLLIN;
-	ev.data.ptr = l;
-	epoll_ctl(o->ep, EPOLL_CTL_ADD, l->fd, &ev);
-	return l;
+	ofc_listen(b, &b->mgmt, (struct sockaddr *)&sun, sizeof(sun), sun.sun_path);
+	ports_run(b);       /* the ports as they are: port_status tells changes only */
+	flowtab_set_removed(br->ft, flow_removed, b);
+	return b;
 }
 
 static bool
-bridge_alive(struct dp *dp, const struct ofc_listener *l)
+bridge_alive(struct dp *dp, const struct ofc_bridge *b)
 {
 	for (unsigned i = 0; i < dp->n_bridges; i++)
-		if (dp->bridges[i] == l->br && strcmp(dp->bridges[i]->name, l->name) == 0)
+		if (dp->bridges[i] == b->br && strcmp(dp->bridges[i]->name, b->name) == 0)
 			return true;
 	return false;
 }
@@ -380,41 +509,139 @@ resolve_rundir(struct dp_ofconn *o, char *out, size_t size)
 void
 dp_ofconn_sync(struct dp_ofconn *o)
 {
-	struct ofc_listener **pp, *l;
+	struct ofc_bridge **pp, *b;
 	char rundir[sizeof(o->rundir)];
 
 	resolve_rundir(o, rundir, sizeof(rundir));
 	if (strcmp(rundir, o->rundir) != 0) {
-		while (o->listeners != NULL) {
-			l = o->listeners;
-			o->listeners = l->next;
-			listener_close(l);
+		while (o->bridges != NULL) {
+			b = o->bridges;
+			o->bridges = b->next;
+			bridge_close(b);
 		}
 		snprintf(o->rundir, sizeof(o->rundir), "%s", rundir);
 	}
-	/* Bridges that went away take their listener and connections with them. */
-	for (pp = &o->listeners; *pp != NULL;) {
-		l = *pp;
-		if (bridge_alive(o->dp, l)) {
-			pp = &l->next;
+	/* Bridges that went away take their sockets and connections with them. */
+	for (pp = &o->bridges; *pp != NULL;) {
+		b = *pp;
+		if (bridge_alive(o->dp, b)) {
+			pp = &b->next;
 			continue;
 		}
-		*pp = l->next;
-		listener_close(l);
+		*pp = b->next;
+		bridge_close(b);
 	}
 	for (unsigned i = 0; i < o->dp->n_bridges; i++) {
 		struct dp_bridge *br = o->dp->bridges[i];
 
-		for (l = o->listeners; l != NULL && l->br != br; l = l->next)
+		for (b = o->bridges; b != NULL && b->br != br; b = b->next)
 			;
-		if (l != NULL)
-			continue;
-		l = listener_open(o, br);
-		if (l == NULL)
-			continue;
-		l->next = o->listeners;
-		o->listeners = l;
+		if (b == NULL) {
+			b = bridge_open(o, br);
+			if (b == NULL)
+				continue;
+			b->next = o->bridges;
+			o->bridges = b;
+		}
+		ofc_targets_sync(b, vconf_find_bridge(&o->dp->cfg, br->name));
 	}
+}
+
+/* --- asynchronous messages --- */
+
+static struct ofc_bridge *
+bridge_of(struct dp_ofconn *o, const struct dp_bridge *br)
+{
+	struct ofc_bridge *b;
+
+	for (b = o->bridges; b != NULL && b->br != br; b = b->next)
+		;
+	return b;
+}
+
+/* A packet from the PMDs to every connection of its bridge that wants it. */
+static void
+deliver_pin(void *aux, const struct dp_pin *pin)
+{
+	static uint8_t buf[UINT16_MAX];
+	struct ofc_bridge *b = bridge_of(aux, pin->br);
+	uint32_t len = rte_pktmbuf_pkt_len(pin->m);
+	const void *data;
+
+	if (b == NULL)
+		return;
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	data = rte_pktmbuf_read(pin->m, 0, len, buf);
+	if (data == NULL)
+		return;
+	for (struct ofc_conn *c = b->conns; c != NULL; c = c->next) {
+		/* A peer that does not read gets no more: its output is bounded. */
+		if (c->connecting || !of_conn_want_input(c->of))
+			continue;
+		of_conn_packet_in(c->of, data, len, pin->in_port, pin->reason, pin->max_len,
+			pin->table, pin->cookie);
+	}
+}
+
+/* Port_status: what changed in the ports since the last round, to every connection. */
+static void
+ports_run(struct ofc_bridge *b)
+{
+	struct of_port_info *now;
+	unsigned n = sw_ports(b, NULL, 0), i, j;
+
+	now = calloc(n, sizeof(*now));
+	if (now == NULL)
+		return;
+	n = sw_ports(b, now, n);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < b->n_ports && b->ports[j].ofport != now[i].ofport; j++)
+			;
+		if (j == b->n_ports || b->ports[j].link_up != now[i].link_up ||
+				strcmp(b->ports[j].name, now[i].name) != 0)
+			for (struct ofc_conn *c = b->conns; c != NULL; c = c->next)
+				of_conn_port_status(c->of, j == b->n_ports ? OF_PORT_ADD :
+					OF_PORT_MODIFY, &now[i]);
+	}
+	for (j = 0; j < b->n_ports; j++) {
+		for (i = 0; i < n && now[i].ofport != b->ports[j].ofport; i++)
+			;
+		if (i == n)
+			for (struct ofc_conn *c = b->conns; c != NULL; c = c->next)
+				of_conn_port_status(c->of, OF_PORT_DELETE, &b->ports[j]);
+	}
+	free(b->ports);
+	b->ports = now;
+	b->n_ports = n;
+}
+
+uint64_t
+dp_ofconn_tick(struct dp_ofconn *o)
+{
+	uint64_t now = ofc_now_ms(), wait = 1000, w;
+	bool ports = now >= o->ports_at_ms, any_up = false;
+	struct ofc_bridge *b;
+	struct ofc_conn *c, *next;
+
+	dp_punt_poll_pins(o->dp, deliver_pin, o, OFC_PINS_PER_RUN);
+	if (ports)
+		o->ports_at_ms = now + OFC_PORTS_INTERVAL_MS;
+	for (b = o->bridges; b != NULL; b = b->next) {
+		if (ports)
+			ports_run(b);
+		w = ofc_targets_run(b, now);
+		wait = w < wait ? w : wait;
+		for (c = b->conns; c != NULL; c = next) {
+			next = c->next;
+			any_up |= !c->connecting && of_conn_version(c->of) != 0;
+			if (!ofc_conn_flush_watch(c))
+				conn_lost(c, "connection closed by peer");
+		}
+	}
+	if (any_up && wait > OFC_PIN_POLL_MS)
+		wait = OFC_PIN_POLL_MS;
+	return wait;
 }
 
 void
@@ -436,6 +663,50 @@ dp_ofconn_run(struct dp_ofconn *o)
 	}
 }
 
+/* openflow/show [BRIDGE]: controllers, connections, packets the channel dropped. */
+static void
+cmd_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	struct dp_ofconn *o = aux;
+	struct control_buf out = { 0 };
+	uint64_t pin_dropped = 0;
+	char *s;
+
+	for (struct ofc_bridge *b = o->bridges; b != NULL; b = b->next) {
+		unsigned n = 0, up = 0;
+
+		if (argc > 1 && strcmp(argv[1], b->name) != 0)
+			continue;
+		for (struct ofc_conn *c = b->conns; c != NULL; c = c->next) {
+			n++;
+			up += c->primary && !c->connecting && of_conn_version(c->of) != 0;
+		}
+		control_buf_printf(&out, "bridge %s: fail_mode %s, %zu controller(s), %u "
+			"connected%s; %u connection(s) in all\n", b->name,
+			b->br->fail_secure ? "secure" : "standalone", b->n_targets, up,
+			b->br->of_fail_open ? ", failed open (MAC learning)" : "", n);
+		for (size_t i = 0; i < b->n_targets; i++) {
+			const struct ofc_target *t = &b->targets[i];
+			bool active = false;
+
+			for (struct ofc_conn *c = b->conns; c != NULL; c = c->next)
+				active |= c->t == t && !c->connecting && of_conn_version(c->of) != 0;
+			control_buf_printf(&out, "  controller %s: %s%s%s\n", t->cfg.target,
+				active ? "connected" : t->passive ? "listening" : "not connected",
+				t->last_error[0] ? ", last error: " : "", t->last_error);
+		}
+	}
+	for (unsigned i = 0; i < o->dp->n_pmds; i++)
+		pin_dropped += __atomic_load_n(
+			&((struct dp_pmd_ctx *)o->dp->pmds[i]->ctx)->pin_dropped, __ATOMIC_RELAXED);
+	control_buf_printf(&out, "packet_in dropped (queue full): %" PRIu64 "\n"
+		"packet_out dropped (queue full or no buffer): %" PRIu64 "\n", pin_dropped,
+		o->dp->pout_dropped);
+	s = control_buf_steal(&out);
+	control_reply(conn, s != NULL ? s : "");
+	free(s);
+}
+
 struct dp_ofconn *
 dp_ofconn_create(struct dp *dp, const char *rundir)
 {
@@ -453,7 +724,15 @@ dp_ofconn_create(struct dp *dp, const char *rundir)
 		free(o);
 		return NULL;
 	}
+	control_command_register("openflow/show", "[BRIDGE]", 0, 1, cmd_show, o);
 	return o;
+}
+
+void
+dp_ofconn_set_report(struct dp_ofconn *o, dp_ofconn_report_fn *fn, void *aux)
+{
+	o->report = fn;
+	o->report_aux = aux;
 }
 
 int
@@ -465,14 +744,14 @@ dp_ofconn_fd(const struct dp_ofconn *o)
 void
 dp_ofconn_destroy(struct dp_ofconn *o)
 {
-	struct ofc_listener *l;
+	struct ofc_bridge *b;
 
 	if (o == NULL)
 		return;
-	while (o->listeners != NULL) {
-		l = o->listeners;
-		o->listeners = l->next;
-		listener_close(l);
+	while (o->bridges != NULL) {
+		b = o->bridges;
+		o->bridges = b->next;
+		bridge_close(b);
 	}
 	close(o->ep);
 	free(o->rundir_arg);

@@ -14,6 +14,9 @@
  * while its unsent replies exceed a bound (openflow.h).
  */
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct dp;
 struct dp_ofconn;
 
@@ -27,7 +30,19 @@ void dp_ofconn_destroy(struct dp_ofconn *o);
 int dp_ofconn_fd(const struct dp_ofconn *o);
 /** Open and close listeners (and close connections) so that they follow dp's bridges. */
 void dp_ofconn_sync(struct dp_ofconn *o);
+/** How a controller's state is reported (OVSDB's Controller row 'uuid'). */
+typedef void dp_ofconn_report_fn(void *aux, const char *uuid, bool connected, const char *role,
+	const char *state, const char *last_error);
+/** Report the controllers that have an OVSDB row through 'fn' from now on. */
+void dp_ofconn_set_report(struct dp_ofconn *o, dp_ofconn_report_fn *fn, void *aux);
+
 /** Serve what is ready: accept, read, reply, write. */
 void dp_ofconn_run(struct dp_ofconn *o);
+/**
+ * Timers and queues: packet_ins from the PMDs, port_status, controller reconnection,
+ * inactivity probes, fail mode.  Call after every wakeup.  @return the ms within which it
+ * wants to be called again.
+ */
+uint64_t dp_ofconn_tick(struct dp_ofconn *o);
 
 #endif /* VIREO_DP_OFCONN_H */

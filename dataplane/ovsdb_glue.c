@@ -449,6 +449,19 @@ dp_ovsdb_destroy(struct dp_ovsdb *o)
 	free(o);
 }
 
+void
+dp_ovsdb_report_controller(void *aux, const char *uuid, bool connected, const char *role,
+	const char *state, const char *last_error)
+{
+	struct dp_ovsdb *o = aux;
+	struct vconf_map status = { 0 };
+
+	if (vconf_map_set(&status, "state", state, 0) == 0 &&
+	    (last_error == NULL || vconf_map_set(&status, "last_error", last_error, 0) == 0))
+		vovsdb_set_controller(o->db, uuid, connected, role, &status);
+	vconf_map_free(&status);
+}
+
 int
 dp_ovsdb_fd(const struct dp_ovsdb *o)
 {

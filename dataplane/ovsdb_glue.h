@@ -85,6 +85,14 @@ void dp_ovsdb_attach(struct dp_ovsdb *o, struct dp *dp);
 /** The descriptor to add once to the caller's epoll set (EPOLLIN); stable across reconnects. */
 int dp_ovsdb_fd(const struct dp_ovsdb *o);
 
+/**
+ * Report Controller row 'uuid': connected or not, the role of its connection ("other",
+ * "master", "slave"), its state ("ACTIVE", "BACKOFF", ...) and last error (NULL: none).
+ * Matches ofconn.h's dp_ofconn_report_fn ('aux' is the dp_ovsdb).
+ */
+void dp_ovsdb_report_controller(void *aux, const char *uuid, bool connected, const char *role,
+	const char *state, const char *last_error);
+
 /** Milliseconds until dp_ovsdb_run() is due at the latest, capped at 1000. */
 int dp_ovsdb_timeout_ms(const struct dp_ovsdb *o);
 

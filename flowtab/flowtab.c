@@ -136,6 +136,7 @@ rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
 	r->table_id = (uint8_t)(spec->table_id < 0 ? 0 : spec->table_id);
 	r->idle_timeout = spec->idle_timeout;
 	r->hard_timeout = spec->hard_timeout;
+	r->send_flow_rem = spec->send_flow_rem;
 	r->cookie = spec->cookie;
 	r->seq = seq;
 	r->created_ms = now;
@@ -445,6 +446,7 @@ flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *l
 		old->cookie = arr[i]->cookie;
 		old->idle_timeout = arr[i]->idle_timeout;
 		old->hard_timeout = arr[i]->hard_timeout;
+		old->send_flow_rem = arr[i]->send_flow_rem;
 		if (!ft_actions_equal(old->acts, arr[i]->acts)) {
 			old_acts[n_acts++] = old->acts;
 			__atomic_store_n(&old->acts, arr[i]->acts, __ATOMIC_RELEASE);

@@ -9,7 +9,9 @@
  * =====
  * Rules in ovs-ofctl syntax ("priority=100,tcp,nw_dst=10.0.0.0/8,tp_dst=80,actions=output:2")
  * organised in up to 255 tables; a packet enters table 0 and moves on with resubmit or
- * goto_table.  A packet that matches no rule in a table is dropped (OpenFlow 1.3 table-miss).
+ * goto_table.  A packet that matches no rule in table 0 goes to the owner's 'miss' callback
+ * (or is dropped without one: OpenFlow 1.3 table-miss); one that misses a later table is
+ * dropped.
  * As in Open vSwitch, one packet may nest resubmit/goto_table 64 deep and run 4096 of them in
  * all; beyond, it is dropped and counted ('struct flowtab_pmd_stats').  A rule that would
  * loop on every packet it matches (resubmit to its own table, packet unchanged) is refused.
@@ -99,6 +101,12 @@ struct flowtab_port_ops {
 	void *aux;
 };
 
+/** Why a packet goes to the controller (OpenFlow's packet_in reasons). */
+enum {
+	FLOWTAB_REASON_MISS = 0,
+	FLOWTAB_REASON_ACTION = 1,
+};
+
 /** Where actions send packets: provided by dataplane/, called on the PMD thread. */
 struct flowtab_out {
 	/** Send 'm' to 'ofport'; takes ownership of 'm'. */
@@ -112,6 +120,17 @@ struct flowtab_out {
 	void (*normal)(void *ctx, uint32_t in_port, struct rte_mbuf *m);
 	/** FLOOD ('all' false: every port but in_port) or ALL ('all' true); takes ownership. */
 	void (*flood)(void *ctx, uint32_t in_port, struct rte_mbuf *m, bool all);
+	/**
+	 * The CONTROLLER action ('reason' FLOWTAB_REASON_ACTION, 'max_len' from the rule;
+	 * FLOWTAB_REASON_MISS when the rule is a table-miss rule: priority 0, no match) or a
+	 * table-0 miss ('reason' FLOWTAB_REASON_MISS, 'max_len' 0: the owner's choice);
+	 * takes ownership.  NULL: such packets are dropped.  'table' and 'cookie' are the
+	 * rule's (0 and all-ones for a miss).
+	 */
+	void (*controller)(void *ctx, uint32_t in_port, struct rte_mbuf *m, uint16_t max_len,
+			uint8_t reason, uint8_t table, uint64_t cookie);
+	/** Send table-0 misses to 'controller' instead of dropping them. */
+	bool miss_to_controller;
 	void *ctx;
 };
 
@@ -234,6 +253,7 @@ enum flowtab_action_kind {
 	FLOWTAB_A_DEC_TTL,
 	FLOWTAB_A_RESUBMIT,      /**< 'port' (FLOWTAB_PORT_NONE: the packet's), 'table' (0xff: same) */
 	FLOWTAB_A_GOTO_TABLE,    /**< 'table'; always the last action */
+	FLOWTAB_A_CONTROLLER,    /**< 'u16': max_len */
 };
 
 struct flowtab_action_info {
@@ -253,6 +273,7 @@ struct flowtab_rule_info {
 	uint16_t priority;
 	uint16_t idle_timeout;
 	uint16_t hard_timeout;
+	bool send_flow_rem;                 /**< OpenFlow's OFPFF_SEND_FLOW_REM */
 	uint64_t cookie;
 	uint64_t duration_ms;
 	uint64_t idle_ms;                   /**< since the counters last moved */
@@ -277,6 +298,21 @@ int flowtab_dump_rules(struct flowtab *ft, const char *match,
  * about once a second from the main thread.
  */
 void flowtab_run_timeouts(struct flowtab *ft);
+/** Why a rule went (OpenFlow's flow_removed reasons). */
+enum {
+	FLOWTAB_REMOVED_IDLE = 0,
+	FLOWTAB_REMOVED_HARD = 1,
+	FLOWTAB_REMOVED_DELETE = 2,
+};
+
+/**
+ * Call 'cb' for every rule flagged send_flow_rem (rule text keyword) that an idle or hard
+ * timeout or a del-flows removes, just before it goes ('info' valid during the call; 'cb'
+ * must not change 'ft').  NULL: nobody is told.
+ */
+void flowtab_set_removed(struct flowtab *ft,
+		void (*cb)(void *aux, const struct flowtab_rule_info *info, uint8_t reason),
+		void *aux);
 /** Number of rules in all tables of 'ft'. */
 size_t flowtab_n_rules(const struct flowtab *ft);
 /** Replace the millisecond clock used for durations and timeouts (tests); NULL restores it. */
@@ -304,5 +340,23 @@ const struct flowtab_pmd_stats *flowtab_pmd_stats(const struct flowtab_pmd *pmd)
 void flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft,
 		struct rte_mbuf **pkts, uint16_t n, uint32_t in_port,
 		const struct flowtab_out *out);
+
+/** An action list parsed on its own, for packets that come with their actions (packet_out). */
+struct flowtab_actions;
+
+/**
+ * Parse 'text' (an ovs-ofctl action list, "resubmit(,0)" for OpenFlow's output:TABLE)
+ * against 'ft''s ports (main thread).  @return the list, or NULL with '*err' malloc'd.
+ */
+struct flowtab_actions *flowtab_actions_parse(struct flowtab *ft, const char *text, char **err);
+void flowtab_actions_free(struct flowtab_actions *a);
+
+/**
+ * Run 'a' on 'm' as if a rule of table 0 had matched it on 'in_port' (FLOWTAB_PORT_NONE:
+ * none), resubmits looking 'ft' up; takes ownership of 'm'.  PMD thread, as
+ * flowtab_process_burst().
+ */
+void flowtab_execute(struct flowtab_pmd *pmd, struct flowtab *ft, const struct flowtab_actions *a,
+		struct rte_mbuf *m, uint32_t in_port, const struct flowtab_out *out);
 
 #endif /* VIREO_FLOWTAB_H */

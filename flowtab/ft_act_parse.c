@@ -179,6 +179,34 @@ parse_resubmit(char *name, char *arg, const struct flowtab_port_ops *ports, stru
 	return NULL;
 }
 
+/*
+ * The CONTROLLER action after its name: nothing (the whole packet), ":MAX_LEN" or
+ * "(max_len=MAX_LEN)", as ovs-ofctl writes them.
+ */
+static const char *
+parse_controller(const char *arg, struct ft_action *a)
+{
+	uint64_t v = UINT16_MAX;
+	char num[16];
+	size_t n;
+
+	a->type = FT_ACT_CONTROLLER;
+	if (*arg == ':') {
+		if (ft_parse_uint(arg + 1, UINT16_MAX, &v))
+			return "expected controller:MAX_LEN, 0 to 65535";
+	} else if (*arg == '(') {
+		n = strlen(arg);
+		if (strncmp(arg, "(max_len=", 9) != 0 || arg[n - 1] != ')' || n - 10 >= sizeof(num))
+			return "expected controller(max_len=N): no other controller option is supported";
+		memcpy(num, arg + 9, n - 10);
+		num[n - 10] = '\0';
+		if (ft_parse_uint(num, UINT16_MAX, &v))
+			return "expected controller(max_len=N), N from 0 to 65535";
+	}
+	a->u16 = (uint16_t)v;
+	return NULL;
+}
+
 static const char *
 parse_one(char *tok, const struct flowtab_port_ops *ports, struct ft_action *a, bool *is_drop)
 {
@@ -190,6 +218,11 @@ parse_one(char *tok, const struct flowtab_port_ops *ports, struct ft_action *a, 
 	memset(a, 0, sizeof(*a));
 	if (!strncmp(tok, "resubmit(", 9))
 		return parse_resubmit(tok, NULL, ports, a);
+	if (!strncasecmp(tok, "controller", 10) &&
+	    (tok[10] == '\0' || tok[10] == ':' || tok[10] == '('))
+		return parse_controller(tok + 10, a);
+	if (!strncmp(tok, "output:", 7) && !strcasecmp(tok + 7, "controller"))
+		return parse_controller("", a);
 	colon = strchr(tok, ':');
 	if (colon) {
 		*colon = '\0';

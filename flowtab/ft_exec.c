@@ -11,10 +11,12 @@
  * earlier outputs of its action lists have already left.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
 
+#include "ft_extract.h"
 #include "ft_private.h"
 
 enum out_kind { OUT_NONE, OUT_PORT, OUT_NORMAL, OUT_FLOOD, OUT_ALL };
@@ -331,6 +333,33 @@ set_vlan(struct xctx *x, uint16_t bits, uint16_t mask)
 	return true;
 }
 
+/*
+ * A copy of the packet as it is now to the controller (the rule's CONTROLLER action).  A
+ * table-miss rule (priority 0, matching everything) sends it as a miss, as OpenFlow 1.3
+ * says and controllers that ignore action packet_ins expect.
+ */
+static void
+to_controller(struct xctx *x, uint16_t max_len, const struct ft_rule *r)
+{
+	uint8_t reason = FLOWTAB_REASON_ACTION;
+	struct rte_mbuf *c;
+	uint64_t any = 0;
+
+	flush_pending(x);
+	if (x->out->controller == NULL)
+		return;
+	if (r->priority == 0) {
+		for (unsigned i = 0; i < FT_KEY_WORDS; i++)
+			any |= r->match.mask.w[i];
+		if (any == 0)
+			reason = FLOWTAB_REASON_MISS;
+	}
+	c = rte_pktmbuf_copy(x->m, x->m->pool, 0, UINT32_MAX);
+	if (c)
+		x->out->controller(x->out->ctx, x->in_port, c, max_len, reason, r->table_id,
+				r->cookie);
+}
+
 static void run(struct xctx *x, const struct ft_rule *r);
 
 static void
@@ -392,6 +421,9 @@ run(struct xctx *x, const struct ft_rule *r)
 			break;
 		case FT_ACT_ALL:
 			output(x, OUT_ALL, 0);
+			break;
+		case FT_ACT_CONTROLLER:
+			to_controller(x, a->u16, r);
 			break;
 		case FT_ACT_SET_DL_SRC:
 			if (rte_pktmbuf_data_len(x->m) < 14)
@@ -470,4 +502,46 @@ ft_exec(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_rul
 		xsend(&x, m, x.pending, x.pending_port);
 	else
 		rte_pktmbuf_free(m);
+}
+
+struct flowtab_actions {
+	struct ft_rule rule;        /* table 0, no match: what resubmit and counters need */
+};
+
+struct flowtab_actions *
+flowtab_actions_parse(struct flowtab *ft, const char *text, char **err)
+{
+	struct flowtab_actions *a = calloc(1, sizeof(*a));
+
+	if (a == NULL) {
+		*err = strdup("out of memory");
+		return NULL;
+	}
+	a->rule.acts = ft_actions_parse(text, &ft->ports, err);
+	if (a->rule.acts == NULL) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void
+flowtab_actions_free(struct flowtab_actions *a)
+{
+	if (a == NULL)
+		return;
+	free(a->rule.acts);
+	free(a);
+}
+
+void
+flowtab_execute(struct flowtab_pmd *pmd, struct flowtab *ft, const struct flowtab_actions *a,
+		struct rte_mbuf *m, uint32_t in_port, const struct flowtab_out *out)
+{
+	const struct ft_snap *snap = __atomic_load_n(&ft->snap, __ATOMIC_ACQUIRE);
+	struct ft_layers ly;
+	struct ft_key k;
+
+	ft_key_extract_inline(m, in_port == FLOWTAB_PORT_NONE ? 0 : in_port, &k, &ly);
+	ft_exec(pmd, snap, &a->rule, m, &k, &ly, in_port, out);
 }

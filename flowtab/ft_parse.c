@@ -268,6 +268,13 @@ parse_keyword(struct ft_rule_spec *spec, const char *name, char *value, enum ft_
 			return -EINVAL;
 		}
 		spec->table_id = (int)v;
+	} else if (!strcmp(name, "send_flow_rem")) {
+		if (value || mode == FT_PARSE_MATCH) {
+			*err = ft_field_error(name, value ? "takes no value" :
+					"is a flag of a rule, not a selection");
+			return -EINVAL;
+		}
+		spec->send_flow_rem = true;
 	} else if (!strcmp(name, "idle_timeout") || !strcmp(name, "hard_timeout")) {
 		if (!value || ft_parse_uint(value, 65535, &v))
 			goto bad_num16;

@@ -272,6 +272,16 @@ out_run(const struct flowtab_out *out, uint32_t port, struct rte_mbuf **pkts, ui
 		out->output(out->ctx, port, pkts[i]);
 }
 
+/* A packet no rule of table 0 matched: the controller's, or dropped. */
+static inline void
+table_miss(const struct flowtab_out *out, uint32_t in_port, struct rte_mbuf *m)
+{
+	if (out->miss_to_controller && out->controller != NULL)
+		out->controller(out->ctx, in_port, m, 0, FLOWTAB_REASON_MISS, 0, UINT64_MAX);
+	else
+		rte_pktmbuf_free(m);
+}
+
 void
 flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mbuf **pkts,
 		uint16_t n, uint32_t in_port, const struct flowtab_out *out)
@@ -296,7 +306,8 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 	if (unlikely(!c0)) {    /* table 0 empty: everything misses */
 		pmd->stats.passes += n;
 		pmd->stats.misses += n;
-		rte_pktmbuf_free_bulk(pkts, n);
+		for (i = 0; i < n; i++)
+			table_miss(out, in_port, pkts[i]);
 		return;
 	}
 	use_emc = !pmd->emc_thrashing || (++pmd->n_bursts % FT_EMC_SAMPLE) == 0;
@@ -349,7 +360,11 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		r = pmd->rules[i];
 		if (unlikely(!r)) {
 			pmd->stats.misses++;
-			rte_pktmbuf_free(m);
+			if (out_n > 0) {
+				out_run(out, out_port, out_pkts, out_n);
+				out_n = 0;
+			}
+			table_miss(out, in_port, m);
 			continue;
 		}
 		if (r != run_rule) {

@@ -288,6 +288,9 @@ print_action(struct ft_str *s, const struct ft_action *a, const struct flowtab_p
 	case FT_ACT_IN_PORT:
 		ft_str_printf(s, "IN_PORT");
 		return;
+	case FT_ACT_CONTROLLER:
+		ft_str_printf(s, "CONTROLLER:%u", a->u16);
+		return;
 	case FT_ACT_STRIP_VLAN:
 		ft_str_printf(s, "strip_vlan");
 		return;

@@ -50,6 +50,9 @@ struct flowtab {
 	uint64_t next_seq;
 	uint64_t (*clock)(void *aux);
 	void *clock_aux;
+	/* flowtab_set_removed(): told of removed send_flow_rem rules */
+	void (*removed)(void *aux, const struct flowtab_rule_info *info, uint8_t reason);
+	void *removed_aux;
 };
 
 struct flowtab_pmd {

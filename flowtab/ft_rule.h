@@ -50,6 +50,7 @@ enum ft_act_type {
 	FT_ACT_DEC_TTL,
 	FT_ACT_RESUBMIT,       /**< u32 = in_port for the lookup or FLOWTAB_PORT_NONE, u8 = table */
 	FT_ACT_GOTO_TABLE,     /**< u8 = table */
+	FT_ACT_CONTROLLER,     /**< u16 = max_len: bytes of the packet sent with the packet_in */
 	FT_ACT__N
 };
 
@@ -86,6 +87,7 @@ struct ft_rule {
 	uint8_t table_id;
 	uint16_t idle_timeout;
 	uint16_t hard_timeout;
+	bool send_flow_rem;
 	uint64_t cookie;
 	uint64_t seq;                 /**< insertion order, for stable dumps */
 	uint64_t created_ms;
@@ -103,6 +105,7 @@ struct ft_rule_spec {
 	struct ft_match match;
 	int32_t priority;
 	bool has_priority;
+	bool send_flow_rem;           /**< flowtab_set_removed()'s callback hears of its removal */
 	int table_id;                 /**< -1: not given */
 	uint16_t idle_timeout;
 	uint16_t hard_timeout;

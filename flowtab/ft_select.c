@@ -69,6 +69,32 @@ parse_filter(struct flowtab *ft, const char *text, enum ft_parse_mode mode,
 	return 0;
 }
 
+void
+flowtab_set_removed(struct flowtab *ft,
+		void (*cb)(void *aux, const struct flowtab_rule_info *info, uint8_t reason),
+		void *aux)
+{
+	ft->removed = cb;
+	ft->removed_aux = aux;
+}
+
+static void rule_totals(const struct ft_rule *r, uint64_t *packets, uint64_t *bytes);
+
+/* Tell flowtab_set_removed()'s callback that 'r' goes for 'reason'. */
+static void
+tell_removed(struct flowtab *ft, const struct ft_rule *r, uint64_t now, uint8_t reason)
+{
+	struct flowtab_action_info acts[FT_MAX_ACTIONS];
+	struct flowtab_rule_info info;
+	uint64_t packets, bytes;
+
+	if (ft->removed == NULL || !r->send_flow_rem)
+		return;
+	rule_totals(r, &packets, &bytes);
+	ft_rule_info_fill(r, now, packets, bytes, &info, acts);
+	ft->removed(ft->removed_aux, &info, reason);
+}
+
 int
 flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_deleted,
 		char **err)
@@ -102,6 +128,8 @@ flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_
 		free(dead);
 		return 0;
 	}
+	for (i = 0; i < n_dead; i++)
+		tell_removed(ft, dead[i], ft->clock(ft->clock_aux), FLOWTAB_REMOVED_DELETE);
 	ret = commit_removal(ft, arr, n, dead, n_dead);
 	if (ret)
 		*err = strdup("out of memory building the classifier");
@@ -316,11 +344,15 @@ flowtab_run_timeouts(struct flowtab *ft)
 	for (i = 0; i < ft->n_rules; i++) {
 		struct ft_rule *r = ft->rules[i];
 
-		if ((r->hard_timeout && now - r->created_ms >= r->hard_timeout * 1000ull) ||
-		    (r->idle_timeout && now - r->used_ms >= r->idle_timeout * 1000ull))
+		if (r->hard_timeout && now - r->created_ms >= r->hard_timeout * 1000ull) {
+			tell_removed(ft, r, now, FLOWTAB_REMOVED_HARD);
 			dead[n_dead++] = r;
-		else
+		} else if (r->idle_timeout && now - r->used_ms >= r->idle_timeout * 1000ull) {
+			tell_removed(ft, r, now, FLOWTAB_REMOVED_IDLE);
+			dead[n_dead++] = r;
+		} else {
 			arr[n++] = r;
+		}
 	}
 	commit_removal(ft, arr, n, dead, n_dead);
 	free(dead);

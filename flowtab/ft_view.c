@@ -74,6 +74,7 @@ static const uint8_t kinds[FT_ACT__N] = {
 	[FT_ACT_DEC_TTL] = FLOWTAB_A_DEC_TTL,
 	[FT_ACT_RESUBMIT] = FLOWTAB_A_RESUBMIT,
 	[FT_ACT_GOTO_TABLE] = FLOWTAB_A_GOTO_TABLE,
+	[FT_ACT_CONTROLLER] = FLOWTAB_A_CONTROLLER,
 };
 
 void
@@ -88,6 +89,7 @@ ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, uint6
 	info->priority = (uint16_t)r->priority;
 	info->idle_timeout = r->idle_timeout;
 	info->hard_timeout = r->hard_timeout;
+	info->send_flow_rem = r->send_flow_rem;
 	info->cookie = r->cookie;
 	info->duration_ms = now - r->created_ms;
 	info->idle_ms = now - r->used_ms;

@@ -13,9 +13,13 @@
 
 #define OF_MAX_ACTIONS 64
 
-/* An output to 'port' (1.0 numbering after the caller's conversion) as action text. */
+/*
+ * An output to 'port' (1.0 numbering after the caller's conversion) as action text;
+ * 'max_len' is the bytes a CONTROLLER output sends.  TABLE only in a packet_out
+ * ('packet_out'), where it submits the packet to table 0.
+ */
 static enum of_err
-output_text(struct of_text *t, uint32_t port)
+output_text(struct of_text *t, uint32_t port, uint16_t max_len, bool packet_out)
 {
 	switch (port) {
 	case OFPP_IN_PORT:
@@ -33,8 +37,16 @@ output_text(struct of_text *t, uint32_t port)
 	case OFPP_LOCAL:
 		of_text_item(t, "output:LOCAL");
 		return OF_OK;
+	case OFPP_CONTROLLER:
+		of_text_item(t, "controller:%u", max_len);
+		return OF_OK;
+	case OFPP_TABLE:
+		if (!packet_out)
+			return OFE_BAC_BAD_OUT_PORT;
+		of_text_item(t, "resubmit(,0)");
+		return OF_OK;
 	default:
-		/* TABLE and CONTROLLER have no flowtab action; NONE/ANY and 0 are no port. */
+		/* NONE/ANY and 0 are no port. */
 		if (port == 0 || port >= OFPP_MAX)
 			return OFE_BAC_BAD_OUT_PORT;
 		of_text_item(t, "output:%u", port);
@@ -158,6 +170,7 @@ struct reg_load {
 	unsigned len;
 	uint8_t value[16];
 	uint8_t covered[16];
+	bool packet_out;              /* the list is a packet_out's: output:TABLE allowed */
 };
 
 static enum of_err
@@ -275,7 +288,7 @@ action10(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 		return OFE_BAC_BAD_LEN;
 	switch (type) {
 	case OFPAT10_OUTPUT:
-		return output_text(t, of_get16(a + 4));
+		return output_text(t, of_get16(a + 4), of_get16(a + 6), ld->packet_out);
 	case OFPAT10_SET_VLAN_VID:
 		if (of_get16(a + 4) > 0xfff)
 			return OFE_BAC_BAD_ARGUMENT;
@@ -318,10 +331,10 @@ action10(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 
 /* Walk an action list, decoding each action with 'one' (OpenFlow 1.0's or 1.3's). */
 static enum of_err
-actions_decode(const uint8_t *p, size_t len, struct of_text *t,
+actions_decode(const uint8_t *p, size_t len, struct of_text *t, bool packet_out,
 		enum of_err (*one)(const uint8_t *, size_t, struct of_text *, struct reg_load *))
 {
-	struct reg_load ld = { 0 };
+	struct reg_load ld = { .packet_out = packet_out };
 	size_t off = 0, alen;
 	unsigned n = 0;
 	enum of_err e;
@@ -342,7 +355,7 @@ actions_decode(const uint8_t *p, size_t len, struct of_text *t,
 enum of_err
 of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t)
 {
-	return actions_decode(p, len, t, action10);
+	return actions_decode(p, len, t, false, action10);
 }
 
 static enum of_err
@@ -358,7 +371,7 @@ action13(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 	case OFPAT13_OUTPUT:
 		if (alen != 16)
 			return OFE_BAC_BAD_LEN;
-		return output_text(t, port13(of_get32(a + 4)));
+		return output_text(t, port13(of_get32(a + 4)), of_get16(a + 8), ld->packet_out);
 	case OFPAT13_PUSH_VLAN:
 		if (alen != 8)
 			return OFE_BAC_BAD_LEN;
@@ -398,7 +411,13 @@ action13(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 enum of_err
 of_actions13_decode(const uint8_t *p, size_t len, struct of_text *t)
 {
-	return actions_decode(p, len, t, action13);
+	return actions_decode(p, len, t, false, action13);
+}
+
+enum of_err
+of_packet_out_actions_decode(uint8_t version, const uint8_t *p, size_t len, struct of_text *t)
+{
+	return actions_decode(p, len, t, true, version == OF10 ? action10 : action13);
 }
 
 enum of_err
@@ -564,6 +583,11 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 		case FLOWTAB_A_IN_PORT:
 			put_output10(b, reserved_port(a->kind));
 			break;
+		case FLOWTAB_A_CONTROLLER:
+			put_output10(b, OFPP_CONTROLLER);
+			if (!b->oom)
+				of_set16(b->data + b->len - 2, a->u16);
+			break;
 		case FLOWTAB_A_SET_ETH_SRC:
 		case FLOWTAB_A_SET_ETH_DST:
 			p = of_buf_put(b, 16);
@@ -650,6 +674,11 @@ actions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 		case FLOWTAB_A_ALL:
 		case FLOWTAB_A_IN_PORT:
 			put_output13(b, reserved_port(a->kind));
+			break;
+		case FLOWTAB_A_CONTROLLER:
+			put_output13(b, OFPP_CONTROLLER);
+			if (!b->oom)
+				of_set16(b->data + b->len - 8, a->u16);
 			break;
 		case FLOWTAB_A_SET_ETH_SRC:
 		case FLOWTAB_A_SET_ETH_DST:

@@ -54,6 +54,8 @@ of_conn_create(const struct of_switch *sw)
 		return NULL;
 	c->sw = *sw;
 	c->miss_send_len = 128;
+	c->primary = true;
+	c->role = OF_ROLE_EQUAL;
 	c->out_limit = OF_DEFAULT_OUT_LIMIT;
 	/* Our hello: the highest version in the header, all of them in a bitmap element. */
 	p = of_reply_start(c, OFPT_HELLO, 1, 16);
@@ -199,7 +201,9 @@ handle_vendor(struct of_conn *c, const uint8_t *msg, size_t len)
 			return;
 		}
 		v = of_get32(msg + 16);
-		if (subtype == NXT_SET_FLOW_FORMAT && v != NXFF_OPENFLOW10 && v != NXFF_NXM) {
+		/* Packet_ins are sent in the standard format only (NXPIF_STANDARD, 0). */
+		if ((subtype == NXT_SET_FLOW_FORMAT && v != NXFF_OPENFLOW10 && v != NXFF_NXM) ||
+		    (subtype == NXT_SET_PACKET_IN_FORMAT && v != 0)) {
 			of_send_error(c, OFE_EPERM, msg, len);
 			return;
 		}
@@ -214,7 +218,13 @@ handle_vendor(struct of_conn *c, const uint8_t *msg, size_t len)
 		c->nx_table_id = msg[16] != 0;
 		return;
 	case NXT_FLOW_MOD:
-		of_handle_nx_flow_mod(c, msg, len);
+		if (c->role == OF_ROLE_SLAVE)
+			of_send_error(c, OFE_IS_SLAVE, msg, len);
+		else
+			of_handle_nx_flow_mod(c, msg, len);
+		return;
+	case NXT_ROLE_REQUEST:
+		of_handle_role_nx(c, msg, len);
 		return;
 	default:
 		of_send_error(c, OFE_BAD_SUBTYPE, msg, len);
@@ -276,7 +286,13 @@ handle_message(struct of_conn *c, const uint8_t *msg, size_t len)
 		handle_set_config(c, msg, len);
 		return;
 	case OFPT_FLOW_MOD:
-		of_handle_flow_mod(c, msg, len);
+		if (c->role == OF_ROLE_SLAVE)
+			of_send_error(c, OFE_IS_SLAVE, msg, len);
+		else
+			of_handle_flow_mod(c, msg, len);
+		return;
+	case OFPT_PACKET_OUT:
+		of_handle_packet_out(c, msg, len);
 		return;
 	default:
 		break;
@@ -288,6 +304,8 @@ handle_message(struct of_conn *c, const uint8_t *msg, size_t len)
 	else if ((c->version == OF10 && type == OF10_BARRIER_REQUEST) ||
 		 (c->version == OF13 && type == OF13_BARRIER_REQUEST))
 		handle_barrier(c, msg, len);
+	else if (c->version == OF13 && type == OF13_ROLE_REQUEST)
+		of_handle_role13(c, msg, len);
 	else
 		of_send_error(c, OFE_BAD_TYPE, msg, len);
 }

@@ -71,6 +71,8 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 		of_text_item(&t, "table=%d,priority=%u,cookie=0x%" PRIx64 ",idle_timeout=%u,"
 				"hard_timeout=%u", fm->table, fm->priority, fm->cookie,
 				fm->idle_timeout, fm->hard_timeout);
+		if (fm->flags & OFPFF_SEND_FLOW_REM)
+			of_text_item(&t, "send_flow_rem");
 		if (fm->match.len)
 			of_text_item(&t, "%s", fm->match.s);
 		of_text_item(&t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
@@ -314,6 +316,8 @@ dump_one(void *aux, const struct flowtab_rule_info *r)
 		of_actions10_encode(b, r);
 		break;
 	case DUMP_OF13:
+		if (r->send_flow_rem)
+			of_set16(p + 18, OFPFF_SEND_FLOW_REM);
 		start = b->len;
 		p = of_buf_put(b, 4);
 		of_set16(p, OFPMT_OXM);

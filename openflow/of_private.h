@@ -85,6 +85,9 @@ enum of_err {
 	OFE_FMFC_TABLE_FULL,
 	OFE_FMFC_BAD_TABLE_ID,
 	OFE_FMFC_BAD_COMMAND,
+	OFE_IS_SLAVE,
+	OFE_ROLE_STALE,
+	OFE_ROLE_BAD_ROLE,
 	OFE__N
 };
 
@@ -98,6 +101,9 @@ struct of_conn {
 	uint32_t flow_format;       /**< NXT_SET_FLOW_FORMAT */
 	uint16_t config_flags;      /**< SET_CONFIG, echoed by GET_CONFIG */
 	uint16_t miss_send_len;
+	bool primary;               /**< a controller connection (of_conn_set_primary) */
+	uint8_t role;               /**< enum of_role */
+	uint32_t echo_xid;          /**< our next echo request's xid */
 	struct of_buf in;
 	struct of_buf out;
 	size_t out_limit;
@@ -138,6 +144,9 @@ enum of_err of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm);
 enum of_err of_match13_decode(const uint8_t *p, size_t avail, struct of_fm *fm, size_t *used);
 enum of_err of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t);
 enum of_err of_actions13_decode(const uint8_t *p, size_t len, struct of_text *t);
+/** A packet_out's action list (output:TABLE allowed) of negotiated 'version'. */
+enum of_err of_packet_out_actions_decode(uint8_t version, const uint8_t *p, size_t len,
+		struct of_text *t);
 enum of_err of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm);
 
 /* Encoders. */
@@ -147,7 +156,14 @@ void of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nx
 void of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r);
 void of_instructions13_encode(struct of_buf *b, const struct flowtab_rule_info *r);
 
-/* Message handlers (of_flow.c, of_stats.c). */
+/** A port as 1.0's ofp_phy_port (48 bytes) or 1.3's ofp_port (64 bytes) at 'p'. */
+void of_put_port10(uint8_t *p, const struct of_port_info *pi);
+void of_put_port13(uint8_t *p, const struct of_port_info *pi);
+
+/* Message handlers (of_flow.c, of_stats.c, of_async.c). */
+void of_handle_packet_out(struct of_conn *c, const uint8_t *msg, size_t len);
+void of_handle_role13(struct of_conn *c, const uint8_t *msg, size_t len);
+void of_handle_role_nx(struct of_conn *c, const uint8_t *msg, size_t len);
 void of_handle_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len);
 void of_handle_nx_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len);
 void of_handle_features(struct of_conn *c, const uint8_t *msg, size_t len);

@@ -97,8 +97,8 @@ get_ports(struct of_conn *c, unsigned *n)
 	return ports;
 }
 
-static void
-put_port10(uint8_t *p, const struct of_port_info *pi)
+void
+of_put_port10(uint8_t *p, const struct of_port_info *pi)
 {
 	of_set16(p, (uint16_t)pi->ofport);
 	memcpy(p + 2, pi->hw_addr, 6);
@@ -109,8 +109,8 @@ put_port10(uint8_t *p, const struct of_port_info *pi)
 	of_set32(p + 32, pi->link_up ? OFPPF_10GB_FD | OFPPF10_COPPER : 0);
 }
 
-static void
-put_port13(uint8_t *p, const struct of_port_info *pi)
+void
+of_put_port13(uint8_t *p, const struct of_port_info *pi)
 {
 	of_set32(p, OF13_PORT(pi->ofport));
 	memcpy(p + 8, pi->hw_addr, 6);
@@ -147,7 +147,7 @@ of_handle_features(struct of_conn *c, const uint8_t *msg, size_t len)
 	if (c->version == OF10)
 		of_set32(p + 28, 0x7ff);    /* output, set_vlan_*, strip_vlan, set_dl/nw/tp */
 	for (i = 0; i < n && !c->out.oom; i++)
-		put_port10(p + 32 + 48 * i, &ports[i]);
+		of_put_port10(p + 32 + 48 * i, &ports[i]);
 	free(ports);
 }
 
@@ -359,9 +359,9 @@ stats_ports(struct of_mp *mp, const uint8_t *body, size_t len, bool desc)
 		memset(e, 0, sizeof(e));
 		if (desc) {
 			if (v10)
-				put_port10(e, p);
+				of_put_port10(e, p);
 			else
-				put_port13(e, p);
+				of_put_port13(e, p);
 			of_mp_add(mp, e, v10 ? 48 : 64, false);
 			continue;
 		}

@@ -194,6 +194,9 @@ static const struct {
 	[OFE_FMFC_TABLE_FULL] = { 3, 0, 5, 1, "OFPFMFC_TABLE_FULL" },
 	[OFE_FMFC_BAD_TABLE_ID] = { 1, 512, 5, 2, "OFPFMFC_BAD_TABLE_ID" },
 	[OFE_FMFC_BAD_COMMAND] = { 3, 4, 5, 6, "OFPFMFC_BAD_COMMAND" },
+	[OFE_IS_SLAVE] = { 1, 5, 1, 10, "OFPBRC_IS_SLAVE" },
+	[OFE_ROLE_STALE] = { 1, 5, 11, 0, "OFPRRFC_STALE" },
+	[OFE_ROLE_BAD_ROLE] = { 1, 5, 11, 2, "OFPRRFC_BAD_ROLE" },
 };
 
 void

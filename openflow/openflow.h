@@ -62,6 +62,8 @@
 #include <stdint.h>
 
 struct flowtab;
+struct flowtab_rule_info;
+struct of_conn;
 
 /** A port of the switch as OpenFlow shows it (features, port-desc, port stats). */
 struct of_port_info {
@@ -84,7 +86,32 @@ struct of_switch {
 	void (*flows_changed)(void *aux);
 	/** Fill at most 'max' entries of 'out'; return how many ports there are. */
 	unsigned (*ports)(void *aux, struct of_port_info *out, unsigned max);
+	/**
+	 * packet_out: send the 'len' bytes at 'data' through 'actions' (ovs-ofctl action text,
+	 * output:TABLE already "resubmit(,0)") as if received on 'in_port' (FLOWTAB_PORT_NONE:
+	 * from the controller).  NULL: packet_out is refused.  @return 0; -EINVAL with '*err'
+	 * (malloc'd) for actions the switch cannot run; -ENOBUFS when the packet was dropped
+	 * (counted by the owner; OpenFlow has no error for it).
+	 */
+	int (*packet_out)(void *aux, uint32_t in_port, const char *actions, const void *data,
+			size_t len, char **err);
+	/** 'c' became master: the owner makes its other masters slaves (of_conn_set_role). */
+	void (*became_master)(void *aux, struct of_conn *c);
 	void *aux;
+};
+
+/** Controller roles (OpenFlow 1.3's numbering). */
+enum of_role {
+	OF_ROLE_EQUAL = 1,
+	OF_ROLE_MASTER = 2,
+	OF_ROLE_SLAVE = 3,
+};
+
+/** Why a port_status is sent. */
+enum of_port_reason {
+	OF_PORT_ADD = 0,
+	OF_PORT_DELETE = 1,
+	OF_PORT_MODIFY = 2,
 };
 
 struct of_conn;
@@ -114,5 +141,39 @@ uint8_t of_conn_version(const struct of_conn *c);
 
 /** Bytes of unsent output above which requests wait (default 1 MiB). */
 void of_conn_set_out_limit(struct of_conn *c, size_t bytes);
+
+/*
+ * Asynchronous messages.  A primary connection (a controller's: active, or accepted on a
+ * controller's ptcp:/punix: listener) gets packet_ins of table misses up to its miss_send_len
+ * (128 until SET_CONFIG changes it); a service connection (the management socket,
+ * ovs-ofctl) only once SET_CONFIG gave it a miss_send_len, as in Open vSwitch.  Packet_ins
+ * of CONTROLLER actions go to both.  A slave gets neither; port_status goes to everyone.
+ * Nothing is sent before the versions are agreed.
+ */
+
+/** Mark 'c' as a controller's connection (see above). */
+void of_conn_set_primary(struct of_conn *c, bool primary);
+enum of_role of_conn_role(const struct of_conn *c);
+void of_conn_set_role(struct of_conn *c, enum of_role role);
+
+/**
+ * A packet_in of the 'len' bytes at 'data' (the whole packet: 'len' is its total length),
+ * received on 'in_port'; 'reason' 0 table miss, 1 CONTROLLER action; at most 'max_len'
+ * bytes go (0 with a miss: the connection's miss_send_len).
+ * @return true when it was queued for 'c'.
+ */
+bool of_conn_packet_in(struct of_conn *c, const void *data, size_t len, uint32_t in_port,
+		uint8_t reason, uint16_t max_len, uint8_t table_id, uint64_t cookie);
+
+/** A port_status about 'port'. */
+void of_conn_port_status(struct of_conn *c, enum of_port_reason reason,
+		const struct of_port_info *port);
+
+/** A flow_removed about rule 'info' ('reason': FLOWTAB_REMOVED_*); not to slaves. */
+void of_conn_flow_removed(struct of_conn *c, const struct flowtab_rule_info *info,
+		uint8_t reason);
+
+/** An echo request (the owner's inactivity probe); any message from the peer answers it. */
+void of_conn_send_echo(struct of_conn *c);
 
 #endif /* VIREO_OPENFLOW_H */

@@ -91,6 +91,8 @@ pmd_main(void *arg)
 		const struct pmd_rxq_set *rx = __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE);
 
 		pmd->stats.iterations++;
+		if (pmd->poll_extra != NULL)
+			pmd->poll_extra(pmd);
 		if (rx == NULL || rx->n == 0) {
 			/* Nothing to poll: go offline and nap instead of burning the core. */
 			rte_rcu_qsbr_thread_offline(pmd->qsbr, pmd->index);
@@ -192,6 +194,7 @@ pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, const struct pmd_
 		pmd->process = hooks->process;
 		pmd->aux = hooks->aux;
 		pmd->ctx_destroy = hooks->ctx_destroy;
+		pmd->poll_extra = hooks->poll_extra;
 		pmd->ctx = hooks->ctx_create(n, pmd->numa, hooks->aux);
 		if (pmd->ctx == NULL || pthread_create(&pmd->thread, NULL, pmd_main, pmd) != 0) {
 			if (asprintf(err, "cannot start the PMD thread for core %u", c) < 0)

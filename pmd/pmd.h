@@ -87,6 +87,9 @@ struct pmd_hooks {
 	 *  when it cannot be made. */
 	void *(*ctx_create)(unsigned index, int numa, void *aux);
 	void (*ctx_destroy)(void *ctx, void *aux);
+	/** Optional: called by each PMD once per loop, polling or not (the owner's own
+	 *  queues, e.g. packets the control thread injects); must not block. */
+	void (*poll_extra)(struct pmd *pmd);
 	void *aux;			/**< for the hooks, and pmd->aux for 'process' */
 };
 
@@ -107,6 +110,7 @@ struct pmd {
 	pmd_process_fn *process;
 	void *aux;			/**< pmd_hooks.aux */
 	void (*ctx_destroy)(void *ctx, void *aux);
+	void (*poll_extra)(struct pmd *pmd);
 
 	/* main thread writes (atomic store), PMD reads */
 	struct pmd_rxq_set *rxqs;

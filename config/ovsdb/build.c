@@ -263,6 +263,54 @@ add_port(struct vconf_bridge *br, const json_t *prow, const json_t *iface)
 	return map_from(&p->options, json_object_get(iface, "options"));
 }
 
+/* The Controller rows of bridge row 'brow', in uuid order (a set has no other). */
+static int
+add_controllers(const struct vovsdb_replica *r, struct vovsdb_view *view,
+		struct vconf_bridge *br, const json_t *brow)
+{
+	json_t *elems = vovsdb_set_elems(json_object_get(brow, "controller")), *e;
+	size_t i, n = json_array_size(elems);
+	int rc = 0;
+
+	br->controllers = calloc(n ? n : 1, sizeof(*br->controllers));
+	if (!br->controllers) {
+		json_decref(elems);
+		return -ENOMEM;
+	}
+	json_array_foreach(elems, i, e) {
+		const char *u = vovsdb_uuid_of(e);
+		const json_t *row = u ? json_object_get(r->rows[VOVSDB_T_CTRL], u) : NULL;
+		struct vconf_controller *c = &br->controllers[br->n_controllers];
+		json_t *v;
+
+		if (!row || !vconf_controller_target_ok(str_col(row, "target")))
+			continue;
+		c->target = strdup(str_col(row, "target"));
+		c->uuid = strdup(u);
+		br->n_controllers++;
+		if (!c->target || !c->uuid ||
+				json_object_set_new(view->ctrl_uuid, u, json_true()) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		/* Empty: Open vSwitch's defaults; values below its minimums are raised. */
+		v = vovsdb_set_elems(json_object_get(row, "inactivity_probe"));
+		c->inactivity_probe = json_array_size(v) == 1 ?
+			json_integer_value(json_array_get(v, 0)) : -1;
+		json_decref(v);
+		if (c->inactivity_probe > 0 && c->inactivity_probe < 1000)
+			c->inactivity_probe = 1000;
+		v = vovsdb_set_elems(json_object_get(row, "max_backoff"));
+		c->max_backoff = json_array_size(v) == 1 ?
+			json_integer_value(json_array_get(v, 0)) : -1;
+		json_decref(v);
+		if (c->max_backoff >= 0 && c->max_backoff < 1000)
+			c->max_backoff = 1000;
+	}
+	json_decref(elems);
+	return rc;
+}
+
 static int
 add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_t *brow)
 {
@@ -282,13 +330,14 @@ add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_
 		br = &bridges[view->conf.n_bridges++];
 		memset(br, 0, sizeof(*br));
 		static const char *const bridge_cols[] = { "name", "ports", "datapath_type",
-			"fail_mode", NULL };
+			"fail_mode", "controller", NULL };
 		const char *fm = str_col(brow, "fail_mode");
 
 		br->name = strdup(name);
 		br->datapath_type = strdup(dpt);
 		if (!br->name || !br->datapath_type || (*fm && !(br->fail_mode = strdup(fm))) ||
-				extras_of(&br->extra, "Bridge", brow, bridge_cols) < 0)
+				extras_of(&br->extra, "Bridge", brow, bridge_cols) < 0 ||
+				add_controllers(r, view, br, brow) < 0)
 			return -ENOMEM;
 	}
 	ports = deref(r, VOVSDB_T_PORT, brow, "ports");
@@ -331,8 +380,9 @@ vovsdb_view_build(const struct vovsdb_replica *r, const char *source,
 	memset(view, 0, sizeof(*view));
 	view->iface_uuid = json_object();
 	view->foreign = json_object();
+	view->ctrl_uuid = json_object();
 	view->conf.source = strdup(source);
-	if (!view->iface_uuid || !view->foreign || !view->conf.source)
+	if (!view->iface_uuid || !view->foreign || !view->ctrl_uuid || !view->conf.source)
 		return -ENOMEM;
 	json_object_foreach(r->rows[VOVSDB_T_IFACE], uuid, row)
 		json_object_set_new(view->iface_uuid, str_col(row, "name"), json_string(uuid));
@@ -372,6 +422,7 @@ vovsdb_view_free(struct vovsdb_view *view)
 	vconf_free(&view->conf);
 	json_decref(view->iface_uuid);
 	json_decref(view->foreign);
+	json_decref(view->ctrl_uuid);
 	free(view->ovs_uuid);
 	memset(view, 0, sizeof(*view));
 }

@@ -134,12 +134,13 @@ const char *vovsdb_uuid_of(const json_t *atom);
 
 /* ---- replica.c ---- */
 
-/** The four tables the client monitors. */
+/** The tables the client monitors. */
 enum vovsdb_table {
 	VOVSDB_T_OVS,
 	VOVSDB_T_BRIDGE,
 	VOVSDB_T_PORT,
 	VOVSDB_T_IFACE,
+	VOVSDB_T_CTRL,
 	VOVSDB_N_TABLES,
 };
 
@@ -177,6 +178,7 @@ struct vovsdb_view {
 	char *ovs_uuid;			/**< The Open_vSwitch row, NULL when none. */
 	json_t *iface_uuid;		/**< Interface name -> uuid (string) */
 	json_t *foreign;		/**< Interface name -> error text, interfaces we fail */
+	json_t *ctrl_uuid;		/**< uuid -> true: Controller rows of our bridges */
 };
 
 /**
@@ -194,6 +196,7 @@ bool vovsdb_conf_equal(const struct vconf *a, const struct vconf *b);
 struct vovsdb_wb {
 	json_t *want_iface;	/**< name -> {column: value} reported by the dataplane */
 	json_t *want_ovs;	/**< column -> value for the Open_vSwitch row */
+	json_t *want_ctrl;	/**< Controller uuid -> {column: value} */
 	json_t *written;	/**< uuid -> {column: value} written on this connection */
 	json_t *in_flight;	/**< [[uuid, row], ...] of the transaction awaiting its reply */
 	bool dirty;		/**< Something may differ from 'written'. */

@@ -307,6 +307,24 @@ vovsdb_set_iface(struct vovsdb *db, const char *name, const struct vovsdb_iface_
 }
 
 int
+vovsdb_set_controller(struct vovsdb *db, const char *uuid, bool connected, const char *role,
+		const struct vconf_map *status)
+{
+	json_t *obj = json_object_get(db->wb.want_ctrl, uuid);
+	int rc = 0;
+
+	if (!obj) {
+		obj = json_object();
+		if (!obj || json_object_set_new(db->wb.want_ctrl, uuid, obj))
+			return -ENOMEM;
+	}
+	rc |= put(db, obj, "is_connected", json_boolean(connected));
+	rc |= put(db, obj, "role", vovsdb_enc_opt_str(role));
+	rc |= put(db, obj, "status", vovsdb_enc_str_map(status));
+	return rc ? -ENOMEM : 0;
+}
+
+int
 vovsdb_set_iface_stats(struct vovsdb *db, const char *name, const struct vovsdb_stat *stats,
 		size_t n_stats)
 {

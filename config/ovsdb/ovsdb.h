@@ -159,6 +159,14 @@ int vovsdb_set_iface(struct vovsdb *db, const char *name, const struct vovsdb_if
 int vovsdb_set_iface_stats(struct vovsdb *db, const char *name, const struct vovsdb_stat *stats,
 		size_t n_stats);
 
+/**
+ * Report the state of the Controller row 'uuid' (vconf_controller.uuid): is_connected,
+ * role ("other", "master", "slave"; NULL clears) and status (state, last_error).  Forgotten
+ * when the row leaves our bridges.  @return 0 or -ENOMEM.
+ */
+int vovsdb_set_controller(struct vovsdb *db, const char *uuid, bool connected, const char *role,
+		const struct vconf_map *status);
+
 /** Write Open_vSwitch:cur_cfg = 'cur_cfg' (after the config of that next_cfg is applied). */
 int vovsdb_set_cur_cfg(struct vovsdb *db, int64_t cur_cfg);
 

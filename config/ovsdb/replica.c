@@ -18,6 +18,7 @@ const char *const vovsdb_table_names[VOVSDB_N_TABLES] = {
 	[VOVSDB_T_BRIDGE] = "Bridge",
 	[VOVSDB_T_PORT] = "Port",
 	[VOVSDB_T_IFACE] = "Interface",
+	[VOVSDB_T_CTRL] = "Controller",
 };
 
 /*
@@ -39,6 +40,7 @@ static const char *const monitored[VOVSDB_N_TABLES][VOVSDB_MAX_COLS] = {
 		"ingress_policing_rate", "ingress_policing_burst",
 		"ingress_policing_kpkts_rate", "ingress_policing_kpkts_burst", "bfd",
 		"cfm_mpid", "lldp", "mac", "other_config" },
+	[VOVSDB_T_CTRL] = { "target", NULL, "inactivity_probe", "max_backoff" },
 };
 
 static char *
@@ -67,6 +69,12 @@ vovsdb_replica_schema(struct vovsdb_replica *r, const json_t *schema, char **err
 		json_t *kinds, *def;
 		int i;
 
+		if (!json_is_object(cols) && t == VOVSDB_T_CTRL) {
+			/* Optional: a schema without it has no controllers to configure. */
+			json_decref(r->kinds[t]);
+			r->kinds[t] = NULL;
+			continue;
+		}
 		if (!json_is_object(cols)) {
 			*err = fmt_err("schema lacks table '%s'%s", name, "");
 			return -EPROTO;
@@ -100,8 +108,11 @@ vovsdb_replica_monitor_requests(const struct vovsdb_replica *r)
 	int t, i;
 
 	for (t = 0; req && t < VOVSDB_N_TABLES; t++) {
-		json_t *cols = json_array();
+		json_t *cols;
 
+		if (r->kinds[t] == NULL)
+			continue;       /* an optional table the schema lacks */
+		cols = json_array();
 		for (i = 0; i < VOVSDB_MAX_COLS; i++) {
 			const char *c = monitored[t][i];
 

@@ -411,6 +411,45 @@ test_settings(void)
 	free(err);
 	err = NULL;
 
+	/* controller: a target, or a list of targets and mappings. */
+	rc = parse("bridges:\n  br0:\n    controller: tcp:127.0.0.1:6653\n", &c, &err);
+	CHECK(rc == 0 && c.bridges[0].n_controllers == 1 &&
+		!strcmp(c.bridges[0].controllers[0].target, "tcp:127.0.0.1:6653") &&
+		c.bridges[0].controllers[0].inactivity_probe == -1, "controller: one target: %s",
+		err ? err : "");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+	rc = parse("bridges:\n  br0:\n    controller:\n      - ptcp:6653\n"
+		"      - {target: 'unix:/x', inactivity_probe: 1500, max_backoff: 200}\n", &c, &err);
+	CHECK(rc == 0 && c.bridges[0].n_controllers == 2 &&
+		!strcmp(c.bridges[0].controllers[1].target, "unix:/x") &&
+		c.bridges[0].controllers[1].inactivity_probe == 1500 &&
+		c.bridges[0].controllers[1].max_backoff == 1000, "controller: a list: %s",
+		err ? err : "");
+	if (rc == 0) {
+		struct vconf d;
+
+		CHECK(vconf_copy(&d, &c) == 0 && d.bridges[0].n_controllers == 2 &&
+			vconf_bridge_settings_equal(&d.bridges[0], &c.bridges[0]),
+			"controllers copied and compared");
+		d.bridges[0].controllers[0].max_backoff = 5000;
+		CHECK(!vconf_bridge_settings_equal(&d.bridges[0], &c.bridges[0]),
+			"a changed controller is a changed bridge");
+		vconf_free(&d);
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	rc = parse("bridges:\n  br0:\n    controller: ssl:1.2.3.4\n", &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "s.yaml:3:") && strstr(err, "controller") &&
+		strstr(err, "'ssl:1.2.3.4'"), "controller ssl: %s", err ? err : "accepted");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+
 	/* OVSDB columns in 'extra': refused, warned or unknown (refused). */
 	struct vconf_port p = { .name = "p1", .type = "dpdkvhostuser" };
 	int line;

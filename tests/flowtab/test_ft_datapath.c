@@ -452,6 +452,159 @@ test_rerank(struct flowtab_pmd *pmd)
 	flowtab_destroy(ft);
 }
 
+/* What the 'controller' callback of a flowtab_out received. */
+struct ctl_seen {
+	unsigned n;
+	uint32_t in_port;
+	uint16_t max_len;
+	uint8_t reason;
+	uint64_t cookie;
+	uint32_t len;
+};
+
+static void
+ctl_cb(void *ctx, uint32_t in_port, struct rte_mbuf *m, uint16_t max_len, uint8_t reason,
+		uint8_t table, uint64_t cookie)
+{
+	/* The capture of the test, with the record right behind it. */
+	struct ctl_seen *c = (struct ctl_seen *)((struct ft_capture *)ctx + 1);
+
+	(void)table;
+	c->n++;
+	c->in_port = in_port;
+	c->max_len = max_len;
+	c->reason = reason;
+	c->cookie = cookie;
+	c->len = rte_pktmbuf_pkt_len(m);
+	rte_pktmbuf_free(m);
+}
+
+/* Rules flagged send_flow_rem are reported when a timeout or a delete removes them. */
+static uint64_t fake_now;
+static unsigned n_removed;
+static uint8_t last_reason;
+static uint64_t last_cookie;
+
+static uint64_t
+fake_clock(void *aux)
+{
+	(void)aux;
+	return fake_now;
+}
+
+static void
+removed_cb(void *aux, const struct flowtab_rule_info *info, uint8_t reason)
+{
+	(void)aux;
+	n_removed++;
+	last_reason = reason;
+	last_cookie = info->cookie;
+}
+
+static void
+test_flow_removed(void)
+{
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	char *err = NULL;
+
+	fake_now = 1000;
+	flowtab_set_clock(ft, fake_clock, NULL);
+	flowtab_set_removed(ft, removed_cb, NULL);
+	ft_test_add(ft, "cookie=1,hard_timeout=2,send_flow_rem,in_port=1,actions=output:2");
+	ft_test_add(ft, "cookie=2,idle_timeout=1,send_flow_rem,in_port=2,actions=output:1");
+	ft_test_add(ft, "cookie=3,hard_timeout=1,in_port=3,actions=output:1");
+	ft_test_add(ft, "cookie=4,send_flow_rem,in_port=4,actions=output:1");
+	fake_now = 2500;
+	flowtab_run_timeouts(ft);
+	CHECK(n_removed == 1 && last_reason == FLOWTAB_REMOVED_IDLE && last_cookie == 2 &&
+		flowtab_n_rules(ft) == 2, "idle timeout: %u told (reason %u, cookie %lu), %zu left",
+		n_removed, last_reason, (unsigned long)last_cookie, flowtab_n_rules(ft));
+	fake_now = 3000;
+	flowtab_run_timeouts(ft);
+	CHECK(n_removed == 2 && last_reason == FLOWTAB_REMOVED_HARD && last_cookie == 1,
+		"hard timeout: told with reason %u", last_reason);
+	CHECK(flowtab_del_flows(ft, "", false, NULL, &err) == 0 && n_removed == 3 &&
+		last_reason == FLOWTAB_REMOVED_DELETE && last_cookie == 4,
+		"del-flows: told of the flagged rule only (%u)", n_removed);
+	CHECK(flowtab_add_flows(ft, (const char *[]){ "send_flow_rem=1,actions=drop" }, NULL, 1,
+		NULL, &err) < 0 && err && strstr(err, "send_flow_rem"), "send_flow_rem takes no "
+		"value: %s", err ? err : "accepted");
+	free(err);
+	flowtab_destroy(ft);
+}
+
+/* The CONTROLLER action, table-0 misses to the controller, and actions run on their own. */
+static void
+test_controller(struct flowtab_pmd *pmd)
+{
+	static const char *const rules[] = {
+		"cookie=0x77,in_port=1,actions=controller:64,output:2",
+		"in_port=2,actions=CONTROLLER",
+	};
+	struct flowtab *ft = table(rules, RTE_DIM(rules));
+	struct ft_capture *cap = calloc(1, sizeof(*cap) + sizeof(struct ctl_seen));
+	struct ctl_seen *seen = (struct ctl_seen *)(cap + 1);
+	struct flowtab_actions *acts;
+	struct flowtab_out out;
+	struct rte_mbuf *m;
+	char *dump = NULL, *err = NULL;
+
+	ft_capture_init(cap, &out, false);
+	out.controller = ctl_cb;
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(seen->n == 1 && seen->max_len == 64 && seen->reason == FLOWTAB_REASON_ACTION &&
+		seen->cookie == 0x77 && seen->in_port == 1 && cap->n == 1 && cap->rec[0].port == 2,
+		"controller:64 then output:2: %u packet_ins (max_len %u reason %u cookie %#lx), "
+		"%u outputs", seen->n, seen->max_len, seen->reason, (unsigned long)seen->cookie,
+		cap->n);
+	memset(seen, 0, sizeof(*seen));
+	run1(pmd, ft, &tcp_pkt, 2, cap, &out);
+	CHECK(seen->n == 1 && seen->max_len == 65535, "actions=CONTROLLER: %u, max_len %u",
+		seen->n, seen->max_len);
+	CHECK(flowtab_dump_flows(ft, NULL, &dump, &err) == 0 && dump &&
+		strstr(dump, "actions=CONTROLLER:64,output:p2") &&
+		strstr(dump, "actions=CONTROLLER:65535"), "dump: %s", dump ? dump : err);
+	free(dump);
+
+	/* A table-miss rule (priority 0, no match) sends misses, with its max_len. */
+	CHECK(ft_test_add(ft, "priority=0,actions=controller:77") == 0, "add table-miss rule");
+	memset(seen, 0, sizeof(*seen));
+	run1(pmd, ft, &tcp_pkt, 3, cap, &out);
+	CHECK(seen->n == 1 && seen->reason == FLOWTAB_REASON_MISS && seen->max_len == 77,
+		"table-miss rule: %u packet_ins, reason %u, max_len %u", seen->n, seen->reason,
+		seen->max_len);
+	CHECK(flowtab_del_flows(ft, "priority=0", true, NULL, &err) == 0, "del table-miss");
+
+	/* A miss is dropped unless the owner asks for it. */
+	memset(seen, 0, sizeof(*seen));
+	run1(pmd, ft, &tcp_pkt, 3, cap, &out);
+	CHECK(seen->n == 0 && cap->n == 0, "miss without miss_to_controller: %u packet_ins",
+		seen->n);
+	out.miss_to_controller = true;
+	run1(pmd, ft, &tcp_pkt, 3, cap, &out);
+	CHECK(seen->n == 1 && seen->reason == FLOWTAB_REASON_MISS && seen->in_port == 3 &&
+		seen->cookie == UINT64_MAX && seen->len > 54, "miss to controller: %u, reason %u, "
+		"%u bytes", seen->n, seen->reason, seen->len);
+
+	/* packet_out's way: an action list run on one packet, resubmit(,0) into the table. */
+	acts = flowtab_actions_parse(ft, "output:4,resubmit(,0)", &err);
+	CHECK(acts != NULL, "parse actions: %s", err ? err : "?");
+	memset(seen, 0, sizeof(*seen));
+	ft_capture_reset(cap);
+	m = ft_test_build(mp, &tcp_pkt);
+	flowtab_execute(pmd, ft, acts, m, 1, &out);
+	CHECK(cap->n == 2 && cap->rec[0].port == 4 && cap->rec[1].port == 2 && seen->n == 1,
+		"execute output:4,resubmit(,0) from port 1: %u outputs, %u packet_ins", cap->n,
+		seen->n);
+	flowtab_actions_free(acts);
+	CHECK(flowtab_actions_parse(ft, "output:4,bogus", &err) == NULL && err,
+		"a bad action list is refused");
+	free(err);
+	ft_capture_reset(cap);
+	free(cap);
+	flowtab_destroy(ft);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -467,6 +620,8 @@ main(int argc, char **argv)
 	test_rerank(pmd);
 	test_two_bridges(pmd);
 	test_mod_to_rewrite(pmd);
+	test_controller(pmd);
+	test_flow_removed();
 	flowtab_pmd_destroy(pmd);
 	return check_report("test_ft_datapath");
 }

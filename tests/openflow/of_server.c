@@ -140,7 +140,8 @@ main(int argc, char **argv)
 		n_ports++;
 	}
 	ft = flowtab_create("br0", &ops, NULL);
-	sw = (struct of_switch) { 0x1234, "br0", sw_flowtab, sw_changed, sw_ports, ft };
+	sw = (struct of_switch) { .datapath_id = 0x1234, .name = "br0", .flowtab = sw_flowtab,
+		.flows_changed = sw_changed, .ports = sw_ports, .aux = ft };
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[1]);

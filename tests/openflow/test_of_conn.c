@@ -23,7 +23,43 @@ sw_flowtab(void *aux)
 	return ft;
 }
 
-static const struct of_switch sw = { 1, "br0", sw_flowtab, NULL, NULL, NULL };
+/* What the switch's packet_out callback was last given. */
+static struct {
+	unsigned n;
+	uint32_t in_port;
+	char actions[256];
+	size_t len;
+} po;
+static struct of_conn *last_master;
+
+static int
+sw_packet_out(void *aux, uint32_t in_port, const char *actions, const void *data, size_t len,
+		char **err)
+{
+	(void)aux;
+	(void)data;
+	(void)err;
+	po.n++;
+	po.in_port = in_port;
+	snprintf(po.actions, sizeof(po.actions), "%s", actions);
+	po.len = len;
+	return 0;
+}
+
+static void
+sw_became_master(void *aux, struct of_conn *c)
+{
+	(void)aux;
+	last_master = c;
+}
+
+static const struct of_switch sw = {
+	.datapath_id = 1,
+	.name = "br0",
+	.flowtab = sw_flowtab,
+	.packet_out = sw_packet_out,
+	.became_master = sw_became_master,
+};
 
 /* Messages the connection sent since the last call. */
 struct replies {
@@ -237,9 +273,9 @@ test_of13_flow_mod(void)
 	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), ins, sizeof(apply_out2));
 	bad13(c, m, len, 2, 0, "a group action");
 	put16(ins + 8, 0);
-	put32(ins + 12, 0xfffffffd);
+	put32(ins + 12, 0xffffffff);
 	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), ins, sizeof(apply_out2));
-	bad13(c, m, len, 2, 4, "output to CONTROLLER");
+	bad13(c, m, len, 2, 4, "output to ANY");
 	put32(ins + 12, 0xfffffff9);
 	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), ins, sizeof(apply_out2));
 	bad13(c, m, len, 2, 4, "output to TABLE in a rule");
@@ -311,8 +347,12 @@ test_of13_other(void)
 	expect_error(c, m, 16, 1, 6, "set_config of 16 bytes");
 	header(m, 4, 5, 12, 11);
 	expect_error(c, m, 12, 1, 6, "features_request with a body");
-	header(m, 4, 13, 24, 12);
-	expect_error(c, m, 24, 1, 1, "packet_out (not supported)");
+	header(m, 4, 13, 20, 12);
+	expect_error(c, m, 20, 1, 6, "packet_out shorter than its fixed part");
+	header(m, 4, 15, 16, 12);
+	expect_error(c, m, 16, 1, 1, "group_mod (groups not supported)");
+	header(m, 4, 29, 16, 12);
+	expect_error(c, m, 16, 1, 1, "meter_mod (meters not supported)");
 	expect_alive(c, 4, "after the other bad messages");
 	of_conn_destroy(c);
 }
@@ -324,15 +364,15 @@ test_of10(void)
 	uint8_t m[256] = { 0 };
 	size_t before = flowtab_n_rules(ft);
 
-	/* OFPT_FLOW_MOD 1.0: match all, actions output:CONTROLLER. */
+	/* OFPT_FLOW_MOD 1.0: match all, actions output:NONE. */
 	header(m, 1, 14, 80, 20);
 	put32(m + 8, (1u << 22) - 1);
 	put16(m + 62, 10);
 	put32(m + 64, 0xffffffff);
 	put16(m + 72, 0);
 	put16(m + 74, 8);
-	put16(m + 76, 0xfffd);
-	expect_error(c, m, 80, 2, 4, "1.0: output to CONTROLLER");
+	put16(m + 76, 0xffff);
+	expect_error(c, m, 80, 2, 4, "1.0: output to NONE");
 	put16(m + 74, 12);
 	expect_error(c, m, 80, 2, 1, "1.0: an action of 12 bytes in 8");
 	put16(m + 72, 11);
@@ -446,6 +486,167 @@ test_negotiation_and_framing(void)
 	of_conn_destroy(c);
 }
 
+/* A 1.3 packet_out of a 60-byte frame with 'acts' ('alen' bytes); returns its length. */
+static size_t
+packet_out13(uint8_t *m, uint32_t buffer, uint32_t in_port, const uint8_t *acts, size_t alen)
+{
+	size_t len = 24 + alen + 60;
+
+	memset(m, 0, len);
+	header(m, 4, 13, len, 40);
+	put32(m + 8, buffer);
+	put32(m + 12, in_port);
+	put16(m + 16, (uint16_t)alen);
+	memcpy(m + 24, acts, alen);
+	memset(m + 24 + alen, 0xab, 60);
+	return len;
+}
+
+static void
+test_async13(void)
+{
+	static const uint8_t out_table[16] = { 0, 0, 0, 16, 0xff, 0xff, 0xff, 0xf9, 0, 0 };
+	static const uint8_t out_3[16] = { 0, 0, 0, 16, 0, 0, 0, 3, 0xff, 0xff };
+	static const uint8_t set_queue[8] = { 0, 21, 0, 8, 0, 0, 0, 1 };
+	struct of_conn *c = connect_version(4), *c2;
+	struct of_port_info pi = { .ofport = 7, .name = "p7", .link_up = true };
+	uint8_t m[256], frame[200];
+	struct replies r;
+	size_t len;
+
+	/* packet_out: the actions as text, the frame, in_port CONTROLLER as no port. */
+	len = packet_out13(m, 0xffffffff, 0xfffffffd, out_table, 16);
+	CHECK(of_conn_receive(c, m, len) == 0, "packet_out accepted");
+	collect(c, &r);
+	CHECK(r.n == 0 && po.n == 1 && !strcmp(po.actions, "resubmit(,0)") && po.len == 60 &&
+		po.in_port == FLOWTAB_PORT_NONE, "packet_out output:TABLE: %u replies, %u calls, "
+		"'%s', %zu bytes", r.n, po.n, po.actions, po.len);
+	len = packet_out13(m, 0xffffffff, 2, out_3, 16);
+	CHECK(of_conn_receive(c, m, len) == 0, "packet_out 2");
+	collect(c, &r);
+	CHECK(r.n == 0 && po.n == 2 && !strcmp(po.actions, "output:3") && po.in_port == 2,
+		"packet_out in_port 2 output:3: '%s' from %u", po.actions, po.in_port);
+	len = packet_out13(m, 5, 2, out_3, 16);
+	expect_error(c, m, len, 1, 8, "packet_out of a buffer (none are kept)");
+	len = packet_out13(m, 0xffffffff, 0xffffff00, out_3, 16);
+	expect_error(c, m, len, 1, 11, "packet_out from a reserved in_port");
+	len = packet_out13(m, 0xffffffff, 1, set_queue, 8);
+	expect_error(c, m, len, 2, 0, "packet_out with set_queue");
+	len = packet_out13(m, 0xffffffff, 1, out_3, 16);
+	put16(m + 16, 200);
+	expect_error(c, m, len, 1, 6, "packet_out with actions beyond the message");
+	CHECK(po.n == 2, "no bad packet_out reached the switch (%u)", po.n);
+
+	/* packet_in: a miss carries miss_send_len (128) bytes, an action its max_len. */
+	memset(frame, 0x5a, sizeof(frame));
+	CHECK(of_conn_packet_in(c, frame, sizeof(frame), 3, 0, 0, 0, UINT64_MAX),
+		"miss queued");
+	CHECK(of_conn_packet_in(c, frame, sizeof(frame), 3, 1, 40, 2, 0x99), "action queued");
+	collect(c, &r);
+	CHECK(r.n == 2 && r.msg[0][1] == 10 && r.len[0] == 42 + 128 &&
+		get16(r.msg[0] + 12) == 200 && r.msg[0][14] == 0 &&
+		get16(r.msg[0] + 24) == 1 && r.msg[0][35] == 3 && r.msg[0][31] == 4,
+		"1.3 miss packet_in: %u msgs, type %u, %zu bytes, total %u, reason %u",
+		r.n, r.msg[0][1], r.len[0], get16(r.msg[0] + 12), r.msg[0][14]);
+	CHECK(r.n == 2 && r.len[1] == 42 + 40 && r.msg[1][14] == 1 && r.msg[1][15] == 2 &&
+		r.msg[1][23] == 0x99 && r.msg[1][42] == 0x5a, "1.3 action packet_in: %zu bytes, "
+		"reason %u, table %u", r.len[1], r.msg[1][14], r.msg[1][15]);
+
+	/* port_status, then roles: a slave gets no packet_in and may not change anything. */
+	of_conn_port_status(c, OF_PORT_ADD, &pi);
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 12 && r.len[0] == 80 && r.msg[0][8] == 0 &&
+		r.msg[0][19] == 7 && !strcmp((char *)r.msg[0] + 32, "p7"),
+		"1.3 port_status add of port 7");
+	memset(m, 0, 24);
+	header(m, 4, 24, 24, 50);
+	put32(m + 8, 3);
+	m[23] = 9;
+	CHECK(of_conn_receive(c, m, 24) == 0, "role request slave");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 25 && get16(r.msg[0] + 10) == 3 && r.msg[0][23] == 9 &&
+		of_conn_role(c) == OF_ROLE_SLAVE, "role reply slave");
+	CHECK(!of_conn_packet_in(c, frame, 60, 1, 1, 60, 0, 0), "no packet_in to a slave");
+	len = packet_out13(m, 0xffffffff, 2, out_3, 16);
+	expect_error(c, m, len, 1, 10, "packet_out from a slave");
+	header(m, 4, 24, 24, 51);
+	put32(m + 8, 7);
+	expect_error(c, m, 24, 11, 2, "role request of an unknown role");
+	c2 = connect_version(4);
+	header(m, 4, 24, 24, 52);
+	put32(m + 8, 2);
+	CHECK(of_conn_receive(c2, m, 24) == 0 && last_master == c2 &&
+		of_conn_role(c2) == OF_ROLE_MASTER, "role request master: the owner is told");
+	collect(c2, &r);
+	CHECK(r.n == 1 && get16(r.msg[0] + 10) == 2, "role reply master");
+	/* flow_removed: 1.3 layout (cookie, priority, reason, table, counters, OXM match). */
+	{
+		struct flowtab_rule_info info = { .table_id = 3, .priority = 9, .cookie = 0x55,
+			.duration_ms = 2500, .packets = 7, .bytes = 700, .idle_timeout = 4 };
+
+		info.match.dl_type = 0x0800;
+		info.match.dl_type_mask = 0xffff;
+		of_conn_set_role(c, OF_ROLE_EQUAL);
+		of_conn_flow_removed(c, &info, 1);
+		collect(c, &r);
+		CHECK(r.n == 1 && r.msg[0][1] == 11 && r.msg[0][15] == 0x55 && r.msg[0][17] == 9 &&
+			r.msg[0][18] == 1 && r.msg[0][19] == 3 && r.msg[0][23] == 2 &&
+			r.msg[0][39] == 7 && get16(r.msg[0] + 48) == 1 && r.len[0] % 8 == 0 &&
+			get16(r.msg[0] + 50) == 4 + 6, "1.3 flow_removed: %u msgs, %zu bytes", r.n,
+			r.len[0]);
+		of_conn_set_role(c, OF_ROLE_SLAVE);
+	}
+	expect_alive(c, 4, "after the async messages");
+	of_conn_destroy(c2);
+	of_conn_destroy(c);
+}
+
+static void
+test_async10(void)
+{
+	static const uint8_t out_flood[8] = { 0, 0, 0, 8, 0xff, 0xfb, 0, 0 };
+	struct of_conn *c = connect_version(1);
+	uint8_t m[256] = { 0 }, frame[100];
+	struct replies r;
+
+	header(m, 1, 13, 16 + 8 + 64, 60);
+	put32(m + 8, 0xffffffff);
+	put16(m + 12, 0xffff);
+	put16(m + 14, 8);
+	memcpy(m + 16, out_flood, 8);
+	po.n = 0;
+	CHECK(of_conn_receive(c, m, 88) == 0, "1.0 packet_out");
+	collect(c, &r);
+	CHECK(r.n == 0 && po.n == 1 && !strcmp(po.actions, "FLOOD") && po.len == 64 &&
+		po.in_port == FLOWTAB_PORT_NONE, "1.0 packet_out FLOOD: '%s'", po.actions);
+	memset(frame, 1, sizeof(frame));
+	CHECK(of_conn_packet_in(c, frame, sizeof(frame), 2, 0, 0, 0, 0), "1.0 miss");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][0] == 1 && r.msg[0][1] == 10 && r.len[0] == 18 + 100 &&
+		get16(r.msg[0] + 12) == 100 && get16(r.msg[0] + 14) == 2 && r.msg[0][16] == 0,
+		"1.0 packet_in of a miss, whole (100 < 128)");
+	of_conn_set_primary(c, false);
+	CHECK(!of_conn_packet_in(c, frame, sizeof(frame), 2, 0, 0, 0, 0),
+		"no miss to a service connection without set_config");
+	CHECK(of_conn_packet_in(c, frame, sizeof(frame), 2, 1, 10, 0, 0),
+		"an action's packet_in to a service connection");
+	collect(c, &r);
+	/* NXT_ROLE_REQUEST slave, then NXT_SET_PACKET_IN_FORMAT nxt_packet_in (refused). */
+	memset(m, 0, 20);
+	header(m, 1, 4, 20, 61);
+	put32(m + 8, 0x2320);
+	put32(m + 12, 10);
+	put32(m + 16, 2);
+	CHECK(of_conn_receive(c, m, 20) == 0, "NXT_ROLE_REQUEST");
+	collect(c, &r);
+	CHECK(r.n == 1 && get16(r.msg[0] + 14) == 11 && r.msg[0][19] == 2 &&
+		of_conn_role(c) == OF_ROLE_SLAVE, "NXT_ROLE_REPLY slave");
+	put32(m + 12, 16);
+	put32(m + 16, 1);
+	expect_error(c, m, 20, 1, 5, "NXT_SET_PACKET_IN_FORMAT nxt_packet_in");
+	of_conn_destroy(c);
+}
+
 int
 main(void)
 {
@@ -454,6 +655,8 @@ main(void)
 	test_of13_other();
 	test_of10();
 	test_of13_flow_mod();
+	test_async13();
+	test_async10();
 	flowtab_destroy(ft);
 	return check_report("test_of_conn");
 }

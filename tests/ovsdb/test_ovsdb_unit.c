@@ -414,6 +414,8 @@ test_replica(void)
 	u = vovsdb_replica_monitor_requests(&r);
 	CHECK(json_is(json_object_get(u, "Interface"),
 			"[{\"columns\":[\"name\",\"type\",\"options\",\"ofport_request\"]}]"));
+	/* A schema without the Controller table: accepted, nothing asked of it. */
+	CHECK(json_object_get(u, "Controller") == NULL);
 	json_decref(u);
 
 	u = js("{\"Open_vSwitch\":{\"o1\":{\"initial\":{\"next_cfg\":3,"
