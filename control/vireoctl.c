@@ -25,7 +25,11 @@ usage(FILE *f)
 		"Send COMMAND to a running vireo daemon (OVS unixctl protocol).\n"
 		"\n"
 		"  -t, --target=SOCKET  control socket: a path, or a NAME for %s/NAME.ctl\n"
-		"                       (default: $VIREO_CTL, else %s/%s.ctl)\n"
+		"                       (default: $VIREO_CTL, else vireo-dp's default socket,\n"
+		"                       found as ovs-appctl finds ovs-vswitchd's: the pid in\n"
+		"                       $OVS_RUNDIR/ovs-vswitchd.pid names\n"
+		"                       $OVS_RUNDIR/ovs-vswitchd.PID.ctl; without that pidfile\n"
+		"                       %s/%s.ctl)\n"
 		"  -T, --timeout=SECS   give up after SECS seconds (default: no limit)\n"
 		"  -j, --json           ask for a JSON reply (set-options --format json)\n"
 		"  -h, --help           show this help\n"
@@ -33,6 +37,33 @@ usage(FILE *f)
 		"\"vireoctl list-commands\" lists the daemon's commands.  A command the daemon\n"
 		"does not know is retried as dpif-netdev/COMMAND.\n",
 		VIREOCTL_RUNDIR, VIREOCTL_RUNDIR, VIREOCTL_DEFAULT_TARGET);
+}
+
+/*
+ * vireo-dp's default socket, found as ovs-appctl finds ovs-vswitchd's (malloc'd), or NULL
+ * when there is no pidfile to read.
+ */
+static char *
+ovs_default_path(void)
+{
+	const char *rundir = getenv("OVS_RUNDIR");
+	char *pidfile, *path = NULL;
+	long pid = 0;
+	FILE *f;
+
+	if (rundir == NULL || rundir[0] == '\0')
+		rundir = "/var/run/openvswitch";
+	if (asprintf(&pidfile, "%s/ovs-vswitchd.pid", rundir) < 0)
+		return NULL;
+	f = fopen(pidfile, "r");
+	free(pidfile);
+	if (f == NULL)
+		return NULL;
+	if (fscanf(f, "%ld", &pid) == 1 && pid > 0 &&
+			asprintf(&path, "%s/ovs-vswitchd.%ld.ctl", rundir, pid) < 0)
+		path = NULL;
+	fclose(f);
+	return path;
 }
 
 /* The socket path for 'target' (malloc'd): a path is used as is, a name goes in the rundir. */
@@ -73,6 +104,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target = getenv("VIREO_CTL");
+	bool default_target = target == NULL || target[0] == '\0';
 	int timeout_ms = 0;
 	bool json = false;
 	char *path, *result, *end;
@@ -84,6 +116,7 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 't':
 			target = optarg;
+			default_target = false;
 			break;
 		case 'T': {
 			double secs;
@@ -120,7 +153,9 @@ main(int argc, char *argv[])
 			"(use --help for help)\n");
 		return 1;
 	}
-	path = target_path(target);
+	path = default_target ? ovs_default_path() : NULL;
+	if (path == NULL)
+		path = target_path(target);
 	if (path == NULL) {
 		fprintf(stderr, "vireoctl: out of memory\n");
 		return 2;

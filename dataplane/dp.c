@@ -16,6 +16,7 @@
 
 #include "dp.h"
 #include "flowtab.h"
+#include "vlog.h"
 
 struct dp *dp_main;
 
@@ -23,18 +24,10 @@ void
 dp_log(const char *fmt, ...)
 {
 	va_list ap;
-	struct timespec ts;
-	struct tm tm;
-	char when[32];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ vireo-dp: ", when, ts.tv_nsec / 1000000);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vlog_msg_va(VLM_DATAPLANE, VLL_INFO, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void

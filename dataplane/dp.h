@@ -257,12 +257,12 @@ void dp_punt_pmd_run(struct pmd *pmd);
 void dp_execute(struct pmd *pmd, struct dp_bridge *br, const struct flowtab_actions *acts,
 	struct rte_mbuf *m, uint32_t in_port);
 
-/** Log to stderr with a timestamp ("vireo-dp: ..."). */
 /** Read the pmd-auto-lb keys of 'cfg' (logs a change). */
 void dp_auto_lb_configure(struct dp *dp, const struct vconf *cfg);
 /** Every few seconds from dp_run, after the rx queues' loads were measured. */
 void dp_auto_lb_run(struct dp *dp, uint64_t now_s);
 
+/** Log at level info of the "dataplane" module (vlog.h). */
 void dp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* VIREO_DP_H */

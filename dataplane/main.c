@@ -20,13 +20,14 @@
 #include <rte_errno.h>
 
 #include "control.h"
+#include "daemon.h"
 #include "dp.h"
 #include "flowtab.h"
 #include "ovsdb.h"
 #include "ofconn.h"
 #include "ovsdb_glue.h"
+#include "vlog.h"
 
-#define DEFAULT_CTL "/run/vireo/vireo-dp.ctl"
 
 extern bool dp_exit_requested;
 
@@ -34,14 +35,25 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vireo-dp --config FILE [--control SOCKET] [--check]\n"
-		"       vireo-dp --ovsdb[=REMOTE] [--control SOCKET]\n"
+		"usage: vireo-dp --config FILE [OPTIONS] [--check]\n"
+		"       vireo-dp --ovsdb[=REMOTE] [OPTIONS]\n"
 		"\n"
 		"  -c, --config FILE     YAML configuration (OVSDB's names: other_config, bridges)\n"
 		"      --ovsdb[=REMOTE]  take ovs-vswitchd's place under Open vSwitch's ovsdb-server:\n"
 		"                        REMOTE is unix:PATH or tcp:IP:PORT (default\n"
 		"                        " VOVSDB_DEFAULT_REMOTE ")\n"
-		"  -C, --control SOCKET  control socket (default " DEFAULT_CTL ")\n"
+		"  -C, --control, --unixctl SOCKET\n"
+		"                        control socket (default, as ovs-vswitchd's:\n"
+		"                        $OVS_RUNDIR/ovs-vswitchd.PID.ctl, OVS_RUNDIR defaulting\n"
+		"                        to /var/run/openvswitch)\n"
+		"      --pidfile[=FILE]  write the daemon's pid to FILE (default\n"
+		"                        $OVS_RUNDIR/ovs-vswitchd.pid; relative: in OVS_RUNDIR)\n"
+		"      --detach          run in the background once ready\n"
+		"      --monitor         restart the daemon when it crashes\n"
+		"      --no-chdir        with --detach, keep the working directory\n"
+		"      --log-file[=FILE] log to FILE (default $OVS_LOGDIR/ovs-vswitchd.log,\n"
+		"                        OVS_LOGDIR defaulting to /var/log/openvswitch)\n"
+		"  -v, --verbose[=SPEC]  set log levels: MODULE:DESTINATION:LEVEL (vlog/set)\n"
 		"      --openflow-rundir DIR\n"
 		"                        where BRIDGE.mgmt, the OpenFlow socket of ovs-ofctl, is\n"
 		"                        made (default other_config:openflow-rundir, $OVS_RUNDIR,\n"
@@ -50,8 +62,8 @@ usage(FILE *f)
 		"  -V, --version         print the version\n"
 		"  -h, --help            this text\n"
 		"\n"
-		"Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads FILE and applies the change\n"
-		"(with --ovsdb, SIGHUP does nothing: ovsdb-server's changes apply as they come).\n");
+		"Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reopens the log file and reloads FILE,\n"
+		"applying the change (with --ovsdb ovsdb-server's changes apply as they come).\n");
 }
 
 struct check_ports {
@@ -114,6 +126,30 @@ check_flows(const struct vconf *cfg, char **err)
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * The control socket: 'arg' (made absolute, as the daemon may leave its directory), or
+ * ovs-vswitchd's default, where ovs-appctl without -t looks (malloc'd; exits when out of
+ * memory, before anything started).
+ */
+static char *
+control_path(const char *arg)
+{
+	char cwd[4096], *s;
+	int n;
+
+	if (arg != NULL && arg[0] == '/')
+		n = asprintf(&s, "%s", arg);
+	else if (arg != NULL)
+		n = asprintf(&s, "%s/%s", getcwd(cwd, sizeof(cwd)) ? cwd : ".", arg);
+	else
+		n = asprintf(&s, "%s/ovs-vswitchd.%d.ctl", daemon_rundir(), (int)getpid());
+	if (n < 0) {
+		fprintf(stderr, "vireo-dp: out of memory\n");
+		exit(1);
+	}
+	return s;
 }
 
 static int
@@ -196,6 +232,16 @@ reload(struct dp *dp, const char *path)
 	vconf_free(&cfg);
 }
 
+static void
+reopen_log(void)
+{
+	char *err = NULL;
+
+	if (vlog_reopen(&err) < 0)
+		dp_log("%s", err ? err : "cannot reopen the log file");
+	free(err);
+}
+
 /* Signals (SIGTERM, SIGINT, SIGHUP) as a signalfd; they are blocked before threads start. */
 static int
 signals_fd(void)
@@ -259,11 +305,10 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
 				struct signalfd_siginfo si;
 
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP && config_path != NULL) {
-						reload(dp, config_path);
-					} else if (si.ssi_signo == SIGHUP) {
-						dp_log("SIGHUP ignored: the configuration comes from "
-							"ovsdb-server");
+					if (si.ssi_signo == SIGHUP) {
+						reopen_log();
+						if (config_path != NULL)
+							reload(dp, config_path);
 					} else {
 						dp_log("signal %u: stopping", si.ssi_signo);
 						dp_exit_requested = true;
@@ -331,14 +376,24 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "ovsdb", optional_argument, NULL, 'o' },
 		{ "control", required_argument, NULL, 'C' },
+		{ "unixctl", required_argument, NULL, 'C' },
+		{ "pidfile", optional_argument, NULL, 'P' },
+		{ "detach", no_argument, NULL, 'D' },
+		{ "monitor", no_argument, NULL, 'M' },
+		{ "no-chdir", no_argument, NULL, 'N' },
+		{ "log-file", optional_argument, NULL, 'L' },
+		{ "verbose", optional_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "openflow-rundir", required_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *ctl_path = DEFAULT_CTL, *remote = NULL, *of_rundir = NULL;
-	bool check = false, use_ovsdb = false;
+	const char *config_path = NULL, *ctl_arg = NULL, *remote = NULL, *of_rundir = NULL;
+	const char *log_file = NULL;
+	char *ctl_path = NULL, *abs_config = NULL;
+	bool check = false, use_ovsdb = false, want_log = false;
+	struct daemon_opts dopt = { 0 };
 	struct vconf yaml = { 0 };
 	const struct vconf *cfg = &yaml;
 	struct dp_ovsdb *o = NULL;
@@ -350,7 +405,7 @@ main(int argc, char **argv)
 	char **eal_argv, **eal_strings = NULL;
 	cpu_set_t main_cpus;
 
-	while ((opt = getopt_long(argc, argv, "c:C:Vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:C:Vhv::", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -360,7 +415,29 @@ main(int argc, char **argv)
 			remote = optarg;
 			break;
 		case 'C':
-			ctl_path = optarg;
+			ctl_arg = optarg;
+			break;
+		case 'P':
+			dopt.pidfile = optarg != NULL ? optarg : "";
+			break;
+		case 'D':
+			dopt.detach = true;
+			break;
+		case 'M':
+			dopt.monitor = true;
+			break;
+		case 'N':
+			dopt.no_chdir = true;
+			break;
+		case 'L':
+			want_log = true;
+			log_file = optarg;
+			break;
+		case 'v':
+			if (vlog_set_spec(optarg != NULL ? optarg : "dbg", &err) < 0) {
+				fprintf(stderr, "vireo-dp: --verbose: %s\n", err ? err : "bad spec");
+				return 2;
+			}
 			break;
 		case 'k':
 			check = true;
@@ -390,6 +467,26 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (want_log && vlog_set_log_file(log_file, &err) < 0) {
+		fprintf(stderr, "vireo-dp: --log-file: %s\n", err ? err : "cannot open");
+		return 2;
+	}
+	/* After --detach the daemon runs in '/': keep the file it reloads on SIGHUP. */
+	if (config_path != NULL && !check && dopt.detach && !dopt.no_chdir) {
+		abs_config = realpath(config_path, NULL);
+		if (abs_config != NULL)
+			config_path = abs_config;
+	}
+	/*
+	 * SIGPIPE is ignored: a vhost-user frontend may hand a pipe with no reader as a ring's
+	 * call fd, and --detach's parent may be gone when a restarted daemon says it is ready.
+	 * Fork before anything else starts: DPDK's threads do not survive a fork.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	if (!check && (dopt.detach || dopt.monitor) && daemon_start(&dopt) < 0) {
+		fprintf(stderr, "vireo-dp: cannot start the daemon: %s\n", strerror(errno));
+		return 1;
+	}
 	if (config_path != NULL && (vconf_load_yaml(config_path, &yaml, &err) < 0 ||
 			check_flows(&yaml, &err) < 0)) {
 		fprintf(stderr, "vireo-dp: %s\n", err ? err : "invalid configuration");
@@ -403,11 +500,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	/*
-	 * Signals are read from a signalfd; block them before threads start.  SIGPIPE is
-	 * ignored: a vhost-user frontend may hand a pipe with no reader as a ring's call fd.
-	 */
-	signal(SIGPIPE, SIG_IGN);
+	if (daemon_pidfile_create(&dopt, &err) < 0) {
+		fprintf(stderr, "vireo-dp: %s\n", err ? err : "cannot create the pidfile");
+		return 2;
+	}
+	/* Signals are read from a signalfd; block them before threads start. */
 	sfd = signals_fd();
 	if (use_ovsdb) {
 		rc = ovsdb_start(remote, sfd, &o);
@@ -418,13 +515,16 @@ main(int argc, char **argv)
 		cfg = dp_ovsdb_startup_config(o);
 	}
 
+	ctl_path = control_path(ctl_arg);
 	make_parent_dir(ctl_path);
 	ctl = control_server_create(ctl_path, &err);
 	if (ctl == NULL) {
 		fprintf(stderr, "vireo-dp: control socket %s: %s\n", ctl_path, err ? err : "failed");
 		dp_ovsdb_destroy(o);
+		daemon_fini();
 		return 2;
 	}
+	vlog_take_dpdk_log();
 	/*
 	 * rte_eal_init() pins this thread to the main lcore; like ovs-vswitchd, give the main
 	 * thread its old affinity back after it, so that control work (OVSDB, vireoctl) is not
@@ -455,6 +555,7 @@ main(int argc, char **argv)
 		return rc == -EINVAL ? 2 : 1;
 	}
 	dp_commands_register(&dp);
+	vlog_commands_register();
 	if (o != NULL) {
 		dp_ovsdb_attach(o, &dp);
 	} else if (dp_reconfigure(&dp, cfg, &err) < 0) {
@@ -474,6 +575,7 @@ main(int argc, char **argv)
 	if (o != NULL)
 		dp_ofconn_set_report(ofc, dp_ovsdb_report_controller, o);
 	dp_log("running: %u PMD thread(s), control socket %s", dp.n_pmds, ctl_path);
+	daemon_ready();
 	event_loop(&dp, ctl, config_path, o, sfd, ofc);
 	dp_ofconn_destroy(ofc);
 
@@ -489,6 +591,9 @@ main(int argc, char **argv)
 	free(eal_strings);
 	free(eal_argv);
 	close(sfd);
+	daemon_fini();
 	dp_log("stopped");
+	free(ctl_path);
+	free(abs_config);
 	return rc;
 }
