@@ -10,6 +10,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "coverage.h"
 #include "dp.h"
 #include "flowtab.h"
 
@@ -152,6 +153,7 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	struct bridge_snap *s, *old;
 	uint32_t max_ofport = 0, n = 0;
 
+	coverage_inc(COV_BRIDGE_PUBLISH);
 	for (unsigned i = 0; i < br->n_ports; i++)
 		if (br->ports[i]->error == NULL && br->ports[i]->ofport > max_ofport)
 			max_ofport = br->ports[i]->ofport;

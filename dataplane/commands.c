@@ -13,6 +13,7 @@
 
 #include "control.h"
 #include "dp.h"
+#include "coverage.h"
 #include "flowtab.h"
 
 bool dp_exit_requested;
@@ -34,16 +35,6 @@ cmd_version(struct control_conn *conn, int argc, const char *argv[], void *aux)
 	(void)argv;
 	(void)aux;
 	control_replyf(conn, "vireo-dp %s (%s)\n", VIREO_VERSION, rte_version());
-}
-
-static void
-cmd_exit(struct control_conn *conn, int argc, const char *argv[], void *aux)
-{
-	(void)argc;
-	(void)argv;
-	(void)aux;
-	dp_exit_requested = true;
-	control_reply(conn, "");
 }
 
 static void
@@ -579,9 +570,12 @@ cmd_fdb_flush(struct control_conn *conn, int argc, const char *argv[], void *aux
 {
 	struct dp *dp = aux;
 
+	if (argc > 1 && bridge_arg(conn, dp, argv[1]) == NULL)
+		return;
 	for (unsigned i = 0; i < dp->n_bridges; i++)
 		if (argc < 2 || strcmp(dp->bridges[i]->name, argv[1]) == 0)
 			mac_table_flush(dp->bridges[i]->mac);
+	coverage_inc(COV_FDB_FLUSH);
 	control_reply(conn, "table successfully flushed\n");
 }
 
@@ -589,7 +583,6 @@ void
 dp_commands_register(struct dp *dp)
 {
 	control_command_register("version", "", 0, 0, cmd_version, dp);
-	control_command_register("exit", "", 0, 1, cmd_exit, dp);
 	control_command_register("show", "[-v]", 0, 1, cmd_show, dp);
 	control_command_register("dump-ports", "[BRIDGE [PORT]]", 0, 2, cmd_dump_ports, dp);
 	control_command_alias("port-stats", "dump-ports");
@@ -614,4 +607,5 @@ dp_commands_register(struct dp *dp)
 	control_command_register("dump-flows", "BRIDGE [MATCH]", 1, 2, cmd_dump_flows, dp);
 	control_command_register("fdb/show", "BRIDGE", 1, 1, cmd_fdb_show, dp);
 	control_command_register("fdb/flush", "[BRIDGE]", 0, 1, cmd_fdb_flush, dp);
+	dp_appctl_register(dp);
 }

@@ -16,9 +16,11 @@
 
 #include "dp.h"
 #include "flowtab.h"
+#include "coverage.h"
 #include "vlog.h"
 
 struct dp *dp_main;
+uint64_t dp_start_tsc;
 
 void
 dp_log(const char *fmt, ...)
@@ -125,6 +127,7 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 	int rc;
 
 	memset(dp, 0, sizeof(*dp));
+	dp_start_tsc = rte_get_tsc_cycles();
 	dp_main = dp;
 	dp->qsbr = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, PORT_MAX_PMDS) != 0) {
@@ -312,6 +315,7 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 	} else {
 		char *warn = vconf_port_warnings(cfg);
 
+		coverage_inc(COV_PORT_ADD);
 		dp_log("port %s: added to bridge %s as ofport %u (%s)", cfg->name, br->name,
 			p->ofport, cfg->type);
 		for (char *save = NULL, *l = warn ? strtok_r(warn, "\n", &save) : NULL; l != NULL;
@@ -378,6 +382,7 @@ ports_remove(struct dp *dp, struct dp_port **ps, unsigned n)
 	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
 	for (unsigned i = 0; i < n; i++) {
 		dp->slots[ps[i]->port.slot] = ps[i];
+		coverage_inc(COV_PORT_DEL);
 		dp_log("port %s: deleted", ps[i]->port.name);
 		port_free(dp, ps[i]);
 	}
@@ -580,6 +585,7 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 	const char *old_mask = vconf_map_get(&dp->cfg.other_config, "pmd-cpu-mask");
 	const char *new_mask = vconf_map_get(&cfg->other_config, "pmd-cpu-mask");
 
+	coverage_inc(COV_BRIDGE_RECONFIGURE);
 	if (dp->cfg.source != NULL && ((old_mask == NULL) != (new_mask == NULL) ||
 			(old_mask && strcmp(old_mask, new_mask) != 0))) {
 		dp_log("pmd-cpu-mask changed to %s: restarting PMD threads",

@@ -220,6 +220,15 @@ uint16_t dp_patch_deliver(void *aux, struct port *in, unsigned pmd_index,
 /** Texts of dpif-netdev/pmd-stats-show, pmd-rxq-show (malloc'd; dataplane/pmd_show.c). */
 char *dp_pmd_stats_show(struct pmd **pmds, unsigned n);
 char *dp_pmd_rxq_show(struct pmd **pmds, unsigned n);
+/** dpif-netdev/pmd-perf-show's text (malloc'd), over the time since start or the last clear. */
+char *dp_pmd_perf_show(struct pmd **pmds, unsigned n);
+/** TSC at dp_init(): where pmd-perf-show's measurement starts before any clear. */
+extern uint64_t dp_start_tsc;
+/** Register ofproto/trace, dpctl/dump-flows, coverage/show, memory/show, pmd-perf-show,
+ *  exit (dataplane/appctl.c). */
+void dp_appctl_register(struct dp *dp);
+/** Once a second (main thread): update the coverage counters kept by the PMDs. */
+void dp_coverage_run(struct dp *dp);
 /** pmd-stats-show as a JSON object (jansson json_t *). */
 void *dp_pmd_stats_json(struct pmd **pmds, unsigned n);
 /** pmd-stats-clear: the PMD's and flowtab's counters. */

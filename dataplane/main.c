@@ -319,6 +319,7 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
 
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
 					dp_run_periodic(dp);
+					dp_coverage_run(dp);
 					if (o != NULL)
 						dp_ovsdb_periodic(o);
 				}

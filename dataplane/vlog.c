@@ -16,6 +16,7 @@
 #include <rte_log.h>
 
 #include "control.h"
+#include "coverage.h"
 #include "vlog.h"
 
 enum vlog_dest {
@@ -255,6 +256,7 @@ vlog_reopen(char **err)
 	if (fd < 0)
 		return fd;
 	install_log_fd(fd);
+	coverage_inc(COV_VLOG_REOPEN);
 	vlog_msg(VLM_DATAPLANE, VLL_INFO, "opened log file %s", log_path);
 	return 0;
 }

@@ -293,6 +293,40 @@ struct flowtab_rule_info {
 int flowtab_dump_rules(struct flowtab *ft, const char *match,
 		void (*cb)(void *aux, const struct flowtab_rule_info *info), void *aux, char **err);
 
+/** Where flowtab_trace() reports the packet leaving (main thread). */
+struct flowtab_trace_out {
+	/**
+	 * The packet goes out by 'kind' (OUTPUT or IN_PORT with 'port', NORMAL, FLOOD, ALL),
+	 * with destination 'dl_dst' and 'vlan_tci' (host order, 0x1000 set when tagged) at that
+	 * point.  The callee may write one line explaining the decision into 'note'
+	 * ('note_size' bytes, empty by default).
+	 */
+	void (*emit)(void *aux, enum flowtab_action_kind kind, uint32_t port, uint32_t in_port,
+		const uint8_t dl_dst[6], uint16_t vlan_tci, char *note, size_t note_size);
+	void *aux;
+	/** The bridge runs NORMAL when it has no rule at all (its owner's choice). */
+	bool no_rules_normal;
+};
+
+/**
+ * ofproto/trace: walk the tables of 'ft' for the packet described by 'flow' (ovs-ofctl
+ * match syntax, in_port required; fields not given are zero), as the datapath would, and
+ * describe it in Open vSwitch's format: "Flow: ...", the rules met per table with their
+ * actions, "Final flow: ...".  Outputs are reported through 'out'.  Main thread only;
+ * counters and caches are not touched.
+ * @return 0 with the malloc'd text in '*text', or -EINVAL with '*err' for a bad 'flow'.
+ */
+int flowtab_trace(struct flowtab *ft, const char *flow, const struct flowtab_trace_out *out,
+		char **text, char **err);
+
+/**
+ * dpctl/dump-flows: the entries of 'pmd''s flow cache that serve 'ft' now, one a line:
+ * "table=T,MATCH, rule priority P, actions:ACTIONS", MATCH being the packet fields under
+ * the table's cache mask (the megaflow).  Main thread, while the PMD runs.
+ * @return 0 with the malloc'd text in '*out', or -ENOMEM.
+ */
+int flowtab_pmd_cache_dump(const struct flowtab_pmd *pmd, struct flowtab *ft, char **out);
+
 /**
  * Expire idle_timeout/hard_timeout rules and re-rank classifier subtables by their hits; call
  * about once a second from the main thread.
