@@ -25,6 +25,7 @@ static bool no_chdir;
 static char *pidfile_path;
 static int pidfile_fd = -1;
 static volatile pid_t monitored;
+static volatile sig_atomic_t monitor_stop;	/* SIGTERM/SIGINT reached the monitor */
 
 const char *
 daemon_rundir(void)
@@ -66,6 +67,7 @@ is_crash(int sig)
 static void
 monitor_forward(int sig)
 {
+	monitor_stop = 1;
 	if (monitored > 0)
 		kill(monitored, sig);
 }
@@ -90,6 +92,10 @@ monitor_run(void)
 				(long)(DAEMON_RESTART_MIN_S - (now.tv_sec - last.tv_sec)));
 			sleep((unsigned)(DAEMON_RESTART_MIN_S - (now.tv_sec - last.tv_sec)));
 			clock_gettime(CLOCK_MONOTONIC, &now);
+		}
+		if (monitor_stop) {
+			vlog_msg(VLM_DATAPLANE, VLL_INFO, "monitor: stopped before restart");
+			_exit(0);
 		}
 		last = now;
 		pid = fork();
@@ -119,7 +125,7 @@ monitor_run(void)
 			if (errno != EINTR)
 				_exit(1);
 		monitored = 0;
-		if (WIFSIGNALED(status) && is_crash(WTERMSIG(status))) {
+		if (WIFSIGNALED(status) && is_crash(WTERMSIG(status)) && !monitor_stop) {
 			vlog_msg(VLM_DATAPLANE, VLL_ERR, "monitor: daemon pid %d died, killed (%s), "
 				"restarting", (int)pid, strsignal(WTERMSIG(status)));
 			continue;

@@ -273,9 +273,12 @@ vlog_detached(void)
 		close(fd);
 }
 
-/* DPDK's log stream: complete lines go to the "dpdk" module at rte_log's level. */
-static char dpdk_line[1024];
-static size_t dpdk_len;
+/*
+ * DPDK's log stream: complete lines go to the "dpdk" module at rte_log's level.  DPDK logs
+ * from any thread (PMDs, vhost-user, interrupts): each keeps its own partial line.
+ */
+static __thread char dpdk_line[1024];
+static __thread size_t dpdk_len;
 
 static enum vlog_level
 dpdk_level(void)
