@@ -585,6 +585,50 @@ cmd_fdb_flush(struct control_conn *conn, int argc, const char *argv[], void *aux
 	control_reply(conn, "table successfully flushed\n");
 }
 
+/* bond/show [PORT], lacp/show [PORT]: every bond's state (or PORT's), as Open vSwitch's. */
+static void
+bond_show_all(struct control_conn *conn, int argc, const char *argv[], struct dp *dp,
+	bool lacp)
+{
+	struct control_buf b = { 0 };
+	char text[8192];
+	bool found = false;
+
+	for (unsigned i = 0; i < dp->n_bridges; i++) {
+		struct dp_bridge *br = dp->bridges[i];
+
+		for (unsigned k = 0; k < br->n_ports; k++) {
+			struct port *p = &br->ports[k]->port;
+
+			if (argc > 1 && strcmp(p->name, argv[1]) != 0)
+				continue;
+			if (port_bond_show(p, lacp, text, sizeof(text)) < 0 || text[0] == '\0')
+				continue;
+			control_buf_printf(&b, "%s%s", found ? "\n" : "", text);
+			found = true;
+		}
+	}
+	char *s = control_buf_steal(&b);
+
+	if (argc > 1 && !found)
+		control_reply_errorf(conn, "%s", lacp ? "no such lacp object" : "no such bond");
+	else
+		control_reply(conn, s ? s : "");
+	free(s);
+}
+
+static void
+cmd_bond_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	bond_show_all(conn, argc, argv, aux, false);
+}
+
+static void
+cmd_lacp_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	bond_show_all(conn, argc, argv, aux, true);
+}
+
 void
 dp_commands_register(struct dp *dp)
 {
@@ -614,4 +658,6 @@ dp_commands_register(struct dp *dp)
 	control_command_register("dump-flows", "BRIDGE [MATCH]", 1, 2, cmd_dump_flows, dp);
 	control_command_register("fdb/show", "BRIDGE", 1, 1, cmd_fdb_show, dp);
 	control_command_register("fdb/flush", "[BRIDGE]", 0, 1, cmd_fdb_flush, dp);
+	control_command_register("bond/show", "[PORT]", 0, 1, cmd_bond_show, dp);
+	control_command_register("lacp/show", "[PORT]", 0, 1, cmd_lacp_show, dp);
 }

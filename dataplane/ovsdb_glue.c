@@ -296,8 +296,13 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 			st.stats = sv;
 		}
 	}
-	if (vovsdb_set_iface(o->db, vp->name, &st) < 0)
-		dp_log("ovsdb: interface %s: cannot queue its state: out of memory", vp->name);
+	/* A bond's interfaces share its OpenFlow port (DPDK bonds them into one ethdev). */
+	for (size_t i = 0; i < (vp->n_ifaces ? vp->n_ifaces : 1); i++) {
+		const char *name = vp->n_ifaces ? vp->ifaces[i].name : vp->name;
+
+		if (vovsdb_set_iface(o->db, name, &st) < 0)
+			dp_log("ovsdb: interface %s: cannot queue its state: out of memory", name);
+	}
 	vconf_map_free(&status);
 	free(bridge_err);
 }
@@ -329,7 +334,10 @@ report_waiting(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
 				st.error = "DPDK is not initialised: vireo-dp waits for "
 					"other_config:dpdk-init=true";
 			}
-			vovsdb_set_iface(o->db, vb->ports[k].name, &st);
+			for (size_t i = 0; i < vb->ports[k].n_ifaces; i++)
+				vovsdb_set_iface(o->db, vb->ports[k].ifaces[i].name, &st);
+			if (vb->ports[k].n_ifaces == 0)
+				vovsdb_set_iface(o->db, vb->ports[k].name, &st);
 		}
 	}
 	vovsdb_set_cur_cfg(o->db, next_cfg);

@@ -17,6 +17,7 @@ static const struct port_ops *const port_types[] = {
 	&port_vhost_server_ops,
 	&port_vhost_client_ops,
 	&port_patch_ops,
+	&port_bond_ops,
 };
 
 const struct port_ops *

@@ -8,7 +8,8 @@
  *
  * What?
  * =====
- * A 'struct port' is one open device: a DPDK ethdev ("dpdk", port_dpdk.c), an rte_vhost
+ * A 'struct port' is one open device: a DPDK ethdev ("dpdk", port_dpdk.c), several bonded
+ * by DPDK's bonding driver ("bond", port_bond.c: an OVSDB Port of several Interfaces), an rte_vhost
  * socket ("dpdkvhostuser", "dpdkvhostuserclient", port_vhost.c), or one end of a wire
  * between two bridges ("patch", port_patch.c: no device, see port_env.deliver).  Its type supplies a
  * 'struct port_ops'; PMD threads call only port_rx() and port_tx_burst(), so every port
@@ -41,6 +42,7 @@
  * devices: the only lock on the packet path, and it exists only on hardware that forces it.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -156,6 +158,11 @@ struct port_ops {
 	 */
 	int (*reconfigure)(struct port *p, const struct port_args *args,
 		const struct port_env *env, char **err);
+	/**
+	 * A bond's state as Open vSwitch's `bond/show` ('lacp' false) or `lacp/show' ('lacp'
+	 * true) print it, into 'buf' (control thread).  NULL: the type has no members.
+	 */
+	void (*bond_show)(struct port *p, bool lacp, char *buf, size_t len);
 };
 
 struct port {
@@ -248,6 +255,19 @@ port_status(struct port *p, char *buf, size_t len)
 		buf[0] = '\0';
 	if (p->priv != NULL)
 		p->ops->status(p, buf, len);
+}
+
+/**
+ * `bond/show` ('lacp' false) or `lacp/show` ('lacp' true) text of the open port 'p' into
+ * 'buf'.  Returns 0, or -ENOTSUP when 'p' is no bond (or not open).
+ */
+static inline int
+port_bond_show(struct port *p, bool lacp, char *buf, size_t len)
+{
+	if (p->priv == NULL || p->ops->bond_show == NULL)
+		return -ENOTSUP;
+	p->ops->bond_show(p, lacp, buf, len);
+	return 0;
 }
 
 /** How many of 'p's rx queues are enabled now. */
