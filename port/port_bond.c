@@ -219,7 +219,8 @@ probe_members(struct bond_priv *b, const struct port_args *args, char **err)
 		if (rc < 0) {
 			char *inner = *err;
 
-			port_errf(err, "interface '%s': %s", m->name, inner ? inner : "probe failed");
+			port_errf(err, "interface '%s': %s", m->name,
+				inner ? inner : "probe failed");
 			free(inner);
 			if (m->probed)
 				port_dpdk_remove(m->port_id);
@@ -456,8 +457,9 @@ show_bond(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 		const struct bond_member *m = &b->members[i];
 		bool act = member_active(b, m);
 
-		APPEND(buf, len, off, "\nmember %s: %s\n", m->name,
-			(b->kind == BOND_ACTIVE_BACKUP ? m->enabled : act) ? "enabled" : "disabled");
+		bool on = b->kind == BOND_ACTIVE_BACKUP ? m->enabled : act;
+
+		APPEND(buf, len, off, "\nmember %s: %s\n", m->name, on ? "enabled" : "disabled");
 		if (b->kind == BOND_ACTIVE_BACKUP && act)
 			APPEND(buf, len, off, "  active member\n");
 		APPEND(buf, len, off, "  may_enable: %s\n", m->carrier ? "true" : "false");
@@ -509,14 +511,17 @@ show_lacp(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 			(info.actor_state & STATE_DEFAULTED) ? "defaulted" : "current",
 			info.selected == SELECTED ? "attached" : info.selected == STANDBY ?
 			"standby" : "detached");
+		/* DPDK keeps the LACPDU fields in network byte order. */
 		APPEND(buf, len, off, "  port_id: %u\n  may_enable: %s\n\n",
-			info.actor.port_number, m->carrier ? "true" : "false");
+			rte_be_to_cpu_16(info.actor.port_number), m->carrier ? "true" : "false");
 		APPEND(buf, len, off, "  actor sys_id: " MAC_FMT "\n",
 			RTE_ETHER_ADDR_BYTES(&info.actor.system));
 		APPEND(buf, len, off, "  actor sys_priority: %u\n  actor port_id: %u\n"
 			"  actor port_priority: %u\n  actor key: %u\n",
-			info.actor.system_priority, info.actor.port_number,
-			info.actor.port_priority, info.actor.key);
+			rte_be_to_cpu_16(info.actor.system_priority),
+			rte_be_to_cpu_16(info.actor.port_number),
+			rte_be_to_cpu_16(info.actor.port_priority),
+			rte_be_to_cpu_16(info.actor.key));
 		state_text(info.actor_state, st, sizeof(st));
 		APPEND(buf, len, off, "  actor state: %s\n\n", st);
 		APPEND(buf, len, off, "  partner sys_id: " MAC_FMT "\n",
