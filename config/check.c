@@ -39,6 +39,8 @@ struct option_rule {
 };
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static int check_u32(const char *v);
+static int check_u64(const char *v);
 
 int
 vconf_parse_uint(const char *key, const char *val, unsigned long min, unsigned long max,
@@ -275,21 +277,24 @@ static const struct option_rule extra_rules[] = {
 		"the port has one interface: it is no bond",
 		NULL },
 	{ "Port:mac", check_any, 0, 0, WARN, "Open vSwitch uses it for bonds only", NULL },
-	{ "Port:qos", check_any, 0, 0, REFUSE, NO_SWITCH("QoS (egress shaping)"), NULL },
+	{ "Port:qos", check_any, 0, 0, REFUSE, "the QoS row is not known to vireo-dp", NULL },
 	{ "Port:fake_bridge", check_any, 0, 0, REFUSE, NO_SWITCH("fake bridges"), "false" },
 	{ "Port:protected", check_any, 0, 0, REFUSE, NO_SWITCH("protected ports"), "false" },
 	{ "Port:other_config:priority-tags", check_any, 0, 0, REFUSE,
 		"vireo-dp never adds priority "
 		"tags", "never|false" },
 	{ "Port:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
-	{ "Interface:ingress_policing_rate", check_any, 0, 0, REFUSE, NO_SWITCH("ingress policing"),
-		"0" },
-	{ "Interface:ingress_policing_burst", check_any, 0, 0, WARN,
-		"no ingress_policing_rate", "0" },
-	{ "Interface:ingress_policing_kpkts_rate", check_any, 0, 0, REFUSE,
-		NO_SWITCH("ingress policing"), "0" },
-	{ "Interface:ingress_policing_kpkts_burst", check_any, 0, 0, WARN,
-		"no ingress_policing_kpkts_rate", "0" },
+	{ "Interface:ingress_policing_rate", check_u32, 0, 0, DONE, NULL, NULL },
+	{ "Interface:ingress_policing_burst", check_u32, 0, 0, DONE, NULL, NULL },
+	{ "Interface:ingress_policing_kpkts_rate", check_u32, 0, 0, DONE, NULL, NULL },
+	{ "Interface:ingress_policing_kpkts_burst", check_u32, 0, 0, DONE, NULL, NULL },
+	{ "QoS:type", check_any, 0, 0, REFUSE, "vireo-dp implements QoS type egress-policer only",
+		"egress-policer" },
+	{ "QoS:other_config:cir", check_u64, 0, 0, DONE, NULL, NULL },
+	{ "QoS:other_config:cbs", check_u64, 0, 0, DONE, NULL, NULL },
+	{ "QoS:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp's egress-policer",
+		NULL },
+	{ "QoS:queues:*", check_any, 0, 0, REFUSE, "an egress-policer has no queues", NULL },
 	{ "Interface:bfd:enable", check_any, 0, 0, REFUSE, NO_SWITCH("BFD"), "false" },
 	{ "Interface:bfd:*", check_any, 0, 0, WARN, "BFD is not enabled", NULL },
 	{ "Interface:lldp:enable", check_any, 0, 0, REFUSE, NO_SWITCH("LLDP"), "false" },
@@ -343,6 +348,28 @@ static int
 check_lacp_time(const char *v)
 {
 	return (strcmp(v, "fast") == 0 || strcmp(v, "slow") == 0) ? 0 : -1;
+}
+
+static int
+check_u32(const char *v)
+{
+	unsigned long x;
+	char *why = NULL;
+	int rc = vconf_parse_uint("", v, 0, UINT32_MAX, &x, &why);
+
+	free(why);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+check_u64(const char *v)
+{
+	unsigned long x;
+	char *why = NULL;
+	int rc = vconf_parse_uint("", v, 0, ULONG_MAX, &x, &why);
+
+	free(why);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Milliseconds, as Open vSwitch's integer columns: 0..2^31-1. */
@@ -815,9 +842,71 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 		*err = refused;
 		return -EINVAL;
 	}
+	if (strcmp(p->type, "patch") == 0) {
+		struct vconf_policing pol;
+
+		vconf_port_policing(p, &pol);
+		if (pol.in_kbps > 0 || pol.in_kpps > 0) {
+			*err = fmt("port '%s': key 'Interface:ingress_policing_rate': refused on a "
+				"patch port: it receives what its peer sends (police the peer's "
+				"egress with QoS egress-policer)", p->name);
+			return -EINVAL;
+		}
+	}
 	if (strcmp(p->type, "bond") == 0 || p->n_ifaces > 0)
 		return check_bond(p, line, err);
 	return 0;
+}
+
+static uint64_t
+extra_u64(const struct vconf_port *p, const char *key)
+{
+	const char *v = vconf_map_get(&p->extra, key);
+
+	return v != NULL ? strtoull(v, NULL, 10) : 0;
+}
+
+void
+vconf_port_policing(const struct vconf_port *p, struct vconf_policing *out)
+{
+	const char *qos = vconf_map_get(&p->extra, "QoS:type");
+
+	memset(out, 0, sizeof(*out));
+	out->in_kbps = extra_u64(p, "Interface:ingress_policing_rate");
+	out->in_burst_kb = extra_u64(p, "Interface:ingress_policing_burst");
+	out->in_kpps = extra_u64(p, "Interface:ingress_policing_kpkts_rate");
+	out->in_burst_kpkts = extra_u64(p, "Interface:ingress_policing_kpkts_burst");
+	if (qos != NULL && strcmp(qos, "egress-policer") == 0) {
+		out->out_cir = extra_u64(p, "QoS:other_config:cir");
+		out->out_cbs = extra_u64(p, "QoS:other_config:cbs");
+	}
+}
+
+/* A burst without its rate polices nothing: Open vSwitch says nothing, vireo-dp warns. */
+static char *
+policing_warnings(const struct vconf_port *p)
+{
+	struct vconf_policing pol;
+	char *out = NULL;
+
+	vconf_port_policing(p, &pol);
+	if (pol.in_burst_kb > 0 && pol.in_kbps == 0)
+		out = fmt("port '%s': key 'Interface:ingress_policing_burst': accepted but not "
+			"applied: no ingress_policing_rate", p->name);
+	if (pol.in_burst_kpkts > 0 && pol.in_kpps == 0) {
+		char *w = fmt("port '%s': key 'Interface:ingress_policing_kpkts_burst': accepted "
+			"but not applied: no ingress_policing_kpkts_rate", p->name);
+
+		if (out != NULL && w != NULL) {
+			char *j = fmt("%s\n%s", out, w);
+
+			free(out);
+			free(w);
+			return j;
+		}
+		return out ? out : w;
+	}
+	return out;
 }
 
 /* 'a' and 'b' joined by a newline (both consumed; either may be NULL). */
@@ -842,7 +931,8 @@ vconf_port_warnings(const struct vconf_port *p)
 	char *extra = what ? extra_with(&p->extra, p->n_ifaces > 0, what, WARN, "\n") : NULL;
 
 	free(what);
-	return join_lines(join_lines(vlan_warnings(p), opts), extra);
+	return join_lines(join_lines(join_lines(vlan_warnings(p), opts), extra),
+		policing_warnings(p));
 }
 
 int

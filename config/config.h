@@ -237,6 +237,16 @@ int vconf_vlan_parse_list(const char *s, uint16_t **out, size_t *n);
  */
 const char *vconf_bond_setting(const struct vconf_port *p, const char *key);
 
+/** A port's policing (Interface ingress_policing_*, QoS egress-policer); 0: none. */
+struct vconf_policing {
+	uint64_t in_kbps, in_burst_kb;		/**< kbit/s, kbit */
+	uint64_t in_kpps, in_burst_kpkts;	/**< kpkt/s, kpkt */
+	uint64_t out_cir, out_cbs;		/**< bytes/s, bytes */
+};
+
+/** The policing 'p' sets (call after vconf_check_port() succeeded). */
+void vconf_port_policing(const struct vconf_port *p, struct vconf_policing *out);
+
 /** NULL-terminated list of the port types vireo-dp knows. */
 const char *const *vconf_port_types(void);
 

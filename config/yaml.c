@@ -238,6 +238,49 @@ load_ifaces(struct loader *ld, struct vconf_port *p, yaml_node_t *node)
 	return 0;
 }
 
+/* qos: {type: egress-policer, other_config: {cir: BYTES_S, cbs: BYTES}} (OVSDB's QoS row). */
+static int
+load_qos(struct loader *ld, struct vconf_port *p, yaml_node_t *node)
+{
+	int rc = expect_mapping(ld, node, "qos");
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (check_duplicates(ld, node, "qos:") < 0)
+		return -EINVAL;
+	FOR_PAIRS(ld, node, pr) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, pr->value);
+		const char *key = (const char *)k->data.scalar.value;
+		struct vconf_map oc = { 0 };
+		char ek[160];
+
+		if (strcmp(key, "type") == 0) {
+			const char *t = scalar(ld, v, "qos:type");
+
+			if (t == NULL || vconf_map_set(&p->extra, "QoS:type", t, line_of(k)) < 0)
+				return -EINVAL;
+			continue;
+		}
+		if (strcmp(key, "other_config") != 0)
+			return fail(ld, k, "port '%s': key 'qos:%s': unknown key (expected type, "
+				"other_config)", p->name, key);
+		rc = load_map(ld, v, "qos:other_config", &oc);
+		for (size_t i = 0; rc == 0 && i < oc.n; i++) {
+			snprintf(ek, sizeof(ek), "QoS:other_config:%s", oc.kv[i].key);
+			if (vconf_map_set(&p->extra, ek, oc.kv[i].value, oc.kv[i].line) < 0)
+				rc = fail(ld, k, "out of memory");
+		}
+		vconf_map_free(&oc);
+		if (rc < 0)
+			return -EINVAL;
+	}
+	if (vconf_map_get(&p->extra, "QoS:type") == NULL)
+		return fail(ld, node, "port '%s': key 'qos:type' is missing (egress-policer)",
+			p->name);
+	return 0;
+}
+
 /* other_config of a port: the Interface's (a bond's become the Port's once it is loaded). */
 static int
 set_other_config(struct loader *ld, struct vconf_port *p, const struct vconf_map *oc,
@@ -323,6 +366,20 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 		} else if (strcmp(key, "interfaces") == 0) {
 			if (p->n_ifaces > 0 || load_ifaces(ld, p, v) < 0)
 				return -EINVAL;
+		} else if (strncmp(key, "ingress_policing_", 17) == 0) {
+			const char *val = scalar(ld, v, key);
+			char ek[64];
+
+			snprintf(ek, sizeof(ek), "Interface:%s", key);
+			if (strcmp(key + 17, "rate") != 0 && strcmp(key + 17, "burst") != 0 &&
+					strcmp(key + 17, "kpkts_rate") != 0 &&
+					strcmp(key + 17, "kpkts_burst") != 0)
+				return fail(ld, k, "port '%s': unknown key '%s'", name, key);
+			if (val == NULL || vconf_map_set(&p->extra, ek, val, line_of(k)) < 0)
+				return -EINVAL;
+		} else if (strcmp(key, "qos") == 0) {
+			if (load_qos(ld, p, v) < 0)
+				return -EINVAL;
 		} else if (strcmp(key, "bond_mode") == 0 || strcmp(key, "lacp") == 0 ||
 				strcmp(key, "bond_updelay") == 0 || strcmp(key, "bond_downdelay") == 0) {
 			const char *val = scalar(ld, v, key);
@@ -339,7 +396,9 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 				return -EINVAL;
 		} else {
 			return fail(ld, k, "port '%s': unknown key '%s' (expected type, options, "
-				"ofport_request, mtu_request, tag, trunks, vlan_mode, other_config; "
+				"ofport_request, mtu_request, tag, trunks, vlan_mode, other_config, "
+				"ingress_policing_rate, ingress_policing_burst, "
+				"ingress_policing_kpkts_rate, ingress_policing_kpkts_burst, qos; "
 				"a bond: interfaces, bond_mode, lacp, bond_updelay, bond_downdelay)",
 				name, key);
 		}

@@ -153,10 +153,13 @@ cmd_dump_ports(struct control_conn *conn, int argc, const char *argv[], void *au
 			control_buf_printf(&b, "  port %s (ofport %d): rx pkts=%" PRIu64 ", bytes=%"
 				PRIu64 ", drop=%" PRIu64 ", errs=%" PRIu64 "\n", p->port.name,
 				p->error ? -1 : (int)p->ofport, sw.rx_packets, sw.rx_bytes,
-				dev.rx_dropped, dev.rx_errors);
+				dev.rx_dropped + sw.rx_policed, dev.rx_errors);
 			control_buf_printf(&b, "           tx pkts=%" PRIu64 ", bytes=%" PRIu64
 				", drop=%" PRIu64 ", errs=%" PRIu64 "\n", sw.tx_packets, sw.tx_bytes,
 				sw.tx_dropped, dev.tx_errors);
+			if (sw.rx_policed + sw.tx_policed > 0)
+				control_buf_printf(&b, "           policed: rx drop=%" PRIu64
+					", tx drop=%" PRIu64 "\n", sw.rx_policed, sw.tx_policed);
 		}
 	}
 	char *s = control_buf_steal(&b);

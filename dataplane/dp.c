@@ -223,6 +223,8 @@ port_apply_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vco
 	};
 	const char *aff = vconf_map_get(&cfg->extra, "Interface:other_config:pmd-rxq-affinity");
 	int16_t core[PORT_MAX_RXQ];
+	struct vconf_policing vpol;
+	struct port_policing pol;
 	size_t n = 0;
 	int rc;
 
@@ -241,6 +243,14 @@ port_apply_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vco
 		port_open(&p->port, cfg->name, cfg->type, slot, &args, &dp->port_env, err);
 	if (rc < 0)
 		return rc;
+	vconf_port_policing(cfg, &vpol);
+	pol = (struct port_policing){ vpol.in_kbps, vpol.in_burst_kb, vpol.in_kpps,
+		vpol.in_burst_kpkts, vpol.out_cir, vpol.out_cbs };
+	if (memcmp(&pol, &p->port.policing, sizeof(pol)) != 0) {
+		rc = port_set_policing(&p->port, &pol, &dp->port_env, err);
+		if (rc < 0)
+			return rc;
+	}
 	memset(p->port.rxq_pin, 0, sizeof(p->port.rxq_pin));
 	if (aff == NULL)
 		return 0;

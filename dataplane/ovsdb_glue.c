@@ -21,7 +21,7 @@
 
 #define LOCAL_OFPORT 65534
 #define STATS_MIN_MS 5000
-#define N_STATS 8
+#define N_STATS 10
 #define SLOW_APPLY_MS 100	/* log applications slower than this */
 
 extern bool dp_exit_requested;
@@ -246,10 +246,13 @@ port_stats(struct dp_port *p, struct vovsdb_stat *st)
 	st[n++] = (struct vovsdb_stat){ "rx_bytes", (int64_t)sw.rx_bytes };
 	st[n++] = (struct vovsdb_stat){ "tx_packets", (int64_t)sw.tx_packets };
 	st[n++] = (struct vovsdb_stat){ "tx_bytes", (int64_t)sw.tx_bytes };
-	st[n++] = (struct vovsdb_stat){ "rx_dropped", (int64_t)dev.rx_dropped };
+	st[n++] = (struct vovsdb_stat){ "rx_dropped", (int64_t)(dev.rx_dropped + sw.rx_policed) };
 	st[n++] = (struct vovsdb_stat){ "tx_dropped", (int64_t)sw.tx_dropped };
 	st[n++] = (struct vovsdb_stat){ "rx_errors", (int64_t)dev.rx_errors };
 	st[n++] = (struct vovsdb_stat){ "tx_errors", (int64_t)dev.tx_errors };
+	/* Open vSwitch's names for its policers' drops (counted in rx/tx_dropped too). */
+	st[n++] = (struct vovsdb_stat){ "ovs_rx_qos_drops", (int64_t)sw.rx_policed };
+	st[n++] = (struct vovsdb_stat){ "ovs_tx_qos_drops", (int64_t)sw.tx_policed };
 	return n;
 }
 

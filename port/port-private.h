@@ -31,6 +31,10 @@ uint16_t port_dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint
 void port_dpdk_dev_stats(struct port *p, struct port_dev_stats *st);
 bool port_dpdk_link_up(struct port *p);
 
+/* port_police.c: the egress meters follow the PMD count (no PMD polls); a closed port's go. */
+void port_policing_set_n_pmds(struct port *p, unsigned n_pmds);
+void port_policing_free(struct port *p);
+
 /** '*err' = a malloc'd message (NULL when out of memory). */
 void port_errf(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

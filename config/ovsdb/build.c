@@ -235,11 +235,33 @@ cmp_bridge(const void *a, const void *b)
 			((const struct vconf_bridge *)b)->name);
 }
 
+/*
+ * Port column qos: the QoS row's columns as "QoS:type", "QoS:other_config:KEY", ...; the
+ * row's uuid as "Port:qos" when the replica does not hold it (a schema without QoS).
+ */
 static int
-add_port(struct vconf_bridge *br, const json_t *prow, const json_t *iface)
+qos_from(struct vconf_map *m, const struct vovsdb_replica *r, const json_t *prow)
+{
+	static const char *const none[] = { NULL };
+	json_t *rows = deref(r, VOVSDB_T_QOS, prow, "qos");
+	int rc;
+
+	if (rows == NULL)
+		return -ENOMEM;
+	if (json_array_size(rows) == 1)
+		rc = extras_of(m, "QoS", json_array_get(rows, 0), none);
+	else
+		rc = extra_from(m, "Port", "qos", json_object_get(prow, "qos"));
+	json_decref(rows);
+	return rc;
+}
+
+static int
+add_port(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *prow,
+	const json_t *iface)
 {
 	static const char *const port_cols[] = { "name", "interfaces", "tag", "trunks",
-		"vlan_mode", NULL };
+		"vlan_mode", "qos", NULL };
 	static const char *const iface_cols[] = { "name", "type", "options", "ofport_request",
 		"mtu_request", NULL };
 	struct vconf_port *ports, *p;
@@ -259,6 +281,7 @@ add_port(struct vconf_bridge *br, const json_t *prow, const json_t *iface)
 	p->ofport_request = opt_int_col(iface, "ofport_request");
 	p->mtu_request = opt_int_col(iface, "mtu_request");
 	if (vlan_from(&p->vlan, prow) < 0 || extras_of(&p->extra, "Port", prow, port_cols) < 0 ||
+			qos_from(&p->extra, r, prow) < 0 ||
 			extras_of(&p->extra, "Interface", iface, iface_cols) < 0)
 		return -ENOMEM;
 	return map_from(&p->options, json_object_get(iface, "options"));
@@ -314,10 +337,11 @@ add_controllers(const struct vovsdb_replica *r, struct vovsdb_view *view,
 
 /* A Port of several Interfaces: a bond port of type "bond" with its members. */
 static int
-add_bond(struct vconf_bridge *br, const json_t *prow, const json_t *ifaces)
+add_bond(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *prow,
+	const json_t *ifaces)
 {
 	static const char *const port_cols[] = { "name", "interfaces", "tag", "trunks",
-		"vlan_mode", NULL };
+		"vlan_mode", "qos", NULL };
 	static const char *const iface_cols[] = { "name", "type", "options", NULL };
 	struct vconf_port *ports, *p;
 	const json_t *irow;
@@ -334,7 +358,8 @@ add_bond(struct vconf_bridge *br, const json_t *prow, const json_t *ifaces)
 	p->ifaces = calloc(json_array_size(ifaces), sizeof(*p->ifaces));
 	if (!p->name || !p->type || !p->ifaces)
 		return -ENOMEM;
-	if (vlan_from(&p->vlan, prow) < 0 || extras_of(&p->extra, "Port", prow, port_cols) < 0)
+	if (vlan_from(&p->vlan, prow) < 0 || extras_of(&p->extra, "Port", prow, port_cols) < 0 ||
+			qos_from(&p->extra, r, prow) < 0)
 		return -ENOMEM;
 	json_array_foreach(ifaces, j, irow) {
 		struct vconf_iface *f = &p->ifaces[p->n_ifaces++];
@@ -385,7 +410,7 @@ add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_
 		size_t j;
 
 		if (ours && json_array_size(ifaces) > 1)
-			rc = add_bond(br, prow, ifaces);
+			rc = add_bond(r, br, prow, ifaces);
 		else
 			json_array_foreach(ifaces, j, irow) {
 				if (!ours)
@@ -393,7 +418,7 @@ add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_
 						"vireo-dp runs only bridges with datapath_type=netdev",
 						name, *dpt ? dpt : "system");
 				else
-					rc = add_port(br, prow, irow);
+					rc = add_port(r, br, prow, irow);
 			}
 		json_decref(ifaces);
 		if (rc)

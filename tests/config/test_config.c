@@ -464,10 +464,32 @@ test_settings(void)
 		warn ? warn : "(none)");
 	free(warn);
 	vconf_map_set(&p.extra, "Interface:ingress_policing_rate", "1000", 0);
+	vconf_map_set(&p.extra, "QoS:type", "egress-policer", 0);
+	vconf_map_set(&p.extra, "QoS:other_config:cir", "125000", 0);
+	CHECK(vconf_check_port(&p, &line, &err) == 0, "policing and egress-policer refused: %s",
+		err ? err : "");
+	free(err);
+	err = NULL;
+	{
+		struct vconf_policing pol;
+
+		vconf_port_policing(&p, &pol);
+		CHECK(pol.in_kbps == 1000 && pol.out_cir == 125000 && pol.out_cbs == 0 &&
+			pol.in_kpps == 0, "policing read back: %lu %lu", (unsigned long)pol.in_kbps,
+			(unsigned long)pol.out_cir);
+	}
+	vconf_map_set(&p.extra, "QoS:type", "linux-htb", 0);
+	vconf_map_set(&p.extra, "Interface:ingress_policing_rate", "1k", 0);
+	CHECK(vconf_check_port(&p, &line, &err) < 0 && err &&
+		strstr(err, "Interface:ingress_policing_rate': bad value '1k'"),
+		"a bad rate: %s", err ? err : "accepted");
+	free(err);
+	err = NULL;
+	vconf_map_set(&p.extra, "Interface:ingress_policing_rate", "0", 0);
 	vconf_map_set(&p.extra, "Port:qos", "5c3f0000-0000-0000-0000-000000000000", 0);
 	CHECK(vconf_check_port(&p, &line, &err) < 0 && err &&
-		strstr(err, "Interface:ingress_policing_rate") && strstr(err, "Port:qos"),
-		"policing and qos: %s", err ? err : "accepted");
+		strstr(err, "QoS:type': 'linux-htb' refused") && strstr(err, "Port:qos"),
+		"qos linux-htb and an unknown QoS row: %s", err ? err : "accepted");
 	free(err);
 	err = NULL;
 	vconf_map_free(&p.extra);
@@ -581,9 +603,65 @@ test_bond(void)
 	free(err);
 }
 
+/* Policing keys in YAML, as OVSDB's columns; a QoS type other than egress-policer refused. */
+static void
+test_policing(void)
+{
+	static const char head[] = "bridges:\n  br0:\n    ports:\n      p1:\n"
+		"        type: dpdk\n        options: {dpdk-devargs: net_null1}\n";
+	struct vconf_policing pol;
+	struct vconf c;
+	char text[1024], *err = NULL, *warn;
+	int rc;
+
+	snprintf(text, sizeof(text), "%s        ingress_policing_rate: 10000\n"
+		"        ingress_policing_burst: 1000\n        ingress_policing_kpkts_rate: 5\n"
+		"        qos: {type: egress-policer, other_config: {cir: 1250000, cbs: 2048}}\n",
+		head);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "policing refused: %s", err ? err : "");
+	if (rc == 0) {
+		vconf_port_policing(vconf_find_port(&c, "p1", NULL), &pol);
+		CHECK(pol.in_kbps == 10000 && pol.in_burst_kb == 1000 && pol.in_kpps == 5 &&
+			pol.in_burst_kpkts == 0 && pol.out_cir == 1250000 && pol.out_cbs == 2048,
+			"policing values");
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        ingress_policing_burst: 1000\n", head);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "a burst alone refused: %s", err ? err : "");
+	if (rc == 0) {
+		warn = vconf_port_warnings(vconf_find_port(&c, "p1", NULL));
+		CHECK(warn && strstr(warn, "ingress_policing_burst': accepted but not applied"),
+			"burst without rate: %s", warn ? warn : "(no warning)");
+		free(warn);
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        qos: {type: linux-htb}\n", head);
+	rc = parse(text, &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "QoS:type': 'linux-htb' refused"), "linux-htb: %s",
+		err ? err : "(accepted)");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+	rc = parse("bridges:\n  br0:\n    ports:\n      a: {type: patch, options: {peer: b}, "
+		"ingress_policing_rate: 100}\n      b: {type: patch, options: {peer: a}}\n", &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "refused on a patch port"), "patch ingress: %s",
+		err ? err : "(accepted)");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+}
+
 int
 main(void)
 {
+	test_policing();
 	test_bond();
 	test_settings();
 	test_good();
