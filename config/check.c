@@ -39,6 +39,8 @@ struct option_rule {
 };
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static int check_u32(const char *v);
+static int check_u64(const char *v);
 
 int
 vconf_parse_uint(const char *key, const char *val, unsigned long min, unsigned long max,
@@ -275,21 +277,24 @@ static const struct option_rule extra_rules[] = {
 		"the port has one interface: it is no bond",
 		NULL },
 	{ "Port:mac", check_any, 0, 0, WARN, "Open vSwitch uses it for bonds only", NULL },
-	{ "Port:qos", check_any, 0, 0, REFUSE, NO_SWITCH("QoS (egress shaping)"), NULL },
+	{ "Port:qos", check_any, 0, 0, REFUSE, "the QoS row is not known to vireo-dp", NULL },
 	{ "Port:fake_bridge", check_any, 0, 0, REFUSE, NO_SWITCH("fake bridges"), "false" },
 	{ "Port:protected", check_any, 0, 0, REFUSE, NO_SWITCH("protected ports"), "false" },
 	{ "Port:other_config:priority-tags", check_any, 0, 0, REFUSE,
 		"vireo-dp never adds priority "
 		"tags", "never|false" },
 	{ "Port:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
-	{ "Interface:ingress_policing_rate", check_any, 0, 0, REFUSE, NO_SWITCH("ingress policing"),
-		"0" },
-	{ "Interface:ingress_policing_burst", check_any, 0, 0, WARN,
-		"no ingress_policing_rate", "0" },
-	{ "Interface:ingress_policing_kpkts_rate", check_any, 0, 0, REFUSE,
-		NO_SWITCH("ingress policing"), "0" },
-	{ "Interface:ingress_policing_kpkts_burst", check_any, 0, 0, WARN,
-		"no ingress_policing_kpkts_rate", "0" },
+	{ "Interface:ingress_policing_rate", check_u32, 0, 0, DONE, NULL, NULL },
+	{ "Interface:ingress_policing_burst", check_u32, 0, 0, DONE, NULL, NULL },
+	{ "Interface:ingress_policing_kpkts_rate", check_u32, 0, 0, DONE, NULL, NULL },
+	{ "Interface:ingress_policing_kpkts_burst", check_u32, 0, 0, DONE, NULL, NULL },
+	{ "QoS:type", check_any, 0, 0, REFUSE, "vireo-dp implements QoS type egress-policer only",
+		"egress-policer" },
+	{ "QoS:other_config:cir", check_u64, 0, 0, DONE, NULL, NULL },
+	{ "QoS:other_config:cbs", check_u64, 0, 0, DONE, NULL, NULL },
+	{ "QoS:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp's egress-policer",
+		NULL },
+	{ "QoS:queues:*", check_any, 0, 0, REFUSE, "an egress-policer has no queues", NULL },
 	{ "Interface:bfd:enable", check_any, 0, 0, REFUSE, NO_SWITCH("BFD"), "false" },
 	{ "Interface:bfd:*", check_any, 0, 0, WARN, "BFD is not enabled", NULL },
 	{ "Interface:lldp:enable", check_any, 0, 0, REFUSE, NO_SWITCH("LLDP"), "false" },
@@ -325,6 +330,79 @@ static const struct option_rule extra_rules[] = {
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
+static int
+check_bond_mode(const char *v)
+{
+	return (strcmp(v, "active-backup") == 0 || strcmp(v, "balance-tcp") == 0 ||
+		strcmp(v, "balance-slb") == 0) ? 0 : -1;
+}
+
+static int
+check_lacp(const char *v)
+{
+	return (strcmp(v, "off") == 0 || strcmp(v, "active") == 0 ||
+		strcmp(v, "passive") == 0) ? 0 : -1;
+}
+
+static int
+check_lacp_time(const char *v)
+{
+	return (strcmp(v, "fast") == 0 || strcmp(v, "slow") == 0) ? 0 : -1;
+}
+
+static int
+check_u32(const char *v)
+{
+	unsigned long x;
+	char *why = NULL;
+	int rc = vconf_parse_uint("", v, 0, UINT32_MAX, &x, &why);
+
+	free(why);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+check_u64(const char *v)
+{
+	unsigned long x;
+	char *why = NULL;
+	int rc = vconf_parse_uint("", v, 0, ULONG_MAX, &x, &why);
+
+	free(why);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Milliseconds, as Open vSwitch's integer columns: 0..2^31-1. */
+static int
+check_ms(const char *v)
+{
+	unsigned long x;
+	char *why = NULL;
+	int rc = vconf_parse_uint("", v, 0, INT32_MAX, &x, &why);
+
+	free(why);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * The settings of a bond (a Port of several Interfaces), looked up before extra_rules.  The
+ * combinations DPDK's bonding driver cannot run are refused by check_bond().
+ */
+static const struct option_rule bond_rules[] = {
+	{ "Port:bond_mode", check_bond_mode, 0, 0, DONE, NULL, NULL },
+	{ "Port:lacp", check_lacp, 0, 0, DONE, NULL, NULL },
+	{ "Port:bond_updelay", check_ms, 0, 0, DONE, NULL, NULL },
+	{ "Port:bond_downdelay", check_ms, 0, 0, DONE, NULL, NULL },
+	{ "Port:other_config:lacp-time", check_lacp_time, 0, 0, DONE, NULL, NULL },
+	{ "Port:other_config:bond-rebalance-interval", check_ms, 0, 0, WARN,
+		"DPDK's bonding driver hashes flows to members statically: there is nothing to "
+		"rebalance", "0" },
+	{ "Port:bond_fake_iface", check_any, 0, 0, WARN,
+		"vireo-dp makes no fake interface for a bond", "false" },
+	{ "Port:mac", check_any, 0, 0, WARN, "a bond takes its first member's MAC address", NULL },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
+};
+
 static const struct {
 	const char *type;
 	const struct option_rule *rules;
@@ -335,6 +413,7 @@ static const struct {
 	{ "dpdkvhostuserclient", vhost_client_rules, "vhost-server-path" },
 	{ "patch", patch_rules, "peer" },
 	{ "internal", internal_rules, NULL },
+	{ "bond", internal_rules, NULL },	/* made by the loaders for several interfaces */
 };
 
 static char *
@@ -361,9 +440,12 @@ find_rule(const struct option_rule *rules, const char *key)
 
 /* The rule of an extra setting: exact, else "TABLE:COLUMN:*" for a key of a map column. */
 static const struct option_rule *
-find_extra_rule(const char *key)
+find_extra_rule(const char *key, bool bond)
 {
-	const struct option_rule *r = find_rule(extra_rules, key);
+	const struct option_rule *r = bond ? find_rule(bond_rules, key) : NULL;
+
+	if (r == NULL)
+		r = find_rule(extra_rules, key);
 	const char *c1 = strchr(key, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	char wild[128];
 
@@ -456,13 +538,14 @@ type_index(const char *type)
 /* The extra settings of a port or bridge named 'what' with verdict 'v', as text ("; "-joined
  * when 'sep' is "; ", one a line when "\n"), or NULL when none. */
 static char *
-extra_with(const struct vconf_map *extra, const char *what, enum verdict v, const char *sep)
+extra_with(const struct vconf_map *extra, bool bond, const char *what, enum verdict v,
+		const char *sep)
 {
 	char *out = NULL;
 
 	for (size_t i = 0; i < extra->n; i++) {
 		const struct vconf_kv *kv = &extra->kv[i];
-		const struct option_rule *r = find_extra_rule(kv->key);
+		const struct option_rule *r = find_extra_rule(kv->key, bond);
 		enum verdict got = r ? verdict_of(r, kv->value) : REFUSE;
 		char *line, *joined;
 
@@ -565,6 +648,115 @@ vlan_warnings(const struct vconf_port *p)
 	return NULL;
 }
 
+const char *
+vconf_bond_setting(const struct vconf_port *p, const char *key)
+{
+	static const struct {
+		const char *key, *column, *def;
+	} settings[] = {
+		{ "bond_mode", "Port:bond_mode", "active-backup" },
+		{ "lacp", "Port:lacp", "off" },
+		{ "lacp-time", "Port:other_config:lacp-time", "slow" },
+		{ "bond_updelay", "Port:bond_updelay", "0" },
+		{ "bond_downdelay", "Port:bond_downdelay", "0" },
+	};
+
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		if (strcmp(settings[i].key, key) == 0) {
+			const char *v = vconf_map_get(&p->extra, settings[i].column);
+
+			return v != NULL ? v : settings[i].def;
+		}
+	}
+	return NULL;
+}
+
+/* A bond's members: type dpdk, dpdk-devargs only, no other setting. */
+static int
+check_bond_members(const struct vconf_port *p, int *line, char **err)
+{
+	if (p->n_ifaces < 2 || p->n_ifaces > VCONF_BOND_MAX) {
+		*err = fmt("port '%s': a bond has 2 to %d interfaces (this one %zu)", p->name,
+			VCONF_BOND_MAX, p->n_ifaces);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < p->n_ifaces; i++) {
+		const struct vconf_iface *f = &p->ifaces[i];
+
+		if (f->line)
+			*line = f->line;
+		if (f->type == NULL || strcmp(f->type, "dpdk") != 0) {
+			*err = fmt("port '%s': interface '%s': key 'type': '%s' refused: a bond's "
+				"interfaces are DPDK ethdevs (type dpdk), bonded by DPDK's bonding "
+				"driver", p->name, f->name, f->type ? f->type : "");
+			return -EINVAL;
+		}
+		for (size_t k = 0; k < f->options.n; k++) {
+			if (strcmp(f->options.kv[k].key, "dpdk-devargs") != 0) {
+				*err = fmt("port '%s': interface '%s': key 'options:%s' refused: a "
+					"bond member takes only options:dpdk-devargs (its queues are "
+					"the bond's)", p->name, f->name, f->options.kv[k].key);
+				return -EINVAL;
+			}
+		}
+		if (vconf_map_get(&f->options, "dpdk-devargs") == NULL) {
+			*err = fmt("port '%s': interface '%s': key 'options:dpdk-devargs' is "
+				"required for type dpdk", p->name, f->name);
+			return -EINVAL;
+		}
+		if (f->extra.n > 0) {
+			*err = fmt("port '%s': interface '%s': key '%s': '%s' refused: not "
+				"implemented on a bond member", p->name, f->name, f->extra.kv[0].key,
+				f->extra.kv[0].value);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * What DPDK's bonding driver can run: active-backup without LACP (its mode 1), balance-tcp
+ * with active LACP (mode 4, 802.3ad, layer 3+4 hashing).
+ */
+static int
+check_bond(const struct vconf_port *p, int *line, char **err)
+{
+	const char *mode = vconf_bond_setting(p, "bond_mode");
+	const char *lacp = vconf_bond_setting(p, "lacp");
+
+	if (check_bond_members(p, line, err) < 0)
+		return -EINVAL;
+	*line = p->line;
+	if (strcmp(mode, "balance-slb") == 0) {
+		*err = fmt("port '%s': key 'bond_mode': 'balance-slb' refused: DPDK's bonding "
+			"driver has no source-MAC balancing with the loop prevention balance-slb "
+			"needs (use active-backup, or balance-tcp with lacp=active)", p->name);
+		return -EINVAL;
+	}
+	if (strcmp(lacp, "passive") == 0) {
+		*err = fmt("port '%s': key 'lacp': 'passive' refused: DPDK's 802.3ad always sends "
+			"LACPDUs (use lacp=active)", p->name);
+		return -EINVAL;
+	}
+	if (strcmp(mode, "balance-tcp") == 0 && strcmp(lacp, "active") != 0) {
+		*err = fmt("port '%s': key 'bond_mode': 'balance-tcp' refused without LACP: it "
+			"needs lacp=active", p->name);
+		return -EINVAL;
+	}
+	if (strcmp(mode, "active-backup") == 0 && strcmp(lacp, "active") == 0) {
+		*err = fmt("port '%s': key 'lacp': 'active' refused with bond_mode active-backup: "
+			"DPDK's 802.3ad mode always balances (use bond_mode=balance-tcp)", p->name);
+		return -EINVAL;
+	}
+	if (strcmp(mode, "balance-tcp") == 0 && (strcmp(vconf_bond_setting(p, "bond_updelay"),
+			"0") != 0 || strcmp(vconf_bond_setting(p, "bond_downdelay"), "0") != 0)) {
+		*err = fmt("port '%s': key 'bond_updelay'/'bond_downdelay' refused with "
+			"balance-tcp: DPDK's 802.3ad takes members in and out itself", p->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 vconf_check_port(const struct vconf_port *p, int *line, char **err)
 {
@@ -633,7 +825,8 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 	if (check_vlan(p, line, err) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < p->extra.n; i++) {
-		const struct option_rule *r = find_extra_rule(p->extra.kv[i].key);
+		const struct option_rule *r = find_extra_rule(p->extra.kv[i].key,
+			p->n_ifaces > 0);
 
 		if (r != NULL && r->verdict == DONE && r->check(p->extra.kv[i].value) < 0) {
 			*err = fmt("port '%s': key '%s': bad value '%s'", p->name,
@@ -643,13 +836,77 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 	}
 	*line = p->line;
 	what = fmt("port '%s'", p->name);
-	refused = what ? extra_with(&p->extra, what, REFUSE, "; ") : NULL;
+	refused = what ? extra_with(&p->extra, p->n_ifaces > 0, what, REFUSE, "; ") : NULL;
 	free(what);
 	if (refused != NULL) {
 		*err = refused;
 		return -EINVAL;
 	}
+	if (strcmp(p->type, "patch") == 0) {
+		struct vconf_policing pol;
+
+		vconf_port_policing(p, &pol);
+		if (pol.in_kbps > 0 || pol.in_kpps > 0) {
+			*err = fmt("port '%s': key 'Interface:ingress_policing_rate': refused on a "
+				"patch port: it receives what its peer sends (police the peer's "
+				"egress with QoS egress-policer)", p->name);
+			return -EINVAL;
+		}
+	}
+	if (strcmp(p->type, "bond") == 0 || p->n_ifaces > 0)
+		return check_bond(p, line, err);
 	return 0;
+}
+
+static uint64_t
+extra_u64(const struct vconf_port *p, const char *key)
+{
+	const char *v = vconf_map_get(&p->extra, key);
+
+	return v != NULL ? strtoull(v, NULL, 10) : 0;
+}
+
+void
+vconf_port_policing(const struct vconf_port *p, struct vconf_policing *out)
+{
+	const char *qos = vconf_map_get(&p->extra, "QoS:type");
+
+	memset(out, 0, sizeof(*out));
+	out->in_kbps = extra_u64(p, "Interface:ingress_policing_rate");
+	out->in_burst_kb = extra_u64(p, "Interface:ingress_policing_burst");
+	out->in_kpps = extra_u64(p, "Interface:ingress_policing_kpkts_rate");
+	out->in_burst_kpkts = extra_u64(p, "Interface:ingress_policing_kpkts_burst");
+	if (qos != NULL && strcmp(qos, "egress-policer") == 0) {
+		out->out_cir = extra_u64(p, "QoS:other_config:cir");
+		out->out_cbs = extra_u64(p, "QoS:other_config:cbs");
+	}
+}
+
+/* A burst without its rate polices nothing: Open vSwitch says nothing, vireo-dp warns. */
+static char *
+policing_warnings(const struct vconf_port *p)
+{
+	struct vconf_policing pol;
+	char *out = NULL;
+
+	vconf_port_policing(p, &pol);
+	if (pol.in_burst_kb > 0 && pol.in_kbps == 0)
+		out = fmt("port '%s': key 'Interface:ingress_policing_burst': accepted but not "
+			"applied: no ingress_policing_rate", p->name);
+	if (pol.in_burst_kpkts > 0 && pol.in_kpps == 0) {
+		char *w = fmt("port '%s': key 'Interface:ingress_policing_kpkts_burst': accepted "
+			"but not applied: no ingress_policing_kpkts_rate", p->name);
+
+		if (out != NULL && w != NULL) {
+			char *j = fmt("%s\n%s", out, w);
+
+			free(out);
+			free(w);
+			return j;
+		}
+		return out ? out : w;
+	}
+	return out;
 }
 
 /* 'a' and 'b' joined by a newline (both consumed; either may be NULL). */
@@ -671,10 +928,11 @@ vconf_port_warnings(const struct vconf_port *p)
 {
 	char *opts = options_with(p, type_index(p->type ? p->type : ""), WARN);
 	char *what = fmt("port '%s'", p->name);
-	char *extra = what ? extra_with(&p->extra, what, WARN, "\n") : NULL;
+	char *extra = what ? extra_with(&p->extra, p->n_ifaces > 0, what, WARN, "\n") : NULL;
 
 	free(what);
-	return join_lines(join_lines(vlan_warnings(p), opts), extra);
+	return join_lines(join_lines(join_lines(vlan_warnings(p), opts), extra),
+		policing_warnings(p));
 }
 
 int
@@ -693,8 +951,8 @@ vconf_check_bridge(const struct vconf_bridge *b, char **err, char **warn)
 		free(what);
 		return -EINVAL;
 	}
-	*err = extra_with(&b->extra, what, REFUSE, "; ");
-	*warn = extra_with(&b->extra, what, WARN, "\n");
+	*err = extra_with(&b->extra, false, what, REFUSE, "; ");
+	*warn = extra_with(&b->extra, false, what, WARN, "\n");
 	free(what);
 	return *err != NULL ? -EINVAL : 0;
 }

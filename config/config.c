@@ -122,6 +122,13 @@ vconf_port_free(struct vconf_port *p)
 	vconf_map_free(&p->options);
 	vconf_vlan_free(&p->vlan);
 	vconf_map_free(&p->extra);
+	for (size_t i = 0; i < p->n_ifaces; i++) {
+		free(p->ifaces[i].name);
+		free(p->ifaces[i].type);
+		vconf_map_free(&p->ifaces[i].options);
+		vconf_map_free(&p->ifaces[i].extra);
+	}
+	free(p->ifaces);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -182,6 +189,24 @@ vconf_port_copy(struct vconf_port *dst, const struct vconf_port *src)
 		failed = 1;
 	if (map_copy(&dst->options, &src->options) < 0 || map_copy(&dst->extra, &src->extra) < 0)
 		failed = 1;
+	dst->ifaces = NULL;
+	dst->n_ifaces = 0;
+	if (src->n_ifaces > 0) {
+		dst->ifaces = calloc(src->n_ifaces, sizeof(*dst->ifaces));
+		if (dst->ifaces == NULL)
+			return -ENOMEM;
+		dst->n_ifaces = src->n_ifaces;
+	}
+	for (size_t i = 0; i < src->n_ifaces; i++) {
+		struct vconf_iface *d = &dst->ifaces[i];
+		const struct vconf_iface *s = &src->ifaces[i];
+
+		d->line = s->line;
+		d->name = dup_or_null(s->name, &failed);
+		d->type = dup_or_null(s->type, &failed);
+		if (map_copy(&d->options, &s->options) < 0 || map_copy(&d->extra, &s->extra) < 0)
+			failed = 1;
+	}
 	return failed ? -ENOMEM : 0;
 }
 
@@ -289,13 +314,29 @@ vconf_vlan_equal(const struct vconf_vlan *a, const struct vconf_vlan *b)
 		memcmp(a->trunks, b->trunks, a->n_trunks * sizeof(*a->trunks)) == 0);
 }
 
+static bool
+ifaces_equal(const struct vconf_port *a, const struct vconf_port *b)
+{
+	if (a->n_ifaces != b->n_ifaces)
+		return false;
+	for (size_t i = 0; i < a->n_ifaces; i++) {
+		const struct vconf_iface *x = &a->ifaces[i], *y = &b->ifaces[i];
+
+		if (!str_equal(x->name, y->name) || !str_equal(x->type, y->type) ||
+				!vconf_map_equal(&x->options, &y->options) ||
+				!vconf_map_equal(&x->extra, &y->extra))
+			return false;
+	}
+	return true;
+}
+
 bool
 vconf_port_equal(const struct vconf_port *a, const struct vconf_port *b)
 {
 	return str_equal(a->name, b->name) && str_equal(a->type, b->type) &&
 		a->ofport_request == b->ofport_request && a->mtu_request == b->mtu_request &&
 		vconf_map_equal(&a->options, &b->options) && vconf_vlan_equal(&a->vlan, &b->vlan) &&
-		vconf_map_equal(&a->extra, &b->extra);
+		vconf_map_equal(&a->extra, &b->extra) && ifaces_equal(a, b);
 }
 
 bool

@@ -51,7 +51,22 @@ struct vconf_vlan {
 	int line;
 };
 
-/** One port (OVSDB Port + its single Interface). */
+/** One interface of a bond (an OVSDB Interface of a Port that has several). */
+struct vconf_iface {
+	char *name;
+	char *type;            /**< "dpdk" (the only type a bond member may have) */
+	struct vconf_map options;
+	struct vconf_map extra; /**< its other Interface settings, keyed as vconf_port.extra */
+	int line;
+};
+
+/**
+ * One port (OVSDB Port + its single Interface), or a bond: an OVSDB Port of several
+ * Interfaces, with 'type' "bond", the Port's name, its bond settings in 'extra' ("Port:
+ * bond_mode", "Port:lacp", "Port:other_config:lacp-time", ...) and its members in 'ifaces'.
+ */
+#define VCONF_BOND_MAX 8	/* interfaces of one bond */
+
 struct vconf_port {
 	char *name;
 	char *type;            /**< "dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "internal" */
@@ -66,6 +81,8 @@ struct vconf_port {
 	 * vireo-dp does not implement, so that none is ignored silently.
 	 */
 	struct vconf_map extra;
+	struct vconf_iface *ifaces; /**< a bond's interfaces (2 or more); NULL otherwise */
+	size_t n_ifaces;
 	int line;
 };
 
@@ -213,6 +230,22 @@ int vconf_rxq_affinity_parse(const char *s, int16_t *core, size_t n);
  * @return 0, or -EINVAL (a bad number or range) / -ENOMEM.
  */
 int vconf_vlan_parse_list(const char *s, uint16_t **out, size_t *n);
+
+/**
+ * A bond's setting 'key' ("bond_mode", "lacp", "lacp-time", "bond_updelay",
+ * "bond_downdelay") as the value in force: what the port sets, else Open vSwitch's default.
+ */
+const char *vconf_bond_setting(const struct vconf_port *p, const char *key);
+
+/** A port's policing (Interface ingress_policing_*, QoS egress-policer); 0: none. */
+struct vconf_policing {
+	uint64_t in_kbps, in_burst_kb;		/**< kbit/s, kbit */
+	uint64_t in_kpps, in_burst_kpkts;	/**< kpkt/s, kpkt */
+	uint64_t out_cir, out_cbs;		/**< bytes/s, bytes */
+};
+
+/** The policing 'p' sets (call after vconf_check_port() succeeded). */
+void vconf_port_policing(const struct vconf_port *p, struct vconf_policing *out);
 
 /** NULL-terminated list of the port types vireo-dp knows. */
 const char *const *vconf_port_types(void);

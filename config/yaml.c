@@ -190,6 +190,112 @@ load_trunks(struct loader *ld, yaml_node_t *node, struct vconf_vlan *vl)
 	return rc;
 }
 
+/* A bond's "interfaces:" mapping: NAME -> {type, options}. */
+static int
+load_ifaces(struct loader *ld, struct vconf_port *p, yaml_node_t *node)
+{
+	int rc = expect_mapping(ld, node, "interfaces");
+
+	if (rc != 0)
+		return rc < 0 ? rc : fail(ld, node, "port '%s': key 'interfaces' is empty", p->name);
+	if (check_duplicates(ld, node, "interfaces:") < 0)
+		return -EINVAL;
+	p->ifaces = calloc((size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start),
+		sizeof(*p->ifaces));
+	if (p->ifaces == NULL)
+		return fail(ld, node, "out of memory");
+	FOR_PAIRS(ld, node, pr) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, pr->value);
+		struct vconf_iface *f = &p->ifaces[p->n_ifaces++];
+
+		f->line = line_of(k);
+		f->name = strdup((const char *)k->data.scalar.value);
+		if (f->name == NULL)
+			return fail(ld, k, "out of memory");
+		if (expect_mapping(ld, v, "interfaces") != 0)
+			return fail(ld, k, "port '%s': interface '%s': expected {type, options}",
+				p->name, f->name);
+		FOR_PAIRS(ld, v, ipr) {
+			yaml_node_t *ik = yaml_document_get_node(&ld->doc, ipr->key);
+			yaml_node_t *iv = yaml_document_get_node(&ld->doc, ipr->value);
+			const char *key = (const char *)ik->data.scalar.value;
+
+			if (strcmp(key, "type") == 0) {
+				const char *t = scalar(ld, iv, "type");
+
+				if (t == NULL || (f->type = strdup(t)) == NULL)
+					return -EINVAL;
+			} else if (strcmp(key, "options") == 0) {
+				if (load_map(ld, iv, "options", &f->options) < 0)
+					return -EINVAL;
+			} else {
+				return fail(ld, ik, "port '%s': interface '%s': unknown key '%s' "
+					"(expected type, options)", p->name, f->name, key);
+			}
+		}
+	}
+	return 0;
+}
+
+/* qos: {type: egress-policer, other_config: {cir: BYTES_S, cbs: BYTES}} (OVSDB's QoS row). */
+static int
+load_qos(struct loader *ld, struct vconf_port *p, yaml_node_t *node)
+{
+	int rc = expect_mapping(ld, node, "qos");
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (check_duplicates(ld, node, "qos:") < 0)
+		return -EINVAL;
+	FOR_PAIRS(ld, node, pr) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, pr->value);
+		const char *key = (const char *)k->data.scalar.value;
+		struct vconf_map oc = { 0 };
+		char ek[160];
+
+		if (strcmp(key, "type") == 0) {
+			const char *t = scalar(ld, v, "qos:type");
+
+			if (t == NULL || vconf_map_set(&p->extra, "QoS:type", t, line_of(k)) < 0)
+				return -EINVAL;
+			continue;
+		}
+		if (strcmp(key, "other_config") != 0)
+			return fail(ld, k, "port '%s': key 'qos:%s': unknown key (expected type, "
+				"other_config)", p->name, key);
+		rc = load_map(ld, v, "qos:other_config", &oc);
+		for (size_t i = 0; rc == 0 && i < oc.n; i++) {
+			snprintf(ek, sizeof(ek), "QoS:other_config:%s", oc.kv[i].key);
+			if (vconf_map_set(&p->extra, ek, oc.kv[i].value, oc.kv[i].line) < 0)
+				rc = fail(ld, k, "out of memory");
+		}
+		vconf_map_free(&oc);
+		if (rc < 0)
+			return -EINVAL;
+	}
+	if (vconf_map_get(&p->extra, "QoS:type") == NULL)
+		return fail(ld, node, "port '%s': key 'qos:type' is missing (egress-policer)",
+			p->name);
+	return 0;
+}
+
+/* other_config of a port: the Interface's (a bond's become the Port's once it is loaded). */
+static int
+set_other_config(struct loader *ld, struct vconf_port *p, const struct vconf_map *oc,
+	yaml_node_t *k)
+{
+	char ek[160];
+
+	for (size_t i = 0; i < oc->n; i++) {
+		snprintf(ek, sizeof(ek), "Interface:other_config:%s", oc->kv[i].key);
+		if (vconf_map_set(&p->extra, ek, oc->kv[i].value, oc->kv[i].line) < 0)
+			return fail(ld, k, "out of memory");
+	}
+	return 0;
+}
+
 static int
 load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_node_t *node)
 {
@@ -250,16 +356,37 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 				return -EINVAL;
 		} else if (strcmp(key, "other_config") == 0) {
 			struct vconf_map oc = { 0 };
-			char ek[160];
 
 			rc = load_map(ld, v, "other_config", &oc);
-			for (size_t i = 0; rc == 0 && i < oc.n; i++) {
-				snprintf(ek, sizeof(ek), "Interface:other_config:%s", oc.kv[i].key);
-				if (vconf_map_set(&p->extra, ek, oc.kv[i].value, oc.kv[i].line) < 0)
-					rc = fail(ld, k, "out of memory");
-			}
+			if (rc == 0)
+				rc = set_other_config(ld, p, &oc, k);
 			vconf_map_free(&oc);
 			if (rc < 0)
+				return -EINVAL;
+		} else if (strcmp(key, "interfaces") == 0) {
+			if (p->n_ifaces > 0 || load_ifaces(ld, p, v) < 0)
+				return -EINVAL;
+		} else if (strncmp(key, "ingress_policing_", 17) == 0) {
+			const char *val = scalar(ld, v, key);
+			char ek[64];
+
+			snprintf(ek, sizeof(ek), "Interface:%s", key);
+			if (strcmp(key + 17, "rate") != 0 && strcmp(key + 17, "burst") != 0 &&
+					strcmp(key + 17, "kpkts_rate") != 0 &&
+					strcmp(key + 17, "kpkts_burst") != 0)
+				return fail(ld, k, "port '%s': unknown key '%s'", name, key);
+			if (val == NULL || vconf_map_set(&p->extra, ek, val, line_of(k)) < 0)
+				return -EINVAL;
+		} else if (strcmp(key, "qos") == 0) {
+			if (load_qos(ld, p, v) < 0)
+				return -EINVAL;
+		} else if (strcmp(key, "bond_mode") == 0 || strcmp(key, "lacp") == 0 ||
+				strcmp(key, "bond_updelay") == 0 || strcmp(key, "bond_downdelay") == 0) {
+			const char *val = scalar(ld, v, key);
+			char ek[64];
+
+			snprintf(ek, sizeof(ek), "Port:%s", key);
+			if (val == NULL || vconf_map_set(&p->extra, ek, val, line_of(k)) < 0)
 				return -EINVAL;
 		} else if (strcmp(key, "vlan_mode") == 0) {
 			const char *m = scalar(ld, v, "vlan_mode");
@@ -269,10 +396,24 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 				return -EINVAL;
 		} else {
 			return fail(ld, k, "port '%s': unknown key '%s' (expected type, options, "
-				"ofport_request, mtu_request, tag, trunks, vlan_mode, other_config)",
+				"ofport_request, mtu_request, tag, trunks, vlan_mode, other_config, "
+				"ingress_policing_rate, ingress_policing_burst, "
+				"ingress_policing_kpkts_rate, ingress_policing_kpkts_burst, qos; "
+				"a bond: interfaces, bond_mode, lacp, bond_updelay, bond_downdelay)",
 				name, key);
 		}
 	}
+	/* A bond's other_config is its Port's: lacp-time, bond-rebalance-interval. */
+	for (size_t i = 0; p->n_ifaces > 0 && i < p->extra.n; i++) {
+		char *ek = p->extra.kv[i].key;
+
+		if (strncmp(ek, "Interface:", 10) == 0) {
+			memcpy(ek + 5, "Port:", 5);
+			memmove(ek, ek + 5, strlen(ek + 5) + 1);
+		}
+	}
+	if (p->n_ifaces > 0 && p->type == NULL && (p->type = strdup("bond")) == NULL)
+		return fail(ld, knode, "out of memory");
 	char *msg = NULL;
 	int line = 0;
 

@@ -144,10 +144,13 @@ cmd_dump_ports(struct control_conn *conn, int argc, const char *argv[], void *au
 			control_buf_printf(&b, "  port %s (ofport %d): rx pkts=%" PRIu64 ", bytes=%"
 				PRIu64 ", drop=%" PRIu64 ", errs=%" PRIu64 "\n", p->port.name,
 				p->error ? -1 : (int)p->ofport, sw.rx_packets, sw.rx_bytes,
-				dev.rx_dropped, dev.rx_errors);
+				dev.rx_dropped + sw.rx_policed, dev.rx_errors);
 			control_buf_printf(&b, "           tx pkts=%" PRIu64 ", bytes=%" PRIu64
 				", drop=%" PRIu64 ", errs=%" PRIu64 "\n", sw.tx_packets, sw.tx_bytes,
 				sw.tx_dropped, dev.tx_errors);
+			if (sw.rx_policed + sw.tx_policed > 0)
+				control_buf_printf(&b, "           policed: rx drop=%" PRIu64
+					", tx drop=%" PRIu64 "\n", sw.rx_policed, sw.tx_policed);
 		}
 	}
 	char *s = control_buf_steal(&b);
@@ -579,6 +582,50 @@ cmd_fdb_flush(struct control_conn *conn, int argc, const char *argv[], void *aux
 	control_reply(conn, "table successfully flushed\n");
 }
 
+/* bond/show [PORT], lacp/show [PORT]: every bond's state (or PORT's), as Open vSwitch's. */
+static void
+bond_show_all(struct control_conn *conn, int argc, const char *argv[], struct dp *dp,
+	bool lacp)
+{
+	struct control_buf b = { 0 };
+	char text[8192];
+	bool found = false;
+
+	for (unsigned i = 0; i < dp->n_bridges; i++) {
+		struct dp_bridge *br = dp->bridges[i];
+
+		for (unsigned k = 0; k < br->n_ports; k++) {
+			struct port *p = &br->ports[k]->port;
+
+			if (argc > 1 && strcmp(p->name, argv[1]) != 0)
+				continue;
+			if (port_bond_show(p, lacp, text, sizeof(text)) < 0 || text[0] == '\0')
+				continue;
+			control_buf_printf(&b, "%s%s", found ? "\n" : "", text);
+			found = true;
+		}
+	}
+	char *s = control_buf_steal(&b);
+
+	if (argc > 1 && !found)
+		control_reply_errorf(conn, "%s", lacp ? "no such lacp object" : "no such bond");
+	else
+		control_reply(conn, s ? s : "");
+	free(s);
+}
+
+static void
+cmd_bond_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	bond_show_all(conn, argc, argv, aux, false);
+}
+
+static void
+cmd_lacp_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	bond_show_all(conn, argc, argv, aux, true);
+}
+
 void
 dp_commands_register(struct dp *dp)
 {
@@ -608,4 +655,6 @@ dp_commands_register(struct dp *dp)
 	control_command_register("fdb/show", "BRIDGE", 1, 1, cmd_fdb_show, dp);
 	control_command_register("fdb/flush", "[BRIDGE]", 0, 1, cmd_fdb_flush, dp);
 	dp_appctl_register(dp);
+	control_command_register("bond/show", "[PORT]", 0, 1, cmd_bond_show, dp);
+	control_command_register("lacp/show", "[PORT]", 0, 1, cmd_lacp_show, dp);
 }

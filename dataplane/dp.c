@@ -207,22 +207,46 @@ static int
 port_apply_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vconf_port *cfg,
 	bool reconf, char **err)
 {
-	struct port_option opts[cfg->options.n ? cfg->options.n : 1];
+	static const char *const bond_keys[] = { "bond_mode", "lacp", "lacp-time", "bond_updelay",
+		"bond_downdelay" };
+	size_t n_bond = cfg->n_ifaces ? cfg->n_ifaces + RTE_DIM(bond_keys) : 0;
+	struct port_option opts[cfg->options.n + n_bond + 1];
+	char member_keys[cfg->n_ifaces + 1][PORT_NAME_MAX + 8];
 	struct port_args args = {
 		.options = opts,
-		.n_options = (unsigned)cfg->options.n,
+		.n_options = (unsigned)(cfg->options.n + n_bond),
 		.mtu_request = cfg->mtu_request > 0 ? (unsigned)cfg->mtu_request : 0,
 	};
 	const char *aff = vconf_map_get(&cfg->extra, "Interface:other_config:pmd-rxq-affinity");
 	int16_t core[PORT_MAX_RXQ];
+	struct vconf_policing vpol;
+	struct port_policing pol;
+	size_t n = 0;
 	int rc;
 
 	for (size_t i = 0; i < cfg->options.n; i++)
-		opts[i] = (struct port_option){ cfg->options.kv[i].key, cfg->options.kv[i].value };
+		opts[n++] = (struct port_option){ cfg->options.kv[i].key, cfg->options.kv[i].value };
+	/* A bond: its members' devargs as "member:NAME", its settings as values in force. */
+	for (size_t i = 0; i < cfg->n_ifaces; i++) {
+		snprintf(member_keys[i], sizeof(member_keys[i]), "member:%s", cfg->ifaces[i].name);
+		opts[n++] = (struct port_option){ member_keys[i],
+			vconf_map_get(&cfg->ifaces[i].options, "dpdk-devargs") };
+	}
+	for (size_t i = 0; n_bond > 0 && i < RTE_DIM(bond_keys); i++)
+		opts[n++] = (struct port_option){ bond_keys[i],
+			vconf_bond_setting(cfg, bond_keys[i]) };
 	rc = reconf ? port_reconfigure(&p->port, &args, &dp->port_env, err) :
 		port_open(&p->port, cfg->name, cfg->type, slot, &args, &dp->port_env, err);
 	if (rc < 0)
 		return rc;
+	vconf_port_policing(cfg, &vpol);
+	pol = (struct port_policing){ vpol.in_kbps, vpol.in_burst_kb, vpol.in_kpps,
+		vpol.in_burst_kpkts, vpol.out_cir, vpol.out_cbs };
+	if (memcmp(&pol, &p->port.policing, sizeof(pol)) != 0) {
+		rc = port_set_policing(&p->port, &pol, &dp->port_env, err);
+		if (rc < 0)
+			return rc;
+	}
 	memset(p->port.rxq_pin, 0, sizeof(p->port.rxq_pin));
 	if (aff == NULL)
 		return 0;

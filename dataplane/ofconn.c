@@ -95,7 +95,7 @@ sw_ports(void *aux, struct of_port_info *out, unsigned max)
 			pi->rx_bytes = sw.rx_bytes;
 			pi->tx_packets = sw.tx_packets;
 			pi->tx_bytes = sw.tx_bytes;
-			pi->rx_dropped = dev.rx_dropped;
+			pi->rx_dropped = dev.rx_dropped + sw.rx_policed;
 			pi->tx_dropped = sw.tx_dropped;
 			pi->rx_errors = dev.rx_errors;
 			pi->tx_errors = dev.tx_errors;

@@ -21,7 +21,7 @@
 
 #define LOCAL_OFPORT 65534
 #define STATS_MIN_MS 5000
-#define N_STATS 8
+#define N_STATS 10
 #define SLOW_APPLY_MS 100	/* log applications slower than this */
 
 extern bool dp_exit_requested;
@@ -246,10 +246,13 @@ port_stats(struct dp_port *p, struct vovsdb_stat *st)
 	st[n++] = (struct vovsdb_stat){ "rx_bytes", (int64_t)sw.rx_bytes };
 	st[n++] = (struct vovsdb_stat){ "tx_packets", (int64_t)sw.tx_packets };
 	st[n++] = (struct vovsdb_stat){ "tx_bytes", (int64_t)sw.tx_bytes };
-	st[n++] = (struct vovsdb_stat){ "rx_dropped", (int64_t)dev.rx_dropped };
+	st[n++] = (struct vovsdb_stat){ "rx_dropped", (int64_t)(dev.rx_dropped + sw.rx_policed) };
 	st[n++] = (struct vovsdb_stat){ "tx_dropped", (int64_t)sw.tx_dropped };
 	st[n++] = (struct vovsdb_stat){ "rx_errors", (int64_t)dev.rx_errors };
 	st[n++] = (struct vovsdb_stat){ "tx_errors", (int64_t)dev.tx_errors };
+	/* Open vSwitch's names for its policers' drops (counted in rx/tx_dropped too). */
+	st[n++] = (struct vovsdb_stat){ "ovs_rx_qos_drops", (int64_t)sw.rx_policed };
+	st[n++] = (struct vovsdb_stat){ "ovs_tx_qos_drops", (int64_t)sw.tx_policed };
 	return n;
 }
 
@@ -296,8 +299,13 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 			st.stats = sv;
 		}
 	}
-	if (vovsdb_set_iface(o->db, vp->name, &st) < 0)
-		dp_log("ovsdb: interface %s: cannot queue its state: out of memory", vp->name);
+	/* A bond's interfaces share its OpenFlow port (DPDK bonds them into one ethdev). */
+	for (size_t i = 0; i < (vp->n_ifaces ? vp->n_ifaces : 1); i++) {
+		const char *name = vp->n_ifaces ? vp->ifaces[i].name : vp->name;
+
+		if (vovsdb_set_iface(o->db, name, &st) < 0)
+			dp_log("ovsdb: interface %s: cannot queue its state: out of memory", name);
+	}
 	vconf_map_free(&status);
 	free(bridge_err);
 }
@@ -329,7 +337,10 @@ report_waiting(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
 				st.error = "DPDK is not initialised: vireo-dp waits for "
 					"other_config:dpdk-init=true";
 			}
-			vovsdb_set_iface(o->db, vb->ports[k].name, &st);
+			for (size_t i = 0; i < vb->ports[k].n_ifaces; i++)
+				vovsdb_set_iface(o->db, vb->ports[k].ifaces[i].name, &st);
+			if (vb->ports[k].n_ifaces == 0)
+				vovsdb_set_iface(o->db, vb->ports[k].name, &st);
 		}
 	}
 	vovsdb_set_cur_cfg(o->db, next_cfg);

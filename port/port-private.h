@@ -15,6 +15,25 @@ extern const struct port_ops port_dpdk_ops;		/* port_dpdk.c */
 extern const struct port_ops port_vhost_server_ops;	/* port_vhost.c */
 extern const struct port_ops port_vhost_client_ops;	/* port_vhost.c */
 extern const struct port_ops port_patch_ops;		/* port_patch.c */
+extern const struct port_ops port_bond_ops;		/* port_bond.c */
+
+/*
+ * port_dpdk.c for the types built on an ethdev (bond): probe 'devargs' (or find it probed,
+ * and not used by a port) into '*port_id', '*probed' saying whether this call probed it;
+ * close and detach a device; the ethdev of an open dpdk-built port; a slot for the built
+ * type's own state (p->priv stays the dpdk type's, so its rx, tx and stats serve both).
+ */
+int port_dpdk_probe(const char *devargs, uint16_t *port_id, bool *probed, char **err);
+void port_dpdk_remove(uint16_t port_id);
+uint16_t port_dpdk_id(const struct port *p);
+void **port_dpdk_ext(struct port *p);
+uint16_t port_dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+void port_dpdk_dev_stats(struct port *p, struct port_dev_stats *st);
+bool port_dpdk_link_up(struct port *p);
+
+/* port_police.c: the egress meters follow the PMD count (no PMD polls); a closed port's go. */
+void port_policing_set_n_pmds(struct port *p, unsigned n_pmds);
+void port_policing_free(struct port *p);
 
 /** '*err' = a malloc'd message (NULL when out of memory). */
 void port_errf(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

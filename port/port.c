@@ -17,6 +17,7 @@ static const struct port_ops *const port_types[] = {
 	&port_vhost_server_ops,
 	&port_vhost_client_ops,
 	&port_patch_ops,
+	&port_bond_ops,
 };
 
 const struct port_ops *
@@ -66,6 +67,7 @@ port_close(struct port *p)
 	if (p->ops != NULL && p->priv != NULL)
 		p->ops->close(p);
 	p->priv = NULL;
+	port_policing_free(p);
 }
 
 int
@@ -82,6 +84,7 @@ port_set_n_pmds(struct port *p, unsigned n_pmds)
 {
 	if (p->ops != NULL && p->priv != NULL)
 		p->ops->set_n_pmds(p, n_pmds);
+	port_policing_set_n_pmds(p, n_pmds);
 }
 
 const char *
@@ -139,7 +142,10 @@ port_sw_stats(const struct port *p, struct port_pmd_stats *sum)
 		sum->tx_packets += __atomic_load_n(&s->tx_packets, __ATOMIC_RELAXED);
 		sum->tx_bytes += __atomic_load_n(&s->tx_bytes, __ATOMIC_RELAXED);
 		sum->tx_dropped += __atomic_load_n(&s->tx_dropped, __ATOMIC_RELAXED);
+		sum->tx_policed += __atomic_load_n(&s->tx_policed, __ATOMIC_RELAXED);
 	}
+	for (unsigned q = 0; q < PORT_MAX_RXQ; q++)
+		sum->rx_policed += __atomic_load_n(&p->rxq_stats[q].policed, __ATOMIC_RELAXED);
 }
 
 unsigned

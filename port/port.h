@@ -8,11 +8,13 @@
  *
  * What?
  * =====
- * A 'struct port' is one open device: a DPDK ethdev ("dpdk", port_dpdk.c), an rte_vhost
- * socket ("dpdkvhostuser", "dpdkvhostuserclient", port_vhost.c), or one end of a wire
- * between two bridges ("patch", port_patch.c: no device, see port_env.deliver).  Its type supplies a
- * 'struct port_ops'; PMD threads call only port_rx() and port_tx_burst(), so every port
- * type looks alike to the packet loop.  The port layer knows no bridges, rules, threads or
+ * A 'struct port' is one open device: a DPDK ethdev ("dpdk", port_dpdk.c), several bonded
+ * by DPDK's bonding driver ("bond", port_bond.c: an OVSDB Port of several Interfaces), an
+ * rte_vhost socket ("dpdkvhostuser", "dpdkvhostuserclient", port_vhost.c), or one end of a
+ * wire between two bridges ("patch", port_patch.c: no device, see port_env.deliver).  Its
+ * type supplies a 'struct port_ops'; PMD threads call only port_rx() and port_tx_burst(),
+ * so every port type looks alike to the packet loop (both apply the port's policers,
+ * port_police.c).  The port layer knows no bridges, rules, threads or
  * configuration files: port_open() is given the port's name, its options as plain
  * key/value strings and an environment (where sockets go, how many PMDs send, where packet
  * buffers come from, where to log), and the caller embeds 'struct port' in its own
@@ -41,6 +43,7 @@
  * devices: the only lock on the packet path, and it exists only on hardware that forces it.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,13 +107,31 @@ struct port_pmd_stats {
 	uint64_t rx_bytes;
 	uint64_t tx_packets;
 	uint64_t tx_bytes;
-	uint64_t tx_dropped;
+	uint64_t tx_dropped;		/**< all tx drops, tx_policed included */
+	uint64_t tx_policed;		/**< dropped by the egress policer */
+	uint64_t rx_policed;		/**< port_sw_stats only: the rx queues' 'policed' */
 } __rte_cache_aligned;
+
+/**
+ * Policing of a port, as Open vSwitch's Interface ingress_policing_rate (kbit/s) and
+ * ingress_policing_burst (kbit; 0: 8000), ingress_policing_kpkts_rate (kpkt/s) and
+ * ingress_policing_kpkts_burst (kpkt; 0: 16), and QoS type egress-policer (cir in bytes/s,
+ * cbs in bytes).  A rate of 0 is no policer.  Each is an srTCM meter (rte_meter) that lets
+ * only green packets pass, their Ethernet header not counted, as Open vSwitch's.
+ */
+struct port_policing {
+	uint64_t in_kbps, in_burst_kb;
+	uint64_t in_kpps, in_burst_kpkts;
+	uint64_t out_cir, out_cbs;
+};
+
+struct port_policer;
 
 /** Per rx queue: processing cycles and packets, written by the PMD polling it. */
 struct port_rxq_stats {
 	uint64_t cycles;
 	uint64_t packets;
+	uint64_t policed;	/**< dropped by the ingress policer */
 	uint64_t cycles_prev;	/**< control thread: value at the last measurement */
 	uint64_t load;		/**< control thread: cycles in the last interval */
 } __rte_cache_aligned;
@@ -156,6 +177,11 @@ struct port_ops {
 	 */
 	int (*reconfigure)(struct port *p, const struct port_args *args,
 		const struct port_env *env, char **err);
+	/**
+	 * A bond's state as Open vSwitch's `bond/show` ('lacp' false) or `lacp/show' ('lacp'
+	 * true) print it, into 'buf' (control thread).  NULL: the type has no members.
+	 */
+	void (*bond_show)(struct port *p, bool lacp, char *buf, size_t len);
 };
 
 struct port {
@@ -174,6 +200,15 @@ struct port {
 
 	/* any: rx queues a PMD may poll (vhost: set by the guest's enable calls) */
 	volatile uint8_t rxq_enabled[PORT_MAX_RXQ];
+
+	/*
+	 * control thread publishes (atomic store), PMDs read (atomic load); an old one is
+	 * freed after a grace period (port_set_policing).  NULL: no policer.  Its meters are
+	 * per rx queue (ingress) and per sending PMD (egress), each written by one PMD only.
+	 */
+	struct port_policer *ingress;
+	struct port_policer *egress;
+	struct port_policing policing;	/* control thread: as last set */
 
 	rte_spinlock_t txq_lock[PORT_MAX_TXQ];
 
@@ -216,6 +251,22 @@ const char *port_args_get(const struct port_args *a, const char *key);
 int port_args_uint(const struct port_args *a, const char *key, unsigned long min,
 	unsigned long max, unsigned long def, unsigned long *out, char **err);
 
+/**
+ * Set 'p's policers to 'pol' (control thread; the port may be published).  The rate of
+ * each meter is shared evenly among the rx queues (ingress) or the PMDs (egress) of the
+ * port, each holding its own meter, so that no lock is taken.  Waits for a grace period
+ * of env->qsbr before it frees the meters it replaces.  Returns 0 or -errno with '*err'.
+ */
+int port_set_policing(struct port *p, const struct port_policing *pol,
+	const struct port_env *env, char **err);
+
+/**
+ * Keep the packets of 'pkts' that policer 'pol' lets pass, using meter 'idx' (an rx queue
+ * or a PMD index); frees the others.  Returns how many are kept, at the front (PMD).
+ */
+uint16_t port_police(struct port_policer *pol, unsigned idx, struct rte_mbuf **pkts,
+	uint16_t n);
+
 /** Sum the per-PMD software counters of 'p'. */
 void port_sw_stats(const struct port *p, struct port_pmd_stats *sum);
 
@@ -250,14 +301,36 @@ port_status(struct port *p, char *buf, size_t len)
 		p->ops->status(p, buf, len);
 }
 
+/**
+ * `bond/show` ('lacp' false) or `lacp/show` ('lacp' true) text of the open port 'p' into
+ * 'buf'.  Returns 0, or -ENOTSUP when 'p' is no bond (or not open).
+ */
+static inline int
+port_bond_show(struct port *p, bool lacp, char *buf, size_t len)
+{
+	if (p->priv == NULL || p->ops->bond_show == NULL)
+		return -ENOTSUP;
+	p->ops->bond_show(p, lacp, buf, len);
+	return 0;
+}
+
 /** How many of 'p's rx queues are enabled now. */
 unsigned port_rxq_enabled_count(const struct port *p);
 
-/** Receive a burst from rx queue 'qid' of 'p' (PMD). */
+/** Receive a burst from rx queue 'qid' of 'p', after its ingress policer (PMD). */
 static inline uint16_t
 port_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
-	return p->ops->rx(p, qid, pkts, n);
+	uint16_t got = p->ops->rx(p, qid, pkts, n);
+	struct port_policer *pol = __atomic_load_n(&p->ingress, __ATOMIC_ACQUIRE);
+
+	if (unlikely(pol != NULL) && got > 0) {
+		uint16_t kept = port_police(pol, qid, pkts, got);
+
+		p->rxq_stats[qid].policed += got - kept;
+		got = kept;
+	}
+	return got;
 }
 
 /**
@@ -268,9 +341,20 @@ port_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 static inline uint16_t
 port_tx_burst(struct port *p, unsigned pmd_index, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t qid, left, lens[PORT_BURST];
+	uint16_t qid, left, lens[PORT_BURST], policed = 0;
+	struct port_policer *pol = __atomic_load_n(&p->egress, __ATOMIC_ACQUIRE);
 	uint64_t bytes = 0;
 
+	if (unlikely(pol != NULL)) {
+		uint16_t kept = port_police(pol, pmd_index, pkts, n);
+
+		policed = n - kept;
+		p->pmd_stats[pmd_index].tx_policed += policed;
+		p->pmd_stats[pmd_index].tx_dropped += policed;
+		n = kept;
+		if (n == 0)
+			return policed;
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		lens[i] = (uint16_t)rte_pktmbuf_pkt_len(pkts[i]);
 		bytes += lens[i];
@@ -278,7 +362,7 @@ port_tx_burst(struct port *p, unsigned pmd_index, struct rte_mbuf **pkts, uint16
 	if (unlikely(p->n_txq == 0)) {
 		rte_pktmbuf_free_bulk(pkts, n);
 		p->pmd_stats[pmd_index].tx_dropped += n;
-		return n;
+		return n + policed;
 	}
 	qid = pmd_index % p->n_txq;
 	if (unlikely(p->tx_locked)) {
@@ -293,7 +377,7 @@ port_tx_burst(struct port *p, unsigned pmd_index, struct rte_mbuf **pkts, uint16
 	p->pmd_stats[pmd_index].tx_bytes += bytes;
 	p->pmd_stats[pmd_index].tx_packets += n - left;
 	p->pmd_stats[pmd_index].tx_dropped += left;
-	return left;
+	return left + policed;
 }
 
 #endif /* VIREO_PORT_H */

@@ -32,6 +32,7 @@ struct dpdk_priv {
 	char *devargs;			/* as opened */
 	struct dpdk_opts opts;		/* as opened */
 	struct rte_mempool *mp;		/* the rx queues' pool */
+	void *ext;			/* a type built on this one (bond): its state */
 	struct dpdk_priv *next;		/* in open_ports */
 };
 
@@ -79,6 +80,58 @@ find_port(const char *devargs, char *name, size_t len, uint16_t *port_id)
 		}
 	}
 	return -ENODEV;
+}
+
+static bool port_in_use(uint16_t port_id);
+
+int
+port_dpdk_probe(const char *devargs, uint16_t *port_id, bool *probed, char **err)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	int rc;
+
+	*probed = false;
+	if (find_port(devargs, name, sizeof(name), port_id) == 0) {
+		if (port_in_use(*port_id)) {
+			port_errf(err, "dpdk-devargs '%s' is already in use by another port",
+				devargs);
+			return -EBUSY;
+		}
+		return 0;
+	}
+	rc = rte_dev_probe(devargs);
+	if (rc < 0 && rc != -EEXIST) {
+		*err = fmt_err("could not probe dpdk-devargs '%s': %s", devargs, rc);
+		return rc;
+	}
+	*probed = true;
+	rc = find_port(devargs, name, sizeof(name), port_id);
+	if (rc != 0) {
+		*err = fmt_err("dpdk-devargs '%s' was probed but gives no ethernet port: %s",
+			devargs, rc);
+		return rc;
+	}
+	return 0;
+}
+
+static void remove_dev(uint16_t port_id);
+
+void
+port_dpdk_remove(uint16_t port_id)
+{
+	remove_dev(port_id);
+}
+
+uint16_t
+port_dpdk_id(const struct port *p)
+{
+	return ((const struct dpdk_priv *)p->priv)->port_id;
+}
+
+void **
+port_dpdk_ext(struct port *p)
+{
+	return &((struct dpdk_priv *)p->priv)->ext;
 }
 
 static bool
@@ -319,8 +372,8 @@ dpdk_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	return rte_eth_rx_burst(((struct dpdk_priv *)p->priv)->port_id, qid, pkts, n);
 }
 
-static uint16_t
-dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+uint16_t
+port_dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t sent = rte_eth_tx_burst(((struct dpdk_priv *)p->priv)->port_id, qid, pkts, n);
 
@@ -329,8 +382,8 @@ dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	return n - sent;
 }
 
-static void
-dpdk_dev_stats(struct port *p, struct port_dev_stats *st)
+void
+port_dpdk_dev_stats(struct port *p, struct port_dev_stats *st)
 {
 	struct rte_eth_stats s;
 
@@ -346,8 +399,8 @@ dpdk_dev_stats(struct port *p, struct port_dev_stats *st)
 	st->tx_errors = s.oerrors;
 }
 
-static bool
-dpdk_link_up(struct port *p)
+bool
+port_dpdk_link_up(struct port *p)
 {
 	struct rte_eth_link link;
 
@@ -422,9 +475,9 @@ const struct port_ops port_dpdk_ops = {
 	.open = dpdk_open,
 	.close = dpdk_close,
 	.rx = dpdk_rx,
-	.tx = dpdk_tx,
-	.dev_stats = dpdk_dev_stats,
-	.link_up = dpdk_link_up,
+	.tx = port_dpdk_tx,
+	.dev_stats = port_dpdk_dev_stats,
+	.link_up = port_dpdk_link_up,
 	.status = dpdk_status,
 	.set_n_pmds = dpdk_set_n_pmds,
 	.reconfigure = dpdk_reconfigure,

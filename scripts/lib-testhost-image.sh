@@ -4,7 +4,7 @@
 # staging tree, newc cpio) and the L1 image. Sourced by scripts/testhost.
 
 TH_BUSYBOX=/bin/busybox
-TH_L1_MODULES="virtio_pci 9p 9pnet_virtio overlay kvm kvm_amd tun veth vhost_net bridge"
+TH_L1_MODULES="virtio_pci 9p 9pnet_virtio overlay kvm kvm_amd tun veth vhost_net bridge bonding"
 
 declare -A TH_MODPATH TH_BUILTIN TH_SEEN
 
@@ -71,6 +71,7 @@ th_module_params() {
 	case "$1" in
 	kvm) echo report_ignored_msrs=0 ;;
 	kvm_amd) echo nested=1 ;;
+	bonding) echo max_bonds=0 ;;
 	esac
 }
 

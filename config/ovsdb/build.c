@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * From the replica to a struct vconf: the Open_vSwitch row's other_config and next_cfg, its
- * netdev bridges sorted by name, their ports sorted by name.  Interfaces vireo-dp cannot run
- * (in a bridge of another datapath_type, or in a bond) are collected with the error text the
+ * netdev bridges sorted by name, their ports sorted by name (a Port of several Interfaces
+ * becomes a port of type "bond").  Interfaces vireo-dp cannot run (in a bridge of another
+ * datapath_type) are collected with the error text the
  * client writes for them.  Every other monitored column that holds more than its default
  * goes, as text, into the 'extra' map of its bridge or port, for config/check.c to judge.
  */
@@ -234,11 +235,33 @@ cmp_bridge(const void *a, const void *b)
 			((const struct vconf_bridge *)b)->name);
 }
 
+/*
+ * Port column qos: the QoS row's columns as "QoS:type", "QoS:other_config:KEY", ...; the
+ * row's uuid as "Port:qos" when the replica does not hold it (a schema without QoS).
+ */
 static int
-add_port(struct vconf_bridge *br, const json_t *prow, const json_t *iface)
+qos_from(struct vconf_map *m, const struct vovsdb_replica *r, const json_t *prow)
+{
+	static const char *const none[] = { NULL };
+	json_t *rows = deref(r, VOVSDB_T_QOS, prow, "qos");
+	int rc;
+
+	if (rows == NULL)
+		return -ENOMEM;
+	if (json_array_size(rows) == 1)
+		rc = extras_of(m, "QoS", json_array_get(rows, 0), none);
+	else
+		rc = extra_from(m, "Port", "qos", json_object_get(prow, "qos"));
+	json_decref(rows);
+	return rc;
+}
+
+static int
+add_port(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *prow,
+	const json_t *iface)
 {
 	static const char *const port_cols[] = { "name", "interfaces", "tag", "trunks",
-		"vlan_mode", NULL };
+		"vlan_mode", "qos", NULL };
 	static const char *const iface_cols[] = { "name", "type", "options", "ofport_request",
 		"mtu_request", NULL };
 	struct vconf_port *ports, *p;
@@ -258,6 +281,7 @@ add_port(struct vconf_bridge *br, const json_t *prow, const json_t *iface)
 	p->ofport_request = opt_int_col(iface, "ofport_request");
 	p->mtu_request = opt_int_col(iface, "mtu_request");
 	if (vlan_from(&p->vlan, prow) < 0 || extras_of(&p->extra, "Port", prow, port_cols) < 0 ||
+			qos_from(&p->extra, r, prow) < 0 ||
 			extras_of(&p->extra, "Interface", iface, iface_cols) < 0)
 		return -ENOMEM;
 	return map_from(&p->options, json_object_get(iface, "options"));
@@ -311,6 +335,46 @@ add_controllers(const struct vovsdb_replica *r, struct vovsdb_view *view,
 	return rc;
 }
 
+/* A Port of several Interfaces: a bond port of type "bond" with its members. */
+static int
+add_bond(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *prow,
+	const json_t *ifaces)
+{
+	static const char *const port_cols[] = { "name", "interfaces", "tag", "trunks",
+		"vlan_mode", "qos", NULL };
+	static const char *const iface_cols[] = { "name", "type", "options", NULL };
+	struct vconf_port *ports, *p;
+	const json_t *irow;
+	size_t j;
+
+	ports = realloc(br->ports, (br->n_ports + 1) * sizeof(*ports));
+	if (!ports)
+		return -ENOMEM;
+	br->ports = ports;
+	p = &ports[br->n_ports++];
+	memset(p, 0, sizeof(*p));
+	p->name = strdup(str_col(prow, "name"));
+	p->type = strdup("bond");
+	p->ifaces = calloc(json_array_size(ifaces), sizeof(*p->ifaces));
+	if (!p->name || !p->type || !p->ifaces)
+		return -ENOMEM;
+	if (vlan_from(&p->vlan, prow) < 0 || extras_of(&p->extra, "Port", prow, port_cols) < 0 ||
+			qos_from(&p->extra, r, prow) < 0)
+		return -ENOMEM;
+	json_array_foreach(ifaces, j, irow) {
+		struct vconf_iface *f = &p->ifaces[p->n_ifaces++];
+		const char *type = str_col(irow, "type");
+
+		f->name = strdup(str_col(irow, "name"));
+		f->type = strdup(*type ? type : "system");
+		if (!f->name || !f->type ||
+				extras_of(&f->extra, "Interface", irow, iface_cols) < 0 ||
+				map_from(&f->options, json_object_get(irow, "options")) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int
 add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_t *brow)
 {
@@ -345,18 +409,17 @@ add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_
 		json_t *ifaces = deref(r, VOVSDB_T_IFACE, prow, "interfaces"), *irow;
 		size_t j;
 
-		json_array_foreach(ifaces, j, irow) {
-			if (!ours)
-				fail_iface(view, irow, "bridge '%s' has datapath_type '%s': vireo-dp "
-						"runs only bridges with datapath_type=netdev",
+		if (ours && json_array_size(ifaces) > 1)
+			rc = add_bond(r, br, prow, ifaces);
+		else
+			json_array_foreach(ifaces, j, irow) {
+				if (!ours)
+					fail_iface(view, irow, "bridge '%s' has datapath_type '%s': "
+						"vireo-dp runs only bridges with datapath_type=netdev",
 						name, *dpt ? dpt : "system");
-			else if (json_array_size(ifaces) != 1)
-				fail_iface(view, irow, "port '%s' has several interfaces%s: bonds "
-						"are not supported by vireo-dp",
-						str_col(prow, "name"), "");
-			else
-				rc = add_port(br, prow, irow);
-		}
+				else
+					rc = add_port(r, br, prow, irow);
+			}
 		json_decref(ifaces);
 		if (rc)
 			break;

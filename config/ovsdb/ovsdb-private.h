@@ -141,6 +141,7 @@ enum vovsdb_table {
 	VOVSDB_T_PORT,
 	VOVSDB_T_IFACE,
 	VOVSDB_T_CTRL,
+	VOVSDB_T_QOS,		/* optional: a schema without it has no Port qos to follow */
 	VOVSDB_N_TABLES,
 };
 

@@ -19,6 +19,7 @@ const char *const vovsdb_table_names[VOVSDB_N_TABLES] = {
 	[VOVSDB_T_PORT] = "Port",
 	[VOVSDB_T_IFACE] = "Interface",
 	[VOVSDB_T_CTRL] = "Controller",
+	[VOVSDB_T_QOS] = "QoS",
 };
 
 /*
@@ -41,6 +42,7 @@ static const char *const monitored[VOVSDB_N_TABLES][VOVSDB_MAX_COLS] = {
 		"ingress_policing_kpkts_rate", "ingress_policing_kpkts_burst", "bfd",
 		"cfm_mpid", "lldp", "mac", "other_config" },
 	[VOVSDB_T_CTRL] = { "target", NULL, "inactivity_probe", "max_backoff" },
+	[VOVSDB_T_QOS] = { NULL, "type", "other_config", "queues" },
 };
 
 static char *
@@ -69,8 +71,8 @@ vovsdb_replica_schema(struct vovsdb_replica *r, const json_t *schema, char **err
 		json_t *kinds, *def;
 		int i;
 
-		if (!json_is_object(cols) && t == VOVSDB_T_CTRL) {
-			/* Optional: a schema without it has no controllers to configure. */
+		if (!json_is_object(cols) && (t == VOVSDB_T_CTRL || t == VOVSDB_T_QOS)) {
+			/* Optional: without them, no controllers or QoS rows to follow. */
 			json_decref(r->kinds[t]);
 			r->kinds[t] = NULL;
 			continue;

@@ -464,10 +464,32 @@ test_settings(void)
 		warn ? warn : "(none)");
 	free(warn);
 	vconf_map_set(&p.extra, "Interface:ingress_policing_rate", "1000", 0);
+	vconf_map_set(&p.extra, "QoS:type", "egress-policer", 0);
+	vconf_map_set(&p.extra, "QoS:other_config:cir", "125000", 0);
+	CHECK(vconf_check_port(&p, &line, &err) == 0, "policing and egress-policer refused: %s",
+		err ? err : "");
+	free(err);
+	err = NULL;
+	{
+		struct vconf_policing pol;
+
+		vconf_port_policing(&p, &pol);
+		CHECK(pol.in_kbps == 1000 && pol.out_cir == 125000 && pol.out_cbs == 0 &&
+			pol.in_kpps == 0, "policing read back: %lu %lu", (unsigned long)pol.in_kbps,
+			(unsigned long)pol.out_cir);
+	}
+	vconf_map_set(&p.extra, "QoS:type", "linux-htb", 0);
+	vconf_map_set(&p.extra, "Interface:ingress_policing_rate", "1k", 0);
+	CHECK(vconf_check_port(&p, &line, &err) < 0 && err &&
+		strstr(err, "Interface:ingress_policing_rate': bad value '1k'"),
+		"a bad rate: %s", err ? err : "accepted");
+	free(err);
+	err = NULL;
+	vconf_map_set(&p.extra, "Interface:ingress_policing_rate", "0", 0);
 	vconf_map_set(&p.extra, "Port:qos", "5c3f0000-0000-0000-0000-000000000000", 0);
 	CHECK(vconf_check_port(&p, &line, &err) < 0 && err &&
-		strstr(err, "Interface:ingress_policing_rate") && strstr(err, "Port:qos"),
-		"policing and qos: %s", err ? err : "accepted");
+		strstr(err, "QoS:type': 'linux-htb' refused") && strstr(err, "Port:qos"),
+		"qos linux-htb and an unknown QoS row: %s", err ? err : "accepted");
 	free(err);
 	err = NULL;
 	vconf_map_free(&p.extra);
@@ -495,9 +517,152 @@ test_settings(void)
 	vconf_map_free(&b.extra);
 }
 
+/* A bond in YAML: its interfaces, its Port settings, and what DPDK's bonding cannot run. */
+static void
+test_bond(void)
+{
+	static const char head[] = "bridges:\n  br0:\n    ports:\n      bond0:\n";
+	static const char members[] = "        interfaces:\n"
+		"          p1: {type: dpdk, options: {dpdk-devargs: net_null1}}\n"
+		"          p2: {type: dpdk, options: {dpdk-devargs: net_null2}}\n";
+	static const struct {
+		const char *settings, *expect;
+	} refused[] = {
+		{ "        bond_mode: balance-slb\n", "key 'bond_mode': 'balance-slb' refused" },
+		{ "        bond_mode: balance-tcp\n", "'balance-tcp' refused without LACP" },
+		{ "        lacp: active\n", "'active' refused with bond_mode active-backup" },
+		{ "        bond_mode: balance-tcp\n        lacp: passive\n",
+			"key 'lacp': 'passive' refused" },
+		{ "        bond_mode: balance-tcp\n        lacp: active\n        bond_updelay: 5\n",
+			"refused with balance-tcp" },
+		{ "        bond_mode: round-robin\n", "bad value 'round-robin'" },
+		{ "        other_config: {lacp-time: medium}\n", "lacp-time': bad value" },
+	};
+	struct vconf c;
+	char text[1024], *err = NULL, *warn;
+	struct vconf_port *p;
+	int rc;
+
+	snprintf(text, sizeof(text), "%s        bond_mode: balance-tcp\n        lacp: active\n"
+		"        other_config: {lacp-time: fast, bond-rebalance-interval: 0}\n%s", head,
+		members);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "balance-tcp bond refused: %s", err ? err : "");
+	p = rc == 0 ? vconf_find_port(&c, "bond0", NULL) : NULL;
+	CHECK(p != NULL && p->n_ifaces == 2 && strcmp(p->type, "bond") == 0,
+		"bond0: a bond of 2 interfaces");
+	if (p != NULL) {
+		CHECK(strcmp(p->ifaces[1].name, "p2") == 0 &&
+			strcmp(vconf_map_get(&p->ifaces[1].options, "dpdk-devargs"), "net_null2") == 0,
+			"member p2 and its devargs");
+		CHECK(strcmp(vconf_bond_setting(p, "lacp-time"), "fast") == 0 &&
+			strcmp(vconf_bond_setting(p, "bond_mode"), "balance-tcp") == 0 &&
+			strcmp(vconf_bond_setting(p, "bond_downdelay"), "0") == 0,
+			"bond settings in force");
+		warn = vconf_port_warnings(p);
+		CHECK(warn == NULL, "no warning for a default rebalance interval: %s", warn);
+		free(warn);
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	snprintf(text, sizeof(text), "%s%s        other_config: {bond-rebalance-interval: 500}\n",
+		head, members);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "active-backup bond refused: %s", err ? err : "");
+	if (rc == 0) {
+		p = vconf_find_port(&c, "bond0", NULL);
+		CHECK(strcmp(vconf_bond_setting(p, "bond_mode"), "active-backup") == 0,
+			"active-backup is the default bond_mode");
+		warn = vconf_port_warnings(p);
+		CHECK(warn && strstr(warn, "bond-rebalance-interval") && strstr(warn, "not applied"),
+			"rebalance interval warned: %s", warn ? warn : "(none)");
+		free(warn);
+		vconf_free(&c);
+	}
+	free(err);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		err = NULL;
+		snprintf(text, sizeof(text), "%s%s%s", head, refused[i].settings, members);
+		rc = parse(text, &c, &err);
+		CHECK(rc < 0 && err && strstr(err, refused[i].expect), "case %zu: '%s' lacks '%s'",
+			i, err ? err : "(accepted)", refused[i].expect);
+		if (rc == 0)
+			vconf_free(&c);
+		free(err);
+	}
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        interfaces:\n"
+		"          p1: {type: dpdk, options: {dpdk-devargs: net_null1}}\n"
+		"          p2: {type: dpdkvhostuser}\n", head);
+	rc = parse(text, &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "interface 'p2': key 'type': 'dpdkvhostuser' refused"),
+		"vhost member: %s", err ? err : "(accepted)");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+}
+
+/* Policing keys in YAML, as OVSDB's columns; a QoS type other than egress-policer refused. */
+static void
+test_policing(void)
+{
+	static const char head[] = "bridges:\n  br0:\n    ports:\n      p1:\n"
+		"        type: dpdk\n        options: {dpdk-devargs: net_null1}\n";
+	struct vconf_policing pol;
+	struct vconf c;
+	char text[1024], *err = NULL, *warn;
+	int rc;
+
+	snprintf(text, sizeof(text), "%s        ingress_policing_rate: 10000\n"
+		"        ingress_policing_burst: 1000\n        ingress_policing_kpkts_rate: 5\n"
+		"        qos: {type: egress-policer, other_config: {cir: 1250000, cbs: 2048}}\n",
+		head);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "policing refused: %s", err ? err : "");
+	if (rc == 0) {
+		vconf_port_policing(vconf_find_port(&c, "p1", NULL), &pol);
+		CHECK(pol.in_kbps == 10000 && pol.in_burst_kb == 1000 && pol.in_kpps == 5 &&
+			pol.in_burst_kpkts == 0 && pol.out_cir == 1250000 && pol.out_cbs == 2048,
+			"policing values");
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        ingress_policing_burst: 1000\n", head);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "a burst alone refused: %s", err ? err : "");
+	if (rc == 0) {
+		warn = vconf_port_warnings(vconf_find_port(&c, "p1", NULL));
+		CHECK(warn && strstr(warn, "ingress_policing_burst': accepted but not applied"),
+			"burst without rate: %s", warn ? warn : "(no warning)");
+		free(warn);
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        qos: {type: linux-htb}\n", head);
+	rc = parse(text, &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "QoS:type': 'linux-htb' refused"), "linux-htb: %s",
+		err ? err : "(accepted)");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+	rc = parse("bridges:\n  br0:\n    ports:\n      a: {type: patch, options: {peer: b}, "
+		"ingress_policing_rate: 100}\n      b: {type: patch, options: {peer: a}}\n", &c, &err);
+	CHECK(rc < 0 && err && strstr(err, "refused on a patch port"), "patch ingress: %s",
+		err ? err : "(accepted)");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+}
+
 int
 main(void)
 {
+	test_policing();
+	test_bond();
 	test_settings();
 	test_good();
 	test_bad();

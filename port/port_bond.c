@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port type "bond": several DPDK ethdevs bonded by DPDK's own bonding driver (net_bonding,
+ * rte_eth_bond), which is what Open vSwitch's bond of dpdk interfaces becomes here:
+ *   - bond_mode=active-backup: the driver's mode 1; one member carries everything;
+ *   - bond_mode=balance-tcp with lacp=active: mode 4 (802.3ad), flows hashed over layers 3
+ *     and 4 to the members LACP lets distribute.
+ * The owner refuses every other combination before it opens one (config/check.c).
+ *
+ * The bonded ethdev is then opened as a dpdk port is (port_dpdk.c: queues, pool, start),
+ * so rx, tx and counters are the dpdk type's; this file adds the members, the LACP
+ * transmit kick and the member watch.
+ *
+ * Options (from the owner, as strings): "member:NAME" = the member's dpdk-devargs, in
+ * order (the first is active-backup's first active member); "bond_mode"; "lacp";
+ * "lacp-time" (fast: a partner is timed out after 3 s instead of 90 s; DPDK 22.11's 802.3ad
+ * cannot ask the partner for fast LACPDUs, the partner must be set to send them);
+ * "bond_updelay", "bond_downdelay" (active-backup: ms a member's carrier must hold before
+ * it is taken in or out).
+ *
+ * Threads: the control thread opens and closes; PMDs call bond_rx() (and the dpdk type's
+ * tx); the member watch runs on EAL's alarm thread every WATCH_MS, from open until close
+ * cancels it, and is the only writer of the members' carrier and enabled state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_alarm.h>
+#include <rte_cycles.h>
+#include <rte_eth_bond.h>
+#include <rte_eth_bond_8023ad.h>
+#include <rte_ethdev.h>
+
+#include "port-private.h"
+
+#define BOND_MAX_MEMBERS 8
+#define WATCH_MS 50
+#define LACP_KICK_MS 10		/* DPDK's 802.3ad wants a tx call every 100 ms at least */
+#define LACP_FAST_TIMEOUT_MS 3100	/* DPDK wants it above its short timeout, 3 s */
+
+enum bond_kind {
+	BOND_ACTIVE_BACKUP,
+	BOND_BALANCE_TCP,
+};
+
+struct bond_member {
+	char name[PORT_NAME_MAX];	/* the Interface's name */
+	char ifname[32];		/* net_af_packet: the kernel interface it drives */
+	uint16_t port_id;
+	bool probed;
+	/* alarm thread writes; control thread reads (bond/show) */
+	volatile bool carrier;
+	volatile bool enabled;		/* carrier, after bond_updelay/bond_downdelay */
+	uint64_t changed_ms;		/* when 'carrier' last changed */
+};
+
+struct bond_priv {
+	/* control thread, before publication */
+	char devname[RTE_ETH_NAME_MAX_LEN];
+	uint16_t bond_id;
+	enum bond_kind kind;
+	bool lacp_fast;
+	unsigned updelay, downdelay;
+	unsigned n_members;
+	struct bond_member members[BOND_MAX_MEMBERS];
+	/* control thread while no PMD polls (set_n_pmds) */
+	uint16_t kick_q;		/* the tx queue the LACP kick uses */
+	bool kick_locked;		/* kick_q is shared with PMDs: take its lock */
+	uint16_t n_txq_dev;		/* tx queues of the bonded ethdev */
+	/* PMD polling rx queue 0 */
+	uint64_t kick_at;
+	uint64_t kick_period;
+};
+
+static unsigned bond_seq;	/* names of bonded ethdevs (control thread) */
+
+static uint64_t
+now_ms(void)
+{
+	return rte_get_timer_cycles() / (rte_get_timer_hz() / 1000);
+}
+
+/* The kernel interface of a net_af_packet member ("iface=NAME" in its devargs), or "". */
+static void
+afpacket_ifname(const char *devargs, char *out, size_t len)
+{
+	const char *i = strstr(devargs, "iface=");
+
+	out[0] = '\0';
+	if (strncmp(devargs, "net_af_packet", 13) != 0 && strncmp(devargs, "eth_af_packet", 13))
+		return;
+	if (i == NULL)
+		return;
+	i += 6;
+	snprintf(out, len, "%.*s", (int)strcspn(i, ","), i);
+}
+
+/*
+ * Whether a member has carrier.  DPDK 22.11's net_af_packet reports its link up from start
+ * to stop whatever the interface does, so for those the kernel's carrier is read instead
+ * (what later DPDK releases do in the driver).
+ */
+static bool
+member_carrier(const struct bond_member *m)
+{
+	struct rte_eth_link link;
+	char path[96], c = '0';
+	int fd;
+
+	if (m->ifname[0] == '\0')
+		return rte_eth_link_get_nowait(m->port_id, &link) == 0 &&
+			link.link_status == RTE_ETH_LINK_UP;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", m->ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
+/* active-backup: the first enabled member when the current one is not. */
+static void
+pick_active(struct bond_priv *b)
+{
+	int cur = rte_eth_bond_primary_get(b->bond_id);
+
+	for (unsigned i = 0; i < b->n_members; i++)
+		if (b->members[i].port_id == cur && b->members[i].enabled)
+			return;
+	for (unsigned i = 0; i < b->n_members; i++) {
+		if (b->members[i].enabled) {
+			rte_eth_bond_primary_set(b->bond_id, b->members[i].port_id);
+			return;
+		}
+	}
+}
+
+/* EAL alarm thread: members' carrier, the delays, active-backup's choice; re-arms itself. */
+static void
+bond_watch(void *arg)
+{
+	struct bond_priv *b = arg;
+	uint64_t t = now_ms();
+
+	for (unsigned i = 0; i < b->n_members; i++) {
+		struct bond_member *m = &b->members[i];
+		bool c = member_carrier(m);
+
+		if (c != m->carrier) {
+			m->carrier = c;
+			m->changed_ms = t;
+		}
+		if (m->enabled != c && t - m->changed_ms >= (c ? b->updelay : b->downdelay))
+			m->enabled = c;
+	}
+	if (b->kind == BOND_ACTIVE_BACKUP)
+		pick_active(b);
+	rte_eal_alarm_set(WATCH_MS * 1000, bond_watch, b);
+}
+
+static int
+parse_settings(struct bond_priv *b, const struct port_args *args, char **err)
+{
+	const char *mode = port_args_get(args, "bond_mode");
+	const char *lacp = port_args_get(args, "lacp");
+	const char *ltime = port_args_get(args, "lacp-time");
+	unsigned long v;
+
+	if (mode == NULL || strcmp(mode, "active-backup") == 0) {
+		b->kind = BOND_ACTIVE_BACKUP;
+	} else if (strcmp(mode, "balance-tcp") == 0) {
+		b->kind = BOND_BALANCE_TCP;
+	} else {
+		port_errf(err, "bond_mode=%s: not implemented (active-backup, balance-tcp)", mode);
+		return -EINVAL;
+	}
+	if ((b->kind == BOND_BALANCE_TCP) != (lacp != NULL && strcmp(lacp, "active") == 0)) {
+		port_errf(err, "lacp=%s with bond_mode=%s: not implemented (balance-tcp needs "
+			"lacp=active, active-backup runs without LACP)", lacp ? lacp : "off",
+			mode ? mode : "active-backup");
+		return -EINVAL;
+	}
+	b->lacp_fast = ltime != NULL && strcmp(ltime, "fast") == 0;
+	if (port_args_uint(args, "bond_updelay", 0, INT32_MAX, 0, &v, err) < 0)
+		return -EINVAL;
+	b->updelay = (unsigned)v;
+	if (port_args_uint(args, "bond_downdelay", 0, INT32_MAX, 0, &v, err) < 0)
+		return -EINVAL;
+	b->downdelay = (unsigned)v;
+	return 0;
+}
+
+/* Probe every "member:NAME" option's devargs. */
+static int
+probe_members(struct bond_priv *b, const struct port_args *args, char **err)
+{
+	for (unsigned i = 0; i < args->n_options; i++) {
+		const struct port_option *o = &args->options[i];
+		struct bond_member *m;
+		int rc;
+
+		if (strncmp(o->key, "member:", 7) != 0)
+			continue;
+		if (b->n_members == BOND_MAX_MEMBERS) {
+			port_errf(err, "a bond has at most %d interfaces", BOND_MAX_MEMBERS);
+			return -E2BIG;
+		}
+		m = &b->members[b->n_members];
+		snprintf(m->name, sizeof(m->name), "%s", o->key + 7);
+		afpacket_ifname(o->value, m->ifname, sizeof(m->ifname));
+		rc = port_dpdk_probe(o->value, &m->port_id, &m->probed, err);
+		if (rc < 0) {
+			char *inner = *err;
+
+			port_errf(err, "interface '%s': %s", m->name,
+				inner ? inner : "probe failed");
+			free(inner);
+			if (m->probed)
+				port_dpdk_remove(m->port_id);
+			return rc;
+		}
+		b->n_members++;
+	}
+	if (b->n_members < 2) {
+		port_errf(err, "a bond needs at least 2 interfaces (has %u)", b->n_members);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+remove_members(struct bond_priv *b)
+{
+	for (unsigned i = 0; i < b->n_members; i++)
+		if (b->members[i].probed)
+			port_dpdk_remove(b->members[i].port_id);
+		else
+			rte_eth_dev_stop(b->members[i].port_id);
+	b->n_members = 0;
+}
+
+/* Create the bonded ethdev in its mode, with its members (not started). */
+static int
+create_bond(struct bond_priv *b, char **err)
+{
+	int socket = rte_eth_dev_socket_id(b->members[0].port_id);
+	int rc;
+
+	snprintf(b->devname, sizeof(b->devname), "net_bonding_vireo%u", bond_seq++);
+	rc = rte_eth_bond_create(b->devname, b->kind == BOND_BALANCE_TCP ?
+		BONDING_MODE_8023AD : BONDING_MODE_ACTIVE_BACKUP, socket < 0 ? 0 : (uint8_t)socket);
+	if (rc < 0) {
+		port_errf(err, "DPDK's bonding driver could not create a bond: %s",
+			rte_strerror(-rc));
+		return rc;
+	}
+	b->bond_id = (uint16_t)rc;
+	if (b->kind == BOND_BALANCE_TCP) {
+		struct rte_eth_bond_8023ad_conf conf;
+
+		rc = rte_eth_bond_8023ad_conf_get(b->bond_id, &conf);
+		if (rc == 0 && b->lacp_fast)
+			conf.long_timeout_ms = LACP_FAST_TIMEOUT_MS;
+		if (rc == 0)
+			rc = rte_eth_bond_8023ad_setup(b->bond_id, &conf);
+		if (rc == 0)
+			rc = rte_eth_bond_xmit_policy_set(b->bond_id, BALANCE_XMIT_POLICY_LAYER34);
+		if (rc < 0) {
+			port_errf(err, "cannot set up 802.3ad: %s", rte_strerror(-rc));
+			return rc;
+		}
+	}
+	for (unsigned i = 0; i < b->n_members; i++) {
+		rc = rte_eth_bond_slave_add(b->bond_id, b->members[i].port_id);
+		if (rc < 0) {
+			port_errf(err, "interface '%s': DPDK's bonding driver refused it: %s",
+				b->members[i].name, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	if (b->kind == BOND_ACTIVE_BACKUP)
+		rte_eth_bond_primary_set(b->bond_id, b->members[0].port_id);
+	return 0;
+}
+
+/*
+ * The LACP kick's queue: a tx queue of its own when the device has one more than the PMDs
+ * use; otherwise queue 0, shared, under its lock (then every PMD sends under it too).
+ */
+static void
+bond_set_n_pmds(struct port *p, unsigned n_pmds)
+{
+	struct bond_priv *b = *port_dpdk_ext(p);
+
+	if (b->kind != BOND_BALANCE_TCP) {
+		p->tx_locked = p->n_txq < n_pmds;
+		return;
+	}
+	if (b->n_txq_dev > n_pmds) {
+		p->n_txq = (uint16_t)(b->n_txq_dev - 1);
+		b->kick_q = p->n_txq;
+		b->kick_locked = false;
+		p->tx_locked = false;
+	} else {
+		p->n_txq = b->n_txq_dev;
+		b->kick_q = 0;
+		b->kick_locked = true;
+		p->tx_locked = true;
+	}
+}
+
+static int
+bond_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
+{
+	struct port_option opt = { "dpdk-devargs", NULL };
+	struct port_args dargs = { &opt, 1, args->mtu_request };
+	struct bond_priv *b;
+	int rc;
+
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	rc = parse_settings(b, args, err);
+	if (rc < 0)
+		goto err_free;
+	rc = probe_members(b, args, err);
+	if (rc < 0)
+		goto err_members;
+	rc = create_bond(b, err);
+	if (rc < 0)
+		goto err_bond;
+	opt.value = b->devname;
+	rc = port_dpdk_ops.open(p, &dargs, env, err);
+	if (rc < 0)
+		goto err_bond;
+	*port_dpdk_ext(p) = b;
+	b->n_txq_dev = p->n_txq;
+	b->kick_period = rte_get_timer_hz() / 1000 * LACP_KICK_MS;
+	bond_set_n_pmds(p, env->n_pmds);
+	for (unsigned i = 0; i < b->n_members; i++) {
+		b->members[i].carrier = b->members[i].enabled = member_carrier(&b->members[i]);
+		b->members[i].changed_ms = now_ms();
+	}
+	if (b->kind == BOND_ACTIVE_BACKUP)
+		pick_active(b);
+	rte_eal_alarm_set(WATCH_MS * 1000, bond_watch, b);
+	return 0;
+
+err_bond:
+	if (b->devname[0] != '\0')
+		rte_eth_bond_free(b->devname);
+err_members:
+	remove_members(b);
+err_free:
+	free(b);
+	return rc;
+}
+
+static void
+bond_close(struct port *p)
+{
+	struct bond_priv *b;
+
+	if (p->priv == NULL)
+		return;
+	b = *port_dpdk_ext(p);
+	/* Waits for a running bond_watch() to end. */
+	rte_eal_alarm_cancel(bond_watch, b);
+	port_dpdk_ops.close(p);
+	remove_members(b);
+	free(b);
+}
+
+/* rx, and on queue 0 of an 802.3ad bond the tx call that sends LACP's queued LACPDUs. */
+static uint16_t
+bond_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t id = port_dpdk_id(p);
+	struct bond_priv *b;
+	uint64_t t;
+
+	if (qid != 0)
+		return rte_eth_rx_burst(id, qid, pkts, n);
+	b = *port_dpdk_ext(p);
+	if (b->kind == BOND_BALANCE_TCP && (t = rte_get_timer_cycles()) >= b->kick_at) {
+		b->kick_at = t + b->kick_period;
+		if (!b->kick_locked) {
+			rte_eth_tx_burst(id, b->kick_q, NULL, 0);
+		} else if (rte_spinlock_trylock(&p->txq_lock[b->kick_q])) {
+			rte_eth_tx_burst(id, b->kick_q, NULL, 0);
+			rte_spinlock_unlock(&p->txq_lock[b->kick_q]);
+		}
+	}
+	return rte_eth_rx_burst(id, qid, pkts, n);
+}
+
+static bool
+member_active(const struct bond_priv *b, const struct bond_member *m)
+{
+	uint16_t act[BOND_MAX_MEMBERS];
+	int n;
+
+	if (b->kind == BOND_ACTIVE_BACKUP)
+		return m->enabled && rte_eth_bond_primary_get(b->bond_id) == m->port_id;
+	n = rte_eth_bond_active_slaves_get(b->bond_id, act, BOND_MAX_MEMBERS);
+	for (int i = 0; i < n; i++) {
+		struct rte_eth_bond_8023ad_slave_info info;
+
+		if (act[i] == m->port_id &&
+				rte_eth_bond_8023ad_slave_info(b->bond_id, m->port_id, &info) == 0)
+			return (info.actor_state & STATE_DISTRIBUTING) != 0;
+	}
+	return false;
+}
+
+/* MAC addresses as Open vSwitch prints them: lower case. */
+#define MAC_FMT "%02x:%02x:%02x:%02x:%02x:%02x"
+
+#define APPEND(buf, len, off, ...) do { \
+	int w_ = snprintf((buf) + (off), (off) < (len) ? (len) - (off) : 0, __VA_ARGS__); \
+	if (w_ > 0) \
+		(off) += (size_t)w_; \
+} while (0)
+
+static void
+show_bond(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off)
+{
+	struct rte_ether_addr mac;
+	const char *active = NULL;
+
+	rte_eth_macaddr_get(b->bond_id, &mac);
+	for (unsigned i = 0; i < b->n_members; i++)
+		if (b->kind == BOND_ACTIVE_BACKUP && member_active(b, &b->members[i]))
+			active = b->members[i].name;
+	APPEND(buf, len, off, "---- %s ----\n", p->name);
+	APPEND(buf, len, off, "bond_mode: %s\n",
+		b->kind == BOND_ACTIVE_BACKUP ? "active-backup" : "balance-tcp");
+	APPEND(buf, len, off, "bond-hash-basis: 0\n");
+	APPEND(buf, len, off, "updelay: %u ms\ndowndelay: %u ms\n", b->updelay, b->downdelay);
+	APPEND(buf, len, off, "lacp_status: %s\n", b->kind == BOND_ACTIVE_BACKUP ? "off" :
+		rte_eth_bond_active_slaves_get(b->bond_id, (uint16_t[BOND_MAX_MEMBERS]){ 0 },
+		BOND_MAX_MEMBERS) > 0 ? "negotiated" : "configured");
+	APPEND(buf, len, off, "lacp_fallback_ab: false\n");
+	if (b->kind == BOND_ACTIVE_BACKUP)
+		APPEND(buf, len, off, "active-backup primary: %s\n", b->members[0].name);
+	APPEND(buf, len, off, "active member mac: " MAC_FMT "(%s)\n",
+		RTE_ETHER_ADDR_BYTES(&mac), active ? active : "none");
+	for (unsigned i = 0; i < b->n_members; i++) {
+		const struct bond_member *m = &b->members[i];
+		bool act = member_active(b, m);
+
+		bool on = b->kind == BOND_ACTIVE_BACKUP ? m->enabled : act;
+
+		APPEND(buf, len, off, "\nmember %s: %s\n", m->name, on ? "enabled" : "disabled");
+		if (b->kind == BOND_ACTIVE_BACKUP && act)
+			APPEND(buf, len, off, "  active member\n");
+		APPEND(buf, len, off, "  may_enable: %s\n", m->carrier ? "true" : "false");
+	}
+}
+
+/* LACP state bits as Open vSwitch's lacp/show names them. */
+static void
+state_text(uint8_t s, char *out, size_t len)
+{
+	static const char *const names[8] = { "activity", "timeout", "aggregation",
+		"synchronized", "collecting", "distributing", "defaulted", "expired" };
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < 8; i++)
+		if (s & (1u << i))
+			APPEND(out, len, off, "%s%s", off ? " " : "", names[i]);
+}
+
+static void
+show_lacp(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off)
+{
+	struct rte_ether_addr mac;
+	char st[128];
+	bool negotiated = false;
+
+	rte_eth_macaddr_get(b->bond_id, &mac);
+	for (unsigned i = 0; i < b->n_members; i++) {
+		struct rte_eth_bond_8023ad_slave_info info;
+
+		if (rte_eth_bond_8023ad_slave_info(b->bond_id, b->members[i].port_id, &info) == 0 &&
+				!(info.actor_state & STATE_DEFAULTED))
+			negotiated = true;
+	}
+	APPEND(buf, len, off, "---- %s ----\n", p->name);
+	APPEND(buf, len, off, "  status: active%s\n", negotiated ? " negotiated" : "");
+	APPEND(buf, len, off, "  sys_id: " MAC_FMT "\n", RTE_ETHER_ADDR_BYTES(&mac));
+	APPEND(buf, len, off, "  lacp_time: %s\n", b->lacp_fast ? "fast" : "slow");
+	for (unsigned i = 0; i < b->n_members; i++) {
+		const struct bond_member *m = &b->members[i];
+		struct rte_eth_bond_8023ad_slave_info info;
+
+		if (rte_eth_bond_8023ad_slave_info(b->bond_id, m->port_id, &info) != 0) {
+			APPEND(buf, len, off, "\nmember: %s: down\n", m->name);
+			continue;
+		}
+		APPEND(buf, len, off, "\nmember: %s: %s %s\n", m->name,
+			(info.actor_state & STATE_DEFAULTED) ? "defaulted" : "current",
+			info.selected == SELECTED ? "attached" : info.selected == STANDBY ?
+			"standby" : "detached");
+		/* DPDK keeps the LACPDU fields in network byte order. */
+		APPEND(buf, len, off, "  port_id: %u\n  may_enable: %s\n\n",
+			rte_be_to_cpu_16(info.actor.port_number), m->carrier ? "true" : "false");
+		APPEND(buf, len, off, "  actor sys_id: " MAC_FMT "\n",
+			RTE_ETHER_ADDR_BYTES(&info.actor.system));
+		APPEND(buf, len, off, "  actor sys_priority: %u\n  actor port_id: %u\n"
+			"  actor port_priority: %u\n  actor key: %u\n",
+			rte_be_to_cpu_16(info.actor.system_priority),
+			rte_be_to_cpu_16(info.actor.port_number),
+			rte_be_to_cpu_16(info.actor.port_priority),
+			rte_be_to_cpu_16(info.actor.key));
+		state_text(info.actor_state, st, sizeof(st));
+		APPEND(buf, len, off, "  actor state: %s\n\n", st);
+		APPEND(buf, len, off, "  partner sys_id: " MAC_FMT "\n",
+			RTE_ETHER_ADDR_BYTES(&info.partner.system));
+		APPEND(buf, len, off, "  partner sys_priority: %u\n  partner port_id: %u\n"
+			"  partner port_priority: %u\n  partner key: %u\n",
+			rte_be_to_cpu_16(info.partner.system_priority),
+			rte_be_to_cpu_16(info.partner.port_number),
+			rte_be_to_cpu_16(info.partner.port_priority),
+			rte_be_to_cpu_16(info.partner.key));
+		state_text(info.partner_state, st, sizeof(st));
+		APPEND(buf, len, off, "  partner state: %s\n", st);
+	}
+}
+
+static void
+bond_show(struct port *p, bool lacp, char *buf, size_t len)
+{
+	struct bond_priv *b = *port_dpdk_ext(p);
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (lacp && b->kind != BOND_BALANCE_TCP)
+		return;
+	if (lacp)
+		show_lacp(p, b, buf, len, 0);
+	else
+		show_bond(p, b, buf, len, 0);
+}
+
+static void
+bond_status(struct port *p, char *buf, size_t len)
+{
+	struct bond_priv *b = *port_dpdk_ext(p);
+	size_t off;
+
+	port_dpdk_ops.status(p, buf, len);
+	off = strlen(buf);
+	APPEND(buf, len, off, "bond_mode=%s\n",
+		b->kind == BOND_ACTIVE_BACKUP ? "active-backup" : "balance-tcp");
+	for (unsigned i = 0; i < b->n_members; i++)
+		APPEND(buf, len, off, "member_%s=%s\n", b->members[i].name,
+			member_active(b, &b->members[i]) ? "active" :
+			b->members[i].carrier ? "up" : "down");
+}
+
+const struct port_ops port_bond_ops = {
+	.type = "bond",
+	.open = bond_open,
+	.close = bond_close,
+	.rx = bond_rx,
+	.tx = port_dpdk_tx,
+	.dev_stats = port_dpdk_dev_stats,
+	.link_up = port_dpdk_link_up,
+	.status = bond_status,
+	.set_n_pmds = bond_set_n_pmds,
+	.bond_show = bond_show,
+};

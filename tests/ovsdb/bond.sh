@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Bonds made with ovs-vsctl add-bond (vireo-dp --ovsdb): a bond of two dpdk interfaces
+# (net_null devices) comes up as one port with both interfaces reporting its ofport;
+# bond/show answers through ovs-appctl; the bond settings vireo-dp cannot run (balance-slb,
+# lacp=passive, balance-tcp without LACP, LACP with active-backup, a member that is no
+# dpdk interface) fail the bond's interfaces with an error naming the setting, and the
+# bond works again once the setting is taken back.  Traffic, failover and LACP against
+# Linux's bonding driver: tests/dp/bond.sh.
+#
+# Usage: VIREO_BUILD=BUILD_DIR tests/ovsdb/bond.sh    (PASS/FAIL lines; exit 1 on FAIL)
+. "$(dirname "$0")/../dp/lib.sh"
+. "$(dirname "$0")/lib-ovsdb.sh"
+
+check "ovsdb-server and vireo-dp --ovsdb start (DPDK initialised)" ovsdb_dp_start
+check "add-br br0 (netdev)" vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+out=$(vsctl add-bond br0 bond0 m1 m2 \
+	-- set Interface m1 type=dpdk options:dpdk-devargs=net_null1 \
+	-- set Interface m2 type=dpdk options:dpdk-devargs=net_null2 \
+	-- set Port bond0 bond_mode=active-backup bond_updelay=100 2>&1)
+check "add-bond bond0 m1 m2 (active-backup): no 'Error detected' ($out)" \
+	test -z "$(grep 'Error detected' <<<"$out")"
+of1=$(get Interface m1 ofport)
+check "m1 and m2 share the bond's ofport ($of1)" \
+	eval 'is_positive "$of1" && test "$(get Interface m2 ofport)" = "$of1"'
+check "m1 and m2 have no error" eval 'test -z "$(iface_error m1)$(iface_error m2)"'
+show=$(ovs-appctl -t "$CTL" bond/show bond0 2>&1)
+echo "$show"
+check "bond/show bond0: active-backup, updelay 100 ms" \
+	eval 'grep -q "^bond_mode: active-backup" <<<"$show" && grep -q "^updelay: 100 ms" <<<"$show"'
+check "bond/show bond0 lists member m1 and member m2" \
+	eval 'grep -q "^member m1: " <<<"$show" && grep -q "^member m2: " <<<"$show"'
+check "bond/show nosuch: an error" \
+	eval '! ovs-appctl -t "$CTL" bond/show nosuch >/dev/null 2>&1'
+
+# refused: each names its setting, and the bond comes back when it is taken back
+refused() {
+	local what=$1 pattern=$2 set=$3 back=$4
+	check "$what: the bond fails, the error names it" \
+		eval "vsctl $set && test \"\$(get Interface m1 ofport)\" = -1 &&
+		iface_error m1 | grep -q -- \"$pattern\" && iface_error m2 | grep -q -- \"$pattern\""
+	check "... taken back ($back): the bond works again" \
+		eval "vsctl $back && is_positive \"\$(get Interface m1 ofport)\" &&
+		test -z \"\$(iface_error m1)\""
+}
+refused "bond_mode=balance-slb" "bond_mode.*balance-slb.*refused" \
+	"set Port bond0 bond_mode=balance-slb" "set Port bond0 bond_mode=active-backup"
+refused "lacp=passive" "lacp.*passive.*refused" \
+	"set Port bond0 lacp=passive" "set Port bond0 lacp=off"
+refused "bond_mode=balance-tcp without LACP" "balance-tcp.*refused.*lacp=active" \
+	"set Port bond0 bond_mode=balance-tcp" "set Port bond0 bond_mode=active-backup"
+refused "lacp=active with active-backup" "lacp.*active.*refused with bond_mode active-backup" \
+	"set Port bond0 lacp=active" "clear Port bond0 lacp"
+refused "a member of type dpdkvhostuser" "interface 'm2': key 'type'.*refused" \
+	"set Interface m2 type=dpdkvhostuser" "set Interface m2 type=dpdk"
+check "bond-rebalance-interval=10000: accepted, logged as not applied" \
+	eval 'vsctl set Port bond0 other_config:bond-rebalance-interval=10000 &&
+	is_positive "$(get Interface m1 ofport)" &&
+	grep -q "bond-rebalance-interval.*accepted but not applied" "$RUN/dp.log"'
+check "del-port bond0: the bond goes, bond/show has nothing" \
+	eval 'vsctl del-port br0 bond0 && test -z "$(ovs-appctl -t "$CTL" bond/show)"'
+finish
