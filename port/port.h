@@ -156,6 +156,11 @@ struct port_ops {
 	 */
 	int (*reconfigure)(struct port *p, const struct port_args *args,
 		const struct port_env *env, char **err);
+	/**
+	 * True when tx copies the packets' data and frees them before it returns (vhost-user):
+	 * such a port may be sent packets whose data the sender's port only lends (rx_borrow).
+	 */
+	bool tx_copies;
 };
 
 struct port {
@@ -174,6 +179,16 @@ struct port {
 
 	/* any: rx queues a PMD may poll (vhost: set by the guest's enable calls) */
 	volatile uint8_t rxq_enabled[PORT_MAX_RXQ];
+
+	/*
+	 * owner (atomic; PMDs read it once per burst): the owner promises that what this port
+	 * receives is only read, sent only to ports with tx_copies, and freed on the receiving
+	 * PMD before its next quiescent state.  The port may then lend packets whose data stay
+	 * in the device's memory (vhost-user: the guest's buffers, one copy less).  The owner
+	 * must pass packets through port_unborrow() wherever its promise does not hold (the
+	 * flag may have changed since they were received).
+	 */
+	uint8_t rx_borrow;
 
 	rte_spinlock_t txq_lock[PORT_MAX_TXQ];
 
@@ -215,6 +230,25 @@ const char *port_args_get(const struct port_args *a, const char *key);
  */
 int port_args_uint(const struct port_args *a, const char *key, unsigned long min,
 	unsigned long max, unsigned long def, unsigned long *out, char **err);
+
+/** A private copy of a lent packet 'm' (see rx_borrow); 'm' is freed.  NULL: no buffers. */
+struct rte_mbuf *port_unborrow_copy(struct rte_mbuf *m);
+
+/** 'm', or a private copy of it when a port only lent it (see rx_borrow); NULL: dropped. */
+static inline struct rte_mbuf *
+port_unborrow(struct rte_mbuf *m)
+{
+	if (likely(!(m->ol_flags & RTE_MBUF_F_EXTERNAL)))
+		return m;
+	return port_unborrow_copy(m);
+}
+
+/** True when 'p's transmit copies the packets (see port_ops.tx_copies). */
+static inline bool
+port_tx_copies(const struct port *p)
+{
+	return p->ops->tx_copies;
+}
 
 /** Sum the per-PMD software counters of 'p'. */
 void port_sw_stats(const struct port *p, struct port_pmd_stats *sum);
