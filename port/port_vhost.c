@@ -140,6 +140,9 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 				__ATOMIC_RELEASE);
 		else
 			__atomic_store_n(&v->tx_enabled[qp], enable ? 1 : 0, __ATOMIC_RELEASE);
+		/* A transmit ring of a running device: lend from it only while enabled. */
+		if (queue_id % 2 == VIRTIO_TXQ && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid)
+			vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->n_qp);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	/*

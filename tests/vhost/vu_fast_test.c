@@ -207,6 +207,93 @@ drain(struct vg_vq *vq)
 	}
 }
 
+/* B: give back whatever arrived, unchecked, until nothing came for 300 ms. */
+static void
+discard(struct vg_vq *vq)
+{
+	int64_t quiet = vg_now_ms() + 300;
+
+	while (vg_now_ms() < quiet) {
+		uint16_t idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+
+		if (vq->last_used == idx) {
+			usleep(1000);
+			continue;
+		}
+		while (vq->last_used != idx) {
+			uint16_t id = (uint16_t)vq->used->ring[vq->last_used % vq->size].id;
+
+			vq->last_used++;
+			if (id >= vq->size)
+				continue;
+			vq->desc[id].addr = gpa_of(vq, vq->bufs + (size_t)id * VG_BUF_LEN);
+			vq->desc[id].len = VG_BUF_LEN;
+			vq->desc[id].flags = VRING_DESC_F_WRITE;
+			vq->avail->ring[vq->avail_idx % vq->size] = id;
+			vq->avail_idx++;
+		}
+		__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+		quiet = vg_now_ms() + 300;
+	}
+}
+
+static void
+reconnect(struct vg_nic *nic)
+{
+	int rc;
+
+	vu_dev_disconnect(nic->dev);
+	rc = vg_nic_connect(nic, CONNECT_MS);
+	if (rc == 0)
+		rc = vg_nic_restore(nic);
+	vg_check(rc == 0, "%s reconnects and restores its rings %s", nic->name,
+		rc == 0 ? "" : vu_dev_error(nic->dev));
+}
+
+/*
+ * Guests going and coming while A's buffers are lent: A posts a full ring of frames and at
+ * once disconnects (its memory is unmapped while vireo-dp may be inside the burst), or B
+ * does, or A sends a stream of ring enables (each makes vireo-dp stop lending and re-read
+ * the rings); then every ring must be usable again.
+ */
+static void
+churn(struct vg_nic *a, struct vg_nic *b, unsigned rounds)
+{
+	static struct pkt p[256];
+	uint64_t one = 1;
+
+	for (unsigned n = 0; n < 256; n++)
+		p[n] = (struct pkt){ 60 + (n * 37) % 1400, (enum layout)(n % N_LAYOUTS) };
+	for (unsigned r = 0; r < rounds; r++) {
+		struct batch bt = { .vq = &a->tx };
+		int64_t end = vg_now_ms() + WAIT_MS;
+
+		while (__atomic_load_n(&a->tx.used->idx, __ATOMIC_ACQUIRE) != a->tx.avail_idx &&
+				vg_now_ms() < end) {
+			discard(&b->rx);
+			usleep(1000);
+		}
+		for (unsigned i = 0; i < 256 && put(&bt, &p[i]); i++)
+			;
+		__atomic_store_n(&a->tx.avail->idx, a->tx.avail_idx, __ATOMIC_RELEASE);
+		if (write(a->tx.kick, &one, sizeof(one)) != sizeof(one))
+			vg_check(false, "kick");
+		switch (r % 3) {
+		case 0:
+			reconnect(a);
+			break;
+		case 1:
+			reconnect(b);
+			break;
+		default:
+			for (unsigned i = 0; i < 20; i++)
+				vu_ring_enable(a->dev, 1, true);
+			break;
+		}
+		discard(&b->rx);
+	}
+}
+
 /* Send 'n' packets of 'p' in ring-sized batches; true when all arrived. */
 static bool
 send_all(struct vg_nic *a, struct vg_nic *b, const struct pkt *p, unsigned n)
@@ -305,6 +392,25 @@ main(int argc, char **argv)
 	vg_check(send_all(&a, &b, p, n), "102 jumbo frames into mergeable buffers");
 	vg_check(n_bad == 0, "%u frames received, %u wrong", n_recv, n_bad);
 	fclose(out);
+	out = fopen("/dev/null", "w");
+
+	churn(&a, &b, 12);
+	{
+		int64_t end = vg_now_ms() + WAIT_MS;
+
+		while (__atomic_load_n(&a.tx.used->idx, __ATOMIC_ACQUIRE) != a.tx.avail_idx &&
+				vg_now_ms() < end)
+			usleep(1000);
+		vg_check(__atomic_load_n(&a.tx.used->idx, __ATOMIC_ACQUIRE) == a.tx.avail_idx,
+			"after the churn, vireo-dp gave back all of A's descriptors");
+	}
+	discard(&b.rx);
+	n_recv = n_sent;
+	n_bad = 0;
+	for (n = 0; n < 100; n++)
+		p[n] = (struct pkt){ sizes[n % 21], (enum layout)(n % N_LAYOUTS) };
+	vg_check(send_all(&a, &b, p, n) && n_bad == 0,
+		"after 12 rounds of reconnects and ring enables under traffic, 100 frames arrive intact");
 	printf("%s vu-fast: %u frames sent, %u received\n", vg_failures ? "FAIL" : "PASS",
 		n_sent, n_recv);
 	return vg_failures ? 1 : 0;
