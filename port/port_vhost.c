@@ -472,10 +472,10 @@ vhost_status(struct port *p, char *buf, size_t len)
 	for (unsigned q = 0; q < VHOST_MAX_QP; q++)
 		enabled += p->rxq_enabled[q];
 	snprintf(buf, len, "mode=%s\nsocket=%s\nvid=%d\nnuma_id=%d\nn_rxq=%u\nconnects=%llu\n"
-		"fast_path_rx_packets=%llu\n",
+		"fast_path_rx_packets=%llu\nfast_path_busy_rings=%u\n",
 		v->client ? "client" : "server", v->path, v->vid, p->socket, enabled,
 		(unsigned long long)v->connects,
-		(unsigned long long)vhost_fast_packets(v->fast));
+		(unsigned long long)vhost_fast_packets(v->fast), vhost_fast_busy_rings(v->fast));
 }
 
 /*

@@ -196,6 +196,16 @@ vhost_fast_packets(const struct vhost_fast *f)
 	return n;
 }
 
+unsigned
+vhost_fast_busy_rings(const struct vhost_fast *f)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < f->n_rings; i++)
+		n += __atomic_load_n(&f->rxq[i].busy, __ATOMIC_RELAXED) != 0;
+	return n;
+}
+
 /* Guest memory at guest-physical 'gpa' for exactly 'len' bytes within one region, or NULL. */
 static inline uint8_t *
 fast_gpa(const struct vhost_fast *f, uint64_t gpa, uint32_t len)

@@ -97,4 +97,7 @@ bool vhost_fast_is_borrowed(const struct rte_mbuf *m);
 /** Packets received through borrowing so far (any thread; approximate while running). */
 uint64_t vhost_fast_packets(const struct vhost_fast *f);
 
+/** Rings a PMD holds now (any thread; a diagnostic: a stuck ring shows here). */
+unsigned vhost_fast_busy_rings(const struct vhost_fast *f);
+
 #endif /* VIREO_VHOST_FAST_H */
