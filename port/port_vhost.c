@@ -115,7 +115,12 @@ vhost_destroy_device(int vid)
 		 * are cleared when a new connection opens (vhost_new_connection).
 		 */
 		__atomic_store_n(&v->vid, -1, __ATOMIC_RELEASE);
-		vhost_fast_stop(v->fast);
+		/*
+		 * Not waiting here for a PMD to give the rings back: it may be sending into
+		 * a device whose message handler waits for this lock.  The grace period below
+		 * covers it.
+		 */
+		vhost_fast_close(v->fast);
 		v->env->log("port %s: vhost-user device %d disconnected", v->port->name, vid);
 		qsbr = v->env->qsbr;
 	}
@@ -165,7 +170,7 @@ vhost_new_connection(int vid)
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
 	if (v != NULL) {
-		vhost_fast_stop(v->fast);
+		vhost_fast_close(v->fast);
 		vhost_guard_connection(vid, v->env->log, vhost_msg_before, vhost_msg_after);
 		for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
 			__atomic_store_n(&v->port->rxq_enabled[q], 0, __ATOMIC_RELAXED);

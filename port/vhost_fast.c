@@ -117,9 +117,15 @@ vhost_fast_destroy(struct vhost_fast *f)
 }
 
 void
-vhost_fast_stop(struct vhost_fast *f)
+vhost_fast_close(struct vhost_fast *f)
 {
 	__atomic_store_n(&f->gate, 0, __ATOMIC_SEQ_CST);
+}
+
+void
+vhost_fast_stop(struct vhost_fast *f)
+{
+	vhost_fast_close(f);
 	for (unsigned i = 0; i < f->n_rings; i++)
 		while (__atomic_load_n(&f->rxq[i].busy, __ATOMIC_SEQ_CST) != 0)
 			sched_yield();

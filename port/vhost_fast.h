@@ -67,6 +67,12 @@ void vhost_fast_destroy(struct vhost_fast *f);
 void vhost_fast_stop(struct vhost_fast *f);
 
 /**
+ * Stop borrowing from 'f' without waiting: the caller waits for a grace period of the
+ * PMDs instead (a PMD holds no ring across its quiescent state).
+ */
+void vhost_fast_close(struct vhost_fast *f);
+
+/**
  * Message thread: read device 'vid''s memory table, features and transmit rings (the odd
  * rings; 'enabled[qp]' says whether pair qp's is enabled) and let PMDs borrow again.
  */
