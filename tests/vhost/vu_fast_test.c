@@ -413,5 +413,8 @@ main(int argc, char **argv)
 		"after 12 rounds of reconnects and ring enables under traffic, 100 frames arrive intact");
 	printf("%s vu-fast: %u frames sent, %u received\n", vg_failures ? "FAIL" : "PASS",
 		n_sent, n_recv);
+	fclose(out);
+	vg_nic_fini(&a);
+	vg_nic_fini(&b);
 	return vg_failures ? 1 : 0;
 }
