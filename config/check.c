@@ -160,6 +160,7 @@ static const struct option_rule other_config_rules[] = {
 	{ "dpdk-extra", check_any, 0, 0, DONE, NULL, NULL },
 	{ "dpdk-hugepage-dir", check_path, 0, 0, DONE, NULL, NULL },
 	{ "vhost-sock-dir", check_path, 0, 0, DONE, NULL, NULL },
+	{ "vhost-fast-path", check_bool, 0, 0, DONE, NULL, NULL },
 	{ "openflow-rundir", check_path, 0, 0, DONE, NULL, NULL },
 	{ "stats-update-interval", NULL, 0, UINT32_MAX, DONE, NULL, NULL },
 	{ "pmd-rxq-assign", check_rxq_assign, 0, 0, DONE, NULL, NULL },

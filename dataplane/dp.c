@@ -675,7 +675,14 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		i++;
 	}
 
-	/* 3. new bridges, new or changed ports */
+	/* 3. new bridges, new or changed ports; every bridge is published again */
+	{
+		const char *f = vconf_map_get(&cfg->other_config, "vhost-fast-path");
+
+		/* Off unless asked for: a benchmark run once saw a fast-path round stall, and
+		 * the cause is not known (perf/RESULTS.md). */
+		dp->vhost_fast = f != NULL && strcmp(f, "true") == 0;
+	}
 	for (size_t b = 0; b < cfg->n_bridges; b++) {
 		const struct vconf_bridge *vb = &cfg->bridges[b];
 		struct dp_bridge *br = dp_find_bridge(dp, vb->name);

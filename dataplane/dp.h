@@ -100,6 +100,13 @@ struct bridge_snap {
 	bool drop_all;			/**< no rules and fail_mode secure: nothing forwards */
 	bool miss_to_controller;	/**< a controller is connected: table misses go to it */
 	bool vlan_plain;		/**< every port a trunk of all VLANs: no VLAN decisions */
+	/**
+	 * Its ports may lend what they receive (port.rx_borrow): vhost-fast-path is on, and the
+	 * bridge is a MAC learning switch of trunks whose every port copies at transmit.  Rules
+	 * are left out: a guest could change a packet lent from its memory between the rule's
+	 * match and the copy, and get past the rule.
+	 */
+	bool borrow;
 	uint32_t n_ports;		/**< working ports, for flooding */
 	uint32_t max_ofport;
 	struct dp_port **by_ofport;	/**< [max_ofport + 1] */
@@ -164,6 +171,7 @@ struct dp {
 	struct pmd **pmds;
 	unsigned n_pmds;
 	char vhost_sock_dir[108];
+	bool vhost_fast;		/**< other_config:vhost-fast-path (default true) */
 	char *flows_origin;		/**< the config file name, for rule errors */
 	struct pmd_rxq_policy rxq_policy; /**< pmd-rxq-assign, pmd-rxq-isolate */
 	struct dp_auto_lb auto_lb;

@@ -383,6 +383,23 @@ process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uin
 		.now = 0,		/* read the clock only if MAC learning runs */
 	};
 
+	if (unlikely(!c.snap->borrow)) {
+		/* Lent by a port that still thought it could (port.rx_borrow). */
+		uint16_t k = 0;
+
+		for (uint16_t i = 0; i < n; i++) {
+			struct rte_mbuf *m = port_unborrow(pkts[i]);
+
+			if (m != NULL)
+				pkts[k++] = m;
+			else
+				pmd->stats.dropped++;
+		}
+		n = k;
+		if (n == 0)
+			return;
+	}
+
 	if (c.snap->use_flows) {
 		const struct flowtab_out out = fwd_out(&c);
 

@@ -129,6 +129,7 @@ other_config:
   dpdk-socket-mem: "1024"
   dpdk-extra: "--file-prefix=p2pvireo$$ --no-pci"
   vhost-sock-dir: $d
+${VIREO_OTHER_CONFIG:-}
 bridges:
   br0:
     ports:

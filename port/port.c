@@ -10,6 +10,7 @@
 
 #include "port.h"
 #include "port-private.h"
+#include "vhost_fast.h"
 
 /* Every port type: one line a type. */
 static const struct port_ops *const port_types[] = {
@@ -156,4 +157,16 @@ port_rxq_enabled_count(const struct port *p)
 	for (unsigned q = 0; q < p->n_rxq && q < PORT_MAX_RXQ; q++)
 		n += __atomic_load_n(&p->rxq_enabled[q], __ATOMIC_RELAXED) != 0;
 	return n;
+}
+
+struct rte_mbuf *
+port_unborrow_copy(struct rte_mbuf *m)
+{
+	struct rte_mbuf *c;
+
+	if (!vhost_fast_is_borrowed(m))
+		return m;
+	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	rte_pktmbuf_free(m);
+	return c;
 }

@@ -182,6 +182,11 @@ struct port_ops {
 	 * true) print it, into 'buf' (control thread).  NULL: the type has no members.
 	 */
 	void (*bond_show)(struct port *p, bool lacp, char *buf, size_t len);
+	/**
+	 * True when tx copies the packets' data and frees them before it returns (vhost-user):
+	 * such a port may be sent packets whose data the sender's port only lends (rx_borrow).
+	 */
+	bool tx_copies;
 };
 
 struct port {
@@ -209,6 +214,15 @@ struct port {
 	struct port_policer *ingress;
 	struct port_policer *egress;
 	struct port_policing policing;	/* control thread: as last set */
+	/*
+	 * owner (atomic; PMDs read it once per burst): the owner promises that what this port
+	 * receives is only read, sent only to ports with tx_copies, and freed on the receiving
+	 * PMD before its next quiescent state.  The port may then lend packets whose data stay
+	 * in the device's memory (vhost-user: the guest's buffers, one copy less).  The owner
+	 * must pass packets through port_unborrow() wherever its promise does not hold (the
+	 * flag may have changed since they were received).
+	 */
+	uint8_t rx_borrow;
 
 	rte_spinlock_t txq_lock[PORT_MAX_TXQ];
 
@@ -266,6 +280,25 @@ int port_set_policing(struct port *p, const struct port_policing *pol,
  */
 uint16_t port_police(struct port_policer *pol, unsigned idx, struct rte_mbuf **pkts,
 	uint16_t n);
+
+/** A private copy of a lent packet 'm' (see rx_borrow); 'm' is freed.  NULL: no buffers. */
+struct rte_mbuf *port_unborrow_copy(struct rte_mbuf *m);
+
+/** 'm', or a private copy of it when a port only lent it (see rx_borrow); NULL: dropped. */
+static inline struct rte_mbuf *
+port_unborrow(struct rte_mbuf *m)
+{
+	if (likely(!(m->ol_flags & RTE_MBUF_F_EXTERNAL)))
+		return m;
+	return port_unborrow_copy(m);
+}
+
+/** True when 'p's transmit copies the packets (see port_ops.tx_copies). */
+static inline bool
+port_tx_copies(const struct port *p)
+{
+	return p->ops->tx_copies;
+}
 
 /** Sum the per-PMD software counters of 'p'. */
 void port_sw_stats(const struct port *p, struct port_pmd_stats *sum);

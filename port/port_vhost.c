@@ -27,6 +27,7 @@
 #include <rte_vhost.h>
 
 #include "port-private.h"
+#include "vhost_fast.h"
 #include "vhost_guard.h"
 
 /* Queue pairs a port polls; the guard offers the guest no more (GET_QUEUE_NUM). */
@@ -45,7 +46,11 @@ struct vhost_priv {
 	const struct port_env *env;
 	rte_spinlock_t qlock[VHOST_MAX_QP];
 	uint64_t connects;
+	struct vhost_fast *fast;	/**< borrowing receive (vhost_fast.h) */
 };
+
+static void vhost_msg_before(int vid);
+static void vhost_msg_after(int vid);
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vhost_priv *registry[PORT_MAX_SLOTS];
@@ -87,6 +92,7 @@ vhost_new_device(int vid)
 		vhost_guard_vring(vid, q);
 	}
 	v->connects++;
+	vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->n_qp);
 	__atomic_store_n(&v->vid, vid, __ATOMIC_RELEASE);
 	v->env->log("port %s: vhost-user device %d connected (%s, %u queue pairs, numa %d)",
 		v->port->name, vid, v->path, nq, numa);
@@ -109,6 +115,12 @@ vhost_destroy_device(int vid)
 		 * are cleared when a new connection opens (vhost_new_connection).
 		 */
 		__atomic_store_n(&v->vid, -1, __ATOMIC_RELEASE);
+		/*
+		 * Not waiting here for a PMD to give the rings back: it may be sending into
+		 * a device whose message handler waits for this lock.  The grace period below
+		 * covers it.
+		 */
+		vhost_fast_close(v->fast);
 		v->env->log("port %s: vhost-user device %d disconnected", v->port->name, vid);
 		qsbr = v->env->qsbr;
 	}
@@ -133,6 +145,9 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 				__ATOMIC_RELEASE);
 		else
 			__atomic_store_n(&v->tx_enabled[qp], enable ? 1 : 0, __ATOMIC_RELEASE);
+		/* A transmit ring of a running device: lend from it only while enabled. */
+		if (queue_id % 2 == VIRTIO_TXQ && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid)
+			vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->n_qp);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	/*
@@ -155,7 +170,8 @@ vhost_new_connection(int vid)
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
 	if (v != NULL) {
-		vhost_guard_connection(vid, v->env->log);
+		vhost_fast_close(v->fast);
+		vhost_guard_connection(vid, v->env->log, vhost_msg_before, vhost_msg_after);
 		for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
 			__atomic_store_n(&v->port->rxq_enabled[q], 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&v->tx_enabled[q], 0, __ATOMIC_RELAXED);
@@ -164,6 +180,35 @@ vhost_new_connection(int vid)
 	pthread_mutex_unlock(&registry_lock);
 	/* A socket whose port is being closed: refuse the connection. */
 	return v != NULL ? 0 : -1;
+}
+
+/*
+ * Before rte_vhost handles any message of device 'vid': no PMD may borrow from its rings
+ * (the message may move or unmap them).
+ */
+static void
+vhost_msg_before(int vid)
+{
+	struct vhost_priv *v;
+
+	pthread_mutex_lock(&registry_lock);
+	v = registry_find(vid);
+	if (v != NULL)
+		vhost_fast_stop(v->fast);
+	pthread_mutex_unlock(&registry_lock);
+}
+
+/* After it: a running device's rings and memory are read again and may be borrowed from. */
+static void
+vhost_msg_after(int vid)
+{
+	struct vhost_priv *v;
+
+	pthread_mutex_lock(&registry_lock);
+	v = registry_find(vid);
+	if (v != NULL && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid)
+		vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->n_qp);
+	pthread_mutex_unlock(&registry_lock);
 }
 
 static const struct rte_vhost_device_ops vhost_ops = {
@@ -205,6 +250,11 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 
 	if (v == NULL)
 		return -ENOMEM;
+	v->fast = vhost_fast_create(VHOST_MAX_QP);
+	if (v->fast == NULL) {
+		free(v);
+		return -ENOMEM;
+	}
 	v->vid = -1;
 	v->client = client;
 	v->port = p;
@@ -217,6 +267,7 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 		if (sp == NULL || *sp == '\0') {
 			*err = strdup("options:vhost-server-path is required for a "
 				"dpdkvhostuserclient port");
+			vhost_fast_destroy(v->fast);
 			free(v);
 			return -EINVAL;
 		}
@@ -225,6 +276,7 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 		if (strchr(p->name, '/') != NULL) {
 			port_errf(err, "a dpdkvhostuser port's name is its socket's name in %s: "
 				"it cannot contain '/'", env->vhost_sock_dir);
+			vhost_fast_destroy(v->fast);
 			free(v);
 			return -EINVAL;
 		}
@@ -232,6 +284,7 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 				p->name) >= (int)sizeof(v->path)) {
 			port_errf(err, "socket path %s/%s is longer than a unix socket allows "
 				"(%zu bytes)", env->vhost_sock_dir, p->name, sizeof(v->path) - 1);
+			vhost_fast_destroy(v->fast);
 			free(v);
 			return -ENAMETOOLONG;
 		}
@@ -241,6 +294,7 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 				if (asprintf(err, "socket %s is in use by another process",
 						v->path) < 0)
 					*err = NULL;
+				vhost_fast_destroy(v->fast);
 				free(v);
 				return -EADDRINUSE;
 			}
@@ -251,6 +305,7 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 	v->mp = env->mempool(0, p->mtu);
 	if (v->mp == NULL) {
 		*err = strdup("no packet buffers (hugepages?)");
+		vhost_fast_destroy(v->fast);
 		free(v);
 		return -ENOMEM;
 	}
@@ -262,6 +317,7 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 		pthread_mutex_unlock(&registry_lock);
 		if (asprintf(err, "socket %s is already used by another port", v->path) < 0)
 			*err = NULL;
+		vhost_fast_destroy(v->fast);
 		free(v);
 		return -EEXIST;
 	}
@@ -290,6 +346,7 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 		registry[slot] = NULL;
 		pthread_mutex_unlock(&registry_lock);
 		p->priv = NULL;
+		vhost_fast_destroy(v->fast);
 		free(v);
 		return -EIO;
 	}
@@ -329,6 +386,7 @@ vhost_close(struct port *p)
 	pthread_mutex_unlock(&registry_lock);
 	if (!v->client)
 		unlink(v->path);
+	vhost_fast_destroy(v->fast);
 	free(v);
 	p->priv = NULL;
 }
@@ -339,9 +397,19 @@ vhost_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	struct vhost_priv *v = p->priv;
 	int vid = __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE);
 
-	if (unlikely(vid < 0))
+	uint16_t got;
+	int r;
+
+	if (unlikely(vid < 0) || !vhost_fast_enter(v->fast, qid))
 		return 0;
-	return rte_vhost_dequeue_burst(vid, (uint16_t)(qid * 2 + VIRTIO_TXQ), v->mp, pkts, n);
+	if (__atomic_load_n(&p->rx_borrow, __ATOMIC_RELAXED)) {
+		r = vhost_fast_rx(v->fast, vid, qid, v->mp, pkts, n);
+		if (r >= 0)
+			return (uint16_t)r;
+	}
+	got = rte_vhost_dequeue_burst(vid, (uint16_t)(qid * 2 + VIRTIO_TXQ), v->mp, pkts, n);
+	vhost_fast_leave(v->fast, qid);
+	return got;
 }
 
 static uint16_t
@@ -352,7 +420,11 @@ vhost_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t nq = __atomic_load_n(&v->n_qp, __ATOMIC_RELAXED);
 	uint16_t sent = 0, q;
 
-	if (unlikely(vid < 0 || nq == 0)) {
+	/*
+	 * Into the device this PMD borrows from: rte_vhost would wait for the device's lock,
+	 * which its message thread may hold while it waits for this burst (vhost_fast.h).
+	 */
+	if (unlikely(vid < 0 || nq == 0 || vhost_fast_borrowing(v->fast))) {
 		rte_pktmbuf_free_bulk(pkts, n);
 		return n;
 	}
@@ -404,9 +476,11 @@ vhost_status(struct port *p, char *buf, size_t len)
 	}
 	for (unsigned q = 0; q < VHOST_MAX_QP; q++)
 		enabled += p->rxq_enabled[q];
-	snprintf(buf, len, "mode=%s\nsocket=%s\nvid=%d\nnuma_id=%d\nn_rxq=%u\nconnects=%llu\n",
+	snprintf(buf, len, "mode=%s\nsocket=%s\nvid=%d\nnuma_id=%d\nn_rxq=%u\nconnects=%llu\n"
+		"fast_path_rx_packets=%llu\nfast_path_busy_rings=%u\n",
 		v->client ? "client" : "server", v->path, v->vid, p->socket, enabled,
-		(unsigned long long)v->connects);
+		(unsigned long long)v->connects,
+		(unsigned long long)vhost_fast_packets(v->fast), vhost_fast_busy_rings(v->fast));
 }
 
 /*
@@ -429,6 +503,7 @@ const struct port_ops port_vhost_server_ops = {
 	.link_up = vhost_link_up,
 	.status = vhost_status,
 	.set_n_pmds = vhost_set_n_pmds,
+	.tx_copies = true,
 };
 
 const struct port_ops port_vhost_client_ops = {
@@ -441,4 +516,5 @@ const struct port_ops port_vhost_client_ops = {
 	.link_up = vhost_link_up,
 	.status = vhost_status,
 	.set_n_pmds = vhost_set_n_pmds,
+	.tx_copies = true,
 };

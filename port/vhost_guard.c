@@ -233,14 +233,38 @@ vhost_guard_check(int vid, void *msg)
 	return guard_pre(vid, msg);
 }
 
+/* The port's hooks around every message (vhost_guard_connection), message thread only. */
+static void (*guard_before)(int vid);
+static void (*guard_after)(int vid);
+
+static enum rte_vhost_msg_result
+guard_pre_hooked(int vid, void *msg)
+{
+	if (guard_before != NULL)
+		guard_before(vid);
+	return guard_pre(vid, msg);
+}
+
+static enum rte_vhost_msg_result
+guard_post(int vid, void *msg __rte_unused)
+{
+	if (guard_after != NULL)
+		guard_after(vid);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
 static const struct rte_vhost_user_extern_ops guard_ops = {
-	.pre_msg_handle = guard_pre,
+	.pre_msg_handle = guard_pre_hooked,
+	.post_msg_handle = guard_post,
 };
 
 void
-vhost_guard_connection(int vid, void (*log)(const char *fmt, ...))
+vhost_guard_connection(int vid, void (*log)(const char *fmt, ...), void (*before)(int vid),
+	void (*after)(int vid))
 {
 	guard_log = log;
+	guard_before = before;
+	guard_after = after;
 	if (rte_vhost_extern_callback_register(vid, &guard_ops, NULL) != 0)
 		log("vhost-user device %d: cannot install the message checks", vid);
 }

@@ -52,9 +52,11 @@
 
 /**
  * Install the message checks on the new connection 'vid' (its new_connection callback);
- * refusals are logged through 'log'.
+ * refusals are logged through 'log'.  'before' runs before rte_vhost handles any message
+ * of the device (checked or not), 'after' once it has (NULL: nothing).
  */
-void vhost_guard_connection(int vid, void (*log)(const char *fmt, ...));
+void vhost_guard_connection(int vid, void (*log)(const char *fmt, ...), void (*before)(int vid),
+	void (*after)(int vid));
 
 /** Size of the message context rte_vhost hands its external handlers (DPDK 22.11). */
 #define VHOST_GUARD_MSG_SIZE 680

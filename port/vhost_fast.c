@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The borrowing receive of vhost-user ports: see vhost_fast.h for what it does, when, and
+ * who may touch what.
+ */
+#include <errno.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+#include <rte_vhost.h>
+
+#include "port.h"
+#include "vhost_fast.h"
+
+#ifndef VIRTIO_F_RING_PACKED
+#define VIRTIO_F_RING_PACKED 34
+#endif
+#ifndef VIRTIO_F_ACCESS_PLATFORM
+#define VIRTIO_F_ACCESS_PLATFORM 33
+#endif
+#define FAST_LOG_ALL 26		/* VHOST_F_LOG_ALL: the guest migrates, writes are logged */
+
+/*
+ * The first segment holds at least this much of a packet (all of a shorter one): switching
+ * reads the Ethernet and VLAN headers from it, as from an mbuf rte_vhost filled.
+ */
+#define FAST_MIN_HEAD 128
+
+/* A guest transmit ring as the message thread found it (used while 'gate' is open). */
+struct fast_ring {
+	const volatile struct vring_desc *desc;
+	const volatile struct vring_avail *avail;
+	struct vring_used *used;
+	uint16_t size;
+	bool ok;
+};
+
+struct fast_rxq;
+
+/* One borrowed packet: its segments share 'shinfo', freed together. */
+struct fast_pkt {
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct fast_rxq *rq;
+};
+
+/* Ring state of one borrowed burst; written only by the PMD holding 'busy'. */
+struct fast_rxq {
+	uint32_t busy;			/* atomic: a PMD receives from this ring */
+	struct vhost_fast *f;
+	int vid;
+	uint16_t qp;
+	uint16_t n_pkts;		/* packets of the burst */
+	uint16_t outstanding;		/* not yet freed */
+	uint16_t last_avail;		/* after the burst */
+	uint16_t last_used;		/* before the burst */
+	uint16_t heads[PORT_BURST];	/* in the order the guest made them available */
+	struct fast_pkt pkt[PORT_BURST];
+	uint64_t packets;		/* borrowed so far */
+} __rte_cache_aligned;
+
+struct vhost_fast {
+	uint32_t gate;			/* atomic: the cache below may be used */
+	/* message thread, while 'gate' is closed and no ring busy */
+	struct rte_vhost_memory *mem;
+	uint16_t hdr_len;
+	unsigned n_rings;
+	struct fast_ring *rings;	/* per queue pair: its transmit ring */
+	/* per queue pair, see struct fast_rxq */
+	struct fast_rxq *rxq;
+};
+
+struct fast_seg {
+	uint8_t *addr;
+	uint32_t len;
+};
+
+/* The device this thread borrows from now (a PMD is in at most one burst at a time). */
+static __thread const struct vhost_fast *fast_cur;
+
+struct vhost_fast *
+vhost_fast_create(unsigned n_rings)
+{
+	struct vhost_fast *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	f->n_rings = n_rings;
+	f->rings = calloc(n_rings, sizeof(*f->rings));
+	f->rxq = rte_zmalloc("vhost_fast", n_rings * sizeof(*f->rxq), RTE_CACHE_LINE_SIZE);
+	if (f->rings == NULL || f->rxq == NULL) {
+		vhost_fast_destroy(f);
+		return NULL;
+	}
+	for (unsigned i = 0; i < n_rings; i++) {
+		f->rxq[i].f = f;
+		for (unsigned k = 0; k < PORT_BURST; k++)
+			f->rxq[i].pkt[k].rq = &f->rxq[i];
+	}
+	return f;
+}
+
+void
+vhost_fast_destroy(struct vhost_fast *f)
+{
+	if (f == NULL)
+		return;
+	free(f->mem);
+	free(f->rings);
+	rte_free(f->rxq);
+	free(f);
+}
+
+void
+vhost_fast_close(struct vhost_fast *f)
+{
+	__atomic_store_n(&f->gate, 0, __ATOMIC_SEQ_CST);
+}
+
+void
+vhost_fast_stop(struct vhost_fast *f)
+{
+	vhost_fast_close(f);
+	for (unsigned i = 0; i < f->n_rings; i++)
+		while (__atomic_load_n(&f->rxq[i].busy, __ATOMIC_SEQ_CST) != 0)
+			sched_yield();
+}
+
+void
+vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *enabled,
+	unsigned n_qp)
+{
+	const uint64_t refused = (1ULL << VIRTIO_F_RING_PACKED) | (1ULL << FAST_LOG_ALL) |
+		(1ULL << VIRTIO_F_ACCESS_PLATFORM);
+	struct rte_vhost_memory *mem = NULL;
+	uint64_t features;
+
+	vhost_fast_stop(f);
+	free(f->mem);
+	f->mem = NULL;
+	if (rte_vhost_get_negotiated_features(vid, &features) != 0 || (features & refused))
+		return;
+	if (rte_vhost_get_mem_table(vid, &mem) != 0)
+		return;
+	f->mem = mem;
+	f->hdr_len = (features & ((1ULL << VIRTIO_F_VERSION_1) |
+		(1ULL << VIRTIO_NET_F_MRG_RXBUF))) ? sizeof(struct virtio_net_hdr_mrg_rxbuf) :
+		sizeof(struct virtio_net_hdr);
+	for (unsigned qp = 0; qp < f->n_rings; qp++) {
+		struct fast_ring *r = &f->rings[qp];
+		struct rte_vhost_vring vr;
+
+		memset(r, 0, sizeof(*r));
+		if (qp >= n_qp || !enabled[qp] ||
+				rte_vhost_get_vhost_vring(vid, (uint16_t)(qp * 2 + 1), &vr) != 0)
+			continue;
+		if (vr.desc == NULL || vr.avail == NULL || vr.used == NULL || vr.size == 0 ||
+				(vr.size & (vr.size - 1)) != 0)
+			continue;
+		r->desc = vr.desc;
+		r->avail = vr.avail;
+		r->used = vr.used;
+		r->size = vr.size;
+		r->ok = true;
+	}
+	__atomic_store_n(&f->gate, 1, __ATOMIC_SEQ_CST);
+}
+
+bool
+vhost_fast_enter(struct vhost_fast *f, uint16_t qp)
+{
+	uint32_t zero = 0;
+
+	return __atomic_compare_exchange_n(&f->rxq[qp].busy, &zero, 1, false, __ATOMIC_SEQ_CST,
+		__ATOMIC_RELAXED);
+}
+
+void
+vhost_fast_leave(struct vhost_fast *f, uint16_t qp)
+{
+	__atomic_store_n(&f->rxq[qp].busy, 0, __ATOMIC_RELEASE);
+}
+
+bool
+vhost_fast_borrowing(const struct vhost_fast *f)
+{
+	return fast_cur == f;
+}
+
+uint64_t
+vhost_fast_packets(const struct vhost_fast *f)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < f->n_rings; i++)
+		n += __atomic_load_n(&f->rxq[i].packets, __ATOMIC_RELAXED);
+	return n;
+}
+
+unsigned
+vhost_fast_busy_rings(const struct vhost_fast *f)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < f->n_rings; i++)
+		n += __atomic_load_n(&f->rxq[i].busy, __ATOMIC_RELAXED) != 0;
+	return n;
+}
+
+/* Guest memory at guest-physical 'gpa' for exactly 'len' bytes within one region, or NULL. */
+static inline uint8_t *
+fast_gpa(const struct vhost_fast *f, uint64_t gpa, uint32_t len)
+{
+	const struct rte_vhost_memory *mem = f->mem;
+
+	for (uint32_t i = 0; i < mem->nregions; i++) {
+		const struct rte_vhost_mem_region *r = &mem->regions[i];
+
+		if (gpa >= r->guest_phys_addr && gpa - r->guest_phys_addr < r->size) {
+			if (len > r->size - (gpa - r->guest_phys_addr))
+				return NULL;
+			return (uint8_t *)(uintptr_t)(gpa - r->guest_phys_addr +
+				r->host_user_addr);
+		}
+	}
+	return NULL;
+}
+
+/* Read descriptor 'd' once: the guest may change it meanwhile. */
+static inline struct vring_desc
+fast_desc(const volatile struct vring_desc *d)
+{
+	struct vring_desc c;
+
+	c.addr = d->addr;
+	c.len = d->len;
+	c.flags = d->flags;
+	c.next = d->next;
+	return c;
+}
+
+/*
+ * The packet whose chain starts at descriptor 'head' of 'r' as up to VHOST_FAST_MAX_SEGS
+ * segments of guest memory, the virtio-net header skipped.  Returns the number of segments
+ * and the length in '*len', or 0 when it cannot be borrowed (wrong, or unusual: rte_vhost
+ * decides).
+ */
+static unsigned
+fast_chain(const struct vhost_fast *f, const struct fast_ring *r, uint16_t head,
+	struct fast_seg *segs, uint32_t *len)
+{
+	const volatile struct vring_desc *tab = r->desc;
+	uint32_t tab_size = r->size, skip = f->hdr_len, total = 0;
+	unsigned ns = 0;
+	struct vring_desc d;
+
+	if (head >= r->size)
+		return 0;
+	d = fast_desc(&tab[head]);
+	if (d.flags & VRING_DESC_F_INDIRECT) {
+		if ((d.flags & VRING_DESC_F_NEXT) || d.len < sizeof(d) || d.len % sizeof(d) != 0)
+			return 0;
+		tab = (const volatile struct vring_desc *)fast_gpa(f, d.addr, d.len);
+		if (tab == NULL)
+			return 0;
+		tab_size = d.len / sizeof(d);
+		d = fast_desc(&tab[0]);
+	}
+	for (uint32_t count = 1;; count++) {
+		uint8_t *host;
+		uint32_t l = d.len, s;
+
+		if (d.flags & (VRING_DESC_F_WRITE | VRING_DESC_F_INDIRECT))
+			return 0;
+		host = fast_gpa(f, d.addr, l);
+		if (host == NULL)
+			return 0;
+		s = RTE_MIN(skip, l);
+		skip -= s;
+		l -= s;
+		if (l > 0) {
+			if (ns == VHOST_FAST_MAX_SEGS || l > UINT16_MAX)
+				return 0;
+			segs[ns].addr = host + s;
+			segs[ns].len = l;
+			ns++;
+			total += l;
+		}
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			break;
+		if (count >= tab_size || d.next >= tab_size)
+			return 0;	/* a loop, or out of the table */
+		d = fast_desc(&tab[d.next]);
+	}
+	if (skip > 0 || total == 0 || segs[0].len < RTE_MIN(total, (uint32_t)FAST_MIN_HEAD))
+		return 0;
+	*len = total;
+	return ns;
+}
+
+static void
+fast_close(struct fast_rxq *rq)
+{
+	struct vhost_fast *f = rq->f;
+	const struct fast_ring *r = &f->rings[rq->qp];
+	uint16_t mask = r->size - 1, ring = (uint16_t)(rq->qp * 2 + 1);
+	int vid = rq->vid;
+
+	for (uint16_t i = 0; i < rq->n_pkts; i++) {
+		struct vring_used_elem *e = &r->used->ring[(uint16_t)(rq->last_used + i) & mask];
+
+		e->id = rq->heads[i];
+		e->len = 0;
+	}
+	__atomic_store_n(&r->used->idx, (uint16_t)(rq->last_used + rq->n_pkts), __ATOMIC_RELEASE);
+	rte_vhost_set_vring_base(vid, ring, rq->last_avail, (uint16_t)(rq->last_used + rq->n_pkts));
+	__atomic_store_n(&rq->packets, rq->packets + rq->n_pkts, __ATOMIC_RELAXED);
+	fast_cur = NULL;
+	__atomic_store_n(&rq->busy, 0, __ATOMIC_RELEASE);
+	/* It takes the device's lock: only once the ring is released (see vhost_fast.h). */
+	rte_vhost_vring_call(vid, ring);
+}
+
+/* Called by rte_mbuf when the last segment of a borrowed packet is freed (on its PMD). */
+static void
+fast_free(void *addr __rte_unused, void *opaque)
+{
+	struct fast_pkt *fp = opaque;
+	struct fast_rxq *rq = fp->rq;
+
+	if (--rq->outstanding == 0)
+		fast_close(rq);
+}
+
+/* Mbufs from 'mp' over the 'ns' segments of 'segs', as packet 'fp'; NULL without shells. */
+static struct rte_mbuf *
+fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, const struct fast_seg *segs,
+	unsigned ns, uint32_t len)
+{
+	struct rte_mbuf *ms[VHOST_FAST_MAX_SEGS];
+
+	if (rte_pktmbuf_alloc_bulk(mp, ms, ns) != 0)
+		return NULL;
+	fp->shinfo.free_cb = fast_free;
+	fp->shinfo.fcb_opaque = fp;
+	rte_mbuf_ext_refcnt_set(&fp->shinfo, (uint16_t)ns);
+	for (unsigned i = 0; i < ns; i++) {
+		rte_pktmbuf_attach_extbuf(ms[i], segs[i].addr, RTE_BAD_IOVA,
+			(uint16_t)segs[i].len, &fp->shinfo);
+		ms[i]->data_len = (uint16_t)segs[i].len;
+		ms[i]->next = i + 1 < ns ? ms[i + 1] : NULL;
+	}
+	ms[0]->nb_segs = (uint16_t)ns;
+	ms[0]->pkt_len = len;
+	return ms[0];
+}
+
+int
+vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fast_rxq *rq = &f->rxq[qp];
+	struct fast_seg segs[VHOST_FAST_MAX_SEGS];
+	const struct fast_ring *r;
+	uint16_t last_avail, last_used, navail, got;
+
+	if (!__atomic_load_n(&f->gate, __ATOMIC_SEQ_CST) || qp >= f->n_rings)
+		return -1;
+	r = &f->rings[qp];
+	if (!r->ok || rte_vhost_get_vring_base(vid, (uint16_t)(qp * 2 + 1), &last_avail,
+			&last_used) != 0)
+		return -1;
+	navail = (uint16_t)(__atomic_load_n(&r->avail->idx, __ATOMIC_ACQUIRE) - last_avail);
+	if (navail == 0) {
+		vhost_fast_leave(f, qp);
+		return 0;
+	}
+	if (navail > r->size)
+		return -1;	/* the guest's index is wrong: rte_vhost refuses it */
+	n = RTE_MIN(RTE_MIN(n, navail), (uint16_t)PORT_BURST);
+	for (got = 0; got < n; got++) {
+		uint16_t head = r->avail->ring[(uint16_t)(last_avail + got) & (r->size - 1)];
+		uint32_t len = 0;
+		unsigned ns = fast_chain(f, r, head, segs, &len);
+
+		if (ns == 0)
+			break;
+		pkts[got] = fast_attach(&rq->pkt[got], mp, segs, ns, len);
+		if (pkts[got] == NULL)
+			break;
+		rq->heads[got] = head;
+	}
+	if (got == 0)
+		return -1;
+	rq->vid = vid;
+	rq->qp = qp;
+	rq->n_pkts = got;
+	rq->outstanding = got;
+	rq->last_avail = (uint16_t)(last_avail + got);
+	rq->last_used = last_used;
+	fast_cur = f;
+	return got;
+}
+
+bool
+vhost_fast_is_borrowed(const struct rte_mbuf *m)
+{
+	return RTE_MBUF_HAS_EXTBUF(m) && m->shinfo->free_cb == fast_free;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_VHOST_FAST_H
+#define VIREO_VHOST_FAST_H
+
+/*
+ * Private to port/: the borrowing receive of vhost-user ports (port_vhost.c).
+ *
+ * What?
+ * =====
+ * rte_vhost_dequeue_burst() copies every packet out of the guest's transmit ring into an
+ * mbuf, and rte_vhost_enqueue_burst() copies it again into the receiving guest's ring.
+ * Both guests' memory is mapped here, so between two vhost-user ports one copy is enough:
+ * this module walks the guest's split transmit ring itself (through rte_vhost's public
+ * ring and memory-table interfaces) and hands out mbufs whose data stay in the guest's
+ * buffers (external buffers, one mbuf segment per descriptor, the virtio-net header
+ * skipped).  The receiver's transmit (rte_vhost_enqueue_burst) is then the only copy.  The
+ * descriptors go back to the guest (used ring, in the order they were made available, so
+ * VIRTIO_F_IN_ORDER holds) when the last mbuf of the burst is freed; the guest is then
+ * notified through rte_vhost_vring_call(), which honours event idx and NO_INTERRUPT.
+ *
+ * A burst borrows only when the port's owner allows it (port.rx_borrow: the packets are
+ * only read, are sent only to ports that copy at transmit, and are all freed on this PMD
+ * before its next quiescent state) and the ring is a split ring without dirty logging or
+ * an IOMMU.  A packet that cannot be borrowed as it is (a chain crossing memory regions,
+ * a segment over 64 KiB, more than VHOST_FAST_MAX_SEGS segments, headers split over
+ * descriptors, a runt, any descriptor that is wrong) ends the borrowed burst before it;
+ * the next burst of the ring then goes through rte_vhost_dequeue_burst(), which handles
+ * (or refuses) it as without this module.  Every index, address and length read from the
+ * guest is checked before use and read once: descriptor indexes against the ring or
+ * indirect table, addresses and lengths against the memory table, chains bounded by the
+ * table's size, the avail index against the ring size.
+ *
+ * Thread-safety
+ * =============
+ * Three parties: the PMD polling an rx queue, rte_vhost's message thread (one for every
+ * device), and rte_vhost's own PMD-side functions, which serialise on locks we cannot
+ * reach.  Per ring, 'busy' is a trylock the PMD holds from the start of a receive until
+ * its burst is done (rte_vhost path: when rte_vhost_dequeue_burst() returns; borrowed:
+ * when the last borrowed mbuf is freed).  'gate' says whether the cached memory table and
+ * ring addresses may be used; it is closed by the message thread before every message is
+ * handled (vhost_fast_stop(): close, then wait for every busy ring), reopened after it
+ * (vhost_fast_start(): re-read the table and rings while no PMD can look), and read by the
+ * PMD after taking 'busy' (both sequentially consistent, so one of them sees the other).
+ * While a ring is borrowed from, the PMD never waits for rte_vhost's lock of that device:
+ * its notification (which takes the lock) is sent after 'busy' is released, and a
+ * transmit to the port being borrowed from is dropped (the owner's rules make it
+ * impossible: a MAC learning bridge never sends a packet back to where it came from).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#define VHOST_FAST_MAX_SEGS 32
+
+struct vhost_fast;
+
+/** Per-port state for 'n_rings' rings; NULL when out of memory. */
+struct vhost_fast *vhost_fast_create(unsigned n_rings);
+void vhost_fast_destroy(struct vhost_fast *f);
+
+/**
+ * Message thread: stop borrowing from device 'f' and wait until no ring is busy.  Called
+ * before rte_vhost handles any message, and when the device goes away.
+ */
+void vhost_fast_stop(struct vhost_fast *f);
+
+/**
+ * Stop borrowing from 'f' without waiting: the caller waits for a grace period of the
+ * PMDs instead (a PMD holds no ring across its quiescent state).
+ */
+void vhost_fast_close(struct vhost_fast *f);
+
+/**
+ * Message thread: read device 'vid''s memory table, features and transmit rings (the odd
+ * rings; 'enabled[qp]' says whether pair qp's is enabled) and let PMDs borrow again.
+ */
+void vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *enabled,
+	unsigned n_qp);
+
+/** PMD: take ring 'qp' (its transmit ring) for one receive; false when another PMD has it. */
+bool vhost_fast_enter(struct vhost_fast *f, uint16_t qp);
+
+/** PMD: release ring 'qp' after a receive that did not borrow. */
+void vhost_fast_leave(struct vhost_fast *f, uint16_t qp);
+
+/**
+ * PMD, holding ring 'qp': receive up to 'n' packets of device 'vid' as borrowed mbufs
+ * (shells from 'mp').  Returns how many; the ring stays held until they are all freed (0:
+ * released at once).  Returns -1 when this burst must go through rte_vhost instead (the
+ * ring still held).
+ */
+int vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp,
+	struct rte_mbuf **pkts, uint16_t n);
+
+/** PMD: true when this thread is borrowing from 'f' right now (a transmit would wait). */
+bool vhost_fast_borrowing(const struct vhost_fast *f);
+
+/** True when 'm' is a segment of a borrowed packet (its data in a guest's memory). */
+bool vhost_fast_is_borrowed(const struct rte_mbuf *m);
+
+/** Packets received through borrowing so far (any thread; approximate while running). */
+uint64_t vhost_fast_packets(const struct vhost_fast *f);
+
+/** Rings a PMD holds now (any thread; a diagnostic: a stuck ring shows here). */
+unsigned vhost_fast_busy_rings(const struct vhost_fast *f);
+
+#endif /* VIREO_VHOST_FAST_H */
