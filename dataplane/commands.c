@@ -541,9 +541,16 @@ fdb_entry(void *aux, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t age)
 	const struct bridge_snap *s = w->br->snap;
 	const struct dp_port *p = s->by_slot[slot];
 
+	char port[12];
+
 	if (p == NULL)
 		return;
-	control_buf_printf(w->b, "%5u  %4u  %02x:%02x:%02x:%02x:%02x:%02x  %3u\n", p->ofport, vlan,
+	/* Open vSwitch names the bridge's own port LOCAL here. */
+	if (p->ofport == DP_OFPORT_LOCAL)
+		snprintf(port, sizeof(port), "LOCAL");
+	else
+		snprintf(port, sizeof(port), "%u", p->ofport);
+	control_buf_printf(w->b, "%5s  %4u  %02x:%02x:%02x:%02x:%02x:%02x  %3u\n", port, vlan,
 		(unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff,
 		(unsigned)(mac >> 24) & 0xff, (unsigned)(mac >> 16) & 0xff,
 		(unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff, age);

@@ -329,7 +329,8 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 	}
 	if (vconf_check_port(cfg, &line, &err) == 0) {
 		if (port_apply_cfg(dp, p, (uint16_t)slot, cfg, false, &err) == 0)
-			p->ofport = alloc_ofport(br, cfg->ofport_request);
+			p->ofport = dp_port_is_local(br, cfg) ? DP_OFPORT_LOCAL :
+				alloc_ofport(br, cfg->ofport_request);
 		else if (err == NULL)
 			err = strdup("could not open the device");
 	}

@@ -18,6 +18,7 @@ static const struct port_ops *const port_types[] = {
 	&port_vhost_client_ops,
 	&port_patch_ops,
 	&port_bond_ops,
+	&port_internal_ops,
 };
 
 const struct port_ops *
@@ -38,7 +39,7 @@ port_open(struct port *p, const char *name, const char *type, uint16_t slot,
 
 	if (ops == NULL) {
 		port_errf(err, "unknown port type '%s' (known: dpdk, dpdkvhostuser, "
-			"dpdkvhostuserclient, patch)", type);
+			"dpdkvhostuserclient, patch, internal)", type);
 		return -EINVAL;
 	}
 	if (strlen(name) >= PORT_NAME_MAX) {
