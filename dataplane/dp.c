@@ -731,6 +731,7 @@ dp_run_periodic(struct dp *dp)
 	uint32_t now = mac_now();
 
 	rcu_defer_reclaim(dp->defer);
+	port_tnl_run();
 
 	for (unsigned i = 0; i < dp->n_bridges; i++) {
 		size_t before = flowtab_n_rules(dp->bridges[i]->ft);

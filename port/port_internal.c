@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "port-private.h"
+#include "tnl.h"
 
 /* By slot: more than one PMD sends, so the tap's one queue is locked (set by the control
  * thread while no PMD sends on the port: at open, and in set_n_pmds). */
@@ -59,10 +60,14 @@ internal_open(struct port *p, const struct port_args *args, const struct port_en
 	rc = port_dpdk_open_devargs(p, devargs, 1, args, env, err);
 	if (rc < 0)
 		return rc;
-	/* internal_tx() takes the one tap queue's lock itself, when PMDs share it. */
+	/*
+	 * PMDs send with qid = their index (tunnel packets are handed on as that PMD's), and
+	 * internal_tx() takes the one tap queue's lock itself, only for what reaches the tap.
+	 */
 	p->n_txq = PORT_MAX_TXQ;
 	p->tx_locked = false;
 	tap_shared[p->slot] = env->n_pmds > 1;
+	tnl_internal_add(p, env);
 	return 0;
 }
 
@@ -84,6 +89,7 @@ internal_reconfigure(struct port *p, const struct port_args *args, const struct 
 static void
 internal_close(struct port *p)
 {
+	tnl_internal_del(p);
 	port_dpdk_ops.close(p);
 }
 
@@ -93,12 +99,15 @@ internal_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	return port_dpdk_ops.rx(p, qid, pkts, n);
 }
 
+/* Tunnel packets for this host are popped on the way (tnl.h); the rest goes to the kernel. */
 static uint16_t
 internal_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t left;
+	uint16_t dropped = 0, left;
 
-	(void)qid;
+	n = tnl_internal_tx(p, qid, pkts, n, &dropped);
+	if (n == 0)
+		return dropped;
 	if (tap_shared[p->slot]) {
 		rte_spinlock_lock(&p->txq_lock[0]);
 		left = port_dpdk_ops.tx(p, 0, pkts, n);
@@ -106,7 +115,7 @@ internal_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	} else {
 		left = port_dpdk_ops.tx(p, 0, pkts, n);
 	}
-	return left;
+	return dropped + left;
 }
 
 static void
