@@ -140,6 +140,10 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 	set_sock_dir(dp, cfg);
 	dp->rxq_policy = rxq_policy_of(cfg);
 	dp_auto_lb_configure(dp, cfg);
+	/* Without it rules can still be used, but tun_id, tun_src, tun_dst match zero only. */
+	rc = flowtab_tnl_md_register();
+	if (rc < 0)
+		dp_log("warning: no mbuf field for tunnel metadata: %s", strerror(-rc));
 	dp->port_env = (struct port_env){
 		.vhost_sock_dir = dp->vhost_sock_dir,
 		.qsbr = dp->qsbr,

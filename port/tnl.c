@@ -21,6 +21,7 @@
 #include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
@@ -47,6 +48,34 @@ static struct {
 	uint64_t token;
 } retired[MAX_RETIRED];
 static unsigned n_retired;
+
+int tnl_md_offset = -1;
+uint64_t tnl_md_flag;
+
+/* The metadata field and flag (see tnl.h); failing, packets just carry none. */
+static void
+md_register(void)
+{
+	static const struct rte_mbuf_dynfield field = {
+		.name = TNL_MD_NAME,
+		.size = sizeof(struct tnl_md),
+		.align = __alignof__(struct tnl_md),
+	};
+	static const struct rte_mbuf_dynflag flag = { .name = TNL_MD_FLAG_NAME };
+	int ofs, bit;
+
+	if (tnl_md_offset >= 0)
+		return;
+	ofs = rte_mbuf_dynfield_register(&field);
+	bit = rte_mbuf_dynflag_register(&flag);
+	if (ofs < 0 || bit < 0) {
+		tnl_env->log("tunnels: no mbuf field for tun_id/tun_src/tun_dst: %s",
+			rte_strerror(rte_errno));
+		return;
+	}
+	tnl_md_flag = 1ULL << bit;
+	tnl_md_offset = ofs;
+}
 
 const struct tnl_decap *
 tnl_decap_get(void)
@@ -125,6 +154,7 @@ tnl_port_add(struct tnl_port *t, char **err)
 	unsigned free_at = PORT_MAX_SLOTS;
 
 	tnl_env = t->env;
+	md_register();
 	if (tnl_snoop_ring == NULL) {
 		tnl_snoop_ring = rte_ring_create_elem("vireo_tnl_arp", sizeof(struct tnl_snoop),
 			SNOOP_RING_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);

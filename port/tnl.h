@@ -88,6 +88,21 @@ struct tnl_decap {
 	} ep[];
 };
 
+/**
+ * The metadata a decapsulated packet carries (tun_id, tun_src, tun_dst, network order): an
+ * mbuf dynamic field and flag by name, registered with the same name and layout by the
+ * switch's rule engine (flowtab.h's struct flowtab_tnl_md), which matches on them.
+ */
+struct tnl_md {
+	uint64_t tun_id;
+	uint32_t tun_src;
+	uint32_t tun_dst;
+};
+#define TNL_MD_NAME "vireo_tnl_md"
+#define TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
+extern int tnl_md_offset;		/**< -1 until registered */
+extern uint64_t tnl_md_flag;
+
 /** What a PMD passes to the control thread about an ARP packet it saw. */
 struct tnl_snoop {
 	uint32_t ip;			/**< sender address */

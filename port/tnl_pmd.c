@@ -11,6 +11,7 @@
 #include <rte_ether.h>
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
 
@@ -46,7 +47,7 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	uint32_t len = rte_pktmbuf_data_len(m);
 	const struct rte_ipv4_hdr *ip;
 	struct tnl_port *listener = NULL, *t = NULL;
-	uint32_t ihl, l4, vni, inner;
+	uint32_t ihl, l4, vni, inner, src, dst;
 	uint16_t dport, tot;
 
 	*verdict = 0;
@@ -76,6 +77,8 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		listener->st[pmd].rx_errors++;
 		return NULL;
 	}
+	src = ip->src_addr;
+	dst = ip->dst_addr;
 	vni = (uint32_t)d[l4 + 12] << 16 | (uint32_t)d[l4 + 13] << 8 | d[l4 + 14];
 	for (unsigned i = 0; i < dc->n && t == NULL; i++)
 		if (dc->ep[i].dst_port == dport && dc->ep[i].vni == vni &&
@@ -91,6 +94,14 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	if (rte_pktmbuf_pkt_len(m) > inner)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - inner));
 	m->ol_flags = 0;
+	if (tnl_md_offset >= 0) {
+		struct tnl_md *md = RTE_MBUF_DYNFIELD(m, tnl_md_offset, struct tnl_md *);
+
+		md->tun_id = rte_cpu_to_be_64((uint64_t)vni);
+		md->tun_src = src;
+		md->tun_dst = dst;
+		m->ol_flags = tnl_md_flag;
+	}
 	*verdict = 1;
 	return t;
 }

@@ -79,6 +79,25 @@ check "inner MTU 1450: 1422-byte pings with DF pass" \
 	eval 'ip netns exec "$V" ping -q -c 5 -i 0.1 -s 1422 -M do -W 5 10.201.0.2 | grep -q " 0% packet loss"'
 check "TCP, 4 MB V -> U through the overlay, digests equal" tcp_move "$V" "$U" 10.201.0.2
 check "TCP, 4 MB U -> V through the overlay, digests equal" tcp_move "$U" "$V" 10.201.0.1
+check "rules match tun_id, tun_src, tun_dst of decapsulated packets" \
+	eval 'ctl add-flow "$BN" "priority=20,in_port=vx0,tun_id=42,tun_src=172.31.9.2,tun_dst=172.31.9.1,actions=output:vm" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=vx0,actions=drop" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=vm,actions=output:vx0" >/dev/null &&
+	ping_ok "$V" 10.201.0.2 10 0.05'
+check "... dump-flows shows the tunnel match with its packets" \
+	eval 'ctl dump-flows "$BN" | grep "tun_id=0x2a,tun_src=172.31.9.2,tun_dst=172.31.9.1,in_port=vx0" |
+	grep -Eq "n_packets=[1-9]"'
+check "... ovs-ofctl dump-flows shows it too (Nicira's tunnel fields)" \
+	eval 'OVS_RUNDIR=$RUN ovs-ofctl dump-flows "$BN" |
+	grep -q "tun_id=0x2a,tun_src=172.31.9.2,tun_dst=172.31.9.1"'
+check "... a rule for another tun_id (by ovs-ofctl) does not match them (ping fails)" \
+	eval 'ctl del-flows "$BN" >/dev/null &&
+	OVS_RUNDIR=$RUN ovs-ofctl add-flow "$BN" "priority=20,in_port=vx0,tun_id=43,actions=output:vm" &&
+	ctl dump-flows "$BN" | grep -q "tun_id=0x2b" &&
+	ctl add-flow "$BN" "priority=10,in_port=vm,actions=output:vx0" >/dev/null &&
+	! ip netns exec "$V" ping -q -c 3 -i 0.2 -W 1 10.201.0.2 >/dev/null 2>&1'
+check "... rules gone: MAC learning forwards again" \
+	eval 'ctl del-flows "$BN" >/dev/null && ping_ok "$V" 10.201.0.2 5 0.05'
 check "ovs/route/show: 172.31.9.0/24 dev $BP SRC 172.31.9.1" \
 	eval 'ovs-appctl -t "$CTL" ovs/route/show | grep -q "^Cached: 172.31.9.0/24 dev $BP SRC 172.31.9.1"'
 check "tnl/arp/show: U's address with its MAC on $BP" \
