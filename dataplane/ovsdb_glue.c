@@ -251,7 +251,7 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 	struct vovsdb_stat sv[N_STATS];
 	struct vconf_map status = { 0 };
 	struct dp_port *p = NULL;
-	char text[1024], *bridge_err = NULL;
+	char text[1024], *bridge_err = NULL, *both = NULL;
 
 	if (is_local_port(vb, vp)) {
 		char *warn = NULL;
@@ -267,6 +267,9 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 	} else if (p->error != NULL) {
 		st.ofport = -1;
 		st.error = p->error;
+		/* The bridge's refusals still show on its local port when the device failed. */
+		if (bridge_err != NULL && asprintf(&both, "%s; %s", bridge_err, p->error) > 0)
+			st.error = both;
 	} else {
 		st.error = bridge_err;
 		st.ofport = p->ofport == UINT32_MAX ? -1 : (int64_t)p->ofport;
@@ -290,6 +293,7 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 	}
 	vconf_map_free(&status);
 	free(bridge_err);
+	free(both);
 }
 
 static void
