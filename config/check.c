@@ -4,6 +4,7 @@
  * and options exist, and what their values may be.  The YAML loader treats a failure as fatal
  * (nothing starts); the dataplane reports a port that fails them as that port's error.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -27,7 +28,11 @@ enum verdict {
 	REFUSE,
 };
 
-/* A key, what its value may be ('check' for text, else a decimal in [min, max]), and verdict. */
+/*
+ * A key, what its value may be ('check' for text, else a decimal in [min, max]), and verdict.
+ * A port option's 'check' may return 1 for a well-formed value vireo-dp cannot do: it is
+ * refused with 'why'.
+ */
 struct option_rule {
 	const char *key;
 	int (*check)(const char *value);
@@ -260,6 +265,76 @@ static const struct option_rule internal_rules[] = {
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
+/* A tunnel endpoint: an IPv4 address; 'flow' and IPv6 are Open vSwitch's, not vireo-dp's. */
+static int
+check_tnl_ip(const char *v)
+{
+	struct in_addr a;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, v, &a) == 1)
+		return 0;
+	return strcmp(v, "flow") == 0 || inet_pton(AF_INET6, v, &a6) == 1 ? 1 : -1;
+}
+
+/* A VNI (24 bits); 'flow' is refused. */
+static int
+check_tnl_key(const char *v)
+{
+	char *why = NULL;
+	unsigned long x;
+	int rc = vconf_parse_uint("key", v, 0, 0xffffff, &x, &why);
+
+	free(why);
+	return rc == 0 ? 0 : strcmp(v, "flow") == 0 ? 1 : -1;
+}
+
+/* tos 0..255 or 'inherit'; ttl 1..255 or 'inherit'. */
+static int
+check_tnl_tos(const char *v)
+{
+	char *why = NULL;
+	unsigned long x;
+	int rc = vconf_parse_uint("tos", v, 0, 255, &x, &why);
+
+	free(why);
+	return rc == 0 || strcmp(v, "inherit") == 0 ? 0 : -1;
+}
+
+static int
+check_tnl_ttl(const char *v)
+{
+	char *why = NULL;
+	unsigned long x;
+	int rc = vconf_parse_uint("ttl", v, 1, 255, &x, &why);
+
+	free(why);
+	return rc == 0 || strcmp(v, "inherit") == 0 ? 0 : -1;
+}
+
+static int
+check_tf(const char *v)
+{
+	return strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ? 0 : -1;
+}
+
+#define TNL_IP_WHY "vireo-dp's tunnels take a fixed IPv4 address: 'flow' (tunnel fields in " \
+	"rules) and IPv6 underlays are not implemented"
+
+static const struct option_rule vxlan_rules[] = {
+	{ "remote_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
+	{ "local_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
+	{ "key", check_tnl_key, 0, 0, DONE, "vireo-dp's tunnels take a fixed VNI: 'flow' "
+		"(tun_id in rules) is not implemented", NULL },
+	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
+	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
+	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
+	{ "df_default", check_tf, 0, 0, DONE, NULL, NULL },
+	{ "csum", check_tf, 0, 0, REFUSE, "vireo-dp sends VXLAN without a UDP checksum",
+		"false" },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
+};
+
 /*
  * Port, Interface and Bridge settings other than the ones vconf has fields for, keyed as
  * vconf_port.extra is.  "TABLE:COLUMN:*" covers the keys of a map column not listed.  A
@@ -415,6 +490,7 @@ static const struct {
 	{ "patch", patch_rules, "peer" },
 	{ "internal", internal_rules, NULL },
 	{ "bond", internal_rules, NULL },	/* made by the loaders for several interfaces */
+	{ "vxlan", vxlan_rules, "remote_ip" },
 };
 
 static char *
@@ -520,7 +596,8 @@ const char *const *
 vconf_port_types(void)
 {
 	static const char *const names[] = {
-		"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "patch", "internal", NULL
+		"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "patch", "internal", "vxlan",
+		NULL
 	};
 	return names;
 }
@@ -763,6 +840,7 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 {
 	size_t t;
 	char *refused, *what;
+	int rc;
 
 	*line = p->line;
 	if (p->type == NULL || *p->type == '\0') {
@@ -773,7 +851,8 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 	t = type_index(p->type);
 	if (t == sizeof(port_types) / sizeof(port_types[0])) {
 		*err = fmt("port '%s': key 'type': unknown port type '%s' (one of dpdk, "
-			"dpdkvhostuser, dpdkvhostuserclient, patch)", p->name, p->type);
+			"dpdkvhostuser, dpdkvhostuserclient, patch, internal, vxlan)", p->name,
+			p->type);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < p->options.n; i++) {
@@ -797,9 +876,13 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 				free(why);
 				return -EINVAL;
 			}
-		} else if (r->check(kv->value) < 0) {
+		} else if ((rc = r->check(kv->value)) < 0) {
 			*err = fmt("port '%s': key 'options:%s': bad value '%s'", p->name,
 				kv->key, kv->value);
+			return -EINVAL;
+		} else if (rc > 0) {
+			*err = fmt("port '%s': key 'options:%s': '%s' refused: %s", p->name,
+				kv->key, kv->value, r->why);
 			return -EINVAL;
 		}
 		if (verdict_of(r, kv->value) == REFUSE) {

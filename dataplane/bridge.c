@@ -215,6 +215,13 @@ dp_find_bridge(struct dp *dp, const char *name)
 	return NULL;
 }
 
+bool
+dp_port_is_local(const struct dp_bridge *br, const struct vconf_port *cfg)
+{
+	return cfg->type != NULL && strcmp(cfg->type, "internal") == 0 &&
+		strcmp(cfg->name, br->name) == 0;
+}
+
 struct dp_port *
 dp_find_port(struct dp *dp, const char *name)
 {

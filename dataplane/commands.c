@@ -541,9 +541,16 @@ fdb_entry(void *aux, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t age)
 	const struct bridge_snap *s = w->br->snap;
 	const struct dp_port *p = s->by_slot[slot];
 
+	char port[12];
+
 	if (p == NULL)
 		return;
-	control_buf_printf(w->b, "%5u  %4u  %02x:%02x:%02x:%02x:%02x:%02x  %3u\n", p->ofport, vlan,
+	/* Open vSwitch names the bridge's own port LOCAL here. */
+	if (p->ofport == DP_OFPORT_LOCAL)
+		snprintf(port, sizeof(port), "LOCAL");
+	else
+		snprintf(port, sizeof(port), "%u", p->ofport);
+	control_buf_printf(w->b, "%5s  %4u  %02x:%02x:%02x:%02x:%02x:%02x  %3u\n", port, vlan,
 		(unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff,
 		(unsigned)(mac >> 24) & 0xff, (unsigned)(mac >> 16) & 0xff,
 		(unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff, age);
@@ -626,6 +633,23 @@ cmd_lacp_show(struct control_conn *conn, int argc, const char *argv[], void *aux
 	bond_show_all(conn, argc, argv, aux, true);
 }
 
+/* ovs/route/show, tnl/arp/show, tnl/ports/show: the port layer's tunnel tables. */
+static void
+cmd_tnl_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	char *(*show)(void) = (char *(*)(void))aux;
+	char *s = show();
+
+	(void)argc;
+	(void)argv;
+	if (s == NULL) {
+		control_reply_error(conn, "out of memory");
+		return;
+	}
+	control_reply(conn, s);
+	free(s);
+}
+
 void
 dp_commands_register(struct dp *dp)
 {
@@ -653,6 +677,12 @@ dp_commands_register(struct dp *dp)
 	control_command_register("del-flows", "BRIDGE [--strict] [MATCH]", 1, 3, cmd_del_flows, dp);
 	control_command_register("dump-flows", "BRIDGE [MATCH]", 1, 2, cmd_dump_flows, dp);
 	control_command_register("fdb/show", "BRIDGE", 1, 1, cmd_fdb_show, dp);
+	control_command_register("ovs/route/show", "", 0, 0, cmd_tnl_show,
+		(void *)port_tnl_route_show);
+	control_command_register("tnl/arp/show", "", 0, 0, cmd_tnl_show,
+		(void *)port_tnl_arp_show);
+	control_command_register("tnl/ports/show", "", 0, 0, cmd_tnl_show,
+		(void *)port_tnl_ports_show);
 	control_command_register("fdb/flush", "[BRIDGE]", 0, 1, cmd_fdb_flush, dp);
 	dp_appctl_register(dp);
 	control_command_register("bond/show", "[PORT]", 0, 1, cmd_bond_show, dp);

@@ -140,6 +140,10 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 	set_sock_dir(dp, cfg);
 	dp->rxq_policy = rxq_policy_of(cfg);
 	dp_auto_lb_configure(dp, cfg);
+	/* Without it rules can still be used, but tun_id, tun_src, tun_dst match zero only. */
+	rc = flowtab_tnl_md_register();
+	if (rc < 0)
+		dp_log("warning: no mbuf field for tunnel metadata: %s", strerror(-rc));
 	dp->port_env = (struct port_env){
 		.vhost_sock_dir = dp->vhost_sock_dir,
 		.qsbr = dp->qsbr,
@@ -329,7 +333,8 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 	}
 	if (vconf_check_port(cfg, &line, &err) == 0) {
 		if (port_apply_cfg(dp, p, (uint16_t)slot, cfg, false, &err) == 0)
-			p->ofport = alloc_ofport(br, cfg->ofport_request);
+			p->ofport = dp_port_is_local(br, cfg) ? DP_OFPORT_LOCAL :
+				alloc_ofport(br, cfg->ofport_request);
 		else if (err == NULL)
 			err = strdup("could not open the device");
 	}
@@ -737,6 +742,7 @@ dp_run_periodic(struct dp *dp)
 	uint32_t now = mac_now();
 
 	rcu_defer_reclaim(dp->defer);
+	port_tnl_run();
 
 	for (unsigned i = 0; i < dp->n_bridges; i++) {
 		size_t before = flowtab_n_rules(dp->bridges[i]->ft);

@@ -55,6 +55,12 @@ dp_port_of(struct port *p)
 	return container_of(p, struct dp_port, port);
 }
 
+/** OpenFlow's LOCAL port: the bridge's own internal port, named like the bridge. */
+#define DP_OFPORT_LOCAL 0xfffe
+
+/** True when port 'cfg' of bridge 'br' is its LOCAL port (type internal, the bridge's name). */
+bool dp_port_is_local(const struct dp_bridge *br, const struct vconf_port *cfg);
+
 /** Bursts a PMD may hold back from patch ports while it is busy processing. */
 #define DP_PATCH_PENDING 16
 /** Packets that may cross patch ports per received burst: a patch loop ends there. */

@@ -74,6 +74,7 @@ sw_ports(void *aux, struct of_port_info *out, unsigned max)
 	struct ofc_bridge *b = aux;
 	struct dp_bridge *br = b->br;
 	unsigned n = 0;
+	bool has_local = false;
 
 	for (unsigned i = 0; i < br->n_ports; i++) {
 		struct dp_port *p = br->ports[i];
@@ -83,6 +84,7 @@ sw_ports(void *aux, struct of_port_info *out, unsigned max)
 
 		if (p->error != NULL || p->ofport == UINT32_MAX)
 			continue;
+		has_local |= p->ofport == DP_OFPORT_LOCAL;
 		if (n < max) {
 			pi = &out[n];
 			memset(pi, 0, sizeof(*pi));
@@ -102,7 +104,9 @@ sw_ports(void *aux, struct of_port_info *out, unsigned max)
 		}
 		n++;
 	}
-	/* The bridge's LOCAL port, as ovs-vswitchd shows it; vireo-dp has no device for it. */
+	if (has_local)
+		return n;
+	/* The bridge's LOCAL port, as ovs-vswitchd shows it, even when its device failed. */
 	if (n < max) {
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].ofport = 0xfffe;

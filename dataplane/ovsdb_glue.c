@@ -163,26 +163,12 @@ sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vcon
 	*m = out;
 }
 
-/* What the dataplane is given: 'in' without bridge-local ports, other_config checked. */
+/* What the dataplane is given: 'in' with other_config checked. */
 static int
 filter_config(struct dp_ovsdb *o, const struct vconf *in, struct vconf *out)
 {
 	if (vconf_copy(out, in) < 0)
 		return -ENOMEM;
-	for (size_t b = 0; b < out->n_bridges; b++) {
-		struct vconf_bridge *vb = &out->bridges[b];
-
-		for (size_t k = 0; k < vb->n_ports;) {
-			if (is_local_port(vb, &vb->ports[k])) {
-				vconf_port_free(&vb->ports[k]);
-				memmove(&vb->ports[k], &vb->ports[k + 1],
-					(vb->n_ports - k - 1) * sizeof(vb->ports[0]));
-				vb->n_ports--;
-				continue;
-			}
-			k++;
-		}
-	}
 	sanitize_other_config(o, &out->other_config,
 		o->dp != NULL && o->dp->cfg.source != NULL ? &o->dp->cfg.other_config : NULL);
 	return 0;
@@ -265,7 +251,7 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 	struct vovsdb_stat sv[N_STATS];
 	struct vconf_map status = { 0 };
 	struct dp_port *p = NULL;
-	char text[1024], *bridge_err = NULL;
+	char text[1024], *bridge_err = NULL, *both = NULL;
 
 	if (is_local_port(vb, vp)) {
 		char *warn = NULL;
@@ -273,20 +259,19 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 		/* The bridge has no row of its own to show an error: its local interface does. */
 		vconf_check_bridge(vb, &bridge_err, &warn);
 		free(warn);
-		st.error = bridge_err;
-		st.ofport = LOCAL_OFPORT;
-		st.link_state = "down";
-		st.admin_state = "down";
-		vconf_map_set(&status, "vireo_dp", "no device for the bridge's local port", 0);
-		st.status = &status;
-	} else if ((p = dp_find_port(o->dp, vp->name)) == NULL || p->bridge == NULL ||
+	}
+	if ((p = dp_find_port(o->dp, vp->name)) == NULL || p->bridge == NULL ||
 			strcmp(p->bridge->name, vb->name) != 0) {
 		st.ofport = -1;
 		st.error = "vireo-dp could not add the port (see its log)";
 	} else if (p->error != NULL) {
 		st.ofport = -1;
-		st.error = p->error ? p->error : "could not open the device";
+		st.error = p->error;
+		/* The bridge's refusals still show on its local port when the device failed. */
+		if (bridge_err != NULL && asprintf(&both, "%s; %s", bridge_err, p->error) > 0)
+			st.error = both;
 	} else {
+		st.error = bridge_err;
 		st.ofport = p->ofport == UINT32_MAX ? -1 : (int64_t)p->ofport;
 		st.link_state = port_link_up(&p->port) ? "up" : "down";
 		st.admin_state = "up";
@@ -308,6 +293,7 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 	}
 	vconf_map_free(&status);
 	free(bridge_err);
+	free(both);
 }
 
 static void

@@ -25,13 +25,12 @@
  * for it; until then every configuration is still answered (cur_cfg written, so ovs-vsctl
  * does not hang) with each port failed: ofport -1 and an error naming dpdk-init.
  *
- * What vireo-dp does not have
- * ===========================
- * - The bridge's own "internal" port (named like the bridge): Open vSwitch opens a tap
- *   device for it; vireo-dp has none.  It is reported as ovs-vswitchd reports a local port,
- *   ofport 65534 (so ovs-vsctl add-br succeeds), with link_state and admin_state "down" and
- *   status "vireo_dp=no device for the bridge's local port".  Other ports of type internal
- *   fail (ofport -1, error).
+ * What differs
+ * ============
+ * - Internal ports are kernel tap devices (port/port_internal.c); the bridge's own one,
+ *   named like the bridge, is its LOCAL port (ofport 65534) and also shows the bridge's
+ *   refused settings in its error column.  Before DPDK is initialised it is reported as
+ *   ofport 65534, link down, so that ovs-vsctl add-br succeeds.
  * - Bad other_config values (a malformed mask, a PMD core this machine does not have) are
  *   logged once and ignored: the value in force is kept, as ovs-vswitchd does.
  * - dpdk-lcore-mask, dpdk-socket-mem, dpdk-extra and vhost-sock-dir take effect when
@@ -72,7 +71,7 @@ void dp_ovsdb_destroy(struct dp_ovsdb *o);
 int dp_ovsdb_wait_ready(struct dp_ovsdb *o, int sfd);
 
 /** The configuration to start with (for the EAL arguments and dp_init()); valid until
- * dp_ovsdb_attach(). Bridge-local internal ports and bad other_config values are left out. */
+ * dp_ovsdb_attach(). Bad other_config values are left out. */
 const struct vconf *dp_ovsdb_startup_config(const struct dp_ovsdb *o);
 
 /**

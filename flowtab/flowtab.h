@@ -93,6 +93,30 @@ struct rte_rcu_qsbr;
 #define FLOWTAB_PORT_NONE UINT32_MAX
 
 /** How flowtab learns port names and numbers (OpenFlow port numbers, "ofport"). */
+/**
+ * Tunnel metadata of a decapsulated packet, which rules match as tun_id, tun_src and
+ * tun_dst (network order): an mbuf dynamic field named FLOWTAB_TNL_MD_NAME, valid when the
+ * dynamic flag FLOWTAB_TNL_MD_FLAG_NAME is set.  Whoever decapsulates registers the same
+ * name and layout and sets both; flowtab reads them once flowtab_tnl_md_register() ran.
+ */
+struct flowtab_tnl_md {
+	uint64_t tun_id;
+	uint32_t tun_src;
+	uint32_t tun_dst;
+};
+#define FLOWTAB_TNL_MD_NAME "vireo_tnl_md"
+#define FLOWTAB_TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
+
+/** The field's offset and the flag's bit (0 until registered: no packet has metadata). */
+extern int flowtab_tnl_md_offset;
+extern uint64_t flowtab_tnl_md_flag;
+
+/**
+ * Register the tunnel metadata field and flag (after rte_eal_init, control thread).
+ * Returns 0 or -errno.
+ */
+int flowtab_tnl_md_register(void);
+
 struct flowtab_port_ops {
 	/** Return 0 and set '*ofport' when 'name' is a port of the bridge, else -ENOENT. */
 	int (*by_name)(void *aux, const char *name, uint32_t *ofport);
@@ -227,6 +251,9 @@ struct flowtab_match_info {
 	uint32_t nw_dst, nw_dst_mask;
 	uint8_t ipv6_src[16], ipv6_src_mask[16];
 	uint8_t ipv6_dst[16], ipv6_dst_mask[16];
+	uint8_t tun_id[8], tun_id_mask[8];  /**< network order, as on the wire */
+	uint32_t tun_src, tun_src_mask;     /**< network order */
+	uint32_t tun_dst, tun_dst_mask;
 };
 
 /** What an action of a rule does (flowtab_action_info 'kind'). */

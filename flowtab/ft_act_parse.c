@@ -244,6 +244,12 @@ parse_one(char *tok, const struct flowtab_port_ops *ports, struct ft_action *a, 
 			  !strcasecmp(tok, "dec_ttl") ? FT_ACT_DEC_TTL : FT_ACT_STRIP_VLAN;
 		return NULL;
 	}
+	if (!arg && !strcasecmp(tok, "local")) {
+		/* The bridge's own port (OpenFlow's OFPP_LOCAL), as 'output:LOCAL'. */
+		a->type = FT_ACT_OUTPUT;
+		a->u32 = 0xfffe;
+		return NULL;
+	}
 	if (!strcmp(tok, "output") && arg &&
 	    (!strcasecmp(arg, "in_port") || !strcasecmp(arg, "normal") ||
 	     !strcasecmp(arg, "flood") || !strcasecmp(arg, "all"))) {

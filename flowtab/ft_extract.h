@@ -9,8 +9,10 @@
  */
 
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "ft_key.h"
+#include "flowtab.h"
 
 #define FT_MAC_BITS 0x0000ffffffffffffull
 
@@ -39,6 +41,22 @@ ft_ld16(const uint8_t *p)
 
 	memcpy(&v, p, 2);
 	return v;
+}
+
+/* Words 8 and 9: the tunnel metadata the decapsulating port left in 'm', else zero. */
+static inline void
+ft_extract_tnl(const struct rte_mbuf *m, struct ft_key *k)
+{
+	if (unlikely(m->ol_flags & flowtab_tnl_md_flag)) {
+		const struct flowtab_tnl_md *md = RTE_MBUF_DYNFIELD(m, flowtab_tnl_md_offset,
+			const struct flowtab_tnl_md *);
+
+		k->w[8] = md->tun_id;
+		k->w[9] = (uint64_t)md->tun_src | (uint64_t)md->tun_dst << 32;
+	} else {
+		k->w[8] = 0;
+		k->w[9] = 0;
+	}
 }
 
 /* Word 3 (tp_src, tp_dst, tcp_flags) for L4 header 'h' of protocol 'proto', 'room' bytes. */
@@ -76,8 +94,9 @@ ft_key_extract_inline(const struct rte_mbuf *m, uint32_t in_port, struct ft_key 
 
 	ly->l3 = 0;
 	ly->l4 = 0;
+	ft_extract_tnl(m, k);
 	if (unlikely(len < 14)) {
-		for (i = 1; i < FT_KEY_WORDS; i++)
+		for (i = 1; i < 8; i++)
 			k->w[i] = 0;
 		k->w[0] = rte_cpu_to_be_32(in_port) |
 			  (uint64_t)rte_cpu_to_be_16(FT_DL_TYPE_NONE) << 48;
@@ -197,6 +216,7 @@ ft_key_extract_l2(const struct rte_mbuf *m, uint32_t in_port, struct ft_key *k,
 	} else if (unlikely(rte_be_to_cpu_16(type) < 0x600)) {
 		type = rte_cpu_to_be_16(FT_DL_TYPE_NONE);
 	}
+	ft_extract_tnl(m, k);
 	k->w[0] = rte_cpu_to_be_32(in_port) | (uint64_t)tci << 32 | (uint64_t)type << 48;
 	k->w[1] = ft_ld64(p) & FT_MAC_BITS;
 	k->w[2] = ft_ld64(p + 6) & FT_MAC_BITS;

@@ -35,6 +35,9 @@ const struct ft_field ft_fields[] = {
 	F("ipv6_src", ipv6_src, FT_FK_IPV6, FT_PR_IPV6, true),
 	F("ipv6_dst", ipv6_dst, FT_FK_IPV6, FT_PR_IPV6, true),
 	F("tcp_flags", tcp_flags, FT_FK_TCP_FLAGS, FT_PR_TCP, true),
+	F("tun_id", tun_id, FT_FK_NUM, FT_PR_NONE, true),
+	F("tun_src", tun_src, FT_FK_IPV4, FT_PR_NONE, true),
+	F("tun_dst", tun_dst, FT_FK_IPV4, FT_PR_NONE, true),
 	/* Aliases (OXM names). */
 	F("eth_src", dl_src, FT_FK_MAC, FT_PR_NONE, true),
 	F("eth_dst", dl_dst, FT_FK_MAC, FT_PR_NONE, true),

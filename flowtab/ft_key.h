@@ -5,7 +5,7 @@
 /*
  * The packet key: every header field a rule can match, parsed once per packet.
  *
- * A key is one cache line of eight 64-bit words at fixed offsets, multi-byte fields in network
+ * A key is ten 64-bit words at fixed offsets (the eighth and ninth: tunnel metadata), multi-byte fields in network
  * byte order, absent fields zero.  Fields of different protocols share words (the IPv4 and ARP
  * addresses overlay the start of the IPv6 addresses; ICMP type/code sit in tp_src/tp_dst; the
  * ARP opcode in nw_proto) and the rule parser enforces OpenFlow's prerequisites (nw_src needs
@@ -21,7 +21,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#define FT_KEY_WORDS 8
+#define FT_KEY_WORDS 10
 
 /** vlan_tci bit meaning "a VLAN header is present" (OVS's convention). */
 #define FT_VLAN_CFI 0x1000
@@ -60,6 +60,9 @@ struct ft_key {
 					uint8_t ipv6_dst[16];
 				};
 			};
+			rte_be64_t tun_id;       /* w8: of a decapsulated packet, else 0 */
+			rte_be32_t tun_src;      /* w9 */
+			rte_be32_t tun_dst;
 		};
 	};
 } __rte_aligned(64);

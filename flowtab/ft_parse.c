@@ -127,11 +127,14 @@ parse_field_value(const struct ft_field *f, char *value, const struct flowtab_po
 	memset(mask, 0xff, f->len);
 	switch (f->kind) {
 	case FT_FK_NUM:
-		if (ft_parse_uint(value, f->len == 1 ? 0xff : f->len == 2 ? 0xffff : 0xffffffff, &v))
-			return f->len == 1 ? "expected a number 0..255" : "expected a number 0..65535";
+		if (ft_parse_uint(value, f->len == 1 ? 0xff : f->len == 2 ? 0xffff :
+				f->len == 4 ? 0xffffffff : UINT64_MAX, &v))
+			return f->len == 1 ? "expected a number 0..255" : f->len == 2 ?
+				"expected a number 0..65535" : "expected a number";
 		put_be(val, v, f->len);
 		if (slash) {
-			if (ft_parse_uint(slash, f->len == 2 ? 0xffff : 0xff, &mv))
+			if (ft_parse_uint(slash, f->len == 1 ? 0xff : f->len == 2 ? 0xffff :
+					f->len == 4 ? 0xffffffff : UINT64_MAX, &mv))
 				return "bad mask";
 			put_be(mask, mv, f->len);
 		}

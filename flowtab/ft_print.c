@@ -218,6 +218,10 @@ ft_match_print(struct ft_str *s, const struct ft_match *m, int32_t priority,
 			print_num(s, "dl_type", &k->dl_type, &mk->dl_type, 2, true);
 		}
 	}
+	/* Tunnel metadata before in_port, as Open vSwitch prints a match. */
+	print_num_full(s, "tun_id", &k->tun_id, &mk->tun_id, 8, true, UINT64_MAX);
+	print_ip(s, "tun_src", (const uint8_t *)&k->tun_src, (const uint8_t *)&mk->tun_src, 4);
+	print_ip(s, "tun_dst", (const uint8_t *)&k->tun_dst, (const uint8_t *)&mk->tun_dst, 4);
 	if (mk->in_port) {
 		sep(s);
 		ft_str_printf(s, "in_port=");

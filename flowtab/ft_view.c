@@ -37,6 +37,12 @@ match_fill(const struct ft_match *m, struct flowtab_match_info *o)
 	o->tp_dst_mask = rte_be_to_cpu_16(mk->tp_dst);
 	o->tcp_flags = rte_be_to_cpu_16(k->tcp_flags);
 	o->tcp_flags_mask = rte_be_to_cpu_16(mk->tcp_flags);
+	memcpy(o->tun_id, &k->tun_id, 8);
+	memcpy(o->tun_id_mask, &mk->tun_id, 8);
+	o->tun_src = k->tun_src;
+	o->tun_src_mask = mk->tun_src;
+	o->tun_dst = k->tun_dst;
+	o->tun_dst_mask = mk->tun_dst;
 	/* The IPv4/ARP and IPv6 addresses share the key's words: the rule's dl_type says which. */
 	if (o->dl_type_mask == 0xffff && o->dl_type == 0x86dd) {
 		memcpy(o->ipv6_src, k->ipv6_src, 16);

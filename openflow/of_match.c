@@ -5,13 +5,14 @@
  */
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "of_private.h"
 
 enum fkind {
-	K_PORT, K_MAC, K_U8, K_U16, K_IPV4, K_IPV6, K_VID, K_PCP, K_DSCP, K_TOS, K_TCI, K_ARP_OP,
+	K_PORT, K_MAC, K_U8, K_U16, K_U64, K_IPV4, K_IPV6, K_VID, K_PCP, K_DSCP, K_TOS, K_TCI, K_ARP_OP,
 	K_COOKIE,
 };
 
@@ -59,6 +60,7 @@ static const struct oxm_field fields[] = {
 	{ B, 29, 1, false, K_U8, "icmp_type", 0x86dd, 58 },
 	{ B, 30, 1, false, K_U8, "icmp_code", 0x86dd, 58 },
 	{ B, 42, 2, true, K_U16, "tcp_flags", PRE_IP_ANY, 6 },
+	{ B, 38, 8, true, K_U64, "tun_id", 0, 0 },
 	{ N0, 0, 2, false, K_PORT, "in_port", 0, 0 },
 	{ N0, 1, 6, true, K_MAC, "dl_dst", 0, 0 },
 	{ N0, 2, 6, true, K_MAC, "dl_src", 0, 0 },
@@ -84,6 +86,9 @@ static const struct oxm_field fields[] = {
 	{ N1, 29, 1, false, K_U8, "nw_ttl", PRE_IP_ANY, 0 },
 	{ N1, 30, 8, true, K_COOKIE, "cookie", 0, 0 },
 	{ N1, 34, 2, true, K_U16, "tcp_flags", PRE_IP_ANY, 6 },
+	{ N1, 16, 8, true, K_U64, "tun_id", 0, 0 },
+	{ N1, 31, 4, true, K_IPV4, "tun_src", 0, 0 },
+	{ N1, 32, 4, true, K_IPV4, "tun_dst", 0, 0 },
 };
 #undef B
 #undef N0
@@ -204,6 +209,12 @@ field_text(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm
 			of_text_item(t, "%s=0x%x/0x%x", f->name, (unsigned)x, (unsigned)mx);
 		else
 			of_text_item(t, "%s=%u", f->name, (unsigned)x);
+		return OF_OK;
+	case K_U64:
+		if (m)
+			of_text_item(t, "%s=0x%" PRIx64 "/0x%" PRIx64, f->name, x, mx);
+		else
+			of_text_item(t, "%s=0x%" PRIx64, f->name, x);
 		return OF_OK;
 	case K_ARP_OP:
 		if (x > 255)
@@ -480,6 +491,13 @@ of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nxm)
 		else
 			put_num(b, C0, 0, 4, OF13_PORT(m->in_port), ~0u, ~0u);
 	}
+	/* Tunnel metadata: Nicira's fields, and OpenFlow 1.3's tunnel id. */
+	put_bytes(b, nxm ? OXM_CLASS_NXM1 : OXM_CLASS_BASIC, nxm ? 16 : 38, 8, m->tun_id,
+			m->tun_id_mask);
+	put_bytes(b, OXM_CLASS_NXM1, 31, 4, (const uint8_t *)&m->tun_src,
+			(const uint8_t *)&m->tun_src_mask);
+	put_bytes(b, OXM_CLASS_NXM1, 32, 4, (const uint8_t *)&m->tun_dst,
+			(const uint8_t *)&m->tun_dst_mask);
 	put_bytes(b, C0, nxm ? 1 : 3, 6, m->dl_dst, m->dl_dst_mask);
 	put_bytes(b, C0, nxm ? 2 : 4, 6, m->dl_src, m->dl_src_mask);
 	put_num(b, C0, nxm ? 3 : 5, 2, m->dl_type, m->dl_type_mask, 0xffff);

@@ -34,6 +34,15 @@ bool port_dpdk_link_up(struct port *p);
 /* port_police.c: the egress meters follow the PMD count (no PMD polls); a closed port's go. */
 void port_policing_set_n_pmds(struct port *p, unsigned n_pmds);
 void port_policing_free(struct port *p);
+extern const struct port_ops port_internal_ops;		/* port_internal.c */
+extern const struct port_ops port_vxlan_ops;		/* port_vxlan.c */
+
+/**
+ * Open 'p' as the dpdk type does, on the ethdev of 'devargs' (probed when not present yet),
+ * with at most 'max_txq' tx queues; the other dpdk options come from 'args' (port_dpdk.c).
+ */
+int port_dpdk_open_devargs(struct port *p, const char *devargs, uint16_t max_txq,
+	const struct port_args *args, const struct port_env *env, char **err);
 
 /** '*err' = a malloc'd message (NULL when out of memory). */
 void port_errf(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

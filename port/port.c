@@ -19,6 +19,8 @@ static const struct port_ops *const port_types[] = {
 	&port_vhost_client_ops,
 	&port_patch_ops,
 	&port_bond_ops,
+	&port_internal_ops,
+	&port_vxlan_ops,
 };
 
 const struct port_ops *
@@ -39,7 +41,7 @@ port_open(struct port *p, const char *name, const char *type, uint16_t slot,
 
 	if (ops == NULL) {
 		port_errf(err, "unknown port type '%s' (known: dpdk, dpdkvhostuser, "
-			"dpdkvhostuserclient, patch)", type);
+			"dpdkvhostuserclient, patch, internal, vxlan)", type);
 		return -EINVAL;
 	}
 	if (strlen(name) >= PORT_NAME_MAX) {

@@ -303,6 +303,17 @@ port_tx_copies(const struct port *p)
 /** Sum the per-PMD software counters of 'p'. */
 void port_sw_stats(const struct port *p, struct port_pmd_stats *sum);
 
+/**
+ * Tunnels (port_vxlan.c, tnl.h), control thread, once a second: take in the ARP the PMDs
+ * saw, look routes and next hops up again, ask for unknown next hops.
+ */
+void port_tnl_run(void);
+
+/** Texts of ovs/route/show, tnl/arp/show and tnl/ports/show (malloc'd; NULL: no memory). */
+char *port_tnl_route_show(void);
+char *port_tnl_arp_show(void);
+char *port_tnl_ports_show(void);
+
 /** 'p's type name ("dpdk", ...). */
 static inline const char *
 port_type(const struct port *p)

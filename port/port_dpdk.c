@@ -212,6 +212,18 @@ dpdk_open(struct port *p, const struct port_args *args, const struct port_env *e
 	char **err)
 {
 	const char *devargs = port_args_get(args, "dpdk-devargs");
+
+	if (devargs == NULL || *devargs == '\0') {
+		*err = strdup("options:dpdk-devargs is required for a dpdk port");
+		return -EINVAL;
+	}
+	return port_dpdk_open_devargs(p, devargs, PORT_MAX_TXQ, args, env, err);
+}
+
+int
+port_dpdk_open_devargs(struct port *p, const char *devargs, uint16_t max_txq,
+	const struct port_args *args, const struct port_env *env, char **err)
+{
 	struct dpdk_opts o;
 	struct dpdk_priv *priv;
 	struct rte_eth_dev_info info;
@@ -220,10 +232,6 @@ dpdk_open(struct port *p, const struct port_args *args, const struct port_env *e
 	uint16_t nrxd, ntxd, n_rxq, n_txq;
 	int rc;
 
-	if (devargs == NULL || *devargs == '\0') {
-		*err = strdup("options:dpdk-devargs is required for a dpdk port");
-		return -EINVAL;
-	}
 	rc = dpdk_opts_parse(args, &o, err);
 	if (rc < 0)
 		return rc;
@@ -265,7 +273,7 @@ dpdk_open(struct port *p, const struct port_args *args, const struct port_env *e
 	}
 	/* One tx queue a PMD and one spare, as the device allows. */
 	n_txq = (uint16_t)RTE_MIN(RTE_MIN(env->n_pmds + 1u, (unsigned)info.max_tx_queues),
-		(unsigned)PORT_MAX_TXQ);
+		(unsigned)max_txq);
 	nrxd = o.n_rxd;
 	ntxd = o.n_txd;
 	memset(&conf, 0, sizeof(conf));

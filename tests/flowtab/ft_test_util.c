@@ -330,6 +330,7 @@ ft_capture_init(struct ft_capture *c, struct flowtab_out *out, bool keep)
 {
 	memset(c, 0, sizeof(*c));
 	c->keep = keep;
+	memset(out, 0, sizeof(*out));	/* fields the test does not set (controller) are off */
 	out->output = cap_output;
 	out->output_burst = cap_output_burst;
 	out->normal = cap_normal;

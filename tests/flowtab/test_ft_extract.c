@@ -159,6 +159,35 @@ test_ipv6_arp_other(void)
 	rte_pktmbuf_free(m);
 }
 
+/* Tunnel metadata: words 8 and 9 from the mbuf field when its flag is set, else zero. */
+static void
+test_tunnel(void)
+{
+	struct rte_mbuf *m = ft_test_build(mp, &base);
+	struct flowtab_tnl_md *md;
+	struct ft_layers ly;
+	struct ft_key k, k2;
+
+	ft_key_extract(m, 1, &k, &ly);
+	CHECK(!k.w[8] && !k.w[9], "no tunnel metadata registered: zero");
+	CHECK(flowtab_tnl_md_register() == 0 && flowtab_tnl_md_offset >= 0 &&
+			flowtab_tnl_md_flag != 0, "the field and flag register");
+	md = RTE_MBUF_DYNFIELD(m, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
+	md->tun_id = rte_cpu_to_be_64(42);
+	md->tun_src = htonl(0xac1f0902);
+	md->tun_dst = htonl(0xac1f0901);
+	ft_key_extract(m, 1, &k, &ly);
+	CHECK(!k.w[8] && !k.w[9], "field written but flag clear: zero (a recycled mbuf)");
+	m->ol_flags |= flowtab_tnl_md_flag;
+	ft_key_extract(m, 1, &k, &ly);
+	ft_key_extract_l2(m, 1, &k2, &ly);
+	CHECK(rte_be_to_cpu_64(k.tun_id) == 42 && ntohl(k.tun_src) == 0xac1f0902 &&
+			ntohl(k.tun_dst) == 0xac1f0901, "tun_id, tun_src, tun_dst from the field");
+	CHECK(k2.w[8] == k.w[8] && k2.w[9] == k.w[9], "the L2 parser reads them too");
+	CHECK(ntohl(k.nw_src) == 0x0a000001 && ntohs(k.tp_dst) == 80, "inner fields as before");
+	rte_pktmbuf_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -167,5 +196,6 @@ main(int argc, char **argv)
 	test_ipv4();
 	test_fragments();
 	test_ipv6_arp_other();
+	test_tunnel();
 	return check_report("test_ft_extract");
 }

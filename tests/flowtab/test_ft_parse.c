@@ -143,6 +143,10 @@ test_fields(void)
 			"table=0,tcp,tcp_flags=0x2/0x12 actions=drop");
 	round_trip("tcp,tcp_flags=0x002,actions=drop", "table=0,tcp,tcp_flags=0x2 actions=drop");
 	round_trip("tcp6,tp_dst=22,actions=drop", "table=0,tcp6,tp_dst=22 actions=drop");
+	round_trip("in_port=1,tun_id=42,tun_src=172.31.9.2,tun_dst=172.31.9.0/24,actions=LOCAL",
+			"table=0,tun_id=0x2a,tun_src=172.31.9.2,tun_dst=172.31.9.0/24,in_port=p1 "
+			"actions=output:LOCAL");
+	round_trip("tun_id=0x1/0xff,actions=drop", "table=0,tun_id=0x1/0xff actions=drop");
 	round_trip("udp6,tp_src=53,actions=drop", "table=0,udp6,tp_src=53 actions=drop");
 	round_trip("icmp6,icmp_type=135,actions=drop", "table=0,icmp6,icmp_type=135 actions=drop");
 	round_trip("sctp,tp_dst=9,actions=drop", "table=0,sctp,tp_dst=9 actions=drop");

@@ -18,6 +18,9 @@ NS=vofctl$$
 OVS_D=$W/ovs
 at_exit 'rm -rf "$W"'
 at_exit 'ip netns del "$NS" 2>/dev/null'
+# ovs-vswitchd leaves its netdev bridge's tap devices behind: a later switch could not
+# make its own br0.  Run last (at_exit runs the latest registered first).
+at_exit 'ip link del br0 2>/dev/null; pgrep -f "^[^ ]*ovs-vswitchd" >/dev/null || ip link del ovs-netdev 2>/dev/null'
 at_exit 'ovs-appctl -t "$OVS_D/ovsdb.ctl" exit >/dev/null 2>&1'
 at_exit 'ovs-appctl -t "$OVS_D/vswitchd.ctl" exit >/dev/null 2>&1'
 
@@ -190,7 +193,7 @@ done
 VER=(-O OpenFlow13)
 before=$(dump vof)
 for bad in "actions=group:1" "metadata=0x1,actions=drop" \
-	"actions=write_actions(output:1)" "actions=output:1,clear_actions" "actions=meter:1,output:1" "tun_id=5,actions=drop" \
+	"actions=write_actions(output:1)" "actions=output:1,clear_actions" "actions=meter:1,output:1" "tun_ipv6_src=fd00::1,actions=drop" \
 	"ip,nw_ecn=1,actions=drop" "actions=push_mpls:0x8847,output:1" "actions=set_queue:1"; do
 	out=$(vof add-flow "$bad" 2>&1)
 	rc=$?

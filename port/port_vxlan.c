@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port type "vxlan" (Open vSwitch's Interface type=vxlan): a VXLAN tunnel over an IPv4
+ * underlay, natively as Open vSwitch's userspace datapath does it (tnl.h).  It has no
+ * device and no rx queue: what it sends is encapsulated and enters the bridge of the
+ * internal port the kernel routes options:remote_ip through; what it receives is popped
+ * from packets that bridge sends to such an internal port for options:local_ip (any
+ * address when unset) and options:dst_port (4789) with VNI options:key (0).  Options as in
+ * Open vSwitch: tos and ttl (a number or 'inherit'), df_default (true); csum=true, key=flow
+ * and remote_ip=flow or IPv6 addresses are refused.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tnl.h"
+
+static const char *const known[] = {
+	"remote_ip", "local_ip", "key", "dst_port", "tos", "ttl", "df_default", "csum", NULL
+};
+
+static int
+parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
+	char **err)
+{
+	const char *v = port_args_get(args, key);
+
+	*ip = 0;
+	if (v == NULL) {
+		if (required)
+			port_errf(err, "options:%s is required for a vxlan port", key);
+		return required ? -EINVAL : 0;
+	}
+	if (inet_pton(AF_INET, v, ip) != 1) {
+		port_errf(err, "options:%s=%s: vireo-dp's tunnels take a fixed IPv4 address "
+			"('flow' and IPv6 underlays are not implemented)", key, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A number in [min, max] or 'inherit' (-1). */
+static int
+parse_inherit(const struct port_args *args, const char *key, unsigned long min,
+	unsigned long max, int def, int16_t *out, char **err)
+{
+	const char *v = port_args_get(args, key);
+	unsigned long x;
+
+	if (v != NULL && strcmp(v, "inherit") == 0) {
+		*out = -1;
+		return 0;
+	}
+	if (port_args_uint(args, key, min, max, (unsigned long)def, &x, err) < 0)
+		return -EINVAL;
+	*out = (int16_t)x;
+	return 0;
+}
+
+static int
+vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
+{
+	const char *v;
+	unsigned long x;
+
+	for (unsigned i = 0; i < args->n_options; i++) {
+		unsigned k = 0;
+
+		while (known[k] != NULL && strcmp(known[k], args->options[i].key) != 0)
+			k++;
+		if (known[k] == NULL) {
+			port_errf(err, "options:%s: not an option of a vxlan port",
+				args->options[i].key);
+			return -EINVAL;
+		}
+	}
+	if (parse_ip(args, "remote_ip", true, &c->remote_ip, err) < 0 ||
+			parse_ip(args, "local_ip", false, &c->local_ip, err) < 0)
+		return -EINVAL;
+	v = port_args_get(args, "key");
+	if (v != NULL && strcmp(v, "flow") == 0) {
+		port_errf(err, "options:key=flow: tun_id in rules is not implemented; give a VNI");
+		return -EINVAL;
+	}
+	if (port_args_uint(args, "key", 0, 0xffffff, 0, &x, err) < 0)
+		return -EINVAL;
+	c->vni = (uint32_t)x;
+	if (port_args_uint(args, "dst_port", 1, 65535, 4789, &x, err) < 0)
+		return -EINVAL;
+	c->dst_port = (uint16_t)x;
+	if (parse_inherit(args, "tos", 0, 255, 0, &c->tos, err) < 0 ||
+			parse_inherit(args, "ttl", 1, 255, 64, &c->ttl, err) < 0)
+		return -EINVAL;
+	v = port_args_get(args, "csum");
+	if (v != NULL && strcmp(v, "false") != 0) {
+		port_errf(err, "options:csum=%s: vireo-dp sends VXLAN without a UDP checksum", v);
+		return -EINVAL;
+	}
+	v = port_args_get(args, "df_default");
+	c->df = v == NULL || strcmp(v, "false") != 0;
+	return 0;
+}
+
+static int
+vxlan_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
+{
+	struct tnl_port *t;
+	int rc;
+
+	if (env->deliver == NULL) {
+		port_errf(err, "tunnel ports need a switch to deliver to");
+		return -ENOTSUP;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	rc = vxlan_parse(args, &t->cfg, err);
+	if (rc < 0) {
+		free(t);
+		return rc;
+	}
+	t->port = p;
+	t->env = env;
+	p->priv = t;
+	p->n_rxq = 0;
+	p->n_txq = PORT_MAX_TXQ;	/* qid == the sending PMD's index: never a lock */
+	p->tx_locked = false;
+	p->socket = -1;
+	p->mtu = args->mtu_request ? (int)args->mtu_request : 1500 - TNL_VXLAN_HLEN;
+	rc = tnl_port_add(t, err);
+	if (rc < 0) {
+		p->priv = NULL;
+		free(t);
+	}
+	return rc;
+}
+
+static void
+vxlan_close(struct port *p)
+{
+	struct tnl_port *t = p->priv;
+
+	tnl_port_del(t);
+	free(t);
+	p->priv = NULL;
+}
+
+static uint16_t
+vxlan_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)p;
+	(void)qid;
+	(void)pkts;
+	(void)n;
+	return 0;
+}
+
+static uint16_t
+vxlan_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	return tnl_encap_tx(p->priv, qid, pkts, n);
+}
+
+static void
+vxlan_dev_stats(struct port *p, struct port_dev_stats *st)
+{
+	const struct tnl_port *t = p->priv;
+
+	for (unsigned i = 0; i < PORT_MAX_PMDS; i++) {
+		st->rx_errors += t->st[i].rx_errors;
+		st->rx_dropped += t->st[i].rx_dropped;
+		st->tx_dropped += t->st[i].tx_no_route;
+	}
+}
+
+/* Up while an encapsulation is published: a route through an internal port, a next hop. */
+static bool
+vxlan_link_up(struct port *p)
+{
+	const struct tnl_port *t = p->priv;
+
+	return __atomic_load_n(&t->encap, __ATOMIC_ACQUIRE) != NULL;
+}
+
+static void
+vxlan_status(struct port *p, char *buf, size_t len)
+{
+	const struct tnl_port *t = p->priv;
+	char r[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &t->cfg.remote_ip, r, sizeof(r));
+	inet_ntop(AF_INET, &t->src, l, sizeof(l));
+	snprintf(buf, len, "tunnel_egress_iface=%s\nremote_ip=%s\nlocal_ip=%s\nkey=%u\n"
+		"dst_port=%u\n%s%s%s", t->dev, r, l, t->cfg.vni, t->cfg.dst_port,
+		t->why[0] ? "vireo_dp=" : "", t->why, t->why[0] ? "\n" : "");
+}
+
+static void
+vxlan_set_n_pmds(struct port *p, unsigned n_pmds)
+{
+	(void)p;
+	(void)n_pmds;
+}
+
+const struct port_ops port_vxlan_ops = {
+	.type = "vxlan",
+	.open = vxlan_open,
+	.close = vxlan_close,
+	.rx = vxlan_rx,
+	.tx = vxlan_tx,
+	.dev_stats = vxlan_dev_stats,
+	.link_up = vxlan_link_up,
+	.status = vxlan_status,
+	.set_n_pmds = vxlan_set_n_pmds,
+};

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Native tunnelling's tables and the control thread's side of it (see tnl.h): tunnel and
+ * internal port registries, the decapsulation endpoints, the neighbour table fed by ARP the
+ * PMDs pass on, and the encapsulation each tunnel port gets from a route and a next hop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include "tnl.h"
+
+#define SNOOP_RING_SIZE 1024
+#define MAX_NEIGH 256
+#define MAX_RETIRED 256
+
+/* Control thread only, but for the published pointers. */
+static struct tnl_port *tunnels[PORT_MAX_SLOTS];
+static struct {
+	struct port *port;
+	const struct port_env *env;
+} internals[PORT_MAX_SLOTS];
+static const struct port_env *tnl_env;
+static struct tnl_decap *decap;			/* atomic: PMDs read */
+struct rte_ring *tnl_snoop_ring;		/* PMDs enqueue, control thread dequeues */
+static struct tnl_neigh neigh[MAX_NEIGH];
+static unsigned n_neigh;
+static struct {
+	void *ptr;
+	uint64_t token;
+} retired[MAX_RETIRED];
+static unsigned n_retired;
+
+int tnl_md_offset = -1;
+uint64_t tnl_md_flag;
+
+/* The metadata field and flag (see tnl.h); failing, packets just carry none. */
+static void
+md_register(void)
+{
+	static const struct rte_mbuf_dynfield field = {
+		.name = TNL_MD_NAME,
+		.size = sizeof(struct tnl_md),
+		.align = __alignof__(struct tnl_md),
+	};
+	static const struct rte_mbuf_dynflag flag = { .name = TNL_MD_FLAG_NAME };
+	int ofs, bit;
+
+	if (tnl_md_offset >= 0)
+		return;
+	ofs = rte_mbuf_dynfield_register(&field);
+	bit = rte_mbuf_dynflag_register(&flag);
+	if (ofs < 0 || bit < 0) {
+		tnl_env->log("tunnels: no mbuf field for tun_id/tun_src/tun_dst: %s",
+			rte_strerror(rte_errno));
+		return;
+	}
+	tnl_md_flag = 1ULL << bit;
+	tnl_md_offset = ofs;
+}
+
+const struct tnl_decap *
+tnl_decap_get(void)
+{
+	return __atomic_load_n(&decap, __ATOMIC_ACQUIRE);
+}
+
+/* Free what PMDs can no longer see. */
+static void
+reclaim(bool wait)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n_retired; i++) {
+		if (wait || rte_rcu_qsbr_check(tnl_env->qsbr, retired[i].token, false) == 1)
+			free(retired[i].ptr);
+		else
+			retired[k++] = retired[i];
+	}
+	n_retired = k;
+}
+
+/* 'ptr' was unpublished: free it once every PMD has passed a quiescent state. */
+static void
+retire(void *ptr)
+{
+	if (ptr == NULL)
+		return;
+	if (n_retired == MAX_RETIRED) {
+		rte_rcu_qsbr_synchronize(tnl_env->qsbr, RTE_QSBR_THRID_INVALID);
+		reclaim(true);
+	}
+	retired[n_retired].ptr = ptr;
+	retired[n_retired].token = rte_rcu_qsbr_start(tnl_env->qsbr);
+	n_retired++;
+}
+
+/* Publish the decapsulation endpoints of every registered tunnel port. */
+static int
+publish_decap(void)
+{
+	struct tnl_decap *d, *old;
+	unsigned n = 0;
+
+	d = calloc(1, sizeof(*d) + PORT_MAX_SLOTS * sizeof(d->ep[0]));
+	if (d == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
+		const struct tnl_port *t = tunnels[i];
+
+		if (t == NULL)
+			continue;
+		/* Without local_ip, the address the route to the remote leaves from. */
+		d->ep[n].local_ip = t->cfg.local_ip ? t->cfg.local_ip : t->src;
+		d->ep[n].dst_port = rte_cpu_to_be_16(t->cfg.dst_port);
+		d->ep[n].vni = t->cfg.vni;
+		d->ep[n].t = tunnels[i];
+		n++;
+	}
+	d->n = n;
+	old = __atomic_exchange_n(&decap, d, __ATOMIC_ACQ_REL);
+	retire(old);
+	return 0;
+}
+
+static bool
+same_endpoint(const struct tnl_cfg *a, const struct tnl_cfg *b)
+{
+	return a->dst_port == b->dst_port && a->vni == b->vni &&
+		(a->local_ip == b->local_ip || a->local_ip == 0 || b->local_ip == 0);
+}
+
+int
+tnl_port_add(struct tnl_port *t, char **err)
+{
+	unsigned free_at = PORT_MAX_SLOTS;
+
+	tnl_env = t->env;
+	md_register();
+	if (tnl_snoop_ring == NULL) {
+		tnl_snoop_ring = rte_ring_create_elem("vireo_tnl_arp", sizeof(struct tnl_snoop),
+			SNOOP_RING_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (tnl_snoop_ring == NULL) {
+			port_errf(err, "cannot create the tunnels' ARP ring: %s",
+				rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
+		if (tunnels[i] == NULL) {
+			if (free_at == PORT_MAX_SLOTS)
+				free_at = i;
+		} else if (same_endpoint(&tunnels[i]->cfg, &t->cfg)) {
+			port_errf(err, "tunnel port %s already receives VNI %u on UDP port %u",
+				tunnels[i]->port->name, t->cfg.vni, t->cfg.dst_port);
+			return -EEXIST;
+		}
+	}
+	if (free_at == PORT_MAX_SLOTS) {
+		port_errf(err, "too many tunnel ports");
+		return -ENOSPC;
+	}
+	snprintf(t->why, sizeof(t->why), "no route looked up yet");
+	tunnels[free_at] = t;
+	if (publish_decap() < 0) {
+		tunnels[free_at] = NULL;
+		port_errf(err, "out of memory");
+		return -ENOMEM;
+	}
+	tnl_run();
+	return 0;
+}
+
+void
+tnl_port_del(struct tnl_port *t)
+{
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
+		if (tunnels[i] == t)
+			tunnels[i] = NULL;
+	publish_decap();
+	retire(__atomic_exchange_n(&t->encap, NULL, __ATOMIC_ACQ_REL));
+	/* The port may be freed when we return: no PMD may still see it. */
+	rte_rcu_qsbr_synchronize(tnl_env->qsbr, RTE_QSBR_THRID_INVALID);
+	reclaim(true);
+}
+
+void
+tnl_internal_add(struct port *p, const struct port_env *env)
+{
+	tnl_env = env;
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
+		if (internals[i].port == NULL) {
+			internals[i].port = p;
+			internals[i].env = env;
+			return;
+		}
+	}
+}
+
+void
+tnl_internal_del(struct port *p)
+{
+	bool used = false;
+
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
+		if (internals[i].port == p)
+			internals[i].port = NULL;
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
+		struct tnl_port *t = tunnels[i];
+
+		if (t != NULL && t->encap != NULL && t->encap->underlay == p) {
+			retire(__atomic_exchange_n(&t->encap, NULL, __ATOMIC_ACQ_REL));
+			snprintf(t->why, sizeof(t->why), "the route's device %.64s is gone", p->name);
+			used = true;
+		}
+	}
+	if (used) {
+		rte_rcu_qsbr_synchronize(tnl_env->qsbr, RTE_QSBR_THRID_INVALID);
+		reclaim(true);
+	}
+}
+
+static struct port *
+internal_named(const char *name)
+{
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
+		if (internals[i].port != NULL && strcmp(internals[i].port->name, name) == 0)
+			return internals[i].port;
+	return NULL;
+}
+
+static struct tnl_neigh *
+neigh_find(uint32_t ip, const char *dev)
+{
+	for (unsigned i = 0; i < n_neigh; i++)
+		if (neigh[i].ip == ip && strcmp(neigh[i].dev, dev) == 0)
+			return &neigh[i];
+	return NULL;
+}
+
+/* ARP the PMDs saw: (sender address, sender MAC) on an internal port's bridge. */
+static void
+take_snooped(void)
+{
+	struct tnl_snoop s;
+
+	while (tnl_snoop_ring != NULL &&
+			rte_ring_sc_dequeue_elem(tnl_snoop_ring, &s, sizeof(s)) == 0) {
+		struct tnl_neigh *e;
+		const char *dev = NULL;
+
+		for (unsigned i = 0; i < PORT_MAX_SLOTS && dev == NULL; i++)
+			if (internals[i].port != NULL && internals[i].port->slot == s.slot)
+				dev = internals[i].port->name;
+		if (dev == NULL || s.ip == 0)
+			continue;
+		e = neigh_find(s.ip, dev);
+		if (e == NULL) {
+			if (n_neigh == MAX_NEIGH)
+				memmove(&neigh[0], &neigh[1], --n_neigh * sizeof(neigh[0]));
+			e = &neigh[n_neigh++];
+			e->ip = s.ip;
+			snprintf(e->dev, sizeof(e->dev), "%.15s", dev);
+		}
+		memcpy(e->mac, s.mac, sizeof(e->mac));
+		e->seen = time(NULL);
+	}
+}
+
+/* The kernel device's MAC address of internal port 'dev'. */
+static int
+dev_mac(const char *dev, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	rc = ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 ? -errno : 0;
+	close(fd);
+	if (rc == 0)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return rc;
+}
+
+/* Ask for 'nh's MAC: an ARP request from 'dev' (its MAC, address 'src'), as the host. */
+static void
+arp_request(const char *dev, uint32_t src, uint32_t nh)
+{
+	uint8_t f[42], mac[6];
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int fd;
+
+	if (dev_mac(dev, mac) < 0 || (sll.sll_ifindex = (int)if_nametoindex(dev)) == 0)
+		return;
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08, f[13] = 0x06;				/* ARP */
+	f[14] = 0, f[15] = 1, f[16] = 0x08, f[17] = 0;		/* Ethernet, IPv4 */
+	f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1;		/* request */
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, &src, 4);
+	memset(f + 32, 0, 6);
+	memcpy(f + 38, &nh, 4);
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sll.sll_halen = 6;
+	memset(sll.sll_addr, 0xff, 6);
+	sendto(fd, f, sizeof(f), 0, (struct sockaddr *)&sll, sizeof(sll));
+	close(fd);
+}
+
+/* The outer headers of 't' from 'src' to its remote via next hop MAC 'dst_mac'. */
+static void
+build_hdr(const struct tnl_port *t, uint32_t src, const uint8_t src_mac[6],
+	const uint8_t dst_mac[6], uint8_t *h)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)h;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t *vx = (uint8_t *)(udp + 1);
+
+	memset(h, 0, TNL_VXLAN_HLEN);
+	memcpy(&eth->dst_addr, dst_mac, 6);
+	memcpy(&eth->src_addr, src_mac, 6);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = 0x45;
+	ip->type_of_service = t->cfg.tos >= 0 ? (uint8_t)t->cfg.tos : 0;
+	ip->fragment_offset = t->cfg.df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
+	ip->time_to_live = t->cfg.ttl >= 0 ? (uint8_t)t->cfg.ttl : 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = src;
+	ip->dst_addr = t->cfg.remote_ip;
+	udp->dst_port = rte_cpu_to_be_16(t->cfg.dst_port);
+	vx[0] = 0x08;						/* I: the VNI is valid */
+	vx[4] = (uint8_t)(t->cfg.vni >> 16);
+	vx[5] = (uint8_t)(t->cfg.vni >> 8);
+	vx[6] = (uint8_t)t->cfg.vni;
+}
+
+/* Look 't's route and next hop up again; publish a changed encapsulation. */
+static void
+refresh(struct tnl_port *t)
+{
+	struct tnl_route r;
+	struct tnl_encap *e, *cur = t->encap;
+	struct tnl_neigh *nb;
+	struct port *under;
+	uint8_t src_mac[6];
+	char a[INET_ADDRSTRLEN];
+	int rc;
+
+	inet_ntop(AF_INET, &t->cfg.remote_ip, a, sizeof(a));
+	rc = tnl_route_get(t->cfg.remote_ip, &r);
+	e = NULL;
+	if (rc < 0) {
+		snprintf(t->why, sizeof(t->why), "no route to %s: %s", a, strerror(-rc));
+	} else if ((under = internal_named(r.dev)) == NULL) {
+		snprintf(t->why, sizeof(t->why), "the route to %s is through %s, which is no "
+			"internal port of vireo-dp", a, r.dev);
+	} else {
+		uint32_t src = t->cfg.local_ip ? t->cfg.local_ip : r.src;
+		uint32_t nh = r.gw ? r.gw : t->cfg.remote_ip;
+
+		snprintf(t->dev, sizeof(t->dev), "%s", r.dev);
+		t->nh = nh;
+		if (t->src != src) {
+			t->src = src;
+			publish_decap();
+		}
+		nb = neigh_find(nh, r.dev);
+		if (nb == NULL || dev_mac(r.dev, src_mac) < 0) {
+			inet_ntop(AF_INET, &nh, a, sizeof(a));
+			snprintf(t->why, sizeof(t->why), "next hop %s on %s not resolved yet", a,
+				r.dev);
+			arp_request(r.dev, src, nh);
+		} else if ((e = calloc(1, sizeof(*e))) != NULL) {
+			e->underlay = under;
+			build_hdr(t, src, src_mac, nb->mac, e->hdr);
+			t->why[0] = '\0';
+		}
+	}
+	if (e == NULL && cur == NULL)
+		return;
+	if (e != NULL && cur != NULL && e->underlay == cur->underlay &&
+			memcmp(e->hdr, cur->hdr, sizeof(e->hdr)) == 0) {
+		free(e);
+		return;
+	}
+	retire(__atomic_exchange_n(&t->encap, e, __ATOMIC_ACQ_REL));
+}
+
+void
+tnl_run(void)
+{
+	if (tnl_env == NULL)
+		return;
+	take_snooped();
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
+		if (tunnels[i] != NULL)
+			refresh(tunnels[i]);
+	reclaim(false);
+}
+
+const struct tnl_neigh *
+tnl_neigh_table(unsigned *n)
+{
+	take_snooped();
+	*n = n_neigh;
+	return neigh;
+}
+
+struct tnl_port *const *
+tnl_ports_table(void)
+{
+	return tunnels;
+}

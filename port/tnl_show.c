@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The texts of ovs/route/show, tnl/arp/show and tnl/ports/show, in Open vSwitch's formats
+ * (control thread).
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tnl.h"
+
+#define MAX_ROUTES 512
+
+/* A growing string: 'printf' appends; NULL after a failed allocation. */
+struct text {
+	char *s;
+	size_t len;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *add = NULL, *n;
+	int len;
+
+	va_start(ap, fmt);
+	len = vasprintf(&add, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	n = realloc(t->s, t->len + (size_t)len + 1);
+	if (n != NULL) {
+		memcpy(n + t->len, add, (size_t)len + 1);
+		t->s = n;
+		t->len += (size_t)len;
+	}
+	free(add);
+}
+
+static const char *
+ip_str(uint32_t ip, char *buf)
+{
+	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
+}
+
+char *
+port_tnl_route_show(void)
+{
+	static struct tnl_route r[MAX_ROUTES];
+	struct text t = { 0 };
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	int n = tnl_route_dump(r, MAX_ROUTES);
+
+	text_add(&t, "Route Table:\n");
+	for (int i = 0; i < n; i++) {
+		text_add(&t, "Cached: %s/%u dev %s", ip_str(r[i].dst, a), r[i].dst_len, r[i].dev);
+		if (r[i].gw != 0)
+			text_add(&t, " GW %s", ip_str(r[i].gw, b));
+		if (r[i].src != 0)
+			text_add(&t, " SRC %s", ip_str(r[i].src, b));
+		text_add(&t, "%s\n", r[i].table == 255 ? " local" : "");
+	}
+	return t.s;
+}
+
+char *
+port_tnl_arp_show(void)
+{
+	struct text t = { 0 };
+	unsigned n;
+	const struct tnl_neigh *nb = tnl_neigh_table(&n);
+	char a[INET_ADDRSTRLEN];
+
+	text_add(&t, "%-45s %-19s %s\n", "IP", "MAC", "Bridge");
+	text_add(&t, "==========================================================================\n");
+	for (unsigned i = 0; i < n; i++)
+		text_add(&t, "%-45s %02x:%02x:%02x:%02x:%02x:%02x   %s\n", ip_str(nb[i].ip, a),
+			nb[i].mac[0], nb[i].mac[1], nb[i].mac[2], nb[i].mac[3], nb[i].mac[4],
+			nb[i].mac[5], nb[i].dev);
+	return t.s;
+}
+
+char *
+port_tnl_ports_show(void)
+{
+	struct tnl_port *const *tp = tnl_ports_table();
+	struct text t = { 0 };
+	char a[INET_ADDRSTRLEN];
+
+	text_add(&t, "Listening ports:\n");
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
+		unsigned refs = 0;
+		bool first = true;
+
+		if (tp[i] == NULL)
+			continue;
+		for (unsigned j = 0; j < PORT_MAX_SLOTS; j++) {
+			if (tp[j] != NULL && tp[j]->cfg.dst_port == tp[i]->cfg.dst_port) {
+				first &= j >= i;
+				refs++;
+			}
+		}
+		if (first)
+			text_add(&t, "vxlan_sys_%u (%u) ref_cnt=%u\n", tp[i]->cfg.dst_port,
+				tp[i]->cfg.dst_port, refs);
+	}
+	text_add(&t, "Tunnel ports:\n");
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
+		struct tnl_pmd_stats s = { 0 };
+
+		if (tp[i] == NULL)
+			continue;
+		for (unsigned k = 0; k < PORT_MAX_PMDS; k++) {
+			s.rx_errors += tp[i]->st[k].rx_errors;
+			s.rx_dropped += tp[i]->st[k].rx_dropped;
+			s.tx_no_route += tp[i]->st[k].tx_no_route;
+		}
+		text_add(&t, "%s: vxlan key=%u remote_ip=%s dst_port=%u %s%s\n"
+			"  rx_errors=%lu (truncated or bad outer headers) rx_dropped=%lu "
+			"(unknown VNI) tx_no_route=%lu\n", tp[i]->port->name, tp[i]->cfg.vni,
+			ip_str(tp[i]->cfg.remote_ip, a), tp[i]->cfg.dst_port,
+			tp[i]->encap != NULL ? "up" : "down: ", tp[i]->encap != NULL ? "" : tp[i]->why,
+			(unsigned long)s.rx_errors, (unsigned long)s.rx_dropped,
+			(unsigned long)s.tx_no_route);
+	}
+	return t.s;
+}
+
+void
+port_tnl_run(void)
+{
+	tnl_run();
+}

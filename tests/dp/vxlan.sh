@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# A VXLAN tunnel port against the Linux kernel's own vxlan device.  Namespace U is the
+# remote host: its eth0 (172.31.9.2) is on the underlay bridge, whose LOCAL port holds the
+# host's 172.31.9.1, and it has a kernel vxlan device (VNI 42, 10.201.0.2).  Namespace V
+# (10.201.0.1, MTU 1450) is on the overlay bridge with the vxlan port.  V and U's vxlan
+# device ping and move 4 MB over TCP both ways; the route, the snooped next hop and the
+# listening port show in ovs/route/show, tnl/arp/show, tnl/ports/show; bad packets built
+# with scapy (truncated, no valid VNI, an unknown VNI) are dropped and counted; settings
+# vireo-dp does not do are refused naming the option.  Then the same through ovs-vsctl.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
+
+BP=bp$$ BN=bn$$ U=vu$$ V=vv$$
+netns_add "$U" 172.31.9.2 && netns_add "$V" 10.201.0.1 || { fail "netns"; finish; }
+at_exit 'ip link del "$BP" 2>/dev/null'
+ip -n "$V" link set eth0 mtu 1450
+ip -n "$U" link add vx0 type vxlan id 42 remote 172.31.9.1 local 172.31.9.2 dstport 4789 \
+	dev eth0 && ip -n "$U" addr add 10.201.0.2/24 dev vx0 && ip -n "$U" link set vx0 up ||
+	{ fail "kernel vxlan device in $U"; finish; }
+umac=$(ip -n "$U" -br link show eth0 | awk '{print $3}')
+# af_packet ports see what a namespace sends as the kernel queued it: with checksum offload
+# a TCP checksum is left for hardware that is not there (Open vSwitch's own tests do this).
+for dev in "$V eth0" "$U eth0" "$U vx0"; do
+	set -- $dev
+	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 ||
+		{ fail "ethtool -K $2 tx off in $1 (scripts/deps installs ethtool)"; finish; }
+done
+
+# tcp_move FROM_NS TO_NS TO_IP: 4 MB from one namespace to the other; the digests agree.
+tcp_move() {
+	local out
+	out=$(ip netns exec "$2" timeout 60 python3 -c '
+import hashlib, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5001)); s.listen(1); print("ready", flush=True)
+c, _ = s.accept(); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b); n += len(b)
+print(n, h.hexdigest(), flush=True)' "$3" | {
+		read -r ready
+		ip netns exec "$1" timeout 60 python3 -c '
+import hashlib, socket, sys
+data = bytes((i * 7 + i // 256) & 0xff for i in range(4 << 20))
+s = socket.create_connection((sys.argv[1], 5001), timeout=30); s.sendall(data); s.close()
+print(len(data), hashlib.sha256(data).hexdigest(), file=sys.stderr)' "$3" 2>"$RUN/sent"
+		cat
+	})
+	echo "received: $out; sent: $(cat "$RUN/sent")"
+	[ -n "$out" ] && [ "$out" = "$(cat "$RUN/sent")" ]
+}
+counter() { ctl tnl/ports/show | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | head -1; }
+
+cat >"$RUN/dp.yaml" <<EOC
+$(other_config)
+bridges:
+  $BP:
+    ports:
+      $BP: {type: internal}
+      phy: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$U"}}
+  $BN:
+    ports:
+      vm: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$V"}}
+      vx0: {type: vxlan, options: {remote_ip: 172.31.9.2, local_ip: 172.31.9.1, key: 42}}
+EOC
+check "vireo-dp starts with an underlay bridge and a vxlan port" start_dp "$RUN/dp.yaml"
+check "the underlay's internal port gets 172.31.9.1" \
+	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
+	ip addr add 172.31.9.1/24 dev "$BP" && ip link set "$BP" up'
+check "vx0's link comes up (route through $BP, next hop resolved by ARP)" \
+	wait_until 30 eval 'ctl show | grep -q "port vx0: ofport [0-9]*, type vxlan, link up"'
+check "ping V -> U's kernel vxlan device through the overlay, 0% loss" \
+	wait_until 10 ping_ok "$V" 10.201.0.2 20 0.05
+check "ping U's vxlan device -> V, 0% loss" ping_ok "$U" 10.201.0.1 20 0.05
+check "inner MTU 1450: 1422-byte pings with DF pass" \
+	eval 'ip netns exec "$V" ping -q -c 5 -i 0.1 -s 1422 -M do -W 5 10.201.0.2 | grep -q " 0% packet loss"'
+check "TCP, 4 MB V -> U through the overlay, digests equal" tcp_move "$V" "$U" 10.201.0.2
+check "TCP, 4 MB U -> V through the overlay, digests equal" tcp_move "$U" "$V" 10.201.0.1
+check "rules match tun_id, tun_src, tun_dst of decapsulated packets" \
+	eval 'ctl add-flow "$BN" "priority=20,in_port=vx0,tun_id=42,tun_src=172.31.9.2,tun_dst=172.31.9.1,actions=output:vm" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=vx0,actions=drop" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=vm,actions=output:vx0" >/dev/null &&
+	ping_ok "$V" 10.201.0.2 10 0.05'
+check "... dump-flows shows the tunnel match with its packets" \
+	eval 'ctl dump-flows "$BN" | grep "tun_id=0x2a,tun_src=172.31.9.2,tun_dst=172.31.9.1,in_port=vx0" |
+	grep -Eq "n_packets=[1-9]"'
+check "... ovs-ofctl dump-flows shows it too (Nicira's tunnel fields)" \
+	eval 'OVS_RUNDIR=$RUN ovs-ofctl dump-flows "$BN" |
+	grep -q "tun_id=0x2a,tun_src=172.31.9.2,tun_dst=172.31.9.1"'
+check "... a rule for another tun_id (by ovs-ofctl) does not match them (ping fails)" \
+	eval 'ctl del-flows "$BN" >/dev/null &&
+	OVS_RUNDIR=$RUN ovs-ofctl add-flow "$BN" "priority=20,in_port=vx0,tun_id=43,actions=output:vm" &&
+	ctl dump-flows "$BN" | grep -q "tun_id=0x2b" &&
+	ctl add-flow "$BN" "priority=10,in_port=vm,actions=output:vx0" >/dev/null &&
+	! ip netns exec "$V" ping -q -c 3 -i 0.2 -W 1 10.201.0.2 >/dev/null 2>&1'
+check "... rules gone: MAC learning forwards again" \
+	eval 'ctl del-flows "$BN" >/dev/null && ping_ok "$V" 10.201.0.2 5 0.05'
+check "ovs/route/show: 172.31.9.0/24 dev $BP SRC 172.31.9.1" \
+	eval 'ovs-appctl -t "$CTL" ovs/route/show | grep -q "^Cached: 172.31.9.0/24 dev $BP SRC 172.31.9.1"'
+check "tnl/arp/show: U's address with its MAC on $BP" \
+	eval 'ctl tnl/arp/show | grep -Eq "^172.31.9.2 +$umac +$BP"'
+check "tnl/ports/show: listening on 4789" \
+	eval 'ctl tnl/ports/show | grep -q "^vxlan_sys_4789 (4789) ref_cnt=1"'
+bmac=$(cat "/sys/class/net/$BP/address")
+# Debian's python3, where scripts/deps installs python3-scapy.
+bad() { ip netns exec "$U" /usr/bin/python3 "$(dirname "$0")/vxlan_bad.py" eth0 "$bmac" 172.31.9.2 \
+	172.31.9.1 "$@"; }
+e0=$(counter rx_errors) d0=$(counter rx_dropped)
+check "scapy: 10 truncated, 10 without an inner frame, 10 without the I flag sent" \
+	eval 'bad truncated 10 && bad noinner 10 && bad badflags 10'
+check "... all 30 counted as rx_errors" \
+	wait_until 10 eval 'test "$(counter rx_errors)" -ge $((e0 + 30))'
+check "scapy: 10 packets for VNI 99 counted as rx_dropped (unknown VNI)" \
+	eval 'bad vni 10 && wait_until 10 eval "test \$(counter rx_dropped) -ge $((d0 + 10))"'
+check "... visible in dump-ports of vx0" \
+	eval 'ctl dump-ports "$BN" vx0 | grep -Eq "drop=[1-9][0-9]*, errs=[1-9]"'
+check "... and vireo-dp still forwards through the tunnel" ping_ok "$V" 10.201.0.2 5 0.05
+
+refused() {
+	printf "bridges:\n  b:\n    ports:\n      t: {type: %s, options: {%s}}\n" "$1" "$2" \
+		>"$RUN/bad.yaml"
+	"$VIREO_DP" --config "$RUN/bad.yaml" --check 2>&1 | tee "$RUN/bad.out" | grep -q "$3"
+}
+check "--check refuses remote_ip: flow, naming the option" \
+	refused vxlan "remote_ip: flow" "options:remote_ip': 'flow' refused"
+check "--check refuses an IPv6 remote_ip" \
+	refused vxlan "remote_ip: 'fd00::2'" "options:remote_ip': 'fd00::2' refused"
+check "--check refuses key: flow" refused vxlan "remote_ip: 1.2.3.4, key: flow" \
+	"options:key': 'flow' refused"
+check "--check refuses csum: true" refused vxlan "remote_ip: 1.2.3.4, csum: 'true'" \
+	"options:csum': 'true' refused"
+check "--check refuses in_key (unknown for vxlan)" refused vxlan "remote_ip: 1.2.3.4, in_key: 5" \
+	"options:in_key': unknown option for type vxlan"
+check "--check refuses type geneve" refused geneve "remote_ip: 1.2.3.4" \
+	"unknown port type 'geneve'"
+check "--check refuses type gtpu" refused gtpu "remote_ip: 1.2.3.4" "unknown port type 'gtpu'"
+check "--check refuses a vxlan port without remote_ip" refused vxlan "key: 1" \
+	"options:remote_ip' is required"
+stop_dp
+check "vireo-dp stops cleanly (status 0)" test "$?" -eq 0
+rm -f "$CTL"
+
+# The same through ovs-vsctl.
+check "ovsdb-server and vireo-dp start" ovsdb_dp_start
+check "add-br $BP (internal port), $BN with a vxlan port" \
+	vsctl add-br "$BP" -- set bridge "$BP" datapath_type=netdev \
+	-- add-port "$BP" phy -- set Interface phy type=dpdk \
+	options:dpdk-devargs="net_af_packet1,iface=v-$U" \
+	-- add-br "$BN" -- set bridge "$BN" datapath_type=netdev \
+	-- add-port "$BN" vm -- set Interface vm type=dpdk \
+	options:dpdk-devargs="net_af_packet2,iface=v-$V" \
+	-- add-port "$BN" vx0 -- set Interface vx0 type=vxlan options:remote_ip=172.31.9.2 \
+	options:key=42
+check "vx0 has an ofport and no error" \
+	eval 'is_positive "$(get Interface vx0 ofport)" && test -z "$(iface_error vx0)"'
+check "the underlay's internal port gets 172.31.9.1" \
+	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
+	ip addr add 172.31.9.1/24 dev "$BP" && ip link set "$BP" up'
+check "ping V -> U through the overlay (ovs-vsctl), 0% loss" \
+	wait_until 30 ping_ok "$V" 10.201.0.2 10 0.05
+check "options:key=flow is refused in the error column, naming the option" \
+	eval 'vsctl add-port "$BN" vx1 -- set Interface vx1 type=vxlan \
+	options:remote_ip=172.31.9.3 options:key=flow; iface_error vx1 | grep -q "options:key"'
+check "type=geneve is refused in the error column" \
+	eval 'vsctl add-port "$BN" gnv0 -- set Interface gnv0 type=geneve \
+	options:remote_ip=172.31.9.3; iface_error gnv0 | grep -q "geneve"'
+kill -TERM "$DP_PID"
+wait "$DP_PID"
+[ "$n_fail" -eq 0 ] || { echo "--- vireo-dp log (tail)"; tail -n 30 "$RUN/dp.log"; }
+finish
