@@ -287,6 +287,9 @@ add_port(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *
 	return map_from(&p->options, json_object_get(iface, "options"));
 }
 
+/* Controller columns add_controllers() reads itself. */
+static const char *const ctrl_cols[] = { "target", "inactivity_probe", "max_backoff", NULL };
+
 /* The Controller rows of bridge row 'brow', in uuid order (a set has no other). */
 static int
 add_controllers(const struct vovsdb_replica *r, struct vovsdb_view *view,
@@ -330,6 +333,22 @@ add_controllers(const struct vovsdb_replica *r, struct vovsdb_view *view,
 		json_decref(v);
 		if (c->max_backoff >= 0 && c->max_backoff < 1000)
 			c->max_backoff = 1000;
+		/* The Controller's other settings go to the checks as the bridge's (shown on
+		 * its local interface), as the Bridge columns do. */
+		if (extras_of(&br->extra, "Controller", row, ctrl_cols) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		/* false is a boolean's default atom, which extras_of() leaves out; here it is
+		 * not the default (empty means true). */
+		v = vovsdb_set_elems(json_object_get(row, "enable_async_messages"));
+		if (json_array_size(v) == 1 && json_is_false(json_array_get(v, 0)) &&
+				vconf_map_set(&br->extra, "Controller:enable_async_messages", "false",
+				0) < 0)
+			rc = -ENOMEM;
+		json_decref(v);
+		if (rc < 0)
+			break;
 	}
 	json_decref(elems);
 	return rc;

@@ -41,7 +41,10 @@ static const char *const monitored[VOVSDB_N_TABLES][VOVSDB_MAX_COLS] = {
 		"ingress_policing_rate", "ingress_policing_burst",
 		"ingress_policing_kpkts_rate", "ingress_policing_kpkts_burst", "bfd",
 		"cfm_mpid", "lldp", "mac", "other_config" },
-	[VOVSDB_T_CTRL] = { "target", NULL, "inactivity_probe", "max_backoff" },
+	[VOVSDB_T_CTRL] = { "target", NULL, "inactivity_probe", "max_backoff", "connection_mode",
+		"controller_rate_limit", "controller_burst_limit", "enable_async_messages",
+		"local_ip", "local_netmask", "local_gateway", "controller_queue_size",
+		"other_config" },
 	[VOVSDB_T_QOS] = { NULL, "type", "other_config", "queues" },
 };
 

@@ -126,6 +126,18 @@ for col in "rstp_enable=true:rstp_enable=false" \
 	check "Bridge $key refused on Interface br0, shown, cleared" \
 		refused br0 "Bridge:$key" set Bridge br0 "${col%:*}" // set Bridge br0 "${col##*:}"
 done
+# A controller's own settings that vireo-dp does not implement: refused on the bridge's
+# interface like the Bridge columns; the controller itself stays taken.
+for col in "connection_mode=in-band" "controller_rate_limit=1000" \
+		"enable_async_messages=false" "local_ip=192.0.2.1"; do
+	key=${col%%[=]*}
+	check "Controller $key refused on Interface br0, shown, cleared" \
+		refused br0 "Controller:$key" set-controller br0 tcp:127.0.0.1:1 -- \
+		set Controller br0 "$col" // del-controller br0
+done
+check "Controller connection_mode=out-of-band (what vireo-dp does) is no error" \
+	eval 'vsctl set-controller br0 tcp:127.0.0.1:1 -- set Controller br0 \
+	connection_mode=out-of-band && test -z "$(iface_error br0)" && vsctl del-controller br0'
 for t in "NetFlow:netflow:targets=\"127.0.0.1:5566\"" "sFlow:sflow:targets=\"127.0.0.1:6343\"" \
 		"IPFIX:ipfix:targets=\"127.0.0.1:4739\""; do
 	IFS=: read -r table col args <<<"$t"
