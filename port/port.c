@@ -85,7 +85,7 @@ port_reconfigure(struct port *p, const struct port_args *args, const struct port
 void
 port_set_n_pmds(struct port *p, unsigned n_pmds)
 {
-	if (p->ops != NULL && p->priv != NULL)
+	if (p->ops != NULL && p->ops->set_n_pmds != NULL && p->priv != NULL)
 		p->ops->set_n_pmds(p, n_pmds);
 	port_policing_set_n_pmds(p, n_pmds);
 }

@@ -165,7 +165,8 @@ struct port_ops {
 	/**
 	 * The number of PMD threads became 'n_pmds': adjust n_txq and tx_locked.  Called by
 	 * the control thread while no PMD polls anything (PMDs restarted, rx queues not yet
-	 * published), so no PMD reads the fields while they change.
+	 * published), so no PMD reads the fields while they change.  NULL: the type keeps no
+	 * per-PMD state (patch, vxlan).
 	 */
 	void (*set_n_pmds)(struct port *p, unsigned n_pmds);
 	/**

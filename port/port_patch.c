@@ -164,13 +164,6 @@ patch_status(struct port *p, char *buf, size_t len)
 		pp->peer != NULL ? "true" : "false");
 }
 
-static void
-patch_set_n_pmds(struct port *p, unsigned n_pmds)
-{
-	(void)p;
-	(void)n_pmds;
-}
-
 const struct port_ops port_patch_ops = {
 	.type = "patch",
 	.open = patch_open,
@@ -180,5 +173,4 @@ const struct port_ops port_patch_ops = {
 	.dev_stats = patch_dev_stats,
 	.link_up = patch_link_up,
 	.status = patch_status,
-	.set_n_pmds = patch_set_n_pmds,
 };

@@ -198,13 +198,6 @@ vxlan_status(struct port *p, char *buf, size_t len)
 		t->why[0] ? "vireo_dp=" : "", t->why, t->why[0] ? "\n" : "");
 }
 
-static void
-vxlan_set_n_pmds(struct port *p, unsigned n_pmds)
-{
-	(void)p;
-	(void)n_pmds;
-}
-
 const struct port_ops port_vxlan_ops = {
 	.type = "vxlan",
 	.open = vxlan_open,
@@ -214,5 +207,4 @@ const struct port_ops port_vxlan_ops = {
 	.dev_stats = vxlan_dev_stats,
 	.link_up = vxlan_link_up,
 	.status = vxlan_status,
-	.set_n_pmds = vxlan_set_n_pmds,
 };
