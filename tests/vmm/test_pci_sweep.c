@@ -34,6 +34,7 @@
 #include "pci.h"
 #include "virtio_pci.h"
 #include "vm.h"
+#include "vp_host.h"
 
 #define GUARD 64
 #define NR_DEVS 2
@@ -56,23 +57,8 @@ static const unsigned int widths[] = { 0, 1, 2, 3, 4, 5, 8, 16 };
 
 /* What a guest must never change: host-side fields, copied field by field. */
 struct host_state {
-	struct vmm_vm *vm;
-	const struct vmm_virtio_ops *ops;
-	void *opaque;
-	unsigned int nr_queues, nr_vectors, config_len;
-	uint64_t device_features;
-	uint8_t config[VMM_VIRTIO_CFG_SIZE];
-	int kick_fd[VMM_VIRTIO_MAX_QUEUES];
-	int vec_fd[VMM_VIRTIO_MAX_QUEUES + 1];
-	int vec_gsi[VMM_VIRTIO_MAX_QUEUES + 1];
+	struct vp_host vp;
 	bool vec_irqfd[VMM_VIRTIO_MAX_QUEUES + 1];
-	const char *name;
-	uint32_t bar_size[VMM_PCI_NR_BARS];
-	vmm_bus_cb *bar_cb;
-	void *pci_opaque;
-	void (*cfg_write)(struct vmm_pci_dev *dev, unsigned int off, unsigned int len);
-	void (*bar_map)(struct vmm_pci_dev *dev, unsigned int bar, uint64_t addr, bool mapped);
-	unsigned int slot;
 	uint8_t cfg_ro[256];		/* the configuration bits the guest cannot write */
 	uint8_t wmask[256];
 	uint8_t pre[GUARD], post[GUARD];
@@ -97,32 +83,12 @@ static void
 save(const struct guarded *g, struct host_state *h)
 {
 	const struct vmm_virtio_pci *vp = &g->vp;
-	unsigned int i;
 
 	memset(h, 0, sizeof(*h));
-	h->vm = vp->vm;
-	h->ops = vp->ops;
-	h->opaque = vp->opaque;
-	h->nr_queues = vp->nr_queues;
-	h->nr_vectors = vp->nr_vectors;
-	h->config_len = vp->config_len;
-	h->device_features = vp->device_features;
-	memcpy(h->config, vp->config, sizeof(h->config));
-	for (i = 0; i < VMM_VIRTIO_MAX_QUEUES; i++)
-		h->kick_fd[i] = vp->queues[i].kick_fd;
-	for (i = 0; i <= VMM_VIRTIO_MAX_QUEUES; i++) {
-		h->vec_fd[i] = vp->vectors[i].fd;
-		h->vec_gsi[i] = vp->vectors[i].gsi;
+	vp_host_save(vp, &h->vp);
+	for (unsigned int i = 0; i <= VMM_VIRTIO_MAX_QUEUES; i++)
 		h->vec_irqfd[i] = vp->vectors[i].irqfd;
-	}
-	h->name = vp->pci.name;
-	memcpy(h->bar_size, vp->pci.bar_size, sizeof(h->bar_size));
-	h->bar_cb = vp->pci.bar_cb;
-	h->pci_opaque = vp->pci.opaque;
-	h->cfg_write = vp->pci.cfg_write;
-	h->bar_map = vp->pci.bar_map;
-	h->slot = vp->pci.slot;
-	for (i = 0; i < 256; i++)
+	for (unsigned int i = 0; i < 256; i++)
 		h->cfg_ro[i] = vp->pci.cfg[i] & ~vp->pci.wmask[i];
 	memcpy(h->wmask, vp->pci.wmask, sizeof(h->wmask));
 	memcpy(h->pre, g->pre, GUARD);
@@ -134,31 +100,11 @@ static void
 restore(struct guarded *g, const struct host_state *h)
 {
 	struct vmm_virtio_pci *vp = &g->vp;
-	unsigned int i;
 
-	vp->vm = h->vm;
-	vp->ops = h->ops;
-	vp->opaque = h->opaque;
-	vp->nr_queues = h->nr_queues;
-	vp->nr_vectors = h->nr_vectors;
-	vp->config_len = h->config_len;
-	vp->device_features = h->device_features;
-	memcpy(vp->config, h->config, sizeof(h->config));
-	for (i = 0; i < VMM_VIRTIO_MAX_QUEUES; i++)
-		vp->queues[i].kick_fd = h->kick_fd[i];
-	for (i = 0; i <= VMM_VIRTIO_MAX_QUEUES; i++) {
-		vp->vectors[i].fd = h->vec_fd[i];
-		vp->vectors[i].gsi = h->vec_gsi[i];
+	vp_host_restore(vp, &h->vp);
+	for (unsigned int i = 0; i <= VMM_VIRTIO_MAX_QUEUES; i++)
 		vp->vectors[i].irqfd = h->vec_irqfd[i];
-	}
-	vp->pci.name = h->name;
-	memcpy(vp->pci.bar_size, h->bar_size, sizeof(h->bar_size));
-	vp->pci.bar_cb = h->bar_cb;
-	vp->pci.opaque = h->pci_opaque;
-	vp->pci.cfg_write = h->cfg_write;
-	vp->pci.bar_map = h->bar_map;
-	vp->pci.slot = h->slot;
-	for (i = 0; i < 256; i++)
+	for (unsigned int i = 0; i < 256; i++)
 		vp->pci.cfg[i] = (vp->pci.cfg[i] & h->wmask[i]) | h->cfg_ro[i];
 	memcpy(vp->pci.wmask, h->wmask, sizeof(h->wmask));
 	memcpy(g->pre, h->pre, GUARD);

@@ -54,7 +54,7 @@ for f in "$src"/*.c "$src/arch/$arch"/*.c; do
 done
 # shellcheck disable=SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-D_GNU_SOURCE -DVIREO_VERSION='"fuzz"' -I"$src" -I"$src/arch/$arch" $(pkg-config --cflags jansson) \
+	-D_GNU_SOURCE -DVIREO_VERSION='"fuzz"' -I"$src" -I"$src/arch/$arch" -I"$here/.." $(pkg-config --cflags jansson) \
 	"$here/fuzz_$name.c" $srcs -o "$work/fuzz_$name" \
 	$(pkg-config --libs jansson) $arch_libs -llzma -llz4 -lz -lzstd -lnuma -lpthread \
 	>"$work/build.log" 2>&1 || {

@@ -28,6 +28,7 @@
 #include "pci.h"
 #include "virtio_pci.h"
 #include "vm.h"
+#include "vp_host.h"
 
 #define NR_VP 2
 #define GUARD 64
@@ -41,19 +42,7 @@ static struct guarded {
 } devs[NR_VP];
 
 /* What no guest access may change, copied once after set-up. */
-static struct host_copy {
-	struct vmm_vm *vm;
-	const struct vmm_virtio_ops *ops;
-	unsigned int nr_queues, nr_vectors, config_len;
-	uint64_t device_features;
-	uint8_t config[VMM_VIRTIO_CFG_SIZE];
-	int kick_fd[VMM_VIRTIO_MAX_QUEUES];
-	int vec_fd[VMM_VIRTIO_MAX_QUEUES + 1];
-	int vec_gsi[VMM_VIRTIO_MAX_QUEUES + 1];
-	uint32_t bar_size[VMM_PCI_NR_BARS];
-	vmm_bus_cb *bar_cb;
-	unsigned int slot;
-} host[NR_VP];
+static struct vp_host host[NR_VP];
 
 static struct vmm_vm vm;
 static struct vmm_config cfg;
@@ -73,36 +62,12 @@ status_cb(struct vmm_virtio_pci *p, uint8_t old, uint8_t status)
 static const struct vmm_virtio_ops ops = { .set_status = status_cb };
 
 static void
-copy_host(const struct vmm_virtio_pci *vp, struct host_copy *h)
-{
-	unsigned int i;
-
-	memset(h, 0, sizeof(*h));
-	h->vm = vp->vm;
-	h->ops = vp->ops;
-	h->nr_queues = vp->nr_queues;
-	h->nr_vectors = vp->nr_vectors;
-	h->config_len = vp->config_len;
-	h->device_features = vp->device_features;
-	memcpy(h->config, vp->config, sizeof(h->config));
-	for (i = 0; i < VMM_VIRTIO_MAX_QUEUES; i++)
-		h->kick_fd[i] = vp->queues[i].kick_fd;
-	for (i = 0; i <= VMM_VIRTIO_MAX_QUEUES; i++) {
-		h->vec_fd[i] = vp->vectors[i].fd;
-		h->vec_gsi[i] = vp->vectors[i].gsi;
-	}
-	memcpy(h->bar_size, vp->pci.bar_size, sizeof(h->bar_size));
-	h->bar_cb = vp->pci.bar_cb;
-	h->slot = vp->pci.slot;
-}
-
-static void
 check_host(void)
 {
 	for (unsigned int d = 0; d < NR_VP; d++) {
-		struct host_copy now;
+		struct vp_host now;
 
-		copy_host(&devs[d].vp, &now);
+		vp_host_save(&devs[d].vp, &now);
 		if (memcmp(&now, &host[d], sizeof(now)) != 0) {
 			fprintf(stderr, "fuzz_devices: device %u: host-side state changed\n", d);
 			abort();
@@ -185,7 +150,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		}
 		memcpy(g->vp.config, "\x52\x54\x00\x12\x34\x56\x01\x00\x01\x00\xdc\x05", 12);
 		bar0[d] = vmm_pci_get32(g->vp.pci.cfg + PCI_CFG_BAR0);
-		copy_host(&g->vp, &host[d]);
+		vp_host_save(&g->vp, &host[d]);
 	}
 	free(err);
 	return 0;
