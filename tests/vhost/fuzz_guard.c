@@ -64,7 +64,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	rte_log_set_global_level(RTE_LOG_EMERG);
 	/* No device 'vid' -1: rte_vhost's look-ups fail and the guard must cope. */
-	vhost_guard_connection(-1, quiet_log);
+	vhost_guard_connection(-1, quiet_log, NULL, NULL);
 	return 0;
 }
 
