@@ -5,7 +5,7 @@
 # "cycles" (p1 and p4 on core 0, p2 and p3 on core 1); then a flood ping between p1's and
 # p4's namespaces loads core 0 alone.  With the thresholds at 0 % the next check (after the
 # 1-minute interval) finds the load better spread by a new placement, says so in the log and
-# moves p4 to core 1; with pmd-auto-lb off nothing moves.
+# moves one of them to core 1; with pmd-auto-lb off nothing moves.
 . "$(dirname "$0")/lib.sh"
 
 for i in 1 2 3 4; do
@@ -49,8 +49,9 @@ write_cfg true
 kill -HUP "$DP_PID"
 check "pmd-auto-lb on: the log says so, with the interval and thresholds" \
 	wait_until 10 grep -q "PMD auto load balance is enabled, interval 1 mins, pmd load threshold 0%, improvement threshold 0%" "$RUN/dp.log"
-check "within a few intervals p4 moves to core 1, p1 stays on core 0" \
-	wait_until 240 eval 'test "$(core_of p1)$(core_of p4)" = 01' ||
+# Which of the two moves depends on which carried more in the last measurement.
+check "within a few intervals p1 and p4 are on different PMDs" \
+	wait_until 240 eval 'test -n "$(core_of p1)" && test "$(core_of p1)" != "$(core_of p4)"' ||
 	{ ctl pmd-rxq-show; grep "auto load" "$RUN/dp.log"; }
 check "the log says why" grep -q "PMD auto load balance: core 0 was [0-9]*% busy; re-placing the rx queues improves the load variance by [0-9]*%" "$RUN/dp.log"
 check "traffic still flows" ping_ok "al${$}4" 10.91.0.1 5 0.1
