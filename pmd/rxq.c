@@ -78,9 +78,9 @@ pmd_rxq_measure(struct port *const *ports, unsigned n_ports)
 
 /* Where queues not pinned may go: PMDs that are not isolated, or every PMD when all are. */
 static bool
-pmd_open(struct pmd *const *pmds, unsigned i, unsigned n_open)
+pmd_open(const bool *iso, unsigned i, unsigned n_open)
 {
-	return n_open == 0 || !pmds[i]->isolated;
+	return n_open == 0 || !iso[i];
 }
 
 /* The order in which "cycles" and "roundrobin" visit the open PMDs of one NUMA node (or of
@@ -118,9 +118,10 @@ rr_next(struct rr_cursor *c, unsigned n, bool updown)
  * lower core); "cycles" and "roundrobin" the next of the node's cursor.
  */
 static int
-pick_pmd(struct pmd *const *pmds, unsigned n_pmds, unsigned n_open, const struct rxq_ref *ref,
-		enum pmd_rxq_algo algo, const uint64_t *load, struct pmd_rxq_set *const *sets,
-		struct rr_cursor *cur, unsigned *n_cur, bool *cross)
+pick_pmd(struct pmd *const *pmds, unsigned n_pmds, const bool *iso, unsigned n_open,
+		const struct rxq_ref *ref, enum pmd_rxq_algo algo, const uint64_t *load,
+		struct pmd_rxq_set *const *sets, struct rr_cursor *cur, unsigned *n_cur,
+		bool *cross)
 {
 	unsigned cand[PORT_MAX_PMDS], n = 0;
 	int numa = ref->port->socket;
@@ -128,13 +129,13 @@ pick_pmd(struct pmd *const *pmds, unsigned n_pmds, unsigned n_open, const struct
 	int best = -1;
 
 	for (unsigned i = 0; i < n_pmds; i++)
-		if (pmd_open(pmds, i, n_open) && (numa < 0 || pmds[i]->numa == numa))
+		if (pmd_open(iso, i, n_open) && (numa < 0 || pmds[i]->numa == numa))
 			cand[n++] = i;
 	*cross = n == 0;
 	if (n == 0) {
 		numa = -1;
 		for (unsigned i = 0; i < n_pmds; i++)
-			if (pmd_open(pmds, i, n_open))
+			if (pmd_open(iso, i, n_open))
 				cand[n++] = i;
 	}
 	if (algo == PMD_RXQ_GROUP) {
@@ -191,21 +192,22 @@ pmd_rxq_algo_parse(const char *s, enum pmd_rxq_algo *algo)
 	return 0;
 }
 
-/* Queues pinned to a PMD go there; the others are listed in 'refs' ('*k' of them). */
+/* Queues pinned to a PMD go there (the PMD isolated in 'iso' under pmd-rxq-isolate); the
+ * others are listed in 'refs' ('*k' of them). */
 static void
 place_pinned(struct pmd **pmds, unsigned n_pmds, struct port *const *ports, unsigned n_ports,
 		const struct pmd_rxq_policy *pol, struct pmd_rxq_set **sets, uint64_t *load,
-		struct rxq_ref *refs, unsigned *k, char **warn)
+		bool *iso, struct rxq_ref *refs, unsigned *k, char **warn)
 {
 	for (unsigned i = 0; i < n_pmds; i++)
-		pmds[i]->isolated = false;
+		iso[i] = false;
 	for (unsigned i = 0; i < n_ports; i++) {
 		for (uint16_t q = 0; q < ports[i]->n_rxq && q < PORT_MAX_RXQ; q++) {
 			struct pmd *pin = pinned_pmd(pmds, n_pmds, ports[i], q, warn);
 			uint64_t l = ports[i]->rxq_stats[q].load;
 
 			if (pin != NULL) {
-				pin->isolated = pol->isolate;
+				iso[pin->index] = pol->isolate;
 				load[pin->index] += l;
 				sets[pin->index]->rxq[sets[pin->index]->n++] =
 					(struct pmd_rxq){ ports[i], q };
@@ -217,13 +219,14 @@ place_pinned(struct pmd **pmds, unsigned n_pmds, struct port *const *ports, unsi
 }
 
 /*
- * Plan a placement under 'pol' into 'sets' (one per PMD, room for every queue) and 'load'
- * (each PMD's summed queue load); sets the PMDs' 'isolated'.  Publishes nothing.
+ * Plan a placement under 'pol' into 'sets' (one per PMD, room for every queue), 'load'
+ * (each PMD's summed queue load) and 'iso' (which PMDs poll pinned queues only).  Changes
+ * nothing in the PMDs.
  */
 static int
 rxq_plan(struct pmd **pmds, unsigned n_pmds, struct port *const *ports, unsigned n_ports,
 		const struct pmd_rxq_policy *pol, struct pmd_rxq_set **sets, uint64_t *load,
-		char **warn)
+		bool *iso, char **warn)
 {
 	struct rr_cursor cur[PORT_MAX_PMDS + 1];
 	unsigned total = 0, k = 0, n_open = 0, n_cur = 0;
@@ -234,18 +237,18 @@ rxq_plan(struct pmd **pmds, unsigned n_pmds, struct port *const *ports, unsigned
 	refs = calloc(total ? total : 1, sizeof(*refs));
 	if (refs == NULL)
 		return -ENOMEM;
-	place_pinned(pmds, n_pmds, ports, n_ports, pol, sets, load, refs, &k, warn);
+	place_pinned(pmds, n_pmds, ports, n_ports, pol, sets, load, iso, refs, &k, warn);
 	/* "roundrobin" keeps the ports' order; the others go by load, heaviest first. */
 	if (pol->algo != PMD_RXQ_ROUNDROBIN)
 		qsort(refs, k, sizeof(*refs), cmp_load);
 	for (unsigned i = 0; i < n_pmds; i++)
-		n_open += !pmds[i]->isolated;
+		n_open += !iso[i];
 	if (k > 0 && n_open == 0 && warn != NULL)
 		append(warn, "warning: every PMD is isolated by pmd-rxq-affinity: queues not "
 			"pinned are spread over them all");
 	for (unsigned r = 0; r < k; r++) {
 		bool cross;
-		int best = pick_pmd(pmds, n_pmds, n_open, &refs[r], pol->algo, load, sets,
+		int best = pick_pmd(pmds, n_pmds, iso, n_open, &refs[r], pol->algo, load, sets,
 			cur, &n_cur, &cross);
 
 		if (cross)
@@ -290,6 +293,7 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 {
 	struct pmd_rxq_set **sets;
 	uint64_t load[PORT_MAX_PMDS] = { 0 };
+	bool iso[PORT_MAX_PMDS];
 	int rc;
 
 	if (n_pmds == 0)
@@ -297,10 +301,11 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 	sets = alloc_sets(n_pmds, ports, n_ports);
 	if (sets == NULL)
 		return -ENOMEM;
-	rc = rxq_plan(pmds, n_pmds, ports, n_ports, pol, sets, load, warn);
+	rc = rxq_plan(pmds, n_pmds, ports, n_ports, pol, sets, load, iso, warn);
 	for (unsigned i = 0; rc == 0 && i < n_pmds; i++) {
 		struct pmd_rxq_set *old = pmds[i]->rxqs;
 
+		pmds[i]->isolated = iso[i];
 		__atomic_store_n(&pmds[i]->rxqs, sets[i], __ATOMIC_RELEASE);
 		sets[i] = NULL;
 		rcu_defer_free(defer, free, old);
@@ -312,13 +317,13 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 /* The variance of the loads of the PMDs that are not isolated (times n squared: only
  * compared with another of the same PMDs). */
 static double
-spread(struct pmd *const *pmds, unsigned n_pmds, const uint64_t *load)
+spread(const bool *iso, unsigned n_pmds, const uint64_t *load)
 {
 	double sum = 0, sq = 0;
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < n_pmds; i++) {
-		if (pmds[i]->isolated)
+		if (iso[i])
 			continue;
 		sum += (double)load[i];
 		sq += (double)load[i] * (double)load[i];
@@ -332,7 +337,7 @@ pmd_rxq_improvement(struct pmd **pmds, unsigned n_pmds, struct port *const *port
 		unsigned n_ports, const struct pmd_rxq_policy *pol, unsigned *pct)
 {
 	uint64_t now[PORT_MAX_PMDS] = { 0 }, plan[PORT_MAX_PMDS] = { 0 };
-	bool isolated[PORT_MAX_PMDS];
+	bool iso[PORT_MAX_PMDS];
 	struct pmd_rxq_set **sets;
 	double before, after;
 	int rc;
@@ -343,19 +348,16 @@ pmd_rxq_improvement(struct pmd **pmds, unsigned n_pmds, struct port *const *port
 	for (unsigned i = 0; i < n_pmds; i++) {
 		const struct pmd_rxq_set *set = pmds[i]->rxqs;
 
-		isolated[i] = pmds[i]->isolated;
 		for (uint32_t q = 0; set != NULL && q < set->n; q++)
 			now[i] += set->rxq[q].port->rxq_stats[set->rxq[q].qid].load;
 	}
 	sets = alloc_sets(n_pmds, ports, n_ports);
 	if (sets == NULL)
 		return -ENOMEM;
-	rc = rxq_plan(pmds, n_pmds, ports, n_ports, pol, sets, plan, NULL);
+	rc = rxq_plan(pmds, n_pmds, ports, n_ports, pol, sets, plan, iso, NULL);
 	free_sets(sets, n_pmds);
-	before = spread(pmds, n_pmds, now);
-	after = spread(pmds, n_pmds, plan);
-	for (unsigned i = 0; i < n_pmds; i++)
-		pmds[i]->isolated = isolated[i];	/* a dry run changes nothing */
+	before = spread(iso, n_pmds, now);
+	after = spread(iso, n_pmds, plan);
 	if (rc == 0 && before > 0 && after < before)
 		*pct = (unsigned)((before - after) * 100.0 / before);
 	return rc;
