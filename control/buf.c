@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * control_buf: a growable text buffer for building replies.
+ * control_buf: a growable text buffer for building replies, and control_strf().
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,4 +63,17 @@ control_buf_free(struct control_buf *b)
 {
 	free(b->s);
 	memset(b, 0, sizeof(*b));
+}
+
+char *
+control_strf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
 }

@@ -24,19 +24,6 @@ struct client {
 	struct control_inbuf in;
 };
 
-static char *
-msgf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 static long long
 now_ms(void)
 {
@@ -161,7 +148,7 @@ client_transact(struct client *c, const char *method, int argc, const char *argv
 	int r;
 
 	if (req == NULL) {
-		*result = msgf("%s: cannot encode request (arguments must be UTF-8)", c->path);
+		*result = control_strf("%s: cannot encode request (arguments must be UTF-8)", c->path);
 		return -EINVAL;
 	}
 	r = client_send(c, req);
@@ -169,7 +156,7 @@ client_transact(struct client *c, const char *method, int argc, const char *argv
 	if (r == 0)
 		r = client_recv(c, &reply);
 	if (r < 0) {
-		*result = msgf("%s: %s", c->path, r == -ETIMEDOUT ? "timed out waiting for a reply"
+		*result = control_strf("%s: %s", c->path, r == -ETIMEDOUT ? "timed out waiting for a reply"
 			: r == -EPROTO ? "invalid reply" : strerror(-r));
 		return r;
 	}
@@ -177,7 +164,7 @@ client_transact(struct client *c, const char *method, int argc, const char *argv
 	res = json_object_get(reply, "result");
 	rid = json_object_get(reply, "id");
 	if (!json_is_integer(rid) || json_integer_value(rid) != id) {
-		*result = msgf("%s: reply does not match the request id", c->path);
+		*result = control_strf("%s: reply does not match the request id", c->path);
 		r = -EPROTO;
 	} else if (err != NULL && !json_is_null(err)) {
 		*result = json_text(err);
@@ -188,7 +175,7 @@ client_transact(struct client *c, const char *method, int argc, const char *argv
 	}
 	json_decref(reply);
 	if (*result == NULL) {
-		*result = msgf("%s: out of memory", c->path);
+		*result = control_strf("%s: out of memory", c->path);
 		return -ENOMEM;
 	}
 	return r;
@@ -209,7 +196,7 @@ control_call(const char *path, const char *method, int argc, const char *argv[],
 	*result = NULL;
 	r = client_connect(&c);
 	if (r < 0) {
-		*result = msgf("cannot connect to \"%s\": %s", path, r == -ETIMEDOUT ?
+		*result = control_strf("cannot connect to \"%s\": %s", path, r == -ETIMEDOUT ?
 			"timed out" : strerror(-r));
 		goto out;
 	}

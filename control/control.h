@@ -126,5 +126,7 @@ void control_buf_printf(struct control_buf *b, const char *fmt, ...)
 char *control_buf_steal(struct control_buf *b);
 /** Free the text of 'b' and reset it. */
 void control_buf_free(struct control_buf *b);
+/** printf into a new malloc'd string; NULL when out of memory. */
+char *control_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* VIREO_CONTROL_H */

@@ -54,19 +54,6 @@ struct control_server {
 	bool refusing;		/**< Logged the current run of refusals already. */
 };
 
-static char *
-msgf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 static int
 sockaddr_fill(struct sockaddr_un *sa, const char *path)
 {
@@ -108,7 +95,7 @@ path_prepare(const char *path, const struct sockaddr_un *sa, char **err)
 	if (copy == NULL)
 		return -ENOMEM;
 	if (mkdir(dirname(copy), 0755) < 0 && errno != EEXIST) {
-		*err = msgf("%s: cannot create directory %s: %s", path, copy, strerror(errno));
+		*err = control_strf("%s: cannot create directory %s: %s", path, copy, strerror(errno));
 		free(copy);
 		return -1;
 	}
@@ -116,24 +103,24 @@ path_prepare(const char *path, const struct sockaddr_un *sa, char **err)
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		*err = msgf("%s: %s", path, strerror(errno));
+		*err = control_strf("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		*err = msgf("%s: exists and is not a socket", path);
+		*err = control_strf("%s: exists and is not a socket", path);
 		return -1;
 	}
 	live = socket_live(sa);
 	if (live == 1) {
-		*err = msgf("%s: another server is listening on this socket", path);
+		*err = control_strf("%s: another server is listening on this socket", path);
 		return -1;
 	}
 	if (live < 0) {
-		*err = msgf("%s: cannot probe existing socket: %s", path, strerror(-live));
+		*err = control_strf("%s: cannot probe existing socket: %s", path, strerror(-live));
 		return -1;
 	}
 	if (unlink(path) < 0 && errno != ENOENT) {
-		*err = msgf("%s: cannot remove stale socket: %s", path, strerror(errno));
+		*err = control_strf("%s: cannot remove stale socket: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -156,7 +143,7 @@ control_server_create(const char *path, char **err)
 
 	*err = NULL;
 	if (sockaddr_fill(&sa, path) < 0) {
-		*err = msgf("%s: socket path longer than %zu bytes", path,
+		*err = control_strf("%s: socket path longer than %zu bytes", path,
 			sizeof(sa.sun_path) - 1);
 		return NULL;
 	}
@@ -188,11 +175,11 @@ control_server_create(const char *path, char **err)
 	return srv;
 
 err_unlink:
-	*err = msgf("%s: %s", path, strerror(errno));
+	*err = control_strf("%s: %s", path, strerror(errno));
 	unlink(path);
 	goto err_close;
 err_errno:
-	*err = msgf("%s: %s", path, strerror(errno));
+	*err = control_strf("%s: %s", path, strerror(errno));
 err_close:
 	if (srv->reserve_fd >= 0)
 		close(srv->reserve_fd);
@@ -207,7 +194,7 @@ err_close:
 	return NULL;
 err_nomem:
 	free(srv);
-	*err = msgf("%s: out of memory", path);
+	*err = control_strf("%s: out of memory", path);
 	return NULL;
 }
 

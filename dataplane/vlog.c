@@ -51,19 +51,6 @@ static bool detached;
 static unsigned long seqno;
 static bool syslog_open;
 
-static char *
-msgf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 static int
 word_index(const char *w, const char *const *names, int n)
 {
@@ -168,7 +155,7 @@ vlog_set_spec(const char *spec, char **err)
 		} else if ((i = word_index(w, module_names, VLM_N_MODULES)) >= 0 && module < 0) {
 			module = i;
 		} else {
-			*err = msgf("no destination, level, or module \"%s\"", w);
+			*err = control_strf("no destination, level, or module \"%s\"", w);
 			free(copy);
 			return -EINVAL;
 		}
@@ -189,7 +176,7 @@ open_log(const char *path, char **err)
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 
 	if (fd < 0) {
-		*err = msgf("could not open log file %s: %s", path, strerror(errno));
+		*err = control_strf("could not open log file %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	return fd;
@@ -219,11 +206,11 @@ vlog_set_log_file(const char *path, char **err)
 	if (dir == NULL || dir[0] == '\0')
 		dir = "/var/log/openvswitch";
 	if (path == NULL || path[0] == '\0')
-		full = msgf("%s/ovs-vswitchd.log", dir);
+		full = control_strf("%s/ovs-vswitchd.log", dir);
 	else if (path[0] == '/')
 		full = strdup(path);
 	else
-		full = msgf("%s/%s", dir, path);
+		full = control_strf("%s/%s", dir, path);
 	if (full == NULL)
 		return -ENOMEM;
 	fd = open_log(full, err);
