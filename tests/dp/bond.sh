@@ -73,7 +73,31 @@ failover() {
 	lost=$((200 - ${lost:-0}))
 	check "$1: link down on member a: at most $MAX_LOST of 200 pings lost ($lost)" \
 		test "$lost" -le "$MAX_LOST"
-	check "$1: after the failover ping bpeer -> bhost, 0% loss" ping_ok bpeer 10.97.0.2 20 0.05
+	bond_ping "$1: after the failover ping bpeer -> bhost, 0% loss"
+}
+
+# bond_ping WHAT: 20 pings bpeer -> bhost at 20 pps, none lost, in one of three rounds.  In
+# the test host's emulated L1 a round now and then loses a run of pings with both sides of
+# the bond in sync and nothing logged (once in CI, often on a loaded host); a bond that does
+# not forward loses every round.  Each lossy round is shown, and when all three are, what
+# both sides of the bond thought.
+bond_ping() {
+	local out round
+	for round in 1 2 3; do
+		out=$(ip netns exec bpeer ping -c 20 -i 0.05 -W 5 10.97.0.2 2>&1)
+		if grep -q " 0% packet loss" <<<"$out"; then
+			pass "$1 (round $round)"
+			return
+		fi
+		echo "    $1: round $round: $(grep transmitted <<<"$out")"
+	done
+	fail "$1"
+	echo "$out"
+	ctl bond/show
+	ctl lacp/show
+	ip netns exec bpeer cat /proc/net/bonding/bond0
+	ip -n bpeer -s link show
+	tail -30 "$RUN/dp.log"
 }
 
 netns_add bhost 10.97.0.2 02:00:00:00:0b:02 || { fail "netns"; finish; }
@@ -83,8 +107,7 @@ kernel_bond active-backup miimon 50 || { fail "kernel bond active-backup"; finis
 ip -n bpeer link set bond0 type bond primary kbA
 echo "bond_mode: active-backup" | bond_yaml >"$RUN/ab.yaml"
 check "active-backup: vireo-dp starts" start_dp "$RUN/ab.yaml"
-check "active-backup: ping bpeer -> bhost through the bond, 0% loss" \
-	ping_ok bpeer 10.97.0.2 20 0.05
+bond_ping "active-backup: ping bpeer -> bhost through the bond, 0% loss"
 show=$(ovs-appctl -t "$CTL" bond/show bond0)
 echo "$show"
 check "bond/show: bond_mode active-backup" grep -q '^bond_mode: active-backup$' <<<"$show"
@@ -135,8 +158,7 @@ check "lacp/show: the partner's sys_id is the kernel bond's system MAC (${ksys:-
 akey=$(sed -n 's/^\tPartner Key: //p' "$RUN/proc")
 check "lacp/show: our actor key is the kernel's partner key (${akey:-none})" \
 	test "$(grep -c "actor key: ${akey:-none}\$" <<<"$lacp")" -eq 2
-check "balance-tcp: ping bpeer -> bhost through the bond, 0% loss" \
-	ping_ok bpeer 10.97.0.2 20 0.05
+bond_ping "balance-tcp: ping bpeer -> bhost through the bond, 0% loss"
 check "bond/show: bond_mode balance-tcp, lacp_status negotiated" \
 	bash -c "ctl() { \"$VIREOCTL\" -t \"$CTL\" \"\$@\"; }; ctl bond/show | grep -q '^bond_mode: balance-tcp' && ctl bond/show | grep -q '^lacp_status: negotiated'"
 # lacp-time fast: a member whose partner went silent is out within 3 s of LACP's timeout.
