@@ -10,6 +10,7 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "ft_gm.h"
 #include "ft_private.h"
 #include "ft_value.h"
 
@@ -66,6 +67,7 @@ flowtab_destroy(struct flowtab *ft)
 	free(ft->rules);
 	free(ft->ix);
 	ft_snap_free(ft->snap);
+	ft_gm_free(ft->gm);
 	free(ft->bridge);
 	free(ft);
 }

@@ -281,6 +281,8 @@ enum flowtab_action_kind {
 	FLOWTAB_A_RESUBMIT,      /**< 'port' (FLOWTAB_PORT_NONE: the packet's), 'table' (0xff: same) */
 	FLOWTAB_A_GOTO_TABLE,    /**< 'table'; always the last action */
 	FLOWTAB_A_CONTROLLER,    /**< 'u16': max_len */
+	FLOWTAB_A_GROUP,         /**< 'port': the group id (flowtab_gm.h) */
+	FLOWTAB_A_METER,         /**< 'port': the meter id; always the first action */
 };
 
 struct flowtab_action_info {

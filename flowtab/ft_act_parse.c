@@ -270,6 +270,14 @@ parse_one(char *tok, const struct flowtab_port_ops *ports, struct ft_action *a, 
 			return "needs a port or (PORT,TABLE)";
 		return parse_resubmit(tok, arg, ports, a);
 	}
+	if (!strcmp(tok, "group") || !strcmp(tok, "meter")) {
+		a->type = tok[0] == 'g' ? FT_ACT_GROUP : FT_ACT_METER;
+		if (!arg || ft_parse_uint(arg, tok[0] == 'g' ? 0xffffff00u : 0xffff0000u, &v) ||
+		    (a->type == FT_ACT_METER && v == 0))
+			return tok[0] == 'g' ? "expected a group number" : "expected a meter number";
+		a->u32 = (uint32_t)v;
+		return NULL;
+	}
 	if (!strcmp(tok, "goto_table")) {
 		a->type = FT_ACT_GOTO_TABLE;
 		return arg ? parse_table(arg, &a->u8) : "needs a table number";
@@ -366,6 +374,10 @@ ft_actions_parse(const char *text, const struct flowtab_port_ops *ports, char **
 		}
 	}
 	for (i = 0; i < n; i++) {
+		if (tmp[i].type == FT_ACT_METER && i != 0) {
+			*err = act_error("meter", "must be the first action");
+			goto fail;
+		}
 		if (tmp[i].type == FT_ACT_GOTO_TABLE && i != n - 1) {
 			*err = act_error("goto_table", "must be the last action");
 			goto fail;

@@ -111,6 +111,7 @@ ft_actions_touch_l3(const struct ft_actions *a)
 		case FT_ACT_SET_IPV6_SRC:
 		case FT_ACT_SET_IPV6_DST:
 		case FT_ACT_DEC_TTL:
+		case FT_ACT_GROUP:      /* buckets may rewrite L3; select hashes the 5-tuple */
 			return true;
 		default:
 			break;

@@ -9,6 +9,13 @@
  * 2^64 lookups for one packet.  A packet over either limit is dropped and counted
  * ('too_many_resubmits', 'recursion_too_deep' in 'struct flowtab_pmd_stats'); copies sent to
  * earlier outputs of its action lists have already left.
+ *
+ * Groups run each chosen bucket on a copy of the packet and key, so that a bucket's rewrites
+ * reach neither another bucket nor the actions after the group; when the group is the last
+ * action of the outermost list, the last bucket takes the packet itself.  Chains are at most
+ * FLOWTAB_GROUP_MAX_CHAIN groups deep (checked when groups change, and here again) with at
+ * most FLOWTAB_GROUP_MAX_BUCKETS buckets each; resubmits inside buckets count against the
+ * packet's limits above.  A meter that drops the packet ends its actions.
  */
 
 #include <stdlib.h>
@@ -16,7 +23,11 @@
 
 #include <rte_mbuf.h>
 
+#include <rte_cycles.h>
+
 #include "ft_extract.h"
+#include "ft_gm.h"
+#include "ft_hash.h"
 #include "ft_private.h"
 
 enum out_kind { OUT_NONE, OUT_PORT, OUT_NORMAL, OUT_FLOOD, OUT_ALL };
@@ -35,6 +46,9 @@ struct xctx {
 	bool drop;                  /* a limit was hit: the packet goes nowhere */
 	unsigned depth;
 	unsigned n_resubmits;       /* over the whole packet, nested or not */
+	const struct flowtab *ft;
+	unsigned base_depth;        /* 'depth' of the list whose end owns 'm' */
+	unsigned group_depth;
 };
 
 static void
@@ -361,6 +375,114 @@ to_controller(struct xctx *x, uint16_t max_len, const struct ft_rule *r)
 }
 
 static void run(struct xctx *x, const struct ft_rule *r);
+static void run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r);
+
+/* Send the packet of a finished action list where its last output said, or free it. */
+static void
+finish(struct xctx *x)
+{
+	if (x->m == NULL)
+		return;
+	if (x->pending != OUT_NONE && !x->drop)
+		xsend(x, x->m, x->pending, x->pending_port);
+	else
+		rte_pktmbuf_free(x->m);
+	x->m = NULL;
+}
+
+/* The flow's 5-tuple hash for select groups (addresses, protocol, ports; L2 for non-IP). */
+static uint32_t
+flow_hash(const struct ft_key *k)
+{
+	uint32_t h = ft_crc32_u64(0x9e3779b9, (uint64_t)k->dl_type << 8 | k->nw_proto);
+	unsigned i;
+
+	h = ft_crc32_u64(h, (uint64_t)k->tp_src << 16 | k->tp_dst);
+	for (i = 4; i < 8; i++)
+		h = ft_crc32_u64(h, k->w[i]);
+	if (k->dl_type != rte_cpu_to_be_16(0x0800) && k->dl_type != rte_cpu_to_be_16(0x86dd))
+		h = ft_crc32_u64(ft_crc32_u64(h, k->w[1]), k->w[2]);
+	return h;
+}
+
+/*
+ * Run bucket 'b' on a copy of the packet (or on the packet itself when 'take'),
+ * with a key and layers of its own.
+ */
+static void
+run_bucket(struct xctx *x, const struct ft_bucket *b, const struct ft_rule *r, bool take)
+{
+	struct ft_key k = *x->k;
+	struct ft_layers ly = *x->ly;
+	struct xctx y = *x;
+	uint32_t len = rte_pktmbuf_pkt_len(x->m);
+
+	if (take) {
+		y.m = x->m;
+		x->m = NULL;
+	} else {
+		y.m = rte_pktmbuf_copy(x->m, x->m->pool, 0, UINT32_MAX);
+		if (y.m == NULL)
+			return;
+	}
+	__atomic_fetch_add((uint64_t *)&b->packets, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add((uint64_t *)&b->bytes, len, __ATOMIC_RELAXED);
+	y.k = &k;
+	y.ly = &ly;
+	y.pending = OUT_NONE;
+	y.stop = y.drop = false;
+	y.base_depth = x->depth;
+	y.group_depth = x->group_depth + 1;
+	run_acts(&y, b->acts, r);
+	finish(&y);
+	x->n_resubmits = y.n_resubmits;
+	if (y.n_resubmits > FT_MAX_RESUBMITS)
+		x->stop = x->drop = true;
+}
+
+/* The group action: 'last' when it ends the list that owns the packet. */
+static void
+group(struct xctx *x, uint32_t id, const struct ft_rule *r, bool last)
+{
+	const struct ft_gm *gm = x->ft->gm;
+	const struct ft_gtab *t;
+	const struct ft_bucket *b;
+	const struct ft_group *g;
+	uint32_t i;
+
+	flush_pending(x);
+	if (unlikely(gm == NULL || x->group_depth >= FLOWTAB_GROUP_MAX_CHAIN))
+		return;
+	t = __atomic_load_n(&gm->groups, __ATOMIC_ACQUIRE);
+	g = ft_gtab_find(t, id);
+	if (g == NULL)
+		return;
+	__atomic_fetch_add((uint64_t *)&g->packets, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add((uint64_t *)&g->bytes, rte_pktmbuf_pkt_len(x->m), __ATOMIC_RELAXED);
+	if (g->type == FLOWTAB_GROUP_TYPE_ALL) {
+		for (i = 0; i < g->n_buckets && x->m && !x->stop; i++)
+			run_bucket(x, &g->b[i], r, last && i == g->n_buckets - 1);
+		return;
+	}
+	b = ft_group_pick(gm, t, g, g->type == FLOWTAB_GROUP_TYPE_SELECT ? flow_hash(x->k) : 0);
+	if (b)
+		run_bucket(x, b, r, last);
+}
+
+/* The meter action: false when the meter drops the packet. */
+static bool
+meter(struct xctx *x, uint32_t id)
+{
+	const struct ft_gm *gm = x->ft->gm;
+	struct ft_meter *m;
+
+	if (unlikely(gm == NULL))
+		return false;
+	m = ft_mtab_find(__atomic_load_n(&gm->meters, __ATOMIC_ACQUIRE), id);
+	if (m == NULL)
+		return false;     /* as a rule to a missing group: nothing goes out */
+	return ft_meter_pass(m, rte_pktmbuf_pkt_len(x->m), rte_get_tsc_cycles());
+}
 
 static void
 resubmit(struct xctx *x, uint32_t port, uint8_t table, const struct ft_rule *from)
@@ -397,11 +519,16 @@ resubmit(struct xctx *x, uint32_t port, uint8_t table, const struct ft_rule *fro
 static void
 run(struct xctx *x, const struct ft_rule *r)
 {
-	const struct ft_actions *acts = __atomic_load_n(&r->acts, __ATOMIC_ACQUIRE);
+	run_acts(x, __atomic_load_n(&r->acts, __ATOMIC_ACQUIRE), r);
+}
+
+static void
+run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
+{
 	const struct ft_action *a;
 	uint32_t i;
 
-	for (i = 0; i < acts->n && !x->stop; i++) {
+	for (i = 0; i < acts->n && !x->stop && x->m; i++) {
 		a = &acts->a[i];
 		if (a->type >= FT_ACT_SET_DL_SRC && a->type <= FT_ACT_DEC_TTL)
 			flush_pending(x);
@@ -481,6 +608,13 @@ run(struct xctx *x, const struct ft_rule *r)
 		case FT_ACT_GOTO_TABLE:
 			resubmit(x, FLOWTAB_PORT_NONE, a->u8, r);
 			break;
+		case FT_ACT_GROUP:
+			group(x, a->u32, r, i == acts->n - 1 && x->depth == x->base_depth);
+			break;
+		case FT_ACT_METER:
+			if (!meter(x, a->u32))
+				x->stop = x->drop = true;
+			break;
 		default:
 			break;
 		}
@@ -488,20 +622,17 @@ run(struct xctx *x, const struct ft_rule *r)
 }
 
 void
-ft_exec(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_rule *r,
-		struct rte_mbuf *m, struct ft_key *k, struct ft_layers *ly, uint32_t in_port,
-		const struct flowtab_out *out)
+ft_exec(struct flowtab_pmd *pmd, const struct flowtab *ft, const struct ft_snap *snap,
+		const struct ft_rule *r, struct rte_mbuf *m, struct ft_key *k, struct ft_layers *ly,
+		uint32_t in_port, const struct flowtab_out *out)
 {
 	struct xctx x = {
 		.pmd = pmd, .snap = snap, .out = out, .m = m, .k = k, .ly = ly,
-		.in_port = in_port, .pending = OUT_NONE,
+		.in_port = in_port, .pending = OUT_NONE, .ft = ft,
 	};
 
 	run(&x, r);
-	if (x.pending != OUT_NONE && !x.drop)
-		xsend(&x, m, x.pending, x.pending_port);
-	else
-		rte_pktmbuf_free(m);
+	finish(&x);
 }
 
 struct flowtab_actions {
@@ -543,5 +674,5 @@ flowtab_execute(struct flowtab_pmd *pmd, struct flowtab *ft, const struct flowta
 	struct ft_key k;
 
 	ft_key_extract_inline(m, in_port == FLOWTAB_PORT_NONE ? 0 : in_port, &k, &ly);
-	ft_exec(pmd, snap, &a->rule, m, &k, &ly, in_port, out);
+	ft_exec(pmd, ft, snap, &a->rule, m, &k, &ly, in_port, out);
 }

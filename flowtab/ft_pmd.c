@@ -398,7 +398,7 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 			out->normal(out->ctx, in_port, m);
 			continue;
 		}
-		ft_exec(pmd, snap, r, m, &pmd->keys[i], &pmd->layers[i], in_port, out);
+		ft_exec(pmd, ft, snap, r, m, &pmd->keys[i], &pmd->layers[i], in_port, out);
 	}
 	if (out_n > 0)
 		out_run(out, out_port, out_pkts, out_n);

@@ -307,6 +307,12 @@ print_action(struct ft_str *s, const struct ft_action *a, const struct flowtab_p
 	case FT_ACT_GOTO_TABLE:
 		ft_str_printf(s, "goto_table:%u", a->u8);
 		return;
+	case FT_ACT_GROUP:
+		ft_str_printf(s, "group:%u", a->u32);
+		return;
+	case FT_ACT_METER:
+		ft_str_printf(s, "meter:%u", a->u32);
+		return;
 	case FT_ACT_RESUBMIT:
 		if (a->u8 == 0xff) {
 			ft_str_printf(s, "resubmit:");

@@ -40,6 +40,8 @@ struct flowtab {
 	struct rte_rcu_qsbr *qsbr;
 	/* RCU: written by the main thread with a release store, read by PMDs (acquire). */
 	struct ft_snap *snap;
+	/* Groups, meters, port liveness (ft_gm.h); NULL until first used (main thread). */
+	struct ft_gm *gm;
 	/* Main thread only below. */
 	struct ft_rule **rules;
 	size_t n_rules;
@@ -129,9 +131,13 @@ ft_rule_count(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint32_t b
 const struct ft_rule *ft_pmd_lookup(struct flowtab_pmd *pmd, const struct ft_snap *snap,
 		const struct ft_key *k);
 
-/** Run 'r''s actions on 'm' (whose key is 'k', layers 'ly'); takes ownership of 'm'. */
+/**
+ * Run 'r''s actions on 'm' (whose key is 'k', layers 'ly'); takes ownership of 'm'.  'ft'
+ * gives the groups and meters.
+ */
 struct rte_mbuf;
-void ft_exec(struct flowtab_pmd *pmd, const struct ft_snap *snap, const struct ft_rule *r,
+void ft_exec(struct flowtab_pmd *pmd, const struct flowtab *ft, const struct ft_snap *snap,
+		const struct ft_rule *r,
 		struct rte_mbuf *m, struct ft_key *k, struct ft_layers *ly, uint32_t in_port,
 		const struct flowtab_out *out);
 

@@ -51,6 +51,8 @@ enum ft_act_type {
 	FT_ACT_RESUBMIT,       /**< u32 = in_port for the lookup or FLOWTAB_PORT_NONE, u8 = table */
 	FT_ACT_GOTO_TABLE,     /**< u8 = table */
 	FT_ACT_CONTROLLER,     /**< u16 = max_len: bytes of the packet sent with the packet_in */
+	FT_ACT_GROUP,          /**< u32 = group id (flowtab_gm.h) */
+	FT_ACT_METER,          /**< u32 = meter id; always the first action */
 	FT_ACT__N
 };
 

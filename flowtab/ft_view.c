@@ -81,27 +81,19 @@ static const uint8_t kinds[FT_ACT__N] = {
 	[FT_ACT_RESUBMIT] = FLOWTAB_A_RESUBMIT,
 	[FT_ACT_GOTO_TABLE] = FLOWTAB_A_GOTO_TABLE,
 	[FT_ACT_CONTROLLER] = FLOWTAB_A_CONTROLLER,
+	[FT_ACT_GROUP] = FLOWTAB_A_GROUP,
+	[FT_ACT_METER] = FLOWTAB_A_METER,
 };
 
+void ft_actions_info_fill(const struct ft_actions *a, struct flowtab_action_info *acts,
+		unsigned *n);
+
+/* 'a' as plain actions in 'acts' (FT_MAX_ACTIONS entries), '*n' of them. */
 void
-ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, uint64_t bytes,
-		struct flowtab_rule_info *info, struct flowtab_action_info *acts)
+ft_actions_info_fill(const struct ft_actions *a, struct flowtab_action_info *acts, unsigned *n)
 {
-	const struct ft_actions *a = r->acts;
 	uint32_t i;
 
-	memset(info, 0, sizeof(*info));
-	info->table_id = r->table_id;
-	info->priority = (uint16_t)r->priority;
-	info->idle_timeout = r->idle_timeout;
-	info->hard_timeout = r->hard_timeout;
-	info->send_flow_rem = r->send_flow_rem;
-	info->cookie = r->cookie;
-	info->duration_ms = now - r->created_ms;
-	info->idle_ms = now - r->used_ms;
-	info->packets = packets;
-	info->bytes = bytes;
-	match_fill(&r->match, &info->match);
 	for (i = 0; i < a->n && i < FT_MAX_ACTIONS; i++) {
 		const struct ft_action *x = &a->a[i];
 		struct flowtab_action_info *o = &acts[i];
@@ -116,6 +108,25 @@ ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, uint6
 		o->set_field = (x->flags & FT_ACTF_SET_FIELD) != 0;
 		memcpy(o->bytes, x->bytes, sizeof(o->bytes));
 	}
-	info->n_actions = i;
+	*n = i;
+}
+
+void
+ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, uint64_t bytes,
+		struct flowtab_rule_info *info, struct flowtab_action_info *acts)
+{
+	memset(info, 0, sizeof(*info));
+	info->table_id = r->table_id;
+	info->priority = (uint16_t)r->priority;
+	info->idle_timeout = r->idle_timeout;
+	info->hard_timeout = r->hard_timeout;
+	info->send_flow_rem = r->send_flow_rem;
+	info->cookie = r->cookie;
+	info->duration_ms = now - r->created_ms;
+	info->idle_ms = now - r->used_ms;
+	info->packets = packets;
+	info->bytes = bytes;
+	match_fill(&r->match, &info->match);
+	ft_actions_info_fill(r->acts, acts, &info->n_actions);
 	info->actions = acts;
 }

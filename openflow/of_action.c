@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "of_gm.h"
 #include "of_private.h"
 
 #define OF_MAX_ACTIONS 64
@@ -403,8 +404,15 @@ action13(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 		if (of_get32(a + 4) != NX_VENDOR_ID)
 			return OFE_BAC_BAD_VENDOR;
 		return nx_action(a, alen, t, ld);
+	case OFPAT13_GROUP:
+		if (alen != 8)
+			return OFE_BAC_BAD_LEN;
+		if (of_get32(a + 4) > 0xffffff00u)
+			return OFE_BAC_BAD_ARGUMENT;
+		of_text_item(t, "group:%u", of_get32(a + 4));
+		return OF_OK;
 	default:
-		return OFE_BAC_BAD_TYPE;     /* groups, queues, MPLS, PBB, TTL copies */
+		return OFE_BAC_BAD_TYPE;     /* queues, MPLS, PBB, TTL copies */
 	}
 }
 
@@ -425,6 +433,7 @@ of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 {
 	unsigned seen = 0;
 	int goto_table = -1;
+	int64_t meter = -1;
 	size_t off = 0, ilen;
 	uint16_t type;
 	enum of_err e;
@@ -453,11 +462,17 @@ of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 			if (e)
 				return e;
 			break;
+		case OFPIT_METER:
+			if (ilen != 8)
+				return OFE_BIC_BAD_LEN;
+			if (of_get32(p + off + 4) == 0 || of_get32(p + off + 4) > 0xffff0000u)
+				return OFE_BIC_UNSUP_INST;   /* the reserved meters */
+			meter = of_get32(p + off + 4);
+			break;
 		case OFPIT_CLEAR_ACTIONS:
 			/* flowtab has no action set, so no way to keep this instruction either. */
 		case OFPIT_WRITE_ACTIONS:
 		case OFPIT_WRITE_METADATA:
-		case OFPIT_METER:
 		case 0xffff:
 			return OFE_BIC_UNSUP_INST;
 		default:
@@ -467,6 +482,16 @@ of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 	}
 	if (goto_table >= 0)
 		of_text_item(&fm->actions, "goto_table:%d", goto_table);
+	if (meter >= 0) {
+		/* flowtab's meter is the first action, as the instruction runs first. */
+		struct of_text t = { 0 };
+
+		of_text_item(&t, "meter:%u", (unsigned)meter);
+		if (fm->actions.len)
+			of_text_item(&t, "%s", fm->actions.s);
+		of_text_free(&fm->actions);
+		fm->actions = t;
+	}
 	return fm->actions.oom ? OFE_FMFC_UNKNOWN : OF_OK;
 }
 
@@ -641,6 +666,10 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 		case FLOWTAB_A_RESUBMIT:
 			put_resubmit(b, a);
 			break;
+		case FLOWTAB_A_GROUP:
+		case FLOWTAB_A_METER:
+			/* 1.0 has neither: ovs-ofctl cannot show them in 1.0 either. */
+			break;
 		case FLOWTAB_A_GOTO_TABLE: {
 			/* An instruction 1.0 has not: ovs-vswitchd sends it as resubmit(,TABLE)
 			 * too, which is what it does as the last action. */
@@ -732,6 +761,10 @@ actions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 		case FLOWTAB_A_RESUBMIT:
 			put_resubmit(b, a);
 			break;
+		case FLOWTAB_A_GROUP:
+			put_small(b, OFPAT13_GROUP, 8, a->port, 4);
+			break;
+		case FLOWTAB_A_METER:
 		case FLOWTAB_A_GOTO_TABLE:
 			break;
 		}
@@ -739,14 +772,29 @@ actions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 }
 
 void
+of_actions13_encode(struct of_buf *b, unsigned n, const struct flowtab_action_info *actions)
+{
+	struct flowtab_rule_info r = { .n_actions = n, .actions = actions };
+
+	actions13_encode(b, &r);
+}
+
+void
 of_instructions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 {
 	unsigned n = r->n_actions;
 	bool has_goto = n && r->actions[n - 1].kind == FLOWTAB_A_GOTO_TABLE;
+	bool has_meter = n && r->actions[0].kind == FLOWTAB_A_METER;
 	size_t start;
 	uint8_t *p;
 
-	if (n > (has_goto ? 1u : 0u)) {
+	if (has_meter) {
+		p = of_buf_put(b, 8);
+		of_set16(p, OFPIT_METER);
+		of_set16(p + 2, 8);
+		of_set32(p + 4, r->actions[0].port);
+	}
+	if (n > (has_goto ? 1u : 0u) + (has_meter ? 1u : 0u)) {
 		start = b->len;
 		p = of_buf_put(b, 8);
 		of_set16(p, OFPIT_APPLY_ACTIONS);

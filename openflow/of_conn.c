@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "of_gm.h"
 #include "of_private.h"
 
 /* Versions we speak, as a hello bitmap: 1.0 and 1.3. */
@@ -306,6 +307,8 @@ handle_message(struct of_conn *c, const uint8_t *msg, size_t len)
 		handle_barrier(c, msg, len);
 	else if (c->version == OF13 && type == OF13_ROLE_REQUEST)
 		of_handle_role13(c, msg, len);
+	else if (c->version == OF13 && (type == OF13_GROUP_MOD || type == OF13_METER_MOD))
+		of_handle_gm_mod(c, msg, len);
 	else
 		of_send_error(c, OFE_BAD_TYPE, msg, len);
 }

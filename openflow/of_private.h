@@ -155,6 +155,8 @@ void of_match10_encode(struct of_buf *b, const struct flowtab_match_info *m);
 void of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nxm);
 void of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r);
 void of_instructions13_encode(struct of_buf *b, const struct flowtab_rule_info *r);
+/** 'n' actions as a 1.3 action list (a group's bucket). */
+void of_actions13_encode(struct of_buf *b, unsigned n, const struct flowtab_action_info *actions);
 
 /** A port as 1.0's ofp_phy_port (48 bytes) or 1.3's ofp_port (64 bytes) at 'p'. */
 void of_put_port10(uint8_t *p, const struct of_port_info *pi);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "of_gm.h"
 #include "of_stats.h"
 
 #define OF_MAX_MSG 65535
@@ -469,6 +470,8 @@ of_handle_stats(struct of_conn *c, const uint8_t *msg, size_t len)
 		stats_vendor(&mp, body, blen);
 		return;
 	default:
+		if (of_gm_stats(&mp, body, blen))
+			return;
 		of_send_error(c, OFE_BAD_STAT, msg, len);
 		return;
 	}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_FT_GM_H
+#define VIREO_FT_GM_H
+
+/*
+ * The insides of groups and meters (flowtab_gm.h): immutable tables the writer replaces
+ * whole, the liveness bitmap, and what the datapath (ft_exec.c) calls.
+ */
+
+#include <rte_meter.h>
+
+#include "flowtab_gm.h"
+#include "ft_rule.h"
+
+struct ft_bucket {
+	uint16_t weight;
+	uint32_t watch_port;
+	uint32_t watch_group;
+	struct ft_actions *acts;
+	uint64_t packets, bytes;        /**< PMDs: atomic adds */
+};
+
+struct ft_group {
+	uint32_t id;
+	uint8_t type;
+	uint32_t n_buckets;
+	uint64_t created_ms;
+	uint64_t packets, bytes;        /**< PMDs: atomic adds */
+	struct ft_bucket b[];
+};
+
+/** Groups sorted by id; immutable once published. */
+struct ft_gtab {
+	uint32_t n;
+	struct ft_group *g[];
+};
+
+/* The token bucket PMDs share: rte_meter_srtcm's time and tc (te stays 0: no excess). */
+struct ft_tb {
+	uint64_t time;
+	uint64_t tc;
+} __rte_aligned(16);
+
+struct ft_band {
+	uint32_t rate;
+	uint32_t burst;
+	struct rte_meter_srtcm_profile prof;
+	bool configured;                /**< 'prof' valid (needs the TSC rate: EAL up) */
+	struct ft_tb tb;
+	uint64_t packets, bytes;        /**< dropped; PMDs: atomic adds */
+};
+
+struct ft_meter {
+	uint32_t id;
+	uint16_t flags;
+	uint32_t n_bands;
+	uint64_t created_ms;
+	uint64_t packets, bytes;
+	struct ft_band bands[];         /**< by rate, lowest first */
+};
+
+struct ft_mtab {
+	uint32_t n;
+	struct ft_meter *m[];
+};
+
+#define FT_LIVE_WORDS (65536 / 64)
+
+/** Hung from 'struct flowtab' (one per table, created on first use by the writer). */
+struct ft_gm {
+	struct ft_gtab *groups;         /**< RCU: writer stores (release), PMDs load (acquire) */
+	struct ft_mtab *meters;         /**< RCU, as 'groups' */
+	uint64_t live[FT_LIVE_WORDS];   /**< bit per port number below 65536; atomic words */
+};
+
+/** The group/meter state of 'ft', created when missing; NULL when out of memory. */
+struct ft_gm *ft_gm_get(struct flowtab *ft);
+void ft_gm_free(struct ft_gm *gm);
+
+/** Group 'id' in 't' (may be NULL), or NULL. */
+static inline struct ft_group *
+ft_gtab_find(const struct ft_gtab *t, uint32_t id)
+{
+	uint32_t lo = 0, hi = t ? t->n : 0, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (t->g[mid]->id == id)
+			return t->g[mid];
+		if (t->g[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static inline struct ft_meter *
+ft_mtab_find(const struct ft_mtab *t, uint32_t id)
+{
+	uint32_t lo = 0, hi = t ? t->n : 0, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (t->m[mid]->id == id)
+			return t->m[mid];
+		if (t->m[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static inline bool
+ft_port_live(const struct ft_gm *gm, uint32_t port)
+{
+	if (port >= FT_LIVE_WORDS * 64)
+		return false;
+	return (__atomic_load_n(&gm->live[port / 64], __ATOMIC_RELAXED) >> (port % 64)) & 1;
+}
+
+/**
+ * Is 'b' live?  A bucket watching nothing is; one watching a group is when that group
+ * (looked up in 't') has a live bucket that watches no group (one level: the chain limit
+ * keeps the rest bounded, and OpenFlow leaves deeper liveness to the switch).
+ */
+bool ft_bucket_live(const struct ft_gm *gm, const struct ft_gtab *t, const struct ft_bucket *b);
+
+/**
+ * The bucket of 'g' for a packet whose flow hashes to 'hash' (select), or the group's
+ * first live bucket (fast failover), or its only one (indirect); NULL: none is live.
+ * Not for 'all'.
+ */
+const struct ft_bucket *ft_group_pick(const struct ft_gm *gm, const struct ft_gtab *t,
+		const struct ft_group *g, uint32_t hash);
+
+/**
+ * Meter 'm' for a packet of 'len' bytes at TSC 'now': true when it passes.  Lock-free;
+ * counts the packet and, when dropped, the band that dropped it.
+ */
+bool ft_meter_pass(struct ft_meter *m, uint32_t len, uint64_t now);
+
+/** Does 'a' name group 'id' (FLOWTAB_GROUP_ALL: any) / meter 'id'? */
+bool ft_actions_use_group(const struct ft_actions *a, uint32_t id);
+bool ft_actions_use_meter(const struct ft_actions *a, uint32_t id);
+
+#endif /* VIREO_FT_GM_H */

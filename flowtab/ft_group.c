@@ -1,0 +1,714 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The group table (flowtab_gm.h): add, modify, delete and dump groups on the main thread,
+ * port liveness, and the bucket choice the datapath makes.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ft_gm.h"
+#include "ft_hash.h"
+#include "ft_private.h"
+#include "ft_value.h"
+#include "ft_view.h"
+
+struct ft_gm *
+ft_gm_get(struct flowtab *ft)
+{
+	if (ft->gm == NULL)
+		ft->gm = ft_zalloc(sizeof(*ft->gm));
+	return ft->gm;
+}
+
+static void
+group_free(struct ft_group *g)
+{
+	uint32_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->n_buckets; i++)
+		free(g->b[i].acts);
+	free(g);
+}
+
+void
+ft_gm_free(struct ft_gm *gm)
+{
+	uint32_t i;
+
+	if (gm == NULL)
+		return;
+	for (i = 0; gm->groups && i < gm->groups->n; i++)
+		group_free(gm->groups->g[i]);
+	free(gm->groups);
+	for (i = 0; gm->meters && i < gm->meters->n; i++)
+		free(gm->meters->m[i]);
+	free(gm->meters);
+	free(gm);
+}
+
+void
+flowtab_set_port_live(struct flowtab *ft, uint32_t ofport, bool live)
+{
+	struct ft_gm *gm = ft_gm_get(ft);
+	uint64_t bit = 1ull << (ofport % 64);
+
+	if (gm == NULL || ofport >= FT_LIVE_WORDS * 64)
+		return;
+	if (live)
+		__atomic_fetch_or(&gm->live[ofport / 64], bit, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&gm->live[ofport / 64], ~bit, __ATOMIC_RELAXED);
+}
+
+bool
+ft_actions_use_group(const struct ft_actions *a, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->a[i].type == FT_ACT_GROUP && (id == FLOWTAB_GROUP_ALL || a->a[i].u32 == id))
+			return true;
+	return false;
+}
+
+bool
+ft_actions_use_meter(const struct ft_actions *a, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->a[i].type == FT_ACT_METER && a->a[i].u32 == id)
+			return true;
+	return false;
+}
+
+/* --- the datapath's choice --- */
+
+static bool
+bucket_watch_live(const struct ft_gm *gm, const struct ft_bucket *b)
+{
+	if (b->watch_port == FLOWTAB_PORT_NONE && b->watch_group == FLOWTAB_GROUP_ANY)
+		return true;
+	return b->watch_port != FLOWTAB_PORT_NONE && ft_port_live(gm, b->watch_port);
+}
+
+bool
+ft_bucket_live(const struct ft_gm *gm, const struct ft_gtab *t, const struct ft_bucket *b)
+{
+	const struct ft_group *w;
+	uint32_t i;
+
+	if (bucket_watch_live(gm, b))
+		return true;
+	if (b->watch_group == FLOWTAB_GROUP_ANY)
+		return false;
+	w = ft_gtab_find(t, b->watch_group);
+	for (i = 0; w && i < w->n_buckets; i++)
+		if (bucket_watch_live(gm, &w->b[i]))
+			return true;
+	return false;
+}
+
+const struct ft_bucket *
+ft_group_pick(const struct ft_gm *gm, const struct ft_gtab *t, const struct ft_group *g,
+		uint32_t hash)
+{
+	const struct ft_bucket *best = NULL;
+	uint64_t best_score = 0, score;
+	uint32_t i;
+
+	switch (g->type) {
+	case FLOWTAB_GROUP_TYPE_INDIRECT:
+		return g->n_buckets ? &g->b[0] : NULL;
+	case FLOWTAB_GROUP_TYPE_FF:
+		for (i = 0; i < g->n_buckets; i++)
+			if (ft_bucket_live(gm, t, &g->b[i]))
+				return &g->b[i];
+		return NULL;
+	case FLOWTAB_GROUP_TYPE_SELECT:
+		/*
+		 * Highest random weight: each bucket scores the flow independently of the
+		 * others, so a bucket going away moves only its own flows.
+		 */
+		for (i = 0; i < g->n_buckets; i++) {
+			if (g->b[i].weight == 0 || !ft_bucket_live(gm, t, &g->b[i]))
+				continue;
+			score = ((uint64_t)(ft_crc32_u64(hash, i + 1) & 0xffff) + 1) * g->b[i].weight;
+			if (best == NULL || score > best_score) {
+				best = &g->b[i];
+				best_score = score;
+			}
+		}
+		return best;
+	default:
+		return NULL;
+	}
+}
+
+/* --- changes --- */
+
+static char *
+gm_error(uint32_t id, const char *fmt, const char *arg)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "group %u: %s%s", id, fmt, arg ? arg : "") < 0)
+		return NULL;
+	return s;
+}
+
+static int
+refuse(enum flowtab_gm_error *why, enum flowtab_gm_error w, char **err, char *msg)
+{
+	*why = w;
+	*err = msg;
+	return -EINVAL;
+}
+
+/* Build a group from 'spec'; NULL with '*why'/'*err' when its buckets are bad. */
+static struct ft_group *
+group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum flowtab_gm_error *why,
+		char **err)
+{
+	struct ft_group *g;
+	char *perr = NULL;
+	unsigned i;
+
+	g = calloc(1, sizeof(*g) + spec->n_buckets * sizeof(g->b[0]));
+	if (g == NULL) {
+		*why = FLOWTAB_GM_OK;
+		return NULL;
+	}
+	g->id = spec->group_id;
+	g->type = spec->type;
+	g->n_buckets = spec->n_buckets;
+	g->created_ms = ft->clock(ft->clock_aux);
+	for (i = 0; i < spec->n_buckets; i++) {
+		const struct flowtab_bucket_spec *bs = &spec->buckets[i];
+		const char *text = bs->actions && *bs->actions ? bs->actions : "drop";
+
+		g->b[i].weight = bs->weight;
+		g->b[i].watch_port = bs->watch_port;
+		g->b[i].watch_group = bs->watch_group;
+		g->b[i].acts = ft_actions_parse(text, &ft->ports, &perr);
+		if (g->b[i].acts == NULL) {
+			refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(g->id, "bucket ", perr));
+			free(perr);
+			group_free(g);
+			return NULL;
+		}
+		for (uint32_t j = 0; j < g->b[i].acts->n; j++) {
+			uint8_t t = g->b[i].acts->a[j].type;
+
+			if (t == FT_ACT_GOTO_TABLE || t == FT_ACT_METER) {
+				refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(g->id,
+					"a bucket may not hold goto_table or meter", NULL));
+				group_free(g);
+				return NULL;
+			}
+		}
+	}
+	return g;
+}
+
+/* The depth of the group chain from 'g' in 't' (1: no group actions), or -ELOOP/-ENOENT. */
+static int
+chain_depth(const struct ft_gtab *t, const struct ft_group *g, const struct ft_group **stack,
+		int level)
+{
+	int depth = 1, d;
+	uint32_t i, j;
+
+	for (i = 0; i < (uint32_t)level; i++)
+		if (stack[i] == g)
+			return -ELOOP;
+	if (level > FLOWTAB_GROUP_MAX_CHAIN)
+		return FLOWTAB_GROUP_MAX_CHAIN + 1;
+	stack[level] = g;
+	for (i = 0; i < g->n_buckets; i++) {
+		const struct ft_actions *a = g->b[i].acts;
+
+		for (j = 0; j < a->n; j++) {
+			const struct ft_group *n;
+
+			if (a->a[j].type != FT_ACT_GROUP)
+				continue;
+			n = ft_gtab_find(t, a->a[j].u32);
+			if (n == NULL)
+				return -ENOENT;
+			d = chain_depth(t, n, stack, level + 1);
+			if (d < 0)
+				return d;
+			if (d + 1 > depth)
+				depth = d + 1;
+		}
+	}
+	return depth;
+}
+
+/* Every group of 't' chains within the limit, without loops, to groups that exist. */
+static int
+gtab_check(const struct ft_gtab *t, enum flowtab_gm_error *why, char **err)
+{
+	const struct ft_group *stack[FLOWTAB_GROUP_MAX_CHAIN + 2];
+	uint32_t i, k;
+	int d;
+
+	for (i = 0; i < t->n; i++) {
+		const struct ft_group *g = t->g[i];
+
+		for (k = 0; k < g->n_buckets; k++) {
+			if (g->b[k].watch_group != FLOWTAB_GROUP_ANY &&
+			    ft_gtab_find(t, g->b[k].watch_group) == NULL)
+				return refuse(why, FLOWTAB_GM_BAD_WATCH, err,
+					gm_error(g->id, "watch_group names no group", NULL));
+		}
+		d = chain_depth(t, g, stack, 0);
+		if (d == -ELOOP)
+			return refuse(why, FLOWTAB_GM_LOOP, err,
+				gm_error(g->id, "its buckets lead back to it (loop)", NULL));
+		if (d == -ENOENT)
+			return refuse(why, FLOWTAB_GM_UNKNOWN_GROUP, err,
+				gm_error(g->id, "a bucket names a group that does not exist", NULL));
+		if (d > FLOWTAB_GROUP_MAX_CHAIN)
+			return refuse(why, FLOWTAB_GM_CHAINING, err,
+				gm_error(g->id, "groups chained deeper than 4", NULL));
+	}
+	return 0;
+}
+
+/* Publish 'next' as the group table, wait for the readers, free the old one and 'dead'. */
+static void
+gtab_publish(struct flowtab *ft, struct ft_gtab *next, struct ft_group *const *dead, size_t n_dead)
+{
+	struct ft_gtab *old = ft->gm->groups;
+	size_t i;
+
+	__atomic_store_n(&ft->gm->groups, next, __ATOMIC_RELEASE);
+	ft_wait_readers(ft);
+	for (i = 0; i < n_dead; i++)
+		group_free(dead[i]);
+	free(old);
+}
+
+static int
+spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+{
+	unsigned i;
+
+	if (spec->group_id > FLOWTAB_GROUP_MAX_ID)
+		return refuse(why, FLOWTAB_GM_INVALID, err,
+			gm_error(spec->group_id, "not a group number", NULL));
+	if (spec->type > FLOWTAB_GROUP_TYPE_FF)
+		return refuse(why, FLOWTAB_GM_BAD_TYPE, err,
+			gm_error(spec->group_id, "unknown type", NULL));
+	if (spec->n_buckets > FLOWTAB_GROUP_MAX_BUCKETS)
+		return refuse(why, FLOWTAB_GM_OUT_OF_BUCKETS, err,
+			gm_error(spec->group_id, "more than 32 buckets", NULL));
+	if (spec->type == FLOWTAB_GROUP_TYPE_INDIRECT && spec->n_buckets != 1)
+		return refuse(why, FLOWTAB_GM_INVALID, err,
+			gm_error(spec->group_id, "an indirect group has exactly one bucket", NULL));
+	for (i = 0; i < spec->n_buckets; i++)
+		if (spec->type != FLOWTAB_GROUP_TYPE_SELECT && spec->buckets[i].weight != 0)
+			return refuse(why, FLOWTAB_GM_WEIGHT, err, gm_error(spec->group_id,
+				"only select groups weigh their buckets", NULL));
+	return 0;
+}
+
+int
+flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+{
+	struct ft_gm *gm = ft_gm_get(ft);
+	struct ft_group *g, *old;
+	struct ft_gtab *t, *next;
+	uint32_t i, n, pos;
+	int rc;
+
+	*why = FLOWTAB_GM_OK;
+	*err = NULL;
+	if (gm == NULL)
+		return -ENOMEM;
+	rc = spec_check(spec, why, err);
+	if (rc)
+		return rc;
+	t = gm->groups;
+	old = ft_gtab_find(t, spec->group_id);
+	if (old && cmd == FLOWTAB_GM_ADD)
+		return refuse(why, FLOWTAB_GM_EXISTS, err,
+			gm_error(spec->group_id, "exists", NULL));
+	if (!old && cmd == FLOWTAB_GM_MODIFY)
+		return refuse(why, FLOWTAB_GM_UNKNOWN, err,
+			gm_error(spec->group_id, "does not exist", NULL));
+	n = t ? t->n : 0;
+	if (!old && n >= FLOWTAB_MAX_GROUPS)
+		return refuse(why, FLOWTAB_GM_OUT_OF_GROUPS, err,
+			gm_error(spec->group_id, "the group table is full", NULL));
+	g = group_build(ft, spec, why, err);
+	if (g == NULL)
+		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
+	next = malloc(sizeof(*next) + (n + 1) * sizeof(next->g[0]));
+	if (next == NULL) {
+		group_free(g);
+		return -ENOMEM;
+	}
+	for (pos = 0; pos < n && t->g[pos]->id < g->id; pos++)
+		;
+	for (i = 0; i < pos; i++)
+		next->g[i] = t->g[i];
+	next->g[pos] = g;
+	for (i = pos + (old ? 1 : 0); i < n; i++)
+		next->g[i + (old ? 0 : 1)] = t->g[i];
+	next->n = n + (old ? 0 : 1);
+	rc = gtab_check(next, why, err);
+	if (rc) {
+		free(next);
+		group_free(g);
+		return rc;
+	}
+	if (old) {
+		g->packets = __atomic_load_n(&old->packets, __ATOMIC_RELAXED);
+		g->bytes = __atomic_load_n(&old->bytes, __ATOMIC_RELAXED);
+		g->created_ms = old->created_ms;
+	}
+	gtab_publish(ft, next, &old, old ? 1 : 0);
+	return 0;
+}
+
+int
+flowtab_group_del(struct flowtab *ft, uint32_t group_id, enum flowtab_gm_error *why, char **err)
+{
+	struct ft_gm *gm = ft_gm_get(ft);
+	struct ft_group **dead;
+	struct ft_gtab *t, *next;
+	uint32_t i, n = 0, n_dead = 0;
+	int rc;
+
+	*why = FLOWTAB_GM_OK;
+	*err = NULL;
+	if (gm == NULL)
+		return -ENOMEM;
+	t = gm->groups;
+	if (t == NULL || (group_id != FLOWTAB_GROUP_ALL && !ft_gtab_find(t, group_id)))
+		return 0;
+	next = malloc(sizeof(*next) + t->n * sizeof(next->g[0]));
+	dead = malloc(t->n * sizeof(*dead));
+	if (next == NULL || dead == NULL) {
+		free(next);
+		free(dead);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++) {
+		if (group_id == FLOWTAB_GROUP_ALL || t->g[i]->id == group_id)
+			dead[n_dead++] = t->g[i];
+		else
+			next->g[n++] = t->g[i];
+	}
+	next->n = n;
+	rc = gtab_check(next, why, err);
+	if (rc) {
+		/* A group left behind chains to a deleted one. */
+		free(*err);
+		*err = gm_error(group_id, "another group's bucket uses it", NULL);
+		*why = FLOWTAB_GM_CHAINED;
+		free(next);
+		free(dead);
+		return rc;
+	}
+	gtab_publish(ft, next, dead, n_dead);
+	free(dead);
+	return 0;
+}
+
+/* --- dumps --- */
+
+static uint32_t
+rules_using(const struct flowtab *ft, bool (*uses)(const struct ft_actions *, uint32_t),
+		uint32_t id)
+{
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < ft->n_rules; i++)
+		if (uses(ft->rules[i]->acts, id))
+			n++;
+	return n;
+}
+
+void ft_actions_info_fill(const struct ft_actions *a, struct flowtab_action_info *acts,
+		unsigned *n);
+
+unsigned
+flowtab_dump_groups(struct flowtab *ft, uint32_t group_id,
+		void (*cb)(void *aux, const struct flowtab_group_info *info), void *aux)
+{
+	static struct flowtab_action_info acts[FLOWTAB_GROUP_MAX_BUCKETS][FT_MAX_ACTIONS];
+	struct flowtab_bucket_info bi[FLOWTAB_GROUP_MAX_BUCKETS];
+	const struct ft_gtab *t = ft->gm ? ft->gm->groups : NULL;
+	struct flowtab_group_info info;
+	uint64_t now = ft->clock(ft->clock_aux);
+	unsigned n = 0;
+	uint32_t i, k;
+
+	for (i = 0; t && i < t->n; i++) {
+		const struct ft_group *g = t->g[i];
+
+		if (group_id != FLOWTAB_GROUP_ALL && g->id != group_id)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.group_id = g->id;
+		info.type = g->type;
+		info.ref_count = rules_using(ft, ft_actions_use_group, g->id);
+		info.packets = __atomic_load_n(&g->packets, __ATOMIC_RELAXED);
+		info.bytes = __atomic_load_n(&g->bytes, __ATOMIC_RELAXED);
+		info.duration_ms = now - g->created_ms;
+		for (k = 0; k < g->n_buckets; k++) {
+			bi[k].weight = g->b[k].weight;
+			bi[k].watch_port = g->b[k].watch_port;
+			bi[k].watch_group = g->b[k].watch_group;
+			bi[k].packets = __atomic_load_n(&g->b[k].packets, __ATOMIC_RELAXED);
+			bi[k].bytes = __atomic_load_n(&g->b[k].bytes, __ATOMIC_RELAXED);
+			ft_actions_info_fill(g->b[k].acts, acts[k], &bi[k].n_actions);
+			bi[k].actions = acts[k];
+		}
+		info.n_buckets = g->n_buckets;
+		info.buckets = bi;
+		cb(aux, &info);
+		n++;
+	}
+	return n;
+}
+
+static const char *const group_types[] = { "all", "select", "indirect", "ff" };
+
+struct text_aux {
+	struct flowtab *ft;
+	struct ft_str s;
+	bool stats;
+};
+
+static void
+group_text(void *aux, const struct flowtab_group_info *info)
+{
+	struct text_aux *ta = aux;
+	const struct ft_group *g = ft_gtab_find(ta->ft->gm->groups, info->group_id);
+	struct ft_str *s = &ta->s;
+	uint32_t k;
+
+	if (ta->stats) {
+		ft_str_printf(s, " group_id=%u,duration=%.3fs,ref_count=%u,packet_count=%lu,"
+			"byte_count=%lu", info->group_id, info->duration_ms / 1000.0,
+			info->ref_count, (unsigned long)info->packets, (unsigned long)info->bytes);
+		for (k = 0; k < info->n_buckets; k++)
+			ft_str_printf(s, ",bucket%u:packet_count=%lu,byte_count=%lu", k,
+				(unsigned long)info->buckets[k].packets,
+				(unsigned long)info->buckets[k].bytes);
+		ft_str_printf(s, "\n");
+		return;
+	}
+	ft_str_printf(s, " group_id=%u,type=%s", info->group_id, group_types[info->type & 3]);
+	for (k = 0; k < g->n_buckets; k++) {
+		const struct ft_bucket *b = &g->b[k];
+
+		ft_str_printf(s, ",bucket=");
+		if (b->weight != (g->type == FLOWTAB_GROUP_TYPE_SELECT ? 1 : 0))
+			ft_str_printf(s, "weight:%u,", b->weight);
+		if (b->watch_port != FLOWTAB_PORT_NONE) {
+			ft_str_printf(s, "watch_port:");
+			ft_port_print(s, b->watch_port, &ta->ft->ports);
+			ft_str_printf(s, ",");
+		}
+		if (b->watch_group != FLOWTAB_GROUP_ANY)
+			ft_str_printf(s, "watch_group:%u,", b->watch_group);
+		ft_str_printf(s, "actions=");
+		ft_actions_print(s, b->acts, &ta->ft->ports);
+	}
+	ft_str_printf(s, "\n");
+}
+
+char *
+flowtab_dump_groups_text(struct flowtab *ft, uint32_t group_id, bool stats)
+{
+	struct text_aux ta = { .ft = ft, .stats = stats };
+
+	ft_str_printf(&ta.s, "%s", "");
+	flowtab_dump_groups(ft, group_id, group_text, &ta);
+	return ta.s.s;
+}
+
+/* --- text --- */
+
+/* The next "key=value" or "key:value" item of 'p' (commas split, parentheses nest). */
+static char *
+next_item(char **p)
+{
+	char *start, *q;
+	int depth = 0;
+
+	while (**p == ',' || isspace((unsigned char)**p))
+		(*p)++;
+	if (!**p)
+		return NULL;
+	start = *p;
+	for (q = start; *q && (depth > 0 || *q != ','); q++) {
+		if (*q == '(')
+			depth++;
+		else if (*q == ')')
+			depth--;
+	}
+	if (*q)
+		*q++ = '\0';
+	*p = q;
+	return start;
+}
+
+/* Split "key=value" / "key:value" at the first '=' or ':'; NULL value when neither. */
+static char *
+split_kv(char *item)
+{
+	char *sep = item + strcspn(item, "=:");
+
+	if (!*sep)
+		return NULL;
+	*sep = '\0';
+	return sep + 1;
+}
+
+/* One bucket: its properties, then the rest of the text up to the next "bucket=" as actions. */
+static const char *
+parse_bucket(char *text, const struct flowtab_port_ops *ports, struct flowtab_bucket_spec *b,
+		bool *weight_given)
+{
+	const char *why = NULL;
+	char *p = text, *item, *val, sepc;
+	uint64_t v;
+	size_t klen;
+
+	b->watch_port = FLOWTAB_PORT_NONE;
+	b->watch_group = FLOWTAB_GROUP_ANY;
+	b->actions = "";
+	for (;;) {
+		item = next_item(&p);
+		if (item == NULL)
+			return NULL;
+		klen = strcspn(item, "=:");
+		sepc = item[klen];
+		val = split_kv(item);
+		if (!strcmp(item, "actions")) {
+			b->actions = val;
+			if (*p)
+				p[-1] = ',';   /* the actions run to the end */
+			return NULL;
+		}
+		if (!strcmp(item, "weight") && val) {
+			if (ft_parse_uint(val, UINT16_MAX, &v))
+				return "weight: expected 0..65535";
+			b->weight = (uint16_t)v;
+			*weight_given = true;
+		} else if (!strcmp(item, "watch_port") && val) {
+			if (ft_parse_port(val, ports, &b->watch_port, &why))
+				return why;
+		} else if (!strcmp(item, "watch_group") && val) {
+			if (ft_parse_uint(val, FLOWTAB_GROUP_MAX_ID, &v))
+				return "watch_group: expected a group number";
+			b->watch_group = (uint32_t)v;
+		} else if (!strcmp(item, "bucket_id") && val) {
+			if (ft_parse_uint(val, UINT32_MAX, &v))
+				return "bucket_id: expected a number";
+		} else {
+			/* No property: this and the rest are the actions. */
+			item[klen] = sepc;
+			b->actions = item;
+			if (*p)
+				p[-1] = ',';
+			return NULL;
+		}
+	}
+}
+
+int
+flowtab_group_parse(const char *text, const struct flowtab_port_ops *ports,
+		struct flowtab_group_spec *spec, char **buf, char **err)
+{
+	bool weight_given[FLOWTAB_GROUP_MAX_BUCKETS] = { false };
+	char *p, *b, *item, *val, *next;
+	bool have_id = false;
+	const char *why;
+	unsigned i;
+	uint64_t v;
+
+	memset(spec, 0, sizeof(*spec));
+	*err = NULL;
+	*buf = strdup(text);
+	if (*buf == NULL)
+		return -ENOMEM;
+	/* Buckets first: cut the text at each "bucket=". */
+	p = *buf;
+	b = strstr(p, "bucket=");
+	if (b) {
+		*b = '\0';
+		b += strlen("bucket=");
+	}
+	while ((item = next_item(&p)) != NULL) {
+		val = split_kv(item);
+		if (!strcmp(item, "group_id") && val) {
+			if (!strcasecmp(val, "all"))
+				v = FLOWTAB_GROUP_ALL;
+			else if (ft_parse_uint(val, FLOWTAB_GROUP_MAX_ID, &v))
+				goto bad_id;
+			spec->group_id = (uint32_t)v;
+			have_id = true;
+		} else if (!strcmp(item, "type") && val) {
+			for (i = 0; i < 4 && strcmp(val, group_types[i]); i++)
+				;
+			if (i == 4 && !strcmp(val, "fast_failover"))
+				i = FLOWTAB_GROUP_TYPE_FF;
+			if (i == 4) {
+				*err = ft_field_error("type", "'%s': expected all, select, "
+					"indirect or ff", val);
+				return -EINVAL;
+			}
+			spec->type = (uint8_t)i;
+		} else {
+			*err = ft_field_error(item, "unknown group field");
+			return -EINVAL;
+		}
+	}
+	if (!have_id) {
+		*err = ft_field_error("group_id", "missing");
+		return -EINVAL;
+	}
+	while (b) {
+		next = strstr(b, ",bucket=");
+		if (next) {
+			*next = '\0';
+			next += strlen(",bucket=");
+		}
+		if (spec->n_buckets == FLOWTAB_GROUP_MAX_BUCKETS) {
+			*err = ft_field_error("bucket", "more than %d", FLOWTAB_GROUP_MAX_BUCKETS);
+			return -EINVAL;
+		}
+		why = parse_bucket(b, ports, &spec->buckets[spec->n_buckets],
+				&weight_given[spec->n_buckets]);
+		if (why) {
+			*err = ft_field_error("bucket", "%s", why);
+			return -EINVAL;
+		}
+		spec->n_buckets++;
+		b = next;
+	}
+	for (i = 0; i < spec->n_buckets; i++)
+		if (!weight_given[i] && spec->type == FLOWTAB_GROUP_TYPE_SELECT)
+			spec->buckets[i].weight = 1;
+	return 0;
+bad_id:
+	*err = ft_field_error("group_id", "'%s': expected a group number", val);
+	return -EINVAL;
+}
