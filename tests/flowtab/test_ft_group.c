@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Groups and meters in the datapath: select spreads flows and keeps each on one bucket, all
+ * copies to every bucket, fast failover follows port liveness, chains and loops are
+ * bounded, and a meter holds its rate (packets passed against the TSC time elapsed, rte_meter's
+ * own clock) within 5%.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "flowtab_gm.h"
+#include "ft_test_util.h"
+
+static struct rte_mempool *mp;
+
+static const struct ft_test_pkt udp_pkt = {
+	.dst = { 0x02, 0, 0, 0, 0, 2 }, .src = { 0x02, 0, 0, 0, 0, 1 }, .vlan = -1,
+	.dl_type = 0x0800, .proto = 17, .nw_src = 0x0a000001, .nw_dst = 0x0a000002,
+	.ttl = 64, .sport = 1000, .dport = 53, .payload = 18,
+};
+
+static struct flowtab *
+table(const char *rule)
+{
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+
+	ft_test_add(ft, rule);
+	return ft;
+}
+
+static int
+group(struct flowtab *ft, enum flowtab_gm_command cmd, const char *text,
+		enum flowtab_gm_error *why)
+{
+	struct flowtab_group_spec spec;
+	enum flowtab_gm_error w;
+	char *buf = NULL, *err = NULL;
+	int rc;
+
+	rc = flowtab_group_parse(text, &ft_test_ports, &spec, &buf, &err);
+	CHECK(rc == 0, "parse '%s': %s", text, err ? err : "");
+	if (rc == 0)
+		rc = flowtab_group_mod(ft, cmd, &spec, why ? why : &w, &err);
+	free(buf);
+	free(err);
+	return rc;
+}
+
+/* One packet of flow 'sport' from port 9; returns the port it left by, or 0 (dropped). */
+static uint32_t
+send1(struct flowtab_pmd *pmd, struct flowtab *ft, struct ft_capture *cap,
+		struct flowtab_out *out, uint16_t sport)
+{
+	struct ft_test_pkt p = udp_pkt;
+	struct rte_mbuf *m;
+
+	p.sport = sport;
+	m = ft_test_build(mp, &p);
+	ft_capture_reset(cap);
+	flowtab_process_burst(pmd, ft, &m, 1, 9, out);
+	return cap->n == 1 ? cap->rec[0].port : 0;
+}
+
+static void
+test_select(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
+{
+	struct flowtab *ft = table("in_port=9,actions=group:1");
+	unsigned per[5] = { 0 }, moved = 0, i, k;
+	uint32_t first[400], port;
+
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=1,type=select,bucket=watch_port:1,output:1,"
+		"bucket=watch_port:2,output:2,bucket=watch_port:3,output:3,"
+		"bucket=watch_port:4,output:4", NULL) == 0);
+	for (i = 1; i <= 4; i++)
+		flowtab_set_port_live(ft, i, true);
+	for (i = 0; i < 400; i++) {
+		first[i] = send1(pmd, ft, cap, out, (uint16_t)(1000 + i));
+		if (first[i] >= 1 && first[i] <= 4)
+			per[first[i]]++;
+	}
+	for (k = 1; k <= 4; k++)
+		CHECK(per[k] >= 50, "select: bucket %u got %u of 400 flows", k, per[k]);
+	for (i = 0; i < 400; i += 7)
+		for (k = 0; k < 5; k++)
+			CHECK(send1(pmd, ft, cap, out, (uint16_t)(1000 + i)) == first[i],
+				"select: flow %u moved off bucket %u", i, first[i]);
+	/* Port 2 goes down: only its flows move. */
+	flowtab_set_port_live(ft, 2, false);
+	for (i = 0; i < 400; i++) {
+		port = send1(pmd, ft, cap, out, (uint16_t)(1000 + i));
+		CHECK(port != 2 && port != 0, "select: flow %u went to %u with port 2 down", i,
+			port);
+		if (first[i] != 2 && port != first[i])
+			moved++;
+	}
+	CHECK(moved == 0, "select: %u flows not on port 2 moved when port 2 went down", moved);
+	/* Weights: a bucket of weight 0 gets nothing. */
+	CHECK(group(ft, FLOWTAB_GM_MODIFY, "group_id=1,type=select,bucket=weight:0,output:1,"
+		"bucket=weight:5,output:3", NULL) == 0);
+	for (i = 0; i < 100; i++)
+		CHECK(send1(pmd, ft, cap, out, (uint16_t)(1000 + i)) == 3);
+	flowtab_destroy(ft);
+}
+
+static void
+test_all_indirect_ff(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
+{
+	struct flowtab *ft = table("in_port=9,actions=group:1,output:5");
+	enum flowtab_gm_error why;
+	struct rte_mbuf *m;
+	unsigned i, seen[8] = { 0 };
+	char *s;
+
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=1,type=all,bucket=output:1,"
+		"bucket=mod_nw_dst:10.9.9.9,output:2,bucket=output:3", NULL) == 0);
+	ft_capture_init(cap, out, true);
+	m = ft_test_build(mp, &udp_pkt);
+	flowtab_process_burst(pmd, ft, &m, 1, 9, out);
+	CHECK(cap->n == 4, "all: %u copies, expected 4 (3 buckets and output:5)", cap->n);
+	for (i = 0; i < cap->n; i++) {
+		const uint8_t *ip = rte_pktmbuf_mtod(cap->rec[i].m, uint8_t *) + 14;
+		uint32_t dst = (uint32_t)ip[16] << 24 | ip[17] << 16 | ip[18] << 8 | ip[19];
+
+		seen[cap->rec[i].port & 7]++;
+		CHECK(dst == (cap->rec[i].port == 2 ? 0x0a090909u : 0x0a000002u),
+			"all: the copy to %u has nw_dst %08x", cap->rec[i].port, dst);
+	}
+	CHECK(seen[1] == 1 && seen[2] == 1 && seen[3] == 1 && seen[5] == 1);
+	ft_capture_reset(cap);
+	ft_capture_init(cap, out, false);
+
+	/* Fast failover: the first live bucket. */
+	CHECK(group(ft, FLOWTAB_GM_MODIFY, "group_id=1,type=ff,bucket=watch_port:1,output:1,"
+		"bucket=watch_port:2,output:2", NULL) == 0);
+	CHECK(flowtab_mod_flows(ft, "in_port=9,actions=group:1", false, &s) == 0);
+	flowtab_set_port_live(ft, 1, true);
+	flowtab_set_port_live(ft, 2, true);
+	CHECK(send1(pmd, ft, cap, out, 1) == 1);
+	flowtab_set_port_live(ft, 1, false);
+	CHECK(send1(pmd, ft, cap, out, 1) == 2, "ff: port 1 down, still not on 2");
+	flowtab_set_port_live(ft, 2, false);
+	CHECK(send1(pmd, ft, cap, out, 1) == 0, "ff: both down, yet sent");
+	flowtab_set_port_live(ft, 1, true);
+	CHECK(send1(pmd, ft, cap, out, 1) == 1, "ff: port 1 back, not used");
+
+	/* Indirect chained to the ff group; chains and loops refused. */
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=2,type=indirect,bucket=group:1", NULL) == 0);
+	CHECK(flowtab_mod_flows(ft, "in_port=9,actions=group:2", false, &s) == 0);
+	CHECK(send1(pmd, ft, cap, out, 1) == 1, "indirect -> ff: not out of port 1");
+	CHECK(group(ft, FLOWTAB_GM_MODIFY, "group_id=1,type=all,bucket=group:2", &why) ==
+		-EINVAL && why == FLOWTAB_GM_LOOP, "loop: why %d", why);
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=3,type=indirect,bucket=group:2", NULL) == 0);
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=4,type=indirect,bucket=group:3", NULL) == 0);
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=5,type=indirect,bucket=group:4", &why) ==
+		-EINVAL && why == FLOWTAB_GM_CHAINING, "chain of 5: why %d", why);
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=6,type=indirect,bucket=group:99", &why) ==
+		-EINVAL && why == FLOWTAB_GM_UNKNOWN_GROUP);
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=2,type=all,bucket=output:1", &why) ==
+		-EINVAL && why == FLOWTAB_GM_EXISTS);
+	CHECK(group(ft, FLOWTAB_GM_MODIFY, "group_id=7,type=all,bucket=output:1", &why) ==
+		-EINVAL && why == FLOWTAB_GM_UNKNOWN);
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=8,type=indirect,bucket=output:1,"
+		"bucket=output:2", &why) == -EINVAL && why == FLOWTAB_GM_INVALID);
+	CHECK(flowtab_group_del(ft, 1, &why, &s) == -EINVAL && why == FLOWTAB_GM_CHAINED);
+	free(s);
+	s = flowtab_dump_groups_text(ft, FLOWTAB_GROUP_ALL, false);
+	CHECK(s && strstr(s, "group_id=2,type=indirect,bucket=actions=group:1"), "dump: %s", s);
+	free(s);
+	s = flowtab_dump_groups_text(ft, 2, true);
+	CHECK(s && strstr(s, "ref_count=1,packet_count=1,"), "stats: %s", s);
+	free(s);
+	CHECK(flowtab_group_del(ft, FLOWTAB_GROUP_ALL, &why, &s) == 0);
+	CHECK(send1(pmd, ft, cap, out, 1) == 0, "group deleted, yet sent");
+	flowtab_destroy(ft);
+}
+
+static unsigned n_passed;
+static uint64_t bytes_passed;
+
+static void
+count_out(void *ctx, uint32_t port, struct rte_mbuf *m)
+{
+	(void)ctx;
+	(void)port;
+	n_passed++;
+	bytes_passed += rte_pktmbuf_pkt_len(m);
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * Offer far more than the meter's rate for ~0.4 s and compare what passed with what the
+ * rate allows over the TSC time the packets took: burst + rate * elapsed.
+ */
+static void
+test_meter(struct flowtab_pmd *pmd, const char *text, bool pktps, double rate_units,
+		double burst_units, uint16_t payload)
+{
+	struct flowtab *ft = table("in_port=9,actions=meter:1,output:1");
+	struct flowtab_out out = { .output = count_out };
+	struct flowtab_meter_spec spec;
+	struct ft_test_pkt p = udp_pkt;
+	struct rte_mbuf *burst[32];
+	enum flowtab_gm_error why;
+	uint64_t hz = rte_get_tsc_hz(), t0, t1;
+	unsigned sent = 0, i;
+	double expect, got;
+	char *err = NULL;
+
+	CHECK(flowtab_meter_parse(text, &spec, &err) == 0, "%s: %s", text, err ? err : "");
+	CHECK(flowtab_meter_mod(ft, FLOWTAB_GM_ADD, &spec, &why, &err) == 0, "%s", err);
+	free(err);
+	n_passed = 0;
+	bytes_passed = 0;
+	p.payload = payload;
+	t0 = rte_get_tsc_cycles();
+	do {
+		for (i = 0; i < RTE_DIM(burst); i++)
+			burst[i] = ft_test_build(mp, &p);
+		flowtab_process_burst(pmd, ft, burst, RTE_DIM(burst), 9, &out);
+		sent += RTE_DIM(burst);
+		t1 = rte_get_tsc_cycles();
+	} while (t1 - t0 < hz * 2 / 5);
+	expect = burst_units + rate_units * (double)(t1 - t0) / (double)hz;
+	got = pktps ? n_passed : (double)bytes_passed * 8 / 1000;
+	CHECK(got >= expect * 0.95 && got <= expect * 1.05,
+		"%s: passed %.0f, expected %.0f (+-5%%); %u sent", text, got, expect, sent);
+	CHECK(sent > 2 * n_passed, "%s: offered %u, not above the rate (%u passed)", text, sent,
+		n_passed);
+	err = flowtab_dump_meters_text(ft, 1, true);
+	if (CHECK(err != NULL)) {
+		char want[128];
+
+		snprintf(want, sizeof(want), "packet_in_count:%u ", sent);
+		CHECK(strstr(err, want) != NULL, "meter stats: %s", err);
+		snprintf(want, sizeof(want), "0: packet_count:%u ", sent - n_passed);
+		CHECK(strstr(err, want) != NULL, "meter stats: %s", err);
+	}
+	free(err);
+	flowtab_destroy(ft);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct flowtab_pmd *pmd;
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct flowtab_out out;
+
+	(void)argc;
+	mp = ft_test_eal_init(argv[0], 8192);
+	pmd = flowtab_pmd_create(0, -1);
+	ft_capture_init(cap, &out, false);
+	test_select(pmd, cap, &out);
+	test_all_indirect_ff(pmd, cap, &out);
+	/* 20000 pps, 200-packet burst; 8000 kbps of 1000-byte frames (~1000 pps), 80 kb burst. */
+	test_meter(pmd, "meter=1,pktps,burst,bands=type=drop,rate=20000,burst_size=200", true,
+		20000, 200, 64);
+	test_meter(pmd, "meter=1,kbps,burst,bands=type=drop,rate=8000,burst_size=80", false,
+		8000, 80, 958);
+	ft_capture_reset(cap);
+	free(cap);
+	flowtab_pmd_destroy(pmd);
+	return check_report("test_ft_group");
+}
