@@ -685,6 +685,7 @@ dp_commands_register(struct dp *dp)
 		(void *)port_tnl_ports_show);
 	control_command_register("fdb/flush", "[BRIDGE]", 0, 1, cmd_fdb_flush, dp);
 	dp_appctl_register(dp);
+	dp_gm_commands_register(dp);
 	control_command_register("bond/show", "[PORT]", 0, 1, cmd_bond_show, dp);
 	control_command_register("lacp/show", "[PORT]", 0, 1, cmd_lacp_show, dp);
 }

@@ -743,6 +743,7 @@ dp_run_periodic(struct dp *dp)
 
 	rcu_defer_reclaim(dp->defer);
 	port_tnl_run();
+	dp_gm_liveness_run(dp);
 
 	for (unsigned i = 0; i < dp->n_bridges; i++) {
 		size_t before = flowtab_n_rules(dp->bridges[i]->ft);

@@ -256,6 +256,9 @@ struct rte_mempool *dp_mempool_get(int socket, int mtu);
 
 /** Register the control commands of vireo-dp (dataplane/commands.c). */
 void dp_commands_register(struct dp *dp);
+/** Groups and meters (gm.c): the vireoctl commands, and port liveness for the groups. */
+void dp_gm_commands_register(struct dp *dp);
+void dp_gm_liveness_run(struct dp *dp);
 
 /* The packets of the OpenFlow channel (dataplane/punt.c; main thread unless noted). */
 int dp_punt_init(struct dp *dp, char **err);

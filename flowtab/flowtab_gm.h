@@ -173,6 +173,8 @@ char *flowtab_dump_groups_text(struct flowtab *ft, uint32_t group_id, bool stats
  * Any thread; PMDs see it on their next packet.
  */
 void flowtab_set_port_live(struct flowtab *ft, uint32_t ofport, bool live);
+/** The 'n' ports in 'ports' are live, every other is not (main thread). */
+void flowtab_set_live_ports(struct flowtab *ft, const uint32_t *ports, unsigned n);
 
 struct flowtab_band_spec {
 	uint32_t rate;              /**< kbps or pktps, as the meter's flags say */

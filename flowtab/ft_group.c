@@ -67,6 +67,27 @@ flowtab_set_port_live(struct flowtab *ft, uint32_t ofport, bool live)
 		__atomic_fetch_and(&gm->live[ofport / 64], ~bit, __ATOMIC_RELAXED);
 }
 
+void
+flowtab_set_live_ports(struct flowtab *ft, const uint32_t *ports, unsigned n)
+{
+	struct ft_gm *gm = ft_gm_get(ft);
+	uint64_t *want;
+	unsigned i;
+
+	want = calloc(FT_LIVE_WORDS, sizeof(*want));
+	if (gm == NULL || want == NULL) {
+		free(want);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (ports[i] < FT_LIVE_WORDS * 64)
+			want[ports[i] / 64] |= 1ull << (ports[i] % 64);
+	for (i = 0; i < FT_LIVE_WORDS; i++)
+		if (__atomic_load_n(&gm->live[i], __ATOMIC_RELAXED) != want[i])
+			__atomic_store_n(&gm->live[i], want[i], __ATOMIC_RELAXED);
+	free(want);
+}
+
 bool
 ft_actions_use_group(const struct ft_actions *a, uint32_t id)
 {
