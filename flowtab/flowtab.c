@@ -166,6 +166,10 @@ parse_rules(struct flowtab *ft, const char *const *texts, const int *lines, size
 	for (i = 0; i < n; i++) {
 		if (ft_rule_parse(texts[i], FT_PARSE_ADD, &ft->ports, &spec, &msg) < 0)
 			goto fail;
+		if (ft_gm_check_actions(ft, spec.acts, &msg) < 0) {
+			ft_rule_spec_clear(&spec);
+			goto fail;
+		}
 		rules[i] = rule_new(&spec, now, ft->next_seq + i);
 		if (!rules[i]) {
 			ft_rule_spec_clear(&spec);

@@ -110,6 +110,38 @@ ft_actions_use_meter(const struct ft_actions *a, uint32_t id)
 	return false;
 }
 
+int
+ft_gm_check_actions(const struct flowtab *ft, const struct ft_actions *a, char **err)
+{
+	const struct ft_gtab *gt = ft->gm ? ft->gm->groups : NULL;
+	const struct ft_mtab *mt = ft->gm ? ft->gm->meters : NULL;
+	uint32_t i;
+
+	for (i = 0; i < a->n; i++) {
+		if (a->a[i].type == FT_ACT_GROUP && !ft_gtab_find(gt, a->a[i].u32)) {
+			*err = ft_field_error("actions", "group %u does not exist", a->a[i].u32);
+			return -EINVAL;
+		}
+		if (a->a[i].type == FT_ACT_METER && !ft_mtab_find(mt, a->a[i].u32)) {
+			*err = ft_field_error("actions", "meter %u does not exist", a->a[i].u32);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static bool
+rule_uses_group(const struct ft_rule *r, void *aux)
+{
+	const struct ft_gtab *gone = aux;
+	uint32_t i;
+
+	for (i = 0; i < r->acts->n; i++)
+		if (r->acts->a[i].type == FT_ACT_GROUP && ft_gtab_find(gone, r->acts->a[i].u32))
+			return true;
+	return false;
+}
+
 /* --- the datapath's choice --- */
 
 static bool
@@ -439,6 +471,19 @@ flowtab_group_del(struct flowtab *ft, uint32_t group_id, enum flowtab_gm_error *
 		free(*err);
 		*err = gm_error(group_id, "another group's bucket uses it", NULL);
 		*why = FLOWTAB_GM_CHAINED;
+		free(next);
+		free(dead);
+		return rc;
+	}
+	/* As OpenFlow says: the rules that forward to a deleted group go with it. */
+	next->n = n_dead;
+	memcpy(next->g, dead, n_dead * sizeof(*dead));
+	rc = ft_del_rules_if(ft, rule_uses_group, next);
+	next->n = n;
+	for (i = 0, n = 0; i < t->n; i++)
+		if (!(group_id == FLOWTAB_GROUP_ALL || t->g[i]->id == group_id))
+			next->g[n++] = t->g[i];
+	if (rc) {
 		free(next);
 		free(dead);
 		return rc;

@@ -239,6 +239,14 @@ flowtab_meter_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 	return 0;
 }
 
+static bool
+rule_uses_meter(const struct ft_rule *r, void *aux)
+{
+	const struct ft_meter *m = aux;
+
+	return ft_actions_use_meter(r->acts, m->id);
+}
+
 int
 flowtab_meter_del(struct flowtab *ft, uint32_t meter_id)
 {
@@ -266,6 +274,16 @@ flowtab_meter_del(struct flowtab *ft, uint32_t meter_id)
 			next->m[n++] = t->m[i];
 	}
 	next->n = n;
+	/* As OpenFlow says: the rules that use a deleted meter go with it. */
+	for (i = 0; i < n_dead; i++) {
+		int rc = ft_del_rules_if(ft, rule_uses_meter, dead[i]);
+
+		if (rc) {
+			free(next);
+			free(dead);
+			return rc;
+		}
+	}
 	mtab_publish(ft, next, dead, n_dead);
 	free(dead);
 	return 0;

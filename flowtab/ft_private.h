@@ -105,6 +105,18 @@ int ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule
  */
 int ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n);
 
+/**
+ * Delete every rule for which 'pred' is true (told to flowtab_set_removed()'s callback as
+ * deleted).  @return 0 or -ENOMEM (nothing changed).
+ */
+int ft_del_rules_if(struct flowtab *ft, bool (*pred)(const struct ft_rule *r, void *aux),
+		void *aux);
+/**
+ * -EINVAL with '*err' ("field 'actions': group N does not exist") when 'a' names a group
+ * or meter 'ft' does not have (ft_group.c).
+ */
+int ft_gm_check_actions(const struct flowtab *ft, const struct ft_actions *a, char **err);
+
 /** Count 'packets' packets of 'bytes' bytes against 'r' from PMD 'pmd'. */
 static inline void
 ft_rule_count_n(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint64_t packets,

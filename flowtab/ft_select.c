@@ -66,6 +66,10 @@ parse_filter(struct flowtab *ft, const char *text, enum ft_parse_mode mode,
 		*err = msg;
 		return -EINVAL;
 	}
+	if (spec->acts && ft_gm_check_actions(ft, spec->acts, err) < 0) {
+		ft_rule_spec_clear(spec);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -388,4 +392,36 @@ flowtab_dump_rules(struct flowtab *ft, const char *match,
 	}
 	free(sel);
 	return 0;
+}
+
+int
+ft_del_rules_if(struct flowtab *ft, bool (*pred)(const struct ft_rule *r, void *aux), void *aux)
+{
+	struct ft_rule **arr, **dead;
+	size_t i, n = 0, n_dead = 0;
+	int ret;
+
+	arr = malloc((ft->n_rules + 1) * sizeof(*arr));
+	dead = malloc((ft->n_rules + 1) * sizeof(*dead));
+	if (!arr || !dead) {
+		free(arr);
+		free(dead);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ft->n_rules; i++) {
+		if (pred(ft->rules[i], aux))
+			dead[n_dead++] = ft->rules[i];
+		else
+			arr[n++] = ft->rules[i];
+	}
+	if (!n_dead) {
+		free(arr);
+		free(dead);
+		return 0;
+	}
+	for (i = 0; i < n_dead; i++)
+		tell_removed(ft, dead[i], ft->clock(ft->clock_aux), FLOWTAB_REMOVED_DELETE);
+	ret = commit_removal(ft, arr, n, dead, n_dead);
+	free(dead);
+	return ret;
 }

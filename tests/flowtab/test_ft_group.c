@@ -23,12 +23,9 @@ static const struct ft_test_pkt udp_pkt = {
 };
 
 static struct flowtab *
-table(const char *rule)
+table(void)
 {
-	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
-
-	ft_test_add(ft, rule);
-	return ft;
+	return flowtab_create("br0", &ft_test_ports, NULL);
 }
 
 static int
@@ -67,13 +64,19 @@ send1(struct flowtab_pmd *pmd, struct flowtab *ft, struct ft_capture *cap,
 static void
 test_select(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
 {
-	struct flowtab *ft = table("in_port=9,actions=group:1");
+	struct flowtab *ft = table();
 	unsigned per[5] = { 0 }, moved = 0, i, k;
 	uint32_t first[400], port;
+	char *err = NULL;
 
+	CHECK(flowtab_add_flows(ft, (const char *[]){ "in_port=9,actions=group:1" }, NULL, 1,
+		NULL, &err) == -EINVAL && err && strstr(err, "group 1 does not exist"),
+		"a rule to a missing group: %s", err ? err : "accepted");
+	free(err);
 	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=1,type=select,bucket=watch_port:1,output:1,"
 		"bucket=watch_port:2,output:2,bucket=watch_port:3,output:3,"
 		"bucket=watch_port:4,output:4", NULL) == 0);
+	ft_test_add(ft, "in_port=9,actions=group:1");
 	for (i = 1; i <= 4; i++)
 		flowtab_set_port_live(ft, i, true);
 	for (i = 0; i < 400; i++) {
@@ -108,7 +111,7 @@ test_select(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out 
 static void
 test_all_indirect_ff(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
 {
-	struct flowtab *ft = table("in_port=9,actions=group:1,output:5");
+	struct flowtab *ft = table();
 	enum flowtab_gm_error why;
 	struct rte_mbuf *m;
 	unsigned i, seen[8] = { 0 };
@@ -116,6 +119,7 @@ test_all_indirect_ff(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flo
 
 	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=1,type=all,bucket=output:1,"
 		"bucket=mod_nw_dst:10.9.9.9,output:2,bucket=output:3", NULL) == 0);
+	ft_test_add(ft, "in_port=9,actions=group:1,output:5");
 	ft_capture_init(cap, out, true);
 	m = ft_test_build(mp, &udp_pkt);
 	flowtab_process_burst(pmd, ft, &m, 1, 9, out);
@@ -174,6 +178,7 @@ test_all_indirect_ff(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flo
 	free(s);
 	CHECK(flowtab_group_del(ft, FLOWTAB_GROUP_ALL, &why, &s) == 0);
 	CHECK(send1(pmd, ft, cap, out, 1) == 0, "group deleted, yet sent");
+	CHECK(flowtab_n_rules(ft) == 0, "the rule to a deleted group stayed");
 	flowtab_destroy(ft);
 }
 
@@ -198,7 +203,7 @@ static void
 test_meter(struct flowtab_pmd *pmd, const char *text, bool pktps, double rate_units,
 		double burst_units, uint16_t payload)
 {
-	struct flowtab *ft = table("in_port=9,actions=meter:1,output:1");
+	struct flowtab *ft = table();
 	struct flowtab_out out = { .output = count_out };
 	struct flowtab_meter_spec spec;
 	struct ft_test_pkt p = udp_pkt;
@@ -212,6 +217,7 @@ test_meter(struct flowtab_pmd *pmd, const char *text, bool pktps, double rate_un
 	CHECK(flowtab_meter_parse(text, &spec, &err) == 0, "%s: %s", text, err ? err : "");
 	CHECK(flowtab_meter_mod(ft, FLOWTAB_GM_ADD, &spec, &why, &err) == 0, "%s", err);
 	free(err);
+	ft_test_add(ft, "in_port=9,actions=meter:1,output:1");
 	n_passed = 0;
 	bytes_passed = 0;
 	p.payload = payload;
@@ -239,6 +245,8 @@ test_meter(struct flowtab_pmd *pmd, const char *text, bool pktps, double rate_un
 		CHECK(strstr(err, want) != NULL, "meter stats: %s", err);
 	}
 	free(err);
+	CHECK(flowtab_meter_del(ft, 1) == 0 && flowtab_n_rules(ft) == 0,
+		"the rule of a deleted meter stayed");
 	flowtab_destroy(ft);
 }
 
