@@ -45,7 +45,7 @@ classify(int rc, const char *err)
 	if (strstr(err, "goto_table"))
 		return OFE_BIC_BAD_TABLE_ID;
 	if (strstr(err, "does not exist"))
-		return strstr(err, "meter") ? OFE_MMFC_UNKNOWN_METER : OFE_BAC_BAD_OUT_GROUP;
+		return strstr(err, "meter") ? OFE_MMFC_INVALID_METER : OFE_BAC_BAD_OUT_GROUP;
 	if (strstr(err, "field 'actions'"))
 		return OFE_BAC_BAD_ARGUMENT;
 	if (strstr(err, "in the match"))

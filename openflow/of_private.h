@@ -71,7 +71,7 @@ enum of_err {
 	OFE_BAC_BAD_SET_LEN,
 	OFE_BAC_BAD_SET_ARGUMENT,
 	OFE_BAC_BAD_OUT_GROUP,      /* a rule's group:N names no group */
-	OFE_MMFC_UNKNOWN_METER,     /* a rule's meter:N names no meter */
+	OFE_MMFC_INVALID_METER,     /* a rule's meter:N names no meter (as ovs-vswitchd) */
 	OFE_BIC_UNKNOWN_INST,
 	OFE_BIC_UNSUP_INST,
 	OFE_BIC_BAD_TABLE_ID,
