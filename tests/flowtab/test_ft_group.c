@@ -209,9 +209,9 @@ test_meter(struct flowtab_pmd *pmd, const char *text, bool pktps, double rate_un
 	struct ft_test_pkt p = udp_pkt;
 	struct rte_mbuf *burst[32];
 	enum flowtab_gm_error why;
-	uint64_t hz = rte_get_tsc_hz(), t0, t1;
+	uint64_t hz = rte_get_tsc_hz(), t0, t1, prev, lost = 0, fill;
 	unsigned sent = 0, i;
-	double expect, got;
+	double expect, expect_lo, got;
 	char *err = NULL;
 
 	CHECK(flowtab_meter_parse(text, &spec, &err) == 0, "%s: %s", text, err ? err : "");
@@ -221,18 +221,30 @@ test_meter(struct flowtab_pmd *pmd, const char *text, bool pktps, double rate_un
 	n_passed = 0;
 	bytes_passed = 0;
 	p.payload = payload;
-	t0 = rte_get_tsc_cycles();
+	/*
+	 * While this thread is descheduled longer than the bucket takes to fill, the rate's
+	 * tokens beyond the burst are lost: such gaps are measured and allowed for, so that a
+	 * busy machine cannot fail the test.
+	 */
+	fill = (uint64_t)(burst_units / rate_units * (double)hz);
+	t0 = prev = rte_get_tsc_cycles();
 	do {
 		for (i = 0; i < RTE_DIM(burst); i++)
 			burst[i] = ft_test_build(mp, &p);
+		t1 = rte_get_tsc_cycles();
+		if (t1 - prev > fill)
+			lost += t1 - prev - fill;
 		flowtab_process_burst(pmd, ft, burst, RTE_DIM(burst), 9, &out);
 		sent += RTE_DIM(burst);
+		prev = t1;
 		t1 = rte_get_tsc_cycles();
 	} while (t1 - t0 < hz * 2 / 5);
 	expect = burst_units + rate_units * (double)(t1 - t0) / (double)hz;
+	expect_lo = burst_units + rate_units * (double)(t1 - t0 - lost) / (double)hz;
 	got = pktps ? n_passed : (double)bytes_passed * 8 / 1000;
-	CHECK(got >= expect * 0.95 && got <= expect * 1.05,
-		"%s: passed %.0f, expected %.0f (+-5%%); %u sent", text, got, expect, sent);
+	CHECK(got >= expect_lo * 0.95 && got <= expect * 1.05,
+		"%s: passed %.0f, expected %.0f (%.0f without the time descheduled), +-5%%; %u sent",
+		text, got, expect, expect_lo, sent);
 	CHECK(sent > 2 * n_passed, "%s: offered %u, not above the rate (%u passed)", text, sent,
 		n_passed);
 	err = flowtab_dump_meters_text(ft, 1, true);
