@@ -12,8 +12,8 @@
  * library speaks OpenFlow 1.0 with the Nicira extensions ovs-ofctl uses by default (NXM
  * matches, NXT_FLOW_MOD, NXT_SET_FLOW_FORMAT, NXT_FLOW_MOD_TABLE_ID, NXST_FLOW and
  * NXST_AGGREGATE, the resubmit, dec_ttl and reg_load actions) and OpenFlow 1.3 (OXM matches,
- * apply_actions and goto_table instructions, multipart).  It knows no sockets,
- * ports, threads or configuration: the owner moves the bytes and describes the switch
+ * apply_actions, goto_table and meter instructions, group_mod and meter_mod (of_group.c),
+ * multipart).  It knows no sockets, ports, threads or configuration: the owner moves the bytes and describes the switch
  * through 'struct of_switch' callbacks, as flowtab learns port names through its port ops.
  *
  * Design
@@ -28,7 +28,7 @@
  *    flowtab_dump_rules() gives each rule as plain fields and actions, which of_match.c and
  *    of_action.c encode as OXM, NXM or an OpenFlow 1.0 match.
  * 2. Only what flowtab has.  Every match field maps to a flowtab field; every action to a
- *    flowtab action.  Anything else (metadata, MPLS, tunnels, groups, meters, queues,
+ *    flowtab action.  Anything else (metadata, MPLS, setting tunnel fields, queues,
  *    write_actions and clear_actions, CONTROLLER and TABLE outputs in a rule, partial
  *    register loads) is refused with the error OpenFlow names for it (OFPBMC_BAD_FIELD,
  *    OFPBAC_BAD_TYPE, OFPBIC_UNSUP_INST, ...), never silently dropped.  Where 1.0 cannot
