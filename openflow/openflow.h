@@ -13,8 +13,9 @@
  * matches, NXT_FLOW_MOD, NXT_SET_FLOW_FORMAT, NXT_FLOW_MOD_TABLE_ID, NXST_FLOW and
  * NXST_AGGREGATE, the resubmit, dec_ttl and reg_load actions) and OpenFlow 1.3 (OXM matches,
  * apply_actions, goto_table and meter instructions, group_mod and meter_mod (of_group.c),
- * multipart).  It knows no sockets, ports, threads or configuration: the owner moves the bytes and describes the switch
- * through 'struct of_switch' callbacks, as flowtab learns port names through its port ops.
+ * multipart).  It knows no sockets, ports, threads or configuration: the owner moves the
+ * bytes and describes the switch through 'struct of_switch' callbacks, as flowtab learns
+ * port names through its port ops.
  *
  * Design
  * ======
