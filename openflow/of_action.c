@@ -250,6 +250,13 @@ nx_action(const uint8_t *a, size_t len, struct of_text *t, struct reg_load *ld)
 				return OFE_BAC_BAD_SET_ARGUMENT;
 		memcpy(v, a + 14, flen);
 		return set_field_text(t, h, v);
+	case NXAST_GROUP:
+		if (len != 16)
+			return OFE_BAC_BAD_LEN;
+		if (of_get32(a + 12) > 0xffffff00u)
+			return OFE_BAC_BAD_ARGUMENT;
+		of_text_item(t, "group:%u", of_get32(a + 12));
+		return OF_OK;
 	default:
 		return OFE_BAC_BAD_VENDOR_TYPE;
 	}
@@ -667,8 +674,12 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 			put_resubmit(b, a);
 			break;
 		case FLOWTAB_A_GROUP:
+			/* 1.0 has no groups: Open vSwitch's extension action, as ovs-vswitchd. */
+			p = put_nx(b, NXAST_GROUP, 16);
+			of_set32(p + 12, a->port);
+			break;
 		case FLOWTAB_A_METER:
-			/* 1.0 has neither: ovs-ofctl cannot show them in 1.0 either. */
+			/* 1.0 has no meter instruction: left out, as by ovs-vswitchd. */
 			break;
 		case FLOWTAB_A_GOTO_TABLE: {
 			/* An instruction 1.0 has not: ovs-vswitchd sends it as resubmit(,TABLE)

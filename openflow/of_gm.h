@@ -11,6 +11,7 @@
 #include "of_stats.h"
 
 #define OFPAT13_GROUP 22
+#define NXAST_GROUP 40               /* Open vSwitch's group action in OpenFlow 1.0 */
 #define OF13_GROUP_MOD 15
 #define OF13_METER_MOD 29
 #define OFPET13_GROUP_MOD_FAILED 6

@@ -119,6 +119,12 @@ for ver in OpenFlow13 OpenFlow15; do
 	same "$ver one meter" dump-meters meter=2
 	both add-flow "priority=12,in_port=3,actions=meter:2,output:1"
 	same "$ver flows with meters" dump-flows
+	VER=()
+	same "$ver flows with meters, dumped with OpenFlow10+NXM" dump-flows
+	both add-flow "priority=13,in_port=2,actions=group:1"
+	same "OpenFlow10+NXM add-flow with a group" dump-flows
+	both del-flows --strict "priority=13,in_port=2"
+	VER=(-O "$ver")
 	same "$ver meter-stats" meter-stats
 	refused "$ver: a rule to a meter that does not exist" OFPMMFC_INVALID_METER \
 		add-flow "in_port=3,actions=meter:9,output:1"
