@@ -508,13 +508,11 @@ rules_using(const struct flowtab *ft, bool (*uses)(const struct ft_actions *, ui
 	return n;
 }
 
-void ft_actions_info_fill(const struct ft_actions *a, struct flowtab_action_info *acts,
-		unsigned *n);
-
 unsigned
 flowtab_dump_groups(struct flowtab *ft, uint32_t group_id,
 		void (*cb)(void *aux, const struct flowtab_group_info *info), void *aux)
 {
+	/* 80 kB: static, as only the main thread dumps. */
 	static struct flowtab_action_info acts[FLOWTAB_GROUP_MAX_BUCKETS][FT_MAX_ACTIONS];
 	struct flowtab_bucket_info bi[FLOWTAB_GROUP_MAX_BUCKETS];
 	const struct ft_gtab *t = ft->gm ? ft->gm->groups : NULL;

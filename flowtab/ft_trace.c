@@ -277,6 +277,13 @@ walk_rule(struct trace *t, const struct ft_rule *r)
 		case FT_ACT_GOTO_TABLE:
 			trace_resubmit(t, FLOWTAB_PORT_NONE, a->u8, r);
 			break;
+		case FT_ACT_GROUP:
+			/* Which bucket a select or fast-failover group takes depends on state. */
+			indent(t, 5);
+			ft_str_printf(t->s, ">> the group's buckets are not traced\n");
+			break;
+		case FT_ACT_METER:
+			break;
 		default:
 			if (!rewrite(t, a)) {
 				indent(t, 5);

@@ -85,10 +85,6 @@ static const uint8_t kinds[FT_ACT__N] = {
 	[FT_ACT_METER] = FLOWTAB_A_METER,
 };
 
-void ft_actions_info_fill(const struct ft_actions *a, struct flowtab_action_info *acts,
-		unsigned *n);
-
-/* 'a' as plain actions in 'acts' (FT_MAX_ACTIONS entries), '*n' of them. */
 void
 ft_actions_info_fill(const struct ft_actions *a, struct flowtab_action_info *acts, unsigned *n)
 {

@@ -13,4 +13,8 @@
 void ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, uint64_t bytes,
 		struct flowtab_rule_info *info, struct flowtab_action_info *acts);
 
+/** Actions 'a' as plain actions in 'acts' (FT_MAX_ACTIONS entries), '*n' of them. */
+void ft_actions_info_fill(const struct ft_actions *a, struct flowtab_action_info *acts,
+		unsigned *n);
+
 #endif /* VIREO_FT_VIEW_H */

@@ -182,6 +182,33 @@ test_all_indirect_ff(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flo
 	flowtab_destroy(ft);
 }
 
+static void
+trace_emit(void *aux, enum flowtab_action_kind kind, uint32_t port, uint32_t in_port,
+		const uint8_t dl_dst[6], uint16_t vlan_tci, char *note, size_t note_size)
+{
+	(void)aux, (void)kind, (void)port, (void)in_port, (void)dl_dst, (void)vlan_tci;
+	(void)note, (void)note_size;
+}
+
+/* ofproto/trace through a group leaves the packet as it was (buckets are not followed). */
+static void
+test_trace(void)
+{
+	struct flowtab_trace_out tout = { .emit = trace_emit };
+	struct flowtab *ft = table();
+	char *text = NULL, *err = NULL;
+	const char *fin;
+
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=1,type=all,bucket=output:1", NULL) == 0);
+	ft_test_add(ft, "in_port=9,actions=group:1,output:2");
+	CHECK(flowtab_trace(ft, "in_port=9,dl_vlan=5", &tout, &text, &err) == 0, "%s", err);
+	fin = text ? strstr(text, "Final flow:") : NULL;
+	CHECK(fin && strstr(fin, "Final flow: unchanged"), "trace: %s", text ? text : "");
+	free(text);
+	free(err);
+	flowtab_destroy(ft);
+}
+
 static unsigned n_passed;
 static uint64_t bytes_passed;
 
@@ -275,6 +302,7 @@ main(int argc, char **argv)
 	ft_capture_init(cap, &out, false);
 	test_select(pmd, cap, &out);
 	test_all_indirect_ff(pmd, cap, &out);
+	test_trace();
 	/* 20000 pps, 200-packet burst; 8000 kbps of 1000-byte frames (~1000 pps), 80 kb burst. */
 	test_meter(pmd, "meter=1,pktps,burst,bands=type=drop,rate=20000,burst_size=200", true,
 		20000, 200, 64);
