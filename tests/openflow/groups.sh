@@ -12,8 +12,11 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/ofpair.sh"
 
-# The reply body without its header line and durations, sorted.
-norm() { grep -v "reply\|^OFPST" | sed -e 's/^ *//' -e 's/duration[=:][0-9.]*s,\? *//' | sort; }
+# The reply body without its header line, durations and ages, sorted.
+norm() {
+	grep -v "reply\|^OFPST" | sed -e 's/^ *//' -e 's/duration[=:][0-9.]*s,\? *//' \
+		-e 's/\(idle\|hard\)_age=[0-9]*, //g' | sort
+}
 
 # same WHAT CMD [ARGS...]: CMD's output is the same on both (or, without OVS, not empty).
 same() {
