@@ -22,10 +22,10 @@ dp_gm_liveness_run(struct dp *dp)
 		struct dp_bridge *br = dp->bridges[i];
 		unsigned n = 0;
 
-		for (unsigned k = 0; k < PORT_MAX_SLOTS; k++) {
+		for (unsigned k = 0; k < br->n_ports; k++) {
 			struct dp_port *p = br->ports[k];
 
-			if (p != NULL && p->error == NULL && port_link_up(&p->port))
+			if (p->error == NULL && p->ofport != UINT32_MAX && port_link_up(&p->port))
 				live[n++] = p->ofport;
 		}
 		flowtab_set_live_ports(br->ft, live, n);
