@@ -73,6 +73,9 @@ struct ft_gm {
 	uint64_t live[FT_LIVE_WORDS];   /**< bit per port number below 65536; atomic words */
 };
 
+/** Group type names as ovs-ofctl writes them, by enum flowtab_group_type. */
+extern const char *const ft_group_types[4];
+
 /** The group/meter state of 'ft', created when missing; NULL when out of memory. */
 struct ft_gm *ft_gm_get(struct flowtab *ft);
 void ft_gm_free(struct ft_gm *gm);
