@@ -106,8 +106,8 @@ located(const char *origin, int line, char *msg)
 	return r < 0 ? NULL : s;
 }
 
-static uint32_t
-rule_identity_hash(const struct ft_rule *r)
+uint32_t
+ft_rule_identity_hash(const struct ft_rule *r)
 {
 	uint64_t h = r->priority | (uint64_t)r->table_id << 32;
 	unsigned i;
@@ -119,15 +119,15 @@ rule_identity_hash(const struct ft_rule *r)
 	return (uint32_t)h;
 }
 
-static bool
-same_identity(const struct ft_rule *a, const struct ft_rule *b)
+bool
+ft_rule_same_identity(const struct ft_rule *a, const struct ft_rule *b)
 {
 	return a->ident_hash == b->ident_hash && a->table_id == b->table_id && a->priority == b->priority &&
 	       ft_match_equal(&a->match, &b->match);
 }
 
-static struct ft_rule *
-rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
+struct ft_rule *
+ft_rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
 {
 	struct ft_rule *r = ft_zalloc(sizeof(*r));
 
@@ -145,7 +145,7 @@ rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
 	r->used_ms = now;
 	r->acts = spec->acts;
 	spec->acts = NULL;
-	r->ident_hash = rule_identity_hash(r);
+	r->ident_hash = ft_rule_identity_hash(r);
 	r->mask_hash = ft_mask_hash(r->table_id, &r->match.mask);
 	return r;
 }
@@ -170,7 +170,7 @@ parse_rules(struct flowtab *ft, const char *const *texts, const int *lines, size
 			ft_rule_spec_clear(&spec);
 			goto fail;
 		}
-		rules[i] = rule_new(&spec, now, ft->next_seq + i);
+		rules[i] = ft_rule_new(&spec, now, ft->next_seq + i);
 		if (!rules[i]) {
 			ft_rule_spec_clear(&spec);
 			msg = strdup("out of memory");
@@ -212,7 +212,7 @@ index_find(struct rule_index *ix, struct ft_rule *const *arr, const struct ft_ru
 {
 	size_t i = r->ident_hash & ix->mask;
 
-	while (ix->slot[i] && !same_identity(arr[ix->slot[i] - 1], r))
+	while (ix->slot[i] && !ft_rule_same_identity(arr[ix->slot[i] - 1], r))
 		i = (i + 1) & ix->mask;
 	return &ix->slot[i];
 }
@@ -223,7 +223,7 @@ ix_slot(struct flowtab *ft, const struct ft_rule *r)
 {
 	size_t i = r->ident_hash & ft->ix_mask;
 
-	while (ft->ix[i] && !same_identity(ft->ix[i], r))
+	while (ft->ix[i] && !ft_rule_same_identity(ft->ix[i], r))
 		i = (i + 1) & ft->ix_mask;
 	return &ft->ix[i];
 }
@@ -461,10 +461,13 @@ flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *l
 		dead[n_dead++] = arr[i];
 		arr[i] = old;
 	}
-	/* Old rules not kept die. */
-	for (i = 0; i < ft->n_rules; i++)
-		if (!kept[i])
-			dead[n_dead++] = ft->rules[i];
+	/* Old rules not kept die; those that asked hear of it as of a delete. */
+	for (i = 0; i < ft->n_rules; i++) {
+		if (kept[i])
+			continue;
+		ft_tell_removed(ft, ft->rules[i], ft->clock(ft->clock_aux), FLOWTAB_REMOVED_DELETE);
+		dead[n_dead++] = ft->rules[i];
+	}
 	free(kept);
 	free(ix_new.slot);
 	free(ix_old.slot);

@@ -208,6 +208,25 @@ int flowtab_add_flows(struct flowtab *ft, const char *const *texts, const int *l
  */
 int flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *lines,
 		size_t n, const char *origin, char **err);
+/** One change of flowtab_apply_changes(). */
+struct flowtab_change {
+	enum {
+		FLOWTAB_CHANGE_ADD,        /**< 'text' is a rule, as for flowtab_add_flows() */
+		FLOWTAB_CHANGE_DEL,        /**< 'text' is a match, as for flowtab_del_flows() */
+		FLOWTAB_CHANGE_DEL_STRICT,
+	} op;
+	const char *text;
+};
+/**
+ * Apply 'n' adds and deletes in order as one update (an OpenFlow bundle): readers see the
+ * table before all of them or after all of them, never between.  A later change sees the
+ * earlier ones (a delete removes rules an earlier add of the batch made).  Deleted rules
+ * that asked are reported to flowtab_set_removed()'s callback once the batch is known to
+ * parse.  @return 0; -EINVAL with '*err' and '*failed' the index of the change that does
+ * not parse (table unchanged); -ENOMEM (table unchanged).
+ */
+int flowtab_apply_changes(struct flowtab *ft, const struct flowtab_change *ch, size_t n,
+		size_t *failed, char **err);
 /**
  * ovs-ofctl mod-flows: give the rules selected by the match of 'text' (non-strict: every rule
  * at least as specific; 'strict': same match and priority) the actions of 'text'; counters

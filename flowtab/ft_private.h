@@ -81,6 +81,17 @@ void ft_index_rebuild(struct flowtab *ft);
 /** Remove 'r' from the identity index (before it is freed). */
 void ft_index_remove(struct flowtab *ft, const struct ft_rule *r);
 
+/** A new rule from parsed 'spec' (its actions taken), created at 'now', numbered 'seq'. */
+struct ft_rule *ft_rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq);
+/** Hash of a rule's identity (table, priority, match), as 'ident_hash' holds it. */
+uint32_t ft_rule_identity_hash(const struct ft_rule *r);
+/** Same table, priority and match: one replaces the other. */
+bool ft_rule_same_identity(const struct ft_rule *a, const struct ft_rule *b);
+/** Does filter 'spec' select 'r' (del-flows, mod-flows; 'strict' as there)? */
+bool ft_rule_selects(const struct ft_rule_spec *spec, const struct ft_rule *r, bool strict);
+/** Tell flowtab_set_removed()'s callback that 'r' goes for 'reason' (if it asked). */
+void ft_tell_removed(struct flowtab *ft, const struct ft_rule *r, uint64_t now, uint8_t reason);
+
 /** Free a rule that no reader can see any more. */
 void ft_rule_free(struct ft_rule *r);
 /** Wait until every PMD registered in the table's qsbr has passed a quiescent state. */

@@ -22,8 +22,8 @@ outputs_to(const struct ft_actions *a, uint32_t port)
 	return false;
 }
 
-static bool
-selects(const struct ft_rule_spec *spec, const struct ft_rule *r, bool strict)
+bool
+ft_rule_selects(const struct ft_rule_spec *spec, const struct ft_rule *r, bool strict)
 {
 	if (spec->table_id >= 0 && r->table_id != spec->table_id)
 		return false;
@@ -84,9 +84,8 @@ flowtab_set_removed(struct flowtab *ft,
 
 static void rule_totals(const struct ft_rule *r, uint64_t *packets, uint64_t *bytes);
 
-/* Tell flowtab_set_removed()'s callback that 'r' goes for 'reason'. */
-static void
-tell_removed(struct flowtab *ft, const struct ft_rule *r, uint64_t now, uint8_t reason)
+void
+ft_tell_removed(struct flowtab *ft, const struct ft_rule *r, uint64_t now, uint8_t reason)
 {
 	struct flowtab_action_info acts[FT_MAX_ACTIONS];
 	struct flowtab_rule_info info;
@@ -122,7 +121,7 @@ flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_
 		return -ENOMEM;
 	}
 	for (i = 0; i < ft->n_rules; i++) {
-		if (selects(&spec, ft->rules[i], strict))
+		if (ft_rule_selects(&spec, ft->rules[i], strict))
 			dead[n_dead++] = ft->rules[i];
 		else
 			arr[n++] = ft->rules[i];
@@ -133,7 +132,7 @@ flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_
 		return 0;
 	}
 	for (i = 0; i < n_dead; i++)
-		tell_removed(ft, dead[i], ft->clock(ft->clock_aux), FLOWTAB_REMOVED_DELETE);
+		ft_tell_removed(ft, dead[i], ft->clock(ft->clock_aux), FLOWTAB_REMOVED_DELETE);
 	ret = commit_removal(ft, arr, n, dead, n_dead);
 	if (ret)
 		*err = strdup("out of memory building the classifier");
@@ -165,7 +164,7 @@ flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
 	for (i = 0; i < ft->n_rules; i++) {
 		struct ft_rule *r = ft->rules[i];
 
-		if (!selects(&spec, r, strict))
+		if (!ft_rule_selects(&spec, r, strict))
 			continue;
 		for (j = 0; j < spec.acts->n; j++) {
 			if (spec.acts->a[j].type == FT_ACT_GOTO_TABLE && spec.acts->a[j].u8 <= r->table_id) {
@@ -290,7 +289,7 @@ flowtab_dump_flows(struct flowtab *ft, const char *match, char **out, char **err
 		return -ENOMEM;
 	}
 	for (i = 0; i < ft->n_rules; i++)
-		if (selects(&spec, ft->rules[i], false))
+		if (ft_rule_selects(&spec, ft->rules[i], false))
 			sel[n++] = ft->rules[i];
 	qsort(sel, n, sizeof(*sel), cmp_dump);
 	ft_str_printf(&s, "%s", "");
@@ -349,10 +348,10 @@ flowtab_run_timeouts(struct flowtab *ft)
 		struct ft_rule *r = ft->rules[i];
 
 		if (r->hard_timeout && now - r->created_ms >= r->hard_timeout * 1000ull) {
-			tell_removed(ft, r, now, FLOWTAB_REMOVED_HARD);
+			ft_tell_removed(ft, r, now, FLOWTAB_REMOVED_HARD);
 			dead[n_dead++] = r;
 		} else if (r->idle_timeout && now - r->used_ms >= r->idle_timeout * 1000ull) {
-			tell_removed(ft, r, now, FLOWTAB_REMOVED_IDLE);
+			ft_tell_removed(ft, r, now, FLOWTAB_REMOVED_IDLE);
 			dead[n_dead++] = r;
 		} else {
 			arr[n++] = r;
@@ -382,7 +381,7 @@ flowtab_dump_rules(struct flowtab *ft, const char *match,
 		return -ENOMEM;
 	}
 	for (i = 0; i < ft->n_rules; i++)
-		if (selects(&spec, ft->rules[i], false))
+		if (ft_rule_selects(&spec, ft->rules[i], false))
 			sel[n++] = ft->rules[i];
 	qsort(sel, n, sizeof(*sel), cmp_dump);
 	for (i = 0; i < n; i++) {

@@ -88,11 +88,14 @@ of_conn_port_status(struct of_conn *c, enum of_port_reason reason,
 
 	if (!c->version || c->dead)
 		return;
-	p = of_reply_start(c, OFPT_PORT_STATUS, 0, c->version == OF10 ? 64 : 80);
+	p = of_reply_start(c, OFPT_PORT_STATUS, 0, c->version == OF10 ? 64 :
+			c->version >= OF14 ? 16 + of_port14_len() : 80);
 	p[8] = (uint8_t)reason;
 	if (c->out.oom)
 		return;
-	if (c->version == OF10)
+	if (c->version >= OF14)
+		of_put_port14(p + 16, port);
+	else if (c->version == OF10)
 		of_put_port10(p + 16, port);
 	else
 		of_put_port13(p + 16, port);
@@ -108,6 +111,10 @@ of_conn_flow_removed(struct of_conn *c, const struct flowtab_rule_info *info, ui
 
 	if (!c->version || c->dead || c->role == OF_ROLE_SLAVE)
 		return;
+	if (c->version >= OF15) {
+		of_flow_removed15(c, info, reason);
+		return;
+	}
 	if (c->version == OF10) {
 		p = of_buf_put(&m, 88);
 		m.len = 8;
@@ -178,7 +185,7 @@ of_handle_packet_out(struct of_conn *c, const uint8_t *msg, size_t len)
 {
 	size_t fixed = c->version == OF10 ? 16 : 24, alen;
 	struct of_text t = { 0 };
-	uint32_t in_port;
+	uint32_t in_port, port;
 	char *err = NULL;
 	enum of_err e;
 	int rc;
@@ -192,6 +199,15 @@ of_handle_packet_out(struct of_conn *c, const uint8_t *msg, size_t len)
 		return;
 	}
 	alen = c->version == OF10 ? of_get16(msg + 14) : of_get16(msg + 16);
+	port = c->version == OF10 ? of_get16(msg + 12) : of_get32(msg + 12);
+	if (c->version >= OF15) {
+		alen = of_get16(msg + 12);
+		e = of_packet_out15_head(msg, len, &fixed, &port);
+		if (e != OF_OK) {
+			of_send_error(c, e, msg, len);
+			return;
+		}
+	}
 	if (alen > len - fixed || alen % 8) {
 		of_send_error(c, OFE_BAD_LEN, msg, len);
 		return;
@@ -201,8 +217,7 @@ of_handle_packet_out(struct of_conn *c, const uint8_t *msg, size_t len)
 		of_send_error(c, OFE_BUFFER_UNKNOWN, msg, len);
 		return;
 	}
-	if (!packet_out_port(c->version, c->version == OF10 ? of_get16(msg + 12) :
-				of_get32(msg + 12), &in_port)) {
+	if (!packet_out_port(c->version, port, &in_port)) {
 		of_send_error(c, OFE_BAD_PORT, msg, len);
 		return;
 	}

@@ -12,8 +12,8 @@
 #include "of_gm.h"
 #include "of_private.h"
 
-/* Versions we speak, as a hello bitmap: 1.0 and 1.3. */
-#define OF_VERSIONS ((1u << OF10) | (1u << OF13))
+/* Versions we speak, as a hello bitmap: 1.0, 1.3, 1.4 and 1.5. */
+#define OF_VERSIONS ((1u << OF10) | (1u << OF13) | (1u << OF14) | (1u << OF15))
 #define OFPHET_VERSIONBITMAP 1
 #define OF_DEFAULT_OUT_LIMIT (1u << 20)
 #define OF_ERROR_DATA 64
@@ -75,6 +75,7 @@ of_conn_destroy(struct of_conn *c)
 {
 	if (!c)
 		return;
+	of_bundle_discard(c);
 	of_buf_free(&c->in);
 	of_buf_free(&c->out);
 	free(c);
@@ -132,7 +133,7 @@ negotiate(const uint8_t *msg, size_t len)
 		off += (elen + 7u) & ~7u;
 	}
 	if (!has_bitmap) {
-		v = msg[0] < OF13 ? msg[0] : OF13;
+		v = msg[0] < OF15 ? msg[0] : OF15;
 		return (OF_VERSIONS >> v) & 1 ? (uint8_t)v : 0;
 	}
 	for (v = 31; v > 0; v--)
@@ -187,6 +188,10 @@ handle_vendor(struct of_conn *c, const uint8_t *msg, size_t len)
 
 	if (len < 16) {
 		of_send_error(c, OFE_BAD_LEN, msg, len);
+		return;
+	}
+	if (of_get32(msg + 8) == ONF_EXPERIMENTER_ID && c->version == OF13) {
+		of_handle_bundle_onf(c, msg, len);
 		return;
 	}
 	if (of_get32(msg + 8) != NX_VENDOR_ID) {
@@ -300,15 +305,18 @@ handle_message(struct of_conn *c, const uint8_t *msg, size_t len)
 	}
 	if (c->version == OF10 && type == OF10_STATS_REQUEST)
 		of_handle_stats(c, msg, len);
-	else if (c->version == OF13 && type == OF13_MULTIPART_REQUEST)
+	else if (c->version >= OF13 && type == OF13_MULTIPART_REQUEST)
 		of_handle_stats(c, msg, len);
 	else if ((c->version == OF10 && type == OF10_BARRIER_REQUEST) ||
-		 (c->version == OF13 && type == OF13_BARRIER_REQUEST))
+		 (c->version >= OF13 && type == OF13_BARRIER_REQUEST))
 		handle_barrier(c, msg, len);
-	else if (c->version == OF13 && type == OF13_ROLE_REQUEST)
+	else if (c->version >= OF13 && type == OF13_ROLE_REQUEST)
 		of_handle_role13(c, msg, len);
 	else if (c->version == OF13 && (type == OF13_GROUP_MOD || type == OF13_METER_MOD))
 		of_handle_gm_mod(c, msg, len);
+	else if (c->version >= OF14 && (type == OF14_BUNDLE_CONTROL ||
+					type == OF14_BUNDLE_ADD_MESSAGE))
+		of_handle_bundle(c, msg, len);
 	else
 		of_send_error(c, OFE_BAD_TYPE, msg, len);
 }

@@ -36,9 +36,30 @@ filter_text(struct of_text *t, const struct of_fm *fm, bool with_priority)
 		of_text_item(t, "%s", fm->match.s);
 }
 
+void
+of_fm_filter_text(struct of_text *t, const struct of_fm *fm, bool strict)
+{
+	filter_text(t, fm, strict);
+}
+
+void
+of_fm_add_text(struct of_text *t, struct of_fm *fm)
+{
+	if (fm->table < 0)
+		fm->table = 0;
+	of_text_item(t, "table=%d,priority=%u,cookie=0x%" PRIx64 ",idle_timeout=%u,"
+			"hard_timeout=%u", fm->table, fm->priority, fm->cookie,
+			fm->idle_timeout, fm->hard_timeout);
+	if (fm->flags & OFPFF_SEND_FLOW_REM)
+		of_text_item(t, "send_flow_rem");
+	if (fm->match.len)
+		of_text_item(t, "%s", fm->match.s);
+	of_text_item(t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+}
+
 /* What flowtab's message about a refused rule means in OpenFlow's terms. */
-static enum of_err
-classify(int rc, const char *err)
+enum of_err
+of_flowtab_error(int rc, const char *err)
 {
 	if (rc == -ENOMEM || !err)
 		return OFE_FMFC_UNKNOWN;
@@ -68,16 +89,7 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 
 	switch (fm->command) {
 	case OFPFC_ADD:
-		if (fm->table < 0)
-			fm->table = 0;
-		of_text_item(&t, "table=%d,priority=%u,cookie=0x%" PRIx64 ",idle_timeout=%u,"
-				"hard_timeout=%u", fm->table, fm->priority, fm->cookie,
-				fm->idle_timeout, fm->hard_timeout);
-		if (fm->flags & OFPFF_SEND_FLOW_REM)
-			of_text_item(&t, "send_flow_rem");
-		if (fm->match.len)
-			of_text_item(&t, "%s", fm->match.s);
-		of_text_item(&t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+		of_fm_add_text(&t, fm);
 		text = t.s;
 		if (!t.oom)
 			rc = flowtab_add_flows(ft, &text, NULL, 1, NULL, &err);
@@ -107,7 +119,7 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 	if (t.oom)
 		rc = -ENOMEM;
 	if (rc)
-		of_send_error(c, classify(rc, err), msg, len);
+		of_send_error(c, of_flowtab_error(rc, err), msg, len);
 	else if (c->sw.flows_changed)
 		c->sw.flows_changed(c->sw.aux);
 	if (!rc && fm->buffer_id != OF_NO_BUFFER && fm->command <= OFPFC_MODIFY_STRICT)
@@ -190,20 +202,27 @@ decode13(const uint8_t *msg, size_t len, struct of_fm *fm)
 	return e;
 }
 
+enum of_err
+of_flow_mod_decode(struct of_conn *c, const uint8_t *msg, size_t len, struct of_fm *fm)
+{
+	enum of_err e;
+
+	if (len < (c->version == OF10 ? 72u : 56u))
+		return OFE_BAD_LEN;
+	e = c->version == OF10 ? decode10(c, msg, len, fm) : decode13(msg, len, fm);
+	if (!e && fm->command > OFPFC_DELETE_STRICT)
+		e = OFE_FMFC_BAD_COMMAND;
+	return e;
+}
+
 void
 of_handle_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 {
 	struct of_fm fm;
 	enum of_err e;
 
-	if (len < (c->version == OF10 ? 72u : 56u)) {
-		of_send_error(c, OFE_BAD_LEN, msg, len);
-		return;
-	}
 	of_fm_init(&fm);
-	e = c->version == OF10 ? decode10(c, msg, len, &fm) : decode13(msg, len, &fm);
-	if (!e && fm.command > OFPFC_DELETE_STRICT)
-		e = OFE_FMFC_BAD_COMMAND;
+	e = of_flow_mod_decode(c, msg, len, &fm);
 	if (e)
 		of_send_error(c, e, msg, len);
 	else
@@ -264,7 +283,7 @@ of_handle_nx_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 
 /* --- flow and aggregate statistics --- */
 
-enum dump_fmt { DUMP_OF10, DUMP_NX, DUMP_OF13 };
+enum dump_fmt { DUMP_OF10, DUMP_NX, DUMP_OF13, DUMP_OF15 };
 
 struct dump {
 	struct of_mp *mp;
@@ -289,6 +308,11 @@ dump_one(void *aux, const struct flowtab_rule_info *r)
 	if (d->aggregate)
 		return;
 	b->len = 0;
+	if (d->fmt == DUMP_OF15) {
+		of_flow_desc15_encode(b, r);
+		of_mp_add(d->mp, b->data, b->len, b->oom);
+		return;
+	}
 	p = of_buf_put(b, d->fmt == DUMP_OF10 ? 88 : 48);
 	p[2] = r->table_id;
 	of_set32(p + (d->fmt == DUMP_OF10 ? 44 : 4), (uint32_t)(r->duration_ms / 1000));
@@ -329,6 +353,8 @@ dump_one(void *aux, const struct flowtab_rule_info *r)
 		of_buf_pad8(b, start);
 		of_instructions13_encode(b, r);
 		break;
+	case DUMP_OF15:
+		break;      /* written above */
 	}
 	if (!b->oom)
 		of_set16(b->data, (uint16_t)b->len);
@@ -353,9 +379,13 @@ dump_reply(struct of_conn *c, struct of_mp *mp, struct of_fm *fm, enum dump_fmt 
 				&err);
 	if (rc || t.oom) {
 		of_mp_abort(mp);
-		of_send_error(c, classify(t.oom ? -ENOMEM : rc, err), mp->req, mp->req_len);
+		of_send_error(c, of_flowtab_error(t.oom ? -ENOMEM : rc, err), mp->req, mp->req_len);
 	} else {
-		if (aggregate) {
+		if (aggregate && fmt == DUMP_OF15) {
+			d.entry.len = 0;
+			of_stats15_put(&d.entry, NULL, d.packets, d.bytes, d.flows);
+			of_mp_add(mp, d.entry.data, d.entry.len, d.entry.oom);
+		} else if (aggregate) {
 			of_set64(body, d.packets);
 			of_set64(body + 8, d.bytes);
 			of_set32(body + 16, d.flows);
@@ -443,6 +473,6 @@ of_flow_stats13(struct of_conn *c, struct of_mp *mp, const uint8_t *body, size_t
 	if (e)
 		of_send_error(c, e, mp->req, mp->req_len);
 	else
-		dump_reply(c, mp, &fm, DUMP_OF13, aggregate);
+		dump_reply(c, mp, &fm, c->version >= OF15 ? DUMP_OF15 : DUMP_OF13, aggregate);
 	of_fm_free(&fm);
 }

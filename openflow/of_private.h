@@ -109,6 +109,7 @@ struct of_conn {
 	struct of_buf in;
 	struct of_buf out;
 	size_t out_limit;
+	struct of_bundle *bundle;   /**< the open bundle (of_bundle.c), or NULL */
 };
 
 /** Start a message of 'len' bytes (header included) in 'c''s output; returns its start. */
@@ -163,6 +164,40 @@ void of_actions13_encode(struct of_buf *b, unsigned n, const struct flowtab_acti
 /** A port as 1.0's ofp_phy_port (48 bytes) or 1.3's ofp_port (64 bytes) at 'p'. */
 void of_put_port10(uint8_t *p, const struct of_port_info *pi);
 void of_put_port13(uint8_t *p, const struct of_port_info *pi);
+
+/* OpenFlow 1.4 and 1.5 (of_v14.c). */
+/** 1.4's ofp_port with its Ethernet property: of_port14_len() bytes at 'p'. */
+size_t of_port14_len(void);
+void of_put_port14(uint8_t *p, const struct of_port_info *pi);
+/** 1.4's port statistics with the Ethernet property: of_port_stats14_len() bytes. */
+size_t of_port_stats14_len(void);
+void of_put_port_stats14(uint8_t *e, const struct of_port_info *pi);
+/** 1.5's ofp_stats: a rule's duration and idle time ('r' not NULL), counters, and the
+ *  flow count when 'flows' is not negative; padded. */
+void of_stats15_put(struct of_buf *b, const struct flowtab_rule_info *r, uint64_t packets,
+		uint64_t bytes, int64_t flows);
+/** One 1.5 flow_desc entry (the flow statistics of 'r'). */
+void of_flow_desc15_encode(struct of_buf *b, const struct flowtab_rule_info *r);
+void of_flow_removed15(struct of_conn *c, const struct flowtab_rule_info *info,
+		uint8_t reason);
+/** A 1.5 packet_out's fixed part and match: where the actions start, and the in_port. */
+enum of_err of_packet_out15_head(const uint8_t *msg, size_t len, size_t *fixed,
+		uint32_t *in_port);
+
+/* Bundles (of_bundle.c): 1.4+ bundle_control and bundle_add, and ONF's 1.3 extension. */
+void of_handle_bundle(struct of_conn *c, const uint8_t *msg, size_t len);
+void of_handle_bundle_onf(struct of_conn *c, const uint8_t *msg, size_t len);
+/** Forget the connection's open bundle, if any (the connection closes). */
+void of_bundle_discard(struct of_conn *c);
+/** A flow_mod of the negotiated version decoded into 'fm' (length checked here). */
+enum of_err of_flow_mod_decode(struct of_conn *c, const uint8_t *msg, size_t len,
+		struct of_fm *fm);
+/** An add decoded into 'fm' as the rule text flowtab_add_flows() takes, in 't'. */
+void of_fm_add_text(struct of_text *t, struct of_fm *fm);
+/** The filter of a delete as flowtab_del_flows() takes it ("" for all), in 't'. */
+void of_fm_filter_text(struct of_text *t, const struct of_fm *fm, bool strict);
+/** The OpenFlow error for flowtab's refusal 'rc' with message 'err'. */
+enum of_err of_flowtab_error(int rc, const char *err);
 
 /* Message handlers (of_flow.c, of_stats.c, of_async.c). */
 void of_handle_packet_out(struct of_conn *c, const uint8_t *msg, size_t len);

@@ -337,9 +337,9 @@ stats_ports(struct of_mp *mp, const uint8_t *body, size_t len, bool desc)
 	struct of_port_info *ports;
 	uint32_t want = OF13_ANY;
 	unsigned n, i;
-	uint8_t e[112];
+	uint8_t e[128];
 
-	if (!desc) {
+	if (!desc || c->version >= OF15) {
 		if (len != 8) {
 			of_send_error(c, OFE_BAD_LEN, mp->req, mp->req_len);
 			return;
@@ -359,11 +359,21 @@ stats_ports(struct of_mp *mp, const uint8_t *body, size_t len, bool desc)
 			continue;
 		memset(e, 0, sizeof(e));
 		if (desc) {
+			if (c->version >= OF14) {
+				of_put_port14(e, p);
+				of_mp_add(mp, e, of_port14_len(), false);
+				continue;
+			}
 			if (v10)
 				of_put_port10(e, p);
 			else
 				of_put_port13(e, p);
 			of_mp_add(mp, e, v10 ? 48 : 64, false);
+			continue;
+		}
+		if (c->version >= OF14) {
+			of_put_port_stats14(e, p);
+			of_mp_add(mp, e, of_port_stats14_len(), false);
 			continue;
 		}
 		if (v10)
@@ -433,6 +443,11 @@ of_handle_stats(struct of_conn *c, const uint8_t *msg, size_t len)
 	case OFPST_DESC:
 	case OFPST_TABLE:
 	case OFPST_PORT_DESC:
+		/* 1.5's port-desc request names a port, as port stats do. */
+		if (mp.type == OFPST_PORT_DESC && c->version >= OF15) {
+			stats_ports(&mp, body, blen, true);
+			return;
+		}
 		if (blen != 0) {
 			of_send_error(c, OFE_BAD_LEN, msg, len);
 			return;
@@ -455,7 +470,7 @@ of_handle_stats(struct of_conn *c, const uint8_t *msg, size_t len)
 		stats_ports(&mp, body, blen, false);
 		return;
 	case OFPST_TABLE_FEATURES:
-		if (c->version != OF13) {
+		if (c->version < OF13) {
 			of_send_error(c, OFE_BAD_STAT, msg, len);
 			return;
 		}
