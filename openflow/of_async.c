@@ -111,6 +111,9 @@ of_conn_flow_removed(struct of_conn *c, const struct flowtab_rule_info *info, ui
 
 	if (!c->version || c->dead || c->role == OF_ROLE_SLAVE)
 		return;
+	/* A service connection only once it asked for asynchronous messages, as in OVS. */
+	if (!c->primary && c->miss_send_len == 0)
+		return;
 	if (c->version >= OF15) {
 		of_flow_removed15(c, info, reason);
 		return;

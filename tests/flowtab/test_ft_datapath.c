@@ -526,6 +526,18 @@ test_flow_removed(void)
 	CHECK(flowtab_del_flows(ft, "", false, NULL, &err) == 0 && n_removed == 3 &&
 		last_reason == FLOWTAB_REMOVED_DELETE && last_cookie == 4,
 		"del-flows: told of the flagged rule only (%u)", n_removed);
+	ft_test_add(ft, "cookie=5,send_flow_rem,in_port=5,actions=output:1");
+	ft_test_add(ft, "cookie=6,send_flow_rem,in_port=6,actions=output:1");
+	CHECK(flowtab_replace_flows(ft, (const char *[]){ "cookie=6,send_flow_rem,in_port=6,"
+		"actions=output:1" }, NULL, 1, NULL, &err) == 0 && n_removed == 4 &&
+		last_reason == FLOWTAB_REMOVED_DELETE && last_cookie == 5,
+		"replace-flows: told of the flagged rule it removed, not the kept one (%u)",
+		n_removed);
+	CHECK(flowtab_apply_changes(ft, (const struct flowtab_change[]){
+		{ FLOWTAB_CHANGE_ADD, "cookie=7,send_flow_rem,in_port=7,actions=drop" },
+		{ FLOWTAB_CHANGE_DEL_STRICT, "in_port=6" } }, 2, &(size_t){ 0 }, &err) == 0 &&
+		n_removed == 5 && last_cookie == 6 && flowtab_n_rules(ft) == 1,
+		"a batch's delete: told (%u)", n_removed);
 	CHECK(flowtab_add_flows(ft, (const char *[]){ "send_flow_rem=1,actions=drop" }, NULL, 1,
 		NULL, &err) < 0 && err && strstr(err, "send_flow_rem"), "send_flow_rem takes no "
 		"value: %s", err ? err : "accepted");

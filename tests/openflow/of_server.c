@@ -5,6 +5,8 @@
  * threads.  The same library calls vireo-dp's dataplane/ofconn.c makes.
  *
  * usage: of_server SOCKET [PORT...]   PORT is NUMBER:NAME; stops on SIGTERM/SIGINT.
+ * Packet_outs are checked and written to stdout, not sent; flow_removed goes to every
+ * connection.
  * With OF_SERVER_RECORD=DIR, what each connection receives is also written to
  * DIR/conn-N.bin (the fuzzer's seeds are such recordings of ovs-ofctl).
  */
@@ -89,6 +91,35 @@ sw_ports(void *aux, struct of_port_info *out, unsigned max)
 	return n_ports;
 }
 
+/* The open connections, for flow_removed (main() owns them). */
+static struct of_conn **live_conns;
+static int *live_n;
+
+static void
+sw_removed(void *aux, const struct flowtab_rule_info *info, uint8_t reason)
+{
+	(void)aux;
+	for (int i = 1; i < *live_n; i++)
+		of_conn_flow_removed(live_conns[i], info, reason);
+}
+
+/* No dataplane: a packet_out is checked and written to stdout for the test to read. */
+static int
+sw_packet_out(void *aux, uint32_t in_port, const char *actions, const void *data, size_t len,
+		char **err)
+{
+	struct flowtab_actions *a = flowtab_actions_parse(aux, actions, err);
+
+	if (!a)
+		return -EINVAL;
+	flowtab_actions_free(a);
+	printf("packet_out in_port=%d actions=%s len=%zu\n",
+			in_port == FLOWTAB_PORT_NONE ? -1 : (int)in_port, actions, len);
+	fflush(stdout);
+	(void)data;
+	return 0;
+}
+
 static void
 on_signal(int sig)
 {
@@ -141,7 +172,12 @@ main(int argc, char **argv)
 	}
 	ft = flowtab_create("br0", &ops, NULL);
 	sw = (struct of_switch) { .datapath_id = 0x1234, .name = "br0", .flowtab = sw_flowtab,
-		.flows_changed = sw_changed, .ports = sw_ports, .aux = ft };
+		.flows_changed = sw_changed, .ports = sw_ports, .packet_out = sw_packet_out,
+		.aux = ft };
+	live_conns = conns;
+	live_n = &n;
+	if (ft)
+		flowtab_set_removed(ft, sw_removed, NULL);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[1]);
@@ -167,7 +203,10 @@ main(int argc, char **argv)
 			int fd = accept(lfd, NULL, NULL);
 
 			if (fd >= 0) {
+				/* Connections as on the management socket: services. */
 				conns[n] = of_conn_create(&sw);
+				if (conns[n])
+					of_conn_set_primary(conns[n], false);
 				pfd[n] = (struct pollfd) { .fd = fd, .events = POLLIN };
 				rec[n] = -1;
 				if (record) {

@@ -493,15 +493,15 @@ test_negotiation_and_framing(void)
 
 	c = of_conn_create(&sw);
 	collect(c, &r);
-	header(m, 6, 0, 8, 1);              /* 1.5, no bitmap: we answer in 1.3 */
-	CHECK(of_conn_receive(c, m, 8) == 0 && of_conn_version(c) == 4, "1.5 hello: 1.3");
+	header(m, 7, 0, 8, 1);              /* 1.6, no bitmap: we answer in 1.5 */
+	CHECK(of_conn_receive(c, m, 8) == 0 && of_conn_version(c) == 6, "1.6 hello: 1.5");
 	/* An echo fed one byte at a time is one message. */
-	header(m, 4, 2, 12, 3);
+	header(m, 6, 2, 12, 3);
 	for (i = 0; i < 12; i++)
 		CHECK(of_conn_receive(c, m + i, 1) == 0, "byte %u", i);
 	collect(c, &r);
 	CHECK(r.n == 1 && r.msg[0][1] == 3, "echo across 12 reads answered once");
-	header(m, 4, 2, 4, 3);
+	header(m, 6, 2, 4, 3);
 	CHECK(of_conn_receive(c, m, 8) == -EPROTO, "a length under 8 closes");
 	collect(c, &r);
 	CHECK(r.n == 1 && get16(r.msg[0] + 10) == 6, "... with BAD_LEN");
@@ -555,7 +555,7 @@ test_async13(void)
 	static const uint8_t out_table[16] = { 0, 0, 0, 16, 0xff, 0xff, 0xff, 0xf9, 0, 0 };
 	static const uint8_t out_3[16] = { 0, 0, 0, 16, 0, 0, 0, 3, 0xff, 0xff };
 	static const uint8_t set_queue[8] = { 0, 21, 0, 8, 0, 0, 0, 1 };
-	struct of_conn *c = connect_version(4), *c2;
+	struct of_conn *c = connect_version(4), *c2, *c3;
 	struct of_port_info pi = { .ofport = 7, .name = "p7", .link_up = true };
 	uint8_t m[256], frame[200];
 	struct replies r;
@@ -641,6 +641,25 @@ test_async13(void)
 			r.msg[0][39] == 7 && get16(r.msg[0] + 48) == 1 && r.len[0] % 8 == 0 &&
 			get16(r.msg[0] + 50) == 4 + 6, "1.3 flow_removed: %u msgs, %zu bytes", r.n,
 			r.len[0]);
+		/* A service connection (ovs-ofctl's): only once it set a miss_send_len. */
+		c3 = connect_version(6);
+		of_conn_set_primary(c3, false);
+		of_conn_flow_removed(c3, &info, 2);
+		collect(c3, &r);
+		CHECK(r.n == 0, "service connection: no flow_removed before SET_CONFIG");
+		header(m, 6, 9, 12, 53);
+		put16(m + 8, 0);
+		put16(m + 10, 0xffff);
+		CHECK(of_conn_receive(c3, m, 12) == 0, "SET_CONFIG miss_send_len");
+		of_conn_flow_removed(c3, &info, 2);
+		collect(c3, &r);
+		/* 1.5: table, reason, priority, timeouts, cookie; match; OXS statistics. */
+		CHECK(r.n == 1 && r.msg[0][0] == 6 && r.msg[0][1] == 11 && r.msg[0][8] == 3 &&
+			r.msg[0][9] == 2 && get16(r.msg[0] + 10) == 9 && r.msg[0][23] == 0x55 &&
+			get16(r.msg[0] + 24) == 1 && get16(r.msg[0] + 26) == 10 &&
+			get16(r.msg[0] + 40 + 2) == 4 + 4 * 12 && get16(r.msg[0] + 44) == 0x8002 &&
+			r.len[0] == 40 + 56, "1.5 flow_removed: %u msgs, %zu bytes", r.n, r.len[0]);
+		of_conn_destroy(c3);
 		of_conn_set_role(c, OF_ROLE_SLAVE);
 	}
 	expect_alive(c, 4, "after the async messages");
@@ -694,6 +713,202 @@ test_async10(void)
 	of_conn_destroy(c);
 }
 
+
+/* A bundle_control (1.4+, or ONF's 1.3 experimenter form with 'onf') in 'm'. */
+static size_t
+bundle_ctrl(uint8_t *m, uint8_t version, bool onf, uint32_t xid, uint32_t id, uint16_t type,
+		uint16_t flags)
+{
+	size_t off = onf ? 16 : 8;
+
+	memset(m, 0, off + 8);
+	header(m, version, onf ? 4 : 33, off + 8, xid);
+	if (onf) {
+		put32(m + 8, 0x4f4e4600);
+		put32(m + 12, 2300);
+	}
+	put32(m + off, id);
+	put16(m + off + 4, type);
+	put16(m + off + 6, flags);
+	return off + 8;
+}
+
+/* A bundle_add (1.4+) in 'm' carrying the 'ilen' bytes of 'inner', with the outer 'xid'. */
+static size_t
+bundle_add(uint8_t *m, uint8_t version, uint32_t xid, uint32_t id, uint16_t flags,
+		const uint8_t *inner, size_t ilen)
+{
+	size_t len = 16 + ((ilen + 7) & ~(size_t)7);
+
+	memset(m, 0, len);
+	header(m, version, 34, len, xid);
+	put32(m + 8, id);
+	put16(m + 14, flags);
+	memcpy(m + 16, inner, ilen);
+	return len;
+}
+
+/* A 1.4 flow_mod ADD of priority 'prio' matching ip with 'ins', xid 'xid'. */
+static size_t
+flow_mod14(uint8_t *buf, uint16_t prio, uint8_t command, const uint8_t *ins, size_t ins_len,
+		uint32_t xid)
+{
+	size_t len = flow_mod13(buf, 0, oxm_ip, sizeof(oxm_ip), ins, ins_len);
+
+	header(buf, 5, 14, len, xid);
+	buf[25] = command;
+	put16(buf + 30, prio);
+	return len;
+}
+
+/* Send 'm'; expect one reply: a bundle_control of 'type' (1.4). */
+static void
+expect_ctrl_reply(struct of_conn *c, const uint8_t *m, size_t len, uint16_t type,
+		const char *what)
+{
+	struct replies r;
+
+	CHECK(of_conn_receive(c, m, len) == 0, "%s: accepted", what);
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 33 && get16(r.msg[0] + 12) == type &&
+			!memcmp(r.msg[0] + 4, m + 4, 4), "%s: bundle reply type %u", what, type);
+}
+
+static void
+test_bundles(void)
+{
+	/* apply_actions(resubmit(,0)): decodes, and flowtab refuses it in table 0 (a loop). */
+	static const uint8_t apply_loop[] = {
+		0, 4, 0, 24, 0, 0, 0, 0,
+		0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 0, 14, 0xff, 0xf8, 0, 0, 0, 0,
+	};
+	struct of_conn *c = connect_version(5);
+	uint8_t m[512], fm[256], m2[512];
+	size_t before = flowtab_n_rules(ft), len, flen;
+	struct replies r;
+
+	/* A bundle with one rule flowtab refuses: both errors, nothing changes. */
+	len = bundle_ctrl(m, 5, false, 20, 7, 0, 1);
+	expect_ctrl_reply(c, m, len, 1, "open");
+	flen = flow_mod14(fm, 300, 0, apply_out2, sizeof(apply_out2), 21);
+	len = bundle_add(m, 5, 21, 7, 1, fm, flen);
+	CHECK(of_conn_receive(c, m, len) == 0, "add 1");
+	flen = flow_mod14(fm, 301, 0, apply_loop, sizeof(apply_loop), 22);
+	len = bundle_add(m, 5, 22, 7, 1, fm, flen);
+	CHECK(of_conn_receive(c, m, len) == 0, "add 2");
+	collect(c, &r);
+	CHECK(r.n == 0, "adds are not answered (%u)", r.n);
+	CHECK(flowtab_n_rules(ft) == before, "nothing applied before the commit");
+	len = bundle_ctrl(m, 5, false, 23, 7, 4, 1);
+	CHECK(of_conn_receive(c, m, len) == 0, "commit");
+	collect(c, &r);
+	CHECK(r.n == 2 && r.msg[0][1] == 1 && get16(r.msg[0] + 8) == 2 &&
+			get16(r.msg[0] + 10) == 5 && get16(r.msg[0] + 4 + 2) == 22 &&
+			r.msg[0][12] == 5 && r.msg[0][13] == 14,
+			"the refused flow_mod's error (BAD_ARGUMENT) quoting it, xid 22");
+	CHECK(r.n == 2 && r.msg[1][1] == 1 && get16(r.msg[1] + 8) == 17 &&
+			get16(r.msg[1] + 10) == 13, "then OFPBFC_MSG_FAILED");
+	CHECK(flowtab_n_rules(ft) == before, "a failed bundle changes nothing");
+	expect_error(c, m, len, 17, 2, "the failed bundle is gone: commit BAD_ID");
+
+	/* Adds then a strict delete of one of them: one update, the delete sees the add. */
+	len = bundle_ctrl(m, 5, false, 30, 8, 0, 3);
+	expect_ctrl_reply(c, m, len, 1, "open 8");
+	flen = flow_mod14(fm, 310, 0, apply_out2, sizeof(apply_out2), 31);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 31, 8, 3, fm, flen)) == 0, "add 310");
+	flen = flow_mod14(fm, 311, 0, apply_out2, sizeof(apply_out2), 32);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 32, 8, 3, fm, flen)) == 0, "add 311");
+	flen = flow_mod14(fm, 310, 4, NULL, 0, 33);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 33, 8, 3, fm, flen)) == 0, "del 310");
+	len = bundle_ctrl(m, 5, false, 34, 8, 2, 3);
+	expect_ctrl_reply(c, m, len, 3, "close");
+	flen = flow_mod14(fm, 312, 0, apply_out2, sizeof(apply_out2), 35);
+	len = bundle_add(m, 5, 35, 8, 3, fm, flen);
+	expect_error(c, m, len, 17, 4, "add to a closed bundle: BUNDLE_CLOSED (and discarded)");
+	len = bundle_ctrl(m, 5, false, 36, 8, 4, 3);
+	expect_error(c, m, len, 17, 2, "commit of the discarded bundle: BAD_ID");
+	CHECK(flowtab_n_rules(ft) == before, "still nothing");
+	len = bundle_ctrl(m, 5, false, 40, 9, 0, 1);
+	expect_ctrl_reply(c, m, len, 1, "open 9");
+	flen = flow_mod14(fm, 310, 0, apply_out2, sizeof(apply_out2), 41);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 41, 9, 1, fm, flen)) == 0, "add 310");
+	flen = flow_mod14(fm, 311, 0, apply_out2, sizeof(apply_out2), 42);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 42, 9, 1, fm, flen)) == 0, "add 311");
+	flen = flow_mod14(fm, 310, 4, NULL, 0, 43);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 43, 9, 1, fm, flen)) == 0, "del 310");
+	len = bundle_ctrl(m, 5, false, 44, 9, 4, 1);
+	expect_ctrl_reply(c, m, len, 5, "commit");
+	CHECK(flowtab_n_rules(ft) == before + 1, "add, add, delete: one rule more (%zu)",
+			flowtab_n_rules(ft) - before);
+
+	/* Refusals, each with the bundle error Open vSwitch uses. */
+	len = bundle_ctrl(m, 5, false, 50, 10, 0, 1);
+	expect_ctrl_reply(c, m, len, 1, "open 10");
+	expect_error(c, m, len, 17, 3, "open 10 again: BUNDLE_EXIST");
+	len = bundle_ctrl(m, 5, false, 51, 11, 0, 1);
+	expect_error(c, m, len, 17, 5, "a second bundle: OUT_OF_BUNDLES");
+	flen = flow_mod14(fm, 320, 0, apply_out2, sizeof(apply_out2), 99);
+	len = bundle_add(m, 5, 52, 10, 1, fm, flen);
+	expect_error(c, m, len, 17, 9, "inner xid differs: MSG_BAD_XID");
+	flen = flow_mod14(fm, 320, 1, apply_out2, sizeof(apply_out2), 53);
+	len = bundle_add(m, 5, 53, 10, 1, fm, flen);
+	expect_error(c, m, len, 17, 10, "a modify: MSG_UNSUP");
+	header(fm, 5, 2, 8, 54);
+	len = bundle_add(m, 5, 54, 10, 1, fm, 8);
+	expect_error(c, m, len, 17, 10, "an echo: MSG_UNSUP");
+	flen = flow_mod14(fm, 320, 0, apply_out2, sizeof(apply_out2), 55);
+	len = bundle_add(m, 5, 55, 10, 1, fm, flen);
+	put16(m + 18, (uint16_t)(flen + 64));
+	expect_error(c, m, len, 17, 8, "inner length past the message: MSG_BAD_LEN");
+	flen = flow_mod14(fm, 320, 0, oxm_ip, sizeof(oxm_ip), 56);   /* not instructions */
+	len = bundle_add(m, 5, 56, 10, 1, fm, flen);
+	CHECK(of_conn_receive(c, m, len) == 0, "a flow_mod that does not decode");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 1 && get16(r.msg[0] + 8) == 3, "... its own error "
+			"(type %u)", r.n ? get16(r.msg[0] + 8) : 0);
+	len = bundle_ctrl(m, 5, false, 57, 10, 4, 2);
+	expect_error(c, m, len, 17, 7, "commit with other flags: BAD_FLAGS");
+	len = bundle_ctrl(m, 5, false, 58, 10, 9, 1);
+	expect_error(c, m, len, 17, 6, "control type 9: BAD_TYPE");
+	bundle_ctrl(m, 5, false, 59, 10, 6, 1);
+	put16(m + 2, 12);
+	expect_error(c, m, 12, 1, 6, "a truncated control: BAD_LEN");
+	/* The failed commit discarded bundle 10: an add opens 12 without a word. */
+	flen = flow_mod14(fm, 321, 0, apply_out2, sizeof(apply_out2), 60);
+	CHECK(of_conn_receive(c, m2, bundle_add(m2, 5, 60, 12, 1, fm, flen)) == 0 &&
+			(collect(c, &r), r.n == 0), "an add opens a bundle implicitly");
+	len = bundle_ctrl(m, 5, false, 61, 12, 6, 1);
+	expect_ctrl_reply(c, m, len, 7, "discard");
+	/* Left open with a message in it: freed with the connection (LeakSanitizer). */
+	flen = flow_mod14(fm, 321, 0, apply_out2, sizeof(apply_out2), 62);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 62, 13, 1, fm, flen)) == 0 &&
+			(collect(c, &r), r.n == 0), "another implicit open");
+	expect_alive(c, 5, "bundles");
+	CHECK(flowtab_n_rules(ft) == before + 1, "refusals changed nothing");
+	of_conn_destroy(c);
+
+	/* ONF's extension in 1.3: replies and errors in experimenter form. */
+	c = connect_version(4);
+	len = bundle_ctrl(m, 4, true, 70, 1, 0, 1);
+	CHECK(of_conn_receive(c, m, len) == 0, "ONF open");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 4 && get16(r.msg[0] + 14) == 2300 &&
+			get16(r.msg[0] + 20) == 1, "ONF open reply");
+	len = bundle_ctrl(m, 4, true, 71, 2, 4, 1);
+	CHECK(of_conn_receive(c, m, len) == 0, "ONF commit of an unknown id");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 1 && get16(r.msg[0] + 8) == 0xffff &&
+			get16(r.msg[0] + 10) == 2302 && get16(r.msg[0] + 12) == 0x4f4e &&
+			r.len[0] == 16 + len, "ONF error BAD_ID (2302) in experimenter form");
+	header(m, 4, 33, 16, 72);
+	expect_error(c, m, 16, 1, 1, "1.4's bundle_control in 1.3: BAD_TYPE");
+	of_conn_destroy(c);
+	c = connect_version(1);
+	len = bundle_ctrl(m, 1, true, 73, 1, 0, 1);
+	expect_error(c, m, len, 1, 3, "ONF bundles in 1.0: BAD_VENDOR");
+	of_conn_destroy(c);
+}
+
 int
 main(void)
 {
@@ -704,6 +919,7 @@ main(void)
 	test_of13_flow_mod();
 	test_async13();
 	test_async10();
+	test_bundles();
 	flowtab_destroy(ft);
 	return check_report("test_of_conn");
 }
