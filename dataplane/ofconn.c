@@ -471,6 +471,7 @@ bridge_open(struct dp_ofconn *o, struct dp_bridge *br)
 		.ports = sw_ports,
 		.packet_out = sw_packet_out,
 		.became_master = sw_became_master,
+		.election = &b->election,
 		.aux = b,
 	};
 	/* A bridge whose socket cannot be made keeps a placeholder, so that it is said once. */

@@ -66,6 +66,7 @@ struct ofc_bridge {
 	struct dp_bridge *br;
 	char name[PORT_NAME_MAX];       /* the bridge's, kept: 'br' may be freed and reused */
 	struct of_switch sw;
+	struct of_election election;    /* the bridge's role generation id (sw.election) */
 	struct ofc_listener mgmt;
 	struct ofc_conn *conns;
 	unsigned n_conns;

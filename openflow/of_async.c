@@ -242,13 +242,32 @@ of_handle_packet_out(struct of_conn *c, const uint8_t *msg, size_t len)
 	of_text_free(&t);
 }
 
-/* A role change asked for by 'c': generation ids are not tracked, every master wins. */
+/* A role change asked for by 'c'; the generation id is checked by the caller. */
 static void
 set_role(struct of_conn *c, enum of_role role)
 {
 	c->role = (uint8_t)role;
 	if (role == OF_ROLE_MASTER && c->sw.became_master != NULL)
 		c->sw.became_master(c->sw.aux, c);
+}
+
+/*
+ * A master or slave request with generation id 'id': false when it is older than the
+ * newest the switch has seen (compared as a wrapping difference, as OpenFlow 1.3 6.3.7
+ * says); otherwise it becomes the newest.
+ */
+static bool
+election_update(struct of_conn *c, uint64_t id)
+{
+	struct of_election *e = c->sw.election;
+
+	if (!e)
+		return true;
+	if (e->defined && (int64_t)(id - e->generation_id) < 0)
+		return false;
+	e->defined = true;
+	e->generation_id = id;
+	return true;
 }
 
 void
@@ -266,12 +285,18 @@ of_handle_role13(struct of_conn *c, const uint8_t *msg, size_t len)
 		of_send_error(c, OFE_ROLE_BAD_ROLE, msg, len);
 		return;
 	}
-	if (role != 0)
+	if (role != 0) {
+		if (role != OF_ROLE_EQUAL && !election_update(c, of_get64(msg + 16))) {
+			of_send_error(c, OFE_ROLE_STALE, msg, len);
+			return;
+		}
 		set_role(c, (enum of_role)role);
+	}
 	p = of_reply_start(c, OF13_ROLE_REPLY, of_get32(msg + 4), 24);
 	of_set32(p + 8, c->role);
-	if (!c->out.oom)
-		memcpy(p + 16, msg + 16, 8);
+	/* The switch's generation id; all ones while none was given (as Open vSwitch). */
+	of_set64(p + 16, c->sw.election && c->sw.election->defined ?
+			c->sw.election->generation_id : UINT64_MAX);
 }
 
 void

@@ -78,6 +78,16 @@ struct of_port_info {
 	uint64_t duration_ms;       /**< since the port was added */
 };
 
+/**
+ * The master election generation id of a switch, shared by all its connections (OpenFlow
+ * 1.3's role requests): a master or slave request with an id older than the newest seen
+ * is refused as stale.  Owned by the switch's owner, zeroed at start.
+ */
+struct of_election {
+	bool defined;
+	uint64_t generation_id;
+};
+
 /** What the owner provides: the bridge's table and ports.  Called on the owner's thread. */
 struct of_switch {
 	uint64_t datapath_id;
@@ -98,6 +108,8 @@ struct of_switch {
 			size_t len, char **err);
 	/** 'c' became master: the owner makes its other masters slaves (of_conn_set_role). */
 	void (*became_master)(void *aux, struct of_conn *c);
+	/** The switch's generation id (see struct of_election); NULL: ids are not checked. */
+	struct of_election *election;
 	void *aux;
 };
 

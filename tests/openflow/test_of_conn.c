@@ -53,12 +53,15 @@ sw_became_master(void *aux, struct of_conn *c)
 	last_master = c;
 }
 
+static struct of_election election;
+
 static const struct of_switch sw = {
 	.datapath_id = 1,
 	.name = "br0",
 	.flowtab = sw_flowtab,
 	.packet_out = sw_packet_out,
 	.became_master = sw_became_master,
+	.election = &election,
 };
 
 /* Messages the connection sent since the last call. */
@@ -620,12 +623,39 @@ test_async13(void)
 	put32(m + 8, 7);
 	expect_error(c, m, 24, 11, 2, "role request of an unknown role");
 	c2 = connect_version(4);
+	memset(m, 0, 24);
 	header(m, 4, 24, 24, 52);
 	put32(m + 8, 2);
+	m[23] = 10;
 	CHECK(of_conn_receive(c2, m, 24) == 0 && last_master == c2 &&
 		of_conn_role(c2) == OF_ROLE_MASTER, "role request master: the owner is told");
 	collect(c2, &r);
-	CHECK(r.n == 1 && get16(r.msg[0] + 10) == 2, "role reply master");
+	CHECK(r.n == 1 && get16(r.msg[0] + 10) == 2 && r.msg[0][23] == 10,
+		"role reply master, generation 10");
+	/* Generation ids are the switch's: older ones are stale, equal needs none. */
+	m[23] = 9;
+	header(m, 4, 24, 24, 53);
+	expect_error(c, m, 24, 11, 0, "master with generation 9 after 10: STALE");
+	CHECK(of_conn_role(c) == OF_ROLE_SLAVE && of_conn_role(c2) == OF_ROLE_MASTER,
+		"... roles unchanged");
+	put32(m + 8, 3);
+	m[16] = 0xff;               /* 2^64 - 246: before 10 in wrapping order */
+	header(m, 4, 24, 24, 54);
+	expect_error(c, m, 24, 11, 0, "slave with a wrapped-back generation: STALE");
+	put32(m + 8, 1);
+	header(m, 4, 24, 24, 55);
+	CHECK(of_conn_receive(c, m, 24) == 0, "equal with an old generation");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 25 && get16(r.msg[0] + 10) == 1 && r.msg[0][23] == 10 &&
+		r.msg[0][16] == 0, "equal is granted; the reply carries the switch's generation 10");
+	memset(m + 16, 0, 8);
+	put32(m + 8, 3);
+	m[23] = 11;
+	header(m, 4, 24, 24, 56);
+	CHECK(of_conn_receive(c, m, 24) == 0 && of_conn_role(c) == OF_ROLE_SLAVE,
+		"slave with generation 11");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][23] == 11, "role reply slave, generation 11");
 	/* flow_removed: 1.3 layout (cookie, priority, reason, table, counters, OXM match). */
 	{
 		struct flowtab_rule_info info = { .table_id = 3, .priority = 9, .cookie = 0x55,
