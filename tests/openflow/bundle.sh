@@ -143,4 +143,5 @@ if [ "$have_ovs" = 1 ]; then
 	[ "$got" = "$want" ] && pass "flow_removed as ovs-vswitchd's" ||
 		fail "flow_removed differs: vireo [$got] ovs [$want]"
 fi
+server_stops
 finish

@@ -179,15 +179,5 @@ for v in OpenFlow11 OpenFlow12; do
 	grep -q "version negotiation failed" <<<"$out" &&
 		pass "$v alone: version negotiation fails cleanly" || fail "$v: $out"
 done
-kill -0 "$SERVER_PID" 2>/dev/null && pass "the server is still running" ||
-	fail "the server died"
-kill -TERM "$SERVER_PID"
-wait "$SERVER_PID"
-rc=$?
-if [ "$rc" -eq 0 ] && ! grep -qE "Sanitizer|runtime error" "$W/server.log"; then
-	pass "the server stops cleanly (no sanitizer report: $(tail -1 "$W/server.log"))"
-else
-	fail "the server exited $rc"
-	cat "$W/server.log"
-fi
+server_stops
 finish

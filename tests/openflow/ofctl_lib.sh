@@ -97,3 +97,19 @@ both() { # both CMD [ARGS...]: run on both, both must succeed
 	fi
 	return 0
 }
+
+# server_stops: of_server is still up, exits 0 on TERM with no sanitizer report.
+server_stops() {
+	local rc
+	kill -0 "$SERVER_PID" 2>/dev/null && pass "the server is still running" ||
+		fail "the server died"
+	kill -TERM "$SERVER_PID"
+	wait "$SERVER_PID"
+	rc=$?
+	if [ "$rc" -eq 0 ] && ! grep -qE "Sanitizer|runtime error" "$W/server.log"; then
+		pass "the server stops cleanly (no sanitizer report: $(tail -1 "$W/server.log"))"
+	else
+		fail "the server exited $rc"
+		cat "$W/server.log"
+	fi
+}
