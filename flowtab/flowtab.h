@@ -208,6 +208,29 @@ int flowtab_add_flows(struct flowtab *ft, const char *const *texts, const int *l
  */
 int flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *lines,
 		size_t n, const char *origin, char **err);
+/**
+ * A batch of adds and deletes applied as one update (an OpenFlow bundle): readers see the
+ * table before all of them or after all of them, never between.  Each change is parsed when
+ * it is added to the batch (so a refused rule is known at once, and parsing overlaps with
+ * receiving the rest); the table is untouched until flowtab_batch_commit(), where the
+ * changes apply in order — a later one sees the earlier ones (a delete removes rules an
+ * earlier add of the batch made) — and one snapshot is published.  Deleted rules that
+ * asked are reported to flowtab_set_removed()'s callback at the commit.  A batch belongs
+ * to the table's writer thread; the table must outlive it.
+ */
+struct flowtab_batch;
+
+/** An empty batch for 'ft', or NULL when out of memory. */
+struct flowtab_batch *flowtab_batch_create(struct flowtab *ft);
+/** Add the rule 'text' (flowtab_add_flows() syntax).  @return 0, -EINVAL with '*err', -ENOMEM. */
+int flowtab_batch_add(struct flowtab_batch *b, const char *text, char **err);
+/** Delete what 'match' selects (flowtab_del_flows() syntax).  Returns as flowtab_batch_add(). */
+int flowtab_batch_del(struct flowtab_batch *b, const char *match, bool strict, char **err);
+/** Apply the batch.  @return 0, or -ENOMEM with '*err' (table unchanged). */
+int flowtab_batch_commit(struct flowtab_batch *b, char **err);
+/** Free the batch and whatever of it was not committed. */
+void flowtab_batch_destroy(struct flowtab_batch *b);
+
 /** One change of flowtab_apply_changes(). */
 struct flowtab_change {
 	enum {
@@ -218,12 +241,8 @@ struct flowtab_change {
 	const char *text;
 };
 /**
- * Apply 'n' adds and deletes in order as one update (an OpenFlow bundle): readers see the
- * table before all of them or after all of them, never between.  A later change sees the
- * earlier ones (a delete removes rules an earlier add of the batch made).  Deleted rules
- * that asked are reported to flowtab_set_removed()'s callback once the batch is known to
- * parse.  @return 0; -EINVAL with '*err' and '*failed' the index of the change that does
- * not parse (table unchanged); -ENOMEM (table unchanged).
+ * 'n' changes as one batch (see struct flowtab_batch).  @return 0; -EINVAL with '*err' and
+ * '*failed' the index of the change that does not parse (table unchanged); -ENOMEM.
  */
 int flowtab_apply_changes(struct flowtab *ft, const struct flowtab_change *ch, size_t n,
 		size_t *failed, char **err);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A batch of adds and deletes committed as one snapshot (OpenFlow bundles).  The batch is
- * worked out on a private array of the current rules plus the new ones: nothing is
- * published, and no rule the readers see is touched, until every change has parsed.
+ * A batch of adds and deletes committed as one snapshot (OpenFlow bundles).  Adds are
+ * parsed into unpublished rules and deletes into filters as they come; the commit works
+ * the result out on a private array of the current rules plus the new ones, and publishes
+ * it once.  No rule the readers see is touched before that.
  */
 
 #include <errno.h>
@@ -11,8 +12,21 @@
 
 #include "ft_private.h"
 
-/* The work area: current and new rules, which are gone, and an identity index over them. */
-struct batch {
+struct batch_op {
+	struct ft_rule *add;        /* an add: the new rule (the batch's until committed) */
+	struct ft_rule_spec del;    /* a delete: its filter */
+	bool strict;
+};
+
+struct flowtab_batch {
+	struct flowtab *ft;
+	struct batch_op *ops;
+	size_t n, cap, n_add;
+	bool committed;             /* the new rules belong to the table now */
+};
+
+/* The commit's work area: current and new rules, which are gone, an identity index. */
+struct work {
 	struct ft_rule **arr;
 	bool *gone;
 	bool *deleted;              /* gone by a delete (not replaced by an add) */
@@ -21,153 +35,233 @@ struct batch {
 	size_t mask;
 };
 
-static size_t *
-batch_slot(struct batch *b, const struct ft_rule *r)
+struct flowtab_batch *
+flowtab_batch_create(struct flowtab *ft)
 {
-	size_t i = r->ident_hash & b->mask;
+	struct flowtab_batch *b = calloc(1, sizeof(*b));
 
-	while (b->slot[i] && !ft_rule_same_identity(b->arr[b->slot[i] - 1], r))
-		i = (i + 1) & b->mask;
-	return &b->slot[i];
+	if (b)
+		b->ft = ft;
+	return b;
+}
+
+void
+flowtab_batch_destroy(struct flowtab_batch *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->n; i++) {
+		if (!b->ops[i].add)
+			ft_rule_spec_clear(&b->ops[i].del);
+		else if (!b->committed)
+			ft_rule_free(b->ops[i].add);
+	}
+	free(b->ops);
+	free(b);
+}
+
+static struct batch_op *
+batch_next(struct flowtab_batch *b)
+{
+	size_t cap = b->cap ? 2 * b->cap : 64;
+	struct batch_op *p;
+
+	if (b->n == b->cap) {
+		p = realloc(b->ops, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		b->ops = p;
+		b->cap = cap;
+	}
+	return &b->ops[b->n];
+}
+
+int
+flowtab_batch_add(struct flowtab_batch *b, const char *text, char **err)
+{
+	struct flowtab *ft = b->ft;
+	struct ft_rule_spec spec;
+	struct batch_op *op = batch_next(b);
+
+	*err = NULL;
+	if (!op || b->committed)
+		return -ENOMEM;
+	if (ft_rule_parse(text, FT_PARSE_ADD, &ft->ports, &spec, err) < 0)
+		return -EINVAL;
+	op->add = ft_rule_new(&spec, ft->clock(ft->clock_aux), ft->next_seq++);
+	if (!op->add) {
+		ft_rule_spec_clear(&spec);
+		return -ENOMEM;
+	}
+	b->n++;
+	b->n_add++;
+	return 0;
+}
+
+int
+flowtab_batch_del(struct flowtab_batch *b, const char *match, bool strict, char **err)
+{
+	struct batch_op *op = batch_next(b);
+
+	*err = NULL;
+	if (!op || b->committed)
+		return -ENOMEM;
+	if (ft_rule_parse(match, FT_PARSE_MATCH, &b->ft->ports, &op->del, err) < 0)
+		return -EINVAL;
+	op->add = NULL;
+	op->strict = strict;
+	b->n++;
+	return 0;
+}
+
+static size_t *
+work_slot(struct work *w, const struct ft_rule *r)
+{
+	size_t i = r->ident_hash & w->mask;
+
+	while (w->slot[i] && !ft_rule_same_identity(w->arr[w->slot[i] - 1], r))
+		i = (i + 1) & w->mask;
+	return &w->slot[i];
+}
+
+static void
+work_free(struct work *w)
+{
+	free(w->arr);
+	free(w->gone);
+	free(w->deleted);
+	free(w->slot);
 }
 
 static int
-batch_init(struct batch *b, const struct flowtab *ft, size_t n_add)
+work_init(struct work *w, const struct flowtab *ft, size_t n_add)
 {
 	size_t cap = ft->n_rules + n_add + 1, size = 16, i;
 
 	while (size < 2 * cap)
 		size *= 2;
-	memset(b, 0, sizeof(*b));
-	b->arr = malloc(cap * sizeof(*b->arr));
-	b->gone = calloc(cap, sizeof(*b->gone));
-	b->deleted = calloc(cap, sizeof(*b->deleted));
-	b->slot = calloc(size, sizeof(*b->slot));
-	if (!b->arr || !b->gone || !b->deleted || !b->slot)
+	memset(w, 0, sizeof(*w));
+	w->arr = malloc(cap * sizeof(*w->arr));
+	w->gone = calloc(cap, sizeof(*w->gone));
+	w->deleted = calloc(cap, sizeof(*w->deleted));
+	w->slot = calloc(size, sizeof(*w->slot));
+	if (!w->arr || !w->gone || !w->deleted || !w->slot) {
+		work_free(w);
 		return -ENOMEM;
-	b->mask = size - 1;
+	}
+	w->mask = size - 1;
 	for (i = 0; i < ft->n_rules; i++) {
-		b->arr[i] = ft->rules[i];
-		*batch_slot(b, b->arr[i]) = i + 1;
+		w->arr[i] = ft->rules[i];
+		*work_slot(w, w->arr[i]) = i + 1;
 	}
-	b->n = b->n_old = ft->n_rules;
+	w->n = w->n_old = ft->n_rules;
 	return 0;
 }
 
-/* Free the work area; with 'failed', also the new rules it made. */
+/* Replay the batch's changes in order on the work area. */
 static void
-batch_free(struct batch *b, bool failed)
+work_apply(struct work *w, const struct flowtab_batch *b, uint64_t now)
 {
-	size_t i;
+	size_t i, j, *slot;
 
-	if (failed && b->arr)
-		for (i = b->n_old; i < b->n; i++)
-			ft_rule_free(b->arr[i]);
-	free(b->arr);
-	free(b->gone);
-	free(b->deleted);
-	free(b->slot);
-}
-
-static int
-batch_add(struct flowtab *ft, struct batch *b, const char *text, uint64_t now, char **err)
-{
-	struct ft_rule_spec spec;
-	struct ft_rule *r;
-	size_t *slot;
-
-	if (ft_rule_parse(text, FT_PARSE_ADD, &ft->ports, &spec, err) < 0)
-		return -EINVAL;
-	r = ft_rule_new(&spec, now, ft->next_seq++);
-	if (!r) {
-		ft_rule_spec_clear(&spec);
-		return -ENOMEM;
-	}
-	slot = batch_slot(b, r);
-	if (*slot)
-		b->gone[*slot - 1] = true;      /* an identical rule is replaced */
-	b->arr[b->n++] = r;
-	*slot = b->n;
-	return 0;
-}
-
-static int
-batch_del(struct flowtab *ft, struct batch *b, const char *text, bool strict, char **err)
-{
-	struct ft_rule_spec spec;
-	size_t i;
-
-	if (ft_rule_parse(text, FT_PARSE_MATCH, &ft->ports, &spec, err) < 0)
-		return -EINVAL;
 	for (i = 0; i < b->n; i++) {
-		if (b->gone[i] || !ft_rule_selects(&spec, b->arr[i], strict))
+		const struct batch_op *op = &b->ops[i];
+
+		if (op->add) {
+			op->add->created_ms = now;
+			op->add->used_ms = now;
+			slot = work_slot(w, op->add);
+			if (*slot)
+				w->gone[*slot - 1] = true;      /* an identical rule is replaced */
+			w->arr[w->n++] = op->add;
+			*slot = w->n;
 			continue;
-		b->gone[i] = true;
-		b->deleted[i] = true;
+		}
+		for (j = 0; j < w->n; j++) {
+			if (w->gone[j] || !ft_rule_selects(&op->del, w->arr[j], op->strict))
+				continue;
+			w->gone[j] = true;
+			w->deleted[j] = true;
+		}
 	}
-	ft_rule_spec_clear(&spec);
+}
+
+int
+flowtab_batch_commit(struct flowtab_batch *b, char **err)
+{
+	struct flowtab *ft = b->ft;
+	uint64_t now = ft->clock(ft->clock_aux);
+	struct ft_rule **live, **dead;
+	size_t n_live = 0, n_dead = 0, i;
+	struct work w;
+	int ret;
+
+	*err = NULL;
+	if (b->committed || work_init(&w, ft, b->n_add))
+		goto nomem;
+	work_apply(&w, b, now);
+	live = malloc((w.n + 1) * sizeof(*live));
+	dead = malloc((w.n + 1) * sizeof(*dead));
+	if (!live || !dead) {
+		free(live);
+		free(dead);
+		work_free(&w);
+		goto nomem;
+	}
+	for (i = 0; i < w.n; i++) {
+		if (!w.gone[i])
+			live[n_live++] = w.arr[i];
+		else
+			dead[n_dead++] = w.arr[i];
+	}
+	for (i = 0; i < w.n_old; i++)
+		if (w.deleted[i])
+			ft_tell_removed(ft, w.arr[i], now, FLOWTAB_REMOVED_DELETE);
+	ret = ft_commit(ft, live, n_live, dead, n_dead, NULL, 0, true);
+	ft_index_rebuild(ft);
+	if (ret) {
+		free(dead);
+		work_free(&w);
+		goto nomem;
+	}
+	b->committed = true;        /* the dead were freed by ft_commit(), the rest are the table's */
+	free(dead);
+	work_free(&w);
 	return 0;
+nomem:
+	*err = strdup("out of memory building the classifier");
+	return -ENOMEM;
 }
 
 int
 flowtab_apply_changes(struct flowtab *ft, const struct flowtab_change *ch, size_t n,
 		size_t *failed, char **err)
 {
-	uint64_t now = ft->clock(ft->clock_aux);
-	struct ft_rule **live, **dead;
-	size_t n_add = 0, n_live = 0, n_dead = 0, i;
-	struct batch b;
+	struct flowtab_batch *b = flowtab_batch_create(ft);
+	size_t i;
 	int ret = 0;
 
 	*err = NULL;
 	*failed = 0;
-	for (i = 0; i < n; i++)
-		n_add += ch[i].op == FLOWTAB_CHANGE_ADD;
-	if (batch_init(&b, ft, n_add)) {
-		batch_free(&b, true);
+	if (!b) {
 		*err = strdup("out of memory");
 		return -ENOMEM;
 	}
 	for (i = 0; i < n && !ret; i++) {
 		if (ch[i].op == FLOWTAB_CHANGE_ADD)
-			ret = batch_add(ft, &b, ch[i].text, now, err);
+			ret = flowtab_batch_add(b, ch[i].text, err);
 		else
-			ret = batch_del(ft, &b, ch[i].text, ch[i].op == FLOWTAB_CHANGE_DEL_STRICT,
+			ret = flowtab_batch_del(b, ch[i].text, ch[i].op == FLOWTAB_CHANGE_DEL_STRICT,
 					err);
+		if (ret)
+			*failed = i;
 	}
-	if (ret) {
-		*failed = i - 1;
-		if (ret == -ENOMEM && !*err)
-			*err = strdup("out of memory");
-		batch_free(&b, true);
-		return ret;
-	}
-	live = malloc((b.n + 1) * sizeof(*live));
-	dead = malloc((b.n + 1) * sizeof(*dead));
-	if (!live || !dead) {
-		free(live);
-		free(dead);
-		batch_free(&b, true);
+	if (ret == -ENOMEM && !*err)
 		*err = strdup("out of memory");
-		return -ENOMEM;
-	}
-	for (i = 0; i < b.n; i++) {
-		if (!b.gone[i])
-			live[n_live++] = b.arr[i];
-		else
-			dead[n_dead++] = b.arr[i];
-	}
-	for (i = 0; i < b.n_old; i++)
-		if (b.deleted[i])
-			ft_tell_removed(ft, b.arr[i], now, FLOWTAB_REMOVED_DELETE);
-	ret = ft_commit(ft, live, n_live, dead, n_dead, NULL, 0, true);
-	ft_index_rebuild(ft);
-	if (ret) {
-		*err = strdup("out of memory building the classifier");
-		batch_free(&b, true);
-	} else {
-		batch_free(&b, false);
-	}
-	free(dead);
+	if (!ret)
+		ret = flowtab_batch_commit(b, err);
+	flowtab_batch_destroy(b);
 	return ret;
 }

@@ -4,12 +4,12 @@
  * OpenFlow 1.4 and 1.5 have bundle_control and bundle_add messages; in 1.3 the same bodies
  * travel in ONF's experimenter messages (extension 230), as ovs-ofctl sends them.
  *
- * Each added flow_mod is decoded when it arrives (a bad one is refused then, with the
- * error of the flow_mod, as Open vSwitch does) and kept as the rule or filter text
- * flowtab takes.  A commit hands all of them to flowtab_apply_changes(): one snapshot,
- * published once, so the PMDs see the table before the bundle or after it, never part of
- * it; a change flowtab refuses leaves the table as it was, and the error of that message
- * is sent before OFPBFC_MSG_FAILED, as Open vSwitch does.
+ * Each added flow_mod is decoded and handed to a flowtab batch when it arrives (parsed
+ * there while ovs-ofctl still sends the rest); a flow_mod that does not decode or that
+ * flowtab refuses gets its error then (quoting the flow_mod) and stays out of the bundle,
+ * as in Open vSwitch, where ovs-ofctl then discards the bundle.  A commit is one
+ * flowtab_batch_commit(): one snapshot, published once, so the PMDs see the table before
+ * the bundle or after it, never part of it.
  *
  * A connection has at most one bundle open at a time (ovs-ofctl uses one); a second is
  * refused with OFPBFC_OUT_OF_BUNDLES.  Adds, deletes and strict deletes may be bundled;
@@ -48,11 +48,8 @@ struct of_bundle {
 	uint32_t id;
 	uint16_t flags;
 	bool closed;
-	size_t n, cap;
-	struct flowtab_change *changes;
-	char **texts;               /* the changes' texts, owned */
-	uint8_t **msgs;             /* each change's flow_mod (its first bytes, for errors) */
-	size_t *msg_lens;
+	size_t n;                   /* flow_mods added */
+	struct flowtab_batch *batch;
 };
 
 /* Where the bundle body starts: after the experimenter header in ONF's 1.3 form. */
@@ -87,18 +84,9 @@ bundle_error(struct of_conn *c, bool onf, enum bfc code, const uint8_t *msg, siz
 static void
 bundle_free(struct of_bundle *b)
 {
-	size_t i;
-
 	if (!b)
 		return;
-	for (i = 0; i < b->n; i++) {
-		free(b->texts[i]);
-		free(b->msgs[i]);
-	}
-	free(b->changes);
-	free(b->texts);
-	free(b->msgs);
-	free(b->msg_lens);
+	flowtab_batch_destroy(b->batch);
 	free(b);
 }
 
@@ -132,26 +120,26 @@ bundle_open(struct of_conn *c, uint32_t id, uint16_t flags)
 
 	if (!b)
 		return NULL;
+	b->batch = flowtab_batch_create(c->sw.flowtab(c->sw.aux));
+	if (!b->batch) {
+		free(b);
+		return NULL;
+	}
 	b->id = id;
 	b->flags = flags;
 	c->bundle = b;
 	return b;
 }
 
-/* Commit 'b': one flowtab update.  @return 0 or the bundle error (already explained). */
+/* Commit 'b': one flowtab update.  @return 0 or the bundle error. */
 static enum bfc
 commit(struct of_conn *c, struct of_bundle *b)
 {
-	struct flowtab *ft = c->sw.flowtab(c->sw.aux);
-	size_t failed = 0;
 	char *err = NULL;
-	int rc;
 
 	if (!b->n)
 		return 0;
-	rc = flowtab_apply_changes(ft, b->changes, b->n, &failed, &err);
-	if (rc) {
-		of_send_error(c, of_flowtab_error(rc, err), b->msgs[failed], b->msg_lens[failed]);
+	if (flowtab_batch_commit(b->batch, &err)) {
 		free(err);
 		return BFC_MSG_FAILED;
 	}
@@ -229,65 +217,30 @@ handle_control(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 		control_reply(c, onf, msg, type + 1);
 }
 
-static int
-bundle_grow(struct of_bundle *b)
-{
-	size_t cap = b->cap ? 2 * b->cap : 64;
-	void *p;
-
-	p = realloc(b->changes, cap * sizeof(*b->changes));
-	if (!p)
-		return -ENOMEM;
-	b->changes = p;
-	p = realloc(b->texts, cap * sizeof(*b->texts));
-	if (!p)
-		return -ENOMEM;
-	b->texts = p;
-	p = realloc(b->msgs, cap * sizeof(*b->msgs));
-	if (!p)
-		return -ENOMEM;
-	b->msgs = p;
-	p = realloc(b->msg_lens, cap * sizeof(*b->msg_lens));
-	if (!p)
-		return -ENOMEM;
-	b->msg_lens = p;
-	b->cap = cap;
-	return 0;
-}
-
-/* Keep flow_mod 'fm' (from 'inner', 'ilen' bytes) in 'b'.  @return 0 or -ENOMEM. */
-static int
-bundle_keep(struct of_bundle *b, struct of_fm *fm, const uint8_t *inner, size_t ilen)
+/* Hand flow_mod 'fm' (from 'inner', 'ilen' bytes) to 'b''s batch; errors are sent. */
+static void
+bundle_keep(struct of_conn *c, struct of_bundle *b, struct of_fm *fm, const uint8_t *inner,
+		size_t ilen)
 {
 	struct of_text t = { 0 };
-	size_t keep = ilen < 64 ? ilen : 64;
-	struct flowtab_change *ch;
+	char *err = NULL;
+	int rc = -ENOMEM;
 
-	if (b->n == b->cap && bundle_grow(b))
-		return -ENOMEM;
 	if (fm->command == OFPFC_ADD)
 		of_fm_add_text(&t, fm);
 	else
 		of_fm_filter_text(&t, fm, fm->command == OFPFC_DELETE_STRICT);
-	b->msgs[b->n] = malloc(keep);
-	if (t.oom || !b->msgs[b->n]) {
-		of_text_free(&t);
-		free(b->msgs[b->n]);
-		return -ENOMEM;
-	}
-	memcpy(b->msgs[b->n], inner, keep);
-	b->msg_lens[b->n] = keep;
-	ch = &b->changes[b->n];
-	ch->op = fm->command == OFPFC_ADD ? FLOWTAB_CHANGE_ADD :
-		 fm->command == OFPFC_DELETE ? FLOWTAB_CHANGE_DEL : FLOWTAB_CHANGE_DEL_STRICT;
-	b->texts[b->n] = t.s ? t.s : strdup("");
-	if (!b->texts[b->n]) {
-		free(b->msgs[b->n]);
-		return -ENOMEM;
-	}
-	ch->text = b->texts[b->n];
-	b->n++;
-	return 0;
+	if (!t.oom && fm->command == OFPFC_ADD)
+		rc = flowtab_batch_add(b->batch, t.s, &err);
+	else if (!t.oom)
+		rc = flowtab_batch_del(b->batch, t.len ? t.s : "", fm->command == OFPFC_DELETE_STRICT,
+				&err);
+	if (rc)
+		of_send_error(c, of_flowtab_error(rc, err), inner, ilen);
+	else
+		b->n++;
+	free(err);
+	of_text_free(&t);
 }
 
 /* The bundled message: a flow_mod of this connection's version with the outer xid. */
@@ -362,10 +315,9 @@ handle_add(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 	if (!e && fm.buffer_id != OF_NO_BUFFER && fm.command == OFPFC_ADD)
 		e = OFE_BUFFER_UNKNOWN;
 	if (e)
-		of_send_error(c, e, msg, len);
+		of_send_error(c, e, inner, ilen);
 	else if (fm.command == OFPFC_ADD || !fm.selects_none)
-		if (bundle_keep(b, &fm, inner, ilen))
-			bundle_error(c, onf, BFC_UNKNOWN, msg, len);
+		bundle_keep(c, b, &fm, inner, ilen);
 	of_fm_free(&fm);
 }
 

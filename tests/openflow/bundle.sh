@@ -6,7 +6,7 @@
 # commands of -O OpenFlow14/15 (packet_out with 1.5's match), an unsupported message
 # refused with the connection and table intact; --bundle add-flows and replace-flows in
 # 1.3 (ONF's extension), 1.4 and 1.5 leave the tables ovs-vswitchd has; a bundle with one
-# rule flowtab refuses changes nothing and names that rule; rules replace-flows removes
+# rule flowtab refuses changes nothing and its error names that rule; rules replace-flows removes
 # send flow_removed (reason delete) when they asked for it.
 #
 # usage: tests/openflow/bundle.sh   (VIREO_BUILD: the build directory, default build/)
@@ -99,8 +99,8 @@ for ver in OpenFlow13 OpenFlow14 OpenFlow15; do
 	both add-flows "$W/many" && same "$ver --bundle add-flows" 300
 	before=$(dump vof)
 	out=$(vof add-flows "$W/bad" 2>&1) && fail "$ver: bundle with a looping rule accepted"
-	grep -q "OFPBFC_MSG_FAILED" <<<"$out" && grep -q "OFPBAC_BAD_ARGUMENT.*resubmit(,0)" <<<"$out" &&
-		pass "$ver: the bad bundle fails (OFPBFC_MSG_FAILED) naming the rule" ||
+	grep -q "OFPBAC_BAD_ARGUMENT for: OFPT_FLOW_MOD.*resubmit(,0)" <<<"$out" &&
+		pass "$ver: the bad bundle fails, the error naming the rule" ||
 		fail "$ver: bad bundle: $out"
 	[ "$(dump vof)" = "$before" ] && pass "$ver: the failed bundle changed nothing" ||
 		fail "$ver: the failed bundle changed the table"
