@@ -116,7 +116,7 @@ both del-flows
 probe() {
 	local who=$1
 	$who add-flow "priority=77,in_port=1,send_flow_rem,actions=drop" &&
-		$who del-flows "in_port=1" && grep -q "priority=77" "$W/mon.$who"
+		$who del-flows "in_port=1" && grep -qs "priority=77" "$W/mon.$who"
 }
 printf 'priority=9,in_port=3,send_flow_rem,actions=output:1\npriority=8,in_port=3,actions=output:2\n' >"$W/two"
 printf 'priority=1,in_port=1,actions=output:2\n' >"$W/one"
