@@ -60,8 +60,9 @@ priority=20,in_port=3,actions=output:1
 priority=30,in_port=1,arp,arp_tpa=10.97.0.3,actions=output:3
 priority=30,in_port=1,ip,nw_dst=10.97.0.3,actions=output:3
 EOC
-check "ovs-ofctl -O OpenFlow13 add-flows FILE" ovs-ofctl -O OpenFlow13 add-flows br0 "$RUN/more.flows"
-check "of3 reaches of1 through the OpenFlow 1.3 rules" ping_ok of3 10.97.0.1 5 0.1
+check "ovs-ofctl -O OpenFlow15 --bundle add-flows FILE (one update)" \
+	ovs-ofctl -O OpenFlow15 --bundle add-flows br0 "$RUN/more.flows"
+check "of3 reaches of1 through the bundled rules" ping_ok of3 10.97.0.1 5 0.1
 check "vireoctl add-flow shows in ovs-ofctl dump-flows" bash -c \
 	"'$VIREOCTL' -t '$CTL' add-flow br0 'priority=5,in_port=2,udp,tp_dst=9,actions=drop' &&
 	 ovs-ofctl dump-flows br0 | grep -q 'priority=5,udp,in_port=2,tp_dst=9 actions=drop'"
