@@ -150,6 +150,29 @@ ft_rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
 	return r;
 }
 
+int
+ft_rule_from_text(struct flowtab *ft, const char *text, uint64_t now, uint64_t seq,
+		struct ft_rule **out, char **msg)
+{
+	struct ft_rule_spec spec;
+
+	*msg = NULL;
+	if (ft_rule_parse(text, FT_PARSE_ADD, &ft->ports, &spec, msg) < 0)
+		return -EINVAL;
+	/* Groups and meters the actions name must exist. */
+	if (ft_gm_check_actions(ft, spec.acts, msg) < 0) {
+		ft_rule_spec_clear(&spec);
+		return -EINVAL;
+	}
+	*out = ft_rule_new(&spec, now, seq);
+	if (!*out) {
+		ft_rule_spec_clear(&spec);
+		*msg = strdup("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Parse 'n' rule texts into new (unpublished) rules. */
 static int
 parse_rules(struct flowtab *ft, const char *const *texts, const int *lines, size_t n,
@@ -157,26 +180,14 @@ parse_rules(struct flowtab *ft, const char *const *texts, const int *lines, size
 {
 	struct ft_rule **rules = calloc(n ? n : 1, sizeof(*rules));
 	uint64_t now = ft->clock(ft->clock_aux);
-	struct ft_rule_spec spec;
 	char *msg = NULL;
 	size_t i;
 
 	if (!rules)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		if (ft_rule_parse(texts[i], FT_PARSE_ADD, &ft->ports, &spec, &msg) < 0)
+	for (i = 0; i < n; i++)
+		if (ft_rule_from_text(ft, texts[i], now, ft->next_seq + i, &rules[i], &msg))
 			goto fail;
-		if (ft_gm_check_actions(ft, spec.acts, &msg) < 0) {
-			ft_rule_spec_clear(&spec);
-			goto fail;
-		}
-		rules[i] = ft_rule_new(&spec, now, ft->next_seq + i);
-		if (!rules[i]) {
-			ft_rule_spec_clear(&spec);
-			msg = strdup("out of memory");
-			goto fail;
-		}
-	}
 	ft->next_seq += n;
 	*out = rules;
 	return 0;

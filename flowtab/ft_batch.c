@@ -82,19 +82,16 @@ int
 flowtab_batch_add(struct flowtab_batch *b, const char *text, char **err)
 {
 	struct flowtab *ft = b->ft;
-	struct ft_rule_spec spec;
 	struct batch_op *op = batch_next(b);
+	int ret;
 
 	*err = NULL;
 	if (!op || b->committed)
 		return -ENOMEM;
-	if (ft_rule_parse(text, FT_PARSE_ADD, &ft->ports, &spec, err) < 0)
-		return -EINVAL;
-	op->add = ft_rule_new(&spec, ft->clock(ft->clock_aux), ft->next_seq++);
-	if (!op->add) {
-		ft_rule_spec_clear(&spec);
-		return -ENOMEM;
-	}
+	ret = ft_rule_from_text(ft, text, ft->clock(ft->clock_aux), ft->next_seq, &op->add, err);
+	if (ret)
+		return ret;
+	ft->next_seq++;
 	b->n++;
 	b->n_add++;
 	return 0;

@@ -83,6 +83,13 @@ void ft_index_remove(struct flowtab *ft, const struct ft_rule *r);
 
 /** A new rule from parsed 'spec' (its actions taken), created at 'now', numbered 'seq'. */
 struct ft_rule *ft_rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq);
+/**
+ * Parse rule 'text' (an add) into a new unpublished rule '*out' created at 'now', numbered
+ * 'seq': every check a rule must pass to enter the table is made here, for add-flows,
+ * replace-flows and batches alike.  @return 0, -EINVAL or -ENOMEM with '*msg' (malloc'd).
+ */
+int ft_rule_from_text(struct flowtab *ft, const char *text, uint64_t now, uint64_t seq,
+		struct ft_rule **out, char **msg);
 /** Hash of a rule's identity (table, priority, match), as 'ident_hash' holds it. */
 uint32_t ft_rule_identity_hash(const struct ft_rule *r);
 /** Same table, priority and match: one replaces the other. */
