@@ -2,7 +2,7 @@
 /*
  * Rule changes while another thread classifies: every packet leaves exactly once, and what a
  * reader sees of versioned rules never goes backwards or mixes two versions of an atomic
- * add-flows within one burst.
+ * add-flows, or of a batch that deletes them and adds the next, within one burst.
  */
 
 #include <pthread.h>
@@ -123,7 +123,20 @@ writer(void)
 	for (i = 1; i <= N_UPDATES; i++) {
 		snprintf(r1, sizeof(r1), "priority=200,udp,tp_dst=53,actions=output:%d", 1000 + i);
 		snprintf(r2, sizeof(r2), "priority=150,ip,nw_src=10.0.0.0/8,actions=output:%d", 1000 + i);
-		CHECK(flowtab_add_flows(ft, texts, NULL, 2, NULL, &err) == 0, "add: %s", err);
+		if (i % 2) {
+			CHECK(flowtab_add_flows(ft, texts, NULL, 2, NULL, &err) == 0, "add: %s", err);
+		} else {
+			/* A batch (an OpenFlow bundle): both old versions deleted, the new
+			 * ones added; a reader between the deletes and the adds would send
+			 * the versioned flows to the catch-all. */
+			struct flowtab_batch *b = flowtab_batch_create(ft);
+
+			CHECK(b && !flowtab_batch_del(b, "priority=200,udp,tp_dst=53", true, &err) &&
+				!flowtab_batch_del(b, "priority=150,ip,nw_src=10.0.0.0/8", true, &err) &&
+				!flowtab_batch_add(b, r1, &err) && !flowtab_batch_add(b, r2, &err) &&
+				!flowtab_batch_commit(b, &err), "batch: %s", err);
+			flowtab_batch_destroy(b);
+		}
 		snprintf(mod, sizeof(mod), "arp,actions=output:%d", 5000 + i);
 		CHECK(flowtab_mod_flows(ft, mod, false, &err) == 0, "mod: %s", err);
 		/* Subtables come and go: rules with other masks that match nothing sent. */
