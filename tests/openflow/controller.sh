@@ -111,8 +111,9 @@ check "packet-out with an action vireo-dp lacks: an OpenFlow error ($out)" \
 	grep -q "OFPT_ERROR\|OFPBAC" <<<"$out"
 check "... and the channel still works" ovs-ofctl show br0
 
-# flow_removed: rules added with send_flow_rem are reported when they time out or are deleted.
-ovs-ofctl monitor br0 >"$RUN/monitor2.log" 2>&1 &
+# flow_removed: rules added with send_flow_rem are reported when they time out or are deleted
+# (to a service connection once it set a miss_send_len, as on ovs-vswitchd).
+ovs-ofctl monitor br0 65535 >"$RUN/monitor2.log" 2>&1 &
 MON_PID=$!
 PIDS+=("$MON_PID")
 sleep 1
