@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # vireo-dp under a real OpenFlow controller, no rules of its own: Open vSwitch's
-# ovs-testcontroller (a learning switch) connects over tcp, learns from packet_ins and
+# ovs-testcontroller (an OpenFlow 1.0 learning switch) or, with CTRL=osken, os-ken's
+# osken-manager running tests/openflow/osken_switch.py (an OpenFlow 1.3 learning switch on
+# os-ken's API) connects over tcp, learns from packet_ins and
 # installs flows, and two namespaces ping each other through vireo-dp.  `ovs-ofctl monitor`
 # on the management socket sees packet_ins; `ovs-ofctl packet-out` sends a frame that a
 # namespace receives.  The controller is killed: a secure bridge keeps its rules and drops
@@ -10,12 +12,21 @@
 # and vireo-dp reconnects.  Starts DPDK PMD threads: run it under
 # `flock /tmp/vireo-heavy.lock`.
 . "$(dirname "$0")/../dp/lib.sh"
+CTRL=${CTRL:-testcontroller}
 TEST_NAME=openflow-controller
+[ "$CTRL" = osken ] && TEST_NAME=openflow-osken
 
-command -v ovs-testcontroller >/dev/null || {
-	echo "SKIP: ovs-testcontroller (package openvswitch-testcontroller) is not installed"
-	exit 77
-}
+if [ "$CTRL" = osken ]; then
+	command -v osken-manager >/dev/null || {
+		echo "SKIP: osken-manager (package python3-os-ken) is not installed"
+		exit 77
+	}
+else
+	command -v ovs-testcontroller >/dev/null || {
+		echo "SKIP: ovs-testcontroller (package openvswitch-testcontroller) is not installed"
+		exit 77
+	}
+fi
 A=oc$$a B=oc$$b
 netns_add "$A" 10.96.0.1 02:00:00:00:03:01 && netns_add "$B" 10.96.0.2 02:00:00:00:03:02 ||
 	{ fail "netns"; finish; }
@@ -39,8 +50,13 @@ EOC
 
 CTRL_PID=
 start_controller() {
-	ovs-testcontroller "ptcp:$CPORT:127.0.0.1" --no-chdir --unixctl="$RUN/tc.ctl" \
-		--pidfile="$RUN/tc.pid" >>"$RUN/tc.log" 2>&1 &
+	if [ "$CTRL" = osken ]; then
+		osken-manager --ofp-listen-host 127.0.0.1 --ofp-tcp-listen-port "$CPORT" \
+			"$(dirname "$0")/osken_switch.py" >>"$RUN/tc.log" 2>&1 &
+	else
+		ovs-testcontroller "ptcp:$CPORT:127.0.0.1" --no-chdir --unixctl="$RUN/tc.ctl" \
+			--pidfile="$RUN/tc.pid" >>"$RUN/tc.log" 2>&1 &
+	fi
 	CTRL_PID=$!
 	PIDS+=("$CTRL_PID")
 }
@@ -67,7 +83,7 @@ n_flows() { ovs-ofctl dump-flows br0 | grep -c "actions="; }
 write_cfg secure
 start_controller
 check "vireo-dp starts with a controller and fail_mode secure" start_dp "$RUN/dp.yaml"
-check "it connects to ovs-testcontroller (logged)" wait_until 20 connected 1
+check "it connects to the controller (logged)" wait_until 20 connected 1
 check "openflow/show: 1 controller connected, nothing dropped" \
 	eval 'ctl openflow/show | grep -q "fail_mode secure, 1 controller(s), 1 connected" &&
 	ctl openflow/show | grep -q "packet_in dropped (queue full): 0"'
@@ -162,6 +178,6 @@ check "vireo-dp still runs" kill -0 "$DP_PID"
 stop_dp
 if [ "$n_fail" -gt 0 ]; then
 	echo "--- vireo-dp's log"; cat "$RUN/dp.log"
-	echo "--- ovs-testcontroller's log"; tail -50 "$RUN/tc.log"
+	echo "--- the controller's log"; tail -50 "$RUN/tc.log"
 fi
 finish
