@@ -419,7 +419,7 @@ ft_del_rules_if(struct flowtab *ft, bool (*pred)(const struct ft_rule *r, void *
 		return 0;
 	}
 	for (i = 0; i < n_dead; i++)
-		tell_removed(ft, dead[i], ft->clock(ft->clock_aux), FLOWTAB_REMOVED_DELETE);
+		ft_tell_removed(ft, dead[i], ft->clock(ft->clock_aux), FLOWTAB_REMOVED_DELETE);
 	ret = commit_removal(ft, arr, n, dead, n_dead);
 	free(dead);
 	return ret;
