@@ -394,7 +394,8 @@ of_gm_stats(struct of_mp *mp, const uint8_t *body, size_t len)
 
 	if (mp->type < OFPMP_GROUP || mp->type > OFPMP_METER_FEATURES)
 		return false;
-	if (c->version != OF13) {
+	/* Their bodies are 1.3's in 1.4; 1.5 changed group desc and meter features. */
+	if (c->version != OF13 && c->version != OF14) {
 		of_send_error(c, OFE_BAD_STAT, mp->req, mp->req_len);
 		return true;
 	}

@@ -65,7 +65,7 @@ refused_by() {
 	done
 }
 
-for ver in OpenFlow13 OpenFlow15; do
+for ver in OpenFlow13 OpenFlow14 OpenFlow15; do
 	VER=(-O "$ver")
 	if ! vof show >/dev/null 2>&1; then
 		skip "$ver: vireo does not negotiate it"
