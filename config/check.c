@@ -404,7 +404,12 @@ static const struct option_rule extra_rules[] = {
 	{ "Controller:local_gateway", check_any, 0, 0, REFUSE, NO_SWITCH("in-band control"),
 		NULL },
 	{ "Controller:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
-	{ "Bridge:mirrors", check_any, 0, 0, REFUSE, NO_SWITCH("port mirroring"), NULL },
+	{ "Mirror:output_vlan", check_any, 0, 0, REFUSE,
+		NO_SWITCH("mirroring to a VLAN (output_vlan; use output_port)"), NULL },
+	{ "Mirror:snaplen", check_any, 0, 0, REFUSE,
+		NO_SWITCH("truncating mirrored packets (snaplen)"), NULL },
+	{ "Mirror:filter", check_any, 0, 0, REFUSE, NO_SWITCH("mirror filters"), NULL },
+	{ "Mirror:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
 	{ "Bridge:stp_enable", check_any, 0, 0, REFUSE, NO_SWITCH("STP"), "false" },
 	{ "Bridge:rstp_enable", check_any, 0, 0, REFUSE, NO_SWITCH("RSTP"), "false" },
 	{ "Bridge:mcast_snooping_enable", check_any, 0, 0, REFUSE, NO_SWITCH("multicast snooping"),
@@ -1011,6 +1016,20 @@ policing_warnings(const struct vconf_port *p)
 	return out;
 }
 
+/* 'a' and 'b' joined by 'sep' (both consumed; either may be NULL). */
+static char *
+join_with(char *a, char *b, const char *sep)
+{
+	char *out;
+
+	if (a == NULL || b == NULL)
+		return a ? a : b;
+	out = fmt("%s%s%s", a, sep, b);
+	free(a);
+	free(b);
+	return out;
+}
+
 /* 'a' and 'b' joined by a newline (both consumed; either may be NULL). */
 static char *
 join_lines(char *a, char *b)
@@ -1055,6 +1074,22 @@ vconf_check_bridge(const struct vconf_bridge *b, char **err, char **warn)
 	}
 	*err = extra_with(&b->extra, false, what, REFUSE, "; ");
 	*warn = extra_with(&b->extra, false, what, WARN, "\n");
+	if (b->n_mirrors > VCONF_MIRROR_MAX)
+		*err = join_with(*err, fmt("%s: key 'mirrors': %zu mirrors, at most %d", what,
+			b->n_mirrors, VCONF_MIRROR_MAX), "; ");
+	for (size_t i = 0; i < b->n_mirrors; i++) {
+		const struct vconf_mirror *m = &b->mirrors[i];
+		char *mw = fmt("%s: mirror '%s'", what, m->name);
+
+		if (mw == NULL)
+			continue;
+		*err = join_with(*err, extra_with(&m->extra, false, mw, REFUSE, "; "), "; ");
+		*warn = join_with(*warn, extra_with(&m->extra, false, mw, WARN, "\n"), "\n");
+		if (m->output_port == NULL && vconf_map_get(&m->extra, "Mirror:output_vlan") == NULL)
+			*warn = join_with(*warn, fmt("%s: key 'output_port': none: the mirror "
+				"sends nothing, as Open vSwitch's", mw), "\n");
+		free(mw);
+	}
 	free(what);
 	return *err != NULL ? -EINVAL : 0;
 }

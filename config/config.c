@@ -133,8 +133,32 @@ vconf_port_free(struct vconf_port *p)
 }
 
 static void
+names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+vconf_mirror_free(struct vconf_mirror *m)
+{
+	free(m->name);
+	names_free(m->src, m->n_src);
+	names_free(m->dst, m->n_dst);
+	free(m->vlans);
+	free(m->output_port);
+	vconf_map_free(&m->extra);
+	free(m->uuid);
+	memset(m, 0, sizeof(*m));
+}
+
+static void
 bridge_free(struct vconf_bridge *b)
 {
+	for (size_t i = 0; i < b->n_mirrors; i++)
+		vconf_mirror_free(&b->mirrors[i]);
+	free(b->mirrors);
 	for (size_t i = 0; i < b->n_ports; i++)
 		vconf_port_free(&b->ports[i]);
 	free(b->ports);
@@ -210,6 +234,47 @@ vconf_port_copy(struct vconf_port *dst, const struct vconf_port *src)
 	return failed ? -ENOMEM : 0;
 }
 
+static char **
+names_copy(char *const *src, size_t n, int *failed)
+{
+	char **d = calloc(n ? n : 1, sizeof(*d));
+
+	if (d == NULL) {
+		*failed = 1;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		d[i] = dup_or_null(src[i], failed);
+	return d;
+}
+
+int
+vconf_mirror_copy(struct vconf_mirror *dst, const struct vconf_mirror *src)
+{
+	int failed = 0;
+
+	*dst = *src;
+	dst->name = dup_or_null(src->name, &failed);
+	dst->output_port = dup_or_null(src->output_port, &failed);
+	dst->uuid = dup_or_null(src->uuid, &failed);
+	dst->src = names_copy(src->src, src->n_src, &failed);
+	dst->dst = names_copy(src->dst, src->n_dst, &failed);
+	if (dst->src == NULL)
+		dst->n_src = 0;
+	if (dst->dst == NULL)
+		dst->n_dst = 0;
+	dst->vlans = calloc(src->n_vlans ? src->n_vlans : 1, sizeof(*dst->vlans));
+	if (dst->vlans == NULL) {
+		dst->n_vlans = 0;
+		failed = 1;
+	} else if (src->n_vlans > 0) {
+		memcpy(dst->vlans, src->vlans, src->n_vlans * sizeof(*dst->vlans));
+	}
+	if (map_copy(&dst->extra, &src->extra) < 0)
+		failed = 1;
+	return failed ? -ENOMEM : 0;
+}
+
 static int
 bridge_copy(struct vconf_bridge *dst, const struct vconf_bridge *src)
 {
@@ -232,6 +297,14 @@ bridge_copy(struct vconf_bridge *dst, const struct vconf_bridge *src)
 		dst->controllers[i].target = dup_or_null(src->controllers[i].target, &failed);
 		dst->controllers[i].uuid = dup_or_null(src->controllers[i].uuid, &failed);
 	}
+	dst->mirrors = calloc(src->n_mirrors ? src->n_mirrors : 1, sizeof(*dst->mirrors));
+	if (dst->mirrors == NULL) {
+		dst->n_mirrors = 0;
+		failed = 1;
+	}
+	for (size_t i = 0; dst->mirrors != NULL && i < src->n_mirrors; i++)
+		if (vconf_mirror_copy(&dst->mirrors[i], &src->mirrors[i]) < 0)
+			failed = 1;
 	dst->ports = calloc(src->n_ports ? src->n_ports : 1, sizeof(*dst->ports));
 	dst->flows = calloc(src->n_flows ? src->n_flows : 1, sizeof(*dst->flows));
 	if (dst->ports == NULL || dst->flows == NULL) {
@@ -339,11 +412,37 @@ vconf_port_equal(const struct vconf_port *a, const struct vconf_port *b)
 		vconf_map_equal(&a->extra, &b->extra) && ifaces_equal(a, b);
 }
 
+static bool
+names_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!str_equal(a[i], b[i]))
+			return false;
+	return true;
+}
+
+bool
+vconf_mirror_equal(const struct vconf_mirror *a, const struct vconf_mirror *b)
+{
+	return str_equal(a->name, b->name) && a->select_all == b->select_all &&
+		names_equal(a->src, a->n_src, b->src, b->n_src) &&
+		names_equal(a->dst, a->n_dst, b->dst, b->n_dst) &&
+		a->n_vlans == b->n_vlans && (a->n_vlans == 0 ||
+		memcmp(a->vlans, b->vlans, a->n_vlans * sizeof(*a->vlans)) == 0) &&
+		str_equal(a->output_port, b->output_port) && str_equal(a->uuid, b->uuid) &&
+		vconf_map_equal(&a->extra, &b->extra);
+}
+
 bool
 vconf_bridge_settings_equal(const struct vconf_bridge *a, const struct vconf_bridge *b)
 {
-	if (a->n_controllers != b->n_controllers)
+	if (a->n_controllers != b->n_controllers || a->n_mirrors != b->n_mirrors)
 		return false;
+	for (size_t i = 0; i < a->n_mirrors; i++)
+		if (!vconf_mirror_equal(&a->mirrors[i], &b->mirrors[i]))
+			return false;
 	for (size_t i = 0; i < a->n_controllers; i++) {
 		const struct vconf_controller *x = &a->controllers[i], *y = &b->controllers[i];
 

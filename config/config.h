@@ -103,6 +103,28 @@ struct vconf_controller {
 /** True when 'target' has one of the forms of vconf_controller.target (not resolved). */
 bool vconf_controller_target_ok(const char *target);
 
+/**
+ * A mirror of a bridge (Open vSwitch's Mirror row): the packets a port receives ('src'),
+ * a port sends ('dst') or every port ('select_all'), in the VLANs 'vlans' (none: all), are
+ * copied to 'output_port'.  Port names that are not the bridge's select nothing.
+ */
+#define VCONF_MIRROR_MAX 32	/* mirrors of one bridge, as Open vSwitch's MAX_MIRRORS */
+
+struct vconf_mirror {
+	char *name;
+	bool select_all;
+	char **src;            /**< select_src_port, sorted */
+	size_t n_src;
+	char **dst;            /**< select_dst_port, sorted */
+	size_t n_dst;
+	uint16_t *vlans;       /**< select_vlan, ascending */
+	size_t n_vlans;
+	char *output_port;     /**< NULL: none */
+	struct vconf_map extra; /**< other Mirror columns ("Mirror:output_vlan", ...) */
+	char *uuid;            /**< the OVSDB row (statistics are written there); NULL from YAML */
+	int line;
+};
+
 struct vconf_bridge {
 	char *name;
 	char *datapath_type;   /**< "netdev" or NULL */
@@ -115,6 +137,8 @@ struct vconf_bridge {
 	struct vconf_controller *controllers;
 	size_t n_controllers;
 	struct vconf_map extra; /**< other Bridge settings, as in vconf_port */
+	struct vconf_mirror *mirrors; /**< sorted by name */
+	size_t n_mirrors;
 	int line;
 };
 
@@ -215,7 +239,17 @@ void vconf_vlan_free(struct vconf_vlan *v);
 /** True when the VLAN settings of two ports are equal. */
 bool vconf_vlan_equal(const struct vconf_vlan *a, const struct vconf_vlan *b);
 
-/** True when two bridges' own settings (fail_mode, extra) are equal; ports and flows aside. */
+/** Deep copy one mirror ('dst' uninitialised). Returns 0 or -ENOMEM (free 'dst' anyway). */
+int vconf_mirror_copy(struct vconf_mirror *dst, const struct vconf_mirror *src);
+
+/** Free one mirror's contents. */
+void vconf_mirror_free(struct vconf_mirror *m);
+
+/** True when two mirrors are configured alike (every field but 'line'). */
+bool vconf_mirror_equal(const struct vconf_mirror *a, const struct vconf_mirror *b);
+
+/** True when two bridges' own settings (fail_mode, mirrors, extra) are equal; ports and flows
+ *  aside. */
 bool vconf_bridge_settings_equal(const struct vconf_bridge *a, const struct vconf_bridge *b);
 
 /**

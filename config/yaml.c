@@ -13,6 +13,9 @@
  *         NAME: {type: T, options: {K: V}, ofport_request: N, mtu_request: N,
  *                tag: N, trunks: [N, ...], vlan_mode: M,
  *                other_config: {pmd-rxq-affinity: "0:3"}}
+ *       mirrors:                       (optional; Open vSwitch's Mirror columns)
+ *         NAME: {select_all: BOOL, select_src_port: [PORT, ...],
+ *                select_dst_port: [PORT, ...], select_vlan: [N, ...], output_port: PORT}
  *       flows:                         (optional; ovs-ofctl syntax)
  *         - "priority=10,in_port=p0,actions=output:p1"
  *
@@ -149,9 +152,9 @@ parse_int(struct loader *ld, yaml_node_t *node, const char *what, int64_t *out)
 	return 0;
 }
 
-/* trunks: a list of VLANs or a string "100,200,300-310". */
+/* A VLAN list (trunks, select_vlan): a list of VLANs or a string "100,200,300-310". */
 static int
-load_trunks(struct loader *ld, yaml_node_t *node, struct vconf_vlan *vl)
+load_vlans(struct loader *ld, yaml_node_t *node, const char *what, uint16_t **out, size_t *n)
 {
 	char *text = NULL;
 	int rc;
@@ -161,7 +164,7 @@ load_trunks(struct loader *ld, yaml_node_t *node, struct vconf_vlan *vl)
 
 		for (yaml_node_item_t *it = node->data.sequence.items.start;
 				it < node->data.sequence.items.top; it++) {
-			const char *v = scalar(ld, yaml_document_get_node(&ld->doc, *it), "trunks");
+			const char *v = scalar(ld, yaml_document_get_node(&ld->doc, *it), what);
 			char *t;
 
 			if (v == NULL || (t = realloc(text, len + strlen(v) + 1)) == NULL) {
@@ -177,15 +180,15 @@ load_trunks(struct loader *ld, yaml_node_t *node, struct vconf_vlan *vl)
 			len += strlen(v) + 1;
 		}
 	} else {
-		const char *v = scalar(ld, node, "trunks");
+		const char *v = scalar(ld, node, what);
 
 		if (v == NULL || (text = strdup(v)) == NULL)
 			return -EINVAL;
 	}
-	rc = vconf_vlan_parse_list(text ? text : "", &vl->trunks, &vl->n_trunks);
+	rc = vconf_vlan_parse_list(text ? text : "", out, n);
 	if (rc < 0)
-		rc = fail(ld, node, "key 'trunks': '%s' is not a list of VLANs 0..4095",
-			text ? text : "");
+		rc = fail(ld, node, "key '%s': '%s' is not a list of VLANs 0..4095",
+			what, text ? text : "");
 	free(text);
 	return rc;
 }
@@ -352,7 +355,7 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 			p->vlan.has_tag = true;
 		} else if (strcmp(key, "trunks") == 0) {
 			p->vlan.line = line_of(k);
-			if (load_trunks(ld, v, &p->vlan) < 0)
+			if (load_vlans(ld, v, "trunks", &p->vlan.trunks, &p->vlan.n_trunks) < 0)
 				return -EINVAL;
 		} else if (strcmp(key, "other_config") == 0) {
 			struct vconf_map oc = { 0 };
@@ -554,6 +557,159 @@ load_controllers(struct loader *ld, struct vconf_bridge *br, yaml_node_t *node)
 }
 
 static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A list of port names (select_src_port, select_dst_port), sorted; a scalar is a list of one. */
+static int
+load_names(struct loader *ld, yaml_node_t *node, const char *what, char ***out, size_t *n)
+{
+	size_t max = node->type == YAML_SEQUENCE_NODE ?
+		(size_t)(node->data.sequence.items.top - node->data.sequence.items.start) : 1;
+
+	*out = calloc(max ? max : 1, sizeof(**out));
+	if (*out == NULL)
+		return fail(ld, node, "out of memory");
+	if (node->type != YAML_SEQUENCE_NODE) {
+		const char *v = scalar(ld, node, what);
+
+		if (v == NULL || ((*out)[0] = strdup(v)) == NULL)
+			return -EINVAL;
+		*n = 1;
+		return 0;
+	}
+	for (yaml_node_item_t *it = node->data.sequence.items.start;
+			it < node->data.sequence.items.top; it++) {
+		const char *v = scalar(ld, yaml_document_get_node(&ld->doc, *it), what);
+
+		if (v == NULL || ((*out)[*n] = strdup(v)) == NULL)
+			return -EINVAL;
+		(*n)++;
+	}
+	qsort(*out, *n, sizeof(**out), cmp_name);
+	return 0;
+}
+
+/* One mirror: NAME: {select_all, select_src_port, select_dst_port, select_vlan, output_port,
+ * output_vlan}, the Mirror columns of Open vSwitch. */
+static int
+load_mirror(struct loader *ld, struct vconf_mirror *m, yaml_node_t *knode, yaml_node_t *node)
+{
+	int rc;
+
+	m->name = strdup((const char *)knode->data.scalar.value);
+	m->line = line_of(knode);
+	if (m->name == NULL)
+		return fail(ld, knode, "out of memory");
+	rc = expect_mapping(ld, node, m->name);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (check_duplicates(ld, node, "mirrors:") < 0)
+		return -EINVAL;
+	FOR_PAIRS(ld, node, p) {
+		yaml_node_t *k = yaml_document_get_node(&ld->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&ld->doc, p->value);
+		const char *key = (const char *)k->data.scalar.value, *t;
+
+		if (strcmp(key, "select_all") == 0) {
+			if ((t = scalar(ld, v, "select_all")) == NULL)
+				return -EINVAL;
+			if (strcmp(t, "true") != 0 && strcmp(t, "false") != 0)
+				return fail(ld, v, "mirror '%s': key 'select_all': '%s' is not "
+					"true or false", m->name, t);
+			m->select_all = strcmp(t, "true") == 0;
+		} else if (strcmp(key, "select_src_port") == 0) {
+			rc = load_names(ld, v, key, &m->src, &m->n_src);
+		} else if (strcmp(key, "select_dst_port") == 0) {
+			rc = load_names(ld, v, key, &m->dst, &m->n_dst);
+		} else if (strcmp(key, "select_vlan") == 0) {
+			rc = load_vlans(ld, v, key, &m->vlans, &m->n_vlans);
+		} else if (strcmp(key, "output_port") == 0) {
+			if ((t = scalar(ld, v, key)) == NULL || (m->output_port = strdup(t)) == NULL)
+				return -EINVAL;
+		} else if (strcmp(key, "output_vlan") == 0) {
+			/* Judged by vconf_check_bridge(), as the OVSDB column is. */
+			if ((t = scalar(ld, v, key)) == NULL ||
+					vconf_map_set(&m->extra, "Mirror:output_vlan", t, line_of(k)))
+				return -EINVAL;
+		} else {
+			return fail(ld, k, "mirror '%s': unknown key '%s' (expected select_all, "
+				"select_src_port, select_dst_port, select_vlan, output_port, "
+				"output_vlan)", m->name, key);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+load_mirrors(struct loader *ld, struct vconf_bridge *br, yaml_node_t *node)
+{
+	int rc = expect_mapping(ld, node, "mirrors");
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	if (check_duplicates(ld, node, "mirrors:") < 0)
+		return -EINVAL;
+	size_t n = node->data.mapping.pairs.top - node->data.mapping.pairs.start;
+
+	br->mirrors = calloc(n ? n : 1, sizeof(*br->mirrors));
+	if (br->mirrors == NULL)
+		return fail(ld, node, "out of memory");
+	FOR_PAIRS(ld, node, p) {
+		if (load_mirror(ld, &br->mirrors[br->n_mirrors++],
+				yaml_document_get_node(&ld->doc, p->key),
+				yaml_document_get_node(&ld->doc, p->value)) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* True when 'name' is a port of 'br'. */
+static bool
+bridge_has_port(const struct vconf_bridge *br, const char *name)
+{
+	for (size_t i = 0; i < br->n_ports; i++)
+		if (strcmp(br->ports[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Every port a mirror names is a port of its bridge (a typo would select nothing). */
+static int
+check_mirror_ports(struct loader *ld, const struct vconf_bridge *br)
+{
+	for (size_t i = 0; i < br->n_mirrors; i++) {
+		const struct vconf_mirror *m = &br->mirrors[i];
+		const char *bad = m->output_port && !bridge_has_port(br, m->output_port) ?
+			m->output_port : NULL;
+		const char *key = "output_port";
+
+		for (size_t j = 0; bad == NULL && j < m->n_src; j++)
+			if (!bridge_has_port(br, m->src[j])) {
+				bad = m->src[j];
+				key = "select_src_port";
+			}
+		for (size_t j = 0; bad == NULL && j < m->n_dst; j++)
+			if (!bridge_has_port(br, m->dst[j])) {
+				bad = m->dst[j];
+				key = "select_dst_port";
+			}
+		if (bad != NULL) {
+			if (asprintf(&ld->err, "%s:%d: bridge '%s': mirror '%s': key '%s': '%s' is "
+					"not a port of the bridge", ld->name, m->line, br->name,
+					m->name, key, bad) < 0)
+				ld->err = NULL;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int
 load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
 {
 	struct vconf_bridge *br = &ld->out->bridges[ld->out->n_bridges];
@@ -605,11 +761,16 @@ load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
 		} else if (strcmp(key, "controller") == 0) {
 			if (load_controllers(ld, br, v) < 0)
 				return -EINVAL;
+		} else if (strcmp(key, "mirrors") == 0) {
+			if (load_mirrors(ld, br, v) < 0)
+				return -EINVAL;
 		} else {
 			return fail(ld, k, "bridge '%s': unknown key '%s' (expected ports, flows, "
-				"datapath_type, fail_mode, controller)", name, key);
+				"datapath_type, fail_mode, controller, mirrors)", name, key);
 		}
 	}
+	if (check_mirror_ports(ld, br) < 0)
+		return -EINVAL;
 	char *msg = NULL, *warn = NULL;
 
 	if (vconf_check_bridge(br, &msg, &warn) < 0) {

@@ -110,6 +110,7 @@ dp_bridge_destroy(struct dp *dp, struct dp_bridge *br)
 	/* Queued packet_ins may name 'br': none of them is delivered. */
 	dp_punt_drop_pins(dp);
 	snap_free(br->snap);
+	dp_mirrors_free(br);
 	flowtab_destroy(br->ft);
 	mac_table_destroy(br->mac);
 	rte_free(br);
@@ -181,6 +182,7 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	}
 	s->n_ports = n;
 	s->max_ofport = max_ofport;
+	dp_mirror_snap(br, s);
 	/*
 	 * Open vSwitch's fail modes.  With no controller configured, a bridge without rules
 	 * learns MACs (standalone) or drops (secure).  With controllers, the rules decide and
@@ -195,7 +197,7 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	s->miss_to_controller = br->of_connected;
 	/* Lending (see bridge_snap.borrow): no rules and no controller a packet could go to. */
 	s->borrow = dp->vhost_fast && !s->use_flows && !s->drop_all && s->vlan_plain &&
-		!s->miss_to_controller && br->of_controllers == 0;
+		!s->miss_to_controller && br->of_controllers == 0 && s->n_mirrors == 0;
 	for (uint32_t i = 0; i < n; i++)
 		s->borrow &= port_tx_copies(&s->ports[i]->port);
 	for (uint32_t i = 0; i < n; i++)

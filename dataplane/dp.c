@@ -152,6 +152,12 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 		.deliver = dp_patch_deliver,
 		.deliver_aux = dp,
 	};
+	rc = dp_mirror_init();
+	if (rc < 0) {
+		if (asprintf(err, "mirrors: no mbuf field: %s", strerror(-rc)) < 0)
+			*err = NULL;
+		return rc;
+	}
 	rc = dp_punt_init(dp, err);
 	if (rc < 0)
 		return rc;
@@ -708,6 +714,8 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 				port_add_unpublished(dp, br, &vb->ports[k]);
 				replace = true;
 			}
+		if (dp_mirrors_set(dp, br, vb) < 0)
+			dp_log("error: bridge %s: mirrors not changed: out of memory", vb->name);
 		dp_bridge_publish(dp, br);
 	}
 	if (replace)

@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_mbuf_dyn.h>
+
 #include "config.h"
 #include "port.h"
 #include "pmd.h"
@@ -91,6 +93,7 @@ enum dp_vlan_mode {
 	DP_VLAN_ACCESS,			/**< untagged, in VLAN 'tag'; tagged frames dropped */
 	DP_VLAN_NATIVE_TAGGED,		/**< a trunk whose untagged frames are in VLAN 'tag' */
 	DP_VLAN_NATIVE_UNTAGGED,	/**< ... and that sends VLAN 'tag' untagged */
+	DP_VLAN_NONE,			/**< no VLAN: a mirror's output port, out of MAC learning */
 };
 
 /** A port's VLAN settings as the PMDs read them (in the bridge snapshot). */
@@ -99,6 +102,44 @@ struct dp_vlan {
 	uint16_t tag;			/**< access or native VLAN */
 	const uint64_t *trunks;		/**< 4096-bit set (native VLAN included); NULL: all */
 };
+
+/** Mirrors of one bridge (Open vSwitch's limit: a 32-bit mask per port). */
+#define DP_MIRROR_MAX 32
+
+/** Per PMD: what one mirror sent (written by that PMD only). */
+struct dp_mirror_stats {
+	uint64_t packets;
+	uint64_t bytes;
+} __rte_cache_aligned;
+
+/**
+ * A mirror (dataplane/mirror.c).  Created and freed by the main thread: a changed mirror is
+ * a new one, the old one freed after a grace period, its counts carried over.  PMDs reach it
+ * through the bridge snapshot and write only their own 'stats' slot.
+ */
+struct dp_mirror {
+	/* main thread, before publication */
+	struct vconf_mirror cfg;
+	bool all_vlans;			/**< no select_vlan */
+	uint64_t vlans[64];		/**< select_vlan as a 4096-bit set */
+	/* main thread: what the mirrors this one replaced had sent */
+	uint64_t base_packets, base_bytes;
+	/* PMD i: stats[i] */
+	struct dp_mirror_stats stats[PORT_MAX_PMDS];
+};
+
+/**
+ * Where PMDs keep, in each packet (an mbuf dynamic field), the mirrors that already have a
+ * copy of it, so that a packet selected at input and at output, or sent to several selected
+ * ports, reaches each mirror once.  Written only while the packet's bridge has mirrors.
+ */
+extern int dp_mirror_done_offset;
+
+static inline uint32_t *
+dp_mirror_done(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, dp_mirror_done_offset, uint32_t *);
+}
 
 /** What a PMD needs of a bridge: published by the main thread, read-only afterwards. */
 struct bridge_snap {
@@ -119,6 +160,16 @@ struct bridge_snap {
 	struct dp_port *by_slot[PORT_MAX_SLOTS];	/**< this bridge's ports by slot */
 	struct dp_vlan vlan[PORT_MAX_SLOTS];	/**< by slot, for MAC learning */
 	uint64_t *trunk_sets;		/**< the 'trunks' sets the entries of 'vlan' point into */
+	/*
+	 * Mirrors whose output port works, numbered 0..n_mirrors-1 by the bits of the masks:
+	 * a packet received on slot S is copied to mirrors mirror_src[S], one sent on S to
+	 * mirrors mirror_dst[S] (a mirror's own output port selects nothing).
+	 */
+	uint32_t n_mirrors;
+	struct dp_mirror *mirror[DP_MIRROR_MAX];
+	struct dp_port *mirror_out[DP_MIRROR_MAX];
+	uint32_t mirror_src[PORT_MAX_SLOTS];
+	uint32_t mirror_dst[PORT_MAX_SLOTS];
 	struct dp_port *ports[];
 };
 
@@ -136,6 +187,9 @@ struct dp_bridge {
 	bool of_fail_open;		/**< standalone, none connected for long: MAC learning */
 	struct dp_port *ports[PORT_MAX_SLOTS];
 	unsigned n_ports;
+	/* main thread; published through the snapshot */
+	struct dp_mirror *mirrors[DP_MIRROR_MAX];
+	unsigned n_mirrors;
 };
 
 /** pmd-auto-lb settings and state (dataplane/auto_lb.c; main thread only). */
@@ -282,6 +336,22 @@ void dp_punt_pmd_run(struct pmd *pmd);
 /** PMD: run 'acts' on 'm' in bridge 'br' as if received on 'in_port' (dataplane/fwd.c). */
 void dp_execute(struct pmd *pmd, struct dp_bridge *br, const struct flowtab_actions *acts,
 	struct rte_mbuf *m, uint32_t in_port);
+
+/* Mirrors (dataplane/mirror.c; main thread). */
+/** Register the mbuf field of dp_mirror_done() (once, after EAL).  Returns 0 or -errno. */
+int dp_mirror_init(void);
+/**
+ * Give 'br' the mirrors of 'vb': nothing happens when they did not change; otherwise the
+ * bridge is published with the new ones and the old ones freed after a grace period, the
+ * counts of a mirror of the same name carried over.  Returns 0 or -ENOMEM.
+ */
+int dp_mirrors_set(struct dp *dp, struct dp_bridge *br, const struct vconf_bridge *vb);
+/** Free 'br's mirrors (no PMD may reach them any more). */
+void dp_mirrors_free(struct dp_bridge *br);
+/** Fill snapshot 's' (its ports and VLANs set) with 'br's mirrors. */
+void dp_mirror_snap(const struct dp_bridge *br, struct bridge_snap *s);
+/** What mirror 'm' sent, since it was created under its name. */
+void dp_mirror_totals(const struct dp_mirror *m, uint64_t *packets, uint64_t *bytes);
 
 /** Read the pmd-auto-lb keys of 'cfg' (logs a change). */
 void dp_auto_lb_configure(struct dp *dp, const struct vconf *cfg);

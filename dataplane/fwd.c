@@ -13,6 +13,11 @@
  * pushed or popped where the packet leaves (none on access ports, none for VLAN 0, none for
  * the native VLAN of a native-untagged port).  Rules (flowtab) see packets as received;
  * their dl_vlan/vlan_tci matches and actions are untouched by this.
+ *
+ * Mirrors (dataplane/mirror.c): what a selected port receives is copied to the mirrors
+ * when the burst enters, before rules or MAC learning; what one sends, where fwd_send()
+ * queues it.  Both only when the bridge has mirrors (one test per burst and per output
+ * otherwise).
  */
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -28,6 +33,80 @@ struct fwd_ctx {
 	struct dp_bridge *br;
 	uint32_t now;
 };
+
+#define ETH_VLAN 0x8100
+
+/* The VLAN of 'm' on a port of settings 'v' (for select_vlan): its 802.1Q VLAN, else the
+ * port's access or native VLAN, else 0. */
+static inline uint16_t
+pkt_vlan(const struct dp_vlan *v, const struct rte_mbuf *m)
+{
+	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (v->mode != DP_VLAN_ACCESS && rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4 &&
+			eth[12] == (ETH_VLAN >> 8) && eth[13] == (ETH_VLAN & 0xff) &&
+			(((eth[14] << 8) | eth[15]) & 0xfff) != 0)
+		return (uint16_t)(((eth[14] << 8) | eth[15]) & 0xfff);
+	return v->mode == DP_VLAN_TRUNK || v->mode == DP_VLAN_NONE ? 0 : v->tag;
+}
+
+/*
+ * Copy 'm', crossing port slot 'slot', to the mirrors of 'sel' that do not have it yet and
+ * select its VLAN.  A copy that finds no buffer is not sent (counted as a drop).
+ */
+static void
+mirror_pkt(struct fwd_ctx *c, uint32_t sel, uint16_t slot, struct rte_mbuf *m)
+{
+	const struct bridge_snap *s = c->snap;
+	uint32_t *done = dp_mirror_done(m);
+	int vlan = -1;
+
+	sel &= ~*done;
+	while (sel != 0) {
+		unsigned i = (unsigned)__builtin_ctz(sel);
+		struct dp_mirror *mi = s->mirror[i];
+		struct rte_mbuf *cp;
+
+		sel &= sel - 1;
+		if (!mi->all_vlans) {
+			if (vlan < 0)
+				vlan = pkt_vlan(&s->vlan[slot], m);
+			if (!((mi->vlans[vlan >> 6] >> (vlan & 63)) & 1))
+				continue;
+		}
+		*done |= 1u << i;
+		cp = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+		if (unlikely(cp == NULL)) {
+			c->pmd->stats.dropped++;
+			continue;
+		}
+		mi->stats[c->pmd->index].packets++;
+		mi->stats[c->pmd->index].bytes += rte_pktmbuf_pkt_len(cp);
+		pmd_output(c->pmd, &s->mirror_out[i]->port, cp);
+	}
+}
+
+/* The burst 'pkts' entered on slot 'slot' of a bridge with mirrors. */
+static void
+mirror_rx(struct fwd_ctx *c, uint16_t slot, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint32_t sel = c->snap->mirror_src[slot];
+
+	for (uint16_t i = 0; i < n; i++) {
+		*dp_mirror_done(pkts[i]) = 0;
+		if (sel != 0)
+			mirror_pkt(c, sel, slot, pkts[i]);
+	}
+}
+
+/* Queue 'm' on 'port' of this bridge, copying it to the mirrors selecting what it sends. */
+static inline void
+fwd_send(struct fwd_ctx *c, struct port *port, struct rte_mbuf *m)
+{
+	if (unlikely(c->snap->n_mirrors != 0) && c->snap->mirror_dst[port->slot] != 0)
+		mirror_pkt(c, c->snap->mirror_dst[port->slot], port->slot, m);
+	pmd_output(c->pmd, port, m);
+}
 
 static void
 fwd_flood(void *arg, uint32_t in_port, struct rte_mbuf *m, bool all)
@@ -47,7 +126,7 @@ fwd_flood(void *arg, uint32_t in_port, struct rte_mbuf *m, bool all)
 		rte_mbuf_refcnt_update(m, (int16_t)(k - 1));
 	for (uint32_t i = 0; i < s->n_ports; i++)
 		if (all || s->ports[i]->ofport != in_port)
-			pmd_output(c->pmd, &s->ports[i]->port, m);
+			fwd_send(c, &s->ports[i]->port, m);
 }
 
 /* The port numbered 'ofport' in the bridge's snapshot, or NULL. */
@@ -64,7 +143,7 @@ fwd_output(void *arg, uint32_t ofport, struct rte_mbuf *m)
 	struct dp_port *out = snap_port(c->snap, ofport);
 
 	if (likely(out != NULL)) {
-		pmd_output(c->pmd, &out->port, m);
+		fwd_send(c, &out->port, m);
 		return;
 	}
 	rte_pktmbuf_free(m);
@@ -78,6 +157,10 @@ fwd_output_burst(void *arg, uint32_t ofport, struct rte_mbuf **pkts, uint16_t n)
 	struct dp_port *out = snap_port(c->snap, ofport);
 
 	if (likely(out != NULL)) {
+		if (unlikely(c->snap->n_mirrors != 0) && c->snap->mirror_dst[out->port.slot])
+			for (uint16_t i = 0; i < n; i++)
+				mirror_pkt(c, c->snap->mirror_dst[out->port.slot], out->port.slot,
+					pkts[i]);
 		pmd_output_burst(c->pmd, &out->port, pkts, n);
 		return;
 	}
@@ -85,14 +168,14 @@ fwd_output_burst(void *arg, uint32_t ofport, struct rte_mbuf **pkts, uint16_t n)
 	c->pmd->stats.dropped += n;
 }
 
-#define ETH_VLAN 0x8100
-
 /* True when port VLAN settings 'v' carry VLAN 'vlan'. */
 static inline bool
 vlan_carries(const struct dp_vlan *v, uint16_t vlan)
 {
 	if (v->mode == DP_VLAN_ACCESS)
 		return vlan == v->tag;
+	if (unlikely(v->mode == DP_VLAN_NONE))
+		return false;
 	return v->trunks == NULL || ((v->trunks[vlan >> 6] >> (vlan & 63)) & 1);
 }
 
@@ -215,9 +298,9 @@ normal_flood(struct fwd_ctx *c, uint32_t in_port, struct rte_mbuf *m, uint16_t v
 		if (p->ofport == in_port || !vlan_carries(v, vlan))
 			continue;
 		if (vlan_tagged_out(v, vlan) == tagged)
-			pmd_output(c->pmd, (struct port *)&p->port, m);
+			fwd_send(c, (struct port *)&p->port, m);
 		else if (o != NULL)
-			pmd_output(c->pmd, (struct port *)&p->port, o);
+			fwd_send(c, (struct port *)&p->port, o);
 	}
 }
 
@@ -304,7 +387,7 @@ normal_one(struct fwd_ctx *c, uint32_t in_port, uint16_t in_slot, struct rte_mbu
 		if ((m = vlan_convert(c, m, !tagged, vlan)) == NULL)
 			return;
 	}
-	pmd_output(c->pmd, &out->port, m);
+	fwd_send(c, &out->port, m);
 }
 
 static void
@@ -367,6 +450,8 @@ dp_execute(struct pmd *pmd, struct dp_bridge *br, const struct flowtab_actions *
 	};
 	const struct flowtab_out out = fwd_out(&c);
 
+	if (unlikely(c.snap->n_mirrors != 0))
+		*dp_mirror_done(m) = 0;
 	flowtab_execute(((struct dp_pmd_ctx *)pmd->ctx)->ft, br->ft, acts, m, in_port, &out);
 }
 
@@ -399,6 +484,8 @@ process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uin
 		if (n == 0)
 			return;
 	}
+	if (unlikely(c.snap->n_mirrors != 0))
+		mirror_rx(&c, in_port->slot, pkts, n);
 
 	if (c.snap->use_flows) {
 		const struct flowtab_out out = fwd_out(&c);

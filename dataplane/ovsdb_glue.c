@@ -302,6 +302,25 @@ report_all(struct dp_ovsdb *o, bool stats)
 	for (size_t b = 0; b < o->cur.n_bridges; b++)
 		for (size_t k = 0; k < o->cur.bridges[b].n_ports; k++)
 			report_port(o, &o->cur.bridges[b], &o->cur.bridges[b].ports[k], stats);
+	for (unsigned b = 0; stats && o->dp != NULL && b < o->dp->n_bridges; b++) {
+		const struct dp_bridge *br = o->dp->bridges[b];
+
+		/* Mirror statistics, as ovs-vswitchd's: what each mirror sent. */
+		for (unsigned i = 0; i < br->n_mirrors; i++) {
+			const struct dp_mirror *m = br->mirrors[i];
+			uint64_t pk, by;
+
+			if (m->cfg.uuid == NULL)
+				continue;
+			dp_mirror_totals(m, &pk, &by);
+			struct vovsdb_stat st[] = {
+				{ "tx_bytes", (int64_t)by }, { "tx_packets", (int64_t)pk },
+			};
+			if (vovsdb_set_mirror_stats(o->db, m->cfg.uuid, st, 2) < 0)
+				dp_log("ovsdb: mirror %s: cannot queue its statistics: out of memory",
+					m->cfg.name);
+		}
+	}
 }
 
 /* Before DPDK runs: every port failed (the bridge's local port excepted), cur_cfg written. */

@@ -354,6 +354,136 @@ add_controllers(const struct vovsdb_replica *r, struct vovsdb_view *view,
 	return rc;
 }
 
+/*
+ * The name vireo-dp knows Port row 'prow' by (a vconf_port's): its Interface's for a Port of
+ * one, the Port's for a bond.  Malloc'd; NULL when out of memory.
+ */
+static char *
+port_name_of(const struct vovsdb_replica *r, const json_t *prow)
+{
+	json_t *ifaces = deref(r, VOVSDB_T_IFACE, prow, "interfaces");
+	char *name;
+
+	if (ifaces != NULL && json_array_size(ifaces) == 1)
+		name = strdup(str_col(json_array_get(ifaces, 0), "name"));
+	else
+		name = strdup(str_col(prow, "name"));
+	json_decref(ifaces);
+	return name;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of the Port rows the uuid set 'row':'col' refers to, sorted. */
+static int
+port_names(const struct vovsdb_replica *r, const json_t *row, const char *col, char ***out,
+		size_t *n)
+{
+	json_t *rows = deref(r, VOVSDB_T_PORT, row, col), *prow;
+	size_t i;
+
+	*n = 0;
+	*out = calloc(json_array_size(rows) ? json_array_size(rows) : 1, sizeof(**out));
+	if (rows == NULL || *out == NULL) {
+		json_decref(rows);
+		return -ENOMEM;
+	}
+	json_array_foreach(rows, i, prow) {
+		if (((*out)[*n] = port_name_of(r, prow)) == NULL) {
+			json_decref(rows);
+			return -ENOMEM;
+		}
+		(*n)++;
+	}
+	json_decref(rows);
+	qsort(*out, *n, sizeof(**out), cmp_str);
+	return 0;
+}
+
+/* Mirror columns add_mirror() reads itself. */
+static const char *const mirror_cols[] = { "name", "select_all", "select_src_port",
+	"select_dst_port", "select_vlan", "output_port", "statistics", NULL };
+
+/* Mirror row 'row' (uuid 'u') into 'm'. */
+static int
+add_mirror(const struct vovsdb_replica *r, struct vconf_mirror *m, const char *u,
+		const json_t *row)
+{
+	json_t *e = vovsdb_set_elems(json_object_get(row, "select_vlan")), *v, *out;
+	size_t i;
+	int rc = 0;
+
+	m->name = strdup(str_col(row, "name"));
+	m->uuid = strdup(u);
+	m->select_all = json_is_true(json_object_get(row, "select_all"));
+	m->vlans = calloc(e && json_array_size(e) ? json_array_size(e) : 1, sizeof(*m->vlans));
+	if (m->name == NULL || m->uuid == NULL || m->vlans == NULL)
+		rc = -ENOMEM;
+	json_array_foreach(e, i, v)
+		if (m->vlans && json_is_integer(v) && json_integer_value(v) >= 0 &&
+				json_integer_value(v) <= 4095)
+			m->vlans[m->n_vlans++] = (uint16_t)json_integer_value(v);
+	json_decref(e);
+	if (m->n_vlans > 0)
+		qsort(m->vlans, m->n_vlans, sizeof(*m->vlans), cmp_u16);
+	out = deref(r, VOVSDB_T_PORT, row, "output_port");
+	if (out != NULL && json_array_size(out) == 1 &&
+			(m->output_port = port_name_of(r, json_array_get(out, 0))) == NULL)
+		rc = -ENOMEM;
+	json_decref(out);
+	if (rc == 0)
+		rc = port_names(r, row, "select_src_port", &m->src, &m->n_src);
+	if (rc == 0)
+		rc = port_names(r, row, "select_dst_port", &m->dst, &m->n_dst);
+	if (rc == 0)
+		rc = extras_of(&m->extra, "Mirror", row, mirror_cols);
+	return rc;
+}
+
+static int
+cmp_mirror(const void *a, const void *b)
+{
+	return strcmp(((const struct vconf_mirror *)a)->name,
+			((const struct vconf_mirror *)b)->name);
+}
+
+/* The Mirror rows of bridge row 'brow', sorted by name. */
+static int
+add_mirrors(const struct vovsdb_replica *r, struct vovsdb_view *view,
+		struct vconf_bridge *br, const json_t *brow)
+{
+	json_t *elems = vovsdb_set_elems(json_object_get(brow, "mirrors")), *e;
+	size_t i, n = json_array_size(elems);
+	int rc = 0;
+
+	br->mirrors = calloc(n ? n : 1, sizeof(*br->mirrors));
+	if (br->mirrors == NULL) {
+		json_decref(elems);
+		return -ENOMEM;
+	}
+	json_array_foreach(elems, i, e) {
+		const char *u = vovsdb_uuid_of(e);
+		const json_t *row = u && r->rows[VOVSDB_T_MIRROR] ?
+			json_object_get(r->rows[VOVSDB_T_MIRROR], u) : NULL;
+
+		if (row == NULL)
+			continue;
+		rc = add_mirror(r, &br->mirrors[br->n_mirrors++], u, row);
+		if (rc == 0 && json_object_set_new(view->mirror_uuid, u, json_true()) < 0)
+			rc = -ENOMEM;
+		if (rc < 0)
+			break;
+	}
+	json_decref(elems);
+	if (br->n_mirrors > 1)
+		qsort(br->mirrors, br->n_mirrors, sizeof(*br->mirrors), cmp_mirror);
+	return rc;
+}
+
 /* A Port of several Interfaces: a bond port of type "bond" with its members. */
 static int
 add_bond(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *prow,
@@ -413,14 +543,15 @@ add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_
 		br = &bridges[view->conf.n_bridges++];
 		memset(br, 0, sizeof(*br));
 		static const char *const bridge_cols[] = { "name", "ports", "datapath_type",
-			"fail_mode", "controller", NULL };
+			"fail_mode", "controller", "mirrors", NULL };
 		const char *fm = str_col(brow, "fail_mode");
 
 		br->name = strdup(name);
 		br->datapath_type = strdup(dpt);
 		if (!br->name || !br->datapath_type || (*fm && !(br->fail_mode = strdup(fm))) ||
 				extras_of(&br->extra, "Bridge", brow, bridge_cols) < 0 ||
-				add_controllers(r, view, br, brow) < 0)
+				add_controllers(r, view, br, brow) < 0 ||
+				add_mirrors(r, view, br, brow) < 0)
 			return -ENOMEM;
 	}
 	ports = deref(r, VOVSDB_T_PORT, brow, "ports");
@@ -463,8 +594,10 @@ vovsdb_view_build(const struct vovsdb_replica *r, const char *source,
 	view->iface_uuid = json_object();
 	view->foreign = json_object();
 	view->ctrl_uuid = json_object();
+	view->mirror_uuid = json_object();
 	view->conf.source = strdup(source);
-	if (!view->iface_uuid || !view->foreign || !view->ctrl_uuid || !view->conf.source)
+	if (!view->iface_uuid || !view->foreign || !view->ctrl_uuid || !view->mirror_uuid ||
+			!view->conf.source)
 		return -ENOMEM;
 	json_object_foreach(r->rows[VOVSDB_T_IFACE], uuid, row)
 		json_object_set_new(view->iface_uuid, str_col(row, "name"), json_string(uuid));
@@ -505,6 +638,7 @@ vovsdb_view_free(struct vovsdb_view *view)
 	json_decref(view->iface_uuid);
 	json_decref(view->foreign);
 	json_decref(view->ctrl_uuid);
+	json_decref(view->mirror_uuid);
 	free(view->ovs_uuid);
 	memset(view, 0, sizeof(*view));
 }

@@ -142,6 +142,7 @@ enum vovsdb_table {
 	VOVSDB_T_IFACE,
 	VOVSDB_T_CTRL,
 	VOVSDB_T_QOS,		/* optional: a schema without it has no Port qos to follow */
+	VOVSDB_T_MIRROR,	/* optional: a schema without it has no mirrors */
 	VOVSDB_N_TABLES,
 };
 
@@ -180,6 +181,7 @@ struct vovsdb_view {
 	json_t *iface_uuid;		/**< Interface name -> uuid (string) */
 	json_t *foreign;		/**< Interface name -> error text, interfaces we fail */
 	json_t *ctrl_uuid;		/**< uuid -> true: Controller rows of our bridges */
+	json_t *mirror_uuid;		/**< uuid -> true: Mirror rows of our bridges */
 };
 
 /**
@@ -198,6 +200,7 @@ struct vovsdb_wb {
 	json_t *want_iface;	/**< name -> {column: value} reported by the dataplane */
 	json_t *want_ovs;	/**< column -> value for the Open_vSwitch row */
 	json_t *want_ctrl;	/**< Controller uuid -> {column: value} */
+	json_t *want_mirror;	/**< Mirror uuid -> {column: value} */
 	json_t *written;	/**< uuid -> {column: value} written on this connection */
 	json_t *in_flight;	/**< [[uuid, row], ...] of the transaction awaiting its reply */
 	bool dirty;		/**< Something may differ from 'written'. */

@@ -325,6 +325,20 @@ vovsdb_set_controller(struct vovsdb *db, const char *uuid, bool connected, const
 }
 
 int
+vovsdb_set_mirror_stats(struct vovsdb *db, const char *uuid, const struct vovsdb_stat *stats,
+		size_t n_stats)
+{
+	json_t *obj = json_object_get(db->wb.want_mirror, uuid);
+
+	if (!obj) {
+		obj = json_object();
+		if (!obj || json_object_set_new(db->wb.want_mirror, uuid, obj))
+			return -ENOMEM;
+	}
+	return put(db, obj, "statistics", vovsdb_enc_int_map(stats, n_stats));
+}
+
+int
 vovsdb_set_iface_stats(struct vovsdb *db, const char *name, const struct vovsdb_stat *stats,
 		size_t n_stats)
 {

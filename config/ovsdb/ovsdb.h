@@ -167,6 +167,13 @@ int vovsdb_set_iface_stats(struct vovsdb *db, const char *name, const struct vov
 int vovsdb_set_controller(struct vovsdb *db, const char *uuid, bool connected, const char *role,
 		const struct vconf_map *status);
 
+/**
+ * Report the statistics column of the Mirror row 'uuid' (vconf_mirror.uuid): tx_packets,
+ * tx_bytes.  Forgotten when the row leaves our bridges.  @return 0 or -ENOMEM.
+ */
+int vovsdb_set_mirror_stats(struct vovsdb *db, const char *uuid,
+		const struct vovsdb_stat *stats, size_t n_stats);
+
 /** Write Open_vSwitch:cur_cfg = 'cur_cfg' (after the config of that next_cfg is applied). */
 int vovsdb_set_cur_cfg(struct vovsdb *db, int64_t cur_cfg);
 

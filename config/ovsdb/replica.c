@@ -20,6 +20,7 @@ const char *const vovsdb_table_names[VOVSDB_N_TABLES] = {
 	[VOVSDB_T_IFACE] = "Interface",
 	[VOVSDB_T_CTRL] = "Controller",
 	[VOVSDB_T_QOS] = "QoS",
+	[VOVSDB_T_MIRROR] = "Mirror",
 };
 
 /*
@@ -46,6 +47,8 @@ static const char *const monitored[VOVSDB_N_TABLES][VOVSDB_MAX_COLS] = {
 		"local_ip", "local_netmask", "local_gateway", "controller_queue_size",
 		"other_config" },
 	[VOVSDB_T_QOS] = { NULL, "type", "other_config", "queues" },
+	[VOVSDB_T_MIRROR] = { NULL, "name", "select_all", "select_src_port", "select_dst_port",
+		"select_vlan", "output_port", "output_vlan", "snaplen", "filter", "other_config" },
 };
 
 static char *
@@ -74,8 +77,10 @@ vovsdb_replica_schema(struct vovsdb_replica *r, const json_t *schema, char **err
 		json_t *kinds, *def;
 		int i;
 
-		if (!json_is_object(cols) && (t == VOVSDB_T_CTRL || t == VOVSDB_T_QOS)) {
-			/* Optional: without them, no controllers or QoS rows to follow. */
+		if (!json_is_object(cols) && (t == VOVSDB_T_CTRL || t == VOVSDB_T_QOS ||
+				t == VOVSDB_T_MIRROR)) {
+			/* Optional: without them, no controllers, QoS or mirror rows to
+			 * follow. */
 			json_decref(r->kinds[t]);
 			r->kinds[t] = NULL;
 			continue;

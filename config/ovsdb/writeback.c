@@ -18,8 +18,10 @@ vovsdb_wb_init(struct vovsdb_wb *wb)
 	wb->want_iface = json_object();
 	wb->want_ovs = json_object();
 	wb->want_ctrl = json_object();
+	wb->want_mirror = json_object();
 	wb->written = json_object();
-	if (!wb->want_iface || !wb->want_ovs || !wb->want_ctrl || !wb->written) {
+	if (!wb->want_iface || !wb->want_ovs || !wb->want_ctrl || !wb->want_mirror ||
+			!wb->written) {
 		vovsdb_wb_free(wb);
 		return -ENOMEM;
 	}
@@ -32,6 +34,7 @@ vovsdb_wb_free(struct vovsdb_wb *wb)
 	json_decref(wb->want_iface);
 	json_decref(wb->want_ovs);
 	json_decref(wb->want_ctrl);
+	json_decref(wb->want_mirror);
 	json_decref(wb->written);
 	json_decref(wb->in_flight);
 	memset(wb, 0, sizeof(*wb));
@@ -59,10 +62,14 @@ vovsdb_wb_prune(struct vovsdb_wb *wb, const struct vovsdb_view *view)
 	json_object_foreach_safe(wb->want_ctrl, tmp, key, v)
 		if (!json_object_get(view->ctrl_uuid, key))
 			json_object_del(wb->want_ctrl, key);
+	json_object_foreach_safe(wb->want_mirror, tmp, key, v)
+		if (!json_object_get(view->mirror_uuid, key))
+			json_object_del(wb->want_mirror, key);
 	if (live) {
 		json_object_foreach(view->iface_uuid, key, v)
 			json_object_set(live, json_string_value(v), json_true());
 		json_object_update(live, view->ctrl_uuid);
+		json_object_update(live, view->mirror_uuid);
 		if (view->ovs_uuid)
 			json_object_set(live, view->ovs_uuid, json_true());
 		json_object_foreach_safe(wb->written, tmp, key, v)
@@ -130,6 +137,9 @@ vovsdb_wb_build(struct vovsdb_wb *wb, const struct vovsdb_view *view,
 	json_object_foreach(wb->want_ctrl, name, u)
 		if (json_object_get(view->ctrl_uuid, name))
 			n += add_update(wb, r, VOVSDB_T_CTRL, name, u, ops);
+	json_object_foreach(wb->want_mirror, name, u)
+		if (json_object_get(view->mirror_uuid, name))
+			n += add_update(wb, r, VOVSDB_T_MIRROR, name, u, ops);
 	if (view->ovs_uuid)
 		n += add_update(wb, r, VOVSDB_T_OVS, view->ovs_uuid, wb->want_ovs, ops);
 	wb->dirty = false;

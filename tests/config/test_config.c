@@ -658,9 +658,84 @@ test_policing(void)
 	free(err);
 }
 
+/* Mirrors in YAML: the Mirror columns, copies and comparisons, and what is refused. */
+static void
+test_mirrors(void)
+{
+	static const char ports[] = "bridges:\n  br0:\n    ports:\n"
+		"      p1: {type: dpdk, options: {dpdk-devargs: net_null1}}\n"
+		"      p2: {type: dpdk, options: {dpdk-devargs: net_null2}}\n"
+		"      p3: {type: dpdk, options: {dpdk-devargs: net_null3}}\n    mirrors:\n";
+	static const struct {
+		const char *mirror, *expect;
+	} bad[] = {
+		{ "      m0: {select_src_port: [p1], output_port: p9}\n",
+			"mirror 'm0': key 'output_port': 'p9' is not a port of the bridge" },
+		{ "      m0: {select_dst_port: [p1, px], output_port: p3}\n",
+			"key 'select_dst_port': 'px' is not a port" },
+		{ "      m0: {select_vlan: [4096], output_port: p3}\n",
+			"key 'select_vlan': '4096' is not a list of VLANs" },
+		{ "      m0: {select_all: yes, output_port: p3}\n",
+			"key 'select_all': 'yes' is not true or false" },
+		{ "      m0: {output_vlan: 10, select_all: true}\n",
+			"key 'Mirror:output_vlan': '10' refused" },
+		{ "      m0: {snaplen: 64}\n", "unknown key 'snaplen'" },
+	};
+	struct vconf c, d;
+	char text[1024], *err = NULL, *warn = NULL;
+	const struct vconf_mirror *m;
+	int rc;
+
+	snprintf(text, sizeof(text), "%s      m1: {select_all: true, output_port: p3}\n"
+		"      m0: {select_src_port: [p2, p1], select_dst_port: p1, "
+		"select_vlan: [200, 100], output_port: p3}\n", ports);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "two mirrors refused: %s", err ? err : "");
+	if (rc == 0) {
+		CHECK(c.bridges[0].n_mirrors == 2, "two mirrors");
+		m = &c.bridges[0].mirrors[1];
+		CHECK(strcmp(m->name, "m0") == 0 && m->n_src == 2 && strcmp(m->src[0], "p1") == 0 &&
+			m->n_dst == 1 && strcmp(m->dst[0], "p1") == 0 && m->n_vlans == 2 &&
+			m->vlans[0] == 100 && m->vlans[1] == 200 && !m->select_all &&
+			strcmp(m->output_port, "p3") == 0, "m0 as written, lists sorted");
+		CHECK(c.bridges[0].mirrors[0].select_all, "m1 selects all");
+		CHECK(vconf_copy(&d, &c) == 0 && vconf_bridge_settings_equal(&c.bridges[0],
+			&d.bridges[0]), "a copy is equal");
+		d.bridges[0].mirrors[1].vlans[1] = 300;
+		CHECK(!vconf_bridge_settings_equal(&c.bridges[0], &d.bridges[0]),
+			"another select_vlan is a change");
+		vconf_free(&d);
+		vconf_free(&c);
+	}
+	free(err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = NULL;
+		snprintf(text, sizeof(text), "%s%s", ports, bad[i].mirror);
+		rc = parse(text, &c, &err);
+		CHECK(rc < 0 && err && strstr(err, bad[i].expect), "mirror case %zu: '%s' lacks '%s'",
+			i, err ? err : "(accepted)", bad[i].expect);
+		if (rc == 0)
+			vconf_free(&c);
+		free(err);
+	}
+	err = NULL;
+	snprintf(text, sizeof(text), "%s      m0: {select_all: true}\n", ports);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "a mirror without output refused: %s", err ? err : "");
+	if (rc == 0) {
+		vconf_check_bridge(&c.bridges[0], &err, &warn);
+		CHECK(warn && strstr(warn, "mirror 'm0': key 'output_port': none"),
+			"no output warned: %s", warn ? warn : "(none)");
+		vconf_free(&c);
+	}
+	free(err);
+	free(warn);
+}
+
 int
 main(void)
 {
+	test_mirrors();
 	test_policing();
 	test_bond();
 	test_settings();

@@ -73,11 +73,12 @@ check "... Interface br0's error names Bridge:stp_enable" \
 check "... ovs-vsctl show shows it under Interface br0" \
 	eval 'vsctl show | grep -A3 "Interface br0" | grep -q "error:.*stp_enable"'
 check "... the bridge's ports keep working" is_positive "$(get Interface vhu0 ofport)"
-check "a mirror on br0: Interface br0's error names Bridge:mirrors" \
-	eval 'vsctl -- --id=@m create Mirror name=m0 select-all=true -- add Bridge br0 mirrors @m &&
-	iface_error br0 | grep -q "Bridge:mirrors"'
+check "a mirror to output_vlan on br0: Interface br0's error names Mirror:output_vlan" \
+	eval 'vsctl -- --id=@m create Mirror name=m0 select-all=true output_vlan=10 \
+	-- add Bridge br0 mirrors @m &&
+	iface_error br0 | grep -q "mirror .m0.: key .Mirror:output_vlan.: .10. refused"'
 check "set-controller is taken: Interface br0's error does not name Bridge:controller" \
-	eval 'vsctl set-controller br0 tcp:127.0.0.1:1 && iface_error br0 | grep -q mirrors &&
+	eval 'vsctl set-controller br0 tcp:127.0.0.1:1 && iface_error br0 | grep -q output_vlan &&
 	! iface_error br0 | grep -q "Bridge:controller"'
 check "... cleared again: no error on Interface br0" \
 	eval 'vsctl del-controller br0 -- clear Bridge br0 mirrors -- set Bridge br0 \
