@@ -217,8 +217,6 @@ static const struct option_rule other_config_rules[] = {
  * Numeric options as Open vSwitch bounds them: queues up to DPDK's RTE_MAX_QUEUES_PER_PORT,
  * descriptors up to NIC_PORT_MAX_Q_SIZE, vhost enqueue retries up to VHOST_ENQ_RETRY_MAX.
  */
-#define VHOST_RETRY "vireo-dp makes one enqueue attempt: what a full guest ring cannot " \
-	"take counts as tx_dropped"
 #define VHOST_QUEUES "the queues of a vhost-user port are the guest's"
 
 static const struct option_rule dpdk_rules[] = {
@@ -243,7 +241,7 @@ static const struct option_rule dpdk_rules[] = {
 
 static const struct option_rule vhost_rules[] = {
 	{ "n_rxq", NULL, 1, 1024, WARN, VHOST_QUEUES, NULL },
-	{ "tx-retries-max", NULL, 0, 32, WARN, VHOST_RETRY, "0" },
+	{ "tx-retries-max", NULL, 0, 32, DONE, NULL, NULL },
 	{ "dq-zero-copy", check_any, 0, 0, WARN, "dequeue zero-copy is gone from DPDK", "false" },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
@@ -251,7 +249,7 @@ static const struct option_rule vhost_rules[] = {
 static const struct option_rule vhost_client_rules[] = {
 	{ "vhost-server-path", check_path, 0, 0, DONE, NULL, NULL },
 	{ "n_rxq", NULL, 1, 1024, WARN, VHOST_QUEUES, NULL },
-	{ "tx-retries-max", NULL, 0, 32, WARN, VHOST_RETRY, "0" },
+	{ "tx-retries-max", NULL, 0, 32, DONE, NULL, NULL },
 	{ "dq-zero-copy", check_any, 0, 0, WARN, "dequeue zero-copy is gone from DPDK", "false" },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };

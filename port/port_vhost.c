@@ -10,6 +10,14 @@
  * the device id and queue enables with atomic stores.  destroy_device clears them and waits
  * for a grace period of the dataplane's rte_rcu_qsbr before returning (rte_vhost holds no
  * queue lock there), so no PMD still uses the device when rte_vhost frees it.  PMDs read 'vid' once per burst.
+ *
+ * Packet buffers come from the pool of the port's MTU (mtu_request: a jumbo pool above
+ * 1500, frames of up to 9710 bytes in one mbuf; rte_vhost offers mergeable rx buffers, so a
+ * guest with small buffers receives them too) on the NUMA node of the guest's memory, as
+ * rte_vhost reports it when the device starts (rte_vhost_get_numa_node): 'mp' is swapped
+ * then with an atomic store; pools are never freed, so a PMD still using the old one is
+ * safe.  A transmit the guest's ring cannot take at once is retried up to tx-retries-max
+ * times (Open vSwitch's default 8) while each attempt makes progress, as Open vSwitch does.
  */
 #include <errno.h>
 #include <linux/virtio_net.h>
@@ -41,7 +49,8 @@ struct vhost_priv {
 	int vid;			/**< atomic: -1 when no guest is connected */
 	uint16_t n_qp;			/**< atomic: queue pairs the guest has */
 	uint8_t tx_enabled[VHOST_MAX_QP];	/**< guest rx rings we may fill (atomic) */
-	struct rte_mempool *mp;
+	struct rte_mempool *mp;		/**< atomic: control and rte_vhost's thread write */
+	uint8_t tx_retries;		/**< atomic: tx-retries-max */
 	struct port *port;
 	const struct port_env *env;
 	rte_spinlock_t qlock[VHOST_MAX_QP];
@@ -81,8 +90,15 @@ vhost_new_device(int vid)
 		return -1;
 	}
 	numa = rte_vhost_get_numa_node(vid);
-	if (numa >= 0)
-		v->port->socket = numa;
+	if (numa >= 0 && numa != v->port->socket) {
+		struct rte_mempool *mp = v->env->mempool(numa, v->port->mtu);
+
+		/* The guest's node, or the pool the port has when that node has none. */
+		if (mp != NULL) {
+			__atomic_store_n(&v->mp, mp, __ATOMIC_RELEASE);
+			v->port->socket = numa;
+		}
+	}
 	uint16_t nq = (uint16_t)(rte_vhost_get_vring_num(vid) / 2);
 
 	__atomic_store_n(&v->n_qp, RTE_MIN(RTE_MAX(nq, 1), VHOST_MAX_QP), __ATOMIC_RELAXED);
@@ -301,8 +317,17 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 			unlink(v->path);
 		}
 	}
-	p->mtu = 1500;
-	v->mp = env->mempool(0, p->mtu);
+	unsigned long retries;
+
+	if (port_args_uint(args, "tx-retries-max", 0, 32, 8, &retries, err) < 0) {
+		vhost_fast_destroy(v->fast);
+		free(v);
+		return -EINVAL;
+	}
+	v->tx_retries = (uint8_t)retries;
+	p->mtu = args->mtu_request ? (int)args->mtu_request : 1500;
+	p->socket = 0;
+	v->mp = env->mempool(p->socket, p->mtu);
 	if (v->mp == NULL) {
 		*err = strdup("no packet buffers (hugepages?)");
 		vhost_fast_destroy(v->fast);
@@ -328,7 +353,6 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 	p->n_rxq = VHOST_MAX_QP;
 	p->n_txq = (uint16_t)RTE_MIN(RTE_MAX(env->n_pmds, 1u), (unsigned)PORT_MAX_TXQ);
 	p->tx_locked = false;
-	p->socket = 0;
 
 	rc = rte_vhost_driver_register(v->path, flags);
 	if (rc == 0 && rte_vhost_driver_disable_features(v->path, offloads) != 0)
@@ -402,14 +426,37 @@ vhost_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(vid < 0) || !vhost_fast_enter(v->fast, qid))
 		return 0;
+	struct rte_mempool *mp = __atomic_load_n(&v->mp, __ATOMIC_ACQUIRE);
+
 	if (__atomic_load_n(&p->rx_borrow, __ATOMIC_RELAXED)) {
-		r = vhost_fast_rx(v->fast, vid, qid, v->mp, pkts, n);
+		r = vhost_fast_rx(v->fast, vid, qid, mp, pkts, n);
 		if (r >= 0)
 			return (uint16_t)r;
 	}
-	got = rte_vhost_dequeue_burst(vid, (uint16_t)(qid * 2 + VIRTIO_TXQ), v->mp, pkts, n);
+	got = rte_vhost_dequeue_burst(vid, (uint16_t)(qid * 2 + VIRTIO_TXQ), mp, pkts, n);
 	vhost_fast_leave(v->fast, qid);
 	return got;
+}
+
+/*
+ * Enqueue 'pkts' into the guest's rx ring of queue pair 'q': what a full ring leaves is
+ * retried up to tx-retries-max times, as long as each attempt takes some (Open vSwitch's
+ * rule: a guest that takes nothing is not waited for).  Returns how many were taken.
+ */
+static inline uint16_t
+vhost_enqueue(struct vhost_priv *v, int vid, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	unsigned retries = __atomic_load_n(&v->tx_retries, __ATOMIC_RELAXED);
+	uint16_t sent = 0;
+
+	for (unsigned i = 0; ; i++) {
+		uint16_t k = rte_vhost_enqueue_burst(vid, (uint16_t)(q * 2 + VIRTIO_RXQ),
+			pkts + sent, n - sent);
+
+		sent += k;
+		if (sent == n || k == 0 || i == retries)
+			return sent;
+	}
 }
 
 static uint16_t
@@ -433,10 +480,10 @@ vhost_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 		q = 0;
 	if (p->n_txq > nq) {
 		rte_spinlock_lock(&v->qlock[q]);
-		sent = rte_vhost_enqueue_burst(vid, (uint16_t)(q * 2 + VIRTIO_RXQ), pkts, n);
+		sent = vhost_enqueue(v, vid, q, pkts, n);
 		rte_spinlock_unlock(&v->qlock[q]);
 	} else {
-		sent = rte_vhost_enqueue_burst(vid, (uint16_t)(q * 2 + VIRTIO_RXQ), pkts, n);
+		sent = vhost_enqueue(v, vid, q, pkts, n);
 	}
 	rte_pktmbuf_free_bulk(pkts, n);	/* enqueue copies */
 	return n - sent;
@@ -477,10 +524,32 @@ vhost_status(struct port *p, char *buf, size_t len)
 	for (unsigned q = 0; q < VHOST_MAX_QP; q++)
 		enabled += p->rxq_enabled[q];
 	snprintf(buf, len, "mode=%s\nsocket=%s\nvid=%d\nnuma_id=%d\nn_rxq=%u\nconnects=%llu\n"
-		"fast_path_rx_packets=%llu\nfast_path_busy_rings=%u\n",
+		"tx_retries_max=%u\nfast_path_rx_packets=%llu\nfast_path_busy_rings=%u\n",
 		v->client ? "client" : "server", v->path, v->vid, p->socket, enabled,
-		(unsigned long long)v->connects,
+		(unsigned long long)v->connects, __atomic_load_n(&v->tx_retries, __ATOMIC_RELAXED),
 		(unsigned long long)vhost_fast_packets(v->fast), vhost_fast_busy_rings(v->fast));
+}
+
+/*
+ * In place: tx-retries-max (PMDs read it once per burst).  Another MTU, socket or server path
+ * needs the port opened again.
+ */
+static int
+vhost_reconfigure(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
+{
+	struct vhost_priv *v = p->priv;
+	int mtu = args->mtu_request ? (int)args->mtu_request : 1500;
+	const char *sp = port_args_get(args, "vhost-server-path");
+	unsigned long retries;
+
+	(void)env;
+	if (mtu != p->mtu || (v->client && (sp == NULL || strcmp(sp, v->path) != 0)))
+		return -EOPNOTSUPP;
+	if (port_args_uint(args, "tx-retries-max", 0, 32, 8, &retries, err) < 0)
+		return -EINVAL;
+	__atomic_store_n(&v->tx_retries, (uint8_t)retries, __ATOMIC_RELAXED);
+	return 0;
 }
 
 /*
@@ -503,6 +572,7 @@ const struct port_ops port_vhost_server_ops = {
 	.link_up = vhost_link_up,
 	.status = vhost_status,
 	.set_n_pmds = vhost_set_n_pmds,
+	.reconfigure = vhost_reconfigure,
 	.tx_copies = true,
 };
 
@@ -516,5 +586,6 @@ const struct port_ops port_vhost_client_ops = {
 	.link_up = vhost_link_up,
 	.status = vhost_status,
 	.set_n_pmds = vhost_set_n_pmds,
+	.reconfigure = vhost_reconfigure,
 	.tx_copies = true,
 };
