@@ -73,26 +73,40 @@ pmd_ctx_destroy(void *ctx, void *aux)
 	rte_free(c);
 }
 
-static int
-start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
+/* 'cfg's pmd-cpu-mask, or the default (the lowest core of each node not in dpdk-lcore-mask). */
+static const char *
+pmd_mask_of(const struct vconf *cfg, char *def, size_t len)
 {
 	const char *mask = vconf_map_get(&cfg->other_config, "pmd-cpu-mask");
-	char def[32];
 
 	if (mask == NULL) {
 		const char *lc = vconf_map_get(&cfg->other_config, "dpdk-lcore-mask");
 
-		pmd_default_mask(lc ? strtoull(lc, NULL, 16) : 1, def, sizeof(def));
+		pmd_default_mask(lc ? strtoull(lc, NULL, 16) : 1, def, len);
 		mask = def;
 	}
-	const struct pmd_hooks hooks = {
+	return mask;
+}
+
+static struct pmd_hooks
+pmd_hooks_of(struct dp *dp)
+{
+	return (struct pmd_hooks) {
 		.process = dp_process,
 		.ctx_create = pmd_ctx_create,
 		.ctx_destroy = pmd_ctx_destroy,
 		.poll_extra = dp_punt_pmd_run,
 		.aux = dp,
 	};
-	int rc = pmd_start_all(mask, dp->qsbr, &hooks, &dp->pmds, &dp->n_pmds, err);
+}
+
+static int
+start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
+{
+	char def[32];
+	const struct pmd_hooks hooks = pmd_hooks_of(dp);
+	int rc = pmd_start_all(pmd_mask_of(cfg, def, sizeof(def)), dp->qsbr, &hooks, &dp->pmds,
+		&dp->n_pmds, err);
 
 	dp->port_env.n_pmds = dp->n_pmds;
 	return rc;
@@ -589,22 +603,34 @@ apply_flows(struct dp *dp, struct dp_bridge *br, const struct vconf_bridge *vb, 
 	return rc;
 }
 
+/*
+ * A new pmd-cpu-mask: only the PMDs whose cores change are stopped or started (see
+ * pmd_reconfigure()); the others keep their threads, rx queues and caches.  When the
+ * number of PMDs changes, the ports learn it (port_ops.set_n_pmds wants no PMD polling):
+ * the kept PMDs are given nothing to poll for one grace period, then everything is
+ * re-placed by the caller.
+ */
 static int
 restart_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 {
-	pmd_stop_all(dp->pmds, dp->n_pmds);
-	dp->pmds = NULL;
-	dp->n_pmds = 0;
-	dp_punt_fini(dp);
-	int rc = start_pmds(dp, cfg, err);
+	char def[32];
+	const struct pmd_hooks hooks = pmd_hooks_of(dp);
+	unsigned old_n = dp->n_pmds;
+	struct pmd_change chg;
+	int rc = pmd_reconfigure(pmd_mask_of(cfg, def, sizeof(def)), dp->qsbr, &hooks,
+		&dp->pmds, &dp->n_pmds, &chg, err);
 
-	if (rc < 0)
-		return rc;
-	/* The new PMDs poll nothing until dp_reconfigure re-places the rx queues. */
-	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
-		if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
-			port_set_n_pmds(&dp->slots[i]->port, dp->n_pmds);
-	return 0;
+	dp->port_env.n_pmds = dp->n_pmds;
+	dp_log("PMD threads: %u kept running, %u stopped, %u started", chg.kept, chg.stopped,
+		chg.started);
+	if (dp->n_pmds != old_n) {
+		pmd_rxq_assign(dp->pmds, dp->n_pmds, NULL, 0, &dp->rxq_policy, dp->defer, NULL);
+		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+		for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
+			if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
+				port_set_n_pmds(&dp->slots[i]->port, dp->n_pmds);
+	}
+	return rc;
 }
 
 int
@@ -623,7 +649,7 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 	coverage_inc(COV_BRIDGE_RECONFIGURE);
 	if (dp->cfg.source != NULL && ((old_mask == NULL) != (new_mask == NULL) ||
 			(old_mask && strcmp(old_mask, new_mask) != 0))) {
-		dp_log("pmd-cpu-mask changed to %s: restarting PMD threads",
+		dp_log("pmd-cpu-mask changed to %s: moving PMD threads",
 			new_mask ? new_mask : "(default)");
 		rc = restart_pmds(dp, cfg, err);
 		if (rc < 0)

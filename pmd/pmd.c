@@ -150,73 +150,63 @@ pmd_default_mask(uint64_t exclude, char *buf, size_t len)
 	snprintf(buf, len, "0x%llx", (unsigned long long)mask);
 }
 
-int
-pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, const struct pmd_hooks *hooks,
-		struct pmd ***out, unsigned *n_out, char **err)
+/* Check 'cpu_mask' (hex, cores that exist) into '*mask'. */
+static int
+mask_of(const char *cpu_mask, uint64_t *mask, char **err)
 {
-	uint64_t mask;
-	struct pmd **pmds;
-	unsigned n = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 
-	if (parse_mask(cpu_mask, &mask) < 0 || mask == 0) {
+	if (parse_mask(cpu_mask, mask) < 0 || *mask == 0) {
 		if (asprintf(err, "key 'other_config:pmd-cpu-mask': bad mask '%s'", cpu_mask) < 0)
 			*err = NULL;
 		return -EINVAL;
 	}
 	for (int c = 0; c < 64; c++) {
-		if ((mask & (1ULL << c)) && c >= ncpu) {
+		if ((*mask & (1ULL << c)) && c >= ncpu) {
 			if (asprintf(err, "key 'other_config:pmd-cpu-mask': core %d does not exist "
 					"(this machine has %ld)", c, ncpu) < 0)
 				*err = NULL;
 			return -EINVAL;
 		}
 	}
-	pmds = calloc(64, sizeof(*pmds));
-	if (pmds == NULL)
-		return -ENOMEM;
-	for (unsigned c = 0; c < 64 && n < PORT_MAX_PMDS; c++) {
-		struct pmd *pmd;
-
-		if (!(mask & (1ULL << c)))
-			continue;
-		pmd = rte_zmalloc_socket("pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE,
-			numa_available() < 0 ? SOCKET_ID_ANY : numa_node_of_cpu(c));
-		if (pmd == NULL) {
-			*err = strdup("out of memory for a PMD thread");
-			pmd_stop_all(pmds, n);
-			return -ENOMEM;
-		}
-		pmd->index = n;
-		pmd->core = c;
-		pmd->numa = numa_available() < 0 ? 0 : numa_node_of_cpu(c);
-		pmd->qsbr = qsbr;
-		pmd->process = hooks->process;
-		pmd->aux = hooks->aux;
-		pmd->ctx_destroy = hooks->ctx_destroy;
-		pmd->poll_extra = hooks->poll_extra;
-		pmd->ctx = hooks->ctx_create(n, pmd->numa, hooks->aux);
-		if (pmd->ctx == NULL || pthread_create(&pmd->thread, NULL, pmd_main, pmd) != 0) {
-			if (asprintf(err, "cannot start the PMD thread for core %u", c) < 0)
-				*err = NULL;
-			if (pmd->ctx)
-				hooks->ctx_destroy(pmd->ctx, hooks->aux);
-			rte_free(pmd);
-			pmd_stop_all(pmds, n);
-			return -EAGAIN;
-		}
-		pmds[n++] = pmd;
-	}
-	for (unsigned i = 0; i < n; i++)
-		while (!__atomic_load_n(&pmds[i]->started, __ATOMIC_ACQUIRE))
-			usleep(100);
-	*out = pmds;
-	*n_out = n;
 	return 0;
 }
 
-void
-pmd_stop_all(struct pmd **pmds, unsigned n)
+/* A PMD thread on core 'c' with index 'index', started (not yet known to be running). */
+static struct pmd *
+pmd_create(unsigned c, unsigned index, struct rte_rcu_qsbr *qsbr,
+		const struct pmd_hooks *hooks, char **err)
+{
+	struct pmd *pmd = rte_zmalloc_socket("pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE,
+		numa_available() < 0 ? SOCKET_ID_ANY : numa_node_of_cpu(c));
+
+	if (pmd == NULL) {
+		*err = strdup("out of memory for a PMD thread");
+		return NULL;
+	}
+	pmd->index = index;
+	pmd->core = c;
+	pmd->numa = numa_available() < 0 ? 0 : numa_node_of_cpu(c);
+	pmd->qsbr = qsbr;
+	pmd->process = hooks->process;
+	pmd->aux = hooks->aux;
+	pmd->ctx_destroy = hooks->ctx_destroy;
+	pmd->poll_extra = hooks->poll_extra;
+	pmd->ctx = hooks->ctx_create(index, pmd->numa, hooks->aux);
+	if (pmd->ctx == NULL || pthread_create(&pmd->thread, NULL, pmd_main, pmd) != 0) {
+		if (asprintf(err, "cannot start the PMD thread for core %u", c) < 0)
+			*err = NULL;
+		if (pmd->ctx)
+			hooks->ctx_destroy(pmd->ctx, hooks->aux);
+		rte_free(pmd);
+		return NULL;
+	}
+	return pmd;
+}
+
+/* Stop and free the PMDs of 'pmds' (not the array). */
+static void
+pmd_stop(struct pmd **pmds, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		__atomic_store_n(&pmds[i]->exit, true, __ATOMIC_RELEASE);
@@ -226,5 +216,125 @@ pmd_stop_all(struct pmd **pmds, unsigned n)
 		pmds[i]->ctx_destroy(pmds[i]->ctx, pmds[i]->aux);
 		rte_free(pmds[i]);
 	}
+}
+
+static void
+pmd_wait_started(struct pmd **pmds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		while (!__atomic_load_n(&pmds[i]->started, __ATOMIC_ACQUIRE))
+			usleep(100);
+}
+
+int
+pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, const struct pmd_hooks *hooks,
+		struct pmd ***out, unsigned *n_out, char **err)
+{
+	uint64_t mask;
+	struct pmd **pmds;
+	unsigned n = 0;
+	int rc = mask_of(cpu_mask, &mask, err);
+
+	if (rc < 0)
+		return rc;
+	pmds = calloc(64, sizeof(*pmds));
+	if (pmds == NULL)
+		return -ENOMEM;
+	for (unsigned c = 0; c < 64 && n < PORT_MAX_PMDS; c++) {
+		if (!(mask & (1ULL << c)))
+			continue;
+		pmds[n] = pmd_create(c, n, qsbr, hooks, err);
+		if (pmds[n] == NULL) {
+			pmd_stop_all(pmds, n);
+			return -EAGAIN;
+		}
+		n++;
+	}
+	pmd_wait_started(pmds, n);
+	*out = pmds;
+	*n_out = n;
+	return 0;
+}
+
+int
+pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
+		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n,
+		struct pmd_change *chg, char **err)
+{
+	struct pmd **old = *pmds, **new, *gone[64], *started[64];
+	unsigned n_new = 0, n_gone = 0, n_started = 0;
+	uint64_t mask, kept_cores = 0;
+	bool used[64] = { false };
+	int rc = mask_of(cpu_mask, &mask, err);
+
+	memset(chg, 0, sizeof(*chg));
+	if (rc < 0)
+		return rc;
+	for (unsigned c = 0; c < 64 && n_new < PORT_MAX_PMDS; c++)
+		n_new += (mask >> c) & 1;
+	new = calloc(64, sizeof(*new));
+	if (new == NULL)
+		return -ENOMEM;
+	/* A PMD stays, at its index, when its core stays and its index is still in range. */
+	for (unsigned i = 0; i < *n; i++) {
+		if ((mask & (1ULL << old[i]->core)) && old[i]->index < n_new) {
+			new[old[i]->index] = old[i];
+			used[old[i]->index] = true;
+			kept_cores |= 1ULL << old[i]->core;
+			chg->kept++;
+		} else {
+			gone[n_gone++] = old[i];
+		}
+	}
+	/* Stopped first: a new PMD may take the index (and RCU thread id) of one that went. */
+	pmd_stop(gone, n_gone);
+	chg->stopped = n_gone;
+	for (unsigned c = 0, idx = 0; c < 64; c++) {
+		if (!(mask & (1ULL << c)) || (kept_cores & (1ULL << c)))
+			continue;
+		while (idx < n_new && used[idx])
+			idx++;
+		if (idx >= n_new)
+			break;
+		new[idx] = pmd_create(c, idx, qsbr, hooks, err);
+		if (new[idx] == NULL) {
+			/* The kept ones keep running; the ones started so far are stopped. */
+			for (unsigned i = 0; i < n_started; i++)
+				new[started[i]->index] = NULL;
+			pmd_stop(started, n_started);
+			rc = -EAGAIN;
+			break;
+		}
+		used[idx] = true;
+		started[n_started++] = new[idx];
+	}
+	if (rc < 0) {
+		/* What is left must be indices 0..k-1: kept PMDs after the first gap go too. */
+		unsigned k = 0;
+
+		while (k < n_new && new[k] != NULL)
+			k++;
+		for (unsigned i = k; i < n_new; i++)
+			if (new[i] != NULL) {
+				pmd_stop(&new[i], 1);
+				new[i] = NULL;
+				chg->kept--;
+				chg->stopped++;
+			}
+		n_new = k;
+		n_started = 0;
+	}
+	pmd_wait_started(started, n_started);
+	chg->started = n_started;
+	free(old);
+	*pmds = new;
+	*n = n_new;
+	return rc;
+}
+
+void
+pmd_stop_all(struct pmd **pmds, unsigned n)
+{
+	pmd_stop(pmds, n);
 	free(pmds);
 }

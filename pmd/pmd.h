@@ -137,6 +137,23 @@ struct pmd {
 int pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n, char **err);
 
+/** What pmd_reconfigure() did. */
+struct pmd_change {
+	unsigned kept, stopped, started;
+};
+
+/**
+ * Move the PMDs '*pmds' ('*n' of them) to the cores of 'cpu_mask': a PMD whose core stays
+ * keeps running, untouched (thread, index, rx queues, counters) unless its index is beyond
+ * the new number of PMDs; the others are stopped, and PMDs started on the new cores at the
+ * free indices.  The caller must have unpublished nothing: a stopped PMD's rx queues are
+ * simply not polled until the next pmd_rxq_assign().  '*pmds' and '*n' are replaced; on
+ * error (-errno, '*err') the PMDs left (kept ones, at indices 0..'*n'-1) still run.
+ */
+int pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
+		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n,
+		struct pmd_change *chg, char **err);
+
 /** Stop and join every PMD, free them. */
 void pmd_stop_all(struct pmd **pmds, unsigned n);
 

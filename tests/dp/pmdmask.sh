@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# A pmd-cpu-mask change moves only the PMD threads whose cores change: the PMD of a core
+# that stays keeps its thread (same thread id) through a PMD added on another core and
+# removed again; the new one appears in pmd-rxq-show and goes; two namespaces ping through
+# af_packet ports after each change.
+. "$(dirname "$0")/lib.sh"
+
+[ "$(nproc)" -ge 2 ] || skip_all "needs 2 cores"
+A=pm$$a B=pm$$b
+netns_add "$A" 10.96.0.1 && netns_add "$B" 10.96.0.2 || { fail "netns"; finish; }
+
+conf() { # conf MASK
+	other_config | sed "s/pmd-cpu-mask: .*/pmd-cpu-mask: \"$1\"/"
+	cat <<EOC
+bridges:
+  br0:
+    ports:
+      pa: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$A"}}
+      pb: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$B"}}
+EOC
+}
+# tid CORE: the thread id of the PMD on CORE ("" when there is none).
+tid() { ps -L -o tid=,comm= -p "$DP_PID" | awk -v n="pmd-c$(printf %02u "$1")" '$2 == n { print $1 }'; }
+# reload MASK: the config with MASK, SIGHUP, wait until the PMD threads moved (Nth time).
+n_moves=0
+reload() {
+	conf "$1" >"$RUN/dp.yaml"
+	n_moves=$((n_moves + 1))
+	kill -HUP "$DP_PID"
+	wait_until 30 eval '[ "$(grep -c "PMD threads: " "$RUN/dp.log")" -ge $n_moves ]'
+}
+
+conf 0x2 >"$RUN/dp.yaml"
+check "vireo-dp starts with one PMD on core 1" start_dp "$RUN/dp.yaml"
+t1=$(tid 1)
+check "the PMD thread of core 1 exists ($t1)" test -n "$t1"
+check "A pings B" ping_ok "$A" 10.96.0.2 5 0.05
+
+check "pmd-cpu-mask 0x3: reloaded" reload 0x3
+check "... core 1's PMD kept running, one started" \
+	grep -q "PMD threads: 1 kept running, 0 stopped, 1 started" "$RUN/dp.log"
+check "... core 1's PMD is the same thread ($t1 -> $(tid 1))" test "$(tid 1)" = "$t1"
+check "... a PMD thread on core 0 ($(tid 0)), shown by pmd-rxq-show" \
+	eval 'test -n "$(tid 0)" && ctl pmd-rxq-show | grep -q "core_id 0"'
+check "... A pings B" ping_ok "$A" 10.96.0.2 5 0.05
+
+check "pmd-cpu-mask 0x2 again: reloaded" reload 0x2
+check "... core 1's PMD kept running, core 0's stopped" \
+	grep -q "PMD threads: 1 kept running, 1 stopped, 0 started" "$RUN/dp.log"
+check "... core 1's PMD is still the same thread ($(tid 1))" test "$(tid 1)" = "$t1"
+check "... no PMD thread on core 0 any more" \
+	eval 'test -z "$(tid 0)" && ! ctl pmd-rxq-show | grep -q "core_id 0"'
+check "... A pings B" ping_ok "$A" 10.96.0.2 5 0.05
+check "SIGTERM: vireo-dp exits 0" stop_dp
+finish
