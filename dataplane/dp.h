@@ -168,6 +168,7 @@ struct bridge_snap {
 	uint32_t n_mirrors;
 	struct dp_mirror *mirror[DP_MIRROR_MAX];
 	struct dp_port *mirror_out[DP_MIRROR_MAX];
+	bool mirror_tag[DP_MIRROR_MAX];	/**< output port not access: copies carry their VLAN */
 	uint32_t mirror_src[PORT_MAX_SLOTS];
 	uint32_t mirror_dst[PORT_MAX_SLOTS];
 	struct dp_port *ports[];

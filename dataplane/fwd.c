@@ -36,6 +36,90 @@ struct fwd_ctx {
 
 #define ETH_VLAN 0x8100
 
+/* True when port VLAN settings 'v' carry VLAN 'vlan'. */
+static inline bool
+vlan_carries(const struct dp_vlan *v, uint16_t vlan)
+{
+	if (v->mode == DP_VLAN_ACCESS)
+		return vlan == v->tag;
+	if (unlikely(v->mode == DP_VLAN_NONE))
+		return false;
+	return v->trunks == NULL || ((v->trunks[vlan >> 6] >> (vlan & 63)) & 1);
+}
+
+/* True when a packet of VLAN 'vlan' leaves a port of settings 'v' with an 802.1Q header. */
+static inline bool
+vlan_tagged_out(const struct dp_vlan *v, uint16_t vlan)
+{
+	return vlan != 0 && v->mode != DP_VLAN_ACCESS &&
+		!(v->mode == DP_VLAN_NATIVE_UNTAGGED && vlan == v->tag);
+}
+
+/* 'm' made writable: itself when not shared, else a private copy (NULL: no buffer). */
+static inline struct rte_mbuf *
+writable(struct rte_mbuf *m)
+{
+	struct rte_mbuf *c;
+
+	if (likely(RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1))
+		return m;
+	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	rte_pktmbuf_free(m);
+	return c;
+}
+
+/* Give the writable 'm' an 802.1Q header of VLAN 'vlan' (priority 0); -1: no headroom. */
+static inline int
+vlan_push(struct rte_mbuf *m, uint16_t vlan)
+{
+	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *), *eth;
+
+	eth = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+	if (unlikely(eth == NULL))
+		return -1;
+	memmove(eth, old, 2 * RTE_ETHER_ADDR_LEN);
+	eth[12] = ETH_VLAN >> 8;
+	eth[13] = ETH_VLAN & 0xff;
+	eth[14] = (uint8_t)(vlan >> 8);
+	eth[15] = (uint8_t)vlan;
+	return 0;
+}
+
+/* Take the 802.1Q header off the writable 'm'. */
+static inline void
+vlan_pop(struct rte_mbuf *m)
+{
+	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memmove(eth + 4, eth, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(m, 4);
+}
+
+/* 'm' (private) changed to the form 'tagged' for VLAN 'vlan'; NULL when it was dropped. */
+static inline struct rte_mbuf *
+vlan_convert(struct fwd_ctx *c, struct rte_mbuf *m, bool tagged, uint16_t vlan)
+{
+	if (!tagged) {
+		vlan_pop(m);
+		return m;
+	}
+	if (likely(vlan_push(m, vlan) == 0))
+		return m;
+	rte_pktmbuf_free(m);
+	c->pmd->stats.dropped++;
+	return NULL;
+}
+
+/* True when 'm' carries an 802.1Q header. */
+static inline bool
+pkt_tagged(const struct rte_mbuf *m)
+{
+	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	return rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4 &&
+		eth[12] == (ETH_VLAN >> 8) && eth[13] == (ETH_VLAN & 0xff);
+}
+
 /* The VLAN of 'm' on a port of settings 'v' (for select_vlan): its 802.1Q VLAN, else the
  * port's access or native VLAN, else 0. */
 static inline uint16_t
@@ -43,9 +127,7 @@ pkt_vlan(const struct dp_vlan *v, const struct rte_mbuf *m)
 {
 	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
 
-	if (v->mode != DP_VLAN_ACCESS && rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 4 &&
-			eth[12] == (ETH_VLAN >> 8) && eth[13] == (ETH_VLAN & 0xff) &&
-			(((eth[14] << 8) | eth[15]) & 0xfff) != 0)
+	if (v->mode != DP_VLAN_ACCESS && pkt_tagged(m) && (((eth[14] << 8) | eth[15]) & 0xfff) != 0)
 		return (uint16_t)(((eth[14] << 8) | eth[15]) & 0xfff);
 	return v->mode == DP_VLAN_TRUNK || v->mode == DP_VLAN_NONE ? 0 : v->tag;
 }
@@ -79,6 +161,16 @@ mirror_pkt(struct fwd_ctx *c, uint32_t sel, uint16_t slot, struct rte_mbuf *m)
 		if (unlikely(cp == NULL)) {
 			c->pmd->stats.dropped++;
 			continue;
+		}
+		/* As Open vSwitch: the copy leaves a trunk tagged with its VLAN. */
+		if (s->mirror_tag[i]) {
+			if (vlan < 0)
+				vlan = pkt_vlan(&s->vlan[slot], m);
+			if (vlan != 0 && !pkt_tagged(cp) && unlikely(vlan_push(cp, vlan) < 0)) {
+				rte_pktmbuf_free(cp);
+				c->pmd->stats.dropped++;
+				continue;
+			}
 		}
 		mi->stats[c->pmd->index].packets++;
 		mi->stats[c->pmd->index].bytes += rte_pktmbuf_pkt_len(cp);
@@ -166,80 +258,6 @@ fwd_output_burst(void *arg, uint32_t ofport, struct rte_mbuf **pkts, uint16_t n)
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
 	c->pmd->stats.dropped += n;
-}
-
-/* True when port VLAN settings 'v' carry VLAN 'vlan'. */
-static inline bool
-vlan_carries(const struct dp_vlan *v, uint16_t vlan)
-{
-	if (v->mode == DP_VLAN_ACCESS)
-		return vlan == v->tag;
-	if (unlikely(v->mode == DP_VLAN_NONE))
-		return false;
-	return v->trunks == NULL || ((v->trunks[vlan >> 6] >> (vlan & 63)) & 1);
-}
-
-/* True when a packet of VLAN 'vlan' leaves a port of settings 'v' with an 802.1Q header. */
-static inline bool
-vlan_tagged_out(const struct dp_vlan *v, uint16_t vlan)
-{
-	return vlan != 0 && v->mode != DP_VLAN_ACCESS &&
-		!(v->mode == DP_VLAN_NATIVE_UNTAGGED && vlan == v->tag);
-}
-
-/* 'm' made writable: itself when not shared, else a private copy (NULL: no buffer). */
-static inline struct rte_mbuf *
-writable(struct rte_mbuf *m)
-{
-	struct rte_mbuf *c;
-
-	if (likely(RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1))
-		return m;
-	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-	rte_pktmbuf_free(m);
-	return c;
-}
-
-/* Give the writable 'm' an 802.1Q header of VLAN 'vlan' (priority 0); -1: no headroom. */
-static inline int
-vlan_push(struct rte_mbuf *m, uint16_t vlan)
-{
-	uint8_t *old = rte_pktmbuf_mtod(m, uint8_t *), *eth;
-
-	eth = (uint8_t *)rte_pktmbuf_prepend(m, 4);
-	if (unlikely(eth == NULL))
-		return -1;
-	memmove(eth, old, 2 * RTE_ETHER_ADDR_LEN);
-	eth[12] = ETH_VLAN >> 8;
-	eth[13] = ETH_VLAN & 0xff;
-	eth[14] = (uint8_t)(vlan >> 8);
-	eth[15] = (uint8_t)vlan;
-	return 0;
-}
-
-/* Take the 802.1Q header off the writable 'm'. */
-static inline void
-vlan_pop(struct rte_mbuf *m)
-{
-	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
-
-	memmove(eth + 4, eth, 2 * RTE_ETHER_ADDR_LEN);
-	rte_pktmbuf_adj(m, 4);
-}
-
-/* 'm' (private) changed to the form 'tagged' for VLAN 'vlan'; NULL when it was dropped. */
-static inline struct rte_mbuf *
-vlan_convert(struct fwd_ctx *c, struct rte_mbuf *m, bool tagged, uint16_t vlan)
-{
-	if (!tagged) {
-		vlan_pop(m);
-		return m;
-	}
-	if (likely(vlan_push(m, vlan) == 0))
-		return m;
-	rte_pktmbuf_free(m);
-	c->pmd->stats.dropped++;
-	return NULL;
 }
 
 /*

@@ -5,7 +5,8 @@
  * selected VLANs (select_vlan; none: all), are copied to the mirror's output_port.  As in
  * Open vSwitch, a mirror's output port is reserved: MAC learning neither forwards to it nor
  * takes what it receives (its VLAN settings in the snapshot carry no VLAN), and a packet
- * reaches each mirror once however many selected ports it crosses.
+ * reaches each mirror once however many selected ports it crosses, and a copy leaves an
+ * output port that is not an access port with its VLAN's 802.1Q tag (none for VLAN 0).
  *
  * The main thread builds the mirrors and the per-slot selection masks of the bridge
  * snapshot; PMDs copy packets in dataplane/fwd.c and count them in the mirror's per-PMD
@@ -149,6 +150,13 @@ names_have(char *const *names, size_t n, const char *name)
 	return false;
 }
 
+/* True when VLAN settings 'v' make an access port (Open vSwitch's default with a tag). */
+static bool
+port_is_access(const struct vconf_vlan *v)
+{
+	return v->mode != NULL ? strcmp(v->mode, "access") == 0 : v->has_tag;
+}
+
 void
 dp_mirror_snap(const struct dp_bridge *br, struct bridge_snap *s)
 {
@@ -177,6 +185,7 @@ dp_mirror_snap(const struct dp_bridge *br, struct bridge_snap *s)
 			if (c->select_all || names_have(c->dst, c->n_dst, p->port.name))
 				s->mirror_dst[p->port.slot] |= bit;
 		}
+		s->mirror_tag[s->n_mirrors - 1] = !port_is_access(&out->cfg.vlan);
 		/* Reserved for the mirror: out of MAC learning, as Open vSwitch's. */
 		s->vlan[out->port.slot].mode = DP_VLAN_NONE;
 		s->vlan[out->port.slot].trunks = NULL;
