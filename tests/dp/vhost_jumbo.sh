@@ -31,8 +31,9 @@ check "tx-retries-max: vhu0 the default 8, vhu1 4" \
 	eval 'grep -A12 "port vhu0:" <<<"$show" | grep -q "tx_retries_max=8" &&
 	grep -A12 "port vhu1:" <<<"$show" | grep -q "tx_retries_max=4"'
 
-out=$(testpmd_loop 3 "$RUN/vhu0" "$RUN/vhu1" --txpkts=9000 --mbuf-size=10240 \
-	--max-pkt-len=9018)
+# --mbuf-size first: testpmd checks --txpkts against the mbuf size known at that point.
+out=$(testpmd_loop 3 "$RUN/vhu0" "$RUN/vhu1" --mbuf-size=10240 --max-pkt-len=9018 \
+	--txpkts=9000)
 rx1=$(testpmd_rx "$out" 1)
 echo "testpmd: port1 rx=$rx1"
 [ "${rx1:-0}" -gt 0 ] || echo "$out" | tail -n 40

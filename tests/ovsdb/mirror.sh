@@ -57,9 +57,14 @@ seen() {
 		[ "$(n_cap "$rep")" -ge "$want_rep" ]' &&
 		[ "$(n_cap "$req")" -eq "$want_req" ] && [ "$(n_cap "$rep")" -eq "$want_rep" ] ||
 		{ echo "capture: $(n_cap "$req") requests, $(n_cap "$rep") replies" \
-			"(expected $want_req, $want_rep)"; return 1; }
+			"(expected $want_req, $want_rep); its first frames:"
+			tcpdump -r "$RUN/cap.pcap" -nn -e 2>/dev/null | head -n 4; return 1; }
 }
-ping10() { ping_ok "$A" 10.95.0.2 10 0.05; }
+# Under Open vSwitch, datapath flows cached before a mirror change may be used until its
+# revalidators run: purge them so that the reference applies the change at once, as
+# vireo-dp does (it has no such cache to lag).
+settle() { is_vireo || ovs-appctl -t "$RUN/vswitchd.ctl" revalidator/purge >/dev/null; }
+ping10() { settle; ping_ok "$A" 10.95.0.2 10 0.05; }
 mstat() { # mstat KEY: the Mirror m0's statistics:KEY (0 when absent)
 	local v
 	v=$(get Mirror m0 statistics:"$1" | tr -d '"')
