@@ -287,6 +287,18 @@ port_apply_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vco
 	return 0;
 }
 
+/* Log what port 'cfg' sets that vireo-dp accepts but does not apply. */
+static void
+port_log_warnings(const struct vconf_port *cfg)
+{
+	char *warn = vconf_port_warnings(cfg);
+
+	for (char *save = NULL, *l = warn ? strtok_r(warn, "\n", &save) : NULL; l != NULL;
+			l = strtok_r(NULL, "\n", &save))
+		dp_log("warning: %s", l);
+	free(warn);
+}
+
 /*
  * 'p' (working, same bridge) is now configured as 'np': true when the change was made in
  * place, false when the port must be deleted and added again.
@@ -312,6 +324,7 @@ port_changed_in_place(struct dp *dp, struct dp_port *p, const struct vconf_port 
 	vconf_port_free(&p->cfg);
 	p->cfg = copy;
 	dp_log("port %s: reconfigured in place (mtu %d)", p->port.name, p->port.mtu);
+	port_log_warnings(&p->cfg);
 	return true;
 }
 
@@ -362,15 +375,10 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 		p->error = err;
 		dp_log("port %s: error: %s", cfg->name, err);
 	} else {
-		char *warn = vconf_port_warnings(cfg);
-
 		coverage_inc(COV_PORT_ADD);
 		dp_log("port %s: added to bridge %s as ofport %u (%s)", cfg->name, br->name,
 			p->ofport, cfg->type);
-		for (char *save = NULL, *l = warn ? strtok_r(warn, "\n", &save) : NULL; l != NULL;
-				l = strtok_r(NULL, "\n", &save))
-			dp_log("warning: %s", l);
-		free(warn);
+		port_log_warnings(cfg);
 	}
 	dp->slots[slot] = p;
 	br->ports[br->n_ports++] = p;
