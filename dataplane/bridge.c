@@ -13,6 +13,7 @@
 #include "coverage.h"
 #include "dp.h"
 #include "flowtab.h"
+#include "rcu.h"
 
 static int
 bridge_port_by_name(void *aux, const char *name, uint32_t *ofport)
@@ -106,7 +107,7 @@ dp_bridge_destroy(struct dp *dp, struct dp_bridge *br)
 		}
 	}
 	dp_punt_forget_bridge(dp, br);
-	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	rcu_synchronize(dp->qsbr);
 	/* Queued packet_ins may name 'br': none of them is delivered. */
 	dp_punt_drop_pins(dp);
 	snap_free(br->snap);

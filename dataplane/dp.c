@@ -17,6 +17,7 @@
 #include "dp.h"
 #include "flowtab.h"
 #include "coverage.h"
+#include "rcu.h"
 #include "vlog.h"
 
 struct dp *dp_main;
@@ -436,7 +437,7 @@ ports_remove(struct dp *dp, struct dp_port **ps, unsigned n)
 	for (unsigned k = 0; k < nt; k++)
 		dp_bridge_publish(dp, touched[k]);
 	/* No PMD may still hold one of these ports (rx set or bridge snapshot). */
-	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	rcu_synchronize(dp->qsbr);
 	for (unsigned i = 0; i < n; i++) {
 		dp->slots[ps[i]->port.slot] = ps[i];
 		coverage_inc(COV_PORT_DEL);

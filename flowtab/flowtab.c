@@ -13,6 +13,7 @@
 #include "ft_gm.h"
 #include "ft_private.h"
 #include "ft_value.h"
+#include "rcu.h"
 
 static uint64_t
 default_clock(void *aux)
@@ -296,7 +297,7 @@ void
 ft_wait_readers(struct flowtab *ft)
 {
 	if (ft->qsbr)
-		rte_rcu_qsbr_synchronize(ft->qsbr, RTE_QSBR_THRID_INVALID);
+		rcu_synchronize(ft->qsbr);
 }
 
 int

@@ -17,6 +17,8 @@
 #define FT_EMC_INV_PROB 16
 #define FT_EMC_SAMPLE 8
 
+unsigned int ft_slot_sharers[FT_STAT_SLOTS];
+
 struct flowtab_pmd *
 flowtab_pmd_create(unsigned pmd_index, int socket)
 {
@@ -27,6 +29,8 @@ flowtab_pmd_create(unsigned pmd_index, int socket)
 	pmd->index = pmd_index;
 	pmd->slot = pmd_index % FT_STAT_SLOTS;
 	pmd->shared_slot = pmd_index >= FT_STAT_SLOTS;
+	if (pmd->shared_slot)
+		__atomic_fetch_add(&ft_slot_sharers[pmd->slot], 1, __ATOMIC_SEQ_CST);
 	pmd->rng = 0x12345678u ^ pmd_index;
 	pmd->emc = rte_zmalloc_socket("ft_emc", sizeof(*pmd->emc), RTE_CACHE_LINE_SIZE,
 			socket < 0 ? SOCKET_ID_ANY : socket);
@@ -34,6 +38,8 @@ flowtab_pmd_create(unsigned pmd_index, int socket)
 	if (!pmd->emc)
 		pmd->emc = ft_zalloc(sizeof(*pmd->emc));
 	if (!pmd->emc) {
+		if (pmd->shared_slot)
+			__atomic_fetch_sub(&ft_slot_sharers[pmd->slot], 1, __ATOMIC_SEQ_CST);
 		free(pmd);
 		return NULL;
 	}
@@ -45,6 +51,8 @@ flowtab_pmd_destroy(struct flowtab_pmd *pmd)
 {
 	if (!pmd)
 		return;
+	if (pmd->shared_slot)
+		__atomic_fetch_sub(&ft_slot_sharers[pmd->slot], 1, __ATOMIC_SEQ_CST);
 	if (pmd->emc_hugepage)
 		rte_free(pmd->emc);
 	else

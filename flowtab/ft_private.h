@@ -135,6 +135,13 @@ int ft_del_rules_if(struct flowtab *ft, bool (*pred)(const struct ft_rule *r, vo
  */
 int ft_gm_check_actions(const struct flowtab *ft, const struct ft_actions *a, char **err);
 
+/*
+ * PMDs of index FT_STAT_SLOTS and above counting into each slot (flowtab_pmd_create() and
+ * _destroy() keep it).  While a slot has such a sharer, its owner (the PMD of index below
+ * FT_STAT_SLOTS) adds atomically too: its plain load-and-store would lose the sharers' adds.
+ */
+extern unsigned int ft_slot_sharers[FT_STAT_SLOTS];
+
 /** Count 'packets' packets of 'bytes' bytes against 'r' from PMD 'pmd'. */
 static inline void
 ft_rule_count_n(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint64_t packets,
@@ -142,9 +149,12 @@ ft_rule_count_n(const struct flowtab_pmd *pmd, const struct ft_rule *r, uint64_t
 {
 	struct ft_rule_stats *s = (struct ft_rule_stats *)&r->stats[pmd->slot];
 
-	if (likely(!pmd->shared_slot)) {
-		__atomic_store_n(&s->packets, s->packets + packets, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->bytes, s->bytes + bytes, __ATOMIC_RELAXED);
+	if (likely(!pmd->shared_slot &&
+		   !__atomic_load_n(&ft_slot_sharers[pmd->slot], __ATOMIC_RELAXED))) {
+		__atomic_store_n(&s->packets,
+			__atomic_load_n(&s->packets, __ATOMIC_RELAXED) + packets, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->bytes,
+			__atomic_load_n(&s->bytes, __ATOMIC_RELAXED) + bytes, __ATOMIC_RELAXED);
 	} else {
 		__atomic_fetch_add(&s->packets, packets, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->bytes, bytes, __ATOMIC_RELAXED);

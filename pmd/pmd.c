@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "pmd.h"
+#include "rcu.h"
 
 /*
  * One pass over the PMD's rx queues.  Cycles are counted as OVS counts them: a poll that
@@ -84,7 +85,7 @@ pmd_main(void *arg)
 		pmd->lcore = rte_lcore_id();
 	}
 	rte_rcu_qsbr_thread_register(pmd->qsbr, pmd->index);
-	rte_rcu_qsbr_thread_online(pmd->qsbr, pmd->index);
+	rcu_online(pmd->qsbr, pmd->index);
 	__atomic_store_n(&pmd->started, true, __ATOMIC_RELEASE);
 
 	while (!__atomic_load_n(&pmd->exit, __ATOMIC_ACQUIRE)) {
@@ -95,15 +96,15 @@ pmd_main(void *arg)
 			pmd->poll_extra(pmd);
 		if (rx == NULL || rx->n == 0) {
 			/* Nothing to poll: go offline and nap instead of burning the core. */
-			rte_rcu_qsbr_thread_offline(pmd->qsbr, pmd->index);
+			rcu_offline(pmd->qsbr, pmd->index);
 			usleep(1000);
-			rte_rcu_qsbr_thread_online(pmd->qsbr, pmd->index);
+			rcu_online(pmd->qsbr, pmd->index);
 			continue;
 		}
 		pmd_poll(pmd, rx);
-		rte_rcu_qsbr_quiescent(pmd->qsbr, pmd->index);
+		rcu_quiescent(pmd->qsbr, pmd->index);
 	}
-	rte_rcu_qsbr_thread_offline(pmd->qsbr, pmd->index);
+	rcu_offline(pmd->qsbr, pmd->index);
 	rte_rcu_qsbr_thread_unregister(pmd->qsbr, pmd->index);
 	if (pmd->lcore != LCORE_ID_ANY)
 		rte_thread_unregister();

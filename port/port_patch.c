@@ -24,6 +24,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "port-private.h"
+#include "rcu.h"
 
 struct patch_priv {
 	struct port *port;
@@ -108,7 +109,7 @@ patch_close(struct port *p)
 		__atomic_store_n(&other->peer, NULL, __ATOMIC_RELEASE);
 		__atomic_store_n(&pp->peer, NULL, __ATOMIC_RELEASE);
 		/* A PMD sending on 'other' may have loaded the pointer to us just before. */
-		rte_rcu_qsbr_synchronize(pp->env->qsbr, RTE_QSBR_THRID_INVALID);
+		rcu_synchronize(pp->env->qsbr);
 		pp->env->log("patch %s: %s is gone, link down", other->port->name, p->name);
 	}
 	free(pp);

@@ -21,6 +21,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "port-private.h"
+#include "rcu.h"
 
 #define IN_BURST_KB_DEFAULT 8000
 #define IN_BURST_KPKTS_DEFAULT 16
@@ -118,7 +119,7 @@ policer_publish(struct port_policer **slot, struct port_policer *pol, struct rte
 	if (old == NULL)
 		return;
 	if (qsbr != NULL)
-		rte_rcu_qsbr_synchronize(qsbr, RTE_QSBR_THRID_INVALID);
+		rcu_synchronize(qsbr);
 	rte_free(old);
 }
 
@@ -160,7 +161,7 @@ port_set_policing(struct port *p, const struct port_policing *pol,
 	in = __atomic_exchange_n(&p->ingress, in, __ATOMIC_ACQ_REL);
 	out = __atomic_exchange_n(&p->egress, out, __ATOMIC_ACQ_REL);
 	if ((in != NULL || out != NULL) && env->qsbr != NULL)
-		rte_rcu_qsbr_synchronize(env->qsbr, RTE_QSBR_THRID_INVALID);
+		rcu_synchronize(env->qsbr);
 	rte_free(in);
 	rte_free(out);
 	p->policing = *pol;

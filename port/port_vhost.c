@@ -35,6 +35,7 @@
 #include <rte_vhost.h>
 
 #include "port-private.h"
+#include "rcu.h"
 #include "vhost_fast.h"
 #include "vhost_guard.h"
 
@@ -142,7 +143,7 @@ vhost_destroy_device(int vid)
 	}
 	pthread_mutex_unlock(&registry_lock);
 	if (qsbr != NULL)
-		rte_rcu_qsbr_synchronize(qsbr, RTE_QSBR_THRID_INVALID);
+		rcu_synchronize(qsbr);
 }
 
 static int

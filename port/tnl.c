@@ -26,6 +26,7 @@
 #include <rte_ring.h>
 #include <rte_udp.h>
 
+#include "rcu.h"
 #include "tnl.h"
 
 #define SNOOP_RING_SIZE 1024
@@ -90,7 +91,7 @@ reclaim(bool wait)
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < n_retired; i++) {
-		if (wait || rte_rcu_qsbr_check(tnl_env->qsbr, retired[i].token, false) == 1)
+		if (wait || rcu_check(tnl_env->qsbr, retired[i].token, false) == 1)
 			free(retired[i].ptr);
 		else
 			retired[k++] = retired[i];
@@ -105,7 +106,7 @@ retire(void *ptr)
 	if (ptr == NULL)
 		return;
 	if (n_retired == MAX_RETIRED) {
-		rte_rcu_qsbr_synchronize(tnl_env->qsbr, RTE_QSBR_THRID_INVALID);
+		rcu_synchronize(tnl_env->qsbr);
 		reclaim(true);
 	}
 	retired[n_retired].ptr = ptr;
@@ -198,7 +199,7 @@ tnl_port_del(struct tnl_port *t)
 	publish_decap();
 	retire(__atomic_exchange_n(&t->encap, NULL, __ATOMIC_ACQ_REL));
 	/* The port may be freed when we return: no PMD may still see it. */
-	rte_rcu_qsbr_synchronize(tnl_env->qsbr, RTE_QSBR_THRID_INVALID);
+	rcu_synchronize(tnl_env->qsbr);
 	reclaim(true);
 }
 
@@ -233,7 +234,7 @@ tnl_internal_del(struct port *p)
 		}
 	}
 	if (used) {
-		rte_rcu_qsbr_synchronize(tnl_env->qsbr, RTE_QSBR_THRID_INVALID);
+		rcu_synchronize(tnl_env->qsbr);
 		reclaim(true);
 	}
 }

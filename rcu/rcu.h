@@ -20,7 +20,91 @@
  * Destroy it after the readers have stopped; what is left is freed then.
  */
 
-struct rte_rcu_qsbr;
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_rcu_qsbr.h>
+
+#ifdef __SANITIZE_THREAD__
+#include <sanitizer/tsan_interface.h>
+#endif
+
+/*
+ * Grace periods, told to ThreadSanitizer
+ * ======================================
+ * A reader's quiescent state and the writer's end of a grace period are a release and an
+ * acquire in fact, but TSan cannot see them all: rte_rcu_qsbr_synchronize() runs in DPDK's
+ * uninstrumented library, and the reader side orders with fences TSan ignores (only the
+ * inline rte_rcu_qsbr_check() is seen).  So a free after a grace period looked like a race
+ * with the readers' last accesses.  Readers and
+ * writers go through the calls below instead of DPDK's: under -fsanitize=thread each reader
+ * releases the qsbr variable before it reports a quiescent state (or goes offline), and the
+ * writer acquires it once DPDK says the grace period is over, which orders everything a
+ * reader did before its report before everything the writer does after.  Without TSan they
+ * are DPDK's calls.
+ */
+static inline void
+rcu_tsan_release(struct rte_rcu_qsbr *q)
+{
+#ifdef __SANITIZE_THREAD__
+	__tsan_release(q);
+#else
+	(void)q;
+#endif
+}
+
+static inline void
+rcu_tsan_acquire(struct rte_rcu_qsbr *q)
+{
+#ifdef __SANITIZE_THREAD__
+	__tsan_acquire(q);
+#else
+	(void)q;
+#endif
+}
+
+/** Reader 'id' of 'q' passed a quiescent state: it holds no reference from before. */
+static inline void
+rcu_quiescent(struct rte_rcu_qsbr *q, unsigned int id)
+{
+	rcu_tsan_release(q);
+	rte_rcu_qsbr_quiescent(q, id);
+}
+
+/** Reader 'id' of 'q' stops reading (a quiescent state until it comes back online). */
+static inline void
+rcu_offline(struct rte_rcu_qsbr *q, unsigned int id)
+{
+	rcu_tsan_release(q);
+	rte_rcu_qsbr_thread_offline(q, id);
+}
+
+/** Reader 'id' of 'q' reads again. */
+static inline void
+rcu_online(struct rte_rcu_qsbr *q, unsigned int id)
+{
+	rte_rcu_qsbr_thread_online(q, id);
+}
+
+/** Wait for a grace period of 'q' (writer). */
+static inline void
+rcu_synchronize(struct rte_rcu_qsbr *q)
+{
+	rte_rcu_qsbr_synchronize(q, RTE_QSBR_THRID_INVALID);
+	rcu_tsan_acquire(q);
+}
+
+/** 1 when the grace period of 'token' is over ('wait': block until it is), else 0. */
+static inline int
+rcu_check(struct rte_rcu_qsbr *q, uint64_t token, bool wait)
+{
+	int rc = rte_rcu_qsbr_check(q, token, wait);
+
+	if (rc == 1)
+		rcu_tsan_acquire(q);
+	return rc;
+}
+
 struct rcu_defer;
 
 /** A deferral queue on 'qsbr'; NULL with '*err' set when out of memory. */

@@ -4,7 +4,7 @@
  *
  * The control thread publishes a new snapshot (rx-queue sets, bridge snapshots) with an
  * atomic store and hands the old one to rcu_defer_free(), which takes a grace-period token
- * with rte_rcu_qsbr_start().  The entry is freed once rte_rcu_qsbr_check() says every PMD
+ * with rte_rcu_qsbr_start().  The entry is freed once rcu_check() says every PMD
  * has passed a quiescent state since, on a later rcu_defer_free() or rcu_defer_reclaim()
  * (the main thread's periodic timer), so a control change never waits for the PMDs.
  * DPDK 22.11's rte_rcu_qsbr_dq does the same but is still experimental there; these two
@@ -54,7 +54,7 @@ defer_run(struct rcu_defer *d, bool wait)
 	while (d->n > 0) {
 		struct defer_entry *e = &d->q[d->head];
 
-		if (rte_rcu_qsbr_check(d->qsbr, e->token, wait) != 1)
+		if (rcu_check(d->qsbr, e->token, wait) != 1)
 			break;
 		e->fn(e->ptr);
 		d->head = (d->head + 1) % DEFER_MAX;
@@ -69,7 +69,7 @@ rcu_defer_free(struct rcu_defer *d, void (*fn)(void *), void *ptr)
 		return;
 	defer_run(d, false);
 	if (d->n == DEFER_MAX) {
-		rte_rcu_qsbr_synchronize(d->qsbr, RTE_QSBR_THRID_INVALID);
+		rcu_synchronize(d->qsbr);
 		fn(ptr);
 		return;
 	}

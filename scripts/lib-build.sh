@@ -36,3 +36,22 @@ build_dir() {
 	fi
 	ninja -C "$dir" >"$dir.ninja.log" 2>&1 || { tail -50 "$dir.ninja.log"; return 1; }
 }
+
+# build_tsan DIR: configure a ThreadSanitizer build (once) and build the tests of the suite
+# "tsan" only.  -Wno-tsan: DPDK's inline fences (rte_atomic_thread_fence) are not
+# instrumented; rcu/rcu.h tells TSan about grace periods instead (see there).
+build_tsan() {
+	local dir=$1 targets
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$ROOT" -Dwerror=true -Db_sanitize=thread -Db_lundef=false \
+			-Dbuildtype=debug -Dc_args=-Wno-tsan >"$dir.setup.log" 2>&1 ||
+			{ cat "$dir.setup.log"; return 1; }
+	fi
+	targets=$(cd "$dir" && meson introspect --tests | python3 -c 'import json, os, sys
+for t in json.load(sys.stdin):
+    if "vireo:tsan" in t["suite"]:
+        print(os.path.relpath(t["cmd"][0]))')
+	[ -n "$targets" ] || { echo "build_tsan: no test in the suite tsan" >&2; return 1; }
+	# shellcheck disable=SC2086 # one target a word
+	ninja -C "$dir" $targets >"$dir.ninja.log" 2>&1 || { tail -50 "$dir.ninja.log"; return 1; }
+}

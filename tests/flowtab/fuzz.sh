@@ -22,7 +22,7 @@ cflags=$(pkg-config --cflags libdpdk) && libs=$(pkg-config --libs libdpdk) || {
 }
 # shellcheck disable=SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-D_GNU_SOURCE $cflags -I"$src" "$here/fuzz_parse.c" "$@" $libs \
+	-D_GNU_SOURCE $cflags -I"$src" -I"$src/../rcu" "$here/fuzz_parse.c" "$@" $libs \
 	-o "$work/fuzz_parse" || {
 	fail "the harness does not build"
 	finish

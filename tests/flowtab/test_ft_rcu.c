@@ -13,13 +13,14 @@
 #include <rte_rcu_qsbr.h>
 
 #include "ft_test_util.h"
+#include "rcu.h"
 
 #define N_UPDATES 150
 
 static struct rte_mempool *mp;
 static struct flowtab *ft;
 static struct rte_rcu_qsbr *qsbr;
-static volatile int stop;
+static int stop;	/* set by main, read by the threads: atomic */
 
 struct reader_result {
 	unsigned long packets;
@@ -53,8 +54,8 @@ reader(void *arg)
 
 	ft_capture_init(&cap, &out, false);
 	rte_rcu_qsbr_thread_register(qsbr, 0);
-	rte_rcu_qsbr_thread_online(qsbr, 0);
-	while (!stop) {
+	rcu_online(qsbr, 0);
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		unsigned burst_ver = 0;
 
 		for (i = 0; i < 32; i++) {
@@ -63,7 +64,7 @@ reader(void *arg)
 			burst[i] = ft_test_build(mp, &kinds[kind[i]]);
 			if (!burst[i]) {
 				fail(res, "mbuf leak: pool empty", i, 0);
-				stop = 1;
+				__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 				break;
 			}
 		}
@@ -71,7 +72,7 @@ reader(void *arg)
 			break;
 		ft_capture_reset(&cap);
 		flowtab_process_burst(pmd, ft, burst, 32, 7, &out);
-		rte_rcu_qsbr_quiescent(qsbr, 0);
+		rcu_quiescent(qsbr, 0);
 		if (cap.n != 32) {
 			fail(res, "packets lost or duplicated in a burst", cap.n, 32);
 			continue;
@@ -106,7 +107,7 @@ reader(void *arg)
 		res->packets += 32;
 		__atomic_store_n(&res->bursts, res->bursts + 1, __ATOMIC_RELAXED);
 	}
-	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	rcu_offline(qsbr, 0);
 	rte_rcu_qsbr_thread_unregister(qsbr, 0);
 	flowtab_pmd_destroy(pmd);
 	return NULL;
@@ -173,8 +174,8 @@ mod_reader(void *arg)
 
 	ft_capture_init(&cap, &out, true);
 	rte_rcu_qsbr_thread_register(qsbr, 0);
-	rte_rcu_qsbr_thread_online(qsbr, 0);
-	while (!stop) {
+	rcu_online(qsbr, 0);
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		for (i = 0; i < 32; i++) {
 			p.sport = (uint16_t)(i + res->bursts);
 			burst[i] = ft_test_build(mp, &p);
@@ -196,11 +197,11 @@ mod_reader(void *arg)
 		if (cap.n != 32)
 			fail(res, "packets lost or duplicated", cap.n, 32);
 		ft_capture_reset(&cap);
-		rte_rcu_qsbr_quiescent(qsbr, 0);
+		rcu_quiescent(qsbr, 0);
 		res->packets += 32;
 		__atomic_store_n(&res->bursts, res->bursts + 1, __ATOMIC_RELAXED);
 	}
-	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	rcu_offline(qsbr, 0);
 	rte_rcu_qsbr_thread_unregister(qsbr, 0);
 	flowtab_pmd_destroy(pmd);
 	return NULL;
@@ -221,7 +222,7 @@ test_mod_to_l3(void)
 				i >> 8, i & 0xff);
 		ft_test_add(mod_ft, rule);
 	}
-	stop = 0;
+	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
 	pthread_create(&th, NULL, mod_reader, &res);
 	while (__atomic_load_n(&res.bursts, __ATOMIC_RELAXED) < 10)
 		sched_yield();
@@ -250,7 +251,7 @@ test_mod_to_l3(void)
 					"replace: %s", err);
 		}
 	}
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
 	printf("mod to L3: %lu packets in %lu bursts during %d mod-flows, %d replace-flows\n",
 			res.packets, res.bursts, 2 * MOD_ROUNDS, 2 * MOD_ROUNDS / 10);
@@ -342,10 +343,11 @@ main(int argc, char **argv)
 	ft_test_add(ft, "priority=100,arp,actions=output:5000");
 	pthread_create(&th, NULL, reader, &res);
 	/* Start changing rules once the reader is classifying. */
-	while (__atomic_load_n(&res.bursts, __ATOMIC_RELAXED) < 10 && !stop)
+	while (__atomic_load_n(&res.bursts, __ATOMIC_RELAXED) < 10 &&
+	       !__atomic_load_n(&stop, __ATOMIC_RELAXED))
 		sched_yield();
 	writer();
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
 	printf("reader: %lu packets in %lu bursts during %d updates\n", res.packets, res.bursts,
 			N_UPDATES);
