@@ -2,8 +2,9 @@
 #
 # Shared by the vireo-vmm guest tests (tests/vhost/vm_*.sh).  Sourced with the test host's
 # timeout in seconds:   . "$(dirname "$0")/lib-vm.sh" 900
-# On the host it builds the guest kernel and initramfs (tests/vhost/vm_guest.sh as /init)
-# and re-runs the calling script inside scripts/testhost (directly where KVM can boot
+# On the host it builds the guest kernel and initramfs (tests/vhost/vm_guest.sh as /init,
+# or the caller's VM_GUEST_SCRIPT, with the extra guest-initramfs arguments of the array
+# VM_GUEST_FILES, e.g. (--file SRC:DST)) and re-runs the calling script inside scripts/testhost (directly where KVM can boot
 # Linux); inside, it loads tests/dp/lib.sh (and so tests/lib.sh) and defines VMM, CMDLINE, show_vm, wait_line
 # and badinput.  VM_KEEP=1 keeps the run directory's logs (guest consoles, vireo-vmm's and
 # vireo-dp's messages) and the test host kernel's in the out directory named at the end.
@@ -14,7 +15,8 @@ TESTHOST=$ROOT/scripts/testhost
 if [ -z "${VM_TEST_INNER:-}" ]; then
 	K=$("$TESTHOST" guest-kernel cloud) || exit 1
 	I=$("$TESTHOST" guest-initramfs --modules virtio_pci,virtio_net \
-		--script "$ROOT/tests/vhost/vm_guest.sh") || exit 1
+		--script "${VM_GUEST_SCRIPT:-$ROOT/tests/vhost/vm_guest.sh}" \
+		${VM_GUEST_FILES[@]+"${VM_GUEST_FILES[@]}"}) || exit 1
 	exec "$TESTHOST" wrap --timeout "${1:-900}" --hugepages 700 --mem 4096 \
 		--env VM_TEST_INNER=1 --env K="$K" --env I="$I" --env VIREO_BUILD="$BUILD" \
 		--env VM_KEEP="${VM_KEEP:-}" \
