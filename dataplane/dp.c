@@ -634,7 +634,7 @@ restart_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 		chg.started);
 	if (dp->n_pmds != old_n) {
 		pmd_rxq_assign(dp->pmds, dp->n_pmds, NULL, 0, &dp->rxq_policy, dp->defer, NULL);
-		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+		rcu_synchronize(dp->qsbr);
 		for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
 			if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
 				port_set_n_pmds(&dp->slots[i]->port, dp->n_pmds);

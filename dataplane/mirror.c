@@ -24,6 +24,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
+#include "rcu.h"
 
 int dp_mirror_done_offset = -1;
 
@@ -119,7 +120,7 @@ dp_mirrors_set(struct dp *dp, struct dp_bridge *br, const struct vconf_bridge *v
 	br->n_mirrors = n;
 	dp_bridge_publish(dp, br);
 	/* No PMD counts in the old ones any more: carry their counts over, by name. */
-	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	rcu_synchronize(dp->qsbr);
 	for (unsigned i = 0; i < n_old; i++) {
 		for (size_t j = 0; j < n; j++) {
 			if (strcmp(old[i]->cfg.name, new[j]->cfg.name) == 0) {
