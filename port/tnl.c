@@ -260,6 +260,22 @@ neigh_find(uint32_t ip, const char *dev)
 	return NULL;
 }
 
+void
+tnl_neigh_set(const char *dev, uint32_t ip, const uint8_t mac[6])
+{
+	struct tnl_neigh *e = neigh_find(ip, dev);
+
+	if (e == NULL) {
+		if (n_neigh == MAX_NEIGH)
+			memmove(&neigh[0], &neigh[1], --n_neigh * sizeof(neigh[0]));
+		e = &neigh[n_neigh++];
+		e->ip = ip;
+		snprintf(e->dev, sizeof(e->dev), "%.15s", dev);
+	}
+	memcpy(e->mac, mac, sizeof(e->mac));
+	e->seen = time(NULL);
+}
+
 /* ARP the PMDs saw: (sender address, sender MAC) on an internal port's bridge. */
 static void
 take_snooped(void)
@@ -268,24 +284,13 @@ take_snooped(void)
 
 	while (tnl_snoop_ring != NULL &&
 			rte_ring_sc_dequeue_elem(tnl_snoop_ring, &s, sizeof(s)) == 0) {
-		struct tnl_neigh *e;
 		const char *dev = NULL;
 
 		for (unsigned i = 0; i < PORT_MAX_SLOTS && dev == NULL; i++)
 			if (internals[i].port != NULL && internals[i].port->slot == s.slot)
 				dev = internals[i].port->name;
-		if (dev == NULL || s.ip == 0)
-			continue;
-		e = neigh_find(s.ip, dev);
-		if (e == NULL) {
-			if (n_neigh == MAX_NEIGH)
-				memmove(&neigh[0], &neigh[1], --n_neigh * sizeof(neigh[0]));
-			e = &neigh[n_neigh++];
-			e->ip = s.ip;
-			snprintf(e->dev, sizeof(e->dev), "%.15s", dev);
-		}
-		memcpy(e->mac, s.mac, sizeof(e->mac));
-		e->seen = time(NULL);
+		if (dev != NULL && s.ip != 0)
+			tnl_neigh_set(dev, s.ip, s.mac);
 	}
 }
 

@@ -160,6 +160,9 @@ extern struct rte_ring *tnl_snoop_ring;
 const struct tnl_neigh *tnl_neigh_table(unsigned *n);
 struct tnl_port *const *tnl_ports_table(void);
 
+/** Control thread: learn 'mac' for 'ip' on internal port 'dev' (tnl/arp/set). */
+void tnl_neigh_set(const char *dev, uint32_t ip, const uint8_t mac[6]);
+
 /** Control thread, once a second: take snooped ARP in, refresh every tunnel's encapsulation. */
 void tnl_run(void);
 

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The texts of ovs/route/show, tnl/arp/show and tnl/ports/show, in Open vSwitch's formats
- * (control thread).
+ * The texts of ovs/route/show, tnl/arp/show and tnl/ports/show, in Open vSwitch's formats,
+ * and tnl/arp/set (control thread).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <rte_ether.h>
 
 #include "tnl.h"
 
@@ -133,6 +136,25 @@ port_tnl_ports_show(void)
 			(unsigned long)s.tx_errors);
 	}
 	return t.s;
+}
+
+int
+port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err)
+{
+	struct rte_ether_addr ea;
+	uint32_t a;
+
+	if (inet_pton(AF_INET, ip, &a) != 1) {
+		port_errf(err, "%s: not an IPv4 address", ip);
+		return -EINVAL;
+	}
+	if (rte_ether_unformat_addr(mac, &ea) != 0) {
+		port_errf(err, "%s: not a MAC address", mac);
+		return -EINVAL;
+	}
+	tnl_neigh_set(dev, a, ea.addr_bytes);
+	tnl_run();
+	return 0;
 }
 
 void
