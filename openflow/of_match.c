@@ -90,9 +90,13 @@ static const struct oxm_field fields[] = {
 	{ N1, 16, 8, true, K_U64, "tun_id", 0, 0 },
 	{ N1, 31, 4, true, K_IPV4, "tun_src", 0, 0 },
 	{ N1, 32, 4, true, K_IPV4, "tun_dst", 0, 0 },
-	/* Nicira's experimenter OXMs (experimenter id NX_EXPERIMENTER_ID). */
+	/*
+	 * Nicira's experimenter OXMs (experimenter id NX_EXPERIMENTER_ID).  ovs-ofctl 3.1 sends
+	 * both with a mask equal to the value (tun_gtpu_flags=0x34 as 0x34/0x34): they are
+	 * taken as sent, as ovs-vswitchd takes them.
+	 */
 	{ X, 15, 1, true, K_U8, "tun_gtpu_flags", 0, 0 },
-	{ X, 16, 1, false, K_U8, "tun_gtpu_msgtype", 0, 0 },
+	{ X, 16, 1, true, K_U8, "tun_gtpu_msgtype", 0, 0 },
 };
 #undef B
 #undef N0

@@ -147,7 +147,8 @@ check "ovs-ofctl rules on tun_id, tun_gtpu_msgtype, tun_gtpu_flags (OpenFlow 1.3
 	ofctl -O OpenFlow13 add-flow "$BN" "priority=20,in_port=vm,ip,nw_dst=10.60.0.2,actions=output:gtp0" &&
 	ofctl add-flow "$BN" "priority=10,actions=drop"'
 check "... ovs-ofctl dump-flows reads them back" \
-	eval 'ofctl -O OpenFlow13 dump-flows "$BN" | grep -q "tun_id=0x64,.*tun_gtpu_flags=0x30,tun_gtpu_msgtype=255"'
+	eval 'ofctl -O OpenFlow13 dump-flows "$BN" | tee "$RUN/of.out" | grep "tun_id=0x64" |
+	grep "gtpu_flags=0x30" | grep -q "gtpu_msgtype=255" || { cat "$RUN/of.out"; false; }'
 check "scapy: uplink pings with TEID 100, replies down with the port's TEID 100" \
 	wait_until 30 ping_up ping 5 100 100
 d0=$(counter rx_dropped)
