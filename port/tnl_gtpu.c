@@ -26,30 +26,31 @@
 #define GTPU_GPDU 255
 
 /*
- * The length of 'g's header, optional fields and extension headers, at most 'len' (the
- * message after the mandatory header: GTP-U's length field), or 0 when they do not fit.
+ * The length of 'g's header, optional fields and extension headers, or 0 when they do not
+ * fit in 'room': the bytes of the message (8 + GTP-U's length field) that are also in the
+ * mbuf's first segment.
  */
 static uint32_t
-gtpu_hdr_len(const uint8_t *g, uint32_t len)
+gtpu_hdr_len(const uint8_t *g, uint32_t room)
 {
 	uint32_t h = GTPU_HLEN;
 	uint8_t next;
 
 	if (!(g[0] & GTPU_F_OPT))
 		return h;
-	if (len < 4)
-		return 0;
 	h += 4;
+	if (h > room)
+		return 0;
 	if (!(g[0] & GTPU_F_E))
 		return h;
 	next = g[GTPU_HLEN + 3];
 	while (next != 0) {
 		uint32_t ext;
 
-		if (h + 1 > GTPU_HLEN + len)
+		if (h + 1 > room)
 			return 0;
 		ext = g[h] * 4u;
-		if (ext == 0 || h + ext > GTPU_HLEN + len)
+		if (ext == 0 || h + ext > room)
 			return 0;
 		next = g[h + ext - 1];
 		h += ext;
@@ -76,11 +77,11 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 			(g[0] & 0xf0) != GTPU_VERSION_PT)
 		goto bad;
 	glen = (uint32_t)g[2] << 8 | g[3];
-	if (GTPU_HLEN + glen > udp_room ||
-			l4 + sizeof(struct rte_udp_hdr) + GTPU_HLEN + RTE_MIN(glen, 4u) > dlen)
+	if (GTPU_HLEN + glen > udp_room)
 		goto bad;
-	hlen = gtpu_hdr_len(g, glen);
-	if (hlen == 0 || l4 + sizeof(struct rte_udp_hdr) + hlen > dlen)
+	hlen = gtpu_hdr_len(g, RTE_MIN(GTPU_HLEN + glen,
+		dlen - l4 - (uint32_t)sizeof(struct rte_udp_hdr)));
+	if (hlen == 0)
 		goto bad;
 	flags = g[0];
 	type = g[1];
