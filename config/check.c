@@ -287,6 +287,25 @@ check_tnl_key(const char *v)
 	return rc == 0 ? 0 : strcmp(v, "flow") == 0 ? 1 : -1;
 }
 
+/* A TEID (32 bits) or 'flow'. */
+static int
+check_gtpu_key(const char *v)
+{
+	char *why = NULL;
+	unsigned long x;
+	int rc = vconf_parse_uint("key", v, 0, UINT32_MAX, &x, &why);
+
+	free(why);
+	return rc == 0 || strcmp(v, "flow") == 0 ? 0 : -1;
+}
+
+/* A gtpu port carries IP packets: legacy_l3 is its only packet_type (as Open vSwitch's). */
+static int
+check_legacy_l3(const char *v)
+{
+	return strcmp(v, "legacy_l3") == 0 ? 0 : 1;
+}
+
 /* tos 0..255 or 'inherit'; ttl 1..255 or 'inherit'. */
 static int
 check_tnl_tos(const char *v)
@@ -330,6 +349,19 @@ static const struct option_rule vxlan_rules[] = {
 	{ "df_default", check_tf, 0, 0, DONE, NULL, NULL },
 	{ "csum", check_tf, 0, 0, REFUSE, "vireo-dp sends VXLAN without a UDP checksum",
 		"false" },
+	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
+};
+
+static const struct option_rule gtpu_rules[] = {
+	{ "remote_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
+	{ "local_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
+	{ "key", check_gtpu_key, 0, 0, DONE, NULL, NULL },
+	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
+	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
+	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
+	{ "df_default", check_tf, 0, 0, DONE, NULL, NULL },
+	{ "packet_type", check_legacy_l3, 0, 0, DONE, "a gtpu port carries IP packets only "
+		"(legacy_l3, as in Open vSwitch)", NULL },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
@@ -512,6 +544,7 @@ static const struct {
 	{ "internal", internal_rules, NULL },
 	{ "bond", internal_rules, NULL },	/* made by the loaders for several interfaces */
 	{ "vxlan", vxlan_rules, "remote_ip" },
+	{ "gtpu", gtpu_rules, "remote_ip" },
 };
 
 static char *
@@ -618,7 +651,7 @@ vconf_port_types(void)
 {
 	static const char *const names[] = {
 		"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "patch", "internal", "vxlan",
-		NULL
+		"gtpu", NULL
 	};
 	return names;
 }
@@ -872,7 +905,7 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 	t = type_index(p->type);
 	if (t == sizeof(port_types) / sizeof(port_types[0])) {
 		*err = fmt("port '%s': key 'type': unknown port type '%s' (one of dpdk, "
-			"dpdkvhostuser, dpdkvhostuserclient, patch, internal, vxlan)", p->name,
+			"dpdkvhostuser, dpdkvhostuserclient, patch, internal, vxlan, gtpu)", p->name,
 			p->type);
 		return -EINVAL;
 	}

@@ -650,6 +650,22 @@ cmd_tnl_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 	free(s);
 }
 
+/* tnl/arp/set BRIDGE IP MAC: a neighbour as if snooped (Open vSwitch's command). */
+static void
+cmd_tnl_arp_set(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	char *err = NULL;
+
+	(void)argc;
+	(void)aux;
+	if (port_tnl_arp_set(argv[1], argv[2], argv[3], &err) < 0) {
+		control_reply_error(conn, err != NULL ? err : "out of memory");
+		free(err);
+		return;
+	}
+	control_reply(conn, "OK\n");
+}
+
 void
 dp_commands_register(struct dp *dp)
 {
@@ -683,6 +699,7 @@ dp_commands_register(struct dp *dp)
 		(void *)port_tnl_arp_show);
 	control_command_register("tnl/ports/show", "", 0, 0, cmd_tnl_show,
 		(void *)port_tnl_ports_show);
+	control_command_register("tnl/arp/set", "BRIDGE IP MAC", 3, 3, cmd_tnl_arp_set, dp);
 	control_command_register("fdb/flush", "[BRIDGE]", 0, 1, cmd_fdb_flush, dp);
 	dp_appctl_register(dp);
 	dp_gm_commands_register(dp);

@@ -94,8 +94,9 @@ struct rte_rcu_qsbr;
 
 /** How flowtab learns port names and numbers (OpenFlow port numbers, "ofport"). */
 /**
- * Tunnel metadata of a decapsulated packet, which rules match as tun_id, tun_src and
- * tun_dst (network order): an mbuf dynamic field named FLOWTAB_TNL_MD_NAME, valid when the
+ * Tunnel metadata of a decapsulated packet, which rules match as tun_id, tun_src, tun_dst
+ * (network order), tun_gtpu_flags and tun_gtpu_msgtype (the GTP-U header's first two bytes,
+ * zero for other tunnels): an mbuf dynamic field named FLOWTAB_TNL_MD_NAME, valid when the
  * dynamic flag FLOWTAB_TNL_MD_FLAG_NAME is set.  Whoever decapsulates registers the same
  * name and layout and sets both; flowtab reads them once flowtab_tnl_md_register() ran.
  */
@@ -103,6 +104,8 @@ struct flowtab_tnl_md {
 	uint64_t tun_id;
 	uint32_t tun_src;
 	uint32_t tun_dst;
+	uint8_t gtpu_flags;
+	uint8_t gtpu_msgtype;
 };
 #define FLOWTAB_TNL_MD_NAME "vireo_tnl_md"
 #define FLOWTAB_TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
@@ -292,6 +295,8 @@ struct flowtab_match_info {
 	uint8_t tun_id[8], tun_id_mask[8];  /**< network order, as on the wire */
 	uint32_t tun_src, tun_src_mask;     /**< network order */
 	uint32_t tun_dst, tun_dst_mask;
+	uint8_t tun_gtpu_flags, tun_gtpu_flags_mask;
+	uint8_t tun_gtpu_msgtype, tun_gtpu_msgtype_mask;
 };
 
 /** What an action of a rule does (flowtab_action_info 'kind'). */
@@ -321,6 +326,7 @@ enum flowtab_action_kind {
 	FLOWTAB_A_CONTROLLER,    /**< 'u16': max_len */
 	FLOWTAB_A_GROUP,         /**< 'port': the group id (flowtab_gm.h) */
 	FLOWTAB_A_METER,         /**< 'port': the meter id; always the first action */
+	FLOWTAB_A_SET_TUN_ID,    /**< 'bytes'[0..7]: tun_id, network order */
 };
 
 struct flowtab_action_info {

@@ -11,7 +11,9 @@
 #include "ft_value.h"
 
 /* Argument syntax of the set actions. */
-enum arg_kind { ARG_MAC, ARG_IPV4, ARG_IPV6, ARG_TOS, ARG_DSCP, ARG_U8, ARG_U16, ARG_VID, ARG_PCP };
+enum arg_kind {
+	ARG_MAC, ARG_IPV4, ARG_IPV6, ARG_TOS, ARG_DSCP, ARG_U8, ARG_U16, ARG_VID, ARG_PCP, ARG_U64
+};
 
 struct set_action {
 	const char *name;
@@ -30,6 +32,8 @@ static const struct set_action mod_actions[] = {
 	{ "mod_tp_dst", FT_ACT_SET_TP_DST, ARG_U16 },
 	{ "mod_vlan_vid", FT_ACT_SET_VLAN_VID, ARG_VID },
 	{ "mod_vlan_pcp", FT_ACT_SET_VLAN_PCP, ARG_PCP },
+	{ "set_tunnel", FT_ACT_SET_TUN_ID, ARG_U64 },
+	{ "set_tunnel64", FT_ACT_SET_TUN_ID, ARG_U64 },
 };
 
 /* set_field targets; the first of each type is the name printed. */
@@ -55,6 +59,7 @@ static const struct set_action set_fields[] = {
 	{ "tcp_dst", FT_ACT_SET_TP_DST, ARG_U16 },
 	{ "udp_src", FT_ACT_SET_TP_SRC, ARG_U16 },
 	{ "udp_dst", FT_ACT_SET_TP_DST, ARG_U16 },
+	{ "tun_id", FT_ACT_SET_TUN_ID, ARG_U64 },
 };
 
 const char *ft_set_field_name(uint8_t type);
@@ -112,6 +117,12 @@ parse_set_arg(const struct set_action *sa, const char *s, struct ft_action *a)
 		if (ft_parse_uint(s, 7, &v))
 			return "expected a priority 0..7";
 		a->u8 = (uint8_t)v;
+		return NULL;
+	case ARG_U64:
+		if (ft_parse_uint(s, UINT64_MAX, &v))
+			return "expected a number";
+		v = rte_cpu_to_be_64(v);
+		memcpy(a->bytes, &v, 8);
 		return NULL;
 	}
 	return "unsupported";
@@ -314,7 +325,7 @@ parse_one(char *tok, const struct flowtab_port_ops *ports, struct ft_action *a, 
 static bool
 act_modifies(uint8_t t)
 {
-	return t >= FT_ACT_SET_DL_SRC && t <= FT_ACT_DEC_TTL;
+	return (t >= FT_ACT_SET_DL_SRC && t <= FT_ACT_DEC_TTL) || t == FT_ACT_SET_TUN_ID;
 }
 
 static char *

@@ -516,6 +516,26 @@ resubmit(struct xctx *x, uint32_t port, uint8_t table, const struct ft_rule *fro
 	k->table_id = saved_table;
 }
 
+/*
+ * The tunnel id the packet leaves a tunnel port with (key=flow): the metadata field, which
+ * a packet that came in by no tunnel gets cleared first.
+ */
+static void
+set_tun_id(struct xctx *x, const uint8_t *be_id)
+{
+	struct flowtab_tnl_md *md;
+
+	if (flowtab_tnl_md_offset < 0)
+		return;
+	md = RTE_MBUF_DYNFIELD(x->m, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
+	if (!(x->m->ol_flags & flowtab_tnl_md_flag)) {
+		memset(md, 0, sizeof(*md));
+		x->m->ol_flags |= flowtab_tnl_md_flag;
+	}
+	memcpy(&md->tun_id, be_id, 8);
+	memcpy(&x->k->tun_id, be_id, 8);
+}
+
 static void
 run(struct xctx *x, const struct ft_rule *r)
 {
@@ -530,7 +550,8 @@ run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
 
 	for (i = 0; i < acts->n && !x->stop && x->m; i++) {
 		a = &acts->a[i];
-		if (a->type >= FT_ACT_SET_DL_SRC && a->type <= FT_ACT_DEC_TTL)
+		if ((a->type >= FT_ACT_SET_DL_SRC && a->type <= FT_ACT_DEC_TTL) ||
+				a->type == FT_ACT_SET_TUN_ID)
 			flush_pending(x);
 		switch (a->type) {
 		case FT_ACT_OUTPUT:
@@ -614,6 +635,9 @@ run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
 		case FT_ACT_METER:
 			if (!meter(x, a->u32))
 				x->stop = x->drop = true;
+			break;
+		case FT_ACT_SET_TUN_ID:
+			set_tun_id(x, a->bytes);
 			break;
 		default:
 			break;

@@ -5,7 +5,8 @@
 /*
  * The packet key: every header field a rule can match, parsed once per packet.
  *
- * A key is ten 64-bit words at fixed offsets (the eighth and ninth: tunnel metadata), multi-byte fields in network
+ * A key is eleven 64-bit words at fixed offsets (the eighth to the tenth: tunnel metadata),
+ * multi-byte fields in network
  * byte order, absent fields zero.  Fields of different protocols share words (the IPv4 and ARP
  * addresses overlay the start of the IPv6 addresses; ICMP type/code sit in tp_src/tp_dst; the
  * ARP opcode in nw_proto) and the rule parser enforces OpenFlow's prerequisites (nw_src needs
@@ -21,7 +22,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#define FT_KEY_WORDS 10
+#define FT_KEY_WORDS 11
 
 /** vlan_tci bit meaning "a VLAN header is present" (OVS's convention). */
 #define FT_VLAN_CFI 0x1000
@@ -63,6 +64,9 @@ struct ft_key {
 			rte_be64_t tun_id;       /* w8: of a decapsulated packet, else 0 */
 			rte_be32_t tun_src;      /* w9 */
 			rte_be32_t tun_dst;
+			uint8_t tun_gtpu_flags;  /* w10: of a GTP-U packet, else 0 */
+			uint8_t tun_gtpu_msgtype;
+			uint8_t pad2[6];
 		};
 	};
 } __rte_aligned(64);

@@ -222,6 +222,8 @@ ft_match_print(struct ft_str *s, const struct ft_match *m, int32_t priority,
 	print_num_full(s, "tun_id", &k->tun_id, &mk->tun_id, 8, true, UINT64_MAX);
 	print_ip(s, "tun_src", (const uint8_t *)&k->tun_src, (const uint8_t *)&mk->tun_src, 4);
 	print_ip(s, "tun_dst", (const uint8_t *)&k->tun_dst, (const uint8_t *)&mk->tun_dst, 4);
+	print_num(s, "tun_gtpu_flags", &k->tun_gtpu_flags, &mk->tun_gtpu_flags, 1, true);
+	print_num(s, "tun_gtpu_msgtype", &k->tun_gtpu_msgtype, &mk->tun_gtpu_msgtype, 1, false);
 	if (mk->in_port) {
 		sep(s);
 		ft_str_printf(s, "in_port=");
@@ -361,6 +363,14 @@ print_action(struct ft_str *s, const struct ft_action *a, const struct flowtab_p
 		snprintf(v, sizeof(v), "%u", a->u8);
 		print_set(s, a, "mod_vlan_pcp", v);
 		return;
+	case FT_ACT_SET_TUN_ID: {
+		uint64_t id;
+
+		memcpy(&id, a->bytes, 8);
+		snprintf(v, sizeof(v), "%#" PRIx64, rte_be_to_cpu_64(id));
+		print_set(s, a, "set_tunnel", v);
+		return;
+	}
 	default:
 		ft_str_printf(s, "unknown");
 		return;

@@ -53,6 +53,7 @@ enum ft_act_type {
 	FT_ACT_CONTROLLER,     /**< u16 = max_len: bytes of the packet sent with the packet_in */
 	FT_ACT_GROUP,          /**< u32 = group id (flowtab_gm.h) */
 	FT_ACT_METER,          /**< u32 = meter id; always the first action */
+	FT_ACT_SET_TUN_ID,     /**< bytes[0..7] = tun_id, network order */
 	FT_ACT__N
 };
 

@@ -190,6 +190,9 @@ rewrite(struct trace *t, const struct ft_action *a)
 	case FT_ACT_SET_DL_SRC:
 		memcpy(k->dl_src, a->bytes, 6);
 		break;
+	case FT_ACT_SET_TUN_ID:
+		memcpy(&k->tun_id, a->bytes, 8);
+		break;
 	case FT_ACT_SET_DL_DST:
 		memcpy(k->dl_dst, a->bytes, 6);
 		break;

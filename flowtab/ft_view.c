@@ -43,6 +43,10 @@ match_fill(const struct ft_match *m, struct flowtab_match_info *o)
 	o->tun_src_mask = mk->tun_src;
 	o->tun_dst = k->tun_dst;
 	o->tun_dst_mask = mk->tun_dst;
+	o->tun_gtpu_flags = k->tun_gtpu_flags;
+	o->tun_gtpu_flags_mask = mk->tun_gtpu_flags;
+	o->tun_gtpu_msgtype = k->tun_gtpu_msgtype;
+	o->tun_gtpu_msgtype_mask = mk->tun_gtpu_msgtype;
 	/* The IPv4/ARP and IPv6 addresses share the key's words: the rule's dl_type says which. */
 	if (o->dl_type_mask == 0xffff && o->dl_type == 0x86dd) {
 		memcpy(o->ipv6_src, k->ipv6_src, 16);
@@ -83,6 +87,7 @@ static const uint8_t kinds[FT_ACT__N] = {
 	[FT_ACT_CONTROLLER] = FLOWTAB_A_CONTROLLER,
 	[FT_ACT_GROUP] = FLOWTAB_A_GROUP,
 	[FT_ACT_METER] = FLOWTAB_A_METER,
+	[FT_ACT_SET_TUN_ID] = FLOWTAB_A_SET_TUN_ID,
 };
 
 void

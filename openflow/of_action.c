@@ -6,6 +6,7 @@
  */
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,6 +107,12 @@ set_field_text(struct of_text *t, uint32_t h, const uint8_t *v)
 		if (len != 2)
 			return OFE_BAC_BAD_SET_LEN;
 		of_text_item(t, "set_field:%u->%s", of_get16(v), f % 2 ? "tp_src" : "tp_dst");
+		return OF_OK;
+	}
+	if ((cls == OXM_CLASS_BASIC && f == 38) || (cls == OXM_CLASS_NXM1 && f == 16)) {
+		if (len != 8)
+			return OFE_BAC_BAD_SET_LEN;
+		of_text_item(t, "set_field:%#" PRIx64 "->tun_id", of_get64(v));
 		return OF_OK;
 	}
 	if (cls == OXM_CLASS_BASIC && f == 6) {
@@ -234,6 +241,16 @@ nx_action(const uint8_t *a, size_t len, struct of_text *t, struct reg_load *ld)
 		if (len != 16)
 			return OFE_BAC_BAD_LEN;
 		of_text_item(t, "dec_ttl");
+		return OF_OK;
+	case NXAST_SET_TUNNEL:
+		if (len != 16)
+			return OFE_BAC_BAD_LEN;
+		of_text_item(t, "set_tunnel:%#x", of_get32(a + 12));
+		return OF_OK;
+	case NXAST_SET_TUNNEL64:
+		if (len != 24)
+			return OFE_BAC_BAD_LEN;
+		of_text_item(t, "set_tunnel64:%#" PRIx64, of_get64(a + 16));
 		return OF_OK;
 	case NXAST_REG_LOAD:
 		if (len != 24)
@@ -574,6 +591,26 @@ put_reg_load(struct of_buf *b, uint32_t hdr, unsigned ofs, unsigned nbits, uint6
 	of_set64(p + 16, value);
 }
 
+/* tun_id as ovs-vswitchd sends it back: set_field as a load or an OXM, else set_tunnel. */
+static void
+put_tun_id(struct of_buf *b, const struct flowtab_action_info *a, bool of13)
+{
+	uint64_t id = of_get64(a->bytes);
+	uint8_t *p;
+
+	if (a->set_field && of13) {
+		put_set_field(b, false, OXM_CLASS_BASIC, 38, a->bytes, 8);
+	} else if (a->set_field) {
+		put_reg_load(b, OXM_HEADER(OXM_CLASS_NXM1, 16, 0, 8), 0, 64, id);
+	} else if (id <= UINT32_MAX) {
+		p = put_nx(b, NXAST_SET_TUNNEL, 16);
+		of_set32(p + 12, (uint32_t)id);
+	} else {
+		p = put_nx(b, NXAST_SET_TUNNEL64, 24);
+		of_set64(p + 16, id);
+	}
+}
+
 static void
 put_small(struct of_buf *b, uint16_t type, size_t len, uint32_t arg, unsigned arg_len)
 {
@@ -681,6 +718,9 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 		case FLOWTAB_A_METER:
 			/* 1.0 has no meter instruction: left out, as by ovs-vswitchd. */
 			break;
+		case FLOWTAB_A_SET_TUN_ID:
+			put_tun_id(b, a, false);
+			break;
 		case FLOWTAB_A_GOTO_TABLE: {
 			/* An instruction 1.0 has not: ovs-vswitchd sends it as resubmit(,TABLE)
 			 * too, which is what it does as the last action. */
@@ -771,6 +811,9 @@ actions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 			break;
 		case FLOWTAB_A_RESUBMIT:
 			put_resubmit(b, a);
+			break;
+		case FLOWTAB_A_SET_TUN_ID:
+			put_tun_id(b, a, true);
 			break;
 		case FLOWTAB_A_GROUP:
 			put_small(b, OFPAT13_GROUP, 8, a->port, 4);

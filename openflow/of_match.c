@@ -33,6 +33,7 @@ struct oxm_field {
 #define B OXM_CLASS_BASIC
 #define N0 OXM_CLASS_NXM0
 #define N1 OXM_CLASS_NXM1
+#define X OXM_CLASS_EXPERIMENTER
 static const struct oxm_field fields[] = {
 	{ B, 0, 4, false, K_PORT, "in_port", 0, 0 },
 	{ B, 3, 6, true, K_MAC, "dl_dst", 0, 0 },
@@ -89,10 +90,18 @@ static const struct oxm_field fields[] = {
 	{ N1, 16, 8, true, K_U64, "tun_id", 0, 0 },
 	{ N1, 31, 4, true, K_IPV4, "tun_src", 0, 0 },
 	{ N1, 32, 4, true, K_IPV4, "tun_dst", 0, 0 },
+	/*
+	 * Nicira's experimenter OXMs (experimenter id NX_EXPERIMENTER_ID).  ovs-ofctl 3.1 sends
+	 * both with a mask equal to the value (tun_gtpu_flags=0x34 as 0x34/0x34): they are
+	 * taken as sent, as ovs-vswitchd takes them.
+	 */
+	{ X, 15, 1, true, K_U8, "tun_gtpu_flags", 0, 0 },
+	{ X, 16, 1, true, K_U8, "tun_gtpu_msgtype", 0, 0 },
 };
 #undef B
 #undef N0
 #undef N1
+#undef X
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -300,13 +309,17 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 			return OFE_BMC_BAD_LEN;
 		exp = 0;
 		if (cls == OXM_CLASS_EXPERIMENTER) {
-			/* ONF's tcp_flags for 1.3: the experimenter id counts in the length. */
+			/*
+			 * ONF's tcp_flags for 1.3, Nicira's GTP-U fields: the experimenter id
+			 * counts in the length.
+			 */
 			if (plen < 4)
 				return OFE_BMC_BAD_LEN;
-			if (of_get32(p + off + 4) != ONF_EXPERIMENTER_ID || fno != 42)
+			if (of_get32(p + off + 4) == ONF_EXPERIMENTER_ID && fno == 42)
+				cls = OXM_CLASS_BASIC;
+			else if (of_get32(p + off + 4) != NX_EXPERIMENTER_ID)
 				return OFE_BMC_BAD_FIELD;
 			exp = 4;
-			cls = OXM_CLASS_BASIC;
 		}
 		f = field_find(cls, fno);
 		if (!f)
@@ -451,6 +464,25 @@ put_tlv(struct of_buf *b, uint16_t cls, uint8_t field, unsigned len, const void 
 		memcpy(p + 4 + len, m, len);
 }
 
+/* A Nicira experimenter OXM: the experimenter id counts in the length. */
+static void
+put_nx_exp(struct of_buf *b, uint8_t field, uint8_t v, uint8_t m, uint8_t full)
+{
+	bool masked = m != full;
+	uint8_t *p;
+
+	if (!m)
+		return;
+	p = of_buf_put(b, 4 + 4 + (masked ? 2 : 1));
+	of_set32(p, OXM_HEADER(OXM_CLASS_EXPERIMENTER, field, masked, 4 + (masked ? 2 : 1)));
+	if (b->oom)
+		return;
+	of_set32(p + 4, NX_EXPERIMENTER_ID);
+	p[8] = v;
+	if (masked)
+		p[9] = m;
+}
+
 static void
 put_num(struct of_buf *b, uint16_t cls, uint8_t field, unsigned len, uint64_t v, uint64_t m,
 		uint64_t full)
@@ -498,6 +530,8 @@ of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nxm)
 			(const uint8_t *)&m->tun_src_mask);
 	put_bytes(b, OXM_CLASS_NXM1, 32, 4, (const uint8_t *)&m->tun_dst,
 			(const uint8_t *)&m->tun_dst_mask);
+	put_nx_exp(b, 15, m->tun_gtpu_flags, m->tun_gtpu_flags_mask, 0xff);
+	put_nx_exp(b, 16, m->tun_gtpu_msgtype, m->tun_gtpu_msgtype_mask, 0xff);
 	put_bytes(b, C0, nxm ? 1 : 3, 6, m->dl_dst, m->dl_dst_mask);
 	put_bytes(b, C0, nxm ? 2 : 4, 6, m->dl_src, m->dl_src_mask);
 	put_num(b, C0, nxm ? 3 : 5, 2, m->dl_type, m->dl_type_mask, 0xffff);

@@ -160,7 +160,9 @@ enum { NXFF_OPENFLOW10 = 0, NXFF_NXM = 2 };
 enum { NXST_FLOW = 0, NXST_AGGREGATE = 1 };
 enum {
 	NXAST_RESUBMIT = 1,
+	NXAST_SET_TUNNEL = 2,
 	NXAST_REG_LOAD = 7,
+	NXAST_SET_TUNNEL64 = 9,
 	NXAST_RESUBMIT_TABLE = 14,
 	NXAST_DEC_TTL = 18,
 	NXAST_REG_LOAD2 = 33,
@@ -172,6 +174,7 @@ enum {
 #define OXM_CLASS_BASIC 0x8000
 #define OXM_CLASS_EXPERIMENTER 0xffff
 #define ONF_EXPERIMENTER_ID 0x4f4e4600u
+#define NX_EXPERIMENTER_ID NX_VENDOR_ID
 #define OXM_HEADER(cls, field, hasmask, len) \
 	((uint32_t)(cls) << 16 | (uint32_t)(field) << 9 | (uint32_t)(hasmask) << 8 | (len))
 

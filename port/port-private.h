@@ -36,6 +36,7 @@ void port_policing_set_n_pmds(struct port *p, unsigned n_pmds);
 void port_policing_free(struct port *p);
 extern const struct port_ops port_internal_ops;		/* port_internal.c */
 extern const struct port_ops port_vxlan_ops;		/* port_vxlan.c */
+extern const struct port_ops port_gtpu_ops;		/* port_gtpu.c */
 
 /**
  * Open 'p' as the dpdk type does, on the ethdev of 'devargs' (probed when not present yet),

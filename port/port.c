@@ -21,6 +21,7 @@ static const struct port_ops *const port_types[] = {
 	&port_bond_ops,
 	&port_internal_ops,
 	&port_vxlan_ops,
+	&port_gtpu_ops,
 };
 
 const struct port_ops *

@@ -315,6 +315,12 @@ char *port_tnl_route_show(void);
 char *port_tnl_arp_show(void);
 char *port_tnl_ports_show(void);
 
+/**
+ * tnl/arp/set: 'mac' is the MAC of 'ip' on internal port 'dev' (control thread), as if
+ * snooped from ARP.  Returns 0 or -EINVAL ('*err': which argument is wrong).
+ */
+int port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err);
+
 /** 'p's type name ("dpdk", ...). */
 static inline const char *
 port_type(const struct port *p)

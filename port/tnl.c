@@ -133,6 +133,8 @@ publish_decap(void)
 		d->ep[n].local_ip = t->cfg.local_ip ? t->cfg.local_ip : t->src;
 		d->ep[n].dst_port = rte_cpu_to_be_16(t->cfg.dst_port);
 		d->ep[n].vni = t->cfg.vni;
+		d->ep[n].type = t->cfg.type;
+		d->ep[n].key_flow = t->cfg.key_flow;
 		d->ep[n].t = tunnels[i];
 		n++;
 	}
@@ -145,7 +147,8 @@ publish_decap(void)
 static bool
 same_endpoint(const struct tnl_cfg *a, const struct tnl_cfg *b)
 {
-	return a->dst_port == b->dst_port && a->vni == b->vni &&
+	return a->dst_port == b->dst_port &&
+		(a->vni == b->vni || a->type != b->type || a->key_flow || b->key_flow) &&
 		(a->local_ip == b->local_ip || a->local_ip == 0 || b->local_ip == 0);
 }
 
@@ -170,8 +173,9 @@ tnl_port_add(struct tnl_port *t, char **err)
 			if (free_at == PORT_MAX_SLOTS)
 				free_at = i;
 		} else if (same_endpoint(&tunnels[i]->cfg, &t->cfg)) {
-			port_errf(err, "tunnel port %s already receives VNI %u on UDP port %u",
-				tunnels[i]->port->name, t->cfg.vni, t->cfg.dst_port);
+			port_errf(err, "tunnel port %s already receives %s on UDP port %u",
+				tunnels[i]->port->name, tunnels[i]->cfg.key_flow || t->cfg.key_flow ?
+				"every key" : "this key", t->cfg.dst_port);
 			return -EEXIST;
 		}
 	}
@@ -257,6 +261,22 @@ neigh_find(uint32_t ip, const char *dev)
 	return NULL;
 }
 
+void
+tnl_neigh_set(const char *dev, uint32_t ip, const uint8_t mac[6])
+{
+	struct tnl_neigh *e = neigh_find(ip, dev);
+
+	if (e == NULL) {
+		if (n_neigh == MAX_NEIGH)
+			memmove(&neigh[0], &neigh[1], --n_neigh * sizeof(neigh[0]));
+		e = &neigh[n_neigh++];
+		e->ip = ip;
+		snprintf(e->dev, sizeof(e->dev), "%.15s", dev);
+	}
+	memcpy(e->mac, mac, sizeof(e->mac));
+	e->seen = time(NULL);
+}
+
 /* ARP the PMDs saw: (sender address, sender MAC) on an internal port's bridge. */
 static void
 take_snooped(void)
@@ -265,24 +285,13 @@ take_snooped(void)
 
 	while (tnl_snoop_ring != NULL &&
 			rte_ring_sc_dequeue_elem(tnl_snoop_ring, &s, sizeof(s)) == 0) {
-		struct tnl_neigh *e;
 		const char *dev = NULL;
 
 		for (unsigned i = 0; i < PORT_MAX_SLOTS && dev == NULL; i++)
 			if (internals[i].port != NULL && internals[i].port->slot == s.slot)
 				dev = internals[i].port->name;
-		if (dev == NULL || s.ip == 0)
-			continue;
-		e = neigh_find(s.ip, dev);
-		if (e == NULL) {
-			if (n_neigh == MAX_NEIGH)
-				memmove(&neigh[0], &neigh[1], --n_neigh * sizeof(neigh[0]));
-			e = &neigh[n_neigh++];
-			e->ip = s.ip;
-			snprintf(e->dev, sizeof(e->dev), "%.15s", dev);
-		}
-		memcpy(e->mac, s.mac, sizeof(e->mac));
-		e->seen = time(NULL);
+		if (dev != NULL && s.ip != 0)
+			tnl_neigh_set(dev, s.ip, s.mac);
 	}
 }
 
@@ -354,6 +363,12 @@ build_hdr(const struct tnl_port *t, uint32_t src, const uint8_t src_mac[6],
 	ip->src_addr = src;
 	ip->dst_addr = t->cfg.remote_ip;
 	udp->dst_port = rte_cpu_to_be_16(t->cfg.dst_port);
+	if (t->cfg.type == TNL_GTPU) {
+		/* Version 1, GTP (not GTP'), no optional fields; G-PDU; length and TEID per packet. */
+		vx[0] = 0x30;
+		vx[1] = 255;
+		return;
+	}
 	vx[0] = 0x08;						/* I: the VNI is valid */
 	vx[4] = (uint8_t)(t->cfg.vni >> 16);
 	vx[5] = (uint8_t)(t->cfg.vni >> 8);

@@ -4,7 +4,7 @@
 
 /*
  * tnl: native tunnelling as Open vSwitch's userspace datapath does it (tnl_push/tnl_pop),
- * shared by the tunnel port types (port_vxlan.c) and the internal ports that carry their
+ * shared by the tunnel port types (port_vxlan.c, port_gtpu.c) and the internal ports that carry their
  * underlay (port_internal.c).  Private to port/.
  *
  * What?
@@ -37,11 +37,22 @@
 
 #include "port-private.h"
 
-/** Outer headers of a VXLAN packet over IPv4: Ethernet 14, IPv4 20, UDP 8, VXLAN 8. */
+/**
+ * Outer headers of a VXLAN packet over IPv4: Ethernet 14, IPv4 20, UDP 8, VXLAN 8.  A GTP-U
+ * header without its optional fields is 8 bytes too.
+ */
 #define TNL_VXLAN_HLEN 50
+
+/** The UDP tunnel protocols (tnl_cfg 'type'): how the bytes after UDP are read/written. */
+enum tnl_type {
+	TNL_VXLAN,
+	TNL_GTPU,		/**< an IP payload: the inner frame's Ethernet header is not sent */
+};
 
 /** A tunnel port's options, parsed by its type (addresses in network order). */
 struct tnl_cfg {
+	uint8_t type;			/**< enum tnl_type */
+	bool key_flow;			/**< key=flow: any VNI/TEID in, the packet's tun_id out */
 	uint32_t remote_ip;
 	uint32_t local_ip;		/**< 0: the route's preferred source */
 	uint32_t vni;
@@ -62,6 +73,7 @@ struct tnl_pmd_stats {
 	uint64_t rx_errors;		/**< truncated outer headers, VXLAN flags without a VNI */
 	uint64_t rx_dropped;		/**< a VNI no tunnel port has (counted on the listener) */
 	uint64_t tx_no_route;		/**< no route or next hop yet: dropped */
+	uint64_t tx_errors;		/**< not IPv4/IPv6 on a port without Ethernet (gtpu) */
 } __rte_cache_aligned;
 
 /** One open tunnel port: registered by its type, looked after by tnl_run(). */
@@ -84,6 +96,8 @@ struct tnl_decap {
 		uint32_t local_ip;	/**< options:local_ip, else the route's source; 0: none yet */
 		uint16_t dst_port;	/**< network order */
 		uint32_t vni;
+		uint8_t type;		/**< enum tnl_type */
+		bool key_flow;		/**< any VNI/TEID */
 		struct tnl_port *t;
 	} ep[];
 };
@@ -97,6 +111,8 @@ struct tnl_md {
 	uint64_t tun_id;
 	uint32_t tun_src;
 	uint32_t tun_dst;
+	uint8_t gtpu_flags;		/**< GTP-U only, else 0 */
+	uint8_t gtpu_msgtype;
 };
 #define TNL_MD_NAME "vireo_tnl_md"
 #define TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
@@ -144,6 +160,9 @@ extern struct rte_ring *tnl_snoop_ring;
 const struct tnl_neigh *tnl_neigh_table(unsigned *n);
 struct tnl_port *const *tnl_ports_table(void);
 
+/** Control thread: learn 'mac' for 'ip' on internal port 'dev' (tnl/arp/set). */
+void tnl_neigh_set(const char *dev, uint32_t ip, const uint8_t mac[6]);
+
 /** Control thread, once a second: take snooped ARP in, refresh every tunnel's encapsulation. */
 void tnl_run(void);
 
@@ -163,6 +182,14 @@ void tnl_internal_del(struct port *p);
  */
 uint16_t tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n,
 	uint16_t *dropped);
+
+/**
+ * PMD 'pmd': pop GTP-U from 'm', whose UDP header starts at 'l4' and whose IPv4 packet is
+ * 'tot' bytes with a header of 'ihl', for an endpoint of 'listener' (tnl_gtpu.c).  Returns
+ * the tunnel port it goes to, or NULL with '*verdict' -1 (bad or unknown TEID: counted).
+ */
+struct tnl_port *tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener,
+	struct rte_mbuf *m, unsigned pmd, uint32_t l4, uint32_t ihl, uint32_t tot, int *verdict);
 
 /** PMD 'pmd': push the outer headers on 'n' packets of tunnel port 't' and deliver them. */
 uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n);

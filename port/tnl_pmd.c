@@ -70,6 +70,8 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		return NULL;
 	*verdict = -1;
 	tot = rte_be_to_cpu_16(ip->total_length);
+	if (listener->cfg.type == TNL_GTPU)
+		return tnl_gtpu_decap(dc, listener, m, pmd, l4, ihl, tot, verdict);
 	if (len < l4 + sizeof(struct rte_udp_hdr) + VXLAN_HLEN + RTE_ETHER_HDR_LEN ||
 			tot < ihl + sizeof(struct rte_udp_hdr) + VXLAN_HLEN + RTE_ETHER_HDR_LEN ||
 			RTE_ETHER_HDR_LEN + (uint32_t)tot > rte_pktmbuf_pkt_len(m) ||
@@ -100,6 +102,8 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		md->tun_id = rte_cpu_to_be_64((uint64_t)vni);
 		md->tun_src = src;
 		md->tun_dst = dst;
+		md->gtpu_flags = 0;
+		md->gtpu_msgtype = 0;
 		m->ol_flags = tnl_md_flag;
 	}
 	*verdict = 1;
@@ -173,10 +177,10 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint32_t inner = rte_pktmbuf_pkt_len(m);
 		const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint8_t in_tos = 0, in_ttl = 64;
 		uint16_t sport = src_port(m);
+		uint32_t inner, teid = 0;
 		uint8_t *h;
 		struct rte_ipv4_hdr *ip;
 		struct rte_udp_hdr *udp;
@@ -185,6 +189,23 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 			in_tos = in[15];
 			in_ttl = in[22];
 		}
+		if (t->cfg.type == TNL_GTPU) {
+			/* An IP payload (packet_type=legacy_l3): the Ethernet header goes. */
+			if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 20 ||
+					!((in[12] == 0x08 && in[13] == 0x00) ||
+					(in[12] == 0x86 && in[13] == 0xdd))) {
+				t->st[pmd].tx_errors++;
+				rte_pktmbuf_free(m);
+				bad++;
+				continue;
+			}
+			teid = t->cfg.vni;
+			if (t->cfg.key_flow && tnl_md_offset >= 0 && (m->ol_flags & tnl_md_flag))
+				teid = (uint32_t)rte_be_to_cpu_64(RTE_MBUF_DYNFIELD(m, tnl_md_offset,
+					struct tnl_md *)->tun_id);
+			rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+		}
+		inner = rte_pktmbuf_pkt_len(m);
 		h = inner + TNL_VXLAN_HLEN - RTE_ETHER_HDR_LEN <= UINT16_MAX ?
 			(uint8_t *)rte_pktmbuf_prepend(m, TNL_VXLAN_HLEN) : NULL;
 		if (unlikely(h == NULL)) {
@@ -204,6 +225,14 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		udp->src_port = sport;
 		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner + sizeof(*udp) + 8));
+		if (t->cfg.type == TNL_GTPU) {
+			uint8_t *g = (uint8_t *)(udp + 1);
+			uint16_t glen = rte_cpu_to_be_16((uint16_t)inner);
+			uint32_t be_teid = rte_cpu_to_be_32(teid);
+
+			memcpy(g + 2, &glen, 2);
+			memcpy(g + 4, &be_teid, 4);
+		}
 		m->ol_flags = 0;
 		burst[k++] = m;
 	}

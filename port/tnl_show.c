@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The texts of ovs/route/show, tnl/arp/show and tnl/ports/show, in Open vSwitch's formats
- * (control thread).
+ * The texts of ovs/route/show, tnl/arp/show and tnl/ports/show, in Open vSwitch's formats,
+ * and tnl/arp/set (control thread).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <rte_ether.h>
 
 #include "tnl.h"
 
@@ -88,7 +91,7 @@ port_tnl_ports_show(void)
 {
 	struct tnl_port *const *tp = tnl_ports_table();
 	struct text t = { 0 };
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], key[12];
 
 	text_add(&t, "Listening ports:\n");
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
@@ -104,8 +107,8 @@ port_tnl_ports_show(void)
 			}
 		}
 		if (first)
-			text_add(&t, "vxlan_sys_%u (%u) ref_cnt=%u\n", tp[i]->cfg.dst_port,
-				tp[i]->cfg.dst_port, refs);
+			text_add(&t, "%s_sys_%u (%u) ref_cnt=%u\n", tp[i]->port->ops->type,
+				tp[i]->cfg.dst_port, tp[i]->cfg.dst_port, refs);
 	}
 	text_add(&t, "Tunnel ports:\n");
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
@@ -117,16 +120,41 @@ port_tnl_ports_show(void)
 			s.rx_errors += tp[i]->st[k].rx_errors;
 			s.rx_dropped += tp[i]->st[k].rx_dropped;
 			s.tx_no_route += tp[i]->st[k].tx_no_route;
+			s.tx_errors += tp[i]->st[k].tx_errors;
 		}
-		text_add(&t, "%s: vxlan key=%u remote_ip=%s dst_port=%u %s%s\n"
+		if (tp[i]->cfg.key_flow)
+			snprintf(key, sizeof(key), "flow");
+		else
+			snprintf(key, sizeof(key), "%u", tp[i]->cfg.vni);
+		text_add(&t, "%s: %s key=%s remote_ip=%s dst_port=%u %s%s\n"
 			"  rx_errors=%lu (truncated or bad outer headers) rx_dropped=%lu "
-			"(unknown VNI) tx_no_route=%lu\n", tp[i]->port->name, tp[i]->cfg.vni,
-			ip_str(tp[i]->cfg.remote_ip, a), tp[i]->cfg.dst_port,
-			tp[i]->encap != NULL ? "up" : "down: ", tp[i]->encap != NULL ? "" : tp[i]->why,
-			(unsigned long)s.rx_errors, (unsigned long)s.rx_dropped,
-			(unsigned long)s.tx_no_route);
+			"(unknown key) tx_no_route=%lu tx_errors=%lu\n", tp[i]->port->name,
+			tp[i]->port->ops->type, key, ip_str(tp[i]->cfg.remote_ip, a),
+			tp[i]->cfg.dst_port, tp[i]->encap != NULL ? "up" : "down: ",
+			tp[i]->encap != NULL ? "" : tp[i]->why, (unsigned long)s.rx_errors,
+			(unsigned long)s.rx_dropped, (unsigned long)s.tx_no_route,
+			(unsigned long)s.tx_errors);
 	}
 	return t.s;
+}
+
+int
+port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err)
+{
+	struct rte_ether_addr ea;
+	uint32_t a;
+
+	if (inet_pton(AF_INET, ip, &a) != 1) {
+		port_errf(err, "%s: not an IPv4 address", ip);
+		return -EINVAL;
+	}
+	if (rte_ether_unformat_addr(mac, &ea) != 0) {
+		port_errf(err, "%s: not a MAC address", mac);
+		return -EINVAL;
+	}
+	tnl_neigh_set(dev, a, ea.addr_bytes);
+	tnl_run();
+	return 0;
 }
 
 void

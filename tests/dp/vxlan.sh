@@ -136,7 +136,8 @@ check "--check refuses in_key (unknown for vxlan)" refused vxlan "remote_ip: 1.2
 	"options:in_key': unknown option for type vxlan"
 check "--check refuses type geneve" refused geneve "remote_ip: 1.2.3.4" \
 	"unknown port type 'geneve'"
-check "--check refuses type gtpu" refused gtpu "remote_ip: 1.2.3.4" "unknown port type 'gtpu'"
+check "--check refuses gtpu with packet_type legacy_l2" refused gtpu \
+	"remote_ip: 1.2.3.4, packet_type: legacy_l2" "options:packet_type': 'legacy_l2' refused"
 check "--check refuses a vxlan port without remote_ip" refused vxlan "key: 1" \
 	"options:remote_ip' is required"
 stop_dp

@@ -176,6 +176,8 @@ test_tunnel(void)
 	md->tun_id = rte_cpu_to_be_64(42);
 	md->tun_src = htonl(0xac1f0902);
 	md->tun_dst = htonl(0xac1f0901);
+	md->gtpu_flags = 0;
+	md->gtpu_msgtype = 0;
 	ft_key_extract(m, 1, &k, &ly);
 	CHECK(!k.w[8] && !k.w[9], "field written but flag clear: zero (a recycled mbuf)");
 	m->ol_flags |= flowtab_tnl_md_flag;
@@ -184,6 +186,13 @@ test_tunnel(void)
 	CHECK(rte_be_to_cpu_64(k.tun_id) == 42 && ntohl(k.tun_src) == 0xac1f0902 &&
 			ntohl(k.tun_dst) == 0xac1f0901, "tun_id, tun_src, tun_dst from the field");
 	CHECK(k2.w[8] == k.w[8] && k2.w[9] == k.w[9], "the L2 parser reads them too");
+	CHECK(k.tun_gtpu_flags == 0 && k.tun_gtpu_msgtype == 0, "no GTP-U fields: zero");
+	md->gtpu_flags = 0x34;
+	md->gtpu_msgtype = 255;
+	ft_key_extract(m, 1, &k, &ly);
+	ft_key_extract_l2(m, 1, &k2, &ly);
+	CHECK(k.tun_gtpu_flags == 0x34 && k.tun_gtpu_msgtype == 255 && k2.w[10] == k.w[10],
+			"tun_gtpu_flags, tun_gtpu_msgtype from the field (both parsers)");
 	CHECK(ntohl(k.nw_src) == 0x0a000001 && ntohs(k.tp_dst) == 80, "inner fields as before");
 	rte_pktmbuf_free(m);
 }

@@ -147,6 +147,14 @@ test_fields(void)
 			"table=0,tun_id=0x2a,tun_src=172.31.9.2,tun_dst=172.31.9.0/24,in_port=p1 "
 			"actions=output:LOCAL");
 	round_trip("tun_id=0x1/0xff,actions=drop", "table=0,tun_id=0x1/0xff actions=drop");
+	round_trip("tun_id=100,tun_gtpu_flags=0x34,tun_gtpu_msgtype=255,ip,actions=drop",
+			"table=0,ip,tun_id=0x64,tun_gtpu_flags=0x34,tun_gtpu_msgtype=255 actions=drop");
+	round_trip("tun_gtpu_flags=0x30/0xf0,tun_gtpu_msgtype=1/1,actions=drop",
+			"table=0,tun_gtpu_flags=0x30/0xf0,tun_gtpu_msgtype=0x1/0x1 actions=drop");
+	round_trip("ip,actions=set_field:200->tun_id,output:1",
+			"table=0,ip actions=set_field:0xc8->tun_id,output:p1");
+	round_trip("ip,actions=set_tunnel:0x5,output:1",
+			"table=0,ip actions=set_tunnel:0x5,output:p1");
 	round_trip("udp6,tp_src=53,actions=drop", "table=0,udp6,tp_src=53 actions=drop");
 	round_trip("icmp6,icmp_type=135,actions=drop", "table=0,icmp6,icmp_type=135 actions=drop");
 	round_trip("sctp,tp_dst=9,actions=drop", "table=0,sctp,tp_dst=9 actions=drop");

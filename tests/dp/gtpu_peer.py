@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The base station's side of a GTP-U tunnel to vireo-dp, with scapy's GTP layer, from the
+# underlay peer's namespace:
+#   gtpu_peer.py IFACE DST_MAC SRC_IP DST_IP KIND COUNT [TEID [UE_IP DN_IP [DL_TEID]]]
+# KIND:
+#   ping      COUNT G-PDUs with TEID carrying ICMP echo requests UE_IP -> DN_IP; waits for
+#             the replies in G-PDUs and checks them: TEID DL_TEID, flags 0x30 (version 1,
+#             GTP, no optional fields), message type 255, inner echo reply DN_IP -> UE_IP.
+#             Prints "ok N" with N the replies that passed the checks.
+#   ping-qfi  the same, each request with a PDU session container (uplink, QFI 9): the
+#             replies carry none (Open vSwitch does not add one either).
+#   echo      COUNT echo requests (message type 1, TEID 0).
+#   truncated UDP to 2152 with 4 bytes of payload.
+#   version   a G-PDU with version 2 in its flags (0x50).
+#   pt        a G-PDU with the protocol type bit clear (GTP', 0x20).
+#   extlen    a G-PDU whose extension header claims more bytes than the packet has.
+#   length    a G-PDU whose length field claims more bytes than the UDP payload has.
+#   nonip     a G-PDU whose payload is not IP.
+import sys
+import time
+
+from scapy.all import AsyncSniffer, Ether, ICMP, IP, UDP, Raw, sendp
+from scapy.contrib.gtp import GTP_U_Header, GTPPDUSessionContainer
+
+iface, dst_mac, src, dst, kind, count = sys.argv[1:7]
+count = int(count)
+teid = int(sys.argv[7]) if len(sys.argv) > 7 else 0
+ue, dn = (sys.argv[8], sys.argv[9]) if len(sys.argv) > 9 else ("10.60.0.2", "10.45.0.1")
+dl_teid = int(sys.argv[10]) if len(sys.argv) > 10 else teid
+outer = Ether(dst=dst_mac) / IP(src=src, dst=dst) / UDP(sport=2152, dport=2152)
+inner = IP(src=ue, dst=dn) / ICMP(id=0x4242) / Raw(b"vireo" * 8)
+
+
+def request(seq):
+    return IP(src=ue, dst=dn) / ICMP(id=0x4242, seq=seq) / Raw(b"vireo" * 8)
+
+
+def raw_gtp(flags, msgtype, length, teid_, payload):
+    return Raw(bytes([flags, msgtype]) + length.to_bytes(2, "big") + teid_.to_bytes(4, "big")
+               + payload)
+
+
+def replies(pkts):
+    good = 0
+    for p in pkts:
+        if UDP not in p or p[UDP].dport != 2152 or GTP_U_Header not in p:
+            continue
+        g = p[GTP_U_Header]
+        if g.teid != dl_teid or g.gtp_type != 255 or bytes(g)[0] != 0x30 or g.E:
+            print("bad reply:", p.summary(), hex(bytes(g)[0]), g.teid, g.gtp_type)
+            continue
+        ip = g.payload
+        if IP in ip and ip[IP].src == dn and ip[IP].dst == ue and ICMP in ip and \
+                ip[ICMP].type == 0 and ip[ICMP].id == 0x4242:
+            good += 1
+    return good
+
+
+if kind in ("ping", "ping-qfi"):
+    sn = AsyncSniffer(iface=iface, filter="udp dst port 2152 and src host " + dst)
+    sn.start()
+    time.sleep(0.5)
+    for seq in range(count):
+        if kind == "ping":
+            g = GTP_U_Header(teid=teid, gtp_type=255)
+        else:
+            g = GTP_U_Header(teid=teid, gtp_type=255, E=1, next_ex=0x85) / \
+                GTPPDUSessionContainer(type=1, QFI=9, NextExtHdr=0)
+        sendp(outer / g / request(seq), iface=iface, verbose=False)
+        time.sleep(0.05)
+    deadline = time.time() + 10
+    while time.time() < deadline and replies(sn.results or []) < count:
+        time.sleep(0.2)
+    got = sn.stop()
+    print("ok", replies(got))
+    sys.exit(0)
+
+if kind == "echo":
+    pkt = outer / GTP_U_Header(teid=0, gtp_type=1, S=1, seq=1)
+elif kind == "truncated":
+    pkt = outer / Raw(b"\x30\xff\x00\x00")
+elif kind == "version":
+    pkt = outer / raw_gtp(0x50, 255, len(inner), teid, bytes(inner))
+elif kind == "pt":
+    pkt = outer / raw_gtp(0x20, 255, len(inner), teid, bytes(inner))
+elif kind == "extlen":
+    # E set; the next extension header type 0x85 claims 64 * 4 bytes.
+    body = b"\x00\x00\x00\x85" + b"\x40\x10\x09\x00" + bytes(inner)
+    pkt = outer / raw_gtp(0x34, 255, len(body), teid, body)
+elif kind == "length":
+    pkt = outer / raw_gtp(0x30, 255, len(inner) + 100, teid, bytes(inner))
+elif kind == "nonip":
+    pkt = outer / raw_gtp(0x30, 255, 40, teid, b"\x00" * 40)
+else:
+    sys.exit("unknown kind " + kind)
+sendp(pkt, iface=iface, count=count, verbose=False)
