@@ -347,7 +347,7 @@ static const struct option_rule vxlan_rules[] = {
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
 	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
 	{ "df_default", check_tf, 0, 0, DONE, NULL, NULL },
-	{ "csum", check_tf, 0, 0, REFUSE, "vireo-dp sends VXLAN without a UDP checksum",
+	{ "csum", check_tf, 0, 0, REFUSE, "vireo-dp sends VXLAN and Geneve without a UDP checksum",
 		"false" },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
@@ -545,6 +545,7 @@ static const struct {
 	{ "bond", internal_rules, NULL },	/* made by the loaders for several interfaces */
 	{ "vxlan", vxlan_rules, "remote_ip" },
 	{ "gtpu", gtpu_rules, "remote_ip" },
+	{ "geneve", vxlan_rules, "remote_ip" },
 };
 
 static char *
@@ -651,7 +652,7 @@ vconf_port_types(void)
 {
 	static const char *const names[] = {
 		"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "patch", "internal", "vxlan",
-		"gtpu", NULL
+		"gtpu", "geneve", NULL
 	};
 	return names;
 }
@@ -905,7 +906,7 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 	t = type_index(p->type);
 	if (t == sizeof(port_types) / sizeof(port_types[0])) {
 		*err = fmt("port '%s': key 'type': unknown port type '%s' (one of dpdk, "
-			"dpdkvhostuser, dpdkvhostuserclient, patch, internal, vxlan, gtpu)", p->name,
+			"dpdkvhostuser, dpdkvhostuserclient, patch, internal, vxlan, gtpu, geneve)", p->name,
 			p->type);
 		return -EINVAL;
 	}

@@ -666,6 +666,39 @@ cmd_tnl_arp_set(struct control_conn *conn, int argc, const char *argv[], void *a
 	control_reply(conn, "OK\n");
 }
 
+/*
+ * add-tlv-map BRIDGE MAP, del-tlv-map BRIDGE, dump-tlv-map BRIDGE: Geneve option mappings
+ * (tun_metadataN).  They are the datapath's, shared by every bridge, as the decapsulating
+ * tunnel port does not know the bridge the packet goes to.
+ */
+static void
+cmd_tlv_map(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	struct dp *dp = aux;
+	char *err = NULL, *s;
+	int rc;
+
+	if (bridge_arg(conn, dp, argv[1]) == NULL)
+		return;
+	if (strcmp(argv[0], "dump-tlv-map") == 0) {
+		s = port_tnl_tlv_show();
+		if (s == NULL) {
+			control_reply_error(conn, "out of memory");
+			return;
+		}
+		control_reply(conn, s);
+		free(s);
+		return;
+	}
+	if (strcmp(argv[0], "del-tlv-map") == 0 && argc > 2) {
+		control_reply_error(conn, "del-tlv-map with a mapping is not implemented: "
+			"del-tlv-map BRIDGE removes them all");
+		return;
+	}
+	rc = port_tnl_tlv_map(argc > 2 ? argv[2] : "clear", &err);
+	reply_rc(conn, rc, err);
+}
+
 void
 dp_commands_register(struct dp *dp)
 {
@@ -700,6 +733,9 @@ dp_commands_register(struct dp *dp)
 	control_command_register("tnl/ports/show", "", 0, 0, cmd_tnl_show,
 		(void *)port_tnl_ports_show);
 	control_command_register("tnl/arp/set", "BRIDGE IP MAC", 3, 3, cmd_tnl_arp_set, dp);
+	control_command_register("add-tlv-map", "BRIDGE MAP", 2, 2, cmd_tlv_map, dp);
+	control_command_register("del-tlv-map", "BRIDGE", 1, 2, cmd_tlv_map, dp);
+	control_command_register("dump-tlv-map", "BRIDGE", 1, 1, cmd_tlv_map, dp);
 	control_command_register("fdb/flush", "[BRIDGE]", 0, 1, cmd_fdb_flush, dp);
 	dp_appctl_register(dp);
 	dp_gm_commands_register(dp);

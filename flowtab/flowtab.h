@@ -96,7 +96,8 @@ struct rte_rcu_qsbr;
 /**
  * Tunnel metadata of a decapsulated packet, which rules match as tun_id, tun_src, tun_dst
  * (network order), tun_gtpu_flags and tun_gtpu_msgtype (the GTP-U header's first two bytes,
- * zero for other tunnels): an mbuf dynamic field named FLOWTAB_TNL_MD_NAME, valid when the
+ * zero for other tunnels) and tun_metadata0..1 (mapped Geneve options): an mbuf dynamic
+ * field named FLOWTAB_TNL_MD_NAME, valid when the
  * dynamic flag FLOWTAB_TNL_MD_FLAG_NAME is set.  Whoever decapsulates registers the same
  * name and layout and sets both; flowtab reads them once flowtab_tnl_md_register() ran.
  */
@@ -106,7 +107,12 @@ struct flowtab_tnl_md {
 	uint32_t tun_dst;
 	uint8_t gtpu_flags;
 	uint8_t gtpu_msgtype;
+	uint8_t tun_metadata_set;	/**< bit N: tun_metadataN is an option to send */
+	uint8_t spare;
+	uint32_t tun_metadata[2];	/**< Geneve option values mapped to tun_metadata0..1 */
 };
+/* DPDK's mbuf has 32 bytes of dynamic field space at 8-byte alignment: all of it. */
+_Static_assert(sizeof(struct flowtab_tnl_md) <= 32, "flowtab_tnl_md must fit an mbuf");
 #define FLOWTAB_TNL_MD_NAME "vireo_tnl_md"
 #define FLOWTAB_TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
 
@@ -318,6 +324,7 @@ enum flowtab_action_kind {
 	FLOWTAB_A_SET_IPV6_DST,
 	FLOWTAB_A_SET_VLAN_VID,  /**< 'u16' */
 	FLOWTAB_A_SET_VLAN_PCP,  /**< 'u8' */
+	FLOWTAB_A_SET_TUN_METADATA, /**< 'u8': N of tun_metadataN, 'ipv4': the value */
 	FLOWTAB_A_PUSH_VLAN,     /**< 'u16': TPID */
 	FLOWTAB_A_POP_VLAN,
 	FLOWTAB_A_DEC_TTL,

@@ -12,7 +12,8 @@
 
 /* Argument syntax of the set actions. */
 enum arg_kind {
-	ARG_MAC, ARG_IPV4, ARG_IPV6, ARG_TOS, ARG_DSCP, ARG_U8, ARG_U16, ARG_VID, ARG_PCP, ARG_U64
+	ARG_MAC, ARG_IPV4, ARG_IPV6, ARG_TOS, ARG_DSCP, ARG_U8, ARG_U16, ARG_VID, ARG_PCP, ARG_U64,
+	ARG_TUN_MD0, ARG_TUN_MD1,
 };
 
 struct set_action {
@@ -50,6 +51,8 @@ static const struct set_action set_fields[] = {
 	{ "vlan_pcp", FT_ACT_SET_VLAN_PCP, ARG_PCP },
 	{ "ipv6_src", FT_ACT_SET_IPV6_SRC, ARG_IPV6 },
 	{ "ipv6_dst", FT_ACT_SET_IPV6_DST, ARG_IPV6 },
+	{ "tun_metadata0", FT_ACT_SET_TUN_METADATA, ARG_TUN_MD0 },
+	{ "tun_metadata1", FT_ACT_SET_TUN_METADATA, ARG_TUN_MD1 },
 	{ "dl_src", FT_ACT_SET_DL_SRC, ARG_MAC },
 	{ "dl_dst", FT_ACT_SET_DL_DST, ARG_MAC },
 	{ "nw_src", FT_ACT_SET_NW_SRC, ARG_IPV4 },
@@ -123,6 +126,13 @@ parse_set_arg(const struct set_action *sa, const char *s, struct ft_action *a)
 			return "expected a number";
 		v = rte_cpu_to_be_64(v);
 		memcpy(a->bytes, &v, 8);
+		return NULL;
+	case ARG_TUN_MD0:
+	case ARG_TUN_MD1:
+		if (ft_parse_uint(s, UINT32_MAX, &v))
+			return "expected a number of 4 bytes";
+		a->u8 = (uint8_t)(sa->arg - ARG_TUN_MD0);
+		a->u32 = rte_cpu_to_be_32((uint32_t)v);
 		return NULL;
 	}
 	return "unsupported";

@@ -263,6 +263,27 @@ set_ttl(struct xctx *x, uint8_t ttl, bool dec)
 	return true;
 }
 
+/*
+ * tun_metadata'idx' = 'v' for a tunnel port to send as a Geneve option: in the packet's
+ * tunnel metadata field (made valid, zero, when the packet had none) and in the key.
+ */
+static void
+set_tun_metadata(struct xctx *x, uint8_t idx, uint32_t v)
+{
+	struct flowtab_tnl_md *md;
+
+	if (flowtab_tnl_md_offset < 0)
+		return;
+	md = RTE_MBUF_DYNFIELD(x->m, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
+	if (!(x->m->ol_flags & flowtab_tnl_md_flag)) {
+		memset(md, 0, sizeof(*md));
+		x->m->ol_flags |= flowtab_tnl_md_flag;
+	}
+	md->tun_metadata[idx] = v;
+	md->tun_metadata_set |= (uint8_t)(1u << idx);
+	x->k->tun_metadata[idx] = v;
+}
+
 static void
 set_tp(struct xctx *x, bool src, uint16_t port)
 {
@@ -614,6 +635,9 @@ run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
 		case FT_ACT_SET_VLAN_PCP:
 			if (!set_vlan(x, (uint16_t)(a->u8 << 13), 0xe000))
 				x->stop = true;
+			break;
+		case FT_ACT_SET_TUN_METADATA:
+			set_tun_metadata(x, a->u8 & 1, a->u32);
 			break;
 		case FT_ACT_PUSH_VLAN:
 			if (!push_vlan(x, a->u16, x->k->vlan_tci ?

@@ -43,7 +43,7 @@ ft_ld16(const uint8_t *p)
 	return v;
 }
 
-/* Words 8 to 10: the tunnel metadata the decapsulating port left in 'm', else zero. */
+/* Words 8 to 11: the tunnel metadata the decapsulating port left in 'm', else zero. */
 static inline void
 ft_extract_tnl(const struct rte_mbuf *m, struct ft_key *k)
 {
@@ -54,10 +54,12 @@ ft_extract_tnl(const struct rte_mbuf *m, struct ft_key *k)
 		k->w[8] = md->tun_id;
 		k->w[9] = (uint64_t)md->tun_src | (uint64_t)md->tun_dst << 32;
 		k->w[10] = (uint64_t)md->gtpu_flags | (uint64_t)md->gtpu_msgtype << 8;
+		k->w[11] = (uint64_t)md->tun_metadata[0] | (uint64_t)md->tun_metadata[1] << 32;
 	} else {
 		k->w[8] = 0;
 		k->w[9] = 0;
 		k->w[10] = 0;
+		k->w[11] = 0;
 	}
 }
 

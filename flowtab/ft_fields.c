@@ -40,6 +40,8 @@ const struct ft_field ft_fields[] = {
 	F("tun_dst", tun_dst, FT_FK_IPV4, FT_PR_NONE, true),
 	F("tun_gtpu_flags", tun_gtpu_flags, FT_FK_NUM, FT_PR_NONE, true),
 	F("tun_gtpu_msgtype", tun_gtpu_msgtype, FT_FK_NUM, FT_PR_NONE, true),
+	F("tun_metadata0", tun_metadata[0], FT_FK_NUM, FT_PR_NONE, true),
+	F("tun_metadata1", tun_metadata[1], FT_FK_NUM, FT_PR_NONE, true),
 	/* Aliases (OXM names). */
 	F("eth_src", dl_src, FT_FK_MAC, FT_PR_NONE, true),
 	F("eth_dst", dl_dst, FT_FK_MAC, FT_PR_NONE, true),

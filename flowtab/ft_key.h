@@ -5,7 +5,7 @@
 /*
  * The packet key: every header field a rule can match, parsed once per packet.
  *
- * A key is eleven 64-bit words at fixed offsets (the eighth to the tenth: tunnel metadata),
+ * A key is twelve 64-bit words at fixed offsets (the eighth to the twelfth: tunnel metadata),
  * multi-byte fields in network
  * byte order, absent fields zero.  Fields of different protocols share words (the IPv4 and ARP
  * addresses overlay the start of the IPv6 addresses; ICMP type/code sit in tp_src/tp_dst; the
@@ -22,7 +22,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#define FT_KEY_WORDS 11
+#define FT_KEY_WORDS 12
 
 /** vlan_tci bit meaning "a VLAN header is present" (OVS's convention). */
 #define FT_VLAN_CFI 0x1000
@@ -67,6 +67,7 @@ struct ft_key {
 			uint8_t tun_gtpu_flags;  /* w10: of a GTP-U packet, else 0 */
 			uint8_t tun_gtpu_msgtype;
 			uint8_t pad2[6];
+			rte_be32_t tun_metadata[2]; /* w11: mapped Geneve options, else 0 */
 		};
 	};
 } __rte_aligned(64);

@@ -224,6 +224,8 @@ ft_match_print(struct ft_str *s, const struct ft_match *m, int32_t priority,
 	print_ip(s, "tun_dst", (const uint8_t *)&k->tun_dst, (const uint8_t *)&mk->tun_dst, 4);
 	print_num(s, "tun_gtpu_flags", &k->tun_gtpu_flags, &mk->tun_gtpu_flags, 1, true);
 	print_num(s, "tun_gtpu_msgtype", &k->tun_gtpu_msgtype, &mk->tun_gtpu_msgtype, 1, false);
+	print_num(s, "tun_metadata0", &k->tun_metadata[0], &mk->tun_metadata[0], 4, true);
+	print_num(s, "tun_metadata1", &k->tun_metadata[1], &mk->tun_metadata[1], 4, true);
 	if (mk->in_port) {
 		sep(s);
 		ft_str_printf(s, "in_port=");
@@ -371,6 +373,9 @@ print_action(struct ft_str *s, const struct ft_action *a, const struct flowtab_p
 		print_set(s, a, "set_tunnel", v);
 		return;
 	}
+	case FT_ACT_SET_TUN_METADATA:
+		ft_str_printf(s, "set_field:0x%x->tun_metadata%u", rte_be_to_cpu_32(a->u32), a->u8);
+		return;
 	default:
 		ft_str_printf(s, "unknown");
 		return;

@@ -45,6 +45,7 @@ enum ft_act_type {
 	FT_ACT_SET_IPV6_DST,
 	FT_ACT_SET_VLAN_VID,
 	FT_ACT_SET_VLAN_PCP,
+	FT_ACT_SET_TUN_METADATA, /**< u8 = N of tun_metadataN (0, 1), u32 = value (network order) */
 	FT_ACT_PUSH_VLAN,      /**< u16 = TPID */
 	FT_ACT_STRIP_VLAN,
 	FT_ACT_DEC_TTL,

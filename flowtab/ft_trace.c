@@ -233,6 +233,9 @@ rewrite(struct trace *t, const struct ft_action *a)
 	case FT_ACT_SET_TP_DST:
 		k->tp_dst = rte_cpu_to_be_16(a->u16);
 		break;
+	case FT_ACT_SET_TUN_METADATA:
+		k->tun_metadata[a->u8 & 1] = a->u32;
+		break;
 	default:
 		return vlan_action(t, a);
 	}

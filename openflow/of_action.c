@@ -697,6 +697,11 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 		case FLOWTAB_A_SET_VLAN_PCP:
 			put_small(b, OFPAT10_SET_VLAN_PCP, 8, a->u8, 1);
 			break;
+		case FLOWTAB_A_SET_TUN_METADATA:
+			/* Nicira's NXM_NX_TUN_METADATA0.., 4 bytes as vireo-dp has them. */
+			put_reg_load(b, OXM_HEADER(OXM_CLASS_NXM1, 40 + (a->u8 & 1), 0, 4), 0, 32,
+					ntohl(a->ipv4));
+			break;
 		case FLOWTAB_A_PUSH_VLAN:
 			/* 1.0 has no push: its set_vlan_vid pushes a tag when there is none, as
 			 * ovs-vswitchd also encodes it. */
@@ -799,6 +804,9 @@ actions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 			break;
 		case FLOWTAB_A_SET_VLAN_PCP:
 			put_set_field(b, false, OXM_CLASS_BASIC, 7, &a->u8, 1);
+			break;
+		case FLOWTAB_A_SET_TUN_METADATA:
+			put_set_field(b, false, OXM_CLASS_NXM1, (uint8_t)(40 + (a->u8 & 1)), &a->ipv4, 4);
 			break;
 		case FLOWTAB_A_PUSH_VLAN:
 			put_small(b, OFPAT13_PUSH_VLAN, 8, a->u16, 2);

@@ -37,6 +37,7 @@ void port_policing_free(struct port *p);
 extern const struct port_ops port_internal_ops;		/* port_internal.c */
 extern const struct port_ops port_vxlan_ops;		/* port_vxlan.c */
 extern const struct port_ops port_gtpu_ops;		/* port_gtpu.c */
+extern const struct port_ops port_geneve_ops;		/* port_vxlan.c */
 
 /**
  * Open 'p' as the dpdk type does, on the ethdev of 'devargs' (probed when not present yet),

@@ -22,6 +22,7 @@ static const struct port_ops *const port_types[] = {
 	&port_internal_ops,
 	&port_vxlan_ops,
 	&port_gtpu_ops,
+	&port_geneve_ops,
 };
 
 const struct port_ops *
@@ -42,7 +43,7 @@ port_open(struct port *p, const char *name, const char *type, uint16_t slot,
 
 	if (ops == NULL) {
 		port_errf(err, "unknown port type '%s' (known: dpdk, dpdkvhostuser, "
-			"dpdkvhostuserclient, patch, internal, vxlan)", type);
+			"dpdkvhostuserclient, patch, internal, vxlan, geneve)", type);
 		return -EINVAL;
 	}
 	if (strlen(name) >= PORT_NAME_MAX) {

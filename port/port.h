@@ -321,6 +321,16 @@ char *port_tnl_ports_show(void);
  */
 int port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err);
 
+/**
+ * Map Geneve options to tun_metadataN fields for every tunnel port ('spec' as ovs-ofctl's
+ * add-tlv-map: "{class=0xffff,type=0,len=4}->tun_metadata0[,...]"; "clear" forgets them
+ * all), control thread.  Returns 0 or -errno with '*err' set.
+ */
+int port_tnl_tlv_map(const char *spec, char **err);
+
+/** Text of dump-tlv-map (malloc'd; NULL: no memory). */
+char *port_tnl_tlv_show(void);
+
 /** 'p's type name ("dpdk", ...). */
 static inline const char *
 port_type(const struct port *p)

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Port type "vxlan" (Open vSwitch's Interface type=vxlan): a VXLAN tunnel over an IPv4
- * underlay, natively as Open vSwitch's userspace datapath does it (tnl.h).  It has no
+ * Port types "vxlan" and "geneve" (Open vSwitch's Interface type=vxlan, type=geneve): a
+ * VXLAN or Geneve tunnel over an IPv4 underlay, natively as Open vSwitch's userspace
+ * datapath does it (tnl.h).  The two differ in the 8 bytes after UDP, the default
+ * dst_port (4789, 6081) and Geneve's option TLVs (tun_metadataN, tnl_tlv_map_add()).  It has no
  * device and no rx queue: what it sends is encapsulated and enters the bridge of the
  * internal port the kernel routes options:remote_ip through; what it receives is popped
  * from packets that bridge sends to such an internal port for options:local_ip (any
- * address when unset) and options:dst_port (4789) with VNI options:key (0).  Options as in
+ * address when unset) and options:dst_port with VNI options:key (0).  Options as in
  * Open vSwitch: tos and ttl (a number or 'inherit'), df_default (true); csum=true, key=flow
  * and remote_ip=flow or IPv6 addresses are refused.
  */
@@ -21,16 +23,22 @@ static const char *const known[] = {
 	"remote_ip", "local_ip", "key", "dst_port", "tos", "ttl", "df_default", "csum", NULL
 };
 
+static const char *
+type_name(const struct tnl_cfg *c)
+{
+	return c->type == TNL_GENEVE ? "geneve" : "vxlan";
+}
+
 static int
 parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
-	char **err)
+	const char *type, char **err)
 {
 	const char *v = port_args_get(args, key);
 
 	*ip = 0;
 	if (v == NULL) {
 		if (required)
-			port_errf(err, "options:%s is required for a vxlan port", key);
+			port_errf(err, "options:%s is required for a %s port", key, type);
 		return required ? -EINVAL : 0;
 	}
 	if (inet_pton(AF_INET, v, ip) != 1) {
@@ -71,13 +79,13 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 		while (known[k] != NULL && strcmp(known[k], args->options[i].key) != 0)
 			k++;
 		if (known[k] == NULL) {
-			port_errf(err, "options:%s: not an option of a vxlan port",
-				args->options[i].key);
+			port_errf(err, "options:%s: not an option of a %s port",
+				args->options[i].key, type_name(c));
 			return -EINVAL;
 		}
 	}
-	if (parse_ip(args, "remote_ip", true, &c->remote_ip, err) < 0 ||
-			parse_ip(args, "local_ip", false, &c->local_ip, err) < 0)
+	if (parse_ip(args, "remote_ip", true, &c->remote_ip, type_name(c), err) < 0 ||
+			parse_ip(args, "local_ip", false, &c->local_ip, type_name(c), err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "key");
 	if (v != NULL && strcmp(v, "flow") == 0) {
@@ -87,7 +95,8 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 	if (port_args_uint(args, "key", 0, 0xffffff, 0, &x, err) < 0)
 		return -EINVAL;
 	c->vni = (uint32_t)x;
-	if (port_args_uint(args, "dst_port", 1, 65535, 4789, &x, err) < 0)
+	if (port_args_uint(args, "dst_port", 1, 65535, c->type == TNL_GENEVE ? 6081 : 4789, &x,
+			err) < 0)
 		return -EINVAL;
 	c->dst_port = (uint16_t)x;
 	if (parse_inherit(args, "tos", 0, 255, 0, &c->tos, err) < 0 ||
@@ -95,7 +104,8 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 		return -EINVAL;
 	v = port_args_get(args, "csum");
 	if (v != NULL && strcmp(v, "false") != 0) {
-		port_errf(err, "options:csum=%s: vireo-dp sends VXLAN without a UDP checksum", v);
+		port_errf(err, "options:csum=%s: vireo-dp sends %s without a UDP checksum", v,
+			c->type == TNL_GENEVE ? "Geneve" : "VXLAN");
 		return -EINVAL;
 	}
 	v = port_args_get(args, "df_default");
@@ -104,8 +114,8 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 }
 
 static int
-vxlan_open(struct port *p, const struct port_args *args, const struct port_env *env,
-	char **err)
+tnl_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	enum tnl_type type, char **err)
 {
 	struct tnl_port *t;
 	int rc;
@@ -117,6 +127,7 @@ vxlan_open(struct port *p, const struct port_args *args, const struct port_env *
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return -ENOMEM;
+	t->cfg.type = (uint8_t)type;
 	rc = vxlan_parse(args, &t->cfg, err);
 	if (rc < 0) {
 		free(t);
@@ -136,6 +147,20 @@ vxlan_open(struct port *p, const struct port_args *args, const struct port_env *
 		free(t);
 	}
 	return rc;
+}
+
+static int
+vxlan_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
+{
+	return tnl_open(p, args, env, TNL_VXLAN, err);
+}
+
+static int
+geneve_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	char **err)
+{
+	return tnl_open(p, args, env, TNL_GENEVE, err);
 }
 
 static void
@@ -201,6 +226,17 @@ vxlan_status(struct port *p, char *buf, size_t len)
 const struct port_ops port_vxlan_ops = {
 	.type = "vxlan",
 	.open = vxlan_open,
+	.close = vxlan_close,
+	.rx = vxlan_rx,
+	.tx = vxlan_tx,
+	.dev_stats = vxlan_dev_stats,
+	.link_up = vxlan_link_up,
+	.status = vxlan_status,
+};
+
+const struct port_ops port_geneve_ops = {
+	.type = "geneve",
+	.open = geneve_open,
 	.close = vxlan_close,
 	.rx = vxlan_rx,
 	.tx = vxlan_tx,

@@ -49,6 +49,7 @@ static struct {
 	uint64_t token;
 } retired[MAX_RETIRED];
 static unsigned n_retired;
+static struct tnl_tlv_map tlv_map[TNL_N_METADATA];
 
 int tnl_md_offset = -1;
 uint64_t tnl_md_flag;
@@ -139,6 +140,7 @@ publish_decap(void)
 		n++;
 	}
 	d->n = n;
+	memcpy(d->tlv, tlv_map, sizeof(d->tlv));
 	old = __atomic_exchange_n(&decap, d, __ATOMIC_ACQ_REL);
 	retire(old);
 	return 0;
@@ -172,6 +174,11 @@ tnl_port_add(struct tnl_port *t, char **err)
 		if (tunnels[i] == NULL) {
 			if (free_at == PORT_MAX_SLOTS)
 				free_at = i;
+		} else if (tunnels[i]->cfg.dst_port == t->cfg.dst_port &&
+				tunnels[i]->cfg.type != t->cfg.type) {
+			port_errf(err, "UDP port %u is tunnel port %s's, of another type",
+				t->cfg.dst_port, tunnels[i]->port->name);
+			return -EEXIST;
 		} else if (same_endpoint(&tunnels[i]->cfg, &t->cfg)) {
 			port_errf(err, "tunnel port %s already receives %s on UDP port %u",
 				tunnels[i]->port->name, tunnels[i]->cfg.key_flow || t->cfg.key_flow ?
@@ -369,7 +376,13 @@ build_hdr(const struct tnl_port *t, uint32_t src, const uint8_t src_mac[6],
 		vx[1] = 255;
 		return;
 	}
-	vx[0] = 0x08;						/* I: the VNI is valid */
+	if (t->cfg.type == TNL_GENEVE) {
+		/* Version 0, no options, protocol Transparent Ethernet Bridging. */
+		vx[2] = 0x65;
+		vx[3] = 0x58;
+	} else {
+		vx[0] = 0x08;					/* I: the VNI is valid */
+	}
 	vx[4] = (uint8_t)(t->cfg.vni >> 16);
 	vx[5] = (uint8_t)(t->cfg.vni >> 8);
 	vx[6] = (uint8_t)t->cfg.vni;
@@ -437,6 +450,55 @@ tnl_run(void)
 		if (tunnels[i] != NULL)
 			refresh(tunnels[i]);
 	reclaim(false);
+}
+
+int
+tnl_tlv_map_add(unsigned idx, uint16_t opt_class, uint8_t opt_type, uint8_t len, char **err)
+{
+	if (idx >= TNL_N_METADATA) {
+		port_errf(err, "tun_metadata%u: vireo-dp has tun_metadata0..%u", idx,
+			TNL_N_METADATA - 1);
+		return -ERANGE;
+	}
+	if (len == 0 || len > TNL_METADATA_LEN) {
+		port_errf(err, "len=%u: vireo-dp's tun_metadata fields hold options of %u bytes",
+			len, TNL_METADATA_LEN);
+		return -ENOTSUP;
+	}
+	for (unsigned i = 0; i < TNL_N_METADATA; i++) {
+		if (tlv_map[i].len == 0)
+			continue;
+		if (i == idx) {
+			port_errf(err, "tun_metadata%u is already mapped", idx);
+			return -EEXIST;
+		}
+		if (tlv_map[i].opt_class == opt_class && tlv_map[i].opt_type == opt_type) {
+			port_errf(err, "class=0x%x,type=0x%x is already mapped to tun_metadata%u",
+				opt_class, opt_type, i);
+			return -EEXIST;
+		}
+	}
+	tlv_map[idx] = (struct tnl_tlv_map){ opt_class, opt_type, len };
+	if (tnl_env != NULL && publish_decap() < 0) {
+		memset(&tlv_map[idx], 0, sizeof(tlv_map[idx]));
+		port_errf(err, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+tnl_tlv_map_clear(void)
+{
+	memset(tlv_map, 0, sizeof(tlv_map));
+	if (tnl_env != NULL)
+		publish_decap();
+}
+
+const struct tnl_tlv_map *
+tnl_tlv_map_get(void)
+{
+	return tlv_map;
 }
 
 const struct tnl_neigh *

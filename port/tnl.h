@@ -4,7 +4,8 @@
 
 /*
  * tnl: native tunnelling as Open vSwitch's userspace datapath does it (tnl_push/tnl_pop),
- * shared by the tunnel port types (port_vxlan.c, port_gtpu.c) and the internal ports that carry their
+ * shared by the tunnel port types (port_vxlan.c: vxlan and geneve, port_gtpu.c) and the
+ * internal ports that carry their
  * underlay (port_internal.c).  Private to port/.
  *
  * What?
@@ -39,7 +40,7 @@
 
 /**
  * Outer headers of a VXLAN packet over IPv4: Ethernet 14, IPv4 20, UDP 8, VXLAN 8.  A GTP-U
- * header without its optional fields is 8 bytes too.
+ * header without its optional fields and a Geneve header without options are 8 bytes too.
  */
 #define TNL_VXLAN_HLEN 50
 
@@ -47,7 +48,13 @@
 enum tnl_type {
 	TNL_VXLAN,
 	TNL_GTPU,		/**< an IP payload: the inner frame's Ethernet header is not sent */
+	TNL_GENEVE,
 };
+
+/** Geneve option TLVs a packet's tun_metadata0..TNL_N_METADATA-1 can hold. */
+#define TNL_N_METADATA 2
+/** Longest value a tun_metadata field holds (bytes, a multiple of 4 as Geneve's lengths). */
+#define TNL_METADATA_LEN 4
 
 /** A tunnel port's options, parsed by its type (addresses in network order). */
 struct tnl_cfg {
@@ -70,7 +77,9 @@ struct tnl_encap {
 
 /** Per PMD counters of a tunnel port (written by that PMD only). */
 struct tnl_pmd_stats {
-	uint64_t rx_errors;		/**< truncated outer headers, VXLAN flags without a VNI */
+	uint64_t rx_errors;		/**< truncated outer headers, VXLAN flags without a VNI,
+					 * Geneve's version, protocol, options or an unknown
+					 * critical option */
 	uint64_t rx_dropped;		/**< a VNI no tunnel port has (counted on the listener) */
 	uint64_t tx_no_route;		/**< no route or next hop yet: dropped */
 	uint64_t tx_errors;		/**< not IPv4/IPv6 on a port without Ethernet (gtpu) */
@@ -89,8 +98,16 @@ struct tnl_port {
 	struct tnl_pmd_stats st[PORT_MAX_PMDS];
 };
 
+/** Which Geneve option goes to tun_metadataN (set by add-tlv-map; len 0: unmapped). */
+struct tnl_tlv_map {
+	uint16_t opt_class;		/**< host order */
+	uint8_t opt_type;
+	uint8_t len;			/**< bytes of the option's value: 4 */
+};
+
 /** The decapsulation endpoints, as PMDs see them. */
 struct tnl_decap {
+	struct tnl_tlv_map tlv[TNL_N_METADATA];
 	unsigned n;
 	struct {
 		uint32_t local_ip;	/**< options:local_ip, else the route's source; 0: none yet */
@@ -113,7 +130,11 @@ struct tnl_md {
 	uint32_t tun_dst;
 	uint8_t gtpu_flags;		/**< GTP-U only, else 0 */
 	uint8_t gtpu_msgtype;
+	uint8_t tun_metadata_set;	/**< bit N: tun_metadataN was received / is to send */
+	uint8_t spare;
+	uint32_t tun_metadata[TNL_N_METADATA];	/**< mapped Geneve option values, else 0 */
 };
+_Static_assert(sizeof(struct tnl_md) <= 32, "tnl_md must fit an mbuf's dynamic field space");
 #define TNL_MD_NAME "vireo_tnl_md"
 #define TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
 extern int tnl_md_offset;		/**< -1 until registered */
@@ -162,6 +183,19 @@ struct tnl_port *const *tnl_ports_table(void);
 
 /** Control thread: learn 'mac' for 'ip' on internal port 'dev' (tnl/arp/set). */
 void tnl_neigh_set(const char *dev, uint32_t ip, const uint8_t mac[6]);
+
+/**
+ * Map Geneve options of class 'opt_class', type 'opt_type' and 'len' bytes of value to
+ * tun_metadata'idx' (control thread).  Returns 0 or -errno ('*err' says why).
+ */
+int tnl_tlv_map_add(unsigned idx, uint16_t opt_class, uint8_t opt_type, uint8_t len,
+	char **err);
+
+/** Forget every mapping (control thread). */
+void tnl_tlv_map_clear(void);
+
+/** The mappings (control thread). */
+const struct tnl_tlv_map *tnl_tlv_map_get(void);
 
 /** Control thread, once a second: take snooped ARP in, refresh every tunnel's encapsulation. */
 void tnl_run(void);

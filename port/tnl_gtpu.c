@@ -124,6 +124,8 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 		md->tun_dst = dst;
 		md->gtpu_flags = flags;
 		md->gtpu_msgtype = type;
+		md->tun_metadata_set = 0;
+		memset(md->tun_metadata, 0, sizeof(md->tun_metadata));
 		m->ol_flags = tnl_md_flag;
 	}
 	*verdict = 1;

@@ -17,8 +17,10 @@
 
 #include "tnl.h"
 
-#define VXLAN_HLEN 8
+#define TNL_HLEN 8		/* VXLAN's header, Geneve's without options */
 #define VXLAN_FLAG_I 0x08
+#define GENEVE_HLEN 8
+#define GENEVE_OPT_CRITICAL 0x80
 
 /* Copy an ARP packet's sender for the control thread; a full ring loses it (ARP repeats). */
 static void
@@ -36,6 +38,46 @@ snoop_arp(const struct port *p, const uint8_t *d, uint32_t len)
 }
 
 /*
+ * Geneve header 'g' of a packet with 'room' bytes from 'g' on (to the IPv4 packet's end and
+ * within the first segment): its length with options, or 0 if it is bad (version, not an
+ * Ethernet payload, options past the packet, a mapped option of another length, or a critical
+ * option not mapped).  Mapped options' values go to 'md', their bits to '*present'.
+ */
+static uint32_t
+geneve_parse(const struct tnl_decap *dc, const uint8_t *g, uint32_t room,
+	uint32_t md[TNL_N_METADATA], uint32_t *present)
+{
+	uint32_t hl = GENEVE_HLEN + (g[0] & 0x3fu) * 4;
+
+	if ((g[0] >> 6) != 0 || g[2] != 0x65 || g[3] != 0x58 || hl + RTE_ETHER_HDR_LEN > room)
+		return 0;
+	for (uint32_t o = GENEVE_HLEN; o < hl;) {
+		uint16_t cls = (uint16_t)(g[o] << 8 | g[o + 1]);
+		uint8_t type = g[o + 2];
+		uint32_t olen = (g[o + 3] & 0x1fu) * 4;
+		bool mapped = false;
+
+		if (o + 4 + olen > hl)
+			return 0;
+		for (unsigned i = 0; i < TNL_N_METADATA; i++) {
+			const struct tnl_tlv_map *e = &dc->tlv[i];
+
+			if (e->len == 0 || e->opt_class != cls || e->opt_type != type)
+				continue;
+			if (olen != e->len)
+				return 0;
+			memcpy(&md[i], g + o + 4, 4);
+			*present |= 1u << i;
+			mapped = true;
+		}
+		if (!mapped && (type & GENEVE_OPT_CRITICAL))
+			return 0;
+		o += 4 + olen;
+	}
+	return hl;
+}
+
+/*
  * 'm' if it is a tunnel packet for an endpoint of 'dc': the tunnel port it goes to (its
  * outer headers popped), or NULL with '*verdict' 0 (not ours: for the kernel) or -1
  * (ours but bad: counted and to be dropped).
@@ -47,7 +89,8 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	uint32_t len = rte_pktmbuf_data_len(m);
 	const struct rte_ipv4_hdr *ip;
 	struct tnl_port *listener = NULL, *t = NULL;
-	uint32_t ihl, l4, vni, inner, src, dst;
+	uint32_t ihl, l4, vni, inner, src, dst, hl = TNL_HLEN, opt[TNL_N_METADATA] = { 0 };
+	uint32_t present = 0;
 	uint16_t dport, tot;
 
 	*verdict = 0;
@@ -72,15 +115,25 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if (listener->cfg.type == TNL_GTPU)
 		return tnl_gtpu_decap(dc, listener, m, pmd, l4, ihl, tot, verdict);
-	if (len < l4 + sizeof(struct rte_udp_hdr) + VXLAN_HLEN + RTE_ETHER_HDR_LEN ||
-			tot < ihl + sizeof(struct rte_udp_hdr) + VXLAN_HLEN + RTE_ETHER_HDR_LEN ||
-			RTE_ETHER_HDR_LEN + (uint32_t)tot > rte_pktmbuf_pkt_len(m) ||
-			!(d[l4 + 8] & VXLAN_FLAG_I)) {
+	if (len < l4 + sizeof(struct rte_udp_hdr) + TNL_HLEN + RTE_ETHER_HDR_LEN ||
+			tot < ihl + sizeof(struct rte_udp_hdr) + TNL_HLEN + RTE_ETHER_HDR_LEN ||
+			RTE_ETHER_HDR_LEN + (uint32_t)tot > rte_pktmbuf_pkt_len(m)) {
+		listener->st[pmd].rx_errors++;
+		return NULL;
+	}
+	if (listener->cfg.type == TNL_GENEVE)
+		hl = geneve_parse(dc, d + l4 + sizeof(struct rte_udp_hdr),
+			RTE_MIN(len - l4, (uint32_t)tot - ihl) - (uint32_t)sizeof(struct rte_udp_hdr),
+			opt, &present);
+	else if (!(d[l4 + 8] & VXLAN_FLAG_I))
+		hl = 0;
+	if (hl == 0) {
 		listener->st[pmd].rx_errors++;
 		return NULL;
 	}
 	src = ip->src_addr;
 	dst = ip->dst_addr;
+	/* The VNI sits at the same place in VXLAN's and Geneve's headers. */
 	vni = (uint32_t)d[l4 + 12] << 16 | (uint32_t)d[l4 + 13] << 8 | d[l4 + 14];
 	for (unsigned i = 0; i < dc->n && t == NULL; i++)
 		if (dc->ep[i].dst_port == dport && dc->ep[i].vni == vni &&
@@ -91,8 +144,8 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		return NULL;
 	}
 	/* Trailing bytes past the IPv4 packet (Ethernet padding) are not the inner frame's. */
-	inner = tot - ihl - (uint32_t)sizeof(struct rte_udp_hdr) - VXLAN_HLEN;
-	rte_pktmbuf_adj(m, (uint16_t)(l4 + sizeof(struct rte_udp_hdr) + VXLAN_HLEN));
+	inner = tot - ihl - (uint32_t)sizeof(struct rte_udp_hdr) - hl;
+	rte_pktmbuf_adj(m, (uint16_t)(l4 + sizeof(struct rte_udp_hdr) + hl));
 	if (rte_pktmbuf_pkt_len(m) > inner)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - inner));
 	m->ol_flags = 0;
@@ -104,6 +157,8 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		md->tun_dst = dst;
 		md->gtpu_flags = 0;
 		md->gtpu_msgtype = 0;
+		memcpy(md->tun_metadata, opt, sizeof(md->tun_metadata));
+		md->tun_metadata_set = (uint8_t)present;
 		m->ol_flags = tnl_md_flag;
 	}
 	*verdict = 1;
@@ -163,6 +218,37 @@ src_port(const struct rte_mbuf *m)
 	return rte_cpu_to_be_16((uint16_t)(32768 + h % (61000 - 32768)));
 }
 
+/*
+ * The Geneve options of 'm' for tunnel port 't' into 'o' (room for TNL_N_METADATA of them):
+ * each tun_metadataN a rule set (set_field) and add-tlv-map mapped.  Returns their length.
+ */
+static uint32_t
+geneve_options(const struct tnl_port *t, const struct rte_mbuf *m, uint8_t *o)
+{
+	const struct tnl_decap *dc;
+	const struct tnl_md *md;
+	uint32_t len = 0;
+
+	if (t->cfg.type != TNL_GENEVE || tnl_md_offset < 0 || !(m->ol_flags & tnl_md_flag))
+		return 0;
+	md = RTE_MBUF_DYNFIELD(m, tnl_md_offset, const struct tnl_md *);
+	if (md->tun_metadata_set == 0 || (dc = tnl_decap_get()) == NULL)
+		return 0;
+	for (unsigned i = 0; i < TNL_N_METADATA; i++) {
+		const struct tnl_tlv_map *e = &dc->tlv[i];
+
+		if (!(md->tun_metadata_set & (1u << i)) || e->len != 4)
+			continue;
+		o[len] = (uint8_t)(e->opt_class >> 8);
+		o[len + 1] = (uint8_t)e->opt_class;
+		o[len + 2] = e->opt_type;
+		o[len + 3] = 1;				/* one 4-byte word of value */
+		memcpy(o + len + 4, &md->tun_metadata[i], 4);
+		len += 8;
+	}
+	return len;
+}
+
 uint16_t
 tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -181,6 +267,8 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 		uint8_t in_tos = 0, in_ttl = 64;
 		uint16_t sport = src_port(m);
 		uint32_t inner, teid = 0;
+		uint8_t opts[TNL_N_METADATA * 8];
+		uint32_t olen = geneve_options(t, m, opts), hlen = TNL_VXLAN_HLEN + olen;
 		uint8_t *h;
 		struct rte_ipv4_hdr *ip;
 		struct rte_udp_hdr *udp;
@@ -206,25 +294,28 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 			rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
 		}
 		inner = rte_pktmbuf_pkt_len(m);
-		h = inner + TNL_VXLAN_HLEN - RTE_ETHER_HDR_LEN <= UINT16_MAX ?
-			(uint8_t *)rte_pktmbuf_prepend(m, TNL_VXLAN_HLEN) : NULL;
+		h = inner + hlen - RTE_ETHER_HDR_LEN <= UINT16_MAX ?
+			(uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hlen) : NULL;
 		if (unlikely(h == NULL)) {
 			rte_pktmbuf_free(m);
 			bad++;
 			continue;
 		}
 		memcpy(h, e->hdr, TNL_VXLAN_HLEN);
+		if (olen != 0) {
+			memcpy(h + TNL_VXLAN_HLEN, opts, olen);
+			h[TNL_VXLAN_HLEN - TNL_HLEN] = (uint8_t)(olen / 4);	/* Opt Len */
+		}
 		ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
 		udp = (struct rte_udp_hdr *)(ip + 1);
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(inner + TNL_VXLAN_HLEN -
-			RTE_ETHER_HDR_LEN));
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
 		if (t->cfg.tos < 0)
 			ip->type_of_service = in_tos;
 		if (t->cfg.ttl < 0)
 			ip->time_to_live = in_ttl;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		udp->src_port = sport;
-		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner + sizeof(*udp) + 8));
+		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner + sizeof(*udp) + TNL_HLEN + olen));
 		if (t->cfg.type == TNL_GTPU) {
 			uint8_t *g = (uint8_t *)(udp + 1);
 			uint16_t glen = rte_cpu_to_be_16((uint16_t)inner);

@@ -107,7 +107,8 @@ port_tnl_ports_show(void)
 			}
 		}
 		if (first)
-			text_add(&t, "%s_sys_%u (%u) ref_cnt=%u\n", tp[i]->port->ops->type,
+			text_add(&t, "%s_sys_%u (%u) ref_cnt=%u\n",
+				tp[i]->cfg.type == TNL_GENEVE ? "genev" : tp[i]->port->ops->type,
 				tp[i]->cfg.dst_port, tp[i]->cfg.dst_port, refs);
 	}
 	text_add(&t, "Tunnel ports:\n");
@@ -155,6 +156,56 @@ port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err)
 	tnl_neigh_set(dev, a, ea.addr_bytes);
 	tnl_run();
 	return 0;
+}
+
+int
+port_tnl_tlv_map(const char *spec, char **err)
+{
+	const char *p = spec;
+
+	if (strcmp(spec, "clear") == 0) {
+		tnl_tlv_map_clear();
+		return 0;
+	}
+	while (*p != '\0') {
+		unsigned cls, type, len, idx;
+		int used = 0, rc;
+
+		if (sscanf(p, " {class=%i,type=%i,len=%i}->tun_metadata%u%n", &cls, &type, &len,
+				&idx, &used) != 4 || used == 0 || cls > 0xffff || type > 0xff ||
+				len > 0xff) {
+			port_errf(err, "'%s': expected {class=CLASS,type=TYPE,len=LEN}->"
+				"tun_metadataN[,...]", p);
+			return -EINVAL;
+		}
+		rc = tnl_tlv_map_add(idx, (uint16_t)cls, (uint8_t)type, (uint8_t)len, err);
+		if (rc < 0)
+			return rc;
+		p += used;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+char *
+port_tnl_tlv_show(void)
+{
+	const struct tnl_tlv_map *m = tnl_tlv_map_get();
+	struct text t = { 0 };
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < TNL_N_METADATA; i++)
+		n += m[i].len;
+	text_add(&t, " max option space=%u max fields=%u\n allocated option space=%u\n\n",
+		TNL_N_METADATA * TNL_METADATA_LEN, TNL_N_METADATA, n);
+	text_add(&t, " mapping table:\n  class\ttype\tlength\tmatch field\n"
+		" ------\t----\t------\t--------------\n");
+	for (unsigned i = 0; i < TNL_N_METADATA; i++)
+		if (m[i].len != 0)
+			text_add(&t, "  0x%x\t0x%x\t%u\ttun_metadata%u\n", m[i].opt_class,
+				m[i].opt_type, m[i].len, i);
+	return t.s;
 }
 
 void

@@ -134,8 +134,6 @@ check "--check refuses csum: true" refused vxlan "remote_ip: 1.2.3.4, csum: 'tru
 	"options:csum': 'true' refused"
 check "--check refuses in_key (unknown for vxlan)" refused vxlan "remote_ip: 1.2.3.4, in_key: 5" \
 	"options:in_key': unknown option for type vxlan"
-check "--check refuses type geneve" refused geneve "remote_ip: 1.2.3.4" \
-	"unknown port type 'geneve'"
 check "--check refuses gtpu with packet_type legacy_l2" refused gtpu \
 	"remote_ip: 1.2.3.4, packet_type: legacy_l2" "options:packet_type': 'legacy_l2' refused"
 check "--check refuses a vxlan port without remote_ip" refused vxlan "key: 1" \
@@ -165,9 +163,9 @@ check "ping V -> U through the overlay (ovs-vsctl), 0% loss" \
 check "options:key=flow is refused in the error column, naming the option" \
 	eval 'vsctl add-port "$BN" vx1 -- set Interface vx1 type=vxlan \
 	options:remote_ip=172.31.9.3 options:key=flow; iface_error vx1 | grep -q "options:key"'
-check "type=geneve is refused in the error column" \
+check "a geneve port on vxlan's UDP port is refused in the error column" \
 	eval 'vsctl add-port "$BN" gnv0 -- set Interface gnv0 type=geneve \
-	options:remote_ip=172.31.9.3; iface_error gnv0 | grep -q "geneve"'
+	options:remote_ip=172.31.9.3 options:dst_port=4789; iface_error gnv0 | grep -q "4789"'
 kill -TERM "$DP_PID"
 wait "$DP_PID"
 [ "$n_fail" -eq 0 ] || { echo "--- vireo-dp log (tail)"; tail -n 30 "$RUN/dp.log"; }

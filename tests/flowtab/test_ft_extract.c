@@ -159,7 +159,7 @@ test_ipv6_arp_other(void)
 	rte_pktmbuf_free(m);
 }
 
-/* Tunnel metadata: words 8 and 9 from the mbuf field when its flag is set, else zero. */
+/* Tunnel metadata: words 8 to 10 from the mbuf field when its flag is set, else zero. */
 static void
 test_tunnel(void)
 {
@@ -178,14 +178,20 @@ test_tunnel(void)
 	md->tun_dst = htonl(0xac1f0901);
 	md->gtpu_flags = 0;
 	md->gtpu_msgtype = 0;
+	md->tun_metadata[0] = htonl(0xabcd);
+	md->tun_metadata[1] = htonl(7);
 	ft_key_extract(m, 1, &k, &ly);
-	CHECK(!k.w[8] && !k.w[9], "field written but flag clear: zero (a recycled mbuf)");
+	CHECK(!k.w[8] && !k.w[9] && !k.w[10] && !k.w[11],
+			"field written but flag clear: zero (a recycled mbuf)");
 	m->ol_flags |= flowtab_tnl_md_flag;
 	ft_key_extract(m, 1, &k, &ly);
 	ft_key_extract_l2(m, 1, &k2, &ly);
 	CHECK(rte_be_to_cpu_64(k.tun_id) == 42 && ntohl(k.tun_src) == 0xac1f0902 &&
 			ntohl(k.tun_dst) == 0xac1f0901, "tun_id, tun_src, tun_dst from the field");
-	CHECK(k2.w[8] == k.w[8] && k2.w[9] == k.w[9], "the L2 parser reads them too");
+	CHECK(ntohl(k.tun_metadata[0]) == 0xabcd && ntohl(k.tun_metadata[1]) == 7,
+			"tun_metadata0..1 from the field");
+	CHECK(k2.w[8] == k.w[8] && k2.w[9] == k.w[9] && k2.w[11] == k.w[11],
+			"the L2 parser reads them too");
 	CHECK(k.tun_gtpu_flags == 0 && k.tun_gtpu_msgtype == 0, "no GTP-U fields: zero");
 	md->gtpu_flags = 0x34;
 	md->gtpu_msgtype = 255;

@@ -155,6 +155,8 @@ test_fields(void)
 			"table=0,ip actions=set_field:0xc8->tun_id,output:p1");
 	round_trip("ip,actions=set_tunnel:0x5,output:1",
 			"table=0,ip actions=set_tunnel:0x5,output:p1");
+	round_trip("tun_id=77,tun_metadata0=0xabcd,tun_metadata1=0x10/0xf0,actions=drop",
+			"table=0,tun_id=0x4d,tun_metadata0=0xabcd,tun_metadata1=0x10/0xf0 actions=drop");
 	round_trip("udp6,tp_src=53,actions=drop", "table=0,udp6,tp_src=53 actions=drop");
 	round_trip("icmp6,icmp_type=135,actions=drop", "table=0,icmp6,icmp_type=135 actions=drop");
 	round_trip("sctp,tp_dst=9,actions=drop", "table=0,sctp,tp_dst=9 actions=drop");
@@ -186,6 +188,9 @@ test_actions(void)
 			"table=0 actions=mod_vlan_vid:100,mod_vlan_pcp:3,output:p1");
 	round_trip("actions=push_vlan:0x8100,set_field:5->vlan_vid,strip_vlan,output:1",
 			"table=0 actions=push_vlan:0x8100,set_field:5->vlan_vid,strip_vlan,"
+			"output:p1");
+	round_trip("actions=set_field:0xabcd->tun_metadata0,set_field:7->tun_metadata1,1",
+			"table=0 actions=set_field:0xabcd->tun_metadata0,set_field:0x7->tun_metadata1,"
 			"output:p1");
 	round_trip("actions=set_field:10.0.0.1->ip_src,set_field:00:00:00:00:00:09->eth_dst,1",
 			"table=0 actions=set_field:10.0.0.1->ip_src,"

@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# A Geneve tunnel port against scapy's Geneve layer (this kernel has no geneve device).
+# Namespace U is the remote host: its eth0 (172.31.10.2) is on the underlay bridge, whose
+# LOCAL port holds the host's 172.31.10.1; geneve_peer.py in U decodes what vireo-dp
+# encapsulates and answers ARP and ping for 10.202.0.2 behind the tunnel with VNI 77 and an
+# option (class 0xffff, type 0).  Namespace V (10.202.0.1) is on the overlay bridge with the
+# geneve port.  Rules match the option as tun_metadata0 once add-tlv-map maps it; bad
+# packets (truncated, version, option lengths, protocol, unmapped critical option, unknown
+# VNI) are dropped and counted; settings vireo-dp does not do are refused.  Then the same
+# port through ovs-vsctl.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
+
+BP=gp$$ BN=gn$$ U=gu$$ V=gv$$
+PEER=$(dirname "$0")/geneve_peer.py
+netns_add "$U" 172.31.10.2 && netns_add "$V" 10.202.0.1 || { fail "netns"; finish; }
+at_exit 'ip link del "$BP" 2>/dev/null'
+ip -n "$V" link set eth0 mtu 1450
+vmac=$(ip -n "$V" -br link show eth0 | awk '{print $3}')
+counter() { ctl tnl/ports/show | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | head -1; }
+
+# peer_start OPT: the scapy end answers for 30 s with option value OPT (Debian's python3,
+# where scripts/deps installs python3-scapy); waits until it listens.
+peer_start() {
+	rm -f "$RUN/peer.log" "$RUN/peer.log.ready"
+	ip netns exec "$U" timeout 40 /usr/bin/python3 "$PEER" respond eth0 "$bmac" 172.31.10.2 \
+		172.31.10.1 77 "$1" 30 "$RUN/peer.log" &
+	PIDS+=("$!")
+	wait_until 20 test -e "$RUN/peer.log.ready"
+}
+bad() { ip netns exec "$U" /usr/bin/python3 "$PEER" bad eth0 "$bmac" 172.31.10.2 172.31.10.1 "$@"; }
+
+cat >"$RUN/dp.yaml" <<EOC
+$(other_config)
+bridges:
+  $BP:
+    ports:
+      $BP: {type: internal}
+      phy: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$U"}}
+  $BN:
+    ports:
+      vm: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$V"}}
+      gnv0: {type: geneve, options: {remote_ip: 172.31.10.2, key: 77}}
+EOC
+check "vireo-dp starts with an underlay bridge and a geneve port" start_dp "$RUN/dp.yaml"
+check "the underlay's internal port gets 172.31.10.1" \
+	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
+	ip addr add 172.31.10.1/24 dev "$BP" && ip link set "$BP" up'
+check "gnv0's link comes up (route through $BP, next hop resolved by ARP)" \
+	wait_until 30 eval 'ctl show | grep -q "port gnv0: ofport [0-9]*, type geneve, link up"'
+check "tnl/ports/show: listening on 6081 as genev_sys_6081" \
+	eval 'ctl tnl/ports/show | grep -q "^genev_sys_6081 (6081) ref_cnt=1"'
+bmac=$(cat "/sys/class/net/$BP/address")
+check "the scapy peer listens" peer_start 0xabcd
+check "ping V -> 10.202.0.2 (scapy behind the tunnel), 0% loss" \
+	wait_until 10 ping_ok "$V" 10.202.0.2 10 0.05
+check "scapy decoded vireo-dp's packets: VNI 77, version 0, Ethernet, no options, V's frames" \
+	eval 'grep -q "^vni=77 ver=0 proto=0x6558 optlen=0 inner=$vmac>.* icmp-type8 opts=$" "$RUN/peer.log" &&
+	! grep -v "^vni=77 ver=0 proto=0x6558 optlen=0 " "$RUN/peer.log"'
+check "add-tlv-map maps class 0xffff type 0 to tun_metadata0; dump-tlv-map shows it" \
+	eval 'ctl add-tlv-map "$BN" "{class=0xffff,type=0,len=4}->tun_metadata0" &&
+	ctl dump-tlv-map "$BN" | grep -Pq "^  0xffff\t0x0\t4\ttun_metadata0"'
+check "a rule on tun_metadata0=0xabcd forwards the option's packets" \
+	eval 'ctl add-flow "$BN" "priority=20,in_port=gnv0,tun_id=77,tun_metadata0=0xabcd,actions=output:vm" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=gnv0,actions=drop" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=vm,actions=output:gnv0" >/dev/null &&
+	ping_ok "$V" 10.202.0.2 10 0.05'
+check "... dump-flows shows it with its packets" \
+	eval 'ctl dump-flows "$BN" | grep "tun_id=0x4d,tun_metadata0=0xabcd,in_port=gnv0" |
+	grep -Eq "n_packets=[1-9]"'
+check "... a rule for another value does not match them (ping fails)" \
+	eval 'ctl del-flows "$BN" "in_port=gnv0" >/dev/null &&
+	ctl add-flow "$BN" "priority=20,in_port=gnv0,tun_metadata0=0xabce,actions=output:vm" >/dev/null &&
+	! ip netns exec "$V" ping -q -c 3 -i 0.2 -W 1 10.202.0.2 >/dev/null 2>&1'
+check "set_field:0x1234->tun_metadata0 on the way out: scapy decodes the option" \
+	eval 'ctl del-flows "$BN" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=vm,actions=set_field:0x1234->tun_metadata0,output:gnv0" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=gnv0,actions=output:vm" >/dev/null &&
+	ctl dump-flows "$BN" | grep -q "actions=set_field:0x1234->tun_metadata0,output:gnv0" &&
+	ping_ok "$V" 10.202.0.2 5 0.05 &&
+	grep -q "^vni=77 ver=0 proto=0x6558 optlen=2 inner=$vmac>.* icmp-type8 opts=ffff:00:00001234$" "$RUN/peer.log"'
+check "... and ovs-ofctl dump-flows shows the action (NXM_NX_TUN_METADATA0)" \
+	eval 'OVS_RUNDIR=$RUN ovs-ofctl dump-flows "$BN" | tee "$RUN/of.out" | grep -q "set_field:0x1234->tun_metadata0"'
+check "add-tlv-map refuses a field vireo-dp lacks and an 8-byte option" \
+	eval '! ctl add-tlv-map "$BN" "{class=0x102,type=0x80,len=4}->tun_metadata9" 2>/dev/null &&
+	! ctl add-tlv-map "$BN" "{class=0x102,type=0x80,len=8}->tun_metadata1" 2>/dev/null'
+check "del-tlv-map forgets the mapping: tun_metadata0 is 0 again" \
+	eval 'ctl del-tlv-map "$BN" && ! ctl dump-tlv-map "$BN" | grep -q tun_metadata0 &&
+	ctl del-flows "$BN" >/dev/null &&
+	ctl add-flow "$BN" "priority=20,in_port=gnv0,tun_metadata0=0,actions=output:vm" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=vm,actions=output:gnv0" >/dev/null &&
+	ping_ok "$V" 10.202.0.2 5 0.05 && ctl del-flows "$BN" >/dev/null'
+
+e0=$(counter rx_errors) d0=$(counter rx_dropped)
+check "scapy: 5 each truncated, version 1, options past the packet, TLV past the options, IPv4 payload, unmapped critical option sent" \
+	eval 'for k in truncated version optlen tlvlen proto critical; do bad $k 5 || exit 1; done'
+check "... all 30 counted as rx_errors" \
+	wait_until 10 eval 'test "$(counter rx_errors)" -ge $((e0 + 30))'
+check "scapy: 10 packets for VNI 99 counted as rx_dropped (unknown VNI)" \
+	eval 'bad vni 10 && wait_until 10 eval "test \$(counter rx_dropped) -ge $((d0 + 10))"'
+check "... visible in dump-ports of gnv0" \
+	eval 'ctl dump-ports "$BN" gnv0 | grep -Eq "drop=[1-9][0-9]*, errs=[1-9]"'
+check "... and vireo-dp still forwards through the tunnel" ping_ok "$V" 10.202.0.2 5 0.05
+
+refused() {
+	printf "bridges:\n  b:\n    ports:\n      t: {type: geneve, options: {%s}}\n" "$1" \
+		>"$RUN/bad.yaml"
+	"$VIREO_DP" --config "$RUN/bad.yaml" --check 2>&1 | tee "$RUN/bad.out" | grep -q "$2"
+}
+check "--check refuses csum: true" refused "remote_ip: 1.2.3.4, csum: 'true'" \
+	"options:csum': 'true' refused"
+check "--check refuses key: flow" refused "remote_ip: 1.2.3.4, key: flow" \
+	"options:key': 'flow' refused"
+check "--check refuses an IPv6 remote_ip" refused "remote_ip: 'fd00::2'" \
+	"options:remote_ip': 'fd00::2' refused"
+check "--check refuses a geneve port without remote_ip" refused "key: 1" \
+	"options:remote_ip' is required"
+stop_dp
+check "vireo-dp stops cleanly (status 0)" test "$?" -eq 0
+rm -f "$CTL"
+
+# The same port through ovs-vsctl.
+check "ovsdb-server and vireo-dp start" ovsdb_dp_start
+check "add-br $BP (internal port), $BN with a geneve port" \
+	vsctl add-br "$BP" -- set bridge "$BP" datapath_type=netdev \
+	-- add-port "$BP" phy -- set Interface phy type=dpdk \
+	options:dpdk-devargs="net_af_packet1,iface=v-$U" \
+	-- add-br "$BN" -- set bridge "$BN" datapath_type=netdev \
+	-- add-port "$BN" vm -- set Interface vm type=dpdk \
+	options:dpdk-devargs="net_af_packet2,iface=v-$V" \
+	-- add-port "$BN" gnv0 -- set Interface gnv0 type=geneve options:remote_ip=172.31.10.2 \
+	options:key=77
+check "gnv0 has an ofport and no error" \
+	eval 'is_positive "$(get Interface gnv0 ofport)" && test -z "$(iface_error gnv0)"'
+check "the underlay's internal port gets 172.31.10.1" \
+	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
+	ip addr add 172.31.10.1/24 dev "$BP" && ip link set "$BP" up'
+bmac=$(cat "/sys/class/net/$BP/address")
+check "the scapy peer listens" peer_start 0x1
+check "ping V -> 10.202.0.2 through the geneve port (ovs-vsctl), 0% loss" \
+	wait_until 30 ping_ok "$V" 10.202.0.2 10 0.05
+check "options:csum=true is refused in the error column, naming the option" \
+	eval 'vsctl add-port "$BN" gnv1 -- set Interface gnv1 type=geneve \
+	options:remote_ip=172.31.10.3 options:csum=true; iface_error gnv1 | grep -q "options:csum"'
+kill -TERM "$DP_PID"
+wait "$DP_PID"
+[ "$n_fail" -eq 0 ] || { echo "--- vireo-dp log (tail)"; tail -n 30 "$RUN/dp.log";
+	echo "--- peer log"; tail -n 20 "$RUN/peer.log"; }
+finish
