@@ -275,7 +275,7 @@ check_tnl_ip(const char *v)
 	return strcmp(v, "flow") == 0 || inet_pton(AF_INET6, v, &a6) == 1 ? 1 : -1;
 }
 
-/* A VNI (24 bits); 'flow' is refused. */
+/* A VNI (24 bits) or 'flow' (tun_id from the rules, any VNI received). */
 static int
 check_tnl_key(const char *v)
 {
@@ -284,7 +284,7 @@ check_tnl_key(const char *v)
 	int rc = vconf_parse_uint("key", v, 0, 0xffffff, &x, &why);
 
 	free(why);
-	return rc == 0 ? 0 : strcmp(v, "flow") == 0 ? 1 : -1;
+	return rc == 0 || strcmp(v, "flow") == 0 ? 0 : -1;
 }
 
 /* A TEID (32 bits) or 'flow'. */
@@ -341,8 +341,7 @@ check_tf(const char *v)
 static const struct option_rule vxlan_rules[] = {
 	{ "remote_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
 	{ "local_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
-	{ "key", check_tnl_key, 0, 0, DONE, "vireo-dp's tunnels take a fixed VNI: 'flow' "
-		"(tun_id in rules) is not implemented", NULL },
+	{ "key", check_tnl_key, 0, 0, DONE, NULL, NULL },
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
 	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },

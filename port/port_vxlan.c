@@ -7,9 +7,10 @@
  * device and no rx queue: what it sends is encapsulated and enters the bridge of the
  * internal port the kernel routes options:remote_ip through; what it receives is popped
  * from packets that bridge sends to such an internal port for options:local_ip (any
- * address when unset) and options:dst_port with VNI options:key (0).  Options as in
- * Open vSwitch: tos and ttl (a number or 'inherit'), df_default (true); csum=true, key=flow
- * and remote_ip=flow or IPv6 addresses are refused.
+ * address when unset) and options:dst_port with VNI options:key (0; 'flow': the VNI is
+ * tun_id, set by the rules for what is sent, any VNI no other port has received).
+ * Options as in Open vSwitch: tos and ttl (a number or 'inherit'), df_default (true);
+ * csum=true, remote_ip=flow or IPv6 addresses are refused.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -88,13 +89,10 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 			parse_ip(args, "local_ip", false, &c->local_ip, type_name(c), err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "key");
-	if (v != NULL && strcmp(v, "flow") == 0) {
-		port_errf(err, "options:key=flow: tun_id in rules is not implemented; give a VNI");
+	c->key_flow = v != NULL && strcmp(v, "flow") == 0;
+	if (!c->key_flow && port_args_uint(args, "key", 0, 0xffffff, 0, &x, err) < 0)
 		return -EINVAL;
-	}
-	if (port_args_uint(args, "key", 0, 0xffffff, 0, &x, err) < 0)
-		return -EINVAL;
-	c->vni = (uint32_t)x;
+	c->vni = c->key_flow ? 0 : (uint32_t)x;
 	if (port_args_uint(args, "dst_port", 1, 65535, c->type == TNL_GENEVE ? 6081 : 4789, &x,
 			err) < 0)
 		return -EINVAL;
@@ -214,12 +212,16 @@ static void
 vxlan_status(struct port *p, char *buf, size_t len)
 {
 	const struct tnl_port *t = p->priv;
-	char r[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+	char r[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN], k[16];
 
 	inet_ntop(AF_INET, &t->cfg.remote_ip, r, sizeof(r));
 	inet_ntop(AF_INET, &t->src, l, sizeof(l));
-	snprintf(buf, len, "tunnel_egress_iface=%s\nremote_ip=%s\nlocal_ip=%s\nkey=%u\n"
-		"dst_port=%u\n%s%s%s", t->dev, r, l, t->cfg.vni, t->cfg.dst_port,
+	if (t->cfg.key_flow)
+		snprintf(k, sizeof(k), "flow");
+	else
+		snprintf(k, sizeof(k), "%u", t->cfg.vni);
+	snprintf(buf, len, "tunnel_egress_iface=%s\nremote_ip=%s\nlocal_ip=%s\nkey=%s\n"
+		"dst_port=%u\n%s%s%s", t->dev, r, l, k, t->cfg.dst_port,
 		t->why[0] ? "vireo_dp=" : "", t->why, t->why[0] ? "\n" : "");
 }
 

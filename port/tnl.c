@@ -149,8 +149,8 @@ publish_decap(void)
 static bool
 same_endpoint(const struct tnl_cfg *a, const struct tnl_cfg *b)
 {
-	return a->dst_port == b->dst_port &&
-		(a->vni == b->vni || a->type != b->type || a->key_flow || b->key_flow) &&
+	return a->dst_port == b->dst_port && a->key_flow == b->key_flow &&
+		(a->key_flow || a->vni == b->vni || a->type != b->type) &&
 		(a->local_ip == b->local_ip || a->local_ip == 0 || b->local_ip == 0);
 }
 
@@ -180,9 +180,12 @@ tnl_port_add(struct tnl_port *t, char **err)
 				t->cfg.dst_port, tunnels[i]->port->name);
 			return -EEXIST;
 		} else if (same_endpoint(&tunnels[i]->cfg, &t->cfg)) {
-			port_errf(err, "tunnel port %s already receives %s on UDP port %u",
-				tunnels[i]->port->name, tunnels[i]->cfg.key_flow || t->cfg.key_flow ?
-				"every key" : "this key", t->cfg.dst_port);
+			if (t->cfg.key_flow)
+				port_errf(err, "tunnel port %s already has key=flow on UDP port %u",
+					tunnels[i]->port->name, t->cfg.dst_port);
+			else
+				port_errf(err, "tunnel port %s already receives VNI %u on UDP port %u",
+					tunnels[i]->port->name, t->cfg.vni, t->cfg.dst_port);
 			return -EEXIST;
 		}
 	}

@@ -59,7 +59,8 @@ enum tnl_type {
 /** A tunnel port's options, parsed by its type (addresses in network order). */
 struct tnl_cfg {
 	uint8_t type;			/**< enum tnl_type */
-	bool key_flow;			/**< key=flow: any VNI/TEID in, the packet's tun_id out */
+	bool key_flow;			/**< key=flow: the VNIs/TEIDs no port of the endpoint
+					 * has by number in, the packet's tun_id out */
 	uint32_t remote_ip;
 	uint32_t local_ip;		/**< 0: the route's preferred source */
 	uint32_t vni;
@@ -114,7 +115,7 @@ struct tnl_decap {
 		uint16_t dst_port;	/**< network order */
 		uint32_t vni;
 		uint8_t type;		/**< enum tnl_type */
-		bool key_flow;		/**< any VNI/TEID */
+		bool key_flow;		/**< any VNI/TEID no other endpoint has by number */
 		struct tnl_port *t;
 	} ep[];
 };

@@ -89,10 +89,15 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 	memcpy(&dport, d + l4 + 2, 2);
 	memcpy(&src, d + RTE_ETHER_HDR_LEN + 12, 4);
 	memcpy(&dst, d + RTE_ETHER_HDR_LEN + 16, 4);
+	/* A TEID a port has by number first, then a port with key=flow. */
 	for (unsigned i = 0; i < dc->n && t == NULL; i++)
 		if (dc->ep[i].dst_port == dport && dc->ep[i].local_ip == dst &&
-				dc->ep[i].type == TNL_GTPU &&
-				(dc->ep[i].key_flow || dc->ep[i].vni == teid))
+				dc->ep[i].type == TNL_GTPU && !dc->ep[i].key_flow &&
+				dc->ep[i].vni == teid)
+			t = dc->ep[i].t;
+	for (unsigned i = 0; i < dc->n && t == NULL; i++)
+		if (dc->ep[i].dst_port == dport && dc->ep[i].local_ip == dst &&
+				dc->ep[i].type == TNL_GTPU && dc->ep[i].key_flow)
 			t = dc->ep[i].t;
 	if (t == NULL) {
 		listener->st[pmd].rx_dropped++;

@@ -137,6 +137,11 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	vni = (uint32_t)d[l4 + 12] << 16 | (uint32_t)d[l4 + 13] << 8 | d[l4 + 14];
 	for (unsigned i = 0; i < dc->n && t == NULL; i++)
 		if (dc->ep[i].dst_port == dport && dc->ep[i].vni == vni &&
+				!dc->ep[i].key_flow && dc->ep[i].local_ip == ip->dst_addr)
+			t = dc->ep[i].t;
+	/* A port with key=flow takes the VNIs no port has by number. */
+	for (unsigned i = 0; i < dc->n && t == NULL; i++)
+		if (dc->ep[i].dst_port == dport && dc->ep[i].key_flow &&
 				dc->ep[i].local_ip == ip->dst_addr)
 			t = dc->ep[i].t;
 	if (t == NULL) {
@@ -216,6 +221,20 @@ src_port(const struct rte_mbuf *m)
 	uint32_t h = rte_hash_crc(rte_pktmbuf_mtod(m, const void *), len, 0x9e3779b9);
 
 	return rte_cpu_to_be_16((uint16_t)(32768 + h % (61000 - 32768)));
+}
+
+/* key=flow: the VNI is the low 24 bits of the packet's tun_id (a rule's set_field), else 0. */
+static void
+put_vni(const struct rte_mbuf *m, uint8_t *vx)
+{
+	uint32_t vni = 0;
+
+	if (tnl_md_offset >= 0 && (m->ol_flags & tnl_md_flag))
+		vni = (uint32_t)rte_be_to_cpu_64(RTE_MBUF_DYNFIELD(m, tnl_md_offset,
+			const struct tnl_md *)->tun_id) & 0xffffff;
+	vx[4] = (uint8_t)(vni >> 16);
+	vx[5] = (uint8_t)(vni >> 8);
+	vx[6] = (uint8_t)vni;
 }
 
 /*
@@ -313,6 +332,8 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 			ip->type_of_service = in_tos;
 		if (t->cfg.ttl < 0)
 			ip->time_to_live = in_ttl;
+		if (t->cfg.key_flow && t->cfg.type != TNL_GTPU)
+			put_vni(m, h + TNL_VXLAN_HLEN - TNL_HLEN);
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		udp->src_port = sport;
 		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner + sizeof(*udp) + TNL_HLEN + olen));

@@ -128,8 +128,8 @@ check "--check refuses remote_ip: flow, naming the option" \
 	refused vxlan "remote_ip: flow" "options:remote_ip': 'flow' refused"
 check "--check refuses an IPv6 remote_ip" \
 	refused vxlan "remote_ip: 'fd00::2'" "options:remote_ip': 'fd00::2' refused"
-check "--check refuses key: flow" refused vxlan "remote_ip: 1.2.3.4, key: flow" \
-	"options:key': 'flow' refused"
+check "--check refuses local_ip: flow" refused vxlan "remote_ip: 1.2.3.4, local_ip: flow" \
+	"options:local_ip': 'flow' refused"
 check "--check refuses csum: true" refused vxlan "remote_ip: 1.2.3.4, csum: 'true'" \
 	"options:csum': 'true' refused"
 check "--check refuses in_key (unknown for vxlan)" refused vxlan "remote_ip: 1.2.3.4, in_key: 5" \
@@ -160,9 +160,9 @@ check "the underlay's internal port gets 172.31.9.1" \
 	ip addr add 172.31.9.1/24 dev "$BP" && ip link set "$BP" up'
 check "ping V -> U through the overlay (ovs-vsctl), 0% loss" \
 	wait_until 30 ping_ok "$V" 10.201.0.2 10 0.05
-check "options:key=flow is refused in the error column, naming the option" \
+check "options:remote_ip=flow is refused in the error column, naming the option" \
 	eval 'vsctl add-port "$BN" vx1 -- set Interface vx1 type=vxlan \
-	options:remote_ip=172.31.9.3 options:key=flow; iface_error vx1 | grep -q "options:key"'
+	options:remote_ip=flow options:key=5; iface_error vx1 | grep -q "options:remote_ip"'
 check "a geneve port on vxlan's UDP port is refused in the error column" \
 	eval 'vsctl add-port "$BN" gnv0 -- set Interface gnv0 type=geneve \
 	options:remote_ip=172.31.9.3 options:dst_port=4789; iface_error gnv0 | grep -q "4789"'

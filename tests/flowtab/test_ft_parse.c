@@ -189,6 +189,8 @@ test_actions(void)
 	round_trip("actions=push_vlan:0x8100,set_field:5->vlan_vid,strip_vlan,output:1",
 			"table=0 actions=push_vlan:0x8100,set_field:5->vlan_vid,strip_vlan,"
 			"output:p1");
+	round_trip("actions=set_field:42->tun_id,1",
+			"table=0 actions=set_field:0x2a->tun_id,output:p1");
 	round_trip("actions=set_field:0xabcd->tun_metadata0,set_field:7->tun_metadata1,1",
 			"table=0 actions=set_field:0xabcd->tun_metadata0,set_field:0x7->tun_metadata1,"
 			"output:p1");
