@@ -10,7 +10,7 @@
 # usage: tests/openflow/groups.sh   (VIREO_BUILD: the build directory, default build/)
 set -u
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/ofpair.sh"
+. "$(dirname "$0")/ofctl_lib.sh"
 
 # The reply body without its header line, durations and ages, sorted.
 norm() {

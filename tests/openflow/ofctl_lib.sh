@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Sourced by the ovs-ofctl tests (ofctl.sh, bundle.sh), after tests/lib.sh: starts
+# Sourced by the ovs-ofctl tests (ofctl.sh, bundle.sh, groups.sh), after tests/lib.sh: starts
 # tests/openflow/of_server (openflow/ + flowtab, no DPDK) at $V/br0.mgmt with ports p1..p3
 # and, side by side, ovs-vswitchd with a netdev bridge br0 of the same ports in a private
 # namespace and run directory ($have_ovs 1 when it runs); vof/oof run ovs-ofctl on each,
