@@ -148,76 +148,18 @@ gtpu_open(struct port *p, const struct port_args *args, const struct port_env *e
 }
 
 static void
-gtpu_close(struct port *p)
-{
-	struct tnl_port *t = p->priv;
-
-	tnl_port_del(t);
-	free(t);
-	p->priv = NULL;
-}
-
-static uint16_t
-gtpu_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)p;
-	(void)qid;
-	(void)pkts;
-	(void)n;
-	return 0;
-}
-
-static uint16_t
-gtpu_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
-{
-	return tnl_encap_tx(p->priv, qid, pkts, n);
-}
-
-static void
-gtpu_dev_stats(struct port *p, struct port_dev_stats *st)
-{
-	const struct tnl_port *t = p->priv;
-
-	for (unsigned i = 0; i < PORT_MAX_PMDS; i++) {
-		st->rx_errors += t->st[i].rx_errors;
-		st->rx_dropped += t->st[i].rx_dropped;
-		st->tx_dropped += t->st[i].tx_no_route;
-		st->tx_errors += t->st[i].tx_errors;
-	}
-}
-
-static bool
-gtpu_link_up(struct port *p)
-{
-	const struct tnl_port *t = p->priv;
-
-	return __atomic_load_n(&t->encap, __ATOMIC_ACQUIRE) != NULL;
-}
-
-static void
 gtpu_status(struct port *p, char *buf, size_t len)
 {
-	const struct tnl_port *t = p->priv;
-	char r[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN], key[12];
-
-	inet_ntop(AF_INET, &t->cfg.remote_ip, r, sizeof(r));
-	inet_ntop(AF_INET, &t->src, l, sizeof(l));
-	if (t->cfg.key_flow)
-		snprintf(key, sizeof(key), "flow");
-	else
-		snprintf(key, sizeof(key), "%u", t->cfg.vni);
-	snprintf(buf, len, "tunnel_egress_iface=%s\nremote_ip=%s\nlocal_ip=%s\nkey=%s\n"
-		"dst_port=%u\npacket_type=legacy_l3\n%s%s%s", t->dev, r, l, key,
-		t->cfg.dst_port, t->why[0] ? "vireo_dp=" : "", t->why, t->why[0] ? "\n" : "");
+	tnl_port_status(p, "packet_type=legacy_l3\n", buf, len);
 }
 
 const struct port_ops port_gtpu_ops = {
 	.type = "gtpu",
 	.open = gtpu_open,
-	.close = gtpu_close,
-	.rx = gtpu_rx,
-	.tx = gtpu_tx,
-	.dev_stats = gtpu_dev_stats,
-	.link_up = gtpu_link_up,
+	.close = tnl_port_close,
+	.rx = tnl_port_rx,
+	.tx = tnl_port_tx,
+	.dev_stats = tnl_port_dev_stats,
+	.link_up = tnl_port_link_up,
 	.status = gtpu_status,
 };

@@ -161,8 +161,13 @@ geneve_open(struct port *p, const struct port_args *args, const struct port_env 
 	return tnl_open(p, args, env, TNL_GENEVE, err);
 }
 
-static void
-vxlan_close(struct port *p)
+/*
+ * The port operations every tunnel type shares (vxlan, geneve here; gtpu in port_gtpu.c):
+ * a tunnel port receives nothing itself (tnl_pmd.c hands decapsulated packets to the
+ * bridge as arriving on it) and transmits by encapsulating.
+ */
+void
+tnl_port_close(struct port *p)
 {
 	struct tnl_port *t = p->priv;
 
@@ -171,8 +176,8 @@ vxlan_close(struct port *p)
 	p->priv = NULL;
 }
 
-static uint16_t
-vxlan_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+uint16_t
+tnl_port_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	(void)p;
 	(void)qid;
@@ -181,14 +186,14 @@ vxlan_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	return 0;
 }
 
-static uint16_t
-vxlan_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+uint16_t
+tnl_port_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	return tnl_encap_tx(p->priv, qid, pkts, n);
 }
 
-static void
-vxlan_dev_stats(struct port *p, struct port_dev_stats *st)
+void
+tnl_port_dev_stats(struct port *p, struct port_dev_stats *st)
 {
 	const struct tnl_port *t = p->priv;
 
@@ -196,20 +201,21 @@ vxlan_dev_stats(struct port *p, struct port_dev_stats *st)
 		st->rx_errors += t->st[i].rx_errors;
 		st->rx_dropped += t->st[i].rx_dropped;
 		st->tx_dropped += t->st[i].tx_no_route;
+		st->tx_errors += t->st[i].tx_errors;
 	}
 }
 
 /* Up while an encapsulation is published: a route through an internal port, a next hop. */
-static bool
-vxlan_link_up(struct port *p)
+bool
+tnl_port_link_up(struct port *p)
 {
 	const struct tnl_port *t = p->priv;
 
 	return __atomic_load_n(&t->encap, __ATOMIC_ACQUIRE) != NULL;
 }
 
-static void
-vxlan_status(struct port *p, char *buf, size_t len)
+void
+tnl_port_status(struct port *p, const char *extra, char *buf, size_t len)
 {
 	const struct tnl_port *t = p->priv;
 	char r[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN], k[16];
@@ -221,28 +227,34 @@ vxlan_status(struct port *p, char *buf, size_t len)
 	else
 		snprintf(k, sizeof(k), "%u", t->cfg.vni);
 	snprintf(buf, len, "tunnel_egress_iface=%s\nremote_ip=%s\nlocal_ip=%s\nkey=%s\n"
-		"dst_port=%u\n%s%s%s", t->dev, r, l, k, t->cfg.dst_port,
+		"dst_port=%u\n%s%s%s%s", t->dev, r, l, k, t->cfg.dst_port, extra,
 		t->why[0] ? "vireo_dp=" : "", t->why, t->why[0] ? "\n" : "");
+}
+
+static void
+vxlan_status(struct port *p, char *buf, size_t len)
+{
+	tnl_port_status(p, "", buf, len);
 }
 
 const struct port_ops port_vxlan_ops = {
 	.type = "vxlan",
 	.open = vxlan_open,
-	.close = vxlan_close,
-	.rx = vxlan_rx,
-	.tx = vxlan_tx,
-	.dev_stats = vxlan_dev_stats,
-	.link_up = vxlan_link_up,
+	.close = tnl_port_close,
+	.rx = tnl_port_rx,
+	.tx = tnl_port_tx,
+	.dev_stats = tnl_port_dev_stats,
+	.link_up = tnl_port_link_up,
 	.status = vxlan_status,
 };
 
 const struct port_ops port_geneve_ops = {
 	.type = "geneve",
 	.open = geneve_open,
-	.close = vxlan_close,
-	.rx = vxlan_rx,
-	.tx = vxlan_tx,
-	.dev_stats = vxlan_dev_stats,
-	.link_up = vxlan_link_up,
+	.close = tnl_port_close,
+	.rx = tnl_port_rx,
+	.tx = tnl_port_tx,
+	.dev_stats = tnl_port_dev_stats,
+	.link_up = tnl_port_link_up,
 	.status = vxlan_status,
 };

@@ -229,4 +229,14 @@ struct tnl_port *tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *lis
 /** PMD 'pmd': push the outer headers on 'n' packets of tunnel port 't' and deliver them. */
 uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n);
 
+/* The port operations all tunnel types share (port_vxlan.c): close, rx (nothing: packets
+ * arrive by decapsulation), tx (encapsulation), dev_stats, link_up; status writes the
+ * options Open vSwitch shows, then 'extra' (lines, may be ""). */
+void tnl_port_close(struct port *p);
+uint16_t tnl_port_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+uint16_t tnl_port_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+void tnl_port_dev_stats(struct port *p, struct port_dev_stats *st);
+bool tnl_port_link_up(struct port *p);
+void tnl_port_status(struct port *p, const char *extra, char *buf, size_t len);
+
 #endif /* VIREO_TNL_H */
