@@ -155,42 +155,6 @@ cmd_del_groups(struct control_conn *conn, int argc, const char *argv[], void *au
 }
 
 static void
-dump_groups(struct control_conn *conn, int argc, const char *argv[], void *aux, bool stats)
-{
-	struct dp_bridge *br = bridge_arg(conn, aux, argv[1]);
-	char *err = NULL, *out;
-	uint32_t id;
-	int rc;
-
-	if (br == NULL)
-		return;
-	rc = group_id_arg(argc > 2 ? argv[2] : NULL, &id, &err);
-	if (rc) {
-		reply_rc(conn, rc, err);
-		return;
-	}
-	out = flowtab_dump_groups_text(br->ft, id, stats);
-	if (out == NULL) {
-		reply_rc(conn, -ENOMEM, NULL);
-		return;
-	}
-	control_reply(conn, out);
-	free(out);
-}
-
-static void
-cmd_dump_groups(struct control_conn *conn, int argc, const char *argv[], void *aux)
-{
-	dump_groups(conn, argc, argv, aux, false);
-}
-
-static void
-cmd_dump_group_stats(struct control_conn *conn, int argc, const char *argv[], void *aux)
-{
-	dump_groups(conn, argc, argv, aux, true);
-}
-
-static void
 meter_mod(struct control_conn *conn, int argc, const char *argv[], struct dp *dp,
 		enum flowtab_gm_command cmd)
 {
@@ -252,22 +216,26 @@ cmd_del_meters(struct control_conn *conn, int argc, const char *argv[], void *au
 	reply_rc(conn, rc, err);
 }
 
+/* dump-groups, dump-group-stats, dump-meters, meter-stats: BRIDGE [ID]. */
 static void
-dump_meters(struct control_conn *conn, int argc, const char *argv[], void *aux, bool stats)
+dump_gm(struct control_conn *conn, int argc, const char *argv[], void *aux, bool meters,
+		bool stats)
 {
 	struct dp_bridge *br = bridge_arg(conn, aux, argv[1]);
+	const char *id_text = argc > 2 ? argv[2] : NULL;
 	char *err = NULL, *out;
 	uint32_t id;
 	int rc;
 
 	if (br == NULL)
 		return;
-	rc = meter_id_arg(argc > 2 ? argv[2] : NULL, &id, &err);
+	rc = meters ? meter_id_arg(id_text, &id, &err) : group_id_arg(id_text, &id, &err);
 	if (rc) {
 		reply_rc(conn, rc, err);
 		return;
 	}
-	out = flowtab_dump_meters_text(br->ft, id, stats);
+	out = meters ? flowtab_dump_meters_text(br->ft, id, stats) :
+		flowtab_dump_groups_text(br->ft, id, stats);
 	if (out == NULL) {
 		reply_rc(conn, -ENOMEM, NULL);
 		return;
@@ -277,15 +245,27 @@ dump_meters(struct control_conn *conn, int argc, const char *argv[], void *aux, 
 }
 
 static void
+cmd_dump_groups(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	dump_gm(conn, argc, argv, aux, false, false);
+}
+
+static void
+cmd_dump_group_stats(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	dump_gm(conn, argc, argv, aux, false, true);
+}
+
+static void
 cmd_dump_meters(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
-	dump_meters(conn, argc, argv, aux, false);
+	dump_gm(conn, argc, argv, aux, true, false);
 }
 
 static void
 cmd_meter_stats(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
-	dump_meters(conn, argc, argv, aux, true);
+	dump_gm(conn, argc, argv, aux, true, true);
 }
 
 void
