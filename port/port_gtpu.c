@@ -27,64 +27,14 @@ static const char *const known[] = {
 };
 
 static int
-parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
-	char **err)
-{
-	const char *v = port_args_get(args, key);
-
-	*ip = 0;
-	if (v == NULL) {
-		if (required)
-			port_errf(err, "options:%s is required for a gtpu port", key);
-		return required ? -EINVAL : 0;
-	}
-	if (inet_pton(AF_INET, v, ip) != 1) {
-		port_errf(err, "options:%s=%s: vireo-dp's gtpu ports take a fixed IPv4 address",
-			key, v);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* A number in [min, max] or 'inherit' (-1). */
-static int
-parse_inherit(const struct port_args *args, const char *key, unsigned long max, int def,
-	int16_t *out, char **err)
-{
-	const char *v = port_args_get(args, key);
-	unsigned long x;
-
-	if (v != NULL && strcmp(v, "inherit") == 0) {
-		*out = -1;
-		return 0;
-	}
-	if (port_args_uint(args, key, strcmp(key, "ttl") == 0, max, (unsigned long)def, &x,
-			err) < 0)
-		return -EINVAL;
-	*out = (int16_t)x;
-	return 0;
-}
-
-static int
 gtpu_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 {
 	const char *v;
 	unsigned long x;
 
-	for (unsigned i = 0; i < args->n_options; i++) {
-		unsigned k = 0;
-
-		while (known[k] != NULL && strcmp(known[k], args->options[i].key) != 0)
-			k++;
-		if (known[k] == NULL) {
-			port_errf(err, "options:%s: not an option of a gtpu port",
-				args->options[i].key);
-			return -EINVAL;
-		}
-	}
-	c->type = TNL_GTPU;
-	if (parse_ip(args, "remote_ip", true, &c->remote_ip, err) < 0 ||
-			parse_ip(args, "local_ip", false, &c->local_ip, err) < 0)
+	if (tnl_check_options(args, known, "gtpu", err) < 0 ||
+			tnl_parse_ip(args, "remote_ip", true, &c->remote_ip, "gtpu", err) < 0 ||
+			tnl_parse_ip(args, "local_ip", false, &c->local_ip, "gtpu", err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "key");
 	c->key_flow = v != NULL && strcmp(v, "flow") == 0;
@@ -96,8 +46,8 @@ gtpu_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 	if (port_args_uint(args, "dst_port", 1, 65535, 2152, &x, err) < 0)
 		return -EINVAL;
 	c->dst_port = (uint16_t)x;
-	if (parse_inherit(args, "tos", 255, 0, &c->tos, err) < 0 ||
-			parse_inherit(args, "ttl", 255, 64, &c->ttl, err) < 0)
+	if (tnl_parse_inherit(args, "tos", 0, 255, 0, &c->tos, err) < 0 ||
+			tnl_parse_inherit(args, "ttl", 1, 255, 64, &c->ttl, err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "packet_type");
 	if (v != NULL && strcmp(v, "legacy_l3") != 0) {
@@ -110,41 +60,12 @@ gtpu_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 	return 0;
 }
 
+/* The inner frame's Ethernet header is not sent: 14 bytes more room than VXLAN. */
 static int
 gtpu_open(struct port *p, const struct port_args *args, const struct port_env *env,
 	char **err)
 {
-	struct tnl_port *t;
-	int rc;
-
-	if (env->deliver == NULL) {
-		port_errf(err, "tunnel ports need a switch to deliver to");
-		return -ENOTSUP;
-	}
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return -ENOMEM;
-	rc = gtpu_parse(args, &t->cfg, err);
-	if (rc < 0) {
-		free(t);
-		return rc;
-	}
-	t->port = p;
-	t->env = env;
-	p->priv = t;
-	p->n_rxq = 0;
-	p->n_txq = PORT_MAX_TXQ;	/* qid == the sending PMD's index: never a lock */
-	p->tx_locked = false;
-	p->socket = -1;
-	/* The inner frame's Ethernet header is not sent: 14 bytes more room than VXLAN. */
-	p->mtu = args->mtu_request ? (int)args->mtu_request :
-		1500 - GTPU_HLEN_ALL + 14;
-	rc = tnl_port_add(t, err);
-	if (rc < 0) {
-		p->priv = NULL;
-		free(t);
-	}
-	return rc;
+	return tnl_port_open(p, args, env, TNL_GTPU, gtpu_parse, 1500 - GTPU_HLEN_ALL + 14, err);
 }
 
 static void

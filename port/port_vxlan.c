@@ -30,8 +30,26 @@ type_name(const struct tnl_cfg *c)
 	return c->type == TNL_GENEVE ? "geneve" : "vxlan";
 }
 
-static int
-parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
+int
+tnl_check_options(const struct port_args *args, const char *const *known, const char *type,
+	char **err)
+{
+	for (unsigned i = 0; i < args->n_options; i++) {
+		unsigned k = 0;
+
+		while (known[k] != NULL && strcmp(known[k], args->options[i].key) != 0)
+			k++;
+		if (known[k] == NULL) {
+			port_errf(err, "options:%s: not an option of a %s port",
+				args->options[i].key, type);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int
+tnl_parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
 	const char *type, char **err)
 {
 	const char *v = port_args_get(args, key);
@@ -50,9 +68,8 @@ parse_ip(const struct port_args *args, const char *key, bool required, uint32_t 
 	return 0;
 }
 
-/* A number in [min, max] or 'inherit' (-1). */
-static int
-parse_inherit(const struct port_args *args, const char *key, unsigned long min,
+int
+tnl_parse_inherit(const struct port_args *args, const char *key, unsigned long min,
 	unsigned long max, int def, int16_t *out, char **err)
 {
 	const char *v = port_args_get(args, key);
@@ -74,19 +91,10 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 	const char *v;
 	unsigned long x;
 
-	for (unsigned i = 0; i < args->n_options; i++) {
-		unsigned k = 0;
-
-		while (known[k] != NULL && strcmp(known[k], args->options[i].key) != 0)
-			k++;
-		if (known[k] == NULL) {
-			port_errf(err, "options:%s: not an option of a %s port",
-				args->options[i].key, type_name(c));
-			return -EINVAL;
-		}
-	}
-	if (parse_ip(args, "remote_ip", true, &c->remote_ip, type_name(c), err) < 0 ||
-			parse_ip(args, "local_ip", false, &c->local_ip, type_name(c), err) < 0)
+	if (tnl_check_options(args, known, type_name(c), err) < 0)
+		return -EINVAL;
+	if (tnl_parse_ip(args, "remote_ip", true, &c->remote_ip, type_name(c), err) < 0 ||
+			tnl_parse_ip(args, "local_ip", false, &c->local_ip, type_name(c), err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "key");
 	c->key_flow = v != NULL && strcmp(v, "flow") == 0;
@@ -97,8 +105,8 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 			err) < 0)
 		return -EINVAL;
 	c->dst_port = (uint16_t)x;
-	if (parse_inherit(args, "tos", 0, 255, 0, &c->tos, err) < 0 ||
-			parse_inherit(args, "ttl", 1, 255, 64, &c->ttl, err) < 0)
+	if (tnl_parse_inherit(args, "tos", 0, 255, 0, &c->tos, err) < 0 ||
+			tnl_parse_inherit(args, "ttl", 1, 255, 64, &c->ttl, err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "csum");
 	if (v != NULL && strcmp(v, "false") != 0) {
@@ -111,9 +119,9 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 	return 0;
 }
 
-static int
-tnl_open(struct port *p, const struct port_args *args, const struct port_env *env,
-	enum tnl_type type, char **err)
+int
+tnl_port_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	enum tnl_type type, tnl_parse_fn *parse, int mtu, char **err)
 {
 	struct tnl_port *t;
 	int rc;
@@ -126,7 +134,7 @@ tnl_open(struct port *p, const struct port_args *args, const struct port_env *en
 	if (t == NULL)
 		return -ENOMEM;
 	t->cfg.type = (uint8_t)type;
-	rc = vxlan_parse(args, &t->cfg, err);
+	rc = parse(args, &t->cfg, err);
 	if (rc < 0) {
 		free(t);
 		return rc;
@@ -138,7 +146,7 @@ tnl_open(struct port *p, const struct port_args *args, const struct port_env *en
 	p->n_txq = PORT_MAX_TXQ;	/* qid == the sending PMD's index: never a lock */
 	p->tx_locked = false;
 	p->socket = -1;
-	p->mtu = args->mtu_request ? (int)args->mtu_request : 1500 - TNL_VXLAN_HLEN;
+	p->mtu = args->mtu_request ? (int)args->mtu_request : mtu;
 	rc = tnl_port_add(t, err);
 	if (rc < 0) {
 		p->priv = NULL;
@@ -151,14 +159,14 @@ static int
 vxlan_open(struct port *p, const struct port_args *args, const struct port_env *env,
 	char **err)
 {
-	return tnl_open(p, args, env, TNL_VXLAN, err);
+	return tnl_port_open(p, args, env, TNL_VXLAN, vxlan_parse, 1500 - TNL_VXLAN_HLEN, err);
 }
 
 static int
 geneve_open(struct port *p, const struct port_args *args, const struct port_env *env,
 	char **err)
 {
-	return tnl_open(p, args, env, TNL_GENEVE, err);
+	return tnl_port_open(p, args, env, TNL_GENEVE, vxlan_parse, 1500 - TNL_VXLAN_HLEN, err);
 }
 
 /*

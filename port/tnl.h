@@ -229,6 +229,23 @@ struct tnl_port *tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *lis
 /** PMD 'pmd': push the outer headers on 'n' packets of tunnel port 't' and deliver them. */
 uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n);
 
+/* Option parsing all tunnel types share (port_vxlan.c), naming 'type' in errors:
+ * tnl_check_options refuses an option not in the NULL-ended 'known'; tnl_parse_ip reads a
+ * fixed IPv4 address (required or 0); tnl_parse_inherit a number in [min, max] (default
+ * 'def') or 'inherit' (-1). */
+int tnl_check_options(const struct port_args *args, const char *const *known, const char *type,
+	char **err);
+int tnl_parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
+	const char *type, char **err);
+int tnl_parse_inherit(const struct port_args *args, const char *key, unsigned long min,
+	unsigned long max, int def, int16_t *out, char **err);
+
+/* Opens a tunnel port of 'type': its options through 'parse', its MTU 'mtu' unless the
+ * port has an mtu_request, then registers it (tnl_port_add). */
+typedef int tnl_parse_fn(const struct port_args *args, struct tnl_cfg *c, char **err);
+int tnl_port_open(struct port *p, const struct port_args *args, const struct port_env *env,
+	enum tnl_type type, tnl_parse_fn *parse, int mtu, char **err);
+
 /* The port operations all tunnel types share (port_vxlan.c): close, rx (nothing: packets
  * arrive by decapsulation), tx (encapsulation), dev_stats, link_up; status writes the
  * options Open vSwitch shows, then 'extra' (lines, may be ""). */
