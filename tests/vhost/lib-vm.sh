@@ -36,13 +36,25 @@ show_vm() {
 	sed "s/^/    $1: /" "$RUN/$1.out" "$RUN/$1.err" | tail -n 40
 }
 
-# wait_line FILE PATTERN SECONDS: wait until FILE has a line matching PATTERN.
+# wait_line FILE PATTERN SECONDS [PID]: wait until FILE has a line matching PATTERN; with
+# PID, stop waiting when that process (the guest's vireo-vmm) has ended.
 wait_line() {
 	for _ in $(seq $(($3 * 10))); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
+		if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+			grep -q "$2" "$1" 2>/dev/null
+			return
+		fi
 		sleep 0.1
 	done
 	return 1
+}
+
+# guest_deaths: the lines of the guests' consoles and vireo-vmm's messages that say a
+# guest kernel died (a panic, an oops' first line, a triple fault), at most 12.
+guest_deaths() {
+	grep -h -E "Kernel panic|double fault|BUG: |Oops|RIP: |triple fault" \
+		"$RUN"/*.out "$RUN"/*.err 2>/dev/null | head -n 12
 }
 
 badinput() { # badinput NAME PATTERN ARGS...: exit 2 and PATTERN on stderr
