@@ -125,6 +125,88 @@ sw_packet_out(void *aux, uint32_t in_port, const char *actions, const void *data
 	return dp_punt_packet_out(b->o->dp, b->br, in_port, actions, data, len, err);
 }
 
+/* flowtab's tun_metadata0..1. */
+#define OFC_TUN_MD 2
+
+/* Bit N: delete or clear 'cmd' unmaps tun_metadataN. */
+static unsigned
+tlv_unmapped_by(unsigned cmd, const struct of_tlv_map *maps, unsigned n)
+{
+	struct port_tlv_map cur[OFC_TUN_MD];
+	unsigned fields, space, k, gone = 0;
+
+	k = port_tnl_tlv_get(cur, OFC_TUN_MD, &fields, &space);
+	for (unsigned i = 0; i < k && i < OFC_TUN_MD; i++) {
+		bool del = cmd == PORT_TLV_CLEAR;
+
+		for (unsigned j = 0; j < n && !del; j++)
+			del = maps[j].index == cur[i].index;
+		if (del)
+			gone |= 1u << cur[i].index;
+	}
+	return gone;
+}
+
+/*
+ * NXT_TLV_TABLE_MOD.  The table is the switch's (port/'s, one for every tunnel port), so a
+ * field that a rule of any bridge uses may not lose its mapping, as in Open vSwitch.
+ */
+static enum of_tlv_result
+sw_tlv_mod(void *aux, unsigned cmd, const struct of_tlv_map *maps, unsigned n)
+{
+	struct ofc_bridge *b = aux;
+	struct port_tlv_map pm[64];
+	unsigned used = 0, gone;
+	char *err = NULL;
+	int rc;
+
+	if (n > 64)
+		return OF_TLV_TABLE_FULL;
+	gone = cmd == PORT_TLV_ADD ? 0 : tlv_unmapped_by(cmd, maps, n);
+	for (unsigned i = 0; gone && i < b->o->dp->n_bridges; i++)
+		used |= flowtab_tun_metadata_used(b->o->dp->bridges[i]->ft);
+	if (used & gone)
+		return OF_TLV_IN_USE;
+	for (unsigned i = 0; i < n; i++)
+		pm[i] = (struct port_tlv_map){ maps[i].opt_class, maps[i].opt_type, maps[i].len,
+			maps[i].index };
+	rc = port_tnl_tlv_mod((enum port_tlv_cmd)cmd, pm, n, &err);
+	if (rc < 0)
+		dp_log("openflow: bridge %s: TLV table: %s", b->name, err ? err : "out of memory");
+	free(err);
+	switch (rc) {
+	case 0:
+		return OF_TLV_OK;
+	case -ERANGE:
+		return OF_TLV_BAD_FIELD_IDX;
+	case -ENOTSUP:
+		return OF_TLV_BAD_OPT_LEN;
+	case -EEXIST:
+		return OF_TLV_ALREADY_MAPPED;
+	case -EADDRINUSE:
+		return OF_TLV_DUP_ENTRY;
+	default:
+		return OF_TLV_NO_MEMORY;
+	}
+}
+
+static unsigned
+sw_tlv_get(void *aux, struct of_tlv_map *out, unsigned max, uint32_t *max_space,
+	uint16_t *max_fields)
+{
+	struct port_tlv_map pm[64];
+	unsigned fields, space, n;
+
+	(void)aux;
+	n = port_tnl_tlv_get(pm, 64, &fields, &space);
+	for (unsigned i = 0; i < n && i < max && i < 64; i++)
+		out[i] = (struct of_tlv_map){ .opt_class = pm[i].opt_class,
+			.opt_type = pm[i].opt_type, .len = pm[i].len, .index = pm[i].index };
+	*max_space = space;
+	*max_fields = (uint16_t)fields;
+	return n;
+}
+
 /* One master per bridge: the others become slaves (OpenFlow's role rules). */
 static void
 sw_became_master(void *aux, struct of_conn *of)
@@ -472,6 +554,8 @@ bridge_open(struct dp_ofconn *o, struct dp_bridge *br)
 		.packet_out = sw_packet_out,
 		.became_master = sw_became_master,
 		.election = &b->election,
+		.tlv_mod = sw_tlv_mod,
+		.tlv_get = sw_tlv_get,
 		.aux = b,
 	};
 	/* A bridge whose socket cannot be made keeps a placeholder, so that it is said once. */

@@ -303,6 +303,7 @@ struct flowtab_match_info {
 	uint32_t tun_dst, tun_dst_mask;
 	uint8_t tun_gtpu_flags, tun_gtpu_flags_mask;
 	uint8_t tun_gtpu_msgtype, tun_gtpu_msgtype_mask;
+	uint32_t tun_metadata[2], tun_metadata_mask[2];  /**< network order */
 };
 
 /** What an action of a rule does (flowtab_action_info 'kind'). */
@@ -372,6 +373,12 @@ struct flowtab_rule_info {
  */
 int flowtab_dump_rules(struct flowtab *ft, const char *match,
 		void (*cb)(void *aux, const struct flowtab_rule_info *info), void *aux, char **err);
+
+/**
+ * Bit N: a rule matches on tun_metadataN or sets it (main thread), so that the Geneve option
+ * mapped to it may not be unmapped (OpenFlow's NXTTMFC_INVALID_TLV_DEL).
+ */
+unsigned flowtab_tun_metadata_used(const struct flowtab *ft);
 
 /** Where flowtab_trace() reports the packet leaving (main thread). */
 struct flowtab_trace_out {

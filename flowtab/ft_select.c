@@ -393,6 +393,24 @@ flowtab_dump_rules(struct flowtab *ft, const char *match,
 	return 0;
 }
 
+unsigned
+flowtab_tun_metadata_used(const struct flowtab *ft)
+{
+	unsigned used = 0;
+
+	for (size_t i = 0; i < ft->n_rules; i++) {
+		const struct ft_rule *r = ft->rules[i];
+
+		for (unsigned f = 0; f < 2; f++)
+			if (r->match.mask.tun_metadata[f] != 0)
+				used |= 1u << f;
+		for (uint32_t j = 0; j < r->acts->n; j++)
+			if (r->acts->a[j].type == FT_ACT_SET_TUN_METADATA)
+				used |= 1u << (r->acts->a[j].u8 & 1);
+	}
+	return used;
+}
+
 int
 ft_del_rules_if(struct flowtab *ft, bool (*pred)(const struct ft_rule *r, void *aux), void *aux)
 {

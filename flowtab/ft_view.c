@@ -47,6 +47,8 @@ match_fill(const struct ft_match *m, struct flowtab_match_info *o)
 	o->tun_gtpu_flags_mask = mk->tun_gtpu_flags;
 	o->tun_gtpu_msgtype = k->tun_gtpu_msgtype;
 	o->tun_gtpu_msgtype_mask = mk->tun_gtpu_msgtype;
+	memcpy(o->tun_metadata, k->tun_metadata, sizeof(o->tun_metadata));
+	memcpy(o->tun_metadata_mask, mk->tun_metadata, sizeof(o->tun_metadata_mask));
 	/* The IPv4/ARP and IPv6 addresses share the key's words: the rule's dl_type says which. */
 	if (o->dl_type_mask == 0xffff && o->dl_type == 0x86dd) {
 		memcpy(o->ipv6_src, k->ipv6_src, 16);

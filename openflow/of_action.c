@@ -115,6 +115,17 @@ set_field_text(struct of_text *t, uint32_t h, const uint8_t *v)
 		of_text_item(t, "set_field:%#" PRIx64 "->tun_id", of_get64(v));
 		return OF_OK;
 	}
+	if (cls == OXM_CLASS_NXM1 && (f == 40 || f == 41)) {
+		/* A mapped Geneve option (of_match.c): the value's bytes, zero-extended. */
+		uint32_t md = 0;
+
+		if (len == 0 || len > 4)
+			return OFE_BAC_BAD_SET_LEN;
+		for (x = 0; x < len; x++)
+			md = md << 8 | v[x];
+		of_text_item(t, "set_field:%#x->tun_metadata%u", md, f - 40u);
+		return OF_OK;
+	}
 	if (cls == OXM_CLASS_BASIC && f == 6) {
 		if (len != 2)
 			return OFE_BAC_BAD_SET_LEN;
@@ -698,9 +709,10 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 			put_small(b, OFPAT10_SET_VLAN_PCP, 8, a->u8, 1);
 			break;
 		case FLOWTAB_A_SET_TUN_METADATA:
-			/* Nicira's NXM_NX_TUN_METADATA0.., 4 bytes as vireo-dp has them. */
-			put_reg_load(b, OXM_HEADER(OXM_CLASS_NXM1, 40 + (a->u8 & 1), 0, 4), 0, 32,
-					ntohl(a->ipv4));
+			/* Nicira's NXM_NX_TUN_METADATA0.., 4 bytes as vireo-dp has them; a
+			 * variable-length field is a set_field for ovs-vswitchd too. */
+			put_set_field(b, true, OXM_CLASS_NXM1, (uint8_t)(40 + (a->u8 & 1)), &a->ipv4,
+					4);
 			break;
 		case FLOWTAB_A_PUSH_VLAN:
 			/* 1.0 has no push: its set_vlan_vid pushes a tag when there is none, as

@@ -33,16 +33,29 @@ of_reply_start(struct of_conn *c, uint8_t type, uint32_t xid, size_t len)
 void
 of_send_error(struct of_conn *c, enum of_err e, const uint8_t *msg, size_t len)
 {
-	size_t n = len < OF_ERROR_DATA ? len : OF_ERROR_DATA;
+	size_t n = len < OF_ERROR_DATA ? len : OF_ERROR_DATA, hdr;
 	uint16_t type, code;
+	uint32_t exp;
 	uint8_t *p;
 
-	of_error_code(e, c->version ? c->version : OF13, &type, &code);
-	p = of_reply_start(c, OFPT_ERROR, len >= OF_HDR ? of_get32(msg + 4) : 0, 12 + n);
-	of_set16(p + 8, type);
-	of_set16(p + 10, code);
-	if (!c->out.oom)
-		memcpy(p + 12, msg, n);
+	exp = of_error_code(e, c->version ? c->version : OF13, &type, &code);
+	hdr = !exp ? 12 : c->version == OF10 ? 20 : 16;
+	p = of_reply_start(c, OFPT_ERROR, len >= OF_HDR ? of_get32(msg + 4) : 0, hdr + n);
+	if (c->out.oom)
+		return;
+	if (exp && hdr == 20) {
+		of_set16(p + 8, NXET_VENDOR);
+		of_set16(p + 10, 0);        /* NXVC_VENDOR_ERROR */
+		of_set32(p + 12, exp);
+		of_set16(p + 16, type);
+		of_set16(p + 18, code);
+	} else {
+		of_set16(p + 8, type);
+		of_set16(p + 10, code);
+		if (exp)
+			of_set32(p + 12, exp);
+	}
+	memcpy(p + hdr, msg, n);
 }
 
 struct of_conn *
@@ -233,6 +246,8 @@ handle_vendor(struct of_conn *c, const uint8_t *msg, size_t len)
 		of_handle_role_nx(c, msg, len);
 		return;
 	default:
+		if (of_handle_tlv(c, subtype, msg, len))
+			return;
 		of_send_error(c, OFE_BAD_SUBTYPE, msg, len);
 		return;
 	}

@@ -212,6 +212,8 @@ of_flow_mod_decode(struct of_conn *c, const uint8_t *msg, size_t len, struct of_
 	e = c->version == OF10 ? decode10(c, msg, len, fm) : decode13(msg, len, fm);
 	if (!e && fm->command > OFPFC_DELETE_STRICT)
 		e = OFE_FMFC_BAD_COMMAND;
+	if (!e)
+		e = of_fm_check_tlv(c, fm);
 	return e;
 }
 
@@ -274,6 +276,8 @@ of_handle_nx_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 		e = of_actions10_decode(msg + 48 + mpad, len - 48 - mpad, &fm.actions);
 	if (!e && fm.command > OFPFC_DELETE_STRICT)
 		e = OFE_FMFC_BAD_COMMAND;
+	if (!e)
+		e = of_fm_check_tlv(c, &fm);
 	if (e)
 		of_send_error(c, e, msg, len);
 	else

@@ -13,7 +13,7 @@
 
 enum fkind {
 	K_PORT, K_MAC, K_U8, K_U16, K_U64, K_IPV4, K_IPV6, K_VID, K_PCP, K_DSCP, K_TOS, K_TCI, K_ARP_OP,
-	K_COOKIE,
+	K_COOKIE, K_TUN_MD,
 };
 
 /* Prerequisite dl_type values beyond real ones. */
@@ -90,6 +90,13 @@ static const struct oxm_field fields[] = {
 	{ N1, 16, 8, true, K_U64, "tun_id", 0, 0 },
 	{ N1, 31, 4, true, K_IPV4, "tun_src", 0, 0 },
 	{ N1, 32, 4, true, K_IPV4, "tun_dst", 0, 0 },
+	/*
+	 * NXM_NX_TUN_METADATA0.. hold a mapped Geneve option (of_tlv.c); their length is the
+	 * value's: ovs-ofctl sends the bytes the value needs, ovs-vswitchd the mapped length.
+	 * vireo-dp maps options of 4 bytes to tun_metadata0..1: 1 to 4 bytes, zero-extended.
+	 */
+	{ N1, 40, 4, true, K_TUN_MD, "tun_metadata0", 0, 0 },
+	{ N1, 41, 4, true, K_TUN_MD, "tun_metadata1", 0, 0 },
 	/*
 	 * Nicira's experimenter OXMs (experimenter id NX_EXPERIMENTER_ID).  ovs-ofctl 3.1 sends
 	 * both with a mask equal to the value (tun_gtpu_flags=0x34 as 0x34/0x34): they are
@@ -220,6 +227,7 @@ field_text(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm
 			of_text_item(t, "%s=%u", f->name, (unsigned)x);
 		return OF_OK;
 	case K_U64:
+	case K_TUN_MD:
 		if (m)
 			of_text_item(t, "%s=0x%" PRIx64 "/0x%" PRIx64, f->name, x, mx);
 		else
@@ -291,7 +299,7 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 	enum of_err e;
 
 	while (off < len) {
-		unsigned exp;
+		unsigned exp, vlen;
 		uint32_t h;
 		uint16_t cls;
 		uint8_t fno, plen;
@@ -324,16 +332,23 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 		f = field_find(cls, fno);
 		if (!f)
 			return OFE_BMC_BAD_FIELD;
-		if (plen != exp + f->len * (hasmask ? 2 : 1))
+		vlen = f->len;
+		if (f->kind == K_TUN_MD && plen % (hasmask ? 2 : 1) == 0 && plen > 0 &&
+		    plen / (hasmask ? 2 : 1) <= f->len)
+			vlen = plen / (hasmask ? 2 : 1);
+		if (plen != exp + vlen * (hasmask ? 2 : 1))
 			return OFE_BMC_BAD_LEN;
 		if (hasmask && !f->maskable)
 			return OFE_BMC_BAD_MASK;
 		if (seen >> (f - fields) & 1)
 			return OFE_BMC_DUP_FIELD;
 		seen |= 1ull << (f - fields);
-		memcpy(v, p + off + 4 + exp, f->len);
+		/* A shorter value (tun_metadataN) is zero-extended; an exact one stays exact. */
+		memset(v, 0, f->len);
+		memset(m, hasmask ? 0 : 0xff, f->len);
+		memcpy(v + f->len - vlen, p + off + 4 + exp, vlen);
 		if (hasmask)
-			memcpy(m, p + off + 4 + exp + f->len, f->len);
+			memcpy(m + f->len - vlen, p + off + 4 + exp + vlen, vlen);
 		if (!strcmp(f->name, "dl_type") && !hasmask)
 			eth = (int)get_n(v, 2);
 		if (!strcmp(f->name, "nw_proto") && !hasmask)
@@ -530,6 +545,10 @@ of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nxm)
 			(const uint8_t *)&m->tun_src_mask);
 	put_bytes(b, OXM_CLASS_NXM1, 32, 4, (const uint8_t *)&m->tun_dst,
 			(const uint8_t *)&m->tun_dst_mask);
+	put_bytes(b, OXM_CLASS_NXM1, 40, 4, (const uint8_t *)&m->tun_metadata[0],
+			(const uint8_t *)&m->tun_metadata_mask[0]);
+	put_bytes(b, OXM_CLASS_NXM1, 41, 4, (const uint8_t *)&m->tun_metadata[1],
+			(const uint8_t *)&m->tun_metadata_mask[1]);
 	put_nx_exp(b, 15, m->tun_gtpu_flags, m->tun_gtpu_flags_mask, 0xff);
 	put_nx_exp(b, 16, m->tun_gtpu_msgtype, m->tun_gtpu_msgtype_mask, 0xff);
 	put_bytes(b, C0, nxm ? 1 : 3, 6, m->dl_dst, m->dl_dst_mask);

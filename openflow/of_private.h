@@ -90,10 +90,24 @@ enum of_err {
 	OFE_IS_SLAVE,
 	OFE_ROLE_STALE,
 	OFE_ROLE_BAD_ROLE,
+	OFE_FMFC_INVALID_TLV_FIELD, /* a rule names an unmapped tun_metadataN */
+	OFE_TLV_BAD_COMMAND,        /* Open vSwitch's NXTTMFC_* (of_tlv.c) */
+	OFE_TLV_BAD_OPT_LEN,
+	OFE_TLV_BAD_FIELD_IDX,
+	OFE_TLV_TABLE_FULL,
+	OFE_TLV_ALREADY_MAPPED,
+	OFE_TLV_DUP_ENTRY,
+	OFE_TLV_INVALID_DEL,
 	OFE__N
 };
 
-void of_error_code(enum of_err e, uint8_t version, uint16_t *type, uint16_t *code);
+/**
+ * The (type, code) of 'e' in 'version'.  Returns 0, or the vendor id of an Open vSwitch
+ * extension error: 1.0 sends it as a vendor error (type NXET_VENDOR, code 0, then the id,
+ * 'type' and 'code'), 1.2+ as an experimenter error ('type' 0xffff, 'code' the
+ * experimenter's, then the id).
+ */
+uint32_t of_error_code(enum of_err e, uint8_t version, uint16_t *type, uint16_t *code);
 
 struct of_conn {
 	struct of_switch sw;
@@ -198,6 +212,12 @@ void of_fm_add_text(struct of_text *t, struct of_fm *fm);
 void of_fm_filter_text(struct of_text *t, const struct of_fm *fm, bool strict);
 /** The OpenFlow error for flowtab's refusal 'rc' with message 'err'. */
 enum of_err of_flowtab_error(int rc, const char *err);
+
+/* Open vSwitch's Geneve option table (of_tlv.c). */
+/** NXT_TLV_TABLE_MOD or _REQUEST ('subtype'): handled, or false for another subtype. */
+bool of_handle_tlv(struct of_conn *c, uint32_t subtype, const uint8_t *msg, size_t len);
+/** A rule that names a tun_metadataN the owner's table does not map is refused (as OVS). */
+enum of_err of_fm_check_tlv(struct of_conn *c, const struct of_fm *fm);
 
 /* Message handlers (of_flow.c, of_stats.c, of_async.c). */
 void of_handle_packet_out(struct of_conn *c, const uint8_t *msg, size_t len);

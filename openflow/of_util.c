@@ -199,13 +199,28 @@ static const struct {
 	[OFE_IS_SLAVE] = { 1, 5, 1, 10, "OFPBRC_IS_SLAVE" },
 	[OFE_ROLE_STALE] = { 1, 5, 11, 0, "OFPRRFC_STALE" },
 	[OFE_ROLE_BAD_ROLE] = { 1, 5, 11, 2, "OFPRRFC_BAD_ROLE" },
+	/* Open vSwitch's extension errors: (1, code) in 1.0, experimenter errors after. */
+	[OFE_FMFC_INVALID_TLV_FIELD] = { 1, 536, OFPET_EXPERIMENTER, 37,
+		"NXFMFC_INVALID_TLV_FIELD" },
+	[OFE_TLV_BAD_COMMAND] = { 1, 527, OFPET_EXPERIMENTER, 16, "NXTTMFC_BAD_COMMAND" },
+	[OFE_TLV_BAD_OPT_LEN] = { 1, 528, OFPET_EXPERIMENTER, 17, "NXTTMFC_BAD_OPT_LEN" },
+	[OFE_TLV_BAD_FIELD_IDX] = { 1, 529, OFPET_EXPERIMENTER, 18, "NXTTMFC_BAD_FIELD_IDX" },
+	[OFE_TLV_TABLE_FULL] = { 1, 530, OFPET_EXPERIMENTER, 19, "NXTTMFC_TABLE_FULL" },
+	[OFE_TLV_ALREADY_MAPPED] = { 1, 531, OFPET_EXPERIMENTER, 20,
+		"NXTTMFC_ALREADY_MAPPED" },
+	[OFE_TLV_DUP_ENTRY] = { 1, 532, OFPET_EXPERIMENTER, 21, "NXTTMFC_DUP_ENTRY" },
+	[OFE_TLV_INVALID_DEL] = { 1, 537, OFPET_EXPERIMENTER, 38, "NXTTMFC_INVALID_TLV_DEL" },
 };
 
-void
+uint32_t
 of_error_code(enum of_err e, uint8_t version, uint16_t *type, uint16_t *code)
 {
 	if (e <= OF_OK || e >= OFE__N)
 		e = OFE_BAD_TYPE;
 	*type = version == OF10 ? codes[e].t10 : codes[e].t13;
 	*code = version == OF10 ? codes[e].c10 : codes[e].c13;
+	/* Open vSwitch's own 1.0 codes are all from 256 up; 1.2+ has experimenter errors. */
+	if (version == OF10)
+		return *code >= 256 ? NX_VENDOR_ID : 0;
+	return *type == OFPET_EXPERIMENTER ? NX_VENDOR_ID : 0;
 }

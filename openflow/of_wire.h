@@ -69,6 +69,7 @@ enum {
 #define ONF_ET_BUNDLE_ADD_MESSAGE 2301
 #define OF14_ET_BUNDLE_FAILED 17
 #define OFPET_EXPERIMENTER 0xffff
+#define NXET_VENDOR 0xb0c2        /* Open vSwitch's 1.0 vendor errors */
 
 #define OF_NO_BUFFER 0xffffffffu
 #define OFPFF_SEND_FLOW_REM 1

@@ -90,6 +90,26 @@ struct of_election {
 	uint64_t generation_id;
 };
 
+/** A Geneve option (class, type, bytes of value) mapped to tun_metadata'index'. */
+struct of_tlv_map {
+	uint16_t opt_class;
+	uint8_t opt_type;
+	uint8_t len;
+	uint16_t index;
+};
+
+/** Why the owner refused a TLV table change (the NXTTMFC_* error sent for it). */
+enum of_tlv_result {
+	OF_TLV_OK = 0,
+	OF_TLV_BAD_FIELD_IDX,       /**< an index past the switch's last field */
+	OF_TLV_BAD_OPT_LEN,         /**< a length the switch's fields cannot hold */
+	OF_TLV_ALREADY_MAPPED,      /**< add: the index is mapped */
+	OF_TLV_DUP_ENTRY,           /**< add: the option is mapped to another index */
+	OF_TLV_TABLE_FULL,
+	OF_TLV_IN_USE,              /**< delete or clear: a rule uses the field */
+	OF_TLV_NO_MEMORY,
+};
+
 /** What the owner provides: the bridge's table and ports.  Called on the owner's thread. */
 struct of_switch {
 	uint64_t datapath_id;
@@ -112,6 +132,20 @@ struct of_switch {
 	void (*became_master)(void *aux, struct of_conn *c);
 	/** The switch's generation id (see struct of_election); NULL: ids are not checked. */
 	struct of_election *election;
+	/**
+	 * NXT_TLV_TABLE_MOD: change the Geneve option table, all of 'maps' or none; 'cmd' 0
+	 * adds them, 1 deletes their indexes, 2 clears the table ('n' is 0).  Lengths and
+	 * indexes are already within OpenFlow's bounds (a multiple of 4 up to 124; below 64).
+	 * NULL: the message is refused, as is NXT_TLV_TABLE_REQUEST without 'tlv_get'.
+	 */
+	enum of_tlv_result (*tlv_mod)(void *aux, unsigned cmd, const struct of_tlv_map *maps,
+			unsigned n);
+	/**
+	 * The table: at most 'max' mappings into 'out' in index order, what the switch can hold
+	 * in '*max_space' (bytes of option values) and '*max_fields'.  Returns how many there are.
+	 */
+	unsigned (*tlv_get)(void *aux, struct of_tlv_map *out, unsigned max, uint32_t *max_space,
+			uint16_t *max_fields);
 	void *aux;
 };
 

@@ -328,6 +328,37 @@ int port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **er
  */
 int port_tnl_tlv_map(const char *spec, char **err);
 
+/** One Geneve option mapping: the option (class, type, bytes of value) to tun_metadata'index'. */
+struct port_tlv_map {
+	uint16_t opt_class;
+	uint8_t opt_type;
+	uint8_t len;
+	uint16_t index;
+};
+
+/** What port_tnl_tlv_mod() does with its mappings (OpenFlow's NXTTMC_* numbering). */
+enum port_tlv_cmd {
+	PORT_TLV_ADD = 0,
+	PORT_TLV_DELETE = 1,      /**< by index; an unmapped index is no error */
+	PORT_TLV_CLEAR = 2,       /**< all of them; 'maps' unused */
+};
+
+/**
+ * Change the Geneve option mappings of every tunnel port, all of 'maps' or none (control
+ * thread; one table for the whole switch).  Returns 0, or with '*err' set: -ERANGE (an index
+ * past the last tun_metadata field), -ENOTSUP (a length the fields cannot hold), -EEXIST (the
+ * index is mapped), -EADDRINUSE (the option is mapped to another field), -ENOMEM.
+ */
+int port_tnl_tlv_mod(enum port_tlv_cmd cmd, const struct port_tlv_map *maps, unsigned n,
+		char **err);
+
+/**
+ * The mappings into 'out' (at most 'max'), in index order; '*max_fields' and '*max_space'
+ * (bytes of option values) say what the switch can hold.  Returns how many are mapped.
+ */
+unsigned port_tnl_tlv_get(struct port_tlv_map *out, unsigned max, unsigned *max_fields,
+		unsigned *max_space);
+
 /** Text of dump-tlv-map (malloc'd; NULL: no memory). */
 char *port_tnl_tlv_show(void);
 

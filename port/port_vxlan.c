@@ -3,7 +3,7 @@
  * Port types "vxlan" and "geneve" (Open vSwitch's Interface type=vxlan, type=geneve): a
  * VXLAN or Geneve tunnel over an IPv4 underlay, natively as Open vSwitch's userspace
  * datapath does it (tnl.h).  The two differ in the 8 bytes after UDP, the default
- * dst_port (4789, 6081) and Geneve's option TLVs (tun_metadataN, tnl_tlv_map_add()).  It has no
+ * dst_port (4789, 6081) and Geneve's option TLVs (tun_metadataN, tnl_tlv_map_mod()).  It has no
  * device and no rx queue: what it sends is encapsulated and enters the bridge of the
  * internal port the kernel routes options:remote_ip through; what it receives is popped
  * from packets that bridge sends to such an internal port for options:local_ip (any

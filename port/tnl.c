@@ -455,47 +455,74 @@ tnl_run(void)
 	reclaim(false);
 }
 
-int
-tnl_tlv_map_add(unsigned idx, uint16_t opt_class, uint8_t opt_type, uint8_t len, char **err)
+/* Can 'm' (a whole table) be published?  0 or -errno with '*err' naming the mapping. */
+static int
+tlv_table_check(const struct tnl_tlv_map m[TNL_N_METADATA], unsigned changed, char **err)
 {
-	if (idx >= TNL_N_METADATA) {
-		port_errf(err, "tun_metadata%u: vireo-dp has tun_metadata0..%u", idx,
-			TNL_N_METADATA - 1);
-		return -ERANGE;
-	}
-	if (len == 0 || len > TNL_METADATA_LEN) {
-		port_errf(err, "len=%u: vireo-dp's tun_metadata fields hold options of %u bytes",
-			len, TNL_METADATA_LEN);
-		return -ENOTSUP;
-	}
 	for (unsigned i = 0; i < TNL_N_METADATA; i++) {
-		if (tlv_map[i].len == 0)
+		if (m[i].len == 0 || !(changed & 1u << i))
 			continue;
-		if (i == idx) {
-			port_errf(err, "tun_metadata%u is already mapped", idx);
-			return -EEXIST;
+		if (m[i].len != TNL_METADATA_LEN) {
+			port_errf(err, "len=%u: vireo-dp's tun_metadata fields hold options of %u "
+				"bytes", m[i].len, TNL_METADATA_LEN);
+			return -ENOTSUP;
 		}
-		if (tlv_map[i].opt_class == opt_class && tlv_map[i].opt_type == opt_type) {
-			port_errf(err, "class=0x%x,type=0x%x is already mapped to tun_metadata%u",
-				opt_class, opt_type, i);
-			return -EEXIST;
-		}
-	}
-	tlv_map[idx] = (struct tnl_tlv_map){ opt_class, opt_type, len };
-	if (tnl_env != NULL && publish_decap() < 0) {
-		memset(&tlv_map[idx], 0, sizeof(tlv_map[idx]));
-		port_errf(err, "out of memory");
-		return -ENOMEM;
+		for (unsigned j = 0; j < TNL_N_METADATA; j++)
+			if (j != i && m[j].len != 0 && m[j].opt_class == m[i].opt_class &&
+			    m[j].opt_type == m[i].opt_type) {
+				port_errf(err, "class=0x%x,type=0x%x is already mapped to "
+					"tun_metadata%u", m[i].opt_class, m[i].opt_type, j);
+				return -EADDRINUSE;
+			}
 	}
 	return 0;
 }
 
-void
-tnl_tlv_map_clear(void)
+int
+tnl_tlv_map_mod(enum port_tlv_cmd cmd, const struct port_tlv_map *maps, unsigned n, char **err)
 {
-	memset(tlv_map, 0, sizeof(tlv_map));
-	if (tnl_env != NULL)
-		publish_decap();
+	struct tnl_tlv_map m[TNL_N_METADATA], old[TNL_N_METADATA];
+	unsigned changed = 0;
+	int rc;
+
+	memcpy(m, tlv_map, sizeof(m));
+	if (cmd == PORT_TLV_CLEAR)
+		memset(m, 0, sizeof(m));
+	for (unsigned i = 0; cmd != PORT_TLV_CLEAR && i < n; i++) {
+		unsigned idx = maps[i].index;
+
+		if (idx >= TNL_N_METADATA) {
+			port_errf(err, "tun_metadata%u: vireo-dp has tun_metadata0..%u", idx,
+				TNL_N_METADATA - 1);
+			return -ERANGE;
+		}
+		if (cmd == PORT_TLV_DELETE) {
+			memset(&m[idx], 0, sizeof(m[idx]));
+			continue;
+		}
+		if (m[idx].len != 0) {
+			port_errf(err, "tun_metadata%u is already mapped", idx);
+			return -EEXIST;
+		}
+		if (maps[i].len == 0) {
+			port_errf(err, "len=0: vireo-dp's tun_metadata fields hold options of %u "
+				"bytes", TNL_METADATA_LEN);
+			return -ENOTSUP;
+		}
+		m[idx] = (struct tnl_tlv_map){ maps[i].opt_class, maps[i].opt_type, maps[i].len };
+		changed |= 1u << idx;
+	}
+	rc = tlv_table_check(m, changed, err);
+	if (rc < 0)
+		return rc;
+	memcpy(old, tlv_map, sizeof(old));
+	memcpy(tlv_map, m, sizeof(m));
+	if (tnl_env != NULL && publish_decap() < 0) {
+		memcpy(tlv_map, old, sizeof(old));
+		port_errf(err, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 const struct tnl_tlv_map *

@@ -186,14 +186,11 @@ struct tnl_port *const *tnl_ports_table(void);
 void tnl_neigh_set(const char *dev, uint32_t ip, const uint8_t mac[6]);
 
 /**
- * Map Geneve options of class 'opt_class', type 'opt_type' and 'len' bytes of value to
- * tun_metadata'idx' (control thread).  Returns 0 or -errno ('*err' says why).
+ * Change the Geneve option mappings as port_tnl_tlv_mod() (control thread): all of 'maps' or
+ * none.
  */
-int tnl_tlv_map_add(unsigned idx, uint16_t opt_class, uint8_t opt_type, uint8_t len,
+int tnl_tlv_map_mod(enum port_tlv_cmd cmd, const struct port_tlv_map *maps, unsigned n,
 	char **err);
-
-/** Forget every mapping (control thread). */
-void tnl_tlv_map_clear(void);
 
 /** The mappings (control thread). */
 const struct tnl_tlv_map *tnl_tlv_map_get(void);

@@ -161,31 +161,62 @@ port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err)
 int
 port_tnl_tlv_map(const char *spec, char **err)
 {
+	struct port_tlv_map maps[TNL_N_METADATA + 1];
 	const char *p = spec;
+	unsigned n = 0;
 
-	if (strcmp(spec, "clear") == 0) {
-		tnl_tlv_map_clear();
-		return 0;
-	}
+	if (strcmp(spec, "clear") == 0)
+		return tnl_tlv_map_mod(PORT_TLV_CLEAR, NULL, 0, err);
 	while (*p != '\0') {
 		unsigned cls, type, len, idx;
-		int used = 0, rc;
+		int used = 0;
 
 		if (sscanf(p, " {class=%i,type=%i,len=%i}->tun_metadata%u%n", &cls, &type, &len,
 				&idx, &used) != 4 || used == 0 || cls > 0xffff || type > 0xff ||
-				len > 0xff) {
+				len > 0xff || idx > 0xffff) {
 			port_errf(err, "'%s': expected {class=CLASS,type=TYPE,len=LEN}->"
 				"tun_metadataN[,...]", p);
 			return -EINVAL;
 		}
-		rc = tnl_tlv_map_add(idx, (uint16_t)cls, (uint8_t)type, (uint8_t)len, err);
-		if (rc < 0)
-			return rc;
+		if (n == TNL_N_METADATA + 1) {
+			port_errf(err, "'%s': vireo-dp has %u tun_metadata fields", spec,
+				TNL_N_METADATA);
+			return -ERANGE;
+		}
+		maps[n++] = (struct port_tlv_map){ (uint16_t)cls, (uint8_t)type, (uint8_t)len,
+			(uint16_t)idx };
 		p += used;
 		if (*p == ',')
 			p++;
 	}
-	return 0;
+	return tnl_tlv_map_mod(PORT_TLV_ADD, maps, n, err);
+}
+
+int
+port_tnl_tlv_mod(enum port_tlv_cmd cmd, const struct port_tlv_map *maps, unsigned n,
+		char **err)
+{
+	return tnl_tlv_map_mod(cmd, maps, n, err);
+}
+
+unsigned
+port_tnl_tlv_get(struct port_tlv_map *out, unsigned max, unsigned *max_fields,
+		unsigned *max_space)
+{
+	const struct tnl_tlv_map *m = tnl_tlv_map_get();
+	unsigned n = 0;
+
+	*max_fields = TNL_N_METADATA;
+	*max_space = TNL_N_METADATA * TNL_METADATA_LEN;
+	for (unsigned i = 0; i < TNL_N_METADATA; i++) {
+		if (m[i].len == 0)
+			continue;
+		if (n < max)
+			out[n] = (struct port_tlv_map){ m[i].opt_class, m[i].opt_type, m[i].len,
+				(uint16_t)i };
+		n++;
+	}
+	return n;
 }
 
 char *

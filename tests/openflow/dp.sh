@@ -182,6 +182,24 @@ check "a peer that never reads is not read either ($sent of 20000 requests taken
 check "ovs-ofctl works after the flood" ovs-ofctl dump-desc br0
 
 check "ovs-ofctl del-flows empties the table" ovs-ofctl del-flows br0
+# The Geneve option table over OpenFlow is vireo-dp's own (the one its geneve ports decode
+# with, dp-geneve): what ovs-ofctl maps, vireoctl shows, and the other way round.
+check "ovs-ofctl add-tlv-map (OVN's option to tun_metadata0)" \
+	ovs-ofctl add-tlv-map br0 "{class=0x0102,type=0x80,len=4}->tun_metadata0"
+check "vireoctl dump-tlv-map shows it" \
+	bash -c "'$VIREOCTL' -t '$CTL' dump-tlv-map br0 | grep -q '0x102.*0x80.*4.*tun_metadata0'"
+check "vireoctl add-tlv-map; ovs-ofctl dump-tlv-map shows both" \
+	bash -c "'$VIREOCTL' -t '$CTL' add-tlv-map br0 '{class=0xffff,type=3,len=4}->tun_metadata1' &&
+		ovs-ofctl dump-tlv-map br0 | grep -q '0xffff *0x3 *4 *tun_metadata1' &&
+		ovs-ofctl dump-tlv-map br0 | grep -q '0x102 *0x80 *4 *tun_metadata0'"
+check "a rule on tun_metadata1 from ovs-ofctl" \
+	ovs-ofctl add-flow br0 "priority=1,tun_metadata1=0x7,actions=drop"
+out=$(ovs-ofctl del-tlv-map br0 2>&1)
+check "the table cannot be cleared under that rule (NXTTMFC_INVALID_TLV_DEL)" \
+	grep -q "NXTTMFC_INVALID_TLV_DEL" <<<"$out"
+check "del-flows, then del-tlv-map clears the table" \
+	bash -c "ovs-ofctl del-flows br0 && ovs-ofctl del-tlv-map br0 &&
+		! ovs-ofctl dump-tlv-map br0 | grep -q tun_metadata"
 show=$(ctl show)
 check "an empty table from OpenFlow returns the bridge to MAC learning" \
 	grep -q "no flows (MAC learning)" <<<"$show"

@@ -120,6 +120,67 @@ sw_packet_out(void *aux, uint32_t in_port, const char *actions, const void *data
 	return 0;
 }
 
+/*
+ * The Geneve option table, with vireo-dp's limits (port/: tun_metadata0..1, options of 4
+ * bytes) so that ovs-ofctl meets the same answers as from vireo-dp.
+ */
+#define TLV_FIELDS 2
+static struct of_tlv_map tlv[TLV_FIELDS];   /* len 0: unmapped */
+
+static enum of_tlv_result
+sw_tlv_mod(void *aux, unsigned cmd, const struct of_tlv_map *maps, unsigned n)
+{
+	struct of_tlv_map t[TLV_FIELDS];
+	unsigned gone = 0;
+
+	memcpy(t, tlv, sizeof(t));
+	if (cmd == 2)
+		memset(t, 0, sizeof(t));
+	for (unsigned i = 0; cmd != 2 && i < n; i++) {
+		unsigned idx = maps[i].index;
+
+		if (idx >= TLV_FIELDS)
+			return OF_TLV_BAD_FIELD_IDX;
+		if (cmd == 1) {
+			t[idx].len = 0;
+			continue;
+		}
+		if (maps[i].len != 4)
+			return OF_TLV_BAD_OPT_LEN;
+		if (t[idx].len)
+			return OF_TLV_ALREADY_MAPPED;
+		for (unsigned j = 0; j < TLV_FIELDS; j++)
+			if (t[j].len && t[j].opt_class == maps[i].opt_class &&
+			    t[j].opt_type == maps[i].opt_type)
+				return OF_TLV_DUP_ENTRY;
+		t[idx] = maps[i];
+	}
+	for (unsigned i = 0; i < TLV_FIELDS; i++)
+		if (tlv[i].len && !t[i].len)
+			gone |= 1u << i;
+	if (gone & flowtab_tun_metadata_used(aux))
+		return OF_TLV_IN_USE;
+	memcpy(tlv, t, sizeof(t));
+	return OF_TLV_OK;
+}
+
+static unsigned
+sw_tlv_get(void *aux, struct of_tlv_map *out, unsigned max, uint32_t *max_space,
+		uint16_t *max_fields)
+{
+	unsigned n = 0;
+
+	(void)aux;
+	for (unsigned i = 0; i < TLV_FIELDS; i++)
+		if (tlv[i].len && n < max) {
+			out[n] = tlv[i];
+			out[n++].index = (uint16_t)i;
+		}
+	*max_space = TLV_FIELDS * 4;
+	*max_fields = TLV_FIELDS;
+	return n;
+}
+
 static void
 on_signal(int sig)
 {
@@ -173,7 +234,7 @@ main(int argc, char **argv)
 	ft = flowtab_create("br0", &ops, NULL);
 	sw = (struct of_switch) { .datapath_id = 0x1234, .name = "br0", .flowtab = sw_flowtab,
 		.flows_changed = sw_changed, .ports = sw_ports, .packet_out = sw_packet_out,
-		.aux = ft };
+		.tlv_mod = sw_tlv_mod, .tlv_get = sw_tlv_get, .aux = ft };
 	live_conns = conns;
 	live_n = &n;
 	if (ft)

@@ -136,12 +136,16 @@ connect_version(uint8_t version)
 	return c;
 }
 
-/* Send 'msg'; exactly one reply must come: an error (type, code) quoting its start. */
+/*
+ * Send 'msg'; exactly one reply must come: an error (type, code) quoting its start.  In 1.0,
+ * Open vSwitch's own codes (256 and up) come as a vendor error: type NXET_VENDOR (0xb0c2),
+ * code 0, Nicira's vendor id, then (type, code).
+ */
 static void
 expect_error(struct of_conn *c, const uint8_t *msg, size_t len, uint16_t type, uint16_t code,
 		const char *what)
 {
-	size_t quoted = len < 64 ? len : 64;
+	size_t quoted = len < 64 ? len : 64, hdr = 12;
 	struct replies r;
 
 	CHECK(of_conn_receive(c, msg, len) == 0, "%s: connection kept", what);
@@ -150,10 +154,23 @@ expect_error(struct of_conn *c, const uint8_t *msg, size_t len, uint16_t type, u
 	if (r.n != 1)
 		return;
 	CHECK(r.msg[0][1] == 1, "%s: an error (type %u)", what, r.msg[0][1]);
-	CHECK(get16(r.msg[0] + 8) == type && get16(r.msg[0] + 10) == code,
-			"%s: error (%u,%u), expected (%u,%u)", what, get16(r.msg[0] + 8),
-			get16(r.msg[0] + 10), type, code);
-	CHECK(r.len[0] == 12 + quoted && !memcmp(r.msg[0] + 12, msg, quoted),
+	if (type == 0xffff) {
+		CHECK(((uint32_t)get16(r.msg[0] + 12) << 16 | get16(r.msg[0] + 14)) == 0x2320,
+				"%s: a Nicira experimenter error", what);
+		hdr = 16;
+	} else if (r.msg[0][0] == 1 && code >= 256) {
+		CHECK(get16(r.msg[0] + 8) == 0xb0c2 && get16(r.msg[0] + 10) == 0 &&
+				((uint32_t)get16(r.msg[0] + 12) << 16 | get16(r.msg[0] + 14)) == 0x2320,
+				"%s: a Nicira vendor error (%u,%u)", what, get16(r.msg[0] + 8),
+				get16(r.msg[0] + 10));
+		hdr = 20;
+	}
+	CHECK(get16(r.msg[0] + (hdr == 20 ? 16 : 8)) == type &&
+			get16(r.msg[0] + (hdr == 20 ? 18 : 10)) == code,
+			"%s: error (%u,%u), expected (%u,%u)", what,
+			get16(r.msg[0] + (hdr == 20 ? 16 : 8)),
+			get16(r.msg[0] + (hdr == 20 ? 18 : 10)), type, code);
+	CHECK(r.len[0] == hdr + quoted && !memcmp(r.msg[0] + hdr, msg, quoted),
 			"%s: the first %zu bytes of the message are quoted", what, quoted);
 	CHECK(!memcmp(r.msg[0] + 4, msg + 4, 4), "%s: same xid", what);
 }
@@ -937,6 +954,46 @@ test_bundles(void)
 	of_conn_destroy(c);
 }
 
+/* NXT_TLV_TABLE_MOD/REQUEST: what OpenFlow itself refuses, before the switch's table. */
+static void
+test_tlv(void)
+{
+	struct of_conn *c = connect_version(4);
+	uint8_t m[64] = { 0 };
+
+	/* A mod (subtype 24) of one mapping: class 0xffff, type 0, len 4, index 0. */
+	header(m, 4, 4, 28, 30);
+	put32(m + 8, 0x2320);
+	put32(m + 12, 24);
+	put16(m + 24, 0xffff);
+	m[27] = 4;
+	expect_error(c, m, 28, 1, 6, "TLV mod: a mapping cut short");
+	put16(m + 2, 32);
+	put16(m + 16, 3);
+	expect_error(c, m, 32, 0xffff, 16, "TLV mod: command 3 (NXTTMFC_BAD_COMMAND)");
+	put16(m + 16, 0);
+	m[27] = 5;
+	expect_error(c, m, 32, 0xffff, 17, "TLV mod: option length 5 (NXTTMFC_BAD_OPT_LEN)");
+	m[27] = 128;
+	expect_error(c, m, 32, 0xffff, 17, "TLV mod: option length 128 (NXTTMFC_BAD_OPT_LEN)");
+	m[27] = 4;
+	put16(m + 28, 64);
+	expect_error(c, m, 32, 0xffff, 18, "TLV mod: index 64 (NXTTMFC_BAD_FIELD_IDX)");
+	put16(m + 28, 0);
+	expect_error(c, m, 32, 1, 4, "TLV mod: a switch without a TLV table");
+	header(m, 4, 4, 20, 31);
+	put32(m + 12, 25);
+	expect_error(c, m, 20, 1, 6, "TLV request: 4 bytes too many");
+	of_conn_destroy(c);
+
+	c = connect_version(1);
+	header(m, 1, 4, 32, 32);
+	put32(m + 12, 24);
+	put16(m + 16, 3);
+	expect_error(c, m, 32, 1, 527, "1.0 TLV mod: command 3 (a vendor error)");
+	of_conn_destroy(c);
+}
+
 int
 main(void)
 {
@@ -948,6 +1005,7 @@ main(void)
 	test_async13();
 	test_async10();
 	test_bundles();
+	test_tlv();
 	flowtab_destroy(ft);
 	return check_report("test_of_conn");
 }
