@@ -642,20 +642,22 @@ restart_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 	return rc;
 }
 
-int
-dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
+/*
+ * The switch-wide settings of 'cfg': PMD cores (the PMDs move now), the keys that need a
+ * restart (said in the log), rx queue placement and auto load balancing.  '*replace' is set
+ * when rx queues must be placed anew.
+ */
+static int
+reconfigure_switch(struct dp *dp, const struct vconf *cfg, bool *replace, char **err)
 {
-	struct dp_port *gone[PORT_MAX_SLOTS];
-	unsigned n_gone = 0;
-	int rc = 0;
-	/* Rx queues are placed anew only when what they are placed on changed: new PMDs, a
-	 * new policy, new ports (removed ones re-place in ports_remove); an unrelated change
-	 * must not move queues between PMDs under traffic. */
-	bool replace = false;
+	static const char *const restart_keys[] = {
+		"dpdk-lcore-mask", "dpdk-socket-mem", "dpdk-extra", "dpdk-socket-limit", NULL
+	};
 	const char *old_mask = vconf_map_get(&dp->cfg.other_config, "pmd-cpu-mask");
 	const char *new_mask = vconf_map_get(&cfg->other_config, "pmd-cpu-mask");
+	struct pmd_rxq_policy pol = rxq_policy_of(cfg);
+	int rc;
 
-	coverage_inc(COV_BRIDGE_RECONFIGURE);
 	if (dp->cfg.source != NULL && ((old_mask == NULL) != (new_mask == NULL) ||
 			(old_mask && strcmp(old_mask, new_mask) != 0))) {
 		dp_log("pmd-cpu-mask changed to %s: moving PMD threads",
@@ -663,11 +665,8 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		rc = restart_pmds(dp, cfg, err);
 		if (rc < 0)
 			return rc;
-		replace = true;
+		*replace = true;
 	}
-	static const char *const restart_keys[] = {
-		"dpdk-lcore-mask", "dpdk-socket-mem", "dpdk-extra", "dpdk-socket-limit", NULL
-	};
 	for (int i = 0; dp->cfg.source != NULL && restart_keys[i]; i++) {
 		const char *a = vconf_map_get(&dp->cfg.other_config, restart_keys[i]);
 		const char *b = vconf_map_get(&cfg->other_config, restart_keys[i]);
@@ -676,18 +675,26 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 			dp_log("other_config:%s changed: takes effect when vireo-dp restarts",
 				restart_keys[i]);
 	}
-
-	struct pmd_rxq_policy pol = rxq_policy_of(cfg);
-
 	if (pol.algo != dp->rxq_policy.algo || pol.isolate != dp->rxq_policy.isolate) {
 		dp_log("rx queue placement: pmd-rxq-assign=%s, pmd-rxq-isolate=%s: re-placing",
 			pmd_rxq_algo_name(pol.algo), pol.isolate ? "true" : "false");
 		dp->rxq_policy = pol;
-		replace = true;
+		*replace = true;
 	}
 	dp_auto_lb_configure(dp, cfg);
+	return 0;
+}
 
-	/* 1. ports that went away or changed */
+/*
+ * Ports that left 'cfg' or moved to another bridge go; changed ones change in place where
+ * they can (VLAN settings, queues and pins: '*replace' set), else go to be added again.
+ */
+static void
+reconfigure_remove_ports(struct dp *dp, const struct vconf *cfg, bool *replace)
+{
+	struct dp_port *gone[PORT_MAX_SLOTS];
+	unsigned n_gone = 0;
+
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
 		struct dp_port *p = dp->slots[i];
 		struct vconf_bridge *vb = NULL;
@@ -702,16 +709,24 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 			if (port_set_vlan(dp, p, np) < 0)
 				gone[n_gone++] = p;
 		} else if (!port_cfg_equal(np, &p->cfg)) {
-			/* In place: its queues or their pins may have changed. */
 			if (port_changed_in_place(dp, p, np))
-				replace = true;
+				*replace = true;
 			else
 				gone[n_gone++] = p;
 		}
 	}
 	ports_remove(dp, gone, n_gone);
+}
 
-	/* 2. bridges that went away */
+/*
+ * Bridges that left 'cfg' go; new bridges and new ports come; every bridge's settings,
+ * mirrors and snapshot are published again.  '*replace' is set when a port came.
+ */
+static int
+reconfigure_bridges(struct dp *dp, const struct vconf *cfg, bool *replace, char **err)
+{
+	const char *f = vconf_map_get(&cfg->other_config, "vhost-fast-path");
+
 	for (unsigned i = 0; i < dp->n_bridges;) {
 		if (vconf_find_bridge(cfg, dp->bridges[i]->name) == NULL) {
 			dp_log("bridge %s: deleted", dp->bridges[i]->name);
@@ -720,20 +735,13 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		}
 		i++;
 	}
-
-	/* 3. new bridges, new or changed ports; every bridge is published again */
-	{
-		const char *f = vconf_map_get(&cfg->other_config, "vhost-fast-path");
-
-		/* Off unless asked for: a benchmark run once saw a fast-path round stall, and
-		 * the cause is not known (perf/RESULTS.md). */
-		dp->vhost_fast = f != NULL && strcmp(f, "true") == 0;
-	}
+	/* Off unless asked for: a benchmark run once saw a fast-path round stall, and the
+	 * cause is not known (perf/RESULTS.md). */
+	dp->vhost_fast = f != NULL && strcmp(f, "true") == 0;
 	for (size_t b = 0; b < cfg->n_bridges; b++) {
 		const struct vconf_bridge *vb = &cfg->bridges[b];
-		struct dp_bridge *br = dp_find_bridge(dp, vb->name);
-
 		const struct vconf_bridge *ob = vconf_find_bridge(&dp->cfg, vb->name);
+		struct dp_bridge *br = dp_find_bridge(dp, vb->name);
 
 		if (br == NULL) {
 			br = dp_bridge_create(dp, vb->name, err);
@@ -747,30 +755,46 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		for (size_t k = 0; k < vb->n_ports; k++)
 			if (dp_find_port(dp, vb->ports[k].name) == NULL) {
 				port_add_unpublished(dp, br, &vb->ports[k]);
-				replace = true;
+				*replace = true;
 			}
 		if (dp_mirrors_set(dp, br, vb) < 0)
 			dp_log("error: bridge %s: mirrors not changed: out of memory", vb->name);
 		dp_bridge_publish(dp, br);
 	}
+	return 0;
+}
+
+int
+dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
+{
+	/* Rx queues are placed anew only when what they are placed on changed: new PMDs, a
+	 * new policy, new ports (removed ones re-place in ports_remove); an unrelated change
+	 * must not move queues between PMDs under traffic. */
+	bool replace = false;
+	struct vconf copy;
+	int rc;
+
+	coverage_inc(COV_BRIDGE_RECONFIGURE);
+	rc = reconfigure_switch(dp, cfg, &replace, err);
+	if (rc < 0)
+		return rc;
+	reconfigure_remove_ports(dp, cfg, &replace);
+	rc = reconfigure_bridges(dp, cfg, &replace, err);
+	if (rc < 0)
+		return rc;
 	if (replace)
 		dp_rxq_reassign(dp);
-
-	/* 4. flows of bridges configured with a flows: list */
+	/* Flows of bridges configured with a flows: list. */
 	for (size_t b = 0; b < cfg->n_bridges; b++) {
 		const struct vconf_bridge *vb = &cfg->bridges[b];
 		const struct vconf_bridge *ob = vconf_find_bridge(&dp->cfg, vb->name);
-		struct dp_bridge *br = dp_find_bridge(dp, vb->name);
 
 		if (!vb->has_flows || (ob != NULL && flows_equal(ob, vb)))
 			continue;
-		rc = apply_flows(dp, br, vb, err);
+		rc = apply_flows(dp, dp_find_bridge(dp, vb->name), vb, err);
 		if (rc < 0)
 			break;
 	}
-
-	struct vconf copy;
-
 	if (vconf_copy(&copy, cfg) == 0) {
 		vconf_free(&dp->cfg);
 		dp->cfg = copy;

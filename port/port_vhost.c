@@ -43,9 +43,11 @@
 #define VHOST_MAX_QP VHOST_GUARD_MAX_QP
 #define VIRTIO_RXQ 0
 #define VIRTIO_TXQ 1
+/* A unix socket's path, with its NUL (sun_path). */
+#define VHOST_PATH_MAX 108
 
 struct vhost_priv {
-	char path[108];
+	char path[VHOST_PATH_MAX];
 	bool client;
 	int vid;			/**< atomic: -1 when no guest is connected */
 	uint16_t n_qp;			/**< atomic: queue pairs the guest has */
@@ -68,7 +70,7 @@ static struct vhost_priv *registry[PORT_MAX_SLOTS];
 static struct vhost_priv *
 registry_find(int vid)
 {
-	char path[108];
+	char path[VHOST_PATH_MAX];
 
 	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
 		return NULL;
@@ -251,19 +253,110 @@ socket_alive(const char *path)
 	return alive;
 }
 
+/*
+ * The socket of port 'p' into 'path': a client's vhost-server-path, a server's
+ * VHOST-SOCK-DIR/NAME, which must not be another process's live socket (a stale one is
+ * removed).
+ */
 static int
-vhost_open_common(struct port *p, const struct port_args *args, const struct port_env *env,
-	bool client, char **err)
+vhost_socket_path(const struct port *p, const struct port_args *args,
+	const struct port_env *env, bool client, char path[VHOST_PATH_MAX], char **err)
 {
-	struct vhost_priv *v = calloc(1, sizeof(*v));
-	uint64_t flags = client ? RTE_VHOST_USER_CLIENT : 0;
+	if (client) {
+		const char *sp = port_args_get(args, "vhost-server-path");
+
+		if (sp == NULL || *sp == '\0') {
+			*err = strdup("options:vhost-server-path is required for a "
+				"dpdkvhostuserclient port");
+			return -EINVAL;
+		}
+		snprintf(path, VHOST_PATH_MAX, "%s", sp);
+		return 0;
+	}
+	if (strchr(p->name, '/') != NULL) {
+		port_errf(err, "a dpdkvhostuser port's name is its socket's name in %s: it cannot "
+			"contain '/'", env->vhost_sock_dir);
+		return -EINVAL;
+	}
+	if (snprintf(path, VHOST_PATH_MAX, "%s/%s", env->vhost_sock_dir, p->name) >=
+			VHOST_PATH_MAX) {
+		port_errf(err, "socket path %s/%s is longer than a unix socket allows (%d bytes)",
+			env->vhost_sock_dir, p->name, VHOST_PATH_MAX - 1);
+		return -ENAMETOOLONG;
+	}
+	mkdir(env->vhost_sock_dir, 0755);
+	if (access(path, F_OK) == 0) {
+		if (socket_alive(path)) {
+			port_errf(err, "socket %s is in use by another process", path);
+			return -EADDRINUSE;
+		}
+		unlink(path);
+	}
+	return 0;
+}
+
+/* Enter 'v' in the registry of sockets (one port a socket): its slot, or -EEXIST. */
+static int
+vhost_registry_claim(struct vhost_priv *v, char **err)
+{
+	unsigned slot;
+
+	pthread_mutex_lock(&registry_lock);
+	for (slot = 0; slot < PORT_MAX_SLOTS && registry[slot] != NULL; slot++)
+		if (strcmp(registry[slot]->path, v->path) == 0)
+			break;
+	if (slot == PORT_MAX_SLOTS || registry[slot] != NULL) {
+		pthread_mutex_unlock(&registry_lock);
+		port_errf(err, "socket %s is already used by another port", v->path);
+		return -EEXIST;
+	}
+	registry[slot] = v;
+	pthread_mutex_unlock(&registry_lock);
+	return (int)slot;
+}
+
+/* rte_vhost serves 'v''s socket: offloads off, our callbacks, started. */
+static int
+vhost_driver_start(struct vhost_priv *v, char **err)
+{
 	const uint64_t offloads = (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
 		(1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
 		(1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) |
 		(1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
 		(1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO);
-	unsigned slot;
-	int rc;
+	int rc = rte_vhost_driver_register(v->path, v->client ? RTE_VHOST_USER_CLIENT : 0);
+
+	if (rc == 0 && rte_vhost_driver_disable_features(v->path, offloads) != 0)
+		rc = -1;
+	if (rc == 0 && rte_vhost_driver_callback_register(v->path, &vhost_ops) != 0)
+		rc = -1;
+	if (rc == 0 && rte_vhost_driver_start(v->path) != 0)
+		rc = -1;
+	if (rc != 0) {
+		port_errf(err, "rte_vhost could not %s %s",
+			v->client ? "connect to" : "listen on", v->path);
+		rte_vhost_driver_unregister(v->path);
+		return -EIO;
+	}
+	if (!v->client)
+		chmod(v->path, 0660);
+	return 0;
+}
+
+static void
+vhost_priv_free(struct vhost_priv *v)
+{
+	vhost_fast_destroy(v->fast);
+	free(v);
+}
+
+static int
+vhost_open_common(struct port *p, const struct port_args *args, const struct port_env *env,
+	bool client, char **err)
+{
+	struct vhost_priv *v = calloc(1, sizeof(*v));
+	unsigned long retries;
+	int rc, slot;
 
 	if (v == NULL)
 		return -ENOMEM;
@@ -278,52 +371,12 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 	v->env = env;
 	for (unsigned q = 0; q < VHOST_MAX_QP; q++)
 		rte_spinlock_init(&v->qlock[q]);
-	if (client) {
-		const char *sp = port_args_get(args, "vhost-server-path");
-
-		if (sp == NULL || *sp == '\0') {
-			*err = strdup("options:vhost-server-path is required for a "
-				"dpdkvhostuserclient port");
-			vhost_fast_destroy(v->fast);
-			free(v);
-			return -EINVAL;
-		}
-		snprintf(v->path, sizeof(v->path), "%s", sp);
-	} else {
-		if (strchr(p->name, '/') != NULL) {
-			port_errf(err, "a dpdkvhostuser port's name is its socket's name in %s: "
-				"it cannot contain '/'", env->vhost_sock_dir);
-			vhost_fast_destroy(v->fast);
-			free(v);
-			return -EINVAL;
-		}
-		if (snprintf(v->path, sizeof(v->path), "%s/%s", env->vhost_sock_dir,
-				p->name) >= (int)sizeof(v->path)) {
-			port_errf(err, "socket path %s/%s is longer than a unix socket allows "
-				"(%zu bytes)", env->vhost_sock_dir, p->name, sizeof(v->path) - 1);
-			vhost_fast_destroy(v->fast);
-			free(v);
-			return -ENAMETOOLONG;
-		}
-		mkdir(env->vhost_sock_dir, 0755);
-		if (access(v->path, F_OK) == 0) {
-			if (socket_alive(v->path)) {
-				if (asprintf(err, "socket %s is in use by another process",
-						v->path) < 0)
-					*err = NULL;
-				vhost_fast_destroy(v->fast);
-				free(v);
-				return -EADDRINUSE;
-			}
-			unlink(v->path);
-		}
-	}
-	unsigned long retries;
-
-	if (port_args_uint(args, "tx-retries-max", 0, 32, 8, &retries, err) < 0) {
-		vhost_fast_destroy(v->fast);
-		free(v);
-		return -EINVAL;
+	rc = vhost_socket_path(p, args, env, client, v->path, err);
+	if (rc == 0 && port_args_uint(args, "tx-retries-max", 0, 32, 8, &retries, err) < 0)
+		rc = -EINVAL;
+	if (rc < 0) {
+		vhost_priv_free(v);
+		return rc;
 	}
 	v->tx_retries = (uint8_t)retries;
 	p->mtu = args->mtu_request ? (int)args->mtu_request : 1500;
@@ -331,53 +384,27 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 	v->mp = env->mempool(p->socket, p->mtu);
 	if (v->mp == NULL) {
 		*err = strdup("no packet buffers (hugepages?)");
-		vhost_fast_destroy(v->fast);
-		free(v);
+		vhost_priv_free(v);
 		return -ENOMEM;
 	}
-	pthread_mutex_lock(&registry_lock);
-	for (slot = 0; slot < PORT_MAX_SLOTS && registry[slot] != NULL; slot++)
-		if (strcmp(registry[slot]->path, v->path) == 0)
-			break;
-	if (slot == PORT_MAX_SLOTS || registry[slot] != NULL) {
-		pthread_mutex_unlock(&registry_lock);
-		if (asprintf(err, "socket %s is already used by another port", v->path) < 0)
-			*err = NULL;
-		vhost_fast_destroy(v->fast);
-		free(v);
-		return -EEXIST;
+	slot = vhost_registry_claim(v, err);
+	if (slot < 0) {
+		vhost_priv_free(v);
+		return slot;
 	}
-	registry[slot] = v;
-	pthread_mutex_unlock(&registry_lock);
-
 	p->priv = v;
 	p->n_rxq = VHOST_MAX_QP;
 	p->n_txq = (uint16_t)RTE_MIN(RTE_MAX(env->n_pmds, 1u), (unsigned)PORT_MAX_TXQ);
 	p->tx_locked = false;
-
-	rc = rte_vhost_driver_register(v->path, flags);
-	if (rc == 0 && rte_vhost_driver_disable_features(v->path, offloads) != 0)
-		rc = -1;
-	if (rc == 0 && rte_vhost_driver_callback_register(v->path, &vhost_ops) != 0)
-		rc = -1;
-	if (rc == 0 && rte_vhost_driver_start(v->path) != 0)
-		rc = -1;
-	if (rc != 0) {
-		if (asprintf(err, "rte_vhost could not %s %s", client ? "connect to" : "listen on",
-				v->path) < 0)
-			*err = NULL;
-		rte_vhost_driver_unregister(v->path);
+	rc = vhost_driver_start(v, err);
+	if (rc < 0) {
 		pthread_mutex_lock(&registry_lock);
 		registry[slot] = NULL;
 		pthread_mutex_unlock(&registry_lock);
 		p->priv = NULL;
-		vhost_fast_destroy(v->fast);
-		free(v);
-		return -EIO;
+		vhost_priv_free(v);
 	}
-	if (!client)
-		chmod(v->path, 0660);
-	return 0;
+	return rc;
 }
 
 static int
