@@ -209,6 +209,16 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	return 0;
 }
 
+unsigned
+dp_tun_metadata_used(const struct dp *dp)
+{
+	unsigned used = 0;
+
+	for (unsigned i = 0; i < dp->n_bridges; i++)
+		used |= flowtab_tun_metadata_used(dp->bridges[i]->ft);
+	return used;
+}
+
 struct dp_bridge *
 dp_find_bridge(struct dp *dp, const char *name)
 {

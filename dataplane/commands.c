@@ -666,15 +666,34 @@ cmd_tnl_arp_set(struct control_conn *conn, int argc, const char *argv[], void *a
 	control_reply(conn, "OK\n");
 }
 
+/* Does the add-tlv-map style 'spec' name tun_metadata'idx'? */
+static bool
+tlv_spec_names(const char *spec, unsigned idx)
+{
+	char name[32];
+	const char *p = spec;
+	size_t n = (size_t)snprintf(name, sizeof(name), "->tun_metadata%u", idx);
+
+	while ((p = strstr(p, name)) != NULL) {
+		p += n;
+		if (*p < '0' || *p > '9')
+			return true;
+	}
+	return false;
+}
+
 /*
- * add-tlv-map BRIDGE MAP, del-tlv-map BRIDGE, dump-tlv-map BRIDGE: Geneve option mappings
- * (tun_metadataN).  They are the datapath's, shared by every bridge, as the decapsulating
- * tunnel port does not know the bridge the packet goes to.
+ * add-tlv-map BRIDGE MAP, del-tlv-map BRIDGE [MAP], dump-tlv-map BRIDGE: Geneve option
+ * mappings (tun_metadataN), as ovs-ofctl's commands of those names.  They are the
+ * datapath's, shared by every bridge, as the decapsulating tunnel port does not know the
+ * bridge the packet goes to; a field a rule uses keeps its mapping (as Open vSwitch).
  */
 static void
 cmd_tlv_map(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
+	struct port_tlv_map m[2];
+	unsigned fields, space, n;
 	char *err = NULL, *s;
 	int rc;
 
@@ -690,12 +709,22 @@ cmd_tlv_map(struct control_conn *conn, int argc, const char *argv[], void *aux)
 		free(s);
 		return;
 	}
-	if (strcmp(argv[0], "del-tlv-map") == 0 && argc > 2) {
-		control_reply_error(conn, "del-tlv-map with a mapping is not implemented: "
-			"del-tlv-map BRIDGE removes them all");
+	if (strcmp(argv[0], "add-tlv-map") == 0) {
+		rc = port_tnl_tlv_map(PORT_TLV_ADD, argv[2], &err);
+		reply_rc(conn, rc, err);
 		return;
 	}
-	rc = port_tnl_tlv_map(argc > 2 ? argv[2] : "clear", &err);
+	/* del-tlv-map: refused while a rule uses a field it would unmap. */
+	n = port_tnl_tlv_get(m, 2, &fields, &space);
+	for (unsigned i = 0; i < n && i < 2; i++)
+		if ((dp_tun_metadata_used(dp) & (1u << m[i].index)) &&
+		    (argc == 2 || tlv_spec_names(argv[2], m[i].index))) {
+			control_reply_errorf(conn, "tun_metadata%u is used by rules: delete "
+				"them first", m[i].index);
+			return;
+		}
+	rc = port_tnl_tlv_map(argc > 2 ? PORT_TLV_DELETE : PORT_TLV_CLEAR, argc > 2 ? argv[2] : "",
+		&err);
 	reply_rc(conn, rc, err);
 }
 
@@ -734,7 +763,7 @@ dp_commands_register(struct dp *dp)
 		(void *)port_tnl_ports_show);
 	control_command_register("tnl/arp/set", "BRIDGE IP MAC", 3, 3, cmd_tnl_arp_set, dp);
 	control_command_register("add-tlv-map", "BRIDGE MAP", 2, 2, cmd_tlv_map, dp);
-	control_command_register("del-tlv-map", "BRIDGE", 1, 2, cmd_tlv_map, dp);
+	control_command_register("del-tlv-map", "BRIDGE [MAP]", 1, 2, cmd_tlv_map, dp);
 	control_command_register("dump-tlv-map", "BRIDGE", 1, 1, cmd_tlv_map, dp);
 	control_command_register("fdb/flush", "[BRIDGE]", 0, 1, cmd_fdb_flush, dp);
 	dp_appctl_register(dp);

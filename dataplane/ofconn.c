@@ -163,8 +163,8 @@ sw_tlv_mod(void *aux, unsigned cmd, const struct of_tlv_map *maps, unsigned n)
 	if (n > 64)
 		return OF_TLV_TABLE_FULL;
 	gone = cmd == PORT_TLV_ADD ? 0 : tlv_unmapped_by(cmd, maps, n);
-	for (unsigned i = 0; gone && i < b->o->dp->n_bridges; i++)
-		used |= flowtab_tun_metadata_used(b->o->dp->bridges[i]->ft);
+	if (gone)
+		used = dp_tun_metadata_used(b->o->dp);
 	if (used & gone)
 		return OF_TLV_IN_USE;
 	for (unsigned i = 0; i < n; i++)

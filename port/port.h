@@ -321,12 +321,6 @@ char *port_tnl_ports_show(void);
  */
 int port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err);
 
-/**
- * Map Geneve options to tun_metadataN fields for every tunnel port ('spec' as ovs-ofctl's
- * add-tlv-map: "{class=0xffff,type=0,len=4}->tun_metadata0[,...]"; "clear" forgets them
- * all), control thread.  Returns 0 or -errno with '*err' set.
- */
-int port_tnl_tlv_map(const char *spec, char **err);
 
 /** One Geneve option mapping: the option (class, type, bytes of value) to tun_metadata'index'. */
 struct port_tlv_map {
@@ -351,6 +345,13 @@ enum port_tlv_cmd {
  */
 int port_tnl_tlv_mod(enum port_tlv_cmd cmd, const struct port_tlv_map *maps, unsigned n,
 		char **err);
+
+/**
+ * port_tnl_tlv_mod() with the mappings of 'spec' as ovs-ofctl's add-tlv-map and del-tlv-map
+ * take them: "{class=0xffff,type=0,len=4}->tun_metadata0[,...]" ("" for PORT_TLV_CLEAR).
+ * Returns 0, -EINVAL for a 'spec' that does not parse, or port_tnl_tlv_mod()'s error.
+ */
+int port_tnl_tlv_map(enum port_tlv_cmd cmd, const char *spec, char **err);
 
 /**
  * The mappings into 'out' (at most 'max'), in index order; '*max_fields' and '*max_space'

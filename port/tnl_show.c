@@ -159,13 +159,13 @@ port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err)
 }
 
 int
-port_tnl_tlv_map(const char *spec, char **err)
+port_tnl_tlv_map(enum port_tlv_cmd cmd, const char *spec, char **err)
 {
 	struct port_tlv_map maps[TNL_N_METADATA + 1];
 	const char *p = spec;
 	unsigned n = 0;
 
-	if (strcmp(spec, "clear") == 0)
+	if (cmd == PORT_TLV_CLEAR)
 		return tnl_tlv_map_mod(PORT_TLV_CLEAR, NULL, 0, err);
 	while (*p != '\0') {
 		unsigned cls, type, len, idx;
@@ -189,7 +189,7 @@ port_tnl_tlv_map(const char *spec, char **err)
 		if (*p == ',')
 			p++;
 	}
-	return tnl_tlv_map_mod(PORT_TLV_ADD, maps, n, err);
+	return tnl_tlv_map_mod(cmd, maps, n, err);
 }
 
 int

@@ -81,16 +81,20 @@ check "set_field:0x1234->tun_metadata0 on the way out: scapy decodes the option"
 	ctl dump-flows "$BN" | grep -q "actions=set_field:0x1234->tun_metadata0,output:gnv0" &&
 	ping_ok "$V" 10.202.0.2 5 0.05 &&
 	grep -q "^vni=77 ver=0 proto=0x6558 optlen=2 inner=$vmac>.* icmp-type8 opts=ffff:00:00001234$" "$RUN/peer.log"'
-check "... ovs-ofctl dump-flows shows the action (load:...->NXM_NX_TUN_METADATA0, as OVS)" \
+check "... ovs-ofctl dump-flows shows the action (set_field:0x1234->tun_metadata0, as OVS)" \
 	eval 'OVS_RUNDIR=$RUN ovs-ofctl dump-flows "$BN" >"$RUN/of.out" 2>&1 ||  cat "$RUN/of.out";
-	grep -q "actions=load:0x1234->NXM_NX_TUN_METADATA0\[0..31\],output:" "$RUN/of.out" ||
+	grep -q "actions=set_field:0x1234->tun_metadata0,output:" "$RUN/of.out" ||
 	{ cat "$RUN/of.out"; false; }'
 check "add-tlv-map refuses a field vireo-dp lacks and an 8-byte option" \
 	eval '! ctl add-tlv-map "$BN" "{class=0x102,type=0x80,len=4}->tun_metadata9" 2>/dev/null &&
 	! ctl add-tlv-map "$BN" "{class=0x102,type=0x80,len=8}->tun_metadata1" 2>/dev/null'
+check "del-tlv-map is refused while a rule sets tun_metadata0" \
+	eval 'ctl del-tlv-map "$BN" 2>&1 | grep -q "tun_metadata0 is used by rules" &&
+	ctl dump-tlv-map "$BN" | grep -q tun_metadata0'
 check "del-tlv-map forgets the mapping: tun_metadata0 is 0 again" \
-	eval 'ctl del-tlv-map "$BN" && ! ctl dump-tlv-map "$BN" | grep -q tun_metadata0 &&
-	ctl del-flows "$BN" >/dev/null &&
+	eval 'ctl del-flows "$BN" >/dev/null &&
+	ctl del-tlv-map "$BN" "{class=0xffff,type=0,len=4}->tun_metadata0" &&
+	! ctl dump-tlv-map "$BN" | grep -q tun_metadata0 &&
 	ctl add-flow "$BN" "priority=20,in_port=gnv0,tun_metadata0=0,actions=output:vm" >/dev/null &&
 	ctl add-flow "$BN" "priority=10,in_port=vm,actions=output:gnv0" >/dev/null &&
 	ping_ok "$V" 10.202.0.2 5 0.05 && ctl del-flows "$BN" >/dev/null'
