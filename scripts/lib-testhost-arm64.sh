@@ -111,29 +111,6 @@ th_ensure_deps() {
 	TH_BUSYBOX_LIST=busybox
 }
 
-th_build_l1_arm64_locked() {
-	local dir=$1 kdir=$2 st name path mods
-
-	[ -f "$dir/.complete" ] && return 0
-	th_log "building the arm64 L1 image in $dir"
-	mods=$(th_mod_resolve "$(th_moddir "$kdir")" $TH_L1_MODULES_ARM64)
-	st=$(mktemp -d "$CACHE/tmp.XXXXXX")
-	th_stage_busybox "$st"
-	: >"$st/modules.order"
-	while read -r name path; do
-		th_mod_copy "$path" "$st/lib/modules/$name.ko"
-		echo "$name $(th_module_params "$name")" >>"$st/modules.order"
-	done <<<"$mods"
-	cp "$SELF_DIR/lib-testhost-l1-init" "$st/init"
-	chmod 755 "$st/init"
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	th_write_cpio "$st" "$dir/initrd.cpio"
-	cp "$(th_kernel_image "$kdir")" "$dir/vmlinux"
-	rm -rf "$st"
-	touch "$dir/.complete"
-}
-
 th_prune_l1_arm64() {
 	local d
 
@@ -156,7 +133,7 @@ th_build_l1() {
 	} | sha256sum | cut -c1-16)
 	dir="$CACHE/arm64/l1-$key"
 	if [ ! -f "$dir/.complete" ]; then
-		th_locked th_build_l1_arm64_locked "$dir" "$kdir"
+		th_locked th_build_l1_locked "$dir" "$kdir" "$TH_L1_MODULES_ARM64" arm64
 		th_locked th_prune_l1_arm64 "$dir"
 	fi
 	echo "$dir"

@@ -98,12 +98,14 @@ th_write_cpio() {
 	mv "$out.tmp" "$out"
 }
 
+# th_build_l1_locked DIR KDIR [MODULES [ARCH]]: the L1 image (busybox, the modules, our
+# init; the kernel's vmlinux, or its image as it is for ARCH arm64) in DIR.
 th_build_l1_locked() {
-	local dir=$1 kdir=$2 st name path mods
+	local dir=$1 kdir=$2 modules=${3:-$TH_L1_MODULES} arch=${4:-x86_64} st name path mods
 
 	[ -f "$dir/.complete" ] && return 0
-	th_log "building the L1 image in $dir"
-	mods=$(th_mod_resolve "$(th_moddir "$kdir")" $TH_L1_MODULES)
+	th_log "building the $arch L1 image in $dir"
+	mods=$(th_mod_resolve "$(th_moddir "$kdir")" $modules)
 	st=$(mktemp -d "$CACHE/tmp.XXXXXX")
 	th_stage_busybox "$st"
 	: >"$st/modules.order"
@@ -116,8 +118,10 @@ th_build_l1_locked() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	th_write_cpio "$st" "$dir/initrd.cpio"
-	th_extract_vmlinux "$(th_kernel_image "$kdir")" "$dir/vmlinux" ||
+	if [ "$arch" = arm64 ] ||
+	   ! th_extract_vmlinux "$(th_kernel_image "$kdir")" "$dir/vmlinux"; then
 		cp "$(th_kernel_image "$kdir")" "$dir/vmlinux"
+	fi
 	rm -rf "$st"
 	touch "$dir/.complete"
 }
