@@ -547,6 +547,28 @@ on_backend(void *opaque, int fd)
 	pthread_mutex_unlock(&n->vp.lock);
 }
 
+/*
+ * A backend that hung up during the first handshake (a switch restarting, as ovs-vswitchd
+ * and vireo-dp do under their supervisors) is given the reconnect time to come back, as a
+ * running guest's backend is; one that was never there fails at once.
+ */
+static int
+retry_handshake(struct net_dev *n, int rc)
+{
+	uint64_t deadline = vmm_now_ns() + (uint64_t)n->cfg->reconnect_s * 1000000000ULL;
+
+	fprintf(stderr, "vireo-vmm: %s: %s: %s during the first handshake; retrying for up to "
+		"%u s\n", n->name, n->cfg->path,
+		*vu_dev_error(n->vu) ? vu_dev_error(n->vu) : strerror(-rc), n->cfg->reconnect_s);
+	while ((rc == -ECONNRESET || rc == -EPIPE || rc == -ENOENT || rc == -ECONNREFUSED ||
+		rc == -EAGAIN) && vmm_now_ns() < deadline) {
+		if (!n->cfg->server)
+			usleep(100 * 1000);
+		rc = vu_dev_connect(n->vu, n->cfg->server ? 100 : 0);
+	}
+	return rc;
+}
+
 static int
 first_connect(struct net_dev *n, char **err)
 {
@@ -556,6 +578,8 @@ first_connect(struct net_dev *n, char **err)
 		fprintf(stderr, "vireo-vmm: %s: waiting up to %u s for a backend on %s\n", n->name,
 			n->cfg->reconnect_s, n->cfg->path);
 	rc = vu_dev_connect(n->vu, n->cfg->server ? (int)n->cfg->reconnect_s * 1000 : 0);
+	if (rc == -ECONNRESET || rc == -EPIPE)
+		rc = retry_handshake(n, rc);
 	if (rc == -ENOENT || rc == -ECONNREFUSED || rc == -EAGAIN || rc == -ENOTSOCK)
 		return vmm_err(err, -VMM_EINPUT, "--net vhost-user=%s: %s", n->cfg->path,
 			rc == -ENOENT ? "no such socket" : rc == -EAGAIN && n->cfg->server ?

@@ -8,7 +8,8 @@
 # of vireo-dp's rx queues of the port (pmd-rxq-show: both enabled, both loaded); vireo-dp is
 # killed and restarted and both rx queues carry traffic again (the reconnect restored every
 # enabled ring).  queues=2 against a backend without multi-queue falls back to one pair
-# with a message.  Bad values (queues=0, queues=1000) exit 2 naming the value.
+# with a message; a backend that hangs up during the first handshake is connected to again.
+# Bad values (queues=0, queues=1000) exit 2 naming the value.
 #
 # usage: tests/vhost/vm_mq.sh   (VIREO_BUILD=build directory, default ./build)
 . "$(dirname "$0")/lib-vm.sh" 900
@@ -184,11 +185,16 @@ grep -E "vm-xps|vm-irq" "$RUN/mq.out" | sed 's/^/    /'
 cat >"$RUN/fake.py" <<'EOF'
 # A vhost-user backend without VHOST_USER_F_PROTOCOL_FEATURES (so no MQ): answers the
 # requests that need an answer and ignores the rest; exits when the frontend hangs up.
+# Its first connection it closes on the first request, as a switch killed during the
+# handshake (the frontend must come again).
 import array, os, socket, struct, sys
 FEATURES = (1 << 32) | (1 << 15) | (1 << 16) | (1 << 5)
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(sys.argv[1])
 srv.listen(1)
+conn, _ = srv.accept()
+conn.recv(12)
+conn.close()
 conn, _ = srv.accept()
 
 def recv_exact(n):
@@ -230,6 +236,8 @@ rc=$?
 check "no-MQ backend: vireo-vmm exits 0 (exit $rc)" test "$rc" -eq 0
 check "no-MQ backend: queues=2 falls back to one pair, with a message" \
 	grep -q "offers 1 queue pair, queues=2 asked: using 1" "$RUN/one.err"
+check "a backend that hung up during the first handshake: vireo-vmm said so and came again" \
+	grep -q "during the first handshake; retrying for up to" "$RUN/one.err"
 if grep -q "vm-queues: rx-0 tx-0[[:space:]]*$" "$RUN/one.out"; then
 	pass "no-MQ backend: the guest sees 1 queue pair"
 else
