@@ -578,8 +578,13 @@ first_connect(struct net_dev *n, char **err)
 		fprintf(stderr, "vireo-vmm: %s: waiting up to %u s for a backend on %s\n", n->name,
 			n->cfg->reconnect_s, n->cfg->path);
 	rc = vu_dev_connect(n->vu, n->cfg->server ? (int)n->cfg->reconnect_s * 1000 : 0);
-	if (rc == -ECONNRESET || rc == -EPIPE)
+	if (rc == -ECONNRESET || rc == -EPIPE) {
 		rc = retry_handshake(n, rc);
+		if (rc == -ECONNRESET || rc == -EPIPE)
+			return vmm_err(err, -VMM_EINPUT, "--net vhost-user=%s: the backend kept "
+				"hanging up during the handshake for %u s", n->cfg->path,
+				n->cfg->reconnect_s);
+	}
 	if (rc == -ENOENT || rc == -ECONNREFUSED || rc == -EAGAIN || rc == -ENOTSOCK)
 		return vmm_err(err, -VMM_EINPUT, "--net vhost-user=%s: %s", n->cfg->path,
 			rc == -ENOENT ? "no such socket" : rc == -EAGAIN && n->cfg->server ?
