@@ -110,9 +110,15 @@ struct flowtab_tnl_md {
 	uint8_t tun_metadata_set;	/**< bit N: tun_metadataN is an option to send */
 	uint8_t spare;
 	uint32_t tun_metadata[2];	/**< Geneve option values mapped to tun_metadata0..1 */
-};
-/* DPDK's mbuf has 32 bytes of dynamic field space at 8-byte alignment: all of it. */
-_Static_assert(sizeof(struct flowtab_tnl_md) <= 32, "flowtab_tnl_md must fit an mbuf");
+} __attribute__((packed, aligned(4)));
+/*
+ * DPDK 22.11's mbuf has 36 bytes of dynamic field space from a 4-byte aligned offset.  At
+ * 4-byte alignment these 28 bytes leave an 8-byte aligned slot after them for another
+ * field (net_pcap's 8-byte rx timestamp): 8-byte aligned, they left none and net_pcap ports
+ * could not open.
+ */
+_Static_assert(sizeof(struct flowtab_tnl_md) == 28 && __alignof__(struct flowtab_tnl_md) == 4,
+	"flowtab_tnl_md must leave room in the mbuf's dynamic field space");
 #define FLOWTAB_TNL_MD_NAME "vireo_tnl_md"
 #define FLOWTAB_TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
 

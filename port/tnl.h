@@ -134,8 +134,11 @@ struct tnl_md {
 	uint8_t tun_metadata_set;	/**< bit N: tun_metadataN was received / is to send */
 	uint8_t spare;
 	uint32_t tun_metadata[TNL_N_METADATA];	/**< mapped Geneve option values, else 0 */
-};
-_Static_assert(sizeof(struct tnl_md) <= 32, "tnl_md must fit an mbuf's dynamic field space");
+} __attribute__((packed, aligned(4)));
+/* 4-byte aligned, so that it leaves 8 bytes of the mbuf's dynamic field space to others
+ * (flowtab.h says why). */
+_Static_assert(sizeof(struct tnl_md) == 28 && __alignof__(struct tnl_md) == 4,
+	"tnl_md must leave room in the mbuf's dynamic field space");
 #define TNL_MD_NAME "vireo_tnl_md"
 #define TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
 extern int tnl_md_offset;		/**< -1 until registered */
