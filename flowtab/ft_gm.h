@@ -13,6 +13,7 @@
 #include "ft_rule.h"
 
 struct ft_bucket {
+	uint32_t bucket_id;
 	uint16_t weight;
 	uint32_t watch_port;
 	uint32_t watch_group;

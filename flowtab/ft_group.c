@@ -246,6 +246,7 @@ group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum flow
 		const struct flowtab_bucket_spec *bs = &spec->buckets[i];
 		const char *text = bs->actions && *bs->actions ? bs->actions : "drop";
 
+		g->b[i].bucket_id = spec->bucket_ids ? bs->bucket_id : i;
 		g->b[i].weight = bs->weight;
 		g->b[i].watch_port = bs->watch_port;
 		g->b[i].watch_group = bs->watch_group;
@@ -350,6 +351,24 @@ gtab_publish(struct flowtab *ft, struct ft_gtab *next, struct ft_group *const *d
 	free(old);
 }
 
+/* Given bucket ids are numbers, each once. */
+static int
+spec_check_ids(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+{
+	unsigned i, j;
+
+	for (i = 0; spec->bucket_ids && i < spec->n_buckets; i++) {
+		if (spec->buckets[i].bucket_id > FLOWTAB_BUCKET_MAX)
+			return refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(spec->group_id,
+				"a bucket id above 0xffffff00", NULL));
+		for (j = 0; j < i; j++)
+			if (spec->buckets[j].bucket_id == spec->buckets[i].bucket_id)
+				return refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(
+					spec->group_id, "a bucket id given twice", NULL));
+	}
+	return 0;
+}
+
 static int
 spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
 {
@@ -371,41 +390,19 @@ spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, ch
 		if (spec->type != FLOWTAB_GROUP_TYPE_SELECT && spec->buckets[i].weight != 0)
 			return refuse(why, FLOWTAB_GM_WEIGHT, err, gm_error(spec->group_id,
 				"only select groups weigh their buckets", NULL));
-	return 0;
+	return spec_check_ids(spec, why, err);
 }
 
-int
-flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
-		const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+/* Put 'g' in the table in place of 'old' (NULL: a new id), check the chains and publish;
+ * consumes 'g'.  The group's counters and creation time carry over from 'old'. */
+static int
+group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
+		enum flowtab_gm_error *why, char **err)
 {
-	struct ft_gm *gm = ft_gm_get(ft);
-	struct ft_group *g, *old;
-	struct ft_gtab *t, *next;
-	uint32_t i, n, pos;
+	struct ft_gtab *t = ft->gm->groups, *next;
+	uint32_t i, n = t ? t->n : 0, pos;
 	int rc;
 
-	*why = FLOWTAB_GM_OK;
-	*err = NULL;
-	if (gm == NULL)
-		return -ENOMEM;
-	rc = spec_check(spec, why, err);
-	if (rc)
-		return rc;
-	t = gm->groups;
-	old = ft_gtab_find(t, spec->group_id);
-	if (old && cmd == FLOWTAB_GM_ADD)
-		return refuse(why, FLOWTAB_GM_EXISTS, err,
-			gm_error(spec->group_id, "exists", NULL));
-	if (!old && cmd == FLOWTAB_GM_MODIFY)
-		return refuse(why, FLOWTAB_GM_UNKNOWN, err,
-			gm_error(spec->group_id, "does not exist", NULL));
-	n = t ? t->n : 0;
-	if (!old && n >= FLOWTAB_MAX_GROUPS)
-		return refuse(why, FLOWTAB_GM_OUT_OF_GROUPS, err,
-			gm_error(spec->group_id, "the group table is full", NULL));
-	g = group_build(ft, spec, why, err);
-	if (g == NULL)
-		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
 	next = malloc(sizeof(*next) + (n + 1) * sizeof(next->g[0]));
 	if (next == NULL) {
 		group_free(g);
@@ -432,6 +429,222 @@ flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 	}
 	gtab_publish(ft, next, &old, old ? 1 : 0);
 	return 0;
+}
+
+int
+flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+{
+	struct ft_gm *gm = ft_gm_get(ft);
+	struct ft_group *g, *old;
+	struct ft_gtab *t;
+	uint32_t n;
+	int rc;
+
+	*why = FLOWTAB_GM_OK;
+	*err = NULL;
+	if (gm == NULL)
+		return -ENOMEM;
+	rc = spec_check(spec, why, err);
+	if (rc)
+		return rc;
+	t = gm->groups;
+	old = ft_gtab_find(t, spec->group_id);
+	if (old && cmd == FLOWTAB_GM_ADD)
+		return refuse(why, FLOWTAB_GM_EXISTS, err,
+			gm_error(spec->group_id, "exists", NULL));
+	if (!old && cmd == FLOWTAB_GM_MODIFY)
+		return refuse(why, FLOWTAB_GM_UNKNOWN, err,
+			gm_error(spec->group_id, "does not exist", NULL));
+	n = t ? t->n : 0;
+	if (!old && n >= FLOWTAB_MAX_GROUPS)
+		return refuse(why, FLOWTAB_GM_OUT_OF_GROUPS, err,
+			gm_error(spec->group_id, "the group table is full", NULL));
+	g = group_build(ft, spec, why, err);
+	if (g == NULL)
+		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
+	return group_install(ft, g, old, why, err);
+}
+
+/* Group 'old' (with its buckets' counters when 'keep' says which of 'g''s came from which of
+ * 'old''s) as 'g' after an insert or remove; consumes 'g'. */
+static int
+group_splice(struct flowtab *ft, struct ft_group *g, struct ft_group *old, const int *keep,
+		enum flowtab_gm_error *why, char **err)
+{
+	uint32_t i;
+
+	if (g->n_buckets > FLOWTAB_GROUP_MAX_BUCKETS) {
+		group_free(g);
+		return refuse(why, FLOWTAB_GM_OUT_OF_BUCKETS, err,
+			gm_error(old->id, "more than 32 buckets", NULL));
+	}
+	if (g->type == FLOWTAB_GROUP_TYPE_INDIRECT && g->n_buckets > 1) {
+		group_free(g);
+		return refuse(why, FLOWTAB_GM_INVALID, err,
+			gm_error(old->id, "an indirect group has one bucket", NULL));
+	}
+	for (i = 0; i < g->n_buckets; i++) {
+		if (keep[i] < 0)
+			continue;
+		g->b[i].packets = __atomic_load_n(&old->b[keep[i]].packets, __ATOMIC_RELAXED);
+		g->b[i].bytes = __atomic_load_n(&old->b[keep[i]].bytes, __ATOMIC_RELAXED);
+	}
+	return group_install(ft, g, old, why, err);
+}
+
+/* A copy of 'b''s actions, or NULL. */
+static struct ft_actions *
+actions_dup(const struct ft_actions *a)
+{
+	size_t sz = sizeof(*a) + a->n * sizeof(a->a[0]);
+	struct ft_actions *c = malloc(sz);
+
+	if (c)
+		memcpy(c, a, sz);
+	return c;
+}
+
+/* An empty group of 'old''s id and type with room for 'n' buckets. */
+static struct ft_group *
+group_alloc_like(const struct ft_group *old, uint32_t n)
+{
+	struct ft_group *g = calloc(1, sizeof(*g) + n * sizeof(g->b[0]));
+
+	if (g) {
+		g->id = old->id;
+		g->type = old->type;
+	}
+	return g;
+}
+
+/* Append a copy of 'b' to 'g'; -ENOMEM. */
+static int
+bucket_append(struct ft_group *g, const struct ft_bucket *b)
+{
+	struct ft_bucket *n = &g->b[g->n_buckets];
+
+	*n = *b;
+	n->packets = n->bytes = 0;
+	n->acts = actions_dup(b->acts);
+	if (n->acts == NULL)
+		return -ENOMEM;
+	g->n_buckets++;
+	return 0;
+}
+
+static int
+bucket_index(const struct ft_group *g, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->n_buckets; i++)
+		if (g->b[i].bucket_id == id)
+			return (int)i;
+	return -1;
+}
+
+int
+flowtab_group_insert_buckets(struct flowtab *ft, const struct flowtab_group_spec *spec,
+		uint32_t where, enum flowtab_gm_error *why, char **err)
+{
+	struct ft_gm *gm = ft_gm_get(ft);
+	int keep[2 * FLOWTAB_GROUP_MAX_BUCKETS + 1];
+	struct flowtab_group_spec s;
+	struct ft_group *old, *add, *g;
+	uint32_t i, split;
+	int rc = 0;
+
+	*why = FLOWTAB_GM_OK;
+	*err = NULL;
+	if (gm == NULL)
+		return -ENOMEM;
+	old = ft_gtab_find(gm->groups, spec->group_id);
+	if (old == NULL)
+		return refuse(why, FLOWTAB_GM_UNKNOWN, err,
+			gm_error(spec->group_id, "does not exist", NULL));
+	if (spec->n_buckets > FLOWTAB_GROUP_MAX_BUCKETS)
+		return refuse(why, FLOWTAB_GM_OUT_OF_BUCKETS, err,
+			gm_error(spec->group_id, "more than 32 buckets", NULL));
+	s = *spec;
+	s.type = old->type;
+	rc = spec_check_ids(&s, why, err);
+	if (rc)
+		return rc;
+	if (where == FLOWTAB_BUCKET_FIRST)
+		split = 0;
+	else if (where == FLOWTAB_BUCKET_LAST)
+		split = old->n_buckets;
+	else if (where <= FLOWTAB_BUCKET_MAX && bucket_index(old, where) >= 0)
+		split = (uint32_t)bucket_index(old, where) + 1;
+	else
+		return refuse(why, FLOWTAB_GM_UNKNOWN_BUCKET, err,
+			gm_error(spec->group_id, "no bucket of that id", NULL));
+	for (i = 0; i < s.n_buckets; i++)
+		if (bucket_index(old, s.bucket_ids ? s.buckets[i].bucket_id : i) >= 0)
+			return refuse(why, FLOWTAB_GM_BUCKET_EXISTS, err,
+				gm_error(spec->group_id, "a bucket of that id exists", NULL));
+	add = group_build(ft, &s, why, err);
+	if (add == NULL)
+		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
+	g = group_alloc_like(old, old->n_buckets + add->n_buckets);
+	for (i = 0; g && !rc && i < old->n_buckets + add->n_buckets; i++) {
+		if (i < split) {
+			keep[i] = (int)i;
+			rc = bucket_append(g, &old->b[i]);
+		} else if (i < split + add->n_buckets) {
+			keep[i] = -1;
+			rc = bucket_append(g, &add->b[i - split]);
+		} else {
+			keep[i] = (int)(i - add->n_buckets);
+			rc = bucket_append(g, &old->b[i - add->n_buckets]);
+		}
+	}
+	group_free(add);
+	if (g == NULL || rc) {
+		group_free(g);
+		return -ENOMEM;
+	}
+	return group_splice(ft, g, old, keep, why, err);
+}
+
+int
+flowtab_group_remove_buckets(struct flowtab *ft, uint32_t group_id, uint32_t which,
+		enum flowtab_gm_error *why, char **err)
+{
+	struct ft_gm *gm = ft_gm_get(ft);
+	int keep[FLOWTAB_GROUP_MAX_BUCKETS];
+	struct ft_group *old, *g;
+	int skip = -1, rc = 0;
+	uint32_t i;
+
+	*why = FLOWTAB_GM_OK;
+	*err = NULL;
+	if (gm == NULL)
+		return -ENOMEM;
+	old = ft_gtab_find(gm->groups, group_id);
+	if (old == NULL)
+		return refuse(why, FLOWTAB_GM_UNKNOWN, err,
+			gm_error(group_id, "does not exist", NULL));
+	if (which == FLOWTAB_BUCKET_FIRST && old->n_buckets)
+		skip = 0;
+	else if (which == FLOWTAB_BUCKET_LAST && old->n_buckets)
+		skip = (int)old->n_buckets - 1;
+	else if (which <= FLOWTAB_BUCKET_MAX && (skip = bucket_index(old, which)) < 0)
+		return refuse(why, FLOWTAB_GM_UNKNOWN_BUCKET, err,
+			gm_error(group_id, "no bucket of that id", NULL));
+	g = group_alloc_like(old, old->n_buckets);
+	for (i = 0; g && !rc && which != FLOWTAB_BUCKET_ALL && i < old->n_buckets; i++) {
+		if ((int)i == skip)
+			continue;
+		keep[g->n_buckets] = (int)i;
+		rc = bucket_append(g, &old->b[i]);
+	}
+	if (g == NULL || rc) {
+		group_free(g);
+		return -ENOMEM;
+	}
+	return group_splice(ft, g, old, keep, why, err);
 }
 
 int
@@ -533,6 +746,7 @@ flowtab_dump_groups(struct flowtab *ft, uint32_t group_id,
 		info.bytes = __atomic_load_n(&g->bytes, __ATOMIC_RELAXED);
 		info.duration_ms = now - g->created_ms;
 		for (k = 0; k < g->n_buckets; k++) {
+			bi[k].bucket_id = g->b[k].bucket_id;
 			bi[k].weight = g->b[k].weight;
 			bi[k].watch_port = g->b[k].watch_port;
 			bi[k].watch_group = g->b[k].watch_group;
