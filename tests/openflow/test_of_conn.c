@@ -897,7 +897,15 @@ test_bundles(void)
 	expect_error(c, m, len, 17, 9, "inner xid differs: MSG_BAD_XID");
 	flen = flow_mod14(fm, 320, 1, apply_out2, sizeof(apply_out2), 53);
 	len = bundle_add(m, 5, 53, 10, 1, fm, flen);
-	expect_error(c, m, len, 17, 10, "a modify: MSG_UNSUP");
+	CHECK(of_conn_receive(c, m, len) == 0 && (collect(c, &r), r.n == 0),
+			"a modify is bundled without a word");
+	flen = flow_mod14(fm, 320, 7, apply_out2, sizeof(apply_out2), 53);
+	len = bundle_add(m, 5, 53, 10, 1, fm, flen);
+	CHECK(of_conn_receive(c, m, len) == 0, "a flow_mod of command 7");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 1 && get16(r.msg[0] + 8) == 5 &&
+			get16(r.msg[0] + 10) == 6, "... refused with FLOW_MOD_FAILED/BAD_COMMAND "
+			"(%u,%u)", r.n ? get16(r.msg[0] + 8) : 0, r.n ? get16(r.msg[0] + 10) : 0);
 	header(fm, 5, 2, 8, 54);
 	len = bundle_add(m, 5, 54, 10, 1, fm, 8);
 	expect_error(c, m, len, 17, 10, "an echo: MSG_UNSUP");
