@@ -1029,7 +1029,8 @@ bucket15(uint8_t *b, uint32_t id, const uint8_t *props, size_t plen)
 	put32(b + 4, id);
 	put16(b + 10, 16);         /* output action: type 0, len 16, port 1, max_len */
 	put32(b + 12, 1);
-	memcpy(b + 24, props, plen);
+	if (plen)
+		memcpy(b + 24, props, plen);
 	return 24 + plen;
 }
 
