@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +204,7 @@ work_modify(struct work *w, size_t j, const struct batch_op *op, char **err)
 {
 	struct ft_rule *r = w->arr[j], *c;
 	struct ft_actions *acts;
+	unsigned i;
 	int ret;
 
 	ret = ft_mod_check(op->del.acts, r->table_id, err);
@@ -221,7 +223,12 @@ work_modify(struct work *w, size_t j, const struct batch_op *op, char **err)
 		free(acts);
 		return -ENOMEM;
 	}
-	memcpy(c, r, sizeof(*c));
+	/* Everything but the counters is the writer's; PMDs add to those as we read. */
+	memcpy(c, r, offsetof(struct ft_rule, stats));
+	for (i = 0; i < FT_STAT_SLOTS; i++) {
+		c->stats[i].packets = __atomic_load_n(&r->stats[i].packets, __ATOMIC_RELAXED);
+		c->stats[i].bytes = __atomic_load_n(&r->stats[i].bytes, __ATOMIC_RELAXED);
+	}
 	c->acts = acts;
 	w->gone[j] = true;
 	w->copy[w->n] = true;
