@@ -93,6 +93,11 @@ buckets15() {
 	# ovs-vswitchd takes Netronome's selection_method property; flowtab's hash is its own.
 	refused_vireo "$ver: a group property (selection_method)" OFPBPC_BAD_TYPE \
 		add-group "group_id=32,type=select,selection_method=hash,bucket=output:1"
+	# ovs-vswitchd 3.1 gives an indirect group a second bucket here.
+	both add-group "group_id=22,type=indirect,bucket=bucket_id:1,actions=output:1"
+	refused_vireo "$ver: a second bucket into an indirect group" OFPGMFC_INVALID_GROUP \
+		insert-buckets "group_id=22,command_bucket_id=last,bucket=bucket_id:2,actions=output:2"
+	both del-groups group_id=22
 	both remove-buckets "group_id=20,command_bucket_id=first"
 	both remove-buckets "group_id=20,command_bucket_id=9"
 	both remove-buckets "group_id=20,command_bucket_id=last"
