@@ -24,8 +24,8 @@ ft_gm_get(struct flowtab *ft)
 	return ft->gm;
 }
 
-static void
-group_free(struct ft_group *g)
+void
+ft_group_free(struct ft_group *g)
 {
 	uint32_t i;
 
@@ -44,7 +44,7 @@ ft_gm_free(struct ft_gm *gm)
 	if (gm == NULL)
 		return;
 	for (i = 0; gm->groups && i < gm->groups->n; i++)
-		group_free(gm->groups->g[i]);
+		ft_group_free(gm->groups->g[i]);
 	free(gm->groups);
 	for (i = 0; gm->meters && i < gm->meters->n; i++)
 		free(gm->meters->m[i]);
@@ -206,8 +206,8 @@ ft_group_pick(const struct ft_gm *gm, const struct ft_gtab *t, const struct ft_g
 
 /* --- changes --- */
 
-static char *
-gm_error(uint32_t id, const char *fmt, const char *arg)
+char *
+ft_group_error(uint32_t id, const char *fmt, const char *arg)
 {
 	char *s = NULL;
 
@@ -216,8 +216,8 @@ gm_error(uint32_t id, const char *fmt, const char *arg)
 	return s;
 }
 
-static int
-refuse(enum flowtab_gm_error *why, enum flowtab_gm_error w, char **err, char *msg)
+int
+ft_gm_refuse(enum flowtab_gm_error *why, enum flowtab_gm_error w, char **err, char *msg)
 {
 	*why = w;
 	*err = msg;
@@ -225,8 +225,8 @@ refuse(enum flowtab_gm_error *why, enum flowtab_gm_error w, char **err, char *ms
 }
 
 /* Build a group from 'spec'; NULL with '*why'/'*err' when its buckets are bad. */
-static struct ft_group *
-group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum flowtab_gm_error *why,
+struct ft_group *
+ft_group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum flowtab_gm_error *why,
 		char **err)
 {
 	struct ft_group *g;
@@ -252,18 +252,18 @@ group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum flow
 		g->b[i].watch_group = bs->watch_group;
 		g->b[i].acts = ft_actions_parse(text, &ft->ports, &perr);
 		if (g->b[i].acts == NULL) {
-			refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(g->id, "bucket ", perr));
+			ft_gm_refuse(why, FLOWTAB_GM_BAD_BUCKET, err, ft_group_error(g->id, "bucket ", perr));
 			free(perr);
-			group_free(g);
+			ft_group_free(g);
 			return NULL;
 		}
 		for (uint32_t j = 0; j < g->b[i].acts->n; j++) {
 			uint8_t t = g->b[i].acts->a[j].type;
 
 			if (t == FT_ACT_GOTO_TABLE || t == FT_ACT_METER) {
-				refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(g->id,
+				ft_gm_refuse(why, FLOWTAB_GM_BAD_BUCKET, err, ft_group_error(g->id,
 					"a bucket may not hold goto_table or meter", NULL));
-				group_free(g);
+				ft_group_free(g);
 				return NULL;
 			}
 		}
@@ -320,19 +320,19 @@ gtab_check(const struct ft_gtab *t, enum flowtab_gm_error *why, char **err)
 		for (k = 0; k < g->n_buckets; k++) {
 			if (g->b[k].watch_group != FLOWTAB_GROUP_ANY &&
 			    ft_gtab_find(t, g->b[k].watch_group) == NULL)
-				return refuse(why, FLOWTAB_GM_BAD_WATCH, err,
-					gm_error(g->id, "watch_group names no group", NULL));
+				return ft_gm_refuse(why, FLOWTAB_GM_BAD_WATCH, err,
+					ft_group_error(g->id, "watch_group names no group", NULL));
 		}
 		d = chain_depth(t, g, stack, 0);
 		if (d == -ELOOP)
-			return refuse(why, FLOWTAB_GM_LOOP, err,
-				gm_error(g->id, "its buckets lead back to it (loop)", NULL));
+			return ft_gm_refuse(why, FLOWTAB_GM_LOOP, err,
+				ft_group_error(g->id, "its buckets lead back to it (loop)", NULL));
 		if (d == -ENOENT)
-			return refuse(why, FLOWTAB_GM_UNKNOWN_GROUP, err,
-				gm_error(g->id, "a bucket names a group that does not exist", NULL));
+			return ft_gm_refuse(why, FLOWTAB_GM_UNKNOWN_GROUP, err,
+				ft_group_error(g->id, "a bucket names a group that does not exist", NULL));
 		if (d > FLOWTAB_GROUP_MAX_CHAIN)
-			return refuse(why, FLOWTAB_GM_CHAINING, err,
-				gm_error(g->id, "groups chained deeper than 4", NULL));
+			return ft_gm_refuse(why, FLOWTAB_GM_CHAINING, err,
+				ft_group_error(g->id, "groups chained deeper than 4", NULL));
 	}
 	return 0;
 }
@@ -347,23 +347,23 @@ gtab_publish(struct flowtab *ft, struct ft_gtab *next, struct ft_group *const *d
 	__atomic_store_n(&ft->gm->groups, next, __ATOMIC_RELEASE);
 	ft_wait_readers(ft);
 	for (i = 0; i < n_dead; i++)
-		group_free(dead[i]);
+		ft_group_free(dead[i]);
 	free(old);
 }
 
 /* Given bucket ids are numbers, each once. */
-static int
-spec_check_ids(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+int
+ft_group_check_ids(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
 {
 	unsigned i, j;
 
 	for (i = 0; spec->bucket_ids && i < spec->n_buckets; i++) {
 		if (spec->buckets[i].bucket_id > FLOWTAB_BUCKET_MAX)
-			return refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(spec->group_id,
+			return ft_gm_refuse(why, FLOWTAB_GM_BAD_BUCKET, err, ft_group_error(spec->group_id,
 				"a bucket id above 0xffffff00", NULL));
 		for (j = 0; j < i; j++)
 			if (spec->buckets[j].bucket_id == spec->buckets[i].bucket_id)
-				return refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(
+				return ft_gm_refuse(why, FLOWTAB_GM_BAD_BUCKET, err, ft_group_error(
 					spec->group_id, "a bucket id given twice", NULL));
 	}
 	return 0;
@@ -375,28 +375,28 @@ spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, ch
 	unsigned i;
 
 	if (spec->group_id > FLOWTAB_GROUP_MAX_ID)
-		return refuse(why, FLOWTAB_GM_INVALID, err,
-			gm_error(spec->group_id, "not a group number", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_INVALID, err,
+			ft_group_error(spec->group_id, "not a group number", NULL));
 	if (spec->type > FLOWTAB_GROUP_TYPE_FF)
-		return refuse(why, FLOWTAB_GM_BAD_TYPE, err,
-			gm_error(spec->group_id, "unknown type", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_BAD_TYPE, err,
+			ft_group_error(spec->group_id, "unknown type", NULL));
 	if (spec->n_buckets > FLOWTAB_GROUP_MAX_BUCKETS)
-		return refuse(why, FLOWTAB_GM_OUT_OF_BUCKETS, err,
-			gm_error(spec->group_id, "more than 32 buckets", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_OUT_OF_BUCKETS, err,
+			ft_group_error(spec->group_id, "more than 32 buckets", NULL));
 	if (spec->type == FLOWTAB_GROUP_TYPE_INDIRECT && spec->n_buckets != 1)
-		return refuse(why, FLOWTAB_GM_INVALID, err,
-			gm_error(spec->group_id, "an indirect group has exactly one bucket", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_INVALID, err,
+			ft_group_error(spec->group_id, "an indirect group has exactly one bucket", NULL));
 	for (i = 0; i < spec->n_buckets; i++)
 		if (spec->type != FLOWTAB_GROUP_TYPE_SELECT && spec->buckets[i].weight != 0)
-			return refuse(why, FLOWTAB_GM_WEIGHT, err, gm_error(spec->group_id,
+			return ft_gm_refuse(why, FLOWTAB_GM_WEIGHT, err, ft_group_error(spec->group_id,
 				"only select groups weigh their buckets", NULL));
-	return spec_check_ids(spec, why, err);
+	return ft_group_check_ids(spec, why, err);
 }
 
 /* Put 'g' in the table in place of 'old' (NULL: a new id), check the chains and publish;
  * consumes 'g'.  The group's counters and creation time carry over from 'old'. */
-static int
-group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
+int
+ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
 		enum flowtab_gm_error *why, char **err)
 {
 	struct ft_gtab *t = ft->gm->groups, *next;
@@ -405,7 +405,7 @@ group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
 
 	next = malloc(sizeof(*next) + (n + 1) * sizeof(next->g[0]));
 	if (next == NULL) {
-		group_free(g);
+		ft_group_free(g);
 		return -ENOMEM;
 	}
 	for (pos = 0; pos < n && t->g[pos]->id < g->id; pos++)
@@ -419,7 +419,7 @@ group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
 	rc = gtab_check(next, why, err);
 	if (rc) {
 		free(next);
-		group_free(g);
+		ft_group_free(g);
 		return rc;
 	}
 	if (old) {
@@ -451,200 +451,19 @@ flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 	t = gm->groups;
 	old = ft_gtab_find(t, spec->group_id);
 	if (old && cmd == FLOWTAB_GM_ADD)
-		return refuse(why, FLOWTAB_GM_EXISTS, err,
-			gm_error(spec->group_id, "exists", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_EXISTS, err,
+			ft_group_error(spec->group_id, "exists", NULL));
 	if (!old && cmd == FLOWTAB_GM_MODIFY)
-		return refuse(why, FLOWTAB_GM_UNKNOWN, err,
-			gm_error(spec->group_id, "does not exist", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_UNKNOWN, err,
+			ft_group_error(spec->group_id, "does not exist", NULL));
 	n = t ? t->n : 0;
 	if (!old && n >= FLOWTAB_MAX_GROUPS)
-		return refuse(why, FLOWTAB_GM_OUT_OF_GROUPS, err,
-			gm_error(spec->group_id, "the group table is full", NULL));
-	g = group_build(ft, spec, why, err);
+		return ft_gm_refuse(why, FLOWTAB_GM_OUT_OF_GROUPS, err,
+			ft_group_error(spec->group_id, "the group table is full", NULL));
+	g = ft_group_build(ft, spec, why, err);
 	if (g == NULL)
 		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
-	return group_install(ft, g, old, why, err);
-}
-
-/* Group 'old' (with its buckets' counters when 'keep' says which of 'g''s came from which of
- * 'old''s) as 'g' after an insert or remove; consumes 'g'. */
-static int
-group_splice(struct flowtab *ft, struct ft_group *g, struct ft_group *old, const int *keep,
-		enum flowtab_gm_error *why, char **err)
-{
-	uint32_t i;
-
-	if (g->n_buckets > FLOWTAB_GROUP_MAX_BUCKETS) {
-		group_free(g);
-		return refuse(why, FLOWTAB_GM_OUT_OF_BUCKETS, err,
-			gm_error(old->id, "more than 32 buckets", NULL));
-	}
-	if (g->type == FLOWTAB_GROUP_TYPE_INDIRECT && g->n_buckets > 1) {
-		group_free(g);
-		return refuse(why, FLOWTAB_GM_INVALID, err,
-			gm_error(old->id, "an indirect group has one bucket", NULL));
-	}
-	for (i = 0; i < g->n_buckets; i++) {
-		if (keep[i] < 0)
-			continue;
-		g->b[i].packets = __atomic_load_n(&old->b[keep[i]].packets, __ATOMIC_RELAXED);
-		g->b[i].bytes = __atomic_load_n(&old->b[keep[i]].bytes, __ATOMIC_RELAXED);
-	}
-	return group_install(ft, g, old, why, err);
-}
-
-/* A copy of 'b''s actions, or NULL. */
-static struct ft_actions *
-actions_dup(const struct ft_actions *a)
-{
-	size_t sz = sizeof(*a) + a->n * sizeof(a->a[0]);
-	struct ft_actions *c = malloc(sz);
-
-	if (c)
-		memcpy(c, a, sz);
-	return c;
-}
-
-/* An empty group of 'old''s id and type with room for 'n' buckets. */
-static struct ft_group *
-group_alloc_like(const struct ft_group *old, uint32_t n)
-{
-	struct ft_group *g = calloc(1, sizeof(*g) + n * sizeof(g->b[0]));
-
-	if (g) {
-		g->id = old->id;
-		g->type = old->type;
-	}
-	return g;
-}
-
-/* Append a copy of 'b' to 'g'; -ENOMEM. */
-static int
-bucket_append(struct ft_group *g, const struct ft_bucket *b)
-{
-	struct ft_bucket *n = &g->b[g->n_buckets];
-
-	*n = *b;
-	n->packets = n->bytes = 0;
-	n->acts = actions_dup(b->acts);
-	if (n->acts == NULL)
-		return -ENOMEM;
-	g->n_buckets++;
-	return 0;
-}
-
-static int
-bucket_index(const struct ft_group *g, uint32_t id)
-{
-	uint32_t i;
-
-	for (i = 0; i < g->n_buckets; i++)
-		if (g->b[i].bucket_id == id)
-			return (int)i;
-	return -1;
-}
-
-int
-flowtab_group_insert_buckets(struct flowtab *ft, const struct flowtab_group_spec *spec,
-		uint32_t where, enum flowtab_gm_error *why, char **err)
-{
-	struct ft_gm *gm = ft_gm_get(ft);
-	int keep[2 * FLOWTAB_GROUP_MAX_BUCKETS + 1];
-	struct flowtab_group_spec s;
-	struct ft_group *old, *add, *g;
-	uint32_t i, split;
-	int rc = 0;
-
-	*why = FLOWTAB_GM_OK;
-	*err = NULL;
-	if (gm == NULL)
-		return -ENOMEM;
-	old = ft_gtab_find(gm->groups, spec->group_id);
-	if (old == NULL)
-		return refuse(why, FLOWTAB_GM_UNKNOWN, err,
-			gm_error(spec->group_id, "does not exist", NULL));
-	if (spec->n_buckets > FLOWTAB_GROUP_MAX_BUCKETS)
-		return refuse(why, FLOWTAB_GM_OUT_OF_BUCKETS, err,
-			gm_error(spec->group_id, "more than 32 buckets", NULL));
-	s = *spec;
-	s.type = old->type;
-	rc = spec_check_ids(&s, why, err);
-	if (rc)
-		return rc;
-	if (where == FLOWTAB_BUCKET_FIRST)
-		split = 0;
-	else if (where == FLOWTAB_BUCKET_LAST)
-		split = old->n_buckets;
-	else if (where <= FLOWTAB_BUCKET_MAX && bucket_index(old, where) >= 0)
-		split = (uint32_t)bucket_index(old, where) + 1;
-	else
-		return refuse(why, FLOWTAB_GM_UNKNOWN_BUCKET, err,
-			gm_error(spec->group_id, "no bucket of that id", NULL));
-	for (i = 0; i < s.n_buckets; i++)
-		if (bucket_index(old, s.bucket_ids ? s.buckets[i].bucket_id : i) >= 0)
-			return refuse(why, FLOWTAB_GM_BUCKET_EXISTS, err,
-				gm_error(spec->group_id, "a bucket of that id exists", NULL));
-	add = group_build(ft, &s, why, err);
-	if (add == NULL)
-		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
-	g = group_alloc_like(old, old->n_buckets + add->n_buckets);
-	for (i = 0; g && !rc && i < old->n_buckets + add->n_buckets; i++) {
-		if (i < split) {
-			keep[i] = (int)i;
-			rc = bucket_append(g, &old->b[i]);
-		} else if (i < split + add->n_buckets) {
-			keep[i] = -1;
-			rc = bucket_append(g, &add->b[i - split]);
-		} else {
-			keep[i] = (int)(i - add->n_buckets);
-			rc = bucket_append(g, &old->b[i - add->n_buckets]);
-		}
-	}
-	group_free(add);
-	if (g == NULL || rc) {
-		group_free(g);
-		return -ENOMEM;
-	}
-	return group_splice(ft, g, old, keep, why, err);
-}
-
-int
-flowtab_group_remove_buckets(struct flowtab *ft, uint32_t group_id, uint32_t which,
-		enum flowtab_gm_error *why, char **err)
-{
-	struct ft_gm *gm = ft_gm_get(ft);
-	int keep[FLOWTAB_GROUP_MAX_BUCKETS];
-	struct ft_group *old, *g;
-	int skip = -1, rc = 0;
-	uint32_t i;
-
-	*why = FLOWTAB_GM_OK;
-	*err = NULL;
-	if (gm == NULL)
-		return -ENOMEM;
-	old = ft_gtab_find(gm->groups, group_id);
-	if (old == NULL)
-		return refuse(why, FLOWTAB_GM_UNKNOWN, err,
-			gm_error(group_id, "does not exist", NULL));
-	if (which == FLOWTAB_BUCKET_FIRST && old->n_buckets)
-		skip = 0;
-	else if (which == FLOWTAB_BUCKET_LAST && old->n_buckets)
-		skip = (int)old->n_buckets - 1;
-	else if (which <= FLOWTAB_BUCKET_MAX && (skip = bucket_index(old, which)) < 0)
-		return refuse(why, FLOWTAB_GM_UNKNOWN_BUCKET, err,
-			gm_error(group_id, "no bucket of that id", NULL));
-	g = group_alloc_like(old, old->n_buckets);
-	for (i = 0; g && !rc && which != FLOWTAB_BUCKET_ALL && i < old->n_buckets; i++) {
-		if ((int)i == skip)
-			continue;
-		keep[g->n_buckets] = (int)i;
-		rc = bucket_append(g, &old->b[i]);
-	}
-	if (g == NULL || rc) {
-		group_free(g);
-		return -ENOMEM;
-	}
-	return group_splice(ft, g, old, keep, why, err);
+	return ft_group_install(ft, g, old, why, err);
 }
 
 int
@@ -681,7 +500,7 @@ flowtab_group_del(struct flowtab *ft, uint32_t group_id, enum flowtab_gm_error *
 	if (rc) {
 		/* A group left behind chains to a deleted one. */
 		free(*err);
-		*err = gm_error(group_id, "another group's bucket uses it", NULL);
+		*err = ft_group_error(group_id, "another group's bucket uses it", NULL);
 		*why = FLOWTAB_GM_CHAINED;
 		free(next);
 		free(dead);
