@@ -224,7 +224,7 @@ int flowtab_add_flows(struct flowtab *ft, const char *const *texts, const int *l
 int flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *lines,
 		size_t n, const char *origin, char **err);
 /**
- * A batch of adds and deletes applied as one update (an OpenFlow bundle): readers see the
+ * A batch of adds, modifies and deletes applied as one update (an OpenFlow bundle): readers see the
  * table before all of them or after all of them, never between.  Each change is parsed when
  * it is added to the batch (so a refused rule is known at once, and parsing overlaps with
  * receiving the rest); the table is untouched until flowtab_batch_commit(), where the
@@ -241,7 +241,18 @@ struct flowtab_batch *flowtab_batch_create(struct flowtab *ft);
 int flowtab_batch_add(struct flowtab_batch *b, const char *text, char **err);
 /** Delete what 'match' selects (flowtab_del_flows() syntax).  Returns as flowtab_batch_add(). */
 int flowtab_batch_del(struct flowtab_batch *b, const char *match, bool strict, char **err);
-/** Apply the batch.  @return 0, or -ENOMEM with '*err' (table unchanged). */
+/**
+ * Give the rules 'text' selects the actions of 'text' (flowtab_mod_flows() syntax and
+ * semantics: counters, cookie and timeouts are kept; nothing is added when nothing matches).
+ * The rules are those selected at the commit, the batch's earlier changes applied.
+ * Returns as flowtab_batch_add().
+ */
+int flowtab_batch_mod(struct flowtab_batch *b, const char *text, bool strict, char **err);
+/**
+ * Apply the batch.  @return 0; -EINVAL with '*err' when a modify's actions do not suit a
+ * rule it selects (goto_table to an earlier table, a resubmit loop), or -ENOMEM with '*err';
+ * then the table is unchanged.
+ */
 int flowtab_batch_commit(struct flowtab_batch *b, char **err);
 /** Free the batch and whatever of it was not committed. */
 void flowtab_batch_destroy(struct flowtab_batch *b);
@@ -252,6 +263,8 @@ struct flowtab_change {
 		FLOWTAB_CHANGE_ADD,        /**< 'text' is a rule, as for flowtab_add_flows() */
 		FLOWTAB_CHANGE_DEL,        /**< 'text' is a match, as for flowtab_del_flows() */
 		FLOWTAB_CHANGE_DEL_STRICT,
+		FLOWTAB_CHANGE_MOD,        /**< 'text' is as for flowtab_mod_flows() */
+		FLOWTAB_CHANGE_MOD_STRICT,
 	} op;
 	const char *text;
 };

@@ -95,9 +95,19 @@ enum flowtab_gm_error {
 	FLOWTAB_GM_BAD_BURST,
 	FLOWTAB_GM_OUT_OF_BANDS,
 	FLOWTAB_GM_OUT_OF_METERS,
+	FLOWTAB_GM_UNKNOWN_BUCKET,  /**< insert/remove: no bucket of that id */
+	FLOWTAB_GM_BUCKET_EXISTS,   /**< a bucket id given twice, or inserted again */
 };
 
+/** Bucket ids (OpenFlow 1.5): numbers up to FLOWTAB_BUCKET_MAX, and where to insert or what
+ * to remove. */
+#define FLOWTAB_BUCKET_MAX 0xffffff00u
+#define FLOWTAB_BUCKET_FIRST 0xfffffffdu
+#define FLOWTAB_BUCKET_LAST 0xfffffffeu
+#define FLOWTAB_BUCKET_ALL 0xffffffffu
+
 struct flowtab_bucket_spec {
+	uint32_t bucket_id;         /**< with 'bucket_ids' of the group spec only */
 	uint16_t weight;
 	uint32_t watch_port;        /**< FLOWTAB_PORT_NONE: none */
 	uint32_t watch_group;       /**< FLOWTAB_GROUP_ANY: none */
@@ -108,6 +118,7 @@ struct flowtab_bucket_spec {
 struct flowtab_group_spec {
 	uint32_t group_id;
 	uint8_t type;               /**< enum flowtab_group_type */
+	bool bucket_ids;            /**< buckets carry their ids; else they are 0, 1, ... */
 	unsigned n_buckets;
 	struct flowtab_bucket_spec buckets[FLOWTAB_GROUP_MAX_BUCKETS];
 };
@@ -132,6 +143,22 @@ int flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 int flowtab_group_del(struct flowtab *ft, uint32_t group_id, enum flowtab_gm_error *why,
 		char **err);
 /**
+ * Insert the buckets of 'spec' (its group_id and buckets; type and everything else are
+ * group 'spec->group_id''s) into that group: before its buckets ('where'
+ * FLOWTAB_BUCKET_FIRST), after them (FLOWTAB_BUCKET_LAST) or after the bucket of id 'where'.
+ * Buckets of ids in use are refused (FLOWTAB_GM_BUCKET_EXISTS), as is a 'where' that names
+ * no bucket (FLOWTAB_GM_UNKNOWN_BUCKET).  Counters of the buckets already there carry over.
+ * @return as flowtab_group_mod().
+ */
+int flowtab_group_insert_buckets(struct flowtab *ft, const struct flowtab_group_spec *spec,
+		uint32_t where, enum flowtab_gm_error *why, char **err);
+/**
+ * Remove bucket 'which' (an id, FLOWTAB_BUCKET_FIRST, _LAST or _ALL) from group 'group_id';
+ * FIRST or LAST of a group without buckets removes nothing.  @return as flowtab_group_mod().
+ */
+int flowtab_group_remove_buckets(struct flowtab *ft, uint32_t group_id, uint32_t which,
+		enum flowtab_gm_error *why, char **err);
+/**
  * Parse ovs-ofctl group text into 'spec'; the bucket action texts point into '*buf'
  * (malloc'd, free it after use).  'ports' resolves watch_port names.  @return 0 or -EINVAL
  * with '*err'.
@@ -141,6 +168,7 @@ int flowtab_group_parse(const char *text, const struct flowtab_port_ops *ports,
 
 /** One bucket as flowtab_dump_groups() shows it. */
 struct flowtab_bucket_info {
+	uint32_t bucket_id;
 	uint16_t weight;
 	uint32_t watch_port;
 	uint32_t watch_group;

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A batch of adds and deletes committed as one snapshot (OpenFlow bundles).  Adds are
- * parsed into unpublished rules and deletes into filters as they come; the commit works
- * the result out on a private array of the current rules plus the new ones, and publishes
- * it once.  No rule the readers see is touched before that.
+ * A batch of adds, modifies and deletes committed as one snapshot (OpenFlow bundles).  Adds
+ * are parsed into unpublished rules and modifies and deletes into filters as they come;
+ * the commit works the result out on a private array of the current rules plus the new
+ * ones, and publishes it once.  No rule the readers see is touched before that: a modify
+ * of a published rule puts a copy with the new actions (same identity, seq, times and
+ * counters) in its place, and the original goes with the old snapshot.  Packets a PMD
+ * counts on the original between the copy and the publication (the commit's own few
+ * microseconds) are not carried over.
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +19,8 @@
 
 struct batch_op {
 	struct ft_rule *add;        /* an add: the new rule (the batch's until committed) */
-	struct ft_rule_spec del;    /* a delete: its filter */
+	struct ft_rule_spec del;    /* a delete or modify: its filter (a modify's with actions) */
+	bool mod;
 	bool strict;
 };
 
@@ -22,6 +28,7 @@ struct flowtab_batch {
 	struct flowtab *ft;
 	struct batch_op *ops;
 	size_t n, cap, n_add;
+	bool has_mod;
 	bool committed;             /* the new rules belong to the table now */
 };
 
@@ -30,6 +37,7 @@ struct work {
 	struct ft_rule **arr;
 	bool *gone;
 	bool *deleted;              /* gone by a delete (not replaced by an add) */
+	bool *copy;                 /* a modify's copy of a published rule (the commit's) */
 	size_t n, n_old;
 	size_t *slot;               /* position + 1 of the live rule of an identity */
 	size_t mask;
@@ -108,7 +116,30 @@ flowtab_batch_del(struct flowtab_batch *b, const char *match, bool strict, char 
 	if (ft_rule_parse(match, FT_PARSE_MATCH, &b->ft->ports, &op->del, err) < 0)
 		return -EINVAL;
 	op->add = NULL;
+	op->mod = false;
 	op->strict = strict;
+	b->n++;
+	return 0;
+}
+
+int
+flowtab_batch_mod(struct flowtab_batch *b, const char *text, bool strict, char **err)
+{
+	struct batch_op *op = batch_next(b);
+
+	*err = NULL;
+	if (!op || b->committed)
+		return -ENOMEM;
+	if (ft_rule_parse(text, FT_PARSE_MOD, &b->ft->ports, &op->del, err) < 0)
+		return -EINVAL;
+	if (ft_gm_check_actions(b->ft, op->del.acts, err) < 0) {
+		ft_rule_spec_clear(&op->del);
+		return -EINVAL;
+	}
+	op->add = NULL;
+	op->mod = true;
+	op->strict = strict;
+	b->has_mod = true;
 	b->n++;
 	return 0;
 }
@@ -124,18 +155,26 @@ work_slot(struct work *w, const struct ft_rule *r)
 }
 
 static void
-work_free(struct work *w)
+work_free(struct work *w, bool free_copies)
 {
+	size_t i;
+
+	for (i = w->n_old; free_copies && i < w->n; i++)
+		if (w->copy[i])
+			ft_rule_free(w->arr[i]);
+	free(w->copy);
 	free(w->arr);
 	free(w->gone);
 	free(w->deleted);
 	free(w->slot);
 }
 
+/* Room for the current rules, the batch's adds and, with modifies, a copy of each current
+ * rule (a rule is copied once: the copy is the commit's to change). */
 static int
-work_init(struct work *w, const struct flowtab *ft, size_t n_add)
+work_init(struct work *w, const struct flowtab *ft, size_t n_add, bool has_mod)
 {
-	size_t cap = ft->n_rules + n_add + 1, size = 16, i;
+	size_t cap = ft->n_rules + n_add + (has_mod ? ft->n_rules : 0) + 1, size = 16, i;
 
 	while (size < 2 * cap)
 		size *= 2;
@@ -143,9 +182,10 @@ work_init(struct work *w, const struct flowtab *ft, size_t n_add)
 	w->arr = malloc(cap * sizeof(*w->arr));
 	w->gone = calloc(cap, sizeof(*w->gone));
 	w->deleted = calloc(cap, sizeof(*w->deleted));
+	w->copy = calloc(cap, sizeof(*w->copy));
 	w->slot = calloc(size, sizeof(*w->slot));
-	if (!w->arr || !w->gone || !w->deleted || !w->slot) {
-		work_free(w);
+	if (!w->arr || !w->gone || !w->deleted || !w->copy || !w->slot) {
+		work_free(w, false);
 		return -ENOMEM;
 	}
 	w->mask = size - 1;
@@ -157,11 +197,53 @@ work_init(struct work *w, const struct flowtab *ft, size_t n_add)
 	return 0;
 }
 
-/* Replay the batch's changes in order on the work area. */
-static void
-work_apply(struct work *w, const struct flowtab_batch *b, uint64_t now)
+/* Give rule 'j' of the work area the actions of modify 'op': in place when it is not
+ * published, else in a copy that takes its place.  @return 0, -EINVAL, -ENOMEM. */
+static int
+work_modify(struct work *w, size_t j, const struct batch_op *op, char **err)
 {
-	size_t i, j, *slot;
+	struct ft_rule *r = w->arr[j], *c;
+	struct ft_actions *acts;
+	unsigned i;
+	int ret;
+
+	ret = ft_mod_check(op->del.acts, r->table_id, err);
+	if (ret)
+		return ret;
+	acts = ft_actions_dup(op->del.acts);
+	if (!acts)
+		return -ENOMEM;
+	if (j >= w->n_old) {
+		free(r->acts);
+		r->acts = acts;
+		return 0;
+	}
+	c = ft_zalloc(sizeof(*c));
+	if (!c) {
+		free(acts);
+		return -ENOMEM;
+	}
+	/* Everything but the counters is the writer's; PMDs add to those as we read. */
+	memcpy(c, r, offsetof(struct ft_rule, stats));
+	for (i = 0; i < FT_STAT_SLOTS; i++) {
+		c->stats[i].packets = __atomic_load_n(&r->stats[i].packets, __ATOMIC_RELAXED);
+		c->stats[i].bytes = __atomic_load_n(&r->stats[i].bytes, __ATOMIC_RELAXED);
+	}
+	c->acts = acts;
+	w->gone[j] = true;
+	w->copy[w->n] = true;
+	w->arr[w->n++] = c;
+	*work_slot(w, c) = w->n;
+	return 0;
+}
+
+/* Replay the batch's changes in order on the work area.  @return 0, or -EINVAL/-ENOMEM
+ * with '*err' (a modify refused for a rule it selects). */
+static int
+work_apply(struct work *w, const struct flowtab_batch *b, uint64_t now, char **err)
+{
+	size_t i, j, n, *slot;
+	int ret;
 
 	for (i = 0; i < b->n; i++) {
 		const struct batch_op *op = &b->ops[i];
@@ -176,13 +258,20 @@ work_apply(struct work *w, const struct flowtab_batch *b, uint64_t now)
 			*slot = w->n;
 			continue;
 		}
-		for (j = 0; j < w->n; j++) {
+		for (j = 0, n = w->n; j < n; j++) {
 			if (w->gone[j] || !ft_rule_selects(&op->del, w->arr[j], op->strict))
 				continue;
+			if (op->mod) {
+				ret = work_modify(w, j, op, err);
+				if (ret)
+					return ret;
+				continue;
+			}
 			w->gone[j] = true;
 			w->deleted[j] = true;
 		}
 	}
+	return 0;
 }
 
 int
@@ -196,15 +285,21 @@ flowtab_batch_commit(struct flowtab_batch *b, char **err)
 	int ret;
 
 	*err = NULL;
-	if (b->committed || work_init(&w, ft, b->n_add))
+	if (b->committed || work_init(&w, ft, b->n_add, b->has_mod))
 		goto nomem;
-	work_apply(&w, b, now);
+	ret = work_apply(&w, b, now, err);
+	if (ret) {
+		work_free(&w, true);
+		if (ret == -ENOMEM)
+			goto nomem;
+		return ret;
+	}
 	live = malloc((w.n + 1) * sizeof(*live));
 	dead = malloc((w.n + 1) * sizeof(*dead));
 	if (!live || !dead) {
 		free(live);
 		free(dead);
-		work_free(&w);
+		work_free(&w, true);
 		goto nomem;
 	}
 	for (i = 0; i < w.n; i++) {
@@ -220,12 +315,12 @@ flowtab_batch_commit(struct flowtab_batch *b, char **err)
 	ft_index_rebuild(ft);
 	if (ret) {
 		free(dead);
-		work_free(&w);
+		work_free(&w, true);
 		goto nomem;
 	}
 	b->committed = true;        /* the dead were freed by ft_commit(), the rest are the table's */
 	free(dead);
-	work_free(&w);
+	work_free(&w, false);
 	return 0;
 nomem:
 	*err = strdup("out of memory building the classifier");
@@ -249,6 +344,9 @@ flowtab_apply_changes(struct flowtab *ft, const struct flowtab_change *ch, size_
 	for (i = 0; i < n && !ret; i++) {
 		if (ch[i].op == FLOWTAB_CHANGE_ADD)
 			ret = flowtab_batch_add(b, ch[i].text, err);
+		else if (ch[i].op == FLOWTAB_CHANGE_MOD || ch[i].op == FLOWTAB_CHANGE_MOD_STRICT)
+			ret = flowtab_batch_mod(b, ch[i].text, ch[i].op == FLOWTAB_CHANGE_MOD_STRICT,
+					err);
 		else
 			ret = flowtab_batch_del(b, ch[i].text, ch[i].op == FLOWTAB_CHANGE_DEL_STRICT,
 					err);

@@ -13,6 +13,7 @@
 #include "ft_rule.h"
 
 struct ft_bucket {
+	uint32_t bucket_id;
 	uint16_t weight;
 	uint32_t watch_port;
 	uint32_t watch_group;
@@ -75,6 +76,23 @@ struct ft_gm {
 
 /** Group type names as ovs-ofctl writes them, by enum flowtab_group_type. */
 extern const char *const ft_group_types[4];
+
+/* Group changes, for ft_group.c and ft_group_buckets.c (the main thread). */
+void ft_group_free(struct ft_group *g);
+/** "group ID: FMT ARG", malloc'd (NULL: no memory). */
+char *ft_group_error(uint32_t id, const char *fmt, const char *arg);
+/** Set '*why' and '*err' ('msg'); @return -EINVAL. */
+int ft_gm_refuse(enum flowtab_gm_error *why, enum flowtab_gm_error w, char **err, char *msg);
+/** A group from 'spec' (its buckets' actions parsed); NULL with '*why' (FLOWTAB_GM_OK: no
+ *  memory) and '*err'. */
+struct ft_group *ft_group_build(struct flowtab *ft, const struct flowtab_group_spec *spec,
+		enum flowtab_gm_error *why, char **err);
+/** The bucket ids 'spec' gives are numbers, each once.  @return 0 or ft_gm_refuse()'s. */
+int ft_group_check_ids(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why,
+		char **err);
+/** Put 'g' in place of 'old' (NULL: a new id), check the chains, publish; consumes 'g'. */
+int ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
+		enum flowtab_gm_error *why, char **err);
 
 /** The group/meter state of 'ft', created when missing; NULL when out of memory. */
 struct ft_gm *ft_gm_get(struct flowtab *ft);

@@ -24,8 +24,8 @@ ft_gm_get(struct flowtab *ft)
 	return ft->gm;
 }
 
-static void
-group_free(struct ft_group *g)
+void
+ft_group_free(struct ft_group *g)
 {
 	uint32_t i;
 
@@ -44,7 +44,7 @@ ft_gm_free(struct ft_gm *gm)
 	if (gm == NULL)
 		return;
 	for (i = 0; gm->groups && i < gm->groups->n; i++)
-		group_free(gm->groups->g[i]);
+		ft_group_free(gm->groups->g[i]);
 	free(gm->groups);
 	for (i = 0; gm->meters && i < gm->meters->n; i++)
 		free(gm->meters->m[i]);
@@ -206,8 +206,8 @@ ft_group_pick(const struct ft_gm *gm, const struct ft_gtab *t, const struct ft_g
 
 /* --- changes --- */
 
-static char *
-gm_error(uint32_t id, const char *fmt, const char *arg)
+char *
+ft_group_error(uint32_t id, const char *fmt, const char *arg)
 {
 	char *s = NULL;
 
@@ -216,8 +216,8 @@ gm_error(uint32_t id, const char *fmt, const char *arg)
 	return s;
 }
 
-static int
-refuse(enum flowtab_gm_error *why, enum flowtab_gm_error w, char **err, char *msg)
+int
+ft_gm_refuse(enum flowtab_gm_error *why, enum flowtab_gm_error w, char **err, char *msg)
 {
 	*why = w;
 	*err = msg;
@@ -225,8 +225,8 @@ refuse(enum flowtab_gm_error *why, enum flowtab_gm_error w, char **err, char *ms
 }
 
 /* Build a group from 'spec'; NULL with '*why'/'*err' when its buckets are bad. */
-static struct ft_group *
-group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum flowtab_gm_error *why,
+struct ft_group *
+ft_group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum flowtab_gm_error *why,
 		char **err)
 {
 	struct ft_group *g;
@@ -246,23 +246,24 @@ group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum flow
 		const struct flowtab_bucket_spec *bs = &spec->buckets[i];
 		const char *text = bs->actions && *bs->actions ? bs->actions : "drop";
 
+		g->b[i].bucket_id = spec->bucket_ids ? bs->bucket_id : i;
 		g->b[i].weight = bs->weight;
 		g->b[i].watch_port = bs->watch_port;
 		g->b[i].watch_group = bs->watch_group;
 		g->b[i].acts = ft_actions_parse(text, &ft->ports, &perr);
 		if (g->b[i].acts == NULL) {
-			refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(g->id, "bucket ", perr));
+			ft_gm_refuse(why, FLOWTAB_GM_BAD_BUCKET, err, ft_group_error(g->id, "bucket ", perr));
 			free(perr);
-			group_free(g);
+			ft_group_free(g);
 			return NULL;
 		}
 		for (uint32_t j = 0; j < g->b[i].acts->n; j++) {
 			uint8_t t = g->b[i].acts->a[j].type;
 
 			if (t == FT_ACT_GOTO_TABLE || t == FT_ACT_METER) {
-				refuse(why, FLOWTAB_GM_BAD_BUCKET, err, gm_error(g->id,
+				ft_gm_refuse(why, FLOWTAB_GM_BAD_BUCKET, err, ft_group_error(g->id,
 					"a bucket may not hold goto_table or meter", NULL));
-				group_free(g);
+				ft_group_free(g);
 				return NULL;
 			}
 		}
@@ -319,19 +320,19 @@ gtab_check(const struct ft_gtab *t, enum flowtab_gm_error *why, char **err)
 		for (k = 0; k < g->n_buckets; k++) {
 			if (g->b[k].watch_group != FLOWTAB_GROUP_ANY &&
 			    ft_gtab_find(t, g->b[k].watch_group) == NULL)
-				return refuse(why, FLOWTAB_GM_BAD_WATCH, err,
-					gm_error(g->id, "watch_group names no group", NULL));
+				return ft_gm_refuse(why, FLOWTAB_GM_BAD_WATCH, err,
+					ft_group_error(g->id, "watch_group names no group", NULL));
 		}
 		d = chain_depth(t, g, stack, 0);
 		if (d == -ELOOP)
-			return refuse(why, FLOWTAB_GM_LOOP, err,
-				gm_error(g->id, "its buckets lead back to it (loop)", NULL));
+			return ft_gm_refuse(why, FLOWTAB_GM_LOOP, err,
+				ft_group_error(g->id, "its buckets lead back to it (loop)", NULL));
 		if (d == -ENOENT)
-			return refuse(why, FLOWTAB_GM_UNKNOWN_GROUP, err,
-				gm_error(g->id, "a bucket names a group that does not exist", NULL));
+			return ft_gm_refuse(why, FLOWTAB_GM_UNKNOWN_GROUP, err,
+				ft_group_error(g->id, "a bucket names a group that does not exist", NULL));
 		if (d > FLOWTAB_GROUP_MAX_CHAIN)
-			return refuse(why, FLOWTAB_GM_CHAINING, err,
-				gm_error(g->id, "groups chained deeper than 4", NULL));
+			return ft_gm_refuse(why, FLOWTAB_GM_CHAINING, err,
+				ft_group_error(g->id, "groups chained deeper than 4", NULL));
 	}
 	return 0;
 }
@@ -346,8 +347,26 @@ gtab_publish(struct flowtab *ft, struct ft_gtab *next, struct ft_group *const *d
 	__atomic_store_n(&ft->gm->groups, next, __ATOMIC_RELEASE);
 	ft_wait_readers(ft);
 	for (i = 0; i < n_dead; i++)
-		group_free(dead[i]);
+		ft_group_free(dead[i]);
 	free(old);
+}
+
+/* Given bucket ids are numbers, each once. */
+int
+ft_group_check_ids(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+{
+	unsigned i, j;
+
+	for (i = 0; spec->bucket_ids && i < spec->n_buckets; i++) {
+		if (spec->buckets[i].bucket_id > FLOWTAB_BUCKET_MAX)
+			return ft_gm_refuse(why, FLOWTAB_GM_BAD_BUCKET, err, ft_group_error(spec->group_id,
+				"a bucket id above 0xffffff00", NULL));
+		for (j = 0; j < i; j++)
+			if (spec->buckets[j].bucket_id == spec->buckets[i].bucket_id)
+				return ft_gm_refuse(why, FLOWTAB_GM_BAD_BUCKET, err, ft_group_error(
+					spec->group_id, "a bucket id given twice", NULL));
+	}
+	return 0;
 }
 
 static int
@@ -356,59 +375,37 @@ spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, ch
 	unsigned i;
 
 	if (spec->group_id > FLOWTAB_GROUP_MAX_ID)
-		return refuse(why, FLOWTAB_GM_INVALID, err,
-			gm_error(spec->group_id, "not a group number", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_INVALID, err,
+			ft_group_error(spec->group_id, "not a group number", NULL));
 	if (spec->type > FLOWTAB_GROUP_TYPE_FF)
-		return refuse(why, FLOWTAB_GM_BAD_TYPE, err,
-			gm_error(spec->group_id, "unknown type", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_BAD_TYPE, err,
+			ft_group_error(spec->group_id, "unknown type", NULL));
 	if (spec->n_buckets > FLOWTAB_GROUP_MAX_BUCKETS)
-		return refuse(why, FLOWTAB_GM_OUT_OF_BUCKETS, err,
-			gm_error(spec->group_id, "more than 32 buckets", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_OUT_OF_BUCKETS, err,
+			ft_group_error(spec->group_id, "more than 32 buckets", NULL));
 	if (spec->type == FLOWTAB_GROUP_TYPE_INDIRECT && spec->n_buckets != 1)
-		return refuse(why, FLOWTAB_GM_INVALID, err,
-			gm_error(spec->group_id, "an indirect group has exactly one bucket", NULL));
+		return ft_gm_refuse(why, FLOWTAB_GM_INVALID, err,
+			ft_group_error(spec->group_id, "an indirect group has exactly one bucket", NULL));
 	for (i = 0; i < spec->n_buckets; i++)
 		if (spec->type != FLOWTAB_GROUP_TYPE_SELECT && spec->buckets[i].weight != 0)
-			return refuse(why, FLOWTAB_GM_WEIGHT, err, gm_error(spec->group_id,
+			return ft_gm_refuse(why, FLOWTAB_GM_WEIGHT, err, ft_group_error(spec->group_id,
 				"only select groups weigh their buckets", NULL));
-	return 0;
+	return ft_group_check_ids(spec, why, err);
 }
 
+/* Put 'g' in the table in place of 'old' (NULL: a new id), check the chains and publish;
+ * consumes 'g'.  The group's counters and creation time carry over from 'old'. */
 int
-flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
-		const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
+		enum flowtab_gm_error *why, char **err)
 {
-	struct ft_gm *gm = ft_gm_get(ft);
-	struct ft_group *g, *old;
-	struct ft_gtab *t, *next;
-	uint32_t i, n, pos;
+	struct ft_gtab *t = ft->gm->groups, *next;
+	uint32_t i, n = t ? t->n : 0, pos;
 	int rc;
 
-	*why = FLOWTAB_GM_OK;
-	*err = NULL;
-	if (gm == NULL)
-		return -ENOMEM;
-	rc = spec_check(spec, why, err);
-	if (rc)
-		return rc;
-	t = gm->groups;
-	old = ft_gtab_find(t, spec->group_id);
-	if (old && cmd == FLOWTAB_GM_ADD)
-		return refuse(why, FLOWTAB_GM_EXISTS, err,
-			gm_error(spec->group_id, "exists", NULL));
-	if (!old && cmd == FLOWTAB_GM_MODIFY)
-		return refuse(why, FLOWTAB_GM_UNKNOWN, err,
-			gm_error(spec->group_id, "does not exist", NULL));
-	n = t ? t->n : 0;
-	if (!old && n >= FLOWTAB_MAX_GROUPS)
-		return refuse(why, FLOWTAB_GM_OUT_OF_GROUPS, err,
-			gm_error(spec->group_id, "the group table is full", NULL));
-	g = group_build(ft, spec, why, err);
-	if (g == NULL)
-		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
 	next = malloc(sizeof(*next) + (n + 1) * sizeof(next->g[0]));
 	if (next == NULL) {
-		group_free(g);
+		ft_group_free(g);
 		return -ENOMEM;
 	}
 	for (pos = 0; pos < n && t->g[pos]->id < g->id; pos++)
@@ -422,7 +419,7 @@ flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 	rc = gtab_check(next, why, err);
 	if (rc) {
 		free(next);
-		group_free(g);
+		ft_group_free(g);
 		return rc;
 	}
 	if (old) {
@@ -432,6 +429,41 @@ flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 	}
 	gtab_publish(ft, next, &old, old ? 1 : 0);
 	return 0;
+}
+
+int
+flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+{
+	struct ft_gm *gm = ft_gm_get(ft);
+	struct ft_group *g, *old;
+	struct ft_gtab *t;
+	uint32_t n;
+	int rc;
+
+	*why = FLOWTAB_GM_OK;
+	*err = NULL;
+	if (gm == NULL)
+		return -ENOMEM;
+	rc = spec_check(spec, why, err);
+	if (rc)
+		return rc;
+	t = gm->groups;
+	old = ft_gtab_find(t, spec->group_id);
+	if (old && cmd == FLOWTAB_GM_ADD)
+		return ft_gm_refuse(why, FLOWTAB_GM_EXISTS, err,
+			ft_group_error(spec->group_id, "exists", NULL));
+	if (!old && cmd == FLOWTAB_GM_MODIFY)
+		return ft_gm_refuse(why, FLOWTAB_GM_UNKNOWN, err,
+			ft_group_error(spec->group_id, "does not exist", NULL));
+	n = t ? t->n : 0;
+	if (!old && n >= FLOWTAB_MAX_GROUPS)
+		return ft_gm_refuse(why, FLOWTAB_GM_OUT_OF_GROUPS, err,
+			ft_group_error(spec->group_id, "the group table is full", NULL));
+	g = ft_group_build(ft, spec, why, err);
+	if (g == NULL)
+		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
+	return ft_group_install(ft, g, old, why, err);
 }
 
 int
@@ -468,7 +500,7 @@ flowtab_group_del(struct flowtab *ft, uint32_t group_id, enum flowtab_gm_error *
 	if (rc) {
 		/* A group left behind chains to a deleted one. */
 		free(*err);
-		*err = gm_error(group_id, "another group's bucket uses it", NULL);
+		*err = ft_group_error(group_id, "another group's bucket uses it", NULL);
 		*why = FLOWTAB_GM_CHAINED;
 		free(next);
 		free(dead);
@@ -533,6 +565,7 @@ flowtab_dump_groups(struct flowtab *ft, uint32_t group_id,
 		info.bytes = __atomic_load_n(&g->bytes, __ATOMIC_RELAXED);
 		info.duration_ms = now - g->created_ms;
 		for (k = 0; k < g->n_buckets; k++) {
+			bi[k].bucket_id = g->b[k].bucket_id;
 			bi[k].weight = g->b[k].weight;
 			bi[k].watch_port = g->b[k].watch_port;
 			bi[k].watch_group = g->b[k].watch_group;

@@ -122,6 +122,12 @@ int ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule
  * changed).
  */
 int ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n);
+/**
+ * May a rule of table 'table' be given actions 'a' (mod-flows)?  Not a goto_table to its own
+ * table or an earlier one, nor a resubmit that loops (ft_actions_loop()).  @return 0, or
+ * -EINVAL with '*err'.
+ */
+int ft_mod_check(const struct ft_actions *a, uint8_t table, char **err);
 
 /**
  * Delete every rule for which 'pred' is true (told to flowtab_set_removed()'s callback as

@@ -143,11 +143,31 @@ flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_
 }
 
 int
+ft_mod_check(const struct ft_actions *a, uint8_t table, char **err)
+{
+	uint32_t j;
+
+	for (j = 0; j < a->n; j++) {
+		if (a->a[j].type == FT_ACT_GOTO_TABLE && a->a[j].u8 <= table) {
+			*err = ft_field_error("actions", "goto_table:%u must name a later table "
+					"than the rule's own (%u)", a->a[j].u8, table);
+			return -EINVAL;
+		}
+	}
+	if (ft_actions_loop(a, table)) {
+		*err = ft_field_error("actions", "resubmit(,%u) to the rule's own table with the "
+				"packet unchanged would loop on every packet it matches", table);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
 flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
 {
 	struct ft_rule_spec spec;
 	struct ft_actions **news, **olds;
-	size_t i, j, n_sel = 0;
+	size_t i, n_sel = 0;
 	int ret = 0;
 
 	*err = NULL;
@@ -166,22 +186,9 @@ flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
 
 		if (!ft_rule_selects(&spec, r, strict))
 			continue;
-		for (j = 0; j < spec.acts->n; j++) {
-			if (spec.acts->a[j].type == FT_ACT_GOTO_TABLE && spec.acts->a[j].u8 <= r->table_id) {
-				*err = ft_field_error("actions", "goto_table:%u must name a later "
-						"table than the rule's own (%u)", spec.acts->a[j].u8,
-						r->table_id);
-				ret = -EINVAL;
-				goto out;
-			}
-		}
-		if (ft_actions_loop(spec.acts, r->table_id)) {
-			*err = ft_field_error("actions", "resubmit(,%u) to the rule's own table with "
-					"the packet unchanged would loop on every packet it matches",
-					r->table_id);
-			ret = -EINVAL;
+		ret = ft_mod_check(spec.acts, r->table_id, err);
+		if (ret)
 			goto out;
-		}
 		news[i] = ft_actions_dup(spec.acts);
 		if (!news[i]) {
 			ret = -ENOMEM;

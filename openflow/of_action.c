@@ -190,6 +190,7 @@ struct reg_load {
 	uint8_t value[16];
 	uint8_t covered[16];
 	bool packet_out;              /* the list is a packet_out's: output:TABLE allowed */
+	bool of15;                    /* OpenFlow 1.5's: meter is an action */
 };
 
 static enum of_err
@@ -367,10 +368,10 @@ action10(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 
 /* Walk an action list, decoding each action with 'one' (OpenFlow 1.0's or 1.3's). */
 static enum of_err
-actions_decode(const uint8_t *p, size_t len, struct of_text *t, bool packet_out,
+actions_decode(const uint8_t *p, size_t len, struct of_text *t, bool packet_out, bool of15,
 		enum of_err (*one)(const uint8_t *, size_t, struct of_text *, struct reg_load *))
 {
-	struct reg_load ld = { .packet_out = packet_out };
+	struct reg_load ld = { .packet_out = packet_out, .of15 = of15 };
 	size_t off = 0, alen;
 	unsigned n = 0;
 	enum of_err e;
@@ -391,7 +392,7 @@ actions_decode(const uint8_t *p, size_t len, struct of_text *t, bool packet_out,
 enum of_err
 of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t)
 {
-	return actions_decode(p, len, t, false, action10);
+	return actions_decode(p, len, t, false, false, action10);
 }
 
 static enum of_err
@@ -446,25 +447,36 @@ action13(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 			return OFE_BAC_BAD_ARGUMENT;
 		of_text_item(t, "group:%u", of_get32(a + 4));
 		return OF_OK;
+	case OFPAT15_METER:
+		/* 1.5 made the meter instruction an action; flowtab checks it comes first. */
+		if (!ld->of15)
+			return OFE_BAC_BAD_TYPE;
+		if (alen != 8)
+			return OFE_BAC_BAD_LEN;
+		if (of_get32(a + 4) == 0 || of_get32(a + 4) > 0xffff0000u)
+			return OFE_BAC_BAD_ARGUMENT;     /* the reserved meters */
+		of_text_item(t, "meter:%u", of_get32(a + 4));
+		return OF_OK;
 	default:
 		return OFE_BAC_BAD_TYPE;     /* queues, MPLS, PBB, TTL copies */
 	}
 }
 
 enum of_err
-of_actions13_decode(const uint8_t *p, size_t len, struct of_text *t)
+of_actions13_decode(uint8_t version, const uint8_t *p, size_t len, struct of_text *t)
 {
-	return actions_decode(p, len, t, false, action13);
+	return actions_decode(p, len, t, false, version >= OF15, action13);
 }
 
 enum of_err
 of_packet_out_actions_decode(uint8_t version, const uint8_t *p, size_t len, struct of_text *t)
 {
-	return actions_decode(p, len, t, true, version == OF10 ? action10 : action13);
+	return actions_decode(p, len, t, true, version >= OF15,
+			version == OF10 ? action10 : action13);
 }
 
 enum of_err
-of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm)
+of_instructions13_decode(uint8_t version, const uint8_t *p, size_t len, struct of_fm *fm)
 {
 	unsigned seen = 0;
 	int goto_table = -1;
@@ -493,7 +505,7 @@ of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 			goto_table = p[off + 4];
 			break;
 		case OFPIT_APPLY_ACTIONS:
-			e = of_actions13_decode(p + off + 8, ilen - 8, &fm->actions);
+			e = of_actions13_decode(version, p + off + 8, ilen - 8, &fm->actions);
 			if (e)
 				return e;
 			break;
@@ -854,7 +866,7 @@ of_actions13_encode(struct of_buf *b, unsigned n, const struct flowtab_action_in
 }
 
 void
-of_instructions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
+of_instructions13_encode(uint8_t version, struct of_buf *b, const struct flowtab_rule_info *r)
 {
 	unsigned n = r->n_actions;
 	bool has_goto = n && r->actions[n - 1].kind == FLOWTAB_A_GOTO_TABLE;
@@ -862,13 +874,25 @@ of_instructions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 	size_t start;
 	uint8_t *p;
 
-	if (has_meter) {
+	if (has_meter && version >= OF15) {
+		/* 1.5's meter action, first of the apply_actions, as ovs-vswitchd writes it. */
+		start = b->len;
+		p = of_buf_put(b, 8);
+		of_set16(p, OFPIT_APPLY_ACTIONS);
+		p = of_buf_put(b, 8);
+		of_set16(p, OFPAT15_METER);
+		of_set16(p + 2, 8);
+		of_set32(p + 4, r->actions[0].port);
+		actions13_encode(b, r);
+		if (!b->oom)
+			of_set16(b->data + start + 2, (uint16_t)(b->len - start));
+	} else if (has_meter) {
 		p = of_buf_put(b, 8);
 		of_set16(p, OFPIT_METER);
 		of_set16(p + 2, 8);
 		of_set32(p + 4, r->actions[0].port);
 	}
-	if (n > (has_goto ? 1u : 0u) + (has_meter ? 1u : 0u)) {
+	if (n > (has_goto ? 1u : 0u) + (has_meter ? 1u : 0u) && !(has_meter && version >= OF15)) {
 		start = b->len;
 		p = of_buf_put(b, 8);
 		of_set16(p, OFPIT_APPLY_ACTIONS);

@@ -12,9 +12,13 @@
  * the bundle or after it, never part of it.
  *
  * A connection has at most one bundle open at a time (ovs-ofctl uses one); a second is
- * refused with OFPBFC_OUT_OF_BUNDLES.  Adds, deletes and strict deletes may be bundled;
- * modifies are refused with OFPBFC_MSG_UNSUP (flowtab's batch has no in-place modify), and
- * so is every other message type.  Nothing here outlives the connection.
+ * refused with OFPBFC_OUT_OF_BUNDLES.  flow_mods of every command may be bundled (add,
+ * modify, delete, strict or not), in any mix: each applies at the commit to the table the
+ * earlier ones left.  A modify whose actions do not suit a rule it selects at the commit
+ * (goto_table back, a resubmit loop) fails the commit with OFPBFC_MSG_FAILED, the table
+ * unchanged.  Other message types are refused with OFPBFC_MSG_UNSUP (group_mod and
+ * port_mod, which Open vSwitch also bundles, among them).  Nothing here outlives the
+ * connection.
  */
 
 #include <errno.h>
@@ -141,7 +145,7 @@ commit(struct of_conn *c, struct of_bundle *b)
 		return 0;
 	if (flowtab_batch_commit(b->batch, &err)) {
 		free(err);
-		return BFC_MSG_FAILED;
+		return BFC_MSG_FAILED;      /* table unchanged */
 	}
 	if (c->sw.flows_changed)
 		c->sw.flows_changed(c->sw.aux);
@@ -226,12 +230,22 @@ bundle_keep(struct of_conn *c, struct of_bundle *b, struct of_fm *fm, const uint
 	char *err = NULL;
 	int rc = -ENOMEM;
 
-	if (fm->command == OFPFC_ADD)
+	bool mod = fm->command == OFPFC_MODIFY || fm->command == OFPFC_MODIFY_STRICT;
+
+	if (fm->command == OFPFC_ADD) {
 		of_fm_add_text(&t, fm);
-	else
+	} else if (mod) {
+		/* As an unbundled modify (of_flow.c): out_port ignored, the text strict. */
+		fm->out_port = FLOWTAB_PORT_NONE;
+		of_fm_filter_text(&t, fm, true);
+		of_text_item(&t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+	} else {
 		of_fm_filter_text(&t, fm, fm->command == OFPFC_DELETE_STRICT);
+	}
 	if (!t.oom && fm->command == OFPFC_ADD)
 		rc = flowtab_batch_add(b->batch, t.s, &err);
+	else if (!t.oom && mod)
+		rc = flowtab_batch_mod(b->batch, t.s, fm->command == OFPFC_MODIFY_STRICT, &err);
 	else if (!t.oom)
 		rc = flowtab_batch_del(b->batch, t.len ? t.s : "", fm->command == OFPFC_DELETE_STRICT,
 				&err);
@@ -307,16 +321,13 @@ handle_add(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 	}
 	of_fm_init(&fm);
 	e = of_flow_mod_decode(c, inner, ilen, &fm);
-	if (!e && (fm.command == OFPFC_MODIFY || fm.command == OFPFC_MODIFY_STRICT)) {
-		of_fm_free(&fm);
-		bundle_error(c, onf, BFC_MSG_UNSUP, msg, len);
-		return;
-	}
-	if (!e && fm.buffer_id != OF_NO_BUFFER && fm.command == OFPFC_ADD)
+	if (!e && fm.command > OFPFC_DELETE_STRICT)
+		e = OFE_FMFC_BAD_COMMAND;
+	if (!e && fm.buffer_id != OF_NO_BUFFER && fm.command <= OFPFC_MODIFY_STRICT)
 		e = OFE_BUFFER_UNKNOWN;
 	if (e)
 		of_send_error(c, e, inner, ilen);
-	else if (fm.command == OFPFC_ADD || !fm.selects_none)
+	else if (fm.command <= OFPFC_MODIFY_STRICT || !fm.selects_none)
 		bundle_keep(c, b, &fm, inner, ilen);
 	of_fm_free(&fm);
 }

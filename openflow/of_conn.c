@@ -327,10 +327,9 @@ handle_message(struct of_conn *c, const uint8_t *msg, size_t len)
 		handle_barrier(c, msg, len);
 	else if (c->version >= OF13 && type == OF13_ROLE_REQUEST)
 		of_handle_role13(c, msg, len);
-	/* meter_mod is the same from 1.3 to 1.5, group_mod from 1.3 to 1.4 (1.5's carries
-	 * bucket ids and properties, not decoded here: it gets BAD_TYPE). */
-	else if ((c->version >= OF13 && type == OF13_METER_MOD) ||
-		 ((c->version == OF13 || c->version == OF14) && type == OF13_GROUP_MOD))
+	/* meter_mod is the same from 1.3 to 1.5, group_mod from 1.3 to 1.4 (of_group.c sends
+	 * 1.5's, with bucket ids and properties, to of_group15.c). */
+	else if (c->version >= OF13 && (type == OF13_METER_MOD || type == OF13_GROUP_MOD))
 		of_handle_gm_mod(c, msg, len);
 	else if (c->version >= OF14 && (type == OF14_BUNDLE_CONTROL ||
 					type == OF14_BUNDLE_ADD_MESSAGE))

@@ -172,7 +172,7 @@ decode10(struct of_conn *c, const uint8_t *msg, size_t len, struct of_fm *fm)
 }
 
 static enum of_err
-decode13(const uint8_t *msg, size_t len, struct of_fm *fm)
+decode13(uint8_t version, const uint8_t *msg, size_t len, struct of_fm *fm)
 {
 	size_t used;
 	enum of_err e;
@@ -198,7 +198,7 @@ decode13(const uint8_t *msg, size_t len, struct of_fm *fm)
 		fm->cookie_mask = 0;
 	e = of_match13_decode(msg + 48, len - 48, fm, &used);
 	if (!e && fm->command <= OFPFC_MODIFY_STRICT)
-		e = of_instructions13_decode(msg + 48 + used, len - 48 - used, fm);
+		e = of_instructions13_decode(version, msg + 48 + used, len - 48 - used, fm);
 	return e;
 }
 
@@ -209,7 +209,7 @@ of_flow_mod_decode(struct of_conn *c, const uint8_t *msg, size_t len, struct of_
 
 	if (len < (c->version == OF10 ? 72u : 56u))
 		return OFE_BAD_LEN;
-	e = c->version == OF10 ? decode10(c, msg, len, fm) : decode13(msg, len, fm);
+	e = c->version == OF10 ? decode10(c, msg, len, fm) : decode13(c->version, msg, len, fm);
 	if (!e && fm->command > OFPFC_DELETE_STRICT)
 		e = OFE_FMFC_BAD_COMMAND;
 	if (!e)
@@ -355,7 +355,7 @@ dump_one(void *aux, const struct flowtab_rule_info *r)
 		if (!b->oom)
 			of_set16(b->data + start + 2, (uint16_t)(b->len - start));
 		of_buf_pad8(b, start);
-		of_instructions13_encode(b, r);
+		of_instructions13_encode(OF13, b, r);
 		break;
 	case DUMP_OF15:
 		break;      /* written above */

@@ -7,6 +7,7 @@
  * 1.1 to 1.4 share these layouts), over flowtab_gm.h.
  */
 
+#include "flowtab_gm.h"
 #include "of_private.h"
 #include "of_stats.h"
 
@@ -18,6 +19,7 @@
 #define OFPET13_METER_MOD_FAILED 12
 #define OFPET13_BAD_ACTION 2
 #define OFPBAC13_BAD_OUT_GROUP 9
+#define OFPGC_ADD_OR_MOD 0x8000     /* Open vSwitch's, what `mod-group --may-create` sends */
 
 enum {
 	OFPMP_GROUP = 6,
@@ -28,8 +30,19 @@ enum {
 	OFPMP_METER_FEATURES = 11,
 };
 
-/** A 1.3 group_mod or meter_mod ('type' OF13_GROUP_MOD / OF13_METER_MOD). */
+/** A group_mod or meter_mod ('type' OF13_GROUP_MOD / OF13_METER_MOD) of 1.3 to 1.5. */
 void of_handle_gm_mod(struct of_conn *c, const uint8_t *msg, size_t len);
+/** An OpenFlow error of 'type' and 'code' answering 'msg'. */
+void of_gm_send_error(struct of_conn *c, uint16_t type, uint16_t code, const uint8_t *msg,
+		size_t len);
+/** The group_mod_failed ('meter' false) or meter_mod_failed error for flowtab's 'why'. */
+void of_gm_error(struct of_conn *c, enum flowtab_gm_error why, bool meter, const uint8_t *msg,
+		size_t len);
+/** A 1.3 port number (watch_port) as flowtab's: ANY is none; -EINVAL: a reserved port. */
+int of_gm_watch_port(uint32_t p, uint32_t *out);
+/** of_group15.c: OpenFlow 1.5's group_mod, and one group of its group desc reply. */
+void of_group_mod15(struct of_conn *c, const uint8_t *msg, size_t len);
+void of_group_desc15_one(void *aux, const struct flowtab_group_info *g);
 /** A group or meter multipart request; false when 'mp''s type is none of them. */
 bool of_gm_stats(struct of_mp *mp, const uint8_t *body, size_t len);
 

@@ -2,7 +2,8 @@
 /*
  * Groups and meters: group_mod and meter_mod decoded into flowtab_gm.h's specs (bucket
  * actions through the same action decoder as flow_mod, so as the same text), and the group
- * desc/stats/features and meter config/stats/features multiparts.  OpenFlow 1.3 layouts.
+ * desc/stats/features and meter config/stats/features multiparts.  OpenFlow 1.3 layouts,
+ * which 1.4 keeps and 1.5 keeps but for the group_mod and group desc (of_group15.c).
  */
 
 #include <errno.h>
@@ -14,27 +15,25 @@
 
 #define GROUP_BUCKET_LEN 16
 #define METER_BAND_LEN 16
-#define OFPGC_ADD_OR_MOD 0x8000     /* Open vSwitch's, what `mod-group --may-create` sends */
 #define OFPMBT_DROP 1
 #define OF_ERROR_DATA 64             /* bytes of the bad request in an error, as of_conn.c */
 
-/* A group_mod_failed ('meter' false) or meter_mod_failed error with 'code'. */
-static void
-send_gm_error(struct of_conn *c, bool meter, uint16_t code, const uint8_t *msg, size_t len)
+void
+of_gm_send_error(struct of_conn *c, uint16_t type, uint16_t code, const uint8_t *msg, size_t len)
 {
 	size_t n = len < OF_ERROR_DATA ? len : OF_ERROR_DATA;
 	uint8_t *p;
 
 	p = of_reply_start(c, OFPT_ERROR, of_get32(msg + 4), 12 + n);
-	of_set16(p + 8, meter ? OFPET13_METER_MOD_FAILED : OFPET13_GROUP_MOD_FAILED);
+	of_set16(p + 8, type);
 	of_set16(p + 10, code);
 	if (!c->out.oom)
 		memcpy(p + 12, msg, n);
 }
 
-/* OpenFlow 1.3's codes of group_mod_failed and meter_mod_failed for flowtab's refusals. */
-static void
-gm_error(struct of_conn *c, enum flowtab_gm_error why, bool meter, const uint8_t *msg, size_t len)
+void
+of_gm_error(struct of_conn *c, enum flowtab_gm_error why, bool meter, const uint8_t *msg,
+		size_t len)
 {
 	static const uint8_t group_codes[] = {
 		[FLOWTAB_GM_EXISTS] = 0, [FLOWTAB_GM_INVALID] = 1, [FLOWTAB_GM_WEIGHT] = 2,
@@ -42,6 +41,7 @@ gm_error(struct of_conn *c, enum flowtab_gm_error why, bool meter, const uint8_t
 		[FLOWTAB_GM_CHAINING] = 5, [FLOWTAB_GM_LOOP] = 7, [FLOWTAB_GM_UNKNOWN] = 8,
 		[FLOWTAB_GM_UNKNOWN_GROUP] = 8, [FLOWTAB_GM_CHAINED] = 9, [FLOWTAB_GM_BAD_TYPE] = 10,
 		[FLOWTAB_GM_BAD_BUCKET] = 12, [FLOWTAB_GM_BAD_WATCH] = 13,
+		[FLOWTAB_GM_UNKNOWN_BUCKET] = 15, [FLOWTAB_GM_BUCKET_EXISTS] = 16,
 	};
 	static const uint8_t meter_codes[] = {
 		[FLOWTAB_GM_EXISTS] = 1, [FLOWTAB_GM_INVALID] = 2, [FLOWTAB_GM_UNKNOWN] = 3,
@@ -55,12 +55,12 @@ gm_error(struct of_conn *c, enum flowtab_gm_error why, bool meter, const uint8_t
 		code = meter_codes[why];
 	else if (!meter && (size_t)why < sizeof(group_codes))
 		code = group_codes[why];
-	send_gm_error(c, meter, code, msg, len);
+	of_gm_send_error(c, meter ? OFPET13_METER_MOD_FAILED : OFPET13_GROUP_MOD_FAILED, code,
+			msg, len);
 }
 
-/* A 1.3 port number (watch_port) as flowtab's: ANY is none; reserved ones are refused. */
-static int
-watch_port(uint32_t p, uint32_t *out)
+int
+of_gm_watch_port(uint32_t p, uint32_t *out)
 {
 	if (p == OF13_ANY) {
 		*out = FLOWTAB_PORT_NONE;
@@ -78,7 +78,7 @@ watch_port(uint32_t p, uint32_t *out)
 
 /* The buckets of a group_mod into 'spec'; their action texts into 'texts'. */
 static enum of_err
-decode_buckets(const uint8_t *p, size_t len, struct flowtab_group_spec *spec,
+decode_buckets(uint8_t version, const uint8_t *p, size_t len, struct flowtab_group_spec *spec,
 		struct of_text *texts, bool *bad_watch)
 {
 	size_t off = 0, blen;
@@ -98,12 +98,12 @@ decode_buckets(const uint8_t *p, size_t len, struct flowtab_group_spec *spec,
 		}
 		b = &spec->buckets[spec->n_buckets];
 		b->weight = of_get16(p + off + 2);
-		if (watch_port(of_get32(p + off + 4), &b->watch_port)) {
+		if (of_gm_watch_port(of_get32(p + off + 4), &b->watch_port)) {
 			*bad_watch = true;
 			return OF_OK;
 		}
 		b->watch_group = of_get32(p + off + 8);
-		e = of_actions13_decode(p + off + GROUP_BUCKET_LEN, blen - GROUP_BUCKET_LEN,
+		e = of_actions13_decode(version, p + off + GROUP_BUCKET_LEN, blen - GROUP_BUCKET_LEN,
 				&texts[spec->n_buckets]);
 		if (e)
 			return e;
@@ -140,7 +140,7 @@ group_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 		goto done;
 	}
 	if (command > 1 && command != OFPGC_ADD_OR_MOD) {
-		send_gm_error(c, false, 11, msg, len);    /* OFPGMFC_BAD_COMMAND */
+		of_gm_send_error(c, OFPET13_GROUP_MOD_FAILED, 11, msg, len);  /* BAD_COMMAND */
 		return;
 	}
 	spec = calloc(1, sizeof(*spec));
@@ -151,7 +151,7 @@ group_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 	memset(texts, 0, sizeof(texts));
 	spec->type = msg[10];
 	spec->group_id = of_get32(msg + 12);
-	e = decode_buckets(msg + 16, len - 16, spec, texts, &bad_watch);
+	e = decode_buckets(c->version, msg + 16, len - 16, spec, texts, &bad_watch);
 	if (e) {
 		of_send_error(c, e, msg, len);
 		rc = 0;
@@ -168,7 +168,7 @@ group_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 done:
 	free(err);
 	if (rc == -EINVAL)
-		gm_error(c, why, false, msg, len);
+		of_gm_error(c, why, false, msg, len);
 	else if (rc)
 		of_send_error(c, OFE_FMFC_UNKNOWN, msg, len);
 }
@@ -197,7 +197,7 @@ meter_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 		goto done;
 	}
 	if (command > 1) {
-		send_gm_error(c, true, 4, msg, len);      /* OFPMMFC_BAD_COMMAND */
+		of_gm_send_error(c, OFPET13_METER_MOD_FAILED, 4, msg, len);   /* BAD_COMMAND */
 		return;
 	}
 	while (off < len) {
@@ -211,11 +211,11 @@ meter_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 			return;
 		}
 		if (of_get16(msg + off) != OFPMBT_DROP || blen != METER_BAND_LEN) {
-			gm_error(c, FLOWTAB_GM_BAD_BAND, true, msg, len);
+			of_gm_error(c, FLOWTAB_GM_BAD_BAND, true, msg, len);
 			return;
 		}
 		if (spec.n_bands == FLOWTAB_METER_MAX_BANDS) {
-			gm_error(c, FLOWTAB_GM_OUT_OF_BANDS, true, msg, len);
+			of_gm_error(c, FLOWTAB_GM_OUT_OF_BANDS, true, msg, len);
 			return;
 		}
 		spec.bands[spec.n_bands].rate = of_get32(msg + off + 4);
@@ -228,7 +228,7 @@ meter_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 done:
 	free(err);
 	if (rc == -EINVAL)
-		gm_error(c, why, true, msg, len);
+		of_gm_error(c, why, true, msg, len);
 	else if (rc)
 		of_send_error(c, OFE_FMFC_UNKNOWN, msg, len);
 }
@@ -240,7 +240,9 @@ of_handle_gm_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 		of_send_error(c, OFE_IS_SLAVE, msg, len);
 		return;
 	}
-	if (msg[1] == OF13_GROUP_MOD)
+	if (msg[1] == OF13_GROUP_MOD && c->version >= OF15)
+		of_group_mod15(c, msg, len);
+	else if (msg[1] == OF13_GROUP_MOD)
 		group_mod(c, msg, len);
 	else
 		meter_mod(c, msg, len);
@@ -394,13 +396,14 @@ of_gm_stats(struct of_mp *mp, const uint8_t *body, size_t len)
 
 	if (mp->type < OFPMP_GROUP || mp->type > OFPMP_METER_FEATURES)
 		return false;
-	/* Their bodies are 1.3's in 1.4; 1.5 changed group desc and meter features. */
-	if (c->version != OF13 && c->version != OF14) {
+	/* Their bodies are 1.3's in 1.4 and 1.5 but 1.5's group desc (request and reply). */
+	if (c->version < OF13) {
 		of_send_error(c, OFE_BAD_STAT, mp->req, mp->req_len);
 		return true;
 	}
 	want = mp->type == OFPMP_GROUP || mp->type == OFPMP_METER ||
-	       mp->type == OFPMP_METER_CONFIG ? 8 : 0;
+	       mp->type == OFPMP_METER_CONFIG ||
+	       (mp->type == OFPMP_GROUP_DESC && c->version >= OF15) ? 8 : 0;
 	if (len != want) {
 		of_send_error(c, OFE_BAD_LEN, mp->req, mp->req_len);
 		return true;
@@ -412,7 +415,10 @@ of_gm_stats(struct of_mp *mp, const uint8_t *body, size_t len)
 		flowtab_dump_groups(ft, of_get32(body), group_stats_one, mp);
 		break;
 	case OFPMP_GROUP_DESC:
-		flowtab_dump_groups(ft, FLOWTAB_GROUP_ALL, group_desc_one, mp);
+		if (c->version >= OF15)
+			flowtab_dump_groups(ft, of_get32(body), of_group_desc15_one, mp);
+		else
+			flowtab_dump_groups(ft, FLOWTAB_GROUP_ALL, group_desc_one, mp);
 		break;
 	case OFPMP_GROUP_FEATURES:
 		group_features(mp);

@@ -160,18 +160,19 @@ enum of_err of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm);
  *  '*used' to its padded length. */
 enum of_err of_match13_decode(const uint8_t *p, size_t avail, struct of_fm *fm, size_t *used);
 enum of_err of_actions10_decode(const uint8_t *p, size_t len, struct of_text *t);
-enum of_err of_actions13_decode(const uint8_t *p, size_t len, struct of_text *t);
+enum of_err of_actions13_decode(uint8_t version, const uint8_t *p, size_t len, struct of_text *t);
 /** A packet_out's action list (output:TABLE allowed) of negotiated 'version'. */
 enum of_err of_packet_out_actions_decode(uint8_t version, const uint8_t *p, size_t len,
 		struct of_text *t);
-enum of_err of_instructions13_decode(const uint8_t *p, size_t len, struct of_fm *fm);
+enum of_err of_instructions13_decode(uint8_t version, const uint8_t *p, size_t len,
+		struct of_fm *fm);
 
 /* Encoders. */
 void of_match10_encode(struct of_buf *b, const struct flowtab_match_info *m);
 /** NXM ('nxm' true: NXM_OF in_port and classes) or OXM fields; no padding. */
 void of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nxm);
 void of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r);
-void of_instructions13_encode(struct of_buf *b, const struct flowtab_rule_info *r);
+void of_instructions13_encode(uint8_t version, struct of_buf *b, const struct flowtab_rule_info *r);
 /** 'n' actions as a 1.3 action list (a group's bucket). */
 void of_actions13_encode(struct of_buf *b, unsigned n, const struct flowtab_action_info *actions);
 

@@ -142,7 +142,7 @@ of_flow_desc15_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 	of_set64(p + 16, r->cookie);
 	put_match(b, r);
 	of_stats15_put(b, r, r->packets, r->bytes, -1);
-	of_instructions13_encode(b, r);
+	of_instructions13_encode(OF15, b, r);
 	if (!b->oom)
 		of_set16(b->data, (uint16_t)b->len);
 }

@@ -134,6 +134,7 @@ enum {
 	OFPAT13_SET_NW_TTL = 23,
 	OFPAT13_DEC_NW_TTL = 24,
 	OFPAT13_SET_FIELD = 25,
+	OFPAT15_METER = 29,         /* 1.5: the meter instruction became this action */
 };
 #define OFPAT_VENDOR 0xffff
 /* OpenFlow 1.3 instruction types. */

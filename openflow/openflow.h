@@ -13,8 +13,9 @@
  * matches, NXT_FLOW_MOD, NXT_SET_FLOW_FORMAT, NXT_FLOW_MOD_TABLE_ID, NXST_FLOW and
  * NXST_AGGREGATE, the resubmit, dec_ttl and reg_load actions), OpenFlow 1.3 (OXM matches,
  * apply_actions, goto_table and meter instructions, group_mod and meter_mod (of_group.c),
- * multipart), 1.4 and 1.5 (what they write differently: of_v14.c) and bundles
- * (of_bundle.c: 1.4's messages and ONF's 1.3 extension, committed as one flowtab batch).
+ * multipart), 1.4 and 1.5 (what they write differently: of_v14.c, and 1.5's group_mod
+ * with bucket ids and bucket commands: of_group15.c) and bundles of flow_mods (of_bundle.c:
+ * 1.4's messages and ONF's 1.3 extension, committed as one flowtab batch).
  * It knows no sockets, ports, threads or configuration: the owner moves the bytes and
  * describes the switch through 'struct of_switch' callbacks, as flowtab learns port names
  * through its port ops.

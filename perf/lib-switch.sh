@@ -3,7 +3,8 @@
 #
 # Shared by perf/p2p and perf/flows: the rule sets, starting and stopping Open vSwitch with
 # DPDK and vireo-dp with two dpdkvhostuser ports each, SCHED_FIFO for measured threads.
-# The caller sets W (a private run directory), RT (1: real-time PMDs), BUILD, and PIDS.
+# The caller sets W (a private run directory), RT (1: real-time PMDs), BUILD, and PIDS;
+# VIREO_BRIDGE_EXTRA, when set, is YAML put under vireo-dp's br0 (indented four spaces).
 #
 # PORTS selects the two ports of each switch (the same for both switches):
 #   vhost  dpdkvhostuser ports vhu0 and vhu1, driven by a generator over virtio_user;
@@ -132,6 +133,7 @@ other_config:
 ${VIREO_OTHER_CONFIG:-}
 bridges:
   br0:
+${VIREO_BRIDGE_EXTRA:-}
     ports:
 EOC
 		port_names

@@ -6,6 +6,8 @@
  * own clock) within 5%.
  */
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,6 +291,113 @@ test_meter(struct flowtab_pmd *pmd, const char *text, bool pktps, double rate_un
 	flowtab_destroy(ft);
 }
 
+static void
+ids_cb(void *aux, const struct flowtab_group_info *info)
+{
+	char *s = aux;
+	unsigned k;
+
+	for (k = 0; k < info->n_buckets; k++)
+		sprintf(s + strlen(s), "%s%u", k ? "," : "", info->buckets[k].bucket_id);
+}
+
+/* The bucket ids of group 'id' in order, "1,0,2". */
+static const char *
+bucket_ids(struct flowtab *ft, uint32_t id)
+{
+	static char s[256];
+
+	s[0] = '\0';
+	flowtab_dump_groups(ft, id, ids_cb, s);
+	return s;
+}
+
+/* Insert buckets of ids 'ids' (output to 1) into group 1 at 'where'. */
+static int
+insert(struct flowtab *ft, const uint32_t *ids, unsigned n, uint32_t where,
+		enum flowtab_gm_error *why)
+{
+	struct flowtab_group_spec spec;
+	char *err = NULL;
+	unsigned i;
+	int rc;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.group_id = 1;
+	spec.bucket_ids = true;
+	spec.n_buckets = n;
+	for (i = 0; i < n; i++) {
+		spec.buckets[i].bucket_id = ids[i];
+		spec.buckets[i].watch_port = FLOWTAB_PORT_NONE;
+		spec.buckets[i].watch_group = FLOWTAB_GROUP_ANY;
+		spec.buckets[i].actions = "output:1";
+	}
+	rc = flowtab_group_insert_buckets(ft, &spec, where, why, &err);
+	free(err);
+	return rc;
+}
+
+static int
+remove_bucket(struct flowtab *ft, uint32_t group, uint32_t which, enum flowtab_gm_error *why)
+{
+	char *err = NULL;
+	int rc = flowtab_group_remove_buckets(ft, group, which, why, &err);
+
+	free(err);
+	return rc;
+}
+
+/* OpenFlow 1.5's bucket commands: ids kept, order as Open vSwitch orders them, refusals. */
+static void
+test_bucket_ids(void)
+{
+	struct flowtab *ft = table();
+	enum flowtab_gm_error why;
+	char *err = NULL;
+
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=1,type=all,bucket=output:1,bucket=output:2",
+		NULL) == 0, "add group 1");
+	CHECK(!strcmp(bucket_ids(ft, 1), "0,1"), "a 1.3 group numbers its buckets: %s",
+		bucket_ids(ft, 1));
+	CHECK(insert(ft, (uint32_t[]){ 5, 6 }, 2, FLOWTAB_BUCKET_LAST, &why) == 0 &&
+		!strcmp(bucket_ids(ft, 1), "0,1,5,6"), "insert last: %s", bucket_ids(ft, 1));
+	CHECK(insert(ft, (uint32_t[]){ 7 }, 1, FLOWTAB_BUCKET_FIRST, &why) == 0 &&
+		!strcmp(bucket_ids(ft, 1), "7,0,1,5,6"), "insert first: %s", bucket_ids(ft, 1));
+	CHECK(insert(ft, (uint32_t[]){ 9, 8 }, 2, 0, &why) == 0 &&
+		!strcmp(bucket_ids(ft, 1), "7,0,9,8,1,5,6"), "insert after 0: %s",
+		bucket_ids(ft, 1));
+	CHECK(insert(ft, (uint32_t[]){ 1 }, 1, FLOWTAB_BUCKET_LAST, &why) == -EINVAL &&
+		why == FLOWTAB_GM_BUCKET_EXISTS, "an id in use: %d", why);
+	CHECK(insert(ft, (uint32_t[]){ 3, 3 }, 2, FLOWTAB_BUCKET_LAST, &why) == -EINVAL &&
+		why == FLOWTAB_GM_BAD_BUCKET, "an id twice: %d", why);
+	CHECK(insert(ft, (uint32_t[]){ 3 }, 1, 42, &why) == -EINVAL &&
+		why == FLOWTAB_GM_UNKNOWN_BUCKET, "after a bucket that is not there: %d", why);
+	CHECK(!strcmp(bucket_ids(ft, 1), "7,0,9,8,1,5,6"), "refusals changed the group: %s",
+		bucket_ids(ft, 1));
+	CHECK(remove_bucket(ft, 1, FLOWTAB_BUCKET_FIRST, &why) == 0 &&
+		remove_bucket(ft, 1, FLOWTAB_BUCKET_LAST, &why) == 0 &&
+		remove_bucket(ft, 1, 9, &why) == 0 &&
+		!strcmp(bucket_ids(ft, 1), "0,8,1,5"), "remove first, last, 9: %s",
+		bucket_ids(ft, 1));
+	CHECK(remove_bucket(ft, 1, 9, &why) == -EINVAL && why == FLOWTAB_GM_UNKNOWN_BUCKET,
+		"remove of a bucket that is not there: %d", why);
+	CHECK(remove_bucket(ft, 2, FLOWTAB_BUCKET_ALL, &why) == -EINVAL &&
+		why == FLOWTAB_GM_UNKNOWN, "remove from a group that is not there: %d", why);
+	CHECK(remove_bucket(ft, 1, FLOWTAB_BUCKET_ALL, &why) == 0 &&
+		!strcmp(bucket_ids(ft, 1), "") && remove_bucket(ft, 1, FLOWTAB_BUCKET_FIRST,
+		&why) == 0, "remove all, then first of none: %s", bucket_ids(ft, 1));
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=2,type=indirect,bucket=output:1", NULL) == 0,
+		"add group 2");
+	CHECK(flowtab_group_insert_buckets(ft, &(struct flowtab_group_spec){ .group_id = 2,
+		.bucket_ids = true, .n_buckets = 1, .buckets = { { .bucket_id = 4,
+		.watch_port = FLOWTAB_PORT_NONE, .watch_group = FLOWTAB_GROUP_ANY,
+		.actions = "output:2" } } }, FLOWTAB_BUCKET_LAST, &why, &err) ==
+		-EINVAL && why == FLOWTAB_GM_INVALID, "a second bucket in an indirect group: %d",
+		why);
+	free(err);
+	flowtab_destroy(ft);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -303,6 +412,7 @@ main(int argc, char **argv)
 	test_select(pmd, cap, &out);
 	test_all_indirect_ff(pmd, cap, &out);
 	test_trace();
+	test_bucket_ids();
 	/* 20000 pps, 200-packet burst; 8000 kbps of 1000-byte frames (~1000 pps), 80 kb burst. */
 	test_meter(pmd, "meter=1,pktps,burst,bands=type=drop,rate=20000,burst_size=200", true,
 		20000, 200, 64);

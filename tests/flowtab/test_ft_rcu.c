@@ -2,7 +2,8 @@
 /*
  * Rule changes while another thread classifies: every packet leaves exactly once, and what a
  * reader sees of versioned rules never goes backwards or mixes two versions of an atomic
- * add-flows, or of a batch that deletes them and adds the next, within one burst.
+ * add-flows, of a batch that deletes them and adds the next, or of a batch that modifies
+ * both, within one burst.
  */
 
 #include <pthread.h>
@@ -124,8 +125,17 @@ writer(void)
 	for (i = 1; i <= N_UPDATES; i++) {
 		snprintf(r1, sizeof(r1), "priority=200,udp,tp_dst=53,actions=output:%d", 1000 + i);
 		snprintf(r2, sizeof(r2), "priority=150,ip,nw_src=10.0.0.0/8,actions=output:%d", 1000 + i);
-		if (i % 2) {
+		if (i % 3 == 1) {
 			CHECK(flowtab_add_flows(ft, texts, NULL, 2, NULL, &err) == 0, "add: %s", err);
+		} else if (i % 3 == 2) {
+			/* A batch of two modifies: a reader between them would see the two
+			 * versioned flows leave by different versions in one burst. */
+			struct flowtab_batch *b = flowtab_batch_create(ft);
+
+			CHECK(b && !flowtab_batch_mod(b, r1, true, &err) &&
+				!flowtab_batch_mod(b, r2, true, &err) &&
+				!flowtab_batch_commit(b, &err), "batch of modifies: %s", err);
+			flowtab_batch_destroy(b);
 		} else {
 			/* A batch (an OpenFlow bundle): both old versions deleted, the new
 			 * ones added; a reader between the deletes and the adds would send

@@ -3,7 +3,8 @@
 #
 # Groups and meters in vireo-dp's datapath, set up with unmodified ovs-ofctl -O OpenFlow13:
 # UDP from namespace og1 goes through a select group (flows spread over p2 and p3, each
-# flow on one port), a fast-failover group (p2 while it is live, p3 once p2 is deleted, p2
+# flow on one port; then, with -O OpenFlow15, all on p2 once remove-buckets took p3's
+# bucket and spread again once insert-buckets put one back), a fast-failover group (p2 while it is live, p3 once p2 is deleted, p2
 # again when it is added back: DPDK's net_af_packet reports its link up whatever the veth
 # does, so deleting the port is how this test takes p2's liveness away) and a meter
 # (packets over its pktps rate are dropped and counted).  Packets are counted at the receiving interfaces; nothing
@@ -77,6 +78,22 @@ check "select: one flow's 300 packets all on one port ($d2, $d3)" \
 	test $((d2 * d3)) -eq 0 -a $((d2 + d3)) -eq 300
 out=$("${OF[@]}" dump-group-stats br0)
 check "dump-group-stats counts 500 packets" grep -q "packet_count=500," <<<"$out"
+
+# OpenFlow 1.5's bucket commands on the same group (its buckets are 0 and 1, from 1.3).
+OF15=(ovs-ofctl -O OpenFlow15)
+check "1.5 remove-buckets: bucket 1 (p3) of group 1" "${OF15[@]}" remove-buckets br0 \
+	"group_id=1,command_bucket_id=1"
+send 200 20000 200
+read -r j2 j3 <<<"$(settled)"
+check "select after remove-buckets: the 200 flows all on p2 ($((j2 - c2)), $((j3 - c3)))" \
+	test $((j2 - c2)) -eq 200 -a $((j3 - c3)) -eq 0
+check "1.5 insert-buckets: bucket 7 (p3, weight 1) last" "${OF15[@]}" insert-buckets br0 \
+	"group_id=1,command_bucket_id=last,bucket=bucket_id:7,weight:1,actions=output:3"
+send 200 20000 200
+read -r k2 k3 <<<"$(settled)"
+check "select after insert-buckets: spread over p2 ($((k2 - j2))) and p3 ($((k3 - j3)))" \
+	test $((k2 - j2)) -ge 40 -a $((k3 - j3)) -ge 40 -a $((k2 - j2 + k3 - j3)) -eq 200
+read -r c2 c3 <<<"$(settled)"
 
 check "add-group ff: p2 while live, else p3" "${OF[@]}" add-group br0 \
 	"group_id=2,type=ff,bucket=watch_port:2,actions=output:2,bucket=watch_port:3,actions=output:3"

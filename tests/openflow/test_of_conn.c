@@ -897,7 +897,15 @@ test_bundles(void)
 	expect_error(c, m, len, 17, 9, "inner xid differs: MSG_BAD_XID");
 	flen = flow_mod14(fm, 320, 1, apply_out2, sizeof(apply_out2), 53);
 	len = bundle_add(m, 5, 53, 10, 1, fm, flen);
-	expect_error(c, m, len, 17, 10, "a modify: MSG_UNSUP");
+	CHECK(of_conn_receive(c, m, len) == 0 && (collect(c, &r), r.n == 0),
+			"a modify is bundled without a word");
+	flen = flow_mod14(fm, 320, 7, apply_out2, sizeof(apply_out2), 53);
+	len = bundle_add(m, 5, 53, 10, 1, fm, flen);
+	CHECK(of_conn_receive(c, m, len) == 0, "a flow_mod of command 7");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 1 && get16(r.msg[0] + 8) == 5 &&
+			get16(r.msg[0] + 10) == 6, "... refused with FLOW_MOD_FAILED/BAD_COMMAND "
+			"(%u,%u)", r.n ? get16(r.msg[0] + 8) : 0, r.n ? get16(r.msg[0] + 10) : 0);
 	header(fm, 5, 2, 8, 54);
 	len = bundle_add(m, 5, 54, 10, 1, fm, 8);
 	expect_error(c, m, len, 17, 10, "an echo: MSG_UNSUP");
@@ -994,6 +1002,125 @@ test_tlv(void)
 	of_conn_destroy(c);
 }
 
+/* A 1.5 group_mod in 'm': 'command', 'type', group 'id', command_bucket_id 'where', then
+ * 'blen' bytes of buckets (already in m + 24). */
+static size_t
+group_mod15(uint8_t *m, uint16_t command, uint8_t type, uint32_t id, uint32_t where,
+		size_t blen)
+{
+	header(m, 6, 15, 24 + blen, 80);
+	put16(m + 8, command);
+	m[10] = type;
+	m[11] = 0;
+	put32(m + 12, id);
+	put16(m + 16, (uint16_t)blen);
+	put16(m + 18, 0);
+	put32(m + 20, where);
+	return 24 + blen;
+}
+
+/* One 1.5 bucket at 'b': id 'id', output to port 1, then 'props' ('plen' bytes). */
+static size_t
+bucket15(uint8_t *b, uint32_t id, const uint8_t *props, size_t plen)
+{
+	memset(b, 0, 24);
+	put16(b, (uint16_t)(24 + plen));
+	put16(b + 2, 16);
+	put32(b + 4, id);
+	put16(b + 10, 16);         /* output action: type 0, len 16, port 1, max_len */
+	put32(b + 12, 1);
+	if (plen)
+		memcpy(b + 24, props, plen);
+	return 24 + plen;
+}
+
+/* OpenFlow 1.5's group_mod from a peer: lengths, properties, ids and bucket commands. */
+static void
+test_of15_group_mod(void)
+{
+	static const uint8_t weight[] = { 0, 0, 0, 6, 0, 5, 0, 0 };
+	static const uint8_t short_watch[] = { 0, 1, 0, 6, 0, 1, 0, 0 };
+	static const uint8_t long_prop[] = { 0, 2, 0, 16, 0, 0, 0, 1 };
+	static const uint8_t odd_prop[] = { 0, 7, 0, 8, 0, 0, 0, 1 };
+	struct of_conn *c = connect_version(6);
+	struct replies r;
+	uint8_t m[256];
+	size_t n;
+
+	memset(m, 0, sizeof(m));
+	header(m, 6, 15, 20, 80);
+	expect_error(c, m, 20, 1, 6, "a 1.5 group_mod shorter than its fixed part");
+	n = bucket15(m + 24, 0, NULL, 0);
+	expect_error(c, m, group_mod15(m, 0, 0, 1, 0, n), 6, 12,
+		"an add with a command_bucket_id: BAD_BUCKET");
+	n = bucket15(m + 24, 0, NULL, 0);
+	group_mod15(m, 0, 0, 1, 0xffffffff, n);
+	put16(m + 16, 200);
+	expect_error(c, m, 24 + n, 1, 6, "a bucket array longer than the message");
+	put16(m + 24, 4);
+	put16(m + 16, (uint16_t)n);
+	expect_error(c, m, 24 + n, 6, 12, "a bucket of 4 bytes");
+	bucket15(m + 24, 0, NULL, 0);
+	put16(m + 26, 40);
+	expect_error(c, m, 24 + n, 6, 12, "actions longer than their bucket");
+	n = bucket15(m + 24, 0xffffff01, NULL, 0);
+	expect_error(c, m, group_mod15(m, 0, 0, 1, 0xffffffff, n), 6, 12,
+		"a bucket id above the maximum");
+	n = bucket15(m + 24, 0, short_watch, sizeof(short_watch));
+	expect_error(c, m, group_mod15(m, 0, 3, 1, 0xffffffff, n), 14, 1,
+		"a watch_port property of 6 bytes: BAD_LEN");
+	n = bucket15(m + 24, 0, long_prop, sizeof(long_prop));
+	expect_error(c, m, group_mod15(m, 0, 3, 1, 0xffffffff, n), 14, 1,
+		"a property longer than its bucket: BAD_LEN");
+	n = bucket15(m + 24, 0, odd_prop, sizeof(odd_prop));
+	expect_error(c, m, group_mod15(m, 0, 3, 1, 0xffffffff, n), 14, 0,
+		"an unknown bucket property: BAD_TYPE");
+	n = bucket15(m + 24, 0, weight, sizeof(weight));
+	expect_error(c, m, group_mod15(m, 0, 0, 1, 0xffffffff, n), 6, 1,
+		"a weight in an all group: INVALID_GROUP");
+	n = bucket15(m + 24, 0, NULL, 0);
+	expect_error(c, m, group_mod15(m, 0, 3, 1, 0xffffffff, n), 6, 1,
+		"a fast failover bucket watching nothing: INVALID_GROUP");
+	n = bucket15(m + 24, 3, NULL, 0);
+	n += bucket15(m + 24 + n, 3, NULL, 0);
+	expect_error(c, m, group_mod15(m, 0, 0, 1, 0xffffffff, n), 6, 12,
+		"a bucket id twice");
+	n = bucket15(m + 24, 3, NULL, 0);
+	memcpy(m + 24 + n, odd_prop, sizeof(odd_prop));
+	group_mod15(m, 0, 0, 1, 0xffffffff, n);
+	header(m, 6, 15, 24 + n + 8, 80);
+	expect_error(c, m, 24 + n + 8, 14, 0, "a group property");
+	expect_error(c, m, group_mod15(m, 4, 0, 1, 0xffffffff, 0), 6, 11, "command 4");
+
+	/* Add group 1 with buckets 3 and 7, then the bucket commands. */
+	n = bucket15(m + 24, 3, NULL, 0);
+	n += bucket15(m + 24 + n, 7, NULL, 0);
+	CHECK(of_conn_receive(c, m, group_mod15(m, 0, 0, 1, 0xffffffff, n)) == 0 &&
+		(collect(c, &r), r.n == 0), "add of group 1 (buckets 3, 7)");
+	n = bucket15(m + 24, 7, NULL, 0);
+	expect_error(c, m, group_mod15(m, 3, 0, 1, 0xfffffffe, n), 6, 16,
+		"insert of bucket 7 again: BUCKET_EXISTS");
+	n = bucket15(m + 24, 8, NULL, 0);
+	expect_error(c, m, group_mod15(m, 3, 0, 1, 5, n), 6, 15,
+		"insert after bucket 5: UNKNOWN_BUCKET");
+	expect_error(c, m, group_mod15(m, 3, 0, 1, 0xffffffff, n), 6, 12,
+		"insert at all: BAD_BUCKET");
+	expect_error(c, m, group_mod15(m, 3, 0, 2, 0xfffffffe, n), 6, 8,
+		"insert into group 2: UNKNOWN_GROUP");
+	CHECK(of_conn_receive(c, m, group_mod15(m, 3, 0, 1, 3, n)) == 0 &&
+		(collect(c, &r), r.n == 0), "insert of bucket 8 after 3");
+	expect_error(c, m, group_mod15(m, 5, 0, 1, 0xfffffffd, n), 6, 12,
+		"remove with buckets: BAD_BUCKET");
+	expect_error(c, m, group_mod15(m, 5, 0, 1, 9, 0), 6, 15,
+		"remove of bucket 9: UNKNOWN_BUCKET");
+	CHECK(of_conn_receive(c, m, group_mod15(m, 5, 0, 1, 0xffffffff, 0)) == 0 &&
+		(collect(c, &r), r.n == 0), "remove of every bucket");
+	CHECK(of_conn_receive(c, m, group_mod15(m, 2, 0, 1, 0xffffffff, 0)) == 0 &&
+		(collect(c, &r), r.n == 0), "delete of group 1");
+	expect_alive(c, 6, "after the 1.5 group_mods");
+	of_conn_destroy(c);
+}
+
 int
 main(void)
 {
@@ -1006,6 +1133,7 @@ main(void)
 	test_async10();
 	test_bundles();
 	test_tlv();
+	test_of15_group_mod();
 	flowtab_destroy(ft);
 	return check_report("test_of_conn");
 }
