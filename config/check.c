@@ -847,8 +847,9 @@ check_bond_members(const struct vconf_port *p, int *line, char **err)
 }
 
 /*
- * What DPDK's bonding driver can run: active-backup without LACP (its mode 1), balance-tcp
- * with active LACP (mode 4, 802.3ad, layer 3+4 hashing).
+ * What port/port_bond.c runs: active-backup without LACP (DPDK's mode 1), balance-tcp with
+ * active LACP (mode 4, 802.3ad, layer 3+4 hashing), balance-slb without LACP (mode 2 with
+ * source-MAC balancing and loop protection of its own).
  */
 static int
 check_bond(const struct vconf_port *p, int *line, char **err)
@@ -859,15 +860,17 @@ check_bond(const struct vconf_port *p, int *line, char **err)
 	if (check_bond_members(p, line, err) < 0)
 		return -EINVAL;
 	*line = p->line;
-	if (strcmp(mode, "balance-slb") == 0) {
-		*err = fmt("port '%s': key 'bond_mode': 'balance-slb' refused: DPDK's bonding "
-			"driver has no source-MAC balancing with the loop prevention balance-slb "
-			"needs (use active-backup, or balance-tcp with lacp=active)", p->name);
+	if (strcmp(lacp, "passive") == 0) {
+		*err = fmt("port '%s': key 'lacp': 'passive' refused: DPDK 22.11's 802.3ad always "
+			"sets the actor's LACP_Activity bit and has no setting to clear it (its "
+			"external mode leaves the whole LACP state machine to the application); "
+			"use lacp=active", p->name);
 		return -EINVAL;
 	}
-	if (strcmp(lacp, "passive") == 0) {
-		*err = fmt("port '%s': key 'lacp': 'passive' refused: DPDK's 802.3ad always sends "
-			"LACPDUs (use lacp=active)", p->name);
+	if (strcmp(mode, "balance-slb") == 0 && strcmp(lacp, "off") != 0) {
+		*err = fmt("port '%s': key 'lacp': '%s' refused with bond_mode balance-slb: not "
+			"implemented (balance-slb runs without LACP; for LACP use "
+			"bond_mode=balance-tcp)", p->name, lacp);
 		return -EINVAL;
 	}
 	if (strcmp(mode, "balance-tcp") == 0 && strcmp(lacp, "active") != 0) {

@@ -329,9 +329,61 @@ normal_drop(struct fwd_ctx *c, struct rte_mbuf *m)
 	c->pmd->stats.dropped++;
 }
 
-static inline void
-normal_one(struct fwd_ctx *c, uint32_t in_port, uint16_t in_slot, struct rte_mbuf *m)
+/*
+ * An ARP announcement as Open vSwitch's is_gratuitous_arp() sees one: broadcast, and a
+ * reply or a request for the sender's own address.  'l3' is the offset past the Ethernet
+ * (and 802.1Q) header.
+ */
+static bool
+is_grat_arp(const struct rte_mbuf *m, unsigned l3)
 {
+	const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *a = e + l3;
+
+	if (rte_pktmbuf_data_len(m) < l3 + 28 || e[l3 - 2] != 0x08 || e[l3 - 1] != 0x06 ||
+			(e[0] & e[1] & e[2] & e[3] & e[4] & e[5]) != 0xff)
+		return false;
+	if (a[6] == 0 && a[7] == 2)
+		return true;
+	return a[6] == 0 && a[7] == 1 && memcmp(a + 14, a + 24, 4) == 0;
+}
+
+/*
+ * The receiving port's verdict (a balance-slb bond's loop protection).  PORT_DROP_IF_MOVED:
+ * a source MAC learned on another port is most likely one of our own packets that the
+ * switch beyond the bond sent back on another member; an ARP announcement is a host that
+ * moved behind the bond, unless its entry was refreshed in the last NORMAL_GRAT_ARP_LOCK_S
+ * seconds (then it is more likely our own host's announcement coming back; Open vSwitch
+ * locks an entry for as long after learning it from an announcement).
+ */
+#define NORMAL_GRAT_ARP_LOCK_S 5
+
+static bool
+normal_admit(struct fwd_ctx *c, struct port *in, const struct rte_mbuf *m, uint64_t src,
+	uint16_t vlan, bool tagged)
+{
+	uint32_t seen = 0;
+	uint16_t slot;
+
+	switch (in->admit(in, m)) {
+	case PORT_ADMIT:
+		return true;
+	case PORT_DROP:
+		return false;
+	case PORT_DROP_IF_MOVED:
+		break;
+	}
+	slot = mac_lookup_seen(c->br->mac, src, vlan, c->now, &seen);
+	if (slot == MAC_SLOT_NONE || slot == in->slot)
+		return true;
+	return is_grat_arp(m, tagged ? RTE_ETHER_HDR_LEN + 4 : RTE_ETHER_HDR_LEN) &&
+		c->now - seen >= NORMAL_GRAT_ARP_LOCK_S;
+}
+
+static inline void
+normal_one(struct fwd_ctx *c, uint32_t in_port, struct port *inp, struct rte_mbuf *m)
+{
+	uint16_t in_slot = inp->slot;
 	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct bridge_snap *s = c->snap;
 	const struct dp_vlan *vin = &s->vlan[in_slot], *vout;
@@ -379,6 +431,10 @@ normal_one(struct fwd_ctx *c, uint32_t in_port, uint16_t in_slot, struct rte_mbu
 		/* As far as the outputs go, the packet is tagged iff it carries an 802.1Q header. */
 	}
 	src = mac_from_bytes(eth + 6);
+	if (unlikely(inp->admit != NULL) && !normal_admit(c, inp, m, src, vlan, tagged)) {
+		normal_drop(c, m);
+		return;
+	}
 	if (likely(!(eth[6] & 1)))
 		mac_learn(c->br->mac, src, vlan, in_slot, c->now);
 	if (eth[0] & 1) {
@@ -421,7 +477,7 @@ fwd_normal(void *arg, uint32_t in_port, struct rte_mbuf *m)
 		c->pmd->stats.dropped++;
 		return;
 	}
-	normal_one(c, in_port, in->port.slot, m);
+	normal_one(c, in_port, (struct port *)&in->port, m);
 }
 
 /* CONTROLLER action or table miss: to the main thread's ring, never waiting for room. */
@@ -523,7 +579,7 @@ process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uin
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		normal_one(&c, in->ofport, in_port->slot, pkts[i]);
+		normal_one(&c, in->ofport, in_port, pkts[i]);
 	}
 }
 

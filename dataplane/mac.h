@@ -117,9 +117,13 @@ mac_entry_slot(uint64_t e)
 	return (uint16_t)((e >> 7) & 0xff);
 }
 
-/** Port slot bound to ('mac', 'vlan'), or MAC_SLOT_NONE (PMD or main). */
+/**
+ * Port slot bound to ('mac', 'vlan'), or MAC_SLOT_NONE (PMD or main); '*seen' is then when
+ * the binding was last refreshed (mac_now() seconds).
+ */
 static inline uint16_t
-mac_lookup(const struct mac_table *t, uint64_t mac, uint16_t vlan, uint32_t now)
+mac_lookup_seen(const struct mac_table *t, uint64_t mac, uint16_t vlan, uint32_t now,
+	uint32_t *seen)
 {
 	uint64_t h = mac_mix(t, mac, vlan), rem = h >> MAC_BUCKET_BITS;
 	const struct mac_bucket *b = &t->b[h & (MAC_BUCKETS - 1)];
@@ -128,12 +132,22 @@ mac_lookup(const struct mac_table *t, uint64_t mac, uint16_t vlan, uint32_t now)
 		uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
 
 		if ((e >> 15) == rem && mac_entry_valid(e)) {
-			if (now - __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED) > MAC_AGING_S)
+			*seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
+			if (now - *seen > MAC_AGING_S)
 				return MAC_SLOT_NONE;
 			return mac_entry_slot(e);
 		}
 	}
 	return MAC_SLOT_NONE;
+}
+
+/** Port slot bound to ('mac', 'vlan'), or MAC_SLOT_NONE (PMD or main). */
+static inline uint16_t
+mac_lookup(const struct mac_table *t, uint64_t mac, uint16_t vlan, uint32_t now)
+{
+	uint32_t seen;
+
+	return mac_lookup_seen(t, mac, vlan, now, &seen);
 }
 
 /** Bind ('mac', 'vlan') to 'slot' at time 'now' (PMD). */

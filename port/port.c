@@ -58,6 +58,7 @@ port_open(struct port *p, const char *name, const char *type, uint16_t slot,
 	memcpy(p->name, name, strlen(name) + 1);
 	p->slot = slot;
 	p->ops = ops;
+	p->admit = NULL;
 	for (unsigned q = 0; q < PORT_MAX_TXQ; q++)
 		rte_spinlock_init(&p->txq_lock[q]);
 	rc = ops->open(p, args, env, err);

@@ -127,6 +127,14 @@ struct port_policing {
 
 struct port_policer;
 
+/** What the NORMAL action may do with a packet a port received (see port.admit). */
+enum port_admit {
+	PORT_ADMIT,		/**< process it */
+	PORT_DROP,		/**< drop it */
+	/** drop it when its source MAC was learned on another port (a reflection) */
+	PORT_DROP_IF_MOVED,
+};
+
 /** Per rx queue: processing cycles and packets, written by the PMD polling it. */
 struct port_rxq_stats {
 	uint64_t cycles;
@@ -224,6 +232,15 @@ struct port {
 	 * flag may have changed since they were received).
 	 */
 	uint8_t rx_borrow;
+
+	/*
+	 * control thread, set by open before publication; PMDs call it: the NORMAL action's
+	 * check of each packet 'm' this port received, before it learns from it (Open
+	 * vSwitch's bond admissibility: a balance-slb bond's loop protection).  NULL: every
+	 * packet is admitted.  OpenFlow rules that do not use NORMAL are not subject to it,
+	 * as in Open vSwitch.
+	 */
+	enum port_admit (*admit)(struct port *p, const struct rte_mbuf *m);
 
 	rte_spinlock_t txq_lock[PORT_MAX_TXQ];
 

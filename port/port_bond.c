@@ -4,7 +4,19 @@
  * rte_eth_bond), which is what Open vSwitch's bond of dpdk interfaces becomes here:
  *   - bond_mode=active-backup: the driver's mode 1; one member carries everything;
  *   - bond_mode=balance-tcp with lacp=active: mode 4 (802.3ad), flows hashed over layers 3
- *     and 4 to the members LACP lets distribute.
+ *     and 4 to the members LACP lets distribute;
+ *   - bond_mode=balance-slb: mode 2 (balance) sets the members up and receives from all of
+ *     them; transmit is this file's, as Open vSwitch's: each packet's source MAC and VLAN
+ *     hash to one of SLB_BUCKETS buckets, each bucket to an enabled member.  DPDK's own
+ *     layer-2 policy hashes source and destination MAC, which spreads one source over
+ *     several members, and the switch beyond the bond (unaware of it) would then see that
+ *     MAC move from port to port.  A member that goes down loses its buckets to the
+ *     enabled members with the fewest; one that comes back takes buckets from those with
+ *     the most until the counts differ by one at most.  The loop protection needs the
+ *     member a packet arrived on: DPDK's mode 2 receive leaves the member's port id in
+ *     mbuf->port, and bond_admit() gives the NORMAL action Open vSwitch's verdicts
+ *     (bond_check_admissibility(): multicast only from the active member, and a source
+ *     MAC learned on another port dropped as a reflection).
  * The owner refuses every other combination before it opens one (config/check.c).
  *
  * The bonded ethdev is then opened as a dpdk port is (port_dpdk.c: queues, pool, start),
@@ -43,9 +55,19 @@
 #define LACP_KICK_MS 10		/* DPDK's 802.3ad wants a tx call every 100 ms at least */
 #define LACP_FAST_TIMEOUT_MS 3100	/* DPDK wants it above its short timeout, 3 s */
 
+#define SLB_BUCKETS 256
+#define SLB_NONE 0xff		/* a bucket with no enabled member: its packets are dropped */
+
 enum bond_kind {
 	BOND_ACTIVE_BACKUP,
 	BOND_BALANCE_TCP,
+	BOND_BALANCE_SLB,
+};
+
+static const char *const kind_names[] = {
+	[BOND_ACTIVE_BACKUP] = "active-backup",
+	[BOND_BALANCE_TCP] = "balance-tcp",
+	[BOND_BALANCE_SLB] = "balance-slb",
 };
 
 struct bond_member {
@@ -75,6 +97,14 @@ struct bond_priv {
 	/* PMD polling rx queue 0 */
 	uint64_t kick_at;
 	uint64_t kick_period;
+	/*
+	 * balance-slb: alarm thread writes (atomic stores), PMDs read (atomic loads; a packet
+	 * may go by a bucket's previous member while it moves, never to a freed one: members
+	 * live until close).  bucket[h]: the member index sending hash h; active: the member
+	 * index whose multicast is received, -1 when none is enabled.
+	 */
+	uint8_t bucket[SLB_BUCKETS];
+	int active;
 };
 
 static unsigned bond_seq;	/* names of bonded ethdevs (control thread) */
@@ -142,12 +172,82 @@ pick_active(struct bond_priv *b)
 	}
 }
 
+/* balance-slb: the member of least (most) buckets among the enabled ones, or -1. */
+static int
+slb_extreme(const struct bond_priv *b, const unsigned *load, bool most)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < b->n_members; i++)
+		if (b->members[i].enabled && (best < 0 || (most ? load[i] > load[best] :
+				load[i] < load[best])))
+			best = (int)i;
+	return best;
+}
+
+static void
+slb_set(struct bond_priv *b, unsigned h, unsigned member)
+{
+	__atomic_store_n(&b->bucket[h], (uint8_t)member, __ATOMIC_RELAXED);
+}
+
+/*
+ * balance-slb (alarm thread, or open before publication): buckets of disabled members to
+ * the enabled members with the fewest, then buckets from the fullest to the emptiest
+ * until they differ by one at most; the active member stays while it is enabled.
+ */
+static void
+slb_rebalance(struct bond_priv *b)
+{
+	unsigned load[BOND_MAX_MEMBERS] = { 0 };
+	int lo, hi;
+
+	if (b->active < 0 || !b->members[b->active].enabled) {
+		int act = -1;
+
+		for (unsigned i = 0; i < b->n_members && act < 0; i++)
+			if (b->members[i].enabled)
+				act = (int)i;
+		__atomic_store_n(&b->active, act, __ATOMIC_RELAXED);
+	}
+	if (b->active < 0) {
+		for (unsigned h = 0; h < SLB_BUCKETS; h++)
+			slb_set(b, h, SLB_NONE);
+		return;
+	}
+	for (unsigned h = 0; h < SLB_BUCKETS; h++)
+		if (b->bucket[h] != SLB_NONE && b->members[b->bucket[h]].enabled)
+			load[b->bucket[h]]++;
+	for (unsigned h = 0; h < SLB_BUCKETS; h++) {
+		if (b->bucket[h] != SLB_NONE && b->members[b->bucket[h]].enabled)
+			continue;
+		lo = slb_extreme(b, load, false);
+		slb_set(b, h, (unsigned)lo);
+		load[lo]++;
+	}
+	for (;;) {
+		lo = slb_extreme(b, load, false);
+		hi = slb_extreme(b, load, true);
+		if (load[hi] - load[lo] <= 1)
+			break;
+		for (unsigned h = 0; h < SLB_BUCKETS; h++) {
+			if (b->bucket[h] == hi) {
+				slb_set(b, h, (unsigned)lo);
+				break;
+			}
+		}
+		load[hi]--;
+		load[lo]++;
+	}
+}
+
 /* EAL alarm thread: members' carrier, the delays, active-backup's choice; re-arms itself. */
 static void
 bond_watch(void *arg)
 {
 	struct bond_priv *b = arg;
 	uint64_t t = now_ms();
+	bool changed = false;
 
 	for (unsigned i = 0; i < b->n_members; i++) {
 		struct bond_member *m = &b->members[i];
@@ -157,11 +257,15 @@ bond_watch(void *arg)
 			m->carrier = c;
 			m->changed_ms = t;
 		}
-		if (m->enabled != c && t - m->changed_ms >= (c ? b->updelay : b->downdelay))
+		if (m->enabled != c && t - m->changed_ms >= (c ? b->updelay : b->downdelay)) {
 			m->enabled = c;
+			changed = true;
+		}
 	}
 	if (b->kind == BOND_ACTIVE_BACKUP)
 		pick_active(b);
+	else if (b->kind == BOND_BALANCE_SLB && changed)
+		slb_rebalance(b);
 	rte_eal_alarm_set(WATCH_MS * 1000, bond_watch, b);
 }
 
@@ -177,13 +281,17 @@ parse_settings(struct bond_priv *b, const struct port_args *args, char **err)
 		b->kind = BOND_ACTIVE_BACKUP;
 	} else if (strcmp(mode, "balance-tcp") == 0) {
 		b->kind = BOND_BALANCE_TCP;
+	} else if (strcmp(mode, "balance-slb") == 0) {
+		b->kind = BOND_BALANCE_SLB;
 	} else {
-		port_errf(err, "bond_mode=%s: not implemented (active-backup, balance-tcp)", mode);
+		port_errf(err, "bond_mode=%s: not implemented (active-backup, balance-tcp, "
+			"balance-slb)", mode);
 		return -EINVAL;
 	}
 	if ((b->kind == BOND_BALANCE_TCP) != (lacp != NULL && strcmp(lacp, "active") == 0)) {
 		port_errf(err, "lacp=%s with bond_mode=%s: not implemented (balance-tcp needs "
-			"lacp=active, active-backup runs without LACP)", lacp ? lacp : "off",
+			"lacp=active, active-backup and balance-slb run without LACP)",
+			lacp ? lacp : "off",
 			mode ? mode : "active-backup");
 		return -EINVAL;
 	}
@@ -250,12 +358,16 @@ remove_members(struct bond_priv *b)
 static int
 create_bond(struct bond_priv *b, char **err)
 {
+	static const uint8_t modes[] = {
+		[BOND_ACTIVE_BACKUP] = BONDING_MODE_ACTIVE_BACKUP,
+		[BOND_BALANCE_TCP] = BONDING_MODE_8023AD,
+		[BOND_BALANCE_SLB] = BONDING_MODE_BALANCE,
+	};
 	int socket = rte_eth_dev_socket_id(b->members[0].port_id);
 	int rc;
 
 	snprintf(b->devname, sizeof(b->devname), "net_bonding_vireo%u", bond_seq++);
-	rc = rte_eth_bond_create(b->devname, b->kind == BOND_BALANCE_TCP ?
-		BONDING_MODE_8023AD : BONDING_MODE_ACTIVE_BACKUP, socket < 0 ? 0 : (uint8_t)socket);
+	rc = rte_eth_bond_create(b->devname, modes[b->kind], socket < 0 ? 0 : (uint8_t)socket);
 	if (rc < 0) {
 		port_errf(err, "DPDK's bonding driver could not create a bond: %s",
 			rte_strerror(-rc));
@@ -288,6 +400,97 @@ create_bond(struct bond_priv *b, char **err)
 	if (b->kind == BOND_ACTIVE_BACKUP)
 		rte_eth_bond_primary_set(b->bond_id, b->members[0].port_id);
 	return 0;
+}
+
+/* balance-slb: the bucket of 'm's source MAC and VLAN (PMD). */
+static inline unsigned
+slb_hash(const struct rte_mbuf *m)
+{
+	const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint64_t h = 0;
+
+	if (likely(rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN)) {
+		for (unsigned i = 6; i < 12; i++)
+			h = h << 8 | e[i];
+		if (e[12] == 0x81 && e[13] == 0x00 && rte_pktmbuf_data_len(m) >= 18)
+			h |= (uint64_t)(((e[14] << 8) | e[15]) & 0xfff) << 48;
+	}
+	h *= 0x9e3779b97f4a7c15ULL;
+	return (unsigned)(h >> 56);
+}
+
+/*
+ * balance-slb transmit (PMD owning tx queue 'qid', or under its lock): each packet to its
+ * bucket's member, on that member's queue 'qid' (the bonded ethdev gave every member as
+ * many queues as itself, and only this path sends on them).  Packets that fail are freed
+ * and counted.
+ */
+static uint16_t
+slb_tx(struct bond_priv *b, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *per[BOND_MAX_MEMBERS][PORT_BURST];
+	uint16_t cnt[BOND_MAX_MEMBERS] = { 0 };
+	uint16_t failed = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t mi = __atomic_load_n(&b->bucket[slb_hash(pkts[i])], __ATOMIC_RELAXED);
+
+		if (unlikely(mi == SLB_NONE)) {
+			rte_pktmbuf_free(pkts[i]);
+			failed++;
+			continue;
+		}
+		per[mi][cnt[mi]++] = pkts[i];
+	}
+	for (unsigned mi = 0; mi < b->n_members; mi++) {
+		uint16_t sent;
+
+		if (cnt[mi] == 0)
+			continue;
+		sent = rte_eth_tx_burst(b->members[mi].port_id, qid, per[mi], cnt[mi]);
+		if (unlikely(sent < cnt[mi])) {
+			rte_pktmbuf_free_bulk(per[mi] + sent, cnt[mi] - sent);
+			failed += cnt[mi] - sent;
+		}
+	}
+	return failed;
+}
+
+/*
+ * Transmit: the bonded ethdev's, or balance-slb's own.  Returns how many failed; for
+ * balance-slb they need not be the last ones, so the caller's byte count of a partly
+ * failed burst is approximate.
+ */
+static uint16_t
+bond_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct bond_priv *b = *port_dpdk_ext(p);
+	uint16_t failed = 0;
+
+	if (b->kind != BOND_BALANCE_SLB)
+		return port_dpdk_tx(p, qid, pkts, n);
+	for (uint16_t off = 0; off < n; off += PORT_BURST)
+		failed += slb_tx(b, qid, pkts + off, (uint16_t)RTE_MIN(n - off, PORT_BURST));
+	return failed;
+}
+
+/*
+ * balance-slb's receive verdict for the NORMAL action (PMD), as Open vSwitch's
+ * bond_check_admissibility() without LACP: broadcast and multicast only from the active
+ * member (the switch beyond floods them to every member); anything else unless its source
+ * MAC was learned on another port of this bridge (port.h, dataplane/fwd.c).
+ */
+static enum port_admit
+bond_admit(struct port *p, const struct rte_mbuf *m)
+{
+	const struct bond_priv *b = *port_dpdk_ext(p);
+	int act = __atomic_load_n(&b->active, __ATOMIC_RELAXED);
+
+	if (rte_pktmbuf_mtod(m, const uint8_t *)[0] & 1) {
+		if (act < 0 || b->members[act].port_id != m->port)
+			return PORT_DROP;
+	}
+	return PORT_DROP_IF_MOVED;
 }
 
 /*
@@ -349,8 +552,14 @@ bond_open(struct port *p, const struct port_args *args, const struct port_env *e
 		b->members[i].carrier = b->members[i].enabled = member_carrier(&b->members[i]);
 		b->members[i].changed_ms = now_ms();
 	}
-	if (b->kind == BOND_ACTIVE_BACKUP)
+	if (b->kind == BOND_ACTIVE_BACKUP) {
 		pick_active(b);
+	} else if (b->kind == BOND_BALANCE_SLB) {
+		b->active = -1;
+		memset(b->bucket, SLB_NONE, sizeof(b->bucket));
+		slb_rebalance(b);
+		p->admit = bond_admit;
+	}
 	rte_eal_alarm_set(WATCH_MS * 1000, bond_watch, b);
 	return 0;
 
@@ -410,6 +619,8 @@ member_active(const struct bond_priv *b, const struct bond_member *m)
 
 	if (b->kind == BOND_ACTIVE_BACKUP)
 		return m->enabled && rte_eth_bond_primary_get(b->bond_id) == m->port_id;
+	if (b->kind == BOND_BALANCE_SLB)
+		return m->enabled;
 	n = rte_eth_bond_active_slaves_get(b->bond_id, act, BOND_MAX_MEMBERS);
 	for (int i = 0; i < n; i++) {
 		struct rte_eth_bond_8023ad_slave_info info;
@@ -437,15 +648,17 @@ show_bond(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 	const char *active = NULL;
 
 	rte_eth_macaddr_get(b->bond_id, &mac);
+	int act_slb = __atomic_load_n(&b->active, __ATOMIC_RELAXED);
+
 	for (unsigned i = 0; i < b->n_members; i++)
-		if (b->kind == BOND_ACTIVE_BACKUP && member_active(b, &b->members[i]))
+		if ((b->kind == BOND_ACTIVE_BACKUP && member_active(b, &b->members[i])) ||
+				(b->kind == BOND_BALANCE_SLB && act_slb == (int)i))
 			active = b->members[i].name;
 	APPEND(buf, len, off, "---- %s ----\n", p->name);
-	APPEND(buf, len, off, "bond_mode: %s\n",
-		b->kind == BOND_ACTIVE_BACKUP ? "active-backup" : "balance-tcp");
+	APPEND(buf, len, off, "bond_mode: %s\n", kind_names[b->kind]);
 	APPEND(buf, len, off, "bond-hash-basis: 0\n");
 	APPEND(buf, len, off, "updelay: %u ms\ndowndelay: %u ms\n", b->updelay, b->downdelay);
-	APPEND(buf, len, off, "lacp_status: %s\n", b->kind == BOND_ACTIVE_BACKUP ? "off" :
+	APPEND(buf, len, off, "lacp_status: %s\n", b->kind != BOND_BALANCE_TCP ? "off" :
 		rte_eth_bond_active_slaves_get(b->bond_id, (uint16_t[BOND_MAX_MEMBERS]){ 0 },
 		BOND_MAX_MEMBERS) > 0 ? "negotiated" : "configured");
 	APPEND(buf, len, off, "lacp_fallback_ab: false\n");
@@ -455,12 +668,10 @@ show_bond(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 		RTE_ETHER_ADDR_BYTES(&mac), active ? active : "none");
 	for (unsigned i = 0; i < b->n_members; i++) {
 		const struct bond_member *m = &b->members[i];
-		bool act = member_active(b, m);
-
-		bool on = b->kind == BOND_ACTIVE_BACKUP ? m->enabled : act;
+		bool on = b->kind == BOND_BALANCE_TCP ? member_active(b, m) : m->enabled;
 
 		APPEND(buf, len, off, "\nmember %s: %s\n", m->name, on ? "enabled" : "disabled");
-		if (b->kind == BOND_ACTIVE_BACKUP && act)
+		if (active == m->name)
 			APPEND(buf, len, off, "  active member\n");
 		APPEND(buf, len, off, "  may_enable: %s\n", m->carrier ? "true" : "false");
 	}
@@ -560,8 +771,7 @@ bond_status(struct port *p, char *buf, size_t len)
 
 	port_dpdk_ops.status(p, buf, len);
 	off = strlen(buf);
-	APPEND(buf, len, off, "bond_mode=%s\n",
-		b->kind == BOND_ACTIVE_BACKUP ? "active-backup" : "balance-tcp");
+	APPEND(buf, len, off, "bond_mode=%s\n", kind_names[b->kind]);
 	for (unsigned i = 0; i < b->n_members; i++)
 		APPEND(buf, len, off, "member_%s=%s\n", b->members[i].name,
 			member_active(b, &b->members[i]) ? "active" :
@@ -573,7 +783,7 @@ const struct port_ops port_bond_ops = {
 	.open = bond_open,
 	.close = bond_close,
 	.rx = bond_rx,
-	.tx = port_dpdk_tx,
+	.tx = bond_tx,
 	.dev_stats = port_dpdk_dev_stats,
 	.link_up = port_dpdk_link_up,
 	.status = bond_status,

@@ -534,7 +534,8 @@ test_bond(void)
 	static const struct {
 		const char *settings, *expect;
 	} refused[] = {
-		{ "        bond_mode: balance-slb\n", "key 'bond_mode': 'balance-slb' refused" },
+		{ "        bond_mode: balance-slb\n        lacp: active\n",
+			"'active' refused with bond_mode balance-slb" },
 		{ "        bond_mode: balance-tcp\n", "'balance-tcp' refused without LACP" },
 		{ "        lacp: active\n", "'active' refused with bond_mode active-backup" },
 		{ "        bond_mode: balance-tcp\n        lacp: passive\n",
@@ -584,6 +585,19 @@ test_bond(void)
 		CHECK(warn && strstr(warn, "bond-rebalance-interval") && strstr(warn, "not applied"),
 			"rebalance interval warned: %s", warn ? warn : "(none)");
 		free(warn);
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        bond_mode: balance-slb\n        bond_updelay: 100\n%s",
+		head, members);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "balance-slb bond (no LACP, updelay) refused: %s", err ? err : "");
+	if (rc == 0) {
+		p = vconf_find_port(&c, "bond0", NULL);
+		CHECK(strcmp(vconf_bond_setting(p, "bond_mode"), "balance-slb") == 0 &&
+			strcmp(vconf_bond_setting(p, "lacp"), "off") == 0,
+			"balance-slb in force, LACP off");
 		vconf_free(&c);
 	}
 	free(err);
