@@ -849,7 +849,8 @@ check_bond_members(const struct vconf_port *p, int *line, char **err)
 /*
  * What port/port_bond.c runs: active-backup without LACP (DPDK's mode 1), balance-tcp with
  * active LACP (mode 4, 802.3ad, layer 3+4 hashing), balance-slb without LACP (mode 2 with
- * source-MAC balancing and loop protection of its own).
+ * source-MAC balancing and loop protection of its own), active-backup with active LACP
+ * (mode 4 negotiating, one member sending).
  */
 static int
 check_bond(const struct vconf_port *p, int *line, char **err)
@@ -878,15 +879,10 @@ check_bond(const struct vconf_port *p, int *line, char **err)
 			"needs lacp=active", p->name);
 		return -EINVAL;
 	}
-	if (strcmp(mode, "active-backup") == 0 && strcmp(lacp, "active") == 0) {
-		*err = fmt("port '%s': key 'lacp': 'active' refused with bond_mode active-backup: "
-			"DPDK's 802.3ad mode always balances (use bond_mode=balance-tcp)", p->name);
-		return -EINVAL;
-	}
-	if (strcmp(mode, "balance-tcp") == 0 && (strcmp(vconf_bond_setting(p, "bond_updelay"),
+	if (strcmp(lacp, "active") == 0 && (strcmp(vconf_bond_setting(p, "bond_updelay"),
 			"0") != 0 || strcmp(vconf_bond_setting(p, "bond_downdelay"), "0") != 0)) {
 		*err = fmt("port '%s': key 'bond_updelay'/'bond_downdelay' refused with "
-			"balance-tcp: DPDK's 802.3ad takes members in and out itself", p->name);
+			"lacp=active: DPDK's 802.3ad takes members in and out itself", p->name);
 		return -EINVAL;
 	}
 	return 0;

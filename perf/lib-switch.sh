@@ -13,9 +13,22 @@
 #          whose receive costs one copy and whose transmit costs a free, so that the switch
 #          itself is the bottleneck and its cycles per packet are its own work (as on a
 #          physical NIC), not rte_vhost's.
+# The rule sets bond-tcp and bond-slb (pcap only) make the first port a bond "bond0" of two
+# dpdk members b0 and b1 (bond_mode balance-tcp with lacp=active, or balance-slb) that
+# replay $W/pcap-b0.pcap and $W/pcap-b1.pcap (or pcap-s0/s1: perf/bond-pcap.py), with no
+# rules: NORMAL, since only NORMAL sends through Open vSwitch's bond hashing (its members
+# are OpenFlow ports of their own).
 PORTS=${PORTS:-vhost}
 port_names() { if [ "$PORTS" = pcap ]; then P0=p0 P1=p1; else P0=vhu0 P1=vhu1; fi; }
 port_names
+# bond_of SET: the bond_mode of a bond set ("" for the others).
+bond_of() { case $1 in bond-tcp) echo balance-tcp ;; bond-slb) echo balance-slb ;; esac; }
+# bond_member_devargs SET M: member M's net_pcap (vdev names 2 and 3: p0 and p1 have 0, 1).
+bond_member_devargs() {
+	local f=b
+	[ "$1" = bond-slb ] && f=s
+	echo "net_pcap$(($2 + 2)),rx_pcap=$W/pcap-$f$2.pcap,infinite_rx=1"
+}
 
 OVS_VSWITCHD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
@@ -54,7 +67,7 @@ rules_for() {
 	case $1 in
 	inport) rules_inport ;;
 	l3) rules_l3 ;;
-	normal|vlan) : ;;
+	normal|vlan|bond-*) : ;;
 	file) cat "$RULES_FILE" ;;
 	esac
 }
@@ -88,7 +101,16 @@ ovs_start() { # ovs_start SET
 	PIDS+=("$(cat "$d/vswitchd.pid")")
 	$VS add-br br0 -- set bridge br0 datapath_type=netdev
 	port_names
-	if [ "$PORTS" = pcap ]; then
+	if [ -n "$(bond_of "$1")" ]; then
+		$VS add-bond br0 bond0 b0 b1 -- set Interface b0 type=dpdk ofport_request=1 \
+			"options:dpdk-devargs=$(bond_member_devargs "$1" 0)" \
+			-- set Interface b1 type=dpdk ofport_request=3 \
+			"options:dpdk-devargs=$(bond_member_devargs "$1" 1)" \
+			-- set Port bond0 bond_mode="$(bond_of "$1")" \
+			lacp="$([ "$1" = bond-tcp ] && echo active || echo off)"
+		$VS add-port br0 p1 -- set Interface p1 type=dpdk ofport_request=2 \
+			"options:dpdk-devargs=$(pcap_devargs 1)"
+	elif [ "$PORTS" = pcap ]; then
 		$VS add-port br0 p0 -- set Interface p0 type=dpdk ofport_request=1 \
 			"options:dpdk-devargs=$(pcap_devargs 0)"
 		$VS add-port br0 p1 -- set Interface p1 type=dpdk ofport_request=2 \
@@ -139,14 +161,22 @@ EOC
 		port_names
 		local tag=
 		[ "$1" = vlan ] && tag=", tag: 100"
-		if [ "$PORTS" = pcap ]; then
+		if [ -n "$(bond_of "$1")" ]; then
+			echo "      bond0:"
+			echo "        bond_mode: $(bond_of "$1")"
+			[ "$1" = bond-tcp ] && echo "        lacp: active"
+			echo "        interfaces:"
+			echo "          b0: {type: dpdk, options: {dpdk-devargs: \"$(bond_member_devargs "$1" 0)\"}}"
+			echo "          b1: {type: dpdk, options: {dpdk-devargs: \"$(bond_member_devargs "$1" 1)\"}}"
+			echo "      p1: {type: dpdk, ofport_request: 2, options: {dpdk-devargs: \"$(pcap_devargs 1)\"}}"
+		elif [ "$PORTS" = pcap ]; then
 			echo "      p0: {type: dpdk, ofport_request: 1$tag, options: {dpdk-devargs: \"$(pcap_devargs 0)\"}}"
 			echo "      p1: {type: dpdk, ofport_request: 2$tag, options: {dpdk-devargs: \"$(pcap_devargs 1)\"}}"
 		else
 			echo "      vhu0: {type: dpdkvhostuser, ofport_request: 1$tag}"
 			echo "      vhu1: {type: dpdkvhostuser, ofport_request: 2$tag}"
 		fi
-		if [ "$1" != normal ] && [ "$1" != vlan ]; then
+		if [ "$1" != normal ] && [ "$1" != vlan ] && [ -z "$(bond_of "$1")" ]; then
 			echo "    flows:"
 			rules_for "$1" | sed 's/^/      - "/; s/$/"/'
 		fi
@@ -212,6 +242,22 @@ switch_start() {
 		SW_DIR=$VIREO_DIR
 		;;
 	esac
+	bond_wait "$2"
+}
+# bond_wait SET: for a bond set, wait (up to 60 s) until bond/show has both members enabled
+# (balance-tcp: LACP negotiated with the replayed partner); prints bond/show when not.
+bond_wait() {
+	local i
+	[ -n "$(bond_of "$1")" ] || return 0
+	for i in $(seq 600); do
+		[ "$("${APPCTL[@]}" bond/show bond0 2>/dev/null | grep -c '^member b[01]: enabled')" -eq 2 ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "p2p: bond0 of $1: not both members enabled after 60 s" >&2
+	"${APPCTL[@]}" bond/show bond0 >&2
+	"${APPCTL[@]}" lacp/show bond0 >&2
+	return 1
 }
 switch_stop() { if [ "$1" = ovs ]; then ovs_stop; else vireo_stop; fi; }
 

@@ -16,7 +16,14 @@
  *     member a packet arrived on: DPDK's mode 2 receive leaves the member's port id in
  *     mbuf->port, and bond_admit() gives the NORMAL action Open vSwitch's verdicts
  *     (bond_check_admissibility(): multicast only from the active member, and a source
- *     MAC learned on another port dropped as a reflection).
+ *     MAC learned on another port dropped as a reflection);
+ *   - bond_mode=active-backup with lacp=active: mode 4 negotiates LACP and receives from
+ *     the members it collects on; transmit is this file's too (all buckets to one member),
+ *     on the first member LACP lets distribute, kept while it may (Open vSwitch's
+ *     active-backup over LACP).  DPDK's 802.3ad transmit would balance over all of them.
+ * lacp=passive is not possible on DPDK 22.11: its 802.3ad sets the actor's LACP_Activity
+ * bit when it takes a member in and has no setting to clear it, and its external mode
+ * (rte_eth_bond_8023ad_ext_*) hands the whole state machine to the application.
  * The owner refuses every other combination before it opens one (config/check.c).
  *
  * The bonded ethdev is then opened as a dpdk port is (port_dpdk.c: queues, pool, start),
@@ -86,6 +93,8 @@ struct bond_priv {
 	char devname[RTE_ETH_NAME_MAX_LEN];
 	uint16_t bond_id;
 	enum bond_kind kind;
+	bool lacp;			/* 802.3ad: lacp=active */
+	bool own_tx;			/* transmit by 'bucket' (balance-slb, LACP active-backup) */
 	bool lacp_fast;
 	unsigned updelay, downdelay;
 	unsigned n_members;
@@ -98,10 +107,11 @@ struct bond_priv {
 	uint64_t kick_at;
 	uint64_t kick_period;
 	/*
-	 * balance-slb: alarm thread writes (atomic stores), PMDs read (atomic loads; a packet
+	 * own_tx: alarm thread writes (atomic stores), PMDs read (atomic loads; a packet
 	 * may go by a bucket's previous member while it moves, never to a freed one: members
 	 * live until close).  bucket[h]: the member index sending hash h; active: the member
-	 * index whose multicast is received, -1 when none is enabled.
+	 * index whose multicast is received (balance-slb) or that sends everything (LACP
+	 * active-backup), -1 when none is enabled.
 	 */
 	uint8_t bucket[SLB_BUCKETS];
 	int active;
@@ -191,6 +201,20 @@ slb_set(struct bond_priv *b, unsigned h, unsigned member)
 	__atomic_store_n(&b->bucket[h], (uint8_t)member, __ATOMIC_RELAXED);
 }
 
+/* The active member: kept while it is enabled, else the first enabled one (or -1). */
+static void
+own_pick_active(struct bond_priv *b)
+{
+	int act = -1;
+
+	if (b->active >= 0 && b->members[b->active].enabled)
+		return;
+	for (unsigned i = 0; i < b->n_members && act < 0; i++)
+		if (b->members[i].enabled)
+			act = (int)i;
+	__atomic_store_n(&b->active, act, __ATOMIC_RELAXED);
+}
+
 /*
  * balance-slb (alarm thread, or open before publication): buckets of disabled members to
  * the enabled members with the fewest, then buckets from the fullest to the emptiest
@@ -202,14 +226,7 @@ slb_rebalance(struct bond_priv *b)
 	unsigned load[BOND_MAX_MEMBERS] = { 0 };
 	int lo, hi;
 
-	if (b->active < 0 || !b->members[b->active].enabled) {
-		int act = -1;
-
-		for (unsigned i = 0; i < b->n_members && act < 0; i++)
-			if (b->members[i].enabled)
-				act = (int)i;
-		__atomic_store_n(&b->active, act, __ATOMIC_RELAXED);
-	}
+	own_pick_active(b);
 	if (b->active < 0) {
 		for (unsigned h = 0; h < SLB_BUCKETS; h++)
 			slb_set(b, h, SLB_NONE);
@@ -241,6 +258,35 @@ slb_rebalance(struct bond_priv *b)
 	}
 }
 
+static bool
+member_distributing(const struct bond_priv *b, const struct bond_member *m)
+{
+	struct rte_eth_bond_8023ad_slave_info info;
+
+	return rte_eth_bond_8023ad_slave_info(b->bond_id, m->port_id, &info) == 0 &&
+		(info.actor_state & STATE_DISTRIBUTING) != 0;
+}
+
+/*
+ * LACP active-backup (alarm thread, which also runs DPDK's 802.3ad machines, or open): a
+ * member is enabled while it has carrier and LACP lets it distribute; everything goes by
+ * the active one.
+ */
+static void
+lacp_ab_update(struct bond_priv *b)
+{
+	int act;
+
+	for (unsigned i = 0; i < b->n_members; i++)
+		b->members[i].enabled = b->members[i].carrier &&
+			member_distributing(b, &b->members[i]);
+	own_pick_active(b);
+	act = b->active;
+	for (unsigned h = 0; h < SLB_BUCKETS; h++)
+		if (b->bucket[h] != (act < 0 ? SLB_NONE : act))
+			slb_set(b, h, act < 0 ? SLB_NONE : (unsigned)act);
+}
+
 /* EAL alarm thread: members' carrier, the delays, active-backup's choice; re-arms itself. */
 static void
 bond_watch(void *arg)
@@ -262,7 +308,9 @@ bond_watch(void *arg)
 			changed = true;
 		}
 	}
-	if (b->kind == BOND_ACTIVE_BACKUP)
+	if (b->kind == BOND_ACTIVE_BACKUP && b->lacp)
+		lacp_ab_update(b);
+	else if (b->kind == BOND_ACTIVE_BACKUP)
 		pick_active(b);
 	else if (b->kind == BOND_BALANCE_SLB && changed)
 		slb_rebalance(b);
@@ -288,13 +336,17 @@ parse_settings(struct bond_priv *b, const struct port_args *args, char **err)
 			"balance-slb)", mode);
 		return -EINVAL;
 	}
-	if ((b->kind == BOND_BALANCE_TCP) != (lacp != NULL && strcmp(lacp, "active") == 0)) {
+	b->lacp = lacp != NULL && strcmp(lacp, "active") == 0;
+	if ((lacp != NULL && !b->lacp && strcmp(lacp, "off") != 0) ||
+			(b->kind == BOND_BALANCE_TCP && !b->lacp) ||
+			(b->kind == BOND_BALANCE_SLB && b->lacp)) {
 		port_errf(err, "lacp=%s with bond_mode=%s: not implemented (balance-tcp needs "
-			"lacp=active, active-backup and balance-slb run without LACP)",
+			"lacp=active, balance-slb runs without LACP, active-backup with or without)",
 			lacp ? lacp : "off",
 			mode ? mode : "active-backup");
 		return -EINVAL;
 	}
+	b->own_tx = b->kind == BOND_BALANCE_SLB || (b->kind == BOND_ACTIVE_BACKUP && b->lacp);
 	b->lacp_fast = ltime != NULL && strcmp(ltime, "fast") == 0;
 	if (port_args_uint(args, "bond_updelay", 0, INT32_MAX, 0, &v, err) < 0)
 		return -EINVAL;
@@ -367,14 +419,15 @@ create_bond(struct bond_priv *b, char **err)
 	int rc;
 
 	snprintf(b->devname, sizeof(b->devname), "net_bonding_vireo%u", bond_seq++);
-	rc = rte_eth_bond_create(b->devname, modes[b->kind], socket < 0 ? 0 : (uint8_t)socket);
+	rc = rte_eth_bond_create(b->devname, b->lacp ? BONDING_MODE_8023AD : modes[b->kind],
+		socket < 0 ? 0 : (uint8_t)socket);
 	if (rc < 0) {
 		port_errf(err, "DPDK's bonding driver could not create a bond: %s",
 			rte_strerror(-rc));
 		return rc;
 	}
 	b->bond_id = (uint16_t)rc;
-	if (b->kind == BOND_BALANCE_TCP) {
+	if (b->lacp) {
 		struct rte_eth_bond_8023ad_conf conf;
 
 		rc = rte_eth_bond_8023ad_conf_get(b->bond_id, &conf);
@@ -397,7 +450,7 @@ create_bond(struct bond_priv *b, char **err)
 			return rc;
 		}
 	}
-	if (b->kind == BOND_ACTIVE_BACKUP)
+	if (b->kind == BOND_ACTIVE_BACKUP && !b->lacp)
 		rte_eth_bond_primary_set(b->bond_id, b->members[0].port_id);
 	return 0;
 }
@@ -467,7 +520,7 @@ bond_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	struct bond_priv *b = *port_dpdk_ext(p);
 	uint16_t failed = 0;
 
-	if (b->kind != BOND_BALANCE_SLB)
+	if (!b->own_tx)
 		return port_dpdk_tx(p, qid, pkts, n);
 	for (uint16_t off = 0; off < n; off += PORT_BURST)
 		failed += slb_tx(b, qid, pkts + off, (uint16_t)RTE_MIN(n - off, PORT_BURST));
@@ -502,7 +555,7 @@ bond_set_n_pmds(struct port *p, unsigned n_pmds)
 {
 	struct bond_priv *b = *port_dpdk_ext(p);
 
-	if (b->kind != BOND_BALANCE_TCP) {
+	if (!b->lacp) {
 		p->tx_locked = p->n_txq < n_pmds;
 		return;
 	}
@@ -552,11 +605,13 @@ bond_open(struct port *p, const struct port_args *args, const struct port_env *e
 		b->members[i].carrier = b->members[i].enabled = member_carrier(&b->members[i]);
 		b->members[i].changed_ms = now_ms();
 	}
-	if (b->kind == BOND_ACTIVE_BACKUP) {
+	b->active = -1;
+	memset(b->bucket, SLB_NONE, sizeof(b->bucket));
+	if (b->kind == BOND_ACTIVE_BACKUP && b->lacp) {
+		lacp_ab_update(b);
+	} else if (b->kind == BOND_ACTIVE_BACKUP) {
 		pick_active(b);
 	} else if (b->kind == BOND_BALANCE_SLB) {
-		b->active = -1;
-		memset(b->bucket, SLB_NONE, sizeof(b->bucket));
 		slb_rebalance(b);
 		p->admit = bond_admit;
 	}
@@ -599,7 +654,7 @@ bond_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	if (qid != 0)
 		return rte_eth_rx_burst(id, qid, pkts, n);
 	b = *port_dpdk_ext(p);
-	if (b->kind == BOND_BALANCE_TCP && (t = rte_get_timer_cycles()) >= b->kick_at) {
+	if (b->lacp && (t = rte_get_timer_cycles()) >= b->kick_at) {
 		b->kick_at = t + b->kick_period;
 		if (!b->kick_locked) {
 			rte_eth_tx_burst(id, b->kick_q, NULL, 0);
@@ -617,6 +672,8 @@ member_active(const struct bond_priv *b, const struct bond_member *m)
 	uint16_t act[BOND_MAX_MEMBERS];
 	int n;
 
+	if (b->own_tx && b->kind == BOND_ACTIVE_BACKUP)
+		return m->enabled && b->active == m - b->members;
 	if (b->kind == BOND_ACTIVE_BACKUP)
 		return m->enabled && rte_eth_bond_primary_get(b->bond_id) == m->port_id;
 	if (b->kind == BOND_BALANCE_SLB)
@@ -658,11 +715,11 @@ show_bond(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 	APPEND(buf, len, off, "bond_mode: %s\n", kind_names[b->kind]);
 	APPEND(buf, len, off, "bond-hash-basis: 0\n");
 	APPEND(buf, len, off, "updelay: %u ms\ndowndelay: %u ms\n", b->updelay, b->downdelay);
-	APPEND(buf, len, off, "lacp_status: %s\n", b->kind != BOND_BALANCE_TCP ? "off" :
+	APPEND(buf, len, off, "lacp_status: %s\n", !b->lacp ? "off" :
 		rte_eth_bond_active_slaves_get(b->bond_id, (uint16_t[BOND_MAX_MEMBERS]){ 0 },
 		BOND_MAX_MEMBERS) > 0 ? "negotiated" : "configured");
 	APPEND(buf, len, off, "lacp_fallback_ab: false\n");
-	if (b->kind == BOND_ACTIVE_BACKUP)
+	if (b->kind == BOND_ACTIVE_BACKUP && !b->lacp)
 		APPEND(buf, len, off, "active-backup primary: %s\n", b->members[0].name);
 	APPEND(buf, len, off, "active member mac: " MAC_FMT "(%s)\n",
 		RTE_ETHER_ADDR_BYTES(&mac), active ? active : "none");
@@ -755,7 +812,7 @@ bond_show(struct port *p, bool lacp, char *buf, size_t len)
 
 	if (len > 0)
 		buf[0] = '\0';
-	if (lacp && b->kind != BOND_BALANCE_TCP)
+	if (lacp && !b->lacp)
 		return;
 	if (lacp)
 		show_lacp(p, b, buf, len, 0);

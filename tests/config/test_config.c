@@ -537,11 +537,11 @@ test_bond(void)
 		{ "        bond_mode: balance-slb\n        lacp: active\n",
 			"'active' refused with bond_mode balance-slb" },
 		{ "        bond_mode: balance-tcp\n", "'balance-tcp' refused without LACP" },
-		{ "        lacp: active\n", "'active' refused with bond_mode active-backup" },
+		{ "        lacp: active\n        bond_downdelay: 100\n", "refused with lacp=active" },
 		{ "        bond_mode: balance-tcp\n        lacp: passive\n",
 			"key 'lacp': 'passive' refused" },
 		{ "        bond_mode: balance-tcp\n        lacp: active\n        bond_updelay: 5\n",
-			"refused with balance-tcp" },
+			"refused with lacp=active" },
 		{ "        bond_mode: round-robin\n", "bad value 'round-robin'" },
 		{ "        other_config: {lacp-time: medium}\n", "lacp-time': bad value" },
 	};
@@ -600,6 +600,13 @@ test_bond(void)
 			"balance-slb in force, LACP off");
 		vconf_free(&c);
 	}
+	free(err);
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        lacp: active\n%s", head, members);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "active-backup bond with lacp=active refused: %s", err ? err : "");
+	if (rc == 0)
+		vconf_free(&c);
 	free(err);
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		err = NULL;

@@ -5,10 +5,12 @@
 # over two veth pairs whose other ends are vireo-dp's bond members (net_af_packet); a second
 # namespace "bhost" hangs off the same bridge.  For each mode (kernel active-backup against
 # bond_mode=active-backup; kernel 802.3ad with lacp_rate fast against balance-tcp with
-# lacp=active): ping through the bond, bond/show (and lacp/show), the kernel's view in
-# /proc/net/bonding (an 802.3ad partner with vireo-dp's system MAC), then the member
-# carrying traffic loses its link (ip link set down on the peer veth) under a 20 pps ping:
-# traffic moves to the other member, and only the packets of the failover are lost.
+# lacp=active, and against active-backup with lacp=active): ping through the bond,
+# bond/show (and lacp/show), the kernel's view in /proc/net/bonding (an 802.3ad partner
+# with vireo-dp's system MAC), then the member carrying traffic loses its link (ip link set
+# down on the peer veth) under a 20 pps ping: traffic moves to the other member, and only
+# the packets of the failover are lost.  Active-backup over LACP sends by one member only
+# (the other's peer counts nothing but LACPDUs).
 # This machine's kernel may have no bonding driver: then the test runs in scripts/testhost's
 # L1 (a Debian kernel with the bonding module), at TCG speed.
 if [ -z "${BOND_INNER:-}" ] && ! ip link add vbprobe type bond 2>/dev/null; then
@@ -59,19 +61,19 @@ $(sed 's/^/        /')
 EOC
 }
 
-# failover WHAT: a 20 pps ping bpeer -> bhost while the kernel's kbA goes down; at most
-# MAX_LOST of 200 lost, then no loss.
+# failover WHAT [M]: a 20 pps ping bpeer -> bhost while the kernel's kbM (kbA) goes down;
+# at most MAX_LOST of 200 lost, then no loss.
 failover() {
-	local out lost
+	local out lost m=${2:-A}
 	ip netns exec bpeer ping -q -c 200 -i 0.05 -W 1 10.97.0.2 >"$RUN/ping.out" 2>&1 &
 	local pid=$!
 	sleep 3
-	ip -n bpeer link set kbA down
+	ip -n bpeer link set "kb$m" down
 	wait "$pid"
 	out=$(cat "$RUN/ping.out")
 	lost=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
 	lost=$((200 - ${lost:-0}))
-	check "$1: link down on member a: at most $MAX_LOST of 200 pings lost ($lost)" \
+	check "$1: link down on member ${m,,}: at most $MAX_LOST of 200 pings lost ($lost)" \
 		test "$lost" -le "$MAX_LOST"
 	bond_ping "$1: after the failover ping bpeer -> bhost, 0% loss"
 }
@@ -167,5 +169,37 @@ failover "balance-tcp"
 grep -B2 -A12 'Slave Interface: kbB' "$RUN/proc" >/dev/null
 check "lacp/show: member a no longer attached" \
 	bash -c "! \"$VIREOCTL\" -t \"$CTL\" lacp/show | grep -q '^member: a: current attached'"
+stop_dp
+
+# --- active-backup with LACP against 802.3ad --------------------------------------------
+kernel_bond 802.3ad lacp_rate fast miimon 50 xmit_hash_policy layer3+4 ||
+	{ fail "kernel bond 802.3ad"; finish; }
+printf 'bond_mode: active-backup\nlacp: active\nother_config: {lacp-time: fast}\n' |
+	bond_yaml >"$RUN/ablacp.yaml"
+check "active-backup with lacp=active: vireo-dp starts" start_dp "$RUN/ablacp.yaml"
+if wait_until 60 negotiated; then
+	pass "active-backup with LACP: negotiated on both members within 60 s"
+else
+	fail "active-backup with LACP: negotiated on both members within 60 s"
+	cat "$RUN/dp.log"
+fi
+bond_ping "active-backup with LACP: ping bpeer -> bhost through the bond, 0% loss"
+show=$(ctl bond/show)
+echo "$show"
+act=$(awk '/^member / {m = $2; sub(":", "", m)} /active member$/ {print m}' <<<"$show")
+check "bond/show: active-backup, lacp_status negotiated, one active member (${act:-none})" \
+	eval 'grep -q "^bond_mode: active-backup" <<<"$show" &&
+	grep -q "^lacp_status: negotiated" <<<"$show" && { [ "$act" = a ] || [ "$act" = b ]; }'
+[ "$act" = b ] && other=a || other=b
+krx() { ip netns exec bpeer cat "/sys/class/net/kb${1^^}/statistics/rx_packets"; }
+ra=$(krx "$act") ro=$(krx "$other")
+ping_ok bpeer 10.97.0.2 40 0.05
+ra=$(($(krx "$act") - ra)) ro=$(($(krx "$other") - ro))
+check "40 replies all by the active member $act ($ra frames; member $other: $ro, LACPDUs only)" \
+	eval '[ "$ra" -ge 40 ] && [ "$ro" -le 6 ]'
+MAX_LOST=100
+failover "active-backup with LACP" "${act^^}"
+check "bond/show: member $other is the active member now" \
+	bash -c "\"$VIREOCTL\" -t \"$CTL\" bond/show | grep -A1 '^member $other: enabled' | grep -q 'active member'"
 stop_dp
 finish

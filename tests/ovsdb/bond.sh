@@ -3,10 +3,11 @@
 #
 # Bonds made with ovs-vsctl add-bond (vireo-dp --ovsdb): a bond of two dpdk interfaces
 # (net_null devices) comes up as one port with both interfaces reporting its ofport;
-# bond/show answers through ovs-appctl; the bond settings vireo-dp cannot run (balance-slb,
-# lacp=passive, balance-tcp without LACP, LACP with active-backup, a member that is no
-# dpdk interface) fail the bond's interfaces with an error naming the setting, and the
-# bond works again once the setting is taken back.  Traffic, failover and LACP against
+# bond/show answers through ovs-appctl; balance-slb and active-backup with LACP are taken;
+# the bond settings vireo-dp cannot run (LACP with balance-slb, lacp=passive, balance-tcp
+# without LACP, bond_updelay with LACP, a member that is no dpdk interface) fail the bond's
+# interfaces with an error naming the setting, and the bond works again once the setting is
+# taken back.  Traffic, failover and LACP against
 # Linux's bonding driver: tests/dp/bond.sh.
 #
 # Usage: VIREO_BUILD=BUILD_DIR tests/ovsdb/bond.sh    (PASS/FAIL lines; exit 1 on FAIL)
@@ -44,14 +45,21 @@ refused() {
 		eval "vsctl $back && is_positive \"\$(get Interface m1 ofport)\" &&
 		test -z \"\$(iface_error m1)\""
 }
-refused "bond_mode=balance-slb" "bond_mode.*balance-slb.*refused" \
-	"set Port bond0 bond_mode=balance-slb" "set Port bond0 bond_mode=active-backup"
+check "bond_mode=balance-slb: the bond works (ofport kept, no error)" \
+	eval 'vsctl set Port bond0 bond_mode=balance-slb && is_positive "$(get Interface m1 ofport)" &&
+	test -z "$(iface_error m1)" && ovs-appctl -t "$CTL" bond/show bond0 | grep -q "^bond_mode: balance-slb"'
+refused "lacp=active with balance-slb" "lacp.*active.*refused with bond_mode balance-slb" \
+	"set Port bond0 lacp=active" "set Port bond0 lacp=off bond_mode=active-backup"
 refused "lacp=passive" "lacp.*passive.*refused" \
 	"set Port bond0 lacp=passive" "set Port bond0 lacp=off"
 refused "bond_mode=balance-tcp without LACP" "balance-tcp.*refused.*lacp=active" \
 	"set Port bond0 bond_mode=balance-tcp" "set Port bond0 bond_mode=active-backup"
-refused "lacp=active with active-backup" "lacp.*active.*refused with bond_mode active-backup" \
-	"set Port bond0 lacp=active" "clear Port bond0 lacp"
+check "lacp=active with active-backup: the bond works (no error)" \
+	eval 'vsctl set Port bond0 bond_updelay=0 lacp=active && is_positive "$(get Interface m1 ofport)" &&
+	test -z "$(iface_error m1)" && ovs-appctl -t "$CTL" bond/show bond0 | grep -q "^lacp_status: "'
+refused "bond_updelay with lacp=active" "bond_updelay.*refused with lacp=active" \
+	"set Port bond0 bond_updelay=100" "set Port bond0 bond_updelay=0"
+check "... lacp cleared" vsctl clear Port bond0 lacp
 refused "a member of type dpdkvhostuser" "interface 'm2': key 'type'.*refused" \
 	"set Interface m2 type=dpdkvhostuser" "set Interface m2 type=dpdk"
 check "bond-rebalance-interval=10000: accepted, logged as not applied" \
