@@ -31,24 +31,24 @@ actl() {
 quiet_ns() { ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 	net.ipv6.conf.default.disable_ipv6=1; }
 
-# The upstream switch: bridge "br" in $UP over uA, uB (to the members' sA$N, sB$N) and far.
+# The upstream switch: bridge "upbr" in $UP over uA, uB (to the members' sA$N, sB$N) and far.
 topology() {
 	ip netns add "$UP" || return 1
 	NS_LIST+=("$UP")
 	quiet_ns "$UP"
-	ip -n "$UP" link add br type bridge stp_state 0 || return 1
+	ip -n "$UP" link add upbr type bridge stp_state 0 || return 1
 	for m in A B; do
 		ip link add "s$m$N" type veth peer name "u$m" || return 1
 		at_exit "ip link del s$m$N 2>/dev/null"
 		sysctl -qw "net.ipv6.conf.s$m$N.disable_ipv6=1"
 		ip link set "u$m" netns "$UP"
-		ip -n "$UP" link set "u$m" master br up || return 1
+		ip -n "$UP" link set "u$m" master upbr up || return 1
 		ip link set "s$m$N" up
 	done
 	netns_add "$FAR" 10.96.0.2 "$FAR_MAC" && quiet_ns "$FAR" || return 1
 	ip link set "v-$FAR" netns "$UP"
-	ip -n "$UP" link set "v-$FAR" master br up || return 1
-	ip -n "$UP" link set br up
+	ip -n "$UP" link set "v-$FAR" master upbr up || return 1
+	ip -n "$UP" link set upbr up
 	netns_add "$NEAR" 10.96.0.1 "$NEAR_MAC" && quiet_ns "$NEAR"
 }
 
