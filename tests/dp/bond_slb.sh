@@ -68,7 +68,11 @@ stop_captures() {
 	CAPS=()
 }
 # srcs NAME: the source MACs of capture NAME, one per frame.
-srcs() { tcpdump -r "$RUN/$1.pcap" -nn -e 2>/dev/null | awk '{print $2}'; }
+# (tcpdump adds hex lines for an unknown ethertype: only the header lines count)
+srcs() {
+	tcpdump -r "$RUN/$1.pcap" -nn -e 2>/dev/null |
+		awk '$2 ~ /^..:..:..:..:..:..$/ && $3 == ">" {print $2}'
+}
 n_from() { srcs "$1" | grep -c "^$2\$"; }
 
 # spread WHAT: 4 frames from each of 16 source MACs near -> far; all 64 reach uA or uB,
