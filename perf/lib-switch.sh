@@ -228,6 +228,7 @@ pcap_rate() {
 # ("base": vireo-dp from the build directory $AGAINST, to compare two builds in one run);
 # afterwards APPCTL and SW_DIR (its vhost socket directory) describe the one running.
 switch_start() {
+	SW=$1
 	case $1 in
 	ovs)
 		ovs_start "$2" || return 1
@@ -257,6 +258,7 @@ bond_wait() {
 	echo "p2p: bond0 of $1: not both members enabled after 60 s" >&2
 	"${APPCTL[@]}" bond/show bond0 >&2
 	"${APPCTL[@]}" lacp/show bond0 >&2
+	if [ "$SW" != ovs ] && [ -f "${VIREO_DIR:-}/dp.log" ]; then tail -n 20 "$VIREO_DIR/dp.log" >&2; fi
 	return 1
 }
 switch_stop() { if [ "$1" = ovs ]; then ovs_stop; else vireo_stop; fi; }
