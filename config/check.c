@@ -263,16 +263,16 @@ static const struct option_rule internal_rules[] = {
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
-/* A tunnel endpoint: an IPv4 address; 'flow' and IPv6 are Open vSwitch's, not vireo-dp's. */
+/* A tunnel endpoint: an IPv4 or IPv6 address; 'flow' is Open vSwitch's, not vireo-dp's. */
 static int
 check_tnl_ip(const char *v)
 {
 	struct in_addr a;
 	struct in6_addr a6;
 
-	if (inet_pton(AF_INET, v, &a) == 1)
+	if (inet_pton(AF_INET, v, &a) == 1 || inet_pton(AF_INET6, v, &a6) == 1)
 		return 0;
-	return strcmp(v, "flow") == 0 || inet_pton(AF_INET6, v, &a6) == 1 ? 1 : -1;
+	return strcmp(v, "flow") == 0 ? 1 : -1;
 }
 
 /* A VNI (24 bits) or 'flow' (tun_id from the rules, any VNI received). */
@@ -335,8 +335,8 @@ check_tf(const char *v)
 	return strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ? 0 : -1;
 }
 
-#define TNL_IP_WHY "vireo-dp's tunnels take a fixed IPv4 address: 'flow' (tunnel fields in " \
-	"rules) and IPv6 underlays are not implemented"
+#define TNL_IP_WHY "vireo-dp's tunnels take a fixed IPv4 or IPv6 address: 'flow' (the " \
+	"address from the rules' set_field of tun_dst/tun_ipv6_dst) is not implemented"
 
 static const struct option_rule vxlan_rules[] = {
 	{ "remote_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
@@ -346,8 +346,8 @@ static const struct option_rule vxlan_rules[] = {
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
 	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
 	{ "df_default", check_tf, 0, 0, DONE, NULL, NULL },
-	{ "csum", check_tf, 0, 0, REFUSE, "vireo-dp sends VXLAN and Geneve without a UDP checksum",
-		"false" },
+	{ "csum", check_tf, 0, 0, REFUSE, "vireo-dp computes the UDP checksum over IPv6 (unless "
+		"csum=false) and sends none over IPv4", "false" },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Port type "gtpu" (Open vSwitch's Interface type=gtpu): GTP-U (3GPP TS 29.281) over an
- * IPv4 underlay, natively as Open vSwitch's userspace datapath does it (tnl.h,
+ * IPv4 or IPv6 underlay, natively as Open vSwitch's userspace datapath does it (tnl.h,
  * tnl_gtpu.c).  It carries IP packets, not Ethernet frames (packet_type=legacy_l3, the only
  * mode Open vSwitch gives gtpu): what it sends loses its Ethernet header and gets outer
- * Ethernet/IPv4/UDP/GTP-U headers (flags 0x30, G-PDU, the TEID options:key or, with
- * key=flow, the packet's tun_id); what it receives is a G-PDU's payload behind an Ethernet
+ * Ethernet/IPv4/UDP/GTP-U headers, or Ethernet/IPv6/UDP/GTP-U with the UDP checksum
+ * computed (flags 0x30, G-PDU, the TEID options:key or, with key=flow, the packet's
+ * tun_id); what it receives is a G-PDU's payload behind an Ethernet
  * header with zero addresses, or a whole other GTP-U message.  Options as in Open vSwitch:
  * remote_ip, local_ip, key (a TEID or 'flow'), dst_port (2152), tos and ttl (a number or
  * 'inherit'), df_default, packet_type (legacy_l3 only).
@@ -33,8 +34,7 @@ gtpu_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 	unsigned long x;
 
 	if (tnl_check_options(args, known, "gtpu", err) < 0 ||
-			tnl_parse_ip(args, "remote_ip", true, &c->remote_ip, "gtpu", err) < 0 ||
-			tnl_parse_ip(args, "local_ip", false, &c->local_ip, "gtpu", err) < 0)
+			tnl_parse_addrs(args, c, "gtpu", err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "key");
 	c->key_flow = v != NULL && strcmp(v, "flow") == 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Port types "vxlan" and "geneve" (Open vSwitch's Interface type=vxlan, type=geneve): a
- * VXLAN or Geneve tunnel over an IPv4 underlay, natively as Open vSwitch's userspace
+ * VXLAN or Geneve tunnel over an IPv4 or IPv6 underlay, natively as Open vSwitch's userspace
  * datapath does it (tnl.h).  The two differ in the 8 bytes after UDP, the default
  * dst_port (4789, 6081) and Geneve's option TLVs (tun_metadataN, tnl_tlv_map_mod()).  It has no
  * device and no rx queue: what it sends is encapsulated and enters the bridge of the
@@ -9,8 +9,10 @@
  * from packets that bridge sends to such an internal port for options:local_ip (any
  * address when unset) and options:dst_port with VNI options:key (0; 'flow': the VNI is
  * tun_id, set by the rules for what is sent, any VNI no other port has received).
- * Options as in Open vSwitch: tos and ttl (a number or 'inherit'), df_default (true);
- * csum=true, remote_ip=flow or IPv6 addresses are refused.
+ * Options as in Open vSwitch: tos and ttl (a number or 'inherit'; over IPv6 the traffic
+ * class and hop limit), df_default (true, IPv4 only), csum (false: over IPv6 the UDP
+ * checksum is computed unless it is false, over IPv4 never: csum=true is refused);
+ * remote_ip=flow and local_ip=flow are refused.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,23 +50,57 @@ tnl_check_options(const struct port_args *args, const char *const *known, const 
 	return 0;
 }
 
-int
-tnl_parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
-	const char *type, char **err)
+/* options:'key': an IPv4 address into '*ip' (returns AF_INET) or an IPv6 one into '*ip6'
+ * (AF_INET6); 0 when absent and not 'required'; else -EINVAL. */
+static int
+parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
+	struct in6_addr *ip6, const char *type, char **err)
 {
 	const char *v = port_args_get(args, key);
 
 	*ip = 0;
+	memset(ip6, 0, sizeof(*ip6));
 	if (v == NULL) {
 		if (required)
 			port_errf(err, "options:%s is required for a %s port", key, type);
 		return required ? -EINVAL : 0;
 	}
-	if (inet_pton(AF_INET, v, ip) != 1) {
-		port_errf(err, "options:%s=%s: vireo-dp's tunnels take a fixed IPv4 address "
-			"('flow' and IPv6 underlays are not implemented)", key, v);
+	if (inet_pton(AF_INET, v, ip) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, v, ip6) == 1 && !IN6_IS_ADDR_V4MAPPED(ip6) &&
+			!IN6_IS_ADDR_UNSPECIFIED(ip6) && !IN6_IS_ADDR_MULTICAST(ip6))
+		return AF_INET6;
+	port_errf(err, "options:%s=%s: vireo-dp's tunnels take a fixed unicast IPv4 or IPv6 "
+		"address (%s=flow, the address from the rules' set_field, is not implemented)",
+		key, v, key);
+	return -EINVAL;
+}
+
+int
+tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *type,
+	char **err)
+{
+	int r = parse_ip(args, "remote_ip", true, &c->remote_ip, &c->remote_ip6, type, err);
+	int l = r < 0 ? r : parse_ip(args, "local_ip", false, &c->local_ip, &c->local_ip6, type,
+		err);
+	const char *v;
+
+	if (r < 0 || l < 0)
+		return -EINVAL;
+	if (l != 0 && l != r) {
+		port_errf(err, "options:local_ip=%s and options:remote_ip=%s: not of the same "
+			"address family", port_args_get(args, "local_ip"),
+			port_args_get(args, "remote_ip"));
 		return -EINVAL;
 	}
+	c->ipv6 = r == AF_INET6;
+	v = port_args_get(args, "csum");
+	if (v != NULL && strcmp(v, "false") != 0) {
+		port_errf(err, "options:csum=%s: vireo-dp computes the UDP checksum over IPv6 "
+			"(unless csum=false) and sends none over IPv4", v);
+		return -EINVAL;
+	}
+	c->csum = c->ipv6 && v == NULL;
 	return 0;
 }
 
@@ -93,8 +129,7 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 
 	if (tnl_check_options(args, known, type_name(c), err) < 0)
 		return -EINVAL;
-	if (tnl_parse_ip(args, "remote_ip", true, &c->remote_ip, type_name(c), err) < 0 ||
-			tnl_parse_ip(args, "local_ip", false, &c->local_ip, type_name(c), err) < 0)
+	if (tnl_parse_addrs(args, c, type_name(c), err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "key");
 	c->key_flow = v != NULL && strcmp(v, "flow") == 0;
@@ -108,12 +143,6 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 	if (tnl_parse_inherit(args, "tos", 0, 255, 0, &c->tos, err) < 0 ||
 			tnl_parse_inherit(args, "ttl", 1, 255, 64, &c->ttl, err) < 0)
 		return -EINVAL;
-	v = port_args_get(args, "csum");
-	if (v != NULL && strcmp(v, "false") != 0) {
-		port_errf(err, "options:csum=%s: vireo-dp sends %s without a UDP checksum", v,
-			c->type == TNL_GENEVE ? "Geneve" : "VXLAN");
-		return -EINVAL;
-	}
 	v = port_args_get(args, "df_default");
 	c->df = v == NULL || strcmp(v, "false") != 0;
 	return 0;
@@ -146,7 +175,9 @@ tnl_port_open(struct port *p, const struct port_args *args, const struct port_en
 	p->n_txq = PORT_MAX_TXQ;	/* qid == the sending PMD's index: never a lock */
 	p->tx_locked = false;
 	p->socket = -1;
-	p->mtu = args->mtu_request ? (int)args->mtu_request : mtu;
+	/* An IPv6 header is 20 bytes longer than IPv4's. */
+	p->mtu = args->mtu_request ? (int)args->mtu_request :
+		mtu - (t->cfg.ipv6 ? TNL_IPV6_EXTRA : 0);
 	rc = tnl_port_add(t, err);
 	if (rc < 0) {
 		p->priv = NULL;
@@ -226,10 +257,15 @@ void
 tnl_port_status(struct port *p, const char *extra, char *buf, size_t len)
 {
 	const struct tnl_port *t = p->priv;
-	char r[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN], k[16];
+	char r[INET6_ADDRSTRLEN], l[INET6_ADDRSTRLEN], k[16];
 
-	inet_ntop(AF_INET, &t->cfg.remote_ip, r, sizeof(r));
-	inet_ntop(AF_INET, &t->src, l, sizeof(l));
+	if (t->cfg.ipv6) {
+		inet_ntop(AF_INET6, &t->cfg.remote_ip6, r, sizeof(r));
+		inet_ntop(AF_INET6, &t->src6, l, sizeof(l));
+	} else {
+		inet_ntop(AF_INET, &t->cfg.remote_ip, r, sizeof(r));
+		inet_ntop(AF_INET, &t->src, l, sizeof(l));
+	}
 	if (t->cfg.key_flow)
 		snprintf(k, sizeof(k), "flow");
 	else

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Native tunnelling's tables and the control thread's side of it (see tnl.h): tunnel and
- * internal port registries, the decapsulation endpoints, the neighbour table fed by ARP the
- * PMDs pass on, and the encapsulation each tunnel port gets from a route and a next hop.
+ * internal port registries, the decapsulation endpoints, the neighbour table fed by ARP and
+ * Neighbor Discovery the PMDs pass on, and the encapsulation each tunnel port gets from a route and a next hop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -132,6 +132,9 @@ publish_decap(void)
 			continue;
 		/* Without local_ip, the address the route to the remote leaves from. */
 		d->ep[n].local_ip = t->cfg.local_ip ? t->cfg.local_ip : t->src;
+		d->ep[n].ipv6 = t->cfg.ipv6;
+		d->ep[n].local_ip6 = IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6) ? t->src6 :
+			t->cfg.local_ip6;
 		d->ep[n].dst_port = rte_cpu_to_be_16(t->cfg.dst_port);
 		d->ep[n].vni = t->cfg.vni;
 		d->ep[n].type = t->cfg.type;
@@ -146,12 +149,22 @@ publish_decap(void)
 	return 0;
 }
 
+/* Whether 'a' and 'b' may receive the same packets (an unset local_ip is any address). */
 static bool
 same_endpoint(const struct tnl_cfg *a, const struct tnl_cfg *b)
 {
+	bool same_local;
+
+	if (a->ipv6 != b->ipv6)
+		return false;
+	if (a->ipv6)
+		same_local = IN6_ARE_ADDR_EQUAL(&a->local_ip6, &b->local_ip6) ||
+			IN6_IS_ADDR_UNSPECIFIED(&a->local_ip6) ||
+			IN6_IS_ADDR_UNSPECIFIED(&b->local_ip6);
+	else
+		same_local = a->local_ip == b->local_ip || a->local_ip == 0 || b->local_ip == 0;
 	return a->dst_port == b->dst_port && a->key_flow == b->key_flow &&
-		(a->key_flow || a->vni == b->vni || a->type != b->type) &&
-		(a->local_ip == b->local_ip || a->local_ip == 0 || b->local_ip == 0);
+		(a->key_flow || a->vni == b->vni || a->type != b->type) && same_local;
 }
 
 int
@@ -263,16 +276,16 @@ internal_named(const char *name)
 }
 
 static struct tnl_neigh *
-neigh_find(uint32_t ip, const char *dev)
+neigh_find(const struct in6_addr *ip, const char *dev)
 {
 	for (unsigned i = 0; i < n_neigh; i++)
-		if (neigh[i].ip == ip && strcmp(neigh[i].dev, dev) == 0)
+		if (IN6_ARE_ADDR_EQUAL(&neigh[i].ip, ip) && strcmp(neigh[i].dev, dev) == 0)
 			return &neigh[i];
 	return NULL;
 }
 
 void
-tnl_neigh_set(const char *dev, uint32_t ip, const uint8_t mac[6])
+tnl_neigh_set(const char *dev, const struct in6_addr *ip, const uint8_t mac[6])
 {
 	struct tnl_neigh *e = neigh_find(ip, dev);
 
@@ -280,14 +293,22 @@ tnl_neigh_set(const char *dev, uint32_t ip, const uint8_t mac[6])
 		if (n_neigh == MAX_NEIGH)
 			memmove(&neigh[0], &neigh[1], --n_neigh * sizeof(neigh[0]));
 		e = &neigh[n_neigh++];
-		e->ip = ip;
+		e->ip = *ip;
 		snprintf(e->dev, sizeof(e->dev), "%.15s", dev);
 	}
 	memcpy(e->mac, mac, sizeof(e->mac));
 	e->seen = time(NULL);
 }
 
-/* ARP the PMDs saw: (sender address, sender MAC) on an internal port's bridge. */
+const char *
+tnl_addr_str(const struct in6_addr *a, char *buf)
+{
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return inet_ntop(AF_INET, &a->s6_addr[12], buf, INET_ADDRSTRLEN);
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+/* ARP and NS/NA the PMDs saw: (address, MAC) on an internal port's bridge. */
 static void
 take_snooped(void)
 {
@@ -300,8 +321,9 @@ take_snooped(void)
 		for (unsigned i = 0; i < PORT_MAX_SLOTS && dev == NULL; i++)
 			if (internals[i].port != NULL && internals[i].port->slot == s.slot)
 				dev = internals[i].port->name;
-		if (dev != NULL && s.ip != 0)
-			tnl_neigh_set(dev, s.ip, s.mac);
+		if (dev != NULL && !IN6_IS_ADDR_UNSPECIFIED(&s.ip) &&
+				!(IN6_IS_ADDR_V4MAPPED(&s.ip) && s.ip.s6_addr32[3] == 0))
+			tnl_neigh_set(dev, &s.ip, s.mac);
 	}
 }
 
@@ -351,27 +373,99 @@ arp_request(const char *dev, uint32_t src, uint32_t nh)
 	close(fd);
 }
 
-/* The outer headers of 't' from 'src' to its remote via next hop MAC 'dst_mac'. */
+/*
+ * Ask for IPv6 next hop 'nh''s MAC: a Neighbor Solicitation (RFC 4861 7.2.2) from 'dev'
+ * (its MAC, address 'src') to nh's solicited-node multicast address, as the host would.
+ */
 static void
-build_hdr(const struct tnl_port *t, uint32_t src, const uint8_t src_mac[6],
-	const uint8_t dst_mac[6], uint8_t *h)
+ns_request(const char *dev, const struct in6_addr *src, const struct in6_addr *nh)
+{
+	uint8_t f[RTE_ETHER_HDR_LEN + 40 + 32], mac[6];
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(f + RTE_ETHER_HDR_LEN);
+	uint8_t *icmp = (uint8_t *)(ip + 1);
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	uint32_t sum;
+	uint16_t ck;
+	int fd;
+
+	if (dev_mac(dev, mac) < 0 || (sll.sll_ifindex = (int)if_nametoindex(dev)) == 0)
+		return;
+	memset(f, 0, sizeof(f));
+	f[0] = 0x33, f[1] = 0x33, f[2] = 0xff;
+	memcpy(f + 3, &nh->s6_addr[13], 3);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x86, f[13] = 0xdd;
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(32);
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = 255;				/* RFC 4861: else ignored */
+	memcpy(ip->src_addr, src, 16);
+	ip->dst_addr[0] = 0xff, ip->dst_addr[1] = 0x02;	/* ff02::1:ffXX:XXXX */
+	ip->dst_addr[11] = 0x01, ip->dst_addr[12] = 0xff;
+	memcpy(&ip->dst_addr[13], &nh->s6_addr[13], 3);
+	icmp[0] = 135;					/* Neighbor Solicitation */
+	memcpy(icmp + 8, nh, 16);			/* target */
+	icmp[24] = 1, icmp[25] = 1;			/* source link-layer address */
+	memcpy(icmp + 26, mac, 6);
+	sum = rte_ipv6_phdr_cksum(ip, 0) + rte_raw_cksum(icmp, 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ck = (uint16_t)~sum;
+	memcpy(icmp + 2, &ck, 2);
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sll.sll_halen = 6;
+	memcpy(sll.sll_addr, f, 6);
+	sendto(fd, f, sizeof(f), 0, (struct sockaddr *)&sll, sizeof(sll));
+	close(fd);
+}
+
+/* The outer IPv4 or IPv6 header of 't' from 'src'/'src6'; returns where UDP starts. */
+static uint8_t *
+build_ip(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, uint8_t *h)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)h;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint8_t *vx = (uint8_t *)(udp + 1);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	uint8_t tos = t->cfg.tos >= 0 ? (uint8_t)t->cfg.tos : 0;
+	uint8_t ttl = t->cfg.ttl >= 0 ? (uint8_t)t->cfg.ttl : 64;
 
-	memset(h, 0, TNL_VXLAN_HLEN);
-	memcpy(&eth->dst_addr, dst_mac, 6);
-	memcpy(&eth->src_addr, src_mac, 6);
+	if (t->cfg.ipv6) {
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		/* Flow label 0, as Open vSwitch's userspace datapath. */
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20);
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = ttl;
+		memcpy(ip6->src_addr, src6, 16);
+		memcpy(ip6->dst_addr, &t->cfg.remote_ip6, 16);
+		return (uint8_t *)(ip6 + 1);
+	}
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ip->version_ihl = 0x45;
-	ip->type_of_service = t->cfg.tos >= 0 ? (uint8_t)t->cfg.tos : 0;
+	ip->type_of_service = tos;
 	ip->fragment_offset = t->cfg.df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
-	ip->time_to_live = t->cfg.ttl >= 0 ? (uint8_t)t->cfg.ttl : 64;
+	ip->time_to_live = ttl;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = src;
 	ip->dst_addr = t->cfg.remote_ip;
+	return (uint8_t *)(ip + 1);
+}
+
+/* The outer headers of 't' from 'src' (or 'src6') to its remote via next hop MAC 'dst_mac'. */
+static void
+build_hdr(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6,
+	const uint8_t src_mac[6], const uint8_t dst_mac[6], uint8_t *h)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)h;
+	struct rte_udp_hdr *udp;
+	uint8_t *vx;
+
+	memset(h, 0, TNL_VXLAN6_HLEN);
+	memcpy(&eth->dst_addr, dst_mac, 6);
+	memcpy(&eth->src_addr, src_mac, 6);
+	udp = (struct rte_udp_hdr *)build_ip(t, src, src6, h);
+	vx = (uint8_t *)(udp + 1);
 	udp->dst_port = rte_cpu_to_be_16(t->cfg.dst_port);
 	if (t->cfg.type == TNL_GTPU) {
 		/* Version 1, GTP (not GTP'), no optional fields; G-PDU; length and TEID per packet. */
@@ -391,6 +485,35 @@ build_hdr(const struct tnl_port *t, uint32_t src, const uint8_t src_mac[6],
 	vx[6] = (uint8_t)t->cfg.vni;
 }
 
+/*
+ * 't's source address and next hop by route 'r' (IPv4-mapped for IPv4, the neighbour
+ * table's key); a changed source address is published to the PMDs.
+ */
+static void
+route_use(struct tnl_port *t, const struct tnl_route *r, struct in6_addr *nh)
+{
+	uint32_t src = t->cfg.local_ip ? t->cfg.local_ip : r->src;
+
+	if (t->cfg.ipv6) {
+		struct in6_addr src6 = IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6) ? r->src6 :
+			t->cfg.local_ip6;
+
+		t->nh6 = IN6_IS_ADDR_UNSPECIFIED(&r->gw6) ? t->cfg.remote_ip6 : r->gw6;
+		*nh = t->nh6;
+		if (!IN6_ARE_ADDR_EQUAL(&t->src6, &src6)) {
+			t->src6 = src6;
+			publish_decap();
+		}
+		return;
+	}
+	t->nh = r->gw ? r->gw : t->cfg.remote_ip;
+	tnl_in6_mapped(nh, t->nh);
+	if (t->src != src) {
+		t->src = src;
+		publish_decap();
+	}
+}
+
 /* Look 't's route and next hop up again; publish a changed encapsulation. */
 static void
 refresh(struct tnl_port *t)
@@ -399,12 +522,18 @@ refresh(struct tnl_port *t)
 	struct tnl_encap *e, *cur = t->encap;
 	struct tnl_neigh *nb;
 	struct port *under;
+	struct in6_addr nh;
 	uint8_t src_mac[6];
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	int rc;
 
-	inet_ntop(AF_INET, &t->cfg.remote_ip, a, sizeof(a));
-	rc = tnl_route_get(t->cfg.remote_ip, &r);
+	if (t->cfg.ipv6) {
+		inet_ntop(AF_INET6, &t->cfg.remote_ip6, a, sizeof(a));
+		rc = tnl_route_get6(&t->cfg.remote_ip6, &r);
+	} else {
+		inet_ntop(AF_INET, &t->cfg.remote_ip, a, sizeof(a));
+		rc = tnl_route_get(t->cfg.remote_ip, &r);
+	}
 	e = NULL;
 	if (rc < 0) {
 		snprintf(t->why, sizeof(t->why), "no route to %s: %s", a, strerror(-rc));
@@ -412,30 +541,29 @@ refresh(struct tnl_port *t)
 		snprintf(t->why, sizeof(t->why), "the route to %s is through %s, which is no "
 			"internal port of vireo-dp", a, r.dev);
 	} else {
-		uint32_t src = t->cfg.local_ip ? t->cfg.local_ip : r.src;
-		uint32_t nh = r.gw ? r.gw : t->cfg.remote_ip;
-
 		snprintf(t->dev, sizeof(t->dev), "%s", r.dev);
-		t->nh = nh;
-		if (t->src != src) {
-			t->src = src;
-			publish_decap();
-		}
-		nb = neigh_find(nh, r.dev);
-		if (nb == NULL || dev_mac(r.dev, src_mac) < 0) {
-			inet_ntop(AF_INET, &nh, a, sizeof(a));
-			snprintf(t->why, sizeof(t->why), "next hop %s on %s not resolved yet", a,
-				r.dev);
-			arp_request(r.dev, src, nh);
+		route_use(t, &r, &nh);
+		nb = neigh_find(&nh, r.dev);
+		if (t->cfg.ipv6 && IN6_IS_ADDR_UNSPECIFIED(&t->src6)) {
+			snprintf(t->why, sizeof(t->why), "no IPv6 source address for %s on %s "
+				"yet", a, r.dev);
+		} else if (nb == NULL || dev_mac(r.dev, src_mac) < 0) {
+			snprintf(t->why, sizeof(t->why), "next hop %s on %s not resolved yet",
+				tnl_addr_str(&nh, a), r.dev);
+			if (t->cfg.ipv6)
+				ns_request(r.dev, &t->src6, &nh);
+			else
+				arp_request(r.dev, t->src, t->nh);
 		} else if ((e = calloc(1, sizeof(*e))) != NULL) {
 			e->underlay = under;
-			build_hdr(t, src, src_mac, nb->mac, e->hdr);
+			e->hlen = t->cfg.ipv6 ? TNL_VXLAN6_HLEN : TNL_VXLAN_HLEN;
+			build_hdr(t, t->src, &t->src6, src_mac, nb->mac, e->hdr);
 			t->why[0] = '\0';
 		}
 	}
 	if (e == NULL && cur == NULL)
 		return;
-	if (e != NULL && cur != NULL && e->underlay == cur->underlay &&
+	if (e != NULL && cur != NULL && e->underlay == cur->underlay && e->hlen == cur->hlen &&
 			memcmp(e->hdr, cur->hdr, sizeof(e->hdr)) == 0) {
 		free(e);
 		return;

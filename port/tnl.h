@@ -10,17 +10,20 @@
  *
  * What?
  * =====
- * A tunnel port sends by pushing outer Ethernet/IPv4/UDP headers and handing the packet to
+ * A tunnel port sends by pushing outer Ethernet/IPv4/UDP (or Ethernet/IPv6/UDP, its UDP
+ * checksum computed as Open vSwitch does for IPv6) headers and handing the packet to
  * the switch as if the host had sent it through the internal port the kernel routes the
  * remote address through (port_env.deliver): the underlay bridge then forwards it like any
  * packet of the host.  Packets the underlay bridge sends to such an internal port are looked
  * at before they reach the kernel: UDP to a tunnel's local address and port is popped and
- * handed to the switch as received on the tunnel port of its VNI; ARP is copied for the
- * neighbour table and still given to the kernel.
+ * handed to the switch as received on the tunnel port of its VNI; ARP and IPv6 Neighbor
+ * Discovery (NS, NA) are copied for the neighbour table and still given to the kernel.
  *
- * Routes come from the kernel's routing table (netlink RTM_GETROUTE), the next hop's MAC
- * from ARP seen passing to an internal port; an unknown next hop is asked for with an ARP
- * request sent from the internal port's kernel device (its MAC and the source address).
+ * Routes come from the kernel's IPv4 and IPv6 routing tables (netlink RTM_GETROUTE), the
+ * next hop's MAC from ARP or NS/NA seen passing to an internal port; an unknown next hop is
+ * asked for with an ARP request or a Neighbor Solicitation sent from the internal port's
+ * kernel device (its MAC and the source address).  The neighbour table keeps IPv4
+ * addresses as IPv4-mapped IPv6 ones (::ffff:a.b.c.d), as Open vSwitch's does.
  *
  * Thread-safety
  * =============
@@ -30,10 +33,13 @@
  * to copy, and the internal port to enter), and the decapsulation endpoints (local address,
  * UDP port, VNI, tunnel port).  PMDs hand ARP they see to the control thread through a
  * multi-producer rte_ring of fixed-size records: no lock, no allocation, no system call.
+ * (They pass NS/NA the same way.)
  * Counters are per PMD, written by that PMD only.
  */
 
+#include <netinet/in.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "port-private.h"
@@ -43,6 +49,9 @@
  * header without its optional fields and a Geneve header without options are 8 bytes too.
  */
 #define TNL_VXLAN_HLEN 50
+/** The same over IPv6: its header is 20 bytes longer. */
+#define TNL_VXLAN6_HLEN 70
+#define TNL_IPV6_EXTRA (TNL_VXLAN6_HLEN - TNL_VXLAN_HLEN)
 
 /** The UDP tunnel protocols (tnl_cfg 'type'): how the bytes after UDP are read/written. */
 enum tnl_type {
@@ -61,8 +70,13 @@ struct tnl_cfg {
 	uint8_t type;			/**< enum tnl_type */
 	bool key_flow;			/**< key=flow: the VNIs/TEIDs no port of the endpoint
 					 * has by number in, the packet's tun_id out */
-	uint32_t remote_ip;
+	bool ipv6;			/**< an IPv6 underlay: remote_ip6/local_ip6 */
+	bool csum;			/**< compute the outer UDP checksum (IPv6 unless
+					 * options:csum=false) */
+	uint32_t remote_ip;		/**< IPv4 underlay */
 	uint32_t local_ip;		/**< 0: the route's preferred source */
+	struct in6_addr remote_ip6;	/**< IPv6 underlay */
+	struct in6_addr local_ip6;	/**< unspecified: the route's preferred source */
 	uint32_t vni;
 	uint16_t dst_port;		/**< host order */
 	int16_t tos;			/**< -1: inherit the inner IPv4 TOS */
@@ -73,12 +87,14 @@ struct tnl_cfg {
 /** What a PMD needs to encapsulate for one tunnel port (immutable once published). */
 struct tnl_encap {
 	struct port *underlay;		/**< the internal port the packets enter by */
-	uint8_t hdr[TNL_VXLAN_HLEN];	/**< outer headers; lengths and checksum filled per packet */
+	uint8_t hlen;			/**< TNL_VXLAN_HLEN, or TNL_VXLAN6_HLEN over IPv6 */
+	uint8_t hdr[TNL_VXLAN6_HLEN];	/**< outer headers; lengths and checksum filled per packet */
 };
 
 /** Per PMD counters of a tunnel port (written by that PMD only). */
 struct tnl_pmd_stats {
-	uint64_t rx_errors;		/**< truncated outer headers, VXLAN flags without a VNI,
+	uint64_t rx_errors;		/**< truncated outer headers, a wrong (non-zero) UDP
+					 * checksum, VXLAN flags without a VNI,
 					 * Geneve's version, protocol, options or an unknown
 					 * critical option */
 	uint64_t rx_dropped;		/**< a VNI no tunnel port has (counted on the listener) */
@@ -95,7 +111,8 @@ struct tnl_port {
 	/* control thread */
 	char why[160];			/**< why there is no encapsulation, for status */
 	char dev[16];			/**< the route's device */
-	uint32_t src, nh;		/**< source address and next hop in use */
+	uint32_t src, nh;		/**< source address and next hop in use (IPv4) */
+	struct in6_addr src6, nh6;	/**< the same over IPv6 */
 	struct tnl_pmd_stats st[PORT_MAX_PMDS];
 };
 
@@ -106,19 +123,57 @@ struct tnl_tlv_map {
 	uint8_t len;			/**< bytes of the option's value: 4 */
 };
 
+/** One decapsulation endpoint. */
+struct tnl_endpoint {
+	uint32_t local_ip;		/**< options:local_ip, else the route's source; 0: none yet */
+	struct in6_addr local_ip6;	/**< the same for an IPv6 underlay (unspecified: none yet) */
+	bool ipv6;
+	uint16_t dst_port;		/**< network order */
+	uint32_t vni;
+	uint8_t type;			/**< enum tnl_type */
+	bool key_flow;			/**< any VNI/TEID no other endpoint has by number */
+	struct tnl_port *t;
+};
+
 /** The decapsulation endpoints, as PMDs see them. */
 struct tnl_decap {
 	struct tnl_tlv_map tlv[TNL_N_METADATA];
 	unsigned n;
-	struct {
-		uint32_t local_ip;	/**< options:local_ip, else the route's source; 0: none yet */
-		uint16_t dst_port;	/**< network order */
-		uint32_t vni;
-		uint8_t type;		/**< enum tnl_type */
-		bool key_flow;		/**< any VNI/TEID no other endpoint has by number */
-		struct tnl_port *t;
-	} ep[];
+	struct tnl_endpoint ep[];
 };
+
+/** Where a received packet's outer IP and UDP headers are (PMD, tnl_pmd.c). */
+struct tnl_outer {
+	uint32_t l4;			/**< offset of the UDP header */
+	uint32_t l3_len;		/**< bytes of the IP header: IPv4's IHL, or 40 */
+	uint32_t tot;			/**< bytes of the IP packet, header included */
+	bool ipv6;
+	uint32_t dst;			/**< IPv4 destination (network order) */
+	const uint8_t *dst6;		/**< IPv6 destination, in the packet */
+	uint32_t src;			/**< IPv4 source */
+};
+
+/** Whether a packet of 'o' is for endpoint 'ep''s local address. */
+static inline bool
+tnl_ep_local(const struct tnl_endpoint *ep, const struct tnl_outer *o)
+{
+	if (o->ipv6)
+		return ep->ipv6 && memcmp(&ep->local_ip6, o->dst6, 16) == 0;
+	return !ep->ipv6 && ep->local_ip == o->dst;
+}
+
+/** 'v4' as an IPv4-mapped IPv6 address (::ffff:a.b.c.d), as the neighbour table keeps it. */
+static inline void
+tnl_in6_mapped(struct in6_addr *a, uint32_t v4)
+{
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[10] = 0xff;
+	a->s6_addr[11] = 0xff;
+	memcpy(&a->s6_addr[12], &v4, 4);
+}
+
+/** 'a' as text: dotted IPv4 when it is IPv4-mapped, else IPv6 ('buf': INET6_ADDRSTRLEN). */
+const char *tnl_addr_str(const struct in6_addr *a, char *buf);
 
 /**
  * The metadata a decapsulated packet carries (tun_id, tun_src, tun_dst, network order): an
@@ -144,16 +199,16 @@ _Static_assert(sizeof(struct tnl_md) == 28 && __alignof__(struct tnl_md) == 4,
 extern int tnl_md_offset;		/**< -1 until registered */
 extern uint64_t tnl_md_flag;
 
-/** What a PMD passes to the control thread about an ARP packet it saw. */
+/** What a PMD passes to the control thread about an ARP, NS or NA packet it saw. */
 struct tnl_snoop {
-	uint32_t ip;			/**< sender address */
-	uint8_t mac[6];			/**< sender MAC */
+	struct in6_addr ip;		/**< sender (ARP, NS) or target (NA); IPv4-mapped for ARP */
+	uint8_t mac[6];			/**< its MAC */
 	uint16_t slot;			/**< the internal port it was sent to */
 };
 
-/** A neighbour learnt from ARP (control thread). */
+/** A neighbour learnt from ARP or Neighbor Discovery (control thread). */
 struct tnl_neigh {
-	uint32_t ip;
+	struct in6_addr ip;		/**< IPv4-mapped for IPv4 */
 	uint8_t mac[6];
 	char dev[16];
 	time_t seen;
@@ -161,10 +216,12 @@ struct tnl_neigh {
 
 /** A route from the kernel's table (tnl_route.c). */
 struct tnl_route {
+	uint8_t family;			/**< AF_INET: dst, gw, src; AF_INET6: dst6, gw6, src6 */
 	uint32_t dst;			/**< prefix, network order */
 	uint8_t dst_len;
 	uint32_t gw;			/**< 0: directly connected */
 	uint32_t src;			/**< preferred source, 0 if none */
+	struct in6_addr dst6, gw6, src6;	/**< the same for IPv6 (unspecified: none) */
 	uint32_t table;
 	char dev[16];
 };
@@ -172,7 +229,11 @@ struct tnl_route {
 /** The kernel's route to 'dst' (as `ip route get`).  Returns 0 or -errno. */
 int tnl_route_get(uint32_t dst, struct tnl_route *r);
 
-/** Every IPv4 route of the kernel's main and local tables into 'out' (at most 'max'). */
+/** The kernel's IPv6 route to 'dst' (as `ip -6 route get`, src6 the source it would pick). */
+int tnl_route_get6(const struct in6_addr *dst, struct tnl_route *r);
+
+/** Every IPv4 then IPv6 route of the kernel's main and local tables into 'out' (at most
+ * 'max'). */
 int tnl_route_dump(struct tnl_route *out, unsigned max);
 
 /** PMD: the published endpoints. */
@@ -185,8 +246,9 @@ extern struct rte_ring *tnl_snoop_ring;
 const struct tnl_neigh *tnl_neigh_table(unsigned *n);
 struct tnl_port *const *tnl_ports_table(void);
 
-/** Control thread: learn 'mac' for 'ip' on internal port 'dev' (tnl/arp/set). */
-void tnl_neigh_set(const char *dev, uint32_t ip, const uint8_t mac[6]);
+/** Control thread: learn 'mac' for 'ip' (IPv4-mapped for IPv4) on internal port 'dev'
+ * (tnl/arp/set). */
+void tnl_neigh_set(const char *dev, const struct in6_addr *ip, const uint8_t mac[6]);
 
 /**
  * Change the Geneve option mappings as port_tnl_tlv_mod() (control thread): all of 'maps' or
@@ -219,24 +281,24 @@ uint16_t tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, u
 	uint16_t *dropped);
 
 /**
- * PMD 'pmd': pop GTP-U from 'm', whose UDP header starts at 'l4' and whose IPv4 packet is
- * 'tot' bytes with a header of 'ihl', for an endpoint of 'listener' (tnl_gtpu.c).  Returns
+ * PMD 'pmd': pop GTP-U from 'm', whose outer IP and UDP headers 'o' describes (its lengths
+ * and UDP checksum already checked), for an endpoint of 'listener' (tnl_gtpu.c).  Returns
  * the tunnel port it goes to, or NULL with '*verdict' -1 (bad or unknown TEID: counted).
  */
 struct tnl_port *tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener,
-	struct rte_mbuf *m, unsigned pmd, uint32_t l4, uint32_t ihl, uint32_t tot, int *verdict);
+	struct rte_mbuf *m, unsigned pmd, const struct tnl_outer *o, int *verdict);
 
 /** PMD 'pmd': push the outer headers on 'n' packets of tunnel port 't' and deliver them. */
 uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n);
 
 /* Option parsing all tunnel types share (port_vxlan.c), naming 'type' in errors:
- * tnl_check_options refuses an option not in the NULL-ended 'known'; tnl_parse_ip reads a
- * fixed IPv4 address (required or 0); tnl_parse_inherit a number in [min, max] (default
- * 'def') or 'inherit' (-1). */
+ * tnl_check_options refuses an option not in the NULL-ended 'known'; tnl_parse_addrs reads
+ * remote_ip (required) and local_ip (optional), both fixed IPv4 or both IPv6 addresses, and
+ * csum; tnl_parse_inherit a number in [min, max] (default 'def') or 'inherit' (-1). */
 int tnl_check_options(const struct port_args *args, const char *const *known, const char *type,
 	char **err);
-int tnl_parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
-	const char *type, char **err);
+int tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *type,
+	char **err);
 int tnl_parse_inherit(const struct port_args *args, const char *key, unsigned long min,
 	unsigned long max, int def, int16_t *out, char **err);
 

@@ -60,10 +60,11 @@ gtpu_hdr_len(const uint8_t *g, uint32_t room)
 
 struct tnl_port *
 tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte_mbuf *m,
-	unsigned pmd, uint32_t l4, uint32_t ihl, uint32_t tot, int *verdict)
+	unsigned pmd, const struct tnl_outer *o, int *verdict)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t dlen = rte_pktmbuf_data_len(m), glen, hlen, teid, src, dst, udp_room;
+	uint32_t l4 = o->l4, ihl = o->l3_len, tot = o->tot;
+	uint32_t dlen = rte_pktmbuf_data_len(m), glen, hlen, teid, udp_room;
 	const uint8_t *g = d + l4 + sizeof(struct rte_udp_hdr);
 	struct tnl_port *t = NULL;
 	uint16_t dport;
@@ -87,16 +88,14 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 	type = g[1];
 	teid = (uint32_t)g[4] << 24 | (uint32_t)g[5] << 16 | (uint32_t)g[6] << 8 | g[7];
 	memcpy(&dport, d + l4 + 2, 2);
-	memcpy(&src, d + RTE_ETHER_HDR_LEN + 12, 4);
-	memcpy(&dst, d + RTE_ETHER_HDR_LEN + 16, 4);
 	/* A TEID a port has by number first, then a port with key=flow. */
 	for (unsigned i = 0; i < dc->n && t == NULL; i++)
-		if (dc->ep[i].dst_port == dport && dc->ep[i].local_ip == dst &&
+		if (dc->ep[i].dst_port == dport && tnl_ep_local(&dc->ep[i], o) &&
 				dc->ep[i].type == TNL_GTPU && !dc->ep[i].key_flow &&
 				dc->ep[i].vni == teid)
 			t = dc->ep[i].t;
 	for (unsigned i = 0; i < dc->n && t == NULL; i++)
-		if (dc->ep[i].dst_port == dport && dc->ep[i].local_ip == dst &&
+		if (dc->ep[i].dst_port == dport && tnl_ep_local(&dc->ep[i], o) &&
 				dc->ep[i].type == TNL_GTPU && dc->ep[i].key_flow)
 			t = dc->ep[i].t;
 	if (t == NULL) {
@@ -125,8 +124,8 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 
 		memset(md, 0, sizeof(*md));
 		md->tun_id = rte_cpu_to_be_64((uint64_t)teid);
-		md->tun_src = src;
-		md->tun_dst = dst;
+		md->tun_src = o->src;		/* 0 over IPv6, as Open vSwitch */
+		md->tun_dst = o->dst;
 		md->gtpu_flags = flags;
 		md->gtpu_msgtype = type;
 		md->tun_metadata_set = 0;

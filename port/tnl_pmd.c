@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Native tunnelling on the packet path (see tnl.h): push on a tunnel port's transmit, pop
- * (and ARP snooping) on an internal port's transmit.  PMD threads only: no allocation, no
+ * (and ARP and Neighbor Discovery snooping) on an internal port's transmit, over IPv4 or
+ * IPv6 underlays.  PMD threads only: no allocation, no
  * lock, no system call; what the control thread publishes is read with acquire loads.
  */
 #include <netinet/in.h>
@@ -31,10 +32,128 @@ snoop_arp(const struct port *p, const uint8_t *d, uint32_t len)
 	if (len < 42 || tnl_snoop_ring == NULL || d[14] != 0 || d[15] != 1 || d[16] != 0x08 ||
 			d[17] != 0 || d[18] != 6 || d[19] != 4)
 		return;
-	memcpy(&s.ip, d + 28, 4);
+	tnl_in6_mapped(&s.ip, 0);
+	memcpy(&s.ip.s6_addr[12], d + 28, 4);
 	memcpy(s.mac, d + 22, 6);
 	s.slot = p->slot;
 	rte_ring_mp_enqueue_elem(tnl_snoop_ring, &s, sizeof(s));
+}
+
+/*
+ * Copy an NS's source or an NA's target address with the MAC of its link-layer address
+ * option (RFC 4861 4.3, 4.4) for the control thread: the IPv6 header starts at 'd + 14'.
+ * Only hop limit 255 counts (anything else was forwarded: RFC 4861 7.1).
+ */
+static void
+snoop_nd(const struct port *p, const uint8_t *d, uint32_t len)
+{
+	const uint32_t at = RTE_ETHER_HDR_LEN + 40;
+	const uint8_t *icmp = d + at;
+	struct tnl_snoop s;
+	uint32_t plen;
+	uint8_t want;
+
+	if (len < at + 24 || tnl_snoop_ring == NULL || d[20] != IPPROTO_ICMPV6 || d[21] != 255 ||
+			icmp[1] != 0)
+		return;
+	plen = (uint32_t)d[18] << 8 | d[19];
+	if (icmp[0] == 135) {
+		memcpy(&s.ip, d + 22, 16);		/* the solicitor */
+		want = 1;				/* source link-layer address */
+	} else if (icmp[0] == 136) {
+		memcpy(&s.ip, icmp + 8, 16);		/* the target */
+		want = 2;				/* target link-layer address */
+	} else {
+		return;
+	}
+	for (uint32_t o = 24; o + 8 <= plen && at + o + 8 <= len; o += icmp[o + 1] * 8u) {
+		if (icmp[o + 1] == 0)
+			return;
+		if (icmp[o] == want && icmp[o + 1] == 1) {
+			memcpy(s.mac, icmp + o + 2, 6);
+			s.slot = p->slot;
+			rte_ring_mp_enqueue_elem(tnl_snoop_ring, &s, sizeof(s));
+			return;
+		}
+	}
+}
+
+/*
+ * The outer IPv4 or IPv6 header of frame 'd' ('len' bytes in the first segment) into 'o':
+ * false when it is nothing this code pops (for the kernel): not IP, not UDP (an IPv6
+ * extension header included), an IPv4 fragment, or UDP's ports not in the segment.
+ */
+static bool
+outer_parse(const uint8_t *d, uint32_t len, struct tnl_outer *o)
+{
+	if (len < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr))
+		return false;
+	if (d[12] == 0x08 && d[13] == 0x00) {
+		const struct rte_ipv4_hdr *ip = (const void *)(d + RTE_ETHER_HDR_LEN);
+
+		o->l3_len = (ip->version_ihl & 0xf) * 4u;
+		if ((ip->version_ihl >> 4) != 4 || o->l3_len < sizeof(*ip) ||
+				ip->next_proto_id != IPPROTO_UDP ||
+				(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
+				RTE_IPV4_HDR_OFFSET_MASK)) != 0)
+			return false;
+		o->ipv6 = false;
+		o->tot = rte_be_to_cpu_16(ip->total_length);
+		o->src = ip->src_addr;
+		o->dst = ip->dst_addr;
+		o->dst6 = NULL;
+	} else if (d[12] == 0x86 && d[13] == 0xdd) {
+		const struct rte_ipv6_hdr *ip6 = (const void *)(d + RTE_ETHER_HDR_LEN);
+
+		if (len < RTE_ETHER_HDR_LEN + sizeof(*ip6) || (d[RTE_ETHER_HDR_LEN] >> 4) != 6 ||
+				ip6->proto != IPPROTO_UDP)
+			return false;
+		o->ipv6 = true;
+		o->l3_len = sizeof(*ip6);
+		o->tot = (uint32_t)sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len);
+		o->src = 0;
+		o->dst = 0;
+		o->dst6 = ip6->dst_addr;
+	} else {
+		return false;
+	}
+	o->l4 = RTE_ETHER_HDR_LEN + o->l3_len;
+	return len >= o->l4 + 4;
+}
+
+/* The one's complement sum 'sum' folded to 16 bits. */
+static uint16_t
+csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
+ * Whether the UDP checksum of 'm' (its outer headers 'o', the IP packet whole in 'm') is
+ * right.  Zero (none sent) passes over IPv4 and IPv6, as in Open vSwitch's userspace
+ * datapath; a non-zero wrong one does not (Linux and Open vSwitch drop such packets).
+ */
+static bool
+udp_csum_ok(const struct rte_mbuf *m, const struct tnl_outer *o)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_udp_hdr *udp = (const void *)(d + o->l4);
+	uint32_t ulen = rte_be_to_cpu_16(udp->dgram_len), sum;
+	uint16_t raw;
+
+	if (udp->dgram_cksum == 0)
+		return true;
+	/* The pseudo-header's length is the IP payload's: UDP must fill it exactly. */
+	if (ulen != o->tot - o->l3_len ||
+			rte_raw_cksum_mbuf(m, o->l4, ulen, &raw) != 0)
+		return false;
+	if (o->ipv6)
+		sum = rte_ipv6_phdr_cksum((const void *)(d + RTE_ETHER_HDR_LEN), 0);
+	else
+		sum = rte_ipv4_phdr_cksum((const void *)(d + RTE_ETHER_HDR_LEN), 0);
+	return csum_fold(sum + raw) == 0xffff;
 }
 
 /*
@@ -87,43 +206,40 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
-	const struct rte_ipv4_hdr *ip;
 	struct tnl_port *listener = NULL, *t = NULL;
-	uint32_t ihl, l4, vni, inner, src, dst, hl = TNL_HLEN, opt[TNL_N_METADATA] = { 0 };
-	uint32_t present = 0;
-	uint16_t dport, tot;
+	uint32_t l4, vni, inner, hl = TNL_HLEN, opt[TNL_N_METADATA] = { 0 };
+	uint32_t present = 0, ihl, tot;
+	struct tnl_outer o;
+	uint16_t dport;
 
 	*verdict = 0;
-	if (len < RTE_ETHER_HDR_LEN + sizeof(*ip) || d[12] != 0x08 || d[13] != 0x00)
+	if (!outer_parse(d, len, &o))
 		return NULL;
-	ip = (const struct rte_ipv4_hdr *)(d + RTE_ETHER_HDR_LEN);
-	ihl = (ip->version_ihl & 0xf) * 4u;
-	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || ip->next_proto_id != IPPROTO_UDP ||
-			(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
-			RTE_IPV4_HDR_OFFSET_MASK)) != 0)
-		return NULL;
-	l4 = RTE_ETHER_HDR_LEN + ihl;
-	if (len < l4 + 4)
-		return NULL;
+	l4 = o.l4;
+	ihl = o.l3_len;
+	tot = o.tot;
 	memcpy(&dport, d + l4 + 2, 2);
 	for (unsigned i = 0; i < dc->n && listener == NULL; i++)
-		if (dc->ep[i].dst_port == dport && dc->ep[i].local_ip == ip->dst_addr)
+		if (dc->ep[i].dst_port == dport && tnl_ep_local(&dc->ep[i], &o))
 			listener = dc->ep[i].t;
 	if (listener == NULL)
 		return NULL;
 	*verdict = -1;
-	tot = rte_be_to_cpu_16(ip->total_length);
+	if (len < l4 + sizeof(struct rte_udp_hdr) || tot < ihl + sizeof(struct rte_udp_hdr) ||
+			RTE_ETHER_HDR_LEN + tot > rte_pktmbuf_pkt_len(m) || !udp_csum_ok(m, &o)) {
+		listener->st[pmd].rx_errors++;
+		return NULL;
+	}
 	if (listener->cfg.type == TNL_GTPU)
-		return tnl_gtpu_decap(dc, listener, m, pmd, l4, ihl, tot, verdict);
+		return tnl_gtpu_decap(dc, listener, m, pmd, &o, verdict);
 	if (len < l4 + sizeof(struct rte_udp_hdr) + TNL_HLEN + RTE_ETHER_HDR_LEN ||
-			tot < ihl + sizeof(struct rte_udp_hdr) + TNL_HLEN + RTE_ETHER_HDR_LEN ||
-			RTE_ETHER_HDR_LEN + (uint32_t)tot > rte_pktmbuf_pkt_len(m)) {
+			tot < ihl + sizeof(struct rte_udp_hdr) + TNL_HLEN + RTE_ETHER_HDR_LEN) {
 		listener->st[pmd].rx_errors++;
 		return NULL;
 	}
 	if (listener->cfg.type == TNL_GENEVE)
 		hl = geneve_parse(dc, d + l4 + sizeof(struct rte_udp_hdr),
-			RTE_MIN(len - l4, (uint32_t)tot - ihl) - (uint32_t)sizeof(struct rte_udp_hdr),
+			RTE_MIN(len - l4, tot - ihl) - (uint32_t)sizeof(struct rte_udp_hdr),
 			opt, &present);
 	else if (!(d[l4 + 8] & VXLAN_FLAG_I))
 		hl = 0;
@@ -131,24 +247,22 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		listener->st[pmd].rx_errors++;
 		return NULL;
 	}
-	src = ip->src_addr;
-	dst = ip->dst_addr;
 	/* The VNI sits at the same place in VXLAN's and Geneve's headers. */
 	vni = (uint32_t)d[l4 + 12] << 16 | (uint32_t)d[l4 + 13] << 8 | d[l4 + 14];
 	for (unsigned i = 0; i < dc->n && t == NULL; i++)
 		if (dc->ep[i].dst_port == dport && dc->ep[i].vni == vni &&
-				!dc->ep[i].key_flow && dc->ep[i].local_ip == ip->dst_addr)
+				!dc->ep[i].key_flow && tnl_ep_local(&dc->ep[i], &o))
 			t = dc->ep[i].t;
 	/* A port with key=flow takes the VNIs no port has by number. */
 	for (unsigned i = 0; i < dc->n && t == NULL; i++)
 		if (dc->ep[i].dst_port == dport && dc->ep[i].key_flow &&
-				dc->ep[i].local_ip == ip->dst_addr)
+				tnl_ep_local(&dc->ep[i], &o))
 			t = dc->ep[i].t;
 	if (t == NULL) {
 		listener->st[pmd].rx_dropped++;
 		return NULL;
 	}
-	/* Trailing bytes past the IPv4 packet (Ethernet padding) are not the inner frame's. */
+	/* Trailing bytes past the IP packet (Ethernet padding) are not the inner frame's. */
 	inner = tot - ihl - (uint32_t)sizeof(struct rte_udp_hdr) - hl;
 	rte_pktmbuf_adj(m, (uint16_t)(l4 + sizeof(struct rte_udp_hdr) + hl));
 	if (rte_pktmbuf_pkt_len(m) > inner)
@@ -158,8 +272,9 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		struct tnl_md *md = RTE_MBUF_DYNFIELD(m, tnl_md_offset, struct tnl_md *);
 
 		md->tun_id = rte_cpu_to_be_64((uint64_t)vni);
-		md->tun_src = src;
-		md->tun_dst = dst;
+		/* Over IPv6 these stay 0, as Open vSwitch's tun_src and tun_dst. */
+		md->tun_src = o.src;
+		md->tun_dst = o.dst;
 		md->gtpu_flags = 0;
 		md->gtpu_msgtype = 0;
 		memcpy(md->tun_metadata, opt, sizeof(md->tun_metadata));
@@ -189,6 +304,8 @@ tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n
 
 		if (rte_pktmbuf_data_len(m) >= 14 && d[12] == 0x08 && d[13] == 0x06)
 			snoop_arp(p, d, rte_pktmbuf_data_len(m));
+		else if (rte_pktmbuf_data_len(m) >= 14 && d[12] == 0x86 && d[13] == 0xdd)
+			snoop_nd(p, d, rte_pktmbuf_data_len(m));
 		t = decap_one(dc, m, pmd, &verdict);
 		if (verdict == 0) {
 			pkts[keep++] = m;
@@ -268,6 +385,123 @@ geneve_options(const struct tnl_port *t, const struct rte_mbuf *m, uint8_t *o)
 	return len;
 }
 
+/* The inner packet's TOS/traffic class and TTL/hop limit, for tos/ttl=inherit. */
+static void
+inner_tos_ttl(const struct rte_mbuf *m, uint8_t *tos, uint8_t *ttl)
+{
+	const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	*tos = 0;
+	*ttl = 64;
+	if (len >= 34 && in[12] == 0x08 && in[13] == 0x00) {
+		*tos = in[15];
+		*ttl = in[22];
+	} else if (len >= 54 && in[12] == 0x86 && in[13] == 0xdd) {
+		*tos = (uint8_t)((in[14] & 0x0f) << 4 | in[15] >> 4);
+		*ttl = in[21];
+	}
+}
+
+/*
+ * Finish the outer headers 'h' (copied from 'e') of 'm', which carries 'inner' bytes after
+ * them and 'olen' bytes of Geneve options: lengths, inherited TOS and TTL, the IPv4 header
+ * checksum, the UDP source port 'sport' and, where 't' computes it, the UDP checksum.
+ */
+static void
+outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbuf *m,
+	uint8_t *h, uint32_t inner, uint32_t olen, uint8_t in_tos, uint8_t in_ttl, uint16_t sport)
+{
+	uint32_t hlen = e->hlen + olen, ulen = inner + hlen - (e->hlen - TNL_HLEN - 8);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(h + e->hlen - TNL_HLEN - 8);
+	uint32_t sum;
+	uint16_t raw;
+
+	if (t->cfg.ipv6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN);
+		uint32_t vtc = rte_be_to_cpu_32(ip6->vtc_flow);
+
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)ulen);
+		if (t->cfg.tos < 0)
+			vtc = (vtc & ~(0xffu << 20)) | (uint32_t)in_tos << 20;
+		ip6->vtc_flow = rte_cpu_to_be_32(vtc);
+		if (t->cfg.ttl < 0)
+			ip6->hop_limits = in_ttl;
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
+		if (t->cfg.tos < 0)
+			ip->type_of_service = in_tos;
+		if (t->cfg.ttl < 0)
+			ip->time_to_live = in_ttl;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	udp->src_port = sport;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
+	udp->dgram_cksum = 0;
+	if (!t->cfg.csum || rte_raw_cksum_mbuf(m, (uint32_t)((uint8_t *)udp - h), ulen, &raw) != 0)
+		return;
+	sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN), 0) + raw;
+	raw = (uint16_t)~csum_fold(sum);
+	/* Zero means "no checksum": its one's complement twin goes instead (RFC 768). */
+	udp->dgram_cksum = raw == 0 ? 0xffff : raw;
+}
+
+/* Push 't''s outer headers ('e') on 'm'; false when it cannot (counted, 'm' freed). */
+static bool
+encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rte_mbuf *m)
+{
+	const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t sport = src_port(m);
+	uint32_t inner, teid = 0;
+	uint8_t opts[TNL_N_METADATA * 8], in_tos, in_ttl;
+	uint32_t olen = geneve_options(t, m, opts), hlen = e->hlen + olen;
+	uint8_t *h, *tun;
+
+	inner_tos_ttl(m, &in_tos, &in_ttl);
+	if (t->cfg.type == TNL_GTPU) {
+		/* An IP payload (packet_type=legacy_l3): the Ethernet header goes. */
+		if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 20 ||
+				!((in[12] == 0x08 && in[13] == 0x00) ||
+				(in[12] == 0x86 && in[13] == 0xdd))) {
+			t->st[pmd].tx_errors++;
+			rte_pktmbuf_free(m);
+			return false;
+		}
+		teid = t->cfg.vni;
+		if (t->cfg.key_flow && tnl_md_offset >= 0 && (m->ol_flags & tnl_md_flag))
+			teid = (uint32_t)rte_be_to_cpu_64(RTE_MBUF_DYNFIELD(m, tnl_md_offset,
+				struct tnl_md *)->tun_id);
+		rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+	}
+	inner = rte_pktmbuf_pkt_len(m);
+	h = inner + hlen - RTE_ETHER_HDR_LEN <= UINT16_MAX ?
+		(uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hlen) : NULL;
+	if (unlikely(h == NULL)) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	memcpy(h, e->hdr, e->hlen);
+	tun = h + e->hlen - TNL_HLEN;
+	if (olen != 0) {
+		memcpy(h + e->hlen, opts, olen);
+		tun[0] = (uint8_t)(olen / 4);			/* Opt Len */
+	}
+	if (t->cfg.key_flow && t->cfg.type != TNL_GTPU)
+		put_vni(m, tun);
+	if (t->cfg.type == TNL_GTPU) {
+		uint16_t glen = rte_cpu_to_be_16((uint16_t)inner);
+		uint32_t be_teid = rte_cpu_to_be_32(teid);
+
+		memcpy(tun + 2, &glen, 2);
+		memcpy(tun + 4, &be_teid, 4);
+	}
+	outer_finish(t, e, m, h, inner, olen, in_tos, in_ttl, sport);
+	m->ol_flags = 0;
+	return true;
+}
+
 uint16_t
 tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -281,72 +515,10 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 		return n;
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint8_t in_tos = 0, in_ttl = 64;
-		uint16_t sport = src_port(m);
-		uint32_t inner, teid = 0;
-		uint8_t opts[TNL_N_METADATA * 8];
-		uint32_t olen = geneve_options(t, m, opts), hlen = TNL_VXLAN_HLEN + olen;
-		uint8_t *h;
-		struct rte_ipv4_hdr *ip;
-		struct rte_udp_hdr *udp;
-
-		if (rte_pktmbuf_data_len(m) >= 34 && in[12] == 0x08 && in[13] == 0x00) {
-			in_tos = in[15];
-			in_ttl = in[22];
-		}
-		if (t->cfg.type == TNL_GTPU) {
-			/* An IP payload (packet_type=legacy_l3): the Ethernet header goes. */
-			if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 20 ||
-					!((in[12] == 0x08 && in[13] == 0x00) ||
-					(in[12] == 0x86 && in[13] == 0xdd))) {
-				t->st[pmd].tx_errors++;
-				rte_pktmbuf_free(m);
-				bad++;
-				continue;
-			}
-			teid = t->cfg.vni;
-			if (t->cfg.key_flow && tnl_md_offset >= 0 && (m->ol_flags & tnl_md_flag))
-				teid = (uint32_t)rte_be_to_cpu_64(RTE_MBUF_DYNFIELD(m, tnl_md_offset,
-					struct tnl_md *)->tun_id);
-			rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
-		}
-		inner = rte_pktmbuf_pkt_len(m);
-		h = inner + hlen - RTE_ETHER_HDR_LEN <= UINT16_MAX ?
-			(uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hlen) : NULL;
-		if (unlikely(h == NULL)) {
-			rte_pktmbuf_free(m);
+		if (encap_one(t, e, pmd, pkts[i]))
+			burst[k++] = pkts[i];
+		else
 			bad++;
-			continue;
-		}
-		memcpy(h, e->hdr, TNL_VXLAN_HLEN);
-		if (olen != 0) {
-			memcpy(h + TNL_VXLAN_HLEN, opts, olen);
-			h[TNL_VXLAN_HLEN - TNL_HLEN] = (uint8_t)(olen / 4);	/* Opt Len */
-		}
-		ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
-		udp = (struct rte_udp_hdr *)(ip + 1);
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
-		if (t->cfg.tos < 0)
-			ip->type_of_service = in_tos;
-		if (t->cfg.ttl < 0)
-			ip->time_to_live = in_ttl;
-		if (t->cfg.key_flow && t->cfg.type != TNL_GTPU)
-			put_vni(m, h + TNL_VXLAN_HLEN - TNL_HLEN);
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		udp->src_port = sport;
-		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner + sizeof(*udp) + TNL_HLEN + olen));
-		if (t->cfg.type == TNL_GTPU) {
-			uint8_t *g = (uint8_t *)(udp + 1);
-			uint16_t glen = rte_cpu_to_be_16((uint16_t)inner);
-			uint32_t be_teid = rte_cpu_to_be_32(teid);
-
-			memcpy(g + 2, &glen, 2);
-			memcpy(g + 4, &be_teid, 4);
-		}
-		m->ol_flags = 0;
-		burst[k++] = m;
 	}
 	if (k > 0)
 		bad += t->env->deliver(t->env->deliver_aux, e->underlay, pmd, burst, k);

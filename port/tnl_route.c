@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The kernel's IPv4 routes over rtnetlink, for the control thread (see tnl.h): one route
- * looked up as `ip route get` does, or the main and local tables dumped for ovs/route/show.
+ * The kernel's IPv4 and IPv6 routes over rtnetlink, for the control thread (see tnl.h): one
+ * route looked up as `ip route get` does, or the main and local tables dumped for
+ * ovs/route/show.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -29,6 +31,16 @@ nl_open(void)
 	return fd;
 }
 
+/* An address attribute into the IPv4 ('v4') or IPv6 ('v6') field, by its length. */
+static void
+route_addr(const struct rtattr *a, uint32_t *v4, struct in6_addr *v6)
+{
+	if (RTA_PAYLOAD(a) == 4)
+		memcpy(v4, RTA_DATA(a), 4);
+	else if (RTA_PAYLOAD(a) == 16)
+		memcpy(v6, RTA_DATA(a), 16);
+}
+
 /* Fill 'r' from one RTM_NEWROUTE message. */
 static void
 parse_route(const struct nlmsghdr *h, struct tnl_route *r)
@@ -37,18 +49,19 @@ parse_route(const struct nlmsghdr *h, struct tnl_route *r)
 	int len = (int)RTM_PAYLOAD(h);
 
 	memset(r, 0, sizeof(*r));
+	r->family = rtm->rtm_family;
 	r->dst_len = rtm->rtm_dst_len;
 	r->table = rtm->rtm_table;
 	for (const struct rtattr *a = RTM_RTA(rtm); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		switch (a->rta_type) {
 		case RTA_DST:
-			memcpy(&r->dst, RTA_DATA(a), 4);
+			route_addr(a, &r->dst, &r->dst6);
 			break;
 		case RTA_GATEWAY:
-			memcpy(&r->gw, RTA_DATA(a), 4);
+			route_addr(a, &r->gw, &r->gw6);
 			break;
 		case RTA_PREFSRC:
-			memcpy(&r->src, RTA_DATA(a), 4);
+			route_addr(a, &r->src, &r->src6);
 			break;
 		case RTA_TABLE:
 			memcpy(&r->table, RTA_DATA(a), 4);
@@ -67,14 +80,15 @@ parse_route(const struct nlmsghdr *h, struct tnl_route *r)
 	}
 }
 
-int
-tnl_route_get(uint32_t dst, struct tnl_route *r)
+/* The route to 'dst' ('alen' bytes: 4 for IPv4, 16 for IPv6). */
+static int
+route_get(int family, const void *dst, unsigned alen, struct tnl_route *r)
 {
 	struct {
 		struct nlmsghdr h;
 		struct rtmsg rtm;
 		struct rtattr a;
-		uint32_t dst;
+		uint8_t dst[16];
 	} req;
 	char buf[4096];
 	int fd = nl_open(), rc = -EIO;
@@ -83,15 +97,15 @@ tnl_route_get(uint32_t dst, struct tnl_route *r)
 	if (fd < 0)
 		return fd;
 	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_len = (uint32_t)(offsetof(__typeof__(req), dst) + alen);
 	req.h.nlmsg_type = RTM_GETROUTE;
 	req.h.nlmsg_flags = NLM_F_REQUEST;
-	req.rtm.rtm_family = AF_INET;
-	req.rtm.rtm_dst_len = 32;
+	req.rtm.rtm_family = (uint8_t)family;
+	req.rtm.rtm_dst_len = (uint8_t)(alen * 8);
 	req.a.rta_type = RTA_DST;
-	req.a.rta_len = RTA_LENGTH(4);
-	req.dst = dst;
-	if (send(fd, &req, sizeof(req), 0) < 0) {
+	req.a.rta_len = (unsigned short)RTA_LENGTH(alen);
+	memcpy(req.dst, dst, alen);
+	if (send(fd, &req, req.h.nlmsg_len, 0) < 0) {
 		rc = -errno;
 		goto out;
 	}
@@ -123,7 +137,20 @@ out:
 }
 
 int
-tnl_route_dump(struct tnl_route *out, unsigned max)
+tnl_route_get(uint32_t dst, struct tnl_route *r)
+{
+	return route_get(AF_INET, &dst, 4, r);
+}
+
+int
+tnl_route_get6(const struct in6_addr *dst, struct tnl_route *r)
+{
+	return route_get(AF_INET6, dst, 16, r);
+}
+
+/* The routes of 'family' in the main and local tables into 'out' (at most 'max'). */
+static int
+route_dump(int family, struct tnl_route *out, unsigned max)
 {
 	struct {
 		struct nlmsghdr h;
@@ -140,7 +167,7 @@ tnl_route_dump(struct tnl_route *out, unsigned max)
 	req.h.nlmsg_len = sizeof(req);
 	req.h.nlmsg_type = RTM_GETROUTE;
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.rtm.rtm_family = AF_INET;
+	req.rtm.rtm_family = (uint8_t)family;
 	if (send(fd, &req, sizeof(req), 0) < 0) {
 		close(fd);
 		return -errno;
@@ -168,4 +195,15 @@ tnl_route_dump(struct tnl_route *out, unsigned max)
 	}
 	close(fd);
 	return (int)k;
+}
+
+int
+tnl_route_dump(struct tnl_route *out, unsigned max)
+{
+	int n4 = route_dump(AF_INET, out, max), n6;
+
+	if (n4 < 0)
+		return n4;
+	n6 = route_dump(AF_INET6, out + n4, max - (unsigned)n4);
+	return n6 < 0 ? n4 : n4 + n6;
 }

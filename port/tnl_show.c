@@ -54,16 +54,28 @@ port_tnl_route_show(void)
 {
 	static struct tnl_route r[MAX_ROUTES];
 	struct text t = { 0 };
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	int n = tnl_route_dump(r, MAX_ROUTES);
 
 	text_add(&t, "Route Table:\n");
 	for (int i = 0; i < n; i++) {
-		text_add(&t, "Cached: %s/%u dev %s", ip_str(r[i].dst, a), r[i].dst_len, r[i].dev);
-		if (r[i].gw != 0)
-			text_add(&t, " GW %s", ip_str(r[i].gw, b));
-		if (r[i].src != 0)
-			text_add(&t, " SRC %s", ip_str(r[i].src, b));
+		if (r[i].family == AF_INET6) {
+			text_add(&t, "Cached: %s/%u dev %s",
+				inet_ntop(AF_INET6, &r[i].dst6, a, sizeof(a)), r[i].dst_len,
+				r[i].dev);
+			if (!IN6_IS_ADDR_UNSPECIFIED(&r[i].gw6))
+				text_add(&t, " GW %s", inet_ntop(AF_INET6, &r[i].gw6, b, sizeof(b)));
+			if (!IN6_IS_ADDR_UNSPECIFIED(&r[i].src6))
+				text_add(&t, " SRC %s",
+					inet_ntop(AF_INET6, &r[i].src6, b, sizeof(b)));
+		} else {
+			text_add(&t, "Cached: %s/%u dev %s", ip_str(r[i].dst, a), r[i].dst_len,
+				r[i].dev);
+			if (r[i].gw != 0)
+				text_add(&t, " GW %s", ip_str(r[i].gw, b));
+			if (r[i].src != 0)
+				text_add(&t, " SRC %s", ip_str(r[i].src, b));
+		}
 		text_add(&t, "%s\n", r[i].table == 255 ? " local" : "");
 	}
 	return t.s;
@@ -75,12 +87,13 @@ port_tnl_arp_show(void)
 	struct text t = { 0 };
 	unsigned n;
 	const struct tnl_neigh *nb = tnl_neigh_table(&n);
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 
 	text_add(&t, "%-45s %-19s %s\n", "IP", "MAC", "Bridge");
 	text_add(&t, "==========================================================================\n");
 	for (unsigned i = 0; i < n; i++)
-		text_add(&t, "%-45s %02x:%02x:%02x:%02x:%02x:%02x   %s\n", ip_str(nb[i].ip, a),
+		text_add(&t, "%-45s %02x:%02x:%02x:%02x:%02x:%02x   %s\n",
+			tnl_addr_str(&nb[i].ip, a),
 			nb[i].mac[0], nb[i].mac[1], nb[i].mac[2], nb[i].mac[3], nb[i].mac[4],
 			nb[i].mac[5], nb[i].dev);
 	return t.s;
@@ -91,7 +104,7 @@ port_tnl_ports_show(void)
 {
 	struct tnl_port *const *tp = tnl_ports_table();
 	struct text t = { 0 };
-	char a[INET_ADDRSTRLEN], key[12];
+	char a[INET6_ADDRSTRLEN], key[12];
 
 	text_add(&t, "Listening ports:\n");
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
@@ -130,7 +143,9 @@ port_tnl_ports_show(void)
 		text_add(&t, "%s: %s key=%s remote_ip=%s dst_port=%u %s%s\n"
 			"  rx_errors=%lu (truncated or bad outer headers) rx_dropped=%lu "
 			"(unknown key) tx_no_route=%lu tx_errors=%lu\n", tp[i]->port->name,
-			tp[i]->port->ops->type, key, ip_str(tp[i]->cfg.remote_ip, a),
+			tp[i]->port->ops->type, key, tp[i]->cfg.ipv6 ?
+			inet_ntop(AF_INET6, &tp[i]->cfg.remote_ip6, a, sizeof(a)) :
+			ip_str(tp[i]->cfg.remote_ip, a),
 			tp[i]->cfg.dst_port, tp[i]->encap != NULL ? "up" : "down: ",
 			tp[i]->encap != NULL ? "" : tp[i]->why, (unsigned long)s.rx_errors,
 			(unsigned long)s.rx_dropped, (unsigned long)s.tx_no_route,
@@ -143,17 +158,20 @@ int
 port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err)
 {
 	struct rte_ether_addr ea;
+	struct in6_addr a6;
 	uint32_t a;
 
-	if (inet_pton(AF_INET, ip, &a) != 1) {
-		port_errf(err, "%s: not an IPv4 address", ip);
+	if (inet_pton(AF_INET, ip, &a) == 1) {
+		tnl_in6_mapped(&a6, a);
+	} else if (inet_pton(AF_INET6, ip, &a6) != 1) {
+		port_errf(err, "%s: not an IPv4 or IPv6 address", ip);
 		return -EINVAL;
 	}
 	if (rte_ether_unformat_addr(mac, &ea) != 0) {
 		port_errf(err, "%s: not a MAC address", mac);
 		return -EINVAL;
 	}
-	tnl_neigh_set(dev, a, ea.addr_bytes);
+	tnl_neigh_set(dev, &a6, ea.addr_bytes);
 	tnl_run();
 	return 0;
 }
