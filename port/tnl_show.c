@@ -49,6 +49,20 @@ ip_str(uint32_t ip, char *buf)
 	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
 }
 
+/*
+ * The source address of IPv6 route 'r', which the kernel keeps without one unless it was
+ * given: the one it would pick for the prefix's first address, as Open vSwitch shows it.
+ */
+static struct in6_addr
+route_src6(const struct tnl_route *r)
+{
+	struct tnl_route g;
+
+	if (tnl_route_get6(&r->dst6, &g) < 0)
+		memset(&g.src6, 0, sizeof(g.src6));
+	return g.src6;
+}
+
 char *
 port_tnl_route_show(void)
 {
@@ -65,6 +79,8 @@ port_tnl_route_show(void)
 				r[i].dev);
 			if (!IN6_IS_ADDR_UNSPECIFIED(&r[i].gw6))
 				text_add(&t, " GW %s", inet_ntop(AF_INET6, &r[i].gw6, b, sizeof(b)));
+			if (IN6_IS_ADDR_UNSPECIFIED(&r[i].src6))
+				r[i].src6 = route_src6(&r[i]);
 			if (!IN6_IS_ADDR_UNSPECIFIED(&r[i].src6))
 				text_add(&t, " SRC %s",
 					inet_ntop(AF_INET6, &r[i].src6, b, sizeof(b)));

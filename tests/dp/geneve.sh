@@ -57,7 +57,7 @@ check "the scapy peer listens" peer_start 0xabcd
 check "ping V -> 10.202.0.2 (scapy behind the tunnel), 0% loss" \
 	wait_until 10 ping_ok "$V" 10.202.0.2 10 0.05
 check "scapy decoded vireo-dp's packets: VNI 77, version 0, Ethernet, no options, V's frames" \
-	eval 'grep -q "^vni=77 ver=0 proto=0x6558 optlen=0 inner=$vmac>.* icmp-type8 opts=$" "$RUN/peer.log" &&
+	eval 'grep -q "^vni=77 ver=0 proto=0x6558 optlen=0 inner=$vmac>.* icmp-type8 opts= outer=ipv4$" "$RUN/peer.log" &&
 	! grep -v "^vni=77 ver=0 proto=0x6558 optlen=0 " "$RUN/peer.log"'
 check "add-tlv-map maps class 0xffff type 0 to tun_metadata0; dump-tlv-map shows it" \
 	eval 'ctl add-tlv-map "$BN" "{class=0xffff,type=0,len=4}->tun_metadata0" &&
@@ -80,7 +80,7 @@ check "set_field:0x1234->tun_metadata0 on the way out: scapy decodes the option"
 	ctl add-flow "$BN" "priority=10,in_port=gnv0,actions=output:vm" >/dev/null &&
 	ctl dump-flows "$BN" | grep -q "actions=set_field:0x1234->tun_metadata0,output:gnv0" &&
 	ping_ok "$V" 10.202.0.2 5 0.05 &&
-	grep -q "^vni=77 ver=0 proto=0x6558 optlen=2 inner=$vmac>.* icmp-type8 opts=ffff:00:00001234$" "$RUN/peer.log"'
+	grep -q "^vni=77 ver=0 proto=0x6558 optlen=2 inner=$vmac>.* icmp-type8 opts=ffff:00:00001234 outer=ipv4$" "$RUN/peer.log"'
 check "... ovs-ofctl dump-flows shows the action (set_field:0x1234->tun_metadata0, as OVS)" \
 	eval 'OVS_RUNDIR=$RUN ovs-ofctl dump-flows "$BN" >"$RUN/of.out" 2>&1 ||  cat "$RUN/of.out";
 	grep -q "actions=set_field:0x1234->tun_metadata0,output:" "$RUN/of.out" ||
@@ -149,8 +149,9 @@ check "--check refuses csum: true" refused "remote_ip: 1.2.3.4, csum: 'true'" \
 	"options:csum': 'true' refused"
 check "--check refuses local_ip: flow" refused "remote_ip: 1.2.3.4, local_ip: flow" \
 	"options:local_ip': 'flow' refused"
-check "--check refuses an IPv6 remote_ip" refused "remote_ip: 'fd00::2'" \
-	"options:remote_ip': 'fd00::2' refused"
+check "--check takes an IPv6 remote_ip and local_ip (tnl6.sh runs them)" \
+	eval 'printf "bridges:\n  b:\n    ports:\n      t: {type: geneve, options: {remote_ip: \"fd00::2\", local_ip: \"fd00::1\"}}\n" >"$RUN/v6.yaml" &&
+	"$VIREO_DP" --config "$RUN/v6.yaml" --check'
 check "--check refuses a geneve port without remote_ip" refused "key: 1" \
 	"options:remote_ip' is required"
 stop_dp

@@ -5,10 +5,12 @@
 #
 #   geneve_peer.py respond IFACE DST_MAC SRC_IP DST_IP VNI OPT SECONDS LOG
 #     Decode every Geneve packet sent to SRC_IP:6081 for SECONDS; write one line per packet
-#     to LOG ("vni=.. ver=.. proto=.. optlen=.. inner=SRC_MAC>DST_MAC TYPE opts=CLASS:TYPE:HEX,.."); answer ARP
+#     to LOG ("vni=.. ver=.. proto=.. optlen=.. inner=SRC_MAC>DST_MAC TYPE opts=CLASS:TYPE:HEX,..
+#     outer=OUTER", OUTER "ipv4" or, over IPv6, "ipv6 tc=.. fl=.. hlim=.. csum=ok|bad|zero"); answer ARP
 #     requests for 10.202.0.2 and ICMP echo requests to it, as host 02:00:00:00:02:02 behind
 #     the tunnel, encapsulated to DST_IP/DST_MAC with VNI and one option (class 0xffff,
-#     type 0, value OPT, 4 bytes).  LOG.ready appears once it listens.
+#     type 0, value OPT, 4 bytes).  LOG.ready appears once it listens.  SRC_IP and DST_IP are
+#     both IPv4 or both IPv6 addresses (the underlay's family).
 #   geneve_peer.py bad IFACE DST_MAC SRC_IP DST_IP KIND COUNT
 #     COUNT packets of KIND to DST_IP:6081:
 #       truncated  4 bytes of UDP payload (no Geneve header)
@@ -20,16 +22,32 @@
 #       vni        well formed, for VNI 99 which no port has
 import sys
 
-from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw, sendp, sniff
+from scapy.all import ARP, ICMP, IP, IPv6, UDP, Ether, Raw, in6_chksum, sendp, sniff
 from scapy.contrib.geneve import GENEVE, GeneveOptions
 
 PEER_IP, PEER_MAC = "10.202.0.2", "02:00:00:00:02:02"
 
 
+def outer_ip(src, dst):
+    return IPv6(src=src, dst=dst) if ":" in src else IP(src=src, dst=dst)
+
+
+def outer_desc(p):
+    """The outer header as the log shows it; over IPv6 with the UDP checksum checked."""
+    if IPv6 not in p:
+        return "ipv4"
+    u = p[UDP]
+    raw = bytearray(bytes(u))
+    raw[6:8] = b"\0\0"
+    want = in6_chksum(17, p[IPv6], bytes(raw)) or 0xffff
+    csum = "zero" if u.chksum == 0 else "ok" if u.chksum == want else "bad"
+    return "ipv6 tc=%d fl=%d hlim=%d csum=%s" % (p[IPv6].tc, p[IPv6].fl, p[IPv6].hlim, csum)
+
+
 def respond(iface, dst_mac, src, dst, vni, opt, seconds, log):
     vni, opt = int(vni), int(opt, 0)
     out = open(log, "w", buffering=1)
-    outer = Ether(dst=dst_mac) / IP(src=src, dst=dst) / UDP(sport=45678, dport=6081)
+    outer = Ether(dst=dst_mac) / outer_ip(src, dst) / UDP(sport=45678, dport=6081)
     tun = GENEVE(vni=vni, proto=0x6558, optionlen=2, options=[GeneveOptions(
         classid=0xffff, type=0, length=1, data=opt.to_bytes(4, "big"))])
 
@@ -37,7 +55,8 @@ def respond(iface, dst_mac, src, dst, vni, opt, seconds, log):
         open(log + ".ready", "w").close()
 
     def seen(p):
-        if IP not in p or p[IP].dst != src or not p.haslayer(GENEVE):
+        top = p[IPv6] if IPv6 in p else p[IP] if IP in p else None
+        if top is None or top.dst != src or not p.haslayer(GENEVE):
             return
         g = p[GENEVE]
         inner = g.payload
@@ -47,9 +66,10 @@ def respond(iface, dst_mac, src, dst, vni, opt, seconds, log):
         elif ICMP in inner:
             kind = "icmp-type%d" % inner[ICMP].type
         opts = ",".join("%04x:%02x:%s" % (o.classid, o.type, o.data.hex()) for o in g.options)
-        out.write("vni=%d ver=%d proto=0x%04x optlen=%d inner=%s>%s %s opts=%s\n" % (
+        out.write("vni=%d ver=%d proto=0x%04x optlen=%d inner=%s>%s %s opts=%s outer=%s\n" % (
             g.vni, g.version, g.proto, g.optionlen,
-            inner.src if Ether in inner else "-", inner.dst if Ether in inner else "-", kind, opts))
+            inner.src if Ether in inner else "-", inner.dst if Ether in inner else "-", kind, opts,
+            outer_desc(p)))
         if g.proto != 0x6558 or g.vni != vni or Ether not in inner:
             return
         e = inner[Ether]
@@ -68,7 +88,7 @@ def respond(iface, dst_mac, src, dst, vni, opt, seconds, log):
 
 
 def bad(iface, dst_mac, src, dst, kind, count):
-    outer = Ether(dst=dst_mac) / IP(src=src, dst=dst) / UDP(sport=40000, dport=6081)
+    outer = Ether(dst=dst_mac) / outer_ip(src, dst) / UDP(sport=40000, dport=6081)
     inner = Ether(dst="02:00:00:00:00:99", src="02:00:00:00:00:98") / IP(
         src="10.9.9.9", dst="10.9.9.8") / UDP() / Raw(b"x" * 32)
     opt = GeneveOptions(classid=0xffff, type=0, length=1, data=b"\0\0\0\1")

@@ -4,6 +4,9 @@
 # The base station's side of a GTP-U tunnel to vireo-dp, with scapy's GTP layer, from the
 # underlay peer's namespace:
 #   gtpu_peer.py IFACE DST_MAC SRC_IP DST_IP KIND COUNT [TEID [UE_IP DN_IP [DL_TEID]]]
+# SRC_IP and DST_IP are both IPv4 or both IPv6 (the underlay's family); over IPv6 a reply
+# passes the checks only with hop limit 64, traffic class 0, flow label 0 and a right UDP
+# checksum.
 # KIND:
 #   ping      COUNT G-PDUs with TEID carrying ICMP echo requests UE_IP -> DN_IP; waits for
 #             the replies in G-PDUs and checks them: TEID DL_TEID, flags 0x30 (version 1,
@@ -21,7 +24,7 @@
 import sys
 import time
 
-from scapy.all import AsyncSniffer, Ether, ICMP, IP, UDP, Raw, sendp
+from scapy.all import AsyncSniffer, Ether, ICMP, IP, IPv6, UDP, Raw, in6_chksum, sendp
 from scapy.contrib.gtp import GTP_U_Header, GTPPDUSessionContainer
 
 iface, dst_mac, src, dst, kind, count = sys.argv[1:7]
@@ -29,7 +32,9 @@ count = int(count)
 teid = int(sys.argv[7]) if len(sys.argv) > 7 else 0
 ue, dn = (sys.argv[8], sys.argv[9]) if len(sys.argv) > 9 else ("10.60.0.2", "10.45.0.1")
 dl_teid = int(sys.argv[10]) if len(sys.argv) > 10 else teid
-outer = Ether(dst=dst_mac) / IP(src=src, dst=dst) / UDP(sport=2152, dport=2152)
+v6 = ":" in src
+outer = Ether(dst=dst_mac) / (IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)) / UDP(
+    sport=2152, dport=2152)
 inner = IP(src=ue, dst=dn) / ICMP(id=0x4242) / Raw(b"vireo" * 8)
 
 
@@ -42,10 +47,24 @@ def raw_gtp(flags, msgtype, length, teid_, payload):
                + payload)
 
 
+def outer_ok(p):
+    """Over IPv6: vireo-dp's outer header as Open vSwitch builds it, the checksum right."""
+    if not v6:
+        return IP in p
+    if IPv6 not in p or p[IPv6].hlim != 64 or p[IPv6].tc != 0 or p[IPv6].fl != 0:
+        return False
+    raw = bytearray(bytes(p[UDP]))
+    raw[6:8] = b"\0\0"
+    return p[UDP].chksum == (in6_chksum(17, p[IPv6], bytes(raw)) or 0xffff)
+
+
 def replies(pkts):
     good = 0
     for p in pkts:
         if UDP not in p or p[UDP].dport != 2152 or GTP_U_Header not in p:
+            continue
+        if not outer_ok(p):
+            print("bad outer:", p.summary())
             continue
         g = p[GTP_U_Header]
         if g.teid != dl_teid or g.gtp_type != 255 or bytes(g)[0] != 0x30 or g.E:

@@ -101,3 +101,28 @@ testpmd_rx() {
 	awk -v p="$2" '/Forward statistics for port/ { cur = $(NF - 1) }
 		/RX-packets:/ && cur == p { print $2; exit }' <<<"$1"
 }
+
+# tcp_move FROM_NS TO_NS TO_IP: 4 MB from one namespace to the other; the digests agree.
+tcp_move() {
+	local out
+	out=$(ip netns exec "$2" timeout 60 python3 -c '
+import hashlib, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5001)); s.listen(1); print("ready", flush=True)
+c, _ = s.accept(); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b); n += len(b)
+print(n, h.hexdigest(), flush=True)' "$3" | {
+		read -r ready
+		ip netns exec "$1" timeout 60 python3 -c '
+import hashlib, socket, sys
+data = bytes((i * 7 + i // 256) & 0xff for i in range(4 << 20))
+s = socket.create_connection((sys.argv[1], 5001), timeout=30); s.sendall(data); s.close()
+print(len(data), hashlib.sha256(data).hexdigest(), file=sys.stderr)' "$3" 2>"$RUN/sent"
+		cat
+	})
+	echo "received: $out; sent: $(cat "$RUN/sent")"
+	[ -n "$out" ] && [ "$out" = "$(cat "$RUN/sent")" ]
+}

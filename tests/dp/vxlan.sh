@@ -7,7 +7,8 @@
 # (10.201.0.1, MTU 1450) is on the overlay bridge with the vxlan port.  V and U's vxlan
 # device ping and move 4 MB over TCP both ways; the route, the snooped next hop and the
 # listening port show in ovs/route/show, tnl/arp/show, tnl/ports/show; bad packets built
-# with scapy (truncated, no valid VNI, an unknown VNI) are dropped and counted; settings
+# with scapy (truncated, no valid VNI, a wrong UDP checksum, an unknown VNI) are dropped and
+# counted; settings
 # vireo-dp does not do are refused naming the option.  Then the same through ovs-vsctl.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
@@ -28,30 +29,6 @@ for dev in "$V eth0" "$U eth0" "$U vx0"; do
 		{ fail "ethtool -K $2 tx off in $1 (scripts/deps installs ethtool)"; finish; }
 done
 
-# tcp_move FROM_NS TO_NS TO_IP: 4 MB from one namespace to the other; the digests agree.
-tcp_move() {
-	local out
-	out=$(ip netns exec "$2" timeout 60 python3 -c '
-import hashlib, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 5001)); s.listen(1); print("ready", flush=True)
-c, _ = s.accept(); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(65536)
-    if not b: break
-    h.update(b); n += len(b)
-print(n, h.hexdigest(), flush=True)' "$3" | {
-		read -r ready
-		ip netns exec "$1" timeout 60 python3 -c '
-import hashlib, socket, sys
-data = bytes((i * 7 + i // 256) & 0xff for i in range(4 << 20))
-s = socket.create_connection((sys.argv[1], 5001), timeout=30); s.sendall(data); s.close()
-print(len(data), hashlib.sha256(data).hexdigest(), file=sys.stderr)' "$3" 2>"$RUN/sent"
-		cat
-	})
-	echo "received: $out; sent: $(cat "$RUN/sent")"
-	[ -n "$out" ] && [ "$out" = "$(cat "$RUN/sent")" ]
-}
 counter() { ctl tnl/ports/show | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | head -1; }
 
 cat >"$RUN/dp.yaml" <<EOC
@@ -113,6 +90,9 @@ check "scapy: 10 truncated, 10 without an inner frame, 10 without the I flag sen
 	eval 'bad truncated 10 && bad noinner 10 && bad badflags 10'
 check "... all 30 counted as rx_errors" \
 	wait_until 10 eval 'test "$(counter rx_errors)" -ge $((e0 + 30))'
+e0=$(counter rx_errors)
+check "scapy: 10 for VNI 42 with a wrong UDP checksum: dropped, counted as rx_errors (as OVS, Linux)" \
+	eval 'bad badcsum 10 && wait_until 10 eval "test \$(counter rx_errors) -ge $((e0 + 10))"'
 check "scapy: 10 packets for VNI 99 counted as rx_dropped (unknown VNI)" \
 	eval 'bad vni 10 && wait_until 10 eval "test \$(counter rx_dropped) -ge $((d0 + 10))"'
 check "... visible in dump-ports of vx0" \
@@ -126,8 +106,9 @@ refused() {
 }
 check "--check refuses remote_ip: flow, naming the option" \
 	refused vxlan "remote_ip: flow" "options:remote_ip': 'flow' refused"
-check "--check refuses an IPv6 remote_ip" \
-	refused vxlan "remote_ip: 'fd00::2'" "options:remote_ip': 'fd00::2' refused"
+check "--check takes an IPv6 remote_ip and local_ip (tnl6.sh runs them)" \
+	eval 'printf "bridges:\n  b:\n    ports:\n      t: {type: vxlan, options: {remote_ip: \"fd00::2\", local_ip: \"fd00::1\"}}\n" >"$RUN/v6.yaml" &&
+	"$VIREO_DP" --config "$RUN/v6.yaml" --check'
 check "--check refuses local_ip: flow" refused vxlan "remote_ip: 1.2.3.4, local_ip: flow" \
 	"options:local_ip': 'flow' refused"
 check "--check refuses csum: true" refused vxlan "remote_ip: 1.2.3.4, csum: 'true'" \

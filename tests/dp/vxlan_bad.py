@@ -7,13 +7,21 @@
 #   noinner    a VXLAN header and no inner Ethernet header
 #   badflags   a VXLAN header without the I flag (no valid VNI)
 #   vni        a well-formed packet for VNI 99, which no tunnel port has
+#   badcsum    a well-formed packet for VNI 42 with a wrong (non-zero) UDP checksum
+#   plen       a well-formed packet for VNI 42 whose IP length claims 100 bytes more than
+#              were sent (a truncated outer packet)
+#   exthdr     IPv6 only: a destination options header before UDP (no tunnel packet: the
+#              kernel's)
+# SRC_IP and DST_IP are both IPv4 or both IPv6.
 import sys
 
-from scapy.all import Ether, IP, UDP, Raw, sendp
+from scapy.all import Ether, IP, IPv6, IPv6ExtHdrDestOpt, UDP, Raw, sendp
 from scapy.layers.vxlan import VXLAN
 
 iface, dst_mac, src, dst, kind, count = sys.argv[1:7]
-outer = Ether(dst=dst_mac) / IP(src=src, dst=dst) / UDP(sport=40000, dport=4789)
+v6 = ":" in src
+l3 = IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
+outer = Ether(dst=dst_mac) / l3 / UDP(sport=40000, dport=4789)
 inner = Ether(dst="02:00:00:00:00:99", src="02:00:00:00:00:98") / IP(src="10.9.9.9",
 	dst="10.9.9.8") / UDP() / Raw(b"x" * 32)
 if kind == "truncated":
@@ -24,6 +32,21 @@ elif kind == "badflags":
 	pkt = outer / VXLAN(flags=0, vni=42) / inner
 elif kind == "vni":
 	pkt = outer / VXLAN(vni=99) / inner
+elif kind == "badcsum":
+	pkt = Ether(bytes(outer / VXLAN(vni=42) / inner))
+	pkt[UDP].chksum ^= 0x5555
+	pkt = Ether(bytes(pkt))
+elif kind == "plen":
+	pkt = Ether(bytes(outer / VXLAN(vni=42) / inner))
+	if v6:
+		pkt[IPv6].plen += 100
+	else:
+		pkt[IP].len += 100
+		del pkt[IP].chksum
+	pkt = Ether(bytes(pkt))
+elif kind == "exthdr" and v6:
+	pkt = Ether(dst=dst_mac) / l3 / IPv6ExtHdrDestOpt() / UDP(sport=40000, dport=4789) / \
+		VXLAN(vni=42) / inner
 else:
 	sys.exit("unknown kind " + kind)
 sendp(pkt, iface=iface, count=int(count), verbose=False)
