@@ -113,12 +113,10 @@ check "scapy: 10 truncated (payload length past the packet), 10 with a wrong UDP
 	eval 'bad plen 10 && bad badcsum 10 && bad truncated 10'
 check "... all 30 dropped and counted as vx6's rx_errors" \
 	wait_until 10 eval 'test "$(counter vx6 rx_errors)" -ge $((e0 + 30))'
-e1=$(counter vx6 rx_errors)
-n0=$(ctl dump-ports "$BN" vx6 | sed -n 's/.*rx pkts=\([0-9]*\).*/\1/p')
-check "scapy: 10 with a destination options header before UDP: not popped, not counted" \
-	eval 'bad exthdr 10 && bad vni 1 && wait_until 10 eval "test \$(counter vx6 rx_dropped) -ge 1" &&
-	test "$(counter vx6 rx_errors)" -eq "$e1" &&
-	test "$(ctl dump-ports "$BN" vx6 | sed -n "s/.*rx pkts=\([0-9]*\).*/\1/p")" -eq "$n0"'
+e1=$(counter vx6 rx_errors) d1=$(counter vx6 rx_dropped)
+check "scapy: 10 with a destination options header before UDP: left to the kernel, not counted" \
+	eval 'bad exthdr 10 && bad vni 1 && wait_until 10 eval "test \$(counter vx6 rx_dropped) -ge $((d1 + 1))" &&
+	test "$(counter vx6 rx_errors)" -eq "$e1"'
 check "... and vireo-dp still forwards over IPv6" ping_ok "$V" 10.201.0.2 5 0.05
 
 check "a vxlan port with an IPv6 remote_ip and an IPv4 local_ip is refused, naming both" \
