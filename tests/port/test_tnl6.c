@@ -367,5 +367,6 @@ main(int argc, char **argv)
 		port_close(&vx);
 	}
 	tnl_internal_del(&under);
+	free(env.qsbr);
 	return check_report("test_tnl6");
 }
