@@ -2,7 +2,8 @@
 /*
  * Native tunnelling's tables and the control thread's side of it (see tnl.h): tunnel and
  * internal port registries, the decapsulation endpoints, the neighbour table fed by ARP and
- * Neighbor Discovery the PMDs pass on, and the encapsulation each tunnel port gets from a route and a next hop.
+ * Neighbor Discovery the PMDs pass on, and the encapsulation each tunnel port gets from a
+ * route and a next hop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
