@@ -51,14 +51,15 @@ ip_str(uint32_t ip, char *buf)
 
 /*
  * The source address of IPv6 route 'r', which the kernel keeps without one unless it was
- * given: the one it would pick for the prefix's first address, as Open vSwitch shows it.
+ * given: the one it would pick for the gateway or else the prefix's first address, as Open
+ * vSwitch shows one.
  */
 static struct in6_addr
 route_src6(const struct tnl_route *r)
 {
 	struct tnl_route g;
 
-	if (tnl_route_get6(&r->dst6, &g) < 0)
+	if (tnl_route_get6(IN6_IS_ADDR_UNSPECIFIED(&r->gw6) ? &r->dst6 : &r->gw6, &g) < 0)
 		memset(&g.src6, 0, sizeof(g.src6));
 	return g.src6;
 }
