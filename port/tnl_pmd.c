@@ -133,7 +133,10 @@ csum_fold(uint32_t sum)
 /*
  * Whether the UDP checksum of 'm' (its outer headers 'o', the IP packet whole in 'm') is
  * right.  Zero (none sent) passes over IPv4 and IPv6, as in Open vSwitch's userspace
- * datapath; a non-zero wrong one does not (Linux and Open vSwitch drop such packets).
+ * datapath; a non-zero wrong one does not (Linux and Open vSwitch drop such packets).  What
+ * the receiving device already said is believed, as Open vSwitch does: checked good, or
+ * data known intact (RX_L4_CKSUM_NONE, vhost's "data valid"), or a checksum left for
+ * offload by a sender on this host (TX_UDP_CKSUM: the field holds the pseudo-header's).
  */
 static bool
 udp_csum_ok(const struct rte_mbuf *m, const struct tnl_outer *o)
@@ -141,10 +144,21 @@ udp_csum_ok(const struct rte_mbuf *m, const struct tnl_outer *o)
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_udp_hdr *udp = (const void *)(d + o->l4);
 	uint32_t ulen = rte_be_to_cpu_16(udp->dgram_len), sum;
+	uint64_t rx = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	uint16_t raw;
 
-	if (udp->dgram_cksum == 0)
+	/* A device that recognised the tunnel reports the outer checksum apart. */
+	if (m->packet_type & RTE_PTYPE_TUNNEL_MASK)
+		rx = (m->ol_flags & RTE_MBUF_F_RX_OUTER_L4_CKSUM_MASK) ==
+			RTE_MBUF_F_RX_OUTER_L4_CKSUM_GOOD ? RTE_MBUF_F_RX_L4_CKSUM_GOOD :
+			(m->ol_flags & RTE_MBUF_F_RX_OUTER_L4_CKSUM_MASK) ==
+			RTE_MBUF_F_RX_OUTER_L4_CKSUM_BAD ? RTE_MBUF_F_RX_L4_CKSUM_BAD : 0;
+	if (udp->dgram_cksum == 0 || rx == RTE_MBUF_F_RX_L4_CKSUM_GOOD ||
+			rx == RTE_MBUF_F_RX_L4_CKSUM_NONE ||
+			(m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM)
 		return true;
+	if (rx == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
 	/* The pseudo-header's length is the IP payload's: UDP must fill it exactly. */
 	if (ulen != o->tot - o->l3_len ||
 			rte_raw_cksum_mbuf(m, o->l4, ulen, &raw) != 0)

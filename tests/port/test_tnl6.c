@@ -122,19 +122,29 @@ vxlan_payload(uint8_t *p, uint32_t vni)
 	return 8 + INNER_LEN;
 }
 
-/* Hand 'len' bytes of 'f' to the internal port: returns 1 when left for the kernel. */
+/*
+ * Hand 'len' bytes of 'f' to the internal port, with rx offload flags 'ol' as the receiving
+ * device would have set them: returns 1 when left for the kernel.
+ */
 static uint16_t
-send_under(const uint8_t *f, uint32_t len, uint16_t *dropped)
+send_under_ol(const uint8_t *f, uint32_t len, uint64_t ol, uint16_t *dropped)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	uint16_t keep;
 
 	memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
+	m->ol_flags |= ol;
 	*dropped = 0;
 	keep = tnl_internal_tx(&under, 0, &m, 1, dropped);
 	if (keep == 1)
 		rte_pktmbuf_free(m);
 	return keep;
+}
+
+static uint16_t
+send_under(const uint8_t *f, uint32_t len, uint16_t *dropped)
+{
+	return send_under_ol(f, len, 0, dropped);
 }
 
 static uint64_t
@@ -176,6 +186,13 @@ test_decap(struct port *vx)
 	f[14 + 40 + 7] ^= 0x55;
 	CHECK(send_under(f, n, &dropped) == 0 && dropped == 1 && n_got == 0 &&
 		stat_of(vx, true) == e0 + 1, "a wrong UDP checksum: dropped, rx_errors");
+	CHECK(send_under_ol(f, n, RTE_MBUF_F_RX_L4_CKSUM_GOOD, &dropped) == 0 && n_got == 1,
+		"the same, the device having checked it good: believed, popped");
+	got_free();
+	n = frame6(f, 4789, pl, vxlan_payload(pl, 42), true);
+	CHECK(send_under_ol(f, n, RTE_MBUF_F_RX_L4_CKSUM_BAD, &dropped) == 0 && dropped == 1 &&
+		stat_of(vx, true) == e0 + 2, "a right checksum the device found bad: dropped");
+	e0++;
 	n = frame6(f, 4789, pl, vxlan_payload(pl, 42), true);
 	f[14 + 5] += 100;
 	CHECK(send_under(f, n, &dropped) == 0 && dropped == 1 && stat_of(vx, true) == e0 + 2,
