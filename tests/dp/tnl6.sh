@@ -122,6 +122,9 @@ check "... and vireo-dp still forwards over IPv6" ping_ok "$V" 10.201.0.2 5 0.05
 check "a vxlan port with an IPv6 remote_ip and an IPv4 local_ip is refused, naming both" \
 	eval '! ctl add-port "$BN" vx7 type=vxlan options:remote_ip=fd00:9::3 \
 	options:local_ip=172.31.12.1 2>"$RUN/e"; cat "$RUN/e"; grep -q "not of the same address family" "$RUN/e"'
+check "a rule on tun_ipv6_src is refused as not implemented (not as an unknown field)" \
+	eval '! ctl add-flow "$BN" "in_port=vx6,tun_ipv6_src=fd00:9::2,actions=drop" 2>"$RUN/e";
+	cat "$RUN/e"; grep -q "tun_ipv6_src.*not implemented" "$RUN/e"'
 stop_dp
 check "vireo-dp stops cleanly (status 0)" test "$?" -eq 0
 rm -f "$CTL"

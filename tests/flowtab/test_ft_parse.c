@@ -213,6 +213,8 @@ test_bad(void)
 	bad("in_port=1", FT_PARSE_ADD, "field 'actions': missing");
 	bad("in_port=nosuch,actions=drop", FT_PARSE_ADD, "field 'in_port': no such port");
 	bad("frobnicate=1,actions=drop", FT_PARSE_ADD, "field 'frobnicate': unknown field");
+	bad("in_port=1,tun_ipv6_src=fd00:9::2,actions=drop", FT_PARSE_ADD,
+		"field 'tun_ipv6_src': Open vSwitch's IPv6 tunnel endpoint, not implemented");
 	bad("nw_src=1.2.3.4,actions=drop", FT_PARSE_ADD, "field 'nw_src': needs ip or arp");
 	bad("ip,tp_dst=80,actions=drop", FT_PARSE_ADD, "field 'tp_dst': needs tcp");
 	bad("tcp,icmp_type=1,actions=drop", FT_PARSE_ADD, "field 'icmp_type': needs icmp");
