@@ -87,8 +87,9 @@ struct tnl_cfg {
 /** What a PMD needs to encapsulate for one tunnel port (immutable once published). */
 struct tnl_encap {
 	struct port *underlay;		/**< the internal port the packets enter by */
-	uint8_t hlen;			/**< TNL_VXLAN_HLEN, or TNL_VXLAN6_HLEN over IPv6 */
+	/* Aligned as the pointer: DPDK's header structs (rte_ether_hdr) want 2 bytes. */
 	uint8_t hdr[TNL_VXLAN6_HLEN];	/**< outer headers; lengths and checksum filled per packet */
+	uint8_t hlen;			/**< TNL_VXLAN_HLEN, or TNL_VXLAN6_HLEN over IPv6 */
 };
 
 /** Per PMD counters of a tunnel port (written by that PMD only). */
