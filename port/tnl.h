@@ -38,6 +38,7 @@
  */
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -91,6 +92,7 @@ struct tnl_encap {
 	uint8_t hdr[TNL_VXLAN6_HLEN];	/**< outer headers; lengths and checksum filled per packet */
 	uint8_t hlen;			/**< TNL_VXLAN_HLEN, or TNL_VXLAN6_HLEN over IPv6 */
 };
+_Static_assert(offsetof(struct tnl_encap, hdr) % 8 == 0, "tnl_encap.hdr must stay aligned");
 
 /** Per PMD counters of a tunnel port (written by that PMD only). */
 struct tnl_pmd_stats {
