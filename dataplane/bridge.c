@@ -209,14 +209,29 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	return 0;
 }
 
-unsigned
-dp_tun_metadata_used(const struct dp *dp)
+int
+dp_tlv_mod(struct dp *dp, enum port_tlv_cmd cmd, const struct port_tlv_map *maps, unsigned n,
+	char **err)
 {
-	unsigned used = 0;
+	struct port_tlv_map cur[32];
+	unsigned fields, space, k, used = 0;
 
-	for (unsigned i = 0; i < dp->n_bridges; i++)
+	k = cmd == PORT_TLV_ADD ? 0 : port_tnl_tlv_get(cur, 32, &fields, &space);
+	for (unsigned i = 0; i < dp->n_bridges && k > 0; i++)
 		used |= flowtab_tun_metadata_used(dp->bridges[i]->ft);
-	return used;
+	for (unsigned i = 0; i < k && i < 32; i++) {
+		bool gone = cmd == PORT_TLV_CLEAR;
+
+		for (unsigned j = 0; j < n && !gone; j++)
+			gone = maps[j].index == cur[i].index;
+		if (gone && cur[i].index < 32 && (used & 1u << cur[i].index)) {
+			if (asprintf(err, "tun_metadata%u is used by rules: delete them first",
+					cur[i].index) < 0)
+				*err = NULL;
+			return -EBUSY;
+		}
+	}
+	return port_tnl_tlv_mod(cmd, maps, n, err);
 }
 
 struct dp_bridge *

@@ -666,22 +666,6 @@ cmd_tnl_arp_set(struct control_conn *conn, int argc, const char *argv[], void *a
 	control_reply(conn, "OK\n");
 }
 
-/* Does the add-tlv-map style 'spec' name tun_metadata'idx'? */
-static bool
-tlv_spec_names(const char *spec, unsigned idx)
-{
-	char name[32];
-	const char *p = spec;
-	size_t n = (size_t)snprintf(name, sizeof(name), "->tun_metadata%u", idx);
-
-	while ((p = strstr(p, name)) != NULL) {
-		p += n;
-		if (*p < '0' || *p > '9')
-			return true;
-	}
-	return false;
-}
-
 /*
  * add-tlv-map BRIDGE MAP, del-tlv-map BRIDGE [MAP], dump-tlv-map BRIDGE: Geneve option
  * mappings (tun_metadataN), as ovs-ofctl's commands of those names.  They are the
@@ -692,8 +676,8 @@ static void
 cmd_tlv_map(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
-	struct port_tlv_map m[2];
-	unsigned fields, space, n;
+	struct port_tlv_map m[8];
+	unsigned n = 0;
 	char *err = NULL, *s;
 	int rc;
 
@@ -709,22 +693,10 @@ cmd_tlv_map(struct control_conn *conn, int argc, const char *argv[], void *aux)
 		free(s);
 		return;
 	}
-	if (strcmp(argv[0], "add-tlv-map") == 0) {
-		rc = port_tnl_tlv_map(PORT_TLV_ADD, argv[2], &err);
-		reply_rc(conn, rc, err);
-		return;
-	}
-	/* del-tlv-map: refused while a rule uses a field it would unmap. */
-	n = port_tnl_tlv_get(m, 2, &fields, &space);
-	for (unsigned i = 0; i < n && i < 2; i++)
-		if ((dp_tun_metadata_used(dp) & (1u << m[i].index)) &&
-		    (argc == 2 || tlv_spec_names(argv[2], m[i].index))) {
-			control_reply_errorf(conn, "tun_metadata%u is used by rules: delete "
-				"them first", m[i].index);
-			return;
-		}
-	rc = port_tnl_tlv_map(argc > 2 ? PORT_TLV_DELETE : PORT_TLV_CLEAR, argc > 2 ? argv[2] : "",
-		&err);
+	rc = argc > 2 ? port_tnl_tlv_parse(argv[2], m, 8, &n, &err) : 0;
+	if (rc == 0)
+		rc = dp_tlv_mod(dp, strcmp(argv[0], "add-tlv-map") == 0 ? PORT_TLV_ADD :
+			argc > 2 ? PORT_TLV_DELETE : PORT_TLV_CLEAR, m, n, &err);
 	reply_rc(conn, rc, err);
 }
 

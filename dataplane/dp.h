@@ -260,8 +260,13 @@ int dp_add_port(struct dp *dp, const char *br, const struct vconf_port *cfg, cha
 int dp_del_port(struct dp *dp, const char *name, char **err);
 
 struct dp_bridge *dp_find_bridge(struct dp *dp, const char *name);
-/** Bit N: a rule of some bridge matches on or sets tun_metadataN (main thread). */
-unsigned dp_tun_metadata_used(const struct dp *dp);
+/**
+ * Change the switch's Geneve option table (port_tnl_tlv_mod()) for vireoctl and OpenFlow
+ * alike; a delete or clear that would unmap a field a rule of some bridge matches on or sets
+ * is refused with -EBUSY, as Open vSwitch refuses it (main thread).
+ */
+int dp_tlv_mod(struct dp *dp, enum port_tlv_cmd cmd, const struct port_tlv_map *maps,
+		unsigned n, char **err);
 struct dp_bridge *dp_bridge_create(struct dp *dp, const char *name, char **err);
 /** Remove and free 'br' (its ports must be gone). */
 void dp_bridge_destroy(struct dp *dp, struct dp_bridge *br);

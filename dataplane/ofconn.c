@@ -125,28 +125,6 @@ sw_packet_out(void *aux, uint32_t in_port, const char *actions, const void *data
 	return dp_punt_packet_out(b->o->dp, b->br, in_port, actions, data, len, err);
 }
 
-/* flowtab's tun_metadata0..1. */
-#define OFC_TUN_MD 2
-
-/* Bit N: delete or clear 'cmd' unmaps tun_metadataN. */
-static unsigned
-tlv_unmapped_by(unsigned cmd, const struct of_tlv_map *maps, unsigned n)
-{
-	struct port_tlv_map cur[OFC_TUN_MD];
-	unsigned fields, space, k, gone = 0;
-
-	k = port_tnl_tlv_get(cur, OFC_TUN_MD, &fields, &space);
-	for (unsigned i = 0; i < k && i < OFC_TUN_MD; i++) {
-		bool del = cmd == PORT_TLV_CLEAR;
-
-		for (unsigned j = 0; j < n && !del; j++)
-			del = maps[j].index == cur[i].index;
-		if (del)
-			gone |= 1u << cur[i].index;
-	}
-	return gone;
-}
-
 /*
  * NXT_TLV_TABLE_MOD.  The table is the switch's (port/'s, one for every tunnel port), so a
  * field that a rule of any bridge uses may not lose its mapping, as in Open vSwitch.
@@ -156,22 +134,16 @@ sw_tlv_mod(void *aux, unsigned cmd, const struct of_tlv_map *maps, unsigned n)
 {
 	struct ofc_bridge *b = aux;
 	struct port_tlv_map pm[64];
-	unsigned used = 0, gone;
 	char *err = NULL;
 	int rc;
 
 	if (n > 64)
 		return OF_TLV_TABLE_FULL;
-	gone = cmd == PORT_TLV_ADD ? 0 : tlv_unmapped_by(cmd, maps, n);
-	if (gone)
-		used = dp_tun_metadata_used(b->o->dp);
-	if (used & gone)
-		return OF_TLV_IN_USE;
 	for (unsigned i = 0; i < n; i++)
 		pm[i] = (struct port_tlv_map){ maps[i].opt_class, maps[i].opt_type, maps[i].len,
 			maps[i].index };
-	rc = port_tnl_tlv_mod((enum port_tlv_cmd)cmd, pm, n, &err);
-	if (rc < 0)
+	rc = dp_tlv_mod(b->o->dp, (enum port_tlv_cmd)cmd, pm, n, &err);
+	if (rc < 0 && rc != -EBUSY)
 		dp_log("openflow: bridge %s: TLV table: %s", b->name, err ? err : "out of memory");
 	free(err);
 	switch (rc) {
@@ -185,6 +157,8 @@ sw_tlv_mod(void *aux, unsigned cmd, const struct of_tlv_map *maps, unsigned n)
 		return OF_TLV_ALREADY_MAPPED;
 	case -EADDRINUSE:
 		return OF_TLV_DUP_ENTRY;
+	case -EBUSY:
+		return OF_TLV_IN_USE;
 	default:
 		return OF_TLV_NO_MEMORY;
 	}

@@ -364,11 +364,13 @@ int port_tnl_tlv_mod(enum port_tlv_cmd cmd, const struct port_tlv_map *maps, uns
 		char **err);
 
 /**
- * port_tnl_tlv_mod() with the mappings of 'spec' as ovs-ofctl's add-tlv-map and del-tlv-map
- * take them: "{class=0xffff,type=0,len=4}->tun_metadata0[,...]" ("" for PORT_TLV_CLEAR).
- * Returns 0, -EINVAL for a 'spec' that does not parse, or port_tnl_tlv_mod()'s error.
+ * The mappings of 'spec' as ovs-ofctl's add-tlv-map and del-tlv-map take them
+ * ("{class=0xffff,type=0,len=4}->tun_metadata0[,...]") into 'maps' (at most 'max'; their
+ * number in '*n'), for port_tnl_tlv_mod().  Returns 0, -EINVAL for a 'spec' that does not
+ * parse, -ERANGE for more than 'max'.
  */
-int port_tnl_tlv_map(enum port_tlv_cmd cmd, const char *spec, char **err);
+int port_tnl_tlv_parse(const char *spec, struct port_tlv_map *maps, unsigned max, unsigned *n,
+		char **err);
 
 /**
  * The mappings into 'out' (at most 'max'), in index order; '*max_fields' and '*max_space'

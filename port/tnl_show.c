@@ -194,14 +194,12 @@ port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err)
 }
 
 int
-port_tnl_tlv_map(enum port_tlv_cmd cmd, const char *spec, char **err)
+port_tnl_tlv_parse(const char *spec, struct port_tlv_map *maps, unsigned max, unsigned *n,
+		char **err)
 {
-	struct port_tlv_map maps[TNL_N_METADATA + 1];
 	const char *p = spec;
-	unsigned n = 0;
 
-	if (cmd == PORT_TLV_CLEAR)
-		return tnl_tlv_map_mod(PORT_TLV_CLEAR, NULL, 0, err);
+	*n = 0;
 	while (*p != '\0') {
 		unsigned cls, type, len, idx;
 		int used = 0;
@@ -213,18 +211,18 @@ port_tnl_tlv_map(enum port_tlv_cmd cmd, const char *spec, char **err)
 				"tun_metadataN[,...]", p);
 			return -EINVAL;
 		}
-		if (n == TNL_N_METADATA + 1) {
+		if (*n == max) {
 			port_errf(err, "'%s': vireo-dp has %u tun_metadata fields", spec,
 				TNL_N_METADATA);
 			return -ERANGE;
 		}
-		maps[n++] = (struct port_tlv_map){ (uint16_t)cls, (uint8_t)type, (uint8_t)len,
+		maps[(*n)++] = (struct port_tlv_map){ (uint16_t)cls, (uint8_t)type, (uint8_t)len,
 			(uint16_t)idx };
 		p += used;
 		if (*p == ',')
 			p++;
 	}
-	return tnl_tlv_map_mod(cmd, maps, n, err);
+	return 0;
 }
 
 int
