@@ -167,12 +167,6 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 		.deliver = dp_patch_deliver,
 		.deliver_aux = dp,
 	};
-	rc = dp_mirror_init();
-	if (rc < 0) {
-		if (asprintf(err, "mirrors: no mbuf field: %s", strerror(-rc)) < 0)
-			*err = NULL;
-		return rc;
-	}
 	rc = dp_punt_init(dp, err);
 	if (rc < 0)
 		return rc;

@@ -129,16 +129,21 @@ struct dp_mirror {
 };
 
 /**
- * Where PMDs keep, in each packet (an mbuf dynamic field), the mirrors that already have a
- * copy of it, so that a packet selected at input and at output, or sent to several selected
- * ports, reaches each mirror once.  Written only while the packet's bridge has mirrors.
+ * Where PMDs keep, in each packet, the mirrors that already have a copy of it, so that a
+ * packet selected at input and at output, or sent to several selected ports, reaches each
+ * mirror once.  Written only while the packet's bridge has mirrors, reset when the packet
+ * enters the bridge.
+ *
+ * Not an mbuf dynamic field: DPDK 22.11 has 36 bytes of those, the tunnel metadata takes
+ * 28 and drivers need 8 more, 8-byte aligned (net_pcap's receive timestamp, without which
+ * its probe fails).  The upper half of the flow director hash is free instead: vireo-dp
+ * programs no flow director, no code here reads the mbuf's hash, and what a driver may
+ * have left there is overwritten before it is read.
  */
-extern int dp_mirror_done_offset;
-
 static inline uint32_t *
 dp_mirror_done(struct rte_mbuf *m)
 {
-	return RTE_MBUF_DYNFIELD(m, dp_mirror_done_offset, uint32_t *);
+	return &m->hash.fdir.hi;
 }
 
 /** What a PMD needs of a bridge: published by the main thread, read-only afterwards. */
@@ -346,8 +351,6 @@ void dp_execute(struct pmd *pmd, struct dp_bridge *br, const struct flowtab_acti
 	struct rte_mbuf *m, uint32_t in_port);
 
 /* Mirrors (dataplane/mirror.c; main thread). */
-/** Register the mbuf field of dp_mirror_done() (once, after EAL).  Returns 0 or -errno. */
-int dp_mirror_init(void);
 /**
  * Give 'br' the mirrors of 'vb': nothing happens when they did not change; otherwise the
  * bridge is published with the new ones and the old ones freed after a grace period, the

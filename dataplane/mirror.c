@@ -18,34 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_errno.h>
 #include <rte_malloc.h>
-#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
 #include "rcu.h"
-
-int dp_mirror_done_offset = -1;
-
-int
-dp_mirror_init(void)
-{
-	static const struct rte_mbuf_dynfield field = {
-		.name = "vireo_mirror_done",
-		.size = sizeof(uint32_t),
-		.align = __alignof__(uint32_t),
-	};
-	int ofs;
-
-	if (dp_mirror_done_offset >= 0)
-		return 0;
-	ofs = rte_mbuf_dynfield_register(&field);
-	if (ofs < 0)
-		return -rte_errno;
-	dp_mirror_done_offset = ofs;
-	return 0;
-}
 
 static void
 mirror_free(struct dp_mirror *m)
