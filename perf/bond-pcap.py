@@ -6,9 +6,13 @@ then one LACPDU of a partner "switch" (system 02:00:00:00:aa:00, key 1, port 1 o
 in sync, collecting and distributing, so that an 802.3ad bond (balance-tcp) over the replay
 negotiates; PREFIX-s0.pcap and PREFIX-s1.pcap hold the frames alone (balance-slb).
 
-The partner does not claim to aggregate: DPDK's 802.3ad then takes it as in sync whatever it
-says of us (its rx machine), and Open vSwitch's LACP does not look at that bit, so one
-static LACPDU serves both switches.  With REPEAT 64 and 256 frames, one frame in 16385 is a
+The partner aggregates and its view of us is vireo-dp's actor as DPDK's 802.3ad makes it in
+perf/p2p (system 02:70:63:61:70:00, the MAC net_pcap gives the first member it probes;
+priorities 65535 and 255; port numbers 1 and 2, the members' ethdev ids plus one): DPDK's
+rx machine unselects a member whose partner's aggregation bit differs from its own, at
+every LACPDU, and calls the partner in sync only when the partner's view of it matches.
+Open vSwitch's LACP does not compare the partner's view, so one static LACPDU serves both
+switches.  With REPEAT 64 and 256 frames, one frame in 16385 is a
 LACPDU (Open vSwitch handles each one in its slow path)."""
 import struct
 import sys
@@ -16,10 +20,12 @@ import sys
 
 def lacpdu(port):
     src = bytes([2, 0, 0, 0, 0xaa, port])
-    state = 0x01 | 0x08 | 0x10 | 0x20   # activity, synchronized, collecting, distributing
+    # activity, aggregation, synchronized, collecting, distributing
+    state = 0x01 | 0x04 | 0x08 | 0x10 | 0x20
     actor = struct.pack("!BBH6sHHHB3x", 1, 20, 0x8000, bytes([2, 0, 0, 0, 0xaa, 0]), 1,
                         0x8000, port, state)
-    partner = struct.pack("!BB18x", 2, 20)
+    partner = struct.pack("!BBH6sHHHB3x", 2, 20, 0xffff, bytes.fromhex("027063617000"), 33,
+                          0x00ff, port, state)
     collector = struct.pack("!BBH12x", 3, 16, 0)
     return (bytes.fromhex("0180c2000002") + src + b"\x88\x09" + b"\x01\x01" + actor +
             partner + collector + b"\x00\x00" + bytes(50))
