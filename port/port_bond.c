@@ -406,6 +406,28 @@ remove_members(struct bond_priv *b)
 	b->n_members = 0;
 }
 
+/*
+ * balance-slb runs on DPDK's mode 2, which gives every member the bond's MAC address when
+ * it starts and fails to start when one cannot take it (net_pcap, for one): say which
+ * member, before the bond is built.  Setting a member's own address back changes nothing.
+ */
+static int
+slb_member_check(const struct bond_priv *b, unsigned i, char **err)
+{
+	struct rte_ether_addr mac;
+	int rc;
+
+	if (b->kind != BOND_BALANCE_SLB || b->lacp)
+		return 0;
+	rc = rte_eth_macaddr_get(b->members[i].port_id, &mac);
+	if (rc == 0)
+		rc = rte_eth_dev_default_mac_addr_set(b->members[i].port_id, &mac);
+	if (rc < 0)
+		port_errf(err, "interface '%s': balance-slb needs members whose MAC address "
+			"can be set (DPDK's balance mode gives them the bond's), and its driver "
+			"cannot: %s", b->members[i].name, rte_strerror(-rc));
+	return rc;
+}
 /* Create the bonded ethdev in its mode, with its members (not started). */
 static int
 create_bond(struct bond_priv *b, char **err)
@@ -443,6 +465,9 @@ create_bond(struct bond_priv *b, char **err)
 		}
 	}
 	for (unsigned i = 0; i < b->n_members; i++) {
+		rc = slb_member_check(b, i, err);
+		if (rc < 0)
+			return rc;
 		rc = rte_eth_bond_slave_add(b->bond_id, b->members[i].port_id);
 		if (rc < 0) {
 			port_errf(err, "interface '%s': DPDK's bonding driver refused it: %s",
