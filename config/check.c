@@ -848,9 +848,9 @@ check_bond_members(const struct vconf_port *p, int *line, char **err)
 
 /*
  * What port/port_bond.c runs: active-backup without LACP (DPDK's mode 1), balance-tcp with
- * active LACP (mode 4, 802.3ad, layer 3+4 hashing), balance-slb without LACP (mode 2 with
- * source-MAC balancing and loop protection of its own), active-backup with active LACP
- * (mode 4 negotiating, one member sending).
+ * LACP (mode 4, 802.3ad, layer 3+4 hashing), balance-slb without LACP (mode 2 with
+ * source-MAC balancing and loop protection of its own), active-backup with LACP (mode 4
+ * negotiating, one member sending).  LACP active or passive (port/bond_passive.h).
  */
 static int
 check_bond(const struct vconf_port *p, int *line, char **err)
@@ -861,28 +861,21 @@ check_bond(const struct vconf_port *p, int *line, char **err)
 	if (check_bond_members(p, line, err) < 0)
 		return -EINVAL;
 	*line = p->line;
-	if (strcmp(lacp, "passive") == 0) {
-		*err = fmt("port '%s': key 'lacp': 'passive' refused: DPDK 22.11's 802.3ad always "
-			"sets the actor's LACP_Activity bit and has no setting to clear it (its "
-			"external mode leaves the whole LACP state machine to the application); "
-			"use lacp=active", p->name);
-		return -EINVAL;
-	}
 	if (strcmp(mode, "balance-slb") == 0 && strcmp(lacp, "off") != 0) {
 		*err = fmt("port '%s': key 'lacp': '%s' refused with bond_mode balance-slb: not "
 			"implemented (balance-slb runs without LACP; for LACP use "
 			"bond_mode=balance-tcp)", p->name, lacp);
 		return -EINVAL;
 	}
-	if (strcmp(mode, "balance-tcp") == 0 && strcmp(lacp, "active") != 0) {
+	if (strcmp(mode, "balance-tcp") == 0 && strcmp(lacp, "off") == 0) {
 		*err = fmt("port '%s': key 'bond_mode': 'balance-tcp' refused without LACP: it "
-			"needs lacp=active", p->name);
+			"needs lacp=active or lacp=passive", p->name);
 		return -EINVAL;
 	}
-	if (strcmp(lacp, "active") == 0 && (strcmp(vconf_bond_setting(p, "bond_updelay"),
+	if (strcmp(lacp, "off") != 0 && (strcmp(vconf_bond_setting(p, "bond_updelay"),
 			"0") != 0 || strcmp(vconf_bond_setting(p, "bond_downdelay"), "0") != 0)) {
 		*err = fmt("port '%s': key 'bond_updelay'/'bond_downdelay' refused with "
-			"lacp=active: DPDK's 802.3ad takes members in and out itself", p->name);
+			"lacp=%s: DPDK's 802.3ad takes members in and out itself", p->name, lacp);
 		return -EINVAL;
 	}
 	return 0;

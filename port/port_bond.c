@@ -3,8 +3,8 @@
  * Port type "bond": several DPDK ethdevs bonded by DPDK's own bonding driver (net_bonding,
  * rte_eth_bond), which is what Open vSwitch's bond of dpdk interfaces becomes here:
  *   - bond_mode=active-backup: the driver's mode 1; one member carries everything;
- *   - bond_mode=balance-tcp with lacp=active: mode 4 (802.3ad), flows hashed over layers 3
- *     and 4 to the members LACP lets distribute;
+ *   - bond_mode=balance-tcp with lacp=active or passive: mode 4 (802.3ad), flows hashed over
+ *     layers 3 and 4 to the members LACP lets distribute;
  *   - bond_mode=balance-slb: mode 2 (balance) sets the members up and receives from all of
  *     them; transmit is this file's, as Open vSwitch's: each packet's source MAC and VLAN
  *     hash to one of SLB_BUCKETS buckets, each bucket to an enabled member.  DPDK's own
@@ -17,13 +17,15 @@
  *     mbuf->port, and bond_admit() gives the NORMAL action Open vSwitch's verdicts
  *     (bond_check_admissibility(): multicast only from the active member, and a source
  *     MAC learned on another port dropped as a reflection);
- *   - bond_mode=active-backup with lacp=active: mode 4 negotiates LACP and receives from
- *     the members it collects on; transmit is this file's too (all buckets to one member),
- *     on the first member LACP lets distribute, kept while it may (Open vSwitch's
- *     active-backup over LACP).  DPDK's 802.3ad transmit would balance over all of them.
- * lacp=passive is not possible on DPDK 22.11: its 802.3ad sets the actor's LACP_Activity
- * bit when it takes a member in and has no setting to clear it, and its external mode
- * (rte_eth_bond_8023ad_ext_*) hands the whole state machine to the application.
+ *   - bond_mode=active-backup with lacp=active or passive: mode 4 negotiates LACP and
+ *     receives from the members it collects on; transmit is this file's too (all buckets to
+ *     one member), on the first member LACP lets distribute, kept while it may (Open
+ *     vSwitch's active-backup over LACP).  DPDK's 802.3ad transmit would balance over all
+ *     of them.
+ * lacp=passive: DPDK 22.11's 802.3ad has no passive actor (it always sets the actor's
+ * LACP_Activity bit); callbacks on the members' queues clear the bit in the LACPDUs it sends
+ * and hold them back while the partner is not active (bond_passive.h), DPDK's state
+ * machines unchanged.
  * The owner refuses every other combination before it opens one (config/check.c).
  *
  * The bonded ethdev is then opened as a dpdk port is (port_dpdk.c: queues, pool, start),
@@ -55,12 +57,14 @@
 #include <rte_eth_bond_8023ad.h>
 #include <rte_ethdev.h>
 
+#include "bond_passive.h"
 #include "port-private.h"
 
 #define BOND_MAX_MEMBERS 8
 #define WATCH_MS 50
 #define LACP_KICK_MS 10		/* DPDK's 802.3ad wants a tx call every 100 ms at least */
 #define LACP_FAST_TIMEOUT_MS 3100	/* DPDK wants it above its short timeout, 3 s */
+#define LACP_SLOW_TIMEOUT_MS 90000	/* DPDK's long timeout */
 
 #define SLB_BUCKETS 256
 #define SLB_NONE 0xff		/* a bucket with no enabled member: its packets are dropped */
@@ -86,6 +90,7 @@ struct bond_member {
 	volatile bool carrier;
 	volatile bool enabled;		/* carrier, after bond_updelay/bond_downdelay */
 	uint64_t changed_ms;		/* when 'carrier' last changed */
+	struct bond_passive passive;	/* lacp=passive: its callbacks' state */
 };
 
 struct bond_priv {
@@ -93,7 +98,8 @@ struct bond_priv {
 	char devname[RTE_ETH_NAME_MAX_LEN];
 	uint16_t bond_id;
 	enum bond_kind kind;
-	bool lacp;			/* 802.3ad: lacp=active */
+	bool lacp;			/* 802.3ad: lacp=active or passive */
+	bool passive;			/* lacp=passive */
 	bool own_tx;			/* transmit by 'bucket' (balance-slb, LACP active-backup) */
 	bool lacp_fast;
 	unsigned updelay, downdelay;
@@ -336,12 +342,13 @@ parse_settings(struct bond_priv *b, const struct port_args *args, char **err)
 			"balance-slb)", mode);
 		return -EINVAL;
 	}
-	b->lacp = lacp != NULL && strcmp(lacp, "active") == 0;
+	b->passive = lacp != NULL && strcmp(lacp, "passive") == 0;
+	b->lacp = b->passive || (lacp != NULL && strcmp(lacp, "active") == 0);
 	if ((lacp != NULL && !b->lacp && strcmp(lacp, "off") != 0) ||
 			(b->kind == BOND_BALANCE_TCP && !b->lacp) ||
 			(b->kind == BOND_BALANCE_SLB && b->lacp)) {
 		port_errf(err, "lacp=%s with bond_mode=%s: not implemented (balance-tcp needs "
-			"lacp=active, balance-slb runs without LACP, active-backup with or without)",
+			"LACP, balance-slb runs without, active-backup with or without)",
 			lacp ? lacp : "off",
 			mode ? mode : "active-backup");
 		return -EINVAL;
@@ -597,6 +604,31 @@ bond_set_n_pmds(struct port *p, unsigned n_pmds)
 	}
 }
 
+/* lacp=passive (control thread, the bonded ethdev started): the callbacks on its members. */
+static int
+attach_passive(struct bond_priv *b, char **err)
+{
+	for (unsigned i = 0; b->passive && i < b->n_members; i++) {
+		int rc = bond_passive_attach(&b->members[i].passive, b->members[i].port_id,
+			b->lacp_fast ? LACP_FAST_TIMEOUT_MS : LACP_SLOW_TIMEOUT_MS);
+
+		if (rc < 0) {
+			port_errf(err, "interface '%s': lacp=passive: cannot install its rx and tx "
+				"callbacks: %s", b->members[i].name, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* The bonded ethdev stopped: nothing polls the members any more. */
+static void
+detach_passive(struct bond_priv *b)
+{
+	for (unsigned i = 0; b->passive && i < b->n_members; i++)
+		bond_passive_detach(&b->members[i].passive);
+}
+
 static int
 bond_open(struct port *p, const struct port_args *args, const struct port_env *env,
 	char **err)
@@ -623,6 +655,9 @@ bond_open(struct port *p, const struct port_args *args, const struct port_env *e
 	if (rc < 0)
 		goto err_bond;
 	*port_dpdk_ext(p) = b;
+	rc = attach_passive(b, err);
+	if (rc < 0)
+		goto err_open;
 	b->n_txq_dev = p->n_txq;
 	b->kick_period = rte_get_timer_hz() / 1000 * LACP_KICK_MS;
 	bond_set_n_pmds(p, env->n_pmds);
@@ -643,6 +678,10 @@ bond_open(struct port *p, const struct port_args *args, const struct port_env *e
 	rte_eal_alarm_set(WATCH_MS * 1000, bond_watch, b);
 	return 0;
 
+err_open:
+	port_dpdk_ops.close(p);		/* removes the bonded ethdev too */
+	detach_passive(b);
+	goto err_members;
 err_bond:
 	if (b->devname[0] != '\0')
 		rte_eth_bond_free(b->devname);
@@ -664,6 +703,7 @@ bond_close(struct port *p)
 	/* Waits for a running bond_watch() to end. */
 	rte_eal_alarm_cancel(bond_watch, b);
 	port_dpdk_ops.close(p);
+	detach_passive(b);
 	remove_members(b);
 	free(b);
 }
@@ -689,6 +729,23 @@ bond_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 		}
 	}
 	return rte_eth_rx_burst(id, qid, pkts, n);
+}
+
+/*
+ * Open vSwitch's "negotiated": some member has (or had, until it expires) the partner's
+ * information from its LACPDUs, i.e. is not defaulted.
+ */
+static bool
+lacp_negotiated(const struct bond_priv *b)
+{
+	for (unsigned i = 0; i < b->n_members; i++) {
+		struct rte_eth_bond_8023ad_slave_info info;
+
+		if (rte_eth_bond_8023ad_slave_info(b->bond_id, b->members[i].port_id, &info) == 0 &&
+				!(info.actor_state & STATE_DEFAULTED))
+			return true;
+	}
+	return false;
 }
 
 static bool
@@ -741,8 +798,7 @@ show_bond(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 	APPEND(buf, len, off, "bond-hash-basis: 0\n");
 	APPEND(buf, len, off, "updelay: %u ms\ndowndelay: %u ms\n", b->updelay, b->downdelay);
 	APPEND(buf, len, off, "lacp_status: %s\n", !b->lacp ? "off" :
-		rte_eth_bond_active_slaves_get(b->bond_id, (uint16_t[BOND_MAX_MEMBERS]){ 0 },
-		BOND_MAX_MEMBERS) > 0 ? "negotiated" : "configured");
+		lacp_negotiated(b) ? "negotiated" : "configured");
 	APPEND(buf, len, off, "lacp_fallback_ab: false\n");
 	if (b->kind == BOND_ACTIVE_BACKUP && !b->lacp)
 		APPEND(buf, len, off, "active-backup primary: %s\n", b->members[0].name);
@@ -778,18 +834,11 @@ show_lacp(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 {
 	struct rte_ether_addr mac;
 	char st[128];
-	bool negotiated = false;
 
 	rte_eth_macaddr_get(b->bond_id, &mac);
-	for (unsigned i = 0; i < b->n_members; i++) {
-		struct rte_eth_bond_8023ad_slave_info info;
-
-		if (rte_eth_bond_8023ad_slave_info(b->bond_id, b->members[i].port_id, &info) == 0 &&
-				!(info.actor_state & STATE_DEFAULTED))
-			negotiated = true;
-	}
 	APPEND(buf, len, off, "---- %s ----\n", p->name);
-	APPEND(buf, len, off, "  status: active%s\n", negotiated ? " negotiated" : "");
+	APPEND(buf, len, off, "  status: %s%s\n", b->passive ? "passive" : "active",
+		lacp_negotiated(b) ? " negotiated" : "");
 	APPEND(buf, len, off, "  sys_id: " MAC_FMT "\n", RTE_ETHER_ADDR_BYTES(&mac));
 	APPEND(buf, len, off, "  lacp_time: %s\n", b->lacp_fast ? "fast" : "slow");
 	for (unsigned i = 0; i < b->n_members; i++) {
@@ -815,7 +864,9 @@ show_lacp(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 			rte_be_to_cpu_16(info.actor.port_number),
 			rte_be_to_cpu_16(info.actor.port_priority),
 			rte_be_to_cpu_16(info.actor.key));
-		state_text(info.actor_state, st, sizeof(st));
+		/* What the partner is sent: bond_passive.c clears the bit DPDK keeps set. */
+		state_text(b->passive ? info.actor_state & ~STATE_LACP_ACTIVE : info.actor_state,
+			st, sizeof(st));
 		APPEND(buf, len, off, "  actor state: %s\n\n", st);
 		APPEND(buf, len, off, "  partner sys_id: " MAC_FMT "\n",
 			RTE_ETHER_ADDR_BYTES(&info.partner.system));
@@ -858,6 +909,13 @@ bond_status(struct port *p, char *buf, size_t len)
 		APPEND(buf, len, off, "member_%s=%s\n", b->members[i].name,
 			member_active(b, &b->members[i]) ? "active" :
 			b->members[i].carrier ? "up" : "down");
+	for (unsigned i = 0; b->passive && i < b->n_members; i++) {
+		const struct bond_passive *bp = &b->members[i].passive;
+
+		APPEND(buf, len, off, "lacp_passive_%s=sent %" PRIu64 ", withheld %" PRIu64 "\n",
+			b->members[i].name, __atomic_load_n(&bp->sent, __ATOMIC_RELAXED),
+			__atomic_load_n(&bp->withheld, __ATOMIC_RELAXED));
+	}
 }
 
 const struct port_ops port_bond_ops = {

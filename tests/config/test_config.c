@@ -538,8 +538,8 @@ test_bond(void)
 			"'active' refused with bond_mode balance-slb" },
 		{ "        bond_mode: balance-tcp\n", "'balance-tcp' refused without LACP" },
 		{ "        lacp: active\n        bond_downdelay: 100\n", "refused with lacp=active" },
-		{ "        bond_mode: balance-tcp\n        lacp: passive\n",
-			"key 'lacp': 'passive' refused" },
+		{ "        bond_mode: balance-tcp\n        lacp: passive\n        bond_downdelay: 9\n",
+			"refused with lacp=passive" },
 		{ "        bond_mode: balance-tcp\n        lacp: active\n        bond_updelay: 5\n",
 			"refused with lacp=active" },
 		{ "        bond_mode: round-robin\n", "bad value 'round-robin'" },
@@ -569,6 +569,17 @@ test_bond(void)
 		warn = vconf_port_warnings(p);
 		CHECK(warn == NULL, "no warning for a default rebalance interval: %s", warn);
 		free(warn);
+		vconf_free(&c);
+	}
+	free(err);
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        bond_mode: balance-tcp\n        lacp: passive\n%s",
+		head, members);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "balance-tcp with lacp=passive refused: %s", err ? err : "");
+	if (rc == 0) {
+		p = vconf_find_port(&c, "bond0", NULL);
+		CHECK(strcmp(vconf_bond_setting(p, "lacp"), "passive") == 0, "lacp=passive in force");
 		vconf_free(&c);
 	}
 	free(err);

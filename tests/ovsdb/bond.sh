@@ -3,8 +3,8 @@
 #
 # Bonds made with ovs-vsctl add-bond (vireo-dp --ovsdb): a bond of two dpdk interfaces
 # (net_null devices) comes up as one port with both interfaces reporting its ofport;
-# bond/show answers through ovs-appctl; balance-slb and active-backup with LACP are taken;
-# the bond settings vireo-dp cannot run (LACP with balance-slb, lacp=passive, balance-tcp
+# bond/show answers through ovs-appctl; balance-slb, lacp=passive and active-backup with LACP
+# are taken; the bond settings vireo-dp cannot run (LACP with balance-slb, balance-tcp
 # without LACP, bond_updelay with LACP, a member that is no dpdk interface) fail the bond's
 # interfaces with an error naming the setting, and the bond works again once the setting is
 # taken back.  Traffic, failover and LACP against
@@ -50,8 +50,11 @@ check "bond_mode=balance-slb: the bond works (ofport kept, no error)" \
 	test -z "$(iface_error m1)" && ovs-appctl -t "$CTL" bond/show bond0 | grep -q "^bond_mode: balance-slb"'
 refused "lacp=active with balance-slb" "lacp.*active.*refused with bond_mode balance-slb" \
 	"set Port bond0 lacp=active" "set Port bond0 lacp=off bond_mode=active-backup"
-refused "lacp=passive" "lacp.*passive.*refused" \
-	"set Port bond0 lacp=passive" "set Port bond0 lacp=off"
+check "lacp=passive with active-backup: the bond works, lacp/show says passive" \
+	eval 'vsctl set Port bond0 lacp=passive && is_positive "$(get Interface m1 ofport)" &&
+	test -z "$(iface_error m1)" &&
+	ovs-appctl -t "$CTL" lacp/show bond0 | grep -q "^  status: passive"'
+check "... lacp=off again" vsctl set Port bond0 lacp=off
 refused "bond_mode=balance-tcp without LACP" "balance-tcp.*refused.*lacp=active" \
 	"set Port bond0 bond_mode=balance-tcp" "set Port bond0 bond_mode=active-backup"
 check "lacp=active with active-backup: the bond works (no error)" \
