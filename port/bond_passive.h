@@ -30,8 +30,9 @@
  * Every LACPDU leaving a member is taken for the bond's: a bridge does not forward slow
  * protocol frames (01:80:c2:00:00:02) to a bond.
  *
- * Threads: the control thread attaches before the bond's queues are polled and detaches
- * after the bonded ethdev is stopped.  The rx callback runs on the PMDs polling the bond's
+ * Threads: the control thread attaches once the bonded ethdev started its members and before
+ * the port is published (no tx burst has run on the bond yet, so no LACPDU went out), and
+ * detaches once nothing polls the bond, before the bond is closed.  The rx callback runs on the PMDs polling the bond's
  * rx queues (DPDK's 802.3ad receive polls every member there); several may write
  * 'partner_until' (relaxed atomic stores: the newest LACPDU wins, any is fine).  The tx
  * callback runs wherever the bond's tx burst runs: PMDs sending on the bond and the LACP kick
@@ -67,7 +68,11 @@ struct bond_passive {
  */
 int bond_passive_attach(struct bond_passive *bp, uint16_t port_id, unsigned window_ms);
 
-/** Remove the callbacks; the member's queues must no longer be polled. */
+/**
+ * Remove the callbacks; the member's queues must no longer be polled, and must still be
+ * configured (DPDK refuses to remove a callback from a queue it no longer counts: detach
+ * before the bond releases its member).
+ */
 void bond_passive_detach(struct bond_passive *bp);
 
 /** Whether a partner's active LACPDU arrived within the window before 'now'. */

@@ -621,7 +621,11 @@ attach_passive(struct bond_priv *b, char **err)
 	return 0;
 }
 
-/* The bonded ethdev stopped: nothing polls the members any more. */
+/*
+ * Before the bonded ethdev is closed (nothing polls it any more): closing it releases its
+ * members, and DPDK then resets their queue counts to 0, after which their callbacks can no
+ * longer be removed and would outlive 'b' on the ethdevs (whose port ids are reused).
+ */
 static void
 detach_passive(struct bond_priv *b)
 {
@@ -679,8 +683,8 @@ bond_open(struct port *p, const struct port_args *args, const struct port_env *e
 	return 0;
 
 err_open:
-	port_dpdk_ops.close(p);		/* removes the bonded ethdev too */
 	detach_passive(b);
+	port_dpdk_ops.close(p);		/* removes the bonded ethdev too */
 	goto err_members;
 err_bond:
 	if (b->devname[0] != '\0')
@@ -702,8 +706,8 @@ bond_close(struct port *p)
 	b = *port_dpdk_ext(p);
 	/* Waits for a running bond_watch() to end. */
 	rte_eal_alarm_cancel(bond_watch, b);
-	port_dpdk_ops.close(p);
 	detach_passive(b);
+	port_dpdk_ops.close(p);
 	remove_members(b);
 	free(b);
 }

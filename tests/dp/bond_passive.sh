@@ -121,6 +121,8 @@ kernel_lacp_active() {
 		ip -n bpeer link set bond0 up
 }
 ping_through() { ping_ok bpeer 10.97.0.2 "$1" 0.1 || { echo "(retrying once)"; ping_ok bpeer 10.97.0.2 "$1" 0.1; }; }
+# passive_counts: vireo-dp's count of LACPDUs sent and withheld per member ("show -v").
+passive_counts() { actl show -v | sed -n 's/^ *lacp_passive_\([ab]\)=/\1 /p'; }
 show_all() {
 	actl bond/show bond0
 	actl lacp/show bond0
@@ -164,6 +166,12 @@ check "bond/show: lacp_status configured" \
 	eval 'actl bond/show bond0 | grep -q "^lacp_status: configured$"'
 check "passive against passive: no ping bpeer -> bhost through the bond" \
 	eval '! ip netns exec bpeer ping -q -c 3 -i 0.2 -W 1 10.97.0.2 >/dev/null'
+if is_vireo; then
+	counts=$(passive_counts)
+	echo "$counts"
+	check "show -v: both members sent 0 LACPDUs, withheld some" \
+		eval '[ "$(grep -c "sent 0, withheld [1-9]" <<<"$counts")" -eq 2 ]'
+fi
 
 # --- 2. the kernel turned active: negotiates -------------------------------------------
 capture active || fail "tcpdump on kbA, kbB"
@@ -190,6 +198,12 @@ check "lacp/show: the partner's state has 'activity'" \
 	test "$(grep -c '^  partner state: activity' <<<"$lacp")" -eq 2
 check "bond/show: lacp_status negotiated" \
 	eval 'actl bond/show bond0 | grep -q "^lacp_status: negotiated$"'
+if is_vireo; then
+	counts=$(passive_counts)
+	echo "$counts"
+	check "show -v: both members sent LACPDUs" \
+		eval '[ "$(grep -c "sent [1-9]" <<<"$counts")" -eq 2 ]'
+fi
 
 # --- 3. the switch active against the kernel passive: negotiates ------------------------
 check "kernel bond: lacp_active off" kernel_lacp_active off
@@ -215,4 +229,5 @@ rc=$?
 is_vireo && check "SIGTERM: vireo-dp exits 0 (was $rc)" test "$rc" -eq 0
 is_vireo || { ip link del br0 2>/dev/null; ip link del ovs-netdev 2>/dev/null; }
 [ "$n_fail" -eq 0 ] || show_all
+echo "    $SWITCH: ${SECONDS} s"
 finish
