@@ -12,7 +12,8 @@
  * and a tx callback on every queue of each member ethdev (rte_eth_add_rx_callback,
  * rte_eth_add_tx_callback) make the wire right:
  *   - rx: a LACPDU (ethertype 0x8809, subtype 1) from the partner with LACP_Activity set
- *     marks the partner active for 'window' (DPDK's timeout of the partner's information);
+ *     marks the partner active for 'window' (as long as DPDK keeps the partner's
+ *     information: current, then expired);
  *     one with the bit clear marks it passive at once;
  *   - tx: a LACPDU the bond sends while the partner is active goes out with LACP_Activity
  *     cleared; while it is not, the LACPDU is withheld: moved behind the packets the driver
@@ -27,8 +28,8 @@
  * LACPDU is queued.  So passive against active negotiates (the partner's periodic LACPDUs
  * make us send), passive against passive never does (nothing is sent: the partner never
  * learns of us and never reports us in sync), active against passive is DPDK's own.
- * Every LACPDU leaving a member is taken for the bond's: a bridge does not forward slow
- * protocol frames (01:80:c2:00:00:02) to a bond.
+ * Every LACPDU leaving a member is taken for the bond's (one switched from another port
+ * out of the bond, which only an OpenFlow rule would do, is treated alike).
  *
  * Threads: the control thread attaches once the bonded ethdev started its members and before
  * the port is published (no tx burst has run on the bond yet, so no LACPDU went out), and

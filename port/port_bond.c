@@ -64,7 +64,6 @@
 #define WATCH_MS 50
 #define LACP_KICK_MS 10		/* DPDK's 802.3ad wants a tx call every 100 ms at least */
 #define LACP_FAST_TIMEOUT_MS 3100	/* DPDK wants it above its short timeout, 3 s */
-#define LACP_SLOW_TIMEOUT_MS 90000	/* DPDK's long timeout */
 
 #define SLB_BUCKETS 256
 #define SLB_NONE 0xff		/* a bucket with no enabled member: its packets are dropped */
@@ -604,14 +603,31 @@ bond_set_n_pmds(struct port *p, unsigned n_pmds)
 	}
 }
 
-/* lacp=passive (control thread, the bonded ethdev started): the callbacks on its members. */
+/*
+ * lacp=passive (control thread, the bonded ethdev started): the callbacks on its members.
+ * A partner's active LACPDU counts as long as DPDK keeps the partner's information: its
+ * timeout (current), then its short timeout (expired), as 802.1AX's periodic machine goes
+ * by the partner's state until it is defaulted (Open vSwitch's passive actor also sends
+ * until then).
+ */
 static int
 attach_passive(struct bond_priv *b, char **err)
 {
-	for (unsigned i = 0; b->passive && i < b->n_members; i++) {
-		int rc = bond_passive_attach(&b->members[i].passive, b->members[i].port_id,
-			b->lacp_fast ? LACP_FAST_TIMEOUT_MS : LACP_SLOW_TIMEOUT_MS);
+	struct rte_eth_bond_8023ad_conf conf;
+	unsigned window_ms;
+	int rc;
 
+	if (!b->passive)
+		return 0;
+	rc = rte_eth_bond_8023ad_conf_get(b->bond_id, &conf);
+	if (rc < 0) {
+		port_errf(err, "lacp=passive: cannot read DPDK's 802.3ad timeouts: %s",
+			rte_strerror(-rc));
+		return rc;
+	}
+	window_ms = conf.long_timeout_ms + conf.short_timeout_ms;
+	for (unsigned i = 0; i < b->n_members; i++) {
+		rc = bond_passive_attach(&b->members[i].passive, b->members[i].port_id, window_ms);
 		if (rc < 0) {
 			port_errf(err, "interface '%s': lacp=passive: cannot install its rx and tx "
 				"callbacks: %s", b->members[i].name, rte_strerror(-rc));

@@ -108,11 +108,22 @@ kernel_partners() {
 	ip netns exec bpeer cat /proc/net/bonding/bond0 |
 		awk '/details partner lacp pdu:/ {p = 1} p && /system mac address:/ {print $4; p = 0}'
 }
-# negotiated: the kernel has the switch as partner on both members, and both members of
-# the switch's bond have a current partner and are attached.
+# The kernel's members that distribute (their actor state has the bit 0x20).
+kernel_distributing() {
+	ip netns exec bpeer cat /proc/net/bonding/bond0 |
+		awk '/details actor lacp pdu:/ {p = 1} p && /port state:/ {print $3; p = 0}' |
+		while read -r st; do [ $((st & 0x20)) -ne 0 ] && echo yes; done
+}
+# negotiated: the kernel has the switch as partner on both members and distributes on
+# both; both members of the switch's bond have a current partner, are attached, collect
+# and distribute.
 negotiated() {
+	local lacp
 	[ "$(kernel_partners | grep -vc '00:00:00:00:00:00')" -eq 2 ] &&
-		[ "$(actl lacp/show bond0 | grep -c '^member: .*: current attached')" -eq 2 ]
+		[ "$(kernel_distributing | wc -l)" -eq 2 ] &&
+		lacp=$(actl lacp/show bond0) &&
+		[ "$(grep -c '^member: .*: current attached' <<<"$lacp")" -eq 2 ] &&
+		[ "$(grep -c '^  actor state:.*collecting distributing' <<<"$lacp")" -eq 2 ]
 }
 # kernel_lacp_active on|off: the kernel bond's lacp_active (it must be down to change it).
 kernel_lacp_active() {
@@ -120,7 +131,17 @@ kernel_lacp_active() {
 		ip -n bpeer link set bond0 type bond lacp_active "$1" &&
 		ip -n bpeer link set bond0 up
 }
-ping_through() { ping_ok bpeer 10.97.0.2 "$1" 0.1 || { echo "(retrying once)"; ping_ok bpeer 10.97.0.2 "$1" 0.1; }; }
+# ping_through N: N pings bpeer -> bhost without loss, in one of three rounds (each lossy
+# round is shown; a bond that does not forward loses all three).
+ping_through() {
+	local out
+	for round in 1 2 3; do
+		out=$(ip netns exec bpeer ping -q -c "$1" -i 0.1 -W 5 10.97.0.2 2>&1)
+		grep -q " 0% packet loss" <<<"$out" && return 0
+		echo "    round $round: $(grep transmitted <<<"$out")"
+	done
+	return 1
+}
 # passive_counts: vireo-dp's count of LACPDUs sent and withheld per member ("show -v").
 passive_counts() { actl show -v | sed -n 's/^ *lacp_passive_\([ab]\)=/\1 /p'; }
 show_all() {
@@ -147,6 +168,7 @@ check "interfaces a, b, host without error${errs:+: $errs}" test -z "$errs"
 [ -z "$errs" ] || finish
 
 # --- 1. passive against passive: silence ---------------------------------------------------
+echo "    [${SECONDS} s]"
 check "the bond's members are up in the switch" \
 	within 30 eval 'actl lacp/show bond0 | grep -q "^member: b:"'
 sleep 8
@@ -174,6 +196,7 @@ if is_vireo; then
 fi
 
 # --- 2. the kernel turned active: negotiates -------------------------------------------
+echo "    [${SECONDS} s]"
 capture active || fail "tcpdump on kbA, kbB"
 check "kernel bond: lacp_active on" kernel_lacp_active on
 if within 60 negotiated; then
@@ -206,6 +229,7 @@ if is_vireo; then
 fi
 
 # --- 3. the switch active against the kernel passive: negotiates ------------------------
+echo "    [${SECONDS} s]"
 check "kernel bond: lacp_active off" kernel_lacp_active off
 check "set Port bond0 lacp=active" vsctl set Port bond0 lacp=active
 capture act || fail "tcpdump on kbA, kbB"
