@@ -51,7 +51,7 @@ check "bond_mode=balance-slb: the bond works (ofport kept, no error)" \
 refused "lacp=active with balance-slb" "lacp.*active.*refused with bond_mode balance-slb" \
 	"set Port bond0 lacp=active" "set Port bond0 lacp=off bond_mode=active-backup"
 check "lacp=passive with active-backup: the bond works, lacp/show says passive" \
-	eval 'vsctl set Port bond0 lacp=passive && is_positive "$(get Interface m1 ofport)" &&
+	eval 'vsctl set Port bond0 bond_updelay=0 lacp=passive && is_positive "$(get Interface m1 ofport)" &&
 	test -z "$(iface_error m1)" &&
 	ovs-appctl -t "$CTL" lacp/show bond0 | grep -q "^  status: passive"'
 check "... lacp=off again" vsctl set Port bond0 lacp=off
