@@ -68,11 +68,15 @@ kernel_bond() {
 
 # capture NAME: tcpdump of the slow-protocol frames kbA and kbB receive from the switch,
 # into $RUN/NAME-A.pcap and -B.pcap; returns once both listen.  stop_captures ends them.
+# Immediate mode: otherwise frames wait in a block of the capture ring until it fills or
+# times out, and those of the last block are lost when tcpdump is stopped (a run stopped
+# right after the negotiation found none).
 CAPS=()
 capture() {
 	for m in A B; do
 		rm -f "$RUN/$1-$m.pcap" "$RUN/$1-$m.err"
-		ip netns exec bpeer tcpdump -i "kb$m" -Q in -nn -U -w "$RUN/$1-$m.pcap" \
+		ip netns exec bpeer tcpdump -i "kb$m" -Q in -nn -U --immediate-mode \
+			-w "$RUN/$1-$m.pcap" \
 			ether proto 0x8809 >"$RUN/$1-$m.err" 2>&1 &
 		CAPS+=($!)
 		PIDS+=($!)
@@ -208,6 +212,7 @@ else
 	fail "kernel lacp_active on: LACP negotiated on both members within 60 s"
 	show_all
 fi
+within 20 eval '[ "$(lacpdus active | wc -l)" -ge 2 ]'
 stop_captures
 check "passive against active: ping bpeer -> bhost through the bond" ping_through
 states=$(lacpdus active | sort | uniq -c | tr '\n' ' ')
@@ -241,6 +246,7 @@ else
 	fail "active against passive: LACP negotiated on both members within 60 s"
 	show_all
 fi
+within 20 eval '[ "$(lacpdus act | wc -l)" -ge 2 ]'
 stop_captures
 check "active against passive: ping bpeer -> bhost through the bond" ping_through
 check "active against passive: the switch's LACPDUs carry LACP_Activity = 1" \
