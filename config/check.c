@@ -335,12 +335,19 @@ check_tf(const char *v)
 	return strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ? 0 : -1;
 }
 
-#define TNL_IP_WHY "vireo-dp's tunnels take a fixed IPv4 or IPv6 address: 'flow' (the " \
-	"address from the rules' set_field of tun_dst/tun_ipv6_dst) is not implemented"
+/* vxlan, geneve: 'flow' too (the rules' tun_dst, tun_src; port/tnl.h). */
+static int
+check_tnl_ip_flow(const char *v)
+{
+	return check_tnl_ip(v) == 1 ? 0 : check_tnl_ip(v);
+}
+
+#define TNL_IP_WHY "vireo-dp's gtpu ports take a fixed IPv4 or IPv6 address: 'flow' (the " \
+	"address from the rules' set_field of tun_dst) is implemented for vxlan and geneve only"
 
 static const struct option_rule vxlan_rules[] = {
-	{ "remote_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
-	{ "local_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
+	{ "remote_ip", check_tnl_ip_flow, 0, 0, DONE, NULL, NULL },
+	{ "local_ip", check_tnl_ip_flow, 0, 0, DONE, NULL, NULL },
 	{ "key", check_tnl_key, 0, 0, DONE, NULL, NULL },
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },

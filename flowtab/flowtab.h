@@ -354,6 +354,8 @@ enum flowtab_action_kind {
 	FLOWTAB_A_GROUP,         /**< 'port': the group id (flowtab_gm.h) */
 	FLOWTAB_A_METER,         /**< 'port': the meter id; always the first action */
 	FLOWTAB_A_SET_TUN_ID,    /**< 'bytes'[0..7]: tun_id, network order */
+	FLOWTAB_A_SET_TUN_SRC,   /**< 'ipv4': tun_src (local_ip=flow), network order */
+	FLOWTAB_A_SET_TUN_DST,   /**< 'ipv4': tun_dst (remote_ip=flow) */
 };
 
 struct flowtab_action_info {

@@ -264,21 +264,35 @@ set_ttl(struct xctx *x, uint8_t ttl, bool dec)
 }
 
 /*
+ * The packet's tunnel metadata field, to write: made valid (zero) when the packet came in by
+ * no tunnel; NULL when the field was never registered.
+ */
+static struct flowtab_tnl_md *
+tnl_md_writable(struct xctx *x)
+{
+	struct flowtab_tnl_md *md;
+
+	if (flowtab_tnl_md_offset < 0)
+		return NULL;
+	md = RTE_MBUF_DYNFIELD(x->m, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
+	if (!(x->m->ol_flags & flowtab_tnl_md_flag)) {
+		memset(md, 0, sizeof(*md));
+		x->m->ol_flags |= flowtab_tnl_md_flag;
+	}
+	return md;
+}
+
+/*
  * tun_metadata'idx' = 'v' for a tunnel port to send as a Geneve option: in the packet's
  * tunnel metadata field (made valid, zero, when the packet had none) and in the key.
  */
 static void
 set_tun_metadata(struct xctx *x, uint8_t idx, uint32_t v)
 {
-	struct flowtab_tnl_md *md;
+	struct flowtab_tnl_md *md = tnl_md_writable(x);
 
-	if (flowtab_tnl_md_offset < 0)
+	if (md == NULL)
 		return;
-	md = RTE_MBUF_DYNFIELD(x->m, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
-	if (!(x->m->ol_flags & flowtab_tnl_md_flag)) {
-		memset(md, 0, sizeof(*md));
-		x->m->ol_flags |= flowtab_tnl_md_flag;
-	}
 	md->tun_metadata[idx] = v;
 	md->tun_metadata_set |= (uint8_t)(1u << idx);
 	x->k->tun_metadata[idx] = v;
@@ -544,17 +558,32 @@ resubmit(struct xctx *x, uint32_t port, uint8_t table, const struct ft_rule *fro
 static void
 set_tun_id(struct xctx *x, const uint8_t *be_id)
 {
-	struct flowtab_tnl_md *md;
+	struct flowtab_tnl_md *md = tnl_md_writable(x);
 
-	if (flowtab_tnl_md_offset < 0)
+	if (md == NULL)
 		return;
-	md = RTE_MBUF_DYNFIELD(x->m, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
-	if (!(x->m->ol_flags & flowtab_tnl_md_flag)) {
-		memset(md, 0, sizeof(*md));
-		x->m->ol_flags |= flowtab_tnl_md_flag;
-	}
 	memcpy(&md->tun_id, be_id, 8);
 	memcpy(&x->k->tun_id, be_id, 8);
+}
+
+/*
+ * The outer IPv4 source ('src') or destination a tunnel port with local_ip=flow or
+ * remote_ip=flow sends the packet with: the metadata field, as set_tun_id().
+ */
+static void
+set_tun_addr(struct xctx *x, bool src, uint32_t be_ip)
+{
+	struct flowtab_tnl_md *md = tnl_md_writable(x);
+
+	if (md == NULL)
+		return;
+	if (src) {
+		md->tun_src = be_ip;
+		x->k->tun_src = be_ip;
+	} else {
+		md->tun_dst = be_ip;
+		x->k->tun_dst = be_ip;
+	}
 }
 
 static void
@@ -572,7 +601,8 @@ run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
 	for (i = 0; i < acts->n && !x->stop && x->m; i++) {
 		a = &acts->a[i];
 		if ((a->type >= FT_ACT_SET_DL_SRC && a->type <= FT_ACT_DEC_TTL) ||
-				a->type == FT_ACT_SET_TUN_ID)
+				a->type == FT_ACT_SET_TUN_ID || a->type == FT_ACT_SET_TUN_SRC ||
+				a->type == FT_ACT_SET_TUN_DST)
 			flush_pending(x);
 		switch (a->type) {
 		case FT_ACT_OUTPUT:
@@ -662,6 +692,10 @@ run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
 			break;
 		case FT_ACT_SET_TUN_ID:
 			set_tun_id(x, a->bytes);
+			break;
+		case FT_ACT_SET_TUN_SRC:
+		case FT_ACT_SET_TUN_DST:
+			set_tun_addr(x, a->type == FT_ACT_SET_TUN_SRC, a->u32);
 			break;
 		default:
 			break;

@@ -376,6 +376,11 @@ print_action(struct ft_str *s, const struct ft_action *a, const struct flowtab_p
 	case FT_ACT_SET_TUN_METADATA:
 		ft_str_printf(s, "set_field:0x%x->tun_metadata%u", rte_be_to_cpu_32(a->u32), a->u8);
 		return;
+	case FT_ACT_SET_TUN_SRC:
+	case FT_ACT_SET_TUN_DST:
+		inet_ntop(AF_INET, &a->u32, v, sizeof(v));
+		ft_str_printf(s, "set_field:%s->%s", v, ft_set_field_name(a->type));
+		return;
 	default:
 		ft_str_printf(s, "unknown");
 		return;

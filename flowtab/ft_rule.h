@@ -55,6 +55,8 @@ enum ft_act_type {
 	FT_ACT_GROUP,          /**< u32 = group id (flowtab_gm.h) */
 	FT_ACT_METER,          /**< u32 = meter id; always the first action */
 	FT_ACT_SET_TUN_ID,     /**< bytes[0..7] = tun_id, network order */
+	FT_ACT_SET_TUN_SRC,    /**< u32 = the outer IPv4 source a tunnel port sends from */
+	FT_ACT_SET_TUN_DST,    /**< u32 = the outer IPv4 destination (remote_ip=flow) */
 	FT_ACT__N
 };
 

@@ -193,6 +193,12 @@ rewrite(struct trace *t, const struct ft_action *a)
 	case FT_ACT_SET_TUN_ID:
 		memcpy(&k->tun_id, a->bytes, 8);
 		break;
+	case FT_ACT_SET_TUN_SRC:
+		k->tun_src = a->u32;
+		break;
+	case FT_ACT_SET_TUN_DST:
+		k->tun_dst = a->u32;
+		break;
 	case FT_ACT_SET_DL_DST:
 		memcpy(k->dl_dst, a->bytes, 6);
 		break;

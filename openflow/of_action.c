@@ -94,6 +94,15 @@ set_field_text(struct of_text *t, uint32_t h, const uint8_t *v)
 		of_text_item(t, "set_field:%s->%s", a, f == 11 || f == 7 ? "ip_src" : "ip_dst");
 		return OF_OK;
 	}
+	if (cls == OXM_CLASS_NXM1 && (f == 31 || f == 32)) {
+		/* NXM_NX_TUN_IPV4_SRC/DST: a tunnel port's outer addresses (local_ip=flow,
+		 * remote_ip=flow). */
+		if (len != 4)
+			return OFE_BAC_BAD_SET_LEN;
+		inet_ntop(AF_INET, v, a, sizeof(a));
+		of_text_item(t, "set_field:%s->%s", a, f == 31 ? "tun_src" : "tun_dst");
+		return OF_OK;
+	}
 	if ((cls == OXM_CLASS_BASIC && (f == 26 || f == 27)) ||
 	    (cls == OXM_CLASS_NXM1 && (f == 19 || f == 20))) {
 		if (len != 16)
@@ -750,6 +759,12 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 		case FLOWTAB_A_SET_TUN_ID:
 			put_tun_id(b, a, false);
 			break;
+		case FLOWTAB_A_SET_TUN_SRC:
+		case FLOWTAB_A_SET_TUN_DST:
+			put_reg_load(b, OXM_HEADER(OXM_CLASS_NXM1,
+					a->kind == FLOWTAB_A_SET_TUN_SRC ? 31 : 32, 0, 4), 0, 32,
+					ntohl(a->ipv4));
+			break;
 		case FLOWTAB_A_GOTO_TABLE: {
 			/* An instruction 1.0 has not: ovs-vswitchd sends it as resubmit(,TABLE)
 			 * too, which is what it does as the last action. */
@@ -846,6 +861,11 @@ actions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 			break;
 		case FLOWTAB_A_SET_TUN_ID:
 			put_tun_id(b, a, true);
+			break;
+		case FLOWTAB_A_SET_TUN_SRC:
+		case FLOWTAB_A_SET_TUN_DST:
+			put_set_field(b, false, OXM_CLASS_NXM1,
+					a->kind == FLOWTAB_A_SET_TUN_SRC ? 31 : 32, &a->ipv4, 4);
 			break;
 		case FLOWTAB_A_GROUP:
 			put_small(b, OFPAT13_GROUP, 8, a->port, 4);

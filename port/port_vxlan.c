@@ -12,7 +12,7 @@
  * Options as in Open vSwitch: tos and ttl (a number or 'inherit'; over IPv6 the traffic
  * class and hop limit), df_default (true, IPv4 only), csum (false: over IPv6 the UDP
  * checksum is computed unless it is false, over IPv4 never: csum=true is refused);
- * remote_ip=flow and local_ip=flow are refused.
+ * remote_ip=flow (over IPv4: the rules' tun_dst) and local_ip=flow (tun_src) as tnl.h says.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,10 +51,11 @@ tnl_check_options(const struct port_args *args, const char *const *known, const 
 }
 
 /* options:'key': an IPv4 address into '*ip' (returns AF_INET) or an IPv6 one into '*ip6'
- * (AF_INET6); 0 when absent and not 'required'; else -EINVAL. */
+ * (AF_INET6); 'flow' (returns AF_UNSPEC, 1) where 'flow_ok'; 0 when absent and not
+ * 'required'; else -EINVAL. */
 static int
 parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
-	struct in6_addr *ip6, const char *type, char **err)
+	struct in6_addr *ip6, const char *type, bool flow_ok, char **err)
 {
 	const char *v = port_args_get(args, key);
 
@@ -65,28 +66,48 @@ parse_ip(const struct port_args *args, const char *key, bool required, uint32_t 
 			port_errf(err, "options:%s is required for a %s port", key, type);
 		return required ? -EINVAL : 0;
 	}
+	if (strcmp(v, "flow") == 0 && flow_ok)
+		return 1;
+	if (strcmp(v, "flow") == 0) {
+		port_errf(err, "options:%s=flow: not implemented for a %s port (vxlan and geneve "
+			"ports take it)", key, type);
+		return -EINVAL;
+	}
 	if (inet_pton(AF_INET, v, ip) == 1)
 		return AF_INET;
 	if (inet_pton(AF_INET6, v, ip6) == 1 && !IN6_IS_ADDR_V4MAPPED(ip6) &&
 			!IN6_IS_ADDR_UNSPECIFIED(ip6) && !IN6_IS_ADDR_MULTICAST(ip6))
 		return AF_INET6;
 	port_errf(err, "options:%s=%s: vireo-dp's tunnels take a fixed unicast IPv4 or IPv6 "
-		"address (%s=flow, the address from the rules' set_field, is not implemented)",
-		key, v, key);
+		"address%s", key, v, flow_ok ? " or 'flow'" : "");
 	return -EINVAL;
 }
 
 int
 tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *type,
-	char **err)
+	bool flow_ok, char **err)
 {
-	int r = parse_ip(args, "remote_ip", true, &c->remote_ip, &c->remote_ip6, type, err);
-	int l = r < 0 ? r : parse_ip(args, "local_ip", false, &c->local_ip, &c->local_ip6, type,
+	int r = parse_ip(args, "remote_ip", true, &c->remote_ip, &c->remote_ip6, type, flow_ok,
 		err);
+	int l = r < 0 ? r : parse_ip(args, "local_ip", false, &c->local_ip, &c->local_ip6, type,
+		flow_ok, err);
 	const char *v;
 
 	if (r < 0 || l < 0)
 		return -EINVAL;
+	c->remote_flow = r == 1;
+	c->local_flow = l == 1;
+	if (c->remote_flow && l == AF_INET6) {
+		/* tun_ipv6_dst has no room in the packet's metadata (struct tnl_md). */
+		port_errf(err, "options:remote_ip=flow over an IPv6 underlay (local_ip=%s): "
+			"not implemented, vireo-dp has tun_dst (IPv4) but not tun_ipv6_dst",
+			port_args_get(args, "local_ip"));
+		return -EINVAL;
+	}
+	if (c->remote_flow)
+		r = AF_INET;
+	if (c->local_flow)
+		l = r;
 	if (l != 0 && l != r) {
 		port_errf(err, "options:local_ip=%s and options:remote_ip=%s: not of the same "
 			"address family", port_args_get(args, "local_ip"),
@@ -129,7 +150,7 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 
 	if (tnl_check_options(args, known, type_name(c), err) < 0)
 		return -EINVAL;
-	if (tnl_parse_addrs(args, c, type_name(c), err) < 0)
+	if (tnl_parse_addrs(args, c, type_name(c), true, err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "key");
 	c->key_flow = v != NULL && strcmp(v, "flow") == 0;
@@ -239,18 +260,21 @@ tnl_port_dev_stats(struct port *p, struct port_dev_stats *st)
 	for (unsigned i = 0; i < PORT_MAX_PMDS; i++) {
 		st->rx_errors += t->st[i].rx_errors;
 		st->rx_dropped += t->st[i].rx_dropped;
-		st->tx_dropped += t->st[i].tx_no_route;
+		st->tx_dropped += t->st[i].tx_no_route + t->st[i].tx_no_dst;
 		st->tx_errors += t->st[i].tx_errors;
 	}
 }
 
-/* Up while an encapsulation is published: a route through an internal port, a next hop. */
+/*
+ * Up while an encapsulation is published: a route through an internal port, a next hop.
+ * A remote_ip=flow port is always up, as in Open vSwitch: it has no one remote to route.
+ */
 bool
 tnl_port_link_up(struct port *p)
 {
 	const struct tnl_port *t = p->priv;
 
-	return __atomic_load_n(&t->encap, __ATOMIC_ACQUIRE) != NULL;
+	return t->cfg.remote_flow || __atomic_load_n(&t->encap, __ATOMIC_ACQUIRE) != NULL;
 }
 
 void
@@ -266,6 +290,12 @@ tnl_port_status(struct port *p, const char *extra, char *buf, size_t len)
 		inet_ntop(AF_INET, &t->cfg.remote_ip, r, sizeof(r));
 		inet_ntop(AF_INET, &t->src, l, sizeof(l));
 	}
+	if (t->cfg.remote_flow)
+		snprintf(r, sizeof(r), "flow");
+	if (t->cfg.local_flow)
+		snprintf(l, sizeof(l), "flow");
+	else if (t->cfg.remote_flow && t->cfg.local_ip != 0)
+		inet_ntop(AF_INET, &t->cfg.local_ip, l, sizeof(l));
 	if (t->cfg.key_flow)
 		snprintf(k, sizeof(k), "flow");
 	else

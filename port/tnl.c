@@ -43,6 +43,7 @@ static struct {
 static const struct port_env *tnl_env;
 static struct tnl_decap *decap;			/* atomic: PMDs read */
 struct rte_ring *tnl_snoop_ring;		/* PMDs enqueue, control thread dequeues */
+struct rte_ring *tnl_want_ring;			/* the same */
 static struct tnl_neigh neigh[MAX_NEIGH];
 static unsigned n_neigh;
 static struct {
@@ -136,6 +137,15 @@ publish_decap(void)
 		d->ep[n].ipv6 = t->cfg.ipv6;
 		d->ep[n].local_ip6 = IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6) ? t->src6 :
 			t->cfg.local_ip6;
+		d->ep[n].remote_ip = t->cfg.remote_ip;
+		d->ep[n].remote_ip6 = t->cfg.remote_ip6;
+		/* GTP-U endpoints take any remote, as they always did. */
+		d->ep[n].remote_any = t->cfg.remote_flow || t->cfg.type == TNL_GTPU;
+		d->ep[n].local_any = t->cfg.local_flow || (t->cfg.remote_flow &&
+			t->cfg.local_ip == 0);
+		d->ep[n].rank = (uint8_t)(6 * t->cfg.key_flow + 3 * t->cfg.remote_flow +
+			(t->cfg.local_flow ? 2 : (t->cfg.local_ip != 0 ||
+			!IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6)) ? 0 : 1));
 		d->ep[n].dst_port = rte_cpu_to_be_16(t->cfg.dst_port);
 		d->ep[n].vni = t->cfg.vni;
 		d->ep[n].type = t->cfg.type;
@@ -150,13 +160,67 @@ publish_decap(void)
 	return 0;
 }
 
-/* Whether 'a' and 'b' may receive the same packets (an unset local_ip is any address). */
+/*
+ * remote_ip=flow: publish 't''s resolved destinations as a table PMDs look tun_dst up in
+ * (see tnl.h), when they differ from what is published.
+ */
+static void
+publish_dests(struct tnl_port *t)
+{
+	const struct tnl_dests *cur = t->dests;
+	struct tnl_dests *d;
+	uint32_t slots = 4, n = 0, same = 0;
+
+	for (unsigned i = 0; i < t->n_fdest; i++)
+		n += t->fdest[i].ok;
+	while (slots < 2 * n)
+		slots *= 2;
+	d = calloc(1, sizeof(*d) + slots * sizeof(d->slot[0]));
+	if (d == NULL)
+		return;		/* the old table stays; tried again next second */
+	d->mask = slots - 1;
+	for (unsigned i = 0; i < t->n_fdest; i++) {
+		const struct tnl_fdest *f = &t->fdest[i];
+		uint32_t h = tnl_dest_hash(f->ip) & d->mask;
+
+		if (!f->ok)
+			continue;
+		while (d->slot[h].ip != 0)
+			h = (h + 1) & d->mask;
+		d->slot[h].ip = f->ip;
+		d->slot[h].e = f->e;
+	}
+	if (cur != NULL && cur->mask == d->mask) {
+		for (uint32_t i = 0; i <= d->mask; i++)
+			same += memcmp(&cur->slot[i], &d->slot[i], sizeof(d->slot[i])) == 0;
+		if (same == slots) {
+			free(d);
+			return;
+		}
+	}
+	if (cur == NULL && n == 0) {
+		free(d);
+		return;
+	}
+	retire(__atomic_exchange_n(&t->dests, d, __ATOMIC_ACQ_REL));
+}
+
+/*
+ * Whether 'a' and 'b' may receive the same packets with the same precedence (an unset
+ * local_ip is any address; a fixed remote is apart from another, and from remote_ip=flow,
+ * but for GTP-U, whose endpoints take any remote).
+ */
 static bool
 same_endpoint(const struct tnl_cfg *a, const struct tnl_cfg *b)
 {
 	bool same_local;
 
-	if (a->ipv6 != b->ipv6)
+	if (a->ipv6 != b->ipv6 || a->remote_flow != b->remote_flow ||
+			a->local_flow != b->local_flow)
+		return false;
+	if (!a->remote_flow && a->type != TNL_GTPU && b->type != TNL_GTPU &&
+			(a->ipv6 ? !IN6_ARE_ADDR_EQUAL(&a->remote_ip6, &b->remote_ip6) :
+			a->remote_ip != b->remote_ip))
 		return false;
 	if (a->ipv6)
 		same_local = IN6_ARE_ADDR_EQUAL(&a->local_ip6, &b->local_ip6) ||
@@ -184,6 +248,15 @@ tnl_port_add(struct tnl_port *t, char **err)
 			return -ENOMEM;
 		}
 	}
+	if (tnl_want_ring == NULL) {
+		tnl_want_ring = rte_ring_create_elem("vireo_tnl_want", sizeof(struct tnl_want),
+			SNOOP_RING_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (tnl_want_ring == NULL) {
+			port_errf(err, "cannot create the tunnels' destination ring: %s",
+				rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
 		if (tunnels[i] == NULL) {
 			if (free_at == PORT_MAX_SLOTS)
@@ -195,7 +268,8 @@ tnl_port_add(struct tnl_port *t, char **err)
 			return -EEXIST;
 		} else if (same_endpoint(&tunnels[i]->cfg, &t->cfg)) {
 			if (t->cfg.key_flow)
-				port_errf(err, "tunnel port %s already has key=flow on UDP port %u",
+				port_errf(err, "tunnel port %s already has key=flow on UDP port %u "
+					"for the same remote_ip and local_ip",
 					tunnels[i]->port->name, t->cfg.dst_port);
 			else
 				port_errf(err, "tunnel port %s already receives VNI %u on UDP port %u",
@@ -207,10 +281,19 @@ tnl_port_add(struct tnl_port *t, char **err)
 		port_errf(err, "too many tunnel ports");
 		return -ENOSPC;
 	}
+	if (t->cfg.remote_flow) {
+		t->fdest = calloc(TNL_MAX_DESTS, sizeof(*t->fdest));
+		if (t->fdest == NULL) {
+			port_errf(err, "out of memory");
+			return -ENOMEM;
+		}
+	}
 	snprintf(t->why, sizeof(t->why), "no route looked up yet");
 	tunnels[free_at] = t;
 	if (publish_decap() < 0) {
 		tunnels[free_at] = NULL;
+		free(t->fdest);
+		t->fdest = NULL;
 		port_errf(err, "out of memory");
 		return -ENOMEM;
 	}
@@ -226,9 +309,13 @@ tnl_port_del(struct tnl_port *t)
 			tunnels[i] = NULL;
 	publish_decap();
 	retire(__atomic_exchange_n(&t->encap, NULL, __ATOMIC_ACQ_REL));
+	retire(__atomic_exchange_n(&t->dests, NULL, __ATOMIC_ACQ_REL));
 	/* The port may be freed when we return: no PMD may still see it. */
 	rcu_synchronize(tnl_env->qsbr);
 	reclaim(true);
+	free(t->fdest);
+	t->fdest = NULL;
+	t->n_fdest = 0;
 }
 
 void
@@ -260,6 +347,14 @@ tnl_internal_del(struct port *p)
 			snprintf(t->why, sizeof(t->why), "the route's device %.64s is gone", p->name);
 			used = true;
 		}
+		for (unsigned k = 0; t != NULL && k < t->n_fdest; k++) {
+			if (t->fdest[k].ok && t->fdest[k].e.underlay == p) {
+				t->fdest[k].ok = false;
+				used = true;
+			}
+		}
+		if (t != NULL && t->cfg.remote_flow)
+			publish_dests(t);
 	}
 	if (used) {
 		rcu_synchronize(tnl_env->qsbr);
@@ -422,9 +517,11 @@ ns_request(const char *dev, const struct in6_addr *src, const struct in6_addr *n
 	close(fd);
 }
 
-/* The outer IPv4 or IPv6 header of 't' from 'src'/'src6'; returns where UDP starts. */
+/* The outer IPv4 or IPv6 header of 't' from 'src'/'src6' to 'dst'/'dst6'; returns where
+ * UDP starts. */
 static uint8_t *
-build_ip(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, uint8_t *h)
+build_ip(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, uint32_t dst,
+	const struct in6_addr *dst6, uint8_t *h)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)h;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -439,7 +536,7 @@ build_ip(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, ui
 		ip6->proto = IPPROTO_UDP;
 		ip6->hop_limits = ttl;
 		memcpy(ip6->src_addr, src6, 16);
-		memcpy(ip6->dst_addr, &t->cfg.remote_ip6, 16);
+		memcpy(ip6->dst_addr, dst6, 16);
 		return (uint8_t *)(ip6 + 1);
 	}
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
@@ -449,14 +546,16 @@ build_ip(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, ui
 	ip->time_to_live = ttl;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = src;
-	ip->dst_addr = t->cfg.remote_ip;
+	ip->dst_addr = dst;
 	return (uint8_t *)(ip + 1);
 }
 
-/* The outer headers of 't' from 'src' (or 'src6') to its remote via next hop MAC 'dst_mac'. */
+/* The outer headers of 't' from 'src' (or 'src6') to 'dst' (or 'dst6') via next hop MAC
+ * 'dst_mac'. */
 static void
-build_hdr(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6,
-	const uint8_t src_mac[6], const uint8_t dst_mac[6], uint8_t *h)
+build_hdr(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, uint32_t dst,
+	const struct in6_addr *dst6, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+	uint8_t *h)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)h;
 	struct rte_udp_hdr *udp;
@@ -465,7 +564,7 @@ build_hdr(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6,
 	memset(h, 0, TNL_VXLAN6_HLEN);
 	memcpy(&eth->dst_addr, dst_mac, 6);
 	memcpy(&eth->src_addr, src_mac, 6);
-	udp = (struct rte_udp_hdr *)build_ip(t, src, src6, h);
+	udp = (struct rte_udp_hdr *)build_ip(t, src, src6, dst, dst6, h);
 	vx = (uint8_t *)(udp + 1);
 	udp->dst_port = rte_cpu_to_be_16(t->cfg.dst_port);
 	if (t->cfg.type == TNL_GTPU) {
@@ -558,7 +657,8 @@ refresh(struct tnl_port *t)
 		} else if ((e = calloc(1, sizeof(*e))) != NULL) {
 			e->underlay = under;
 			e->hlen = t->cfg.ipv6 ? TNL_VXLAN6_HLEN : TNL_VXLAN_HLEN;
-			build_hdr(t, t->src, &t->src6, src_mac, nb->mac, e->hdr);
+			build_hdr(t, t->src, &t->src6, t->cfg.remote_ip, &t->cfg.remote_ip6,
+				src_mac, nb->mac, e->hdr);
 			t->why[0] = '\0';
 		}
 	}
@@ -572,15 +672,101 @@ refresh(struct tnl_port *t)
 	retire(__atomic_exchange_n(&t->encap, e, __ATOMIC_ACQ_REL));
 }
 
+/*
+ * remote_ip=flow: resolve destination 'f' of 't' as refresh() does a fixed remote (route,
+ * source, next hop; ARP asked for when unknown).  'f->ok' says whether 'f->e' is good.
+ */
+static void
+refresh_dest(const struct tnl_port *t, struct tnl_fdest *f)
+{
+	static const struct in6_addr none;
+	struct tnl_route r;
+	struct tnl_neigh *nb;
+	struct port *under;
+	struct in6_addr nh;
+	uint8_t src_mac[6];
+
+	f->ok = false;
+	if (tnl_route_get(f->ip, &r) < 0 || (under = internal_named(r.dev)) == NULL)
+		return;
+	snprintf(f->dev, sizeof(f->dev), "%s", r.dev);
+	f->src = t->cfg.local_ip ? t->cfg.local_ip : r.src;
+	f->nh = r.gw ? r.gw : f->ip;
+	tnl_in6_mapped(&nh, f->nh);
+	nb = neigh_find(&nh, r.dev);
+	if (nb == NULL || dev_mac(r.dev, src_mac) < 0) {
+		arp_request(r.dev, f->src, f->nh);
+		return;
+	}
+	memset(&f->e, 0, sizeof(f->e));
+	f->e.underlay = under;
+	f->e.hlen = TNL_VXLAN_HLEN;
+	build_hdr(t, f->src, &none, f->ip, &none, src_mac, nb->mac, f->e.hdr);
+	f->ok = true;
+}
+
+/*
+ * remote_ip=flow: take in the destinations PMDs asked for (a full table forgets its oldest
+ * destination).
+ */
+static void
+take_wants(void)
+{
+	struct tnl_want w;
+
+	while (tnl_want_ring != NULL &&
+			rte_ring_sc_dequeue_elem(tnl_want_ring, &w, sizeof(w)) == 0) {
+		struct tnl_port *t = NULL;
+		unsigned k;
+
+		for (unsigned i = 0; i < PORT_MAX_SLOTS && t == NULL; i++)
+			if (tunnels[i] != NULL && tunnels[i]->port->slot == w.slot &&
+					tunnels[i]->cfg.remote_flow)
+				t = tunnels[i];
+		if (t == NULL || w.ip == 0)
+			continue;
+		for (k = 0; k < t->n_fdest && t->fdest[k].ip != w.ip; k++)
+			;
+		if (k < t->n_fdest)
+			continue;
+		if (t->n_fdest == TNL_MAX_DESTS)
+			memmove(&t->fdest[0], &t->fdest[1], --t->n_fdest * sizeof(t->fdest[0]));
+		memset(&t->fdest[t->n_fdest], 0, sizeof(t->fdest[0]));
+		t->fdest[t->n_fdest++].ip = w.ip;
+	}
+}
+
+/* remote_ip=flow: resolve every destination of 't' again, publish what changed. */
+static void
+refresh_flow(struct tnl_port *t)
+{
+	unsigned ok = 0;
+
+	for (unsigned i = 0; i < t->n_fdest; i++) {
+		refresh_dest(t, &t->fdest[i]);
+		ok += t->fdest[i].ok;
+	}
+	if (ok < t->n_fdest)
+		snprintf(t->why, sizeof(t->why), "%u of %u destinations (tun_dst) not resolved "
+			"yet", t->n_fdest - ok, t->n_fdest);
+	else
+		t->why[0] = '\0';
+	publish_dests(t);
+}
+
 void
 tnl_run(void)
 {
 	if (tnl_env == NULL)
 		return;
 	take_snooped();
-	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
-		if (tunnels[i] != NULL)
+	take_wants();
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
+		if (tunnels[i] != NULL && tunnels[i]->cfg.remote_flow)
+			refresh_flow(tunnels[i]);
+		else if (tunnels[i] != NULL)
 			refresh(tunnels[i]);
+	}
 	reclaim(false);
 }
 

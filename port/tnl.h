@@ -25,6 +25,23 @@
  * kernel device (its MAC and the source address).  The neighbour table keeps IPv4
  * addresses as IPv4-mapped IPv6 ones (::ffff:a.b.c.d), as Open vSwitch's does.
  *
+ * Flow-based endpoints
+ * ====================
+ * A port with options:remote_ip=flow (IPv4 underlays only) sends each packet to the
+ * tun_dst a rule set (set_field:IP->tun_dst); with no tun_dst the packet is dropped and
+ * counted (tx_no_dst), as Open vSwitch does.  Destinations are resolved as a fixed remote
+ * is, by the control thread: a PMD that meets a tun_dst the port has no encapsulation for
+ * drops the packet (tx_no_route) and asks for it on a ring (tnl_want_ring); the next
+ * tnl_run() looks its route and next hop up and publishes a new table of encapsulations
+ * by destination (struct tnl_dests, open addressing, read without locks).  A port with
+ * options:local_ip=flow sends from the tun_src a rule set (else the route's source, as
+ * Open vSwitch).  On receive a remote_ip=flow port takes packets from any remote, and a
+ * local_ip=flow port (or a remote_ip=flow one without local_ip) to any local address that
+ * reaches an internal port.  Several ports may share a UDP port; a packet goes to the one
+ * that matches it most exactly, in Open vSwitch's order (ofproto/tunnel.c): a fixed key
+ * before key=flow, then a fixed remote before remote_ip=flow, then a configured local_ip,
+ * none, local_ip=flow.
+ *
  * Thread-safety
  * =============
  * The control thread owns every table and runs tnl_run() once a second.  PMDs see two
@@ -71,6 +88,9 @@ struct tnl_cfg {
 	uint8_t type;			/**< enum tnl_type */
 	bool key_flow;			/**< key=flow: the VNIs/TEIDs no port of the endpoint
 					 * has by number in, the packet's tun_id out */
+	bool remote_flow;		/**< remote_ip=flow: any remote in, tun_dst out */
+	bool local_flow;		/**< local_ip=flow: any local address in, tun_src
+					 * (else the route's source) out */
 	bool ipv6;			/**< an IPv6 underlay: remote_ip6/local_ip6 */
 	bool csum;			/**< compute the outer UDP checksum (IPv6 unless
 					 * options:csum=false) */
@@ -94,6 +114,45 @@ struct tnl_encap {
 };
 _Static_assert(offsetof(struct tnl_encap, hdr) % 8 == 0, "tnl_encap.hdr must stay aligned");
 
+/** remote_ip=flow: most destinations a port keeps an encapsulation for. */
+#define TNL_MAX_DESTS 256
+
+/** One destination's encapsulation (struct tnl_dests; 'ip' 0: an empty slot). */
+struct tnl_dest {
+	struct tnl_encap e;
+	uint32_t ip;			/**< the remote, network order */
+};
+
+/**
+ * remote_ip=flow: the encapsulations by destination, as PMDs see them (immutable once
+ * published): open addressing, at most half full, probed from tnl_dest_hash().
+ */
+struct tnl_dests {
+	uint32_t mask;			/**< slots - 1 (a power of 2 less one) */
+	struct tnl_dest slot[];
+};
+
+static inline uint32_t
+tnl_dest_hash(uint32_t ip)
+{
+	return (ip * 0x9e3779b1u) >> 16;
+}
+
+/** What a PMD asks the control thread to resolve (tnl_want_ring). */
+struct tnl_want {
+	uint32_t ip;			/**< tun_dst, network order */
+	uint16_t slot;			/**< the tunnel port's */
+};
+
+/** remote_ip=flow: one destination as the control thread resolves it. */
+struct tnl_fdest {
+	uint32_t ip;
+	uint32_t src, nh;		/**< source address and next hop in use */
+	char dev[16];			/**< the route's device */
+	bool ok;			/**< 'e' is good */
+	struct tnl_encap e;
+};
+
 /** Per PMD counters of a tunnel port (written by that PMD only). */
 struct tnl_pmd_stats {
 	uint64_t rx_errors;		/**< truncated outer headers, a wrong (non-zero) UDP
@@ -103,6 +162,7 @@ struct tnl_pmd_stats {
 	uint64_t rx_dropped;		/**< a VNI no tunnel port has (counted on the listener) */
 	uint64_t tx_no_route;		/**< no route or next hop yet: dropped */
 	uint64_t tx_errors;		/**< not IPv4/IPv6 on a port without Ethernet (gtpu) */
+	uint64_t tx_no_dst;		/**< remote_ip=flow and no tun_dst set: dropped */
 } __rte_cache_aligned;
 
 /** One open tunnel port: registered by its type, looked after by tnl_run(). */
@@ -111,7 +171,10 @@ struct tnl_port {
 	struct tnl_cfg cfg;
 	const struct port_env *env;
 	struct tnl_encap *encap;	/**< atomic: control thread publishes, PMDs read */
+	struct tnl_dests *dests;	/**< remote_ip=flow (encap stays NULL): the same */
 	/* control thread */
+	struct tnl_fdest *fdest;	/**< remote_ip=flow: TNL_MAX_DESTS of them */
+	unsigned n_fdest;
 	char why[160];			/**< why there is no encapsulation, for status */
 	char dev[16];			/**< the route's device */
 	uint32_t src, nh;		/**< source address and next hop in use (IPv4) */
@@ -130,7 +193,13 @@ struct tnl_tlv_map {
 struct tnl_endpoint {
 	uint32_t local_ip;		/**< options:local_ip, else the route's source; 0: none yet */
 	struct in6_addr local_ip6;	/**< the same for an IPv6 underlay (unspecified: none yet) */
+	uint32_t remote_ip;		/**< options:remote_ip (IPv4) */
+	struct in6_addr remote_ip6;	/**< options:remote_ip (IPv6) */
 	bool ipv6;
+	bool local_any;			/**< any local address (local_ip=flow, or remote_ip=flow
+					 * without local_ip) */
+	bool remote_any;		/**< remote_ip=flow, or a gtpu port: any remote */
+	uint8_t rank;			/**< Open vSwitch's precedence, 0 first (tnl.h) */
 	uint16_t dst_port;		/**< network order */
 	uint32_t vni;
 	uint8_t type;			/**< enum tnl_type */
@@ -154,15 +223,29 @@ struct tnl_outer {
 	uint32_t dst;			/**< IPv4 destination (network order) */
 	const uint8_t *dst6;		/**< IPv6 destination, in the packet */
 	uint32_t src;			/**< IPv4 source */
+	const uint8_t *src6;		/**< IPv6 source, in the packet */
 };
 
 /** Whether a packet of 'o' is for endpoint 'ep''s local address. */
 static inline bool
 tnl_ep_local(const struct tnl_endpoint *ep, const struct tnl_outer *o)
 {
+	if (ep->local_any)
+		return ep->ipv6 == o->ipv6;
 	if (o->ipv6)
 		return ep->ipv6 && memcmp(&ep->local_ip6, o->dst6, 16) == 0;
 	return !ep->ipv6 && ep->local_ip == o->dst;
+}
+
+/** Whether a packet of 'o' comes from endpoint 'ep''s remote. */
+static inline bool
+tnl_ep_remote(const struct tnl_endpoint *ep, const struct tnl_outer *o)
+{
+	if (ep->remote_any)
+		return true;
+	if (o->ipv6)
+		return memcmp(&ep->remote_ip6, o->src6, 16) == 0;
+	return ep->remote_ip == o->src;
 }
 
 /** 'v4' as an IPv4-mapped IPv6 address (::ffff:a.b.c.d), as the neighbour table keeps it. */
@@ -179,8 +262,10 @@ tnl_in6_mapped(struct in6_addr *a, uint32_t v4)
 const char *tnl_addr_str(const struct in6_addr *a, char *buf);
 
 /**
- * The metadata a decapsulated packet carries (tun_id, tun_src, tun_dst, network order): an
- * mbuf dynamic field and flag by name, registered with the same name and layout by the
+ * The metadata a decapsulated packet carries (tun_id, tun_src, tun_dst, network order), and
+ * what rules set for a tunnel port to send with (tun_id for key=flow, tun_dst for
+ * remote_ip=flow, tun_src for local_ip=flow, tun_metadataN): an mbuf dynamic field and flag
+ * by name, registered with the same name and layout by the
  * switch's rule engine (flowtab.h's struct flowtab_tnl_md), which matches on them.
  */
 struct tnl_md {
@@ -244,6 +329,8 @@ const struct tnl_decap *tnl_decap_get(void);
 
 /** The ring PMDs put 'struct tnl_snoop' records on (NULL until a tunnel port exists). */
 extern struct rte_ring *tnl_snoop_ring;
+/** The ring PMDs put 'struct tnl_want' records on (remote_ip=flow; NULL as the other). */
+extern struct rte_ring *tnl_want_ring;
 
 /** Control thread: the neighbour table (snooped ARP taken in first) and the tunnel ports. */
 const struct tnl_neigh *tnl_neigh_table(unsigned *n);
@@ -296,12 +383,12 @@ uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, 
 
 /* Option parsing all tunnel types share (port_vxlan.c), naming 'type' in errors:
  * tnl_check_options refuses an option not in the NULL-ended 'known'; tnl_parse_addrs reads
- * remote_ip (required) and local_ip (optional), both fixed IPv4 or both IPv6 addresses, and
- * csum; tnl_parse_inherit a number in [min, max] (default 'def') or 'inherit' (-1). */
+ * remote_ip (required) and local_ip (optional), both fixed IPv4 or both IPv6 addresses or
+ * 'flow' (refused where 'flow_ok' is false), and csum; tnl_parse_inherit a number in [min, max] (default 'def') or 'inherit' (-1). */
 int tnl_check_options(const struct port_args *args, const char *const *known, const char *type,
 	char **err);
 int tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *type,
-	char **err);
+	bool flow_ok, char **err);
 int tnl_parse_inherit(const struct port_args *args, const char *key, unsigned long min,
 	unsigned long max, int def, int16_t *out, char **err);
 

@@ -102,6 +102,7 @@ outer_parse(const uint8_t *d, uint32_t len, struct tnl_outer *o)
 		o->src = ip->src_addr;
 		o->dst = ip->dst_addr;
 		o->dst6 = NULL;
+		o->src6 = NULL;
 	} else if (d[12] == 0x86 && d[13] == 0xdd) {
 		const struct rte_ipv6_hdr *ip6 = (const void *)(d + RTE_ETHER_HDR_LEN);
 
@@ -114,6 +115,7 @@ outer_parse(const uint8_t *d, uint32_t len, struct tnl_outer *o)
 		o->src = 0;
 		o->dst = 0;
 		o->dst6 = ip6->dst_addr;
+		o->src6 = ip6->src_addr;
 	} else {
 		return false;
 	}
@@ -211,6 +213,28 @@ geneve_parse(const struct tnl_decap *dc, const uint8_t *g, uint32_t room,
 }
 
 /*
+ * The tunnel port of 'dc' a VXLAN or Geneve packet ('o', UDP port 'dport', VNI 'vni') goes
+ * to: of the endpoints that match it (a VNI by number or key=flow, its remote or
+ * remote_ip=flow, its local address or any), the first in Open vSwitch's order (tnl.h).
+ */
+static struct tnl_port *
+decap_port(const struct tnl_decap *dc, const struct tnl_outer *o, uint16_t dport, uint32_t vni)
+{
+	const struct tnl_endpoint *best = NULL;
+
+	for (unsigned i = 0; i < dc->n; i++) {
+		const struct tnl_endpoint *ep = &dc->ep[i];
+
+		if (ep->dst_port != dport || ep->type == TNL_GTPU ||
+				(!ep->key_flow && ep->vni != vni) || !tnl_ep_local(ep, o) ||
+				!tnl_ep_remote(ep, o) || (best != NULL && best->rank <= ep->rank))
+			continue;
+		best = ep;
+	}
+	return best != NULL ? best->t : NULL;
+}
+
+/*
  * 'm' if it is a tunnel packet for an endpoint of 'dc': the tunnel port it goes to (its
  * outer headers popped), or NULL with '*verdict' 0 (not ours: for the kernel) or -1
  * (ours but bad: counted and to be dropped).
@@ -263,15 +287,7 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	}
 	/* The VNI sits at the same place in VXLAN's and Geneve's headers. */
 	vni = (uint32_t)d[l4 + 12] << 16 | (uint32_t)d[l4 + 13] << 8 | d[l4 + 14];
-	for (unsigned i = 0; i < dc->n && t == NULL; i++)
-		if (dc->ep[i].dst_port == dport && dc->ep[i].vni == vni &&
-				!dc->ep[i].key_flow && tnl_ep_local(&dc->ep[i], &o))
-			t = dc->ep[i].t;
-	/* A port with key=flow takes the VNIs no port has by number. */
-	for (unsigned i = 0; i < dc->n && t == NULL; i++)
-		if (dc->ep[i].dst_port == dport && dc->ep[i].key_flow &&
-				tnl_ep_local(&dc->ep[i], &o))
-			t = dc->ep[i].t;
+	t = decap_port(dc, &o, dport, vni);
 	if (t == NULL) {
 		listener->st[pmd].rx_dropped++;
 		return NULL;
@@ -462,9 +478,13 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 	udp->dgram_cksum = raw == 0 ? 0xffff : raw;
 }
 
-/* Push 't''s outer headers ('e') on 'm'; false when it cannot (counted, 'm' freed). */
+/*
+ * Push 't''s outer headers ('e') on 'm'; false when it cannot (counted, 'm' freed).
+ * 'tun_src': the outer IPv4 source a rule set for local_ip=flow, 0 for the route's.
+ */
 static bool
-encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rte_mbuf *m)
+encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rte_mbuf *m,
+	uint32_t tun_src)
 {
 	const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint16_t sport = src_port(m);
@@ -497,6 +517,9 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		return false;
 	}
 	memcpy(h, e->hdr, e->hlen);
+	if (tun_src != 0 && !t->cfg.ipv6)
+		/* The header checksum is computed whole by outer_finish() anyway. */
+		((struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN))->src_addr = tun_src;
 	tun = h + e->hlen - TNL_HLEN;
 	if (olen != 0) {
 		memcpy(h + e->hlen, opts, olen);
@@ -516,25 +539,81 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	return true;
 }
 
+/* The packet's tunnel metadata, NULL when it has none. */
+static const struct tnl_md *
+md_of(const struct rte_mbuf *m)
+{
+	if (tnl_md_offset < 0 || !(m->ol_flags & tnl_md_flag))
+		return NULL;
+	return RTE_MBUF_DYNFIELD(m, tnl_md_offset, const struct tnl_md *);
+}
+
+/*
+ * remote_ip=flow: the encapsulation of 't' to 'm''s tun_dst, or NULL (counted; a
+ * destination not resolved yet is asked for).
+ */
+static const struct tnl_encap *
+dest_encap(struct tnl_port *t, const struct tnl_dests *d, unsigned pmd, const struct tnl_md *md)
+{
+	struct tnl_want w;
+	uint32_t h;
+
+	if (md == NULL || md->tun_dst == 0) {
+		t->st[pmd].tx_no_dst++;
+		return NULL;
+	}
+	if (d != NULL) {
+		for (h = tnl_dest_hash(md->tun_dst) & d->mask; d->slot[h].ip != 0;
+				h = (h + 1) & d->mask)
+			if (d->slot[h].ip == md->tun_dst)
+				return &d->slot[h].e;
+	}
+	t->st[pmd].tx_no_route++;
+	w.ip = md->tun_dst;
+	w.slot = t->port->slot;
+	if (tnl_want_ring != NULL)
+		rte_ring_mp_enqueue_elem(tnl_want_ring, &w, sizeof(w));
+	return NULL;
+}
+
 uint16_t
 tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct tnl_encap *e = __atomic_load_n(&t->encap, __ATOMIC_ACQUIRE);
+	const struct tnl_encap *fixed = __atomic_load_n(&t->encap, __ATOMIC_ACQUIRE);
+	const struct tnl_dests *d = __atomic_load_n(&t->dests, __ATOMIC_ACQUIRE);
 	struct rte_mbuf *burst[PORT_BURST];
+	struct port *under[PORT_BURST];
 	uint16_t k = 0, bad = 0;
 
-	if (unlikely(e == NULL)) {
+	if (unlikely(fixed == NULL && !t->cfg.remote_flow)) {
 		t->st[pmd].tx_no_route += n;
 		rte_pktmbuf_free_bulk(pkts, n);
 		return n;
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		if (encap_one(t, e, pmd, pkts[i]))
-			burst[k++] = pkts[i];
-		else
+		const struct tnl_md *md = md_of(pkts[i]);
+		const struct tnl_encap *e = fixed;
+		uint32_t src = t->cfg.local_flow && md != NULL ? md->tun_src : 0;
+
+		if (t->cfg.remote_flow && (e = dest_encap(t, d, pmd, md)) == NULL) {
+			rte_pktmbuf_free(pkts[i]);
 			bad++;
+		} else if (encap_one(t, e, pmd, pkts[i], src)) {
+			under[k] = e->underlay;
+			burst[k++] = pkts[i];
+		} else {
+			bad++;
+		}
 	}
-	if (k > 0)
-		bad += t->env->deliver(t->env->deliver_aux, e->underlay, pmd, burst, k);
+	/* Runs of one underlay go to the switch together, in order. */
+	for (uint16_t i = 0; i < k;) {
+		uint16_t j = i + 1;
+
+		while (j < k && under[j] == under[i])
+			j++;
+		bad += t->env->deliver(t->env->deliver_aux, under[i], pmd, &burst[i],
+			(uint16_t)(j - i));
+		i = j;
+	}
 	return bad;
 }

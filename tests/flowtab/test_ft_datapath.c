@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <rte_mbuf_dyn.h>
+
 #include "ft_private.h"
 #include "ft_test_util.h"
 
@@ -285,6 +288,46 @@ test_rewrites(struct flowtab_pmd *pmd)
 	c = apply(pmd, "output:1,NORMAL,FLOOD", &tcp_pkt);
 	CHECK(c->n == 3 && c->rec[0].kind == 0 && c->rec[1].kind == 1 && c->rec[2].kind == 2,
 			"output, NORMAL, FLOOD");
+	ft_capture_reset(c);
+}
+
+/* The packet's tunnel metadata as captured output 'i' carries it, NULL if none. */
+static const struct flowtab_tnl_md *
+md_of(struct ft_capture *c, unsigned i)
+{
+	if (i >= c->n || !(c->rec[i].m->ol_flags & flowtab_tnl_md_flag))
+		return NULL;
+	return RTE_MBUF_DYNFIELD(c->rec[i].m, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
+}
+
+/*
+ * set_field to tun_dst and tun_src (remote_ip=flow, local_ip=flow ports send with them):
+ * each output carries the values set before it, not the ones set after.
+ */
+static void
+test_tun_addrs(struct flowtab_pmd *pmd)
+{
+	const struct flowtab_tnl_md *m0, *m1;
+	struct ft_capture *c;
+
+	if (flowtab_tnl_md_register() != 0 || flowtab_tnl_md_offset < 0) {
+		CHECK(0, "the tunnel metadata field registers");
+		return;
+	}
+	c = apply(pmd, "set_field:172.31.13.2->tun_dst,set_field:100->tun_id,output:1,"
+			"set_field:172.31.13.3->tun_dst,set_field:10.0.0.9->tun_src,output:2",
+			&tcp_pkt);
+	m0 = md_of(c, 0);
+	m1 = md_of(c, 1);
+	CHECK(c->n == 2 && c->rec[0].port == 1 && c->rec[1].port == 2, "two outputs (%u)", c->n);
+	CHECK(m0 != NULL && m0->tun_dst == htonl(0xac1f0d02) && m0->tun_src == 0 &&
+			m0->tun_id == rte_cpu_to_be_64(100),
+			"the first output: tun_dst 172.31.13.2, tun_id 100, no tun_src");
+	CHECK(m1 != NULL && m1->tun_dst == htonl(0xac1f0d03) && m1->tun_src == htonl(0x0a000009) &&
+			m1->tun_id == rte_cpu_to_be_64(100),
+			"the second: tun_dst 172.31.13.3, tun_src 10.0.0.9, tun_id still 100");
+	c = apply(pmd, "output:1", &tcp_pkt);
+	CHECK(c->n == 1 && md_of(c, 0) == NULL, "no set_field: no tunnel metadata");
 	ft_capture_reset(c);
 }
 
@@ -707,6 +750,7 @@ main(int argc, char **argv)
 	test_forwarding(pmd);
 	test_output_runs(pmd);
 	test_rewrites(pmd);
+	test_tun_addrs(pmd);
 	test_pipeline(pmd);
 	test_rerank(pmd);
 	test_two_bridges(pmd);

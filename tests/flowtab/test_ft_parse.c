@@ -155,6 +155,12 @@ test_fields(void)
 			"table=0,ip actions=set_field:0xc8->tun_id,output:p1");
 	round_trip("ip,actions=set_tunnel:0x5,output:1",
 			"table=0,ip actions=set_tunnel:0x5,output:p1");
+	round_trip("actions=set_field:172.31.13.2->tun_dst,set_field:100->tun_id,output:1,"
+			"set_field:172.31.13.3->tun_dst,output:1",
+			"table=0 actions=set_field:172.31.13.2->tun_dst,set_field:0x64->tun_id,"
+			"output:p1,set_field:172.31.13.3->tun_dst,output:p1");
+	round_trip("actions=set_field:10.0.0.1->tun_src,output:2",
+			"table=0 actions=set_field:10.0.0.1->tun_src,output:p2");
 	round_trip("tun_id=77,tun_metadata0=0xabcd,tun_metadata1=0x10/0xf0,actions=drop",
 			"table=0,tun_id=0x4d,tun_metadata0=0xabcd,tun_metadata1=0x10/0xf0 actions=drop");
 	round_trip("udp6,tp_src=53,actions=drop", "table=0,udp6,tp_src=53 actions=drop");
@@ -215,6 +221,9 @@ test_bad(void)
 	bad("frobnicate=1,actions=drop", FT_PARSE_ADD, "field 'frobnicate': unknown field");
 	bad("in_port=1,tun_ipv6_src=fd00:9::2,actions=drop", FT_PARSE_ADD,
 		"field 'tun_ipv6_src': Open vSwitch's IPv6 tunnel endpoint, not implemented");
+	bad("actions=set_field:fd00:9::2->tun_ipv6_dst,output:1", FT_PARSE_ADD,
+			"tun_ipv6_dst: Open vSwitch's IPv6 tunnel endpoint, not implemented");
+	bad("actions=set_field:1.2.3->tun_dst,output:1", FT_PARSE_ADD, "expected an IPv4");
 	bad("nw_src=1.2.3.4,actions=drop", FT_PARSE_ADD, "field 'nw_src': needs ip or arp");
 	bad("ip,tp_dst=80,actions=drop", FT_PARSE_ADD, "field 'tp_dst': needs tcp");
 	bad("tcp,icmp_type=1,actions=drop", FT_PARSE_ADD, "field 'icmp_type': needs icmp");

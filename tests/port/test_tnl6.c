@@ -343,7 +343,9 @@ main(int argc, char **argv)
 	static const struct port_option mixed_o[] = {
 		{ "remote_ip", "fd00:9::3" }, { "local_ip", "172.31.9.1" },
 	};
-	static const struct port_option flow_o[] = { { "remote_ip", "flow" } };
+	static const struct port_option flow_o[] = {
+		{ "remote_ip", "flow" }, { "local_ip", "fd00:9::1" },
+	};
 	struct port_env env = { .n_pmds = 1, .log = logf_quiet, .deliver = deliver };
 	struct port vx, gtp, bad;
 	char *err;
@@ -371,8 +373,9 @@ main(int argc, char **argv)
 		err != NULL && strstr(err, "not of the same address family") != NULL,
 		"IPv6 remote_ip with an IPv4 local_ip refused: %s", err ? err : "");
 	free(err);
-	CHECK(open_port(&bad, "vx7", "vxlan", 3, flow_o, 1, &env, &err) < 0 && err != NULL &&
-		strstr(err, "remote_ip=flow") != NULL, "remote_ip=flow refused: %s", err ? err : "");
+	CHECK(open_port(&bad, "vx7", "vxlan", 3, flow_o, 2, &env, &err) < 0 && err != NULL &&
+		strstr(err, "remote_ip=flow over an IPv6 underlay") != NULL,
+		"remote_ip=flow with an IPv6 local_ip (tun_ipv6_dst) refused: %s", err ? err : "");
 	free(err);
 	if (tnl_md_offset >= 0 && vx.priv != NULL && gtp.priv != NULL) {
 		test_decap(&vx);

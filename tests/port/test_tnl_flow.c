@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow-based tunnel endpoints (remote_ip=flow, local_ip=flow; port/tnl.h) without PMD
+ * threads or devices, in a network namespace of its own where a veth device "tp0"
+ * (172.31.14.1/24) stands for the underlay's internal port, so that the kernel's real
+ * routes are looked up.  Checked: which port a received packet goes to when several share
+ * UDP port 4789 (Open vSwitch's precedence: a fixed key, then a fixed remote, first); the
+ * tunnel metadata of what is popped; a packet with no tun_dst dropped and counted; an
+ * unknown tun_dst counted, asked for and resolved by the next tnl_run(); the outer headers
+ * pushed per destination (address, VNI, a tun_src for local_ip=flow, a good IPv4 header
+ * checksum); the options still refused.
+ */
+#include <arpa/inet.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "check.h"
+#include "port.h"
+#include "tnl.h"
+
+#define INNER_LEN 60
+#define MAX_GOT 8
+
+static struct rte_mempool *mp;
+static struct rte_mbuf *got[MAX_GOT];
+static struct port *got_on[MAX_GOT];
+static unsigned n_got;
+static struct port under = { .name = "tp0", .slot = 0 };
+
+static uint16_t
+deliver(void *aux, struct port *in, unsigned pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)aux;
+	(void)pmd;
+	for (uint16_t i = 0; i < n; i++) {
+		if (n_got < MAX_GOT) {
+			got_on[n_got] = in;
+			got[n_got++] = pkts[i];
+		} else {
+			rte_pktmbuf_free(pkts[i]);
+		}
+	}
+	return 0;
+}
+
+static void
+logf_quiet(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+static void
+got_free(void)
+{
+	for (unsigned i = 0; i < n_got; i++)
+		rte_pktmbuf_free(got[i]);
+	n_got = 0;
+}
+
+static uint32_t
+ip4(const char *s)
+{
+	uint32_t a = 0;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+/* Whether the IPv4 header at 'ip' (20 bytes) has a right checksum. */
+static bool
+ip_csum_ok(const uint8_t *ip)
+{
+	uint32_t s = 0;
+
+	for (unsigned i = 0; i < 20; i += 2)
+		s += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+/*
+ * Hand the internal port a VXLAN frame from 'src' to 'dst' (UDP 4789, no UDP checksum) with
+ * VNI 'vni': the tunnel port it was delivered on, NULL if none ('*kept': left for the
+ * kernel).  Its tunnel metadata into '*md'.
+ */
+static struct port *
+decap(const char *src, const char *dst, uint32_t vni, struct tnl_md *md, bool *kept)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t f[14 + 20 + 8 + 8 + INNER_LEN];
+	uint8_t *ip = f + 14, *udp = ip + 20, *vx = udp + 8;
+	uint32_t s = ip4(src), d = ip4(dst);
+	uint16_t dropped = 0, len = 20 + 8 + 8 + INNER_LEN;
+	struct port *on = NULL;
+
+	memset(f, 0, 14 + len);
+	memcpy(f, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00", 14);
+	ip[0] = 0x45, ip[2] = (uint8_t)(len >> 8), ip[3] = (uint8_t)len, ip[8] = 64, ip[9] = 17;
+	memcpy(ip + 12, &s, 4);
+	memcpy(ip + 16, &d, 4);
+	udp[0] = 0x9c, udp[1] = 0x40, udp[2] = 0x12, udp[3] = 0xb5;
+	udp[4] = (uint8_t)((len - 20) >> 8), udp[5] = (uint8_t)(len - 20);
+	vx[0] = 0x08;
+	vx[4] = (uint8_t)(vni >> 16), vx[5] = (uint8_t)(vni >> 8), vx[6] = (uint8_t)vni;
+	memcpy(vx + 8, "\x02\0\0\0\0\x0a\x02\0\0\0\0\x0b\x08\x00", 14);
+	memcpy(rte_pktmbuf_append(m, sizeof(f)), f, sizeof(f));
+	*kept = tnl_internal_tx(&under, 0, &m, 1, &dropped) == 1;
+	if (*kept)
+		rte_pktmbuf_free(m);
+	if (n_got == 1) {
+		on = got_on[0];
+		*md = *RTE_MBUF_DYNFIELD(got[0], tnl_md_offset, struct tnl_md *);
+	}
+	got_free();
+	return on;
+}
+
+/* A packet for tunnel port 't' with tun_id 'id', tun_dst 'dst', tun_src 'src' (NULL: none
+ * set; 'dst' NULL too: no metadata at all). */
+static struct rte_mbuf *
+pkt(uint64_t id, const char *dst, const char *src)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t *in = (uint8_t *)rte_pktmbuf_append(m, INNER_LEN);
+
+	for (unsigned i = 0; i < INNER_LEN; i++)
+		in[i] = (uint8_t)(i * 3 + 1);
+	if (dst != NULL) {
+		struct tnl_md *md = RTE_MBUF_DYNFIELD(m, tnl_md_offset, struct tnl_md *);
+
+		memset(md, 0, sizeof(*md));
+		md->tun_id = rte_cpu_to_be_64(id);
+		md->tun_dst = ip4(dst);
+		md->tun_src = src != NULL ? ip4(src) : 0;
+		m->ol_flags |= tnl_md_flag;
+	}
+	return m;
+}
+
+/* Whether got[i] left from 'src' to 'dst' with VNI 'vni' on the underlay's port. */
+static bool
+outer_is(unsigned i, const char *src, const char *dst, uint32_t vni)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(got[i], const uint8_t *), *ip = d + 14;
+	uint32_t s, t;
+
+	memcpy(&s, ip + 12, 4);
+	memcpy(&t, ip + 16, 4);
+	return got_on[i] == &under && rte_pktmbuf_pkt_len(got[i]) == TNL_VXLAN_HLEN + INNER_LEN &&
+		d[12] == 0x08 && d[13] == 0 && s == ip4(src) && t == ip4(dst) && ip_csum_ok(ip) &&
+		(((uint32_t)ip[2] << 8) | ip[3]) == TNL_VXLAN_HLEN - 14 + INNER_LEN &&
+		ip[20 + 2] == 0x12 && ip[20 + 3] == 0xb5 && ip[28] == 0x08 &&
+		(((uint32_t)ip[32] << 16) | ((uint32_t)ip[33] << 8) | ip[34]) == vni &&
+		memcmp(d, "\x02\0\0\0\0\x02", 6) == 0;
+}
+
+static int
+open_port(struct port *p, const char *name, const char *type, uint16_t slot,
+	const struct port_option *o, unsigned n, const struct port_env *env, char **err)
+{
+	struct port_args a = { .options = o, .n_options = n };
+
+	memset(p, 0, sizeof(*p));
+	*err = NULL;
+	return port_open(p, name, type, slot, &a, env, err);
+}
+
+static void
+test_refused(const struct port_env *env)
+{
+	static const struct port_option again_o[] = { { "remote_ip", "flow" }, { "key", "flow" } };
+	static const struct port_option gtp_o[] = { { "remote_ip", "flow" } };
+	static const struct port_option v6_o[] = {
+		{ "remote_ip", "flow" }, { "local_ip", "fd00:9::1" },
+	};
+	struct port bad;
+	char *err;
+
+	CHECK(open_port(&bad, "vx8", "vxlan", 8, again_o, 2, env, &err) < 0 && err != NULL &&
+		strstr(err, "vxf") != NULL, "a second remote_ip=flow key=flow port on 4789 is "
+		"refused, naming the first: %s", err ? err : "");
+	free(err);
+	CHECK(open_port(&bad, "gt0", "gtpu", 8, gtp_o, 1, env, &err) < 0 && err != NULL &&
+		strstr(err, "options:remote_ip=flow") != NULL,
+		"gtpu refuses remote_ip=flow: %s", err ? err : "");
+	free(err);
+	CHECK(open_port(&bad, "vx8", "vxlan", 8, v6_o, 2, env, &err) < 0 && err != NULL &&
+		strstr(err, "tun_ipv6_dst") != NULL,
+		"remote_ip=flow over IPv6 is refused: %s", err ? err : "");
+	free(err);
+}
+
+static void
+test_decap(struct port *vxf, struct port *vx3, struct port *vx9)
+{
+	struct tnl_md md;
+	bool kept;
+
+	CHECK(decap("172.31.14.2", "172.31.14.1", 100, &md, &kept) == vxf &&
+		md.tun_src == ip4("172.31.14.2") && md.tun_dst == ip4("172.31.14.1") &&
+		md.tun_id == rte_cpu_to_be_64(100),
+		"from any remote, any VNI: the remote_ip=flow key=flow port, tun_src and tun_id set");
+	CHECK(decap("172.31.14.3", "172.31.14.1", 100, &md, &kept) == vx3,
+		"from 172.31.14.3: its fixed-remote key=flow port before the remote_ip=flow one");
+	CHECK(decap("172.31.14.3", "172.31.14.1", 9, &md, &kept) == vx9,
+		"VNI 9 from 172.31.14.3: the port with key=9 before either key=flow port");
+	CHECK(decap("172.31.14.2", "172.31.14.1", 9, &md, &kept) == vxf,
+		"VNI 9 from another remote: not the key=9 port (remote 172.31.14.3)");
+	CHECK(decap("172.31.14.2", "172.31.14.7", 5, &md, &kept) == vxf &&
+		md.tun_dst == ip4("172.31.14.7"),
+		"to another local address: the remote_ip=flow port (no local_ip: any)");
+}
+
+static void
+test_encap(struct port *vxf, struct port *vxl)
+{
+	static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	struct tnl_port *t = vxf->priv, *tl = vxl->priv;
+	struct rte_mbuf *m[3];
+	struct in6_addr a;
+	struct tnl_want w;
+
+	m[0] = pkt(0, NULL, NULL);
+	CHECK(tnl_encap_tx(t, 0, m, 1) == 1 && n_got == 0 && t->st[0].tx_no_dst == 1,
+		"no tun_dst: dropped, counted as tx_no_dst");
+	m[0] = pkt(100, "172.31.14.2", NULL);
+	CHECK(tnl_encap_tx(t, 0, m, 1) == 1 && n_got == 0 && t->st[0].tx_no_route == 1,
+		"tun_dst not resolved yet: dropped, counted as tx_no_route");
+	CHECK(rte_ring_count(tnl_want_ring) == 1 &&
+		rte_ring_sc_dequeue_elem(tnl_want_ring, &w, sizeof(w)) == 0 &&
+		w.ip == ip4("172.31.14.2") && w.slot == vxf->slot,
+		"... and asked for on the ring");
+	rte_ring_mp_enqueue_elem(tnl_want_ring, &w, sizeof(w));
+	w.ip = ip4("172.31.14.3");
+	rte_ring_mp_enqueue_elem(tnl_want_ring, &w, sizeof(w));
+	tnl_in6_mapped(&a, ip4("172.31.14.2"));
+	tnl_neigh_set("tp0", &a, peer_mac);
+	tnl_in6_mapped(&a, ip4("172.31.14.3"));
+	tnl_neigh_set("tp0", &a, peer_mac);
+	tnl_run();
+	CHECK(t->dests != NULL && t->n_fdest == 2 && t->fdest[0].ok && t->fdest[1].ok,
+		"tnl_run() resolved both by the kernel's route through tp0: %s", t->why);
+	m[0] = pkt(100, "172.31.14.2", NULL);
+	m[1] = pkt(200, "172.31.14.3", NULL);
+	m[2] = pkt(300, "172.31.14.2", "172.31.14.99");
+	CHECK(tnl_encap_tx(t, 0, m, 3) == 0 && n_got == 3, "three sent");
+	CHECK(n_got == 3 && outer_is(0, "172.31.14.1", "172.31.14.2", 100) &&
+		outer_is(1, "172.31.14.1", "172.31.14.3", 200) &&
+		outer_is(2, "172.31.14.1", "172.31.14.2", 300),
+		"each to its tun_dst with its VNI, from the route's source (tun_src is not "
+		"used without local_ip=flow), IPv4 checksum right");
+	got_free();
+
+	m[0] = pkt(7, "172.31.14.3", "172.31.14.11");
+	m[1] = pkt(8, "172.31.14.3", NULL);
+	CHECK(tnl_encap_tx(tl, 0, m, 2) == 2 && tl->st[0].tx_no_route == 2,
+		"a local_ip=flow port resolves its own destinations");
+	tnl_run();
+	m[0] = pkt(7, "172.31.14.3", "172.31.14.11");
+	m[1] = pkt(8, "172.31.14.3", NULL);
+	CHECK(tnl_encap_tx(tl, 0, m, 2) == 0 && n_got == 2 &&
+		outer_is(0, "172.31.14.11", "172.31.14.3", 7) &&
+		outer_is(1, "172.31.14.1", "172.31.14.3", 8),
+		"local_ip=flow: from tun_src, else from the route's source; checksum right");
+	got_free();
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal[] = { argv[0], "--no-huge", "--no-pci", "-m", "128", "--file-prefix", prefix,
+		"--log-level=lib.eal:error", "--no-telemetry", "-l", "0", NULL };
+	static const struct port_option vxf_o[] = { { "remote_ip", "flow" }, { "key", "flow" } };
+	static const struct port_option vxl_o[] = {
+		{ "remote_ip", "flow" }, { "local_ip", "flow" }, { "key", "flow" },
+	};
+	static const struct port_option vx3_o[] = {
+		{ "remote_ip", "172.31.14.3" }, { "key", "flow" },
+	};
+	static const struct port_option vx9_o[] = { { "remote_ip", "172.31.14.3" }, { "key", "9" } };
+	struct port_env env = { .n_pmds = 1, .log = logf_quiet, .deliver = deliver };
+	struct port vxf, vxl, vx3, vx9;
+	char *err;
+	size_t qs;
+
+	(void)argc;
+	/* A namespace of our own: tp0 and its route go with this process. */
+	if (unshare(CLONE_NEWNET) != 0 || system("ip link add tp0 type veth peer name tp0p && "
+			"ip link set tp0p up && ip link set tp0 address 02:00:00:00:00:01 && "
+			"ip addr add 172.31.14.1/24 dev tp0 && ip link set tp0 up") != 0) {
+		fprintf(stderr, "test_tnl_flow: no network namespace of its own (root?): skipped\n");
+		return 77;
+	}
+	snprintf(prefix, sizeof(prefix), "tnlflow-test-%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
+		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	mp = rte_pktmbuf_pool_create("tnlflow", 256, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	qs = rte_rcu_qsbr_get_memsize(1);
+	env.qsbr = calloc(1, qs);
+	if (mp == NULL || env.qsbr == NULL || rte_rcu_qsbr_init(env.qsbr, 1) != 0)
+		return 1;
+	tnl_internal_add(&under, &env);
+
+	CHECK(open_port(&vxf, "vxf", "vxlan", 1, vxf_o, RTE_DIM(vxf_o), &env, &err) == 0,
+		"remote_ip=flow key=flow opens: %s", err ? err : "");
+	CHECK(open_port(&vxl, "vxl", "vxlan", 2, vxl_o, RTE_DIM(vxl_o), &env, &err) == 0,
+		"remote_ip=flow local_ip=flow opens: %s", err ? err : "");
+	CHECK(open_port(&vx3, "vx3", "vxlan", 3, vx3_o, RTE_DIM(vx3_o), &env, &err) == 0,
+		"a fixed remote with key=flow beside remote_ip=flow key=flow opens: %s",
+		err ? err : "");
+	CHECK(open_port(&vx9, "vx9", "vxlan", 4, vx9_o, RTE_DIM(vx9_o), &env, &err) == 0,
+		"a fixed remote with key=9 opens: %s", err ? err : "");
+	if (vxf.priv != NULL)
+		test_refused(&env);
+	if (tnl_md_offset >= 0 && vxf.priv && vxl.priv && vx3.priv && vx9.priv) {
+		CHECK(port_link_up(&vxf), "a remote_ip=flow port is up");
+		test_decap(&vxf, &vx3, &vx9);
+		test_encap(&vxf, &vxl);
+	}
+	if (vx9.priv)
+		port_close(&vx9);
+	if (vx3.priv)
+		port_close(&vx3);
+	if (vxl.priv)
+		port_close(&vxl);
+	if (vxf.priv)
+		port_close(&vxf);
+	tnl_internal_del(&under);
+	free(env.qsbr);
+	return check_report("test_tnl_flow");
+}
