@@ -144,6 +144,7 @@ port_tnl_ports_show(void)
 	text_add(&t, "Tunnel ports:\n");
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
 		struct tnl_pmd_stats s = { 0 };
+		bool up;
 
 		if (tp[i] == NULL)
 			continue;
@@ -152,21 +153,26 @@ port_tnl_ports_show(void)
 			s.rx_dropped += tp[i]->st[k].rx_dropped;
 			s.tx_no_route += tp[i]->st[k].tx_no_route;
 			s.tx_errors += tp[i]->st[k].tx_errors;
+			s.tx_no_dst += tp[i]->st[k].tx_no_dst;
 		}
+		up = tp[i]->encap != NULL || (tp[i]->cfg.remote_flow && tp[i]->why[0] == '\0');
 		if (tp[i]->cfg.key_flow)
 			snprintf(key, sizeof(key), "flow");
 		else
 			snprintf(key, sizeof(key), "%u", tp[i]->cfg.vni);
-		text_add(&t, "%s: %s key=%s remote_ip=%s dst_port=%u %s%s\n"
+		text_add(&t, "%s: %s key=%s remote_ip=%s%s dst_port=%u %s%s\n"
 			"  rx_errors=%lu (truncated or bad outer headers) rx_dropped=%lu "
-			"(unknown key) tx_no_route=%lu tx_errors=%lu\n", tp[i]->port->name,
-			tp[i]->port->ops->type, key, tp[i]->cfg.ipv6 ?
+			"(unknown key) tx_no_route=%lu tx_errors=%lu tx_no_dst=%lu "
+			"(remote_ip=flow, no tun_dst)\n", tp[i]->port->name,
+			tp[i]->port->ops->type, key, tp[i]->cfg.remote_flow ? "flow" :
+			tp[i]->cfg.ipv6 ?
 			inet_ntop(AF_INET6, &tp[i]->cfg.remote_ip6, a, sizeof(a)) :
 			ip_str(tp[i]->cfg.remote_ip, a),
-			tp[i]->cfg.dst_port, tp[i]->encap != NULL ? "up" : "down: ",
-			tp[i]->encap != NULL ? "" : tp[i]->why, (unsigned long)s.rx_errors,
+			tp[i]->cfg.local_flow ? " local_ip=flow" : "",
+			tp[i]->cfg.dst_port, up ? "up" : tp[i]->cfg.remote_flow ? "" : "down: ",
+			up ? "" : tp[i]->why, (unsigned long)s.rx_errors,
 			(unsigned long)s.rx_dropped, (unsigned long)s.tx_no_route,
-			(unsigned long)s.tx_errors);
+			(unsigned long)s.tx_errors, (unsigned long)s.tx_no_dst);
 	}
 	return t.s;
 }

@@ -147,8 +147,9 @@ refused() {
 }
 check "--check refuses csum: true" refused "remote_ip: 1.2.3.4, csum: 'true'" \
 	"options:csum': 'true' refused"
-check "--check refuses local_ip: flow" refused "remote_ip: 1.2.3.4, local_ip: flow" \
-	"options:local_ip': 'flow' refused"
+check "--check takes local_ip: flow and remote_ip: flow (tnl_flow.sh runs them)" \
+	eval 'printf "bridges:\n  b:\n    ports:\n      t: {type: geneve, options: {remote_ip: flow, local_ip: flow}}\n" >"$RUN/fl.yaml" &&
+	"$VIREO_DP" --config "$RUN/fl.yaml" --check'
 check "--check takes an IPv6 remote_ip and local_ip (tnl6.sh runs them)" \
 	eval 'printf "bridges:\n  b:\n    ports:\n      t: {type: geneve, options: {remote_ip: \"fd00::2\", local_ip: \"fd00::1\"}}\n" >"$RUN/v6.yaml" &&
 	"$VIREO_DP" --config "$RUN/v6.yaml" --check'

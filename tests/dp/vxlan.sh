@@ -104,12 +104,12 @@ refused() {
 		>"$RUN/bad.yaml"
 	"$VIREO_DP" --config "$RUN/bad.yaml" --check 2>&1 | tee "$RUN/bad.out" | grep -q "$3"
 }
-check "--check refuses remote_ip: flow, naming the option" \
-	refused vxlan "remote_ip: flow" "options:remote_ip': 'flow' refused"
+check "--check refuses remote_ip: flow for gtpu, naming the option (vxlan takes it: tnl_flow.sh)" \
+	refused gtpu "remote_ip: flow" "options:remote_ip': 'flow' refused"
 check "--check takes an IPv6 remote_ip and local_ip (tnl6.sh runs them)" \
 	eval 'printf "bridges:\n  b:\n    ports:\n      t: {type: vxlan, options: {remote_ip: \"fd00::2\", local_ip: \"fd00::1\"}}\n" >"$RUN/v6.yaml" &&
 	"$VIREO_DP" --config "$RUN/v6.yaml" --check'
-check "--check refuses local_ip: flow" refused vxlan "remote_ip: 1.2.3.4, local_ip: flow" \
+check "--check refuses local_ip: flow for gtpu" refused gtpu "remote_ip: 1.2.3.4, local_ip: flow" \
 	"options:local_ip': 'flow' refused"
 check "--check refuses csum: true" refused vxlan "remote_ip: 1.2.3.4, csum: 'true'" \
 	"options:csum': 'true' refused"
@@ -141,9 +141,9 @@ check "the underlay's internal port gets 172.31.9.1" \
 	ip addr add 172.31.9.1/24 dev "$BP" && ip link set "$BP" up'
 check "ping V -> U through the overlay (ovs-vsctl), 0% loss" \
 	wait_until 30 ping_ok "$V" 10.201.0.2 10 0.05
-check "options:remote_ip=flow is refused in the error column, naming the option" \
-	eval 'vsctl add-port "$BN" vx1 -- set Interface vx1 type=vxlan \
-	options:remote_ip=flow options:key=5; iface_error vx1 | grep -q "options:remote_ip"'
+check "options:remote_ip=flow on a gtpu port is refused in the error column, naming the option" \
+	eval 'vsctl add-port "$BN" gt1 -- set Interface gt1 type=gtpu \
+	options:remote_ip=flow options:key=5; iface_error gt1 | grep -q "options:remote_ip"'
 check "a geneve port on vxlan's UDP port is refused in the error column" \
 	eval 'vsctl add-port "$BN" gnv0 -- set Interface gnv0 type=geneve \
 	options:remote_ip=172.31.9.3 options:dst_port=4789; iface_error gnv0 | grep -q "4789"'

@@ -127,6 +127,20 @@ after=$(dump vof)
 [ "$before" = "$after" ] && pass "the refused rules left the table unchanged" ||
 	fail "the table changed after refused rules"
 
+# Flow-based tunnel endpoints: set_field to tun_dst and tun_src (NXM_NX_TUN_IPV4_DST/SRC,
+# a reg_load in 1.0, a set-field in 1.3) beside a tun_src match, sent and dumped as by
+# ovs-vswitchd.
+for ver in "" OpenFlow13; do
+	VER=()
+	[ -n "$ver" ] && VER=(-O "$ver")
+	both del-flows
+	both add-flow "priority=21,in_port=1,tun_src=172.31.13.2,tun_id=100,actions=set_field:172.31.13.3->tun_dst,set_field:172.31.13.11->tun_src,set_field:200->tun_id,output:2" &&
+		both add-flow "priority=22,in_port=2,actions=set_field:172.31.13.2->tun_dst,output:1,set_field:172.31.13.3->tun_dst,output:3" &&
+		same "${ver:-OpenFlow10+NXM}: set_field to tun_dst and tun_src" 2
+done
+VER=()
+both del-flows
+
 # The rest of what ovs-ofctl asks, in both versions.
 for ver in OpenFlow10 OpenFlow13; do
 	VER=(-O "$ver")
