@@ -196,8 +196,8 @@ struct tnl_endpoint {
 	uint32_t remote_ip;		/**< options:remote_ip (IPv4) */
 	struct in6_addr remote_ip6;	/**< options:remote_ip (IPv6) */
 	bool ipv6;
-	bool local_any;			/**< any local address (local_ip=flow, or remote_ip=flow
-					 * without local_ip) */
+	bool local_any;			/**< any local address (local_ip=flow, or
+					 * remote_ip=flow without local_ip) */
 	bool remote_any;		/**< remote_ip=flow, or a gtpu port: any remote */
 	uint8_t rank;			/**< Open vSwitch's precedence, 0 first (tnl.h) */
 	uint16_t dst_port;		/**< network order */
@@ -384,7 +384,8 @@ uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, 
 /* Option parsing all tunnel types share (port_vxlan.c), naming 'type' in errors:
  * tnl_check_options refuses an option not in the NULL-ended 'known'; tnl_parse_addrs reads
  * remote_ip (required) and local_ip (optional), both fixed IPv4 or both IPv6 addresses or
- * 'flow' (refused where 'flow_ok' is false), and csum; tnl_parse_inherit a number in [min, max] (default 'def') or 'inherit' (-1). */
+ * 'flow' (refused where 'flow_ok' is false), and csum; tnl_parse_inherit a number in
+ * [min, max] (default 'def') or 'inherit' (-1). */
 int tnl_check_options(const struct port_args *args, const char *const *known, const char *type,
 	char **err);
 int tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *type,

@@ -210,7 +210,8 @@ test_decap(struct port *vxf, struct port *vx3, struct port *vx9)
 	CHECK(decap("172.31.14.2", "172.31.14.1", 100, &md, &kept) == vxf &&
 		md.tun_src == ip4("172.31.14.2") && md.tun_dst == ip4("172.31.14.1") &&
 		md.tun_id == rte_cpu_to_be_64(100),
-		"from any remote, any VNI: the remote_ip=flow key=flow port, tun_src and tun_id set");
+		"from any remote, any VNI: the remote_ip=flow key=flow port, tun_src and "
+		"tun_id set");
 	CHECK(decap("172.31.14.3", "172.31.14.1", 100, &md, &kept) == vx3,
 		"from 172.31.14.3: its fixed-remote key=flow port before the remote_ip=flow one");
 	CHECK(decap("172.31.14.3", "172.31.14.1", 9, &md, &kept) == vx9,
@@ -289,7 +290,9 @@ main(int argc, char **argv)
 	static const struct port_option vx3_o[] = {
 		{ "remote_ip", "172.31.14.3" }, { "key", "flow" },
 	};
-	static const struct port_option vx9_o[] = { { "remote_ip", "172.31.14.3" }, { "key", "9" } };
+	static const struct port_option vx9_o[] = {
+		{ "remote_ip", "172.31.14.3" }, { "key", "9" },
+	};
 	struct port_env env = { .n_pmds = 1, .log = logf_quiet, .deliver = deliver };
 	struct port vxf, vxl, vx3, vx9;
 	char *err;
@@ -300,7 +303,8 @@ main(int argc, char **argv)
 	if (unshare(CLONE_NEWNET) != 0 || system("ip link add tp0 type veth peer name tp0p && "
 			"ip link set tp0p up && ip link set tp0 address 02:00:00:00:00:01 && "
 			"ip addr add 172.31.14.1/24 dev tp0 && ip link set tp0 up") != 0) {
-		fprintf(stderr, "test_tnl_flow: no network namespace of its own (root?): skipped\n");
+		fprintf(stderr, "test_tnl_flow: no network namespace of its own (root?): "
+			"skipped\n");
 		return 77;
 	}
 	snprintf(prefix, sizeof(prefix), "tnlflow-test-%d", (int)getpid());
