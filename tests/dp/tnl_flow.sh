@@ -10,7 +10,8 @@
 # tun_dst and tun_id), and match tun_src and tun_id on receive.  Checked: pings to both
 # peers, the outer headers each peer sees (tcpdump: destination, VNI, and the source a rule
 # set with tun_src on vxl), that each receive rule counts its own peer's packets, that
-# output with no tun_dst is dropped and counted, and the options still refused.
+# U2's replies to that source (the host has it too) are popped by vxf, that output with no
+# tun_dst is dropped and counted, and the options still refused.
 . "$(dirname "$0")/lib.sh"
 
 BP=fp$$ BN=fn$$ U1=fa$$ U2=fb$$ V=fv$$
@@ -50,9 +51,12 @@ bridges:
 EOC
 check "vireo-dp starts with vxlan ports remote_ip=flow (and local_ip=flow)" \
 	start_dp "$RUN/dp.yaml"
-check "the underlay's internal port gets 172.31.13.1" \
+# 172.31.13.11 is the source vxl's rule sets: U2's kernel vxlan device learns V's MAC
+# behind it and answers there, so the host has it too (vxf takes any local address).
+check "the underlay's internal port gets 172.31.13.1 and 172.31.13.11" \
 	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
-	ip addr add 172.31.13.1/24 dev "$BP" && ip link set "$BP" up'
+	ip addr add 172.31.13.1/24 dev "$BP" && ip addr add 172.31.13.11/24 dev "$BP" &&
+	ip link set "$BP" up'
 check "tnl/ports/show: vxf remote_ip=flow" \
 	eval 'ctl tnl/ports/show | grep -q "^vxf: vxlan key=flow remote_ip=flow dst_port=4789"'
 # Out: by inner destination MAC; broadcast (ARP) to both peers in one action list.
@@ -95,6 +99,10 @@ check "tcpdump in U2: vireo-dp's packets to 172.31.13.3 carry VNI 200; unicast o
 	eval 'wait_until 10 eval "test \$(grep -c \"4789: VXLAN\" $RUN/cap2) -ge 6"; cat "$RUN/cap2";
 	grep -q "172.31.13.11.[0-9]* > 172.31.13.3.4789: VXLAN.* vni 200" "$RUN/cap2" &&
 	! grep "4789: VXLAN" "$RUN/cap2" | grep -v " > 172.31.13.3.4789: VXLAN.* vni 200$"'
+check "U2's replies to 172.31.13.11 were popped (vxf: any local address)" \
+	eval 'ctl add-flow "$BN" "priority=30,in_port=vxf,tun_src=172.31.13.3,tun_dst=172.31.13.11,actions=output:vm" >/dev/null &&
+	ping_ok "$V" 10.203.0.3 5 0.05 &&
+	ctl dump-flows "$BN" | grep "tun_src=172.31.13.3,tun_dst=172.31.13.11,in_port=vxf" | grep -Eq "n_packets=[1-9]"'
 check "each receive rule counted its own peer's packets (tun_src and tun_id matched)" \
 	eval 'ctl dump-flows "$BN" | grep "tun_id=0x64,tun_src=172.31.13.2,in_port=vxf" | grep -Eq "n_packets=[1-9]" &&
 	ctl dump-flows "$BN" | grep "tun_id=0xc8,tun_src=172.31.13.3,in_port=vxf" | grep -Eq "n_packets=[1-9]"'
