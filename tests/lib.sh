@@ -77,8 +77,11 @@ netns_add() {
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" link set lo up
 	ip link set "v-$ns" up
-	# keep the kernel from answering on the root side of the veth
+	# keep the kernel from answering on the root side of the veth: no IPv6, and ARP
+	# only for addresses of that device (it has none), not for every address of the host
+	# (an internal port's, which the namespace must learn behind the switch)
 	sysctl -qw "net.ipv6.conf.v-$ns.disable_ipv6=1" 2>/dev/null
+	sysctl -qw "net.ipv4.conf.v-$ns.arp_ignore=1" 2>/dev/null
 	return 0
 }
 
