@@ -145,9 +145,10 @@ check "the underlay's internal port gets fd00:9::1" \
 	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
 	ip addr add fd00:9::1/64 dev "$BP" nodad && ip link set "$BP" up'
 check "ping V -> U over IPv6 (ovs-vsctl), 0% loss" wait_until 30 ping_ok "$V" 10.201.0.2 10 0.05
-check "options:remote_ip=flow is refused in the error column, naming the option" \
+check "options:remote_ip=flow over an IPv6 underlay is refused in the error column, naming the option" \
 	eval 'vsctl add-port "$BN" vx1 -- set Interface vx1 type=vxlan \
-	options:remote_ip=flow options:key=5; iface_error vx1 | grep -q "options:remote_ip"'
+	options:remote_ip=flow options:local_ip=fd00:9::1 options:key=5;
+	iface_error vx1 | grep -q "options:remote_ip=flow over an IPv6 underlay"'
 kill -TERM "$DP_PID"
 wait "$DP_PID"
 [ "$n_fail" -eq 0 ] || { echo "--- vireo-dp log (tail)"; tail -n 30 "$RUN/dp.log";
