@@ -639,11 +639,15 @@ deliver_pin(void *aux, const struct dp_pin *pin)
 	if (data == NULL)
 		return;
 	for (struct ofc_conn *c = b->conns; c != NULL; c = c->next) {
-		/* A peer that does not read gets no more: its output is bounded. */
-		if (c->connecting || !of_conn_want_input(c->of))
+		if (c->connecting)
 			continue;
-		of_conn_packet_in(c->of, data, len, pin->in_port, pin->reason, pin->max_len,
-			pin->table, pin->cookie);
+		/* A peer that does not read gets no more: its output is bounded. */
+		if (!of_conn_want_input(c->of)) {
+			b->pins_unread += of_conn_version(c->of) != 0;
+			continue;
+		}
+		b->pins_sent += of_conn_packet_in(c->of, data, len, pin->in_port, pin->reason,
+			pin->max_len, pin->table, pin->cookie);
 	}
 }
 
@@ -748,6 +752,8 @@ cmd_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 			"connected%s; %u connection(s) in all\n", b->name,
 			b->br->fail_secure ? "secure" : "standalone", b->n_targets, up,
 			b->br->of_fail_open ? ", failed open (MAC learning)" : "", n);
+		control_buf_printf(&out, "  packet_in sent: %" PRIu64 ", not sent (a "
+			"connection's output full): %" PRIu64 "\n", b->pins_sent, b->pins_unread);
 		for (size_t i = 0; i < b->n_targets; i++) {
 			const struct ofc_target *t = &b->targets[i];
 			bool active = false;

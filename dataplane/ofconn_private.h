@@ -75,6 +75,8 @@ struct ofc_bridge {
 	uint64_t alone_since_ms;        /* no controller connected since; 0 while one is */
 	struct of_port_info *ports;     /* what the last port_status round saw */
 	unsigned n_ports;
+	uint64_t pins_sent;             /* packet_ins queued to a connection (openflow/show) */
+	uint64_t pins_unread;           /* ... not queued: the connection's output was full */
 	struct ofc_bridge *next;
 };
 

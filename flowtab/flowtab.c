@@ -38,9 +38,17 @@ flowtab_create(const char *bridge, const struct flowtab_port_ops *ports, struct 
 	ft->qsbr = qsbr;
 	ft->clock = default_clock;
 	ft->snap = ft_snap_build(NULL, 0, NULL, NULL, 0, true);
-	if (!ft->bridge || !ft->snap) {
+	if (qsbr) {
+		char *err = NULL;
+
+		ft->defer = rcu_defer_create(qsbr, &err);
+		free(err);
+	}
+	if (!ft->bridge || !ft->snap || (qsbr && !ft->defer)) {
 		free(ft->bridge);
 		ft_snap_free(ft->snap);
+		if (ft->defer)
+			rcu_defer_destroy(ft->defer);
 		free(ft);
 		return NULL;
 	}
@@ -63,6 +71,9 @@ flowtab_destroy(struct flowtab *ft)
 
 	if (!ft)
 		return;
+	/* What earlier commits retired first: it may share subtables with the snapshot. */
+	if (ft->defer)
+		rcu_defer_destroy(ft->defer);
 	for (i = 0; i < ft->n_rules; i++)
 		ft_rule_free(ft->rules[i]);
 	free(ft->rules);
@@ -300,11 +311,30 @@ ft_wait_readers(struct flowtab *ft)
 		rcu_synchronize(ft->qsbr);
 }
 
+/* A snapshot and the rules only it still shows, freed together once no reader can see them. */
+struct retired {
+	struct ft_snap *snap;
+	size_t n_dead;
+	struct ft_rule *dead[];
+};
+
+static void
+retired_free(void *p)
+{
+	struct retired *r = p;
+
+	ft_snap_free(r->snap);
+	for (size_t i = 0; i < r->n_dead; i++)
+		ft_rule_free(r->dead[i]);
+	free(r);
+}
+
 int
 ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **dead,
 		size_t n_dead, struct ft_rule *const *touched, size_t n_touched, bool rebuild_all)
 {
 	struct ft_snap *snap = ft_snap_build(arr, n, ft->snap, touched, n_touched, rebuild_all);
+	struct retired *r = NULL;
 	struct ft_snap *old;
 	size_t i;
 
@@ -318,6 +348,18 @@ ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **d
 	ft->cap_rules = n;
 	old = ft->snap;
 	__atomic_store_n(&ft->snap, snap, __ATOMIC_RELEASE);
+	/* Freed after a grace period without waiting for it: a controller's stream of
+	 * flow_mods waited for a PMD loop each (94% of the main thread in perf/ofsetup). */
+	if (ft->defer)
+		r = malloc(sizeof(*r) + n_dead * sizeof(r->dead[0]));
+	if (r) {
+		r->snap = old;
+		r->n_dead = n_dead;
+		if (n_dead)
+			memcpy(r->dead, dead, n_dead * sizeof(r->dead[0]));
+		rcu_defer_free(ft->defer, retired_free, r);
+		return 0;
+	}
 	ft_wait_readers(ft);
 	ft_snap_free(old);
 	for (i = 0; i < n_dead; i++)
@@ -486,8 +528,8 @@ flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const int *l
 	free(add);
 	ret = ft_commit(ft, arr, n_arr, dead, n_dead, NULL, 0, true);
 	ix_build(ft, ft->n_rules);
-	if (ret && n_acts)
-		ft_wait_readers(ft);   /* the swapped action lists were published all the same */
+	if (n_acts)
+		ft_wait_readers(ft);   /* the swapped action lists: ft_commit() does not wait */
 	for (i = 0; i < n_acts; i++)
 		free(old_acts[i]);
 	free(old_acts);

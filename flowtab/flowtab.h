@@ -75,10 +75,12 @@
  * it loaded for its whole burst, so it never sees a half-updated table.  mod-flows swaps a
  * rule's action list with one atomic store, after every reader runs a snapshot that parses
  * packets as deep as the new actions need (ft_prepare_actions()).  Memory a reader may still see (old snapshot,
- * deleted rules, old action lists) is freed only after rte_rcu_qsbr_synchronize() on the
+ * deleted rules, old action lists) is freed only after a grace period of the
  * rte_rcu_qsbr given to flowtab_create(), i.e. after every registered PMD reported a
- * quiescent state (a NULL qsbr frees at once: single-threaded use).  The writer therefore
- * blocks for one PMD loop per change; it must not hold anything a PMD waits for.
+ * quiescent state (a NULL qsbr frees at once: single-threaded use).  Rule changes hand the
+ * old snapshot and deleted rules to a deferral queue (rcu.h) and return at once, freed by a
+ * later change or flowtab_destroy(); mod-flows, group and meter changes still block for one
+ * PMD loop, so the writer must not hold anything a PMD waits for.
  * The packet path allocates nothing but packet copies for multiple outputs, takes no locks
  * and makes no system calls.
  */

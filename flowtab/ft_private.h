@@ -8,6 +8,8 @@
 
 #include "ft_cls.h"
 
+struct rcu_defer;
+
 /**
  * Per-PMD flow cache: for each table, the packet key under the table's mask union
  * ('struct ft_cls' cache_mask) maps to the table's best rule.  Entries are tagged with
@@ -38,6 +40,8 @@ struct flowtab {
 	char *bridge;
 	struct flowtab_port_ops ports;
 	struct rte_rcu_qsbr *qsbr;
+	/* What ft_commit() retired, freed after a grace period (NULL without a qsbr). */
+	struct rcu_defer *defer;
 	/* RCU: written by the main thread with a release store, read by PMDs (acquire). */
 	struct ft_snap *snap;
 	/* Groups, meters, port liveness (ft_gm.h); NULL until first used (main thread). */
@@ -104,8 +108,9 @@ void ft_rule_free(struct ft_rule *r);
 /** Wait until every PMD registered in the table's qsbr has passed a quiescent state. */
 void ft_wait_readers(struct flowtab *ft);
 /**
- * Make 'arr' ('n' rules, malloc'd, ownership taken) the table: build and publish a snapshot,
- * wait for the readers, free the previous snapshot and the 'n_dead' rules of 'dead'.  The
+ * Make 'arr' ('n' rules, malloc'd, ownership taken) the table: build and publish a snapshot;
+ * the previous snapshot and the 'n_dead' rules of 'dead' are freed after a grace period
+ * (without waiting for it when the table has a qsbr: the caller may not touch them).  The
  * subtables of the masks of 'touched' rules are rebuilt (all when 'rebuild_all'), the others
  * shared with the previous snapshot.  On failure (-ENOMEM) nothing changes and 'arr' is
  * freed (not its rules).

@@ -214,8 +214,10 @@ flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err)
 
 		if (arr && ft->n_rules)
 			memcpy(arr, ft->rules, ft->n_rules * sizeof(*arr));
-		if (!arr || ft_commit(ft, arr, ft->n_rules, NULL, 0, NULL, 0, false))
-			ft_wait_readers(ft);
+		if (arr)
+			ft_commit(ft, arr, ft->n_rules, NULL, 0, NULL, 0, false);
+		/* The old action lists: no reader may hold one (ft_commit() does not wait). */
+		ft_wait_readers(ft);
 	}
 	for (i = 0; i < n_sel; i++)
 		free(olds[i]);

@@ -93,6 +93,17 @@ flows=$(ovs-ofctl dump-flows br0)
 echo "$flows"
 check "the controller installed flows (vireo-dp had none)" \
 	grep -q "actions=output:" <<<"$flows"
+pins_sent() { ctl openflow/show br0 | sed -n 's/.*packet_in sent: \([0-9]*\),.*/\1/p'; }
+n=$(pins_sent)
+check "openflow/show counts the packet_ins sent ($n > 0)" test "${n:-0}" -gt 0
+if [ "$CTRL" != osken ]; then
+	# What ovs-testcontroller read: the packet_ins and a few others (hello, replies).
+	ctrl_got() {
+		[ "$(ovs-appctl -t "$RUN/tc.ctl" coverage/read-counter vconn_received)" -ge \
+			"$(pins_sent)" ]
+	}
+	check "... and the controller read at least as many messages" wait_until 10 ctrl_got
+fi
 
 # ovs-ofctl monitor: a service connection gets table-miss packet_ins once it sets a
 # miss_send_len, as on ovs-vswitchd.
