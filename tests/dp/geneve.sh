@@ -12,6 +12,7 @@
 # port through ovs-vsctl.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
+. "$(dirname "$0")/lib-tnl.sh"
 
 BP=gp$$ BN=gn$$ U=gu$$ V=gv$$
 PEER=$(dirname "$0")/geneve_peer.py
@@ -32,22 +33,10 @@ peer_start() {
 }
 bad() { ip netns exec "$U" /usr/bin/python3 "$PEER" bad eth0 "$bmac" 172.31.10.2 172.31.10.1 "$@"; }
 
-cat >"$RUN/dp.yaml" <<EOC
-$(other_config)
-bridges:
-  $BP:
-    ports:
-      $BP: {type: internal}
-      phy: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$U"}}
-  $BN:
-    ports:
-      vm: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$V"}}
-      gnv0: {type: geneve, options: {remote_ip: 172.31.10.2, key: 77}}
-EOC
+tnl_yaml 'gnv0: {type: geneve, options: {remote_ip: 172.31.10.2, key: 77}}' >"$RUN/dp.yaml"
 check "vireo-dp starts with an underlay bridge and a geneve port" start_dp "$RUN/dp.yaml"
 check "the underlay's internal port gets 172.31.10.1" \
-	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
-	ip addr add 172.31.10.1/24 dev "$BP" && ip link set "$BP" up'
+	tnl_underlay_up 172.31.10.1/24
 check "gnv0's link comes up (route through $BP, next hop resolved by ARP)" \
 	wait_until 30 eval 'ctl show | grep -q "port gnv0: ofport [0-9]*, type geneve, link up"'
 check "tnl/ports/show: listening on 6081 as genev_sys_6081" \
@@ -140,12 +129,7 @@ check "a second key=flow port on the endpoint is refused" \
 	eval '! ctl add-port "$BN" gnvg type=geneve options:remote_ip=172.31.10.2 options:key=flow \
 	2>"$RUN/e"; cat "$RUN/e"; grep -q "already has key=flow" "$RUN/e"'
 
-refused() {
-	printf "bridges:\n  b:\n    ports:\n      t: {type: geneve, options: {%s}}\n" "$1" \
-		>"$RUN/bad.yaml"
-	"$VIREO_DP" --config "$RUN/bad.yaml" --check 2>&1 | tee "$RUN/bad.out" | grep -q "$2"
-}
-check "--check refuses csum: true" refused "remote_ip: 1.2.3.4, csum: 'true'" \
+check "--check refuses csum: true" refused geneve "remote_ip: 1.2.3.4, csum: 'true'" \
 	"options:csum': 'true' refused"
 check "--check takes local_ip: flow and remote_ip: flow (tnl_flow.sh runs them)" \
 	eval 'printf "bridges:\n  b:\n    ports:\n      t: {type: geneve, options: {remote_ip: flow, local_ip: flow}}\n" >"$RUN/fl.yaml" &&
@@ -153,7 +137,7 @@ check "--check takes local_ip: flow and remote_ip: flow (tnl_flow.sh runs them)"
 check "--check takes an IPv6 remote_ip and local_ip (tnl6.sh runs them)" \
 	eval 'printf "bridges:\n  b:\n    ports:\n      t: {type: geneve, options: {remote_ip: \"fd00::2\", local_ip: \"fd00::1\"}}\n" >"$RUN/v6.yaml" &&
 	"$VIREO_DP" --config "$RUN/v6.yaml" --check'
-check "--check refuses a geneve port without remote_ip" refused "key: 1" \
+check "--check refuses a geneve port without remote_ip" refused geneve "key: 1" \
 	"options:remote_ip' is required"
 stop_dp
 check "vireo-dp stops cleanly (status 0)" test "$?" -eq 0
@@ -162,19 +146,13 @@ rm -f "$CTL"
 # The same port through ovs-vsctl.
 check "ovsdb-server and vireo-dp start" ovsdb_dp_start
 check "add-br $BP (internal port), $BN with a geneve port" \
-	vsctl add-br "$BP" -- set bridge "$BP" datapath_type=netdev \
-	-- add-port "$BP" phy -- set Interface phy type=dpdk \
-	options:dpdk-devargs="net_af_packet1,iface=v-$U" \
-	-- add-br "$BN" -- set bridge "$BN" datapath_type=netdev \
-	-- add-port "$BN" vm -- set Interface vm type=dpdk \
-	options:dpdk-devargs="net_af_packet2,iface=v-$V" \
+	tnl_vsctl_bridges \
 	-- add-port "$BN" gnv0 -- set Interface gnv0 type=geneve options:remote_ip=172.31.10.2 \
 	options:key=77
 check "gnv0 has an ofport and no error" \
 	eval 'is_positive "$(get Interface gnv0 ofport)" && test -z "$(iface_error gnv0)"'
 check "the underlay's internal port gets 172.31.10.1" \
-	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
-	ip addr add 172.31.10.1/24 dev "$BP" && ip link set "$BP" up'
+	tnl_underlay_up 172.31.10.1/24
 bmac=$(cat "/sys/class/net/$BP/address")
 check "the scapy peer listens" peer_start 0x1
 check "ping V -> 10.202.0.2 through the geneve port (ovs-vsctl), 0% loss" \

@@ -17,6 +17,7 @@
 # ("ip link add type gtp": unknown device type) and Debian has no libgtpnl tools.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
+. "$(dirname "$0")/lib-tnl.sh"
 
 BP=bp$$ BN=bn$$ U=gu$$ V=gv$$
 netns_add "$U" 172.31.9.2 && netns_add "$V" 10.45.0.1 || { fail "netns"; finish; }
@@ -47,24 +48,12 @@ n_packets() {
 	ctl dump-flows "$BN" | grep -F "$1" | sed -n 's/.*n_packets=\([0-9]*\).*/\1/p' | head -1
 }
 
-cat >"$RUN/dp.yaml" <<EOC
-$(other_config)
-bridges:
-  $BP:
-    ports:
-      $BP: {type: internal}
-      phy: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$U"}}
-  $BN:
-    ports:
-      vm: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$V"}}
-      gtp0: {type: gtpu, options: {remote_ip: 172.31.9.2, local_ip: 172.31.9.1, key: flow,
-        packet_type: legacy_l3}}
-EOC
+tnl_yaml 'gtp0: {type: gtpu, options: {remote_ip: 172.31.9.2, local_ip: 172.31.9.1, key: flow, '\
+	'packet_type: legacy_l3}}' >"$RUN/dp.yaml"
 check "vireo-dp starts with an underlay bridge and a gtpu port (key=flow)" \
 	start_dp "$RUN/dp.yaml"
 check "the underlay's internal port gets 172.31.9.1" \
-	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
-	ip addr add 172.31.9.1/24 dev "$BP" && ip link set "$BP" up'
+	tnl_underlay_up 172.31.9.1/24
 bmac=$(cat "/sys/class/net/$BP/address")
 check "gtp0's link comes up (route through $BP, next hop resolved by ARP)" \
 	wait_until 30 eval 'ctl show | grep -q "port gtp0: ofport [0-9]*, type gtpu, link up"'
@@ -108,11 +97,6 @@ check "an ARP frame sent to gtp0 (no IP payload) is dropped and counted as tx_er
 	ip netns exec "$V" ping -c 1 -W 2 10.60.0.9 >/dev/null 2>&1;
 	wait_until 10 eval "test \$(counter tx_errors) -ge $((t0 + 1))"'
 
-refused() {
-	printf "bridges:\n  b:\n    ports:\n      t: {type: %s, options: {%s}}\n" "$1" "$2" \
-		>"$RUN/bad.yaml"
-	"$VIREO_DP" --config "$RUN/bad.yaml" --check 2>&1 | tee "$RUN/bad.out" | grep -q "$3"
-}
 check "--check refuses packet_type=legacy_l2 for gtpu, naming the option" \
 	refused gtpu "remote_ip: 1.2.3.4, packet_type: legacy_l2" \
 	"options:packet_type': 'legacy_l2' refused"
@@ -127,19 +111,13 @@ rm -f "$CTL"
 # The same through ovs-vsctl and ovs-ofctl, with a fixed TEID on the port.
 check "ovsdb-server and vireo-dp start" ovsdb_dp_start other_config:openflow-rundir="$RUN"
 check "add-br $BP (internal port), $BN with a gtpu port, key=100" \
-	vsctl add-br "$BP" -- set bridge "$BP" datapath_type=netdev \
-	-- add-port "$BP" phy -- set Interface phy type=dpdk \
-	options:dpdk-devargs="net_af_packet1,iface=v-$U" \
-	-- add-br "$BN" -- set bridge "$BN" datapath_type=netdev \
-	-- add-port "$BN" vm -- set Interface vm type=dpdk \
-	options:dpdk-devargs="net_af_packet2,iface=v-$V" \
+	tnl_vsctl_bridges \
 	-- add-port "$BN" gtp0 -- set Interface gtp0 type=gtpu options:remote_ip=172.31.9.2 \
 	options:key=100
 check "gtp0 has an ofport and no error" \
 	eval 'is_positive "$(get Interface gtp0 ofport)" && test -z "$(iface_error gtp0)"'
 check "the underlay's internal port gets 172.31.9.1" \
-	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
-	ip addr add 172.31.9.1/24 dev "$BP" && ip link set "$BP" up'
+	tnl_underlay_up 172.31.9.1/24
 bmac=$(cat "/sys/class/net/$BP/address")
 ofctl() { OVS_RUNDIR=$RUN ovs-ofctl "$@"; }
 check "ovs-ofctl rules on tun_id, tun_gtpu_msgtype, tun_gtpu_flags (OpenFlow 1.3)" \

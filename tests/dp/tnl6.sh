@@ -14,6 +14,7 @@
 # vxlan port over IPv6 through ovs-vsctl.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
+. "$(dirname "$0")/lib-tnl.sh"
 
 BP=tp$$ BN=tn$$ BG=tg$$ BT=tt$$ U=tu$$ V=tv$$ G=tw$$ D=td$$
 netns_add "$U" 172.31.12.2 && netns_add "$V" 10.201.0.1 && netns_add "$G" 10.202.0.1 &&
@@ -42,17 +43,9 @@ counter() { ctl tnl/ports/show | grep -A1 "^$1:" | sed -n "s/.* $2=\([0-9]*\).*/
 bad() { ip netns exec "$U" /usr/bin/python3 "$(dirname "$0")/vxlan_bad.py" eth0 "$bmac" \
 	fd00:9::2 fd00:9::1 "$@"; }
 
-cat >"$RUN/dp.yaml" <<EOC
-$(other_config)
-bridges:
-  $BP:
-    ports:
-      $BP: {type: internal}
-      phy: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$U"}}
-  $BN:
-    ports:
-      vm: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$V"}}
-      vx6: {type: vxlan, options: {remote_ip: "fd00:9::2", local_ip: "fd00:9::1", key: 42}}
+{
+	tnl_yaml 'vx6: {type: vxlan, options: {remote_ip: "fd00:9::2", local_ip: "fd00:9::1", key: 42}}'
+	cat <<EOC
   $BG:
     ports:
       gm: {type: dpdk, options: {dpdk-devargs: "net_af_packet3,iface=v-$G"}}
@@ -62,10 +55,10 @@ bridges:
       dn: {type: dpdk, options: {dpdk-devargs: "net_af_packet4,iface=v-$D"}}
       gtp6: {type: gtpu, options: {remote_ip: "fd00:9::2", local_ip: "fd00:9::1", key: flow}}
 EOC
+} >"$RUN/dp.yaml"
 check "vireo-dp starts with vxlan, geneve and gtpu ports over IPv6" start_dp "$RUN/dp.yaml"
 check "the underlay's internal port gets fd00:9::1" \
-	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
-	ip addr add fd00:9::1/64 dev "$BP" nodad && ip link set "$BP" up'
+	tnl_underlay_up fd00:9::1/64 nodad
 bmac=$(cat "/sys/class/net/$BP/address")
 check "the three links come up (route through $BP, next hop by Neighbor Discovery)" \
 	wait_until 30 eval 'test "$(ctl show | grep -cE "port (vx6|gnv6|gtp6): .* link up")" -eq 3'
@@ -131,19 +124,13 @@ rm -f "$CTL"
 
 check "ovsdb-server and vireo-dp start" ovsdb_dp_start
 check "add-br $BP (internal port), $BN with a vxlan port to fd00:9::2" \
-	vsctl add-br "$BP" -- set bridge "$BP" datapath_type=netdev \
-	-- add-port "$BP" phy -- set Interface phy type=dpdk \
-	options:dpdk-devargs="net_af_packet1,iface=v-$U" \
-	-- add-br "$BN" -- set bridge "$BN" datapath_type=netdev \
-	-- add-port "$BN" vm -- set Interface vm type=dpdk \
-	options:dpdk-devargs="net_af_packet2,iface=v-$V" \
+	tnl_vsctl_bridges \
 	-- add-port "$BN" vx6 -- set Interface vx6 type=vxlan options:remote_ip=fd00:9::2 \
 	options:key=42
 check "vx6 has an ofport and no error" \
 	eval 'is_positive "$(get Interface vx6 ofport)" && test -z "$(iface_error vx6)"'
 check "the underlay's internal port gets fd00:9::1" \
-	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
-	ip addr add fd00:9::1/64 dev "$BP" nodad && ip link set "$BP" up'
+	tnl_underlay_up fd00:9::1/64 nodad
 check "ping V -> U over IPv6 (ovs-vsctl), 0% loss" wait_until 30 ping_ok "$V" 10.201.0.2 10 0.05
 check "options:remote_ip=flow over an IPv6 underlay is refused in the error column, naming the option" \
 	eval 'vsctl add-port "$BN" vx1 -- set Interface vx1 type=vxlan \

@@ -13,6 +13,7 @@
 # U2's replies to that source (the host has it too) are popped by vxf, that output with no
 # tun_dst is dropped and counted, and the options still refused.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-tnl.sh"	# refused
 
 BP=fp$$ BN=fn$$ U1=fa$$ U2=fb$$ V=fv$$
 netns_add "$U1" 172.31.13.2 && netns_add "$U2" 172.31.13.3 && netns_add "$V" 10.203.0.1 ||
@@ -128,11 +129,6 @@ check "a second vxlan port remote_ip=flow key=flow on 4789 is refused, naming vx
 stop_dp
 check "vireo-dp stops cleanly (status 0)" test "$?" -eq 0
 
-refused() {
-	printf "bridges:\n  b:\n    ports:\n      t: {type: %s, options: {%s}}\n" "$1" "$2" \
-		>"$RUN/bad.yaml"
-	"$VIREO_DP" --config "$RUN/bad.yaml" --check 2>&1 | tee "$RUN/bad.out" | grep -q "$3"
-}
 check "--check takes vxlan and geneve with remote_ip: flow and local_ip: flow" \
 	eval 'printf "bridges:\n  b:\n    ports:\n      t: {type: vxlan, options: {remote_ip: flow, local_ip: flow, key: flow}}\n      g: {type: geneve, options: {remote_ip: flow}}\n" >"$RUN/ok.yaml" &&
 	"$VIREO_DP" --config "$RUN/ok.yaml" --check'

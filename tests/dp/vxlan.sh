@@ -12,6 +12,7 @@
 # vireo-dp does not do are refused naming the option.  Then the same through ovs-vsctl.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
+. "$(dirname "$0")/lib-tnl.sh"
 
 BP=bp$$ BN=bn$$ U=vu$$ V=vv$$
 netns_add "$U" 172.31.9.2 && netns_add "$V" 10.201.0.1 || { fail "netns"; finish; }
@@ -31,22 +32,10 @@ done
 
 counter() { ctl tnl/ports/show | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | head -1; }
 
-cat >"$RUN/dp.yaml" <<EOC
-$(other_config)
-bridges:
-  $BP:
-    ports:
-      $BP: {type: internal}
-      phy: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$U"}}
-  $BN:
-    ports:
-      vm: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$V"}}
-      vx0: {type: vxlan, options: {remote_ip: 172.31.9.2, local_ip: 172.31.9.1, key: 42}}
-EOC
+tnl_yaml 'vx0: {type: vxlan, options: {remote_ip: 172.31.9.2, local_ip: 172.31.9.1, key: 42}}' >"$RUN/dp.yaml"
 check "vireo-dp starts with an underlay bridge and a vxlan port" start_dp "$RUN/dp.yaml"
 check "the underlay's internal port gets 172.31.9.1" \
-	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
-	ip addr add 172.31.9.1/24 dev "$BP" && ip link set "$BP" up'
+	tnl_underlay_up 172.31.9.1/24
 check "vx0's link comes up (route through $BP, next hop resolved by ARP)" \
 	wait_until 30 eval 'ctl show | grep -q "port vx0: ofport [0-9]*, type vxlan, link up"'
 check "ping V -> U's kernel vxlan device through the overlay, 0% loss" \
@@ -99,11 +88,6 @@ check "... visible in dump-ports of vx0" \
 	eval 'ctl dump-ports "$BN" vx0 | grep -Eq "drop=[1-9][0-9]*, errs=[1-9]"'
 check "... and vireo-dp still forwards through the tunnel" ping_ok "$V" 10.201.0.2 5 0.05
 
-refused() {
-	printf "bridges:\n  b:\n    ports:\n      t: {type: %s, options: {%s}}\n" "$1" "$2" \
-		>"$RUN/bad.yaml"
-	"$VIREO_DP" --config "$RUN/bad.yaml" --check 2>&1 | tee "$RUN/bad.out" | grep -q "$3"
-}
 check "--check refuses remote_ip: flow for gtpu, naming the option (vxlan takes it: tnl_flow.sh)" \
 	refused gtpu "remote_ip: flow" "options:remote_ip': 'flow' refused"
 check "--check takes an IPv6 remote_ip and local_ip (tnl6.sh runs them)" \
@@ -126,19 +110,13 @@ rm -f "$CTL"
 # The same through ovs-vsctl.
 check "ovsdb-server and vireo-dp start" ovsdb_dp_start
 check "add-br $BP (internal port), $BN with a vxlan port" \
-	vsctl add-br "$BP" -- set bridge "$BP" datapath_type=netdev \
-	-- add-port "$BP" phy -- set Interface phy type=dpdk \
-	options:dpdk-devargs="net_af_packet1,iface=v-$U" \
-	-- add-br "$BN" -- set bridge "$BN" datapath_type=netdev \
-	-- add-port "$BN" vm -- set Interface vm type=dpdk \
-	options:dpdk-devargs="net_af_packet2,iface=v-$V" \
+	tnl_vsctl_bridges \
 	-- add-port "$BN" vx0 -- set Interface vx0 type=vxlan options:remote_ip=172.31.9.2 \
 	options:key=42
 check "vx0 has an ofport and no error" \
 	eval 'is_positive "$(get Interface vx0 ofport)" && test -z "$(iface_error vx0)"'
 check "the underlay's internal port gets 172.31.9.1" \
-	eval 'wait_until 10 ip link show "$BP" >/dev/null 2>&1 &&
-	ip addr add 172.31.9.1/24 dev "$BP" && ip link set "$BP" up'
+	tnl_underlay_up 172.31.9.1/24
 check "ping V -> U through the overlay (ovs-vsctl), 0% loss" \
 	wait_until 30 ping_ok "$V" 10.201.0.2 10 0.05
 check "options:remote_ip=flow on a gtpu port is refused in the error column, naming the option" \
