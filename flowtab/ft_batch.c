@@ -318,7 +318,8 @@ flowtab_batch_commit(struct flowtab_batch *b, char **err)
 		work_free(&w, true);
 		goto nomem;
 	}
-	b->committed = true;        /* the dead were freed by ft_commit(), the rest are the table's */
+	/* ft_commit() frees the dead after a grace period; the rest are the table's. */
+	b->committed = true;
 	free(dead);
 	work_free(&w, false);
 	return 0;

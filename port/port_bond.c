@@ -852,6 +852,7 @@ state_text(uint8_t s, char *out, size_t len)
 static void
 show_lacp(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off)
 {
+	struct rte_eth_bond_8023ad_slave_info first;
 	struct rte_ether_addr mac;
 	char st[128];
 
@@ -860,6 +861,12 @@ show_lacp(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 	APPEND(buf, len, off, "  status: %s%s\n", b->passive ? "passive" : "active",
 		lacp_negotiated(b) ? " negotiated" : "");
 	APPEND(buf, len, off, "  sys_id: " MAC_FMT "\n", RTE_ETHER_ADDR_BYTES(&mac));
+	/* The bond's system priority and key are every member's actor values. */
+	if (b->n_members > 0 &&
+	    rte_eth_bond_8023ad_slave_info(b->bond_id, b->members[0].port_id, &first) == 0)
+		APPEND(buf, len, off, "  sys_priority: %u\n  aggregation key: %u\n",
+			rte_be_to_cpu_16(first.actor.system_priority),
+			rte_be_to_cpu_16(first.actor.key));
 	APPEND(buf, len, off, "  lacp_time: %s\n", b->lacp_fast ? "fast" : "slow");
 	for (unsigned i = 0; i < b->n_members; i++) {
 		const struct bond_member *m = &b->members[i];
@@ -874,8 +881,9 @@ show_lacp(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 			info.selected == SELECTED ? "attached" : info.selected == STANDBY ?
 			"standby" : "detached");
 		/* DPDK keeps the LACPDU fields in network byte order. */
-		APPEND(buf, len, off, "  port_id: %u\n  may_enable: %s\n\n",
-			rte_be_to_cpu_16(info.actor.port_number), m->carrier ? "true" : "false");
+		APPEND(buf, len, off, "  port_id: %u\n  port_priority: %u\n  may_enable: %s\n\n",
+			rte_be_to_cpu_16(info.actor.port_number),
+			rte_be_to_cpu_16(info.actor.port_priority), m->carrier ? "true" : "false");
 		APPEND(buf, len, off, "  actor sys_id: " MAC_FMT "\n",
 			RTE_ETHER_ADDR_BYTES(&info.actor.system));
 		APPEND(buf, len, off, "  actor sys_priority: %u\n  actor port_id: %u\n"

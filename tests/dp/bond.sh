@@ -160,6 +160,10 @@ check "lacp/show: the partner's sys_id is the kernel bond's system MAC (${ksys:-
 akey=$(sed -n 's/^\tPartner Key: //p' "$RUN/proc")
 check "lacp/show: our actor key is the kernel's partner key (${akey:-none})" \
 	test "$(grep -c "actor key: ${akey:-none}\$" <<<"$lacp")" -eq 2
+check "lacp/show: the header's sys_priority and aggregation key, members' port_priority (as Open vSwitch)" \
+	eval 'grep -q "^  sys_priority: [0-9]*\$" <<<"$lacp" &&
+	grep -q "^  aggregation key: ${akey:-none}\$" <<<"$lacp" &&
+	test "$(grep -c "^  port_priority: [0-9]*\$" <<<"$lacp")" -eq 2'
 bond_ping "balance-tcp: ping bpeer -> bhost through the bond, 0% loss"
 check "bond/show: bond_mode balance-tcp, lacp_status negotiated" \
 	bash -c "ctl() { \"$VIREOCTL\" -t \"$CTL\" \"\$@\"; }; ctl bond/show | grep -q '^bond_mode: balance-tcp' && ctl bond/show | grep -q '^lacp_status: negotiated'"
