@@ -92,6 +92,28 @@ check_mask(const char *v)
 	return 0;
 }
 
+/* 0 when 'v' is one of the NULL-terminated 'words', else -1. */
+static int
+one_of(const char *v, const char *const *words)
+{
+	for (; *words != NULL; words++)
+		if (strcmp(v, *words) == 0)
+			return 0;
+	return -1;
+}
+
+/* 0 when 'v' is a decimal number in [lo, hi], or 'word' (NULL: none), else -1. */
+static int
+uint_or(const char *v, unsigned long lo, unsigned long hi, const char *word)
+{
+	char *why = NULL;
+	unsigned long x;
+	int rc = vconf_parse_uint("", v, lo, hi, &x, &why);
+
+	free(why);
+	return rc == 0 || (word != NULL && strcmp(v, word) == 0) ? 0 : -1;
+}
+
 static int
 check_socket_mem(const char *v)
 {
@@ -113,22 +135,20 @@ check_socket_mem(const char *v)
 static int
 check_bool(const char *v)
 {
-	return (strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ||
-		strcmp(v, "try") == 0) ? 0 : -1;
+	return one_of(v, (const char *const[]){ "true", "false", "try", NULL });
 }
 
 static int
 check_true_false(const char *v)
 {
-	return (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) ? 0 : -1;
+	return one_of(v, (const char *const[]){ "true", "false", NULL });
 }
 
 /* pmd-rxq-assign: Open vSwitch's three placement algorithms. */
 static int
 check_rxq_assign(const char *v)
 {
-	return (strcmp(v, "cycles") == 0 || strcmp(v, "roundrobin") == 0 ||
-		strcmp(v, "group") == 0) ? 0 : -1;
+	return one_of(v, (const char *const[]){ "cycles", "roundrobin", "group", NULL });
 }
 
 static int
@@ -279,24 +299,14 @@ check_tnl_ip(const char *v)
 static int
 check_tnl_key(const char *v)
 {
-	char *why = NULL;
-	unsigned long x;
-	int rc = vconf_parse_uint("key", v, 0, 0xffffff, &x, &why);
-
-	free(why);
-	return rc == 0 || strcmp(v, "flow") == 0 ? 0 : -1;
+	return uint_or(v, 0, 0xffffff, "flow");
 }
 
 /* A TEID (32 bits) or 'flow'. */
 static int
 check_gtpu_key(const char *v)
 {
-	char *why = NULL;
-	unsigned long x;
-	int rc = vconf_parse_uint("key", v, 0, UINT32_MAX, &x, &why);
-
-	free(why);
-	return rc == 0 || strcmp(v, "flow") == 0 ? 0 : -1;
+	return uint_or(v, 0, UINT32_MAX, "flow");
 }
 
 /* A gtpu port carries IP packets: legacy_l3 is its only packet_type (as Open vSwitch's). */
@@ -310,30 +320,15 @@ check_legacy_l3(const char *v)
 static int
 check_tnl_tos(const char *v)
 {
-	char *why = NULL;
-	unsigned long x;
-	int rc = vconf_parse_uint("tos", v, 0, 255, &x, &why);
-
-	free(why);
-	return rc == 0 || strcmp(v, "inherit") == 0 ? 0 : -1;
+	return uint_or(v, 0, 255, "inherit");
 }
 
 static int
 check_tnl_ttl(const char *v)
 {
-	char *why = NULL;
-	unsigned long x;
-	int rc = vconf_parse_uint("ttl", v, 1, 255, &x, &why);
-
-	free(why);
-	return rc == 0 || strcmp(v, "inherit") == 0 ? 0 : -1;
+	return uint_or(v, 1, 255, "inherit");
 }
 
-static int
-check_tf(const char *v)
-{
-	return strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ? 0 : -1;
-}
 
 /* vxlan, geneve: 'flow' too (the rules' tun_dst, tun_src; port/tnl.h). */
 static int
@@ -352,8 +347,8 @@ static const struct option_rule vxlan_rules[] = {
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
 	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
-	{ "df_default", check_tf, 0, 0, DONE, NULL, NULL },
-	{ "csum", check_tf, 0, 0, REFUSE, "vireo-dp computes the UDP checksum over IPv6 (unless "
+	{ "df_default", check_true_false, 0, 0, DONE, NULL, NULL },
+	{ "csum", check_true_false, 0, 0, REFUSE, "vireo-dp computes the UDP checksum over IPv6 (unless "
 		"csum=false) and sends none over IPv4", "false" },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
@@ -365,7 +360,7 @@ static const struct option_rule gtpu_rules[] = {
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
 	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
-	{ "df_default", check_tf, 0, 0, DONE, NULL, NULL },
+	{ "df_default", check_true_false, 0, 0, DONE, NULL, NULL },
 	{ "packet_type", check_legacy_l3, 0, 0, DONE, "a gtpu port carries IP packets only "
 		"(legacy_l3, as in Open vSwitch)", NULL },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
@@ -468,55 +463,39 @@ static const struct option_rule extra_rules[] = {
 static int
 check_bond_mode(const char *v)
 {
-	return (strcmp(v, "active-backup") == 0 || strcmp(v, "balance-tcp") == 0 ||
-		strcmp(v, "balance-slb") == 0) ? 0 : -1;
+	return one_of(v, (const char *const[]){ "active-backup", "balance-tcp", "balance-slb",
+		NULL });
 }
 
 static int
 check_lacp(const char *v)
 {
-	return (strcmp(v, "off") == 0 || strcmp(v, "active") == 0 ||
-		strcmp(v, "passive") == 0) ? 0 : -1;
+	return one_of(v, (const char *const[]){ "off", "active", "passive", NULL });
 }
 
 static int
 check_lacp_time(const char *v)
 {
-	return (strcmp(v, "fast") == 0 || strcmp(v, "slow") == 0) ? 0 : -1;
+	return one_of(v, (const char *const[]){ "fast", "slow", NULL });
 }
 
 static int
 check_u32(const char *v)
 {
-	unsigned long x;
-	char *why = NULL;
-	int rc = vconf_parse_uint("", v, 0, UINT32_MAX, &x, &why);
-
-	free(why);
-	return rc < 0 ? -1 : 0;
+	return uint_or(v, 0, UINT32_MAX, NULL);
 }
 
 static int
 check_u64(const char *v)
 {
-	unsigned long x;
-	char *why = NULL;
-	int rc = vconf_parse_uint("", v, 0, ULONG_MAX, &x, &why);
-
-	free(why);
-	return rc < 0 ? -1 : 0;
+	return uint_or(v, 0, ULONG_MAX, NULL);
 }
 
 /* Milliseconds, as Open vSwitch's integer columns: 0..2^31-1. */
 static int
 check_ms(const char *v)
 {
-	unsigned long x;
-	char *why = NULL;
-	int rc = vconf_parse_uint("", v, 0, INT32_MAX, &x, &why);
-
-	free(why);
-	return rc < 0 ? -1 : 0;
+	return uint_or(v, 0, INT32_MAX, NULL);
 }
 
 /*
