@@ -22,45 +22,11 @@
 #include "check.h"
 #include "port.h"
 #include "tnl.h"
+#include "tnl_sink.h"
 
 #define INNER_LEN 60
-#define MAX_GOT 8
-
 static struct rte_mempool *mp;
-static struct rte_mbuf *got[MAX_GOT];
-static struct port *got_on[MAX_GOT];
-static unsigned n_got;
 static struct port under = { .name = "tp0", .slot = 0 };
-
-static uint16_t
-deliver(void *aux, struct port *in, unsigned pmd, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)aux;
-	(void)pmd;
-	for (uint16_t i = 0; i < n; i++) {
-		if (n_got < MAX_GOT) {
-			got_on[n_got] = in;
-			got[n_got++] = pkts[i];
-		} else {
-			rte_pktmbuf_free(pkts[i]);
-		}
-	}
-	return 0;
-}
-
-static void
-logf_quiet(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-static void
-got_free(void)
-{
-	for (unsigned i = 0; i < n_got; i++)
-		rte_pktmbuf_free(got[i]);
-	n_got = 0;
-}
 
 /* The Internet checksum of the IPv6 pseudo-header of 'ip6' and 'len' bytes at 'l4'. */
 static uint16_t
