@@ -25,8 +25,6 @@
 #include "tnl_sink.h"
 
 #define INNER_LEN 60
-static struct rte_mempool *mp;
-static struct port under = { .name = "tp0", .slot = 0 };
 
 /* The Internet checksum of the IPv6 pseudo-header of 'ip6' and 'len' bytes at 'l4'. */
 static uint16_t
@@ -283,23 +281,9 @@ test_encap(struct port *vx)
 	got_free();
 }
 
-static int
-open_port(struct port *p, const char *name, const char *type, uint16_t slot,
-	const struct port_option *o, unsigned n, const struct port_env *env, char **err)
-{
-	struct port_args a = { .options = o, .n_options = n };
-
-	memset(p, 0, sizeof(*p));
-	*err = NULL;
-	return port_open(p, name, type, slot, &a, env, err);
-}
-
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "--no-pci", "-m", "128", "--file-prefix", prefix,
-		"--log-level=lib.eal:error", "--no-telemetry", "-l", "0", NULL };
 	static const struct port_option vx_o[] = {
 		{ "remote_ip", "fd00:9::2" }, { "local_ip", "fd00:9::1" }, { "key", "42" },
 	};
@@ -315,20 +299,10 @@ main(int argc, char **argv)
 	struct port_env env = { .n_pmds = 1, .log = logf_quiet, .deliver = deliver };
 	struct port vx, gtp, bad;
 	char *err;
-	size_t qs;
 
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "tnl6-test-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+	if (tnl_test_start(argv[0], "tnl6", &env) < 0)
 		return 1;
-	}
-	mp = rte_pktmbuf_pool_create("tnl6", 256, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	qs = rte_rcu_qsbr_get_memsize(1);
-	env.qsbr = calloc(1, qs);
-	if (mp == NULL || env.qsbr == NULL || rte_rcu_qsbr_init(env.qsbr, 1) != 0)
-		return 1;
-	tnl_internal_add(&under, &env);
 
 	CHECK(open_port(&vx, "vx6", "vxlan", 1, vx_o, RTE_DIM(vx_o), &env, &err) == 0,
 		"a vxlan port with IPv6 addresses opens: %s", err ? err : "");

@@ -30,8 +30,6 @@
 #include "tnl_sink.h"
 
 #define INNER_LEN 60
-static struct rte_mempool *mp;
-static struct port under = { .name = "tp0", .slot = 0 };
 
 static uint32_t
 ip4(const char *s)
@@ -129,17 +127,6 @@ outer_is(unsigned i, const char *src, const char *dst, uint32_t vni)
 		ip[20 + 2] == 0x12 && ip[20 + 3] == 0xb5 && ip[28] == 0x08 &&
 		(((uint32_t)ip[32] << 16) | ((uint32_t)ip[33] << 8) | ip[34]) == vni &&
 		memcmp(d, "\x02\0\0\0\0\x02", 6) == 0;
-}
-
-static int
-open_port(struct port *p, const char *name, const char *type, uint16_t slot,
-	const struct port_option *o, unsigned n, const struct port_env *env, char **err)
-{
-	struct port_args a = { .options = o, .n_options = n };
-
-	memset(p, 0, sizeof(*p));
-	*err = NULL;
-	return port_open(p, name, type, slot, &a, env, err);
 }
 
 static void
@@ -246,9 +233,6 @@ test_encap(struct port *vxf, struct port *vxl)
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "--no-pci", "-m", "128", "--file-prefix", prefix,
-		"--log-level=lib.eal:error", "--no-telemetry", "-l", "0", NULL };
 	static const struct port_option vxf_o[] = { { "remote_ip", "flow" }, { "key", "flow" } };
 	static const struct port_option vxl_o[] = {
 		{ "remote_ip", "flow" }, { "local_ip", "flow" }, { "key", "flow" },
@@ -262,7 +246,6 @@ main(int argc, char **argv)
 	struct port_env env = { .n_pmds = 1, .log = logf_quiet, .deliver = deliver };
 	struct port vxf, vxl, vx3, vx9;
 	char *err;
-	size_t qs;
 
 	(void)argc;
 	/* A namespace of our own: tp0 and its route go with this process. */
@@ -273,18 +256,8 @@ main(int argc, char **argv)
 			"skipped\n");
 		return 77;
 	}
-	snprintf(prefix, sizeof(prefix), "tnlflow-test-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+	if (tnl_test_start(argv[0], "tnlflow", &env) < 0)
 		return 1;
-	}
-	mp = rte_pktmbuf_pool_create("tnlflow", 256, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		SOCKET_ID_ANY);
-	qs = rte_rcu_qsbr_get_memsize(1);
-	env.qsbr = calloc(1, qs);
-	if (mp == NULL || env.qsbr == NULL || rte_rcu_qsbr_init(env.qsbr, 1) != 0)
-		return 1;
-	tnl_internal_add(&under, &env);
 
 	CHECK(open_port(&vxf, "vxf", "vxlan", 1, vxf_o, RTE_DIM(vxf_o), &env, &err) == 0,
 		"remote_ip=flow key=flow opens: %s", err ? err : "");

@@ -1,17 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the tunnel unit tests (test_tnl6.c, test_tnl_flow.c) share: a sink for the packets
- * a tunnel port delivers (port_env.deliver), with the port each came in on, and a quiet
- * log.  One test file includes it once; everything here is that file's own.
+ * a tunnel port delivers (port_env.deliver), with the port each came in on, a quiet log,
+ * opening a port from options, and the start-up (EAL without hugepages, a pool, a qsbr,
+ * the underlay's internal port "tp0").  One test file includes it once; everything here
+ * is that file's own.
  */
 #ifndef VIREO_TESTS_TNL_SINK_H
 #define VIREO_TESTS_TNL_SINK_H
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 
 #include "port.h"
+#include "tnl.h"
 
 #define MAX_GOT 8
+
+static struct rte_mempool *mp;		/* the test's packets */
+static struct port under = { .name = "tp0", .slot = 0 };
 
 static struct rte_mbuf *got[MAX_GOT];	/* what was delivered, in order */
 static struct port *got_on[MAX_GOT];	/* the port each came in on */
@@ -46,6 +60,43 @@ got_free(void)
 	for (unsigned i = 0; i < n_got; i++)
 		rte_pktmbuf_free(got[i]);
 	n_got = 0;
+}
+
+static inline int
+open_port(struct port *p, const char *name, const char *type, uint16_t slot,
+	const struct port_option *o, unsigned n, const struct port_env *env, char **err)
+{
+	struct port_args a = { .options = o, .n_options = n };
+
+	memset(p, 0, sizeof(*p));
+	*err = NULL;
+	return port_open(p, name, type, slot, &a, env, err);
+}
+
+/*
+ * EAL (no hugepages, file prefix NAME-PID), the pool 'mp', a qsbr for one PMD in
+ * env->qsbr, and "tp0" as the underlay's internal port.  Returns 0, or -1 said on stderr.
+ */
+static inline int
+tnl_test_start(char *argv0, const char *name, struct port_env *env)
+{
+	char prefix[64];
+	char *eal[] = { argv0, "--no-huge", "--no-pci", "-m", "128", "--file-prefix", prefix,
+		"--log-level=lib.eal:error", "--no-telemetry", "-l", "0", NULL };
+
+	snprintf(prefix, sizeof(prefix), "%s-test-%d", name, (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
+		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	mp = rte_pktmbuf_pool_create(name, 256, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	env->qsbr = calloc(1, rte_rcu_qsbr_get_memsize(1));
+	if (mp == NULL || env->qsbr == NULL || rte_rcu_qsbr_init(env->qsbr, 1) != 0) {
+		fprintf(stderr, "%s: no mbuf pool or qsbr\n", name);
+		return -1;
+	}
+	tnl_internal_add(&under, env);
+	return 0;
 }
 
 #endif
