@@ -360,12 +360,20 @@ tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n
 	return keep;
 }
 
-/* The UDP source port: a hash of the inner frame's addresses, in 32768..61000 as Linux. */
+/*
+ * The UDP source port: a hash of the inner frame's addresses, in 32768..61000 as Linux.
+ * rte_hash_crc reads 8 bytes at a time and a frame may start at any address (a port's
+ * headroom is its driver's choice): it hashes an aligned copy.
+ */
 static uint16_t
 src_port(const struct rte_mbuf *m)
 {
-	uint32_t len = RTE_MIN(rte_pktmbuf_data_len(m), 34u);
-	uint32_t h = rte_hash_crc(rte_pktmbuf_mtod(m, const void *), len, 0x9e3779b9);
+	uint64_t head[5] = { 0 };
+	uint32_t len = RTE_MIN(rte_pktmbuf_data_len(m), (uint32_t)sizeof(head) - 6);
+	uint32_t h;
+
+	memcpy(head, rte_pktmbuf_mtod(m, const void *), len);
+	h = rte_hash_crc(head, len, 0x9e3779b9);
 
 	return rte_cpu_to_be_16((uint16_t)(32768 + h % (61000 - 32768)));
 }

@@ -18,6 +18,8 @@ at_exit 'rm -rf "$RUN" "/dev/hugepages/$PREFIX"* 2>/dev/null'
 start_dp() {
 	local cfg=$1
 	shift
+	# an earlier vireo-dp's log stays, for stop_dp's report
+	[ -e "$RUN/dp.log" ] && mv "$RUN/dp.log" "$RUN/dp.log.$(date +%s%N)"
 	"$VIREO_DP" --config "$cfg" --control "$CTL" "$@" >"$RUN/dp.log" 2>&1 &
 	DP_PID=$!
 	PIDS+=("$DP_PID")
@@ -33,9 +35,18 @@ start_dp() {
 	return 1
 }
 
+# stop_dp: TERM vireo-dp, return its status; a vireo-dp that died or failed to stop cleanly
+# has its log's tail printed (a sanitizer's report lands there).
 stop_dp() {
+	local rc
 	kill -TERM "$DP_PID" 2>/dev/null
 	wait "$DP_PID"
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "--- vireo-dp (pid $DP_PID) exited with status $rc; its log's tail:" >&2
+		tail -n 80 "$RUN/dp.log" >&2
+	fi
+	return "$rc"
 }
 
 ctl() { "$VIREOCTL" -t "$CTL" "$@"; }
