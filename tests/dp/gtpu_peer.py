@@ -11,7 +11,8 @@
 #   ping      COUNT G-PDUs with TEID carrying ICMP echo requests UE_IP -> DN_IP; waits for
 #             the replies in G-PDUs and checks them: TEID DL_TEID, flags 0x30 (version 1,
 #             GTP, no optional fields), message type 255, inner echo reply DN_IP -> UE_IP.
-#             Prints "ok N" with N the replies that passed the checks.
+#             Prints "ok N" with N the replies that passed the checks.  It waits up to
+#             10 s for COUNT replies, or $GTPU_PEER_WAIT s (a check that expects none).
 #   ping-qfi  the same, each request with a PDU session container (uplink, QFI 9): the
 #             replies carry none (Open vSwitch does not add one either).
 #   echo      COUNT echo requests (message type 1, TEID 0).
@@ -21,6 +22,9 @@
 #   extlen    a G-PDU whose extension header claims more bytes than the packet has.
 #   length    a G-PDU whose length field claims more bytes than the UDP payload has.
 #   nonip     a G-PDU whose payload is not IP.
+# The kinds from echo on may be given as a comma-separated list: COUNT of each, in order
+# (one scapy start-up for all).
+import os
 import sys
 import time
 
@@ -78,7 +82,10 @@ def replies(pkts):
 
 
 if kind in ("ping", "ping-qfi"):
-    sn = AsyncSniffer(iface=iface, filter="udp dst port 2152 and src host " + dst)
+    # AsyncSniffer's results exist only once it stops: the callback keeps what came so far.
+    seen = []
+    sn = AsyncSniffer(iface=iface, filter="udp dst port 2152 and src host " + dst,
+                      prn=seen.append, store=False)
     sn.start()
     time.sleep(0.5)
     for seq in range(count):
@@ -89,29 +96,35 @@ if kind in ("ping", "ping-qfi"):
                 GTPPDUSessionContainer(type=1, QFI=9, NextExtHdr=0)
         sendp(outer / g / request(seq), iface=iface, verbose=False)
         time.sleep(0.05)
-    deadline = time.time() + 10
-    while time.time() < deadline and replies(sn.results or []) < count:
+    deadline = time.time() + float(os.environ.get("GTPU_PEER_WAIT", "10"))
+    while time.time() < deadline and replies(list(seen)) < count:
         time.sleep(0.2)
-    got = sn.stop()
-    print("ok", replies(got))
+    sn.stop()
+    print("ok", replies(seen))
     sys.exit(0)
 
-if kind == "echo":
-    pkt = outer / GTP_U_Header(teid=0, gtp_type=1, S=1, seq=1)
-elif kind == "truncated":
-    pkt = outer / Raw(b"\x30\xff\x00\x00")
-elif kind == "version":
-    pkt = outer / raw_gtp(0x50, 255, len(inner), teid, bytes(inner))
-elif kind == "pt":
-    pkt = outer / raw_gtp(0x20, 255, len(inner), teid, bytes(inner))
-elif kind == "extlen":
-    # E set; the next extension header type 0x85 claims 64 * 4 bytes.
-    body = b"\x00\x00\x00\x85" + b"\x40\x10\x09\x00" + bytes(inner)
-    pkt = outer / raw_gtp(0x34, 255, len(body), teid, body)
-elif kind == "length":
-    pkt = outer / raw_gtp(0x30, 255, len(inner) + 100, teid, bytes(inner))
-elif kind == "nonip":
-    pkt = outer / raw_gtp(0x30, 255, 40, teid, b"\x00" * 40)
-else:
+
+def malformed(kind):
+    """The packet of one of the send-only kinds."""
+    if kind == "echo":
+        return outer / GTP_U_Header(teid=0, gtp_type=1, S=1, seq=1)
+    if kind == "truncated":
+        return outer / Raw(b"\x30\xff\x00\x00")
+    if kind == "version":
+        return outer / raw_gtp(0x50, 255, len(inner), teid, bytes(inner))
+    if kind == "pt":
+        return outer / raw_gtp(0x20, 255, len(inner), teid, bytes(inner))
+    if kind == "extlen":
+        # E set; the next extension header type 0x85 claims 64 * 4 bytes.
+        body = b"\x00\x00\x00\x85" + b"\x40\x10\x09\x00" + bytes(inner)
+        return outer / raw_gtp(0x34, 255, len(body), teid, body)
+    if kind == "length":
+        return outer / raw_gtp(0x30, 255, len(inner) + 100, teid, bytes(inner))
+    if kind == "nonip":
+        return outer / raw_gtp(0x30, 255, 40, teid, b"\x00" * 40)
     sys.exit("unknown kind " + kind)
-sendp(pkt, iface=iface, count=count, verbose=False)
+
+
+pkts = [malformed(k) for k in kind.split(",")]
+for pkt in pkts:
+    sendp(pkt, iface=iface, count=count, verbose=False)
