@@ -390,9 +390,8 @@ ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n)
 	return 0;
 }
 
-/* Merge 'add' into the current rules (an identical rule is replaced) and commit. */
-static int
-install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err)
+int
+ft_install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err)
 {
 	size_t n = ft->n_rules, n_dead = 0, i;
 	struct ft_rule **arr, **dead, **slot, *old;
@@ -443,7 +442,7 @@ flowtab_add_flows(struct flowtab *ft, const char *const *texts, const int *lines
 	ret = parse_rules(ft, texts, lines, n, origin, &add, err);
 	if (ret)
 		return ret;
-	ret = install(ft, add, n, err);
+	ret = ft_install(ft, add, n, err);
 	if (ret)
 		for (i = 0; i < n; i++)
 			ft_rule_free(add[i]);

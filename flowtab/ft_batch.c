@@ -29,6 +29,7 @@ struct flowtab_batch {
 	struct batch_op *ops;
 	size_t n, cap, n_add;
 	bool has_mod;
+	bool has_del;
 	bool committed;             /* the new rules belong to the table now */
 };
 
@@ -118,6 +119,7 @@ flowtab_batch_del(struct flowtab_batch *b, const char *match, bool strict, char 
 	op->add = NULL;
 	op->mod = false;
 	op->strict = strict;
+	b->has_del = true;
 	b->n++;
 	return 0;
 }
@@ -274,6 +276,34 @@ work_apply(struct work *w, const struct flowtab_batch *b, uint64_t now, char **e
 	return 0;
 }
 
+/*
+ * Adds only: merged as flowtab_add_flows() merges, so that only the subtables of their masks
+ * are rebuilt (a controller's rule-by-rule set-up commits a few rules at a time into a
+ * table of many).
+ */
+static int
+commit_adds(struct flowtab_batch *b, uint64_t now, char **err)
+{
+	struct ft_rule **add = malloc((b->n + 1) * sizeof(*add));
+	size_t i;
+	int ret;
+
+	if (!add) {
+		*err = strdup("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < b->n; i++) {
+		add[i] = b->ops[i].add;
+		add[i]->created_ms = now;
+		add[i]->used_ms = now;
+	}
+	ret = ft_install(b->ft, add, b->n, err);
+	free(add);
+	if (!ret)
+		b->committed = true;
+	return ret;
+}
+
 int
 flowtab_batch_commit(struct flowtab_batch *b, char **err)
 {
@@ -285,6 +315,8 @@ flowtab_batch_commit(struct flowtab_batch *b, char **err)
 	int ret;
 
 	*err = NULL;
+	if (!b->committed && !b->has_mod && !b->has_del)
+		return b->n ? commit_adds(b, now, err) : 0;
 	if (b->committed || work_init(&w, ft, b->n_add, b->has_mod))
 		goto nomem;
 	ret = work_apply(&w, b, now, err);

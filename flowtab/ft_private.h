@@ -117,6 +117,13 @@ void ft_wait_readers(struct flowtab *ft);
  */
 int ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **dead,
 		size_t n_dead, struct ft_rule *const *touched, size_t n_touched, bool rebuild_all);
+/**
+ * Merge the new rules 'add' ('n_add', unpublished) into the table, a rule replacing the
+ * one of the same identity (an earlier one of 'add' too), and commit: only the subtables
+ * of their masks are rebuilt.  @return 0; -ENOMEM with '*err', the table unchanged and
+ * the rules still the caller's.
+ */
+int ft_install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err);
 
 /**
  * Before action lists 'acts' ('n') replace rules' actions in place: make sure every reader

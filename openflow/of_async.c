@@ -234,6 +234,9 @@ of_handle_packet_out(struct of_conn *c, const uint8_t *msg, size_t len)
 		of_text_free(&t);
 		return;
 	}
+	/* output:TABLE (a resubmit) runs the table: the adds before it must be in. */
+	if (t.s && strstr(t.s, "resubmit"))
+		of_flow_flush(c);
 	rc = c->sw.packet_out(c->sw.aux, in_port, t.s ? t.s : "drop", msg + fixed + alen,
 			len - fixed - alen, &err);
 	if (rc == -EINVAL)

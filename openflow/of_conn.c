@@ -89,6 +89,8 @@ of_conn_destroy(struct of_conn *c)
 	if (!c)
 		return;
 	of_bundle_discard(c);
+	flowtab_batch_destroy(c->adds);     /* none: of_conn_receive() commits them */
+	of_buf_free(&c->adds_quote);
 	of_buf_free(&c->in);
 	of_buf_free(&c->out);
 	free(c);
@@ -203,6 +205,8 @@ handle_vendor(struct of_conn *c, const uint8_t *msg, size_t len)
 		of_send_error(c, OFE_BAD_LEN, msg, len);
 		return;
 	}
+	if (of_get32(msg + 8) != NX_VENDOR_ID || of_get32(msg + 12) != NXT_FLOW_MOD)
+		of_flow_flush(c);
 	if (of_get32(msg + 8) == ONF_EXPERIMENTER_ID && c->version == OF13) {
 		of_handle_bundle_onf(c, msg, len);
 		return;
@@ -284,6 +288,10 @@ handle_message(struct of_conn *c, const uint8_t *msg, size_t len)
 		of_send_error(c, OFE_BAD_VERSION, msg, len);
 		return;
 	}
+	/* Batched adds go in before anything that could see the table (of_flow_flush()):
+	 * flow_mods and packet_outs decide for themselves, vendor messages in handle_vendor. */
+	if (type != OFPT_FLOW_MOD && type != OFPT_PACKET_OUT && type != OFPT_VENDOR)
+		of_flow_flush(c);
 	switch (type) {
 	case OFPT_HELLO:
 	case OFPT_ERROR:
@@ -362,6 +370,7 @@ of_conn_receive(struct of_conn *c, const void *data, size_t len)
 		handle_message(c, msg, mlen);
 		pos += mlen;
 	}
+	of_flow_flush(c);
 	of_buf_consume(&c->in, pos);
 	if (c->out.oom)
 		return -ENOMEM;

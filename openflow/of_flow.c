@@ -76,23 +76,73 @@ of_flowtab_error(int rc, const char *err)
 	return OFE_BMC_BAD_VALUE;
 }
 
+void
+of_flow_flush(struct of_conn *c)
+{
+	struct flowtab_batch *b = c->adds;
+	char *err = NULL;
+	size_t i;
+
+	if (!b)
+		return;
+	c->adds = NULL;
+	if (flowtab_batch_commit(b, &err) == 0) {
+		if (c->sw.flows_changed)
+			c->sw.flows_changed(c->sw.aux);
+	} else {
+		for (i = 0; i + OF_ADD_QUOTE <= c->adds_quote.len; i += OF_ADD_QUOTE) {
+			const uint8_t *q = c->adds_quote.data + i;
+			size_t n = of_get16(q + 2);
+
+			of_send_error(c, OFE_FMFC_UNKNOWN, q, n < OF_ADD_QUOTE ? n : OF_ADD_QUOTE);
+		}
+	}
+	free(err);
+	flowtab_batch_destroy(b);
+	c->adds_quote.len = 0;
+}
+
+/*
+ * An add joins the connection's batch (checked now, committed by of_flow_flush()): a
+ * controller's burst of flow_mods updates the classifier once, not once per rule.
+ */
+static int
+batch_add(struct of_conn *c, struct flowtab *ft, const char *text, const uint8_t *msg,
+		size_t len, char **err)
+{
+	uint8_t *q;
+	int rc;
+
+	if (!c->adds) {
+		c->adds = flowtab_batch_create(ft);
+		if (!c->adds)
+			return -ENOMEM;
+	}
+	rc = flowtab_batch_add(c->adds, text, err);
+	if (rc)
+		return rc;
+	q = of_buf_put(&c->adds_quote, OF_ADD_QUOTE);
+	memcpy(q, msg, len < OF_ADD_QUOTE ? len : OF_ADD_QUOTE);
+	return 0;
+}
+
 /* Apply a decoded flow_mod to the table; sends the error if it fails. */
 static void
 apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 {
 	struct flowtab *ft = c->sw.flowtab(c->sw.aux);
 	struct of_text t = { 0 };
-	const char *text;
 	char *err = NULL;
 	size_t n_deleted;
 	int rc = 0;
 
+	if (fm->command != OFPFC_ADD)
+		of_flow_flush(c);
 	switch (fm->command) {
 	case OFPFC_ADD:
 		of_fm_add_text(&t, fm);
-		text = t.s;
 		if (!t.oom)
-			rc = flowtab_add_flows(ft, &text, NULL, 1, NULL, &err);
+			rc = batch_add(c, ft, t.s, msg, len, &err);
 		break;
 	case OFPFC_MODIFY:
 	case OFPFC_MODIFY_STRICT:
@@ -120,7 +170,7 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 		rc = -ENOMEM;
 	if (rc)
 		of_send_error(c, of_flowtab_error(rc, err), msg, len);
-	else if (c->sw.flows_changed)
+	else if (c->sw.flows_changed && fm->command != OFPFC_ADD)
 		c->sw.flows_changed(c->sw.aux);
 	if (!rc && fm->buffer_id != OF_NO_BUFFER && fm->command <= OFPFC_MODIFY_STRICT)
 		of_send_error(c, OFE_BUFFER_UNKNOWN, msg, len);

@@ -124,7 +124,21 @@ struct of_conn {
 	struct of_buf out;
 	size_t out_limit;
 	struct of_bundle *bundle;   /**< the open bundle (of_bundle.c), or NULL */
+	/*
+	 * flow_mod adds of the input being handled, parsed and checked (a refused one had its
+	 * error) but committed together by of_flow_flush() before any message that could see
+	 * the table and at the end of of_conn_receive(); OF_ADD_QUOTE bytes of each message in
+	 * 'adds_quote', for the errors if the commit fails.  of_flow.c's only.
+	 */
+	struct flowtab_batch *adds;
+	struct of_buf adds_quote;
 };
+
+/** Bytes of a batched add's message kept to quote in an error. */
+#define OF_ADD_QUOTE 64
+
+/** Commit the adds batched on 'c' (struct of_conn): one classifier update for all of them. */
+void of_flow_flush(struct of_conn *c);
 
 /** Start a message of 'len' bytes (header included) in 'c''s output; returns its start. */
 uint8_t *of_reply_start(struct of_conn *c, uint8_t type, uint32_t xid, size_t len);

@@ -677,6 +677,48 @@ dump_of(struct flowtab *ft, const char *match)
  * reaches a rule an earlier add of the batch made, and the datapath runs the new actions
  * (a rewrite, where only L2 was parsed).  A modify refused at the commit changes nothing.
  */
+/* A batch of adds only (an OpenFlow connection's burst of flow_mods): nothing changes before
+ * the commit; an add replaces the rule of the same identity, a later add of the batch an
+ * earlier one; the others stay. */
+static void
+test_batch_adds(struct flowtab_pmd *pmd)
+{
+	static const char *const rules[] = {
+		"in_port=1,actions=output:2",
+		"priority=5,in_port=3,actions=output:2",
+	};
+	struct flowtab *ft = table(rules, 2);
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct flowtab_batch *b = flowtab_batch_create(ft);
+	struct flowtab_out out;
+	char *err = NULL, *d;
+
+	ft_capture_init(cap, &out, true);
+	CHECK(b && !flowtab_batch_add(b, "in_port=1,actions=output:4", &err) &&
+		!flowtab_batch_add(b, "priority=9,in_port=2,actions=output:1", &err) &&
+		!flowtab_batch_add(b, "in_port=1,actions=output:3", &err), "adds: %s", err);
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(cap->n == 1 && cap->rec[0].port == 2 && flowtab_n_rules(ft) == 2,
+		"adds: nothing changes before the commit");
+	CHECK(flowtab_batch_commit(b, &err) == 0, "adds: commit: %s", err);
+	flowtab_batch_destroy(b);
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(cap->n == 1 && cap->rec[0].port == 3 && flowtab_n_rules(ft) == 3,
+		"adds: the batch's last add for in_port=1 replaced the rule; 3 rules (%zu)",
+		flowtab_n_rules(ft));
+	d = dump_of(ft, "in_port=2");
+	CHECK(strstr(d, "priority=9,in_port=p2 actions=output:p1") != NULL, "adds: the new rule: %s",
+		d);
+	free(d);
+	d = dump_of(ft, "in_port=3");
+	CHECK(strstr(d, "priority=5,in_port=p3 actions=output:p2") != NULL,
+		"adds: the untouched rule stays: %s", d);
+	free(d);
+	ft_capture_reset(cap);
+	free(cap);
+	flowtab_destroy(ft);
+}
+
 static void
 test_batch_modify(struct flowtab_pmd *pmd)
 {
@@ -758,6 +800,7 @@ main(int argc, char **argv)
 	test_controller(pmd);
 	test_flow_removed();
 	test_batch_modify(pmd);
+	test_batch_adds(pmd);
 	flowtab_pmd_destroy(pmd);
 	return check_report("test_ft_datapath");
 }

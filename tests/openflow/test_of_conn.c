@@ -29,7 +29,9 @@ static struct {
 	uint32_t in_port;
 	char actions[256];
 	size_t len;
+	size_t n_rules;             /* the table's rules when it came */
 } po;
+static unsigned n_flows_changed;
 static struct of_conn *last_master;
 
 static int
@@ -43,7 +45,15 @@ sw_packet_out(void *aux, uint32_t in_port, const char *actions, const void *data
 	po.in_port = in_port;
 	snprintf(po.actions, sizeof(po.actions), "%s", actions);
 	po.len = len;
+	po.n_rules = flowtab_n_rules(ft);
 	return 0;
+}
+
+static void
+sw_flows_changed(void *aux)
+{
+	(void)aux;
+	n_flows_changed++;
 }
 
 static void
@@ -61,6 +71,7 @@ static const struct of_switch sw = {
 	.flowtab = sw_flowtab,
 	.packet_out = sw_packet_out,
 	.became_master = sw_became_master,
+	.flows_changed = sw_flows_changed,
 	.election = &election,
 };
 
@@ -1121,6 +1132,85 @@ test_of15_group_mod(void)
 	of_conn_destroy(c);
 }
 
+/*
+ * Adds that arrive together are committed together (one table update), each still checked
+ * on its own: a bad one in the middle gets its error and the others go in; whatever could
+ * see the table (a delete, a packet_out to TABLE, a barrier, a dump) comes after them.
+ */
+static void
+test_batched_adds(void)
+{
+	static const uint8_t dup[] = { 0x80, 0, 10, 2, 0x08, 0, 0x80, 0, 10, 2, 0x08, 0 };
+	static const uint8_t po_table[] = {     /* output:TABLE */
+		0, 0, 0, 16, 0xff, 0xff, 0xff, 0xf9, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	struct of_conn *c = connect_version(4);
+	uint8_t buf[1024], *p = buf, *del;
+	size_t bad_off = 0, bad_len = 0, n_deleted;
+	struct replies r;
+	char *err = NULL;
+	unsigned before;
+
+	flowtab_del_flows(ft, "", false, &n_deleted, &err);
+	free(err);
+	for (unsigned i = 0; i < 4; i++) {
+		size_t len = i == 2 ? flow_mod13(p, 0, dup, sizeof(dup), NULL, 0) :
+			flow_mod13(p, 0, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
+
+		put16(p + 30, (uint16_t)(100 + i));
+		put32(p + 4, 20 + i);
+		if (i == 2) {
+			bad_off = (size_t)(p - buf);
+			bad_len = len;
+		}
+		p += len;
+	}
+	header(p, 4, 20, 8, 30);            /* barrier request */
+	p += 8;
+	before = n_flows_changed;
+	CHECK(of_conn_receive(c, buf, (size_t)(p - buf)) == 0, "batch: 4 flow_mods and a barrier");
+	collect(c, &r);
+	CHECK(r.n == 2 && r.msg[0][1] == 1 && get16(r.msg[0] + 8) == 4 &&
+			get16(r.msg[0] + 10) == 10 && !memcmp(r.msg[0] + 12, buf + bad_off,
+			bad_len < 64 ? bad_len : 64) && r.msg[1][1] == 21,
+			"batch: the bad one's error (quoting it), then the barrier reply (%u replies)",
+			r.n);
+	CHECK(flowtab_n_rules(ft) == 3, "batch: the three good adds are in (%zu)",
+			flowtab_n_rules(ft));
+	CHECK(n_flows_changed == before + 1, "batch: one table update for them (%u)",
+			n_flows_changed - before);
+
+	/* An add, then a packet_out to TABLE in the same read: the packet sees the rule. */
+	p = buf;
+	p += flow_mod13(p, 0, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
+	put16(buf + 30, 110);
+	memset(p, 0, 24 + sizeof(po_table) + 14);
+	header(p, 4, 13, 24 + sizeof(po_table) + 14, 31);
+	put32(p + 8, 0xffffffff);
+	put32(p + 12, 0xfffffffd);          /* in_port CONTROLLER */
+	put16(p + 16, sizeof(po_table));
+	memcpy(p + 24, po_table, sizeof(po_table));
+	p += 24 + sizeof(po_table) + 14;
+	CHECK(of_conn_receive(c, buf, (size_t)(p - buf)) == 0 && po.n_rules == 4,
+			"add + packet_out output:TABLE: the packet_out ran with the new rule in "
+			"(%zu rules then)", po.n_rules);
+	collect(c, &r);
+
+	/* An add, then a delete of everything: the delete removes it too. */
+	p = buf;
+	p += flow_mod13(p, 0, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
+	put16(buf + 30, 111);
+	del = p;
+	p += flow_mod13(del, 0xff, NULL, 0, NULL, 0);
+	del[25] = 3;                        /* OFPFC_DELETE */
+	CHECK(of_conn_receive(c, buf, (size_t)(p - buf)) == 0 && flowtab_n_rules(ft) == 0,
+			"add + delete all in one read: the table is empty (%zu)", flowtab_n_rules(ft));
+	collect(c, &r);
+	CHECK(r.n == 0, "... and no reply (%u)", r.n);
+	memset(&po, 0, sizeof(po));         /* test_async13() counts packet_outs from 0 */
+	of_conn_destroy(c);
+}
+
 int
 main(void)
 {
@@ -1129,6 +1219,7 @@ main(void)
 	test_of13_other();
 	test_of10();
 	test_of13_flow_mod();
+	test_batched_adds();
 	test_async13();
 	test_async10();
 	test_bundles();
