@@ -283,16 +283,18 @@ static const struct option_rule internal_rules[] = {
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
-/* A tunnel endpoint: an IPv4 or IPv6 address; 'flow' is Open vSwitch's, not vireo-dp's. */
+/* A tunnel endpoint: an IPv4 or IPv6 address, or 'flow' (the rules' tun_dst, tun_src;
+ * port/tnl.h). */
 static int
 check_tnl_ip(const char *v)
 {
 	struct in_addr a;
 	struct in6_addr a6;
 
-	if (inet_pton(AF_INET, v, &a) == 1 || inet_pton(AF_INET6, v, &a6) == 1)
+	if (inet_pton(AF_INET, v, &a) == 1 || inet_pton(AF_INET6, v, &a6) == 1 ||
+			strcmp(v, "flow") == 0)
 		return 0;
-	return strcmp(v, "flow") == 0 ? 1 : -1;
+	return -1;
 }
 
 /* A VNI (24 bits) or 'flow' (tun_id from the rules, any VNI received). */
@@ -329,20 +331,9 @@ check_tnl_ttl(const char *v)
 	return uint_or(v, 1, 255, "inherit");
 }
 
-
-/* vxlan, geneve: 'flow' too (the rules' tun_dst, tun_src; port/tnl.h). */
-static int
-check_tnl_ip_flow(const char *v)
-{
-	return check_tnl_ip(v) == 1 ? 0 : check_tnl_ip(v);
-}
-
-#define TNL_IP_WHY "vireo-dp's gtpu ports take a fixed IPv4 or IPv6 address: 'flow' (the " \
-	"address from the rules' set_field of tun_dst) is implemented for vxlan and geneve only"
-
 static const struct option_rule vxlan_rules[] = {
-	{ "remote_ip", check_tnl_ip_flow, 0, 0, DONE, NULL, NULL },
-	{ "local_ip", check_tnl_ip_flow, 0, 0, DONE, NULL, NULL },
+	{ "remote_ip", check_tnl_ip, 0, 0, DONE, NULL, NULL },
+	{ "local_ip", check_tnl_ip, 0, 0, DONE, NULL, NULL },
 	{ "key", check_tnl_key, 0, 0, DONE, NULL, NULL },
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
@@ -354,8 +345,8 @@ static const struct option_rule vxlan_rules[] = {
 };
 
 static const struct option_rule gtpu_rules[] = {
-	{ "remote_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
-	{ "local_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
+	{ "remote_ip", check_tnl_ip, 0, 0, DONE, NULL, NULL },
+	{ "local_ip", check_tnl_ip, 0, 0, DONE, NULL, NULL },
 	{ "key", check_gtpu_key, 0, 0, DONE, NULL, NULL },
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },

@@ -34,7 +34,7 @@ gtpu_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 	unsigned long x;
 
 	if (tnl_check_options(args, known, "gtpu", err) < 0 ||
-			tnl_parse_addrs(args, c, "gtpu", false, err) < 0)
+			tnl_parse_addrs(args, c, "gtpu", err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "key");
 	c->key_flow = v != NULL && strcmp(v, "flow") == 0;

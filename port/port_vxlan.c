@@ -51,11 +51,11 @@ tnl_check_options(const struct port_args *args, const char *const *known, const 
 }
 
 /* options:'key': an IPv4 address into '*ip' (returns AF_INET) or an IPv6 one into '*ip6'
- * (AF_INET6); 'flow' (returns AF_UNSPEC, 1) where 'flow_ok'; 0 when absent and not
+ * (AF_INET6); 'flow' (returns AF_UNSPEC, 1); 0 when absent and not
  * 'required'; else -EINVAL. */
 static int
 parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
-	struct in6_addr *ip6, const char *type, bool flow_ok, char **err)
+	struct in6_addr *ip6, const char *type, char **err)
 {
 	const char *v = port_args_get(args, key);
 
@@ -66,31 +66,25 @@ parse_ip(const struct port_args *args, const char *key, bool required, uint32_t 
 			port_errf(err, "options:%s is required for a %s port", key, type);
 		return required ? -EINVAL : 0;
 	}
-	if (strcmp(v, "flow") == 0 && flow_ok)
+	if (strcmp(v, "flow") == 0)
 		return 1;
-	if (strcmp(v, "flow") == 0) {
-		port_errf(err, "options:%s=flow: not implemented for a %s port (vxlan and geneve "
-			"ports take it)", key, type);
-		return -EINVAL;
-	}
 	if (inet_pton(AF_INET, v, ip) == 1)
 		return AF_INET;
 	if (inet_pton(AF_INET6, v, ip6) == 1 && !IN6_IS_ADDR_V4MAPPED(ip6) &&
 			!IN6_IS_ADDR_UNSPECIFIED(ip6) && !IN6_IS_ADDR_MULTICAST(ip6))
 		return AF_INET6;
 	port_errf(err, "options:%s=%s: vireo-dp's tunnels take a fixed unicast IPv4 or IPv6 "
-		"address%s", key, v, flow_ok ? " or 'flow'" : "");
+		"address or 'flow'", key, v);
 	return -EINVAL;
 }
 
 int
 tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *type,
-	bool flow_ok, char **err)
+	char **err)
 {
-	int r = parse_ip(args, "remote_ip", true, &c->remote_ip, &c->remote_ip6, type, flow_ok,
-		err);
+	int r = parse_ip(args, "remote_ip", true, &c->remote_ip, &c->remote_ip6, type, err);
 	int l = r < 0 ? r : parse_ip(args, "local_ip", false, &c->local_ip, &c->local_ip6, type,
-		flow_ok, err);
+		err);
 	const char *v;
 
 	if (r < 0 || l < 0)
@@ -150,7 +144,7 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 
 	if (tnl_check_options(args, known, type_name(c), err) < 0)
 		return -EINVAL;
-	if (tnl_parse_addrs(args, c, type_name(c), true, err) < 0)
+	if (tnl_parse_addrs(args, c, type_name(c), err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "key");
 	c->key_flow = v != NULL && strcmp(v, "flow") == 0;

@@ -139,8 +139,7 @@ publish_decap(void)
 			t->cfg.local_ip6;
 		d->ep[n].remote_ip = t->cfg.remote_ip;
 		d->ep[n].remote_ip6 = t->cfg.remote_ip6;
-		/* GTP-U endpoints take any remote, as they always did. */
-		d->ep[n].remote_any = t->cfg.remote_flow || t->cfg.type == TNL_GTPU;
+		d->ep[n].remote_any = t->cfg.remote_flow;
 		d->ep[n].local_any = t->cfg.local_flow || (t->cfg.remote_flow &&
 			t->cfg.local_ip == 0);
 		d->ep[n].rank = (uint8_t)(6 * t->cfg.key_flow + 3 * t->cfg.remote_flow +

@@ -198,7 +198,7 @@ struct tnl_endpoint {
 	bool ipv6;
 	bool local_any;			/**< any local address (local_ip=flow, or
 					 * remote_ip=flow without local_ip) */
-	bool remote_any;		/**< remote_ip=flow, or a gtpu port: any remote */
+	bool remote_any;		/**< remote_ip=flow: any remote */
 	uint8_t rank;			/**< Open vSwitch's precedence, 0 first (tnl.h) */
 	uint16_t dst_port;		/**< network order */
 	uint32_t vni;
@@ -375,6 +375,14 @@ uint16_t tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, u
  * and UDP checksum already checked), for an endpoint of 'listener' (tnl_gtpu.c).  Returns
  * the tunnel port it goes to, or NULL with '*verdict' -1 (bad or unknown TEID: counted).
  */
+/**
+ * The tunnel port of 'dc' a packet ('o', UDP port 'dport', VNI or TEID 'vni'; GTP-U when
+ * 'gtpu', else VXLAN or Geneve) goes to: of the endpoints that match it (the key by number
+ * or key=flow, its remote or remote_ip=flow, its local address or any), the first in Open
+ * vSwitch's order (the endpoints' rank); NULL if none (tnl_pmd.c).
+ */
+struct tnl_port *tnl_decap_port(const struct tnl_decap *dc, const struct tnl_outer *o,
+	uint16_t dport, uint32_t vni, bool gtpu);
 struct tnl_port *tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener,
 	struct rte_mbuf *m, unsigned pmd, const struct tnl_outer *o, int *verdict);
 
@@ -384,12 +392,12 @@ uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, 
 /* Option parsing all tunnel types share (port_vxlan.c), naming 'type' in errors:
  * tnl_check_options refuses an option not in the NULL-ended 'known'; tnl_parse_addrs reads
  * remote_ip (required) and local_ip (optional), both fixed IPv4 or both IPv6 addresses or
- * 'flow' (refused where 'flow_ok' is false), and csum; tnl_parse_inherit a number in
+ * 'flow', and csum; tnl_parse_inherit a number in
  * [min, max] (default 'def') or 'inherit' (-1). */
 int tnl_check_options(const struct port_args *args, const char *const *known, const char *type,
 	char **err);
 int tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *type,
-	bool flow_ok, char **err);
+	char **err);
 int tnl_parse_inherit(const struct port_args *args, const char *key, unsigned long min,
 	unsigned long max, int def, int16_t *out, char **err);
 

@@ -88,16 +88,7 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 	type = g[1];
 	teid = (uint32_t)g[4] << 24 | (uint32_t)g[5] << 16 | (uint32_t)g[6] << 8 | g[7];
 	memcpy(&dport, d + l4 + 2, 2);
-	/* A TEID a port has by number first, then a port with key=flow. */
-	for (unsigned i = 0; i < dc->n && t == NULL; i++)
-		if (dc->ep[i].dst_port == dport && tnl_ep_local(&dc->ep[i], o) &&
-				dc->ep[i].type == TNL_GTPU && !dc->ep[i].key_flow &&
-				dc->ep[i].vni == teid)
-			t = dc->ep[i].t;
-	for (unsigned i = 0; i < dc->n && t == NULL; i++)
-		if (dc->ep[i].dst_port == dport && tnl_ep_local(&dc->ep[i], o) &&
-				dc->ep[i].type == TNL_GTPU && dc->ep[i].key_flow)
-			t = dc->ep[i].t;
+	t = tnl_decap_port(dc, o, dport, teid, true);
 	if (t == NULL) {
 		listener->st[pmd].rx_dropped++;
 		return NULL;

@@ -212,20 +212,16 @@ geneve_parse(const struct tnl_decap *dc, const uint8_t *g, uint32_t room,
 	return hl;
 }
 
-/*
- * The tunnel port of 'dc' a VXLAN or Geneve packet ('o', UDP port 'dport', VNI 'vni') goes
- * to: of the endpoints that match it (a VNI by number or key=flow, its remote or
- * remote_ip=flow, its local address or any), the first in Open vSwitch's order (tnl.h).
- */
-static struct tnl_port *
-decap_port(const struct tnl_decap *dc, const struct tnl_outer *o, uint16_t dport, uint32_t vni)
+struct tnl_port *
+tnl_decap_port(const struct tnl_decap *dc, const struct tnl_outer *o, uint16_t dport,
+	uint32_t vni, bool gtpu)
 {
 	const struct tnl_endpoint *best = NULL;
 
 	for (unsigned i = 0; i < dc->n; i++) {
 		const struct tnl_endpoint *ep = &dc->ep[i];
 
-		if (ep->dst_port != dport || ep->type == TNL_GTPU ||
+		if (ep->dst_port != dport || (ep->type == TNL_GTPU) != gtpu ||
 				(!ep->key_flow && ep->vni != vni) || !tnl_ep_local(ep, o) ||
 				!tnl_ep_remote(ep, o) || (best != NULL && best->rank <= ep->rank))
 			continue;
@@ -287,7 +283,7 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	}
 	/* The VNI sits at the same place in VXLAN's and Geneve's headers. */
 	vni = (uint32_t)d[l4 + 12] << 16 | (uint32_t)d[l4 + 13] << 8 | d[l4 + 14];
-	t = decap_port(dc, &o, dport, vni);
+	t = tnl_decap_port(dc, &o, dport, vni, false);
 	if (t == NULL) {
 		listener->st[pmd].rx_dropped++;
 		return NULL;

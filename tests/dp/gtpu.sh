@@ -92,6 +92,33 @@ check "... all 30 dropped and counted as rx_errors (tnl/ports/show)" \
 check "... visible in dump-ports of gtp0" \
 	eval 'ctl dump-ports "$BN" gtp0 | grep -Eq "errs=[1-9]"'
 check "... and vireo-dp still forwards through the tunnel" ping_up ping 5 100 200
+
+# A second base station (172.31.9.3, also U) on a gtpu port with remote_ip=flow beside
+# gtp0 (remote 172.31.9.2): a UPF's N3 side facing many base stations.  Rules pick the
+# base station by tun_src on the way up and set tun_dst and the TEID on the way down.
+peer3() {
+	ip netns exec "$U" /usr/bin/python3 "$(dirname "$0")/gtpu_peer.py" eth0 "$bmac" \
+		172.31.9.3 172.31.9.1 "$@"
+}
+check "add-port gtf type=gtpu remote_ip=flow key=flow beside gtp0" \
+	eval 'ip -n "$U" addr add 172.31.9.3/24 dev eth0 &&
+	ip -n "$V" neigh add 10.60.0.3 lladdr 02:00:00:00:60:03 dev eth0 &&
+	ctl add-port "$BN" gtf type=gtpu options:remote_ip=flow options:key=flow &&
+	wait_until 30 eval "ctl show | grep -q \"port gtf: ofport [0-9]*, type gtpu, link up\"" &&
+	ctl tnl/ports/show | grep -q "^gtf: gtpu key=flow remote_ip=flow"'
+check "rules: uplink from 172.31.9.3 (tun_src) TEID 300, downlink set_field tun_dst and TEID 301" \
+	eval 'ctl add-flow "$BN" "priority=20,in_port=gtf,tun_src=172.31.9.3,tun_id=300,ip,nw_src=10.60.0.3,actions=mod_dl_dst:$vmac,output:vm" >/dev/null &&
+	ctl add-flow "$BN" "priority=20,in_port=vm,ip,nw_dst=10.60.0.3,actions=set_field:172.31.9.3->tun_dst,set_field:301->tun_id,output:gtf" >/dev/null'
+# The first replies to a new tun_dst are dropped while vireo-dp resolves its next hop (as
+# Open vSwitch does): one round to start that, then every reply must come.
+check "scapy from 172.31.9.3: 5 uplink pings, 5 replies down to 172.31.9.3 with TEID 301" \
+	eval 'GTPU_PEER_WAIT=2 peer3 ping 2 300 10.60.0.3 10.45.0.1 301 >/dev/null;
+	out=$(peer3 ping 5 300 10.60.0.3 10.45.0.1 301); echo "$out"; echo "$out" | grep -qx "ok 5"'
+g0=$(n_packets "tun_id=0x64,tun_gtpu_msgtype=255")
+check "TEID 100 from 172.31.9.3 goes to gtf, not to gtp0 (whose remote is 172.31.9.2)" \
+	eval 'GTPU_PEER_WAIT=3 peer3 ping 3 100 10.60.0.2 10.45.0.1 200 | grep -qx "ok 0" &&
+	test "$(n_packets "tun_id=0x64,tun_gtpu_msgtype=255")" -eq "$g0" &&
+	ctl dump-ports "$BN" gtf | grep -Eq "rx pkts=[1-9]"'
 t0=$(counter tx_errors)
 check "an ARP frame sent to gtp0 (no IP payload) is dropped and counted as tx_errors" \
 	eval 'ctl add-flow "$BN" "priority=25,in_port=vm,arp,actions=output:gtp0" >/dev/null &&
