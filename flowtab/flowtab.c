@@ -329,11 +329,12 @@ retired_free(void *p)
 	free(r);
 }
 
-int
-ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **dead,
-		size_t n_dead, struct ft_rule *const *touched, size_t n_touched, bool rebuild_all)
+/* Make 'snap' (built, NULL when that failed) and 'arr' the table; retire the old snapshot
+ * and 'dead' (ft_commit()). */
+static int
+publish(struct flowtab *ft, struct ft_snap *snap, struct ft_rule **arr, size_t n,
+		struct ft_rule **dead, size_t n_dead)
 {
-	struct ft_snap *snap = ft_snap_build(arr, n, ft->snap, touched, n_touched, rebuild_all);
 	struct retired *r = NULL;
 	struct ft_snap *old;
 	size_t i;
@@ -365,6 +366,14 @@ ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **d
 	for (i = 0; i < n_dead; i++)
 		ft_rule_free(dead[i]);
 	return 0;
+}
+
+int
+ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule **dead,
+		size_t n_dead, struct ft_rule *const *touched, size_t n_touched, bool rebuild_all)
+{
+	return publish(ft, ft_snap_build(arr, n, ft->snap, touched, n_touched, rebuild_all), arr,
+			n, dead, n_dead);
 }
 
 int
@@ -420,7 +429,12 @@ ft_install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err)
 		arr[add[i]->pos] = add[i];
 		*slot = add[i];
 	}
-	ret = ft_commit(ft, arr, n, dead, n_dead, add, n_add, false);
+	/* A few adds to a big table (a controller's, rule by rule): the previous snapshot
+	 * added to, instead of a pass over every rule. */
+	if (ft->snap && ft->snap->n_rules && 4 * n_add <= n)
+		ret = publish(ft, ft_snap_add_rules(ft->snap, add, n_add, n), arr, n, dead, n_dead);
+	else
+		ret = ft_commit(ft, arr, n, dead, n_dead, add, n_add, false);
 	if (ret) {
 		/* Nothing was published: the caller frees the new rules; forget them here. */
 		*err = strdup("out of memory building the classifier");

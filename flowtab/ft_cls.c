@@ -192,6 +192,19 @@ ft_snap_needs_rerank(const struct ft_snap *snap)
 	return false;
 }
 
+/* Order the subtables for lookup (priority, then recent hits) and make the cache mask. */
+static void
+cls_finish(struct ft_cls *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->n_subtables; i++)
+		c->subtables[i]->rank_hits = __atomic_load_n(&c->subtables[i]->hits,
+				__ATOMIC_RELAXED);
+	qsort(c->subtables, c->n_subtables, sizeof(c->subtables[0]), cmp_subtable);
+	cls_cache_mask(c);
+}
+
 /* Rules grouped by (table, mask): one group per subtable. */
 struct group {
 	uint32_t hash;
@@ -305,18 +318,9 @@ snap_tables(struct ft_snap *snap, struct grouping *gr)
 		c->subtables[c->n_subtables++] = gr->g[i].st;
 		gr->g[i].st = NULL;
 	}
-	for (t = 0; t < FT_N_TABLES; t++) {
-		if (!snap->tables[t])
-			continue;
-		for (i = 0; i < snap->tables[t]->n_subtables; i++) {
-			struct ft_subtable *st = snap->tables[t]->subtables[i];
-
-			st->rank_hits = __atomic_load_n(&st->hits, __ATOMIC_RELAXED);
-		}
-		qsort(snap->tables[t]->subtables, snap->tables[t]->n_subtables,
-				sizeof(snap->tables[t]->subtables[0]), cmp_subtable);
-		cls_cache_mask(snap->tables[t]);
-	}
+	for (t = 0; t < FT_N_TABLES; t++)
+		if (snap->tables[t])
+			cls_finish(snap->tables[t]);
 	return 0;
 }
 
@@ -384,6 +388,149 @@ fail:
 	free(gr.slot);
 	free(gidx);
 	free(ordered);
+	ft_snap_free(snap);
+	return NULL;
+}
+
+/* A private copy of 'old' with room for 'extra' more keys (hit count carried over). */
+static struct ft_subtable *
+subtable_copy(const struct ft_subtable *old, uint32_t extra)
+{
+	uint32_t size = old->bucket_mask + 1, i, j;
+	struct ft_subtable *st = ft_zalloc(sizeof(*st));
+
+	if (!st)
+		return NULL;
+	while (size < 2 * (old->n_entries + extra))
+		size *= 2;
+	st->entries = ft_zalloc(size * sizeof(st->entries[0]));
+	if (!st->entries) {
+		free(st);
+		return NULL;
+	}
+	st->mask = old->mask;
+	memcpy(st->words, old->words, sizeof(st->words));
+	st->n_words = old->n_words;
+	st->max_priority = old->max_priority;
+	st->n_entries = old->n_entries;
+	st->bucket_mask = size - 1;
+	st->hits = __atomic_load_n(&old->hits, __ATOMIC_RELAXED);
+	st->refcnt = 1;
+	if (size == old->bucket_mask + 1) {
+		memcpy(st->entries, old->entries, size * sizeof(st->entries[0]));
+		return st;
+	}
+	for (i = 0; i <= old->bucket_mask; i++) {
+		if (!old->entries[i].rule)
+			continue;
+		for (j = old->entries[i].hash & st->bucket_mask; st->entries[j].rule;
+				j = (j + 1) & st->bucket_mask)
+			;
+		st->entries[j] = old->entries[i];
+	}
+	return st;
+}
+
+/* Put 'r' in 'st', which has room: the highest priority holds a key; an equal one is the
+ * same rule identity (table, match, priority), which 'r' replaces. */
+static void
+subtable_insert(struct ft_subtable *st, const struct ft_rule *r)
+{
+	uint32_t h = ft_key_hash_masked(&r->match.key, &st->mask, st->words, st->n_words), j;
+
+	for (j = h & st->bucket_mask; st->entries[j].rule; j = (j + 1) & st->bucket_mask)
+		if (st->entries[j].hash == h &&
+		    ft_key_equal(&st->entries[j].rule->match.key, &r->match.key))
+			break;
+	if (!st->entries[j].rule) {
+		st->entries[j].hash = h;
+		st->entries[j].rule = r;
+		st->n_entries++;
+	} else if (st->entries[j].rule->priority <= r->priority) {
+		st->entries[j].rule = r;
+	}
+	if (r->priority > st->max_priority)
+		st->max_priority = r->priority;
+}
+
+/* Add 'r' to the table 'c' is being built for; 'own' says which of its subtables are this
+ * snapshot's copies (the others are shared with the previous one, read-only). */
+static int
+cls_add_rule(struct ft_cls *c, bool *own, struct ft_rule *r)
+{
+	struct ft_subtable *st, *copy;
+	uint32_t i;
+
+	for (i = 0; i < c->n_subtables; i++)
+		if (ft_key_equal(&c->subtables[i]->mask, &r->match.mask))
+			break;
+	if (i == c->n_subtables) {
+		st = subtable_build((struct ft_rule *const *)&r, 1);
+		if (!st)
+			return -ENOMEM;
+		c->subtables[c->n_subtables++] = st;
+		own[i] = true;
+		return 0;
+	}
+	st = c->subtables[i];
+	if (!own[i] || 2 * (st->n_entries + 1) > st->bucket_mask + 1) {
+		copy = subtable_copy(st, 1);
+		if (!copy)
+			return -ENOMEM;
+		subtable_put(st);
+		c->subtables[i] = st = copy;
+		own[i] = true;
+	}
+	subtable_insert(st, r);
+	return 0;
+}
+
+struct ft_snap *
+ft_snap_add_rules(const struct ft_snap *prev, struct ft_rule *const *add, size_t n_add,
+		size_t n)
+{
+	size_t per_table[FT_N_TABLES] = { 0 }, i;
+	struct ft_snap *snap = ft_zalloc(sizeof(*snap));
+	const struct ft_cls *pc;
+	struct ft_cls *c = NULL;
+	bool *own = NULL;
+	unsigned t;
+
+	if (!snap)
+		return NULL;
+	snap->gen = __atomic_add_fetch(&snap_gen, 1, __ATOMIC_RELAXED);
+	snap->n_rules = n;
+	snap->full_parse = prev->full_parse;
+	snap_summarise(snap, add, n_add);
+	for (i = 0; i < n_add; i++)
+		per_table[add[i]->table_id]++;
+	for (t = 0; t < FT_N_TABLES; t++) {
+		pc = prev->tables[t];
+		if (!pc && !per_table[t])
+			continue;
+		i = (pc ? pc->n_subtables : 0) + per_table[t];
+		c = ft_zalloc(sizeof(*c) + i * sizeof(c->subtables[0]));
+		own = calloc(i + 1, sizeof(*own));
+		if (!c || !own)
+			goto fail;
+		snap->tables[t] = c;
+		for (i = 0; pc && i < pc->n_subtables; i++) {
+			c->subtables[i] = pc->subtables[i];
+			c->subtables[i]->refcnt++;
+		}
+		c->n_subtables = pc ? pc->n_subtables : 0;
+		for (i = 0; per_table[t] && i < n_add; i++)
+			if (add[i]->table_id == t && cls_add_rule(c, own, add[i]))
+				goto fail;
+		free(own);
+		own = NULL;
+		cls_finish(c);
+	}
+	return snap;
+fail:
+	if (c && !snap->tables[t])
+		free(c);
+	free(own);
 	ft_snap_free(snap);
 	return NULL;
 }

@@ -64,6 +64,13 @@ struct ft_snap {
  */
 struct ft_snap *ft_snap_build(struct ft_rule *const *rules, size_t n, const struct ft_snap *prev,
 		struct ft_rule *const *touched, size_t n_touched, bool rebuild_all);
+/**
+ * The snapshot after 'prev' when only the rules 'add' ('n_add'; each new, or replacing the
+ * rule of its identity) went in, 'n' rules in all: 'prev''s subtables are shared except
+ * those of the adds' masks, which are copied and added to (no pass over all the rules).
+ */
+struct ft_snap *ft_snap_add_rules(const struct ft_snap *prev, struct ft_rule *const *add,
+		size_t n_add, size_t n);
 void ft_snap_free(struct ft_snap *snap);
 /** Do actions 'a' rewrite L3/L4 fields (so that packets must be parsed beyond L2)? */
 bool ft_actions_touch_l3(const struct ft_actions *a);

@@ -692,6 +692,7 @@ test_batch_adds(struct flowtab_pmd *pmd)
 	struct flowtab_batch *b = flowtab_batch_create(ft);
 	struct flowtab_out out;
 	char *err = NULL, *d;
+	size_t n_del;
 
 	ft_capture_init(cap, &out, true);
 	CHECK(b && !flowtab_batch_add(b, "in_port=1,actions=output:4", &err) &&
@@ -714,6 +715,30 @@ test_batch_adds(struct flowtab_pmd *pmd)
 	CHECK(strstr(d, "priority=5,in_port=p3 actions=output:p2") != NULL,
 		"adds: the untouched rule stays: %s", d);
 	free(d);
+	/* Single adds to a bigger table take the incremental snapshot path (the previous
+	 * snapshot's subtables copied and added to): a replaced identity, a lower priority
+	 * under the same key, a new mask, then a delete that uncovers the lower one. */
+	for (unsigned i = 0; i < 12; i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "priority=3,in_port=%u,actions=drop", 10 + i);
+		CHECK(ft_test_add(ft, text) == 0, "filler rule %u", i);
+	}
+	CHECK(ft_test_add(ft, "in_port=1,actions=output:4") == 0 &&
+		ft_test_add(ft, "priority=7,in_port=1,actions=output:2") == 0 &&
+		ft_test_add(ft, "priority=40000,in_port=1,tcp,actions=output:3") == 0,
+		"three single adds");
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(cap->n == 1 && cap->rec[0].port == 3, "a new mask with a higher priority wins");
+	CHECK(flowtab_del_flows(ft, "priority=40000,in_port=1,tcp", true, &n_del, &err) == 0,
+		"delete it: %s", err);
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(cap->n == 1 && cap->rec[0].port == 4,
+		"the replaced in_port=1 rule's new actions, not the priority 7 one (port %u)",
+		cap->n ? cap->rec[0].port : 0);
+	CHECK(flowtab_del_flows(ft, "in_port=1", true, &n_del, &err) == 0, "delete it: %s", err);
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(cap->n == 1 && cap->rec[0].port == 2, "the priority 7 rule under it now");
 	ft_capture_reset(cap);
 	free(cap);
 	flowtab_destroy(ft);
