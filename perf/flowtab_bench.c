@@ -259,7 +259,8 @@ bench_install(void)
 		char text[128];
 		const char *p = text;
 
-		snprintf(text, sizeof(text), "priority=5,ip,nw_src=1.2.3.%zu,nw_dst=5.6.7.8,actions=drop", i);
+		/* Into the 25k rules of the nw_src mask (a controller's exact-match rules). */
+		snprintf(text, sizeof(text), "priority=5,ip,nw_src=1.2.3.%zu,actions=drop", i);
 		if (flowtab_add_flows(ft, &p, NULL, 1, NULL, &err))
 			exit(1);
 	}
@@ -268,8 +269,8 @@ bench_install(void)
 			flowtab_n_rules(ft) - 20, t1 - t0,
 			(double)(after.uordblks + after.hblkhd - before.uordblks - before.hblkhd) / 1048576.0,
 			(double)(after.uordblks + after.hblkhd - before.uordblks - before.hblkhd) / (double)n);
-	printf("then one add-flow at a time into that table: %.1f ms each (a new snapshot: one pass\n"
-			"over the rules, the touched subtable rebuilt)\n", (t2 - t1) * 1e3 / 20);
+	printf("then one add-flow at a time into that table (a mask of 25k rules): %.2f ms each\n",
+			(t2 - t1) * 1e3 / 20);
 	for (i = 0; i < n; i++)
 		free(t[i]);
 	free(t);
