@@ -105,6 +105,23 @@ th_kernel_dir() {
 	echo "$dir"
 }
 
+# testhost --arch arm64 guest-qemu: Debian's arm64 QEMU (qemu-system-arm:arm64 and its
+# libraries) unpacked into the cache, for a reference VMM inside the arm64 L1 (perf/boot
+# --arch arm64); prints the directory.  Run it there as
+# LD_LIBRARY_PATH=DIR/usr/lib/aarch64-linux-gnu:DIR/lib/aarch64-linux-gnu
+# DIR/usr/bin/qemu-system-aarch64 -L DIR/usr/share/qemu ...
+cmd_guest_qemu() {
+	local dir=$CACHE/arm64/qemu
+
+	[ $# -eq 0 ] || die_usage "guest-qemu takes no arguments"
+	th_arm64_ensure_deps
+	sysroot_arm64_ensure >&2 || th_die "the arm64 sysroot cannot be built"
+	[ -f "$dir/.complete" ] ||
+		th_locked th_arm64_fetch_locked "$dir" qemu-system-arm qemu-system-data
+	[ -x "$dir/usr/bin/qemu-system-aarch64" ] || th_die "no qemu-system-aarch64 in $dir"
+	echo "$dir"
+}
+
 th_ensure_deps() {
 	th_arm64_ensure_deps
 	TH_BUSYBOX=$(th_arm64_userland)/bin/busybox

@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# perf/boot --arch arm64: boot time and memory overhead of vireo-vmm for arm64 against
+# Debian's arm64 QEMU (-M virt, GICv3), on the same arm64 kernel (Debian's cloud kernel) and
+# busybox initramfs, alternately, several rounds, in one run.  Both run inside the arm64 test
+# host (scripts/testhost --arch arm64: a TCG L1 whose KVM runs the guests), which has no
+# Python: this script measures as perf/boot does, in bash.  For each boot: the wall time
+# from starting the VMM to the guest's first userspace line ("vireo-guest: cpus=") and to the
+# VMM's exit after the guest powers off; the VMM's own memory, the peak of VmRSS minus
+# RssShmem sampled every 50 ms (both VMMs get their guest RAM as a shared memfd, so guest
+# pages are RssShmem).  Figures from the test host compare side by side within one run only.
+#
+# usage: perf/boot --arch arm64 [--rounds N] [--cpus N] [--memory MB]
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TH=$ROOT/scripts/testhost
+ROUNDS=3 CPUS=1 MEMORY=256
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) ROUNDS=$2; shift ;;
+	--cpus) CPUS=$2; shift ;;
+	--memory) MEMORY=$2; shift ;;
+	*) echo "usage: perf/boot --arch arm64 [--rounds N] [--cpus N] [--memory MB]" >&2
+		exit 2 ;;
+	esac
+	shift
+done
+
+if [ -z "${TESTHOST:-}" ]; then
+	B=${VIREO_BUILD_ARM64:-$ROOT/build-arm64}
+	log=$(mktemp)
+	if ! VIREO_BUILD_ARM64=$B "$ROOT/scripts/build" --arch arm64 >"$log" 2>&1; then
+		tail -30 "$log"
+		echo "perf/boot: scripts/build --arch arm64 failed" >&2
+		exit 1
+	fi
+	rm -f "$log"
+	kernel=$("$TH" --arch arm64 guest-kernel cloud) || exit 1
+	initrd=$("$TH" --arch arm64 guest-initramfs) || exit 1
+	qemu=$("$TH" --arch arm64 guest-qemu) || exit 1
+	exec "$TH" --arch arm64 run --timeout 1500 --mem 2048 \
+		--env "VMM=$B/vmm/vireo-vmm" --env "KERNEL=$kernel" --env "INITRD=$initrd" \
+		--env "QEMU_DIR=$qemu" -- "$0" --rounds "$ROUNDS" --cpus "$CPUS" --memory "$MEMORY"
+fi
+
+BOOT_TIMEOUT=240
+TAIL="quiet panic=-1 vireo.exit=poweroff"
+export LD_LIBRARY_PATH=$QEMU_DIR/usr/lib/aarch64-linux-gnu:$QEMU_DIR/lib/aarch64-linux-gnu
+
+# vmm_argv NAME: the command line of VMM NAME, in the array ARGV.
+vmm_argv() {
+	case $1 in
+	vireo-vmm)
+		ARGV=("$VMM" --kernel "$KERNEL" --initramfs "$INITRD" --cpus "$CPUS"
+			--memory "${MEMORY}M,shared=on" --cmdline "console=ttyS0 $TAIL") ;;
+	qemu-virt)
+		ARGV=("$QEMU_DIR/usr/bin/qemu-system-aarch64" -L "$QEMU_DIR/usr/share/qemu"
+			-M virt,gic-version=3,memory-backend=ram -accel kvm -cpu host
+			-m "${MEMORY}M" -smp "$CPUS" -nodefaults -no-user-config -display none
+			-serial stdio -no-reboot -kernel "$KERNEL" -initrd "$INITRD"
+			-append "console=ttyAMA0 $TAIL"
+			-object "memory-backend-memfd,id=ram,size=${MEMORY}M,share=on") ;;
+	esac
+}
+
+now() { date +%s.%N; }
+
+# measure NAME: one boot; prints "NAME userspace_s exit_s overhead_kib rc".
+measure() {
+	local out t0 t_user=- pid peak=0 rss shm k v rc
+	out=$(mktemp)
+	vmm_argv "$1"
+	t0=$(now)
+	"${ARGV[@]}" </dev/null >"$out" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		rss= shm=
+		while read -r k v _; do
+			case $k in
+			VmRSS:) rss=$v ;;
+			RssShmem:) shm=$v ;;
+			esac
+		done <"/proc/$pid/status" 2>/dev/null
+		[ -n "$rss" ] && [ -n "$shm" ] && [ $((rss - shm)) -gt "$peak" ] &&
+			peak=$((rss - shm))
+		if [ "$t_user" = - ] && grep -q "^vireo-guest: cpus=" "$out"; then
+			t_user=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+		fi
+		if awk -v a="$t0" -v b="$(now)" -v m="$BOOT_TIMEOUT" 'BEGIN { exit !(b - a > m) }'
+		then
+			kill -9 "$pid"
+		fi
+		sleep 0.05
+	done
+	wait "$pid"
+	rc=$?
+	[ "$t_user" = - ] && grep -q "^vireo-guest: cpus=" "$out" && t_user=late
+	if [ "$rc" != 0 ] || [ "$t_user" = - ]; then
+		echo "perf/boot: $1 failed (exit $rc); last output:" >&2
+		tail -20 "$out" >&2
+	fi
+	echo "$1 $t_user $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }') $peak $rc"
+	rm -f "$out"
+}
+
+# stat FILE COLUMN: "median (min-max)" of COLUMN over the good boots in FILE.
+stat() {
+	awk -v c="$2" '$5 == 0 && $2 ~ /^[0-9.]+$/ { print $c }' "$1" | sort -g |
+		awk '{ v[NR] = $1 } END {
+			if (NR == 0) { print "failed"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'
+}
+
+res=$(mktemp)
+for r in $(seq "$ROUNDS"); do
+	for name in vireo-vmm qemu-virt; do
+		line=$(measure "$name")
+		echo "round $r $line"
+		echo "$line" >>"$res"
+	done
+done
+echo
+echo "perf/boot --arch arm64: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n) $(uname -r)," \
+	"$(nproc) CPUs, arm64 test host (KVM in a TCG L1)"
+echo "guest: $(basename "$KERNEL"), $CPUS vCPU, $MEMORY MiB (memfd), $ROUNDS rounds;" \
+	"median (min-max); QEMU $("${QEMU_DIR}/usr/bin/qemu-system-aarch64" --version | head -1)"
+printf '%-12s %24s %24s %28s\n' VMM "to userspace (s)" "to exit (s)" "VMM memory (RSS-guest, KiB)"
+for name in vireo-vmm qemu-virt; do
+	grep "^$name " "$res" >"$res.$name"
+	printf '%-12s %24s %24s %28s\n' "$name" "$(stat "$res.$name" 2)" "$(stat "$res.$name" 3)" \
+		"$(stat "$res.$name" 4)"
+done
+failed=$(awk '$5 != 0 || $2 !~ /^[0-9.]+$/' "$res" | wc -l)
+echo "failed or timed-out boots: $failed"
+v=$(stat "$res.vireo-vmm" 2 | cut -d' ' -f1) q=$(stat "$res.qemu-virt" 2 | cut -d' ' -f1)
+[ "$v" != failed ] && [ "$q" != failed ] &&
+	awk -v v="$v" -v q="$q" 'BEGIN { printf "vireo-vmm/qemu-virt to userspace: %.2fx\n", v / q }'
+rm -f "$res" "$res".*
+[ "$v" != failed ]
