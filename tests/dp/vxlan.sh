@@ -88,13 +88,13 @@ check "... visible in dump-ports of vx0" \
 	eval 'ctl dump-ports "$BN" vx0 | grep -Eq "drop=[1-9][0-9]*, errs=[1-9]"'
 check "... and vireo-dp still forwards through the tunnel" ping_ok "$V" 10.201.0.2 5 0.05
 
-check "--check refuses remote_ip: flow for gtpu, naming the option (vxlan takes it: tnl_flow.sh)" \
-	refused gtpu "remote_ip: flow" "options:remote_ip': 'flow' refused"
+check "--check refuses a gtpu remote_ip that is no address and not 'flow', naming it" \
+	refused gtpu "remote_ip: nowhere" "options:remote_ip': bad value 'nowhere'"
 check "--check takes an IPv6 remote_ip and local_ip (tnl6.sh runs them)" \
 	eval 'printf "bridges:\n  b:\n    ports:\n      t: {type: vxlan, options: {remote_ip: \"fd00::2\", local_ip: \"fd00::1\"}}\n" >"$RUN/v6.yaml" &&
 	"$VIREO_DP" --config "$RUN/v6.yaml" --check'
-check "--check refuses local_ip: flow for gtpu" refused gtpu "remote_ip: 1.2.3.4, local_ip: flow" \
-	"options:local_ip': 'flow' refused"
+check "--check refuses a gtpu local_ip that is no address" \
+	refused gtpu "remote_ip: 1.2.3.4, local_ip: 300.1.1.1" "options:local_ip': bad value"
 check "--check refuses csum: true" refused vxlan "remote_ip: 1.2.3.4, csum: 'true'" \
 	"options:csum': 'true' refused"
 check "--check refuses in_key (unknown for vxlan)" refused vxlan "remote_ip: 1.2.3.4, in_key: 5" \
@@ -119,9 +119,10 @@ check "the underlay's internal port gets 172.31.9.1" \
 	tnl_underlay_up 172.31.9.1/24
 check "ping V -> U through the overlay (ovs-vsctl), 0% loss" \
 	wait_until 30 ping_ok "$V" 10.201.0.2 10 0.05
-check "options:remote_ip=flow on a gtpu port is refused in the error column, naming the option" \
+check "options:remote_ip=flow on a gtpu port is taken: an ofport, no error (gtpu.sh runs it)" \
 	eval 'vsctl add-port "$BN" gt1 -- set Interface gt1 type=gtpu \
-	options:remote_ip=flow options:key=5; iface_error gt1 | grep -q "options:remote_ip"'
+	options:remote_ip=flow options:key=5 && is_positive "$(get Interface gt1 ofport)" &&
+	test -z "$(iface_error gt1)"'
 check "a geneve port on vxlan's UDP port is refused in the error column" \
 	eval 'vsctl add-port "$BN" gnv0 -- set Interface gnv0 type=geneve \
 	options:remote_ip=172.31.9.3 options:dst_port=4789; iface_error gnv0 | grep -q "4789"'
