@@ -9,11 +9,33 @@
 
 static uint64_t snap_gen;
 
+/* Put 'r' in 'st', which has room: the highest priority holds a key; an equal one is the
+ * same rule identity (table, match, priority), which 'r' replaces. */
+static void
+subtable_insert(struct ft_subtable *st, const struct ft_rule *r)
+{
+	uint32_t h = ft_key_hash_masked(&r->match.key, &st->mask, st->words, st->n_words), j;
+
+	for (j = h & st->bucket_mask; st->entries[j].rule; j = (j + 1) & st->bucket_mask)
+		if (st->entries[j].hash == h &&
+		    ft_key_equal(&st->entries[j].rule->match.key, &r->match.key))
+			break;
+	if (!st->entries[j].rule) {
+		st->entries[j].hash = h;
+		st->entries[j].rule = r;
+		st->n_entries++;
+	} else if (st->entries[j].rule->priority <= r->priority) {
+		st->entries[j].rule = r;
+	}
+	if (r->priority > st->max_priority)
+		st->max_priority = r->priority;
+}
+
 static struct ft_subtable *
 subtable_build(struct ft_rule *const *rules, size_t n)
 {
 	struct ft_subtable *st;
-	uint32_t size = 8, i, h, j;
+	uint32_t size = 8, i;
 	const struct ft_key *mask = &rules[0]->match.mask;
 
 	while (size < 2 * n)
@@ -33,24 +55,8 @@ subtable_build(struct ft_rule *const *rules, size_t n)
 	st->bucket_mask = size - 1;
 	st->max_priority = -1;
 	st->refcnt = 1;
-	for (i = 0; i < n; i++) {
-		const struct ft_rule *r = rules[i];
-
-		h = ft_key_hash_masked(&r->match.key, mask, st->words, st->n_words);
-		for (j = h & st->bucket_mask; st->entries[j].rule; j = (j + 1) & st->bucket_mask)
-			if (st->entries[j].hash == h &&
-			    ft_key_equal(&st->entries[j].rule->match.key, &r->match.key))
-				break;
-		if (!st->entries[j].rule) {
-			st->entries[j].hash = h;
-			st->entries[j].rule = r;
-			st->n_entries++;
-		} else if (st->entries[j].rule->priority < r->priority) {
-			st->entries[j].rule = r;
-		}
-		if (r->priority > st->max_priority)
-			st->max_priority = r->priority;
-	}
+	for (i = 0; i < n; i++)
+		subtable_insert(st, rules[i]);
 	return st;
 }
 
@@ -429,28 +435,6 @@ subtable_copy(const struct ft_subtable *old, uint32_t extra)
 		st->entries[j] = old->entries[i];
 	}
 	return st;
-}
-
-/* Put 'r' in 'st', which has room: the highest priority holds a key; an equal one is the
- * same rule identity (table, match, priority), which 'r' replaces. */
-static void
-subtable_insert(struct ft_subtable *st, const struct ft_rule *r)
-{
-	uint32_t h = ft_key_hash_masked(&r->match.key, &st->mask, st->words, st->n_words), j;
-
-	for (j = h & st->bucket_mask; st->entries[j].rule; j = (j + 1) & st->bucket_mask)
-		if (st->entries[j].hash == h &&
-		    ft_key_equal(&st->entries[j].rule->match.key, &r->match.key))
-			break;
-	if (!st->entries[j].rule) {
-		st->entries[j].hash = h;
-		st->entries[j].rule = r;
-		st->n_entries++;
-	} else if (st->entries[j].rule->priority <= r->priority) {
-		st->entries[j].rule = r;
-	}
-	if (r->priority > st->max_priority)
-		st->max_priority = r->priority;
 }
 
 /* Add 'r' to the table 'c' is being built for; 'own' says which of its subtables are this
