@@ -30,11 +30,13 @@ skip_all() {
 	exit 77
 }
 
-# check WHAT CMD...: PASS when CMD succeeds, FAIL otherwise.
+# check WHAT CMD...: PASS when CMD succeeds, FAIL otherwise.  A CMD that sets FAIL_WHY
+# (a shell function, or eval) has it added to its FAIL line: what it saw.
 check() {
 	local what=$1
 	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
+	FAIL_WHY=
+	if "$@"; then pass "$what"; else fail "$what${FAIL_WHY:+ [$FAIL_WHY]}"; fi
 }
 
 # wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds; fails after SECONDS.

@@ -11,6 +11,17 @@
 . "$(dirname "$0")/../dp/lib.sh"
 . "$(dirname "$0")/lib-ovsdb.sh"
 
+# no_error IFACE: IFACE's error column is empty (FAIL_WHY: what it holds, with the bridge's
+# settings and what vireo-dp last logged).
+no_error() {
+	local e
+	e=$(iface_error "$1")
+	[ -z "$e" ] && return 0
+	FAIL_WHY="error: $e; Bridge br0: $(vsctl --columns=stp_enable,mirrors,controller list Bridge br0 |
+		tr -s ' \n' ' '); log: $(tail -n 3 "$RUN/dp.log" | tr '\n' ' ')"
+	return 1
+}
+
 check "ovsdb-server and vireo-dp --ovsdb start (DPDK initialised)" ovsdb_dp_start \
 	other_config:hw-offload=true other_config:tx-flush-interval=50 \
 	other_config:no-such-key=1
@@ -87,8 +98,8 @@ check "set-controller is taken: Interface br0's error does not name Bridge:contr
 	eval 'vsctl set-controller br0 tcp:127.0.0.1:1 && iface_error br0 | grep -q output_vlan &&
 	! iface_error br0 | grep -q "Bridge:controller"'
 check "... cleared again: no error on Interface br0" \
-	eval 'vsctl del-controller br0 -- clear Bridge br0 mirrors -- set Bridge br0 \
-	stp_enable=false && test -z "$(iface_error br0)"'
+	eval 'out=$(vsctl del-controller br0 -- clear Bridge br0 mirrors -- set Bridge br0 \
+	stp_enable=false 2>&1) || { FAIL_WHY="ovs-vsctl: $out"; false; } && no_error br0'
 
 # --- every refused column, one by one: the error names it, clearing it clears the error ---
 # refused IFACE WHAT SET-ARGS... // CLEAR-ARGS...: the setting shown as
@@ -99,11 +110,18 @@ refused() {
 	while [ $# -gt 0 ] && [ "$1" != "//" ]; do set+=("$1"); shift; done
 	shift
 	clr=("$@")
-	vsctl "${set[@]}" >/dev/null &&
-		vsctl list Interface "$iface" | grep -E "^error" | grep -q "$what.*refused" &&
-		vsctl show | grep -A4 "Interface $iface\$" | grep -q "error:.*$what" &&
-		vsctl "${clr[@]}" >/dev/null && test -z "$(iface_error "$iface")"
+	local out
+	out=$(vsctl "${set[@]}" 2>&1 >/dev/null) ||
+		{ FAIL_WHY="setting it: $out"; return 1; }
+	vsctl list Interface "$iface" | grep -E "^error" | grep -q "$what.*refused" ||
+		{ FAIL_WHY="error column: $(iface_error "$iface")"; return 1; }
+	vsctl show | grep -A4 "Interface $iface\$" | grep -q "error:.*$what" ||
+		{ FAIL_WHY="not in ovs-vsctl show"; return 1; }
+	out=$(vsctl "${clr[@]}" 2>&1 >/dev/null) ||
+		{ FAIL_WHY="clearing it: $out"; return 1; }
+	no_error "$iface"
 }
+
 check "add-port vhu2 for the refused columns" \
 	vsctl add-port br0 vhu2 -- set Interface vhu2 type=dpdkvhostuser
 for col in "cfm_mpid=1:cfm_mpid=[]" "bfd:enable=true:bfd={}" "lldp:enable=true:lldp={}" \
