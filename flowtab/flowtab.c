@@ -166,13 +166,21 @@ int
 ft_rule_from_text(struct flowtab *ft, const char *text, uint64_t now, uint64_t seq,
 		struct ft_rule **out, char **msg)
 {
+	return ft_rule_from_text_in(ft, ft->gm ? ft->gm->groups : NULL, text, now, seq, out,
+			msg);
+}
+
+int
+ft_rule_from_text_in(struct flowtab *ft, const struct ft_gtab *gt, const char *text,
+		uint64_t now, uint64_t seq, struct ft_rule **out, char **msg)
+{
 	struct ft_rule_spec spec;
 
 	*msg = NULL;
 	if (ft_rule_parse(text, FT_PARSE_ADD, &ft->ports, &spec, msg) < 0)
 		return -EINVAL;
 	/* Groups and meters the actions name must exist. */
-	if (ft_gm_check_actions(ft, spec.acts, msg) < 0) {
+	if (ft_gm_check_actions_in(ft, gt, spec.acts, msg) < 0) {
 		ft_rule_spec_clear(&spec);
 		return -EINVAL;
 	}
@@ -348,6 +356,7 @@ publish(struct flowtab *ft, struct ft_snap *snap, struct ft_rule **arr, size_t n
 	ft->n_rules = n;
 	ft->cap_rules = n;
 	old = ft->snap;
+	snap->groups = ft->gm ? ft->gm->groups : NULL;
 	__atomic_store_n(&ft->snap, snap, __ATOMIC_RELEASE);
 	/* Freed after a grace period without waiting for it: a controller's stream of
 	 * flow_mods waited for a PMD loop each (94% of the main thread in perf/ofsetup). */
@@ -393,6 +402,21 @@ ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n)
 	if (!snap)
 		return -ENOMEM;
 	snap->full_parse = true;	/* not published yet: still ours to change */
+	snap->groups = old->groups;
+	__atomic_store_n(&ft->snap, snap, __ATOMIC_RELEASE);
+	ft_wait_readers(ft);
+	ft_snap_free(old);
+	return 0;
+}
+
+int
+ft_snap_republish(struct flowtab *ft)
+{
+	struct ft_snap *old = ft->snap, *snap = ft_snap_add_rules(old, NULL, 0, ft->n_rules);
+
+	if (!snap)
+		return -ENOMEM;
+	snap->groups = ft->gm ? ft->gm->groups : NULL;
 	__atomic_store_n(&ft->snap, snap, __ATOMIC_RELEASE);
 	ft_wait_readers(ft);
 	ft_snap_free(old);

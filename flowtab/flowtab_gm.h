@@ -138,10 +138,24 @@ int flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 /**
  * Delete group 'group_id' (FLOWTAB_GROUP_ALL: every group); an id not in use is no error.
  * A group another group chains to is not deleted: -EINVAL, FLOWTAB_GM_CHAINED (unless the
- * other goes too).  Rules that use deleted groups stay and drop at that action.
+ * other goes too).  Rules that use deleted groups are deleted with them, as OpenFlow says.
  */
 int flowtab_group_del(struct flowtab *ft, uint32_t group_id, enum flowtab_gm_error *why,
 		char **err);
+/**
+ * flowtab_group_mod() and flowtab_group_del() in a batch (flowtab.h: an OpenFlow bundle):
+ * checked against the group table as the batch's earlier changes left it, refused at once
+ * as there (the batch unchanged), and published at flowtab_batch_commit() together with the
+ * batch's rules: the batch's later adds and modifies may name the groups it adds, and a
+ * delete removes, at its place in the batch, the rules that use the group.  A group change
+ * made outside the batch after its first one fails the batch's later changes and its commit
+ * (-EINVAL, "the group table changed ...").
+ */
+struct flowtab_batch;
+int flowtab_batch_group_mod(struct flowtab_batch *b, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err);
+int flowtab_batch_group_del(struct flowtab_batch *b, uint32_t group_id,
+		enum flowtab_gm_error *why, char **err);
 /**
  * Insert the buckets of 'spec' (its group_id and buckets; type and everything else are
  * group 'spec->group_id''s) into that group: before its buckets ('where'

@@ -7,7 +7,9 @@
  * of a published rule puts a copy with the new actions (same identity, seq, times and
  * counters) in its place, and the original goes with the old snapshot.  Packets a PMD
  * counts on the original between the copy and the publication (the commit's own few
- * microseconds) are not carried over.
+ * microseconds) are not carried over.  Group changes (ft_group_batch.c) are made on a copy
+ * of the group table as they come and published in the commit's snapshot; a group delete
+ * is also an op here, deleting at its place in the order the rules that use the group.
  */
 
 #include <errno.h>
@@ -15,11 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ft_gm.h"
 #include "ft_private.h"
 
 struct batch_op {
 	struct ft_rule *add;        /* an add: the new rule (the batch's until committed) */
 	struct ft_rule_spec del;    /* a delete or modify: its filter (a modify's with actions) */
+	uint32_t *group_ids;        /* a group delete: the ids deleted (sorted), whose rules go */
+	size_t n_group_ids;
 	bool mod;
 	bool strict;
 };
@@ -31,6 +36,7 @@ struct flowtab_batch {
 	bool has_mod;
 	bool has_del;
 	bool committed;             /* the new rules belong to the table now */
+	struct ft_gwork gw;         /* group changes ('gw.t' NULL: none) */
 };
 
 /* The commit's work area: current and new rules, which are gone, an identity index. */
@@ -62,11 +68,14 @@ flowtab_batch_destroy(struct flowtab_batch *b)
 	if (!b)
 		return;
 	for (i = 0; i < b->n; i++) {
-		if (!b->ops[i].add)
+		if (b->ops[i].group_ids)
+			free(b->ops[i].group_ids);
+		else if (!b->ops[i].add)
 			ft_rule_spec_clear(&b->ops[i].del);
 		else if (!b->committed)
 			ft_rule_free(b->ops[i].add);
 	}
+	ft_gwork_free(&b->gw);
 	free(b->ops);
 	free(b);
 }
@@ -84,6 +93,7 @@ batch_next(struct flowtab_batch *b)
 		b->ops = p;
 		b->cap = cap;
 	}
+	memset(&b->ops[b->n], 0, sizeof(b->ops[b->n]));
 	return &b->ops[b->n];
 }
 
@@ -94,10 +104,16 @@ flowtab_batch_add(struct flowtab_batch *b, const char *text, char **err)
 	struct batch_op *op = batch_next(b);
 	int ret;
 
+	const struct ft_gtab *gt;
+
 	*err = NULL;
 	if (!op || b->committed)
 		return -ENOMEM;
-	ret = ft_rule_from_text(ft, text, ft->clock(ft->clock_aux), ft->next_seq, &op->add, err);
+	gt = ft_gwork_table(ft, &b->gw, err);
+	if (!gt && b->gw.t)
+		return -EINVAL;
+	ret = ft_rule_from_text_in(ft, gt, text, ft->clock(ft->clock_aux), ft->next_seq, &op->add,
+			err);
 	if (ret)
 		return ret;
 	ft->next_seq++;
@@ -128,13 +144,17 @@ int
 flowtab_batch_mod(struct flowtab_batch *b, const char *text, bool strict, char **err)
 {
 	struct batch_op *op = batch_next(b);
+	const struct ft_gtab *gt;
 
 	*err = NULL;
 	if (!op || b->committed)
 		return -ENOMEM;
+	gt = ft_gwork_table(b->ft, &b->gw, err);
+	if (!gt && b->gw.t)
+		return -EINVAL;
 	if (ft_rule_parse(text, FT_PARSE_MOD, &b->ft->ports, &op->del, err) < 0)
 		return -EINVAL;
-	if (ft_gm_check_actions(b->ft, op->del.acts, err) < 0) {
+	if (ft_gm_check_actions_in(b->ft, gt, op->del.acts, err) < 0) {
 		ft_rule_spec_clear(&op->del);
 		return -EINVAL;
 	}
@@ -144,6 +164,62 @@ flowtab_batch_mod(struct flowtab_batch *b, const char *text, bool strict, char *
 	b->has_mod = true;
 	b->n++;
 	return 0;
+}
+
+int
+flowtab_batch_group_mod(struct flowtab_batch *b, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+{
+	*why = FLOWTAB_GM_OK;
+	*err = NULL;
+	if (b->committed)
+		return -ENOMEM;
+	return ft_gwork_mod(b->ft, &b->gw, cmd, spec, why, err);
+}
+
+int
+flowtab_batch_group_del(struct flowtab_batch *b, uint32_t group_id, enum flowtab_gm_error *why,
+		char **err)
+{
+	struct batch_op *op = batch_next(b);
+	uint32_t *ids;
+	size_t n_ids;
+	int ret;
+
+	*why = FLOWTAB_GM_OK;
+	*err = NULL;
+	if (!op || b->committed)
+		return -ENOMEM;
+	ret = ft_gwork_del(b->ft, &b->gw, group_id, &ids, &n_ids, why, err);
+	if (ret || n_ids == 0)
+		return ret;
+	op->group_ids = ids;
+	op->n_group_ids = n_ids;
+	b->has_del = true;
+	b->n++;
+	return 0;
+}
+
+static bool
+uses_groups(const struct ft_rule *r, const uint32_t *ids, size_t n)
+{
+	uint32_t i;
+	size_t lo, hi, mid;
+
+	for (i = 0; i < r->acts->n; i++) {
+		if (r->acts->a[i].type != FT_ACT_GROUP)
+			continue;
+		for (lo = 0, hi = n; lo < hi;) {
+			mid = (lo + hi) / 2;
+			if (ids[mid] == r->acts->a[i].u32)
+				return true;
+			if (ids[mid] < r->acts->a[i].u32)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	return false;
 }
 
 static size_t *
@@ -260,6 +336,14 @@ work_apply(struct work *w, const struct flowtab_batch *b, uint64_t now, char **e
 			*slot = w->n;
 			continue;
 		}
+		if (op->group_ids) {
+			/* As OpenFlow says: the rules that use a deleted group go with it. */
+			for (j = 0; j < w->n; j++)
+				if (!w->gone[j] && uses_groups(w->arr[j], op->group_ids,
+							op->n_group_ids))
+					w->gone[j] = w->deleted[j] = true;
+			continue;
+		}
 		for (j = 0, n = w->n; j < n; j++) {
 			if (w->gone[j] || !ft_rule_selects(&op->del, w->arr[j], op->strict))
 				continue;
@@ -304,8 +388,8 @@ commit_adds(struct flowtab_batch *b, uint64_t now, char **err)
 	return ret;
 }
 
-int
-flowtab_batch_commit(struct flowtab_batch *b, char **err)
+static int
+commit_rules(struct flowtab_batch *b, char **err)
 {
 	struct flowtab *ft = b->ft;
 	uint64_t now = ft->clock(ft->clock_aux);
@@ -314,9 +398,9 @@ flowtab_batch_commit(struct flowtab_batch *b, char **err)
 	struct work w;
 	int ret;
 
-	*err = NULL;
+	/* Adds only (or none, with group changes: the same rules published with them). */
 	if (!b->committed && !b->has_mod && !b->has_del)
-		return b->n ? commit_adds(b, now, err) : 0;
+		return b->n || b->gw.t ? commit_adds(b, now, err) : 0;
 	if (b->committed || work_init(&w, ft, b->n_add, b->has_mod))
 		goto nomem;
 	ret = work_apply(&w, b, now, err);
@@ -358,6 +442,28 @@ flowtab_batch_commit(struct flowtab_batch *b, char **err)
 nomem:
 	*err = strdup("out of memory building the classifier");
 	return -ENOMEM;
+}
+
+int
+flowtab_batch_commit(struct flowtab_batch *b, char **err)
+{
+	bool groups = b->gw.t != NULL && !b->committed;
+	struct ft_gtab *old = NULL;
+	int ret;
+
+	*err = NULL;
+	/* The batch's group table becomes the writer's before the snapshot is built, so that
+	 * the snapshot carries it (publish() in flowtab.c). */
+	if (groups && ft_gwork_begin_publish(b->ft, &b->gw, &old, err))
+		return -EINVAL;
+	ret = commit_rules(b, err);
+	if (groups && ret) {
+		ft_gwork_abort_publish(b->ft, &b->gw, old);
+	} else if (groups) {
+		ft_wait_readers(b->ft);
+		ft_gwork_finish(b->ft, &b->gw, old);
+	}
+	return ret;
 }
 
 int

@@ -50,10 +50,18 @@ struct ft_cls {
 	struct ft_subtable *subtables[];
 };
 
+struct ft_gtab;
+
 struct ft_snap {
 	uint64_t gen;                 /**< unique over the process (< 2^56): tags cache entries */
 	size_t n_rules;
 	bool full_parse;              /**< some rule looks at L3/L4 or rewrites them */
+	/*
+	 * The group table the PMDs use with these rules (owned by the flowtab's ft_gm, set by
+	 * the writer before publishing): rules and groups reach the PMDs in one pointer, so a
+	 * bundle that changes both is seen whole or not at all.
+	 */
+	const struct ft_gtab *groups;
 	struct ft_cls *tables[FT_N_TABLES];
 };
 

@@ -488,7 +488,7 @@ group(struct xctx *x, uint32_t id, const struct ft_rule *r, bool last)
 	flush_pending(x);
 	if (unlikely(gm == NULL || x->group_depth >= FLOWTAB_GROUP_MAX_CHAIN))
 		return;
-	t = __atomic_load_n(&gm->groups, __ATOMIC_ACQUIRE);
+	t = x->snap->groups;
 	g = ft_gtab_find(t, id);
 	if (g == NULL)
 		return;

@@ -27,6 +27,7 @@ struct ft_group {
 	uint32_t n_buckets;
 	uint64_t created_ms;
 	uint64_t packets, bytes;        /**< PMDs: atomic adds */
+	bool born;                      /**< not yet published (writer only) */
 	struct ft_bucket b[];
 };
 
@@ -69,8 +70,11 @@ struct ft_mtab {
 
 /** Hung from 'struct flowtab' (one per table, created on first use by the writer). */
 struct ft_gm {
-	struct ft_gtab *groups;         /**< RCU: writer stores (release), PMDs load (acquire) */
-	struct ft_mtab *meters;         /**< RCU, as 'groups' */
+	/* The group table as the writer (main thread) sees it; PMDs use their snapshot's
+	 * ('struct ft_snap' groups), published with ft_snap_republish() or the next rules. */
+	struct ft_gtab *groups;
+	uint64_t groups_gen;            /**< counts changes of 'groups' (writer only) */
+	struct ft_mtab *meters;         /**< RCU: writer stores (release), PMDs load (acquire) */
 	uint64_t live[FT_LIVE_WORDS];   /**< bit per port number below 65536; atomic words */
 };
 
@@ -90,9 +94,57 @@ struct ft_group *ft_group_build(struct flowtab *ft, const struct flowtab_group_s
 /** The bucket ids 'spec' gives are numbers, each once.  @return 0 or ft_gm_refuse()'s. */
 int ft_group_check_ids(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why,
 		char **err);
+/** 'spec' is a group flowtab can hold (id, type, bucket count, weights, bucket ids). */
+int ft_group_spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why,
+		char **err);
+/** Every group of 't' chains within the limit, without loops, to groups that exist. */
+int ft_gtab_check(const struct ft_gtab *t, enum flowtab_gm_error *why, char **err);
+/** A copy of 't' (may be NULL) with 'g' in place of 'old' (NULL: inserted); NULL: no memory. */
+struct ft_gtab *ft_gtab_with(const struct ft_gtab *t, struct ft_group *g,
+		const struct ft_group *old);
+/** 'g' takes over the counters and creation time of 'old', which it replaces. */
+void ft_group_carry(struct ft_group *g, const struct ft_group *old);
+/** Check 'spec' and 'cmd' against table 't': '*old' the group it replaces (or NULL). */
+int ft_group_resolve(const struct ft_gtab *t, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, struct ft_group **old,
+		enum flowtab_gm_error *why, char **err);
 /** Put 'g' in place of 'old' (NULL: a new id), check the chains, publish; consumes 'g'. */
 int ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
 		enum flowtab_gm_error *why, char **err);
+
+/*
+ * A batch's group changes (ft_batch.c), made on a private copy of the table and published
+ * with the batch's rules.
+ */
+struct ft_gwork {
+	struct ft_gtab *t;              /**< the table after the changes (the array is ours) */
+	uint64_t base_gen;              /**< the table's groups_gen 't' was copied at */
+	struct ft_group **dead;         /**< published groups replaced or deleted */
+	size_t n_dead, cap_dead;
+	struct ft_group **born;         /**< groups made here and still in 't' */
+	size_t n_born, cap_born;
+};
+/** 'w''s table, or NULL with '*err' when the table changed outside the batch since. */
+const struct ft_gtab *ft_gwork_table(const struct flowtab *ft, const struct ft_gwork *w,
+		char **err);
+/** Add or modify a group in 'w' (created from the table's groups when 'w->t' is NULL). */
+int ft_gwork_mod(struct flowtab *ft, struct ft_gwork *w, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err);
+/** Delete a group (or all) from 'w'; '*ids'/'*n_ids' (malloc'd) the ids deleted. */
+int ft_gwork_del(struct flowtab *ft, struct ft_gwork *w, uint32_t group_id, uint32_t **ids,
+		size_t *n_ids, enum flowtab_gm_error *why, char **err);
+/**
+ * Make 'w''s table the writer's (before the snapshot with it is published): '*old' the
+ * table it replaces.  -EINVAL with '*err' when the table changed outside the batch since.
+ */
+int ft_gwork_begin_publish(struct flowtab *ft, struct ft_gwork *w, struct ft_gtab **old,
+		char **err);
+/** After the publication succeeded (readers gone): free what 'w' replaced and 'old'. */
+void ft_gwork_finish(struct flowtab *ft, struct ft_gwork *w, struct ft_gtab *old);
+/** Publication failed: the writer's table back to 'old'. */
+void ft_gwork_abort_publish(struct flowtab *ft, struct ft_gwork *w, struct ft_gtab *old);
+/** Free what 'w' holds that was never published. */
+void ft_gwork_free(struct ft_gwork *w);
 
 /** The group/meter state of 'ft', created when missing; NULL when out of memory. */
 struct ft_gm *ft_gm_get(struct flowtab *ft);

@@ -112,7 +112,13 @@ ft_actions_use_meter(const struct ft_actions *a, uint32_t id)
 int
 ft_gm_check_actions(const struct flowtab *ft, const struct ft_actions *a, char **err)
 {
-	const struct ft_gtab *gt = ft->gm ? ft->gm->groups : NULL;
+	return ft_gm_check_actions_in(ft, ft->gm ? ft->gm->groups : NULL, a, err);
+}
+
+int
+ft_gm_check_actions_in(const struct flowtab *ft, const struct ft_gtab *gt,
+		const struct ft_actions *a, char **err)
+{
 	const struct ft_mtab *mt = ft->gm ? ft->gm->meters : NULL;
 	uint32_t i;
 
@@ -242,6 +248,7 @@ ft_group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum f
 	g->type = spec->type;
 	g->n_buckets = spec->n_buckets;
 	g->created_ms = ft->clock(ft->clock_aux);
+	g->born = true;
 	for (i = 0; i < spec->n_buckets; i++) {
 		const struct flowtab_bucket_spec *bs = &spec->buckets[i];
 		const char *text = bs->actions && *bs->actions ? bs->actions : "drop";
@@ -307,8 +314,8 @@ chain_depth(const struct ft_gtab *t, const struct ft_group *g, const struct ft_g
 }
 
 /* Every group of 't' chains within the limit, without loops, to groups that exist. */
-static int
-gtab_check(const struct ft_gtab *t, enum flowtab_gm_error *why, char **err)
+int
+ft_gtab_check(const struct ft_gtab *t, enum flowtab_gm_error *why, char **err)
 {
 	const struct ft_group *stack[FLOWTAB_GROUP_MAX_CHAIN + 2];
 	uint32_t i, k;
@@ -337,18 +344,29 @@ gtab_check(const struct ft_gtab *t, enum flowtab_gm_error *why, char **err)
 	return 0;
 }
 
-/* Publish 'next' as the group table, wait for the readers, free the old one and 'dead'. */
-static void
+/*
+ * Publish 'next' as the group table (with the rules, in a new snapshot), wait for the
+ * readers, free the old one and 'dead'.  -ENOMEM: nothing changed, 'next' still the
+ * caller's.
+ */
+static int
 gtab_publish(struct flowtab *ft, struct ft_gtab *next, struct ft_group *const *dead, size_t n_dead)
 {
 	struct ft_gtab *old = ft->gm->groups;
 	size_t i;
 
-	__atomic_store_n(&ft->gm->groups, next, __ATOMIC_RELEASE);
-	ft_wait_readers(ft);
+	ft->gm->groups = next;
+	if (ft_snap_republish(ft)) {
+		ft->gm->groups = old;
+		return -ENOMEM;
+	}
+	ft->gm->groups_gen++;
+	for (i = 0; i < next->n; i++)
+		next->g[i]->born = false;
 	for (i = 0; i < n_dead; i++)
 		ft_group_free(dead[i]);
 	free(old);
+	return 0;
 }
 
 /* Given bucket ids are numbers, each once. */
@@ -369,8 +387,8 @@ ft_group_check_ids(const struct flowtab_group_spec *spec, enum flowtab_gm_error 
 	return 0;
 }
 
-static int
-spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+int
+ft_group_spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
 {
 	unsigned i;
 
@@ -393,21 +411,15 @@ spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, ch
 	return ft_group_check_ids(spec, why, err);
 }
 
-/* Put 'g' in the table in place of 'old' (NULL: a new id), check the chains and publish;
- * consumes 'g'.  The group's counters and creation time carry over from 'old'. */
-int
-ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
-		enum flowtab_gm_error *why, char **err)
+struct ft_gtab *
+ft_gtab_with(const struct ft_gtab *t, struct ft_group *g, const struct ft_group *old)
 {
-	struct ft_gtab *t = ft->gm->groups, *next;
 	uint32_t i, n = t ? t->n : 0, pos;
-	int rc;
+	struct ft_gtab *next;
 
 	next = malloc(sizeof(*next) + (n + 1) * sizeof(next->g[0]));
-	if (next == NULL) {
-		ft_group_free(g);
-		return -ENOMEM;
-	}
+	if (next == NULL)
+		return NULL;
 	for (pos = 0; pos < n && t->g[pos]->id < g->id; pos++)
 		;
 	for (i = 0; i < pos; i++)
@@ -416,18 +428,65 @@ ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
 	for (i = pos + (old ? 1 : 0); i < n; i++)
 		next->g[i + (old ? 0 : 1)] = t->g[i];
 	next->n = n + (old ? 0 : 1);
-	rc = gtab_check(next, why, err);
+	return next;
+}
+
+void
+ft_group_carry(struct ft_group *g, const struct ft_group *old)
+{
+	g->packets = __atomic_load_n(&old->packets, __ATOMIC_RELAXED);
+	g->bytes = __atomic_load_n(&old->bytes, __ATOMIC_RELAXED);
+	g->created_ms = old->created_ms;
+}
+
+/* Put 'g' in the table in place of 'old' (NULL: a new id), check the chains and publish;
+ * consumes 'g'.  The group's counters and creation time carry over from 'old'. */
+int
+ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
+		enum flowtab_gm_error *why, char **err)
+{
+	struct ft_gtab *next = ft_gtab_with(ft->gm->groups, g, old);
+	int rc;
+
+	if (next == NULL) {
+		ft_group_free(g);
+		return -ENOMEM;
+	}
+	rc = ft_gtab_check(next, why, err);
 	if (rc) {
 		free(next);
 		ft_group_free(g);
 		return rc;
 	}
-	if (old) {
-		g->packets = __atomic_load_n(&old->packets, __ATOMIC_RELAXED);
-		g->bytes = __atomic_load_n(&old->bytes, __ATOMIC_RELAXED);
-		g->created_ms = old->created_ms;
+	if (old)
+		ft_group_carry(g, old);
+	rc = gtab_publish(ft, next, &old, old ? 1 : 0);
+	if (rc) {
+		free(next);
+		ft_group_free(g);
 	}
-	gtab_publish(ft, next, &old, old ? 1 : 0);
+	return rc;
+}
+
+int
+ft_group_resolve(const struct ft_gtab *t, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, struct ft_group **old,
+		enum flowtab_gm_error *why, char **err)
+{
+	int rc = ft_group_spec_check(spec, why, err);
+
+	if (rc)
+		return rc;
+	*old = ft_gtab_find(t, spec->group_id);
+	if (*old && cmd == FLOWTAB_GM_ADD)
+		return ft_gm_refuse(why, FLOWTAB_GM_EXISTS, err,
+			ft_group_error(spec->group_id, "exists", NULL));
+	if (!*old && cmd == FLOWTAB_GM_MODIFY)
+		return ft_gm_refuse(why, FLOWTAB_GM_UNKNOWN, err,
+			ft_group_error(spec->group_id, "does not exist", NULL));
+	if (!*old && (t ? t->n : 0) >= FLOWTAB_MAX_GROUPS)
+		return ft_gm_refuse(why, FLOWTAB_GM_OUT_OF_GROUPS, err,
+			ft_group_error(spec->group_id, "the group table is full", NULL));
 	return 0;
 }
 
@@ -437,29 +496,15 @@ flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 {
 	struct ft_gm *gm = ft_gm_get(ft);
 	struct ft_group *g, *old;
-	struct ft_gtab *t;
-	uint32_t n;
 	int rc;
 
 	*why = FLOWTAB_GM_OK;
 	*err = NULL;
 	if (gm == NULL)
 		return -ENOMEM;
-	rc = spec_check(spec, why, err);
+	rc = ft_group_resolve(gm->groups, cmd, spec, &old, why, err);
 	if (rc)
 		return rc;
-	t = gm->groups;
-	old = ft_gtab_find(t, spec->group_id);
-	if (old && cmd == FLOWTAB_GM_ADD)
-		return ft_gm_refuse(why, FLOWTAB_GM_EXISTS, err,
-			ft_group_error(spec->group_id, "exists", NULL));
-	if (!old && cmd == FLOWTAB_GM_MODIFY)
-		return ft_gm_refuse(why, FLOWTAB_GM_UNKNOWN, err,
-			ft_group_error(spec->group_id, "does not exist", NULL));
-	n = t ? t->n : 0;
-	if (!old && n >= FLOWTAB_MAX_GROUPS)
-		return ft_gm_refuse(why, FLOWTAB_GM_OUT_OF_GROUPS, err,
-			ft_group_error(spec->group_id, "the group table is full", NULL));
 	g = ft_group_build(ft, spec, why, err);
 	if (g == NULL)
 		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
@@ -496,7 +541,7 @@ flowtab_group_del(struct flowtab *ft, uint32_t group_id, enum flowtab_gm_error *
 			next->g[n++] = t->g[i];
 	}
 	next->n = n;
-	rc = gtab_check(next, why, err);
+	rc = ft_gtab_check(next, why, err);
 	if (rc) {
 		/* A group left behind chains to a deleted one. */
 		free(*err);
@@ -514,14 +559,12 @@ flowtab_group_del(struct flowtab *ft, uint32_t group_id, enum flowtab_gm_error *
 	for (i = 0, n = 0; i < t->n; i++)
 		if (!(group_id == FLOWTAB_GROUP_ALL || t->g[i]->id == group_id))
 			next->g[n++] = t->g[i];
-	if (rc) {
+	if (!rc)
+		rc = gtab_publish(ft, next, dead, n_dead);
+	if (rc)
 		free(next);
-		free(dead);
-		return rc;
-	}
-	gtab_publish(ft, next, dead, n_dead);
 	free(dead);
-	return 0;
+	return rc;
 }
 
 /* --- dumps --- */

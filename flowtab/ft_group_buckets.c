@@ -49,6 +49,7 @@ group_alloc_like(const struct ft_group *old, uint32_t n)
 	if (g) {
 		g->id = old->id;
 		g->type = old->type;
+		g->born = true;
 	}
 	return g;
 }

@@ -94,6 +94,9 @@ struct ft_rule *ft_rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t se
  */
 int ft_rule_from_text(struct flowtab *ft, const char *text, uint64_t now, uint64_t seq,
 		struct ft_rule **out, char **msg);
+/** As ft_rule_from_text(), the groups its actions may name being 'gt' (a batch's). */
+int ft_rule_from_text_in(struct flowtab *ft, const struct ft_gtab *gt, const char *text,
+		uint64_t now, uint64_t seq, struct ft_rule **out, char **msg);
 /** Hash of a rule's identity (table, priority, match), as 'ident_hash' holds it. */
 uint32_t ft_rule_identity_hash(const struct ft_rule *r);
 /** Same table, priority and match: one replaces the other. */
@@ -124,6 +127,12 @@ int ft_commit(struct flowtab *ft, struct ft_rule **arr, size_t n, struct ft_rule
  * the rules still the caller's.
  */
 int ft_install(struct flowtab *ft, struct ft_rule **add, size_t n_add, char **err);
+/**
+ * Publish the same rules with the group table now in the table's ft_gm (a snapshot sharing
+ * every subtable) and wait for the readers: the old table's groups may then be freed.
+ * @return 0 or -ENOMEM (nothing published).
+ */
+int ft_snap_republish(struct flowtab *ft);
 
 /**
  * Before action lists 'acts' ('n') replace rules' actions in place: make sure every reader
@@ -152,6 +161,9 @@ int ft_del_rules_if(struct flowtab *ft, bool (*pred)(const struct ft_rule *r, vo
  * or meter 'ft' does not have (ft_group.c).
  */
 int ft_gm_check_actions(const struct flowtab *ft, const struct ft_actions *a, char **err);
+/** As ft_gm_check_actions(), the groups being 'gt' (a batch's, before its commit). */
+int ft_gm_check_actions_in(const struct flowtab *ft, const struct ft_gtab *gt,
+		const struct ft_actions *a, char **err);
 
 /*
  * PMDs of index FT_STAT_SLOTS and above counting into each slot (flowtab_pmd_create() and

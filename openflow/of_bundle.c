@@ -16,15 +16,19 @@
  * modify, delete, strict or not), in any mix: each applies at the commit to the table the
  * earlier ones left.  A modify whose actions do not suit a rule it selects at the commit
  * (goto_table back, a resubmit loop) fails the commit with OFPBFC_MSG_FAILED, the table
- * unchanged.  Other message types are refused with OFPBFC_MSG_UNSUP (group_mod and
- * port_mod, which Open vSwitch also bundles, among them).  Nothing here outlives the
- * connection.
+ * unchanged.  group_mods (1.3's and 1.5's add, modify, add-or-modify and delete) go into the
+ * same batch: checked against the group table as the bundle's earlier group_mods leave it
+ * (so its flow_mods may use the groups it adds), and published in the commit's snapshot
+ * with the rules.  Other message types are refused with OFPBFC_MSG_UNSUP (port_mod and
+ * 1.5's insert/remove bucket commands, which Open vSwitch also bundles, among them).
+ * Nothing here outlives the connection.
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "of_gm.h"
 #include "of_private.h"
 
 /* Bundle failure codes: 1.4's (type 17), or ONF's experimenter codes 2300 + code in 1.3. */
@@ -257,7 +261,23 @@ bundle_keep(struct of_conn *c, struct of_bundle *b, struct of_fm *fm, const uint
 	of_text_free(&t);
 }
 
-/* The bundled message: a flow_mod of this connection's version with the outer xid. */
+/* A group_mod a bundle takes: not 1.5's bucket commands. */
+static bool
+bundled_group_mod(const struct of_conn *c, const uint8_t *inner, size_t ilen)
+{
+	uint16_t cmd;
+
+	if (inner[1] != OF13_GROUP_MOD || c->version < OF13)
+		return false;
+	if (ilen < 10)
+		return true;                /* of_group_mod_bundled() says it is too short */
+	cmd = of_get16(inner + 8);
+	return c->version < OF15 ||
+		(cmd != OFPGC15_INSERT_BUCKET && cmd != OFPGC15_REMOVE_BUCKET);
+}
+
+/* The bundled message: a flow_mod or group_mod of this connection's version with the
+ * outer xid. */
 static void
 handle_add(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 {
@@ -307,7 +327,7 @@ handle_add(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 		bundle_error(c, onf, code, msg, len);
 		return;
 	}
-	if (inner[1] != OFPT_FLOW_MOD) {
+	if (inner[1] != OFPT_FLOW_MOD && !bundled_group_mod(c, inner, ilen)) {
 		bundle_error(c, onf, BFC_MSG_UNSUP, msg, len);
 		return;
 	}
@@ -317,6 +337,11 @@ handle_add(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 	}
 	if (b->n >= BUNDLE_MAX_MSGS) {
 		bundle_error(c, onf, BFC_MSG_TOO_MANY, msg, len);
+		return;
+	}
+	if (inner[1] != OFPT_FLOW_MOD) {
+		if (of_group_mod_bundled(c, b->batch, inner, ilen))
+			b->n++;
 		return;
 	}
 	of_fm_init(&fm);

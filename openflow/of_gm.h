@@ -20,6 +20,8 @@
 #define OFPET13_BAD_ACTION 2
 #define OFPBAC13_BAD_OUT_GROUP 9
 #define OFPGC_ADD_OR_MOD 0x8000     /* Open vSwitch's, what `mod-group --may-create` sends */
+#define OFPGC15_INSERT_BUCKET 3
+#define OFPGC15_REMOVE_BUCKET 5
 
 enum {
 	OFPMP_GROUP = 6,
@@ -41,7 +43,13 @@ void of_gm_error(struct of_conn *c, enum flowtab_gm_error why, bool meter, const
 /** A 1.3 port number (watch_port) as flowtab's: ANY is none; -EINVAL: a reserved port. */
 int of_gm_watch_port(uint32_t p, uint32_t *out);
 /** of_group15.c: OpenFlow 1.5's group_mod, and one group of its group desc reply. */
-void of_group_mod15(struct of_conn *c, const uint8_t *msg, size_t len);
+bool of_group_mod15(struct of_conn *c, struct flowtab_batch *b, const uint8_t *msg, size_t len);
+/**
+ * A group_mod of 'c''s version inside a bundle: into batch 'b' (flowtab_batch_group_mod());
+ * errors are sent.  @return whether it was taken.  Not OpenFlow 1.5's bucket commands.
+ */
+bool of_group_mod_bundled(struct of_conn *c, struct flowtab_batch *b, const uint8_t *msg,
+		size_t len);
 void of_group_desc15_one(void *aux, const struct flowtab_group_info *g);
 /** A group or meter multipart request; false when 'mp''s type is none of them. */
 bool of_gm_stats(struct of_mp *mp, const uint8_t *body, size_t len);

@@ -116,8 +116,26 @@ decode_buckets(uint8_t version, const uint8_t *p, size_t len, struct flowtab_gro
 	return OF_OK;
 }
 
-static void
-group_mod(struct of_conn *c, const uint8_t *msg, size_t len)
+/* Group change 'cmd' of 'spec' to the table, or to bundle batch 'b' when not NULL. */
+static int
+group_apply(struct flowtab *ft, struct flowtab_batch *b, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, enum flowtab_gm_error *why, char **err)
+{
+	return b ? flowtab_batch_group_mod(b, cmd, spec, why, err) :
+		flowtab_group_mod(ft, cmd, spec, why, err);
+}
+
+static int
+group_apply_del(struct flowtab *ft, struct flowtab_batch *b, uint32_t id,
+		enum flowtab_gm_error *why, char **err)
+{
+	return b ? flowtab_batch_group_del(b, id, why, err) : flowtab_group_del(ft, id, why, err);
+}
+
+/* A 1.1-1.4 group_mod, to the table or to bundle batch 'b'; errors are sent.  @return
+ * whether it was taken. */
+static bool
+group_mod(struct of_conn *c, struct flowtab_batch *b, const uint8_t *msg, size_t len)
 {
 	struct flowtab *ft = c->sw.flowtab(c->sw.aux);
 	struct of_text texts[FLOWTAB_GROUP_MAX_BUCKETS];
@@ -132,21 +150,21 @@ group_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 
 	if (len < 16) {
 		of_send_error(c, OFE_BAD_LEN, msg, len);
-		return;
+		return false;
 	}
 	command = of_get16(msg + 8);
 	if (command == 2) {
-		rc = flowtab_group_del(ft, of_get32(msg + 12), &why, &err);
+		rc = group_apply_del(ft, b, of_get32(msg + 12), &why, &err);
 		goto done;
 	}
 	if (command > 1 && command != OFPGC_ADD_OR_MOD) {
 		of_gm_send_error(c, OFPET13_GROUP_MOD_FAILED, 11, msg, len);  /* BAD_COMMAND */
-		return;
+		return false;
 	}
 	spec = calloc(1, sizeof(*spec));
 	if (spec == NULL) {
 		of_send_error(c, OFE_FMFC_UNKNOWN, msg, len);
-		return;
+		return false;
 	}
 	memset(texts, 0, sizeof(texts));
 	spec->type = msg[10];
@@ -154,12 +172,12 @@ group_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 	e = decode_buckets(c->version, msg + 16, len - 16, spec, texts, &bad_watch);
 	if (e) {
 		of_send_error(c, e, msg, len);
-		rc = 0;
+		rc = 1;
 	} else if (bad_watch) {
 		why = FLOWTAB_GM_BAD_WATCH;
 		rc = -EINVAL;
 	} else {
-		rc = flowtab_group_mod(ft, command == 0 ? FLOWTAB_GM_ADD : command == 1 ?
+		rc = group_apply(ft, b, command == 0 ? FLOWTAB_GM_ADD : command == 1 ?
 				FLOWTAB_GM_MODIFY : FLOWTAB_GM_ADD_OR_MODIFY, spec, &why, &err);
 	}
 	for (i = 0; i < FLOWTAB_GROUP_MAX_BUCKETS; i++)
@@ -169,8 +187,9 @@ done:
 	free(err);
 	if (rc == -EINVAL)
 		of_gm_error(c, why, false, msg, len);
-	else if (rc)
+	else if (rc < 0)
 		of_send_error(c, OFE_FMFC_UNKNOWN, msg, len);
+	return rc == 0;
 }
 
 static void
@@ -241,13 +260,19 @@ of_handle_gm_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 		return;
 	}
 	if (msg[1] == OF13_GROUP_MOD && c->version >= OF15)
-		of_group_mod15(c, msg, len);
+		of_group_mod15(c, NULL, msg, len);
 	else if (msg[1] == OF13_GROUP_MOD)
-		group_mod(c, msg, len);
+		group_mod(c, NULL, msg, len);
 	else
 		meter_mod(c, msg, len);
 	if (c->sw.flows_changed)
 		c->sw.flows_changed(c->sw.aux);
+}
+
+bool
+of_group_mod_bundled(struct of_conn *c, struct flowtab_batch *b, const uint8_t *msg, size_t len)
+{
+	return c->version >= OF15 ? of_group_mod15(c, b, msg, len) : group_mod(c, b, msg, len);
 }
 
 /* --- multiparts --- */

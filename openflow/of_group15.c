@@ -20,8 +20,6 @@
 #define GROUP15_MOD_LEN 24           /* header, command, type, id, bucket array length, ... */
 #define GROUP15_BUCKET_LEN 8         /* len, action_array_len, bucket_id */
 #define GROUP15_DESC_LEN 16
-#define OFPGC15_INSERT_BUCKET 3
-#define OFPGC15_REMOVE_BUCKET 5
 #define OFPGBPT15_WEIGHT 0
 #define OFPGBPT15_WATCH_PORT 1
 #define OFPGBPT15_WATCH_GROUP 2
@@ -211,10 +209,18 @@ decode(struct gm15 *g, const uint8_t *msg, size_t len)
 	return check(g);
 }
 
-/* Apply a decoded group_mod.  @return as flowtab_group_mod(). */
+/* Apply a decoded group_mod to the table, or to bundle batch 'b' (not a bucket command:
+ * of_bundle.c refuses those).  @return as flowtab_group_mod(). */
 static int
-apply(struct flowtab *ft, const struct gm15 *g, enum flowtab_gm_error *why, char **err)
+apply(struct flowtab *ft, struct flowtab_batch *b, const struct gm15 *g,
+		enum flowtab_gm_error *why, char **err)
 {
+	if (b != NULL && g->command == 2)
+		return flowtab_batch_group_del(b, g->spec.group_id, why, err);
+	if (b != NULL)
+		return flowtab_batch_group_mod(b, g->command == 0 ? FLOWTAB_GM_ADD :
+			g->command == 1 ? FLOWTAB_GM_MODIFY : FLOWTAB_GM_ADD_OR_MODIFY, &g->spec,
+			why, err);
 	switch (g->command) {
 	case 0:
 		return flowtab_group_mod(ft, FLOWTAB_GM_ADD, &g->spec, why, err);
@@ -231,18 +237,18 @@ apply(struct flowtab *ft, const struct gm15 *g, enum flowtab_gm_error *why, char
 	}
 }
 
-void
-of_group_mod15(struct of_conn *c, const uint8_t *msg, size_t len)
+bool
+of_group_mod15(struct of_conn *c, struct flowtab_batch *b, const uint8_t *msg, size_t len)
 {
 	enum flowtab_gm_error why = FLOWTAB_GM_OK;
 	struct gm15 *g = calloc(1, sizeof(*g));
 	char *err = NULL;
 	unsigned i;
-	int rc;
+	int rc = 1;
 
 	if (g == NULL) {
 		of_send_error(c, OFE_FMFC_UNKNOWN, msg, len);
-		return;
+		return false;
 	}
 	if (!decode(g, msg, len)) {
 		if (g->err_type)
@@ -251,7 +257,7 @@ of_group_mod15(struct of_conn *c, const uint8_t *msg, size_t len)
 			of_send_error(c, g->ofe, msg, len);
 		goto out;
 	}
-	rc = apply(c->sw.flowtab(c->sw.aux), g, &why, &err);
+	rc = apply(c->sw.flowtab(c->sw.aux), b, g, &why, &err);
 	free(err);
 	if (rc == -EINVAL)
 		of_gm_error(c, why, false, msg, len);
@@ -261,6 +267,7 @@ out:
 	for (i = 0; i < FLOWTAB_GROUP_MAX_BUCKETS; i++)
 		of_text_free(&g->texts[i]);
 	free(g);
+	return rc == 0;
 }
 
 static void

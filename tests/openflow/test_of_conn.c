@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "flowtab.h"
+#include "flowtab_gm.h"
 #include "openflow.h"
 
 static struct flowtab *ft;
@@ -1211,6 +1212,138 @@ test_batched_adds(void)
 	of_conn_destroy(c);
 }
 
+/* A 1.4 group_mod in 'm' (xid 'xid'): 'command' on all-group 'id' with one bucket output:2
+ * (none for a delete). */
+static size_t
+group_mod14(uint8_t *m, uint16_t command, uint32_t id, uint32_t xid)
+{
+	size_t len = command == 2 ? 16 : 48;
+
+	memset(m, 0, len);
+	header(m, 5, 15, len, xid);
+	put16(m + 8, command);
+	put32(m + 12, id);
+	if (command == 2)
+		return len;
+	put16(m + 16, 32);                  /* bucket: len, weight 0, watch_port/group any */
+	put32(m + 20, 0xffffffff);
+	put32(m + 24, 0xffffffff);
+	put16(m + 32, 0);                   /* output:2 */
+	put16(m + 34, 16);
+	put32(m + 36, 2);
+	put16(m + 40, 0xffff);
+	return len;
+}
+
+static void
+count_group(void *aux, const struct flowtab_group_info *g)
+{
+	(void)aux;
+	(void)g;
+}
+
+static unsigned
+n_groups(uint32_t id)
+{
+	return flowtab_dump_groups(ft, id, count_group, NULL);
+}
+
+/* group_mods in bundles: in the commit's snapshot with the flow_mods, atomically. */
+static void
+test_bundle_groups(void)
+{
+	/* apply_actions(group:60) */
+	static const uint8_t apply_group60[] = {
+		0, 4, 0, 16, 0, 0, 0, 0,
+		0, 22, 0, 8, 0, 0, 0, 60,
+	};
+	static const uint8_t apply_loop[] = {
+		0, 4, 0, 24, 0, 0, 0, 0,
+		0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 0, 14, 0xff, 0xf8, 0, 0, 0, 0,
+	};
+	struct of_conn *c = connect_version(5);
+	uint8_t m[512], in[256];
+	size_t before = flowtab_n_rules(ft), len;
+	struct replies r;
+
+	/* A group and a rule that uses it in one bundle: the rule is taken (its group exists
+	 * in the bundle), and neither is there before the commit. */
+	expect_ctrl_reply(c, m, bundle_ctrl(m, 5, false, 80, 20, 0, 1), 1, "open 20");
+	len = group_mod14(in, 0, 60, 81);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 81, 20, 1, in, len)) == 0 &&
+			(collect(c, &r), r.n == 0), "a bundled group add, not answered");
+	len = flow_mod14(in, 330, 0, apply_group60, sizeof(apply_group60), 82);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 82, 20, 1, in, len)) == 0 &&
+			(collect(c, &r), r.n == 0), "a rule to the bundle's new group: taken");
+	CHECK(n_groups(60) == 0 && flowtab_n_rules(ft) == before,
+			"neither group nor rule before the commit");
+	expect_ctrl_reply(c, m, bundle_ctrl(m, 5, false, 83, 20, 4, 1), 5, "commit 20");
+	CHECK(n_groups(60) == 1 && flowtab_n_rules(ft) == before + 1,
+			"both after the commit (%u groups, %zu rules)", n_groups(60),
+			flowtab_n_rules(ft) - before);
+
+	/* A delete in a bundle: the group and the rule that uses it go at the commit. */
+	len = group_mod14(in, 2, 60, 84);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 84, 21, 1, in, len)) == 0 &&
+			(collect(c, &r), r.n == 0), "a bundled group delete");
+	CHECK(n_groups(60) == 1 && flowtab_n_rules(ft) == before + 1, "still there");
+	len = flow_mod14(in, 331, 0, apply_group60, sizeof(apply_group60), 85);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 85, 21, 1, in, len)) == 0, "a rule to it");
+	collect(c, &r);
+	CHECK(r.n == 1 && get16(r.msg[0] + 8) == 2 && get16(r.msg[0] + 10) == 9,
+			"... after the bundle deleted it: BAD_ACTION/BAD_OUT_GROUP");
+	expect_ctrl_reply(c, m, bundle_ctrl(m, 5, false, 86, 21, 4, 1), 5, "commit 21");
+	CHECK(n_groups(60) == 0 && flowtab_n_rules(ft) == before,
+			"group and rule gone (%u, %zu)", n_groups(60), flowtab_n_rules(ft) - before);
+
+	/* A commit that fails (a looping modify) leaves the groups as they were. */
+	len = group_mod14(in, 0, 61, 87);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 87, 22, 1, in, len)) == 0, "add group 61");
+	len = flow_mod14(in, 332, 0, apply_out2, sizeof(apply_out2), 88);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 88, 22, 1, in, len)) == 0, "add rule 332");
+	len = flow_mod14(in, 332, 1, apply_loop, sizeof(apply_loop), 89);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 89, 22, 1, in, len)) == 0, "loop it");
+	collect(c, &r);
+	expect_error(c, m, bundle_ctrl(m, 5, false, 90, 22, 4, 1), 17, 13,
+			"commit: MSG_FAILED");
+	CHECK(n_groups(61) == 0 && flowtab_n_rules(ft) == before, "nothing of it applied");
+
+	/* A group change outside the bundle after its first: the bundle fails. */
+	len = group_mod14(in, 0, 62, 91);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 91, 23, 1, in, len)) == 0, "add group 62");
+	len = group_mod14(in, 0, 63, 92);
+	CHECK(of_conn_receive(c, in, len) == 0 && (collect(c, &r), r.n == 0),
+			"group 63 added outside the bundle");
+	len = group_mod14(in, 0, 64, 93);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 93, 23, 1, in, len)) == 0, "add group 64");
+	collect(c, &r);
+	CHECK(r.n == 1 && get16(r.msg[0] + 8) == 6, "... refused: the table changed (type %u)",
+			r.n ? get16(r.msg[0] + 8) : 0);
+	expect_error(c, m, bundle_ctrl(m, 5, false, 94, 23, 4, 1), 17, 13,
+			"commit: MSG_FAILED");
+	CHECK(n_groups(62) == 0 && n_groups(63) == 1 && n_groups(64) == 0,
+			"only the group added outside is there");
+
+	/* Errors of a bundled group_mod: its own, quoting it; 1.5's bucket commands refused. */
+	len = group_mod14(in, 0, 63, 95);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 95, 24, 1, in, len)) == 0, "add 63 again");
+	collect(c, &r);
+	CHECK(r.n == 1 && get16(r.msg[0] + 8) == 6 && get16(r.msg[0] + 10) == 0 &&
+			!memcmp(r.msg[0] + 12, in, 48), "... GROUP_EXISTS quoting the group_mod");
+	expect_ctrl_reply(c, m, bundle_ctrl(m, 5, false, 96, 24, 6, 1), 7, "discard 24");
+	len = group_mod14(in, 2, 63, 97);
+	CHECK(of_conn_receive(c, in, len) == 0, "delete group 63");
+	expect_alive(c, 5, "bundled groups");
+	of_conn_destroy(c);
+
+	c = connect_version(6);
+	len = group_mod14(in, 3, 63, 98);
+	in[0] = 6;
+	expect_error(c, m, bundle_add(m, 6, 98, 25, 1, in, len), 17, 10,
+			"1.5 insert_bucket in a bundle: MSG_UNSUP");
+	of_conn_destroy(c);
+}
+
 int
 main(void)
 {
@@ -1223,6 +1356,7 @@ main(void)
 	test_async13();
 	test_async10();
 	test_bundles();
+	test_bundle_groups();
 	test_tlv();
 	test_of15_group_mod();
 	flowtab_destroy(ft);
