@@ -28,6 +28,7 @@ struct ft_group {
 	uint64_t created_ms;
 	uint64_t packets, bytes;        /**< PMDs: atomic adds */
 	bool born;                      /**< not yet published (writer only) */
+	const struct ft_group *prev;    /**< a batch's: the published group it modifies */
 	struct ft_bucket b[];
 };
 

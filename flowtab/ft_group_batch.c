@@ -134,8 +134,12 @@ ft_gwork_mod(struct flowtab *ft, struct ft_gwork *w, enum flowtab_gm_command cmd
 	free(w->t);
 	w->t = next;
 	w->born[w->n_born++] = g;
-	if (old)
+	if (old) {
+		/* A modify keeps the counters and age of the published group (not a delete and
+		 * an add of the same id). */
+		g->prev = old->born ? old->prev : old;
 		retire(w, old);
+	}
 	return 0;
 }
 
@@ -205,19 +209,15 @@ int
 ft_gwork_begin_publish(struct flowtab *ft, struct ft_gwork *w, struct ft_gtab **old,
 		char **err)
 {
-	struct ft_group *g;
 	size_t i;
 
 	if (ft->gm->groups_gen != w->base_gen) {
 		*err = strdup(changed_msg);
 		return -EINVAL;
 	}
-	/* A modified group keeps the counters and age of the one it replaces. */
-	for (i = 0; i < w->n_dead; i++) {
-		g = ft_gtab_find(w->t, w->dead[i]->id);
-		if (g != NULL && g->born)
-			ft_group_carry(g, w->dead[i]);
-	}
+	for (i = 0; i < w->n_born; i++)
+		if (w->born[i]->prev != NULL)
+			ft_group_carry(w->born[i], w->born[i]->prev);
 	*old = ft->gm->groups;
 	ft->gm->groups = w->t;
 	return 0;
@@ -236,8 +236,10 @@ ft_gwork_finish(struct flowtab *ft, struct ft_gwork *w, struct ft_gtab *old)
 	size_t i;
 
 	ft->gm->groups_gen++;
-	for (i = 0; i < w->n_born; i++)
+	for (i = 0; i < w->n_born; i++) {
 		w->born[i]->born = false;
+		w->born[i]->prev = NULL;
+	}
 	for (i = 0; i < w->n_dead; i++)
 		ft_group_free(w->dead[i]);
 	free(old);

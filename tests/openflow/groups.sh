@@ -4,8 +4,8 @@
 # Groups and meters through unmodified ovs-ofctl (-O OpenFlow13; OpenFlow15 where vireo
 # negotiates it), against openflow/ + flowtab (of_server) and ovs-vswitchd side by side:
 # add-group, mod-group, del-groups, dump-groups, dump-group-stats, add-meter, mod-meter,
-# del-meters, dump-meters, meter-stats print the same for both, and bad requests get the
-# same OpenFlow errors.
+# del-meters, dump-meters, meter-stats and --bundle add-groups print the same for both, and
+# bad requests get the same OpenFlow errors.
 #
 # usage: tests/openflow/groups.sh   (VIREO_BUILD: the build directory, default build/)
 set -u
@@ -118,6 +118,43 @@ buckets15() {
 	same "$ver del-groups with bucket ids" dump-groups
 }
 
+# --bundle add-groups: adds (one to a group of the same bundle), a modify, an add_or_mod and
+# deletes (of a group the bundle made and of one it did not, with the rule that uses it) in
+# one atomic bundle; a bundle with a modify of a group that does not exist changes nothing.
+bundled_groups() {
+	local before out who
+	both add-group "group_id=30,type=all,bucket=output:3"
+	both add-flow "priority=30,in_port=3,actions=group:30"
+	cat >"$W/gbundle" <<-'EOC'
+	add group_id=20,type=all,bucket=output:1,bucket=output:3
+	add group_id=21,type=indirect,bucket=actions=group:20
+	modify group_id=1,type=all,bucket=output:2,bucket=output:3
+	add_or_mod group_id=22,type=select,bucket=weight:3,actions=output:1
+	add group_id=23,type=indirect,bucket=actions=output:2
+	delete group_id=23
+	delete group_id=30
+	EOC
+	printf '%s\n' "add group_id=40,type=all,bucket=output:1" \
+		"modify group_id=41,type=all,bucket=output:2" >"$W/gbundle-bad"
+	VER=(-O "$ver" --bundle)
+	both add-groups "$W/gbundle" && pass "$ver: --bundle add-groups"
+	VER=(-O "$ver")
+	same "$ver --bundle add-groups" dump-groups
+	same "$ver --bundle delete takes the group's rule" dump-flows
+	before=$(vof dump-groups | norm)
+	VER=(-O "$ver" --bundle)
+	refused "$ver: a bundle with a modify of no group" OFPGMFC_UNKNOWN_GROUP \
+		add-groups "$W/gbundle-bad"
+	VER=(-O "$ver")
+	[ "$(vof dump-groups | norm)" = "$before" ] &&
+		pass "$ver: the failed group bundle changed nothing" ||
+		fail "$ver: the failed group bundle changed the groups"
+	same "$ver after the failed group bundle" dump-groups
+	both del-groups group_id=21
+	both del-groups group_id=20
+	both del-groups group_id=22
+}
+
 for ver in OpenFlow13 OpenFlow14 OpenFlow15; do
 	VER=(-O "$ver")
 	if ! vof show >/dev/null 2>&1; then
@@ -166,6 +203,7 @@ for ver in OpenFlow13 OpenFlow14 OpenFlow15; do
 	# Deleting a group deletes the rules that use it.
 	both del-groups group_id=2
 	same "$ver del-groups takes its rules" dump-flows
+	bundled_groups
 
 	both add-meter "meter=1,kbps,burst,stats,bands=type=drop,rate=1000,burst_size=100"
 	both add-meter "meter=2,pktps,stats,bands=type=drop,rate=500"
