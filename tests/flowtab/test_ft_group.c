@@ -2,7 +2,7 @@
 /*
  * Groups and meters in the datapath: select spreads flows and keeps each on one bucket, all
  * copies to every bucket, fast failover follows port liveness, chains and loops are
- * bounded, and a meter holds its rate (packets passed against the TSC time elapsed, rte_meter's
+ * bounded, a batch's group and rule changes reach the datapath together, and a meter holds its rate (packets passed against the TSC time elapsed, rte_meter's
  * own clock) within 5%.
  */
 
@@ -181,6 +181,106 @@ test_all_indirect_ff(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flo
 	CHECK(flowtab_group_del(ft, FLOWTAB_GROUP_ALL, &why, &s) == 0);
 	CHECK(send1(pmd, ft, cap, out, 1) == 0, "group deleted, yet sent");
 	CHECK(flowtab_n_rules(ft) == 0, "the rule to a deleted group stayed");
+	flowtab_destroy(ft);
+}
+
+/* Group change 'cmd' of 'text' into batch 'b'. */
+static int
+bgroup(struct flowtab_batch *b, enum flowtab_gm_command cmd, const char *text)
+{
+	struct flowtab_group_spec spec;
+	enum flowtab_gm_error why;
+	char *buf = NULL, *err = NULL;
+	int rc;
+
+	rc = flowtab_group_parse(text, &ft_test_ports, &spec, &buf, &err);
+	CHECK(rc == 0, "parse '%s': %s", text, err ? err : "");
+	if (rc == 0)
+		rc = flowtab_batch_group_mod(b, cmd, &spec, &why, &err);
+	free(buf);
+	free(err);
+	return rc;
+}
+
+static bool
+has_group(struct flowtab *ft, uint32_t id)
+{
+	char *s = flowtab_dump_groups_text(ft, id, false);
+	bool yes = s != NULL && strstr(s, "group_id=") != NULL;
+
+	free(s);
+	return yes;
+}
+
+/* A batch changing groups and the rules that use them: the datapath sees the old groups
+ * and rules until the commit and the new ones after it, never a mix. */
+static void
+test_batch(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
+{
+	struct flowtab *ft = table();
+	struct flowtab_batch *b;
+	enum flowtab_gm_error why;
+	char *err = NULL, *s;
+
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=1,type=all,bucket=output:1", NULL) == 0);
+	CHECK(ft_test_add(ft, "priority=10,in_port=9,actions=group:1") == 0);
+	CHECK(send1(pmd, ft, cap, out, 1) == 1, "group 1 sends to port 1");
+
+	b = flowtab_batch_create(ft);
+	CHECK(bgroup(b, FLOWTAB_GM_ADD, "group_id=2,type=all,bucket=output:2") == 0,
+		"batch: add group 2");
+	CHECK(flowtab_batch_mod(b, "in_port=9,actions=group:2", false, &err) == 0,
+		"batch: the rule to the batch's group 2: %s", err ? err : "");
+	CHECK(bgroup(b, FLOWTAB_GM_MODIFY, "group_id=1,type=all,bucket=output:3") == 0,
+		"batch: modify group 1");
+	CHECK(bgroup(b, FLOWTAB_GM_ADD, "group_id=2,type=all,bucket=output:4") == -EINVAL,
+		"batch: group 2 again: exists in the batch");
+	CHECK(send1(pmd, ft, cap, out, 1) == 1 && !has_group(ft, 2),
+		"before the commit: the old rule and group");
+	CHECK(flowtab_batch_commit(b, &err) == 0, "commit: %s", err ? err : "");
+	flowtab_batch_destroy(b);
+	CHECK(send1(pmd, ft, cap, out, 1) == 2, "after it: the rule's new group 2");
+	s = flowtab_dump_groups_text(ft, 1, true);
+	CHECK(s && strstr(s, "packet_count=2,"), "modified group 1 kept its counters: %s", s);
+	free(s);
+
+	/* A delete: the group and the rule that uses it, at the commit. */
+	b = flowtab_batch_create(ft);
+	CHECK(flowtab_batch_group_del(b, 2, &why, &err) == 0, "batch: delete group 2");
+	CHECK(flowtab_batch_add(b, "priority=5,in_port=9,actions=group:2", &err) == -EINVAL,
+		"batch: a rule to the deleted group refused");
+	free(err);
+	err = NULL;
+	CHECK(flowtab_n_rules(ft) == 1 && has_group(ft, 2), "not before the commit");
+	CHECK(flowtab_batch_commit(b, &err) == 0, "commit: %s", err ? err : "");
+	flowtab_batch_destroy(b);
+	CHECK(flowtab_n_rules(ft) == 0 && !has_group(ft, 2) && has_group(ft, 1),
+		"group 2 and its rule gone, group 1 kept");
+	CHECK(send1(pmd, ft, cap, out, 1) == 0, "nothing sends");
+
+	/* A group change outside the batch after its first fails the batch. */
+	b = flowtab_batch_create(ft);
+	CHECK(bgroup(b, FLOWTAB_GM_ADD, "group_id=5,type=all,bucket=output:1") == 0);
+	CHECK(group(ft, FLOWTAB_GM_ADD, "group_id=6,type=all,bucket=output:2", NULL) == 0,
+		"group 6 outside the batch");
+	CHECK(flowtab_batch_add(b, "in_port=9,actions=group:5", &err) == -EINVAL &&
+		err && strstr(err, "changed"), "batch: its next change refused: %s",
+		err ? err : "");
+	free(err);
+	err = NULL;
+	CHECK(flowtab_batch_commit(b, &err) == -EINVAL, "and its commit");
+	free(err);
+	err = NULL;
+	flowtab_batch_destroy(b);
+	CHECK(!has_group(ft, 5) && has_group(ft, 6), "group 6 there, 5 not");
+
+	/* Discarded: nothing of it, its groups freed (LeakSanitizer). */
+	b = flowtab_batch_create(ft);
+	CHECK(bgroup(b, FLOWTAB_GM_ADD, "group_id=7,type=all,bucket=output:1") == 0);
+	CHECK(bgroup(b, FLOWTAB_GM_MODIFY, "group_id=7,type=all,bucket=output:2") == 0);
+	CHECK(bgroup(b, FLOWTAB_GM_MODIFY, "group_id=6,type=all,bucket=output:3") == 0);
+	flowtab_batch_destroy(b);
+	CHECK(!has_group(ft, 7) && has_group(ft, 6), "a discarded batch changes nothing");
 	flowtab_destroy(ft);
 }
 
@@ -411,6 +511,7 @@ main(int argc, char **argv)
 	ft_capture_init(cap, &out, false);
 	test_select(pmd, cap, &out);
 	test_all_indirect_ff(pmd, cap, &out);
+	test_batch(pmd, cap, &out);
 	test_trace();
 	test_bucket_ids();
 	/* 20000 pps, 200-packet burst; 8000 kbps of 1000-byte frames (~1000 pps), 80 kb burst. */
