@@ -20,9 +20,11 @@
 #include "ft_gm.h"
 #include "ft_private.h"
 
+/* One change, small: a batch of 100k adds keeps 100k of them (one kind set, the others
+ * NULL). */
 struct batch_op {
 	struct ft_rule *add;        /* an add: the new rule (the batch's until committed) */
-	struct ft_rule_spec del;    /* a delete or modify: its filter (a modify's with actions) */
+	struct ft_rule_spec *del;   /* a delete or modify: its filter (a modify's with actions) */
 	uint32_t *group_ids;        /* a group delete: the ids deleted (sorted), whose rules go */
 	size_t n_group_ids;
 	bool mod;
@@ -68,11 +70,12 @@ flowtab_batch_destroy(struct flowtab_batch *b)
 	if (!b)
 		return;
 	for (i = 0; i < b->n; i++) {
-		if (b->ops[i].group_ids)
-			free(b->ops[i].group_ids);
-		else if (!b->ops[i].add)
-			ft_rule_spec_clear(&b->ops[i].del);
-		else if (!b->committed)
+		free(b->ops[i].group_ids);
+		if (b->ops[i].del) {
+			ft_rule_spec_clear(b->ops[i].del);
+			free(b->ops[i].del);
+		}
+		if (b->ops[i].add && !b->committed)
 			ft_rule_free(b->ops[i].add);
 	}
 	ft_gwork_free(&b->gw);
@@ -93,7 +96,7 @@ batch_next(struct flowtab_batch *b)
 		b->ops = p;
 		b->cap = cap;
 	}
-	memset(&b->ops[b->n], 0, sizeof(b->ops[b->n]));
+	b->ops[b->n] = (struct batch_op){ 0 };
 	return &b->ops[b->n];
 }
 
@@ -128,11 +131,13 @@ flowtab_batch_del(struct flowtab_batch *b, const char *match, bool strict, char 
 	struct batch_op *op = batch_next(b);
 
 	*err = NULL;
-	if (!op || b->committed)
+	if (!op || b->committed || !(op->del = malloc(sizeof(*op->del))))
 		return -ENOMEM;
-	if (ft_rule_parse(match, FT_PARSE_MATCH, &b->ft->ports, &op->del, err) < 0)
+	if (ft_rule_parse(match, FT_PARSE_MATCH, &b->ft->ports, op->del, err) < 0) {
+		free(op->del);
+		op->del = NULL;
 		return -EINVAL;
-	op->add = NULL;
+	}
 	op->mod = false;
 	op->strict = strict;
 	b->has_del = true;
@@ -152,13 +157,19 @@ flowtab_batch_mod(struct flowtab_batch *b, const char *text, bool strict, char *
 	gt = ft_gwork_table(b->ft, &b->gw, err);
 	if (!gt && b->gw.t)
 		return -EINVAL;
-	if (ft_rule_parse(text, FT_PARSE_MOD, &b->ft->ports, &op->del, err) < 0)
-		return -EINVAL;
-	if (ft_gm_check_actions_in(b->ft, gt, op->del.acts, err) < 0) {
-		ft_rule_spec_clear(&op->del);
+	if (!(op->del = malloc(sizeof(*op->del))))
+		return -ENOMEM;
+	if (ft_rule_parse(text, FT_PARSE_MOD, &b->ft->ports, op->del, err) < 0) {
+		free(op->del);
+		op->del = NULL;
 		return -EINVAL;
 	}
-	op->add = NULL;
+	if (ft_gm_check_actions_in(b->ft, gt, op->del->acts, err) < 0) {
+		ft_rule_spec_clear(op->del);
+		free(op->del);
+		op->del = NULL;
+		return -EINVAL;
+	}
 	op->mod = true;
 	op->strict = strict;
 	b->has_mod = true;
@@ -285,10 +296,10 @@ work_modify(struct work *w, size_t j, const struct batch_op *op, char **err)
 	unsigned i;
 	int ret;
 
-	ret = ft_mod_check(op->del.acts, r->table_id, err);
+	ret = ft_mod_check(op->del->acts, r->table_id, err);
 	if (ret)
 		return ret;
-	acts = ft_actions_dup(op->del.acts);
+	acts = ft_actions_dup(op->del->acts);
 	if (!acts)
 		return -ENOMEM;
 	if (j >= w->n_old) {
@@ -345,7 +356,7 @@ work_apply(struct work *w, const struct flowtab_batch *b, uint64_t now, char **e
 			continue;
 		}
 		for (j = 0, n = w->n; j < n; j++) {
-			if (w->gone[j] || !ft_rule_selects(&op->del, w->arr[j], op->strict))
+			if (w->gone[j] || !ft_rule_selects(op->del, w->arr[j], op->strict))
 				continue;
 			if (op->mod) {
 				ret = work_modify(w, j, op, err);

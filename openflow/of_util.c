@@ -83,10 +83,14 @@ text_vprintf(struct of_text *t, const char *fmt, va_list ap)
 	int n;
 	char *p;
 
+	if (t->oom)
+		return;
+	/* Formatted once where it fits (a flow_mod's text is built item by item, 100k flow_mods
+	 * to a bundle), twice when the buffer must grow first. */
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, aq);
 	va_end(aq);
-	if (n < 0 || t->oom) {
+	if (n < 0) {
 		t->oom = true;
 		return;
 	}
@@ -102,8 +106,8 @@ text_vprintf(struct of_text *t, const char *fmt, va_list ap)
 		}
 		t->s = p;
 		t->cap = cap;
+		vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
 	}
-	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
 	t->len += (size_t)n;
 }
 
@@ -122,8 +126,12 @@ of_text_item(struct of_text *t, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (t->len)
+	if (t->len && !t->oom && t->len + 2 <= t->cap) {
+		t->s[t->len++] = ',';
+		t->s[t->len] = '\0';
+	} else if (t->len) {
 		of_text_printf(t, ",");
+	}
 	va_start(ap, fmt);
 	text_vprintf(t, fmt, ap);
 	va_end(ap);
