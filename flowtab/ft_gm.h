@@ -100,9 +100,17 @@ int ft_group_spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_e
 		char **err);
 /** Every group of 't' chains within the limit, without loops, to groups that exist. */
 int ft_gtab_check(const struct ft_gtab *t, enum flowtab_gm_error *why, char **err);
-/** A copy of 't' (may be NULL) with 'g' in place of 'old' (NULL: inserted); NULL: no memory. */
-struct ft_gtab *ft_gtab_with(const struct ft_gtab *t, struct ft_group *g,
-		const struct ft_group *old);
+/** '*out': a copy of 't' (may be NULL) with 'g' in place of 'old' (NULL: inserted), its
+ *  chains checked.  @return 0, or ft_gtab_check()'s error or -ENOMEM with 'g' freed. */
+int ft_gtab_put(const struct ft_gtab *t, struct ft_group *g, const struct ft_group *old,
+		struct ft_gtab **out, enum flowtab_gm_error *why, char **err);
+/**
+ * '*kept' and '*gone': copies of 't' without and with only group 'group_id' (or every group,
+ * FLOWTAB_GROUP_ALL), both sorted.  @return 0; -EINVAL, FLOWTAB_GM_CHAINED, when a group
+ * left chains to one that goes; -ENOMEM.
+ */
+int ft_gtab_remove(const struct ft_gtab *t, uint32_t group_id, struct ft_gtab **kept,
+		struct ft_gtab **gone, enum flowtab_gm_error *why, char **err);
 /** 'g' takes over the counters and creation time of 'old', which it replaces. */
 void ft_group_carry(struct ft_group *g, const struct ft_group *old);
 /** Check 'spec' and 'cmd' against table 't': '*old' the group it replaces (or NULL). */

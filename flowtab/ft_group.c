@@ -411,15 +411,19 @@ ft_group_spec_check(const struct flowtab_group_spec *spec, enum flowtab_gm_error
 	return ft_group_check_ids(spec, why, err);
 }
 
-struct ft_gtab *
-ft_gtab_with(const struct ft_gtab *t, struct ft_group *g, const struct ft_group *old)
+int
+ft_gtab_put(const struct ft_gtab *t, struct ft_group *g, const struct ft_group *old,
+		struct ft_gtab **out, enum flowtab_gm_error *why, char **err)
 {
 	uint32_t i, n = t ? t->n : 0, pos;
 	struct ft_gtab *next;
+	int rc;
 
 	next = malloc(sizeof(*next) + (n + 1) * sizeof(next->g[0]));
-	if (next == NULL)
-		return NULL;
+	if (next == NULL) {
+		ft_group_free(g);
+		return -ENOMEM;
+	}
 	for (pos = 0; pos < n && t->g[pos]->id < g->id; pos++)
 		;
 	for (i = 0; i < pos; i++)
@@ -428,7 +432,14 @@ ft_gtab_with(const struct ft_gtab *t, struct ft_group *g, const struct ft_group 
 	for (i = pos + (old ? 1 : 0); i < n; i++)
 		next->g[i + (old ? 0 : 1)] = t->g[i];
 	next->n = n + (old ? 0 : 1);
-	return next;
+	rc = ft_gtab_check(next, why, err);
+	if (rc) {
+		free(next);
+		ft_group_free(g);
+		return rc;
+	}
+	*out = next;
+	return 0;
 }
 
 void
@@ -445,19 +456,11 @@ int
 ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
 		enum flowtab_gm_error *why, char **err)
 {
-	struct ft_gtab *next = ft_gtab_with(ft->gm->groups, g, old);
-	int rc;
+	struct ft_gtab *next;
+	int rc = ft_gtab_put(ft->gm->groups, g, old, &next, why, err);
 
-	if (next == NULL) {
-		ft_group_free(g);
-		return -ENOMEM;
-	}
-	rc = ft_gtab_check(next, why, err);
-	if (rc) {
-		free(next);
-		ft_group_free(g);
+	if (rc)
 		return rc;
-	}
 	if (old)
 		ft_group_carry(g, old);
 	rc = gtab_publish(ft, next, &old, old ? 1 : 0);
@@ -512,58 +515,67 @@ flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 }
 
 int
+ft_gtab_remove(const struct ft_gtab *t, uint32_t group_id, struct ft_gtab **kept,
+		struct ft_gtab **gone, enum flowtab_gm_error *why, char **err)
+{
+	uint32_t i, n = t ? t->n : 0;
+	struct ft_gtab *k, *g;
+	int rc;
+
+	*kept = *gone = NULL;
+	k = malloc(sizeof(*k) + n * sizeof(k->g[0]));
+	g = malloc(sizeof(*g) + n * sizeof(g->g[0]));
+	if (k == NULL || g == NULL) {
+		free(k);
+		free(g);
+		return -ENOMEM;
+	}
+	k->n = g->n = 0;
+	for (i = 0; i < n; i++) {
+		if (group_id == FLOWTAB_GROUP_ALL || t->g[i]->id == group_id)
+			g->g[g->n++] = t->g[i];
+		else
+			k->g[k->n++] = t->g[i];
+	}
+	rc = ft_gtab_check(k, why, err);
+	if (rc) {
+		/* A group left behind chains to a deleted one. */
+		free(*err);
+		*err = ft_group_error(group_id, "another group's bucket uses it", NULL);
+		*why = FLOWTAB_GM_CHAINED;
+		free(k);
+		free(g);
+		return rc;
+	}
+	*kept = k;
+	*gone = g;
+	return 0;
+}
+
+int
 flowtab_group_del(struct flowtab *ft, uint32_t group_id, enum flowtab_gm_error *why, char **err)
 {
 	struct ft_gm *gm = ft_gm_get(ft);
-	struct ft_group **dead;
-	struct ft_gtab *t, *next;
-	uint32_t i, n = 0, n_dead = 0;
+	struct ft_gtab *next, *gone;
 	int rc;
 
 	*why = FLOWTAB_GM_OK;
 	*err = NULL;
 	if (gm == NULL)
 		return -ENOMEM;
-	t = gm->groups;
-	if (t == NULL || (group_id != FLOWTAB_GROUP_ALL && !ft_gtab_find(t, group_id)))
-		return 0;
-	next = malloc(sizeof(*next) + t->n * sizeof(next->g[0]));
-	dead = malloc(t->n * sizeof(*dead));
-	if (next == NULL || dead == NULL) {
+	rc = ft_gtab_remove(gm->groups, group_id, &next, &gone, why, err);
+	if (rc || gone->n == 0) {
 		free(next);
-		free(dead);
-		return -ENOMEM;
-	}
-	for (i = 0; i < t->n; i++) {
-		if (group_id == FLOWTAB_GROUP_ALL || t->g[i]->id == group_id)
-			dead[n_dead++] = t->g[i];
-		else
-			next->g[n++] = t->g[i];
-	}
-	next->n = n;
-	rc = ft_gtab_check(next, why, err);
-	if (rc) {
-		/* A group left behind chains to a deleted one. */
-		free(*err);
-		*err = ft_group_error(group_id, "another group's bucket uses it", NULL);
-		*why = FLOWTAB_GM_CHAINED;
-		free(next);
-		free(dead);
+		free(gone);
 		return rc;
 	}
 	/* As OpenFlow says: the rules that forward to a deleted group go with it. */
-	next->n = n_dead;
-	memcpy(next->g, dead, n_dead * sizeof(*dead));
-	rc = ft_del_rules_if(ft, rule_uses_group, next);
-	next->n = n;
-	for (i = 0, n = 0; i < t->n; i++)
-		if (!(group_id == FLOWTAB_GROUP_ALL || t->g[i]->id == group_id))
-			next->g[n++] = t->g[i];
+	rc = ft_del_rules_if(ft, rule_uses_group, gone);
 	if (!rc)
-		rc = gtab_publish(ft, next, dead, n_dead);
+		rc = gtab_publish(ft, next, gone->g, gone->n);
 	if (rc)
 		free(next);
-	free(dead);
+	free(gone);
 	return rc;
 }
 

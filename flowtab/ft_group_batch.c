@@ -120,17 +120,9 @@ ft_gwork_mod(struct flowtab *ft, struct ft_gwork *w, enum flowtab_gm_command cmd
 	g = ft_group_build(ft, spec, why, err);
 	if (g == NULL)
 		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
-	next = ft_gtab_with(w->t, g, old);
-	if (next == NULL) {
-		ft_group_free(g);
-		return -ENOMEM;
-	}
-	rc = ft_gtab_check(next, why, err);
-	if (rc) {
-		free(next);
-		ft_group_free(g);
+	rc = ft_gtab_put(w->t, g, old, &next, why, err);
+	if (rc)
 		return rc;
-	}
 	free(w->t);
 	w->t = next;
 	w->born[w->n_born++] = g;
@@ -147,9 +139,8 @@ int
 ft_gwork_del(struct flowtab *ft, struct ft_gwork *w, uint32_t group_id, uint32_t **ids,
 		size_t *n_ids, enum flowtab_gm_error *why, char **err)
 {
-	struct ft_gtab *next;
-	struct ft_group **gone;
-	uint32_t i, n = 0, n_gone = 0;
+	struct ft_gtab *next, *gone;
+	uint32_t i;
 	int rc;
 
 	*why = FLOWTAB_GM_OK;
@@ -159,49 +150,26 @@ ft_gwork_del(struct flowtab *ft, struct ft_gwork *w, uint32_t group_id, uint32_t
 	rc = work_start(ft, w, why, err);
 	if (rc)
 		return rc;
-	for (i = 0; i < w->t->n; i++)
-		if (group_id == FLOWTAB_GROUP_ALL || w->t->g[i]->id == group_id)
-			n_gone++;
-	if (n_gone == 0)
-		return 0;
-	next = malloc(sizeof(*next) + w->t->n * sizeof(next->g[0]));
-	gone = malloc(n_gone * sizeof(*gone));
-	*ids = malloc(n_gone * sizeof(**ids));
-	if (!next || !gone || !*ids || reserve(&w->dead, w->n_dead, &w->cap_dead, n_gone)) {
-		free(next);
-		free(gone);
+	rc = ft_gtab_remove(w->t, group_id, &next, &gone, why, err);
+	if (rc == 0 && gone->n > 0 &&
+	    ((*ids = malloc(gone->n * sizeof(**ids))) == NULL ||
+	     reserve(&w->dead, w->n_dead, &w->cap_dead, gone->n)))
+		rc = -ENOMEM;
+	if (rc || gone->n == 0) {
 		free(*ids);
 		*ids = NULL;
-		return -ENOMEM;
-	}
-	n_gone = 0;
-	for (i = 0; i < w->t->n; i++) {
-		if (group_id == FLOWTAB_GROUP_ALL || w->t->g[i]->id == group_id) {
-			(*ids)[n_gone] = w->t->g[i]->id;
-			gone[n_gone++] = w->t->g[i];
-		} else {
-			next->g[n++] = w->t->g[i];
-		}
-	}
-	next->n = n;
-	rc = ft_gtab_check(next, why, err);
-	if (rc) {
-		/* A group left behind chains to a deleted one. */
-		free(*err);
-		*err = ft_group_error(group_id, "another group's bucket uses it", NULL);
-		*why = FLOWTAB_GM_CHAINED;
 		free(next);
 		free(gone);
-		free(*ids);
-		*ids = NULL;
 		return rc;
 	}
 	free(w->t);
 	w->t = next;
-	for (i = 0; i < n_gone; i++)
-		retire(w, gone[i]);
+	for (i = 0; i < gone->n; i++) {
+		(*ids)[i] = gone->g[i]->id;
+		retire(w, gone->g[i]);
+	}
+	*n_ids = gone->n;
 	free(gone);
-	*n_ids = n_gone;
 	return 0;
 }
 
