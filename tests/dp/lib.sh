@@ -13,6 +13,8 @@ CTL=$RUN/dp.ctl
 # A unique DPDK --file-prefix for this test's processes.
 PREFIX=vt$$
 at_exit 'rm -rf "$RUN" "/dev/hugepages/$PREFIX"* 2>/dev/null'
+# VIREO_TEST_KEEP=DIR: the run directory (logs, configurations) is copied there at the end.
+at_exit '[ -n "${VIREO_TEST_KEEP:-}" ] && cp -a "$RUN" "$VIREO_TEST_KEEP/" 2>/dev/null'
 
 # start_dp CONFIG [extra args]: start vireo-dp, wait for its control socket.
 start_dp() {
