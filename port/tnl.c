@@ -546,6 +546,9 @@ build_ip(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, ui
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = src;
 	ip->dst_addr = dst;
+	/* Over every field but the length (still 0): the PMD adds the length to it (RFC 1624)
+	 * instead of summing the header per packet. */
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	return (uint8_t *)(ip + 1);
 }
 

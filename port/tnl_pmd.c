@@ -370,8 +370,8 @@ src_port(const struct rte_mbuf *m)
 
 	memcpy(head, rte_pktmbuf_mtod(m, const void *), len);
 	h = rte_hash_crc(head, len, 0x9e3779b9);
-
-	return rte_cpu_to_be_16((uint16_t)(32768 + h % (61000 - 32768)));
+	/* Scaled into the range by a multiply, as Linux does, not a division. */
+	return rte_cpu_to_be_16((uint16_t)(32768 + (((uint64_t)h * (61000 - 32768)) >> 32)));
 }
 
 /* key=flow: the VNI is the low 24 bits of the packet's tun_id (a rule's set_field), else 0. */
@@ -438,13 +438,27 @@ inner_tos_ttl(const struct rte_mbuf *m, uint8_t *tos, uint8_t *ttl)
 }
 
 /*
+ * The IPv4 header checksum of 'ip' whose template (build_ip() in tnl.c) summed every field
+ * but the length, now set: RFC 1624's update, HC' = ~(~HC + ~m + m') with the old length m 0.
+ */
+static void
+ipv4_csum_add_len(struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum = (uint16_t)~ip->hdr_checksum + 0xffffu + ip->total_length;
+
+	ip->hdr_checksum = (uint16_t)~csum_fold(sum);
+}
+
+/*
  * Finish the outer headers 'h' (copied from 'e') of 'm', which carries 'inner' bytes after
  * them and 'olen' bytes of Geneve options: lengths, inherited TOS and TTL, the IPv4 header
- * checksum, the UDP source port 'sport' and, where 't' computes it, the UDP checksum.
+ * checksum (summed whole when 'resum': a field other than the length changed from the
+ * template's), the UDP source port 'sport' and, where 't' computes it, the UDP checksum.
  */
 static void
 outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbuf *m,
-	uint8_t *h, uint32_t inner, uint32_t olen, uint8_t in_tos, uint8_t in_ttl, uint16_t sport)
+	uint8_t *h, uint32_t inner, uint32_t olen, uint8_t in_tos, uint8_t in_ttl, bool resum,
+	uint16_t sport)
 {
 	uint32_t hlen = e->hlen + olen, ulen = inner + hlen - (e->hlen - TNL_HLEN - 8);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(h + e->hlen - TNL_HLEN - 8);
@@ -465,11 +479,19 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
 
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
-		if (t->cfg.tos < 0)
-			ip->type_of_service = in_tos;
-		if (t->cfg.ttl < 0)
-			ip->time_to_live = in_ttl;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (t->cfg.tos < 0 || t->cfg.ttl < 0) {
+			if (t->cfg.tos < 0)
+				ip->type_of_service = in_tos;
+			if (t->cfg.ttl < 0)
+				ip->time_to_live = in_ttl;
+			resum = true;
+		}
+		if (resum) {
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		} else {
+			ipv4_csum_add_len(ip);
+		}
 	}
 	udp->src_port = sport;
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
@@ -493,11 +515,12 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint16_t sport = src_port(m);
 	uint32_t inner, teid = 0;
-	uint8_t opts[TNL_N_METADATA * 8], in_tos, in_ttl;
+	uint8_t opts[TNL_N_METADATA * 8], in_tos = 0, in_ttl = 64;
 	uint32_t olen = geneve_options(t, m, opts), hlen = e->hlen + olen;
 	uint8_t *h, *tun;
 
-	inner_tos_ttl(m, &in_tos, &in_ttl);
+	if (t->cfg.tos < 0 || t->cfg.ttl < 0)
+		inner_tos_ttl(m, &in_tos, &in_ttl);
 	if (t->cfg.type == TNL_GTPU) {
 		/* An IP payload (packet_type=legacy_l3): the Ethernet header goes. */
 		if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 20 ||
@@ -522,7 +545,7 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	}
 	memcpy(h, e->hdr, e->hlen);
 	if (tun_src != 0 && !t->cfg.ipv6)
-		/* The header checksum is computed whole by outer_finish() anyway. */
+		/* outer_finish() sums the header anew: the template's checksum no longer fits. */
 		((struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN))->src_addr = tun_src;
 	tun = h + e->hlen - TNL_HLEN;
 	if (olen != 0) {
@@ -538,7 +561,8 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		memcpy(tun + 2, &glen, 2);
 		memcpy(tun + 4, &be_teid, 4);
 	}
-	outer_finish(t, e, m, h, inner, olen, in_tos, in_ttl, sport);
+	outer_finish(t, e, m, h, inner, olen, in_tos, in_ttl, tun_src != 0 && !t->cfg.ipv6,
+		sport);
 	m->ol_flags = 0;
 	return true;
 }
