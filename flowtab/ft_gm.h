@@ -117,6 +117,10 @@ void ft_group_carry(struct ft_group *g, const struct ft_group *old);
 int ft_group_resolve(const struct ft_gtab *t, enum flowtab_gm_command cmd,
 		const struct flowtab_group_spec *spec, struct ft_group **old,
 		enum flowtab_gm_error *why, char **err);
+/** ft_group_resolve() against 't', then the group built from 'spec' in '*g'. */
+int ft_group_make(struct flowtab *ft, const struct ft_gtab *t, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, struct ft_group **g, struct ft_group **old,
+		enum flowtab_gm_error *why, char **err);
 /** Put 'g' in place of 'old' (NULL: a new id), check the chains, publish; consumes 'g'. */
 int ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
 		enum flowtab_gm_error *why, char **err);

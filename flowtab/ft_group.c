@@ -472,6 +472,21 @@ ft_group_install(struct flowtab *ft, struct ft_group *g, struct ft_group *old,
 }
 
 int
+ft_group_make(struct flowtab *ft, const struct ft_gtab *t, enum flowtab_gm_command cmd,
+		const struct flowtab_group_spec *spec, struct ft_group **g, struct ft_group **old,
+		enum flowtab_gm_error *why, char **err)
+{
+	int rc = ft_group_resolve(t, cmd, spec, old, why, err);
+
+	if (rc)
+		return rc;
+	*g = ft_group_build(ft, spec, why, err);
+	if (*g == NULL)
+		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
+	return 0;
+}
+
+int
 ft_group_resolve(const struct ft_gtab *t, enum flowtab_gm_command cmd,
 		const struct flowtab_group_spec *spec, struct ft_group **old,
 		enum flowtab_gm_error *why, char **err)
@@ -505,13 +520,8 @@ flowtab_group_mod(struct flowtab *ft, enum flowtab_gm_command cmd,
 	*err = NULL;
 	if (gm == NULL)
 		return -ENOMEM;
-	rc = ft_group_resolve(gm->groups, cmd, spec, &old, why, err);
-	if (rc)
-		return rc;
-	g = ft_group_build(ft, spec, why, err);
-	if (g == NULL)
-		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
-	return ft_group_install(ft, g, old, why, err);
+	rc = ft_group_make(ft, gm->groups, cmd, spec, &g, &old, why, err);
+	return rc ? rc : ft_group_install(ft, g, old, why, err);
 }
 
 int

@@ -114,12 +114,9 @@ ft_gwork_mod(struct flowtab *ft, struct ft_gwork *w, enum flowtab_gm_command cmd
 	if (reserve(&w->dead, w->n_dead, &w->cap_dead, 1) ||
 	    reserve(&w->born, w->n_born, &w->cap_born, 1))
 		return -ENOMEM;
-	rc = ft_group_resolve(w->t, cmd, spec, &old, why, err);
+	rc = ft_group_make(ft, w->t, cmd, spec, &g, &old, why, err);
 	if (rc)
 		return rc;
-	g = ft_group_build(ft, spec, why, err);
-	if (g == NULL)
-		return *why == FLOWTAB_GM_OK ? -ENOMEM : -EINVAL;
 	rc = ft_gtab_put(w->t, g, old, &next, why, err);
 	if (rc)
 		return rc;
