@@ -146,15 +146,20 @@ snap_summarise(struct ft_snap *snap, struct ft_rule *const *rules, size_t n)
 static void
 cls_cache_mask(struct ft_cls *c)
 {
+	const struct ft_key inport = { .in_port = UINT32_MAX };
 	uint32_t i;
 	unsigned w;
 
 	for (i = 0; i < c->n_subtables; i++)
 		for (w = 0; w < FT_KEY_WORDS; w++)
 			c->cache_mask.w[w] |= c->subtables[i]->mask.w[w];
-	for (w = 0; w < FT_KEY_WORDS; w++)
+	c->inport_only = true;
+	for (w = 0; w < FT_KEY_WORDS; w++) {
 		if (c->cache_mask.w[w])
 			c->cache_words[c->n_cache_words++] = (uint8_t)w;
+		if (c->cache_mask.w[w] & ~inport.w[w])
+			c->inport_only = false;
+	}
 }
 
 void

@@ -46,6 +46,11 @@ struct ft_cls {
 	struct ft_key cache_mask;
 	uint8_t cache_words[FT_KEY_WORDS];
 	uint8_t n_cache_words;
+	/*
+	 * The cache mask holds in_port bits at most: every packet of a burst (one in_port)
+	 * meets the same rule here, so the PMD looks it up once per burst.
+	 */
+	bool inport_only;
 	uint32_t n_subtables;
 	struct ft_subtable *subtables[];
 };

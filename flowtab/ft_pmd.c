@@ -290,6 +290,49 @@ table_miss(const struct flowtab_out *out, uint32_t in_port, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 }
 
+/*
+ * Table 0 of 'c0' matches on in_port at most (ft_cls inport_only), so every packet of the
+ * burst meets the same rule: one lookup classifies them all, and no packet is parsed.  Runs
+ * the rules that output to one port or run NORMAL; false (nothing done) for a miss or any
+ * other actions, which need each packet's key.
+ */
+static bool
+burst_by_inport(struct flowtab_pmd *pmd, const struct ft_cls *c0, struct rte_mbuf **pkts,
+		uint16_t n, uint32_t in_port, const struct flowtab_out *out)
+{
+	struct ft_key k;
+	const struct ft_actions *a;
+	const struct ft_rule *r;
+	uint64_t bytes = 0, probes = 0;
+	bool normal;
+	uint16_t i;
+
+	memset(&k, 0, sizeof(k));
+	k.in_port = rte_cpu_to_be_32(in_port);
+	r = ft_cls_lookup(c0, &k, &probes);
+	if (!r)
+		return false;
+	a = __atomic_load_n(&r->acts, __ATOMIC_ACQUIRE);
+	normal = a->n == 1 && a->a[0].type == FT_ACT_NORMAL;
+	if (a->out_port == FLOWTAB_PORT_NONE && !normal)
+		return false;
+	pmd->stats.passes += n;
+	pmd->stats.megaflow_hits += n;
+	pmd->stats.subtable_lookups += probes;
+	for (i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	ft_rule_count_n(pmd, r, n, bytes);
+	if (normal) {
+		for (i = 0; i < n; i++)
+			out->normal(out->ctx, in_port, pkts[i]);
+	} else if (unlikely(a->out_port == in_port)) {
+		rte_pktmbuf_free_bulk(pkts, n);	/* OpenFlow: output to in_port is dropped */
+	} else {
+		out_run(out, a->out_port, pkts, n);
+	}
+	return true;
+}
+
 void
 flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mbuf **pkts,
 		uint16_t n, uint32_t in_port, const struct flowtab_out *out)
@@ -318,6 +361,8 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 			table_miss(out, in_port, pkts[i]);
 		return;
 	}
+	if (c0->inport_only && burst_by_inport(pmd, c0, pkts, n, in_port, out))
+		return;
 	use_emc = !pmd->emc_thrashing || (++pmd->n_bursts % FT_EMC_SAMPLE) == 0;
 	for (i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));

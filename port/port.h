@@ -163,7 +163,10 @@ struct port_ops {
 	void (*close)(struct port *p);
 	/** Receive up to 'n' packets from rx queue 'qid' (PMD). */
 	uint16_t (*rx)(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
-	/** Send 'n' packets on tx queue 'qid'; consumes all of them, returns how many failed. */
+	/**
+	 * Send 'n' (at most PORT_BURST: pmd_output() sends in bursts, and ports keep a burst on
+	 * their stack) packets on tx queue 'qid'; consumes all of them, returns how many failed.
+	 */
 	uint16_t (*tx)(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
 	/** Device statistics (control thread). */
 	void (*dev_stats)(struct port *p, struct port_dev_stats *st);

@@ -386,7 +386,10 @@ struct tnl_port *tnl_decap_port(const struct tnl_decap *dc, const struct tnl_out
 struct tnl_port *tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener,
 	struct rte_mbuf *m, unsigned pmd, const struct tnl_outer *o, int *verdict);
 
-/** PMD 'pmd': push the outer headers on 'n' packets of tunnel port 't' and deliver them. */
+/**
+ * PMD 'pmd': push the outer headers on 'n' (at most PORT_BURST) packets of tunnel port 't'
+ * and deliver them.
+ */
 uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n);
 
 /* Option parsing all tunnel types share (port_vxlan.c), naming 'type' in errors:

@@ -356,21 +356,69 @@ tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n
 	return keep;
 }
 
+/* 'n' bytes at 'p' (any alignment) into the CRC hash 'h', 8 and 4 at a time. */
+static inline uint32_t
+hash_bytes(const uint8_t *p, uint32_t n, uint32_t h)
+{
+	uint64_t v8;
+	uint32_t v4;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&v8, p, 8);
+		h = rte_hash_crc_8byte(v8, h);
+	}
+	for (; n >= 4; p += 4, n -= 4) {
+		memcpy(&v4, p, 4);
+		h = rte_hash_crc_4byte(v4, h);
+	}
+	return n != 0 ? rte_hash_crc(p, n, h) : h;
+}
+
+/* Whether IP protocol 'proto' puts 16-bit source and destination ports first. */
+static inline bool
+has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
+		proto == IPPROTO_UDPLITE;
+}
+
 /*
- * The UDP source port: a hash of the inner frame's addresses, in 32768..61000 as Linux.
- * rte_hash_crc reads 8 bytes at a time and a frame may start at any address (a port's
- * headroom is its driver's choice): it hashes an aligned copy.
+ * The UDP source port: a hash of the inner flow (IP addresses, protocol and ports; the MACs
+ * and EtherType of a frame that is not IP), so that every packet of a flow takes the same
+ * ECMP path and lands in the same receive queue of the far end (RFC 7348 section 5), and
+ * fields that change per packet (IP ID, length, checksum, TTL) never reach it.  Scaled into
+ * 32768..60999 by a multiply, as Linux.
  */
 static uint16_t
 src_port(const struct rte_mbuf *m)
 {
-	uint64_t head[5] = { 0 };
-	uint32_t len = RTE_MIN(rte_pktmbuf_data_len(m), (uint32_t)sizeof(head) - 6);
-	uint32_t h;
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), off = RTE_ETHER_HDR_LEN, l4 = 0, h;
+	uint16_t type = len >= RTE_ETHER_HDR_LEN ? (uint16_t)(p[12] << 8 | p[13]) : 0;
+	uint8_t proto = 0;
 
-	memcpy(head, rte_pktmbuf_mtod(m, const void *), len);
-	h = rte_hash_crc(head, len, 0x9e3779b9);
-	/* Scaled into the range by a multiply, as Linux does, not a division. */
+	if (type == RTE_ETHER_TYPE_VLAN && len >= RTE_ETHER_HDR_LEN + 4) {
+		type = (uint16_t)(p[16] << 8 | p[17]);
+		off += 4;
+	}
+	if (type == RTE_ETHER_TYPE_IPV4 && len >= off + 20) {
+		uint32_t ihl = (p[off] & 0x0fu) * 4;
+		bool frag = ((p[off + 6] & 0x3f) | p[off + 7]) != 0;
+
+		proto = p[off + 9];
+		h = hash_bytes(p + off + 12, 8, 0x9e3779b9);
+		if (!frag && ihl >= 20)
+			l4 = off + ihl;
+	} else if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40) {
+		proto = p[off + 6];
+		h = hash_bytes(p + off + 8, 32, 0x9e3779b9);
+		l4 = off + 40;
+	} else {
+		h = hash_bytes(p, RTE_MIN(len, off), 0x9e3779b9);
+	}
+	if (l4 != 0 && has_ports(proto) && len >= l4 + 4)
+		h = hash_bytes(p + l4, 4, h);
+	h = rte_hash_crc_4byte(proto, h);
 	return rte_cpu_to_be_16((uint16_t)(32768 + (((uint64_t)h * (61000 - 32768)) >> 32)));
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* flowtab_process_burst(): forwarding decisions and every action's effect on packet bytes. */
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,8 @@ test_forwarding(struct flowtab_pmd *pmd)
 		"priority=200,in_port=5,actions=all",
 		"priority=200,in_port=6,actions=in_port",
 		"priority=200,in_port=7,actions=output:7",
+		/* Matches nothing below; keeps the table off the in_port-only path. */
+		"priority=300,tcp,tp_dst=9,actions=drop",
 	};
 	struct flowtab *ft = table(rules, RTE_DIM(rules));
 	struct ft_capture *cap = calloc(1, sizeof(*cap));
@@ -97,6 +100,116 @@ test_forwarding(struct flowtab_pmd *pmd)
 	flowtab_process_burst(pmd, ft, burst, 70, 2, &out);
 	CHECK(cap->n == 70 && cap->rec[69].port == 1, "a call with 70 packets: %u out", cap->n);
 	ft_capture_reset(cap);
+	free(cap);
+	flowtab_destroy(ft);
+}
+
+/*
+ * A table whose rules look at in_port at most decides a burst with one lookup: same
+ * outputs, counters and drops as the staged path; actions other than an output or NORMAL,
+ * and misses, still go packet by packet; a rule on other fields turns the shortcut off.
+ */
+static void
+test_inport_burst(struct flowtab_pmd *pmd)
+{
+	static const char *const rules[] = {
+		"in_port=1,actions=output:2",
+		"in_port=2,actions=NORMAL",
+		"in_port=3,actions=output:3",
+		"in_port=4,actions=mod_vlan_vid:5,output:2",
+		"in_port=6,actions=drop",
+	};
+	struct flowtab *ft = table(rules, RTE_DIM(rules));
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct flowtab_pmd_stats before;
+	struct rte_mbuf *burst[32];
+	struct flowtab_out out;
+	char *dump = NULL, *err = NULL;
+	unsigned i, n_vlan = 0;
+	bool all_to_2 = true;
+
+	ft_capture_init(cap, &out, true);
+	before = *flowtab_pmd_stats(pmd);
+	for (i = 0; i < 32; i++)
+		burst[i] = ft_test_build(mp, &tcp_pkt);
+	flowtab_process_burst(pmd, ft, burst, 32, 1, &out);
+	for (i = 0; i < cap->n; i++)
+		all_to_2 &= cap->rec[i].kind == 0 && cap->rec[i].port == 2 && cap->rec[i].m == burst[i];
+	CHECK(cap->n == 32 && all_to_2 && cap->bursts == 1,
+		"in_port=1: 32 packets to port 2 in order, one output_burst() (%u out, %u calls)",
+		cap->n, cap->bursts);
+	CHECK(flowtab_pmd_stats(pmd)->emc_hits == before.emc_hits &&
+		flowtab_pmd_stats(pmd)->megaflow_hits == before.megaflow_hits + 32 &&
+		flowtab_pmd_stats(pmd)->passes == before.passes + 32 &&
+		flowtab_pmd_stats(pmd)->subtable_lookups - before.subtable_lookups <= 1,
+		"one lookup for the burst: %" PRIu64 " subtables probed, no cache lookups",
+		flowtab_pmd_stats(pmd)->subtable_lookups - before.subtable_lookups);
+	ft_capture_reset(cap);
+	for (i = 0; i < 8; i++)
+		burst[i] = ft_test_build(mp, &tcp_pkt);
+	flowtab_process_burst(pmd, ft, burst, 8, 2, &out);
+	CHECK(cap->n == 8 && cap->rec[0].kind == 1 && cap->rec[7].kind == 1 &&
+		cap->rec[7].port == 2, "in_port=2: NORMAL for each packet (%u)", cap->n);
+	ft_capture_reset(cap);
+	for (i = 0; i < 8; i++)
+		burst[i] = ft_test_build(mp, &tcp_pkt);
+	flowtab_process_burst(pmd, ft, burst, 8, 3, &out);
+	CHECK(cap->n == 0, "in_port=3: output to the input port dropped (%u out)", cap->n);
+	ft_capture_reset(cap);
+	for (i = 0; i < 8; i++)
+		burst[i] = ft_test_build(mp, &tcp_pkt);
+	flowtab_process_burst(pmd, ft, burst, 8, 4, &out);
+	for (i = 0; i < cap->n; i++) {
+		const uint8_t *b = rte_pktmbuf_mtod(cap->rec[i].m, const uint8_t *);
+
+		n_vlan += cap->rec[i].port == 2 && b[12] == 0x81 && b[13] == 0x00 && b[15] == 5;
+	}
+	CHECK(n_vlan == 8, "in_port=4: other actions run per packet (%u of 8 tagged)", n_vlan);
+	ft_capture_reset(cap);
+	for (i = 0; i < 8; i++)
+		burst[i] = ft_test_build(mp, &tcp_pkt);
+	flowtab_process_burst(pmd, ft, burst, 8, 5, &out);
+	flowtab_process_burst(pmd, ft, (struct rte_mbuf *[]){ ft_test_build(mp, &tcp_pkt) }, 1, 6,
+		&out);
+	CHECK(cap->n == 0, "in_port=5 (no rule) and in_port=6 (drop): nothing out");
+	CHECK(flowtab_dump_flows(ft, "", &dump, &err) == 0, "dump: %s", err);
+	CHECK(dump && strstr(dump, "n_packets=32, n_bytes=2272, idle_age=0, in_port=p1 ") &&
+		strstr(dump, "n_packets=8, n_bytes=568, idle_age=0, in_port=p2 ") &&
+		strstr(dump, "n_packets=8, n_bytes=568, idle_age=0, in_port=p3 ") &&
+		strstr(dump, "n_packets=1, n_bytes=71, idle_age=0, in_port=p6 "), "counters: %s", dump);
+	free(dump);
+	dump = NULL;
+
+	/* A rule on tp_dst: in_port no longer decides, each packet is looked at. */
+	CHECK(ft_test_add(ft, "priority=40000,tcp,tp_dst=80,actions=output:4") == 0, "add tp_dst");
+	ft_capture_reset(cap);
+	for (i = 0; i < 4; i++) {
+		struct ft_test_pkt p = tcp_pkt;
+
+		p.dport = i % 2 ? 80 : 81;
+		burst[i] = ft_test_build(mp, &p);
+	}
+	flowtab_process_burst(pmd, ft, burst, 4, 1, &out);
+	CHECK(cap->n == 4 && cap->rec[0].port == 2 && cap->rec[1].port == 4 &&
+		cap->rec[2].port == 2 && cap->rec[3].port == 4,
+		"with a tp_dst rule: 80 to port 4, 81 to port 2 (%u out: %u %u %u %u)", cap->n,
+		cap->rec[0].port, cap->rec[1].port, cap->rec[2].port, cap->rec[3].port);
+	CHECK(flowtab_del_flows(ft, "priority=40000,tcp,tp_dst=80", true, NULL, &err) == 0, "del: %s", err);
+	ft_capture_reset(cap);
+	for (i = 0; i < 4; i++) {
+		struct ft_test_pkt p = tcp_pkt;
+
+		p.dport = 80;
+		burst[i] = ft_test_build(mp, &p);
+	}
+	before = *flowtab_pmd_stats(pmd);
+	flowtab_process_burst(pmd, ft, burst, 4, 1, &out);
+	CHECK(cap->n == 4 && cap->rec[3].port == 2 &&
+		flowtab_pmd_stats(pmd)->emc_hits == before.emc_hits,
+		"rule deleted: in_port decides the burst again (%u out, to %u)", cap->n,
+		cap->rec[3].port);
+	ft_capture_reset(cap);
+	free(err);
 	free(cap);
 	flowtab_destroy(ft);
 }
@@ -816,6 +929,7 @@ main(int argc, char **argv)
 	pmd = flowtab_pmd_create(0, -1);
 	test_forwarding(pmd);
 	test_output_runs(pmd);
+	test_inport_burst(pmd);
 	test_rewrites(pmd);
 	test_tun_addrs(pmd);
 	test_pipeline(pmd);

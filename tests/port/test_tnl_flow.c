@@ -239,6 +239,90 @@ test_encap(struct port *vxf, struct port *vxl)
 	got_free();
 }
 
+/* An inner IPv4 frame (tagged with VLAN 'vlan' unless 0) from UDP port 'sport' to 80, with
+ * IP ID 'ip_id' and TTL 'ttl', for tun_dst 172.31.14.2 and VNI 100. */
+static struct rte_mbuf *
+udp_pkt(uint16_t vlan, uint16_t sport, uint16_t ip_id, uint8_t ttl)
+{
+	struct rte_mbuf *m = pkt(100, "172.31.14.2", NULL);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *ip = d + 14;
+
+	if (vlan != 0) {
+		d[12] = 0x81;
+		d[13] = 0x00;
+		d[14] = (uint8_t)(vlan >> 8);
+		d[15] = (uint8_t)vlan;
+		d[16] = 0x08;
+		d[17] = 0x00;
+		ip = d + 18;
+	} else {
+		d[12] = 0x08;
+		d[13] = 0x00;
+	}
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	ip[3] = (uint8_t)(INNER_LEN - (ip - d));
+	ip[4] = (uint8_t)(ip_id >> 8);
+	ip[5] = (uint8_t)ip_id;
+	ip[8] = ttl;
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, "\x0a\0\0\x01\x0a\0\0\x02", 8);
+	ip[20] = (uint8_t)(sport >> 8);
+	ip[21] = (uint8_t)sport;
+	ip[23] = 80;
+	return m;
+}
+
+/* The outer UDP source port of got[i] (host order). */
+static uint16_t
+outer_sport(unsigned i)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(got[i], const uint8_t *);
+
+	return (uint16_t)(d[34] << 8 | d[35]);
+}
+
+/*
+ * The outer UDP source port follows the inner flow: the same for every packet of a flow
+ * whatever its IP ID and TTL (fields that change per packet), spread over 32768..60999
+ * across flows, and read past an 802.1Q tag.
+ */
+static void
+test_src_port(struct port *vxf)
+{
+	struct tnl_port *t = vxf->priv;
+	struct rte_mbuf *m[64];
+	bool same = true, range = true, spread;
+	unsigned i, j, distinct = 0;
+
+	for (i = 0; i < 8; i++)
+		m[i] = udp_pkt(0, 5000, (uint16_t)(i * 977), (uint8_t)(64 - i));
+	for (i = 8; i < 16; i++)
+		m[i] = udp_pkt(7, 5000, (uint16_t)(i * 977), (uint8_t)(64 - i));
+	CHECK(tnl_encap_tx(t, 0, m, 16) == 0 && n_got == 16, "16 packets of two flows sent");
+	for (i = 1; n_got == 16 && i < 16; i++)
+		same &= outer_sport(i) == outer_sport(i < 8 ? 0 : 8);
+	CHECK(n_got == 16 && same, "one flow, one source port, whatever the IP ID and TTL "
+		"(untagged and VLAN-tagged)");
+	got_free();
+	for (i = 0; i < 64; i++)
+		m[i] = udp_pkt(0, (uint16_t)(1000 + i), 1, 64);
+	CHECK(tnl_encap_tx(t, 0, m, 32) == 0 && tnl_encap_tx(t, 0, m + 32, 32) == 0 &&
+		n_got == 64, "64 flows sent");
+	for (i = 0; n_got == 64 && i < 64; i++) {
+		bool seen = false;
+
+		range &= outer_sport(i) >= 32768 && outer_sport(i) <= 60999;
+		for (j = 0; j < i; j++)
+			seen |= outer_sport(j) == outer_sport(i);
+		distinct += !seen;
+	}
+	spread = distinct >= 56;
+	CHECK(n_got == 64 && range && spread, "64 flows (inner source ports 1000-1063): "
+		"%u distinct outer source ports, all in 32768..60999", distinct);
+	got_free();
+}
+
 /*
  * Hand the internal port a G-PDU from 'src' to 172.31.14.1 (UDP 2152) with TEID 'teid' and
  * an IPv4 payload: the tunnel port it was delivered on, NULL if none.  Its metadata into
@@ -375,6 +459,7 @@ main(int argc, char **argv)
 		CHECK(port_link_up(&vxf), "a remote_ip=flow port is up");
 		test_decap(&vxf, &vx3, &vx9);
 		test_encap(&vxf, &vxl);
+		test_src_port(&vxf);
 		test_gtpu(&env);
 	}
 	if (vx9.priv)

@@ -22,7 +22,7 @@
 #include "port.h"
 #include "tnl.h"
 
-#define MAX_GOT 8
+#define MAX_GOT 64
 
 static struct rte_mempool *mp;		/* the test's packets */
 static struct port under = { .name = "tp0", .slot = 0 };
