@@ -7,6 +7,8 @@
 #   frontend: vireo-vmm's vhost-user frontend (fuzz_frontend.c, vhost/vu_*.c): what a
 #             backend answers.
 # Usage: tests/vhost/fuzz.sh NAME SECONDS [WORKDIR]   (WORKDIR kept: the grown corpus)
+# FUZZ_RUNS=N also stops after N inputs (whichever comes first; for the long runs of
+# perf/RESULTS-fuzz.md).
 # Exits non-zero on a finding, 77 without clang.  Prints "PASS/FAIL/SKIP fuzz-NAME: ...".
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -50,7 +52,9 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 }
 mkdir -p "$work/corpus"
 cp "$here/fuzz_${name}_corpus"/* "$work/corpus/"
-"$work/fuzz_$name" -max_total_time="$secs" -max_len=$maxlen -print_final_stats=1 \
+# shellcheck disable=SC2046
+"$work/fuzz_$name" -max_total_time="$secs" $([ -n "${FUZZ_RUNS:-}" ] && echo "-runs=$FUZZ_RUNS") \
+	-max_len=$maxlen -print_final_stats=1 \
 	-artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1 || {
 	tail -40 "$work/log"
 	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
