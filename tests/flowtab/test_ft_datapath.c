@@ -30,6 +30,16 @@ run1(struct flowtab_pmd *pmd, struct flowtab *ft, const struct ft_test_pkt *p, u
 	flowtab_process_burst(pmd, ft, &m, 1, in_port, out);
 }
 
+/* Run 'n' copies of 'p' through 'ft' as one burst on 'in_port' (mbufs left in 'burst'). */
+static void
+run_n(struct flowtab_pmd *pmd, struct flowtab *ft, const struct ft_test_pkt *p, unsigned n,
+		uint32_t in_port, struct rte_mbuf **burst, const struct flowtab_out *out)
+{
+	for (unsigned i = 0; i < n; i++)
+		burst[i] = ft_test_build(mp, p);
+	flowtab_process_burst(pmd, ft, burst, (uint16_t)n, in_port, out);
+}
+
 static struct flowtab *
 table(const char *const *rules, size_t n)
 {
@@ -126,13 +136,13 @@ test_inport_burst(struct flowtab_pmd *pmd)
 	struct flowtab_out out;
 	char *dump = NULL, *err = NULL;
 	unsigned i, n_vlan = 0;
+	struct ft_test_pkt p80 = tcp_pkt;
 	bool all_to_2 = true;
 
+	p80.dport = 80;
 	ft_capture_init(cap, &out, true);
 	before = *flowtab_pmd_stats(pmd);
-	for (i = 0; i < 32; i++)
-		burst[i] = ft_test_build(mp, &tcp_pkt);
-	flowtab_process_burst(pmd, ft, burst, 32, 1, &out);
+	run_n(pmd, ft, &tcp_pkt, 32, 1, burst, &out);
 	for (i = 0; i < cap->n; i++)
 		all_to_2 &= cap->rec[i].kind == 0 && cap->rec[i].port == 2 && cap->rec[i].m == burst[i];
 	CHECK(cap->n == 32 && all_to_2 && cap->bursts == 1,
@@ -145,20 +155,14 @@ test_inport_burst(struct flowtab_pmd *pmd)
 		"one lookup for the burst: %" PRIu64 " subtables probed, no cache lookups",
 		flowtab_pmd_stats(pmd)->subtable_lookups - before.subtable_lookups);
 	ft_capture_reset(cap);
-	for (i = 0; i < 8; i++)
-		burst[i] = ft_test_build(mp, &tcp_pkt);
-	flowtab_process_burst(pmd, ft, burst, 8, 2, &out);
+	run_n(pmd, ft, &tcp_pkt, 8, 2, burst, &out);
 	CHECK(cap->n == 8 && cap->rec[0].kind == 1 && cap->rec[7].kind == 1 &&
 		cap->rec[7].port == 2, "in_port=2: NORMAL for each packet (%u)", cap->n);
 	ft_capture_reset(cap);
-	for (i = 0; i < 8; i++)
-		burst[i] = ft_test_build(mp, &tcp_pkt);
-	flowtab_process_burst(pmd, ft, burst, 8, 3, &out);
+	run_n(pmd, ft, &tcp_pkt, 8, 3, burst, &out);
 	CHECK(cap->n == 0, "in_port=3: output to the input port dropped (%u out)", cap->n);
 	ft_capture_reset(cap);
-	for (i = 0; i < 8; i++)
-		burst[i] = ft_test_build(mp, &tcp_pkt);
-	flowtab_process_burst(pmd, ft, burst, 8, 4, &out);
+	run_n(pmd, ft, &tcp_pkt, 8, 4, burst, &out);
 	for (i = 0; i < cap->n; i++) {
 		const uint8_t *b = rte_pktmbuf_mtod(cap->rec[i].m, const uint8_t *);
 
@@ -166,11 +170,8 @@ test_inport_burst(struct flowtab_pmd *pmd)
 	}
 	CHECK(n_vlan == 8, "in_port=4: other actions run per packet (%u of 8 tagged)", n_vlan);
 	ft_capture_reset(cap);
-	for (i = 0; i < 8; i++)
-		burst[i] = ft_test_build(mp, &tcp_pkt);
-	flowtab_process_burst(pmd, ft, burst, 8, 5, &out);
-	flowtab_process_burst(pmd, ft, (struct rte_mbuf *[]){ ft_test_build(mp, &tcp_pkt) }, 1, 6,
-		&out);
+	run_n(pmd, ft, &tcp_pkt, 8, 5, burst, &out);
+	run_n(pmd, ft, &tcp_pkt, 1, 6, burst, &out);
 	CHECK(cap->n == 0, "in_port=5 (no rule) and in_port=6 (drop): nothing out");
 	CHECK(flowtab_dump_flows(ft, "", &dump, &err) == 0, "dump: %s", err);
 	CHECK(dump && strstr(dump, "n_packets=32, n_bytes=2272, idle_age=0, in_port=p1 ") &&
@@ -196,14 +197,8 @@ test_inport_burst(struct flowtab_pmd *pmd)
 		cap->rec[0].port, cap->rec[1].port, cap->rec[2].port, cap->rec[3].port);
 	CHECK(flowtab_del_flows(ft, "priority=40000,tcp,tp_dst=80", true, NULL, &err) == 0, "del: %s", err);
 	ft_capture_reset(cap);
-	for (i = 0; i < 4; i++) {
-		struct ft_test_pkt p = tcp_pkt;
-
-		p.dport = 80;
-		burst[i] = ft_test_build(mp, &p);
-	}
 	before = *flowtab_pmd_stats(pmd);
-	flowtab_process_burst(pmd, ft, burst, 4, 1, &out);
+	run_n(pmd, ft, &p80, 4, 1, burst, &out);
 	CHECK(cap->n == 4 && cap->rec[3].port == 2 &&
 		flowtab_pmd_stats(pmd)->emc_hits == before.emc_hits,
 		"rule deleted: in_port decides the burst again (%u out, to %u)", cap->n,
