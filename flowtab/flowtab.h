@@ -39,9 +39,9 @@
  *    hits (more flows than entries) new flows are inserted with probability 1/16 and only
  *    one burst in 8 probes the cache, to notice when it would pay again.
  *    When table 0's rules look at in_port at most (port-to-port rules, a table of NORMAL),
- *    every packet of a burst meets the same rule: one classifier lookup decides the burst,
- *    no packet is parsed, and an output or NORMAL rule runs at once (other actions take the
- *    staged path, which needs each packet's key).
+ *    every packet of a burst meets the same rule: one lookup (cache, then classifier)
+ *    decides the burst, no packet is parsed, and an output or NORMAL rule runs at once
+ *    (other actions take the staged path, which needs each packet's key).
  * 3. The classifier (ft_cls.h) is tuple-space search: one open-addressing hash table per
  *    distinct mask ("subtable") holding the best rule per masked key.  Subtables are ordered
  *    by their best priority, and among equals by the hits the PMDs measured (re-ranked from

@@ -291,25 +291,30 @@ table_miss(const struct flowtab_out *out, uint32_t in_port, struct rte_mbuf *m)
 }
 
 /*
- * Table 0 of 'c0' matches on in_port at most (ft_cls inport_only), so every packet of the
- * burst meets the same rule: one lookup classifies them all, and no packet is parsed.  Runs
- * the rules that output to one port or run NORMAL; false (nothing done) for a miss or any
- * other actions, which need each packet's key.
+ * Table 0 of 'snap' matches on in_port at most (ft_cls inport_only), so every packet of the
+ * burst meets the same rule: one lookup (flow cache, then classifier) classifies them all,
+ * and no packet is parsed.  Runs the rules that output to one port or run NORMAL; false
+ * (nothing done) for a miss or any other actions, which need each packet's key.
  */
 static bool
-burst_by_inport(struct flowtab_pmd *pmd, const struct ft_cls *c0, struct rte_mbuf **pkts,
+burst_by_inport(struct flowtab_pmd *pmd, const struct ft_snap *snap, struct rte_mbuf **pkts,
 		uint16_t n, uint32_t in_port, const struct flowtab_out *out)
 {
-	struct ft_key k;
+	const struct ft_cls *c0 = snap->tables[0];
+	uint64_t tag = emc_tag(snap, 0), bytes = 0, probes = 0;
 	const struct ft_actions *a;
 	const struct ft_rule *r;
-	uint64_t bytes = 0, probes = 0;
+	struct ft_key k;
+	uint32_t hash;
 	bool normal;
 	uint16_t i;
 
 	memset(&k, 0, sizeof(k));
 	k.in_port = rte_cpu_to_be_32(in_port);
-	r = ft_cls_lookup(c0, &k, &probes);
+	hash = emc_hash(c0, &k);
+	r = emc_find(pmd, c0, tag, &k, hash);
+	if (!r && (r = ft_cls_lookup(c0, &k, &probes)) != NULL)
+		emc_insert(pmd, c0, tag, &k, hash, r);
 	if (!r)
 		return false;
 	a = __atomic_load_n(&r->acts, __ATOMIC_ACQUIRE);
@@ -317,8 +322,12 @@ burst_by_inport(struct flowtab_pmd *pmd, const struct ft_cls *c0, struct rte_mbu
 	if (a->out_port == FLOWTAB_PORT_NONE && !normal)
 		return false;
 	pmd->stats.passes += n;
-	pmd->stats.megaflow_hits += n;
-	pmd->stats.subtable_lookups += probes;
+	if (probes == 0) {
+		pmd->stats.emc_hits += n;
+	} else {
+		pmd->stats.megaflow_hits += n;
+		pmd->stats.subtable_lookups += probes;
+	}
 	for (i = 0; i < n; i++)
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	ft_rule_count_n(pmd, r, n, bytes);
@@ -361,7 +370,7 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 			table_miss(out, in_port, pkts[i]);
 		return;
 	}
-	if (c0->inport_only && burst_by_inport(pmd, c0, pkts, n, in_port, out))
+	if (c0->inport_only && burst_by_inport(pmd, snap, pkts, n, in_port, out))
 		return;
 	use_emc = !pmd->emc_thrashing || (++pmd->n_bursts % FT_EMC_SAMPLE) == 0;
 	for (i = 0; i < n && i < 4; i++)
