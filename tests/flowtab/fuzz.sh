@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Build the libFuzzer harness of flowtab's rule parser with clang and run it for a while.
 # Usage: tests/flowtab/fuzz.sh SECONDS FLOWTAB-SOURCE...
+# FUZZ_RUNS=N also stops after N inputs (whichever comes first; for the long runs of
+# perf/RESULTS-fuzz.md); FUZZ_LOG=FILE keeps libFuzzer's log.
 # The sources are flowtab's own list (flowtab_sources in flowtab/meson.build, passed by
 # tests/flowtab/meson.build): whatever compiler the build uses, the fuzzer needs clang.
 # Exits non-zero on a crash, 77 without clang.  Prints one line "PASS fuzz: ...",
@@ -28,6 +30,7 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	finish
 }
 mkdir "$work/corpus"
+log=${FUZZ_LOG:-$work/log}
 i=0
 for rule in \
 	'priority=100,in_port=p1,actions=output:vhu0' \
@@ -39,9 +42,11 @@ for rule in \
 	printf '%s' "$rule" > "$work/corpus/seed$i"
 	i=$((i + 1))
 done
-"$work/fuzz_parse" -max_total_time="$secs" -max_len=512 -print_final_stats=1 \
-	-artifact_prefix="$work/" "$work/corpus" > "$work/log" 2>&1 || {
-	tail -40 "$work/log"
+# shellcheck disable=SC2046
+"$work/fuzz_parse" -max_total_time="$secs" $([ -n "${FUZZ_RUNS:-}" ] && echo "-runs=$FUZZ_RUNS") \
+	-max_len=512 -print_final_stats=1 \
+	-artifact_prefix="$work/" "$work/corpus" > "$log" 2>&1 || {
+	tail -40 "$log"
 	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
 		if [ -e "$f" ]; then
 			echo "fuzz: input that failed:"
@@ -51,6 +56,6 @@ done
 	fail "the rule parser crashed or broke its round trip (input above)"
 	finish
 }
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 pass "rule parser, ${secs} s, ${runs:-?} inputs"
 finish
