@@ -13,6 +13,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_memcpy.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
@@ -592,7 +593,7 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		rte_pktmbuf_free(m);
 		return false;
 	}
-	memcpy(h, e->hdr, e->hlen);
+	rte_memcpy(h, e->hdr, e->hlen);	/* inline vector moves for these 50 or 70 bytes */
 	if (tun_src != 0 && !t->cfg.ipv6)
 		/* outer_finish() sums the header anew: the template's checksum no longer fits. */
 		((struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN))->src_addr = tun_src;
