@@ -373,7 +373,11 @@ hash_bytes(const uint8_t *p, uint32_t n, uint32_t h)
 		memcpy(&v4, p, 4);
 		h = rte_hash_crc_4byte(v4, h);
 	}
-	return n != 0 ? rte_hash_crc(p, n, h) : h;
+	if (n == 0)
+		return h;
+	v4 = 0;
+	memcpy(&v4, p, n);	/* not rte_hash_crc(): it loads the tail as a uint16_t */
+	return rte_hash_crc_4byte(v4, h);
 }
 
 /* Whether IP protocol 'proto' puts 16-bit source and destination ports first. */
@@ -689,10 +693,10 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct tnl_md *md = md_of(pkts[i]);
 		const struct tnl_encap *e = fixed;
+		uint32_t src = t->cfg.local_flow && md != NULL ? md->tun_src : 0;
 
 		if (i + TNL_PREFETCH < n)
 			encap_prefetch(pkts[i + TNL_PREFETCH]);
-		uint32_t src = t->cfg.local_flow && md != NULL ? md->tun_src : 0;
 
 		if (t->cfg.remote_flow && (e = dest_encap(t, d, pmd, md)) == NULL) {
 			rte_pktmbuf_free(pkts[i]);

@@ -321,6 +321,15 @@ test_src_port(struct port *vxf)
 	CHECK(n_got == 64 && range && spread, "64 flows (inner source ports 1000-1063): "
 		"%u distinct outer source ports, all in 32768..60999", distinct);
 	got_free();
+
+	/* Not IP: the MACs and EtherType decide, here from a frame at an odd address (the
+	 * hash's tail bytes are read without alignment; UBSan checks it). */
+	m[0] = pkt(100, "172.31.14.2", NULL);
+	m[1] = shifted(pkt(100, "172.31.14.2", NULL), 1);
+	rte_pktmbuf_mtod(m[1], uint8_t *)[40] ^= 0xff;	/* another payload, same flow */
+	CHECK(tnl_encap_tx(t, 0, m, 2) == 0 && n_got == 2 && outer_sport(0) == outer_sport(1),
+		"a frame that is not IP: one source port for its MACs and EtherType");
+	got_free();
 }
 
 /*
