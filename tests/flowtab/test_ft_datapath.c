@@ -72,7 +72,7 @@ test_forwarding(struct flowtab_pmd *pmd)
 	struct flowtab_out out;
 	struct rte_mbuf *burst[70];
 	char *dump = NULL, *err = NULL;
-	int i, round;
+	int round;
 
 	ft_capture_init(cap, &out, true);
 	for (round = 0; round < 3; round++) {   /* classifier, then EMC hits */
@@ -95,9 +95,7 @@ test_forwarding(struct flowtab_pmd *pmd)
 	}
 	/* A full burst, counters. */
 	ft_capture_reset(cap);
-	for (i = 0; i < 32; i++)
-		burst[i] = ft_test_build(mp, &tcp_pkt);
-	flowtab_process_burst(pmd, ft, burst, 32, 1, &out);
+	run_n(pmd, ft, &tcp_pkt, 32, 1, burst, &out);
 	CHECK(cap->n == 32, "burst of 32: %u out", cap->n);
 	CHECK(flowtab_dump_flows(ft, "in_port=1", &dump, &err) == 0, "dump: %s", err);
 	CHECK(dump && strstr(dump, "n_packets=35, n_bytes=2485,"), "counters: %s", dump);
@@ -105,9 +103,7 @@ test_forwarding(struct flowtab_pmd *pmd)
 	free(dump);
 	/* More than a burst's worth in one call. */
 	ft_capture_reset(cap);
-	for (i = 0; i < 70; i++)
-		burst[i] = ft_test_build(mp, &tcp_pkt);
-	flowtab_process_burst(pmd, ft, burst, 70, 2, &out);
+	run_n(pmd, ft, &tcp_pkt, 70, 2, burst, &out);
 	CHECK(cap->n == 70 && cap->rec[69].port == 1, "a call with 70 packets: %u out", cap->n);
 	ft_capture_reset(cap);
 	free(cap);
