@@ -24,6 +24,13 @@ pass() { echo "PASS $TEST_NAME: $*"; n_pass=$((n_pass + 1)); }
 fail() { echo "FAIL $TEST_NAME: $*"; n_fail=$((n_fail + 1)); }
 skip() { echo "SKIP $TEST_NAME: $*"; }
 
+# fuzz_limits SECONDS: libFuzzer's limits for a harness run: SECONDS, and FUZZ_RUNS inputs
+# when that is set (whichever comes first; the long runs of perf/RESULTS-fuzz.md).
+fuzz_limits() {
+	echo "-max_total_time=$1"
+	[ -z "${FUZZ_RUNS:-}" ] || echo "-runs=$FUZZ_RUNS"
+}
+
 # skip_all WHY: the whole test cannot run here.
 skip_all() {
 	skip "$*"

@@ -42,9 +42,8 @@ for rule in \
 	printf '%s' "$rule" > "$work/corpus/seed$i"
 	i=$((i + 1))
 done
-# shellcheck disable=SC2046
-"$work/fuzz_parse" -max_total_time="$secs" $([ -n "${FUZZ_RUNS:-}" ] && echo "-runs=$FUZZ_RUNS") \
-	-max_len=512 -print_final_stats=1 \
+# shellcheck disable=SC2046 # one limit a word
+"$work/fuzz_parse" $(fuzz_limits "$secs") -max_len=512 -print_final_stats=1 \
 	-artifact_prefix="$work/" "$work/corpus" > "$log" 2>&1 || {
 	tail -40 "$log"
 	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do

@@ -52,9 +52,8 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 }
 mkdir -p "$work/corpus"
 cp "$here/fuzz_${name}_corpus"/* "$work/corpus/"
-# shellcheck disable=SC2046
-"$work/fuzz_$name" -max_total_time="$secs" $([ -n "${FUZZ_RUNS:-}" ] && echo "-runs=$FUZZ_RUNS") \
-	-max_len=$maxlen -print_final_stats=1 \
+# shellcheck disable=SC2046 # one limit a word
+"$work/fuzz_$name" $(fuzz_limits "$secs") -max_len=$maxlen -print_final_stats=1 \
 	-artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1 || {
 	tail -40 "$work/log"
 	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
