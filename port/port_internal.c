@@ -10,7 +10,7 @@
  * its internal devices: `ip link set NAME up` and `ip addr add` are the user's.
  */
 #include <errno.h>
-#include <linux/if.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +56,18 @@ internal_open(struct port *p, const struct port_args *args, const struct port_en
 	rc = internal_devargs(p->name, devargs, sizeof(devargs), err);
 	if (rc < 0)
 		return rc;
+	/*
+	 * A device of that name that is not ours (a kernel bridge, another switch's tap) would
+	 * make net_tap fail with a bare EINVAL, or worse attach to a multiqueue tap as one more
+	 * queue: two switches behind one device.  Ours are gone once closed.
+	 */
+	unsigned ifindex = if_nametoindex(p->name);
+	if (ifindex != 0) {
+		port_errf(err, "an internal port is a kernel device named like the port, and the "
+			"kernel already has a device '%s' (ifindex %u) that is not this switch's",
+			p->name, ifindex);
+		return -EEXIST;
+	}
 	/* net_tap wants as many tx queues as rx queues: one each, shared by the PMDs. */
 	rc = port_dpdk_open_devargs(p, devargs, 1, args, env, err);
 	if (rc < 0)

@@ -7,6 +7,7 @@
 # placed as unpinned with a warning.  From YAML (a port's other_config) and ovs-vsctl.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
+BR=ab$$   # the bridge's local port is a kernel device: a name no other process holds
 
 A=af$$a B=af$$b
 netns_add "$A" 10.90.0.1 && netns_add "$B" 10.90.0.2 || { fail "netns"; finish; }
@@ -23,7 +24,7 @@ other_config:
   pmd-cpu-mask: "0x3"
   dpdk-extra: "--file-prefix=$PREFIX --no-pci -m 512"
 bridges:
-  br0:
+  $BR:
     ports:
       p1: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$A"}$1}
       p2: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$B"}}
@@ -52,10 +53,10 @@ rm -f "$CTL"
 
 check "ovsdb-server and vireo-dp --ovsdb start" ovsdb_dp_start
 check "ports added with ovs-vsctl, two PMDs" vsctl set Open_vSwitch . \
-	other_config:pmd-cpu-mask=0x3 -- add-br br0 -- set bridge br0 datapath_type=netdev \
-	-- add-port br0 p1 -- set Interface p1 type=dpdk \
+	other_config:pmd-cpu-mask=0x3 -- add-br $BR -- set bridge $BR datapath_type=netdev \
+	-- add-port $BR p1 -- set Interface p1 type=dpdk \
 	options:dpdk-devargs="net_af_packet1,iface=v-$A" \
-	-- add-port br0 p2 -- set Interface p2 type=dpdk \
+	-- add-port $BR p2 -- set Interface p2 type=dpdk \
 	options:dpdk-devargs="net_af_packet2,iface=v-$B"
 check "set Interface p2 other_config:pmd-rxq-affinity=0:0: p2 on core 0, isolated" \
 	eval 'vsctl set Interface p2 other_config:pmd-rxq-affinity=0:0 &&

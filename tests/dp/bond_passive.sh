@@ -26,6 +26,7 @@ fi
 ip link del vbprobe 2>/dev/null
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
+BR=bp$$   # the bridge's local port is a kernel device: a name no other process holds
 command -v tcpdump >/dev/null || skip_all "no tcpdump"
 is_vireo || [ -x "$OVS_VSWITCHD" ] || skip_all "no $OVS_VSWITCHD"
 
@@ -163,10 +164,10 @@ kernel_bond off || { fail "kernel bond 802.3ad lacp_active off"; finish; }
 check "ovsdb-server and the switch ($SWITCH) start" ovsdb_dp_start
 capture passive || fail "tcpdump on kbA, kbB"
 check "add-br, a port to bhost, add-bond bond0 a b: balance-tcp, lacp=passive, lacp-time fast" \
-	vsctl add-br br0 -- set bridge br0 datapath_type=netdev \
-	-- add-port br0 host -- set Interface host type=dpdk \
+	vsctl add-br $BR -- set bridge $BR datapath_type=netdev \
+	-- add-port $BR host -- set Interface host type=dpdk \
 		options:dpdk-devargs="net_af_packet1,iface=v-bhost" \
-	-- add-bond br0 bond0 a b \
+	-- add-bond $BR bond0 a b \
 	-- set Interface a type=dpdk options:dpdk-devargs="net_af_packet2,iface=vbA" \
 	-- set Interface b type=dpdk options:dpdk-devargs="net_af_packet3,iface=vbB" \
 	-- set Port bond0 bond_mode=balance-tcp lacp=passive other_config:lacp-time=fast
@@ -258,7 +259,7 @@ kill -TERM "$DP_PID"
 wait "$DP_PID"
 rc=$?
 is_vireo && check "SIGTERM: vireo-dp exits 0 (was $rc)" test "$rc" -eq 0
-is_vireo || { ip link del br0 2>/dev/null; ip link del ovs-netdev 2>/dev/null; }
+is_vireo || { ip link del $BR 2>/dev/null; ip link del ovs-netdev 2>/dev/null; }
 [ "$n_fail" -eq 0 ] || show_all
 echo "    $SWITCH: ${SECONDS} s"
 finish

@@ -11,7 +11,7 @@
 
 BR=bi$$ A=ia$$
 netns_add "$A" 10.93.0.2 || { fail "netns"; finish; }
-at_exit 'ip link del "$BR" 2>/dev/null; ip link del "ii$$" 2>/dev/null'
+at_exit 'ip link del "$BR" 2>/dev/null; ip link del "ii$$" 2>/dev/null; ip link del "dx$$" 2>/dev/null'
 
 # up_with_addr DEV ADDR: wait for the kernel device, give it ADDR/24, bring it up.
 up_with_addr() {
@@ -53,6 +53,11 @@ out=$(ctl add-port "$BR" "$long" type=internal 2>&1; ctl show 2>&1)
 check "an internal port name longer than a kernel device's is refused, naming it" \
 	grep -q "'$long' is 27" <<<"$out"
 check "... while the bridge still forwards" host_ping 10.93.0.2 5
+out=$(ip link add "dx$$" type bridge && ctl add-port "$BR" "dx$$" type=internal 2>&1)
+check "an internal port named like a kernel device that is not the switch's is refused" \
+	eval 'grep -q "already has a device .dx$$. (ifindex [0-9]*)" <<<"$out"'
+check "... the kernel's bridge is left alone, vireo-dp's still forwards" \
+	eval 'test -d /sys/class/net/dx$$/bridge && host_ping 10.93.0.2 5'
 check "an option on an internal port is refused, naming it" \
 	eval 'printf "bridges:\n  b:\n    ports:\n      b: {type: internal, options: {x: y}}\n" \
 	>"$RUN/bad.yaml" && "$VIREO_DP" --config "$RUN/bad.yaml" --check 2>&1 | grep -q "options:x"'
@@ -77,6 +82,10 @@ check "namespace -> host, 0% loss" ping_ok "$A" 10.93.0.1 10 0.05
 check "add-port type=internal: ofport > 0, no error" \
 	eval 'vsctl add-port "$BR" "ii$$" -- set Interface "ii$$" type=internal &&
 	is_positive "$(get Interface "ii$$" ofport)" && test -z "$(iface_error "ii$$")"'
+check "add-port type=internal named like a kernel device: the error column says so" \
+	eval 'vsctl add-port "$BR" "dx$$" -- set Interface "dx$$" type=internal;
+	iface_error "dx$$" | grep -q "already has a device .dx$$."'
+check "... the other ports keep working" host_ping 10.93.0.2 5
 check "del-br removes the kernel device" \
 	eval 'vsctl del-br "$BR" && wait_until 10 eval "! ip link show $BR >/dev/null 2>&1"'
 kill -TERM "$DP_PID"

@@ -13,10 +13,11 @@
 # Usage: VIREO_BUILD=BUILD_DIR tests/ovsdb/bond.sh    (PASS/FAIL lines; exit 1 on FAIL)
 . "$(dirname "$0")/../dp/lib.sh"
 . "$(dirname "$0")/lib-ovsdb.sh"
+BR=ob$$   # the bridge's local port is a kernel device: a name no other process holds
 
 check "ovsdb-server and vireo-dp --ovsdb start (DPDK initialised)" ovsdb_dp_start
-check "add-br br0 (netdev)" vsctl add-br br0 -- set bridge br0 datapath_type=netdev
-out=$(vsctl add-bond br0 bond0 m1 m2 \
+check "add-br $BR (netdev)" vsctl add-br $BR -- set bridge $BR datapath_type=netdev
+out=$(vsctl add-bond $BR bond0 m1 m2 \
 	-- set Interface m1 type=dpdk options:dpdk-devargs=net_null1 \
 	-- set Interface m2 type=dpdk options:dpdk-devargs=net_null2 \
 	-- set Port bond0 bond_mode=active-backup bond_updelay=100 2>&1)
@@ -70,5 +71,5 @@ check "bond-rebalance-interval=10000: accepted, logged as not applied" \
 	is_positive "$(get Interface m1 ofport)" &&
 	grep -q "bond-rebalance-interval.*accepted but not applied" "$RUN/dp.log"'
 check "del-port bond0: the bond goes, bond/show has nothing" \
-	eval 'vsctl del-port br0 bond0 && test -z "$(ovs-appctl -t "$CTL" bond/show)"'
+	eval 'vsctl del-port $BR bond0 && test -z "$(ovs-appctl -t "$CTL" bond/show)"'
 finish

@@ -10,6 +10,7 @@
 #
 # Usage: VIREO_BUILD=BUILD_DIR tests/ovsdb/dp.sh    (PASS/FAIL lines; exit 1 on any FAIL)
 . "$(dirname "$0")/../dp/lib.sh"
+BR=db$$   # the bridge's local port is a kernel device: a name no other process holds
 command -v ovsdb-server >/dev/null || skip_all "ovsdb-server is not installed"
 
 SCHEMA=${VSWITCH_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
@@ -70,14 +71,14 @@ ovs-vsctl --db=unix:"$SOCK" --no-wait set Open_vSwitch . other_config:dpdk-lcore
 start_ovsdb_dp
 check "vireo-dp says it waits for dpdk-init=true" \
 	wait_until 10 grep -q "waiting for other_config:dpdk-init=true" "$RUN/dp.log"
-check "add-br br0 (netdev) completes without --no-wait before DPDK is initialised" \
-	vsctl add-br br0 -- set bridge br0 datapath_type=netdev
-out=$(vsctl add-port br0 p1 -- set Interface p1 type=dpdk \
+check "add-br $BR (netdev) completes without --no-wait before DPDK is initialised" \
+	vsctl add-br $BR -- set bridge $BR datapath_type=netdev
+out=$(vsctl add-port $BR p1 -- set Interface p1 type=dpdk \
 	options:dpdk-devargs="net_af_packet1,iface=v-$NS1" 2>&1)
 check "add-port before dpdk-init: 'Error detected' naming dpdk-init" \
 	eval 'grep -qF "Error detected while setting up '"'p1'"'" <<<"$out" &&
 	get Interface p1 error | grep -q "dpdk-init=true"'
-check "bridge local port br0 gets ofport 65534" test "$(get Interface br0 ofport)" = 65534
+check "bridge local port $BR gets ofport 65534" test "$(get Interface $BR ofport)" = 65534
 
 # --- a second instance is refused by the lock ovs_vswitchd ---
 timeout 20 "$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$RUN/second.ctl" >"$RUN/second.log" 2>&1
@@ -100,7 +101,7 @@ check "datapath_types and iface_types written" \
 	get Open_vSwitch . iface_types | grep -q dpdkvhostuserclient'
 
 # --- forwarding between namespaces ---
-check "add-port p2 completes" vsctl add-port br0 p2 -- set Interface p2 type=dpdk \
+check "add-port p2 completes" vsctl add-port $BR p2 -- set Interface p2 type=dpdk \
 	options:dpdk-devargs="net_af_packet2,iface=v-$NS2"
 check "ping $NS1 -> $NS2 through ports added with ovs-vsctl, 0% loss" \
 	fwd_ok2 "$NS1" 10.98.0.2 20
@@ -125,7 +126,7 @@ check "statistics have the ovs-vswitchd keys" \
 	rx_dropped tx_dropped rx_errors tx_errors; do grep -q "$k=" <<<"$st" || exit 1; done'
 
 # --- a port that fails leaves the others forwarding ---
-out=$(vsctl add-port br0 bad0 -- set Interface bad0 type=dpdk \
+out=$(vsctl add-port $BR bad0 -- set Interface bad0 type=dpdk \
 	options:dpdk-devargs=net_nosuchdriver0 2>&1)
 check "bad devargs: ovs-vsctl prints \"Error detected while setting up 'bad0'\"" \
 	grep -qF "Error detected while setting up 'bad0'" <<<"$out"
@@ -133,27 +134,27 @@ check "bad port: ofport -1" test "$(get Interface bad0 ofport)" = -1
 check "bad port: error column names the problem" \
 	eval 'get Interface bad0 error | grep -qi "net_nosuchdriver0"'
 check "other ports keep forwarding next to the bad one" fwd_ok2 "$NS1" 10.98.0.2 10
-check "del-port bad0 completes" vsctl del-port br0 bad0
+check "del-port bad0 completes" vsctl del-port $BR bad0
 
 # --- del-port stops the traffic, re-adding restores it ---
-check "del-port p2 completes" vsctl del-port br0 p2
+check "del-port p2 completes" vsctl del-port $BR p2
 check "after del-port p2 the ping fails" no_ping "$NS1" 10.98.0.2
 check "vireoctl show no longer lists p2" eval '! ctl show | grep -q "port p2:"'
-check "re-add p2 completes" vsctl add-port br0 p2 -- set Interface p2 type=dpdk \
+check "re-add p2 completes" vsctl add-port $BR p2 -- set Interface p2 type=dpdk \
 	options:dpdk-devargs="net_af_packet2,iface=v-$NS2"
 check "after re-adding p2 the ping works again, 0% loss" fwd_ok2 "$NS1" 10.98.0.2 10
 
 # --- dpdkvhostuser: the socket appears in vhost-sock-dir ---
 check "add-port vhu0 type=dpdkvhostuser completes" \
-	vsctl add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser
+	vsctl add-port $BR vhu0 -- set Interface vhu0 type=dpdkvhostuser
 check "vhu0's socket is in vhost-sock-dir" test -S "$RUN/vhu0"
 check "vhu0 has an ofport, link_state down (no guest)" \
 	eval 'is_positive "$(get Interface vhu0 ofport)" && test "$(get Interface vhu0 link_state)" = down'
 check "add-port vhc0 type=dpdkvhostuserclient completes" \
-	vsctl add-port br0 vhc0 -- set Interface vhc0 type=dpdkvhostuserclient \
+	vsctl add-port $BR vhc0 -- set Interface vhc0 type=dpdkvhostuserclient \
 	options:vhost-server-path="$RUN/vm0.sock" ofport_request=7
 check "vhc0 gets its ofport_request 7" test "$(get Interface vhc0 ofport)" = 7
-check "del-port vhu0 and vhc0 complete" vsctl del-port br0 vhu0 -- del-port br0 vhc0
+check "del-port vhu0 and vhc0 complete" vsctl del-port $BR vhu0 -- del-port $BR vhc0
 
 # --- pmd-cpu-mask at run time re-places the rx queues ---
 rxq_core() { ctl pmd-rxq-show | grep -q "core_id $1:"; }
@@ -175,14 +176,14 @@ vsctl set Open_vSwitch . other_config:pmd-cpu-mask=0x2 >/dev/null
 
 # --- flows still come through vireoctl, and survive OVSDB changes ---
 check "vireoctl add-flow in --ovsdb mode: a drop rule on p1 stops the ping" \
-	eval 'ctl add-flow br0 "priority=100,in_port=p1,actions=drop" >/dev/null &&
+	eval 'ctl add-flow $BR "priority=100,in_port=p1,actions=drop" >/dev/null &&
 	no_ping "$NS1" 10.98.0.2'
 check "an ovs-vsctl change keeps the vireoctl rule" \
-	eval 'vsctl add-port br0 vhu9 -- set Interface vhu9 type=dpdkvhostuser &&
-	ctl dump-flows br0 | grep -q "actions=drop" && no_ping "$NS1" 10.98.0.2'
+	eval 'vsctl add-port $BR vhu9 -- set Interface vhu9 type=dpdkvhostuser &&
+	ctl dump-flows $BR | grep -q "actions=drop" && no_ping "$NS1" 10.98.0.2'
 check "vireoctl del-flows: back to MAC learning, forwarding" \
-	eval 'ctl del-flows br0 >/dev/null && fwd_ok2 "$NS1" 10.98.0.2 5'
-vsctl del-port br0 vhu9 >/dev/null
+	eval 'ctl del-flows $BR >/dev/null && fwd_ok2 "$NS1" 10.98.0.2 5'
+vsctl del-port $BR vhu9 >/dev/null
 
 # --- ovsdb-server restarted under traffic ---
 ip netns exec "$NS1" ping -c 100 -i 0.05 -W 2 10.98.0.2 >"$RUN/ping.out" 2>&1 &
@@ -212,8 +213,8 @@ check "ovs-vsctl works after the restart" vsctl set Interface p2 external_ids:x=
 check "forwarding after the restart" fwd_ok2 "$NS1" 10.98.0.2 5
 
 # --- teardown through ovs-vsctl ---
-check "del-br br0 completes" vsctl del-br br0
-check "vireoctl show has no bridge left" eval '! ctl show | grep -q "bridge br0"'
+check "del-br $BR completes" vsctl del-br $BR
+check "vireoctl show has no bridge left" eval '! ctl show | grep -q "bridge $BR"'
 kill -TERM "$DP_PID"
 wait "$DP_PID"
 rc=$?

@@ -11,13 +11,15 @@
 . "$(dirname "$0")/../dp/lib.sh"
 . "$(dirname "$0")/lib-ovsdb.sh"
 
+BR=sb$$   # the bridge's local port is a kernel device: a name no other process holds
+
 # no_error IFACE: IFACE's error column is empty (FAIL_WHY: what it holds, with the bridge's
 # settings and what vireo-dp last logged).
 no_error() {
 	local e
 	e=$(iface_error "$1")
 	[ -z "$e" ] && return 0
-	FAIL_WHY="error: $e; Bridge br0: $(vsctl --columns=stp_enable,mirrors,controller list Bridge br0 |
+	FAIL_WHY="error: $e; Bridge $BR: $(vsctl --columns=stp_enable,mirrors,controller list Bridge $BR |
 		tr -s ' \n' ' '); log: $(tail -n 3 "$RUN/dp.log" | tr '\n' ' ')"
 	return 1
 }
@@ -25,10 +27,12 @@ no_error() {
 check "ovsdb-server and vireo-dp --ovsdb start (DPDK initialised)" ovsdb_dp_start \
 	other_config:hw-offload=true other_config:tx-flush-interval=50 \
 	other_config:no-such-key=1
-check "add-br br0 (netdev)" vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+check "add-br $BR (netdev)" vsctl add-br $BR -- set bridge $BR datapath_type=netdev
+check "... its local interface: ofport 65534, no error" \
+	eval 'test "$(get Interface $BR ofport)" = 65534 && no_error $BR'
 
 # --- accepted, not applied: the port works, the log says why ---
-out=$(vsctl add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser \
+out=$(vsctl add-port $BR vhu0 -- set Interface vhu0 type=dpdkvhostuser \
 	options:tx-retries-max=5 2>&1)
 check "tx-retries-max on dpdkvhostuser: no 'Error detected' ($out)" \
 	test -z "$(grep 'Error detected' <<<"$out")"
@@ -44,7 +48,7 @@ check "... back to 5: vhu0 works again" \
 	is_positive "$(get Interface vhu0 ofport)" && test -z "$(iface_error vhu0)"'
 
 check "dpdk-lsc-interrupt on a dpdk port: the port works" \
-	eval 'vsctl add-port br0 null0 -- set Interface null0 type=dpdk \
+	eval 'vsctl add-port $BR null0 -- set Interface null0 type=dpdk \
 	options:dpdk-devargs=net_null0 options:dpdk-lsc-interrupt=true &&
 	is_positive "$(get Interface null0 ofport)" && test -z "$(iface_error null0)"'
 check "Neutron's Port other_config (net_uuid): the port works, the key is logged" \
@@ -67,7 +71,7 @@ check "QoS egress-policer (implemented): vhu0 keeps its ofport, no error" \
 vsctl clear Port vhu0 qos >/dev/null
 
 # --- refused: the port fails with the column's name in its error ---
-out=$(vsctl add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser \
+out=$(vsctl add-port $BR vhu1 -- set Interface vhu1 type=dpdkvhostuser \
 	-- set Port vhu1 qos=@q -- --id=@q create QoS type=linux-htb 2>&1)
 check "a Port with qos: ovs-vsctl prints \"Error detected while setting up 'vhu1'\"" \
 	grep -qF "Error detected while setting up 'vhu1'" <<<"$out"
@@ -84,22 +88,22 @@ check "bfd:enable=true refused, naming Interface:bfd:enable" \
 vsctl remove Interface vhu1 bfd enable >/dev/null
 
 # --- bridge settings: refused ones show on the bridge's local interface ---
-check "stp_enable=true on br0 completes" vsctl set Bridge br0 stp_enable=true
-check "... Interface br0's error names Bridge:stp_enable" \
-	eval 'iface_error br0 | grep -q "Bridge:stp_enable.*refused: STP is not implemented"'
-check "... ovs-vsctl show shows it under Interface br0" \
-	eval 'vsctl show | grep -A3 "Interface br0" | grep -q "error:.*stp_enable"'
+check "stp_enable=true on $BR completes" vsctl set Bridge $BR stp_enable=true
+check "... Interface $BR's error names Bridge:stp_enable" \
+	eval 'iface_error $BR | grep -q "Bridge:stp_enable.*refused: STP is not implemented"'
+check "... ovs-vsctl show shows it under Interface $BR" \
+	eval 'vsctl show | grep -A3 "Interface $BR" | grep -q "error:.*stp_enable"'
 check "... the bridge's ports keep working" is_positive "$(get Interface vhu0 ofport)"
-check "a mirror to output_vlan on br0: Interface br0's error names Mirror:output_vlan" \
+check "a mirror to output_vlan on $BR: Interface $BR's error names Mirror:output_vlan" \
 	eval 'vsctl -- --id=@m create Mirror name=m0 select-all=true output_vlan=10 \
-	-- add Bridge br0 mirrors @m &&
-	iface_error br0 | grep -q "mirror .m0.: key .Mirror:output_vlan.: .10. refused"'
-check "set-controller is taken: Interface br0's error does not name Bridge:controller" \
-	eval 'vsctl set-controller br0 tcp:127.0.0.1:1 && iface_error br0 | grep -q output_vlan &&
-	! iface_error br0 | grep -q "Bridge:controller"'
-check "... cleared again: no error on Interface br0" \
-	eval 'out=$(vsctl del-controller br0 -- clear Bridge br0 mirrors -- set Bridge br0 \
-	stp_enable=false 2>&1) || { FAIL_WHY="ovs-vsctl: $out"; false; } && no_error br0'
+	-- add Bridge $BR mirrors @m &&
+	iface_error $BR | grep -q "mirror .m0.: key .Mirror:output_vlan.: .10. refused"'
+check "set-controller is taken: Interface $BR's error does not name Bridge:controller" \
+	eval 'vsctl set-controller $BR tcp:127.0.0.1:1 && iface_error $BR | grep -q output_vlan &&
+	! iface_error $BR | grep -q "Bridge:controller"'
+check "... cleared again: no error on Interface $BR" \
+	eval 'out=$(vsctl del-controller $BR -- clear Bridge $BR mirrors -- set Bridge $BR \
+	stp_enable=false 2>&1) || { FAIL_WHY="ovs-vsctl: $out"; false; } && no_error $BR'
 
 # --- every refused column, one by one: the error names it, clearing it clears the error ---
 # refused IFACE WHAT SET-ARGS... // CLEAR-ARGS...: the setting shown as
@@ -123,7 +127,7 @@ refused() {
 }
 
 check "add-port vhu2 for the refused columns" \
-	vsctl add-port br0 vhu2 -- set Interface vhu2 type=dpdkvhostuser
+	vsctl add-port $BR vhu2 -- set Interface vhu2 type=dpdkvhostuser
 for col in "cfm_mpid=1:cfm_mpid=[]" "bfd:enable=true:bfd={}" "lldp:enable=true:lldp={}" \
 		"other_config:tx-steering=hash:other_config={}"; do
 	key=${col%%[=]*}
@@ -148,27 +152,27 @@ for col in "rstp_enable=true:rstp_enable=false" \
 		"mcast_snooping_enable=true:mcast_snooping_enable=false" \
 		"flood_vlans=100:flood_vlans=[]"; do
 	key=${col%%[=]*}
-	check "Bridge $key refused on Interface br0, shown, cleared" \
-		refused br0 "Bridge:$key" set Bridge br0 "${col%:*}" // set Bridge br0 "${col##*:}"
+	check "Bridge $key refused on Interface $BR, shown, cleared" \
+		refused $BR "Bridge:$key" set Bridge $BR "${col%:*}" // set Bridge $BR "${col##*:}"
 done
 # A controller's own settings that vireo-dp does not implement: refused on the bridge's
 # interface like the Bridge columns; the controller itself stays taken.
 for col in "connection_mode=in-band" "controller_rate_limit=1000" \
 		"enable_async_messages=false" "local_ip=192.0.2.1"; do
 	key=${col%%[=]*}
-	check "Controller $key refused on Interface br0, shown, cleared" \
-		refused br0 "Controller:$key" set-controller br0 tcp:127.0.0.1:1 -- \
-		set Controller br0 "$col" // del-controller br0
+	check "Controller $key refused on Interface $BR, shown, cleared" \
+		refused $BR "Controller:$key" set-controller $BR tcp:127.0.0.1:1 -- \
+		set Controller $BR "$col" // del-controller $BR
 done
 check "Controller connection_mode=out-of-band (what vireo-dp does) is no error" \
-	eval 'vsctl set-controller br0 tcp:127.0.0.1:1 -- set Controller br0 \
-	connection_mode=out-of-band && test -z "$(iface_error br0)" && vsctl del-controller br0'
+	eval 'vsctl set-controller $BR tcp:127.0.0.1:1 -- set Controller $BR \
+	connection_mode=out-of-band && test -z "$(iface_error $BR)" && vsctl del-controller $BR'
 for t in "NetFlow:netflow:targets=\"127.0.0.1:5566\"" "sFlow:sflow:targets=\"127.0.0.1:6343\"" \
 		"IPFIX:ipfix:targets=\"127.0.0.1:4739\""; do
 	IFS=: read -r table col args <<<"$t"
-	check "Bridge $col refused on Interface br0, shown, cleared" \
-		refused br0 "Bridge:$col" -- --id=@x create "$table" "$args" -- \
-		set Bridge br0 "$col=@x" // clear Bridge br0 "$col"
+	check "Bridge $col refused on Interface $BR, shown, cleared" \
+		refused $BR "Bridge:$col" -- --id=@x create "$table" "$args" -- \
+		set Bridge $BR "$col=@x" // clear Bridge $BR "$col"
 done
 
 # --- other_config: refused and not applied keys are logged ---
