@@ -64,6 +64,8 @@ writable(struct rte_mbuf *m)
 	if (likely(RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1))
 		return m;
 	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	if (c != NULL)
+		flowtab_tnl_md_copy(c, m);
 	rte_pktmbuf_free(m);
 	return c;
 }
@@ -162,6 +164,7 @@ mirror_pkt(struct fwd_ctx *c, uint32_t sel, uint16_t slot, struct rte_mbuf *m)
 			c->pmd->stats.dropped++;
 			continue;
 		}
+		flowtab_tnl_md_copy(cp, m);
 		/* As Open vSwitch: the copy leaves a trunk tagged with its VLAN. */
 		if (s->mirror_tag[i]) {
 			if (vlan < 0)
@@ -290,6 +293,8 @@ normal_flood(struct fwd_ctx *c, uint32_t in_port, struct rte_mbuf *m, uint16_t v
 	}
 	if (other > 0) {
 		o = same > 0 ? rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX) : writable(m);
+		if (o != NULL && same > 0)
+			flowtab_tnl_md_copy(o, m);
 		if (same == 0)
 			m = NULL;
 		if (o != NULL)

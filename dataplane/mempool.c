@@ -12,6 +12,7 @@
 #include <rte_mempool.h>
 
 #include "dp.h"
+#include "flowtab.h"
 
 /*
  * Standard pools hold 32k mbufs, or, on a node whose memory dpdk-socket-mem names, as many
@@ -25,6 +26,12 @@
 #define POOL_CACHE 256
 #define STD_DATA_ROOM RTE_MBUF_DEFAULT_BUF_SIZE
 #define JUMBO_DATA_ROOM (RTE_PKTMBUF_HEADROOM + 9728 + 32)
+/*
+ * Every mbuf's private area holds per-packet metadata the dynamic fields have no room for:
+ * the IPv6 tunnel endpoints (flowtab.h, port/tnl.h).  A whole cache line, so that the
+ * packet data stay cache-line aligned.
+ */
+#define POOL_PRIV_SIZE RTE_CACHE_LINE_ROUNDUP(sizeof(struct flowtab_tnl_md6))
 
 static struct rte_mempool *pools[RTE_MAX_NUMA_NODES][2];
 /* Written by the main thread only (dp_mempool_configure), before any pool exists. */
@@ -59,8 +66,8 @@ static struct rte_mempool *
 pool_create(const char *name, unsigned n_max, unsigned data_room, int socket)
 {
 	for (unsigned n = n_max; n >= POOL_MBUFS_MIN / 2; n /= 2) {
-		struct rte_mempool *mp = rte_pktmbuf_pool_create(name, n, POOL_CACHE, 0, data_room,
-			socket);
+		struct rte_mempool *mp = rte_pktmbuf_pool_create(name, n, POOL_CACHE,
+			POOL_PRIV_SIZE, data_room, socket);
 
 		if (mp != NULL)
 			return mp;

@@ -98,7 +98,6 @@ struct rte_rcu_qsbr;
 
 #define FLOWTAB_PORT_NONE UINT32_MAX
 
-/** How flowtab learns port names and numbers (OpenFlow port numbers, "ofport"). */
 /**
  * Tunnel metadata of a decapsulated packet, which rules match as tun_id, tun_src, tun_dst
  * (network order), tun_gtpu_flags and tun_gtpu_msgtype (the GTP-U header's first two bytes,
@@ -106,6 +105,13 @@ struct rte_rcu_qsbr;
  * field named FLOWTAB_TNL_MD_NAME, valid when the
  * dynamic flag FLOWTAB_TNL_MD_FLAG_NAME is set.  Whoever decapsulates registers the same
  * name and layout and sets both; flowtab reads them once flowtab_tnl_md_register() ran.
+ *
+ * The IPv6 endpoints (tun_ipv6_src, tun_ipv6_dst) do not fit in the dynamic field space
+ * that is left: they are a struct flowtab_tnl_md6 at the start of the mbuf's private area
+ * (as Open vSwitch keeps its packet metadata in the private area of its mbufs), valid when
+ * 'flags' has FLOWTAB_TNL_MD_F_IPV6.  Only a pool whose private area holds it
+ * (flowtab_tnl_md6_of()) carries them; whoever copies a packet copies them
+ * (flowtab_tnl_md_copy()).
  */
 struct flowtab_tnl_md {
 	uint64_t tun_id;
@@ -114,7 +120,7 @@ struct flowtab_tnl_md {
 	uint8_t gtpu_flags;
 	uint8_t gtpu_msgtype;
 	uint8_t tun_metadata_set;	/**< bit N: tun_metadataN is an option to send */
-	uint8_t spare;
+	uint8_t flags;			/**< FLOWTAB_TNL_MD_F_* */
 	uint32_t tun_metadata[2];	/**< Geneve option values mapped to tun_metadata0..1 */
 } __attribute__((packed, aligned(4)));
 /*
@@ -127,10 +133,27 @@ _Static_assert(sizeof(struct flowtab_tnl_md) == 28 && __alignof__(struct flowtab
 	"flowtab_tnl_md must leave room in the mbuf's dynamic field space");
 #define FLOWTAB_TNL_MD_NAME "vireo_tnl_md"
 #define FLOWTAB_TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
+/** flowtab_tnl_md 'flags': the private area holds the IPv6 endpoints. */
+#define FLOWTAB_TNL_MD_F_IPV6 0x01
+
+/** The IPv6 endpoints of a tunnel packet (network order), in the mbuf's private area. */
+struct flowtab_tnl_md6 {
+	uint8_t src[16];
+	uint8_t dst[16];
+};
 
 /** The field's offset and the flag's bit (0 until registered: no packet has metadata). */
 extern int flowtab_tnl_md_offset;
 extern uint64_t flowtab_tnl_md_flag;
+
+/** 'm''s private area as IPv6 endpoints, or NULL when its pool's private area is smaller. */
+struct flowtab_tnl_md6 *flowtab_tnl_md6_of(const struct rte_mbuf *m);
+
+/**
+ * After rte_pktmbuf_copy(): the IPv6 endpoints of 'src' to 'dst' (DPDK copies the dynamic
+ * field and flag, not the private area).  The IPv6 flag is dropped when 'dst' has no room.
+ */
+void flowtab_tnl_md_copy(struct rte_mbuf *dst, const struct rte_mbuf *src);
 
 /**
  * Register the tunnel metadata field and flag (after rte_eal_init, control thread).
@@ -138,6 +161,7 @@ extern uint64_t flowtab_tnl_md_flag;
  */
 int flowtab_tnl_md_register(void);
 
+/** How flowtab learns port names and numbers (OpenFlow port numbers, "ofport"). */
 struct flowtab_port_ops {
 	/** Return 0 and set '*ofport' when 'name' is a port of the bridge, else -ENOENT. */
 	int (*by_name)(void *aux, const char *name, uint32_t *ofport);
@@ -329,6 +353,8 @@ struct flowtab_match_info {
 	uint8_t tun_gtpu_flags, tun_gtpu_flags_mask;
 	uint8_t tun_gtpu_msgtype, tun_gtpu_msgtype_mask;
 	uint32_t tun_metadata[2], tun_metadata_mask[2];  /**< network order */
+	uint8_t tun_ipv6_src[16], tun_ipv6_src_mask[16];
+	uint8_t tun_ipv6_dst[16], tun_ipv6_dst_mask[16];
 };
 
 /** What an action of a rule does (flowtab_action_info 'kind'). */
@@ -362,6 +388,8 @@ enum flowtab_action_kind {
 	FLOWTAB_A_SET_TUN_ID,    /**< 'bytes'[0..7]: tun_id, network order */
 	FLOWTAB_A_SET_TUN_SRC,   /**< 'ipv4': tun_src (local_ip=flow), network order */
 	FLOWTAB_A_SET_TUN_DST,   /**< 'ipv4': tun_dst (remote_ip=flow) */
+	FLOWTAB_A_SET_TUN_IPV6_SRC, /**< 'bytes': tun_ipv6_src (local_ip=flow over IPv6) */
+	FLOWTAB_A_SET_TUN_IPV6_DST, /**< 'bytes': tun_ipv6_dst (remote_ip=flow over IPv6) */
 };
 
 struct flowtab_action_info {

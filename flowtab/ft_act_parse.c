@@ -55,6 +55,8 @@ static const struct set_action set_fields[] = {
 	{ "tun_metadata1", FT_ACT_SET_TUN_METADATA, ARG_TUN_MD1 },
 	{ "tun_src", FT_ACT_SET_TUN_SRC, ARG_IPV4 },
 	{ "tun_dst", FT_ACT_SET_TUN_DST, ARG_IPV4 },
+	{ "tun_ipv6_src", FT_ACT_SET_TUN_IPV6_SRC, ARG_IPV6 },
+	{ "tun_ipv6_dst", FT_ACT_SET_TUN_IPV6_DST, ARG_IPV6 },
 	{ "dl_src", FT_ACT_SET_DL_SRC, ARG_MAC },
 	{ "dl_dst", FT_ACT_SET_DL_DST, ARG_MAC },
 	{ "nw_src", FT_ACT_SET_NW_SRC, ARG_IPV4 },
@@ -155,13 +157,6 @@ parse_set_field(char *arg, struct ft_action *a)
 			return parse_set_arg(&set_fields[i], arg, a);
 		}
 	}
-	if (!strcmp(arrow + 2, "tun_ipv6_src") || !strcmp(arrow + 2, "tun_ipv6_dst"))
-		/* No room for them in the packet's tunnel metadata (flowtab_tnl_md). */
-		return strcmp(arrow + 2, "tun_ipv6_src") == 0 ?
-			"tun_ipv6_src: Open vSwitch's IPv6 tunnel endpoint, not implemented in "
-			"vireo-dp (tun_src and tun_dst, IPv4, are)" :
-			"tun_ipv6_dst: Open vSwitch's IPv6 tunnel endpoint, not implemented in "
-			"vireo-dp (tun_src and tun_dst, IPv4, are)";
 	return "unknown or unsupported field after ->";
 }
 
@@ -345,7 +340,8 @@ static bool
 act_modifies(uint8_t t)
 {
 	return (t >= FT_ACT_SET_DL_SRC && t <= FT_ACT_DEC_TTL) || t == FT_ACT_SET_TUN_ID ||
-		t == FT_ACT_SET_TUN_SRC || t == FT_ACT_SET_TUN_DST;
+		t == FT_ACT_SET_TUN_SRC || t == FT_ACT_SET_TUN_DST || t == FT_ACT_SET_TUN_IPV6_SRC ||
+		t == FT_ACT_SET_TUN_IPV6_DST;
 }
 
 static char *

@@ -82,8 +82,10 @@ flush_pending(struct xctx *x)
 	if (x->pending == OUT_NONE)
 		return;
 	c = rte_pktmbuf_copy(x->m, x->m->pool, 0, UINT32_MAX);
-	if (c)
+	if (c) {
+		flowtab_tnl_md_copy(c, x->m);
 		xsend(x, c, x->pending, x->pending_port);
+	}
 	x->pending = OUT_NONE;
 }
 
@@ -459,6 +461,7 @@ run_bucket(struct xctx *x, const struct ft_bucket *b, const struct ft_rule *r, b
 		y.m = rte_pktmbuf_copy(x->m, x->m->pool, 0, UINT32_MAX);
 		if (y.m == NULL)
 			return;
+		flowtab_tnl_md_copy(y.m, x->m);
 	}
 	__atomic_fetch_add((uint64_t *)&b->packets, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add((uint64_t *)&b->bytes, len, __ATOMIC_RELAXED);
@@ -586,6 +589,27 @@ set_tun_addr(struct xctx *x, bool src, uint32_t be_ip)
 	}
 }
 
+/*
+ * The outer IPv6 source ('src') or destination of local_ip=flow or remote_ip=flow over IPv6:
+ * in the packet's private area (flowtab.h), the other endpoint zero when it had none.  A
+ * packet whose pool has no room keeps none (its tunnel port counts it as without one).
+ */
+static void
+set_tun_addr6(struct xctx *x, bool src, const uint8_t *addr)
+{
+	struct flowtab_tnl_md *md = tnl_md_writable(x);
+	struct flowtab_tnl_md6 *m6;
+
+	if (md == NULL || (m6 = flowtab_tnl_md6_of(x->m)) == NULL)
+		return;
+	if (!(md->flags & FLOWTAB_TNL_MD_F_IPV6)) {
+		memset(m6, 0, sizeof(*m6));
+		md->flags |= FLOWTAB_TNL_MD_F_IPV6;
+	}
+	memcpy(src ? m6->src : m6->dst, addr, 16);
+	memcpy(src ? x->k->tun_ipv6_src : x->k->tun_ipv6_dst, addr, 16);
+}
+
 static void
 run(struct xctx *x, const struct ft_rule *r)
 {
@@ -601,8 +625,7 @@ run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
 	for (i = 0; i < acts->n && !x->stop && x->m; i++) {
 		a = &acts->a[i];
 		if ((a->type >= FT_ACT_SET_DL_SRC && a->type <= FT_ACT_DEC_TTL) ||
-				a->type == FT_ACT_SET_TUN_ID || a->type == FT_ACT_SET_TUN_SRC ||
-				a->type == FT_ACT_SET_TUN_DST)
+				(a->type >= FT_ACT_SET_TUN_ID && a->type <= FT_ACT_SET_TUN_IPV6_DST))
 			flush_pending(x);
 		switch (a->type) {
 		case FT_ACT_OUTPUT:
@@ -696,6 +719,10 @@ run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
 		case FT_ACT_SET_TUN_SRC:
 		case FT_ACT_SET_TUN_DST:
 			set_tun_addr(x, a->type == FT_ACT_SET_TUN_SRC, a->u32);
+			break;
+		case FT_ACT_SET_TUN_IPV6_SRC:
+		case FT_ACT_SET_TUN_IPV6_DST:
+			set_tun_addr6(x, a->type == FT_ACT_SET_TUN_IPV6_SRC, a->bytes);
 			break;
 		default:
 			break;

@@ -16,6 +16,33 @@ ft_key_extract(const struct rte_mbuf *m, uint32_t in_port, struct ft_key *k,
 int flowtab_tnl_md_offset = -1;
 uint64_t flowtab_tnl_md_flag;
 
+struct flowtab_tnl_md6 *
+flowtab_tnl_md6_of(const struct rte_mbuf *m)
+{
+	if (m->priv_size < sizeof(struct flowtab_tnl_md6))
+		return NULL;
+	return (struct flowtab_tnl_md6 *)(uintptr_t)((const uint8_t *)m + sizeof(*m));
+}
+
+void
+flowtab_tnl_md_copy(struct rte_mbuf *dst, const struct rte_mbuf *src)
+{
+	struct flowtab_tnl_md6 *d6, *s6;
+	struct flowtab_tnl_md *md;
+
+	if (flowtab_tnl_md_offset < 0 || !(dst->ol_flags & flowtab_tnl_md_flag))
+		return;
+	md = RTE_MBUF_DYNFIELD(dst, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
+	if (!(md->flags & FLOWTAB_TNL_MD_F_IPV6))
+		return;
+	d6 = flowtab_tnl_md6_of(dst);
+	s6 = flowtab_tnl_md6_of(src);
+	if (d6 != NULL && s6 != NULL)
+		*d6 = *s6;
+	else
+		md->flags &= (uint8_t)~FLOWTAB_TNL_MD_F_IPV6;
+}
+
 int
 flowtab_tnl_md_register(void)
 {

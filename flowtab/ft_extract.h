@@ -43,7 +43,10 @@ ft_ld16(const uint8_t *p)
 	return v;
 }
 
-/* Words 8 to 11: the tunnel metadata the decapsulating port left in 'm', else zero. */
+/*
+ * Words 8 to 15: the tunnel metadata the decapsulating port left in 'm', else zero (the
+ * IPv6 endpoints from the private area, where the port put them: flowtab.h).
+ */
 static inline void
 ft_extract_tnl(const struct rte_mbuf *m, struct ft_key *k)
 {
@@ -55,12 +58,22 @@ ft_extract_tnl(const struct rte_mbuf *m, struct ft_key *k)
 		k->w[9] = (uint64_t)md->tun_src | (uint64_t)md->tun_dst << 32;
 		k->w[10] = (uint64_t)md->gtpu_flags | (uint64_t)md->gtpu_msgtype << 8;
 		k->w[11] = (uint64_t)md->tun_metadata[0] | (uint64_t)md->tun_metadata[1] << 32;
+		if ((md->flags & FLOWTAB_TNL_MD_F_IPV6) &&
+				m->priv_size >= sizeof(struct flowtab_tnl_md6)) {
+			memcpy(&k->w[12], (const uint8_t *)m + sizeof(*m),
+				sizeof(struct flowtab_tnl_md6));
+			return;
+		}
 	} else {
 		k->w[8] = 0;
 		k->w[9] = 0;
 		k->w[10] = 0;
 		k->w[11] = 0;
 	}
+	k->w[12] = 0;
+	k->w[13] = 0;
+	k->w[14] = 0;
+	k->w[15] = 0;
 }
 
 /* Word 3 (tp_src, tp_dst, tcp_flags) for L4 header 'h' of protocol 'proto', 'room' bytes. */

@@ -40,6 +40,8 @@ const struct ft_field ft_fields[] = {
 	F("tun_id", tun_id, FT_FK_NUM, FT_PR_NONE, true),
 	F("tun_src", tun_src, FT_FK_IPV4, FT_PR_NONE, true),
 	F("tun_dst", tun_dst, FT_FK_IPV4, FT_PR_NONE, true),
+	F("tun_ipv6_src", tun_ipv6_src, FT_FK_IPV6, FT_PR_NONE, true),
+	F("tun_ipv6_dst", tun_ipv6_dst, FT_FK_IPV6, FT_PR_NONE, true),
 	F("tun_gtpu_flags", tun_gtpu_flags, FT_FK_NUM, FT_PR_NONE, true),
 	F("tun_gtpu_msgtype", tun_gtpu_msgtype, FT_FK_NUM, FT_PR_NONE, true),
 	F("tun_metadata0", tun_metadata[0], FT_FK_NUM, FT_PR_NONE, true),

@@ -5,8 +5,8 @@
 /*
  * The packet key: every header field a rule can match, parsed once per packet.
  *
- * A key is twelve 64-bit words at fixed offsets (the eighth to the twelfth: tunnel metadata),
- * multi-byte fields in network
+ * A key is sixteen 64-bit words at fixed offsets (the ninth to the sixteenth: tunnel
+ * metadata), multi-byte fields in network
  * byte order, absent fields zero.  Fields of different protocols share words (the IPv4 and ARP
  * addresses overlay the start of the IPv6 addresses; ICMP type/code sit in tp_src/tp_dst; the
  * ARP opcode in nw_proto) and the rule parser enforces OpenFlow's prerequisites (nw_src needs
@@ -22,7 +22,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#define FT_KEY_WORDS 12
+#define FT_KEY_WORDS 16
 
 /** vlan_tci bit meaning "a VLAN header is present" (OVS's convention). */
 #define FT_VLAN_CFI 0x1000
@@ -68,6 +68,8 @@ struct ft_key {
 			uint8_t tun_gtpu_msgtype;
 			uint8_t pad2[6];
 			rte_be32_t tun_metadata[2]; /* w11: mapped Geneve options, else 0 */
+			uint8_t tun_ipv6_src[16];   /* w12..w13: IPv6 underlay endpoints, else 0 */
+			uint8_t tun_ipv6_dst[16];   /* w14..w15 */
 		};
 	};
 } __rte_aligned(64);

@@ -345,13 +345,6 @@ parse_match_item(struct ft_rule_spec *spec, const char *name, char *value,
 		return 0;
 	}
 	f = ft_field_find(name);
-	if (!f && (strcmp(name, "tun_ipv6_src") == 0 || strcmp(name, "tun_ipv6_dst") == 0)) {
-		/* The key has no room for two more IPv6 addresses, nor the mbuf's dynamic
-		 * field (flowtab_tnl_md) to carry them from the decapsulating port. */
-		*err = ft_field_error(name, "Open vSwitch's IPv6 tunnel endpoint, not implemented "
-			"in vireo-dp (match IPv6 tunnels by in_port and tun_id)");
-		return -EINVAL;
-	}
 	if (!f) {
 		*err = ft_field_error(name, "unknown field");
 		return -EINVAL;

@@ -222,6 +222,8 @@ ft_match_print(struct ft_str *s, const struct ft_match *m, int32_t priority,
 	print_num_full(s, "tun_id", &k->tun_id, &mk->tun_id, 8, true, UINT64_MAX);
 	print_ip(s, "tun_src", (const uint8_t *)&k->tun_src, (const uint8_t *)&mk->tun_src, 4);
 	print_ip(s, "tun_dst", (const uint8_t *)&k->tun_dst, (const uint8_t *)&mk->tun_dst, 4);
+	print_ip(s, "tun_ipv6_src", k->tun_ipv6_src, mk->tun_ipv6_src, 16);
+	print_ip(s, "tun_ipv6_dst", k->tun_ipv6_dst, mk->tun_ipv6_dst, 16);
 	print_num(s, "tun_gtpu_flags", &k->tun_gtpu_flags, &mk->tun_gtpu_flags, 1, true);
 	print_num(s, "tun_gtpu_msgtype", &k->tun_gtpu_msgtype, &mk->tun_gtpu_msgtype, 1, false);
 	print_num(s, "tun_metadata0", &k->tun_metadata[0], &mk->tun_metadata[0], 4, true);
@@ -379,6 +381,11 @@ print_action(struct ft_str *s, const struct ft_action *a, const struct flowtab_p
 	case FT_ACT_SET_TUN_SRC:
 	case FT_ACT_SET_TUN_DST:
 		inet_ntop(AF_INET, &a->u32, v, sizeof(v));
+		ft_str_printf(s, "set_field:%s->%s", v, ft_set_field_name(a->type));
+		return;
+	case FT_ACT_SET_TUN_IPV6_SRC:
+	case FT_ACT_SET_TUN_IPV6_DST:
+		inet_ntop(AF_INET6, a->bytes, v, sizeof(v));
 		ft_str_printf(s, "set_field:%s->%s", v, ft_set_field_name(a->type));
 		return;
 	default:

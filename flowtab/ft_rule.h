@@ -57,6 +57,8 @@ enum ft_act_type {
 	FT_ACT_SET_TUN_ID,     /**< bytes[0..7] = tun_id, network order */
 	FT_ACT_SET_TUN_SRC,    /**< u32 = the outer IPv4 source a tunnel port sends from */
 	FT_ACT_SET_TUN_DST,    /**< u32 = the outer IPv4 destination (remote_ip=flow) */
+	FT_ACT_SET_TUN_IPV6_SRC, /**< bytes = the outer IPv6 source (local_ip=flow) */
+	FT_ACT_SET_TUN_IPV6_DST, /**< bytes = the outer IPv6 destination (remote_ip=flow) */
 	FT_ACT__N
 };
 

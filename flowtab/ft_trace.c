@@ -199,6 +199,12 @@ rewrite(struct trace *t, const struct ft_action *a)
 	case FT_ACT_SET_TUN_DST:
 		k->tun_dst = a->u32;
 		break;
+	case FT_ACT_SET_TUN_IPV6_SRC:
+		memcpy(k->tun_ipv6_src, a->bytes, 16);
+		break;
+	case FT_ACT_SET_TUN_IPV6_DST:
+		memcpy(k->tun_ipv6_dst, a->bytes, 16);
+		break;
 	case FT_ACT_SET_DL_DST:
 		memcpy(k->dl_dst, a->bytes, 6);
 		break;

@@ -49,6 +49,10 @@ match_fill(const struct ft_match *m, struct flowtab_match_info *o)
 	o->tun_gtpu_msgtype_mask = mk->tun_gtpu_msgtype;
 	memcpy(o->tun_metadata, k->tun_metadata, sizeof(o->tun_metadata));
 	memcpy(o->tun_metadata_mask, mk->tun_metadata, sizeof(o->tun_metadata_mask));
+	memcpy(o->tun_ipv6_src, k->tun_ipv6_src, 16);
+	memcpy(o->tun_ipv6_src_mask, mk->tun_ipv6_src, 16);
+	memcpy(o->tun_ipv6_dst, k->tun_ipv6_dst, 16);
+	memcpy(o->tun_ipv6_dst_mask, mk->tun_ipv6_dst, 16);
 	/* The IPv4/ARP and IPv6 addresses share the key's words: the rule's dl_type says which. */
 	if (o->dl_type_mask == 0xffff && o->dl_type == 0x86dd) {
 		memcpy(o->ipv6_src, k->ipv6_src, 16);
@@ -93,6 +97,8 @@ static const uint8_t kinds[FT_ACT__N] = {
 	[FT_ACT_SET_TUN_ID] = FLOWTAB_A_SET_TUN_ID,
 	[FT_ACT_SET_TUN_SRC] = FLOWTAB_A_SET_TUN_SRC,
 	[FT_ACT_SET_TUN_DST] = FLOWTAB_A_SET_TUN_DST,
+	[FT_ACT_SET_TUN_IPV6_SRC] = FLOWTAB_A_SET_TUN_IPV6_SRC,
+	[FT_ACT_SET_TUN_IPV6_DST] = FLOWTAB_A_SET_TUN_IPV6_DST,
 };
 
 void

@@ -103,6 +103,14 @@ set_field_text(struct of_text *t, uint32_t h, const uint8_t *v)
 		of_text_item(t, "set_field:%s->%s", a, f == 31 ? "tun_src" : "tun_dst");
 		return OF_OK;
 	}
+	if (cls == OXM_CLASS_NXM1 && (f == 109 || f == 110)) {
+		/* NXM_NX_TUN_IPV6_SRC/DST: the same over an IPv6 underlay. */
+		if (len != 16)
+			return OFE_BAC_BAD_SET_LEN;
+		inet_ntop(AF_INET6, v, a, sizeof(a));
+		of_text_item(t, "set_field:%s->%s", a, f == 109 ? "tun_ipv6_src" : "tun_ipv6_dst");
+		return OF_OK;
+	}
 	if ((cls == OXM_CLASS_BASIC && (f == 26 || f == 27)) ||
 	    (cls == OXM_CLASS_NXM1 && (f == 19 || f == 20))) {
 		if (len != 16)
@@ -611,6 +619,22 @@ put_set_field(struct of_buf *b, bool nx, uint16_t cls, uint8_t field, const void
 		memcpy(p + hdr + 4, v, len);
 }
 
+/* The NXM field number of an IPv6 address a set_field writes (NXM_NX_IPV6_*, NXM_NX_TUN_IPV6_*). */
+static uint8_t
+nx_ipv6_field(enum flowtab_action_kind kind)
+{
+	switch (kind) {
+	case FLOWTAB_A_SET_IPV6_SRC:
+		return 19;
+	case FLOWTAB_A_SET_IPV6_DST:
+		return 20;
+	case FLOWTAB_A_SET_TUN_IPV6_SRC:
+		return 109;
+	default:
+		return 110;
+	}
+}
+
 /* NXAST_REG_LOAD of 'nbits' bits at 'ofs' of NXM field 'hdr': how ovs-vswitchd encodes a
  * set_field with no 1.0 action, so that ovs-ofctl prints the same for both switches. */
 static void
@@ -715,9 +739,10 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 					OFPAT10_SET_TP_DST, 8, a->u16, 2);
 			break;
 		case FLOWTAB_A_SET_IPV6_SRC:
-		case FLOWTAB_A_SET_IPV6_DST: {
-			uint32_t h = OXM_HEADER(OXM_CLASS_NXM1,
-					a->kind == FLOWTAB_A_SET_IPV6_SRC ? 19 : 20, 0, 16);
+		case FLOWTAB_A_SET_IPV6_DST:
+		case FLOWTAB_A_SET_TUN_IPV6_SRC:
+		case FLOWTAB_A_SET_TUN_IPV6_DST: {
+			uint32_t h = OXM_HEADER(OXM_CLASS_NXM1, nx_ipv6_field(a->kind), 0, 16);
 
 			put_reg_load(b, h, 0, 64, of_get64(a->bytes + 8));
 			put_reg_load(b, h, 64, 64, of_get64(a->bytes));
@@ -866,6 +891,10 @@ actions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 		case FLOWTAB_A_SET_TUN_DST:
 			put_set_field(b, false, OXM_CLASS_NXM1,
 					a->kind == FLOWTAB_A_SET_TUN_SRC ? 31 : 32, &a->ipv4, 4);
+			break;
+		case FLOWTAB_A_SET_TUN_IPV6_SRC:
+		case FLOWTAB_A_SET_TUN_IPV6_DST:
+			put_set_field(b, false, OXM_CLASS_NXM1, nx_ipv6_field(a->kind), a->bytes, 16);
 			break;
 		case FLOWTAB_A_GROUP:
 			put_small(b, OFPAT13_GROUP, 8, a->port, 4);

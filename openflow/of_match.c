@@ -90,6 +90,8 @@ static const struct oxm_field fields[] = {
 	{ N1, 16, 8, true, K_U64, "tun_id", 0, 0 },
 	{ N1, 31, 4, true, K_IPV4, "tun_src", 0, 0 },
 	{ N1, 32, 4, true, K_IPV4, "tun_dst", 0, 0 },
+	{ N1, 109, 16, true, K_IPV6, "tun_ipv6_src", 0, 0 },
+	{ N1, 110, 16, true, K_IPV6, "tun_ipv6_dst", 0, 0 },
 	/*
 	 * NXM_NX_TUN_METADATA0.. hold a mapped Geneve option (of_tlv.c); their length is the
 	 * value's: ovs-ofctl sends the bytes the value needs, ovs-vswitchd the mapped length.
@@ -545,6 +547,8 @@ of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nxm)
 			(const uint8_t *)&m->tun_src_mask);
 	put_bytes(b, OXM_CLASS_NXM1, 32, 4, (const uint8_t *)&m->tun_dst,
 			(const uint8_t *)&m->tun_dst_mask);
+	put_bytes(b, OXM_CLASS_NXM1, 109, 16, m->tun_ipv6_src, m->tun_ipv6_src_mask);
+	put_bytes(b, OXM_CLASS_NXM1, 110, 16, m->tun_ipv6_dst, m->tun_ipv6_dst_mask);
 	put_bytes(b, OXM_CLASS_NXM1, 40, 4, (const uint8_t *)&m->tun_metadata[0],
 			(const uint8_t *)&m->tun_metadata_mask[0]);
 	put_bytes(b, OXM_CLASS_NXM1, 41, 4, (const uint8_t *)&m->tun_metadata[1],

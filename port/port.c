@@ -10,6 +10,7 @@
 
 #include "port.h"
 #include "port-private.h"
+#include "tnl.h"
 #include "vhost_fast.h"
 
 /* Every port type: one line a type. */
@@ -172,6 +173,10 @@ port_unborrow_copy(struct rte_mbuf *m)
 	if (!vhost_fast_is_borrowed(m))
 		return m;
 	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	/* DPDK copies the dynamic fields, not the private area (tnl.h's IPv6 endpoints). */
+	if (c != NULL && c->priv_size >= sizeof(struct tnl_md6) &&
+			m->priv_size >= sizeof(struct tnl_md6))
+		memcpy(rte_mbuf_to_priv(c), rte_mbuf_to_priv(m), sizeof(struct tnl_md6));
 	rte_pktmbuf_free(m);
 	return c;
 }

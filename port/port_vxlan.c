@@ -91,15 +91,13 @@ tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *typ
 		return -EINVAL;
 	c->remote_flow = r == 1;
 	c->local_flow = l == 1;
-	if (c->remote_flow && l == AF_INET6) {
-		/* tun_ipv6_dst has no room in the packet's metadata (struct tnl_md). */
-		port_errf(err, "options:remote_ip=flow over an IPv6 underlay (local_ip=%s): "
-			"not implemented, vireo-dp has tun_dst (IPv4) but not tun_ipv6_dst",
-			port_args_get(args, "local_ip"));
-		return -EINVAL;
-	}
+	/*
+	 * remote_ip=flow takes its family from a fixed local_ip; without one, as in Open
+	 * vSwitch, each packet's: tun_ipv6_dst when a rule set it, else tun_dst.
+	 */
+	c->any_family = c->remote_flow && (l == 0 || l == 1);
 	if (c->remote_flow)
-		r = AF_INET;
+		r = c->any_family ? AF_INET : l;
 	if (c->local_flow)
 		l = r;
 	if (l != 0 && l != r) {
@@ -115,7 +113,7 @@ tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *typ
 			"(unless csum=false) and sends none over IPv4", v);
 		return -EINVAL;
 	}
-	c->csum = c->ipv6 && v == NULL;
+	c->csum = v == NULL;
 	return 0;
 }
 
@@ -290,6 +288,8 @@ tnl_port_status(struct port *p, const char *extra, char *buf, size_t len)
 		snprintf(l, sizeof(l), "flow");
 	else if (t->cfg.remote_flow && t->cfg.local_ip != 0)
 		inet_ntop(AF_INET, &t->cfg.local_ip, l, sizeof(l));
+	else if (t->cfg.remote_flow && t->cfg.ipv6)
+		inet_ntop(AF_INET6, &t->cfg.local_ip6, l, sizeof(l));
 	if (t->cfg.key_flow)
 		snprintf(k, sizeof(k), "flow");
 	else

@@ -135,13 +135,14 @@ publish_decap(void)
 		/* Without local_ip, the address the route to the remote leaves from. */
 		d->ep[n].local_ip = t->cfg.local_ip ? t->cfg.local_ip : t->src;
 		d->ep[n].ipv6 = t->cfg.ipv6;
+		d->ep[n].any_family = t->cfg.any_family;
 		d->ep[n].local_ip6 = IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6) ? t->src6 :
 			t->cfg.local_ip6;
 		d->ep[n].remote_ip = t->cfg.remote_ip;
 		d->ep[n].remote_ip6 = t->cfg.remote_ip6;
 		d->ep[n].remote_any = t->cfg.remote_flow;
 		d->ep[n].local_any = t->cfg.local_flow || (t->cfg.remote_flow &&
-			t->cfg.local_ip == 0);
+			t->cfg.local_ip == 0 && IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6));
 		d->ep[n].rank = (uint8_t)(6 * t->cfg.key_flow + 3 * t->cfg.remote_flow +
 			(t->cfg.local_flow ? 2 : (t->cfg.local_ip != 0 ||
 			!IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6)) ? 0 : 1));
@@ -180,11 +181,11 @@ publish_dests(struct tnl_port *t)
 	d->mask = slots - 1;
 	for (unsigned i = 0; i < t->n_fdest; i++) {
 		const struct tnl_fdest *f = &t->fdest[i];
-		uint32_t h = tnl_dest_hash(f->ip) & d->mask;
+		uint32_t h = tnl_dest_hash(&f->ip) & d->mask;
 
 		if (!f->ok)
 			continue;
-		while (d->slot[h].ip != 0)
+		while (!IN6_IS_ADDR_UNSPECIFIED(&d->slot[h].ip))
 			h = (h + 1) & d->mask;
 		d->slot[h].ip = f->ip;
 		d->slot[h].e = f->e;
@@ -516,11 +517,11 @@ ns_request(const char *dev, const struct in6_addr *src, const struct in6_addr *n
 	close(fd);
 }
 
-/* The outer IPv4 or IPv6 header of 't' from 'src'/'src6' to 'dst'/'dst6'; returns where
- * UDP starts. */
+/* The outer IPv4 or ('v6') IPv6 header of 't' from 'src'/'src6' to 'dst'/'dst6'; returns
+ * where UDP starts. */
 static uint8_t *
-build_ip(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, uint32_t dst,
-	const struct in6_addr *dst6, uint8_t *h)
+build_ip(const struct tnl_port *t, bool v6, uint32_t src, const struct in6_addr *src6,
+	uint32_t dst, const struct in6_addr *dst6, uint8_t *h)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)h;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -528,7 +529,7 @@ build_ip(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, ui
 	uint8_t tos = t->cfg.tos >= 0 ? (uint8_t)t->cfg.tos : 0;
 	uint8_t ttl = t->cfg.ttl >= 0 ? (uint8_t)t->cfg.ttl : 64;
 
-	if (t->cfg.ipv6) {
+	if (v6) {
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
 		/* Flow label 0, as Open vSwitch's userspace datapath. */
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20);
@@ -552,12 +553,12 @@ build_ip(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, ui
 	return (uint8_t *)(ip + 1);
 }
 
-/* The outer headers of 't' from 'src' (or 'src6') to 'dst' (or 'dst6') via next hop MAC
- * 'dst_mac'. */
+/* The outer headers of 't' from 'src' (or, 'v6', 'src6') to 'dst' (or 'dst6') via next
+ * hop MAC 'dst_mac'. */
 static void
-build_hdr(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, uint32_t dst,
-	const struct in6_addr *dst6, const uint8_t src_mac[6], const uint8_t dst_mac[6],
-	uint8_t *h)
+build_hdr(const struct tnl_port *t, bool v6, uint32_t src, const struct in6_addr *src6,
+	uint32_t dst, const struct in6_addr *dst6, const uint8_t src_mac[6],
+	const uint8_t dst_mac[6], uint8_t *h)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)h;
 	struct rte_udp_hdr *udp;
@@ -566,7 +567,7 @@ build_hdr(const struct tnl_port *t, uint32_t src, const struct in6_addr *src6, u
 	memset(h, 0, TNL_VXLAN6_HLEN);
 	memcpy(&eth->dst_addr, dst_mac, 6);
 	memcpy(&eth->src_addr, src_mac, 6);
-	udp = (struct rte_udp_hdr *)build_ip(t, src, src6, dst, dst6, h);
+	udp = (struct rte_udp_hdr *)build_ip(t, v6, src, src6, dst, dst6, h);
 	vx = (uint8_t *)(udp + 1);
 	udp->dst_port = rte_cpu_to_be_16(t->cfg.dst_port);
 	if (t->cfg.type == TNL_GTPU) {
@@ -659,8 +660,9 @@ refresh(struct tnl_port *t)
 		} else if ((e = calloc(1, sizeof(*e))) != NULL) {
 			e->underlay = under;
 			e->hlen = t->cfg.ipv6 ? TNL_VXLAN6_HLEN : TNL_VXLAN_HLEN;
-			build_hdr(t, t->src, &t->src6, t->cfg.remote_ip, &t->cfg.remote_ip6,
-				src_mac, nb->mac, e->hdr);
+			e->ipv6 = t->cfg.ipv6;
+			build_hdr(t, t->cfg.ipv6, t->src, &t->src6, t->cfg.remote_ip,
+				&t->cfg.remote_ip6, src_mac, nb->mac, e->hdr);
 			t->why[0] = '\0';
 		}
 	}
@@ -676,34 +678,46 @@ refresh(struct tnl_port *t)
 
 /*
  * remote_ip=flow: resolve destination 'f' of 't' as refresh() does a fixed remote (route,
- * source, next hop; ARP asked for when unknown).  'f->ok' says whether 'f->e' is good.
+ * source, next hop; ARP or Neighbor Solicitation sent when unknown), over the destination's
+ * family.  'f->ok' says whether 'f->e' is good.
  */
 static void
 refresh_dest(const struct tnl_port *t, struct tnl_fdest *f)
 {
-	static const struct in6_addr none;
+	bool v6 = !IN6_IS_ADDR_V4MAPPED(&f->ip);
+	uint32_t ip4 = f->ip.s6_addr32[3];
 	struct tnl_route r;
 	struct tnl_neigh *nb;
 	struct port *under;
-	struct in6_addr nh;
 	uint8_t src_mac[6];
 
 	f->ok = false;
-	if (tnl_route_get(f->ip, &r) < 0 || (under = internal_named(r.dev)) == NULL)
+	if ((v6 ? tnl_route_get6(&f->ip, &r) : tnl_route_get(ip4, &r)) < 0 ||
+			(under = internal_named(r.dev)) == NULL)
 		return;
 	snprintf(f->dev, sizeof(f->dev), "%s", r.dev);
-	f->src = t->cfg.local_ip ? t->cfg.local_ip : r.src;
-	f->nh = r.gw ? r.gw : f->ip;
-	tnl_in6_mapped(&nh, f->nh);
-	nb = neigh_find(&nh, r.dev);
+	if (v6) {
+		f->src6 = IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6) ? r.src6 : t->cfg.local_ip6;
+		f->nh = IN6_IS_ADDR_UNSPECIFIED(&r.gw6) ? f->ip : r.gw6;
+		if (IN6_IS_ADDR_UNSPECIFIED(&f->src6))
+			return;		/* no address on the device yet */
+	} else {
+		f->src = t->cfg.local_ip ? t->cfg.local_ip : r.src;
+		tnl_in6_mapped(&f->nh, r.gw ? r.gw : ip4);
+	}
+	nb = neigh_find(&f->nh, r.dev);
 	if (nb == NULL || dev_mac(r.dev, src_mac) < 0) {
-		arp_request(r.dev, f->src, f->nh);
+		if (v6)
+			ns_request(r.dev, &f->src6, &f->nh);
+		else
+			arp_request(r.dev, f->src, f->nh.s6_addr32[3]);
 		return;
 	}
 	memset(&f->e, 0, sizeof(f->e));
 	f->e.underlay = under;
-	f->e.hlen = TNL_VXLAN_HLEN;
-	build_hdr(t, f->src, &none, f->ip, &none, src_mac, nb->mac, f->e.hdr);
+	f->e.ipv6 = v6;
+	f->e.hlen = v6 ? TNL_VXLAN6_HLEN : TNL_VXLAN_HLEN;
+	build_hdr(t, v6, f->src, &f->src6, ip4, &f->ip, src_mac, nb->mac, f->e.hdr);
 	f->ok = true;
 }
 
@@ -725,16 +739,18 @@ take_wants(void)
 			if (tunnels[i] != NULL && tunnels[i]->port->slot == w.slot &&
 					tunnels[i]->cfg.remote_flow)
 				t = tunnels[i];
-		if (t == NULL || w.ip == 0)
+		if (t == NULL || IN6_IS_ADDR_UNSPECIFIED(&w.ip) ||
+				(IN6_IS_ADDR_V4MAPPED(&w.ip) && w.ip.s6_addr32[3] == 0) ||
+				(!t->cfg.any_family && t->cfg.ipv6 == IN6_IS_ADDR_V4MAPPED(&w.ip)))
 			continue;
-		for (k = 0; k < t->n_fdest && t->fdest[k].ip != w.ip; k++)
+		for (k = 0; k < t->n_fdest && !IN6_ARE_ADDR_EQUAL(&t->fdest[k].ip, &w.ip); k++)
 			;
 		if (k < t->n_fdest)
 			continue;
 		if (t->n_fdest == TNL_MAX_DESTS)
 			memmove(&t->fdest[0], &t->fdest[1], --t->n_fdest * sizeof(t->fdest[0]));
 		memset(&t->fdest[t->n_fdest], 0, sizeof(t->fdest[0]));
-		t->fdest[t->n_fdest++].ip = w.ip;
+		t->fdest[t->n_fdest++].ip = w.ip;	/* resolved by the next refresh_flow() */
 	}
 }
 

@@ -60,6 +60,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_mbuf.h>
+
 #include "port-private.h"
 
 /**
@@ -92,8 +94,11 @@ struct tnl_cfg {
 	bool local_flow;		/**< local_ip=flow: any local address in, tun_src
 					 * (else the route's source) out */
 	bool ipv6;			/**< an IPv6 underlay: remote_ip6/local_ip6 */
-	bool csum;			/**< compute the outer UDP checksum (IPv6 unless
-					 * options:csum=false) */
+	bool any_family;		/**< remote_ip=flow without a fixed local_ip: IPv4
+					 * and IPv6 in, the family of the packet's
+					 * tun_dst or tun_ipv6_dst out ('ipv6' false) */
+	bool csum;			/**< compute the outer UDP checksum over IPv6
+					 * (unless options:csum=false; never over IPv4) */
 	uint32_t remote_ip;		/**< IPv4 underlay */
 	uint32_t local_ip;		/**< 0: the route's preferred source */
 	struct in6_addr remote_ip6;	/**< IPv6 underlay */
@@ -111,16 +116,17 @@ struct tnl_encap {
 	/* Aligned as the pointer: DPDK's header structs (rte_ether_hdr) want 2 bytes. */
 	uint8_t hdr[TNL_VXLAN6_HLEN];	/**< outer headers; lengths and checksum filled per packet */
 	uint8_t hlen;			/**< TNL_VXLAN_HLEN, or TNL_VXLAN6_HLEN over IPv6 */
+	bool ipv6;			/**< 'hdr' holds an IPv6 header */
 };
 _Static_assert(offsetof(struct tnl_encap, hdr) % 8 == 0, "tnl_encap.hdr must stay aligned");
 
 /** remote_ip=flow: most destinations a port keeps an encapsulation for. */
 #define TNL_MAX_DESTS 256
 
-/** One destination's encapsulation (struct tnl_dests; 'ip' 0: an empty slot). */
+/** One destination's encapsulation (struct tnl_dests; 'ip' unspecified: an empty slot). */
 struct tnl_dest {
 	struct tnl_encap e;
-	uint32_t ip;			/**< the remote, network order */
+	struct in6_addr ip;		/**< the remote (IPv4-mapped for IPv4) */
 };
 
 /**
@@ -133,21 +139,26 @@ struct tnl_dests {
 };
 
 static inline uint32_t
-tnl_dest_hash(uint32_t ip)
+tnl_dest_hash(const struct in6_addr *ip)
 {
-	return (ip * 0x9e3779b1u) >> 16;
+	uint32_t w[4];
+
+	memcpy(w, ip, sizeof(w));
+	return ((w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9e3779b1u) >> 16;
 }
 
 /** What a PMD asks the control thread to resolve (tnl_want_ring). */
 struct tnl_want {
-	uint32_t ip;			/**< tun_dst, network order */
+	struct in6_addr ip;		/**< tun_ipv6_dst, or tun_dst IPv4-mapped */
 	uint16_t slot;			/**< the tunnel port's */
 };
 
 /** remote_ip=flow: one destination as the control thread resolves it. */
 struct tnl_fdest {
-	uint32_t ip;
-	uint32_t src, nh;		/**< source address and next hop in use */
+	struct in6_addr ip;		/**< IPv4-mapped for IPv4 */
+	uint32_t src;			/**< source address in use (IPv4) */
+	struct in6_addr src6;		/**< the same over IPv6 */
+	struct in6_addr nh;		/**< next hop (IPv4-mapped for IPv4) */
 	char dev[16];			/**< the route's device */
 	bool ok;			/**< 'e' is good */
 	struct tnl_encap e;
@@ -196,6 +207,7 @@ struct tnl_endpoint {
 	uint32_t remote_ip;		/**< options:remote_ip (IPv4) */
 	struct in6_addr remote_ip6;	/**< options:remote_ip (IPv6) */
 	bool ipv6;
+	bool any_family;		/**< IPv4 and IPv6 alike (tnl_cfg) */
 	bool local_any;			/**< any local address (local_ip=flow, or
 					 * remote_ip=flow without local_ip) */
 	bool remote_any;		/**< remote_ip=flow: any remote */
@@ -231,7 +243,7 @@ static inline bool
 tnl_ep_local(const struct tnl_endpoint *ep, const struct tnl_outer *o)
 {
 	if (ep->local_any)
-		return ep->ipv6 == o->ipv6;
+		return ep->any_family || ep->ipv6 == o->ipv6;
 	if (o->ipv6)
 		return ep->ipv6 && memcmp(&ep->local_ip6, o->dst6, 16) == 0;
 	return !ep->ipv6 && ep->local_ip == o->dst;
@@ -275,9 +287,47 @@ struct tnl_md {
 	uint8_t gtpu_flags;		/**< GTP-U only, else 0 */
 	uint8_t gtpu_msgtype;
 	uint8_t tun_metadata_set;	/**< bit N: tun_metadataN was received / is to send */
-	uint8_t spare;
+	uint8_t flags;			/**< TNL_MD_F_IPV6 */
 	uint32_t tun_metadata[TNL_N_METADATA];	/**< mapped Geneve option values, else 0 */
 } __attribute__((packed, aligned(4)));
+/** tnl_md 'flags': the mbuf's private area holds a struct tnl_md6 (flowtab.h's layout). */
+#define TNL_MD_F_IPV6 0x01
+
+/**
+ * The IPv6 endpoints (tun_ipv6_src, tun_ipv6_dst) at the start of the mbuf's private area:
+ * no room is left for them in the dynamic field space.  vireo-dp's pools have the room; a
+ * packet whose pool has not carries none.
+ */
+struct tnl_md6 {
+	struct in6_addr src;
+	struct in6_addr dst;
+};
+
+/** 'm''s struct tnl_md6, or NULL when its pool's private area is smaller. */
+static inline struct tnl_md6 *
+tnl_md6_of(const struct rte_mbuf *m)
+{
+	if (m->priv_size < sizeof(struct tnl_md6))
+		return NULL;
+	return (struct tnl_md6 *)(uintptr_t)((const uint8_t *)m + sizeof(*m));
+}
+
+/*
+ * Decapsulation: 'md''s IPv6 endpoints from outer headers 'o' into 'm''s private area
+ * (tun_ipv6_src, tun_ipv6_dst), or none over IPv4 or when the pool has no room.
+ */
+static inline void
+tnl_md_set_endpoints6(struct rte_mbuf *m, struct tnl_md *md, const struct tnl_outer *o)
+{
+	struct tnl_md6 *m6;
+
+	md->flags = 0;
+	if (!o->ipv6 || (m6 = tnl_md6_of(m)) == NULL)
+		return;
+	memcpy(&m6->src, o->src6, 16);
+	memcpy(&m6->dst, o->dst6, 16);
+	md->flags = TNL_MD_F_IPV6;
+}
 /* 4-byte aligned, so that it leaves 8 bytes of the mbuf's dynamic field space to others
  * (flowtab.h says why). */
 _Static_assert(sizeof(struct tnl_md) == 28 && __alignof__(struct tnl_md) == 4,

@@ -121,6 +121,7 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 		md->gtpu_msgtype = type;
 		md->tun_metadata_set = 0;
 		memset(md->tun_metadata, 0, sizeof(md->tun_metadata));
+		tnl_md_set_endpoints6(m, md, o);
 		m->ol_flags = tnl_md_flag;
 	}
 	*verdict = 1;

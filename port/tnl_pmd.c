@@ -307,6 +307,7 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		md->gtpu_msgtype = 0;
 		memcpy(md->tun_metadata, opt, sizeof(md->tun_metadata));
 		md->tun_metadata_set = (uint8_t)present;
+		tnl_md_set_endpoints6(m, md, &o);
 		m->ol_flags = tnl_md_flag;
 	}
 	*verdict = 1;
@@ -519,7 +520,7 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 	uint32_t sum;
 	uint16_t raw;
 
-	if (t->cfg.ipv6) {
+	if (e->ipv6) {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN);
 		uint32_t vtc = rte_be_to_cpu_32(ip6->vtc_flow);
 
@@ -550,7 +551,8 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 	udp->src_port = sport;
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
 	udp->dgram_cksum = 0;
-	if (!t->cfg.csum || rte_raw_cksum_mbuf(m, (uint32_t)((uint8_t *)udp - h), ulen, &raw) != 0)
+	if (!e->ipv6 || !t->cfg.csum ||
+			rte_raw_cksum_mbuf(m, (uint32_t)((uint8_t *)udp - h), ulen, &raw) != 0)
 		return;
 	sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN), 0) + raw;
 	raw = (uint16_t)~csum_fold(sum);
@@ -560,11 +562,12 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 
 /*
  * Push 't''s outer headers ('e') on 'm'; false when it cannot (counted, 'm' freed).
- * 'tun_src': the outer IPv4 source a rule set for local_ip=flow, 0 for the route's.
+ * 'tun_src' or 'tun_src6': the outer source a rule set for local_ip=flow (IPv4 or IPv6 as
+ * 'e'), 0 or NULL for the route's.
  */
 static bool
 encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rte_mbuf *m,
-	uint32_t tun_src)
+	uint32_t tun_src, const struct in6_addr *tun_src6)
 {
 	const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint16_t sport = src_port(m);
@@ -598,9 +601,11 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		return false;
 	}
 	rte_memcpy(h, e->hdr, e->hlen);	/* inline vector moves for these 50 or 70 bytes */
-	if (tun_src != 0 && !t->cfg.ipv6)
+	if (tun_src != 0 && !e->ipv6)
 		/* outer_finish() sums the header anew: the template's checksum no longer fits. */
 		((struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN))->src_addr = tun_src;
+	else if (tun_src6 != NULL && e->ipv6)
+		memcpy(((struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN))->src_addr, tun_src6, 16);
 	tun = h + e->hlen - TNL_HLEN;
 	if (olen != 0) {
 		memcpy(h + e->hlen, opts, olen);
@@ -615,8 +620,7 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		memcpy(tun + 2, &glen, 2);
 		memcpy(tun + 4, &be_teid, 4);
 	}
-	outer_finish(t, e, m, h, inner, olen, in_tos, in_ttl, tun_src != 0 && !t->cfg.ipv6,
-		sport);
+	outer_finish(t, e, m, h, inner, olen, in_tos, in_ttl, tun_src != 0 && !e->ipv6, sport);
 	m->ol_flags = 0;
 	return true;
 }
@@ -631,27 +635,43 @@ md_of(const struct rte_mbuf *m)
 }
 
 /*
- * remote_ip=flow: the encapsulation of 't' to 'm''s tun_dst, or NULL (counted; a
- * destination not resolved yet is asked for).
+ * The IPv6 endpoints a rule set on 'm' (set_field to tun_ipv6_src/tun_ipv6_dst), NULL when
+ * none: the private area is read only when the metadata's flag says it holds them.
+ */
+static const struct tnl_md6 *
+md6_of(const struct rte_mbuf *m, const struct tnl_md *md)
+{
+	return md != NULL && (md->flags & TNL_MD_F_IPV6) ? tnl_md6_of(m) : NULL;
+}
+
+/*
+ * remote_ip=flow: the encapsulation of 't' to 'm''s tun_ipv6_dst (when a rule set one and
+ * the port takes IPv6) or tun_dst, or NULL (counted; a destination not resolved yet is
+ * asked for).
  */
 static const struct tnl_encap *
-dest_encap(struct tnl_port *t, const struct tnl_dests *d, unsigned pmd, const struct tnl_md *md)
+dest_encap(struct tnl_port *t, const struct tnl_dests *d, unsigned pmd, const struct tnl_md *md,
+	const struct tnl_md6 *m6)
 {
 	struct tnl_want w;
 	uint32_t h;
 
-	if (md == NULL || md->tun_dst == 0) {
+	if (m6 != NULL && (t->cfg.ipv6 || t->cfg.any_family) &&
+			!IN6_IS_ADDR_UNSPECIFIED(&m6->dst)) {
+		w.ip = m6->dst;
+	} else if (md != NULL && md->tun_dst != 0 && !t->cfg.ipv6) {
+		tnl_in6_mapped(&w.ip, md->tun_dst);
+	} else {
 		t->st[pmd].tx_no_dst++;
 		return NULL;
 	}
 	if (d != NULL) {
-		for (h = tnl_dest_hash(md->tun_dst) & d->mask; d->slot[h].ip != 0;
+		for (h = tnl_dest_hash(&w.ip) & d->mask; !IN6_IS_ADDR_UNSPECIFIED(&d->slot[h].ip);
 				h = (h + 1) & d->mask)
-			if (d->slot[h].ip == md->tun_dst)
+			if (IN6_ARE_ADDR_EQUAL(&d->slot[h].ip, &w.ip))
 				return &d->slot[h].e;
 	}
 	t->st[pmd].tx_no_route++;
-	w.ip = md->tun_dst;
 	w.slot = t->port->slot;
 	if (tnl_want_ring != NULL)
 		rte_ring_mp_enqueue_elem(tnl_want_ring, &w, sizeof(w));
@@ -692,16 +712,19 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 		encap_prefetch(pkts[i]);
 	for (uint16_t i = 0; i < n; i++) {
 		const struct tnl_md *md = md_of(pkts[i]);
+		const struct tnl_md6 *m6 = md6_of(pkts[i], md);
 		const struct tnl_encap *e = fixed;
 		uint32_t src = t->cfg.local_flow && md != NULL ? md->tun_src : 0;
+		const struct in6_addr *src6 = t->cfg.local_flow && m6 != NULL &&
+			!IN6_IS_ADDR_UNSPECIFIED(&m6->src) ? &m6->src : NULL;
 
 		if (i + TNL_PREFETCH < n)
 			encap_prefetch(pkts[i + TNL_PREFETCH]);
 
-		if (t->cfg.remote_flow && (e = dest_encap(t, d, pmd, md)) == NULL) {
+		if (t->cfg.remote_flow && (e = dest_encap(t, d, pmd, md, m6)) == NULL) {
 			rte_pktmbuf_free(pkts[i]);
 			bad++;
-		} else if (encap_one(t, e, pmd, pkts[i], src)) {
+		} else if (encap_one(t, e, pmd, pkts[i], src, src6)) {
 			under[k] = e->underlay;
 			burst[k++] = pkts[i];
 		} else {

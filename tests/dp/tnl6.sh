@@ -10,22 +10,27 @@
 # ports.  Pings and TCP cross the kernel's vxlan device both ways; scapy checks the outer
 # IPv6 header (hop limit 64, traffic class 0, flow label 0) and the UDP checksum of what
 # vireo-dp sends; the next hop is learnt by Neighbor Discovery and shows in tnl/arp/show,
-# the route in ovs/route/show; bad IPv6 outer packets are dropped and counted.  Then a
-# vxlan port over IPv6 through ovs-vsctl.
+# the route in ovs/route/show; bad IPv6 outer packets are dropped and counted.  A
+# remote_ip=flow port over IPv6 (bridge $BF, namespace W 10.203.0.1) reaches U's second
+# vxlan device (VNI 43, 10.203.0.2) by rules that set tun_ipv6_dst and match
+# tun_ipv6_src.  Then vxlan ports over IPv6 through ovs-vsctl.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
 . "$(dirname "$0")/lib-tnl.sh"
 
-BP=tp$$ BN=tn$$ BG=tg$$ BT=tt$$ U=tu$$ V=tv$$ G=tw$$ D=td$$
+BP=tp$$ BN=tn$$ BG=tg$$ BT=tt$$ BF=tf$$ U=tu$$ V=tv$$ G=tw$$ D=td$$ W=tx$$
 netns_add "$U" 172.31.12.2 && netns_add "$V" 10.201.0.1 && netns_add "$G" 10.202.0.1 &&
-	netns_add "$D" 10.45.0.1 || { fail "netns"; finish; }
+	netns_add "$D" 10.45.0.1 && netns_add "$W" 10.203.0.1 || { fail "netns"; finish; }
 at_exit 'ip link del "$BP" 2>/dev/null'
 ip -n "$V" link set eth0 mtu 1430
 ip -n "$G" link set eth0 mtu 1430
+ip -n "$W" link set eth0 mtu 1430
 ip -n "$U" addr add fd00:9::2/64 dev eth0 nodad &&
 	ip -n "$U" link add vx0 type vxlan id 42 remote fd00:9::1 local fd00:9::2 dstport 4789 \
-	dev eth0 && ip -n "$U" addr add 10.201.0.2/24 dev vx0 && ip -n "$U" link set vx0 up ||
-	{ fail "kernel vxlan device over IPv6 in $U"; finish; }
+	dev eth0 && ip -n "$U" addr add 10.201.0.2/24 dev vx0 && ip -n "$U" link set vx0 up &&
+	ip -n "$U" link add vx1 type vxlan id 43 remote fd00:9::1 local fd00:9::2 dstport 4789 \
+	dev eth0 && ip -n "$U" addr add 10.203.0.2/24 dev vx1 && ip -n "$U" link set vx1 up ||
+	{ fail "kernel vxlan devices over IPv6 in $U"; finish; }
 # D answers the UE 10.60.0.2 through the gtpu port's bridge (nothing there answers ARP).
 ip -n "$D" route add 10.60.0.0/24 dev eth0 &&
 	ip -n "$D" neigh add 10.60.0.2 lladdr 02:00:00:00:60:02 dev eth0 ||
@@ -34,7 +39,7 @@ umac=$(ip -n "$U" -br link show eth0 | awk '{print $3}')
 gmac=$(ip -n "$G" -br link show eth0 | awk '{print $3}')
 dmac=$(ip -n "$D" -br link show eth0 | awk '{print $3}')
 # Checksums in software: af_packet ports see what a namespace queued (see vxlan.sh).
-for dev in "$V eth0" "$U eth0" "$U vx0"; do
+for dev in "$V eth0" "$U eth0" "$U vx0" "$W eth0" "$U vx1"; do
 	set -- $dev
 	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 ||
 		{ fail "ethtool -K $2 tx off in $1 (scripts/deps installs ethtool)"; finish; }
@@ -54,6 +59,10 @@ bad() { ip netns exec "$U" /usr/bin/python3 "$(dirname "$0")/vxlan_bad.py" eth0 
     ports:
       dn: {type: dpdk, options: {dpdk-devargs: "net_af_packet4,iface=v-$D"}}
       gtp6: {type: gtpu, options: {remote_ip: "fd00:9::2", local_ip: "fd00:9::1", key: flow}}
+  $BF:
+    ports:
+      wm: {type: dpdk, options: {dpdk-devargs: "net_af_packet5,iface=v-$W"}}
+      vxf6: {type: vxlan, options: {remote_ip: flow, local_ip: "fd00:9::1", key: flow}}
 EOC
 } >"$RUN/dp.yaml"
 check "vireo-dp starts with vxlan, geneve and gtpu ports over IPv6" start_dp "$RUN/dp.yaml"
@@ -115,9 +124,22 @@ check "... and vireo-dp still forwards over IPv6" ping_ok "$V" 10.201.0.2 5 0.05
 check "a vxlan port with an IPv6 remote_ip and an IPv4 local_ip is refused, naming both" \
 	eval '! ctl add-port "$BN" vx7 type=vxlan options:remote_ip=fd00:9::3 \
 	options:local_ip=172.31.12.1 2>"$RUN/e"; cat "$RUN/e"; grep -q "not of the same address family" "$RUN/e"'
-check "a rule on tun_ipv6_src is refused as not implemented (not as an unknown field)" \
-	eval '! ctl add-flow "$BN" "in_port=vx6,tun_ipv6_src=fd00:9::2,actions=drop" 2>"$RUN/e";
-	cat "$RUN/e"; grep -q "tun_ipv6_src.*not implemented" "$RUN/e"'
+
+# remote_ip=flow over IPv6: the destination and VNI from the rule, the way back matched on
+# the outer source.
+check "rules on $BF: set_field to tun_ipv6_dst and tun_id out, tun_ipv6_src and tun_id in" \
+	eval 'ctl add-flow "$BF" "priority=10,in_port=wm,actions=set_field:fd00:9::2->tun_ipv6_dst,set_field:43->tun_id,output:vxf6" >/dev/null &&
+	ctl add-flow "$BF" "priority=10,in_port=vxf6,tun_ipv6_src=fd00:9::2,tun_ipv6_dst=fd00:9::1,tun_id=43,actions=output:wm" >/dev/null'
+check "ping W -> U's second vxlan device (VNI 43) through remote_ip=flow over IPv6, 0% loss" \
+	wait_until 20 ping_ok "$W" 10.203.0.2 10 0.05
+check "ping U's second vxlan device -> W, 0% loss" ping_ok "$U" 10.203.0.1 10 0.05
+check "dump-flows: the tun_ipv6_src rule counted the replies, printed as Open vSwitch does" \
+	eval 'ctl dump-flows "$BF" | grep "tun_ipv6_src=fd00:9::2,tun_ipv6_dst=fd00:9::1" |
+	grep -Eq "n_packets=([2-9][0-9]|1[0-9])"'
+check "a packet from another remote does not match tun_ipv6_src: the rule with it is not hit" \
+	eval 'ctl add-flow "$BF" "priority=20,in_port=vxf6,tun_ipv6_src=fd00:9::3,actions=drop" >/dev/null &&
+	ping_ok "$W" 10.203.0.2 5 0.05 &&
+	ctl dump-flows "$BF" | grep "tun_ipv6_src=fd00:9::3" | grep -q "n_packets=0,"'
 stop_dp
 check "vireo-dp stops cleanly (status 0)" test "$?" -eq 0
 rm -f "$CTL"
@@ -132,10 +154,10 @@ check "vx6 has an ofport and no error" \
 check "the underlay's internal port gets fd00:9::1" \
 	tnl_underlay_up fd00:9::1/64 nodad
 check "ping V -> U over IPv6 (ovs-vsctl), 0% loss" wait_until 30 ping_ok "$V" 10.201.0.2 10 0.05
-check "options:remote_ip=flow over an IPv6 underlay is refused in the error column, naming the option" \
+check "options:remote_ip=flow with an IPv6 local_ip (ovs-vsctl): an ofport, no error" \
 	eval 'vsctl add-port "$BN" vx1 -- set Interface vx1 type=vxlan \
-	options:remote_ip=flow options:local_ip=fd00:9::1 options:key=5;
-	iface_error vx1 | grep -q "options:remote_ip=flow over an IPv6 underlay"'
+	options:remote_ip=flow options:local_ip=fd00:9::1 options:key=5 &&
+	is_positive "$(get Interface vx1 ofport)" && test -z "$(iface_error vx1)"'
 kill -TERM "$DP_PID"
 wait "$DP_PID"
 [ "$n_fail" -eq 0 ] || { echo "--- vireo-dp log (tail)"; tail -n 30 "$RUN/dp.log";

@@ -440,6 +440,87 @@ test_tun_addrs(struct flowtab_pmd *pmd)
 	ft_capture_reset(c);
 }
 
+/* The IPv6 endpoints output 'i' carries in its private area, NULL if none. */
+static const struct flowtab_tnl_md6 *
+md6_of(struct ft_capture *c, unsigned i)
+{
+	const struct flowtab_tnl_md *md = md_of(c, i);
+
+	return md != NULL && (md->flags & FLOWTAB_TNL_MD_F_IPV6) ?
+		flowtab_tnl_md6_of(c->rec[i].m) : NULL;
+}
+
+/*
+ * The same over IPv6 (tun_ipv6_dst, tun_ipv6_src: the mbuf's private area, in a pool that
+ * has one as vireo-dp's); a later table sees what was set; a received packet's endpoints
+ * match a rule's prefix.
+ */
+static void
+test_tun_addrs6(struct flowtab_pmd *pmd)
+{
+	static const char *const rules[] = {
+		"priority=20,in_port=7,actions=resubmit(,2)",
+		"priority=10,actions=set_field:fd00:13::2->tun_ipv6_dst,resubmit(,1)",
+		"table=1,priority=10,tun_ipv6_dst=fd00:13::2,actions=output:3",
+		"table=1,priority=0,actions=output:4",
+		"table=2,priority=10,tun_ipv6_src=fd00:13::/64,actions=output:5",
+		"table=2,priority=0,actions=output:6",
+	};
+	struct rte_mempool *mp0 = mp, *mp6 = rte_pktmbuf_pool_create("ft_dp6", 512, 0,
+		RTE_CACHE_LINE_ROUNDUP(sizeof(struct flowtab_tnl_md6)), RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	const struct flowtab_tnl_md6 *a, *b;
+	struct ft_capture *c, *cap = calloc(1, sizeof(*cap));
+	struct flowtab *ft = table(rules, RTE_DIM(rules));
+	struct in6_addr d2, d3, s11;
+	struct flowtab_out out;
+	struct rte_mbuf *m;
+
+	CHECK(mp6 != NULL && cap != NULL, "a pool with a private area");
+	if (mp6 == NULL || cap == NULL)
+		goto out;
+	inet_pton(AF_INET6, "fd00:13::2", &d2);
+	inet_pton(AF_INET6, "fd00:13::3", &d3);
+	inet_pton(AF_INET6, "fd00:13::11", &s11);
+	mp = mp6;
+	c = apply(pmd, "set_field:fd00:13::2->tun_ipv6_dst,output:1,"
+			"set_field:fd00:13::3->tun_ipv6_dst,set_field:fd00:13::11->tun_ipv6_src,"
+			"output:2", &tcp_pkt);
+	a = md6_of(c, 0);
+	b = md6_of(c, 1);
+	CHECK(c->n == 2 && a != NULL && b != NULL && !memcmp(a->dst, &d2, 16) &&
+			IN6_IS_ADDR_UNSPECIFIED((const struct in6_addr *)a->src) &&
+			!memcmp(b->dst, &d3, 16) && !memcmp(b->src, &s11, 16),
+			"each output carries the tun_ipv6_dst/src set before it (the first a copy)");
+	ft_capture_init(cap, &out, true);
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(cap->n == 1 && cap->rec[0].port == 3,
+			"a later table matches the tun_ipv6_dst a rule set (port %u)",
+			cap->n ? cap->rec[0].port : 0);
+	ft_capture_reset(cap);
+	for (int with = 0; with < 2; with++) {
+		struct flowtab_tnl_md *md;
+
+		m = ft_test_build(mp6, &tcp_pkt);
+		md = RTE_MBUF_DYNFIELD(m, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
+		memset(md, 0, sizeof(*md));
+		md->flags = with ? FLOWTAB_TNL_MD_F_IPV6 : 0;
+		memcpy(flowtab_tnl_md6_of(m)->src, &s11, 16);
+		m->ol_flags |= flowtab_tnl_md_flag;
+		ft_capture_reset(cap);
+		flowtab_process_burst(pmd, ft, &m, 1, 7, &out);
+		CHECK(cap->n == 1 && cap->rec[0].port == (with ? 5u : 6u),
+				"a received packet %s IPv6 endpoints: tun_ipv6_src=fd00:13::/64 %s",
+				with ? "with" : "without", with ? "matches" : "does not match");
+	}
+	ft_capture_reset(cap);
+out:
+	mp = mp0;
+	flowtab_destroy(ft);
+	free(cap);
+	rte_mempool_free(mp6);
+}
+
 static void
 test_pipeline(struct flowtab_pmd *pmd)
 {
@@ -928,6 +1009,7 @@ main(int argc, char **argv)
 	test_inport_burst(pmd);
 	test_rewrites(pmd);
 	test_tun_addrs(pmd);
+	test_tun_addrs6(pmd);
 	test_pipeline(pmd);
 	test_rerank(pmd);
 	test_two_bridges(pmd);

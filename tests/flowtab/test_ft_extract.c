@@ -200,7 +200,71 @@ test_tunnel(void)
 	CHECK(k.tun_gtpu_flags == 0x34 && k.tun_gtpu_msgtype == 255 && k2.w[10] == k.w[10],
 			"tun_gtpu_flags, tun_gtpu_msgtype from the field (both parsers)");
 	CHECK(ntohl(k.nw_src) == 0x0a000001 && ntohs(k.tp_dst) == 80, "inner fields as before");
+	CHECK(!k.w[12] && !k.w[13] && !k.w[14] && !k.w[15], "no IPv6 endpoints: zero");
+	md->flags |= FLOWTAB_TNL_MD_F_IPV6;
+	ft_key_extract(m, 1, &k, &ly);
+	CHECK(!k.w[12] && !k.w[13] && !k.w[14] && !k.w[15],
+			"IPv6 flag on a packet whose pool has no private area: zero");
 	rte_pktmbuf_free(m);
+}
+
+/* Words 12 to 15: the IPv6 endpoints from the private area, and copies that keep them. */
+static void
+test_tunnel_ipv6(void)
+{
+	static const uint8_t src[16] = { 0xfd, 0, 0, 9, [15] = 2 }, dst[16] = { 0xfd, 0, 0, 9,
+		[15] = 1 };
+	struct rte_mempool *mp6 = rte_pktmbuf_pool_create("ft_test6", 64, 0,
+		sizeof(struct flowtab_tnl_md6), RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	struct rte_mbuf *m, *c, *c0;
+	struct flowtab_tnl_md *md;
+	struct flowtab_tnl_md6 *m6;
+	struct ft_layers ly;
+	struct ft_key k, k2;
+
+	CHECK(mp6 != NULL, "a pool with a private area");
+	if (mp6 == NULL)
+		return;
+	m = ft_test_build(mp6, &base);
+	m6 = flowtab_tnl_md6_of(m);
+	c0 = ft_test_build(mp, &base);
+	CHECK(m6 != NULL && flowtab_tnl_md6_of(c0) == NULL,
+			"the private area holds the endpoints; the default pool's does not");
+	rte_pktmbuf_free(c0);
+	memcpy(m6->src, src, 16);
+	memcpy(m6->dst, dst, 16);
+	md = RTE_MBUF_DYNFIELD(m, flowtab_tnl_md_offset, struct flowtab_tnl_md *);
+	memset(md, 0, sizeof(*md));
+	md->tun_id = rte_cpu_to_be_64(7);
+	m->ol_flags |= flowtab_tnl_md_flag;
+	ft_key_extract(m, 1, &k, &ly);
+	CHECK(!k.w[12] && !k.w[15], "private area written but IPv6 flag clear: zero");
+	md->flags = FLOWTAB_TNL_MD_F_IPV6;
+	ft_key_extract(m, 1, &k, &ly);
+	ft_key_extract_l2(m, 1, &k2, &ly);
+	CHECK(!memcmp(k.tun_ipv6_src, src, 16) && !memcmp(k.tun_ipv6_dst, dst, 16) &&
+			rte_be_to_cpu_64(k.tun_id) == 7 && !k.tun_src && !k.tun_dst,
+			"tun_ipv6_src/dst from the private area, tun_src/dst zero");
+	CHECK(!memcmp(&k2.w[12], &k.w[12], 32), "the L2 parser reads them too");
+	c = rte_pktmbuf_copy(m, mp6, 0, UINT32_MAX);
+	c0 = rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
+	CHECK(c != NULL && c0 != NULL, "copies");
+	if (c != NULL && c0 != NULL) {
+		memset(flowtab_tnl_md6_of(c), 0, 32);
+		flowtab_tnl_md_copy(c, m);
+		flowtab_tnl_md_copy(c0, m);
+		ft_key_extract(c, 1, &k2, &ly);
+		CHECK(!memcmp(&k2.w[12], &k.w[12], 32), "flowtab_tnl_md_copy: the copy keeps them");
+		ft_key_extract(c0, 1, &k2, &ly);
+		CHECK(!k2.w[12] && !k2.w[15] && k2.w[8] == k.w[8] &&
+				!(RTE_MBUF_DYNFIELD(c0, flowtab_tnl_md_offset,
+				struct flowtab_tnl_md *)->flags & FLOWTAB_TNL_MD_F_IPV6),
+				"a copy into a pool without room: the IPv6 flag dropped, the rest kept");
+	}
+	rte_pktmbuf_free(c);
+	rte_pktmbuf_free(c0);
+	rte_pktmbuf_free(m);
+	rte_mempool_free(mp6);
 }
 
 int
@@ -212,5 +276,6 @@ main(int argc, char **argv)
 	test_fragments();
 	test_ipv6_arp_other();
 	test_tunnel();
+	test_tunnel_ipv6();
 	return check_report("test_ft_extract");
 }

@@ -207,6 +207,12 @@ test_actions(void)
 			"set_field:80->tcp_dst,set_field:3->vlan_pcp,set_field:7->nw_ttl",
 			"table=0 actions=set_field:2001:db8::1->ipv6_dst,set_field:46->ip_dscp,"
 			"set_field:80->tp_dst,set_field:3->vlan_pcp,set_field:7->nw_ttl");
+	/* The IPv6 underlay's endpoints, in Open vSwitch's order (after tun_dst, before in_port). */
+	round_trip("in_port=1,tun_ipv6_dst=fd00:9::/64,tun_id=5,tun_ipv6_src=fd00:9::2,"
+			"actions=set_field:fd00:9::3->tun_ipv6_dst,set_field:fd00:9::1->tun_ipv6_src,2",
+			"table=0,tun_id=0x5,tun_ipv6_src=fd00:9::2,tun_ipv6_dst=fd00:9::/64,in_port=p1 "
+			"actions=set_field:fd00:9::3->tun_ipv6_dst,set_field:fd00:9::1->tun_ipv6_src,"
+			"output:p2");
 	round_trip("actions=resubmit(,1),resubmit(2,3),resubmit:1,goto_table:4",
 			"table=0 actions=resubmit(,1),resubmit(p2,3),resubmit:p1,goto_table:4");
 	round_trip("actions=drop", "table=0 actions=drop");
@@ -219,10 +225,9 @@ test_bad(void)
 	bad("in_port=1", FT_PARSE_ADD, "field 'actions': missing");
 	bad("in_port=nosuch,actions=drop", FT_PARSE_ADD, "field 'in_port': no such port");
 	bad("frobnicate=1,actions=drop", FT_PARSE_ADD, "field 'frobnicate': unknown field");
-	bad("in_port=1,tun_ipv6_src=fd00:9::2,actions=drop", FT_PARSE_ADD,
-		"field 'tun_ipv6_src': Open vSwitch's IPv6 tunnel endpoint, not implemented");
-	bad("actions=set_field:fd00:9::2->tun_ipv6_dst,output:1", FT_PARSE_ADD,
-			"tun_ipv6_dst: Open vSwitch's IPv6 tunnel endpoint, not implemented");
+	bad("tun_ipv6_src=fd00:9::/129,actions=drop", FT_PARSE_ADD, "prefix length");
+	bad("actions=set_field:1.2.3.4->tun_ipv6_dst,output:1", FT_PARSE_ADD,
+		"expected an IPv6 address");
 	bad("actions=set_field:1.2.3->tun_dst,output:1", FT_PARSE_ADD, "expected an IPv4");
 	bad("nw_src=1.2.3.4,actions=drop", FT_PARSE_ADD, "field 'nw_src': needs ip or arp");
 	bad("ip,tp_dst=80,actions=drop", FT_PARSE_ADD, "field 'tp_dst': needs tcp");

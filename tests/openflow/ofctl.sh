@@ -103,7 +103,7 @@ done
 VER=(-O OpenFlow13)
 before=$(dump vof)
 for bad in "actions=group:1" "metadata=0x1,actions=drop" \
-	"actions=write_actions(output:1)" "actions=output:1,clear_actions" "actions=meter:1,output:1" "tun_ipv6_src=fd00::1,actions=drop" \
+	"actions=write_actions(output:1)" "actions=output:1,clear_actions" "actions=meter:1,output:1" \
 	"ip,nw_ecn=1,actions=drop" "actions=push_mpls:0x8847,output:1" "actions=set_queue:1"; do
 	out=$(vof add-flow "$bad" 2>&1)
 	rc=$?
@@ -137,6 +137,10 @@ for ver in "" OpenFlow13; do
 	both add-flow "priority=21,in_port=1,tun_src=172.31.13.2,tun_id=100,actions=set_field:172.31.13.3->tun_dst,set_field:172.31.13.11->tun_src,set_field:200->tun_id,output:2" &&
 		both add-flow "priority=22,in_port=2,actions=set_field:172.31.13.2->tun_dst,output:1,set_field:172.31.13.3->tun_dst,output:3" &&
 		same "${ver:-OpenFlow10+NXM}: set_field to tun_dst and tun_src" 2
+	# The same over an IPv6 underlay (NXM_NX_TUN_IPV6_SRC/DST: two 64-bit loads in 1.0).
+	both del-flows
+	both add-flow "priority=23,in_port=1,tun_ipv6_src=fd00:13::2,tun_ipv6_dst=fd00:13::/64,tun_id=100,actions=set_field:fd00:13::3->tun_ipv6_dst,set_field:fd00:13::11->tun_ipv6_src,output:2" &&
+		same "${ver:-OpenFlow10+NXM}: tun_ipv6_src/tun_ipv6_dst matched and set" 1
 done
 VER=()
 both del-flows

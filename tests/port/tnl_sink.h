@@ -89,7 +89,9 @@ tnl_test_start(char *argv0, const char *name, struct port_env *env)
 		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
-	mp = rte_pktmbuf_pool_create(name, 256, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	/* With the private area vireo-dp's pools have: the IPv6 tunnel endpoints live there. */
+	mp = rte_pktmbuf_pool_create(name, 256, 0, sizeof(struct tnl_md6),
+		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	env->qsbr = calloc(1, rte_rcu_qsbr_get_memsize(1));
 	if (mp == NULL || env->qsbr == NULL || rte_rcu_qsbr_init(env->qsbr, 1) != 0) {
 		fprintf(stderr, "%s: no mbuf pool or qsbr\n", name);
