@@ -11,9 +11,9 @@
 # IPv6 header (hop limit 64, traffic class 0, flow label 0) and the UDP checksum of what
 # vireo-dp sends; the next hop is learnt by Neighbor Discovery and shows in tnl/arp/show,
 # the route in ovs/route/show; bad IPv6 outer packets are dropped and counted.  A
-# remote_ip=flow port over IPv6 (bridge $BF, namespace W 10.203.0.1) reaches U's second
-# vxlan device (VNI 43, 10.203.0.2) by rules that set tun_ipv6_dst and match
-# tun_ipv6_src.  Then vxlan ports over IPv6 through ovs-vsctl.
+# remote_ip=flow port over IPv6 (bridge $BF, namespace W 10.203.0.1; UDP 4790, so that
+# unknown VNIs on 4789 stay vx6's to count) reaches U's second vxlan device (VNI 43,
+# 10.203.0.2) by rules that set tun_ipv6_dst and match tun_ipv6_src.  Then vxlan ports over IPv6 through ovs-vsctl.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
 . "$(dirname "$0")/lib-tnl.sh"
@@ -28,7 +28,7 @@ ip -n "$W" link set eth0 mtu 1430
 ip -n "$U" addr add fd00:9::2/64 dev eth0 nodad &&
 	ip -n "$U" link add vx0 type vxlan id 42 remote fd00:9::1 local fd00:9::2 dstport 4789 \
 	dev eth0 && ip -n "$U" addr add 10.201.0.2/24 dev vx0 && ip -n "$U" link set vx0 up &&
-	ip -n "$U" link add vx1 type vxlan id 43 remote fd00:9::1 local fd00:9::2 dstport 4789 \
+	ip -n "$U" link add vx1 type vxlan id 43 remote fd00:9::1 local fd00:9::2 dstport 4790 \
 	dev eth0 && ip -n "$U" addr add 10.203.0.2/24 dev vx1 && ip -n "$U" link set vx1 up ||
 	{ fail "kernel vxlan devices over IPv6 in $U"; finish; }
 # D answers the UE 10.60.0.2 through the gtpu port's bridge (nothing there answers ARP).
@@ -62,7 +62,7 @@ bad() { ip netns exec "$U" /usr/bin/python3 "$(dirname "$0")/vxlan_bad.py" eth0 
   $BF:
     ports:
       wm: {type: dpdk, options: {dpdk-devargs: "net_af_packet5,iface=v-$W"}}
-      vxf6: {type: vxlan, options: {remote_ip: flow, local_ip: "fd00:9::1", key: flow}}
+      vxf6: {type: vxlan, options: {remote_ip: flow, local_ip: "fd00:9::1", key: flow, dst_port: 4790}}
 EOC
 } >"$RUN/dp.yaml"
 check "vireo-dp starts with vxlan, geneve and gtpu ports over IPv6" start_dp "$RUN/dp.yaml"
