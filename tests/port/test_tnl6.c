@@ -26,22 +26,6 @@
 
 #define INNER_LEN 60
 
-/* The Internet checksum of the IPv6 pseudo-header of 'ip6' and 'len' bytes at 'l4'. */
-static uint16_t
-sum6(const uint8_t *ip6, const uint8_t *l4, uint32_t len)
-{
-	uint32_t s = 0;
-
-	for (unsigned i = 8; i < 40; i += 2)		/* source and destination */
-		s += (uint32_t)ip6[i] << 8 | ip6[i + 1];
-	s += len + ip6[6];
-	for (uint32_t i = 0; i < len; i += 2)
-		s += (uint32_t)l4[i] << 8 | (i + 1 < len ? l4[i + 1] : 0);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /*
  * An Ethernet/IPv6/UDP frame from fd00:9::2 to fd00:9::1 into 'f' to UDP port 'dport' with
  * 'plen' bytes of 'payload' after UDP; 'csum': the right UDP checksum, else zero.  Returns

@@ -391,23 +391,6 @@ pkt6(uint64_t id, const char *dst, const char *src)
 	return m;
 }
 
-/* The Internet checksum of the IPv6 pseudo-header of 'ip' and 'len' bytes at 'l4' (0xffff
- * folded to 0: a right checksum sums to zero). */
-static uint16_t
-sum6(const uint8_t *ip, const uint8_t *l4, uint32_t len)
-{
-	uint32_t s = 0;
-
-	for (unsigned i = 8; i < 40; i += 2)
-		s += (uint32_t)ip[i] << 8 | ip[i + 1];
-	s += len + ip[6];
-	for (uint32_t i = 0; i < len; i += 2)
-		s += (uint32_t)l4[i] << 8 | (i + 1 < len ? l4[i + 1] : 0);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* Whether got[i] left over IPv6 from 'src' to 'dst' with VNI 'vni' and a right, non-zero
  * UDP checksum. */
 static bool

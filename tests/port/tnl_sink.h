@@ -77,6 +77,23 @@ open_port(struct port *p, const char *name, const char *type, uint16_t slot,
  * EAL (no hugepages, file prefix NAME-PID), the pool 'mp', a qsbr for one PMD in
  * env->qsbr, and "tp0" as the underlay's internal port.  Returns 0, or -1 said on stderr.
  */
+/* The Internet checksum of the IPv6 pseudo-header of 'ip6' and 'len' bytes at 'l4' (a right
+ * UDP checksum sums to 0). */
+static inline uint16_t
+sum6(const uint8_t *ip6, const uint8_t *l4, uint32_t len)
+{
+	uint32_t s = 0;
+
+	for (unsigned i = 8; i < 40; i += 2)		/* source and destination */
+		s += (uint32_t)ip6[i] << 8 | ip6[i + 1];
+	s += len + ip6[6];
+	for (uint32_t i = 0; i < len; i += 2)
+		s += (uint32_t)l4[i] << 8 | (i + 1 < len ? l4[i + 1] : 0);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
 static inline int
 tnl_test_start(char *argv0, const char *name, struct port_env *env)
 {
