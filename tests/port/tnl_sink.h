@@ -73,10 +73,6 @@ open_port(struct port *p, const char *name, const char *type, uint16_t slot,
 	return port_open(p, name, type, slot, &a, env, err);
 }
 
-/*
- * EAL (no hugepages, file prefix NAME-PID), the pool 'mp', a qsbr for one PMD in
- * env->qsbr, and "tp0" as the underlay's internal port.  Returns 0, or -1 said on stderr.
- */
 /* The Internet checksum of the IPv6 pseudo-header of 'ip6' and 'len' bytes at 'l4' (a right
  * UDP checksum sums to 0). */
 static inline uint16_t
@@ -94,6 +90,10 @@ sum6(const uint8_t *ip6, const uint8_t *l4, uint32_t len)
 	return (uint16_t)~s;
 }
 
+/*
+ * EAL (no hugepages, file prefix NAME-PID), the pool 'mp', a qsbr for one PMD in
+ * env->qsbr, and "tp0" as the underlay's internal port.  Returns 0, or -1 said on stderr.
+ */
 static inline int
 tnl_test_start(char *argv0, const char *name, struct port_env *env)
 {
