@@ -8,7 +8,8 @@
  * tunnel metadata of what is popped; a packet with no tun_dst dropped and counted; an
  * unknown tun_dst counted, asked for and resolved by the next tnl_run(); the outer headers
  * pushed per destination (address, VNI, a tun_src for local_ip=flow, a good IPv4 header
- * checksum); the options still refused.
+ * checksum); the same over IPv6 ("tp0" also holds fd00:14::1/64: tun_ipv6_dst/src, a port
+ * of either family sending each packet by its own); the options still refused.
  */
 #include <arpa/inet.h>
 #include <sched.h>
