@@ -203,6 +203,18 @@ fwd_send(struct fwd_ctx *c, struct port *port, struct rte_mbuf *m)
 	pmd_output(c->pmd, port, m);
 }
 
+/*
+ * 'n' more references to every segment of 'm', which is sent to n + 1 ports: a chain's
+ * segments are freed each by its own count (rte_pktmbuf_free), so counting the first only
+ * would free the rest with the first port's send while the others still read them.
+ */
+static inline void
+pkt_refs_add(struct rte_mbuf *m, int16_t n)
+{
+	for (; m != NULL; m = m->next)
+		rte_mbuf_refcnt_update(m, n);
+}
+
 static void
 fwd_flood(void *arg, uint32_t in_port, struct rte_mbuf *m, bool all)
 {
@@ -218,7 +230,7 @@ fwd_flood(void *arg, uint32_t in_port, struct rte_mbuf *m, bool all)
 		return;
 	}
 	if (k > 1)
-		rte_mbuf_refcnt_update(m, (int16_t)(k - 1));
+		pkt_refs_add(m, (int16_t)(k - 1));
 	for (uint32_t i = 0; i < s->n_ports; i++)
 		if (all || s->ports[i]->ofport != in_port)
 			fwd_send(c, &s->ports[i]->port, m);
@@ -302,7 +314,7 @@ normal_flood(struct fwd_ctx *c, uint32_t in_port, struct rte_mbuf *m, uint16_t v
 		if (o == NULL)
 			other = 0;
 		else if (other > 1)
-			rte_mbuf_refcnt_update(o, (int16_t)(other - 1));
+			pkt_refs_add(o, (int16_t)(other - 1));
 	}
 	if (m != NULL && same == 0) {
 		rte_pktmbuf_free(m);
@@ -313,7 +325,7 @@ normal_flood(struct fwd_ctx *c, uint32_t in_port, struct rte_mbuf *m, uint16_t v
 		return;
 	}
 	if (same > 1)
-		rte_mbuf_refcnt_update(m, (int16_t)(same - 1));
+		pkt_refs_add(m, (int16_t)(same - 1));
 	for (uint32_t i = 0; i < s->n_ports; i++) {
 		const struct dp_port *p = s->ports[i];
 		const struct dp_vlan *v = &s->vlan[p->port.slot];
