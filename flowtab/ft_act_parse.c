@@ -336,14 +336,6 @@ parse_one(char *tok, const struct flowtab_port_ops *ports, struct ft_action *a, 
 	return "unknown action";
 }
 
-static bool
-act_modifies(uint8_t t)
-{
-	return (t >= FT_ACT_SET_DL_SRC && t <= FT_ACT_DEC_TTL) || t == FT_ACT_SET_TUN_ID ||
-		t == FT_ACT_SET_TUN_SRC || t == FT_ACT_SET_TUN_DST || t == FT_ACT_SET_TUN_IPV6_SRC ||
-		t == FT_ACT_SET_TUN_IPV6_DST;
-}
-
 static char *
 act_error(const char *tok, const char *why)
 {
@@ -419,7 +411,7 @@ ft_actions_parse(const char *text, const struct flowtab_port_ops *ports, char **
 	memcpy(acts->a, tmp, n * sizeof(tmp[0]));
 	acts->out_port = n == 1 && tmp[0].type == FT_ACT_OUTPUT ? tmp[0].u32 : FLOWTAB_PORT_NONE;
 	for (i = 0; i < n; i++)
-		acts->modifies |= act_modifies(tmp[i].type);
+		acts->modifies |= ft_act_modifies(tmp[i].type);
 	free(buf);
 	return acts;
 fail:

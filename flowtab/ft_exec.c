@@ -624,8 +624,7 @@ run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
 
 	for (i = 0; i < acts->n && !x->stop && x->m; i++) {
 		a = &acts->a[i];
-		if ((a->type >= FT_ACT_SET_DL_SRC && a->type <= FT_ACT_DEC_TTL) ||
-				(a->type >= FT_ACT_SET_TUN_ID && a->type <= FT_ACT_SET_TUN_IPV6_DST))
+		if (ft_act_modifies(a->type))
 			flush_pending(x);
 		switch (a->type) {
 		case FT_ACT_OUTPUT:

@@ -19,9 +19,7 @@ uint64_t flowtab_tnl_md_flag;
 struct flowtab_tnl_md6 *
 flowtab_tnl_md6_of(const struct rte_mbuf *m)
 {
-	if (m->priv_size < sizeof(struct flowtab_tnl_md6))
-		return NULL;
-	return (struct flowtab_tnl_md6 *)(uintptr_t)((const uint8_t *)m + sizeof(*m));
+	return ft_tnl_md6(m);
 }
 
 void

@@ -43,6 +43,15 @@ ft_ld16(const uint8_t *p)
 	return v;
 }
 
+/* 'm''s private area as IPv6 tunnel endpoints, NULL when its pool's is smaller (flowtab.h). */
+static inline struct flowtab_tnl_md6 *
+ft_tnl_md6(const struct rte_mbuf *m)
+{
+	if (m->priv_size < sizeof(struct flowtab_tnl_md6))
+		return NULL;
+	return (struct flowtab_tnl_md6 *)(uintptr_t)((const uint8_t *)m + sizeof(*m));
+}
+
 /*
  * Words 8 to 15: the tunnel metadata the decapsulating port left in 'm', else zero (the
  * IPv6 endpoints from the private area, where the port put them: flowtab.h).
@@ -53,15 +62,15 @@ ft_extract_tnl(const struct rte_mbuf *m, struct ft_key *k)
 	if (unlikely(m->ol_flags & flowtab_tnl_md_flag)) {
 		const struct flowtab_tnl_md *md = RTE_MBUF_DYNFIELD(m, flowtab_tnl_md_offset,
 			const struct flowtab_tnl_md *);
+		const struct flowtab_tnl_md6 *m6 = (md->flags & FLOWTAB_TNL_MD_F_IPV6) ?
+			ft_tnl_md6(m) : NULL;
 
 		k->w[8] = md->tun_id;
 		k->w[9] = (uint64_t)md->tun_src | (uint64_t)md->tun_dst << 32;
 		k->w[10] = (uint64_t)md->gtpu_flags | (uint64_t)md->gtpu_msgtype << 8;
 		k->w[11] = (uint64_t)md->tun_metadata[0] | (uint64_t)md->tun_metadata[1] << 32;
-		if ((md->flags & FLOWTAB_TNL_MD_F_IPV6) &&
-				m->priv_size >= sizeof(struct flowtab_tnl_md6)) {
-			memcpy(&k->w[12], (const uint8_t *)m + sizeof(*m),
-				sizeof(struct flowtab_tnl_md6));
+		if (m6 != NULL) {
+			memcpy(&k->w[12], m6, sizeof(*m6));
 			return;
 		}
 	} else {

@@ -62,6 +62,15 @@ enum ft_act_type {
 	FT_ACT__N
 };
 
+/** Whether action type 't' changes the packet or its tunnel metadata (a copy is due first
+ * for an output still pending). */
+static inline bool
+ft_act_modifies(uint8_t t)
+{
+	return (t >= FT_ACT_SET_DL_SRC && t <= FT_ACT_DEC_TTL) ||
+		(t >= FT_ACT_SET_TUN_ID && t <= FT_ACT_SET_TUN_IPV6_DST);
+}
+
 /** 'flags' of an action: how it was written, so that printing gives it back. */
 #define FT_ACTF_SET_FIELD 0x01
 

@@ -174,9 +174,8 @@ port_unborrow_copy(struct rte_mbuf *m)
 		return m;
 	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 	/* DPDK copies the dynamic fields, not the private area (tnl.h's IPv6 endpoints). */
-	if (c != NULL && c->priv_size >= sizeof(struct tnl_md6) &&
-			m->priv_size >= sizeof(struct tnl_md6))
-		memcpy(rte_mbuf_to_priv(c), rte_mbuf_to_priv(m), sizeof(struct tnl_md6));
+	if (c != NULL && tnl_md6_of(c) != NULL && tnl_md6_of(m) != NULL)
+		*tnl_md6_of(c) = *tnl_md6_of(m);
 	rte_pktmbuf_free(m);
 	return c;
 }

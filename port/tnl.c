@@ -660,7 +660,6 @@ refresh(struct tnl_port *t)
 		} else if ((e = calloc(1, sizeof(*e))) != NULL) {
 			e->underlay = under;
 			e->hlen = t->cfg.ipv6 ? TNL_VXLAN6_HLEN : TNL_VXLAN_HLEN;
-			e->ipv6 = t->cfg.ipv6;
 			build_hdr(t, t->cfg.ipv6, t->src, &t->src6, t->cfg.remote_ip,
 				&t->cfg.remote_ip6, src_mac, nb->mac, e->hdr);
 			t->why[0] = '\0';
@@ -715,7 +714,6 @@ refresh_dest(const struct tnl_port *t, struct tnl_fdest *f)
 	}
 	memset(&f->e, 0, sizeof(f->e));
 	f->e.underlay = under;
-	f->e.ipv6 = v6;
 	f->e.hlen = v6 ? TNL_VXLAN6_HLEN : TNL_VXLAN_HLEN;
 	build_hdr(t, v6, f->src, &f->src6, ip4, &f->ip, src_mac, nb->mac, f->e.hdr);
 	f->ok = true;

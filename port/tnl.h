@@ -116,9 +116,15 @@ struct tnl_encap {
 	/* Aligned as the pointer: DPDK's header structs (rte_ether_hdr) want 2 bytes. */
 	uint8_t hdr[TNL_VXLAN6_HLEN];	/**< outer headers; lengths and checksum filled per packet */
 	uint8_t hlen;			/**< TNL_VXLAN_HLEN, or TNL_VXLAN6_HLEN over IPv6 */
-	bool ipv6;			/**< 'hdr' holds an IPv6 header */
 };
 _Static_assert(offsetof(struct tnl_encap, hdr) % 8 == 0, "tnl_encap.hdr must stay aligned");
+
+/** Whether 'e''s outer headers are IPv6 (every tunnel type's are as long as VXLAN's). */
+static inline bool
+tnl_encap_ipv6(const struct tnl_encap *e)
+{
+	return e->hlen == TNL_VXLAN6_HLEN;
+}
 
 /** remote_ip=flow: most destinations a port keeps an encapsulation for. */
 #define TNL_MAX_DESTS 256
@@ -290,6 +296,13 @@ struct tnl_md {
 	uint8_t flags;			/**< TNL_MD_F_IPV6 */
 	uint32_t tun_metadata[TNL_N_METADATA];	/**< mapped Geneve option values, else 0 */
 } __attribute__((packed, aligned(4)));
+/* 4-byte aligned, so that it leaves 8 bytes of the mbuf's dynamic field space to others
+ * (flowtab.h says why). */
+_Static_assert(sizeof(struct tnl_md) == 28 && __alignof__(struct tnl_md) == 4,
+	"tnl_md must leave room in the mbuf's dynamic field space");
+#define TNL_MD_NAME "vireo_tnl_md"
+#define TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
+
 /** tnl_md 'flags': the mbuf's private area holds a struct tnl_md6 (flowtab.h's layout). */
 #define TNL_MD_F_IPV6 0x01
 
@@ -328,12 +341,6 @@ tnl_md_set_endpoints6(struct rte_mbuf *m, struct tnl_md *md, const struct tnl_ou
 	memcpy(&m6->dst, o->dst6, 16);
 	md->flags = TNL_MD_F_IPV6;
 }
-/* 4-byte aligned, so that it leaves 8 bytes of the mbuf's dynamic field space to others
- * (flowtab.h says why). */
-_Static_assert(sizeof(struct tnl_md) == 28 && __alignof__(struct tnl_md) == 4,
-	"tnl_md must leave room in the mbuf's dynamic field space");
-#define TNL_MD_NAME "vireo_tnl_md"
-#define TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
 extern int tnl_md_offset;		/**< -1 until registered */
 extern uint64_t tnl_md_flag;
 

@@ -520,7 +520,7 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 	uint32_t sum;
 	uint16_t raw;
 
-	if (e->ipv6) {
+	if (tnl_encap_ipv6(e)) {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN);
 		uint32_t vtc = rte_be_to_cpu_32(ip6->vtc_flow);
 
@@ -551,7 +551,7 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 	udp->src_port = sport;
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
 	udp->dgram_cksum = 0;
-	if (!e->ipv6 || !t->cfg.csum ||
+	if (!tnl_encap_ipv6(e) || !t->cfg.csum ||
 			rte_raw_cksum_mbuf(m, (uint32_t)((uint8_t *)udp - h), ulen, &raw) != 0)
 		return;
 	sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN), 0) + raw;
@@ -574,6 +574,7 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	uint32_t inner, teid = 0;
 	uint8_t opts[TNL_N_METADATA * 8], in_tos = 0, in_ttl = 64;
 	uint32_t olen = geneve_options(t, m, opts), hlen = e->hlen + olen;
+	bool v6 = tnl_encap_ipv6(e);
 	uint8_t *h, *tun;
 
 	if (t->cfg.tos < 0 || t->cfg.ttl < 0)
@@ -601,10 +602,10 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		return false;
 	}
 	rte_memcpy(h, e->hdr, e->hlen);	/* inline vector moves for these 50 or 70 bytes */
-	if (tun_src != 0 && !e->ipv6)
+	if (tun_src != 0 && !v6)
 		/* outer_finish() sums the header anew: the template's checksum no longer fits. */
 		((struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN))->src_addr = tun_src;
-	else if (tun_src6 != NULL && e->ipv6)
+	else if (tun_src6 != NULL && v6)
 		memcpy(((struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN))->src_addr, tun_src6, 16);
 	tun = h + e->hlen - TNL_HLEN;
 	if (olen != 0) {
@@ -620,7 +621,7 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		memcpy(tun + 2, &glen, 2);
 		memcpy(tun + 4, &be_teid, 4);
 	}
-	outer_finish(t, e, m, h, inner, olen, in_tos, in_ttl, tun_src != 0 && !e->ipv6, sport);
+	outer_finish(t, e, m, h, inner, olen, in_tos, in_ttl, tun_src != 0 && !v6, sport);
 	m->ol_flags = 0;
 	return true;
 }

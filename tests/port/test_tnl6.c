@@ -238,7 +238,6 @@ test_encap(struct port *vx)
 	/* What tnl.c's build_hdr writes, by hand: the test sets no route. */
 	e->underlay = &under;
 	e->hlen = TNL_VXLAN6_HLEN;
-	e->ipv6 = true;
 	memcpy(h, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x86\xdd", 14);
 	ip6[0] = 0x60, ip6[6] = 17, ip6[7] = 64;
 	inet_pton(AF_INET6, "fd00:9::1", ip6 + 8);
