@@ -3,6 +3,9 @@
  * The borrowing receive of vhost-user ports: see vhost_fast.h for what it does, when, and
  * who may touch what.
  */
+/* rte_vhost_vring_call_nonblock(): the only notification that never waits for a lock. */
+#define ALLOW_EXPERIMENTAL_API
+
 #include <errno.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
@@ -59,6 +62,7 @@ struct fast_rxq {
 	uint16_t outstanding;		/* not yet freed */
 	uint16_t last_avail;		/* after the burst */
 	uint16_t last_used;		/* before the burst */
+	bool call_pending;		/* the guest is owed a notification */
 	uint16_t heads[PORT_BURST];	/* in the order the guest made them available */
 	struct fast_pkt pkt[PORT_BURST];
 	uint64_t packets;		/* borrowed so far */
@@ -143,6 +147,10 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *enabled,
 	vhost_fast_stop(f);
 	free(f->mem);
 	f->mem = NULL;
+	/* A notification still owed stays owed, unless to a device that has gone. */
+	for (unsigned i = 0; i < f->n_rings; i++)
+		if (f->rxq[i].vid != vid)
+			f->rxq[i].call_pending = false;
 	if (rte_vhost_get_negotiated_features(vid, &features) != 0 || (features & refused))
 		return;
 	if (rte_vhost_get_mem_table(vid, &mem) != 0)
@@ -171,13 +179,33 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *enabled,
 	__atomic_store_n(&f->gate, 1, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * PMD holding ring 'rq': tell the guest about its used descriptors, as its event index or
+ * flags ask.  The message thread may hold the device's lock while it waits for this ring,
+ * so the lock is only tried; a notification it keeps from going out now is sent by the
+ * next receive of the ring.
+ */
+static void
+fast_notify(struct fast_rxq *rq)
+{
+	rq->call_pending = rte_vhost_vring_call_nonblock(rq->vid,
+		(uint16_t)(rq->qp * 2 + 1)) == -EAGAIN;
+}
+
 bool
 vhost_fast_enter(struct vhost_fast *f, uint16_t qp)
 {
+	struct fast_rxq *rq = &f->rxq[qp];
 	uint32_t zero = 0;
 
-	return __atomic_compare_exchange_n(&f->rxq[qp].busy, &zero, 1, false, __ATOMIC_SEQ_CST,
-		__ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&rq->busy, &zero, 1, false, __ATOMIC_SEQ_CST,
+			__ATOMIC_RELAXED))
+		return false;
+	/* Only while the ring is mapped: rte_vhost's notification does not check. */
+	if (unlikely(rq->call_pending) && __atomic_load_n(&f->gate, __ATOMIC_SEQ_CST) &&
+			f->rings[qp].ok)
+		fast_notify(rq);
+	return true;
 }
 
 void
@@ -320,10 +348,9 @@ fast_close(struct fast_rxq *rq)
 	__atomic_store_n(&r->used->idx, (uint16_t)(rq->last_used + rq->n_pkts), __ATOMIC_RELEASE);
 	rte_vhost_set_vring_base(vid, ring, rq->last_avail, (uint16_t)(rq->last_used + rq->n_pkts));
 	__atomic_store_n(&rq->packets, rq->packets + rq->n_pkts, __ATOMIC_RELAXED);
+	fast_notify(rq);
 	fast_cur = NULL;
 	__atomic_store_n(&rq->busy, 0, __ATOMIC_RELEASE);
-	/* It takes the device's lock: only once the ring is released (see vhost_fast.h). */
-	rte_vhost_vring_call(vid, ring);
 }
 
 /* Called by rte_mbuf when the last segment of a borrowed packet is freed (on its PMD). */

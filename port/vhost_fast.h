@@ -16,7 +16,7 @@
  * skipped).  The receiver's transmit (rte_vhost_enqueue_burst) is then the only copy.  The
  * descriptors go back to the guest (used ring, in the order they were made available, so
  * VIRTIO_F_IN_ORDER holds) when the last mbuf of the burst is freed; the guest is then
- * notified through rte_vhost_vring_call(), which honours event idx and NO_INTERRUPT.
+ * notified through rte_vhost, which honours event idx and NO_INTERRUPT.
  *
  * A burst borrows only when the port's owner allows it (port.rx_borrow: the packets are
  * only read, are sent only to ports that copy at transmit, and are all freed on this PMD
@@ -41,10 +41,12 @@
  * handled (vhost_fast_stop(): close, then wait for every busy ring), reopened after it
  * (vhost_fast_start(): re-read the table and rings while no PMD can look), and read by the
  * PMD after taking 'busy' (both sequentially consistent, so one of them sees the other).
- * While a ring is borrowed from, the PMD never waits for rte_vhost's lock of that device:
- * its notification (which takes the lock) is sent after 'busy' is released, and a
- * transmit to the port being borrowed from is dropped (the owner's rules make it
- * impossible: a MAC learning bridge never sends a packet back to where it came from).
+ * While a ring is borrowed from, the PMD never waits for rte_vhost's lock of that device
+ * (the message thread takes it before it waits for 'busy'): the guest's notification
+ * only tries the lock (rte_vhost_vring_call_nonblock) and, when it is taken, is owed
+ * and sent by the next receive of that ring while the gate is open; a transmit to the
+ * port being borrowed from is dropped (the owner's rules make it impossible: a MAC
+ * learning bridge never sends a packet back to where it came from).
  */
 
 #include <stdbool.h>

@@ -240,9 +240,19 @@ static void (*guard_after)(int vid);
 static enum rte_vhost_msg_result
 guard_pre_hooked(int vid, void *msg)
 {
+	enum rte_vhost_msg_result r;
+
 	if (guard_before != NULL)
 		guard_before(vid);
-	return guard_pre(vid, msg);
+	r = guard_pre(vid, msg);
+	/*
+	 * rte_vhost skips the post hook after a refused message, which changed nothing: undo
+	 * the pre hook here.  (After a message that rte_vhost's own handler fails, the hooks
+	 * around the next message restore the state.)
+	 */
+	if (r == RTE_VHOST_MSG_RESULT_ERR && guard_after != NULL)
+		guard_after(vid);
+	return r;
 }
 
 static enum rte_vhost_msg_result

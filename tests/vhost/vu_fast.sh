@@ -9,13 +9,15 @@
 # port statistics must show that the first run took the fast path and the second did not.
 # The frames are broadcast and a third port, vhu2, has no guest: every frame is flooded to
 # two ports, so a chain (a frame over several descriptors or mbufs) is sent twice and must
-# stay whole until both sends are done.
+# stay whole until both sends are done.  The guest must be notified after every batch
+# its descriptors come back from.  A third run sends a message the backend refuses first:
+# borrowing must go on after it.
 . "$(dirname "$0")/../dp/lib.sh"
 
 BIN=${VU_BIN:-$BUILD/tests/vhost}
 
-# run FAST OUT: one vireo-dp with vhost-fast-path FAST, vu_fast_test writing OUT; prints
-# the fast-path packet count of vhu0.
+# run FAST OUT [refused]: one vireo-dp with vhost-fast-path FAST, vu_fast_test writing
+# OUT; sets FAST to the fast-path packet count of vhu0.
 run() {
 	cat >"$RUN/dp.yaml" <<EOC
 $(other_config)
@@ -28,12 +30,12 @@ bridges:
       vhu2: {type: dpdkvhostuser}
 EOC
 	start_dp "$RUN/dp.yaml" || { fail "vireo-dp (vhost-fast-path=$1) did not start"; return 1; }
-	if "$BIN/vu_fast_test" "$RUN" "$2" >"$RUN/test-$1.log" 2>&1; then
-		pass "vhost-fast-path=$1: $(tail -1 "$RUN/test-$1.log")"
+	if "$BIN/vu_fast_test" "$RUN" "$2" ${3:-} >"$RUN/test-$1.log" 2>&1; then
+		pass "vhost-fast-path=$1 ${3:-}: $(tail -1 "$RUN/test-$1.log")"
 	else
 		cat "$RUN/test-$1.log"
 		grep -v '^VHOST_CONFIG' "$RUN/dp.log" | tail -20
-		fail "vhost-fast-path=$1: vu_fast_test failed"
+		fail "vhost-fast-path=$1 ${3:-}: vu_fast_test failed"
 	fi
 	FAST=$(ctl show -v | sed -n '/port vhu0:/,/port vhu1:/s/.*fast_path_rx_packets=\([0-9]*\).*/\1/p')
 	stop_dp
@@ -49,4 +51,8 @@ check "the run without it borrowed none (vhu0 fast_path_rx_packets=$fast_off)" \
 	test "${fast_off:-1}" -eq 0
 check "B received the same $(stat -c %s "$RUN/fast.out" 2>/dev/null) bytes both times" \
 	cmp "$RUN/fast.out" "$RUN/slow.out"
+# A message refused by the backend's checks must leave borrowing on.
+run true "$RUN/refused.out" refused
+check "after a refused message the ring is still borrowed from (vhu0 fast_path_rx_packets=$FAST)" \
+	test "${FAST:-0}" -gt 400
 finish
