@@ -196,13 +196,19 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 		s->use_flows = flowtab_n_rules(br->ft) > 0 || br->of_controllers > 0;
 	s->drop_all = !s->use_flows && br->fail_secure && !br->of_fail_open;
 	s->miss_to_controller = br->of_connected;
-	/* Lending (see bridge_snap.borrow): no rules and no controller a packet could go to. */
-	s->borrow = dp->vhost_fast && !s->use_flows && !s->drop_all && s->vlan_plain &&
-		!s->miss_to_controller && br->of_controllers == 0 && s->n_mirrors == 0;
+	/*
+	 * Lending (see bridge_snap.borrow): rules, if any, that only read packets and send
+	 * them on (flowtab_lends(); the PMD checks again with the rules a burst meets), and no
+	 * controller a packet could go to.
+	 */
+	s->borrow = dp->vhost_fast && (!s->use_flows || flowtab_lends(br->ft)) && !s->drop_all &&
+		s->vlan_plain && !s->miss_to_controller && br->of_controllers == 0 &&
+		s->n_mirrors == 0;
 	for (uint32_t i = 0; i < n; i++)
 		s->borrow &= port_tx_copies(&s->ports[i]->port);
 	for (uint32_t i = 0; i < n; i++)
-		__atomic_store_n(&s->ports[i]->port.rx_borrow, s->borrow, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->ports[i]->port.rx_borrow, !s->borrow ? PORT_BORROW_NONE :
+			s->use_flows ? PORT_BORROW_PAYLOAD : PORT_BORROW_ALL, __ATOMIC_RELAXED);
 	old = br->snap;
 	__atomic_store_n(&br->snap, s, __ATOMIC_RELEASE);
 	rcu_defer_free(dp->defer, snap_free, old);

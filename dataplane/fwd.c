@@ -515,6 +515,32 @@ fwd_controller(void *arg, uint32_t in_port, struct rte_mbuf *m, uint16_t max_len
 	}
 }
 
+/* Lent packets of 'pkts' replaced by private copies, in place; returns how many remain. */
+static uint16_t
+fwd_unborrow(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = port_unborrow(pkts[i]);
+
+		if (m != NULL)
+			pkts[k++] = m;
+		else
+			pmd->stats.dropped++;
+	}
+	return k;
+}
+
+/* flowtab_out.own: the rules about to run write to packets or keep them. */
+static uint16_t
+fwd_own(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fwd_ctx *c = arg;
+
+	return fwd_unborrow(c->pmd, pkts, n);
+}
+
 static inline struct flowtab_out
 fwd_out(struct fwd_ctx *c)
 {
@@ -524,6 +550,8 @@ fwd_out(struct fwd_ctx *c)
 		.normal = fwd_normal,
 		.flood = fwd_flood,
 		.controller = fwd_controller,
+		/* Only a bridge that lets its ports lend can receive lent packets. */
+		.own = c->snap->borrow ? fwd_own : NULL,
 		.miss_to_controller = c->snap->miss_to_controller,
 		.ctx = c,
 	};
@@ -561,10 +589,15 @@ process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uin
 
 	if (unlikely(!c.snap->borrow)) {
 		/* Lent by a port that still thought it could (port.rx_borrow). */
+		n = fwd_unborrow(pmd, pkts, n);
+		if (n == 0)
+			return;
+	} else if (c.snap->use_flows) {
+		/* Rules match on headers that must be ours (lent whole before there were rules). */
 		uint16_t k = 0;
 
 		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = port_unborrow(pkts[i]);
+			struct rte_mbuf *m = port_unborrow_headers(pkts[i]);
 
 			if (m != NULL)
 				pkts[k++] = m;

@@ -91,6 +91,12 @@ flowtab_set_clock(struct flowtab *ft, uint64_t (*now_ms)(void *aux), void *aux)
 	ft->clock_aux = aux;
 }
 
+bool
+flowtab_lends(const struct flowtab *ft)
+{
+	return !ft->snap->needs_own;
+}
+
 size_t
 flowtab_n_rules(const struct flowtab *ft)
 {
@@ -389,19 +395,22 @@ int
 ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n)
 {
 	struct ft_snap *snap, *old = ft->snap;
-	size_t i;
+	bool l3 = old->full_parse, own = old->needs_own;
 
-	if (old->full_parse)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (acts[i] && ft_actions_touch_l3(acts[i]))
-			break;
-	if (i == n)
+	for (size_t i = 0; i < n && !(l3 && own); i++) {
+		if (acts[i] == NULL)
+			continue;
+		l3 = l3 || ft_actions_touch_l3(acts[i]);
+		own = own || ft_actions_keep(acts[i]);
+	}
+	if (l3 == old->full_parse && own == old->needs_own)
 		return 0;
 	snap = ft_snap_build(ft->rules, ft->n_rules, old, NULL, 0, false);
 	if (!snap)
 		return -ENOMEM;
-	snap->full_parse = true;	/* not published yet: still ours to change */
+	/* not published yet: still ours to change */
+	snap->full_parse = l3;
+	snap->needs_own = own;
 	snap->groups = old->groups;
 	__atomic_store_n(&ft->snap, snap, __ATOMIC_RELEASE);
 	ft_wait_readers(ft);

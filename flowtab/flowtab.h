@@ -198,6 +198,14 @@ struct flowtab_out {
 	 */
 	void (*controller)(void *ctx, uint32_t in_port, struct rte_mbuf *m, uint16_t max_len,
 			uint8_t reason, uint8_t table, uint64_t cookie);
+	/**
+	 * Make the 'n' packets of 'pkts' the switch's own, to write to and keep: a packet
+	 * lent by its port (its data still in a sender's buffer) is replaced by a copy, in
+	 * place; one that cannot be copied is freed and left out.  Returns how many remain.
+	 * Called before a burst meets rules of which some write to packets or keep them
+	 * (flowtab_lends() false).  NULL: packets are always the switch's own.
+	 */
+	uint16_t (*own)(void *ctx, struct rte_mbuf **pkts, uint16_t n);
 	/** Send table-0 misses to 'controller' instead of dropping them. */
 	bool miss_to_controller;
 	void *ctx;
@@ -506,6 +514,15 @@ struct flowtab_pmd *flowtab_pmd_create(unsigned pmd_index, int socket);
 void flowtab_pmd_destroy(struct flowtab_pmd *pmd);
 /** The lookup statistics of 'pmd' (written by its PMD only; read them as racy snapshots). */
 const struct flowtab_pmd_stats *flowtab_pmd_stats(const struct flowtab_pmd *pmd);
+
+/**
+ * True when no rule writes to a packet, keeps it past its burst (CONTROLLER, groups) or
+ * sends it back to its input port (IN_PORT): the actions only read packets and send them on
+ * to other ports, so a port may lend its packets and flowtab_out.own is not called.  Main
+ * thread; a rule change can make it false at any time, which flowtab_process_burst() then
+ * honours with the snapshot it runs.
+ */
+bool flowtab_lends(const struct flowtab *ft);
 
 /**
  * Classify 'n' packets received on 'in_port' against 'ft' and run their actions, calling

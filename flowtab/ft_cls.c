@@ -126,6 +126,26 @@ ft_actions_touch_l3(const struct ft_actions *a)
 	return false;
 }
 
+bool
+ft_actions_keep(const struct ft_actions *a)
+{
+	for (uint32_t i = 0; i < a->n; i++) {
+		switch (a->a[i].type) {
+		case FT_ACT_OUTPUT:
+		case FT_ACT_NORMAL:
+		case FT_ACT_FLOOD:
+		case FT_ACT_ALL:
+		case FT_ACT_RESUBMIT:
+		case FT_ACT_GOTO_TABLE:
+		case FT_ACT_METER:
+			break;
+		default:
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 snap_summarise(struct ft_snap *snap, struct ft_rule *const *rules, size_t n)
 {
@@ -140,6 +160,8 @@ snap_summarise(struct ft_snap *snap, struct ft_rule *const *rules, size_t n)
 				snap->full_parse = true;
 		if (ft_actions_touch_l3(r->acts))
 			snap->full_parse = true;
+		if (ft_actions_keep(r->acts))
+			snap->needs_own = true;
 	}
 }
 
@@ -490,6 +512,7 @@ ft_snap_add_rules(const struct ft_snap *prev, struct ft_rule *const *add, size_t
 	snap->gen = __atomic_add_fetch(&snap_gen, 1, __ATOMIC_RELAXED);
 	snap->n_rules = n;
 	snap->full_parse = prev->full_parse;
+	snap->needs_own = prev->needs_own;
 	snap_summarise(snap, add, n_add);
 	for (i = 0; i < n_add; i++)
 		per_table[add[i]->table_id]++;

@@ -61,6 +61,11 @@ struct ft_snap {
 	uint64_t gen;                 /**< unique over the process (< 2^56): tags cache entries */
 	size_t n_rules;
 	bool full_parse;              /**< some rule looks at L3/L4 or rewrites them */
+	/**
+	 * Some rule's actions write to a packet or keep it past its burst (ft_actions_keep):
+	 * packets lent to the switch are made its own first (flowtab_out.own).
+	 */
+	bool needs_own;
 	/*
 	 * The group table the PMDs use with these rules (owned by the flowtab's ft_gm, set by
 	 * the writer before publishing): rules and groups reach the PMDs in one pointer, so a
@@ -87,6 +92,12 @@ struct ft_snap *ft_snap_add_rules(const struct ft_snap *prev, struct ft_rule *co
 void ft_snap_free(struct ft_snap *snap);
 /** Do actions 'a' rewrite L3/L4 fields (so that packets must be parsed beyond L2)? */
 bool ft_actions_touch_l3(const struct ft_actions *a);
+/**
+ * Do actions 'a' write to a packet, keep it past the burst (a controller, a group's
+ * buckets) or send it back where it came from?  Anything but outputs to other ports,
+ * NORMAL, FLOOD, ALL, table changes and meters.
+ */
+bool ft_actions_keep(const struct ft_actions *a);
 /** Halve every subtable's hit count, so that ranking follows the recent traffic. */
 void ft_snap_decay_hits(const struct ft_snap *snap);
 /** Hash of a subtable's identity: its table and mask. */

@@ -363,6 +363,9 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		pkts += FT_BURST_MAX;
 		n -= FT_BURST_MAX;
 	}
+	/* Checked against the snapshot whose rules the burst meets. */
+	if (unlikely(snap->needs_own) && out->own != NULL && (n = out->own(out->ctx, pkts, n)) == 0)
+		return;
 	if (unlikely(!c0)) {    /* table 0 empty: everything misses */
 		pmd->stats.passes += n;
 		pmd->stats.misses += n;

@@ -137,9 +137,10 @@ int ft_snap_republish(struct flowtab *ft);
 /**
  * Before action lists 'acts' ('n') replace rules' actions in place: make sure every reader
  * parses what they need.  A reader keeps the snapshot it loaded for a whole burst but loads
- * a rule's actions per packet, so new actions that rewrite L3/L4 must not appear before
- * every reader runs a snapshot that parses beyond L2: when the current one does not, publish
- * one that does (same rules) and wait for the readers.  @return 0 or -ENOMEM (nothing
+ * a rule's actions per packet, so new actions that rewrite L3/L4 (or that write to packets
+ * or keep them: ft_snap.needs_own) must not appear before every reader runs a snapshot that
+ * parses beyond L2 (owns its packets): when the current one does not, publish one that does
+ * (same rules) and wait for the readers.  @return 0 or -ENOMEM (nothing
  * changed).
  */
 int ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n);

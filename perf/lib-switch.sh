@@ -116,8 +116,12 @@ ovs_start() { # ovs_start SET
 		$VS add-port br0 p1 -- set Interface p1 type=dpdk ofport_request=2 \
 			"options:dpdk-devargs=$(pcap_devargs 1)"
 	else
-		$VS add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser ofport_request=1
-		$VS add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser ofport_request=2
+		# VHOST_MTU: jumbo frames need it on both switches (Open vSwitch sizes its
+		# buffers by it and drops longer frames).
+		$VS add-port br0 vhu0 -- set Interface vhu0 type=dpdkvhostuser ofport_request=1 \
+			${VHOST_MTU:+mtu_request=$VHOST_MTU}
+		$VS add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser ofport_request=2 \
+			${VHOST_MTU:+mtu_request=$VHOST_MTU}
 	fi
 	# vlan: NORMAL with both ports access ports of VLAN 100 (per-VLAN MAC learning).
 	if [ "$1" = vlan ]; then
@@ -173,8 +177,8 @@ EOC
 			echo "      p0: {type: dpdk, ofport_request: 1$tag, options: {dpdk-devargs: \"$(pcap_devargs 0)\"}}"
 			echo "      p1: {type: dpdk, ofport_request: 2$tag, options: {dpdk-devargs: \"$(pcap_devargs 1)\"}}"
 		else
-			echo "      vhu0: {type: dpdkvhostuser, ofport_request: 1$tag}"
-			echo "      vhu1: {type: dpdkvhostuser, ofport_request: 2$tag}"
+			echo "      vhu0: {type: dpdkvhostuser, ofport_request: 1$tag${VHOST_MTU:+, mtu_request: $VHOST_MTU}}"
+			echo "      vhu1: {type: dpdkvhostuser, ofport_request: 2$tag${VHOST_MTU:+, mtu_request: $VHOST_MTU}}"
 		fi
 		if [ "$1" != normal ] && [ "$1" != vlan ] && [ -z "$(bond_of "$1")" ]; then
 			echo "    flows:"

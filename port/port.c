@@ -170,7 +170,11 @@ port_unborrow_copy(struct rte_mbuf *m)
 {
 	struct rte_mbuf *c;
 
-	if (!vhost_fast_is_borrowed(m))
+	const struct rte_mbuf *s;
+
+	for (s = m; s != NULL && !vhost_fast_is_borrowed(s); s = s->next)
+		;
+	if (s == NULL)
 		return m;
 	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 	/* DPDK copies the dynamic fields, not the private area (tnl.h's IPv6 endpoints). */

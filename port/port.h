@@ -227,12 +227,15 @@ struct port {
 	struct port_policer *egress;
 	struct port_policing policing;	/* control thread: as last set */
 	/*
-	 * owner (atomic; PMDs read it once per burst): the owner promises that what this port
-	 * receives is only read, sent only to ports with tx_copies, and freed on the receiving
-	 * PMD before its next quiescent state.  The port may then lend packets whose data stay
-	 * in the device's memory (vhost-user: the guest's buffers, one copy less).  The owner
-	 * must pass packets through port_unborrow() wherever its promise does not hold (the
-	 * flag may have changed since they were received).
+	 * owner (atomic; PMDs read it once per burst), a PORT_BORROW_*: the owner promises that
+	 * what this port receives is only read, sent only to ports with tx_copies, and freed on
+	 * the receiving PMD before its next quiescent state.  The port may then lend packets
+	 * whose data stay in the device's memory (vhost-user: the guest's buffers, one copy
+	 * less): whole (PORT_BORROW_ALL), or all but their first bytes, which are copied into
+	 * the first segment (PORT_BORROW_PAYLOAD: what rules match on must not change under
+	 * them, and the device's owner could change its memory at any time).  The owner must
+	 * pass packets through port_unborrow() wherever its promise does not hold (the flag may
+	 * have changed since they were received).
 	 */
 	uint8_t rx_borrow;
 
@@ -302,12 +305,27 @@ int port_set_policing(struct port *p, const struct port_policing *pol,
 uint16_t port_police(struct port_policer *pol, unsigned idx, struct rte_mbuf **pkts,
 	uint16_t n);
 
+/** port.rx_borrow: what a port may lend of the packets it receives. */
+#define PORT_BORROW_NONE 0
+#define PORT_BORROW_ALL 1		/* whole packets */
+#define PORT_BORROW_PAYLOAD 2		/* all but the headers (first segment), copied */
+
 /** A private copy of a lent packet 'm' (see rx_borrow); 'm' is freed.  NULL: no buffers. */
 struct rte_mbuf *port_unborrow_copy(struct rte_mbuf *m);
 
-/** 'm', or a private copy of it when a port only lent it (see rx_borrow); NULL: dropped. */
+/** 'm', or a private copy of it when a port lent any of it (see rx_borrow); NULL: dropped. */
 static inline struct rte_mbuf *
 port_unborrow(struct rte_mbuf *m)
+{
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next)
+		if (unlikely(s->ol_flags & RTE_MBUF_F_EXTERNAL))
+			return port_unborrow_copy(m);
+	return m;
+}
+
+/** 'm', or a copy of it when a port lent its headers too (PORT_BORROW_ALL); NULL: dropped. */
+static inline struct rte_mbuf *
+port_unborrow_headers(struct rte_mbuf *m)
 {
 	if (likely(!(m->ol_flags & RTE_MBUF_F_EXTERNAL)))
 		return m;

@@ -448,16 +448,17 @@ vhost_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vhost_priv *v = p->priv;
 	int vid = __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE);
-
+	struct rte_mempool *mp;
+	uint8_t borrow;
 	uint16_t got;
 	int r;
 
 	if (unlikely(vid < 0) || !vhost_fast_enter(v->fast, qid))
 		return 0;
-	struct rte_mempool *mp = __atomic_load_n(&v->mp, __ATOMIC_ACQUIRE);
-
-	if (__atomic_load_n(&p->rx_borrow, __ATOMIC_RELAXED)) {
-		r = vhost_fast_rx(v->fast, vid, qid, mp, pkts, n);
+	mp = __atomic_load_n(&v->mp, __ATOMIC_ACQUIRE);
+	borrow = __atomic_load_n(&p->rx_borrow, __ATOMIC_RELAXED);
+	if (borrow != PORT_BORROW_NONE) {
+		r = vhost_fast_rx(v->fast, vid, qid, mp, pkts, n, borrow == PORT_BORROW_PAYLOAD);
 		if (r >= 0)
 			return (uint16_t)r;
 	}

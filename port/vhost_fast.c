@@ -16,6 +16,7 @@
 
 #include <rte_common.h>
 #include <rte_malloc.h>
+#include <rte_memcpy.h>
 #include <rte_vhost.h>
 
 #include "port.h"
@@ -364,37 +365,60 @@ fast_free(void *addr __rte_unused, void *opaque)
 		fast_close(rq);
 }
 
-/* Mbufs from 'mp' over the 'ns' segments of 'segs', as packet 'fp'; NULL without shells. */
+/*
+ * Mbufs from 'mp' over the 'ns' segments of 'segs' ('len' bytes), as packet 'fp'; NULL
+ * without mbufs.  With 'copy_head', the first FAST_MIN_HEAD bytes (all of a shorter packet)
+ * are copied into the first mbuf, and only the rest is lent.  '*lent' says whether any is.
+ */
 static struct rte_mbuf *
 fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, const struct fast_seg *segs,
-	unsigned ns, uint32_t len)
+	unsigned ns, uint32_t len, bool copy_head, bool *lent)
 {
-	struct rte_mbuf *ms[VHOST_FAST_MAX_SEGS];
+	struct rte_mbuf *ms[VHOST_FAST_MAX_SEGS + 1];
+	struct fast_seg rest[VHOST_FAST_MAX_SEGS];
+	uint32_t head = copy_head ? RTE_MIN(len, (uint32_t)FAST_MIN_HEAD) : 0;
+	unsigned nl = 0, nm;
 
-	if (rte_pktmbuf_alloc_bulk(mp, ms, ns) != 0)
+	/* fast_chain() made the first segment hold at least the head. */
+	if (segs[0].len > head)
+		rest[nl++] = (struct fast_seg){ segs[0].addr + head, segs[0].len - head };
+	for (unsigned i = 1; i < ns; i++)
+		rest[nl++] = segs[i];
+	nm = nl + (head != 0);
+	if (rte_pktmbuf_alloc_bulk(mp, ms, nm) != 0)
 		return NULL;
-	fp->shinfo.free_cb = fast_free;
-	fp->shinfo.fcb_opaque = fp;
-	rte_mbuf_ext_refcnt_set(&fp->shinfo, (uint16_t)ns);
-	for (unsigned i = 0; i < ns; i++) {
-		rte_pktmbuf_attach_extbuf(ms[i], segs[i].addr, RTE_BAD_IOVA,
-			(uint16_t)segs[i].len, &fp->shinfo);
-		ms[i]->data_len = (uint16_t)segs[i].len;
-		ms[i]->next = i + 1 < ns ? ms[i + 1] : NULL;
+	if (head != 0) {
+		rte_memcpy(rte_pktmbuf_mtod(ms[0], void *), segs[0].addr, head);
+		ms[0]->data_len = (uint16_t)head;
 	}
-	ms[0]->nb_segs = (uint16_t)ns;
+	if (nl != 0) {
+		fp->shinfo.free_cb = fast_free;
+		fp->shinfo.fcb_opaque = fp;
+		rte_mbuf_ext_refcnt_set(&fp->shinfo, (uint16_t)nl);
+	}
+	for (unsigned i = 0; i < nl; i++) {
+		struct rte_mbuf *m = ms[i + (head != 0)];
+
+		rte_pktmbuf_attach_extbuf(m, rest[i].addr, RTE_BAD_IOVA, (uint16_t)rest[i].len,
+			&fp->shinfo);
+		m->data_len = (uint16_t)rest[i].len;
+	}
+	for (unsigned i = 0; i + 1 < nm; i++)
+		ms[i]->next = ms[i + 1];
+	ms[0]->nb_segs = (uint16_t)nm;
 	ms[0]->pkt_len = len;
+	*lent = nl != 0;
 	return ms[0];
 }
 
 int
 vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp,
-	struct rte_mbuf **pkts, uint16_t n)
+	struct rte_mbuf **pkts, uint16_t n, bool copy_head)
 {
 	struct fast_rxq *rq = &f->rxq[qp];
 	struct fast_seg segs[VHOST_FAST_MAX_SEGS];
 	const struct fast_ring *r;
-	uint16_t last_avail, last_used, navail, got;
+	uint16_t last_avail, last_used, navail, got, lent = 0;
 
 	if (!__atomic_load_n(&f->gate, __ATOMIC_SEQ_CST) || qp >= f->n_rings)
 		return -1;
@@ -414,12 +438,14 @@ vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp
 		uint16_t head = r->avail->ring[(uint16_t)(last_avail + got) & (r->size - 1)];
 		uint32_t len = 0;
 		unsigned ns = fast_chain(f, r, head, segs, &len);
+		bool l;
 
 		if (ns == 0)
 			break;
-		pkts[got] = fast_attach(&rq->pkt[got], mp, segs, ns, len);
+		pkts[got] = fast_attach(&rq->pkt[got], mp, segs, ns, len, copy_head, &l);
 		if (pkts[got] == NULL)
 			break;
+		lent += l;
 		rq->heads[got] = head;
 	}
 	if (got == 0)
@@ -427,10 +453,13 @@ vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp
 	rq->vid = vid;
 	rq->qp = qp;
 	rq->n_pkts = got;
-	rq->outstanding = got;
+	rq->outstanding = lent;
 	rq->last_avail = (uint16_t)(last_avail + got);
 	rq->last_used = last_used;
-	fast_cur = f;
+	if (lent == 0)
+		fast_close(rq);		/* all copied: the descriptors go back now */
+	else
+		fast_cur = f;
 	return got;
 }
 

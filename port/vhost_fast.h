@@ -21,7 +21,11 @@
  * A burst borrows only when the port's owner allows it (port.rx_borrow: the packets are
  * only read, are sent only to ports that copy at transmit, and are all freed on this PMD
  * before its next quiescent state) and the ring is a split ring without dirty logging or
- * an IOMMU.  A packet that cannot be borrowed as it is (a chain crossing memory regions,
+ * an IOMMU.  When the owner's rules match on the packets (PORT_BORROW_PAYLOAD), the first
+ * 128 bytes of each are copied into an mbuf of their own and only the rest is lent: the
+ * guest may write to its buffers at any time, and must not change what a rule matched
+ * between the match and the copy into the receiver.  A burst of packets that were all
+ * copied whole gives its descriptors back at once.  A packet that cannot be borrowed as it is (a chain crossing memory regions,
  * a segment over 64 KiB, more than VHOST_FAST_MAX_SEGS segments, headers split over
  * descriptors, a runt, any descriptor that is wrong) ends the borrowed burst before it;
  * the next burst of the ring then goes through rte_vhost_dequeue_burst(), which handles
@@ -89,12 +93,13 @@ void vhost_fast_leave(struct vhost_fast *f, uint16_t qp);
 
 /**
  * PMD, holding ring 'qp': receive up to 'n' packets of device 'vid' as borrowed mbufs
- * (shells from 'mp').  Returns how many; the ring stays held until they are all freed (0:
- * released at once).  Returns -1 when this burst must go through rte_vhost instead (the
- * ring still held).
+ * (shells from 'mp'); with 'copy_head', each packet's first 128 bytes (all of a shorter
+ * one) are copied into its first mbuf and only the rest is borrowed.  Returns how many; the
+ * ring stays held until the borrowed ones are all freed (released at once when none is).
+ * Returns -1 when this burst must go through rte_vhost instead (the ring still held).
  */
 int vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp,
-	struct rte_mbuf **pkts, uint16_t n);
+	struct rte_mbuf **pkts, uint16_t n, bool copy_head);
 
 /** PMD: true when this thread is borrowing from 'f' right now (a transmit would wait). */
 bool vhost_fast_borrowing(const struct vhost_fast *f);

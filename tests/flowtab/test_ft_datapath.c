@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <rte_mbuf_dyn.h>
 
+#include "flowtab_gm.h"
 #include "ft_private.h"
 #include "ft_test_util.h"
 
@@ -627,6 +628,100 @@ test_mod_to_rewrite(struct flowtab_pmd *pmd)
 	flowtab_destroy(ft);
 }
 
+/* flowtab_out.own: counts the bursts it was asked to make the switch's own. */
+static unsigned n_own, n_own_pkts;
+
+static uint16_t
+count_own(void *ctx, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)ctx;
+	(void)pkts;
+	n_own++;
+	n_own_pkts += n;
+	return n;
+}
+
+/*
+ * flowtab_lends(): true while every rule only reads packets and sends them on; any rule that
+ * writes to them, keeps them (controller, group) or sends them back (in_port) makes it false,
+ * by add-flow, mod-flows or replace, and flowtab_process_burst() then asks the owner to make
+ * the burst its own before those rules see it.
+ */
+static void
+test_lends(struct flowtab_pmd *pmd)
+{
+	static const char *const reading[] = {
+		"in_port=1,actions=output:2",
+		"table=0,in_port=2,actions=goto_table:1",
+		"table=1,ip,nw_dst=10.0.0.2,actions=output:1,output:3",
+		"table=1,priority=0,actions=resubmit(,2)",
+		"table=2,actions=NORMAL",
+		"in_port=3,actions=FLOOD,ALL",
+		"in_port=4,actions=drop",
+	};
+	static const char *const keeping[] = {
+		"in_port=9,actions=mod_dl_dst:02:00:00:00:00:09,output:2",
+		"in_port=9,actions=dec_ttl,output:2",
+		"in_port=9,actions=push_vlan:0x8100,output:2",
+		"in_port=9,actions=CONTROLLER",
+		"in_port=9,actions=output:2,in_port",
+		"in_port=9,actions=set_field:5->tun_id,output:2",
+	};
+	struct flowtab *ft = table(reading, sizeof(reading) / sizeof(reading[0]));
+	struct ft_capture *cap = calloc(1, sizeof(*cap));
+	struct flowtab_out out;
+	char *err = NULL;
+
+	ft_capture_init(cap, &out, true);
+	out.own = count_own;
+	CHECK(flowtab_lends(ft), "rules that only read and send on lend");
+	n_own = n_own_pkts = 0;
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(cap->n == 1 && n_own == 0, "... and their bursts are not made own (%u)", n_own);
+	for (size_t i = 0; i < sizeof(keeping) / sizeof(keeping[0]); i++) {
+		const char *text = keeping[i];
+
+		CHECK(flowtab_add_flows(ft, &text, NULL, 1, "test", &err) == 0, "add %s: %s", text,
+			err);
+		CHECK(!flowtab_lends(ft), "after %s, no lending", text);
+		n_own = n_own_pkts = 0;
+		run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+		CHECK(n_own == 1 && n_own_pkts == 1, "... and a burst is made own first (%u)",
+			n_own);
+		CHECK(flowtab_del_flows(ft, "in_port=9", false, NULL, &err) == 0, "del: %s", err);
+		CHECK(flowtab_lends(ft), "deleting %s lends again", text);
+	}
+	CHECK(flowtab_mod_flows(ft, "in_port=1,actions=mod_nw_src:9.8.7.6,output:2", false,
+		&err) == 0, "mod: %s", err);
+	CHECK(!flowtab_lends(ft), "mod-flows to a rewrite: no lending");
+	n_own = 0;
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(n_own == 1 && cap->n == 1, "... the burst is made own, then forwarded");
+	CHECK(flowtab_mod_flows(ft, "in_port=1,actions=output:2", false, &err) == 0, "mod: %s",
+		err);
+	CHECK(flowtab_lends(ft), "mod-flows back to an output lends again");
+	{
+		const char *text = "in_port=1,actions=group:1";
+		struct flowtab_group_spec spec;
+		enum flowtab_gm_error why;
+		char *buf = NULL;
+
+		CHECK(flowtab_group_parse("group_id=1,type=all,bucket=output:2", &ft_test_ports,
+			&spec, &buf, &err) == 0 && flowtab_group_mod(ft, FLOWTAB_GM_ADD, &spec, &why,
+			&err) == 0, "group 1: %s", err ? err : "");
+		free(buf);
+		CHECK(flowtab_lends(ft), "a group alone changes nothing");
+		CHECK(flowtab_replace_flows(ft, &text, NULL, 1, "test", &err) == 0, "replace: %s",
+			err);
+		CHECK(!flowtab_lends(ft), "a rule sending to a group (buckets not looked into) "
+			"does not lend");
+	}
+	ft_capture_reset(cap);
+	free(cap);
+	free(err);
+	flowtab_destroy(ft);
+}
+
 /* Subtables of equal best priority are re-ranked by the hits the PMDs saw. */
 static void
 test_rerank(struct flowtab_pmd *pmd)
@@ -1014,6 +1109,7 @@ main(int argc, char **argv)
 	test_rerank(pmd);
 	test_two_bridges(pmd);
 	test_mod_to_rewrite(pmd);
+	test_lends(pmd);
 	test_controller(pmd);
 	test_flow_removed();
 	test_batch_modify(pmd);

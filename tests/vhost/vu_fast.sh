@@ -17,8 +17,10 @@
 BIN=${VU_BIN:-$BUILD/tests/vhost}
 
 # run FAST OUT [refused]: one vireo-dp with vhost-fast-path FAST, vu_fast_test writing
-# OUT; sets FAST to the fast-path packet count of vhu0.
+# OUT; sets FAST to the fast-path packet count of vhu0.  $RULES, when set, are br0's rules.
 run() {
+	local flows=
+	[ -n "${RULES:-}" ] && flows=$(printf '    flows:\n'; sed 's/^/      - "/; s/$/"/' <<<"$RULES")
 	cat >"$RUN/dp.yaml" <<EOC
 $(other_config)
   vhost-fast-path: "$1"
@@ -28,6 +30,7 @@ bridges:
       vhu0: {type: dpdkvhostuser}
       vhu1: {type: dpdkvhostuser}
       vhu2: {type: dpdkvhostuser}
+$flows
 EOC
 	start_dp "$RUN/dp.yaml" || { fail "vireo-dp (vhost-fast-path=$1) did not start"; return 1; }
 	if "$BIN/vu_fast_test" "$RUN" "$2" ${3:-} >"$RUN/test-$1.log" 2>&1; then
@@ -51,6 +54,21 @@ check "the run without it borrowed none (vhu0 fast_path_rx_packets=$fast_off)" \
 	test "${fast_off:-1}" -eq 0
 check "B received the same $(stat -c %s "$RUN/fast.out" 2>/dev/null) bytes both times" \
 	cmp "$RUN/fast.out" "$RUN/slow.out"
+# Rules that only read and send on: the payload is still borrowed, the headers the rules
+# match on are copied first; B gets the same bytes.
+RULES="in_port=vhu0,actions=output:vhu1,output:vhu2
+in_port=vhu1,actions=output:vhu0
+in_port=vhu2,actions=drop" run true "$RUN/rules.out" frames
+check "with rules that only read, the fast path borrows (vhu0 fast_path_rx_packets=$FAST)" \
+	test "${FAST:-0}" -gt 700
+check "... and B received the same bytes as without rules" cmp "$RUN/rules.out" "$RUN/slow.out"
+# A rule that could write to a packet or keep it: nothing is borrowed, nothing changes.
+RULES="in_port=vhu0,actions=output:vhu1,output:vhu2
+in_port=vhu1,actions=CONTROLLER
+in_port=vhu2,actions=drop" run true "$RUN/keep.out" frames
+check "with a CONTROLLER rule nothing is borrowed (vhu0 fast_path_rx_packets=$FAST)" \
+	test "${FAST:-1}" -eq 0
+check "... and B received the same bytes" cmp "$RUN/keep.out" "$RUN/slow.out"
 # A message refused by the backend's checks must leave borrowing on.
 run true "$RUN/refused.out" refused
 check "after a refused message the ring is still borrowed from (vhu0 fast_path_rx_packets=$FAST)" \
