@@ -367,8 +367,10 @@ fast_free(void *addr __rte_unused, void *opaque)
 
 /*
  * Mbufs from 'mp' over the 'ns' segments of 'segs' ('len' bytes), as packet 'fp'; NULL
- * without mbufs.  With 'copy_head', the first FAST_MIN_HEAD bytes (all of a shorter packet)
- * are copied into the first mbuf, and only the rest is lent.  '*lent' says whether any is.
+ * without mbufs.  With 'copy_head', the first FAST_MIN_HEAD bytes are copied into the first
+ * mbuf, and only the rest is lent.  A packet of at most FAST_MIN_HEAD bytes is always
+ * copied whole: lending it (an external buffer attached, detached, its callback) costs more
+ * than the copy saves.  '*lent' says whether any of it is lent.
  */
 static struct rte_mbuf *
 fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, const struct fast_seg *segs,
@@ -376,7 +378,8 @@ fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, const struct fast_seg *
 {
 	struct rte_mbuf *ms[VHOST_FAST_MAX_SEGS + 1];
 	struct fast_seg rest[VHOST_FAST_MAX_SEGS];
-	uint32_t head = copy_head ? RTE_MIN(len, (uint32_t)FAST_MIN_HEAD) : 0;
+	uint32_t head = copy_head || len <= FAST_MIN_HEAD ? RTE_MIN(len, (uint32_t)FAST_MIN_HEAD) :
+		0;
 	unsigned nl = 0, nm;
 
 	/* fast_chain() made the first segment hold at least the head. */
