@@ -515,14 +515,18 @@ fwd_controller(void *arg, uint32_t in_port, struct rte_mbuf *m, uint16_t max_len
 	}
 }
 
-/* Lent packets of 'pkts' replaced by private copies, in place; returns how many remain. */
+/*
+ * Lent packets of 'pkts' (with 'headers', only those whose headers are lent too) replaced
+ * by private copies, in place; returns how many remain.
+ */
 static uint16_t
-fwd_unborrow(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n)
+fwd_unborrow(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n, bool headers)
 {
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = port_unborrow(pkts[i]);
+		struct rte_mbuf *m = headers ? port_unborrow_headers(pkts[i]) :
+			port_unborrow(pkts[i]);
 
 		if (m != NULL)
 			pkts[k++] = m;
@@ -538,7 +542,7 @@ fwd_own(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fwd_ctx *c = arg;
 
-	return fwd_unborrow(c->pmd, pkts, n);
+	return fwd_unborrow(c->pmd, pkts, n, false);
 }
 
 static inline struct flowtab_out
@@ -589,22 +593,12 @@ process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uin
 
 	if (unlikely(!c.snap->borrow)) {
 		/* Lent by a port that still thought it could (port.rx_borrow). */
-		n = fwd_unborrow(pmd, pkts, n);
+		n = fwd_unborrow(pmd, pkts, n, false);
 		if (n == 0)
 			return;
 	} else if (c.snap->use_flows) {
 		/* Rules match on headers that must be ours (lent whole before there were rules). */
-		uint16_t k = 0;
-
-		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = port_unborrow_headers(pkts[i]);
-
-			if (m != NULL)
-				pkts[k++] = m;
-			else
-				pmd->stats.dropped++;
-		}
-		n = k;
+		n = fwd_unborrow(pmd, pkts, n, true);
 		if (n == 0)
 			return;
 	}
