@@ -730,7 +730,7 @@ reconfigure_bridges(struct dp *dp, const struct vconf *cfg, bool *replace, char 
 		i++;
 	}
 	/* On unless turned off: the choice is made per burst and shows only in statistics. */
-	dp->vhost_fast = f == NULL || strcmp(f, "true") == 0;
+	dp->vhost_fast = f == NULL || strcmp(f, "false") != 0;
 	for (size_t b = 0; b < cfg->n_bridges; b++) {
 		const struct vconf_bridge *vb = &cfg->bridges[b];
 		const struct vconf_bridge *ob = vconf_find_bridge(&dp->cfg, vb->name);

@@ -517,8 +517,8 @@ const struct flowtab_pmd_stats *flowtab_pmd_stats(const struct flowtab_pmd *pmd)
 
 /**
  * True when no rule writes to a packet, keeps it past its burst (CONTROLLER, groups) or
- * sends it back to its input port (IN_PORT): the actions only read packets and send them on
- * to other ports, so a port may lend its packets and flowtab_out.own is not called.  Main
+ * sends it back to its input port (IN_PORT, ALL): the actions only read packets and send
+ * them on to other ports, so a port may lend its packets and flowtab_out.own is not called.  Main
  * thread; a rule change can make it false at any time, which flowtab_process_burst() then
  * honours with the snapshot it runs.
  */

@@ -133,8 +133,7 @@ ft_actions_keep(const struct ft_actions *a)
 		switch (a->a[i].type) {
 		case FT_ACT_OUTPUT:
 		case FT_ACT_NORMAL:
-		case FT_ACT_FLOOD:
-		case FT_ACT_ALL:
+		case FT_ACT_FLOOD:	/* ALL includes the input port */
 		case FT_ACT_RESUBMIT:
 		case FT_ACT_GOTO_TABLE:
 		case FT_ACT_METER:

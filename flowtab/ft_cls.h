@@ -94,8 +94,8 @@ void ft_snap_free(struct ft_snap *snap);
 bool ft_actions_touch_l3(const struct ft_actions *a);
 /**
  * Do actions 'a' write to a packet, keep it past the burst (a controller, a group's
- * buckets) or send it back where it came from?  Anything but outputs to other ports,
- * NORMAL, FLOOD, ALL, table changes and meters.
+ * buckets) or send it back where it came from (IN_PORT, ALL)?  Anything but outputs to
+ * other ports, NORMAL, FLOOD, table changes and meters.
  */
 bool ft_actions_keep(const struct ft_actions *a);
 /** Halve every subtable's hit count, so that ranking follows the recent traffic. */

@@ -10,11 +10,15 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_memcpy.h>
 #include <rte_vhost.h>
@@ -136,6 +140,27 @@ vhost_fast_stop(struct vhost_fast *f)
 			sched_yield();
 }
 
+/*
+ * Message thread, no ring busy: a notification a PMD could not send (fast_notify) is sent
+ * here, straight to the ring's call eventfd, so that it never waits for the gate to reopen
+ * (a migration's dirty logging keeps it closed); a spurious interrupt is harmless.
+ */
+static void
+fast_pay_owed(struct vhost_fast *f, int vid)
+{
+	for (unsigned i = 0; i < f->n_rings; i++) {
+		struct fast_rxq *rq = &f->rxq[i];
+		struct rte_vhost_vring vr;
+
+		if (!rq->call_pending)
+			continue;
+		rq->call_pending = false;
+		if (rq->vid == vid && rte_vhost_get_vhost_vring(vid, (uint16_t)(i * 2 + 1),
+				&vr) == 0 && vr.callfd >= 0)
+			eventfd_write(vr.callfd, 1);
+	}
+}
+
 void
 vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *enabled,
 	unsigned n_qp)
@@ -148,10 +173,7 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *enabled,
 	vhost_fast_stop(f);
 	free(f->mem);
 	f->mem = NULL;
-	/* A notification still owed stays owed, unless to a device that has gone. */
-	for (unsigned i = 0; i < f->n_rings; i++)
-		if (f->rxq[i].vid != vid)
-			f->rxq[i].call_pending = false;
+	fast_pay_owed(f, vid);
 	if (rte_vhost_get_negotiated_features(vid, &features) != 0 || (features & refused))
 		return;
 	if (rte_vhost_get_mem_table(vid, &mem) != 0)
@@ -365,9 +387,36 @@ fast_free(void *addr __rte_unused, void *opaque)
 		fast_close(rq);
 }
 
+bool
+vhost_fast_head_holds_headers(const uint8_t *p, uint32_t len, uint32_t head)
+{
+	uint32_t l3 = RTE_ETHER_HDR_LEN;
+	uint16_t type;
+	uint8_t nh;
+
+	if (len <= head)
+		return true;
+	if (head < l3 + 4 + sizeof(struct rte_ipv6_hdr))
+		return false;
+	type = (uint16_t)(p[12] << 8 | p[13]);
+	if (type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ) {
+		type = (uint16_t)(p[16] << 8 | p[17]);
+		l3 += 4;
+	}
+	/* IPv4 with options and TCP ends by byte 18 + 60 + 20: within any head checked here. */
+	if (type != RTE_ETHER_TYPE_IPV6)
+		return head >= l3 + 60 + 20;
+	/* IPv6: extension headers may push the transport header anywhere. */
+	nh = p[l3 + 6];
+	if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT ||
+			nh == IPPROTO_DSTOPTS)
+		return false;
+	return head >= l3 + sizeof(struct rte_ipv6_hdr) + 20;
+}
+
 /*
  * Mbufs from 'mp' over the 'ns' segments of 'segs' ('len' bytes), as packet 'fp'; NULL
- * without mbufs.  With 'copy_head', the first FAST_MIN_HEAD bytes are copied into the first
+ * without mbufs, or when the copied head does not hold every header a rule may read.  With 'copy_head', the first FAST_MIN_HEAD bytes are copied into the first
  * mbuf, and only the rest is lent.  A packet of at most FAST_MIN_HEAD bytes is always
  * copied whole: lending it (an external buffer attached, detached, its callback) costs more
  * than the copy saves.  '*lent' says whether any of it is lent.
@@ -393,6 +442,12 @@ fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, const struct fast_seg *
 	if (head != 0) {
 		rte_memcpy(rte_pktmbuf_mtod(ms[0], void *), segs[0].addr, head);
 		ms[0]->data_len = (uint16_t)head;
+		/* Checked on the copy: the guest may change its buffer at any time. */
+		if (copy_head && !vhost_fast_head_holds_headers(rte_pktmbuf_mtod(ms[0],
+				const uint8_t *), len, head)) {
+			rte_pktmbuf_free_bulk(ms, nm);
+			return NULL;
+		}
 	}
 	if (nl != 0) {
 		fp->shinfo.free_cb = fast_free;

@@ -104,6 +104,13 @@ int vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool
 /** PMD: true when this thread is borrowing from 'f' right now (a transmit would wait). */
 bool vhost_fast_borrowing(const struct vhost_fast *f);
 
+/**
+ * True when the first 'head' bytes at 'p' of a 'len'-byte frame hold every header a rule
+ * may read (Ethernet, one VLAN tag, IPv4 or IPv6 and the transport header): IPv6 with
+ * extension headers does not qualify, as they may push the transport header anywhere.
+ */
+bool vhost_fast_head_holds_headers(const uint8_t *p, uint32_t len, uint32_t head);
+
 /** True when 'm' is a segment of a borrowed packet (its data in a guest's memory). */
 bool vhost_fast_is_borrowed(const struct rte_mbuf *m);
 

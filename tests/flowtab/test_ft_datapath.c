@@ -643,9 +643,9 @@ count_own(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 
 /*
  * flowtab_lends(): true while every rule only reads packets and sends them on; any rule that
- * writes to them, keeps them (controller, group) or sends them back (in_port) makes it false,
- * by add-flow, mod-flows or replace, and flowtab_process_burst() then asks the owner to make
- * the burst its own before those rules see it.
+ * writes to them, keeps them (controller, group) or sends them back (in_port, ALL) makes it
+ * false, by add-flow, mod-flows or replace, and flowtab_process_burst() then asks the owner
+ * to make the burst its own before those rules see it.
  */
 static void
 test_lends(struct flowtab_pmd *pmd)
@@ -656,7 +656,7 @@ test_lends(struct flowtab_pmd *pmd)
 		"table=1,ip,nw_dst=10.0.0.2,actions=output:1,output:3",
 		"table=1,priority=0,actions=resubmit(,2)",
 		"table=2,actions=NORMAL",
-		"in_port=3,actions=FLOOD,ALL",
+		"in_port=3,actions=FLOOD",
 		"in_port=4,actions=drop",
 	};
 	static const char *const keeping[] = {
@@ -665,6 +665,7 @@ test_lends(struct flowtab_pmd *pmd)
 		"in_port=9,actions=push_vlan:0x8100,output:2",
 		"in_port=9,actions=CONTROLLER",
 		"in_port=9,actions=output:2,in_port",
+		"in_port=9,actions=ALL",
 		"in_port=9,actions=set_field:5->tun_id,output:2",
 	};
 	struct flowtab *ft = table(reading, sizeof(reading) / sizeof(reading[0]));
