@@ -416,10 +416,11 @@ vhost_fast_head_holds_headers(const uint8_t *p, uint32_t len, uint32_t head)
 
 /*
  * Mbufs from 'mp' over the 'ns' segments of 'segs' ('len' bytes), as packet 'fp'; NULL
- * without mbufs, or when the copied head does not hold every header a rule may read.  With 'copy_head', the first FAST_MIN_HEAD bytes are copied into the first
- * mbuf, and only the rest is lent.  A packet of at most FAST_MIN_HEAD bytes is always
- * copied whole: lending it (an external buffer attached, detached, its callback) costs more
- * than the copy saves.  '*lent' says whether any of it is lent.
+ * without mbufs, or when the copied head does not hold every header a rule may read.  With
+ * 'copy_head', the first FAST_MIN_HEAD bytes are copied into the first mbuf, and only the
+ * rest is lent.  A packet of at most FAST_MIN_HEAD bytes is always copied whole: lending it
+ * (an external buffer attached, detached, its callback) costs more than the copy saves.
+ * '*lent' says whether any of it is lent.
  */
 static struct rte_mbuf *
 fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, const struct fast_seg *segs,

@@ -67,19 +67,25 @@ fi
 check "ns1 pings the guest's address back after it left: no reply (it is gone)" \
 	bash -c "! ip netns exec ns1 ping -c 1 -W 1 10.0.0.2 >/dev/null"
 
+# guests_ping WHAT: guest B waits, guest A pings it five times; B is left running ($pid_b).
+guests_ping() {
+	local pid_a
+	vm b "$RUN/vhu1" 52:54:00:00:00:0b "vt.ip=10.0.0.3 vt.mode=wait vt.wait=600"
+	pid_b=$VM_PID
+	vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.3 vt.mode=ping"
+	pid_a=$VM_PID
+	wait "$pid_a"
+	if grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a.out"; then
+		pass "$1, 5/5"
+	else
+		fail "$1"
+		show_vm a
+		show_vm b
+	fi
+}
+
 # --- two guests ping each other ---------------------------------------------------------
-vm b "$RUN/vhu1" 52:54:00:00:00:0b "vt.ip=10.0.0.3 vt.mode=wait vt.wait=600"
-pid_b=$VM_PID
-vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.3 vt.mode=ping"
-pid_a=$VM_PID
-wait "$pid_a"
-if grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a.out"; then
-	pass "guest A pings guest B through vireo-dp, 5/5"
-else
-	fail "guest A pings guest B through vireo-dp"
-	show_vm a
-	show_vm b
-fi
+guests_ping "guest A pings guest B through vireo-dp"
 check "ns1 pings guest B, 0% loss" ping_ok ns1 10.0.0.3 5
 kill -KILL "$pid_b" 2>/dev/null
 wait "$pid_b" 2>/dev/null
@@ -128,18 +134,7 @@ fi
 
 # --- a bridge of vhost-user ports only: between two guests, the one-copy path -------------
 ctl del-port br0 p1 >/dev/null
-vm b "$RUN/vhu1" 52:54:00:00:00:0b "vt.ip=10.0.0.3 vt.mode=wait vt.wait=600"
-pid_b=$VM_PID
-vm a "$RUN/vhu0" 52:54:00:00:00:0a "vt.ip=10.0.0.2 vt.peer=10.0.0.3 vt.mode=ping"
-pid_a=$VM_PID
-wait "$pid_a"
-if grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a.out"; then
-	pass "vhost-user ports only: guest A pings guest B, 5/5"
-else
-	fail "vhost-user ports only: guest A pings guest B"
-	show_vm a
-	show_vm b
-fi
+guests_ping "vhost-user ports only: guest A pings guest B"
 fast=$(ctl show -v | sed -n '/port vhu0:/,/port vhu1:/s/.*fast_path_rx_packets=\([0-9]*\).*/\1/p')
 check "... through the one-copy path, on by default (vhu0 fast_path_rx_packets=$fast)" \
 	test "${fast:-0}" -gt 0
