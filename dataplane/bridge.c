@@ -206,9 +206,11 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 		s->n_mirrors == 0;
 	for (uint32_t i = 0; i < n; i++)
 		s->borrow &= port_tx_copies(&s->ports[i]->port);
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		__atomic_store_n(&s->ports[i]->port.rx_borrow, !s->borrow ? PORT_BORROW_NONE :
 			s->use_flows ? PORT_BORROW_PAYLOAD : PORT_BORROW_ALL, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->ports[i]->port.tx_fast, dp->vhost_fast, __ATOMIC_RELAXED);
+	}
 	old = br->snap;
 	__atomic_store_n(&br->snap, s, __ATOMIC_RELEASE);
 	rcu_defer_free(dp->defer, snap_free, old);

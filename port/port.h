@@ -238,6 +238,11 @@ struct port {
 	 * have changed since they were received).
 	 */
 	uint8_t rx_borrow;
+	/*
+	 * owner (atomic; PMDs read it once per burst): the port may fill the device's rings
+	 * itself instead of through the device's library (vhost-user: vhost_fast_tx()).
+	 */
+	uint8_t tx_fast;
 
 	/*
 	 * control thread, set by open before publication; PMDs call it: the NORMAL action's

@@ -111,7 +111,7 @@ vhost_new_device(int vid)
 		vhost_guard_vring(vid, q);
 	}
 	v->connects++;
-	vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->n_qp);
+	vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->tx_enabled, v->n_qp);
 	__atomic_store_n(&v->vid, vid, __ATOMIC_RELEASE);
 	v->env->log("port %s: vhost-user device %d connected (%s, %u queue pairs, numa %d)",
 		v->port->name, vid, v->path, nq, numa);
@@ -164,9 +164,9 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 				__ATOMIC_RELEASE);
 		else
 			__atomic_store_n(&v->tx_enabled[qp], enable ? 1 : 0, __ATOMIC_RELEASE);
-		/* A transmit ring of a running device: lend from it only while enabled. */
-		if (queue_id % 2 == VIRTIO_TXQ && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid)
-			vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->n_qp);
+		/* A ring of a running device: lend from it or fill it only while enabled. */
+		if (__atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid)
+			vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->tx_enabled, v->n_qp);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	/*
@@ -226,7 +226,7 @@ vhost_msg_after(int vid)
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
 	if (v != NULL && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid)
-		vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->n_qp);
+		vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->tx_enabled, v->n_qp);
 	pthread_mutex_unlock(&registry_lock);
 }
 
@@ -468,6 +468,26 @@ vhost_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
+ * One attempt at 'n' packets into ring pair 'q''s receive ring: copied by the port itself
+ * when 'fast' (vhost_fast.h) and it can, else (or for what it leaves to rte_vhost) by
+ * rte_vhost_enqueue_burst().  Returns how many were taken.
+ */
+static inline uint16_t
+vhost_enqueue_once(struct vhost_priv *v, int vid, uint16_t q, struct rte_mbuf **pkts,
+	uint16_t n, bool fast)
+{
+	bool defer = true;
+	int k = fast ? vhost_fast_tx(v->fast, vid, q, pkts, n, &defer) : -1;
+
+	if (k < 0)
+		k = 0;
+	else if (!defer)
+		return (uint16_t)k;
+	return (uint16_t)(k + rte_vhost_enqueue_burst(vid, (uint16_t)(q * 2 + VIRTIO_RXQ),
+		pkts + k, (uint16_t)(n - k)));
+}
+
+/*
  * Enqueue 'pkts' into the guest's rx ring of queue pair 'q': what a full ring leaves is
  * retried up to tx-retries-max times, as long as each attempt takes some (Open vSwitch's
  * rule: a guest that takes nothing is not waited for).  Returns how many were taken.
@@ -476,11 +496,11 @@ static inline uint16_t
 vhost_enqueue(struct vhost_priv *v, int vid, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	unsigned retries = __atomic_load_n(&v->tx_retries, __ATOMIC_RELAXED);
+	bool fast = __atomic_load_n(&v->port->tx_fast, __ATOMIC_RELAXED);
 	uint16_t sent = 0;
 
 	for (unsigned i = 0; ; i++) {
-		uint16_t k = rte_vhost_enqueue_burst(vid, (uint16_t)(q * 2 + VIRTIO_RXQ),
-			pkts + sent, n - sent);
+		uint16_t k = vhost_enqueue_once(v, vid, q, pkts + sent, (uint16_t)(n - sent), fast);
 
 		sent += k;
 		if (sent == n || k == 0 || i == retries)
@@ -553,10 +573,12 @@ vhost_status(struct port *p, char *buf, size_t len)
 	for (unsigned q = 0; q < VHOST_MAX_QP; q++)
 		enabled += p->rxq_enabled[q];
 	snprintf(buf, len, "mode=%s\nsocket=%s\nvid=%d\nnuma_id=%d\nn_rxq=%u\nconnects=%llu\n"
-		"tx_retries_max=%u\nfast_path_rx_packets=%llu\nfast_path_busy_rings=%u\n",
+		"tx_retries_max=%u\nfast_path_rx_packets=%llu\nfast_path_tx_packets=%llu\n"
+		"fast_path_busy_rings=%u\n",
 		v->client ? "client" : "server", v->path, v->vid, p->socket, enabled,
 		(unsigned long long)v->connects, __atomic_load_n(&v->tx_retries, __ATOMIC_RELAXED),
-		(unsigned long long)vhost_fast_packets(v->fast), vhost_fast_busy_rings(v->fast));
+		(unsigned long long)vhost_fast_packets(v->fast),
+		(unsigned long long)vhost_fast_tx_packets(v->fast), vhost_fast_busy_rings(v->fast));
 }
 
 /*

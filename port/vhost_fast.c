@@ -25,6 +25,7 @@
 
 #include "port.h"
 #include "vhost_fast.h"
+#include "vhost_fast_int.h"
 
 #ifndef VIRTIO_F_RING_PACKED
 #define VIRTIO_F_RING_PACKED 34
@@ -33,56 +34,6 @@
 #define VIRTIO_F_ACCESS_PLATFORM 33
 #endif
 #define FAST_LOG_ALL 26		/* VHOST_F_LOG_ALL: the guest migrates, writes are logged */
-
-/*
- * The first segment holds at least this much of a packet (all of a shorter one): switching
- * reads the Ethernet and VLAN headers from it, as from an mbuf rte_vhost filled.
- */
-#define FAST_MIN_HEAD 128
-
-/* A guest transmit ring as the message thread found it (used while 'gate' is open). */
-struct fast_ring {
-	const volatile struct vring_desc *desc;
-	const volatile struct vring_avail *avail;
-	struct vring_used *used;
-	uint16_t size;
-	bool ok;
-};
-
-struct fast_rxq;
-
-/* One borrowed packet: its segments share 'shinfo', freed together. */
-struct fast_pkt {
-	struct rte_mbuf_ext_shared_info shinfo;
-	struct fast_rxq *rq;
-};
-
-/* Ring state of one borrowed burst; written only by the PMD holding 'busy'. */
-struct fast_rxq {
-	uint32_t busy;			/* atomic: a PMD receives from this ring */
-	struct vhost_fast *f;
-	int vid;
-	uint16_t qp;
-	uint16_t n_pkts;		/* packets of the burst */
-	uint16_t outstanding;		/* not yet freed */
-	uint16_t last_avail;		/* after the burst */
-	uint16_t last_used;		/* before the burst */
-	bool call_pending;		/* the guest is owed a notification */
-	uint16_t heads[PORT_BURST];	/* in the order the guest made them available */
-	struct fast_pkt pkt[PORT_BURST];
-	uint64_t packets;		/* borrowed so far */
-} __rte_cache_aligned;
-
-struct vhost_fast {
-	uint32_t gate;			/* atomic: the cache below may be used */
-	/* message thread, while 'gate' is closed and no ring busy */
-	struct rte_vhost_memory *mem;
-	uint16_t hdr_len;
-	unsigned n_rings;
-	struct fast_ring *rings;	/* per queue pair: its transmit ring */
-	/* per queue pair, see struct fast_rxq */
-	struct fast_rxq *rxq;
-};
 
 struct fast_seg {
 	uint8_t *addr;
@@ -101,8 +52,10 @@ vhost_fast_create(unsigned n_rings)
 		return NULL;
 	f->n_rings = n_rings;
 	f->rings = calloc(n_rings, sizeof(*f->rings));
+	f->rx_rings = calloc(n_rings, sizeof(*f->rx_rings));
 	f->rxq = rte_zmalloc("vhost_fast", n_rings * sizeof(*f->rxq), RTE_CACHE_LINE_SIZE);
-	if (f->rings == NULL || f->rxq == NULL) {
+	f->txq = rte_zmalloc("vhost_fast", n_rings * sizeof(*f->txq), RTE_CACHE_LINE_SIZE);
+	if (f->rings == NULL || f->rx_rings == NULL || f->rxq == NULL || f->txq == NULL) {
 		vhost_fast_destroy(f);
 		return NULL;
 	}
@@ -121,7 +74,9 @@ vhost_fast_destroy(struct vhost_fast *f)
 		return;
 	free(f->mem);
 	free(f->rings);
+	free(f->rx_rings);
 	rte_free(f->rxq);
+	rte_free(f->txq);
 	free(f);
 }
 
@@ -136,7 +91,8 @@ vhost_fast_stop(struct vhost_fast *f)
 {
 	vhost_fast_close(f);
 	for (unsigned i = 0; i < f->n_rings; i++)
-		while (__atomic_load_n(&f->rxq[i].busy, __ATOMIC_SEQ_CST) != 0)
+		while (__atomic_load_n(&f->rxq[i].busy, __ATOMIC_SEQ_CST) != 0 ||
+				__atomic_load_n(&f->txq[i].busy, __ATOMIC_SEQ_CST) != 0)
 			sched_yield();
 }
 
@@ -146,24 +102,49 @@ vhost_fast_stop(struct vhost_fast *f)
  * (a migration's dirty logging keeps it closed); a spurious interrupt is harmless.
  */
 static void
+fast_pay(int vid, uint16_t ring)
+{
+	struct rte_vhost_vring vr;
+
+	if (rte_vhost_get_vhost_vring(vid, ring, &vr) == 0 && vr.callfd >= 0)
+		eventfd_write(vr.callfd, 1);
+}
+
+static void
 fast_pay_owed(struct vhost_fast *f, int vid)
 {
 	for (unsigned i = 0; i < f->n_rings; i++) {
-		struct fast_rxq *rq = &f->rxq[i];
-		struct rte_vhost_vring vr;
-
-		if (!rq->call_pending)
-			continue;
-		rq->call_pending = false;
-		if (rq->vid == vid && rte_vhost_get_vhost_vring(vid, (uint16_t)(i * 2 + 1),
-				&vr) == 0 && vr.callfd >= 0)
-			eventfd_write(vr.callfd, 1);
+		if (f->rxq[i].call_pending && f->rxq[i].vid == vid)
+			fast_pay(vid, (uint16_t)(i * 2 + 1));
+		if (f->txq[i].call_pending && f->txq[i].vid == vid)
+			fast_pay(vid, (uint16_t)(i * 2));
+		f->rxq[i].call_pending = false;
+		f->txq[i].call_pending = false;
 	}
 }
 
+/* Ring 'ring' of device 'vid' into 'r' when it can be used ('r->ok'). */
+static void
+fast_ring_read(struct fast_ring *r, int vid, uint16_t ring)
+{
+	struct rte_vhost_vring vr;
+
+	memset(r, 0, sizeof(*r));
+	if (rte_vhost_get_vhost_vring(vid, ring, &vr) != 0)
+		return;
+	if (vr.desc == NULL || vr.avail == NULL || vr.used == NULL || vr.size == 0 ||
+			(vr.size & (vr.size - 1)) != 0)
+		return;
+	r->desc = vr.desc;
+	r->avail = vr.avail;
+	r->used = vr.used;
+	r->size = vr.size;
+	r->ok = true;
+}
+
 void
-vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *enabled,
-	unsigned n_qp)
+vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *tx_enabled,
+	const volatile uint8_t *rx_enabled, unsigned n_qp)
 {
 	const uint64_t refused = (1ULL << VIRTIO_F_RING_PACKED) | (1ULL << FAST_LOG_ALL) |
 		(1ULL << VIRTIO_F_ACCESS_PLATFORM);
@@ -182,37 +163,31 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *enabled,
 	f->hdr_len = (features & ((1ULL << VIRTIO_F_VERSION_1) |
 		(1ULL << VIRTIO_NET_F_MRG_RXBUF))) ? sizeof(struct virtio_net_hdr_mrg_rxbuf) :
 		sizeof(struct virtio_net_hdr);
+	f->mergeable = (features & (1ULL << VIRTIO_NET_F_MRG_RXBUF)) != 0;
 	for (unsigned qp = 0; qp < f->n_rings; qp++) {
-		struct fast_ring *r = &f->rings[qp];
-		struct rte_vhost_vring vr;
-
-		memset(r, 0, sizeof(*r));
-		if (qp >= n_qp || !enabled[qp] ||
-				rte_vhost_get_vhost_vring(vid, (uint16_t)(qp * 2 + 1), &vr) != 0)
+		f->rings[qp].ok = false;
+		f->rx_rings[qp].ok = false;
+		if (qp >= n_qp)
 			continue;
-		if (vr.desc == NULL || vr.avail == NULL || vr.used == NULL || vr.size == 0 ||
-				(vr.size & (vr.size - 1)) != 0)
-			continue;
-		r->desc = vr.desc;
-		r->avail = vr.avail;
-		r->used = vr.used;
-		r->size = vr.size;
-		r->ok = true;
+		if (tx_enabled[qp])
+			fast_ring_read(&f->rings[qp], vid, (uint16_t)(qp * 2 + 1));
+		if (rx_enabled[qp])
+			fast_ring_read(&f->rx_rings[qp], vid, (uint16_t)(qp * 2));
 	}
 	__atomic_store_n(&f->gate, 1, __ATOMIC_SEQ_CST);
 }
 
-/*
- * PMD holding ring 'rq': tell the guest about its used descriptors, as its event index or
- * flags ask.  The message thread may hold the device's lock while it waits for this ring,
- * so the lock is only tried; a notification it keeps from going out now is sent by the
- * next receive of the ring.
- */
+bool
+fast_notify_ring(int vid, uint16_t ring)
+{
+	return rte_vhost_vring_call_nonblock(vid, ring) == -EAGAIN;
+}
+
+/* An owed notification goes out with the ring's next burst while the gate is open. */
 static void
 fast_notify(struct fast_rxq *rq)
 {
-	rq->call_pending = rte_vhost_vring_call_nonblock(rq->vid,
-		(uint16_t)(rq->qp * 2 + 1)) == -EAGAIN;
+	rq->call_pending = fast_notify_ring(rq->vid, (uint16_t)(rq->qp * 2 + 1));
 }
 
 bool
@@ -261,38 +236,6 @@ vhost_fast_busy_rings(const struct vhost_fast *f)
 	for (unsigned i = 0; i < f->n_rings; i++)
 		n += __atomic_load_n(&f->rxq[i].busy, __ATOMIC_RELAXED) != 0;
 	return n;
-}
-
-/* Guest memory at guest-physical 'gpa' for exactly 'len' bytes within one region, or NULL. */
-static inline uint8_t *
-fast_gpa(const struct vhost_fast *f, uint64_t gpa, uint32_t len)
-{
-	const struct rte_vhost_memory *mem = f->mem;
-
-	for (uint32_t i = 0; i < mem->nregions; i++) {
-		const struct rte_vhost_mem_region *r = &mem->regions[i];
-
-		if (gpa >= r->guest_phys_addr && gpa - r->guest_phys_addr < r->size) {
-			if (len > r->size - (gpa - r->guest_phys_addr))
-				return NULL;
-			return (uint8_t *)(uintptr_t)(gpa - r->guest_phys_addr +
-				r->host_user_addr);
-		}
-	}
-	return NULL;
-}
-
-/* Read descriptor 'd' once: the guest may change it meanwhile. */
-static inline struct vring_desc
-fast_desc(const volatile struct vring_desc *d)
-{
-	struct vring_desc c;
-
-	c.addr = d->addr;
-	c.len = d->len;
-	c.flags = d->flags;
-	c.next = d->next;
-	return c;
 }
 
 /*

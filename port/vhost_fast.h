@@ -13,7 +13,10 @@
  * this module walks the guest's split transmit ring itself (through rte_vhost's public
  * ring and memory-table interfaces) and hands out mbufs whose data stay in the guest's
  * buffers (external buffers, one mbuf segment per descriptor, the virtio-net header
- * skipped).  The receiver's transmit (rte_vhost_enqueue_burst) is then the only copy.  The
+ * skipped).  The receiver's transmit is then the only copy, and it too walks the receiving
+ * guest's split ring itself (vhost_fast_tx(): its buffers, mergeable or not, chained or
+ * behind indirect tables, filled straight from the packet's segments, wherever they lie,
+ * with no lock and no per-packet call into rte_vhost).  The
  * descriptors go back to the guest (used ring, in the order they were made available, so
  * VIRTIO_F_IN_ORDER holds) when the last mbuf of the burst is freed; the guest is then
  * notified through rte_vhost, which honours event idx and NO_INTERRUPT.
@@ -36,11 +39,14 @@
  *
  * Thread-safety
  * =============
- * Three parties: the PMD polling an rx queue, rte_vhost's message thread (one for every
- * device), and rte_vhost's own PMD-side functions, which serialise on locks we cannot
- * reach.  Per ring, 'busy' is a trylock the PMD holds from the start of a receive until
- * its burst is done (rte_vhost path: when rte_vhost_dequeue_burst() returns; borrowed:
- * when the last borrowed mbuf is freed).  'gate' says whether the cached memory table and
+ * Three parties: the PMD polling an rx queue (or sending into a receive ring), rte_vhost's
+ * message thread (one for every device), and rte_vhost's own PMD-side functions, which
+ * serialise on locks we cannot reach.  Per ring, 'busy' is a trylock the PMD holds from
+ * the start of a receive until its burst is done (rte_vhost path: when
+ * rte_vhost_dequeue_burst() returns; borrowed: when the last borrowed mbuf is freed), and
+ * for the whole of a vhost_fast_tx() (released before anything is left to
+ * rte_vhost_enqueue_burst(), which takes rte_vhost's lock; senders to one ring are
+ * serialised by the port's own queue lock).  'gate' says whether the cached memory table and
  * ring addresses may be used; it is closed by the message thread before every message is
  * handled (vhost_fast_stop(): close, then wait for every busy ring), reopened after it
  * (vhost_fast_start(): re-read the table and rings while no PMD can look), and read by the
@@ -79,11 +85,12 @@ void vhost_fast_stop(struct vhost_fast *f);
 void vhost_fast_close(struct vhost_fast *f);
 
 /**
- * Message thread: read device 'vid''s memory table, features and transmit rings (the odd
- * rings; 'enabled[qp]' says whether pair qp's is enabled) and let PMDs borrow again.
+ * Message thread: read device 'vid''s memory table, features, transmit rings (the odd
+ * rings; 'tx_enabled[qp]' says whether pair qp's is enabled) and receive rings (the even
+ * ones, 'rx_enabled'), and let PMDs use them again.
  */
-void vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *enabled,
-	unsigned n_qp);
+void vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *tx_enabled,
+	const volatile uint8_t *rx_enabled, unsigned n_qp);
 
 /** PMD: take ring 'qp' (its transmit ring) for one receive; false when another PMD has it. */
 bool vhost_fast_enter(struct vhost_fast *f, uint16_t qp);
@@ -100,6 +107,22 @@ void vhost_fast_leave(struct vhost_fast *f, uint16_t qp);
  */
 int vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp,
 	struct rte_mbuf **pkts, uint16_t n, bool copy_head);
+
+/**
+ * PMD, the only one sending to queue pair 'qp' now (the caller serialises): copy up to 'n'
+ * packets into that pair's receive ring of device 'vid' (the guest's buffers, mergeable or
+ * not, chained or indirect), give them to the guest and notify it.  Returns how many were
+ * taken, or -1 when none could be (the gate is closed, the ring is not usable here): then
+ * rte_vhost_enqueue_burst() must take them.  '*defer' is set when the packets from the
+ * returned count on must go to rte_vhost_enqueue_burst() (one asks for an offload, or the
+ * ring's next buffers are wrong or unusual: rte_vhost decides); else fewer than 'n' means
+ * the ring is full.  The packets stay the caller's.
+ */
+int vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const *pkts,
+	uint16_t n, bool *defer);
+
+/** Packets vhost_fast_tx() copied so far (any thread; approximate while running). */
+uint64_t vhost_fast_tx_packets(const struct vhost_fast *f);
 
 /** PMD: true when this thread is borrowing from 'f' right now (a transmit would wait). */
 bool vhost_fast_borrowing(const struct vhost_fast *f);

@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# The borrowing receive of vhost-user ports (port/vhost_fast.h) against rte_vhost's own
-# receive: vu_fast_test sends the same frames (60..9000 bytes, chained, indirect, rings
-# filled, mergeable receive buffers) from guest A to guest B through vireo-dp, once with
-# other_config:vhost-fast-path on and once off (the default).  Both runs must deliver
-# every frame byte-identical, B must have received the same bytes both times, and the
-# port statistics must show that the first run took the fast path and the second did not.
+# The borrowing receive and the switch's own filling of receive rings of vhost-user ports
+# (port/vhost_fast.h) against rte_vhost's dequeue and enqueue: vu_fast_test sends the same
+# frames (60..9000 bytes, chained, indirect, rings filled) from guest A to guest B through
+# vireo-dp, once with other_config:vhost-fast-path on (the default) and once off, into B's
+# mergeable 2 KiB buffers, into buffers in pieces behind indirect tables, and into
+# buffers that are not mergeable.  Both runs must deliver every frame byte-identical, B must
+# have received the same bytes (virtio-net headers included) both times, and the port
+# statistics must show that the first run took the fast path both ways and the second did
+# not.
 # The frames are broadcast and a third port, vhu2, has no guest: every frame is flooded to
 # two ports, so a chain (a frame over several descriptors or mbufs) is sent twice and must
 # stay whole until both sends are done.  The guest must be notified after every batch
@@ -17,7 +20,8 @@
 BIN=${VU_BIN:-$BUILD/tests/vhost}
 
 # run FAST OUT [refused]: one vireo-dp with vhost-fast-path FAST, vu_fast_test writing
-# OUT; sets FAST to the fast-path packet count of vhu0.  $RULES, when set, are br0's rules.
+# OUT; sets FAST to the fast-path packet count of vhu0 (received) and FASTTX to vhu1's (sent
+# into B's ring by the switch itself).  $RULES, when set, are br0's rules.
 run() {
 	local flows=
 	[ -n "${RULES:-}" ] && flows=$(printf '    flows:\n'; sed 's/^/      - "/; s/$/"/' <<<"$RULES")
@@ -41,17 +45,22 @@ EOC
 		fail "vhost-fast-path=$1 ${3:-}: vu_fast_test failed"
 	fi
 	FAST=$(ctl show -v | sed -n '/port vhu0:/,/port vhu1:/s/.*fast_path_rx_packets=\([0-9]*\).*/\1/p')
+	FASTTX=$(ctl show -v | sed -n '/port vhu1:/,/port vhu2:/s/.*fast_path_tx_packets=\([0-9]*\).*/\1/p')
 	stop_dp
 }
 
 run true "$RUN/fast.out"
-fast_on=$FAST
+fast_on=$FAST tx_on=$FASTTX
 run false "$RUN/slow.out"
-fast_off=$FAST
+fast_off=$FAST tx_off=$FASTTX
 check "the fast run borrowed packets (vhu0 fast_path_rx_packets=$fast_on)" \
 	test "${fast_on:-0}" -gt 700
+check "... and filled B's ring itself (vhu1 fast_path_tx_packets=$tx_on)" \
+	test "${tx_on:-0}" -gt 700
 check "the run without it borrowed none (vhu0 fast_path_rx_packets=$fast_off)" \
 	test "${fast_off:-1}" -eq 0
+check "... and filled no ring itself (vhu1 fast_path_tx_packets=$tx_off)" \
+	test "${tx_off:-1}" -eq 0
 check "B received the same $(stat -c %s "$RUN/fast.out" 2>/dev/null) bytes both times" \
 	cmp "$RUN/fast.out" "$RUN/slow.out"
 # Rules that only read and send on: the payload is still borrowed, the headers the rules
@@ -69,6 +78,19 @@ in_port=vhu2,actions=drop" run true "$RUN/keep.out" frames
 check "with a CONTROLLER rule nothing is borrowed (vhu0 fast_path_rx_packets=$FAST)" \
 	test "${FAST:-1}" -eq 0
 check "... and B received the same bytes" cmp "$RUN/keep.out" "$RUN/slow.out"
+check "... filling B's ring itself still (vhu1 fast_path_tx_packets=$FASTTX)" \
+	test "${FASTTX:-0}" -gt 700
+# B's receive buffers in pieces behind indirect tables, then not mergeable: the same bytes
+# through the switch's own ring filling as through rte_vhost's.
+for mode in rxind nomrg; do
+	run true "$RUN/$mode-fast.out" "frames-$mode"
+	tx_on=$FASTTX
+	run false "$RUN/$mode-slow.out" "frames-$mode"
+	check "frames-$mode: B's ring filled by the switch itself (vhu1 fast_path_tx_packets=$tx_on)" \
+		test "${tx_on:-0}" -gt 700
+	check "frames-$mode: B received the same $(stat -c %s "$RUN/$mode-fast.out" 2>/dev/null) bytes both ways" \
+		cmp "$RUN/$mode-fast.out" "$RUN/$mode-slow.out"
+done
 # A message refused by the backend's checks must leave borrowing on.
 run true "$RUN/refused.out" refused
 check "after a refused message the ring is still borrowed from (vhu0 fast_path_rx_packets=$FAST)" \

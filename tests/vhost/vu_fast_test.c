@@ -14,12 +14,17 @@
  * past the end of its file) and then only a few batches: a refused message changes nothing,
  * so they must be borrowed as before it (the shell script reads the count).
  *
- * With "frames", only the frames (no reconnects afterwards).
+ * With "frames", only the frames (no reconnects afterwards).  "frames-rxind" posts B's
+ * receive buffers through indirect tables, each split into pieces (the virtio-net header
+ * alone, then the rest; 100 bytes, then the rest; three pieces; one), as a driver that
+ * chains its receive buffers; "frames-nomrg" has B decline mergeable buffers (each frame in
+ * one buffer, so only frames that fit 2 KiB are sent).
  *
- * usage: vu_fast_test RUNDIR OUT [refused|frames]   (vireo-dp runs with ports vhu0 and vhu1
- * in RUNDIR)
+ * usage: vu_fast_test RUNDIR OUT [refused|frames|frames-rxind|frames-nomrg]   (vireo-dp
+ * runs with ports vhu0 and vhu1 in RUNDIR)
  */
 #include <errno.h>
+#include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 #include <poll.h>
 #include <stdio.h>
@@ -48,6 +53,14 @@ struct pkt {
 	enum layout lay;
 };
 
+enum rx_mode {
+	RX_FLAT,		/* one 2 KiB descriptor a buffer, mergeable */
+	RX_INDIRECT,		/* the same 2 KiB through an indirect table, in pieces */
+	RX_NOMRG,		/* one 2 KiB descriptor a buffer, not mergeable */
+};
+
+static enum rx_mode rx_mode;
+static uint8_t *rx_tables;	/* RX_INDIRECT: B's tables, 64 bytes a buffer */
 static FILE *out;
 static uint32_t n_sent, n_recv, n_bad;
 static uint32_t sent_len[1u << 16];
@@ -153,6 +166,45 @@ put(struct batch *b, const struct pkt *p)
 	return true;
 }
 
+/*
+ * B: buffer 'id' (2 KiB at vq->bufs + id * 2 KiB) into descriptor 'id', as 'rx_mode' lays
+ * it out; the caller makes it available.
+ */
+static void
+post_rx(struct vg_vq *vq, uint16_t id)
+{
+	static const uint32_t split[4][4] = {
+		{ VG_HDR_LEN, VG_BUF_LEN - VG_HDR_LEN },
+		{ 100, VG_BUF_LEN - 100 },
+		{ VG_HDR_LEN, 500, VG_BUF_LEN - VG_HDR_LEN - 500 },
+		{ VG_BUF_LEN },
+	};
+	uint8_t *buf = vq->bufs + (size_t)id * VG_BUF_LEN;
+	struct vring_desc *tab;
+	uint32_t off = 0;
+	unsigned n = 0;
+
+	if (rx_mode != RX_INDIRECT) {
+		vq->desc[id].addr = gpa_of(vq, buf);
+		vq->desc[id].len = VG_BUF_LEN;
+		vq->desc[id].flags = VRING_DESC_F_WRITE;
+		return;
+	}
+	tab = (struct vring_desc *)(rx_tables + (size_t)id * 64);
+	for (; n < 4 && split[id % 4][n] != 0; n++) {
+		tab[n].addr = gpa_of(vq, buf + off);
+		tab[n].len = split[id % 4][n];
+		tab[n].flags = VRING_DESC_F_WRITE;
+		tab[n].next = (uint16_t)(n + 1);
+		off += split[id % 4][n];
+		if (off < VG_BUF_LEN)
+			tab[n].flags |= VRING_DESC_F_NEXT;
+	}
+	vq->desc[id].addr = gpa_of(vq, tab);
+	vq->desc[id].len = (uint32_t)(n * sizeof(*tab));
+	vq->desc[id].flags = VRING_DESC_F_INDIRECT;
+}
+
 /* B: take what arrived, check it, write it to 'out', give the buffers back. */
 static void
 drain(struct vg_vq *vq)
@@ -186,9 +238,7 @@ drain(struct vg_vq *vq)
 			memcpy(frame + have, buf, len);
 			have += len;
 		}
-		vq->desc[id].addr = gpa_of(vq, buf);
-		vq->desc[id].len = VG_BUF_LEN;
-		vq->desc[id].flags = VRING_DESC_F_WRITE;
+		post_rx(vq, id);
 		vq->avail->ring[vq->avail_idx % vq->size] = id;
 		vq->avail_idx++;
 		__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
@@ -235,9 +285,7 @@ discard(struct vg_vq *vq)
 			vq->last_used++;
 			if (id >= vq->size)
 				continue;
-			vq->desc[id].addr = gpa_of(vq, vq->bufs + (size_t)id * VG_BUF_LEN);
-			vq->desc[id].len = VG_BUF_LEN;
-			vq->desc[id].flags = VRING_DESC_F_WRITE;
+			post_rx(vq, id);
 			vq->avail->ring[vq->avail_idx % vq->size] = id;
 			vq->avail_idx++;
 		}
@@ -390,10 +438,17 @@ main(int argc, char **argv)
 
 	vg_test_name = "vu-fast";
 	if (argc != 3 && !(argc == 4 && (strcmp(argv[3], "refused") == 0 ||
-			strcmp(argv[3], "frames") == 0))) {
-		fprintf(stderr, "usage: %s RUNDIR OUT [refused|frames]\n", argv[0]);
+			strncmp(argv[3], "frames", 6) == 0))) {
+		fprintf(stderr, "usage: %s RUNDIR OUT [refused|frames|frames-rxind|frames-nomrg]\n",
+			argv[0]);
 		return 2;
 	}
+	if (argc == 4 && strcmp(argv[3], "frames-rxind") == 0)
+		rx_mode = RX_INDIRECT;
+	else if (argc == 4 && strcmp(argv[3], "frames-nomrg") == 0)
+		rx_mode = RX_NOMRG;
+	else if (argc == 4 && strcmp(argv[3], "frames") != 0 && strcmp(argv[3], "refused") != 0)
+		return 2;
 	out = fopen(argv[2], "w");
 	snprintf(pa, sizeof(pa), "%s/vhu0", argv[1]);
 	snprintf(pb, sizeof(pb), "%s/vhu1", argv[1]);
@@ -406,7 +461,13 @@ main(int argc, char **argv)
 	}
 	vg_check(vg_nic_connect(&a, CONNECT_MS) == 0 && vg_nic_connect(&b, CONNECT_MS) == 0,
 		"A and B connect");
+	if (rx_mode == RX_NOMRG)
+		b.features_off = 1ull << VIRTIO_NET_F_MRG_RXBUF;
 	vg_check(vg_nic_start(&a) == 0 && vg_nic_start(&b) == 0, "A and B start");
+	/* B never sends: its transmit buffers hold its receive tables. */
+	rx_tables = b.tx.bufs;
+	for (uint16_t i = 0; i < b.rx.size; i++)
+		post_rx(&b.rx, i);	/* nothing was sent yet: the backend has not read them */
 	if (argc == 4 && strcmp(argv[3], "refused") == 0) {
 		enum vr_outcome o = vr_mem_own(&a, a.mem.size + (2u << 20), 0);
 
@@ -435,8 +496,10 @@ main(int argc, char **argv)
 	n = 0;
 	for (unsigned s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
 		for (unsigned l = 0; l < N_LAYOUTS; l++)
-			p[n++] = (struct pkt){ sizes[s], (enum layout)l };
-	vg_check(send_all(&a, &b, p, n), "%u frames of 60..9000 bytes in 5 layouts", n);
+			if (rx_mode != RX_NOMRG || sizes[s] + VG_HDR_LEN <= VG_BUF_LEN)
+				p[n++] = (struct pkt){ sizes[s], (enum layout)l };
+	vg_check(send_all(&a, &b, p, n), "%u frames of 60..%u bytes in 5 layouts", n,
+		rx_mode == RX_NOMRG ? VG_BUF_LEN - VG_HDR_LEN : MAX_FRAME);
 	/* full rings: A's 256 descriptors, B's 256 buffers */
 	for (n = 0; n < 256; n++)
 		p[n] = (struct pkt){ 60 + n % 4, LAY_FLAT };
@@ -447,9 +510,10 @@ main(int argc, char **argv)
 	for (n = 0; n < 256; n++)
 		p[n] = (struct pkt){ 64 + n, LAY_INDIRECT };
 	vg_check(send_all(&a, &b, p, n), "256 indirect frames");
-	for (n = 0; n < 102; n++)
+	for (n = 0; n < 102 && rx_mode != RX_NOMRG; n++)
 		p[n] = (struct pkt){ 9000 - n, n % 2 ? LAY_FLAT : LAY_INDIRECT_FLAT };
-	vg_check(send_all(&a, &b, p, n), "102 jumbo frames into mergeable buffers");
+	if (n > 0)
+		vg_check(send_all(&a, &b, p, n), "102 jumbo frames into mergeable buffers");
 	vg_check(n_bad == 0, "%u frames received, %u wrong", n_recv, n_bad);
 	if (argc == 4)
 		return finish(&a, &b);

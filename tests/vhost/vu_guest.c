@@ -260,6 +260,7 @@ vg_nic_start(struct vg_nic *nic)
 
 	if (nic->nqp > 1)	/* a driver needs the control queue to use more pairs */
 		want |= (1ull << VIRTIO_NET_F_MQ) | (1ull << VIRTIO_NET_F_CTRL_VQ);
+	want &= ~nic->features_off;
 	rc = vu_dev_set_features(nic->dev, vu_net_offer(nic->dev, want));
 	if (rc == 0)
 		rc = vu_dev_set_mem_table(nic->dev, r, m->split ? 2 : 1);
@@ -350,6 +351,9 @@ vg_recv(struct vg_nic *nic, uint8_t from, unsigned int *good, unsigned int *bad)
 				memcmp(f + 14, "vireo-vu", 8) == 0) {
 			memcpy(&seq, f + 22, sizeof(seq));
 			vg_frame(want, from, seq);
+			/* num_buffers: set only with mergeable buffers (as QEMU, Linux, rte_vhost) */
+			if (nic->features_off & (1ull << VIRTIO_NET_F_MRG_RXBUF))
+				nbufs = 1;
 			if (len == VG_HDR_LEN + VG_FRAME_LEN && nbufs == 1 &&
 					memcmp(f, want, VG_FRAME_LEN) == 0)
 				(*good)++;

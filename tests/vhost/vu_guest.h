@@ -64,6 +64,7 @@ struct vg_nic {
 	struct vg_vq tx;	/**< ring 1 */
 	struct vg_vq rx1;	/**< ring 2 (second pair) */
 	struct vg_vq tx1;	/**< ring 3 */
+	uint64_t features_off;	/**< features vg_nic_start() does not take (a driver's choice) */
 	uint8_t id;		/**< last byte of the source MAC of frames it sends */
 	uint32_t seq;		/**< next frame sequence number */
 };

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIREO_VHOST_FAST_INT_H
+#define VIREO_VHOST_FAST_INT_H
+
+/*
+ * Internal to vhost_fast.c (the device state and the borrowing receive) and vhost_fast_tx.c
+ * (the receive rings filled by the switch itself): what both read of a device.  Ownership
+ * as in vhost_fast.h: the message thread writes the cache while 'gate' is closed and no
+ * ring is busy; a PMD reads it while it holds a ring's 'busy' and has seen 'gate' open.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/virtio_ring.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_vhost.h>
+
+#include "port.h"
+
+/*
+ * The first segment holds at least this much of a packet (all of a shorter one): switching
+ * reads the Ethernet and VLAN headers from it, as from an mbuf rte_vhost filled.
+ */
+#define FAST_MIN_HEAD 128
+
+/* A guest ring as the message thread found it (used while 'gate' is open). */
+struct fast_ring {
+	const volatile struct vring_desc *desc;
+	const volatile struct vring_avail *avail;
+	struct vring_used *used;
+	uint16_t size;
+	bool ok;
+};
+
+struct fast_rxq;
+
+/* One borrowed packet: its segments share 'shinfo', freed together. */
+struct fast_pkt {
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct fast_rxq *rq;
+};
+
+/* Ring state of one borrowed burst; written only by the PMD holding 'busy'. */
+struct fast_rxq {
+	uint32_t busy;			/* atomic: a PMD receives from this ring */
+	struct vhost_fast *f;
+	int vid;
+	uint16_t qp;
+	uint16_t n_pkts;		/* packets of the burst */
+	uint16_t outstanding;		/* not yet freed */
+	uint16_t last_avail;		/* after the burst */
+	uint16_t last_used;		/* before the burst */
+	bool call_pending;		/* the guest is owed a notification */
+	uint16_t heads[PORT_BURST];	/* in the order the guest made them available */
+	struct fast_pkt pkt[PORT_BURST];
+	uint64_t packets;		/* borrowed so far */
+} __rte_cache_aligned;
+
+/* A guest receive ring the switch fills itself; written only by the PMD holding 'busy'. */
+struct fast_txq {
+	uint32_t busy;			/* atomic: a PMD fills this ring */
+	int vid;			/* of the last fill: whom 'call_pending' is for */
+	bool call_pending;		/* the guest is owed a notification */
+	uint64_t packets;		/* filled so far */
+} __rte_cache_aligned;
+
+struct vhost_fast {
+	uint32_t gate;			/* atomic: the cache below may be used */
+	/* message thread, while 'gate' is closed and no ring busy */
+	struct rte_vhost_memory *mem;
+	uint16_t hdr_len;
+	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
+	unsigned n_rings;
+	struct fast_ring *rings;	/* per queue pair: its transmit ring */
+	struct fast_ring *rx_rings;	/* per queue pair: its receive ring */
+	/* per queue pair, see struct fast_rxq and struct fast_txq */
+	struct fast_rxq *rxq;
+	struct fast_txq *txq;
+};
+
+/* Guest memory at guest-physical 'gpa' for exactly 'len' bytes within one region, or NULL. */
+static inline uint8_t *
+fast_gpa(const struct vhost_fast *f, uint64_t gpa, uint32_t len)
+{
+	const struct rte_vhost_memory *mem = f->mem;
+
+	for (uint32_t i = 0; i < mem->nregions; i++) {
+		const struct rte_vhost_mem_region *r = &mem->regions[i];
+
+		if (gpa >= r->guest_phys_addr && gpa - r->guest_phys_addr < r->size) {
+			if (len > r->size - (gpa - r->guest_phys_addr))
+				return NULL;
+			return (uint8_t *)(uintptr_t)(gpa - r->guest_phys_addr +
+				r->host_user_addr);
+		}
+	}
+	return NULL;
+}
+
+/* Read descriptor 'd' once: the guest may change it meanwhile. */
+static inline struct vring_desc
+fast_desc(const volatile struct vring_desc *d)
+{
+	struct vring_desc c;
+
+	c.addr = d->addr;
+	c.len = d->len;
+	c.flags = d->flags;
+	c.next = d->next;
+	return c;
+}
+
+/*
+ * PMD holding a ring: tell the guest about its used descriptors of ring 'ring', as its
+ * event index or flags ask.  Returns true when the notification is owed: the message
+ * thread may hold the device's lock while it waits for this ring, so the lock is only
+ * tried (vhost_fast.h).
+ */
+bool fast_notify_ring(int vid, uint16_t ring);
+
+#endif /* VIREO_VHOST_FAST_INT_H */
