@@ -358,16 +358,17 @@ vhost_fast_head_holds_headers(const uint8_t *p, uint32_t len, uint32_t head)
 }
 
 /*
- * Mbufs from 'mp' over the 'ns' segments of 'segs' ('len' bytes), as packet 'fp'; NULL
- * without mbufs, or when the copied head does not hold every header a rule may read.  With
+ * 'first' and further mbufs from 'mp' over the 'ns' segments of 'segs' ('len' bytes), as
+ * packet 'fp'; NULL without mbufs, or when the copied head does not hold every header a
+ * rule may read ('first' is then still the caller's, untouched but for its data).  With
  * 'copy_head', the first FAST_MIN_HEAD bytes are copied into the first mbuf, and only the
  * rest is lent.  A packet of at most FAST_MIN_HEAD bytes is always copied whole: lending it
  * (an external buffer attached, detached, its callback) costs more than the copy saves.
  * '*lent' says whether any of it is lent.
  */
 static struct rte_mbuf *
-fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, const struct fast_seg *segs,
-	unsigned ns, uint32_t len, bool copy_head, bool *lent)
+fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, struct rte_mbuf *first,
+	const struct fast_seg *segs, unsigned ns, uint32_t len, bool copy_head, bool *lent)
 {
 	struct rte_mbuf *ms[VHOST_FAST_MAX_SEGS + 1];
 	struct fast_seg rest[VHOST_FAST_MAX_SEGS];
@@ -381,18 +382,17 @@ fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, const struct fast_seg *
 	for (unsigned i = 1; i < ns; i++)
 		rest[nl++] = segs[i];
 	nm = nl + (head != 0);
-	if (rte_pktmbuf_alloc_bulk(mp, ms, nm) != 0)
-		return NULL;
 	if (head != 0) {
-		rte_memcpy(rte_pktmbuf_mtod(ms[0], void *), segs[0].addr, head);
-		ms[0]->data_len = (uint16_t)head;
+		rte_memcpy(rte_pktmbuf_mtod(first, void *), segs[0].addr, head);
+		first->data_len = (uint16_t)head;
 		/* Checked on the copy: the guest may change its buffer at any time. */
-		if (copy_head && !vhost_fast_head_holds_headers(rte_pktmbuf_mtod(ms[0],
-				const uint8_t *), len, head)) {
-			rte_pktmbuf_free_bulk(ms, nm);
+		if (copy_head && !vhost_fast_head_holds_headers(rte_pktmbuf_mtod(first,
+				const uint8_t *), len, head))
 			return NULL;
-		}
 	}
+	ms[0] = first;
+	if (nm > 1 && rte_pktmbuf_alloc_bulk(mp, ms + 1, nm - 1) != 0)
+		return NULL;
 	if (nl != 0) {
 		fp->shinfo.free_cb = fast_free;
 		fp->shinfo.fcb_opaque = fp;
@@ -419,6 +419,7 @@ vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp
 {
 	struct fast_rxq *rq = &f->rxq[qp];
 	struct fast_seg segs[VHOST_FAST_MAX_SEGS];
+	struct rte_mbuf *first[PORT_BURST];
 	const struct fast_ring *r;
 	uint16_t last_avail, last_used, navail, got, lent = 0;
 
@@ -436,6 +437,9 @@ vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp
 	if (navail > r->size)
 		return -1;	/* the guest's index is wrong: rte_vhost refuses it */
 	n = RTE_MIN(RTE_MIN(n, navail), (uint16_t)PORT_BURST);
+	/* Every packet's first mbuf at once: one trip to the pool's cache a burst. */
+	if (rte_pktmbuf_alloc_bulk(mp, first, n) != 0)
+		return -1;
 	for (got = 0; got < n; got++) {
 		uint16_t head = r->avail->ring[(uint16_t)(last_avail + got) & (r->size - 1)];
 		uint32_t len = 0;
@@ -444,12 +448,15 @@ vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp
 
 		if (ns == 0)
 			break;
-		pkts[got] = fast_attach(&rq->pkt[got], mp, segs, ns, len, copy_head, &l);
+		pkts[got] = fast_attach(&rq->pkt[got], mp, first[got], segs, ns, len, copy_head,
+			&l);
 		if (pkts[got] == NULL)
 			break;
 		lent += l;
 		rq->heads[got] = head;
 	}
+	if (got < n)
+		rte_pktmbuf_free_bulk(first + got, (unsigned)(n - got));
 	if (got == 0)
 		return -1;
 	rq->vid = vid;
