@@ -11,7 +11,8 @@
  * guest memory or across its end, a 4 GiB length, a 6 MiB packet, looping and out-of-range
  * chains, out-of-range avail entries, an avail index 1000 ahead, runt packets, bad indirect
  * tables; on the receive ring (A's broadcasts flood into it) descriptors outside memory,
- * loops, index jumps, tiny buffers, buffers over the ring itself.
+ * loops, index jumps, tiny buffers, buffers over the ring itself, buffers the guest did not
+ * mark writable, and indirect tables outside memory, looping, nested or oversized.
  *
  * Messages (raw, on E's socket): bad ring sizes and indexes, a ring resized in use (its
  * mapped areas overrun), ring areas outside the memory table, features never offered,
@@ -458,6 +459,96 @@ rx_over_ring(struct vg_nic *e)
 		e->rx.desc[i].addr = gpa(e, e->rx.desc);
 }
 
+static void
+rx_readonly(struct vg_nic *e)
+{
+	if (!setup_sane(e))
+		return;
+	for (uint16_t i = 0; i < e->rx.size; i++)
+		e->rx.desc[i].flags = 0;
+}
+
+/*
+ * E's receive buffers behind indirect tables (one a buffer, in its transmit buffers 16 on),
+ * each table made by 'make' from buffer i's address.
+ */
+static void
+rx_indirect(struct vg_nic *e, void (*make)(struct vg_nic *e, struct vring_desc *t,
+	uint64_t buf, uint32_t *len))
+{
+	if (!setup_indirect(e))
+		return;
+	for (uint16_t i = 0; i < e->rx.size; i++) {
+		struct vring_desc *t = (struct vring_desc *)(e->tx.bufs + 16 * VG_BUF_LEN +
+			(size_t)i * 64);
+		uint32_t len = 0;
+
+		make(e, t, e->rx.desc[i].addr, &len);
+		e->rx.desc[i].addr = gpa(e, t);
+		e->rx.desc[i].len = len;
+		e->rx.desc[i].flags = VRING_DESC_F_INDIRECT;
+	}
+}
+
+static void
+make_outside(struct vg_nic *e, struct vring_desc *t, uint64_t buf, uint32_t *len)
+{
+	(void)e;
+	t[0] = (struct vring_desc){ (1ull << 40) + buf, VG_BUF_LEN, VRING_DESC_F_WRITE, 0 };
+	*len = 16;
+}
+
+static void
+make_loop(struct vg_nic *e, struct vring_desc *t, uint64_t buf, uint32_t *len)
+{
+	(void)e;
+	/* Empty pieces: only the chain's bound ends the walk, not the room it adds up. */
+	for (uint16_t k = 0; k < 4; k++)
+		t[k] = (struct vring_desc){ buf, 0, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
+			(uint16_t)((k + 1) % 4) };
+	*len = 4 * 16;
+}
+
+static void
+make_nested(struct vg_nic *e, struct vring_desc *t, uint64_t buf, uint32_t *len)
+{
+	(void)buf;
+	t[0] = (struct vring_desc){ gpa(e, t), 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE, 0 };
+	*len = 16;
+}
+
+static void
+make_huge(struct vg_nic *e, struct vring_desc *t, uint64_t buf, uint32_t *len)
+{
+	(void)e;
+	t[0] = (struct vring_desc){ buf, VG_BUF_LEN, VRING_DESC_F_WRITE, 0 };
+	*len = 40000 * 16;	/* past E's memory, and far past any ring */
+}
+
+static void
+rx_ind_outside(struct vg_nic *e)
+{
+	rx_indirect(e, make_outside);
+}
+
+static void
+rx_ind_loop(struct vg_nic *e)
+{
+	rx_indirect(e, make_loop);
+}
+
+static void
+rx_ind_nested(struct vg_nic *e)
+{
+	rx_indirect(e, make_nested);
+}
+
+static void
+rx_ind_huge(struct vg_nic *e)
+{
+	rx_indirect(e, make_huge);
+}
+
 /* Message cases. */
 static void
 msg_ring_size(struct vg_nic *e)
@@ -824,6 +915,11 @@ static const struct evil_case cases[] = {
 	{ "rx avail entries out of range", rx_avail_oob },
 	{ "rx buffers of 4 bytes", rx_tiny },
 	{ "rx buffers over the descriptor table", rx_over_ring },
+	{ "rx buffers not marked writable", rx_readonly },
+	{ "rx indirect tables pointing outside guest memory", rx_ind_outside },
+	{ "rx indirect tables looping", rx_ind_loop },
+	{ "rx indirect tables nested in themselves", rx_ind_nested },
+	{ "rx indirect tables of 40000 entries", rx_ind_huge },
 	{ "ring sizes 0, 3, 65536", msg_ring_size },
 	{ "ring index 300", msg_ring_index },
 	{ "ring resized while in use", msg_ring_resize },
