@@ -248,23 +248,13 @@ static unsigned
 fast_chain(const struct vhost_fast *f, const struct fast_ring *r, uint16_t head,
 	struct fast_seg *segs, uint32_t *len)
 {
-	const volatile struct vring_desc *tab = r->desc;
-	uint32_t tab_size = r->size, skip = f->hdr_len, total = 0;
+	const volatile struct vring_desc *tab;
+	uint32_t tab_size, skip = f->hdr_len, total = 0;
 	unsigned ns = 0;
 	struct vring_desc d;
 
-	if (head >= r->size)
+	if (!fast_chain_first(f, r, head, &tab, &tab_size, &d))
 		return 0;
-	d = fast_desc(&tab[head]);
-	if (d.flags & VRING_DESC_F_INDIRECT) {
-		if ((d.flags & VRING_DESC_F_NEXT) || d.len < sizeof(d) || d.len % sizeof(d) != 0)
-			return 0;
-		tab = (const volatile struct vring_desc *)fast_gpa(f, d.addr, d.len);
-		if (tab == NULL)
-			return 0;
-		tab_size = d.len / sizeof(d);
-		d = fast_desc(&tab[0]);
-	}
 	for (uint32_t count = 1;; count++) {
 		uint8_t *host;
 		uint32_t l = d.len, s;

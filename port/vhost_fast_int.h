@@ -112,6 +112,33 @@ fast_desc(const volatile struct vring_desc *d)
 }
 
 /*
+ * The first descriptor of the chain at 'head' of 'r' into '*d', and the table the chain
+ * goes on in ('*tab', '*tab_size' entries): the ring's, or the indirect table '*d' pointed
+ * to.  False when 'head' is out of the ring or the indirect table is wrong (chained on,
+ * not a whole number of descriptors, outside the guest's memory).
+ */
+static inline bool
+fast_chain_first(const struct vhost_fast *f, const struct fast_ring *r, uint16_t head,
+	const volatile struct vring_desc **tab, uint32_t *tab_size, struct vring_desc *d)
+{
+	if (head >= r->size)
+		return false;
+	*tab = r->desc;
+	*tab_size = r->size;
+	*d = fast_desc(&r->desc[head]);
+	if (!(d->flags & VRING_DESC_F_INDIRECT))
+		return true;
+	if ((d->flags & VRING_DESC_F_NEXT) || d->len < sizeof(*d) || d->len % sizeof(*d) != 0)
+		return false;
+	*tab = (const volatile struct vring_desc *)fast_gpa(f, d->addr, d->len);
+	if (*tab == NULL)
+		return false;
+	*tab_size = d->len / sizeof(*d);
+	*d = fast_desc(&(*tab)[0]);
+	return true;
+}
+
+/*
  * PMD holding a ring: tell the guest about its used descriptors of ring 'ring', as its
  * event index or flags ask.  Returns true when the notification is owed: the message
  * thread may hold the device's lock while it waits for this ring, so the lock is only

@@ -52,23 +52,13 @@ static uint32_t
 tx_chain(const struct vhost_fast *f, const struct fast_ring *r, uint16_t head,
 	struct tx_burst *b)
 {
-	const volatile struct vring_desc *tab = r->desc;
-	uint32_t tab_size = r->size;
+	const volatile struct vring_desc *tab;
+	uint32_t tab_size;
 	uint64_t cap = 0;
 	struct vring_desc d;
 
-	if (head >= r->size || b->n_buf == TX_MAX_BUFS)
+	if (b->n_buf == TX_MAX_BUFS || !fast_chain_first(f, r, head, &tab, &tab_size, &d))
 		return 0;
-	d = fast_desc(&tab[head]);
-	if (d.flags & VRING_DESC_F_INDIRECT) {
-		if ((d.flags & VRING_DESC_F_NEXT) || d.len < sizeof(d) || d.len % sizeof(d) != 0)
-			return 0;
-		tab = (const volatile struct vring_desc *)fast_gpa(f, d.addr, d.len);
-		if (tab == NULL)
-			return 0;
-		tab_size = d.len / sizeof(d);
-		d = fast_desc(&tab[0]);
-	}
 	for (uint32_t count = 1;; count++) {
 		if ((d.flags & (VRING_DESC_F_WRITE | VRING_DESC_F_INDIRECT)) != VRING_DESC_F_WRITE)
 			return 0;
