@@ -234,7 +234,8 @@ vhost_fast_busy_rings(const struct vhost_fast *f)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < f->n_rings; i++)
-		n += __atomic_load_n(&f->rxq[i].busy, __ATOMIC_RELAXED) != 0;
+		n += (__atomic_load_n(&f->rxq[i].busy, __ATOMIC_RELAXED) != 0) +
+			(__atomic_load_n(&f->txq[i].busy, __ATOMIC_RELAXED) != 0);
 	return n;
 }
 

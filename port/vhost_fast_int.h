@@ -115,7 +115,9 @@ fast_desc(const volatile struct vring_desc *d)
  * The first descriptor of the chain at 'head' of 'r' into '*d', and the table the chain
  * goes on in ('*tab', '*tab_size' entries): the ring's, or the indirect table '*d' pointed
  * to.  False when 'head' is out of the ring or the indirect table is wrong (chained on,
- * not a whole number of descriptors, outside the guest's memory).
+ * not a whole number of descriptors, outside the guest's memory, or longer than the ring:
+ * a chain is at most the queue's size, and the walk over empty descriptors is bounded by
+ * nothing else).
  */
 static inline bool
 fast_chain_first(const struct vhost_fast *f, const struct fast_ring *r, uint16_t head,
@@ -128,7 +130,8 @@ fast_chain_first(const struct vhost_fast *f, const struct fast_ring *r, uint16_t
 	*d = fast_desc(&r->desc[head]);
 	if (!(d->flags & VRING_DESC_F_INDIRECT))
 		return true;
-	if ((d->flags & VRING_DESC_F_NEXT) || d->len < sizeof(*d) || d->len % sizeof(*d) != 0)
+	if ((d->flags & VRING_DESC_F_NEXT) || d->len < sizeof(*d) || d->len % sizeof(*d) != 0 ||
+			d->len / sizeof(*d) > r->size)
 		return false;
 	*tab = (const volatile struct vring_desc *)fast_gpa(f, d->addr, d->len);
 	if (*tab == NULL)

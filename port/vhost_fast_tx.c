@@ -93,17 +93,18 @@ static void
 tx_copy(const struct vhost_fast *f, const struct rte_mbuf *m, const struct tx_burst *b,
 	unsigned i)
 {
-	const struct tx_iov *iov = &b->iov[b->iov_at[i]];
+	const struct tx_iov *iov = &b->iov[b->iov_at[i]], *end = &b->iov[b->iov_at[i + 1]];
 	uint8_t *dst = iov->addr + f->hdr_len;
 	uint32_t room = iov->len - f->hdr_len;
 
 	/*
-	 * No offloads asked (vhost_fast_tx checks): an all-zero header, as rte_vhost's.
-	 * num_buffers only with mergeable buffers: QEMU, Linux's vhost-net and rte_vhost leave
-	 * it alone otherwise, and drivers then ignore it.
+	 * No offloads asked (vhost_fast_tx checks): an all-zero header, as rte_vhost's, and
+	 * num_buffers wherever the header has it: the buffers taken, 1 when they are not
+	 * mergeable (the virtio spec's rule; rte_vhost 22.11 leaves it as the guest wrote it
+	 * then, and drivers ignore it).
 	 */
 	memset(iov->addr, 0, sizeof(struct virtio_net_hdr));
-	if (f->mergeable) {
+	if (f->hdr_len == sizeof(struct virtio_net_hdr_mrg_rxbuf)) {
 		uint16_t nb = (uint16_t)(b->buf_at[i + 1] - b->buf_at[i]);
 
 		memcpy(iov->addr + sizeof(struct virtio_net_hdr), &nb, sizeof(nb));
@@ -116,7 +117,9 @@ tx_copy(const struct vhost_fast *f, const struct rte_mbuf *m, const struct tx_bu
 			uint32_t k;
 
 			while (room == 0) {
-				iov++;
+				/* Placed for pkt_len bytes: a chain longer than that stops here. */
+				if (++iov == end)
+					return;
 				dst = iov->addr;
 				room = iov->len;
 			}
@@ -224,9 +227,13 @@ vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const
 		return -1;
 	n = RTE_MIN(n, (uint16_t)PORT_BURST);
 	tq = &f->txq[qp];
+	/*
+	 * The caller serialises senders to a ring: busy taken means a bug, and rte_vhost must
+	 * not fill the ring meanwhile either, so nothing is sent.
+	 */
 	if (!__atomic_compare_exchange_n(&tq->busy, &zero, 1, false, __ATOMIC_SEQ_CST,
 			__ATOMIC_RELAXED))
-		return -1;
+		return 0;
 	r = &f->rx_rings[qp];
 	if (!__atomic_load_n(&f->gate, __ATOMIC_SEQ_CST) || !r->ok ||
 			rte_vhost_get_vring_base(vid, ring, &last_avail, &last_used) != 0) {
@@ -237,7 +244,7 @@ vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const
 		tq->call_pending = fast_notify_ring(tq->vid, ring);
 	navail = (uint16_t)(__atomic_load_n(&r->avail->idx, __ATOMIC_ACQUIRE) - last_avail);
 	if (navail > r->size) {
-		/* The guest's index is wrong: rte_vhost refuses it. */
+		/* The guest's index is wrong: rte_vhost's way with it, as without this module. */
 		__atomic_store_n(&tq->busy, 0, __ATOMIC_RELEASE);
 		*defer = true;
 		return 0;
