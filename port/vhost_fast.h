@@ -16,7 +16,7 @@
  * skipped).  The receiver's transmit is then the only copy, and it too walks the receiving
  * guest's split ring itself (vhost_fast_tx(): its buffers, mergeable or not, chained or
  * behind indirect tables, filled straight from the packet's segments, wherever they lie,
- * with no lock and no per-packet call into rte_vhost).  The
+ * without rte_vhost's lock and with no per-packet call into it).  The
  * descriptors go back to the guest (used ring, in the order they were made available, so
  * VIRTIO_F_IN_ORDER holds) when the last mbuf of the burst is freed; the guest is then
  * notified through rte_vhost, which honours event idx and NO_INTERRUPT.
