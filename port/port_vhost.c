@@ -566,6 +566,7 @@ vhost_status(struct port *p, char *buf, size_t len)
 {
 	struct vhost_priv *v = p->priv;
 	unsigned enabled = 0;
+	uint64_t fast_rx, fast_tx;
 
 	if (v == NULL) {
 		snprintf(buf, len, "%s", "");
@@ -573,13 +574,14 @@ vhost_status(struct port *p, char *buf, size_t len)
 	}
 	for (unsigned q = 0; q < VHOST_MAX_QP; q++)
 		enabled += p->rxq_enabled[q];
+	vhost_fast_packets(v->fast, &fast_rx, &fast_tx);
 	snprintf(buf, len, "mode=%s\nsocket=%s\nvid=%d\nnuma_id=%d\nn_rxq=%u\nconnects=%llu\n"
 		"tx_retries_max=%u\nfast_path_rx_packets=%llu\nfast_path_tx_packets=%llu\n"
 		"fast_path_busy_rings=%u\n",
 		v->client ? "client" : "server", v->path, v->vid, p->socket, enabled,
 		(unsigned long long)v->connects, __atomic_load_n(&v->tx_retries, __ATOMIC_RELAXED),
-		(unsigned long long)vhost_fast_packets(v->fast),
-		(unsigned long long)vhost_fast_tx_packets(v->fast), vhost_fast_busy_rings(v->fast));
+		(unsigned long long)fast_rx, (unsigned long long)fast_tx,
+		vhost_fast_busy_rings(v->fast));
 }
 
 /*

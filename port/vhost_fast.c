@@ -218,14 +218,15 @@ vhost_fast_borrowing(const struct vhost_fast *f)
 	return fast_cur == f;
 }
 
-uint64_t
-vhost_fast_packets(const struct vhost_fast *f)
+void
+vhost_fast_packets(const struct vhost_fast *f, uint64_t *rx, uint64_t *tx)
 {
-	uint64_t n = 0;
-
-	for (unsigned i = 0; i < f->n_rings; i++)
-		n += __atomic_load_n(&f->rxq[i].packets, __ATOMIC_RELAXED);
-	return n;
+	*rx = 0;
+	*tx = 0;
+	for (unsigned i = 0; i < f->n_rings; i++) {
+		*rx += __atomic_load_n(&f->rxq[i].packets, __ATOMIC_RELAXED);
+		*tx += __atomic_load_n(&f->txq[i].packets, __ATOMIC_RELAXED);
+	}
 }
 
 unsigned

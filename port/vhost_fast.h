@@ -121,9 +121,6 @@ int vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool
 int vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const *pkts,
 	uint16_t n, bool *defer);
 
-/** Packets vhost_fast_tx() copied so far (any thread; approximate while running). */
-uint64_t vhost_fast_tx_packets(const struct vhost_fast *f);
-
 /** PMD: true when this thread is borrowing from 'f' right now (a transmit would wait). */
 bool vhost_fast_borrowing(const struct vhost_fast *f);
 
@@ -137,8 +134,11 @@ bool vhost_fast_head_holds_headers(const uint8_t *p, uint32_t len, uint32_t head
 /** True when 'm' is a segment of a borrowed packet (its data in a guest's memory). */
 bool vhost_fast_is_borrowed(const struct rte_mbuf *m);
 
-/** Packets received through borrowing so far (any thread; approximate while running). */
-uint64_t vhost_fast_packets(const struct vhost_fast *f);
+/**
+ * Packets received through borrowing ('*rx') and copied into the guest by vhost_fast_tx()
+ * ('*tx') so far (any thread; approximate while running).
+ */
+void vhost_fast_packets(const struct vhost_fast *f, uint64_t *rx, uint64_t *tx);
 
 /** Rings a PMD holds now (any thread; a diagnostic: a stuck ring shows here). */
 unsigned vhost_fast_busy_rings(const struct vhost_fast *f);

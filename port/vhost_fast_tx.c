@@ -276,13 +276,3 @@ vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const
 	__atomic_store_n(&tq->busy, 0, __ATOMIC_RELEASE);
 	return placed;
 }
-
-uint64_t
-vhost_fast_tx_packets(const struct vhost_fast *f)
-{
-	uint64_t n = 0;
-
-	for (unsigned i = 0; i < f->n_rings; i++)
-		n += __atomic_load_n(&f->txq[i].packets, __ATOMIC_RELAXED);
-	return n;
-}
