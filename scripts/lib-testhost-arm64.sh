@@ -16,8 +16,11 @@
 # shellcheck source=scripts/lib-sysroot-arm64.sh
 . "$SELF_DIR/lib-sysroot-arm64.sh"
 
+# The last line: what vireo-dp's integration tests run beside it in the L1 (ping, Open
+# vSwitch's ovsdb-server, ovs-vsctl and ovs-appctl, dpdk-testpmd, python3).
 TH_ARM64_USERLAND_PKGS="bash coreutils busybox-static util-linux procps grep sed gawk findutils
-diffutils kmod iproute2 gzip"
+diffutils kmod iproute2 gzip
+iputils-ping openvswitch-common openvswitch-switch dpdk-dev python3"
 # KVM is built into Debian's arm64 kernel.
 TH_L1_MODULES_ARM64="virtio_pci 9p 9pnet_virtio overlay tun veth vhost_net bridge"
 TH_QEMU_ARM64=${TESTHOST_QEMU_ARM64:-qemu-system-aarch64}
@@ -65,7 +68,10 @@ th_arm64_fetch_locked() {
 
 # The L1's userland; busybox fills in the commands the packages do not have (sh, ...).
 th_arm64_userland() {
-	local dir=$CACHE/arm64/userland a
+	local dir a
+
+	# Named by its package list: a longer list makes a new userland (and L1).
+	dir=$CACHE/arm64/userland-$(echo $TH_ARM64_USERLAND_PKGS | sha256sum | cut -c1-12)
 
 	if [ ! -f "$dir/.complete" ]; then
 		# shellcheck disable=SC2086 # the package list: words

@@ -25,7 +25,8 @@ start_dp() {
 	"$VIREO_DP" --config "$cfg" --control "$CTL" "$@" >"$RUN/dp.log" 2>&1 &
 	DP_PID=$!
 	PIDS+=("$DP_PID")
-	for _ in $(seq 300); do
+	# VIREO_TEST_DP_WAIT: tenths of a second; the arm64 test host's TCG needs minutes.
+	for _ in $(seq "${VIREO_TEST_DP_WAIT:-300}"); do
 		if [ -S "$CTL" ] && "$VIREOCTL" -t "$CTL" version >/dev/null 2>&1; then
 			# ports are added after the socket appears: wait for the first 'show'
 			"$VIREOCTL" -t "$CTL" show >/dev/null 2>&1 && return 0
