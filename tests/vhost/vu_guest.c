@@ -365,6 +365,37 @@ vg_recv(struct vg_nic *nic, uint8_t from, unsigned int *good, unsigned int *bad)
 	}
 }
 
+void
+vg_recv_each(struct vg_nic *nic, void (*fn)(void *aux, uint8_t from, uint32_t seq), void *aux,
+	unsigned int *bad)
+{
+	struct vg_vq *vq = &nic->rx;
+	uint8_t want[VG_FRAME_LEN];
+	uint16_t id;
+	uint32_t len;
+
+	while (vq_used(vq, &id, &len)) {
+		const uint8_t *buf = vq->bufs + (size_t)(id % vq->size) * VG_BUF_LEN;
+		const uint8_t *f = buf + VG_HDR_LEN;
+		uint16_t nbufs;
+		uint32_t seq;
+
+		memcpy(&nbufs, buf + 10, sizeof(nbufs));
+		memcpy(&seq, f + 22, sizeof(seq));
+		if (id < vq->size && len == VG_HDR_LEN + VG_FRAME_LEN) {
+			vg_frame(want, f[11], seq);
+			if (nbufs == 1 && memcmp(f, want, VG_FRAME_LEN) == 0)
+				fn(aux, f[11], seq);
+			else
+				(*bad)++;
+		} else {
+			(*bad)++;
+		}
+		if (id < vq->size)
+			vq_post(vq, id, VG_BUF_LEN, true);
+	}
+}
+
 bool
 vg_flow(struct vg_nic *from, struct vg_nic **to, unsigned int n, int timeout_ms,
 	unsigned int *bad)

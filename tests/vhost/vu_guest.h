@@ -110,6 +110,13 @@ void vg_frame(uint8_t *buf, uint8_t id, uint32_t seq);
 void vg_recv(struct vg_nic *nic, uint8_t from, unsigned int *good, unsigned int *bad);
 
 /**
+ * Drain 'nic''s receive ring (buffers are posted again), for frames from any sender: a frame
+ * byte-identical to vg_frame(its sender, its seq) is passed to 'fn' with the two; any other
+ * frame is counted in '*bad'.
+ */
+void vg_recv_each(struct vg_nic *nic, void (*fn)(void *aux, uint8_t from, uint32_t seq),
+	void *aux, unsigned int *bad);
+/**
  * Send frames from 'from' every 20 ms until each of the 'n' NICs in 'to' received one
  * byte-identical, or 'timeout_ms' passed.  True on success; '*bad' counts corrupt frames.
  */
