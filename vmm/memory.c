@@ -117,6 +117,9 @@ check_opts(const struct vmm_mem_opts *opts, char **err)
 	if (opts->size < MEM_MIN)
 		return vmm_err(err, -VMM_EINPUT, "--memory: %" PRIu64 " KiB is too small (minimum %llu MiB)",
 			opts->size >> 10, MEM_MIN >> 20);
+	if (opts->size % 4096 != 0)
+		return vmm_err(err, -VMM_EINPUT, "--memory: %" PRIu64 " KiB is not a multiple of 4 KiB",
+			opts->size >> 10);
 	if (host != 0 && opts->size > host)
 		return vmm_err(err, -VMM_EINPUT,
 			"--memory: %" PRIu64 " MiB is more than this host has (%" PRIu64 " MiB)",
@@ -174,8 +177,10 @@ prealloc(struct vmm_memory *mem, char **err)
 /* Guest RAM starts on a 2 MiB boundary of the VMM's address space, as the guest-physical
  * addresses of its memory slots do: only then can KVM map a transparent huge page of it
  * with one stage-2 (EPT/NPT) entry, which saves the guest one nested page fault per 4 KiB
- * it touches (the kernels these hosts run do not align large mappings themselves).  A
- * reservation one alignment larger is placed first and trimmed to the aligned range.
+ * it touches.  Hugetlb mappings are aligned by the kernel anyway, and shmem ones when
+ * shmem THP is on; private anonymous memory is not before Linux 6.7.  A reservation one
+ * alignment larger is placed first (no other thread exists yet to map into its holes) and
+ * trimmed to the aligned range.
  * 'page' is the hugetlb page size (0 if none): 1 GiB pages need a 1 GiB boundary.
  * Returns the mapping or MAP_FAILED with errno set. */
 static uint8_t *

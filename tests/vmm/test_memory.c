@@ -39,6 +39,8 @@ test_memfd(void)
 	CHECK(vmm_memory_create(&m, &o, &msg) == 0);
 	CHECK(m.fd >= 0 && m.shareable && m.nr_regions == 1 && m.regions[0].fd == m.fd);
 	CHECK(vmm_memory_low_size(&m) == 64ULL << 20);
+	/* On a 2 MiB boundary: KVM maps a huge page of it with one stage-2 entry. */
+	CHECK(((uintptr_t)m.base & ((2u << 20) - 1)) == 0);
 	p = vmm_memory_ptr(&m, 0x123456, 16);
 	CHECK(p == m.base + 0x123456);
 	memcpy(p, "vhost", 5);
@@ -74,7 +76,14 @@ test_memfd(void)
 	o.prealloc = true;
 	CHECK(vmm_memory_create(&m, &o, &msg) == 0);
 	CHECK(m.fd == -1 && !m.shareable && m.regions[0].fd == -1);
+	CHECK(((uintptr_t)m.base & ((2u << 20) - 1)) == 0);
 	vmm_memory_destroy(&m);
+
+	/* A size that is not a whole number of pages is refused, naming it. */
+	o.size = (32ULL << 20) + 1024;
+	o.prealloc = false;
+	CHECK(vmm_memory_create(&m, &o, &msg) == -VMM_EINPUT);
+	CHECK(msg != NULL && strstr(msg, "32769 KiB") != NULL && strstr(msg, "4 KiB") != NULL);
 	free(msg);
 }
 
@@ -94,6 +103,7 @@ test_hugepages(void)
 		if (msg != NULL)
 			fprintf(stderr, "test_memory: %s\n", msg);
 		CHECK(m.page_size == 2ULL << 20 && m.shareable && m.fd >= 0);
+		CHECK(((uintptr_t)m.base & ((2u << 20) - 1)) == 0);
 		CHECK(vmm_memory_free_hugepages(2ULL << 20, -1) <= free_pages - 16);
 		memset(m.base, 0x5a, m.size);
 		vmm_memory_destroy(&m);
