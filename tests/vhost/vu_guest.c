@@ -382,6 +382,8 @@ vg_recv_each(struct vg_nic *nic, void (*fn)(void *aux, uint8_t from, uint32_t se
 
 		memcpy(&nbufs, buf + 10, sizeof(nbufs));
 		memcpy(&seq, f + 22, sizeof(seq));
+		if (nic->features_off & (1ull << VIRTIO_NET_F_MRG_RXBUF))
+			nbufs = 1;	/* not set without mergeable buffers: see vg_recv() */
 		if (id < vq->size && len == VG_HDR_LEN + VG_FRAME_LEN) {
 			vg_frame(want, f[11], seq);
 			if (nbufs == 1 && memcmp(f, want, VG_FRAME_LEN) == 0)

@@ -116,6 +116,7 @@ void vg_recv(struct vg_nic *nic, uint8_t from, unsigned int *good, unsigned int 
  */
 void vg_recv_each(struct vg_nic *nic, void (*fn)(void *aux, uint8_t from, uint32_t seq),
 	void *aux, unsigned int *bad);
+
 /**
  * Send frames from 'from' every 20 ms until each of the 'n' NICs in 'to' received one
  * byte-identical, or 'timeout_ms' passed.  True on success; '*bad' counts corrupt frames.

@@ -31,16 +31,21 @@ bridges:
       - "in_port=vhu2,actions=output:vhu1"
       - "in_port=vhu1,actions=drop"
 EOC
-	start_dp "$RUN/dp.yaml" || { fail "vireo-dp (vhost-fast-path=$fast) did not start"; continue; }
-	rxq=$(ctl pmd-rxq-show)
-	check "vhost-fast-path=$fast: vhu0 polled on core 0, vhu2 on core 1" \
-		bash -c "awk '/core_id/ { c = \$NF } \$1 == \"port:\" { print \$2, c }' <<<\"$rxq\" |
-			grep -qx 'vhu0 0:' && awk '/core_id/ { c = \$NF } \$1 == \"port:\" { print \$2, c }' <<<\"$rxq\" | grep -qx 'vhu2 1:'"
+	if ! start_dp "$RUN/dp.yaml"; then
+		fail "vireo-dp (vhost-fast-path=$fast) did not start"
+		stop_dp
+		continue
+	fi
+	# "PORT CORE" for each rx queue pmd-rxq-show lists.
+	placed=$(ctl pmd-rxq-show | awk '/core_id/ { c = $NF; sub(":", "", c) }
+		$1 == "port:" { print $2, c }')
+	check "vhost-fast-path=$fast: vhu0 polled on core 0, vhu2 on core 1 ($(echo $placed))" \
+		eval 'grep -qx "vhu0 0" <<<"$placed" && grep -qx "vhu2 1" <<<"$placed"'
 	if "$BIN/vu_shared_test" "$RUN" 4 >"$RUN/test-$fast.log" 2>&1; then
 		pass "vhost-fast-path=$fast: $(grep '^sent' "$RUN/test-$fast.log")"
 	else
 		cat "$RUN/test-$fast.log"
-		echo "$rxq"
+		echo "$placed"
 		grep -v '^VHOST_CONFIG' "$RUN/dp.log" | tail -20
 		fail "vhost-fast-path=$fast: vu_shared_test failed"
 	fi
@@ -50,7 +55,7 @@ EOC
 	delivered=$(ctl dump-ports br0 vhu1 | sed -n 's/^ *tx pkts=\([0-9]*\),.*/\1/p')
 	check "vhost-fast-path=$fast: vhu1's tx pkts ($delivered) is what B received ($got)" \
 		test -n "$got" -a "${delivered:-x}" = "$got"
-	tx=$(ctl show -v | sed -n '/port vhu1:/,/port vhu2:/s/.*fast_path_tx_packets=\([0-9]*\).*/\1/p')
+	tx=$(ctl show -v | sed -n '/port vhu1:/,/^ *port vhu[02]:/s/.*fast_path_tx_packets=\([0-9]*\).*/\1/p')
 	if [ "$fast" = true ]; then
 		check "vhost-fast-path=true: the switch filled B's ring itself (fast_path_tx_packets=$tx)" \
 			test "${tx:-0}" -gt 10000

@@ -12,6 +12,7 @@
  * usage: vu_shared_test RUNDIR SECONDS
  */
 #include <linux/virtio_ring.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,10 @@
 struct tally {
 	uint8_t id[2];
 	uint32_t next[2];	/* the lowest sequence number still acceptable */
-	unsigned got[2];
-	unsigned repeated;	/* a frame at or below one already received */
-	unsigned foreign;	/* a frame from neither sender */
-	unsigned switches;	/* consecutive frames from different senders */
+	unsigned int got[2];
+	unsigned int repeated;	/* a frame at or below one already received */
+	unsigned int foreign;	/* a frame from neither sender */
+	unsigned int switches;	/* consecutive frames from different senders */
 	int last;
 };
 
@@ -51,6 +52,13 @@ count(void *aux, uint8_t from, uint32_t seq)
 	t->last = i;
 }
 
+/* Whether the backend has given back every descriptor of 'nic''s transmit ring. */
+static bool
+returned(struct vg_nic *nic)
+{
+	return __atomic_load_n(&nic->tx.used->idx, __ATOMIC_ACQUIRE) == nic->tx.avail_idx;
+}
+
 /* Put up to 64 frames on 'nic''s transmit ring (B is drained between). */
 static void
 fill(struct vg_nic *nic)
@@ -65,7 +73,7 @@ main(int argc, char **argv)
 	struct vg_nic a, b, c;
 	struct tally t = { .id = { 0xa, 0xc }, .last = -1 };
 	char pa[256], pb[256], pc[256];
-	unsigned bad = 0;
+	unsigned int bad = 0;
 	int64_t end;
 
 	vg_test_name = "vu-shared";
@@ -102,10 +110,10 @@ main(int argc, char **argv)
 		}
 		/* what is in flight: until both transmit rings are given back */
 		end = vg_now_ms() + WAIT_MS;
-		while (vg_now_ms() < end &&
-		       (__atomic_load_n(&a.tx.used->idx, __ATOMIC_ACQUIRE) != a.tx.avail_idx ||
-			__atomic_load_n(&c.tx.used->idx, __ATOMIC_ACQUIRE) != c.tx.avail_idx))
+		while (vg_now_ms() < end && !(returned(&a) && returned(&c)))
 			vg_recv_each(&b, count, &t, &bad);
+		vg_check(returned(&a) && returned(&c),
+			"vireo-dp gave back every descriptor of A and C");
 		vg_sleep_ms(100);
 		vg_recv_each(&b, count, &t, &bad);
 		printf("sent A %u, C %u; B received A %u, C %u; sender changes %u\n",
@@ -121,6 +129,9 @@ main(int argc, char **argv)
 		vg_check(t.got[0] > 10000 && t.got[1] > 10000,
 			"B received frames from both senders (A %u, C %u, more than 10000 each)",
 			t.got[0], t.got[1]);
+		/* Runs of one sender's frames in B's ring: both PMDs kept filling it. */
+		vg_check(t.switches > 100, "B's ring alternated between the senders %u times "
+			"(more than 100)", t.switches);
 	}
 	vg_nic_fini(&a);
 	vg_nic_fini(&b);
