@@ -9,7 +9,7 @@
 # from starting the VMM to the guest's first userspace line ("vireo-guest: cpus=") and to the
 # VMM's exit after the guest powers off; the VMM's own memory, the peak of VmRSS minus
 # RssShmem sampled every 50 ms (both VMMs get their guest RAM as a shared memfd, so guest
-# pages are RssShmem).  Figures from the test host compare side by side within one run only.
+# pages are RssShmem; hugetlb pages are in neither).  Figures from the test host compare side by side within one run only.
 #
 # With --hugepages both VMMs get their guest RAM from 2 MiB hugetlb pages (vireo-vmm
 # hugepages=2M, QEMU memory-backend-memfd hugetlb=on), as NFV hosts give vhost-user guests:
@@ -32,6 +32,13 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+case $MEMORY in
+''|*[!0-9]*) echo "perf/boot: --memory '$MEMORY': a number of MiB" >&2; exit 2 ;;
+esac
+if [ -n "$HUGE" ] && [ $((MEMORY % 2)) -ne 0 ]; then
+	echo "perf/boot: --memory $MEMORY with --hugepages: not a multiple of 2 MiB" >&2
+	exit 2
+fi
 
 if [ -z "${TESTHOST:-}" ]; then
 	B=${VIREO_BUILD_ARM64:-$ROOT/build-arm64}
@@ -46,9 +53,9 @@ if [ -z "${TESTHOST:-}" ]; then
 	initrd=$("$TH" --arch arm64 guest-initramfs) || exit 1
 	qemu=$("$TH" --arch arm64 guest-qemu) || exit 1
 	# One VMM runs at a time: its RAM in 2 MiB pages, and a few to spare.
-	hp=0
-	[ -n "$HUGE" ] && hp=$((MEMORY / 2 + 16))
-	exec "$TH" --arch arm64 run --timeout 1500 --mem 2048 --hugepages "$hp" \
+	hp=()
+	[ -n "$HUGE" ] && hp=(--hugepages $((MEMORY / 2 + 16)))
+	exec "$TH" --arch arm64 run --timeout 1500 --mem $((2048 + MEMORY)) "${hp[@]}" \
 		--env "VMM=$B/vmm/vireo-vmm" --env "KERNEL=$kernel" --env "INITRD=$initrd" \
 		--env "QEMU_DIR=$qemu" -- "$0" --rounds "$ROUNDS" --cpus "$CPUS" --memory "$MEMORY" $HUGE
 fi

@@ -66,25 +66,41 @@ th_arm64_fetch_locked() {
 	rm -rf "$tmp"
 }
 
-# The L1's userland; busybox fills in the commands the packages do not have (sh, ...).
+# th_arm64_userland_locked DIR PKGS...: the packages unpacked into DIR, busybox's applets
+# filling in the commands they do not have (sh, ...); marked .linked once whole.  Userlands
+# of other package lists are removed.
+th_arm64_userland_locked() {
+	local dir=$1 a d
+	shift
+
+	[ -f "$dir/.linked" ] && return 0
+	th_arm64_fetch_locked "$dir" "$@" || return 1
+	# The applet list of the host's busybox (same Debian version as the arm64 one, which
+	# cannot run here).
+	for a in $(busybox --list); do
+		[ -e "$dir/bin/$a" ] || [ -e "$dir/usr/bin/$a" ] ||
+		[ -e "$dir/sbin/$a" ] || [ -e "$dir/usr/sbin/$a" ] ||
+			ln -s /bin/busybox "$dir/bin/$a" || return 1
+	done
+	mkdir -p "$dir/proc" "$dir/sys" "$dir/dev" "$dir/run" "$dir/tmp" || return 1
+	touch "$dir/.linked"
+	for d in "$CACHE/arm64/userland" "$CACHE"/arm64/userland-*; do
+		[ "$d" = "$dir" ] || rm -rf "$d"
+	done
+}
+
+# The L1's userland (its root, over the arm64 sysroot); prints its directory.
 th_arm64_userland() {
-	local dir a
+	local dir
 
 	# Named by its package list: a longer list makes a new userland (and L1).
+	# shellcheck disable=SC2086 # the package list: words, whitespace folded
 	dir=$CACHE/arm64/userland-$(echo $TH_ARM64_USERLAND_PKGS | sha256sum | cut -c1-12)
-
-	if [ ! -f "$dir/.complete" ]; then
+	if [ ! -f "$dir/.linked" ]; then
 		# shellcheck disable=SC2086 # the package list: words
-		th_locked th_arm64_fetch_locked "$dir" $TH_ARM64_USERLAND_PKGS
-		# The applet list of the host's busybox (same Debian version as the arm64 one,
-		# which cannot run here).
-		for a in $(busybox --list); do
-			[ -e "$dir/bin/$a" ] || [ -e "$dir/usr/bin/$a" ] ||
-			[ -e "$dir/sbin/$a" ] || [ -e "$dir/usr/sbin/$a" ] ||
-				ln -s /bin/busybox "$dir/bin/$a"
-		done
-		mkdir -p "$dir/proc" "$dir/sys" "$dir/dev" "$dir/run" "$dir/tmp"
+		th_locked th_arm64_userland_locked "$dir" $TH_ARM64_USERLAND_PKGS
 	fi
+	[ -f "$dir/.linked" ] || th_die "the arm64 userland in $dir could not be made"
 	echo "$dir"
 }
 
@@ -129,8 +145,11 @@ cmd_guest_qemu() {
 }
 
 th_ensure_deps() {
+	local root
+
 	th_arm64_ensure_deps
-	TH_BUSYBOX=$(th_arm64_userland)/bin/busybox
+	root=$(th_arm64_userland) || exit 1
+	TH_BUSYBOX=$root/bin/busybox
 	TH_BUSYBOX_LIST=busybox
 }
 
@@ -173,7 +192,7 @@ th_qemu_select() {
 th_l1_machine_args() {
 	local root
 
-	root=$(th_arm64_userland)
+	root=$(th_arm64_userland) || exit 1
 	TH_L1_MACHINE=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on)
 	TH_L1_CONSOLE=ttyAMA0
 	TH_L1_APPEND="testhost.root=$root testhost.sysroot=$SYSROOT_ARM64"

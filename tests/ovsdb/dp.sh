@@ -20,7 +20,10 @@ NS1=ovd$$a
 NS2=ovd$$b
 SRV_PID=
 
-vsctl() { timeout 25 ovs-vsctl --db=unix:"$SOCK" --timeout=20 "$@"; }
+# ovs-vsctl waits for vireo-dp to apply a change; DPDK's start takes longest (see
+# VIREO_TEST_DP_WAIT in tests/dp/lib.sh: the arm64 test host's TCG needs minutes).
+VSCTL_WAIT=$(( ${VIREO_TEST_DP_WAIT:-200} / 10 ))
+vsctl() { timeout $((VSCTL_WAIT + 5)) ovs-vsctl --db=unix:"$SOCK" --timeout="$VSCTL_WAIT" "$@"; }
 get() { ovs-vsctl --db=unix:"$SOCK" --no-wait --timeout=5 get "$@" 2>/dev/null; }
 caught_up() { [ "$(get Open_vSwitch . cur_cfg)" = "$(get Open_vSwitch . next_cfg)" ]; }
 is_positive() { [ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null; }
