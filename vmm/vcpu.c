@@ -211,7 +211,6 @@ int
 vmm_vcpus_start(struct vmm_vm *vm, char **err)
 {
 	struct sigaction sa;
-	cpu_set_t all;
 	unsigned int i;
 	int ret;
 
@@ -219,8 +218,6 @@ vmm_vcpus_start(struct vmm_vm *vm, char **err)
 	sa.sa_handler = kick_handler;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGKICK, &sa, NULL);
-	if (sched_getaffinity(0, sizeof(all), &all) < 0)
-		CPU_ZERO(&all);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vmm_vcpu *vcpu = &vm->vcpus[i];
 		pthread_attr_t attr;
@@ -233,8 +230,9 @@ vmm_vcpus_start(struct vmm_vm *vm, char **err)
 			CPU_ZERO(&one);
 			CPU_SET(vcpu->pin_cpu, &one);
 			pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
-		} else if (CPU_COUNT(&all) > 0) {
-			pthread_attr_setaffinity_np(&attr, sizeof(all), &all);
+		} else if (CPU_COUNT(&vm->host_cpus) > 0) {
+			/* not the emulator threads' set, which this thread has */
+			pthread_attr_setaffinity_np(&attr, sizeof(vm->host_cpus), &vm->host_cpus);
 		}
 		ret = pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
 		pthread_attr_destroy(&attr);
@@ -243,9 +241,6 @@ vmm_vcpus_start(struct vmm_vm *vm, char **err)
 				vcpu->pin_cpu >= 0 ? " (pinned)" : "", strerror(ret));
 		vcpu->started = true;
 	}
-	if (vm->cfg->emulator_pin &&
-	    sched_setaffinity(0, sizeof(vm->cfg->emulator_cpus), &vm->cfg->emulator_cpus) < 0)
-		return vmm_err(err, -VMM_EINPUT, "--emulator-pin: %s", strerror(errno));
 	return 0;
 }
 

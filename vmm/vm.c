@@ -4,6 +4,7 @@
  * loop and the stop protocol.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -147,6 +148,16 @@ vmm_vm_create(struct vmm_vm *vm, const struct vmm_config *cfg, char **err)
 	ret = vmm_arch_check(cfg, err);
 	if (ret < 0)
 		return ret;
+	/*
+	 * --emulator-pin before any thread exists: every thread but the vCPUs (the console
+	 * writer, the vhost-user frontends' helpers) inherits it, as libvirt's emulatorpin
+	 * covers all of QEMU's non-vCPU threads; vmm_vcpus_start() gives the vCPUs theirs.
+	 */
+	if (sched_getaffinity(0, sizeof(vm->host_cpus), &vm->host_cpus) < 0)
+		CPU_ZERO(&vm->host_cpus);
+	if (cfg->emulator_pin &&
+	    sched_setaffinity(0, sizeof(cfg->emulator_cpus), &cfg->emulator_cpus) < 0)
+		return vmm_err(err, -VMM_EINPUT, "--emulator-pin: %s", strerror(errno));
 	ret = vmm_memory_create(&vm->mem, &mopts, err);
 	if (ret < 0)
 		return ret;

@@ -25,6 +25,7 @@
  */
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
@@ -97,6 +98,8 @@ struct vmm_vm {
 	size_t run_size;
 	unsigned int nr_vcpus;
 	struct vmm_vcpu *vcpus;
+	/** The CPUs the process could run on before --emulator-pin: unpinned vCPUs' set. */
+	cpu_set_t host_cpus;
 	struct vmm_device_inst devs[VMM_MAX_DEVICES];
 	unsigned int nr_devs;
 	struct vmm_conout *console;	/**< the console's output (serial.c), or NULL */

@@ -143,10 +143,16 @@ pins=""
 for task in /proc/$vpid/task/*; do
 	pins="$pins $(cat "$task/comm")=$(awk '/^Cpus_allowed_list/ {print $2}' "$task/status")"
 done
+# Every thread but the vCPUs (the main loop, the console writer) on the emulator's CPU.
+emu_off=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -v '=0$' | grep -c .)
 case "$pins" in
 *" vcpu0=1"*" vcpu1=0"*)
 	case "$pins" in
-	*" vireo-vmm=0"*) pass "--cpu-pin and --emulator-pin ($pins )" ;;
+	*" vireo-vmm=0"*) if [ "$emu_off" -eq 0 ]; then
+		pass "--cpu-pin and --emulator-pin, every non-vCPU thread ($pins )"
+	else
+		fail_vm "--emulator-pin: $emu_off thread(s) elsewhere:$pins"
+	fi ;;
 	*) fail_vm "--emulator-pin:$pins" ;;
 	esac ;;
 *) fail_vm "--cpu-pin:$pins" ;;
