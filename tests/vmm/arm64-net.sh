@@ -7,8 +7,10 @@
 # virtio_net to eth0 with the MAC from --net (its MSI-X vectors through the ITS), and pings a
 # network namespace through vireo-dp (dpdkvhostuser port + net_af_packet port) and a second
 # guest (2 vCPUs) on another vhost-user port; its RTC
-# (/sys/class/rtc/rtc0, the PL031) reads the test host's time within a minute.  Binaries
-# are cross-built by scripts/build --arch arm64 (build-arm64/, or $VIREO_BUILD_ARM64).
+# (/sys/class/rtc/rtc0, the PL031) reads the test host's time within a minute; vireo-dp is
+# killed and restarted under a guest's ping, which resumes once vireo-vmm has reconnected.
+# Binaries are cross-built by scripts/build --arch arm64 (build-arm64/, or
+# $VIREO_BUILD_ARM64).
 # Prints PASS/FAIL lines; exit 0 only when all pass.
 
 set -u
@@ -153,5 +155,37 @@ check "guest B: eth0 up with its MAC on virtio_net" \
 	bash -c "grep -q 'vm-mac: 52:54:00:00:00:0b' $RUN/b.out && grep -q 'vm-carrier: 1' $RUN/b.out"
 kill -TERM "$pid_b" 2>/dev/null
 wait "$pid_b" 2>/dev/null
+
+# vireo-dp killed and restarted while a guest pings ns1: vireo-vmm's vhost-user frontend
+# reconnects and the guest's ping resumes, the guest never rebooted.
+timeout 600 "$VMM" --kernel "$K" --initramfs "$I" --memory 256M,hugepages=2M \
+	--net "vhost-user=$RUN/vhu0,mac=52:54:00:00:00:0a" \
+	--cmdline "console=ttyS0 panic=-1 quiet vireo.exit=poweroff vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=reconnect" \
+	</dev/null >"$RUN/a3.out" 2>&1 &
+pid_a=$!
+PIDS+=("$pid_a")
+for _ in $(seq 2400); do
+	grep -q "vm-ping: ok" "$RUN/a3.out" 2>/dev/null && break
+	kill -0 "$pid_a" 2>/dev/null || break
+	sleep 0.1
+done
+if grep -q "vm-ping: ok" "$RUN/a3.out"; then
+	kill -KILL "$DP_PID"
+	wait "$DP_PID" 2>/dev/null
+	sleep 2
+	check "vireo-dp restarts" dp_start "$RUN/dp.yaml"
+fi
+wait "$pid_a"
+rc=$?
+check "reconnect: the guest exits 0, no reboot (exit $rc)" test "$rc" -eq 0
+check "reconnect: vireo-vmm saw the backend go and come back" \
+	bash -c "grep -q 'gone, link down' $RUN/a3.out && grep -q 'vhu0 connected' $RUN/a3.out"
+if grep -q "vm-ping: resumed" "$RUN/a3.out" &&
+   grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a3.out"; then
+	pass "reconnect: the guest's ping resumed after vireo-dp restarted, 5/5"
+else
+	fail "reconnect: ping did not resume"
+	tail -30 "$RUN/a3.out" | sed 's/^/    guest: /'
+fi
 stop_dp
 finish

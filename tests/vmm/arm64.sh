@@ -4,8 +4,11 @@
 # vireo-vmm on arm64, in the arm64 test host (scripts/testhost --arch arm64): Debian's arm64
 # cloud kernel with the project's busybox initramfs boots to userspace with 1 vCPU (the
 # Image) and 2 vCPUs (the same Image gzip-compressed, inflated by the VMM; the second vCPU
-# started by PSCI CPU_ON), each checked in /proc/cpuinfo, and the guest's poweroff (PSCI
-# SYSTEM_OFF) ends vireo-vmm with status 0; bad input exits 2 with its message.  The binary is
+# started by PSCI CPU_ON), the standard kernel with 2 vCPUs on 2 MiB hugetlb RAM, each
+# checked in /proc/cpuinfo, and the guest's poweroff (PSCI SYSTEM_OFF) ends vireo-vmm with
+# status 0; a waiting guest with pinned vCPUs and emulator thread, halt polling off and its
+# console in a file answers the API socket (vm-info, exit-stats, shutdown: exit 0); bad
+# input exits 2 with its message.  The binary is
 # cross-built by scripts/build --arch arm64 (build-arm64/, or $VIREO_BUILD_ARM64).  One L1
 # boot runs every case.  Prints PASS/FAIL lines; exit 0 only when all pass.
 
@@ -26,12 +29,15 @@ if [ -z "${TESTHOST:-}" ]; then
 	kernel=$("$TH" --arch arm64 guest-kernel cloud) || exit 1
 	kernel_std=$("$TH" --arch arm64 guest-kernel standard) || exit 1
 	initrd=$("$TH" --arch arm64 guest-initramfs) || exit 1
+	initrd_wait=$("$TH" --arch arm64 guest-initramfs --script "$ROOT/tests/vmm/guest-wait.sh") ||
+		exit 1
 	work=$(mktemp -d /tmp/vmm-arm64.XXXXXX)
 	gzip -1 -c "$kernel" >"$work/vmlinuz.gz"
 	t0=$(date +%s)
-	"$TH" --arch arm64 run --timeout 900 --mem 2048 \
+	"$TH" --arch arm64 run --timeout 900 --mem 2048 --hugepages 160 \
 		--env "VMM=$B/vmm/vireo-vmm" --env "KERNEL=$kernel" --env "KERNEL_STD=$kernel_std" \
-		--env "KERNEL_GZ=$work/vmlinuz.gz" --env "INITRD=$initrd" -- "$0"
+		--env "KERNEL_GZ=$work/vmlinuz.gz" --env "INITRD=$initrd" \
+		--env "INITRD_WAIT=$initrd_wait" --env "CTL=$B/control/vireoctl" -- "$0"
 	rc=$?
 	echo "arm64 test host: $(($(date +%s) - t0)) s in all"
 	rm -rf "$work"
@@ -40,14 +46,14 @@ fi
 
 CMDLINE="console=ttyS0 quiet panic=-1 vireo.exit=poweroff"
 
-# boot NAME CPUS KERNEL: a guest to userspace and power-off.
+# boot NAME CPUS KERNEL [MEMORY]: a guest to userspace and power-off.
 boot() {
-	local name=$1 cpus=$2 kernel=$3 out rc t0 t1
+	local name=$1 cpus=$2 kernel=$3 mem=${4:-256M} out rc t0 t1
 
 	out=$(mktemp)
 	t0=$(date +%s.%N)
 	timeout 300 "$VMM" --kernel "$kernel" --initramfs "$INITRD" --cpus "$cpus" \
-		--memory 256M --cmdline "$CMDLINE" >"$out" 2>&1
+		--memory "$mem" --cmdline "$CMDLINE" >"$out" 2>&1
 	rc=$?
 	t1=$(date +%s.%N)
 	if [ "$rc" -eq 0 ] && grep -q "^vireo-guest: cpus=$cpus " "$out" &&
@@ -78,6 +84,48 @@ bad() {
 uname -m | grep -qx aarch64 || fail "not an arm64 test host: $(uname -m)"
 boot "Image" 1 "$KERNEL"
 boot "gzip vmlinuz" 2 "$KERNEL_GZ"
+boot "standard kernel, RAM in 2 MiB hugetlb pages" 2 "$KERNEL_STD" 256M,hugepages=2M
+
+# The API socket (vm-info, exit-stats, shutdown) while the guest waits, with its vCPUs
+# pinned crosswise, the emulator thread pinned, halt polling off and the console in a file.
+SOCK=/run/vireo-vmm-arm64-test.sock
+T=$(mktemp -d)
+timeout 300 "$VMM" --kernel "$KERNEL" --initramfs "$INITRD_WAIT" --cpus 2 \
+	--cmdline "console=ttyS0 quiet panic=-1" --api-socket "$SOCK" --cpu-pin 0:1,1:0 \
+	--emulator-pin 0 --halt-poll-ns 0 --serial "file=$T/console" </dev/null >"$T/out" \
+	2>"$T/err" &
+pid=$!
+for _ in $(seq 240); do
+	grep -q "vireo-guest: cpus=2 waiting" "$T/console" 2>/dev/null && break
+	kill -0 $pid 2>/dev/null || break
+	sleep 1
+done
+check "--serial file=: the guest's console in the file, nothing on stdout" \
+	eval 'grep -q "vireo-guest: cpus=2 waiting" "$T/console" && [ ! -s "$T/out" ]'
+vpid=$(pgrep -P $pid -x vireo-vmm)
+pins=""
+for task in /proc/$vpid/task/*; do
+	pins="$pins $(cat "$task/comm")=$(awk '/^Cpus_allowed_list/ {print $2}' "$task/status")"
+done
+# Every thread but the vCPUs (the main loop, the console writer) on the emulator's CPU.
+emu_off=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -v '=0$' | grep -c .)
+check "--cpu-pin 0:1,1:0 and --emulator-pin 0 on every other thread ($pins )" \
+	eval 'case "$pins" in *" vcpu0=1"*" vcpu1=0"*) [ "$emu_off" -eq 0 ] ;; *) false ;; esac'
+"$CTL" --target "$SOCK" vm-info >"$T/info" 2>&1
+check "API vm-info: 2 vCPUs, running" \
+	eval 'grep -q "^vcpus: 2" "$T/info" && grep -q "^state: running" "$T/info"'
+"$CTL" --target "$SOCK" exit-stats >"$T/stats" 2>&1
+check "API exit-stats: both vCPUs, the console's MMIO" \
+	eval 'grep -q "vcpu1" "$T/stats" && grep -q "serial write" "$T/stats"'
+check "--halt-poll-ns 0: the vCPUs halt and KVM does not poll ($(grep '^halt' "$T/stats" |
+	tr -s ' ' | tr '\n' ';'))" \
+	eval 'grep -q "^halt_wait_ns" "$T/stats" && ! grep -q "^halt_attempted_poll" "$T/stats"'
+"$CTL" --target "$SOCK" shutdown >/dev/null 2>&1
+wait $pid
+rc=$?
+check "API shutdown: exit 0 (was $rc)" \
+	eval '[ $rc -eq 0 ] && grep -q "^vireo-vmm: shutdown requested on the API socket" "$T/err"'
+rm -rf "$T"
 bad "not an Image" "not an arm64 Linux Image" --kernel "$INITRD" --memory 64M
 head -c 100000 "$KERNEL_GZ" >/tmp/truncated.gz
 bad "truncated gzip" "truncated (the gzip stream ends early)" --kernel /tmp/truncated.gz \
