@@ -332,8 +332,20 @@ vg_send_vq(struct vg_nic *nic, struct vg_vq *vq, uint32_t seq)
 	return 0;
 }
 
-void
-vg_recv(struct vg_nic *nic, uint8_t from, unsigned int *good, unsigned int *bad)
+/* What drain() found in a used receive buffer. */
+enum verdict {
+	V_OTHER,	/* not one of vg_frame()'s frames (too short, no marker, bad id) */
+	V_BAD,		/* one of them, but not byte-identical (or its length or header wrong) */
+	V_GOOD,
+};
+
+/*
+ * Every used buffer of 'nic''s receive ring, judged against vg_frame() of its sender and
+ * sequence number, to 'fn'; the buffers are posted again.
+ */
+static void
+drain(struct vg_nic *nic, void (*fn)(void *aux, enum verdict v, uint8_t from, uint32_t seq),
+	void *aux)
 {
 	struct vg_vq *vq = &nic->rx;
 	uint8_t want[VG_FRAME_LEN];
@@ -346,56 +358,75 @@ vg_recv(struct vg_nic *nic, uint8_t from, unsigned int *good, unsigned int *bad)
 		uint16_t nbufs;
 		uint32_t seq;
 
-		memcpy(&nbufs, buf + 10, sizeof(nbufs));
-		if (id < vq->size && len >= VG_HDR_LEN + 26 && f[11] == from &&
-				memcmp(f + 14, "vireo-vu", 8) == 0) {
-			memcpy(&seq, f + 22, sizeof(seq));
-			vg_frame(want, from, seq);
-			/* num_buffers: set only with mergeable buffers (as QEMU, Linux, rte_vhost) */
-			if (nic->features_off & (1ull << VIRTIO_NET_F_MRG_RXBUF))
-				nbufs = 1;
-			if (len == VG_HDR_LEN + VG_FRAME_LEN && nbufs == 1 &&
-					memcmp(f, want, VG_FRAME_LEN) == 0)
-				(*good)++;
-			else
-				(*bad)++;
+		if (id >= vq->size || len < VG_HDR_LEN + 26 || memcmp(f + 14, "vireo-vu", 8) != 0) {
+			fn(aux, V_OTHER, 0, 0);
+			if (id < vq->size)
+				vq_post(vq, id, VG_BUF_LEN, true);
+			continue;
 		}
-		if (id < vq->size)
-			vq_post(vq, id, VG_BUF_LEN, true);
+		memcpy(&nbufs, buf + 10, sizeof(nbufs));
+		memcpy(&seq, f + 22, sizeof(seq));
+		/* num_buffers: set only with mergeable buffers (as QEMU, Linux, rte_vhost) */
+		if (nic->features_off & (1ull << VIRTIO_NET_F_MRG_RXBUF))
+			nbufs = 1;
+		vg_frame(want, f[11], seq);
+		fn(aux, len == VG_HDR_LEN + VG_FRAME_LEN && nbufs == 1 &&
+			memcmp(f, want, VG_FRAME_LEN) == 0 ? V_GOOD : V_BAD, f[11], seq);
+		vq_post(vq, id, VG_BUF_LEN, true);
 	}
+}
+
+struct from_one {
+	uint8_t from;
+	unsigned int *good, *bad;
+};
+
+static void
+count_from_one(void *aux, enum verdict v, uint8_t from, uint32_t seq)
+{
+	struct from_one *c = aux;
+
+	(void)seq;
+	if (v == V_OTHER || from != c->from)
+		return;
+	if (v == V_GOOD)
+		(*c->good)++;
+	else
+		(*c->bad)++;
+}
+
+void
+vg_recv(struct vg_nic *nic, uint8_t from, unsigned int *good, unsigned int *bad)
+{
+	struct from_one c = { from, good, bad };
+
+	drain(nic, count_from_one, &c);
+}
+
+struct from_any {
+	void (*fn)(void *aux, uint8_t from, uint32_t seq);
+	void *aux;
+	unsigned int *bad;
+};
+
+static void
+count_from_any(void *aux, enum verdict v, uint8_t from, uint32_t seq)
+{
+	struct from_any *c = aux;
+
+	if (v == V_GOOD)
+		c->fn(c->aux, from, seq);
+	else
+		(*c->bad)++;
 }
 
 void
 vg_recv_each(struct vg_nic *nic, void (*fn)(void *aux, uint8_t from, uint32_t seq), void *aux,
 	unsigned int *bad)
 {
-	struct vg_vq *vq = &nic->rx;
-	uint8_t want[VG_FRAME_LEN];
-	uint16_t id;
-	uint32_t len;
+	struct from_any c = { fn, aux, bad };
 
-	while (vq_used(vq, &id, &len)) {
-		const uint8_t *buf = vq->bufs + (size_t)(id % vq->size) * VG_BUF_LEN;
-		const uint8_t *f = buf + VG_HDR_LEN;
-		uint16_t nbufs;
-		uint32_t seq;
-
-		memcpy(&nbufs, buf + 10, sizeof(nbufs));
-		memcpy(&seq, f + 22, sizeof(seq));
-		if (nic->features_off & (1ull << VIRTIO_NET_F_MRG_RXBUF))
-			nbufs = 1;	/* not set without mergeable buffers: see vg_recv() */
-		if (id < vq->size && len == VG_HDR_LEN + VG_FRAME_LEN) {
-			vg_frame(want, f[11], seq);
-			if (nbufs == 1 && memcmp(f, want, VG_FRAME_LEN) == 0)
-				fn(aux, f[11], seq);
-			else
-				(*bad)++;
-		} else {
-			(*bad)++;
-		}
-		if (id < vq->size)
-			vq_post(vq, id, VG_BUF_LEN, true);
-	}
+	drain(nic, count_from_any, &c);
 }
 
 bool
