@@ -140,3 +140,22 @@ print(len(data), hashlib.sha256(data).hexdigest(), file=sys.stderr)' "$3" 2>"$RU
 	echo "received: $out; sent: $(cat "$RUN/sent")"
 	[ -n "$out" ] && [ "$out" = "$(cat "$RUN/sent")" ]
 }
+
+# check_reconnect OUT ERR RC: a vireo-vmm guest that pinged through a vireo-dp restart
+# (tests/vhost/vm_guest.sh's reconnect mode; OUT its console, ERR vireo-vmm's log, RC its
+# exit status): it exited 0 without rebooting, vireo-vmm saw the backend go and come back,
+# and the ping resumed.  Returns non-zero when the ping did not resume.
+check_reconnect() {
+	local out=$1 log=$2 rc=$3
+
+	check "reconnect: the guest exits 0, no reboot (exit $rc)" test "$rc" -eq 0
+	check "reconnect: vireo-vmm saw the backend go and come back" \
+		eval 'grep -q "gone, link down" "$log" && grep -q "vhu0 connected" "$log"'
+	if grep -q "vm-ping: resumed" "$out" &&
+	   grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$out"; then
+		pass "reconnect: the guest's ping resumed after vireo-dp restarted, 5/5"
+	else
+		fail "reconnect: ping did not resume"
+		return 1
+	fi
+}

@@ -120,17 +120,7 @@ if wait_line "$RUN/a.out" "vm-ping: ok" 120; then
 	check "vireo-dp restarts" start_dp "$RUN/dp.yaml"
 fi
 wait "$pid_a"
-rc=$?
-check "reconnect: guest A exits 0, no reboot (exit $rc)" test "$rc" -eq 0
-check "reconnect: vireo-vmm saw the backend go and come back" \
-	bash -c "grep -q 'gone, link down' $RUN/a.err && grep -q 'vhu0 connected' $RUN/a.err"
-if grep -q "vm-ping: resumed" "$RUN/a.out" &&
-   grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/a.out"; then
-	pass "reconnect: the guest's ping resumed after vireo-dp restarted, 5/5"
-else
-	fail "reconnect: ping did not resume"
-	show_vm a
-fi
+check_reconnect "$RUN/a.out" "$RUN/a.err" $? || show_vm a
 
 # --- a bridge of vhost-user ports only: between two guests, the one-copy path -------------
 ctl del-port br0 p1 >/dev/null
