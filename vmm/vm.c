@@ -148,19 +148,22 @@ vmm_vm_create(struct vmm_vm *vm, const struct vmm_config *cfg, char **err)
 	ret = vmm_arch_check(cfg, err);
 	if (ret < 0)
 		return ret;
+	ret = vmm_memory_create(&vm->mem, &mopts, err);
+	if (ret < 0)
+		return ret;
 	/*
-	 * --emulator-pin before any thread exists: every thread but the vCPUs (the console
-	 * writer, the vhost-user frontends' helpers) inherits it, as libvirt's emulatorpin
-	 * covers all of QEMU's non-vCPU threads; vmm_vcpus_start() gives the vCPUs theirs.
+	 * --emulator-pin once the guest's RAM is made (its pages placed as without the pin)
+	 * and before any thread exists: every thread but the vCPUs (the console writer)
+	 * inherits it, as libvirt's emulatorpin covers all of QEMU's non-vCPU threads;
+	 * vmm_vcpus_start() gives the vCPUs theirs.
 	 */
 	if (sched_getaffinity(0, sizeof(vm->host_cpus), &vm->host_cpus) < 0)
 		CPU_ZERO(&vm->host_cpus);
 	if (cfg->emulator_pin &&
 	    sched_setaffinity(0, sizeof(cfg->emulator_cpus), &cfg->emulator_cpus) < 0)
-		return vmm_err(err, -VMM_EINPUT, "--emulator-pin: %s", strerror(errno));
-	ret = vmm_memory_create(&vm->mem, &mopts, err);
-	if (ret < 0)
-		return ret;
+		return vmm_err(err, -VMM_EINPUT,
+			"--emulator-pin: none of those CPUs is available to this process (%s)",
+			strerror(errno));
 	ret = vmm_boot_load(vm, err);
 	if (ret < 0)
 		return ret;

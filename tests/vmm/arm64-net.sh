@@ -157,9 +157,10 @@ kill -TERM "$pid_b" 2>/dev/null
 wait "$pid_b" 2>/dev/null
 
 # vireo-dp killed and restarted while a guest pings ns1: vireo-vmm's vhost-user frontend
-# reconnects and the guest's ping resumes, the guest never rebooted.
+# reconnects and the guest's ping resumes, the guest never rebooted.  DPDK's start under
+# TCG can take minutes: the frontend keeps trying for ten (reconnect=600).
 timeout 600 "$VMM" --kernel "$K" --initramfs "$I" --memory 256M,hugepages=2M \
-	--net "vhost-user=$RUN/vhu0,mac=52:54:00:00:00:0a" \
+	--net "vhost-user=$RUN/vhu0,mac=52:54:00:00:00:0a,reconnect=600" \
 	--cmdline "console=ttyS0 panic=-1 quiet vireo.exit=poweroff vt.ip=10.0.0.2 vt.peer=10.0.0.1 vt.mode=reconnect" \
 	</dev/null >"$RUN/a3.out" 2>&1 &
 pid_a=$!

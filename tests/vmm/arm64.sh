@@ -95,6 +95,7 @@ timeout 300 "$VMM" --kernel "$KERNEL" --initramfs "$INITRD_WAIT" --cpus 2 \
 	--emulator-pin 0 --halt-poll-ns 0 --serial "file=$T/console" </dev/null >"$T/out" \
 	2>"$T/err" &
 pid=$!
+PIDS+=("$pid")
 for _ in $(seq 240); do
 	grep -q "vireo-guest: cpus=2 waiting" "$T/console" 2>/dev/null && break
 	kill -0 $pid 2>/dev/null || break
@@ -108,7 +109,10 @@ for task in /proc/$vpid/task/*; do
 	pins="$pins $(cat "$task/comm")=$(awk '/^Cpus_allowed_list/ {print $2}' "$task/status")"
 done
 # Every thread but the vCPUs (the main loop, the console writer) on the emulator's CPU.
+# (at least two of them: the main loop and the console writer)
 emu_off=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -v '=0$' | grep -c .)
+emu_n=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -c .)
+[ "$emu_n" -ge 2 ] || emu_off=1
 check "--cpu-pin 0:1,1:0 and --emulator-pin 0 on every other thread ($pins )" \
 	eval 'case "$pins" in *" vcpu0=1"*" vcpu1=0"*) [ "$emu_off" -eq 0 ] ;; *) false ;; esac'
 "$CTL" --target "$SOCK" vm-info >"$T/info" 2>&1

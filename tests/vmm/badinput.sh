@@ -135,6 +135,8 @@ expect "bad serial" "--serial" -- --kernel "$KERNEL" --serial telnet
 expect "bad serial file size" "max-size 'big'" -- --kernel "$KERNEL" \
 	--serial "file=$T/console,max-size=big"
 expect "bad emulator pin" "--emulator-pin" -- --kernel "$KERNEL" --emulator-pin x
+expect "emulator pin on a CPU this process cannot use" \
+	"--emulator-pin: none of those CPUs is available" -- --kernel "$KERNEL" --emulator-pin 1023
 # The decompressed boot path (vmm/payload.c): bad payloads name the kernel file.
 expect "payload: corrupt xz data" "corrupt-xz: xz payload: corrupt data" -- \
 	--kernel "$T/corrupt-xz"

@@ -144,7 +144,10 @@ for task in /proc/$vpid/task/*; do
 	pins="$pins $(cat "$task/comm")=$(awk '/^Cpus_allowed_list/ {print $2}' "$task/status")"
 done
 # Every thread but the vCPUs (the main loop, the console writer) on the emulator's CPU.
+# (at least two of them: the main loop and the console writer)
 emu_off=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -v '=0$' | grep -c .)
+emu_n=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -c .)
+[ "$emu_n" -ge 2 ] || emu_off=1
 case "$pins" in
 *" vcpu0=1"*" vcpu1=0"*)
 	case "$pins" in
