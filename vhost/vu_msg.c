@@ -258,6 +258,9 @@ send_msg(struct vu_dev *dev, uint32_t req, uint32_t flags, const void *payload,
 		memcpy(msg.u.bytes, payload, size);
 	rc = send_all(dev, &msg, sizeof(msg.hdr) + size, fds, nfds,
 		now_ms() + dev->timeout_ms);
+	/* A backend that hung up is reported alike whether the send or the reply finds out. */
+	if (rc == -EPIPE)
+		rc = -ECONNRESET;
 	if (rc < 0)
 		return vu_fail_drop(dev, rc, "%s: send: %s", vu_request_name(req),
 			io_error(rc));
