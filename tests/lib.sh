@@ -46,6 +46,26 @@ check() {
 	if "$@"; then pass "$what"; else fail "$what${FAIL_WHY:+ [$FAIL_WHY]}"; fi
 }
 
+# thread_cpus PID: " NAME=CPUS" for each thread of PID (its comm and Cpus_allowed_list).
+thread_cpus() {
+	local t
+
+	for t in /proc/"$1"/task/*; do
+		printf ' %s=%s' "$(cat "$t/comm")" "$(awk '/^Cpus_allowed_list/ {print $2}' "$t/status")"
+	done
+}
+
+# vmm_pins_ok PINS: vireo-vmm's threads (thread_cpus) pinned as --cpu-pin 0:1,1:0
+# --emulator-pin 0 asks: vCPU 0 on CPU 1, vCPU 1 on CPU 0, and every other thread (at least
+# two: the main loop and the console writer) on CPU 0.
+vmm_pins_ok() {
+	local others
+
+	others=$(tr ' ' '\n' <<<"$1" | grep -v '^vcpu' | grep .)
+	case "$1" in *" vcpu0=1"*" vcpu1=0"*) ;; *) return 1 ;; esac
+	[ "$(grep -c . <<<"$others")" -ge 2 ] && ! grep -qv '=0$' <<<"$others"
+}
+
 # wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds; fails after SECONDS.
 wait_until() {
 	local n=$(($1 * 10))

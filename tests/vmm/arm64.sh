@@ -103,18 +103,9 @@ for _ in $(seq 240); do
 done
 check "--serial file=: the guest's console in the file, nothing on stdout" \
 	eval 'grep -q "vireo-guest: cpus=2 waiting" "$T/console" && [ ! -s "$T/out" ]'
-vpid=$(pgrep -P $pid -x vireo-vmm)
-pins=""
-for task in /proc/$vpid/task/*; do
-	pins="$pins $(cat "$task/comm")=$(awk '/^Cpus_allowed_list/ {print $2}' "$task/status")"
-done
-# Every thread but the vCPUs (the main loop, the console writer) on the emulator's CPU.
-# (at least two of them: the main loop and the console writer)
-emu_off=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -v '=0$' | grep -c .)
-emu_n=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -c .)
-[ "$emu_n" -ge 2 ] || emu_off=1
+pins=$(thread_cpus "$(pgrep -P $pid -x vireo-vmm)")
 check "--cpu-pin 0:1,1:0 and --emulator-pin 0 on every other thread ($pins )" \
-	eval 'case "$pins" in *" vcpu0=1"*" vcpu1=0"*) [ "$emu_off" -eq 0 ] ;; *) false ;; esac'
+	vmm_pins_ok "$pins"
 "$CTL" --target "$SOCK" vm-info >"$T/info" 2>&1
 check "API vm-info: 2 vCPUs, running" \
 	eval 'grep -q "^vcpus: 2" "$T/info" && grep -q "^state: running" "$T/info"'

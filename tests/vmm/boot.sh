@@ -137,29 +137,13 @@ if grep -q "vireo-guest: cpus=2 waiting" "$T/console" 2>/dev/null && [ ! -s "$T/
 else
 	fail_vm "--serial file="
 fi
-# thread name -> allowed CPUs (vireo-vmm is the child of timeout)
-vpid=$(pgrep -P $pid -x vireo-vmm)
-pins=""
-for task in /proc/$vpid/task/*; do
-	pins="$pins $(cat "$task/comm")=$(awk '/^Cpus_allowed_list/ {print $2}' "$task/status")"
-done
-# Every thread but the vCPUs (the main loop, the console writer) on the emulator's CPU.
-# (at least two of them: the main loop and the console writer)
-emu_off=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -v '=0$' | grep -c .)
-emu_n=$(tr ' ' '\n' <<<"$pins" | grep -v '^vcpu' | grep -c .)
-[ "$emu_n" -ge 2 ] || emu_off=1
-case "$pins" in
-*" vcpu0=1"*" vcpu1=0"*)
-	case "$pins" in
-	*" vireo-vmm=0"*) if [ "$emu_off" -eq 0 ]; then
-		pass "--cpu-pin and --emulator-pin, every non-vCPU thread ($pins )"
-	else
-		fail_vm "--emulator-pin: $emu_off thread(s) elsewhere:$pins"
-	fi ;;
-	*) fail_vm "--emulator-pin:$pins" ;;
-	esac ;;
-*) fail_vm "--cpu-pin:$pins" ;;
-esac
+# vireo-vmm is the child of timeout
+pins=$(thread_cpus "$(pgrep -P $pid -x vireo-vmm)")
+if vmm_pins_ok "$pins"; then
+	pass "--cpu-pin and --emulator-pin, every non-vCPU thread ($pins )"
+else
+	fail_vm "--cpu-pin 0:1,1:0 --emulator-pin 0:$pins"
+fi
 if "$CTL" --target "$SOCK" vm-info >"$T/info" 2>&1 && grep -q "^vcpus: 2" "$T/info" &&
    grep -q "^state: running" "$T/info"; then
 	pass "API vm-info"
