@@ -593,7 +593,8 @@ process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uin
 
 	if (unlikely(!c.snap->borrow)) {
 		/* Lent by a port that still thought it could (port.rx_borrow). */
-		n = fwd_unborrow(pmd, pkts, n, false);
+		if (port_rx_lends(in_port))
+			n = fwd_unborrow(pmd, pkts, n, false);
 		if (n == 0)
 			return;
 	} else if (c.snap->use_flows) {

@@ -199,6 +199,11 @@ struct port_ops {
 	 * such a port may be sent packets whose data the sender's port only lends (rx_borrow).
 	 */
 	bool tx_copies;
+	/**
+	 * True when rx may lend packets (rx_borrow; vhost-user): only such a port's bursts can
+	 * hold lent packets, so only theirs need port_unborrow() where the promise lapsed.
+	 */
+	bool rx_lends;
 };
 
 struct port {
@@ -335,6 +340,13 @@ port_unborrow_headers(struct rte_mbuf *m)
 	if (likely(!(m->ol_flags & RTE_MBUF_F_EXTERNAL)))
 		return m;
 	return port_unborrow_copy(m);
+}
+
+/** True when 'p' may receive lent packets (see port_ops.rx_lends). */
+static inline bool
+port_rx_lends(const struct port *p)
+{
+	return p->ops->rx_lends;
 }
 
 /** True when 'p's transmit copies the packets (see port_ops.tx_copies). */

@@ -628,6 +628,7 @@ const struct port_ops port_vhost_server_ops = {
 	.set_n_pmds = vhost_set_n_pmds,
 	.reconfigure = vhost_reconfigure,
 	.tx_copies = true,
+	.rx_lends = true,
 };
 
 const struct port_ops port_vhost_client_ops = {
@@ -642,4 +643,5 @@ const struct port_ops port_vhost_client_ops = {
 	.set_n_pmds = vhost_set_n_pmds,
 	.reconfigure = vhost_reconfigure,
 	.tx_copies = true,
+	.rx_lends = true,
 };

@@ -408,14 +408,30 @@ src_port(const struct rte_mbuf *m)
 		type = (uint16_t)(p[16] << 8 | p[17]);
 		off += 4;
 	}
-	if (type == RTE_ETHER_TYPE_IPV4 && len >= off + 20) {
-		uint32_t ihl = (p[off] & 0x0fu) * 4;
-		bool frag = ((p[off + 6] & 0x3f) | p[off + 7]) != 0;
+	if (likely(type == RTE_ETHER_TYPE_IPV4 && len >= off + 20)) {
+		const uint8_t *ip = p + off;
+		uint32_t ihl = (ip[0] & 0x0fu) * 4, ports = 0;
+		bool frag = ((ip[6] & 0x3f) | ip[7]) != 0;
+		uint64_t addrs;
 
-		proto = p[off + 9];
-		h = hash_bytes(p + off + 12, 8, 0x9e3779b9);
-		if (!frag && ihl >= 20)
-			l4 = off + ihl;
+		/*
+		 * The common case in two dependent steps: the ports are loaded where a header
+		 * without options ends before its length is known, and go in with the protocol.
+		 */
+		proto = ip[9];
+		memcpy(&addrs, ip + 12, 8);
+		if (len >= off + 24)
+			memcpy(&ports, ip + 20, 4);
+		if (frag || !has_ports(proto))
+			ports = 0;
+		else if (unlikely(ihl != 20)) {
+			ports = 0;
+			if (ihl > 20 && len >= off + ihl + 4)
+				memcpy(&ports, ip + ihl, 4);
+		}
+		h = rte_hash_crc_8byte((uint64_t)ports << 8 | proto,
+			rte_hash_crc_8byte(addrs, 0x9e3779b9));
+		return rte_cpu_to_be_16((uint16_t)(32768 + (((uint64_t)h * (61000 - 32768)) >> 32)));
 	} else if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40) {
 		proto = p[off + 6];
 		h = hash_bytes(p + off + 8, 32, 0x9e3779b9);

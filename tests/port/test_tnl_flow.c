@@ -317,6 +317,30 @@ test_src_port(struct port *vxf)
 		"%u distinct outer source ports, all in 32768..60999", distinct);
 	got_free();
 
+	/*
+	 * An IPv4 header with options: the ports come after them.  m[0] and m[1] are one flow
+	 * (m[1]'s option word holds other bytes); m[2]'s option word holds m[0]'s ports, its
+	 * own ports differ.  m[3], a later fragment of m[0]'s flow, has no ports to hash and
+	 * m[4], the same without the fragment offset, differs from it only by them.
+	 */
+	for (i = 0; i < 5; i++) {
+		uint8_t *ip;
+
+		m[i] = udp_pkt(0, i == 2 ? 4242 : 5000, 1, 64);
+		ip = rte_pktmbuf_mtod(m[i], uint8_t *) + 14;
+		if (i < 3) {
+			memmove(ip + 24, ip + 20, 8);
+			ip[0] = 0x46;
+			memcpy(ip + 20, i == 1 ? "\x01\x01\x01\x00" : "\x13\x88\x00\x50", 4);
+		}
+		if (i == 3)
+			ip[7] = 0x10;			/* fragment offset 16 x 8 bytes */
+	}
+	CHECK(tnl_encap_tx(t, 0, m, 5) == 0 && n_got == 5 && outer_sport(0) == outer_sport(1) &&
+		outer_sport(0) != outer_sport(2) && outer_sport(3) != outer_sport(4),
+		"IPv4 options: the ports after them decide; a fragment's bytes there do not");
+	got_free();
+
 	/* Not IP: the MACs and EtherType decide, here from a frame at an odd address (the
 	 * hash's tail bytes are read without alignment; UBSan checks it). */
 	m[0] = pkt(100, "172.31.14.2", NULL);
