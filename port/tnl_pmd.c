@@ -711,6 +711,78 @@ encap_prefetch(const struct rte_mbuf *m)
 	rte_prefetch0(d - RTE_CACHE_LINE_SIZE);
 }
 
+/*
+ * Whether 't' with its fixed encapsulation 'e' takes nothing from a packet but its length
+ * and inner flow: IPv4 outer headers; no key, remote or local address from the flow; no
+ * inherited TOS or TTL; VXLAN, or Geneve (whose options a packet may still carry).
+ */
+static bool
+encap_is_plain(const struct tnl_port *t, const struct tnl_encap *e)
+{
+	return !tnl_encap_ipv6(e) && !t->cfg.remote_flow && !t->cfg.local_flow &&
+		!t->cfg.key_flow && t->cfg.tos >= 0 && t->cfg.ttl >= 0 &&
+		(t->cfg.type == TNL_VXLAN || t->cfg.type == TNL_GENEVE);
+}
+
+/*
+ * tnl_encap_tx() for a port encap_is_plain() says is: the outer headers pushed as
+ * encap_one() pushes them, with the branches this port never takes left out, and the
+ * burst delivered to its one underlay.  A Geneve packet with options goes through
+ * encap_one().
+ */
+static uint16_t
+encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	const uint32_t hlen = e->hlen;
+	struct rte_mbuf *burst[PORT_BURST];
+	uint16_t k = 0, bad = 0;
+
+	for (uint16_t i = 0; i < n && i < TNL_PREFETCH; i++)
+		encap_prefetch(pkts[i]);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct tnl_md *md = md_of(m);
+		uint32_t inner = rte_pktmbuf_pkt_len(m);
+		struct rte_ipv4_hdr *ip;
+		struct rte_udp_hdr *udp;
+		uint16_t sport;
+		uint8_t *h;
+
+		if (i + TNL_PREFETCH < n)
+			encap_prefetch(pkts[i + TNL_PREFETCH]);
+		if (unlikely(md != NULL && md->tun_metadata_set != 0 &&
+				t->cfg.type == TNL_GENEVE)) {
+			if (encap_one(t, e, pmd, m, 0, NULL))
+				burst[k++] = m;
+			else
+				bad++;
+			continue;
+		}
+		sport = src_port(m);
+		h = inner + hlen - RTE_ETHER_HDR_LEN <= UINT16_MAX ?
+			(uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hlen) : NULL;
+		if (unlikely(h == NULL)) {
+			rte_pktmbuf_free(m);
+			bad++;
+			continue;
+		}
+		rte_memcpy(h, e->hdr, hlen);
+		ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
+		ipv4_csum_add_len(ip);
+		udp->src_port = sport;
+		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN -
+			sizeof(*ip)));
+		m->ol_flags = 0;
+		burst[k++] = m;
+	}
+	if (k > 0)
+		bad += t->env->deliver(t->env->deliver_aux, e->underlay, pmd, burst, k);
+	return bad;
+}
+
 uint16_t
 tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -725,6 +797,8 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 		rte_pktmbuf_free_bulk(pkts, n);
 		return n;
 	}
+	if (likely(fixed != NULL && n <= PORT_BURST && encap_is_plain(t, fixed)))
+		return encap_plain_tx(t, fixed, pmd, pkts, n);
 	for (uint16_t i = 0; i < n && i < TNL_PREFETCH; i++)
 		encap_prefetch(pkts[i]);
 	for (uint16_t i = 0; i < n; i++) {
