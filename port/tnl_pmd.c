@@ -396,7 +396,7 @@ has_ports(uint8_t proto)
  * fields that change per packet (IP ID, length, checksum, TTL) never reach it.  Scaled into
  * 32768..60999 by a multiply, as Linux.
  */
-static uint16_t
+static __rte_always_inline uint16_t
 src_port(const struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -735,6 +735,9 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 	struct rte_mbuf **pkts, uint16_t n)
 {
 	const uint32_t hlen = e->hlen;
+	/* ipv4_csum_add_len()'s sum before the length: ~HC + ~0. */
+	const uint32_t base = (uint16_t)~((const struct rte_ipv4_hdr *)(e->hdr +
+		RTE_ETHER_HDR_LEN))->hdr_checksum + 0xffffu;
 	struct rte_mbuf *burst[PORT_BURST];
 	uint16_t k = 0, bad = 0;
 
@@ -746,7 +749,8 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 		uint32_t inner = rte_pktmbuf_pkt_len(m);
 		struct rte_ipv4_hdr *ip;
 		struct rte_udp_hdr *udp;
-		uint16_t sport;
+		uint16_t sport, tot;
+		uint32_t sum;
 		uint8_t *h;
 
 		if (i + TNL_PREFETCH < n)
@@ -767,11 +771,14 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 			bad++;
 			continue;
 		}
+		/* The checksum from the template, not from the copy just stored (RFC 1624). */
+		tot = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
+		sum = base + tot;
 		rte_memcpy(h, e->hdr, hlen);
 		ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
 		udp = (struct rte_udp_hdr *)(ip + 1);
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
-		ipv4_csum_add_len(ip);
+		ip->total_length = tot;
+		ip->hdr_checksum = (uint16_t)~csum_fold(sum);
 		udp->src_port = sport;
 		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN -
 			sizeof(*ip)));
