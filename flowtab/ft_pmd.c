@@ -302,21 +302,30 @@ burst_by_inport(struct flowtab_pmd *pmd, const struct ft_snap *snap, struct rte_
 {
 	const struct ft_cls *c0 = snap->tables[0];
 	uint64_t tag = emc_tag(snap, 0), bytes = 0, probes = 0;
+	struct ft_inport_memo *memo = &pmd->inport_memo[in_port % FT_INPORT_MEMO];
 	const struct ft_actions *a;
 	const struct ft_rule *r;
-	struct ft_key k;
-	uint32_t hash;
 	bool normal;
 	uint16_t i;
 
-	memset(&k, 0, sizeof(k));
-	k.in_port = rte_cpu_to_be_32(in_port);
-	hash = emc_hash(c0, &k);
-	r = emc_find(pmd, c0, tag, &k, hash);
-	if (!r && (r = ft_cls_lookup(c0, &k, &probes)) != NULL)
-		emc_insert(pmd, c0, tag, &k, hash, r);
-	if (!r)
-		return false;
+	if (likely(memo->tag == tag && memo->in_port == in_port)) {
+		r = memo->rule;
+	} else {
+		struct ft_key k;
+		uint32_t hash;
+
+		memset(&k, 0, sizeof(k));
+		k.in_port = rte_cpu_to_be_32(in_port);
+		hash = emc_hash(c0, &k);
+		r = emc_find(pmd, c0, tag, &k, hash);
+		if (!r && (r = ft_cls_lookup(c0, &k, &probes)) != NULL)
+			emc_insert(pmd, c0, tag, &k, hash, r);
+		if (!r)
+			return false;
+		memo->tag = tag;
+		memo->in_port = in_port;
+		memo->rule = r;
+	}
 	a = __atomic_load_n(&r->acts, __ATOMIC_ACQUIRE);
 	normal = a->n == 1 && a->a[0].type == FT_ACT_NORMAL;
 	if (a->out_port == FLOWTAB_PORT_NONE && !normal)

@@ -61,6 +61,9 @@ struct flowtab {
 	void *removed_aux;
 };
 
+/** Entries of flowtab_pmd.inport_memo, indexed by the port number's low bits. */
+#define FT_INPORT_MEMO 8
+
 struct flowtab_pmd {
 	unsigned index;
 	unsigned slot;                 /**< counter slot in every rule */
@@ -73,6 +76,16 @@ struct flowtab_pmd {
 	uint32_t n_bursts;
 	struct flowtab_pmd_stats stats;
 	struct ft_emc *emc;
+	/*
+	 * The rule a table of in_port matches only gave a burst from 'in_port' (see
+	 * burst_by_inport()), valid while the snapshot's tag is 'tag': snapshot generations
+	 * are unique over the process, and a rule lives as long as a snapshot holding it.
+	 */
+	struct ft_inport_memo {
+		uint64_t tag;
+		uint32_t in_port;
+		const struct ft_rule *rule;
+	} inport_memo[FT_INPORT_MEMO];
 	/* Per-burst scratch. */
 	struct ft_key keys[FT_BURST_MAX];
 	struct ft_layers layers[FT_BURST_MAX];

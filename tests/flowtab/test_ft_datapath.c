@@ -183,6 +183,40 @@ test_inport_burst(struct flowtab_pmd *pmd)
 	free(dump);
 	dump = NULL;
 
+	/*
+	 * The rule a burst's in_port found is remembered per PMD: a new rule in its place, a
+	 * port whose number shares its slot (9, 1 + FT_INPORT_MEMO) and the same port number
+	 * in another table are each decided by their own rule.
+	 */
+	{
+		static const char *const other_rules[] = { "in_port=1,actions=output:3" };
+		struct flowtab *ft2 = table(other_rules, 1);
+		bool ok = true;
+
+		CHECK(ft_test_add(ft, "priority=50000,in_port=1,actions=output:4") == 0 &&
+			ft_test_add(ft, "in_port=9,actions=output:5") == 0, "add in_port=1 -> 4, 9 -> 5");
+		for (i = 0; i < 3; i++) {
+			ft_capture_reset(cap);
+			run_n(pmd, ft, &tcp_pkt, 4, 1, burst, &out);
+			ok &= cap->n == 4 && cap->rec[3].port == 4;
+			ft_capture_reset(cap);
+			run_n(pmd, ft, &tcp_pkt, 4, 9, burst, &out);
+			ok &= cap->n == 4 && cap->rec[3].port == 5;
+			ft_capture_reset(cap);
+			run_n(pmd, ft2, &tcp_pkt, 4, 1, burst, &out);
+			ok &= cap->n == 4 && cap->rec[3].port == 3;
+		}
+		CHECK(ok, "in_port 1, 9 and another table's in_port 1, alternating: 4, 5 and 3");
+		CHECK(flowtab_del_flows(ft, "priority=50000,in_port=1", true, NULL, &err) == 0,
+			"del: %s", err);
+		ft_capture_reset(cap);
+		run_n(pmd, ft, &tcp_pkt, 4, 1, burst, &out);
+		CHECK(cap->n == 4 && cap->rec[3].port == 2, "the rule deleted: in_port=1 to 2 again "
+			"(%u out, to %u)", cap->n, cap->n ? cap->rec[cap->n - 1].port : 0);
+		CHECK(flowtab_del_flows(ft, "in_port=9", true, NULL, &err) == 0, "del: %s", err);
+		flowtab_destroy(ft2);
+	}
+
 	/* A rule on tp_dst: in_port no longer decides, each packet is looked at. */
 	CHECK(ft_test_add(ft, "priority=40000,tcp,tp_dst=80,actions=output:4") == 0, "add tp_dst");
 	ft_capture_reset(cap);
