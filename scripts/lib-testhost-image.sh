@@ -4,7 +4,7 @@
 # staging tree, newc cpio) and the L1 image. Sourced by scripts/testhost.
 
 TH_BUSYBOX=/bin/busybox
-TH_L1_MODULES="virtio_pci 9p 9pnet_virtio overlay kvm kvm_amd tun veth vhost_net bridge bonding"
+TH_L1_MODULES="virtio_pci 9p 9pnet_virtio overlay kvm kvm_amd tun veth vhost_net bridge bonding geneve"
 
 declare -A TH_MODPATH TH_BUILTIN TH_SEEN
 
