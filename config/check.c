@@ -339,8 +339,7 @@ static const struct option_rule vxlan_rules[] = {
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
 	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
 	{ "df_default", check_true_false, 0, 0, DONE, NULL, NULL },
-	{ "csum", check_true_false, 0, 0, REFUSE, "vireo-dp computes the UDP checksum over IPv6 (unless "
-		"csum=false) and sends none over IPv4", "false" },
+	{ "csum", check_true_false, 0, 0, DONE, NULL, NULL },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
@@ -352,6 +351,7 @@ static const struct option_rule gtpu_rules[] = {
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
 	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
 	{ "df_default", check_true_false, 0, 0, DONE, NULL, NULL },
+	{ "csum", check_true_false, 0, 0, DONE, NULL, NULL },
 	{ "packet_type", check_legacy_l3, 0, 0, DONE, "a gtpu port carries IP packets only "
 		"(legacy_l3, as in Open vSwitch)", NULL },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },

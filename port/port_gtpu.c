@@ -24,7 +24,7 @@
 
 static const char *const known[] = {
 	"remote_ip", "local_ip", "key", "dst_port", "tos", "ttl", "df_default", "packet_type",
-	NULL
+	"csum", NULL
 };
 
 static int

@@ -10,8 +10,8 @@
  * address when unset) and options:dst_port with VNI options:key (0; 'flow': the VNI is
  * tun_id, set by the rules for what is sent, any VNI no other port has received).
  * Options as in Open vSwitch: tos and ttl (a number or 'inherit'; over IPv6 the traffic
- * class and hop limit), df_default (true, IPv4 only), csum (false: over IPv6 the UDP
- * checksum is computed unless it is false, over IPv4 never: csum=true is refused);
+ * class and hop limit), df_default (true, IPv4 only), csum (the outer UDP checksum: over
+ * IPv4 with csum=true, over IPv6 unless csum=false);
  * remote_ip=flow (over IPv4: the rules' tun_dst) and local_ip=flow (tun_src) as tnl.h says.
  */
 #include <arpa/inet.h>
@@ -108,12 +108,12 @@ tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char *typ
 	}
 	c->ipv6 = r == AF_INET6;
 	v = port_args_get(args, "csum");
-	if (v != NULL && strcmp(v, "false") != 0) {
-		port_errf(err, "options:csum=%s: vireo-dp computes the UDP checksum over IPv6 "
-			"(unless csum=false) and sends none over IPv4", v);
+	if (v != NULL && strcmp(v, "false") != 0 && strcmp(v, "true") != 0) {
+		port_errf(err, "options:csum=%s: must be true or false", v);
 		return -EINVAL;
 	}
-	c->csum = v == NULL;
+	c->csum = v != NULL && strcmp(v, "true") == 0;
+	c->csum6 = v == NULL || c->csum;
 	return 0;
 }
 

@@ -97,8 +97,10 @@ struct tnl_cfg {
 	bool any_family;		/**< remote_ip=flow without a fixed local_ip: IPv4
 					 * and IPv6 in, the family of the packet's
 					 * tun_dst or tun_ipv6_dst out ('ipv6' false) */
-	bool csum;			/**< compute the outer UDP checksum over IPv6
-					 * (unless options:csum=false; never over IPv4) */
+	bool csum;			/**< options:csum=true: the outer UDP checksum
+					 * over IPv4 too (Open vSwitch's default: none) */
+	bool csum6;			/**< the outer UDP checksum over IPv6 (unless
+					 * options:csum=false) */
 	uint32_t remote_ip;		/**< IPv4 underlay */
 	uint32_t local_ip;		/**< 0: the route's preferred source */
 	struct in6_addr remote_ip6;	/**< IPv6 underlay */

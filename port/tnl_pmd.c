@@ -567,10 +567,14 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 	udp->src_port = sport;
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
 	udp->dgram_cksum = 0;
-	if (!tnl_encap_ipv6(e) || !t->cfg.csum ||
+	if (!(tnl_encap_ipv6(e) ? t->cfg.csum6 : t->cfg.csum) ||
 			rte_raw_cksum_mbuf(m, (uint32_t)((uint8_t *)udp - h), ulen, &raw) != 0)
 		return;
-	sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN), 0) + raw;
+	if (tnl_encap_ipv6(e))
+		sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)(h + RTE_ETHER_HDR_LEN), 0);
+	else
+		sum = rte_ipv4_phdr_cksum((const struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN), 0);
+	sum += raw;
 	raw = (uint16_t)~csum_fold(sum);
 	/* Zero means "no checksum": its one's complement twin goes instead (RFC 768). */
 	udp->dgram_cksum = raw == 0 ? 0xffff : raw;
@@ -713,13 +717,14 @@ encap_prefetch(const struct rte_mbuf *m)
 
 /*
  * Whether 't' with its fixed encapsulation 'e' takes nothing from a packet but its length
- * and inner flow: IPv4 outer headers; no key, remote or local address from the flow; no
- * inherited TOS or TTL; VXLAN, or Geneve (whose options a packet may still carry).
+ * and inner flow: IPv4 outer headers without a UDP checksum; no key, remote or local
+ * address from the flow; no inherited TOS or TTL; VXLAN, or Geneve (whose options a packet
+ * may still carry).
  */
 static bool
 encap_is_plain(const struct tnl_port *t, const struct tnl_encap *e)
 {
-	return !tnl_encap_ipv6(e) && !t->cfg.remote_flow && !t->cfg.local_flow &&
+	return !tnl_encap_ipv6(e) && !t->cfg.csum && !t->cfg.remote_flow && !t->cfg.local_flow &&
 		!t->cfg.key_flow && t->cfg.tos >= 0 && t->cfg.ttl >= 0 &&
 		(t->cfg.type == TNL_VXLAN || t->cfg.type == TNL_GENEVE);
 }

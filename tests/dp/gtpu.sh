@@ -130,8 +130,8 @@ check "--check refuses packet_type=legacy_l2 for gtpu, naming the option" \
 	"options:packet_type': 'legacy_l2' refused"
 check "--check refuses a TEID over 32 bits" refused gtpu "remote_ip: 1.2.3.4, key: 4294967296" \
 	"options:key': bad value"
-check "--check refuses csum (unknown for gtpu)" refused gtpu "remote_ip: 1.2.3.4, csum: 'true'" \
-	"options:csum': unknown option for type gtpu"
+check "--check refuses in_key (unknown for gtpu)" refused gtpu "remote_ip: 1.2.3.4, in_key: 5" \
+	"options:in_key': unknown option for type gtpu"
 stop_dp
 check "vireo-dp stops cleanly (status 0)" test "$?" -eq 0
 rm -f "$CTL"

@@ -10,7 +10,8 @@
 # Checked: pings both ways with the default NORMAL rules, then through OpenFlow rules that
 # ovs-ofctl adds (receive matched on tun_id, a rule for another tun_id matching nothing);
 # the route, the next hop learnt by ARP and the listening port in ovs/route/show,
-# tnl/arp/show and tnl/ports/show; TCP both ways.  Then a gtpu port (key=flow,
+# tnl/arp/show and tnl/ports/show; TCP both ways; no outer UDP checksum over IPv4 until
+# options:csum=true, then a right one (tcpdump judges).  Then a gtpu port (key=flow,
 # packet_type=legacy_l3) against a base station played by scapy (gtpu_peer.py): uplink
 # G-PDUs on TEID 100 popped to V by an ovs-ofctl rule, V's replies pushed with the TEID
 # another rule sets (200), checked by scapy.
@@ -82,6 +83,33 @@ check "tnl/arp/show: U's address with its MAC on $BP" \
 # In parentheses Open vSwitch has its datapath's port number, vireo-dp the UDP port (README).
 check "tnl/ports/show: listening on 4789 as vxlan_sys_4789, one tunnel port on it" \
 	eval 'actl tnl/ports/show | grep -Eq "^vxlan_sys_4789 \([0-9]+\) ref_cnt=1$"'
+# sums: what tcpdump -vv in U says of the UDP checksums of three VXLAN packets from the host
+# (V pings U meanwhile): "[no cksum]", "[udp sum ok]" or "[bad udp cksum ...]".
+sums() {
+	rm -f "$RUN/sums"
+	ip netns exec "$U" timeout 15 tcpdump -l -c 3 -vv -nn -i eth0 \
+		"udp dst port 4789 and src host 172.31.14.1" >"$RUN/sums" 2>"$RUN/sums.err" &
+	local p=$!
+	wait_until 10 grep -q "listening on" "$RUN/sums.err"
+	ip netns exec "$V" ping -q -c 5 -i 0.2 -W 1 10.207.0.2 >/dev/null 2>&1
+	wait "$p"
+	grep -o "\[no cksum\]\|\[udp sum ok\]\|\[bad udp cksum[^]]*\]" "$RUN/sums" | sort | uniq -c
+}
+# sums_are WHAT: three packets in a row judged WHAT (up to 5 tries: a port being set anew).
+sums_are() {
+	local i
+	for i in 1 2 3 4 5; do
+		sums >"$RUN/sums.out"
+		cat "$RUN/sums.out"
+		grep -qF " 3 $1" "$RUN/sums.out" && return 0
+		sleep 1
+	done
+	return 1
+}
+check "no outer UDP checksum over IPv4 by default (tcpdump: [no cksum])" sums_are "[no cksum]"
+check "ovs-vsctl set Interface vx0 options:csum=true: the outer UDP checksum is right ([udp sum ok])" \
+	eval 'vsctl set Interface vx0 options:csum=true && sums_are "[udp sum ok]" &&
+	test -z "$(iface_error vx0)" && ping_ok "$V" 10.207.0.2 5 0.1'
 check "ovs-vsctl del-port vx0: the overlay no longer reaches U" \
 	eval 'vsctl del-port "$BN" vx0 && ! ip netns exec "$V" ping -q -c 2 -i 0.2 -W 1 10.207.0.2 >/dev/null 2>&1'
 
