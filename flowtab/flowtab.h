@@ -135,6 +135,8 @@ _Static_assert(sizeof(struct flowtab_tnl_md) == 28 && __alignof__(struct flowtab
 #define FLOWTAB_TNL_MD_FLAG_NAME "vireo_tnl_md_valid"
 /** flowtab_tnl_md 'flags': the private area holds the IPv6 endpoints. */
 #define FLOWTAB_TNL_MD_F_IPV6 0x01
+/** The packet came (or is to go) with the OAM flag: tun_flags' bit 0, Geneve's O bit. */
+#define FLOWTAB_TNL_MD_F_OAM 0x02
 
 /** The IPv6 endpoints of a tunnel packet (network order), in the mbuf's private area. */
 struct flowtab_tnl_md6 {
@@ -360,6 +362,7 @@ struct flowtab_match_info {
 	uint32_t tun_dst, tun_dst_mask;
 	uint8_t tun_gtpu_flags, tun_gtpu_flags_mask;
 	uint8_t tun_gtpu_msgtype, tun_gtpu_msgtype_mask;
+	uint16_t tun_flags, tun_flags_mask;  /**< bit 0: OAM */
 	uint32_t tun_metadata[2], tun_metadata_mask[2];  /**< network order */
 	uint8_t tun_ipv6_src[16], tun_ipv6_src_mask[16];
 	uint8_t tun_ipv6_dst[16], tun_ipv6_dst_mask[16];
@@ -398,6 +401,7 @@ enum flowtab_action_kind {
 	FLOWTAB_A_SET_TUN_DST,   /**< 'ipv4': tun_dst (remote_ip=flow) */
 	FLOWTAB_A_SET_TUN_IPV6_SRC, /**< 'bytes': tun_ipv6_src (local_ip=flow over IPv6) */
 	FLOWTAB_A_SET_TUN_IPV6_DST, /**< 'bytes': tun_ipv6_dst (remote_ip=flow over IPv6) */
+	FLOWTAB_A_SET_TUN_FLAGS, /**< 'u16': tun_flags, 1 (OAM) or 0 */
 };
 
 struct flowtab_action_info {

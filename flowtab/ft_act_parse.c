@@ -13,7 +13,7 @@
 /* Argument syntax of the set actions. */
 enum arg_kind {
 	ARG_MAC, ARG_IPV4, ARG_IPV6, ARG_TOS, ARG_DSCP, ARG_U8, ARG_U16, ARG_VID, ARG_PCP, ARG_U64,
-	ARG_TUN_MD0, ARG_TUN_MD1,
+	ARG_TUN_MD0, ARG_TUN_MD1, ARG_TUN_FLAGS,
 };
 
 struct set_action {
@@ -57,6 +57,7 @@ static const struct set_action set_fields[] = {
 	{ "tun_dst", FT_ACT_SET_TUN_DST, ARG_IPV4 },
 	{ "tun_ipv6_src", FT_ACT_SET_TUN_IPV6_SRC, ARG_IPV6 },
 	{ "tun_ipv6_dst", FT_ACT_SET_TUN_IPV6_DST, ARG_IPV6 },
+	{ "tun_flags", FT_ACT_SET_TUN_FLAGS, ARG_TUN_FLAGS },
 	{ "dl_src", FT_ACT_SET_DL_SRC, ARG_MAC },
 	{ "dl_dst", FT_ACT_SET_DL_DST, ARG_MAC },
 	{ "nw_src", FT_ACT_SET_NW_SRC, ARG_IPV4 },
@@ -130,6 +131,20 @@ parse_set_arg(const struct set_action *sa, const char *s, struct ft_action *a)
 			return "expected a number";
 		v = rte_cpu_to_be_64(v);
 		memcpy(a->bytes, &v, 8);
+		return NULL;
+	case ARG_TUN_FLAGS:
+		/* Open vSwitch's public tunnel flags: OAM only ("oam", or 0 for none). */
+		if (!strcmp(s, "oam") || !strcmp(s, "+oam")) {
+			a->u16 = 1;
+			return NULL;
+		}
+		if (!strcmp(s, "-oam")) {
+			a->u16 = 0;
+			return NULL;
+		}
+		if (ft_parse_uint(s, 1, &v))
+			return "expected oam, or 0 or 1";
+		a->u16 = (uint16_t)v;
 		return NULL;
 	case ARG_TUN_MD0:
 	case ARG_TUN_MD1:

@@ -569,6 +569,19 @@ set_tun_id(struct xctx *x, const uint8_t *be_id)
 	memcpy(&x->k->tun_id, be_id, 8);
 }
 
+/* tun_flags (OAM: Geneve's O bit) for a tunnel port to send with, as set_tun_id(). */
+static void
+set_tun_flags(struct xctx *x, uint16_t flags)
+{
+	struct flowtab_tnl_md *md = tnl_md_writable(x);
+
+	if (md == NULL)
+		return;
+	md->flags = (uint8_t)((md->flags & ~FLOWTAB_TNL_MD_F_OAM) |
+		(flags & 1 ? FLOWTAB_TNL_MD_F_OAM : 0));
+	x->k->tun_flags = rte_cpu_to_be_16(flags & 1);
+}
+
 /*
  * The outer IPv4 source ('src') or destination a tunnel port with local_ip=flow or
  * remote_ip=flow sends the packet with: the metadata field, as set_tun_id().
@@ -722,6 +735,9 @@ run_acts(struct xctx *x, const struct ft_actions *acts, const struct ft_rule *r)
 		case FT_ACT_SET_TUN_IPV6_SRC:
 		case FT_ACT_SET_TUN_IPV6_DST:
 			set_tun_addr6(x, a->type == FT_ACT_SET_TUN_IPV6_SRC, a->bytes);
+			break;
+		case FT_ACT_SET_TUN_FLAGS:
+			set_tun_flags(x, a->u16);
 			break;
 		default:
 			break;

@@ -67,7 +67,8 @@ ft_extract_tnl(const struct rte_mbuf *m, struct ft_key *k)
 
 		k->w[8] = md->tun_id;
 		k->w[9] = (uint64_t)md->tun_src | (uint64_t)md->tun_dst << 32;
-		k->w[10] = (uint64_t)md->gtpu_flags | (uint64_t)md->gtpu_msgtype << 8;
+		k->w[10] = (uint64_t)md->gtpu_flags | (uint64_t)md->gtpu_msgtype << 8 |
+			(uint64_t)rte_cpu_to_be_16((md->flags & FLOWTAB_TNL_MD_F_OAM) ? 1 : 0) << 16;
 		k->w[11] = (uint64_t)md->tun_metadata[0] | (uint64_t)md->tun_metadata[1] << 32;
 		if (m6 != NULL) {
 			memcpy(&k->w[12], m6, sizeof(*m6));

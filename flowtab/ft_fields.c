@@ -44,6 +44,7 @@ const struct ft_field ft_fields[] = {
 	F("tun_ipv6_dst", tun_ipv6_dst, FT_FK_IPV6, FT_PR_NONE, true),
 	F("tun_gtpu_flags", tun_gtpu_flags, FT_FK_NUM, FT_PR_NONE, true),
 	F("tun_gtpu_msgtype", tun_gtpu_msgtype, FT_FK_NUM, FT_PR_NONE, true),
+	F("tun_flags", tun_flags, FT_FK_TUN_FLAGS, FT_PR_NONE, true),
 	F("tun_metadata0", tun_metadata[0], FT_FK_NUM, FT_PR_NONE, true),
 	F("tun_metadata1", tun_metadata[1], FT_FK_NUM, FT_PR_NONE, true),
 	/* Aliases (OXM names). */

@@ -19,6 +19,7 @@ enum ft_fkind {
 	FT_FK_DSCP,      /**< ip_dscp: the same bits, given as a DSCP value */
 	FT_FK_BYTE16,    /**< icmp_type/icmp_code: one byte stored in a be16 */
 	FT_FK_TCP_FLAGS,
+	FT_FK_TUN_FLAGS, /**< tun_flags: "oam", "0", or 0..1 with a mask */
 };
 
 enum ft_prereq {

@@ -66,7 +66,8 @@ struct ft_key {
 			rte_be32_t tun_dst;
 			uint8_t tun_gtpu_flags;  /* w10: of a GTP-U packet, else 0 */
 			uint8_t tun_gtpu_msgtype;
-			uint8_t pad2[6];
+			rte_be16_t tun_flags;    /* bit 0: OAM (Geneve's O bit), else 0 */
+			uint8_t pad2[4];
 			rte_be32_t tun_metadata[2]; /* w11: mapped Geneve options, else 0 */
 			uint8_t tun_ipv6_src[16];   /* w12..w13: IPv6 underlay endpoints, else 0 */
 			uint8_t tun_ipv6_dst[16];   /* w14..w15 */

@@ -221,6 +221,23 @@ parse_field_value(const struct ft_field *f, char *value, const struct flowtab_po
 			put_be(mask, mv, 2);
 		}
 		return NULL;
+	case FT_FK_TUN_FLAGS:
+		/* Open vSwitch's public tunnel flags: OAM only. */
+		if (!slash && (!strcmp(value, "oam") || !strcmp(value, "+oam"))) {
+			put_be(val, 1, 2);
+			put_be(mask, 1, 2);
+			return NULL;
+		}
+		if (!slash && !strcmp(value, "-oam")) {
+			put_be(val, 0, 2);
+			put_be(mask, 1, 2);
+			return NULL;
+		}
+		if (ft_parse_uint(value, 1, &v) || (slash && ft_parse_uint(slash, 1, &mv)))
+			return "expected oam, +oam, -oam, or 0..1 with a mask 0..1";
+		put_be(val, v, 2);
+		put_be(mask, slash ? mv : 1, 2);
+		return NULL;
 	}
 	return "unsupported";
 }

@@ -226,6 +226,10 @@ ft_match_print(struct ft_str *s, const struct ft_match *m, int32_t priority,
 	print_ip(s, "tun_ipv6_dst", k->tun_ipv6_dst, mk->tun_ipv6_dst, 16);
 	print_num(s, "tun_gtpu_flags", &k->tun_gtpu_flags, &mk->tun_gtpu_flags, 1, true);
 	print_num(s, "tun_gtpu_msgtype", &k->tun_gtpu_msgtype, &mk->tun_gtpu_msgtype, 1, false);
+	if (mk->tun_flags) {		/* as ovs-ofctl 3.1 prints it */
+		sep(s);
+		ft_str_printf(s, "tun_flags=%soam", k->tun_flags ? "+" : "-");
+	}
 	print_num(s, "tun_metadata0", &k->tun_metadata[0], &mk->tun_metadata[0], 4, true);
 	print_num(s, "tun_metadata1", &k->tun_metadata[1], &mk->tun_metadata[1], 4, true);
 	if (mk->in_port) {
@@ -387,6 +391,9 @@ print_action(struct ft_str *s, const struct ft_action *a, const struct flowtab_p
 	case FT_ACT_SET_TUN_IPV6_DST:
 		inet_ntop(AF_INET6, a->bytes, v, sizeof(v));
 		ft_str_printf(s, "set_field:%s->%s", v, ft_set_field_name(a->type));
+		return;
+	case FT_ACT_SET_TUN_FLAGS:		/* as Open vSwitch: the flag's name, or 0 */
+		ft_str_printf(s, "set_field:%s->tun_flags", a->u16 ? "oam" : "0");
 		return;
 	default:
 		ft_str_printf(s, "unknown");

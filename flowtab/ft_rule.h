@@ -59,6 +59,7 @@ enum ft_act_type {
 	FT_ACT_SET_TUN_DST,    /**< u32 = the outer IPv4 destination (remote_ip=flow) */
 	FT_ACT_SET_TUN_IPV6_SRC, /**< bytes = the outer IPv6 source (local_ip=flow) */
 	FT_ACT_SET_TUN_IPV6_DST, /**< bytes = the outer IPv6 destination (remote_ip=flow) */
+	FT_ACT_SET_TUN_FLAGS,  /**< u16 = tun_flags: 1 OAM (Geneve's O bit), 0 none */
 	FT_ACT__N
 };
 
@@ -68,7 +69,7 @@ static inline bool
 ft_act_modifies(uint8_t t)
 {
 	return (t >= FT_ACT_SET_DL_SRC && t <= FT_ACT_DEC_TTL) ||
-		(t >= FT_ACT_SET_TUN_ID && t <= FT_ACT_SET_TUN_IPV6_DST);
+		(t >= FT_ACT_SET_TUN_ID && t <= FT_ACT_SET_TUN_FLAGS);
 }
 
 /** 'flags' of an action: how it was written, so that printing gives it back. */

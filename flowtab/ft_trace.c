@@ -205,6 +205,9 @@ rewrite(struct trace *t, const struct ft_action *a)
 	case FT_ACT_SET_TUN_IPV6_DST:
 		memcpy(k->tun_ipv6_dst, a->bytes, 16);
 		break;
+	case FT_ACT_SET_TUN_FLAGS:
+		k->tun_flags = rte_cpu_to_be_16(a->u16);
+		break;
 	case FT_ACT_SET_DL_DST:
 		memcpy(k->dl_dst, a->bytes, 6);
 		break;

@@ -47,6 +47,8 @@ match_fill(const struct ft_match *m, struct flowtab_match_info *o)
 	o->tun_gtpu_flags_mask = mk->tun_gtpu_flags;
 	o->tun_gtpu_msgtype = k->tun_gtpu_msgtype;
 	o->tun_gtpu_msgtype_mask = mk->tun_gtpu_msgtype;
+	o->tun_flags = rte_be_to_cpu_16(k->tun_flags);
+	o->tun_flags_mask = rte_be_to_cpu_16(mk->tun_flags);
 	memcpy(o->tun_metadata, k->tun_metadata, sizeof(o->tun_metadata));
 	memcpy(o->tun_metadata_mask, mk->tun_metadata, sizeof(o->tun_metadata_mask));
 	memcpy(o->tun_ipv6_src, k->tun_ipv6_src, 16);
@@ -99,6 +101,7 @@ static const uint8_t kinds[FT_ACT__N] = {
 	[FT_ACT_SET_TUN_DST] = FLOWTAB_A_SET_TUN_DST,
 	[FT_ACT_SET_TUN_IPV6_SRC] = FLOWTAB_A_SET_TUN_IPV6_SRC,
 	[FT_ACT_SET_TUN_IPV6_DST] = FLOWTAB_A_SET_TUN_IPV6_DST,
+	[FT_ACT_SET_TUN_FLAGS] = FLOWTAB_A_SET_TUN_FLAGS,
 };
 
 void

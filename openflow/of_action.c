@@ -103,6 +103,15 @@ set_field_text(struct of_text *t, uint32_t h, const uint8_t *v)
 		of_text_item(t, "set_field:%s->%s", a, f == 31 ? "tun_src" : "tun_dst");
 		return OF_OK;
 	}
+	if (cls == OXM_CLASS_NXM1 && f == NXM_TUN_FLAGS) {
+		/* NXM_NX_TUN_FLAGS: OAM (bit 0) is the only flag a rule may write. */
+		if (len != 2)
+			return OFE_BAC_BAD_SET_LEN;
+		if (of_get16(v) > 1)
+			return OFE_BAC_BAD_SET_ARGUMENT;
+		of_text_item(t, "set_field:%s->tun_flags", of_get16(v) ? "oam" : "0");
+		return OF_OK;
+	}
 	if (cls == OXM_CLASS_NXM1 && (f == 109 || f == 110)) {
 		/* NXM_NX_TUN_IPV6_SRC/DST: the same over an IPv6 underlay. */
 		if (len != 16)
@@ -238,6 +247,12 @@ reg_load(const uint8_t *a, struct of_text *t, struct reg_load *ld)
 		ld->covered[byte] |= m;
 		if (value >> b & 1)
 			ld->value[byte] |= m;
+	}
+	/* NXM_NX_TUN_FLAGS has one writable bit: ovs-ofctl loads it alone. */
+	if ((h & ~0x1ffu) == OXM_HEADER(OXM_CLASS_NXM1, NXM_TUN_FLAGS, 0, 0) &&
+			(ld->covered[1] & 1)) {
+		ld->field = 0;
+		return set_field_text(t, h & ~0x100u, ld->value);
 	}
 	for (b = 0; b < flen; b++)
 		if (ld->covered[b] != 0xff)
@@ -790,6 +805,10 @@ of_actions10_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 					a->kind == FLOWTAB_A_SET_TUN_SRC ? 31 : 32, 0, 4), 0, 32,
 					ntohl(a->ipv4));
 			break;
+		case FLOWTAB_A_SET_TUN_FLAGS:	/* the field's one public bit */
+			put_reg_load(b, OXM_HEADER(OXM_CLASS_NXM1, NXM_TUN_FLAGS, 0, 2), 0, 1,
+					a->u16);
+			break;
 		case FLOWTAB_A_GOTO_TABLE: {
 			/* An instruction 1.0 has not: ovs-vswitchd sends it as resubmit(,TABLE)
 			 * too, which is what it does as the last action. */
@@ -896,6 +915,12 @@ actions13_encode(struct of_buf *b, const struct flowtab_rule_info *r)
 		case FLOWTAB_A_SET_TUN_IPV6_DST:
 			put_set_field(b, false, OXM_CLASS_NXM1, nx_ipv6_field(a->kind), a->bytes, 16);
 			break;
+		case FLOWTAB_A_SET_TUN_FLAGS: {
+			uint8_t v[2] = { 0, (uint8_t)a->u16 };
+
+			put_set_field(b, false, OXM_CLASS_NXM1, NXM_TUN_FLAGS, v, 2);
+			break;
+		}
 		case FLOWTAB_A_GROUP:
 			put_small(b, OFPAT13_GROUP, 8, a->port, 4);
 			break;

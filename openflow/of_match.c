@@ -92,6 +92,7 @@ static const struct oxm_field fields[] = {
 	{ N1, 32, 4, true, K_IPV4, "tun_dst", 0, 0 },
 	{ N1, 109, 16, true, K_IPV6, "tun_ipv6_src", 0, 0 },
 	{ N1, 110, 16, true, K_IPV6, "tun_ipv6_dst", 0, 0 },
+	{ N1, 104, 2, true, K_U16, "tun_flags", 0, 0 },
 	/*
 	 * NXM_NX_TUN_METADATA0.. hold a mapped Geneve option (of_tlv.c); their length is the
 	 * value's: ovs-ofctl sends the bytes the value needs, ovs-vswitchd the mapped length.
@@ -223,6 +224,8 @@ field_text(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm
 	case K_U16:
 		if (f->len == 2 && !strcmp(f->name, "tcp_flags") && (x > 0xfff || mx > 0xfff))
 			return OFE_BMC_BAD_VALUE;
+		if (!strcmp(f->name, "tun_flags") && (x > 1 || mx > 1))
+			return OFE_BMC_BAD_VALUE;	/* OAM is the only public flag */
 		if (m)
 			of_text_item(t, "%s=0x%x/0x%x", f->name, (unsigned)x, (unsigned)mx);
 		else
@@ -555,6 +558,7 @@ of_oxm_encode(struct of_buf *b, const struct flowtab_match_info *m, bool nxm)
 			(const uint8_t *)&m->tun_metadata_mask[1]);
 	put_nx_exp(b, 15, m->tun_gtpu_flags, m->tun_gtpu_flags_mask, 0xff);
 	put_nx_exp(b, 16, m->tun_gtpu_msgtype, m->tun_gtpu_msgtype_mask, 0xff);
+	put_num(b, OXM_CLASS_NXM1, 104, 2, m->tun_flags, m->tun_flags_mask, 0xffff);
 	put_bytes(b, C0, nxm ? 1 : 3, 6, m->dl_dst, m->dl_dst_mask);
 	put_bytes(b, C0, nxm ? 2 : 4, 6, m->dl_src, m->dl_src_mask);
 	put_num(b, C0, nxm ? 3 : 5, 2, m->dl_type, m->dl_type_mask, 0xffff);

@@ -173,6 +173,7 @@ enum {
 /* OXM / NXM classes and fields: a 32-bit header class:16 field:7 hasmask:1 length:8. */
 #define OXM_CLASS_NXM0 0x0000
 #define OXM_CLASS_NXM1 0x0001
+#define NXM_TUN_FLAGS 104          /* NXM_NX_TUN_FLAGS: bit 0 OAM */
 #define OXM_CLASS_BASIC 0x8000
 #define OXM_CLASS_EXPERIMENTER 0xffff
 #define ONF_EXPERIMENTER_ID 0x4f4e4600u

@@ -295,7 +295,7 @@ struct tnl_md {
 	uint8_t gtpu_flags;		/**< GTP-U only, else 0 */
 	uint8_t gtpu_msgtype;
 	uint8_t tun_metadata_set;	/**< bit N: tun_metadataN was received / is to send */
-	uint8_t flags;			/**< TNL_MD_F_IPV6 */
+	uint8_t flags;			/**< TNL_MD_F_IPV6, TNL_MD_F_OAM */
 	uint32_t tun_metadata[TNL_N_METADATA];	/**< mapped Geneve option values, else 0 */
 } __attribute__((packed, aligned(4)));
 /* 4-byte aligned, so that it leaves 8 bytes of the mbuf's dynamic field space to others
@@ -307,6 +307,7 @@ _Static_assert(sizeof(struct tnl_md) == 28 && __alignof__(struct tnl_md) == 4,
 
 /** tnl_md 'flags': the mbuf's private area holds a struct tnl_md6 (flowtab.h's layout). */
 #define TNL_MD_F_IPV6 0x01
+#define TNL_MD_F_OAM 0x02		/* Geneve's O bit: received, or to send */
 
 /**
  * The IPv6 endpoints (tun_ipv6_src, tun_ipv6_dst) at the start of the mbuf's private area:

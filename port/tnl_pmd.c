@@ -24,6 +24,7 @@
 #define VXLAN_FLAG_I 0x08
 #define GENEVE_HLEN 8
 #define GENEVE_OPT_CRITICAL 0x80
+#define GENEVE_FLAG_O 0x80		/* OAM: the second byte's first bit */
 
 /* Copy an ARP packet's sender for the control thread; a full ring loses it (ARP repeats). */
 static void
@@ -247,6 +248,7 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	uint32_t present = 0, ihl, tot;
 	struct tnl_outer o;
 	uint16_t dport;
+	bool oam;
 
 	*verdict = 0;
 	if (!outer_parse(d, len, &o))
@@ -285,6 +287,7 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	}
 	/* The VNI sits at the same place in VXLAN's and Geneve's headers. */
 	vni = (uint32_t)d[l4 + 12] << 16 | (uint32_t)d[l4 + 13] << 8 | d[l4 + 14];
+	oam = listener->cfg.type == TNL_GENEVE && (d[l4 + 9] & GENEVE_FLAG_O);
 	t = tnl_decap_port(dc, &o, dport, vni, false);
 	if (t == NULL) {
 		listener->st[pmd].rx_dropped++;
@@ -308,6 +311,8 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		memcpy(md->tun_metadata, opt, sizeof(md->tun_metadata));
 		md->tun_metadata_set = (uint8_t)present;
 		tnl_md_set_endpoints6(m, md, &o);
+		if (oam)
+			md->flags |= TNL_MD_F_OAM;
 		m->ol_flags = tnl_md_flag;
 	}
 	*verdict = 1;
@@ -632,6 +637,11 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		memcpy(h + e->hlen, opts, olen);
 		tun[0] = (uint8_t)(olen / 4);			/* Opt Len */
 	}
+	/* tun_flags' OAM, received so or set by a rule, is Geneve's O bit. */
+	if (t->cfg.type == TNL_GENEVE && tnl_md_offset >= 0 && (m->ol_flags & tnl_md_flag) &&
+			(RTE_MBUF_DYNFIELD(m, tnl_md_offset, const struct tnl_md *)->flags &
+			TNL_MD_F_OAM))
+		tun[1] |= GENEVE_FLAG_O;
 	if (t->cfg.key_flow && t->cfg.type != TNL_GTPU)
 		put_vni(m, tun);
 	if (t->cfg.type == TNL_GTPU) {
@@ -732,8 +742,8 @@ encap_is_plain(const struct tnl_port *t, const struct tnl_encap *e)
 /*
  * tnl_encap_tx() for a port encap_is_plain() says is: the outer headers pushed as
  * encap_one() pushes them, with the branches this port never takes left out, and the
- * burst delivered to its one underlay.  A Geneve packet with options goes through
- * encap_one().
+ * burst delivered to its one underlay.  A Geneve packet with options or the OAM flag goes
+ * through encap_one().
  */
 static uint16_t
 encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
@@ -760,8 +770,8 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 
 		if (i + TNL_PREFETCH < n)
 			encap_prefetch(pkts[i + TNL_PREFETCH]);
-		if (unlikely(md != NULL && md->tun_metadata_set != 0 &&
-				t->cfg.type == TNL_GENEVE)) {
+		if (unlikely(md != NULL && t->cfg.type == TNL_GENEVE &&
+				(md->tun_metadata_set != 0 || (md->flags & TNL_MD_F_OAM)))) {
 			if (encap_one(t, e, pmd, m, 0, NULL))
 				burst[k++] = m;
 			else

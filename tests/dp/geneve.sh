@@ -28,6 +28,7 @@ peer_start() {
 	rm -f "$RUN/peer.log" "$RUN/peer.log.ready"
 	ip netns exec "$U" timeout 40 /usr/bin/python3 "$PEER" respond eth0 "$bmac" 172.31.10.2 \
 		172.31.10.1 77 "$1" 30 "$RUN/peer.log" &
+	PEER_PID=$!
 	PIDS+=("$!")
 	wait_until 20 test -e "$RUN/peer.log.ready"
 }
@@ -87,6 +88,49 @@ check "del-tlv-map forgets the mapping: tun_metadata0 is 0 again" \
 	ctl add-flow "$BN" "priority=20,in_port=gnv0,tun_metadata0=0,actions=output:vm" >/dev/null &&
 	ctl add-flow "$BN" "priority=10,in_port=vm,actions=output:gnv0" >/dev/null &&
 	ping_ok "$V" 10.202.0.2 5 0.05 && ctl del-flows "$BN" >/dev/null'
+
+# tun_flags: OAM, Geneve's O bit, matched and set.
+peer_oam() {
+	kill "$PEER_PID" 2>/dev/null
+	wait "$PEER_PID" 2>/dev/null
+	GENEVE_PEER_OAM=1 peer_start 0x1
+}
+ofctl() { OVS_RUNDIR=$RUN ovs-ofctl "$@"; }
+check "the scapy peer answers with the O (OAM) bit set" peer_oam
+check "a rule on tun_flags=oam passes them (ping V -> 10.202.0.2); dump-flows: tun_flags=+oam" \
+	eval 'ctl add-flow "$BN" "priority=20,in_port=gnv0,tun_flags=oam,actions=output:vm" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=gnv0,actions=drop" >/dev/null &&
+	ctl add-flow "$BN" "priority=10,in_port=vm,actions=output:gnv0" >/dev/null &&
+	ping_ok "$V" 10.202.0.2 5 0.05 &&
+	ctl dump-flows "$BN" | grep "tun_flags=+oam" | grep -Eq "n_packets=[1-9]"'
+check "... ovs-ofctl shows tun_flags=+oam (OpenFlow 1.0 with NXM, and 1.3)" \
+	eval 'ofctl dump-flows "$BN" >"$RUN/of10.out" 2>&1; ofctl -O OpenFlow13 dump-flows "$BN" >"$RUN/of13.out" 2>&1;
+	grep -q "tun_flags=+oam" "$RUN/of10.out" && grep -q "tun_flags=+oam" "$RUN/of13.out" ||
+	{ cat "$RUN/of10.out" "$RUN/of13.out"; false; }'
+check "... a rule on tun_flags=-oam (ovs-ofctl) instead does not match them (ping fails)" \
+	eval 'ctl del-flows "$BN" "in_port=gnv0,tun_flags=+oam" >/dev/null &&
+	ofctl add-flow "$BN" "priority=20,in_port=gnv0,tun_flags=-oam,actions=output:vm" &&
+	ctl dump-flows "$BN" | grep -q "tun_flags=-oam," &&
+	! ip netns exec "$V" ping -q -c 3 -i 0.2 -W 1 10.202.0.2 >/dev/null 2>&1'
+check "... tun_flags=2 is refused, naming the field" \
+	eval 'ctl add-flow "$BN" "in_port=gnv0,tun_flags=2,actions=drop" 2>&1 | grep -q "tun_flags"'
+check "set_field:oam->tun_flags (ovs-ofctl -O OpenFlow13): scapy sees the O bit on the requests" \
+	eval 'ctl del-flows "$BN" >/dev/null &&
+	ofctl -O OpenFlow13 add-flow "$BN" "priority=10,in_port=vm,actions=set_field:oam->tun_flags,output:gnv0" &&
+	ofctl add-flow "$BN" "priority=10,in_port=gnv0,actions=output:vm" &&
+	ctl dump-flows "$BN" | grep -q "actions=set_field:oam->tun_flags,output:gnv0" &&
+	ping_ok "$V" 10.202.0.2 5 0.05 &&
+	grep -q "icmp-type8 opts= outer=ipv4 oam$" "$RUN/peer.log"'
+check "... ovs-ofctl dumps the action as ovs-vswitchd's (1.3: set_field; 1.0: a load of the bit)" \
+	eval 'ofctl -O OpenFlow13 dump-flows "$BN" | tee "$RUN/of13.out" | grep -q "set_field:oam->tun_flags" &&
+	ofctl dump-flows "$BN" | tee "$RUN/of10.out" | grep -Eq "load:0x1->NXM_NX_TUN_FLAGS\[\]|set_field:oam->tun_flags" ||
+	{ cat "$RUN/of13.out" "$RUN/of10.out"; false; }'
+check "... set_field:0->tun_flags by ovs-ofctl 1.0 (a load): the O bit stays clear" \
+	eval 'ctl del-flows "$BN" "in_port=vm" >/dev/null && : >"$RUN/peer.log" &&
+	ofctl add-flow "$BN" "priority=10,in_port=vm,actions=load:0->NXM_NX_TUN_FLAGS[],output:gnv0" &&
+	ctl dump-flows "$BN" | grep -q "actions=set_field:0->tun_flags,output:gnv0" &&
+	ping_ok "$V" 10.202.0.2 5 0.05 && grep -q "icmp-type8 opts= outer=ipv4$" "$RUN/peer.log" &&
+	! grep -q "icmp-type8 .*oam$" "$RUN/peer.log" && ctl del-flows "$BN" >/dev/null'
 
 e0=$(counter rx_errors) d0=$(counter rx_dropped)
 check "scapy: 5 each truncated, version 1, options past the packet, TLV past the options, IPv4 payload, unmapped critical option sent" \

@@ -10,7 +10,9 @@
 #     requests for 10.202.0.2 and ICMP echo requests to it, as host 02:00:00:00:02:02 behind
 #     the tunnel, encapsulated to DST_IP/DST_MAC with VNI and one option (class 0xffff,
 #     type 0, value OPT, 4 bytes).  LOG.ready appears once it listens.  SRC_IP and DST_IP are
-#     both IPv4 or both IPv6 addresses (the underlay's family).
+#     both IPv4 or both IPv6 addresses (the underlay's family).  A packet with the O (OAM)
+#     bit set has " oam" at the end of its line; with GENEVE_PEER_OAM=1 in the environment
+#     the answers carry the O bit.
 #   geneve_peer.py bad IFACE DST_MAC SRC_IP DST_IP KIND COUNT
 #     COUNT packets of KIND to DST_IP:6081:
 #       truncated  4 bytes of UDP payload (no Geneve header)
@@ -20,6 +22,7 @@
 #       proto      a payload other than Ethernet (0x0800)
 #       critical   a critical option (class 0x0102, type 0x80) nobody mapped
 #       vni        well formed, for VNI 99 which no port has
+import os
 import sys
 
 from scapy.all import ARP, ICMP, IP, IPv6, UDP, Ether, Raw, in6_chksum, sendp, sniff
@@ -48,7 +51,8 @@ def respond(iface, dst_mac, src, dst, vni, opt, seconds, log):
     vni, opt = int(vni), int(opt, 0)
     out = open(log, "w", buffering=1)
     outer = Ether(dst=dst_mac) / outer_ip(src, dst) / UDP(sport=45678, dport=6081)
-    tun = GENEVE(vni=vni, proto=0x6558, optionlen=2, options=[GeneveOptions(
+    tun = GENEVE(vni=vni, proto=0x6558, optionlen=2,
+                 oam=int(os.environ.get("GENEVE_PEER_OAM", "0")), options=[GeneveOptions(
         classid=0xffff, type=0, length=1, data=opt.to_bytes(4, "big"))])
 
     def ready():
@@ -66,10 +70,10 @@ def respond(iface, dst_mac, src, dst, vni, opt, seconds, log):
         elif ICMP in inner:
             kind = "icmp-type%d" % inner[ICMP].type
         opts = ",".join("%04x:%02x:%s" % (o.classid, o.type, o.data.hex()) for o in g.options)
-        out.write("vni=%d ver=%d proto=0x%04x optlen=%d inner=%s>%s %s opts=%s outer=%s\n" % (
+        out.write("vni=%d ver=%d proto=0x%04x optlen=%d inner=%s>%s %s opts=%s outer=%s%s\n" % (
             g.vni, g.version, g.proto, g.optionlen,
             inner.src if Ether in inner else "-", inner.dst if Ether in inner else "-", kind, opts,
-            outer_desc(p)))
+            outer_desc(p), " oam" if g.oam else ""))
         if g.proto != 0x6558 or g.vni != vni or Ether not in inner:
             return
         e = inner[Ether]
