@@ -586,6 +586,24 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 }
 
 /*
+ * Whether 'm' is longer than 't' can carry: its IP packet over the tunnel port's MTU (the
+ * underlay's less the outer headers), a VLAN tag allowed.  Dropped and counted as a
+ * tx_error: sent, the underlay would drop it unseen.
+ */
+static inline bool
+encap_too_big(const struct tnl_port *t, const struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m), mtu = (uint32_t)t->port->mtu;
+	const uint8_t *d;
+
+	if (likely(len <= mtu + RTE_ETHER_HDR_LEN))
+		return false;
+	d = rte_pktmbuf_mtod(m, const uint8_t *);
+	return len > mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN || rte_pktmbuf_data_len(m) < 14 ||
+		d[12] != 0x81 || d[13] != 0x00;
+}
+
+/*
  * Push 't''s outer headers ('e') on 'm'; false when it cannot (counted, 'm' freed).
  * 'tun_src' or 'tun_src6': the outer source a rule set for local_ip=flow (IPv4 or IPv6 as
  * 'e'), 0 or NULL for the route's.
@@ -602,6 +620,11 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	bool v6 = tnl_encap_ipv6(e);
 	uint8_t *h, *tun;
 
+	if (unlikely(encap_too_big(t, m))) {
+		t->st[pmd].tx_errors++;
+		rte_pktmbuf_free(m);
+		return false;
+	}
 	if (t->cfg.tos < 0 || t->cfg.ttl < 0)
 		inner_tos_ttl(m, &in_tos, &in_ttl);
 	if (t->cfg.type == TNL_GTPU) {
@@ -776,6 +799,12 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 				burst[k++] = m;
 			else
 				bad++;
+			continue;
+		}
+		if (unlikely(encap_too_big(t, m))) {
+			t->st[pmd].tx_errors++;
+			rte_pktmbuf_free(m);
+			bad++;
 			continue;
 		}
 		sport = src_port(m);
