@@ -586,21 +586,14 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 }
 
 /*
- * Whether 'm' is longer than 't' can carry: its IP packet over the tunnel port's MTU (the
- * underlay's less the outer headers), a VLAN tag allowed.  Dropped and counted as a
- * tx_error: sent, the underlay would drop it unseen.
+ * Whether an outer IP packet of 'len' bytes is longer than the MTU of 'e''s underlay (the
+ * internal port the encapsulated packet enters by, whose MTU its routes have): such a
+ * packet is dropped and counted as a tx_error, where the underlay would drop it unseen.
  */
 static inline bool
-encap_too_big(const struct tnl_port *t, const struct rte_mbuf *m)
+encap_too_big(const struct tnl_encap *e, uint32_t len)
 {
-	uint32_t len = rte_pktmbuf_pkt_len(m), mtu = (uint32_t)t->port->mtu;
-	const uint8_t *d;
-
-	if (likely(len <= mtu + RTE_ETHER_HDR_LEN))
-		return false;
-	d = rte_pktmbuf_mtod(m, const uint8_t *);
-	return len > mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN || rte_pktmbuf_data_len(m) < 14 ||
-		d[12] != 0x81 || d[13] != 0x00;
+	return len > (uint32_t)e->underlay->mtu;
 }
 
 /*
@@ -620,11 +613,6 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	bool v6 = tnl_encap_ipv6(e);
 	uint8_t *h, *tun;
 
-	if (unlikely(encap_too_big(t, m))) {
-		t->st[pmd].tx_errors++;
-		rte_pktmbuf_free(m);
-		return false;
-	}
 	if (t->cfg.tos < 0 || t->cfg.ttl < 0)
 		inner_tos_ttl(m, &in_tos, &in_ttl);
 	if (t->cfg.type == TNL_GTPU) {
@@ -643,6 +631,11 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
 	}
 	inner = rte_pktmbuf_pkt_len(m);
+	if (unlikely(encap_too_big(e, inner + hlen - RTE_ETHER_HDR_LEN))) {
+		t->st[pmd].tx_errors++;
+		rte_pktmbuf_free(m);
+		return false;
+	}
 	h = inner + hlen - RTE_ETHER_HDR_LEN <= UINT16_MAX ?
 		(uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hlen) : NULL;
 	if (unlikely(h == NULL)) {
@@ -801,7 +794,7 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 				bad++;
 			continue;
 		}
-		if (unlikely(encap_too_big(t, m))) {
+		if (unlikely(encap_too_big(e, inner + hlen - RTE_ETHER_HDR_LEN))) {
 			t->st[pmd].tx_errors++;
 			rte_pktmbuf_free(m);
 			bad++;
@@ -815,7 +808,7 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 			bad++;
 			continue;
 		}
-		/* The checksum from the template, not from the copy just stored (RFC 1624). */
+		/* RFC 1624: the template's checksum (summed with length 0) updated by the length. */
 		tot = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
 		sum = base + tot;
 		rte_memcpy(h, e->hdr, hlen);

@@ -84,10 +84,22 @@ check "... a rule on tun_metadata0=0xabce instead does not match them (ping fail
 	eval 'ctl del-flows "$BN" "in_port=gnv,tun_metadata0=0xabcd" >/dev/null &&
 	ctl add-flow "$BN" "priority=20,in_port=gnv,tun_metadata0=0xabce,actions=output:vm" >/dev/null &&
 	! ip netns exec "$V" ping -q -c 3 -i 0.2 -W 2 10.206.0.2 >/dev/null 2>&1'
+# opts_seen: tcpdump -vv's decoding of two Geneve packets vireo-dp sends U while V pings.
+opts_seen() {
+	ip netns exec "$U" timeout 15 tcpdump -l -c 2 -vv -nn -i eth0 \
+		"udp dst port 6081 and src host 172.31.12.1" >"$RUN/opts" 2>"$RUN/opts.err" &
+	local p=$!
+	wait_until 10 grep -q "listening on" "$RUN/opts.err"
+	ping_ok "$V" 10.206.0.2 5 0.1
+	local r=$?
+	wait "$p"
+	cat "$RUN/opts"
+	return $r
+}
 check "vireo-dp's own option (set_field:0x1234->tun_metadata0): the kernel takes the packets" \
 	eval 'ctl del-flows "$BN" >/dev/null &&
 	ctl add-flow "$BN" "priority=20,in_port=gnv,tun_metadata0=0xabcd,actions=output:vm" >/dev/null &&
 	ctl add-flow "$BN" "priority=10,in_port=vm,actions=set_field:0x1234->tun_metadata0,output:gnv" >/dev/null &&
-	ping_ok "$V" 10.206.0.2 5 0.1 &&
-	ctl dump-flows "$BN" | grep "set_field:0x1234->tun_metadata0" | grep -Eq "n_packets=[1-9]"'
+	opts_seen && ctl dump-flows "$BN" | grep "set_field:0x1234->tun_metadata0" | grep -Eq "n_packets=[1-9]" &&
+	grep -q "(0xffff) type 0x0 len 8 data 00001234" "$RUN/opts"'
 finish

@@ -341,6 +341,21 @@ test_src_port(struct port *vxf)
 		"IPv4 options: the ports after them decide; a fragment's bytes there do not");
 	got_free();
 
+	/* One byte too long for the underlay's MTU (1500) once encapsulated: dropped, counted. */
+	{
+		uint64_t e0 = t->st[0].tx_errors;
+
+		m[0] = udp_pkt(0, 5000, 1, 64);
+		m[1] = udp_pkt(0, 5000, 1, 64);
+		CHECK(rte_pktmbuf_append(m[0], (uint16_t)(1464 - rte_pktmbuf_pkt_len(m[0]))) &&
+			rte_pktmbuf_append(m[1], (uint16_t)(1465 - rte_pktmbuf_pkt_len(m[1]))),
+			"frames of 1464 and 1465 bytes");
+		CHECK(tnl_encap_tx(t, 0, m, 2) == 1 && n_got == 1 &&
+			rte_pktmbuf_pkt_len(got[0]) == 1514 && t->st[0].tx_errors == e0 + 1,
+			"a 1500-byte outer IP packet goes, a 1501-byte one is dropped as a tx_error");
+		got_free();
+	}
+
 	/* Not IP: the MACs and EtherType decide, here from a frame at an odd address (the
 	 * hash's tail bytes are read without alignment; UBSan checks it). */
 	m[0] = pkt(100, "172.31.14.2", NULL);

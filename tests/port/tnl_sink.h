@@ -25,7 +25,7 @@
 #define MAX_GOT 64
 
 static struct rte_mempool *mp;		/* the test's packets */
-static struct port under = { .name = "tp0", .slot = 0 };
+static struct port under = { .name = "tp0", .slot = 0, .mtu = 1500 };
 
 static struct rte_mbuf *got[MAX_GOT];	/* what was delivered, in order */
 static struct port *got_on[MAX_GOT];	/* the port each came in on */
