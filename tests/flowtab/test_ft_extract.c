@@ -200,6 +200,13 @@ test_tunnel(void)
 	CHECK(k.tun_gtpu_flags == 0x34 && k.tun_gtpu_msgtype == 255 && k2.w[10] == k.w[10],
 			"tun_gtpu_flags, tun_gtpu_msgtype from the field (both parsers)");
 	CHECK(ntohl(k.nw_src) == 0x0a000001 && ntohs(k.tp_dst) == 80, "inner fields as before");
+	CHECK(k.tun_flags == 0, "no OAM flag: tun_flags 0");
+	md->flags |= FLOWTAB_TNL_MD_F_OAM;
+	ft_key_extract(m, 1, &k, &ly);
+	ft_key_extract_l2(m, 1, &k2, &ly);
+	CHECK(ntohs(k.tun_flags) == 1 && k.tun_gtpu_flags == 0x34 && k2.w[10] == k.w[10],
+			"the OAM flag: tun_flags 1, beside the GTP-U fields (both parsers)");
+	md->flags &= (uint8_t)~FLOWTAB_TNL_MD_F_OAM;
 	CHECK(!k.w[12] && !k.w[13] && !k.w[14] && !k.w[15], "no IPv6 endpoints: zero");
 	md->flags |= FLOWTAB_TNL_MD_F_IPV6;
 	ft_key_extract(m, 1, &k, &ly);

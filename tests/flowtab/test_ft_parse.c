@@ -163,6 +163,14 @@ test_fields(void)
 			"table=0 actions=set_field:10.0.0.1->tun_src,output:p2");
 	round_trip("tun_id=77,tun_metadata0=0xabcd,tun_metadata1=0x10/0xf0,actions=drop",
 			"table=0,tun_id=0x4d,tun_metadata0=0xabcd,tun_metadata1=0x10/0xf0 actions=drop");
+	round_trip("tun_flags=oam,actions=drop", "table=0,tun_flags=+oam actions=drop");
+	round_trip("tun_flags=-oam,actions=drop", "table=0,tun_flags=-oam actions=drop");
+	round_trip("tun_flags=1/1,actions=drop", "table=0,tun_flags=+oam actions=drop");
+	round_trip("tun_flags=0/0,actions=drop", "table=0 actions=drop");
+	round_trip("actions=set_field:oam->tun_flags,output:1",
+			"table=0 actions=set_field:oam->tun_flags,output:p1");
+	round_trip("actions=set_field:-oam->tun_flags,output:1",
+			"table=0 actions=set_field:0->tun_flags,output:p1");
 	round_trip("udp6,tp_src=53,actions=drop", "table=0,udp6,tp_src=53 actions=drop");
 	round_trip("icmp6,icmp_type=135,actions=drop", "table=0,icmp6,icmp_type=135 actions=drop");
 	round_trip("sctp,tp_dst=9,actions=drop", "table=0,sctp,tp_dst=9 actions=drop");
@@ -225,6 +233,9 @@ test_bad(void)
 	bad("in_port=1", FT_PARSE_ADD, "field 'actions': missing");
 	bad("in_port=nosuch,actions=drop", FT_PARSE_ADD, "field 'in_port': no such port");
 	bad("frobnicate=1,actions=drop", FT_PARSE_ADD, "field 'frobnicate': unknown field");
+	bad("tun_flags=2,actions=drop", FT_PARSE_ADD, "field 'tun_flags'");
+	bad("tun_flags=+df,actions=drop", FT_PARSE_ADD, "field 'tun_flags'");
+	bad("actions=set_field:2->tun_flags", FT_PARSE_ADD, "tun_flags");
 	bad("tun_ipv6_src=fd00:9::/129,actions=drop", FT_PARSE_ADD, "prefix length");
 	bad("actions=set_field:1.2.3.4->tun_ipv6_dst,output:1", FT_PARSE_ADD,
 		"expected an IPv6 address");
