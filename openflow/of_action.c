@@ -231,6 +231,9 @@ reg_load(const uint8_t *a, struct of_text *t, struct reg_load *ld)
 		return OFE_BAC_BAD_SET_LEN;
 	if (nbits < 64 && value >> nbits)
 		return OFE_BAC_BAD_ARGUMENT;
+	/* NXM_NX_TUN_FLAGS has one bit (OAM), as Open vSwitch's field: a load past it is bad. */
+	if ((h & ~0x1ffu) == OXM_HEADER(OXM_CLASS_NXM1, NXM_TUN_FLAGS, 0, 0) && ofs + nbits > 1)
+		return OFE_BAC_BAD_SET_ARGUMENT;
 	if (ld->field && ld->field != (h & ~0x1ffu))
 		return OFE_BAC_BAD_SET_ARGUMENT;    /* the previous field was left half-written */
 	if (!ld->field) {

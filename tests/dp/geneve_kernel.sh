@@ -31,13 +31,7 @@ ip -n "$V" link set eth0 mtu 1450
 ip -n "$U" link add gnv0 type geneve id 77 remote 172.31.12.1 &&
 	ip -n "$U" addr add 10.206.0.2/24 dev gnv0 && ip -n "$U" link set gnv0 up ||
 	{ fail "kernel geneve device in $U"; finish; }
-# af_packet ports see what a namespace sends as the kernel queued it: with checksum offload
-# a TCP checksum is left for hardware that is not there.
-for dev in "$V eth0" "$U eth0" "$U gnv0"; do
-	set -- $dev
-	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 ||
-		{ fail "ethtool -K $2 tx off in $1 (scripts/deps installs ethtool)"; finish; }
-done
+tx_csum_off "$V eth0" "$U eth0" "$U gnv0" || { fail "checksum offload off"; finish; }
 
 tnl_yaml 'gnv: {type: geneve, options: {remote_ip: 172.31.12.2, local_ip: 172.31.12.1, key: 77}}' >"$RUN/dp.yaml"
 check "vireo-dp starts with an underlay bridge and a geneve port" start_dp "$RUN/dp.yaml"

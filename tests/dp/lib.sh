@@ -116,6 +116,25 @@ testpmd_rx() {
 		/RX-packets:/ && cur == p { print $2; exit }' <<<"$1"
 }
 
+# tx_csum_off "NS DEV"...: transmit checksum offload off on each DEV of namespace NS.
+# af_packet ports see what a namespace sends as the kernel queued it: with checksum offload a
+# TCP checksum is left for hardware that is not there (Open vSwitch's own tests do this).
+tx_csum_off() {
+	local dev
+	for dev in "$@"; do
+		set -- $dev
+		ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 ||
+			{ echo "ethtool -K $2 tx off in $1 failed (scripts/deps installs ethtool)"; return 1; }
+	done
+}
+
+# kernel_vxlan NS LOCAL REMOTE ADDR/LEN: the kernel's vxlan device vx0 (VNI 42, UDP 4789)
+# over NS's eth0 from LOCAL to REMOTE, holding ADDR/LEN.
+kernel_vxlan() {
+	ip -n "$1" link add vx0 type vxlan id 42 remote "$3" local "$2" dstport 4789 dev eth0 &&
+		ip -n "$1" addr add "$4" dev vx0 && ip -n "$1" link set vx0 up
+}
+
 # tcp_move FROM_NS TO_NS TO_IP: 4 MB from one namespace to the other; the digests agree.
 tcp_move() {
 	local out

@@ -38,12 +38,9 @@ ip -n "$D" route add 10.60.0.0/24 dev eth0 &&
 umac=$(ip -n "$U" -br link show eth0 | awk '{print $3}')
 gmac=$(ip -n "$G" -br link show eth0 | awk '{print $3}')
 dmac=$(ip -n "$D" -br link show eth0 | awk '{print $3}')
-# Checksums in software: af_packet ports see what a namespace queued (see vxlan.sh).
-for dev in "$V eth0" "$U eth0" "$U vx0" "$W eth0" "$U vx1"; do
-	set -- $dev
-	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 ||
-		{ fail "ethtool -K $2 tx off in $1 (scripts/deps installs ethtool)"; finish; }
-done
+# Checksums in software: af_packet ports see what a namespace queued (tx_csum_off).
+tx_csum_off "$V eth0" "$U eth0" "$U vx0" "$W eth0" "$U vx1" ||
+	{ fail "checksum offload off"; finish; }
 counter() { ctl tnl/ports/show | grep -A1 "^$1:" | sed -n "s/.* $2=\([0-9]*\).*/\1/p"; }
 bad() { ip netns exec "$U" /usr/bin/python3 "$(dirname "$0")/vxlan_bad.py" eth0 "$bmac" \
 	fd00:9::2 fd00:9::1 "$@"; }

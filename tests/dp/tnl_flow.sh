@@ -28,11 +28,8 @@ for p in "$U1 172.31.13.2 100 10.203.0.2 $M1" "$U2 172.31.13.3 200 10.203.0.3 $M
 		ip -n "$1" addr add "$4/24" dev vx0 && ip -n "$1" link set vx0 up ||
 		{ fail "kernel vxlan device in $1"; finish; }
 done
-for dev in "$V eth0" "$U1 eth0" "$U1 vx0" "$U2 eth0" "$U2 vx0"; do
-	set -- $dev
-	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 ||
-		{ fail "ethtool -K $2 tx off in $1 (scripts/deps installs ethtool)"; finish; }
-done
+tx_csum_off "$V eth0" "$U1 eth0" "$U1 vx0" "$U2 eth0" "$U2 vx0" ||
+	{ fail "checksum offload off"; finish; }
 vmac=$(ip -n "$V" -br link show eth0 | awk '{print $3}')
 counter() { ctl tnl/ports/show | grep -A1 "^$1:" | sed -n "s/.* $2=\([0-9]*\).*/\1/p"; }
 

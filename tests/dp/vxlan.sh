@@ -18,17 +18,10 @@ BP=bp$$ BN=bn$$ U=vu$$ V=vv$$
 netns_add "$U" 172.31.9.2 && netns_add "$V" 10.201.0.1 || { fail "netns"; finish; }
 at_exit 'ip link del "$BP" 2>/dev/null'
 ip -n "$V" link set eth0 mtu 1450
-ip -n "$U" link add vx0 type vxlan id 42 remote 172.31.9.1 local 172.31.9.2 dstport 4789 \
-	dev eth0 && ip -n "$U" addr add 10.201.0.2/24 dev vx0 && ip -n "$U" link set vx0 up ||
+kernel_vxlan "$U" 172.31.9.2 172.31.9.1 10.201.0.2/24 ||
 	{ fail "kernel vxlan device in $U"; finish; }
 umac=$(ip -n "$U" -br link show eth0 | awk '{print $3}')
-# af_packet ports see what a namespace sends as the kernel queued it: with checksum offload
-# a TCP checksum is left for hardware that is not there (Open vSwitch's own tests do this).
-for dev in "$V eth0" "$U eth0" "$U vx0"; do
-	set -- $dev
-	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 ||
-		{ fail "ethtool -K $2 tx off in $1 (scripts/deps installs ethtool)"; finish; }
-done
+tx_csum_off "$V eth0" "$U eth0" "$U vx0" || { fail "checksum offload off"; finish; }
 
 counter() { ctl tnl/ports/show | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | head -1; }
 
