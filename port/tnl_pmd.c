@@ -585,6 +585,15 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 	udp->dgram_cksum = raw == 0 ? 0xffff : raw;
 }
 
+/* The packet's tunnel metadata, NULL when it has none. */
+static const struct tnl_md *
+md_of(const struct rte_mbuf *m)
+{
+	if (tnl_md_offset < 0 || !(m->ol_flags & tnl_md_flag))
+		return NULL;
+	return RTE_MBUF_DYNFIELD(m, tnl_md_offset, const struct tnl_md *);
+}
+
 /*
  * Whether an outer IP packet of 'len' bytes is longer than the MTU of 'e''s underlay (the
  * internal port the encapsulated packet enters by, whose MTU its routes have): such a
@@ -654,9 +663,7 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		tun[0] = (uint8_t)(olen / 4);			/* Opt Len */
 	}
 	/* tun_flags' OAM, received so or set by a rule, is Geneve's O bit. */
-	if (t->cfg.type == TNL_GENEVE && tnl_md_offset >= 0 && (m->ol_flags & tnl_md_flag) &&
-			(RTE_MBUF_DYNFIELD(m, tnl_md_offset, const struct tnl_md *)->flags &
-			TNL_MD_F_OAM))
+	if (t->cfg.type == TNL_GENEVE && md_of(m) != NULL && (md_of(m)->flags & TNL_MD_F_OAM))
 		tun[1] |= GENEVE_FLAG_O;
 	if (t->cfg.key_flow && t->cfg.type != TNL_GTPU)
 		put_vni(m, tun);
@@ -670,15 +677,6 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	outer_finish(t, e, m, h, inner, olen, in_tos, in_ttl, tun_src != 0 && !v6, sport);
 	m->ol_flags = 0;
 	return true;
-}
-
-/* The packet's tunnel metadata, NULL when it has none. */
-static const struct tnl_md *
-md_of(const struct rte_mbuf *m)
-{
-	if (tnl_md_offset < 0 || !(m->ol_flags & tnl_md_flag))
-		return NULL;
-	return RTE_MBUF_DYNFIELD(m, tnl_md_offset, const struct tnl_md *);
 }
 
 /*
