@@ -409,11 +409,14 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 	/* A bond's other_config is its Port's: lacp-time, bond-rebalance-interval. */
 	for (size_t i = 0; p->n_ifaces > 0 && i < p->extra.n; i++) {
 		char *ek = p->extra.kv[i].key;
+		char *pk;
 
-		if (strncmp(ek, "Interface:", 10) == 0) {
-			memcpy(ek + 5, "Port:", 5);
-			memmove(ek, ek + 5, strlen(ek + 5) + 1);
-		}
+		if (strncmp(ek, "Interface:", 10) != 0)
+			continue;
+		if (asprintf(&pk, "Port:%s", ek + 10) < 0)
+			return fail(ld, knode, "out of memory");
+		free(ek);
+		p->extra.kv[i].key = pk;
 	}
 	if (p->n_ifaces > 0 && p->type == NULL && (p->type = strdup("bond")) == NULL)
 		return fail(ld, knode, "out of memory");

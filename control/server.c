@@ -175,11 +175,11 @@ control_server_create(const char *path, char **err)
 	return srv;
 
 err_unlink:
-	*err = control_strf("%s: %s", path, strerror(errno));
-	unlink(path);
+	*err = control_strf("%s: %s", srv->path, strerror(errno));
+	unlink(srv->path);
 	goto err_close;
 err_errno:
-	*err = control_strf("%s: %s", path, strerror(errno));
+	*err = control_strf("%s: %s", srv->path, strerror(errno));
 err_close:
 	if (srv->reserve_fd >= 0)
 		close(srv->reserve_fd);

@@ -187,7 +187,11 @@ fast_notify_ring(int vid, uint16_t ring)
 static void
 fast_notify(struct fast_rxq *rq)
 {
-	rq->call_pending = fast_notify_ring(rq->vid, (uint16_t)(rq->qp * 2 + 1));
+	bool owed = fast_notify_ring(rq->vid, (uint16_t)(rq->qp * 2 + 1));
+
+	if (unlikely(owed) && !rq->call_pending)
+		__atomic_store_n(&rq->calls_deferred, rq->calls_deferred + 1, __ATOMIC_RELAXED);
+	rq->call_pending = owed;
 }
 
 bool
@@ -227,6 +231,17 @@ vhost_fast_packets(const struct vhost_fast *f, uint64_t *rx, uint64_t *tx)
 		*rx += __atomic_load_n(&f->rxq[i].packets, __ATOMIC_RELAXED);
 		*tx += __atomic_load_n(&f->txq[i].packets, __ATOMIC_RELAXED);
 	}
+}
+
+uint64_t
+vhost_fast_calls_deferred(const struct vhost_fast *f)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < f->n_rings; i++)
+		n += __atomic_load_n(&f->rxq[i].calls_deferred, __ATOMIC_RELAXED) +
+			__atomic_load_n(&f->txq[i].calls_deferred, __ATOMIC_RELAXED);
+	return n;
 }
 
 unsigned

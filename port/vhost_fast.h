@@ -143,4 +143,11 @@ void vhost_fast_packets(const struct vhost_fast *f, uint64_t *rx, uint64_t *tx);
 /** Rings a PMD holds now (any thread; a diagnostic: a stuck ring shows here). */
 unsigned vhost_fast_busy_rings(const struct vhost_fast *f);
 
+/**
+ * Any thread: how many notifications to the guest could not be sent when due, as
+ * rte_vhost's message thread held the ring's lock, and were sent later (by the ring's next
+ * burst or by the message thread once the message was handled).
+ */
+uint64_t vhost_fast_calls_deferred(const struct vhost_fast *f);
+
 #endif /* VIREO_VHOST_FAST_H */

@@ -55,6 +55,7 @@ struct fast_rxq {
 	uint16_t heads[PORT_BURST];	/* in the order the guest made them available */
 	struct fast_pkt pkt[PORT_BURST];
 	uint64_t packets;		/* borrowed so far */
+	uint64_t calls_deferred;	/* notifications owed (rte_vhost held the lock) */
 } __rte_cache_aligned;
 
 /* A guest receive ring the switch fills itself; written only by the PMD holding 'busy'. */
@@ -63,6 +64,7 @@ struct fast_txq {
 	int vid;			/* of the last fill: whom 'call_pending' is for */
 	bool call_pending;		/* the guest is owed a notification */
 	uint64_t packets;		/* filled so far */
+	uint64_t calls_deferred;	/* notifications owed (rte_vhost held the lock) */
 } __rte_cache_aligned;
 
 struct vhost_fast {

@@ -212,6 +212,18 @@ tx_place_burst(const struct vhost_fast *f, const struct fast_ring *r,
 	return i;
 }
 
+/* Tell the guest about the burst; when rte_vhost holds the lock, it is owed (fast_notify_ring). */
+static void
+tx_notify(struct fast_txq *tq, int vid, uint16_t ring)
+{
+	bool owed = fast_notify_ring(vid, ring);
+
+	if (unlikely(owed) && !tq->call_pending)
+		__atomic_store_n(&tq->calls_deferred, tq->calls_deferred + 1, __ATOMIC_RELAXED);
+	tq->vid = vid;
+	tq->call_pending = owed;
+}
+
 int
 vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const *pkts,
 	uint16_t n, bool *defer)
@@ -269,8 +281,7 @@ vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const
 		__atomic_store_n(&r->used->idx, (uint16_t)(last_used + b.n_buf), __ATOMIC_RELEASE);
 		rte_vhost_set_vring_base(vid, ring, (uint16_t)(last_avail + b.n_buf),
 			(uint16_t)(last_used + b.n_buf));
-		tq->vid = vid;
-		tq->call_pending = fast_notify_ring(vid, ring);
+		tx_notify(tq, vid, ring);
 		__atomic_store_n(&tq->packets, tq->packets + placed, __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&tq->busy, 0, __ATOMIC_RELEASE);

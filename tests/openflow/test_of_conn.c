@@ -1344,6 +1344,66 @@ test_bundle_groups(void)
 	of_conn_destroy(c);
 }
 
+/*
+ * NXM_NX_TUN_FLAGS has one public bit, OAM, as Open vSwitch's field: a 1.0 load of more bits
+ * or of another bit and a 1.3 set-field of another value are refused; OAM alone goes in.
+ */
+static void
+test_tun_flags(void)
+{
+	struct of_conn *c = connect_version(1);
+	uint8_t m[256] = { 0 };
+	size_t before = flowtab_n_rules(ft), len;
+	struct replies r;
+	char *out = NULL, *err = NULL;
+
+	header(m, 1, 4, 72, 30);            /* NXT_FLOW_MOD add, no match */
+	put32(m + 8, 0x2320);
+	put32(m + 12, 13);
+	put16(m + 30, 77);                  /* priority */
+	put32(m + 32, 0xffffffff);          /* no buffer */
+	put16(m + 36, 0xffff);
+	put16(m + 48, 0xffff);              /* NXAST_REG_LOAD */
+	put16(m + 50, 24);
+	put32(m + 52, 0x2320);
+	put16(m + 56, 7);
+	put32(m + 60, 0x0001d002);          /* NXM_NX_TUN_FLAGS */
+	put16(m + 58, 1);                   /* ofs 0, 2 bits */
+	m[71] = 2;
+	expect_error(c, m, 72, 1, 525, "NXAST_REG_LOAD of 2 bits of NXM_NX_TUN_FLAGS");
+	put16(m + 58, 1 << 6);              /* ofs 1, 1 bit */
+	m[71] = 1;
+	expect_error(c, m, 72, 1, 525, "NXAST_REG_LOAD of NXM_NX_TUN_FLAGS' bit 1");
+	CHECK(flowtab_n_rules(ft) == before, "tun_flags: table unchanged");
+	put16(m + 58, 0);                   /* ofs 0, 1 bit: OAM */
+	CHECK(of_conn_receive(c, m, 72) == 0, "NXAST_REG_LOAD of OAM: accepted");
+	collect(c, &r);
+	CHECK(r.n == 0 && flowtab_n_rules(ft) == before + 1, "... no reply, one rule more (%u)",
+		r.n);
+	of_conn_destroy(c);
+
+	/* 1.3: apply_actions(set_field:V->tun_flags) with V = 2, then a 4-byte value. */
+	static const uint8_t ins[] = {
+		0, 4, 0, 24, 0, 0, 0, 0,
+		0, 25, 0, 16, 0x00, 0x01, 0xd0, 0x02, 0, 2, 0, 0, 0, 0, 0, 0,
+	};
+	uint8_t bad[sizeof(ins)];
+
+	c = connect_version(4);
+	memcpy(bad, ins, sizeof(ins));
+	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), bad, sizeof(bad));
+	bad13(c, m, len, 2, 15, "1.3 set_field:2->tun_flags");
+	bad[15] = 4;
+	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), bad, sizeof(bad));
+	bad13(c, m, len, 2, 14, "1.3 set_field of a 4-byte NXM_NX_TUN_FLAGS");
+	flowtab_dump_flows(ft, NULL, &out, &err);
+	CHECK(out && strstr(out, "priority=77 actions=set_field:oam->tun_flags"),
+		"dump-flows: the OAM load, as set_field: %s", out);
+	free(out);
+	free(err);
+	of_conn_destroy(c);
+}
+
 int
 main(void)
 {
@@ -1359,6 +1419,7 @@ main(void)
 	test_bundle_groups();
 	test_tlv();
 	test_of15_group_mod();
+	test_tun_flags();
 	flowtab_destroy(ft);
 	return check_report("test_of_conn");
 }
