@@ -577,12 +577,12 @@ vhost_status(struct port *p, char *buf, size_t len)
 	vhost_fast_packets(v->fast, &fast_rx, &fast_tx);
 	snprintf(buf, len, "mode=%s\nsocket=%s\nvid=%d\nnuma_id=%d\nn_rxq=%u\nconnects=%llu\n"
 		"tx_retries_max=%u\nfast_path_rx_packets=%llu\nfast_path_tx_packets=%llu\n"
-		"fast_path_busy_rings=%u\nfast_path_calls_deferred=%llu\n",
+		"fast_path_busy_rings=%u\nfast_path_calls_direct=%llu\n",
 		v->client ? "client" : "server", v->path, v->vid, p->socket, enabled,
 		(unsigned long long)v->connects, __atomic_load_n(&v->tx_retries, __ATOMIC_RELAXED),
 		(unsigned long long)fast_rx, (unsigned long long)fast_tx,
 		vhost_fast_busy_rings(v->fast),
-		(unsigned long long)vhost_fast_calls_deferred(v->fast));
+		(unsigned long long)vhost_fast_calls_direct(v->fast));
 }
 
 /*

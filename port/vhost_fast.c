@@ -96,33 +96,6 @@ vhost_fast_stop(struct vhost_fast *f)
 			sched_yield();
 }
 
-/*
- * Message thread, no ring busy: a notification a PMD could not send (fast_notify) is sent
- * here, straight to the ring's call eventfd, so that it never waits for the gate to reopen
- * (a migration's dirty logging keeps it closed); a spurious interrupt is harmless.
- */
-static void
-fast_pay(int vid, uint16_t ring)
-{
-	struct rte_vhost_vring vr;
-
-	if (rte_vhost_get_vhost_vring(vid, ring, &vr) == 0 && vr.callfd >= 0)
-		eventfd_write(vr.callfd, 1);
-}
-
-static void
-fast_pay_owed(struct vhost_fast *f, int vid)
-{
-	for (unsigned i = 0; i < f->n_rings; i++) {
-		if (f->rxq[i].call_pending && f->rxq[i].vid == vid)
-			fast_pay(vid, (uint16_t)(i * 2 + 1));
-		if (f->txq[i].call_pending && f->txq[i].vid == vid)
-			fast_pay(vid, (uint16_t)(i * 2));
-		f->rxq[i].call_pending = false;
-		f->txq[i].call_pending = false;
-	}
-}
-
 /* Ring 'ring' of device 'vid' into 'r' when it can be used ('r->ok'). */
 static void
 fast_ring_read(struct fast_ring *r, int vid, uint16_t ring)
@@ -139,6 +112,7 @@ fast_ring_read(struct fast_ring *r, int vid, uint16_t ring)
 	r->avail = vr.avail;
 	r->used = vr.used;
 	r->size = vr.size;
+	r->callfd = vr.callfd;
 	r->ok = true;
 }
 
@@ -154,7 +128,6 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *tx_enabl
 	vhost_fast_stop(f);
 	free(f->mem);
 	f->mem = NULL;
-	fast_pay_owed(f, vid);
 	if (rte_vhost_get_negotiated_features(vid, &features) != 0 || (features & refused))
 		return;
 	if (rte_vhost_get_mem_table(vid, &mem) != 0)
@@ -178,20 +151,21 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *tx_enabl
 }
 
 bool
-fast_notify_ring(int vid, uint16_t ring)
+fast_notify_ring(int vid, uint16_t ring, const struct fast_ring *r)
 {
-	return rte_vhost_vring_call_nonblock(vid, ring) == -EAGAIN;
+	if (likely(rte_vhost_vring_call_nonblock(vid, ring) != -EAGAIN))
+		return false;
+	if (r->callfd >= 0)
+		eventfd_write(r->callfd, 1);
+	return true;
 }
 
-/* An owed notification goes out with the ring's next burst while the gate is open. */
 static void
 fast_notify(struct fast_rxq *rq)
 {
-	bool owed = fast_notify_ring(rq->vid, (uint16_t)(rq->qp * 2 + 1));
-
-	if (unlikely(owed) && !rq->call_pending)
-		__atomic_store_n(&rq->calls_deferred, rq->calls_deferred + 1, __ATOMIC_RELAXED);
-	rq->call_pending = owed;
+	if (unlikely(fast_notify_ring(rq->vid, (uint16_t)(rq->qp * 2 + 1),
+			&rq->f->rings[rq->qp])))
+		__atomic_store_n(&rq->calls_direct, rq->calls_direct + 1, __ATOMIC_RELAXED);
 }
 
 bool
@@ -203,10 +177,6 @@ vhost_fast_enter(struct vhost_fast *f, uint16_t qp)
 	if (!__atomic_compare_exchange_n(&rq->busy, &zero, 1, false, __ATOMIC_SEQ_CST,
 			__ATOMIC_RELAXED))
 		return false;
-	/* Only while the ring is mapped: rte_vhost's notification does not check. */
-	if (unlikely(rq->call_pending) && __atomic_load_n(&f->gate, __ATOMIC_SEQ_CST) &&
-			f->rings[qp].ok)
-		fast_notify(rq);
 	return true;
 }
 
@@ -234,13 +204,13 @@ vhost_fast_packets(const struct vhost_fast *f, uint64_t *rx, uint64_t *tx)
 }
 
 uint64_t
-vhost_fast_calls_deferred(const struct vhost_fast *f)
+vhost_fast_calls_direct(const struct vhost_fast *f)
 {
 	uint64_t n = 0;
 
 	for (unsigned i = 0; i < f->n_rings; i++)
-		n += __atomic_load_n(&f->rxq[i].calls_deferred, __ATOMIC_RELAXED) +
-			__atomic_load_n(&f->txq[i].calls_deferred, __ATOMIC_RELAXED);
+		n += __atomic_load_n(&f->rxq[i].calls_direct, __ATOMIC_RELAXED) +
+			__atomic_load_n(&f->txq[i].calls_direct, __ATOMIC_RELAXED);
 	return n;
 }
 

@@ -53,8 +53,11 @@
  * PMD after taking 'busy' (both sequentially consistent, so one of them sees the other).
  * While a ring is borrowed from, the PMD never waits for rte_vhost's lock of that device
  * (the message thread takes it before it waits for 'busy'): the guest's notification
- * only tries the lock (rte_vhost_vring_call_nonblock) and, when it is taken, is owed
- * and sent by the next receive of that ring while the gate is open; a transmit to the
+ * only tries the lock (rte_vhost_vring_call_nonblock) and, when it is taken, is written
+ * straight to the ring's call eventfd, cached by vhost_fast_start() and valid while the
+ * ring is held (a spurious interrupt where rte_vhost would have suppressed one is
+ * harmless; a notification left for later would be lost: the message thread holds the
+ * lock after the gate reopens, until its reply is sent); a transmit to the
  * port being borrowed from is dropped (the owner's rules make it impossible: a MAC
  * learning bridge never sends a packet back to where it came from).
  */
@@ -144,10 +147,9 @@ void vhost_fast_packets(const struct vhost_fast *f, uint64_t *rx, uint64_t *tx);
 unsigned vhost_fast_busy_rings(const struct vhost_fast *f);
 
 /**
- * Any thread: how many notifications to the guest could not be sent when due, as
- * rte_vhost's message thread held the ring's lock, and were sent later (by the ring's next
- * burst or by the message thread once the message was handled).
+ * Any thread: how many notifications went straight to a guest's call eventfd because
+ * rte_vhost's message thread held the ring's lock.
  */
-uint64_t vhost_fast_calls_deferred(const struct vhost_fast *f);
+uint64_t vhost_fast_calls_direct(const struct vhost_fast *f);
 
 #endif /* VIREO_VHOST_FAST_H */

@@ -30,6 +30,7 @@ struct fast_ring {
 	const volatile struct vring_avail *avail;
 	struct vring_used *used;
 	uint16_t size;
+	int callfd;			/* the guest's notification eventfd, or -1 */
 	bool ok;
 };
 
@@ -51,20 +52,17 @@ struct fast_rxq {
 	uint16_t outstanding;		/* not yet freed */
 	uint16_t last_avail;		/* after the burst */
 	uint16_t last_used;		/* before the burst */
-	bool call_pending;		/* the guest is owed a notification */
 	uint16_t heads[PORT_BURST];	/* in the order the guest made them available */
 	struct fast_pkt pkt[PORT_BURST];
 	uint64_t packets;		/* borrowed so far */
-	uint64_t calls_deferred;	/* notifications owed (rte_vhost held the lock) */
+	uint64_t calls_direct;		/* notifications past rte_vhost (fast_notify_ring) */
 } __rte_cache_aligned;
 
 /* A guest receive ring the switch fills itself; written only by the PMD holding 'busy'. */
 struct fast_txq {
 	uint32_t busy;			/* atomic: a PMD fills this ring */
-	int vid;			/* of the last fill: whom 'call_pending' is for */
-	bool call_pending;		/* the guest is owed a notification */
 	uint64_t packets;		/* filled so far */
-	uint64_t calls_deferred;	/* notifications owed (rte_vhost held the lock) */
+	uint64_t calls_direct;		/* notifications past rte_vhost (fast_notify_ring) */
 } __rte_cache_aligned;
 
 struct vhost_fast {
@@ -144,11 +142,13 @@ fast_chain_first(const struct vhost_fast *f, const struct fast_ring *r, uint16_t
 }
 
 /*
- * PMD holding a ring: tell the guest about its used descriptors of ring 'ring', as its
- * event index or flags ask.  Returns true when the notification is owed: the message
- * thread may hold the device's lock while it waits for this ring, so the lock is only
- * tried (vhost_fast.h).
+ * PMD holding ring 'ring' ('r'): tell the guest about its used descriptors, as its event
+ * index or flags ask.  The message thread may hold the device's lock while it waits for
+ * this ring, or from the moment the gate reopens until it unlocks, so the lock is only
+ * tried; when it is taken, the guest's call eventfd is written straight away (valid while
+ * the ring is held: vhost_fast.h) and true is returned.  A notification is never left for
+ * later: nothing may come later to send it.
  */
-bool fast_notify_ring(int vid, uint16_t ring);
+bool fast_notify_ring(int vid, uint16_t ring, const struct fast_ring *r);
 
 #endif /* VIREO_VHOST_FAST_INT_H */

@@ -212,18 +212,6 @@ tx_place_burst(const struct vhost_fast *f, const struct fast_ring *r,
 	return i;
 }
 
-/* Tell the guest about the burst; when rte_vhost holds the lock, it is owed (fast_notify_ring). */
-static void
-tx_notify(struct fast_txq *tq, int vid, uint16_t ring)
-{
-	bool owed = fast_notify_ring(vid, ring);
-
-	if (unlikely(owed) && !tq->call_pending)
-		__atomic_store_n(&tq->calls_deferred, tq->calls_deferred + 1, __ATOMIC_RELAXED);
-	tq->vid = vid;
-	tq->call_pending = owed;
-}
-
 int
 vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const *pkts,
 	uint16_t n, bool *defer)
@@ -252,8 +240,6 @@ vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const
 		__atomic_store_n(&tq->busy, 0, __ATOMIC_RELEASE);
 		return -1;
 	}
-	if (unlikely(tq->call_pending))
-		tq->call_pending = fast_notify_ring(tq->vid, ring);
 	navail = (uint16_t)(__atomic_load_n(&r->avail->idx, __ATOMIC_ACQUIRE) - last_avail);
 	if (navail > r->size) {
 		/* The guest's index is wrong: rte_vhost's way with it, as without this module. */
@@ -281,7 +267,9 @@ vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const
 		__atomic_store_n(&r->used->idx, (uint16_t)(last_used + b.n_buf), __ATOMIC_RELEASE);
 		rte_vhost_set_vring_base(vid, ring, (uint16_t)(last_avail + b.n_buf),
 			(uint16_t)(last_used + b.n_buf));
-		tx_notify(tq, vid, ring);
+		if (unlikely(fast_notify_ring(vid, ring, r)))
+			__atomic_store_n(&tq->calls_direct, tq->calls_direct + 1,
+				__ATOMIC_RELAXED);
 		__atomic_store_n(&tq->packets, tq->packets + placed, __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&tq->busy, 0, __ATOMIC_RELEASE);

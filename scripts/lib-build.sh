@@ -26,12 +26,16 @@ hugepages_ensure() {
 	fi
 }
 
-# build_dir DIR [meson options]: configure (once) and build.
+# build_dir DIR [meson options]: configure (once; an existing DIR takes the options given
+# now) and build.
 build_dir() {
 	local dir=$1
 	shift
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" "$ROOT" -Dwerror=true "$@" >"$dir.setup.log" 2>&1 ||
+			{ cat "$dir.setup.log"; return 1; }
+	elif [ $# -gt 0 ]; then
+		meson configure "$dir" "$@" >"$dir.setup.log" 2>&1 ||
 			{ cat "$dir.setup.log"; return 1; }
 	fi
 	ninja -C "$dir" >"$dir.ninja.log" 2>&1 || { tail -50 "$dir.ninja.log"; return 1; }

@@ -1346,7 +1346,8 @@ test_bundle_groups(void)
 
 /*
  * NXM_NX_TUN_FLAGS has one public bit, OAM, as Open vSwitch's field: a 1.0 load of more bits
- * or of another bit and a 1.3 set-field of another value are refused; OAM alone goes in.
+ * or of another bit and a 1.3 set-field of another value or length are refused; OAM alone
+ * goes in, both ways.
  */
 static void
 test_tun_flags(void)
@@ -1396,9 +1397,17 @@ test_tun_flags(void)
 	bad[15] = 4;
 	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), bad, sizeof(bad));
 	bad13(c, m, len, 2, 14, "1.3 set_field of a 4-byte NXM_NX_TUN_FLAGS");
+	memcpy(bad, ins, sizeof(ins));
+	bad[17] = 1;
+	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), bad, sizeof(bad));
+	CHECK(of_conn_receive(c, m, len) == 0, "1.3 set_field:1->tun_flags: accepted");
+	collect(c, &r);
+	CHECK(r.n == 0 && flowtab_n_rules(ft) == before + 2, "... no reply, one rule more (%u)",
+		r.n);
 	flowtab_dump_flows(ft, NULL, &out, &err);
-	CHECK(out && strstr(out, "priority=77 actions=set_field:oam->tun_flags"),
-		"dump-flows: the OAM load, as set_field: %s", out);
+	CHECK(out && strstr(out, "priority=77 actions=set_field:oam->tun_flags") &&
+		strstr(out, "priority=100,ip actions=set_field:oam->tun_flags"),
+		"dump-flows: both, as set_field:oam: %s", out);
 	free(out);
 	free(err);
 	of_conn_destroy(c);

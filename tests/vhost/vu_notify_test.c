@@ -5,14 +5,16 @@
  * the interrupts before its next batch: B's receive call for the frames, A's transmit call
  * for its descriptors.  Meanwhile a second thread sends, on both NICs' sockets, a message for
  * which rte_vhost takes every ring's lock (SET_VRING_ENABLE of a ring already enabled).  A
- * notification the switch cannot send while that lock is held is owed, and must still
- * reach the guest: with the ring's next burst, or from the message thread once the message
- * is handled; a guest waiting for it would otherwise wait forever.  A wait of 3 s fails the
- * test, saying whether the ring had been used (the notification was lost) or not (the
- * frames were).
+ * notification the switch cannot send through rte_vhost while that lock is held must still
+ * reach the guest (port/vhost_fast.h); a guest waiting for it would otherwise wait forever.
+ * A wait of 3 s fails the test, saying whether the ring had been used (the notification
+ * was lost) or not (the frames were).  A signal left over from a round's earlier burst can
+ * stand in for a lost one once; a path that loses notifications is caught in the next
+ * rounds.
  *
- * Thread-safety: the message thread only uses the NICs' sockets (vu_raw.h), the main thread
- * only their rings and eventfds.
+ * Thread-safety: an exception to vu_guest.h's one thread: the message thread only uses the
+ * NICs' sockets (vu_raw.h: vu_dev_fd() and the socket), the main thread only their rings,
+ * eventfds and sequence numbers, and no vu_* call of one overlaps the other's.
  *
  * usage: vu_notify_test RUNDIR SECONDS   (vireo-dp runs with ports vhu0 and vhu1 in RUNDIR)
  */

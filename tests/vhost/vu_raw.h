@@ -10,7 +10,8 @@
  * The library is not told: after VR_CLOSED, further requests are VR_CLOSED too.
  * Messages are vhost/vhost_wire.h's.
  *
- * Thread-safety: none; one test thread.
+ * Thread-safety: none; one test thread.  Requests use only the NIC's socket, so one other
+ * thread may drive the NIC's rings meanwhile (vu_notify_test.c does).
  */
 
 #include <stdint.h>
