@@ -24,13 +24,7 @@ stop_detached() {
 }
 at_exit stop_detached
 
-cat >"$RUN/dp.yaml" <<EOC
-$(other_config)
-bridges:
-  br0:
-    ports:
-      vhu0: {type: dpdkvhostuser}
-EOC
+vhost_bridge_yaml 1
 
 # pid_alive PID
 pid_alive() { kill -0 "$1" 2>/dev/null; }

@@ -73,6 +73,19 @@ other_config:
 EOC
 }
 
+# vhost_bridge_yaml N: $RUN/dp.yaml, the common other_config and a bridge br0 of N
+# dpdkvhostuser ports vhu0, vhu1, ... (their sockets in $RUN).
+vhost_bridge_yaml() {
+	local i
+	{
+		other_config
+		printf 'bridges:\n  br0:\n    ports:\n'
+		for ((i = 0; i < $1; i++)); do
+			printf '      vhu%d: {type: dpdkvhostuser}\n' "$i"
+		done
+	} >"$RUN/dp.yaml"
+}
+
 # testpmd_run SECONDS TESTPMD-ARGS...: start dpdk-testpmd (non-interactive), wait until it
 # forwards ("Press enter to exit"), let it run SECONDS, stop it; prints its output.  Start-up
 # time does not count: on a loaded machine EAL initialisation alone can take seconds.

@@ -28,13 +28,7 @@ else
 	skip "systemd-analyze is not installed"
 fi
 
-cat >"$RUN/dp.yaml" <<EOC
-$(other_config)
-bridges:
-  br0:
-    ports:
-      vhu0: {type: dpdkvhostuser}
-EOC
+vhost_bridge_yaml 1
 export OVS_RUNDIR=$RUN/ovs OVS_LOGDIR=$RUN/log VIREO_DP_OPTS="--config $RUN/dp.yaml"
 mkdir -p "$OVS_RUNDIR" "$OVS_LOGDIR"
 PIDFILE=$OVS_RUNDIR/ovs-vswitchd.pid

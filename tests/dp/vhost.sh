@@ -6,14 +6,7 @@
 # restarted: the client port reconnects.
 . "$(dirname "$0")/lib.sh"
 
-cat >"$RUN/dp.yaml" <<EOC
-$(other_config)
-bridges:
-  br0:
-    ports:
-      vhu0: {type: dpdkvhostuser}
-      vhu1: {type: dpdkvhostuser}
-EOC
+vhost_bridge_yaml 2
 check "vireo-dp starts" start_dp "$RUN/dp.yaml"
 check "vhost-user sockets created in vhost-sock-dir" test -S "$RUN/vhu0" -a -S "$RUN/vhu1"
 out=$(testpmd_loop 4 "$RUN/vhu0" "$RUN/vhu1")

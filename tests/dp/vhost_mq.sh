@@ -8,13 +8,7 @@
 # every offered queue in pmd-rxq-show.
 . "$(dirname "$0")/lib.sh"
 
-cat >"$RUN/dp.yaml" <<EOC
-$(other_config)
-bridges:
-  br0:
-    ports:
-      vhu0: {type: dpdkvhostuser}
-EOC
+vhost_bridge_yaml 1
 check "vireo-dp starts" start_dp "$RUN/dp.yaml"
 out=$(timeout 20 python3 "$(dirname "$0")/vhost_mq.py" "$RUN/vhu0" 2>&1)
 echo "$out" | sed 's/^/    frontend: /'

@@ -12,14 +12,7 @@
 
 BIN=${VU_BIN:-$BUILD/tests/vhost}
 
-cat >"$RUN/dp.yaml" <<EOC
-$(other_config)
-bridges:
-  br0:
-    ports:
-      vhu0: {type: dpdkvhostuser}
-      vhu1: {type: dpdkvhostuser}
-EOC
+vhost_bridge_yaml 2
 check "vireo-dp starts with two dpdkvhostuser ports" start_dp "$RUN/dp.yaml" || finish
 # direct_total: the two ports' fast_path_calls_direct, summed
 direct_total() {
