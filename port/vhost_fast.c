@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_atomic.h>
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -137,6 +138,7 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *tx_enabl
 		(1ULL << VIRTIO_NET_F_MRG_RXBUF))) ? sizeof(struct virtio_net_hdr_mrg_rxbuf) :
 		sizeof(struct virtio_net_hdr);
 	f->mergeable = (features & (1ULL << VIRTIO_NET_F_MRG_RXBUF)) != 0;
+	f->event_idx = (features & (1ULL << VIRTIO_RING_F_EVENT_IDX)) != 0;
 	for (unsigned qp = 0; qp < f->n_rings; qp++) {
 		f->rings[qp].ok = false;
 		f->rx_rings[qp].ok = false;
@@ -150,9 +152,32 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *tx_enabl
 	__atomic_store_n(&f->gate, 1, __ATOMIC_SEQ_CST);
 }
 
-bool
-fast_notify_ring(int vid, uint16_t ring, const struct fast_ring *r)
+/*
+ * Whether the guest asked to hear of used entries 'old'..'new' - 1 of 'r': its used_event
+ * index among them (VIRTIO_RING_F_EVENT_IDX), else no VRING_AVAIL_F_NO_INTERRUPT.  The
+ * fence orders the caller's used->idx store before these loads, as the guest orders its
+ * flag or index store before it reads used->idx again: one side sees the other.
+ */
+static inline bool
+fast_guest_wants_call(const struct vhost_fast *f, const struct fast_ring *r, uint16_t old,
+	uint16_t new)
 {
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (f->event_idx) {
+		uint16_t ev = ((const volatile uint16_t *)r->avail->ring)[r->size];
+
+		return (uint16_t)(new - ev - 1) < (uint16_t)(new - old);
+	}
+	return !(r->avail->flags & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+bool
+fast_notify_ring(const struct vhost_fast *f, int vid, uint16_t ring, const struct fast_ring *r,
+	uint16_t old, uint16_t new)
+{
+	/* rte_vhost checks the same, behind its lock: most bursts need neither. */
+	if (!fast_guest_wants_call(f, r, old, new))
+		return false;
 	if (likely(rte_vhost_vring_call_nonblock(vid, ring) != -EAGAIN))
 		return false;
 	if (r->callfd >= 0)
@@ -163,8 +188,9 @@ fast_notify_ring(int vid, uint16_t ring, const struct fast_ring *r)
 static void
 fast_notify(struct fast_rxq *rq)
 {
-	if (unlikely(fast_notify_ring(rq->vid, (uint16_t)(rq->qp * 2 + 1),
-			&rq->f->rings[rq->qp])))
+	if (unlikely(fast_notify_ring(rq->f, rq->vid, (uint16_t)(rq->qp * 2 + 1),
+			&rq->f->rings[rq->qp], rq->last_used,
+			(uint16_t)(rq->last_used + rq->n_pkts))))
 		__atomic_store_n(&rq->calls_direct, rq->calls_direct + 1, __ATOMIC_RELAXED);
 }
 

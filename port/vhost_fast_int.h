@@ -71,6 +71,7 @@ struct vhost_fast {
 	struct rte_vhost_memory *mem;
 	uint16_t hdr_len;
 	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
+	bool event_idx;			/* VIRTIO_RING_F_EVENT_IDX */
 	unsigned n_rings;
 	struct fast_ring *rings;	/* per queue pair: its transmit ring */
 	struct fast_ring *rx_rings;	/* per queue pair: its receive ring */
@@ -142,13 +143,15 @@ fast_chain_first(const struct vhost_fast *f, const struct fast_ring *r, uint16_t
 }
 
 /*
- * PMD holding ring 'ring' ('r'): tell the guest about its used descriptors, as its event
- * index or flags ask.  The message thread may hold the device's lock while it waits for
- * this ring, or from the moment the gate reopens until it unlocks, so the lock is only
- * tried; when it is taken, the guest's call eventfd is written straight away (valid while
- * the ring is held: vhost_fast.h) and true is returned.  A notification is never left for
- * later: nothing may come later to send it.
+ * PMD holding ring 'ring' ('r' of 'f') after publishing used entries 'old'..'new' - 1: tell
+ * the guest, when its event index or flags ask (checked here first: most bursts of a
+ * guest that polls need no call into rte_vhost).  The message thread may hold the device's
+ * lock while it waits for this ring, or from the moment the gate reopens until it unlocks,
+ * so the lock is only tried; when it is taken, the guest's call eventfd is written straight
+ * away (valid while the ring is held: vhost_fast.h) and true is returned.  A notification
+ * is never left for later: nothing may come later to send it.
  */
-bool fast_notify_ring(int vid, uint16_t ring, const struct fast_ring *r);
+bool fast_notify_ring(const struct vhost_fast *f, int vid, uint16_t ring,
+	const struct fast_ring *r, uint16_t old, uint16_t new);
 
 #endif /* VIREO_VHOST_FAST_INT_H */
