@@ -152,36 +152,17 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *tx_enabl
 	__atomic_store_n(&f->gate, 1, __ATOMIC_SEQ_CST);
 }
 
-/*
- * Whether the guest asked to hear of used entries 'old'..'new' - 1 of 'r': its used_event
- * index among them (VIRTIO_RING_F_EVENT_IDX), else no VRING_AVAIL_F_NO_INTERRUPT.  The
- * fence orders the caller's used->idx store before these loads, as the guest orders its
- * flag or index store before it reads used->idx again: one side sees the other.
- */
-static inline bool
-fast_guest_wants_call(const struct vhost_fast *f, const struct fast_ring *r, uint16_t old,
-	uint16_t new)
-{
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (f->event_idx) {
-		uint16_t ev = ((const volatile uint16_t *)r->avail->ring)[r->size];
-
-		return (uint16_t)(new - ev - 1) < (uint16_t)(new - old);
-	}
-	return !(r->avail->flags & VRING_AVAIL_F_NO_INTERRUPT);
-}
-
 bool
-fast_notify_ring(const struct vhost_fast *f, int vid, uint16_t ring, const struct fast_ring *r,
-	uint16_t old, uint16_t new)
+fast_notify_call(int vid, uint16_t ring, const struct fast_ring *r, bool want, uint16_t new,
+	uint16_t *synced)
 {
-	/* rte_vhost checks the same, behind its lock: most bursts need neither. */
-	if (!fast_guest_wants_call(f, r, old, new))
+	if (likely(rte_vhost_vring_call_nonblock(vid, ring) != -EAGAIN)) {
+		*synced = new;
 		return false;
-	if (likely(rte_vhost_vring_call_nonblock(vid, ring) != -EAGAIN))
+	}
+	if (!want || r->callfd < 0)
 		return false;
-	if (r->callfd >= 0)
-		eventfd_write(r->callfd, 1);
+	eventfd_write(r->callfd, 1);
 	return true;
 }
 
@@ -190,7 +171,7 @@ fast_notify(struct fast_rxq *rq)
 {
 	if (unlikely(fast_notify_ring(rq->f, rq->vid, (uint16_t)(rq->qp * 2 + 1),
 			&rq->f->rings[rq->qp], rq->last_used,
-			(uint16_t)(rq->last_used + rq->n_pkts))))
+			(uint16_t)(rq->last_used + rq->n_pkts), &rq->synced)))
 		__atomic_store_n(&rq->calls_direct, rq->calls_direct + 1, __ATOMIC_RELAXED);
 }
 

@@ -19,7 +19,8 @@
  * without rte_vhost's lock and with no per-packet call into it).  The
  * descriptors go back to the guest (used ring, in the order they were made available, so
  * VIRTIO_F_IN_ORDER holds) when the last mbuf of the burst is freed; the guest is then
- * notified through rte_vhost, which honours event idx and NO_INTERRUPT.
+ * notified when its event index or NO_INTERRUPT flag asks, checked here before rte_vhost
+ * is called (fast_notify_ring() in vhost_fast_int.h).
  *
  * A burst borrows only when the port's owner allows it (port.rx_borrow: the packets are
  * only read, are sent only to ports that copy at transmit, and are all freed on this PMD
@@ -55,9 +56,8 @@
  * (the message thread takes it before it waits for 'busy'): the guest's notification
  * only tries the lock (rte_vhost_vring_call_nonblock) and, when it is taken, is written
  * straight to the ring's call eventfd, cached by vhost_fast_start() and valid while the
- * ring is held (a spurious interrupt where rte_vhost would have suppressed one is
- * harmless; a notification left for later would be lost: the message thread holds the
- * lock after the gate reopens, until its reply is sent); a transmit to the
+ * ring is held (not left for later: the message thread holds the lock after the gate
+ * reopens, until its reply is sent, and nothing may come later to send it); a transmit to the
  * port being borrowed from is dropped (the owner's rules make it impossible: a MAC
  * learning bridge never sends a packet back to where it came from).
  */

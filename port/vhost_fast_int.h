@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <linux/virtio_ring.h>
 
+#include <rte_atomic.h>
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
@@ -56,6 +57,7 @@ struct fast_rxq {
 	struct fast_pkt pkt[PORT_BURST];
 	uint64_t packets;		/* borrowed so far */
 	uint64_t calls_direct;		/* notifications past rte_vhost (fast_notify_ring) */
+	uint16_t synced;		/* used index rte_vhost last checked (fast_notify_ring) */
 } __rte_cache_aligned;
 
 /* A guest receive ring the switch fills itself; written only by the PMD holding 'busy'. */
@@ -63,6 +65,7 @@ struct fast_txq {
 	uint32_t busy;			/* atomic: a PMD fills this ring */
 	uint64_t packets;		/* filled so far */
 	uint64_t calls_direct;		/* notifications past rte_vhost (fast_notify_ring) */
+	uint16_t synced;		/* used index rte_vhost last checked (fast_notify_ring) */
 } __rte_cache_aligned;
 
 struct vhost_fast {
@@ -143,15 +146,49 @@ fast_chain_first(const struct vhost_fast *f, const struct fast_ring *r, uint16_t
 }
 
 /*
- * PMD holding ring 'ring' ('r' of 'f') after publishing used entries 'old'..'new' - 1: tell
- * the guest, when its event index or flags ask (checked here first: most bursts of a
- * guest that polls need no call into rte_vhost).  The message thread may hold the device's
- * lock while it waits for this ring, or from the moment the gate reopens until it unlocks,
- * so the lock is only tried; when it is taken, the guest's call eventfd is written straight
- * away (valid while the ring is held: vhost_fast.h) and true is returned.  A notification
- * is never left for later: nothing may come later to send it.
+ * Whether the guest asked to hear of used entries 'old'..'new' - 1 of 'r': its used_event
+ * index among them (VIRTIO_RING_F_EVENT_IDX), else no VRING_AVAIL_F_NO_INTERRUPT.  The
+ * fence orders the caller's used->idx store before these loads, as the guest orders its
+ * flag or index store before it reads used->idx again: one side sees the other.
  */
-bool fast_notify_ring(const struct vhost_fast *f, int vid, uint16_t ring,
-	const struct fast_ring *r, uint16_t old, uint16_t new);
+static inline bool
+fast_guest_wants_call(const struct vhost_fast *f, const struct fast_ring *r, uint16_t old,
+	uint16_t new)
+{
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (f->event_idx) {
+		uint16_t ev = ((const volatile uint16_t *)r->avail->ring)[r->size];
+
+		return (uint16_t)(new - ev - 1) < (uint16_t)(new - old);
+	}
+	return !(r->avail->flags & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+/* fast_notify_ring()'s call into rte_vhost; true when it wrote the eventfd itself. */
+bool fast_notify_call(int vid, uint16_t ring, const struct fast_ring *r, bool want,
+	uint16_t new, uint16_t *synced);
+
+/*
+ * PMD holding ring 'ring' ('r' of 'f') after publishing used entries 'old'..'new' - 1:
+ * notify the guest when its event index or flags ask, decided and sent within the burst.
+ * rte_vhost decides too, behind its lock, from the used index it last checked ('*synced',
+ * the ring's own): it is called when the guest wants a call, and at least every 32768
+ * entries even when not, so that its 16-bit window never wraps and hides an event (from
+ * this path or from rte_vhost's own enqueue and dequeue on the same ring).  The message
+ * thread may hold that lock while it waits for this ring, or from the moment the gate
+ * reopens until it unlocks, so the lock is only tried; when it is taken and the guest wants
+ * a call, the guest's call eventfd is written here (valid while the ring is held:
+ * vhost_fast.h) and true is returned.
+ */
+static inline bool
+fast_notify_ring(const struct vhost_fast *f, int vid, uint16_t ring, const struct fast_ring *r,
+	uint16_t old, uint16_t new, uint16_t *synced)
+{
+	bool want = fast_guest_wants_call(f, r, old, new);
+
+	if (likely(!want && (uint16_t)(new - *synced) < 0x8000))
+		return false;
+	return fast_notify_call(vid, ring, r, want, new, synced);
+}
 
 #endif /* VIREO_VHOST_FAST_INT_H */

@@ -268,7 +268,7 @@ vhost_fast_tx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mbuf *const
 		rte_vhost_set_vring_base(vid, ring, (uint16_t)(last_avail + b.n_buf),
 			(uint16_t)(last_used + b.n_buf));
 		if (unlikely(fast_notify_ring(f, vid, ring, r, last_used,
-				(uint16_t)(last_used + b.n_buf))))
+				(uint16_t)(last_used + b.n_buf), &tq->synced)))
 			__atomic_store_n(&tq->calls_direct, tq->calls_direct + 1,
 				__ATOMIC_RELAXED);
 		__atomic_store_n(&tq->packets, tq->packets + placed, __ATOMIC_RELAXED);
