@@ -26,16 +26,19 @@ hugepages_ensure() {
 	fi
 }
 
-# build_dir DIR [meson options]: configure (once; an existing DIR takes the options given
-# now) and build.
+# build_dir DIR [meson options]: configure (once; an existing DIR takes the -D options
+# given now, the rest, such as a cross file, only at set-up) and build.
 build_dir() {
-	local dir=$1
+	local dir=$1 a opts=()
 	shift
+	for a in "$@"; do
+		case $a in -D*) opts+=("$a") ;; esac
+	done
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" "$ROOT" -Dwerror=true "$@" >"$dir.setup.log" 2>&1 ||
 			{ cat "$dir.setup.log"; return 1; }
-	elif [ $# -gt 0 ]; then
-		meson configure "$dir" "$@" >"$dir.setup.log" 2>&1 ||
+	elif [ ${#opts[@]} -gt 0 ]; then
+		meson configure "$dir" "${opts[@]}" >"$dir.setup.log" 2>&1 ||
 			{ cat "$dir.setup.log"; return 1; }
 	fi
 	ninja -C "$dir" >"$dir.ninja.log" 2>&1 || { tail -50 "$dir.ninja.log"; return 1; }
