@@ -178,13 +178,10 @@ fast_notify(struct fast_rxq *rq)
 bool
 vhost_fast_enter(struct vhost_fast *f, uint16_t qp)
 {
-	struct fast_rxq *rq = &f->rxq[qp];
 	uint32_t zero = 0;
 
-	if (!__atomic_compare_exchange_n(&rq->busy, &zero, 1, false, __ATOMIC_SEQ_CST,
-			__ATOMIC_RELAXED))
-		return false;
-	return true;
+	return __atomic_compare_exchange_n(&f->rxq[qp].busy, &zero, 1, false, __ATOMIC_SEQ_CST,
+		__ATOMIC_RELAXED);
 }
 
 void
