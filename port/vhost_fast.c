@@ -22,6 +22,7 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_memcpy.h>
+#include <rte_prefetch.h>
 #include <rte_vhost.h>
 
 #include "port.h"
@@ -40,6 +41,12 @@ struct fast_seg {
 	uint8_t *addr;
 	uint32_t len;
 };
+
+/*
+ * Segments one borrowed burst may take: 32 packets of 8 segments.  A packet that finds too
+ * few left ends the burst and comes first in the next, where it has VHOST_FAST_MAX_SEGS.
+ */
+#define FAST_RX_SEGS 256
 
 /* The device this thread borrows from now (a PMD is in at most one burst at a time). */
 static __thread const struct vhost_fast *fast_cur;
@@ -230,14 +237,14 @@ vhost_fast_busy_rings(const struct vhost_fast *f)
 }
 
 /*
- * The packet whose chain starts at descriptor 'head' of 'r' as up to VHOST_FAST_MAX_SEGS
- * segments of guest memory, the virtio-net header skipped.  Returns the number of segments
+ * The packet whose chain starts at descriptor 'head' of 'r' as up to 'max_segs' (at most
+ * VHOST_FAST_MAX_SEGS) segments of guest memory, the virtio-net header skipped.  Returns the number of segments
  * and the length in '*len', or 0 when it cannot be borrowed (wrong, or unusual: rte_vhost
  * decides).
  */
 static unsigned
 fast_chain(const struct vhost_fast *f, const struct fast_ring *r, uint16_t head,
-	struct fast_seg *segs, uint32_t *len)
+	struct fast_seg *segs, unsigned max_segs, uint32_t *len)
 {
 	const volatile struct vring_desc *tab;
 	uint32_t tab_size, skip = f->hdr_len, total = 0;
@@ -259,7 +266,7 @@ fast_chain(const struct vhost_fast *f, const struct fast_ring *r, uint16_t head,
 		skip -= s;
 		l -= s;
 		if (l > 0) {
-			if (ns == VHOST_FAST_MAX_SEGS || l > UINT16_MAX)
+			if (ns == max_segs || l > UINT16_MAX)
 				return 0;
 			segs[ns].addr = host + s;
 			segs[ns].len = l;
@@ -394,13 +401,65 @@ fast_attach(struct fast_pkt *fp, struct rte_mempool *mp, struct rte_mbuf *first,
 	return ms[0];
 }
 
+/*
+ * Ask for the lines of a packet's first 'len' bytes at 'p' (at most the head a rule reads),
+ * which the guest has just written from another core: every packet of a burst at once,
+ * before the first of them is read.
+ */
+static inline void
+fast_prefetch_head(const uint8_t *p, uint32_t len)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(RTE_CACHE_LINE_SIZE - 1);
+	uintptr_t end = (uintptr_t)p + RTE_MIN(len, (uint32_t)FAST_MIN_HEAD);
+
+	for (; a < end; a += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0((const void *)a);
+}
+
+/*
+ * The chains of up to 'n' packets from available entry 'last_avail' on, read in two passes
+ * over the burst (the heads, each descriptor prefetched; then the chains, each packet's
+ * head prefetched) so that the lines the guest wrote arrive in parallel, not one packet
+ * after another.  Packet i's segments are segs[at[i]] to segs[at[i + 1]], its length
+ * lens[i], its head rq->heads[i].  Returns how many packets from the first could be
+ * borrowed; the burst ends before the first that cannot (or that finds 'segs' too full:
+ * it comes first in the next burst).
+ */
+static uint16_t
+fast_rx_chains(const struct vhost_fast *f, const struct fast_ring *r, struct fast_rxq *rq,
+	uint16_t last_avail, uint16_t n, struct fast_seg *segs, uint16_t *at, uint32_t *lens)
+{
+	uint16_t got;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t head = r->avail->ring[(uint16_t)(last_avail + i) & (r->size - 1)];
+
+		rq->heads[i] = head;
+		if (head < r->size)
+			rte_prefetch0((const void *)&r->desc[head]);
+	}
+	at[0] = 0;
+	for (got = 0; got < n; got++) {
+		unsigned room = RTE_MIN((unsigned)FAST_RX_SEGS - at[got], (unsigned)VHOST_FAST_MAX_SEGS);
+		unsigned ns = fast_chain(f, r, rq->heads[got], segs + at[got], room, &lens[got]);
+
+		if (ns == 0)
+			break;
+		fast_prefetch_head(segs[at[got]].addr, lens[got]);
+		at[got + 1] = (uint16_t)(at[got] + ns);
+	}
+	return got;
+}
+
 int
 vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp,
 	struct rte_mbuf **pkts, uint16_t n, bool copy_head)
 {
 	struct fast_rxq *rq = &f->rxq[qp];
-	struct fast_seg segs[VHOST_FAST_MAX_SEGS];
+	struct fast_seg segs[FAST_RX_SEGS];
 	struct rte_mbuf *first[PORT_BURST];
+	uint16_t at[PORT_BURST + 1];
+	uint32_t lens[PORT_BURST];
 	const struct fast_ring *r;
 	uint16_t last_avail, last_used, navail, got, lent = 0;
 
@@ -418,23 +477,18 @@ vhost_fast_rx(struct vhost_fast *f, int vid, uint16_t qp, struct rte_mempool *mp
 	if (navail > r->size)
 		return -1;	/* the guest's index is wrong: rte_vhost refuses it */
 	n = RTE_MIN(RTE_MIN(n, navail), (uint16_t)PORT_BURST);
+	n = fast_rx_chains(f, r, rq, last_avail, n, segs, at, lens);
 	/* Every packet's first mbuf at once: one trip to the pool's cache a burst. */
-	if (rte_pktmbuf_alloc_bulk(mp, first, n) != 0)
+	if (n == 0 || rte_pktmbuf_alloc_bulk(mp, first, n) != 0)
 		return -1;
 	for (got = 0; got < n; got++) {
-		uint16_t head = r->avail->ring[(uint16_t)(last_avail + got) & (r->size - 1)];
-		uint32_t len = 0;
-		unsigned ns = fast_chain(f, r, head, segs, &len);
 		bool l;
 
-		if (ns == 0)
-			break;
-		pkts[got] = fast_attach(&rq->pkt[got], mp, first[got], segs, ns, len, copy_head,
-			&l);
+		pkts[got] = fast_attach(&rq->pkt[got], mp, first[got], segs + at[got],
+			(unsigned)(at[got + 1] - at[got]), lens[got], copy_head, &l);
 		if (pkts[got] == NULL)
 			break;
 		lent += l;
-		rq->heads[got] = head;
 	}
 	if (got < n)
 		rte_pktmbuf_free_bulk(first + got, (unsigned)(n - got));

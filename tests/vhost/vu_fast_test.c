@@ -37,7 +37,8 @@
 
 #define CONNECT_MS 20000
 #define WAIT_MS 20000
-#define N_LAYOUTS 5
+#define N_LAYOUTS 6
+#define PIECE 300
 #define MAX_FRAME 9000
 
 enum layout {
@@ -46,6 +47,9 @@ enum layout {
 	LAY_INDIRECT,		/* LAY_HDR_ALONE through an indirect table */
 	LAY_SHORT_HEAD,		/* header + 10 bytes, then the rest: rte_vhost's to take */
 	LAY_INDIRECT_FLAT,	/* LAY_FLAT through an indirect table */
+	LAY_PIECES,		/* through an indirect table: the header and 128 bytes, then
+				 * pieces of PIECE bytes (up to 31 for 9000), in consecutive
+				 * buffers (a piece ends where a buffer does) */
 };
 
 struct pkt {
@@ -108,6 +112,20 @@ pieces(uint32_t len, enum layout lay, uint32_t *pl)
 	} else if (lay == LAY_SHORT_HEAD) {
 		pl[n++] = VG_HDR_LEN + 10;
 		left -= VG_HDR_LEN + 10;
+	} else if (lay == LAY_PIECES) {
+		uint32_t off = 0;
+
+		while (left > 0) {
+			uint32_t k = n == 0 ? VG_HDR_LEN + 128 : PIECE;
+
+			k = k < left ? k : left;
+			if (k > VG_BUF_LEN - off % VG_BUF_LEN)
+				k = VG_BUF_LEN - off % VG_BUF_LEN;
+			pl[n++] = k;
+			off += k;
+			left -= k;
+		}
+		return n;
 	}
 	while (left > 0) {
 		pl[n] = left < VG_BUF_LEN ? left : VG_BUF_LEN;
@@ -129,19 +147,26 @@ put(struct batch *b, const struct pkt *p)
 {
 	static uint8_t s[VG_HDR_LEN + MAX_FRAME];
 	struct vg_vq *vq = b->vq;
-	bool ind = p->lay == LAY_INDIRECT || p->lay == LAY_INDIRECT_FLAT;
-	uint32_t pl[16], off = 0;
+	bool ind = p->lay == LAY_INDIRECT || p->lay == LAY_INDIRECT_FLAT || p->lay == LAY_PIECES;
+	bool packed = p->lay == LAY_PIECES;
+	uint32_t pl[48], off = 0;
 	unsigned n = pieces(p->len, p->lay, pl);
+	/* 2 KiB buffers taken: one a piece, or (packed) as many as the bytes fill */
+	unsigned nbuf = packed ? (VG_HDR_LEN + p->len + VG_BUF_LEN - 1) / VG_BUF_LEN : n;
 	struct vring_desc *tab;
 	uint16_t head = b->desc;
+	uint8_t *area;
 
-	if (b->buf + n + ind > vq->size || b->desc + (ind ? 1 : n) > vq->size)
+	if (b->buf + nbuf + ind > vq->size || b->desc + (ind ? 1 : n) > vq->size)
 		return false;
 	stream(s, n_sent, p->len);
 	tab = ind ? (struct vring_desc *)(vq->bufs + (size_t)b->buf++ * VG_BUF_LEN) :
 		&vq->desc[b->desc];
+	area = vq->bufs + (size_t)b->buf * VG_BUF_LEN;
+	if (packed)
+		b->buf = (uint16_t)(b->buf + nbuf);
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t *buf = vq->bufs + (size_t)b->buf++ * VG_BUF_LEN;
+		uint8_t *buf = packed ? area + off : vq->bufs + (size_t)b->buf++ * VG_BUF_LEN;
 
 		memcpy(buf, s + off, pl[i]);
 		off += pl[i];
@@ -505,7 +530,7 @@ main(int argc, char **argv)
 		for (unsigned l = 0; l < N_LAYOUTS; l++)
 			if (rx_mode != RX_NOMRG || sizes[s] + VG_HDR_LEN <= VG_BUF_LEN)
 				p[n++] = (struct pkt){ sizes[s], (enum layout)l };
-	vg_check(send_all(&a, &b, p, n), "%u frames of 60..%u bytes in 5 layouts", n,
+	vg_check(send_all(&a, &b, p, n), "%u frames of 60..%u bytes in %u layouts", n, N_LAYOUTS,
 		rx_mode == RX_NOMRG ? VG_BUF_LEN - VG_HDR_LEN : MAX_FRAME);
 	/* full rings: A's 256 descriptors, B's 256 buffers */
 	for (n = 0; n < 256; n++)
@@ -521,6 +546,12 @@ main(int argc, char **argv)
 		p[n] = (struct pkt){ 9000 - n, n % 2 ? LAY_FLAT : LAY_INDIRECT_FLAT };
 	if (n > 0)
 		vg_check(send_all(&a, &b, p, n), "102 jumbo frames into mergeable buffers");
+	/* more pieces in a burst than the borrowing receive takes at once (vhost_fast.c) */
+	for (n = 0; n < 96 && rx_mode != RX_NOMRG; n++)
+		p[n] = (struct pkt){ 4000 + (n * 523) % 5001, LAY_PIECES };
+	if (n > 0)
+		vg_check(send_all(&a, &b, p, n), "96 frames of 4000..9000 bytes in %u-byte pieces",
+			PIECE);
 	vg_check(n_bad == 0, "%u frames received, %u wrong", n_recv, n_bad);
 	if (rx_mode == RX_NOMRG)
 		printf("num_buffers set to 1 in %u of %u frames\n", n_nb1, n_recv);
