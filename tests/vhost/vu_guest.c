@@ -137,7 +137,7 @@ vq_ring(const struct vg_vq *vq, struct vu_ring *r)
 
 /* Make descriptor 'id' available (one buffer, 'len' bytes, device-writable when 'w'). */
 static void
-vq_post(struct vg_vq *vq, uint16_t id, uint32_t len, bool w)
+vq_put(struct vg_vq *vq, uint16_t id, uint32_t len, bool w)
 {
 	struct vring_desc *d = &vq->desc[id];
 
@@ -147,6 +147,12 @@ vq_post(struct vg_vq *vq, uint16_t id, uint32_t len, bool w)
 	d->next = 0;
 	vq->avail->ring[vq->avail_idx % vq->size] = id;
 	vq->avail_idx++;
+}
+
+static void
+vq_post(struct vg_vq *vq, uint16_t id, uint32_t len, bool w)
+{
+	vq_put(vq, id, len, w);
 	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
 }
 
@@ -260,6 +266,7 @@ vg_nic_start(struct vg_nic *nic)
 
 	if (nic->nqp > 1)	/* a driver needs the control queue to use more pairs */
 		want |= (1ull << VIRTIO_NET_F_MQ) | (1ull << VIRTIO_NET_F_CTRL_VQ);
+	want |= nic->features_on;
 	want &= ~nic->features_off;
 	rc = vu_dev_set_features(nic->dev, vu_net_offer(nic->dev, want));
 	if (rc == 0)
@@ -327,6 +334,30 @@ vg_send_vq(struct vg_nic *nic, struct vg_vq *vq, uint32_t seq)
 	memset(buf, 0, VG_HDR_LEN);
 	vg_frame(buf + VG_HDR_LEN, nic->id, seq);
 	vq_post(vq, id, VG_HDR_LEN + VG_FRAME_LEN, false);
+	if (write(vq->kick, &one, sizeof(one)) != sizeof(one))
+		return -errno;
+	return 0;
+}
+
+int
+vg_send_burst(struct vg_nic *nic, unsigned int n)
+{
+	struct vg_vq *vq = &nic->tx;
+	uint16_t used = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	uint64_t one = 1;
+
+	if ((uint16_t)(vq->avail_idx - used) + n > vq->size)
+		return -ENOSPC;
+	vq->last_used = used;
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t id = vq->avail_idx % vq->size;
+		uint8_t *buf = vq->bufs + (size_t)id * VG_BUF_LEN;
+
+		memset(buf, 0, VG_HDR_LEN);
+		vg_frame(buf + VG_HDR_LEN, nic->id, nic->seq++);
+		vq_put(vq, id, VG_HDR_LEN + VG_FRAME_LEN, false);
+	}
+	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
 	if (write(vq->kick, &one, sizeof(one)) != sizeof(one))
 		return -errno;
 	return 0;

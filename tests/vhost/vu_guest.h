@@ -64,6 +64,7 @@ struct vg_nic {
 	struct vg_vq tx;	/**< ring 1 */
 	struct vg_vq rx1;	/**< ring 2 (second pair) */
 	struct vg_vq tx1;	/**< ring 3 */
+	uint64_t features_on;	/**< features vg_nic_start() also asks for (when offered) */
 	uint64_t features_off;	/**< features vg_nic_start() does not take (a driver's choice) */
 	uint8_t id;		/**< last byte of the source MAC of frames it sends */
 	uint32_t seq;		/**< next frame sequence number */
@@ -98,6 +99,12 @@ int vg_send(struct vg_nic *nic, uint32_t seq);
 
 /** As vg_send(), on transmit queue 'vq' of 'nic'. */
 int vg_send_vq(struct vg_nic *nic, struct vg_vq *vq, uint32_t seq);
+
+/**
+ * 'n' frames from 'nic' (sequence numbers from nic->seq on) made available on its transmit
+ * ring at once (one avail index store, one kick); -ENOSPC when they do not all fit.
+ */
+int vg_send_burst(struct vg_nic *nic, unsigned int n);
 
 /** Build frame 'seq' of sender 'id' (broadcast, VG_FRAME_LEN bytes) into 'buf'. */
 void vg_frame(uint8_t *buf, uint8_t id, uint32_t seq);
