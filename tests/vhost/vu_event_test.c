@@ -20,7 +20,6 @@
  * usage: vu_event_test RUNDIR   (vireo-dp runs with ports vhu0 and vhu1 in RUNDIR)
  */
 #include <linux/virtio_ring.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -34,30 +33,12 @@
 
 static struct vg_nic a, b;
 
-static uint16_t
-used_idx(const struct vg_vq *vq)
-{
-	return __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
-}
-
 /* The guest's used_event of 'vq': the used index whose use it wants to hear of. */
 static void
 set_used_event(struct vg_vq *vq, uint16_t ev)
 {
 	__atomic_store_n(&((volatile uint16_t *)vq->avail->ring)[vq->size], ev,
 		__ATOMIC_SEQ_CST);
-}
-
-/* Whether 'fd' was signalled within 'ms' (consumed); 0 ms only looks. */
-static bool
-irq(int fd, int ms)
-{
-	struct pollfd pf = { .fd = fd, .events = POLLIN };
-
-	if (poll(&pf, 1, ms) != 1)
-		return false;
-	vg_eventfd_read(fd);
-	return true;
 }
 
 /*
@@ -74,11 +55,11 @@ burst(unsigned n, unsigned *good, unsigned *bad)
 		return false;
 	while (vg_now_ms() < end) {
 		vg_recv(&b, a.id, good, bad);
-		if (*good >= want && used_idx(&a.tx) == a.tx.avail_idx)
+		if (*good >= want && vg_used_idx(&a.tx) == a.tx.avail_idx)
 			return true;
 	}
 	printf("a burst of %u: %u received, %u of A's descriptors back\n", n,
-		n - (want - *good), (uint16_t)(n - (a.tx.avail_idx - used_idx(&a.tx))));
+		n - (want - *good), (uint16_t)(n - (a.tx.avail_idx - vg_used_idx(&a.tx))));
 	return false;
 }
 
@@ -118,38 +99,38 @@ main(int argc, char **argv)
 	good = 0;
 
 	/* 1: rte_vhost checks both rings at a known entry */
-	set_used_event(&b.rx, used_idx(&b.rx));
-	set_used_event(&a.tx, used_idx(&a.tx));
-	irq(b.rx.call, 0);
-	irq(a.tx.call, 0);
+	set_used_event(&b.rx, vg_used_idx(&b.rx));
+	set_used_event(&a.tx, vg_used_idx(&a.tx));
+	vg_irq(b.rx.call, 0);
+	vg_irq(a.tx.call, 0);
 	ok = burst(1, &good, &bad);
 	sent += 1;
-	vg_check(ok && irq(b.rx.call, WAIT_MS) && irq(a.tx.call, WAIT_MS),
+	vg_check(ok && vg_irq(b.rx.call, WAIT_MS) && vg_irq(a.tx.call, WAIT_MS),
 		"asked for the next entry, both guests are notified of one frame");
 
 	/* 2: 65,520 entries that nobody wants to hear of */
 	for (unsigned n = 0; ok && n < QUIET; n += BURST) {
 		unsigned k = QUIET - n < BURST ? QUIET - n : BURST;
 
-		set_used_event(&b.rx, (uint16_t)(used_idx(&b.rx) + 0x4000));
-		set_used_event(&a.tx, (uint16_t)(used_idx(&a.tx) + 0x4000));
+		set_used_event(&b.rx, (uint16_t)(vg_used_idx(&b.rx) + 0x4000));
+		set_used_event(&a.tx, (uint16_t)(vg_used_idx(&a.tx) + 0x4000));
 		ok = burst(k, &good, &bad);
 		sent += k;
-		quiet_irqs += irq(b.rx.call, 0) + irq(a.tx.call, 0);
+		quiet_irqs += vg_irq(b.rx.call, 0) + vg_irq(a.tx.call, 0);
 	}
 	vg_check(ok && quiet_irqs == 0,
 		"%u frames with the event indexes 0x4000 ahead: no interrupt (%u came)", QUIET,
 		quiet_irqs);
 
 	/* 3: one burst over the 16-bit mark, the event inside it */
-	set_used_event(&b.rx, (uint16_t)(used_idx(&b.rx) + EVENT_AT));
-	set_used_event(&a.tx, (uint16_t)(used_idx(&a.tx) + EVENT_AT));
+	set_used_event(&b.rx, (uint16_t)(vg_used_idx(&b.rx) + EVENT_AT));
+	set_used_event(&a.tx, (uint16_t)(vg_used_idx(&a.tx) + EVENT_AT));
 	ok = ok && burst(BURST, &good, &bad);
 	sent += BURST;
-	vg_check(ok && irq(b.rx.call, WAIT_MS),
+	vg_check(ok && vg_irq(b.rx.call, WAIT_MS),
 		"B asked for entry %u of a burst of %u, 65,536 entries after rte_vhost's last "
 		"check, and is notified", EVENT_AT, BURST);
-	vg_check(ok && irq(a.tx.call, WAIT_MS),
+	vg_check(ok && vg_irq(a.tx.call, WAIT_MS),
 		"A likewise, for its transmit ring");
 	vg_check(good == sent && bad == 0, "%u frames sent, %u received intact, %u corrupt", sent,
 		good, bad);

@@ -7,6 +7,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -482,6 +483,23 @@ vg_flow(struct vg_nic *from, struct vg_nic **to, unsigned int n, int timeout_ms,
 			return true;
 	}
 	return false;
+}
+
+bool
+vg_irq(int fd, int ms)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pf, 1, ms) != 1)
+		return false;
+	vg_eventfd_read(fd);
+	return true;
+}
+
+uint16_t
+vg_used_idx(const struct vg_vq *vq)
+{
+	return __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
 }
 
 uint64_t

@@ -134,6 +134,12 @@ bool vg_flow(struct vg_nic *from, struct vg_nic **to, unsigned int n, int timeou
 /** Eventfd counter of 'fd' (read, non-blocking): 0 when it was not signalled. */
 uint64_t vg_eventfd_read(int fd);
 
+/** Whether eventfd 'fd' is signalled within 'ms' (0: only look); the signal is consumed. */
+bool vg_irq(int fd, int ms);
+
+/** The used index of 'vq' as the device last published it. */
+uint16_t vg_used_idx(const struct vg_vq *vq);
+
 /** Start 'argv' with stdout/stderr appended to 'log' and stdin a pipe ('*in' its end). */
 pid_t vg_spawn(char *const argv[], const char *log, int *in);
 /** SIGKILL (or SIGTERM when 'gentle') 'pid' and reap it. */

@@ -19,7 +19,6 @@
  * usage: vu_notify_test RUNDIR SECONDS   (vireo-dp runs with ports vhu0 and vhu1 in RUNDIR)
  */
 #include <linux/virtio_ring.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,24 +53,6 @@ messages(void *arg)
 	return NULL;
 }
 
-/* Wait up to IRQ_MS for 'fd' to be signalled, and consume it; false on a timeout. */
-static bool
-irq_wait(int fd)
-{
-	struct pollfd pf = { .fd = fd, .events = POLLIN };
-
-	if (poll(&pf, 1, IRQ_MS) != 1)
-		return false;
-	vg_eventfd_read(fd);
-	return true;
-}
-
-static uint16_t
-used_idx(const struct vg_vq *vq)
-{
-	return __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
-}
-
 /*
  * B takes frames until 'want' in all arrived, on interrupts only; false (and why) when an
  * interrupt does not come.
@@ -83,9 +64,9 @@ b_receive(unsigned *good, unsigned want, unsigned *bad, unsigned round)
 		vg_recv(&b, a.id, good, bad);
 		if (*good >= want)
 			return true;
-		if (irq_wait(b.rx.call))
+		if (vg_irq(b.rx.call, IRQ_MS))
 			continue;
-		if (used_idx(&b.rx) != b.rx.last_used)
+		if (vg_used_idx(&b.rx) != b.rx.last_used)
 			printf("round %u: B's receive ring was used but B was not notified in %d ms\n",
 				round, IRQ_MS);
 		else
@@ -99,17 +80,17 @@ b_receive(unsigned *good, unsigned want, unsigned *bad, unsigned round)
 static bool
 a_reclaim(unsigned round)
 {
-	while (used_idx(&a.tx) != a.tx.avail_idx) {
-		uint16_t before = used_idx(&a.tx);
+	while (vg_used_idx(&a.tx) != a.tx.avail_idx) {
+		uint16_t before = vg_used_idx(&a.tx);
 
-		if (irq_wait(a.tx.call))
+		if (vg_irq(a.tx.call, IRQ_MS))
 			continue;
-		if (used_idx(&a.tx) == a.tx.avail_idx || used_idx(&a.tx) != before)
+		if (vg_used_idx(&a.tx) == a.tx.avail_idx || vg_used_idx(&a.tx) != before)
 			printf("round %u: A's descriptors came back but A was not notified in %d ms\n",
 				round, IRQ_MS);
 		else
 			printf("round %u: %u of A's descriptors never came back\n", round,
-				(uint16_t)(a.tx.avail_idx - used_idx(&a.tx)));
+				(uint16_t)(a.tx.avail_idx - vg_used_idx(&a.tx)));
 		return false;
 	}
 	return true;
@@ -149,7 +130,7 @@ main(int argc, char **argv)
 	vg_recv(&b, a.id, &good, &bad);
 	vg_eventfd_read(b.rx.call);
 	vg_eventfd_read(a.tx.call);
-	vg_check(used_idx(&a.tx) == a.tx.avail_idx, "A's descriptors of the first frames are back");
+	vg_check(vg_used_idx(&a.tx) == a.tx.avail_idx, "A's descriptors of the first frames are back");
 	good = 0;
 
 	if (pthread_create(&th, NULL, messages, NULL) != 0) {
