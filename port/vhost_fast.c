@@ -238,9 +238,9 @@ vhost_fast_busy_rings(const struct vhost_fast *f)
 
 /*
  * The packet whose chain starts at descriptor 'head' of 'r' as up to 'max_segs' (at most
- * VHOST_FAST_MAX_SEGS) segments of guest memory, the virtio-net header skipped.  Returns the number of segments
- * and the length in '*len', or 0 when it cannot be borrowed (wrong, or unusual: rte_vhost
- * decides).
+ * VHOST_FAST_MAX_SEGS) segments of guest memory, the virtio-net header skipped.  Returns
+ * the number of segments and the length in '*len', or 0 when it cannot be borrowed (wrong,
+ * or unusual: rte_vhost decides; or more than 'max_segs').
  */
 static unsigned
 fast_chain(const struct vhost_fast *f, const struct fast_ring *r, uint16_t head,
@@ -431,6 +431,8 @@ fast_rx_chains(const struct vhost_fast *f, const struct fast_ring *r, struct fas
 {
 	uint16_t got;
 
+	/* The first packet of a burst always has room for the most a packet may take. */
+	RTE_BUILD_BUG_ON(FAST_RX_SEGS < VHOST_FAST_MAX_SEGS);
 	for (uint16_t i = 0; i < n; i++) {
 		uint16_t head = r->avail->ring[(uint16_t)(last_avail + i) & (r->size - 1)];
 

@@ -29,14 +29,18 @@
  * 128 bytes of each are copied into an mbuf of their own and only the rest is lent: the
  * guest may write to its buffers at any time, and must not change what a rule matched
  * between the match and the copy into the receiver.  A burst of packets that were all
- * copied whole gives its descriptors back at once.  A packet that cannot be borrowed as it is (a chain crossing memory regions,
- * a segment over 64 KiB, more than VHOST_FAST_MAX_SEGS segments, headers split over
- * descriptors, a runt, any descriptor that is wrong) ends the borrowed burst before it;
- * the next burst of the ring then goes through rte_vhost_dequeue_burst(), which handles
- * (or refuses) it as without this module.  Every index, address and length read from the
- * guest is checked before use and read once: descriptor indexes against the ring or
- * indirect table, addresses and lengths against the memory table, chains bounded by the
- * table's size, the avail index against the ring size.
+ * copied whole gives its descriptors back at once.  A burst is read in passes (every head,
+ * then every chain, then the copies), each prefetching the first line of what the next
+ * reads, so that the lines the guest just wrote on another core arrive together.  A packet
+ * that cannot be borrowed as it is (a chain crossing memory regions, a segment over 64
+ * KiB, more than VHOST_FAST_MAX_SEGS segments, headers split over descriptors, a runt, any
+ * descriptor that is wrong) ends the borrowed burst before it; the next burst of the ring
+ * then goes through rte_vhost_dequeue_burst(), which handles (or refuses) it as without
+ * this module.  One that only finds the burst's segments used up ends it too, and comes
+ * first in the next.  Every index, address and length read from the guest is checked
+ * before use and read once: descriptor indexes against the ring or indirect table,
+ * addresses and lengths against the memory table, chains bounded by the table's size, the
+ * avail index against the ring size.
  *
  * Thread-safety
  * =============

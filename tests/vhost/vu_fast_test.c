@@ -48,7 +48,7 @@ enum layout {
 	LAY_SHORT_HEAD,		/* header + 10 bytes, then the rest: rte_vhost's to take */
 	LAY_INDIRECT_FLAT,	/* LAY_FLAT through an indirect table */
 	LAY_PIECES,		/* through an indirect table: the header and 128 bytes, then
-				 * pieces of PIECE bytes (up to 31 for 9000), in consecutive
+				 * pieces of PIECE bytes (up to 32 for 9000), in consecutive
 				 * buffers (a piece ends where a buffer does) */
 };
 
