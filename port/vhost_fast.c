@@ -442,7 +442,8 @@ fast_rx_chains(const struct vhost_fast *f, const struct fast_ring *r, struct fas
 	}
 	at[0] = 0;
 	for (got = 0; got < n; got++) {
-		unsigned room = RTE_MIN((unsigned)FAST_RX_SEGS - at[got], (unsigned)VHOST_FAST_MAX_SEGS);
+		unsigned room = RTE_MIN((unsigned)FAST_RX_SEGS - at[got],
+			(unsigned)VHOST_FAST_MAX_SEGS);
 		unsigned ns = fast_chain(f, r, rq->heads[got], segs + at[got], room, &lens[got]);
 
 		if (ns == 0)
