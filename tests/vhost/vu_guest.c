@@ -161,7 +161,7 @@ vq_post(struct vg_vq *vq, uint16_t id, uint32_t len, bool w)
 static bool
 vq_used(struct vg_vq *vq, uint16_t *id, uint32_t *len)
 {
-	uint16_t idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t idx = vg_used_idx(vq);
 	struct vring_used_elem *e;
 
 	if (idx == vq->last_used)
@@ -321,30 +321,14 @@ vg_send(struct vg_nic *nic, uint32_t seq)
 	return vg_send_vq(nic, &nic->tx, seq);
 }
 
-int
-vg_send_vq(struct vg_nic *nic, struct vg_vq *vq, uint32_t seq)
+/*
+ * Frames 'seq' to 'seq' + 'n' - 1 from 'nic' onto transmit queue 'vq', made available at
+ * once (one avail index store) and kicked once; -ENOSPC when they do not all fit.
+ */
+static int
+send_frames(struct vg_nic *nic, struct vg_vq *vq, uint32_t seq, unsigned int n)
 {
-	uint16_t used = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
-	uint16_t id = vq->avail_idx % vq->size;
-	uint8_t *buf = vq->bufs + (size_t)id * VG_BUF_LEN;
-	uint64_t one = 1;
-
-	if ((uint16_t)(vq->avail_idx - used) >= vq->size)
-		return -ENOSPC;
-	vq->last_used = used;
-	memset(buf, 0, VG_HDR_LEN);
-	vg_frame(buf + VG_HDR_LEN, nic->id, seq);
-	vq_post(vq, id, VG_HDR_LEN + VG_FRAME_LEN, false);
-	if (write(vq->kick, &one, sizeof(one)) != sizeof(one))
-		return -errno;
-	return 0;
-}
-
-int
-vg_send_burst(struct vg_nic *nic, unsigned int n)
-{
-	struct vg_vq *vq = &nic->tx;
-	uint16_t used = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t used = vg_used_idx(vq);
 	uint64_t one = 1;
 
 	if ((uint16_t)(vq->avail_idx - used) + n > vq->size)
@@ -355,13 +339,29 @@ vg_send_burst(struct vg_nic *nic, unsigned int n)
 		uint8_t *buf = vq->bufs + (size_t)id * VG_BUF_LEN;
 
 		memset(buf, 0, VG_HDR_LEN);
-		vg_frame(buf + VG_HDR_LEN, nic->id, nic->seq++);
+		vg_frame(buf + VG_HDR_LEN, nic->id, seq + i);
 		vq_put(vq, id, VG_HDR_LEN + VG_FRAME_LEN, false);
 	}
 	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
 	if (write(vq->kick, &one, sizeof(one)) != sizeof(one))
 		return -errno;
 	return 0;
+}
+
+int
+vg_send_vq(struct vg_nic *nic, struct vg_vq *vq, uint32_t seq)
+{
+	return send_frames(nic, vq, seq, 1);
+}
+
+int
+vg_send_burst(struct vg_nic *nic, unsigned int n)
+{
+	int rc = send_frames(nic, &nic->tx, nic->seq, n);
+
+	if (rc != -ENOSPC)
+		nic->seq += n;
+	return rc;
 }
 
 /* What drain() found in a used receive buffer. */
