@@ -176,6 +176,25 @@ ft_rule_from_text(struct flowtab *ft, const char *text, uint64_t now, uint64_t s
 			msg);
 }
 
+/* The checks of a parsed add that need the table, then the rule. */
+static int
+rule_from_spec(struct flowtab *ft, const struct ft_gtab *gt, struct ft_rule_spec *spec,
+		uint64_t now, uint64_t seq, struct ft_rule **out, char **msg)
+{
+	/* Groups and meters the actions name must exist. */
+	if (ft_gm_check_actions_in(ft, gt, spec->acts, msg) < 0) {
+		ft_rule_spec_clear(spec);
+		return -EINVAL;
+	}
+	*out = ft_rule_new(spec, now, seq);
+	if (!*out) {
+		ft_rule_spec_clear(spec);
+		*msg = strdup("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int
 ft_rule_from_text_in(struct flowtab *ft, const struct ft_gtab *gt, const char *text,
 		uint64_t now, uint64_t seq, struct ft_rule **out, char **msg)
@@ -185,18 +204,19 @@ ft_rule_from_text_in(struct flowtab *ft, const struct ft_gtab *gt, const char *t
 	*msg = NULL;
 	if (ft_rule_parse(text, FT_PARSE_ADD, &ft->ports, &spec, msg) < 0)
 		return -EINVAL;
-	/* Groups and meters the actions name must exist. */
-	if (ft_gm_check_actions_in(ft, gt, spec.acts, msg) < 0) {
-		ft_rule_spec_clear(&spec);
-		return -EINVAL;
-	}
-	*out = ft_rule_new(&spec, now, seq);
-	if (!*out) {
-		ft_rule_spec_clear(&spec);
-		*msg = strdup("out of memory");
-		return -ENOMEM;
-	}
-	return 0;
+	return rule_from_spec(ft, gt, &spec, now, seq, out, msg);
+}
+
+int
+ft_rule_from_in(struct flowtab *ft, const struct ft_gtab *gt, const struct flowtab_rule_in *in,
+		uint64_t now, uint64_t seq, struct ft_rule **out, char **msg)
+{
+	struct ft_rule_spec spec;
+	int ret = ft_rule_spec_from_in(in, &ft->ports, &spec, msg);
+
+	if (ret < 0)
+		return ret;
+	return rule_from_spec(ft, gt, &spec, now, seq, out, msg);
 }
 
 /* Parse 'n' rule texts into new (unpublished) rules. */

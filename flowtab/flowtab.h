@@ -442,6 +442,31 @@ int flowtab_dump_rules(struct flowtab *ft, const char *match,
 		void (*cb)(void *aux, const struct flowtab_rule_info *info), void *aux, char **err);
 
 /**
+ * A rule given as structures instead of text, for protocol decoders (openflow/): its match
+ * in the form flowtab_dump_rules() reports one, its actions in ovs-ofctl syntax.  It is
+ * checked as the same rule in text is (prerequisites, actions, goto_table, loops) and ends
+ * in the same rule; only the match's text is neither written nor parsed.
+ */
+struct flowtab_rule_in {
+	uint8_t table_id;
+	uint16_t priority;
+	uint16_t idle_timeout;
+	uint16_t hard_timeout;
+	bool send_flow_rem;
+	uint64_t cookie;
+	const struct flowtab_match_info *match;
+	const char *actions;                /**< NULL or "": drop */
+};
+/** Add 'r' to 'b', as flowtab_batch_add() adds a rule's text.  Returns as it does. */
+int flowtab_batch_add_in(struct flowtab_batch *b, const struct flowtab_rule_in *r, char **err);
+/**
+ * The match 'm' as the text of a filter (flowtab_del_flows(), flowtab_dump_rules(): ports
+ * by number), malloc'd; NULL with '*err' when a field of 'm' lacks its prerequisite (nw_src
+ * without ip or arp...), or when out of memory.
+ */
+char *flowtab_match_text(const struct flowtab_match_info *m, char **err);
+
+/**
  * Bit N: a rule matches on tun_metadataN or sets it (main thread), so that the Geneve option
  * mapped to it may not be unmapped (OpenFlow's NXTTMFC_INVALID_TLV_DEL).
  */

@@ -100,14 +100,16 @@ batch_next(struct flowtab_batch *b)
 	return &b->ops[b->n];
 }
 
-int
-flowtab_batch_add(struct flowtab_batch *b, const char *text, char **err)
+/* An add, its rule given as 'text' or as 'in'. */
+static int
+batch_add(struct flowtab_batch *b, const char *text, const struct flowtab_rule_in *in,
+		char **err)
 {
 	struct flowtab *ft = b->ft;
 	struct batch_op *op = batch_next(b);
-	int ret;
-
 	const struct ft_gtab *gt;
+	uint64_t now;
+	int ret;
 
 	*err = NULL;
 	if (!op || b->committed)
@@ -115,14 +117,27 @@ flowtab_batch_add(struct flowtab_batch *b, const char *text, char **err)
 	gt = ft_gwork_table(ft, &b->gw, err);
 	if (!gt && b->gw.t)
 		return -EINVAL;
-	ret = ft_rule_from_text_in(ft, gt, text, ft->clock(ft->clock_aux), ft->next_seq, &op->add,
-			err);
+	now = ft->clock(ft->clock_aux);
+	ret = in ? ft_rule_from_in(ft, gt, in, now, ft->next_seq, &op->add, err) :
+		ft_rule_from_text_in(ft, gt, text, now, ft->next_seq, &op->add, err);
 	if (ret)
 		return ret;
 	ft->next_seq++;
 	b->n++;
 	b->n_add++;
 	return 0;
+}
+
+int
+flowtab_batch_add(struct flowtab_batch *b, const char *text, char **err)
+{
+	return batch_add(b, text, NULL, err);
+}
+
+int
+flowtab_batch_add_in(struct flowtab_batch *b, const struct flowtab_rule_in *r, char **err)
+{
+	return batch_add(b, NULL, r, err);
 }
 
 int

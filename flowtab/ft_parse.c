@@ -9,6 +9,7 @@
 #include "ft_fields.h"
 #include "ft_rule.h"
 #include "ft_value.h"
+#include "ft_view.h"
 
 struct shorthand {
 	const char *name;
@@ -398,6 +399,36 @@ ft_rule_spec_clear(struct ft_rule_spec *spec)
 	spec->acts = NULL;
 }
 
+/* The checks of a parsed rule as a whole, whichever form it came in. */
+static int
+spec_finish(struct ft_rule_spec *spec, enum ft_parse_mode mode, char **err)
+{
+	unsigned i;
+
+	if (mode != FT_PARSE_MATCH && !spec->acts) {
+		*err = ft_field_error("actions", "missing: a rule needs actions=...");
+		return -EINVAL;
+	}
+	if (spec->table_id < 0 && mode == FT_PARSE_ADD)
+		spec->table_id = 0;
+	for (i = 0; spec->acts && i < spec->acts->n; i++) {
+		const struct ft_action *a = &spec->acts->a[i];
+
+		if (a->type == FT_ACT_GOTO_TABLE && a->u8 <= (spec->table_id < 0 ? 0 : spec->table_id)) {
+			*err = ft_field_error("actions", "goto_table:%u must name a later table "
+					"than the rule's own", a->u8);
+			return -EINVAL;
+		}
+	}
+	if (mode == FT_PARSE_ADD && ft_actions_loop(spec->acts, (uint8_t)spec->table_id)) {
+		*err = ft_field_error("actions", "resubmit(,%d) to the rule's own table with the "
+				"packet unchanged would loop on every packet it matches",
+				spec->table_id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 ft_rule_parse(const char *text, enum ft_parse_mode mode, const struct flowtab_port_ops *ports,
 		struct ft_rule_spec *spec, char **err)
@@ -467,30 +498,7 @@ ft_rule_parse(const char *text, enum ft_parse_mode mode, const struct flowtab_po
 			goto out;
 		}
 	}
-	if (mode != FT_PARSE_MATCH && !spec->acts) {
-		*err = ft_field_error("actions", "missing: a rule needs actions=...");
-		ret = -EINVAL;
-		goto out;
-	}
-	if (spec->table_id < 0 && mode == FT_PARSE_ADD)
-		spec->table_id = 0;
-	for (i = 0; spec->acts && i < spec->acts->n; i++) {
-		const struct ft_action *a = &spec->acts->a[i];
-
-		if (a->type == FT_ACT_GOTO_TABLE && a->u8 <= (spec->table_id < 0 ? 0 : spec->table_id)) {
-			*err = ft_field_error("actions", "goto_table:%u must name a later table "
-					"than the rule's own", a->u8);
-			ret = -EINVAL;
-			goto out;
-		}
-	}
-	if (mode == FT_PARSE_ADD && ft_actions_loop(spec->acts, (uint8_t)spec->table_id)) {
-		*err = ft_field_error("actions", "resubmit(,%d) to the rule's own table with the "
-				"packet unchanged would loop on every packet it matches",
-				spec->table_id);
-		ret = -EINVAL;
-		goto out;
-	}
+	ret = spec_finish(spec, mode, err);
 out:
 	if (ret < 0 && !*err)
 		*err = ft_field_error("rule", "out of memory");
@@ -498,6 +506,39 @@ out:
 		ft_rule_spec_clear(spec);
 	free(buf);
 	return ret < 0 ? ret : 0;
+}
+
+int
+ft_rule_spec_from_in(const struct flowtab_rule_in *in, const struct flowtab_port_ops *ports,
+		struct ft_rule_spec *spec, char **err)
+{
+	int ret;
+
+	memset(spec, 0, sizeof(*spec));
+	*err = NULL;
+	if (in->table_id >= FT_N_TABLES) {
+		*err = ft_field_error("table", "expected a table number 0..%d", FT_N_TABLES - 1);
+		return -EINVAL;
+	}
+	if (ft_match_from_info(in->match, &spec->match, err))
+		return -EINVAL;
+	spec->priority = in->priority;
+	spec->has_priority = true;
+	spec->send_flow_rem = in->send_flow_rem;
+	spec->table_id = in->table_id;
+	spec->idle_timeout = in->idle_timeout;
+	spec->hard_timeout = in->hard_timeout;
+	spec->cookie = in->cookie;
+	spec->cookie_mask = UINT64_MAX;
+	spec->out_port = FLOWTAB_PORT_NONE;
+	spec->acts = ft_actions_parse(in->actions && *in->actions ? in->actions : "drop", ports,
+			err);
+	if (!spec->acts)
+		return *err ? -EINVAL : -ENOMEM;
+	ret = spec_finish(spec, FT_PARSE_ADD, err);
+	if (ret < 0)
+		ft_rule_spec_clear(spec);
+	return ret;
 }
 
 bool

@@ -110,6 +110,9 @@ int ft_rule_from_text(struct flowtab *ft, const char *text, uint64_t now, uint64
 /** As ft_rule_from_text(), the groups its actions may name being 'gt' (a batch's). */
 int ft_rule_from_text_in(struct flowtab *ft, const struct ft_gtab *gt, const char *text,
 		uint64_t now, uint64_t seq, struct ft_rule **out, char **msg);
+/** As ft_rule_from_text_in(), the rule given as structures (flowtab_batch_add_in()). */
+int ft_rule_from_in(struct flowtab *ft, const struct ft_gtab *gt, const struct flowtab_rule_in *in,
+		uint64_t now, uint64_t seq, struct ft_rule **out, char **msg);
 /** Hash of a rule's identity (table, priority, match), as 'ident_hash' holds it. */
 uint32_t ft_rule_identity_hash(const struct ft_rule *r);
 /** Same table, priority and match: one replaces the other. */

@@ -147,6 +147,12 @@ enum ft_parse_mode {
 int ft_rule_parse(const char *text, enum ft_parse_mode mode, const struct flowtab_port_ops *ports,
 		struct ft_rule_spec *spec, char **err);
 void ft_rule_spec_clear(struct ft_rule_spec *spec);
+/**
+ * 'in' (a rule given as structures, flowtab_batch_add_in()) into 'spec', checked as
+ * ft_rule_parse() checks an add.  Returns as it does.
+ */
+int ft_rule_spec_from_in(const struct flowtab_rule_in *in, const struct flowtab_port_ops *ports,
+		struct ft_rule_spec *spec, char **err);
 
 /** Parse an action list ("output:1,drop"); returns a malloc'd list or NULL with '*err'. */
 struct ft_actions *ft_actions_parse(const char *text, const struct flowtab_port_ops *ports,

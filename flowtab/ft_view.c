@@ -2,11 +2,15 @@
 /*
  * Rules as plain structures: the key/mask words and compiled actions of a rule translated
  * into 'struct flowtab_rule_info', so that encoders outside flowtab (openflow/) never see the
- * key layout.
+ * key layout; and back, a match given as 'struct flowtab_match_info' by their decoders.
  */
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ft_fields.h"
+#include "ft_value.h"
 #include "ft_view.h"
 
 static void
@@ -144,4 +148,139 @@ ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, uint6
 	match_fill(&r->match, &info->match);
 	ft_actions_info_fill(r->acts, acts, &info->n_actions);
 	info->actions = acts;
+}
+
+static bool
+bytes_zero(const uint8_t *p, unsigned n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+struct info_field {
+	bool present;
+	const char *name;
+};
+
+/*
+ * The fields of 'o' that have prerequisites, named as in a rule's text given the rule's
+ * dl_type 't' and exact nw_proto 'proto' (-1: none): a field's prerequisite is that name's.
+ */
+static unsigned
+info_fields(const struct flowtab_match_info *o, uint16_t t, int proto, struct info_field *f)
+{
+	bool arp = t == 0x0806, icmp = proto == 1 || proto == 58;
+	unsigned n = 0;
+
+	f[n++] = (struct info_field){ o->nw_src_mask != 0, arp ? "arp_spa" : "nw_src" };
+	f[n++] = (struct info_field){ o->nw_dst_mask != 0, arp ? "arp_tpa" : "nw_dst" };
+	f[n++] = (struct info_field){ o->nw_proto_mask != 0, arp ? "arp_op" : "nw_proto" };
+	f[n++] = (struct info_field){ o->nw_tos_mask != 0, "nw_tos" };
+	f[n++] = (struct info_field){ o->nw_ttl_mask != 0, "nw_ttl" };
+	f[n++] = (struct info_field){ o->tp_src_mask != 0, icmp ? "icmp_type" : "tp_src" };
+	f[n++] = (struct info_field){ o->tp_dst_mask != 0, icmp ? "icmp_code" : "tp_dst" };
+	f[n++] = (struct info_field){ o->tcp_flags_mask != 0, "tcp_flags" };
+	f[n++] = (struct info_field){ !bytes_zero(o->ipv6_src_mask, 16), "ipv6_src" };
+	f[n++] = (struct info_field){ !bytes_zero(o->ipv6_dst_mask, 16), "ipv6_dst" };
+	return n;
+}
+
+int
+ft_match_from_info(const struct flowtab_match_info *o, struct ft_match *m, char **err)
+{
+	struct ft_key *k = &m->key, *mk = &m->mask;
+	struct info_field f[10];
+	const struct ft_field *ff;
+	uint16_t t = o->dl_type_mask == 0xffff ? o->dl_type : 0;
+	unsigned n, i;
+
+	memset(m, 0, sizeof(*m));
+	*err = NULL;
+	if (o->has_in_port) {
+		k->in_port = rte_cpu_to_be_32(o->in_port);
+		mk->in_port = UINT32_MAX;
+	}
+	memcpy(k->dl_src, o->dl_src, 6);
+	memcpy(mk->dl_src, o->dl_src_mask, 6);
+	memcpy(k->dl_dst, o->dl_dst, 6);
+	memcpy(mk->dl_dst, o->dl_dst_mask, 6);
+	k->dl_type = rte_cpu_to_be_16(o->dl_type);
+	mk->dl_type = rte_cpu_to_be_16(o->dl_type_mask);
+	k->vlan_tci = rte_cpu_to_be_16(o->vlan_tci);
+	mk->vlan_tci = rte_cpu_to_be_16(o->vlan_tci_mask);
+	k->nw_proto = o->nw_proto;
+	mk->nw_proto = o->nw_proto_mask;
+	k->nw_tos = o->nw_tos;
+	mk->nw_tos = o->nw_tos_mask;
+	k->nw_ttl = o->nw_ttl;
+	mk->nw_ttl = o->nw_ttl_mask;
+	k->tp_src = rte_cpu_to_be_16(o->tp_src);
+	mk->tp_src = rte_cpu_to_be_16(o->tp_src_mask);
+	k->tp_dst = rte_cpu_to_be_16(o->tp_dst);
+	mk->tp_dst = rte_cpu_to_be_16(o->tp_dst_mask);
+	k->tcp_flags = rte_cpu_to_be_16(o->tcp_flags);
+	mk->tcp_flags = rte_cpu_to_be_16(o->tcp_flags_mask);
+	memcpy(&k->tun_id, o->tun_id, 8);
+	memcpy(&mk->tun_id, o->tun_id_mask, 8);
+	k->tun_src = o->tun_src;
+	mk->tun_src = o->tun_src_mask;
+	k->tun_dst = o->tun_dst;
+	mk->tun_dst = o->tun_dst_mask;
+	k->tun_gtpu_flags = o->tun_gtpu_flags;
+	mk->tun_gtpu_flags = o->tun_gtpu_flags_mask;
+	k->tun_gtpu_msgtype = o->tun_gtpu_msgtype;
+	mk->tun_gtpu_msgtype = o->tun_gtpu_msgtype_mask;
+	k->tun_flags = rte_cpu_to_be_16(o->tun_flags);
+	mk->tun_flags = rte_cpu_to_be_16(o->tun_flags_mask);
+	memcpy(k->tun_metadata, o->tun_metadata, sizeof(k->tun_metadata));
+	memcpy(mk->tun_metadata, o->tun_metadata_mask, sizeof(mk->tun_metadata));
+	memcpy(k->tun_ipv6_src, o->tun_ipv6_src, 16);
+	memcpy(mk->tun_ipv6_src, o->tun_ipv6_src_mask, 16);
+	memcpy(k->tun_ipv6_dst, o->tun_ipv6_dst, 16);
+	memcpy(mk->tun_ipv6_dst, o->tun_ipv6_dst_mask, 16);
+	/* The IPv4/ARP and IPv6 addresses share words: the prerequisites below refuse a match
+	 * that gives the family its dl_type does not have. */
+	if (t == 0x86dd) {
+		memcpy(k->ipv6_src, o->ipv6_src, 16);
+		memcpy(mk->ipv6_src, o->ipv6_src_mask, 16);
+		memcpy(k->ipv6_dst, o->ipv6_dst, 16);
+		memcpy(mk->ipv6_dst, o->ipv6_dst_mask, 16);
+	} else {
+		k->nw_src = o->nw_src;
+		mk->nw_src = o->nw_src_mask;
+		k->nw_dst = o->nw_dst;
+		mk->nw_dst = o->nw_dst_mask;
+	}
+	for (i = 0; i < FT_KEY_WORDS; i++)
+		k->w[i] &= mk->w[i];
+	n = info_fields(o, t, o->nw_proto_mask == 0xff ? o->nw_proto : -1, f);
+	for (i = 0; i < n; i++) {
+		if (!f[i].present)
+			continue;
+		ff = ft_field_find(f[i].name);
+		if (ff && !ft_field_prereq_ok(m, ff->prereq)) {
+			*err = ft_field_error(ff->name, "needs %s in the match",
+					ft_prereq_name(ff->prereq));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+char *
+flowtab_match_text(const struct flowtab_match_info *info, char **err)
+{
+	struct ft_str s = { 0 };
+	struct ft_match m;
+
+	if (ft_match_from_info(info, &m, err))
+		return NULL;
+	ft_match_print(&s, &m, FT_DEFAULT_PRIORITY, NULL);
+	if (!s.s)
+		s.s = strdup("");
+	if (!s.s)
+		*err = strdup("out of memory");
+	return s.s;
 }

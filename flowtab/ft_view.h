@@ -17,4 +17,11 @@ void ft_rule_info_fill(const struct ft_rule *r, uint64_t now, uint64_t packets, 
 void ft_actions_info_fill(const struct ft_actions *a, struct flowtab_action_info *acts,
 		unsigned *n);
 
+/**
+ * The inverse of what flowtab_dump_rules() reports: 'info' as key and mask in 'm', value bits
+ * outside the mask cleared.  Every field 'info' matches must have its prerequisite in it, as
+ * in a rule's text.  @return 0, or -EINVAL with '*err' ("field 'F': needs ...", malloc'd).
+ */
+int ft_match_from_info(const struct flowtab_match_info *info, struct ft_match *m, char **err);
+
 #endif /* VIREO_FT_VIEW_H */

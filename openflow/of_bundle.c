@@ -230,29 +230,29 @@ static void
 bundle_keep(struct of_conn *c, struct of_bundle *b, struct of_fm *fm, const uint8_t *inner,
 		size_t ilen)
 {
+	bool mod = fm->command == OFPFC_MODIFY || fm->command == OFPFC_MODIFY_STRICT;
+	struct flowtab_rule_in in;
 	struct of_text t = { 0 };
 	char *err = NULL;
-	int rc = -ENOMEM;
-
-	bool mod = fm->command == OFPFC_MODIFY || fm->command == OFPFC_MODIFY_STRICT;
+	int rc;
 
 	if (fm->command == OFPFC_ADD) {
-		of_fm_add_text(&t, fm);
+		of_fm_rule_in(&in, fm);
+		rc = flowtab_batch_add_in(b->batch, &in, &err);
 	} else if (mod) {
 		/* As an unbundled modify (of_flow.c): out_port ignored, the text strict. */
 		fm->out_port = FLOWTAB_PORT_NONE;
-		of_fm_filter_text(&t, fm, true);
+		rc = of_fm_filter_text(&t, fm, true, &err);
 		of_text_item(&t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+		if (!rc)
+			rc = t.oom ? -ENOMEM : flowtab_batch_mod(b->batch, t.s,
+					fm->command == OFPFC_MODIFY_STRICT, &err);
 	} else {
-		of_fm_filter_text(&t, fm, fm->command == OFPFC_DELETE_STRICT);
+		rc = of_fm_filter_text(&t, fm, fm->command == OFPFC_DELETE_STRICT, &err);
+		if (!rc)
+			rc = t.oom ? -ENOMEM : flowtab_batch_del(b->batch, t.len ? t.s : "",
+					fm->command == OFPFC_DELETE_STRICT, &err);
 	}
-	if (!t.oom && fm->command == OFPFC_ADD)
-		rc = flowtab_batch_add(b->batch, t.s, &err);
-	else if (!t.oom && mod)
-		rc = flowtab_batch_mod(b->batch, t.s, fm->command == OFPFC_MODIFY_STRICT, &err);
-	else if (!t.oom)
-		rc = flowtab_batch_del(b->batch, t.len ? t.s : "", fm->command == OFPFC_DELETE_STRICT,
-				&err);
 	if (rc)
 		of_send_error(c, of_flowtab_error(rc, err), inner, ilen);
 	else

@@ -15,10 +15,15 @@
 
 #define OF_NO_BUFFER 0xffffffffu
 
-/* The filter part of 'fm' (table, priority, cookie, out_port, match) as flowtab text. */
-static void
-filter_text(struct of_text *t, const struct of_fm *fm, bool with_priority)
+/*
+ * The filter part of 'fm' (table, priority, cookie, out_port, match) as flowtab text.
+ * @return 0, or -EINVAL with '*err' when flowtab refuses the match.
+ */
+static int
+filter_text(struct of_text *t, const struct of_fm *fm, bool with_priority, char **err)
 {
+	char *match;
+
 	if (fm->table >= 0)
 		of_text_item(t, "table=%d", fm->table);
 	if (with_priority)
@@ -32,29 +37,36 @@ filter_text(struct of_text *t, const struct of_fm *fm, bool with_priority)
 		else
 			of_text_item(t, "out_port=%u", fm->out_port);
 	}
-	if (fm->match.len)
-		of_text_item(t, "%s", fm->match.s);
+	match = flowtab_match_text(&fm->m, err);
+	if (!match)
+		return *err ? -EINVAL : -ENOMEM;
+	if (*match)
+		of_text_item(t, "%s", match);
+	free(match);
+	return 0;
 }
 
-void
-of_fm_filter_text(struct of_text *t, const struct of_fm *fm, bool strict)
+int
+of_fm_filter_text(struct of_text *t, const struct of_fm *fm, bool strict, char **err)
 {
-	filter_text(t, fm, strict);
+	return filter_text(t, fm, strict, err);
 }
 
 void
-of_fm_add_text(struct of_text *t, struct of_fm *fm)
+of_fm_rule_in(struct flowtab_rule_in *in, struct of_fm *fm)
 {
 	if (fm->table < 0)
 		fm->table = 0;
-	of_text_item(t, "table=%d,priority=%u,cookie=0x%" PRIx64 ",idle_timeout=%u,"
-			"hard_timeout=%u", fm->table, fm->priority, fm->cookie,
-			fm->idle_timeout, fm->hard_timeout);
-	if (fm->flags & OFPFF_SEND_FLOW_REM)
-		of_text_item(t, "send_flow_rem");
-	if (fm->match.len)
-		of_text_item(t, "%s", fm->match.s);
-	of_text_item(t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+	*in = (struct flowtab_rule_in){
+		.table_id = (uint8_t)fm->table,
+		.priority = fm->priority,
+		.idle_timeout = fm->idle_timeout,
+		.hard_timeout = fm->hard_timeout,
+		.send_flow_rem = (fm->flags & OFPFF_SEND_FLOW_REM) != 0,
+		.cookie = fm->cookie,
+		.match = &fm->m,
+		.actions = fm->actions.len ? fm->actions.s : "drop",
+	};
 }
 
 /* What flowtab's message about a refused rule means in OpenFlow's terms. */
@@ -107,8 +119,8 @@ of_flow_flush(struct of_conn *c)
  * controller's burst of flow_mods updates the classifier once, not once per rule.
  */
 static int
-batch_add(struct of_conn *c, struct flowtab *ft, const char *text, const uint8_t *msg,
-		size_t len, char **err)
+batch_add(struct of_conn *c, struct flowtab *ft, const struct flowtab_rule_in *in,
+		const uint8_t *msg, size_t len, char **err)
 {
 	uint8_t *q;
 	int rc;
@@ -118,7 +130,7 @@ batch_add(struct of_conn *c, struct flowtab *ft, const char *text, const uint8_t
 		if (!c->adds)
 			return -ENOMEM;
 	}
-	rc = flowtab_batch_add(c->adds, text, err);
+	rc = flowtab_batch_add_in(c->adds, in, err);
 	if (rc)
 		return rc;
 	q = of_buf_put(&c->adds_quote, OF_ADD_QUOTE);
@@ -131,6 +143,7 @@ static void
 apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 {
 	struct flowtab *ft = c->sw.flowtab(c->sw.aux);
+	struct flowtab_rule_in in;
 	struct of_text t = { 0 };
 	char *err = NULL;
 	size_t n_deleted;
@@ -140,24 +153,23 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 		of_flow_flush(c);
 	switch (fm->command) {
 	case OFPFC_ADD:
-		of_fm_add_text(&t, fm);
-		if (!t.oom)
-			rc = batch_add(c, ft, t.s, msg, len, &err);
+		of_fm_rule_in(&in, fm);
+		rc = batch_add(c, ft, &in, msg, len, &err);
 		break;
 	case OFPFC_MODIFY:
 	case OFPFC_MODIFY_STRICT:
 		fm->out_port = FLOWTAB_PORT_NONE;   /* ignored by modify (OpenFlow 1.3 6.4) */
-		filter_text(&t, fm, true);
+		rc = filter_text(&t, fm, true, &err);
 		of_text_item(&t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
-		if (!t.oom)
+		if (!rc && !t.oom)
 			rc = flowtab_mod_flows(ft, t.s, fm->command == OFPFC_MODIFY_STRICT, &err);
 		break;
 	case OFPFC_DELETE:
 	case OFPFC_DELETE_STRICT:
 		if (fm->selects_none)
 			break;
-		filter_text(&t, fm, fm->command == OFPFC_DELETE_STRICT);
-		if (!t.oom)
+		rc = filter_text(&t, fm, fm->command == OFPFC_DELETE_STRICT, &err);
+		if (!rc && !t.oom)
 			rc = flowtab_del_flows(ft, t.len ? t.s : "", fm->command == OFPFC_DELETE_STRICT,
 					&n_deleted, &err);
 		break;
@@ -166,7 +178,7 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 		of_text_free(&t);
 		return;
 	}
-	if (t.oom)
+	if (t.oom && !rc)
 		rc = -ENOMEM;
 	if (rc)
 		of_send_error(c, of_flowtab_error(rc, err), msg, len);
@@ -426,9 +438,9 @@ dump_reply(struct of_conn *c, struct of_mp *mp, struct of_fm *fm, enum dump_fmt 
 	uint8_t body[24] = { 0 };
 	int rc = 0;
 
-	filter_text(&t, fm, false);
+	rc = filter_text(&t, fm, false, &err);
 	of_mp_begin(mp);
-	if (!fm->selects_none && !t.oom)
+	if (!rc && !fm->selects_none && !t.oom)
 		rc = flowtab_dump_rules(c->sw.flowtab(c->sw.aux), t.len ? t.s : NULL, dump_one, &d,
 				&err);
 	if (rc || t.oom) {

@@ -1,20 +1,66 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Matches: OXM (OpenFlow 1.3), NXM (Nicira, ovs-ofctl's default) and the OpenFlow 1.0
- * ofp_match, decoded into flowtab's rule text and encoded from flowtab_match_info.
+ * ofp_match, decoded into flowtab's 'struct flowtab_match_info' (the form its dumps take,
+ * which flowtab_batch_add_in() and flowtab_match_text() take back) and encoded from it.
  */
 
 #include <arpa/inet.h>
-#include <inttypes.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "of_private.h"
 
 enum fkind {
-	K_PORT, K_MAC, K_U8, K_U16, K_U64, K_IPV4, K_IPV6, K_VID, K_PCP, K_DSCP, K_TOS, K_TCI, K_ARP_OP,
-	K_COOKIE, K_TUN_MD,
+	K_PORT, K_MAC, K_NUM, K_BYTES, K_VID, K_PCP, K_DSCP, K_TOS, K_TCI, K_ARP_OP, K_COOKIE,
+	K_TUN_MD,
 };
+
+/*
+ * Where a field goes in 'struct flowtab_match_info': value and mask, their width, and
+ * whether they are kept in host order (else as on the wire).
+ */
+enum slot {
+	S_NONE, S_DL_SRC, S_DL_DST, S_DL_TYPE, S_VLAN_TCI, S_NW_PROTO, S_NW_TOS, S_NW_TTL,
+	S_NW_SRC, S_NW_DST, S_TP_SRC, S_TP_DST, S_TCP_FLAGS, S_IPV6_SRC, S_IPV6_DST, S_TUN_ID,
+	S_TUN_SRC, S_TUN_DST, S_TUN_IPV6_SRC, S_TUN_IPV6_DST, S_TUN_FLAGS, S_TUN_MD0, S_TUN_MD1,
+	S_GTPU_FLAGS, S_GTPU_MSGTYPE,
+};
+
+#define MI struct flowtab_match_info
+#define SLOT(f, host) { offsetof(MI, f), offsetof(MI, f##_mask), sizeof(((MI *)0)->f), host }
+static const struct {
+	uint16_t v, m;
+	uint8_t len;
+	bool host;
+} slots[] = {
+	[S_DL_SRC] = SLOT(dl_src, false),
+	[S_DL_DST] = SLOT(dl_dst, false),
+	[S_DL_TYPE] = SLOT(dl_type, true),
+	[S_VLAN_TCI] = SLOT(vlan_tci, true),
+	[S_NW_PROTO] = SLOT(nw_proto, true),
+	[S_NW_TOS] = SLOT(nw_tos, true),
+	[S_NW_TTL] = SLOT(nw_ttl, true),
+	[S_NW_SRC] = SLOT(nw_src, false),
+	[S_NW_DST] = SLOT(nw_dst, false),
+	[S_TP_SRC] = SLOT(tp_src, true),
+	[S_TP_DST] = SLOT(tp_dst, true),
+	[S_TCP_FLAGS] = SLOT(tcp_flags, true),
+	[S_IPV6_SRC] = SLOT(ipv6_src, false),
+	[S_IPV6_DST] = SLOT(ipv6_dst, false),
+	[S_TUN_ID] = SLOT(tun_id, false),
+	[S_TUN_SRC] = SLOT(tun_src, false),
+	[S_TUN_DST] = SLOT(tun_dst, false),
+	[S_TUN_IPV6_SRC] = SLOT(tun_ipv6_src, false),
+	[S_TUN_IPV6_DST] = SLOT(tun_ipv6_dst, false),
+	[S_TUN_FLAGS] = SLOT(tun_flags, true),
+	[S_TUN_MD0] = { offsetof(MI, tun_metadata[0]), offsetof(MI, tun_metadata_mask[0]), 4, false },
+	[S_TUN_MD1] = { offsetof(MI, tun_metadata[1]), offsetof(MI, tun_metadata_mask[1]), 4, false },
+	[S_GTPU_FLAGS] = SLOT(tun_gtpu_flags, true),
+	[S_GTPU_MSGTYPE] = SLOT(tun_gtpu_msgtype, true),
+};
+#undef SLOT
+#undef MI
 
 /* Prerequisite dl_type values beyond real ones. */
 #define PRE_IP_ANY 1
@@ -25,7 +71,7 @@ struct oxm_field {
 	uint8_t len;
 	bool maskable;
 	uint8_t kind;
-	const char *name;      /* flowtab's field */
+	uint8_t slot;          /* where it goes (K_PORT and K_COOKIE: S_NONE) */
 	uint16_t eth;          /* prerequisite dl_type, PRE_IP_ANY, or 0 */
 	uint8_t proto;         /* prerequisite nw_proto, or 0 */
 };
@@ -35,78 +81,78 @@ struct oxm_field {
 #define N1 OXM_CLASS_NXM1
 #define X OXM_CLASS_EXPERIMENTER
 static const struct oxm_field fields[] = {
-	{ B, 0, 4, false, K_PORT, "in_port", 0, 0 },
-	{ B, 3, 6, true, K_MAC, "dl_dst", 0, 0 },
-	{ B, 4, 6, true, K_MAC, "dl_src", 0, 0 },
-	{ B, 5, 2, false, K_U16, "dl_type", 0, 0 },
-	{ B, 6, 2, true, K_VID, "vlan_tci", 0, 0 },
-	{ B, 7, 1, false, K_PCP, "vlan_tci", 0, 0 },
-	{ B, 8, 1, false, K_DSCP, "ip_dscp", PRE_IP_ANY, 0 },
-	{ B, 10, 1, false, K_U8, "nw_proto", PRE_IP_ANY, 0 },
-	{ B, 11, 4, true, K_IPV4, "nw_src", 0x0800, 0 },
-	{ B, 12, 4, true, K_IPV4, "nw_dst", 0x0800, 0 },
-	{ B, 13, 2, true, K_U16, "tp_src", PRE_IP_ANY, 6 },
-	{ B, 14, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 6 },
-	{ B, 15, 2, true, K_U16, "tp_src", PRE_IP_ANY, 17 },
-	{ B, 16, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 17 },
-	{ B, 17, 2, true, K_U16, "tp_src", PRE_IP_ANY, 132 },
-	{ B, 18, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 132 },
-	{ B, 19, 1, false, K_U8, "icmp_type", 0x0800, 1 },
-	{ B, 20, 1, false, K_U8, "icmp_code", 0x0800, 1 },
-	{ B, 21, 2, false, K_ARP_OP, "arp_op", 0x0806, 0 },
-	{ B, 22, 4, true, K_IPV4, "arp_spa", 0x0806, 0 },
-	{ B, 23, 4, true, K_IPV4, "arp_tpa", 0x0806, 0 },
-	{ B, 26, 16, true, K_IPV6, "ipv6_src", 0x86dd, 0 },
-	{ B, 27, 16, true, K_IPV6, "ipv6_dst", 0x86dd, 0 },
-	{ B, 29, 1, false, K_U8, "icmp_type", 0x86dd, 58 },
-	{ B, 30, 1, false, K_U8, "icmp_code", 0x86dd, 58 },
-	{ B, 42, 2, true, K_U16, "tcp_flags", PRE_IP_ANY, 6 },
-	{ B, 38, 8, true, K_U64, "tun_id", 0, 0 },
-	{ N0, 0, 2, false, K_PORT, "in_port", 0, 0 },
-	{ N0, 1, 6, true, K_MAC, "dl_dst", 0, 0 },
-	{ N0, 2, 6, true, K_MAC, "dl_src", 0, 0 },
-	{ N0, 3, 2, false, K_U16, "dl_type", 0, 0 },
-	{ N0, 4, 2, true, K_TCI, "vlan_tci", 0, 0 },
-	{ N0, 5, 1, false, K_TOS, "nw_tos", PRE_IP_ANY, 0 },
-	{ N0, 6, 1, false, K_U8, "nw_proto", PRE_IP_ANY, 0 },
-	{ N0, 7, 4, true, K_IPV4, "nw_src", 0x0800, 0 },
-	{ N0, 8, 4, true, K_IPV4, "nw_dst", 0x0800, 0 },
-	{ N0, 9, 2, true, K_U16, "tp_src", PRE_IP_ANY, 6 },
-	{ N0, 10, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 6 },
-	{ N0, 11, 2, true, K_U16, "tp_src", PRE_IP_ANY, 17 },
-	{ N0, 12, 2, true, K_U16, "tp_dst", PRE_IP_ANY, 17 },
-	{ N0, 13, 1, false, K_U8, "icmp_type", 0x0800, 1 },
-	{ N0, 14, 1, false, K_U8, "icmp_code", 0x0800, 1 },
-	{ N0, 15, 2, false, K_ARP_OP, "arp_op", 0x0806, 0 },
-	{ N0, 16, 4, true, K_IPV4, "arp_spa", 0x0806, 0 },
-	{ N0, 17, 4, true, K_IPV4, "arp_tpa", 0x0806, 0 },
-	{ N1, 19, 16, true, K_IPV6, "ipv6_src", 0x86dd, 0 },
-	{ N1, 20, 16, true, K_IPV6, "ipv6_dst", 0x86dd, 0 },
-	{ N1, 21, 1, false, K_U8, "icmp_type", 0x86dd, 58 },
-	{ N1, 22, 1, false, K_U8, "icmp_code", 0x86dd, 58 },
-	{ N1, 29, 1, false, K_U8, "nw_ttl", PRE_IP_ANY, 0 },
-	{ N1, 30, 8, true, K_COOKIE, "cookie", 0, 0 },
-	{ N1, 34, 2, true, K_U16, "tcp_flags", PRE_IP_ANY, 6 },
-	{ N1, 16, 8, true, K_U64, "tun_id", 0, 0 },
-	{ N1, 31, 4, true, K_IPV4, "tun_src", 0, 0 },
-	{ N1, 32, 4, true, K_IPV4, "tun_dst", 0, 0 },
-	{ N1, 109, 16, true, K_IPV6, "tun_ipv6_src", 0, 0 },
-	{ N1, 110, 16, true, K_IPV6, "tun_ipv6_dst", 0, 0 },
-	{ N1, 104, 2, true, K_U16, "tun_flags", 0, 0 },
+	{ B, 0, 4, false, K_PORT, S_NONE, 0, 0 },
+	{ B, 3, 6, true, K_MAC, S_DL_DST, 0, 0 },
+	{ B, 4, 6, true, K_MAC, S_DL_SRC, 0, 0 },
+	{ B, 5, 2, false, K_NUM, S_DL_TYPE, 0, 0 },
+	{ B, 6, 2, true, K_VID, S_VLAN_TCI, 0, 0 },
+	{ B, 7, 1, false, K_PCP, S_VLAN_TCI, 0, 0 },
+	{ B, 8, 1, false, K_DSCP, S_NW_TOS, PRE_IP_ANY, 0 },
+	{ B, 10, 1, false, K_NUM, S_NW_PROTO, PRE_IP_ANY, 0 },
+	{ B, 11, 4, true, K_BYTES, S_NW_SRC, 0x0800, 0 },
+	{ B, 12, 4, true, K_BYTES, S_NW_DST, 0x0800, 0 },
+	{ B, 13, 2, true, K_NUM, S_TP_SRC, PRE_IP_ANY, 6 },
+	{ B, 14, 2, true, K_NUM, S_TP_DST, PRE_IP_ANY, 6 },
+	{ B, 15, 2, true, K_NUM, S_TP_SRC, PRE_IP_ANY, 17 },
+	{ B, 16, 2, true, K_NUM, S_TP_DST, PRE_IP_ANY, 17 },
+	{ B, 17, 2, true, K_NUM, S_TP_SRC, PRE_IP_ANY, 132 },
+	{ B, 18, 2, true, K_NUM, S_TP_DST, PRE_IP_ANY, 132 },
+	{ B, 19, 1, false, K_NUM, S_TP_SRC, 0x0800, 1 },
+	{ B, 20, 1, false, K_NUM, S_TP_DST, 0x0800, 1 },
+	{ B, 21, 2, false, K_ARP_OP, S_NW_PROTO, 0x0806, 0 },
+	{ B, 22, 4, true, K_BYTES, S_NW_SRC, 0x0806, 0 },
+	{ B, 23, 4, true, K_BYTES, S_NW_DST, 0x0806, 0 },
+	{ B, 26, 16, true, K_BYTES, S_IPV6_SRC, 0x86dd, 0 },
+	{ B, 27, 16, true, K_BYTES, S_IPV6_DST, 0x86dd, 0 },
+	{ B, 29, 1, false, K_NUM, S_TP_SRC, 0x86dd, 58 },
+	{ B, 30, 1, false, K_NUM, S_TP_DST, 0x86dd, 58 },
+	{ B, 42, 2, true, K_NUM, S_TCP_FLAGS, PRE_IP_ANY, 6 },
+	{ B, 38, 8, true, K_BYTES, S_TUN_ID, 0, 0 },
+	{ N0, 0, 2, false, K_PORT, S_NONE, 0, 0 },
+	{ N0, 1, 6, true, K_MAC, S_DL_DST, 0, 0 },
+	{ N0, 2, 6, true, K_MAC, S_DL_SRC, 0, 0 },
+	{ N0, 3, 2, false, K_NUM, S_DL_TYPE, 0, 0 },
+	{ N0, 4, 2, true, K_TCI, S_VLAN_TCI, 0, 0 },
+	{ N0, 5, 1, false, K_TOS, S_NW_TOS, PRE_IP_ANY, 0 },
+	{ N0, 6, 1, false, K_NUM, S_NW_PROTO, PRE_IP_ANY, 0 },
+	{ N0, 7, 4, true, K_BYTES, S_NW_SRC, 0x0800, 0 },
+	{ N0, 8, 4, true, K_BYTES, S_NW_DST, 0x0800, 0 },
+	{ N0, 9, 2, true, K_NUM, S_TP_SRC, PRE_IP_ANY, 6 },
+	{ N0, 10, 2, true, K_NUM, S_TP_DST, PRE_IP_ANY, 6 },
+	{ N0, 11, 2, true, K_NUM, S_TP_SRC, PRE_IP_ANY, 17 },
+	{ N0, 12, 2, true, K_NUM, S_TP_DST, PRE_IP_ANY, 17 },
+	{ N0, 13, 1, false, K_NUM, S_TP_SRC, 0x0800, 1 },
+	{ N0, 14, 1, false, K_NUM, S_TP_DST, 0x0800, 1 },
+	{ N0, 15, 2, false, K_ARP_OP, S_NW_PROTO, 0x0806, 0 },
+	{ N0, 16, 4, true, K_BYTES, S_NW_SRC, 0x0806, 0 },
+	{ N0, 17, 4, true, K_BYTES, S_NW_DST, 0x0806, 0 },
+	{ N1, 19, 16, true, K_BYTES, S_IPV6_SRC, 0x86dd, 0 },
+	{ N1, 20, 16, true, K_BYTES, S_IPV6_DST, 0x86dd, 0 },
+	{ N1, 21, 1, false, K_NUM, S_TP_SRC, 0x86dd, 58 },
+	{ N1, 22, 1, false, K_NUM, S_TP_DST, 0x86dd, 58 },
+	{ N1, 29, 1, false, K_NUM, S_NW_TTL, PRE_IP_ANY, 0 },
+	{ N1, 30, 8, true, K_COOKIE, S_NONE, 0, 0 },
+	{ N1, 34, 2, true, K_NUM, S_TCP_FLAGS, PRE_IP_ANY, 6 },
+	{ N1, 16, 8, true, K_BYTES, S_TUN_ID, 0, 0 },
+	{ N1, 31, 4, true, K_BYTES, S_TUN_SRC, 0, 0 },
+	{ N1, 32, 4, true, K_BYTES, S_TUN_DST, 0, 0 },
+	{ N1, 109, 16, true, K_BYTES, S_TUN_IPV6_SRC, 0, 0 },
+	{ N1, 110, 16, true, K_BYTES, S_TUN_IPV6_DST, 0, 0 },
+	{ N1, 104, 2, true, K_NUM, S_TUN_FLAGS, 0, 0 },
 	/*
 	 * NXM_NX_TUN_METADATA0.. hold a mapped Geneve option (of_tlv.c); their length is the
 	 * value's: ovs-ofctl sends the bytes the value needs, ovs-vswitchd the mapped length.
 	 * vireo-dp maps options of 4 bytes to tun_metadata0..1: 1 to 4 bytes, zero-extended.
 	 */
-	{ N1, 40, 4, true, K_TUN_MD, "tun_metadata0", 0, 0 },
-	{ N1, 41, 4, true, K_TUN_MD, "tun_metadata1", 0, 0 },
+	{ N1, 40, 4, true, K_TUN_MD, S_TUN_MD0, 0, 0 },
+	{ N1, 41, 4, true, K_TUN_MD, S_TUN_MD1, 0, 0 },
 	/*
 	 * Nicira's experimenter OXMs (experimenter id NX_EXPERIMENTER_ID).  ovs-ofctl 3.1 sends
 	 * both with a mask equal to the value (tun_gtpu_flags=0x34 as 0x34/0x34): they are
 	 * taken as sent, as ovs-vswitchd takes them.
 	 */
-	{ X, 15, 1, true, K_U8, "tun_gtpu_flags", 0, 0 },
-	{ X, 16, 1, true, K_U8, "tun_gtpu_msgtype", 0, 0 },
+	{ X, 15, 1, true, K_NUM, S_GTPU_FLAGS, 0, 0 },
+	{ X, 16, 1, true, K_NUM, S_GTPU_MSGTYPE, 0, 0 },
 };
 #undef B
 #undef N0
@@ -136,6 +182,15 @@ get_n(const uint8_t *p, unsigned len)
 	return v;
 }
 
+static void
+put_n(uint8_t *p, uint64_t v, unsigned len)
+{
+	while (len--) {
+		p[len] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
 static bool
 all_ones(const uint8_t *p, unsigned len)
 {
@@ -154,27 +209,85 @@ all_zero(const uint8_t *p, unsigned len)
 	return true;
 }
 
+/* Slot 's' of 'o' as network-order bytes, or from them. */
 static void
-text_mac(struct of_text *t, const char *name, const uint8_t *v, const uint8_t *m)
+slot_get(const struct flowtab_match_info *o, enum slot s, uint8_t *v, uint8_t *m)
 {
-	of_text_item(t, "%s=%02x:%02x:%02x:%02x:%02x:%02x", name, v[0], v[1], v[2], v[3], v[4],
-			v[5]);
-	if (m)
-		of_text_printf(t, "/%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-				m[5]);
+	const uint8_t *b = (const uint8_t *)o;
+	unsigned len = slots[s].len;
+	uint16_t x;
+
+	if (!slots[s].host || len == 1) {
+		memcpy(v, b + slots[s].v, len);
+		memcpy(m, b + slots[s].m, len);
+		return;
+	}
+	memcpy(&x, b + slots[s].v, 2);
+	put_n(v, x, 2);
+	memcpy(&x, b + slots[s].m, 2);
+	put_n(m, x, 2);
 }
 
 static void
-text_ip(struct of_text *t, const char *name, int af, const uint8_t *v, const uint8_t *m)
+slot_put(struct flowtab_match_info *o, enum slot s, const uint8_t *v, const uint8_t *m)
 {
-	char a[INET6_ADDRSTRLEN];
+	uint8_t *b = (uint8_t *)o;
+	unsigned len = slots[s].len;
+	uint16_t x;
 
-	inet_ntop(af, v, a, sizeof(a));
-	of_text_item(t, "%s=%s", name, a);
-	if (m) {
-		inet_ntop(af, m, a, sizeof(a));
-		of_text_printf(t, "/%s", a);
+	if (!slots[s].host || len == 1) {
+		memcpy(b + slots[s].v, v, len);
+		memcpy(b + slots[s].m, m, len);
+		return;
 	}
+	x = (uint16_t)get_n(v, 2);
+	memcpy(b + slots[s].v, &x, 2);
+	x = (uint16_t)get_n(m, 2);
+	memcpy(b + slots[s].m, &x, 2);
+}
+
+/*
+ * Add value 'v' under mask 'm' (network order, the slot's width) to slot 's' of 'fm''s
+ * match: two fields that write the same slot (vlan_vid and vlan_pcp, NXM's and OXM's
+ * tun_id) merge, and contradict when they disagree on a bit both match.
+ */
+static enum of_err
+slot_set(struct of_fm *fm, enum slot s, const uint8_t *v, const uint8_t *m)
+{
+	uint8_t cv[16], cm[16];
+	unsigned len = slots[s].len, i;
+
+	slot_get(&fm->m, s, cv, cm);
+	for (i = 0; i < len; i++)
+		if ((cv[i] ^ v[i]) & cm[i] & m[i])
+			return OFE_BMC_DUP_FIELD;
+	for (i = 0; i < len; i++) {
+		cm[i] |= m[i];
+		cv[i] = (uint8_t)((cv[i] | (v[i] & m[i])) & cm[i]);
+	}
+	slot_put(&fm->m, s, cv, cm);
+	return OF_OK;
+}
+
+/* slot_set() of a number 'x' under mask 'mx', the slot's width. */
+static enum of_err
+slot_set_num(struct of_fm *fm, enum slot s, uint64_t x, uint64_t mx)
+{
+	uint8_t v[8], m[8];
+
+	put_n(v, x, slots[s].len);
+	put_n(m, mx, slots[s].len);
+	return slot_set(fm, s, v, m);
+}
+
+static enum of_err
+set_in_port(struct of_fm *fm, uint32_t port)
+{
+	if (fm->m.has_in_port && fm->m.in_port != port)
+		return OFE_BMC_DUP_FIELD;
+	fm->m.has_in_port = true;
+	fm->m.in_port = port;
+	return OF_OK;
 }
 
 static uint32_t
@@ -190,11 +303,15 @@ in_port_value(uint32_t v, unsigned len, enum of_err *e)
 	return v;
 }
 
-/* One field's value (and mask, or NULL) as flowtab text. */
+/* One field's value (and mask, or NULL) into 'fm''s match. */
 static enum of_err
-field_text(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm *fm)
+field_set(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm *fm)
 {
-	struct of_text *t = &fm->match;
+	static const uint8_t exact[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	enum slot s = (enum slot)f->slot;
 	enum of_err e = OF_OK;
 	uint64_t x, mx;
 	unsigned i;
@@ -212,69 +329,41 @@ field_text(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm
 	switch (f->kind) {
 	case K_PORT:
 		x = in_port_value((uint32_t)x, f->len, &e);
-		if (x == OFPP_LOCAL)
-			of_text_item(t, "in_port=LOCAL");
-		else
-			of_text_item(t, "in_port=%u", (unsigned)x);
-		return e;
+		return e ? e : set_in_port(fm, (uint32_t)x);
 	case K_MAC:
-		text_mac(t, f->name, v, m);
-		return OF_OK;
-	case K_U8:
-	case K_U16:
-		if (f->len == 2 && !strcmp(f->name, "tcp_flags") && (x > 0xfff || mx > 0xfff))
-			return OFE_BMC_BAD_VALUE;
-		if (!strcmp(f->name, "tun_flags") && (x > 1 || mx > 1))
-			return OFE_BMC_BAD_VALUE;	/* OAM is the only public flag */
-		if (m)
-			of_text_item(t, "%s=0x%x/0x%x", f->name, (unsigned)x, (unsigned)mx);
-		else
-			of_text_item(t, "%s=%u", f->name, (unsigned)x);
-		return OF_OK;
-	case K_U64:
+	case K_BYTES:
 	case K_TUN_MD:
-		if (m)
-			of_text_item(t, "%s=0x%" PRIx64 "/0x%" PRIx64, f->name, x, mx);
-		else
-			of_text_item(t, "%s=0x%" PRIx64, f->name, x);
-		return OF_OK;
+		return slot_set(fm, s, v, m ? m : exact);
+	case K_NUM:
+		if (s == S_TCP_FLAGS && (x > 0xfff || mx > 0xfff))
+			return OFE_BMC_BAD_VALUE;
+		if (s == S_TUN_FLAGS && (x > 1 || mx > 1))
+			return OFE_BMC_BAD_VALUE;	/* OAM is the only public flag */
+		/* Exact: every bit of the slot (ICMP's one-byte type and code fill 16-bit
+		 * tp_src and tp_dst). */
+		return slot_set_num(fm, s, x, m ? mx : UINT64_MAX);
 	case K_ARP_OP:
 		if (x > 255)
 			return OFE_BMC_BAD_VALUE;
-		of_text_item(t, "arp_op=%u", (unsigned)x);
-		return OF_OK;
-	case K_IPV4:
-		text_ip(t, f->name, AF_INET, v, m);
-		return OF_OK;
-	case K_IPV6:
-		text_ip(t, f->name, AF_INET6, v, m);
-		return OF_OK;
+		return slot_set_num(fm, s, x, 0xff);
 	case K_VID:
 		if (x > 0x1fff || (m && mx > 0x1fff))
 			return OFE_BMC_BAD_VALUE;
-		of_text_item(t, "vlan_tci=0x%04x/0x%04x", (unsigned)x, m ? (unsigned)mx : 0x1fffu);
-		return OF_OK;
+		return slot_set_num(fm, s, x, m ? mx : 0x1fff);
 	case K_PCP:
 		if (x > 7)
 			return OFE_BMC_BAD_VALUE;
-		of_text_item(t, "vlan_tci=0x%04x/0xf000", (unsigned)(x << 13 | 0x1000));
-		return OF_OK;
+		return slot_set_num(fm, s, x << 13 | 0x1000, 0xf000);
 	case K_DSCP:
 		if (x > 63)
 			return OFE_BMC_BAD_VALUE;
-		of_text_item(t, "ip_dscp=%u", (unsigned)x);
-		return OF_OK;
+		return slot_set_num(fm, s, x << 2, 0xfc);
 	case K_TOS:
 		if (x & 3)
 			return OFE_BMC_BAD_VALUE;
-		of_text_item(t, "nw_tos=%u", (unsigned)x);
-		return OF_OK;
+		return slot_set_num(fm, s, x, 0xfc);
 	case K_TCI:
-		if (m)
-			of_text_item(t, "vlan_tci=0x%04x/0x%04x", (unsigned)x, (unsigned)mx);
-		else
-			of_text_item(t, "vlan_tci=0x%04x", (unsigned)x);
-		return OF_OK;
+		return slot_set_num(fm, s, x, m ? mx : UINT64_MAX);
 	case K_COOKIE:
 		fm->cookie = m ? x & mx : x;
 		fm->cookie_mask = m ? mx : UINT64_MAX;
@@ -282,7 +371,6 @@ field_text(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm
 	}
 	return OFE_BMC_BAD_FIELD;
 }
-
 static bool
 prereq_ok(const struct oxm_field *f, int eth, int proto)
 {
@@ -354,11 +442,11 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 		memcpy(v + f->len - vlen, p + off + 4 + exp, vlen);
 		if (hasmask)
 			memcpy(m + f->len - vlen, p + off + 4 + exp + vlen, vlen);
-		if (!strcmp(f->name, "dl_type") && !hasmask)
+		if (f->slot == S_DL_TYPE && !hasmask)
 			eth = (int)get_n(v, 2);
-		if (!strcmp(f->name, "nw_proto") && !hasmask)
+		if (f->slot == S_NW_PROTO && f->kind == K_NUM && !hasmask)
 			proto = v[0];
-		e = field_text(f, v, hasmask ? m : NULL, fm);
+		e = field_set(f, v, hasmask ? m : NULL, fm);
 		if (e)
 			return e;
 		used[n_used++] = f;
@@ -367,7 +455,7 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 	for (i = 0; i < n_used; i++)
 		if (!prereq_ok(used[i], eth, proto))
 			return OFE_BMC_BAD_PREREQ;
-	return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
+	return OF_OK;
 }
 
 enum of_err
@@ -387,85 +475,80 @@ of_match13_decode(const uint8_t *p, size_t avail, struct of_fm *fm, size_t *used
 	return of_oxm_decode(p + 4, mlen - 4u, fm);
 }
 
+/* An IPv4 address of 1.0's match with 'wild' low bits wildcarded into slot 's'. */
 static void
-text_prefix(struct of_text *t, const char *name, const uint8_t *addr, unsigned wild)
+set_prefix(struct of_fm *fm, enum slot s, const uint8_t *addr, unsigned wild)
 {
-	uint32_t mask;
 	uint8_t m[4];
 
 	if (wild >= 32)
 		return;
-	mask = wild ? ~0u << wild : ~0u;
-	of_set32(m, mask);
-	text_ip(t, name, AF_INET, addr, mask == ~0u ? NULL : m);
+	of_set32(m, wild ? ~0u << wild : ~0u);
+	slot_set(fm, s, addr, m);     /* the slot is empty: nothing to contradict */
 }
 
 /*
  * OpenFlow 1.0's fixed match.  As ovs-vswitchd does, fields whose prerequisites the match
  * does not meet (nw_src without dl_type=0x0800...) are ignored: 1.0 has no way to refuse them.
+ * Each field has its own place, so nothing here can contradict: the sets cannot fail.
  */
 enum of_err
 of_match10_decode(const uint8_t *p, struct of_fm *fm)
 {
-	struct of_text *t = &fm->match;
+	static const uint8_t exact[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint32_t w = of_get32(p);
 	uint16_t in_port = of_get16(p + 4), vlan = of_get16(p + 18), type = of_get16(p + 22);
 	uint8_t pcp = p[20], tos = p[24], proto = p[25];
 	bool ip, arp, l4, icmp;
 
 	if (!(w & OFPFW10_IN_PORT)) {
-		if (in_port == OFPP_LOCAL)
-			of_text_item(t, "in_port=LOCAL");
-		else if (in_port == 0 || in_port >= OFPP_MAX)
+		if (in_port != OFPP_LOCAL && (in_port == 0 || in_port >= OFPP_MAX))
 			return OFE_BMC_BAD_VALUE;
-		else
-			of_text_item(t, "in_port=%u", in_port);
+		set_in_port(fm, in_port);
 	}
 	if (!(w & OFPFW10_DL_VLAN)) {
-		if (vlan == OF10_VLAN_NONE)
-			of_text_item(t, "vlan_tci=0x0000/0x1fff");
-		else if (vlan > 0xfff)
+		if (vlan != OF10_VLAN_NONE && vlan > 0xfff)
 			return OFE_BMC_BAD_VALUE;
-		else
-			of_text_item(t, "vlan_tci=0x%04x/0x1fff", vlan | 0x1000u);
+		slot_set_num(fm, S_VLAN_TCI, vlan == OF10_VLAN_NONE ? 0 : vlan | 0x1000u, 0x1fff);
 	}
 	if (!(w & OFPFW10_DL_VLAN_PCP) && !((w & OFPFW10_DL_VLAN) == 0 && vlan == OF10_VLAN_NONE)) {
 		if (pcp > 7)
 			return OFE_BMC_BAD_VALUE;
-		of_text_item(t, "vlan_tci=0x%04x/0xf000", (unsigned)(pcp << 13 | 0x1000));
+		if (slot_set_num(fm, S_VLAN_TCI, (unsigned)(pcp << 13 | 0x1000), 0xf000))
+			return OFE_BMC_DUP_FIELD;
 	}
 	if (!(w & OFPFW10_DL_SRC))
-		text_mac(t, "dl_src", p + 6, NULL);
+		slot_set(fm, S_DL_SRC, p + 6, exact);
 	if (!(w & OFPFW10_DL_DST))
-		text_mac(t, "dl_dst", p + 12, NULL);
+		slot_set(fm, S_DL_DST, p + 12, exact);
 	if (w & OFPFW10_DL_TYPE)
-		return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
-	of_text_item(t, "dl_type=0x%04x", type);
+		return OF_OK;
+	slot_set_num(fm, S_DL_TYPE, type, 0xffff);
 	ip = type == 0x0800;
 	arp = type == 0x0806;
 	if (!ip && !arp)
-		return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
-	text_prefix(t, arp ? "arp_spa" : "nw_src", p + 28, w >> OFPFW10_NW_SRC_SHIFT & 63);
-	text_prefix(t, arp ? "arp_tpa" : "nw_dst", p + 32, w >> OFPFW10_NW_DST_SHIFT & 63);
+		return OF_OK;
+	set_prefix(fm, S_NW_SRC, p + 28, w >> OFPFW10_NW_SRC_SHIFT & 63);
+	set_prefix(fm, S_NW_DST, p + 32, w >> OFPFW10_NW_DST_SHIFT & 63);
 	if (!(w & OFPFW10_NW_PROTO))
-		of_text_item(t, "%s=%u", arp ? "arp_op" : "nw_proto", proto);
+		slot_set_num(fm, S_NW_PROTO, proto, 0xff);
 	if (arp)
-		return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
+		return OF_OK;
 	if (!(w & OFPFW10_NW_TOS))
-		of_text_item(t, "nw_tos=%u", tos & 0xfcu);
+		slot_set_num(fm, S_NW_TOS, tos & 0xfcu, 0xfc);
 	l4 = !(w & OFPFW10_NW_PROTO) && (proto == 6 || proto == 17 || proto == 132);
 	icmp = !(w & OFPFW10_NW_PROTO) && proto == 1;
 	if ((l4 || icmp) && !(w & OFPFW10_TP_SRC)) {
 		if (icmp && of_get16(p + 36) > 255)
 			return OFE_BMC_BAD_VALUE;
-		of_text_item(t, "%s=%u", icmp ? "icmp_type" : "tp_src", of_get16(p + 36));
+		slot_set_num(fm, S_TP_SRC, of_get16(p + 36), 0xffff);
 	}
 	if ((l4 || icmp) && !(w & OFPFW10_TP_DST)) {
 		if (icmp && of_get16(p + 38) > 255)
 			return OFE_BMC_BAD_VALUE;
-		of_text_item(t, "%s=%u", icmp ? "icmp_code" : "tp_dst", of_get16(p + 38));
+		slot_set_num(fm, S_TP_DST, of_get16(p + 38), 0xffff);
 	}
-	return fm->match.oom ? OFE_FMFC_UNKNOWN : OF_OK;
+	return OF_OK;
 }
 
 /* --- encoders --- */

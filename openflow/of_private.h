@@ -158,7 +158,7 @@ struct of_fm {
 	uint64_t cookie_mask;
 	uint32_t out_port;          /**< FLOWTAB_PORT_NONE: no filter */
 	bool selects_none;          /**< a filter no rule can satisfy (out_port CONTROLLER...) */
-	struct of_text match;
+	struct flowtab_match_info m;    /**< all masks zero: every packet */
 	struct of_text actions;
 };
 
@@ -221,10 +221,13 @@ void of_bundle_discard(struct of_conn *c);
 /** A flow_mod of the negotiated version decoded into 'fm' (length checked here). */
 enum of_err of_flow_mod_decode(struct of_conn *c, const uint8_t *msg, size_t len,
 		struct of_fm *fm);
-/** An add decoded into 'fm' as the rule text flowtab_add_flows() takes, in 't'. */
-void of_fm_add_text(struct of_text *t, struct of_fm *fm);
-/** The filter of a delete as flowtab_del_flows() takes it ("" for all), in 't'. */
-void of_fm_filter_text(struct of_text *t, const struct of_fm *fm, bool strict);
+/** An add decoded into 'fm' as the rule flowtab_batch_add_in() takes, in 'in'. */
+void of_fm_rule_in(struct flowtab_rule_in *in, struct of_fm *fm);
+/**
+ * The filter of a delete or modify as flowtab_del_flows() takes it ("" for all), in 't'.
+ * @return 0, or -EINVAL with '*err' (malloc'd) for a match flowtab refuses.
+ */
+int of_fm_filter_text(struct of_text *t, const struct of_fm *fm, bool strict, char **err);
 /** The OpenFlow error for flowtab's refusal 'rc' with message 'err'. */
 enum of_err of_flowtab_error(int rc, const char *err);
 

@@ -164,11 +164,14 @@ enum of_err
 of_fm_check_tlv(struct of_conn *c, const struct of_fm *fm)
 {
 	struct of_tlv_map maps[TLV_MAX_MAPS];
-	uint64_t used = tun_md_named(fm->match.s) | tun_md_named(fm->actions.s), mapped = 0;
+	uint64_t used = tun_md_named(fm->actions.s), mapped = 0;
 	uint32_t space;
 	uint16_t fields;
 	unsigned n = 0, i;
 
+	for (i = 0; i < sizeof(fm->m.tun_metadata_mask) / sizeof(fm->m.tun_metadata_mask[0]); i++)
+		if (fm->m.tun_metadata_mask[i])
+			used |= 1ull << i;
 	if (!used)
 		return OF_OK;
 	if (c->sw.tlv_get)

@@ -157,7 +157,6 @@ of_fm_init(struct of_fm *fm)
 void
 of_fm_free(struct of_fm *fm)
 {
-	of_text_free(&fm->match);
 	of_text_free(&fm->actions);
 }
 

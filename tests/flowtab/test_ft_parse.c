@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Rule parser and printer: round trip on every field and action, canonical output, bad input. */
+/*
+ * Rule parser and printer: round trip on every field and action, canonical output, bad input;
+ * and the structured form protocol decoders use (flowtab_rule_in, flowtab_match_text()) gives
+ * the same rules as the text.
+ */
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +12,7 @@
 
 #include "check.h"
 #include "ft_rule.h"
+#include "ft_view.h"
 
 static const char *const port_names[] = { NULL, "p1", "p2", "vhu0", "vhu1" };
 
@@ -53,6 +58,119 @@ print_rule(const struct ft_rule_spec *s)
 	return str.s;
 }
 
+/*
+ * Rule 'a' (parsed from 'text') as flowtab_dump_rules() reports it, then back as a
+ * flowtab_rule_in and as flowtab_match_text()'s filter: both must give 'a''s match again.
+ */
+static void
+structured_trip(const char *text, const struct ft_rule_spec *a)
+{
+	static struct ft_rule r;
+	struct flowtab_action_info acts[FT_MAX_ACTIONS];
+	struct flowtab_rule_info info;
+	struct ft_rule_spec b, c;
+	struct ft_str act = { 0 };
+	struct flowtab_rule_in in;
+	char *err = NULL, *match;
+
+	memset(&r, 0, sizeof(r));
+	r.match = a->match;
+	r.priority = a->priority;
+	r.table_id = (uint8_t)(a->table_id < 0 ? 0 : a->table_id);
+	r.acts = a->acts;
+	ft_rule_info_fill(&r, 0, 0, 0, &info, acts);
+	ft_actions_print(&act, a->acts, &ports);
+	in = (struct flowtab_rule_in){ .table_id = info.table_id, .priority = info.priority,
+		.match = &info.match, .actions = act.s };
+	if (ft_rule_spec_from_in(&in, &ports, &b, &err)) {
+		CHECK(0, "'%s' as a flowtab_rule_in is refused: %s", text, err);
+		free(err);
+		err = NULL;
+	} else {
+		CHECK(ft_match_equal(&a->match, &b.match), "'%s': match differs as a flowtab_rule_in",
+				text);
+		CHECK(ft_actions_equal(a->acts, b.acts), "'%s': actions differ as a flowtab_rule_in",
+				text);
+		ft_rule_spec_clear(&b);
+	}
+	match = flowtab_match_text(&info.match, &err);
+	if (!match) {
+		CHECK(0, "'%s': flowtab_match_text() refuses its match: %s", text, err);
+		free(err);
+	} else if (ft_rule_parse(match, FT_PARSE_MATCH, &ports, &c, &err)) {
+		CHECK(0, "'%s': flowtab_match_text() gives '%s', which does not parse: %s", text,
+				match, err);
+		free(err);
+	} else {
+		CHECK(ft_match_equal(&a->match, &c.match), "'%s': match differs through '%s'", text,
+				match);
+		ft_rule_spec_clear(&c);
+	}
+	free(match);
+	free(act.s);
+}
+
+/* A match given as a structure that breaks a prerequisite: refused with 'expect'. */
+static void
+bad_info(const struct flowtab_match_info *m, const char *expect)
+{
+	struct flowtab_rule_in in = { .match = m, .actions = "drop" };
+	struct ft_rule_spec s;
+	char *err = NULL, *text;
+
+	if (ft_rule_spec_from_in(&in, &ports, &s, &err) == 0) {
+		CHECK(0, "a match that should fail with '%s' was taken", expect);
+		ft_rule_spec_clear(&s);
+	} else {
+		CHECK(err && strstr(err, expect), "error '%s' lacks '%s'", err ? err : "(null)",
+				expect);
+		free(err);
+		err = NULL;
+	}
+	text = flowtab_match_text(m, &err);
+	CHECK(!text && err && strstr(err, expect), "flowtab_match_text(): '%s', error '%s'",
+			text ? text : "(null)", err ? err : "(null)");
+	free(text);
+	free(err);
+}
+
+static void
+test_structured_bad(void)
+{
+	struct flowtab_match_info m;
+
+	memset(&m, 0, sizeof(m));
+	m.nw_src = 0x0100000a;
+	m.nw_src_mask = UINT32_MAX;
+	bad_info(&m, "field 'nw_src': needs ip or arp");
+	m.dl_type = 0x86dd;
+	m.dl_type_mask = 0xffff;
+	bad_info(&m, "field 'nw_src': needs ip or arp");
+	memset(&m, 0, sizeof(m));
+	m.dl_type = 0x0800;
+	m.dl_type_mask = 0xffff;
+	m.ipv6_src[15] = 1;
+	m.ipv6_src_mask[15] = 0xff;
+	bad_info(&m, "field 'ipv6_src': needs ipv6");
+	memset(&m, 0, sizeof(m));
+	m.dl_type = 0x0800;
+	m.dl_type_mask = 0xffff;
+	m.nw_proto = 17;
+	m.nw_proto_mask = 0xff;
+	m.tcp_flags = 2;
+	m.tcp_flags_mask = 2;
+	bad_info(&m, "field 'tcp_flags': needs tcp");
+	m.tcp_flags_mask = 0;
+	m.nw_proto_mask = 0;
+	m.tp_dst = 80;
+	m.tp_dst_mask = 0xffff;
+	bad_info(&m, "field 'tp_dst': needs tcp, udp or sctp");
+	m.dl_type = 0x0806;
+	m.tp_dst_mask = 0;
+	m.nw_ttl_mask = 0xff;
+	bad_info(&m, "field 'nw_ttl': needs ip or ipv6");
+}
+
 /* Parse, print, parse again: the two rules must be equal; optionally the print is 'expect'. */
 static void
 round_trip(const char *text, const char *expect)
@@ -77,6 +195,7 @@ round_trip(const char *text, const char *expect)
 		CHECK(ft_actions_equal(a.acts, b.acts), "actions differ: '%s' -> '%s'", text, printed);
 		ft_rule_spec_clear(&b);
 	}
+	structured_trip(text, &a);
 	if (expect)
 		CHECK(!strcmp(printed, expect), "'%s' printed as '%s', expected '%s'", text, printed,
 				expect);
@@ -304,5 +423,6 @@ main(void)
 	test_actions();
 	test_bad();
 	test_match_relations();
+	test_structured_bad();
 	return check_report("test_ft_parse");
 }
