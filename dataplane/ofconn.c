@@ -26,6 +26,15 @@
 #define OFC_MAX_CONNS 64
 #define OFC_READ 65536
 #define OFC_READS_PER_EVENT 4
+/*
+ * While a peer streams a bundle in (ovs-ofctl --bundle add-flows: one small message after
+ * another, nothing applied before the commit) and the main thread keeps up with it, every
+ * message would wake the main thread on its own: two context switches a message, most of
+ * the cost when ovs-ofctl shares the main thread's core.  So after a short read with a
+ * bundle open the connection rests this long, its messages gathering in the socket, and
+ * is then read in large batches.  Other connections and work are served meanwhile.
+ */
+#define OFC_BUNDLE_REST_MS 1
 #define OFC_PORTS_INTERVAL_MS 200
 /* Packet_ins waiting in the ring are delivered at least this often. */
 #define OFC_PIN_POLL_MS 5
@@ -252,10 +261,13 @@ conn_watch(struct ofc_conn *c)
 	size_t pending;
 
 	of_conn_output(c->of, &pending);
+	if (c->rest_until_ms != 0 && ofc_now_ms() >= c->rest_until_ms)
+		c->rest_until_ms = 0;
 	if (c->connecting)
 		ev.events = EPOLLOUT;
 	else
-		ev.events = (of_conn_want_input(c->of) ? EPOLLIN : 0) | (pending ? EPOLLOUT : 0);
+		ev.events = (of_conn_want_input(c->of) && c->rest_until_ms == 0 ? EPOLLIN : 0) |
+			(pending ? EPOLLOUT : 0);
 	if (ev.events != c->events) {
 		epoll_ctl(c->b->o->ep, EPOLL_CTL_MOD, c->fd, &ev);
 		c->events = ev.events;
@@ -327,6 +339,11 @@ conn_serve(struct ofc_conn *c)
 		rc = of_conn_receive(c->of, buf, (size_t)n);
 		if (conn_flush(c) < 0)
 			goto lost;
+		if ((size_t)n < sizeof(buf) && of_conn_bundle_open(c->of)) {
+			c->rest_until_ms = c->last_rx_ms + OFC_BUNDLE_REST_MS;
+			c->b->bundle_rests++;
+			break;
+		}
 	}
 	if (rc < 0) {
 		/* A protocol failure: what could be said is said; the connection ends. */
@@ -702,8 +719,12 @@ dp_ofconn_tick(struct dp_ofconn *o)
 		for (c = b->conns; c != NULL; c = next) {
 			next = c->next;
 			any_up |= !c->connecting && of_conn_version(c->of) != 0;
-			if (!ofc_conn_flush_watch(c))
+			if (!ofc_conn_flush_watch(c)) {
 				conn_lost(c, "connection closed by peer");
+				continue;
+			}
+			if (c->rest_until_ms != 0)
+				wait = wait < c->rest_until_ms - now ? wait : c->rest_until_ms - now;
 		}
 	}
 	if (any_up && wait > OFC_PIN_POLL_MS)
@@ -754,6 +775,8 @@ cmd_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 			b->br->of_fail_open ? ", failed open (MAC learning)" : "", n);
 		control_buf_printf(&out, "  packet_in sent: %" PRIu64 ", not sent (a "
 			"connection's output full): %" PRIu64 "\n", b->pins_sent, b->pins_unread);
+		control_buf_printf(&out, "  bundle reads deferred to batch them: %" PRIu64 "\n",
+			b->bundle_rests);
 		for (size_t i = 0; i < b->n_targets; i++) {
 			const struct ofc_target *t = &b->targets[i];
 			bool active = false;

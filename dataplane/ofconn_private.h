@@ -44,6 +44,7 @@ struct ofc_conn {
 	struct ofc_target *t;           /* its controller, or NULL (management socket) */
 	uint64_t last_rx_ms;
 	bool probe_sent;
+	uint64_t rest_until_ms;         /* not read before (a bundle streaming in), or 0 */
 	struct ofc_conn *next;
 };
 
@@ -77,6 +78,7 @@ struct ofc_bridge {
 	unsigned n_ports;
 	uint64_t pins_sent;             /* packet_ins queued to a connection (openflow/show) */
 	uint64_t pins_unread;           /* ... not queued: the connection's output was full */
+	uint64_t bundle_rests;          /* a bundle's reads deferred to batch them (openflow/show) */
 	struct ofc_bridge *next;
 };
 

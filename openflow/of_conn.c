@@ -114,6 +114,12 @@ of_conn_want_input(const struct of_conn *c)
 	return !c->dead && c->out.len <= c->out_limit;
 }
 
+bool
+of_conn_bundle_open(const struct of_conn *c)
+{
+	return c->bundle != NULL;
+}
+
 const void *
 of_conn_output(const struct of_conn *c, size_t *len)
 {

@@ -186,6 +186,11 @@ const void *of_conn_output(const struct of_conn *c, size_t *len);
 void of_conn_output_done(struct of_conn *c, size_t n);
 /** May the owner read more from the peer?  False while replies pile up unsent. */
 bool of_conn_want_input(const struct of_conn *c);
+/**
+ * Has the peer a bundle open?  Its messages then take effect only at the commit, so the
+ * owner may let them gather and read them in large batches rather than one by one.
+ */
+bool of_conn_bundle_open(const struct of_conn *c);
 /** The negotiated version (0x01, 0x04) or 0 before the peer's hello. */
 uint8_t of_conn_version(const struct of_conn *c);
 
