@@ -37,6 +37,7 @@ flowtab_create(const char *bridge, const struct flowtab_port_ops *ports, struct 
 		ft->ports = *ports;
 	ft->qsbr = qsbr;
 	ft->clock = default_clock;
+	ft_pool_init(&ft->rule_pool, sizeof(struct ft_rule));
 	ft->snap = ft_snap_build(NULL, 0, NULL, NULL, 0, true);
 	if (qsbr) {
 		char *err = NULL;
@@ -55,13 +56,26 @@ flowtab_create(const char *bridge, const struct flowtab_port_ops *ports, struct 
 	return ft;
 }
 
+struct ft_rule *
+ft_rule_alloc(struct ft_pool *pool)
+{
+	struct ft_rule *r = pool ? ft_pool_zalloc(pool) : ft_zalloc(sizeof(*r));
+
+	if (r)
+		r->pool = pool;
+	return r;
+}
+
 void
 ft_rule_free(struct ft_rule *r)
 {
-	if (r) {
-		free(r->acts);
+	if (!r)
+		return;
+	free(r->acts);
+	if (r->pool)
+		ft_pool_free(r->pool, r);
+	else
 		free(r);
-	}
 }
 
 void
@@ -80,6 +94,7 @@ flowtab_destroy(struct flowtab *ft)
 	free(ft->ix);
 	ft_snap_free(ft->snap);
 	ft_gm_free(ft->gm);
+	ft_pool_destroy(&ft->rule_pool);
 	free(ft->bridge);
 	free(ft);
 }
@@ -145,9 +160,9 @@ ft_rule_same_identity(const struct ft_rule *a, const struct ft_rule *b)
 }
 
 struct ft_rule *
-ft_rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
+ft_rule_new(struct flowtab *ft, struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
 {
-	struct ft_rule *r = ft_zalloc(sizeof(*r));
+	struct ft_rule *r = ft_rule_alloc(&ft->rule_pool);
 
 	if (!r)
 		return NULL;
@@ -186,7 +201,7 @@ rule_from_spec(struct flowtab *ft, const struct ft_gtab *gt, struct ft_rule_spec
 		ft_rule_spec_clear(spec);
 		return -EINVAL;
 	}
-	*out = ft_rule_new(spec, now, seq);
+	*out = ft_rule_new(ft, spec, now, seq);
 	if (!*out) {
 		ft_rule_spec_clear(spec);
 		*msg = strdup("out of memory");

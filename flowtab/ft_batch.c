@@ -19,6 +19,7 @@
 
 #include "ft_gm.h"
 #include "ft_private.h"
+#include "rcu.h"
 
 /* One change, small: a batch of 100k adds keeps 100k of them (one kind set, the others
  * NULL). */
@@ -57,6 +58,11 @@ flowtab_batch_create(struct flowtab *ft)
 {
 	struct flowtab_batch *b = calloc(1, sizeof(*b));
 
+	/* What earlier changes retired and the readers have left goes back to the rule pool
+	 * now, for the batch's rules: a bundle after a del-flows reuses the deleted rules'
+	 * memory rather than growing the pool by as much again. */
+	if (ft->defer)
+		rcu_defer_reclaim(ft->defer);
 	if (b)
 		b->ft = ft;
 	return b;
@@ -322,12 +328,13 @@ work_modify(struct work *w, size_t j, const struct batch_op *op, char **err)
 		r->acts = acts;
 		return 0;
 	}
-	c = ft_zalloc(sizeof(*c));
+	c = ft_rule_alloc(r->pool);
 	if (!c) {
 		free(acts);
 		return -ENOMEM;
 	}
-	/* Everything but the counters is the writer's; PMDs add to those as we read. */
+	/* Everything but the counters is the writer's; PMDs add to those as we read.  (The
+	 * pool is the same.) */
 	memcpy(c, r, offsetof(struct ft_rule, stats));
 	for (i = 0; i < FT_STAT_SLOTS; i++) {
 		c->stats[i].packets = __atomic_load_n(&r->stats[i].packets, __ATOMIC_RELAXED);

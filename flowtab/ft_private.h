@@ -59,6 +59,9 @@ struct flowtab {
 	/* flowtab_set_removed(): told of removed send_flow_rem rules */
 	void (*removed)(void *aux, const struct flowtab_rule_info *info, uint8_t reason);
 	void *removed_aux;
+	/* Where its rules come from and go back to (main thread: rules are made and freed by
+	 * the writer, deferred frees included). */
+	struct ft_pool rule_pool;
 };
 
 /** Entries of flowtab_pmd.inport_memo, indexed by the port number's low bits. */
@@ -98,8 +101,12 @@ void ft_index_rebuild(struct flowtab *ft);
 /** Remove 'r' from the identity index (before it is freed). */
 void ft_index_remove(struct flowtab *ft, const struct ft_rule *r);
 
-/** A new rule from parsed 'spec' (its actions taken), created at 'now', numbered 'seq'. */
-struct ft_rule *ft_rule_new(struct ft_rule_spec *spec, uint64_t now, uint64_t seq);
+/** A zeroed rule from 'pool' (NULL: the heap), or NULL when out of memory. */
+struct ft_rule *ft_rule_alloc(struct ft_pool *pool);
+/** A new rule of 'ft' from parsed 'spec' (its actions taken), created at 'now', numbered
+ *  'seq'. */
+struct ft_rule *ft_rule_new(struct flowtab *ft, struct ft_rule_spec *spec, uint64_t now,
+		uint64_t seq);
 /**
  * Parse rule 'text' (an add) into a new unpublished rule '*out' created at 'now', numbered
  * 'seq': every check a rule must pass to enter the table is made here, for add-flows,

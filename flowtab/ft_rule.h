@@ -15,6 +15,7 @@
 
 #include "flowtab.h"
 #include "ft_key.h"
+#include "ft_pool.h"
 
 #define FT_N_TABLES 255
 #define FT_DEFAULT_PRIORITY 32768
@@ -115,6 +116,7 @@ struct ft_rule {
 	uint32_t ident_hash;          /**< hash of (table, priority, match), main thread */
 	uint32_t mask_hash;           /**< hash of (table, mask): its subtable, main thread */
 	size_t pos;                   /**< index in the table's rule array, main thread */
+	struct ft_pool *pool;         /**< where it came from (its table's), NULL: the heap */
 	struct ft_rule_stats stats[FT_STAT_SLOTS];
 };
 

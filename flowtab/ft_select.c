@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ft_private.h"
+#include "rcu.h"
 #include "ft_value.h"
 #include "ft_view.h"
 
@@ -319,6 +320,11 @@ flowtab_run_timeouts(struct flowtab *ft)
 	uint64_t now = ft->clock(ft->clock_aux), packets, bytes;
 	struct ft_rule **arr, **dead;
 	size_t i, n = 0, n_dead = 0;
+
+	/* Retired rules and snapshots go back once the readers have left them, without
+	 * waiting for the next change. */
+	if (ft->defer)
+		rcu_defer_reclaim(ft->defer);
 
 	for (i = 0; i < ft->n_rules; i++) {
 		struct ft_rule *r = ft->rules[i];
