@@ -16,10 +16,12 @@
  * all; beyond, it is dropped and counted ('struct flowtab_pmd_stats').  A rule that would
  * loop on every packet it matches (resubmit to its own table, packet unchanged) is refused.
  * The main thread adds, modifies, deletes, replaces and dumps rules; PMD threads classify
- * bursts of packets and run the matched rules' actions.  Every way in is the rule text
- * (vireoctl, the config file, and openflow/, which turns OpenFlow messages into it); the
- * way out is the text of dump-flows or, for protocol encoders, flowtab_dump_rules(), which
- * gives each rule as plain fields and actions without the key layout.
+ * bursts of packets and run the matched rules' actions.  The way in is the rule text
+ * (vireoctl, the config file, and openflow/'s filters) or, for protocol decoders, a rule
+ * whose match is given as the plain fields dumps report (flowtab_batch_add_in()); both
+ * end in the same checks and rules.  The way out is the text of dump-flows or, for
+ * protocol encoders, flowtab_dump_rules(), which gives each rule as plain fields and
+ * actions without the key layout.
  *
  * Datapath design
  * ===============

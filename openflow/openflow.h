@@ -22,13 +22,15 @@
  *
  * Design
  * ======
- * 1. One rule engine.  A flow_mod is decoded into the ovs-ofctl text that `vireoctl
- *    add-flow` takes ("table=1,priority=10,in_port=1,dl_type=0x0800,nw_src=10.0.0.0/8,
- *    actions=output:2") and handed to flowtab_add_flows(), flowtab_mod_flows() or
- *    flowtab_del_flows(): the same parser checks prerequisites, values and action rules for
- *    both ways in, and a rule added one way reads the same the other way.  The text is built
- *    only from numbers the decoder has range-checked (never from bytes of the message), so
- *    a message cannot smuggle syntax into it.  The reverse way, dump-flows, needs no text:
+ * 1. One rule engine.  A flow_mod's match is decoded into the plain fields flowtab's dumps
+ *    report (struct flowtab_match_info), its actions into the ovs-ofctl text `vireoctl
+ *    add-flow` takes ("output:2"): an add goes to flowtab_batch_add_in(), which makes the
+ *    checks of a rule's text (prerequisites, actions, goto_table, loops) and the same rule;
+ *    the selection of a modify, delete or dump goes to flowtab_mod_flows(),
+ *    flowtab_del_flows() or flowtab_dump_rules() as text that flowtab_match_text() writes
+ *    from those fields.  A rule added one way reads the same the other way.  The text is
+ *    built only from numbers the decoder has range-checked (never from bytes of the
+ *    message), so a message cannot smuggle syntax into it.  The reverse way needs no text:
  *    flowtab_dump_rules() gives each rule as plain fields and actions, which of_match.c and
  *    of_action.c encode as OXM, NXM or an OpenFlow 1.0 match.
  * 2. Only what flowtab has.  Every match field maps to a flowtab field; every action to a
