@@ -339,9 +339,12 @@ field_set(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm 
 			return OFE_BMC_BAD_VALUE;
 		if (s == S_TUN_FLAGS && (x > 1 || mx > 1))
 			return OFE_BMC_BAD_VALUE;	/* OAM is the only public flag */
-		/* Exact: every bit of the slot (ICMP's one-byte type and code fill 16-bit
-		 * tp_src and tp_dst). */
-		return slot_set_num(fm, s, x, m ? mx : UINT64_MAX);
+		/* Exact is every bit the field has: 12 of tcp_flags, OAM of tun_flags, all
+		 * of the rest (ICMP's one-byte type and code fill 16-bit tp_src and tp_dst),
+		 * as the rule's text makes it. */
+		if (!m)
+			mx = s == S_TCP_FLAGS ? 0xfff : s == S_TUN_FLAGS ? 1 : UINT64_MAX;
+		return slot_set_num(fm, s, x, mx);
 	case K_ARP_OP:
 		if (x > 255)
 			return OFE_BMC_BAD_VALUE;

@@ -1413,6 +1413,76 @@ test_tun_flags(void)
 	of_conn_destroy(c);
 }
 
+/*
+ * An exact OXM/NXM field added over OpenFlow is the rule its text is: the text's add
+ * replaces the OpenFlow one (same table, priority and match, masks included) instead of
+ * adding a second rule.
+ */
+static void
+same_as_text(struct of_conn *c, const uint8_t *oxm, size_t oxm_len, const char *text)
+{
+	const char *texts[1];
+	uint8_t m[256];
+	char rule[256], *err = NULL;
+	size_t before = flowtab_n_rules(ft), len, n_deleted;
+	struct replies r;
+
+	len = flow_mod13(m, 0, oxm, oxm_len, apply_out2, sizeof(apply_out2));
+	CHECK(of_conn_receive(c, m, len) == 0, "%s over OpenFlow", text);
+	collect(c, &r);
+	CHECK(r.n == 0 && flowtab_n_rules(ft) == before + 1, "%s over OpenFlow: added (%u "
+			"replies, %zu rules)", text, r.n, flowtab_n_rules(ft) - before);
+	snprintf(rule, sizeof(rule), "priority=100,%s,actions=output:2", text);
+	texts[0] = rule;
+	CHECK(flowtab_add_flows(ft, texts, NULL, 1, "test", &err) == 0, "%s as text: %s", text,
+			err ? err : "");
+	free(err);
+	err = NULL;
+	CHECK(flowtab_n_rules(ft) == before + 1, "%s: the text replaced the OpenFlow rule (%zu "
+			"rules more)", text, flowtab_n_rules(ft) - before);
+	flowtab_del_flows(ft, "", false, &n_deleted, &err);
+	free(err);
+}
+
+static void
+test_exact_fields(void)
+{
+	static const struct {
+		uint8_t oxm[24];
+		size_t len;
+		const char *text;
+	} cases[] = {
+		/* eth_type=0x0800, ip_proto=6, NXM_NX_TCP_FLAGS=0x012 (12 bits) */
+		{ { 0x80, 0, 10, 2, 0x08, 0, 0x80, 0, 20, 1, 6, 0, 1, 0x44, 2, 0, 0x12 }, 17,
+			"tcp,tcp_flags=0x012" },
+		/* NXM_NX_TUN_FLAGS=1 (OAM, the one flag) */
+		{ { 0, 1, 0xd0, 2, 0, 1 }, 6, "tun_flags=+oam" },
+		/* eth_type=0x0800, ip_dscp=8 */
+		{ { 0x80, 0, 10, 2, 0x08, 0, 0x80, 0, 16, 1, 8 }, 11, "ip,ip_dscp=8" },
+		/* vlan_vid=0x100a (present, 10) */
+		{ { 0x80, 0, 12, 2, 0x10, 0x0a }, 6, "dl_vlan=10" },
+		/* eth_type=0x0800, ip_proto=1, icmpv4_type=8 */
+		{ { 0x80, 0, 10, 2, 0x08, 0, 0x80, 0, 20, 1, 1, 0x80, 0, 38, 1, 8 }, 16,
+			"icmp,icmp_type=8" },
+		/* eth_type=0x0806, arp_op=1 */
+		{ { 0x80, 0, 10, 2, 0x08, 0x06, 0x80, 0, 42, 2, 0, 1 }, 12, "arp,arp_op=1" },
+		/* eth_type=0x0800, NXM_NX_IP_TTL=64 */
+		{ { 0x80, 0, 10, 2, 0x08, 0, 0, 1, 0x3a, 1, 64 }, 11, "ip,nw_ttl=64" },
+		/* in_port=5, tunnel_id=5 */
+		{ { 0x80, 0, 0, 4, 0, 0, 0, 5, 0x80, 0, 0x4c, 8, 0, 0, 0, 0, 0, 0, 0, 5 }, 20,
+			"in_port=5,tun_id=0x5" },
+	};
+	struct of_conn *c = connect_version(4);
+	size_t n_deleted;
+	char *err = NULL;
+
+	flowtab_del_flows(ft, "", false, &n_deleted, &err);
+	free(err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same_as_text(c, cases[i].oxm, cases[i].len, cases[i].text);
+	of_conn_destroy(c);
+}
+
 int
 main(void)
 {
@@ -1429,6 +1499,7 @@ main(void)
 	test_tlv();
 	test_of15_group_mod();
 	test_tun_flags();
+	test_exact_fields();
 	flowtab_destroy(ft);
 	return check_report("test_of_conn");
 }
