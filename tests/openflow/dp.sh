@@ -75,23 +75,33 @@ check "mod-flows --strict through OpenFlow redirects of3's traffic" \
 check "of3 no longer reaches of1" \
 	bash -c "! ip netns exec of3 ping -q -c 2 -i 0.2 -W 1 10.97.0.1 >/dev/null"
 
+# A raw OpenFlow peer for the scripts below: connect(path, version, timeout) reads the
+# switch's hello, sends one offering only 'version', and returns the socket and a reader of
+# whole messages.
+cat >"$RUN/ofpeer.py" <<'EOP'
+import socket, struct
+def connect(path, version, timeout):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.settimeout(timeout)
+    def msg():
+        h = b''
+        while len(h) < 8:
+            h += s.recv(8 - len(h))
+        n = struct.unpack('!H', h[2:4])[0]
+        b = h
+        while len(b) < n:
+            b += s.recv(n - len(b))
+        return b
+    msg()                                                 # its hello
+    s.sendall(struct.pack('!BBHIHHI', version, 0, 16, 1, 1, 8, 1 << version))
+    return s, msg
+EOP
 # Malformed messages written raw: errors come back, the connection and the table stay.
 cat >"$RUN/raw.py" <<'EOP'
-import socket, struct, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.settimeout(5)
-def msg():
-    h = b''
-    while len(h) < 8:
-        h += s.recv(8 - len(h))
-    n = struct.unpack('!H', h[2:4])[0]
-    b = h
-    while len(b) < n:
-        b += s.recv(n - len(b))
-    return b
-msg()                                                     # its hello
-s.sendall(struct.pack('!BBHIHHI', 4, 0, 16, 1, 1, 8, 0x10))
+import struct, sys
+from ofpeer import connect
+s, msg = connect(sys.argv[1], 4, 5)
 bad = [
     struct.pack('!BBHI', 4, 99, 8, 2),                    # unknown type
     struct.pack('!BBHI', 4, 14, 40, 3) + bytes(32),       # flow_mod too short
@@ -137,21 +147,9 @@ check "the main thread read them in batches (${rests:-no} deferrals, $((w1 - w0)
 check "del-flows table=9" ovs-ofctl del-flows br0 table=9
 # An open bundle never holds up the connection's other requests.
 cat >"$RUN/open_bundle.py" <<'EOP'
-import socket, struct, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.settimeout(2)
-def msg():
-    h = b''
-    while len(h) < 8:
-        h += s.recv(8 - len(h))
-    n = struct.unpack('!H', h[2:4])[0]
-    b = h
-    while len(b) < n:
-        b += s.recv(n - len(b))
-    return b
-msg()                                                     # its hello
-s.sendall(struct.pack('!BBHIHHI', 5, 0, 16, 1, 1, 8, 0x20))
+import struct, sys, time
+from ofpeer import connect
+s, msg = connect(sys.argv[1], 5, 2)
 # bundle_control OPEN_REQUEST, bundle 7, atomic: OPEN_REPLY
 s.sendall(struct.pack('!BBHIIHH', 5, 33, 16, 2, 7, 0, 1))
 r = msg()
