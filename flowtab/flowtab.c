@@ -37,7 +37,7 @@ flowtab_create(const char *bridge, const struct flowtab_port_ops *ports, struct 
 		ft->ports = *ports;
 	ft->qsbr = qsbr;
 	ft->clock = default_clock;
-	ft_pool_init(&ft->rule_pool, sizeof(struct ft_rule));
+	ft->rule_pool = ft_pool_create(sizeof(struct ft_rule));
 	ft->snap = ft_snap_build(NULL, 0, NULL, NULL, 0, true);
 	if (qsbr) {
 		char *err = NULL;
@@ -45,9 +45,10 @@ flowtab_create(const char *bridge, const struct flowtab_port_ops *ports, struct 
 		ft->defer = rcu_defer_create(qsbr, &err);
 		free(err);
 	}
-	if (!ft->bridge || !ft->snap || (qsbr && !ft->defer)) {
+	if (!ft->bridge || !ft->snap || !ft->rule_pool || (qsbr && !ft->defer)) {
 		free(ft->bridge);
 		ft_snap_free(ft->snap);
+		ft_pool_unref(ft->rule_pool);
 		if (ft->defer)
 			rcu_defer_destroy(ft->defer);
 		free(ft);
@@ -94,7 +95,7 @@ flowtab_destroy(struct flowtab *ft)
 	free(ft->ix);
 	ft_snap_free(ft->snap);
 	ft_gm_free(ft->gm);
-	ft_pool_destroy(&ft->rule_pool);
+	ft_pool_unref(ft->rule_pool);
 	free(ft->bridge);
 	free(ft);
 }
@@ -162,7 +163,7 @@ ft_rule_same_identity(const struct ft_rule *a, const struct ft_rule *b)
 struct ft_rule *
 ft_rule_new(struct flowtab *ft, struct ft_rule_spec *spec, uint64_t now, uint64_t seq)
 {
-	struct ft_rule *r = ft_rule_alloc(&ft->rule_pool);
+	struct ft_rule *r = ft_rule_alloc(ft->rule_pool);
 
 	if (!r)
 		return NULL;

@@ -273,7 +273,8 @@ int flowtab_replace_flows(struct flowtab *ft, const char *const *texts, const in
  * changes apply in order — a later one sees the earlier ones (a delete removes rules an
  * earlier add of the batch made) — and one snapshot is published.  Deleted rules that
  * asked are reported to flowtab_set_removed()'s callback at the commit.  A batch belongs
- * to the table's writer thread; the table must outlive it.
+ * to the table's writer thread; the table must outlive it, but for flowtab_batch_destroy(),
+ * which may come after flowtab_destroy() (a bundle still open when its bridge goes).
  */
 struct flowtab_batch;
 
@@ -463,10 +464,10 @@ struct flowtab_rule_in {
 int flowtab_batch_add_in(struct flowtab_batch *b, const struct flowtab_rule_in *r, char **err);
 /**
  * The match 'm' as the text of a filter (flowtab_del_flows(), flowtab_dump_rules(): ports
- * by number), malloc'd; NULL with '*err' when a field of 'm' lacks its prerequisite (nw_src
- * without ip or arp...), or when out of memory.
+ * by number), malloc'd in '*text'.  @return 0; -EINVAL with '*err' when a field of 'm'
+ * lacks its prerequisite (nw_src without ip or arp...); -ENOMEM.
  */
-char *flowtab_match_text(const struct flowtab_match_info *m, char **err);
+int flowtab_match_text(const struct flowtab_match_info *m, char **text, char **err);
 
 /**
  * Bit N: a rule matches on tun_metadataN or sets it (main thread), so that the Geneve option

@@ -34,6 +34,9 @@ struct batch_op {
 
 struct flowtab_batch {
 	struct flowtab *ft;
+	/* Its new rules' pool: a reference of the batch's own, for a batch destroyed after its
+	 * table (an OpenFlow bundle open when the bridge goes). */
+	struct ft_pool *pool;
 	struct batch_op *ops;
 	size_t n, cap, n_add;
 	bool has_mod;
@@ -63,8 +66,10 @@ flowtab_batch_create(struct flowtab *ft)
 	 * memory rather than growing the pool by as much again. */
 	if (ft->defer)
 		rcu_defer_reclaim(ft->defer);
-	if (b)
+	if (b) {
 		b->ft = ft;
+		b->pool = ft_pool_ref(ft->rule_pool);
+	}
 	return b;
 }
 
@@ -86,6 +91,7 @@ flowtab_batch_destroy(struct flowtab_batch *b)
 	}
 	ft_gwork_free(&b->gw);
 	free(b->ops);
+	ft_pool_unref(b->pool);
 	free(b);
 }
 

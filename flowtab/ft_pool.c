@@ -2,6 +2,7 @@
 /* The object pool of ft_pool.h. */
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -15,32 +16,63 @@
 #endif
 #endif
 #ifdef FT_POOL_ASAN
-/* A freed object is poisoned, so that AddressSanitizer still reports a use after free. */
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 #define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#define LSAN_ROOT(p, n) __lsan_register_root_region(p, n)
+#define LSAN_UNROOT(p, n) __lsan_unregister_root_region(p, n)
 #else
 #define POISON(p, n) ((void)(p), (void)(n))
 #define UNPOISON(p, n) ((void)(p), (void)(n))
+#define LSAN_ROOT(p, n) ((void)(p), (void)(n))
+#define LSAN_UNROOT(p, n) ((void)(p), (void)(n))
 #endif
 
 #define POOL_FIRST_CHUNK (64u << 10)
 #define POOL_HUGE_CHUNK (2u << 20)
+/* The chunk header takes the first cache line. */
+#define CHUNK_HDR 64
 
 struct ft_pool_chunk {
 	struct ft_pool_chunk *next;
 	size_t len;                     /* of the mapping, this header included */
 };
 
-/* The chunk header takes the first cache line. */
-#define CHUNK_HDR 64
+struct ft_pool {
+	size_t size;                    /* object size, a multiple of 64 */
+	unsigned refs;
+	void *free;                     /* freed objects, linked through their first word */
+	char *next;                     /* the current chunk's unused part */
+	char *end;
+	size_t chunk_size;              /* of the next chunk */
+	struct ft_pool_chunk *chunks;
+};
 
-void
-ft_pool_init(struct ft_pool *p, size_t size)
+struct ft_pool *
+ft_pool_create(size_t size)
 {
-	memset(p, 0, sizeof(*p));
+	struct ft_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
 	p->size = (size + 63) & ~(size_t)63;
+	p->refs = 1;
 	p->chunk_size = POOL_FIRST_CHUNK;
+	return p;
+}
+
+struct ft_pool *
+ft_pool_ref(struct ft_pool *p)
+{
+	p->refs++;
+	return p;
+}
+
+size_t
+ft_pool_object_size(const struct ft_pool *p)
+{
+	return p->size;
 }
 
 /* A mapping of 'len' bytes; a 2 MiB one aligned to 2 MiB and marked for a huge page. */
@@ -83,6 +115,7 @@ pool_grow(struct ft_pool *p)
 	p->chunks = c;
 	p->next = (char *)c + CHUNK_HDR;
 	p->end = (char *)c + len;
+	LSAN_ROOT(c, len);
 	POISON(p->next, (size_t)(p->end - p->next));
 	if (p->chunk_size < POOL_HUGE_CHUNK)
 		p->chunk_size *= 2;
@@ -113,21 +146,27 @@ ft_pool_free(struct ft_pool *p, void *o)
 {
 	if (!o)
 		return;
+#ifdef FT_POOL_ASAN
+	memset(o, 0, p->size);          /* what it pointed to is not held any more */
+#else
 	*(void **)o = p->free;
 	p->free = o;
+#endif
 	POISON(o, p->size);
 }
 
 void
-ft_pool_destroy(struct ft_pool *p)
+ft_pool_unref(struct ft_pool *p)
 {
-	struct ft_pool_chunk *c = p->chunks, *next;
+	struct ft_pool_chunk *c, *next;
 
-	while (c) {
+	if (!p || --p->refs > 0)
+		return;
+	for (c = p->chunks; c; c = next) {
 		next = c->next;
 		UNPOISON(c, c->len);
+		LSAN_UNROOT(c, c->len);
 		munmap(c, c->len);
-		c = next;
 	}
-	memset(p, 0, sizeof(*p));
+	free(p);
 }

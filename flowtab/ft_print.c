@@ -23,8 +23,10 @@ ft_str_printf(struct ft_str *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		s->oom = true;
 		return;
+	}
 	need = s->len + (size_t)n + 1;
 	if (need > s->cap) {
 		size_t cap = s->cap ? s->cap : 256;
@@ -32,8 +34,10 @@ ft_str_printf(struct ft_str *s, const char *fmt, ...)
 		while (cap < need)
 			cap *= 2;
 		p = realloc(s->s, cap);
-		if (!p)
+		if (!p) {
+			s->oom = true;
 			return;
+		}
 		s->s = p;
 		s->cap = cap;
 	}

@@ -60,8 +60,8 @@ struct flowtab {
 	void (*removed)(void *aux, const struct flowtab_rule_info *info, uint8_t reason);
 	void *removed_aux;
 	/* Where its rules come from and go back to (main thread: rules are made and freed by
-	 * the writer, deferred frees included). */
-	struct ft_pool rule_pool;
+	 * the writer, deferred frees included); batches hold references of their own. */
+	struct ft_pool *rule_pool;
 };
 
 /** Entries of flowtab_pmd.inport_memo, indexed by the port number's low bits. */

@@ -176,6 +176,7 @@ struct ft_str {
 	char *s;
 	size_t len;
 	size_t cap;
+	bool oom;                     /**< an item did not fit: the text lacks it */
 };
 void ft_str_printf(struct ft_str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

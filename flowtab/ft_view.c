@@ -269,18 +269,21 @@ ft_match_from_info(const struct flowtab_match_info *o, struct ft_match *m, char 
 	return 0;
 }
 
-char *
-flowtab_match_text(const struct flowtab_match_info *info, char **err)
+int
+flowtab_match_text(const struct flowtab_match_info *info, char **text, char **err)
 {
 	struct ft_str s = { 0 };
 	struct ft_match m;
 
+	*text = NULL;
 	if (ft_match_from_info(info, &m, err))
-		return NULL;
+		return -EINVAL;
 	ft_match_print(&s, &m, FT_DEFAULT_PRIORITY, NULL);
-	if (!s.s)
-		s.s = strdup("");
-	if (!s.s)
-		*err = strdup("out of memory");
-	return s.s;
+	/* A text missing an item would select more rules than asked: nothing instead. */
+	if (s.oom || (!s.s && !(s.s = strdup("")))) {
+		free(s.s);
+		return -ENOMEM;
+	}
+	*text = s.s;
+	return 0;
 }

@@ -23,6 +23,7 @@ static int
 filter_text(struct of_text *t, const struct of_fm *fm, bool with_priority, char **err)
 {
 	char *match;
+	int rc;
 
 	if (fm->table >= 0)
 		of_text_item(t, "table=%d", fm->table);
@@ -37,9 +38,9 @@ filter_text(struct of_text *t, const struct of_fm *fm, bool with_priority, char 
 		else
 			of_text_item(t, "out_port=%u", fm->out_port);
 	}
-	match = flowtab_match_text(&fm->m, err);
-	if (!match)
-		return *err ? -EINVAL : -ENOMEM;
+	rc = flowtab_match_text(&fm->m, &match, err);
+	if (rc)
+		return rc;
 	if (*match)
 		of_text_item(t, "%s", match);
 	free(match);

@@ -392,7 +392,7 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 	uint8_t v[16], m[16];
 	int eth = -1, proto = -1;
 	size_t off = 0, n_used = 0, i;
-	enum of_err e;
+	enum of_err e, clash = OF_OK;
 
 	while (off < len) {
 		unsigned exp, vlen;
@@ -449,8 +449,15 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 			eth = (int)get_n(v, 2);
 		if (f->slot == S_NW_PROTO && f->kind == K_NUM && !hasmask)
 			proto = v[0];
+		/*
+		 * Fields of different protocols share a place (tcp_src and icmp_type, ipv4_src
+		 * and arp_spa): their clash is a missing prerequisite first, as ovs-vswitchd
+		 * reports it, and a contradiction only when the prerequisites hold.
+		 */
 		e = field_set(f, v, hasmask ? m : NULL, fm);
-		if (e)
+		if (e == OFE_BMC_DUP_FIELD && !clash)
+			clash = e;
+		else if (e && e != OFE_BMC_DUP_FIELD)
 			return e;
 		used[n_used++] = f;
 		off += 4 + plen;
@@ -458,7 +465,7 @@ of_oxm_decode(const uint8_t *p, size_t len, struct of_fm *fm)
 	for (i = 0; i < n_used; i++)
 		if (!prereq_ok(used[i], eth, proto))
 			return OFE_BMC_BAD_PREREQ;
-	return OF_OK;
+	return clash;
 }
 
 enum of_err
