@@ -32,7 +32,8 @@
  * message would wake the main thread on its own: two context switches a message, most of
  * the cost when ovs-ofctl shares the main thread's core.  So after a short read with a
  * bundle open the connection rests this long, its messages gathering in the socket, and
- * is then read in large batches.  Other connections and work are served meanwhile.
+ * is then read in large batches.  Other connections and work are served meanwhile.  A peer
+ * that waits for a reply inside its bundle (a barrier) may wait up to this long more.
  */
 #define OFC_BUNDLE_REST_MS 1
 #define OFC_PORTS_INTERVAL_MS 200
