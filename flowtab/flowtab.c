@@ -60,7 +60,7 @@ flowtab_create(const char *bridge, const struct flowtab_port_ops *ports, struct 
 struct ft_rule *
 ft_rule_alloc(struct ft_pool *pool)
 {
-	struct ft_rule *r = pool ? ft_pool_zalloc(pool) : ft_zalloc(sizeof(*r));
+	struct ft_rule *r = ft_pool_zalloc(pool);
 
 	if (r)
 		r->pool = pool;
@@ -73,10 +73,7 @@ ft_rule_free(struct ft_rule *r)
 	if (!r)
 		return;
 	free(r->acts);
-	if (r->pool)
-		ft_pool_free(r->pool, r);
-	else
-		free(r);
+	ft_pool_free(r->pool, r);
 }
 
 void

@@ -101,7 +101,7 @@ void ft_index_rebuild(struct flowtab *ft);
 /** Remove 'r' from the identity index (before it is freed). */
 void ft_index_remove(struct flowtab *ft, const struct ft_rule *r);
 
-/** A zeroed rule from 'pool' (NULL: the heap), or NULL when out of memory. */
+/** A zeroed rule from 'pool' (its table's), or NULL when out of memory. */
 struct ft_rule *ft_rule_alloc(struct ft_pool *pool);
 /** A new rule of 'ft' from parsed 'spec' (its actions taken), created at 'now', numbered
  *  'seq'. */

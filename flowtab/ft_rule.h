@@ -116,7 +116,7 @@ struct ft_rule {
 	uint32_t ident_hash;          /**< hash of (table, priority, match), main thread */
 	uint32_t mask_hash;           /**< hash of (table, mask): its subtable, main thread */
 	size_t pos;                   /**< index in the table's rule array, main thread */
-	struct ft_pool *pool;         /**< where it came from (its table's), NULL: the heap */
+	struct ft_pool *pool;         /**< where it came from and goes back to (its table's) */
 	struct ft_rule_stats stats[FT_STAT_SLOTS];
 };
 

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "ft_private.h"
-#include "rcu.h"
 #include "ft_value.h"
 #include "ft_view.h"
+#include "rcu.h"
 
 static bool
 outputs_to(const struct ft_actions *a, uint32_t port)

@@ -159,42 +159,48 @@ bytes_zero(const uint8_t *p, unsigned n)
 	return true;
 }
 
-struct info_field {
-	bool present;
-	const char *name;
-};
+/* The field 'name' of a rule's text, when 'present' in 'm': is its prerequisite there? */
+static int
+prereq_check(const struct ft_match *m, bool present, const char *name, char **err)
+{
+	const struct ft_field *f = present ? ft_field_find(name) : NULL;
+
+	if (!f || ft_field_prereq_ok(m, f->prereq))
+		return 0;
+	*err = ft_field_error(f->name, "needs %s in the match", ft_prereq_name(f->prereq));
+	return -EINVAL;
+}
 
 /*
- * The fields of 'o' that have prerequisites, named as in a rule's text given the rule's
- * dl_type 't' and exact nw_proto 'proto' (-1: none): a field's prerequisite is that name's.
+ * The prerequisites of the fields of 'o' that have them, each field named as in a rule's
+ * text given 'm''s dl_type and exact nw_proto (arp_spa for nw_src of an ARP rule, icmp_type
+ * for tp_src of an ICMP one...): the name says which prerequisite holds.
  */
-static unsigned
-info_fields(const struct flowtab_match_info *o, uint16_t t, int proto, struct info_field *f)
+static int
+info_prereqs_check(const struct flowtab_match_info *o, const struct ft_match *m, char **err)
 {
-	bool arp = t == 0x0806, icmp = proto == 1 || proto == 58;
-	unsigned n = 0;
+	bool arp = o->dl_type_mask == 0xffff && o->dl_type == 0x0806;
+	bool icmp = o->nw_proto_mask == 0xff && (o->nw_proto == 1 || o->nw_proto == 58);
 
-	f[n++] = (struct info_field){ o->nw_src_mask != 0, arp ? "arp_spa" : "nw_src" };
-	f[n++] = (struct info_field){ o->nw_dst_mask != 0, arp ? "arp_tpa" : "nw_dst" };
-	f[n++] = (struct info_field){ o->nw_proto_mask != 0, arp ? "arp_op" : "nw_proto" };
-	f[n++] = (struct info_field){ o->nw_tos_mask != 0, "nw_tos" };
-	f[n++] = (struct info_field){ o->nw_ttl_mask != 0, "nw_ttl" };
-	f[n++] = (struct info_field){ o->tp_src_mask != 0, icmp ? "icmp_type" : "tp_src" };
-	f[n++] = (struct info_field){ o->tp_dst_mask != 0, icmp ? "icmp_code" : "tp_dst" };
-	f[n++] = (struct info_field){ o->tcp_flags_mask != 0, "tcp_flags" };
-	f[n++] = (struct info_field){ !bytes_zero(o->ipv6_src_mask, 16), "ipv6_src" };
-	f[n++] = (struct info_field){ !bytes_zero(o->ipv6_dst_mask, 16), "ipv6_dst" };
-	return n;
+	if (prereq_check(m, o->nw_src_mask != 0, arp ? "arp_spa" : "nw_src", err) ||
+	    prereq_check(m, o->nw_dst_mask != 0, arp ? "arp_tpa" : "nw_dst", err) ||
+	    prereq_check(m, o->nw_proto_mask != 0, arp ? "arp_op" : "nw_proto", err) ||
+	    prereq_check(m, o->nw_tos_mask != 0, "nw_tos", err) ||
+	    prereq_check(m, o->nw_ttl_mask != 0, "nw_ttl", err) ||
+	    prereq_check(m, o->tp_src_mask != 0, icmp ? "icmp_type" : "tp_src", err) ||
+	    prereq_check(m, o->tp_dst_mask != 0, icmp ? "icmp_code" : "tp_dst", err) ||
+	    prereq_check(m, o->tcp_flags_mask != 0, "tcp_flags", err) ||
+	    prereq_check(m, !bytes_zero(o->ipv6_src_mask, 16), "ipv6_src", err) ||
+	    prereq_check(m, !bytes_zero(o->ipv6_dst_mask, 16), "ipv6_dst", err))
+		return -EINVAL;
+	return 0;
 }
 
 int
 ft_match_from_info(const struct flowtab_match_info *o, struct ft_match *m, char **err)
 {
 	struct ft_key *k = &m->key, *mk = &m->mask;
-	struct info_field f[10];
-	const struct ft_field *ff;
-	uint16_t t = o->dl_type_mask == 0xffff ? o->dl_type : 0;
-	unsigned n, i;
+	unsigned i;
 
 	memset(m, 0, sizeof(*m));
 	*err = NULL;
@@ -242,7 +248,7 @@ ft_match_from_info(const struct flowtab_match_info *o, struct ft_match *m, char 
 	memcpy(mk->tun_ipv6_dst, o->tun_ipv6_dst_mask, 16);
 	/* The IPv4/ARP and IPv6 addresses share words: the prerequisites below refuse a match
 	 * that gives the family its dl_type does not have. */
-	if (t == 0x86dd) {
+	if (o->dl_type_mask == 0xffff && o->dl_type == 0x86dd) {
 		memcpy(k->ipv6_src, o->ipv6_src, 16);
 		memcpy(mk->ipv6_src, o->ipv6_src_mask, 16);
 		memcpy(k->ipv6_dst, o->ipv6_dst, 16);
@@ -255,18 +261,7 @@ ft_match_from_info(const struct flowtab_match_info *o, struct ft_match *m, char 
 	}
 	for (i = 0; i < FT_KEY_WORDS; i++)
 		k->w[i] &= mk->w[i];
-	n = info_fields(o, t, o->nw_proto_mask == 0xff ? o->nw_proto : -1, f);
-	for (i = 0; i < n; i++) {
-		if (!f[i].present)
-			continue;
-		ff = ft_field_find(f[i].name);
-		if (ff && !ft_field_prereq_ok(m, ff->prereq)) {
-			*err = ft_field_error(ff->name, "needs %s in the match",
-					ft_prereq_name(ff->prereq));
-			return -EINVAL;
-		}
-	}
-	return 0;
+	return info_prereqs_check(o, m, err);
 }
 
 int
