@@ -240,10 +240,7 @@ bundle_keep(struct of_conn *c, struct of_bundle *b, struct of_fm *fm, const uint
 		of_fm_rule_in(&in, fm);
 		rc = flowtab_batch_add_in(b->batch, &in, &err);
 	} else if (mod) {
-		/* As an unbundled modify (of_flow.c): out_port ignored, the text strict. */
-		fm->out_port = FLOWTAB_PORT_NONE;
-		rc = of_fm_filter_text(&t, fm, true, &err);
-		of_text_item(&t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+		rc = of_fm_mod_text(&t, fm, &err);
 		if (!rc)
 			rc = t.oom ? -ENOMEM : flowtab_batch_mod(b->batch, t.s,
 					fm->command == OFPFC_MODIFY_STRICT, &err);

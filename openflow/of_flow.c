@@ -53,6 +53,17 @@ of_fm_filter_text(struct of_text *t, const struct of_fm *fm, bool strict, char *
 	return filter_text(t, fm, strict, err);
 }
 
+int
+of_fm_mod_text(struct of_text *t, struct of_fm *fm, char **err)
+{
+	int rc;
+
+	fm->out_port = FLOWTAB_PORT_NONE;   /* ignored by modify (OpenFlow 1.3 6.4) */
+	rc = filter_text(t, fm, true, err);
+	of_text_item(t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+	return rc;
+}
+
 void
 of_fm_rule_in(struct flowtab_rule_in *in, struct of_fm *fm)
 {
@@ -66,7 +77,7 @@ of_fm_rule_in(struct flowtab_rule_in *in, struct of_fm *fm)
 		.send_flow_rem = (fm->flags & OFPFF_SEND_FLOW_REM) != 0,
 		.cookie = fm->cookie,
 		.match = &fm->m,
-		.actions = fm->actions.len ? fm->actions.s : "drop",
+		.actions = fm->actions.len ? fm->actions.s : NULL,     /* drop */
 	};
 }
 
@@ -159,9 +170,7 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 		break;
 	case OFPFC_MODIFY:
 	case OFPFC_MODIFY_STRICT:
-		fm->out_port = FLOWTAB_PORT_NONE;   /* ignored by modify (OpenFlow 1.3 6.4) */
-		rc = filter_text(&t, fm, true, &err);
-		of_text_item(&t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
+		rc = of_fm_mod_text(&t, fm, &err);
 		if (!rc && !t.oom)
 			rc = flowtab_mod_flows(ft, t.s, fm->command == OFPFC_MODIFY_STRICT, &err);
 		break;

@@ -191,6 +191,12 @@ put_n(uint8_t *p, uint64_t v, unsigned len)
 	}
 }
 
+/* An exact mask of any field's width. */
+static const uint8_t exact[16] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
 static bool
 all_ones(const uint8_t *p, unsigned len)
 {
@@ -307,10 +313,6 @@ in_port_value(uint32_t v, unsigned len, enum of_err *e)
 static enum of_err
 field_set(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm *fm)
 {
-	static const uint8_t exact[16] = {
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	};
 	enum slot s = (enum slot)f->slot;
 	enum of_err e = OF_OK;
 	uint64_t x, mx;
@@ -374,6 +376,7 @@ field_set(const struct oxm_field *f, uint8_t *v, const uint8_t *m, struct of_fm 
 	}
 	return OFE_BMC_BAD_FIELD;
 }
+
 static bool
 prereq_ok(const struct oxm_field *f, int eth, int proto)
 {
@@ -505,7 +508,6 @@ set_prefix(struct of_fm *fm, enum slot s, const uint8_t *addr, unsigned wild)
 enum of_err
 of_match10_decode(const uint8_t *p, struct of_fm *fm)
 {
-	static const uint8_t exact[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint32_t w = of_get32(p);
 	uint16_t in_port = of_get16(p + 4), vlan = of_get16(p + 18), type = of_get16(p + 22);
 	uint8_t pcp = p[20], tos = p[24], proto = p[25];
@@ -524,8 +526,8 @@ of_match10_decode(const uint8_t *p, struct of_fm *fm)
 	if (!(w & OFPFW10_DL_VLAN_PCP) && !((w & OFPFW10_DL_VLAN) == 0 && vlan == OF10_VLAN_NONE)) {
 		if (pcp > 7)
 			return OFE_BMC_BAD_VALUE;
-		if (slot_set_num(fm, S_VLAN_TCI, (unsigned)(pcp << 13 | 0x1000), 0xf000))
-			return OFE_BMC_DUP_FIELD;
+		/* With a VLAN id given it is present: both set the CFI bit, no contradiction. */
+		slot_set_num(fm, S_VLAN_TCI, (unsigned)(pcp << 13 | 0x1000), 0xf000);
 	}
 	if (!(w & OFPFW10_DL_SRC))
 		slot_set(fm, S_DL_SRC, p + 6, exact);

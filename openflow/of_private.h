@@ -228,6 +228,11 @@ void of_fm_rule_in(struct flowtab_rule_in *in, struct of_fm *fm);
  * @return 0, or -EINVAL with '*err' (malloc'd) for a match flowtab refuses.
  */
 int of_fm_filter_text(struct of_text *t, const struct of_fm *fm, bool strict, char **err);
+/**
+ * A modify decoded into 'fm' as flowtab_mod_flows() takes it, in 't': the strict filter
+ * (out_port is ignored by a modify) and the actions.  Returns as of_fm_filter_text().
+ */
+int of_fm_mod_text(struct of_text *t, struct of_fm *fm, char **err);
 /** The OpenFlow error for flowtab's refusal 'rc' with message 'err'. */
 enum of_err of_flowtab_error(int rc, const char *err);
 
