@@ -167,6 +167,17 @@ check_affinity(const char *v)
 	return vconf_rxq_affinity_parse(v, core, 64) < 0 ? -1 : 0;
 }
 
+/* pmd-sleep-max: "US", "CORE:US" or a comma-separated list of them. */
+static int
+check_sleep_max(const char *v)
+{
+	struct vconf_core_sleep per[64];
+	unsigned long dflt = 0;
+	unsigned n;
+
+	return vconf_sleep_max_parse(v, &dflt, per, 64, &n) < 0 ? -1 : 0;
+}
+
 static int
 check_path(const char *v)
 {
@@ -197,11 +208,8 @@ static const struct option_rule other_config_rules[] = {
 	{ "pmd-perf-metrics", check_any, 0, 0, WARN,
 		"vireo-dp keeps only pmd-stats-show's counters",
 		"false" },
-	{ "pmd-maxsleep", check_any, 0, 0, WARN,
-		"vireo-dp's PMDs never sleep while they have queues",
-		"0" },
-	{ "pmd-sleep-max", check_any, 0, 0, WARN, "vireo-dp's PMDs never sleep while they have "
-		"queues", "0" },
+	{ "pmd-maxsleep", NULL, 0, ULONG_MAX, DONE, NULL, NULL },
+	{ "pmd-sleep-max", check_sleep_max, 0, 0, DONE, NULL, NULL },
 	{ "tx-flush-interval", check_any, 0, 0, WARN, "vireo-dp sends each batch at the end of its "
 		"rx burst", "0" },
 	{ "emc-insert-inv-prob", check_any, 0, 0, WARN,

@@ -252,6 +252,24 @@ bool vconf_mirror_equal(const struct vconf_mirror *a, const struct vconf_mirror 
  *  aside. */
 bool vconf_bridge_settings_equal(const struct vconf_bridge *a, const struct vconf_bridge *b);
 
+/** One core's own maximum sleep in pmd-sleep-max. */
+struct vconf_core_sleep {
+	unsigned core;
+	unsigned long us;
+};
+
+/**
+ * Parse a pmd-sleep-max value (Open vSwitch 3.2): comma-separated items, each either a
+ * maximum sleep in microseconds for every PMD ("50") or one for the PMD on a core
+ * ("3:300"): "50,3:300,5:0".  '*dflt' receives the last plain value (left as it was
+ * without one), 'per' up to 'max' core items ('*n' of them; a core named again replaces its
+ * value).  Values are not capped here.
+ * @return 0, or -EINVAL for anything else (an empty item, a sign, a core above 1023, more
+ *         than 'max' cores).
+ */
+int vconf_sleep_max_parse(const char *s, unsigned long *dflt, struct vconf_core_sleep *per,
+		unsigned max, unsigned *n);
+
 /**
  * Parse Interface other_config:pmd-rxq-affinity "QUEUE:CORE[,QUEUE:CORE...]" into 'core'
  * (indexed by queue, 'n' queues; -1 where a queue is not pinned).

@@ -252,6 +252,17 @@ cmd_pmd_perf_show(struct control_conn *conn, int argc, const char *argv[], void 
 	free(s);
 }
 
+static void
+cmd_pmd_sleep_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
+{
+	char *s = dp_pmd_sleep_show(aux);
+
+	(void)argc;
+	(void)argv;
+	control_reply(conn, s);
+	free(s);
+}
+
 void
 dp_coverage_run(struct dp *dp)
 {
@@ -285,4 +296,7 @@ dp_appctl_register(struct dp *dp)
 	control_command_register("memory/show", "", 0, 0, cmd_memory_show, dp);
 	control_command_register("dpif-netdev/pmd-perf-show", "", 0, 0, cmd_pmd_perf_show, dp);
 	control_command_alias("pmd-perf-show", "dpif-netdev/pmd-perf-show");
+	control_command_register("dpif-netdev/pmd-sleep-show", "", 0, 0, cmd_pmd_sleep_show,
+		dp);
+	control_command_alias("pmd-sleep-show", "dpif-netdev/pmd-sleep-show");
 }

@@ -110,6 +110,7 @@ start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 		&dp->n_pmds, err);
 
 	dp->port_env.n_pmds = dp->n_pmds;
+	dp_pmd_sleep_apply(dp);
 	return rc;
 }
 
@@ -155,6 +156,7 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 	set_sock_dir(dp, cfg);
 	dp->rxq_policy = rxq_policy_of(cfg);
 	dp_auto_lb_configure(dp, cfg);
+	dp_pmd_sleep_configure(dp, cfg);
 	/* Without it rules can still be used, but tun_id, tun_src, tun_dst match zero only. */
 	rc = flowtab_tnl_md_register();
 	if (rc < 0)
@@ -624,6 +626,7 @@ restart_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 		&dp->pmds, &dp->n_pmds, &chg, err);
 
 	dp->port_env.n_pmds = dp->n_pmds;
+	dp_pmd_sleep_apply(dp);
 	dp_log("PMD threads: %u kept running, %u stopped, %u started", chg.kept, chg.stopped,
 		chg.started);
 	if (dp->n_pmds != old_n) {
@@ -676,6 +679,7 @@ reconfigure_switch(struct dp *dp, const struct vconf *cfg, bool *replace, char *
 		*replace = true;
 	}
 	dp_auto_lb_configure(dp, cfg);
+	dp_pmd_sleep_configure(dp, cfg);
 	return 0;
 }
 

@@ -210,6 +210,16 @@ struct dp_auto_lb {
 	uint64_t busy[PORT_MAX_PMDS], idle[PORT_MAX_PMDS];
 };
 
+/** Load-based PMD sleeping (dataplane/pmd_sleep.c; main thread only). */
+#define DP_SLEEP_CORES 64
+struct dp_pmd_sleep {
+	bool configured;		/**< logged once at least */
+	const char *key;		/**< the key it came from, or NULL */
+	unsigned long dflt;		/**< microseconds, before the cap */
+	unsigned n;
+	struct vconf_core_sleep per[DP_SLEEP_CORES];
+};
+
 /** A packet for the OpenFlow controllers, from a PMD to the main thread (punt.c). */
 struct dp_pin {
 	struct rte_mbuf *m;
@@ -242,6 +252,7 @@ struct dp {
 	char *flows_origin;		/**< the config file name, for rule errors */
 	struct pmd_rxq_policy rxq_policy; /**< pmd-rxq-assign, pmd-rxq-isolate */
 	struct dp_auto_lb auto_lb;
+	struct dp_pmd_sleep sleep;	/**< pmd-maxsleep, pmd-sleep-max */
 };
 
 /** The one dataplane of this process (main thread only; NULL before dp_init). */
@@ -369,6 +380,13 @@ void dp_mirror_totals(const struct dp_mirror *m, uint64_t *packets, uint64_t *by
 void dp_auto_lb_configure(struct dp *dp, const struct vconf *cfg);
 /** Every few seconds from dp_run, after the rx queues' loads were measured. */
 void dp_auto_lb_run(struct dp *dp, uint64_t now_s);
+
+/** Read pmd-maxsleep and pmd-sleep-max from 'cfg' (logs a change) and apply them. */
+void dp_pmd_sleep_configure(struct dp *dp, const struct vconf *cfg);
+/** Give every PMD its maximum sleep (after PMDs were started or moved). */
+void dp_pmd_sleep_apply(struct dp *dp);
+/** dpif-netdev/pmd-sleep-show's text (malloc'd). */
+char *dp_pmd_sleep_show(const struct dp *dp);
 
 /** Log at level info of the "dataplane" module (vlog.h). */
 void dp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -198,6 +198,13 @@ dp_pmd_perf_show(struct pmd **pmds, unsigned n)
 			"cycles)\n", v.s.idle_cycles, 100.0 * ratio(v.s.idle_cycles, used));
 		control_buf_printf(&b, "  - busy cycles:     %12" PRIu64 "  (%5.1f %% of used "
 			"cycles)\n", v.s.busy_cycles, 100.0 * ratio(v.s.busy_cycles, used));
+		control_buf_printf(&b, "  - sleep iterations:%12" PRIu64 "  (%5.1f %% of "
+			"iterations)\n", v.s.sleep_iterations,
+			100.0 * ratio(v.s.sleep_iterations, v.s.iterations));
+		control_buf_printf(&b, "  Sleep time (us):   %12.0f  (%3.0f us/iteration avg.)\n",
+			hz ? (double)v.s.sleep_cycles * 1e6 / (double)hz : 0.0,
+			hz ? (double)v.s.sleep_cycles * 1e6 / (double)hz /
+			(double)(v.s.sleep_iterations ? v.s.sleep_iterations : 1) : 0.0);
 		control_buf_printf(&b, "  Rx packets:        %12" PRIu64 "  (%.0f Kpps, %.0f "
 			"cycles/pkt)\n", v.s.packets_rx,
 			secs > 0 ? (double)v.s.packets_rx / secs / 1000.0 : 0.0,

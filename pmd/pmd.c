@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +22,21 @@
 #include "pmd.h"
 #include "rcu.h"
 
+/* A pass is light (may be followed by a sleep) when no queue gave this many packets. */
+#define PMD_SLEEP_THRESH (PORT_BURST / 2)
+
 /*
  * One pass over the PMD's rx queues.  Cycles are counted as OVS counts them: a poll that
  * returns packets, and the processing of those packets, is busy ("processing cycles");
- * a poll that returns nothing is idle.  One TSC read per poll.
+ * a poll that returns nothing is idle.  One TSC read per poll.  Returns whether the pass
+ * was light (every queue under PMD_SLEEP_THRESH packets).
  */
-static void
+static bool
 pmd_poll(struct pmd *pmd, const struct pmd_rxq_set *set)
 {
 	struct rte_mbuf *pkts[PORT_BURST];
 	uint64_t last = rte_rdtsc(), now;
+	bool light = true;
 
 	for (uint32_t i = 0; i < set->n; i++) {
 		struct port *port = set->rxq[i].port;
@@ -48,6 +55,7 @@ pmd_poll(struct pmd *pmd, const struct pmd_rxq_set *set)
 			continue;
 		}
 		ps = &port->pmd_stats[pmd->index];
+		light = light && n < PMD_SLEEP_THRESH;
 		pmd->stats.packets_rx += n;
 		ps->rx_packets += n;
 		for (uint16_t k = 0; k < n; k++)
@@ -63,12 +71,51 @@ pmd_poll(struct pmd *pmd, const struct pmd_rxq_set *set)
 	}
 	now = rte_rdtsc();
 	pmd->stats.idle_cycles += now - last;
+	return light;
+}
+
+void
+pmd_set_max_sleep(struct pmd *pmd, uint32_t us)
+{
+	__atomic_store_n(&pmd->max_sleep_us, RTE_MIN(us, (uint32_t)PMD_MAX_SLEEP_US),
+		__ATOMIC_RELAXED);
+}
+
+/*
+ * Load-based sleeping after a pass ('light' as pmd_poll() says): '*sleep_us' is how long
+ * the next light pass sleeps, grown by 1 us a light pass up to the PMD's maximum and reset
+ * by a heavy one.  The PMD reports a quiescent state first, so a sleeping PMD never holds
+ * up a grace period by more than its sleep.  The time asleep counts as idle.
+ */
+static void
+pmd_sleep(struct pmd *pmd, bool light, uint32_t *sleep_us)
+{
+	uint32_t max = __atomic_load_n(&pmd->max_sleep_us, __ATOMIC_RELAXED);
+	uint64_t t0;
+
+	if (max == 0 || !light) {
+		*sleep_us = 0;
+		return;
+	}
+	if (*sleep_us > 0) {
+		struct timespec ts = { 0, (long)RTE_MIN(*sleep_us, max) * 1000 };
+
+		rcu_quiescent(pmd->qsbr, pmd->index);
+		t0 = rte_rdtsc();
+		nanosleep(&ts, NULL);
+		t0 = rte_rdtsc() - t0;
+		pmd->stats.sleep_iterations++;
+		pmd->stats.sleep_cycles += t0;
+		pmd->stats.idle_cycles += t0;
+	}
+	*sleep_us = RTE_MIN(*sleep_us + 1, max);
 }
 
 static void *
 pmd_main(void *arg)
 {
 	struct pmd *pmd = arg;
+	uint32_t sleep_us = 0;
 	cpu_set_t set;
 	char name[16];
 
@@ -77,6 +124,8 @@ pmd_main(void *arg)
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	snprintf(name, sizeof(name), "pmd-c%02u", pmd->core);
 	pthread_setname_np(pthread_self(), name);
+	/* A load-based sleep of a few microseconds must not become the default 50 us slack. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if (rte_thread_register() < 0) {
 		fprintf(stderr, "vireo-dp: pmd on core %u: rte_thread_register failed: %s\n",
 			pmd->core, rte_strerror(rte_errno));
@@ -101,7 +150,7 @@ pmd_main(void *arg)
 			rcu_online(pmd->qsbr, pmd->index);
 			continue;
 		}
-		pmd_poll(pmd, rx);
+		pmd_sleep(pmd, pmd_poll(pmd, rx), &sleep_us);
 		rcu_quiescent(pmd->qsbr, pmd->index);
 	}
 	rcu_offline(pmd->qsbr, pmd->index);

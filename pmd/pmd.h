@@ -74,6 +74,8 @@ struct pmd_stats {
 	uint64_t out_packets;
 	uint64_t dropped;		/**< no output, table miss, unknown port */
 	uint64_t iterations;
+	uint64_t sleep_iterations;	/**< passes followed by a load-based sleep */
+	uint64_t sleep_cycles;		/**< TSC cycles asleep (counted as idle too) */
 };
 
 /** Called by the PMD for each received burst: classify, run actions, pmd_output(). */
@@ -114,6 +116,7 @@ struct pmd {
 
 	/* main thread writes (atomic store), PMD reads */
 	struct pmd_rxq_set *rxqs;
+	uint32_t max_sleep_us;		/**< pmd_set_max_sleep() */
 	volatile bool exit;
 	volatile bool started;
 
@@ -153,6 +156,16 @@ struct pmd_change {
 int pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n,
 		struct pmd_change *chg, char **err);
+
+/**
+ * Most microseconds 'pmd' may sleep between two passes that each found every rx queue less
+ * than half a burst full (Open vSwitch's load-based sleeping, other_config:pmd-maxsleep):
+ * the first such pass is followed by 1 us, each further one by 1 us more, up to 'us'; a
+ * pass with half a burst or more on any queue ends it.  0 (the default): never sleeps.
+ * Capped at PMD_MAX_SLEEP_US.  Main thread; takes effect at the PMD's next pass.
+ */
+void pmd_set_max_sleep(struct pmd *pmd, uint32_t us);
+#define PMD_MAX_SLEEP_US 10000
 
 /** Stop and join every PMD, free them. */
 void pmd_stop_all(struct pmd **pmds, unsigned n);

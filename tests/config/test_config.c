@@ -770,9 +770,35 @@ test_mirrors(void)
 	free(warn);
 }
 
+/* pmd-sleep-max's list: a default, per-core values, a core named twice, and what is refused. */
+static void
+test_sleep_max(void)
+{
+	static const char *const bad[] = {
+		"", ",", "5,", ",5", "1:", ":5", "1:-5", "-1", "+5", "1:2:3", "5 ", "1024:5",
+		"99999999999999999999999", "a", "1;5", NULL
+	};
+	struct vconf_core_sleep per[2];
+	unsigned long d = 7;
+	unsigned n = 9;
+
+	CHECK(vconf_sleep_max_parse("50", &d, per, 2, &n) == 0 && d == 50 && n == 0,
+		"plain value: %lu, %u cores", d, n);
+	d = 7;
+	CHECK(vconf_sleep_max_parse("3:300", &d, per, 2, &n) == 0 && d == 7 && n == 1 &&
+		per[0].core == 3 && per[0].us == 300, "core only: default %lu kept", d);
+	CHECK(vconf_sleep_max_parse("50,3:300,5:0,3:20", &d, per, 2, &n) == 0 && d == 50 &&
+		n == 2 && per[0].core == 3 && per[0].us == 20 && per[1].core == 5 &&
+		per[1].us == 0, "list: %lu, %u cores", d, n);
+	CHECK(vconf_sleep_max_parse("1:1,2:2,3:3", &d, per, 2, &n) < 0, "too many cores refused");
+	for (int i = 0; bad[i] != NULL; i++)
+		CHECK(vconf_sleep_max_parse(bad[i], &d, per, 2, &n) < 0, "'%s' refused", bad[i]);
+}
+
 int
 main(void)
 {
+	test_sleep_max();
 	test_mirrors();
 	test_policing();
 	test_bond();
