@@ -95,6 +95,8 @@ ovs_start() { # ovs_start SET
 		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
 		"other_config:dpdk-extra=--file-prefix=p2povs$$ --no-pci" \
 		other_config:dpdk-socket-mem=1024
+	# OVS_OTHER_CONFIG: more "other_config:KEY=VALUE" words (VIREO_OTHER_CONFIG's twin).
+	[ -n "${OVS_OTHER_CONFIG:-}" ] && $VS --no-wait set Open_vSwitch . $OVS_OTHER_CONFIG
 	"$OVS_VSWITCHD" "unix:$d/db.sock" --pidfile="$d/vswitchd.pid" \
 		--unixctl="$d/vswitchd.ctl" --log-file="$d/vswitchd.log" --detach \
 		-vconsole:off 2>/dev/null || return 1
