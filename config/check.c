@@ -171,11 +171,11 @@ check_affinity(const char *v)
 static int
 check_sleep_max(const char *v)
 {
-	struct vconf_core_sleep per[64];
+	struct vconf_core_sleep per[VCONF_SLEEP_CORES];
 	unsigned long dflt = 0;
 	unsigned n;
 
-	return vconf_sleep_max_parse(v, &dflt, per, 64, &n) < 0 ? -1 : 0;
+	return vconf_sleep_max_parse(v, &dflt, per, VCONF_SLEEP_CORES, &n) < 0 ? -1 : 0;
 }
 
 static int

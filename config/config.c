@@ -563,8 +563,9 @@ vconf_sleep_max_parse(const char *s, unsigned long *dflt, struct vconf_core_slee
 		unsigned max, unsigned *n)
 {
 	const char *p = s;
+	unsigned long d = *dflt;
+	unsigned k = 0;
 
-	*n = 0;
 	if (*p == '\0')
 		return -EINVAL;
 	for (;;) {
@@ -574,22 +575,27 @@ vconf_sleep_max_parse(const char *s, unsigned long *dflt, struct vconf_core_slee
 		if (parse_digits(&p, &a) < 0)
 			return -EINVAL;
 		if (*p != ':') {
-			*dflt = a;
+			d = a;
 		} else {
 			p++;
 			if (a > 1023 || parse_digits(&p, &b) < 0)
 				return -EINVAL;
-			for (i = 0; i < *n && per[i].core != a; i++)
+			for (i = 0; i < k && per[i].core != a; i++)
 				;
-			if (i == *n && (*n)++ == max)
+			if (i == k && k++ == max)
 				return -EINVAL;
-			per[i] = (struct vconf_core_sleep){ (unsigned)a, b };
+			per[i].core = (unsigned)a;
+			per[i].us = b;
 		}
 		if (*p == '\0')
-			return 0;
+			break;
 		if (*p++ != ',')
 			return -EINVAL;
 	}
+	/* 'per' may hold a refused list's items; the counts say what is valid. */
+	*dflt = d;
+	*n = k;
+	return 0;
 }
 
 int

@@ -252,20 +252,22 @@ bool vconf_mirror_equal(const struct vconf_mirror *a, const struct vconf_mirror 
  *  aside. */
 bool vconf_bridge_settings_equal(const struct vconf_bridge *a, const struct vconf_bridge *b);
 
-/** One core's own maximum sleep in pmd-sleep-max. */
+/** One core's own maximum sleep in pmd-sleep-max; at most VCONF_SLEEP_CORES of them. */
+#define VCONF_SLEEP_CORES 64
 struct vconf_core_sleep {
 	unsigned core;
 	unsigned long us;
 };
 
 /**
- * Parse a pmd-sleep-max value (Open vSwitch 3.2): comma-separated items, each either a
- * maximum sleep in microseconds for every PMD ("50") or one for the PMD on a core
- * ("3:300"): "50,3:300,5:0".  '*dflt' receives the last plain value (left as it was
- * without one), 'per' up to 'max' core items ('*n' of them; a core named again replaces its
- * value).  Values are not capped here.
- * @return 0, or -EINVAL for anything else (an empty item, a sign, a core above 1023, more
- *         than 'max' cores).
+ * Parse a pmd-sleep-max value (Open vSwitch 3.3's form; 3.2's is the single value):
+ * comma-separated items, each either a maximum sleep in microseconds for every PMD ("50")
+ * or one for the PMD on a core ("3:300"): "50,3:300,5:0".  '*dflt' receives the last plain
+ * value (left as it was without one), 'per' up to 'max' core items ('*n' of them; a core
+ * named again replaces its value).  Values are not capped here.  Stricter than Open
+ * vSwitch, which skips blanks and bad items: here a blank or a bad item refuses the value.
+ * @return 0, or -EINVAL for anything else (an empty item, a sign, a blank, a core above
+ *         1023, more than 'max' cores), '*dflt' and '*n' then untouched.
  */
 int vconf_sleep_max_parse(const char *s, unsigned long *dflt, struct vconf_core_sleep *per,
 		unsigned max, unsigned *n);

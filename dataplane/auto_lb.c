@@ -83,12 +83,13 @@ busiest(struct dp *dp, unsigned *core, bool *over)
 		uint64_t busy, idle;
 
 		pmd_stats_read(dp->pmds[i], &st);
-		if (st.busy_cycles < lb->busy[i] || st.idle_cycles < lb->idle[i])
+		if (st.busy_cycles < lb->busy[i] || st.idle_cycles + st.sleep_cycles < lb->idle[i])
 			usable = false;
+		/* Time asleep is time the PMD could have worked: its share of the whole. */
 		busy = st.busy_cycles - lb->busy[i];
-		idle = st.idle_cycles - lb->idle[i];
+		idle = st.idle_cycles + st.sleep_cycles - lb->idle[i];
 		lb->busy[i] = st.busy_cycles;
-		lb->idle[i] = st.idle_cycles;
+		lb->idle[i] = st.idle_cycles + st.sleep_cycles;
 		if (!usable || dp->pmds[i]->isolated || busy + idle == 0)
 			continue;
 		*over |= busy * 100 > (uint64_t)lb->load_pct * (busy + idle);

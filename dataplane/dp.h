@@ -211,13 +211,12 @@ struct dp_auto_lb {
 };
 
 /** Load-based PMD sleeping (dataplane/pmd_sleep.c; main thread only). */
-#define DP_SLEEP_CORES 64
 struct dp_pmd_sleep {
 	bool configured;		/**< logged once at least */
 	const char *key;		/**< the key it came from, or NULL */
 	unsigned long dflt;		/**< microseconds, before the cap */
 	unsigned n;
-	struct vconf_core_sleep per[DP_SLEEP_CORES];
+	struct vconf_core_sleep per[VCONF_SLEEP_CORES];
 };
 
 /** A packet for the OpenFlow controllers, from a PMD to the main thread (punt.c). */
@@ -357,7 +356,7 @@ void dp_punt_forget_bridge(struct dp *dp, struct dp_bridge *br);
 int dp_punt_packet_out(struct dp *dp, struct dp_bridge *br, uint32_t in_port,
 	const char *actions, const void *data, size_t len, char **err);
 /** PMD hook (pmd_hooks.poll_extra): PMD 0 runs the queued packet_outs. */
-void dp_punt_pmd_run(struct pmd *pmd);
+unsigned dp_punt_pmd_run(struct pmd *pmd);
 /** PMD: run 'acts' on 'm' in bridge 'br' as if received on 'in_port' (dataplane/fwd.c). */
 void dp_execute(struct pmd *pmd, struct dp_bridge *br, const struct flowtab_actions *acts,
 	struct rte_mbuf *m, uint32_t in_port);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Open vSwitch's load-based PMD sleeping: other_config:pmd-maxsleep (3.1) and its successor
- * pmd-sleep-max (3.2: one value, or a default and "CORE:US" items per PMD core).  A PMD whose
+ * pmd-sleep-max (3.2: one value; 3.3: a default and "CORE:US" items per PMD core).  A PMD whose
  * passes find every queue less than half a burst full sleeps a little longer after each,
  * up to its maximum (pmd/pmd.c); the core is then free for other threads and draws less
  * power, at the cost of up to that much latency when traffic resumes.
@@ -45,7 +45,10 @@ sleep_of(const struct vconf *cfg, struct dp_pmd_sleep *s)
 	memset(s, 0, sizeof(*s));
 	if (list != NULL) {
 		s->key = "pmd-sleep-max";
-		if (vconf_sleep_max_parse(list, &s->dflt, s->per, DP_SLEEP_CORES, &s->n) < 0) {
+		if (one != NULL)
+			dp_log("other_config:pmd-maxsleep=%s is not used: pmd-sleep-max, its "
+				"successor, is set", one);
+		if (vconf_sleep_max_parse(list, &s->dflt, s->per, VCONF_SLEEP_CORES, &s->n) < 0) {
 			dp_log("other_config:pmd-sleep-max '%s' is not a list of US or CORE:US: "
 				"PMDs do not sleep", list);
 			memset(s, 0, sizeof(*s));
@@ -61,7 +64,10 @@ sleep_of(const struct vconf *cfg, struct dp_pmd_sleep *s)
 	}
 }
 
-/* Logged as Open vSwitch logs it, plus what a cap or a per-core value changed. */
+/*
+ * Logged with Open vSwitch 3.1's lines for the default (each PMD's own change is logged by
+ * dp_pmd_sleep_apply()), and what the cap changed, which Open vSwitch does silently.
+ */
 static void
 sleep_log(const struct dp_pmd_sleep *s)
 {
@@ -70,15 +76,23 @@ sleep_log(const struct dp_pmd_sleep *s)
 	if (s->dflt > PMD_MAX_SLEEP_US)
 		dp_log("other_config:%s %lu is above %u: using %u", s->key, s->dflt,
 			PMD_MAX_SLEEP_US, PMD_MAX_SLEEP_US);
-	dp_log("PMD max sleep request is %" PRIu32 " usecs.", d);
-	dp_log("PMD load based sleeps are %s.", d ? "enabled" : "disabled");
-	for (unsigned i = 0; i < s->n; i++) {
+	for (unsigned i = 0; i < s->n; i++)
 		if (s->per[i].us > PMD_MAX_SLEEP_US)
 			dp_log("other_config:%s: core %u: %lu is above %u: using %u", s->key,
 				s->per[i].core, s->per[i].us, PMD_MAX_SLEEP_US, PMD_MAX_SLEEP_US);
-		dp_log("PMD max sleep request for core %u is %" PRIu32 " usecs.",
-			s->per[i].core, sleep_for_core(s, s->per[i].core));
-	}
+	dp_log("PMD max sleep request is %" PRIu32 " usecs.", d);
+	dp_log("PMD load based sleeps are %s.", d ? "enabled" : "disabled");
+}
+
+static bool
+sleep_same(const struct dp_pmd_sleep *a, const struct dp_pmd_sleep *b)
+{
+	if (a->dflt != b->dflt || a->n != b->n)
+		return false;
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->per[i].core != b->per[i].core || a->per[i].us != b->per[i].us)
+			return false;
+	return true;
 }
 
 void
@@ -87,20 +101,28 @@ dp_pmd_sleep_configure(struct dp *dp, const struct vconf *cfg)
 	struct dp_pmd_sleep s;
 
 	sleep_of(cfg, &s);
-	/* Logged at start and on every change, as Open vSwitch does. */
-	if (!dp->sleep.configured || s.dflt != dp->sleep.dflt || s.n != dp->sleep.n ||
-			memcmp(s.per, dp->sleep.per, s.n * sizeof(s.per[0])) != 0)
-		sleep_log(&s);
 	s.configured = true;
+	/* Logged at start and on every change, as Open vSwitch does. */
+	if (!dp->sleep.configured || !sleep_same(&s, &dp->sleep))
+		sleep_log(&s);
 	dp->sleep = s;
 	dp_pmd_sleep_apply(dp);
 }
 
+/* Each PMD whose maximum changes (a new one starts at 0) says so with Open vSwitch 3.3's line. */
 void
 dp_pmd_sleep_apply(struct dp *dp)
 {
-	for (unsigned i = 0; i < dp->n_pmds; i++)
-		pmd_set_max_sleep(dp->pmds[i], sleep_for_core(&dp->sleep, dp->pmds[i]->core));
+	for (unsigned i = 0; i < dp->n_pmds; i++) {
+		struct pmd *pmd = dp->pmds[i];
+		uint32_t us = sleep_for_core(&dp->sleep, pmd->core);
+
+		if (us == __atomic_load_n(&pmd->max_sleep_us, __ATOMIC_RELAXED))
+			continue;
+		dp_log("PMD thread on numa_id: %d, core id: %2u, max sleep: %4" PRIu32 " us.",
+			pmd->numa, pmd->core, us);
+		pmd_set_max_sleep(pmd, us);
+	}
 }
 
 char *

@@ -141,11 +141,16 @@ dp_punt_forget_bridge(struct dp *dp, struct dp_bridge *br)
 		usleep(100);
 }
 
-/* 'pout' was full: retry for up to PUNT_POUT_WAIT_US while PMD 0 drains it. */
+/*
+ * 'pout' was full: retry for up to PUNT_POUT_WAIT_US while PMD 0 drains it, plus the longest
+ * PMD 0 may be asleep (pmd-maxsleep) before it looks again.
+ */
 static int
 pout_wait(struct dp *dp, struct dp_pktout *po)
 {
-	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * PUNT_POUT_WAIT_US / 1000000;
+	uint64_t us = PUNT_POUT_WAIT_US +
+		__atomic_load_n(&dp->pmds[0]->max_sleep_us, __ATOMIC_RELAXED);
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * us / 1000000;
 
 	do {
 		rte_delay_us_sleep(10);
@@ -191,7 +196,7 @@ drop:
 	return -ENOBUFS;
 }
 
-void
+unsigned
 dp_punt_pmd_run(struct pmd *pmd)
 {
 	struct dp *dp = pmd->aux;
@@ -199,10 +204,10 @@ dp_punt_pmd_run(struct pmd *pmd)
 	unsigned n;
 
 	if (pmd->index != 0 || dp->pout == NULL)
-		return;
+		return 0;
 	n = rte_ring_sc_dequeue_burst(dp->pout, pos, PUNT_POUT_BURST, NULL);
 	if (n == 0)
-		return;
+		return 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_pktout *po = pos[i];
 
@@ -210,4 +215,5 @@ dp_punt_pmd_run(struct pmd *pmd)
 	}
 	pmd_flush(pmd);
 	rte_ring_sp_enqueue_bulk(dp->pout_done, pos, n, NULL);
+	return n;
 }

@@ -38,6 +38,10 @@
  * (the main thread) copy it, and "clear" is done by keeping a snapshot to subtract, so no
  * counter is written by two threads.  Tx batches are private to the PMD; they are empty at
  * every quiescent state, so a port unpublished and synchronised holds no queued packet.
+ * 'max_sleep_us' is stored by the main thread (pmd_set_max_sleep) and read by the PMD once
+ * a pass; a PMD that sleeps (up to PMD_MAX_SLEEP_US) is offline for RCU meanwhile, so grace
+ * periods never wait for it, but anything only a PMD does (PMD 0's packet_outs) waits up to
+ * that long.
  */
 
 #include <stdbool.h>
@@ -75,7 +79,7 @@ struct pmd_stats {
 	uint64_t dropped;		/**< no output, table miss, unknown port */
 	uint64_t iterations;
 	uint64_t sleep_iterations;	/**< passes followed by a load-based sleep */
-	uint64_t sleep_cycles;		/**< TSC cycles asleep (counted as idle too) */
+	uint64_t sleep_cycles;		/**< TSC cycles asleep (neither idle nor busy) */
 };
 
 /** Called by the PMD for each received burst: classify, run actions, pmd_output(). */
@@ -90,8 +94,9 @@ struct pmd_hooks {
 	void *(*ctx_create)(unsigned index, int numa, void *aux);
 	void (*ctx_destroy)(void *ctx, void *aux);
 	/** Optional: called by each PMD once per loop, polling or not (the owner's own
-	 *  queues, e.g. packets the control thread injects); must not block. */
-	void (*poll_extra)(struct pmd *pmd);
+	 *  queues, e.g. packets the control thread injects); must not block.  Returns how
+	 *  much it did (0: nothing), so that a PMD with work here does not sleep. */
+	unsigned (*poll_extra)(struct pmd *pmd);
 	void *aux;			/**< for the hooks, and pmd->aux for 'process' */
 };
 
@@ -112,7 +117,7 @@ struct pmd {
 	pmd_process_fn *process;
 	void *aux;			/**< pmd_hooks.aux */
 	void (*ctx_destroy)(void *ctx, void *aux);
-	void (*poll_extra)(struct pmd *pmd);
+	unsigned (*poll_extra)(struct pmd *pmd);
 
 	/* main thread writes (atomic store), PMD reads */
 	struct pmd_rxq_set *rxqs;
@@ -160,8 +165,9 @@ int pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 /**
  * Most microseconds 'pmd' may sleep between two passes that each found every rx queue less
  * than half a burst full (Open vSwitch's load-based sleeping, other_config:pmd-maxsleep):
- * the first such pass is followed by 1 us, each further one by 1 us more, up to 'us'; a
- * pass with half a burst or more on any queue ends it.  0 (the default): never sleeps.
+ * the first such pass is followed by none, each further one by 10 us more than the last
+ * (Open vSwitch 3.1's step), up to 'us'; a pass with half a burst or more on any queue, or
+ * with work of the poll_extra hook, ends it.  0 (the default): never sleeps.
  * Capped at PMD_MAX_SLEEP_US.  Main thread; takes effect at the PMD's next pass.
  */
 void pmd_set_max_sleep(struct pmd *pmd, uint32_t us);
