@@ -52,12 +52,7 @@ stop_dp
 rm -f "$CTL"
 
 check "ovsdb-server and vireo-dp --ovsdb start" ovsdb_dp_start
-check "ports added with ovs-vsctl, two PMDs" vsctl set Open_vSwitch . \
-	other_config:pmd-cpu-mask=0x3 -- add-br $BR -- set bridge $BR datapath_type=netdev \
-	-- add-port $BR p1 -- set Interface p1 type=dpdk \
-	options:dpdk-devargs="net_af_packet1,iface=v-$A" \
-	-- add-port $BR p2 -- set Interface p2 type=dpdk \
-	options:dpdk-devargs="net_af_packet2,iface=v-$B"
+check "ports added with ovs-vsctl, two PMDs" vsctl_two_afpacket "$BR" 0x3 "$A" "$B"
 check "set Interface p2 other_config:pmd-rxq-affinity=0:0: p2 on core 0, isolated" \
 	eval 'vsctl set Interface p2 other_config:pmd-rxq-affinity=0:0 &&
 	test "$(core_of p2)" = 0 && test "$(isolated_of 0)" = true && test "$(core_of p1)" = 1'

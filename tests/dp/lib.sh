@@ -54,6 +54,18 @@ stop_dp() {
 
 ctl() { "$VIREOCTL" -t "$CTL" "$@"; }
 
+# vsctl_two_afpacket BR MASK NS_A NS_B: with ovs-vsctl (tests/ovsdb/lib-ovsdb.sh), pmd-cpu-mask
+# MASK and a netdev bridge BR of two dpdk ports, p1 and p2, on net_af_packet over the veths of
+# the namespaces NS_A and NS_B (netns_add).
+vsctl_two_afpacket() {
+	vsctl set Open_vSwitch . other_config:pmd-cpu-mask="$2" -- add-br "$1" \
+		-- set bridge "$1" datapath_type=netdev \
+		-- add-port "$1" p1 -- set Interface p1 type=dpdk \
+		options:dpdk-devargs="net_af_packet1,iface=v-$3" \
+		-- add-port "$1" p2 -- set Interface p2 type=dpdk \
+		options:dpdk-devargs="net_af_packet2,iface=v-$4"
+}
+
 # ping_ok NS DST COUNT [INTERVAL]: ping with no loss
 ping_ok() {
 	local out

@@ -155,12 +155,7 @@ stop_dp
 rm -f "$CTL"
 
 check "ovsdb-server and vireo-dp --ovsdb start" ovsdb_dp_start
-check "a bridge of two ports with ovs-vsctl" vsctl set Open_vSwitch . \
-	other_config:pmd-cpu-mask=0x2 -- add-br $BR -- set bridge $BR datapath_type=netdev \
-	-- add-port $BR p1 -- set Interface p1 type=dpdk \
-	options:dpdk-devargs="net_af_packet1,iface=v-$A" \
-	-- add-port $BR p2 -- set Interface p2 type=dpdk \
-	options:dpdk-devargs="net_af_packet2,iface=v-$B"
+check "a bridge of two ports with ovs-vsctl" vsctl_two_afpacket "$BR" 0x2 "$A" "$B"
 check "ovs-vsctl set other_config:pmd-maxsleep=500: in force, the PMD leaves its core" \
 	eval 'vsctl set Open_vSwitch . other_config:pmd-maxsleep=500 &&
 	wait_until 10 eval "test \"\$(max_sleep_of 1)\" = 500" && cpu_at_most 20'
