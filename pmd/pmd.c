@@ -86,9 +86,9 @@ pmd_set_max_sleep(struct pmd *pmd, uint32_t us)
 /*
  * Load-based sleeping after a pass ('light' as pmd_poll() says): '*sleep_us' is how long
  * the next light pass sleeps, grown by PMD_SLEEP_STEP_US a light pass up to the PMD's
- * maximum and reset by a heavy one.  The PMD is offline for RCU while it sleeps (it holds no reference
- * between passes), so a sleeping PMD never holds up a grace period.  The time asleep is
- * counted apart, neither idle nor busy, as Open vSwitch counts it.
+ * maximum and reset by a heavy one.  The PMD is offline for RCU while it sleeps (it holds
+ * no reference between passes), so a sleeping PMD never holds up a grace period.  The time
+ * asleep is counted apart, neither idle nor busy, as Open vSwitch counts it.
  */
 static void
 pmd_sleep(struct pmd *pmd, bool light, uint32_t *sleep_us)
