@@ -84,15 +84,29 @@ vmm_argv() {
 	esac
 }
 
-now() { date +%s.%N; }
+# stamp: each line of stdin with the time it arrived (bash's own clock, no process started),
+# so that the guest's userspace line is timed when it is printed, not when the polling loop
+# below next looks (a loop pass costs tens of milliseconds under TCG, and the guest may
+# power off within one).
+stamp() {
+	local line
+	while IFS= read -r line; do
+		printf '%s %s\n' "$EPOCHREALTIME" "$line"
+	done
+}
 
 # measure NAME: one boot; prints "NAME userspace_s exit_s overhead_kib rc".
 measure() {
-	local out t0 t_user=- pid peak=0 rss shm k v rc
+	local out t0 t_user=- t_exit pid spid peak=0 rss shm k v rc
 	out=$(mktemp)
+	# a FIFO, not a process substitution: the test host has no /dev/fd
+	rm -f "$out.fifo"
+	mkfifo "$out.fifo"
+	stamp <"$out.fifo" >"$out" &
+	spid=$!
 	vmm_argv "$1"
-	t0=$(now)
-	"${ARGV[@]}" </dev/null >"$out" 2>&1 &
+	t0=$EPOCHREALTIME
+	"${ARGV[@]}" </dev/null >"$out.fifo" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		rss= shm=
@@ -104,10 +118,7 @@ measure() {
 		done <"/proc/$pid/status" 2>/dev/null
 		[ -n "$rss" ] && [ -n "$shm" ] && [ $((rss - shm)) -gt "$peak" ] &&
 			peak=$((rss - shm))
-		if [ "$t_user" = - ] && grep -q "^vireo-guest: cpus=" "$out"; then
-			t_user=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
-		fi
-		if awk -v a="$t0" -v b="$(now)" -v m="$BOOT_TIMEOUT" 'BEGIN { exit !(b - a > m) }'
+		if awk -v a="$t0" -v b="$EPOCHREALTIME" -v m="$BOOT_TIMEOUT" 'BEGIN { exit !(b - a > m) }'
 		then
 			kill -9 "$pid"
 		fi
@@ -115,12 +126,16 @@ measure() {
 	done
 	wait "$pid"
 	rc=$?
-	[ "$t_user" = - ] && grep -q "^vireo-guest: cpus=" "$out" && t_user=late
+	t_exit=$EPOCHREALTIME
+	wait "$spid"	# the last lines through stamp()
+	rm -f "$out.fifo"
+	t_user=$(awk -v a="$t0" '$2 == "vireo-guest:" && $3 ~ /^cpus=/ { printf "%.2f", $1 - a; exit }' "$out")
+	[ -n "$t_user" ] || t_user=-
 	if [ "$rc" != 0 ] || [ "$t_user" = - ]; then
 		echo "perf/boot: $1 failed (exit $rc); last output:" >&2
 		tail -20 "$out" >&2
 	fi
-	echo "$1 $t_user $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }') $peak $rc"
+	echo "$1 $t_user $(awk -v a="$t0" -v b="$t_exit" 'BEGIN { printf "%.2f", b - a }') $peak $rc"
 	rm -f "$out"
 }
 
