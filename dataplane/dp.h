@@ -214,6 +214,7 @@ struct dp_auto_lb {
 struct dp_pmd_sleep {
 	bool configured;		/**< logged once at least */
 	const char *key;		/**< the key it came from, or NULL */
+	char shadowed[32];		/**< pmd-maxsleep's value when pmd-sleep-max wins, or "" */
 	unsigned long dflt;		/**< microseconds, before the cap */
 	unsigned n;
 	struct vconf_core_sleep per[VCONF_SLEEP_CORES];

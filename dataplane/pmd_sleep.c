@@ -46,8 +46,7 @@ sleep_of(const struct vconf *cfg, struct dp_pmd_sleep *s)
 	if (list != NULL) {
 		s->key = "pmd-sleep-max";
 		if (one != NULL)
-			dp_log("other_config:pmd-maxsleep=%s is not used: pmd-sleep-max, its "
-				"successor, is set", one);
+			snprintf(s->shadowed, sizeof(s->shadowed), "%s", one);
 		if (vconf_sleep_max_parse(list, &s->dflt, s->per, VCONF_SLEEP_CORES, &s->n) < 0) {
 			dp_log("other_config:pmd-sleep-max '%s' is not a list of US or CORE:US: "
 				"PMDs do not sleep", list);
@@ -80,6 +79,9 @@ sleep_log(const struct dp_pmd_sleep *s)
 		if (s->per[i].us > PMD_MAX_SLEEP_US)
 			dp_log("other_config:%s: core %u: %lu is above %u: using %u", s->key,
 				s->per[i].core, s->per[i].us, PMD_MAX_SLEEP_US, PMD_MAX_SLEEP_US);
+	if (s->shadowed[0] != '\0')
+		dp_log("other_config:pmd-maxsleep=%s is not used: pmd-sleep-max, its successor, "
+			"is set", s->shadowed);
 	dp_log("PMD max sleep request is %" PRIu32 " usecs.", d);
 	dp_log("PMD load based sleeps are %s.", d ? "enabled" : "disabled");
 }
@@ -87,7 +89,7 @@ sleep_log(const struct dp_pmd_sleep *s)
 static bool
 sleep_same(const struct dp_pmd_sleep *a, const struct dp_pmd_sleep *b)
 {
-	if (a->dflt != b->dflt || a->n != b->n)
+	if (a->dflt != b->dflt || a->n != b->n || strcmp(a->shadowed, b->shadowed) != 0)
 		return false;
 	for (unsigned i = 0; i < a->n; i++)
 		if (a->per[i].core != b->per[i].core || a->per[i].us != b->per[i].us)

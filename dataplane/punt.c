@@ -143,13 +143,13 @@ dp_punt_forget_bridge(struct dp *dp, struct dp_bridge *br)
 
 /*
  * 'pout' was full: retry for up to PUNT_POUT_WAIT_US while PMD 0 drains it, plus the longest
- * PMD 0 may be asleep (pmd-maxsleep) before it looks again.
+ * PMD 0 may be asleep (pmd-maxsleep) before it looks again: that of a sleep begun before a
+ * new setting, too.
  */
 static int
 pout_wait(struct dp *dp, struct dp_pktout *po)
 {
-	uint64_t us = PUNT_POUT_WAIT_US +
-		__atomic_load_n(&dp->pmds[0]->max_sleep_us, __ATOMIC_RELAXED);
+	uint64_t us = PUNT_POUT_WAIT_US + PMD_MAX_SLEEP_US;
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * us / 1000000;
 
 	do {

@@ -32,7 +32,8 @@ max_sleep_of() { ctl dpif-netdev/pmd-sleep-show | awk -v c="core_id $1:" 'index(
 	f && /max sleep:/ { print $3; exit }'; }
 sleep_iterations() { ctl dpif-netdev/pmd-perf-show | awk '/- sleep iterations:/ { print $4 }'; }
 # avg_sleep: pmd-perf-show's microseconds a sleep, on average, since the last clear.
-avg_sleep() { ctl dpif-netdev/pmd-perf-show | awk '/Sleep time \(us\):/ { sub("\\(", "", $5); print int($5) }'; }
+avg_sleep() { ctl dpif-netdev/pmd-perf-show | awk '/Sleep time \(us\):/ && match($0, /\( *[0-9]+/) {
+	print int(substr($0, RSTART + 1, RLENGTH - 1)) }'; }
 
 write_cfg() {
 	{
