@@ -47,32 +47,90 @@ static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static int check_u32(const char *v);
 static int check_u64(const char *v);
 
-int
-vconf_parse_uint(const char *key, const char *val, unsigned long min, unsigned long max,
-		unsigned long *out, char **err)
+/*
+ * The decimal of digits only at '*p', '*p' moved past all its digits: 0, -EINVAL without a
+ * digit, -ERANGE when it does not fit an unsigned long.
+ */
+static int
+parse_digits(const char **p, unsigned long *out)
 {
 	unsigned long x = 0;
 	bool over = false;
-	const char *p;
+	const char *q = *p;
 
-	*err = NULL;
-	for (p = val; *p >= '0' && *p <= '9'; p++) {
-		unsigned d = (unsigned)(*p - '0');
+	for (; *q >= '0' && *q <= '9'; q++) {
+		unsigned d = (unsigned)(*q - '0');
 
 		if (x > (ULONG_MAX - d) / 10)
 			over = true;
 		else
 			x = x * 10 + d;
 	}
-	if (p == val || *p != '\0') {
+	if (q == *p)
+		return -EINVAL;
+	*p = q;
+	*out = x;
+	return over ? -ERANGE : 0;
+}
+
+int
+vconf_parse_uint(const char *key, const char *val, unsigned long min, unsigned long max,
+		unsigned long *out, char **err)
+{
+	unsigned long x = 0;
+	const char *p = val;
+	int rc = parse_digits(&p, &x);
+
+	*err = NULL;
+	if (rc == -EINVAL || *p != '\0') {
 		*err = fmt("key '%s': '%s' is not a decimal integer", key, val);
 		return -EINVAL;
 	}
-	if (over || x < min || x > max) {
+	if (rc == -ERANGE || x < min || x > max) {
 		*err = fmt("key '%s': '%s' is out of range %lu..%lu", key, val, min, max);
 		return -EINVAL;
 	}
 	*out = x;
+	return 0;
+}
+
+int
+vconf_sleep_max_parse(const char *s, unsigned long *dflt, struct vconf_core_sleep *per,
+		unsigned max, unsigned *n)
+{
+	const char *p = s;
+	unsigned long d = *dflt;
+	unsigned k = 0;
+
+	if (*p == '\0')
+		return -EINVAL;
+	for (;;) {
+		unsigned long a, b;
+		unsigned i;
+
+		if (parse_digits(&p, &a) < 0)
+			return -EINVAL;
+		if (*p != ':') {
+			d = a;
+		} else {
+			p++;
+			if (a > 1023 || parse_digits(&p, &b) < 0)
+				return -EINVAL;
+			for (i = 0; i < k && per[i].core != a; i++)
+				;
+			if (i == k && k++ == max)
+				return -EINVAL;
+			per[i].core = (unsigned)a;
+			per[i].us = b;
+		}
+		if (*p == '\0')
+			break;
+		if (*p++ != ',')
+			return -EINVAL;
+	}
+	/* 'per' may hold a refused list's items; the counts say what is valid. */
+	*dflt = d;
+	*n = k;
 	return 0;
 }
 

@@ -3,7 +3,6 @@
  * The vconf value: maps, copies, look-ups.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -535,67 +534,6 @@ vconf_vlan_parse_list(const char *s, uint16_t **out, size_t *n)
 bad:
 	free(v);
 	return -EINVAL;
-}
-
-/* A decimal of digits only at '*p', moved past it; -EINVAL without digits or on overflow. */
-static int
-parse_digits(const char **p, unsigned long *out)
-{
-	unsigned long x = 0;
-	const char *q = *p;
-
-	for (; *q >= '0' && *q <= '9'; q++) {
-		unsigned d = (unsigned)(*q - '0');
-
-		if (x > (ULONG_MAX - d) / 10)
-			return -EINVAL;
-		x = x * 10 + d;
-	}
-	if (q == *p)
-		return -EINVAL;
-	*p = q;
-	*out = x;
-	return 0;
-}
-
-int
-vconf_sleep_max_parse(const char *s, unsigned long *dflt, struct vconf_core_sleep *per,
-		unsigned max, unsigned *n)
-{
-	const char *p = s;
-	unsigned long d = *dflt;
-	unsigned k = 0;
-
-	if (*p == '\0')
-		return -EINVAL;
-	for (;;) {
-		unsigned long a, b;
-		unsigned i;
-
-		if (parse_digits(&p, &a) < 0)
-			return -EINVAL;
-		if (*p != ':') {
-			d = a;
-		} else {
-			p++;
-			if (a > 1023 || parse_digits(&p, &b) < 0)
-				return -EINVAL;
-			for (i = 0; i < k && per[i].core != a; i++)
-				;
-			if (i == k && k++ == max)
-				return -EINVAL;
-			per[i].core = (unsigned)a;
-			per[i].us = b;
-		}
-		if (*p == '\0')
-			break;
-		if (*p++ != ',')
-			return -EINVAL;
-	}
-	/* 'per' may hold a refused list's items; the counts say what is valid. */
-	*dflt = d;
-	*n = k;
-	return 0;
 }
 
 int
