@@ -311,7 +311,7 @@ check_lost(struct net_dev *n)
 {
 	if (n->watched_fd < 0 || vu_dev_connected(n->vu))
 		return;
-	vmm_vm_del_fd(n->vm, n->watched_fd);
+	vmm_vm_forget_fd(n->vm, n->watched_fd, n);
 	n->watched_fd = -1;
 	disconnected(n);
 }
@@ -476,15 +476,33 @@ log_restore(struct net_dev *n)
 static void
 connected(struct net_dev *n)
 {
+	bool started = false, refused = false;
+	unsigned int i;
 	int rc = 0;
 
-	if (vu_ring_started(n->vu, 0) || vu_ring_started(n->vu, 1)) {
+	for (i = 0; i < data_rings(n); i++)
+		started = started || vu_ring_started(n->vu, i);
+	if (started) {
 		log_restore(n);
 		rc = vu_dev_restore(n->vu, NULL, 0);
 	} else if (n->vp.status & VIRTIO_STATUS_DRIVER_OK) {
 		rc = hand_rings(n);
+		/*
+		 * Refused before anything reached the backend (a ring outside RAM or misplaced,
+		 * features it cannot take): the guest's doing, not the connection's, and no
+		 * reconnect changes it.  The device asks for a reset, as at DRIVER_OK, and the
+		 * connection stays.
+		 */
+		if (rc < 0 && vu_dev_connected(n->vu) &&
+		    (rc == -EFAULT || rc == -EINVAL || rc == -EBUSY)) {
+			report(n, "handing the rings to the backend", rc);
+			n->vp.status |= VIRTIO_STATUS_NEEDS_RESET;
+			vmm_virtio_pci_config_changed(&n->vp);
+			refused = true;
+			rc = 0;
+		}
 	}
-	if (rc == 0 && (n->vp.driver_features & BIT(VIRTIO_NET_F_MQ)))
+	if (rc == 0 && !refused && (n->vp.driver_features & BIT(VIRTIO_NET_F_MQ)))
 		rc = apply_pairs(n);	/* VQ_PAIRS_SET may have come while it was gone */
 	if (rc < 0) {
 		if (!n->restore_failed)
@@ -569,6 +587,15 @@ retry_handshake(struct net_dev *n, int rc)
 	return rc;
 }
 
+/* Whether 'rc' from opening the socket is the path's fault (the user's input: exit 2). */
+static bool
+path_error(int rc)
+{
+	return rc == -ENOENT || rc == -EACCES || rc == -EPERM || rc == -ENAMETOOLONG ||
+		rc == -ENOTDIR || rc == -EEXIST || rc == -EADDRINUSE || rc == -ELOOP ||
+		rc == -EROFS;
+}
+
 static int
 first_connect(struct net_dev *n, char **err)
 {
@@ -590,8 +617,8 @@ first_connect(struct net_dev *n, char **err)
 			rc == -ENOENT ? "no such socket" : rc == -EAGAIN && n->cfg->server ?
 			"no backend connected" : "nobody listens on it");
 	if (rc < 0)
-		return vmm_err(err, rc, "--net vhost-user=%s: %s", n->cfg->path,
-			*vu_dev_error(n->vu) ? vu_dev_error(n->vu) : strerror(-rc));
+		return vmm_err(err, path_error(rc) ? -VMM_EINPUT : rc, "--net vhost-user=%s: %s",
+			n->cfg->path, *vu_dev_error(n->vu) ? vu_dev_error(n->vu) : strerror(-rc));
 	return 0;
 }
 
@@ -616,8 +643,8 @@ net_create(struct vmm_vm *vm, const struct vmm_net_cfg *cfg, unsigned int idx,
 	snprintf(n->name, sizeof(n->name), "virtio-net%u", idx);
 	rc = vu_dev_create(&n->vu, &opts, &msg);
 	if (rc < 0) {
-		rc = vmm_err(err, rc == -ENOENT || rc == -EACCES || rc == -ENAMETOOLONG ?
-			-VMM_EINPUT : rc, "--net: %s", msg != NULL ? msg : strerror(-rc));
+		rc = vmm_err(err, path_error(rc) ? -VMM_EINPUT : rc, "--net: %s",
+			msg != NULL ? msg : strerror(-rc));
 		free(msg);
 		return rc;
 	}

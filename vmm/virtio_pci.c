@@ -261,6 +261,18 @@ set_status(struct vmm_virtio_pci *vp, uint8_t status)
 	    ((vp->driver_features & ~vp->device_features) ||
 	     (vp->ops->features_ok != NULL && !vp->ops->features_ok(vp, vp->driver_features))))
 		status &= ~VIRTIO_STATUS_FEATURES_OK;
+	/*
+	 * Until it resets the device the driver only adds bits, and FEATURES_OK comes before
+	 * DRIVER_OK (virtio 1.2, 2.1.2 and 3.1.1; this device is modern only).  A write that
+	 * clears a bit, or sets DRIVER_OK without FEATURES_OK accepted (features nobody
+	 * checked), is not taken: the device asks for a reset instead.
+	 */
+	if ((old & ~status & ~VIRTIO_STATUS_NEEDS_RESET) != 0 ||
+	    ((status & VIRTIO_STATUS_DRIVER_OK) && !(status & VIRTIO_STATUS_FEATURES_OK))) {
+		vp->status = old | VIRTIO_STATUS_NEEDS_RESET;
+		vmm_virtio_pci_config_changed(vp);
+		return;
+	}
 	vp->status = status;
 	vp->ops->set_status(vp, old, status);
 }

@@ -22,6 +22,9 @@
 #include "util.h"
 #include "vm.h"
 
+/* The stop eventfd's epoll data; a handler's is its fd and slot (vmm_vm_add_fd). */
+#define STOP_EVENT UINT64_MAX
+
 static int
 open_kvm(struct vmm_vm *vm, char **err)
 {
@@ -116,7 +119,7 @@ open_loop(struct vmm_vm *vm, char **err)
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0)
 		return vmm_err(err, -errno, "eventfd: %s", strerror(errno));
-	ev.data.fd = vm->stop_fd;
+	ev.data.u64 = STOP_EVENT;
 	if (epoll_ctl(vm->epoll_fd, EPOLL_CTL_ADD, vm->stop_fd, &ev) < 0)
 		return vmm_err(err, -errno, "epoll_ctl: %s", strerror(errno));
 	return 0;
@@ -159,6 +162,11 @@ vmm_vm_create(struct vmm_vm *vm, const struct vmm_config *cfg, char **err)
 	 */
 	if (sched_getaffinity(0, sizeof(vm->host_cpus), &vm->host_cpus) < 0)
 		CPU_ZERO(&vm->host_cpus);
+	for (unsigned int i = 0; i < cfg->nr_pins && CPU_COUNT(&vm->host_cpus) > 0; i++)
+		if (!CPU_ISSET(cfg->pins[i].cpu, &vm->host_cpus))
+			return vmm_err(err, -VMM_EINPUT, "--cpu-pin %u:%d: CPU %d is not available "
+				"to this process", cfg->pins[i].vcpu, cfg->pins[i].cpu,
+				cfg->pins[i].cpu);
 	if (cfg->emulator_pin &&
 	    sched_setaffinity(0, sizeof(cfg->emulator_cpus), &cfg->emulator_cpus) < 0)
 		return vmm_err(err, -VMM_EINPUT,
@@ -228,7 +236,7 @@ vmm_vm_request_stop(struct vmm_vm *vm, int status, const char *fmt, ...)
 int
 vmm_vm_add_fd(struct vmm_vm *vm, int fd, vmm_fd_cb *cb, void *opaque)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct epoll_event ev = { .events = EPOLLIN };
 	unsigned int i;
 
 	for (i = 0; i < VMM_MAX_FD_HANDLERS; i++)
@@ -236,6 +244,12 @@ vmm_vm_add_fd(struct vmm_vm *vm, int fd, vmm_fd_cb *cb, void *opaque)
 			break;
 	if (i == VMM_MAX_FD_HANDLERS)
 		return -ENOSPC;
+	/*
+	 * The event names its handler, not just the fd number: a number closed elsewhere (the
+	 * vhost-user library closes a failed connection on the thread that saw it fail) and
+	 * reused by a new registration must not reach the old handler.
+	 */
+	ev.data.u64 = (uint64_t)(uint32_t)fd << 32 | i;
 	if (epoll_ctl(vm->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -errno;
 	vm->handlers[i] = (struct vmm_fd_handler){ .fd = fd, .cb = cb, .opaque = opaque };
@@ -253,6 +267,17 @@ vmm_vm_del_fd(struct vmm_vm *vm, int fd)
 			vm->handlers[i].cb = NULL;
 		}
 	}
+}
+
+void
+vmm_vm_forget_fd(struct vmm_vm *vm, int fd, void *opaque)
+{
+	unsigned int i;
+
+	for (i = 0; i < VMM_MAX_FD_HANDLERS; i++)
+		if (vm->handlers[i].cb != NULL && vm->handlers[i].fd == fd &&
+		    vm->handlers[i].opaque == opaque)
+			vm->handlers[i].cb = NULL;
 }
 
 static void
@@ -299,15 +324,13 @@ vmm_vm_run(struct vmm_vm *vm)
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			unsigned int h;
+			uint32_t h = (uint32_t)evs[i].data.u64;
+			int fd = (int)(evs[i].data.u64 >> 32);
 
-			if (evs[i].data.fd == vm->stop_fd)
-				continue;
-			for (h = 0; h < VMM_MAX_FD_HANDLERS; h++)
-				if (vm->handlers[h].cb != NULL && vm->handlers[h].fd == evs[i].data.fd) {
-					vm->handlers[h].cb(vm->handlers[h].opaque, evs[i].data.fd);
-					break;
-				}
+			/* A handler an earlier event of this batch removed is skipped. */
+			if (evs[i].data.u64 != STOP_EVENT && h < VMM_MAX_FD_HANDLERS &&
+			    vm->handlers[h].cb != NULL && vm->handlers[h].fd == fd)
+				vm->handlers[h].cb(vm->handlers[h].opaque, fd);
 		}
 	}
 	vmm_vcpus_stop(vm);

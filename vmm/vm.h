@@ -145,6 +145,12 @@ int vmm_vm_add_fd(struct vmm_vm *vm, int fd, vmm_fd_cb *cb, void *opaque);
 /** Stop watching 'fd'. */
 void vmm_vm_del_fd(struct vmm_vm *vm, int fd);
 
+/**
+ * Drop the handler 'opaque' registered for 'fd', which someone else has closed already (so
+ * epoll forgot it, and the number may now be another registration's: that one stays).
+ */
+void vmm_vm_forget_fd(struct vmm_vm *vm, int fd, void *opaque);
+
 /** Create the vCPUs (KVM fds, CPUID, MSRs, registers).  vcpu.c. */
 int vmm_vcpus_create(struct vmm_vm *vm, char **err);
 

@@ -33,6 +33,11 @@ badinput "unknown key" "unknown key 'foo'" --net "vhost-user=$RUN/x.sock,foo=1"
 badinput "bad mode" "mode 'peer'" --net "vhost-user=$RUN/x.sock,mode=peer"
 : >"$RUN/plain"
 badinput "not a socket" "vhost-user=$RUN/plain" --net "vhost-user=$RUN/plain"
+badinput "server socket over a plain file" "exists and is not a socket" \
+	--net "vhost-user=$RUN/plain,mode=server"
+badinput "socket path under a plain file" "vhost-user=$RUN/plain/s.sock" \
+	--net "vhost-user=$RUN/plain/s.sock"
+badinput "socket path too long" "too long" --net "vhost-user=$RUN/$(printf '%0120d' 0).sock"
 
 # --- vireo-dp with two vhost-user ports and a namespace ---------------------------------
 netns_add ns1 10.0.0.1 02:00:00:00:00:01 || { fail "netns"; finish; }

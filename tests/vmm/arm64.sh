@@ -134,4 +134,6 @@ bad "memory below the kernel" "too small for the kernel" --kernel "$KERNEL_STD" 
 bad "--net without its socket" "no such socket" --kernel "$KERNEL" \
 	--net vhost-user=/run/none.sock
 bad "too many vCPUs" "at most 64 vCPUs" --kernel "$KERNEL" --cpus 65
+bad "command line over 2047 bytes" "--cmdline: 2100 bytes, the kernel takes at most 2047" \
+	--kernel "$KERNEL" --cmdline "$(printf '%02100d' 0)"
 finish

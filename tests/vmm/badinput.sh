@@ -137,6 +137,9 @@ expect "bad serial file size" "max-size 'big'" -- --kernel "$KERNEL" \
 expect "bad emulator pin" "--emulator-pin" -- --kernel "$KERNEL" --emulator-pin x
 expect "emulator pin on a CPU this process cannot use" \
 	"--emulator-pin: none of those CPUs is available" -- --kernel "$KERNEL" --emulator-pin 1023
+expect "vCPU pin on a CPU this process cannot use" \
+	"--cpu-pin 1:1000: CPU 1000 is not available to this process" -- --kernel "$KERNEL" \
+	--cpus 2 --cpu-pin 1:1000
 # The decompressed boot path (vmm/payload.c): bad payloads name the kernel file.
 expect "payload: corrupt xz data" "corrupt-xz: xz payload: corrupt data" -- \
 	--kernel "$T/corrupt-xz"

@@ -52,6 +52,16 @@ until_line() { # until_line FILE PATTERN SECONDS
 	done
 	grep -q "$2" "$1" 2>/dev/null
 }
+# The guest holds the device with a ring it refused while vireo-dp restarts.
+if until_line "$RUN/h.out" "hostile: HOLD" 600; then
+	stop_dp
+	check "vireo-dp restarts while the guest holds refused rings" start_dp "$RUN/dp.yaml"
+	until_line "$RUN/h.out" "hostile: phase data rings" 300
+	n=$(grep -c "backend $RUN/vhu0 connected" "$RUN/h.err")
+	r=$(grep -c "handing the rings to the backend" "$RUN/h.err")
+	check "vireo-vmm reconnected once and kept the connection ($n connects, $r refusals)" \
+		test "$n" -eq 1 -a "$r" -le 2
+fi
 if until_line "$RUN/h.out" "hostile: done" 700; then
 	# The pokes are over; the guest is rebinding its NIC.
 	if "$VIREOCTL" --target "$API" vm-info >"$RUN/info" 2>&1 &&
@@ -80,7 +90,7 @@ while read -r word what; do
 	FAIL) fail "guest: $what" ;;
 	esac
 done <"$RUN/checks"
-check "the guest ran all its checks ($n passed, 32 expected)" test "$n" -ge 32
+check "the guest ran all its checks ($n passed, 33 expected)" test "$n" -ge 33
 check "the guest program exits 0" grep -q "hostile: exit=0" "$RUN/h.out"
 if grep -q "vm-ping: 5 packets transmitted, 5 packets received" "$RUN/h.out"; then
 	pass "the NIC works again after the pokes: the guest pings ns1 through vireo-dp, 5/5"

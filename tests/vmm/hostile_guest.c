@@ -628,6 +628,31 @@ wait_needs_reset(void)
 	return false;
 }
 
+/*
+ * The device left at DRIVER_OK with a ring it refused, while hostile.sh restarts vireo-dp
+ * (it does when it reads the HOLD line): vireo-vmm reconnects, is refused the rings again,
+ * keeps the connection and raises the link, rather than reconnecting over and over.  Seen
+ * here as the link going down and coming back (virtio-net's config status), within 300 s.
+ */
+static void
+hold_across_restart(void)
+{
+	bool down = false, up = false;
+
+	printf("hostile: HOLD restart the backend now\n");
+	fflush(stdout);
+	for (int i = 0; i < 3000 && !up; i++) {
+		if (!(mmio_read(DEVCFG + 6, 2) & 1))
+			down = true;
+		else if (down)
+			up = true;
+		usleep(100000);
+	}
+	CHECK(down && up && (status() & S_NEEDS_RESET), "the backend restarted under refused "
+		"rings: link %s, then %s; status %#x", down ? "down" : "never down",
+		up ? "up again" : "not up again", status());
+}
+
 /* Rings outside guest RAM: vireo-vmm must refuse them at DRIVER_OK (NEEDS_RESET). */
 static void
 poke_rings_outside(struct ring *r, uint64_t features)
@@ -649,6 +674,7 @@ poke_rings_outside(struct ring *r, uint64_t features)
 		CHECK(ok && wait_needs_reset(), "%s: the device needs a reset (status %#x)",
 			bad[i].what, status());
 	}
+	hold_across_restart();
 	mmio_write(COMMON + C_STATUS, 1, 0);
 }
 

@@ -8,10 +8,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libfdt.h>
 
+#include "arch.h"
 #include "arm64.h"
 #include "check.h"
+#include "memory.h"
 #include "vm.h"
 
 static uint64_t
@@ -195,11 +198,53 @@ test_image(void)
 	free(msg);
 }
 
+/*
+ * An Image whose image_size, added to the RAM base, wraps past zero: refused as too big for
+ * the guest's RAM, naming the kernel, before anything else is placed over it.
+ */
+static void
+test_image_wrap(void)
+{
+	char path[] = "/tmp/vireo-arm64-wrap-XXXXXX";
+	struct vmm_mem_opts mo = { .size = 64ULL << 20, .numa_node = -1 };
+	struct vmm_config cfg = { .cmdline = "" };
+	size_t size = 4 << 20;
+	uint8_t *img = calloc(1, size);
+	struct vmm_vm vm;
+	char *msg = NULL;
+	int fd = mkstemp(path);
+
+	CHECK(img != NULL && fd >= 0);
+	if (img == NULL || fd < 0)
+		return;
+	put_le64(img + 0x10, 0ULL - 0x80000000ULL);
+	memcpy(img + 0x38, "ARM\x64", 4);
+	CHECK(write(fd, img, size) == (ssize_t)size);
+	close(fd);
+	memset(&vm, 0, sizeof(vm));
+	cfg.kernel = path;
+	vm.cfg = &cfg;
+	CHECK(vmm_memory_create(&vm.mem, &mo, &msg) == 0);
+	/* This binary's memory layout is the host's: put the RAM where arm64 has it. */
+	vm.mem.nr_regions = 1;
+	vm.mem.regions[0].gpa = ARM64_RAM_BASE;
+	vm.mem.regions[0].size = vm.mem.size;
+	vm.mem.regions[0].hva = vm.mem.base;
+	CHECK(vmm_boot_load(&vm, &msg) == -VMM_EINPUT);
+	CHECK(msg != NULL && strstr(msg, "too small for the kernel") != NULL &&
+	      strstr(msg, path) != NULL);
+	free(msg);
+	vmm_memory_destroy(&vm.mem);
+	unlink(path);
+	free(img);
+}
+
 int
 main(void)
 {
 	test_fdt();
 	test_fdt_pci();
 	test_image();
+	test_image_wrap();
 	return check_report("test_arm64_fdt");
 }

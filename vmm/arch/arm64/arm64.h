@@ -48,6 +48,8 @@ struct vmm_vm;
  * protocol) at the top of RAM. */
 #define ARM64_KERNEL_ALIGN 0x200000ULL
 #define ARM64_FDT_MAX 0x200000ULL
+/* arm64 Linux keeps at most this much of /chosen/bootargs (COMMAND_LINE_SIZE, with the NUL). */
+#define ARM64_CMDLINE_MAX 2048
 /* Linux's arm64 Image header: "ARM\x64" at 0x38. */
 #define ARM64_IMAGE_MAGIC 0x644d5241U
 #define ARM64_IMAGE_HDR_SIZE 64

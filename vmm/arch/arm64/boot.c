@@ -144,6 +144,11 @@ load_initramfs(struct vmm_vm *vm, const char *path, uint64_t lo, uint64_t top, c
 	}
 	addr = (top - size) & ~0xfffULL;
 	dst = vmm_memory_ptr(&vm->mem, addr, size);
+	if (dst == NULL) {
+		ret = vmm_err(err, -VMM_EINPUT, "--initramfs %s: no room for it in guest RAM",
+			path);
+		goto out;
+	}
 	while (off < size) {
 		ssize_t n = read(fd, dst + off, size - off);
 
@@ -184,11 +189,13 @@ vmm_boot_load(struct vmm_vm *vm, char **err)
 	ret = arm64_image_parse(base, (size_t)n, (uint64_t)n, cfg->kernel, &img, err);
 	if (ret < 0)
 		return ret;
-	kernel_end = ARM64_RAM_BASE + img.text_offset + img.image_size;
-	if (kernel_end > fdt)
+	/* Both fields are the file's: compared without a sum that could wrap. */
+	if (img.text_offset > fdt - ARM64_RAM_BASE ||
+	    img.image_size > fdt - ARM64_RAM_BASE - img.text_offset)
 		return vmm_err(err, -VMM_EINPUT,
-			"--memory: too small for the kernel (%" PRIu64 " MiB with its image_size)",
-			img.image_size >> 20);
+			"--memory: too small for the kernel %s (%" PRIu64 " MiB with its image_size)",
+			cfg->kernel, img.image_size >> 20);
+	kernel_end = ARM64_RAM_BASE + img.text_offset + img.image_size;
 	if (img.text_offset != 0)
 		memmove(base + img.text_offset, base, (size_t)n);
 	vm->boot.entry = ARM64_RAM_BASE + img.text_offset;

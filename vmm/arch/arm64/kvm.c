@@ -45,6 +45,9 @@ vmm_arch_check(const struct vmm_config *cfg, char **err)
 		return vmm_err(err, -VMM_EINPUT,
 			"--cpus %u: at most %d vCPUs on arm64 (GICv3 redistributor space)",
 			cfg->cpus, ARM64_MAX_CPUS);
+	if (strlen(cfg->cmdline) >= ARM64_CMDLINE_MAX)
+		return vmm_err(err, -VMM_EINPUT, "--cmdline: %zu bytes, the kernel takes at most %d",
+			strlen(cfg->cmdline), ARM64_CMDLINE_MAX - 1);
 	return 0;
 }
 
