@@ -104,9 +104,38 @@ vhost_fast_stop(struct vhost_fast *f)
 			sched_yield();
 }
 
-/* Ring 'ring' of device 'vid' into 'r' when it can be used ('r->ok'). */
+/* Whether the 'len' bytes at host address 'p' lie wholly within one region of 'mem'. */
+static bool
+fast_hva_in_memory(const struct rte_vhost_memory *mem, const volatile void *p, uint64_t len)
+{
+	uint64_t a = (uint64_t)(uintptr_t)p;
+
+	for (uint32_t i = 0; i < mem->nregions; i++) {
+		const struct rte_vhost_mem_region *r = &mem->regions[i];
+
+		if (a >= r->host_user_addr && a - r->host_user_addr < r->size)
+			return len <= r->size - (a - r->host_user_addr);
+	}
+	return false;
+}
+
+bool
+fast_ring_in_memory(const struct rte_vhost_memory *mem, const struct rte_vhost_vring *vr,
+	bool event_idx)
+{
+	uint64_t ev = event_idx ? sizeof(uint16_t) : 0, n = vr->size;
+
+	return fast_hva_in_memory(mem, vr->desc, n * sizeof(struct vring_desc)) &&
+		fast_hva_in_memory(mem, vr->avail, 4 + n * sizeof(uint16_t) + ev) &&
+		fast_hva_in_memory(mem, vr->used, 4 + n * sizeof(struct vring_used_elem) + ev);
+}
+
+/*
+ * Ring 'ring' of device 'vid' into 'r' when the fast path may use it ('r->ok'), after
+ * 'f''s memory table and features were read.
+ */
 static void
-fast_ring_read(struct fast_ring *r, int vid, uint16_t ring)
+fast_ring_read(const struct vhost_fast *f, struct fast_ring *r, int vid, uint16_t ring)
 {
 	struct rte_vhost_vring vr;
 
@@ -115,6 +144,8 @@ fast_ring_read(struct fast_ring *r, int vid, uint16_t ring)
 		return;
 	if (vr.desc == NULL || vr.avail == NULL || vr.used == NULL || vr.size == 0 ||
 			(vr.size & (vr.size - 1)) != 0)
+		return;
+	if (!fast_ring_in_memory(f->mem, &vr, f->event_idx))
 		return;
 	r->desc = vr.desc;
 	r->avail = vr.avail;
@@ -152,9 +183,9 @@ vhost_fast_start(struct vhost_fast *f, int vid, const volatile uint8_t *tx_enabl
 		if (qp >= n_qp)
 			continue;
 		if (tx_enabled[qp])
-			fast_ring_read(&f->rings[qp], vid, (uint16_t)(qp * 2 + 1));
+			fast_ring_read(f, &f->rings[qp], vid, (uint16_t)(qp * 2 + 1));
 		if (rx_enabled[qp])
-			fast_ring_read(&f->rx_rings[qp], vid, (uint16_t)(qp * 2));
+			fast_ring_read(f, &f->rx_rings[qp], vid, (uint16_t)(qp * 2));
 	}
 	__atomic_store_n(&f->gate, 1, __ATOMIC_SEQ_CST);
 }

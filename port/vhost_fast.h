@@ -40,7 +40,10 @@
  * first in the next.  Every index, address and length read from the guest is checked
  * before use and read once: descriptor indexes against the ring or indirect table,
  * addresses and lengths against the memory table, chains bounded by the table's size, the
- * avail index against the ring size.
+ * avail index against the ring size.  A ring is taken only when its descriptor table,
+ * avail ring and used ring each lie wholly within one region of the memory table
+ * (rte_vhost keeps the address of an area that runs past its region's end and leaves that
+ * ring alone; written to, its used ring would overrun into whatever is mapped next).
  *
  * Thread-safety
  * =============

@@ -102,6 +102,15 @@ fast_gpa(const struct vhost_fast *f, uint64_t gpa, uint32_t len)
 	return NULL;
 }
 
+/*
+ * Whether ring 'vr''s three areas (its descriptor table, avail ring and used ring, with the
+ * event index fields when 'event_idx') each lie wholly within one region of 'mem', by host
+ * address.  rte_vhost keeps the address of an area that runs past the end of its region
+ * (and never uses that ring itself): the fast path must not take such a ring.
+ */
+bool fast_ring_in_memory(const struct rte_vhost_memory *mem, const struct rte_vhost_vring *vr,
+	bool event_idx);
+
 /* Read descriptor 'd' once: the guest may change it meanwhile. */
 static inline struct vring_desc
 fast_desc(const volatile struct vring_desc *d)

@@ -15,11 +15,12 @@
  * mark writable, and indirect tables outside memory, looping, nested or oversized.
  *
  * Messages (raw, on E's socket): bad ring sizes and indexes, a ring resized in use (its
- * mapped areas overrun), ring areas outside the memory table, features never offered,
- * memory regions past the end of their file (a SIGBUS when touched), overflowing, too
- * many, fd-less and unmappable regions, a wrapping region; a dirty log past its file's end or at an offset; requests of protocol features never
- * offered (inflight areas, postcopy); a call fd that is a pipe nobody reads (the PMD would
- * block) or whose reader is gone (SIGPIPE).
+ * mapped areas overrun), ring areas outside the memory table, a used ring running past the
+ * end of its region, features never offered, memory regions past the end of their file (a
+ * SIGBUS when touched), overflowing, too many, fd-less and unmappable regions, a wrapping
+ * region; a dirty log past its file's end or at an offset; requests of protocol features
+ * never offered (inflight areas, postcopy); a call fd that is a pipe nobody reads (the PMD
+ * would block) or whose reader is gone (SIGPIPE).
  *
  * Raw messages go through vu_raw.c.
  *
@@ -874,6 +875,43 @@ call_broken_pipe(struct vg_nic *e)
 	blast(e, 500);
 }
 
+/*
+ * E's transmit ring with its used ring starting 1 KiB before the end of E's only region
+ * (it needs 2052 bytes), then 1024 frames sent: rte_vhost refuses the ring, and no used
+ * entry may be written past the region (into whatever is mapped after it, such as another
+ * guest's memory).
+ */
+static void
+used_straddle(struct vg_nic *e)
+{
+	uint8_t *end = e->mem.base + e->mem.size;
+	struct vg_vq *vq = &e->tx;
+	uint64_t one = 1;
+
+	if (!acked(vr_features(e, 0), "features") ||
+			!acked(vr_mem_own(e, e->mem.size, 0), "memory table"))
+		return;
+	rx_fill(e);
+	if (!acked(vr_ring(e, 0, &e->rx, e->rx.call), "receive ring"))
+		return;
+	vr_ring_at(e, 1, 256, (uintptr_t)vq->desc, (uintptr_t)vq->avail, (uintptr_t)(end - 1024),
+		vq->kick, vq->call);
+	vr_u64(e, VHOST_WIRE_SET_STATUS, VHOST_WIRE_STATUS_DRIVER_READY);
+	vg_sleep_ms(300);
+	for (uint16_t i = 0; i < 256; i++)
+		desc_set(vq, i, tx_frame(e, i), VG_HDR_LEN + VG_FRAME_LEN, 0, 0);
+	for (int round = 0; round < 8; round++) {
+		for (uint16_t i = 0; i < 128; i++) {
+			vq->avail->ring[vq->avail_idx % vq->size] = i;
+			vq->avail_idx++;
+		}
+		__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+		if (write(vq->kick, &one, sizeof(one)) != sizeof(one))
+			perror("kick");
+		vg_sleep_ms(100);
+	}
+}
+
 static void
 sane_at_last(struct vg_nic *e)
 {
@@ -924,6 +962,7 @@ static const struct evil_case cases[] = {
 	{ "ring index 300", msg_ring_index },
 	{ "ring resized while in use", msg_ring_resize },
 	{ "ring areas outside the memory table", msg_ring_outside },
+	{ "used ring across the end of its region", used_straddle },
 	{ "features never offered", msg_features },
 	{ "memory region past the end of its file", mem_past_eof },
 	{ "ring areas past the end of the memory file", mem_ring_past_eof },
