@@ -38,6 +38,7 @@
 #include "rcu.h"
 #include "vhost_fast.h"
 #include "vhost_guard.h"
+#include "vhost_wire.h"
 
 /* Queue pairs a port polls; the guard offers the guest no more (GET_QUEUE_NUM). */
 #define VHOST_MAX_QP VHOST_GUARD_MAX_QP
@@ -50,6 +51,8 @@ struct vhost_priv {
 	char path[VHOST_PATH_MAX];
 	bool client;
 	int vid;			/**< atomic: -1 when no guest is connected */
+	/* rte_vhost's threads, under registry_lock */
+	bool mem_mapped;		/**< rte_vhost has a memory table for the connection */
 	uint16_t n_qp;			/**< atomic: queue pairs the guest has */
 	uint8_t tx_enabled[VHOST_MAX_QP];	/**< guest rx rings we may fill (atomic) */
 	struct rte_mempool *mp;		/**< atomic: control and rte_vhost's thread write */
@@ -61,8 +64,8 @@ struct vhost_priv {
 	struct vhost_fast *fast;	/**< borrowing receive (vhost_fast.h) */
 };
 
-static void vhost_msg_before(int vid);
-static void vhost_msg_after(int vid);
+static void vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi);
+static void vhost_msg_after(int vid, const struct vhost_guard_msg_info *mi);
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vhost_priv *registry[PORT_MAX_SLOTS];
@@ -78,6 +81,17 @@ registry_find(int vid)
 		if (registry[i] != NULL && strcmp(registry[i]->path, path) == 0)
 			return registry[i];
 	return NULL;
+}
+
+/*
+ * The running device 'vid': its rings may be borrowed from and filled again, unless
+ * rte_vhost may have no memory table for it (reading one then would crash).
+ */
+static void
+vhost_fast_restart(struct vhost_priv *v, int vid)
+{
+	if (__atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid && v->mem_mapped)
+		vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->tx_enabled, v->n_qp);
 }
 
 static int
@@ -111,8 +125,8 @@ vhost_new_device(int vid)
 		vhost_guard_vring(vid, q);
 	}
 	v->connects++;
-	vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->tx_enabled, v->n_qp);
 	__atomic_store_n(&v->vid, vid, __ATOMIC_RELEASE);
+	vhost_fast_restart(v, vid);
 	v->env->log("port %s: vhost-user device %d connected (%s, %u queue pairs, numa %d)",
 		v->port->name, vid, v->path, nq, numa);
 	pthread_mutex_unlock(&registry_lock);
@@ -165,8 +179,7 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 		else
 			__atomic_store_n(&v->tx_enabled[qp], enable ? 1 : 0, __ATOMIC_RELEASE);
 		/* A ring of a running device: lend from it or fill it only while enabled. */
-		if (__atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid)
-			vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->tx_enabled, v->n_qp);
+		vhost_fast_restart(v, vid);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	/*
@@ -178,8 +191,8 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 }
 
 /*
- * A new frontend starts with every queue disabled until it enables them; its messages are
- * checked from now on (vhost_guard.h).
+ * A new frontend starts with every queue disabled until it enables them, and without a
+ * memory table; its messages are checked from now on (vhost_guard.h).
  */
 static int
 vhost_new_connection(int vid)
@@ -189,6 +202,7 @@ vhost_new_connection(int vid)
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
 	if (v != NULL) {
+		v->mem_mapped = false;
 		vhost_fast_close(v->fast);
 		vhost_guard_connection(vid, v->env->log, vhost_msg_before, vhost_msg_after);
 		for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
@@ -202,31 +216,41 @@ vhost_new_connection(int vid)
 }
 
 /*
- * Before rte_vhost handles any message of device 'vid': no PMD may borrow from its rings
- * (the message may move or unmap them).
+ * Before rte_vhost handles message 'mi' of device 'vid': no PMD may borrow from its rings
+ * (the message may move or unmap them).  A memory table is rte_vhost's to read again only
+ * once it took a new one (it unmaps the old one first).
  */
 static void
-vhost_msg_before(int vid)
+vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
 {
 	struct vhost_priv *v;
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v != NULL)
+	if (v != NULL) {
 		vhost_fast_stop(v->fast);
+		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
+			v->mem_mapped = false;
+	}
 	pthread_mutex_unlock(&registry_lock);
 }
 
-/* After it: a running device's rings and memory are read again and may be borrowed from. */
+/*
+ * After rte_vhost handled message 'mi' without failing: a running device's rings and
+ * memory are read again and may be borrowed from.
+ */
 static void
-vhost_msg_after(int vid)
+vhost_msg_after(int vid, const struct vhost_guard_msg_info *mi)
 {
 	struct vhost_priv *v;
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v != NULL && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid)
-		vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->tx_enabled, v->n_qp);
+	if (v != NULL) {
+		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
+			v->mem_mapped = true;
+		vhost_fast_restart(v, vid);
+	}
 	pthread_mutex_unlock(&registry_lock);
 }
 

@@ -3,10 +3,13 @@
  * Checks of vhost-user messages that rte_vhost does not make (see vhost_guard.h), as an
  * rte_vhost external pre-message handler, and non-blocking call fds.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,27 +83,70 @@ file_size(int fd)
 	return st.st_size;
 }
 
+/*
+ * Map 'len' bytes of 'fd' from its start read-write and shared, as rte_vhost maps a region
+ * (rounded up to the file's block size), and unmap them at once: 0, or why rte_vhost would
+ * fail to (-errno).  rte_vhost finds out only after it has unmapped the table in use, and
+ * leaves a running device's rings pointing into memory it no longer has.
+ */
+static int
+trial_map(int fd, uint64_t len)
+{
+	struct stat st;
+	uint64_t blk;
+	void *p;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	blk = st.st_blksize > 0 ? (uint64_t)st.st_blksize : 1;
+	if (len > SIZE_MAX - blk)
+		return -EOVERFLOW;
+	len = (len + blk - 1) / blk * blk;
+	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, (size_t)len);
+	return 0;
+}
+
+/* Region 'i' of 'm' is refused unless rte_vhost can map it and use all of it. */
+static enum rte_vhost_msg_result
+check_region(int vid, struct guard_msg *m, uint32_t i)
+{
+	const struct vhost_wire_region *r = &m->payload.mem.regions[i];
+	unsigned long long off = r->mmap_offset, size = r->size;
+	int64_t len;
+	int rc;
+
+	if (size == 0)
+		return refuse(vid, m, "SET_MEM_TABLE region %u of size 0", i);
+	if (off + size < off)
+		return refuse(vid, m, "SET_MEM_TABLE region %u: file offset 0x%llx + size 0x%llx "
+			"overflows", i, off, size);
+	len = file_size(m->fds[i]);
+	if (len >= 0 && off + size > (uint64_t)len)
+		return refuse(vid, m, "SET_MEM_TABLE region %u (file offset 0x%llx, size 0x%llx) "
+			"extends past the end of its file (0x%llx bytes)", i, off, size,
+			(unsigned long long)len);
+	rc = trial_map(m->fds[i], off + size);
+	if (rc < 0)
+		return refuse(vid, m, "SET_MEM_TABLE region %u (file offset 0x%llx, size 0x%llx) "
+			"cannot be mapped read-write shared: %s", i, off, size, strerror(-rc));
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
 static enum rte_vhost_msg_result
 check_mem_table(int vid, struct guard_msg *m)
 {
 	uint32_t n = m->payload.mem.nregions;
 
-	/* Malformed tables are rte_vhost's to refuse. */
+	/* Malformed tables are rte_vhost's to refuse (before it touches the table in use). */
 	if (n > VHOST_WIRE_MAX_FDS || n != (uint32_t)m->fd_num ||
 			m->size < 8 + n * sizeof(struct vhost_wire_region))
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	for (uint32_t i = 0; i < n; i++) {
-		const struct vhost_wire_region *r = &m->payload.mem.regions[i];
-		int64_t len = file_size(m->fds[i]);
-
-		if (r->mmap_offset + r->size < r->mmap_offset || len < 0)
-			continue;
-		if (r->mmap_offset + r->size > (uint64_t)len)
-			return refuse(vid, m, "SET_MEM_TABLE region %u (file offset 0x%llx, "
-				"size 0x%llx) extends past the end of its file (0x%llx bytes)", i,
-				(unsigned long long)r->mmap_offset,
-				(unsigned long long)r->size, (unsigned long long)len);
-	}
+	for (uint32_t i = 0; i < n; i++)
+		if (check_region(vid, m, i) == RTE_VHOST_MSG_RESULT_ERR)
+			return RTE_VHOST_MSG_RESULT_ERR;
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
@@ -234,32 +280,44 @@ vhost_guard_check(int vid, void *msg)
 }
 
 /* The port's hooks around every message (vhost_guard_connection), message thread only. */
-static void (*guard_before)(int vid);
-static void (*guard_after)(int vid);
+static void (*guard_before)(int vid, const struct vhost_guard_msg_info *mi);
+static void (*guard_after)(int vid, const struct vhost_guard_msg_info *mi);
+
+static void
+msg_info(const struct guard_msg *m, struct vhost_guard_msg_info *mi)
+{
+	mi->request = m->request;
+	mi->ring = ring_index(m);
+	mi->num = m->request == VHOST_WIRE_SET_VRING_ENABLE && mi->ring >= 0 ?
+		m->payload.state.num : 0;
+}
 
 static enum rte_vhost_msg_result
 guard_pre_hooked(int vid, void *msg)
 {
+	struct vhost_guard_msg_info mi;
 	enum rte_vhost_msg_result r;
 
-	if (guard_before != NULL)
-		guard_before(vid);
+	msg_info(msg, &mi);
 	r = guard_pre(vid, msg);
 	/*
-	 * rte_vhost skips the post hook after a refused message, which changed nothing: undo
-	 * the pre hook here.  (After a message that rte_vhost's own handler fails, the hooks
-	 * around the next message restore the state.)
+	 * A refused message changes nothing, and rte_vhost skips the post hook after it: the
+	 * port hears of it neither before nor after.  (After a message that rte_vhost's own
+	 * handler fails, the hooks around the next message restore the port's state.)
 	 */
-	if (r == RTE_VHOST_MSG_RESULT_ERR && guard_after != NULL)
-		guard_after(vid);
+	if (r != RTE_VHOST_MSG_RESULT_ERR && guard_before != NULL)
+		guard_before(vid, &mi);
 	return r;
 }
 
 static enum rte_vhost_msg_result
-guard_post(int vid, void *msg __rte_unused)
+guard_post(int vid, void *msg)
 {
+	struct vhost_guard_msg_info mi;
+
+	msg_info(msg, &mi);
 	if (guard_after != NULL)
-		guard_after(vid);
+		guard_after(vid, &mi);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
@@ -269,8 +327,9 @@ static const struct rte_vhost_user_extern_ops guard_ops = {
 };
 
 void
-vhost_guard_connection(int vid, void (*log)(const char *fmt, ...), void (*before)(int vid),
-	void (*after)(int vid))
+vhost_guard_connection(int vid, void (*log)(const char *fmt, ...),
+	void (*before)(int vid, const struct vhost_guard_msg_info *mi),
+	void (*after)(int vid, const struct vhost_guard_msg_info *mi))
 {
 	guard_log = log;
 	guard_before = before;

@@ -14,6 +14,11 @@
  * - SET_MEM_TABLE regions against the size of their file: a region past the end of a
  *   memfd maps fine, and the first access there (rte_vhost reading the used index, or a
  *   PMD copying a packet) is a SIGBUS.  Refused.
+ * - SET_MEM_TABLE regions it cannot map (size 0, an fd that is not a file mappable
+ *   read-write and shared, such as a pipe or a read-only file, file offset + size
+ *   overflowing): rte_vhost unmaps the table in use first, fails, and leaves a running
+ *   device's rings pointing into memory it no longer has, for its own receive and transmit
+ *   to follow.  Refused after a trial mapping (unmapped at once), so the table in use stays.
  * - SET_LOG_BASE: the same for the dirty log; and with a non-zero mmap offset rte_vhost
  *   22.11 maps the log at that offset but writes it at (mapping + offset), outside the
  *   mapping.  Both refused (QEMU always sends offset 0).
@@ -38,7 +43,10 @@
  *   drains.  The guard answers VHOST_GUARD_MAX_QP, and refuses ring requests beyond it.
  *
  * Not covered: a frontend that shrinks a memory file after SET_MEM_TABLE still gets
- * vireo-dp a SIGBUS on the next access (as with OVS-DPDK).
+ * vireo-dp a SIGBUS on the next access (as with OVS-DPDK).  A table that passes the trial
+ * mapping but that rte_vhost still fails to take (out of memory) leaves the device without
+ * memory: the port then no longer reads the table (its fast path stays off until a memory
+ * table is taken), but rte_vhost's own receive and transmit are not protected.
  *
  * Thread-safety: everything runs on rte_vhost's message thread; the message checks with
  * the device's queues locked (no PMD is inside them), so a ring's call fd is non-blocking
@@ -50,13 +58,22 @@
 /** Queue pairs a vhost-user port polls, and offers (GET_QUEUE_NUM). */
 #define VHOST_GUARD_MAX_QP 16
 
+/** What the port's hooks are told of a message. */
+struct vhost_guard_msg_info {
+	uint32_t request;	/**< enum vhost_wire_request */
+	int64_t ring;		/**< the ring a ring request names, else -1 */
+	uint64_t num;		/**< SET_VRING_ENABLE: the state asked for, else 0 */
+};
+
 /**
  * Install the message checks on the new connection 'vid' (its new_connection callback);
- * refusals are logged through 'log'.  'before' runs before rte_vhost handles any message
- * of the device (checked or not), 'after' once it has (NULL: nothing).
+ * refusals are logged through 'log'.  'before' runs before rte_vhost handles a message of
+ * the device that the checks let through, 'after' once rte_vhost has handled it without
+ * failing (NULL: nothing).
  */
-void vhost_guard_connection(int vid, void (*log)(const char *fmt, ...), void (*before)(int vid),
-	void (*after)(int vid));
+void vhost_guard_connection(int vid, void (*log)(const char *fmt, ...),
+	void (*before)(int vid, const struct vhost_guard_msg_info *mi),
+	void (*after)(int vid, const struct vhost_guard_msg_info *mi));
 
 /** Size of the message context rte_vhost hands its external handlers (DPDK 22.11). */
 #define VHOST_GUARD_MSG_SIZE 680

@@ -18,9 +18,10 @@
  * mapped areas overrun), ring areas outside the memory table, a used ring running past the
  * end of its region, features never offered, memory regions past the end of their file (a
  * SIGBUS when touched), overflowing, too many, fd-less and unmappable regions, a wrapping
- * region; a dirty log past its file's end or at an offset; requests of protocol features
- * never offered (inflight areas, postcopy); a call fd that is a pipe nobody reads (the PMD
- * would block) or whose reader is gone (SIGPIPE).
+ * region; a running device's memory table replaced by one that cannot be mapped (a pipe,
+ * size 0, a read-only file); a dirty log past its file's end or at an offset; requests of
+ * protocol features never offered (inflight areas, postcopy); a call fd that is a pipe
+ * nobody reads (the PMD would block) or whose reader is gone (SIGPIPE).
  *
  * Raw messages go through vu_raw.c.
  *
@@ -912,6 +913,83 @@ used_straddle(struct vg_nic *e)
 	}
 }
 
+/*
+ * A running E replaces its memory table with one that cannot be mapped: a region over
+ * 'fd' of 'size' bytes.  It must be refused before rte_vhost unmaps the table in use;
+ * with 'quiet', E's rings are disabled first (no PMD touches them, only the message
+ * thread's own handling of what follows).
+ */
+static void
+mem_bad_running(struct vg_nic *e, int fd, uint64_t size, bool quiet, const char *what)
+{
+	struct vhost_wire_mem_table t = { .nregions = 1, .regions[0] = { .size = size } };
+
+	if (!setup_sane(e))
+		return;
+	vg_sleep_ms(300);
+	if (quiet) {
+		acked(vr_state(e, VHOST_WIRE_SET_VRING_ENABLE, 1, 0), "ring 1 disabled");
+		acked(vr_state(e, VHOST_WIRE_SET_VRING_ENABLE, 0, 0), "ring 0 disabled");
+	}
+	t.regions[0].uaddr = (uintptr_t)e->mem.base;
+	refused(vr_mem(e, &t, 1, &fd, 1), what);
+	vg_sleep_ms(300);
+	vr_features(e, 0);
+	vr_u64(e, VHOST_WIRE_SET_STATUS, VHOST_WIRE_STATUS_DRIVER_READY);
+	vg_sleep_ms(500);
+}
+
+static void
+mem_pipe_running(struct vg_nic *e)
+{
+	int p[2];
+
+	if (pipe(p) < 0)
+		return;
+	extra_fds[n_extra_fds++] = p[0];
+	extra_fds[n_extra_fds++] = p[1];
+	mem_bad_running(e, p[0], MIB, false, "a pipe as guest memory of a running device");
+}
+
+static void
+mem_pipe_quiet(struct vg_nic *e)
+{
+	int p[2];
+
+	if (pipe(p) < 0)
+		return;
+	extra_fds[n_extra_fds++] = p[0];
+	extra_fds[n_extra_fds++] = p[1];
+	mem_bad_running(e, p[0], MIB, true, "a pipe as guest memory of a running device");
+}
+
+static void
+mem_zero_running(struct vg_nic *e)
+{
+	mem_bad_running(e, e->mem.fd, 0, false, "a region of size 0 on a running device");
+}
+
+/*
+ * E's memory file opened read-only, for half of it (another table: rte_vhost maps it anew,
+ * read-write).
+ */
+static void
+mem_readonly_running(struct vg_nic *e)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", e->mem.fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		vg_check(false, "E: %s: %s", path, strerror(errno));
+		return;
+	}
+	extra_fds[n_extra_fds++] = fd;
+	mem_bad_running(e, fd, e->mem.size / 2, false,
+		"a read-only memory file on a running device");
+}
+
 static void
 sane_at_last(struct vg_nic *e)
 {
@@ -973,6 +1051,10 @@ static const struct evil_case cases[] = {
 	{ "memory table with a missing fd", mem_fd_missing },
 	{ "memory region backed by a pipe", mem_pipe },
 	{ "memory region wrapping past 2^64", mem_wrap },
+	{ "pipe memory table on a running device", mem_pipe_running },
+	{ "pipe memory table on a running device with its rings disabled", mem_pipe_quiet },
+	{ "zero-size memory table on a running device", mem_zero_running },
+	{ "read-only memory file on a running device", mem_readonly_running },
 	{ "dirty log past the end of its file", log_past_eof },
 	{ "dirty log at a file offset", log_offset },
 	{ "inflight area over an empty file", inflight_set },
