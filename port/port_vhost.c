@@ -5,6 +5,13 @@
  * options:vhost-server-path and reconnects when the server restarts), both on DPDK's
  * rte_vhost.
  *
+ * One device a socket: the connection that has the port ('owner') keeps it until it closes.
+ * A connection that comes while the owner's device runs waits ('pending': its ring enables
+ * and memory table are kept apart from the port's) and takes the port when the owner's
+ * connection closes (a frontend reconnecting may come before rte_vhost has seen the old
+ * connection close); its device is refused while the owner's runs.  Callbacks and message
+ * hooks of any other connection leave the port alone.
+ *
  * Thread-safety: rte_vhost calls new_device/destroy_device/vring_state_changed on its own
  * thread.  They find the port through 'registry' (a mutex: control path only), then publish
  * the device id and queue enables with atomic stores.  destroy_device clears them and waits
@@ -47,12 +54,21 @@
 /* A unix socket's path, with its NUL (sun_path). */
 #define VHOST_PATH_MAX 108
 
+/* A connection waiting for the port (see 'owner' below), or vid -1. */
+struct vhost_pending {
+	int vid;
+	bool mem_mapped;
+	uint8_t ring_enabled[2 * VHOST_MAX_QP];
+};
+
 struct vhost_priv {
 	char path[VHOST_PATH_MAX];
 	bool client;
-	int vid;			/**< atomic: -1 when no guest is connected */
+	int vid;			/**< atomic: the owner's running device, or -1 */
 	/* rte_vhost's threads, under registry_lock */
-	bool mem_mapped;		/**< rte_vhost has a memory table for the connection */
+	int owner;			/**< the connection that has the port, or -1 */
+	bool mem_mapped;		/**< rte_vhost has a memory table for the owner */
+	struct vhost_pending pending;
 	uint16_t n_qp;			/**< atomic: queue pairs the guest has */
 	uint8_t tx_enabled[VHOST_MAX_QP];	/**< guest rx rings we may fill (atomic) */
 	struct rte_mempool *mp;		/**< atomic: control and rte_vhost's thread write */
@@ -84,7 +100,7 @@ registry_find(int vid)
 }
 
 /*
- * The running device 'vid': its rings may be borrowed from and filled again, unless
+ * The owner's running device 'vid': its rings may be borrowed from and filled again, unless
  * rte_vhost may have no memory table for it (reading one then would crash).
  */
 static void
@@ -92,6 +108,56 @@ vhost_fast_restart(struct vhost_priv *v, int vid)
 {
 	if (__atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid && v->mem_mapped)
 		vhost_fast_start(v->fast, vid, v->port->rxq_enabled, v->tx_enabled, v->n_qp);
+}
+
+/*
+ * Ring 'ring' (a queue pair's transmit or receive ring) of connection 'vid' enabled or not:
+ * the port's when 'vid' owns it, kept for later when 'vid' waits for it.
+ */
+static void
+vhost_ring_enable(struct vhost_priv *v, int vid, unsigned ring, bool enable)
+{
+	unsigned qp = ring / 2;
+
+	if (qp >= VHOST_MAX_QP)
+		return;
+	if (vid == v->pending.vid)
+		v->pending.ring_enabled[ring] = enable;
+	else if (vid != v->owner)
+		return;
+	else if (ring % 2 == VIRTIO_TXQ)
+		__atomic_store_n(&v->port->rxq_enabled[qp], enable ? 1 : 0, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n(&v->tx_enabled[qp], enable ? 1 : 0, __ATOMIC_RELEASE);
+}
+
+/* No device runs on 'v': connection 'vid' owns the port, with what it has set up so far. */
+static void
+vhost_take_port(struct vhost_priv *v, int vid, bool mem_mapped, const uint8_t *ring_enabled)
+{
+	v->owner = vid;
+	v->mem_mapped = mem_mapped;
+	vhost_fast_close(v->fast);
+	for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
+		__atomic_store_n(&v->port->rxq_enabled[q],
+			ring_enabled != NULL ? ring_enabled[2 * q + VIRTIO_TXQ] : 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&v->tx_enabled[q],
+			ring_enabled != NULL ? ring_enabled[2 * q + VIRTIO_RXQ] : 0, __ATOMIC_RELAXED);
+	}
+}
+
+/* The waiting connection, if any, takes the port (no device runs on it). */
+static void
+vhost_take_pending(struct vhost_priv *v)
+{
+	struct vhost_pending *pd = &v->pending;
+
+	if (pd->vid < 0)
+		return;
+	vhost_take_port(v, pd->vid, pd->mem_mapped, pd->ring_enabled);
+	v->env->log("port %s: vhost-user connection %d takes %s", v->port->name, pd->vid,
+		v->path);
+	pd->vid = -1;
 }
 
 static int
@@ -102,7 +168,12 @@ vhost_new_device(int vid)
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v == NULL) {
+	if (v != NULL && vid == v->pending.vid && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) < 0)
+		vhost_take_pending(v);
+	if (v == NULL || v->owner != vid) {
+		if (v != NULL)
+			v->env->log("port %s: vhost-user device %d on %s: device %d runs there: "
+				"refused", v->port->name, vid, v->path, v->vid);
 		pthread_mutex_unlock(&registry_lock);
 		return -1;
 	}
@@ -141,11 +212,11 @@ vhost_destroy_device(int vid)
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v != NULL) {
+	if (v != NULL && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid) {
 		/*
 		 * Queue enables stay as they are: rte_vhost also calls this when the frontend
 		 * stops a single ring, and re-announces only that ring when it restarts.  They
-		 * are cleared when a new connection opens (vhost_new_connection).
+		 * are replaced when another connection takes the port (vhost_take_port).
 		 */
 		__atomic_store_n(&v->vid, -1, __ATOMIC_RELEASE);
 		/*
@@ -173,13 +244,10 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
 	if (v != NULL && qp < VHOST_MAX_QP) {
-		if (queue_id % 2 == VIRTIO_TXQ)
-			__atomic_store_n(&v->port->rxq_enabled[qp], enable ? 1 : 0,
-				__ATOMIC_RELEASE);
-		else
-			__atomic_store_n(&v->tx_enabled[qp], enable ? 1 : 0, __ATOMIC_RELEASE);
+		vhost_ring_enable(v, vid, queue_id, enable);
 		/* A ring of a running device: lend from it or fill it only while enabled. */
-		vhost_fast_restart(v, vid);
+		if (vid == v->owner)
+			vhost_fast_restart(v, vid);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	/*
@@ -191,34 +259,65 @@ vhost_vring_state_changed(int vid, uint16_t queue_id, int enable)
 }
 
 /*
- * A new frontend starts with every queue disabled until it enables them, and without a
- * memory table; its messages are checked from now on (vhost_guard.h).
+ * A new frontend takes the port unless the owner's device runs (then it waits, one at a
+ * time); it starts with every queue disabled until it enables them, and without a memory
+ * table.  Its messages are checked from now on (vhost_guard.h).
  */
 static int
 vhost_new_connection(int vid)
 {
 	struct vhost_priv *v;
+	int rc = -1;
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v != NULL) {
-		v->mem_mapped = false;
-		vhost_fast_close(v->fast);
-		vhost_guard_connection(vid, v->env->log, vhost_msg_before, vhost_msg_after);
-		for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
-			__atomic_store_n(&v->port->rxq_enabled[q], 0, __ATOMIC_RELAXED);
-			__atomic_store_n(&v->tx_enabled[q], 0, __ATOMIC_RELAXED);
-		}
+	if (v != NULL && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) < 0) {
+		vhost_take_port(v, vid, false, NULL);
+		rc = 0;
+	} else if (v != NULL && v->pending.vid < 0) {
+		memset(&v->pending, 0, sizeof(v->pending));
+		v->pending.vid = vid;
+		v->env->log("port %s: vhost-user connection %d waits: device %d runs on %s",
+			v->port->name, vid, v->vid, v->path);
+		rc = 0;
+	} else if (v != NULL) {
+		v->env->log("port %s: vhost-user connection %d: device %d runs on %s and "
+			"connection %d waits: refused", v->port->name, vid, v->vid, v->path,
+			v->pending.vid);
 	}
+	if (rc == 0)
+		vhost_guard_connection(vid, v->env->log, vhost_msg_before, vhost_msg_after);
 	pthread_mutex_unlock(&registry_lock);
-	/* A socket whose port is being closed: refuse the connection. */
-	return v != NULL ? 0 : -1;
+	/* A socket whose port is being closed, or crowded: refuse the connection. */
+	return rc;
 }
 
 /*
- * Before rte_vhost handles message 'mi' of device 'vid': no PMD may borrow from its rings
- * (the message may move or unmap them).  A memory table is rte_vhost's to read again only
- * once it took a new one (it unmaps the old one first).
+ * Connection 'vid' closed (after destroy_device, when its device ran): an owner leaves the
+ * port to the connection waiting for it.
+ */
+static void
+vhost_destroy_connection(int vid)
+{
+	struct vhost_priv *v;
+
+	pthread_mutex_lock(&registry_lock);
+	v = registry_find(vid);
+	if (v != NULL && vid == v->pending.vid) {
+		v->pending.vid = -1;
+	} else if (v != NULL && vid == v->owner) {
+		v->owner = -1;
+		v->mem_mapped = false;
+		vhost_take_pending(v);
+	}
+	pthread_mutex_unlock(&registry_lock);
+}
+
+/*
+ * Before rte_vhost handles message 'mi' of connection 'vid' (the owner, or the one
+ * waiting): no PMD may borrow from the owner's rings (the message may move or unmap
+ * them).  A memory table is rte_vhost's to read again only once it took a new one (it
+ * unmaps the old one first).
  */
 static void
 vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
@@ -227,7 +326,10 @@ vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v != NULL) {
+	if (v != NULL && vid == v->pending.vid) {
+		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
+			v->pending.mem_mapped = false;
+	} else if (v != NULL && vid == v->owner) {
 		vhost_fast_stop(v->fast);
 		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
 			v->mem_mapped = false;
@@ -236,8 +338,8 @@ vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
 }
 
 /*
- * After rte_vhost handled message 'mi' without failing: a running device's rings and
- * memory are read again and may be borrowed from.
+ * After rte_vhost handled message 'mi' of connection 'vid' without failing: the owner's
+ * running device's rings and memory are read again and may be borrowed from.
  */
 static void
 vhost_msg_after(int vid, const struct vhost_guard_msg_info *mi)
@@ -246,7 +348,9 @@ vhost_msg_after(int vid, const struct vhost_guard_msg_info *mi)
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v != NULL) {
+	if (v != NULL && vid == v->pending.vid && mi->request == VHOST_WIRE_SET_MEM_TABLE) {
+		v->pending.mem_mapped = true;
+	} else if (v != NULL && vid == v->owner) {
 		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
 			v->mem_mapped = true;
 		vhost_fast_restart(v, vid);
@@ -256,6 +360,7 @@ vhost_msg_after(int vid, const struct vhost_guard_msg_info *mi)
 
 static const struct rte_vhost_device_ops vhost_ops = {
 	.new_connection = vhost_new_connection,
+	.destroy_connection = vhost_destroy_connection,
 	.new_device = vhost_new_device,
 	.destroy_device = vhost_destroy_device,
 	.vring_state_changed = vhost_vring_state_changed,
@@ -390,6 +495,8 @@ vhost_open_common(struct port *p, const struct port_args *args, const struct por
 		return -ENOMEM;
 	}
 	v->vid = -1;
+	v->owner = -1;
+	v->pending.vid = -1;
 	v->client = client;
 	v->port = p;
 	v->env = env;

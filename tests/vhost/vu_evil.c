@@ -23,6 +23,8 @@
  * protocol features never offered (inflight areas, postcopy); a call fd that is a pipe
  * nobody reads (the PMD would block) or whose reader is gone (SIGPIPE).
  *
+ * Around the port itself: a second device on A's socket while A runs (A keeps it).
+ *
  * Raw messages go through vu_raw.c.
  *
  * usage: vu_evil_test RUNDIR -- VIREO-DP-COMMAND...
@@ -990,6 +992,37 @@ mem_readonly_running(struct vg_nic *e)
 		"a read-only memory file on a running device");
 }
 
+/*
+ * X connects to A's socket while A runs and starts a device there: the device is refused
+ * (X's frames reach nobody), A keeps the port, and X leaves.
+ */
+static void
+second_conn(struct vg_nic *e)
+{
+	struct vu_opts ox = { .timeout_ms = 2000 };
+	unsigned int bad = 0;
+	char pa[200];
+	struct vg_nic x;
+	int rc;
+
+	(void)e;
+	snprintf(pa, sizeof(pa), "%s", path_e);
+	pa[strlen(pa) - 1] = '0';
+	ox.path = pa;
+	if (vg_nic_init(&x, "X", 0x7, &ox) < 0)
+		return;
+	rc = vg_nic_connect(&x, 2000);
+	if (rc == 0)
+		rc = vg_nic_start(&x);
+	vg_check(rc == 0, "X: connects to A's socket and starts %s", rc == 0 ? "" :
+		vu_dev_error(x.dev));
+	if (rc == 0)
+		vg_check(!vg_flow(&x, (struct vg_nic *[]){ &nic_b }, 1, 1000, &bad),
+			"X: its frames reach nobody (its device was refused)");
+	vg_nic_fini(&x);
+	vg_sleep_ms(300);
+}
+
 static void
 sane_at_last(struct vg_nic *e)
 {
@@ -1062,6 +1095,7 @@ static const struct evil_case cases[] = {
 	{ "postcopy: a memory table never confirmed", postcopy },
 	{ "call fd: a full pipe", call_full_pipe },
 	{ "call fd: a pipe without reader", call_broken_pipe },
+	{ "second connection on A's socket", second_conn },
 	{ "a sane guest after all that", sane_at_last },
 };
 
