@@ -317,7 +317,8 @@ vhost_destroy_connection(int vid)
  * Before rte_vhost handles message 'mi' of connection 'vid' (the owner, or the one
  * waiting): no PMD may borrow from the owner's rings (the message may move or unmap
  * them).  A memory table is rte_vhost's to read again only once it took a new one (it
- * unmaps the old one first).
+ * unmaps the old one first).  A ring being disabled is so before the gate reopens:
+ * rte_vhost acknowledges the message before it tells vring_state_changed.
  */
 static void
 vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
@@ -329,10 +330,16 @@ vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
 	if (v != NULL && vid == v->pending.vid) {
 		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
 			v->pending.mem_mapped = false;
+		else if (mi->request == VHOST_WIRE_SET_VRING_ENABLE && mi->ring >= 0 &&
+				mi->num == 0)
+			vhost_ring_enable(v, vid, (unsigned)mi->ring, false);
 	} else if (v != NULL && vid == v->owner) {
 		vhost_fast_stop(v->fast);
 		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
 			v->mem_mapped = false;
+		else if (mi->request == VHOST_WIRE_SET_VRING_ENABLE && mi->ring >= 0 &&
+				mi->num == 0)
+			vhost_ring_enable(v, vid, (unsigned)mi->ring, false);
 	}
 	pthread_mutex_unlock(&registry_lock);
 }
