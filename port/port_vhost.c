@@ -69,6 +69,8 @@ struct vhost_priv {
 	int owner;			/**< the connection that has the port, or -1 */
 	bool mem_mapped;		/**< rte_vhost has a memory table for the owner */
 	struct vhost_pending pending;
+	/* set by the message thread, cleared by the PMD whose receive sent the RARP */
+	uint8_t rarp;			/**< atomic: a SEND_RARP waits for rte_vhost's receive */
 	uint16_t n_qp;			/**< atomic: queue pairs the guest has */
 	uint8_t tx_enabled[VHOST_MAX_QP];	/**< guest rx rings we may fill (atomic) */
 	struct rte_mempool *mp;		/**< atomic: control and rte_vhost's thread write */
@@ -137,6 +139,7 @@ vhost_take_port(struct vhost_priv *v, int vid, bool mem_mapped, const uint8_t *r
 {
 	v->owner = vid;
 	v->mem_mapped = mem_mapped;
+	__atomic_store_n(&v->rarp, 0, __ATOMIC_RELAXED);
 	vhost_fast_close(v->fast);
 	for (unsigned q = 0; q < VHOST_MAX_QP; q++) {
 		__atomic_store_n(&v->port->rxq_enabled[q],
@@ -318,7 +321,8 @@ vhost_destroy_connection(int vid)
  * waiting): no PMD may borrow from the owner's rings (the message may move or unmap
  * them).  A memory table is rte_vhost's to read again only once it took a new one (it
  * unmaps the old one first).  A ring being disabled is so before the gate reopens:
- * rte_vhost acknowledges the message before it tells vring_state_changed.
+ * rte_vhost acknowledges the message before it tells vring_state_changed.  A SEND_RARP is
+ * sent by rte_vhost's receive only: the next receive goes through it.
  */
 static void
 vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
@@ -340,6 +344,8 @@ vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
 		else if (mi->request == VHOST_WIRE_SET_VRING_ENABLE && mi->ring >= 0 &&
 				mi->num == 0)
 			vhost_ring_enable(v, vid, (unsigned)mi->ring, false);
+		else if (mi->request == VHOST_WIRE_SEND_RARP)
+			__atomic_store_n(&v->rarp, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&registry_lock);
 }
@@ -587,7 +593,7 @@ vhost_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	struct vhost_priv *v = p->priv;
 	int vid = __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE);
 	struct rte_mempool *mp;
-	uint8_t borrow;
+	uint8_t borrow, rarp;
 	uint16_t got;
 	int r;
 
@@ -595,12 +601,16 @@ vhost_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 		return 0;
 	mp = __atomic_load_n(&v->mp, __ATOMIC_ACQUIRE);
 	borrow = __atomic_load_n(&p->rx_borrow, __ATOMIC_RELAXED);
-	if (borrow != PORT_BORROW_NONE) {
+	rarp = __atomic_load_n(&v->rarp, __ATOMIC_ACQUIRE);
+	if (borrow != PORT_BORROW_NONE && likely(!rarp)) {
 		r = vhost_fast_rx(v->fast, vid, qid, mp, pkts, n, borrow == PORT_BORROW_PAYLOAD);
 		if (r >= 0)
 			return (uint16_t)r;
 	}
 	got = rte_vhost_dequeue_burst(vid, (uint16_t)(qid * 2 + VIRTIO_TXQ), mp, pkts, n);
+	/* rte_vhost puts its RARP first in the first burst it returns after SEND_RARP. */
+	if (unlikely(rarp) && got > 0)
+		__atomic_store_n(&v->rarp, 0, __ATOMIC_RELAXED);
 	vhost_fast_leave(v->fast, qid);
 	return got;
 }

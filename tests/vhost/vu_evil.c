@@ -23,7 +23,8 @@
  * protocol features never offered (inflight areas, postcopy); a call fd that is a pipe
  * nobody reads (the PMD would block) or whose reader is gone (SIGPIPE).
  *
- * Around the port itself: a second device on A's socket while A runs (A keeps it).
+ * Around the port itself: a second device on A's socket while A runs (A keeps it),
+ * SEND_RARP (the RARP from the guest's MAC reaches A).
  *
  * Raw messages go through vu_raw.c.
  *
@@ -1023,6 +1024,38 @@ second_conn(struct vg_nic *e)
 	vg_sleep_ms(300);
 }
 
+struct rarp_seen {
+	const uint8_t *mac;
+	bool seen;
+};
+
+static void
+rarp_look(void *aux, const uint8_t *f, uint32_t len)
+{
+	struct rarp_seen *s = aux;
+
+	if (len >= 14 && f[12] == 0x80 && f[13] == 0x35 && memcmp(f + 6, s->mac, 6) == 0)
+		s->seen = true;
+}
+
+/* SEND_RARP (after a migration): vireo-dp sends the RARP from E's MAC, A receives it. */
+static void
+send_rarp(struct vg_nic *e)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x0e };
+	struct rarp_seen s = { mac, false };
+	uint64_t payload = 0;
+
+	if (!setup_sane(e))
+		return;
+	vg_sleep_ms(300);
+	memcpy(&payload, mac, sizeof(mac));
+	acked(vr_u64(e, VHOST_WIRE_SEND_RARP, payload), "SEND_RARP");
+	for (int64_t end = vg_now_ms() + 2000; !s.seen && vg_now_ms() < end; vg_sleep_ms(20))
+		vg_recv_raw(&nic_a, rarp_look, &s);
+	vg_check(s.seen, "A: received the RARP from E's MAC");
+}
+
 static void
 sane_at_last(struct vg_nic *e)
 {
@@ -1096,6 +1129,7 @@ static const struct evil_case cases[] = {
 	{ "call fd: a full pipe", call_full_pipe },
 	{ "call fd: a pipe without reader", call_broken_pipe },
 	{ "second connection on A's socket", second_conn },
+	{ "SEND_RARP", send_rarp },
 	{ "a sane guest after all that", sane_at_last },
 };
 

@@ -461,6 +461,23 @@ vg_recv_each(struct vg_nic *nic, void (*fn)(void *aux, uint8_t from, uint32_t se
 	drain(nic, count_from_any, &c);
 }
 
+void
+vg_recv_raw(struct vg_nic *nic, void (*fn)(void *aux, const uint8_t *frame, uint32_t len),
+	void *aux)
+{
+	struct vg_vq *vq = &nic->rx;
+	uint16_t id;
+	uint32_t len;
+
+	while (vq_used(vq, &id, &len)) {
+		if (id >= vq->size)
+			continue;
+		if (len > VG_HDR_LEN && len <= VG_BUF_LEN)
+			fn(aux, vq->bufs + (size_t)id * VG_BUF_LEN + VG_HDR_LEN, len - VG_HDR_LEN);
+		vq_post(vq, id, VG_BUF_LEN, true);
+	}
+}
+
 bool
 vg_flow(struct vg_nic *from, struct vg_nic **to, unsigned int n, int timeout_ms,
 	unsigned int *bad)

@@ -125,6 +125,13 @@ void vg_recv_each(struct vg_nic *nic, void (*fn)(void *aux, uint8_t from, uint32
 	void *aux, unsigned int *bad);
 
 /**
+ * Drain 'nic''s receive ring (buffers are posted again), passing every frame that fits one
+ * buffer to 'fn': its bytes after the virtio-net header and their length.
+ */
+void vg_recv_raw(struct vg_nic *nic, void (*fn)(void *aux, const uint8_t *frame, uint32_t len),
+	void *aux);
+
+/**
  * Send frames from 'from' every 20 ms until each of the 'n' NICs in 'to' received one
  * byte-identical, or 'timeout_ms' passed.  True on success; '*bad' counts corrupt frames.
  */
