@@ -223,7 +223,8 @@ struct flowtab_pmd_stats {
 	uint64_t subtable_lookups;  /**< summed over megaflow hits */
 	uint64_t misses;            /**< matched no rule: dropped (OpenFlow 1.3 table-miss) */
 	uint64_t passes;            /**< table passes (resubmit/goto count extra) */
-	/** dropped: over FT_MAX_RESUBMITS (4096) resubmit/goto_table actions for one packet */
+	/** dropped: over FT_MAX_RESUBMITS (4096) resubmit/goto_table actions, group actions and
+	 *  buckets run for one packet */
 	uint64_t too_many_resubmits;
 	/** dropped: resubmit/goto_table nested deeper than 64 */
 	uint64_t recursion_too_deep;

@@ -4,18 +4,20 @@
  * VLAN push/strip, outputs (a copy for every output but the last), resubmit and goto_table.
  *
  * The work per packet is bounded as in Open vSwitch: resubmit/goto_table nest at most
- * FT_MAX_DEPTH deep and run at most FT_MAX_RESUBMITS times in all.  Depth alone is not enough:
+ * FT_MAX_DEPTH deep, and resubmit/goto_table actions, group actions and the buckets they run
+ * take at most FT_MAX_RESUBMITS steps in all.  Depth alone is not enough:
  * "resubmit(,1),resubmit(,1)" in a table that leads back to itself doubles at every level,
- * 2^64 lookups for one packet.  A packet over either limit is dropped and counted
- * ('too_many_resubmits', 'recursion_too_deep' in 'struct flowtab_pmd_stats'); copies sent to
- * earlier outputs of its action lists have already left.
+ * 2^64 lookups for one packet, and a group chain only 4 deep of 32 buckets with 64 group
+ * actions each would run billions of buckets.  A packet over either limit is dropped and
+ * counted ('too_many_resubmits', 'recursion_too_deep' in 'struct flowtab_pmd_stats'); copies
+ * sent to earlier outputs of its action lists have already left.
  *
  * Groups run each chosen bucket on a copy of the packet and key, so that a bucket's rewrites
  * reach neither another bucket nor the actions after the group; when the group is the last
  * action of the outermost list, the last bucket takes the packet itself.  Chains are at most
  * FLOWTAB_GROUP_MAX_CHAIN groups deep (checked when groups change, and here again) with at
- * most FLOWTAB_GROUP_MAX_BUCKETS buckets each; resubmits inside buckets count against the
- * packet's limits above.  A meter that drops the packet ends its actions.
+ * most FLOWTAB_GROUP_MAX_BUCKETS buckets each; resubmits inside buckets, like the group
+ * actions and buckets themselves, count against the packet's limits above.  A meter that drops the packet ends its actions.
  */
 
 #include <stdlib.h>
@@ -443,6 +445,20 @@ flow_hash(const struct ft_key *k)
 }
 
 /*
+ * One more step of the packet's work (a resubmit, a group action or a bucket): false, with
+ * the packet dropped and counted, once it is over the limit.
+ */
+static bool
+charge(struct xctx *x)
+{
+	if (likely(++x->n_resubmits <= FT_MAX_RESUBMITS))
+		return true;
+	x->pmd->stats.too_many_resubmits++;
+	x->stop = x->drop = true;
+	return false;
+}
+
+/*
  * Run bucket 'b' on a copy of the packet (or on the packet itself when 'take'),
  * with a key and layers of its own.
  */
@@ -451,9 +467,12 @@ run_bucket(struct xctx *x, const struct ft_bucket *b, const struct ft_rule *r, b
 {
 	struct ft_key k = *x->k;
 	struct ft_layers ly = *x->ly;
-	struct xctx y = *x;
 	uint32_t len = rte_pktmbuf_pkt_len(x->m);
+	struct xctx y;
 
+	if (!charge(x))
+		return;
+	y = *x;
 	if (take) {
 		y.m = x->m;
 		x->m = NULL;
@@ -489,7 +508,7 @@ group(struct xctx *x, uint32_t id, const struct ft_rule *r, bool last)
 	uint32_t i;
 
 	flush_pending(x);
-	if (unlikely(gm == NULL || x->group_depth >= FLOWTAB_GROUP_MAX_CHAIN))
+	if (unlikely(gm == NULL || x->group_depth >= FLOWTAB_GROUP_MAX_CHAIN) || !charge(x))
 		return;
 	t = x->snap->groups;
 	g = ft_gtab_find(t, id);
@@ -535,11 +554,8 @@ resubmit(struct xctx *x, uint32_t port, uint8_t table, const struct ft_rule *fro
 		x->stop = x->drop = true;
 		return;
 	}
-	if (unlikely(++x->n_resubmits > FT_MAX_RESUBMITS)) {
-		x->pmd->stats.too_many_resubmits++;
-		x->stop = x->drop = true;
+	if (unlikely(!charge(x)))
 		return;
-	}
 	k->table_id = table == 0xff ? from->table_id : table;
 	if (port != FLOWTAB_PORT_NONE)
 		k->in_port = rte_cpu_to_be_32(port);

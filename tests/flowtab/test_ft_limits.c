@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The work one packet may cost is bounded: at most 4096 resubmit/goto_table actions and 64
- * levels of nesting.  A packet over a limit is dropped and counted in the PMD's statistics;
+ * The work one packet may cost is bounded: at most 4096 resubmit/goto_table actions, group
+ * actions and buckets run, and 64 levels of nesting.  A packet over a limit is dropped and counted in the PMD's statistics;
  * a rule that loops on every packet it matches is refused when it is added.  Registered
  * with a short meson timeout: without the limits the doubling rules below never finish.
  */
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowtab_gm.h"
 #include "ft_private.h"
 #include "ft_test_util.h"
 
@@ -224,6 +225,77 @@ test_refused(void)
 	flowtab_destroy(ft);
 }
 
+/*
+ * Groups 1..3 of type all, each of 'fan' buckets holding 'fan' actions group:N+1; group 4's
+ * 'fan' buckets output to port 2.  A rule sends the packet through group 1, then to port 3.
+ */
+static struct flowtab *
+fanout(unsigned fan)
+{
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	struct flowtab_group_spec spec;
+	enum flowtab_gm_error why;
+	char text[8192], *buf, *err;
+	unsigned g, b, a;
+	size_t n;
+
+	for (g = 4; g >= 1; g--) {
+		n = (size_t)snprintf(text, sizeof(text), "group_id=%u,type=all", g);
+		for (b = 0; b < fan; b++) {
+			n += (size_t)snprintf(text + n, sizeof(text) - n, ",bucket=actions=");
+			for (a = 0; a < (g == 4 ? 1 : fan); a++)
+				n += (size_t)snprintf(text + n, sizeof(text) - n, g == 4 ? "output:2" :
+						"%sgroup:%u", a ? "," : "", g + 1);
+		}
+		buf = err = NULL;
+		CHECK(flowtab_group_parse(text, &ft_test_ports, &spec, &buf, &err) == 0 &&
+		      flowtab_group_mod(ft, FLOWTAB_GM_ADD, &spec, &why, &err) == 0,
+		      "group %u: %s", g, err ? err : "");
+		free(buf);
+		free(err);
+	}
+	ft_test_add(ft, "actions=group:1,output:3");
+	return ft;
+}
+
+/*
+ * Group actions and their buckets spend the packet's budget as resubmits do: 16 buckets of 16
+ * group actions over four levels would be 2^28 bucket runs for one packet.  2 x 2 (255 steps)
+ * stays within it.
+ */
+static void
+test_group_fanout(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowtab_out *out)
+{
+	const struct flowtab_pmd_stats *st = flowtab_pmd_stats(pmd);
+	uint64_t many = st->too_many_resubmits, deep = st->recursion_too_deep;
+	struct flowtab *ft = fanout(16);
+	unsigned i, to2 = 0, to3 = 0;
+
+	send1(pmd, ft, cap, out);
+	for (i = 0; i < cap->n; i++) {
+		to2 += cap->rec[i].port == 2;
+		to3 += cap->rec[i].port == 3;
+	}
+	CHECK(to3 == 0, "the packet itself is dropped: %u to port 3", to3);
+	CHECK(to2 < FT_MAX_RESUBMITS, "copies before the limit: %u", to2);
+	CHECK(st->too_many_resubmits == many + 1 && st->recursion_too_deep == deep,
+			"group fan-out counted once as too many resubmits: %lu",
+			(unsigned long)(st->too_many_resubmits - many));
+	ft_capture_reset(cap);
+	flowtab_destroy(ft);
+
+	ft = fanout(2);
+	send1(pmd, ft, cap, out);
+	for (i = to2 = to3 = 0; i < cap->n; i++) {
+		to2 += cap->rec[i].port == 2;
+		to3 += cap->rec[i].port == 3;
+	}
+	CHECK(to2 == 128 && to3 == 1, "2 x 2 fan-out: %u copies to port 2, %u to port 3", to2, to3);
+	CHECK(st->too_many_resubmits == many + 1, "nothing counted within the budget");
+	ft_capture_reset(cap);
+	flowtab_destroy(ft);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -240,6 +312,7 @@ main(int argc, char **argv)
 	test_within(pmd, cap, &out);
 	test_doubling(pmd, cap, &out);
 	test_wide(pmd, cap, &out);
+	test_group_fanout(pmd, cap, &out);
 	CHECK(rte_mempool_in_use_count(mp) == 0, "mbufs leaked: %u", rte_mempool_in_use_count(mp));
 	flowtab_pmd_destroy(pmd);
 	free(cap);
