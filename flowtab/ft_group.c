@@ -278,70 +278,157 @@ ft_group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum f
 	return g;
 }
 
-/* The depth of the group chain from 'g' in 't' (1: no group actions), or -ELOOP/-ENOENT. */
-static int
-chain_depth(const struct ft_gtab *t, const struct ft_group *g, const struct ft_group **stack,
-		int level)
+/* Where group 'id' sits in 't', or -1. */
+static int64_t
+gtab_index(const struct ft_gtab *t, uint32_t id)
 {
-	int depth = 1, d;
-	uint32_t i, j;
+	uint32_t lo = 0, hi = t->n, mid;
 
-	for (i = 0; i < (uint32_t)level; i++)
-		if (stack[i] == g)
-			return -ELOOP;
-	if (level > FLOWTAB_GROUP_MAX_CHAIN)
-		return FLOWTAB_GROUP_MAX_CHAIN + 1;
-	stack[level] = g;
-	for (i = 0; i < g->n_buckets; i++) {
-		const struct ft_actions *a = g->b[i].acts;
-
-		for (j = 0; j < a->n; j++) {
-			const struct ft_group *n;
-
-			if (a->a[j].type != FT_ACT_GROUP)
-				continue;
-			n = ft_gtab_find(t, a->a[j].u32);
-			if (n == NULL)
-				return -ENOENT;
-			d = chain_depth(t, n, stack, level + 1);
-			if (d < 0)
-				return d;
-			if (d + 1 > depth)
-				depth = d + 1;
-		}
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (t->g[mid]->id == id)
+			return mid;
+		if (t->g[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return depth;
+	return -1;
+}
+
+enum { CHAIN_NEW, CHAIN_ON_PATH, CHAIN_DONE };
+
+/* A group on the walk's path, and where the walk is in its buckets' actions. */
+struct chain_frame {
+	uint32_t g;
+	uint32_t b;
+	uint32_t a;
+};
+
+/* Per group of the table (by index): its colour and, once done, its chain depth. */
+struct chain_walk {
+	const struct ft_gtab *t;
+	uint8_t *colour;
+	uint8_t *depth;             /* saturated at FLOWTAB_GROUP_MAX_CHAIN + 1 */
+	struct chain_frame *path;   /* one frame per group at most: a group is on it once */
+};
+
+/* Group 'parent' chains to a group of depth 'child'. */
+static void
+chain_deepen(struct chain_walk *w, uint32_t parent, uint8_t child)
+{
+	uint8_t d = child > FLOWTAB_GROUP_MAX_CHAIN ? child : (uint8_t)(child + 1);
+
+	if (d > w->depth[parent])
+		w->depth[parent] = d;
+}
+
+/*
+ * The depth of the chain from group 'root' (1: no group actions), saturated at
+ * FLOWTAB_GROUP_MAX_CHAIN + 1, or -ELOOP/-ENOENT.  Depth first: a group met again while it
+ * is on the path is a loop; a group done before gives its depth without a second walk, so
+ * checking every group of the table is linear in groups and group actions.  Iterative, as
+ * a path may be as long as the table.
+ */
+static int
+chain_walk(struct chain_walk *w, uint32_t root)
+{
+	const struct ft_gtab *t = w->t;
+	uint32_t top = 0;
+	int64_t n;
+
+	if (w->colour[root] == CHAIN_DONE)
+		return w->depth[root];
+	w->path[0] = (struct chain_frame){ .g = root };
+	w->colour[root] = CHAIN_ON_PATH;
+	w->depth[root] = 1;
+	for (;;) {
+		struct chain_frame *f = &w->path[top];
+		const struct ft_group *g = t->g[f->g];
+		const struct ft_action *a;
+
+		if (f->b == g->n_buckets) {
+			w->colour[f->g] = CHAIN_DONE;
+			if (top == 0)
+				return w->depth[f->g];
+			top--;
+			chain_deepen(w, w->path[top].g, w->depth[f->g]);
+			continue;
+		}
+		if (f->a == g->b[f->b].acts->n) {
+			f->b++;
+			f->a = 0;
+			continue;
+		}
+		a = &g->b[f->b].acts->a[f->a++];
+		if (a->type != FT_ACT_GROUP)
+			continue;
+		n = gtab_index(t, a->u32);
+		if (n < 0)
+			return -ENOENT;
+		if (w->colour[n] == CHAIN_ON_PATH)
+			return -ELOOP;
+		if (w->colour[n] == CHAIN_DONE) {
+			chain_deepen(w, f->g, w->depth[n]);
+			continue;
+		}
+		w->colour[n] = CHAIN_ON_PATH;
+		w->depth[n] = 1;
+		w->path[++top] = (struct chain_frame){ .g = (uint32_t)n };
+	}
+}
+
+/* Group 'g' of 't': its watch_groups exist and its chain is within the limit, without loops. */
+static int
+gtab_check_one(const struct ft_gtab *t, struct chain_walk *w, uint32_t i,
+		enum flowtab_gm_error *why, char **err)
+{
+	const struct ft_group *g = t->g[i];
+	uint32_t k;
+	int d;
+
+	for (k = 0; k < g->n_buckets; k++) {
+		if (g->b[k].watch_group != FLOWTAB_GROUP_ANY &&
+		    ft_gtab_find(t, g->b[k].watch_group) == NULL)
+			return ft_gm_refuse(why, FLOWTAB_GM_BAD_WATCH, err,
+				ft_group_error(g->id, "watch_group names no group", NULL));
+	}
+	d = chain_walk(w, i);
+	if (d == -ELOOP)
+		return ft_gm_refuse(why, FLOWTAB_GM_LOOP, err,
+			ft_group_error(g->id, "its buckets lead back to it (loop)", NULL));
+	if (d == -ENOENT)
+		return ft_gm_refuse(why, FLOWTAB_GM_UNKNOWN_GROUP, err,
+			ft_group_error(g->id, "a bucket names a group that does not exist", NULL));
+	if (d > FLOWTAB_GROUP_MAX_CHAIN)
+		return ft_gm_refuse(why, FLOWTAB_GM_CHAINING, err,
+			ft_group_error(g->id, "groups chained deeper than 4", NULL));
+	return 0;
 }
 
 /* Every group of 't' chains within the limit, without loops, to groups that exist. */
 int
 ft_gtab_check(const struct ft_gtab *t, enum flowtab_gm_error *why, char **err)
 {
-	const struct ft_group *stack[FLOWTAB_GROUP_MAX_CHAIN + 2];
-	uint32_t i, k;
-	int d;
+	struct chain_walk w = { .t = t };
+	uint32_t i;
+	int rc = 0;
 
-	for (i = 0; i < t->n; i++) {
-		const struct ft_group *g = t->g[i];
-
-		for (k = 0; k < g->n_buckets; k++) {
-			if (g->b[k].watch_group != FLOWTAB_GROUP_ANY &&
-			    ft_gtab_find(t, g->b[k].watch_group) == NULL)
-				return ft_gm_refuse(why, FLOWTAB_GM_BAD_WATCH, err,
-					ft_group_error(g->id, "watch_group names no group", NULL));
-		}
-		d = chain_depth(t, g, stack, 0);
-		if (d == -ELOOP)
-			return ft_gm_refuse(why, FLOWTAB_GM_LOOP, err,
-				ft_group_error(g->id, "its buckets lead back to it (loop)", NULL));
-		if (d == -ENOENT)
-			return ft_gm_refuse(why, FLOWTAB_GM_UNKNOWN_GROUP, err,
-				ft_group_error(g->id, "a bucket names a group that does not exist", NULL));
-		if (d > FLOWTAB_GROUP_MAX_CHAIN)
-			return ft_gm_refuse(why, FLOWTAB_GM_CHAINING, err,
-				ft_group_error(g->id, "groups chained deeper than 4", NULL));
+	if (t == NULL || t->n == 0)
+		return 0;
+	w.colour = calloc(t->n, 2);
+	w.path = malloc(t->n * sizeof(w.path[0]));
+	if (w.colour == NULL || w.path == NULL) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	return 0;
+	w.depth = w.colour + t->n;
+	for (i = 0; i < t->n && rc == 0; i++)
+		rc = gtab_check_one(t, &w, i, why, err);
+out:
+	free(w.colour);
+	free(w.path);
+	return rc;
 }
 
 /*
@@ -548,6 +635,11 @@ ft_gtab_remove(const struct ft_gtab *t, uint32_t group_id, struct ft_gtab **kept
 			k->g[k->n++] = t->g[i];
 	}
 	rc = ft_gtab_check(k, why, err);
+	if (rc == -ENOMEM) {
+		free(k);
+		free(g);
+		return rc;
+	}
 	if (rc) {
 		/* A group left behind chains to a deleted one. */
 		free(*err);

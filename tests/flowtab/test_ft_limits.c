@@ -3,9 +3,11 @@
  * The work one packet may cost is bounded: at most 4096 resubmit/goto_table actions, group
  * actions and buckets run, and 64 levels of nesting.  A packet over a limit is dropped and counted in the PMD's statistics;
  * a rule that loops on every packet it matches is refused when it is added.  Registered
- * with a short meson timeout: without the limits the doubling rules below never finish.
+ * with a short meson timeout: without the limits the doubling rules below never finish, and
+ * a group check that walks every path takes minutes over the widest group chain.
  */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,35 +227,50 @@ test_refused(void)
 	flowtab_destroy(ft);
 }
 
+/* Group change 'cmd' from 'text': 0 or -errno with '*why'. */
+static int
+group_mod(struct flowtab *ft, enum flowtab_gm_command cmd, const char *text,
+		enum flowtab_gm_error *why)
+{
+	struct flowtab_group_spec spec;
+	char *buf = NULL, *err = NULL;
+	int rc;
+
+	*why = FLOWTAB_GM_OK;
+	rc = flowtab_group_parse(text, &ft_test_ports, &spec, &buf, &err);
+	CHECK(rc == 0, "parse: %s", err ? err : "");
+	if (rc == 0)
+		rc = flowtab_group_mod(ft, cmd, &spec, why, &err);
+	free(buf);
+	free(err);
+	return rc;
+}
+
 /*
- * Groups 1..3 of type all, each of 'fan' buckets holding 'fan' actions group:N+1; group 4's
- * 'fan' buckets output to port 2.  A rule sends the packet through group 1, then to port 3.
+ * Groups 1..3 of type all, each of 'nb' buckets holding 'na' actions group:N+1; group 4's
+ * 'nb' buckets output to port 2.  A rule sends the packet through group 1, then to port 3.
  */
 static struct flowtab *
-fanout(unsigned fan)
+fanout(unsigned nb, unsigned na)
 {
 	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
-	struct flowtab_group_spec spec;
+	size_t n, size = 65536;
+	char *text = malloc(size);
 	enum flowtab_gm_error why;
-	char text[8192], *buf, *err;
 	unsigned g, b, a;
-	size_t n;
 
 	for (g = 4; g >= 1; g--) {
-		n = (size_t)snprintf(text, sizeof(text), "group_id=%u,type=all", g);
-		for (b = 0; b < fan; b++) {
-			n += (size_t)snprintf(text + n, sizeof(text) - n, ",bucket=actions=");
-			for (a = 0; a < (g == 4 ? 1 : fan); a++)
-				n += (size_t)snprintf(text + n, sizeof(text) - n, g == 4 ? "output:2" :
+		n = (size_t)snprintf(text, size, "group_id=%u,type=all", g);
+		for (b = 0; b < nb; b++) {
+			n += (size_t)snprintf(text + n, size - n, ",bucket=actions=");
+			for (a = 0; a < (g == 4 ? 1 : na); a++)
+				n += (size_t)snprintf(text + n, size - n, g == 4 ? "output:2" :
 						"%sgroup:%u", a ? "," : "", g + 1);
 		}
-		buf = err = NULL;
-		CHECK(flowtab_group_parse(text, &ft_test_ports, &spec, &buf, &err) == 0 &&
-		      flowtab_group_mod(ft, FLOWTAB_GM_ADD, &spec, &why, &err) == 0,
-		      "group %u: %s", g, err ? err : "");
-		free(buf);
-		free(err);
+		CHECK(n < size && group_mod(ft, FLOWTAB_GM_ADD, text, &why) == 0,
+				"group %u: why %d", g, why);
 	}
+	free(text);
 	ft_test_add(ft, "actions=group:1,output:3");
 	return ft;
 }
@@ -268,7 +285,7 @@ test_group_fanout(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowta
 {
 	const struct flowtab_pmd_stats *st = flowtab_pmd_stats(pmd);
 	uint64_t many = st->too_many_resubmits, deep = st->recursion_too_deep;
-	struct flowtab *ft = fanout(16);
+	struct flowtab *ft = fanout(16, 16);
 	unsigned i, to2 = 0, to3 = 0;
 
 	send1(pmd, ft, cap, out);
@@ -284,7 +301,7 @@ test_group_fanout(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowta
 	ft_capture_reset(cap);
 	flowtab_destroy(ft);
 
-	ft = fanout(2);
+	ft = fanout(2, 2);
 	send1(pmd, ft, cap, out);
 	for (i = to2 = to3 = 0; i < cap->n; i++) {
 		to2 += cap->rec[i].port == 2;
@@ -293,6 +310,40 @@ test_group_fanout(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowta
 	CHECK(to2 == 128 && to3 == 1, "2 x 2 fan-out: %u copies to port 2, %u to port 3", to2, to3);
 	CHECK(st->too_many_resubmits == many + 1, "nothing counted within the budget");
 	ft_capture_reset(cap);
+	flowtab_destroy(ft);
+}
+
+/*
+ * Checking group chains costs time linear in groups and group actions: 32 buckets of 64
+ * group actions over four levels are 2^33 paths, minutes for a walk of every path (the
+ * meson timeout fails it).  Loops, chains too deep, unknown groups and deletes of a chained
+ * group are still refused.
+ */
+static void
+test_group_chain_check(void)
+{
+	struct flowtab *ft = fanout(FLOWTAB_GROUP_MAX_BUCKETS, FT_MAX_ACTIONS);
+	enum flowtab_gm_error why;
+	char *err = NULL;
+
+	CHECK(group_mod(ft, FLOWTAB_GM_MODIFY, "group_id=4,type=all,bucket=group:1", &why) ==
+	      -EINVAL && why == FLOWTAB_GM_LOOP, "loop through the fan-out: why %d", why);
+	CHECK(group_mod(ft, FLOWTAB_GM_MODIFY, "group_id=4,type=all,bucket=group:4", &why) ==
+	      -EINVAL && why == FLOWTAB_GM_LOOP, "group to itself: why %d", why);
+	CHECK(group_mod(ft, FLOWTAB_GM_ADD, "group_id=5,type=all,bucket=group:1", &why) ==
+	      -EINVAL && why == FLOWTAB_GM_CHAINING, "five deep: why %d", why);
+	CHECK(group_mod(ft, FLOWTAB_GM_ADD, "group_id=5,type=all,bucket=group:2,bucket=group:99",
+	      &why) == -EINVAL && why == FLOWTAB_GM_UNKNOWN_GROUP, "unknown group: why %d", why);
+	CHECK(group_mod(ft, FLOWTAB_GM_ADD, "group_id=5,type=all,bucket=group:2,bucket=group:3",
+	      &why) == 0, "four deep beside three deep: why %d", why);
+	CHECK(group_mod(ft, FLOWTAB_GM_ADD, "group_id=6,type=all,bucket=group:5", &why) ==
+	      -EINVAL && why == FLOWTAB_GM_CHAINING, "five deep through a group checked before: "
+	      "why %d", why);
+	CHECK(group_mod(ft, FLOWTAB_GM_MODIFY, "group_id=4,type=all,bucket=output:1", &why) == 0,
+	      "modify the end of the chain: why %d", why);
+	CHECK(flowtab_group_del(ft, 4, &why, &err) == -EINVAL && why == FLOWTAB_GM_CHAINED,
+	      "delete of a chained group: why %d", why);
+	free(err);
 	flowtab_destroy(ft);
 }
 
@@ -308,6 +359,7 @@ main(int argc, char **argv)
 	pmd = flowtab_pmd_create(0, -1);
 	ft_capture_init(cap, &out, true);
 	test_refused();
+	test_group_chain_check();
 	test_depth(pmd, cap, &out);
 	test_within(pmd, cap, &out);
 	test_doubling(pmd, cap, &out);
