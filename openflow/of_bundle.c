@@ -165,6 +165,10 @@ handle_control(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 	uint16_t type, flags;
 	enum bfc e = 0;
 
+	if (c->role == OF_ROLE_SLAVE) {
+		of_send_error(c, OFE_IS_SLAVE, msg, len);
+		return;
+	}
 	if (len < off + 8) {
 		of_send_error(c, OFE_BAD_LEN, msg, len);
 		return;
@@ -286,6 +290,11 @@ handle_add(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 	enum of_err e;
 	uint32_t id;
 
+	/* Before anything else: an add must not open a bundle for a secondary controller. */
+	if (c->role == OF_ROLE_SLAVE) {
+		of_send_error(c, OFE_IS_SLAVE, msg, len);
+		return;
+	}
 	if (len < off + 8 + OF_HDR) {
 		of_send_error(c, OFE_BAD_LEN, msg, len);
 		return;
@@ -326,10 +335,6 @@ handle_add(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 	}
 	if (inner[1] != OFPT_FLOW_MOD && !bundled_group_mod(c, inner, ilen)) {
 		bundle_error(c, onf, BFC_MSG_UNSUP, msg, len);
-		return;
-	}
-	if (c->role == OF_ROLE_SLAVE) {
-		of_send_error(c, OFE_IS_SLAVE, msg, len);
 		return;
 	}
 	if (b->n >= BUNDLE_MAX_MSGS) {

@@ -974,6 +974,54 @@ test_bundles(void)
 	of_conn_destroy(c);
 }
 
+/*
+ * A secondary (slave) controller may not touch bundles: open, add, commit and discard are
+ * refused with BAD_REQUEST/IS_SLAVE, an add does not open one, and a bundle opened while
+ * master is left as it was.
+ */
+static void
+test_bundles_slave(void)
+{
+	struct of_conn *c = connect_version(5);
+	size_t before = flowtab_n_rules(ft), len, flen;
+	uint8_t m[512], fm[256];
+	struct replies r;
+	int i;
+
+	len = bundle_ctrl(m, 5, false, 80, 20, 0, 1);
+	expect_ctrl_reply(c, m, len, 1, "open as master");
+	flen = flow_mod14(fm, 330, 0, apply_out2, sizeof(apply_out2), 81);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 81, 20, 1, fm, flen)) == 0 &&
+			(collect(c, &r), r.n == 0), "add as master");
+	of_conn_set_role(c, OF_ROLE_SLAVE);
+	flen = flow_mod14(fm, 331, 0, apply_out2, sizeof(apply_out2), 82);
+	len = bundle_add(m, 5, 82, 20, 1, fm, flen);
+	expect_error(c, m, len, 1, 10, "add as slave: IS_SLAVE");
+	for (i = 0; i < 3; i++) {
+		static const uint16_t types[] = { 4, 2, 6 };   /* commit, close, discard */
+
+		len = bundle_ctrl(m, 5, false, 83, 20, types[i], 1);
+		expect_error(c, m, len, 1, 10, "control as slave: IS_SLAVE");
+	}
+	len = bundle_ctrl(m, 5, false, 84, 21, 0, 1);
+	expect_error(c, m, len, 1, 10, "open as slave: IS_SLAVE");
+	flen = flow_mod14(fm, 332, 0, apply_out2, sizeof(apply_out2), 85);
+	len = bundle_add(m, 5, 85, 22, 1, fm, flen);
+	expect_error(c, m, len, 1, 10, "implicit open as slave: IS_SLAVE");
+	CHECK(flowtab_n_rules(ft) == before, "nothing applied by a slave");
+	of_conn_set_role(c, OF_ROLE_MASTER);
+	len = bundle_ctrl(m, 5, false, 86, 22, 4, 1);
+	expect_error(c, m, len, 17, 2, "the slave's add opened nothing: BAD_ID");
+	len = bundle_ctrl(m, 5, false, 87, 20, 4, 1);
+	expect_ctrl_reply(c, m, len, 5, "commit as master again");
+	CHECK(flowtab_n_rules(ft) == before + 1, "the master's add, not the slave's: %zu",
+			flowtab_n_rules(ft) - before);
+	flen = flow_mod14(fm, 330, 4, NULL, 0, 88);
+	CHECK(of_conn_receive(c, fm, flen) == 0 && (collect(c, &r), r.n == 0), "cleaned up");
+	expect_alive(c, 5, "bundles as slave");
+	of_conn_destroy(c);
+}
+
 /* NXT_TLV_TABLE_MOD/REQUEST: what OpenFlow itself refuses, before the switch's table. */
 static void
 test_tlv(void)
@@ -1495,6 +1543,7 @@ main(void)
 	test_async13();
 	test_async10();
 	test_bundles();
+	test_bundles_slave();
 	test_bundle_groups();
 	test_tlv();
 	test_of15_group_mod();
