@@ -400,6 +400,23 @@ work_apply(struct work *w, const struct flowtab_batch *b, uint64_t now, char **e
 }
 
 /*
+ * The batch's rules 'r' (its adds, the copies its modifies made) name groups and meters of
+ * the tables the commit publishes (the batch's group table is the writer's by now): a group
+ * or meter deleted outside the batch after a rule naming it came fails the commit, as in
+ * Open vSwitch, rather than install a rule that drops everything at that action.
+ */
+static int
+check_gm_refs(const struct flowtab *ft, struct ft_rule *const *r, size_t n, char **err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ft_gm_check_actions(ft, r[i]->acts, err))
+			return -EINVAL;
+	return 0;
+}
+
+/*
  * Adds only: merged as flowtab_add_flows() merges, so that only the subtables of their masks
  * are rebuilt (a controller's rule-by-rule set-up commits a few rules at a time into a
  * table of many).
@@ -419,6 +436,11 @@ commit_adds(struct flowtab_batch *b, uint64_t now, char **err)
 		add[i] = b->ops[i].add;
 		add[i]->created_ms = now;
 		add[i]->used_ms = now;
+	}
+	ret = check_gm_refs(b->ft, add, b->n, err);
+	if (ret) {
+		free(add);
+		return ret;
 	}
 	ret = ft_install(b->ft, add, b->n, err);
 	free(add);
@@ -443,6 +465,9 @@ commit_rules(struct flowtab_batch *b, char **err)
 	if (b->committed || work_init(&w, ft, b->n_add, b->has_mod))
 		goto nomem;
 	ret = work_apply(&w, b, now, err);
+	for (i = w.n_old; i < w.n && !ret; i++)
+		if (!w.gone[i])
+			ret = check_gm_refs(ft, &w.arr[i], 1, err);
 	if (ret) {
 		work_free(&w, true);
 		if (ret == -ENOMEM)

@@ -16,7 +16,8 @@
  * modify, delete, strict or not), in any mix: each applies at the commit to the table the
  * earlier ones left.  A modify whose actions do not suit a rule it selects at the commit
  * (goto_table back, a resubmit loop) fails the commit with OFPBFC_MSG_FAILED, the table
- * unchanged.  group_mods (1.3's and 1.5's add, modify, add-or-modify and delete) go into the
+ * unchanged; so does a rule naming a group or meter deleted outside the bundle since it
+ * came.  group_mods (1.3's and 1.5's add, modify, add-or-modify and delete) go into the
  * same batch: checked against the group table as the bundle's earlier group_mods leave it
  * (so its flow_mods may use the groups it adds), and published in the commit's snapshot
  * with the rules.  Other message types are refused with OFPBFC_MSG_UNSUP (port_mod and

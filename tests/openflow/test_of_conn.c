@@ -1531,6 +1531,69 @@ test_exact_fields(void)
 	of_conn_destroy(c);
 }
 
+/*
+ * A group or meter deleted outside a bundle after one of its flow_mods named it: the commit
+ * fails (MSG_FAILED) and changes nothing, for an add as for a modify.
+ */
+static void
+test_bundle_stale_refs(void)
+{
+	static const uint8_t apply_group63[] = {
+		0, 4, 0, 16, 0, 0, 0, 0,
+		0, 22, 0, 8, 0, 0, 0, 63,
+	};
+	/* meter:5, apply_actions(output:2) */
+	static const uint8_t meter5_out2[] = {
+		0, 6, 0, 8, 0, 0, 0, 5,
+		0, 4, 0, 24, 0, 0, 0, 0,
+		0, 0, 0, 16, 0, 0, 0, 2, 0xff, 0xff, 0, 0, 0, 0, 0, 0,
+	};
+	struct of_conn *c = connect_version(5);
+	size_t before = flowtab_n_rules(ft), len;
+	struct flowtab_meter_spec ms;
+	enum flowtab_gm_error why;
+	uint8_t m[512], in[256];
+	char *err = NULL;
+	struct replies r;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		/* Round 0 adds a rule to group 63, round 1 modifies one to it. */
+		CHECK(of_conn_receive(c, in, group_mod14(in, 0, 63, 100)) == 0 &&
+				(collect(c, &r), r.n == 0), "group 63 added");
+		if (round) {
+			len = flow_mod14(in, 340, 0, apply_out2, sizeof(apply_out2), 101);
+			CHECK(of_conn_receive(c, in, len) == 0 && (collect(c, &r), r.n == 0),
+					"rule 340 added");
+		}
+		len = flow_mod14(in, 340, round ? 1 : 0, apply_group63, sizeof(apply_group63), 102);
+		CHECK(of_conn_receive(c, m, bundle_add(m, 5, 102, 30, 1, in, len)) == 0 &&
+				(collect(c, &r), r.n == 0), "round %d: a bundled rule to group 63", round);
+		CHECK(of_conn_receive(c, in, group_mod14(in, 2, 63, 103)) == 0 &&
+				(collect(c, &r), r.n == 0), "group 63 deleted outside the bundle");
+		expect_error(c, m, bundle_ctrl(m, 5, false, 104, 30, 4, 1), 17, 13,
+				"commit naming a deleted group: MSG_FAILED");
+		CHECK(flowtab_n_rules(ft) == before + (size_t)round, "round %d: no rule to group 63 "
+				"(%zu)", round, flowtab_n_rules(ft) - before);
+		len = flow_mod14(in, 340, 4, NULL, 0, 105);
+		CHECK(of_conn_receive(c, in, len) == 0 && (collect(c, &r), r.n == 0), "clean up");
+	}
+
+	CHECK(flowtab_meter_parse("meter=5,kbps,bands=type=drop,rate=1000", &ms, &err) == 0 &&
+	      flowtab_meter_mod(ft, FLOWTAB_GM_ADD, &ms, &why, &err) == 0, "meter 5: %s",
+	      err ? err : "");
+	free(err);
+	len = flow_mod14(in, 341, 0, meter5_out2, sizeof(meter5_out2), 106);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, 106, 31, 1, in, len)) == 0 &&
+			(collect(c, &r), r.n == 0), "a bundled rule metered by meter 5");
+	CHECK(flowtab_meter_del(ft, 5) == 0, "meter 5 deleted outside the bundle");
+	expect_error(c, m, bundle_ctrl(m, 5, false, 107, 31, 4, 1), 17, 13,
+			"commit naming a deleted meter: MSG_FAILED");
+	CHECK(flowtab_n_rules(ft) == before, "no rule with meter 5");
+	expect_alive(c, 5, "stale group and meter");
+	of_conn_destroy(c);
+}
+
 int
 main(void)
 {
@@ -1545,6 +1608,7 @@ main(void)
 	test_bundles();
 	test_bundles_slave();
 	test_bundle_groups();
+	test_bundle_stale_refs();
 	test_tlv();
 	test_of15_group_mod();
 	test_tun_flags();
