@@ -101,6 +101,16 @@ struct rte_rcu_qsbr;
 #define FLOWTAB_PORT_NONE UINT32_MAX
 
 /**
+ * Reserved ports an out_port filter may name (OpenFlow 1.0's numbers): it selects the rules
+ * whose actions output there (in_port, NORMAL, FLOOD, ALL, CONTROLLER; LOCAL is 0xfffe).
+ */
+#define FLOWTAB_OFPP_IN_PORT 0xfff8u
+#define FLOWTAB_OFPP_NORMAL 0xfffau
+#define FLOWTAB_OFPP_FLOOD 0xfffbu
+#define FLOWTAB_OFPP_ALL 0xfffcu
+#define FLOWTAB_OFPP_CONTROLLER 0xfffdu
+
+/**
  * Tunnel metadata of a decapsulated packet, which rules match as tun_id, tun_src, tun_dst
  * (network order), tun_gtpu_flags and tun_gtpu_msgtype (the GTP-U header's first two bytes,
  * zero for other tunnels) and tun_metadata0..1 (mapped Geneve options): an mbuf dynamic
@@ -326,7 +336,7 @@ int flowtab_apply_changes(struct flowtab *ft, const struct flowtab_change *ch, s
 int flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err);
 /**
  * ovs-ofctl del-flows: delete the rules selected by 'match' (NULL or "" for all; may name
- * table, cookie=V/M, out_port), 'strict' as for mod-flows.  Sets '*n_deleted' (may be NULL).
+ * table, cookie=V/M, out_port, out_group), 'strict' as for mod-flows.  Sets '*n_deleted' (may be NULL).
  * @return 0, -EINVAL with '*err', or -ENOMEM.
  */
 int flowtab_del_flows(struct flowtab *ft, const char *match, bool strict, size_t *n_deleted,
@@ -438,7 +448,7 @@ struct flowtab_rule_info {
 
 /**
  * The rules of flowtab_dump_flows() as structures: 'cb' is called once per rule selected by
- * 'match' (ovs-ofctl syntax, may name table, cookie=V/M and out_port; NULL for all), in
+ * 'match' (ovs-ofctl syntax, may name table, cookie=V/M, out_port and out_group; NULL for all), in
  * dump-flows order.  'info' is valid during the call only; 'cb' must not change 'ft'.
  * @return 0, -EINVAL with '*err' for a bad 'match', or -ENOMEM.
  */

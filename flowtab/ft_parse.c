@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowtab_gm.h"
 #include "ft_fields.h"
 #include "ft_rule.h"
 #include "ft_value.h"
@@ -270,13 +271,62 @@ apply_shorthand(struct ft_match *m, const struct shorthand *sh)
 	return 0;
 }
 
+/* Reserved ports a rule's actions may output to, by ovs-ofctl's names (OpenFlow 1.0's numbers). */
+static const struct {
+	const char *name;
+	uint32_t port;
+} out_reserved[] = {
+	{ "IN_PORT", FLOWTAB_OFPP_IN_PORT },
+	{ "NORMAL", FLOWTAB_OFPP_NORMAL },
+	{ "FLOOD", FLOWTAB_OFPP_FLOOD },
+	{ "ALL", FLOWTAB_OFPP_ALL },
+	{ "CONTROLLER", FLOWTAB_OFPP_CONTROLLER },
+};
+
+/* out_port=PORT (a port, LOCAL or a reserved port above) or out_group=ID (a number, or
+ * ANY: no filter), which select the rules whose actions output there. */
+static int
+parse_out_filter(struct ft_rule_spec *spec, const char *name, const char *value,
+		const struct flowtab_port_ops *ports, char **err)
+{
+	const char *why;
+	uint64_t v;
+	size_t i;
+
+	if (!value) {
+		*err = ft_field_error(name, "needs a value");
+		return -EINVAL;
+	}
+	if (!strcmp(name, "out_group")) {
+		if (!strcasecmp(value, "ANY"))
+			spec->out_group = FLOWTAB_GROUP_ANY;
+		else if (!ft_parse_uint(value, FLOWTAB_GROUP_MAX_ID, &v))
+			spec->out_group = (uint32_t)v;
+		else {
+			*err = ft_field_error(name, "expected a group number or ANY: '%s'", value);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	for (i = 0; i < RTE_DIM(out_reserved); i++) {
+		if (!strcasecmp(value, out_reserved[i].name)) {
+			spec->out_port = out_reserved[i].port;
+			return 0;
+		}
+	}
+	if (ft_parse_port(value, ports, &spec->out_port, &why)) {
+		*err = ft_field_error(name, "%s: '%s'", why, value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 parse_keyword(struct ft_rule_spec *spec, const char *name, char *value, enum ft_parse_mode mode,
 		const struct flowtab_port_ops *ports, char **err)
 {
 	uint64_t v, mk;
 	char *slash;
-	const char *why;
 
 	if (!strcmp(name, "priority")) {
 		if (!value || ft_parse_uint(value, 65535, &v))
@@ -323,12 +373,8 @@ parse_keyword(struct ft_rule_spec *spec, const char *name, char *value, enum ft_
 		}
 		spec->cookie = v & mk;
 		spec->cookie_mask = mk;
-	} else if (!strcmp(name, "out_port")) {
-		if (!value || ft_parse_port(value, ports, &spec->out_port, &why)) {
-			*err = value ? ft_field_error(name, "%s: '%s'", why, value) :
-				ft_field_error(name, "needs a value");
-			return -EINVAL;
-		}
+	} else if (!strcmp(name, "out_port") || !strcmp(name, "out_group")) {
+		return parse_out_filter(spec, name, value, ports, err);
 	} else {
 		return 1;
 	}
@@ -442,6 +488,7 @@ ft_rule_parse(const char *text, enum ft_parse_mode mode, const struct flowtab_po
 	spec->priority = FT_DEFAULT_PRIORITY;
 	spec->table_id = -1;
 	spec->out_port = FLOWTAB_PORT_NONE;
+	spec->out_group = FLOWTAB_GROUP_ANY;
 	*err = NULL;
 	buf = strdup(text ? text : "");
 	if (!buf)
@@ -531,6 +578,7 @@ ft_rule_spec_from_in(const struct flowtab_rule_in *in, const struct flowtab_port
 	spec->cookie = in->cookie;
 	spec->cookie_mask = UINT64_MAX;
 	spec->out_port = FLOWTAB_PORT_NONE;
+	spec->out_group = FLOWTAB_GROUP_ANY;
 	spec->acts = ft_actions_parse(in->actions && *in->actions ? in->actions : "drop", ports,
 			err);
 	if (!spec->acts)

@@ -132,6 +132,7 @@ struct ft_rule_spec {
 	uint64_t cookie;
 	uint64_t cookie_mask;
 	uint32_t out_port;            /**< del/dump filter, FLOWTAB_PORT_NONE when absent */
+	uint32_t out_group;           /**< del/dump filter, FLOWTAB_GROUP_ANY when absent */
 	struct ft_actions *acts;      /**< NULL when no actions= was given */
 };
 

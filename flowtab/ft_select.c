@@ -7,18 +7,59 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowtab_gm.h"
 #include "ft_private.h"
 #include "ft_value.h"
 #include "ft_view.h"
 #include "rcu.h"
 
+/*
+ * Whether actions 'a' output to 'port', as Open vSwitch's out_port filter decides: an output
+ * to it, reserved ports included (in_port, NORMAL, FLOOD, ALL), and the controller action
+ * for CONTROLLER.  Outputs inside the groups the actions use do not count.
+ */
 static bool
 outputs_to(const struct ft_actions *a, uint32_t port)
+{
+	uint32_t i, to;
+
+	for (i = 0; i < a->n; i++) {
+		switch (a->a[i].type) {
+		case FT_ACT_OUTPUT:
+			to = a->a[i].u32;
+			break;
+		case FT_ACT_IN_PORT:
+			to = FLOWTAB_OFPP_IN_PORT;
+			break;
+		case FT_ACT_NORMAL:
+			to = FLOWTAB_OFPP_NORMAL;
+			break;
+		case FT_ACT_FLOOD:
+			to = FLOWTAB_OFPP_FLOOD;
+			break;
+		case FT_ACT_ALL:
+			to = FLOWTAB_OFPP_ALL;
+			break;
+		case FT_ACT_CONTROLLER:
+			to = FLOWTAB_OFPP_CONTROLLER;
+			break;
+		default:
+			continue;
+		}
+		if (to == port)
+			return true;
+	}
+	return false;
+}
+
+/* Whether actions 'a' hand the packet to group 'id'. */
+static bool
+outputs_to_group(const struct ft_actions *a, uint32_t id)
 {
 	uint32_t i;
 
 	for (i = 0; i < a->n; i++)
-		if (a->a[i].type == FT_ACT_OUTPUT && a->a[i].u32 == port)
+		if (a->a[i].type == FT_ACT_GROUP && a->a[i].u32 == id)
 			return true;
 	return false;
 }
@@ -31,6 +72,8 @@ ft_rule_selects(const struct ft_rule_spec *spec, const struct ft_rule *r, bool s
 	if ((r->cookie & spec->cookie_mask) != spec->cookie)
 		return false;
 	if (spec->out_port != FLOWTAB_PORT_NONE && !outputs_to(r->acts, spec->out_port))
+		return false;
+	if (spec->out_group != FLOWTAB_GROUP_ANY && !outputs_to_group(r->acts, spec->out_group))
 		return false;
 	if (strict)
 		return r->priority == spec->priority && ft_match_equal(&r->match, &spec->match);

@@ -10,13 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowtab_gm.h"
 #include "of_private.h"
 #include "of_stats.h"
 
 #define OF_NO_BUFFER 0xffffffffu
 
 /*
- * The filter part of 'fm' (table, priority, cookie, out_port, match) as flowtab text.
+ * The filter part of 'fm' (table, priority, cookie, out_port, out_group, match) as flowtab
+ * text.
  * @return 0, or -EINVAL with '*err' when flowtab refuses the match.
  */
 static int
@@ -38,6 +40,8 @@ filter_text(struct of_text *t, const struct of_fm *fm, bool with_priority, char 
 		else
 			of_text_item(t, "out_port=%u", fm->out_port);
 	}
+	if (fm->out_group != OF13_ANY)
+		of_text_item(t, "out_group=%u", fm->out_group);
 	rc = flowtab_match_text(&fm->m, &match, err);
 	if (rc)
 		return rc;
@@ -58,7 +62,9 @@ of_fm_mod_text(struct of_text *t, struct of_fm *fm, char **err)
 {
 	int rc;
 
-	fm->out_port = FLOWTAB_PORT_NONE;   /* ignored by modify (OpenFlow 1.3 6.4) */
+	/* Ignored by modify (OpenFlow 1.3 6.4). */
+	fm->out_port = FLOWTAB_PORT_NONE;
+	fm->out_group = OF13_ANY;
 	rc = filter_text(t, fm, true, err);
 	of_text_item(t, "actions=%s", fm->actions.len ? fm->actions.s : "drop");
 	return rc;
@@ -200,7 +206,10 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 	of_text_free(&t);
 }
 
-/* out_port of a delete or a statistics request, in flowtab's numbering. */
+/*
+ * out_port of a delete or a statistics request, in flowtab's numbering: a port, or a reserved
+ * port a rule's actions may output to (IN_PORT, NORMAL, FLOOD, ALL, CONTROLLER, LOCAL).
+ */
 static void
 set_out_port(struct of_fm *fm, uint32_t port, uint8_t version)
 {
@@ -210,10 +219,23 @@ set_out_port(struct of_fm *fm, uint32_t port, uint8_t version)
 		return;
 	if (version == OF13)
 		port = port >= 0xfffffff8u ? port - 0xffff0000u : port;
-	if (port == OFPP_LOCAL || (port > 0 && port < OFPP_MAX))
+	if ((port > 0 && port < OFPP_MAX) || (port >= OFPP_IN_PORT && port <= OFPP_LOCAL &&
+					      port != OFPP_TABLE))
 		fm->out_port = port;
 	else
-		fm->selects_none = true;   /* no rule outputs to a reserved port but LOCAL */
+		fm->selects_none = true;   /* no rule outputs to TABLE or to a number no port has */
+}
+
+/* out_group of a delete or a statistics request (1.1+). */
+static void
+set_out_group(struct of_fm *fm, uint32_t group)
+{
+	if (group == OF13_ANY)
+		return;
+	if (group <= FLOWTAB_GROUP_MAX_ID)
+		fm->out_group = group;
+	else
+		fm->selects_none = true;   /* OFPG_ALL and the like: no group action names them */
 }
 
 static enum of_err
@@ -258,8 +280,8 @@ decode13(uint8_t version, const uint8_t *msg, size_t len, struct of_fm *fm)
 	fm->priority = of_get16(msg + 30);
 	fm->buffer_id = of_get32(msg + 32);
 	set_out_port(fm, of_get32(msg + 36), OF13);
-	if (of_get32(msg + 40) != OF13_ANY && fm->command >= OFPFC_DELETE)
-		fm->selects_none = true;    /* out_group: there are no groups */
+	if (fm->command >= OFPFC_DELETE)
+		set_out_group(fm, of_get32(msg + 40));
 	fm->flags = of_get16(msg + 44);
 	if (fm->table == 0xff) {
 		if (fm->command == OFPFC_ADD)
@@ -539,8 +561,7 @@ of_flow_stats13(struct of_conn *c, struct of_mp *mp, const uint8_t *body, size_t
 	of_fm_init(&fm);
 	fm.table = body[0] == 0xff ? -1 : body[0];
 	set_out_port(&fm, of_get32(body + 4), OF13);
-	if (of_get32(body + 8) != OF13_ANY)
-		fm.selects_none = true;
+	set_out_group(&fm, of_get32(body + 8));
 	fm.cookie = of_get64(body + 16);
 	fm.cookie_mask = of_get64(body + 24);
 	e = of_match13_decode(body + 32, len - 32, &fm, &used);

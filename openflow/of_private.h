@@ -157,7 +157,8 @@ struct of_fm {
 	uint64_t cookie;
 	uint64_t cookie_mask;
 	uint32_t out_port;          /**< FLOWTAB_PORT_NONE: no filter */
-	bool selects_none;          /**< a filter no rule can satisfy (out_port CONTROLLER...) */
+	uint32_t out_group;         /**< OF13_ANY (OFPG_ANY): no filter */
+	bool selects_none;          /**< a filter no rule can satisfy (out_port TABLE...) */
 	struct flowtab_match_info m;    /**< all masks zero: every packet */
 	struct of_text actions;
 };

@@ -152,6 +152,7 @@ of_fm_init(struct of_fm *fm)
 	fm->priority = 0x8000;
 	fm->buffer_id = UINT32_MAX;
 	fm->out_port = FLOWTAB_PORT_NONE;
+	fm->out_group = OF13_ANY;
 }
 
 void

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Table operations: add (atomic), replace, mod, del (strict, cookie, out_port), dump, timeouts. */
+/* Table operations: add (atomic), replace, mod, del (strict, cookie, out_port, out_group), dump,
+ * timeouts. */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "flowtab_gm.h"
 #include "ft_test_util.h"
 
 static struct rte_mempool *mp;
@@ -137,6 +140,79 @@ test_del(void)
 	flowtab_destroy(ft);
 }
 
+/* Rules of 'ft' that dump-flows 'match' shows. */
+static unsigned
+n_dumped(struct flowtab *ft, const char *match)
+{
+	char *d = dump(ft, match), *p;
+	unsigned n = 0;
+
+	for (p = d; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	free(d);
+	return n;
+}
+
+/*
+ * out_port selects the rules whose actions output to the port, reserved ports as Open
+ * vSwitch counts them (the controller action for CONTROLLER); out_group those with the
+ * group action.
+ */
+static void
+test_out_filters(void)
+{
+	static const char *const rules[] = {
+		"priority=1,actions=NORMAL",
+		"priority=2,actions=FLOOD",
+		"priority=3,actions=ALL",
+		"priority=4,actions=IN_PORT",
+		"priority=5,actions=CONTROLLER:128",
+		"priority=6,actions=output:LOCAL",
+		"priority=7,actions=output:2,output:NORMAL",
+		"priority=8,actions=group:5",
+		"priority=9,actions=group:6,output:3",
+	};
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	static const struct { const char *filter; unsigned n; } want[] = {
+		{ "out_port=NORMAL", 2 }, { "out_port=65530", 2 }, { "out_port=FLOOD", 1 },
+		{ "out_port=ALL", 1 }, { "out_port=IN_PORT", 1 }, { "out_port=CONTROLLER", 1 },
+		{ "out_port=LOCAL", 1 }, { "out_port=2", 1 }, { "out_port=3", 1 },
+		{ "out_group=5", 1 }, { "out_group=6", 1 }, { "out_group=7", 0 },
+		{ "out_group=ANY", RTE_DIM(rules) }, { "out_group=6,out_port=3", 1 },
+		{ "out_group=5,out_port=3", 0 },
+	};
+	struct flowtab_group_spec spec;
+	enum flowtab_gm_error why;
+	char *buf, *err = NULL;
+	const char *g[] = { "group_id=5,type=all,bucket=output:3",
+			    "group_id=6,type=all,bucket=output:4" };
+	size_t i, n = 0;
+
+	for (i = 0; i < RTE_DIM(g); i++) {
+		buf = NULL;
+		CHECK(flowtab_group_parse(g[i], &ft_test_ports, &spec, &buf, &err) == 0 &&
+		      flowtab_group_mod(ft, FLOWTAB_GM_ADD, &spec, &why, &err) == 0,
+		      "%s: %s", g[i], err ? err : "");
+		free(buf);
+	}
+	for (i = 0; i < RTE_DIM(rules); i++)
+		ft_test_add(ft, rules[i]);
+	for (i = 0; i < RTE_DIM(want); i++)
+		CHECK(n_dumped(ft, want[i].filter) == want[i].n, "dump-flows %s: %u rules, "
+		      "expected %u", want[i].filter, n_dumped(ft, want[i].filter), want[i].n);
+	CHECK(flowtab_del_flows(ft, "out_group=x", false, &n, &err) == -EINVAL && err &&
+	      strstr(err, "out_group"), "out_group=x refused: %s", err ? err : "(accepted)");
+	free(err);
+	CHECK(flowtab_del_flows(ft, "out_group=5", false, &n, &err) == 0 && n == 1,
+	      "del-flows out_group=5: %zu", n);
+	CHECK(flowtab_del_flows(ft, "out_port=CONTROLLER", false, &n, &err) == 0 && n == 1,
+	      "del-flows out_port=CONTROLLER: %zu", n);
+	CHECK(flowtab_del_flows(ft, "out_port=NORMAL", false, &n, &err) == 0 && n == 2,
+	      "del-flows out_port=NORMAL: %zu", n);
+	CHECK(flowtab_n_rules(ft) == RTE_DIM(rules) - 4, "rules left: %zu", flowtab_n_rules(ft));
+	flowtab_destroy(ft);
+}
+
 static void
 test_mod_replace(void)
 {
@@ -258,6 +334,7 @@ main(int argc, char **argv)
 	test_add_atomic();
 	test_dump_format();
 	test_del();
+	test_out_filters();
 	test_mod_replace();
 	test_timeouts();
 	test_identity_index();

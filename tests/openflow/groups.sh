@@ -199,6 +199,7 @@ for ver in OpenFlow13 OpenFlow14 OpenFlow15; do
 	both add-flow "priority=10,in_port=1,actions=group:1"
 	both add-flow "priority=11,in_port=2,actions=group:2"
 	same "$ver flows with groups" dump-flows
+	same "$ver out_group filter" dump-flows out_group=2
 	same "$ver dump-group-stats" dump-group-stats
 	# Deleting a group deletes the rules that use it.
 	both del-groups group_id=2

@@ -71,6 +71,10 @@ for ver in "" OpenFlow13; do
 	same "$name table=1 filter" 1 table=1
 	same "$name cookie filter" 1 cookie=0x10/0xf0
 	same "$name out_port filter" $((3 + n13 / 4)) out_port=2
+	# Reserved ports select the rules whose actions output there.
+	same "$name out_port=NORMAL filter" 2 out_port=NORMAL
+	same "$name out_port=FLOOD filter" 1 out_port=FLOOD
+	same "$name out_port=IN_PORT filter" 1 out_port=IN_PORT
 	both mod-flows "in_port=2,actions=output:3"
 	both mod-flows --strict "priority=9,arp,arp_op=1,arp_spa=10.0.0.1,actions=drop"
 	same "$name after mod-flows" $((14 + n13))

@@ -1594,6 +1594,115 @@ test_bundle_stale_refs(void)
 	of_conn_destroy(c);
 }
 
+/* flow_count of an aggregate request for table 7 with 'out_port' and (1.3) 'out_group'. */
+static uint32_t
+aggregate7(struct of_conn *c, uint32_t out_port, uint32_t out_group)
+{
+	uint8_t version = of_conn_version(c), m[56] = { 0 };
+	struct replies r;
+	size_t off;
+
+	if (version == 1) {
+		header(m, 1, 16, 56, 110);
+		put16(m + 8, 2);
+		put32(m + 12, 0x3fffff);            /* every field wildcarded */
+		m[52] = 7;
+		put16(m + 54, (uint16_t)out_port);
+		off = 12;
+	} else {
+		header(m, 4, 18, 56, 110);
+		put16(m + 8, 2);
+		m[16] = 7;
+		put32(m + 20, out_port);
+		put32(m + 24, out_group);
+		put16(m + 48, 1);                   /* OXM match, empty */
+		put16(m + 50, 4);
+		off = 16;
+	}
+	if (of_conn_receive(c, m, sizeof(m)) != 0)
+		return UINT32_MAX;
+	collect(c, &r);
+	if (r.n != 1 || r.len[0] < off + 20 || r.msg[0][1] != m[1] + 1)
+		return UINT32_MAX;
+	return (uint32_t)get16(r.msg[0] + off + 16) << 16 | get16(r.msg[0] + off + 18);
+}
+
+/*
+ * out_port selects the rules whose actions output there, reserved ports included (the
+ * controller action for CONTROLLER), and out_group the rules with that group action: in
+ * statistics requests and in deletes, 1.0 and 1.3.
+ */
+static void
+test_out_filters(void)
+{
+	static const char *const rules[] = {
+		"table=7,priority=1,actions=NORMAL",
+		"table=7,priority=2,actions=CONTROLLER:65535",
+		"table=7,priority=3,actions=group:71",
+		"table=7,priority=4,actions=output:2,FLOOD",
+		"table=7,priority=5,actions=IN_PORT",
+	};
+	struct of_conn *c10 = connect_version(1), *c13 = connect_version(4);
+	struct flowtab_group_spec spec;
+	enum flowtab_gm_error why;
+	char *buf = NULL, *err = NULL;
+	uint8_t m[72] = { 0 };
+	struct replies r;
+	size_t i;
+
+	CHECK(flowtab_group_parse("group_id=71,type=all,bucket=output:1", NULL, &spec, &buf,
+	      &err) == 0 && flowtab_group_mod(ft, FLOWTAB_GM_ADD, &spec, &why, &err) == 0,
+	      "group 71: %s", err ? err : "");
+	free(buf);
+	free(err);
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		err = NULL;
+		CHECK(flowtab_add_flows(ft, &rules[i], NULL, 1, NULL, &err) == 0, "%s: %s",
+		      rules[i], err ? err : "");
+		free(err);
+	}
+	CHECK(aggregate7(c10, 0xffff, 0) == 5, "1.0: no out_port, every rule");
+	CHECK(aggregate7(c10, 0xfffa, 0) == 1, "1.0: out_port NORMAL");
+	CHECK(aggregate7(c10, 0xfffd, 0) == 1, "1.0: out_port CONTROLLER");
+	CHECK(aggregate7(c10, 0xfffb, 0) == 1, "1.0: out_port FLOOD");
+	CHECK(aggregate7(c10, 0xfff8, 0) == 1, "1.0: out_port IN_PORT");
+	CHECK(aggregate7(c10, 0xfff9, 0) == 0, "1.0: out_port TABLE, no rule");
+	CHECK(aggregate7(c10, 2, 0) == 1, "1.0: out_port 2");
+	CHECK(aggregate7(c13, 0xffffffff, 71) == 1, "1.3: out_group 71");
+	CHECK(aggregate7(c13, 0xffffffff, 72) == 0, "1.3: out_group 72, no rule");
+	CHECK(aggregate7(c13, 0xffffffff, 0xfffffffc) == 0, "1.3: out_group ALL, no rule");
+	CHECK(aggregate7(c13, 0xfffffffa, 0xffffffff) == 1, "1.3: out_port NORMAL");
+	CHECK(aggregate7(c13, 0xfffffffd, 0xffffffff) == 1, "1.3: out_port CONTROLLER");
+	CHECK(aggregate7(c13, 0xfffffffb, 71) == 0, "1.3: out_port FLOOD and out_group 71");
+
+	/* 1.3 delete, table 7, out_group 71; then 1.0 delete out_port CONTROLLER. */
+	header(m, 4, 14, 56, 111);
+	m[24] = 7;
+	m[25] = 3;
+	put32(m + 32, 0xffffffff);
+	put32(m + 36, 0xffffffff);
+	put32(m + 40, 71);
+	put16(m + 48, 1);
+	put16(m + 50, 4);
+	CHECK(of_conn_receive(c13, m, 56) == 0 && (collect(c13, &r), r.n == 0), "delete 1.3");
+	CHECK(aggregate7(c13, 0xffffffff, 0xffffffff) == 4, "1.3 delete out_group 71: one rule");
+	memset(m, 0, sizeof(m));
+	header(m, 1, 14, 72, 112);
+	put32(m + 8, 0x3fffff);
+	put16(m + 56, 3);
+	put32(m + 64, 0xffffffff);
+	put16(m + 68, 0xfffd);
+	CHECK(of_conn_receive(c10, m, 72) == 0 && (collect(c10, &r), r.n == 0), "delete 1.0");
+	CHECK(aggregate7(c13, 0xffffffff, 0xffffffff) == 3, "1.0 delete out_port CONTROLLER");
+	err = NULL;
+	CHECK(flowtab_del_flows(ft, "table=7", false, NULL, &err) == 0, "clean up");
+	free(err);
+	CHECK(flowtab_group_del(ft, 71, &why, &err) == 0, "group 71 gone");
+	free(err);
+	of_conn_destroy(c10);
+	of_conn_destroy(c13);
+}
+
 int
 main(void)
 {
@@ -1609,6 +1718,7 @@ main(void)
 	test_bundles_slave();
 	test_bundle_groups();
 	test_bundle_stale_refs();
+	test_out_filters();
 	test_tlv();
 	test_of15_group_mod();
 	test_tun_flags();
