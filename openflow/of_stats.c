@@ -16,10 +16,23 @@
 #define OF_DESC_LEN 1056
 #define OF_UNKNOWN UINT64_MAX
 
+/* The statistics header before a Nicira vendor part (1.0's ofp_stats_msg, 1.1+'s ofp11). */
+static size_t
+mp_base_len(const struct of_mp *mp)
+{
+	return mp->c->version == OF10 ? 12 : 16;
+}
+
+/*
+ * The reply header: a Nicira reply adds vendor and subtype, and in 1.0 four bytes of pad
+ * (Open vSwitch's nicira10_stats_msg; its nicira11_stats_msg has none).
+ */
 static size_t
 mp_header_len(const struct of_mp *mp)
 {
-	return (mp->c->version == OF10 ? 12 : 16) + (mp->nx ? 12 : 0);
+	if (!mp->nx)
+		return mp_base_len(mp);
+	return mp_base_len(mp) + (mp->c->version == OF10 ? 12 : 8);
 }
 
 void
@@ -34,8 +47,8 @@ of_mp_begin(struct of_mp *mp)
 			mp->xid, hdr);
 	of_set16(p + 8, mp->type);
 	if (mp->nx) {
-		of_set32(p + hdr - 12, NX_VENDOR_ID);
-		of_set32(p + hdr - 8, mp->nx_subtype);
+		of_set32(p + mp_base_len(mp), NX_VENDOR_ID);
+		of_set32(p + mp_base_len(mp) + 4, mp->nx_subtype);
 	}
 }
 
