@@ -42,6 +42,14 @@ void of_gm_error(struct of_conn *c, enum flowtab_gm_error why, bool meter, const
 		size_t len);
 /** A 1.3 port number (watch_port) as flowtab's: ANY is none; -EINVAL: a reserved port. */
 int of_gm_watch_port(uint32_t p, uint32_t *out);
+/**
+ * Open vSwitch's checks of the buckets of a group_mod against the type it carries (its
+ * ofputil_check_group_mod()): a weight only in a select group (or in buckets inserted,
+ * 'insert'), a watch in no all or indirect group, and one in every fast failover bucket.
+ * Types flowtab refuses, and indirect groups without exactly one bucket, are left to it.
+ * @return -1, or the group_mod_failed code to refuse with.
+ */
+int of_gm_check_buckets(const struct flowtab_group_spec *s, bool insert);
 /** of_group15.c: OpenFlow 1.5's group_mod, and one group of its group desc reply. */
 bool of_group_mod15(struct of_conn *c, struct flowtab_batch *b, const uint8_t *msg, size_t len);
 /**

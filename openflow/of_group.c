@@ -76,6 +76,32 @@ of_gm_watch_port(uint32_t p, uint32_t *out)
 	return 0;
 }
 
+int
+of_gm_check_buckets(const struct flowtab_group_spec *s, bool insert)
+{
+	enum { INVALID_GROUP = 1, WATCH_UNSUPPORTED = 6 };
+	unsigned i, n = s->n_buckets < FLOWTAB_GROUP_MAX_BUCKETS ? s->n_buckets :
+			FLOWTAB_GROUP_MAX_BUCKETS;
+
+	if (s->type > FLOWTAB_GROUP_TYPE_FF ||
+	    (s->type == FLOWTAB_GROUP_TYPE_INDIRECT && s->n_buckets != 1))
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct flowtab_bucket_spec *b = &s->buckets[i];
+		bool live = b->watch_port != FLOWTAB_PORT_NONE ||
+			    b->watch_group != FLOWTAB_GROUP_ANY;
+
+		if (b->weight && s->type != FLOWTAB_GROUP_TYPE_SELECT && !insert)
+			return INVALID_GROUP;
+		if (live && (s->type == FLOWTAB_GROUP_TYPE_ALL ||
+			     s->type == FLOWTAB_GROUP_TYPE_INDIRECT))
+			return WATCH_UNSUPPORTED;
+		if (!live && s->type == FLOWTAB_GROUP_TYPE_FF)
+			return INVALID_GROUP;
+	}
+	return -1;
+}
+
 /* The buckets of a group_mod into 'spec'; their action texts into 'texts'. */
 static enum of_err
 decode_buckets(uint8_t version, const uint8_t *p, size_t len, struct flowtab_group_spec *spec,
@@ -146,7 +172,7 @@ group_mod(struct of_conn *c, struct flowtab_batch *b, const uint8_t *msg, size_t
 	char *err = NULL;
 	enum of_err e;
 	unsigned i;
-	int rc;
+	int rc, code;
 
 	if (len < 16) {
 		of_send_error(c, OFE_BAD_LEN, msg, len);
@@ -176,6 +202,9 @@ group_mod(struct of_conn *c, struct flowtab_batch *b, const uint8_t *msg, size_t
 	} else if (bad_watch) {
 		why = FLOWTAB_GM_BAD_WATCH;
 		rc = -EINVAL;
+	} else if ((code = of_gm_check_buckets(spec, false)) >= 0) {
+		of_gm_send_error(c, OFPET13_GROUP_MOD_FAILED, (uint16_t)code, msg, len);
+		rc = 1;
 	} else {
 		rc = group_apply(ft, b, command == 0 ? FLOWTAB_GM_ADD : command == 1 ?
 				FLOWTAB_GM_MODIFY : FLOWTAB_GM_ADD_OR_MODIFY, spec, &why, &err);

@@ -30,7 +30,6 @@
 /* group_mod_failed codes this file sends itself (flowtab's refusals go through of_gm_error). */
 enum {
 	GMFC_INVALID_GROUP = 1,
-	GMFC_WATCH_UNSUPPORTED = 6,
 	GMFC_BAD_TYPE = 10,
 	GMFC_BAD_COMMAND = 11,
 	GMFC_BAD_BUCKET = 12,
@@ -148,7 +147,7 @@ static bool
 check(struct gm15 *g)
 {
 	const struct flowtab_group_spec *s = &g->spec;
-	unsigned i;
+	int code;
 
 	if (s->type > FLOWTAB_GROUP_TYPE_FF)
 		return refuse(g, OFPET13_GROUP_MOD_FAILED, GMFC_BAD_TYPE);
@@ -160,22 +159,11 @@ check(struct gm15 *g)
 		return refuse(g, OFPET13_GROUP_MOD_FAILED, GMFC_BAD_COMMAND);
 	if (g->command == OFPGC15_REMOVE_BUCKET && s->n_buckets)
 		return refuse(g, OFPET13_GROUP_MOD_FAILED, GMFC_BAD_BUCKET);
-	for (i = 0; i < s->n_buckets; i++) {
-		const struct flowtab_bucket_spec *b = &s->buckets[i];
-		bool live = b->watch_port != FLOWTAB_PORT_NONE ||
-			    b->watch_group != FLOWTAB_GROUP_ANY;
-
-		/* Weights of inserted buckets are let through (their group's type is not in
-		 * the message), as Open vSwitch 2.11 and later do. */
-		if (b->weight && s->type != FLOWTAB_GROUP_TYPE_SELECT &&
-		    g->command != OFPGC15_INSERT_BUCKET)
-			return refuse(g, OFPET13_GROUP_MOD_FAILED, GMFC_INVALID_GROUP);
-		if (live && (s->type == FLOWTAB_GROUP_TYPE_ALL ||
-			     s->type == FLOWTAB_GROUP_TYPE_INDIRECT))
-			return refuse(g, OFPET13_GROUP_MOD_FAILED, GMFC_WATCH_UNSUPPORTED);
-		if (!live && s->type == FLOWTAB_GROUP_TYPE_FF)
-			return refuse(g, OFPET13_GROUP_MOD_FAILED, GMFC_INVALID_GROUP);
-	}
+	/* Weights of inserted buckets are let through (their group's type is not in the
+	 * message), as Open vSwitch 2.11 and later do. */
+	code = of_gm_check_buckets(s, g->command == OFPGC15_INSERT_BUCKET);
+	if (code >= 0)
+		return refuse(g, OFPET13_GROUP_MOD_FAILED, (uint16_t)code);
 	return true;
 }
 

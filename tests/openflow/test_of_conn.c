@@ -400,6 +400,7 @@ test_of13_other(void)
 	expect_error(c, m, 32, 1, 6, "a bucket longer than the message");
 	put16(m + 16, 16);
 	put32(m + 24, 5);
+	m[10] = 1;                          /* select: a type whose buckets may watch */
 	expect_error(c, m, 32, 6, 13, "a bucket watching a group that does not exist");
 	put32(m + 24, 0xffffffff);
 	header(m, 4, 15, 16, 12);
@@ -1745,6 +1746,61 @@ test_nx_stats_header(void)
 	free(err);
 }
 
+/* A 1.3/1.4 group_mod ADD of group 'id' of 'type', one bucket (weight, watch_port) to port 2. */
+static size_t
+group_mod13(uint8_t *m, uint8_t version, uint8_t type, uint32_t id, uint16_t weight,
+		uint32_t watch_port)
+{
+	memset(m, 0, 48);
+	header(m, version, 15, 48, id);
+	m[10] = type;
+	put32(m + 12, id);
+	put16(m + 16, 32);
+	put16(m + 18, weight);
+	put32(m + 20, watch_port);
+	put32(m + 24, 0xffffffff);
+	put16(m + 34, 16);                  /* output:2 */
+	put32(m + 36, 2);
+	put16(m + 40, 0xffff);
+	return 48;
+}
+
+/*
+ * 1.3 and 1.4 group_mods get Open vSwitch's bucket checks against their type, as 1.5's do:
+ * a weight outside select, a watch in an all group, a fast failover bucket without one.
+ */
+static void
+test_group_mod_checks(void)
+{
+	uint8_t versions[] = { 4, 5 }, m[64];
+	struct replies r;
+	size_t i;
+
+	for (i = 0; i < sizeof(versions); i++) {
+		struct of_conn *c = connect_version(versions[i]);
+		uint8_t v = versions[i];
+
+		expect_error(c, m, group_mod13(m, v, 0, 90, 5, 0xffffffff), 6, 1,
+				"all group with a bucket weight: INVALID_GROUP");
+		expect_error(c, m, group_mod13(m, v, 0, 91, 0, 3), 6, 6,
+				"all group with a watch_port: WATCH_UNSUPPORTED");
+		expect_error(c, m, group_mod13(m, v, 3, 92, 0, 0xffffffff), 6, 1,
+				"fast failover bucket without a watch: INVALID_GROUP");
+		expect_error(c, m, group_mod13(m, v, 2, 93, 0, 3), 6, 6,
+				"indirect group with a watch_port: WATCH_UNSUPPORTED");
+		CHECK(n_groups(90) + n_groups(91) + n_groups(92) + n_groups(93) == 0,
+				"v%u: none of them added", v);
+		CHECK(of_conn_receive(c, m, group_mod13(m, v, 3, 94, 0, 3)) == 0 &&
+		      (collect(c, &r), r.n == 0) && n_groups(94) == 1, "v%u: ff with a watch", v);
+		CHECK(of_conn_receive(c, m, group_mod13(m, v, 1, 95, 7, 0xffffffff)) == 0 &&
+		      (collect(c, &r), r.n == 0) && n_groups(95) == 1, "v%u: select with a weight",
+		      v);
+		of_conn_destroy(c);
+		CHECK(flowtab_group_del(ft, FLOWTAB_GROUP_ALL, &(enum flowtab_gm_error){ 0 },
+		      &(char *){ NULL }) == 0, "groups deleted");
+	}
+}
+
 int
 main(void)
 {
@@ -1762,6 +1818,7 @@ main(void)
 	test_bundle_stale_refs();
 	test_out_filters();
 	test_nx_stats_header();
+	test_group_mod_checks();
 	test_tlv();
 	test_of15_group_mod();
 	test_tun_flags();
