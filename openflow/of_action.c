@@ -489,7 +489,7 @@ action13(const uint8_t *a, size_t alen, struct of_text *t, struct reg_load *ld)
 		if (alen != 8)
 			return OFE_BAC_BAD_LEN;
 		if (of_get32(a + 4) == 0 || of_get32(a + 4) > 0xffff0000u)
-			return OFE_BAC_BAD_ARGUMENT;     /* the reserved meters */
+			return OFE_MMFC_INVALID_METER;   /* the reserved meters */
 		of_text_item(t, "meter:%u", of_get32(a + 4));
 		return OF_OK;
 	default:
@@ -528,7 +528,7 @@ of_instructions13_decode(uint8_t version, const uint8_t *p, size_t len, struct o
 		if (ilen < 8 || ilen % 8 || ilen > len - off)
 			return OFE_BIC_BAD_LEN;
 		if (type < 16 && (seen >> type & 1))
-			return OFE_BIC_UNKNOWN_INST;   /* an instruction type twice */
+			return OFE_BIC_DUP_INST;
 		if (type < 16)
 			seen |= 1u << type;
 		switch (type) {
@@ -548,7 +548,7 @@ of_instructions13_decode(uint8_t version, const uint8_t *p, size_t len, struct o
 			if (ilen != 8)
 				return OFE_BIC_BAD_LEN;
 			if (of_get32(p + off + 4) == 0 || of_get32(p + off + 4) > 0xffff0000u)
-				return OFE_BIC_UNSUP_INST;   /* the reserved meters */
+				return OFE_MMFC_INVALID_METER;   /* the reserved meters */
 			meter = of_get32(p + off + 4);
 			break;
 		case OFPIT_CLEAR_ACTIONS:

@@ -76,6 +76,7 @@ enum of_err {
 	OFE_BIC_UNSUP_INST,
 	OFE_BIC_BAD_TABLE_ID,
 	OFE_BIC_BAD_LEN,
+	OFE_BIC_DUP_INST,           /* ONF's experimenter error 2600 before 1.4, as Open vSwitch */
 	OFE_BMC_BAD_TYPE,
 	OFE_BMC_BAD_LEN,
 	OFE_BMC_BAD_FIELD,
@@ -102,8 +103,8 @@ enum of_err {
 };
 
 /**
- * The (type, code) of 'e' in 'version'.  Returns 0, or the vendor id of an Open vSwitch
- * extension error: 1.0 sends it as a vendor error (type NXET_VENDOR, code 0, then the id,
+ * The (type, code) of 'e' in 'version'.  Returns 0, or the vendor id of an extension error
+ * (Open vSwitch's; ONF's for OFPBIC_DUP_INST before 1.4): 1.0 sends it as a vendor error (type NXET_VENDOR, code 0, then the id,
  * 'type' and 'code'), 1.2+ as an experimenter error ('type' 0xffff, 'code' the
  * experimenter's, then the id).
  */

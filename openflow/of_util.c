@@ -193,6 +193,7 @@ static const struct {
 	[OFE_BIC_UNSUP_INST] = { 2, 257, 3, 1, "OFPBIC_UNSUP_INST" },
 	[OFE_BIC_BAD_TABLE_ID] = { 1, 512, 3, 2, "OFPBIC_BAD_TABLE_ID" },
 	[OFE_BIC_BAD_LEN] = { 1, 6, 3, 7, "OFPBIC_BAD_LEN" },
+	[OFE_BIC_DUP_INST] = { 2, 257, 3, 9, "OFPBIC_DUP_INST" },
 	[OFE_BMC_BAD_TYPE] = { 1, 256, 4, 0, "OFPBMC_BAD_TYPE" },
 	[OFE_BMC_BAD_LEN] = { 1, 256, 4, 1, "OFPBMC_BAD_LEN" },
 	[OFE_BMC_BAD_FIELD] = { 1, 257, 4, 6, "OFPBMC_BAD_FIELD" },
@@ -225,6 +226,12 @@ of_error_code(enum of_err e, uint8_t version, uint16_t *type, uint16_t *code)
 {
 	if (e <= OF_OK || e >= OFE__N)
 		e = OFE_BAD_TYPE;
+	if (e == OFE_BIC_DUP_INST && version < OF14) {
+		/* Standard from 1.4; before, ONF's extension code, which Open vSwitch sends. */
+		*type = OFPET_EXPERIMENTER;
+		*code = 2600;
+		return ONF_EXPERIMENTER_ID;
+	}
 	*type = version == OF10 ? codes[e].t10 : codes[e].t13;
 	*code = version == OF10 ? codes[e].c10 : codes[e].c13;
 	/* Open vSwitch's own 1.0 codes are all from 256 up; 1.2+ has experimenter errors. */

@@ -1801,6 +1801,66 @@ test_group_mod_checks(void)
 	}
 }
 
+/*
+ * A flow_mod of 'version' with instructions 'ins' gets error (type, code) of experimenter
+ * 'exp' (0: a standard error).
+ */
+static void
+expect_inst_error(uint8_t version, const uint8_t *ins, size_t ins_len, uint16_t type,
+		uint16_t code, uint32_t exp, const char *what)
+{
+	struct of_conn *c = connect_version(version);
+	size_t before = flowtab_n_rules(ft), len;
+	uint8_t m[256];
+	struct replies r;
+
+	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), ins, ins_len);
+	header(m, version, 14, len, 130);
+	CHECK(of_conn_receive(c, m, len) == 0, "%s: accepted", what);
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 1 && get16(r.msg[0] + 8) == type &&
+	      get16(r.msg[0] + 10) == code && (!exp ||
+	      ((uint32_t)get16(r.msg[0] + 12) << 16 | get16(r.msg[0] + 14)) == exp) &&
+	      r.len[0] == (exp ? 16u : 12u) + 64, "%s: error (%u,%u)", what,
+	      r.n ? get16(r.msg[0] + 8) : 0, r.n ? get16(r.msg[0] + 10) : 0);
+	CHECK(flowtab_n_rules(ft) == before, "%s: table unchanged", what);
+	of_conn_destroy(c);
+}
+
+/*
+ * An instruction type given twice is OFPBIC_DUP_INST: ONF's experimenter error 2600 in
+ * 1.3 (what Open vSwitch sends), (3,9) from 1.4.  A meter instruction (or 1.5's meter
+ * action) of meter 0 or past OFPM_MAX is OFPMMFC_INVALID_METER.
+ */
+static void
+test_instruction_errors(void)
+{
+	uint8_t two_apply[48], meter[32];
+	unsigned i;
+
+	memcpy(two_apply, apply_out2, sizeof(apply_out2));
+	memcpy(two_apply + 24, apply_out2, sizeof(apply_out2));
+	expect_inst_error(4, two_apply, sizeof(two_apply), 0xffff, 2600, 0x4f4e4600,
+			"1.3: apply_actions twice");
+	expect_inst_error(5, two_apply, sizeof(two_apply), 3, 9, 0, "1.4: apply_actions twice");
+	for (i = 0; i < 2; i++) {
+		memset(meter, 0, 8);
+		put16(meter, 6);
+		put16(meter + 2, 8);
+		put32(meter + 4, i ? 0xffff0001u : 0);
+		memcpy(meter + 8, apply_out2, sizeof(apply_out2));
+		expect_inst_error(4, meter, sizeof(meter), 12, 2, 0, i ? "1.3: meter past OFPM_MAX" :
+				"1.3: meter 0");
+	}
+	/* 1.5's meter action: apply_actions(meter:0). */
+	memset(meter, 0, 16);
+	put16(meter, 4);
+	put16(meter + 2, 16);
+	put16(meter + 8, 29);
+	put16(meter + 10, 8);
+	expect_inst_error(6, meter, 16, 12, 2, 0, "1.5: meter action of meter 0");
+}
+
 int
 main(void)
 {
@@ -1819,6 +1879,7 @@ main(void)
 	test_out_filters();
 	test_nx_stats_header();
 	test_group_mod_checks();
+	test_instruction_errors();
 	test_tlv();
 	test_of15_group_mod();
 	test_tun_flags();
