@@ -122,6 +122,10 @@ of_conn_flow_removed(struct of_conn *c, const struct flowtab_rule_info *info, ui
 		p = of_buf_put(&m, 88);
 		m.len = 8;
 		of_match10_encode(&m, &info->match);
+		if (m.oom) {
+			of_buf_free(&m);    /* no memory: no message, as below */
+			return;
+		}
 		m.len = 88;
 		p = m.data;
 		of_set64(p + 48, info->cookie);
@@ -234,8 +238,9 @@ of_handle_packet_out(struct of_conn *c, const uint8_t *msg, size_t len)
 		of_text_free(&t);
 		return;
 	}
-	/* output:TABLE (a resubmit) runs the table: the adds before it must be in. */
-	if (t.s && strstr(t.s, "resubmit"))
+	/* output:TABLE (a resubmit) runs the table, and so may a group's bucket: the adds
+	 * before it must be in. */
+	if (t.s && (strstr(t.s, "resubmit") || strstr(t.s, "group:")))
 		of_flow_flush(c);
 	rc = c->sw.packet_out(c->sw.aux, in_port, t.s ? t.s : "drop", msg + fixed + alen,
 			len - fixed - alen, &err);

@@ -1185,7 +1185,8 @@ test_of15_group_mod(void)
 /*
  * Adds that arrive together are committed together (one table update), each still checked
  * on its own: a bad one in the middle gets its error and the others go in; whatever could
- * see the table (a delete, a packet_out to TABLE, a barrier, a dump) comes after them.
+ * see the table (a delete, a packet_out to TABLE or to a group, a barrier, a dump) comes after
+ * them.
  */
 static void
 test_batched_adds(void)
@@ -1194,9 +1195,13 @@ test_batched_adds(void)
 	static const uint8_t po_table[] = {     /* output:TABLE */
 		0, 0, 0, 16, 0xff, 0xff, 0xff, 0xf9, 0, 0, 0, 0, 0, 0, 0, 0,
 	};
+	static const uint8_t po_group[] = { 0, 22, 0, 8, 0, 0, 0, 80 };  /* group:80 */
 	struct of_conn *c = connect_version(4);
 	uint8_t buf[1024], *p = buf, *del;
 	size_t bad_off = 0, bad_len = 0, n_deleted;
+	struct flowtab_group_spec gspec;
+	char *gbuf = NULL, *gerr = NULL;
+	enum flowtab_gm_error why;
 	struct replies r;
 	char *err = NULL;
 	unsigned before;
@@ -1246,6 +1251,27 @@ test_batched_adds(void)
 			"(%zu rules then)", po.n_rules);
 	collect(c, &r);
 
+	/* The same through a group, whose buckets may resubmit. */
+	CHECK(flowtab_group_parse("group_id=80,type=all,bucket=resubmit(,0)", NULL, &gspec,
+	      &gbuf, &gerr) == 0 && flowtab_group_mod(ft, FLOWTAB_GM_ADD, &gspec, &why,
+	      &gerr) == 0, "group 80: %s", gerr ? gerr : "");
+	free(gbuf);
+	free(gerr);
+	p = buf;
+	p += flow_mod13(p, 0, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
+	put16(buf + 30, 112);
+	memset(p, 0, 24 + sizeof(po_group) + 14);
+	header(p, 4, 13, 24 + sizeof(po_group) + 14, 32);
+	put32(p + 8, 0xffffffff);
+	put32(p + 12, 0xfffffffd);
+	put16(p + 16, sizeof(po_group));
+	memcpy(p + 24, po_group, sizeof(po_group));
+	p += 24 + sizeof(po_group) + 14;
+	CHECK(of_conn_receive(c, buf, (size_t)(p - buf)) == 0 && po.n_rules == 5 &&
+	      strstr(po.actions, "group:80"), "add + packet_out group:80: the packet_out ran "
+	      "with the new rule in (%zu rules then, actions %s)", po.n_rules, po.actions);
+	collect(c, &r);
+
 	/* An add, then a delete of everything: the delete removes it too. */
 	p = buf;
 	p += flow_mod13(p, 0, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
@@ -1257,6 +1283,8 @@ test_batched_adds(void)
 			"add + delete all in one read: the table is empty (%zu)", flowtab_n_rules(ft));
 	collect(c, &r);
 	CHECK(r.n == 0, "... and no reply (%u)", r.n);
+	CHECK(flowtab_group_del(ft, 80, &why, &gerr) == 0, "group 80 deleted");
+	free(gerr);
 	memset(&po, 0, sizeof(po));         /* test_async13() counts packet_outs from 0 */
 	of_conn_destroy(c);
 }
