@@ -9,7 +9,8 @@
  * A connection that comes while the owner's device runs waits ('pending': its ring enables
  * and memory table are kept apart from the port's) and takes the port when the owner's
  * connection closes (a frontend reconnecting may come before rte_vhost has seen the old
- * connection close); its device is refused while the owner's runs.  Callbacks and message
+ * connection close).  Its device, if ready meanwhile, is accepted for rte_vhost (which
+ * announces a device only once) but kept off the port until then.  Callbacks and message
  * hooks of any other connection leave the port alone.
  *
  * Thread-safety: rte_vhost calls new_device/destroy_device/vring_state_changed on its own
@@ -51,6 +52,9 @@
 #define VHOST_MAX_QP VHOST_GUARD_MAX_QP
 #define VIRTIO_RXQ 0
 #define VIRTIO_TXQ 1
+/* Receives through rte_vhost after a SEND_RARP, at most (see 'rarp'). */
+#define VHOST_RARP_TRIES 255
+
 /* A unix socket's path, with its NUL (sun_path). */
 #define VHOST_PATH_MAX 108
 
@@ -58,6 +62,7 @@
 struct vhost_pending {
 	int vid;
 	bool mem_mapped;
+	bool ready;		/* its device runs for rte_vhost: it comes with the port */
 	uint8_t ring_enabled[2 * VHOST_MAX_QP];
 };
 
@@ -70,7 +75,13 @@ struct vhost_priv {
 	bool mem_mapped;		/**< rte_vhost has a memory table for the owner */
 	struct vhost_pending pending;
 	/* set by the message thread, cleared by the PMD whose receive sent the RARP */
-	uint8_t rarp;			/**< atomic: a SEND_RARP waits for rte_vhost's receive */
+	/*
+	 * A SEND_RARP waits for rte_vhost's receive: receives left that go through it (the
+	 * message thread sets it, the PMDs receiving from the port count it down).  Bounded,
+	 * because rte_vhost may consume its request without sending (no mbuf for the RARP)
+	 * and says nothing: the fast path must not stay off for good.
+	 */
+	uint8_t rarp;
 	uint16_t n_qp;			/**< atomic: queue pairs the guest has */
 	uint8_t tx_enabled[VHOST_MAX_QP];	/**< guest rx rings we may fill (atomic) */
 	struct rte_mempool *mp;		/**< atomic: control and rte_vhost's thread write */
@@ -82,6 +93,7 @@ struct vhost_priv {
 	struct vhost_fast *fast;	/**< borrowing receive (vhost_fast.h) */
 };
 
+static void vhost_attach_device(struct vhost_priv *v, int vid);
 static void vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi);
 static void vhost_msg_after(int vid, const struct vhost_guard_msg_info *mi);
 
@@ -160,27 +172,47 @@ vhost_take_pending(struct vhost_priv *v)
 	vhost_take_port(v, pd->vid, pd->mem_mapped, pd->ring_enabled);
 	v->env->log("port %s: vhost-user connection %d takes %s", v->port->name, pd->vid,
 		v->path);
+	/* rte_vhost announces a device once: one that became ready while waiting starts now. */
+	if (pd->ready)
+		vhost_attach_device(v, pd->vid);
 	pd->vid = -1;
 }
 
+/*
+ * A device is ready (rte_vhost's thread).  The owner's goes on the port.  The waiting
+ * connection's is accepted for rte_vhost but stays off the port until the owner's
+ * connection closes (vhost_take_pending); any other is refused.
+ */
 static int
 vhost_new_device(int vid)
 {
 	struct vhost_priv *v;
-	int numa;
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v != NULL && vid == v->pending.vid && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) < 0)
-		vhost_take_pending(v);
-	if (v == NULL || v->owner != vid) {
+	if (v != NULL && vid == v->pending.vid) {
+		v->pending.ready = true;
+		v->env->log("port %s: vhost-user device %d on %s waits: device %d runs there",
+			v->port->name, vid, v->path, v->vid);
+	} else if (v != NULL && v->owner == vid) {
+		vhost_attach_device(v, vid);
+	} else {
 		if (v != NULL)
 			v->env->log("port %s: vhost-user device %d on %s: device %d runs there: "
 				"refused", v->port->name, vid, v->path, v->vid);
 		pthread_mutex_unlock(&registry_lock);
 		return -1;
 	}
-	numa = rte_vhost_get_numa_node(vid);
+	pthread_mutex_unlock(&registry_lock);
+	return 0;
+}
+
+/* Device 'vid' of the connection that owns 'v' goes on the port (registry_lock held). */
+static void
+vhost_attach_device(struct vhost_priv *v, int vid)
+{
+	int numa = rte_vhost_get_numa_node(vid);
+
 	if (numa >= 0 && numa != v->port->socket) {
 		struct rte_mempool *mp = v->env->mempool(numa, v->port->mtu);
 
@@ -203,8 +235,6 @@ vhost_new_device(int vid)
 	vhost_fast_restart(v, vid);
 	v->env->log("port %s: vhost-user device %d connected (%s, %u queue pairs, numa %d)",
 		v->port->name, vid, v->path, nq, numa);
-	pthread_mutex_unlock(&registry_lock);
-	return 0;
 }
 
 static void
@@ -215,6 +245,8 @@ vhost_destroy_device(int vid)
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
+	if (v != NULL && vid == v->pending.vid)
+		v->pending.ready = false;
 	if (v != NULL && __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE) == vid) {
 		/*
 		 * Queue enables stay as they are: rte_vhost also calls this when the frontend
@@ -345,7 +377,7 @@ vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
 				mi->num == 0)
 			vhost_ring_enable(v, vid, (unsigned)mi->ring, false);
 		else if (mi->request == VHOST_WIRE_SEND_RARP)
-			__atomic_store_n(&v->rarp, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&v->rarp, VHOST_RARP_TRIES, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&registry_lock);
 }
@@ -609,8 +641,8 @@ vhost_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	}
 	got = rte_vhost_dequeue_burst(vid, (uint16_t)(qid * 2 + VIRTIO_TXQ), mp, pkts, n);
 	/* rte_vhost puts its RARP first in the first burst it returns after SEND_RARP. */
-	if (unlikely(rarp) && got > 0)
-		__atomic_store_n(&v->rarp, 0, __ATOMIC_RELAXED);
+	if (unlikely(rarp))
+		__atomic_store_n(&v->rarp, got > 0 ? 0 : rarp - 1, __ATOMIC_RELAXED);
 	vhost_fast_leave(v->fast, qid);
 	return got;
 }

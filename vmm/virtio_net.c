@@ -488,13 +488,14 @@ connected(struct net_dev *n)
 	} else if (n->vp.status & VIRTIO_STATUS_DRIVER_OK) {
 		rc = hand_rings(n);
 		/*
-		 * Refused before anything reached the backend (a ring outside RAM or misplaced,
-		 * features it cannot take): the guest's doing, not the connection's, and no
-		 * reconnect changes it.  The device asks for a reset, as at DRIVER_OK, and the
-		 * connection stays.
+		 * A ring outside RAM or misplaced, or features the backend cannot take: the
+		 * library refused it before sending it, so the connection is sound, and no
+		 * reconnect changes the guest's rings.  The device asks for a reset, as at
+		 * DRIVER_OK, and the connection stays (what the backend already took, the
+		 * features, the memory table and the rings before the bad one, the reset takes
+		 * back: 'handed' is set).
 		 */
-		if (rc < 0 && vu_dev_connected(n->vu) &&
-		    (rc == -EFAULT || rc == -EINVAL || rc == -EBUSY)) {
+		if (rc < 0 && vu_dev_connected(n->vu) && (rc == -EFAULT || rc == -EINVAL)) {
 			report(n, "handing the rings to the backend", rc);
 			n->vp.status |= VIRTIO_STATUS_NEEDS_RESET;
 			vmm_virtio_pci_config_changed(&n->vp);

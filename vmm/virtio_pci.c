@@ -273,6 +273,8 @@ set_status(struct vmm_virtio_pci *vp, uint8_t status)
 		vmm_virtio_pci_config_changed(vp);
 		return;
 	}
+	/* NEEDS_RESET is the device's to set and only a reset clears it. */
+	status |= old & VIRTIO_STATUS_NEEDS_RESET;
 	vp->status = status;
 	vp->ops->set_status(vp, old, status);
 }

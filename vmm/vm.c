@@ -125,6 +125,32 @@ open_loop(struct vmm_vm *vm, char **err)
 	return 0;
 }
 
+/*
+ * Each --cpu-pin CPU must be one a thread of this process may be given: not only the CPUs
+ * it inherited (vCPUs are commonly pinned onto isolated CPUs the VMM was not started on),
+ * but any its cpuset allows.  Tried on this thread, the only one so far, then undone.
+ */
+static int
+check_pins(struct vmm_vm *vm, char **err)
+{
+	const struct vmm_config *cfg = vm->cfg;
+	int ret = 0;
+
+	for (unsigned int i = 0; i < cfg->nr_pins && ret == 0; i++) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(cfg->pins[i].cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) < 0)
+			ret = vmm_err(err, -VMM_EINPUT, "--cpu-pin %u:%d: CPU %d is not available "
+				"to this process (%s)", cfg->pins[i].vcpu, cfg->pins[i].cpu,
+				cfg->pins[i].cpu, strerror(errno));
+	}
+	if (cfg->nr_pins > 0 && CPU_COUNT(&vm->host_cpus) > 0)
+		sched_setaffinity(0, sizeof(vm->host_cpus), &vm->host_cpus);
+	return ret;
+}
+
 int
 vmm_vm_create(struct vmm_vm *vm, const struct vmm_config *cfg, char **err)
 {
@@ -162,11 +188,9 @@ vmm_vm_create(struct vmm_vm *vm, const struct vmm_config *cfg, char **err)
 	 */
 	if (sched_getaffinity(0, sizeof(vm->host_cpus), &vm->host_cpus) < 0)
 		CPU_ZERO(&vm->host_cpus);
-	for (unsigned int i = 0; i < cfg->nr_pins && CPU_COUNT(&vm->host_cpus) > 0; i++)
-		if (!CPU_ISSET(cfg->pins[i].cpu, &vm->host_cpus))
-			return vmm_err(err, -VMM_EINPUT, "--cpu-pin %u:%d: CPU %d is not available "
-				"to this process", cfg->pins[i].vcpu, cfg->pins[i].cpu,
-				cfg->pins[i].cpu);
+	ret = check_pins(vm, err);
+	if (ret < 0)
+		return ret;
 	if (cfg->emulator_pin &&
 	    sched_setaffinity(0, sizeof(cfg->emulator_cpus), &cfg->emulator_cpus) < 0)
 		return vmm_err(err, -VMM_EINPUT,

@@ -1024,6 +1024,46 @@ second_conn(struct vg_nic *e)
 	vg_sleep_ms(300);
 }
 
+/*
+ * X starts a device on A's socket while A runs (it waits, accepted but off the port), then
+ * A leaves: X's device takes the port and reaches B without sending another message.  Then
+ * X leaves and A comes back.
+ */
+static void
+waiting_takes_port(struct vg_nic *e)
+{
+	struct vu_opts ox = { .timeout_ms = 2000 }, oa = { 0 };
+	unsigned int bad = 0;
+	char pa[200];
+	struct vg_nic x;
+	int rc;
+
+	(void)e;
+	snprintf(pa, sizeof(pa), "%s", path_e);
+	pa[strlen(pa) - 1] = '0';
+	ox.path = oa.path = pa;
+	if (vg_nic_init(&x, "X", 0x7, &ox) < 0)
+		return;
+	rc = vg_nic_connect(&x, 2000);
+	if (rc == 0)
+		rc = vg_nic_start(&x);
+	vg_check(rc == 0, "X: connects to A's socket and starts %s", rc == 0 ? "" :
+		vu_dev_error(x.dev));
+	vg_nic_fini(&nic_a);
+	vg_sleep_ms(500);
+	if (rc == 0)
+		vg_check(vg_flow(&x, (struct vg_nic *[]){ &nic_b }, 1, FLOW_MS, &bad),
+			"X: once A left, X's device has the port and reaches B");
+	vg_nic_fini(&x);
+	vg_sleep_ms(300);
+	rc = vg_nic_init(&nic_a, "A", 0xa, &oa);
+	if (rc == 0)
+		rc = vg_nic_connect(&nic_a, CONNECT_MS);
+	if (rc == 0)
+		rc = vg_nic_start(&nic_a);
+	vg_check(rc == 0, "A: connects again and starts (%d)", rc);
+}
+
 struct rarp_seen {
 	const uint8_t *mac;
 	bool seen;
@@ -1129,6 +1169,7 @@ static const struct evil_case cases[] = {
 	{ "call fd: a full pipe", call_full_pipe },
 	{ "call fd: a pipe without reader", call_broken_pipe },
 	{ "second connection on A's socket", second_conn },
+	{ "a waiting connection takes the port when A leaves", waiting_takes_port },
 	{ "SEND_RARP", send_rarp },
 	{ "a sane guest after all that", sane_at_last },
 };

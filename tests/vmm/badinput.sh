@@ -140,6 +140,17 @@ expect "emulator pin on a CPU this process cannot use" \
 expect "vCPU pin on a CPU this process cannot use" \
 	"--cpu-pin 1:1000: CPU 1000 is not available to this process" -- --kernel "$KERNEL" \
 	--cpus 2 --cpu-pin 1:1000
+# A vCPU may go to a CPU the VMM was not started on (isolated CPUs are pinned that way): with
+# the VMM on CPU 0 only, a pin to CPU 1 passes, and the run stops later, at the missing KVM.
+if [ "$(nproc)" -ge 2 ]; then
+	VIREO_KVM_DEV=/nonexistent/kvm taskset -c 0 "$VMM" --kernel "$KERNEL" --cpus 2 \
+		--cpu-pin 1:1 </dev/null >"$T/out" 2>"$T/err"
+	if grep -q "KVM device /nonexistent/kvm is missing" "$T/err" && ! grep -q -- "--cpu-pin" "$T/err"; then
+		pass "vCPU pin outside the CPUs the VMM inherited (taskset -c 0, --cpu-pin 1:1) is taken"
+	else
+		fail "vCPU pin outside the inherited CPUs: $(head -n 2 "$T/err")"
+	fi
+fi
 # The decompressed boot path (vmm/payload.c): bad payloads name the kernel file.
 expect "payload: corrupt xz data" "corrupt-xz: xz payload: corrupt data" -- \
 	--kernel "$T/corrupt-xz"

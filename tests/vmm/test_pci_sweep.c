@@ -469,6 +469,8 @@ status_rules(void)
 	calls = status_calls;
 	common_w(0, 0x14, 0x0b, 1);			/* DRIVER_OK cleared without a reset */
 	CHECK(status_calls == calls && vp->status == (0x0f | VIRTIO_STATUS_NEEDS_RESET));
+	common_w(0, 0x14, 0x0f, 1);			/* a write without NEEDS_RESET keeps it */
+	CHECK(vp->status == (0x0f | VIRTIO_STATUS_NEEDS_RESET));
 	common_w(0, 0x14, 0, 1);
 	CHECK(vp->status == 0 && status_last == 0);
 }
