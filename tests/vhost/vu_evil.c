@@ -942,8 +942,9 @@ mem_bad_running(struct vg_nic *e, int fd, uint64_t size, bool quiet, const char 
 	vg_sleep_ms(500);
 }
 
+/* A pipe as guest memory of E's running device, its rings disabled first when 'quiet'. */
 static void
-mem_pipe_running(struct vg_nic *e)
+mem_pipe_on_running(struct vg_nic *e, bool quiet)
 {
 	int p[2];
 
@@ -951,19 +952,19 @@ mem_pipe_running(struct vg_nic *e)
 		return;
 	extra_fds[n_extra_fds++] = p[0];
 	extra_fds[n_extra_fds++] = p[1];
-	mem_bad_running(e, p[0], MIB, false, "a pipe as guest memory of a running device");
+	mem_bad_running(e, p[0], MIB, quiet, "a pipe as guest memory of a running device");
+}
+
+static void
+mem_pipe_running(struct vg_nic *e)
+{
+	mem_pipe_on_running(e, false);
 }
 
 static void
 mem_pipe_quiet(struct vg_nic *e)
 {
-	int p[2];
-
-	if (pipe(p) < 0)
-		return;
-	extra_fds[n_extra_fds++] = p[0];
-	extra_fds[n_extra_fds++] = p[1];
-	mem_bad_running(e, p[0], MIB, true, "a pipe as guest memory of a running device");
+	mem_pipe_on_running(e, true);
 }
 
 static void
@@ -993,33 +994,55 @@ mem_readonly_running(struct vg_nic *e)
 		"a read-only memory file on a running device");
 }
 
+/* A's socket's path, into 'pa' (200 bytes): E's with the last digit 0. */
+static void
+path_a(char *pa)
+{
+	snprintf(pa, 200, "%s", path_e);
+	pa[strlen(pa) - 1] = '0';
+}
+
 /*
- * X connects to A's socket while A runs and starts a device there: the device is refused
- * (X's frames reach nobody), A keeps the port, and X leaves.
+ * NIC 'x' on A's socket, connected and started (0), or -1 when it cannot even be set up
+ * (nothing to clean); checked either way.
+ */
+static int
+x_on_a_socket(struct vg_nic *x, char *pa)
+{
+	struct vu_opts ox = { .timeout_ms = 2000 };
+	int rc;
+
+	path_a(pa);
+	ox.path = pa;
+	if (vg_nic_init(x, "X", 0x7, &ox) < 0)
+		return -1;
+	rc = vg_nic_connect(x, 2000);
+	if (rc == 0)
+		rc = vg_nic_start(x);
+	vg_check(rc == 0, "X: connects to A's socket and starts %s", rc == 0 ? "" :
+		vu_dev_error(x->dev));
+	return rc == 0 ? 0 : 1;
+}
+
+/*
+ * X connects to A's socket while A runs and starts a device there: the device is kept off
+ * the port (X's frames reach nobody), A keeps the port, and X leaves.
  */
 static void
 second_conn(struct vg_nic *e)
 {
-	struct vu_opts ox = { .timeout_ms = 2000 };
 	unsigned int bad = 0;
 	char pa[200];
 	struct vg_nic x;
 	int rc;
 
 	(void)e;
-	snprintf(pa, sizeof(pa), "%s", path_e);
-	pa[strlen(pa) - 1] = '0';
-	ox.path = pa;
-	if (vg_nic_init(&x, "X", 0x7, &ox) < 0)
+	rc = x_on_a_socket(&x, pa);
+	if (rc < 0)
 		return;
-	rc = vg_nic_connect(&x, 2000);
-	if (rc == 0)
-		rc = vg_nic_start(&x);
-	vg_check(rc == 0, "X: connects to A's socket and starts %s", rc == 0 ? "" :
-		vu_dev_error(x.dev));
 	if (rc == 0)
 		vg_check(!vg_flow(&x, (struct vg_nic *[]){ &nic_b }, 1, 1000, &bad),
-			"X: its frames reach nobody (its device was refused)");
+			"X: its frames reach nobody (its device is kept off the port)");
 	vg_nic_fini(&x);
 	vg_sleep_ms(300);
 }
@@ -1032,23 +1055,17 @@ second_conn(struct vg_nic *e)
 static void
 waiting_takes_port(struct vg_nic *e)
 {
-	struct vu_opts ox = { .timeout_ms = 2000 }, oa = { 0 };
+	struct vu_opts oa = { 0 };
 	unsigned int bad = 0;
 	char pa[200];
 	struct vg_nic x;
 	int rc;
 
 	(void)e;
-	snprintf(pa, sizeof(pa), "%s", path_e);
-	pa[strlen(pa) - 1] = '0';
-	ox.path = oa.path = pa;
-	if (vg_nic_init(&x, "X", 0x7, &ox) < 0)
+	rc = x_on_a_socket(&x, pa);
+	if (rc < 0)
 		return;
-	rc = vg_nic_connect(&x, 2000);
-	if (rc == 0)
-		rc = vg_nic_start(&x);
-	vg_check(rc == 0, "X: connects to A's socket and starts %s", rc == 0 ? "" :
-		vu_dev_error(x.dev));
+	oa.path = pa;
 	vg_nic_fini(&nic_a);
 	vg_sleep_ms(500);
 	if (rc == 0)
