@@ -17,7 +17,8 @@
  * action of the outermost list, the last bucket takes the packet itself.  Chains are at most
  * FLOWTAB_GROUP_MAX_CHAIN groups deep (checked when groups change, and here again) with at
  * most FLOWTAB_GROUP_MAX_BUCKETS buckets each; resubmits inside buckets, like the group
- * actions and buckets themselves, count against the packet's limits above.  A meter that drops the packet ends its actions.
+ * actions and buckets themselves, count against the packet's limits above.  A meter that
+ * drops the packet ends its actions.
  */
 
 #include <stdlib.h>

@@ -164,22 +164,31 @@ void ft_gwork_free(struct ft_gwork *w);
 struct ft_gm *ft_gm_get(struct flowtab *ft);
 void ft_gm_free(struct ft_gm *gm);
 
-/** Group 'id' in 't' (may be NULL), or NULL. */
-static inline struct ft_group *
-ft_gtab_find(const struct ft_gtab *t, uint32_t id)
+/* Where group 'id' sits in 't' (sorted by id), or -1. */
+static inline int64_t
+ft_gtab_index(const struct ft_gtab *t, uint32_t id)
 {
 	uint32_t lo = 0, hi = t ? t->n : 0, mid;
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
 		if (t->g[mid]->id == id)
-			return t->g[mid];
+			return mid;
 		if (t->g[mid]->id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
+}
+
+/** Group 'id' in 't' (may be NULL), or NULL. */
+static inline struct ft_group *
+ft_gtab_find(const struct ft_gtab *t, uint32_t id)
+{
+	int64_t i = ft_gtab_index(t, id);
+
+	return i < 0 ? NULL : t->g[i];
 }
 
 static inline struct ft_meter *

@@ -278,24 +278,6 @@ ft_group_build(struct flowtab *ft, const struct flowtab_group_spec *spec, enum f
 	return g;
 }
 
-/* Where group 'id' sits in 't', or -1. */
-static int64_t
-gtab_index(const struct ft_gtab *t, uint32_t id)
-{
-	uint32_t lo = 0, hi = t->n, mid;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (t->g[mid]->id == id)
-			return mid;
-		if (t->g[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
 enum { CHAIN_NEW, CHAIN_ON_PATH, CHAIN_DONE };
 
 /* A group on the walk's path, and where the walk is in its buckets' actions. */
@@ -363,7 +345,7 @@ chain_walk(struct chain_walk *w, uint32_t root)
 		a = &g->b[f->b].acts->a[f->a++];
 		if (a->type != FT_ACT_GROUP)
 			continue;
-		n = gtab_index(t, a->u32);
+		n = ft_gtab_index(t, a->u32);
 		if (n < 0)
 			return -ENOENT;
 		if (w->colour[n] == CHAIN_ON_PATH)
