@@ -349,6 +349,20 @@ vhost_destroy_connection(int vid)
 }
 
 /*
+ * Whether rte_vhost has a memory table for connection 'vid' of 'v' (the owner's or the
+ * waiting one's flag), or NULL when 'vid' is neither (registry_lock held).
+ */
+static bool *
+vhost_mem_mapped(struct vhost_priv *v, int vid)
+{
+	if (v == NULL)
+		return NULL;
+	if (vid == v->owner)
+		return &v->mem_mapped;
+	return vid == v->pending.vid ? &v->pending.mem_mapped : NULL;
+}
+
+/*
  * Before rte_vhost handles message 'mi' of connection 'vid' (the owner, or the one
  * waiting): no PMD may borrow from the owner's rings (the message may move or unmap
  * them).  A memory table is rte_vhost's to read again only once it took a new one (it
@@ -360,23 +374,20 @@ static void
 vhost_msg_before(int vid, const struct vhost_guard_msg_info *mi)
 {
 	struct vhost_priv *v;
+	bool *mapped;
 
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v != NULL && vid == v->pending.vid) {
+	mapped = vhost_mem_mapped(v, vid);
+	if (mapped != NULL) {
+		if (vid == v->owner)
+			vhost_fast_stop(v->fast);
 		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
-			v->pending.mem_mapped = false;
+			*mapped = false;
 		else if (mi->request == VHOST_WIRE_SET_VRING_ENABLE && mi->ring >= 0 &&
 				mi->num == 0)
 			vhost_ring_enable(v, vid, (unsigned)mi->ring, false);
-	} else if (v != NULL && vid == v->owner) {
-		vhost_fast_stop(v->fast);
-		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
-			v->mem_mapped = false;
-		else if (mi->request == VHOST_WIRE_SET_VRING_ENABLE && mi->ring >= 0 &&
-				mi->num == 0)
-			vhost_ring_enable(v, vid, (unsigned)mi->ring, false);
-		else if (mi->request == VHOST_WIRE_SEND_RARP)
+		else if (mi->request == VHOST_WIRE_SEND_RARP && vid == v->owner)
 			__atomic_store_n(&v->rarp, VHOST_RARP_TRIES, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&registry_lock);
@@ -391,15 +402,15 @@ vhost_msg_after(int vid, const struct vhost_guard_msg_info *mi)
 {
 	struct vhost_priv *v;
 
+	bool *mapped;
+
 	pthread_mutex_lock(&registry_lock);
 	v = registry_find(vid);
-	if (v != NULL && vid == v->pending.vid && mi->request == VHOST_WIRE_SET_MEM_TABLE) {
-		v->pending.mem_mapped = true;
-	} else if (v != NULL && vid == v->owner) {
-		if (mi->request == VHOST_WIRE_SET_MEM_TABLE)
-			v->mem_mapped = true;
+	mapped = vhost_mem_mapped(v, vid);
+	if (mapped != NULL && mi->request == VHOST_WIRE_SET_MEM_TABLE)
+		*mapped = true;
+	if (mapped != NULL && vid == v->owner)
 		vhost_fast_restart(v, vid);
-	}
 	pthread_mutex_unlock(&registry_lock);
 }
 
