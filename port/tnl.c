@@ -31,7 +31,6 @@
 #include "tnl.h"
 
 #define SNOOP_RING_SIZE 1024
-#define MAX_NEIGH 256
 #define MAX_RETIRED 256
 
 /* Control thread only, but for the published pointers. */
@@ -44,7 +43,7 @@ static const struct port_env *tnl_env;
 static struct tnl_decap *decap;			/* atomic: PMDs read */
 struct rte_ring *tnl_snoop_ring;		/* PMDs enqueue, control thread dequeues */
 struct rte_ring *tnl_want_ring;			/* the same */
-static struct tnl_neigh neigh[MAX_NEIGH];
+static struct tnl_neigh neigh[TNL_NEIGH_MAX];
 static unsigned n_neigh;
 static struct {
 	void *ptr;
@@ -380,20 +379,75 @@ neigh_find(const struct in6_addr *ip, const char *dev)
 	return NULL;
 }
 
-void
+/* The neighbour table's clock: seconds that a change of the wall clock does not move. */
+static time_t
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Forget neighbour 'i', keeping the others in the order they were learnt. */
+static void
+neigh_remove(unsigned i)
+{
+	memmove(&neigh[i], &neigh[i + 1], (n_neigh - i - 1) * sizeof(neigh[0]));
+	n_neigh--;
+}
+
+/*
+ * The neighbour a new one replaces in a full table: the least recently seen of those no
+ * tunnel uses as its next hop; -1 when every one is in use (they stay: a burst of ARP from
+ * other hosts must not take a tunnel down).
+ */
+static int
+neigh_victim(void)
+{
+	int v = -1;
+
+	for (unsigned i = 0; i < n_neigh; i++)
+		if (!neigh[i].in_use && (v < 0 || neigh[i].seen < neigh[v].seen))
+			v = (int)i;
+	return v;
+}
+
+/* Forget the neighbours no tunnel uses that were not seen for TNL_NEIGH_IDLE seconds. */
+static void
+neigh_age(time_t now)
+{
+	for (unsigned i = 0; i < n_neigh;) {
+		if (!neigh[i].in_use && now - neigh[i].seen >= TNL_NEIGH_IDLE)
+			neigh_remove(i);
+		else
+			i++;
+	}
+}
+
+int
 tnl_neigh_set(const char *dev, const struct in6_addr *ip, const uint8_t mac[6])
 {
 	struct tnl_neigh *e = neigh_find(ip, dev);
+	time_t now = now_s();
 
 	if (e == NULL) {
-		if (n_neigh == MAX_NEIGH)
-			memmove(&neigh[0], &neigh[1], --n_neigh * sizeof(neigh[0]));
+		if (n_neigh == TNL_NEIGH_MAX) {
+			int v = neigh_victim();
+
+			if (v < 0)
+				return -ENOSPC;
+			neigh_remove((unsigned)v);
+		}
 		e = &neigh[n_neigh++];
+		memset(e, 0, sizeof(*e));
 		e->ip = *ip;
 		snprintf(e->dev, sizeof(e->dev), "%.15s", dev);
 	}
 	memcpy(e->mac, mac, sizeof(e->mac));
-	e->seen = time(NULL);
+	e->seen = now;
+	e->asked = now;
+	return 0;
 }
 
 const char *
@@ -404,7 +458,10 @@ tnl_addr_str(const struct in6_addr *a, char *buf)
 	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
-/* ARP and NS/NA the PMDs saw: (address, MAC) on an internal port's bridge. */
+/*
+ * ARP and NA the PMDs saw: (address, MAC) on an internal port's bridge (lost when the table
+ * is full of tunnels' next hops).
+ */
 static void
 take_snooped(void)
 {
@@ -515,6 +572,25 @@ ns_request(const char *dev, const struct in6_addr *src, const struct in6_addr *n
 	memcpy(sll.sll_addr, f, 6);
 	sendto(fd, f, sizeof(f), 0, (struct sockaddr *)&sll, sizeof(sll));
 	close(fd);
+}
+
+/*
+ * 'nb' is the next hop of a tunnel through 'dev' (whose source address there is 'src', or
+ * 'src6' over IPv6): kept while it is, and asked for again once it is old (tnl.h).
+ */
+static void
+neigh_use(struct tnl_neigh *nb, const char *dev, uint32_t src, const struct in6_addr *src6)
+{
+	time_t now = now_s();
+
+	nb->in_use = true;
+	if (now - nb->seen < TNL_NEIGH_REASK || now - nb->asked < TNL_NEIGH_ASK_EVERY)
+		return;
+	nb->asked = now;
+	if (IN6_IS_ADDR_V4MAPPED(&nb->ip))
+		arp_request(dev, src, nb->ip.s6_addr32[3]);
+	else if (!IN6_IS_ADDR_UNSPECIFIED(src6))
+		ns_request(dev, src6, &nb->ip);
 }
 
 /* The outer IPv4 or ('v6') IPv6 header of 't' from 'src'/'src6' to 'dst'/'dst6'; returns
@@ -647,6 +723,8 @@ refresh(struct tnl_port *t)
 		snprintf(t->dev, sizeof(t->dev), "%s", r.dev);
 		route_use(t, &r, &nh);
 		nb = neigh_find(&nh, r.dev);
+		if (nb != NULL)
+			neigh_use(nb, r.dev, t->src, &t->src6);
 		if (t->cfg.ipv6 && IN6_IS_ADDR_UNSPECIFIED(&t->src6)) {
 			snprintf(t->why, sizeof(t->why), "no IPv6 source address for %s on %s "
 				"yet", a, r.dev);
@@ -705,6 +783,8 @@ refresh_dest(const struct tnl_port *t, struct tnl_fdest *f)
 		tnl_in6_mapped(&f->nh, r.gw ? r.gw : ip4);
 	}
 	nb = neigh_find(&f->nh, r.dev);
+	if (nb != NULL)
+		neigh_use(nb, r.dev, f->src, &f->src6);
 	if (nb == NULL || dev_mac(r.dev, src_mac) < 0) {
 		if (v6)
 			ns_request(r.dev, &f->src6, &f->nh);
@@ -777,6 +857,10 @@ tnl_run(void)
 		return;
 	take_snooped();
 	take_wants();
+	/* Which neighbours are next hops is known again by the refreshes below. */
+	neigh_age(now_s());
+	for (unsigned i = 0; i < n_neigh; i++)
+		neigh[i].in_use = false;
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
 		if (tunnels[i] != NULL && tunnels[i]->cfg.remote_flow)
 			refresh_flow(tunnels[i]);

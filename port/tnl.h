@@ -16,11 +16,12 @@
  * remote address through (port_env.deliver): the underlay bridge then forwards it like any
  * packet of the host.  Packets the underlay bridge sends to such an internal port are looked
  * at before they reach the kernel: UDP to a tunnel's local address and port is popped and
- * handed to the switch as received on the tunnel port of its VNI; ARP and IPv6 Neighbor
- * Discovery (NS, NA) are copied for the neighbour table and still given to the kernel.
+ * handed to the switch as received on the tunnel port of its VNI; ARP replies, gratuitous
+ * ARP and IPv6 Neighbor Advertisements are copied for the neighbour table and still given
+ * to the kernel.
  *
  * Routes come from the kernel's IPv4 and IPv6 routing tables (netlink RTM_GETROUTE), the
- * next hop's MAC from ARP or NS/NA seen passing to an internal port; an unknown next hop is
+ * next hop's MAC from ARP or NA seen passing to an internal port; an unknown next hop is
  * asked for with an ARP request or a Neighbor Solicitation sent from the internal port's
  * kernel device (its MAC and the source address).  The neighbour table keeps IPv4
  * addresses as IPv4-mapped IPv6 ones (::ffff:a.b.c.d), as Open vSwitch's does.
@@ -50,7 +51,7 @@
  * to copy, and the internal port to enter), and the decapsulation endpoints (local address,
  * UDP port, VNI, tunnel port).  PMDs hand ARP they see to the control thread through a
  * multi-producer rte_ring of fixed-size records: no lock, no allocation, no system call.
- * (They pass NS/NA the same way.)
+ * (They pass NA the same way.)
  * Counters are per PMD, written by that PMD only.
  */
 
@@ -354,13 +355,27 @@ struct tnl_snoop {
 	uint16_t slot;			/**< the internal port it was sent to */
 };
 
-/** A neighbour learnt from ARP or Neighbor Discovery (control thread). */
+/**
+ * A neighbour learnt from an ARP reply, a gratuitous ARP or a Neighbor Advertisement
+ * (control thread).  The table keeps TNL_NEIGH_MAX of them.  One not in use as a tunnel's
+ * next hop is forgotten TNL_NEIGH_IDLE seconds after it was last seen, and is the first
+ * to make room for a new one (the least recently seen first).  One in use stays while it
+ * is, as in Open vSwitch, where looking an entry up refreshes it; TNL_NEIGH_REASK seconds
+ * after it was last seen it is asked for again (ARP request or Neighbor Solicitation from
+ * the internal port) every TNL_NEIGH_ASK_EVERY seconds, so that a changed MAC is learnt.
+ */
 struct tnl_neigh {
 	struct in6_addr ip;		/**< IPv4-mapped for IPv4 */
 	uint8_t mac[6];
+	bool in_use;			/**< a tunnel's next hop at the last tnl_run() */
 	char dev[16];
-	time_t seen;
+	time_t seen;			/**< last learnt (CLOCK_MONOTONIC seconds) */
+	time_t asked;			/**< last asked for again (the same clock) */
 };
+#define TNL_NEIGH_MAX 256
+#define TNL_NEIGH_IDLE (15 * 60)	/* Open vSwitch's default ageing */
+#define TNL_NEIGH_REASK (TNL_NEIGH_IDLE - 60)
+#define TNL_NEIGH_ASK_EVERY 10
 
 /** A route from the kernel's table (tnl_route.c). */
 struct tnl_route {
@@ -397,8 +412,8 @@ const struct tnl_neigh *tnl_neigh_table(unsigned *n);
 struct tnl_port *const *tnl_ports_table(void);
 
 /** Control thread: learn 'mac' for 'ip' (IPv4-mapped for IPv4) on internal port 'dev'
- * (tnl/arp/set). */
-void tnl_neigh_set(const char *dev, const struct in6_addr *ip, const uint8_t mac[6]);
+ * (tnl/arp/set).  -ENOSPC when the table is full of tunnels' next hops. */
+int tnl_neigh_set(const char *dev, const struct in6_addr *ip, const uint8_t mac[6]);
 
 /**
  * Change the Geneve option mappings as port_tnl_tlv_mod() (control thread): all of 'maps' or

@@ -26,14 +26,33 @@
 #define GENEVE_OPT_CRITICAL 0x80
 #define GENEVE_FLAG_O 0x80		/* OAM: the second byte's first bit */
 
-/* Copy an ARP packet's sender for the control thread; a full ring loses it (ARP repeats). */
+/* Whether 'mac' may be a neighbour's: not zero, not multicast (nor broadcast). */
+static inline bool
+mac_unicast(const uint8_t *mac)
+{
+	return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) != 0;
+}
+
+/*
+ * Copy the sender of an ARP reply or of a gratuitous ARP (a request or reply to the
+ * broadcast address whose sender and target addresses are the same) for the control
+ * thread, as Open vSwitch's tnl_arp_snoop(): a request only says who asks, for anyone, and
+ * learning every asker would crowd the tunnels' next hops out of the table.  A full ring
+ * loses it (ARP repeats).
+ */
 static void
 snoop_arp(const struct port *p, const uint8_t *d, uint32_t len)
 {
 	struct tnl_snoop s;
+	bool garp;
 
 	if (len < 42 || tnl_snoop_ring == NULL || d[14] != 0 || d[15] != 1 || d[16] != 0x08 ||
-			d[17] != 0 || d[18] != 6 || d[19] != 4)
+			d[17] != 0 || d[18] != 6 || d[19] != 4 || d[20] != 0 ||
+			!mac_unicast(d + 22))
+		return;
+	garp = (d[0] & d[1] & d[2] & d[3] & d[4] & d[5]) == 0xff &&
+		memcmp(d + 28, d + 38, 4) == 0;
+	if (d[21] != 2 && !(d[21] == 1 && garp))
 		return;
 	tnl_in6_mapped(&s.ip, 0);
 	memcpy(&s.ip.s6_addr[12], d + 28, 4);
@@ -43,9 +62,10 @@ snoop_arp(const struct port *p, const uint8_t *d, uint32_t len)
 }
 
 /*
- * Copy an NS's source or an NA's target address with the MAC of its link-layer address
- * option (RFC 4861 4.3, 4.4) for the control thread: the IPv6 header starts at 'd + 14'.
- * Only hop limit 255 counts (anything else was forwarded: RFC 4861 7.1).
+ * Copy a Neighbor Advertisement's target address with the MAC of its target link-layer
+ * address option (RFC 4861 4.4) for the control thread: the IPv6 header starts at 'd + 14'.
+ * Only hop limit 255 counts (anything else was forwarded: RFC 4861 7.1).  Solicitations are
+ * not learnt from, as Open vSwitch's tnl_nd_snoop(): they say who asks, as ARP requests do.
  */
 static void
 snoop_nd(const struct port *p, const uint8_t *d, uint32_t len)
@@ -54,25 +74,18 @@ snoop_nd(const struct port *p, const uint8_t *d, uint32_t len)
 	const uint8_t *icmp = d + at;
 	struct tnl_snoop s;
 	uint32_t plen;
-	uint8_t want;
 
 	if (len < at + 24 || tnl_snoop_ring == NULL || d[20] != IPPROTO_ICMPV6 || d[21] != 255 ||
-			icmp[1] != 0)
+			icmp[0] != 136 || icmp[1] != 0)
 		return;
 	plen = (uint32_t)d[18] << 8 | d[19];
-	if (icmp[0] == 135) {
-		memcpy(&s.ip, d + 22, 16);		/* the solicitor */
-		want = 1;				/* source link-layer address */
-	} else if (icmp[0] == 136) {
-		memcpy(&s.ip, icmp + 8, 16);		/* the target */
-		want = 2;				/* target link-layer address */
-	} else {
-		return;
-	}
+	memcpy(&s.ip, icmp + 8, 16);
 	for (uint32_t o = 24; o + 8 <= plen && at + o + 8 <= len; o += icmp[o + 1] * 8u) {
 		if (icmp[o + 1] == 0)
 			return;
-		if (icmp[o] == want && icmp[o + 1] == 1) {
+		if (icmp[o] == 2 && icmp[o + 1] == 1) {
+			if (!mac_unicast(icmp + o + 2))
+				return;
 			memcpy(s.mac, icmp + o + 2, 6);
 			s.slot = p->slot;
 			rte_ring_mp_enqueue_elem(tnl_snoop_ring, &s, sizeof(s));

@@ -194,7 +194,10 @@ port_tnl_arp_set(const char *dev, const char *ip, const char *mac, char **err)
 		port_errf(err, "%s: not a MAC address", mac);
 		return -EINVAL;
 	}
-	tnl_neigh_set(dev, &a6, ea.addr_bytes);
+	if (tnl_neigh_set(dev, &a6, ea.addr_bytes) < 0) {
+		port_errf(err, "the neighbour table is full of tunnels' next hops");
+		return -ENOSPC;
+	}
 	tnl_run();
 	return 0;
 }

@@ -4,8 +4,9 @@
  * (port/tnl_pmd.c, tnl_gtpu.c): vxlan and gtpu ports opened with IPv6 addresses, IPv6
  * frames handed to an internal port's transmit as the underlay bridge would hand them, and
  * what comes out checked: popped or left for the kernel, dropped and counted, every prefix
- * of a good frame survived; Neighbor Advertisements snooped into the neighbour table; the
- * outer IPv6 header and UDP checksum pushed, the checksum verified by this file's own sum.
+ * of a good frame survived; Neighbor Advertisements snooped into the neighbour table (not
+ * Solicitations, nor a multicast MAC); the outer IPv6 header and UDP checksum pushed, the
+ * checksum verified by this file's own sum.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -196,12 +197,15 @@ test_gtpu(struct port *gtp)
 		"a wrong UDP checksum on a G-PDU: dropped, rx_errors");
 }
 
-/* A Neighbor Advertisement for fd00:9::2 (MAC 02:00:00:00:00:22) with hop limit 'hlim'. */
+/*
+ * A Neighbor Advertisement ('type' 136) from and for 'who' with target link-layer address
+ * 'mac', or a Neighbor Solicitation (135) from 'who' for fd00:9::1 with source link-layer
+ * address 'mac', with hop limit 'hlim': whether 'who' is learnt with 'mac' on tp0.
+ */
 static bool
-test_na(uint8_t hlim)
+nd_learnt(uint8_t type, uint8_t hlim, const char *who, const uint8_t mac[6])
 {
 	uint8_t f[14 + 40 + 32] = { 0 }, *ip6 = f + 14, *icmp = ip6 + 40;
-	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x22 };
 	struct in6_addr want;
 	const struct tnl_neigh *nb;
 	uint16_t dropped;
@@ -209,21 +213,42 @@ test_na(uint8_t hlim)
 
 	memcpy(f, "\x02\0\0\0\0\x01\x02\0\0\0\0\x22\x86\xdd", 14);
 	ip6[0] = 0x60, ip6[5] = 32, ip6[6] = 58, ip6[7] = hlim;
-	inet_pton(AF_INET6, "fd00:9::2", ip6 + 8);
+	inet_pton(AF_INET6, who, ip6 + 8);
 	inet_pton(AF_INET6, "fd00:9::1", ip6 + 24);
-	icmp[0] = 136;
-	icmp[4] = 0x60;					/* solicited, override */
-	inet_pton(AF_INET6, "fd00:9::2", icmp + 8);
-	icmp[24] = 2, icmp[25] = 1;			/* target link-layer address */
+	icmp[0] = type;
+	if (type == 136) {
+		icmp[4] = 0x60;				/* solicited, override */
+		inet_pton(AF_INET6, who, icmp + 8);
+	} else {
+		inet_pton(AF_INET6, "fd00:9::1", icmp + 8);
+	}
+	icmp[24] = type == 136 ? 2 : 1, icmp[25] = 1;	/* target / source link-layer */
 	memcpy(icmp + 26, mac, 6);
-	CHECK(send_under(f, sizeof(f), &dropped) == 1, "an NA goes on to the kernel");
-	inet_pton(AF_INET6, "fd00:9::2", &want);
+	CHECK(send_under(f, sizeof(f), &dropped) == 1, "ND goes on to the kernel");
+	inet_pton(AF_INET6, who, &want);
 	nb = tnl_neigh_table(&n);
 	for (unsigned i = 0; i < n; i++)
 		if (IN6_ARE_ADDR_EQUAL(&nb[i].ip, &want) && memcmp(nb[i].mac, mac, 6) == 0 &&
 				strcmp(nb[i].dev, "tp0") == 0)
 			return true;
 	return false;
+}
+
+/* What Neighbor Discovery fills the neighbour table with: Advertisements, as Open
+ * vSwitch's tnl_nd_snoop(). */
+static void
+test_nd(void)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x22 };
+	static const uint8_t mcast[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+
+	CHECK(!nd_learnt(136, 64, "fd00:9::2", mac), "an NA with hop limit 64 is not learnt");
+	CHECK(nd_learnt(136, 255, "fd00:9::2", mac),
+		"an NA with hop limit 255 is learnt: fd00:9::2 on tp0");
+	CHECK(!nd_learnt(135, 255, "fd00:9::5", mac),
+		"an NS is not learnt from (it says who asks, as an ARP request)");
+	CHECK(!nd_learnt(136, 255, "fd00:9::6", mcast),
+		"an NA with a multicast target link-layer address is not learnt");
 }
 
 static void
@@ -306,8 +331,7 @@ main(int argc, char **argv)
 	if (tnl_md_offset >= 0 && vx.priv != NULL && gtp.priv != NULL) {
 		test_decap(&vx);
 		test_gtpu(&gtp);
-		CHECK(!test_na(64), "an NA with hop limit 64 is not learnt");
-		CHECK(test_na(255), "an NA with hop limit 255 is learnt: fd00:9::2 on tp0");
+		test_nd();
 		test_encap(&vx);
 		port_close(&gtp);
 		port_close(&vx);
