@@ -175,7 +175,8 @@ struct tnl_fdest {
 
 /** Per PMD counters of a tunnel port (written by that PMD only). */
 struct tnl_pmd_stats {
-	uint64_t rx_errors;		/**< truncated outer headers, a wrong (non-zero) UDP
+	uint64_t rx_errors;		/**< truncated outer headers, a wrong outer IPv4
+					 * header checksum, a wrong (non-zero) UDP
 					 * checksum, VXLAN flags without a VNI,
 					 * Geneve's version, protocol, options or an unknown
 					 * critical option */

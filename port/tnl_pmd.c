@@ -149,6 +149,33 @@ csum_fold(uint32_t sum)
 }
 
 /*
+ * Whether the outer IPv4 header of 'm' (its outer headers 'o', the header whole in the first
+ * segment) has a right checksum, as Linux's ip_rcv() and Open vSwitch's ip_extract_tnl_md()
+ * require.  What the receiving device said is believed: checked good (or left unchecked
+ * with the header known intact), or bad; for a packet it recognised as a tunnel's, whose
+ * IP flags speak of the inner header, only its outer header's "bad".  Else it is summed.
+ * IPv6 has no header checksum.
+ */
+static bool
+ip_csum_ok(const struct rte_mbuf *m, const struct tnl_outer *o)
+{
+	uint64_t rx = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	if (o->ipv6)
+		return true;
+	if (m->packet_type & RTE_PTYPE_TUNNEL_MASK) {
+		if (m->ol_flags & RTE_MBUF_F_RX_OUTER_IP_CKSUM_BAD)
+			return false;
+	} else if (rx == RTE_MBUF_F_RX_IP_CKSUM_GOOD || rx == RTE_MBUF_F_RX_IP_CKSUM_NONE) {
+		return true;
+	} else if (rx == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
+		return false;
+	}
+	return rte_ipv4_cksum(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+		RTE_ETHER_HDR_LEN)) == 0;
+}
+
+/*
  * Whether the UDP checksum of 'm' (its outer headers 'o', the IP packet whole in 'm') is
  * right.  Zero (none sent) passes over IPv4 and IPv6, as in Open vSwitch's userspace
  * datapath; a non-zero wrong one does not (Linux and Open vSwitch drop such packets).  What
@@ -277,7 +304,8 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		return NULL;
 	*verdict = -1;
 	if (len < l4 + sizeof(struct rte_udp_hdr) || tot < ihl + sizeof(struct rte_udp_hdr) ||
-			RTE_ETHER_HDR_LEN + tot > rte_pktmbuf_pkt_len(m) || !udp_csum_ok(m, &o)) {
+			RTE_ETHER_HDR_LEN + tot > rte_pktmbuf_pkt_len(m) || !ip_csum_ok(m, &o) ||
+			!udp_csum_ok(m, &o)) {
 		listener->st[pmd].rx_errors++;
 		return NULL;
 	}

@@ -79,6 +79,7 @@ decap(const char *src, const char *dst, uint32_t vni, struct tnl_md *md, bool *k
 	vx[0] = 0x08;
 	vx[4] = (uint8_t)(vni >> 16), vx[5] = (uint8_t)(vni >> 8), vx[6] = (uint8_t)vni;
 	memcpy(vx + 8, "\x02\0\0\0\0\x0a\x02\0\0\0\0\x0b\x08\x00", 14);
+	ip4_csum_set(ip);
 	memcpy(rte_pktmbuf_append(m, sizeof(f)), f, sizeof(f));
 	*kept = tnl_internal_tx(&under, 0, &m, 1, &dropped) == 1;
 	if (*kept)
@@ -552,6 +553,7 @@ gtpu_decap(const char *src, uint32_t teid, struct tnl_md *md)
 	g[4] = (uint8_t)(teid >> 24), g[5] = (uint8_t)(teid >> 16), g[6] = (uint8_t)(teid >> 8);
 	g[7] = (uint8_t)teid;
 	in[0] = 0x45, in[3] = 20, in[8] = 64, in[9] = 17;
+	ip4_csum_set(ip);
 	memcpy(rte_pktmbuf_append(m, sizeof(f)), f, sizeof(f));
 	if (tnl_internal_tx(&under, 0, &m, 1, &dropped) == 1)
 		rte_pktmbuf_free(m);

@@ -73,6 +73,21 @@ open_port(struct port *p, const char *name, const char *type, uint16_t slot,
 	return port_open(p, name, type, slot, &a, env, err);
 }
 
+/* Set the header checksum of the IPv4 header at 'ip' (its IHL's bytes). */
+static inline void
+ip4_csum_set(uint8_t *ip)
+{
+	uint32_t s = 0;
+
+	ip[10] = ip[11] = 0;
+	for (unsigned i = 0; i < (ip[0] & 0xfu) * 4; i += 2)
+		s += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	ip[10] = (uint8_t)(~s >> 8);
+	ip[11] = (uint8_t)~s;
+}
+
 /* The Internet checksum of the IPv6 pseudo-header of 'ip6' and 'len' bytes at 'l4' (a right
  * UDP checksum sums to 0). */
 static inline uint16_t
