@@ -176,8 +176,10 @@ struct tnl_fdest {
 /** Per PMD counters of a tunnel port (written by that PMD only). */
 struct tnl_pmd_stats {
 	uint64_t rx_errors;		/**< truncated outer headers, a wrong outer IPv4
-					 * header checksum, a wrong (non-zero) UDP
-					 * checksum, VXLAN flags without a VNI,
+					 * header checksum, a UDP length under 8 or past
+					 * the IP payload, a wrong (non-zero) UDP
+					 * checksum, VXLAN flags other than just I or
+					 * reserved bytes not zero,
 					 * Geneve's version, protocol, options or an unknown
 					 * critical option */
 	uint64_t rx_dropped;		/**< a VNI no tunnel port has (counted on the listener) */
@@ -241,6 +243,8 @@ struct tnl_outer {
 	uint32_t l4;			/**< offset of the UDP header */
 	uint32_t l3_len;		/**< bytes of the IP header: IPv4's IHL, or 40 */
 	uint32_t tot;			/**< bytes of the IP packet, header included */
+	uint32_t ulen;			/**< bytes of the UDP datagram (its length field,
+					 * once checked: 8 up to the IP payload's) */
 	bool ipv6;
 	uint32_t dst;			/**< IPv4 destination (network order) */
 	const uint8_t *dst6;		/**< IPv6 destination, in the packet */
@@ -447,11 +451,6 @@ uint16_t tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, u
 	uint16_t *dropped);
 
 /**
- * PMD 'pmd': pop GTP-U from 'm', whose outer IP and UDP headers 'o' describes (its lengths
- * and UDP checksum already checked), for an endpoint of 'listener' (tnl_gtpu.c).  Returns
- * the tunnel port it goes to, or NULL with '*verdict' -1 (bad or unknown TEID: counted).
- */
-/**
  * The tunnel port of 'dc' a packet ('o', UDP port 'dport', VNI or TEID 'vni'; GTP-U when
  * 'gtpu', else VXLAN or Geneve) goes to: of the endpoints that match it (the key by number
  * or key=flow, its remote or remote_ip=flow, its local address or any), the first in Open
@@ -459,6 +458,12 @@ uint16_t tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, u
  */
 struct tnl_port *tnl_decap_port(const struct tnl_decap *dc, const struct tnl_outer *o,
 	uint16_t dport, uint32_t vni, bool gtpu);
+/**
+ * PMD 'pmd': pop GTP-U from 'm', whose outer IP and UDP headers 'o' describes (its lengths,
+ * checksums and 'ulen' already checked), for an endpoint of 'listener' (tnl_gtpu.c).
+ * Returns the tunnel port it goes to, or NULL with '*verdict' -1 (bad or unknown TEID:
+ * counted).
+ */
 struct tnl_port *tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener,
 	struct rte_mbuf *m, unsigned pmd, const struct tnl_outer *o, int *verdict);
 

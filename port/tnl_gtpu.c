@@ -63,7 +63,7 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 	unsigned pmd, const struct tnl_outer *o, int *verdict)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t l4 = o->l4, ihl = o->l3_len, tot = o->tot;
+	uint32_t l4 = o->l4;
 	uint32_t dlen = rte_pktmbuf_data_len(m), glen, hlen, teid, udp_room;
 	const uint8_t *g = d + l4 + sizeof(struct rte_udp_hdr);
 	struct tnl_port *t = NULL;
@@ -71,10 +71,9 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 	uint8_t *eth, flags, type;
 
 	*verdict = -1;
-	udp_room = tot - ihl - (uint32_t)sizeof(struct rte_udp_hdr);
-	if (tot < ihl + sizeof(struct rte_udp_hdr) + GTPU_HLEN ||
-			RTE_ETHER_HDR_LEN + tot > rte_pktmbuf_pkt_len(m) ||
-			dlen < l4 + sizeof(struct rte_udp_hdr) + GTPU_HLEN ||
+	/* The UDP length, not the IP packet's: what follows the datagram is not GTP-U's. */
+	udp_room = o->ulen - (uint32_t)sizeof(struct rte_udp_hdr);
+	if (udp_room < GTPU_HLEN || dlen < l4 + sizeof(struct rte_udp_hdr) + GTPU_HLEN ||
 			(g[0] & 0xf0) != GTPU_VERSION_PT)
 		goto bad;
 	glen = (uint32_t)g[2] << 8 | g[3];

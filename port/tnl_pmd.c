@@ -176,8 +176,22 @@ ip_csum_ok(const struct rte_mbuf *m, const struct tnl_outer *o)
 }
 
 /*
- * Whether the UDP checksum of 'm' (its outer headers 'o', the IP packet whole in 'm') is
- * right.  Zero (none sent) passes over IPv4 and IPv6, as in Open vSwitch's userspace
+ * The one's complement sum of the pseudo-header of a UDP datagram of 'o->ulen' bytes in 'd'
+ * (RFC 768, RFC 8200 8.1): the addresses, the protocol and the UDP length, which may be
+ * less than the IP payload's (what follows it is not the datagram's).
+ */
+static uint32_t
+phdr_sum(const uint8_t *d, const struct tnl_outer *o)
+{
+	const uint8_t *addrs = d + RTE_ETHER_HDR_LEN + (o->ipv6 ? 8 : 12);
+
+	return rte_raw_cksum(addrs, o->ipv6 ? 32 : 8) + rte_cpu_to_be_16(IPPROTO_UDP) +
+		rte_cpu_to_be_16((uint16_t)o->ulen);
+}
+
+/*
+ * Whether the UDP checksum of 'm' (its outer headers 'o', the UDP datagram whole in 'm')
+ * is right.  Zero (none sent) passes over IPv4 and IPv6, as in Open vSwitch's userspace
  * datapath; a non-zero wrong one does not (Linux and Open vSwitch drop such packets).  What
  * the receiving device already said is believed, as Open vSwitch does: checked good, or
  * data known intact (RX_L4_CKSUM_NONE, vhost's "data valid"), or a checksum left for
@@ -188,7 +202,6 @@ udp_csum_ok(const struct rte_mbuf *m, const struct tnl_outer *o)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_udp_hdr *udp = (const void *)(d + o->l4);
-	uint32_t ulen = rte_be_to_cpu_16(udp->dgram_len), sum;
 	uint64_t rx = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	uint16_t raw;
 
@@ -202,21 +215,42 @@ udp_csum_ok(const struct rte_mbuf *m, const struct tnl_outer *o)
 			rx == RTE_MBUF_F_RX_L4_CKSUM_NONE ||
 			(m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM)
 		return true;
-	if (rx == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+	if (rx == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+			rte_raw_cksum_mbuf(m, o->l4, o->ulen, &raw) != 0)
 		return false;
-	/* The pseudo-header's length is the IP payload's: UDP must fill it exactly. */
-	if (ulen != o->tot - o->l3_len ||
-			rte_raw_cksum_mbuf(m, o->l4, ulen, &raw) != 0)
-		return false;
-	if (o->ipv6)
-		sum = rte_ipv6_phdr_cksum((const void *)(d + RTE_ETHER_HDR_LEN), 0);
-	else
-		sum = rte_ipv4_phdr_cksum((const void *)(d + RTE_ETHER_HDR_LEN), 0);
-	return csum_fold(sum + raw) == 0xffff;
+	return csum_fold(phdr_sum(d, o) + raw) == 0xffff;
 }
 
 /*
- * Geneve header 'g' of a packet with 'room' bytes from 'g' on (to the IPv4 packet's end and
+ * Whether the outer IP and UDP headers of 'm' ('o'; 'len' bytes in its first segment) are
+ * whole and right: the IP packet within 'm', the UDP length ('o->ulen', set here) at least
+ * its header and at most the IP payload (as Linux's __udp4_lib_rcv(), which then trims the
+ * packet to it), the checksums.
+ */
+static bool
+outer_ok(const struct rte_mbuf *m, const uint8_t *d, uint32_t len, struct tnl_outer *o)
+{
+	if (len < o->l4 + sizeof(struct rte_udp_hdr) ||
+			o->tot < o->l3_len + sizeof(struct rte_udp_hdr) ||
+			RTE_ETHER_HDR_LEN + o->tot > rte_pktmbuf_pkt_len(m))
+		return false;
+	o->ulen = (uint32_t)d[o->l4 + 4] << 8 | d[o->l4 + 5];
+	return o->ulen >= sizeof(struct rte_udp_hdr) && o->ulen <= o->tot - o->l3_len &&
+		ip_csum_ok(m, o) && udp_csum_ok(m, o);
+}
+
+/*
+ * Whether VXLAN header 'vx' is one to pop, as Open vSwitch's vxlan_extract_md(): flags
+ * just I (a valid VNI; no extension vireo-dp does not speak), the reserved bytes zero.
+ */
+static inline bool
+vxlan_ok(const uint8_t *vx)
+{
+	return vx[0] == VXLAN_FLAG_I && (vx[1] | vx[2] | vx[3] | vx[7]) == 0;
+}
+
+/*
+ * Geneve header 'g' of a packet with 'room' bytes from 'g' on (to the UDP datagram's end and
  * within the first segment): its length with options, or 0 if it is bad (version, not an
  * Ethernet payload, options past the packet, a mapped option of another length, or a critical
  * option not mapped).  Mapped options' values go to 'md', their bits to '*present'.
@@ -274,6 +308,35 @@ tnl_decap_port(const struct tnl_decap *dc, const struct tnl_outer *o, uint16_t d
 }
 
 /*
+ * The metadata of 'm', popped from outer headers 'o' with VNI 'vni', mapped Geneve options
+ * 'opt' (their bits in 'present') and Geneve's O bit 'oam': tun_id, tun_src, tun_dst and
+ * the rest (tnl.h), the flag that says 'm' carries them.
+ */
+static void
+md_set(struct rte_mbuf *m, const struct tnl_outer *o, uint32_t vni,
+	const uint32_t opt[TNL_N_METADATA], uint32_t present, bool oam)
+{
+	struct tnl_md *md;
+
+	m->ol_flags = 0;
+	if (tnl_md_offset < 0)
+		return;
+	md = RTE_MBUF_DYNFIELD(m, tnl_md_offset, struct tnl_md *);
+	md->tun_id = rte_cpu_to_be_64((uint64_t)vni);
+	/* Over IPv6 these stay 0, as Open vSwitch's tun_src and tun_dst. */
+	md->tun_src = o->src;
+	md->tun_dst = o->dst;
+	md->gtpu_flags = 0;
+	md->gtpu_msgtype = 0;
+	memcpy(md->tun_metadata, opt, sizeof(md->tun_metadata));
+	md->tun_metadata_set = (uint8_t)present;
+	tnl_md_set_endpoints6(m, md, o);
+	if (oam)
+		md->flags |= TNL_MD_F_OAM;
+	m->ol_flags = tnl_md_flag;
+}
+
+/*
  * 'm' if it is a tunnel packet for an endpoint of 'dc': the tunnel port it goes to (its
  * outer headers popped), or NULL with '*verdict' 0 (not ours: for the kernel) or -1
  * (ours but bad: counted and to be dropped).
@@ -284,18 +347,14 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
 	struct tnl_port *listener = NULL, *t = NULL;
-	uint32_t l4, vni, inner, hl = TNL_HLEN, opt[TNL_N_METADATA] = { 0 };
-	uint32_t present = 0, ihl, tot;
+	uint32_t l4, vni, inner, hl = TNL_HLEN, opt[TNL_N_METADATA] = { 0 }, present = 0;
 	struct tnl_outer o;
 	uint16_t dport;
-	bool oam;
 
 	*verdict = 0;
 	if (!outer_parse(d, len, &o))
 		return NULL;
 	l4 = o.l4;
-	ihl = o.l3_len;
-	tot = o.tot;
 	memcpy(&dport, d + l4 + 2, 2);
 	for (unsigned i = 0; i < dc->n && listener == NULL; i++)
 		if (dc->ep[i].dst_port == dport && tnl_ep_local(&dc->ep[i], &o))
@@ -303,24 +362,22 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	if (listener == NULL)
 		return NULL;
 	*verdict = -1;
-	if (len < l4 + sizeof(struct rte_udp_hdr) || tot < ihl + sizeof(struct rte_udp_hdr) ||
-			RTE_ETHER_HDR_LEN + tot > rte_pktmbuf_pkt_len(m) || !ip_csum_ok(m, &o) ||
-			!udp_csum_ok(m, &o)) {
+	if (!outer_ok(m, d, len, &o)) {
 		listener->st[pmd].rx_errors++;
 		return NULL;
 	}
 	if (listener->cfg.type == TNL_GTPU)
 		return tnl_gtpu_decap(dc, listener, m, pmd, &o, verdict);
 	if (len < l4 + sizeof(struct rte_udp_hdr) + TNL_HLEN + RTE_ETHER_HDR_LEN ||
-			tot < ihl + sizeof(struct rte_udp_hdr) + TNL_HLEN + RTE_ETHER_HDR_LEN) {
+			o.ulen < sizeof(struct rte_udp_hdr) + TNL_HLEN + RTE_ETHER_HDR_LEN) {
 		listener->st[pmd].rx_errors++;
 		return NULL;
 	}
 	if (listener->cfg.type == TNL_GENEVE)
 		hl = geneve_parse(dc, d + l4 + sizeof(struct rte_udp_hdr),
-			RTE_MIN(len - l4, tot - ihl) - (uint32_t)sizeof(struct rte_udp_hdr),
+			RTE_MIN(len - l4, o.ulen) - (uint32_t)sizeof(struct rte_udp_hdr),
 			opt, &present);
-	else if (!(d[l4 + 8] & VXLAN_FLAG_I))
+	else if (!vxlan_ok(d + l4 + sizeof(struct rte_udp_hdr)))
 		hl = 0;
 	if (hl == 0) {
 		listener->st[pmd].rx_errors++;
@@ -328,34 +385,18 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	}
 	/* The VNI sits at the same place in VXLAN's and Geneve's headers. */
 	vni = (uint32_t)d[l4 + 12] << 16 | (uint32_t)d[l4 + 13] << 8 | d[l4 + 14];
-	oam = listener->cfg.type == TNL_GENEVE && (d[l4 + 9] & GENEVE_FLAG_O);
 	t = tnl_decap_port(dc, &o, dport, vni, false);
 	if (t == NULL) {
 		listener->st[pmd].rx_dropped++;
 		return NULL;
 	}
-	/* Trailing bytes past the IP packet (Ethernet padding) are not the inner frame's. */
-	inner = tot - ihl - (uint32_t)sizeof(struct rte_udp_hdr) - hl;
+	md_set(m, &o, vni, opt, present,
+		listener->cfg.type == TNL_GENEVE && (d[l4 + 9] & GENEVE_FLAG_O));
+	/* What follows the UDP datagram (Ethernet padding) is not the inner frame's. */
+	inner = o.ulen - (uint32_t)sizeof(struct rte_udp_hdr) - hl;
 	rte_pktmbuf_adj(m, (uint16_t)(l4 + sizeof(struct rte_udp_hdr) + hl));
 	if (rte_pktmbuf_pkt_len(m) > inner)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - inner));
-	m->ol_flags = 0;
-	if (tnl_md_offset >= 0) {
-		struct tnl_md *md = RTE_MBUF_DYNFIELD(m, tnl_md_offset, struct tnl_md *);
-
-		md->tun_id = rte_cpu_to_be_64((uint64_t)vni);
-		/* Over IPv6 these stay 0, as Open vSwitch's tun_src and tun_dst. */
-		md->tun_src = o.src;
-		md->tun_dst = o.dst;
-		md->gtpu_flags = 0;
-		md->gtpu_msgtype = 0;
-		memcpy(md->tun_metadata, opt, sizeof(md->tun_metadata));
-		md->tun_metadata_set = (uint8_t)present;
-		tnl_md_set_endpoints6(m, md, &o);
-		if (oam)
-			md->flags |= TNL_MD_F_OAM;
-		m->ol_flags = tnl_md_flag;
-	}
 	*verdict = 1;
 	return t;
 }

@@ -18,6 +18,8 @@ import sys
 from scapy.all import Ether, IP, IPv6, IPv6ExtHdrDestOpt, UDP, Raw, sendp
 from scapy.layers.vxlan import VXLAN
 
+# VXLAN(flags=0x08): scapy's default flags (0x0c, a next protocol byte) are VXLAN-GPE's,
+# which Linux's and Open vSwitch's vxlan ports drop.
 iface, dst_mac, src, dst, kind, count = sys.argv[1:7]
 v6 = ":" in src
 l3 = IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
@@ -27,17 +29,17 @@ inner = Ether(dst="02:00:00:00:00:99", src="02:00:00:00:00:98") / IP(src="10.9.9
 if kind == "truncated":
 	pkt = outer / Raw(b"\x08\x00\x00\x00")
 elif kind == "noinner":
-	pkt = outer / VXLAN(vni=42) / Raw(b"\x00\x01")
+	pkt = outer / VXLAN(flags=0x08, vni=42) / Raw(b"\x00\x01")
 elif kind == "badflags":
 	pkt = outer / VXLAN(flags=0, vni=42) / inner
 elif kind == "vni":
-	pkt = outer / VXLAN(vni=99) / inner
+	pkt = outer / VXLAN(flags=0x08, vni=99) / inner
 elif kind == "badcsum":
-	pkt = Ether(bytes(outer / VXLAN(vni=42) / inner))
+	pkt = Ether(bytes(outer / VXLAN(flags=0x08, vni=42) / inner))
 	pkt[UDP].chksum ^= 0x5555
 	pkt = Ether(bytes(pkt))
 elif kind == "plen":
-	pkt = Ether(bytes(outer / VXLAN(vni=42) / inner))
+	pkt = Ether(bytes(outer / VXLAN(flags=0x08, vni=42) / inner))
 	if v6:
 		pkt[IPv6].plen += 100
 	else:
@@ -46,7 +48,7 @@ elif kind == "plen":
 	pkt = Ether(bytes(pkt))
 elif kind == "exthdr" and v6:
 	pkt = Ether(dst=dst_mac) / l3 / IPv6ExtHdrDestOpt() / UDP(sport=40000, dport=4789) / \
-		VXLAN(vni=42) / inner
+		VXLAN(flags=0x08, vni=42) / inner
 else:
 	sys.exit("unknown kind " + kind)
 sendp(pkt, iface=iface, count=int(count), verbose=False)

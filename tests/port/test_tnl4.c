@@ -4,7 +4,8 @@
  * (port/tnl_pmd.c, tnl_gtpu.c): vxlan and gtpu ports opened with IPv4 addresses, IPv4
  * frames handed to an internal port's transmit as the underlay bridge would hand them, and
  * what comes out checked: the outer IPv4 header checksum (summed, or what the device's
- * flags say).
+ * flags say); the UDP length (8 up to the IP payload, the packet trimmed to it, the UDP
+ * checksum over it); VXLAN's flags and reserved bytes.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -170,6 +171,120 @@ test_ip_csum(struct port *vx, struct port *gtp)
 	got_free();
 }
 
+/* Set the UDP checksum of IPv4 frame 'f' over its first 'ulen' UDP bytes (its length
+ * field). */
+static void
+udp4_csum_set(uint8_t *f, uint32_t ulen)
+{
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	uint32_t s = 17 + ulen;
+	uint16_t c;
+
+	udp[6] = udp[7] = 0;
+	for (unsigned i = 12; i < 20; i += 2)
+		s += (uint32_t)ip[i] << 8 | ip[i + 1];
+	for (uint32_t i = 0; i < ulen; i += 2)
+		s += (uint32_t)udp[i] << 8 | (i + 1 < ulen ? udp[i + 1] : 0);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	c = (uint16_t)~s;
+	c = c == 0 ? 0xffff : c;
+	udp[6] = (uint8_t)(c >> 8), udp[7] = (uint8_t)c;
+}
+
+/* Set the UDP length field of IPv4 frame 'f'. */
+static void
+udp4_len_set(uint8_t *f, uint32_t ulen)
+{
+	f[14 + 20 + 4] = (uint8_t)(ulen >> 8), f[14 + 20 + 5] = (uint8_t)ulen;
+}
+
+/*
+ * The UDP length, as Linux reads it: under 8 or past the IP payload the packet is dropped
+ * and counted; shorter than the IP payload, what follows it is not the inner frame's (and
+ * the checksum is over it).
+ */
+static void
+test_udp_len(struct port *vx, struct port *gtp)
+{
+	uint8_t f[256], pl[128];
+	uint32_t plen = vxlan_payload(pl, 42, 0), n;
+	uint64_t e0 = errors_of(vx);
+	uint16_t dropped;
+
+	memset(pl + plen, 0xee, 10);
+	n = frame4(f, 4789, pl, plen + 10, 0);
+	udp4_len_set(f, 7);
+	CHECK(send_under(f, n, &dropped) == 0 && dropped == 1 && errors_of(vx) == e0 + 1,
+		"UDP length 7: dropped, rx_errors");
+	got_free();
+	udp4_len_set(f, 8 + plen + 11);
+	CHECK(send_under(f, n, &dropped) == 0 && dropped == 1 && errors_of(vx) == e0 + 2,
+		"UDP length one past the IP payload: dropped, rx_errors");
+	got_free();
+	udp4_len_set(f, 8 + plen);
+	CHECK(send_under(f, n, &dropped) == 0 && n_got == 1 &&
+		rte_pktmbuf_pkt_len(got[0]) == INNER_LEN &&
+		memcmp(rte_pktmbuf_mtod(got[0], uint8_t *), pl + 8, INNER_LEN) == 0,
+		"UDP length 10 bytes short of the IP payload: popped, the inner frame ends where "
+		"the datagram does");
+	got_free();
+	udp4_csum_set(f, 8 + plen);
+	CHECK(send_under(f, n, &dropped) == 0 && n_got == 1 &&
+		rte_pktmbuf_pkt_len(got[0]) == INNER_LEN,
+		"... the same with a UDP checksum over the datagram: verified, popped");
+	got_free();
+	f[14 + 20 + 8 + plen] ^= 0xff;
+	CHECK(send_under(f, n, &dropped) == 0 && n_got == 1,
+		"... the bytes after the datagram are not summed");
+	got_free();
+
+	e0 = errors_of(gtp);
+	plen = gtpu_payload(pl, 100, 0);
+	memset(pl + plen, 0xee, 10);
+	n = frame4(f, 2152, pl, plen + 10, 0);
+	udp4_len_set(f, 8 + plen);
+	CHECK(send_under(f, n, &dropped) == 0 && n_got == 1 && got_on[0] == gtp &&
+		rte_pktmbuf_pkt_len(got[0]) == INNER_LEN,
+		"a G-PDU in a UDP datagram shorter than the IP payload: popped");
+	got_free();
+	udp4_len_set(f, 8 + plen - 1);
+	CHECK(send_under(f, n, &dropped) == 0 && dropped == 1 && errors_of(gtp) == e0 + 1,
+		"a G-PDU whose GTP-U length reaches past its UDP length: dropped, rx_errors");
+	got_free();
+}
+
+/* VXLAN's header as Open vSwitch takes it: flags just I, reserved bytes zero. */
+static void
+test_vxlan_hdr(struct port *vx)
+{
+	static const struct {
+		unsigned at;
+		uint8_t v;
+		const char *what;
+	} bad[] = {
+		{ 0, 0x0c, "flags 0x0c" }, { 0, 0x88, "flags 0x88" }, { 1, 1, "reserved byte 1" },
+		{ 2, 0x80, "reserved byte 2" }, { 3, 1, "reserved byte 3" },
+		{ 7, 1, "reserved byte 7" },
+	};
+	uint8_t f[256], pl[128];
+	uint32_t n = frame4(f, 4789, pl, vxlan_payload(pl, 42, 0), 0);
+	uint64_t e0 = errors_of(vx);
+	uint16_t dropped;
+
+	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+		uint8_t *vxh = f + 14 + 20 + 8, old = vxh[bad[i].at];
+
+		vxh[bad[i].at] = bad[i].v;
+		CHECK(send_under(f, n, &dropped) == 0 && dropped == 1 && n_got == 0 &&
+			errors_of(vx) == e0 + i + 1, "VXLAN %s: dropped, rx_errors", bad[i].what);
+		got_free();
+		vxh[bad[i].at] = old;
+	}
+	CHECK(send_under(f, n, &dropped) == 0 && n_got == 1, "flags 0x08, the rest zero: popped");
+	got_free();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -194,6 +309,8 @@ main(int argc, char **argv)
 	free(err);
 	if (tnl_md_offset >= 0 && vx.priv != NULL && gtp.priv != NULL) {
 		test_ip_csum(&vx, &gtp);
+		test_udp_len(&vx, &gtp);
+		test_vxlan_hdr(&vx);
 		port_close(&gtp);
 		port_close(&vx);
 	}
