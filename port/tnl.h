@@ -182,7 +182,8 @@ struct tnl_pmd_stats {
 					 * reserved bytes not zero,
 					 * Geneve's version, protocol, options or an unknown
 					 * critical option */
-	uint64_t rx_dropped;		/**< a VNI no tunnel port has (counted on the listener) */
+	uint64_t rx_dropped;		/**< a VNI no tunnel port has (counted on the
+					 * listener); popped, but not taken by the switch */
 	uint64_t tx_no_route;		/**< no route or next hop yet: dropped */
 	uint64_t tx_errors;		/**< not IPv4/IPv6 on a port without Ethernet (gtpu) */
 	uint64_t tx_no_dst;		/**< remote_ip=flow and no tun_dst set: dropped */

@@ -433,14 +433,18 @@ tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n
 			to[n_out++] = t;
 		}
 	}
-	/* Runs of one tunnel port go to the switch together, in order. */
+	/*
+	 * Runs of one tunnel port go to the switch together, in order.  What the switch
+	 * cannot take (its bridge being changed, its budget spent) was received on the
+	 * tunnel port and dropped there.
+	 */
 	for (uint16_t i = 0; i < n_out;) {
 		uint16_t j = i + 1;
 
 		while (j < n_out && to[j] == to[i])
 			j++;
-		to[i]->env->deliver(to[i]->env->deliver_aux, to[i]->port, pmd, &out[i],
-			(uint16_t)(j - i));
+		to[i]->st[pmd].rx_dropped += to[i]->env->deliver(to[i]->env->deliver_aux,
+			to[i]->port, pmd, &out[i], (uint16_t)(j - i));
 		i = j;
 	}
 	return keep;

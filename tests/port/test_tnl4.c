@@ -5,7 +5,8 @@
  * frames handed to an internal port's transmit as the underlay bridge would hand them, and
  * what comes out checked: the outer IPv4 header checksum (summed, or what the device's
  * flags say); the UDP length (8 up to the IP payload, the packet trimmed to it, the UDP
- * checksum over it); VXLAN's flags and reserved bytes.
+ * checksum over it); VXLAN's flags and reserved bytes; what the switch does not take
+ * counted as dropped.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -285,6 +286,37 @@ test_vxlan_hdr(struct port *vx)
 	got_free();
 }
 
+/* port_env.deliver of a switch that takes nothing (a bridge being changed). */
+static uint16_t
+deliver_none(void *aux, struct port *in, unsigned pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)aux;
+	(void)in;
+	(void)pmd;
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
+/* Popped packets the switch does not take are the tunnel port's rx_dropped. */
+static void
+test_deliver_drop(struct port_env *env, struct port *vx)
+{
+	const struct tnl_port *t = vx->priv;
+	uint8_t f[256], pl[128];
+	uint32_t n = frame4(f, 4789, pl, vxlan_payload(pl, 42, 0), 0);
+	uint64_t d0 = t->st[0].rx_dropped, e0 = t->st[0].rx_errors;
+	uint16_t dropped;
+
+	env->deliver = deliver_none;
+	CHECK(send_under(f, n, &dropped) == 0 && dropped == 0 && n_got == 0 &&
+		t->st[0].rx_dropped == d0 + 1 && t->st[0].rx_errors == e0,
+		"a popped packet the switch does not take: the tunnel port's rx_dropped");
+	env->deliver = deliver;
+	CHECK(send_under(f, n, &dropped) == 0 && n_got == 1 && t->st[0].rx_dropped == d0 + 1,
+		"one it takes: not counted");
+	got_free();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -311,6 +343,7 @@ main(int argc, char **argv)
 		test_ip_csum(&vx, &gtp);
 		test_udp_len(&vx, &gtp);
 		test_vxlan_hdr(&vx);
+		test_deliver_drop(&env, &vx);
 		port_close(&gtp);
 		port_close(&vx);
 	}
