@@ -349,19 +349,30 @@ static const struct option_rule internal_rules[] = {
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
-/* A tunnel endpoint: an IPv4 or IPv6 address, or 'flow' (the rules' tun_dst, tun_src;
- * port/tnl.h). */
+/*
+ * A tunnel endpoint: an IPv4 or IPv6 address, or 'flow' (the rules' tun_dst, tun_src;
+ * port/tnl.h).  An address that names no one host (0.0.0.0, ::, 255.255.255.255, a
+ * multicast one) or an IPv4-mapped one is refused (1), as port/port_vxlan.c does.
+ */
 static int
 check_tnl_ip(const char *v)
 {
 	struct in_addr a;
 	struct in6_addr a6;
 
-	if (inet_pton(AF_INET, v, &a) == 1 || inet_pton(AF_INET6, v, &a6) == 1 ||
-			strcmp(v, "flow") == 0)
+	if (strcmp(v, "flow") == 0)
 		return 0;
+	if (inet_pton(AF_INET, v, &a) == 1)
+		return a.s_addr == htonl(INADDR_ANY) || a.s_addr == htonl(INADDR_BROADCAST) ||
+			IN_MULTICAST(ntohl(a.s_addr)) ? 1 : 0;
+	if (inet_pton(AF_INET6, v, &a6) == 1)
+		return IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_MULTICAST(&a6) ||
+			IN6_IS_ADDR_V4MAPPED(&a6) ? 1 : 0;
 	return -1;
 }
+
+#define TNL_IP_WHY "a tunnel's endpoint is one host's unicast address (not 0.0.0.0, ::, " \
+	"255.255.255.255, multicast or IPv4-mapped) or 'flow'"
 
 /* A VNI (24 bits) or 'flow' (tun_id from the rules, any VNI received). */
 static int
@@ -398,8 +409,8 @@ check_tnl_ttl(const char *v)
 }
 
 static const struct option_rule vxlan_rules[] = {
-	{ "remote_ip", check_tnl_ip, 0, 0, DONE, NULL, NULL },
-	{ "local_ip", check_tnl_ip, 0, 0, DONE, NULL, NULL },
+	{ "remote_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
+	{ "local_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
 	{ "key", check_tnl_key, 0, 0, DONE, NULL, NULL },
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
@@ -410,8 +421,8 @@ static const struct option_rule vxlan_rules[] = {
 };
 
 static const struct option_rule gtpu_rules[] = {
-	{ "remote_ip", check_tnl_ip, 0, 0, DONE, NULL, NULL },
-	{ "local_ip", check_tnl_ip, 0, 0, DONE, NULL, NULL },
+	{ "remote_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
+	{ "local_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
 	{ "key", check_gtpu_key, 0, 0, DONE, NULL, NULL },
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
 	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },

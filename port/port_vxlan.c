@@ -50,8 +50,18 @@ tnl_check_options(const struct port_args *args, const char *const *known, const 
 	return 0;
 }
 
+/* Whether IPv4 address 'a' (network order) may be a tunnel's endpoint: not 0.0.0.0, not
+ * 255.255.255.255, not multicast. */
+static bool
+ip4_unicast(uint32_t a)
+{
+	uint32_t h = ntohl(a);
+
+	return h != INADDR_ANY && h != INADDR_BROADCAST && !IN_MULTICAST(h);
+}
+
 /* options:'key': an IPv4 address into '*ip' (returns AF_INET) or an IPv6 one into '*ip6'
- * (AF_INET6); 'flow' (returns AF_UNSPEC, 1); 0 when absent and not
+ * (AF_INET6), unicast and specified; 'flow' (returns AF_UNSPEC, 1); 0 when absent and not
  * 'required'; else -EINVAL. */
 static int
 parse_ip(const struct port_args *args, const char *key, bool required, uint32_t *ip,
@@ -68,11 +78,14 @@ parse_ip(const struct port_args *args, const char *key, bool required, uint32_t 
 	}
 	if (strcmp(v, "flow") == 0)
 		return 1;
-	if (inet_pton(AF_INET, v, ip) == 1)
-		return AF_INET;
-	if (inet_pton(AF_INET6, v, ip6) == 1 && !IN6_IS_ADDR_V4MAPPED(ip6) &&
-			!IN6_IS_ADDR_UNSPECIFIED(ip6) && !IN6_IS_ADDR_MULTICAST(ip6))
+	if (inet_pton(AF_INET, v, ip) == 1) {
+		if (ip4_unicast(*ip))
+			return AF_INET;
+		*ip = 0;
+	} else if (inet_pton(AF_INET6, v, ip6) == 1 && !IN6_IS_ADDR_V4MAPPED(ip6) &&
+			!IN6_IS_ADDR_UNSPECIFIED(ip6) && !IN6_IS_ADDR_MULTICAST(ip6)) {
 		return AF_INET6;
+	}
 	port_errf(err, "options:%s=%s: vireo-dp's tunnels take a fixed unicast IPv4 or IPv6 "
 		"address or 'flow'", key, v);
 	return -EINVAL;

@@ -795,9 +795,60 @@ test_sleep_max(void)
 		CHECK(vconf_sleep_max_parse(bad[i], &d, per, 2, &n) < 0, "'%s' refused", bad[i]);
 }
 
+/*
+ * Tunnel options refused as Open vSwitch refuses them, each naming the option and value:
+ * endpoints that are no one host's address.
+ */
+static const struct {
+	const char *options, *expect;	/* 'expect' NULL: accepted */
+} tnl_cases[] = {
+	{ "remote_ip: 0.0.0.0", "key 'options:remote_ip': '0.0.0.0' refused" },
+	{ "remote_ip: 255.255.255.255",
+		"key 'options:remote_ip': '255.255.255.255' refused" },
+	{ "remote_ip: 224.0.0.5", "key 'options:remote_ip': '224.0.0.5' refused" },
+	{ "remote_ip: \"ff02::1\"", "key 'options:remote_ip': 'ff02::1' refused" },
+	{ "remote_ip: 1.2.3.4, local_ip: 0.0.0.0", "key 'options:local_ip': '0.0.0.0' refused" },
+	{ "remote_ip: 1.2.3.4, local_ip: 239.1.1.1",
+		"key 'options:local_ip': '239.1.1.1' refused" },
+	{ "remote_ip: 1.2.3.4, local_ip: 255.255.255.255",
+		"key 'options:local_ip': '255.255.255.255' refused" },
+	{ "remote_ip: flow", NULL },
+	{ "remote_ip: 1.2.3.4, local_ip: 5.6.7.8", NULL },
+};
+
+static void
+test_tunnels(void)
+{
+	static const char *const types[] = { "vxlan", "geneve", "gtpu" };
+	char text[256];
+	struct vconf c;
+	char *err;
+	int rc;
+
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		for (size_t i = 0; i < sizeof(tnl_cases) / sizeof(tnl_cases[0]); i++) {
+			snprintf(text, sizeof(text), "bridges:\n  br0:\n    ports:\n      t0: "
+				"{type: %s, options: {%s}}\n", types[t], tnl_cases[i].options);
+			err = NULL;
+			rc = parse(text, &c, &err);
+			if (tnl_cases[i].expect == NULL)
+				CHECK(rc == 0, "%s {%s}: %s", types[t], tnl_cases[i].options,
+					err ? err : "");
+			else
+				CHECK(rc < 0 && err && strstr(err, tnl_cases[i].expect),
+					"%s {%s}: %s", types[t], tnl_cases[i].options,
+					err ? err : "(accepted)");
+			if (rc == 0)
+				vconf_free(&c);
+			free(err);
+		}
+	}
+}
+
 int
 main(void)
 {
+	test_tunnels();
 	test_sleep_max();
 	test_mirrors();
 	test_policing();

@@ -95,6 +95,10 @@ check "--check takes an IPv6 remote_ip and local_ip (tnl6.sh runs them)" \
 	"$VIREO_DP" --config "$RUN/v6.yaml" --check'
 check "--check refuses a gtpu local_ip that is no address" \
 	refused gtpu "remote_ip: 1.2.3.4, local_ip: 300.1.1.1" "options:local_ip': bad value"
+check "--check refuses a multicast remote_ip, naming it" \
+	refused vxlan "remote_ip: 239.1.1.1" "options:remote_ip': '239.1.1.1' refused"
+check "--check refuses local_ip 0.0.0.0, naming it" \
+	refused vxlan "remote_ip: 1.2.3.4, local_ip: 0.0.0.0" "options:local_ip': '0.0.0.0' refused"
 check "--check refuses csum: 1 (true or false)" refused vxlan "remote_ip: 1.2.3.4, csum: 1" \
 	"options:csum': bad value '1'"
 check "--check refuses in_key (unknown for vxlan)" refused vxlan "remote_ip: 1.2.3.4, in_key: 5" \

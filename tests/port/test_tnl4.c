@@ -6,7 +6,7 @@
  * what comes out checked: the outer IPv4 header checksum (summed, or what the device's
  * flags say); the UDP length (8 up to the IP payload, the packet trimmed to it, the UDP
  * checksum over it); VXLAN's flags and reserved bytes; what the switch does not take
- * counted as dropped.
+ * counted as dropped; IPv4 endpoints that are no one host's refused.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -317,6 +317,38 @@ test_deliver_drop(struct port_env *env, struct port *vx)
 	got_free();
 }
 
+/* IPv4 endpoints that name no one host are refused, naming the option and value. */
+static void
+test_addrs(const struct port_env *env)
+{
+	static const struct {
+		const char *type, *key, *value;
+	} bad[] = {
+		{ "vxlan", "remote_ip", "0.0.0.0" }, { "vxlan", "remote_ip", "255.255.255.255" },
+		{ "vxlan", "remote_ip", "224.0.0.5" }, { "geneve", "remote_ip", "239.1.2.3" },
+		{ "gtpu", "remote_ip", "0.0.0.0" }, { "vxlan", "local_ip", "0.0.0.0" },
+		{ "vxlan", "local_ip", "255.255.255.255" }, { "gtpu", "local_ip", "232.1.1.1" },
+	};
+	char want[64];
+	struct port p;
+	char *err;
+
+	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+		struct port_option o[] = {
+			{ "remote_ip", "172.31.9.2" }, { "key", "7" }, { bad[i].key, bad[i].value },
+		};
+		bool remote = strcmp(bad[i].key, "remote_ip") == 0;
+
+		snprintf(want, sizeof(want), "options:%s=%s", bad[i].key, bad[i].value);
+		CHECK(open_port(&p, "bad", bad[i].type, 9, remote ? o + 1 : o, remote ? 2 : 3,
+			env, &err) < 0 && err != NULL && strstr(err, want) != NULL,
+			"%s %s refused: %s", bad[i].type, want, err ? err : "(opened)");
+		if (p.priv != NULL && err == NULL)
+			port_close(&p);
+		free(err);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -339,6 +371,7 @@ main(int argc, char **argv)
 	CHECK(open_port(&gtp, "gtp4", "gtpu", 2, gtp_o, RTE_DIM(gtp_o), &env, &err) == 0,
 		"a gtpu port with IPv4 addresses opens: %s", err ? err : "");
 	free(err);
+	test_addrs(&env);
 	if (tnl_md_offset >= 0 && vx.priv != NULL && gtp.priv != NULL) {
 		test_ip_csum(&vx, &gtp);
 		test_udp_len(&vx, &gtp);
