@@ -395,12 +395,20 @@ check_legacy_l3(const char *v)
 	return strcmp(v, "legacy_l3") == 0 ? 0 : 1;
 }
 
-/* tos 0..255 or 'inherit'; ttl 1..255 or 'inherit'. */
+/*
+ * tos 0..255 or 'inherit', its ECN bits 0 (refused, 1): the outer ECN field is the inner
+ * packet's (port/tnl_pmd.c), as in Open vSwitch; ttl 1..255 or 'inherit'.
+ */
 static int
 check_tnl_tos(const char *v)
 {
-	return uint_or(v, 0, 255, "inherit");
+	if (uint_or(v, 0, 255, "inherit") < 0)
+		return -1;
+	return strcmp(v, "inherit") != 0 && (strtoul(v, NULL, 10) & 3) != 0 ? 1 : 0;
 }
+
+#define TNL_TOS_WHY "invalid TOS: its two ECN bits must be 0 (the outer ECN field is the " \
+	"inner packet's, as in Open vSwitch)"
 
 static int
 check_tnl_ttl(const char *v)
@@ -413,7 +421,7 @@ static const struct option_rule vxlan_rules[] = {
 	{ "local_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
 	{ "key", check_tnl_key, 0, 0, DONE, NULL, NULL },
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
-	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
+	{ "tos", check_tnl_tos, 0, 0, DONE, TNL_TOS_WHY, NULL },
 	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
 	{ "df_default", check_true_false, 0, 0, DONE, NULL, NULL },
 	{ "csum", check_true_false, 0, 0, DONE, NULL, NULL },
@@ -425,7 +433,7 @@ static const struct option_rule gtpu_rules[] = {
 	{ "local_ip", check_tnl_ip, 0, 0, DONE, TNL_IP_WHY, NULL },
 	{ "key", check_gtpu_key, 0, 0, DONE, NULL, NULL },
 	{ "dst_port", NULL, 1, 65535, DONE, NULL, NULL },
-	{ "tos", check_tnl_tos, 0, 0, DONE, NULL, NULL },
+	{ "tos", check_tnl_tos, 0, 0, DONE, TNL_TOS_WHY, NULL },
 	{ "ttl", check_tnl_ttl, 0, 0, DONE, NULL, NULL },
 	{ "df_default", check_true_false, 0, 0, DONE, NULL, NULL },
 	{ "csum", check_true_false, 0, 0, DONE, NULL, NULL },

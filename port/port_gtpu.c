@@ -46,8 +46,7 @@ gtpu_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 	if (port_args_uint(args, "dst_port", 1, 65535, 2152, &x, err) < 0)
 		return -EINVAL;
 	c->dst_port = (uint16_t)x;
-	if (tnl_parse_inherit(args, "tos", 0, 255, 0, &c->tos, err) < 0 ||
-			tnl_parse_inherit(args, "ttl", 1, 255, 64, &c->ttl, err) < 0)
+	if (tnl_parse_tos_ttl(args, c, err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "packet_type");
 	if (v != NULL && strcmp(v, "legacy_l3") != 0) {

@@ -10,8 +10,8 @@
  * address when unset) and options:dst_port with VNI options:key (0; 'flow': the VNI is
  * tun_id, set by the rules for what is sent, any VNI no other port has received).
  * Options as in Open vSwitch: tos and ttl (a number or 'inherit'; over IPv6 the traffic
- * class and hop limit), df_default (true, IPv4 only), csum (the outer UDP checksum: over
- * IPv4 with csum=true, over IPv6 unless csum=false);
+ * class and hop limit; a tos is a DSCP: its ECN bits 0), df_default (true, IPv4 only),
+ * csum (the outer UDP checksum: over IPv4 with csum=true, over IPv6 unless csum=false);
  * remote_ip=flow (over IPv4: the rules' tun_dst) and local_ip=flow (tun_src) as tnl.h says.
  */
 #include <arpa/inet.h>
@@ -147,6 +147,21 @@ tnl_parse_inherit(const struct port_args *args, const char *key, unsigned long m
 	return 0;
 }
 
+int
+tnl_parse_tos_ttl(const struct port_args *args, struct tnl_cfg *c, char **err)
+{
+	if (tnl_parse_inherit(args, "tos", 0, 255, 0, &c->tos, err) < 0 ||
+			tnl_parse_inherit(args, "ttl", 1, 255, 64, &c->ttl, err) < 0)
+		return -EINVAL;
+	/* The outer ECN field is the inner packet's (tnl_pmd.c), as in Open vSwitch. */
+	if (c->tos > 0 && (c->tos & TNL_ECN_MASK) != 0) {
+		port_errf(err, "options:tos=%s: invalid TOS: its two ECN bits must be 0 (the "
+			"outer ECN field is the inner packet's)", port_args_get(args, "tos"));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 {
@@ -166,8 +181,7 @@ vxlan_parse(const struct port_args *args, struct tnl_cfg *c, char **err)
 			err) < 0)
 		return -EINVAL;
 	c->dst_port = (uint16_t)x;
-	if (tnl_parse_inherit(args, "tos", 0, 255, 0, &c->tos, err) < 0 ||
-			tnl_parse_inherit(args, "ttl", 1, 255, 64, &c->ttl, err) < 0)
+	if (tnl_parse_tos_ttl(args, c, err) < 0)
 		return -EINVAL;
 	v = port_args_get(args, "df_default");
 	c->df = v == NULL || strcmp(v, "false") != 0;

@@ -108,7 +108,8 @@ struct tnl_cfg {
 	struct in6_addr local_ip6;	/**< unspecified: the route's preferred source */
 	uint32_t vni;
 	uint16_t dst_port;		/**< host order */
-	int16_t tos;			/**< -1: inherit the inner IPv4 TOS */
+	int16_t tos;			/**< its ECN bits 0; -1: inherit the inner DSCP
+					 * (the ECN field is the inner one's: tnl_pmd.c) */
 	int16_t ttl;			/**< -1: inherit the inner IPv4 TTL */
 	bool df;
 };
@@ -244,6 +245,7 @@ struct tnl_outer {
 	uint32_t l4;			/**< offset of the UDP header */
 	uint32_t l3_len;		/**< bytes of the IP header: IPv4's IHL, or 40 */
 	uint32_t tot;			/**< bytes of the IP packet, header included */
+	uint8_t tos;			/**< IPv4 TOS or IPv6 traffic class */
 	uint32_t ulen;			/**< bytes of the UDP datagram (its length field,
 					 * once checked: 8 up to the IP payload's) */
 	bool ipv6;
@@ -451,6 +453,29 @@ void tnl_internal_del(struct port *p);
 uint16_t tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n,
 	uint16_t *dropped);
 
+/** The ECN field of a TOS or traffic class (RFC 3168). */
+#define TNL_ECN_MASK 0x03
+#define TNL_ECN_NOT_ECT 0x00
+#define TNL_ECN_ECT1 0x01
+#define TNL_ECN_ECT0 0x02
+#define TNL_ECN_CE 0x03
+
+/**
+ * PMD: the inner frame of 'm' (decapsulated, at its start) whose outer header was CE:
+ * RFC 6040's decapsulation, as Linux's INET_ECN_decapsulate() and Open vSwitch's
+ * tnl_process_ecn().  An ECN-capable inner IPv4 or IPv6 header is marked CE (the IPv4
+ * checksum updated); false when the inner packet is IP but not ECN-capable, which cannot
+ * carry the mark and is to be dropped.  A frame that is not IP is left as it is.
+ */
+bool tnl_ecn_decap_ce(struct rte_mbuf *m);
+
+/** tnl_ecn_decap_ce() for a packet whose outer TOS or traffic class was 'outer_tos'. */
+static inline bool
+tnl_ecn_decap(struct rte_mbuf *m, uint8_t outer_tos)
+{
+	return (outer_tos & TNL_ECN_MASK) != TNL_ECN_CE || tnl_ecn_decap_ce(m);
+}
+
 /**
  * The tunnel port of 'dc' a packet ('o', UDP port 'dport', VNI or TEID 'vni'; GTP-U when
  * 'gtpu', else VXLAN or Geneve) goes to: of the endpoints that match it (the key by number
@@ -485,6 +510,9 @@ int tnl_parse_addrs(const struct port_args *args, struct tnl_cfg *c, const char 
 	char **err);
 int tnl_parse_inherit(const struct port_args *args, const char *key, unsigned long min,
 	unsigned long max, int def, int16_t *out, char **err);
+/* options:tos (0..255 with the ECN bits 0: "invalid TOS", as Open vSwitch) and ttl (1..255),
+ * each or 'inherit', into 'c'. */
+int tnl_parse_tos_ttl(const struct port_args *args, struct tnl_cfg *c, char **err);
 
 /* Opens a tunnel port of 'type': its options through 'parse', its MTU 'mtu' unless the
  * port has an mtu_request, then registers it (tnl_port_add). */

@@ -107,6 +107,10 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 		if (rte_pktmbuf_pkt_len(m) > RTE_ETHER_HDR_LEN + inner)
 			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) -
 				RTE_ETHER_HDR_LEN - inner));
+		if (!tnl_ecn_decap(m, o->tos)) {
+			t->st[pmd].rx_errors++;
+			return NULL;
+		}
 	}
 	m->ol_flags = 0;
 	if (tnl_md_offset >= 0) {

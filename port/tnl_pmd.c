@@ -114,6 +114,7 @@ outer_parse(const uint8_t *d, uint32_t len, struct tnl_outer *o)
 				RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 			return false;
 		o->ipv6 = false;
+		o->tos = ip->type_of_service;
 		o->tot = rte_be_to_cpu_16(ip->total_length);
 		o->src = ip->src_addr;
 		o->dst = ip->dst_addr;
@@ -126,6 +127,7 @@ outer_parse(const uint8_t *d, uint32_t len, struct tnl_outer *o)
 				ip6->proto != IPPROTO_UDP)
 			return false;
 		o->ipv6 = true;
+		o->tos = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20);
 		o->l3_len = sizeof(*ip6);
 		o->tot = (uint32_t)sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len);
 		o->src = 0;
@@ -146,6 +148,64 @@ csum_fold(uint32_t sum)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
+}
+
+/*
+ * Where the IPv4 or IPv6 header of Ethernet frame 'd' ('len' bytes in the first segment)
+ * starts, past up to two VLAN tags (as Open vSwitch's dl_type is read), '*v6' saying which;
+ * 0 when the frame is not IP or the header's fixed part is not within 'len'.
+ */
+static inline uint32_t
+inner_ip_at(const uint8_t *d, uint32_t len, bool *v6)
+{
+	uint32_t off = 2 * RTE_ETHER_ADDR_LEN;
+	uint16_t type = 0;
+
+	for (unsigned tags = 0; tags <= 2 && len >= off + 2; tags++) {
+		type = (uint16_t)(d[off] << 8 | d[off + 1]);
+		off += 2;
+		if (type != RTE_ETHER_TYPE_VLAN && type != RTE_ETHER_TYPE_QINQ)
+			break;
+		off += 2;
+	}
+	*v6 = type == RTE_ETHER_TYPE_IPV6;
+	if (type == RTE_ETHER_TYPE_IPV4 && len >= off + 20 && (d[off] >> 4) == 4)
+		return off;
+	if (*v6 && len >= off + 40 && (d[off] >> 4) == 6)
+		return off;
+	return 0;
+}
+
+/* The TOS of IPv4 header 'ip', or the traffic class of IPv6 header 'ip' ('v6'). */
+static inline uint8_t
+ip_tos(const uint8_t *ip, bool v6)
+{
+	return v6 ? (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
+}
+
+bool
+tnl_ecn_decap_ce(struct rte_mbuf *m)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t old, new, ck;
+	uint32_t at;
+	bool v6;
+
+	at = inner_ip_at(d, rte_pktmbuf_data_len(m), &v6);
+	if (at == 0)
+		return true;
+	if ((ip_tos(d + at, v6) & TNL_ECN_MASK) == TNL_ECN_NOT_ECT)
+		return false;
+	memcpy(&old, d + at, 2);
+	d[at + 1] |= v6 ? TNL_ECN_CE << 4 : TNL_ECN_CE;
+	if (v6)
+		return true;
+	/* RFC 1624: HC' = ~(~HC + ~m + m') for the first 16-bit word m. */
+	memcpy(&new, d + at, 2);
+	memcpy(&ck, d + at + 10, 2);
+	ck = (uint16_t)~csum_fold((uint32_t)(uint16_t)~ck + (uint16_t)~old + new);
+	memcpy(d + at + 10, &ck, 2);
+	return true;
 }
 
 /*
@@ -397,6 +457,10 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 	rte_pktmbuf_adj(m, (uint16_t)(l4 + sizeof(struct rte_udp_hdr) + hl));
 	if (rte_pktmbuf_pkt_len(m) > inner)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - inner));
+	if (!tnl_ecn_decap(m, o.tos)) {
+		t->st[pmd].rx_errors++;
+		return NULL;
+	}
 	*verdict = 1;
 	return t;
 }
@@ -581,22 +645,35 @@ geneve_options(const struct tnl_port *t, const struct rte_mbuf *m, uint8_t *o)
 	return len;
 }
 
-/* The inner packet's TOS/traffic class and TTL/hop limit, for tos/ttl=inherit. */
+/*
+ * The inner packet's TOS or traffic class (0 when it is not IP) and TTL or hop limit (64),
+ * past up to two VLAN tags as Open vSwitch reads them: the outer ECN field always comes
+ * from them, the rest for tos/ttl=inherit.
+ */
 static void
 inner_tos_ttl(const struct rte_mbuf *m, uint8_t *tos, uint8_t *ttl)
 {
 	const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m);
+	bool v6;
+	uint32_t at = inner_ip_at(in, rte_pktmbuf_data_len(m), &v6);
 
-	*tos = 0;
-	*ttl = 64;
-	if (len >= 34 && in[12] == 0x08 && in[13] == 0x00) {
-		*tos = in[15];
-		*ttl = in[22];
-	} else if (len >= 54 && in[12] == 0x86 && in[13] == 0xdd) {
-		*tos = (uint8_t)((in[14] & 0x0f) << 4 | in[15] >> 4);
-		*ttl = in[21];
-	}
+	*tos = at != 0 ? ip_tos(in + at, v6) : 0;
+	*ttl = at != 0 ? in[at + (v6 ? 7 : 8)] : 64;
+}
+
+/*
+ * The outer TOS of a packet whose inner TOS is 'in' (0 when it is not IP): the DSCP 'dscp'
+ * (the port's tos, or the inner one for tos=inherit) and the inner ECN field, CE sent as
+ * ECT(0), as RFC 6040's normal mode, Linux's INET_ECN_encapsulate() and Open vSwitch's
+ * tnl_port_send() do: a congestion mark already made is not made again by every router
+ * of the underlay, and the decapsulator carries the outer one back in.
+ */
+static inline uint8_t
+ecn_encap(uint8_t dscp, uint8_t in)
+{
+	uint8_t ecn = in & TNL_ECN_MASK;
+
+	return (uint8_t)((dscp & ~TNL_ECN_MASK) | (ecn == TNL_ECN_CE ? TNL_ECN_ECT0 : ecn));
 }
 
 /*
@@ -613,13 +690,14 @@ ipv4_csum_add_len(struct rte_ipv4_hdr *ip)
 
 /*
  * Finish the outer headers 'h' (copied from 'e') of 'm', which carries 'inner' bytes after
- * them and 'olen' bytes of Geneve options: lengths, inherited TOS and TTL, the IPv4 header
- * checksum (summed whole when 'resum': a field other than the length changed from the
- * template's), the UDP source port 'sport' and, where 't' computes it, the UDP checksum.
+ * them and 'olen' bytes of Geneve options: lengths, the TOS 'tos', the inherited TTL, the
+ * IPv4 header checksum (summed whole when 'resum': a field other than the length changed
+ * from the template's), the UDP source port 'sport' and, where 't' computes it, the UDP
+ * checksum.
  */
 static void
 outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbuf *m,
-	uint8_t *h, uint32_t inner, uint32_t olen, uint8_t in_tos, uint8_t in_ttl, bool resum,
+	uint8_t *h, uint32_t inner, uint32_t olen, uint8_t tos, uint8_t in_ttl, bool resum,
 	uint16_t sport)
 {
 	uint32_t hlen = e->hlen + olen, ulen = inner + hlen - (e->hlen - TNL_HLEN - 8);
@@ -632,8 +710,7 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 		uint32_t vtc = rte_be_to_cpu_32(ip6->vtc_flow);
 
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)ulen);
-		if (t->cfg.tos < 0)
-			vtc = (vtc & ~(0xffu << 20)) | (uint32_t)in_tos << 20;
+		vtc = (vtc & ~(0xffu << 20)) | (uint32_t)tos << 20;
 		ip6->vtc_flow = rte_cpu_to_be_32(vtc);
 		if (t->cfg.ttl < 0)
 			ip6->hop_limits = in_ttl;
@@ -641,9 +718,8 @@ outer_finish(const struct tnl_port *t, const struct tnl_encap *e, struct rte_mbu
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
 
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
-		if (t->cfg.tos < 0 || t->cfg.ttl < 0) {
-			if (t->cfg.tos < 0)
-				ip->type_of_service = in_tos;
+		if (ip->type_of_service != tos || t->cfg.ttl < 0) {
+			ip->type_of_service = tos;
 			if (t->cfg.ttl < 0)
 				ip->time_to_live = in_ttl;
 			resum = true;
@@ -703,13 +779,12 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint16_t sport = src_port(m);
 	uint32_t inner, teid = 0;
-	uint8_t opts[TNL_N_METADATA * 8], in_tos = 0, in_ttl = 64;
+	uint8_t opts[TNL_N_METADATA * 8], in_tos, in_ttl;
 	uint32_t olen = geneve_options(t, m, opts), hlen = e->hlen + olen;
 	bool v6 = tnl_encap_ipv6(e);
 	uint8_t *h, *tun;
 
-	if (t->cfg.tos < 0 || t->cfg.ttl < 0)
-		inner_tos_ttl(m, &in_tos, &in_ttl);
+	inner_tos_ttl(m, &in_tos, &in_ttl);
 	if (t->cfg.type == TNL_GTPU) {
 		/* An IP payload (packet_type=legacy_l3): the Ethernet header goes. */
 		if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 20 ||
@@ -760,7 +835,9 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 		memcpy(tun + 2, &glen, 2);
 		memcpy(tun + 4, &be_teid, 4);
 	}
-	outer_finish(t, e, m, h, inner, olen, in_tos, in_ttl, tun_src != 0 && !v6, sport);
+	outer_finish(t, e, m, h, inner, olen,
+		ecn_encap(t->cfg.tos < 0 ? in_tos : (uint8_t)t->cfg.tos, in_tos), in_ttl,
+		tun_src != 0 && !v6, sport);
 	m->ol_flags = 0;
 	return true;
 }
@@ -865,8 +942,8 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 		struct rte_ipv4_hdr *ip;
 		struct rte_udp_hdr *udp;
 		uint16_t sport, tot;
+		uint8_t *h, in_tos, ttl;
 		uint32_t sum;
-		uint8_t *h;
 
 		if (i + TNL_PREFETCH < n)
 			encap_prefetch(pkts[i + TNL_PREFETCH]);
@@ -885,6 +962,8 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 			continue;
 		}
 		sport = src_port(m);
+		inner_tos_ttl(m, &in_tos, &ttl);
+		in_tos = ecn_encap(0, in_tos);
 		h = inner + hlen - RTE_ETHER_HDR_LEN <= UINT16_MAX ?
 			(uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hlen) : NULL;
 		if (unlikely(h == NULL)) {
@@ -892,12 +971,16 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 			bad++;
 			continue;
 		}
-		/* RFC 1624: the template's checksum (summed with length 0) updated by the length. */
+		/*
+		 * RFC 1624: the template's checksum (summed with length 0 and the ECN field
+		 * 0, which a port's tos leaves so) updated by the length and the ECN field.
+		 */
 		tot = rte_cpu_to_be_16((uint16_t)(inner + hlen - RTE_ETHER_HDR_LEN));
-		sum = base + tot;
+		sum = base + tot + rte_cpu_to_be_16((uint16_t)in_tos);
 		rte_memcpy(h, e->hdr, hlen);
 		ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
 		udp = (struct rte_udp_hdr *)(ip + 1);
+		ip->type_of_service |= in_tos;
 		ip->total_length = tot;
 		ip->hdr_checksum = (uint16_t)~csum_fold(sum);
 		udp->src_port = sport;

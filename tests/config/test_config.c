@@ -797,7 +797,7 @@ test_sleep_max(void)
 
 /*
  * Tunnel options refused as Open vSwitch refuses them, each naming the option and value:
- * endpoints that are no one host's address.
+ * endpoints that are no one host's address, a tos with ECN bits.
  */
 static const struct {
 	const char *options, *expect;	/* 'expect' NULL: accepted */
@@ -812,6 +812,12 @@ static const struct {
 		"key 'options:local_ip': '239.1.1.1' refused" },
 	{ "remote_ip: 1.2.3.4, local_ip: 255.255.255.255",
 		"key 'options:local_ip': '255.255.255.255' refused" },
+	{ "remote_ip: 1.2.3.4, tos: 1", "key 'options:tos': '1' refused: invalid TOS" },
+	{ "remote_ip: 1.2.3.4, tos: 2", "key 'options:tos': '2' refused: invalid TOS" },
+	{ "remote_ip: 1.2.3.4, tos: 187", "key 'options:tos': '187' refused: invalid TOS" },
+	{ "remote_ip: 1.2.3.4, tos: 256", "key 'options:tos': bad value '256'" },
+	{ "remote_ip: 1.2.3.4, tos: 184", NULL },
+	{ "remote_ip: 1.2.3.4, tos: inherit", NULL },
 	{ "remote_ip: flow", NULL },
 	{ "remote_ip: 1.2.3.4, local_ip: 5.6.7.8", NULL },
 };

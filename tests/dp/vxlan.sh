@@ -8,7 +8,8 @@
 # device ping and move 4 MB over TCP both ways; the route, the snooped next hop and the
 # listening port show in ovs/route/show, tnl/arp/show, tnl/ports/show; bad packets built
 # with scapy (truncated, no valid VNI, a wrong UDP checksum, an unknown VNI) are dropped and
-# counted; settings
+# counted; ECN (tcpdump in U sees the inner ECN field on the outer header, CE as ECT(0);
+# scapy's outer CE reaches V as an inner CE, or drops a not-ECT inner packet); settings
 # vireo-dp does not do are refused naming the option.  Then the same through ovs-vsctl.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ovsdb/lib-ovsdb.sh"
@@ -88,6 +89,38 @@ check "... visible in dump-ports of vx0" \
 	eval 'ctl dump-ports "$BN" vx0 | grep -Eq "drop=[1-9][0-9]*, errs=[1-9]"'
 check "... and vireo-dp still forwards through the tunnel" ping_ok "$V" 10.201.0.2 5 0.05
 
+# ECN (RFC 6040).  outer_ecn TOS: V pings U's vxlan device with inner TOS TOS, all answered,
+# while tcpdump in U sees 3 VXLAN packets from the host whose outer ECN field is ECT(0).
+outer_ecn() {
+	local p r
+	ip netns exec "$U" timeout 10 tcpdump -l -c 3 -nn -i eth0 \
+		"udp dst port 4789 and src host 172.31.9.1 and (ip[1] & 3) = 2" \
+		>"$RUN/ecn.out" 2>"$RUN/ecn.err" &
+	p=$!
+	wait_until 10 grep -q "listening on" "$RUN/ecn.err"
+	ip netns exec "$V" ping -q -c 5 -i 0.2 -W 1 -Q "$1" 10.201.0.2 >"$RUN/ecn.ping" 2>&1
+	r=$?
+	wait "$p" && [ "$r" -eq 0 ]
+}
+check "inner ECT(0) (ping -Q 2): the outer ECN field ECT(0) (tcpdump in U), the kernel answers" \
+	outer_ecn 2
+check "inner CE (ping -Q 3): the outer ECN field ECT(0), not CE; the kernel answers" outer_ecn 3
+# inner_ce: scapy's outer-CE packets with an ECT(0) inner packet reach V marked CE.
+inner_ce() {
+	local p
+	ip netns exec "$V" timeout 10 tcpdump -l -c 3 -nn -i eth0 \
+		"udp dst port 9999 and (ip[1] & 3) = 3" >"$RUN/ce.out" 2>"$RUN/ce.err" &
+	p=$!
+	wait_until 10 grep -q "listening on" "$RUN/ce.err"
+	bad ce 5
+	wait "$p"
+}
+check "scapy: outer CE, inner ECT(0): the inner packet reaches V marked CE (tcpdump in V)" \
+	inner_ce
+e0=$(counter rx_errors)
+check "scapy: 10 with outer CE and an inner packet not ECN-capable: dropped, counted as rx_errors" \
+	eval 'bad cenotect 10 && wait_until 10 eval "test \$(counter rx_errors) -ge $((e0 + 10))"'
+
 check "--check refuses a gtpu remote_ip that is no address and not 'flow', naming it" \
 	refused gtpu "remote_ip: nowhere" "options:remote_ip': bad value 'nowhere'"
 check "--check takes an IPv6 remote_ip and local_ip (tnl6.sh runs them)" \
@@ -99,6 +132,8 @@ check "--check refuses a multicast remote_ip, naming it" \
 	refused vxlan "remote_ip: 239.1.1.1" "options:remote_ip': '239.1.1.1' refused"
 check "--check refuses local_ip 0.0.0.0, naming it" \
 	refused vxlan "remote_ip: 1.2.3.4, local_ip: 0.0.0.0" "options:local_ip': '0.0.0.0' refused"
+check "--check refuses tos: 1 (an ECN bit), naming it" \
+	refused vxlan "remote_ip: 1.2.3.4, tos: 1" "options:tos': '1' refused: invalid TOS"
 check "--check refuses csum: 1 (true or false)" refused vxlan "remote_ip: 1.2.3.4, csum: 1" \
 	"options:csum': bad value '1'"
 check "--check refuses in_key (unknown for vxlan)" refused vxlan "remote_ip: 1.2.3.4, in_key: 5" \

@@ -12,6 +12,9 @@
 #              were sent (a truncated outer packet)
 #   exthdr     IPv6 only: a destination options header before UDP (no tunnel packet: the
 #              kernel's)
+#   ce         a well-formed packet for VNI 42 whose outer header is marked CE (ECN), its
+#              inner IPv4/UDP packet (to port 9999) ECT(0)
+#   cenotect   the same with an inner packet that is not ECN-capable
 # SRC_IP and DST_IP are both IPv4 or both IPv6.
 import sys
 
@@ -49,6 +52,12 @@ elif kind == "plen":
 elif kind == "exthdr" and v6:
 	pkt = Ether(dst=dst_mac) / l3 / IPv6ExtHdrDestOpt() / UDP(sport=40000, dport=4789) / \
 		VXLAN(flags=0x08, vni=42) / inner
+elif kind in ("ce", "cenotect"):
+	ce = IPv6(src=src, dst=dst, tc=3) if v6 else IP(src=src, dst=dst, tos=3)
+	pkt = Ether(dst=dst_mac) / ce / UDP(sport=40000, dport=4789) / \
+		VXLAN(flags=0x08, vni=42) / Ether(dst="02:00:00:00:00:99", src="02:00:00:00:00:98") / \
+		IP(src="10.9.9.9", dst="10.9.9.8", tos=2 if kind == "ce" else 0) / \
+		UDP(dport=9999) / Raw(b"x" * 32)
 else:
 	sys.exit("unknown kind " + kind)
 sendp(pkt, iface=iface, count=int(count), verbose=False)

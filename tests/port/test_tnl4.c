@@ -6,7 +6,9 @@
  * what comes out checked: the outer IPv4 header checksum (summed, or what the device's
  * flags say); the UDP length (8 up to the IP payload, the packet trimmed to it, the UDP
  * checksum over it); VXLAN's flags and reserved bytes; what the switch does not take
- * counted as dropped; IPv4 endpoints that are no one host's refused.
+ * counted as dropped; IPv4 endpoints that are no one host's refused; ECN (RFC 6040, as
+ * Linux and Open vSwitch): a tos with ECN bits refused, the inner ECN field pushed (CE as
+ * ECT(0)), an outer CE carried into the inner header or the packet dropped.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -349,6 +351,243 @@ test_addrs(const struct port_env *env)
 	}
 }
 
+/* Whether the IPv4 header at 'ip' (its IHL's bytes) has a right checksum. */
+static bool
+ip4_csum_ok(const uint8_t *ip)
+{
+	uint32_t s = 0;
+
+	for (unsigned i = 0; i < (ip[0] & 0xfu) * 4; i += 2)
+		s += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+/* Inner frame 'p' (INNER_LEN bytes, IPv4 from inner4()) made 'kind': 1 IPv6 with traffic
+ * class 'tos', 2 IPv4 behind an 802.1Q tag, 3 ARP. */
+static void
+inner_as(uint8_t *p, unsigned kind, uint8_t tos)
+{
+	if (kind == 1) {
+		memset(p + 14, 0, 40);
+		p[12] = 0x86, p[13] = 0xdd;
+		p[14] = (uint8_t)(0x60 | tos >> 4), p[15] = (uint8_t)(tos << 4);
+		p[14 + 5] = INNER_LEN - 54, p[14 + 6] = 59, p[14 + 7] = 64;
+	} else if (kind == 2) {
+		memmove(p + 18, p + 14, INNER_LEN - 18);
+		memcpy(p + 12, "\x81\x00\x00\x07\x08\x00", 6);
+	} else if (kind == 3) {
+		p[12] = 0x08, p[13] = 0x06;
+	}
+}
+
+/*
+ * Hand the internal port a VXLAN frame with outer TOS 'otos' whose inner frame is IPv4
+ * with TOS 'itos' (or inner_as() 'kind'): 1 when popped, the inner frame in got[0].
+ */
+static unsigned
+decap_ecn(uint8_t otos, uint8_t itos, unsigned kind, uint16_t *dropped)
+{
+	uint8_t f[256], pl[128];
+	uint32_t plen = vxlan_payload(pl, 42, itos);
+
+	inner_as(pl + 8, kind, itos);
+	send_under(f, frame4(f, 4789, pl, plen, otos), dropped);
+	return n_got;
+}
+
+/* The TOS or traffic class of got[0]'s inner IP header at 'at'; 'v6' for IPv6. */
+static uint8_t
+got_tos(unsigned at, bool v6)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(got[0], const uint8_t *) + at;
+
+	return v6 ? (uint8_t)((d[0] & 0xf) << 4 | d[1] >> 4) : d[1];
+}
+
+/*
+ * RFC 6040's decapsulation, as Linux and Open vSwitch: an outer CE marks an ECN-capable
+ * inner IPv4 or IPv6 header CE (its checksum right); an inner packet that is not
+ * ECN-capable is dropped and counted; any other outer value, or a frame that is not IP,
+ * leaves the inner packet as it came.
+ */
+static void
+test_ecn_decap(struct port *vx, struct port *gtp)
+{
+	const uint8_t *ip;
+	uint8_t f[256], pl[128];
+	uint64_t e0 = errors_of(vx);
+	uint16_t dropped;
+
+	CHECK(decap_ecn(0x03, 0x02, 0, &dropped) == 1 && got_tos(14, false) == 0x03 &&
+		ip4_csum_ok(rte_pktmbuf_mtod(got[0], uint8_t *) + 14),
+		"outer CE, inner IPv4 ECT(0): the inner header CE, its checksum right");
+	got_free();
+	CHECK(decap_ecn(0xbb, 0xb9, 0, &dropped) == 1 && got_tos(14, false) == 0xbb &&
+		ip4_csum_ok(rte_pktmbuf_mtod(got[0], uint8_t *) + 14),
+		"outer CE, inner ECT(1) with DSCP 46: CE, the DSCP kept, checksum right");
+	got_free();
+	CHECK(decap_ecn(0x03, 0x01, 1, &dropped) == 1 && got_tos(14, true) == 0x03,
+		"outer CE, inner IPv6 ECT(1): the inner traffic class CE");
+	got_free();
+	CHECK(decap_ecn(0x03, 0x02, 2, &dropped) == 1 && got_tos(18, false) == 0x03 &&
+		ip4_csum_ok(rte_pktmbuf_mtod(got[0], uint8_t *) + 18),
+		"outer CE, inner IPv4 ECT(0) behind an 802.1Q tag: CE");
+	got_free();
+	CHECK(decap_ecn(0x03, 0x00, 0, &dropped) == 0 && dropped == 1 &&
+		errors_of(vx) == e0 + 1, "outer CE, inner IPv4 not ECN-capable: dropped, rx_errors");
+	got_free();
+	CHECK(decap_ecn(0x03, 0x00, 1, &dropped) == 0 && dropped == 1 &&
+		errors_of(vx) == e0 + 2, "outer CE, inner IPv6 not ECN-capable: dropped, rx_errors");
+	got_free();
+	CHECK(decap_ecn(0x02, 0x00, 0, &dropped) == 1 && got_tos(14, false) == 0x00,
+		"outer ECT(0), inner not ECN-capable: popped as it came");
+	got_free();
+	CHECK(decap_ecn(0x03, 0x00, 3, &dropped) == 1 &&
+		memcmp(rte_pktmbuf_mtod(got[0], uint8_t *) + 12, "\x08\x06", 2) == 0,
+		"outer CE, an inner ARP frame: popped as it came");
+	got_free();
+
+	e0 = errors_of(gtp);
+	send_under(f, frame4(f, 2152, pl, gtpu_payload(pl, 100, 0x01), 0x03), &dropped);
+	ip = n_got == 1 ? rte_pktmbuf_mtod(got[0], uint8_t *) + 14 : NULL;
+	CHECK(ip != NULL && ip[1] == 0x03 && ip4_csum_ok(ip),
+		"a G-PDU with outer CE, inner IPv4 ECT(1): CE, checksum right");
+	got_free();
+	send_under(f, frame4(f, 2152, pl, gtpu_payload(pl, 100, 0x00), 0x03), &dropped);
+	CHECK(n_got == 0 && dropped == 1 && errors_of(gtp) == e0 + 1,
+		"a G-PDU with outer CE, inner not ECN-capable: dropped, rx_errors");
+	got_free();
+}
+
+/*
+ * Publish for 'p' outer headers from 172.31.9.1 to 172.31.9.2 with TOS 'tos', as tnl.c's
+ * build_hdr() writes them (the test has no route): the IPv4 checksum over every field but
+ * the length.
+ */
+static void
+encap_set(struct port *p, uint8_t tos)
+{
+	struct tnl_port *t = p->priv;
+	struct tnl_encap *e = calloc(1, sizeof(*e));
+	uint8_t *h = e->hdr, *ip = h + 14;
+
+	e->underlay = &under;
+	e->hlen = TNL_VXLAN_HLEN;
+	memcpy(h, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	ip[0] = 0x45, ip[1] = tos, ip[6] = 0x40, ip[8] = 64, ip[9] = 17;
+	inet_pton(AF_INET, "172.31.9.1", ip + 12);
+	inet_pton(AF_INET, "172.31.9.2", ip + 16);
+	ip4_csum_set(ip);
+	ip[20 + 2] = 0x12, ip[20 + 3] = 0xb5;
+	ip[28] = 0x08, ip[28 + 6] = (uint8_t)t->cfg.vni;
+	__atomic_store_n(&t->encap, e, __ATOMIC_RELEASE);
+}
+
+/* Send an inner IPv4 frame with TOS 'itos' (or inner_as() 'kind') on 'p': the outer TOS,
+ * or -1 when none was sent or its header checksum is wrong. */
+static int
+encap_tos(struct port *p, uint8_t itos, unsigned kind)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t in[INNER_LEN];
+	int tos = -1;
+
+	inner4(in, itos);
+	inner_as(in, kind, itos);
+	memcpy(rte_pktmbuf_append(m, INNER_LEN), in, INNER_LEN);
+	if (tnl_encap_tx(p->priv, 0, &m, 1) == 0 && n_got == 1 &&
+			ip4_csum_ok(rte_pktmbuf_mtod(got[0], uint8_t *) + 14))
+		tos = rte_pktmbuf_mtod(got[0], uint8_t *)[15];
+	got_free();
+	return tos;
+}
+
+/*
+ * RFC 6040's normal mode, as Linux's INET_ECN_encapsulate() and Open vSwitch: the outer
+ * ECN field is the inner packet's, CE sent as ECT(0), over the port's DSCP or, with
+ * tos=inherit, the inner one; the outer checksum right.  Through the plain loop (fixed
+ * VNI and tos), the general path (key=flow) and tos=inherit.
+ */
+static void
+test_ecn_encap(const struct port_env *env)
+{
+	static const struct port_option plain_o[] = {
+		{ "remote_ip", "172.31.9.2" }, { "local_ip", "172.31.9.1" }, { "key", "50" },
+		{ "tos", "40" },
+	};
+	static const struct port_option flow_o[] = {
+		{ "remote_ip", "172.31.9.2" }, { "local_ip", "172.31.9.1" }, { "key", "flow" },
+		{ "tos", "40" },
+	};
+	static const struct port_option inh_o[] = {
+		{ "remote_ip", "172.31.9.2" }, { "local_ip", "172.31.9.1" }, { "key", "51" },
+		{ "tos", "inherit" },
+	};
+	struct port pl, fl, inh;
+	char *err = NULL;
+
+	if (!CHECK(open_port(&pl, "vxp", "vxlan", 5, plain_o, 4, env, &err) == 0 &&
+			open_port(&fl, "vxf", "vxlan", 6, flow_o, 4, env, &err) == 0 &&
+			open_port(&inh, "vxi", "vxlan", 7, inh_o, 4, env, &err) == 0,
+			"tos 40 and tos inherit ports open: %s", err ? err : ""))
+		return;
+	encap_set(&pl, 40);
+	encap_set(&fl, 40);
+	encap_set(&inh, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		struct port *p = i == 0 ? &pl : &fl;
+		const char *what = i == 0 ? "plain loop" : "general path";
+
+		CHECK(encap_tos(p, 0x02, 0) == 0x2a && encap_tos(p, 0x01, 0) == 0x29 &&
+			encap_tos(p, 0x00, 0) == 0x28, "tos 40 (%s): ECT(0), ECT(1), not-ECT "
+			"inner: the outer ECN field the same", what);
+		CHECK(encap_tos(p, 0xbb, 0) == 0x2a, "tos 40 (%s): inner CE (DSCP 46) sent as "
+			"ECT(0) over DSCP 10", what);
+		CHECK(encap_tos(p, 0x01, 1) == 0x29 && encap_tos(p, 0x03, 2) == 0x2a &&
+			encap_tos(p, 0x03, 3) == 0x28, "tos 40 (%s): inner IPv6, tagged IPv4, ARP",
+			what);
+	}
+	CHECK(encap_tos(&inh, 0xb9, 0) == 0xb9 && encap_tos(&inh, 0xbb, 0) == 0xba &&
+		encap_tos(&inh, 0xb8, 0) == 0xb8, "tos=inherit: the inner DSCP and ECN field, "
+		"CE sent as ECT(0)");
+	CHECK(encap_tos(&inh, 0x2b, 2) == 0x2a && encap_tos(&inh, 0x2b, 3) == 0x00,
+		"tos=inherit: behind an 802.1Q tag too; not IP: 0");
+	port_close(&inh);
+	port_close(&fl);
+	port_close(&pl);
+}
+
+/* A tos with ECN bits is refused ("invalid TOS", as Open vSwitch); DSCPs and inherit not. */
+static void
+test_tos_option(const struct port_env *env)
+{
+	static const char *const tos[] = { "1", "2", "3", "41", "inherit", "0", "252" };
+	struct port p;
+	char *err;
+
+	for (unsigned i = 0; i < RTE_DIM(tos); i++) {
+		for (unsigned g = 0; g < 2; g++) {
+			struct port_option o[] = {
+				{ "remote_ip", "172.31.9.2" }, { "key", "60" }, { "tos", tos[i] },
+			};
+			int rc = open_port(&p, "tos", g ? "gtpu" : "vxlan", 9, o, 3, env, &err);
+
+			if (i < 4)
+				CHECK(rc < 0 && err != NULL && strstr(err, "options:tos=") &&
+					strstr(err, "invalid TOS"), "%s tos=%s refused: %s",
+					g ? "gtpu" : "vxlan", tos[i], err ? err : "(opened)");
+			else
+				CHECK(rc == 0, "%s tos=%s opens: %s", g ? "gtpu" : "vxlan", tos[i],
+					err ? err : "");
+			if (rc == 0)
+				port_close(&p);
+			free(err);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,11 +611,14 @@ main(int argc, char **argv)
 		"a gtpu port with IPv4 addresses opens: %s", err ? err : "");
 	free(err);
 	test_addrs(&env);
+	test_tos_option(&env);
 	if (tnl_md_offset >= 0 && vx.priv != NULL && gtp.priv != NULL) {
 		test_ip_csum(&vx, &gtp);
 		test_udp_len(&vx, &gtp);
 		test_vxlan_hdr(&vx);
 		test_deliver_drop(&env, &vx);
+		test_ecn_decap(&vx, &gtp);
+		test_ecn_encap(&env);
 		port_close(&gtp);
 		port_close(&vx);
 	}

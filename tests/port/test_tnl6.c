@@ -6,7 +6,7 @@
  * what comes out checked: popped or left for the kernel, dropped and counted, every prefix
  * of a good frame survived; Neighbor Advertisements snooped into the neighbour table (not
  * Solicitations, nor a multicast MAC); the outer IPv6 header and UDP checksum pushed, the
- * checksum verified by this file's own sum.
+ * checksum verified by this file's own sum; ECN carried both ways (RFC 6040).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -57,6 +57,15 @@ frame6(uint8_t *f, uint16_t dport, const uint8_t *payload, uint32_t plen, bool c
 		udp[6] = (uint8_t)(c >> 8), udp[7] = (uint8_t)c;
 	}
 	return 14 + 40 + ulen;
+}
+
+/* Make inner frame 'p' (INNER_LEN bytes) IPv4 with TOS 'tos', its header checksum right. */
+static void
+inner_ip4(uint8_t *p, uint8_t tos)
+{
+	memset(p + 12, 0, 22);
+	p[12] = 0x08, p[14] = 0x45, p[15] = tos, p[17] = INNER_LEN - 14, p[22] = 64, p[23] = 17;
+	ip4_csum_set(p + 14);
 }
 
 /* A VXLAN header for 'vni' and an inner frame of INNER_LEN bytes into 'p'; its length. */
@@ -166,6 +175,40 @@ test_decap(struct port *vx)
 		if (!CHECK(n_got == 0 && keep + dropped == 1, "prefix of %u bytes", len))
 			break;
 	}
+	got_free();
+}
+
+/*
+ * An outer traffic class of CE (RFC 6040, as Linux and Open vSwitch): an ECN-capable inner
+ * IPv4 packet is marked CE, its checksum kept right; one that is not is dropped, counted.
+ */
+static void
+test_ecn(struct port *vx)
+{
+	uint8_t f[256], pl[128], h[20];
+	uint32_t plen = vxlan_payload(pl, 42), n;
+	uint64_t e0 = stat_of(vx, true);
+	const uint8_t *ip;
+	uint16_t dropped;
+
+	inner_ip4(pl + 8, 0x02);
+	n = frame6(f, 4789, pl, plen, true);
+	f[15] = 0x30;					/* traffic class CE */
+	send_under(f, n, &dropped);
+	ip = n_got == 1 ? rte_pktmbuf_mtod(got[0], uint8_t *) + 14 : NULL;
+	if (ip != NULL) {
+		memcpy(h, ip, 20);
+		ip4_csum_set(h);
+	}
+	CHECK(ip != NULL && ip[1] == 0x03 && memcmp(h, ip, 20) == 0,
+		"outer CE, inner IPv4 ECT(0): the inner header CE, its checksum right");
+	got_free();
+	inner_ip4(pl + 8, 0x00);
+	n = frame6(f, 4789, pl, plen, true);
+	f[15] = 0x30;
+	CHECK(send_under(f, n, &dropped) == 0 && dropped == 1 && n_got == 0 &&
+		stat_of(vx, true) == e0 + 1,
+		"outer CE, inner IPv4 not ECN-capable: dropped, rx_errors");
 	got_free();
 }
 
@@ -288,6 +331,13 @@ test_encap(struct port *vx)
 			"traffic class 0, flow label 0, hop limit 64");
 	}
 	got_free();
+	m = rte_pktmbuf_alloc(mp);
+	in = (uint8_t *)rte_pktmbuf_append(m, INNER_LEN);
+	inner_ip4(in, 0x03);
+	CHECK(tnl_encap_tx(t, 0, &m, 1) == 0 && n_got == 1 &&
+		rte_pktmbuf_mtod(got[0], uint8_t *)[14 + 1] == 0x20,
+		"an inner IPv4 packet marked CE: outer traffic class ECT(0) (RFC 6040)");
+	got_free();
 }
 
 int
@@ -330,6 +380,7 @@ main(int argc, char **argv)
 		port_close(&bad);
 	if (tnl_md_offset >= 0 && vx.priv != NULL && gtp.priv != NULL) {
 		test_decap(&vx);
+		test_ecn(&vx);
 		test_gtpu(&gtp);
 		test_nd();
 		test_encap(&vx);
