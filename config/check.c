@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "vconf_limits.h"
 
 /*
  * What vireo-dp does with a setting it reads.  DONE: implemented.  WARN: accepted (Open
@@ -216,13 +217,13 @@ check_any(const char *v)
 	return 0;
 }
 
-/* pmd-rxq-affinity: "QUEUE:CORE[,QUEUE:CORE...]". */
+/* pmd-rxq-affinity: "QUEUE:CORE[,QUEUE:CORE...]", queues a port may have. */
 static int
 check_affinity(const char *v)
 {
-	int16_t core[64];
+	int16_t core[VCONF_MAX_RXQ];
 
-	return vconf_rxq_affinity_parse(v, core, 64) < 0 ? -1 : 0;
+	return vconf_rxq_affinity_parse(v, core, VCONF_MAX_RXQ) < 0 ? -1 : 0;
 }
 
 /* pmd-sleep-max: "US", "CORE:US" or a comma-separated list of them. */
@@ -300,14 +301,15 @@ static const struct option_rule other_config_rules[] = {
 };
 
 /*
- * Numeric options as Open vSwitch bounds them: queues up to DPDK's RTE_MAX_QUEUES_PER_PORT,
- * descriptors up to NIC_PORT_MAX_Q_SIZE, vhost enqueue retries up to VHOST_ENQ_RETRY_MAX.
+ * Numeric options as Open vSwitch bounds them (descriptors up to NIC_PORT_MAX_Q_SIZE, vhost
+ * enqueue retries up to VHOST_ENQ_RETRY_MAX), but a DPDK port's receive queues as the port
+ * layer can run them (VCONF_MAX_RXQ), so that a value --check accepts is never refused later.
  */
 #define VHOST_QUEUES "the queues of a vhost-user port are the guest's"
 
 static const struct option_rule dpdk_rules[] = {
 	{ "dpdk-devargs", check_any, 0, 0, DONE, NULL, NULL },
-	{ "n_rxq", NULL, 1, 1024, DONE, NULL, NULL },
+	{ "n_rxq", NULL, 1, VCONF_MAX_RXQ, DONE, NULL, NULL },
 	{ "n_rxq_desc", NULL, 1, 4096, DONE, NULL, NULL },
 	{ "n_txq_desc", NULL, 1, 4096, DONE, NULL, NULL },
 	{ "mtu_request", NULL, 68, 9710, DONE, NULL, NULL },

@@ -130,7 +130,14 @@ static const struct bad_case bad[] = {
 	/* Numbers are range-checked, never truncated (65537 as a 16-bit count is 1). */
 	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
 		"          dpdk-devargs: x\n          n_rxq: 65537\n",
-		{ "bad.yaml:8:", "key 'options:n_rxq': '65537' is out of range 1..1024", NULL } },
+		{ "bad.yaml:8:", "key 'options:n_rxq': '65537' is out of range 1..16", NULL } },
+	/* The port layer's limit (VCONF_MAX_RXQ): refused here, not when the port opens. */
+	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
+		"          dpdk-devargs: x\n          n_rxq: 17\n",
+		{ "bad.yaml:8:", "key 'options:n_rxq': '17' is out of range 1..16", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p: {type: dpdkvhostuser, other_config: "
+		"{pmd-rxq-affinity: \"0:1,16:3\"}}\n",
+		{ "bad.yaml:4:", "pmd-rxq-affinity", "'0:1,16:3'" } },
 	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, options: {n_rxq: 0}}\n",
 		{ "bad.yaml:4:", "'options:n_rxq': '0' is out of range", NULL } },
 	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, options: {n_rxq: \"-1\"}}\n",
@@ -380,14 +387,15 @@ test_settings(void)
 
 	/* pmd-rxq-affinity (Interface other_config, a port's other_config in YAML). */
 	rc = parse("bridges:\n  br0:\n    ports:\n      p: {type: dpdkvhostuser, other_config: "
-		"{pmd-rxq-affinity: \"0:1,1:3\"}}\n", &c, &err);
+		"{pmd-rxq-affinity: \"0:1,1:3,15:2\"}}\n", &c, &err);
 	CHECK(rc == 0, "pmd-rxq-affinity refused: %s", err ? err : "");
 	if (rc == 0) {
 		int16_t core[16];
 
 		CHECK(vconf_rxq_affinity_parse(vconf_map_get(&c.bridges[0].ports[0].extra,
 			"Interface:other_config:pmd-rxq-affinity"), core, 16) == 0 &&
-			core[0] == 1 && core[1] == 3 && core[2] == -1, "affinity parse");
+			core[0] == 1 && core[1] == 3 && core[2] == -1 && core[15] == 2,
+			"affinity parse");
 		vconf_free(&c);
 	}
 	free(err);

@@ -49,6 +49,15 @@ bridges:
     flows:
       - "in_port=nosuchport,actions=drop"
 EOC
+bad_config "more rx queues than a port can run" \
+	"bad.yaml:6: port 'p0': key 'options:n_rxq': '17' is out of range 1..16" <<'EOC'
+bridges:
+  br0:
+    ports:
+      p0:
+        type: dpdk
+        options: {dpdk-devargs: net_null0, n_rxq: 17}
+EOC
 out=$("$VIREO_DP" --config /nonexistent.yaml 2>&1)
 rc=$?
 check "missing config file: exit 2 naming it ($out)" \

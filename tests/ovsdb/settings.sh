@@ -148,6 +148,16 @@ check "Port vlan_mode=dot1q-tunnel refused, shown, cleared" \
 check "options:rx-flow-ctrl on a dpdk port refused, shown, cleared" \
 	refused null0 "options:rx-flow-ctrl" set Interface null0 options:rx-flow-ctrl=true // \
 	remove Interface null0 options rx-flow-ctrl
+# Receive queues beyond what the port layer runs: refused by the checks, as --check does.
+check "options:n_rxq=17 on null0: the error says 17 is out of range 1..16; cleared" \
+	eval 'vsctl set Interface null0 options:n_rxq=17 >/dev/null 2>&1;
+	iface_error null0 | grep -q "options:n_rxq.: .17. is out of range 1..16" &&
+	vsctl remove Interface null0 options n_rxq && test -z "$(iface_error null0)"'
+check "pmd-rxq-affinity naming queue 16 on null0: refused, naming it; cleared" \
+	eval 'vsctl set Interface null0 other_config:pmd-rxq-affinity=16:1 >/dev/null 2>&1;
+	iface_error null0 | grep -q "pmd-rxq-affinity.: bad value .16:1." &&
+	vsctl remove Interface null0 other_config pmd-rxq-affinity &&
+	test -z "$(iface_error null0)"'
 for col in "rstp_enable=true:rstp_enable=false" \
 		"mcast_snooping_enable=true:mcast_snooping_enable=false" \
 		"flood_vlans=100:flood_vlans=[]"; do
