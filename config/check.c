@@ -312,7 +312,6 @@ static const struct option_rule dpdk_rules[] = {
 	{ "n_rxq", NULL, 1, VCONF_MAX_RXQ, DONE, NULL, NULL },
 	{ "n_rxq_desc", NULL, 1, 4096, DONE, NULL, NULL },
 	{ "n_txq_desc", NULL, 1, 4096, DONE, NULL, NULL },
-	{ "mtu_request", NULL, 68, 9710, DONE, NULL, NULL },
 	{ "dpdk-lsc-interrupt", check_any, 0, 0, WARN, "vireo-dp reads the link state by polling",
 		"false" },
 	{ "rx-flow-ctrl", check_any, 0, 0, REFUSE, "vireo-dp does not configure Ethernet flow "

@@ -154,8 +154,12 @@ static const struct bad_case bad[] = {
 		"        options: {vhost-server-path: /x, tx-retries-max: 33}\n",
 		{ "bad.yaml:6:", "'options:tx-retries-max': '33' is out of range 0..32", NULL } },
 	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
-		"          dpdk-devargs: x\n          mtu_request: \" 1500\"\n",
-		{ "bad.yaml:8:", "' 1500' is not a decimal integer", NULL } },
+		"          dpdk-devargs: x\n          n_rxq: \" 2\"\n",
+		{ "bad.yaml:8:", "' 2' is not a decimal integer", NULL } },
+	/* The MTU is the Interface column mtu_request, not an option (no option reads it). */
+	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
+		"          dpdk-devargs: x\n          mtu_request: 1500\n",
+		{ "bad.yaml:8:", "'options:mtu_request': unknown option for type dpdk", NULL } },
 	{ "other_config:\n  dpdk-socket-mem: \"1024,4294967296\"\n",
 		{ "bad.yaml:2:", "dpdk-socket-mem", "bad value" } },
 	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, ofport_request: \"+7\"}\n",

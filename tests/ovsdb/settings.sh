@@ -148,6 +148,10 @@ check "Port vlan_mode=dot1q-tunnel refused, shown, cleared" \
 check "options:rx-flow-ctrl on a dpdk port refused, shown, cleared" \
 	refused null0 "options:rx-flow-ctrl" set Interface null0 options:rx-flow-ctrl=true // \
 	remove Interface null0 options rx-flow-ctrl
+check "options:mtu_request on null0 (the column is mtu_request): unknown option; cleared" \
+	eval 'vsctl set Interface null0 options:mtu_request=1400 >/dev/null 2>&1;
+	iface_error null0 | grep -q "options:mtu_request.: unknown option for type dpdk" &&
+	vsctl remove Interface null0 options mtu_request && test -z "$(iface_error null0)"'
 # Receive queues beyond what the port layer runs: refused by the checks, as --check does.
 check "options:n_rxq=17 on null0: the error says 17 is out of range 1..16; cleared" \
 	eval 'vsctl set Interface null0 options:n_rxq=17 >/dev/null 2>&1;
