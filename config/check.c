@@ -1005,7 +1005,8 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 			port_types[t].required, p->type);
 		return -EINVAL;
 	}
-	if (p->mtu_request < 0 || p->mtu_request > 9710) {
+	/* 0 is unset (OVSDB's empty column); 68 is RTE_ETHER_MIN_MTU, IPv4's minimum. */
+	if (p->mtu_request != 0 && (p->mtu_request < 68 || p->mtu_request > 9710)) {
 		*err = fmt("port '%s': key 'mtu_request': %" PRId64 " is out of range 68..9710",
 			p->name, p->mtu_request);
 		return -EINVAL;

@@ -10,7 +10,7 @@
  *       controller: TARGET             (optional; or a list of TARGETs or of
  *                                       {target: T, inactivity_probe: MS, max_backoff: MS})
  *       ports:
- *         NAME: {type: T, options: {K: V}, ofport_request: N, mtu_request: N,
+ *         NAME: {type: T, options: {K: V}, ofport_request: N, mtu_request: N (68..9710),
  *                tag: N, trunks: [N, ...], vlan_mode: M,
  *                other_config: {pmd-rxq-affinity: "0:3"}}
  *       mirrors:                       (optional; Open vSwitch's Mirror columns)
@@ -342,6 +342,10 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 		} else if (strcmp(key, "mtu_request") == 0) {
 			if (parse_int(ld, v, "mtu_request", &p->mtu_request) < 0)
 				return -EINVAL;
+			/* The vconf's 0 means unset; OVSDB's column cannot hold 0 either. */
+			if (p->mtu_request == 0)
+				return fail(ld, v, "port '%s': key 'mtu_request': 0 is out of range "
+					"68..9710 (leave the key out for the device's default)", name);
 		} else if (strcmp(key, "tag") == 0) {
 			int64_t tag;
 

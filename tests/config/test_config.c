@@ -117,6 +117,15 @@ static const struct bad_case bad[] = {
 		{ "bad.yaml:4:", "ofport_request", "integer" } },
 	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, mtu_request: 20000}\n",
 		{ "bad.yaml:4:", "mtu_request", "range" } },
+	/* Below IPv4's minimum MTU (RTE_ETHER_MIN_MTU, 68); an explicit 0 is no "unset". */
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, mtu_request: 67}\n",
+		{ "bad.yaml:4:", "key 'mtu_request': 67 is out of range 68..9710", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, mtu_request: 1}\n",
+		{ "bad.yaml:4:", "key 'mtu_request': 1 is out of range 68..9710", NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, mtu_request: 0}\n",
+		{ "bad.yaml:4:", "key 'mtu_request': 0 is out of range 68..9710", "leave the key out" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, mtu_request: \"-1\"}\n",
+		{ "bad.yaml:4:", "key 'mtu_request': -1 is out of range 68..9710", NULL } },
 	{ "bridges:\n  br0:\n    datapath_type: system\n",
 		{ "bad.yaml:3:", "datapath_type", "netdev" } },
 	{ "bridges:\n  br0:\n    ports:\n      p0: {type: [x]}\n",
@@ -408,6 +417,16 @@ test_settings(void)
 		"{pmd-rxq-affinity: \"0-1\"}}\n", &c, &err);
 	CHECK(rc < 0 && err && strstr(err, "pmd-rxq-affinity") && strstr(err, "'0-1'"),
 		"bad pmd-rxq-affinity: %s", err ? err : "accepted");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+
+	/* mtu_request: 68 (RTE_ETHER_MIN_MTU) is the smallest taken. */
+	rc = parse("bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, mtu_request: 68}\n",
+		&c, &err);
+	CHECK(rc == 0 && c.bridges[0].ports[0].mtu_request == 68, "mtu_request 68: %s",
+		err ? err : "");
 	if (rc == 0)
 		vconf_free(&c);
 	free(err);

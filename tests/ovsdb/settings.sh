@@ -152,6 +152,10 @@ check "options:mtu_request on null0 (the column is mtu_request): unknown option;
 	eval 'vsctl set Interface null0 options:mtu_request=1400 >/dev/null 2>&1;
 	iface_error null0 | grep -q "options:mtu_request.: unknown option for type dpdk" &&
 	vsctl remove Interface null0 options mtu_request && test -z "$(iface_error null0)"'
+check "mtu_request=67 on null0 (below RTE_ETHER_MIN_MTU): refused naming it; cleared" \
+	eval 'vsctl set Interface null0 mtu_request=67 >/dev/null 2>&1;
+	iface_error null0 | grep -q "key .mtu_request.: 67 is out of range 68..9710" &&
+	vsctl clear Interface null0 mtu_request && test -z "$(iface_error null0)"'
 # Receive queues beyond what the port layer runs: refused by the checks, as --check does.
 check "options:n_rxq=17 on null0: the error says 17 is out of range 1..16; cleared" \
 	eval 'vsctl set Interface null0 options:n_rxq=17 >/dev/null 2>&1;
