@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -848,6 +849,44 @@ load_root(struct loader *ld)
 	return 0;
 }
 
+static void
+syntax_error(const char *name, const yaml_parser_t *parser, char **err)
+{
+	if (asprintf(err, "%s:%zu: YAML syntax error: %s", name, parser->problem_mark.line + 1,
+			parser->problem ? parser->problem : "unknown") < 0)
+		*err = NULL;
+}
+
+/*
+ * What follows the first document: nothing, or documents with nothing in them ('---' alone).
+ * A document with content would be configuration nobody reads, so it is refused.
+ */
+static int
+check_rest_empty(struct loader *ld, yaml_parser_t *parser)
+{
+	for (;;) {
+		yaml_document_t doc;
+		yaml_node_t *root;
+		bool empty;
+
+		if (!yaml_parser_load(parser, &doc)) {
+			syntax_error(ld->name, parser, &ld->err);
+			return -EINVAL;
+		}
+		root = yaml_document_get_root_node(&doc);
+		empty = root == NULL || (root->type == YAML_SCALAR_NODE &&
+			root->data.scalar.length == 0);
+		if (!empty)
+			fail(ld, root, "a second YAML document: vireo-dp reads the first document "
+				"of a file only (put everything in one, without '---' between)");
+		yaml_document_delete(&doc);
+		if (!empty)
+			return -EINVAL;
+		if (root == NULL)
+			return 0;	/* the end of the stream */
+	}
+}
+
 int
 vconf_parse_yaml(const char *name, const char *text, size_t len, struct vconf *out, char **err)
 {
@@ -863,15 +902,14 @@ vconf_parse_yaml(const char *name, const char *text, size_t len, struct vconf *o
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &ld.doc)) {
-		if (asprintf(err, "%s:%zu: YAML syntax error: %s", name,
-				parser.problem_mark.line + 1,
-				parser.problem ? parser.problem : "unknown") < 0)
-			*err = NULL;
+		syntax_error(name, &parser, err);
 		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}
 	out->source = strdup(name);
 	rc = load_root(&ld);
+	if (rc == 0 && ld.err == NULL)
+		rc = check_rest_empty(&ld, &parser);
 	yaml_document_delete(&ld.doc);
 	yaml_parser_delete(&parser);
 	if (rc < 0 || ld.err != NULL) {

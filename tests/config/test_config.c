@@ -136,6 +136,12 @@ static const struct bad_case bad[] = {
 	{ "bridges:\n  br0:\n    ports:\n      LONGNAME: {type: dpdkvhostuser}\n",
 		{ "bad.yaml:4:", "pppppppppppppppp", "255" } },
 	{ "", { "bad.yaml", "empty", NULL } },
+	/* A second document would be read by nobody; a syntax error in it is still one. */
+	{ "bridges:\n  br0: {}\n---\nbridges:\n  br1: {}\n",
+		{ "bad.yaml:4:", "a second YAML document", NULL } },
+	{ "bridges:\n  br0: {}\n---\n---\nother_config: {pmd-cpu-mask: \"0x2\"}\n",
+		{ "bad.yaml:5:", "a second YAML document", NULL } },
+	{ "bridges:\n  br0: {}\n---\n[\n", { "bad.yaml:", "YAML syntax error", NULL } },
 	/* Numbers are range-checked, never truncated (65537 as a 16-bit count is 1). */
 	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
 		"          dpdk-devargs: x\n          n_rxq: 65537\n",
@@ -196,6 +202,28 @@ with_long_name(const char *text, size_t len)
 	memset(s + pre, 'p', len);
 	strcpy(s + pre + len, at + strlen("LONGNAME"));
 	return s;
+}
+
+/* Documents after the first that hold nothing ('---' or '...' alone) are no configuration. */
+static void
+test_documents(void)
+{
+	static const char *const ok[] = {
+		"bridges:\n  br0: {}\n---\n",
+		"bridges:\n  br0: {}\n...\n",
+		"---\nbridges:\n  br0: {}\n---\n---\n",
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct vconf c;
+		char *err = NULL;
+		int rc = vconf_parse_yaml("docs.yaml", ok[i], strlen(ok[i]), &c, &err);
+
+		CHECK(rc == 0 && c.n_bridges == 1, "case %zu refused: %s", i, err ? err : "");
+		if (rc == 0)
+			vconf_free(&c);
+		free(err);
+	}
 }
 
 /* Names are kept whole up to VCONF_NAME_MAX characters (no silent truncation anywhere). */
@@ -893,6 +921,7 @@ main(void)
 	test_settings();
 	test_good();
 	test_bad();
+	test_documents();
 	test_long_names();
 	test_parse_uint();
 	test_file();

@@ -58,6 +58,15 @@ bridges:
         type: dpdk
         options: {dpdk-devargs: net_null0, n_rxq: 17}
 EOC
+bad_config "a second document" "bad.yaml:5: a second YAML document" <<'EOC'
+bridges:
+  br0:
+    ports: {}
+---
+bridges:
+  br1:
+    ports: {}
+EOC
 out=$("$VIREO_DP" --config /nonexistent.yaml 2>&1)
 rc=$?
 check "missing config file: exit 2 naming it ($out)" \
