@@ -964,6 +964,11 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 			p->type);
 		return -EINVAL;
 	}
+	if (p->n_ifaces > 0 && strcmp(p->type, "bond") != 0) {
+		*err = fmt("port '%s': key 'interfaces': refused with type '%s': several interfaces "
+			"make a bond (type bond, or no type)", p->name, p->type);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < p->options.n; i++) {
 		const struct vconf_kv *kv = &p->options.kv[i];
 		const struct option_rule *r = find_rule(port_types[t].rules, kv->key);
@@ -1047,7 +1052,7 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 			return -EINVAL;
 		}
 	}
-	if (strcmp(p->type, "bond") == 0 || p->n_ifaces > 0)
+	if (strcmp(p->type, "bond") == 0)
 		return check_bond(p, line, err);
 	return 0;
 }

@@ -688,6 +688,27 @@ test_bond(void)
 			vconf_free(&c);
 		free(err);
 	}
+	/* Interfaces make a bond: with another type they would be dropped unseen. */
+	for (size_t i = 0; i < 2; i++) {
+		err = NULL;
+		snprintf(text, sizeof(text), "%s        type: %s\n%s", head,
+			i == 0 ? "dpdk\n        options: {dpdk-devargs: net_null0}" : "internal",
+			members);
+		rc = parse(text, &c, &err);
+		CHECK(rc < 0 && err && strstr(err, "s.yaml:4:") &&
+			strstr(err, "key 'interfaces': refused with type"), "case %zu: %s", i,
+			err ? err : "(accepted)");
+		if (rc == 0)
+			vconf_free(&c);
+		free(err);
+	}
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        type: bond\n%s", head, members);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "type bond with interfaces refused: %s", err ? err : "");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
 	err = NULL;
 	snprintf(text, sizeof(text), "%s        interfaces:\n"
 		"          p1: {type: dpdk, options: {dpdk-devargs: net_null1}}\n"
