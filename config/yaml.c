@@ -198,6 +198,7 @@ load_vlans(struct loader *ld, yaml_node_t *node, const char *what, uint16_t **ou
 static int
 load_ifaces(struct loader *ld, struct vconf_port *p, yaml_node_t *node)
 {
+	char where[2 * VCONF_NAME_MAX + 32];
 	int rc = expect_mapping(ld, node, "interfaces");
 
 	if (rc != 0)
@@ -220,6 +221,9 @@ load_ifaces(struct loader *ld, struct vconf_port *p, yaml_node_t *node)
 		if (expect_mapping(ld, v, "interfaces") != 0)
 			return fail(ld, k, "port '%s': interface '%s': expected {type, options}",
 				p->name, f->name);
+		snprintf(where, sizeof(where), "ports:%s:interfaces:%s:", p->name, f->name);
+		if (check_duplicates(ld, v, where) < 0)
+			return -EINVAL;
 		FOR_PAIRS(ld, v, ipr) {
 			yaml_node_t *ik = yaml_document_get_node(&ld->doc, ipr->key);
 			yaml_node_t *iv = yaml_document_get_node(&ld->doc, ipr->value);
@@ -504,15 +508,13 @@ load_controller(struct loader *ld, struct vconf_controller *c, yaml_node_t *node
 	if (node->type == YAML_SCALAR_NODE) {
 		t = scalar(ld, node, "controller");
 	} else if (node->type == YAML_MAPPING_NODE) {
+		if (check_duplicates(ld, node, "controller:") < 0)
+			return -EINVAL;
 		FOR_PAIRS(ld, node, p) {
 			yaml_node_t *k = yaml_document_get_node(&ld->doc, p->key);
 			yaml_node_t *v = yaml_document_get_node(&ld->doc, p->value);
-			const char *key;
+			const char *key = (const char *)k->data.scalar.value;
 
-			if (k->type != YAML_SCALAR_NODE)
-				return fail(ld, k, "key 'controller': expected target, "
-					"inactivity_probe or max_backoff");
-			key = (const char *)k->data.scalar.value;
 			if (strcmp(key, "target") == 0)
 				t = scalar(ld, v, "target");
 			else if (strcmp(key, "inactivity_probe") == 0) {

@@ -136,6 +136,14 @@ static const struct bad_case bad[] = {
 	{ "bridges:\n  br0:\n    ports:\n      LONGNAME: {type: dpdkvhostuser}\n",
 		{ "bad.yaml:4:", "pppppppppppppppp", "255" } },
 	{ "", { "bad.yaml", "empty", NULL } },
+	/* Duplicate keys in an interface and a controller mapping, as everywhere else. */
+	{ "bridges:\n  br0:\n    ports:\n      bond0:\n        interfaces:\n"
+		"          p1: {type: dpdk, type: dpdk, options: {dpdk-devargs: net_null1}}\n"
+		"          p2: {type: dpdk, options: {dpdk-devargs: net_null2}}\n",
+		{ "bad.yaml:6:", "key 'ports:bond0:interfaces:p1:type': duplicate key", NULL } },
+	{ "bridges:\n  br0:\n    controller:\n      - {target: \"tcp:127.0.0.1\",\n"
+		"         target: \"ptcp:\"}\n",
+		{ "bad.yaml:5:", "key 'controller:target': duplicate key (first on line 4)", NULL } },
 	/* A second document would be read by nobody; a syntax error in it is still one. */
 	{ "bridges:\n  br0: {}\n---\nbridges:\n  br1: {}\n",
 		{ "bad.yaml:4:", "a second YAML document", NULL } },
