@@ -494,6 +494,8 @@ static const struct option_rule extra_rules[] = {
 		"vireo-dp's exact-match cache "
 		"serves every port", "true" },
 	{ "Interface:other_config:*", check_any, 0, 0, WARN, "not read by vireo-dp", NULL },
+	{ "Controller:target", check_any, 0, 0, REFUSE, "vireo-dp's controller targets are "
+		"tcp:IP[:PORT], unix:PATH, ptcp:[PORT][:IP] and punix:PATH (no SSL)", NULL },
 	{ "Controller:connection_mode", check_any, 0, 0, REFUSE,
 		"vireo-dp connects to controllers out of band only (its own host's routing)",
 		"out-of-band" },

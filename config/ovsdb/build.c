@@ -290,6 +290,25 @@ add_port(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *
 /* Controller columns add_controllers() reads itself. */
 static const char *const ctrl_cols[] = { "target", "inactivity_probe", "max_backoff", NULL };
 
+/*
+ * A Controller target vireo-dp cannot use (ssl:, pssl:, malformed): left to the checks as the
+ * bridge's "Controller:target", every such target of the bridge comma-separated, so that it
+ * is refused on the bridge's interface instead of dropped.
+ */
+static int
+bad_target(struct vconf_bridge *br, const char *target)
+{
+	const char *had = vconf_map_get(&br->extra, "Controller:target");
+	char *all = NULL;
+	int rc;
+
+	if (had != NULL && asprintf(&all, "%s,%s", had, target) < 0)
+		return -ENOMEM;
+	rc = vconf_map_set(&br->extra, "Controller:target", all ? all : target, 0);
+	free(all);
+	return rc;
+}
+
 /* The Controller rows of bridge row 'brow', in uuid order (a set has no other). */
 static int
 add_controllers(const struct vovsdb_replica *r, struct vovsdb_view *view,
@@ -310,8 +329,15 @@ add_controllers(const struct vovsdb_replica *r, struct vovsdb_view *view,
 		struct vconf_controller *c = &br->controllers[br->n_controllers];
 		json_t *v;
 
-		if (!row || !vconf_controller_target_ok(str_col(row, "target")))
+		if (!row)
 			continue;
+		if (!vconf_controller_target_ok(str_col(row, "target"))) {
+			if (bad_target(br, str_col(row, "target")) < 0) {
+				rc = -ENOMEM;
+				break;
+			}
+			continue;
+		}
 		c->target = strdup(str_col(row, "target"));
 		c->uuid = strdup(u);
 		br->n_controllers++;

@@ -182,6 +182,11 @@ for col in "connection_mode=in-band" "controller_rate_limit=1000" \
 		refused $BR "Controller:$key" set-controller $BR tcp:127.0.0.1:1 -- \
 		set Controller $BR "$col" // del-controller $BR
 done
+# Targets vireo-dp cannot connect to are refused on the bridge's interface, not dropped.
+for t in "ssl:127.0.0.1:6653" "pssl:6653" "nonsense"; do
+	check "Controller target $t refused on Interface $BR, shown, cleared" \
+		refused $BR "Controller:target.: .$t" set-controller $BR "$t" // del-controller $BR
+done
 check "Controller connection_mode=out-of-band (what vireo-dp does) is no error" \
 	eval 'vsctl set-controller $BR tcp:127.0.0.1:1 -- set Controller $BR \
 	connection_mode=out-of-band && test -z "$(iface_error $BR)" && vsctl del-controller $BR'

@@ -517,6 +517,72 @@ test_replica(void)
 	vovsdb_replica_free(&r);
 }
 
+/* A schema with the Controller table, for what the view refuses instead of dropping. */
+static const char schema2[] =
+	"{\"name\":\"Open_vSwitch\",\"tables\":{"
+	"\"Open_vSwitch\":{\"columns\":{"
+	" \"bridges\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}},"
+	" \"next_cfg\":{\"type\":\"integer\"}}},"
+	"\"Bridge\":{\"columns\":{\"name\":{\"type\":\"string\"},"
+	" \"datapath_type\":{\"type\":\"string\"},"
+	" \"controller\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}},"
+	" \"ports\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}}}},"
+	"\"Port\":{\"columns\":{\"name\":{\"type\":\"string\"},"
+	" \"interfaces\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":1,\"max\":\"unlimited\"}}}},"
+	"\"Interface\":{\"columns\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},"
+	" \"ofport\":{\"type\":{\"key\":\"integer\",\"min\":0,\"max\":1}}}},"
+	"\"Controller\":{\"columns\":{\"target\":{\"type\":\"string\"}}}}}";
+
+/* Build the view of 'rows' (an update2 snapshot) over schema2 into '*view'. */
+static void
+view_of(const char *rows, struct vovsdb_replica *r, struct vovsdb_view *view)
+{
+	json_t *s = js(schema2), *u = js(rows), *log = json_array();
+	bool changed = false;
+	size_t n_bad = 0;
+	char *err = NULL;
+
+	vovsdb_replica_clear(r);
+	CHECK(vovsdb_replica_schema(r, s, &err) == 0, "schema: %s", err ? err : "");
+	CHECK(vovsdb_replica_apply(r, u, true, &changed, &n_bad) == 0 && n_bad == 0);
+	CHECK(vovsdb_view_build(r, "ovsdb:test", view, log) == 0);
+	free(err);
+	json_decref(s);
+	json_decref(u);
+	json_decref(log);
+}
+
+/*
+ * Rows the view cannot run are refused where the user sees them: a controller target that
+ * is not tcp:, unix:, ptcp: or punix: goes to the checks as Controller:target.
+ */
+static void
+test_view_refusals(void)
+{
+	struct vovsdb_replica r = { 0 };
+	struct vovsdb_view view;
+	const struct vconf_bridge *b;
+	char *err = NULL, *warn = NULL;
+
+	view_of("{\"Open_vSwitch\":{\"o1\":{\"initial\":{\"bridges\":[\"uuid\",\"b1\"]}}},"
+		"\"Bridge\":{\"b1\":{\"initial\":{\"name\":\"br0\",\"datapath_type\":\"netdev\","
+			"\"controller\":[\"set\",[[\"uuid\",\"c1\"],[\"uuid\",\"c2\"],"
+			"[\"uuid\",\"c3\"]]]}}},"
+		"\"Controller\":{\"c1\":{\"initial\":{\"target\":\"ssl:192.0.2.1:6653\"}},"
+			"\"c2\":{\"initial\":{\"target\":\"tcp:127.0.0.1:6653\"}},"
+			"\"c3\":{\"initial\":{\"target\":\"pssl:6653\"}}}}", &r, &view);
+	b = view.conf.n_bridges == 1 ? &view.conf.bridges[0] : NULL;
+	CHECK(b != NULL && b->n_controllers == 1 &&
+		!strcmp(b->controllers[0].target, "tcp:127.0.0.1:6653"), "the tcp controller taken");
+	CHECK(b != NULL && vconf_check_bridge(b, &err, &warn) < 0 && err &&
+		strstr(err, "key 'Controller:target': 'ssl:192.0.2.1:6653,pssl:6653' refused"),
+		"ssl and pssl refused: %s", err ? err : "(not refused)");
+	free(err);
+	free(warn);
+	vovsdb_view_free(&view);
+	vovsdb_replica_free(&r);
+}
+
 static void
 test_conf_equal(void)
 {
@@ -542,6 +608,7 @@ main(void)
 	test_conn_linear();
 	test_enc();
 	test_replica();
+	test_view_refusals();
 	test_conf_equal();
 	return check_report("test_ovsdb_unit");
 }
