@@ -47,6 +47,7 @@ struct option_rule {
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static int check_u32(const char *v);
 static int check_u64(const char *v);
+static int check_dpid(const char *v);
 
 /*
  * The decimal of digits only at '*p', '*p' moved past all its digits: 0, -EINVAL without a
@@ -531,6 +532,13 @@ static const struct option_rule extra_rules[] = {
 	{ "Bridge:auto_attach", check_any, 0, 0, REFUSE, NO_SWITCH("auto-attach"), NULL },
 	{ "Bridge:protocols", check_any, 0, 0, WARN,
 		"vireo-dp's management socket does not read it", NULL },
+	{ "Bridge:other_config:datapath-id", check_dpid, 0, 0, DONE,
+		"16 hex digits or 0x and up to 16, not all zero", NULL },
+	{ "Bridge:other_config:hwaddr", check_any, 0, 0, REFUSE,
+		NO_SWITCH("setting the bridge's MAC address (its LOCAL port gets a random one)"),
+		NULL },
+	{ "Bridge:other_config:forward-bpdu", check_any, 0, 0, REFUSE,
+		"vireo-dp forwards BPDUs and other reserved multicast like any frame", "true" },
 	{ "Bridge:other_config:mac-aging-time", check_any, 0, 0, WARN, "vireo-dp ages MAC entries "
 		"after 300 s", "300" },
 	{ "Bridge:other_config:mac-table-size", check_any, 0, 0, WARN, "vireo-dp's MAC table holds "
@@ -556,6 +564,14 @@ static int
 check_lacp_time(const char *v)
 {
 	return one_of(v, (const char *const[]){ "fast", "slow", NULL });
+}
+
+static int
+check_dpid(const char *v)
+{
+	uint64_t id;
+
+	return vconf_dpid_parse(v, &id);
 }
 
 static int
@@ -593,6 +609,20 @@ static const struct option_rule bond_rules[] = {
 	{ "Port:bond_fake_iface", check_any, 0, 0, WARN,
 		"vireo-dp makes no fake interface for a bond", "false" },
 	{ "Port:mac", check_any, 0, 0, WARN, "a bond takes its first member's MAC address", NULL },
+	{ "Port:other_config:bond-primary", check_any, 0, 0, REFUSE,
+		NO_SWITCH("choosing the primary (the first interface is)"), NULL },
+	{ "Port:other_config:lacp-fallback-ab", check_any, 0, 0, REFUSE,
+		NO_SWITCH("LACP fallback to active-backup"), "false" },
+	{ "Port:other_config:bond-detect-mode", check_any, 0, 0, REFUSE,
+		"DPDK's bonding driver detects failures by carrier only", "carrier" },
+	{ "Port:other_config:bond-hash-basis", check_any, 0, 0, REFUSE,
+		"DPDK's bonding driver hashes without a basis", "0" },
+	{ "Port:other_config:lacp-system-id", check_any, 0, 0, REFUSE,
+		"DPDK's 802.3ad uses the bond's MAC address as its system ID", NULL },
+	{ "Port:other_config:lacp-system-priority", check_any, 0, 0, REFUSE,
+		NO_SWITCH("setting the LACP system priority"), NULL },
+	{ "Port:other_config:all-members-active", check_any, 0, 0, REFUSE,
+		NO_SWITCH("all-members-active"), "false" },
 	{ NULL, NULL, 0, 0, DONE, NULL, NULL },
 };
 
@@ -1168,6 +1198,15 @@ vconf_check_bridge(const struct vconf_bridge *b, char **err, char **warn)
 	}
 	*err = extra_with(&b->extra, false, what, REFUSE, "; ");
 	*warn = extra_with(&b->extra, false, what, WARN, "\n");
+	for (size_t i = 0; i < b->extra.n; i++) {
+		const struct vconf_kv *kv = &b->extra.kv[i];
+		const struct option_rule *r = find_extra_rule(kv->key, false);
+
+		if (r != NULL && r->verdict == DONE && r->check(kv->value) < 0)
+			*err = join_with(*err, fmt("%s: key '%s': bad value '%s'%s%s%s", what,
+				kv->key, kv->value, r->why ? " (" : "", r->why ? r->why : "",
+				r->why ? ")" : ""), "; ");
+	}
 	if (b->n_mirrors > VCONF_MIRROR_MAX)
 		*err = join_with(*err, fmt("%s: key 'mirrors': %zu mirrors, at most %d", what,
 			b->n_mirrors, VCONF_MIRROR_MAX), "; ");

@@ -467,6 +467,40 @@ vconf_controller_target_ok(const char *t)
 	return false;
 }
 
+int
+vconf_dpid_parse(const char *s, uint64_t *out)
+{
+	const char *hex = s;
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		hex = s + 2;
+	else if (strlen(s) != 16)
+		return -EINVAL;
+	if (*hex == '\0' || strlen(hex) > 16)
+		return -EINVAL;
+	for (const char *p = hex; *p != '\0'; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 :
+			*p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
+
+		if (d < 0)
+			return -EINVAL;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (v == 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int
+vconf_bridge_dpid(const struct vconf_bridge *b, uint64_t *out)
+{
+	const char *v = vconf_map_get(&b->extra, "Bridge:other_config:datapath-id");
+
+	return v == NULL ? -ENOENT : vconf_dpid_parse(v, out);
+}
+
 static int
 cmp_u16(const void *a, const void *b)
 {

@@ -104,6 +104,13 @@ struct vconf_controller {
 bool vconf_controller_target_ok(const char *target);
 
 /**
+ * Parse a datapath ID as Open vSwitch's Bridge other_config:datapath-id: 16 hex digits, or
+ * "0x" and up to 16 of them; never all zero.
+ * @return 0 with '*out' set, or -EINVAL.
+ */
+int vconf_dpid_parse(const char *s, uint64_t *out);
+
+/**
  * A mirror of a bridge (Open vSwitch's Mirror row): the packets a port receives ('src'),
  * a port sends ('dst') or every port ('select_all'), in the VLANs 'vlans' (none: all), are
  * copied to 'output_port'.  Port names that are not the bridge's select nothing.
@@ -228,6 +235,13 @@ char *vconf_port_warnings(const struct vconf_port *p);
  *         ones (malloc'd lines) or NULL.
  */
 int vconf_check_bridge(const struct vconf_bridge *b, char **err, char **warn);
+
+/**
+ * The datapath ID bridge 'b' is given (other_config:datapath-id, in 'extra' as
+ * "Bridge:other_config:datapath-id"): 0 with '*out' set, -ENOENT when none is set, -EINVAL
+ * when the value does not parse (vconf_check_bridge() refuses it).
+ */
+int vconf_bridge_dpid(const struct vconf_bridge *b, uint64_t *out);
 
 /** True when two ports are configured alike (every field but 'line'). */
 bool vconf_port_equal(const struct vconf_port *a, const struct vconf_port *b);

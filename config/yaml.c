@@ -13,6 +13,7 @@
  *         NAME: {type: T, options: {K: V}, ofport_request: N, mtu_request: N (68..9710),
  *                tag: N, trunks: [N, ...], vlan_mode: M,
  *                other_config: {pmd-rxq-affinity: "0:3"}}
+ *       other_config: {datapath-id: "0000000000000abc"}   (optional; the Bridge column)
  *       mirrors:                       (optional; Open vSwitch's Mirror columns)
  *         NAME: {select_all: BOOL, select_src_port: [PORT, ...],
  *                select_dst_port: [PORT, ...], select_vlan: [N, ...], output_port: PORT}
@@ -719,6 +720,23 @@ check_mirror_ports(struct loader *ld, const struct vconf_bridge *br)
 	return 0;
 }
 
+/* A bridge's other_config: the Bridge column's keys, judged by vconf_check_bridge(). */
+static int
+load_bridge_other_config(struct loader *ld, struct vconf_bridge *br, yaml_node_t *node)
+{
+	struct vconf_map oc = { 0 };
+	char ek[160];
+	int rc = load_map(ld, node, "other_config", &oc);
+
+	for (size_t i = 0; rc == 0 && i < oc.n; i++) {
+		snprintf(ek, sizeof(ek), "Bridge:other_config:%s", oc.kv[i].key);
+		if (vconf_map_set(&br->extra, ek, oc.kv[i].value, oc.kv[i].line) < 0)
+			rc = fail(ld, node, "out of memory");
+	}
+	vconf_map_free(&oc);
+	return rc;
+}
+
 static int
 load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
 {
@@ -774,9 +792,13 @@ load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
 		} else if (strcmp(key, "mirrors") == 0) {
 			if (load_mirrors(ld, br, v) < 0)
 				return -EINVAL;
+		} else if (strcmp(key, "other_config") == 0) {
+			if (load_bridge_other_config(ld, br, v) < 0)
+				return -EINVAL;
 		} else {
 			return fail(ld, k, "bridge '%s': unknown key '%s' (expected ports, flows, "
-				"datapath_type, fail_mode, controller, mirrors)", name, key);
+				"datapath_type, fail_mode, controller, mirrors, other_config)", name,
+				key);
 		}
 	}
 	if (check_mirror_ports(ld, br) < 0)

@@ -202,15 +202,21 @@ sw_became_master(void *aux, struct of_conn *of)
 			of_conn_set_role(c->of, OF_ROLE_SLAVE);
 }
 
-/* A datapath id from the bridge name (stable across restarts, distinct per bridge). */
+/*
+ * The datapath ID of bridge 'name': its other_config:datapath-id ('vb', NULL when it has no
+ * configuration), else one from its name (stable across restarts, distinct per bridge).
+ */
 static uint64_t
-datapath_id(const char *name)
+datapath_id(const struct vconf_bridge *vb, const char *name)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t id;
 
+	if (vb != NULL && vconf_bridge_dpid(vb, &id) == 0)
+		return id;
+	id = 1469598103934665603ull;
 	while (*name)
-		h = (h ^ (uint8_t)*name++) * 1099511628211ull;
-	return h & 0xffffffffffffull;
+		id = (id ^ (uint8_t)*name++) * 1099511628211ull;
+	return id & 0xffffffffffffull;
 }
 
 /* --- connections --- */
@@ -538,7 +544,7 @@ bridge_open(struct dp_ofconn *o, struct dp_bridge *br)
 	b->alone_since_ms = ofc_now_ms();
 	snprintf(b->name, sizeof(b->name), "%s", br->name);
 	b->sw = (struct of_switch) {
-		.datapath_id = datapath_id(br->name),
+		.datapath_id = datapath_id(vconf_find_bridge(&o->dp->cfg, br->name), br->name),
 		.name = b->name,
 		.flowtab = sw_flowtab,
 		.flows_changed = sw_flows_changed,
@@ -562,6 +568,28 @@ bridge_open(struct dp_ofconn *o, struct dp_bridge *br)
 	ports_run(b);       /* the ports as they are: port_status tells changes only */
 	flowtab_set_removed(br->ft, flow_removed, b);
 	return b;
+}
+
+/*
+ * Give 'b' the datapath ID its configuration 'vb' asks for now.  No message tells a
+ * controller that the ID changed, so the bridge's connections are closed (controllers
+ * connect again), as Open vSwitch does.
+ */
+static void
+bridge_set_dpid(struct ofc_bridge *b, const struct vconf_bridge *vb)
+{
+	uint64_t id = datapath_id(vb, b->name);
+	struct ofc_conn *c, *next;
+
+	if (id == b->sw.datapath_id)
+		return;
+	dp_log("openflow: bridge %s: datapath ID %016" PRIx64 " (was %016" PRIx64 ")", b->name,
+		id, b->sw.datapath_id);
+	b->sw.datapath_id = id;
+	for (c = b->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_lost(c, "datapath ID changed");
+	}
 }
 
 static bool
@@ -614,6 +642,7 @@ dp_ofconn_sync(struct dp_ofconn *o)
 	}
 	for (unsigned i = 0; i < o->dp->n_bridges; i++) {
 		struct dp_bridge *br = o->dp->bridges[i];
+		const struct vconf_bridge *vb = vconf_find_bridge(&o->dp->cfg, br->name);
 
 		for (b = o->bridges; b != NULL && b->br != br; b = b->next)
 			;
@@ -624,7 +653,8 @@ dp_ofconn_sync(struct dp_ofconn *o)
 			b->next = o->bridges;
 			o->bridges = b;
 		}
-		ofc_targets_sync(b, vconf_find_bridge(&o->dp->cfg, br->name));
+		bridge_set_dpid(b, vb);
+		ofc_targets_sync(b, vb);
 	}
 }
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +358,72 @@ parse(const char *text, struct vconf *c, char **err)
 }
 
 /*
+ * Bridge other_config keys that change what the switch does: datapath-id is implemented
+ * (and checked), hwaddr and forward-bpdu=false are refused, not warned about.
+ */
+static void
+test_bridge_other_config(void)
+{
+	static const struct {
+		const char *key, *value, *expect;	/* expect NULL: taken */
+	} cases[] = {
+		{ "datapath-id", "0000000000000abc", NULL },
+		{ "datapath-id", "0x1", NULL },
+		{ "datapath-id", "abc", "datapath-id': bad value 'abc' (16 hex digits" },
+		{ "datapath-id", "0000000000000000", "bad value '0000000000000000'" },
+		{ "datapath-id", "000000000000000g", "bad value '000000000000000g'" },
+		{ "datapath-id", "0x00000000000000001", "bad value" },
+		{ "hwaddr", "02:00:00:00:00:01", "other_config:hwaddr': '02:00:00:00:00:01' refused" },
+		{ "forward-bpdu", "false", "other_config:forward-bpdu': 'false' refused" },
+		{ "forward-bpdu", "true", NULL },
+	};
+	uint64_t id = 0;
+	struct vconf c;
+	char *err = NULL, *warn = NULL;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vconf_bridge b = { .name = "br0" };
+		char key[64];
+
+		snprintf(key, sizeof(key), "Bridge:other_config:%s", cases[i].key);
+		vconf_map_set(&b.extra, key, cases[i].value, 0);
+		rc = vconf_check_bridge(&b, &err, &warn);
+		if (cases[i].expect == NULL)
+			CHECK(rc == 0 && warn == NULL, "%s=%s: %s / %s", cases[i].key,
+				cases[i].value, err ? err : "", warn ? warn : "");
+		else
+			CHECK(rc < 0 && err && strstr(err, cases[i].expect), "%s=%s: %s",
+				cases[i].key, cases[i].value, err ? err : "(taken)");
+		free(err);
+		free(warn);
+		vconf_map_free(&b.extra);
+	}
+	CHECK(vconf_dpid_parse("0000000000000abc", &id) == 0 && id == 0xabc, "dpid %lx",
+		(unsigned long)id);
+	CHECK(vconf_dpid_parse("0xFFFFFFFFFFFFFFFF", &id) == 0 && id == UINT64_MAX, "0x dpid");
+	CHECK(vconf_dpid_parse("", &id) < 0 && vconf_dpid_parse("0x", &id) < 0 &&
+		vconf_dpid_parse("00000000000000abc", &id) < 0, "malformed dpids refused");
+
+	/* YAML: the bridge's other_config, as the Bridge column. */
+	rc = parse("bridges:\n  br0:\n    other_config: {datapath-id: \"00000000000000b0\"}\n",
+		&c, &err);
+	CHECK(rc == 0 && vconf_bridge_dpid(&c.bridges[0], &id) == 0 && id == 0xb0,
+		"YAML datapath-id: %s", err ? err : "");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	err = NULL;
+	rc = parse("bridges:\n  br0:\n    other_config:\n      hwaddr: \"02:00:00:00:00:01\"\n",
+		&c, &err);
+	CHECK(rc < 0 && err && strstr(err, "s.yaml:2:") && strstr(err, "hwaddr") &&
+		strstr(err, "refused"), "YAML hwaddr: %s", err ? err : "(taken)");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+}
+
+/*
  * Settings Open vSwitch users give an NFV host: each one implemented, accepted with a
  * warning, or refused with a message naming it; none ignored without a word.
  */
@@ -581,13 +648,14 @@ test_settings(void)
 	struct vconf_bridge b = { .name = "br0" };
 
 	vconf_map_set(&b.extra, "Bridge:stp_enable", "true", 0);
-	vconf_map_set(&b.extra, "Bridge:other_config:hwaddr", "02:00:00:00:00:01", 0);
+	vconf_map_set(&b.extra, "Bridge:other_config:disable-in-band", "true", 0);
 	CHECK(vconf_check_bridge(&b, &err, &warn) < 0 && err && strstr(err, "Bridge:stp_enable")
-		&& warn && strstr(warn, "Bridge:other_config:hwaddr"), "bridge: %s / %s",
+		&& warn && strstr(warn, "Bridge:other_config:disable-in-band"), "bridge: %s / %s",
 		err ? err : "accepted", warn ? warn : "(no warning)");
 	free(err);
 	free(warn);
 	vconf_map_free(&b.extra);
+	test_bridge_other_config();
 }
 
 /* A bond in YAML: its interfaces, its Port settings, and what DPDK's bonding cannot run. */
@@ -611,6 +679,14 @@ test_bond(void)
 			"refused with lacp=active" },
 		{ "        bond_mode: round-robin\n", "bad value 'round-robin'" },
 		{ "        other_config: {lacp-time: medium}\n", "lacp-time': bad value" },
+		{ "        other_config: {lacp-fallback-ab: \"true\"}\n",
+			"key 'Port:other_config:lacp-fallback-ab': 'true' refused" },
+		{ "        other_config: {bond-primary: p2}\n",
+			"key 'Port:other_config:bond-primary': 'p2' refused" },
+		{ "        other_config: {bond-detect-mode: miimon}\n",
+			"key 'Port:other_config:bond-detect-mode': 'miimon' refused" },
+		{ "        other_config: {bond-hash-basis: 7}\n",
+			"key 'Port:other_config:bond-hash-basis': '7' refused" },
 	};
 	struct vconf c;
 	char text[1024], *err = NULL, *warn;
@@ -678,6 +754,15 @@ test_bond(void)
 			"balance-slb in force, LACP off");
 		vconf_free(&c);
 	}
+	free(err);
+	err = NULL;
+	snprintf(text, sizeof(text), "%s        other_config: {lacp-fallback-ab: \"false\", "
+		"bond-detect-mode: carrier}\n%s", head, members);
+	rc = parse(text, &c, &err);
+	CHECK(rc == 0, "lacp-fallback-ab, bond-detect-mode at their defaults refused: %s",
+		err ? err : "");
+	if (rc == 0)
+		vconf_free(&c);
 	free(err);
 	err = NULL;
 	snprintf(text, sizeof(text), "%s        lacp: active\n%s", head, members);

@@ -259,6 +259,14 @@ show=$(ctl show)
 check "an empty table from OpenFlow returns the bridge to MAC learning" \
 	grep -q "no flows (MAC learning)" <<<"$show"
 check "MAC learning forwards of3 <-> of2" ping_ok of3 10.97.0.2 5 0.1
+
+# other_config:datapath-id, given by a reload: the features reply carries it.
+dpid0=$(ovs-ofctl show br0 | grep -o 'dpid:[0-9a-f]*')
+sed -i 's/^  br0:$/  br0:\n    other_config: {datapath-id: "00000000000000b0"}/' "$RUN/dp.yaml"
+kill -HUP "$DP_PID"
+check "other_config:datapath-id by a reload: ovs-ofctl show says dpid:00000000000000b0 ($dpid0 before)" \
+	wait_until 10 bash -c "ovs-ofctl show br0 | grep -q 'dpid:00000000000000b0'"
+check "... and the log says so" grep -q "bridge br0: datapath ID 00000000000000b0" "$RUN/dp.log"
 stop_dp
 check "the socket is removed at exit" test ! -e "$RUN/br0.mgmt"
 finish

@@ -66,6 +66,11 @@ refused "bond_updelay with lacp=active" "bond_updelay.*refused with lacp=active"
 check "... lacp cleared" vsctl clear Port bond0 lacp
 refused "a member of type dpdkvhostuser" "interface 'm2': key 'type'.*refused" \
 	"set Interface m2 type=dpdkvhostuser" "set Interface m2 type=dpdk"
+refused "other_config:lacp-fallback-ab=true" "Port:other_config:lacp-fallback-ab.*refused" \
+	"set Port bond0 other_config:lacp-fallback-ab=true" \
+	"remove Port bond0 other_config lacp-fallback-ab"
+refused "other_config:bond-primary=m2" "Port:other_config:bond-primary.*refused" \
+	"set Port bond0 other_config:bond-primary=m2" "remove Port bond0 other_config bond-primary"
 check "bond-rebalance-interval=10000: accepted, logged as not applied" \
 	eval 'vsctl set Port bond0 other_config:bond-rebalance-interval=10000 &&
 	is_positive "$(get Interface m1 ofport)" &&

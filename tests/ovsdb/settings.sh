@@ -26,7 +26,7 @@ no_error() {
 
 check "ovsdb-server and vireo-dp --ovsdb start (DPDK initialised)" ovsdb_dp_start \
 	other_config:hw-offload=true other_config:tx-flush-interval=50 \
-	other_config:no-such-key=1
+	other_config:no-such-key=1 other_config:openflow-rundir="$RUN"
 check "add-br $BR (netdev)" vsctl add-br $BR -- set bridge $BR datapath_type=netdev
 check "... its local interface: ofport 65534, no error" \
 	eval 'test "$(get Interface $BR ofport)" = 65534 && no_error $BR'
@@ -105,6 +105,18 @@ check "... cleared again: no error on Interface $BR" \
 	eval 'out=$(vsctl del-controller $BR -- clear Bridge $BR mirrors -- set Bridge $BR \
 	stp_enable=false 2>&1) || { FAIL_WHY="ovs-vsctl: $out"; false; } && no_error $BR'
 
+# --- Bridge other_config:datapath-id: what OpenFlow's features reply says ---
+check "other_config:datapath-id=0000000000000abc: ovs-ofctl show says dpid:0000000000000abc" \
+	eval 'vsctl set Bridge $BR other_config:datapath-id=0000000000000abc &&
+	OVS_RUNDIR=$RUN ovs-ofctl show $BR | grep -q "dpid:0000000000000abc" && no_error $BR'
+check "... removed: back to the one derived from the name" \
+	eval 'vsctl remove Bridge $BR other_config datapath-id &&
+	! OVS_RUNDIR=$RUN ovs-ofctl show $BR | grep -q "dpid:0000000000000abc"'
+check "other_config:datapath-id=xyz: refused on Interface $BR, naming the key" \
+	eval 'vsctl set Bridge $BR other_config:datapath-id=xyz &&
+	iface_error $BR | grep -q "other_config:datapath-id.: bad value .xyz." &&
+	vsctl remove Bridge $BR other_config datapath-id && no_error $BR'
+
 # --- every refused column, one by one: the error names it, clearing it clears the error ---
 # refused IFACE WHAT SET-ARGS... // CLEAR-ARGS...: the setting shown as
 # "WHAT ... refused" on CHECK-IFACE's error column and in ovs-vsctl show, then cleared.
@@ -166,6 +178,11 @@ check "pmd-rxq-affinity naming queue 16 on null0: refused, naming it; cleared" \
 	iface_error null0 | grep -q "pmd-rxq-affinity.: bad value .16:1." &&
 	vsctl remove Interface null0 other_config pmd-rxq-affinity &&
 	test -z "$(iface_error null0)"'
+for key in "hwaddr=02:00:00:00:00:01" "forward-bpdu=false"; do
+	check "Bridge other_config:${key%%=*} refused on Interface $BR, shown, cleared" \
+		refused $BR "Bridge:other_config:${key%%=*}" set Bridge $BR "other_config:$key" // \
+		remove Bridge $BR other_config "${key%%=*}"
+done
 for col in "rstp_enable=true:rstp_enable=false" \
 		"mcast_snooping_enable=true:mcast_snooping_enable=false" \
 		"flood_vlans=100:flood_vlans=[]"; do
