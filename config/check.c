@@ -530,6 +530,9 @@ static const struct option_rule extra_rules[] = {
 	{ "Bridge:ipfix", check_any, 0, 0, REFUSE, NO_SWITCH("IPFIX"), NULL },
 	{ "Bridge:flood_vlans", check_any, 0, 0, REFUSE, NO_SWITCH("flood_vlans"), NULL },
 	{ "Bridge:auto_attach", check_any, 0, 0, REFUSE, NO_SWITCH("auto-attach"), NULL },
+	{ "Bridge:flow_tables:*", check_any, 0, 0, REFUSE,
+		NO_SWITCH("per-table settings (Flow_Table rows: flow_limit, overflow_policy, "
+		"groups, prefixes)"), NULL },
 	{ "Bridge:protocols", check_any, 0, 0, WARN,
 		"vireo-dp's management socket does not read it", NULL },
 	{ "Bridge:other_config:datapath-id", check_dpid, 0, 0, DONE,

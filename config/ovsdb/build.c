@@ -119,12 +119,12 @@ extra_from(struct vconf_map *m, const char *table, const char *col, const json_t
 	if (pairs != NULL) {
 		json_array_foreach(pairs, i, e) {
 			char *val = atom_text(json_array_get(e, 1));
-			const json_t *k = json_array_get(e, 0);
+			char *k = atom_text(json_array_get(e, 0));	/* flow_tables: integers */
 
-			snprintf(key, sizeof(key), "%s:%s:%s", table, col,
-				json_is_string(k) ? json_string_value(k) : "?");
-			if (val == NULL || vconf_map_set(m, key, val, 0) < 0)
+			snprintf(key, sizeof(key), "%s:%s:%s", table, col, k ? k : "?");
+			if (k == NULL || val == NULL || vconf_map_set(m, key, val, 0) < 0)
 				rc = -ENOMEM;
+			free(k);
 			free(val);
 		}
 		return rc;

@@ -178,6 +178,9 @@ check "pmd-rxq-affinity naming queue 16 on null0: refused, naming it; cleared" \
 	iface_error null0 | grep -q "pmd-rxq-affinity.: bad value .16:1." &&
 	vsctl remove Interface null0 other_config pmd-rxq-affinity &&
 	test -z "$(iface_error null0)"'
+check "Bridge flow_tables refused on Interface $BR, shown, cleared" \
+	refused $BR "Bridge:flow_tables:0" -- --id=@t create Flow_Table name=t0 -- \
+	set Bridge $BR flow_tables:0=@t // clear Bridge $BR flow_tables
 for key in "hwaddr=02:00:00:00:00:01" "forward-bpdu=false"; do
 	check "Bridge other_config:${key%%=*} refused on Interface $BR, shown, cleared" \
 		refused $BR "Bridge:other_config:${key%%=*}" set Bridge $BR "other_config:$key" // \

@@ -526,6 +526,8 @@ static const char schema2[] =
 	"\"Bridge\":{\"columns\":{\"name\":{\"type\":\"string\"},"
 	" \"datapath_type\":{\"type\":\"string\"},"
 	" \"controller\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}},"
+	" \"flow_tables\":{\"type\":{\"key\":{\"type\":\"integer\"},\"value\":{\"type\":\"uuid\"},"
+	"   \"min\":0,\"max\":\"unlimited\"}},"
 	" \"ports\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}}}},"
 	"\"Port\":{\"columns\":{\"name\":{\"type\":\"string\"},"
 	" \"interfaces\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":1,\"max\":\"unlimited\"}}}},"
@@ -554,7 +556,8 @@ view_of(const char *rows, struct vovsdb_replica *r, struct vovsdb_view *view)
 
 /*
  * Rows the view cannot run are refused where the user sees them: a controller target that
- * is not tcp:, unix:, ptcp: or punix: goes to the checks as Controller:target.
+ * is not tcp:, unix:, ptcp: or punix: goes to the checks as Controller:target, a Flow_Table
+ * of the bridge as Bridge:flow_tables:TABLE.
  */
 static void
 test_view_refusals(void)
@@ -563,11 +566,13 @@ test_view_refusals(void)
 	struct vovsdb_view view;
 	const struct vconf_bridge *b;
 	char *err = NULL, *warn = NULL;
+	json_t *req;
 
 	view_of("{\"Open_vSwitch\":{\"o1\":{\"initial\":{\"bridges\":[\"uuid\",\"b1\"]}}},"
 		"\"Bridge\":{\"b1\":{\"initial\":{\"name\":\"br0\",\"datapath_type\":\"netdev\","
 			"\"controller\":[\"set\",[[\"uuid\",\"c1\"],[\"uuid\",\"c2\"],"
-			"[\"uuid\",\"c3\"]]]}}},"
+			"[\"uuid\",\"c3\"]]],"
+			"\"flow_tables\":[\"map\",[[0,[\"uuid\",\"f1\"]]]]}}},"
 		"\"Controller\":{\"c1\":{\"initial\":{\"target\":\"ssl:192.0.2.1:6653\"}},"
 			"\"c2\":{\"initial\":{\"target\":\"tcp:127.0.0.1:6653\"}},"
 			"\"c3\":{\"initial\":{\"target\":\"pssl:6653\"}}}}", &r, &view);
@@ -577,6 +582,12 @@ test_view_refusals(void)
 	CHECK(b != NULL && vconf_check_bridge(b, &err, &warn) < 0 && err &&
 		strstr(err, "key 'Controller:target': 'ssl:192.0.2.1:6653,pssl:6653' refused"),
 		"ssl and pssl refused: %s", err ? err : "(not refused)");
+	CHECK(err && strstr(err, "key 'Bridge:flow_tables:0': 'f1' refused"),
+		"flow_tables refused: %s", err ? err : "(not refused)");
+	req = vovsdb_replica_monitor_requests(&r);
+	CHECK(json_is(json_object_get(req, "Bridge"), "[{\"columns\":[\"name\",\"ports\","
+		"\"datapath_type\",\"controller\",\"flow_tables\"]}]"), "flow_tables monitored");
+	json_decref(req);
 	free(err);
 	free(warn);
 	vovsdb_view_free(&view);
