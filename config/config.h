@@ -72,6 +72,12 @@ struct vconf_port {
 	char *type;            /**< "dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "internal" */
 	struct vconf_map options;
 	int64_t ofport_request; /**< 0 when not set */
+	/**
+	 * The OpenFlow port number it had (OVSDB's Interface ofport), preferred after
+	 * ofport_request when free; 0 when unknown.  Not a setting: vconf_port_equal() ignores
+	 * it, so that the number written back does not make the port change.
+	 */
+	int64_t ofport_last;
 	int64_t mtu_request;    /**< 0 when not set */
 	struct vconf_vlan vlan;
 	/**

@@ -198,26 +198,119 @@ dp_rxq_reassign(struct dp *dp)
 	}
 }
 
-static uint32_t
-alloc_ofport(struct dp_bridge *br, int64_t request)
+static bool
+ofport_used(const struct dp_bridge *br, uint32_t of)
 {
-	bool used;
+	for (unsigned i = 0; i < br->n_ports; i++)
+		if (br->ports[i]->ofport == of)
+			return true;
+	return false;
+}
 
-	if (request > 0) {
-		used = false;
-		for (unsigned i = 0; i < br->n_ports; i++)
-			used |= br->ports[i]->ofport == (uint32_t)request;
-		if (!used)
-			return (uint32_t)request;
+static uint64_t
+ofport_name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*name)
+		h = (h ^ (uint8_t)*name++) * 1099511628211ull;
+	return h;
+}
+
+/* The held entry of number 'of', or NULL. */
+static struct dp_ofport_held *
+ofport_held(struct dp_bridge *br, uint32_t of)
+{
+	for (unsigned i = 0; i < DP_OFPORT_HELD; i++)
+		if (br->ofport_held[i].ofport == of)
+			return &br->ofport_held[i];
+	return NULL;
+}
+
+/* Number 'of' goes to a port: no longer held. */
+static uint32_t
+ofport_take(struct dp_bridge *br, uint32_t of)
+{
+	struct dp_ofport_held *h = ofport_held(br, of);
+
+	if (h != NULL)
+		h->ofport = 0;
+	return of;
+}
+
+/* The number port 'name' gave up most recently, or 0. */
+static uint32_t
+ofport_given_up(const struct dp_bridge *br, const char *name)
+{
+	uint64_t hash = ofport_name_hash(name);
+	const struct dp_ofport_held *best = NULL;
+
+	for (unsigned i = 0; i < DP_OFPORT_HELD; i++) {
+		const struct dp_ofport_held *h = &br->ofport_held[i];
+
+		if (h->ofport != 0 && h->name_hash == hash &&
+				(best == NULL || (int32_t)(h->since_s - best->since_s) > 0))
+			best = h;
 	}
-	for (uint32_t of = 1; of < 65280; of++) {
-		used = false;
-		for (unsigned i = 0; i < br->n_ports && !used; i++)
-			used = br->ports[i]->ofport == of;
-		if (!used)
-			return of;
+	return best != NULL ? best->ofport : 0;
+}
+
+/* Port 'p' is deleted: its number is held back from other ports (the oldest entry goes). */
+static void
+ofport_release(const struct dp_port *p)
+{
+	struct dp_bridge *br = p->bridge;
+	struct dp_ofport_held *slot;
+
+	if (p->ofport == 0 || p->ofport > DP_OFPORT_MAX)
+		return;		/* none (a failed port), or LOCAL */
+	slot = ofport_held(br, p->ofport);
+	for (unsigned i = 0; slot == NULL && i < DP_OFPORT_HELD; i++)
+		if (br->ofport_held[i].ofport == 0)
+			slot = &br->ofport_held[i];
+	if (slot == NULL) {
+		slot = &br->ofport_held[0];
+		for (unsigned i = 1; i < DP_OFPORT_HELD; i++)
+			if ((int32_t)(br->ofport_held[i].since_s - slot->since_s) < 0)
+				slot = &br->ofport_held[i];
 	}
-	return UINT32_MAX;
+	*slot = (struct dp_ofport_held){ p->ofport, mac_now(), ofport_name_hash(p->port.name) };
+}
+
+/*
+ * The OpenFlow port number of port 'cfg', chosen as Open vSwitch chooses it: the one asked
+ * for (ofport_request); else the one the port had (OVSDB's Interface ofport, so that numbers
+ * survive a restart, or the one it gave up here: a port closed and opened again by a
+ * reconfiguration keeps its number, which rules compiled from its name still hold); else the
+ * lowest free number up to DP_OFPORT_AUTO_MAX that no port gave up in the last
+ * DP_OFPORT_HOLD_S, so that a deleted port's rules and controller state do not take its
+ * successor for it; when every free one is that recent, the one given up longest ago.
+ */
+static uint32_t
+alloc_ofport(struct dp_bridge *br, const struct vconf_port *cfg)
+{
+	const int64_t want[] = { cfg->ofport_request, cfg->ofport_last,
+		ofport_given_up(br, cfg->name) };
+	uint32_t now = mac_now(), lru = 0, lru_since = 0;
+
+	for (unsigned i = 0; i < RTE_DIM(want); i++)
+		if (want[i] > 0 && want[i] <= DP_OFPORT_MAX &&
+				!ofport_used(br, (uint32_t)want[i]))
+			return ofport_take(br, (uint32_t)want[i]);
+	for (uint32_t of = 1; of <= DP_OFPORT_AUTO_MAX; of++) {
+		const struct dp_ofport_held *h;
+
+		if (ofport_used(br, of))
+			continue;
+		h = ofport_held(br, of);
+		if (h == NULL || now - h->since_s >= DP_OFPORT_HOLD_S)
+			return ofport_take(br, of);
+		if (lru == 0 || (int32_t)(h->since_s - lru_since) < 0) {
+			lru = of;
+			lru_since = h->since_s;
+		}
+	}
+	return lru != 0 ? ofport_take(br, lru) : UINT32_MAX;
 }
 
 /*
@@ -364,7 +457,7 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 	if (vconf_check_port(cfg, &line, &err) == 0) {
 		if (port_apply_cfg(dp, p, (uint16_t)slot, cfg, false, &err) == 0)
 			p->ofport = dp_port_is_local(br, cfg) ? DP_OFPORT_LOCAL :
-				alloc_ofport(br, cfg->ofport_request);
+				alloc_ofport(br, cfg);
 		else if (err == NULL)
 			err = strdup("could not open the device");
 	}
@@ -404,6 +497,7 @@ port_free(struct dp *dp, struct dp_port *p)
 
 	port_close(&p->port);
 	mac_table_flush_slot(p->bridge->mac, slot);
+	ofport_release(p);
 	dp->slots[slot] = NULL;
 	vconf_port_free(&p->cfg);
 	free(p->error);

@@ -263,7 +263,7 @@ add_port(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *
 	static const char *const port_cols[] = { "name", "interfaces", "tag", "trunks",
 		"vlan_mode", "qos", NULL };
 	static const char *const iface_cols[] = { "name", "type", "options", "ofport_request",
-		"mtu_request", NULL };
+		"ofport", "mtu_request", NULL };
 	struct vconf_port *ports, *p;
 	const char *type = str_col(iface, "type");
 
@@ -279,6 +279,7 @@ add_port(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *
 	if (!p->name || !p->type)
 		return -ENOMEM;
 	p->ofport_request = opt_int_col(iface, "ofport_request");
+	p->ofport_last = opt_int_col(iface, "ofport");
 	p->mtu_request = opt_int_col(iface, "mtu_request");
 	if (vlan_from(&p->vlan, prow) < 0 || extras_of(&p->extra, "Port", prow, port_cols) < 0 ||
 			qos_from(&p->extra, r, prow) < 0 ||
@@ -517,7 +518,7 @@ add_bond(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *
 {
 	static const char *const port_cols[] = { "name", "interfaces", "tag", "trunks",
 		"vlan_mode", "qos", NULL };
-	static const char *const iface_cols[] = { "name", "type", "options", NULL };
+	static const char *const iface_cols[] = { "name", "type", "options", "ofport", NULL };
 	struct vconf_port *ports, *p;
 	const json_t *irow;
 	size_t j;
@@ -540,6 +541,9 @@ add_bond(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *
 		struct vconf_iface *f = &p->ifaces[p->n_ifaces++];
 		const char *type = str_col(irow, "type");
 
+		/* The members share the bond's number: any one's will do. */
+		if (p->ofport_last <= 0)
+			p->ofport_last = opt_int_col(irow, "ofport");
 		f->name = strdup(str_col(irow, "name"));
 		f->type = strdup(*type ? type : "system");
 		if (!f->name || !f->type ||

@@ -47,4 +47,24 @@ check "a ring size out of range: the reload is refused, naming the option" wait_
 	grep -q "n_rxq_desc.*70000" "$RUN/dp.log"
 check "the running configuration is kept: p1 forwards" ping_ok rc1 10.95.0.2 3 0.1
 check "the other port is untouched" grep -q "port p2: ofport 2" <(ctl show)
+
+# OpenFlow port numbers: a port reopened by a reload keeps its own (rules compiled from its
+# name hold it); a deleted port's is not given to another one at once.
+check "p1, reopened by the ring size change, still has ofport 1" \
+	grep -q "port p1: ofport 1," <(ctl show)
+cat >"$RUN/dp.yaml" <<EOC
+$(other_config)
+bridges:
+  br0:
+    ports:
+      p1: {type: dpdk, mtu_request: 1400, options: {dpdk-devargs: "net_af_packet1,iface=v-rc1", n_rxq_desc: 512}}
+      p3: {type: dpdkvhostuser}
+EOC
+kill -HUP "$DP_PID"
+check "a reload deletes p2 and adds p3" wait_until 10 eval '! ctl show | grep -q "port p2:" &&
+	ctl show | grep -q "port p3: ofport"'
+check "p3 does not get p2's number 2, freed by the same reload ($(ctl show | grep -o 'port p3: ofport [0-9]*'))" \
+	eval '! ctl show | grep -q "port p3: ofport 2,"'
+check "p1 was not reopened by that reload" \
+	test "$(grep -c 'port p1: added' "$RUN/dp.log")" -eq 2
 finish

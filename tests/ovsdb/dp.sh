@@ -157,7 +157,16 @@ check "add-port vhc0 type=dpdkvhostuserclient completes" \
 	vsctl add-port $BR vhc0 -- set Interface vhc0 type=dpdkvhostuserclient \
 	options:vhost-server-path="$RUN/vm0.sock" ofport_request=7
 check "vhc0 gets its ofport_request 7" test "$(get Interface vhc0 ofport)" = 7
+of_vhu0=$(get Interface vhu0 ofport)
 check "del-port vhu0 and vhc0 complete" vsctl del-port $BR vhu0 -- del-port $BR vhc0
+
+# --- ofport numbers as Open vSwitch gives them: a deleted port's is not given away at once ---
+check "add-port vhx0: a number, not vhu0's $of_vhu0 (freed a moment ago)" \
+	eval 'vsctl add-port $BR vhx0 -- set Interface vhx0 type=dpdkvhostuser &&
+	of=$(get Interface vhx0 ofport) && is_positive "$of" && test "$of" != "$of_vhu0"'
+check "add-port vhy0, del-port vhx0: vhy0 keeps a number above the hole" \
+	eval 'vsctl add-port $BR vhy0 -- set Interface vhy0 type=dpdkvhostuser &&
+	vsctl del-port $BR vhx0 && is_positive "$(get Interface vhy0 ofport)"'
 
 # --- pmd-cpu-mask at run time re-places the rx queues ---
 rxq_core() { ctl pmd-rxq-show | grep -q "core_id $1:"; }
@@ -214,6 +223,17 @@ check "after the restart status (ephemeral) is written again" \
 	wait_until 5 eval 'get Interface p1 status | grep -q driver_name'
 check "ovs-vsctl works after the restart" vsctl set Interface p2 external_ids:x=1
 check "forwarding after the restart" fwd_ok2 "$NS1" 10.98.0.2 5
+
+# --- vireo-dp restarted: each port takes back the number in its Interface row ---
+ofports() { ctl show 2>/dev/null | grep -o "port [^:]*: ofport [0-9-]*" | sort; }
+before=$(ofports)
+kill -TERM "$DP_PID"
+wait "$DP_PID"
+mv "$RUN/dp.log" "$RUN/dp.log.1"
+start_ovsdb_dp
+check "vireo-dp restarted: every port has the number it had ($(tr '\n' ' ' <<<"$before"))" \
+	wait_until 60 eval 'test "$(ofports)" = "$before"'
+check "... and forwards" fwd_ok2 "$NS1" 10.98.0.2 5
 
 # --- teardown through ovs-vsctl ---
 check "del-br $BR completes" vsctl del-br $BR

@@ -413,7 +413,8 @@ test_replica(void)
 	CHECK(vovsdb_replica_kind(&r, VOVSDB_T_IFACE, "mtu_request") == -1);
 	u = vovsdb_replica_monitor_requests(&r);
 	CHECK(json_is(json_object_get(u, "Interface"),
-			"[{\"columns\":[\"name\",\"type\",\"options\",\"ofport_request\"]}]"));
+			"[{\"columns\":[\"name\",\"type\",\"options\",\"ofport_request\","
+			"\"ofport\"]}]"));
 	/* A schema without the Controller table: accepted, nothing asked of it. */
 	CHECK(json_object_get(u, "Controller") == NULL);
 	json_decref(u);
@@ -427,7 +428,7 @@ test_replica(void)
 		"\"Port\":{\"p1\":{\"initial\":{\"name\":\"vhu0\",\"interfaces\":[\"uuid\",\"i1\"]}},"
 			"\"p2\":{\"initial\":{\"name\":\"sys0\",\"interfaces\":[\"uuid\",\"i2\"]}}},"
 		"\"Interface\":{\"i1\":{\"initial\":{\"name\":\"vhu0\",\"type\":\"dpdkvhostuser\","
-			"\"ofport_request\":7}},"
+			"\"ofport_request\":7,\"ofport\":3}},"
 			"\"i2\":{\"initial\":{\"name\":\"sys0\"}}}}");
 	CHECK(vovsdb_replica_apply(&r, u, true, &changed, &n_bad) == 0 && n_bad == 0 && changed);
 	json_decref(u);
@@ -437,9 +438,25 @@ test_replica(void)
 	CHECK(view.conf.bridges[0].n_ports == 1);
 	CHECK(!strcmp(view.conf.bridges[0].ports[0].type, "dpdkvhostuser"));
 	CHECK(view.conf.bridges[0].ports[0].ofport_request == 7);
+	/* The number it had: preferred when it is added, but no setting of its own. */
+	CHECK(view.conf.bridges[0].ports[0].ofport_last == 3);
+	CHECK(view.conf.bridges[0].ports[0].extra.n == 0);
 	CHECK(!strcmp(vconf_map_get(&view.conf.other_config, "pmd-cpu-mask"), "0x2"));
 	CHECK(json_object_get(view.foreign, "sys0") != NULL);
 	CHECK(strstr(json_string_value(json_object_get(view.foreign, "sys0")), "'br0'"));
+
+	/* The ofport written back comes back in an update: the configuration is the same. */
+	{
+		struct vovsdb_view v2;
+
+		u = js("{\"Interface\":{\"i1\":{\"modify\":{\"ofport\":8}}}}");
+		CHECK(vovsdb_replica_apply(&r, u, true, &changed, &n_bad) == 0 && n_bad == 0);
+		json_decref(u);
+		CHECK(vovsdb_view_build(&r, "ovsdb:test", &v2, log) == 0);
+		CHECK(v2.conf.bridges[0].ports[0].ofport_last == 8 &&
+			vovsdb_conf_equal(&v2.conf, &view.conf), "a new ofport is no new configuration");
+		vovsdb_view_free(&v2);
+	}
 
 	/* Write-back: only changed columns; the foreign port gets ofport -1. */
 	CHECK(vovsdb_wb_init(&wb) == 0);
