@@ -467,6 +467,14 @@ vconf_controller_target_ok(const char *t)
 	return false;
 }
 
+bool
+vconf_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= VCONF_NAME_MAX && strchr(name, '/') == NULL;
+}
+
 int
 vconf_dpid_parse(const char *s, uint64_t *out)
 {

@@ -41,6 +41,12 @@ struct vconf_map {
 	size_t n;
 };
 
+/**
+ * True when 'name' may name a bridge or a port: 1 to VCONF_NAME_MAX characters, no '/' (a
+ * name becomes a file name: RUNDIR/BRIDGE.mgmt, a vhost-user socket).
+ */
+bool vconf_name_ok(const char *name);
+
 /** VLAN settings of a port (OVSDB Port columns tag, trunks, vlan_mode). */
 struct vconf_vlan {
 	bool has_tag;          /**< false: no tag (zeroed means unset everywhere) */

@@ -319,7 +319,7 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 	if (p->name == NULL)
 		return fail(ld, knode, "out of memory");
 	br->n_ports++;
-	if (*name == '\0' || strlen(name) > VCONF_NAME_MAX || strchr(name, '/') != NULL)
+	if (!vconf_name_ok(name))
 		return fail(ld, knode, "port '%s': a port name is 1 to %d characters without '/'",
 			name, VCONF_NAME_MAX);
 	snprintf(where, sizeof(where), "ports:%s", name);
@@ -750,9 +750,9 @@ load_bridge(struct loader *ld, yaml_node_t *knode, yaml_node_t *node)
 	ld->out->n_bridges++;
 	if (br->name == NULL)
 		return fail(ld, knode, "out of memory");
-	if (*name == '\0' || strlen(name) > VCONF_NAME_MAX)
-		return fail(ld, knode, "bridge '%s': a bridge name is 1 to %d characters", name,
-			VCONF_NAME_MAX);
+	if (!vconf_name_ok(name))
+		return fail(ld, knode, "bridge '%s': a bridge name is 1 to %d characters without "
+			"'/' (it names the file BRIDGE.mgmt)", name, VCONF_NAME_MAX);
 	rc = expect_mapping(ld, node, name);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;

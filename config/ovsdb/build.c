@@ -211,15 +211,9 @@ nomem:
 }
 
 static void
-fail_iface(struct vovsdb_view *view, const json_t *iface, const char *fmt, const char *a,
-		const char *b)
+fail_iface(struct vovsdb_view *view, const json_t *iface, const char *why)
 {
-	char *s;
-
-	if (asprintf(&s, fmt, a, b) < 0)
-		return;
-	json_object_set_new(view->foreign, str_col(iface, "name"), json_string(s));
-	free(s);
+	json_object_set_new(view->foreign, str_col(iface, "name"), json_string(why));
 }
 
 static int
@@ -554,16 +548,47 @@ add_bond(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *
 	return 0;
 }
 
-static int
-add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_t *brow)
+/*
+ * Why vireo-dp does not run bridge row 'brow' (malloc'd; its interfaces fail with it), or
+ * NULL when it does.  '*rc' is -ENOMEM when out of memory.
+ */
+static char *
+bridge_refusal(const json_t *brow, int *rc)
 {
 	const char *name = str_col(brow, "name"), *dpt = str_col(brow, "datapath_type");
-	bool ours = !strcmp(dpt, "netdev");
+	char *why = NULL;
+	int n = 0;
+
+	if (!vconf_name_ok(name))
+		n = asprintf(&why, "bridge '%s': a bridge name is 1 to %d characters without '/' "
+			"(it names the file BRIDGE.mgmt)", name, VCONF_NAME_MAX);
+	else if (strcmp(dpt, "netdev") != 0)
+		n = asprintf(&why, "bridge '%s' has datapath_type '%s': vireo-dp runs only "
+			"bridges with datapath_type=netdev", name, *dpt ? dpt : "system");
+	if (n < 0) {
+		why = NULL;
+		*rc = -ENOMEM;
+	}
+	return why;
+}
+
+static int
+add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_t *brow,
+		json_t *log)
+{
+	const char *name = str_col(brow, "name"), *dpt = str_col(brow, "datapath_type");
 	struct vconf_bridge *bridges, *br = NULL;
 	json_t *ports, *prow;
 	size_t i;
 	int rc = 0;
+	char *why = bridge_refusal(brow, &rc);
+	bool ours = why == NULL;
 
+	if (rc < 0)
+		return rc;
+	/* Another datapath_type is another switch's business; a bad name is an error. */
+	if (why != NULL && strcmp(dpt, "netdev") == 0)
+		json_array_append_new(log, json_string(why));
 	if (ours) {
 		bridges = realloc(view->conf.bridges,
 				(view->conf.n_bridges + 1) * sizeof(*bridges));
@@ -594,9 +619,7 @@ add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_
 		else
 			json_array_foreach(ifaces, j, irow) {
 				if (!ours)
-					fail_iface(view, irow, "bridge '%s' has datapath_type '%s': "
-						"vireo-dp runs only bridges with datapath_type=netdev",
-						name, *dpt ? dpt : "system");
+					fail_iface(view, irow, why);
 				else
 					rc = add_port(r, br, prow, irow);
 			}
@@ -605,6 +628,7 @@ add_bridge(const struct vovsdb_replica *r, struct vovsdb_view *view, const json_
 			break;
 	}
 	json_decref(ports);
+	free(why);
 	if (br && br->n_ports)
 		qsort(br->ports, br->n_ports, sizeof(*br->ports), cmp_port);
 	return rc;
@@ -650,7 +674,7 @@ vovsdb_view_build(const struct vovsdb_replica *r, const char *source,
 		return -ENOMEM;
 	bridges = deref(r, VOVSDB_T_BRIDGE, ovs, "bridges");
 	json_array_foreach(bridges, i, brow) {
-		rc = add_bridge(r, view, brow);
+		rc = add_bridge(r, view, brow, log);
 		if (rc)
 			break;
 	}

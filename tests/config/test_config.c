@@ -136,6 +136,11 @@ static const struct bad_case bad[] = {
 	{ "- just\n- a list\n", { "bad.yaml:1:", "mapping", NULL } },
 	{ "bridges:\n  br0:\n    ports:\n      LONGNAME: {type: dpdkvhostuser}\n",
 		{ "bad.yaml:4:", "pppppppppppppppp", "255" } },
+	/* A bridge's name is a file's (RUNDIR/BRIDGE.mgmt), as a port's is. */
+	{ "bridges:\n  ../br0:\n    ports: {}\n",
+		{ "bad.yaml:2:", "bridge '../br0'", "without '/'" } },
+	{ "bridges:\n  br0:\n    ports:\n      a/b: {type: dpdkvhostuser}\n",
+		{ "bad.yaml:4:", "port 'a/b'", "without '/'" } },
 	{ "", { "bad.yaml", "empty", NULL } },
 	/* Duplicate keys in an interface and a controller mapping, as everywhere else. */
 	{ "bridges:\n  br0:\n    ports:\n      bond0:\n        interfaces:\n"

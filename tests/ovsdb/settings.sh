@@ -218,6 +218,15 @@ for t in "NetFlow:netflow:targets=\"127.0.0.1:5566\"" "sFlow:sflow:targets=\"127
 		set Bridge $BR "$col=@x" // clear Bridge $BR "$col"
 done
 
+# --- a bridge name with '/' (it would name RUNDIR/BRIDGE.mgmt elsewhere): not run ---
+out=$(vsctl add-br "$BR/x" -- set bridge "$BR/x" datapath_type=netdev 2>&1)
+check "add-br $BR/x: its interface's error says why (ovs-vsctl: $out)" \
+	eval 'iface_error "$BR/x" | grep -q "a bridge name is 1 to 255 characters without ./."'
+check "... the log says so, nothing was made under $RUN/$BR, vireo-dp runs on" \
+	eval 'grep -q "bridge .$BR/x.: a bridge name" "$RUN/dp.log" && test ! -e "$RUN/$BR" &&
+	kill -0 "$DP_PID"'
+check "... del-br $BR/x" vsctl del-br "$BR/x"
+
 # --- other_config: refused and not applied keys are logged ---
 check "the log refuses other_config:hw-offload=true" \
 	grep -q "other_config:hw-offload=true ignored (key 'other_config:hw-offload': 'true' refused" \

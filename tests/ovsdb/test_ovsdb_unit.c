@@ -608,6 +608,21 @@ test_view_refusals(void)
 	free(err);
 	free(warn);
 	vovsdb_view_free(&view);
+
+	/* A bridge name with '/' would put its OpenFlow socket elsewhere: not run, its
+	 * interfaces fail with the reason. */
+	view_of("{\"Open_vSwitch\":{\"o1\":{\"initial\":{\"bridges\":[\"uuid\",\"b1\"]}}},"
+		"\"Bridge\":{\"b1\":{\"initial\":{\"name\":\"../br0\",\"datapath_type\":\"netdev\","
+			"\"ports\":[\"uuid\",\"p1\"]}}},"
+		"\"Port\":{\"p1\":{\"initial\":{\"name\":\"vhu0\",\"interfaces\":[\"uuid\",\"i1\"]}}},"
+		"\"Interface\":{\"i1\":{\"initial\":{\"name\":\"vhu0\","
+			"\"type\":\"dpdkvhostuser\"}}}}", &r, &view);
+	CHECK(view.conf.n_bridges == 0, "a bridge named '../br0' is run");
+	CHECK(json_object_get(view.foreign, "vhu0") != NULL &&
+		strstr(json_string_value(json_object_get(view.foreign, "vhu0")),
+		"bridge '../br0': a bridge name is 1 to 255 characters without '/'"),
+		"its interface's error");
+	vovsdb_view_free(&view);
 	vovsdb_replica_free(&r);
 }
 
