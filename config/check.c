@@ -1076,14 +1076,22 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 		*err = refused;
 		return -EINVAL;
 	}
-	if (strcmp(p->type, "patch") == 0) {
+	/* Patch and tunnel ports receive through their peer's or carrier's deliver call, not
+	 * through an rx queue, so no ingress policer would ever see their packets: refused
+	 * as Open vSwitch's netdev_set_policing() refuses it for vports. */
+	if (strcmp(p->type, "patch") == 0 || strcmp(p->type, "vxlan") == 0 ||
+			strcmp(p->type, "geneve") == 0 || strcmp(p->type, "gtpu") == 0) {
 		struct vconf_policing pol;
 
 		vconf_port_policing(p, &pol);
 		if (pol.in_kbps > 0 || pol.in_kpps > 0) {
-			*err = fmt("port '%s': key 'Interface:ingress_policing_rate': refused on a "
-				"patch port: it receives what its peer sends (police the peer's "
-				"egress with QoS egress-policer)", p->name);
+			*err = fmt("port '%s': key 'Interface:ingress_policing_%s': refused on a "
+				"%s port: %s", p->name, pol.in_kbps > 0 ? "rate" : "kpkts_rate",
+				p->type, strcmp(p->type, "patch") == 0 ?
+				"it receives what its peer sends (police the peer's egress with "
+				"QoS egress-policer)" :
+				"it receives what the port carrying the tunnel delivers (police "
+				"that port, or the sender's egress with QoS egress-policer)");
 			return -EINVAL;
 		}
 	}

@@ -819,6 +819,35 @@ test_bond(void)
 	free(err);
 }
 
+/* Ingress policing on a tunnel port refused, as on a patch port: nothing would police it. */
+static void
+test_policing_tunnels(void)
+{
+	static const char *const types[] = { "vxlan", "geneve", "gtpu" };
+	static const char *const keys[] = { "ingress_policing_rate",
+		"ingress_policing_kpkts_rate" };
+	char text[512], want[128], *err;
+	struct vconf c;
+	int rc;
+
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			snprintf(text, sizeof(text), "bridges:\n  br0:\n    ports:\n      t0: "
+				"{type: %s, options: {remote_ip: 10.0.0.2}, %s: 100}\n", types[t],
+				keys[k]);
+			snprintf(want, sizeof(want), "key 'Interface:%s': refused on a %s port",
+				keys[k], types[t]);
+			err = NULL;
+			rc = parse(text, &c, &err);
+			CHECK(rc < 0 && err && strstr(err, want), "%s %s: %s", types[t], keys[k],
+				err ? err : "(accepted)");
+			if (rc == 0)
+				vconf_free(&c);
+			free(err);
+		}
+	}
+}
+
 /* Policing keys in YAML, as OVSDB's columns; a QoS type other than egress-policer refused. */
 static void
 test_policing(void)
@@ -872,6 +901,7 @@ test_policing(void)
 	if (rc == 0)
 		vconf_free(&c);
 	free(err);
+	test_policing_tunnels();
 }
 
 /* Mirrors in YAML: the Mirror columns, copies and comparisons, and what is refused. */

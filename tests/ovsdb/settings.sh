@@ -69,6 +69,16 @@ check "QoS egress-policer (implemented): vhu0 keeps its ofport, no error" \
 	other_config:cir=125000 other_config:cbs=12500 &&
 	is_positive "$(get Interface vhu0 ofport)" && test -z "$(iface_error vhu0)"'
 vsctl clear Port vhu0 qos >/dev/null
+# A tunnel port receives through its carrier's deliver call, which no ingress policer sees.
+check "ingress_policing_rate on a vxlan port: refused, the error and the log say so" \
+	eval 'vsctl add-port $BR vxp -- set Interface vxp type=vxlan options:remote_ip=10.0.0.9 \
+	ingress_policing_rate=1000;
+	iface_error vxp | grep -q "ingress_policing_rate.: refused on a vxlan port" &&
+	grep -q "port vxp: error: .*ingress_policing_rate.: refused on a vxlan port" "$RUN/dp.log"'
+check "... ingress_policing_rate=0 again: vxp works" \
+	eval 'vsctl set Interface vxp ingress_policing_rate=0 &&
+	is_positive "$(get Interface vxp ofport)" && test -z "$(iface_error vxp)"'
+vsctl del-port $BR vxp >/dev/null
 
 # --- refused: the port fails with the column's name in its error ---
 out=$(vsctl add-port $BR vhu1 -- set Interface vhu1 type=dpdkvhostuser \
