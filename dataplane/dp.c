@@ -419,6 +419,54 @@ port_changed_in_place(struct dp *dp, struct dp_port *p, const struct vconf_port 
 }
 
 /*
+ * Check 'cfg' and open 'p's device as it says (unpublished 'p' of a bridge, closed or
+ * failed).  On failure 'p' keeps the error and ofport -1; the error is logged unless it
+ * is the one 'p' already had.  Returns true when 'p' works.
+ */
+static bool
+port_try_open(struct dp *dp, struct dp_port *p, const struct vconf_port *cfg)
+{
+	char *err = NULL;
+	int line = 0;
+
+	if (vconf_check_port(cfg, &line, &err) == 0) {
+		if (port_apply_cfg(dp, p, p->port.slot, cfg, false, &err) == 0)
+			p->ofport = dp_port_is_local(p->bridge, cfg) ? DP_OFPORT_LOCAL :
+				alloc_ofport(p->bridge, cfg);
+		else if (err == NULL)
+			err = strdup("could not open the device");
+	}
+	if (err != NULL) {
+		if (p->error == NULL || strcmp(p->error, err) != 0)
+			dp_log("port %s: error: %s", cfg->name, err);
+		free(p->error);
+		p->error = err;
+		return false;
+	}
+	free(p->error);
+	p->error = NULL;
+	coverage_inc(COV_PORT_ADD);
+	dp_log("port %s: added to bridge %s as ofport %u (%s)", cfg->name, p->bridge->name,
+		p->ofport, cfg->type);
+	port_log_warnings(cfg);
+	return true;
+}
+
+/*
+ * Open the failed port 'p' (configured as 'cfg', unchanged) again, as Open vSwitch retries
+ * a failed interface on every reconfiguration: what failed it may have gone since (a
+ * tunnel port's duplicate deleted, a device plugged in).  A failed port was never
+ * published, so a device it left open is closed here at once.  True when it now works.
+ */
+static bool
+port_retry(struct dp *dp, struct dp_port *p, const struct vconf_port *cfg)
+{
+	port_close(&p->port);
+	p->ofport = UINT32_MAX;
+	return port_try_open(dp, p, cfg);
+}
+
+/*
  * Create the port and open its device; on failure the port still joins the bridge, with
  * its error and ofport -1, and carries no traffic.  Does not publish.
  */
@@ -427,8 +475,6 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 {
 	struct dp_port *p;
 	unsigned slot;
-	char *err = NULL;
-	int line = 0;
 
 	if (strlen(cfg->name) >= PORT_NAME_MAX) {
 		dp_log("port %.32s...: not added: a port name is at most %d bytes", cfg->name,
@@ -454,22 +500,7 @@ port_add_unpublished(struct dp *dp, struct dp_bridge *br, const struct vconf_por
 		rte_free(p);
 		return NULL;
 	}
-	if (vconf_check_port(cfg, &line, &err) == 0) {
-		if (port_apply_cfg(dp, p, (uint16_t)slot, cfg, false, &err) == 0)
-			p->ofport = dp_port_is_local(br, cfg) ? DP_OFPORT_LOCAL :
-				alloc_ofport(br, cfg);
-		else if (err == NULL)
-			err = strdup("could not open the device");
-	}
-	if (err != NULL) {
-		p->error = err;
-		dp_log("port %s: error: %s", cfg->name, err);
-	} else {
-		coverage_inc(COV_PORT_ADD);
-		dp_log("port %s: added to bridge %s as ofport %u (%s)", cfg->name, br->name,
-			p->ofport, cfg->type);
-		port_log_warnings(cfg);
-	}
+	port_try_open(dp, p, cfg);
 	dp->slots[slot] = p;
 	br->ports[br->n_ports++] = p;
 	return p;
@@ -811,8 +842,9 @@ reconfigure_remove_ports(struct dp *dp, const struct vconf *cfg, bool *replace)
 }
 
 /*
- * Bridges that left 'cfg' go; new bridges and new ports come; every bridge's settings,
- * mirrors and snapshot are published again.  '*replace' is set when a port came.
+ * Bridges that left 'cfg' go; new bridges and new ports come, failed ports are opened
+ * again (once each); every bridge's settings, mirrors and snapshot are published again.
+ * '*replace' is set when a port came or a failed one now works.
  */
 static int
 reconfigure_bridges(struct dp *dp, const struct vconf *cfg, bool *replace, char **err)
@@ -843,11 +875,16 @@ reconfigure_bridges(struct dp *dp, const struct vconf *cfg, bool *replace, char 
 		if (ob == NULL || !vconf_bridge_settings_equal(ob, vb))
 			bridge_settings_log(vb);
 		br->fail_secure = vb->fail_mode != NULL && strcmp(vb->fail_mode, "secure") == 0;
-		for (size_t k = 0; k < vb->n_ports; k++)
-			if (dp_find_port(dp, vb->ports[k].name) == NULL) {
+		for (size_t k = 0; k < vb->n_ports; k++) {
+			struct dp_port *p = dp_find_port(dp, vb->ports[k].name);
+
+			if (p == NULL) {
 				port_add_unpublished(dp, br, &vb->ports[k]);
 				*replace = true;
+			} else if (p->error != NULL && port_retry(dp, p, &vb->ports[k])) {
+				*replace = true;
 			}
+		}
 		if (dp_mirrors_set(dp, br, vb) < 0)
 			dp_log("error: bridge %s: mirrors not changed: out of memory", vb->name);
 		dp_bridge_publish(dp, br);

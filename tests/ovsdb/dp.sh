@@ -139,6 +139,19 @@ check "bad port: error column names the problem" \
 check "other ports keep forwarding next to the bad one" fwd_ok2 "$NS1" 10.98.0.2 10
 check "del-port bad0 completes" vsctl del-port $BR bad0
 
+# --- a failed port is opened again on the next change: a tunnel's duplicate deleted ---
+vx() { echo "-- add-port $BR $1 -- set Interface $1 type=vxlan options:remote_ip=10.0.0.9 \
+	options:key=5"; }
+vsctl $(vx vx0) >/dev/null 2>&1
+vsctl $(vx vx1) >/dev/null 2>&1
+check "vx1 (vx0's remote_ip and key) fails, its error names vx0" \
+	eval 'is_positive "$(get Interface vx0 ofport)" && test "$(get Interface vx1 ofport)" = -1 &&
+	get Interface vx1 error | grep -q "tunnel port vx0 already receives VNI 5"'
+check "del-port vx0: vx1 comes up, its error cleared" \
+	eval 'vsctl del-port $BR vx0 && is_positive "$(get Interface vx1 ofport)" &&
+	test "$(get Interface vx1 error)" = "[]" && ctl show | grep -q "port vx1: ofport [0-9]*, type vxlan"'
+check "del-port vx1 completes" vsctl del-port $BR vx1
+
 # --- del-port stops the traffic, re-adding restores it ---
 check "del-port p2 completes" vsctl del-port $BR p2
 check "after del-port p2 the ping fails" no_ping "$NS1" 10.98.0.2
