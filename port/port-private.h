@@ -31,8 +31,7 @@ uint16_t port_dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint
 void port_dpdk_dev_stats(struct port *p, struct port_dev_stats *st);
 bool port_dpdk_link_up(struct port *p);
 
-/* port_police.c: the egress meters follow the PMD count (no PMD polls); a closed port's go. */
-void port_policing_set_n_pmds(struct port *p, unsigned n_pmds);
+/* port_police.c: a closed port's policers go. */
 void port_policing_free(struct port *p);
 extern const struct port_ops port_internal_ops;		/* port_internal.c */
 extern const struct port_ops port_vxlan_ops;		/* port_vxlan.c */

@@ -91,7 +91,6 @@ port_set_n_pmds(struct port *p, unsigned n_pmds)
 {
 	if (p->ops != NULL && p->ops->set_n_pmds != NULL && p->priv != NULL)
 		p->ops->set_n_pmds(p, n_pmds);
-	port_policing_set_n_pmds(p, n_pmds);
 }
 
 const char *

@@ -227,8 +227,10 @@ struct port {
 
 	/*
 	 * control thread publishes (atomic store), PMDs read (atomic load); an old one is
-	 * freed after a grace period (port_set_policing).  NULL: no policer.  Its meters are
-	 * per rx queue (ingress) and per sending PMD (egress), each written by one PMD only.
+	 * freed after a grace period (port_set_policing).  NULL: no policer.  Each is one
+	 * meter for the whole port (Open vSwitch's rate is the interface's), which every PMD
+	 * receiving from any of its rx queues (ingress) or sending to it (egress) updates by
+	 * compare and swap (port_police.c).
 	 */
 	struct port_policer *ingress;
 	struct port_policer *egress;
@@ -302,20 +304,19 @@ int port_args_uint(const struct port_args *a, const char *key, unsigned long min
 	unsigned long max, unsigned long def, unsigned long *out, char **err);
 
 /**
- * Set 'p's policers to 'pol' (control thread; the port may be published).  The rate of
- * each meter is shared evenly among the rx queues (ingress) or the PMDs (egress) of the
- * port, each holding its own meter, so that no lock is taken.  Waits for a grace period
- * of env->qsbr before it frees the meters it replaces.  Returns 0 or -errno with '*err'.
+ * Set 'p's policers to 'pol' (control thread; the port may be published).  Each policer's
+ * rate is the port's, whatever rx queues are enabled and whatever PMDs poll or send: its
+ * meter is shared by them without a lock.  Waits for a grace period of env->qsbr before
+ * it frees the policers it replaces.  Returns 0 or -errno with '*err'.
  */
 int port_set_policing(struct port *p, const struct port_policing *pol,
 	const struct port_env *env, char **err);
 
 /**
- * Keep the packets of 'pkts' that policer 'pol' lets pass, using meter 'idx' (an rx queue
- * or a PMD index); frees the others.  Returns how many are kept, at the front (PMD).
+ * Keep the packets of 'pkts' that policer 'pol' lets pass; frees the others.  Returns how
+ * many are kept, at the front (PMD; any number of PMDs at once).
  */
-uint16_t port_police(struct port_policer *pol, unsigned idx, struct rte_mbuf **pkts,
-	uint16_t n);
+uint16_t port_police(struct port_policer *pol, struct rte_mbuf **pkts, uint16_t n);
 
 /** port.rx_borrow: what a port may lend of the packets it receives. */
 #define PORT_BORROW_NONE 0
@@ -477,7 +478,7 @@ port_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	struct port_policer *pol = __atomic_load_n(&p->ingress, __ATOMIC_ACQUIRE);
 
 	if (unlikely(pol != NULL) && got > 0) {
-		uint16_t kept = port_police(pol, qid, pkts, got);
+		uint16_t kept = port_police(pol, pkts, got);
 
 		p->rxq_stats[qid].policed += got - kept;
 		got = kept;
@@ -498,7 +499,7 @@ port_tx_burst(struct port *p, unsigned pmd_index, struct rte_mbuf **pkts, uint16
 	uint64_t bytes = 0;
 
 	if (unlikely(pol != NULL)) {
-		uint16_t kept = port_police(pol, pmd_index, pkts, n);
+		uint16_t kept = port_police(pol, pkts, n);
 
 		policed = n - kept;
 		p->pmd_stats[pmd_index].tx_policed += policed;

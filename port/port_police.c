@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Policers of any port type: Open vSwitch's ingress policing (by bytes and by packets) and
- * its egress-policer QoS type, on rte_meter's srTCM with an excess burst of 0, so that a
- * packet passes only while the committed bucket holds it (green), as netdev-dpdk does.
+ * its egress-policer QoS type.  Open vSwitch runs rte_meter's srTCM with an excess burst
+ * of 0, so that a packet passes only while the committed bucket holds it (green), and
+ * serialises the meter with a spinlock: its rate is the whole interface's, whatever queue
+ * or thread a packet comes by.
  *
- * Open vSwitch serialises a port's policer with a spinlock; here each rx queue (ingress) or
- * sending PMD (egress) has a meter of its own with an even share of the rate, so the packet
- * path takes no lock.  A policer is replaced, never changed: the control thread publishes a
- * new one with an atomic store and frees the old one after a grace period.
+ * Here a meter is that same token bucket written as the generic cell rate algorithm, whose
+ * whole state is one word (the time at which the bucket will be full again), so that the
+ * PMDs receiving from a port's queues, or sending to it, share one meter by compare and
+ * swap, once a burst, without a lock.  The rate then holds however many rx queues are
+ * enabled and however they are spread over PMDs: a meter per queue or per PMD would have
+ * to guess how the traffic is shared between them.  A policer is replaced, never changed:
+ * the control thread publishes a new one with an atomic store and frees the old one after
+ * a grace period.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +23,6 @@
 #include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_malloc.h>
-#include <rte_meter.h>
 #include <rte_rcu_qsbr.h>
 
 #include "port-private.h"
@@ -26,86 +31,137 @@
 #define IN_BURST_KB_DEFAULT 8000
 #define IN_BURST_KPKTS_DEFAULT 16
 
-struct police_meter {
-	struct rte_meter_srtcm bytes;
-	struct rte_meter_srtcm pkts;
-} __rte_cache_aligned;
+/* A meter's time is TSC cycles << its 'shift', the least (up to METER_SHIFT_MAX) that
+ * makes a unit cost at least METER_COST_MIN: its cost is then exact to 1/4096. */
+#define METER_SHIFT_MAX 16
+#define METER_COST_MIN 4096
+/* No cost or bucket is larger, so that a sum of two never overflows. */
+#define METER_LIMIT (UINT64_C(1) << 62)
 
-struct port_policer {
-	struct rte_meter_srtcm_profile bytes_prof;
-	struct rte_meter_srtcm_profile pkts_prof;
-	bool by_bytes, by_pkts;
-	unsigned n;				/* meters */
-	struct police_meter m[];
+/*
+ * A token bucket of 'cbs' units (bytes or packets) filled at 'cir' units/s, as the
+ * generic cell rate algorithm: 'tat' is when the bucket will be full again; it is empty by
+ * 'tau' after that.  A packet of L units passes when the bucket holds L, i.e. when
+ * max(tat, now) + L * cost is at most now + tau, and then moves 'tat' there.
+ *
+ * Times wrap, after 2^(64 - shift) cycles (at 3 GHz: 195 years unshifted, 35 days for a
+ * meter of 10 Gbit/s, a day at the largest shift).  'tat' may be ahead of a
+ * PMD's 'now' by 'tau', and by a little more when another PMD read the clock later; one
+ * ahead by more than 'tau' and a second ('slack') was left far in the past, and the bucket
+ * is full.  Only a meter idle for nearly a multiple of the wrap period can be judged
+ * wrongly, and it then polices as if empty for 'tau' and a second at most.
+ */
+struct police_meter {
+	uint64_t tat;		/* any PMD, atomic (compare and swap) */
+	uint64_t cost;		/* time a unit takes at 'cir' */
+	uint64_t tau;		/* cbs * cost */
+	uint64_t slack;		/* one second */
+	uint64_t max_units;	/* a packet of more units would cost more than METER_LIMIT */
+	unsigned shift;
 };
 
-uint16_t
-port_police(struct port_policer *pol, unsigned idx, struct rte_mbuf **pkts, uint16_t n)
+struct port_policer {
+	struct police_meter bytes;
+	struct police_meter pkts;
+	bool by_bytes, by_pkts;
+};
+
+/* What of the packets of 'pkts' that 'keep' (a bit each) names meter 'm' lets pass at
+ * TSC time 'now' (a bit each), the meter taking their tokens. */
+static uint64_t
+meter_run(struct police_meter *m, uint64_t now, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t keep, bool bytes)
 {
-	struct police_meter *m = &pol->m[idx % pol->n];
+	uint64_t tat = __atomic_load_n(&m->tat, __ATOMIC_RELAXED), t, pass;
+
+	now <<= m->shift;
+	do {
+		uint64_t lead = tat - now;
+
+		/* Where the bucket stands: 'lead' of it spent. */
+		t = (int64_t)lead > 0 && lead <= m->tau + m->slack ? tat : now;
+		pass = 0;
+		for (uint16_t i = 0; i < n; i++) {
+			uint64_t units = 1;
+
+			if (!(keep >> i & 1))
+				continue;
+			if (bytes) {
+				units = rte_pktmbuf_pkt_len(pkts[i]);
+				units = units > RTE_ETHER_HDR_LEN ? units - RTE_ETHER_HDR_LEN : 0;
+			}
+			if (units <= m->max_units && t - now <= m->tau &&
+					t - now + units * m->cost <= m->tau) {
+				t += units * m->cost;
+				pass |= UINT64_C(1) << i;
+			}
+		}
+	} while (pass != 0 && !__atomic_compare_exchange_n(&m->tat, &tat, t, false,
+		__ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return pass;
+}
+
+uint16_t
+port_police(struct port_policer *pol, struct rte_mbuf **pkts, uint16_t n)
+{
 	uint64_t now = rte_rdtsc();
 	uint16_t kept = 0;
 
-	for (uint16_t i = 0; i < n; i++) {
-		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
-		bool pass = true;
+	for (uint16_t off = 0; off < n; off += 64) {
+		uint16_t k = RTE_MIN(n - off, 64);
+		uint64_t pass = k == 64 ? UINT64_MAX : (UINT64_C(1) << k) - 1;
 
-		len = len > RTE_ETHER_HDR_LEN ? len - RTE_ETHER_HDR_LEN : 0;
-		if (pol->by_bytes && rte_meter_srtcm_color_blind_check(&m->bytes, &pol->bytes_prof,
-				now, len) != RTE_COLOR_GREEN)
-			pass = false;
-		if (pass && pol->by_pkts && rte_meter_srtcm_color_blind_check(&m->pkts,
-				&pol->pkts_prof, now, 1) != RTE_COLOR_GREEN)
-			pass = false;
-		if (pass)
-			pkts[kept++] = pkts[i];
-		else
-			rte_pktmbuf_free(pkts[i]);
+		if (pol->by_bytes)
+			pass = meter_run(&pol->bytes, now, pkts + off, k, pass, true);
+		if (pol->by_pkts && pass != 0)
+			pass = meter_run(&pol->pkts, now, pkts + off, k, pass, false);
+		for (uint16_t i = 0; i < k; i++) {
+			if (pass >> i & 1)
+				pkts[kept++] = pkts[off + i];
+			else
+				rte_pktmbuf_free(pkts[off + i]);
+		}
 	}
 	return kept;
 }
 
+/* Meter 'm' of 'cir' units/s and a bucket of 'cbs' units, full. */
+static void
+meter_init(struct police_meter *m, uint64_t cir, uint64_t cbs)
+{
+	uint64_t hz = rte_get_tsc_hz();
+
+	cir = RTE_MAX(cir, (uint64_t)1);
+	for (m->shift = 0; m->shift < METER_SHIFT_MAX; m->shift++)
+		if ((hz << m->shift) / cir >= METER_COST_MIN)
+			break;
+	m->cost = RTE_MAX((hz << m->shift) / cir, (uint64_t)1);
+	m->max_units = METER_LIMIT / m->cost;
+	m->tau = cbs > m->max_units ? METER_LIMIT : cbs * m->cost;
+	m->slack = hz << m->shift;
+	m->tat = rte_rdtsc() << m->shift;
+}
+
 /*
- * A policer of 'n' meters sharing 'bytes_s' bytes/s with bucket 'bytes_burst' and 'pkts_s'
- * packets/s with bucket 'pkts_burst' (0 rates: not metered that way); NULL with '*rc'.
+ * A policer of 'bytes_s' bytes/s with bucket 'bytes_burst' and 'pkts_s' packets/s with
+ * bucket 'pkts_burst' (0 rates: not metered that way); NULL with '*rc'.
  */
 static struct port_policer *
 policer_new(uint64_t bytes_s, uint64_t bytes_burst, uint64_t pkts_s, uint64_t pkts_burst,
-	unsigned n, int *rc)
+	int *rc)
 {
-	struct rte_meter_srtcm_params bp = { 0 }, pp = { 0 };
 	struct port_policer *pol;
 
-	pol = rte_zmalloc("port_policer", sizeof(*pol) + n * sizeof(pol->m[0]),
-		RTE_CACHE_LINE_SIZE);
+	pol = rte_zmalloc("port_policer", sizeof(*pol), RTE_CACHE_LINE_SIZE);
 	if (pol == NULL) {
 		*rc = -ENOMEM;
 		return NULL;
 	}
-	pol->n = n;
 	pol->by_bytes = bytes_s > 0;
 	pol->by_pkts = pkts_s > 0;
-	/* Each meter gets its share of the rate; the bucket is not split (a burst may come
-	 * in on any queue). */
-	bp.cir = RTE_MAX(bytes_s / n, (uint64_t)1);
-	bp.cbs = RTE_MAX(bytes_burst, (uint64_t)1);
-	pp.cir = RTE_MAX(pkts_s / n, (uint64_t)1);
-	pp.cbs = RTE_MAX(pkts_burst, (uint64_t)1);
+	meter_init(&pol->bytes, bytes_s, bytes_burst);
+	meter_init(&pol->pkts, pkts_s, pkts_burst);
 	*rc = 0;
-	if (pol->by_bytes)
-		*rc = rte_meter_srtcm_profile_config(&pol->bytes_prof, &bp);
-	if (*rc == 0 && pol->by_pkts)
-		*rc = rte_meter_srtcm_profile_config(&pol->pkts_prof, &pp);
-	for (unsigned i = 0; *rc == 0 && i < n; i++) {
-		if (pol->by_bytes)
-			*rc = rte_meter_srtcm_config(&pol->m[i].bytes, &pol->bytes_prof);
-		if (*rc == 0 && pol->by_pkts)
-			*rc = rte_meter_srtcm_config(&pol->m[i].pkts, &pol->pkts_prof);
-	}
-	if (*rc != 0) {
-		rte_free(pol);
-		return NULL;
-	}
 	return pol;
 }
 
@@ -124,12 +180,12 @@ policer_publish(struct port_policer **slot, struct port_policer *pol, struct rte
 }
 
 static struct port_policer *
-egress_new(const struct port_policing *pol, unsigned n_pmds, int *rc)
+egress_new(const struct port_policing *pol, int *rc)
 {
 	*rc = 0;
 	if (pol->out_cir == 0)
 		return NULL;
-	return policer_new(pol->out_cir, pol->out_cbs, 0, 0, RTE_MAX(n_pmds, 1u), rc);
+	return policer_new(pol->out_cir, pol->out_cbs, 0, 0, rc);
 }
 
 int
@@ -145,13 +201,13 @@ port_set_policing(struct port *p, const struct port_policing *pol,
 			IN_BURST_KPKTS_DEFAULT;
 
 		in = policer_new(pol->in_kbps * 1000 / 8, burst_kb * 1000 / 8, pol->in_kpps * 1000,
-			burst_kp * 1000, RTE_MAX(port_rxq_enabled_count(p), 1u), &rc);
+			burst_kp * 1000, &rc);
 		if (in == NULL) {
 			port_errf(err, "ingress policing: %s", rte_strerror(-rc));
 			return rc;
 		}
 	}
-	out = egress_new(pol, env->n_pmds, &rc);
+	out = egress_new(pol, &rc);
 	if (rc < 0) {
 		rte_free(in);
 		port_errf(err, "qos egress-policer: %s", rte_strerror(-rc));
@@ -166,16 +222,6 @@ port_set_policing(struct port *p, const struct port_policing *pol,
 	rte_free(out);
 	p->policing = *pol;
 	return 0;
-}
-
-void
-port_policing_set_n_pmds(struct port *p, unsigned n_pmds)
-{
-	int rc;
-	struct port_policer *out = egress_new(&p->policing, n_pmds, &rc);
-
-	if (rc == 0)
-		policer_publish(&p->egress, out, NULL);
 }
 
 void
