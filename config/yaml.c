@@ -952,6 +952,7 @@ vconf_load_yaml(const char *path, struct vconf *out, char **err)
 	size_t len = 0, cap = 0, n;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	*err = NULL;
 	if (f == NULL) {
 		if (asprintf(err, "%s: cannot open: %s", path, strerror(errno)) < 0)

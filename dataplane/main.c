@@ -213,7 +213,7 @@ yaml_warnings(const struct vconf *c, bool check)
 static void
 reload(struct dp *dp, const char *path)
 {
-	struct vconf cfg;
+	struct vconf cfg = { 0 };
 	char *err = NULL;
 
 	if (vconf_load_yaml(path, &cfg, &err) < 0 || check_flows(&cfg, &err) < 0) {

@@ -334,9 +334,14 @@ test_file(void)
 	struct vconf c;
 	char *err = NULL;
 
+	/* What the caller's stack held before: freeing 'c' after a failure must be safe. */
+	memset(&c, 0xfe, sizeof(c));
 	CHECK(vconf_load_yaml("/nonexistent/vireo.yaml", &c, &err) < 0, "missing file");
 	CHECK(err && strstr(err, "/nonexistent/vireo.yaml") && strstr(err, "cannot open"),
 		"missing file message: %s", err ? err : "(none)");
+	CHECK(c.source == NULL && c.n_bridges == 0 && c.other_config.n == 0,
+		"a missing file leaves the configuration empty, not as it was");
+	vconf_free(&c);
 	free(err);
 }
 

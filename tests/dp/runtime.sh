@@ -53,6 +53,14 @@ kill -HUP "$DP_PID"
 sleep 1
 check "a bad reload is refused and the running config kept" \
 	bash -c "grep -q 'reload of .* refused' '$RUN/dp.log' && test -S '$RUN/vhx'"
+# SIGHUP with the file gone (moved away by an admin or a package upgrade)
+mv "$RUN/dp.yaml" "$RUN/dp.yaml.away"
+kill -HUP "$DP_PID"
+check "SIGHUP with the file gone: the reload is refused, saying it cannot open the file" \
+	wait_until 10 grep -q "reload of $RUN/dp.yaml refused, running configuration kept: .*cannot open" "$RUN/dp.log"
+check "... vireo-dp keeps running with its configuration" \
+	eval 'kill -0 "$DP_PID" && ctl show | grep -q "port vhx:"'
+rm -f "$RUN/dp.yaml.away"
 write_config ""
 kill -HUP "$DP_PID"
 for _ in $(seq 50); do [ -e "$RUN/vhx" ] || break; sleep 0.1; done
