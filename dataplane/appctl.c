@@ -286,9 +286,14 @@ dp_coverage_run(struct dp *dp)
 }
 
 void
+dp_exit_command_register(void)
+{
+	control_command_register("exit", "[--cleanup]", 0, 1, cmd_exit, NULL);
+}
+
+void
 dp_appctl_register(struct dp *dp)
 {
-	control_command_register("exit", "[--cleanup]", 0, 1, cmd_exit, dp);
 	control_command_register("ofproto/trace", "BRIDGE FLOW", 2, 2, cmd_trace, dp);
 	control_command_register("dpctl/dump-flows", "[-m] [--names] [dp]", 0, 3,
 		cmd_dump_dp_flows, dp);

@@ -228,8 +228,12 @@ daemon_pidfile_create(const struct daemon_opts *o, char **err)
 void
 daemon_ready(void)
 {
+	static bool done;
 	int fd;
 
+	if (done)
+		return;
+	done = true;
 	if (ready_fd >= 0) {
 		ssize_t n = write(ready_fd, "", 1);
 

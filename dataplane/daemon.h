@@ -45,7 +45,8 @@ int daemon_start(const struct daemon_opts *o);
  */
 int daemon_pidfile_create(const struct daemon_opts *o, char **err);
 
-/** The daemon is serving: release the waiting parent, leave the terminal and the cwd. */
+/** The daemon is serving: release the waiting parent, leave the terminal and the cwd.  Only
+ *  the first call does anything. */
 void daemon_ready(void);
 
 /** Remove the pidfile (at a clean exit). */

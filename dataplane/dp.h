@@ -335,9 +335,11 @@ char *dp_pmd_rxq_show(struct pmd **pmds, unsigned n);
 char *dp_pmd_perf_show(struct pmd **pmds, unsigned n);
 /** TSC at dp_init(): where pmd-perf-show's measurement starts before any clear. */
 extern uint64_t dp_start_tsc;
-/** Register ofproto/trace, dpctl/dump-flows, coverage/show, memory/show, pmd-perf-show,
- *  exit (dataplane/appctl.c). */
+/** Register ofproto/trace, dpctl/dump-flows, coverage/show, memory/show, pmd-perf-show
+ *  (dataplane/appctl.c). */
 void dp_appctl_register(struct dp *dp);
+/** Register exit (sets dp_exit_requested), which needs no dataplane: before DPDK runs too. */
+void dp_exit_command_register(void);
 /** Once a second (main thread): update the coverage counters kept by the PMDs. */
 void dp_coverage_run(struct dp *dp);
 /** pmd-stats-show as a JSON object (jansson json_t *). */

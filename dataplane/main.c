@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -257,6 +258,27 @@ signals_fd(void)
 }
 
 /*
+ * Act on the signals waiting in 'sfd': SIGHUP reopens the log file and, when 'dp' runs from
+ * a YAML file ('config_path' not NULL), reloads it; SIGTERM and SIGINT stop vireo-dp.
+ */
+static void
+read_signals(int sfd, struct dp *dp, const char *config_path)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reopen_log();
+			if (dp != NULL && config_path != NULL)
+				reload(dp, config_path);
+		} else {
+			dp_log("signal %u: stopping", si.ssi_signo);
+			dp_exit_requested = true;
+		}
+	}
+}
+
+/*
  * The main thread's loop: control socket, signals, a 1 s timer, the OpenFlow sockets, and
  * with --ovsdb the OVSDB client's descriptor ('o' may be NULL; 'config_path' is NULL with
  * --ovsdb).
@@ -302,18 +324,7 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
 			int fd = evs[i].data.fd;
 
 			if (fd == sfd) {
-				struct signalfd_siginfo si;
-
-				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP) {
-						reopen_log();
-						if (config_path != NULL)
-							reload(dp, config_path);
-					} else {
-						dp_log("signal %u: stopping", si.ssi_signo);
-						dp_exit_requested = true;
-					}
-				}
+				read_signals(sfd, dp, config_path);
 			} else if (fd == tfd) {
 				uint64_t ticks;
 
@@ -342,16 +353,79 @@ event_loop(struct dp *dp, struct control_server *ctl, const char *config_path,
 	return 0;
 }
 
+enum ovsdb_wait_end {
+	OVSDB_WAIT_DPDK,	/* a configuration asks for DPDK */
+	OVSDB_WAIT_STOP,	/* a signal or the exit command */
+	OVSDB_WAIT_FAILED,	/* the client gave up (message printed) */
+};
+
 /*
- * --ovsdb: connect, then wait (before the EAL) for the lock and a configuration with
- * dpdk-init=true.  Returns 0 with '*out' ready, or the process exit status.
+ * --ovsdb before the dataplane runs: the OVSDB client, the control socket and signals, until
+ * a configuration asks for DPDK or vireo-dp must stop.  As ovs-vswitchd, the daemon is
+ * ready (--detach returns) once the first configuration is answered, with or without DPDK.
+ */
+static enum ovsdb_wait_end
+ovsdb_wait(struct dp_ovsdb *o, struct control_server *ctl, int sfd)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = dp_ovsdb_fd(o), .events = POLLIN },
+		{ .fd = sfd, .events = POLLIN },
+		{ .fd = control_server_fd(ctl), .events = POLLIN },
+	};
+
+	while (!dp_exit_requested) {
+		dp_ovsdb_run(o);
+		if (dp_ovsdb_failed(o))
+			return OVSDB_WAIT_FAILED;
+		if (dp_ovsdb_wants_dpdk(o))
+			return OVSDB_WAIT_DPDK;
+		if (dp_ovsdb_configured(o))
+			daemon_ready();
+		if (poll(pfd, 3, dp_ovsdb_timeout_ms(o)) < 0 && errno != EINTR) {
+			fprintf(stderr, "vireo-dp: poll: %s\n", strerror(errno));
+			return OVSDB_WAIT_FAILED;
+		}
+		if (pfd[1].revents & POLLIN)
+			read_signals(sfd, NULL, NULL);
+		if (pfd[2].revents & POLLIN)
+			control_server_run(ctl);
+	}
+	return OVSDB_WAIT_STOP;
+}
+
+/*
+ * The control socket, before anything that takes time, with the commands that need no
+ * dataplane (exit and the vlog commands); NULL after a message.  '*path' is set
+ * (malloc'd) either way.
+ */
+static struct control_server *
+control_start(const char *arg, char **path)
+{
+	struct control_server *ctl;
+	char *err = NULL;
+
+	*path = control_path(arg);
+	make_parent_dir(*path);
+	ctl = control_server_create(*path, &err);
+	if (ctl == NULL) {
+		fprintf(stderr, "vireo-dp: control socket %s: %s\n", *path, err ? err : "failed");
+		free(err);
+		return NULL;
+	}
+	dp_exit_command_register();
+	vlog_commands_register();
+	return ctl;
+}
+
+/*
+ * --ovsdb: connect and wait (before the EAL) for the lock and a configuration with
+ * dpdk-init.  Returns 0 with '*out' ready, or the process exit status.
  */
 static int
-ovsdb_start(const char *remote, int sfd, struct dp_ovsdb **out)
+ovsdb_start(const char *remote, struct control_server *ctl, int sfd, struct dp_ovsdb **out)
 {
 	struct dp_ovsdb *o;
 	char *err = NULL;
-	int rc;
 
 	o = dp_ovsdb_create(remote, &err);
 	if (o == NULL) {
@@ -359,15 +433,19 @@ ovsdb_start(const char *remote, int sfd, struct dp_ovsdb **out)
 		free(err);
 		return 2;
 	}
-	rc = dp_ovsdb_wait_ready(o, sfd);
-	if (rc < 0) {
-		if (rc == -EINTR)
-			dp_log("signal: stopping before DPDK was initialised");
+	dp_log("ovsdb: waiting for the lock ovs_vswitchd and the first configuration");
+	switch (ovsdb_wait(o, ctl, sfd)) {
+	case OVSDB_WAIT_DPDK:
+		*out = o;
+		return 0;
+	case OVSDB_WAIT_STOP:
+		dp_log("stopping before DPDK was initialised");
 		dp_ovsdb_destroy(o);
-		return rc == -EINTR ? 0 : 2;
+		return 0;
+	default:
+		dp_ovsdb_destroy(o);
+		return 2;
 	}
-	*out = o;
-	return 0;
 }
 
 int
@@ -507,23 +585,25 @@ main(int argc, char **argv)
 	}
 	/* Signals are read from a signalfd; block them before threads start. */
 	sfd = signals_fd();
-	if (use_ovsdb) {
-		rc = ovsdb_start(remote, sfd, &o);
-		if (o == NULL) {
-			close(sfd);
-			return rc;
-		}
-		cfg = dp_ovsdb_startup_config(o);
-	}
-
-	ctl_path = control_path(ctl_arg);
-	make_parent_dir(ctl_path);
-	ctl = control_server_create(ctl_path, &err);
+	ctl = control_start(ctl_arg, &ctl_path);
 	if (ctl == NULL) {
-		fprintf(stderr, "vireo-dp: control socket %s: %s\n", ctl_path, err ? err : "failed");
-		dp_ovsdb_destroy(o);
 		daemon_fini();
 		return 2;
+	}
+	if (use_ovsdb) {
+		rc = ovsdb_start(remote, ctl, sfd, &o);
+		cfg = o != NULL ? dp_ovsdb_startup_config(o) : NULL;
+		if (cfg == NULL) {
+			if (o != NULL)
+				fprintf(stderr, "vireo-dp: out of memory\n");
+			dp_ovsdb_destroy(o);
+			control_server_destroy(ctl);
+			control_commands_clear();
+			close(sfd);
+			daemon_fini();
+			free(ctl_path);
+			return o != NULL ? 1 : rc;
+		}
 	}
 	vlog_take_dpdk_log();
 	/*
@@ -556,7 +636,6 @@ main(int argc, char **argv)
 		return rc == -EINVAL ? 2 : 1;
 	}
 	dp_commands_register(&dp);
-	vlog_commands_register();
 	if (o != NULL) {
 		dp_ovsdb_attach(o, &dp);
 	} else if (dp_reconfigure(&dp, cfg, &err) < 0) {

@@ -505,36 +505,24 @@ dp_ovsdb_failed(const struct dp_ovsdb *o)
 	return o->failed;
 }
 
-int
-dp_ovsdb_wait_ready(struct dp_ovsdb *o, int sfd)
+bool
+dp_ovsdb_configured(const struct dp_ovsdb *o)
 {
-	dp_log("ovsdb: waiting for the lock ovs_vswitchd and the first configuration");
-	while (!o->failed && !(o->have_pending && dpdk_init_wanted(&o->pending))) {
-		struct pollfd pfd[2] = {
-			{ .fd = vovsdb_fd(o->db), .events = POLLIN },
-			{ .fd = sfd, .events = POLLIN },
-		};
+	return o->have_pending;
+}
 
-		if (poll(pfd, sfd >= 0 ? 2 : 1, dp_ovsdb_timeout_ms(o)) < 0 && errno != EINTR) {
-			fprintf(stderr, "vireo-dp: poll: %s\n", strerror(errno));
-			return -EPIPE;
-		}
-		if (sfd >= 0 && (pfd[1].revents & POLLIN))
-			return -EINTR;
-		vovsdb_run(o->db);
-	}
-	if (o->failed)
-		return -EPIPE;
-	if (filter_config(o, &o->pending, &o->cur) < 0) {
-		fprintf(stderr, "vireo-dp: out of memory\n");
-		return -EPIPE;
-	}
-	return 0;
+bool
+dp_ovsdb_wants_dpdk(const struct dp_ovsdb *o)
+{
+	return !o->failed && o->dp == NULL && o->have_pending && dpdk_init_wanted(&o->pending);
 }
 
 const struct vconf *
-dp_ovsdb_startup_config(const struct dp_ovsdb *o)
+dp_ovsdb_startup_config(struct dp_ovsdb *o)
 {
+	vconf_free(&o->cur);
+	if (filter_config(o, &o->pending, &o->cur) < 0)
+		return NULL;
 	return &o->cur;
 }
 

@@ -19,11 +19,13 @@
  * Start-up
  * ========
  * DPDK's EAL needs other_config (dpdk-lcore-mask, dpdk-socket-mem, dpdk-extra), so the
- * dataplane cannot start before the first configuration: dp_ovsdb_wait_ready() runs the
- * client until it holds the lock "ovs_vswitchd" and a configuration with dpdk-init=true
- * (or "try") has arrived.  As in ovs-vswitchd, DPDK is initialised only once dpdk-init asks
- * for it; until then every configuration is still answered (cur_cfg written, so ovs-vsctl
- * does not hang) with each port failed: ofport -1 and an error naming dpdk-init.
+ * dataplane cannot start before the first configuration: vireo-dp runs the client (with
+ * its control socket and signals) until it holds the lock "ovs_vswitchd" and a
+ * configuration with dpdk-init=true (or "try") has arrived.  As in ovs-vswitchd, DPDK is
+ * initialised only once dpdk-init asks for it; until then every configuration is still
+ * answered (cur_cfg written, so ovs-vsctl does not hang) with each port failed: ofport -1
+ * and an error naming dpdk-init.  The daemon counts as started (--detach returns) once the
+ * first configuration is answered, whether or not it asks for DPDK.
  *
  * What differs
  * ============
@@ -61,18 +63,22 @@ struct dp_ovsdb *dp_ovsdb_create(const char *remote, char **err);
 void dp_ovsdb_destroy(struct dp_ovsdb *o);
 
 /**
- * Run the client until it is ready to start the dataplane: lock held, a configuration with
- * other_config:dpdk-init=true (or "try") received.  Also returns when 'sfd' (a signalfd, or
- * -1) becomes readable.
- *
- * @return 0 when ready (see dp_ovsdb_startup_config()), -EINTR when 'sfd' became readable
- *         (the signal is not read), -EPIPE when the client failed (message already printed).
+ * True once the client holds the lock and a configuration has arrived (and, when it does not
+ * ask for DPDK, has been answered: every port failed, cur_cfg written).  Run the client with
+ * dp_ovsdb_run() until then.
  */
-int dp_ovsdb_wait_ready(struct dp_ovsdb *o, int sfd);
+bool dp_ovsdb_configured(const struct dp_ovsdb *o);
 
-/** The configuration to start with (for the EAL arguments and dp_init()); valid until
- * dp_ovsdb_attach(). Bad other_config values are left out. */
-const struct vconf *dp_ovsdb_startup_config(const struct dp_ovsdb *o);
+/** True when the latest configuration asks for DPDK (dpdk-init) and none runs yet. */
+bool dp_ovsdb_wants_dpdk(const struct dp_ovsdb *o);
+
+/**
+ * The configuration to start with, from the latest one received (for the EAL arguments and
+ * dp_init()), bad other_config values left out; valid until dp_ovsdb_attach().
+ *
+ * @return the configuration, or NULL when out of memory.
+ */
+const struct vconf *dp_ovsdb_startup_config(struct dp_ovsdb *o);
 
 /**
  * Hand the running dataplane to the glue: apply the start-up configuration, report every

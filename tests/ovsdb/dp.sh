@@ -6,7 +6,8 @@
 # the configuration runs WITHOUT --no-wait, so it returns only once vireo-dp wrote cur_cfg.
 # Namespaces ping each other through net_af_packet ports added with ovs-vsctl; bad ports,
 # del-port and re-add, statistics, dpdkvhostuser sockets, pmd-cpu-mask at run time,
-# ovsdb-server restarted under traffic, a second instance refused by the lock.
+# ovsdb-server restarted under traffic, a second instance refused by the lock; then
+# --detach before dpdk-init (ready at once, SIGHUP while waiting, DPDK started later).
 #
 # Usage: VIREO_BUILD=BUILD_DIR tests/ovsdb/dp.sh    (PASS/FAIL lines; exit 1 on any FAIL)
 . "$(dirname "$0")/../dp/lib.sh"
@@ -255,5 +256,46 @@ kill -TERM "$DP_PID"
 wait "$DP_PID"
 rc=$?
 check "SIGTERM: vireo-dp exits 0 (was $rc)" test "$rc" -eq 0
+
+# --- --detach before dpdk-init: ready once the first configuration is answered, as
+# ovs-vswitchd (systemd's Type=forking start must not wait for dpdk-init) ---
+DLOG=$RUN/detached.log
+DPIDF=$RUN/detached.pid
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+ovs-vsctl --db=unix:"$SOCK" --no-wait remove Open_vSwitch . other_config dpdk-init \
+	-- add-br $BR -- set bridge $BR datapath_type=netdev \
+	-- add-port $BR p1 -- set Interface p1 type=dpdk \
+	options:dpdk-devargs="net_af_packet1,iface=v-$NS1" \
+	-- add-port $BR p2 -- set Interface p2 type=dpdk \
+	options:dpdk-devargs="net_af_packet2,iface=v-$NS2"
+t0=$(date +%s)
+timeout 60 "$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" --detach --pidfile="$DPIDF" \
+	--log-file="$DLOG" >"$RUN/detach.out" 2>&1
+rc=$?
+t=$(($(date +%s) - t0))
+DP_PID=$(cat "$DPIDF" 2>/dev/null)
+[ -n "$DP_PID" ] && PIDS+=("$DP_PID")
+check "--ovsdb --detach without dpdk-init returns 0 at once (status $rc after $t s)" \
+	test "$rc" -eq 0 -a "$t" -lt 30
+check "... the pidfile names the running daemon ($DP_PID)" \
+	eval 'test -n "$DP_PID" && kill -0 "$DP_PID"'
+check "... its control socket answers before DPDK runs (vlog/list)" \
+	eval 'ctl vlog/list | grep -q dataplane'
+check "... ovs-vsctl calls return while it waits" \
+	vsctl set Interface p1 external_ids:waiting=1
+mv "$DLOG" "$DLOG.1"
+kill -HUP "$DP_PID" 2>/dev/null
+check "SIGHUP while waiting for dpdk-init reopens the log file" wait_until 10 test -f "$DLOG"
+check "... and does not stop the daemon" eval 'sleep 1; kill -0 "$DP_PID"'
+check "set dpdk-init=true completes: the detached daemon initialises DPDK" \
+	eval 'vsctl set Open_vSwitch . other_config:dpdk-init=true &&
+	test "$(get Open_vSwitch . dpdk_initialized)" = true'
+check "the bridge comes up: p1 has a positive ofport, the namespaces ping" \
+	eval 'is_positive "$(get Interface p1 ofport)" && fwd_ok2 "$NS1" 10.98.0.2 5'
+kill -TERM "$DP_PID" 2>/dev/null
+check "SIGTERM stops the detached daemon and removes its pidfile" \
+	eval 'wait_until 60 pid_gone "$DP_PID" && test ! -e "$DPIDF"'
+check "... nothing in its log from a sanitizer" \
+	eval '! grep -q "ERROR: AddressSanitizer\|runtime error:" "$DLOG"'
 [ "$n_fail" -eq 0 ] && [ -z "${VIREO_TEST_VERBOSE:-}" ] || { echo "--- vireo-dp log (tail)"; tail -n 60 "$RUN/dp.log"; }
 finish
