@@ -448,6 +448,72 @@ ovsdb_start(const char *remote, struct control_server *ctl, int sfd, struct dp_o
 	}
 }
 
+/* The EAL's arguments: rte_eal_init() permutes 'argv' and reuses its slots, so 'strings'
+ * keeps them to free. */
+struct eal_args {
+	int argc;
+	char **argv;
+	char **strings;
+};
+
+/*
+ * rte_eal_init() with the arguments of 'cfg' (dp_eal_args()).  rte_eal_init() pins this
+ * thread to the main lcore; like ovs-vswitchd, give the main thread its old affinity back
+ * after it, so that control work (OVSDB, vireoctl) is not queued behind whatever else runs
+ * on that one core.  Returns 0, or -1 with why in '*err' (malloc'd, may be NULL).
+ */
+static int
+eal_start(const struct vconf *cfg, struct eal_args *eal, char **err)
+{
+	cpu_set_t cpus;
+
+	sched_getaffinity(0, sizeof(cpus), &cpus);
+	if (dp_eal_args(cfg, &eal->argc, &eal->argv, err) < 0)
+		return -1;
+	eal->strings = calloc((size_t)eal->argc + 1, sizeof(char *));
+	if (eal->strings == NULL) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+	memcpy(eal->strings, eal->argv, (size_t)eal->argc * sizeof(char *));
+	if (rte_eal_init(eal->argc, eal->argv) < 0) {
+		*err = strdup(rte_strerror(rte_errno));
+		return -1;
+	}
+	pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+	return 0;
+}
+
+static void
+eal_args_free(struct eal_args *eal)
+{
+	for (int i = 0; eal->strings != NULL && i < eal->argc; i++)
+		free(eal->strings[i]);
+	free(eal->strings);
+	free(eal->argv);
+}
+
+/*
+ * The EAL failed ('why'): with --ovsdb and dpdk-init=try, as ovs-vswitchd, go on without
+ * DPDK until stopped, answering every configuration; else (dpdk-init=true, YAML) give up.
+ * Returns the process exit status.
+ */
+static int
+eal_failed(struct dp_ovsdb *o, struct control_server *ctl, int sfd, const char *why)
+{
+	if (o == NULL || !dp_ovsdb_dpdk_failed(o, why)) {
+		fprintf(stderr, "vireo-dp: cannot initialise DPDK: %s\n", why ? why : "failed");
+		return 1;
+	}
+	switch (ovsdb_wait(o, ctl, sfd)) {
+	case OVSDB_WAIT_STOP:
+		dp_log("stopped (DPDK never ran)");
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -480,9 +546,8 @@ main(int argc, char **argv)
 	struct control_server *ctl;
 	struct dp_ofconn *ofc;
 	char *err = NULL;
-	int eal_argc, opt, rc, sfd;
-	char **eal_argv, **eal_strings = NULL;
-	cpu_set_t main_cpus;
+	struct eal_args eal = { 0 };
+	int opt, rc, sfd;
 
 	while ((opt = getopt_long(argc, argv, "c:C:Vhv::", opts, NULL)) != -1) {
 		switch (opt) {
@@ -606,26 +671,19 @@ main(int argc, char **argv)
 		}
 	}
 	vlog_take_dpdk_log();
-	/*
-	 * rte_eal_init() pins this thread to the main lcore; like ovs-vswitchd, give the main
-	 * thread its old affinity back after it, so that control work (OVSDB, vireoctl) is not
-	 * queued behind whatever else runs on that one core.
-	 */
-	sched_getaffinity(0, sizeof(main_cpus), &main_cpus);
-	/* rte_eal_init() permutes 'eal_argv' and reuses its slots: free from a copy. */
-	if (dp_eal_args(cfg, &eal_argc, &eal_argv, &err) == 0) {
-		eal_strings = calloc((size_t)eal_argc + 1, sizeof(char *));
-		if (eal_strings != NULL)
-			memcpy(eal_strings, eal_argv, (size_t)eal_argc * sizeof(char *));
-	}
-	if (eal_strings == NULL || rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "vireo-dp: cannot initialise DPDK: %s\n",
-			err ? err : rte_strerror(rte_errno));
-		control_server_destroy(ctl);
+	if (eal_start(cfg, &eal, &err) < 0) {
+		rc = eal_failed(o, ctl, sfd, err);
+		free(err);
+		eal_args_free(&eal);
 		dp_ovsdb_destroy(o);
-		return 1;
+		control_server_destroy(ctl);
+		control_commands_clear();
+		close(sfd);
+		daemon_fini();
+		free(ctl_path);
+		free(abs_config);
+		return rc;
 	}
-	pthread_setaffinity_np(pthread_self(), sizeof(main_cpus), &main_cpus);
 	dp_mempool_configure(vconf_map_get(&cfg->other_config, "dpdk-socket-mem"));
 	rc = dp_init(&dp, cfg, &err);
 	if (rc < 0) {
@@ -666,10 +724,7 @@ main(int argc, char **argv)
 	control_commands_clear();
 	vconf_free(&yaml);
 	rte_eal_cleanup();
-	for (int i = 0; i < eal_argc; i++)
-		free(eal_strings[i]);
-	free(eal_strings);
-	free(eal_argv);
+	eal_args_free(&eal);
 	close(sfd);
 	daemon_fini();
 	dp_log("stopped");

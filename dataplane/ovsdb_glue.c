@@ -35,6 +35,7 @@ struct dp_ovsdb {
 	int64_t pending_cfg;
 	bool have_pending;
 	bool said_waiting;
+	char *no_dpdk;		/**< why DPDK did not start (dpdk-init=try), NULL if it did */
 	/* after attach: the configuration last applied, as received (with local ports) */
 	struct vconf cur;
 	uint64_t next_stats_ms;
@@ -51,12 +52,31 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* other_config:dpdk-init as ovs-vswitchd reads it: "true" or "try" in any case. */
 static bool
-dpdk_init_wanted(const struct vconf *cfg)
+dpdk_init_is(const struct vconf *cfg, const char *word)
 {
 	const char *v = vconf_map_get(&cfg->other_config, "dpdk-init");
 
-	return v != NULL && (strcmp(v, "true") == 0 || strcmp(v, "try") == 0);
+	return v != NULL && strcasecmp(v, word) == 0;
+}
+
+static bool
+dpdk_init_wanted(const struct vconf *cfg)
+{
+	return dpdk_init_is(cfg, "true") || dpdk_init_is(cfg, "try");
+}
+
+/* dpdk-init's value in the case config/check.c knows ("True" is "true"), else 'v'. */
+static const char *
+dpdk_init_canonical(const char *v)
+{
+	static const char *const words[] = { "true", "false", "try" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasecmp(v, words[i]) == 0)
+			return words[i];
+	return v;
 }
 
 static bool
@@ -127,11 +147,18 @@ sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vcon
 	struct vconf_map out = { 0 };
 
 	for (size_t i = 0; i < m->n; i++) {
-		const struct vconf_kv *kv = &m->kv[i];
-		const char *keep = kv->value;
+		struct vconf_kv one = m->kv[i];
+		const struct vconf_kv *kv = &one;
+		const char *keep;
 		char *err = NULL, *why = NULL, *msg;
-		int rc = vconf_check_other_config(kv, &err);
-		bool bad = rc == -EINVAL;
+		int rc;
+		bool bad;
+
+		if (strcmp(one.key, "dpdk-init") == 0)
+			one.value = (char *)dpdk_init_canonical(one.value);
+		keep = kv->value;
+		rc = vconf_check_other_config(kv, &err);
+		bad = rc == -EINVAL;
 
 		if (rc == 0 && strcmp(kv->key, "pmd-cpu-mask") == 0 &&
 				check_pmd_mask(kv->value, &why) < 0)
@@ -323,9 +350,12 @@ report_all(struct dp_ovsdb *o, bool stats)
 	}
 }
 
-/* Before DPDK runs: every port failed (the bridge's local port excepted), cur_cfg written. */
+/*
+ * Without DPDK: every port failed with 'error' (the bridge's local port excepted), cur_cfg
+ * written.
+ */
 static void
-report_waiting(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
+report_waiting(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg, const char *error)
 {
 	for (size_t b = 0; b < cfg->n_bridges; b++) {
 		const struct vconf_bridge *vb = &cfg->bridges[b];
@@ -339,8 +369,7 @@ report_waiting(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
 				st.admin_state = "down";
 			} else {
 				st.ofport = -1;
-				st.error = "DPDK is not initialised: vireo-dp waits for "
-					"other_config:dpdk-init=true";
+				st.error = error;
 			}
 			for (size_t i = 0; i < vb->ports[k].n_ifaces; i++)
 				vovsdb_set_iface(o->db, vb->ports[k].ifaces[i].name, &st);
@@ -405,12 +434,15 @@ on_config(void *aux, const struct vconf *cfg, int64_t next_cfg)
 	}
 	o->pending_cfg = next_cfg;
 	o->have_pending = true;
-	if (!dpdk_init_wanted(cfg)) {
+	if (o->no_dpdk != NULL) {
+		report_waiting(o, cfg, next_cfg, o->no_dpdk);
+	} else if (!dpdk_init_wanted(cfg)) {
 		if (!o->said_waiting)
 			dp_log("ovsdb: waiting for other_config:dpdk-init=true before initialising "
 				"DPDK (as ovs-vswitchd does); until then every port fails");
 		o->said_waiting = true;
-		report_waiting(o, cfg, next_cfg);
+		report_waiting(o, cfg, next_cfg, "DPDK is not initialised: vireo-dp waits for "
+			"other_config:dpdk-init=true");
 	}
 }
 
@@ -460,6 +492,7 @@ dp_ovsdb_destroy(struct dp_ovsdb *o)
 	vovsdb_destroy(o->db);
 	vconf_free(&o->pending);
 	vconf_free(&o->cur);
+	free(o->no_dpdk);
 	for (size_t i = 0; i < sizeof(o->said_bad) / sizeof(o->said_bad[0]); i++)
 		free(o->said_bad[i]);
 	free(o);
@@ -514,7 +547,24 @@ dp_ovsdb_configured(const struct dp_ovsdb *o)
 bool
 dp_ovsdb_wants_dpdk(const struct dp_ovsdb *o)
 {
-	return !o->failed && o->dp == NULL && o->have_pending && dpdk_init_wanted(&o->pending);
+	return !o->failed && o->dp == NULL && o->no_dpdk == NULL && o->have_pending &&
+		dpdk_init_wanted(&o->pending);
+}
+
+bool
+dp_ovsdb_dpdk_failed(struct dp_ovsdb *o, const char *why)
+{
+	if (!dpdk_init_is(&o->pending, "try"))
+		return false;
+	if (asprintf(&o->no_dpdk, "DPDK could not be initialised (%s): with "
+			"other_config:dpdk-init=try vireo-dp runs without it until it restarts",
+			why ? why : "see the log") < 0) {
+		o->no_dpdk = NULL;
+		return false;
+	}
+	dp_log("ovsdb: %s", o->no_dpdk);
+	report_waiting(o, &o->pending, o->pending_cfg, o->no_dpdk);
+	return true;
 }
 
 const struct vconf *

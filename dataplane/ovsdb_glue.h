@@ -25,7 +25,10 @@
  * initialised only once dpdk-init asks for it; until then every configuration is still
  * answered (cur_cfg written, so ovs-vsctl does not hang) with each port failed: ofport -1
  * and an error naming dpdk-init.  The daemon counts as started (--detach returns) once the
- * first configuration is answered, whether or not it asks for DPDK.
+ * first configuration is answered, whether or not it asks for DPDK.  dpdk-init is read as
+ * ovs-vswitchd reads it, in any case ("True"); with "try" an EAL that fails leaves vireo-dp
+ * running without DPDK, answering as before with each port's error saying why (see
+ * dp_ovsdb_dpdk_failed()); with "true" vireo-dp exits.
  *
  * What differs
  * ============
@@ -71,6 +74,15 @@ bool dp_ovsdb_configured(const struct dp_ovsdb *o);
 
 /** True when the latest configuration asks for DPDK (dpdk-init) and none runs yet. */
 bool dp_ovsdb_wants_dpdk(const struct dp_ovsdb *o);
+
+/**
+ * The EAL could not start ('why', may be NULL).  With dpdk-init=try, as ovs-vswitchd,
+ * vireo-dp goes on without DPDK: from now on every configuration is answered with each port
+ * failed, its error saying why.  With dpdk-init=true it must exit.
+ *
+ * @return true when vireo-dp goes on (try), false when it must exit.
+ */
+bool dp_ovsdb_dpdk_failed(struct dp_ovsdb *o, const char *why);
 
 /**
  * The configuration to start with, from the latest one received (for the EAL arguments and

@@ -7,7 +7,8 @@
 # Namespaces ping each other through net_af_packet ports added with ovs-vsctl; bad ports,
 # del-port and re-add, statistics, dpdkvhostuser sockets, pmd-cpu-mask at run time,
 # ovsdb-server restarted under traffic, a second instance refused by the lock; then
-# --detach before dpdk-init (ready at once, SIGHUP while waiting, DPDK started later).
+# --detach before dpdk-init (ready at once, SIGHUP while waiting, DPDK started later);
+# dpdk-init=try with an EAL that fails (vireo-dp runs on without DPDK).
 #
 # Usage: VIREO_BUILD=BUILD_DIR tests/ovsdb/dp.sh    (PASS/FAIL lines; exit 1 on any FAIL)
 . "$(dirname "$0")/../dp/lib.sh"
@@ -93,8 +94,10 @@ check "second vireo-dp says the lock is held" \
 check "second vireo-dp did not touch the first one's control socket" test ! -e "$RUN/second.ctl"
 
 # --- dpdk-init=true: DPDK starts, the waiting port comes up ---
-check "set dpdk-init=true completes (DPDK initialised)" \
-	vsctl set Open_vSwitch . other_config:dpdk-init=true
+check "set dpdk-init=True completes (DPDK initialised: any case, as ovs-vswitchd reads it)" \
+	vsctl set Open_vSwitch . other_config:dpdk-init=True
+check "... and the value is not logged as a bad one" \
+	eval '! grep -q "dpdk-init=True ignored" "$RUN/dp.log"'
 check "p1 now has a positive ofport and no error" \
 	eval 'is_positive "$(get Interface p1 ofport)" && test "$(get Interface p1 error)" = "[]"'
 check "dpdk_initialized=true and dpdk_version written" \
@@ -297,5 +300,31 @@ check "SIGTERM stops the detached daemon and removes its pidfile" \
 	eval 'wait_until 60 pid_gone "$DP_PID" && test ! -e "$DPIDF"'
 check "... nothing in its log from a sanitizer" \
 	eval '! grep -q "ERROR: AddressSanitizer\|runtime error:" "$DLOG"'
+
+# --- dpdk-init=try with an EAL that refuses its arguments: vireo-dp runs on without DPDK,
+# answering ovs-vsctl, as ovs-vswitchd does (only "true" makes a failed EAL fatal) ---
+ovs-vsctl --db=unix:"$SOCK" --no-wait set Open_vSwitch . other_config:dpdk-init=try \
+	other_config:dpdk-extra="--file-prefix=$PREFIX --no-pci -m 512 --bogus"
+start_ovsdb_dp
+check "dpdk-init=try, dpdk-extra=--bogus: the log says DPDK could not be initialised" \
+	wait_until 60 grep -q "DPDK could not be initialised" "$RUN/dp.log"
+check "... and vireo-dp keeps running" eval 'sleep 1; kill -0 "$DP_PID"'
+out=$(vsctl add-port $BR vhu5 -- set Interface vhu5 type=dpdkvhostuser 2>&1)
+rc=$?
+check "ovs-vsctl add-port returns (status $rc) with \"Error detected while setting up 'vhu5'\"" \
+	grep -qF "Error detected while setting up 'vhu5'" <<<"$out"
+check "... vhu5's error says DPDK could not be initialised with dpdk-init=try" \
+	eval 'get Interface vhu5 error | grep -q "DPDK could not be initialised.*dpdk-init=try"'
+check "... dpdk_initialized is false" test "$(get Open_vSwitch . dpdk_initialized)" = false
+check "... its control socket answers" eval 'ctl vlog/list | grep -q dataplane'
+kill -TERM "$DP_PID"
+wait "$DP_PID"
+rc=$?
+check "SIGTERM: vireo-dp without DPDK exits 0 (was $rc)" test "$rc" -eq 0
+ovs-vsctl --db=unix:"$SOCK" --no-wait set Open_vSwitch . other_config:dpdk-init=true
+timeout 60 "$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" >"$RUN/dp-true.log" 2>&1
+rc=$?
+check "dpdk-init=true with the same EAL: vireo-dp exits 1, as ovs-vswitchd aborts (was $rc)" \
+	eval 'test "$rc" -eq 1 && grep -q "cannot initialise DPDK" "$RUN/dp-true.log"'
 [ "$n_fail" -eq 0 ] && [ -z "${VIREO_TEST_VERBOSE:-}" ] || { echo "--- vireo-dp log (tail)"; tail -n 60 "$RUN/dp.log"; }
 finish
