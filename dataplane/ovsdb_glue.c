@@ -230,6 +230,25 @@ config_equal(const struct vconf *a, const struct vconf *b)
 	return true;
 }
 
+/*
+ * True while a port of 'cfg' does not work in the dataplane (its device failed, or it could
+ * not be added): every configuration must then reach dp_reconfigure(), which tries it again,
+ * as ovs-vswitchd's bridge_reconfigure() does on every change.
+ */
+static bool
+any_port_failed(struct dp *dp, const struct vconf *cfg)
+{
+	for (size_t b = 0; b < cfg->n_bridges; b++) {
+		for (size_t k = 0; k < cfg->bridges[b].n_ports; k++) {
+			const struct dp_port *p = dp_find_port(dp, cfg->bridges[b].ports[k].name);
+
+			if (p == NULL || p->error != NULL)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* "key=value\n" lines (ops->status) into 'm'. */
 static void
 status_parse(struct vconf_map *m, char *text)
@@ -394,7 +413,8 @@ apply(struct dp_ovsdb *o, const struct vconf *cfg, int64_t next_cfg)
 	if (!dpdk_init_wanted(cfg))
 		say_bad_once(o, "dpdk-init", "false", "other_config:dpdk-init is no longer true: "
 			"DPDK stays initialised until vireo-dp restarts");
-	if (o->dp->cfg.source != NULL && config_equal(&f, &o->dp->cfg)) {
+	if (o->dp->cfg.source != NULL && config_equal(&f, &o->dp->cfg) &&
+			!any_port_failed(o->dp, &f)) {
 		vconf_free(&f);
 		vovsdb_set_cur_cfg(o->db, next_cfg);
 		return;

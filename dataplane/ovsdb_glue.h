@@ -38,6 +38,9 @@
  *   ofport 65534, link down, so that ovs-vsctl add-br succeeds.
  * - Bad other_config values (a malformed mask, a PMD core this machine does not have) are
  *   logged once and ignored: the value in force is kept, as ovs-vswitchd does.
+ * - While a port fails, every configuration is applied with dp_reconfigure(), even one that
+ *   changes nothing the dataplane reads, so that the port is tried again (ovs-vswitchd
+ *   reconfigures its bridges on every change).
  * - dpdk-lcore-mask, dpdk-socket-mem, dpdk-extra and vhost-sock-dir take effect when
  *   vireo-dp restarts (as in Open vSwitch); pmd-cpu-mask takes effect at once.
  *

@@ -141,7 +141,20 @@ check "bad port: ofport -1" test "$(get Interface bad0 ofport)" = -1
 check "bad port: error column names the problem" \
 	eval 'get Interface bad0 error | grep -qi "net_nosuchdriver0"'
 check "other ports keep forwarding next to the bad one" fwd_ok2 "$NS1" 10.98.0.2 10
+# A failed port is tried again on each change, as ovs-vswitchd's bridge_reconfigure() runs on
+# each: a change vireo-dp does not read (external_ids) still reaches the dataplane while
+# bad0 fails, and only then.
+n_reconf() { ctl coverage/show | awk '$1 == "bridge_reconfigure" { print $NF }'; }
+n0=$(n_reconf)
+vsctl set Interface p2 external_ids:retry=1 >/dev/null
+n1=$(n_reconf)
+check "while bad0 fails, an external_ids change reconfigures the dataplane ($n0 -> $n1)" \
+	test "$n1" -gt "$n0"
 check "del-port bad0 completes" vsctl del-port $BR bad0
+n0=$(n_reconf)
+vsctl set Interface p2 external_ids:retry=2 >/dev/null
+n1=$(n_reconf)
+check "with no port failing, an external_ids change does not ($n0 -> $n1)" test "$n1" = "$n0"
 
 # --- a failed port is opened again on the next change: a tunnel's duplicate deleted ---
 vx() { echo "-- add-port $BR $1 -- set Interface $1 type=vxlan options:remote_ip=10.0.0.9 \
