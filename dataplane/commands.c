@@ -501,6 +501,7 @@ cmd_mod_flows(struct control_conn *conn, int argc, const char *argv[], void *aux
 	bool strict;
 	const char *text = strict_args(argc, argv, &strict);
 	char *err = NULL;
+	int rc;
 
 	if (br == NULL)
 		return;
@@ -508,7 +509,11 @@ cmd_mod_flows(struct control_conn *conn, int argc, const char *argv[], void *aux
 		control_reply_error(conn, "mod-flows needs a flow");
 		return;
 	}
-	reply_rc(conn, flowtab_mod_flows(br->ft, text, strict, &err), err);
+	rc = flowtab_mod_flows(br->ft, text, strict, &err);
+	/* New actions may change whether the rules only read packets (the snapshot's 'borrow'). */
+	if (rc == 0)
+		dp_bridge_publish(dp, br);
+	reply_rc(conn, rc, err);
 }
 
 static void

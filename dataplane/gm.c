@@ -52,6 +52,21 @@ reply_rc(struct control_conn *conn, int rc, char *err)
 	free(err);
 }
 
+/*
+ * After a change of 'br's groups or meters: deleting one deletes the rules that use it (the
+ * bridge may be left without rules, a MAC learning switch again), and a group's buckets
+ * decide whether its rules only read packets (the snapshot's 'borrow').  The PMDs' snapshot
+ * is made again, as after the same change over OpenFlow.
+ */
+static void
+reply_published(struct control_conn *conn, struct dp *dp, struct dp_bridge *br, int rc,
+		char *err)
+{
+	if (rc == 0)
+		dp_bridge_publish(dp, br);
+	reply_rc(conn, rc, err);
+}
+
 /* "--may-create" among the arguments after the bridge; returns the other one. */
 static const char *
 text_arg(int argc, const char *argv[], bool *may_create)
@@ -100,7 +115,7 @@ group_mod(struct control_conn *conn, int argc, const char *argv[], struct dp *dp
 		rc = flowtab_group_mod(br->ft, cmd, spec, &why, &err);
 	free(buf);
 	free(spec);
-	reply_rc(conn, rc, err);
+	reply_published(conn, dp, br, rc, err);
 }
 
 static void
@@ -151,7 +166,7 @@ cmd_del_groups(struct control_conn *conn, int argc, const char *argv[], void *au
 	rc = group_id_arg(argc > 2 ? argv[2] : NULL, &id, &err);
 	if (rc == 0)
 		rc = flowtab_group_del(br->ft, id, &why, &err);
-	reply_rc(conn, rc, err);
+	reply_published(conn, aux, br, rc, err);
 }
 
 static void
@@ -170,7 +185,7 @@ meter_mod(struct control_conn *conn, int argc, const char *argv[], struct dp *dp
 	rc = flowtab_meter_parse(argv[2], &spec, &err);
 	if (rc == 0)
 		rc = flowtab_meter_mod(br->ft, cmd, &spec, &why, &err);
-	reply_rc(conn, rc, err);
+	reply_published(conn, dp, br, rc, err);
 }
 
 static void
@@ -213,7 +228,7 @@ cmd_del_meters(struct control_conn *conn, int argc, const char *argv[], void *au
 	rc = meter_id_arg(argc > 2 ? argv[2] : NULL, &id, &err);
 	if (rc == 0)
 		rc = flowtab_meter_del(br->ft, id);
-	reply_rc(conn, rc, err);
+	reply_published(conn, aux, br, rc, err);
 }
 
 /* dump-groups, dump-group-stats, dump-meters, meter-stats: BRIDGE [ID]. */

@@ -68,4 +68,32 @@ check "add-flow actions=NORMAL ($out)" test -z "$out"
 check "actions=NORMAL forwards fl3 <-> fl1" ping_ok fl3 10.96.0.1 5 0.1
 check "the NORMAL rule counted the packets" \
 	grep -Eq "n_packets=[1-9][0-9]*,.*actions=NORMAL" <<<"$(ctl dump-flows br0)"
+# Groups and meters changed with vireoctl reach the PMDs as rules do: deleting a group or a
+# meter deletes the rules that use it, and a bridge left without rules learns MACs again.
+ctl del-flows br0 >/dev/null
+check "add-group 1: every packet to p1" ctl add-group br0 "group_id=1,type=all,bucket=output:1"
+check "add-flow actions=group:1" ctl add-flow br0 "priority=0,actions=group:1"
+check "through group 1, fl3 cannot reach fl2" \
+	bash -c "! ip netns exec fl3 ping -q -c 2 -i 0.2 -W 1 10.96.0.2 >/dev/null"
+check "del-groups" ctl del-groups br0
+check "... deleted the group's rule: show says MAC learning" \
+	grep -q "no flows (MAC learning)" <<<"$(ctl show)"
+check "... and the PMDs learn MACs again: fl3 <-> fl2" ping_ok fl3 10.96.0.2 5 0.1
+check "add-meter 1" ctl add-meter br0 "meter=1,pktps,bands=type=drop,rate=1"
+check "add-flow actions=meter:1 (no output)" ctl add-flow br0 "priority=0,actions=meter:1"
+check "under the meter rule, fl3 cannot reach fl2" \
+	bash -c "! ip netns exec fl3 ping -q -c 2 -i 0.2 -W 1 10.96.0.2 >/dev/null"
+check "del-meters" ctl del-meters br0
+check "... deleted the meter's rule: show says MAC learning" \
+	grep -q "no flows (MAC learning)" <<<"$(ctl show)"
+check "... and the PMDs learn MACs again: fl3 <-> fl1" ping_ok fl3 10.96.0.1 5 0.1
+# mod-flows can turn rules that only read packets into rules that write them: the snapshot
+# (its 'borrow') is made again, which coverage/show's bridge_publish counts.
+published() { ovs-appctl -t "$CTL" coverage/show | awk '$1 == "bridge_publish" { print $NF }'; }
+ctl add-flow br0 "priority=0,actions=NORMAL" >/dev/null
+before=$(published)
+check "mod-flows to a rewrite" ctl mod-flows br0 "actions=mod_dl_src:02:00:00:00:01:09,NORMAL"
+after=$(published)
+check "mod-flows publishes the bridge again (bridge_publish $before -> $after)" \
+	test "${after:-0}" -gt "${before:-0}"
 finish
