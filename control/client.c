@@ -52,10 +52,43 @@ client_wait(struct client *c, short events)
 	}
 }
 
+/*
+ * A full listen backlog makes a non-blocking AF_UNIX connect() fail with EAGAIN at once
+ * (where a blocking one, ovs-appctl's, would wait): try again after a short sleep, 1 ms
+ * doubling up to 50 ms, until the deadline.  0 to try again, or -ETIMEDOUT.
+ */
+static int
+client_backoff(struct client *c, long *sleep_ms)
+{
+	long long left = c->deadline_ms - now_ms();
+	long ms = *sleep_ms < left ? *sleep_ms : (long)left;
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000 }, NULL);
+	*sleep_ms = *sleep_ms < 25 ? *sleep_ms * 2 : 50;
+	return 0;
+}
+
+/* A connect() in progress: wait for it, then take its outcome from SO_ERROR. */
+static int
+client_connect_wait(struct client *c)
+{
+	socklen_t len = sizeof(int);
+	int r = client_wait(c, POLLOUT), soerr = 0;
+
+	if (r < 0)
+		return r;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		return -errno;
+	return -soerr;
+}
+
 static int
 client_connect(struct client *c)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	long sleep_ms = 1;
 
 	if (strlen(c->path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -63,11 +96,19 @@ client_connect(struct client *c)
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return 0;
-	if (errno != EAGAIN && errno != EINPROGRESS)
-		return -errno;
-	return client_wait(c, POLLOUT);
+	for (;;) {
+		int r;
+
+		if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return 0;
+		if (errno == EINPROGRESS)
+			return client_connect_wait(c);
+		if (errno != EAGAIN)
+			return -errno;
+		r = client_backoff(c, &sleep_ms);
+		if (r < 0)
+			return r;
+	}
 }
 
 static int

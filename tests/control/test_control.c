@@ -896,6 +896,116 @@ test_client_errors(void)
 	unlink(path);
 }
 
+/* A listener whose backlog is full: 'n_fill' connections queued, none accepted. */
+struct full_listener {
+	int lfd;
+	int fill[16];
+	int n_fill;
+	int delay_ms;		/**< late_server: when it starts accepting */
+};
+
+static int
+full_listener_open(struct full_listener *fl, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	sun_set(&sa, path);
+	fl->n_fill = 0;
+	fl->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fl->lfd < 0 || bind(fl->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fl->lfd, 1) < 0)
+		return -1;
+	while (fl->n_fill < 16) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			int err = errno;
+
+			close(fd);
+			return err == EAGAIN ? 0 : -1;
+		}
+		fl->fill[fl->n_fill++] = fd;
+	}
+	return -1;
+}
+
+static void
+full_listener_close(struct full_listener *fl)
+{
+	while (fl->n_fill > 0)
+		close(fl->fill[--fl->n_fill]);
+	close(fl->lfd);
+}
+
+/* After 'delay_ms', take the queued connections off, then answer one request. */
+static void *
+late_server(void *arg)
+{
+	struct full_listener *fl = arg;
+	struct reader rd = { .fd = -1 };
+	json_t *req, *reply;
+	char *out;
+
+	usleep((useconds_t)fl->delay_ms * 1000);
+	for (int i = 0; i < fl->n_fill; i++)
+		close(accept(fl->lfd, NULL, NULL));
+	/* A client that gave up never comes: do not wait for it for ever. */
+	if (poll(&(struct pollfd){ .fd = fl->lfd, .events = POLLIN }, 1, 3000) <= 0)
+		return NULL;
+	rd.fd = accept(fl->lfd, NULL, NULL);
+	req = raw_recv(&rd, 5000);
+	reply = json_pack("{s:O?, s:s, s:n}", "id", json_object_get(req, "id"), "result",
+		"late\n", "error");
+	out = json_dumps(reply, JSON_COMPACT);
+	if (out != NULL)
+		raw_send(rd.fd, out, strlen(out));
+	free(out);
+	json_decref(reply);
+	json_decref(req);
+	raw_closed(rd.fd, 5000);
+	close(rd.fd);
+	free(rd.buf);
+	return NULL;
+}
+
+/*
+ * A server whose listen backlog is full: the client waits for room until its deadline and
+ * then says it timed out; it is served when the server takes connections off in time.
+ */
+static void
+test_client_backlog(void)
+{
+	struct full_listener fl;
+	char path[160], *res = NULL;
+	pthread_t th;
+	long long t0, took;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/full.ctl", dir);
+	CHECK(full_listener_open(&fl, path) == 0, "backlog filled (%d queued)", fl.n_fill);
+	t0 = now_ms();
+	r = control_call(path, "version", 0, NULL, false, 2000, &res);
+	took = now_ms() - t0;
+	CHECK(r == -ETIMEDOUT, "full backlog: r=%d '%s'", r, res);
+	CHECK(res && strstr(res, "timed out"), "full backlog: says it timed out: '%s'", res);
+	CHECK(took >= 1900 && took < 4000, "full backlog: waited the 2 s (%lld ms)", took);
+	free(res);
+
+	fl.delay_ms = 500;
+	res = NULL;
+	pthread_create(&th, NULL, late_server, &fl);
+	t0 = now_ms();
+	r = control_call(path, "version", 0, NULL, false, 2000, &res);
+	took = now_ms() - t0;
+	CHECK(r == 0 && res && strcmp(res, "late\n") == 0,
+		"served once the backlog has room: r=%d '%s'", r, res);
+	CHECK(took >= 400 && took < 2000, "... after the server started accepting (%lld ms)", took);
+	free(res);
+	pthread_join(th, NULL);
+	full_listener_close(&fl);
+	unlink(path);
+}
+
 static void
 test_buf(void)
 {
@@ -961,6 +1071,7 @@ main(void)
 	test_stale_socket_replaced();
 	test_bad_paths();
 	test_client_errors();
+	test_client_backlog();
 
 	atomic_store(&srv_stop, true);
 	pthread_join(th, NULL);
