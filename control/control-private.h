@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "control.h"
@@ -84,6 +85,7 @@ struct control_conn {
 	bool eof;		/**< The peer closed its side: serve what is left, then close. */
 	bool dead;		/**< An I/O or protocol error: close at the end of this event. */
 	bool replied;		/**< The current request has been answered. */
+	uint64_t last_active;	/**< The server's activity count when it last moved bytes. */
 	json_t *req_id;		/**< Id of the request being served, NULL between requests. */
 	struct control_inbuf in;
 	char *out;

@@ -26,10 +26,12 @@
 
 #include "control-private.h"
 
-/** Connections served at once; more are accepted and closed at once, with a log line. */
+/**
+ * Connections held at once.  A new one beyond it is served all the same: the connection
+ * that moved no byte for longest (idle, or stuck on a partial request or an unread reply)
+ * is closed to make room, with a log line, so that idle clients cannot lock others out.
+ */
 #define CONTROL_MAX_CONNS 64
-#define STR(x) STR_(x)
-#define STR_(x) #x
 
 struct control_server {
 	int lfd;
@@ -52,6 +54,8 @@ struct control_server {
 	int timer_fd;
 	bool paused;
 	bool refusing;		/**< Logged the current run of refusals already. */
+	bool evicting;		/**< Logged the current run of evictions already. */
+	uint64_t activity;	/**< Counts accepts, reads and writes: orders conn->last_active. */
 };
 
 static int
@@ -236,6 +240,9 @@ conn_close(struct control_conn *conn)
 	free(conn);
 	if (--srv->n_conns < CONTROL_MAX_CONNS)
 		srv->refusing = false;
+	/* An eviction leaves one fewer open, for the new client: a run of them ends below. */
+	if (srv->n_conns < CONTROL_MAX_CONNS - 1)
+		srv->evicting = false;
 	server_resume(srv);
 }
 
@@ -287,6 +294,29 @@ server_shed(struct control_server *srv, int err)
 }
 
 static void
+conn_touch(struct control_conn *conn)
+{
+	conn->last_active = ++conn->srv->activity;
+}
+
+/* At CONTROL_MAX_CONNS: close the connection that moved no byte for longest. */
+static void
+server_evict(struct control_server *srv)
+{
+	struct control_conn *oldest = srv->conns;
+
+	for (struct control_conn *c = srv->conns; c != NULL; c = c->next)
+		if (c->last_active < oldest->last_active)
+			oldest = c;
+	if (!srv->evicting)
+		fprintf(stderr, "control: %s: %d connections open: closing the one idle "
+			"longest for a new client (said once until fewer are open)\n", srv->path,
+			CONTROL_MAX_CONNS);
+	srv->evicting = true;
+	conn_close(oldest);
+}
+
+static void
 server_accept(struct control_server *srv)
 {
 	for (int i = 0; i < 16; i++) {
@@ -302,11 +332,8 @@ server_accept(struct control_server *srv)
 				continue;
 			return;
 		}
-		if (srv->n_conns >= CONTROL_MAX_CONNS) {
-			close(fd);
-			server_refused(srv, STR(CONTROL_MAX_CONNS) " connections open");
-			continue;
-		}
+		if (srv->n_conns >= CONTROL_MAX_CONNS)
+			server_evict(srv);
 		conn = calloc(1, sizeof(*conn));
 		if (conn == NULL || epoll_set(srv->epfd, EPOLL_CTL_ADD, fd, EPOLLIN, conn) < 0) {
 			free(conn);
@@ -315,6 +342,7 @@ server_accept(struct control_server *srv)
 		}
 		conn->srv = srv;
 		conn->fd = fd;
+		conn_touch(conn);
 		conn->next = srv->conns;
 		conn->pprev = &srv->conns;
 		if (srv->conns != NULL)
@@ -353,6 +381,7 @@ conn_read(struct control_conn *conn)
 		if (n > 0) {
 			conn->in.len += (size_t)n;
 			total += (size_t)n;
+			conn_touch(conn);
 		} else if (n == 0) {
 			conn->eof = true;
 			return;
@@ -375,6 +404,7 @@ conn_flush(struct control_conn *conn)
 
 		if (n > 0) {
 			conn->out_off += (size_t)n;
+			conn_touch(conn);
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else {
@@ -464,6 +494,7 @@ control_server_run(struct control_server *srv)
 {
 	struct epoll_event ev[32];
 	int n = epoll_wait(srv->epfd, ev, 32, 0);
+	bool listener = false;
 
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.ptr == &srv->timer_fd) {
@@ -472,11 +503,14 @@ control_server_run(struct control_server *srv)
 			if (read(srv->timer_fd, &expirations, sizeof(expirations)) > 0)
 				server_resume(srv);
 		} else if (ev[i].data.ptr == srv) {
-			server_accept(srv);
+			listener = true;
 		} else {
 			conn_event(ev[i].data.ptr, ev[i].events);
 		}
 	}
+	/* Last: accepting may close a connection whose event is still in 'ev'. */
+	if (listener)
+		server_accept(srv);
 }
 
 void
