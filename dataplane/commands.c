@@ -160,8 +160,31 @@ cmd_dump_ports(struct control_conn *conn, int argc, const char *argv[], void *au
 }
 
 /*
- * The PMDs named by "-pmd CORE" in 'argv' (all when absent).  Returns how many went into
- * 'out', or -1 after replying with an error.
+ * Open vSwitch's one userspace datapath: its dpif-netdev commands know it as "ovs-netdev",
+ * dpctl's as "netdev@ovs-netdev".  vireo-dp has that one datapath only.
+ */
+static bool
+is_ovs_dp_name(const char *s)
+{
+	return strcmp(s, "ovs-netdev") == 0 || strcmp(s, "netdev@ovs-netdev") == 0;
+}
+
+/* A core id: decimal digits only (no sign, no blank, not empty). */
+static int
+pmd_core_parse(const char *s, long *core)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 || n > 9 || s[n] != '\0')
+		return -EINVAL;
+	*core = strtol(s, NULL, 10);
+	return 0;
+}
+
+/*
+ * The PMDs named by "-pmd CORE" in 'argv' (all when absent); a datapath name, Open
+ * vSwitch's "[dp]", is taken when it names the one datapath, refused with Open vSwitch's
+ * words otherwise.  Returns how many went into 'out', or -1 after replying with an error.
  */
 static int
 pmd_filter(struct control_conn *conn, struct dp *dp, int argc, const char *argv[],
@@ -171,17 +194,17 @@ pmd_filter(struct control_conn *conn, struct dp *dp, int argc, const char *argv[
 	int n = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-pmd") == 0 && i + 1 < argc) {
-			char *end;
-
-			core = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || core < 0) {
+		if (strcmp(argv[i], "-pmd") == 0) {
+			if (i + 1 == argc) {
+				control_reply_error(conn, "-pmd needs a core id");
+				return -1;
+			}
+			if (pmd_core_parse(argv[++i], &core) < 0) {
 				control_reply_errorf(conn, "invalid pmd core '%s'", argv[i]);
 				return -1;
 			}
-		} else {
-			control_reply_errorf(conn, "unknown argument '%s' (usage: [-pmd CORE])",
-				argv[i]);
+		} else if (!is_ovs_dp_name(argv[i])) {
+			control_reply_error(conn, "please specify an existing datapath");
 			return -1;
 		}
 	}
@@ -712,11 +735,14 @@ dp_commands_register(struct dp *dp)
 	control_command_register("show", "[-v]", 0, 1, cmd_show, dp);
 	control_command_register("dump-ports", "[BRIDGE [PORT]]", 0, 2, cmd_dump_ports, dp);
 	control_command_alias("port-stats", "dump-ports");
-	control_command_register("dpif-netdev/pmd-stats-show", "[-pmd CORE]", 0, 2, cmd_pmd_stats_show, dp);
+	control_command_register("dpif-netdev/pmd-stats-show", "[-pmd CORE] [DP]", 0, 3,
+		cmd_pmd_stats_show, dp);
 	control_command_alias("pmd-stats-show", "dpif-netdev/pmd-stats-show");
-	control_command_register("dpif-netdev/pmd-stats-clear", "[-pmd CORE]", 0, 2, cmd_pmd_stats_clear, dp);
+	control_command_register("dpif-netdev/pmd-stats-clear", "[-pmd CORE] [DP]", 0, 3,
+		cmd_pmd_stats_clear, dp);
 	control_command_alias("pmd-stats-clear", "dpif-netdev/pmd-stats-clear");
-	control_command_register("dpif-netdev/pmd-rxq-show", "[-pmd CORE]", 0, 2, cmd_pmd_rxq_show, dp);
+	control_command_register("dpif-netdev/pmd-rxq-show", "[-pmd CORE] [DP]", 0, 3,
+		cmd_pmd_rxq_show, dp);
 	control_command_alias("pmd-rxq-show", "dpif-netdev/pmd-rxq-show");
 	control_command_register("dpif-netdev/pmd-rxq-rebalance", "", 0, 0,
 		cmd_pmd_rxq_rebalance, dp);

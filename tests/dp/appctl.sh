@@ -106,6 +106,27 @@ check "pmd-perf-show: Rx packets counted ($rx)" test "${rx:-0}" -ge 10
 check "pmd-perf-show: the measurement duration" grep -Eq "^Measurement duration: [0-9]+\.[0-9]{3} s$" <<<"$out"
 check "pmd-perf-show: EMC and megaflow lines" bash -c 'grep -q "  - EMC hits: " <<<"$0" && grep -q "  - Megaflow hits: " <<<"$0"' "$out"
 
+# dpif-netdev's commands as Open vSwitch's take them: [-pmd CORE] [DP].
+for dpn in netdev@ovs-netdev ovs-netdev; do
+	for c in pmd-stats-show pmd-rxq-show; do
+		check "$c $dpn: the datapath's name is taken" \
+			bash -c "ovs-appctl -T 10 dpif-netdev/$c $dpn | grep -q '^pmd thread numa_id .* core_id 1:'"
+	done
+	check "pmd-stats-show -pmd 1 $dpn" \
+		bash -c "ovs-appctl -T 10 dpif-netdev/pmd-stats-show -pmd 1 $dpn | grep -q 'core_id 1:'"
+	check "pmd-stats-clear $dpn" appctl dpif-netdev/pmd-stats-clear "$dpn"
+done
+out=$(appctl dpif-netdev/pmd-stats-show netdev@other 2>&1)
+rc=$?
+check "another datapath's name is refused (exit $rc)" test "$rc" -eq 2
+check "... in Open vSwitch's words ($out)" grep -q "please specify an existing datapath" <<<"$out"
+out=$(appctl dpif-netdev/pmd-rxq-show -pmd "" 2>&1)
+rc=$?
+check "-pmd '' is refused (exit $rc)" test "$rc" -eq 2
+check "... as no core, not taken as core 0 ($out)" grep -q "invalid pmd core ''" <<<"$out"
+out=$(appctl dpif-netdev/pmd-stats-show -pmd " 1" 2>&1)
+check "-pmd ' 1' is refused: digits only ($out)" grep -q "invalid pmd core ' 1'" <<<"$out"
+
 # --- rule set B: resubmit to table 1, by destination ------------------------------------
 appctl del-flows br0 >/dev/null
 appctl add-flow br0 "priority=10,in_port=p1,actions=resubmit(,1)" >/dev/null
