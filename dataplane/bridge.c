@@ -3,6 +3,7 @@
  * Bridges: creation, the snapshot PMDs forward with, and the port names flowtab resolves.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ dp_bridge_create(struct dp *dp, const char *name, char **err)
 		return NULL;
 	}
 	snprintf(br->name, sizeof(br->name), "%s", name);
-	br->mac = mac_table_create(SOCKET_ID_ANY);
+	br->mac = mac_table_create(SOCKET_ID_ANY, MAC_DEFAULT_MAX);
 	struct flowtab_port_ops ops = {
 		.by_name = bridge_port_by_name,
 		.name = bridge_port_name,
@@ -215,6 +216,43 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	__atomic_store_n(&br->snap, s, __ATOMIC_RELEASE);
 	rcu_defer_free(dp->defer, snap_free, old);
 	return 0;
+}
+
+/*
+ * Bridge other_config:mac-table-size as Open vSwitch reads it: a decimal int, anything else
+ * the default; held to 10..1000000, a negative one (an unsigned size there) to the most.
+ */
+static unsigned
+mac_size_of(const struct vconf_bridge *vb)
+{
+	const char *v = vconf_map_get(&vb->extra, "Bridge:other_config:mac-table-size");
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return MAC_DEFAULT_MAX;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n > INT_MAX || n < INT_MIN)
+		return MAC_DEFAULT_MAX;
+	return n < 0 || n > MAC_MAX_MAX ? MAC_MAX_MAX : n < MAC_MIN_MAX ? MAC_MIN_MAX : (unsigned)n;
+}
+
+void
+dp_bridge_set_mac_size(struct dp *dp, struct dp_bridge *br, const struct vconf_bridge *vb)
+{
+	unsigned n = mac_size_of(vb), was = mac_table_max(br->mac);
+	void *old = NULL;
+
+	if (n == was)
+		return;
+	if (mac_table_resize(br->mac, n, mac_now(), &old) < 0)
+		dp_log("error: bridge %s: mac-table-size %u: out of memory for the buckets: "
+			"the table keeps its size", br->name, mac_table_max(br->mac));
+	else
+		dp_log("bridge %s: MAC table holds %u entries", br->name, mac_table_max(br->mac));
+	if (old != NULL)
+		rcu_defer_free(dp->defer, mac_array_free, old);
 }
 
 int

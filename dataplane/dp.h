@@ -307,6 +307,13 @@ struct dp_bridge *dp_bridge_create(struct dp *dp, const char *name, char **err);
 void dp_bridge_destroy(struct dp *dp, struct dp_bridge *br);
 struct dp_port *dp_find_port(struct dp *dp, const char *name);
 
+/**
+ * Give 'br's MAC table the size of 'vb's other_config:mac-table-size (Open vSwitch's
+ * default 2048 without it); a table that needs other buckets is replaced, the old one
+ * freed after a grace period.
+ */
+void dp_bridge_set_mac_size(struct dp *dp, struct dp_bridge *br, const struct vconf_bridge *vb);
+
 /** Republish 'br's snapshot (after its ports or flow state changed). */
 int dp_bridge_publish(struct dp *dp, struct dp_bridge *br);
 

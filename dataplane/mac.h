@@ -7,61 +7,110 @@
  *
  * What?
  * =====
- * A fixed-size table of buckets of MAC_WAYS entries, keyed by MAC and VLAN (Open vSwitch
- * learns per VLAN: the same MAC may sit behind different ports in different VLANs).  Each
- * entry is one 64-bit word plus a separate "last seen" time in seconds.  Entries age out
- * after MAC_AGING_S (300 s, OVS's default); a full bucket replaces its oldest entry.
+ * A table of buckets of MAC_WAYS entries, keyed by MAC and VLAN (Open vSwitch learns per
+ * VLAN: the same MAC may sit behind different ports in different VLANs).  Each entry is
+ * one 64-bit word plus a separate "last seen" time in seconds.  Entries age out after
+ * MAC_AGING_S (300 s, OVS's default).
  *
+ * Size
+ * ====
+ * Open vSwitch bounds its table by other_config:mac-table-size only (default 2048): a host
+ * is never evicted while fewer are learnt.  Here a key may live in either of two buckets
+ * (two-choice hashing: a new key goes into the one with more free ways), and there are as
+ * many buckets as the limit rounded up to a power of two, at least 2048: MAC_WAYS times the
+ * room the limit needs, where 2048 or 4096 random keys never overflow a pair of buckets
+ * (tests/dp/test_mac.c).  A pair that is full all the same replaces its oldest entry.  The
+ * limit itself is kept by the main thread, as Open vSwitch keeps it: on each aging pass a
+ * table over it loses the oldest entries of the ports with the most entries (OVS's
+ * evict_mac_entry_fairly), so a port flooding new MACs loses its own first.  A changed
+ * limit that needs another number of buckets gets a new array, the entries copied over (as
+ * Open vSwitch keeps them; the oldest of the ports with most go when the limit shrank).
+ *
+ * Keys
+ * ====
  * The 60-bit key (MAC << 12 | VLAN) does not fit beside a port slot and a validity marker
  * in 64 bits, so the table stores it by quotient: a keyed bijection of the 60 bits (xor,
- * odd multiplications and xor-shifts, each invertible modulo 2^60) is split into the bucket
- * number (its low 11 bits) and a 49-bit remainder, which is what the entry holds:
- * remainder (49 bits) | port slot (8 bits) | valid marker (7 bits).  Bucket and remainder
- * together give the key back exactly, so a look-up compares one word, and fdb/show inverts
- * the bijection to print MAC and VLAN.
+ * odd multiplications and xor-shifts, each invertible modulo 2^60) is split into the
+ * primary bucket (its low 'bits' bits, at least 11) and a remainder of at most 49 bits.
+ * The other bucket is the primary one xor a hash of the remainder (so either gives the
+ * other back).  An entry holds remainder | port slot (8 bits) | which bucket (1 bit) |
+ * valid marker (6 bits): bucket and entry give the key back exactly, so a look-up compares
+ * one word a way, and fdb/show inverts the bijection to print MAC and VLAN.
  *
- * The bijection is keyed with a random secret drawn when the table is created, as Open
+ * The bijection is keyed with a random secret drawn when an array is created, as Open
  * vSwitch keys its MAC table: with a public hash a guest could choose source MACs that all
- * fall into another guest's bucket and evict its entries (every packet to it would then be
- * flooded).
+ * fall into another guest's buckets and evict its entries (every packet to it would then
+ * be flooded).
  *
  * Thread-safety
  * =============
- * Learning happens on the packet path, on every PMD, with no lock: each entry word is
- * written with one atomic store, so a reader sees either the old or the new binding of a
- * MAC, never a mix.  Two PMDs learning two MACs into the same way at the same instant
- * leave one of them unlearned; its next packet learns it again.  'seen' words may be
- * stale by a moment, which only shifts aging.  The main thread ages entries with a
- * compare-and-swap, so it never erases a binding a PMD has just refreshed, and flushes a
- * port's entries after the port is unpublished and synchronised (so no PMD can learn on
- * it any more) and before its slot is reused.
+ * Learning happens on the packet path, on every PMD, with no lock and no allocation: each
+ * entry word is written with one atomic store, so a reader sees either the old or the new
+ * binding of a MAC, never a mix.  Two PMDs learning two MACs into the same way at the same
+ * instant leave one of them unlearned; its next packet learns it again.  'seen' words may
+ * be stale by a moment, which only shifts aging.  The main thread ages and evicts entries
+ * with a compare-and-swap, so it never erases a binding a PMD has just refreshed, and
+ * flushes a port's entries after the port is unpublished and synchronised (so no PMD can
+ * learn on it any more) and before its slot is reused.  The array is reached through
+ * 'mac_table.a', an RCU-published pointer: a resize publishes a new array and hands the old
+ * one back to be freed after a grace period; what PMDs learn into the old one meanwhile is
+ * lost, and learnt again from the host's next packet.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MAC_WAYS 4
-#define MAC_BUCKET_BITS 11
-#define MAC_BUCKETS (1u << MAC_BUCKET_BITS)	/* 8192 entries */
+#define MAC_MIN_BUCKET_BITS 11	/* so that a remainder fits in 49 bits */
 #define MAC_AGING_S 300
 #define MAC_SLOT_NONE 0xffff
 #define MAC_KEY_BITS 60
 #define MAC_KEY_MASK ((1ULL << MAC_KEY_BITS) - 1)
+/** Open vSwitch's default mac-table-size, and the range it holds the setting to. */
+#define MAC_DEFAULT_MAX 2048
+#define MAC_MIN_MAX 10
+#define MAC_MAX_MAX 1000000
 
 struct mac_bucket {
 	uint64_t entry[MAC_WAYS];
 	uint32_t seen[MAC_WAYS];
 } __attribute__((aligned(64)));
 
-struct mac_table {
-	uint64_t secret[2];		/**< hash key: random, set at creation, then read-only */
-	struct mac_bucket b[MAC_BUCKETS];
+/** One size of the table; read-only but for its buckets' words once published. */
+struct mac_array {
+	uint64_t secret[2];		/**< hash key: random, set at creation */
+	uint32_t mask;			/**< buckets - 1 */
+	uint32_t bits;			/**< log2(buckets), at least MAC_MIN_BUCKET_BITS */
+	struct mac_bucket b[] __attribute__((aligned(64)));
 };
 
-/** An empty table with a fresh random hash key, on NUMA node 'socket'; NULL: no memory. */
-struct mac_table *mac_table_create(int socket);
-/** Empty 't' and draw its hash key (for tables not allocated by mac_table_create). */
-void mac_table_init(struct mac_table *t);
+struct mac_table {
+	struct mac_array *a;		/**< atomic pointer: main writes, PMDs read */
+	/* main thread */
+	unsigned max_entries;		/**< mac-table-size */
+	int socket;
+};
+
+/**
+ * An empty table for 'max_entries' hosts (held to MAC_MIN_MAX..MAC_MAX_MAX) with a fresh
+ * random hash key, on NUMA node 'socket'; NULL: no memory.
+ */
+struct mac_table *mac_table_create(int socket, unsigned max_entries);
 void mac_table_destroy(struct mac_table *t);
+
+/**
+ * Make 'max_entries' (held as in mac_table_create) the limit of 't' at time 'now' (main
+ * thread, mac_now() seconds).  When
+ * it needs another number of buckets, a new array with the entries is published and the
+ * old one is put in '*old', for the caller to free with mac_array_free() after a grace
+ * period; otherwise '*old' is NULL.  Entries over a lower limit are evicted as on aging.
+ * @return 0, or -ENOMEM (the limit applies, the buckets stay as they were).
+ */
+int mac_table_resize(struct mac_table *t, unsigned max_entries, uint32_t now, void **old);
+/** The limit of 't' (main thread). */
+unsigned mac_table_max(const struct mac_table *t);
+/** Free an array mac_table_resize() replaced (an rcu_defer_free() callback). */
+void mac_array_free(void *array);
 
 /** The 48-bit MAC at 'p' as an integer. */
 static inline uint64_t
@@ -72,37 +121,41 @@ mac_from_bytes(const uint8_t *p)
 }
 
 #define MAC_MIX1 0x9e3779b97f4a7c15ULL
+#define MAC_MIX2 0xc2b2ae3d27d4eb4fULL
 
 /*
  * The keyed bijection of the 60-bit key (MAC, VLAN): without the secret, which keys share
  * a bucket is unknown.  mac.c holds its inverse.
  */
 static inline uint64_t
-mac_mix(const struct mac_table *t, uint64_t mac, uint16_t vlan)
+mac_mix(const struct mac_array *a, uint64_t mac, uint16_t vlan)
 {
-	uint64_t h = ((mac << 12) | (vlan & 0xfff)) ^ (t->secret[0] & MAC_KEY_MASK);
+	uint64_t h = ((mac << 12) | (vlan & 0xfff)) ^ (a->secret[0] & MAC_KEY_MASK);
 
 	h = (h * MAC_MIX1) & MAC_KEY_MASK;
 	h ^= h >> 29;
-	h = (h * (t->secret[1] | 1)) & MAC_KEY_MASK;
+	h = (h * (a->secret[1] | 1)) & MAC_KEY_MASK;
 	h ^= h >> 32;
 	return h;
 }
 
-/** The bucket of ('mac', 'vlan'). */
+/* Xor of a key's two buckets: odd, so they always differ. */
 static inline uint32_t
-mac_bucket_of(const struct mac_table *t, uint64_t mac, uint16_t vlan)
+mac_alt(const struct mac_array *a, uint64_t rem)
 {
-	return (uint32_t)mac_mix(t, mac, vlan) & (MAC_BUCKETS - 1);
+	return ((uint32_t)((rem * MAC_MIX2) >> 32) | 1) & a->mask;
 }
 
-#define MAC_VALID 0x5aULL
-#define MAC_VALID_MASK 0x7fULL
+#define MAC_VALID 0x1aULL
+#define MAC_VALID_MASK 0x3fULL
+#define MAC_ALT_BIT (1ULL << 6)
+#define MAC_SLOT_BITS (0xffULL << 7)
 
 static inline uint64_t
-mac_entry(uint64_t rem, uint16_t slot)
+mac_entry(uint64_t rem, uint16_t slot, bool alt)
 {
-	return (rem << 15) | ((uint64_t)(slot & 0xff) << 7) | MAC_VALID;
+	return (rem << 15) | ((uint64_t)(slot & 0xff) << 7) | (alt ? MAC_ALT_BIT : 0) |
+		MAC_VALID;
 }
 
 static inline int
@@ -117,6 +170,41 @@ mac_entry_slot(uint64_t e)
 	return (uint16_t)((e >> 7) & 0xff);
 }
 
+/*
+ * Whether an entry last seen at 'seen' has aged out at 'now'.  PMDs read the clock each at
+ * its own moment: an entry another PMD refreshed a second "after" 'now' is fresh.
+ */
+static inline bool
+mac_aged(uint32_t now, uint32_t seen)
+{
+	return (int32_t)(now - seen) > MAC_AGING_S;
+}
+
+/** Where key ('mac', 'vlan') may be: its two buckets and its entry word less the slot. */
+struct mac_pos {
+	uint32_t bucket[2];
+	uint64_t key[2];
+};
+
+static inline struct mac_pos
+mac_pos_of(const struct mac_array *a, uint64_t mac, uint16_t vlan)
+{
+	uint64_t h = mac_mix(a, mac, vlan), rem = h >> a->bits;
+	uint32_t b0 = (uint32_t)h & a->mask;
+
+	return (struct mac_pos){
+		.bucket = { b0, b0 ^ mac_alt(a, rem) },
+		.key = { mac_entry(rem, 0, false), mac_entry(rem, 0, true) },
+	};
+}
+
+/** The primary bucket of ('mac', 'vlan') in 't's current array. */
+static inline uint32_t
+mac_bucket_of(const struct mac_table *t, uint64_t mac, uint16_t vlan)
+{
+	return mac_pos_of(__atomic_load_n(&t->a, __ATOMIC_ACQUIRE), mac, vlan).bucket[0];
+}
+
 /**
  * Port slot bound to ('mac', 'vlan'), or MAC_SLOT_NONE (PMD or main); '*seen' is then when
  * the binding was last refreshed (mac_now() seconds).
@@ -125,15 +213,19 @@ static inline uint16_t
 mac_lookup_seen(const struct mac_table *t, uint64_t mac, uint16_t vlan, uint32_t now,
 	uint32_t *seen)
 {
-	uint64_t h = mac_mix(t, mac, vlan), rem = h >> MAC_BUCKET_BITS;
-	const struct mac_bucket *b = &t->b[h & (MAC_BUCKETS - 1)];
+	const struct mac_array *a = __atomic_load_n(&t->a, __ATOMIC_ACQUIRE);
+	struct mac_pos p = mac_pos_of(a, mac, vlan);
 
-	for (int w = 0; w < MAC_WAYS; w++) {
-		uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
+	for (int k = 0; k < 2; k++) {
+		const struct mac_bucket *b = &a->b[p.bucket[k]];
 
-		if ((e >> 15) == rem && mac_entry_valid(e)) {
+		for (int w = 0; w < MAC_WAYS; w++) {
+			uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
+
+			if ((e & ~MAC_SLOT_BITS) != p.key[k])
+				continue;
 			*seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
-			if (now - *seen > MAC_AGING_S)
+			if (mac_aged(now, *seen))
 				return MAC_SLOT_NONE;
 			return mac_entry_slot(e);
 		}
@@ -150,45 +242,91 @@ mac_lookup(const struct mac_table *t, uint64_t mac, uint16_t vlan, uint32_t now)
 	return mac_lookup_seen(t, mac, vlan, now, &seen);
 }
 
-/** Bind ('mac', 'vlan') to 'slot' at time 'now' (PMD). */
-static inline void
-mac_learn(struct mac_table *t, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t now)
+/*
+ * Bucket 'b's way for a new entry: '*way' an empty or aged-out one if any (their number is
+ * returned), else the oldest ('*oldest' its time).
+ */
+static inline int
+mac_bucket_room(const struct mac_bucket *b, uint32_t now, int *way, uint32_t *oldest)
 {
-	uint64_t h = mac_mix(t, mac, vlan), rem = h >> MAC_BUCKET_BITS;
-	struct mac_bucket *b = &t->b[h & (MAC_BUCKETS - 1)];
-	uint64_t want = mac_entry(rem, slot);
-	int victim = -1;
-	uint32_t oldest = UINT32_MAX;
+	int n_free = 0;
 
+	*way = 0;
+	*oldest = UINT32_MAX;
 	for (int w = 0; w < MAC_WAYS; w++) {
 		uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
+		uint32_t seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
 
-		if ((e >> 15) == rem && mac_entry_valid(e)) {
+		if (!mac_entry_valid(e) || mac_aged(now, seen)) {
+			if (n_free++ == 0)
+				*way = w;
+		} else if (n_free == 0 && seen < *oldest) {
+			*way = w;
+			*oldest = seen;
+		}
+	}
+	return n_free;
+}
+
+/* Refresh the binding of 'p' if either bucket has it: true when it did. */
+static inline bool
+mac_refresh(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t now)
+{
+	for (int k = 0; k < 2; k++) {
+		struct mac_bucket *b = &a->b[p->bucket[k]];
+		uint64_t want = p->key[k] | ((uint64_t)(slot & 0xff) << 7);
+
+		for (int w = 0; w < MAC_WAYS; w++) {
+			uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
+
+			if ((e & ~MAC_SLOT_BITS) != p->key[k])
+				continue;
 			if (e != want)
 				__atomic_store_n(&b->entry[w], want, __ATOMIC_RELAXED);
 			if (__atomic_load_n(&b->seen[w], __ATOMIC_RELAXED) != now)
 				__atomic_store_n(&b->seen[w], now, __ATOMIC_RELAXED);
-			return;
-		}
-		if (!mac_entry_valid(e)) {
-			if (oldest != 0) {	/* an empty way beats any live one */
-				victim = w;
-				oldest = 0;
-			}
-		} else if (oldest != 0) {
-			uint32_t seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
-
-			if (victim < 0 || seen < oldest) {
-				victim = w;
-				oldest = seen;
-			}
+			return true;
 		}
 	}
-	__atomic_store_n(&b->seen[victim], now, __ATOMIC_RELAXED);
-	__atomic_store_n(&b->entry[victim], want, __ATOMIC_RELEASE);
+	return false;
 }
 
-/** Remove entries older than the aging time (main thread). Returns how many. */
+/* Bind a new key at 'p' to 'slot' at time 'seen' in 'a' (PMD, or main on a copy). */
+static inline void
+mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t seen,
+	uint32_t now)
+{
+	int way[2], n_free[2], k;
+	uint32_t oldest[2];
+	struct mac_bucket *b;
+
+	for (k = 0; k < 2; k++)
+		n_free[k] = mac_bucket_room(&a->b[p->bucket[k]], now, &way[k], &oldest[k]);
+	if (n_free[0] + n_free[1] > 0)
+		k = n_free[1] > n_free[0];
+	else
+		k = oldest[1] < oldest[0];
+	b = &a->b[p->bucket[k]];
+	__atomic_store_n(&b->seen[way[k]], seen, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->entry[way[k]], p->key[k] | ((uint64_t)(slot & 0xff) << 7),
+		__ATOMIC_RELEASE);
+}
+
+/** Bind ('mac', 'vlan') to 'slot' at time 'now' (PMD). */
+static inline void
+mac_learn(struct mac_table *t, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t now)
+{
+	struct mac_array *a = __atomic_load_n(&t->a, __ATOMIC_ACQUIRE);
+	struct mac_pos p = mac_pos_of(a, mac, vlan);
+
+	if (!mac_refresh(a, &p, slot, now))
+		mac_insert(a, &p, slot, now, now);
+}
+
+/**
+ * Remove entries older than the aging time, then, while more than mac-table-size are left,
+ * the oldest of the ports with the most (main thread).  Returns how many went.
+ */
 unsigned mac_table_age(struct mac_table *t, uint32_t now);
 
 /** Remove every entry of 'slot' (main thread, see Thread-safety). */

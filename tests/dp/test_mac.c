@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dataplane/mac: learning, look-up, aging, replacement, flushing, and concurrent learners
- * that must never produce a binding nobody learned.
+ * dataplane/mac: learning, look-up, aging, replacement, flushing, the mac-table-size limit,
+ * resizing, and concurrent learners that must never produce a binding nobody learned.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -11,6 +11,41 @@
 #include "check.h"
 #include "mac.h"
 
+/*
+ * No EAL here: the table's hugepage allocations come from the heap (the link wraps
+ * rte_zmalloc_socket and rte_free, -Wl,--wrap).
+ */
+void *__wrap_rte_zmalloc_socket(const char *type, size_t size, unsigned align, int socket);
+void __wrap_rte_free(void *ptr);
+
+void *
+__wrap_rte_zmalloc_socket(const char *type, size_t size, unsigned align, int socket)
+{
+	void *p = aligned_alloc(align, (size + align - 1) / align * align);
+
+	(void)type;
+	(void)socket;
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+void
+__wrap_rte_free(void *ptr)
+{
+	free(ptr);
+}
+
+static uint64_t rng = 0x0123456789abcdefULL;
+
+static uint64_t
+next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
 
 static void
 test_basic(struct mac_table *t)
@@ -31,27 +66,48 @@ test_basic(struct mac_table *t)
 	CHECK(mac_lookup(t, m, 0, 200) == 0, "slot 0 is a valid slot");
 }
 
+/* Keys whose two buckets are those of 'first' (the search takes a few million hashes). */
+static unsigned
+same_pair(struct mac_table *t, uint64_t first, uint64_t *out, unsigned want)
+{
+	struct mac_pos p = mac_pos_of(t->a, first, 0);
+	unsigned n = 0;
+
+	out[n++] = first;
+	for (uint64_t m = first + 1; n < want && m < first + (1ULL << 30); m++) {
+		struct mac_pos q = mac_pos_of(t->a, m, 0);
+
+		if ((q.bucket[0] == p.bucket[0] && q.bucket[1] == p.bucket[1]) ||
+		    (q.bucket[0] == p.bucket[1] && q.bucket[1] == p.bucket[0]))
+			out[n++] = m;
+	}
+	return n;
+}
+
+/* Both buckets of a key full: the oldest of their entries makes room. */
 static void
 test_replacement(struct mac_table *t)
 {
-	uint64_t same_bucket[MAC_WAYS + 1];
-	unsigned n = 0;
-	uint32_t b0 = mac_bucket_of(t, 0x020000000001ULL, 0);
+	uint64_t pair[2 * MAC_WAYS + 1];
+	unsigned n;
 
 	mac_table_flush(t);
-	for (uint64_t m = 0x020000000001ULL; n < MAC_WAYS + 1; m++)
-		if (mac_bucket_of(t, m, 0) == b0)
-			same_bucket[n++] = m;
-	for (unsigned i = 0; i < MAC_WAYS; i++)
-		mac_learn(t, same_bucket[i], 0, (uint16_t)i, 1000 + i);
-	mac_learn(t, same_bucket[MAC_WAYS], 0, 9, 1100);
-	CHECK(mac_lookup(t, same_bucket[0], 0, 1100) == MAC_SLOT_NONE, "oldest entry replaced");
-	for (unsigned i = 1; i < MAC_WAYS; i++)
-		CHECK(mac_lookup(t, same_bucket[i], 0, 1100) == i, "newer entry %u kept", i);
-	CHECK(mac_lookup(t, same_bucket[MAC_WAYS], 0, 1100) == 9, "newcomer learned");
+	n = same_pair(t, 0x020000000001ULL, pair, 2 * MAC_WAYS + 1);
+	CHECK(n == 2 * MAC_WAYS + 1, "found %u keys of one bucket pair", n);
+	if (n < 2 * MAC_WAYS + 1)
+		return;
+	for (unsigned i = 0; i < 2 * MAC_WAYS; i++)
+		mac_learn(t, pair[i], 0, (uint16_t)i, 1000 + i);
+	for (unsigned i = 0; i < 2 * MAC_WAYS; i++)
+		CHECK(mac_lookup(t, pair[i], 0, 1010) == i, "entry %u fits the pair", i);
+	mac_learn(t, pair[2 * MAC_WAYS], 0, 9, 1100);
+	CHECK(mac_lookup(t, pair[0], 0, 1100) == MAC_SLOT_NONE, "oldest entry replaced");
+	for (unsigned i = 1; i < 2 * MAC_WAYS; i++)
+		CHECK(mac_lookup(t, pair[i], 0, 1100) == i, "newer entry %u kept", i);
+	CHECK(mac_lookup(t, pair[2 * MAC_WAYS], 0, 1100) == 9, "newcomer learned");
 	mac_table_flush_slot(t, 9);
-	CHECK(mac_lookup(t, same_bucket[MAC_WAYS], 0, 1100) == MAC_SLOT_NONE, "flushed by slot");
-	CHECK(mac_lookup(t, same_bucket[1], 0, 1100) == 1, "other slots survive a slot flush");
+	CHECK(mac_lookup(t, pair[2 * MAC_WAYS], 0, 1100) == MAC_SLOT_NONE, "flushed by slot");
+	CHECK(mac_lookup(t, pair[1], 0, 1100) == 1, "other slots survive a slot flush");
 }
 
 /*
@@ -62,15 +118,15 @@ test_replacement(struct mac_table *t)
 static uint32_t
 public_bucket(uint64_t mac)
 {
-	struct mac_table pub = { .secret = { 0, 1 } };
+	static const struct mac_array pub = { .secret = { 0, 1 }, .mask = 2047, .bits = 11 };
 
-	return mac_bucket_of(&pub, mac, 0);
+	return mac_pos_of(&pub, mac, 0).bucket[0];
 }
 
 static uint32_t
 old_unkeyed_bucket(uint64_t mac)
 {
-	return (uint32_t)((mac * 0x9e3779b97f4a7c15ULL) >> 40) & (MAC_BUCKETS - 1);
+	return (uint32_t)((mac * 0x9e3779b97f4a7c15ULL) >> 40) & 2047;
 }
 
 static void
@@ -78,18 +134,17 @@ test_keyed(void)
 {
 	const uint64_t victim = 0x525400abcdefULL;
 	uint32_t (*guesses[])(uint64_t) = { public_bucket, old_unkeyed_bucket };
-	struct mac_table *t = aligned_alloc(64, sizeof(*t)), *u = aligned_alloc(64, sizeof(*u));
+	struct mac_table *t = mac_table_create(0, MAC_DEFAULT_MAX);
+	struct mac_table *u = mac_table_create(0, MAC_DEFAULT_MAX);
 
-	mac_table_init(t);
-	mac_table_init(u);
-	CHECK(t->secret[0] != u->secret[0] || t->secret[1] != u->secret[1],
+	CHECK(t->a->secret[0] != u->a->secret[0] || t->a->secret[1] != u->a->secret[1],
 		"two tables drew the same key");
 	for (size_t g = 0; g < sizeof(guesses) / sizeof(guesses[0]); g++) {
 		unsigned n = 0;
 
 		mac_table_flush(t);
 		mac_learn(t, victim, 0, 7, 100);
-		for (uint64_t m = 0x020000000000ULL; n < 4 * MAC_WAYS; m++) {
+		for (uint64_t m = 0x020000000000ULL; n < 8 * MAC_WAYS; m++) {
 			if (guesses[g](m) != guesses[g](victim))
 				continue;
 			mac_learn(t, m, 0, 1, (uint32_t)(101 + n));
@@ -98,8 +153,8 @@ test_keyed(void)
 		CHECK(mac_lookup(t, victim, 0, 200) == 7,
 			"%u MACs aimed at the victim's bucket (guess %zu) evicted it", n, g);
 	}
-	free(t);
-	free(u);
+	mac_table_destroy(t);
+	mac_table_destroy(u);
 }
 
 struct racer {
@@ -224,12 +279,179 @@ test_walk_keys(struct mac_table *t)
 	CHECK(bad == 0, "%u of 2000 keys came back wrong from mac_table_foreach", bad);
 }
 
+/* 'n' random keys (MAC, VLAN), distinct, each bound to slot i % 200. */
+struct keyset {
+	uint64_t *mac;
+	uint16_t *vlan;
+	unsigned n;
+};
+
+static void
+keys_make(struct keyset *k, unsigned n)
+{
+	k->mac = malloc(n * sizeof(*k->mac));
+	k->vlan = malloc(n * sizeof(*k->vlan));
+	k->n = n;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t x = next_rand();
+
+		/* distinct: the index in the low 16 bits */
+		k->mac[i] = ((x << 16) & 0xfeff00000000ULL) | (x & 0xffff0000ULL) | i;
+		k->vlan[i] = (uint16_t)((x >> 48) & 0xfff);
+	}
+}
+
+static unsigned
+keys_lost(struct mac_table *t, const struct keyset *k, uint32_t now)
+{
+	unsigned lost = 0;
+
+	for (unsigned i = 0; i < k->n; i++)
+		lost += mac_lookup(t, k->mac[i], k->vlan[i], now) != i % 200;
+	return lost;
+}
+
+struct tally {
+	const struct keyset *k;
+	unsigned n;
+	unsigned bad;
+	unsigned per_slot[256];
+};
+
+static void
+tally_one(void *aux, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t age)
+{
+	struct tally *y = aux;
+	unsigned i = (unsigned)(mac & 0xffff);
+
+	(void)age;
+	y->n++;
+	y->per_slot[slot]++;
+	if (y->k != NULL && (i >= y->k->n || y->k->mac[i] != mac || y->k->vlan[i] != vlan ||
+			slot != i % 200))
+		y->bad++;
+}
+
+/* Entries in the second bucket of their key (whose key fdb/show must invert too). */
+static unsigned
+n_alt(const struct mac_table *t)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i <= t->a->mask; i++)
+		for (int w = 0; w < MAC_WAYS; w++)
+			n += mac_entry_valid(t->a->b[i].entry[w]) &&
+				(t->a->b[i].entry[w] & MAC_ALT_BIT);
+	return n;
+}
+
+/*
+ * As many random hosts as mac-table-size (Open vSwitch's default 2048, and 4096) are all
+ * learnt: none evicted by another, and fdb/show's walk gives every key back.
+ */
+static void
+test_capacity(void)
+{
+	for (unsigned max = 2048; max <= 4096; max *= 2) {
+		struct mac_table *t = mac_table_create(0, max);
+		struct tally y = { 0 };
+		struct keyset k;
+
+		keys_make(&k, max);
+		for (unsigned i = 0; i < max; i++)
+			mac_learn(t, k.mac[i], k.vlan[i], (uint16_t)(i % 200), 100);
+		CHECK(keys_lost(t, &k, 100) == 0, "%u random hosts: %u not found", max,
+			keys_lost(t, &k, 100));
+		y.k = &k;
+		mac_table_foreach(t, 100, tally_one, &y);
+		CHECK(y.n == max && y.bad == 0, "%u hosts: the walk gave %u, %u wrong", max, y.n,
+			y.bad);
+		CHECK(n_alt(t) > 0, "%u hosts: none in a second bucket", max);
+		CHECK(mac_table_age(t, 100) == 0, "%u hosts: none over the limit", max);
+		free(k.mac);
+		free(k.vlan);
+		mac_table_destroy(t);
+	}
+}
+
+/*
+ * Over mac-table-size, aging brings the table down to it as Open vSwitch does: the oldest
+ * entries of the port with the most go, a port with few keeps them.
+ */
+static void
+test_limit(void)
+{
+	struct mac_table *t = mac_table_create(0, 100);
+	struct tally y = { 0 };
+
+	CHECK(mac_table_max(t) == 100, "limit %u", mac_table_max(t));
+	for (unsigned i = 0; i < 5; i++)
+		mac_learn(t, 0x020000000100ULL + i, 0, 2, 50 + i);
+	for (unsigned i = 0; i < 110; i++)
+		mac_learn(t, 0x020000001000ULL + i, 0, 1, 60 + i);
+	CHECK(mac_table_age(t, 200) == 15, "15 over the limit evicted");
+	mac_table_foreach(t, 200, tally_one, &y);
+	CHECK(y.n == 100 && y.per_slot[2] == 5 && y.per_slot[1] == 95,
+		"left: %u (slot 1: %u, slot 2: %u)", y.n, y.per_slot[1], y.per_slot[2]);
+	for (unsigned i = 0; i < 15; i++)
+		CHECK(mac_lookup(t, 0x020000001000ULL + i, 0, 200) == MAC_SLOT_NONE,
+			"slot 1's oldest entry %u evicted", i);
+	CHECK(mac_lookup(t, 0x020000001000ULL + 15, 0, 200) == 1, "slot 1's newer ones kept");
+	mac_table_destroy(t);
+	t = mac_table_create(0, 3);
+	CHECK(mac_table_max(t) == MAC_MIN_MAX, "a limit below %d is %d (%u)", MAC_MIN_MAX,
+		MAC_MIN_MAX, mac_table_max(t));
+	mac_table_destroy(t);
+}
+
+/* A changed mac-table-size: a new array with the entries, the limit applied. */
+static void
+test_resize(void)
+{
+	struct mac_table *t = mac_table_create(0, MAC_DEFAULT_MAX);
+	struct mac_array *first = t->a;
+	struct keyset k, half;
+	struct tally y = { 0 };
+	void *old;
+
+	keys_make(&k, 4096);
+	half = (struct keyset){ k.mac, k.vlan, 2048 };
+	for (unsigned i = 0; i < 2048; i++)
+		mac_learn(t, k.mac[i], k.vlan[i], (uint16_t)(i % 200), 100);
+	CHECK(mac_table_resize(t, 2000, 100, &old) == 0 && old == NULL && t->a == first,
+		"2048 -> 2000 keeps the buckets");
+	CHECK(mac_table_age(t, 100) == 0, "... and evicted the 48 over it already");
+	CHECK(mac_table_resize(t, 2048, 100, &old) == 0 && old == NULL, "back to 2048");
+	for (unsigned i = 0; i < 2048; i++)
+		mac_learn(t, k.mac[i], k.vlan[i], (uint16_t)(i % 200), 101);
+	CHECK(mac_table_resize(t, 4096, 101, &old) == 0 && old == first && t->a != first,
+		"2048 -> 4096: a new array, the old one handed back");
+	mac_array_free(old);
+	CHECK(keys_lost(t, &half, 101) == 0, "the entries came along: %u lost",
+		keys_lost(t, &half, 101));
+	for (unsigned i = 2048; i < 4096; i++)
+		mac_learn(t, k.mac[i], k.vlan[i], (uint16_t)(i % 200), 102);
+	CHECK(keys_lost(t, &k, 102) == 0, "4096 hosts in the new array: %u lost",
+		keys_lost(t, &k, 102));
+	CHECK(mac_table_resize(t, 1000, 102, &old) == 0 && old != NULL, "4096 -> 1000");
+	mac_array_free(old);
+	y.k = &k;
+	mac_table_foreach(t, 102, tally_one, &y);
+	CHECK(y.n == 1000 && y.bad == 0, "1000 entries left, as they were: %u, %u wrong", y.n,
+		y.bad);
+	CHECK(mac_table_resize(t, 5000000, 102, &old) == 0 && mac_table_max(t) == MAC_MAX_MAX,
+		"a limit above %d is %d", MAC_MAX_MAX, MAC_MAX_MAX);
+	mac_array_free(old);
+	free(k.mac);
+	free(k.vlan);
+	mac_table_destroy(t);
+}
+
 int
 main(void)
 {
-	struct mac_table *t = aligned_alloc(64, sizeof(*t));
+	struct mac_table *t = mac_table_create(0, MAC_DEFAULT_MAX);
 
-	mac_table_init(t);
 	test_basic(t);
 	test_keyed();
 	test_replacement(t);
@@ -241,6 +463,9 @@ main(void)
 	mac_learn(t, 0x2, 0, 2, 10);
 	mac_table_foreach(t, 10, walk, NULL);
 	CHECK(n_walked == 2, "walk saw %u", n_walked);
-	free(t);
+	mac_table_destroy(t);
+	test_capacity();
+	test_limit();
+	test_resize();
 	return check_report("test_mac");
 }

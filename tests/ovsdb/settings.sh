@@ -237,6 +237,19 @@ check "... the log says so, nothing was made under $RUN/$BR, vireo-dp runs on" \
 	kill -0 "$DP_PID"'
 check "... del-br $BR/x" vsctl del-br "$BR/x"
 
+# --- implemented: Bridge other_config:mac-table-size sizes the MAC table ---
+check "mac-table-size=4096: applied, as the log says" \
+	eval 'vsctl set Bridge $BR other_config:mac-table-size=4096 &&
+	wait_until 10 grep -q "bridge $BR: MAC table holds 4096 entries" "$RUN/dp.log"'
+check "... not reported as ignored" \
+	bash -c "! grep -q 'mac-table-size.*accepted but not applied' '$RUN/dp.log'"
+check "mac-table-size=5: held to 10, as Open vSwitch holds it" \
+	eval 'vsctl set Bridge $BR other_config:mac-table-size=5 &&
+	wait_until 10 grep -q "bridge $BR: MAC table holds 10 entries" "$RUN/dp.log"'
+check "mac-table-size removed: back to the default 2048" \
+	eval 'vsctl remove Bridge $BR other_config mac-table-size &&
+	wait_until 10 grep -q "bridge $BR: MAC table holds 2048 entries" "$RUN/dp.log"'
+
 # --- other_config: refused and not applied keys are logged ---
 check "the log refuses other_config:hw-offload=true" \
 	grep -q "other_config:hw-offload=true ignored (key 'other_config:hw-offload': 'true' refused" \
