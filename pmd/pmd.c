@@ -27,6 +27,52 @@
 /* How much longer each light pass sleeps than the last: Open vSwitch 3.1's step (3.3: 1). */
 #define PMD_SLEEP_STEP_US 10
 
+#ifndef NDEBUG
+/*
+ * Debug builds (the sanitizer builds the tests run) check what pmd_rxq_assign() promises:
+ * no rx queue is in two PMDs' passes at once, as an ethdev rx queue is not thread-safe.  A
+ * PMD claims every queue of its set for the pass and gives them back before its quiescent
+ * state; claiming one that another PMD holds aborts.  Written by the PMDs only.
+ */
+static uint32_t rxq_users[PORT_MAX_SLOTS][PORT_MAX_RXQ];
+
+static void
+rxq_claim(const struct pmd *pmd, const struct pmd_rxq_set *set)
+{
+	for (uint32_t i = 0; i < set->n; i++) {
+		const struct port *p = set->rxq[i].port;
+		uint16_t q = set->rxq[i].qid;
+
+		if (__atomic_fetch_add(&rxq_users[p->slot][q], 1, __ATOMIC_ACQ_REL) != 0) {
+			fprintf(stderr, "vireo-dp: BUG: pmd on core %u: port %s rx queue %u is in "
+				"another PMD's pass at the same time\n", pmd->core, p->name, q);
+			abort();
+		}
+	}
+}
+
+static void
+rxq_unclaim(const struct pmd_rxq_set *set)
+{
+	for (uint32_t i = 0; i < set->n; i++)
+		__atomic_fetch_sub(&rxq_users[set->rxq[i].port->slot][set->rxq[i].qid], 1,
+			__ATOMIC_RELEASE);
+}
+#else
+static inline void
+rxq_claim(const struct pmd *pmd, const struct pmd_rxq_set *set)
+{
+	(void)pmd;
+	(void)set;
+}
+
+static inline void
+rxq_unclaim(const struct pmd_rxq_set *set)
+{
+	(void)set;
+}
+#endif
+
 /*
  * One pass over the PMD's rx queues.  Cycles are counted as OVS counts them: a poll that
  * returns packets, and the processing of those packets, is busy ("processing cycles");
@@ -40,6 +86,7 @@ pmd_poll(struct pmd *pmd, const struct pmd_rxq_set *set)
 	uint64_t last = rte_rdtsc(), now;
 	bool light = true;
 
+	rxq_claim(pmd, set);
 	for (uint32_t i = 0; i < set->n; i++) {
 		struct port *port = set->rxq[i].port;
 		uint16_t qid = set->rxq[i].qid;
@@ -73,6 +120,7 @@ pmd_poll(struct pmd *pmd, const struct pmd_rxq_set *set)
 	}
 	now = rte_rdtsc();
 	pmd->stats.idle_cycles += now - last;
+	rxq_unclaim(set);
 	return light;
 }
 

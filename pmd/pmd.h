@@ -32,12 +32,16 @@
  * Thread-safety
  * =============
  * The main thread builds a new 'struct pmd_rxq_set' for each PMD and publishes it with an
- * atomic store; the PMD reads the pointer once per loop iteration.  The old set is freed
- * after a grace period through the defer queue (rcu_defer_free), so the main thread never
- * waits for the PMDs to publish.  'struct pmd_stats' is written only by its PMD; readers
- * (the main thread) copy it, and "clear" is done by keeping a snapshot to subtract, so no
- * counter is written by two threads.  Tx batches are private to the PMD; they are empty at
- * every quiescent state, so a port unpublished and synchronised holds no queued packet.
+ * atomic store; the PMD reads the pointer once per loop iteration and polls that set until
+ * its quiescent state at the end of the pass.  The old set is freed after a grace period
+ * through the defer queue (rcu_defer_free).  An rx queue is polled by one PMD at a time:
+ * when a placement gives a PMD a queue, the queues leaving their PMDs are unpublished
+ * first and the main thread waits for one grace period before it publishes the new sets
+ * (pmd_rxq_assign); a placement that gives no PMD a new queue never waits.
+ * 'struct pmd_stats' is written only by its PMD; readers (the main thread) copy it, and
+ * "clear" is done by keeping a snapshot to subtract, so no counter is written by two
+ * threads.  Tx batches are private to the PMD; they are empty at every quiescent state, so
+ * a port unpublished and synchronised holds no queued packet.
  * 'max_sleep_us' is stored by the main thread (pmd_set_max_sleep) and read by the PMD once
  * a pass; a PMD that sleeps (up to PMD_MAX_SLEEP_US) is offline for RCU meanwhile, so grace
  * periods never wait for it, but anything only a PMD does (PMD 0's packet_outs) waits up to
@@ -200,7 +204,9 @@ int pmd_rxq_algo_parse(const char *s, enum pmd_rxq_algo *algo);
 
 /**
  * Assign every enabled rx queue of 'ports' to the PMDs under 'pol' and publish the new sets;
- * the old ones are freed after a grace period through 'defer'.  Warnings (cross-NUMA
+ * the old ones are freed after a grace period through 'defer'.  When a queue changes PMD (or
+ * a PMD is given a queue it did not poll), waits for a grace period of the RCU of 'defer'
+ * between taking queues away and giving them (main thread).  Warnings (cross-NUMA
  * placement, pins to cores without a PMD) are appended to '*warn' when not NULL.
  */
 int pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,

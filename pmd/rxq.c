@@ -286,6 +286,72 @@ alloc_sets(unsigned n_pmds, struct port *const *ports, unsigned n_ports)
 	return sets;
 }
 
+static bool
+set_has(const struct pmd_rxq_set *set, const struct port *port, uint16_t qid)
+{
+	for (uint32_t k = 0; set != NULL && k < set->n; k++)
+		if (set->rxq[k].port == port && set->rxq[k].qid == qid)
+			return true;
+	return false;
+}
+
+/* Whether some PMD would be given a queue its published set does not have. */
+static bool
+rxq_gained(struct pmd **pmds, unsigned n_pmds, struct pmd_rxq_set *const *sets)
+{
+	for (unsigned i = 0; i < n_pmds; i++)
+		for (uint32_t k = 0; k < sets[i]->n; k++)
+			if (!set_has(pmds[i]->rxqs, sets[i]->rxq[k].port, sets[i]->rxq[k].qid))
+				return true;
+	return false;
+}
+
+/* Publish 'set' (may be NULL: nothing to poll) for 'pmd'; the old one goes to 'defer'. */
+static void
+publish_set(struct pmd *pmd, struct pmd_rxq_set *set, struct rcu_defer *defer)
+{
+	struct pmd_rxq_set *old = pmd->rxqs;
+
+	__atomic_store_n(&pmd->rxqs, set, __ATOMIC_RELEASE);
+	rcu_defer_free(defer, free, old);
+}
+
+/*
+ * Step one of a placement that gives some PMD a queue: each PMD that loses a queue is left
+ * with the queues it keeps ('sets' are the new ones).  A PMD without memory for that is
+ * left with nothing to poll for the grace period.
+ */
+static void
+publish_kept(struct pmd **pmds, unsigned n_pmds, struct pmd_rxq_set *const *sets,
+		struct rcu_defer *defer)
+{
+	for (unsigned i = 0; i < n_pmds; i++) {
+		const struct pmd_rxq_set *old = pmds[i]->rxqs;
+		struct pmd_rxq_set *kept;
+
+		if (old == NULL)
+			continue;
+		kept = calloc(1, sizeof(*kept) + old->n * sizeof(kept->rxq[0]));
+		for (uint32_t k = 0; kept != NULL && k < old->n; k++)
+			if (set_has(sets[i], old->rxq[k].port, old->rxq[k].qid))
+				kept->rxq[kept->n++] = old->rxq[k];
+		if (kept != NULL && kept->n == old->n) {
+			free(kept);
+			continue;
+		}
+		publish_set(pmds[i], kept, defer);
+	}
+}
+
+/*
+ * A PMD polls every queue of the set it loaded until its next quiescent state, and an
+ * ethdev rx queue must not be polled by two threads at once: a queue may join a PMD's set
+ * only once no PMD can still be in a pass over an older set that has it.  So when some PMD
+ * gains a queue, the queues that leave a PMD are taken out first, a grace period is waited
+ * for, and only then are the new sets published, as Open vSwitch reloads its PMDs in two
+ * steps.  A placement that gives no PMD a new queue is published at once: nobody starts
+ * polling anything (the grace period also covers queues taken away by such a placement).
+ */
 int
 pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 		unsigned n_ports, const struct pmd_rxq_policy *pol, struct rcu_defer *defer,
@@ -302,13 +368,14 @@ pmd_rxq_assign(struct pmd **pmds, unsigned n_pmds, struct port *const *ports,
 	if (sets == NULL)
 		return -ENOMEM;
 	rc = rxq_plan(pmds, n_pmds, ports, n_ports, pol, sets, load, iso, warn);
+	if (rc == 0 && rxq_gained(pmds, n_pmds, sets)) {
+		publish_kept(pmds, n_pmds, sets, defer);
+		rcu_defer_synchronize(defer);
+	}
 	for (unsigned i = 0; rc == 0 && i < n_pmds; i++) {
-		struct pmd_rxq_set *old = pmds[i]->rxqs;
-
 		pmds[i]->isolated = iso[i];
-		__atomic_store_n(&pmds[i]->rxqs, sets[i], __ATOMIC_RELEASE);
+		publish_set(pmds[i], sets[i], defer);
 		sets[i] = NULL;
-		rcu_defer_free(defer, free, old);
 	}
 	free_sets(sets, n_pmds);
 	return rc;

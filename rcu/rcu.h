@@ -116,6 +116,9 @@ void rcu_defer_free(struct rcu_defer *d, void (*fn)(void *), void *ptr);
 /** Run every entry whose grace period is over. */
 void rcu_defer_reclaim(struct rcu_defer *d);
 
+/** Wait for a grace period of the queue's rte_rcu_qsbr, then run every entry now due. */
+void rcu_defer_synchronize(struct rcu_defer *d);
+
 /** Wait for every entry, run it, free the queue. */
 void rcu_defer_destroy(struct rcu_defer *d);
 

@@ -85,6 +85,13 @@ rcu_defer_reclaim(struct rcu_defer *d)
 }
 
 void
+rcu_defer_synchronize(struct rcu_defer *d)
+{
+	rcu_synchronize(d->qsbr);
+	defer_run(d, false);
+}
+
+void
 rcu_defer_destroy(struct rcu_defer *d)
 {
 	if (d == NULL)
