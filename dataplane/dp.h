@@ -263,6 +263,8 @@ struct dp {
 	struct rte_rcu_qsbr *qsbr;
 	struct rcu_defer *defer;	/**< old snapshots freed after a grace period */
 	struct port_env port_env;	/**< what ports are opened with */
+	/* Set once by dp_init; its slots change in place (pmd_reconfigure), slot i only while no
+	 * PMD of index i runs: PMD i reads pmds[i] (dp_patch_deliver), the main thread all. */
 	struct pmd **pmds;
 	unsigned n_pmds;
 	char vhost_sock_dir[108];

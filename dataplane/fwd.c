@@ -661,6 +661,7 @@ dp_patch_deliver(void *aux, struct port *in, unsigned pmd_index, struct rte_mbuf
 	uint16_t n)
 {
 	struct dp *dp = aux;
+	/* The calling PMD's own slot: it does not change while that PMD runs (dp.h). */
 	struct pmd *pmd = dp->pmds[pmd_index];
 	struct dp_pmd_ctx *ctx = pmd->ctx;
 	struct dp_port *p = dp_port_of(in);

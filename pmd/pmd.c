@@ -275,17 +275,21 @@ mask_of(const char *cpu_mask, uint64_t *mask, char **err)
 	return 0;
 }
 
-/* A PMD thread on core 'c' with index 'index', started (not yet known to be running). */
-static struct pmd *
+/*
+ * Start a PMD thread on core 'c' with index 'index', stored in '*slot' before the thread
+ * starts (the thread may read its own slot at once).  Returns 0, or -EAGAIN with '*slot'
+ * NULL and '*err' set.
+ */
+static int
 pmd_create(unsigned c, unsigned index, struct rte_rcu_qsbr *qsbr,
-		const struct pmd_hooks *hooks, char **err)
+		const struct pmd_hooks *hooks, struct pmd **slot, char **err)
 {
 	struct pmd *pmd = rte_zmalloc_socket("pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE,
 		numa_available() < 0 ? SOCKET_ID_ANY : numa_node_of_cpu(c));
 
 	if (pmd == NULL) {
 		*err = strdup("out of memory for a PMD thread");
-		return NULL;
+		return -EAGAIN;
 	}
 	pmd->index = index;
 	pmd->core = c;
@@ -296,28 +300,34 @@ pmd_create(unsigned c, unsigned index, struct rte_rcu_qsbr *qsbr,
 	pmd->ctx_destroy = hooks->ctx_destroy;
 	pmd->poll_extra = hooks->poll_extra;
 	pmd->ctx = hooks->ctx_create(index, pmd->numa, hooks->aux);
+	*slot = pmd;
 	if (pmd->ctx == NULL || pthread_create(&pmd->thread, NULL, pmd_main, pmd) != 0) {
+		*slot = NULL;
 		if (asprintf(err, "cannot start the PMD thread for core %u", c) < 0)
 			*err = NULL;
 		if (pmd->ctx)
 			hooks->ctx_destroy(pmd->ctx, hooks->aux);
 		rte_free(pmd);
-		return NULL;
+		return -EAGAIN;
 	}
-	return pmd;
+	return 0;
 }
 
-/* Stop and free the PMDs of 'pmds' (not the array). */
+/* Stop and free the PMDs at the indices 'idx' ('n' of them) of 'pmds', emptying their slots
+ * once their threads are gone. */
 static void
-pmd_stop(struct pmd **pmds, unsigned n)
+pmd_stop(struct pmd **pmds, const unsigned *idx, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		__atomic_store_n(&pmds[i]->exit, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&pmds[idx[i]]->exit, true, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < n; i++) {
-		pthread_join(pmds[i]->thread, NULL);
-		free(pmds[i]->rxqs);
-		pmds[i]->ctx_destroy(pmds[i]->ctx, pmds[i]->aux);
-		rte_free(pmds[i]);
+		struct pmd *pmd = pmds[idx[i]];
+
+		pthread_join(pmd->thread, NULL);
+		pmds[idx[i]] = NULL;
+		free(pmd->rxqs);
+		pmd->ctx_destroy(pmd->ctx, pmd->aux);
+		rte_free(pmd);
 	}
 }
 
@@ -340,34 +350,59 @@ pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, const struct pmd_
 
 	if (rc < 0)
 		return rc;
-	pmds = calloc(64, sizeof(*pmds));
+	pmds = calloc(PORT_MAX_PMDS, sizeof(*pmds));
 	if (pmds == NULL)
 		return -ENOMEM;
+	*out = pmds;
+	*n_out = 0;
 	for (unsigned c = 0; c < 64 && n < PORT_MAX_PMDS; c++) {
 		if (!(mask & (1ULL << c)))
 			continue;
-		pmds[n] = pmd_create(c, n, qsbr, hooks, err);
-		if (pmds[n] == NULL) {
+		if (pmd_create(c, n, qsbr, hooks, &pmds[n], err) < 0) {
 			pmd_stop_all(pmds, n);
+			*out = NULL;
 			return -EAGAIN;
 		}
 		n++;
 	}
 	pmd_wait_started(pmds, n);
-	*out = pmds;
 	*n_out = n;
 	return 0;
 }
 
+/* After a failed start: what is left must be indices 0..k-1, so kept PMDs after the first
+ * empty slot go too.  Returns k. */
+static unsigned
+pmd_close_gap(struct pmd **pmds, unsigned n, struct pmd_change *chg)
+{
+	unsigned k = 0;
+
+	while (k < n && pmds[k] != NULL)
+		k++;
+	for (unsigned i = k; i < n; i++) {
+		if (pmds[i] != NULL) {
+			pmd_stop(pmds, &i, 1);
+			chg->kept--;
+			chg->stopped++;
+		}
+	}
+	return k;
+}
+
+/*
+ * The array is changed in place and never freed here: slot i is written only while no
+ * thread of index i runs (before it starts, after it is joined), so a PMD may read its own
+ * slot at any time without RCU (dp_patch_deliver does, on every patch port burst).
+ */
 int
 pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n,
 		struct pmd_change *chg, char **err)
 {
-	struct pmd **old = *pmds, **new, *gone[64], *started[64];
+	struct pmd **arr = *pmds;
+	unsigned gone[PORT_MAX_PMDS], started[PORT_MAX_PMDS];
 	unsigned n_new = 0, n_gone = 0, n_started = 0;
 	uint64_t mask, kept_cores = 0;
-	bool used[64] = { false };
 	int rc = mask_of(cpu_mask, &mask, err);
 
 	memset(chg, 0, sizeof(*chg));
@@ -375,62 +410,38 @@ pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 		return rc;
 	for (unsigned c = 0; c < 64 && n_new < PORT_MAX_PMDS; c++)
 		n_new += (mask >> c) & 1;
-	new = calloc(64, sizeof(*new));
-	if (new == NULL)
-		return -ENOMEM;
 	/* A PMD stays, at its index, when its core stays and its index is still in range. */
 	for (unsigned i = 0; i < *n; i++) {
-		if ((mask & (1ULL << old[i]->core)) && old[i]->index < n_new) {
-			new[old[i]->index] = old[i];
-			used[old[i]->index] = true;
-			kept_cores |= 1ULL << old[i]->core;
+		if ((mask & (1ULL << arr[i]->core)) && i < n_new) {
+			kept_cores |= 1ULL << arr[i]->core;
 			chg->kept++;
 		} else {
-			gone[n_gone++] = old[i];
+			gone[n_gone++] = i;
 		}
 	}
 	/* Stopped first: a new PMD may take the index (and RCU thread id) of one that went. */
-	pmd_stop(gone, n_gone);
+	pmd_stop(arr, gone, n_gone);
 	chg->stopped = n_gone;
 	for (unsigned c = 0, idx = 0; c < 64; c++) {
 		if (!(mask & (1ULL << c)) || (kept_cores & (1ULL << c)))
 			continue;
-		while (idx < n_new && used[idx])
+		while (idx < n_new && arr[idx] != NULL)
 			idx++;
 		if (idx >= n_new)
 			break;
-		new[idx] = pmd_create(c, idx, qsbr, hooks, err);
-		if (new[idx] == NULL) {
+		if (pmd_create(c, idx, qsbr, hooks, &arr[idx], err) < 0) {
 			/* The kept ones keep running; the ones started so far are stopped. */
-			for (unsigned i = 0; i < n_started; i++)
-				new[started[i]->index] = NULL;
-			pmd_stop(started, n_started);
+			pmd_stop(arr, started, n_started);
+			n_started = 0;
 			rc = -EAGAIN;
 			break;
 		}
-		used[idx] = true;
-		started[n_started++] = new[idx];
+		started[n_started++] = idx;
 	}
-	if (rc < 0) {
-		/* What is left must be indices 0..k-1: kept PMDs after the first gap go too. */
-		unsigned k = 0;
-
-		while (k < n_new && new[k] != NULL)
-			k++;
-		for (unsigned i = k; i < n_new; i++)
-			if (new[i] != NULL) {
-				pmd_stop(&new[i], 1);
-				new[i] = NULL;
-				chg->kept--;
-				chg->stopped++;
-			}
-		n_new = k;
-		n_started = 0;
-	}
-	pmd_wait_started(started, n_started);
+	if (rc < 0)
+		n_new = pmd_close_gap(arr, n_new, chg);
+	pmd_wait_started(arr, n_new);
 	chg->started = n_started;
-	free(old);
-	*pmds = new;
 	*n = n_new;
 	return rc;
 }
@@ -438,6 +449,10 @@ pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 void
 pmd_stop_all(struct pmd **pmds, unsigned n)
 {
-	pmd_stop(pmds, n);
+	unsigned idx[PORT_MAX_PMDS];
+
+	for (unsigned i = 0; i < n; i++)
+		idx[i] = i;
+	pmd_stop(pmds, idx, n);
 	free(pmds);
 }

@@ -144,7 +144,8 @@ struct pmd {
 
 /**
  * Start PMD threads on the cores set in 'cpu_mask' (a hex string).  '*pmds' receives an
- * array of '*n' PMDs.  Returns 0 or -errno with a message in '*err'.
+ * array of PORT_MAX_PMDS slots, set before any thread starts, holding '*n' PMDs at indices
+ * 0..'*n'-1 (pmd->index).  Returns 0 or -errno with a message in '*err'.
  */
 int pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n, char **err);
@@ -159,8 +160,10 @@ struct pmd_change {
  * keeps running, untouched (thread, index, rx queues, counters) unless its index is beyond
  * the new number of PMDs; the others are stopped, and PMDs started on the new cores at the
  * free indices.  The caller must have unpublished nothing: a stopped PMD's rx queues are
- * simply not polled until the next pmd_rxq_assign().  '*pmds' and '*n' are replaced; on
- * error (-errno, '*err') the PMDs left (kept ones, at indices 0..'*n'-1) still run.
+ * simply not polled until the next pmd_rxq_assign().  The array '*pmds' stays and is
+ * changed in place, '*n' is replaced: slot i is written only while no PMD of index i runs,
+ * so a PMD may read its own slot at any time.  On error (-errno, '*err') the PMDs left
+ * (kept ones, at indices 0..'*n'-1) still run.
  */
 int pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n,
