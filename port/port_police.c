@@ -40,16 +40,17 @@
 
 /*
  * A token bucket of 'cbs' units (bytes or packets) filled at 'cir' units/s, as the
- * generic cell rate algorithm: 'tat' is when the bucket will be full again; it is empty by
- * 'tau' after that.  A packet of L units passes when the bucket holds L, i.e. when
- * max(tat, now) + L * cost is at most now + tau, and then moves 'tat' there.
+ * generic cell rate algorithm: 'tat' is when the bucket will be full again, so the bucket
+ * is empty while 'tat' is 'tau' ahead of now.  A packet of L units passes when the bucket
+ * holds L, i.e. when max(tat, now) + L * cost is at most now + tau, and then moves 'tat'
+ * there.
  *
  * Times wrap, after 2^(64 - shift) cycles (at 3 GHz: 195 years unshifted, 35 days for a
- * meter of 10 Gbit/s, a day at the largest shift).  'tat' may be ahead of a
- * PMD's 'now' by 'tau', and by a little more when another PMD read the clock later; one
- * ahead by more than 'tau' and a second ('slack') was left far in the past, and the bucket
- * is full.  Only a meter idle for nearly a multiple of the wrap period can be judged
- * wrongly, and it then polices as if empty for 'tau' and a second at most.
+ * meter of 10 Gbit/s, a day at the largest shift).  'tat' may be ahead of a PMD's 'now' by
+ * 'tau', and by a little more when another PMD read the clock later; one ahead by more
+ * than 'tau' and a second ('slack') was left far in the past, and the bucket is full.
+ * Only a meter idle for nearly a multiple of the wrap period can be judged wrongly, and it
+ * then polices as if empty for 'tau' and a second at most.
  */
 struct police_meter {
 	uint64_t tat;		/* any PMD, atomic (compare and swap) */
