@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "vconf_limits.h"
+#include "port_limits.h"
 
 /*
  * What vireo-dp does with a setting it reads.  DONE: implemented.  WARN: accepted (Open
@@ -222,9 +222,9 @@ check_any(const char *v)
 static int
 check_affinity(const char *v)
 {
-	int16_t core[VCONF_MAX_RXQ];
+	int16_t core[PORT_MAX_RXQ];
 
-	return vconf_rxq_affinity_parse(v, core, VCONF_MAX_RXQ) < 0 ? -1 : 0;
+	return vconf_rxq_affinity_parse(v, core, PORT_MAX_RXQ) < 0 ? -1 : 0;
 }
 
 /* pmd-sleep-max: "US", "CORE:US" or a comma-separated list of them. */
@@ -304,13 +304,13 @@ static const struct option_rule other_config_rules[] = {
 /*
  * Numeric options as Open vSwitch bounds them (descriptors up to NIC_PORT_MAX_Q_SIZE, vhost
  * enqueue retries up to VHOST_ENQ_RETRY_MAX), but a DPDK port's receive queues as the port
- * layer can run them (VCONF_MAX_RXQ), so that a value --check accepts is never refused later.
+ * layer can run them (PORT_MAX_RXQ), so that a value --check accepts is never refused later.
  */
 #define VHOST_QUEUES "the queues of a vhost-user port are the guest's"
 
 static const struct option_rule dpdk_rules[] = {
 	{ "dpdk-devargs", check_any, 0, 0, DONE, NULL, NULL },
-	{ "n_rxq", NULL, 1, VCONF_MAX_RXQ, DONE, NULL, NULL },
+	{ "n_rxq", NULL, 1, PORT_MAX_RXQ, DONE, NULL, NULL },
 	{ "n_rxq_desc", NULL, 1, 4096, DONE, NULL, NULL },
 	{ "n_txq_desc", NULL, 1, 4096, DONE, NULL, NULL },
 	{ "dpdk-lsc-interrupt", check_any, 0, 0, WARN, "vireo-dp reads the link state by polling",

@@ -52,11 +52,10 @@
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
-#include "vconf_limits.h"
+#include "port_limits.h"
 
 #define PORT_MAX_PMDS 64	/* PMD threads that may send on one port */
 #define PORT_MAX_SLOTS 256	/* ports open at once; slots index per-PMD tx batch arrays */
-#define PORT_MAX_RXQ VCONF_MAX_RXQ	/* what the configuration checks allow */
 #define PORT_MAX_TXQ 64
 #define PORT_BURST 32
 #define PORT_NAME_MAX 256	/* bytes with the NUL; OVSDB names have no shorter limit */

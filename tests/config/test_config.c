@@ -160,7 +160,7 @@ static const struct bad_case bad[] = {
 	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
 		"          dpdk-devargs: x\n          n_rxq: 65537\n",
 		{ "bad.yaml:8:", "key 'options:n_rxq': '65537' is out of range 1..16", NULL } },
-	/* The port layer's limit (VCONF_MAX_RXQ): refused here, not when the port opens. */
+	/* The port layer's limit (PORT_MAX_RXQ): refused here, not when the port opens. */
 	{ "bridges:\n  br0:\n    ports:\n      p0:\n        type: dpdk\n        options:\n"
 		"          dpdk-devargs: x\n          n_rxq: 17\n",
 		{ "bad.yaml:8:", "key 'options:n_rxq': '17' is out of range 1..16", NULL } },
