@@ -152,6 +152,24 @@ check_mask(const char *v)
 	return 0;
 }
 
+/*
+ * pmd-cpu-mask: hex digits of any length with an optional "0x", as Open vSwitch reads it.
+ * Cores the machine does not have are the dataplane's to ignore (the file may be written
+ * elsewhere), but a mask with no core at all is refused: Open vSwitch would then poll
+ * nothing, and vireo-dp needs a PMD thread.
+ */
+static int
+check_pmd_mask(const char *v)
+{
+	if (check_mask(v) < 0)
+		return -1;
+	for (const char *p = strncmp(v, "0x", 2) == 0 || strncmp(v, "0X", 2) == 0 ? v + 2 : v;
+			*p != '\0'; p++)
+		if (*p != '0')
+			return 0;
+	return -1;
+}
+
 /* 0 when 'v' is one of the NULL-terminated 'words', else -1. */
 static int
 one_of(const char *v, const char *const *words)
@@ -250,7 +268,7 @@ check_path(const char *v)
 static const struct option_rule other_config_rules[] = {
 	{ "dpdk-init", check_bool, 0, 0, DONE, NULL, NULL },
 	{ "dpdk-lcore-mask", check_mask, 0, 0, DONE, NULL, NULL },
-	{ "pmd-cpu-mask", check_mask, 0, 0, DONE, NULL, NULL },
+	{ "pmd-cpu-mask", check_pmd_mask, 0, 0, DONE, NULL, NULL },
 	{ "dpdk-socket-mem", check_socket_mem, 0, 0, DONE, NULL, NULL },
 	{ "dpdk-socket-limit", check_socket_mem, 0, 0, DONE, NULL, NULL },
 	{ "dpdk-extra", check_any, 0, 0, DONE, NULL, NULL },

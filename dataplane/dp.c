@@ -74,19 +74,36 @@ pmd_ctx_destroy(void *ctx, void *aux)
 	rte_free(c);
 }
 
-/* 'cfg's pmd-cpu-mask, or the default (the lowest core of each node not in dpdk-lcore-mask). */
+/* The default pmd-cpu-mask of 'cfg': the lowest core of each node not in dpdk-lcore-mask. */
+static void
+default_mask_of(const struct vconf *cfg, char *def, size_t len)
+{
+	const char *lc = vconf_map_get(&cfg->other_config, "dpdk-lcore-mask");
+
+	pmd_default_mask(lc ? strtoull(lc, NULL, 16) : 1, def, len);
+}
+
+/* 'cfg's pmd-cpu-mask, or the default. */
 static const char *
 pmd_mask_of(const struct vconf *cfg, char *def, size_t len)
 {
 	const char *mask = vconf_map_get(&cfg->other_config, "pmd-cpu-mask");
 
 	if (mask == NULL) {
-		const char *lc = vconf_map_get(&cfg->other_config, "dpdk-lcore-mask");
-
-		pmd_default_mask(lc ? strtoull(lc, NULL, 16) : 1, def, len);
+		default_mask_of(cfg, def, len);
 		mask = def;
 	}
 	return mask;
+}
+
+/* Log each line of 'text' (may be NULL) and free it. */
+static void
+log_lines(char *text)
+{
+	for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l != NULL;
+			l = strtok_r(NULL, "\n", &save))
+		dp_log("%s", l);
+	free(text);
 }
 
 static struct pmd_hooks
@@ -101,14 +118,28 @@ pmd_hooks_of(struct dp *dp)
 	};
 }
 
+/*
+ * Start the PMDs of 'cfg's pmd-cpu-mask.  vireo-dp needs one PMD at least: a mask that names
+ * no core of this machine (Open vSwitch would then start none) gives the default cores.
+ */
 static int
 start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 {
-	char def[32];
+	char def[32], *warn = NULL;
 	const struct pmd_hooks hooks = pmd_hooks_of(dp);
 	int rc = pmd_start_all(pmd_mask_of(cfg, def, sizeof(def)), dp->qsbr, &hooks, &dp->pmds,
-		&dp->n_pmds, err);
+		&dp->n_pmds, &warn, err);
 
+	log_lines(warn);
+	if (rc == -ENODEV) {
+		default_mask_of(cfg, def, sizeof(def));
+		dp_log("warning: %s: PMD threads on the default cores (%s) instead",
+			*err ? *err : "pmd-cpu-mask names no core", def);
+		free(*err);
+		*err = NULL;
+		rc = pmd_start_all(def, dp->qsbr, &hooks, &dp->pmds, &dp->n_pmds, &warn, err);
+		log_lines(warn);
+	}
 	dp->port_env.n_pmds = dp->n_pmds;
 	dp_pmd_sleep_apply(dp);
 	return rc;
@@ -738,18 +769,28 @@ apply_flows(struct dp *dp, struct dp_bridge *br, const struct vconf_bridge *vb, 
  * pmd_reconfigure()); the others keep their threads, rx queues and caches.  When the
  * number of PMDs changes, the ports learn it (port_ops.set_n_pmds wants no PMD polling):
  * the kept PMDs are given nothing to poll for one grace period, then everything is
- * re-placed by the caller.
+ * re-placed by the caller ('*replace' set when a PMD stopped or started).  Cores this
+ * machine does not have are ignored, as Open vSwitch ignores them; a mask left with no
+ * core keeps the PMDs as they are.
  */
 static int
-restart_pmds(struct dp *dp, const struct vconf *cfg, char **err)
+restart_pmds(struct dp *dp, const struct vconf *cfg, bool *replace, char **err)
 {
-	char def[32];
+	char def[32], *warn = NULL;
 	const struct pmd_hooks hooks = pmd_hooks_of(dp);
 	unsigned old_n = dp->n_pmds;
 	struct pmd_change chg;
 	int rc = pmd_reconfigure(pmd_mask_of(cfg, def, sizeof(def)), dp->qsbr, &hooks,
-		&dp->pmds, &dp->n_pmds, &chg, err);
+		&dp->pmds, &dp->n_pmds, &chg, &warn, err);
 
+	log_lines(warn);
+	if (rc == -ENODEV) {
+		dp_log("warning: %s: the %u PMD thread(s) keep running where they are",
+			*err ? *err : "pmd-cpu-mask names no core", dp->n_pmds);
+		free(*err);
+		*err = NULL;
+		return 0;
+	}
 	dp->port_env.n_pmds = dp->n_pmds;
 	dp_pmd_sleep_apply(dp);
 	dp_log("PMD threads: %u kept running, %u stopped, %u started", chg.kept, chg.stopped,
@@ -761,13 +802,15 @@ restart_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 			if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
 				port_set_n_pmds(&dp->slots[i]->port, dp->n_pmds);
 	}
+	*replace |= chg.stopped > 0 || chg.started > 0;
 	return rc;
 }
 
 /*
  * The switch-wide settings of 'cfg': PMD cores (the PMDs move now), the keys that need a
  * restart (said in the log), rx queue placement and auto load balancing.  '*replace' is set
- * when rx queues must be placed anew.
+ * when rx queues must be placed anew.  Every setting is applied even when PMD threads
+ * could not be started: the error (-errno, '*err') is returned after.
  */
 static int
 reconfigure_switch(struct dp *dp, const struct vconf *cfg, bool *replace, char **err)
@@ -778,16 +821,15 @@ reconfigure_switch(struct dp *dp, const struct vconf *cfg, bool *replace, char *
 	const char *old_mask = vconf_map_get(&dp->cfg.other_config, "pmd-cpu-mask");
 	const char *new_mask = vconf_map_get(&cfg->other_config, "pmd-cpu-mask");
 	struct pmd_rxq_policy pol = rxq_policy_of(cfg);
-	int rc;
+	int rc = 0;
 
 	if (dp->cfg.source != NULL && ((old_mask == NULL) != (new_mask == NULL) ||
 			(old_mask && strcmp(old_mask, new_mask) != 0))) {
 		dp_log("pmd-cpu-mask changed to %s: moving PMD threads",
 			new_mask ? new_mask : "(default)");
-		rc = restart_pmds(dp, cfg, err);
+		rc = restart_pmds(dp, cfg, replace, err);
 		if (rc < 0)
-			return rc;
-		*replace = true;
+			dp_log("error: PMD threads: %s", *err ? *err : "cannot start");
 	}
 	for (int i = 0; dp->cfg.source != NULL && restart_keys[i]; i++) {
 		const char *a = vconf_map_get(&dp->cfg.other_config, restart_keys[i]);
@@ -805,7 +847,7 @@ reconfigure_switch(struct dp *dp, const struct vconf *cfg, bool *replace, char *
 	}
 	dp_auto_lb_configure(dp, cfg);
 	dp_pmd_sleep_configure(dp, cfg);
-	return 0;
+	return rc;
 }
 
 /*
@@ -901,16 +943,18 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 	 * must not move queues between PMDs under traffic. */
 	bool replace = false;
 	struct vconf copy;
-	int rc;
+	char *pmd_err = NULL;
+	int rc, pmd_rc;
 
 	coverage_inc(COV_BRIDGE_RECONFIGURE);
-	rc = reconfigure_switch(dp, cfg, &replace, err);
-	if (rc < 0)
-		return rc;
+	/* PMD threads that could not start stop nothing else: ports and flows still apply. */
+	pmd_rc = reconfigure_switch(dp, cfg, &replace, &pmd_err);
 	reconfigure_remove_ports(dp, cfg, &replace);
 	rc = reconfigure_bridges(dp, cfg, &replace, err);
-	if (rc < 0)
+	if (rc < 0) {
+		free(pmd_err);
 		return rc;
+	}
 	if (replace)
 		dp_rxq_reassign(dp);
 	/* Flows of bridges configured with a flows: list. */
@@ -928,6 +972,11 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 		vconf_free(&dp->cfg);
 		dp->cfg = copy;
 	}
+	if (rc == 0 && pmd_rc < 0) {
+		*err = pmd_err;
+		return pmd_rc;
+	}
+	free(pmd_err);
 	return rc;
 }
 

@@ -288,7 +288,8 @@ void dp_fini(struct dp *dp);
 /**
  * Apply 'cfg': bridges and ports added, removed or changed; flows of YAML bridges.
  * Port failures do not fail the call: they are recorded on the port.  Returns 0, or
- * -errno with '*err' for a change that could not be applied at all.
+ * -errno with '*err' for a change that could not be applied: PMD threads that could not
+ * start are said so after everything else was applied.
  */
 int dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err);
 

@@ -110,32 +110,6 @@ say_bad_once(struct dp_ovsdb *o, const char *key, const char *value, const char 
 	o->said_bad[i] = kv;
 }
 
-/* A pmd-cpu-mask whose cores exist: 0, or -EINVAL with a message in '*why'. */
-static int
-check_pmd_mask(const char *v, char **why)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	unsigned long long mask;
-	char *end;
-
-	errno = 0;
-	mask = strtoull(v, &end, 16);
-	if (errno != 0 || mask == 0) {
-		if (asprintf(why, "no core in it") < 0)
-			*why = NULL;
-		return -EINVAL;
-	}
-	for (int c = 0; c < 64; c++) {
-		if ((mask & (1ULL << c)) && c >= ncpu) {
-			if (asprintf(why, "core %d does not exist (this machine has %ld)", c,
-					ncpu) < 0)
-				*why = NULL;
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 /*
  * Check every other_config key (config/check.c): a bad or refused value of a key vireo-dp
  * reads is replaced by the one in force ('running', may be NULL) or dropped; keys vireo-dp
@@ -150,7 +124,7 @@ sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vcon
 		struct vconf_kv one = m->kv[i];
 		const struct vconf_kv *kv = &one;
 		const char *keep;
-		char *err = NULL, *why = NULL, *msg;
+		char *err = NULL, *msg;
 		int rc;
 		bool bad;
 
@@ -160,13 +134,10 @@ sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vcon
 		rc = vconf_check_other_config(kv, &err);
 		bad = rc == -EINVAL;
 
-		if (rc == 0 && strcmp(kv->key, "pmd-cpu-mask") == 0 &&
-				check_pmd_mask(kv->value, &why) < 0)
-			bad = true;
 		if (bad) {
 			keep = running ? vconf_map_get(running, kv->key) : NULL;
 			if (asprintf(&msg, "other_config:%s=%s ignored (%s); %s%s", kv->key,
-					kv->value, err ? err : why ? why : "bad value",
+					kv->value, err ? err : "bad value",
 					keep ? "keeping " : "using the default", keep ? keep : "") >= 0) {
 				say_bad_once(o, kv->key, kv->value, msg);
 				free(msg);
@@ -182,7 +153,6 @@ sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vcon
 			}
 		}
 		free(err);
-		free(why);
 		if (keep != NULL)
 			vconf_map_set(&out, kv->key, keep, 0);
 	}

@@ -213,16 +213,6 @@ pmd_main(void *arg)
 	return NULL;
 }
 
-static int
-parse_mask(const char *s, uint64_t *mask)
-{
-	char *end;
-
-	errno = 0;
-	*mask = strtoull(s, &end, 16);
-	return (errno || *end != '\0' || *s == '\0') ? -EINVAL : 0;
-}
-
 void
 pmd_default_mask(uint64_t exclude, char *buf, size_t len)
 {
@@ -253,26 +243,94 @@ pmd_default_mask(uint64_t exclude, char *buf, size_t len)
 	snprintf(buf, len, "0x%llx", (unsigned long long)mask);
 }
 
-/* Check 'cpu_mask' (hex, cores that exist) into '*mask'. */
 static int
-mask_of(const char *cpu_mask, uint64_t *mask, char **err)
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Say in '*warn' which cores of 'cpu_mask' were left out and why. */
+static void
+say_left_out(const char *cpu_mask, const unsigned *missing, unsigned n_missing, long ncpu,
+		unsigned n_over, char **warn)
+{
+	char list[64] = "";
+	size_t at = 0;
+	char *w = NULL;
+
+	for (unsigned i = 0; i < n_missing && i < 8; i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%u", i ? "," : "",
+			missing[i]);
+	if (n_missing > 0 && asprintf(&w, "warning: pmd-cpu-mask '%s': core%s %s%s not on this "
+			"machine (%ld cores): ignored", cpu_mask, n_missing > 1 ? "s" : "", list,
+			n_missing > 8 ? ",..." : "", ncpu) < 0)
+		w = NULL;
+	if (n_over > 0) {
+		char *v = NULL;
+
+		if (asprintf(&v, "%s%swarning: pmd-cpu-mask '%s': %u core%s beyond the first %d "
+				"ignored (at most %d PMD threads)", w ? w : "", w ? "\n" : "", cpu_mask,
+				n_over, n_over > 1 ? "s" : "", PORT_MAX_PMDS, PORT_MAX_PMDS) < 0)
+			v = NULL;
+		free(w);
+		w = v;
+	}
+	free(*warn);
+	*warn = w;
+}
+
+/*
+ * The cores of 'cpu_mask' (ascending, at most PORT_MAX_PMDS), read as Open vSwitch reads
+ * pmd-cpu-mask: hex digits of any length, an optional "0x", the last digit for cores 0-3; a
+ * character that is not a hex digit counts as 0 (the configuration checks refuse those).
+ * Cores this machine does not have are left out, as Open vSwitch leaves them out, and said
+ * in '*warn' (set to NULL when nothing was left out).
+ */
+static unsigned
+cores_of(const char *cpu_mask, unsigned *cores, char **warn)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	const char *p = cpu_mask;
+	unsigned n = 0, core = 0, missing[8], n_missing = 0, n_over = 0;
 
-	if (parse_mask(cpu_mask, mask) < 0 || *mask == 0) {
-		if (asprintf(err, "key 'other_config:pmd-cpu-mask': bad mask '%s'", cpu_mask) < 0)
-			*err = NULL;
-		return -EINVAL;
-	}
-	for (int c = 0; c < 64; c++) {
-		if ((*mask & (1ULL << c)) && c >= ncpu) {
-			if (asprintf(err, "key 'other_config:pmd-cpu-mask': core %d does not exist "
-					"(this machine has %ld)", c, ncpu) < 0)
-				*err = NULL;
-			return -EINVAL;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (size_t i = strlen(p); i-- > 0;) {
+		int v = hex_value(p[i]);
+
+		for (int bit = 0; bit < 4; bit++, core++) {
+			if (v < 0 || !((v >> bit) & 1))
+				continue;
+			if ((long)core >= ncpu) {
+				if (n_missing < 8)
+					missing[n_missing] = core;
+				n_missing++;
+			} else if (n == PORT_MAX_PMDS) {
+				n_over++;
+			} else {
+				cores[n++] = core;
+			}
 		}
 	}
-	return 0;
+	*warn = NULL;
+	say_left_out(cpu_mask, missing, n_missing, ncpu, n_over, warn);
+	return n;
+}
+
+/* The error when 'cpu_mask' leaves no core: -ENODEV. */
+static int
+no_core(const char *cpu_mask, char **err)
+{
+	if (asprintf(err, "pmd-cpu-mask '%s' names no core of this machine (%ld cores)",
+			cpu_mask, sysconf(_SC_NPROCESSORS_CONF)) < 0)
+		*err = NULL;
+	return -ENODEV;
 }
 
 /*
@@ -341,29 +399,24 @@ pmd_wait_started(struct pmd **pmds, unsigned n)
 
 int
 pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, const struct pmd_hooks *hooks,
-		struct pmd ***out, unsigned *n_out, char **err)
+		struct pmd ***out, unsigned *n_out, char **warn, char **err)
 {
-	uint64_t mask;
+	unsigned cores[PORT_MAX_PMDS], n = cores_of(cpu_mask, cores, warn);
 	struct pmd **pmds;
-	unsigned n = 0;
-	int rc = mask_of(cpu_mask, &mask, err);
 
-	if (rc < 0)
-		return rc;
+	if (n == 0)
+		return no_core(cpu_mask, err);
 	pmds = calloc(PORT_MAX_PMDS, sizeof(*pmds));
 	if (pmds == NULL)
 		return -ENOMEM;
 	*out = pmds;
 	*n_out = 0;
-	for (unsigned c = 0; c < 64 && n < PORT_MAX_PMDS; c++) {
-		if (!(mask & (1ULL << c)))
-			continue;
-		if (pmd_create(c, n, qsbr, hooks, &pmds[n], err) < 0) {
-			pmd_stop_all(pmds, n);
+	for (unsigned i = 0; i < n; i++) {
+		if (pmd_create(cores[i], i, qsbr, hooks, &pmds[i], err) < 0) {
+			pmd_stop_all(pmds, i);
 			*out = NULL;
 			return -EAGAIN;
 		}
-		n++;
 	}
 	pmd_wait_started(pmds, n);
 	*n_out = n;
@@ -389,6 +442,15 @@ pmd_close_gap(struct pmd **pmds, unsigned n, struct pmd_change *chg)
 	return k;
 }
 
+static bool
+has_core(const unsigned *cores, unsigned n, unsigned core)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (cores[i] == core)
+			return true;
+	return false;
+}
+
 /*
  * The array is changed in place and never freed here: slot i is written only while no
  * thread of index i runs (before it starts, after it is joined), so a PMD may read its own
@@ -397,23 +459,22 @@ pmd_close_gap(struct pmd **pmds, unsigned n, struct pmd_change *chg)
 int
 pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n,
-		struct pmd_change *chg, char **err)
+		struct pmd_change *chg, char **warn, char **err)
 {
 	struct pmd **arr = *pmds;
-	unsigned gone[PORT_MAX_PMDS], started[PORT_MAX_PMDS];
-	unsigned n_new = 0, n_gone = 0, n_started = 0;
-	uint64_t mask, kept_cores = 0;
-	int rc = mask_of(cpu_mask, &mask, err);
+	unsigned cores[PORT_MAX_PMDS], gone[PORT_MAX_PMDS], started[PORT_MAX_PMDS];
+	unsigned n_new = cores_of(cpu_mask, cores, warn), n_gone = 0, n_started = 0, idx = 0;
+	bool kept[PORT_MAX_PMDS] = { false };
+	int rc = 0;
 
 	memset(chg, 0, sizeof(*chg));
-	if (rc < 0)
-		return rc;
-	for (unsigned c = 0; c < 64 && n_new < PORT_MAX_PMDS; c++)
-		n_new += (mask >> c) & 1;
+	if (n_new == 0)
+		return no_core(cpu_mask, err);
 	/* A PMD stays, at its index, when its core stays and its index is still in range. */
 	for (unsigned i = 0; i < *n; i++) {
-		if ((mask & (1ULL << arr[i]->core)) && i < n_new) {
-			kept_cores |= 1ULL << arr[i]->core;
+		if (i < n_new && has_core(cores, n_new, arr[i]->core)) {
+			for (unsigned k = 0; k < n_new; k++)
+				kept[k] |= cores[k] == arr[i]->core;
 			chg->kept++;
 		} else {
 			gone[n_gone++] = i;
@@ -422,14 +483,14 @@ pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 	/* Stopped first: a new PMD may take the index (and RCU thread id) of one that went. */
 	pmd_stop(arr, gone, n_gone);
 	chg->stopped = n_gone;
-	for (unsigned c = 0, idx = 0; c < 64; c++) {
-		if (!(mask & (1ULL << c)) || (kept_cores & (1ULL << c)))
+	for (unsigned k = 0; k < n_new; k++) {
+		if (kept[k])
 			continue;
 		while (idx < n_new && arr[idx] != NULL)
 			idx++;
-		if (idx >= n_new)
+		if (idx == n_new)
 			break;
-		if (pmd_create(c, idx, qsbr, hooks, &arr[idx], err) < 0) {
+		if (pmd_create(cores[k], idx, qsbr, hooks, &arr[idx], err) < 0) {
 			/* The kept ones keep running; the ones started so far are stopped. */
 			pmd_stop(arr, started, n_started);
 			n_started = 0;

@@ -143,12 +143,16 @@ struct pmd {
 };
 
 /**
- * Start PMD threads on the cores set in 'cpu_mask' (a hex string).  '*pmds' receives an
- * array of PORT_MAX_PMDS slots, set before any thread starts, holding '*n' PMDs at indices
- * 0..'*n'-1 (pmd->index).  Returns 0 or -errno with a message in '*err'.
+ * Start PMD threads on the cores set in 'cpu_mask', read as Open vSwitch reads pmd-cpu-mask
+ * (hex digits of any length, optional "0x"): cores this machine does not have, and cores
+ * beyond the first PORT_MAX_PMDS, are left out, with a line in '*warn' (malloc'd, NULL when
+ * none).  '*pmds' receives an array of PORT_MAX_PMDS slots, set before any thread starts,
+ * holding '*n' PMDs at indices 0..'*n'-1 (pmd->index).  Returns 0 or -errno with a message
+ * in '*err': -ENODEV when the mask leaves no core (nothing started).
  */
 int pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
-		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n, char **err);
+		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n, char **warn,
+		char **err);
 
 /** What pmd_reconfigure() did. */
 struct pmd_change {
@@ -162,12 +166,13 @@ struct pmd_change {
  * free indices.  The caller must have unpublished nothing: a stopped PMD's rx queues are
  * simply not polled until the next pmd_rxq_assign().  The array '*pmds' stays and is
  * changed in place, '*n' is replaced: slot i is written only while no PMD of index i runs,
- * so a PMD may read its own slot at any time.  On error (-errno, '*err') the PMDs left
- * (kept ones, at indices 0..'*n'-1) still run.
+ * so a PMD may read its own slot at any time.  'cpu_mask' and '*warn' as pmd_start_all();
+ * a mask that leaves no core changes nothing and returns -ENODEV.  On another error (-errno,
+ * '*err') the PMDs left (kept ones, at indices 0..'*n'-1) still run.
  */
 int pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n,
-		struct pmd_change *chg, char **err);
+		struct pmd_change *chg, char **warn, char **err);
 
 /**
  * Most microseconds 'pmd' may sleep between two passes that each found every rx queue less

@@ -1064,10 +1064,39 @@ test_tunnels(void)
 	}
 }
 
+/*
+ * pmd-cpu-mask as Open vSwitch reads it: hex of any length (cores beyond 63, or that this
+ * machine lacks, are the dataplane's to ignore); a mask naming no core is refused.
+ */
+static void
+test_pmd_mask(void)
+{
+	static const char *const fine[] = { "0x2", "3", "0X00f0", "0x100000000000000000002" };
+	static const char *const refused[] = { "0", "0x0", "0x000000000000000000000", "0x" };
+
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		struct vconf_kv kv = { .key = (char *)"pmd-cpu-mask", .value = (char *)fine[i] };
+		char *err = NULL;
+
+		CHECK(vconf_check_other_config(&kv, &err) == 0, "pmd-cpu-mask '%s' refused: %s",
+			fine[i], err ? err : "");
+		free(err);
+	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct vconf_kv kv = { .key = (char *)"pmd-cpu-mask", .value = (char *)refused[i] };
+		char *err = NULL;
+
+		CHECK(vconf_check_other_config(&kv, &err) == -EINVAL && err &&
+			strstr(err, "pmd-cpu-mask"), "pmd-cpu-mask '%s' accepted", refused[i]);
+		free(err);
+	}
+}
+
 int
 main(void)
 {
 	test_tunnels();
+	test_pmd_mask();
 	test_sleep_max();
 	test_mirrors();
 	test_policing();

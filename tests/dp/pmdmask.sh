@@ -4,14 +4,16 @@
 # A pmd-cpu-mask change moves only the PMD threads whose cores change: the PMD of a core
 # that stays keeps its thread (same thread id) through a PMD added on another core and
 # removed again; the new one appears in pmd-rxq-show and goes; two namespaces ping through
-# af_packet ports after each change.
+# af_packet ports after each change.  Cores this machine does not have are ignored with a
+# warning, as Open vSwitch ignores them, masks may be wider than 64 bits, and a mask left
+# with no core keeps the PMDs where they are: the rest of the configuration still applies.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(nproc)" -ge 2 ] || skip_all "needs 2 cores"
 A=pm$$a B=pm$$b
 netns_add "$A" 10.96.0.1 && netns_add "$B" 10.96.0.2 || { fail "netns"; finish; }
 
-conf() { # conf MASK
+conf() { # conf MASK [EXTRA-PORT-LINE]
 	other_config | sed "s/pmd-cpu-mask: .*/pmd-cpu-mask: \"$1\"/"
 	cat <<EOC
 bridges:
@@ -19,6 +21,7 @@ bridges:
     ports:
       pa: {type: dpdk, options: {dpdk-devargs: "net_af_packet1,iface=v-$A"}}
       pb: {type: dpdk, options: {dpdk-devargs: "net_af_packet2,iface=v-$B"}}
+${2:-}
 EOC
 }
 # tid CORE: the thread id of the PMD on CORE ("" when there is none).
@@ -52,6 +55,30 @@ check "... core 1's PMD kept running, core 0's stopped" \
 check "... core 1's PMD is still the same thread ($(tid 1))" test "$(tid 1)" = "$t1"
 check "... no PMD thread on core 0 any more" \
 	eval 'test -z "$(tid 0)" && ! ctl pmd-rxq-show | grep -q "core_id 0"'
+check "... A pings B" ping_ok "$A" 10.96.0.2 5 0.05
+# reload_only MASK [EXTRA-PORT-LINE]: the config, SIGHUP, wait until it was reloaded.
+reload_only() {
+	local before
+	before=$(grep -c "reloaded " "$RUN/dp.log")
+	conf "$@" >"$RUN/dp.yaml"
+	kill -HUP "$DP_PID"
+	wait_until 30 eval '[ "$(grep -c "reloaded " "$RUN/dp.log")" -gt $before ]'
+}
+check "pmd-cpu-mask 0x10 (no core 4 here) and a new port pn: reloaded" \
+	reload_only 0x10 "      pn: {type: dpdk, options: {dpdk-devargs: \"net_null0,no-rx=1\"}}"
+check "... core 4 said ignored, the PMD kept on core 1 ($(tid 1))" \
+	eval 'grep -q "pmd-cpu-mask .0x10.: core 4 not on this machine" "$RUN/dp.log" &&
+	grep -q "PMD thread(s) keep running" "$RUN/dp.log" && test "$(tid 1)" = "$t1"'
+check "... the new port was added" eval 'ctl show | grep -q "port pn: "'
+check "... A pings B" ping_ok "$A" 10.96.0.2 5 0.05
+check "pn deleted again (the mask unchanged): reloaded" reload_only 0x10
+check "... pn is gone" eval '! ctl show | grep -q "port pn: "'
+check "pmd-cpu-mask 0x13, 80 bits wide with core 79: reloaded" \
+	reload_only 0x80000000000000000013
+check "... PMDs on cores 0 and 1 (core 1's kept), cores 4 and 79 said ignored" \
+	eval 'grep -q "PMD threads: 1 kept running, 0 stopped, 1 started" "$RUN/dp.log" &&
+	test "$(tid 1)" = "$t1" && test -n "$(tid 0)" &&
+	grep -q "cores 4,79 not on this machine" "$RUN/dp.log"'
 check "... A pings B" ping_ok "$A" 10.96.0.2 5 0.05
 check "SIGTERM: vireo-dp exits 0" stop_dp
 finish
