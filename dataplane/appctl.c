@@ -263,10 +263,29 @@ cmd_pmd_sleep_show(struct control_conn *conn, int argc, const char *argv[], void
 	free(s);
 }
 
+/*
+ * The coverage totals of the PMDs are monotonic: a PMD that stops (pmd-cpu-mask) leaves
+ * what it counted in dp->stopped_*, which the running PMDs' counters are added to.  Its own
+ * counters are final then (pmd_hooks.stopped runs after its thread exited).
+ */
+void
+dp_coverage_pmd_stopped(const struct pmd *pmd)
+{
+	struct dp *dp = pmd->aux;
+	const struct dp_pmd_ctx *c = pmd->ctx;
+	const struct flowtab_pmd_stats *f = flowtab_pmd_stats(c->ft);
+
+	dp->stopped_rx += pmd->stats.packets_rx;
+	dp->stopped_drop += pmd->stats.dropped;
+	dp->stopped_resub += f->too_many_resubmits;
+	dp->stopped_deep += f->recursion_too_deep;
+}
+
 void
 dp_coverage_run(struct dp *dp)
 {
-	uint64_t rx = 0, drop = 0, resub = 0, deep = 0;
+	uint64_t rx = dp->stopped_rx, drop = dp->stopped_drop, resub = dp->stopped_resub;
+	uint64_t deep = dp->stopped_deep;
 
 	for (unsigned i = 0; i < dp->n_pmds; i++) {
 		const struct dp_pmd_ctx *c = dp->pmds[i]->ctx;

@@ -21,7 +21,6 @@
 #include "vlog.h"
 
 struct dp *dp_main;
-uint64_t dp_start_tsc;
 
 void
 dp_log(const char *fmt, ...)
@@ -114,6 +113,7 @@ pmd_hooks_of(struct dp *dp)
 		.ctx_create = pmd_ctx_create,
 		.ctx_destroy = pmd_ctx_destroy,
 		.poll_extra = dp_punt_pmd_run,
+		.stopped = dp_coverage_pmd_stopped,
 		.aux = dp,
 	};
 }
@@ -174,7 +174,6 @@ dp_init(struct dp *dp, const struct vconf *cfg, char **err)
 	int rc;
 
 	memset(dp, 0, sizeof(*dp));
-	dp_start_tsc = rte_get_tsc_cycles();
 	dp_main = dp;
 	dp->qsbr = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, PORT_MAX_PMDS) != 0) {

@@ -273,6 +273,8 @@ struct dp {
 	struct pmd_rxq_policy rxq_policy; /**< pmd-rxq-assign, pmd-rxq-isolate */
 	struct dp_auto_lb auto_lb;
 	struct dp_pmd_sleep sleep;	/**< pmd-maxsleep, pmd-sleep-max */
+	/* main thread: the coverage counters of PMDs that stopped (dp_coverage_pmd_stopped) */
+	uint64_t stopped_rx, stopped_drop, stopped_resub, stopped_deep;
 };
 
 /** The one dataplane of this process (main thread only; NULL before dp_init). */
@@ -341,10 +343,9 @@ uint16_t dp_patch_deliver(void *aux, struct port *in, unsigned pmd_index,
 /** Texts of dpif-netdev/pmd-stats-show, pmd-rxq-show (malloc'd; dataplane/pmd_show.c). */
 char *dp_pmd_stats_show(struct pmd **pmds, unsigned n);
 char *dp_pmd_rxq_show(struct pmd **pmds, unsigned n);
-/** dpif-netdev/pmd-perf-show's text (malloc'd), over the time since start or the last clear. */
+/** dpif-netdev/pmd-perf-show's text (malloc'd): each PMD over the time since it started or
+ *  its last clear. */
 char *dp_pmd_perf_show(struct pmd **pmds, unsigned n);
-/** TSC at dp_init(): where pmd-perf-show's measurement starts before any clear. */
-extern uint64_t dp_start_tsc;
 /** Register ofproto/trace, dpctl/dump-flows, coverage/show, memory/show, pmd-perf-show
  *  (dataplane/appctl.c). */
 void dp_appctl_register(struct dp *dp);
@@ -352,6 +353,8 @@ void dp_appctl_register(struct dp *dp);
 void dp_exit_command_register(void);
 /** Once a second (main thread): update the coverage counters kept by the PMDs. */
 void dp_coverage_run(struct dp *dp);
+/** pmd_hooks.stopped: keep what a stopping PMD counted in the coverage totals. */
+void dp_coverage_pmd_stopped(const struct pmd *pmd);
 /** pmd-stats-show as a JSON object (jansson json_t *). */
 void *dp_pmd_stats_json(struct pmd **pmds, unsigned n);
 /** pmd-stats-clear: the PMD's and flowtab's counters. */

@@ -114,13 +114,9 @@ dp_pmd_stats_json(struct pmd **pmds, unsigned n)
 	return json_pack("{s:o}", "pmds", arr);
 }
 
-/* When the counters started: start-up, or the last pmd-stats-clear (TSC, main thread). */
-static uint64_t stats_since_tsc;
-
 void
 dp_pmd_stats_clear(struct pmd **pmds, unsigned n)
 {
-	stats_since_tsc = rte_get_tsc_cycles();
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_pmd_ctx *c = pmds[i]->ctx;
 		const uint64_t *src = (const uint64_t *)flowtab_pmd_stats(c->ft);
@@ -159,76 +155,82 @@ dp_pmd_rxq_show(struct pmd **pmds, unsigned n)
 	return control_buf_steal(&b);
 }
 
+/* pmd-perf-show's lines for one PMD, over its last 'secs' seconds. */
+static void
+perf_show_one(struct control_buf *b, const struct pmd *pmd, double secs, uint64_t hz)
+{
+	struct pmd_view v;
+	uint64_t used, passes, total_tsc = (uint64_t)(secs * (double)hz);
+
+	view(pmd, &v);
+	used = v.s.idle_cycles + v.s.busy_cycles;
+	passes = v.s.mac_hits + v.f.passes;
+	if (passes < v.s.packets_rx)
+		passes = v.s.packets_rx;
+	control_buf_printf(b, "  Iterations:        %12" PRIu64 "  (%.2f us/it)\n",
+		v.s.iterations, v.s.iterations ? secs * 1e6 / (double)v.s.iterations : 0.0);
+	control_buf_printf(b, "  - Used TSC cycles: %12" PRIu64 "  (%5.1f %% of total "
+		"cycles)\n", used, 100.0 * ratio(used, total_tsc));
+	control_buf_printf(b, "  - idle cycles:     %12" PRIu64 "  (%5.1f %% of used "
+		"cycles)\n", v.s.idle_cycles, 100.0 * ratio(v.s.idle_cycles, used));
+	control_buf_printf(b, "  - busy cycles:     %12" PRIu64 "  (%5.1f %% of used "
+		"cycles)\n", v.s.busy_cycles, 100.0 * ratio(v.s.busy_cycles, used));
+	control_buf_printf(b, "  - sleep iterations:%12" PRIu64 "  (%5.1f %% of "
+		"iterations)\n", v.s.sleep_iterations,
+		100.0 * ratio(v.s.sleep_iterations, v.s.iterations));
+	control_buf_printf(b, "  Sleep time (us):   %12.0f  (%3.0f us/iteration avg.)\n",
+		hz ? (double)v.s.sleep_cycles * 1e6 / (double)hz : 0.0,
+		hz ? (double)v.s.sleep_cycles * 1e6 / (double)hz /
+		(double)(v.s.sleep_iterations ? v.s.sleep_iterations : 1) : 0.0);
+	control_buf_printf(b, "  Rx packets:        %12" PRIu64 "  (%.0f Kpps, %.0f "
+		"cycles/pkt)\n", v.s.packets_rx,
+		secs > 0 ? (double)v.s.packets_rx / secs / 1000.0 : 0.0,
+		ratio(v.s.busy_cycles, v.s.packets_rx));
+	control_buf_printf(b, "  Datapath passes:   %12" PRIu64 "  (%.2f passes/pkt)\n",
+		passes, ratio(passes, v.s.packets_rx));
+	control_buf_printf(b, "  - MAC learning:    %12" PRIu64 "  (%5.1f %%)\n",
+		v.s.mac_hits, 100.0 * ratio(v.s.mac_hits, passes));
+	control_buf_printf(b, "  - EMC hits:        %12" PRIu64 "  (%5.1f %%)\n",
+		v.f.emc_hits, 100.0 * ratio(v.f.emc_hits, passes));
+	control_buf_printf(b, "  - SMC hits:        %12" PRIu64 "  (%5.1f %%)\n",
+		v.f.smc_hits, 100.0 * ratio(v.f.smc_hits, passes));
+	control_buf_printf(b, "  - Megaflow hits:   %12" PRIu64 "  (%5.1f %%, %.2f "
+		"subtbl lookups/hit)\n", v.f.megaflow_hits,
+		100.0 * ratio(v.f.megaflow_hits, passes),
+		ratio(v.f.subtable_lookups, v.f.megaflow_hits));
+	control_buf_printf(b, "  - Upcalls:         %12d  (%5.1f %%, %.1f us/upcall)\n",
+		0, 0.0, 0.0);
+	control_buf_printf(b, "  - Table misses:    %12" PRIu64 "  (%5.1f %%)\n",
+		v.f.misses, 100.0 * ratio(v.f.misses, passes));
+	control_buf_printf(b, "  Tx packets:        %12" PRIu64 "  (%.0f Kpps)\n",
+		v.s.out_packets, secs > 0 ? (double)v.s.out_packets / secs / 1000.0 : 0.0);
+	control_buf_printf(b, "  Tx batches:        %12" PRIu64 "  (%.2f pkts/batch)\n",
+		v.s.out_batches, ratio(v.s.out_packets, v.s.out_batches));
+}
+
 /*
- * pmd-perf-show, in Open vSwitch's layout.  The PMD counts iterations and idle/busy cycles
- * but not idle and busy iterations apart, so those two lines give cycles; there are no
- * upcalls (a miss is a table miss, dropped as OpenFlow 1.3 says).
+ * pmd-perf-show, in Open vSwitch's layout: each PMD with its own time and measurement
+ * duration, from its start or its last pmd-stats-clear.  The PMD counts iterations and
+ * idle/busy cycles but not idle and busy iterations apart, so those two lines give cycles;
+ * there are no upcalls (a miss is a table miss, dropped as OpenFlow 1.3 says).
  */
 char *
 dp_pmd_perf_show(struct pmd **pmds, unsigned n)
 {
 	struct control_buf b = { 0 };
 	uint64_t hz = rte_get_tsc_hz(), now = rte_get_tsc_cycles();
-	double secs;
 	time_t t = time(NULL);
 	struct tm tm;
 
-	if (stats_since_tsc == 0)
-		stats_since_tsc = dp_start_tsc;
-	secs = hz ? (double)(now - stats_since_tsc) / (double)hz : 0.0;
 	localtime_r(&t, &tm);
-	control_buf_printf(&b, "Time: %02d:%02d:%02d\nMeasurement duration: %.3f s\n\n",
-		tm.tm_hour, tm.tm_min, tm.tm_sec, secs);
 	for (unsigned i = 0; i < n; i++) {
-		struct pmd_view v;
-		uint64_t used, passes, total_tsc = (uint64_t)(secs * (double)hz);
+		double secs = hz ? (double)(now - pmds[i]->since_tsc) / (double)hz : 0.0;
 
-		view(pmds[i], &v);
-		used = v.s.idle_cycles + v.s.busy_cycles;
-		passes = v.s.mac_hits + v.f.passes;
-		if (passes < v.s.packets_rx)
-			passes = v.s.packets_rx;
+		control_buf_printf(&b, "Time: %02d:%02d:%02d\nMeasurement duration: %.3f s\n\n",
+			tm.tm_hour, tm.tm_min, tm.tm_sec, secs);
 		control_buf_printf(&b, "pmd thread numa_id %d core_id %u:\n\n", pmds[i]->numa,
 			pmds[i]->core);
-		control_buf_printf(&b, "  Iterations:        %12" PRIu64 "  (%.2f us/it)\n",
-			v.s.iterations, v.s.iterations ? secs * 1e6 / (double)v.s.iterations : 0.0);
-		control_buf_printf(&b, "  - Used TSC cycles: %12" PRIu64 "  (%5.1f %% of total "
-			"cycles)\n", used, 100.0 * ratio(used, total_tsc));
-		control_buf_printf(&b, "  - idle cycles:     %12" PRIu64 "  (%5.1f %% of used "
-			"cycles)\n", v.s.idle_cycles, 100.0 * ratio(v.s.idle_cycles, used));
-		control_buf_printf(&b, "  - busy cycles:     %12" PRIu64 "  (%5.1f %% of used "
-			"cycles)\n", v.s.busy_cycles, 100.0 * ratio(v.s.busy_cycles, used));
-		control_buf_printf(&b, "  - sleep iterations:%12" PRIu64 "  (%5.1f %% of "
-			"iterations)\n", v.s.sleep_iterations,
-			100.0 * ratio(v.s.sleep_iterations, v.s.iterations));
-		control_buf_printf(&b, "  Sleep time (us):   %12.0f  (%3.0f us/iteration avg.)\n",
-			hz ? (double)v.s.sleep_cycles * 1e6 / (double)hz : 0.0,
-			hz ? (double)v.s.sleep_cycles * 1e6 / (double)hz /
-			(double)(v.s.sleep_iterations ? v.s.sleep_iterations : 1) : 0.0);
-		control_buf_printf(&b, "  Rx packets:        %12" PRIu64 "  (%.0f Kpps, %.0f "
-			"cycles/pkt)\n", v.s.packets_rx,
-			secs > 0 ? (double)v.s.packets_rx / secs / 1000.0 : 0.0,
-			ratio(v.s.busy_cycles, v.s.packets_rx));
-		control_buf_printf(&b, "  Datapath passes:   %12" PRIu64 "  (%.2f passes/pkt)\n",
-			passes, ratio(passes, v.s.packets_rx));
-		control_buf_printf(&b, "  - MAC learning:    %12" PRIu64 "  (%5.1f %%)\n",
-			v.s.mac_hits, 100.0 * ratio(v.s.mac_hits, passes));
-		control_buf_printf(&b, "  - EMC hits:        %12" PRIu64 "  (%5.1f %%)\n",
-			v.f.emc_hits, 100.0 * ratio(v.f.emc_hits, passes));
-		control_buf_printf(&b, "  - SMC hits:        %12" PRIu64 "  (%5.1f %%)\n",
-			v.f.smc_hits, 100.0 * ratio(v.f.smc_hits, passes));
-		control_buf_printf(&b, "  - Megaflow hits:   %12" PRIu64 "  (%5.1f %%, %.2f "
-			"subtbl lookups/hit)\n", v.f.megaflow_hits,
-			100.0 * ratio(v.f.megaflow_hits, passes),
-			ratio(v.f.subtable_lookups, v.f.megaflow_hits));
-		control_buf_printf(&b, "  - Upcalls:         %12d  (%5.1f %%, %.1f us/upcall)\n",
-			0, 0.0, 0.0);
-		control_buf_printf(&b, "  - Table misses:    %12" PRIu64 "  (%5.1f %%)\n",
-			v.f.misses, 100.0 * ratio(v.f.misses, passes));
-		control_buf_printf(&b, "  Tx packets:        %12" PRIu64 "  (%.0f Kpps)\n",
-			v.s.out_packets, secs > 0 ? (double)v.s.out_packets / secs / 1000.0 : 0.0);
-		control_buf_printf(&b, "  Tx batches:        %12" PRIu64 "  (%.2f pkts/batch)\n",
-			v.s.out_batches, ratio(v.s.out_packets, v.s.out_batches));
+		perf_show_one(&b, pmds[i], secs, hz);
 		control_buf_printf(&b, "\n");
 	}
 	return control_buf_steal(&b);

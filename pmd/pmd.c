@@ -357,6 +357,8 @@ pmd_create(unsigned c, unsigned index, struct rte_rcu_qsbr *qsbr,
 	pmd->aux = hooks->aux;
 	pmd->ctx_destroy = hooks->ctx_destroy;
 	pmd->poll_extra = hooks->poll_extra;
+	pmd->stopped = hooks->stopped;
+	pmd->since_tsc = rte_get_tsc_cycles();
 	pmd->ctx = hooks->ctx_create(index, pmd->numa, hooks->aux);
 	*slot = pmd;
 	if (pmd->ctx == NULL || pthread_create(&pmd->thread, NULL, pmd_main, pmd) != 0) {
@@ -383,6 +385,8 @@ pmd_stop(struct pmd **pmds, const unsigned *idx, unsigned n)
 
 		pthread_join(pmd->thread, NULL);
 		pmds[idx[i]] = NULL;
+		if (pmd->stopped != NULL)
+			pmd->stopped(pmd);
 		free(pmd->rxqs);
 		pmd->ctx_destroy(pmd->ctx, pmd->aux);
 		rte_free(pmd);

@@ -101,6 +101,9 @@ struct pmd_hooks {
 	 *  queues, e.g. packets the control thread injects); must not block.  Returns how
 	 *  much it did (0: nothing), so that a PMD with work here does not sleep. */
 	unsigned (*poll_extra)(struct pmd *pmd);
+	/** Optional: called on the main thread once 'pmd's thread has exited, before it is
+	 *  freed: its counters (and its ctx's) are final, for totals that must not go back. */
+	void (*stopped)(const struct pmd *pmd);
 	void *aux;			/**< for the hooks, and pmd->aux for 'process' */
 };
 
@@ -122,6 +125,7 @@ struct pmd {
 	void *aux;			/**< pmd_hooks.aux */
 	void (*ctx_destroy)(void *ctx, void *aux);
 	unsigned (*poll_extra)(struct pmd *pmd);
+	void (*stopped)(const struct pmd *pmd);
 
 	/* main thread writes (atomic store), PMD reads */
 	struct pmd_rxq_set *rxqs;
@@ -139,6 +143,7 @@ struct pmd {
 
 	/* main thread */
 	struct pmd_stats cleared;	/**< snapshot subtracted by pmd_stats_clear */
+	uint64_t since_tsc;		/**< TSC of 'cleared': the PMD's start or last clear */
 	bool isolated;			/**< polls only queues pinned to it (pmd-rxq-affinity) */
 };
 
@@ -233,7 +238,8 @@ int pmd_rxq_improvement(struct pmd **pmds, unsigned n_pmds, struct port *const *
 /** Refresh each rx queue's measured load (call every few seconds from the main thread). */
 void pmd_rxq_measure(struct port *const *ports, unsigned n_ports);
 
-/** 'pmd's counters since the last pmd_stats_clear() (main thread). */
+/** 'pmd's counters since it started or the last pmd_stats_clear() (pmd->since_tsc; main
+ *  thread). */
 void pmd_stats_read(const struct pmd *pmd, struct pmd_stats *out);
 /** Start counting 'pmd's counters from zero (main thread; the PMD's own are untouched). */
 void pmd_stats_clear(struct pmd *pmd);

@@ -6,6 +6,8 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "pmd.h"
 
 void
@@ -27,4 +29,5 @@ pmd_stats_clear(struct pmd *pmd)
 
 	for (size_t i = 0; i < sizeof(pmd->cleared) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	pmd->since_tsc = rte_get_tsc_cycles();
 }
