@@ -1007,6 +1007,7 @@ dp_run_periodic(struct dp *dp)
 			if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
 				ports[n++] = &dp->slots[i]->port;
 		pmd_rxq_measure(ports, n);
+		pmd_measure(dp->pmds, dp->n_pmds);
 		dp_auto_lb_run(dp, now);
 	}
 }

@@ -128,6 +128,11 @@ dp_pmd_stats_clear(struct pmd **pmds, unsigned n)
 	}
 }
 
+/*
+ * pmd-rxq-show: a queue's "pmd usage" is, as in Open vSwitch, its processing cycles over all
+ * the cycles (busy and idle) of its PMD in the last measurement interval, so a queue alone on
+ * an idle PMD shows little; "NOT AVAIL" before the first interval.
+ */
 char *
 dp_pmd_rxq_show(struct pmd **pmds, unsigned n)
 {
@@ -135,21 +140,23 @@ dp_pmd_rxq_show(struct pmd **pmds, unsigned n)
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct pmd_rxq_set *set = __atomic_load_n(&pmds[i]->rxqs, __ATOMIC_ACQUIRE);
-		uint64_t total = 0;
+		uint64_t total = pmds[i]->interval_cycles;
 
 		control_buf_printf(&b, "pmd thread numa_id %d core_id %u:\n", pmds[i]->numa,
 			pmds[i]->core);
 		control_buf_printf(&b, "  isolated : %s\n", pmds[i]->isolated ? "true" : "false");
-		for (uint32_t q = 0; set && q < set->n; q++)
-			total += set->rxq[q].port->rxq_stats[set->rxq[q].qid].load;
 		for (uint32_t q = 0; set && q < set->n; q++) {
 			const struct port *p = set->rxq[q].port;
 			uint16_t qid = set->rxq[q].qid;
 			uint64_t load = p->rxq_stats[qid].load;
 
-			control_buf_printf(&b, "  port: %-16s queue-id: %2u (%s)  pmd usage: %3.0f %%\n",
-				p->name, qid, p->rxq_enabled[qid] ? "enabled" : "disabled",
-				total ? 100.0 * (double)load / (double)total : 0.0);
+			control_buf_printf(&b, "  port: %-16s queue-id: %2u (%s)  pmd usage: ",
+				p->name, qid, p->rxq_enabled[qid] ? "enabled" : "disabled");
+			if (total)
+				control_buf_printf(&b, "%3.0f %%\n",
+					RTE_MIN(100.0, 100.0 * (double)load / (double)total));
+			else
+				control_buf_printf(&b, "NOT AVAIL\n");
 		}
 	}
 	return control_buf_steal(&b);

@@ -144,6 +144,8 @@ struct pmd {
 	/* main thread */
 	struct pmd_stats cleared;	/**< snapshot subtracted by pmd_stats_clear */
 	uint64_t since_tsc;		/**< TSC of 'cleared': the PMD's start or last clear */
+	uint64_t cycles_prev;		/**< busy + idle cycles at the last pmd_measure() */
+	uint64_t interval_cycles;	/**< busy + idle cycles of the last interval */
 	bool isolated;			/**< polls only queues pinned to it (pmd-rxq-affinity) */
 };
 
@@ -237,6 +239,10 @@ int pmd_rxq_improvement(struct pmd **pmds, unsigned n_pmds, struct port *const *
 
 /** Refresh each rx queue's measured load (call every few seconds from the main thread). */
 void pmd_rxq_measure(struct port *const *ports, unsigned n_ports);
+
+/** Refresh each PMD's cycles of the interval (interval_cycles), called with
+ *  pmd_rxq_measure(): a queue's load over them is its share of the PMD (main thread). */
+void pmd_measure(struct pmd **pmds, unsigned n);
 
 /** 'pmd's counters since it started or the last pmd_stats_clear() (pmd->since_tsc; main
  *  thread). */

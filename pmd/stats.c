@@ -31,3 +31,15 @@ pmd_stats_clear(struct pmd *pmd)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 	pmd->since_tsc = rte_get_tsc_cycles();
 }
+
+void
+pmd_measure(struct pmd **pmds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t now = __atomic_load_n(&pmds[i]->stats.busy_cycles, __ATOMIC_RELAXED) +
+			__atomic_load_n(&pmds[i]->stats.idle_cycles, __ATOMIC_RELAXED);
+
+		pmds[i]->interval_cycles = now - pmds[i]->cycles_prev;
+		pmds[i]->cycles_prev = now;
+	}
+}
