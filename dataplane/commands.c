@@ -269,15 +269,12 @@ static void
 cmd_pmd_rxq_rebalance(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
-	struct port *ports[PORT_MAX_SLOTS];
-	unsigned n = 0;
 
 	(void)argc;
 	(void)argv;
-	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
-		if (dp->slots[i] != NULL && dp->slots[i]->error == NULL)
-			ports[n++] = &dp->slots[i]->port;
-	pmd_rxq_measure(ports, n);
+	/* By the loads of the last full measurement interval (dp_run_periodic), as Open vSwitch
+	 * places by its stored intervals: measuring now would weigh each queue by the few
+	 * seconds since the last sample, and leave that short interval as its load. */
 	dp_rxq_reassign(dp);
 	control_reply(conn, "pmd rxq rebalance requested.\n");
 }
