@@ -815,7 +815,8 @@ static int
 reconfigure_switch(struct dp *dp, const struct vconf *cfg, bool *replace, char **err)
 {
 	static const char *const restart_keys[] = {
-		"dpdk-lcore-mask", "dpdk-socket-mem", "dpdk-extra", "dpdk-socket-limit", NULL
+		"dpdk-lcore-mask", "dpdk-socket-mem", "dpdk-extra", "dpdk-socket-limit",
+		"dpdk-hugepage-dir", "vhost-sock-dir", NULL
 	};
 	const char *old_mask = vconf_map_get(&dp->cfg.other_config, "pmd-cpu-mask");
 	const char *new_mask = vconf_map_get(&cfg->other_config, "pmd-cpu-mask");

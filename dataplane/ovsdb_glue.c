@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include <rte_version.h>
 
+#include "daemon.h"
 #include "dp.h"
 #include "ovsdb.h"
 #include "ovsdb_glue.h"
@@ -160,12 +160,46 @@ sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vcon
 	*m = out;
 }
 
+/*
+ * vhost-sock-dir as ovs-vswitchd reads it (lib/dpdk.c): a directory under its run directory
+ * ($OVS_RUNDIR, else /var/run/openvswitch), or that run directory itself when the key is
+ * unset or its value holds "..", which is said once.  Written into 'm' as the absolute
+ * path the dataplane takes.  Returns 0 or -ENOMEM.
+ */
+static int
+ovs_sock_dir(struct dp_ovsdb *o, struct vconf_map *m)
+{
+	const char *v = vconf_map_get(m, "vhost-sock-dir");
+	const char *run = daemon_rundir();
+	char *dir, *msg;
+	int n, rc;
+
+	if (v != NULL && strstr(v, "..") != NULL) {
+		if (asprintf(&msg, "other_config:vhost-sock-dir=%s ignored (it may not contain "
+				"'..', as in Open vSwitch); using %s", v, run) >= 0) {
+			say_bad_once(o, "vhost-sock-dir", v, msg);
+			free(msg);
+		}
+		v = NULL;
+	}
+	n = v != NULL ? asprintf(&dir, "%s/%s", run, v) : asprintf(&dir, "%s", run);
+	if (n < 0)
+		return -ENOMEM;
+	rc = vconf_map_set(m, "vhost-sock-dir", dir, 0);
+	free(dir);
+	return rc;
+}
+
 /* What the dataplane is given: 'in' with other_config checked. */
 static int
 filter_config(struct dp_ovsdb *o, const struct vconf *in, struct vconf *out)
 {
 	if (vconf_copy(out, in) < 0)
 		return -ENOMEM;
+	if (ovs_sock_dir(o, &out->other_config) < 0) {
+		vconf_free(out);
+		return -ENOMEM;
+	}
 	sanitize_other_config(o, &out->other_config,
 		o->dp != NULL && o->dp->cfg.source != NULL ? &o->dp->cfg.other_config : NULL);
 	return 0;

@@ -41,8 +41,12 @@
  * - While a port fails, every configuration is applied with dp_reconfigure(), even one that
  *   changes nothing the dataplane reads, so that the port is tried again (ovs-vswitchd
  *   reconfigures its bridges on every change).
- * - dpdk-lcore-mask, dpdk-socket-mem, dpdk-extra and vhost-sock-dir take effect when
- *   vireo-dp restarts (as in Open vSwitch); pmd-cpu-mask takes effect at once.
+ * - dpdk-lcore-mask, dpdk-socket-mem, dpdk-socket-limit, dpdk-extra, dpdk-hugepage-dir and
+ *   vhost-sock-dir take effect when vireo-dp restarts (as in Open vSwitch; a change is
+ *   logged); pmd-cpu-mask takes effect at once.
+ * - vhost-sock-dir is Open vSwitch's: dpdkvhostuser sockets go to $OVS_RUNDIR (default
+ *   /var/run/openvswitch), or to the directory vhost-sock-dir names under it ("..": refused),
+ *   where Nova and libvirt look for them; in YAML mode the default is /run/vireo.
  *
  * Thread-safety
  * =============

@@ -56,9 +56,10 @@ stop_server() {
 	rm -f "$SOCK"
 }
 
-# start_ovsdb_dp: vireo-dp --ovsdb in the background (log in $RUN/dp.log).
+# start_ovsdb_dp: vireo-dp --ovsdb in the background (log in $RUN/dp.log), with $RUN as
+# Open vSwitch's run directory (where dpdkvhostuser sockets go).
 start_ovsdb_dp() {
-	"$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" >"$RUN/dp.log" 2>&1 &
+	OVS_RUNDIR=$RUN "$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" >"$RUN/dp.log" 2>&1 &
 	DP_PID=$!
 	PIDS+=("$DP_PID")
 }
@@ -71,7 +72,7 @@ netns_add "$NS2" 10.98.0.2 02:00:00:00:01:02 || { fail "netns"; finish; }
 
 # --- before dpdk-init: configurations are answered, ports fail with a clear error ---
 ovs-vsctl --db=unix:"$SOCK" --no-wait set Open_vSwitch . other_config:dpdk-lcore-mask=0x1 \
-	other_config:pmd-cpu-mask=0x2 other_config:vhost-sock-dir="$RUN" \
+	other_config:pmd-cpu-mask=0x2 \
 	other_config:dpdk-extra="--file-prefix=$PREFIX --no-pci -m 512"
 start_ovsdb_dp
 check "vireo-dp says it waits for dpdk-init=true" \
@@ -177,10 +178,11 @@ check "re-add p2 completes" vsctl add-port $BR p2 -- set Interface p2 type=dpdk 
 	options:dpdk-devargs="net_af_packet2,iface=v-$NS2"
 check "after re-adding p2 the ping works again, 0% loss" fwd_ok2 "$NS1" 10.98.0.2 10
 
-# --- dpdkvhostuser: the socket appears in vhost-sock-dir ---
+# --- dpdkvhostuser: the socket appears in Open vSwitch's run directory ---
 check "add-port vhu0 type=dpdkvhostuser completes" \
 	vsctl add-port $BR vhu0 -- set Interface vhu0 type=dpdkvhostuser
-check "vhu0's socket is in vhost-sock-dir" test -S "$RUN/vhu0"
+check "vhu0's socket is \$OVS_RUNDIR/vhu0 (vhost-sock-dir unset), as ovs-vswitchd's" \
+	test -S "$RUN/vhu0"
 check "vhu0 has an ofport, link_state down (no guest)" \
 	eval 'is_positive "$(get Interface vhu0 ofport)" && test "$(get Interface vhu0 link_state)" = down'
 check "add-port vhc0 type=dpdkvhostuserclient completes" \
@@ -197,6 +199,20 @@ check "add-port vhx0: a number, not vhu0's $of_vhu0 (freed a moment ago)" \
 check "add-port vhy0, del-port vhx0: vhy0 keeps a number above the hole" \
 	eval 'vsctl add-port $BR vhy0 -- set Interface vhy0 type=dpdkvhostuser &&
 	vsctl del-port $BR vhx0 && is_positive "$(get Interface vhy0 ofport)"'
+
+# --- keys read when DPDK starts: a change is logged, applied at the next start ---
+check "vhost-sock-dir=../up is refused naming '..', the run directory kept" \
+	eval 'vsctl set Open_vSwitch . other_config:vhost-sock-dir=../up &&
+	grep -qF "other_config:vhost-sock-dir=../up ignored" "$RUN/dp.log"'
+vsctl set Open_vSwitch . other_config:vhost-sock-dir=vs other_config:dpdk-hugepage-dir=/dev/hugepages
+check "a vhost-sock-dir change is logged as taking effect at restart" \
+	grep -q "other_config:vhost-sock-dir changed: takes effect when vireo-dp restarts" "$RUN/dp.log"
+check "a dpdk-hugepage-dir change is logged as taking effect at restart" \
+	grep -q "other_config:dpdk-hugepage-dir changed: takes effect when vireo-dp restarts" "$RUN/dp.log"
+check "... and the sockets stay where they are (vhu7 in \$OVS_RUNDIR)" \
+	eval 'vsctl add-port $BR vhu7 -- set Interface vhu7 type=dpdkvhostuser &&
+	test -S "$RUN/vhu7" && vsctl del-port $BR vhu7'
+vsctl remove Open_vSwitch . other_config dpdk-hugepage-dir >/dev/null
 
 # --- pmd-cpu-mask at run time re-places the rx queues ---
 rxq_core() { ctl pmd-rxq-show | grep -q "core_id $1:"; }
@@ -285,8 +301,8 @@ ovs-vsctl --db=unix:"$SOCK" --no-wait remove Open_vSwitch . other_config dpdk-in
 	-- add-port $BR p2 -- set Interface p2 type=dpdk \
 	options:dpdk-devargs="net_af_packet2,iface=v-$NS2"
 t0=$(date +%s)
-timeout 60 "$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" --detach --pidfile="$DPIDF" \
-	--log-file="$DLOG" >"$RUN/detach.out" 2>&1
+timeout 60 env OVS_RUNDIR="$RUN" "$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" --detach \
+	--pidfile="$DPIDF" --log-file="$DLOG" >"$RUN/detach.out" 2>&1
 rc=$?
 t=$(($(date +%s) - t0))
 DP_PID=$(cat "$DPIDF" 2>/dev/null)
@@ -308,6 +324,9 @@ check "set dpdk-init=true completes: the detached daemon initialises DPDK" \
 	test "$(get Open_vSwitch . dpdk_initialized)" = true'
 check "the bridge comes up: p1 has a positive ofport, the namespaces ping" \
 	eval 'is_positive "$(get Interface p1 ofport)" && fwd_ok2 "$NS1" 10.98.0.2 5'
+check "vhost-sock-dir=vs, set before this start: vhu8's socket is \$OVS_RUNDIR/vs/vhu8" \
+	eval 'vsctl add-port $BR vhu8 -- set Interface vhu8 type=dpdkvhostuser &&
+	test -S "$RUN/vs/vhu8"'
 kill -TERM "$DP_PID" 2>/dev/null
 check "SIGTERM stops the detached daemon and removes its pidfile" \
 	eval 'wait_until 60 pid_gone "$DP_PID" && test ! -e "$DPIDF"'

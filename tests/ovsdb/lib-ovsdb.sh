@@ -32,17 +32,18 @@ is_vireo() { [ "$SWITCH" = vireo ]; }
 
 # ovsdb_dp_start [other_config:K=V...]: a fresh database, ovsdb-server, the usual
 # other_config (dpdk-init=true, this test's EAL prefix) plus the arguments, then vireo-dp
-# --ovsdb (or ovs-vswitchd), waiting until it has initialised DPDK.
+# --ovsdb (or ovs-vswitchd), waiting until it has initialised DPDK.  Both run with
+# OVS_RUNDIR=$RUN, where they put dpdkvhostuser sockets (vhost-sock-dir unset).
 ovsdb_dp_start() {
 	ovsdb-tool create "$DB" "$SCHEMA" >/dev/null || return 1
 	start_server || return 1
 	ovs-vsctl --db=unix:"$SOCK" --no-wait init || return 1
 	ovs-vsctl --db=unix:"$SOCK" --no-wait set Open_vSwitch . \
 		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
-		other_config:vhost-sock-dir="$RUN" other_config:dpdk-init=true \
+		other_config:dpdk-init=true \
 		other_config:dpdk-extra="--file-prefix=$PREFIX --no-pci -m 512" "$@" || return 1
 	if is_vireo; then
-		"$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" >"$RUN/dp.log" 2>&1 &
+		OVS_RUNDIR=$RUN "$VIREO_DP" --ovsdb=unix:"$SOCK" --control "$CTL" >"$RUN/dp.log" 2>&1 &
 	else
 		OVS_RUNDIR=$RUN OVS_DBDIR=$RUN OVS_LOGDIR=$RUN OVS_SYSCONFDIR=$RUN \
 			"$OVS_VSWITCHD" unix:"$SOCK" --pidfile="$RUN/vswitchd.pid" \
