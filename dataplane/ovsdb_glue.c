@@ -114,8 +114,9 @@ say_bad_once(struct dp_ovsdb *o, const char *key, const char *value, const char 
  * Check every other_config key (config/check.c): a bad or refused value of a key vireo-dp
  * reads is replaced by the one in force ('running', may be NULL) or dropped; keys vireo-dp
  * accepts without applying them, or does not know, are kept and said once in the log.
+ * Returns 0, or -ENOMEM with 'm' unchanged.
  */
-static void
+static int
 sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vconf_map *running)
 {
 	struct vconf_map out = { 0 };
@@ -153,11 +154,14 @@ sanitize_other_config(struct dp_ovsdb *o, struct vconf_map *m, const struct vcon
 			}
 		}
 		free(err);
-		if (keep != NULL)
-			vconf_map_set(&out, kv->key, keep, 0);
+		if (keep != NULL && vconf_map_set(&out, kv->key, keep, 0) < 0) {
+			vconf_map_free(&out);
+			return -ENOMEM;
+		}
 	}
 	vconf_map_free(m);
 	*m = out;
+	return 0;
 }
 
 /*
@@ -196,12 +200,12 @@ filter_config(struct dp_ovsdb *o, const struct vconf *in, struct vconf *out)
 {
 	if (vconf_copy(out, in) < 0)
 		return -ENOMEM;
-	if (ovs_sock_dir(o, &out->other_config) < 0) {
+	if (ovs_sock_dir(o, &out->other_config) < 0 ||
+			sanitize_other_config(o, &out->other_config, o->dp != NULL &&
+			o->dp->cfg.source != NULL ? &o->dp->cfg.other_config : NULL) < 0) {
 		vconf_free(out);
 		return -ENOMEM;
 	}
-	sanitize_other_config(o, &out->other_config,
-		o->dp != NULL && o->dp->cfg.source != NULL ? &o->dp->cfg.other_config : NULL);
 	return 0;
 }
 
@@ -253,8 +257,8 @@ any_port_failed(struct dp *dp, const struct vconf *cfg)
 	return false;
 }
 
-/* "key=value\n" lines (ops->status) into 'm'. */
-static void
+/* "key=value\n" lines (ops->status) into 'm': 0, or -ENOMEM with some left out. */
+static int
 status_parse(struct vconf_map *m, char *text)
 {
 	char *save = NULL;
@@ -265,8 +269,10 @@ status_parse(struct vconf_map *m, char *text)
 		if (eq == NULL || eq == t)
 			continue;
 		*eq = '\0';
-		vconf_map_set(m, t, eq + 1, 0);
+		if (vconf_map_set(m, t, eq + 1, 0) < 0)
+			return -ENOMEM;
 	}
+	return 0;
 }
 
 static size_t
@@ -327,7 +333,8 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 		st.admin_state = "up";
 		st.mtu = p->port.mtu;
 		port_status(&p->port, text, sizeof(text));
-		status_parse(&status, text);
+		if (status_parse(&status, text) < 0)
+			dp_log("ovsdb: interface %s: status not all written: out of memory", vp->name);
 		st.status = &status;
 		if (stats) {
 			st.n_stats = port_stats(p, sv);
