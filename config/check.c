@@ -623,14 +623,13 @@ static const struct option_rule bond_rules[] = {
 	{ "Port:bond_updelay", check_ms, 0, 0, DONE, NULL, NULL },
 	{ "Port:bond_downdelay", check_ms, 0, 0, DONE, NULL, NULL },
 	{ "Port:other_config:lacp-time", check_lacp_time, 0, 0, DONE, NULL, NULL },
+	{ "Port:other_config:bond-primary", check_any, 0, 0, DONE, NULL, NULL },
 	{ "Port:other_config:bond-rebalance-interval", check_ms, 0, 0, WARN,
 		"DPDK's bonding driver hashes flows to members statically: there is nothing to "
 		"rebalance", "0" },
 	{ "Port:bond_fake_iface", check_any, 0, 0, WARN,
 		"vireo-dp makes no fake interface for a bond", "false" },
 	{ "Port:mac", check_any, 0, 0, WARN, "a bond takes its first member's MAC address", NULL },
-	{ "Port:other_config:bond-primary", check_any, 0, 0, REFUSE,
-		NO_SWITCH("choosing the primary (the first interface is)"), NULL },
 	{ "Port:other_config:lacp-fallback-ab", check_any, 0, 0, REFUSE,
 		NO_SWITCH("LACP fallback to active-backup"), "false" },
 	{ "Port:other_config:bond-detect-mode", check_any, 0, 0, REFUSE,
@@ -906,6 +905,7 @@ vconf_bond_setting(const struct vconf_port *p, const char *key)
 		{ "lacp-time", "Port:other_config:lacp-time", "slow" },
 		{ "bond_updelay", "Port:bond_updelay", "0" },
 		{ "bond_downdelay", "Port:bond_downdelay", "0" },
+		{ "bond-primary", "Port:other_config:bond-primary", "" },
 	};
 
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
@@ -962,10 +962,11 @@ check_bond_members(const struct vconf_port *p, int *line, char **err)
 }
 
 /*
- * What port/port_bond.c runs: active-backup without LACP (DPDK's mode 1), balance-tcp with
- * LACP (mode 4, 802.3ad, layer 3+4 hashing), balance-slb without LACP (mode 2 with
- * source-MAC balancing and loop protection of its own), active-backup with LACP (mode 4
- * negotiating, one member sending).  LACP active or passive (port/bond_passive.h).
+ * What port/port_bond.c runs: active-backup without LACP (mode 1, the member it chooses
+ * sending and made the driver's primary), balance-tcp with LACP (mode 4, 802.3ad, layer 3+4
+ * hashing), balance-slb without LACP (mode 2 with source-MAC balancing and loop protection
+ * of its own), active-backup with LACP (mode 4 negotiating, one member sending).  LACP
+ * active or passive (port/bond_passive.h).
  */
 static int
 check_bond(const struct vconf_port *p, int *line, char **err)

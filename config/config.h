@@ -313,7 +313,8 @@ int vconf_vlan_parse_list(const char *s, uint16_t **out, size_t *n);
 
 /**
  * A bond's setting 'key' ("bond_mode", "lacp", "lacp-time", "bond_updelay",
- * "bond_downdelay") as the value in force: what the port sets, else Open vSwitch's default.
+ * "bond_downdelay", "bond-primary") as the value in force: what the port sets, else Open
+ * vSwitch's default ("" for bond-primary: none).
  */
 const char *vconf_bond_setting(const struct vconf_port *p, const char *key);
 

@@ -352,7 +352,7 @@ port_apply_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vco
 	bool reconf, char **err)
 {
 	static const char *const bond_keys[] = { "bond_mode", "lacp", "lacp-time", "bond_updelay",
-		"bond_downdelay" };
+		"bond_downdelay", "bond-primary" };
 	size_t n_bond = cfg->n_ifaces ? cfg->n_ifaces + RTE_DIM(bond_keys) : 0;
 	struct port_option opts[cfg->options.n + n_bond + 1];
 	char member_keys[cfg->n_ifaces + 1][PORT_NAME_MAX + 8];

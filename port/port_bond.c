@@ -2,7 +2,15 @@
 /*
  * Port type "bond": several DPDK ethdevs bonded by DPDK's own bonding driver (net_bonding,
  * rte_eth_bond), which is what Open vSwitch's bond of dpdk interfaces becomes here:
- *   - bond_mode=active-backup: the driver's mode 1; one member carries everything;
+ *   - bond_mode=active-backup: one member, the active one, sends and receives everything;
+ *     this file alone chooses it, as Open vSwitch does (bond_updelay, bond_downdelay,
+ *     bond-primary).  The driver's mode 1 sets the members up and receives from the member
+ *     it calls primary, which this file keeps equal to its choice; but its link callback
+ *     moves that primary itself, at once whatever the delays, and back to the member set
+ *     as primary when that one's link returns.  So transmit is this file's (all buckets to
+ *     the active member), and the NORMAL action drops what arrives on another member while
+ *     the driver's primary differs (bond_admit(), Open vSwitch's
+ *     bond_check_admissibility() drops what arrives on backup members);
  *   - bond_mode=balance-tcp with lacp=active or passive: mode 4 (802.3ad), flows hashed over
  *     layers 3 and 4 to the members LACP lets distribute;
  *   - bond_mode=balance-slb: mode 2 (balance) sets the members up and receives from all of
@@ -33,11 +41,12 @@
  * transmit kick and the member watch.
  *
  * Options (from the owner, as strings): "member:NAME" = the member's dpdk-devargs, in
- * order (the first is active-backup's first active member); "bond_mode"; "lacp";
+ * order (active-backup starts on the first member with carrier); "bond_mode"; "lacp";
  * "lacp-time" (fast: a partner is timed out after 3 s instead of 90 s; DPDK 22.11's 802.3ad
  * cannot ask the partner for fast LACPDUs, the partner must be set to send them);
- * "bond_updelay", "bond_downdelay" (active-backup: ms a member's carrier must hold before
- * it is taken in or out).
+ * "bond_updelay", "bond_downdelay" (ms a member's carrier must hold before it is taken in
+ * or out); "bond-primary" (active-backup: the member NAME made active whenever it is
+ * enabled; "" none).
  *
  * Threads: the control thread opens and closes; PMDs call bond_rx() (and the dpdk type's
  * tx); the member watch runs on EAL's alarm thread every WATCH_MS, from open until close
@@ -99,9 +108,12 @@ struct bond_priv {
 	enum bond_kind kind;
 	bool lacp;			/* 802.3ad: lacp=active or passive */
 	bool passive;			/* lacp=passive */
-	bool own_tx;			/* transmit by 'bucket' (balance-slb, LACP active-backup) */
+	bool own_tx;			/* transmit by 'bucket' (balance-slb, active-backup) */
 	bool lacp_fast;
 	unsigned updelay, downdelay;
+	char primary_name[PORT_NAME_MAX];	/* bond-primary, as configured */
+	int primary;			/* its member index; -1: none */
+	int dpdk_primary;		/* alarm thread: member last made the driver's primary */
 	unsigned n_members;
 	struct bond_member members[BOND_MAX_MEMBERS];
 	/* control thread while no PMD polls (set_n_pmds) */
@@ -115,8 +127,8 @@ struct bond_priv {
 	 * own_tx: alarm thread writes (atomic stores), PMDs read (atomic loads; a packet
 	 * may go by a bucket's previous member while it moves, never to a freed one: members
 	 * live until close).  bucket[h]: the member index sending hash h; active: the member
-	 * index whose multicast is received (balance-slb) or that sends everything (LACP
-	 * active-backup), -1 when none is enabled.
+	 * index whose multicast is received (balance-slb) or that sends and receives
+	 * everything (active-backup), -1 when none is enabled.
 	 */
 	uint8_t bucket[SLB_BUCKETS];
 	int active;
@@ -170,23 +182,6 @@ member_carrier(const struct bond_member *m)
 	return c == '1';
 }
 
-/* active-backup: the first enabled member when the current one is not. */
-static void
-pick_active(struct bond_priv *b)
-{
-	int cur = rte_eth_bond_primary_get(b->bond_id);
-
-	for (unsigned i = 0; i < b->n_members; i++)
-		if (b->members[i].port_id == cur && b->members[i].enabled)
-			return;
-	for (unsigned i = 0; i < b->n_members; i++) {
-		if (b->members[i].enabled) {
-			rte_eth_bond_primary_set(b->bond_id, b->members[i].port_id);
-			return;
-		}
-	}
-}
-
 /* balance-slb: the member of least (most) buckets among the enabled ones, or -1. */
 static int
 slb_extreme(const struct bond_priv *b, const unsigned *load, bool most)
@@ -206,18 +201,51 @@ slb_set(struct bond_priv *b, unsigned h, unsigned member)
 	__atomic_store_n(&b->bucket[h], (uint8_t)member, __ATOMIC_RELAXED);
 }
 
-/* The active member: kept while it is enabled, else the first enabled one (or -1). */
+/*
+ * The active member, as Open vSwitch's bond_choose_member(): bond-primary whenever it is
+ * enabled; else the current one while it is enabled; else the first enabled one (or -1).
+ */
 static void
 own_pick_active(struct bond_priv *b)
 {
 	int act = -1;
 
-	if (b->active >= 0 && b->members[b->active].enabled)
+	if (b->kind == BOND_ACTIVE_BACKUP && b->primary >= 0 && b->members[b->primary].enabled)
+		act = b->primary;
+	else if (b->active >= 0 && b->members[b->active].enabled)
 		return;
 	for (unsigned i = 0; i < b->n_members && act < 0; i++)
 		if (b->members[i].enabled)
 			act = (int)i;
-	__atomic_store_n(&b->active, act, __ATOMIC_RELAXED);
+	if (act != b->active)
+		__atomic_store_n(&b->active, act, __ATOMIC_RELAXED);
+}
+
+/* active-backup: every bucket to the active member (none when there is none). */
+static void
+ab_buckets(struct bond_priv *b)
+{
+	uint8_t to = b->active < 0 ? SLB_NONE : (uint8_t)b->active;
+
+	for (unsigned h = 0; h < SLB_BUCKETS; h++)
+		if (b->bucket[h] != to)
+			slb_set(b, h, to);
+}
+
+/*
+ * active-backup without LACP (alarm thread, or open): the active member, chosen again, is
+ * the one that sends, and the driver's primary, so that mode 1 receives from it.  The
+ * driver's own moves (link callback) are left alone until this choice changes: what it
+ * then receives on another member is not admitted (bond_admit).
+ */
+static void
+ab_update(struct bond_priv *b)
+{
+	own_pick_active(b);
+	ab_buckets(b);
+	if (b->active >= 0 && b->active != b->dpdk_primary &&
+			rte_eth_bond_primary_set(b->bond_id, b->members[b->active].port_id) == 0)
+		b->dpdk_primary = b->active;
 }
 
 /*
@@ -280,16 +308,34 @@ member_distributing(const struct bond_priv *b, const struct bond_member *m)
 static void
 lacp_ab_update(struct bond_priv *b)
 {
-	int act;
-
 	for (unsigned i = 0; i < b->n_members; i++)
 		b->members[i].enabled = b->members[i].carrier &&
 			member_distributing(b, &b->members[i]);
 	own_pick_active(b);
-	act = b->active;
-	for (unsigned h = 0; h < SLB_BUCKETS; h++)
-		if (b->bucket[h] != (act < 0 ? SLB_NONE : act))
-			slb_set(b, h, act < 0 ? SLB_NONE : (unsigned)act);
+	ab_buckets(b);
+}
+
+/*
+ * With no member enabled, the one whose updelay ends first is enabled at once (Open
+ * vSwitch: "skipping remaining updelay, since no member was enabled"): waiting would only
+ * keep the bond down longer.  Returns true when it enabled one.
+ */
+static bool
+skip_updelay(struct bond_priv *b)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < b->n_members; i++) {
+		if (b->members[i].enabled)
+			return false;
+		if (b->members[i].carrier && (best < 0 ||
+				b->members[i].changed_ms < b->members[best].changed_ms))
+			best = (int)i;
+	}
+	if (best < 0)
+		return false;
+	b->members[best].enabled = true;
+	return true;
 }
 
 /* EAL alarm thread: members' carrier, the delays, active-backup's choice; re-arms itself. */
@@ -313,12 +359,15 @@ bond_watch(void *arg)
 			changed = true;
 		}
 	}
-	if (b->kind == BOND_ACTIVE_BACKUP && b->lacp)
+	if (!b->lacp)
+		changed |= skip_updelay(b);
+	if (b->kind == BOND_ACTIVE_BACKUP && b->lacp) {
 		lacp_ab_update(b);
-	else if (b->kind == BOND_ACTIVE_BACKUP)
-		pick_active(b);
-	else if (b->kind == BOND_BALANCE_SLB && changed)
+	} else if (b->kind == BOND_ACTIVE_BACKUP) {
+		ab_update(b);
+	} else if (b->kind == BOND_BALANCE_SLB && changed) {
 		slb_rebalance(b);
+	}
 	rte_eal_alarm_set(WATCH_MS * 1000, bond_watch, b);
 }
 
@@ -352,7 +401,9 @@ parse_settings(struct bond_priv *b, const struct port_args *args, char **err)
 			mode ? mode : "active-backup");
 		return -EINVAL;
 	}
-	b->own_tx = b->kind == BOND_BALANCE_SLB || (b->kind == BOND_ACTIVE_BACKUP && b->lacp);
+	b->own_tx = b->kind == BOND_BALANCE_SLB || b->kind == BOND_ACTIVE_BACKUP;
+	snprintf(b->primary_name, sizeof(b->primary_name), "%s",
+		port_args_get(args, "bond-primary") ? port_args_get(args, "bond-primary") : "");
 	b->lacp_fast = ltime != NULL && strcmp(ltime, "fast") == 0;
 	if (port_args_uint(args, "bond_updelay", 0, INT32_MAX, 0, &v, err) < 0)
 		return -EINVAL;
@@ -398,6 +449,10 @@ probe_members(struct bond_priv *b, const struct port_args *args, char **err)
 		port_errf(err, "a bond needs at least 2 interfaces (has %u)", b->n_members);
 		return -EINVAL;
 	}
+	b->primary = -1;
+	for (unsigned i = 0; i < b->n_members; i++)
+		if (strcmp(b->members[i].name, b->primary_name) == 0)
+			b->primary = (int)i;
 	return 0;
 }
 
@@ -481,8 +536,6 @@ create_bond(struct bond_priv *b, char **err)
 			return rc;
 		}
 	}
-	if (b->kind == BOND_ACTIVE_BACKUP && !b->lacp)
-		rte_eth_bond_primary_set(b->bond_id, b->members[0].port_id);
 	return 0;
 }
 
@@ -559,10 +612,11 @@ bond_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
- * balance-slb's receive verdict for the NORMAL action (PMD), as Open vSwitch's
- * bond_check_admissibility() without LACP: broadcast and multicast only from the active
- * member (the switch beyond floods them to every member); anything else unless its source
- * MAC was learned on another port of this bridge (port.h, dataplane/fwd.c).
+ * The receive verdict for the NORMAL action (PMD) without LACP, as Open vSwitch's
+ * bond_check_admissibility(): active-backup takes only what the active member receives.
+ * balance-slb takes broadcast and multicast only from the active member (the switch beyond
+ * floods them to every member), anything else unless its source MAC was learned on
+ * another port of this bridge (port.h, dataplane/fwd.c).
  */
 static enum port_admit
 bond_admit(struct port *p, const struct rte_mbuf *m)
@@ -570,6 +624,8 @@ bond_admit(struct port *p, const struct rte_mbuf *m)
 	const struct bond_priv *b = *port_dpdk_ext(p);
 	int act = __atomic_load_n(&b->active, __ATOMIC_RELAXED);
 
+	if (b->kind == BOND_ACTIVE_BACKUP)
+		return act >= 0 && b->members[act].port_id == m->port ? PORT_ADMIT : PORT_DROP;
 	if (rte_pktmbuf_mtod(m, const uint8_t *)[0] & 1) {
 		if (act < 0 || b->members[act].port_id != m->port)
 			return PORT_DROP;
@@ -690,7 +746,9 @@ bond_open(struct port *p, const struct port_args *args, const struct port_env *e
 	if (b->kind == BOND_ACTIVE_BACKUP && b->lacp) {
 		lacp_ab_update(b);
 	} else if (b->kind == BOND_ACTIVE_BACKUP) {
-		pick_active(b);
+		b->dpdk_primary = -1;
+		ab_update(b);
+		p->admit = bond_admit;
 	} else if (b->kind == BOND_BALANCE_SLB) {
 		slb_rebalance(b);
 		p->admit = bond_admit;
@@ -774,10 +832,9 @@ member_active(const struct bond_priv *b, const struct bond_member *m)
 	uint16_t act[BOND_MAX_MEMBERS];
 	int n;
 
-	if (b->own_tx && b->kind == BOND_ACTIVE_BACKUP)
-		return m->enabled && b->active == m - b->members;
 	if (b->kind == BOND_ACTIVE_BACKUP)
-		return m->enabled && rte_eth_bond_primary_get(b->bond_id) == m->port_id;
+		return m->enabled && __atomic_load_n(&b->active, __ATOMIC_RELAXED) ==
+			m - b->members;
 	if (b->kind == BOND_BALANCE_SLB)
 		return m->enabled;
 	n = rte_eth_bond_active_slaves_get(b->bond_id, act, BOND_MAX_MEMBERS);
@@ -820,8 +877,9 @@ show_bond(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 	APPEND(buf, len, off, "lacp_status: %s\n", !b->lacp ? "off" :
 		lacp_negotiated(b) ? "negotiated" : "configured");
 	APPEND(buf, len, off, "lacp_fallback_ab: false\n");
-	if (b->kind == BOND_ACTIVE_BACKUP && !b->lacp)
-		APPEND(buf, len, off, "active-backup primary: %s\n", b->members[0].name);
+	APPEND(buf, len, off, "active-backup primary: %s%s\n",
+		b->primary_name[0] != '\0' ? b->primary_name : "<none>",
+		b->primary_name[0] != '\0' && b->primary < 0 ? " (no such member)" : "");
 	APPEND(buf, len, off, "active member mac: " MAC_FMT "(%s)\n",
 		RTE_ETHER_ADDR_BYTES(&mac), active ? active : "none");
 	for (unsigned i = 0; i < b->n_members; i++) {
@@ -831,6 +889,10 @@ show_bond(struct port *p, struct bond_priv *b, char *buf, size_t len, size_t off
 		APPEND(buf, len, off, "\nmember %s: %s\n", m->name, on ? "enabled" : "disabled");
 		if (active == m->name)
 			APPEND(buf, len, off, "  active member\n");
+		if (!b->lacp && m->enabled != m->carrier)
+			APPEND(buf, len, off, "  %s expires in %" PRId64 " ms\n",
+				m->enabled ? "downdelay" : "updelay", (int64_t)m->changed_ms +
+				(m->enabled ? b->downdelay : b->updelay) - (int64_t)now_ms());
 		APPEND(buf, len, off, "  may_enable: %s\n", m->carrier ? "true" : "false");
 	}
 }

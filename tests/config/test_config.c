@@ -691,8 +691,6 @@ test_bond(void)
 		{ "        other_config: {lacp-time: medium}\n", "lacp-time': bad value" },
 		{ "        other_config: {lacp-fallback-ab: \"true\"}\n",
 			"key 'Port:other_config:lacp-fallback-ab': 'true' refused" },
-		{ "        other_config: {bond-primary: p2}\n",
-			"key 'Port:other_config:bond-primary': 'p2' refused" },
 		{ "        other_config: {bond-detect-mode: miimon}\n",
 			"key 'Port:other_config:bond-detect-mode': 'miimon' refused" },
 		{ "        other_config: {bond-hash-basis: 7}\n",

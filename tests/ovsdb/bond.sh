@@ -35,6 +35,15 @@ check "bond/show bond0 lists member m1 and member m2" \
 	eval 'grep -q "^member m1: " <<<"$show" && grep -q "^member m2: " <<<"$show"'
 check "bond/show nosuch: an error" \
 	eval '! ovs-appctl -t "$CTL" bond/show nosuch >/dev/null 2>&1'
+check "bond/show: active-backup primary: <none>" \
+	grep -q "^active-backup primary: <none>$" <<<"$show"
+check "other_config:bond-primary=m2: taken, m2 is the active member" \
+	eval 'vsctl set Port bond0 other_config:bond-primary=m2 &&
+	show=$(ovs-appctl -t "$CTL" bond/show bond0) &&
+	grep -q "^active-backup primary: m2$" <<<"$show" &&
+	grep -A1 "^member m2: enabled" <<<"$show" | grep -q "active member" &&
+	! grep -q "bond-primary.*not applied" "$RUN/dp.log"'
+vsctl remove Port bond0 other_config bond-primary >/dev/null
 
 # refused: each names its setting, and the bond comes back when it is taken back
 refused() {
@@ -69,8 +78,6 @@ refused "a member of type dpdkvhostuser" "interface 'm2': key 'type'.*refused" \
 refused "other_config:lacp-fallback-ab=true" "Port:other_config:lacp-fallback-ab.*refused" \
 	"set Port bond0 other_config:lacp-fallback-ab=true" \
 	"remove Port bond0 other_config lacp-fallback-ab"
-refused "other_config:bond-primary=m2" "Port:other_config:bond-primary.*refused" \
-	"set Port bond0 other_config:bond-primary=m2" "remove Port bond0 other_config bond-primary"
 check "bond-rebalance-interval=10000: accepted, logged as not applied" \
 	eval 'vsctl set Port bond0 other_config:bond-rebalance-interval=10000 &&
 	is_positive "$(get Interface m1 ofport)" &&
