@@ -180,11 +180,28 @@ pidfile_name(const char *arg)
 	return s;
 }
 
+/* Write this process's pid into the locked pidfile 'fd': 0 or -errno. */
+static int
+pidfile_write(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	ssize_t w;
+
+	if (ftruncate(fd, 0) < 0)
+		return -errno;
+	w = write(fd, buf, (size_t)n);
+	if (w < 0)
+		return -errno;
+	/* A short write sets no errno: the file system filled up. */
+	return w == n ? 0 : -ENOSPC;
+}
+
 int
 daemon_pidfile_create(const struct daemon_opts *o, char **err)
 {
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char buf[32];
+	struct stat st;
 	int fd, n;
 
 	*err = NULL;
@@ -212,13 +229,17 @@ daemon_pidfile_create(const struct daemon_opts *o, char **err)
 		pidfile_path = NULL;
 		return -n;
 	}
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n) {
-		n = errno;
-		if (asprintf(err, "%s: cannot write pidfile: %s", pidfile_path, strerror(n)) < 0)
+	n = pidfile_write(fd);
+	if (n < 0) {
+		if (asprintf(err, "%s: cannot write pidfile: %s", pidfile_path, strerror(-n)) < 0)
 			*err = NULL;
+		/* Locked, so ours: a pidfile naming no pid would mislead whoever reads it. */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(pidfile_path);
 		close(fd);
-		return -n;
+		free(pidfile_path);
+		pidfile_path = NULL;
+		return n;
 	}
 	pidfile_fd = fd;
 	atexit(daemon_fini);

@@ -77,6 +77,22 @@ check "... with status 0 ($rc)" test "$rc" -eq 0
 check "the pidfile is removed" test ! -e "$PIDFILE"
 check "the control socket is removed" bash -c "! ls '$OVS_RUNDIR'/ovs-vswitchd.*.ctl 2>/dev/null"
 
+# --- a pidfile that cannot be written: a full file system -------------------------------
+mkdir -p "$RUN/full"
+if mount -t tmpfs -o size=4k tmpfs "$RUN/full" 2>/dev/null; then
+	at_exit 'umount "$RUN/full" 2>/dev/null'
+	dd if=/dev/zero of="$RUN/full/fill" bs=4k count=1 2>/dev/null
+	"$VIREO_DP" --config "$RUN/dp.yaml" --pidfile="$RUN/full/vireo.pid" \
+		--control "$RUN/full.ctl" >"$RUN/full.out" 2>&1
+	rc=$?
+	check "a pidfile on a full file system: exit 2 ($rc), saying why" \
+		eval 'test "$rc" -eq 2 &&
+		grep -q "vireo.pid: cannot write pidfile: No space left on device" "$RUN/full.out"'
+	check "... and no empty pidfile is left behind" test ! -e "$RUN/full/vireo.pid"
+else
+	skip "a full file system for the pidfile: cannot mount a tmpfs here"
+fi
+
 # --- --detach --------------------------------------------------------------------------
 "$VIREO_DP" --config "$RUN/dp.yaml" --detach --pidfile --log-file >"$RUN/detach.out" 2>&1
 rc=$?
