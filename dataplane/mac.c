@@ -95,15 +95,6 @@ mac_now(void)
 	return (uint32_t)(rte_rdtsc() / tsc_hz) + 1;
 }
 
-static void
-clear_if(uint64_t *entry, uint64_t seen_value)
-{
-	uint64_t expected = seen_value;
-
-	__atomic_compare_exchange_n(entry, &expected, 0, false, __ATOMIC_RELAXED,
-		__ATOMIC_RELAXED);
-}
-
 static struct mac_array *
 array_of(const struct mac_table *t)
 {
@@ -253,7 +244,7 @@ evict_over(struct mac_array *a, unsigned max, uint32_t now)
 		uint16_t s = v[i].slot;
 
 		for (unsigned k = count[s] - keep[s]; k > 0; k--, i++, n_evicted++)
-			clear_if(v[i].where, v[i].e);
+			mac_remove(a, v[i].where, v[i].e);
 		i += keep[s];
 	}
 	free(v);
@@ -275,17 +266,16 @@ mac_table_age(struct mac_table *t, uint32_t now)
 			if (!mac_entry_valid(e))
 				continue;
 			if (mac_aged(now, __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED))) {
-				clear_if(&b->entry[w], e);
-				n++;
+				n += mac_remove(a, &b->entry[w], e);
 			}
 		}
 	}
-	return n + evict_over(a, t->max_entries, now);
+	return n + evict_over(a, mac_table_max(t), now);
 }
 
-/* Copy the live entries of 'from' into the empty 'to' (not yet published). */
+/* Copy the live entries of 'from' into the empty 'to' (not yet published), 'max' at most. */
 static void
-array_copy(struct mac_array *to, struct mac_array *from, uint32_t now)
+array_copy(struct mac_array *to, struct mac_array *from, uint32_t now, unsigned max)
 {
 	size_t n;
 	struct live *v = live_entries(from, now, 0, &n);
@@ -294,7 +284,7 @@ array_copy(struct mac_array *to, struct mac_array *from, uint32_t now)
 		uint64_t key = key_of(from, v[i].bucket, v[i].e);
 		struct mac_pos p = mac_pos_of(to, key >> 12, (uint16_t)(key & 0xfff));
 
-		mac_insert(to, &p, v[i].slot, v[i].seen, now);
+		mac_insert(to, &p, v[i].slot, v[i].seen, now, max);
 	}
 	free(v);
 }
@@ -305,14 +295,15 @@ mac_table_resize(struct mac_table *t, unsigned max_entries, uint32_t now, void *
 	struct mac_array *a = array_of(t), *n;
 
 	*old = NULL;
-	t->max_entries = clamp_max(max_entries);
-	evict_over(a, t->max_entries, now);
-	if (bits_for(t->max_entries) == a->bits)
+	max_entries = clamp_max(max_entries);
+	__atomic_store_n(&t->max_entries, max_entries, __ATOMIC_RELAXED);
+	evict_over(a, max_entries, now);
+	if (bits_for(max_entries) == a->bits)
 		return 0;
-	n = array_create(t->socket, bits_for(t->max_entries));
+	n = array_create(t->socket, bits_for(max_entries));
 	if (n == NULL)
 		return -ENOMEM;
-	array_copy(n, a, now);
+	array_copy(n, a, now, max_entries);
 	__atomic_store_n(&t->a, n, __ATOMIC_RELEASE);
 	*old = a;
 	return 0;
@@ -334,7 +325,7 @@ mac_table_flush_slot(struct mac_table *t, uint16_t slot)
 			uint64_t e = __atomic_load_n(&a->b[i].entry[w], __ATOMIC_RELAXED);
 
 			if (mac_entry_valid(e) && mac_entry_slot(e) == (slot & 0xff))
-				clear_if(&a->b[i].entry[w], e);
+				mac_remove(a, &a->b[i].entry[w], e);
 		}
 }
 
@@ -345,7 +336,9 @@ mac_table_flush(struct mac_table *t)
 
 	for (size_t i = 0; i <= a->mask; i++)
 		for (int w = 0; w < MAC_WAYS; w++)
-			__atomic_store_n(&a->b[i].entry[w], 0, __ATOMIC_RELAXED);
+			if (mac_entry_valid(__atomic_exchange_n(&a->b[i].entry[w], 0,
+					__ATOMIC_RELAXED)))
+				__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
 }
 
 void

@@ -19,12 +19,23 @@
  * (two-choice hashing: a new key goes into the one with more free ways), and there are as
  * many buckets as the limit rounded up to a power of two, at least 2048: MAC_WAYS times the
  * room the limit needs, where 2048 or 4096 random keys never overflow a pair of buckets
- * (tests/dp/test_mac.c).  A pair that is full all the same replaces its oldest entry.  The
- * limit itself is kept by the main thread, as Open vSwitch keeps it: on each aging pass a
- * table over it loses the oldest entries of the ports with the most entries (OVS's
- * evict_mac_entry_fairly), so a port flooding new MACs loses its own first.  A changed
- * limit that needs another number of buckets gets a new array, the entries copied over (as
- * Open vSwitch keeps them; the oldest of the ports with most go when the limit shrank).
+ * (tests/dp/test_mac.c).  A pair that is full all the same replaces its oldest entry.
+ *
+ * The limit holds at learning time, as in Open vSwitch, whose mac_learning_insert() evicts
+ * an entry before it adds one to a full table: each array counts its entry words
+ * ('n_entries'), and a PMD adds a word only after reserving room in that count.  When the
+ * count is at the limit, the new host takes the place of the least recently seen entry
+ * among its own two buckets and the MAC_EVICT_SCAN buckets after its first one (a sample
+ * of the table standing for OVS's whole-table choice, which no lock-free packet path can
+ * afford), so a newcomer is learnt and an idle host goes, as OVS users expect.  Only when
+ * none of those buckets holds an entry, which happens when mac-table-size is far below
+ * the 2048 buckets, is the host not learnt: its packets are forwarded, replies to it
+ * flooded, until an entry ages out or a port goes.  A lowered limit is applied by the main
+ * thread as Open vSwitch's evict_mac_entry_fairly() does: the oldest entries of the ports
+ * with the most entries go first (and its aging pass does the same, should a table ever
+ * hold more).  A changed limit that needs another number of buckets gets a new array, the
+ * entries copied over (as Open vSwitch keeps them; the oldest of the ports with most go
+ * when the limit shrank).
  *
  * Keys
  * ====
@@ -48,8 +59,12 @@
  * entry word is written with one atomic store, so a reader sees either the old or the new
  * binding of a MAC, never a mix.  Two PMDs learning two MACs into the same way at the same
  * instant leave one of them unlearned; its next packet learns it again.  'seen' words may
- * be stale by a moment, which only shifts aging.  The main thread ages and evicts entries
- * with a compare-and-swap, so it never erases a binding a PMD has just refreshed, and
+ * be stale by a moment, which only shifts aging.  Every change of an entry word that adds
+ * or removes an entry is a compare-and-swap, followed (removal) or preceded (addition, a
+ * reservation given back if the swap fails) by the change of 'n_entries', so the count is
+ * never below the number of entry words and those never exceed the limit.  The main
+ * thread ages and evicts entries the same way, so it never erases a binding a PMD has just
+ * refreshed, and
  * flushes a port's entries after the port is unpublished and synchronised (so no PMD can
  * learn on it any more) and before its slot is reused.  The array is reached through
  * 'mac_table.a', an RCU-published pointer: a resize publishes a new array and hands the old
@@ -70,6 +85,8 @@
 #define MAC_DEFAULT_MAX 2048
 #define MAC_MIN_MAX 10
 #define MAC_MAX_MAX 1000000
+/** Buckets after a new host's first one where a full table looks for an entry to evict. */
+#define MAC_EVICT_SCAN 16
 
 struct mac_bucket {
 	uint64_t entry[MAC_WAYS];
@@ -81,13 +98,15 @@ struct mac_array {
 	uint64_t secret[2];		/**< hash key: random, set at creation */
 	uint32_t mask;			/**< buckets - 1 */
 	uint32_t bits;			/**< log2(buckets), at least MAC_MIN_BUCKET_BITS */
+	/** Valid entry words, aged ones included; atomic, PMDs and main (its own line). */
+	uint32_t n_entries __attribute__((aligned(64)));
 	struct mac_bucket b[] __attribute__((aligned(64)));
 };
 
 struct mac_table {
 	struct mac_array *a;		/**< atomic pointer: main writes, PMDs read */
+	unsigned max_entries;		/**< mac-table-size: main writes, PMDs read (atomic) */
 	/* main thread */
-	unsigned max_entries;		/**< mac-table-size */
 	int socket;
 };
 
@@ -268,7 +287,12 @@ mac_bucket_room(const struct mac_bucket *b, uint32_t now, int *way, uint32_t *ol
 	return n_free;
 }
 
-/* Refresh the binding of 'p' if either bucket has it: true when it did. */
+/*
+ * Refresh the binding of 'p' if either bucket has it: true when it did.  A host moving to
+ * another port changes its word by compare-and-swap, so that an entry the main thread has
+ * just removed is not brought back behind the count's back (the host is learnt again from
+ * its next packet).
+ */
 static inline bool
 mac_refresh(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t now)
 {
@@ -282,7 +306,8 @@ mac_refresh(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_
 			if ((e & ~MAC_SLOT_BITS) != p->key[k])
 				continue;
 			if (e != want)
-				__atomic_store_n(&b->entry[w], want, __ATOMIC_RELAXED);
+				__atomic_compare_exchange_n(&b->entry[w], &e, want, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED);
 			if (__atomic_load_n(&b->seen[w], __ATOMIC_RELAXED) != now)
 				__atomic_store_n(&b->seen[w], now, __ATOMIC_RELAXED);
 			return true;
@@ -291,14 +316,66 @@ mac_refresh(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_
 	return false;
 }
 
-/* Bind a new key at 'p' to 'slot' at time 'seen' in 'a' (PMD, or main on a copy). */
+/*
+ * The least recently seen entry among bucket 'first', bucket 'second' and the
+ * MAC_EVICT_SCAN buckets after 'first' in 'a': its bucket in '*bucket' and way in '*way';
+ * false when they hold none.
+ */
+static inline bool
+mac_victim(const struct mac_array *a, uint32_t first, uint32_t second, uint32_t *bucket,
+	int *way)
+{
+	uint32_t oldest = 0;
+	bool found = false;
+
+	*bucket = first;
+	*way = 0;
+	for (uint32_t i = 0; i < MAC_EVICT_SCAN + 2; i++) {
+		uint32_t bi = i == 0 ? first : i == 1 ? second : (first + i - 1) & a->mask;
+		const struct mac_bucket *b = &a->b[bi];
+
+		if (i >= 2 && bi == second)
+			continue;
+		for (int w = 0; w < MAC_WAYS; w++) {
+			uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
+			uint32_t seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
+
+			if (!mac_entry_valid(e) || (found && (int32_t)(seen - oldest) >= 0))
+				continue;
+			found = true;
+			oldest = seen;
+			*bucket = bi;
+			*way = w;
+		}
+	}
+	return found;
+}
+
+/* Remove the entry word 'e' at 'entry' of 'a' unless it changed: true when it did. */
+static inline bool
+mac_remove(struct mac_array *a, uint64_t *entry, uint64_t e)
+{
+	if (!__atomic_compare_exchange_n(entry, &e, 0, false, __ATOMIC_RELAXED,
+			__ATOMIC_RELAXED))
+		return false;
+	__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+/*
+ * Bind a new key at 'p' to 'slot' at time 'seen' in 'a', which holds at most 'max'
+ * entries (PMD, or main on a copy): into an empty or aged-out way of its buckets while
+ * the count has room, else in place of the least recently seen entry nearby (mac_victim),
+ * else not at all (see Size above).
+ */
 static inline void
 mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t seen,
-	uint32_t now)
+	uint32_t now, unsigned max)
 {
-	int way[2], n_free[2], k;
-	uint32_t oldest[2];
-	struct mac_bucket *b;
+	int way[2], n_free[2], k, w, vw;
+	uint32_t oldest[2], bi, vb;
+	uint64_t old, ve;
+	bool reserved = false;
 
 	for (k = 0; k < 2; k++)
 		n_free[k] = mac_bucket_room(&a->b[p->bucket[k]], now, &way[k], &oldest[k]);
@@ -306,13 +383,41 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 		k = n_free[1] > n_free[0];
 	else
 		k = oldest[1] < oldest[0];
-	b = &a->b[p->bucket[k]];
-	__atomic_store_n(&b->seen[way[k]], seen, __ATOMIC_RELAXED);
-	__atomic_store_n(&b->entry[way[k]], p->key[k] | ((uint64_t)(slot & 0xff) << 7),
-		__ATOMIC_RELEASE);
+	bi = p->bucket[k];
+	w = way[k];
+	old = __atomic_load_n(&a->b[bi].entry[w], __ATOMIC_RELAXED);
+	if (!mac_entry_valid(old)) {
+		reserved = __atomic_fetch_add(&a->n_entries, 1, __ATOMIC_RELAXED) < max;
+		if (!reserved) {
+			/* Full: make room by evicting, as Open vSwitch does. */
+			__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+			if (!mac_victim(a, p->bucket[0], p->bucket[1], &vb, &vw))
+				return;
+			ve = __atomic_load_n(&a->b[vb].entry[vw], __ATOMIC_RELAXED);
+			if (!mac_entry_valid(ve))
+				return;
+			if (vb == p->bucket[0] || vb == p->bucket[1]) {
+				k = vb == p->bucket[1];
+				bi = vb;
+				w = vw;
+				old = ve;
+			} else {
+				/* The victim's place in the count becomes the newcomer's. */
+				if (!__atomic_compare_exchange_n(&a->b[vb].entry[vw], &ve, 0, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+					return;
+				reserved = true;
+			}
+		}
+	}
+	__atomic_store_n(&a->b[bi].seen[w], seen, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&a->b[bi].entry[w], &old,
+			p->key[k] | ((uint64_t)(slot & 0xff) << 7), false, __ATOMIC_RELEASE,
+			__ATOMIC_RELAXED) && reserved)
+		__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
 }
 
-/** Bind ('mac', 'vlan') to 'slot' at time 'now' (PMD). */
+/** Bind ('mac', 'vlan') to 'slot' at time 'now', within the table's limit (PMD). */
 static inline void
 mac_learn(struct mac_table *t, uint64_t mac, uint16_t vlan, uint16_t slot, uint32_t now)
 {
@@ -320,7 +425,8 @@ mac_learn(struct mac_table *t, uint64_t mac, uint16_t vlan, uint16_t slot, uint3
 	struct mac_pos p = mac_pos_of(a, mac, vlan);
 
 	if (!mac_refresh(a, &p, slot, now))
-		mac_insert(a, &p, slot, now, now);
+		mac_insert(a, &p, slot, now, now,
+			__atomic_load_n(&t->max_entries, __ATOMIC_RELAXED));
 }
 
 /**

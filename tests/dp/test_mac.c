@@ -157,6 +157,18 @@ test_keyed(void)
 	mac_table_destroy(u);
 }
 
+/* Entry words in 't', aged or not. */
+static unsigned
+n_valid(const struct mac_table *t)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i <= t->a->mask; i++)
+		for (int w = 0; w < MAC_WAYS; w++)
+			n += mac_entry_valid(t->a->b[i].entry[w]);
+	return n;
+}
+
 struct racer {
 	struct mac_table *t;
 	unsigned id;
@@ -201,6 +213,9 @@ test_concurrent(struct mac_table *t)
 	for (unsigned i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	CHECK(r[0].bad == 0 && r[1].bad == 0, "torn bindings seen: %u %u", r[0].bad, r[1].bad);
+	CHECK(n_valid(t) <= mac_table_max(t) && t->a->n_entries == n_valid(t),
+		"two learners of 8192 hosts: %u entries, counted %u, limit %u", n_valid(t),
+		t->a->n_entries, mac_table_max(t));
 }
 
 static unsigned n_walked;
@@ -375,21 +390,22 @@ test_capacity(void)
 }
 
 /*
- * Over mac-table-size, aging brings the table down to it as Open vSwitch does: the oldest
+ * A lowered mac-table-size brings the table down to it as Open vSwitch does: the oldest
  * entries of the port with the most go, a port with few keeps them.
  */
 static void
 test_limit(void)
 {
-	struct mac_table *t = mac_table_create(0, 100);
+	struct mac_table *t = mac_table_create(0, 200);
 	struct tally y = { 0 };
+	void *old;
 
-	CHECK(mac_table_max(t) == 100, "limit %u", mac_table_max(t));
+	CHECK(mac_table_max(t) == 200, "limit %u", mac_table_max(t));
 	for (unsigned i = 0; i < 5; i++)
 		mac_learn(t, 0x020000000100ULL + i, 0, 2, 50 + i);
 	for (unsigned i = 0; i < 110; i++)
 		mac_learn(t, 0x020000001000ULL + i, 0, 1, 60 + i);
-	CHECK(mac_table_age(t, 200) == 15, "15 over the limit evicted");
+	CHECK(mac_table_resize(t, 100, 200, &old) == 0 && old == NULL, "200 -> 100");
 	mac_table_foreach(t, 200, tally_one, &y);
 	CHECK(y.n == 100 && y.per_slot[2] == 5 && y.per_slot[1] == 95,
 		"left: %u (slot 1: %u, slot 2: %u)", y.n, y.per_slot[1], y.per_slot[2]);
@@ -397,11 +413,63 @@ test_limit(void)
 		CHECK(mac_lookup(t, 0x020000001000ULL + i, 0, 200) == MAC_SLOT_NONE,
 			"slot 1's oldest entry %u evicted", i);
 	CHECK(mac_lookup(t, 0x020000001000ULL + 15, 0, 200) == 1, "slot 1's newer ones kept");
+	CHECK(t->a->n_entries == 100, "counted %u", t->a->n_entries);
 	mac_table_destroy(t);
 	t = mac_table_create(0, 3);
 	CHECK(mac_table_max(t) == MAC_MIN_MAX, "a limit below %d is %d (%u)", MAC_MIN_MAX,
 		MAC_MIN_MAX, mac_table_max(t));
 	mac_table_destroy(t);
+}
+
+/*
+ * Learning never takes a table over mac-table-size, with no aging pass in between: what
+ * fdb/show lists right after learning stays within the limit.  A full table makes room for
+ * a newcomer by evicting a host seen less recently, as Open vSwitch does.
+ */
+static void
+test_limit_on_learn(void)
+{
+	static const unsigned sizes[] = { 16, 100, MAC_DEFAULT_MAX };
+	unsigned newcomers = 0, lost_new = 0;
+	struct keyset k;
+
+	/* Sixteen hosts a second, so that none ages out meanwhile. */
+	keys_make(&k, 3 * MAC_DEFAULT_MAX);
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct mac_table *t = mac_table_create(0, sizes[s]);
+		unsigned max = sizes[s], n_learn = max + max / 2 + 50, over = 0;
+
+		for (unsigned i = 0; i < n_learn; i++) {
+			struct tally y = { 0 };
+
+			mac_learn(t, k.mac[i], k.vlan[i], (uint16_t)(i % 200), 100 + i / 16);
+			if (max < MAC_DEFAULT_MAX || i % 64 == 0 || i == n_learn - 1) {
+				mac_table_foreach(t, 100 + i / 16, tally_one, &y);
+				over += y.n > max;
+			}
+			if (i == n_learn - 1)
+				CHECK(y.n == max, "limit %u: %u entries after %u hosts", max, y.n,
+					n_learn);
+		}
+		CHECK(over == 0, "limit %u: over it %u times right after learning", max, over);
+		CHECK(t->a->n_entries == n_valid(t), "limit %u: counted %u, %u there", max,
+			t->a->n_entries, n_valid(t));
+		if (max == MAC_DEFAULT_MAX) {
+			/* The newcomers evict the hosts seen first. */
+			for (unsigned i = max; i < n_learn; i++, newcomers++)
+				lost_new += mac_lookup(t, k.mac[i], k.vlan[i], 100 + n_learn / 16) !=
+					i % 200;
+			CHECK(lost_new <= newcomers / 100, "a full table: %u of %u newcomers "
+				"not learnt", lost_new, newcomers);
+			CHECK(mac_lookup(t, k.mac[max - 1], k.vlan[max - 1], 100 + n_learn / 16) ==
+				(max - 1) % 200, "the last host before the newcomers kept");
+		}
+		CHECK(mac_table_age(t, 100 + n_learn / 16) == 0, "limit %u: nothing left for aging",
+			max);
+		mac_table_destroy(t);
+	}
+	free(k.mac);
+	free(k.vlan);
 }
 
 /* A changed mac-table-size: a new array with the entries, the limit applied. */
@@ -466,6 +534,7 @@ main(void)
 	mac_table_destroy(t);
 	test_capacity();
 	test_limit();
+	test_limit_on_learn();
 	test_resize();
 	return check_report("test_mac");
 }
