@@ -659,15 +659,11 @@ main(int argc, char **argv)
 		rc = ovsdb_start(remote, ctl, sfd, &o);
 		cfg = o != NULL ? dp_ovsdb_startup_config(o) : NULL;
 		if (cfg == NULL) {
-			if (o != NULL)
+			if (o != NULL) {
 				fprintf(stderr, "vireo-dp: out of memory\n");
-			dp_ovsdb_destroy(o);
-			control_server_destroy(ctl);
-			control_commands_clear();
-			close(sfd);
-			daemon_fini();
-			free(ctl_path);
-			return o != NULL ? 1 : rc;
+				rc = 1;
+			}
+			goto err_control;
 		}
 	}
 	vlog_take_dpdk_log();
@@ -675,14 +671,7 @@ main(int argc, char **argv)
 		rc = eal_failed(o, ctl, sfd, err);
 		free(err);
 		eal_args_free(&eal);
-		dp_ovsdb_destroy(o);
-		control_server_destroy(ctl);
-		control_commands_clear();
-		close(sfd);
-		daemon_fini();
-		free(ctl_path);
-		free(abs_config);
-		return rc;
+		goto err_control;
 	}
 	dp_mempool_configure(vconf_map_get(&cfg->other_config, "dpdk-socket-mem"));
 	rc = dp_init(&dp, cfg, &err);
@@ -728,6 +717,17 @@ main(int argc, char **argv)
 	close(sfd);
 	daemon_fini();
 	dp_log("stopped");
+	free(ctl_path);
+	free(abs_config);
+	return rc;
+
+	/* Before DPDK runs: the OVSDB connection (if any), the control server, the daemon. */
+err_control:
+	dp_ovsdb_destroy(o);
+	control_server_destroy(ctl);
+	control_commands_clear();
+	close(sfd);
+	daemon_fini();
 	free(ctl_path);
 	free(abs_config);
 	return rc;
