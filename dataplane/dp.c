@@ -394,10 +394,12 @@ port_apply_cfg(struct dp *dp, struct dp_port *p, uint16_t slot, const struct vco
 	memset(p->port.rxq_pin, 0, sizeof(p->port.rxq_pin));
 	if (aff == NULL)
 		return 0;
-	/* Checked by vconf_check_port(); queues the device does not have are said once. */
-	if (vconf_rxq_affinity_parse(aff, core, PORT_MAX_RXQ) < 0)
-		dp_log("port %s: warning: pmd-rxq-affinity '%s': queues from %d on ignored (at most "
-			"%d rx queues)", cfg->name, aff, PORT_MAX_RXQ, PORT_MAX_RXQ);
+	/*
+	 * Both callers ran vconf_check_port() first, which refuses an affinity this cannot
+	 * parse (a queue from PORT_MAX_RXQ on, or bad syntax); queues the device does not have
+	 * are said once here.
+	 */
+	(void)vconf_rxq_affinity_parse(aff, core, PORT_MAX_RXQ);
 	for (unsigned q = 0; q < PORT_MAX_RXQ; q++) {
 		if (core[q] >= 0 && q >= p->port.n_rxq)
 			dp_log("port %s: warning: pmd-rxq-affinity pins queue %u, which the port does "
