@@ -58,7 +58,7 @@ dp_port_of(struct port *p)
 }
 
 /** OpenFlow's LOCAL port: the bridge's own internal port, named like the bridge. */
-#define DP_OFPORT_LOCAL 0xfffe
+#define DP_OFPORT_LOCAL ((int)FLOWTAB_OFPP_LOCAL)
 
 /** True when port 'cfg' of bridge 'br' is its LOCAL port (type internal, the bridge's name). */
 bool dp_port_is_local(const struct dp_bridge *br, const struct vconf_port *cfg);

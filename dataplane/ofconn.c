@@ -119,7 +119,7 @@ sw_ports(void *aux, struct of_port_info *out, unsigned max)
 	/* The bridge's LOCAL port, as ovs-vswitchd shows it, even when its device failed. */
 	if (n < max) {
 		memset(&out[n], 0, sizeof(out[n]));
-		out[n].ofport = 0xfffe;
+		out[n].ofport = FLOWTAB_OFPP_LOCAL;
 		copy_name(out[n].name, br->name);
 		out[n].admin_down = true;
 	}

@@ -101,14 +101,21 @@ struct rte_rcu_qsbr;
 #define FLOWTAB_PORT_NONE UINT32_MAX
 
 /**
- * Reserved ports an out_port filter may name (OpenFlow 1.0's numbers): it selects the rules
- * whose actions output there (in_port, NORMAL, FLOOD, ALL, CONTROLLER; LOCAL is 0xfffe).
+ * Reserved ports, by OpenFlow 1.0's numbers: the one definition of them, which openflow/
+ * spells OFPP_* (1.3 adds 0xffff0000 on the wire) and vireo-dp gives its bridges' own
+ * ports (LOCAL).  Ports proper are numbered below FLOWTAB_OFPP_MAX.  An out_port filter may
+ * name IN_PORT, NORMAL, FLOOD, ALL, CONTROLLER and LOCAL: it selects the rules whose
+ * actions output there.
  */
+#define FLOWTAB_OFPP_MAX 0xff00u
 #define FLOWTAB_OFPP_IN_PORT 0xfff8u
+#define FLOWTAB_OFPP_TABLE 0xfff9u
 #define FLOWTAB_OFPP_NORMAL 0xfffau
 #define FLOWTAB_OFPP_FLOOD 0xfffbu
 #define FLOWTAB_OFPP_ALL 0xfffcu
 #define FLOWTAB_OFPP_CONTROLLER 0xfffdu
+#define FLOWTAB_OFPP_LOCAL 0xfffeu
+#define FLOWTAB_OFPP_NONE 0xffffu
 
 /**
  * Tunnel metadata of a decapsulated packet, which rules match as tun_id, tun_src, tun_dst

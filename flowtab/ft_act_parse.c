@@ -287,7 +287,7 @@ parse_one(char *tok, const struct flowtab_port_ops *ports, struct ft_action *a, 
 	if (!arg && !strcasecmp(tok, "local")) {
 		/* The bridge's own port (OpenFlow's OFPP_LOCAL), as 'output:LOCAL'. */
 		a->type = FT_ACT_OUTPUT;
-		a->u32 = 0xfffe;
+		a->u32 = FLOWTAB_OFPP_LOCAL;
 		return NULL;
 	}
 	if (!strcmp(tok, "output") && arg &&

@@ -59,7 +59,7 @@ ft_port_print(struct ft_str *s, uint32_t port, const struct flowtab_port_ops *po
 {
 	const char *name = NULL;
 
-	if (port == 0xfffe) {
+	if (port == FLOWTAB_OFPP_LOCAL) {
 		ft_str_printf(s, "LOCAL");
 		return;
 	}

@@ -88,7 +88,7 @@ ft_parse_port(const char *s, const struct flowtab_port_ops *ports, uint32_t *por
 		return 0;
 	}
 	if (!strcasecmp(s, "LOCAL")) {
-		*port = 0xfffe;
+		*port = FLOWTAB_OFPP_LOCAL;
 		return 0;
 	}
 	if (ports && ports->by_name && ports->by_name(ports->aux, s, port) == 0)

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "flowtab.h"
+
 #define OF10 0x01
 #define OF13 0x04
 #define OF14 0x05
@@ -90,16 +92,16 @@ enum {
 /* Flow-mod commands. */
 enum { OFPFC_ADD, OFPFC_MODIFY, OFPFC_MODIFY_STRICT, OFPFC_DELETE, OFPFC_DELETE_STRICT };
 
-/* Reserved ports: OpenFlow 1.0 numbers; 1.3 has 0xffff0000 added. */
-#define OFPP_MAX 0xff00
-#define OFPP_IN_PORT 0xfff8
-#define OFPP_TABLE 0xfff9
-#define OFPP_NORMAL 0xfffa
-#define OFPP_FLOOD 0xfffb
-#define OFPP_ALL 0xfffc
-#define OFPP_CONTROLLER 0xfffd
-#define OFPP_LOCAL 0xfffe
-#define OFPP_NONE 0xffff
+/* Reserved ports: OpenFlow 1.0 numbers, flowtab's; 1.3 has 0xffff0000 added. */
+#define OFPP_MAX FLOWTAB_OFPP_MAX
+#define OFPP_IN_PORT FLOWTAB_OFPP_IN_PORT
+#define OFPP_TABLE FLOWTAB_OFPP_TABLE
+#define OFPP_NORMAL FLOWTAB_OFPP_NORMAL
+#define OFPP_FLOOD FLOWTAB_OFPP_FLOOD
+#define OFPP_ALL FLOWTAB_OFPP_ALL
+#define OFPP_CONTROLLER FLOWTAB_OFPP_CONTROLLER
+#define OFPP_LOCAL FLOWTAB_OFPP_LOCAL
+#define OFPP_NONE FLOWTAB_OFPP_NONE
 #define OF13_PORT(p) ((p) >= OFPP_MAX ? (uint32_t)(p) + 0xffff0000u : (uint32_t)(p))
 #define OF13_ANY 0xffffffffu
 

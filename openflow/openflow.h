@@ -73,7 +73,7 @@ struct of_conn;
 
 /** A port of the switch as OpenFlow shows it (features, port-desc, port stats). */
 struct of_port_info {
-	uint32_t ofport;            /**< 0xfffe: the bridge's LOCAL port */
+	uint32_t ofport;            /**< FLOWTAB_OFPP_LOCAL: the bridge's own port */
 	char name[16];
 	uint8_t hw_addr[6];
 	bool link_up;
