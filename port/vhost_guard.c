@@ -72,33 +72,35 @@ refuse(int vid, struct guard_msg *m, const char *fmt, ...)
 	return RTE_VHOST_MSG_RESULT_ERR;
 }
 
-/* The size of the file behind 'fd', or -1 when it is not a regular file (no limit known). */
-static int64_t
-file_size(int fd)
+/*
+ * fstat 'fd' into '*st' and say in '*size' the size of the file, or -1 when it is not a
+ * regular file or fstat fails (no limit known): 0, or -errno when fstat fails.
+ */
+static int
+file_stat(int fd, struct stat *st, int64_t *size)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return -1;
-	return st.st_size;
+	*size = -1;
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (S_ISREG(st->st_mode))
+		*size = st->st_size;
+	return 0;
 }
 
 /*
  * Map 'len' bytes of 'fd' from its start read-write and shared, as rte_vhost maps a region
- * (rounded up to the file's block size), and unmap them at once: 0, or why rte_vhost would
- * fail to (-errno).  rte_vhost finds out only after it has unmapped the table in use, and
- * leaves a running device's rings pointing into memory it no longer has.
+ * (rounded up to 'st's block size, 'st' being the file's fstat), and unmap them at once: 0,
+ * or why rte_vhost would fail to (-errno).  rte_vhost finds out only after it has unmapped
+ * the table in use, and leaves a running device's rings pointing into memory it no longer
+ * has.
  */
 static int
-trial_map(int fd, uint64_t len)
+trial_map(int fd, const struct stat *st, uint64_t len)
 {
-	struct stat st;
 	uint64_t blk;
 	void *p;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	blk = st.st_blksize > 0 ? (uint64_t)st.st_blksize : 1;
+	blk = st->st_blksize > 0 ? (uint64_t)st->st_blksize : 1;
 	if (len > SIZE_MAX - blk)
 		return -EOVERFLOW;
 	len = (len + blk - 1) / blk * blk;
@@ -115,6 +117,7 @@ check_region(int vid, struct guard_msg *m, uint32_t i)
 {
 	const struct vhost_wire_region *r = &m->payload.mem.regions[i];
 	unsigned long long off = r->mmap_offset, size = r->size;
+	struct stat st;
 	int64_t len;
 	int rc;
 
@@ -123,12 +126,13 @@ check_region(int vid, struct guard_msg *m, uint32_t i)
 	if (off + size < off)
 		return refuse(vid, m, "SET_MEM_TABLE region %u: file offset 0x%llx + size 0x%llx "
 			"overflows", i, off, size);
-	len = file_size(m->fds[i]);
+	rc = file_stat(m->fds[i], &st, &len);
 	if (len >= 0 && off + size > (uint64_t)len)
 		return refuse(vid, m, "SET_MEM_TABLE region %u (file offset 0x%llx, size 0x%llx) "
 			"extends past the end of its file (0x%llx bytes)", i, off, size,
 			(unsigned long long)len);
-	rc = trial_map(m->fds[i], off + size);
+	if (rc == 0)
+		rc = trial_map(m->fds[i], &st, off + size);
 	if (rc < 0)
 		return refuse(vid, m, "SET_MEM_TABLE region %u (file offset 0x%llx, size 0x%llx) "
 			"cannot be mapped read-write shared: %s", i, off, size, strerror(-rc));
@@ -154,6 +158,7 @@ static enum rte_vhost_msg_result
 check_log_base(int vid, struct guard_msg *m)
 {
 	uint64_t size = m->payload.log.mmap_size, off = m->payload.log.mmap_offset;
+	struct stat st;
 	int64_t len;
 
 	if (m->size != sizeof(m->payload.log) || m->fd_num != 1)
@@ -161,7 +166,7 @@ check_log_base(int vid, struct guard_msg *m)
 	if (off != 0)
 		return refuse(vid, m, "SET_LOG_BASE at file offset 0x%llx (only 0 is supported)",
 			(unsigned long long)off);
-	len = file_size(m->fds[0]);
+	file_stat(m->fds[0], &st, &len);
 	if (len >= 0 && size > (uint64_t)len)
 		return refuse(vid, m, "SET_LOG_BASE of 0x%llx bytes extends past the end of its "
 			"file (0x%llx bytes)", (unsigned long long)size, (unsigned long long)len);
