@@ -164,22 +164,31 @@ void ft_gwork_free(struct ft_gwork *w);
 struct ft_gm *ft_gm_get(struct flowtab *ft);
 void ft_gm_free(struct ft_gm *gm);
 
+/* bsearch() comparators: the id at 'key' against the group or meter at 'elem'. */
+static inline int
+ft_group_id_cmp(const void *key, const void *elem)
+{
+	uint32_t id = *(const uint32_t *)key, e = (*(struct ft_group *const *)elem)->id;
+
+	return id < e ? -1 : id > e;
+}
+
+static inline int
+ft_meter_id_cmp(const void *key, const void *elem)
+{
+	uint32_t id = *(const uint32_t *)key, e = (*(struct ft_meter *const *)elem)->id;
+
+	return id < e ? -1 : id > e;
+}
+
 /* Where group 'id' sits in 't' (sorted by id), or -1. */
 static inline int64_t
 ft_gtab_index(const struct ft_gtab *t, uint32_t id)
 {
-	uint32_t lo = 0, hi = t ? t->n : 0, mid;
+	struct ft_group *const *g = t == NULL || t->n == 0 ? NULL :
+		bsearch(&id, t->g, t->n, sizeof(t->g[0]), ft_group_id_cmp);
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (t->g[mid]->id == id)
-			return mid;
-		if (t->g[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return g == NULL ? -1 : g - t->g;
 }
 
 /** Group 'id' in 't' (may be NULL), or NULL. */
@@ -191,21 +200,14 @@ ft_gtab_find(const struct ft_gtab *t, uint32_t id)
 	return i < 0 ? NULL : t->g[i];
 }
 
+/** Meter 'id' in 't' (may be NULL; sorted by id), or NULL. */
 static inline struct ft_meter *
 ft_mtab_find(const struct ft_mtab *t, uint32_t id)
 {
-	uint32_t lo = 0, hi = t ? t->n : 0, mid;
+	struct ft_meter *const *m = t == NULL || t->n == 0 ? NULL :
+		bsearch(&id, t->m, t->n, sizeof(t->m[0]), ft_meter_id_cmp);
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (t->m[mid]->id == id)
-			return t->m[mid];
-		if (t->m[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return m == NULL ? NULL : *m;
 }
 
 static inline bool
