@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vhost_wire.h"
 #include "vu_fake.h"
 #include "vu_guest.h"
 
@@ -356,6 +357,69 @@ test_bad_arguments(void)
 	vg_nic_fini(&nic);
 }
 
+/* The SET_VRING_ENABLE message at 'i' of 'f's log is for ring 'idx' with state 'num'. */
+static bool
+enable_msg_is(const struct vu_fake *f, int i, uint32_t idx, uint32_t num)
+{
+	struct vhost_wire_vring_state st;
+
+	if (i < 0 || f->log[i].size != sizeof(st))
+		return false;
+	memcpy(&st, f->log[i].payload, sizeof(st));
+	return st.index == idx && st.num == num;
+}
+
+/*
+ * SET_VRING_ENABLE(0) on the wire: a started ring is disabled with one message for it, a
+ * ring not started is refused before anything is sent, and stopping a disabled ring asks
+ * GET_VRING_BASE without disabling it again (an enabled one is disabled first).
+ */
+static void
+test_ring_disable(void)
+{
+	struct vg_nic nic;
+	struct vu_fake f;
+	struct vu_ring r;
+	struct vu_mem_region reg;
+	unsigned int before;
+	uint16_t base = 0;
+	int i, j, k, rc;
+
+	setup(&nic, &f, FAKE_GOOD);
+	vu_dev_connect(nic.dev, 0);
+	vu_dev_set_features(nic.dev, 1ull << VIRTIO_F_VERSION_1);
+	reg = (struct vu_mem_region){ .size = 1 << 20, .hva = nic.mem.base, .fd = nic.mem.fd };
+	vg_check(vu_dev_set_mem_table(nic.dev, &reg, 1) == 0, "a 1 MiB region");
+	r = (struct vu_ring){ .size = 256, .desc = nic.rx.desc, .avail = nic.rx.avail,
+		.used = nic.rx.used, .kick_fd = -1, .call_fd = -1, .enabled = true };
+	before = f.n;
+	vg_check(vu_ring_start(nic.dev, 0, &r) == 0, "ring 0 started enabled");
+	rc = vu_ring_enable(nic.dev, 1, false);
+	vg_check(rc == -EINVAL, "SET_VRING_ENABLE(0) of a ring not started: -EINVAL (%d)", rc);
+	vg_check(vu_ring_enable(nic.dev, 0, false) == 0, "SET_VRING_ENABLE(0) of ring 0");
+	rc = vu_ring_stop(nic.dev, 0, &base);
+	vg_check(rc == 0 && base == FAKE_BASE, "the disabled ring 0 stopped at %u (rc %d)", base,
+		rc);
+	vg_check(vu_ring_start(nic.dev, 0, &r) == 0, "ring 0 started enabled again");
+	vg_check(vu_ring_stop(nic.dev, 0, &base) == 0, "... and stopped while enabled");
+	vu_dev_disconnect(nic.dev);
+	vu_fake_join(&f);
+	i = vu_fake_find(&f, VHOST_WIRE_SET_VRING_ENABLE, before);
+	j = i < 0 ? -1 : vu_fake_find(&f, VHOST_WIRE_SET_VRING_ENABLE, (unsigned int)i + 1);
+	k = vu_fake_find(&f, VHOST_WIRE_GET_VRING_BASE, before);
+	vg_check(enable_msg_is(&f, i, 0, 1), "ring start: SET_VRING_ENABLE ring 0 state 1");
+	vg_check(enable_msg_is(&f, j, 0, 0), "then SET_VRING_ENABLE ring 0 state 0, the only "
+		"message for ring 1's refusal and ring 0's disabling (%d)", j);
+	vg_check(j >= 0 && k == j + 1, "stopping the disabled ring: GET_VRING_BASE next, no "
+		"second disable (%d, %d)", j, k);
+	i = k < 0 ? -1 : vu_fake_find(&f, VHOST_WIRE_SET_VRING_ENABLE, (unsigned int)k + 1);
+	i = i < 0 ? -1 : vu_fake_find(&f, VHOST_WIRE_SET_VRING_ENABLE, (unsigned int)i + 1);
+	k = k < 0 ? -1 : vu_fake_find(&f, VHOST_WIRE_GET_VRING_BASE, (unsigned int)k + 1);
+	vg_check(enable_msg_is(&f, i, 0, 0) && k == i + 1, "stopping an enabled ring: "
+		"SET_VRING_ENABLE ring 0 state 0, then GET_VRING_BASE (%d, %d)", i, k);
+	vg_nic_fini(&nic);
+}
+
 static void
 test_server_mode(void)
 {
@@ -448,6 +512,7 @@ main(void)
 	test_bad_replies_later();
 	test_reconnect_checks();
 	test_bad_arguments();
+	test_ring_disable();
 	test_server_mode();
 	rmdir(dir);
 	printf("vu_peer: %d failure(s)\n", vg_failures);
