@@ -239,26 +239,51 @@ cmd_memory_show(struct control_conn *conn, int argc, const char *argv[], void *a
 		ports, heap / 1024, rules);
 }
 
+/* -nh -it N -ms N -pmd N dp */
+#define PMD_PERF_SHOW_MAX_ARGS 8
+
+/*
+ * dpif-netdev/pmd-perf-show [-nh] [-it iter_len] [-ms ms_len] [-pmd core] [dp], as Open
+ * vSwitch takes it.  No histograms are printed, so "-nh" (no histograms) asks for what is
+ * printed anyway; no iteration or millisecond history is kept, so "-it" and "-ms", which
+ * print one, are refused rather than answered with something else.
+ */
 static void
 cmd_pmd_perf_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
 	struct dp *dp = aux;
+	struct pmd *sel[PORT_MAX_PMDS];
+	const char *rest[PMD_PERF_SHOW_MAX_ARGS + 1];
+	int n_rest = 0, n;
 	char *s;
 
-	(void)argc;
-	(void)argv;
-	s = dp_pmd_perf_show(dp->pmds, dp->n_pmds);
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && (strcmp(argv[i], "-it") == 0 || strcmp(argv[i], "-ms") == 0)) {
+			control_reply_errorf(conn, "%s: no %s history is kept here", argv[i],
+				argv[i][1] == 'i' ? "iteration" : "millisecond");
+			return;
+		}
+		if (i == 0 || strcmp(argv[i], "-nh") != 0)
+			rest[n_rest++] = argv[i];
+	}
+	n = dp_pmd_filter(conn, dp, n_rest, rest, sel);
+	if (n < 0)
+		return;
+	s = dp_pmd_perf_show(sel, (unsigned)n);
 	control_reply(conn, s);
 	free(s);
 }
 
+/* dpif-netdev/pmd-sleep-show [dp], as Open vSwitch takes it. */
 static void
 cmd_pmd_sleep_show(struct control_conn *conn, int argc, const char *argv[], void *aux)
 {
-	char *s = dp_pmd_sleep_show(aux);
+	struct pmd *sel[PORT_MAX_PMDS];
+	char *s;
 
-	(void)argc;
-	(void)argv;
+	if (dp_pmd_filter(conn, aux, argc, argv, sel) < 0)
+		return;
+	s = dp_pmd_sleep_show(aux);
 	control_reply(conn, s);
 	free(s);
 }
@@ -318,9 +343,11 @@ dp_appctl_register(struct dp *dp)
 		cmd_dump_dp_flows, dp);
 	control_command_register("coverage/show", "", 0, 0, cmd_coverage_show, dp);
 	control_command_register("memory/show", "", 0, 0, cmd_memory_show, dp);
-	control_command_register("dpif-netdev/pmd-perf-show", "", 0, 0, cmd_pmd_perf_show, dp);
+	control_command_register("dpif-netdev/pmd-perf-show",
+		"[-nh] [-it iter_len] [-ms ms_len] [-pmd core] [dp]", 0, PMD_PERF_SHOW_MAX_ARGS,
+		cmd_pmd_perf_show, dp);
 	control_command_alias("pmd-perf-show", "dpif-netdev/pmd-perf-show");
-	control_command_register("dpif-netdev/pmd-sleep-show", "", 0, 0, cmd_pmd_sleep_show,
+	control_command_register("dpif-netdev/pmd-sleep-show", "[dp]", 0, 1, cmd_pmd_sleep_show,
 		dp);
 	control_command_alias("pmd-sleep-show", "dpif-netdev/pmd-sleep-show");
 }

@@ -181,13 +181,8 @@ pmd_core_parse(const char *s, long *core)
 	return 0;
 }
 
-/*
- * The PMDs named by "-pmd CORE" in 'argv' (all when absent); a datapath name, Open
- * vSwitch's "[dp]", is taken when it names the one datapath, refused with Open vSwitch's
- * words otherwise.  Returns how many went into 'out', or -1 after replying with an error.
- */
-static int
-pmd_filter(struct control_conn *conn, struct dp *dp, int argc, const char *argv[],
+int
+dp_pmd_filter(struct control_conn *conn, struct dp *dp, int argc, const char *argv[],
 		struct pmd **out)
 {
 	long core = -1;
@@ -223,7 +218,7 @@ cmd_pmd_stats_show(struct control_conn *conn, int argc, const char *argv[], void
 {
 	struct dp *dp = aux;
 	struct pmd *sel[PORT_MAX_PMDS];
-	int n = pmd_filter(conn, dp, argc, argv, sel);
+	int n = dp_pmd_filter(conn, dp, argc, argv, sel);
 
 	if (n < 0)
 		return;
@@ -242,7 +237,7 @@ cmd_pmd_stats_clear(struct control_conn *conn, int argc, const char *argv[], voi
 {
 	struct dp *dp = aux;
 	struct pmd *sel[PORT_MAX_PMDS];
-	int n = pmd_filter(conn, dp, argc, argv, sel);
+	int n = dp_pmd_filter(conn, dp, argc, argv, sel);
 
 	if (n < 0)
 		return;
@@ -255,7 +250,7 @@ cmd_pmd_rxq_show(struct control_conn *conn, int argc, const char *argv[], void *
 {
 	struct dp *dp = aux;
 	struct pmd *sel[PORT_MAX_PMDS];
-	int n = pmd_filter(conn, dp, argc, argv, sel);
+	int n = dp_pmd_filter(conn, dp, argc, argv, sel);
 
 	if (n < 0)
 		return;

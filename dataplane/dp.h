@@ -34,6 +34,7 @@
 #include "mac.h"
 #include "flowtab.h"
 
+struct control_conn;
 struct rte_mempool;
 struct rte_rcu_qsbr;
 struct dp_bridge;
@@ -343,6 +344,14 @@ uint16_t dp_patch_deliver(void *aux, struct port *in, unsigned pmd_index,
 /** Texts of dpif-netdev/pmd-stats-show, pmd-rxq-show (malloc'd; dataplane/pmd_show.c). */
 char *dp_pmd_stats_show(struct pmd **pmds, unsigned n);
 char *dp_pmd_rxq_show(struct pmd **pmds, unsigned n);
+/**
+ * The PMDs named by "-pmd CORE" in 'argv' (all when absent); a datapath name, Open
+ * vSwitch's "[dp]", is taken when it names the one datapath, refused with Open vSwitch's
+ * words otherwise (dataplane/commands.c).
+ * @return how many went into 'out', or -1 after replying to 'conn' with an error.
+ */
+int dp_pmd_filter(struct control_conn *conn, struct dp *dp, int argc, const char *argv[],
+	struct pmd **out);
 /** dpif-netdev/pmd-perf-show's text (malloc'd): each PMD over the time since it started or
  *  its last clear. */
 char *dp_pmd_perf_show(struct pmd **pmds, unsigned n);

@@ -115,6 +115,28 @@ for dpn in netdev@ovs-netdev ovs-netdev; do
 	check "pmd-stats-show -pmd 1 $dpn" \
 		bash -c "ovs-appctl -T 10 dpif-netdev/pmd-stats-show -pmd 1 $dpn | grep -q 'core_id 1:'"
 	check "pmd-stats-clear $dpn" appctl dpif-netdev/pmd-stats-clear "$dpn"
+	check "pmd-perf-show -pmd 1 $dpn" \
+		bash -c "ovs-appctl -T 10 dpif-netdev/pmd-perf-show -pmd 1 $dpn | grep -q '^pmd thread numa_id .* core_id 1:$'"
+	check "pmd-perf-show -nh $dpn (no histograms are printed anyway)" \
+		bash -c "ovs-appctl -T 10 dpif-netdev/pmd-perf-show -nh $dpn | grep -q '  Rx packets: '"
+	check "pmd-sleep-show $dpn" \
+		bash -c "ovs-appctl -T 10 dpif-netdev/pmd-sleep-show $dpn | grep -q '^pmd thread numa_id .* core_id 1:$'"
+done
+out=$(appctl dpif-netdev/pmd-perf-show -pmd 0 2>&1)
+rc=$?
+check "pmd-perf-show -pmd 0: no PMD there (exit $rc)" test "$rc" -eq 2
+check "... said so ($out)" grep -q "no PMD thread on core 0" <<<"$out"
+for opt in -it -ms; do
+	out=$(appctl dpif-netdev/pmd-perf-show $opt 10 2>&1)
+	rc=$?
+	check "pmd-perf-show $opt is refused, not ignored (exit $rc)" test "$rc" -eq 2
+	check "... saying no history is kept ($out)" grep -q "^$opt: no [a-z]* history is kept here" <<<"$out"
+done
+for c in pmd-perf-show pmd-sleep-show; do
+	out=$(appctl dpif-netdev/$c netdev@other 2>&1)
+	rc=$?
+	check "$c: another datapath's name is refused (exit $rc)" \
+		bash -c '[ "$0" -eq 2 ] && grep -q "please specify an existing datapath" <<<"$1"' "$rc" "$out"
 done
 out=$(appctl dpif-netdev/pmd-stats-show netdev@other 2>&1)
 rc=$?
