@@ -558,8 +558,7 @@ static const struct option_rule extra_rules[] = {
 	{ "Bridge:other_config:hwaddr", check_any, 0, 0, REFUSE,
 		NO_SWITCH("setting the bridge's MAC address (its LOCAL port gets a random one)"),
 		NULL },
-	{ "Bridge:other_config:forward-bpdu", check_any, 0, 0, REFUSE,
-		"vireo-dp forwards BPDUs and other reserved multicast like any frame", "true" },
+	{ "Bridge:other_config:forward-bpdu", check_true_false, 0, 0, DONE, NULL, NULL },
 	{ "Bridge:other_config:mac-aging-time", check_any, 0, 0, WARN, "vireo-dp ages MAC entries "
 		"after 300 s", "300" },
 	{ "Bridge:other_config:mac-table-size", check_any, 0, 0, DONE, NULL, NULL },

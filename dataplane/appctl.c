@@ -87,6 +87,10 @@ trace_emit(void *aux, enum flowtab_action_kind kind, uint32_t port, uint32_t in_
 	default:
 		break;
 	}
+	if (!s->forward_bpdu && mac_is_reserved(mac_from_bytes(dl_dst))) {
+		snprintf(note, note_size, "packet has reserved destination MAC, dropping");
+		return;
+	}
 	if (!s->vlan_plain) {
 		snprintf(note, note_size, "MAC learning with VLAN ports is not traced here: "
 			"flooding shown");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -197,6 +198,7 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 		s->use_flows = flowtab_n_rules(br->ft) > 0 || br->of_controllers > 0;
 	s->drop_all = !s->use_flows && br->fail_secure && !br->of_fail_open;
 	s->miss_to_controller = br->of_connected;
+	s->forward_bpdu = br->forward_bpdu;
 	/*
 	 * Lending (see bridge_snap.borrow): rules, if any, that only read packets and send
 	 * them on (flowtab_lends(); the PMD checks again with the rules a burst meets), and no
@@ -236,6 +238,14 @@ mac_size_of(const struct vconf_bridge *vb)
 	if (*v == '\0' || *end != '\0' || errno != 0 || n > INT_MAX || n < INT_MIN)
 		return MAC_DEFAULT_MAX;
 	return n < 0 || n > MAC_MAX_MAX ? MAC_MAX_MAX : n < MAC_MIN_MAX ? MAC_MIN_MAX : (unsigned)n;
+}
+
+bool
+dp_bridge_forward_bpdu(const struct vconf_bridge *vb)
+{
+	const char *v = vconf_map_get(&vb->extra, "Bridge:other_config:forward-bpdu");
+
+	return v != NULL && strcasecmp(v, "true") == 0;
 }
 
 void

@@ -919,6 +919,7 @@ reconfigure_bridges(struct dp *dp, const struct vconf *cfg, bool *replace, char 
 		if (ob == NULL || !vconf_bridge_settings_equal(ob, vb))
 			bridge_settings_log(vb);
 		br->fail_secure = vb->fail_mode != NULL && strcmp(vb->fail_mode, "secure") == 0;
+		br->forward_bpdu = dp_bridge_forward_bpdu(vb);
 		dp_bridge_set_mac_size(dp, br, vb);
 		for (size_t k = 0; k < vb->n_ports; k++) {
 			struct dp_port *p = dp_find_port(dp, vb->ports[k].name);

@@ -153,6 +153,7 @@ struct bridge_snap {
 	bool drop_all;			/**< no rules and fail_mode secure: nothing forwards */
 	bool miss_to_controller;	/**< a controller is connected: table misses go to it */
 	bool vlan_plain;		/**< every port a trunk of all VLANs: no VLAN decisions */
+	bool forward_bpdu;		/**< NORMAL forwards frames to reserved addresses */
 	/**
 	 * Its ports may lend what they receive (port.rx_borrow): vhost-fast-path is on, and the
 	 * bridge is a MAC learning switch of trunks whose every port copies at transmit, or its
@@ -205,6 +206,7 @@ struct dp_bridge {
 	bool cfg_has_flows;
 	/* main thread */
 	bool fail_secure;		/**< fail_mode secure: without rules, drop (not learn) */
+	bool forward_bpdu;		/**< other_config:forward-bpdu (default false) */
 	/* main thread, set by the OpenFlow channel (ofconn.c), published in the snapshot */
 	unsigned of_controllers;	/**< controllers configured */
 	bool of_connected;		/**< one of them is connected */
@@ -319,6 +321,12 @@ struct dp_port *dp_find_port(struct dp *dp, const char *name);
  * freed after a grace period.
  */
 void dp_bridge_set_mac_size(struct dp *dp, struct dp_bridge *br, const struct vconf_bridge *vb);
+
+/**
+ * Bridge 'vb's other_config:forward-bpdu as Open vSwitch reads it: true only when set to
+ * "true"; otherwise NORMAL drops frames to the reserved addresses (dataplane/fwd.c).
+ */
+bool dp_bridge_forward_bpdu(const struct vconf_bridge *vb);
 
 /** Republish 'br's snapshot (after its ports or flow state changed). */
 int dp_bridge_publish(struct dp *dp, struct dp_bridge *br);

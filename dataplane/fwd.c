@@ -11,8 +11,10 @@
  * when untagged), packets a port does not carry are dropped there, MACs are learned and
  * looked up per VLAN, floods reach only the ports that carry the VLAN, and the tag is
  * pushed or popped where the packet leaves (none on access ports, none for VLAN 0, none for
- * the native VLAN of a native-untagged port).  Rules (flowtab) see packets as received;
- * their dl_vlan/vlan_tci matches and actions are untouched by this.
+ * the native VLAN of a native-untagged port).  Frames to the reserved addresses of
+ * mac_is_reserved() are dropped unless the bridge's other_config:forward-bpdu is true.
+ * Rules (flowtab) see packets as received; their dl_vlan/vlan_tci matches and actions are
+ * untouched by this.
  *
  * Mirrors (dataplane/mirror.c): what a selected port receives is copied to the mirrors
  * when the burst enters, before rules or MAC learning; what one sends, where fwd_send()
@@ -447,6 +449,16 @@ normal_one(struct fwd_ctx *c, uint32_t in_port, struct port *inp, struct rte_mbu
 		}
 		/* As far as the outputs go, the packet is tagged iff it carries an 802.1Q header. */
 	}
+	/*
+	 * Open vSwitch's is_admissible(): frames to reserved addresses (BPDUs, LLDP, 802.1X, ...)
+	 * are neither learned from nor forwarded unless forward-bpdu is true.  A bond running
+	 * LACP took its LACPDUs before any of this (DPDK's 802.3ad mode).
+	 */
+	dst = mac_from_bytes(eth);
+	if (!s->forward_bpdu && unlikely(mac_is_reserved(dst))) {
+		normal_drop(c, m);
+		return;
+	}
 	src = mac_from_bytes(eth + 6);
 	if (unlikely(inp->admit != NULL) && !normal_admit(c, inp, m, src, vlan, tagged)) {
 		normal_drop(c, m);
@@ -458,7 +470,6 @@ normal_one(struct fwd_ctx *c, uint32_t in_port, struct port *inp, struct rte_mbu
 		normal_flood(c, in_port, m, vlan, tagged);
 		return;
 	}
-	dst = mac_from_bytes(eth);
 	slot = mac_lookup(c->br->mac, dst, vlan, c->now);
 	out = slot == MAC_SLOT_NONE ? NULL : s->by_slot[slot];
 	if (out == NULL || (!s->vlan_plain && !vlan_carries(&s->vlan[slot], vlan))) {

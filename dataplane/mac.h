@@ -139,6 +139,31 @@ mac_from_bytes(const uint8_t *p)
 		((uint64_t)p[3] << 16) | ((uint64_t)p[4] << 8) | p[5];
 }
 
+/**
+ * True when 'mac' (as mac_from_bytes() gives it) is one of the addresses Open vSwitch's
+ * NORMAL action does not forward unless the bridge's other_config:forward-bpdu is true (its
+ * eth_addr_is_reserved(), listed in ovs-vswitchd.conf.db(5)): 01:80:c2:00:00:00 to :0f (STP,
+ * pause, LACP, 802.1X, LLDP, ...), Extreme's EDP and EAPS, Cisco's ISL, CDP/VTP/DTP/PAgP,
+ * PVST+, Uplink Fast and CFM.  One compare for most frames.
+ */
+static inline bool
+mac_is_reserved(uint64_t mac)
+{
+	switch (mac >> 24) {
+	case 0x0180c2:
+		return (mac & ~0xfULL) == 0x0180c2000000ULL;
+	case 0x00e02b:
+		return mac == 0x00e02b000000ULL || mac == 0x00e02b000004ULL ||
+			mac == 0x00e02b000006ULL;
+	case 0x01000c:
+		return mac == 0x01000c000000ULL || mac == 0x01000cccccccULL ||
+			mac == 0x01000ccccccdULL || mac == 0x01000ccdcdcdULL ||
+			(mac >= 0x01000cccccc0ULL && mac <= 0x01000cccccc7ULL);
+	default:
+		return false;
+	}
+}
+
 #define MAC_MIX1 0x9e3779b97f4a7c15ULL
 #define MAC_MIX2 0xc2b2ae3d27d4eb4fULL
 

@@ -368,8 +368,8 @@ parse(const char *text, struct vconf *c, char **err)
 }
 
 /*
- * Bridge other_config keys that change what the switch does: datapath-id is implemented
- * (and checked), hwaddr and forward-bpdu=false are refused, not warned about.
+ * Bridge other_config keys that change what the switch does: datapath-id and forward-bpdu
+ * are implemented (and checked), hwaddr is refused, not warned about.
  */
 static void
 test_bridge_other_config(void)
@@ -384,8 +384,9 @@ test_bridge_other_config(void)
 		{ "datapath-id", "000000000000000g", "bad value '000000000000000g'" },
 		{ "datapath-id", "0x00000000000000001", "bad value" },
 		{ "hwaddr", "02:00:00:00:00:01", "other_config:hwaddr': '02:00:00:00:00:01' refused" },
-		{ "forward-bpdu", "false", "other_config:forward-bpdu': 'false' refused" },
+		{ "forward-bpdu", "false", NULL },
 		{ "forward-bpdu", "true", NULL },
+		{ "forward-bpdu", "yes", "other_config:forward-bpdu': bad value 'yes'" },
 	};
 	uint64_t id = 0;
 	struct vconf c;

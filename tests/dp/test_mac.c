@@ -3,6 +3,7 @@
  * dataplane/mac: learning, look-up, aging, replacement, flushing, the mac-table-size limit,
  * resizing, and concurrent learners that must never produce a binding nobody learned.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,6 +516,27 @@ test_resize(void)
 	mac_table_destroy(t);
 }
 
+/*
+ * mac_is_reserved(): the addresses of Open vSwitch's eth_addr_is_reserved(), and their
+ * neighbours, which are not.
+ */
+static void
+test_reserved(void)
+{
+	static const uint64_t yes[] = { 0x0180c2000000ULL, 0x0180c2000002ULL, 0x0180c200000eULL,
+		0x0180c200000fULL, 0x00e02b000000ULL, 0x00e02b000004ULL, 0x00e02b000006ULL,
+		0x01000c000000ULL, 0x01000cccccccULL, 0x01000ccccccdULL, 0x01000ccdcdcdULL,
+		0x01000cccccc0ULL, 0x01000cccccc7ULL };
+	static const uint64_t no[] = { 0x0180c2000010ULL, 0x0180c2000020ULL, 0x0180c2000100ULL,
+		0x0180c3000000ULL, 0x00e02b000001ULL, 0x00e02b000005ULL, 0x01000cccccc8ULL,
+		0x01000cccccceULL, 0x01000c000001ULL, 0xffffffffffffULL, 0x01005e000001ULL, 0 };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		CHECK(mac_is_reserved(yes[i]), "%012" PRIx64 " is reserved", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		CHECK(!mac_is_reserved(no[i]), "%012" PRIx64 " is not reserved", no[i]);
+}
+
 int
 main(void)
 {
@@ -536,5 +558,6 @@ main(void)
 	test_limit();
 	test_limit_on_learn();
 	test_resize();
+	test_reserved();
 	return check_report("test_mac");
 }

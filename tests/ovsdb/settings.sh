@@ -191,7 +191,7 @@ check "pmd-rxq-affinity naming queue 16 on null0: refused, naming it; cleared" \
 check "Bridge flow_tables refused on Interface $BR, shown, cleared" \
 	refused $BR "Bridge:flow_tables:0" -- --id=@t create Flow_Table name=t0 -- \
 	set Bridge $BR flow_tables:0=@t // clear Bridge $BR flow_tables
-for key in "hwaddr=02:00:00:00:00:01" "forward-bpdu=false"; do
+for key in "hwaddr=02:00:00:00:00:01"; do
 	check "Bridge other_config:${key%%=*} refused on Interface $BR, shown, cleared" \
 		refused $BR "Bridge:other_config:${key%%=*}" set Bridge $BR "other_config:$key" // \
 		remove Bridge $BR other_config "${key%%=*}"
