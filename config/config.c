@@ -328,6 +328,7 @@ vconf_copy(struct vconf *dst, const struct vconf *src)
 
 	memset(dst, 0, sizeof(*dst));
 	dst->source = dup_or_null(src->source, &failed);
+	dst->ofports_in_source = src->ofports_in_source;
 	if (map_copy(&dst->other_config, &src->other_config) < 0)
 		failed = 1;
 	dst->bridges = calloc(src->n_bridges ? src->n_bridges : 1, sizeof(*dst->bridges));

@@ -163,6 +163,13 @@ struct vconf_bridge {
 
 struct vconf {
 	char *source;          /**< file name or "ovsdb:unix:PATH", for messages */
+	/**
+	 * The source remembers each port's OpenFlow number (OVSDB's Interface ofport, given
+	 * back in vconf_port.ofport_last), as Open vSwitch's database does: a port deleted and
+	 * added again is a new row without one, and gets a new number.  False for YAML, where
+	 * the dataplane remembers numbers by port name instead.
+	 */
+	bool ofports_in_source;
 	struct vconf_map other_config;
 	struct vconf_bridge *bridges;
 	size_t n_bridges;

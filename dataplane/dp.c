@@ -310,17 +310,23 @@ ofport_release(const struct dp_port *p)
 /*
  * The OpenFlow port number of port 'cfg', chosen as Open vSwitch chooses it: the one asked
  * for (ofport_request); else the one the port had (OVSDB's Interface ofport, so that numbers
- * survive a restart, or the one it gave up here: a port closed and opened again by a
- * reconfiguration keeps its number, which rules compiled from its name still hold); else the
- * lowest free number up to DP_OFPORT_AUTO_MAX that no port gave up in the last
- * DP_OFPORT_HOLD_S, so that a deleted port's rules and controller state do not take its
- * successor for it; when every free one is that recent, the one given up longest ago.
+ * survive a restart); else the lowest free number up to DP_OFPORT_AUTO_MAX that no port gave
+ * up in the last DP_OFPORT_HOLD_S, so that a deleted port's rules and controller state do not
+ * take its successor for it; when every free one is that recent, the one given up longest
+ * ago.
+ *
+ * 'by_name' (a YAML configuration, which has no Interface ofport) adds one choice before the
+ * free numbers: the number a port of that name gave up here.  On purpose, and unlike Open
+ * vSwitch: a YAML port closed and opened again (its type changed, a reload that dropped it
+ * for a while) keeps its number, which the file's rules, compiled from port names, still
+ * hold.  From OVSDB the Interface row is what remembers a number, as in Open vSwitch: a port
+ * deleted and added again is a new row, and gets a new number.
  */
 static uint32_t
-alloc_ofport(struct dp_bridge *br, const struct vconf_port *cfg)
+alloc_ofport(struct dp_bridge *br, const struct vconf_port *cfg, bool by_name)
 {
 	const int64_t want[] = { cfg->ofport_request, cfg->ofport_last,
-		ofport_given_up(br, cfg->name) };
+		by_name ? ofport_given_up(br, cfg->name) : 0 };
 	uint32_t now = mac_now(), lru = 0, lru_since = 0;
 
 	for (unsigned i = 0; i < RTE_DIM(want); i++)
@@ -464,7 +470,7 @@ port_try_open(struct dp *dp, struct dp_port *p, const struct vconf_port *cfg)
 	if (vconf_check_port(cfg, &line, &err) == 0) {
 		if (port_apply_cfg(dp, p, p->port.slot, cfg, false, &err) == 0)
 			p->ofport = dp_port_is_local(p->bridge, cfg) ? DP_OFPORT_LOCAL :
-				alloc_ofport(p->bridge, cfg);
+				alloc_ofport(p->bridge, cfg, !dp->ofports_in_source);
 		else if (err == NULL)
 			err = strdup("could not open the device");
 	}
@@ -950,6 +956,7 @@ dp_reconfigure(struct dp *dp, const struct vconf *cfg, char **err)
 	int rc, pmd_rc;
 
 	coverage_inc(COV_BRIDGE_RECONFIGURE);
+	dp->ofports_in_source = cfg->ofports_in_source;
 	/* PMD threads that could not start stop nothing else: ports and flows still apply. */
 	pmd_rc = reconfigure_switch(dp, cfg, &replace, &pmd_err);
 	reconfigure_remove_ports(dp, cfg, &replace);

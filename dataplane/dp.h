@@ -195,7 +195,7 @@ struct bridge_snap {
 struct dp_ofport_held {
 	uint32_t ofport;		/**< 0: an empty entry */
 	uint32_t since_s;		/**< when (mac_now() seconds) */
-	uint64_t name_hash;		/**< of the port that had it: it may take it back */
+	uint64_t name_hash;		/**< its port's: from YAML, that port may take it back */
 };
 
 struct dp_bridge {
@@ -273,6 +273,7 @@ struct dp {
 	char vhost_sock_dir[108];
 	bool vhost_fast;		/**< other_config:vhost-fast-path (default true) */
 	char *flows_origin;		/**< the config file name, for rule errors */
+	bool ofports_in_source;		/**< vconf.ofports_in_source of the last configuration */
 	struct pmd_rxq_policy rxq_policy; /**< pmd-rxq-assign, pmd-rxq-isolate */
 	struct dp_auto_lb auto_lb;
 	struct dp_pmd_sleep sleep;	/**< pmd-maxsleep, pmd-sleep-max */

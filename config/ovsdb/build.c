@@ -650,6 +650,7 @@ vovsdb_view_build(const struct vovsdb_replica *r, const char *source,
 	view->ctrl_uuid = json_object();
 	view->mirror_uuid = json_object();
 	view->conf.source = strdup(source);
+	view->conf.ofports_in_source = true;
 	if (!view->iface_uuid || !view->foreign || !view->ctrl_uuid || !view->mirror_uuid ||
 			!view->conf.source)
 		return -ENOMEM;

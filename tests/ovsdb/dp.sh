@@ -199,6 +199,19 @@ check "add-port vhx0: a number, not vhu0's $of_vhu0 (freed a moment ago)" \
 check "add-port vhy0, del-port vhx0: vhy0 keeps a number above the hole" \
 	eval 'vsctl add-port $BR vhy0 -- set Interface vhy0 type=dpdkvhostuser &&
 	vsctl del-port $BR vhx0 && is_positive "$(get Interface vhy0 ofport)"'
+# Open vSwitch keeps no number by name: vhu0 added again is a new Interface row without an
+# ofport, and gets a new number, not the one it had a moment ago.
+check "add-port vhu0 again: a new number, not its old $of_vhu0 (as Open vSwitch)" \
+	eval 'vsctl add-port $BR vhu0 -- set Interface vhu0 type=dpdkvhostuser &&
+	of=$(get Interface vhu0 ofport) && is_positive "$of" && test "$of" != "$of_vhu0" &&
+	ctl show | grep -q "port vhu0: ofport $of,"'
+check "... nor vhc0 its ofport_request'ed 7 when it asks for none" \
+	eval 'vsctl add-port $BR vhc0 -- set Interface vhc0 type=dpdkvhostuserclient \
+	options:vhost-server-path="$RUN/vm0.sock" && of=$(get Interface vhc0 ofport) &&
+	is_positive "$of" && test "$of" != 7'
+check "... and with ofport_request=7 again, vhc0 has 7 back" \
+	eval 'vsctl set Interface vhc0 ofport_request=7 && test "$(get Interface vhc0 ofport)" = 7'
+vsctl del-port $BR vhu0 -- del-port $BR vhc0 >/dev/null
 
 # --- keys read when DPDK starts: a change is logged, applied at the next start ---
 check "vhost-sock-dir=../up is refused naming '..', the run directory kept" \
