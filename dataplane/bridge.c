@@ -240,6 +240,19 @@ mac_size_of(const struct vconf_bridge *vb)
 	return n < 0 || n > MAC_MAX_MAX ? MAC_MAX_MAX : n < MAC_MIN_MAX ? MAC_MIN_MAX : (unsigned)n;
 }
 
+uint64_t
+dp_bridge_datapath_id(const struct vconf_bridge *vb, const char *name)
+{
+	uint64_t id;
+
+	if (vb != NULL && vconf_bridge_dpid(vb, &id) == 0)
+		return id;
+	id = 1469598103934665603ull;
+	while (*name)
+		id = (id ^ (uint8_t)*name++) * 1099511628211ull;
+	return id & 0xffffffffffffull;
+}
+
 bool
 dp_bridge_forward_bpdu(const struct vconf_bridge *vb)
 {

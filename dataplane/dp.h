@@ -329,6 +329,13 @@ void dp_bridge_set_mac_size(struct dp *dp, struct dp_bridge *br, const struct vc
  */
 bool dp_bridge_forward_bpdu(const struct vconf_bridge *vb);
 
+/**
+ * The datapath ID of bridge 'name' (OpenFlow's features reply, OVSDB's Bridge datapath_id):
+ * its other_config:datapath-id ('vb', NULL when it has no configuration), else one from its
+ * name (stable across restarts, distinct per bridge).
+ */
+uint64_t dp_bridge_datapath_id(const struct vconf_bridge *vb, const char *name);
+
 /** Republish 'br's snapshot (after its ports or flow state changed). */
 int dp_bridge_publish(struct dp *dp, struct dp_bridge *br);
 

@@ -202,23 +202,6 @@ sw_became_master(void *aux, struct of_conn *of)
 			of_conn_set_role(c->of, OF_ROLE_SLAVE);
 }
 
-/*
- * The datapath ID of bridge 'name': its other_config:datapath-id ('vb', NULL when it has no
- * configuration), else one from its name (stable across restarts, distinct per bridge).
- */
-static uint64_t
-datapath_id(const struct vconf_bridge *vb, const char *name)
-{
-	uint64_t id;
-
-	if (vb != NULL && vconf_bridge_dpid(vb, &id) == 0)
-		return id;
-	id = 1469598103934665603ull;
-	while (*name)
-		id = (id ^ (uint8_t)*name++) * 1099511628211ull;
-	return id & 0xffffffffffffull;
-}
-
 /* --- connections --- */
 
 void
@@ -544,7 +527,8 @@ bridge_open(struct dp_ofconn *o, struct dp_bridge *br)
 	b->alone_since_ms = ofc_now_ms();
 	snprintf(b->name, sizeof(b->name), "%s", br->name);
 	b->sw = (struct of_switch) {
-		.datapath_id = datapath_id(vconf_find_bridge(&o->dp->cfg, br->name), br->name),
+		.datapath_id = dp_bridge_datapath_id(vconf_find_bridge(&o->dp->cfg, br->name),
+			br->name),
 		.name = b->name,
 		.flowtab = sw_flowtab,
 		.flows_changed = sw_flows_changed,
@@ -578,7 +562,7 @@ bridge_open(struct dp_ofconn *o, struct dp_bridge *br)
 static void
 bridge_set_dpid(struct ofc_bridge *b, const struct vconf_bridge *vb)
 {
-	uint64_t id = datapath_id(vb, b->name);
+	uint64_t id = dp_bridge_datapath_id(vb, b->name);
 	struct ofc_conn *c, *next;
 
 	if (id == b->sw.datapath_id)

@@ -356,9 +356,18 @@ report_port(struct dp_ovsdb *o, const struct vconf_bridge *vb, const struct vcon
 static void
 report_all(struct dp_ovsdb *o, bool stats)
 {
-	for (size_t b = 0; b < o->cur.n_bridges; b++)
-		for (size_t k = 0; k < o->cur.bridges[b].n_ports; k++)
-			report_port(o, &o->cur.bridges[b], &o->cur.bridges[b].ports[k], stats);
+	for (size_t b = 0; b < o->cur.n_bridges; b++) {
+		const struct vconf_bridge *vb = &o->cur.bridges[b];
+
+		for (size_t k = 0; k < vb->n_ports; k++)
+			report_port(o, vb, &vb->ports[k], stats);
+		/* ovs-vswitchd's Bridge status: the userspace datapath's version is "<built-in>". */
+		if (o->dp != NULL && dp_find_bridge(o->dp, vb->name) != NULL &&
+				vovsdb_set_bridge(o->db, vb->name, dp_bridge_datapath_id(vb, vb->name),
+					"<built-in>") < 0)
+			dp_log("ovsdb: bridge %s: cannot queue its datapath_id: out of memory",
+				vb->name);
+	}
 	for (unsigned b = 0; stats && o->dp != NULL && b < o->dp->n_bridges; b++) {
 		const struct dp_bridge *br = o->dp->bridges[b];
 

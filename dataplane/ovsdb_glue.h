@@ -12,7 +12,7 @@
  * takes each configuration the client delivers, applies it with dp_reconfigure() (a diff:
  * ports that did not change keep forwarding), and writes back what ovs-vswitchd writes:
  * per Interface ofport (-1 when the port failed), error, link_state, admin_state, mtu and
- * status; then Open_vSwitch:cur_cfg, so that ovs-vsctl without --no-wait returns.  Once a
+ * status; per Bridge datapath_id and datapath_version; then Open_vSwitch:cur_cfg, so that ovs-vsctl without --no-wait returns.  Once a
  * second it refreshes link_state and status, and every stats-update-interval (default and
  * minimum 5000 ms, as in Open vSwitch) the statistics of every working port.
  *

@@ -649,10 +649,11 @@ vovsdb_view_build(const struct vovsdb_replica *r, const char *source,
 	view->foreign = json_object();
 	view->ctrl_uuid = json_object();
 	view->mirror_uuid = json_object();
+	view->bridge_uuid = json_object();
 	view->conf.source = strdup(source);
 	view->conf.ofports_in_source = true;
 	if (!view->iface_uuid || !view->foreign || !view->ctrl_uuid || !view->mirror_uuid ||
-			!view->conf.source)
+			!view->bridge_uuid || !view->conf.source)
 		return -ENOMEM;
 	json_object_foreach(r->rows[VOVSDB_T_IFACE], uuid, row)
 		json_object_set_new(view->iface_uuid, str_col(row, "name"), json_string(uuid));
@@ -680,6 +681,12 @@ vovsdb_view_build(const struct vovsdb_replica *r, const char *source,
 			break;
 	}
 	json_decref(bridges);
+	/* Our bridges' rows, for their status columns (datapath_id, datapath_version). */
+	json_object_foreach(r->rows[VOVSDB_T_BRIDGE], uuid, brow)
+		if (rc == 0 && vconf_find_bridge(&view->conf, str_col(brow, "name")) &&
+				json_object_set_new(view->bridge_uuid, str_col(brow, "name"),
+					json_string(uuid)) < 0)
+			rc = -ENOMEM;
 	if (view->conf.n_bridges)
 		qsort(view->conf.bridges, view->conf.n_bridges, sizeof(*view->conf.bridges),
 				cmp_bridge);
@@ -694,6 +701,7 @@ vovsdb_view_free(struct vovsdb_view *view)
 	json_decref(view->foreign);
 	json_decref(view->ctrl_uuid);
 	json_decref(view->mirror_uuid);
+	json_decref(view->bridge_uuid);
 	free(view->ovs_uuid);
 	memset(view, 0, sizeof(*view));
 }

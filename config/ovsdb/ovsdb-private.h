@@ -182,6 +182,7 @@ struct vovsdb_view {
 	json_t *foreign;		/**< Interface name -> error text, interfaces we fail */
 	json_t *ctrl_uuid;		/**< uuid -> true: Controller rows of our bridges */
 	json_t *mirror_uuid;		/**< uuid -> true: Mirror rows of our bridges */
+	json_t *bridge_uuid;		/**< Bridge name -> uuid (string): our bridges */
 };
 
 /**
@@ -201,6 +202,7 @@ struct vovsdb_wb {
 	json_t *want_ovs;	/**< column -> value for the Open_vSwitch row */
 	json_t *want_ctrl;	/**< Controller uuid -> {column: value} */
 	json_t *want_mirror;	/**< Mirror uuid -> {column: value} */
+	json_t *want_bridge;	/**< Bridge name -> {column: value} */
 	json_t *written;	/**< uuid -> {column: value} written on this connection */
 	json_t *in_flight;	/**< [[uuid, row], ...] of the transaction awaiting its reply */
 	bool dirty;		/**< Something may differ from 'written'. */
@@ -210,7 +212,7 @@ int vovsdb_wb_init(struct vovsdb_wb *wb);
 void vovsdb_wb_free(struct vovsdb_wb *wb);
 /** Forget what was written (new connection): everything is written again. */
 void vovsdb_wb_reset(struct vovsdb_wb *wb);
-/** Forget reports of interfaces that left the database ('view'). */
+/** Forget reports of interfaces, bridges and rows that left the database ('view'). */
 void vovsdb_wb_prune(struct vovsdb_wb *wb, const struct vovsdb_view *view);
 /**
  * Build the operations of the next transaction (after the lock assertion) into 'ops' and

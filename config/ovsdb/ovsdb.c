@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +322,25 @@ vovsdb_set_controller(struct vovsdb *db, const char *uuid, bool connected, const
 	rc |= put(db, obj, "is_connected", json_boolean(connected));
 	rc |= put(db, obj, "role", vovsdb_enc_opt_str(role));
 	rc |= put(db, obj, "status", vovsdb_enc_str_map(status));
+	return rc ? -ENOMEM : 0;
+}
+
+int
+vovsdb_set_bridge(struct vovsdb *db, const char *name, uint64_t datapath_id,
+		const char *datapath_version)
+{
+	json_t *obj = json_object_get(db->wb.want_bridge, name);
+	char hex[17];
+	int rc = 0;
+
+	if (!obj) {
+		obj = json_object();
+		if (!obj || json_object_set_new(db->wb.want_bridge, name, obj))
+			return -ENOMEM;
+	}
+	snprintf(hex, sizeof(hex), "%016" PRIx64, datapath_id);
+	rc |= put(db, obj, "datapath_id", vovsdb_enc_opt_str(hex));
+	rc |= put(db, obj, "datapath_version", vovsdb_enc_opt_str(datapath_version));
 	return rc ? -ENOMEM : 0;
 }
 

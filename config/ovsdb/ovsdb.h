@@ -174,6 +174,14 @@ int vovsdb_set_controller(struct vovsdb *db, const char *uuid, bool connected, c
 int vovsdb_set_mirror_stats(struct vovsdb *db, const char *uuid,
 		const struct vovsdb_stat *stats, size_t n_stats);
 
+/**
+ * Report the status columns of Bridge 'name' as ovs-vswitchd writes them: datapath_id (the
+ * datapath ID OpenFlow reports, as 16 hex digits) and datapath_version.  Forgotten when the
+ * bridge leaves the database.  @return 0 or -ENOMEM.
+ */
+int vovsdb_set_bridge(struct vovsdb *db, const char *name, uint64_t datapath_id,
+		const char *datapath_version);
+
 /** Write Open_vSwitch:cur_cfg = 'cur_cfg' (after the config of that next_cfg is applied). */
 int vovsdb_set_cur_cfg(struct vovsdb *db, int64_t cur_cfg);
 

@@ -2,7 +2,8 @@
 /*
  * Write-back: what the dataplane reports, kept as column values in OVSDB's encoding, and
  * turned into "update" operations holding only the columns that differ from what this
- * connection last wrote.  Interfaces of bridges vireo-dp does not run get ofport -1 and the
+ * connection last wrote: Interface, Bridge, Controller, Mirror and Open_vSwitch columns.
+ * Interfaces of bridges vireo-dp does not run get ofport -1 and the
  * error text of the view instead.
  */
 
@@ -19,9 +20,10 @@ vovsdb_wb_init(struct vovsdb_wb *wb)
 	wb->want_ovs = json_object();
 	wb->want_ctrl = json_object();
 	wb->want_mirror = json_object();
+	wb->want_bridge = json_object();
 	wb->written = json_object();
 	if (!wb->want_iface || !wb->want_ovs || !wb->want_ctrl || !wb->want_mirror ||
-			!wb->written) {
+			!wb->want_bridge || !wb->written) {
 		vovsdb_wb_free(wb);
 		return -ENOMEM;
 	}
@@ -35,6 +37,7 @@ vovsdb_wb_free(struct vovsdb_wb *wb)
 	json_decref(wb->want_ovs);
 	json_decref(wb->want_ctrl);
 	json_decref(wb->want_mirror);
+	json_decref(wb->want_bridge);
 	json_decref(wb->written);
 	json_decref(wb->in_flight);
 	memset(wb, 0, sizeof(*wb));
@@ -65,11 +68,16 @@ vovsdb_wb_prune(struct vovsdb_wb *wb, const struct vovsdb_view *view)
 	json_object_foreach_safe(wb->want_mirror, tmp, key, v)
 		if (!json_object_get(view->mirror_uuid, key))
 			json_object_del(wb->want_mirror, key);
+	json_object_foreach_safe(wb->want_bridge, tmp, key, v)
+		if (!json_object_get(view->bridge_uuid, key))
+			json_object_del(wb->want_bridge, key);
 	if (live) {
 		json_object_foreach(view->iface_uuid, key, v)
 			json_object_set(live, json_string_value(v), json_true());
 		json_object_update(live, view->ctrl_uuid);
 		json_object_update(live, view->mirror_uuid);
+		json_object_foreach(view->bridge_uuid, key, v)
+			json_object_set(live, json_string_value(v), json_true());
 		if (view->ovs_uuid)
 			json_object_set(live, view->ovs_uuid, json_true());
 		json_object_foreach_safe(wb->written, tmp, key, v)
@@ -140,6 +148,12 @@ vovsdb_wb_build(struct vovsdb_wb *wb, const struct vovsdb_view *view,
 	json_object_foreach(wb->want_mirror, name, u)
 		if (json_object_get(view->mirror_uuid, name))
 			n += add_update(wb, r, VOVSDB_T_MIRROR, name, u, ops);
+	json_object_foreach(view->bridge_uuid, name, u) {
+		const json_t *state = json_object_get(wb->want_bridge, name);
+
+		if (state)
+			n += add_update(wb, r, VOVSDB_T_BRIDGE, json_string_value(u), state, ops);
+	}
 	if (view->ovs_uuid)
 		n += add_update(wb, r, VOVSDB_T_OVS, view->ovs_uuid, wb->want_ovs, ops);
 	wb->dirty = false;

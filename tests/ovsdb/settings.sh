@@ -115,13 +115,30 @@ check "... cleared again: no error on Interface $BR" \
 	eval 'out=$(vsctl del-controller $BR -- clear Bridge $BR mirrors -- set Bridge $BR \
 	stp_enable=false 2>&1) || { FAIL_WHY="ovs-vsctl: $out"; false; } && no_error $BR'
 
+# --- Bridge datapath_id, datapath_version: written back as ovs-vswitchd writes them ---
+# dpid_of: what ovs-ofctl show says; db_dpid: the Bridge's datapath_id column.
+dpid_of() { OVS_RUNDIR=$RUN ovs-ofctl show $BR | sed -n 's/.*dpid:\([0-9a-f]*\).*/\1/p'; }
+db_dpid() { get Bridge $BR datapath_id | tr -d '"'; }
+same_dpid() {
+	FAIL_WHY="datapath_id '$(db_dpid)', ovs-ofctl show: dpid '$(dpid_of)'"
+	[ -n "$(dpid_of)" ] && [ "$(db_dpid)" = "$(dpid_of)" ]
+}
+check "Bridge datapath_id: 16 hex digits, the dpid ovs-ofctl show says" \
+	eval 'wait_until 5 same_dpid && [[ "$(db_dpid)" =~ ^[0-9a-f]{16}$ ]]'
+check "Bridge datapath_version: <built-in>, as the userspace datapath's" \
+	test "$(get Bridge $BR datapath_version)" = '"<built-in>"'
+
 # --- Bridge other_config:datapath-id: what OpenFlow's features reply says ---
 check "other_config:datapath-id=0000000000000abc: ovs-ofctl show says dpid:0000000000000abc" \
 	eval 'vsctl set Bridge $BR other_config:datapath-id=0000000000000abc &&
 	OVS_RUNDIR=$RUN ovs-ofctl show $BR | grep -q "dpid:0000000000000abc" && no_error $BR'
+check "... ovs-vsctl get bridge $BR datapath_id says 0000000000000abc" \
+	wait_until 5 eval 'test "$(db_dpid)" = 0000000000000abc'
 check "... removed: back to the one derived from the name" \
 	eval 'vsctl remove Bridge $BR other_config datapath-id &&
 	! OVS_RUNDIR=$RUN ovs-ofctl show $BR | grep -q "dpid:0000000000000abc"'
+check "... and datapath_id follows: ovs-ofctl show's dpid again" \
+	eval 'wait_until 5 same_dpid && test "$(db_dpid)" != 0000000000000abc'
 check "other_config:datapath-id=xyz: refused on Interface $BR, naming the key" \
 	eval 'vsctl set Bridge $BR other_config:datapath-id=xyz &&
 	iface_error $BR | grep -q "other_config:datapath-id.: bad value .xyz." &&
