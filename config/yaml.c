@@ -345,6 +345,11 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 		} else if (strcmp(key, "ofport_request") == 0) {
 			if (parse_int(ld, v, "ofport_request", &p->ofport_request) < 0)
 				return -EINVAL;
+			/* The vconf's 0 means unset; OVSDB's column cannot hold 0 either. */
+			if (p->ofport_request == 0)
+				return fail(ld, v, "port '%s': key 'ofport_request': 0 is out of range "
+					"1..65279 (leave the key out for a number chosen by vireo-dp)",
+					name);
 		} else if (strcmp(key, "mtu_request") == 0) {
 			if (parse_int(ld, v, "mtu_request", &p->mtu_request) < 0)
 				return -EINVAL;

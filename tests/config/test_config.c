@@ -116,6 +116,16 @@ static const struct bad_case bad[] = {
 		{ "bad.yaml:3:", "flows", "list" } },
 	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, ofport_request: x}\n",
 		{ "bad.yaml:4:", "ofport_request", "integer" } },
+	/* OVSDB's range for ofport_request is 1..65279 (0xfeff): 0 is no "unset" in a file. */
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, ofport_request: 0}\n",
+		{ "bad.yaml:4:", "port 'p0': key 'ofport_request': 0 is out of range 1..65279",
+		"leave the key out" } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, ofport_request: 65280}\n",
+		{ "bad.yaml:4:", "port 'p0': key 'ofport_request': 65280 is out of range 1..65279",
+		NULL } },
+	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, ofport_request: \"-1\"}\n",
+		{ "bad.yaml:4:", "port 'p0': key 'ofport_request': -1 is out of range 1..65279",
+		NULL } },
 	{ "bridges:\n  br0:\n    ports:\n      p0: {type: dpdkvhostuser, mtu_request: 20000}\n",
 		{ "bad.yaml:4:", "mtu_request", "range" } },
 	/* Below IPv4's minimum MTU (RTE_ETHER_MIN_MTU, 68); an explicit 0 is no "unset". */
