@@ -442,6 +442,33 @@ test_bridge_other_config(void)
 	if (rc == 0)
 		vconf_free(&c);
 	free(err);
+	err = NULL;
+
+	/*
+	 * YAML takes mac-table-size and mac-aging-time as the OVSDB column does: the size
+	 * applied (no warning), an aging time other than 300 s accepted with a warning.
+	 */
+	rc = parse("bridges:\n  br0:\n    other_config: {mac-table-size: 4096, "
+		"mac-aging-time: 300}\n", &c, &err);
+	CHECK(rc == 0 && strcmp(vconf_map_get(&c.bridges[0].extra,
+		"Bridge:other_config:mac-table-size"), "4096") == 0 &&
+		vconf_check_bridge(&c.bridges[0], &err, &warn) == 0 && warn == NULL,
+		"YAML mac-table-size 4096, mac-aging-time 300: %s / %s", err ? err : "",
+		warn ? warn : "");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	free(warn);
+	err = warn = NULL;
+	rc = parse("bridges:\n  br0:\n    other_config:\n      mac-aging-time: 60\n", &c, &err);
+	CHECK(rc == 0 && vconf_check_bridge(&c.bridges[0], &err, &warn) == 0 && warn != NULL &&
+		strstr(warn, "other_config:mac-aging-time") && strstr(warn, "not applied"),
+		"YAML mac-aging-time 60: accepted with a warning: %s / %s", err ? err : "",
+		warn ? warn : "(none)");
+	if (rc == 0)
+		vconf_free(&c);
+	free(err);
+	free(warn);
 }
 
 /*
