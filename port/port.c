@@ -165,20 +165,25 @@ port_rxq_enabled_count(const struct port *p)
 }
 
 struct rte_mbuf *
+port_pkt_copy(struct rte_mbuf *m)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+
+	/* DPDK copies the dynamic fields, not the private area (tnl.h's IPv6 endpoints). */
+	if (c != NULL && tnl_md6_of(c) != NULL && tnl_md6_of(m) != NULL)
+		*tnl_md6_of(c) = *tnl_md6_of(m);
+	rte_pktmbuf_free(m);
+	return c;
+}
+
+struct rte_mbuf *
 port_unborrow_copy(struct rte_mbuf *m)
 {
-	struct rte_mbuf *c;
-
 	const struct rte_mbuf *s;
 
 	for (s = m; s != NULL && !vhost_fast_is_borrowed(s); s = s->next)
 		;
 	if (s == NULL)
 		return m;
-	c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-	/* DPDK copies the dynamic fields, not the private area (tnl.h's IPv6 endpoints). */
-	if (c != NULL && tnl_md6_of(c) != NULL && tnl_md6_of(m) != NULL)
-		*tnl_md6_of(c) = *tnl_md6_of(m);
-	rte_pktmbuf_free(m);
-	return c;
+	return port_pkt_copy(m);
 }

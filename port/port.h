@@ -344,6 +344,30 @@ port_unborrow_headers(struct rte_mbuf *m)
 	return port_unborrow_copy(m);
 }
 
+/**
+ * A private copy of 'm' from its own pool: data, dynamic fields (tunnel metadata) and the
+ * IPv6 tunnel endpoints of the private area; 'm''s reference is released.  NULL when the
+ * pool has no buffer left ('m' released all the same).  PMD: no lock, no system call.
+ */
+struct rte_mbuf *port_pkt_copy(struct rte_mbuf *m);
+
+/**
+ * 'm' to write to: itself when no other reference shares any of its segments, else
+ * port_pkt_copy(m) (NULL: none, 'm' released).  The switch sends one packet to several
+ * ports by taking more references to it (a flood, dataplane/fwd.c), so whatever changes a
+ * packet it was given in place (its data, or the offsets and lengths of its mbuf header,
+ * which every reference reads too) must take it through this first: tunnel encapsulation
+ * and decapsulation, the switch's own rewrites.
+ */
+static inline struct rte_mbuf *
+port_pkt_writable(struct rte_mbuf *m)
+{
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next)
+		if (unlikely(!RTE_MBUF_DIRECT(s) || rte_mbuf_refcnt_read(s) != 1))
+			return port_pkt_copy(m);
+	return m;
+}
+
 /** True when 'p' may receive lent packets (see port_ops.rx_lends). */
 static inline bool
 port_rx_lends(const struct port *p)

@@ -53,6 +53,12 @@
  * multi-producer rte_ring of fixed-size records: no lock, no allocation, no system call.
  * (They pass NA the same way.)
  * Counters are per PMD, written by that PMD only.
+ *
+ * A packet a tunnel port or an internal port is sent may be shared: a flood sends one mbuf
+ * to every port with one more reference each.  Pushing and popping change the mbuf's start
+ * and length (and popping may mark the inner header CE), so both first take a private copy
+ * of a shared packet (port_pkt_writable(), from the packet's own pool); a packet no buffer
+ * is left for is dropped and counted, the shared one left as it is.
  */
 
 #include <netinet/in.h>
@@ -183,8 +189,10 @@ struct tnl_pmd_stats {
 					 * reserved bytes not zero,
 					 * Geneve's version, protocol, options or an unknown
 					 * critical option */
-	uint64_t rx_dropped;		/**< a VNI no tunnel port has (counted on the
-					 * listener); popped, but not taken by the switch */
+	uint64_t rx_dropped;		/**< a VNI no tunnel port has, or no buffer for
+					 * the private copy of a shared packet (both
+					 * counted on the listener); popped, but not
+					 * taken by the switch */
 	uint64_t tx_no_route;		/**< no route or next hop yet: dropped */
 	uint64_t tx_errors;		/**< not IPv4/IPv6 on a port without Ethernet (gtpu) */
 	uint64_t tx_no_dst;		/**< remote_ip=flow and no tun_dst set: dropped */

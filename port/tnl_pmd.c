@@ -2,8 +2,9 @@
 /*
  * Native tunnelling on the packet path (see tnl.h): push on a tunnel port's transmit, pop
  * (and ARP and Neighbor Discovery snooping) on an internal port's transmit, over IPv4 or
- * IPv6 underlays.  PMD threads only: no allocation, no
- * lock, no system call; what the control thread publishes is read with acquire loads.
+ * IPv6 underlays.  PMD threads only: no lock, no system call, no allocation but mbufs from
+ * a packet's own pool for a private copy of a packet the switch shares with other ports
+ * (port_pkt_writable()); what the control thread publishes is read with acquire loads.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -397,13 +398,40 @@ md_set(struct rte_mbuf *m, const struct tnl_outer *o, uint32_t vni,
 }
 
 /*
- * 'm' if it is a tunnel packet for an endpoint of 'dc': the tunnel port it goes to (its
- * outer headers popped), or NULL with '*verdict' 0 (not ours: for the kernel) or -1
- * (ours but bad: counted and to be dropped).
+ * 'm', whose outer headers 'o' describes, made the caller's to pop (port_pkt_writable()):
+ * the switch may have sent the very same packet to other ports too (a flood), and popping
+ * moves its start, trims it and may mark its inner header CE, which they must not see.  A
+ * copy has 'o''s pointers moved to its own headers.  NULL when no buffer is left ('m'
+ * released).
+ */
+static struct rte_mbuf *
+decap_writable(struct rte_mbuf *m, struct tnl_outer *o)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	size_t src6 = o->ipv6 ? (size_t)(o->src6 - d) : 0;
+	size_t dst6 = o->ipv6 ? (size_t)(o->dst6 - d) : 0;
+	struct rte_mbuf *c = port_pkt_writable(m);
+
+	if (c == m || c == NULL)
+		return c;
+	d = rte_pktmbuf_mtod(c, const uint8_t *);
+	if (o->ipv6) {
+		o->src6 = d + src6;
+		o->dst6 = d + dst6;
+	}
+	return c;
+}
+
+/*
+ * '*mp' if it is a tunnel packet for an endpoint of 'dc': the tunnel port it goes to (its
+ * outer headers popped, '*mp' replaced by a private copy when it was shared), or NULL with
+ * '*verdict' 0 (not ours: for the kernel) or -1 (ours but bad, or no buffer for the copy:
+ * counted and to be dropped; '*mp' may then be NULL).
  */
 static struct tnl_port *
-decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *verdict)
+decap_one(const struct tnl_decap *dc, struct rte_mbuf **mp, unsigned pmd, int *verdict)
 {
+	struct rte_mbuf *m = *mp;
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
 	struct tnl_port *listener = NULL, *t = NULL;
@@ -426,6 +454,12 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf *m, unsigned pmd, int *ver
 		listener->st[pmd].rx_errors++;
 		return NULL;
 	}
+	if (unlikely((*mp = m = decap_writable(m, &o)) == NULL)) {
+		listener->st[pmd].rx_dropped++;
+		return NULL;
+	}
+	d = rte_pktmbuf_mtod(m, const uint8_t *);
+	len = rte_pktmbuf_data_len(m);
 	if (listener->cfg.type == TNL_GTPU)
 		return tnl_gtpu_decap(dc, listener, m, pmd, &o, verdict);
 	if (len < l4 + sizeof(struct rte_udp_hdr) + TNL_HLEN + RTE_ETHER_HDR_LEN ||
@@ -486,7 +520,7 @@ tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n
 			snoop_arp(p, d, rte_pktmbuf_data_len(m));
 		else if (rte_pktmbuf_data_len(m) >= 14 && d[12] == 0x86 && d[13] == 0xdd)
 			snoop_nd(p, d, rte_pktmbuf_data_len(m));
-		t = decap_one(dc, m, pmd, &verdict);
+		t = decap_one(dc, &m, pmd, &verdict);
 		if (verdict == 0) {
 			pkts[keep++] = m;
 		} else if (t == NULL) {
@@ -994,6 +1028,24 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 	return bad;
 }
 
+/*
+ * The packets of 'pkts' made the port's to push headers on (port_pkt_writable()), in
+ * place: the switch may have sent the very same packet to other ports too (a flood), and
+ * pushing moves its start into the headroom (GTP-U's first takes its Ethernet header off),
+ * which they must not see.  One no buffer is left to copy is dropped; returns how many
+ * remain, at the front.
+ */
+static uint16_t
+encap_writable(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		if ((pkts[k] = port_pkt_writable(pkts[i])) != NULL)
+			k++;
+	return k;
+}
+
 uint16_t
 tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -1001,15 +1053,18 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 	const struct tnl_dests *d = __atomic_load_n(&t->dests, __ATOMIC_ACQUIRE);
 	struct rte_mbuf *burst[PORT_BURST];
 	struct port *under[PORT_BURST];
-	uint16_t k = 0, bad = 0;
+	uint16_t k = 0, bad = 0, left;
 
 	if (unlikely(fixed == NULL && !t->cfg.remote_flow)) {
 		t->st[pmd].tx_no_route += n;
 		rte_pktmbuf_free_bulk(pkts, n);
 		return n;
 	}
+	left = encap_writable(pkts, n);
+	bad = n - left;
+	n = left;
 	if (likely(fixed != NULL && n <= PORT_BURST && encap_is_plain(t, fixed)))
-		return encap_plain_tx(t, fixed, pmd, pkts, n);
+		return bad + encap_plain_tx(t, fixed, pmd, pkts, n);
 	for (uint16_t i = 0; i < n && i < TNL_PREFETCH; i++)
 		encap_prefetch(pkts[i]);
 	for (uint16_t i = 0; i < n; i++) {

@@ -162,8 +162,8 @@ port_tnl_ports_show(void)
 			snprintf(key, sizeof(key), "%u", tp[i]->cfg.vni);
 		text_add(&t, "%s: %s key=%s remote_ip=%s%s dst_port=%u %s%s\n"
 			"  rx_errors=%lu (truncated or bad outer headers) rx_dropped=%lu "
-			"(unknown key) tx_no_route=%lu tx_errors=%lu tx_no_dst=%lu "
-			"(remote_ip=flow, no tun_dst)\n", tp[i]->port->name,
+			"(unknown key, or no buffer to copy a shared packet) tx_no_route=%lu "
+			"tx_errors=%lu tx_no_dst=%lu (remote_ip=flow, no tun_dst)\n", tp[i]->port->name,
 			tp[i]->port->ops->type, key, tp[i]->cfg.remote_flow ? "flow" :
 			tp[i]->cfg.ipv6 ?
 			inet_ntop(AF_INET6, &tp[i]->cfg.remote_ip6, a, sizeof(a)) :
