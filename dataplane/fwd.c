@@ -2,8 +2,9 @@
 /*
  * Forwarding on the PMD: a received burst goes to its bridge's flow table, or, when the
  * bridge has no rules, to the MAC learning switch; packets leave through pmd_output().
- * Nothing here locks or makes a system call; the only allocation is the copy of a flooded
- * packet that leaves some ports tagged and others untagged.
+ * Nothing here locks or makes a system call; the only allocations are mbuf copies: of a
+ * flooded packet that leaves some ports tagged and others untagged, of a packet to rewrite
+ * that is lent or shared (fwd_own()), and of mirrored packets.
  *
  * MAC learning follows Open vSwitch's NORMAL action with its VLAN rules
  * (ovs-vswitchd.conf.db(5), "VLAN Configuration"): a packet's VLAN is decided where it
@@ -547,13 +548,28 @@ fwd_unborrow(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n, bool headers)
 	return k;
 }
 
-/* flowtab_out.own: the rules about to run write to packets or keep them. */
+/*
+ * flowtab_out.own: the rules about to run write to packets or keep them.  A packet may be
+ * lent by its port, or shared: a flood in another bridge sends one mbuf to every port with
+ * one more reference each, and a patch port hands its share to this bridge as it is.
+ * Either is replaced by a private copy (port_pkt_writable()), in place; returns how many
+ * remain (one no buffer is left for is dropped).
+ */
 static uint16_t
 fwd_own(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fwd_ctx *c = arg;
+	uint16_t k = 0;
 
-	return fwd_unborrow(c->pmd, pkts, n, false);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = port_pkt_writable(pkts[i]);
+
+		if (m != NULL)
+			pkts[k++] = m;
+		else
+			c->pmd->stats.dropped++;
+	}
+	return k;
 }
 
 static inline struct flowtab_out
@@ -565,8 +581,7 @@ fwd_out(struct fwd_ctx *c)
 		.normal = fwd_normal,
 		.flood = fwd_flood,
 		.controller = fwd_controller,
-		/* Only a bridge that lets its ports lend can receive lent packets. */
-		.own = c->snap->borrow ? fwd_own : NULL,
+		.own = fwd_own,
 		.miss_to_controller = c->snap->miss_to_controller,
 		.ctx = c,
 	};

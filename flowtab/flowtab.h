@@ -221,7 +221,8 @@ struct flowtab_out {
 			uint8_t reason, uint8_t table, uint64_t cookie);
 	/**
 	 * Make the 'n' packets of 'pkts' the switch's own, to write to and keep: a packet
-	 * lent by its port (its data still in a sender's buffer) is replaced by a copy, in
+	 * lent by its port (its data still in a sender's buffer), or shared with ports it was
+	 * also sent to (a flood's, come across a patch port), is replaced by a copy, in
 	 * place; one that cannot be copied is freed and left out.  Returns how many remain.
 	 * Called before a burst meets rules of which some write to packets or keep them
 	 * (flowtab_lends() false).  NULL: packets are always the switch's own.
