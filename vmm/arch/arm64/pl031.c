@@ -2,16 +2,26 @@
 /*
  * An ARM PrimeCell PL031 RTC that tells the time: the data register counts seconds since
  * the epoch from the host's clock, plus whatever offset the guest set by writing the load
- * register.  The match, mask and interrupt registers keep what the guest writes but no
- * alarm ever fires (no timer behind it), so the interrupt line stays low.  The PrimeCell
- * ID registers let Linux's AMBA bus find the driver.  Accesses are 32-bit and aligned;
- * anything else reads all ones and writes nothing.
+ * register.  When the data register reaches the match register the raw interrupt status
+ * is set (whatever the mask, as the TRM says); the SPI of the device tree's node is high
+ * while raw status and mask are both set, until the guest writes the clear register.  A
+ * timerfd in the main loop, armed for the second of the next match, makes the match
+ * happen: no polling.  The PrimeCell ID registers let Linux's AMBA bus find the driver.
+ * Accesses are 32-bit and aligned; anything else reads all ones and writes nothing.
+ *
+ * Who touches what: vCPU threads (register accesses) and the main thread (the timer)
+ * share everything below under 'lock', including re-arming the timerfd, so that a match
+ * register written after the timer fired but before its handler ran is never matched
+ * against the old value (timerfd_settime clears the pending expirations).
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/timerfd.h>
 
 #include "arm64.h"
 #include "util.h"
@@ -31,15 +41,79 @@ static const uint8_t pl031_id[8] = { 0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0
 
 struct pl031 {
 	pthread_mutex_t lock;
+	struct vmm_vm *vm;
+	int timer_fd;		/* CLOCK_REALTIME, armed for the next match */
 	int64_t offset;		/* guest time minus host time, in seconds */
 	uint32_t match;
 	uint32_t imsc;
+	uint32_t ris;		/* bit 0: the data register reached the match register */
+	int irq_level;
 };
+
+/*
+ * The host's seconds from the clock the timerfd runs on: time() reads a coarser clock that
+ * can still show the previous second when the timer fires.
+ */
+static time_t
+host_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
 
 static uint32_t
 now(const struct pl031 *rtc)
 {
-	return (uint32_t)(time(NULL) + rtc->offset);
+	return (uint32_t)(host_now() + rtc->offset);
+}
+
+static void
+pl031_update_irq(struct pl031 *rtc)
+{
+	int level = (rtc->ris & rtc->imsc) != 0;
+
+	if (level != rtc->irq_level) {
+		rtc->irq_level = level;
+		vmm_vm_irq_line(rtc->vm, ARM64_RTC_SPI, level);
+	}
+}
+
+/*
+ * Arm the timer for the host second at which the data register will equal the match
+ * register (the offset is whole seconds, so the data register ticks on the host's second
+ * boundaries); a match now sets the raw status at once.
+ */
+static void
+pl031_arm(struct pl031 *rtc)
+{
+	struct itimerspec its;
+	time_t host = host_now();
+	uint32_t ahead = rtc->match - (uint32_t)(host + rtc->offset);
+
+	memset(&its, 0, sizeof(its));
+	if (ahead == 0)
+		rtc->ris = 1;
+	else
+		its.it_value.tv_sec = host + (time_t)ahead;
+	if (timerfd_settime(rtc->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		fprintf(stderr, "vireo-vmm: pl031: timerfd_settime: %s\n", strerror(errno));
+}
+
+/* The main loop: the match time came. */
+static void
+pl031_timer(void *opaque, int fd)
+{
+	struct pl031 *rtc = opaque;
+	uint64_t expirations;
+
+	pthread_mutex_lock(&rtc->lock);
+	if (read(fd, &expirations, sizeof(expirations)) == (ssize_t)sizeof(expirations)) {
+		rtc->ris = 1;
+		pl031_update_irq(rtc);
+	}
+	pthread_mutex_unlock(&rtc->lock);
 }
 
 static uint32_t
@@ -53,7 +127,9 @@ pl031_read(struct pl031 *rtc, uint64_t off)
 	case RTC_LR: return now(rtc);
 	case RTC_CR: return 1;
 	case RTC_IMSC: return rtc->imsc;
-	default: return 0;	/* RIS, MIS: no alarm fires; reserved registers */
+	case RTC_RIS: return rtc->ris;
+	case RTC_MIS: return rtc->ris & rtc->imsc;
+	default: return 0;	/* ICR (write-only), reserved registers */
 	}
 }
 
@@ -61,11 +137,20 @@ static void
 pl031_write(struct pl031 *rtc, uint64_t off, uint32_t v)
 {
 	switch (off) {
-	case RTC_MR: rtc->match = v; break;
-	case RTC_LR: rtc->offset = (int64_t)v - (int64_t)time(NULL); break;
+	case RTC_MR:
+		rtc->match = v;
+		pl031_arm(rtc);
+		break;
+	case RTC_LR:
+		rtc->offset = (int64_t)v - (int64_t)host_now();
+		pl031_arm(rtc);
+		break;
 	case RTC_IMSC: rtc->imsc = v & 1; break;
-	default: break;		/* DR, CR, RIS, MIS read-only; ICR: nothing pending */
+	case RTC_ICR: rtc->ris &= ~v & 1; break;
+	/* DR, RIS, MIS are read-only; CR's start bit, once set (always), ignores writes. */
+	default: break;
 	}
+	pl031_update_irq(rtc);
 }
 
 static void
@@ -100,15 +185,35 @@ pl031_init(struct vmm_vm *vm, void **state, char **err)
 	if (rtc == NULL)
 		return -ENOMEM;
 	pthread_mutex_init(&rtc->lock, NULL);
+	rtc->vm = vm;
+	/* Unarmed until the guest writes the match or load register, as after a reset. */
+	rtc->timer_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (rtc->timer_fd < 0) {
+		ret = vmm_err(err, -errno, "pl031: timerfd_create: %s", strerror(errno));
+		goto err_free;
+	}
+	ret = vmm_vm_add_fd(vm, rtc->timer_fd, pl031_timer, rtc);
+	if (ret < 0) {
+		ret = vmm_err(err, ret, "pl031: cannot watch its timer: %s", strerror(-ret));
+		goto err_close;
+	}
 	ret = vmm_bus_register(&vm->bus, VMM_BUS_MMIO, ARM64_RTC_BASE, ARM64_RTC_SIZE, "pl031",
 		pl031_access, rtc);
 	if (ret < 0) {
-		pthread_mutex_destroy(&rtc->lock);
-		free(rtc);
-		return vmm_err(err, ret, "pl031: 0x%llx is taken", (unsigned long long)ARM64_RTC_BASE);
+		ret = vmm_err(err, ret, "pl031: 0x%llx is taken", (unsigned long long)ARM64_RTC_BASE);
+		goto err_watch;
 	}
 	*state = rtc;
 	return 0;
+
+err_watch:
+	vmm_vm_del_fd(vm, rtc->timer_fd);
+err_close:
+	close(rtc->timer_fd);
+err_free:
+	pthread_mutex_destroy(&rtc->lock);
+	free(rtc);
+	return ret;
 }
 
 static void
@@ -117,6 +222,8 @@ pl031_exit(struct vmm_vm *vm, void *state)
 	struct pl031 *rtc = state;
 
 	vmm_bus_unregister(&vm->bus, VMM_BUS_MMIO, ARM64_RTC_BASE);
+	vmm_vm_del_fd(vm, rtc->timer_fd);
+	close(rtc->timer_fd);
 	pthread_mutex_destroy(&rtc->lock);
 	free(rtc);
 }
