@@ -2,7 +2,7 @@
 /*
  * arm64's PL031 RTC (vmm/arch/arm64/pl031.c, arch-neutral C, so checked on any build), as a
  * guest reaches it through the bus: the data register tells the host's time, a load moves
- * it, the PrimeCell IDs are what Linux's AMBA bus matches (0x00041031), and accesses other
+ * it (and the load register keeps the value loaded), the PrimeCell IDs are what Linux's AMBA bus matches (0x00041031), and accesses other
  * than aligned 32-bit ones read all ones and change nothing.  The match register raises the
  * interrupt: the device's timer, run by this test's own copy of the main loop, sets the raw
  * status when the data register reaches the match; the masked status follows the mask; the
@@ -98,6 +98,9 @@ check_match(void)
 	wr(0x04, 4, t + 1);
 	wr(0x08, 4, t + 100);
 	CHECK(!loop_once(2500) && rd(0x14, 4) == 0, "a match before the loaded time fired");
+	/* The load register reads what was loaded, seconds later, not the time. */
+	CHECK(rd(0x08, 4) == t + 100 && rd(0x00, 4) >= t + 102, "LR %u DR %u after loading %u",
+		rd(0x08, 4), rd(0x00, 4), t + 100);
 	wr(0x10, 4, 0);
 }
 

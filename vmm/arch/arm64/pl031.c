@@ -2,12 +2,13 @@
 /*
  * An ARM PrimeCell PL031 RTC that tells the time: the data register counts seconds since
  * the epoch from the host's clock, plus whatever offset the guest set by writing the load
- * register.  When the data register reaches the match register the raw interrupt status
- * is set (whatever the mask, as the TRM says); the SPI of the device tree's node is high
- * while raw status and mask are both set, until the guest writes the clear register.  A
- * timerfd in the main loop, armed for the second of the next match, makes the match
- * happen: no polling.  The PrimeCell ID registers let Linux's AMBA bus find the driver.
- * Accesses are 32-bit and aligned; anything else reads all ones and writes nothing.
+ * register; the load register reads back the value last written (the TRM), not the time.
+ * When the data register reaches the match register the raw interrupt status is set
+ * (whatever the mask, as the TRM says); the SPI of the device tree's node is high while
+ * raw status and mask are both set, until the guest writes the clear register.  A timerfd
+ * in the main loop, armed for the second of the next match, makes the match happen: no
+ * polling.  The PrimeCell ID registers let Linux's AMBA bus find the driver.  Accesses are
+ * 32-bit and aligned; anything else reads all ones and writes nothing.
  *
  * Who touches what: vCPU threads (register accesses) and the main thread (the timer)
  * share everything below under 'lock', including re-arming the timerfd, so that a match
@@ -44,6 +45,7 @@ struct pl031 {
 	struct vmm_vm *vm;
 	int timer_fd;		/* CLOCK_REALTIME, armed for the next match */
 	int64_t offset;		/* guest time minus host time, in seconds */
+	uint32_t load;		/* the last value written to the load register */
 	uint32_t match;
 	uint32_t imsc;
 	uint32_t ris;		/* bit 0: the data register reached the match register */
@@ -124,7 +126,7 @@ pl031_read(struct pl031 *rtc, uint64_t off)
 	switch (off) {
 	case RTC_DR: return now(rtc);
 	case RTC_MR: return rtc->match;
-	case RTC_LR: return now(rtc);
+	case RTC_LR: return rtc->load;
 	case RTC_CR: return 1;
 	case RTC_IMSC: return rtc->imsc;
 	case RTC_RIS: return rtc->ris;
@@ -142,6 +144,7 @@ pl031_write(struct pl031 *rtc, uint64_t off, uint32_t v)
 		pl031_arm(rtc);
 		break;
 	case RTC_LR:
+		rtc->load = v;
 		rtc->offset = (int64_t)v - (int64_t)host_now();
 		pl031_arm(rtc);
 		break;
