@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 
 #include "arch.h"
 #include "pci.h"
@@ -127,7 +128,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	pthread_mutex_init(&vm.stop_lock, NULL);
 	vm.vm_fd = -1;
 	vm.stop_fd = -1;
-	vm.epoll_fd = -1;
+	vm.epoll_fd = epoll_create1(EPOLL_CLOEXEC);	/* the RTC's timer: never waited on */
 	cfg.serial = VMM_SERIAL_FILE;
 	cfg.serial_path = "/dev/null";
 	cfg.serial_max = VMM_SERIAL_FILE_MAX;
