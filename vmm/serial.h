@@ -44,7 +44,7 @@ void vmm_uart_init(struct vmm_uart *u, struct vmm_conout *out, vmm_uart_irq_cb *
 /** Destroy the mutex. */
 void vmm_uart_fini(struct vmm_uart *u);
 
-/** A register access at 'offset' (0-7) of 'len' bytes (only the first byte is used). */
+/** A register access at 'offset' (0-7) of 'len' bytes: one register per byte, wrapping at 8. */
 void vmm_uart_io(void *opaque, uint64_t offset, uint8_t *data, unsigned int len,
 		bool is_write);
 

@@ -186,12 +186,13 @@ vmm_uart_io(void *opaque, uint64_t offset, uint8_t *data, unsigned int len, bool
 {
 	struct vmm_uart *u = opaque;
 
+	/* A wider access is one byte access per register, wrapping within the 8 (as QEMU). */
 	pthread_mutex_lock(&u->lock);
-	if (is_write) {
-		uart_write(u, (unsigned int)offset & 7, data[0]);
-	} else {
-		memset(data, 0, len);
-		data[0] = uart_read(u, (unsigned int)offset & 7);
+	for (unsigned int i = 0; i < len; i++) {
+		if (is_write)
+			uart_write(u, (unsigned int)(offset + i) & 7, data[i]);
+		else
+			data[i] = uart_read(u, (unsigned int)(offset + i) & 7);
 	}
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);

@@ -121,12 +121,17 @@ main(void)
 	CHECK(vmm_uart_rx_room(&u) == VMM_UART_RX_SIZE);
 	CHECK(!(rd(&u, 5) & 0x01));
 
-	/* 2- and 4-byte accesses only use the first byte and zero the rest. */
+	/* 2- and 4-byte accesses are one access per byte, each to its own register. */
 	{
-		uint8_t d[4] = { 0xff, 0xff, 0xff, 0xff };
+		uint8_t w[2] = { 0x03, 0x0b }, d[4] = { 0xff, 0xff, 0xff, 0xff };
 
-		vmm_uart_io(&u, 7, d, 4, false);
-		CHECK(d[0] == 0x5a && d[1] == 0 && d[3] == 0);
+		vmm_uart_io(&u, 3, w, 2, true);
+		CHECK(rd(&u, 3) == 0x03 && rd(&u, 4) == 0x0b, "LCR 0x%02x MCR 0x%02x", rd(&u, 3),
+			rd(&u, 4));
+		wr(&u, 4, 0x08);
+		vmm_uart_io(&u, 6, d, 4, false);	/* MSR, SCR, RBR (wrapped), IER */
+		CHECK(d[0] == 0xb0 && d[1] == 0x5a && d[2] == 0 && d[3] == 0x03,
+			"%02x %02x %02x %02x", d[0], d[1], d[2], d[3]);
 	}
 	CHECK(irq_changes > 0);
 
