@@ -72,33 +72,49 @@ pm_write(struct pm_dev *pm, unsigned int reg, uint32_t v)
 	}
 }
 
-/* Registers are 2 bytes (4 for the timer); accesses may be split or combined. */
+static uint8_t
+pm_read_byte(struct pm_dev *pm, unsigned int b, uint32_t timer)
+{
+	if (b >= 8)
+		return (uint8_t)(timer >> (8 * (b - 8)));
+	return (uint8_t)(pm_read(pm, b & ~1U) >> (8 * (b & 1)));
+}
+
+/*
+ * A byte changes its own half of a register: PM1_STS clears only the bits of the byte
+ * written (write 1 to clear); enable and control keep their other byte; the timer is
+ * read-only.
+ */
+static void
+pm_write_byte(struct pm_dev *pm, unsigned int b, uint8_t v)
+{
+	unsigned int reg = b & ~1U, shift = 8 * (b & 1);
+
+	if (reg == 0)
+		pm_write(pm, 0, (uint32_t)v << shift);
+	else if (reg < 8)
+		pm_write(pm, reg, (pm_read(pm, reg) & ~(0xffU << shift)) | (uint32_t)v << shift);
+}
+
+/*
+ * Registers are 2 bytes (4 for the timer); an access of any width at any offset is one
+ * access per byte, each to the register it falls in, so a guest's split or combined
+ * accesses mean what they would on hardware.  The timer is read once per access.
+ */
 static void
 pm_io(void *opaque, uint64_t offset, uint8_t *data, unsigned int len, bool is_write)
 {
 	struct pm_dev *pm = opaque;
-	unsigned int reg = (unsigned int)offset & ~1U;
-	unsigned int shift = ((unsigned int)offset & 1) * 8;
-	uint32_t v = 0;
+	uint32_t timer = is_write ? 0 : pm_timer();
 
-	if (offset >= 8) {
-		reg = 8;
-		shift = ((unsigned int)offset - 8) * 8;
-	}
 	pthread_mutex_lock(&pm->lock);
-	if (is_write) {
-		memcpy(&v, data, len < 4 ? len : 4);
-		if (len == 1)
-			v = (pm_read(pm, reg) & ~(0xffU << shift)) | (v << shift);
-		pm_write(pm, reg, v);
-		if (len == 4 && reg < 4)
-			pm_write(pm, reg + 2, v >> 16);
-	} else {
-		v = pm_read(pm, reg) >> shift;
-		if (len == 4 && reg < 4)
-			v = (v & 0xffff) | (pm_read(pm, reg + 2) << 16);
-		memset(data, 0, len);
-		memcpy(data, &v, len < 4 ? len : 4);
+	for (unsigned int i = 0; i < len; i++) {
+		unsigned int b = (unsigned int)offset + i;
+
+		if (is_write)
+			pm_write_byte(pm, b, data[i]);
+		else
+			data[i] = pm_read_byte(pm, b, timer);
 	}
 	pthread_mutex_unlock(&pm->lock);
 }
