@@ -20,6 +20,8 @@
 #define BAR_SIZE 0x8000
 #define COMMON_OFF 0x0000
 #define COMMON_LEN 0x38
+#define RING_ADDR_OFF 0x20	/* queue_desc, queue_driver, queue_device: 64 bits each */
+#define RING_ADDR_END 0x38
 #define ISR_OFF 0x1000
 #define DEVICE_OFF 0x2000
 #define NOTIFY_OFF 0x3000
@@ -303,25 +305,46 @@ common_read(struct vmm_virtio_pci *vp, unsigned int off)
 	case 0x1a: return vq != NULL ? vq->vector : VMM_VIRTIO_NO_VECTOR;
 	case 0x1c: return vq != NULL ? vq->enabled : 0;
 	case 0x1e: return vp->queue_select;
-	case 0x20: return vq != NULL ? vq->desc : 0;
-	case 0x24: return vq != NULL ? vq->desc >> 32 : 0;
-	case 0x28: return vq != NULL ? vq->avail : 0;
-	case 0x2c: return vq != NULL ? vq->avail >> 32 : 0;
-	case 0x30: return vq != NULL ? vq->used : 0;
-	case 0x34: return vq != NULL ? vq->used >> 32 : 0;
 	default: return 0;
 	}
 }
 
-static void
-set_half(uint64_t *field, unsigned int off, uint64_t val, unsigned int len)
+/*
+ * The three 64-bit ring addresses (RING_ADDR_OFF to RING_ADDR_END) are a byte array: an
+ * access of any width at any offset there reads or changes exactly the bytes it covers
+ * (an 8-byte write at a high half is that half and the next field's low half; a byte
+ * write is one byte), as on a device whose registers are memory.
+ */
+static uint64_t *
+ring_addr_field(struct vmm_virtio_queue *vq, unsigned int off)
 {
-	if (len == 8)
-		*field = val;
-	else if (off & 4)
-		*field = (*field & 0xffffffffULL) | val << 32;
-	else
-		*field = (*field & ~0xffffffffULL) | (uint32_t)val;
+	unsigned int f = (off - RING_ADDR_OFF) / 8;
+
+	return f == 0 ? &vq->desc : f == 1 ? &vq->avail : &vq->used;
+}
+
+static uint64_t
+ring_addr_read(struct vmm_virtio_queue *vq, unsigned int off, unsigned int len)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < len && off + i < RING_ADDR_END; i++) {
+		unsigned int b = off + i;
+
+		v |= (*ring_addr_field(vq, b) >> (8 * ((b - RING_ADDR_OFF) % 8)) & 0xff) << (8 * i);
+	}
+	return v;
+}
+
+static void
+ring_addr_write(struct vmm_virtio_queue *vq, unsigned int off, uint64_t val, unsigned int len)
+{
+	for (unsigned int i = 0; i < len && off + i < RING_ADDR_END; i++) {
+		unsigned int b = off + i, sh = 8 * ((b - RING_ADDR_OFF) % 8);
+		uint64_t *f = ring_addr_field(vq, b);
+
+		*f = (*f & ~(0xffULL << sh)) | (val >> (8 * i) & 0xff) << sh;
+	}
 }
 
 static void
@@ -331,6 +354,11 @@ common_write(struct vmm_virtio_pci *vp, unsigned int off, uint64_t val, unsigned
 		&vp->queues[vp->queue_select] : NULL;
 	bool live = vq != NULL && !vq->enabled;
 
+	if (off >= RING_ADDR_OFF && off < RING_ADDR_END) {
+		if (live)
+			ring_addr_write(vq, off, val, len);
+		return;
+	}
 	switch (off) {
 	case 0x00: vp->dfselect = (uint32_t)val; return;
 	case 0x08: vp->gfselect = (uint32_t)val; return;
@@ -359,9 +387,6 @@ common_write(struct vmm_virtio_pci *vp, unsigned int off, uint64_t val, unsigned
 		if (vq != NULL && val == 1)
 			vq->enabled = true;
 		return;
-	case 0x20: case 0x24: if (live) set_half(&vq->desc, off, val, len); return;
-	case 0x28: case 0x2c: if (live) set_half(&vq->avail, off, val, len); return;
-	case 0x30: case 0x34: if (live) set_half(&vq->used, off, val, len); return;
 	default: return;
 	}
 }
@@ -387,6 +412,11 @@ bar_access(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_
 	if (off < COMMON_LEN) {
 		if (is_write) {
 			common_write(vp, (unsigned int)off, val, len);
+		} else if (off >= RING_ADDR_OFF && off < RING_ADDR_END) {
+			val = vp->queue_select < vp->nr_queues ? ring_addr_read(
+				&vp->queues[vp->queue_select], (unsigned int)off, len) : 0;
+			for (i = 0; i < len; i++)
+				data[i] = (uint8_t)(val >> (8 * i));
 		} else {
 			val = common_read(vp, (unsigned int)off);
 			for (i = 0; i < len; i++)

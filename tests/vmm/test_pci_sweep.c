@@ -475,6 +475,37 @@ status_rules(void)
 	CHECK(vp->status == 0 && status_last == 0);
 }
 
+/*
+ * The ring addresses take any width at any offset byte by byte: an 8-byte write at a high
+ * half is that half and the next field's low half, a 1- or 2-byte write changes only its
+ * bytes, and reads give the bytes they cover.
+ */
+static void
+ring_addr_rules(void)
+{
+	struct vmm_virtio_queue *vq = &devs[0].vp.queues[0];
+
+	common_w(0, 0x14, 0, 1);			/* reset: queue 0 selected, not enabled */
+	bar_rw(0, 0x20, 8, 0x1122334455667788ULL, true);
+	bar_rw(0, 0x28, 8, 0x0102030405060708ULL, true);
+	bar_rw(0, 0x30, 8, 0x1020304050607080ULL, true);
+	CHECK(vq->desc == 0x1122334455667788ULL && bar_rw(0, 0x20, 8, 0, false) == vq->desc);
+	bar_rw(0, 0x24, 8, 0xaaaaaaaabbbbbbbbULL, true);
+	CHECK(vq->desc == 0xbbbbbbbb55667788ULL && vq->avail == 0x01020304aaaaaaaaULL,
+		"desc 0x%016llx avail 0x%016llx after 8 bytes at desc_hi",
+		(unsigned long long)vq->desc, (unsigned long long)vq->avail);
+	bar_rw(0, 0x30, 1, 0xee, true);
+	bar_rw(0, 0x36, 2, 0xccdd, true);
+	CHECK(vq->used == 0xccdd3040506070eeULL, "used 0x%016llx after byte writes",
+		(unsigned long long)vq->used);
+	CHECK(bar_rw(0, 0x22, 2, 0, false) == 0x5566 && bar_rw(0, 0x35, 1, 0, false) == 0x30 &&
+	      bar_rw(0, 0x34, 8, 0, false) == 0xccdd3040ULL, "reads 0x%llx 0x%llx 0x%llx",
+	      (unsigned long long)bar_rw(0, 0x22, 2, 0, false),
+	      (unsigned long long)bar_rw(0, 0x35, 1, 0, false),
+	      (unsigned long long)bar_rw(0, 0x34, 8, 0, false));
+	common_w(0, 0x14, 0, 1);
+}
+
 int
 main(void)
 {
@@ -552,6 +583,7 @@ main(void)
 		guest_setup(d, bar0[d]);
 	ecam_rules();
 	status_rules();
+	ring_addr_rules();
 	printf("test_pci_sweep: %d status writes, %u failures\n", status_calls, failures);
 	CHECK(failures == 0);
 	for (unsigned int d = 0; d < NR_DEVS; d++) {
