@@ -75,7 +75,19 @@ struct net_dev {
 	unsigned int cur_pairs;	/* pairs the guest uses (VQ_PAIRS_SET), 1 after a reset */
 	unsigned int ctrl;	/* the control queue's index (2 * pairs) when pairs > 1 */
 	struct virtq cvq;
-	bool ctrl_warned;	/* a malformed control request was logged */
+	unsigned int warned;	/* NET_WARN_* kinds logged already */
+};
+
+/*
+ * What a guest can make a device log again and again (each reset lets it retry): each
+ * kind is logged the first time only, for the device's life.
+ */
+enum net_warn {
+	NET_WARN_CTRL_REQ = 1 << 0,	/* a malformed control request */
+	NET_WARN_RINGS = 1 << 1,	/* rings the backend cannot be given at DRIVER_OK */
+	NET_WARN_CVQ = 1 << 2,		/* a control queue that cannot be walked */
+	NET_WARN_PAIRS = 1 << 3,	/* the guest changes the queue pairs it uses */
+	NET_WARN_FEATURES = 1 << 4,	/* MQ without CTRL_VQ, or CTRL_VQ without MQ */
 };
 
 struct net_devs {
@@ -84,6 +96,16 @@ struct net_devs {
 };
 
 static void on_backend(void *opaque, int fd);
+
+/* True the first time a device meets 'kind': the caller logs it then. */
+static bool
+net_warn_once(struct net_dev *n, enum net_warn kind)
+{
+	bool first = !(n->warned & kind);
+
+	n->warned |= kind;
+	return first;
+}
 
 static void
 set_link(struct net_dev *n, bool up)
@@ -148,8 +170,9 @@ hand_rings(struct net_dev *n)
 		if (!q->enabled)
 			continue;
 		if (r.desc == NULL || r.avail == NULL || r.used == NULL) {
-			fprintf(stderr, "vireo-vmm: %s: queue %u lies outside guest RAM\n",
-				n->name, i);
+			if (net_warn_once(n, NET_WARN_RINGS))
+				fprintf(stderr, "vireo-vmm: %s: queue %u lies outside guest RAM; the "
+					"device needs a reset (logged once)\n", n->name, i);
 			return -EFAULT;
 		}
 		rc = vu_ring_start(n->vu, i, &r);
@@ -178,14 +201,13 @@ apply_pairs(struct net_dev *n)
 	return 0;
 }
 
-/* Log a malformed control request once per device (the guest could flood the log). */
+/* A malformed control request: the guest hears VIRTIO_NET_ERR, the log hears it once. */
 static uint8_t
 ctrl_bad(struct net_dev *n, const char *what, unsigned int v)
 {
-	if (!n->ctrl_warned)
+	if (net_warn_once(n, NET_WARN_CTRL_REQ))
 		fprintf(stderr, "vireo-vmm: %s: control queue: %s (%u); answered VIRTIO_NET_ERR "
 			"(logged once)\n", n->name, what, v);
-	n->ctrl_warned = true;
 	return VIRTIO_NET_ERR;
 }
 
@@ -233,8 +255,9 @@ ctrl_handle(struct net_dev *n, const struct virtq_req *req)
 		if (pairs < 1 || pairs > n->pairs)
 			return ctrl_bad(n, "VQ_PAIRS_SET out of range", pairs);
 		if (pairs != n->cur_pairs) {
-			fprintf(stderr, "vireo-vmm: %s: guest uses %u of %u queue pairs\n", n->name,
-				pairs, n->pairs);
+			if (net_warn_once(n, NET_WARN_PAIRS))
+				fprintf(stderr, "vireo-vmm: %s: guest uses %u of %u queue pairs "
+					"(later changes not logged)\n", n->name, pairs, n->pairs);
 			n->cur_pairs = pairs;
 			rc = apply_pairs(n);
 			if (rc < 0)
@@ -285,8 +308,9 @@ ctrl_process(struct net_dev *n)
 	if (budget == 0)
 		eventfd_write(n->vp.queues[n->ctrl].kick_fd, 1);
 	if (rc < 0) {
-		fprintf(stderr, "vireo-vmm: %s: control queue: %s; the device needs a reset\n",
-			n->name, n->cvq.error);
+		if (net_warn_once(n, NET_WARN_CVQ))
+			fprintf(stderr, "vireo-vmm: %s: control queue: %s; the device needs a reset "
+				"(logged once)\n", n->name, n->cvq.error);
 		n->vp.status |= VIRTIO_STATUS_NEEDS_RESET;
 		vmm_virtio_pci_config_changed(&n->vp);
 	}
@@ -348,8 +372,9 @@ ctrl_start(struct net_dev *n)
 	rc = virtq_init(&n->cvq, &n->vm->mem, q->size, q->desc, q->avail, q->used,
 		n->vp.driver_features);
 	if (rc < 0) {
-		fprintf(stderr, "vireo-vmm: %s: control queue %u: %s; the device needs a reset\n",
-			n->name, n->ctrl, n->cvq.error);
+		if (net_warn_once(n, NET_WARN_CVQ))
+			fprintf(stderr, "vireo-vmm: %s: control queue %u: %s; the device needs a "
+				"reset (logged once)\n", n->name, n->ctrl, n->cvq.error);
 		return rc;
 	}
 	ctrl_process(n);	/* a request queued before DRIVER_OK */
@@ -365,9 +390,11 @@ features_ok(struct vmm_virtio_pci *vp, uint64_t features)
 
 	if (n->pairs == 1 || mq == cvq)
 		return true;
-	fprintf(stderr, "vireo-vmm: %s: the guest acked %s without %s: refused (FEATURES_OK)\n",
-		n->name, mq ? "VIRTIO_NET_F_MQ" : "VIRTIO_NET_F_CTRL_VQ",
-		mq ? "VIRTIO_NET_F_CTRL_VQ" : "VIRTIO_NET_F_MQ");
+	if (net_warn_once(n, NET_WARN_FEATURES))
+		fprintf(stderr, "vireo-vmm: %s: the guest acked %s without %s: refused "
+			"(FEATURES_OK; logged once)\n", n->name,
+			mq ? "VIRTIO_NET_F_MQ" : "VIRTIO_NET_F_CTRL_VQ",
+			mq ? "VIRTIO_NET_F_CTRL_VQ" : "VIRTIO_NET_F_MQ");
 	return false;
 }
 
@@ -399,7 +426,9 @@ set_status(struct vmm_virtio_pci *vp, uint8_t old, uint8_t status)
 		return;
 	rc = hand_rings(n);
 	if (rc < 0) {
-		report(n, "handing the rings to the backend", rc);
+		/* -EFAULT, -EINVAL: the guest's rings, which it may retry after each reset. */
+		if ((rc != -EFAULT && rc != -EINVAL) || net_warn_once(n, NET_WARN_RINGS))
+			report(n, "handing the rings to the backend", rc);
 		if (rc == -EFAULT || rc == -EINVAL) {
 			vp->status |= VIRTIO_STATUS_NEEDS_RESET;
 			vmm_virtio_pci_config_changed(vp);
@@ -496,7 +525,8 @@ connected(struct net_dev *n)
 		 * back: 'handed' is set).
 		 */
 		if (rc < 0 && vu_dev_connected(n->vu) && (rc == -EFAULT || rc == -EINVAL)) {
-			report(n, "handing the rings to the backend", rc);
+			if (net_warn_once(n, NET_WARN_RINGS))
+				report(n, "handing the rings to the backend", rc);
 			n->vp.status |= VIRTIO_STATUS_NEEDS_RESET;
 			vmm_virtio_pci_config_changed(&n->vp);
 			refused = true;
