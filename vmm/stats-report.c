@@ -86,7 +86,10 @@ describe_key(struct vmm_vm *vm, uint64_t key, char *where, size_t wsize, char *d
 		}
 		return;
 	}
-	snprintf(where, wsize, "mmio page 0x%" PRIx64, w << 12);
+	if (w == VMM_STAT_OTHER_PAGES)
+		snprintf(where, wsize, "mmio other pages");
+	else
+		snprintf(where, wsize, "mmio page 0x%" PRIx64, w << 12);
 	snprintf(dev, dsize, "%s", "(unclaimed)");
 }
 

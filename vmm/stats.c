@@ -13,6 +13,8 @@
 #include "stats.h"
 
 #define KEY(kind, where) vmm_stat_key(kind, where)
+/* How far from its hash a key may sit. */
+#define STATS_PROBE_MAX 16
 
 static const char *const reason_names[] = {
 	[KVM_EXIT_UNKNOWN] = "unknown",
@@ -73,45 +75,73 @@ slot_hash(uint64_t key)
 	return (unsigned int)key % VMM_STATS_SLOTS;
 }
 
+/*
+ * The slot of 'key' ('*found') or the free slot it would take, or -1 when neither lies
+ * within STATS_PROBE_MAX slots of its hash: every exit's work stays bounded, even with the
+ * table full of keys a guest made up (unclaimed pages, BARs moved again and again).
+ */
+static int
+stats_probe(const struct vmm_exit_stats *s, uint64_t key, bool *found)
+{
+	unsigned int i, h = slot_hash(key);
+
+	for (i = 0; i < STATS_PROBE_MAX; i++) {
+		unsigned int j = (h + i) % VMM_STATS_SLOTS;
+		uint64_t k = __atomic_load_n(&s->slots[j].key, __ATOMIC_ACQUIRE);
+
+		if (k == key || k == 0) {
+			*found = k == key;
+			return (int)j;
+		}
+	}
+	return -1;
+}
+
+/* Count one exit under 'key' if it has or can take a slot; false if not. */
+static bool
+stats_count(struct vmm_exit_stats *s, uint64_t key, bool may_add, bool *added)
+{
+	bool found;
+	int j = stats_probe(s, key, &found);
+
+	*added = false;
+	if (j < 0 || (!found && !may_add))
+		return false;
+	if (found) {
+		bump(&s->slots[j].count);
+	} else {
+		__atomic_store_n(&s->slots[j].count, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->slots[j].key, key, __ATOMIC_RELEASE);
+		*added = true;
+	}
+	return true;
+}
+
 void
 vmm_stats_io(struct vmm_exit_stats *s, enum vmm_stat_kind kind, uint64_t where)
 {
-	uint64_t key = KEY(kind, where);
-	unsigned int i, h = slot_hash(key);
+	bool unclaimed = kind == VMM_STAT_MMIO_UNCLAIMED_READ ||
+		kind == VMM_STAT_MMIO_UNCLAIMED_WRITE;
+	bool added;
 
-	for (i = 0; i < VMM_STATS_SLOTS; i++) {
-		struct vmm_stat_slot *slot = &s->slots[(h + i) % VMM_STATS_SLOTS];
-		uint64_t k = __atomic_load_n(&slot->key, __ATOMIC_RELAXED);
-
-		if (k == key) {
-			bump(&slot->count);
-			return;
-		}
-		if (k == 0) {
-			__atomic_store_n(&slot->count, 1, __ATOMIC_RELAXED);
-			__atomic_store_n(&slot->key, key, __ATOMIC_RELEASE);
-			return;
-		}
+	/* Unclaimed pages get a share of the table; the rest count together. */
+	if (stats_count(s, KEY(kind, where),
+			!unclaimed || s->unclaimed_pages < VMM_STATS_UNCLAIMED_PAGES, &added)) {
+		if (unclaimed && added)
+			s->unclaimed_pages++;
+		return;
 	}
-	bump(&s->overflow);
+	if (!unclaimed || !stats_count(s, KEY(kind, VMM_STAT_OTHER_PAGES), true, &added))
+		bump(&s->overflow);
 }
 
 uint64_t
 vmm_stats_io_get(const struct vmm_exit_stats *s, enum vmm_stat_kind kind, uint64_t where)
 {
-	uint64_t key = KEY(kind, where);
-	unsigned int i, h = slot_hash(key);
+	bool found;
+	int j = stats_probe(s, KEY(kind, where), &found);
 
-	for (i = 0; i < VMM_STATS_SLOTS; i++) {
-		const struct vmm_stat_slot *slot = &s->slots[(h + i) % VMM_STATS_SLOTS];
-		uint64_t k = __atomic_load_n(&slot->key, __ATOMIC_ACQUIRE);
-
-		if (k == key)
-			return __atomic_load_n(&slot->count, __ATOMIC_RELAXED);
-		if (k == 0)
-			return 0;
-	}
-	return 0;
+	return j >= 0 && found ? __atomic_load_n(&s->slots[j].count, __ATOMIC_RELAXED) : 0;
 }
 
 int

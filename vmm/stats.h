@@ -7,7 +7,9 @@
  *
  * Each vCPU counts its exits by KVM exit reason, and port-I/O exits by port and direction
  * and MMIO exits by device range (or by 4 KiB page when no device claims the address) in a
- * small open-addressing table.  KVM's own counters come from its binary statistics file
+ * small open-addressing table.  A key sits at most a few slots from its hash, or counts as
+ * overflow; unclaimed pages take at most VMM_STATS_UNCLAIMED_PAGES keys, later pages count
+ * under VMM_STAT_OTHER_PAGES, so a guest touching pages at random leaves room for the rest.  KVM's own counters come from its binary statistics file
  * descriptors (KVM_GET_STATS_FD, Linux 5.14+) on the VM and on each vCPU.
  *
  * Thread-safety: a vCPU's counters have one writer, its own thread, which updates them with
@@ -24,6 +26,9 @@
 
 #define VMM_STATS_REASONS 64
 #define VMM_STATS_SLOTS 256
+#define VMM_STATS_UNCLAIMED_PAGES 32
+/** The 'where' of unclaimed accesses to pages beyond the first VMM_STATS_UNCLAIMED_PAGES. */
+#define VMM_STAT_OTHER_PAGES ((1ULL << 56) - 1)
 
 enum vmm_stat_kind {
 	VMM_STAT_PIO_IN = 1,
@@ -63,6 +68,7 @@ struct vmm_exit_stats {
 	uint64_t other_reasons;
 	struct vmm_stat_slot slots[VMM_STATS_SLOTS];
 	uint64_t overflow;	/* I/O exits that found no free slot */
+	unsigned int unclaimed_pages;	/* unclaimed page keys taken (the vCPU's own) */
 };
 
 /** Count one exit with KVM reason 'reason'.  The vCPU thread only. */
