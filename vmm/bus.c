@@ -3,6 +3,7 @@
  * Port-I/O and MMIO range registration and dispatch.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +47,39 @@ upper_bound(const struct vmm_bus_range *r, unsigned int n, uint64_t addr)
 	return lo;
 }
 
+static bool
+bus_id_in_use(const struct vmm_bus *bus, unsigned int id)
+{
+	for (unsigned int s = 0; s < VMM_BUS_NR_SPACES; s++)
+		for (unsigned int i = 0; i < bus->nr[s]; i++)
+			if (bus->ranges[s][i].id == id)
+				return true;
+	return false;
+}
+
+/*
+ * The next id no registered range has, in 0..INT_MAX: vmm_bus_access() returns it as a
+ * non-negative int, and a guest moving a BAR again and again registers without end
+ * (bus->lock held for writing).
+ */
+static unsigned int
+bus_take_id(struct vmm_bus *bus)
+{
+	unsigned int id;
+
+	do {
+		id = bus->next_id;
+		bus->next_id = id == INT_MAX ? 0 : id + 1;
+	} while (bus_id_in_use(bus, id));
+	return id;
+}
+
 int
 vmm_bus_register(struct vmm_bus *bus, enum vmm_bus_space space, uint64_t base,
 		uint64_t len, const char *name, vmm_bus_cb *cb, void *opaque)
 {
 	struct vmm_bus_range *r, *nr;
-	unsigned int n, pos;
+	unsigned int n, pos, id;
 	int ret;
 
 	if (len == 0 || base + len - 1 < base || space >= VMM_BUS_NR_SPACES || cb == NULL)
@@ -65,6 +93,7 @@ vmm_bus_register(struct vmm_bus *bus, enum vmm_bus_space space, uint64_t base,
 		ret = -EEXIST;
 		goto out;
 	}
+	id = bus_take_id(bus);		/* before realloc() may move the table it reads */
 	nr = realloc(r, (n + 1) * sizeof(*nr));
 	if (nr == NULL) {
 		ret = -ENOMEM;
@@ -72,12 +101,11 @@ vmm_bus_register(struct vmm_bus *bus, enum vmm_bus_space space, uint64_t base,
 	}
 	memmove(&nr[pos + 1], &nr[pos], (n - pos) * sizeof(*nr));
 	nr[pos] = (struct vmm_bus_range){
-		.base = base, .len = len, .name = name, .id = bus->next_id, .cb = cb,
-		.opaque = opaque,
+		.base = base, .len = len, .name = name, .id = id, .cb = cb, .opaque = opaque,
 	};
+	ret = (int)id;
 	bus->ranges[space] = nr;
 	bus->nr[space] = n + 1;
-	ret = (int)bus->next_id++;
 out:
 	pthread_rwlock_unlock(&bus->lock);
 	return ret;

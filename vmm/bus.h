@@ -53,7 +53,7 @@ struct vmm_bus {
 	pthread_rwlock_t lock;
 	struct vmm_bus_range *ranges[VMM_BUS_NR_SPACES];	/* sorted by base */
 	unsigned int nr[VMM_BUS_NR_SPACES];
-	unsigned int next_id;
+	unsigned int next_id;	/* where the search for a free id starts; 0..INT_MAX */
 };
 
 /** Initialise an empty bus. */

@@ -3,6 +3,7 @@
  * The device bus: registration, overlap, dispatch, unclaimed accesses.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "bus.h"
@@ -67,6 +68,26 @@ main(void)
 	CHECK(b.offset == 0xe && d[0] == 0x42 && d[1] == 0x42);
 	CHECK(vmm_bus_access(&bus, VMM_BUS_MMIO, 0x3f8 + 0x10, d, 8, false) == id_m);
 	CHECK(m.offset == 0x10 && m.len == 8);
+
+	/*
+	 * After 2^31 registrations (a guest moving a BAR again and again) ids stay
+	 * non-negative, so accesses still count as claimed, and no two live ranges share one.
+	 */
+	{
+		unsigned int saved = bus.next_id;
+		int id_hi, id_lo;
+
+		bus.next_id = INT_MAX;
+		id_hi = vmm_bus_register(&bus, VMM_BUS_MMIO, 0x100000, 0x1000, "hi", cb, &m);
+		id_lo = vmm_bus_register(&bus, VMM_BUS_MMIO, 0x200000, 0x1000, "lo", cb, &m);
+		CHECK(id_hi == INT_MAX && id_lo >= 0, "ids %d %d", id_hi, id_lo);
+		CHECK(id_lo != id_a && id_lo != id_b && id_lo != id_m, "id %d reused", id_lo);
+		CHECK(vmm_bus_access(&bus, VMM_BUS_MMIO, 0x100004, d, 4, false) == id_hi);
+		CHECK(vmm_bus_access(&bus, VMM_BUS_MMIO, 0x200004, d, 4, false) == id_lo);
+		CHECK(vmm_bus_unregister(&bus, VMM_BUS_MMIO, 0x100000) == 0 &&
+		      vmm_bus_unregister(&bus, VMM_BUS_MMIO, 0x200000) == 0);
+		bus.next_id = saved;
+	}
 
 	/* Unclaimed: reads are all ones, nobody is called. */
 	memset(d, 0, sizeof(d));
