@@ -4,7 +4,9 @@
  * BAR placement and moves, MSI routes.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -68,12 +70,18 @@ vmm_pci_get32(const uint8_t *p)
 	return vmm_pci_get16(p) | (uint32_t)vmm_pci_get16(p + 2) << 16;
 }
 
-/* Map or unmap each BAR per the command register and BAR value (pci.lock held). */
-static void
+/*
+ * Map or unmap each BAR per the command register and BAR value (pci.lock held).  A BAR the
+ * guest put over another range stays unmapped, but wanted: each later call tries again.
+ * Returns true if a BAR was unmapped (its range may be what another BAR waits for).
+ */
+static bool
 update_bars(struct vmm_pci_dev *dev)
 {
 	bool decode = (vmm_pci_get16(dev->cfg + PCI_CFG_COMMAND) & PCI_CMD_MEMORY) != 0;
+	bool freed = false;
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < VMM_PCI_NR_BARS; i++) {
 		uint64_t size = dev->bar_size[i];
@@ -86,17 +94,37 @@ update_bars(struct vmm_pci_dev *dev)
 		if (dev->bar_mapped[i]) {
 			vmm_bus_unregister(&pci.vm->bus, VMM_BUS_MMIO, dev->bar_addr[i]);
 			dev->bar_mapped[i] = false;
+			freed = true;
 			if (dev->bar_map != NULL)
 				dev->bar_map(dev, i, dev->bar_addr[i], false);
 		}
 		dev->bar_addr[i] = addr;
-		if (want && vmm_bus_register(&pci.vm->bus, VMM_BUS_MMIO, addr, size, dev->name,
-				dev->bar_cb, dev->opaque) >= 0) {
+		if (!want)
+			continue;
+		ret = vmm_bus_register(&pci.vm->bus, VMM_BUS_MMIO, addr, size, dev->name,
+			dev->bar_cb, dev->opaque);
+		if (ret >= 0) {
 			dev->bar_mapped[i] = true;
 			if (dev->bar_map != NULL)
 				dev->bar_map(dev, i, addr, true);
+		} else if (!dev->bar_clash_logged) {
+			dev->bar_clash_logged = true;
+			fprintf(stderr, "vireo-vmm: %s: BAR %u at 0x%" PRIx64 " (0x%" PRIx64 " bytes): "
+				"%s; unmapped until it or the other range moves (logged once)\n",
+				dev->name, i, addr, size, ret == -EEXIST ?
+				"overlaps another device's range" : strerror(-ret));
 		}
 	}
+	return freed;
+}
+
+/* Another BAR left its place: map the BARs that wait for a free range (pci.lock held). */
+static void
+retry_bars(void)
+{
+	for (unsigned int s = 0; s < pci.nr_slots; s++)
+		if (pci.slots[s] != NULL)
+			update_bars(pci.slots[s]);
 }
 
 static void
@@ -115,8 +143,9 @@ cfg_access(struct vmm_pci_dev *dev, unsigned int reg, uint8_t *data, unsigned in
 	for (i = 0; i < len; i++)
 		dev->cfg[reg + i] = (dev->cfg[reg + i] & ~dev->wmask[reg + i]) |
 			(data[i] & dev->wmask[reg + i]);
-	if (reg < PCI_CFG_BAR0 + 4 * VMM_PCI_NR_BARS && reg + len > PCI_CFG_COMMAND)
-		update_bars(dev);
+	if (reg < PCI_CFG_BAR0 + 4 * VMM_PCI_NR_BARS && reg + len > PCI_CFG_COMMAND &&
+	    update_bars(dev))
+		retry_bars();
 	if (dev->cfg_write != NULL)
 		dev->cfg_write(dev, reg, len);
 }

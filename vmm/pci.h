@@ -76,6 +76,7 @@ struct vmm_pci_dev {
 	/* Private to pci.c. */
 	uint64_t bar_addr[VMM_PCI_NR_BARS];
 	bool bar_mapped[VMM_PCI_NR_BARS];
+	bool bar_clash_logged;		/* a BAR over another range was logged */
 	unsigned int slot;
 };
 

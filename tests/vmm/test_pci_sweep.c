@@ -506,6 +506,51 @@ ring_addr_rules(void)
 	common_w(0, 0x14, 0, 1);
 }
 
+/*
+ * A BAR moved over another device's BAR stays unmapped, logged once with the device and
+ * the address, and is mapped as soon as the other one moves away.
+ */
+static void
+bar_clash_rules(const uint32_t *bar0)
+{
+	struct vmm_pci_dev *p0 = &devs[0].vp.pci, *p1 = &devs[1].vp.pci;
+	static char log[1 << 16];
+	char want[96];
+	FILE *f = tmpfile();
+	int saved = dup(2);
+	ssize_t n = 0;
+
+	CHECK(f != NULL && saved >= 0);
+	if (f == NULL || saved < 0)
+		return;
+	guest_setup(0, bar0[0]);
+	guest_setup(1, bar0[1]);
+	dup2(fileno(f), 2);
+	p1->bar_clash_logged = false;	/* the sweep's random BARs may have clashed already */
+	ecam_rw(p1->slot, PCI_CFG_BAR0, 4, bar0[0], true);
+	ecam_rw(p1->slot, PCI_CFG_BAR0, 4, bar0[0], true);	/* again: no second message */
+	CHECK(!p1->bar_mapped[0] && p0->bar_mapped[0] && p0->bar_addr[0] == bar0[0]);
+	ecam_rw(p0->slot, PCI_CFG_BAR0, 4, 0xc8000000u, true);
+	CHECK(p0->bar_mapped[0] && p0->bar_addr[0] == 0xc8000000u);
+	CHECK(p1->bar_mapped[0] && p1->bar_addr[0] == bar0[0],
+		"the waiting BAR was not mapped when the other one left");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	memset(log, 0, sizeof(log));
+	if (fseek(f, 0, SEEK_SET) == 0)
+		n = (ssize_t)fread(log, 1, sizeof(log) - 1, f);
+	fclose(f);
+	snprintf(want, sizeof(want), "virtio-net1: BAR 0 at 0x%x", bar0[0]);
+	CHECK(n > 0 && strstr(log, want) != NULL && strstr(log, "logged once") != NULL &&
+	      strstr(strstr(log, want) + 1, want) == NULL, "log: %.300s", log);
+	/* Both back: device 0 waits until device 1 has left its place. */
+	guest_setup(0, bar0[0]);
+	guest_setup(1, bar0[1]);
+	CHECK(p0->bar_mapped[0] && p0->bar_addr[0] == bar0[0] && p1->bar_mapped[0] &&
+	      p1->bar_addr[0] == bar0[1]);
+}
+
 int
 main(void)
 {
@@ -584,6 +629,7 @@ main(void)
 	ecam_rules();
 	status_rules();
 	ring_addr_rules();
+	bar_clash_rules(bar0);
 	printf("test_pci_sweep: %d status writes, %u failures\n", status_calls, failures);
 	CHECK(failures == 0);
 	for (unsigned int d = 0; d < NR_DEVS; d++) {
