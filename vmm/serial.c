@@ -3,7 +3,9 @@
  * The guest console: a 16550A where the architecture puts it (vmm_arch_console: COM1 on x86,
  * MMIO on arm64), output to stdout or a file (at most
  * max-size bytes) through a ring that never blocks (console.h), input from stdin through
- * the main loop.
+ * the main loop.  Input waits in stdin while the receive FIFO is full: the main loop stops
+ * watching stdin then, and the vCPU that takes a byte from the full FIFO wakes it through
+ * an eventfd (only the main thread changes the loop's fds), so no byte is read and dropped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "arch.h"
 #include "serial.h"
@@ -27,6 +30,8 @@ struct serial_dev {
 	int out_fd;
 	bool own_out;
 	bool in_watched;
+	bool in_paused;		/* stdin unwatched until the FIFO has room (main thread) */
+	int wake_fd;		/* eventfd: a vCPU made room in the full FIFO, or -1 */
 	bool raw;
 	struct termios saved;
 };
@@ -39,6 +44,15 @@ serial_irq(void *opaque, int level)
 	vmm_vm_irq_line(s->vm, vmm_arch_console.irq, level);
 }
 
+/* A vCPU, under the UART's mutex: the guest took a byte from a full FIFO. */
+static void
+serial_room(void *opaque)
+{
+	struct serial_dev *s = opaque;
+
+	eventfd_write(s->wake_fd, 1);
+}
+
 static void
 serial_stdin(void *opaque, int fd)
 {
@@ -47,7 +61,17 @@ serial_stdin(void *opaque, int fd)
 	size_t room = vmm_uart_rx_room(&s->uart);
 	ssize_t n;
 
-	n = read(fd, buf, room == 0 || room > sizeof(buf) ? sizeof(buf) : room);
+	/*
+	 * Only this thread fills the FIFO, so the room can only grow until the read; a byte
+	 * taken after the check wakes serial_wake(), which watches stdin again.
+	 */
+	if (room == 0) {
+		vmm_vm_del_fd(s->vm, fd);
+		s->in_watched = false;
+		s->in_paused = true;
+		return;
+	}
+	n = read(fd, buf, room > sizeof(buf) ? sizeof(buf) : room);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
@@ -56,6 +80,22 @@ serial_stdin(void *opaque, int fd)
 		return;
 	}
 	vmm_uart_input(&s->uart, buf, (size_t)n);
+}
+
+/* The main loop: room in the FIFO again; watch stdin if it was paused. */
+static void
+serial_wake(void *opaque, int fd)
+{
+	struct serial_dev *s = opaque;
+	eventfd_t v;
+
+	eventfd_read(fd, &v);
+	if (!s->in_paused || vmm_uart_rx_room(&s->uart) == 0)
+		return;
+	if (vmm_vm_add_fd(s->vm, STDIN_FILENO, serial_stdin, s) == 0) {
+		s->in_paused = false;
+		s->in_watched = true;
+	}
 }
 
 static void
@@ -86,6 +126,7 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 		return -ENOMEM;
 	s->vm = vm;
 	s->out_fd = STDOUT_FILENO;
+	s->wake_fd = -1;
 	if (cfg->serial == VMM_SERIAL_FILE) {
 		s->out_fd = open(cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (s->out_fd < 0) {
@@ -113,6 +154,18 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 	}
 	vm->console = &s->out;
 	if (cfg->serial == VMM_SERIAL_STDIO) {
+		s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (s->wake_fd < 0) {
+			ret = vmm_err(err, -errno, "serial: eventfd: %s", strerror(errno));
+			goto err_bus;
+		}
+		ret = vmm_vm_add_fd(vm, s->wake_fd, serial_wake, s);
+		if (ret < 0) {
+			ret = vmm_err(err, ret, "serial: cannot watch its eventfd: %s",
+				strerror(-ret));
+			goto err_wake;
+		}
+		vmm_uart_on_room(&s->uart, serial_room, s);
 		serial_raw_mode(s);
 		if (vmm_vm_add_fd(vm, STDIN_FILENO, serial_stdin, s) == 0)
 			s->in_watched = true;
@@ -120,6 +173,11 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 	*state = s;
 	return 0;
 
+err_wake:
+	close(s->wake_fd);
+err_bus:
+	vm->console = NULL;
+	vmm_bus_unregister(&vm->bus, vmm_arch_console.bus, vmm_arch_console.base);
 err_uart:
 	vmm_uart_fini(&s->uart);
 	vmm_conout_stop(&s->out, 0);
@@ -138,6 +196,11 @@ serial_exit(struct vmm_vm *vm, void *state)
 
 	if (s->in_watched)
 		vmm_vm_del_fd(vm, STDIN_FILENO);
+	if (s->wake_fd >= 0) {
+		vmm_uart_on_room(&s->uart, NULL, NULL);
+		vmm_vm_del_fd(vm, s->wake_fd);
+		close(s->wake_fd);
+	}
 	if (s->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);
 	vmm_bus_unregister(&vm->bus, vmm_arch_console.bus, vmm_arch_console.base);

@@ -23,6 +23,8 @@
 #define VMM_UART_RX_SIZE 256
 
 typedef void vmm_uart_irq_cb(void *opaque, int level);
+/** The receive FIFO was full and the guest took a byte (or cleared it): input may resume. */
+typedef void vmm_uart_room_cb(void *opaque);
 
 struct vmm_uart {
 	pthread_mutex_t lock;
@@ -35,6 +37,8 @@ struct vmm_uart {
 	uint64_t tx_bytes;		/* bytes the guest transmitted (delivered or dropped) */
 	vmm_uart_irq_cb *irq;
 	void *irq_opaque;
+	vmm_uart_room_cb *room;		/* NULL: nobody waits for room */
+	void *room_opaque;
 };
 
 /** Reset 'u': output to 'out' (may be NULL), interrupts through 'irq'. */
@@ -50,6 +54,13 @@ void vmm_uart_io(void *opaque, uint64_t offset, uint8_t *data, unsigned int len,
 
 /** Queue received bytes; returns how many fitted in the receive FIFO. */
 size_t vmm_uart_input(struct vmm_uart *u, const uint8_t *buf, size_t n);
+
+/**
+ * Call 'cb' (under the UART's mutex, on the thread of the guest's access) each time the
+ * guest makes room in a full receive FIFO, so that a producer that stopped reading its
+ * input when the FIFO filled starts again instead of dropping bytes.
+ */
+void vmm_uart_on_room(struct vmm_uart *u, vmm_uart_room_cb *cb, void *opaque);
 
 /** Free room in the receive FIFO. */
 size_t vmm_uart_rx_room(struct vmm_uart *u);

@@ -69,6 +69,14 @@ uart_rx_push(struct vmm_uart *u, uint8_t c)
 	u->rx_count++;
 }
 
+/* The FIFO held 'before' bytes and now fewer: tell a producer waiting for room. */
+static void
+uart_rx_freed(struct vmm_uart *u, unsigned int before)
+{
+	if (before == VMM_UART_RX_SIZE && u->rx_count < before && u->room != NULL)
+		u->room(u->room_opaque);
+}
+
 static uint8_t
 uart_rx_pop(struct vmm_uart *u)
 {
@@ -79,6 +87,7 @@ uart_rx_pop(struct vmm_uart *u)
 	c = u->rx[u->rx_head];
 	u->rx_head = (u->rx_head + 1) % VMM_UART_RX_SIZE;
 	u->rx_count--;
+	uart_rx_freed(u, u->rx_count + 1);
 	return c;
 }
 
@@ -164,8 +173,12 @@ uart_write(struct vmm_uart *u, unsigned int reg, uint8_t v)
 		break;
 	case REG_IIR_FCR:
 		u->fcr = v & 0xc9;
-		if (v & FCR_CLEAR_RX)
+		if (v & FCR_CLEAR_RX) {
+			unsigned int before = u->rx_count;
+
 			u->rx_count = 0;
+			uart_rx_freed(u, before);
+		}
 		break;
 	case REG_LCR:
 		u->lcr = v;
@@ -209,6 +222,15 @@ vmm_uart_input(struct vmm_uart *u, const uint8_t *buf, size_t n)
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 	return i;
+}
+
+void
+vmm_uart_on_room(struct vmm_uart *u, vmm_uart_room_cb *cb, void *opaque)
+{
+	pthread_mutex_lock(&u->lock);
+	u->room = cb;
+	u->room_opaque = opaque;
+	pthread_mutex_unlock(&u->lock);
 }
 
 size_t
