@@ -440,9 +440,32 @@ out:
 		arm_timer(n, true);
 }
 
+/*
+ * The guest moved queue 'q' to another MSI-X vector: a ring the backend runs must signal
+ * the new vector's eventfd (SET_VRING_CALL); a ring not handed yet takes it when it is.
+ */
+static void
+queue_vector(struct vmm_virtio_pci *vp, unsigned int q)
+{
+	struct net_dev *n = vp->opaque;
+	int rc;
+
+	if (!n->handed || !vu_dev_connected(n->vu) || q >= 2 * n->pairs ||
+	    !vu_ring_started(n->vu, q))
+		return;
+	rc = vu_ring_set_call(n->vu, q, vmm_virtio_pci_call_fd(vp, q));
+	if (rc < 0) {
+		report(n, "SET_VRING_CALL", rc);
+		/* A vCPU must not touch the main loop's fds: the timer makes it run check_lost(). */
+		if (n->watched_fd >= 0 && !vu_dev_connected(n->vu))
+			arm_timer(n, true);
+	}
+}
+
 static const struct vmm_virtio_ops net_ops = {
 	.set_status = set_status,
 	.features_ok = features_ok,
+	.queue_vector = queue_vector,
 };
 
 static void

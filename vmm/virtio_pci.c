@@ -380,12 +380,35 @@ common_write(struct vmm_virtio_pci *vp, unsigned int off, uint64_t val, unsigned
 			vq->size = (uint16_t)val;
 		return;
 	case 0x1a:
-		if (vq != NULL)
-			vq->vector = val < vp->nr_vectors ? (uint16_t)val : VMM_VIRTIO_NO_VECTOR;
+		if (vq != NULL) {
+			uint16_t v = val < vp->nr_vectors ? (uint16_t)val : VMM_VIRTIO_NO_VECTOR;
+
+			if (v != vq->vector) {
+				vq->vector = v;
+				if (vp->ops->queue_vector != NULL)
+					vp->ops->queue_vector(vp, vp->queue_select);
+			}
+		}
 		return;
 	case 0x1c:
-		if (vq != NULL && val == 1)
-			vq->enabled = true;
+		if (vq == NULL || val != 1 || vq->enabled)
+			return;
+		/*
+		 * The device takes its rings at DRIVER_OK, and a driver must not enable one
+		 * later without VIRTIO_F_RING_RESET (virtio 1.2, 4.1.4.3.2), which this device
+		 * does not offer: the ring would never run, so the device asks for a reset.
+		 */
+		if (vp->status & VIRTIO_STATUS_DRIVER_OK) {
+			if (!vp->late_enable_logged)
+				fprintf(stderr, "vireo-vmm: %s: queue %u enabled after DRIVER_OK "
+					"(queue_enable 1); the device needs a reset (logged once)\n",
+					vp->pci.name, vp->queue_select);
+			vp->late_enable_logged = true;
+			vp->status |= VIRTIO_STATUS_NEEDS_RESET;
+			vmm_virtio_pci_config_changed(vp);
+			return;
+		}
+		vq->enabled = true;
 		return;
 	default: return;
 	}

@@ -60,6 +60,12 @@ struct vmm_virtio_ops {
 	 * device cannot serve).  Lock held.
 	 */
 	bool (*features_ok)(struct vmm_virtio_pci *vp, uint64_t features);
+	/**
+	 * Optional: the guest moved queue 'q' to another MSI-X vector (vmm_virtio_pci_call_fd()
+	 * tells the new eventfd), possibly after DRIVER_OK, when a backend already signals the
+	 * old one.  Lock held.
+	 */
+	void (*queue_vector)(struct vmm_virtio_pci *vp, unsigned int q);
 };
 
 /** One MSI-X table entry (PCI Local Bus 3.0, 6.8.2): what the guest wrote. */
@@ -97,6 +103,7 @@ struct vmm_virtio_pci {
 	uint8_t status;
 	uint8_t config_generation;
 	uint8_t isr;
+	bool late_enable_logged;	/**< a queue enabled after DRIVER_OK was logged */
 	uint8_t config[VMM_VIRTIO_CFG_SIZE];	/**< device configuration (read-only) */
 	unsigned int config_len;
 	struct vmm_virtio_queue queues[VMM_VIRTIO_MAX_QUEUES];

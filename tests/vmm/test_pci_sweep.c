@@ -79,7 +79,18 @@ status_cb(struct vmm_virtio_pci *p, uint8_t old, uint8_t status)
 	status_calls++;
 }
 
-static const struct vmm_virtio_ops ops = { .set_status = status_cb };
+static int vector_calls;
+static unsigned int vector_queue;	/* the queue of the last vector change */
+
+static void
+vector_cb(struct vmm_virtio_pci *p, unsigned int q)
+{
+	(void)p;
+	vector_queue = q;
+	vector_calls++;
+}
+
+static const struct vmm_virtio_ops ops = { .set_status = status_cb, .queue_vector = vector_cb };
 
 static void
 save(const struct guarded *g, struct host_state *h)
@@ -544,11 +555,49 @@ bar_clash_rules(const uint32_t *bar0)
 	snprintf(want, sizeof(want), "virtio-net1: BAR 0 at 0x%x", bar0[0]);
 	CHECK(n > 0 && strstr(log, want) != NULL && strstr(log, "logged once") != NULL &&
 	      strstr(strstr(log, want) + 1, want) == NULL, "log: %.300s", log);
-	/* Both back: device 0 waits until device 1 has left its place. */
-	guest_setup(0, bar0[0]);
+	/* Both back, device 1 first, out of device 0's way. */
 	guest_setup(1, bar0[1]);
+	guest_setup(0, bar0[0]);
 	CHECK(p0->bar_mapped[0] && p0->bar_addr[0] == bar0[0] && p1->bar_mapped[0] &&
 	      p1->bar_addr[0] == bar0[1]);
+}
+
+/*
+ * After DRIVER_OK: a queue's new MSI-X vector reaches the device model (a backend running
+ * the ring must signal the new one), the same vector again does not; a queue enabled then
+ * is refused with NEEDS_RESET, since its ring would never run.
+ */
+static void
+late_queue_rules(void)
+{
+	struct vmm_virtio_pci *vp = &devs[0].vp;
+	int calls;
+
+	common_w(0, 0x14, 0, 1);
+	common_w(0, 0x16, 0, 2);
+	common_w(0, 0x1c, 1, 2);			/* queue 0 enabled, queue 1 not */
+	common_w(0, 0x14, 0x03, 1);
+	common_w(0, 0x08, 1, 4);
+	common_w(0, 0x0c, (uint32_t)(vp->device_features >> 32), 4);
+	common_w(0, 0x08, 0, 4);
+	common_w(0, 0x0c, (uint32_t)vp->device_features, 4);
+	common_w(0, 0x14, 0x0b, 1);
+	common_w(0, 0x14, 0x0f, 1);
+	CHECK(vp->status == 0x0f);
+	calls = vector_calls;
+	common_w(0, 0x1a, 1, 2);
+	CHECK(vector_calls == calls + 1 && vector_queue == 0 && vp->queues[0].vector == 1);
+	common_w(0, 0x1a, 1, 2);
+	CHECK(vector_calls == calls + 1, "the same vector told again");
+	common_w(0, 0x1a, 0xffff, 2);
+	CHECK(vector_calls == calls + 2 && vp->queues[0].vector == VMM_VIRTIO_NO_VECTOR);
+	common_w(0, 0x16, 1, 2);
+	common_w(0, 0x1c, 1, 2);
+	CHECK(!vp->queues[1].enabled && (vp->status & VIRTIO_STATUS_NEEDS_RESET),
+		"queue 1 enabled after DRIVER_OK: enabled %d, status 0x%02x",
+		vp->queues[1].enabled, vp->status);
+	common_w(0, 0x14, 0, 1);
+	CHECK(vp->status == 0);
 }
 
 int
@@ -629,6 +678,7 @@ main(void)
 	ecam_rules();
 	status_rules();
 	ring_addr_rules();
+	late_queue_rules();
 	bar_clash_rules(bar0);
 	printf("test_pci_sweep: %d status writes, %u failures\n", status_calls, failures);
 	CHECK(failures == 0);
