@@ -3,11 +3,11 @@
 #
 # Boot real guests with vireo-vmm: Debian's cloud kernel with 1 vCPU, Debian's standard
 # kernel with 2 vCPUs (found in ACPI's MADT, and with acpi=off in the MP table), a
-# hugepage-backed guest with prealloc, a reboot through the i8042, and the API socket
-# (vm-info, exit-stats, shutdown).  Both kernel boot paths: decompressed by vireo-vmm (the
-# default: the cloud kernel's payload is lz4, the standard kernel's xz) and the bzImage's
-# own decompressor (--kernel-boot bzimage).  Each guest's busybox /init prints
-# "vireo-guest: cpus=N mem=KB" and ends the VM.
+# hugepage-backed guest with prealloc, a reboot through the i8042, the CMOS RTC (its alarm
+# interrupt, hwclock) and the API socket (vm-info, exit-stats, shutdown).  Both kernel boot
+# paths: decompressed by vireo-vmm (the default: the cloud kernel's payload is lz4, the
+# standard kernel's xz) and the bzImage's own decompressor (--kernel-boot bzimage).  Each
+# guest's busybox /init prints "vireo-guest: cpus=N mem=KB" and ends the VM.
 #
 # On a host whose /dev/kvm cannot boot Linux, the guest part runs inside the test host
 # (scripts/testhost); the kernels and initramfs are prepared on the host first.
@@ -25,9 +25,11 @@ if [ -z "${VMM_BOOT_INNER:-}" ]; then
 	K_STD=$("$TESTHOST" guest-kernel standard) || exit 1
 	INITRD=$("$TESTHOST" guest-initramfs) || exit 1
 	INITRD_WAIT=$("$TESTHOST" guest-initramfs --script "$ROOT/tests/vmm/guest-wait.sh") || exit 1
+	INITRD_RTC=$("$TESTHOST" guest-initramfs --script "$ROOT/tests/vmm/guest-rtc.sh") || exit 1
 	exec "$TESTHOST" wrap --timeout 2400 --hugepages 256 --mem 6144 \
 		--env VMM_BOOT_INNER=1 --env K_CLOUD="$K_CLOUD" --env K_STD="$K_STD" \
 		--env INITRD="$INITRD" --env INITRD_WAIT="$INITRD_WAIT" \
+		--env INITRD_RTC="$INITRD_RTC" \
 		-- "$ROOT/tests/vmm/boot.sh" "$VMM" "$CTL"
 fi
 
@@ -81,6 +83,20 @@ if grep -q "^exits " "$T/err"; then
 	pass "--exit-stats includes KVM's binary statistics"
 else
 	fail_vm "--exit-stats has no KVM binary statistics"
+fi
+
+# The CMOS RTC: its alarm interrupt reaches the guest, and hwclock's time stays set.
+boot "cloud kernel, RTC alarm and hwclock" 1 "guest power-off" \
+	--kernel "$K_CLOUD" --initramfs "$INITRD_RTC" --cpus 1 --memory 256M --cmdline "$CMDLINE"
+if grep -q "vireo-guest: rtc alarm interrupt" "$T/out"; then
+	pass "the RTC's alarm raises IRQ 8 ($(grep -o 'rtc0 interrupts .*' "$T/out"))"
+else
+	fail_vm "no RTC alarm interrupt in the guest"
+fi
+if grep -q "vireo-guest: hwclock .*2031" "$T/out"; then
+	pass "hwclock -w then -r keeps the guest's time ($(grep -o 'hwclock .*' "$T/out"))"
+else
+	fail_vm "hwclock did not keep the time the guest set"
 fi
 
 boot "standard kernel, 2 vCPUs" 2 "guest power-off" \
