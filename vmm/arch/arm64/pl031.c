@@ -85,7 +85,12 @@ pl031_update_irq(struct pl031 *rtc)
 /*
  * Arm the timer for the host second at which the data register will equal the match
  * register (the offset is whole seconds, so the data register ticks on the host's second
- * boundaries); a match now sets the raw status at once.
+ * boundaries); a match now sets the raw status at once.  An absolute CLOCK_REALTIME time on
+ * purpose: the data register is the host's clock plus an offset fixed when the guest loads
+ * it, so when the host's clock steps the match's host second stays the same, and the timer
+ * follows the step (one step forward past the match fires at once, as the data register
+ * passed it).  The x86 RTC's timer is relative instead: it waits for the host's next second,
+ * whatever that is after a step.
  */
 static void
 pl031_arm(struct pl031 *rtc)

@@ -18,6 +18,15 @@
  * brought up to date at each read of status C (for guests that poll) and by a timerfd in
  * the main loop, armed only while an interrupt is enabled, for the next second or period.
  *
+ * That timer runs on CLOCK_MONOTONIC, armed for "the next boundary of the host's UTC clock
+ * minus now", not at an absolute CLOCK_REALTIME time: when the host's clock steps back by D
+ * (an NTP step, `date -s`), an absolute timer would wait for the old boundary, D seconds of
+ * silence for a guest waiting for its update interrupt.  A relative timer fires within a
+ * second of the step whichever way it went; the update it finds counts once (one UF, an
+ * alarm skipped by a step forward, one PF), and the next arming is on the new clock's
+ * boundaries.  (TFD_TIMER_CANCEL_ON_SET would do as much, with an ECANCELED path to handle
+ * and a window between reading the clock and arming where a step goes unseen.)
+ *
  * Not emulated, logged once when the guest asks for it: daylight saving (status B's DSE)
  * and dividers other than 32.768 kHz.  The square wave (SQWE) has no pin to drive.  Status
  * A never shows an update in progress; status D says the battery is good.  Other
@@ -35,6 +44,7 @@
 #include <unistd.h>
 #include <sys/timerfd.h>
 
+#include "rtc.h"
 #include "util.h"
 #include "vm.h"
 
@@ -80,7 +90,7 @@
 struct rtc_dev {
 	pthread_mutex_t lock;
 	struct vmm_vm *vm;
-	int timer_fd;		/* CLOCK_REALTIME, armed while an interrupt is enabled */
+	int timer_fd;		/* CLOCK_MONOTONIC, armed while an interrupt is enabled */
 	uint8_t index;
 	uint8_t cmos[128];	/* status A and B, alarms; the time registers while stopped */
 	int64_t offset;		/* guest time minus host time, in seconds */
@@ -94,13 +104,15 @@ struct rtc_dev {
 };
 
 static int64_t
-host_ns(void)
+host_utc_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 }
+
+int64_t (*rtc_host_ns)(void) = host_utc_ns;
 
 static int64_t
 rtc_guest_sec(const struct rtc_dev *rtc, int64_t now)
@@ -242,11 +254,11 @@ rtc_update(struct rtc_dev *rtc, int64_t now)
 		rtc->flags |= RTC_C_PF;
 		rtc->last_tick = rtc_tick(now, freq);
 	}
-	if (sec < rtc->last_sec)
-		rtc->last_sec = sec;	/* the host's clock stepped back */
 	if (sec == rtc->last_sec)
 		return;
 	rtc->flags |= RTC_C_UF;
+	if (sec < rtc->last_sec)
+		rtc->last_sec = sec - 1;	/* the host's clock stepped back: one update */
 	s = sec - rtc->last_sec > RTC_CATCH_UP ? sec - RTC_CATCH_UP : rtc->last_sec;
 	while (++s <= sec && !(rtc->flags & RTC_C_AF))
 		if (rtc_alarm_match(rtc, s))
@@ -268,7 +280,10 @@ rtc_update_irq(struct rtc_dev *rtc)
 	}
 }
 
-/* Arm the timer for the next second, or periodic tick with PIE, if an interrupt is on. */
+/*
+ * Arm the timer for the next second of the host's clock at 'now', or periodic tick with PIE,
+ * if an interrupt is on: relative, on CLOCK_MONOTONIC (see the top of this file).
+ */
 static void
 rtc_arm(struct rtc_dev *rtc, int64_t now)
 {
@@ -286,9 +301,12 @@ rtc_arm(struct rtc_dev *rtc, int64_t now)
 		}
 	}
 	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = (time_t)(next / NSEC);
-	its.it_value.tv_nsec = (long)(next % NSEC);
-	if (timerfd_settime(rtc->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+	if (next != 0) {
+		next -= now;	/* > 0: a zero it_value would disarm */
+		its.it_value.tv_sec = (time_t)(next / NSEC);
+		its.it_value.tv_nsec = (long)(next % NSEC);
+	}
+	if (timerfd_settime(rtc->timer_fd, 0, &its, NULL) < 0)
 		fprintf(stderr, "vireo-vmm: rtc: timerfd_settime: %s\n", strerror(errno));
 }
 
@@ -402,10 +420,10 @@ rtc_io(void *opaque, uint64_t offset, uint8_t *data, unsigned int len, bool is_w
 		else
 			memset(data, 0xff, len);
 	} else if (is_write) {
-		rtc_write(rtc, data[0], host_ns());
+		rtc_write(rtc, data[0], rtc_host_ns());
 	} else {
 		memset(data, 0, len);
-		data[0] = rtc_read(rtc, host_ns());
+		data[0] = rtc_read(rtc, rtc_host_ns());
 	}
 	pthread_mutex_unlock(&rtc->lock);
 }
@@ -420,7 +438,7 @@ rtc_timer(void *opaque, int fd)
 
 	pthread_mutex_lock(&rtc->lock);
 	if (read(fd, &expirations, sizeof(expirations)) == (ssize_t)sizeof(expirations)) {
-		now = host_ns();
+		now = rtc_host_ns();
 		rtc_update(rtc, now);
 		rtc_update_irq(rtc);
 		rtc_arm(rtc, now);
@@ -440,8 +458,8 @@ rtc_init(struct vmm_vm *vm, void **state, char **err)
 	rtc->vm = vm;
 	rtc->cmos[RTC_REG_A] = RTC_A_DV_32K | 0x06;	/* 1024 Hz, the PC's default */
 	rtc->cmos[RTC_REG_B] = RTC_B_24H;
-	rtc->last_sec = rtc_guest_sec(rtc, host_ns());
-	rtc->timer_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	rtc->last_sec = rtc_guest_sec(rtc, rtc_host_ns());
+	rtc->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (rtc->timer_fd < 0) {
 		ret = vmm_err(err, -errno, "rtc: timerfd_create: %s", strerror(errno));
 		goto err_free;
