@@ -4,8 +4,12 @@
  * MMIO on arm64), output to stdout or a file (at most
  * max-size bytes) through a ring that never blocks (console.h), input from stdin through
  * the main loop.  Input waits in stdin while the receive FIFO is full: the main loop stops
- * watching stdin then, and the vCPU that takes a byte from the full FIFO wakes it through
- * an eventfd (only the main thread changes the loop's fds), so no byte is read and dropped.
+ * watching stdin then, and the vCPU that takes a byte from the full FIFO wakes it (only the
+ * main thread changes the loop's fds), so no byte is read and dropped.  The wake is a
+ * timerfd the vCPU arms to fire at once; when stdin cannot be watched again (the loop's
+ * handler table or epoll is full), the main thread says so once and arms the same timer to
+ * try again in SERIAL_RETRY_MS: console input never stays paused for good, and a failure
+ * that lasts costs a retry every SERIAL_RETRY_MS, not a spinning loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +20,14 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
+#include <sys/timerfd.h>
 
 #include "arch.h"
 #include "serial.h"
 #include "util.h"
 #include "vm.h"
+
+#define SERIAL_RETRY_MS 100
 
 struct serial_dev {
 	struct vmm_uart uart;
@@ -31,7 +37,8 @@ struct serial_dev {
 	bool own_out;
 	bool in_watched;
 	bool in_paused;		/* stdin unwatched until the FIFO has room (main thread) */
-	int wake_fd;		/* eventfd: a vCPU made room in the full FIFO, or -1 */
+	bool in_failed;		/* stdin could not be watched again: said once (main thread) */
+	int wake_fd;		/* timerfd: room in the full FIFO, or a retry is due; or -1 */
 	bool raw;
 	struct termios saved;
 };
@@ -44,13 +51,23 @@ serial_irq(void *opaque, int level)
 	vmm_vm_irq_line(s->vm, vmm_arch_console.irq, level);
 }
 
+/* Fire the wake timer in 'ms' milliseconds (0: at once); any thread. */
+static void
+serial_wake_in(struct serial_dev *s, long ms)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
+		.tv_nsec = ms % 1000 * 1000000 + 1 } };	/* zero would disarm */
+
+	timerfd_settime(s->wake_fd, 0, &its, NULL);
+}
+
 /* A vCPU, under the UART's mutex: the guest took a byte from a full FIFO. */
 static void
 serial_room(void *opaque)
 {
 	struct serial_dev *s = opaque;
 
-	eventfd_write(s->wake_fd, 1);
+	serial_wake_in(s, 0);
 }
 
 static void
@@ -82,20 +99,30 @@ serial_stdin(void *opaque, int fd)
 	vmm_uart_input(&s->uart, buf, (size_t)n);
 }
 
-/* The main loop: room in the FIFO again; watch stdin if it was paused. */
+/* The main loop: room in the FIFO again, or a retry; watch stdin if it was paused. */
 static void
 serial_wake(void *opaque, int fd)
 {
 	struct serial_dev *s = opaque;
-	eventfd_t v;
+	uint64_t v;
+	int ret;
 
-	eventfd_read(fd, &v);
-	if (!s->in_paused || vmm_uart_rx_room(&s->uart) == 0)
+	if (read(fd, &v, sizeof(v)) < 0 || !s->in_paused || vmm_uart_rx_room(&s->uart) == 0)
 		return;
-	if (vmm_vm_add_fd(s->vm, STDIN_FILENO, serial_stdin, s) == 0) {
-		s->in_paused = false;
-		s->in_watched = true;
+	ret = vmm_vm_add_fd(s->vm, STDIN_FILENO, serial_stdin, s);
+	if (ret < 0) {
+		if (!s->in_failed)
+			fprintf(stderr, "vireo-vmm: serial: console input (stdin) cannot be watched "
+				"again: %s; retrying every %d ms\n", strerror(-ret), SERIAL_RETRY_MS);
+		s->in_failed = true;
+		serial_wake_in(s, SERIAL_RETRY_MS);
+		return;
 	}
+	if (s->in_failed)
+		fprintf(stderr, "vireo-vmm: serial: console input (stdin) watched again\n");
+	s->in_failed = false;
+	s->in_paused = false;
+	s->in_watched = true;
 }
 
 static void
@@ -154,14 +181,14 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 	}
 	vm->console = &s->out;
 	if (cfg->serial == VMM_SERIAL_STDIO) {
-		s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		s->wake_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		if (s->wake_fd < 0) {
-			ret = vmm_err(err, -errno, "serial: eventfd: %s", strerror(errno));
+			ret = vmm_err(err, -errno, "serial: timerfd_create: %s", strerror(errno));
 			goto err_bus;
 		}
 		ret = vmm_vm_add_fd(vm, s->wake_fd, serial_wake, s);
 		if (ret < 0) {
-			ret = vmm_err(err, ret, "serial: cannot watch its eventfd: %s",
+			ret = vmm_err(err, ret, "serial: cannot watch its wake timer: %s",
 				strerror(-ret));
 			goto err_wake;
 		}

@@ -10,7 +10,9 @@
  * - a reader that goes away (EPIPE) costs dropped bytes, not an error for the guest;
  * - the writer thread never takes a signal meant for the main loop;
  * - the console's input (serial.c, stdin through the main loop) waits in stdin while the
- *   guest's receive FIFO is full and comes in as the guest drains it: no byte dropped.
+ *   guest's receive FIFO is full and comes in as the guest drains it: no byte dropped;
+ *   when the main loop cannot watch stdin again (its handler table full), it says so once,
+ *   retries a few times a second (no spinning) and input comes in once it can.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -268,7 +270,61 @@ guest_in(struct vmm_vm *vm, unsigned int reg)
 }
 
 static void
-stdin_backpressure(void)
+no_cb(void *opaque, int fd)
+{
+	(void)opaque;
+	(void)fd;
+}
+
+/*
+ * The FIFO is full and stdin unwatched: with the loop's handler table full, the guest
+ * drains the FIFO; the loop cannot watch stdin again and says so once, retries without
+ * spinning and reads nothing; room in the table, and it watches stdin again.  The bytes the
+ * guest took count in 'got' ('bad' out of order).
+ */
+static void
+watch_fails(struct vmm_vm *vm, int in_fd, unsigned int *got, unsigned int *bad)
+{
+	char log[] = "/tmp/test_console.log.XXXXXX";
+	int logfd = mkstemp(log), saved = dup(2), left = -1, runs = 0;
+	bool taken[VMM_MAX_FD_HANDLERS];
+	uint64_t end;
+
+	CHECK(logfd >= 0 && saved >= 0);
+	for (unsigned int i = 0; i < VMM_MAX_FD_HANDLERS; i++) {
+		taken[i] = vm->handlers[i].cb == NULL;
+		if (taken[i])
+			vm->handlers[i] = (struct vmm_fd_handler){ .fd = -1, .cb = no_cb };
+	}
+	dup2(logfd, 2);
+	while (guest_in(vm, 5) & 0x01) {
+		*bad += guest_in(vm, 0) != guest_byte(*got);
+		(*got)++;
+	}
+	for (end = now_ms() + 600; now_ms() < end;)
+		runs += loop_once(vm, 50);
+	if (ioctl(in_fd, FIONREAD, &left) < 0)
+		left = -1;
+	for (unsigned int i = 0; i < VMM_MAX_FD_HANDLERS; i++)
+		if (taken[i])
+			vm->handlers[i].cb = NULL;
+	/* The next retry watches stdin; the first read fills the FIFO again. */
+	for (end = now_ms() + 1000; now_ms() < end && !(guest_in(vm, 5) & 0x01);)
+		loop_once(vm, 50);
+	dup2(saved, 2);
+	close(saved);
+	CHECK(*got == VMM_UART_RX_SIZE, "%u bytes in the FIFO", *got);
+	CHECK(left == (int)(2 * VMM_UART_RX_SIZE), "%d bytes left in stdin", left);
+	CHECK(runs >= 2 && runs <= 10, "%d loop runs in 600 ms while stdin cannot be watched",
+		runs);
+	CHECK(count_lines(log, "console input (stdin) cannot be watched again") == 1);
+	CHECK(count_lines(log, "console input (stdin) watched again") == 1);
+	close(logfd);
+	unlink(log);
+}
+
+static void
+stdin_backpressure(bool fail_watch)
 {
 	static struct vmm_vm vm;
 	struct vmm_config cfg;
@@ -296,6 +352,8 @@ stdin_backpressure(void)
 		;
 	CHECK(ioctl(p[0], FIONREAD, &left) == 0 && left == (int)(sizeof(in) - VMM_UART_RX_SIZE),
 		"%d bytes left in stdin", left);
+	if (fail_watch)
+		watch_fails(&vm, p[0], &got, &bad);
 	/* The guest drains the FIFO; the loop refills it; every byte arrives, in order. */
 	for (unsigned int idle = 0; got < sizeof(in) && idle < 50;) {
 		if (guest_in(&vm, 5) & 0x01) {
@@ -327,6 +385,7 @@ main(void)
 	live_reader();
 	reader_gone();
 	signals_stay_with_main();
-	stdin_backpressure();
+	stdin_backpressure(false);
+	stdin_backpressure(true);
 	return check_report("test_console");
 }
