@@ -548,8 +548,8 @@ connected(struct net_dev *n)
 		 * back: 'handed' is set).
 		 */
 		if (rc < 0 && vu_dev_connected(n->vu) && (rc == -EFAULT || rc == -EINVAL)) {
-			if (net_warn_once(n, NET_WARN_RINGS))
-				report(n, "handing the rings to the backend", rc);
+			/* Every time: a new connection is the backend's doing, not the guest's. */
+			report(n, "handing the rings to the backend", rc);
 			n->vp.status |= VIRTIO_STATUS_NEEDS_RESET;
 			vmm_virtio_pci_config_changed(&n->vp);
 			refused = true;

@@ -42,7 +42,7 @@ show_dp() {
 	sed 's/^/    dp: /' "$RUN/dp.log" | tail -n 25
 }
 
-# rxq_loads: "QID USAGE" for each rx queue of vhu0 after a fresh load measurement; a
+# rxq_loads: "QID USAGE" for each rx queue of vhu0, as of the last full measurement interval; a
 # summary line of queues 0 and 1 on stderr.
 rxq_loads() {
 	ctl pmd-rxq-rebalance >/dev/null 2>&1
@@ -65,7 +65,10 @@ sample_phase() {
 		return
 	fi
 	echo "    $(date +%T) phase $phase: the guest's flows started"
-	for s in 2 2 2; do
+	# pmd-rxq-show's usage is that of the last full 10 s measurement (as Open vSwitch's), and
+	# in phase 2 vireo-dp has just restarted: sample for up to 12 s of the guest's 15.
+	for s in 2 2 2 2 2 2; do
+		[ "$q0" = 1 ] && [ "$q1" = 1 ] && break
 		sleep "$s"
 		rxq_loads >"$RUN/loads" 2>&1	# no /dev/fd in the test host: no <(...)
 		grep "rx queues:" "$RUN/loads"
