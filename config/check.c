@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "port_limits.h"
@@ -216,10 +217,22 @@ check_bool(const char *v)
 	return one_of(v, (const char *const[]){ "true", "false", "try", NULL });
 }
 
+/* A tunnel option: "true" or "false", as netdev-vport compares them (case matters). */
 static int
 check_true_false(const char *v)
 {
 	return one_of(v, (const char *const[]){ "true", "false", NULL });
+}
+
+/*
+ * An other_config key Open vSwitch reads with smap_get_bool(): "true" or "false" in any
+ * case, as the dataplane reads them; anything else would be the default there, and is
+ * refused here rather than ignored.
+ */
+static int
+check_smap_bool(const char *v)
+{
+	return strcasecmp(v, "true") == 0 || strcasecmp(v, "false") == 0 ? 0 : -1;
 }
 
 /* pmd-rxq-assign: Open vSwitch's three placement algorithms. */
@@ -278,8 +291,8 @@ static const struct option_rule other_config_rules[] = {
 	{ "openflow-rundir", check_path, 0, 0, DONE, NULL, NULL },
 	{ "stats-update-interval", NULL, 0, UINT32_MAX, DONE, NULL, NULL },
 	{ "pmd-rxq-assign", check_rxq_assign, 0, 0, DONE, NULL, NULL },
-	{ "pmd-rxq-isolate", check_true_false, 0, 0, DONE, NULL, NULL },
-	{ "pmd-auto-lb", check_true_false, 0, 0, DONE, NULL, NULL },
+	{ "pmd-rxq-isolate", check_smap_bool, 0, 0, DONE, NULL, NULL },
+	{ "pmd-auto-lb", check_smap_bool, 0, 0, DONE, NULL, NULL },
 	{ "pmd-auto-lb-load-threshold", NULL, 0, 100, DONE, NULL, NULL },
 	{ "pmd-auto-lb-improvement-threshold", NULL, 0, 100, DONE, NULL, NULL },
 	{ "pmd-auto-lb-rebal-interval", NULL, 0, 20000, DONE, NULL, NULL },
@@ -558,7 +571,7 @@ static const struct option_rule extra_rules[] = {
 	{ "Bridge:other_config:hwaddr", check_any, 0, 0, REFUSE,
 		NO_SWITCH("setting the bridge's MAC address (its LOCAL port gets a random one)"),
 		NULL },
-	{ "Bridge:other_config:forward-bpdu", check_true_false, 0, 0, DONE, NULL, NULL },
+	{ "Bridge:other_config:forward-bpdu", check_smap_bool, 0, 0, DONE, NULL, NULL },
 	{ "Bridge:other_config:mac-aging-time", check_any, 0, 0, WARN, "vireo-dp ages MAC entries "
 		"after 300 s", "300" },
 	{ "Bridge:other_config:mac-table-size", check_any, 0, 0, DONE, NULL, NULL },

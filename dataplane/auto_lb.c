@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dp.h"
 
@@ -42,7 +43,7 @@ dp_auto_lb_configure(struct dp *dp, const struct vconf *cfg)
 	const char *on = vconf_map_get(&cfg->other_config, "pmd-auto-lb");
 	struct dp_auto_lb lb = dp->auto_lb;
 
-	lb.enabled = on != NULL && strcmp(on, "true") == 0;
+	lb.enabled = on != NULL && strcasecmp(on, "true") == 0;	/* as smap_get_bool() */
 	lb.load_pct = (unsigned)key_uint(cfg, "pmd-auto-lb-load-threshold", 100, 95);
 	lb.improve_pct = (unsigned)key_uint(cfg, "pmd-auto-lb-improvement-threshold", 100, 25);
 	lb.interval_min = (unsigned)key_uint(cfg, "pmd-auto-lb-rebal-interval", 20000, 1);

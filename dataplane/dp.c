@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -147,8 +148,9 @@ start_pmds(struct dp *dp, const struct vconf *cfg, char **err)
 
 /*
  * The placement policy of 'cfg': other_config:pmd-rxq-assign (cycles, roundrobin, group)
- * and pmd-rxq-isolate (true, false).  vconf_check_other_config() refuses other values;
- * should one get here, the default stands and the log says so.
+ * and pmd-rxq-isolate (true, false, in any case, as Open vSwitch's smap_get_bool() reads
+ * it).  vconf_check_other_config() refuses other values; should one get here, the default
+ * stands and the log says so.
  */
 static struct pmd_rxq_policy
 rxq_policy_of(const struct vconf *cfg)
@@ -160,9 +162,9 @@ rxq_policy_of(const struct vconf *cfg)
 	if (pmd_rxq_algo_parse(algo, &pol.algo) < 0)
 		dp_log("other_config:pmd-rxq-assign '%s' is not cycles, roundrobin or group: "
 			"using cycles", algo);
-	if (iso != NULL && strcmp(iso, "false") == 0)
+	if (iso != NULL && strcasecmp(iso, "false") == 0)
 		pol.isolate = false;
-	else if (iso != NULL && strcmp(iso, "true") != 0)
+	else if (iso != NULL && strcasecmp(iso, "true") != 0)
 		dp_log("other_config:pmd-rxq-isolate '%s' is not true or false: using true", iso);
 	return pol;
 }

@@ -396,6 +396,9 @@ test_bridge_other_config(void)
 		{ "hwaddr", "02:00:00:00:00:01", "other_config:hwaddr': '02:00:00:00:00:01' refused" },
 		{ "forward-bpdu", "false", NULL },
 		{ "forward-bpdu", "true", NULL },
+		/* As smap_get_bool() and dp_bridge_forward_bpdu() read it: any case. */
+		{ "forward-bpdu", "TRUE", NULL },
+		{ "forward-bpdu", "False", NULL },
 		{ "forward-bpdu", "yes", "other_config:forward-bpdu': bad value 'yes'" },
 	};
 	uint64_t id = 0;
@@ -1128,11 +1131,43 @@ test_pmd_mask(void)
 	}
 }
 
+/*
+ * The switch's booleans Open vSwitch reads with smap_get_bool() (the dataplane too): "true"
+ * and "false" in any case; anything else is refused rather than read as the default.
+ */
+static void
+test_smap_bools(void)
+{
+	static const char *const keys[] = { "pmd-rxq-isolate", "pmd-auto-lb" };
+	static const char *const fine[] = { "true", "false", "True", "FALSE" };
+	static const char *const refused[] = { "yes", "1", "", "truee" };
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+			struct vconf_kv kv = { .key = (char *)keys[k], .value = (char *)fine[i] };
+			char *err = NULL;
+
+			CHECK(vconf_check_other_config(&kv, &err) == 0, "%s '%s' refused: %s",
+				keys[k], fine[i], err ? err : "");
+			free(err);
+		}
+		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+			struct vconf_kv kv = { .key = (char *)keys[k], .value = (char *)refused[i] };
+			char *err = NULL;
+
+			CHECK(vconf_check_other_config(&kv, &err) == -EINVAL && err &&
+				strstr(err, keys[k]), "%s '%s' accepted", keys[k], refused[i]);
+			free(err);
+		}
+	}
+}
+
 int
 main(void)
 {
 	test_tunnels();
 	test_pmd_mask();
+	test_smap_bools();
 	test_sleep_max();
 	test_mirrors();
 	test_policing();
