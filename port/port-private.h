@@ -27,7 +27,8 @@ int port_dpdk_probe(const char *devargs, uint16_t *port_id, bool *probed, char *
 void port_dpdk_remove(uint16_t port_id);
 uint16_t port_dpdk_id(const struct port *p);
 void **port_dpdk_ext(struct port *p);
-uint16_t port_dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+uint16_t port_dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes);
 void port_dpdk_dev_stats(struct port *p, struct port_dev_stats *st);
 bool port_dpdk_link_up(struct port *p);
 

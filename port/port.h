@@ -93,7 +93,8 @@ struct port_env {
 	 * Packets that enter the switch on port 'in' without a device: a patch port hands
 	 * what it is sent to its peer this way.  The owner processes them on PMD
 	 * 'pmd_index' (the caller, inside port_tx_burst()) as if 'in' had received them,
-	 * takes ownership of all 'n' and returns how many it dropped.  NULL: the owner has
+	 * takes ownership of all 'n' and returns how many it dropped: all of them or none
+	 * (0 or 'n'), so that a sender knows which bytes went.  NULL: the owner has
 	 * no such path (patch ports then fail to open).  This is the one thing the port
 	 * interface could not express otherwise: a port whose transmit is a receive.
 	 */
@@ -166,9 +167,12 @@ struct port_ops {
 	uint16_t (*rx)(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
 	/**
 	 * Send 'n' (at most PORT_BURST: pmd_output() sends in bursts, and ports keep a burst on
-	 * their stack) packets on tx queue 'qid'; consumes all of them, returns how many failed.
+	 * their stack) packets on tx queue 'qid'; consumes all of them, returns how many failed
+	 * and adds their bytes (port_pkts_bytes(), measured as given, before any header the
+	 * port pushes) to '*failed_bytes'.  The failed ones may be anywhere in 'pkts'.
 	 */
-	uint16_t (*tx)(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+	uint16_t (*tx)(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t *failed_bytes);
 	/** Device statistics (control thread). */
 	void (*dev_stats)(struct port *p, struct port_dev_stats *st);
 	bool (*link_up)(struct port *p);
@@ -509,17 +513,28 @@ port_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
+/** The bytes of the 'n' packets 'pkts', as port_ops.tx counts them. */
+static inline uint64_t
+port_pkts_bytes(struct rte_mbuf *const *pkts, uint16_t n)
+{
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	return bytes;
+}
+
 /**
  * Send at most PORT_BURST packets on PMD 'pmd_index's tx queue of 'p', taking the queue
- * lock when needed, and count them (PMD).  Consumes every packet; returns how many were
- * dropped.
+ * lock when needed, and count them (PMD): tx_bytes are those of the packets sent, wherever
+ * in the burst the failed ones were.  Consumes every packet; returns how many were dropped.
  */
 static inline uint16_t
 port_tx_burst(struct port *p, unsigned pmd_index, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t qid, left, lens[PORT_BURST], policed = 0;
+	uint16_t qid, left, policed = 0;
 	struct port_policer *pol = __atomic_load_n(&p->egress, __ATOMIC_ACQUIRE);
-	uint64_t bytes = 0;
+	uint64_t bytes, failed_bytes = 0;
 
 	if (unlikely(pol != NULL)) {
 		uint16_t kept = port_police(pol, pkts, n);
@@ -531,10 +546,7 @@ port_tx_burst(struct port *p, unsigned pmd_index, struct rte_mbuf **pkts, uint16
 		if (n == 0)
 			return policed;
 	}
-	for (uint16_t i = 0; i < n; i++) {
-		lens[i] = (uint16_t)rte_pktmbuf_pkt_len(pkts[i]);
-		bytes += lens[i];
-	}
+	bytes = port_pkts_bytes(pkts, n);
 	if (unlikely(p->n_txq == 0)) {
 		rte_pktmbuf_free_bulk(pkts, n);
 		p->pmd_stats[pmd_index].tx_dropped += n;
@@ -543,14 +555,12 @@ port_tx_burst(struct port *p, unsigned pmd_index, struct rte_mbuf **pkts, uint16
 	qid = pmd_index % p->n_txq;
 	if (unlikely(p->tx_locked)) {
 		rte_spinlock_lock(&p->txq_lock[qid]);
-		left = p->ops->tx(p, qid, pkts, n);
+		left = p->ops->tx(p, qid, pkts, n, &failed_bytes);
 		rte_spinlock_unlock(&p->txq_lock[qid]);
 	} else {
-		left = p->ops->tx(p, qid, pkts, n);
+		left = p->ops->tx(p, qid, pkts, n, &failed_bytes);
 	}
-	for (uint16_t i = n - left; i < n; i++)
-		bytes -= lens[i];
-	p->pmd_stats[pmd_index].tx_bytes += bytes;
+	p->pmd_stats[pmd_index].tx_bytes += bytes - failed_bytes;
 	p->pmd_stats[pmd_index].tx_packets += n - left;
 	p->pmd_stats[pmd_index].tx_dropped += left;
 	return left + policed;

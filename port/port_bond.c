@@ -563,7 +563,8 @@ slb_hash(const struct rte_mbuf *m)
  * and counted.
  */
 static uint16_t
-slb_tx(struct bond_priv *b, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+slb_tx(struct bond_priv *b, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes)
 {
 	struct rte_mbuf *per[BOND_MAX_MEMBERS][PORT_BURST];
 	uint16_t cnt[BOND_MAX_MEMBERS] = { 0 };
@@ -573,6 +574,7 @@ slb_tx(struct bond_priv *b, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 		uint8_t mi = __atomic_load_n(&b->bucket[slb_hash(pkts[i])], __ATOMIC_RELAXED);
 
 		if (unlikely(mi == SLB_NONE)) {
+			*failed_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 			rte_pktmbuf_free(pkts[i]);
 			failed++;
 			continue;
@@ -586,6 +588,7 @@ slb_tx(struct bond_priv *b, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		sent = rte_eth_tx_burst(b->members[mi].port_id, qid, per[mi], cnt[mi]);
 		if (unlikely(sent < cnt[mi])) {
+			*failed_bytes += port_pkts_bytes(per[mi] + sent, (uint16_t)(cnt[mi] - sent));
 			rte_pktmbuf_free_bulk(per[mi] + sent, cnt[mi] - sent);
 			failed += cnt[mi] - sent;
 		}
@@ -594,20 +597,21 @@ slb_tx(struct bond_priv *b, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
- * Transmit: the bonded ethdev's, or balance-slb's own.  Returns how many failed; for
- * balance-slb they need not be the last ones, so the caller's byte count of a partly
- * failed burst is approximate.
+ * Transmit: the bonded ethdev's, or balance-slb's own.  Returns how many failed (for
+ * balance-slb anywhere in the burst) with their bytes in '*failed_bytes'.
  */
 static uint16_t
-bond_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+bond_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes)
 {
 	struct bond_priv *b = *port_dpdk_ext(p);
 	uint16_t failed = 0;
 
 	if (!b->own_tx)
-		return port_dpdk_tx(p, qid, pkts, n);
+		return port_dpdk_tx(p, qid, pkts, n, failed_bytes);
 	for (uint16_t off = 0; off < n; off += PORT_BURST)
-		failed += slb_tx(b, qid, pkts + off, (uint16_t)RTE_MIN(n - off, PORT_BURST));
+		failed += slb_tx(b, qid, pkts + off, (uint16_t)RTE_MIN(n - off, PORT_BURST),
+			failed_bytes);
 	return failed;
 }
 

@@ -381,12 +381,15 @@ dpdk_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 uint16_t
-port_dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+port_dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes)
 {
 	uint16_t sent = rte_eth_tx_burst(((struct dpdk_priv *)p->priv)->port_id, qid, pkts, n);
 
-	if (unlikely(sent < n))
+	if (unlikely(sent < n)) {
+		*failed_bytes += port_pkts_bytes(pkts + sent, (uint16_t)(n - sent));
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
 	return n - sent;
 }
 

@@ -113,19 +113,20 @@ internal_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 
 /* Tunnel packets for this host are popped on the way (tnl.h); the rest goes to the kernel. */
 static uint16_t
-internal_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+internal_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes)
 {
 	uint16_t dropped = 0, left;
 
-	n = tnl_internal_tx(p, qid, pkts, n, &dropped);
+	n = tnl_internal_tx(p, qid, pkts, n, &dropped, failed_bytes);
 	if (n == 0)
 		return dropped;
 	if (tap_shared[p->slot]) {
 		rte_spinlock_lock(&p->txq_lock[0]);
-		left = port_dpdk_ops.tx(p, 0, pkts, n);
+		left = port_dpdk_ops.tx(p, 0, pkts, n, failed_bytes);
 		rte_spinlock_unlock(&p->txq_lock[0]);
 	} else {
-		left = port_dpdk_ops.tx(p, 0, pkts, n);
+		left = port_dpdk_ops.tx(p, 0, pkts, n, failed_bytes);
 	}
 	return dropped + left;
 }

@@ -126,19 +126,26 @@ patch_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 static uint16_t
-patch_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+patch_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes)
 {
 	struct patch_priv *pp = p->priv;
 	struct patch_priv *other = __atomic_load_n(&pp->peer, __ATOMIC_ACQUIRE);
 	struct rte_mbuf *burst[PORT_BURST];
+	uint64_t bytes = port_pkts_bytes(pkts, n);
+	uint16_t dropped;
 
 	if (unlikely(other == NULL)) {
+		*failed_bytes += bytes;
 		rte_pktmbuf_free_bulk(pkts, n);
 		return n;
 	}
 	/* 'pkts' is the sender's batch, which the peer bridge may fill again meanwhile. */
 	memcpy(burst, pkts, n * sizeof(*pkts));
-	return pp->env->deliver(pp->env->deliver_aux, other->port, qid, burst, n);
+	dropped = pp->env->deliver(pp->env->deliver_aux, other->port, qid, burst, n);
+	if (dropped != 0)
+		*failed_bytes += bytes;	/* all of them (port_env.deliver) */
+	return dropped;
 }
 
 static void

@@ -700,7 +700,8 @@ vhost_enqueue(struct vhost_priv *v, int vid, uint16_t q, struct rte_mbuf **pkts,
 }
 
 static uint16_t
-vhost_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+vhost_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes)
 {
 	struct vhost_priv *v = p->priv;
 	int vid = __atomic_load_n(&v->vid, __ATOMIC_ACQUIRE);
@@ -712,6 +713,7 @@ vhost_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	 * which its message thread may hold while it waits for this burst (vhost_fast.h).
 	 */
 	if (unlikely(vid < 0 || nq == 0 || vhost_fast_borrowing(v->fast))) {
+		*failed_bytes += port_pkts_bytes(pkts, n);
 		rte_pktmbuf_free_bulk(pkts, n);
 		return n;
 	}
@@ -726,6 +728,9 @@ vhost_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	rte_spinlock_lock(&v->qlock[q]);
 	sent = vhost_enqueue(v, vid, q, pkts, n);
 	rte_spinlock_unlock(&v->qlock[q]);
+	/* The guest's ring took the first 'sent'. */
+	if (unlikely(sent < n))
+		*failed_bytes += port_pkts_bytes(pkts + sent, (uint16_t)(n - sent));
 	rte_pktmbuf_free_bulk(pkts, n);	/* enqueue copies */
 	return n - sent;
 }

@@ -266,9 +266,10 @@ tnl_port_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 uint16_t
-tnl_port_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+tnl_port_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes)
 {
-	return tnl_encap_tx(p->priv, qid, pkts, n);
+	return tnl_encap_tx(p->priv, qid, pkts, n, failed_bytes);
 }
 
 void

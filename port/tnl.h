@@ -456,10 +456,11 @@ void tnl_internal_del(struct port *p);
  * PMD 'pmd': packets sent to internal port 'p'.  Tunnel packets for a local endpoint are
  * popped and delivered to their tunnel port, bad ones dropped and counted, ARP copied for
  * the neighbour table.  The packets for the kernel are left at the front of 'pkts'; returns
- * their number.  '*dropped' += the packets dropped here.
+ * their number.  '*dropped' += the packets dropped here, '*dropped_bytes' (unless NULL) +=
+ * their bytes as given.
  */
 uint16_t tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n,
-	uint16_t *dropped);
+	uint16_t *dropped, uint64_t *dropped_bytes);
 
 /** The ECN field of a TOS or traffic class (RFC 3168). */
 #define TNL_ECN_MASK 0x03
@@ -503,9 +504,11 @@ struct tnl_port *tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *lis
 
 /**
  * PMD 'pmd': push the outer headers on 'n' (at most PORT_BURST) packets of tunnel port 't'
- * and deliver them.
+ * and deliver them.  Returns how many were dropped, wherever in 'pkts' they were, and adds
+ * their bytes as given (before the outer headers) to '*failed_bytes' unless it is NULL.
  */
-uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n);
+uint16_t tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes);
 
 /* Option parsing all tunnel types share (port_vxlan.c), naming 'type' in errors:
  * tnl_check_options refuses an option not in the NULL-ended 'known'; tnl_parse_addrs reads
@@ -533,7 +536,8 @@ int tnl_port_open(struct port *p, const struct port_args *args, const struct por
  * options Open vSwitch shows, then 'extra' (lines, may be ""). */
 void tnl_port_close(struct port *p);
 uint16_t tnl_port_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
-uint16_t tnl_port_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+uint16_t tnl_port_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes);
 void tnl_port_dev_stats(struct port *p, struct port_dev_stats *st);
 bool tnl_port_link_up(struct port *p);
 void tnl_port_status(struct port *p, const char *extra, char *buf, size_t len);

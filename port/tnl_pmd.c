@@ -501,7 +501,7 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf **mp, unsigned pmd, int *v
 
 uint16_t
 tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n,
-	uint16_t *dropped)
+	uint16_t *dropped, uint64_t *dropped_bytes)
 {
 	const struct tnl_decap *dc = tnl_decap_get();
 	struct rte_mbuf *out[PORT_BURST];
@@ -513,6 +513,7 @@ tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t len = rte_pktmbuf_pkt_len(m);
 		int verdict;
 		struct tnl_port *t;
 
@@ -526,6 +527,8 @@ tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n
 		} else if (t == NULL) {
 			rte_pktmbuf_free(m);
 			(*dropped)++;
+			if (dropped_bytes != NULL)
+				*dropped_bytes += len;
 		} else {
 			out[n_out] = m;
 			to[n_out++] = t;
@@ -954,18 +957,19 @@ encap_is_plain(const struct tnl_port *t, const struct tnl_encap *e)
  * tnl_encap_tx() for a port encap_is_plain() says is: the outer headers pushed as
  * encap_one() pushes them, with the branches this port never takes left out, and the
  * burst delivered to its one underlay.  A Geneve packet with options or the OAM flag goes
- * through encap_one().
+ * through encap_one().  The bytes of those dropped (as given) are added to '*lost'.
  */
 static uint16_t
 encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
-	struct rte_mbuf **pkts, uint16_t n)
+	struct rte_mbuf **pkts, uint16_t n, uint64_t *lost)
 {
 	const uint32_t hlen = e->hlen;
 	/* ipv4_csum_add_len()'s sum before the length: ~HC + ~0. */
 	const uint32_t base = (uint16_t)~((const struct rte_ipv4_hdr *)(e->hdr +
 		RTE_ETHER_HDR_LEN))->hdr_checksum + 0xffffu;
 	struct rte_mbuf *burst[PORT_BURST];
-	uint16_t k = 0, bad = 0;
+	uint64_t burst_bytes = 0;
+	uint16_t k = 0, bad = 0, d;
 
 	for (uint16_t i = 0; i < n && i < TNL_PREFETCH; i++)
 		encap_prefetch(pkts[i]);
@@ -983,15 +987,19 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 			encap_prefetch(pkts[i + TNL_PREFETCH]);
 		if (unlikely(md != NULL && t->cfg.type == TNL_GENEVE &&
 				(md->tun_metadata_set != 0 || (md->flags & TNL_MD_F_OAM)))) {
-			if (encap_one(t, e, pmd, m, 0, NULL))
+			if (encap_one(t, e, pmd, m, 0, NULL)) {
 				burst[k++] = m;
-			else
+				burst_bytes += inner;
+			} else {
+				*lost += inner;
 				bad++;
+			}
 			continue;
 		}
 		if (unlikely(encap_too_big(e, inner + hlen - RTE_ETHER_HDR_LEN))) {
 			t->st[pmd].tx_errors++;
 			rte_pktmbuf_free(m);
+			*lost += inner;
 			bad++;
 			continue;
 		}
@@ -1002,6 +1010,7 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 			(uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hlen) : NULL;
 		if (unlikely(h == NULL)) {
 			rte_pktmbuf_free(m);
+			*lost += inner;
 			bad++;
 			continue;
 		}
@@ -1022,9 +1031,12 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
 			sizeof(*ip)));
 		m->ol_flags = 0;
 		burst[k++] = m;
+		burst_bytes += inner;
 	}
-	if (k > 0)
-		bad += t->env->deliver(t->env->deliver_aux, e->underlay, pmd, burst, k);
+	if (k > 0 && (d = t->env->deliver(t->env->deliver_aux, e->underlay, pmd, burst, k)) != 0) {
+		bad += d;
+		*lost += burst_bytes;	/* all of them (port_env.deliver) */
+	}
 	return bad;
 }
 
@@ -1032,39 +1044,52 @@ encap_plain_tx(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd,
  * The packets of 'pkts' made the port's to push headers on (port_pkt_writable()), in
  * place: the switch may have sent the very same packet to other ports too (a flood), and
  * pushing moves its start into the headroom (GTP-U's first takes its Ethernet header off),
- * which they must not see.  One no buffer is left to copy is dropped; returns how many
- * remain, at the front.
+ * which they must not see.  One no buffer is left to copy is dropped, its bytes added to
+ * '*lost'; returns how many remain, at the front.
  */
 static uint16_t
-encap_writable(struct rte_mbuf **pkts, uint16_t n)
+encap_writable(struct rte_mbuf **pkts, uint16_t n, uint64_t *lost)
 {
 	uint16_t k = 0;
 
-	for (uint16_t i = 0; i < n; i++)
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+
 		if ((pkts[k] = port_pkt_writable(pkts[i])) != NULL)
 			k++;
+		else
+			*lost += len;
+	}
 	return k;
 }
 
 uint16_t
-tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n)
+tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes)
 {
 	const struct tnl_encap *fixed = __atomic_load_n(&t->encap, __ATOMIC_ACQUIRE);
 	const struct tnl_dests *d = __atomic_load_n(&t->dests, __ATOMIC_ACQUIRE);
 	struct rte_mbuf *burst[PORT_BURST];
 	struct port *under[PORT_BURST];
+	uint32_t lens[PORT_BURST];
+	uint64_t lost = 0;
 	uint16_t k = 0, bad = 0, left;
 
 	if (unlikely(fixed == NULL && !t->cfg.remote_flow)) {
 		t->st[pmd].tx_no_route += n;
+		lost = port_pkts_bytes(pkts, n);
 		rte_pktmbuf_free_bulk(pkts, n);
-		return n;
+		bad = n;
+		goto out;
 	}
-	left = encap_writable(pkts, n);
+	/* Drops leave 'pkts' compacted: each one's bytes are counted where it goes. */
+	left = encap_writable(pkts, n, &lost);
 	bad = n - left;
 	n = left;
-	if (likely(fixed != NULL && n <= PORT_BURST && encap_is_plain(t, fixed)))
-		return bad + encap_plain_tx(t, fixed, pmd, pkts, n);
+	if (likely(fixed != NULL && n <= PORT_BURST && encap_is_plain(t, fixed))) {
+		bad += encap_plain_tx(t, fixed, pmd, pkts, n, &lost);
+		goto out;
+	}
 	for (uint16_t i = 0; i < n && i < TNL_PREFETCH; i++)
 		encap_prefetch(pkts[i]);
 	for (uint16_t i = 0; i < n; i++) {
@@ -1074,29 +1099,39 @@ tnl_encap_tx(struct tnl_port *t, unsigned pmd, struct rte_mbuf **pkts, uint16_t 
 		uint32_t src = t->cfg.local_flow && md != NULL ? md->tun_src : 0;
 		const struct in6_addr *src6 = t->cfg.local_flow && m6 != NULL &&
 			!IN6_IS_ADDR_UNSPECIFIED(&m6->src) ? &m6->src : NULL;
+		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
 
 		if (i + TNL_PREFETCH < n)
 			encap_prefetch(pkts[i + TNL_PREFETCH]);
 
 		if (t->cfg.remote_flow && (e = dest_encap(t, d, pmd, md, m6)) == NULL) {
 			rte_pktmbuf_free(pkts[i]);
+			lost += len;
 			bad++;
 		} else if (encap_one(t, e, pmd, pkts[i], src, src6)) {
 			under[k] = e->underlay;
+			lens[k] = len;
 			burst[k++] = pkts[i];
 		} else {
+			lost += len;
 			bad++;
 		}
 	}
-	/* Runs of one underlay go to the switch together, in order. */
+	/* Runs of one underlay go to the switch together, in order; each taken or not whole. */
 	for (uint16_t i = 0; i < k;) {
-		uint16_t j = i + 1;
+		uint16_t j = i + 1, dropped;
 
 		while (j < k && under[j] == under[i])
 			j++;
-		bad += t->env->deliver(t->env->deliver_aux, under[i], pmd, &burst[i],
+		dropped = t->env->deliver(t->env->deliver_aux, under[i], pmd, &burst[i],
 			(uint16_t)(j - i));
+		for (uint16_t x = i; dropped != 0 && x < j; x++)
+			lost += lens[x];
+		bad += dropped;
 		i = j;
 	}
+out:
+	if (failed_bytes != NULL)
+		*failed_bytes += lost;
 	return bad;
 }

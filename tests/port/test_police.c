@@ -46,10 +46,12 @@ stub_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 }
 
 static uint16_t
-stub_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+stub_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t *failed_bytes)
 {
 	(void)p;
 	(void)qid;
+	(void)failed_bytes;
 	rte_pktmbuf_free_bulk(pkts, n);
 	return 0;
 }

@@ -111,7 +111,7 @@ send_under_ol(const uint8_t *f, uint32_t len, uint64_t ol, uint32_t ptype, uint1
 	m->ol_flags |= ol;
 	m->packet_type = ptype;
 	*dropped = 0;
-	keep = tnl_internal_tx(&under, 0, &m, 1, dropped);
+	keep = tnl_internal_tx(&under, 0, &m, 1, dropped, NULL);
 	if (keep == 1)
 		rte_pktmbuf_free(m);
 	return keep;
@@ -497,7 +497,7 @@ encap_tos(struct port *p, uint8_t itos, unsigned kind)
 	inner4(in, itos);
 	inner_as(in, kind, itos);
 	memcpy(rte_pktmbuf_append(m, INNER_LEN), in, INNER_LEN);
-	if (tnl_encap_tx(p->priv, 0, &m, 1) == 0 && n_got == 1 &&
+	if (tnl_encap_tx(p->priv, 0, &m, 1, NULL) == 0 && n_got == 1 &&
 			ip4_csum_ok(rte_pktmbuf_mtod(got[0], uint8_t *) + 14))
 		tos = rte_pktmbuf_mtod(got[0], uint8_t *)[15];
 	got_free();

@@ -93,7 +93,7 @@ send_under_ol(const uint8_t *f, uint32_t len, uint64_t ol, uint16_t *dropped)
 	memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
 	m->ol_flags |= ol;
 	*dropped = 0;
-	keep = tnl_internal_tx(&under, 0, &m, 1, dropped);
+	keep = tnl_internal_tx(&under, 0, &m, 1, dropped, NULL);
 	if (keep == 1)
 		rte_pktmbuf_free(m);
 	return keep;
@@ -315,7 +315,7 @@ test_encap(struct port *vx)
 	__atomic_store_n(&t->encap, e, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < INNER_LEN; i++)
 		in[i] = (uint8_t)(i * 3 + 1);
-	CHECK(tnl_encap_tx(t, 0, &m, 1) == 0 && n_got == 1 && got_on[0] == &under,
+	CHECK(tnl_encap_tx(t, 0, &m, 1, NULL) == 0 && n_got == 1 && got_on[0] == &under,
 		"encapsulated into the underlay's internal port");
 	if (n_got == 1) {
 		const uint8_t *d = rte_pktmbuf_mtod(got[0], const uint8_t *);
@@ -334,7 +334,7 @@ test_encap(struct port *vx)
 	m = rte_pktmbuf_alloc(mp);
 	in = (uint8_t *)rte_pktmbuf_append(m, INNER_LEN);
 	inner_ip4(in, 0x03);
-	CHECK(tnl_encap_tx(t, 0, &m, 1) == 0 && n_got == 1 &&
+	CHECK(tnl_encap_tx(t, 0, &m, 1, NULL) == 0 && n_got == 1 &&
 		rte_pktmbuf_mtod(got[0], uint8_t *)[14 + 1] == 0x20,
 		"an inner IPv4 packet marked CE: outer traffic class ECT(0) (RFC 6040)");
 	got_free();

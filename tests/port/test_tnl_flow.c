@@ -12,6 +12,7 @@
  * of either family sending each packet by its own); the options still refused.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,7 @@ decap(const char *src, const char *dst, uint32_t vni, struct tnl_md *md, bool *k
 	memcpy(vx + 8, "\x02\0\0\0\0\x0a\x02\0\0\0\0\x0b\x08\x00", 14);
 	ip4_csum_set(ip);
 	memcpy(rte_pktmbuf_append(m, sizeof(f)), f, sizeof(f));
-	*kept = tnl_internal_tx(&under, 0, &m, 1, &dropped) == 1;
+	*kept = tnl_internal_tx(&under, 0, &m, 1, &dropped, NULL) == 1;
 	if (*kept)
 		rte_pktmbuf_free(m);
 	if (n_got == 1) {
@@ -188,10 +189,10 @@ test_encap(struct port *vxf, struct port *vxl)
 	struct tnl_want w;
 
 	m[0] = pkt(0, NULL, NULL);
-	CHECK(tnl_encap_tx(t, 0, m, 1) == 1 && n_got == 0 && t->st[0].tx_no_dst == 1,
+	CHECK(tnl_encap_tx(t, 0, m, 1, NULL) == 1 && n_got == 0 && t->st[0].tx_no_dst == 1,
 		"no tun_dst: dropped, counted as tx_no_dst");
 	m[0] = pkt(100, "172.31.14.2", NULL);
-	CHECK(tnl_encap_tx(t, 0, m, 1) == 1 && n_got == 0 && t->st[0].tx_no_route == 1,
+	CHECK(tnl_encap_tx(t, 0, m, 1, NULL) == 1 && n_got == 0 && t->st[0].tx_no_route == 1,
 		"tun_dst not resolved yet: dropped, counted as tx_no_route");
 	tnl_in6_mapped(&a, ip4("172.31.14.2"));
 	CHECK(rte_ring_count(tnl_want_ring) == 1 &&
@@ -211,7 +212,7 @@ test_encap(struct port *vxf, struct port *vxl)
 	m[0] = pkt(100, "172.31.14.2", NULL);
 	m[1] = shifted(pkt(200, "172.31.14.3", NULL), 6);
 	m[2] = pkt(300, "172.31.14.2", "172.31.14.99");
-	CHECK(tnl_encap_tx(t, 0, m, 3) == 0 && n_got == 3,
+	CHECK(tnl_encap_tx(t, 0, m, 3, NULL) == 0 && n_got == 3,
 		"three sent (the second's frame not 8-byte aligned: UBSan checks the source "
 		"port's hash)");
 	CHECK(n_got == 3 && outer_is(0, "172.31.14.1", "172.31.14.2", 100) &&
@@ -221,14 +222,35 @@ test_encap(struct port *vxf, struct port *vxl)
 		"used without local_ip=flow), IPv4 checksum right");
 	got_free();
 
+	/* Through port_tx_burst(): tx_bytes are the bytes of the packets sent, though the one
+	 * dropped (no tun_dst, and longer) came first, not last. */
+	{
+		const struct port_pmd_stats s0 = vxf->pmd_stats[0];
+		uint64_t sent;
+
+		m[0] = pkt(0, NULL, NULL);
+		rte_pktmbuf_append(m[0], 100);
+		m[1] = pkt(100, "172.31.14.2", NULL);
+		m[2] = shifted(pkt(300, "172.31.14.3", NULL), 6);
+		rte_pktmbuf_trim(m[2], 10);
+		sent = rte_pktmbuf_pkt_len(m[1]) + rte_pktmbuf_pkt_len(m[2]);
+		CHECK(port_tx_burst(vxf, 0, m, 3) == 1 && n_got == 2 &&
+			vxf->pmd_stats[0].tx_packets == s0.tx_packets + 2 &&
+			vxf->pmd_stats[0].tx_dropped == s0.tx_dropped + 1 &&
+			vxf->pmd_stats[0].tx_bytes == s0.tx_bytes + sent,
+			"first of three dropped: tx_bytes +%" PRIu64 " (the two sent), not +%" PRIu64,
+			sent, vxf->pmd_stats[0].tx_bytes - s0.tx_bytes);
+		got_free();
+	}
+
 	m[0] = pkt(7, "172.31.14.3", "172.31.14.11");
 	m[1] = pkt(8, "172.31.14.3", NULL);
-	CHECK(tnl_encap_tx(tl, 0, m, 2) == 2 && tl->st[0].tx_no_route == 2,
+	CHECK(tnl_encap_tx(tl, 0, m, 2, NULL) == 2 && tl->st[0].tx_no_route == 2,
 		"a local_ip=flow port resolves its own destinations");
 	tnl_run();
 	m[0] = pkt(7, "172.31.14.3", "172.31.14.11");
 	m[1] = pkt(8, "172.31.14.3", NULL);
-	CHECK(tnl_encap_tx(tl, 0, m, 2) == 0 && n_got == 2 &&
+	CHECK(tnl_encap_tx(tl, 0, m, 2, NULL) == 0 && n_got == 2 &&
 		outer_is(0, "172.31.14.11", "172.31.14.3", 7) &&
 		outer_is(1, "172.31.14.1", "172.31.14.3", 8),
 		"local_ip=flow: from tun_src, else from the route's source; checksum right");
@@ -295,7 +317,7 @@ test_src_port(struct port *vxf)
 		m[i] = udp_pkt(0, 5000, (uint16_t)(i * 977), (uint8_t)(64 - i));
 	for (i = 8; i < 16; i++)
 		m[i] = udp_pkt(7, 5000, (uint16_t)(i * 977), (uint8_t)(64 - i));
-	CHECK(tnl_encap_tx(t, 0, m, 16) == 0 && n_got == 16, "16 packets of two flows sent");
+	CHECK(tnl_encap_tx(t, 0, m, 16, NULL) == 0 && n_got == 16, "16 packets of two flows sent");
 	for (i = 1; n_got == 16 && i < 16; i++)
 		same &= outer_sport(i) == outer_sport(i < 8 ? 0 : 8);
 	CHECK(n_got == 16 && same, "one flow, one source port, whatever the IP ID and TTL "
@@ -303,7 +325,7 @@ test_src_port(struct port *vxf)
 	got_free();
 	for (i = 0; i < 64; i++)
 		m[i] = udp_pkt(0, (uint16_t)(1000 + i), 1, 64);
-	CHECK(tnl_encap_tx(t, 0, m, 32) == 0 && tnl_encap_tx(t, 0, m + 32, 32) == 0 &&
+	CHECK(tnl_encap_tx(t, 0, m, 32, NULL) == 0 && tnl_encap_tx(t, 0, m + 32, 32, NULL) == 0 &&
 		n_got == 64, "64 flows sent");
 	for (i = 0; n_got == 64 && i < 64; i++) {
 		bool seen = false;
@@ -337,7 +359,7 @@ test_src_port(struct port *vxf)
 		if (i == 3)
 			ip[7] = 0x10;			/* fragment offset 16 x 8 bytes */
 	}
-	CHECK(tnl_encap_tx(t, 0, m, 5) == 0 && n_got == 5 && outer_sport(0) == outer_sport(1) &&
+	CHECK(tnl_encap_tx(t, 0, m, 5, NULL) == 0 && n_got == 5 && outer_sport(0) == outer_sport(1) &&
 		outer_sport(0) != outer_sport(2) && outer_sport(3) != outer_sport(4),
 		"IPv4 options: the ports after them decide; a fragment's bytes there do not");
 	got_free();
@@ -351,7 +373,7 @@ test_src_port(struct port *vxf)
 		CHECK(rte_pktmbuf_append(m[0], (uint16_t)(1464 - rte_pktmbuf_pkt_len(m[0]))) &&
 			rte_pktmbuf_append(m[1], (uint16_t)(1465 - rte_pktmbuf_pkt_len(m[1]))),
 			"frames of 1464 and 1465 bytes");
-		CHECK(tnl_encap_tx(t, 0, m, 2) == 1 && n_got == 1 &&
+		CHECK(tnl_encap_tx(t, 0, m, 2, NULL) == 1 && n_got == 1 &&
 			rte_pktmbuf_pkt_len(got[0]) == 1514 && t->st[0].tx_errors == e0 + 1,
 			"a 1500-byte outer IP packet goes, a 1501-byte one is dropped as a tx_error");
 		got_free();
@@ -362,7 +384,7 @@ test_src_port(struct port *vxf)
 	m[0] = pkt(100, "172.31.14.2", NULL);
 	m[1] = shifted(pkt(100, "172.31.14.2", NULL), 1);
 	rte_pktmbuf_mtod(m[1], uint8_t *)[40] ^= 0xff;	/* another payload, same flow */
-	CHECK(tnl_encap_tx(t, 0, m, 2) == 0 && n_got == 2 && outer_sport(0) == outer_sport(1),
+	CHECK(tnl_encap_tx(t, 0, m, 2, NULL) == 0 && n_got == 2 && outer_sport(0) == outer_sport(1),
 		"a frame that is not IP: one source port for its MACs and EtherType");
 	got_free();
 }
@@ -403,7 +425,7 @@ decap6(const char *src, const char *dst, uint32_t vni, struct tnl_md *md, struct
 	vx[4] = (uint8_t)(vni >> 16), vx[5] = (uint8_t)(vni >> 8), vx[6] = (uint8_t)vni;
 	memcpy(vx + 8, "\x02\0\0\0\0\x0a\x02\0\0\0\0\x0b\x08\x00", 14);
 	memcpy(rte_pktmbuf_append(m, sizeof(f)), f, sizeof(f));
-	if (tnl_internal_tx(&under, 0, &m, 1, &dropped) == 1)
+	if (tnl_internal_tx(&under, 0, &m, 1, &dropped, NULL) == 1)
 		rte_pktmbuf_free(m);
 	memset(md, 0, sizeof(*md));
 	memset(m6, 0, sizeof(*m6));
@@ -488,7 +510,7 @@ test_ipv6(const struct port_env *env, struct port *vxf, struct port *vxl)
 
 	m[0] = pkt6(100, "fd00:14::2", NULL);
 	m[1] = pkt(5, "172.31.14.2", NULL);
-	CHECK(tnl_encap_tx(vx6.priv, 0, m, 2) == 2 && n_got == 0 &&
+	CHECK(tnl_encap_tx(vx6.priv, 0, m, 2, NULL) == 2 && n_got == 0 &&
 		((struct tnl_port *)vx6.priv)->st[0].tx_no_route == 1 &&
 		((struct tnl_port *)vx6.priv)->st[0].tx_no_dst == 1,
 		"the IPv6 port: tun_ipv6_dst not resolved yet (tx_no_route); a packet with "
@@ -496,31 +518,31 @@ test_ipv6(const struct port_env *env, struct port *vxf, struct port *vxl)
 	tnl_neigh_set("tp0", &peer, peer_mac);
 	tnl_run();
 	m[0] = pkt6(100, "fd00:14::2", NULL);
-	CHECK(tnl_encap_tx(vx6.priv, 0, m, 1) == 0 && n_got == 1 &&
+	CHECK(tnl_encap_tx(vx6.priv, 0, m, 1, NULL) == 0 && n_got == 1 &&
 		outer6_is(0, "fd00:14::1", "fd00:14::2", 100),
 		"... resolved: IPv6 from its local_ip to tun_ipv6_dst, VNI, UDP checksum right");
 	got_free();
 
 	m[0] = pkt6(200, "fd00:14::2", NULL);
 	m[1] = pkt(300, "172.31.14.2", NULL);
-	CHECK(tnl_encap_tx(vxf->priv, 0, m, 2) == 1 && n_got == 1,
+	CHECK(tnl_encap_tx(vxf->priv, 0, m, 2, NULL) == 1 && n_got == 1,
 		"the port of either family: the IPv4 destination goes (resolved before), the "
 		"IPv6 one is asked for");
 	got_free();
 	tnl_run();
 	m[0] = pkt6(200, "fd00:14::2", NULL);
 	m[1] = pkt(300, "172.31.14.2", NULL);
-	CHECK(tnl_encap_tx(vxf->priv, 0, m, 2) == 0 && n_got == 2 &&
+	CHECK(tnl_encap_tx(vxf->priv, 0, m, 2, NULL) == 0 && n_got == 2 &&
 		outer6_is(0, "fd00:14::1", "fd00:14::2", 200) &&
 		outer_is(1, "172.31.14.1", "172.31.14.2", 300),
 		"... then each packet by its own family: IPv6 from the route's source, IPv4");
 	got_free();
 
 	m[0] = pkt6(9, "fd00:14::2", "fd00:14::99");
-	CHECK(tnl_encap_tx(vxl->priv, 0, m, 1) == 1, "local_ip=flow over IPv6: asked for");
+	CHECK(tnl_encap_tx(vxl->priv, 0, m, 1, NULL) == 1, "local_ip=flow over IPv6: asked for");
 	tnl_run();
 	m[0] = pkt6(9, "fd00:14::2", "fd00:14::99");
-	CHECK(tnl_encap_tx(vxl->priv, 0, m, 1) == 0 && n_got == 1 &&
+	CHECK(tnl_encap_tx(vxl->priv, 0, m, 1, NULL) == 0 && n_got == 1 &&
 		outer6_is(0, "fd00:14::99", "fd00:14::2", 9),
 		"local_ip=flow over IPv6: from tun_ipv6_src, checksum over it");
 	got_free();
@@ -555,7 +577,7 @@ gtpu_decap(const char *src, uint32_t teid, struct tnl_md *md)
 	in[0] = 0x45, in[3] = 20, in[8] = 64, in[9] = 17;
 	ip4_csum_set(ip);
 	memcpy(rte_pktmbuf_append(m, sizeof(f)), f, sizeof(f));
-	if (tnl_internal_tx(&under, 0, &m, 1, &dropped) == 1)
+	if (tnl_internal_tx(&under, 0, &m, 1, &dropped, NULL) == 1)
 		rte_pktmbuf_free(m);
 	if (n_got == 1) {
 		on = got_on[0];
@@ -603,12 +625,12 @@ test_gtpu(const struct port_env *env)
 	CHECK(gtpu_decap("172.31.14.2", 5, &md) == &gtf,
 		"gtpu: TEID 5 from another remote: not the fixed-remote port");
 	m = pkt(7, "172.31.14.3", NULL);
-	CHECK(tnl_encap_tx(gtf.priv, 0, &m, 1) == 1 && n_got == 0,
+	CHECK(tnl_encap_tx(gtf.priv, 0, &m, 1, NULL) == 1 && n_got == 0,
 		"gtpu: tun_dst not resolved yet: dropped (and asked for)");
 	tnl_run();
 	m = pkt(7, "172.31.14.3", NULL);
 	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 12), "\x08\x00\x45", 3);
-	CHECK(tnl_encap_tx(gtf.priv, 0, &m, 1) == 0 && n_got == 1,
+	CHECK(tnl_encap_tx(gtf.priv, 0, &m, 1, NULL) == 0 && n_got == 1,
 		"gtpu: sent to tun_dst once resolved");
 	o = n_got == 1 ? rte_pktmbuf_mtod(got[0], const uint8_t *) : NULL;
 	CHECK(o != NULL && got_on[0] == &under && memcmp(o + 14 + 16, "\xac\x1f\x0e\x03", 4) == 0 &&
@@ -672,8 +694,8 @@ test_plain(struct port *vx3, struct port *vx9)
 				struct rte_mbuf *a = frame(lens[l], kind, seed * 4099);
 				struct rte_mbuf *b = frame(lens[l], kind, seed * 4099);
 
-				tnl_encap_tx(t3, 0, &a, 1);
-				tnl_encap_tx(t9, 0, &b, 1);
+				tnl_encap_tx(t3, 0, &a, 1, NULL);
+				tnl_encap_tx(t9, 0, &b, 1, NULL);
 				n++;
 				if (lens[l] > 1464)
 					same += n_got == 0;

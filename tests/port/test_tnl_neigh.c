@@ -57,7 +57,7 @@ arp_in(uint8_t op, const char *spa, const char *tpa, const uint8_t sha[6], const
 		memcpy(f + 32, dst, 6);
 	inet_pton(AF_INET, tpa, f + 38);
 	memcpy(rte_pktmbuf_append(m, sizeof(f)), f, sizeof(f));
-	if (tnl_internal_tx(&under, 0, &m, 1, &dropped) == 1)
+	if (tnl_internal_tx(&under, 0, &m, 1, &dropped, NULL) == 1)
 		rte_pktmbuf_free(m);
 }
 
