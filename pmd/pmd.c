@@ -213,25 +213,40 @@ pmd_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Into 'set': the cores PMD threads may run on, those of the calling thread's CPU affinity
+ * (the main thread has the process's), which the kernel gives without offline cores.
+ */
+static void
+usable_cores(cpu_set_t *set)
+{
+	if (sched_getaffinity(0, sizeof(*set), set) == 0)
+		return;
+	CPU_ZERO(set);
+	for (long c = 0; c < sysconf(_SC_NPROCESSORS_ONLN) && c < CPU_SETSIZE; c++)
+		CPU_SET((int)c, set);
+}
+
 void
 pmd_default_mask(uint64_t exclude, char *buf, size_t len)
 {
 	uint64_t mask = 0;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int nodes = numa_available() < 0 ? 1 : numa_max_node() + 1;
+	cpu_set_t usable;
 
+	usable_cores(&usable);
 	for (int node = 0; node < nodes && node < 64; node++) {
 		int chosen = -1, fallback = -1;
 
-		for (long c = 0; c < ncpu && c < 64; c++) {
-			int n = numa_available() < 0 ? 0 : numa_node_of_cpu((int)c);
+		for (int c = 0; c < 64; c++) {
+			int n = numa_available() < 0 ? 0 : numa_node_of_cpu(c);
 
-			if (n != node)
+			if (!CPU_ISSET(c, &usable) || n != node)
 				continue;
 			if (fallback < 0)
-				fallback = (int)c;
+				fallback = c;
 			if (!(exclude & (1ULL << c))) {
-				chosen = (int)c;
+				chosen = c;
 				break;
 			}
 		}
@@ -255,22 +270,76 @@ hex_value(char c)
 	return -1;
 }
 
-/* Say in '*warn' which cores of 'cpu_mask' were left out and why. */
+/* Up to 8 cores to name in a warning, and how many there were in all. */
+struct core_list {
+	unsigned core[8], n;
+};
+
 static void
-say_left_out(const char *cpu_mask, const unsigned *missing, unsigned n_missing, long ncpu,
-		unsigned n_over, char **warn)
+core_list_add(struct core_list *l, unsigned core)
+{
+	if (l->n < RTE_DIM(l->core))
+		l->core[l->n] = core;
+	l->n++;
+}
+
+/* Append to '*w' (malloc'd or NULL) a warning that 'cpu_mask' names the cores of 'l', 'why'. */
+static void
+say_cores(char **w, const char *cpu_mask, const struct core_list *l, const char *why)
 {
 	char list[64] = "";
 	size_t at = 0;
-	char *w = NULL;
+	char *v = NULL;
 
-	for (unsigned i = 0; i < n_missing && i < 8; i++)
+	if (l->n == 0)
+		return;
+	for (unsigned i = 0; i < l->n && i < RTE_DIM(l->core); i++)
 		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%u", i ? "," : "",
-			missing[i]);
-	if (n_missing > 0 && asprintf(&w, "warning: pmd-cpu-mask '%s': core%s %s%s not on this "
-			"machine (%ld cores): ignored", cpu_mask, n_missing > 1 ? "s" : "", list,
-			n_missing > 8 ? ",..." : "", ncpu) < 0)
-		w = NULL;
+			l->core[i]);
+	if (asprintf(&v, "%s%swarning: pmd-cpu-mask '%s': core%s %s%s %s: ignored",
+			*w ? *w : "", *w ? "\n" : "", cpu_mask, l->n > 1 ? "s" : "", list,
+			l->n > RTE_DIM(l->core) ? ",..." : "", why) < 0)
+		v = NULL;
+	free(*w);
+	*w = v;
+}
+
+unsigned
+pmd_mask_cores(const char *cpu_mask, const cpu_set_t *usable, unsigned *cores, char **warn)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	const char *p = cpu_mask;
+	struct core_list missing = { .n = 0 }, unusable = { .n = 0 };
+	unsigned n = 0, core = 0, n_over = 0;
+	cpu_set_t own;
+	char why[48], *w = NULL;
+
+	if (usable == NULL) {
+		usable_cores(&own);
+		usable = &own;
+	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (size_t i = strlen(p); i-- > 0;) {
+		int v = hex_value(p[i]);
+
+		for (int bit = 0; bit < 4; bit++, core++) {
+			if (v < 0 || !((v >> bit) & 1))
+				continue;
+			if ((long)core >= ncpu)
+				core_list_add(&missing, core);
+			else if (core >= CPU_SETSIZE || !CPU_ISSET(core, usable))
+				core_list_add(&unusable, core);
+			else if (n == PORT_MAX_PMDS)
+				n_over++;
+			else
+				cores[n++] = core;
+		}
+	}
+	snprintf(why, sizeof(why), "not on this machine (%ld cores)", ncpu);
+	say_cores(&w, cpu_mask, &missing, why);
+	say_cores(&w, cpu_mask, &unusable,
+		"not available (offline, or outside vireo-dp's CPU affinity)");
 	if (n_over > 0) {
 		char *v = NULL;
 
@@ -281,45 +350,7 @@ say_left_out(const char *cpu_mask, const unsigned *missing, unsigned n_missing, 
 		free(w);
 		w = v;
 	}
-	free(*warn);
 	*warn = w;
-}
-
-/*
- * The cores of 'cpu_mask' (ascending, at most PORT_MAX_PMDS), read as Open vSwitch reads
- * pmd-cpu-mask: hex digits of any length, an optional "0x", the last digit for cores 0-3; a
- * character that is not a hex digit counts as 0 (the configuration checks refuse those).
- * Cores this machine does not have are left out, as Open vSwitch leaves them out, and said
- * in '*warn' (set to NULL when nothing was left out).
- */
-static unsigned
-cores_of(const char *cpu_mask, unsigned *cores, char **warn)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	const char *p = cpu_mask;
-	unsigned n = 0, core = 0, missing[8], n_missing = 0, n_over = 0;
-
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		p += 2;
-	for (size_t i = strlen(p); i-- > 0;) {
-		int v = hex_value(p[i]);
-
-		for (int bit = 0; bit < 4; bit++, core++) {
-			if (v < 0 || !((v >> bit) & 1))
-				continue;
-			if ((long)core >= ncpu) {
-				if (n_missing < 8)
-					missing[n_missing] = core;
-				n_missing++;
-			} else if (n == PORT_MAX_PMDS) {
-				n_over++;
-			} else {
-				cores[n++] = core;
-			}
-		}
-	}
-	*warn = NULL;
-	say_left_out(cpu_mask, missing, n_missing, ncpu, n_over, warn);
 	return n;
 }
 
@@ -327,8 +358,8 @@ cores_of(const char *cpu_mask, unsigned *cores, char **warn)
 static int
 no_core(const char *cpu_mask, char **err)
 {
-	if (asprintf(err, "pmd-cpu-mask '%s' names no core of this machine (%ld cores)",
-			cpu_mask, sysconf(_SC_NPROCESSORS_CONF)) < 0)
+	if (asprintf(err, "pmd-cpu-mask '%s' names no core of this machine (%ld cores) "
+			"that vireo-dp may use", cpu_mask, sysconf(_SC_NPROCESSORS_CONF)) < 0)
 		*err = NULL;
 	return -ENODEV;
 }
@@ -405,7 +436,7 @@ int
 pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr, const struct pmd_hooks *hooks,
 		struct pmd ***out, unsigned *n_out, char **warn, char **err)
 {
-	unsigned cores[PORT_MAX_PMDS], n = cores_of(cpu_mask, cores, warn);
+	unsigned cores[PORT_MAX_PMDS], n = pmd_mask_cores(cpu_mask, NULL, cores, warn);
 	struct pmd **pmds;
 
 	if (n == 0)
@@ -467,7 +498,7 @@ pmd_reconfigure(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 {
 	struct pmd **arr = *pmds;
 	unsigned cores[PORT_MAX_PMDS], gone[PORT_MAX_PMDS], started[PORT_MAX_PMDS];
-	unsigned n_new = cores_of(cpu_mask, cores, warn), n_gone = 0, n_started = 0, idx = 0;
+	unsigned n_new = pmd_mask_cores(cpu_mask, NULL, cores, warn), n_gone = 0, n_started = 0, idx = 0;
 	bool kept[PORT_MAX_PMDS] = { false };
 	int rc = 0;
 

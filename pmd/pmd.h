@@ -48,6 +48,7 @@
  * that long.
  */
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -150,12 +151,31 @@ struct pmd {
 };
 
 /**
- * Start PMD threads on the cores set in 'cpu_mask', read as Open vSwitch reads pmd-cpu-mask
- * (hex digits of any length, optional "0x"): cores this machine does not have, and cores
- * beyond the first PORT_MAX_PMDS, are left out, with a line in '*warn' (malloc'd, NULL when
- * none).  '*pmds' receives an array of PORT_MAX_PMDS slots, set before any thread starts,
- * holding '*n' PMDs at indices 0..'*n'-1 (pmd->index).  Returns 0 or -errno with a message
- * in '*err': -ENODEV when the mask leaves no core (nothing started).
+ * The cores of 'cpu_mask' PMD threads may run on, read as Open vSwitch reads pmd-cpu-mask:
+ * hex digits of any length, an optional "0x", the last digit for cores 0-3; a character that
+ * is not a hex digit counts as 0 (the configuration checks refuse those).  Left out, as Open
+ * vSwitch leaves out the cores it did not find present and online, and said in '*warn'
+ * (malloc'd, NULL when nothing was left out): cores this machine does not have, cores not
+ * in 'usable' (offline, or outside the process's CPU affinity), cores beyond the first
+ * PORT_MAX_PMDS.
+ *
+ * @param usable
+ *   The cores that may be used; NULL: the calling thread's CPU affinity (the main thread's
+ *   is the process's), from which the kernel leaves out offline cores.
+ * @param cores
+ *   Receives the cores, ascending (PORT_MAX_PMDS entries).
+ * @return
+ *   The number of cores in 'cores'.
+ */
+unsigned pmd_mask_cores(const char *cpu_mask, const cpu_set_t *usable, unsigned *cores,
+		char **warn);
+
+/**
+ * Start PMD threads on the cores of 'cpu_mask' as pmd_mask_cores() reads it (usable: the
+ * calling thread's affinity), with its warning in '*warn' (malloc'd, NULL when none).
+ * '*pmds' receives an array of PORT_MAX_PMDS slots, set before any thread starts, holding
+ * '*n' PMDs at indices 0..'*n'-1 (pmd->index).  Returns 0 or -errno with a message in
+ * '*err': -ENODEV when the mask leaves no core (nothing started).
  */
 int pmd_start_all(const char *cpu_mask, struct rte_rcu_qsbr *qsbr,
 		const struct pmd_hooks *hooks, struct pmd ***pmds, unsigned *n, char **warn,
@@ -195,7 +215,10 @@ void pmd_set_max_sleep(struct pmd *pmd, uint32_t us);
 /** Stop and join every PMD, free them. */
 void pmd_stop_all(struct pmd **pmds, unsigned n);
 
-/** Lowest core of each NUMA node not in 'exclude' (the default pmd-cpu-mask), as hex. */
+/**
+ * Lowest core of each NUMA node not in 'exclude' (the default pmd-cpu-mask), as hex; only
+ * cores the calling thread may run on count (see pmd_mask_cores()).
+ */
 void pmd_default_mask(uint64_t exclude, char *buf, size_t len);
 
 /** How rx queues are dealt to PMDs (Open vSwitch's other_config:pmd-rxq-assign). */

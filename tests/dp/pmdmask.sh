@@ -7,6 +7,7 @@
 # af_packet ports after each change.  Cores this machine does not have are ignored with a
 # warning, as Open vSwitch ignores them, masks may be wider than 64 bits, and a mask left
 # with no core keeps the PMDs where they are: the rest of the configuration still applies.
+# Cores outside vireo-dp's CPU affinity (taskset) are ignored the same way.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(nproc)" -ge 2 ] || skip_all "needs 2 cores"
@@ -80,5 +81,23 @@ check "... PMDs on cores 0 and 1 (core 1's kept), cores 4 and 79 said ignored" \
 	test "$(tid 1)" = "$t1" && test -n "$(tid 0)" &&
 	grep -q "cores 4,79 not on this machine" "$RUN/dp.log"'
 check "... A pings B" ping_ok "$A" 10.96.0.2 5 0.05
+check "SIGTERM: vireo-dp exits 0" stop_dp
+
+# A core the process may not run on (outside its CPU affinity, or offline) is left out as
+# one the machine lacks: under taskset -c 0, pmd-cpu-mask 0x2 names no usable core, and
+# vireo-dp runs its PMD on the default core instead of failing to start one on core 1.
+printf '#!/bin/sh\nexec taskset -c 0 "%s" "$@"\n' "$VIREO_DP" >"$RUN/dp-cpu0"
+chmod +x "$RUN/dp-cpu0"
+conf 0x2 >"$RUN/dp.yaml"
+check "under taskset -c 0 with pmd-cpu-mask 0x2: vireo-dp starts" \
+	eval 'VIREO_DP=$RUN/dp-cpu0 start_dp "$RUN/dp.yaml"'
+check "... core 1 said not available, the PMD on the default core 0 ($(tid 0))" \
+	eval 'grep -q "pmd-cpu-mask .0x2.: core 1 not available" "$RUN/dp.log" &&
+	grep -q "PMD threads on the default cores (0x1) instead" "$RUN/dp.log" &&
+	test -n "$(tid 0)" && test -z "$(tid 1)"'
+check "... A pings B" ping_ok "$A" 10.96.0.2 5 0.05
+check "pmd-cpu-mask 0x3 under taskset -c 0: core 1 left out, core 0's PMD kept" \
+	eval 'reload_only 0x3 && grep -c "core 1 not available" "$RUN/dp.log" | grep -q 2 &&
+	test -n "$(tid 0)" && test -z "$(tid 1)"'
 check "SIGTERM: vireo-dp exits 0" stop_dp
 finish
