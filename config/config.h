@@ -84,6 +84,13 @@ struct vconf_port {
 	 * it, so that the number written back does not make the port change.
 	 */
 	int64_t ofport_last;
+	/**
+	 * OVSDB: the uuid of the row whose number the port has (its Interface; a bond's first
+	 * Interface), "" otherwise.  The dataplane gives a port closed and opened again while
+	 * that row lives the number it had, even before the row's ofport has come back.  Not a
+	 * setting: vconf_port_equal() ignores it.
+	 */
+	char row_uuid[40];
 	int64_t mtu_request;    /**< 0 when not set */
 	struct vconf_vlan vlan;
 	/**

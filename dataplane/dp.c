@@ -270,26 +270,40 @@ ofport_take(struct dp_bridge *br, uint32_t of)
 	return of;
 }
 
-/* The number port 'name' gave up most recently, or 0. */
-static uint32_t
-ofport_given_up(const struct dp_bridge *br, const char *name)
+/*
+ * What may take back the number port 'cfg' gives up: its OVSDB row (the same Interface row,
+ * while it lives), else with 'by_name' (YAML) its name; 0 for nothing.
+ */
+static uint64_t
+ofport_key(const struct vconf_port *cfg, bool by_name)
 {
-	uint64_t hash = ofport_name_hash(name);
+	if (cfg->row_uuid[0] != '\0')
+		return ofport_name_hash(cfg->row_uuid);
+	return by_name ? ofport_name_hash(cfg->name) : 0;
+}
+
+/* The number given up most recently by a port of key 'key' (ofport_key()), or 0. */
+static uint32_t
+ofport_given_up(const struct dp_bridge *br, uint64_t key)
+{
 	const struct dp_ofport_held *best = NULL;
 
-	for (unsigned i = 0; i < DP_OFPORT_HELD; i++) {
+	for (unsigned i = 0; key != 0 && i < DP_OFPORT_HELD; i++) {
 		const struct dp_ofport_held *h = &br->ofport_held[i];
 
-		if (h->ofport != 0 && h->name_hash == hash &&
+		if (h->ofport != 0 && h->key == key &&
 				(best == NULL || (int32_t)(h->since_s - best->since_s) > 0))
 			best = h;
 	}
 	return best != NULL ? best->ofport : 0;
 }
 
-/* Port 'p' is deleted: its number is held back from other ports (the oldest entry goes). */
+/*
+ * Port 'p' is deleted: its number is held back from other ports (the oldest entry goes);
+ * 'by_name' as for alloc_ofport().
+ */
 static void
-ofport_release(const struct dp_port *p)
+ofport_release(const struct dp_port *p, bool by_name)
 {
 	struct dp_bridge *br = p->bridge;
 	struct dp_ofport_held *slot;
@@ -306,7 +320,7 @@ ofport_release(const struct dp_port *p)
 			if ((int32_t)(br->ofport_held[i].since_s - slot->since_s) < 0)
 				slot = &br->ofport_held[i];
 	}
-	*slot = (struct dp_ofport_held){ p->ofport, mac_now(), ofport_name_hash(p->port.name) };
+	*slot = (struct dp_ofport_held){ p->ofport, mac_now(), ofport_key(&p->cfg, by_name) };
 }
 
 /*
@@ -317,18 +331,21 @@ ofport_release(const struct dp_port *p)
  * take its successor for it; when every free one is that recent, the one given up longest
  * ago.
  *
- * 'by_name' (a YAML configuration, which has no Interface ofport) adds one choice before the
- * free numbers: the number a port of that name gave up here.  On purpose, and unlike Open
- * vSwitch: a YAML port closed and opened again (its type changed, a reload that dropped it
- * for a while) keeps its number, which the file's rules, compiled from port names, still
- * hold.  From OVSDB the Interface row is what remembers a number, as in Open vSwitch: a port
- * deleted and added again is a new row, and gets a new number.
+ * One choice comes before the free numbers: the number the port gave up here, recognised by
+ * ofport_key().  From OVSDB the Interface row is what remembers a number, as in Open vSwitch:
+ * the same row closed and opened again (its type changed, a failed port retried) keeps its
+ * number even when its ofport column has not come back from the write-back yet, while a
+ * port deleted and added again is a new row, and gets a new number.  'by_name' (a YAML
+ * configuration, which has no rows) keys the number by port name instead.  On purpose, and
+ * unlike Open vSwitch: a YAML port closed and opened again (its type changed, a reload that
+ * dropped it for a while) keeps its number, which the file's rules, compiled from port
+ * names, still hold.
  */
 static uint32_t
 alloc_ofport(struct dp_bridge *br, const struct vconf_port *cfg, bool by_name)
 {
 	const int64_t want[] = { cfg->ofport_request, cfg->ofport_last,
-		by_name ? ofport_given_up(br, cfg->name) : 0 };
+		ofport_given_up(br, ofport_key(cfg, by_name)) };
 	uint32_t now = mac_now(), lru = 0, lru_since = 0;
 
 	for (unsigned i = 0; i < RTE_DIM(want); i++)
@@ -568,7 +585,7 @@ port_free(struct dp *dp, struct dp_port *p)
 
 	port_close(&p->port);
 	mac_table_flush_slot(p->bridge->mac, slot);
-	ofport_release(p);
+	ofport_release(p, !dp->ofports_in_source);
 	dp->slots[slot] = NULL;
 	vconf_port_free(&p->cfg);
 	free(p->error);
@@ -889,6 +906,9 @@ reconfigure_remove_ports(struct dp *dp, const struct vconf *cfg, bool *replace)
 			else
 				gone[n_gone++] = p;
 		}
+		/* Kept, perhaps under a row that replaced its own: that row now holds its number. */
+		if (n_gone == 0 || gone[n_gone - 1] != p)
+			memcpy(p->cfg.row_uuid, np->row_uuid, sizeof(p->cfg.row_uuid));
 	}
 	ports_remove(dp, gone, n_gone);
 }

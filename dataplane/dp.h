@@ -195,7 +195,7 @@ struct bridge_snap {
 struct dp_ofport_held {
 	uint32_t ofport;		/**< 0: an empty entry */
 	uint32_t since_s;		/**< when (mac_now() seconds) */
-	uint64_t name_hash;		/**< its port's: from YAML, that port may take it back */
+	uint64_t key;			/**< who may take it back (dp.c's ofport_key()); 0: none */
 };
 
 struct dp_bridge {

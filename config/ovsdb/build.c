@@ -250,6 +250,30 @@ qos_from(struct vconf_map *m, const struct vovsdb_replica *r, const json_t *prow
 	return rc;
 }
 
+/*
+ * Into 'out': the uuid of the Interface row 'irow' of Port row 'prow', or with 'irow' NULL
+ * of the first Interface of 'prow' ("" when there is none).
+ */
+static void
+iface_uuid_into(const struct vovsdb_replica *r, const json_t *prow, const json_t *irow,
+	char *out, size_t size)
+{
+	json_t *elems = vovsdb_set_elems(json_object_get(prow, "interfaces")), *e;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(elems, i, e) {
+		const char *u = vovsdb_uuid_of(e);
+		const json_t *row = u ? json_object_get(r->rows[VOVSDB_T_IFACE], u) : NULL;
+
+		if (row != NULL && (irow == NULL || row == irow)) {
+			snprintf(out, size, "%s", u);
+			break;
+		}
+	}
+	json_decref(elems);
+}
+
 static int
 add_port(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *prow,
 	const json_t *iface)
@@ -274,6 +298,7 @@ add_port(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *
 		return -ENOMEM;
 	p->ofport_request = opt_int_col(iface, "ofport_request");
 	p->ofport_last = opt_int_col(iface, "ofport");
+	iface_uuid_into(r, prow, iface, p->row_uuid, sizeof(p->row_uuid));
 	p->mtu_request = opt_int_col(iface, "mtu_request");
 	if (vlan_from(&p->vlan, prow) < 0 || extras_of(&p->extra, "Port", prow, port_cols) < 0 ||
 			qos_from(&p->extra, r, prow) < 0 ||
@@ -531,6 +556,7 @@ add_bond(const struct vovsdb_replica *r, struct vconf_bridge *br, const json_t *
 	if (vlan_from(&p->vlan, prow) < 0 || extras_of(&p->extra, "Port", prow, port_cols) < 0 ||
 			qos_from(&p->extra, r, prow) < 0)
 		return -ENOMEM;
+	iface_uuid_into(r, prow, NULL, p->row_uuid, sizeof(p->row_uuid));
 	json_array_foreach(ifaces, j, irow) {
 		struct vconf_iface *f = &p->ifaces[p->n_ifaces++];
 		const char *type = str_col(irow, "type");

@@ -212,6 +212,29 @@ check "... nor vhc0 its ofport_request'ed 7 when it asks for none" \
 check "... and with ofport_request=7 again, vhc0 has 7 back" \
 	eval 'vsctl set Interface vhc0 ofport_request=7 && test "$(get Interface vhc0 ofport)" = 7'
 vsctl del-port $BR vhu0 -- del-port $BR vhc0 >/dev/null
+# The same Interface row closed and opened again keeps its number, as in Open vSwitch, even
+# when the change comes before that number has come back from the write-back: vireo-dp,
+# stopped, finds the add-port and the type change queued and applies them one by one.
+added_as() { sed -n "s/.*port vhz0: added to bridge $BR as ofport \([0-9]*\) ($1)$/\1/p" \
+	"$RUN/dp.log" | tail -n 1; }
+kill -STOP "$DP_PID"
+ovs-vsctl --db=unix:"$SOCK" --no-wait add-port $BR vhz0 -- set Interface vhz0 type=dpdkvhostuser
+ovs-vsctl --db=unix:"$SOCK" --no-wait set Interface vhz0 type=dpdkvhostuserclient \
+	options:vhost-server-path="$RUN/vm1.sock"
+kill -CONT "$DP_PID"
+# kept_number: vhz0 opened twice (both types) with one number, which the row then shows.
+kept_number() {
+	local of
+	wait_until 10 eval 'test -n "$(added_as dpdkvhostuserclient)"' || return 1
+	of=$(added_as dpdkvhostuser)
+	if ! is_positive "$of" || [ "$(added_as dpdkvhostuserclient)" != "$of" ]; then
+		echo "vhz0: ofport $of, then $(added_as dpdkvhostuserclient)"
+		return 1
+	fi
+	wait_until 10 eval 'test "$(get Interface vhz0 ofport)" = "$of"'
+}
+check "vhz0 retyped before its ofport came back: reopened with the number it had" kept_number
+vsctl del-port $BR vhz0 >/dev/null
 
 # --- keys read when DPDK starts: a change is logged, applied at the next start ---
 check "vhost-sock-dir=../up is refused naming '..', the run directory kept" \

@@ -440,6 +440,8 @@ test_replica(void)
 	CHECK(view.conf.bridges[0].ports[0].ofport_request == 7);
 	/* The number it had: preferred when it is added, but no setting of its own. */
 	CHECK(view.conf.bridges[0].ports[0].ofport_last == 3);
+	/* The row that holds the number: the same row reopened gets it back (dataplane/dp.c). */
+	CHECK(!strcmp(view.conf.bridges[0].ports[0].row_uuid, "i1"));
 	CHECK(view.conf.bridges[0].ports[0].extra.n == 0);
 	CHECK(!strcmp(vconf_map_get(&view.conf.other_config, "pmd-cpu-mask"), "0x2"));
 	CHECK(json_object_get(view.foreign, "sys0") != NULL);
