@@ -28,16 +28,16 @@ ip -n "$A" neigh replace 10.93.0.2 lladdr "$mac_b" dev eth0 nud permanent &&
 SRC_R=02:00:00:00:bb:01   # the source of the reserved frames
 SRC_M=02:00:00:00:bb:02   # the source of the ordinary multicast ones
 
-# send KIND SRC COUNT: frames of KIND (tests/dp/bpdu_send.py) from A.
-send() { ip netns exec "$A" /usr/bin/python3 "$(dirname "$0")/bpdu_send.py" eth0 "$2" "$1" "$3"; }
+# send COUNT KIND:SRC...: COUNT frames of each KIND (tests/dp/bpdu_send.py) from A.
+send() { ip netns exec "$A" /usr/bin/python3 "$(dirname "$0")/bpdu_send.py" eth0 "$@"; }
 rx_b() { ip netns exec "$B" cat /sys/class/net/eth0/statistics/rx_packets; }
 # delivered N: after 3 STP BPDUs, LLDP and CDP frames each (9 reserved), then 3 ordinary
 # multicast frames (their arrival says the earlier frames had their turn), B received N more
 # frames than before: 3 when reserved frames are dropped, 12 when they are forwarded.
 delivered() {
 	local before=$(rx_b) want=$1
-	send stp "$SRC_R" 3 && send lldp "$SRC_R" 3 && send cdp "$SRC_R" 3 &&
-		send gmrp "$SRC_M" 3 || { FAIL_WHY="scapy failed"; return 1; }
+	send 3 "stp:$SRC_R" "lldp:$SRC_R" "cdp:$SRC_R" "gmrp:$SRC_M" ||
+		{ FAIL_WHY="scapy failed"; return 1; }
 	wait_until 10 eval 'test $(($(rx_b) - before)) -ge $want'
 	sleep 0.5
 	FAIL_WHY="B received $(($(rx_b) - before)), expected $want"
