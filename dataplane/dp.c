@@ -1026,6 +1026,7 @@ dp_run_periodic(struct dp *dp)
 		size_t before = flowtab_n_rules(dp->bridges[i]->ft);
 
 		flowtab_run_timeouts(dp->bridges[i]->ft);
+		mac_table_run(dp->bridges[i]->mac);
 		if ((before > 0) != (flowtab_n_rules(dp->bridges[i]->ft) > 0))
 			dp_bridge_publish(dp, dp->bridges[i]);
 	}

@@ -273,6 +273,39 @@ mac_table_age(struct mac_table *t, uint32_t now)
 	return n + evict_over(a, mac_table_max(t), now);
 }
 
+unsigned
+mac_table_run(struct mac_table *t)
+{
+	struct mac_array *a = array_of(t);
+	uint64_t *where = NULL, e = 0;
+	uint32_t *seen_at = NULL, oldest = 0;
+
+	if (!__atomic_load_n(&a->evict_wanted, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_store_n(&a->evict_wanted, 0, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&a->n_entries, __ATOMIC_RELAXED) < mac_table_max(t))
+		return 0;	/* room was made meanwhile (aging, a flush) */
+	for (size_t i = 0; i <= a->mask; i++)
+		for (int w = 0; w < MAC_WAYS; w++) {
+			uint64_t x = __atomic_load_n(&a->b[i].entry[w], __ATOMIC_RELAXED);
+			uint32_t seen = __atomic_load_n(&a->b[i].seen[w], __ATOMIC_RELAXED);
+
+			if (!mac_entry_valid(x) || (where != NULL && (int32_t)(seen - oldest) >= 0))
+				continue;
+			where = &a->b[i].entry[w];
+			seen_at = &a->b[i].seen[w];
+			e = x;
+			oldest = seen;
+		}
+	if (where == NULL)
+		return 0;
+	if (__atomic_load_n(seen_at, __ATOMIC_RELAXED) == oldest && mac_remove(a, where, e))
+		return 1;
+	/* The oldest entry was refreshed or replaced under the scan: the next pass tries again. */
+	__atomic_store_n(&a->evict_wanted, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* Copy the live entries of 'from' into the empty 'to' (not yet published), 'max' at most. */
 static void
 array_copy(struct mac_array *to, struct mac_array *from, uint32_t now, unsigned max)

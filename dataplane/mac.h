@@ -25,17 +25,25 @@
  * an entry before it adds one to a full table: each array counts its entry words
  * ('n_entries'), and a PMD adds a word only after reserving room in that count.  When the
  * count is at the limit, the new host takes the place of the least recently seen entry
- * among its own two buckets and the MAC_EVICT_SCAN buckets after its first one (a sample
- * of the table standing for OVS's whole-table choice, which no lock-free packet path can
- * afford), so a newcomer is learnt and an idle host goes, as OVS users expect.  Only when
- * none of those buckets holds an entry, which happens when mac-table-size is far below
- * the 2048 buckets, is the host not learnt: its packets are forwarded, replies to it
- * flooded, until an entry ages out or a port goes.  A lowered limit is applied by the main
- * thread as Open vSwitch's evict_mac_entry_fairly() does: the oldest entries of the ports
- * with the most entries go first (and its aging pass does the same, should a table ever
- * hold more).  A changed limit that needs another number of buckets gets a new array, the
- * entries copied over (as Open vSwitch keeps them; the oldest of the ports with most go
- * when the limit shrank).
+ * among its own two buckets and a window of buckets after its first one (a sample of the
+ * table standing for OVS's whole-table choice, which no lock-free packet path can afford),
+ * so a newcomer is learnt and an idle host goes, as OVS users expect.  The window holds
+ * about four entries on average in a full table: MAC_EVICT_SCAN buckets at mac-table-size
+ * 2048 and above, more for a limit far below the 2048 buckets (410 would be needed at
+ * OVS's smallest limit, 10), but never more than MAC_EVICT_SCAN_MAX, so that a packet's
+ * work stays bounded (128 buckets, 8 KiB read in order, and only for a new host in a full
+ * table).  When the window holds no entry all the same (about half the time at a limit of
+ * 10, one or two in a hundred at 100), the PMD raises 'evict_wanted' and the host
+ * is not learnt from this packet; the main thread, within a second (mac_table_run(), on
+ * every tick of its loop), evicts the least recently seen entry of the whole table, as
+ * OVS would have, and the host's next packet is learnt.  One entry goes a pass: a flag
+ * cannot tell one new host sending many packets from many hosts, and evicting per request
+ * would let one chatty newcomer empty a small table.  A lowered limit is applied by the
+ * main thread as Open vSwitch's evict_mac_entry_fairly() does: the oldest entries of the
+ * ports with the most entries go first (and its aging pass does the same, should a table
+ * ever hold more).  A changed limit that needs another number of buckets gets a new array,
+ * the entries copied over (as Open vSwitch keeps them; the oldest of the ports with most
+ * go when the limit shrank).
  *
  * Keys
  * ====
@@ -85,8 +93,12 @@
 #define MAC_DEFAULT_MAX 2048
 #define MAC_MIN_MAX 10
 #define MAC_MAX_MAX 1000000
-/** Buckets after a new host's first one where a full table looks for an entry to evict. */
+/**
+ * Buckets after a new host's first one where a full table looks for an entry to evict: at
+ * least MAC_EVICT_SCAN, at most MAC_EVICT_SCAN_MAX (see Size).
+ */
 #define MAC_EVICT_SCAN 16
+#define MAC_EVICT_SCAN_MAX 128
 
 struct mac_bucket {
 	uint64_t entry[MAC_WAYS];
@@ -100,6 +112,10 @@ struct mac_array {
 	uint32_t bits;			/**< log2(buckets), at least MAC_MIN_BUCKET_BITS */
 	/** Valid entry words, aged ones included; atomic, PMDs and main (its own line). */
 	uint32_t n_entries __attribute__((aligned(64)));
+	/** A full table found nothing to evict for a new host (see Size); atomic, PMDs set
+	 * it, main clears it in mac_table_run() (on the line of 'n_entries', which the same
+	 * PMDs have just written). */
+	uint32_t evict_wanted;
 	struct mac_bucket b[] __attribute__((aligned(64)));
 };
 
@@ -342,20 +358,33 @@ mac_refresh(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_
 }
 
 /*
- * The least recently seen entry among bucket 'first', bucket 'second' and the
- * MAC_EVICT_SCAN buckets after 'first' in 'a': its bucket in '*bucket' and way in '*way';
- * false when they hold none.
+ * How many buckets after a new host's first one a full 'a' of limit 'max' searches for an
+ * entry to evict: about four entries' worth, within MAC_EVICT_SCAN..MAC_EVICT_SCAN_MAX.
+ */
+static inline uint32_t
+mac_scan_of(const struct mac_array *a, unsigned max)
+{
+	uint64_t n = 4 * ((uint64_t)a->mask + 1) / (max > 0 ? max : 1);
+
+	return n < MAC_EVICT_SCAN ? MAC_EVICT_SCAN :
+		n > MAC_EVICT_SCAN_MAX ? MAC_EVICT_SCAN_MAX : (uint32_t)n;
+}
+
+/*
+ * The least recently seen entry among bucket 'first', bucket 'second' and the 'n_scan'
+ * buckets after 'first' in 'a': its bucket in '*bucket' and way in '*way'; false when
+ * they hold none.
  */
 static inline bool
-mac_victim(const struct mac_array *a, uint32_t first, uint32_t second, uint32_t *bucket,
-	int *way)
+mac_victim(const struct mac_array *a, uint32_t first, uint32_t second, uint32_t n_scan,
+	uint32_t *bucket, int *way)
 {
 	uint32_t oldest = 0;
 	bool found = false;
 
 	*bucket = first;
 	*way = 0;
-	for (uint32_t i = 0; i < MAC_EVICT_SCAN + 2; i++) {
+	for (uint32_t i = 0; i < n_scan + 2; i++) {
 		uint32_t bi = i == 0 ? first : i == 1 ? second : (first + i - 1) & a->mask;
 		const struct mac_bucket *b = &a->b[bi];
 
@@ -363,9 +392,12 @@ mac_victim(const struct mac_array *a, uint32_t first, uint32_t second, uint32_t 
 			continue;
 		for (int w = 0; w < MAC_WAYS; w++) {
 			uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
-			uint32_t seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
+			uint32_t seen;
 
-			if (!mac_entry_valid(e) || (found && (int32_t)(seen - oldest) >= 0))
+			if (!mac_entry_valid(e))
+				continue;
+			seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
+			if (found && (int32_t)(seen - oldest) >= 0)
 				continue;
 			found = true;
 			oldest = seen;
@@ -391,7 +423,7 @@ mac_remove(struct mac_array *a, uint64_t *entry, uint64_t e)
  * Bind a new key at 'p' to 'slot' at time 'seen' in 'a', which holds at most 'max'
  * entries (PMD, or main on a copy): into an empty or aged-out way of its buckets while
  * the count has room, else in place of the least recently seen entry nearby (mac_victim),
- * else not at all (see Size above).
+ * else not at all, the main thread asked to make room (see Size above).
  */
 static inline void
 mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t seen,
@@ -416,8 +448,12 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 		if (!reserved) {
 			/* Full: make room by evicting, as Open vSwitch does. */
 			__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
-			if (!mac_victim(a, p->bucket[0], p->bucket[1], &vb, &vw))
+			if (!mac_victim(a, p->bucket[0], p->bucket[1], mac_scan_of(a, max), &vb,
+					&vw)) {
+				if (!__atomic_load_n(&a->evict_wanted, __ATOMIC_RELAXED))
+					__atomic_store_n(&a->evict_wanted, 1, __ATOMIC_RELAXED);
 				return;
+			}
 			ve = __atomic_load_n(&a->b[vb].entry[vw], __ATOMIC_RELAXED);
 			if (!mac_entry_valid(ve))
 				return;
@@ -459,6 +495,14 @@ mac_learn(struct mac_table *t, uint64_t mac, uint16_t vlan, uint16_t slot, uint3
  * the oldest of the ports with the most (main thread).  Returns how many went.
  */
 unsigned mac_table_age(struct mac_table *t, uint32_t now);
+
+/**
+ * Make room in 't' if a PMD asked for it (main thread, on every tick of its loop): when a
+ * new host found the table full and no entry to evict near its buckets ('evict_wanted',
+ * see Size), evict the least recently seen entry of the whole table, so that the host's
+ * next packet is learnt.  Returns how many entries went (0 or 1).
+ */
+unsigned mac_table_run(struct mac_table *t);
 
 /** Remove every entry of 'slot' (main thread, see Thread-safety). */
 void mac_table_flush_slot(struct mac_table *t, uint16_t slot);

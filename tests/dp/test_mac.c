@@ -473,6 +473,52 @@ test_limit_on_learn(void)
 	free(k.vlan);
 }
 
+/*
+ * A full table far smaller than its 2048 buckets learns every newcomer in place of a host
+ * seen less recently, as Open vSwitch does: from its first packet when the PMD finds an
+ * entry to evict near the newcomer's buckets, else from its next packet after one pass of
+ * the main thread, which evicts the least recently seen host of the whole table.
+ */
+static void
+test_small_limit(void)
+{
+	static const unsigned sizes[] = { MAC_MIN_MAX, 100 };
+	struct keyset k;
+
+	keys_make(&k, 4 * 100);
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		unsigned max = sizes[s], n = 3 * max, later = 0, lost = 0, over = 0, passes = 0;
+		struct mac_table *t = mac_table_create(0, max);
+
+		for (unsigned i = 0; i < max; i++)
+			mac_learn(t, k.mac[i], k.vlan[i], (uint16_t)(i % 200), 100 + i / 16);
+		for (unsigned i = max; i < max + n; i++) {
+			uint32_t now = 100 + i / 16;
+
+			mac_learn(t, k.mac[i], k.vlan[i], (uint16_t)(i % 200), now);
+			over += n_valid(t) > max;
+			if (mac_lookup(t, k.mac[i], k.vlan[i], now) != i % 200) {
+				later++;
+				passes += mac_table_run(t);
+				mac_learn(t, k.mac[i], k.vlan[i], (uint16_t)(i % 200), now);
+				over += n_valid(t) > max;
+			}
+			lost += mac_lookup(t, k.mac[i], k.vlan[i], now) != i % 200;
+		}
+		CHECK(lost == 0, "limit %u: %u of %u newcomers not learnt (%u after a pass of "
+			"the main thread)", max, lost, n, later);
+		CHECK(passes == later, "limit %u: %u newcomers waited, %u evicted by the main "
+			"thread", max, later, passes);
+		CHECK(over == 0 && n_valid(t) == max && t->a->n_entries == max,
+			"limit %u: over it %u times, %u entries at the end, counted %u", max, over,
+			n_valid(t), t->a->n_entries);
+		CHECK(mac_table_run(t) == 0, "limit %u: the main thread evicts unasked", max);
+		mac_table_destroy(t);
+	}
+	free(k.mac);
+	free(k.vlan);
+}
+
 /* A changed mac-table-size: a new array with the entries, the limit applied. */
 static void
 test_resize(void)
@@ -557,6 +603,7 @@ main(void)
 	test_capacity();
 	test_limit();
 	test_limit_on_learn();
+	test_small_limit();
 	test_resize();
 	test_reserved();
 	return check_report("test_mac");
