@@ -142,6 +142,7 @@ key_of(const struct mac_array *a, uint32_t bucket, uint64_t e)
 struct live {
 	uint64_t e;
 	uint64_t *where;
+	uint32_t *seen_at;
 	uint32_t seen;
 	uint32_t bucket;
 	uint16_t slot;
@@ -186,8 +187,8 @@ live_entries(struct mac_array *a, uint32_t now, size_t min, size_t *n)
 	for (size_t i = 0; i <= a->mask; i++)
 		for (int w = 0; w < MAC_WAYS && *n < cap; w++)
 			if (is_live(a, i, w, now, &e, &seen))
-				v[(*n)++] = (struct live){ e, &a->b[i].entry[w], seen, (uint32_t)i,
-					mac_entry_slot(e) };
+				v[(*n)++] = (struct live){ e, &a->b[i].entry[w],
+					&a->b[i].seen[w], seen, (uint32_t)i, mac_entry_slot(e) };
 	return v;
 }
 
@@ -224,7 +225,26 @@ fair_shares(const unsigned count[256], unsigned max, unsigned keep[256])
 		}
 }
 
-/* Bring 'a' down to 'max' live entries as fair_shares() says, oldest first. */
+/*
+ * Remove the entry 'l' unless a PMD refreshed or replaced it since it was read: true when
+ * it went.  A refresh on the same port rewrites 'seen' only, not the entry word, so the
+ * compare-and-swap alone would remove a host a PMD has just seen again; 'seen' is read
+ * again right before it.  A refresh between that read and the swap still loses: a window
+ * of a few instructions, and the host is learnt again from its next packet.
+ */
+static bool
+remove_unless_seen(struct mac_array *a, const struct live *l)
+{
+	if ((int32_t)(__atomic_load_n(l->seen_at, __ATOMIC_RELAXED) - l->seen) > 0)
+		return false;
+	return mac_remove(a, l->where, l->e);
+}
+
+/*
+ * Bring 'a' down to 'max' live entries as fair_shares() says, oldest first.  An entry
+ * refreshed since the walk stays (remove_unless_seen), leaving the table over 'max' until
+ * the next pass: meanwhile PMDs only replace entries, the count being at the limit.
+ */
 static unsigned
 evict_over(struct mac_array *a, unsigned max, uint32_t now)
 {
@@ -243,8 +263,8 @@ evict_over(struct mac_array *a, unsigned max, uint32_t now)
 	for (size_t i = 0; i < n;) {
 		uint16_t s = v[i].slot;
 
-		for (unsigned k = count[s] - keep[s]; k > 0; k--, i++, n_evicted++)
-			mac_remove(a, v[i].where, v[i].e);
+		for (unsigned k = count[s] - keep[s]; k > 0; k--, i++)
+			n_evicted += remove_unless_seen(a, &v[i]);
 		i += keep[s];
 	}
 	free(v);
@@ -265,9 +285,9 @@ mac_table_age(struct mac_table *t, uint32_t now)
 
 			if (!mac_entry_valid(e))
 				continue;
-			if (mac_aged(now, __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED))) {
+			/* 'seen' read right before the swap: see remove_unless_seen(). */
+			if (mac_aged(now, __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED)))
 				n += mac_remove(a, &b->entry[w], e);
-			}
 		}
 	}
 	return n + evict_over(a, mac_table_max(t), now);
@@ -299,7 +319,8 @@ mac_table_run(struct mac_table *t)
 		}
 	if (where == NULL)
 		return 0;
-	if (__atomic_load_n(seen_at, __ATOMIC_RELAXED) == oldest && mac_remove(a, where, e))
+	if (remove_unless_seen(a, &(struct live){ .e = e, .where = where, .seen_at = seen_at,
+			.seen = oldest }))
 		return 1;
 	/* The oldest entry was refreshed or replaced under the scan: the next pass tries again. */
 	__atomic_store_n(&a->evict_wanted, 1, __ATOMIC_RELAXED);

@@ -71,8 +71,12 @@
  * or removes an entry is a compare-and-swap, followed (removal) or preceded (addition, a
  * reservation given back if the swap fails) by the change of 'n_entries', so the count is
  * never below the number of entry words and those never exceed the limit.  The main
- * thread ages and evicts entries the same way, so it never erases a binding a PMD has just
- * refreshed, and
+ * thread ages and evicts entries the same way.  A refresh on the same port rewrites only
+ * 'seen', which the swap does not compare, so the main thread reads 'seen' again right
+ * before each swap and keeps an entry refreshed since it chose it (eviction chooses after
+ * a walk and a sort of the whole table); a refresh between that read and the swap still
+ * loses the host, a window of a few instructions, and its next packet learns it again.
+ * PMDs choose an entry to evict the same way, with the same window.  The main thread
  * flushes a port's entries after the port is unpublished and synchronised (so no PMD can
  * learn on it any more) and before its slot is reused.  The array is reached through
  * 'mac_table.a', an RCU-published pointer: a resize publishes a new array and hands the old
@@ -372,18 +376,18 @@ mac_scan_of(const struct mac_array *a, unsigned max)
 
 /*
  * The least recently seen entry among bucket 'first', bucket 'second' and the 'n_scan'
- * buckets after 'first' in 'a': its bucket in '*bucket' and way in '*way'; false when
- * they hold none.
+ * buckets after 'first' in 'a': its bucket in '*bucket', way in '*way' and time in
+ * '*oldest'; false when they hold none.
  */
 static inline bool
 mac_victim(const struct mac_array *a, uint32_t first, uint32_t second, uint32_t n_scan,
-	uint32_t *bucket, int *way)
+	uint32_t *bucket, int *way, uint32_t *oldest)
 {
-	uint32_t oldest = 0;
 	bool found = false;
 
 	*bucket = first;
 	*way = 0;
+	*oldest = 0;
 	for (uint32_t i = 0; i < n_scan + 2; i++) {
 		uint32_t bi = i == 0 ? first : i == 1 ? second : (first + i - 1) & a->mask;
 		const struct mac_bucket *b = &a->b[bi];
@@ -397,10 +401,10 @@ mac_victim(const struct mac_array *a, uint32_t first, uint32_t second, uint32_t 
 			if (!mac_entry_valid(e))
 				continue;
 			seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
-			if (found && (int32_t)(seen - oldest) >= 0)
+			if (found && (int32_t)(seen - *oldest) >= 0)
 				continue;
 			found = true;
-			oldest = seen;
+			*oldest = seen;
 			*bucket = bi;
 			*way = w;
 		}
@@ -430,7 +434,7 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 	uint32_t now, unsigned max)
 {
 	int way[2], n_free[2], k, w, vw;
-	uint32_t oldest[2], bi, vb;
+	uint32_t oldest[2], bi, vb, vseen;
 	uint64_t old, ve;
 	bool reserved = false;
 
@@ -449,13 +453,15 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 			/* Full: make room by evicting, as Open vSwitch does. */
 			__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
 			if (!mac_victim(a, p->bucket[0], p->bucket[1], mac_scan_of(a, max), &vb,
-					&vw)) {
+					&vw, &vseen)) {
 				if (!__atomic_load_n(&a->evict_wanted, __ATOMIC_RELAXED))
 					__atomic_store_n(&a->evict_wanted, 1, __ATOMIC_RELAXED);
 				return;
 			}
+			/* Not if another PMD has seen it since (Thread-safety). */
 			ve = __atomic_load_n(&a->b[vb].entry[vw], __ATOMIC_RELAXED);
-			if (!mac_entry_valid(ve))
+			if (!mac_entry_valid(ve) ||
+			    __atomic_load_n(&a->b[vb].seen[vw], __ATOMIC_RELAXED) != vseen)
 				return;
 			if (vb == p->bucket[0] || vb == p->bucket[1]) {
 				k = vb == p->bucket[1];

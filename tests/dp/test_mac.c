@@ -37,6 +37,22 @@ __wrap_rte_free(void *ptr)
 	free(ptr);
 }
 
+/*
+ * The main thread's eviction sorts the entries it walked before it removes the oldest:
+ * 'after_sort', when set, runs in between, as a PMD would (-Wl,--wrap=qsort).
+ */
+void __real_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+void __wrap_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+static void (*after_sort)(void);
+
+void
+__wrap_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	__real_qsort(base, n, size, cmp);
+	if (after_sort != NULL)
+		after_sort();
+}
+
 static uint64_t rng = 0x0123456789abcdefULL;
 
 static uint64_t
@@ -422,6 +438,50 @@ test_limit(void)
 	mac_table_destroy(t);
 }
 
+/* Set by test_evict_refreshed() for refresh_oldest(). */
+static struct mac_table *refresh_table;
+
+static void
+refresh_oldest(void)
+{
+	mac_learn(refresh_table, 0x020000001000ULL, 0, 1, 200);
+}
+
+/*
+ * A host a PMD sees again while the main thread is choosing what to evict stays: the
+ * refresh rewrites only its time, not its entry word, and eviction reads that time again
+ * before it removes the entry.
+ */
+static void
+test_evict_refreshed(void)
+{
+	struct mac_table *t = mac_table_create(0, 200);
+	struct tally y = { 0 };
+	void *old;
+
+	for (unsigned i = 0; i < 110; i++)
+		mac_learn(t, 0x020000001000ULL + i, 0, 1, 60 + i);
+	refresh_table = t;
+	after_sort = refresh_oldest;
+	CHECK(mac_table_resize(t, 100, 200, &old) == 0 && old == NULL, "200 -> 100");
+	after_sort = NULL;
+	CHECK(mac_lookup(t, 0x020000001000ULL, 0, 200) == 1,
+		"the oldest host, refreshed after the walk, evicted");
+	for (unsigned i = 1; i < 10; i++)
+		CHECK(mac_lookup(t, 0x020000001000ULL + i, 0, 200) == MAC_SLOT_NONE,
+			"old host %u kept", i);
+	CHECK(n_valid(t) == 101 && t->a->n_entries == 101, "left: %u, counted %u", n_valid(t),
+		t->a->n_entries);
+	CHECK(mac_table_age(t, 200) == 1 && mac_lookup(t, 0x020000001000ULL + 10, 0, 200) ==
+		MAC_SLOT_NONE && mac_lookup(t, 0x020000001000ULL + 11, 0, 200) == 1 &&
+		mac_lookup(t, 0x020000001000ULL, 0, 200) == 1,
+		"the next pass did not evict the next oldest (only)");
+	mac_table_foreach(t, 200, tally_one, &y);
+	CHECK(y.n == 100 && t->a->n_entries == 100, "at the limit: %u, counted %u", y.n,
+		t->a->n_entries);
+	mac_table_destroy(t);
+}
+
 /*
  * Learning never takes a table over mac-table-size, with no aging pass in between: what
  * fdb/show lists right after learning stays within the limit.  A full table makes room for
@@ -602,6 +662,7 @@ main(void)
 	mac_table_destroy(t);
 	test_capacity();
 	test_limit();
+	test_evict_refreshed();
 	test_limit_on_learn();
 	test_small_limit();
 	test_resize();
