@@ -161,7 +161,7 @@ live_cmp(const void *x, const void *y)
 static bool
 is_live(const struct mac_array *a, size_t i, int w, uint32_t now, uint64_t *e, uint32_t *seen)
 {
-	*e = __atomic_load_n(&a->b[i].entry[w], __ATOMIC_RELAXED);
+	*e = __atomic_load_n(&a->b[i].entry[w], __ATOMIC_ACQUIRE);
 	*seen = __atomic_load_n(&a->b[i].seen[w], __ATOMIC_RELAXED);
 	return mac_entry_valid(*e) && !mac_aged(now, *seen);
 }
@@ -281,7 +281,7 @@ mac_table_age(struct mac_table *t, uint32_t now)
 		struct mac_bucket *b = &a->b[i];
 
 		for (int w = 0; w < MAC_WAYS; w++) {
-			uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
+			uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_ACQUIRE);
 
 			if (!mac_entry_valid(e))
 				continue;
@@ -307,7 +307,7 @@ mac_table_run(struct mac_table *t)
 		return 0;	/* room was made meanwhile (aging, a flush) */
 	for (size_t i = 0; i <= a->mask; i++)
 		for (int w = 0; w < MAC_WAYS; w++) {
-			uint64_t x = __atomic_load_n(&a->b[i].entry[w], __ATOMIC_RELAXED);
+			uint64_t x = __atomic_load_n(&a->b[i].entry[w], __ATOMIC_ACQUIRE);
 			uint32_t seen = __atomic_load_n(&a->b[i].seen[w], __ATOMIC_RELAXED);
 
 			if (!mac_entry_valid(x) || (where != NULL && (int32_t)(seen - oldest) >= 0))
@@ -389,10 +389,13 @@ mac_table_flush(struct mac_table *t)
 	struct mac_array *a = array_of(t);
 
 	for (size_t i = 0; i <= a->mask; i++)
-		for (int w = 0; w < MAC_WAYS; w++)
-			if (mac_entry_valid(__atomic_exchange_n(&a->b[i].entry[w], 0,
-					__ATOMIC_RELAXED)))
-				__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+		for (int w = 0; w < MAC_WAYS; w++) {
+			uint64_t e = __atomic_load_n(&a->b[i].entry[w], __ATOMIC_RELAXED);
+
+			/* A claimed way is its learner's: learnt right after the flush. */
+			if (mac_entry_valid(e))
+				mac_remove(a, &a->b[i].entry[w], e);
+		}
 }
 
 void
@@ -404,7 +407,7 @@ mac_table_foreach(const struct mac_table *t, uint32_t now,
 
 	for (size_t i = 0; i <= a->mask; i++)
 		for (int w = 0; w < MAC_WAYS; w++) {
-			uint64_t e = __atomic_load_n(&a->b[i].entry[w], __ATOMIC_RELAXED), key;
+			uint64_t e = __atomic_load_n(&a->b[i].entry[w], __ATOMIC_ACQUIRE), key;
 			uint32_t seen = __atomic_load_n(&a->b[i].seen[w], __ATOMIC_RELAXED);
 			uint32_t age = (int32_t)(now - seen) < 0 ? 0 : now - seen;
 

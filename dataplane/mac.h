@@ -64,10 +64,18 @@
  * Thread-safety
  * =============
  * Learning happens on the packet path, on every PMD, with no lock and no allocation: each
- * entry word is written with one atomic store, so a reader sees either the old or the new
- * binding of a MAC, never a mix.  Two PMDs learning two MACs into the same way at the same
- * instant leave one of them unlearned; its next packet learns it again.  'seen' words may
- * be stale by a moment, which only shifts aging.  Every change of an entry word that adds
+ * entry word is written atomically, so a reader sees either the old or the new binding of
+ * a MAC, never a mix.  Two PMDs learning two MACs into the same way at the same instant
+ * leave one of them unlearned; its next packet learns it again.  A learner (a new host, or
+ * a host moving to another port) first claims its way, swapping the word it read for a
+ * claim word (MAC_CLAIM, not valid), then writes 'seen', then publishes the entry word with
+ * a release store; a way that holds a claim is written by its claimer only (the main
+ * thread removes valid words only), so no learner's time lands on another's entry, and a
+ * reader that loads the entry word with acquire (or a relaxed load and an acquire fence, on
+ * the packet path) and then 'seen' gets the time stored with that word or a later one.  A
+ * refresh on the same port stores 'seen' alone, without a claim: should the host be removed
+ * and its way claimed by another learner in between, that learner's entry gets the
+ * refreshing PMD's time, which is the same second give or take.  Every change of an entry word that adds
  * or removes an entry is a compare-and-swap, followed (removal) or preceded (addition, a
  * reservation given back if the swap fails) by the change of 'n_entries', so the count is
  * never below the number of entry words and those never exceed the limit.  The main
@@ -211,6 +219,7 @@ mac_alt(const struct mac_array *a, uint64_t rem)
 }
 
 #define MAC_VALID 0x1aULL
+#define MAC_CLAIM 0x25ULL		/* a way one learner is writing (Thread-safety) */
 #define MAC_VALID_MASK 0x3fULL
 #define MAC_ALT_BIT (1ULL << 6)
 #define MAC_SLOT_BITS (0xffULL << 7)
@@ -226,6 +235,19 @@ static inline int
 mac_entry_valid(uint64_t e)
 {
 	return (e & MAC_VALID_MASK) == MAC_VALID;
+}
+
+static inline int
+mac_entry_claimed(uint64_t e)
+{
+	return (e & MAC_VALID_MASK) == MAC_CLAIM;
+}
+
+/* The claim word of entry word 'e' (the remainder keeps claims of two keys apart). */
+static inline uint64_t
+mac_claim_of(uint64_t e)
+{
+	return (e & ~MAC_VALID_MASK) | MAC_CLAIM;
 }
 
 static inline uint16_t
@@ -288,6 +310,8 @@ mac_lookup_seen(const struct mac_table *t, uint64_t mac, uint16_t vlan, uint32_t
 
 			if ((e & ~MAC_SLOT_BITS) != p.key[k])
 				continue;
+			/* Acquire on the hit only: free on x86, a load barrier on arm64. */
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			*seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
 			if (mac_aged(now, *seen))
 				return MAC_SLOT_NONE;
@@ -308,7 +332,7 @@ mac_lookup(const struct mac_table *t, uint64_t mac, uint16_t vlan, uint32_t now)
 
 /*
  * Bucket 'b's way for a new entry: '*way' an empty or aged-out one if any (their number is
- * returned), else the oldest ('*oldest' its time).
+ * returned), else the oldest ('*oldest' its time, UINT32_MAX when every way is claimed).
  */
 static inline int
 mac_bucket_room(const struct mac_bucket *b, uint32_t now, int *way, uint32_t *oldest)
@@ -318,10 +342,15 @@ mac_bucket_room(const struct mac_bucket *b, uint32_t now, int *way, uint32_t *ol
 	*way = 0;
 	*oldest = UINT32_MAX;
 	for (int w = 0; w < MAC_WAYS; w++) {
-		uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
+		uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_ACQUIRE);
 		uint32_t seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
 
-		if (!mac_entry_valid(e) || mac_aged(now, seen)) {
+		if (!mac_entry_valid(e) && !mac_entry_claimed(e)) {
+			if (n_free++ == 0)
+				*way = w;
+		} else if (!mac_entry_valid(e)) {
+			continue;	/* another learner's */
+		} else if (mac_aged(now, seen)) {
 			if (n_free++ == 0)
 				*way = w;
 		} else if (n_free == 0 && seen < *oldest) {
@@ -333,8 +362,19 @@ mac_bucket_room(const struct mac_bucket *b, uint32_t now, int *way, uint32_t *ol
 }
 
 /*
+ * Publish entry word 'e' at way 'w' of 'b', claimed by the caller with the word it swapped
+ * in, with time 'seen' (Thread-safety).
+ */
+static inline void
+mac_publish(struct mac_bucket *b, int w, uint64_t e, uint32_t seen)
+{
+	__atomic_store_n(&b->seen[w], seen, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->entry[w], e, __ATOMIC_RELEASE);
+}
+
+/*
  * Refresh the binding of 'p' if either bucket has it: true when it did.  A host moving to
- * another port changes its word by compare-and-swap, so that an entry the main thread has
+ * another port claims its way by compare-and-swap, so that an entry the main thread has
  * just removed is not brought back behind the count's back (the host is learnt again from
  * its next packet).
  */
@@ -350,9 +390,14 @@ mac_refresh(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_
 
 			if ((e & ~MAC_SLOT_BITS) != p->key[k])
 				continue;
-			if (e != want)
-				__atomic_compare_exchange_n(&b->entry[w], &e, want, false,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			if (e != want) {
+				if (__atomic_compare_exchange_n(&b->entry[w], &e,
+						mac_claim_of(want), false, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+					mac_publish(b, w, want, now);
+				return true;
+			}
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			if (__atomic_load_n(&b->seen[w], __ATOMIC_RELAXED) != now)
 				__atomic_store_n(&b->seen[w], now, __ATOMIC_RELAXED);
 			return true;
@@ -395,7 +440,7 @@ mac_victim(const struct mac_array *a, uint32_t first, uint32_t second, uint32_t 
 		if (i >= 2 && bi == second)
 			continue;
 		for (int w = 0; w < MAC_WAYS; w++) {
-			uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED);
+			uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_ACQUIRE);
 			uint32_t seen;
 
 			if (!mac_entry_valid(e))
@@ -435,7 +480,7 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 {
 	int way[2], n_free[2], k, w, vw;
 	uint32_t oldest[2], bi, vb, vseen;
-	uint64_t old, ve;
+	uint64_t old, ve, e;
 	bool reserved = false;
 
 	for (k = 0; k < 2; k++)
@@ -447,6 +492,8 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 	bi = p->bucket[k];
 	w = way[k];
 	old = __atomic_load_n(&a->b[bi].entry[w], __ATOMIC_RELAXED);
+	if (mac_entry_claimed(old))
+		return;		/* every way another learner's: this host next time */
 	if (!mac_entry_valid(old)) {
 		reserved = __atomic_fetch_add(&a->n_entries, 1, __ATOMIC_RELAXED) < max;
 		if (!reserved) {
@@ -459,7 +506,7 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 				return;
 			}
 			/* Not if another PMD has seen it since (Thread-safety). */
-			ve = __atomic_load_n(&a->b[vb].entry[vw], __ATOMIC_RELAXED);
+			ve = __atomic_load_n(&a->b[vb].entry[vw], __ATOMIC_ACQUIRE);
 			if (!mac_entry_valid(ve) ||
 			    __atomic_load_n(&a->b[vb].seen[vw], __ATOMIC_RELAXED) != vseen)
 				return;
@@ -477,10 +524,11 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 			}
 		}
 	}
-	__atomic_store_n(&a->b[bi].seen[w], seen, __ATOMIC_RELAXED);
-	if (!__atomic_compare_exchange_n(&a->b[bi].entry[w], &old,
-			p->key[k] | ((uint64_t)(slot & 0xff) << 7), false, __ATOMIC_RELEASE,
-			__ATOMIC_RELAXED) && reserved)
+	e = p->key[k] | ((uint64_t)(slot & 0xff) << 7);
+	if (__atomic_compare_exchange_n(&a->b[bi].entry[w], &old, mac_claim_of(e), false,
+			__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		mac_publish(&a->b[bi], w, e, seen);
+	else if (reserved)
 		__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
 }
 

@@ -235,6 +235,130 @@ test_concurrent(struct mac_table *t)
 		t->a->n_entries, mac_table_max(t));
 }
 
+/*
+ * A way another learner has claimed and not yet published is left alone, its time
+ * included: a new host whose pair is otherwise full takes the place of the oldest entry.
+ */
+static void
+test_claimed_way(struct mac_table *t)
+{
+	uint64_t pair[2 * MAC_WAYS + 1];
+	struct mac_pos p;
+	uint64_t *claimed = NULL, word, was;
+	uint32_t *claimed_seen = NULL;
+
+	mac_table_flush(t);
+	if (same_pair(t, 0x020000000001ULL, pair, 2 * MAC_WAYS + 1) < 2 * MAC_WAYS + 1)
+		return;		/* test_replacement failed already */
+	for (unsigned i = 0; i < 2 * MAC_WAYS; i++)
+		mac_learn(t, pair[i], 0, (uint16_t)i, 1000 + i);
+	/* The way of pair[3]: as if a PMD had swapped in its claim and not written 'seen'. */
+	p = mac_pos_of(t->a, pair[3], 0);
+	for (int k = 0; k < 2; k++)
+		for (int w = 0; w < MAC_WAYS; w++)
+			if ((t->a->b[p.bucket[k]].entry[w] & ~MAC_SLOT_BITS) == p.key[k]) {
+				claimed = &t->a->b[p.bucket[k]].entry[w];
+				claimed_seen = &t->a->b[p.bucket[k]].seen[w];
+			}
+	CHECK(claimed != NULL, "pair[3] not found");
+	if (claimed == NULL)
+		return;
+	was = *claimed;
+	word = mac_claim_of(was);
+	*claimed = word;
+	*claimed_seen = 555;
+	mac_learn(t, pair[2 * MAC_WAYS], 0, 9, 1100);
+	CHECK(*claimed == word && *claimed_seen == 555,
+		"a claimed way written: word %#" PRIx64 " (was %#" PRIx64 "), seen %u", *claimed,
+		word, *claimed_seen);
+	CHECK(mac_lookup(t, pair[2 * MAC_WAYS], 0, 1100) == 9 &&
+		mac_lookup(t, pair[0], 0, 1100) == MAC_SLOT_NONE,
+		"the newcomer did not take the place of the oldest entry");
+	*claimed = was;		/* the claimer publishes */
+	mac_table_flush(t);
+	CHECK(t->a->n_entries == 0 && n_valid(t) == 0, "counted %u after a flush",
+		t->a->n_entries);
+}
+
+/* Learner 'id' of test_seen_owner(): keys[id * MAC_WAYS...], slot 'id', time 1000 + 100 id. */
+struct owner {
+	struct mac_table *t;
+	const uint64_t *keys;
+	unsigned id;
+	unsigned *done;
+};
+
+static void *
+owner_main(void *arg)
+{
+	struct owner *o = arg;
+
+	for (unsigned round = 0; round < 50000; round++)
+		for (unsigned i = 0; i < MAC_WAYS; i++)
+			mac_learn(o->t, o->keys[o->id * MAC_WAYS + i], 0, (uint16_t)o->id,
+				1000 + 100 * o->id);
+	__atomic_fetch_add(o->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Entries of 'b' whose time is not their learner's; '*n' counts the entries looked at. */
+static unsigned
+wrong_seen(const struct mac_bucket *b, unsigned *n)
+{
+	unsigned bad = 0;
+
+	for (int w = 0; w < MAC_WAYS; w++) {
+		uint64_t e = __atomic_load_n(&b->entry[w], __ATOMIC_ACQUIRE);
+		uint32_t seen = __atomic_load_n(&b->seen[w], __ATOMIC_ACQUIRE);
+
+		if (!mac_entry_valid(e) || __atomic_load_n(&b->entry[w], __ATOMIC_RELAXED) != e)
+			continue;
+		(*n)++;
+		bad += seen != 1000 + 100u * mac_entry_slot(e);
+	}
+	return bad;
+}
+
+/*
+ * Two learners, each with its own clock, keep replacing each other's entries in one pair
+ * of buckets: every entry read with its word, and every one at the end, carries the time
+ * of the learner that wrote the word.  A learner whose swap fails must leave no time behind
+ * (it used to store its time first, onto whatever the way held by then).
+ */
+static void
+test_seen_owner(struct mac_table *t)
+{
+	uint64_t keys[2 * MAC_WAYS];
+	struct owner o[2];
+	pthread_t th[2];
+	struct mac_pos p;
+	unsigned bad = 0, n = 0, done = 0;
+
+	mac_table_flush(t);
+	if (same_pair(t, 0x040000000001ULL, keys, 2 * MAC_WAYS) < 2 * MAC_WAYS) {
+		CHECK(0, "no %d keys of one bucket pair", 2 * MAC_WAYS);
+		return;
+	}
+	p = mac_pos_of(t->a, keys[0], 0);
+	for (unsigned i = 0; i < 2; i++) {
+		o[i] = (struct owner){ t, keys, i, &done };
+		pthread_create(&th[i], NULL, owner_main, &o[i]);
+	}
+	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < 2)
+		for (int k = 0; k < 2; k++)
+			bad += wrong_seen(&t->a->b[p.bucket[k]], &n);
+	for (unsigned i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK(bad == 0, "%u of %u entries read had another learner's time", bad, n);
+	n = 0;
+	bad = wrong_seen(&t->a->b[p.bucket[0]], &n) + wrong_seen(&t->a->b[p.bucket[1]], &n);
+	CHECK(bad == 0 && n == 2 * MAC_WAYS, "at the end, %u of %u entries had another "
+		"learner's time", bad, n);
+	CHECK(t->a->n_entries == n_valid(t), "counted %u, %u there", t->a->n_entries,
+		n_valid(t));
+	mac_table_flush(t);
+}
+
 static unsigned n_walked;
 
 static void
@@ -652,6 +776,8 @@ main(void)
 	test_keyed();
 	test_replacement(t);
 	test_concurrent(t);
+	test_claimed_way(t);
+	test_seen_owner(t);
 	test_vlans(t);
 	test_walk_keys(t);
 	mac_table_flush(t);
