@@ -118,8 +118,10 @@ struct port_pmd_stats {
  * Policing of a port, as Open vSwitch's Interface ingress_policing_rate (kbit/s) and
  * ingress_policing_burst (kbit; 0: 8000), ingress_policing_kpkts_rate (kpkt/s) and
  * ingress_policing_kpkts_burst (kpkt; 0: 16), and QoS type egress-policer (cir in bytes/s,
- * cbs in bytes).  A rate of 0 is no policer.  Each is an srTCM meter (rte_meter) that lets
- * only green packets pass, their Ethernet header not counted, as Open vSwitch's.
+ * cbs in bytes).  A rate of 0 is no policer.  Each is one token bucket shared by every
+ * queue of the port (port_police.c) that lets a packet pass only while the bucket holds it,
+ * the Ethernet header not counted: the meter Open vSwitch runs as rte_meter's srTCM with
+ * an excess burst of 0.
  */
 struct port_policing {
 	uint64_t in_kbps, in_burst_kb;
