@@ -178,10 +178,9 @@ flood_run() {
 	if [ "$dropped" != 0 ] && [ "$rc" = "$want" ] &&
 	   [ "$(grep -c "stdout does not keep up" "$T/err")" = 1 ] &&
 	   grep -q "bytes of guest output dropped" "$T/err"; then
-		echo "PASS $name: $dropped bytes dropped after ${i} s; exit $rc $((t1 - t0)) s after the request"
+		pass "$name: $dropped bytes dropped after ${i} s; exit $rc $((t1 - t0)) s after the request"
 	else
-		echo "FAIL $name: dropped $dropped after ${i} s (console: $info), exit $rc after $((t1 - t0)) s: $(head -c 600 "$T/err")"
-		fails=$((fails + 1))
+		fail "$name: dropped $dropped after ${i} s (console: $info), exit $rc after $((t1 - t0)) s: $(head -c 600 "$T/err")"
 	fi
 	wait
 }
