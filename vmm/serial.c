@@ -181,16 +181,10 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 	}
 	vm->console = &s->out;
 	if (cfg->serial == VMM_SERIAL_STDIO) {
-		s->wake_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		s->wake_fd = vmm_vm_add_timer(vm, CLOCK_MONOTONIC, serial_wake, s, "serial", err);
 		if (s->wake_fd < 0) {
-			ret = vmm_err(err, -errno, "serial: timerfd_create: %s", strerror(errno));
+			ret = s->wake_fd;
 			goto err_bus;
-		}
-		ret = vmm_vm_add_fd(vm, s->wake_fd, serial_wake, s);
-		if (ret < 0) {
-			ret = vmm_err(err, ret, "serial: cannot watch its wake timer: %s",
-				strerror(-ret));
-			goto err_wake;
 		}
 		vmm_uart_on_room(&s->uart, serial_room, s);
 		serial_raw_mode(s);
@@ -200,8 +194,6 @@ serial_init(struct vmm_vm *vm, void **state, char **err)
 	*state = s;
 	return 0;
 
-err_wake:
-	close(s->wake_fd);
 err_bus:
 	vm->console = NULL;
 	vmm_bus_unregister(&vm->bus, vmm_arch_console.bus, vmm_arch_console.base);
@@ -225,8 +217,7 @@ serial_exit(struct vmm_vm *vm, void *state)
 		vmm_vm_del_fd(vm, STDIN_FILENO);
 	if (s->wake_fd >= 0) {
 		vmm_uart_on_room(&s->uart, NULL, NULL);
-		vmm_vm_del_fd(vm, s->wake_fd);
-		close(s->wake_fd);
+		vmm_vm_del_timer(vm, s->wake_fd);
 	}
 	if (s->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);

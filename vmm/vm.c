@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "arch.h"
@@ -291,6 +292,29 @@ vmm_vm_del_fd(struct vmm_vm *vm, int fd)
 			vm->handlers[i].cb = NULL;
 		}
 	}
+}
+
+int
+vmm_vm_add_timer(struct vmm_vm *vm, int clock, vmm_fd_cb *cb, void *opaque, const char *who,
+	char **err)
+{
+	int fd = timerfd_create(clock, TFD_NONBLOCK | TFD_CLOEXEC), ret;
+
+	if (fd < 0)
+		return vmm_err(err, -errno, "%s: timerfd_create: %s", who, strerror(errno));
+	ret = vmm_vm_add_fd(vm, fd, cb, opaque);
+	if (ret < 0) {
+		close(fd);
+		return vmm_err(err, ret, "%s: cannot watch its timer: %s", who, strerror(-ret));
+	}
+	return fd;
+}
+
+void
+vmm_vm_del_timer(struct vmm_vm *vm, int fd)
+{
+	vmm_vm_del_fd(vm, fd);
+	close(fd);
 }
 
 void

@@ -146,6 +146,17 @@ int vmm_vm_add_fd(struct vmm_vm *vm, int fd, vmm_fd_cb *cb, void *opaque);
 void vmm_vm_del_fd(struct vmm_vm *vm, int fd);
 
 /**
+ * A timerfd on 'clock', unarmed and non-blocking, watched in the main loop by 'cb' (the
+ * devices' timers: RTCs, the console's wake-up).  Returns the fd, or -errno with '*err' set
+ * (naming 'who').
+ */
+int vmm_vm_add_timer(struct vmm_vm *vm, int clock, vmm_fd_cb *cb, void *opaque,
+	const char *who, char **err);
+
+/** Stop watching timer 'fd' (from vmm_vm_add_timer()) and close it. */
+void vmm_vm_del_timer(struct vmm_vm *vm, int fd);
+
+/**
  * Drop the handler 'opaque' registered for 'fd', which someone else has closed already (so
  * epoll forgot it, and the number may now be another registration's: that one stays).
  */

@@ -195,15 +195,10 @@ pl031_init(struct vmm_vm *vm, void **state, char **err)
 	pthread_mutex_init(&rtc->lock, NULL);
 	rtc->vm = vm;
 	/* Unarmed until the guest writes the match or load register, as after a reset. */
-	rtc->timer_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	rtc->timer_fd = vmm_vm_add_timer(vm, CLOCK_REALTIME, pl031_timer, rtc, "pl031", err);
 	if (rtc->timer_fd < 0) {
-		ret = vmm_err(err, -errno, "pl031: timerfd_create: %s", strerror(errno));
+		ret = rtc->timer_fd;
 		goto err_free;
-	}
-	ret = vmm_vm_add_fd(vm, rtc->timer_fd, pl031_timer, rtc);
-	if (ret < 0) {
-		ret = vmm_err(err, ret, "pl031: cannot watch its timer: %s", strerror(-ret));
-		goto err_close;
 	}
 	ret = vmm_bus_register(&vm->bus, VMM_BUS_MMIO, ARM64_RTC_BASE, ARM64_RTC_SIZE, "pl031",
 		pl031_access, rtc);
@@ -215,9 +210,7 @@ pl031_init(struct vmm_vm *vm, void **state, char **err)
 	return 0;
 
 err_watch:
-	vmm_vm_del_fd(vm, rtc->timer_fd);
-err_close:
-	close(rtc->timer_fd);
+	vmm_vm_del_timer(vm, rtc->timer_fd);
 err_free:
 	pthread_mutex_destroy(&rtc->lock);
 	free(rtc);
@@ -230,8 +223,7 @@ pl031_exit(struct vmm_vm *vm, void *state)
 	struct pl031 *rtc = state;
 
 	vmm_bus_unregister(&vm->bus, VMM_BUS_MMIO, ARM64_RTC_BASE);
-	vmm_vm_del_fd(vm, rtc->timer_fd);
-	close(rtc->timer_fd);
+	vmm_vm_del_timer(vm, rtc->timer_fd);
 	pthread_mutex_destroy(&rtc->lock);
 	free(rtc);
 }

@@ -459,15 +459,10 @@ rtc_init(struct vmm_vm *vm, void **state, char **err)
 	rtc->cmos[RTC_REG_A] = RTC_A_DV_32K | 0x06;	/* 1024 Hz, the PC's default */
 	rtc->cmos[RTC_REG_B] = RTC_B_24H;
 	rtc->last_sec = rtc_guest_sec(rtc, rtc_host_ns());
-	rtc->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	rtc->timer_fd = vmm_vm_add_timer(vm, CLOCK_MONOTONIC, rtc_timer, rtc, "rtc", err);
 	if (rtc->timer_fd < 0) {
-		ret = vmm_err(err, -errno, "rtc: timerfd_create: %s", strerror(errno));
+		ret = rtc->timer_fd;
 		goto err_free;
-	}
-	ret = vmm_vm_add_fd(vm, rtc->timer_fd, rtc_timer, rtc);
-	if (ret < 0) {
-		ret = vmm_err(err, ret, "rtc: cannot watch its timer: %s", strerror(-ret));
-		goto err_close;
 	}
 	ret = vmm_bus_register(&vm->bus, VMM_BUS_PIO, RTC_PORT, 2, "rtc", rtc_io, rtc);
 	if (ret < 0) {
@@ -478,9 +473,7 @@ rtc_init(struct vmm_vm *vm, void **state, char **err)
 	return 0;
 
 err_watch:
-	vmm_vm_del_fd(vm, rtc->timer_fd);
-err_close:
-	close(rtc->timer_fd);
+	vmm_vm_del_timer(vm, rtc->timer_fd);
 err_free:
 	pthread_mutex_destroy(&rtc->lock);
 	free(rtc);
@@ -493,8 +486,7 @@ rtc_exit(struct vmm_vm *vm, void *state)
 	struct rtc_dev *rtc = state;
 
 	vmm_bus_unregister(&vm->bus, VMM_BUS_PIO, RTC_PORT);
-	vmm_vm_del_fd(vm, rtc->timer_fd);
-	close(rtc->timer_fd);
+	vmm_vm_del_timer(vm, rtc->timer_fd);
 	pthread_mutex_destroy(&rtc->lock);
 	free(rtc);
 }
