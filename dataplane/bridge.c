@@ -200,9 +200,9 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	s->miss_to_controller = br->of_connected;
 	s->forward_bpdu = br->forward_bpdu;
 	/*
-	 * Lending (see bridge_snap.borrow): rules, if any, that only read packets and send
-	 * them on (flowtab_lends(); the PMD checks again with the rules a burst meets), and no
-	 * controller a packet could go to.
+	 * Lending (see bridge_snap.borrow): rules, if any, that read packets, rewrite at most
+	 * their headers and send them on (flowtab_lends(); the PMD checks again with the rules a
+	 * burst meets), and no controller a packet could go to.
 	 */
 	s->borrow = dp->vhost_fast && (!s->use_flows || flowtab_lends(br->ft)) && !s->drop_all &&
 		s->vlan_plain && !s->miss_to_controller && br->of_controllers == 0 &&

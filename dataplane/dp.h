@@ -157,9 +157,10 @@ struct bridge_snap {
 	/**
 	 * Its ports may lend what they receive (port.rx_borrow): vhost-fast-path is on, and the
 	 * bridge is a MAC learning switch of trunks whose every port copies at transmit, or its
-	 * rules only read packets and send them on (flowtab_lends()).  With rules, headers are
-	 * never lent (PORT_BORROW_PAYLOAD): a guest could otherwise change a packet in its
-	 * memory between a rule's match and the copy, and get past the rule.
+	 * rules only read packets, rewrite their headers and send them on (flowtab_lends()).
+	 * With rules, headers are never lent (PORT_BORROW_PAYLOAD): a guest could otherwise
+	 * change a packet in its memory between a rule's match and the copy, and get past the
+	 * rule; and the rewrites are made in that private copy.
 	 */
 	bool borrow;
 	uint32_t n_ports;		/**< working ports, for flooding */

@@ -572,6 +572,29 @@ fwd_own(void *arg, struct rte_mbuf **pkts, uint16_t n)
 	return k;
 }
 
+/*
+ * flowtab_out.own_head: the rules about to run rewrite headers and nothing more.  A packet
+ * keeps what its port lent after the copied headers; one whose first segment is lent or
+ * shared is replaced by a private copy (port_pkt_head_writable()), in place.  Returns how
+ * many remain.
+ */
+static uint16_t
+fwd_own_head(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fwd_ctx *c = arg;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = port_pkt_head_writable(pkts[i]);
+
+		if (m != NULL)
+			pkts[k++] = m;
+		else
+			c->pmd->stats.dropped++;
+	}
+	return k;
+}
+
 static inline struct flowtab_out
 fwd_out(struct fwd_ctx *c)
 {
@@ -582,6 +605,7 @@ fwd_out(struct fwd_ctx *c)
 		.flood = fwd_flood,
 		.controller = fwd_controller,
 		.own = fwd_own,
+		.own_head = fwd_own_head,
 		.miss_to_controller = c->snap->miss_to_controller,
 		.ctx = c,
 	};

@@ -428,15 +428,16 @@ int
 ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n)
 {
 	struct ft_snap *snap, *old = ft->snap;
-	bool l3 = old->full_parse, own = old->needs_own;
+	bool l3 = old->full_parse, own = old->needs_own, head = old->writes_head;
 
-	for (size_t i = 0; i < n && !(l3 && own); i++) {
+	for (size_t i = 0; i < n && !(l3 && own && head); i++) {
 		if (acts[i] == NULL)
 			continue;
 		l3 = l3 || ft_actions_touch_l3(acts[i]);
 		own = own || ft_actions_keep(acts[i]);
+		head = head || ft_actions_write_head(acts[i]);
 	}
-	if (l3 == old->full_parse && own == old->needs_own)
+	if (l3 == old->full_parse && own == old->needs_own && head == old->writes_head)
 		return 0;
 	snap = ft_snap_build(ft->rules, ft->n_rules, old, NULL, 0, false);
 	if (!snap)
@@ -444,6 +445,7 @@ ft_prepare_actions(struct flowtab *ft, struct ft_actions *const *acts, size_t n)
 	/* not published yet: still ours to change */
 	snap->full_parse = l3;
 	snap->needs_own = own;
+	snap->writes_head = head;
 	snap->groups = old->groups;
 	__atomic_store_n(&ft->snap, snap, __ATOMIC_RELEASE);
 	ft_wait_readers(ft);

@@ -228,6 +228,14 @@ struct flowtab_out {
 	 * (flowtab_lends() false).  NULL: packets are always the switch's own.
 	 */
 	uint16_t (*own)(void *ctx, struct rte_mbuf **pkts, uint16_t n);
+	/**
+	 * Make the first segment of each of the 'n' packets of 'pkts' the switch's own to
+	 * write to, as 'own' does for whole packets: the rest may stay lent, as the rules
+	 * about to run rewrite headers only (Ethernet, VLAN, IP, ports, TTL: all within the
+	 * first segment) and keep nothing.  Returns how many remain.  NULL: 'own' is called
+	 * instead, or nothing when that is NULL too.
+	 */
+	uint16_t (*own_head)(void *ctx, struct rte_mbuf **pkts, uint16_t n);
 	/** Send table-0 misses to 'controller' instead of dropping them. */
 	bool miss_to_controller;
 	void *ctx;
@@ -567,9 +575,11 @@ void flowtab_pmd_destroy(struct flowtab_pmd *pmd);
 const struct flowtab_pmd_stats *flowtab_pmd_stats(const struct flowtab_pmd *pmd);
 
 /**
- * True when no rule writes to a packet, keeps it past its burst (CONTROLLER, groups) or
- * sends it back to its input port (IN_PORT, ALL): the actions only read packets and send
- * them on to other ports, so a port may lend its packets and flowtab_out.own is not called.  Main
+ * True when no rule keeps a packet past its burst (CONTROLLER, groups), sends it back to
+ * its input port (IN_PORT, ALL) or writes to more than its headers: the actions read
+ * packets, rewrite their headers at most, and send them on to other ports, so a port may
+ * lend what follows the headers and flowtab_out.own is not called (own_head is, when a rule
+ * rewrites headers).  Main
  * thread; a rule change can make it false at any time, which flowtab_process_burst() then
  * honours with the snapshot it runs.
  */

@@ -126,6 +126,41 @@ ft_actions_touch_l3(const struct ft_actions *a)
 	return false;
 }
 
+/* Whether action type 't' writes to the packet's headers only (ft_exec.c: the first segment). */
+static bool
+act_writes_head(enum ft_act_type t)
+{
+	switch (t) {
+	case FT_ACT_SET_DL_SRC:
+	case FT_ACT_SET_DL_DST:
+	case FT_ACT_SET_NW_SRC:
+	case FT_ACT_SET_NW_DST:
+	case FT_ACT_SET_NW_TOS:
+	case FT_ACT_SET_NW_TTL:
+	case FT_ACT_SET_TP_SRC:
+	case FT_ACT_SET_TP_DST:
+	case FT_ACT_SET_IPV6_SRC:
+	case FT_ACT_SET_IPV6_DST:
+	case FT_ACT_SET_VLAN_VID:
+	case FT_ACT_SET_VLAN_PCP:
+	case FT_ACT_PUSH_VLAN:
+	case FT_ACT_STRIP_VLAN:
+	case FT_ACT_DEC_TTL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool
+ft_actions_write_head(const struct ft_actions *a)
+{
+	for (uint32_t i = 0; i < a->n; i++)
+		if (act_writes_head(a->a[i].type))
+			return true;
+	return false;
+}
+
 bool
 ft_actions_keep(const struct ft_actions *a)
 {
@@ -139,7 +174,8 @@ ft_actions_keep(const struct ft_actions *a)
 		case FT_ACT_METER:
 			break;
 		default:
-			return true;
+			if (!act_writes_head(a->a[i].type))
+				return true;
 		}
 	}
 	return false;
@@ -161,6 +197,8 @@ snap_summarise(struct ft_snap *snap, struct ft_rule *const *rules, size_t n)
 			snap->full_parse = true;
 		if (ft_actions_keep(r->acts))
 			snap->needs_own = true;
+		if (ft_actions_write_head(r->acts))
+			snap->writes_head = true;
 	}
 }
 
@@ -512,6 +550,7 @@ ft_snap_add_rules(const struct ft_snap *prev, struct ft_rule *const *add, size_t
 	snap->n_rules = n;
 	snap->full_parse = prev->full_parse;
 	snap->needs_own = prev->needs_own;
+	snap->writes_head = prev->writes_head;
 	snap_summarise(snap, add, n_add);
 	for (i = 0; i < n_add; i++)
 		per_table[add[i]->table_id]++;

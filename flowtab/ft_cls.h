@@ -66,6 +66,11 @@ struct ft_snap {
 	 * packets lent to the switch are made its own first (flowtab_out.own).
 	 */
 	bool needs_own;
+	/**
+	 * Some rule rewrites headers (ft_actions_write_head), none does more: a packet whose
+	 * first segment is the switch's own may keep the rest lent (flowtab_out.own_head).
+	 */
+	bool writes_head;
 	/*
 	 * The group table the PMDs use with these rules (owned by the flowtab's ft_gm, set by
 	 * the writer before publishing): rules and groups reach the PMDs in one pointer, so a
@@ -93,11 +98,16 @@ void ft_snap_free(struct ft_snap *snap);
 /** Do actions 'a' rewrite L3/L4 fields (so that packets must be parsed beyond L2)? */
 bool ft_actions_touch_l3(const struct ft_actions *a);
 /**
- * Do actions 'a' write to a packet, keep it past the burst (a controller, a group's
- * buckets) or send it back where it came from (IN_PORT, ALL)?  Anything but outputs to
- * other ports, NORMAL, FLOOD, table changes and meters.
+ * Do actions 'a' keep a packet past the burst (a controller, a group's buckets), send it
+ * back where it came from (IN_PORT, ALL) or write to it beyond its headers?  Anything but
+ * outputs to other ports, NORMAL, FLOOD, table changes, meters and header rewrites.
  */
 bool ft_actions_keep(const struct ft_actions *a);
+/**
+ * Do actions 'a' rewrite a packet's headers (Ethernet, VLAN, IP, TCP/UDP ports, TTL)?
+ * Those are written in the packet's first segment only, where extraction found them.
+ */
+bool ft_actions_write_head(const struct ft_actions *a);
 /** Halve every subtable's hit count, so that ranking follows the recent traffic. */
 void ft_snap_decay_hits(const struct ft_snap *snap);
 /** Hash of a subtable's identity: its table and mask. */

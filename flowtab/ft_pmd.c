@@ -373,8 +373,16 @@ flowtab_process_burst(struct flowtab_pmd *pmd, struct flowtab *ft, struct rte_mb
 		n -= FT_BURST_MAX;
 	}
 	/* Checked against the snapshot whose rules the burst meets. */
-	if (unlikely(snap->needs_own) && out->own != NULL && (n = out->own(out->ctx, pkts, n)) == 0)
-		return;
+	if (unlikely(snap->needs_own) && out->own != NULL) {
+		if ((n = out->own(out->ctx, pkts, n)) == 0)
+			return;
+	} else if (unlikely(snap->writes_head)) {
+		uint16_t (*own)(void *, struct rte_mbuf **, uint16_t) = out->own_head != NULL ?
+			out->own_head : out->own;
+
+		if (own != NULL && (n = own(out->ctx, pkts, n)) == 0)
+			return;
+	}
 	if (unlikely(!c0)) {    /* table 0 empty: everything misses */
 		pmd->stats.passes += n;
 		pmd->stats.misses += n;

@@ -374,6 +374,20 @@ port_pkt_writable(struct rte_mbuf *m)
 	return m;
 }
 
+/**
+ * 'm' with a first segment to write to: itself when that segment is a direct one no other
+ * reference shares (the rest may be lent or shared: only read), else port_pkt_copy(m)
+ * (NULL: none, 'm' released).  For rewrites of the headers, which lie in the first segment
+ * (PORT_BORROW_PAYLOAD copies them there).
+ */
+static inline struct rte_mbuf *
+port_pkt_head_writable(struct rte_mbuf *m)
+{
+	if (likely(RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1))
+		return m;
+	return port_pkt_copy(m);
+}
+
 /** True when 'p' may receive lent packets (see port_ops.rx_lends). */
 static inline bool
 port_rx_lends(const struct port *p)

@@ -675,11 +675,24 @@ count_own(void *ctx, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
+static unsigned n_own_head, n_own_head_pkts;
+
+static uint16_t
+count_own_head(void *ctx, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)ctx;
+	(void)pkts;
+	n_own_head++;
+	n_own_head_pkts += n;
+	return n;
+}
+
 /*
- * flowtab_lends(): true while every rule only reads packets and sends them on; any rule that
- * writes to them, keeps them (controller, group) or sends them back (in_port, ALL) makes it
- * false, by add-flow, mod-flows or replace, and flowtab_process_burst() then asks the owner
- * to make the burst its own before those rules see it.
+ * flowtab_lends(): true while every rule reads packets, rewrites at most their headers and
+ * sends them on; any rule that keeps them (controller, group) or sends them back (in_port,
+ * ALL) makes it false, by add-flow, mod-flows or replace, and flowtab_process_burst() then
+ * asks the owner to make the burst its own before those rules see it.  A rule that rewrites
+ * headers has it make only their first segments its own (own_head; own without it).
  */
 static void
 test_lends(struct flowtab_pmd *pmd)
@@ -693,10 +706,13 @@ test_lends(struct flowtab_pmd *pmd)
 		"in_port=3,actions=FLOOD",
 		"in_port=4,actions=drop",
 	};
-	static const char *const keeping[] = {
+	static const char *const rewriting[] = {
 		"in_port=9,actions=mod_dl_dst:02:00:00:00:00:09,output:2",
 		"in_port=9,actions=dec_ttl,output:2",
 		"in_port=9,actions=push_vlan:0x8100,output:2",
+		"in_port=9,actions=strip_vlan,mod_nw_dst:10.0.0.9,mod_tp_src:99,output:2",
+	};
+	static const char *const keeping[] = {
 		"in_port=9,actions=CONTROLLER",
 		"in_port=9,actions=output:2,in_port",
 		"in_port=9,actions=ALL",
@@ -709,10 +725,29 @@ test_lends(struct flowtab_pmd *pmd)
 
 	ft_capture_init(cap, &out, true);
 	out.own = count_own;
+	out.own_head = count_own_head;
 	CHECK(flowtab_lends(ft), "rules that only read and send on lend");
-	n_own = n_own_pkts = 0;
+	n_own = n_own_pkts = n_own_head = 0;
 	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
-	CHECK(cap->n == 1 && n_own == 0, "... and their bursts are not made own (%u)", n_own);
+	CHECK(cap->n == 1 && n_own == 0 && n_own_head == 0,
+		"... and their bursts are not made own (%u, %u)", n_own, n_own_head);
+	for (size_t i = 0; i < RTE_DIM(rewriting); i++) {
+		const char *text = rewriting[i];
+
+		CHECK(flowtab_add_flows(ft, &text, NULL, 1, "test", &err) == 0, "add %s: %s", text,
+			err);
+		CHECK(flowtab_lends(ft), "after %s, still lending", text);
+		n_own = n_own_head = n_own_head_pkts = 0;
+		run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+		CHECK(n_own == 0 && n_own_head == 1 && n_own_head_pkts == 1,
+			"... and only the burst's headers are made own (%u, %u)", n_own, n_own_head);
+		out.own_head = NULL;
+		n_own = 0;
+		run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+		CHECK(n_own == 1, "... or the whole burst, without own_head (%u)", n_own);
+		out.own_head = count_own_head;
+		CHECK(flowtab_del_flows(ft, "in_port=9", false, NULL, &err) == 0, "del: %s", err);
+	}
 	for (size_t i = 0; i < sizeof(keeping) / sizeof(keeping[0]); i++) {
 		const char *text = keeping[i];
 
@@ -728,10 +763,17 @@ test_lends(struct flowtab_pmd *pmd)
 	}
 	CHECK(flowtab_mod_flows(ft, "in_port=1,actions=mod_nw_src:9.8.7.6,output:2", false,
 		&err) == 0, "mod: %s", err);
-	CHECK(!flowtab_lends(ft), "mod-flows to a rewrite: no lending");
+	CHECK(flowtab_lends(ft), "mod-flows to a rewrite: still lending");
+	n_own = n_own_head = 0;
+	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
+	CHECK(n_own == 0 && n_own_head == 1 && cap->n == 1,
+		"... the burst's headers are made own, then forwarded");
+	CHECK(flowtab_mod_flows(ft, "in_port=1,actions=CONTROLLER", false, &err) == 0,
+		"mod: %s", err);
+	CHECK(!flowtab_lends(ft), "mod-flows to CONTROLLER: no lending");
 	n_own = 0;
 	run1(pmd, ft, &tcp_pkt, 1, cap, &out);
-	CHECK(n_own == 1 && cap->n == 1, "... the burst is made own, then forwarded");
+	CHECK(n_own == 1, "... the burst is made own first");
 	CHECK(flowtab_mod_flows(ft, "in_port=1,actions=output:2", false, &err) == 0, "mod: %s",
 		err);
 	CHECK(flowtab_lends(ft), "mod-flows back to an output lends again");

@@ -12,7 +12,8 @@
 # not.
 # The frames are broadcast and a third port, vhu2, has no guest: every frame is flooded to
 # two ports, so a chain (a frame over several descriptors or mbufs) is sent twice and must
-# stay whole until both sends are done.  The guest must be notified after every batch
+# stay whole until both sends are done.  With rules that rewrite headers (mod_dl_src), the
+# payload is still lent and B must get the same rewritten frames either way.  The guest must be notified after every batch
 # its descriptors come back from.  A third run sends a message the backend refuses first:
 # borrowing must go on after it.
 . "$(dirname "$0")/../dp/lib.sh"
@@ -71,7 +72,18 @@ in_port=vhu2,actions=drop" run true "$RUN/rules.out" frames
 check "with rules that only read, the fast path borrows (vhu0 fast_path_rx_packets=$FAST)" \
 	test "${FAST:-0}" -gt 700
 check "... and B received the same bytes as without rules" cmp "$RUN/rules.out" "$RUN/slow.out"
-# A rule that could write to a packet or keep it: nothing is borrowed, nothing changes.
+# Rules that rewrite headers: the payload is still borrowed, the rewrite made in the
+# switch's copy of the headers; B gets the same rewritten frames either way.
+REWRITE="in_port=vhu0,actions=mod_dl_src:02:00:00:00:00:0b,output:vhu1,output:vhu2
+in_port=vhu1,actions=output:vhu0
+in_port=vhu2,actions=drop"
+RULES=$REWRITE run true "$RUN/rewrite-fast.out" frames-rewrite
+check "with rules that rewrite headers, the fast path borrows (vhu0 fast_path_rx_packets=$FAST)" \
+	test "${FAST:-0}" -gt 700
+RULES=$REWRITE run false "$RUN/rewrite-slow.out" frames-rewrite
+check "... and B received the same rewritten bytes as through rte_vhost" \
+	cmp "$RUN/rewrite-fast.out" "$RUN/rewrite-slow.out"
+# A rule that could keep a packet: nothing is borrowed, nothing changes.
 RULES="in_port=vhu0,actions=output:vhu1,output:vhu2
 in_port=vhu1,actions=CONTROLLER
 in_port=vhu2,actions=drop" run true "$RUN/keep.out" frames

@@ -18,9 +18,11 @@
  * receive buffers through indirect tables, each split into pieces (the virtio-net header
  * alone, then the rest; 100 bytes, then the rest; three pieces; one), as a driver that
  * chains its receive buffers; "frames-nomrg" has B decline mergeable buffers (each frame in
- * one buffer, so only frames that fit 2 KiB are sent).
+ * one buffer, so only frames that fit 2 KiB are sent).  "frames-rewrite" expects every
+ * frame with its Ethernet source rewritten to REWRITE_SRC (the bridge's rules set it).
  *
- * usage: vu_fast_test RUNDIR OUT [refused|frames|frames-rxind|frames-nomrg]   (vireo-dp
+ * usage: vu_fast_test RUNDIR OUT [refused|frames|frames-rxind|frames-nomrg|frames-rewrite]
+ * (vireo-dp
  * runs with ports vhu0 and vhu1 in RUNDIR)
  */
 #include <errno.h>
@@ -67,6 +69,9 @@ static enum rx_mode rx_mode;
 static uint8_t *rx_tables;	/* RX_INDIRECT: B's tables, 64 bytes a buffer */
 static FILE *out;
 static uint32_t n_sent, n_recv, n_bad;
+/* "frames-rewrite": the source address every frame must arrive with. */
+#define REWRITE_SRC "\x02\x00\x00\x00\x00\x0b"
+static bool rewrite;
 static uint32_t n_nb1;		/* RX_NOMRG: frames whose num_buffers the backend set to 1 */
 static uint32_t sent_len[1u << 16];
 
@@ -284,6 +289,8 @@ drain(struct vg_vq *vq)
 				VG_BUF_LEN;
 
 			stream(want, seq, sent_len[seq & 0xffff]);
+			if (rewrite)
+				memcpy(want + VG_HDR_LEN + 6, REWRITE_SRC, 6);
 			if (have < VG_HDR_LEN || flen != sent_len[seq & 0xffff] || bufs != wbufs ||
 					memcmp(frame + VG_HDR_LEN, want + VG_HDR_LEN, flen) != 0 ||
 					memcmp(frame, want, 10) != 0) {
@@ -456,6 +463,28 @@ finish(struct vg_nic *a, struct vg_nic *b)
 	return vg_failures ? 1 : 0;
 }
 
+static void
+count_rewritten(void *aux, const uint8_t *f, uint32_t len)
+{
+	if (len >= 22 && memcmp(f + 6, REWRITE_SRC, 6) == 0 && memcmp(f + 14, "vireo-vu", 8) == 0)
+		(*(unsigned *)aux)++;
+}
+
+/* vg_flow() for "frames-rewrite": A's probes reach B with their source rewritten. */
+static bool
+flow_rewritten(struct vg_nic *a, struct vg_nic *b, int timeout_ms)
+{
+	int64_t end = vg_now_ms() + timeout_ms;
+	unsigned got = 0;
+
+	while (got == 0 && vg_now_ms() < end) {
+		vg_send(a, a->seq++);
+		vg_sleep_ms(20);
+		vg_recv_raw(b, count_rewritten, &got);
+	}
+	return got > 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -471,14 +500,16 @@ main(int argc, char **argv)
 	vg_test_name = "vu-fast";
 	if (argc != 3 && !(argc == 4 && (strcmp(argv[3], "refused") == 0 ||
 			strncmp(argv[3], "frames", 6) == 0))) {
-		fprintf(stderr, "usage: %s RUNDIR OUT [refused|frames|frames-rxind|frames-nomrg]\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s RUNDIR OUT "
+			"[refused|frames|frames-rxind|frames-nomrg|frames-rewrite]\n", argv[0]);
 		return 2;
 	}
 	if (argc == 4 && strcmp(argv[3], "frames-rxind") == 0)
 		rx_mode = RX_INDIRECT;
 	else if (argc == 4 && strcmp(argv[3], "frames-nomrg") == 0)
 		rx_mode = RX_NOMRG;
+	else if (argc == 4 && strcmp(argv[3], "frames-rewrite") == 0)
+		rewrite = true;
 	else if (argc == 4 && strcmp(argv[3], "frames") != 0 && strcmp(argv[3], "refused") != 0)
 		return 2;
 	out = fopen(argv[2], "w");
@@ -506,7 +537,10 @@ main(int argc, char **argv)
 		vg_check(o == VR_NACK, "a memory table past the end of A's file: %s",
 			vr_outcome_name(o));
 	}
-	vg_check(vg_flow(&a, to, 1, WAIT_MS, &bad), "A reaches B");
+	if (rewrite)
+		vg_check(flow_rewritten(&a, &b, WAIT_MS), "A reaches B, its source rewritten");
+	else
+		vg_check(vg_flow(&a, to, 1, WAIT_MS, &bad), "A reaches B");
 	vg_sleep_ms(500);
 	{
 		unsigned g = 0;
