@@ -1009,21 +1009,17 @@ check_bond(const struct vconf_port *p, int *line, char **err)
 	return 0;
 }
 
-int
-vconf_check_port(const struct vconf_port *p, int *line, char **err)
+/* The port's type is known ('*t' its index in port_types) and fits its interfaces. */
+static int
+check_type(const struct vconf_port *p, size_t *t, char **err)
 {
-	size_t t;
-	char *refused, *what;
-	int rc;
-
-	*line = p->line;
 	if (p->type == NULL || *p->type == '\0') {
 		*err = fmt("port '%s': key 'type' is missing (one of dpdk, dpdkvhostuser, "
 			"dpdkvhostuserclient)", p->name);
 		return -EINVAL;
 	}
-	t = type_index(p->type);
-	if (t == sizeof(port_types) / sizeof(port_types[0])) {
+	*t = type_index(p->type);
+	if (*t == sizeof(port_types) / sizeof(port_types[0])) {
 		*err = fmt("port '%s': key 'type': unknown port type '%s' (one of dpdk, "
 			"dpdkvhostuser, dpdkvhostuserclient, patch, internal, vxlan, gtpu, geneve)", p->name,
 			p->type);
@@ -1034,48 +1030,80 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 			"make a bond (type bond, or no type)", p->name, p->type);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < p->options.n; i++) {
-		const struct vconf_kv *kv = &p->options.kv[i];
-		const struct option_rule *r = find_rule(port_types[t].rules, kv->key);
+	return 0;
+}
 
-		if (kv->line)
-			*line = kv->line;
-		if (r == NULL) {
-			*err = fmt("port '%s': key 'options:%s': unknown option for type %s",
-				p->name, kv->key, p->type);
-			return -EINVAL;
-		}
-		if (r->check == NULL) {
-			char key[128], *why = NULL;
-			unsigned long v;
+/*
+ * Option 'kv' of port 'p' (type index 't'): one its type knows, with a well-formed value,
+ * not refused.  A refused one is reported with every other refused option of the port.
+ */
+static int
+check_option(const struct vconf_port *p, size_t t, const struct vconf_kv *kv, char **err)
+{
+	const struct option_rule *r = find_rule(port_types[t].rules, kv->key);
+	int rc;
 
-			snprintf(key, sizeof(key), "options:%s", kv->key);
-			if (vconf_parse_uint(key, kv->value, r->min, r->max, &v, &why) < 0) {
-				*err = fmt("port '%s': %s", p->name, why ? why : "out of memory");
-				free(why);
-				return -EINVAL;
-			}
-		} else if ((rc = r->check(kv->value)) < 0) {
-			*err = fmt("port '%s': key 'options:%s': bad value '%s'", p->name,
-				kv->key, kv->value);
-			return -EINVAL;
-		} else if (rc > 0) {
-			*err = fmt("port '%s': key 'options:%s': '%s' refused: %s", p->name,
-				kv->key, kv->value, r->why);
-			return -EINVAL;
-		}
-		if (verdict_of(r, kv->value) == REFUSE) {
-			*err = options_with(p, t, REFUSE);
-			return -EINVAL;
-		}
+	if (r == NULL) {
+		*err = fmt("port '%s': key 'options:%s': unknown option for type %s",
+			p->name, kv->key, p->type);
+		return -EINVAL;
 	}
-	*line = p->line;
+	if (r->check == NULL) {
+		char key[128], *why = NULL;
+		unsigned long v;
+
+		snprintf(key, sizeof(key), "options:%s", kv->key);
+		if (vconf_parse_uint(key, kv->value, r->min, r->max, &v, &why) < 0) {
+			*err = fmt("port '%s': %s", p->name, why ? why : "out of memory");
+			free(why);
+			return -EINVAL;
+		}
+	} else if ((rc = r->check(kv->value)) < 0) {
+		*err = fmt("port '%s': key 'options:%s': bad value '%s'", p->name,
+			kv->key, kv->value);
+		return -EINVAL;
+	} else if (rc > 0) {
+		*err = fmt("port '%s': key 'options:%s': '%s' refused: %s", p->name,
+			kv->key, kv->value, r->why);
+		return -EINVAL;
+	}
+	if (verdict_of(r, kv->value) == REFUSE) {
+		*err = options_with(p, t, REFUSE);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every option of 'p', '*line' following them (an option without a line keeps the last). */
+static int
+check_options(const struct vconf_port *p, size_t t, int *line, char **err)
+{
+	for (size_t i = 0; i < p->options.n; i++) {
+		if (p->options.kv[i].line)
+			*line = p->options.kv[i].line;
+		if (check_option(p, t, &p->options.kv[i], err) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The option the port's type cannot do without, when it has one. */
+static int
+check_required(const struct vconf_port *p, size_t t, char **err)
+{
 	if (port_types[t].required && vconf_map_get(&p->options, port_types[t].required) == NULL) {
 		*err = fmt("port '%s': key 'options:%s' is required for type %s", p->name,
 			port_types[t].required, p->type);
 		return -EINVAL;
 	}
-	/* 0 is unset (OVSDB's empty column); 68 is RTE_ETHER_MIN_MTU, IPv4's minimum. */
+	return 0;
+}
+
+/* mtu_request and ofport_request, each 0 when unset (OVSDB's empty column). */
+static int
+check_requests(const struct vconf_port *p, char **err)
+{
+	/* 68 is RTE_ETHER_MIN_MTU, IPv4's minimum. */
 	if (p->mtu_request != 0 && (p->mtu_request < 68 || p->mtu_request > 9710)) {
 		*err = fmt("port '%s': key 'mtu_request': %" PRId64 " is out of range 68..9710",
 			p->name, p->mtu_request);
@@ -1086,8 +1114,13 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 			p->name, p->ofport_request);
 		return -EINVAL;
 	}
-	if (check_vlan(p, line, err) < 0)
-		return -EINVAL;
+	return 0;
+}
+
+/* The values of the port's other columns that vireo-dp applies (verdict DONE). */
+static int
+check_extra_values(const struct vconf_port *p, char **err)
+{
 	for (size_t i = 0; i < p->extra.n; i++) {
 		const struct option_rule *r = find_extra_rule(p->extra.kv[i].key,
 			p->n_ifaces > 0);
@@ -1098,33 +1131,70 @@ vconf_check_port(const struct vconf_port *p, int *line, char **err)
 			return -EINVAL;
 		}
 	}
-	*line = p->line;
-	what = fmt("port '%s'", p->name);
+	return 0;
+}
+
+/* No other column of the port that vireo-dp refuses: all of them in one message. */
+static int
+check_extra_refused(const struct vconf_port *p, char **err)
+{
+	char *what = fmt("port '%s'", p->name), *refused;
+
 	refused = what ? extra_with(&p->extra, p->n_ifaces > 0, what, REFUSE, "; ") : NULL;
 	free(what);
 	if (refused != NULL) {
 		*err = refused;
 		return -EINVAL;
 	}
-	/* Patch and tunnel ports receive through their peer's or carrier's deliver call, not
-	 * through an rx queue, so no ingress policer would ever see their packets: refused
-	 * as Open vSwitch's netdev_set_policing() refuses it for vports. */
-	if (strcmp(p->type, "patch") == 0 || strcmp(p->type, "vxlan") == 0 ||
-			strcmp(p->type, "geneve") == 0 || strcmp(p->type, "gtpu") == 0) {
-		struct vconf_policing pol;
+	return 0;
+}
 
-		vconf_port_policing(p, &pol);
-		if (pol.in_kbps > 0 || pol.in_kpps > 0) {
-			*err = fmt("port '%s': key 'Interface:ingress_policing_%s': refused on a "
-				"%s port: %s", p->name, pol.in_kbps > 0 ? "rate" : "kpkts_rate",
-				p->type, strcmp(p->type, "patch") == 0 ?
-				"it receives what its peer sends (police the peer's egress with "
-				"QoS egress-policer)" :
-				"it receives what the port carrying the tunnel delivers (police "
-				"that port, or the sender's egress with QoS egress-policer)");
-			return -EINVAL;
-		}
+/*
+ * Patch and tunnel ports receive through their peer's or carrier's deliver call, not
+ * through an rx queue, so no ingress policer would ever see their packets: refused as Open
+ * vSwitch's netdev_set_policing() refuses it for vports.
+ */
+static int
+check_ingress_policing(const struct vconf_port *p, char **err)
+{
+	struct vconf_policing pol;
+
+	if (strcmp(p->type, "patch") != 0 && strcmp(p->type, "vxlan") != 0 &&
+			strcmp(p->type, "geneve") != 0 && strcmp(p->type, "gtpu") != 0)
+		return 0;
+	vconf_port_policing(p, &pol);
+	if (pol.in_kbps > 0 || pol.in_kpps > 0) {
+		*err = fmt("port '%s': key 'Interface:ingress_policing_%s': refused on a "
+			"%s port: %s", p->name, pol.in_kbps > 0 ? "rate" : "kpkts_rate",
+			p->type, strcmp(p->type, "patch") == 0 ?
+			"it receives what its peer sends (police the peer's egress with "
+			"QoS egress-policer)" :
+			"it receives what the port carrying the tunnel delivers (police "
+			"that port, or the sender's egress with QoS egress-policer)");
+		return -EINVAL;
 	}
+	return 0;
+}
+
+/*
+ * The checks in the order their errors take precedence.  '*line' starts at the port's;
+ * the checks that know a closer one (options, VLAN settings, bond members) set it.
+ */
+int
+vconf_check_port(const struct vconf_port *p, int *line, char **err)
+{
+	size_t t;
+
+	*line = p->line;
+	if (check_type(p, &t, err) < 0 || check_options(p, t, line, err) < 0)
+		return -EINVAL;
+	*line = p->line;
+	if (check_required(p, t, err) < 0 || check_requests(p, err) < 0 ||
+	    check_vlan(p, line, err) < 0 || check_extra_values(p, err) < 0)
+		return -EINVAL;
+	*line = p->line;
+	if (check_extra_refused(p, err) < 0 || check_ingress_policing(p, err) < 0)
+		return -EINVAL;
 	if (strcmp(p->type, "bond") == 0)
 		return check_bond(p, line, err);
 	return 0;

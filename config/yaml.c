@@ -305,6 +305,234 @@ set_other_config(struct loader *ld, struct vconf_port *p, const struct vconf_map
 	return 0;
 }
 
+/*
+ * One key of a port's mapping each ('k' the key, 'v' its value).  They return 0, or a
+ * negative value with the message in 'ld' (set by them or by what they called).
+ */
+typedef int port_key_loader(struct loader *ld, struct vconf_port *p, yaml_node_t *k,
+	yaml_node_t *v);
+
+static int
+port_type(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	const char *t = scalar(ld, v, "type");
+
+	(void)k;
+	if (t == NULL || (p->type = strdup(t)) == NULL)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+port_options(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	(void)k;
+	return load_map(ld, v, "options", &p->options) < 0 ? -EINVAL : 0;
+}
+
+/* The vconf's 0 means unset; OVSDB's column cannot hold 0 either. */
+static int
+port_ofport_request(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	(void)k;
+	if (parse_int(ld, v, "ofport_request", &p->ofport_request) < 0)
+		return -EINVAL;
+	if (p->ofport_request == 0)
+		return fail(ld, v, "port '%s': key 'ofport_request': 0 is out of range "
+			"1..65279 (leave the key out for a number chosen by vireo-dp)", p->name);
+	return 0;
+}
+
+/* The vconf's 0 means unset; OVSDB's column cannot hold 0 either. */
+static int
+port_mtu_request(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	(void)k;
+	if (parse_int(ld, v, "mtu_request", &p->mtu_request) < 0)
+		return -EINVAL;
+	if (p->mtu_request == 0)
+		return fail(ld, v, "port '%s': key 'mtu_request': 0 is out of range "
+			"68..9710 (leave the key out for the device's default)", p->name);
+	return 0;
+}
+
+static int
+port_tag(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	int64_t tag;
+
+	p->vlan.line = line_of(k);
+	if (parse_int(ld, v, "tag", &tag) < 0)
+		return -EINVAL;
+	if (tag < 0 || tag > 4095)
+		return fail(ld, v, "port '%s': key 'tag': %lld is out of range 0..4095",
+			p->name, (long long)tag);
+	p->vlan.tag = (uint16_t)tag;
+	p->vlan.has_tag = true;
+	return 0;
+}
+
+static int
+port_trunks(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	p->vlan.line = line_of(k);
+	if (load_vlans(ld, v, "trunks", &p->vlan.trunks, &p->vlan.n_trunks) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+port_vlan_mode(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	const char *m = scalar(ld, v, "vlan_mode");
+
+	p->vlan.line = line_of(k);
+	if (m == NULL || (p->vlan.mode = strdup(m)) == NULL)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+port_other_config(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	struct vconf_map oc = { 0 };
+	int rc = load_map(ld, v, "other_config", &oc);
+
+	if (rc == 0)
+		rc = set_other_config(ld, p, &oc, k);
+	vconf_map_free(&oc);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+static int
+port_interfaces(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	(void)k;
+	if (p->n_ifaces > 0 || load_ifaces(ld, p, v) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+port_qos(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	(void)k;
+	return load_qos(ld, p, v) < 0 ? -EINVAL : 0;
+}
+
+/* 'val', the scalar of key 'k' (NULL: not a scalar), kept in the port's 'extra' map as
+ * the OVSDB column "'table':KEY". */
+static int
+port_column(struct vconf_port *p, yaml_node_t *k, const char *val, const char *table)
+{
+	char ek[64];
+
+	snprintf(ek, sizeof(ek), "%s:%s", table, (const char *)k->data.scalar.value);
+	if (val == NULL || vconf_map_set(&p->extra, ek, val, line_of(k)) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* bond_mode, lacp, bond_updelay, bond_downdelay: the Port's columns. */
+static int
+port_bond_column(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	return port_column(p, k, scalar(ld, v, (const char *)k->data.scalar.value), "Port");
+}
+
+static const struct {
+	const char *key;
+	port_key_loader *load;
+} port_keys[] = {
+	{ "type", port_type },
+	{ "options", port_options },
+	{ "ofport_request", port_ofport_request },
+	{ "mtu_request", port_mtu_request },
+	{ "tag", port_tag },
+	{ "trunks", port_trunks },
+	{ "other_config", port_other_config },
+	{ "interfaces", port_interfaces },
+	{ "qos", port_qos },
+	{ "bond_mode", port_bond_column },
+	{ "lacp", port_bond_column },
+	{ "bond_updelay", port_bond_column },
+	{ "bond_downdelay", port_bond_column },
+	{ "vlan_mode", port_vlan_mode },
+};
+
+/*
+ * ingress_policing_{rate,burst,kpkts_rate,kpkts_burst}: the Interface's columns.  The
+ * value is read before the name is judged, so a non-scalar value under a misspelt name
+ * reports the value.
+ */
+static int
+port_policing(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	const char *key = (const char *)k->data.scalar.value;
+	const char *val = scalar(ld, v, key);
+
+	if (strcmp(key + 17, "rate") != 0 && strcmp(key + 17, "burst") != 0 &&
+			strcmp(key + 17, "kpkts_rate") != 0 && strcmp(key + 17, "kpkts_burst") != 0)
+		return fail(ld, k, "port '%s': unknown key '%s'", p->name, key);
+	return port_column(p, k, val, "Interface");
+}
+
+static int
+load_port_key(struct loader *ld, struct vconf_port *p, yaml_node_t *k, yaml_node_t *v)
+{
+	const char *key = (const char *)k->data.scalar.value;
+
+	for (size_t i = 0; i < sizeof(port_keys) / sizeof(port_keys[0]); i++)
+		if (strcmp(key, port_keys[i].key) == 0)
+			return port_keys[i].load(ld, p, k, v);
+	if (strncmp(key, "ingress_policing_", 17) == 0)
+		return port_policing(ld, p, k, v);
+	return fail(ld, k, "port '%s': unknown key '%s' (expected type, options, "
+		"ofport_request, mtu_request, tag, trunks, vlan_mode, other_config, "
+		"ingress_policing_rate, ingress_policing_burst, "
+		"ingress_policing_kpkts_rate, ingress_policing_kpkts_burst, qos; "
+		"a bond: interfaces, bond_mode, lacp, bond_updelay, bond_downdelay)",
+		p->name, key);
+}
+
+/* A bond's other_config is its Port's: lacp-time, bond-rebalance-interval. */
+static int
+bond_other_config(struct loader *ld, struct vconf_port *p, yaml_node_t *knode)
+{
+	for (size_t i = 0; i < p->extra.n; i++) {
+		char *ek = p->extra.kv[i].key;
+		char *pk;
+
+		if (strncmp(ek, "Interface:", 10) != 0)
+			continue;
+		if (asprintf(&pk, "Port:%s", ek + 10) < 0)
+			return fail(ld, knode, "out of memory");
+		free(ek);
+		p->extra.kv[i].key = pk;
+	}
+	return 0;
+}
+
+/* vconf_check_port() on the loaded port, its message placed at the line it names. */
+static int
+check_port(struct loader *ld, const struct vconf_port *p)
+{
+	char *msg = NULL;
+	int line = 0;
+
+	if (vconf_check_port(p, &line, &msg) < 0) {
+		if (asprintf(&ld->err, "%s:%d: %s", ld->name, line, msg) < 0)
+			ld->err = NULL;
+		free(msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The port 'knode': 'node' into the bridge's next slot.  The slot counts as used from the
+ * moment the name is copied, so that a failure further on frees what was loaded.
+ */
 static int
 load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_node_t *node)
 {
@@ -330,121 +558,15 @@ load_port(struct loader *ld, struct vconf_bridge *br, yaml_node_t *knode, yaml_n
 	if (check_duplicates(ld, node, where) < 0)
 		return -EINVAL;
 	FOR_PAIRS(ld, node, pr) {
-		yaml_node_t *k = yaml_document_get_node(&ld->doc, pr->key);
-		yaml_node_t *v = yaml_document_get_node(&ld->doc, pr->value);
-		const char *key = (const char *)k->data.scalar.value;
-
-		if (strcmp(key, "type") == 0) {
-			const char *t = scalar(ld, v, "type");
-
-			if (t == NULL || (p->type = strdup(t)) == NULL)
-				return -EINVAL;
-		} else if (strcmp(key, "options") == 0) {
-			if (load_map(ld, v, "options", &p->options) < 0)
-				return -EINVAL;
-		} else if (strcmp(key, "ofport_request") == 0) {
-			if (parse_int(ld, v, "ofport_request", &p->ofport_request) < 0)
-				return -EINVAL;
-			/* The vconf's 0 means unset; OVSDB's column cannot hold 0 either. */
-			if (p->ofport_request == 0)
-				return fail(ld, v, "port '%s': key 'ofport_request': 0 is out of range "
-					"1..65279 (leave the key out for a number chosen by vireo-dp)",
-					name);
-		} else if (strcmp(key, "mtu_request") == 0) {
-			if (parse_int(ld, v, "mtu_request", &p->mtu_request) < 0)
-				return -EINVAL;
-			/* The vconf's 0 means unset; OVSDB's column cannot hold 0 either. */
-			if (p->mtu_request == 0)
-				return fail(ld, v, "port '%s': key 'mtu_request': 0 is out of range "
-					"68..9710 (leave the key out for the device's default)", name);
-		} else if (strcmp(key, "tag") == 0) {
-			int64_t tag;
-
-			p->vlan.line = line_of(k);
-			if (parse_int(ld, v, "tag", &tag) < 0)
-				return -EINVAL;
-			if (tag < 0 || tag > 4095)
-				return fail(ld, v, "port '%s': key 'tag': %lld is out of range 0..4095",
-					name, (long long)tag);
-			p->vlan.tag = (uint16_t)tag;
-			p->vlan.has_tag = true;
-		} else if (strcmp(key, "trunks") == 0) {
-			p->vlan.line = line_of(k);
-			if (load_vlans(ld, v, "trunks", &p->vlan.trunks, &p->vlan.n_trunks) < 0)
-				return -EINVAL;
-		} else if (strcmp(key, "other_config") == 0) {
-			struct vconf_map oc = { 0 };
-
-			rc = load_map(ld, v, "other_config", &oc);
-			if (rc == 0)
-				rc = set_other_config(ld, p, &oc, k);
-			vconf_map_free(&oc);
-			if (rc < 0)
-				return -EINVAL;
-		} else if (strcmp(key, "interfaces") == 0) {
-			if (p->n_ifaces > 0 || load_ifaces(ld, p, v) < 0)
-				return -EINVAL;
-		} else if (strncmp(key, "ingress_policing_", 17) == 0) {
-			const char *val = scalar(ld, v, key);
-			char ek[64];
-
-			snprintf(ek, sizeof(ek), "Interface:%s", key);
-			if (strcmp(key + 17, "rate") != 0 && strcmp(key + 17, "burst") != 0 &&
-					strcmp(key + 17, "kpkts_rate") != 0 &&
-					strcmp(key + 17, "kpkts_burst") != 0)
-				return fail(ld, k, "port '%s': unknown key '%s'", name, key);
-			if (val == NULL || vconf_map_set(&p->extra, ek, val, line_of(k)) < 0)
-				return -EINVAL;
-		} else if (strcmp(key, "qos") == 0) {
-			if (load_qos(ld, p, v) < 0)
-				return -EINVAL;
-		} else if (strcmp(key, "bond_mode") == 0 || strcmp(key, "lacp") == 0 ||
-				strcmp(key, "bond_updelay") == 0 || strcmp(key, "bond_downdelay") == 0) {
-			const char *val = scalar(ld, v, key);
-			char ek[64];
-
-			snprintf(ek, sizeof(ek), "Port:%s", key);
-			if (val == NULL || vconf_map_set(&p->extra, ek, val, line_of(k)) < 0)
-				return -EINVAL;
-		} else if (strcmp(key, "vlan_mode") == 0) {
-			const char *m = scalar(ld, v, "vlan_mode");
-
-			p->vlan.line = line_of(k);
-			if (m == NULL || (p->vlan.mode = strdup(m)) == NULL)
-				return -EINVAL;
-		} else {
-			return fail(ld, k, "port '%s': unknown key '%s' (expected type, options, "
-				"ofport_request, mtu_request, tag, trunks, vlan_mode, other_config, "
-				"ingress_policing_rate, ingress_policing_burst, "
-				"ingress_policing_kpkts_rate, ingress_policing_kpkts_burst, qos; "
-				"a bond: interfaces, bond_mode, lacp, bond_updelay, bond_downdelay)",
-				name, key);
-		}
+		if (load_port_key(ld, p, yaml_document_get_node(&ld->doc, pr->key),
+				yaml_document_get_node(&ld->doc, pr->value)) < 0)
+			return -EINVAL;
 	}
-	/* A bond's other_config is its Port's: lacp-time, bond-rebalance-interval. */
-	for (size_t i = 0; p->n_ifaces > 0 && i < p->extra.n; i++) {
-		char *ek = p->extra.kv[i].key;
-		char *pk;
-
-		if (strncmp(ek, "Interface:", 10) != 0)
-			continue;
-		if (asprintf(&pk, "Port:%s", ek + 10) < 0)
-			return fail(ld, knode, "out of memory");
-		free(ek);
-		p->extra.kv[i].key = pk;
-	}
+	if (p->n_ifaces > 0 && bond_other_config(ld, p, knode) < 0)
+		return -EINVAL;
 	if (p->n_ifaces > 0 && p->type == NULL && (p->type = strdup("bond")) == NULL)
 		return fail(ld, knode, "out of memory");
-	char *msg = NULL;
-	int line = 0;
-
-	if (vconf_check_port(p, &line, &msg) < 0) {
-		if (asprintf(&ld->err, "%s:%d: %s", ld->name, line, msg) < 0)
-			ld->err = NULL;
-		free(msg);
-		return -EINVAL;
-	}
-	return 0;
+	return check_port(ld, p);
 }
 
 static int

@@ -328,6 +328,33 @@ vmm_vm_forget_fd(struct vmm_vm *vm, int fd, void *opaque)
 			vm->handlers[i].cb = NULL;
 }
 
+int
+vmm_vm_dispatch(struct vmm_vm *vm, int timeout_ms, unsigned int *unhandled)
+{
+	struct epoll_event evs[8];
+	int i, n, ran = 0;
+
+	n = epoll_wait(vm->epoll_fd, evs, 8, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		uint32_t h = (uint32_t)evs[i].data.u64;
+		int fd = (int)(evs[i].data.u64 >> 32);
+
+		if (evs[i].data.u64 == STOP_EVENT)
+			continue;
+		/* A handler an earlier event of this batch removed is skipped. */
+		if (h < VMM_MAX_FD_HANDLERS && vm->handlers[h].cb != NULL &&
+		    vm->handlers[h].fd == fd) {
+			vm->handlers[h].cb(vm->handlers[h].opaque, fd);
+			ran++;
+		} else if (unhandled != NULL) {
+			(*unhandled)++;
+		}
+	}
+	return ran;
+}
+
 static void
 on_signal(void *opaque, int fd)
 {
@@ -343,10 +370,9 @@ on_signal(void *opaque, int fd)
 int
 vmm_vm_run(struct vmm_vm *vm)
 {
-	struct epoll_event evs[8];
 	sigset_t mask;
 	char *err = NULL;
-	int sfd, i, n;
+	int sfd, n;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -364,21 +390,10 @@ vmm_vm_run(struct vmm_vm *vm)
 		vmm_vm_request_stop(vm, VMM_EXIT_INTERNAL, "vCPU start failed");
 	}
 	while (!__atomic_load_n(&vm->stop_requested, __ATOMIC_ACQUIRE)) {
-		n = epoll_wait(vm->epoll_fd, evs, 8, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = vmm_vm_dispatch(vm, -1, NULL);
 		if (n < 0) {
-			vmm_vm_request_stop(vm, VMM_EXIT_INTERNAL, "epoll_wait: %s", strerror(errno));
+			vmm_vm_request_stop(vm, VMM_EXIT_INTERNAL, "epoll_wait: %s", strerror(-n));
 			break;
-		}
-		for (i = 0; i < n; i++) {
-			uint32_t h = (uint32_t)evs[i].data.u64;
-			int fd = (int)(evs[i].data.u64 >> 32);
-
-			/* A handler an earlier event of this batch removed is skipped. */
-			if (evs[i].data.u64 != STOP_EVENT && h < VMM_MAX_FD_HANDLERS &&
-			    vm->handlers[h].cb != NULL && vm->handlers[h].fd == fd)
-				vm->handlers[h].cb(vm->handlers[h].opaque, fd);
 		}
 	}
 	vmm_vcpus_stop(vm);

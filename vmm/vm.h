@@ -130,6 +130,20 @@ void vmm_vm_destroy(struct vmm_vm *vm);
 int vmm_vm_run(struct vmm_vm *vm);
 
 /**
+ * One turn of the main loop, which vmm_vm_run() repeats and which tests run to drive
+ * device timers without vCPUs: wait at most 'timeout_ms' (-1: no limit) for the watched
+ * fds, then call the handler of each that is ready.  Main thread only (the handler table
+ * has no lock).  An event whose handler is gone (removed by an earlier handler of the same
+ * batch, or forgotten by vmm_vm_forget_fd() while epoll still watched the file) runs
+ * nothing and is counted in '*unhandled' (added to it) when 'unhandled' is not NULL; the
+ * stop eventfd's event is neither run nor counted (the caller reads 'stop_requested').
+ *
+ * @return the number of handlers run (0 on timeout or EINTR), or -errno if epoll_wait
+ *   failed.
+ */
+int vmm_vm_dispatch(struct vmm_vm *vm, int timeout_ms, unsigned int *unhandled);
+
+/**
  * Ask the VM to stop with process exit status 'status' and a one-line reason.  Thread-safe;
  * only the first request counts.
  */

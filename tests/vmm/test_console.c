@@ -37,6 +37,7 @@ static struct vmm_uart u;
 static struct vmm_conout co;
 static unsigned int vcpu_bytes;
 static volatile int vcpu_done;
+static unsigned int unhandled;	/* events the loop found no live handler for: none expected */
 
 static uint8_t
 guest_byte(unsigned int i)
@@ -244,21 +245,6 @@ signals_stay_with_main(void)
 	close(p[1]);
 }
 
-/* The main loop's dispatch (vm.c) for at most 'ms': false if no handler ran. */
-static bool
-loop_once(struct vmm_vm *vm, int ms)
-{
-	struct epoll_event ev;
-	struct vmm_fd_handler *h;
-
-	if (epoll_wait(vm->epoll_fd, &ev, 1, ms) != 1)
-		return false;
-	h = &vm->handlers[(uint32_t)ev.data.u64];
-	if (h->cb != NULL)
-		h->cb(h->opaque, h->fd);
-	return true;
-}
-
 static uint8_t
 guest_in(struct vmm_vm *vm, unsigned int reg)
 {
@@ -302,7 +288,7 @@ watch_fails(struct vmm_vm *vm, int in_fd, unsigned int *got, unsigned int *bad)
 		(*got)++;
 	}
 	for (end = now_ms() + 600; now_ms() < end;)
-		runs += loop_once(vm, 50);
+		runs += vmm_vm_dispatch(vm, 50, &unhandled);
 	if (ioctl(in_fd, FIONREAD, &left) < 0)
 		left = -1;
 	for (unsigned int i = 0; i < VMM_MAX_FD_HANDLERS; i++)
@@ -310,7 +296,7 @@ watch_fails(struct vmm_vm *vm, int in_fd, unsigned int *got, unsigned int *bad)
 			vm->handlers[i].cb = NULL;
 	/* The next retry watches stdin; the first read fills the FIFO again. */
 	for (end = now_ms() + 1000; now_ms() < end && !(guest_in(vm, 5) & 0x01);)
-		loop_once(vm, 50);
+		vmm_vm_dispatch(vm, 50, &unhandled);
 	dup2(saved, 2);
 	close(saved);
 	CHECK(*got == VMM_UART_RX_SIZE, "%u bytes in the FIFO", *got);
@@ -348,7 +334,7 @@ stdin_backpressure(bool fail_watch)
 	dup2(p[0], 0);
 	CHECK(vmm_devices_init(&vm, &err) == 0, "%s", err != NULL ? err : "");
 	/* The loop fills the FIFO and stops reading: the rest stays in the pipe. */
-	while (loop_once(&vm, 100))
+	while (vmm_vm_dispatch(&vm, 100, &unhandled) > 0)
 		;
 	CHECK(ioctl(p[0], FIONREAD, &left) == 0 && left == (int)(sizeof(in) - VMM_UART_RX_SIZE),
 		"%d bytes left in stdin", left);
@@ -361,7 +347,7 @@ stdin_backpressure(bool fail_watch)
 			got++;
 			idle = 0;
 		} else {
-			idle += !loop_once(&vm, 100);
+			idle += vmm_vm_dispatch(&vm, 100, &unhandled) <= 0;
 		}
 	}
 	CHECK(got == sizeof(in) && bad == 0, "%u bytes of %zu, %u out of order", got, sizeof(in),
@@ -387,5 +373,6 @@ main(void)
 	signals_stay_with_main();
 	stdin_backpressure(false);
 	stdin_backpressure(true);
+	CHECK(unhandled == 0, "%u events found no live handler", unhandled);
 	return check_report("test_console");
 }

@@ -4,8 +4,8 @@
  * reaches it through ports 0x70-0x71: the time a guest sets (with status B's SET bit, or
  * at once without it) is kept and runs on; binary and 12-hour formats; status C's
  * update-ended, alarm (with don't-care values) and periodic flags, raised for real by the
- * device's timer, run here by this test's own copy of the main loop, with IRQF when
- * enabled, cleared by reading status C; when the host's clock steps back (or forward), the
+ * device's timer, run here by the main loop's dispatch (vmm_vm_dispatch()), with IRQF
+ * when enabled, cleared by reading status C; when the host's clock steps back (or forward), the
  * next update interrupt still comes within a second, and only one.  (The interrupt line
  * itself is an ioctl on a VM this test does not have: its failure messages go to stderr.)
  */
@@ -31,6 +31,7 @@
 #define NSEC 1000000000LL
 
 static struct vmm_vm vm;
+static unsigned int unhandled;	/* events the loop found no live handler for: none expected */
 static int64_t step_ns;		/* the host's clock as the device reads it: CLOCK_REALTIME + this */
 
 static int64_t
@@ -65,22 +66,6 @@ wr(uint8_t reg, uint8_t v)
 	vmm_bus_access(&vm.bus, VMM_BUS_PIO, 0x71, &v, 1, true);
 }
 
-/* The main loop's dispatch (vm.c) for at most 'ms': false if no handler ran. */
-static bool
-loop_once(int ms)
-{
-	struct epoll_event ev;
-	struct vmm_fd_handler *h;
-
-	if (epoll_wait(vm.epoll_fd, &ev, 1, ms) != 1)
-		return false;
-	h = &vm.handlers[(uint32_t)ev.data.u64];
-	CHECK(h->cb != NULL);
-	if (h->cb != NULL)
-		h->cb(h->opaque, h->fd);
-	return true;
-}
-
 /* Run the loop until status C shows 'flag' (read, so cleared) or 'ms' pass: C's value. */
 static uint8_t
 wait_flag(uint8_t flag, int ms)
@@ -88,7 +73,7 @@ wait_flag(uint8_t flag, int ms)
 	uint8_t c = 0;
 
 	for (int i = 0; i < ms / 10 && !(c & flag); i++) {
-		loop_once(10);
+		vmm_vm_dispatch(&vm, 10, &unhandled);
 		c |= rd(REG_C);
 	}
 	return c;
@@ -139,7 +124,7 @@ wait_timer(int ms)
 {
 	int64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
-	while (!loop_once(10))
+	while (vmm_vm_dispatch(&vm, 10, &unhandled) <= 0)
 		if (clock_ns(CLOCK_MONOTONIC) - t0 > ms * 1000000LL)
 			return -1;
 	return (int)((clock_ns(CLOCK_MONOTONIC) - t0) / 1000000);
@@ -185,7 +170,7 @@ check_clock_step(void)
 	CHECK(ms >= 0 && (c & (IRQF | UF)) == (IRQF | UF), "after the step forward: %d ms, C 0x%02x",
 		ms, c);
 	for (int64_t end = clock_ns(CLOCK_MONOTONIC) + NSEC; clock_ns(CLOCK_MONOTONIC) < end;)
-		runs += loop_once(10);
+		runs += vmm_vm_dispatch(&vm, 10, &unhandled);
 	CHECK(runs <= 2, "%d timer runs in the second after the step forward", runs);
 	wr(REG_B, 0x02);
 	rd(REG_C);
@@ -283,6 +268,7 @@ main(void)
 	check_set_time();
 	check_interrupts();
 	check_clock_step();
+	CHECK(unhandled == 0, "%u events found no live handler", unhandled);
 	vmm_devices_exit(&vm);
 	vmm_bus_destroy(&vm.bus);
 	close(vm.epoll_fd);
