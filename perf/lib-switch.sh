@@ -39,6 +39,10 @@ rules_inport() {
 	echo "priority=10,in_port=$P0,actions=output:$P1"
 	echo "priority=10,in_port=$P1,actions=output:$P0"
 }
+rules_rewrite() { # a router's rewrite of both Ethernet addresses on the way through
+	echo "priority=10,in_port=$P0,actions=mod_dl_src:02:00:00:00:01:01,mod_dl_dst:02:00:00:00:01:02,output:$P1"
+	echo "priority=10,in_port=$P1,actions=mod_dl_src:02:00:00:00:01:02,mod_dl_dst:02:00:00:00:01:01,output:$P0"
+}
 rules_l3() { # 800 drop rules over 4 masks that the traffic never matches, then forwarding
 	for i in $(seq 0 199); do
 		echo "priority=100,ip,nw_dst=10.$((i / 250)).$((i % 250)).0/24,actions=drop"
@@ -67,6 +71,7 @@ rules_for() {
 	case $1 in
 	inport) rules_inport ;;
 	l3) rules_l3 ;;
+	rewrite) rules_rewrite ;;
 	normal|vlan|bond-*) : ;;
 	file) cat "$RULES_FILE" ;;
 	esac
