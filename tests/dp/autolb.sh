@@ -35,15 +35,21 @@ EOC
 
 write_cfg false
 check "vireo-dp starts with four ports on two PMDs" start_dp "$RUN/dp.yaml"
+started=$EPOCHREALTIME
 check "placed while idle: p1 and p4 on core 0, p2 and p3 on core 1" \
 	eval 'test "$(core_of p1)$(core_of p2)$(core_of p3)$(core_of p4)" = 0110'
 check "ping through the bridge" ping_ok "al${$}1" 10.91.0.4 5 0.1
 ip netns exec "al${$}1" ping -f -W 1 10.91.0.4 >/dev/null 2>&1 &
 FLOOD=$!
 PIDS+=("$FLOOD")
-# pmd-auto-lb off: 80 s of flood, nothing moves.
-sleep 80
-check "pmd-auto-lb off: after 80 s of load on core 0 the queues stay" \
+# pmd-auto-lb off: nothing moves.  vireo-dp's main thread looks every 10 s, the first time
+# within a second of serving (its 1 s timer); had it taken pmd-auto-lb as on, it would have
+# re-placed the queues at its look one interval (60 s) after that first one.  The check comes
+# 66 s after the start, with the flood loading core 0: past that look, with margin, and
+# before the next one (at 70 s), where pmd-auto-lb, turned on just after the check, starts
+# its first interval.
+sleep "$(awk -v s="$started" -v n="$EPOCHREALTIME" 'BEGIN { d = s + 66 - n; print (d > 0 ? d : 0) }')"
+check "pmd-auto-lb off: 66 s after the start, under load on core 0, the queues stay" \
 	eval 'test "$(core_of p1)$(core_of p4)" = 00 && ! grep -q "auto load balance:" "$RUN/dp.log"'
 write_cfg true
 kill -HUP "$DP_PID"

@@ -222,7 +222,9 @@ time.sleep(hold)
 EOP
 python3 "$RUN/flood.py" "$RUN/br0.mgmt" 4 "$RUN/flood.out" &
 FLOOD=$!
-sleep 9
+# The peer writes its counts, then holds its unread connection for 4 s: the next two checks
+# run in that time.
+wait_until 20 test -s "$RUN/flood.out"
 check "vireoctl answers while a peer does not read" ctl version
 check "ovs-ofctl is served while a peer does not read" ovs-ofctl dump-desc br0
 wait "$FLOOD"

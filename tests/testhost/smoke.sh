@@ -43,22 +43,39 @@ elapsed() {
 	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
 }
 
-# boot_guest NAME KERNEL SMP [QEMU ARGS...]: boots KERNEL under QEMU with KVM
-# and checks that the guest printed its CPU count and exit line. With
-# WANT_LINE set, the guest's output must also hold that exact line.
-boot_guest() {
-	local name=$1 kernel=$2 smp=$3 log t0 secs initrd=${INITRD:-$SMOKE_INITRD}
+# Guests boot two at a time: a Linux boot keeps about one of the test host's two vCPUs
+# busy, so the second one would otherwise idle.  Each is checked on its own, in order.
+GUESTS=$(mktemp -d /tmp/smoke-guest.XXXXXX)
+at_exit 'rm -rf "$GUESTS"'
+declare -A GUEST_PID
+
+# guest_start ID KERNEL SMP [QEMU ARGS...]: boots KERNEL under QEMU with KVM in the
+# background (initramfs $INITRD, default $SMOKE_INITRD); its output in $GUESTS/ID.log, its
+# exit status and seconds in $GUESTS/ID.rc.
+guest_start() {
+	local id=$1 kernel=$2 smp=$3 initrd=${INITRD:-$SMOKE_INITRD}
 	shift 3
 
-	log=$(mktemp /tmp/smoke-guest.XXXXXX)
-	t0=$(now)
-	timeout 120 qemu-system-x86_64 -enable-kvm -M pc -cpu host \
-		-bios /usr/share/qemu/qboot.rom -smp "$smp" -m 256 \
-		-nodefaults -no-user-config -no-reboot -display none \
-		-serial stdio -kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 quiet panic=-1" "$@" </dev/null >"$log" 2>&1
-	local rc=$?
-	secs=$(elapsed "$t0")
+	(
+		t0=$(now)
+		timeout 120 qemu-system-x86_64 -enable-kvm -M pc -cpu host \
+			-bios /usr/share/qemu/qboot.rom -smp "$smp" -m 256 \
+			-nodefaults -no-user-config -no-reboot -display none \
+			-serial stdio -kernel "$kernel" -initrd "$initrd" \
+			-append "console=ttyS0 quiet panic=-1" "$@" </dev/null >"$GUESTS/$id.log" 2>&1
+		echo "$? $(elapsed "$t0")" >"$GUESTS/$id.rc"
+	) &
+	GUEST_PID[$id]=$!
+}
+
+# guest_check ID NAME SMP: waits for guest ID and checks that it printed its CPU count
+# (SMP) and exit line. With WANT_LINE set, the guest's output must also hold that exact
+# line.
+guest_check() {
+	local id=$1 name=$2 smp=$3 log=$GUESTS/$1.log rc secs
+
+	wait "${GUEST_PID[$id]}"
+	read -r rc secs <"$GUESTS/$id.rc" || { rc=-1 secs="?"; }
 	if [ "$rc" -ne 0 ]; then
 		fail "$name: qemu exited $rc after ${secs}s"
 		tail -n 20 "$log" | sed 's/^/    /'
@@ -73,7 +90,6 @@ boot_guest() {
 	else
 		pass "$name: $(grep '^vireo-guest: cpus' "$log" | tr -d '\r') in ${secs}s"
 	fi
-	rm -f "$log"
 }
 
 if [ -c /dev/kvm ]; then
@@ -88,15 +104,20 @@ elif [ -n "${TESTHOST:-}" ]; then
 	fail "kvm_amd is not loaded with nested=1 in the test host"
 fi
 if [ -c /dev/kvm ]; then
-	boot_guest "qemu+kvm cloud kernel 1 vCPU" "$SMOKE_KERNEL" 1
-	boot_guest "qemu+kvm cloud kernel 2 vCPUs" "$SMOKE_KERNEL" 2
-	boot_guest "qemu+kvm standard kernel 2 vCPUs" "$SMOKE_STD_KERNEL" 2
-	boot_guest "qemu+kvm cloud kernel, shared hugepage RAM" "$SMOKE_KERNEL" 1 \
+	guest_start cloud1 "$SMOKE_KERNEL" 1
+	guest_start cloud2 "$SMOKE_KERNEL" 2
+	guest_check cloud1 "qemu+kvm cloud kernel 1 vCPU" 1
+	guest_start std2 "$SMOKE_STD_KERNEL" 2
+	guest_check cloud2 "qemu+kvm cloud kernel 2 vCPUs" 2
+	guest_start huge "$SMOKE_KERNEL" 1 \
 		-object memory-backend-file,id=m0,size=256M,mem-path=/dev/hugepages,share=on,prealloc=on \
 		-numa node,memdev=m0
-	INITRD=$SMOKE_NET_INITRD WANT_LINE="vireo-guest: eth0=52:54:00:12:34:56" \
-		boot_guest "qemu+kvm cloud kernel, virtio-net modules" "$SMOKE_KERNEL" 1 \
+	guest_check std2 "qemu+kvm standard kernel 2 vCPUs" 2
+	INITRD=$SMOKE_NET_INITRD guest_start net "$SMOKE_KERNEL" 1 \
 		-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56
+	guest_check huge "qemu+kvm cloud kernel, shared hugepage RAM" 1
+	WANT_LINE="vireo-guest: eth0=52:54:00:12:34:56" \
+		guest_check net "qemu+kvm cloud kernel, virtio-net modules" 1
 fi
 
 finish

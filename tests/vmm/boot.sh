@@ -39,100 +39,121 @@ at_exit 'rm -rf "$T"'
 CMDLINE="console=ttyS0 panic=-1 quiet"
 
 # fail_vm WHAT: a failed check, with the last lines of the guest's console and vireo-vmm's
-# messages.
+# messages (of the guest last checked: $O and $E).
 fail_vm() {
 	fail "$1"
-	for f in "$T/out" "$T/err"; do
+	for f in "$O" "$E"; do
 		[ -s "$f" ] && tail -n 30 "$f" | sed 's/^/    /'
 	done
 }
 
-# boot NAME EXPECTED-CPUS EXPECTED-REASON VMM-ARGS...
-boot() {
-	name=$1
-	cpus=$2
-	reason=$3
-	shift 3
-	start=$(date +%s.%N)
-	timeout 300 "$VMM" "$@" </dev/null >"$T/out" 2>"$T/err"
-	rc=$?
-	secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
-	if [ "$rc" -ne 0 ]; then
+# Guests boot two at a time: a Linux boot keeps about one of the test host's two vCPUs
+# busy, so the second one would otherwise idle.  Each guest has its own files; the checks
+# still run one guest at a time, in the order below.
+# boot_start ID VMM-ARGS...: start guest ID in the background: its console in $T/ID.out,
+# vireo-vmm's messages in $T/ID.err, exit status and seconds in $T/ID.rc.
+declare -A BOOT_PID
+boot_start() {
+	local id=$1
+	shift
+	(
+		start=$(date +%s.%N)
+		timeout 300 "$VMM" "$@" </dev/null >"$T/$id.out" 2>"$T/$id.err"
+		rc=$?
+		echo "$rc $(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")" >"$T/$id.rc"
+	) &
+	BOOT_PID[$id]=$!
+}
+
+# boot_check ID NAME EXPECTED-CPUS EXPECTED-REASON: wait for guest ID and check it; its
+# files are then $O and $E.
+boot_check() {
+	local id=$1 name=$2 cpus=$3 reason=$4 rc secs
+	wait "${BOOT_PID[$id]}"
+	O=$T/$id.out
+	E=$T/$id.err
+	read -r rc secs <"$T/$id.rc" || { rc=-1 secs="?"; }
+	if [ "$rc" != 0 ]; then
 		fail_vm "$name: vireo-vmm exited $rc"
-	elif ! grep -q "vireo-guest: cpus=$cpus " "$T/out"; then
+	elif ! grep -q "vireo-guest: cpus=$cpus " "$O"; then
 		fail_vm "$name: guest did not report cpus=$cpus"
-	elif ! grep -q "vireo-guest: exit=0" "$T/out"; then
+	elif ! grep -q "vireo-guest: exit=0" "$O"; then
 		fail_vm "$name: guest script did not finish"
-	elif ! grep -q "^vireo-vmm: $reason" "$T/err"; then
+	elif ! grep -q "^vireo-vmm: $reason" "$E"; then
 		fail_vm "$name: no '$reason' exit reason"
 	else
-		pass "$name ($(grep -o 'vireo-guest: cpus=[^ ]* mem=[0-9]*' "$T/out"), ${secs}s)"
+		pass "$name ($(grep -o 'vireo-guest: cpus=[^ ]* mem=[0-9]*' "$O"), ${secs}s)"
 	fi
 }
 
-boot "cloud kernel, 1 vCPU" 1 "guest power-off" \
-	--kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 1 --memory 256M \
+# Each guest is started while the one before it still boots, and checked before the next
+# one starts.
+boot_start cloud --kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 1 --memory 256M \
 	--cmdline "$CMDLINE" --exit-stats
-if grep -q "^vireo-vmm exit statistics: 1 vCPU" "$T/err" &&
-   grep -q "^io " "$T/err" && grep -q "^pio 0x3f8 serial out" "$T/err"; then
+# The CMOS RTC: its alarm interrupt reaches the guest, and hwclock's time stays set.
+boot_start rtc --kernel "$K_CLOUD" --initramfs "$INITRD_RTC" --cpus 1 --memory 256M \
+	--cmdline "$CMDLINE"
+
+boot_check cloud "cloud kernel, 1 vCPU" 1 "guest power-off"
+if grep -q "^vireo-vmm exit statistics: 1 vCPU" "$E" &&
+   grep -q "^io " "$E" && grep -q "^pio 0x3f8 serial out" "$E"; then
 	pass "--exit-stats table (exit reasons, I/O by port)"
 else
 	fail_vm "--exit-stats table"
 fi
-if grep -q "^exits " "$T/err"; then
+if grep -q "^exits " "$E"; then
 	pass "--exit-stats includes KVM's binary statistics"
 else
 	fail_vm "--exit-stats has no KVM binary statistics"
 fi
+boot_start std --kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M \
+	--cmdline "$CMDLINE" --kernel-boot decompressed
 
-# The CMOS RTC: its alarm interrupt reaches the guest, and hwclock's time stays set.
-boot "cloud kernel, RTC alarm and hwclock" 1 "guest power-off" \
-	--kernel "$K_CLOUD" --initramfs "$INITRD_RTC" --cpus 1 --memory 256M --cmdline "$CMDLINE"
-if grep -q "vireo-guest: rtc alarm interrupt" "$T/out"; then
-	pass "the RTC's alarm raises IRQ 8 ($(grep -o 'rtc0 interrupts .*' "$T/out"))"
+boot_check rtc "cloud kernel, RTC alarm and hwclock" 1 "guest power-off"
+if grep -q "vireo-guest: rtc alarm interrupt" "$O"; then
+	pass "the RTC's alarm raises IRQ 8 ($(grep -o 'rtc0 interrupts .*' "$O"))"
 else
 	fail_vm "no RTC alarm interrupt in the guest"
 fi
-if grep -q "vireo-guest: hwclock .*2031" "$T/out"; then
-	pass "hwclock -w then -r keeps the guest's time ($(grep -o 'hwclock .*' "$T/out"))"
+if grep -q "vireo-guest: hwclock .*2031" "$O"; then
+	pass "hwclock -w then -r keeps the guest's time ($(grep -o 'hwclock .*' "$O"))"
 else
 	fail_vm "hwclock did not keep the time the guest set"
 fi
-
-boot "standard kernel, 2 vCPUs" 2 "guest power-off" \
-	--kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M --cmdline "$CMDLINE" \
-	--kernel-boot decompressed
-
 # The classic path, still the fallback: the guest decompresses the kernel itself.
-boot "cloud kernel, 1 vCPU, --kernel-boot bzimage" 1 "guest power-off" \
-	--kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 1 --memory 256M --cmdline "$CMDLINE" \
-	--kernel-boot bzimage
-boot "standard kernel, 2 vCPUs, --kernel-boot bzimage" 2 "guest power-off" \
-	--kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M --cmdline "$CMDLINE" \
-	--kernel-boot bzimage
+boot_start cloud-bz --kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 1 --memory 256M \
+	--cmdline "$CMDLINE" --kernel-boot bzimage
 
+boot_check std "standard kernel, 2 vCPUs" 2 "guest power-off"
+boot_start std-bz --kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M \
+	--cmdline "$CMDLINE" --kernel-boot bzimage
+
+boot_check cloud-bz "cloud kernel, 1 vCPU, --kernel-boot bzimage" 1 "guest power-off"
 # Without ACPI the standard kernel finds the CPUs in the MP table, and reboots to end.
-boot "standard kernel, acpi=off, 2 vCPUs from the MP table" 2 "guest reboot" \
-	--kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M \
+boot_start acpi-off --kernel "$K_STD" --initramfs "$INITRD" --cpus 2 --memory 256M \
 	--cmdline "$CMDLINE acpi=off"
 
-boot "cloud kernel, 2 vCPUs, 2M hugepages, prealloc" 2 "guest power-off" \
-	--kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 2 \
+boot_check std-bz "standard kernel, 2 vCPUs, --kernel-boot bzimage" 2 "guest power-off"
+boot_start huge --kernel "$K_CLOUD" --initramfs "$INITRD" --cpus 2 \
 	--memory 256M,hugepages=2M,prealloc=on --cmdline "$CMDLINE"
 
+boot_check acpi-off "standard kernel, acpi=off, 2 vCPUs from the MP table" 2 "guest reboot"
 # 3.5 GiB: 3 GiB below the hole, 0.5 GiB at 4 GiB (two regions of one memfd); the guest can
 # only see more than 3 GiB through the region above 4 GiB.
-boot "cloud kernel, 3584 MiB (RAM above 4 GiB)" 1 "guest power-off" \
-	--kernel "$K_CLOUD" --initramfs "$INITRD" --memory 3584M --cmdline "$CMDLINE"
-kb=$(sed -n 's/.*vireo-guest: cpus=[0-9]* mem=\([0-9]*\).*/\1/p' "$T/out")
+boot_start big --kernel "$K_CLOUD" --initramfs "$INITRD" --memory 3584M --cmdline "$CMDLINE"
+
+boot_check huge "cloud kernel, 2 vCPUs, 2M hugepages, prealloc" 2 "guest power-off"
+boot_start reboot --kernel "$K_CLOUD" --initramfs "$INITRD" --cmdline "$CMDLINE vireo.exit=reboot"
+
+boot_check big "cloud kernel, 3584 MiB (RAM above 4 GiB)" 1 "guest power-off"
+kb=$(sed -n 's/.*vireo-guest: cpus=[0-9]* mem=\([0-9]*\).*/\1/p' "$O")
 if [ -n "$kb" ] && [ "$kb" -gt 3145728 ]; then
 	pass "the guest sees more than 3 GiB ($kb KiB), so RAM above 4 GiB works"
 else
 	fail_vm "the guest sees ${kb:-no} KiB, expected more than 3 GiB"
 fi
 
-boot "cloud kernel, reboot through the i8042" 1 "guest reboot" \
-	--kernel "$K_CLOUD" --initramfs "$INITRD" --cmdline "$CMDLINE vireo.exit=reboot"
+boot_check reboot "cloud kernel, reboot through the i8042" 1 "guest reboot"
 
 # The API socket: vm-info and exit-stats while the guest waits, then shutdown.  This guest
 # also has its vCPUs pinned crosswise, the emulator thread pinned, halt polling off and its
@@ -142,6 +163,8 @@ timeout 300 "$VMM" --kernel "$K_CLOUD" --initramfs "$INITRD_WAIT" --cpus 2 \
 	--cmdline "$CMDLINE" --api-socket "$SOCK" --cpu-pin 0:1,1:0 --emulator-pin 0 \
 	--halt-poll-ns 0 --serial "file=$T/console" </dev/null >"$T/out" 2>"$T/err" &
 pid=$!
+O=$T/out
+E=$T/err
 i=0
 while [ $i -lt 240 ] && ! grep -q "vireo-guest: cpus=2 waiting" "$T/console" 2>/dev/null; do
 	kill -0 $pid 2>/dev/null || break
