@@ -68,18 +68,31 @@
  * a MAC, never a mix.  Two PMDs learning two MACs into the same way at the same instant
  * leave one of them unlearned; its next packet learns it again.  A learner (a new host, or
  * a host moving to another port) first claims its way, swapping the word it read for a
- * claim word (MAC_CLAIM, not valid), then writes 'seen', then publishes the entry word with
- * a release store; a way that holds a claim is written by its claimer only (the main
- * thread removes valid words only), so no learner's time lands on another's entry, and a
- * reader that loads the entry word with acquire (or a relaxed load and an acquire fence, on
- * the packet path) and then 'seen' gets the time stored with that word or a later one.  A
- * refresh on the same port stores 'seen' alone, without a claim: should the host be removed
- * and its way claimed by another learner in between, that learner's entry gets the
- * refreshing PMD's time, which is the same second give or take.  Every change of an entry word that adds
- * or removes an entry is a compare-and-swap, followed (removal) or preceded (addition, a
- * reservation given back if the swap fails) by the change of 'n_entries', so the count is
- * never below the number of entry words and those never exceed the limit.  The main
- * thread ages and evicts entries the same way.  A refresh on the same port rewrites only
+ * claim word (MAC_CLAIM, not valid), then writes 'seen', then publishes the entry word by
+ * a compare-and-swap of its claim (release); a way that holds a claim is written by its
+ * claimer only (but for the mark below; the main thread removes valid words only), so no
+ * learner's time lands on another's entry, and a reader that loads the entry word with
+ * acquire (or a relaxed load and an acquire fence, on the packet path) and then 'seen'
+ * gets the time stored with that word or a later one.
+ *
+ * Two PMDs learning the same new host at the same instant (a broadcast reaching the bridge
+ * through two queues) leave one entry of it, never two.  A new host's learner, once it has
+ * claimed its way, reads the other ways of the key's two buckets (mac_contend): it yields
+ * (empties its way and gives its count back) when the key is bound already or another
+ * learner of it claimed a way that comes before its own (bucket, then way), and marks a
+ * claim that comes after overruled (MAC_LOST, still its claimer's way); the overruled
+ * learner's publishing swap then fails, and it empties its way and gives its count back.
+ * The claims and those reads are sequentially consistent, so of two learners of one key at
+ * least one sees the other.  A host moving to another port is overruled the same way by a
+ * new learner of it whose way comes first (that learner saw its entry or its claim).
+ *
+ * A refresh on the same port stores 'seen' alone, without a claim: should the host be
+ * removed and its way claimed by another learner in between, that learner's entry gets the
+ * refreshing PMD's time, which is the same second give or take.  Every change of an entry
+ * word that adds or removes an entry is a compare-and-swap, followed (removal) or preceded
+ * (addition, a reservation given back if the swap fails) by the change of 'n_entries', so
+ * the count is never below the number of entry words and those never exceed the limit.
+ * The main thread ages and evicts entries the same way.  A refresh on the same port rewrites only
  * 'seen', which the swap does not compare, so the main thread reads 'seen' again right
  * before each swap and keeps an entry refreshed since it chose it (eviction chooses after
  * a walk and a sort of the whole table); a refresh between that read and the swap still
@@ -220,6 +233,7 @@ mac_alt(const struct mac_array *a, uint64_t rem)
 
 #define MAC_VALID 0x1aULL
 #define MAC_CLAIM 0x25ULL		/* a way one learner is writing (Thread-safety) */
+#define MAC_LOST 0x33ULL		/* a claim another learner of its key overruled */
 #define MAC_VALID_MASK 0x3fULL
 #define MAC_ALT_BIT (1ULL << 6)
 #define MAC_SLOT_BITS (0xffULL << 7)
@@ -237,10 +251,11 @@ mac_entry_valid(uint64_t e)
 	return (e & MAC_VALID_MASK) == MAC_VALID;
 }
 
+/* Whether 'e' is a learner's way (claimed, or claimed and overruled): its learner's alone. */
 static inline int
 mac_entry_claimed(uint64_t e)
 {
-	return (e & MAC_VALID_MASK) == MAC_CLAIM;
+	return (e & MAC_VALID_MASK) == MAC_CLAIM || (e & MAC_VALID_MASK) == MAC_LOST;
 }
 
 /* The claim word of entry word 'e' (the remainder keeps claims of two keys apart). */
@@ -362,14 +377,62 @@ mac_bucket_room(const struct mac_bucket *b, uint32_t now, int *way, uint32_t *ol
 }
 
 /*
- * Publish entry word 'e' at way 'w' of 'b', claimed by the caller with the word it swapped
- * in, with time 'seen' (Thread-safety).
+ * Publish entry word 'e' at way 'w' of 'b', claimed by the caller with mac_claim_of('e'),
+ * with time 'seen' (Thread-safety): false when a learner of the same key overruled the
+ * claim (mac_contend), the way then emptied, for the caller to give back its place in the
+ * count.  The way is the caller's until it is published or emptied: 'seen' written on an
+ * overruled claim lands on nobody's entry.
  */
-static inline void
+static inline bool
 mac_publish(struct mac_bucket *b, int w, uint64_t e, uint32_t seen)
 {
+	uint64_t claim = mac_claim_of(e);
+
 	__atomic_store_n(&b->seen[w], seen, __ATOMIC_RELAXED);
-	__atomic_store_n(&b->entry[w], e, __ATOMIC_RELEASE);
+	if (__atomic_compare_exchange_n(&b->entry[w], &claim, e, false, __ATOMIC_SEQ_CST,
+			__ATOMIC_RELAXED))
+		return true;
+	__atomic_store_n(&b->entry[w], 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+/*
+ * After claiming way 'w' of bucket 'bi' for the key of 'p', whether this learner may
+ * publish it, other learners of the same key being at work (Thread-safety): not when the
+ * key is already bound, nor when another learner claimed a way that comes before this one
+ * (bucket, then way); a claim that comes after is overruled (MAC_LOST).  The claim and
+ * these loads are sequentially consistent, so of two learners of one key at least one sees
+ * the other's claim: the one after yields, or the one before overrules it.
+ */
+static inline bool
+mac_contend(struct mac_array *a, const struct mac_pos *p, uint32_t bi, int w)
+{
+	uint64_t mine = (uint64_t)bi * MAC_WAYS + (uint64_t)w;
+
+	for (int k = 0; k < 2; k++) {
+		struct mac_bucket *b = &a->b[p->bucket[k]];
+		uint64_t key = p->key[k] & ~MAC_VALID_MASK;
+
+		for (int x = 0; x < MAC_WAYS; x++) {
+			uint64_t pos = (uint64_t)p->bucket[k] * MAC_WAYS + (uint64_t)x;
+			uint64_t e = __atomic_load_n(&b->entry[x], __ATOMIC_SEQ_CST);
+
+			if (pos == mine)
+				continue;
+			while ((e & ~(MAC_SLOT_BITS | MAC_VALID_MASK)) == key) {
+				if (mac_entry_valid(e) ||
+				    ((e & MAC_VALID_MASK) == MAC_CLAIM && pos < mine))
+					return false;
+				if ((e & MAC_VALID_MASK) != MAC_CLAIM)
+					break;	/* empty, or overruled already */
+				if (__atomic_compare_exchange_n(&b->entry[x], &e,
+						(e & ~MAC_VALID_MASK) | MAC_LOST, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+					break;
+			}
+		}
+	}
+	return true;
 }
 
 /*
@@ -392,9 +455,10 @@ mac_refresh(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_
 				continue;
 			if (e != want) {
 				if (__atomic_compare_exchange_n(&b->entry[w], &e,
-						mac_claim_of(want), false, __ATOMIC_RELAXED,
-						__ATOMIC_RELAXED))
-					mac_publish(b, w, want, now);
+						mac_claim_of(want), false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED) &&
+				    !mac_publish(b, w, want, now))
+					__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
 				return true;
 			}
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -469,18 +533,58 @@ mac_remove(struct mac_array *a, uint64_t *entry, uint64_t e)
 }
 
 /*
+ * 'a' is full (limit 'max'): make room for the key at 'p' by evicting the least recently
+ * seen entry near it (mac_victim), as Open vSwitch does (see Size).  True with the way to
+ * claim: a victim in the key's own buckets ('*k', '*bi', '*w', its word in '*old'), or a
+ * victim elsewhere removed, its place in the count now the caller's ('*reserved'); false
+ * when nothing could go (a victim seen again meanwhile stays: Thread-safety).
+ */
+static inline bool
+mac_make_room(struct mac_array *a, const struct mac_pos *p, unsigned max, int *k, uint32_t *bi,
+	int *w, uint64_t *old, bool *reserved)
+{
+	uint32_t vb, vseen;
+	uint64_t ve;
+	int vw;
+
+	if (!mac_victim(a, p->bucket[0], p->bucket[1], mac_scan_of(a, max), &vb, &vw, &vseen)) {
+		if (!__atomic_load_n(&a->evict_wanted, __ATOMIC_RELAXED))
+			__atomic_store_n(&a->evict_wanted, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	/* Not if another PMD has seen it since (Thread-safety). */
+	ve = __atomic_load_n(&a->b[vb].entry[vw], __ATOMIC_ACQUIRE);
+	if (!mac_entry_valid(ve) || __atomic_load_n(&a->b[vb].seen[vw], __ATOMIC_RELAXED) != vseen)
+		return false;
+	if (vb == p->bucket[0] || vb == p->bucket[1]) {
+		*k = vb == p->bucket[1];
+		*bi = vb;
+		*w = vw;
+		*old = ve;
+		return true;
+	}
+	/* The victim's place in the count becomes the newcomer's. */
+	if (!__atomic_compare_exchange_n(&a->b[vb].entry[vw], &ve, 0, false, __ATOMIC_RELAXED,
+			__ATOMIC_RELAXED))
+		return false;
+	*reserved = true;
+	return true;
+}
+
+/*
  * Bind a new key at 'p' to 'slot' at time 'seen' in 'a', which holds at most 'max'
  * entries (PMD, or main on a copy): into an empty or aged-out way of its buckets while
- * the count has room, else in place of the least recently seen entry nearby (mac_victim),
- * else not at all, the main thread asked to make room (see Size above).
+ * the count has room, else in place of an entry mac_make_room() evicts, else not at all,
+ * the main thread asked to make room (see Size above).  Once its way is claimed (and
+ * counted), the key is published only if no other learner of it wins (mac_contend).
  */
 static inline void
 mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t seen,
 	uint32_t now, unsigned max)
 {
-	int way[2], n_free[2], k, w, vw;
-	uint32_t oldest[2], bi, vb, vseen;
-	uint64_t old, ve, e;
+	int way[2], n_free[2], k, w;
+	uint32_t oldest[2], bi;
+	uint64_t old, e;
 	bool reserved = false;
 
 	for (k = 0; k < 2; k++)
@@ -497,39 +601,26 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 	if (!mac_entry_valid(old)) {
 		reserved = __atomic_fetch_add(&a->n_entries, 1, __ATOMIC_RELAXED) < max;
 		if (!reserved) {
-			/* Full: make room by evicting, as Open vSwitch does. */
 			__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
-			if (!mac_victim(a, p->bucket[0], p->bucket[1], mac_scan_of(a, max), &vb,
-					&vw, &vseen)) {
-				if (!__atomic_load_n(&a->evict_wanted, __ATOMIC_RELAXED))
-					__atomic_store_n(&a->evict_wanted, 1, __ATOMIC_RELAXED);
+			if (!mac_make_room(a, p, max, &k, &bi, &w, &old, &reserved))
 				return;
-			}
-			/* Not if another PMD has seen it since (Thread-safety). */
-			ve = __atomic_load_n(&a->b[vb].entry[vw], __ATOMIC_ACQUIRE);
-			if (!mac_entry_valid(ve) ||
-			    __atomic_load_n(&a->b[vb].seen[vw], __ATOMIC_RELAXED) != vseen)
-				return;
-			if (vb == p->bucket[0] || vb == p->bucket[1]) {
-				k = vb == p->bucket[1];
-				bi = vb;
-				w = vw;
-				old = ve;
-			} else {
-				/* The victim's place in the count becomes the newcomer's. */
-				if (!__atomic_compare_exchange_n(&a->b[vb].entry[vw], &ve, 0, false,
-						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-					return;
-				reserved = true;
-			}
 		}
 	}
 	e = p->key[k] | ((uint64_t)(slot & 0xff) << 7);
-	if (__atomic_compare_exchange_n(&a->b[bi].entry[w], &old, mac_claim_of(e), false,
-			__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		mac_publish(&a->b[bi], w, e, seen);
-	else if (reserved)
+	if (!__atomic_compare_exchange_n(&a->b[bi].entry[w], &old, mac_claim_of(e), false,
+			__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+		if (reserved)
+			__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (!mac_contend(a, p, bi, w)) {
+		/* Another learner's entry of this key stands: the way goes back, and its count. */
+		__atomic_store_n(&a->b[bi].entry[w], 0, __ATOMIC_RELEASE);
 		__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+	} else if (!mac_publish(&a->b[bi], w, e, seen)) {
+		/* Overruled after all: the way is empty, its count goes back. */
+		__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+	}
 }
 
 /** Bind ('mac', 'vlan') to 'slot' at time 'now', within the table's limit (PMD). */
