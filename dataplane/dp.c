@@ -230,9 +230,12 @@ dp_rxq_reassign(struct dp *dp)
 	}
 }
 
+/* Whether number 'of' is a port's of bridge 'aux' (a dp_ofport_used_fn). */
 static bool
-ofport_used(const struct dp_bridge *br, uint32_t of)
+ofport_used(const void *aux, uint32_t of)
 {
+	const struct dp_bridge *br = aux;
+
 	for (unsigned i = 0; i < br->n_ports; i++)
 		if (br->ports[i]->ofport == of)
 			return true;
@@ -249,27 +252,6 @@ ofport_name_hash(const char *name)
 	return h;
 }
 
-/* The held entry of number 'of', or NULL. */
-static struct dp_ofport_held *
-ofport_held(struct dp_bridge *br, uint32_t of)
-{
-	for (unsigned i = 0; i < DP_OFPORT_HELD; i++)
-		if (br->ofport_held[i].ofport == of)
-			return &br->ofport_held[i];
-	return NULL;
-}
-
-/* Number 'of' goes to a port: no longer held. */
-static uint32_t
-ofport_take(struct dp_bridge *br, uint32_t of)
-{
-	struct dp_ofport_held *h = ofport_held(br, of);
-
-	if (h != NULL)
-		h->ofport = 0;
-	return of;
-}
-
 /*
  * What may take back the number port 'cfg' gives up: its OVSDB row (the same Interface row,
  * while it lives), else with 'by_name' (YAML) its name; 0 for nothing.
@@ -282,58 +264,27 @@ ofport_key(const struct vconf_port *cfg, bool by_name)
 	return by_name ? ofport_name_hash(cfg->name) : 0;
 }
 
-/* The number given up most recently by a port of key 'key' (ofport_key()), or 0. */
-static uint32_t
-ofport_given_up(const struct dp_bridge *br, uint64_t key)
-{
-	const struct dp_ofport_held *best = NULL;
-
-	for (unsigned i = 0; key != 0 && i < DP_OFPORT_HELD; i++) {
-		const struct dp_ofport_held *h = &br->ofport_held[i];
-
-		if (h->ofport != 0 && h->key == key &&
-				(best == NULL || (int32_t)(h->since_s - best->since_s) > 0))
-			best = h;
-	}
-	return best != NULL ? best->ofport : 0;
-}
-
 /*
- * Port 'p' is deleted: its number is held back from other ports (the oldest entry goes);
- * 'by_name' as for alloc_ofport().
+ * Port 'p' is deleted: its number is held back from other ports (ofport.h); 'by_name' as
+ * for alloc_ofport().
  */
 static void
 ofport_release(const struct dp_port *p, bool by_name)
 {
-	struct dp_bridge *br = p->bridge;
-	struct dp_ofport_held *slot;
-
 	if (p->ofport == 0 || p->ofport > DP_OFPORT_MAX)
 		return;		/* none (a failed port), or LOCAL */
-	slot = ofport_held(br, p->ofport);
-	for (unsigned i = 0; slot == NULL && i < DP_OFPORT_HELD; i++)
-		if (br->ofport_held[i].ofport == 0)
-			slot = &br->ofport_held[i];
-	if (slot == NULL) {
-		slot = &br->ofport_held[0];
-		for (unsigned i = 1; i < DP_OFPORT_HELD; i++)
-			if ((int32_t)(br->ofport_held[i].since_s - slot->since_s) < 0)
-				slot = &br->ofport_held[i];
-	}
-	*slot = (struct dp_ofport_held){ p->ofport, mac_now(), ofport_key(&p->cfg, by_name) };
+	dp_ofports_release(&p->bridge->ofports, p->ofport, ofport_key(&p->cfg, by_name),
+		mac_now());
 }
 
 /*
- * The OpenFlow port number of port 'cfg', chosen as Open vSwitch chooses it: the one asked
- * for (ofport_request); else the one the port had (OVSDB's Interface ofport, so that numbers
- * survive a restart); else the lowest free number up to DP_OFPORT_AUTO_MAX that no port gave
- * up in the last DP_OFPORT_HOLD_S, so that a deleted port's rules and controller state do not
- * take its successor for it; when every free one is that recent, the one given up longest
- * ago.
+ * The OpenFlow port number of port 'cfg', chosen as Open vSwitch chooses it (ofport.h):
+ * the one asked for (ofport_request); else the one the port had (OVSDB's Interface ofport,
+ * so that numbers survive a restart); else the one it gave up here, recognised by
+ * ofport_key(); else the next one counted up.
  *
- * One choice comes before the free numbers: the number the port gave up here, recognised by
- * ofport_key().  From OVSDB the Interface row is what remembers a number, as in Open vSwitch:
- * the same row closed and opened again (its type changed, a failed port retried) keeps its
+ * From OVSDB the Interface row is what remembers a given-up number, as in Open vSwitch: the
+ * same row closed and opened again (its type changed, a failed port retried) keeps its
  * number even when its ofport column has not come back from the write-back yet, while a
  * port deleted and added again is a new row, and gets a new number.  'by_name' (a YAML
  * configuration, which has no rows) keys the number by port name instead.  On purpose, and
@@ -345,27 +296,9 @@ static uint32_t
 alloc_ofport(struct dp_bridge *br, const struct vconf_port *cfg, bool by_name)
 {
 	const int64_t want[] = { cfg->ofport_request, cfg->ofport_last,
-		ofport_given_up(br, ofport_key(cfg, by_name)) };
-	uint32_t now = mac_now(), lru = 0, lru_since = 0;
+		dp_ofports_given_up(&br->ofports, ofport_key(cfg, by_name)) };
 
-	for (unsigned i = 0; i < RTE_DIM(want); i++)
-		if (want[i] > 0 && want[i] <= DP_OFPORT_MAX &&
-				!ofport_used(br, (uint32_t)want[i]))
-			return ofport_take(br, (uint32_t)want[i]);
-	for (uint32_t of = 1; of <= DP_OFPORT_AUTO_MAX; of++) {
-		const struct dp_ofport_held *h;
-
-		if (ofport_used(br, of))
-			continue;
-		h = ofport_held(br, of);
-		if (h == NULL || now - h->since_s >= DP_OFPORT_HOLD_S)
-			return ofport_take(br, of);
-		if (lru == 0 || (int32_t)(h->since_s - lru_since) < 0) {
-			lru = of;
-			lru_since = h->since_s;
-		}
-	}
-	return lru != 0 ? ofport_take(br, lru) : UINT32_MAX;
+	return dp_ofports_alloc(&br->ofports, want, RTE_DIM(want), mac_now(), ofport_used, br);
 }
 
 /*

@@ -32,6 +32,7 @@
 #include "pmd.h"
 #include "rcu.h"
 #include "mac.h"
+#include "ofport.h"
 #include "flowtab.h"
 
 struct control_conn;
@@ -183,22 +184,6 @@ struct bridge_snap {
 	struct dp_port *ports[];
 };
 
-/** Highest OpenFlow port number of a port (OFPP_MAX - 1: above are LOCAL and the like). */
-#define DP_OFPORT_MAX 65279
-/** OpenFlow port numbers auto-assigned: below 32768, the upper half left to ofport_request. */
-#define DP_OFPORT_AUTO_MAX 32767
-/** Numbers of deleted ports held back from other ports for this long (Open vSwitch's hour). */
-#define DP_OFPORT_HOLD_S 3600
-/** Deleted ports' numbers remembered per bridge (beyond: the oldest is forgotten). */
-#define DP_OFPORT_HELD 64
-
-/** A number a deleted port gave up (dataplane/dp.c's alloc_ofport(); main thread). */
-struct dp_ofport_held {
-	uint32_t ofport;		/**< 0: an empty entry */
-	uint32_t since_s;		/**< when (mac_now() seconds) */
-	uint64_t key;			/**< who may take it back (dp.c's ofport_key()); 0: none */
-};
-
 struct dp_bridge {
 	char name[PORT_NAME_MAX];
 	struct flowtab *ft;
@@ -217,8 +202,8 @@ struct dp_bridge {
 	/* main thread; published through the snapshot */
 	struct dp_mirror *mirrors[DP_MIRROR_MAX];
 	unsigned n_mirrors;
-	/* main thread: numbers of deleted ports, held back */
-	struct dp_ofport_held ofport_held[DP_OFPORT_HELD];
+	/* main thread: its ports' OpenFlow numbers, those given up and held back included */
+	struct dp_ofports ofports;
 };
 
 /** pmd-auto-lb settings and state (dataplane/auto_lb.c; main thread only). */

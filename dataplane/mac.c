@@ -37,10 +37,11 @@ array_create(int socket, uint32_t bits)
 {
 	size_t n = (size_t)1 << bits;
 	struct mac_array *a = rte_zmalloc_socket("mac_table",
-		sizeof(*a) + n * sizeof(a->b[0]), 64, socket);
+		sizeof(*a) + n * sizeof(a->b[0]) + n / 8, 64, socket);
 
 	if (a == NULL)
 		return NULL;
+	a->used = (uint64_t *)&a->b[n];
 	a->bits = bits;
 	a->mask = (uint32_t)(n - 1);
 	if (getrandom(a->secret, sizeof(a->secret), 0) != sizeof(a->secret)) {

@@ -24,26 +24,35 @@
  * The limit holds at learning time, as in Open vSwitch, whose mac_learning_insert() evicts
  * an entry before it adds one to a full table: each array counts its entry words
  * ('n_entries'), and a PMD adds a word only after reserving room in that count.  When the
- * count is at the limit, the new host takes the place of the least recently seen entry
- * among its own two buckets and a window of buckets after its first one (a sample of the
- * table standing for OVS's whole-table choice, which no lock-free packet path can afford),
- * so a newcomer is learnt and an idle host goes, as OVS users expect.  The window holds
- * about four entries on average in a full table: MAC_EVICT_SCAN buckets at mac-table-size
- * 2048 and above, more for a limit far below the 2048 buckets (410 would be needed at
- * OVS's smallest limit, 10), but never more than MAC_EVICT_SCAN_MAX, so that a packet's
- * work stays bounded (128 buckets, 8 KiB read in order, and only for a new host in a full
- * table).  When the window holds no entry all the same (about half the time at a limit of
- * 10, one or two in a hundred at 100), the PMD raises 'evict_wanted' and the host
- * is not learnt from this packet; the main thread, within a second (mac_table_run(), on
- * every tick of its loop), evicts the least recently seen entry of the whole table, as
- * OVS would have, and the host's next packet is learnt.  One entry goes a pass: a flag
- * cannot tell one new host sending many packets from many hosts, and evicting per request
- * would let one chatty newcomer empty a small table.  A lowered limit is applied by the
- * main thread as Open vSwitch's evict_mac_entry_fairly() does: the oldest entries of the
- * ports with the most entries go first (and its aging pass does the same, should a table
- * ever hold more).  A changed limit that needs another number of buckets gets a new array,
- * the entries copied over (as Open vSwitch keeps them; the oldest of the ports with most
- * go when the limit shrank).
+ * count is at the limit, the new host takes the place of an entry already there, as OVS
+ * users expect, chosen in one of two ways so that a packet's work stays bounded (at most
+ * MAC_EVICT_SCAN_MAX buckets, 8 KiB, and only for a new host in a full table):
+ *
+ * - When the whole table fits in that bound (every limit up to MAC_EVICT_SCAN_MAX, in the
+ *   smallest array), OVS's own choice: the least recently seen entry of the port with the
+ *   most entries (its evict_mac_entry_fairly()).  A bitmap beside the buckets ('used', one
+ *   bit a bucket, 256 bytes in the smallest array) says which buckets hold entries, so the
+ *   PMD reads those only, not the 2048 buckets they are scattered over.  Learners set a
+ *   bucket's bit after publishing into it; whoever removes an entry clears the bit when the
+ *   bucket is left empty, then reads the bucket again and sets the bit back should an
+ *   entry have come meanwhile (both sides sequentially consistent).
+ * - Otherwise the least recently seen entry among its own two buckets and a window of
+ *   buckets after its first one (a sample of the table standing for OVS's whole-table
+ *   choice, which no lock-free packet path can afford).  The window holds about four
+ *   entries on average in a full table: MAC_EVICT_SCAN buckets at mac-table-size 2048 and
+ *   above, more for a lower limit, never more than MAC_EVICT_SCAN_MAX.  When it holds no
+ *   entry all the same (a newcomer or two in a hundred), the PMD raises 'evict_wanted' and
+ *   the host is not learnt from this packet; the main thread, within a second
+ *   (mac_table_run(), on every tick of its loop), evicts the least recently seen entry of
+ *   the whole table, and the host's next packet is learnt.  One entry goes a pass: a flag
+ *   cannot tell one new host sending many packets from many hosts, and evicting per
+ *   request would let one chatty newcomer empty the table.
+ *
+ * A lowered limit is applied by the main thread as Open vSwitch's evict_mac_entry_fairly()
+ * does: the oldest entries of the ports with the most entries go first (and its aging pass
+ * does the same, should a table ever hold more).  A changed limit that needs another
+ * number of buckets gets a new array, the entries copied over (as Open vSwitch keeps them;
+ * the oldest of the ports with most go when the limit shrank).
  *
  * Keys
  * ====
@@ -68,18 +77,31 @@
  * a MAC, never a mix.  Two PMDs learning two MACs into the same way at the same instant
  * leave one of them unlearned; its next packet learns it again.  A learner (a new host, or
  * a host moving to another port) first claims its way, swapping the word it read for a
- * claim word (MAC_CLAIM, not valid), then writes 'seen', then publishes the entry word with
- * a release store; a way that holds a claim is written by its claimer only (the main
- * thread removes valid words only), so no learner's time lands on another's entry, and a
- * reader that loads the entry word with acquire (or a relaxed load and an acquire fence, on
- * the packet path) and then 'seen' gets the time stored with that word or a later one.  A
- * refresh on the same port stores 'seen' alone, without a claim: should the host be removed
- * and its way claimed by another learner in between, that learner's entry gets the
- * refreshing PMD's time, which is the same second give or take.  Every change of an entry word that adds
- * or removes an entry is a compare-and-swap, followed (removal) or preceded (addition, a
- * reservation given back if the swap fails) by the change of 'n_entries', so the count is
- * never below the number of entry words and those never exceed the limit.  The main
- * thread ages and evicts entries the same way.  A refresh on the same port rewrites only
+ * claim word (MAC_CLAIM, not valid), then writes 'seen', then publishes the entry word by
+ * a compare-and-swap of its claim (release); a way that holds a claim is written by its
+ * claimer only (but for the mark below; the main thread removes valid words only), so no
+ * learner's time lands on another's entry, and a reader that loads the entry word with
+ * acquire (or a relaxed load and an acquire fence, on the packet path) and then 'seen'
+ * gets the time stored with that word or a later one.
+ *
+ * Two PMDs learning the same new host at the same instant (a broadcast reaching the bridge
+ * through two queues) leave one entry of it, never two.  A new host's learner, once it has
+ * claimed its way, reads the other ways of the key's two buckets (mac_contend): it yields
+ * (empties its way and gives its count back) when the key is bound already or another
+ * learner of it claimed a way that comes before its own (bucket, then way), and marks a
+ * claim that comes after overruled (MAC_LOST, still its claimer's way); the overruled
+ * learner's publishing swap then fails, and it empties its way and gives its count back.
+ * The claims and those reads are sequentially consistent, so of two learners of one key at
+ * least one sees the other.  A host moving to another port is overruled the same way by a
+ * new learner of it whose way comes first (that learner saw its entry or its claim).
+ *
+ * A refresh on the same port stores 'seen' alone, without a claim: should the host be
+ * removed and its way claimed by another learner in between, that learner's entry gets the
+ * refreshing PMD's time, which is the same second give or take.  Every change of an entry
+ * word that adds or removes an entry is a compare-and-swap, followed (removal) or preceded
+ * (addition, a reservation given back if the swap fails) by the change of 'n_entries', so
+ * the count is never below the number of entry words and those never exceed the limit.
+ * The main thread ages and evicts entries the same way.  A refresh on the same port rewrites only
  * 'seen', which the swap does not compare, so the main thread reads 'seen' again right
  * before each swap and keeps an entry refreshed since it chose it (eviction chooses after
  * a walk and a sort of the whole table); a refresh between that read and the swap still
@@ -111,6 +133,8 @@
  */
 #define MAC_EVICT_SCAN 16
 #define MAC_EVICT_SCAN_MAX 128
+/** Words of the smallest array's 'used' bitmap. */
+#define MAC_USED_MIN_WORDS ((1u << MAC_MIN_BUCKET_BITS) / 64)
 
 struct mac_bucket {
 	uint64_t entry[MAC_WAYS];
@@ -122,6 +146,11 @@ struct mac_array {
 	uint64_t secret[2];		/**< hash key: random, set at creation */
 	uint32_t mask;			/**< buckets - 1 */
 	uint32_t bits;			/**< log2(buckets), at least MAC_MIN_BUCKET_BITS */
+	/**
+	 * One bit a bucket, set when it may hold an entry (see Size), after the array's
+	 * buckets; its words are atomic: learners set bits, whoever empties a bucket clears its.
+	 */
+	uint64_t *used;
 	/** Valid entry words, aged ones included; atomic, PMDs and main (its own line). */
 	uint32_t n_entries __attribute__((aligned(64)));
 	/** A full table found nothing to evict for a new host (see Size); atomic, PMDs set
@@ -220,6 +249,7 @@ mac_alt(const struct mac_array *a, uint64_t rem)
 
 #define MAC_VALID 0x1aULL
 #define MAC_CLAIM 0x25ULL		/* a way one learner is writing (Thread-safety) */
+#define MAC_LOST 0x33ULL		/* a claim another learner of its key overruled */
 #define MAC_VALID_MASK 0x3fULL
 #define MAC_ALT_BIT (1ULL << 6)
 #define MAC_SLOT_BITS (0xffULL << 7)
@@ -237,10 +267,11 @@ mac_entry_valid(uint64_t e)
 	return (e & MAC_VALID_MASK) == MAC_VALID;
 }
 
+/* Whether 'e' is a learner's way (claimed, or claimed and overruled): its learner's alone. */
 static inline int
 mac_entry_claimed(uint64_t e)
 {
-	return (e & MAC_VALID_MASK) == MAC_CLAIM;
+	return (e & MAC_VALID_MASK) == MAC_CLAIM || (e & MAC_VALID_MASK) == MAC_LOST;
 }
 
 /* The claim word of entry word 'e' (the remainder keeps claims of two keys apart). */
@@ -362,14 +393,106 @@ mac_bucket_room(const struct mac_bucket *b, uint32_t now, int *way, uint32_t *ol
 }
 
 /*
- * Publish entry word 'e' at way 'w' of 'b', claimed by the caller with the word it swapped
- * in, with time 'seen' (Thread-safety).
+ * Publish entry word 'e' at way 'w' of 'b', claimed by the caller with mac_claim_of('e'),
+ * with time 'seen' (Thread-safety): false when a learner of the same key overruled the
+ * claim (mac_contend), the way then emptied, for the caller to give back its place in the
+ * count.  The way is the caller's until it is published or emptied: 'seen' written on an
+ * overruled claim lands on nobody's entry.
  */
-static inline void
+static inline bool
 mac_publish(struct mac_bucket *b, int w, uint64_t e, uint32_t seen)
 {
+	uint64_t claim = mac_claim_of(e);
+
 	__atomic_store_n(&b->seen[w], seen, __ATOMIC_RELAXED);
-	__atomic_store_n(&b->entry[w], e, __ATOMIC_RELEASE);
+	if (__atomic_compare_exchange_n(&b->entry[w], &claim, e, false, __ATOMIC_SEQ_CST,
+			__ATOMIC_RELAXED))
+		return true;
+	__atomic_store_n(&b->entry[w], 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+/*
+ * After claiming way 'w' of bucket 'bi' for the key of 'p', whether this learner may
+ * publish it, other learners of the same key being at work (Thread-safety): not when the
+ * key is already bound, nor when another learner claimed a way that comes before this one
+ * (bucket, then way); a claim that comes after is overruled (MAC_LOST).  The claim and
+ * these loads are sequentially consistent, so of two learners of one key at least one sees
+ * the other's claim: the one after yields, or the one before overrules it.
+ */
+static inline bool
+mac_contend(struct mac_array *a, const struct mac_pos *p, uint32_t bi, int w)
+{
+	uint64_t mine = (uint64_t)bi * MAC_WAYS + (uint64_t)w;
+
+	for (int k = 0; k < 2; k++) {
+		struct mac_bucket *b = &a->b[p->bucket[k]];
+		uint64_t key = p->key[k] & ~MAC_VALID_MASK;
+
+		for (int x = 0; x < MAC_WAYS; x++) {
+			uint64_t pos = (uint64_t)p->bucket[k] * MAC_WAYS + (uint64_t)x;
+			uint64_t e = __atomic_load_n(&b->entry[x], __ATOMIC_SEQ_CST);
+
+			if (pos == mine)
+				continue;
+			while ((e & ~(MAC_SLOT_BITS | MAC_VALID_MASK)) == key) {
+				if (mac_entry_valid(e) ||
+				    ((e & MAC_VALID_MASK) == MAC_CLAIM && pos < mine))
+					return false;
+				if ((e & MAC_VALID_MASK) != MAC_CLAIM)
+					break;	/* empty, or overruled already */
+				if (__atomic_compare_exchange_n(&b->entry[x], &e,
+						(e & ~MAC_VALID_MASK) | MAC_LOST, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+					break;
+			}
+		}
+	}
+	return true;
+}
+
+/* Bucket 'bi' of 'a' may hold an entry now: its bit in 'used', set (after the entry). */
+static inline void
+mac_mark_used(struct mac_array *a, uint32_t bi)
+{
+	uint64_t bit = 1ULL << (bi & 63), *word = &a->used[bi >> 6];
+
+	if (!(__atomic_load_n(word, __ATOMIC_SEQ_CST) & bit))
+		__atomic_fetch_or(word, bit, __ATOMIC_SEQ_CST);
+}
+
+static inline bool
+mac_bucket_has_entry(const struct mac_bucket *b)
+{
+	for (int w = 0; w < MAC_WAYS; w++)
+		if (mac_entry_valid(__atomic_load_n(&b->entry[w], __ATOMIC_SEQ_CST)))
+			return true;
+	return false;
+}
+
+/*
+ * Bucket 'bi' of 'a' lost an entry: its bit in 'used' cleared if it holds none.  Cleared
+ * first and the bucket read again after, while a learner publishes first and reads the bit
+ * after (all sequentially consistent): a bucket with an entry never stays without its bit.
+ */
+static inline void
+mac_bucket_vacate(struct mac_array *a, uint32_t bi)
+{
+	uint64_t bit = 1ULL << (bi & 63), *word = &a->used[bi >> 6];
+
+	if (mac_bucket_has_entry(&a->b[bi]))
+		return;
+	__atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST);
+	if (mac_bucket_has_entry(&a->b[bi]))
+		__atomic_fetch_or(word, bit, __ATOMIC_SEQ_CST);
+}
+
+/* An entry word of bucket 'bi' was removed: one fewer in the count, and in the bucket. */
+static inline void
+mac_gone(struct mac_array *a, uint32_t bi)
+{
+	__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+	mac_bucket_vacate(a, bi);
 }
 
 /*
@@ -392,9 +515,10 @@ mac_refresh(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_
 				continue;
 			if (e != want) {
 				if (__atomic_compare_exchange_n(&b->entry[w], &e,
-						mac_claim_of(want), false, __ATOMIC_RELAXED,
-						__ATOMIC_RELAXED))
-					mac_publish(b, w, want, now);
+						mac_claim_of(want), false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED) &&
+				    !mac_publish(b, w, want, now))
+					mac_gone(a, p->bucket[k]);
 				return true;
 			}
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -464,23 +588,129 @@ mac_remove(struct mac_array *a, uint64_t *entry, uint64_t e)
 	if (!__atomic_compare_exchange_n(entry, &e, 0, false, __ATOMIC_RELAXED,
 			__ATOMIC_RELAXED))
 		return false;
-	__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+	mac_gone(a, (uint32_t)(((uintptr_t)entry - (uintptr_t)a->b) / sizeof(a->b[0])));
+	return true;
+}
+
+/*
+ * One bucket 'bi' of mac_victim_fair(): its entries counted per port in 'count', or, with
+ * 'choose', weighed against the entry chosen so far (port '*best', -1 for none).
+ */
+static inline void
+mac_fair_bucket(const struct mac_array *a, uint32_t bi, bool choose, uint16_t count[256],
+	int *best, uint32_t *bucket, int *way, uint32_t *oldest)
+{
+	for (int w = 0; w < MAC_WAYS; w++) {
+		uint64_t e = __atomic_load_n(&a->b[bi].entry[w], __ATOMIC_ACQUIRE);
+		uint16_t s = mac_entry_slot(e);
+		uint32_t seen;
+
+		if (!mac_entry_valid(e))
+			continue;
+		if (!choose) {
+			count[s]++;
+			continue;
+		}
+		seen = __atomic_load_n(&a->b[bi].seen[w], __ATOMIC_RELAXED);
+		if (*best >= 0 && (count[s] < count[*best] ||
+		    (count[s] == count[*best] && (int32_t)(seen - *oldest) >= 0)))
+			continue;
+		*best = s;
+		*oldest = seen;
+		*bucket = bi;
+		*way = w;
+	}
+}
+
+/*
+ * When every bucket of 'a' that holds an entry is among MAC_EVICT_SCAN_MAX (a limit far
+ * below the smallest array's buckets, see Size), the entry Open vSwitch's
+ * evict_mac_entry_fairly() evicts: the least recently seen of the port with the most
+ * entries (of ports with as many, the one whose entry was seen least recently).  Its
+ * bucket in '*bucket', way in '*way' and time in '*oldest'; false when 'a' holds more (or
+ * nothing).  The buckets are read twice, counting then choosing: a change in between makes
+ * the choice a little less fair, never wrong (the caller checks the entry before it goes).
+ */
+static inline bool
+mac_victim_fair(const struct mac_array *a, uint32_t *bucket, int *way, uint32_t *oldest)
+{
+	uint64_t used[MAC_USED_MIN_WORDS];
+	uint16_t count[256] = { 0 };
+	unsigned n = 0;
+	int best = -1;
+
+	if (a->mask + 1 != 1u << MAC_MIN_BUCKET_BITS)
+		return false;
+	for (unsigned i = 0; i < MAC_USED_MIN_WORDS; i++) {
+		used[i] = __atomic_load_n(&a->used[i], __ATOMIC_RELAXED);
+		n += (unsigned)__builtin_popcountll(used[i]);
+	}
+	if (n > MAC_EVICT_SCAN_MAX)
+		return false;
+	for (int choose = 0; choose < 2; choose++)
+		for (unsigned i = 0; i < MAC_USED_MIN_WORDS; i++)
+			for (uint64_t u = used[i]; u != 0; u &= u - 1)
+				mac_fair_bucket(a, i * 64 + (uint32_t)__builtin_ctzll(u), choose,
+					count, &best, bucket, way, oldest);
+	return best >= 0;
+}
+
+/*
+ * 'a' is full (limit 'max'): make room for the key at 'p' by evicting an entry, as Open
+ * vSwitch does (see Size: mac_victim_fair() in a small table, else mac_victim()).  True
+ * with the way to claim: a victim in the key's own buckets ('*k', '*bi', '*w', its word in
+ * '*old'), or a victim elsewhere removed, its place in the count now the caller's
+ * ('*reserved'); false when nothing could go (a victim seen again meanwhile stays:
+ * Thread-safety).
+ */
+static inline bool
+mac_make_room(struct mac_array *a, const struct mac_pos *p, unsigned max, int *k, uint32_t *bi,
+	int *w, uint64_t *old, bool *reserved)
+{
+	uint32_t vb, vseen;
+	uint64_t ve;
+	int vw;
+
+	if (!mac_victim_fair(a, &vb, &vw, &vseen) &&
+	    !mac_victim(a, p->bucket[0], p->bucket[1], mac_scan_of(a, max), &vb, &vw, &vseen)) {
+		if (!__atomic_load_n(&a->evict_wanted, __ATOMIC_RELAXED))
+			__atomic_store_n(&a->evict_wanted, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	/* Not if another PMD has seen it since (Thread-safety). */
+	ve = __atomic_load_n(&a->b[vb].entry[vw], __ATOMIC_ACQUIRE);
+	if (!mac_entry_valid(ve) || __atomic_load_n(&a->b[vb].seen[vw], __ATOMIC_RELAXED) != vseen)
+		return false;
+	if (vb == p->bucket[0] || vb == p->bucket[1]) {
+		*k = vb == p->bucket[1];
+		*bi = vb;
+		*w = vw;
+		*old = ve;
+		return true;
+	}
+	/* The victim's place in the count becomes the newcomer's. */
+	if (!__atomic_compare_exchange_n(&a->b[vb].entry[vw], &ve, 0, false, __ATOMIC_RELAXED,
+			__ATOMIC_RELAXED))
+		return false;
+	mac_bucket_vacate(a, vb);
+	*reserved = true;
 	return true;
 }
 
 /*
  * Bind a new key at 'p' to 'slot' at time 'seen' in 'a', which holds at most 'max'
  * entries (PMD, or main on a copy): into an empty or aged-out way of its buckets while
- * the count has room, else in place of the least recently seen entry nearby (mac_victim),
- * else not at all, the main thread asked to make room (see Size above).
+ * the count has room, else in place of an entry mac_make_room() evicts, else not at all,
+ * the main thread asked to make room (see Size above).  Once its way is claimed (and
+ * counted), the key is published only if no other learner of it wins (mac_contend).
  */
 static inline void
 mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t seen,
 	uint32_t now, unsigned max)
 {
-	int way[2], n_free[2], k, w, vw;
-	uint32_t oldest[2], bi, vb, vseen;
-	uint64_t old, ve, e;
+	int way[2], n_free[2], k, w;
+	uint32_t oldest[2], bi;
+	uint64_t old, e;
 	bool reserved = false;
 
 	for (k = 0; k < 2; k++)
@@ -497,39 +727,27 @@ mac_insert(struct mac_array *a, const struct mac_pos *p, uint16_t slot, uint32_t
 	if (!mac_entry_valid(old)) {
 		reserved = __atomic_fetch_add(&a->n_entries, 1, __ATOMIC_RELAXED) < max;
 		if (!reserved) {
-			/* Full: make room by evicting, as Open vSwitch does. */
 			__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
-			if (!mac_victim(a, p->bucket[0], p->bucket[1], mac_scan_of(a, max), &vb,
-					&vw, &vseen)) {
-				if (!__atomic_load_n(&a->evict_wanted, __ATOMIC_RELAXED))
-					__atomic_store_n(&a->evict_wanted, 1, __ATOMIC_RELAXED);
+			if (!mac_make_room(a, p, max, &k, &bi, &w, &old, &reserved))
 				return;
-			}
-			/* Not if another PMD has seen it since (Thread-safety). */
-			ve = __atomic_load_n(&a->b[vb].entry[vw], __ATOMIC_ACQUIRE);
-			if (!mac_entry_valid(ve) ||
-			    __atomic_load_n(&a->b[vb].seen[vw], __ATOMIC_RELAXED) != vseen)
-				return;
-			if (vb == p->bucket[0] || vb == p->bucket[1]) {
-				k = vb == p->bucket[1];
-				bi = vb;
-				w = vw;
-				old = ve;
-			} else {
-				/* The victim's place in the count becomes the newcomer's. */
-				if (!__atomic_compare_exchange_n(&a->b[vb].entry[vw], &ve, 0, false,
-						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-					return;
-				reserved = true;
-			}
 		}
 	}
 	e = p->key[k] | ((uint64_t)(slot & 0xff) << 7);
-	if (__atomic_compare_exchange_n(&a->b[bi].entry[w], &old, mac_claim_of(e), false,
-			__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		mac_publish(&a->b[bi], w, e, seen);
-	else if (reserved)
-		__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&a->b[bi].entry[w], &old, mac_claim_of(e), false,
+			__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+		if (reserved)
+			__atomic_fetch_sub(&a->n_entries, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (!mac_contend(a, p, bi, w)) {
+		/* Another learner's entry of this key stands: the way goes back, and its count. */
+		__atomic_store_n(&a->b[bi].entry[w], 0, __ATOMIC_RELEASE);
+		mac_gone(a, bi);
+	} else if (mac_publish(&a->b[bi], w, e, seen)) {
+		mac_mark_used(a, bi);
+	} else {
+		mac_gone(a, bi);	/* overruled after all: the way is empty */
+	}
 }
 
 /** Bind ('mac', 'vlan') to 'slot' at time 'now', within the table's limit (PMD). */

@@ -5,7 +5,8 @@
 # ovs-vsctl drive vireo-dp as they drive ovs-vswitchd.  Every ovs-vsctl call that changes
 # the configuration runs WITHOUT --no-wait, so it returns only once vireo-dp wrote cur_cfg.
 # Namespaces ping each other through net_af_packet ports added with ovs-vsctl; bad ports,
-# del-port and re-add, statistics, dpdkvhostuser sockets, pmd-cpu-mask at run time,
+# del-port and re-add, statistics, dpdkvhostuser sockets, ofport numbers given as Open
+# vSwitch gives them (held back, counting up), pmd-cpu-mask at run time,
 # ovsdb-server restarted under traffic, a second instance refused by the lock; then
 # --detach before dpdk-init (ready at once, SIGHUP while waiting, DPDK started later);
 # dpdk-init=try with an EAL that fails (vireo-dp runs on without DPDK).
@@ -235,6 +236,29 @@ kept_number() {
 }
 check "vhz0 retyped before its ofport came back: reopened with the number it had" kept_number
 vsctl del-port $BR vhz0 >/dev/null
+# Numbers are given by counting up, as Open vSwitch's alloc_ofp_port() gives them: once a
+# freed number may be given again (deleted an hour ago, or no longer among the numbers
+# vireo-dp holds back, 64 a bridge), it comes back only when the count comes round to it.
+# 65 ports replaced one by one push the first ones out; each new port still gets a number
+# above the one before (reusing the lowest free number would go back to oc0's or lower).
+counts_up() {
+	local i of prev
+	vsctl add-port $BR oc0 -- set Interface oc0 type=dpdkvhostuser || return 1
+	prev=$(get Interface oc0 ofport)
+	for i in $(seq 1 66); do
+		vsctl del-port $BR oc$((i - 1)) -- add-port $BR oc$i -- \
+			set Interface oc$i type=dpdkvhostuser || return 1
+		of=$(get Interface oc$i ofport)
+		if ! is_positive "$of" || [ "$of" -le "$prev" ]; then
+			echo "oc$i: ofport $of after oc$((i - 1))'s $prev"
+			return 1
+		fi
+		prev=$of
+	done
+}
+check "ports replaced one by one get numbers counting up, none reused (as Open vSwitch)" \
+	counts_up
+vsctl -- --if-exists del-port $BR oc66 >/dev/null
 
 # --- keys read when DPDK starts: a change is logged, applied at the next start ---
 check "vhost-sock-dir=../up is refused naming '..', the run directory kept" \
