@@ -13,6 +13,7 @@
 #include "check.h"
 #include "flowtab.h"
 #include "flowtab_gm.h"
+#include "of_private.h"
 #include "openflow.h"
 
 static struct flowtab *ft;
@@ -770,6 +771,52 @@ test_async10(void)
 	put32(m + 12, 16);
 	put32(m + 16, 1);
 	expect_error(c, m, 20, 1, 5, "NXT_SET_PACKET_IN_FORMAT nxt_packet_in");
+	of_conn_destroy(c);
+}
+
+/*
+ * A packet_in of the largest packets: header and data share the message's 16-bit length,
+ * so the data is cut to fit and the output is that one message, whole.  Were the length to
+ * wrap, the packet's own bytes (here a flow_mod header every 8 bytes) would reach the
+ * controller as messages of their own.  A message of any kind too long to frame is not
+ * sent at all.
+ */
+static void
+test_packet_in_max(void)
+{
+	static const uint8_t versions[] = { 1, 4, 6 };
+	static uint8_t frame[70000];
+	const uint8_t *out;
+	struct of_conn *c;
+	size_t len, hdr, i, sizes[] = { 65535, sizeof(frame) };
+	unsigned v, k;
+
+	for (i = 0; i + 8 <= sizeof(frame); i += 8)
+		header(frame + i, 4, 14, 8, 0x666);
+	for (v = 0; v < sizeof(versions); v++) {
+		hdr = versions[v] == 1 ? 18 : 42;
+		for (k = 0; k < 2; k++) {
+			c = connect_version(versions[v]);
+			CHECK(of_conn_packet_in(c, frame, sizes[k], 2, 1, 0xffff, 0, 0),
+				"%u: packet_in of %zu bytes queued", versions[v], sizes[k]);
+			out = of_conn_output(c, &len);
+			CHECK(len == 65535 && get16(out + 2) == 65535 && out[1] == 10 &&
+				get16(out + 12) == 65535 && !memcmp(out + hdr, frame, len - hdr),
+				"%u: a packet_in of %zu bytes is one message of %zu bytes, "
+				"length %u, total_len %u", versions[v], sizes[k], len,
+				get16(out + 2), get16(out + 12));
+			of_conn_output_done(c, len);
+			expect_alive(c, versions[v], "after a packet_in of 64 KiB");
+			of_conn_destroy(c);
+		}
+	}
+
+	/* Nothing queued, and the connection ends as when out of memory. */
+	c = connect_version(4);
+	of_reply_start(c, OFPT_ECHO_REPLY, 1, OF_MAX_MSG + 1);
+	of_conn_output(c, &len);
+	CHECK(len == 0, "a message of 65536 bytes is not queued (%zu bytes)", len);
+	CHECK(of_conn_receive(c, NULL, 0) == -ENOMEM, "... and the connection fails");
 	of_conn_destroy(c);
 }
 
@@ -1900,6 +1947,7 @@ main(void)
 	test_batched_adds();
 	test_async13();
 	test_async10();
+	test_packet_in_max();
 	test_bundles();
 	test_bundles_slave();
 	test_bundle_groups();
