@@ -255,6 +255,10 @@ test_of13_flow_mod(void)
 	static const uint8_t truncated[] = { 0x80, 0, 22, 16, 10, 0, 0, 1 };  /* says 16 bytes */
 	static const uint8_t bad_class[] = { 0x12, 0x34, 0, 2, 0, 0 };
 	static const uint8_t bad_in_port[] = { 0x80, 0, 0, 4, 0xff, 0xff, 0xff, 0xfd };
+	/* No port in 1.1+: between OFPP_MAX and the reserved 0xffffff00 (0xfffe is 1.0's LOCAL). */
+	static const uint32_t no_ports[] = { 0xff00, 0xfffe, 0x10000, 0xfffffeff };
+	uint8_t no_port[8] = { 0x80, 0, 0, 4 };
+	unsigned i;
 	uint8_t m[512], ins[64];
 	struct of_conn *c = connect_version(4);
 	size_t len;
@@ -285,6 +289,11 @@ test_of13_flow_mod(void)
 	bad13(c, m, len, 4, 8, "a mask on eth_type");
 	len = flow_mod13(m, 0, bad_in_port, sizeof(bad_in_port), NULL, 0);
 	bad13(c, m, len, 4, 7, "in_port CONTROLLER");
+	for (i = 0; i < sizeof(no_ports) / sizeof(no_ports[0]); i++) {
+		put32(no_port + 4, no_ports[i]);
+		len = flow_mod13(m, 0, no_port, sizeof(no_port), NULL, 0);
+		bad13(c, m, len, 4, 7, "in_port between OFPP_MAX and the reserved ports");
+	}
 
 	/* Instructions and actions. */
 	memcpy(ins, apply_out2, sizeof(apply_out2));
@@ -1595,6 +1604,9 @@ test_exact_fields(void)
 		/* in_port=5, tunnel_id=5 */
 		{ { 0x80, 0, 0, 4, 0, 0, 0, 5, 0x80, 0, 0x4c, 8, 0, 0, 0, 0, 0, 0, 0, 5 }, 20,
 			"in_port=5,tun_id=0x5" },
+		/* the ports' edges in 1.3: the last port proper, and LOCAL (0xfffffffe) */
+		{ { 0x80, 0, 0, 4, 0, 0, 0xfe, 0xff }, 8, "in_port=65279" },
+		{ { 0x80, 0, 0, 4, 0xff, 0xff, 0xff, 0xfe }, 8, "in_port=LOCAL" },
 	};
 	struct of_conn *c = connect_version(4);
 	size_t n_deleted;
