@@ -336,6 +336,12 @@ test_of13_flow_mod(void)
 	bad13(c, m, len, 3, 2, "goto_table to an earlier table");
 	len = flow_mod13(m, 255, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
 	bad13(c, m, len, 5, 2, "add to table 255 (all tables)");
+	for (i = 1; i <= 2; i++) {
+		len = flow_mod13(m, 255, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
+		m[25] = (uint8_t)i;
+		bad13(c, m, len, 5, 2, i == 1 ? "modify in table 255 (all tables)" :
+				"modify_strict in table 255 (all tables)");
+	}
 	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
 	m[25] = 9;
 	bad13(c, m, len, 5, 6, "an unknown command");
