@@ -964,7 +964,15 @@ test_bundles(void)
 	/* Refusals, each with the bundle error Open vSwitch uses. */
 	len = bundle_ctrl(m, 5, false, 50, 10, 0, 1);
 	expect_ctrl_reply(c, m, len, 1, "open 10");
-	expect_error(c, m, len, 17, 3, "open 10 again: BUNDLE_EXIST");
+	flen = flow_mod14(fm, 322, 0, apply_out2, sizeof(apply_out2), 47);
+	CHECK(of_conn_receive(c, m2, bundle_add(m2, 5, 47, 10, 1, fm, flen)) == 0 &&
+			(collect(c, &r), r.n == 0), "add 322 to bundle 10");
+	expect_error(c, m, len, 17, 2, "open 10 again: BAD_ID, as Open vSwitch");
+	len = bundle_ctrl(m, 5, false, 48, 10, 4, 1);
+	expect_error(c, m, len, 17, 2, "... which discarded bundle 10: commit BAD_ID");
+	CHECK(flowtab_n_rules(ft) == before + 1, "the discarded add was not applied");
+	len = bundle_ctrl(m, 5, false, 49, 10, 0, 1);
+	expect_ctrl_reply(c, m, len, 1, "open 10 anew");
 	len = bundle_ctrl(m, 5, false, 51, 11, 0, 1);
 	expect_error(c, m, len, 17, 5, "a second bundle: OUT_OF_BUNDLES");
 	flen = flow_mod14(fm, 320, 0, apply_out2, sizeof(apply_out2), 99);
