@@ -308,13 +308,14 @@ dp_coverage_pmd_stopped(const struct pmd *pmd)
 	dp->stopped_drop += pmd->stats.dropped;
 	dp->stopped_resub += f->too_many_resubmits;
 	dp->stopped_deep += f->recursion_too_deep;
+	dp->stopped_out += f->too_many_outputs;
 }
 
 void
 dp_coverage_run(struct dp *dp)
 {
 	uint64_t rx = dp->stopped_rx, drop = dp->stopped_drop, resub = dp->stopped_resub;
-	uint64_t deep = dp->stopped_deep;
+	uint64_t deep = dp->stopped_deep, out = dp->stopped_out;
 
 	for (unsigned i = 0; i < dp->n_pmds; i++) {
 		const struct dp_pmd_ctx *c = dp->pmds[i]->ctx;
@@ -325,11 +326,13 @@ dp_coverage_run(struct dp *dp)
 		drop += __atomic_load_n(&dp->pmds[i]->stats.dropped, __ATOMIC_RELAXED);
 		resub += __atomic_load_n(&f->too_many_resubmits, __ATOMIC_RELAXED);
 		deep += __atomic_load_n(&f->recursion_too_deep, __ATOMIC_RELAXED);
+		out += __atomic_load_n(&f->too_many_outputs, __ATOMIC_RELAXED);
 	}
 	coverage_set(COV_DATAPATH_RX, rx);
 	coverage_set(COV_DATAPATH_DROP, drop);
 	coverage_set(COV_DROP_TOO_MANY_RESUBMITS, resub);
 	coverage_set(COV_DROP_RECURSION_TOO_DEEP, deep);
+	coverage_set(COV_DROP_TOO_MANY_OUTPUTS, out);
 	coverage_run();
 }
 

@@ -24,6 +24,7 @@ static const char *const names[COV_N_COUNTERS] = {
 	[COV_DATAPATH_DROP] = "datapath_drop",
 	[COV_DROP_TOO_MANY_RESUBMITS] = "drop_action_too_many_resubmit",
 	[COV_DROP_RECURSION_TOO_DEEP] = "drop_action_recursion_too_deep",
+	[COV_DROP_TOO_MANY_OUTPUTS] = "drop_action_too_many_output",
 };
 
 static uint64_t totals[COV_N_COUNTERS];

@@ -264,7 +264,7 @@ struct dp {
 	struct dp_auto_lb auto_lb;
 	struct dp_pmd_sleep sleep;	/**< pmd-maxsleep, pmd-sleep-max */
 	/* main thread: the coverage counters of PMDs that stopped (dp_coverage_pmd_stopped) */
-	uint64_t stopped_rx, stopped_drop, stopped_resub, stopped_deep;
+	uint64_t stopped_rx, stopped_drop, stopped_resub, stopped_deep, stopped_out;
 };
 
 /** The one dataplane of this process (main thread only; NULL before dp_init). */

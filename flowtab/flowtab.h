@@ -254,6 +254,9 @@ struct flowtab_pmd_stats {
 	uint64_t too_many_resubmits;
 	/** dropped: resubmit/goto_table nested deeper than 64 */
 	uint64_t recursion_too_deep;
+	/** dropped: over FT_MAX_OUTPUTS (4096) outputs and controller actions run for one
+	 *  packet */
+	uint64_t too_many_outputs;
 };
 
 struct flowtab;

@@ -8,9 +8,12 @@
  * take at most FT_MAX_RESUBMITS steps in all.  Depth alone is not enough:
  * "resubmit(,1),resubmit(,1)" in a table that leads back to itself doubles at every level,
  * 2^64 lookups for one packet, and a group chain only 4 deep of 32 buckets with 64 group
- * actions each would run billions of buckets.  A packet over either limit is dropped and
- * counted ('too_many_resubmits', 'recursion_too_deep' in 'struct flowtab_pmd_stats'); copies
- * sent to earlier outputs of its action lists have already left.
+ * actions each would run billions of buckets.  Outputs and controller actions, a copy of
+ * the packet each, take at most FT_MAX_OUTPUTS in all: within the step limit, 4096
+ * resubmits each reaching a rule of 63 outputs would still make some 258,000 copies.  A
+ * packet over any limit is dropped and counted ('too_many_resubmits',
+ * 'recursion_too_deep', 'too_many_outputs' in 'struct flowtab_pmd_stats'); copies sent to
+ * earlier outputs of its action lists have already left.
  *
  * Groups run each chosen bucket on a copy of the packet and key, so that a bucket's rewrites
  * reach neither another bucket nor the actions after the group; when the group is the last
@@ -49,6 +52,7 @@ struct xctx {
 	bool drop;                  /* a limit was hit: the packet goes nowhere */
 	unsigned depth;
 	unsigned n_resubmits;       /* over the whole packet, nested or not */
+	unsigned n_outputs;         /* likewise */
 	const struct flowtab *ft;
 	unsigned base_depth;        /* 'depth' of the list whose end owns 'm' */
 	unsigned group_depth;
@@ -92,9 +96,25 @@ flush_pending(struct xctx *x)
 	x->pending = OUT_NONE;
 }
 
+/*
+ * One more output or controller action of the packet: false, with the packet dropped and
+ * counted, once it is over the limit.
+ */
+static bool
+charge_output(struct xctx *x)
+{
+	if (likely(++x->n_outputs <= FT_MAX_OUTPUTS))
+		return true;
+	x->pmd->stats.too_many_outputs++;
+	x->stop = x->drop = true;
+	return false;
+}
+
 static void
 output(struct xctx *x, uint8_t kind, uint32_t port)
 {
+	if (unlikely(!charge_output(x)))
+		return;
 	flush_pending(x);
 	x->pending = kind;
 	x->pending_port = port;
@@ -400,7 +420,7 @@ to_controller(struct xctx *x, uint16_t max_len, const struct ft_rule *r)
 	uint64_t any = 0;
 
 	flush_pending(x);
-	if (x->out->controller == NULL)
+	if (x->out->controller == NULL || unlikely(!charge_output(x)))
 		return;
 	if (r->priority == 0) {
 		for (unsigned i = 0; i < FT_KEY_WORDS; i++)
@@ -494,7 +514,8 @@ run_bucket(struct xctx *x, const struct ft_bucket *b, const struct ft_rule *r, b
 	run_acts(&y, b->acts, r);
 	finish(&y);
 	x->n_resubmits = y.n_resubmits;
-	if (y.n_resubmits > FT_MAX_RESUBMITS)
+	x->n_outputs = y.n_outputs;
+	if (y.n_resubmits > FT_MAX_RESUBMITS || y.n_outputs > FT_MAX_OUTPUTS)
 		x->stop = x->drop = true;
 }
 

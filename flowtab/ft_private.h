@@ -23,6 +23,11 @@ struct rcu_defer;
 #define FT_MAX_DEPTH 64
 /** resubmit/goto_table actions run for one packet, nested or not (OVS's: 64 * 64). */
 #define FT_MAX_RESUBMITS 4096
+/**
+ * Outputs (each a copy of the packet but the last) and controller actions run for one
+ * packet.  OVS stops translating past 64 KiB of datapath actions, some 8,000 outputs.
+ */
+#define FT_MAX_OUTPUTS 4096
 
 struct ft_emc_set {
 	uint32_t hash[FT_EMC_WAYS];

@@ -53,16 +53,19 @@ of_conn_packet_in(struct of_conn *c, const void *data, size_t len, uint32_t in_p
 	if (len > UINT16_MAX)
 		len = UINT16_MAX;
 	n = len < max_len ? len : max_len;
+	/* 18 bytes before the data in 1.0; in 1.3 and later buffer_id, total_len, reason,
+	 * table, cookie, a match of in_port and 2 bytes of pad.  Header and data share the
+	 * 16-bit length: the data is cut to what fits, never the length. */
+	hdr = c->version == OF10 ? 18 : 24 + 16 + 2;
+	if (n > OF_MAX_MSG - hdr)
+		n = OF_MAX_MSG - hdr;
 	if (c->version == OF10) {
-		hdr = 18;
 		p = of_reply_start(c, OFPT_PACKET_IN, 0, hdr + n);
 		of_set32(p + 8, OF_NO_BUFFER);
 		of_set16(p + 12, (uint16_t)len);
 		of_set16(p + 14, (uint16_t)in_port);
 		p[16] = reason;
 	} else {
-		/* buffer_id, total_len, reason, table, cookie, a match of in_port, 2 pad. */
-		hdr = 24 + 16 + 2;
 		p = of_reply_start(c, OFPT_PACKET_IN, 0, hdr + n);
 		of_set32(p + 8, OF_NO_BUFFER);
 		of_set16(p + 12, (uint16_t)len);

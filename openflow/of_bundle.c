@@ -12,7 +12,8 @@
  * the bundle or after it, never part of it.
  *
  * A connection has at most one bundle open at a time (ovs-ofctl uses one); a second is
- * refused with OFPBFC_OUT_OF_BUNDLES.  flow_mods of every command may be bundled (add,
+ * refused with OFPBFC_OUT_OF_BUNDLES, an open of the open one's id discards it
+ * (OFPBFC_BAD_ID, as Open vSwitch).  flow_mods of every command may be bundled (add,
  * modify, delete, strict or not), in any mix: each applies at the commit to the table the
  * earlier ones left.  A modify whose actions do not suit a rule it selects at the commit
  * (goto_table back, a resubmit loop) fails the commit with OFPBFC_MSG_FAILED, the table
@@ -185,9 +186,12 @@ handle_control(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 		b = NULL;
 	switch (type) {
 	case OFPBCT_OPEN_REQUEST:
-		if (b)
-			e = BFC_BUNDLE_EXIST;
-		else if (flags & ~(OFPBF_ATOMIC | OFPBF_ORDERED))
+		/* The open bundle's id again: the bundle is discarded and the answer is
+		 * BAD_ID, as from Open vSwitch, where OpenFlow would keep it (BUNDLE_EXIST). */
+		if (b) {
+			of_bundle_discard(c);
+			e = BFC_BAD_ID;
+		} else if (flags & ~(OFPBF_ATOMIC | OFPBF_ORDERED))
 			e = BFC_BAD_FLAGS;
 		else if (!bundle_open(c, id, flags))
 			e = BFC_UNKNOWN;

@@ -21,7 +21,13 @@
 uint8_t *
 of_reply_start(struct of_conn *c, uint8_t type, uint32_t xid, size_t len)
 {
-	uint8_t *p = of_buf_put(&c->out, len);
+	uint8_t *p;
+
+	/* A longer message would go out with its length wrapped, and the peer would read the
+	 * rest of its bytes as messages of their own: fail the output instead. */
+	if (len > OF_MAX_MSG)
+		c->out.oom = true;
+	p = of_buf_put(&c->out, len);
 
 	p[0] = c->version ? c->version : OF13;
 	p[1] = type;

@@ -284,7 +284,8 @@ decode13(uint8_t version, const uint8_t *msg, size_t len, struct of_fm *fm)
 		set_out_group(fm, of_get32(msg + 40));
 	fm->flags = of_get16(msg + 44);
 	if (fm->table == 0xff) {
-		if (fm->command == OFPFC_ADD)
+		/* Every table (OFPTT_ALL) only for deletes, as in OpenFlow 1.2+ and OVS. */
+		if (fm->command != OFPFC_DELETE && fm->command != OFPFC_DELETE_STRICT)
 			return OFE_FMFC_BAD_TABLE_ID;
 		fm->table = -1;
 	}

@@ -296,15 +296,20 @@ set_in_port(struct of_fm *fm, uint32_t port)
 	return OF_OK;
 }
 
+/*
+ * The port number of an in_port field of 'len' bytes (NXM's 16 bits or OXM's 32).  Of the
+ * reserved ports only LOCAL can be matched.  The 32-bit numbers from OFPP_MAX up to 1.1's
+ * reserved range (0xffffff00) are no port at all, as for Open vSwitch: taken as they are,
+ * 0xfffe would be vireo's LOCAL.
+ */
 static uint32_t
 in_port_value(uint32_t v, unsigned len, enum of_err *e)
 {
 	uint32_t local = len == 2 ? OFPP_LOCAL : OF13_PORT(OFPP_LOCAL);
-	uint32_t max = len == 2 ? OFPP_MAX : OF13_PORT(OFPP_MAX);
 
 	if (v == local)
 		return OFPP_LOCAL;
-	if (v == 0 || v >= max)
+	if (v == 0 || v >= OFPP_MAX)
 		*e = OFE_BMC_BAD_VALUE;
 	return v;
 }

@@ -141,7 +141,11 @@ struct of_conn {
 /** Commit the adds batched on 'c' (struct of_conn): one classifier update for all of them. */
 void of_flow_flush(struct of_conn *c);
 
-/** Start a message of 'len' bytes (header included) in 'c''s output; returns its start. */
+/**
+ * Start a message of 'len' bytes (header included) in 'c''s output; returns its start.  A
+ * 'len' over OF_MAX_MSG cannot be framed: nothing is queued and the output fails as when
+ * memory runs out ('c->out.oom'), which ends the connection.
+ */
 uint8_t *of_reply_start(struct of_conn *c, uint8_t type, uint32_t xid, size_t len);
 /** Send an error about 'msg' ('len' bytes) to 'c': its first 64 bytes go with it. */
 void of_send_error(struct of_conn *c, enum of_err e, const uint8_t *msg, size_t len);

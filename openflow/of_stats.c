@@ -11,7 +11,6 @@
 #include "of_gm.h"
 #include "of_stats.h"
 
-#define OF_MAX_MSG 65535
 #define OF_N_TABLES 255
 #define OF_DESC_LEN 1056
 #define OF_UNKNOWN UINT64_MAX

@@ -22,6 +22,8 @@
 #define OF15 0x06
 
 #define OF_HDR 8
+/* The longest message: the header's length field is 16 bits. */
+#define OF_MAX_MSG 65535
 
 /* Message types; where 1.0 and 1.3 differ, OF13_ names the 1.3 number. */
 enum {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The work one packet may cost is bounded: at most 4096 resubmit/goto_table actions, group
- * actions and buckets run, and 64 levels of nesting.  A packet over a limit is dropped and counted in the PMD's statistics;
+ * actions and buckets run, 4096 outputs and controller actions (copies of the packet), and
+ * 64 levels of nesting.  A packet over a limit is dropped and counted in the PMD's statistics;
  * a rule that loops on every packet it matches is refused when it is added.  Registered
  * with a short meson timeout: without the limits the doubling rules below never finish, and
  * a group check that walks every path takes minutes over the widest group chain.
@@ -313,6 +314,108 @@ test_group_fanout(struct flowtab_pmd *pmd, struct ft_capture *cap, struct flowta
 	flowtab_destroy(ft);
 }
 
+/* Copies that left by output, counted and freed: more than the capture could hold. */
+static unsigned n_sent[4];
+
+static void
+count_output(void *ctx, uint32_t port, struct rte_mbuf *m)
+{
+	(void)ctx;
+	n_sent[port < 4 ? port : 0]++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+count_output_burst(void *ctx, uint32_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		count_output(ctx, port, pkts[i]);
+}
+
+/* Send one packet into 'ft' on port 1, counting its outputs by port in 'n_sent'. */
+static void
+send_counted(struct flowtab_pmd *pmd, struct flowtab *ft, const struct flowtab_out *out)
+{
+	struct flowtab_out cnt = *out;
+	struct rte_mbuf *m = ft_test_build(mp, &tcp_pkt);
+
+	cnt.output = count_output;
+	cnt.output_burst = count_output_burst;
+	memset(n_sent, 0, sizeof(n_sent));
+	flowtab_process_burst(pmd, ft, &m, 1, 1, &cnt);
+}
+
+/* Table 0 resubmits 'n0' times to table 1, table 1 'n1' times to table 2, table 2 outputs
+ * 'n2' times: n0 x n1 x n2 outputs. */
+static struct flowtab *
+fanout_outputs(unsigned n0, unsigned n1, unsigned n2)
+{
+	struct flowtab *ft = flowtab_create("br0", &ft_test_ports, NULL);
+	char acts[1200];
+	unsigned t, i, n;
+
+	for (t = 0; t < 3; t++) {
+		n = t == 0 ? n0 : t == 1 ? n1 : n2;
+		snprintf(acts, sizeof(acts), "table=%u,actions=", t);
+		for (i = 0; i < n; i++)
+			snprintf(acts + strlen(acts), sizeof(acts) - strlen(acts), "%s%s%u%s",
+					i ? "," : "", t < 2 ? "resubmit(," : "output:",
+					t < 2 ? t + 1 : 2, t < 2 ? ")" : "");
+		ft_test_add(ft, acts);
+	}
+	return ft;
+}
+
+/*
+ * Outputs spend a budget of their own: 63 x 63 runs of a rule of 63 outputs, within the
+ * resubmit limit (4032 resubmits), would be 250,047 copies of one packet.  The packet is dropped at output 4097,
+ * counted once; at the limit it goes through.  Buckets spend the packet's budget:
+ * three runs of a group of 32 buckets of 63 outputs are dropped too.
+ */
+static void
+test_outputs(struct flowtab_pmd *pmd, struct flowtab_out *out)
+{
+	const struct flowtab_pmd_stats *st = flowtab_pmd_stats(pmd);
+	uint64_t many = st->too_many_resubmits, deep = st->recursion_too_deep;
+	uint64_t outs = st->too_many_outputs;
+	struct flowtab *ft = fanout_outputs(63, 63, 63);
+	size_t n, size = 65536;
+	char *text = malloc(size);
+	enum flowtab_gm_error why;
+	unsigned b, a;
+
+	send_counted(pmd, ft, out);
+	CHECK(n_sent[2] == FT_MAX_OUTPUTS - 1, "copies before the limit: %u", n_sent[2]);
+	CHECK(st->too_many_outputs == outs + 1 && st->too_many_resubmits == many &&
+			st->recursion_too_deep == deep, "counted once as too many outputs: %lu",
+			(unsigned long)(st->too_many_outputs - outs));
+	flowtab_destroy(ft);
+
+	/* 64 x 64 outputs, the last of them the packet itself. */
+	ft = fanout_outputs(64, 1, 64);
+	send_counted(pmd, ft, out);
+	CHECK(n_sent[2] == FT_MAX_OUTPUTS, "64 x 64 outputs go through: %u", n_sent[2]);
+	CHECK(st->too_many_outputs == outs + 1, "nothing counted under the limit");
+	flowtab_destroy(ft);
+
+	ft = flowtab_create("br0", &ft_test_ports, NULL);
+	n = (size_t)snprintf(text, size, "group_id=1,type=all");
+	for (b = 0; b < FLOWTAB_GROUP_MAX_BUCKETS; b++) {
+		n += (size_t)snprintf(text + n, size - n, ",bucket=actions=");
+		for (a = 0; a < 63; a++)
+			n += (size_t)snprintf(text + n, size - n, "%soutput:2", a ? "," : "");
+	}
+	CHECK(n < size && group_mod(ft, FLOWTAB_GM_ADD, text, &why) == 0, "group 1: why %d", why);
+	ft_test_add(ft, "actions=group:1,group:1,group:1,output:3");
+	send_counted(pmd, ft, out);
+	CHECK(n_sent[3] == 0 && n_sent[2] < FT_MAX_OUTPUTS, "buckets' outputs: %u copies, "
+			"%u to port 3", n_sent[2], n_sent[3]);
+	CHECK(st->too_many_outputs == outs + 2 && st->too_many_resubmits == many,
+			"buckets' outputs counted once as too many outputs");
+	free(text);
+	flowtab_destroy(ft);
+}
+
 /*
  * Checking group chains costs time linear in groups and group actions: 32 buckets of 64
  * group actions over four levels are 2^33 paths, minutes for a walk of every path (the
@@ -365,6 +468,7 @@ main(int argc, char **argv)
 	test_doubling(pmd, cap, &out);
 	test_wide(pmd, cap, &out);
 	test_group_fanout(pmd, cap, &out);
+	test_outputs(pmd, &out);
 	CHECK(rte_mempool_in_use_count(mp) == 0, "mbufs leaked: %u", rte_mempool_in_use_count(mp));
 	flowtab_pmd_destroy(pmd);
 	free(cap);

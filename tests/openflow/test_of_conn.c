@@ -13,6 +13,7 @@
 #include "check.h"
 #include "flowtab.h"
 #include "flowtab_gm.h"
+#include "of_private.h"
 #include "openflow.h"
 
 static struct flowtab *ft;
@@ -254,6 +255,10 @@ test_of13_flow_mod(void)
 	static const uint8_t truncated[] = { 0x80, 0, 22, 16, 10, 0, 0, 1 };  /* says 16 bytes */
 	static const uint8_t bad_class[] = { 0x12, 0x34, 0, 2, 0, 0 };
 	static const uint8_t bad_in_port[] = { 0x80, 0, 0, 4, 0xff, 0xff, 0xff, 0xfd };
+	/* No port in 1.1+: between OFPP_MAX and the reserved 0xffffff00 (0xfffe is 1.0's LOCAL). */
+	static const uint32_t no_ports[] = { 0xff00, 0xfffe, 0x10000, 0xfffffeff };
+	uint8_t no_port[8] = { 0x80, 0, 0, 4 };
+	unsigned i;
 	uint8_t m[512], ins[64];
 	struct of_conn *c = connect_version(4);
 	size_t len;
@@ -284,6 +289,11 @@ test_of13_flow_mod(void)
 	bad13(c, m, len, 4, 8, "a mask on eth_type");
 	len = flow_mod13(m, 0, bad_in_port, sizeof(bad_in_port), NULL, 0);
 	bad13(c, m, len, 4, 7, "in_port CONTROLLER");
+	for (i = 0; i < sizeof(no_ports) / sizeof(no_ports[0]); i++) {
+		put32(no_port + 4, no_ports[i]);
+		len = flow_mod13(m, 0, no_port, sizeof(no_port), NULL, 0);
+		bad13(c, m, len, 4, 7, "in_port between OFPP_MAX and the reserved ports");
+	}
 
 	/* Instructions and actions. */
 	memcpy(ins, apply_out2, sizeof(apply_out2));
@@ -326,6 +336,12 @@ test_of13_flow_mod(void)
 	bad13(c, m, len, 3, 2, "goto_table to an earlier table");
 	len = flow_mod13(m, 255, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
 	bad13(c, m, len, 5, 2, "add to table 255 (all tables)");
+	for (i = 1; i <= 2; i++) {
+		len = flow_mod13(m, 255, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
+		m[25] = (uint8_t)i;
+		bad13(c, m, len, 5, 2, i == 1 ? "modify in table 255 (all tables)" :
+				"modify_strict in table 255 (all tables)");
+	}
 	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
 	m[25] = 9;
 	bad13(c, m, len, 5, 6, "an unknown command");
@@ -773,6 +789,52 @@ test_async10(void)
 	of_conn_destroy(c);
 }
 
+/*
+ * A packet_in of the largest packets: header and data share the message's 16-bit length,
+ * so the data is cut to fit and the output is that one message, whole.  Were the length to
+ * wrap, the packet's own bytes (here a flow_mod header every 8 bytes) would reach the
+ * controller as messages of their own.  A message of any kind too long to frame is not
+ * sent at all.
+ */
+static void
+test_packet_in_max(void)
+{
+	static const uint8_t versions[] = { 1, 4, 6 };
+	static uint8_t frame[70000];
+	const uint8_t *out;
+	struct of_conn *c;
+	size_t len, hdr, i, sizes[] = { 65535, sizeof(frame) };
+	unsigned v, k;
+
+	for (i = 0; i + 8 <= sizeof(frame); i += 8)
+		header(frame + i, 4, 14, 8, 0x666);
+	for (v = 0; v < sizeof(versions); v++) {
+		hdr = versions[v] == 1 ? 18 : 42;
+		for (k = 0; k < 2; k++) {
+			c = connect_version(versions[v]);
+			CHECK(of_conn_packet_in(c, frame, sizes[k], 2, 1, 0xffff, 0, 0),
+				"%u: packet_in of %zu bytes queued", versions[v], sizes[k]);
+			out = of_conn_output(c, &len);
+			CHECK(len == 65535 && get16(out + 2) == 65535 && out[1] == 10 &&
+				get16(out + 12) == 65535 && !memcmp(out + hdr, frame, len - hdr),
+				"%u: a packet_in of %zu bytes is one message of %zu bytes, "
+				"length %u, total_len %u", versions[v], sizes[k], len,
+				get16(out + 2), get16(out + 12));
+			of_conn_output_done(c, len);
+			expect_alive(c, versions[v], "after a packet_in of 64 KiB");
+			of_conn_destroy(c);
+		}
+	}
+
+	/* Nothing queued, and the connection ends as when out of memory. */
+	c = connect_version(4);
+	of_reply_start(c, OFPT_ECHO_REPLY, 1, OF_MAX_MSG + 1);
+	of_conn_output(c, &len);
+	CHECK(len == 0, "a message of 65536 bytes is not queued (%zu bytes)", len);
+	CHECK(of_conn_receive(c, NULL, 0) == -ENOMEM, "... and the connection fails");
+	of_conn_destroy(c);
+}
+
 
 /* A bundle_control (1.4+, or ONF's 1.3 experimenter form with 'onf') in 'm'. */
 static size_t
@@ -902,7 +964,15 @@ test_bundles(void)
 	/* Refusals, each with the bundle error Open vSwitch uses. */
 	len = bundle_ctrl(m, 5, false, 50, 10, 0, 1);
 	expect_ctrl_reply(c, m, len, 1, "open 10");
-	expect_error(c, m, len, 17, 3, "open 10 again: BUNDLE_EXIST");
+	flen = flow_mod14(fm, 322, 0, apply_out2, sizeof(apply_out2), 47);
+	CHECK(of_conn_receive(c, m2, bundle_add(m2, 5, 47, 10, 1, fm, flen)) == 0 &&
+			(collect(c, &r), r.n == 0), "add 322 to bundle 10");
+	expect_error(c, m, len, 17, 2, "open 10 again: BAD_ID, as Open vSwitch");
+	len = bundle_ctrl(m, 5, false, 48, 10, 4, 1);
+	expect_error(c, m, len, 17, 2, "... which discarded bundle 10: commit BAD_ID");
+	CHECK(flowtab_n_rules(ft) == before + 1, "the discarded add was not applied");
+	len = bundle_ctrl(m, 5, false, 49, 10, 0, 1);
+	expect_ctrl_reply(c, m, len, 1, "open 10 anew");
 	len = bundle_ctrl(m, 5, false, 51, 11, 0, 1);
 	expect_error(c, m, len, 17, 5, "a second bundle: OUT_OF_BUNDLES");
 	flen = flow_mod14(fm, 320, 0, apply_out2, sizeof(apply_out2), 99);
@@ -1548,6 +1618,9 @@ test_exact_fields(void)
 		/* in_port=5, tunnel_id=5 */
 		{ { 0x80, 0, 0, 4, 0, 0, 0, 5, 0x80, 0, 0x4c, 8, 0, 0, 0, 0, 0, 0, 0, 5 }, 20,
 			"in_port=5,tun_id=0x5" },
+		/* the ports' edges in 1.3: the last port proper, and LOCAL (0xfffffffe) */
+		{ { 0x80, 0, 0, 4, 0, 0, 0xfe, 0xff }, 8, "in_port=65279" },
+		{ { 0x80, 0, 0, 4, 0xff, 0xff, 0xff, 0xfe }, 8, "in_port=LOCAL" },
 	};
 	struct of_conn *c = connect_version(4);
 	size_t n_deleted;
@@ -1900,6 +1973,7 @@ main(void)
 	test_batched_adds();
 	test_async13();
 	test_async10();
+	test_packet_in_max();
 	test_bundles();
 	test_bundles_slave();
 	test_bundle_groups();
