@@ -343,6 +343,13 @@ int flowtab_apply_changes(struct flowtab *ft, const struct flowtab_change *ch, s
  */
 int flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err);
 /**
+ * Zero the packet and byte counters of the rules 'match' selects (as for
+ * flowtab_del_flows()): OpenFlow's RESET_COUNTS on a modify.  A packet a PMD counts while
+ * this runs may be counted before or after the reset.
+ * @return 0, or -EINVAL with '*err' for a bad 'match'.
+ */
+int flowtab_reset_counts(struct flowtab *ft, const char *match, bool strict, char **err);
+/**
  * ovs-ofctl del-flows: delete the rules selected by 'match' (NULL or "" for all; may name
  * table, cookie=V/M, out_port, out_group), 'strict' as for mod-flows.  Sets '*n_deleted' (may be NULL).
  * @return 0, -EINVAL with '*err', or -ENOMEM.

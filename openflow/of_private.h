@@ -88,6 +88,9 @@ enum of_err {
 	OFE_FMFC_TABLE_FULL,
 	OFE_FMFC_BAD_TABLE_ID,
 	OFE_FMFC_BAD_COMMAND,
+	OFE_FMFC_OVERLAP,           /* CHECK_OVERLAP and a rule of the same priority overlaps */
+	OFE_FMFC_BAD_EMERG_TIMEOUT, /* 1.0's EMERG with a timeout */
+	OFE_FMFC_BAD_FLAGS,
 	OFE_IS_SLAVE,
 	OFE_ROLE_STALE,
 	OFE_ROLE_BAD_ROLE,

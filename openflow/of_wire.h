@@ -75,6 +75,11 @@ enum {
 
 #define OF_NO_BUFFER 0xffffffffu
 #define OFPFF_SEND_FLOW_REM 1
+#define OFPFF_CHECK_OVERLAP 2
+#define OFPFF10_EMERG 4               /* 1.0 only */
+#define OFPFF12_RESET_COUNTS 4        /* 1.2 and later */
+#define OFPFF13_NO_PKT_COUNTS 8
+#define OFPFF13_NO_BYT_COUNTS 16
 
 /* Stats / multipart types. */
 enum {

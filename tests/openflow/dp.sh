@@ -52,6 +52,12 @@ dump=$(ovs-ofctl dump-flows br0)
 echo "$dump"
 check "ovs-ofctl dump-flows counts the p1 rule's packets" \
 	grep -Eq "n_packets=[1-9][0-9]*, n_bytes=[1-9][0-9]*.*priority=10,in_port=1 actions=output:2" <<<"$dump"
+check "mod-flows without reset_counts keeps the p1 rule's counters" bash -c \
+	"ovs-ofctl -O OpenFlow13 mod-flows --strict br0 'priority=10,in_port=1,actions=output:2' &&
+	 ovs-ofctl dump-flows br0 | grep -Eq 'n_packets=[1-9].*priority=10,in_port=1 '"
+check "mod-flows reset_counts (1.3) zeroes them" bash -c \
+	"ovs-ofctl -O OpenFlow13 mod-flows --strict br0 'reset_counts,priority=10,in_port=1,actions=output:2' &&
+	 ovs-ofctl dump-flows br0 | grep -Eq 'n_packets=0, n_bytes=0,.*priority=10,in_port=1 '"
 vdump=$(ctl dump-flows br0)
 check "vireoctl dump-flows shows the rules ovs-ofctl added (one table)" \
 	bash -c "[ \$(grep -c 'priority=10' <<<'$vdump') = 2 ]"

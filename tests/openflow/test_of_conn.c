@@ -497,6 +497,74 @@ test_of10(void)
 	of_conn_destroy(c);
 }
 
+/* A 1.0 flow_mod (match all, drop) with 'flags' and 'idle' timeout. */
+static size_t
+flow_mod10(uint8_t *m, uint16_t flags, uint16_t idle)
+{
+	memset(m, 0, 72);
+	header(m, 1, 14, 72, 30);
+	put32(m + 8, (1u << 22) - 1);
+	put16(m + 58, idle);
+	put16(m + 62, 10);
+	put32(m + 64, 0xffffffff);
+	put16(m + 68, 0xffff);
+	put16(m + 70, flags);
+	return 72;
+}
+
+/*
+ * flow_mod flags as Open vSwitch takes them: unknown bits refused (OFPFMFC_BAD_FLAGS), 1.0's
+ * EMERG refused, CHECK_OVERLAP refusing an overlapping add of the same priority.
+ */
+static void
+test_flow_mod_flags(void)
+{
+	static const uint8_t oxm_src[] = {
+		0x80, 0, 10, 2, 0x08, 0x00, 0x80, 0, 22, 4, 10, 0, 0, 1,  /* ip,nw_src=10.0.0.1 */
+	};
+	struct of_conn *c = connect_version(1);
+	size_t before = flowtab_n_rules(ft), len;
+	uint8_t m[256];
+	struct replies r;
+	char *err = NULL;
+
+	len = flow_mod10(m, 8, 0);
+	expect_error(c, m, len, 3, 258, "1.0: flag 8 (NXFMFC_BAD_FLAGS, 1.0 has no code)");
+	len = flow_mod10(m, 4, 0);
+	expect_error(c, m, len, 3, 0, "1.0: EMERG (no emergency table: OFPFMFC_TABLE_FULL)");
+	len = flow_mod10(m, 4, 10);
+	expect_error(c, m, len, 3, 3, "1.0: EMERG with a timeout (OFPFMFC_BAD_EMERG_TIMEOUT)");
+	CHECK(flowtab_n_rules(ft) == before, "1.0 flags: table unchanged");
+	of_conn_destroy(c);
+
+	c = connect_version(4);
+	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
+	put16(m + 30, 200);
+	put16(m + 44, 0x20);
+	expect_error(c, m, len, 5, 7, "1.3: flag 0x20 (OFPFMFC_BAD_FLAGS)");
+	put16(m + 44, 0x1c);                /* RESET_COUNTS, NO_PKT_COUNTS, NO_BYT_COUNTS */
+	CHECK(of_conn_receive(c, m, len) == 0, "1.3: the counter flags");
+	collect(c, &r);
+	CHECK(r.n == 0 && flowtab_n_rules(ft) == before + 1, "... are taken (%u replies)", r.n);
+	len = flow_mod13(m, 0, oxm_src, sizeof(oxm_src), apply_out2, sizeof(apply_out2));
+	put16(m + 30, 200);
+	put16(m + 44, 2);                   /* CHECK_OVERLAP */
+	expect_error(c, m, len, 5, 3, "1.3: CHECK_OVERLAP, 'ip' has the same priority");
+	put16(m + 30, 201);
+	CHECK(of_conn_receive(c, m, len) == 0, "1.3: CHECK_OVERLAP, another priority");
+	collect(c, &r);
+	CHECK(r.n == 0 && flowtab_n_rules(ft) == before + 2, "... goes in (%u replies)", r.n);
+	CHECK(of_conn_receive(c, m, len) == 0, "1.3: CHECK_OVERLAP, the same match");
+	collect(c, &r);
+	CHECK(r.n == 0 && flowtab_n_rules(ft) == before + 2, "... replaces it (%u replies)", r.n);
+	flowtab_del_flows(ft, "priority=200,ip", true, NULL, &err);
+	free(err);
+	flowtab_del_flows(ft, "priority=201,ip,nw_src=10.0.0.1", true, NULL, &err);
+	free(err);
+	CHECK(flowtab_n_rules(ft) == before, "the table as it was");
+	of_conn_destroy(c);
+}
+
 static void
 test_negotiation_and_framing(void)
 {
@@ -1897,6 +1965,7 @@ main(void)
 	test_of13_other();
 	test_of10();
 	test_of13_flow_mod();
+	test_flow_mod_flags();
 	test_batched_adds();
 	test_async13();
 	test_async10();
