@@ -189,15 +189,16 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	/*
 	 * Open vSwitch's fail modes.  With no controller configured, a bridge without rules
 	 * learns MACs (standalone) or drops (secure).  With controllers, the rules decide and
-	 * misses go to a connected controller (else they are dropped), until a standalone
-	 * bridge has been without any for long: then it fails open, a MAC learning switch.
+	 * misses go to a connected controller of OpenFlow 1.0 (else they are dropped: from 1.3
+	 * only a table-miss rule sends them), until a standalone bridge has been without any
+	 * for long: then it fails open, a MAC learning switch.
 	 */
 	if (br->of_fail_open)
 		s->use_flows = false;
 	else
 		s->use_flows = flowtab_n_rules(br->ft) > 0 || br->of_controllers > 0;
 	s->drop_all = !s->use_flows && br->fail_secure && !br->of_fail_open;
-	s->miss_to_controller = br->of_connected;
+	s->miss_to_controller = br->of_miss_to_controller;
 	s->forward_bpdu = br->forward_bpdu;
 	/*
 	 * Lending (see bridge_snap.borrow): rules, if any, that only read packets and send

@@ -210,6 +210,12 @@ struct dp_bridge {
 	/* main thread, set by the OpenFlow channel (ofconn.c), published in the snapshot */
 	unsigned of_controllers;	/**< controllers configured */
 	bool of_connected;		/**< one of them is connected */
+	/**
+	 * One of them speaks OpenFlow below 1.3: table misses without a table-miss rule go
+	 * to the controllers.  From 1.3 such a miss is a drop (Open vSwitch's
+	 * update_want_packet_in_on_miss()).
+	 */
+	bool of_miss_to_controller;
 	bool of_fail_open;		/**< standalone, none connected for long: MAC learning */
 	struct dp_port *ports[PORT_MAX_SLOTS];
 	unsigned n_ports;

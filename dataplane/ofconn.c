@@ -678,8 +678,9 @@ deliver_pin(void *aux, const struct dp_pin *pin)
 			b->pins_unread += of_conn_version(c->of) != 0;
 			continue;
 		}
-		b->pins_sent += of_conn_packet_in(c->of, data, len, pin->in_port, pin->reason,
-			pin->max_len, pin->table, pin->cookie);
+		b->pins_sent += of_conn_packet_in(c->of, data, len, pin->in_port,
+			of_conn_packet_in_reason(c->of, pin->reason), pin->max_len, pin->table,
+			pin->cookie);
 	}
 }
 

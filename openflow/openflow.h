@@ -193,6 +193,9 @@ bool of_conn_want_input(const struct of_conn *c);
  * owner may let them gather and read them in large batches rather than one by one.
  */
 bool of_conn_bundle_open(const struct of_conn *c);
+/** OpenFlow 1.3's version number, where table misses stopped going to the controller. */
+#define OF_VERSION_1_3 0x04
+
 /** The negotiated version (0x01, 0x04) or 0 before the peer's hello. */
 uint8_t of_conn_version(const struct of_conn *c);
 
@@ -212,6 +215,12 @@ void of_conn_set_out_limit(struct of_conn *c, size_t bytes);
 void of_conn_set_primary(struct of_conn *c, bool primary);
 enum of_role of_conn_role(const struct of_conn *c);
 void of_conn_set_role(struct of_conn *c, enum of_role role);
+
+/**
+ * The packet_in reason 'c' is sent for flowtab's 'reason' (FLOWTAB_REASON_*): a table-miss
+ * rule's packet_in is a miss from OpenFlow 1.3, an action before (as in Open vSwitch).
+ */
+uint8_t of_conn_packet_in_reason(const struct of_conn *c, uint8_t reason);
 
 /**
  * A packet_in of the 'len' bytes at 'data' (the whole packet: 'len' is its total length),
