@@ -209,6 +209,8 @@ static const struct {
 	[OFE_FMFC_BAD_EMERG_TIMEOUT] = { 3, 3, 5, 0, "OFPFMFC_BAD_EMERG_TIMEOUT" },
 	/* 1.0 has no code: Open vSwitch's extension (3,258). */
 	[OFE_FMFC_BAD_FLAGS] = { 3, 258, 5, 7, "OFPFMFC_BAD_FLAGS" },
+	/* 1.0 has no code: Open vSwitch sends NXBRC_UNENCODABLE_ERROR (1,521) in its place. */
+	[OFE_SCFC_BAD_FLAGS] = { 1, 521, 10, 0, "OFPSCFC_BAD_FLAGS" },
 	[OFE_IS_SLAVE] = { 1, 5, 1, 10, "OFPBRC_IS_SLAVE" },
 	[OFE_ROLE_STALE] = { 1, 5, 11, 0, "OFPRRFC_STALE" },
 	[OFE_ROLE_BAD_ROLE] = { 1, 5, 11, 2, "OFPRRFC_BAD_ROLE" },

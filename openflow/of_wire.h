@@ -197,6 +197,7 @@ enum {
 
 /* Switch capabilities: flow, table and port statistics. */
 #define OFPC_STATS (1u | 2u | 4u)
+#define OFPC_FRAG_MASK 3u             /* SET_CONFIG: fragment handling */
 
 static inline uint16_t
 of_get16(const uint8_t *p)

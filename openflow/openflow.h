@@ -131,6 +131,15 @@ struct of_switch {
 	 */
 	int (*packet_out)(void *aux, uint32_t in_port, const char *actions, const void *data,
 			size_t len, char **err);
+	/**
+	 * SET_CONFIG's fragment handling, switch-wide as in Open vSwitch (GET_CONFIG on any
+	 * connection reads it back): 'frags' is OF_FRAG_NORMAL or OF_FRAG_DROP (IP fragments
+	 * dropped before the rules); the modes the switch does not have are refused before.
+	 * NULL: only normal is taken.
+	 */
+	void (*set_frags)(void *aux, unsigned frags);
+	/** The current fragment handling; NULL: normal. */
+	unsigned (*get_frags)(void *aux);
 	/** 'c' became master: the owner makes its other masters slaves (of_conn_set_role). */
 	void (*became_master)(void *aux, struct of_conn *c);
 	/** The switch's generation id (see struct of_election); NULL: ids are not checked. */
@@ -150,6 +159,12 @@ struct of_switch {
 	unsigned (*tlv_get)(void *aux, struct of_tlv_map *out, unsigned max, uint32_t *max_space,
 			uint16_t *max_fields);
 	void *aux;
+};
+
+/** Fragment handling (OFPC_FRAG_*, the low bits of SET_CONFIG's flags). */
+enum {
+	OF_FRAG_NORMAL = 0,
+	OF_FRAG_DROP = 1,
 };
 
 /** Controller roles (OpenFlow 1.3's numbering). */

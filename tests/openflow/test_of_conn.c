@@ -65,6 +65,21 @@ sw_became_master(void *aux, struct of_conn *c)
 }
 
 static struct of_election election;
+static unsigned frags;
+
+static void
+sw_set_frags(void *aux, unsigned f)
+{
+	(void)aux;
+	frags = f;
+}
+
+static unsigned
+sw_get_frags(void *aux)
+{
+	(void)aux;
+	return frags;
+}
 
 static const struct of_switch sw = {
 	.datapath_id = 1,
@@ -73,6 +88,8 @@ static const struct of_switch sw = {
 	.packet_out = sw_packet_out,
 	.became_master = sw_became_master,
 	.flows_changed = sw_flows_changed,
+	.set_frags = sw_set_frags,
+	.get_frags = sw_get_frags,
 	.election = &election,
 };
 
@@ -563,6 +580,62 @@ test_flow_mod_flags(void)
 	free(err);
 	CHECK(flowtab_n_rules(ft) == before, "the table as it was");
 	of_conn_destroy(c);
+}
+
+/* A SET_CONFIG of 'flags' in 'version', miss_send_len 128. */
+static size_t
+set_config(uint8_t *m, uint8_t version, uint16_t flags)
+{
+	header(m, version, 9, 12, 40);
+	put16(m + 8, flags);
+	put16(m + 10, 128);
+	return 12;
+}
+
+/* GET_CONFIG's flags on 'c'. */
+static uint16_t
+get_frags(struct of_conn *c, uint8_t version)
+{
+	uint8_t m[8];
+	struct replies r;
+
+	header(m, version, 7, 8, 41);
+	CHECK(of_conn_receive(c, m, 8) == 0, "GET_CONFIG");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 8 && r.len[0] == 12, "GET_CONFIG reply");
+	return r.n == 1 ? get16(r.msg[0] + 8) : 0xffff;
+}
+
+/*
+ * SET_CONFIG's fragment handling is the switch's: drop set on one connection reads back on
+ * another; the modes and flags there is no implementation for are refused.
+ */
+static void
+test_set_config(void)
+{
+	struct of_conn *a = connect_version(4), *b;
+	uint8_t m[16];
+	struct replies r;
+
+	CHECK(of_conn_receive(a, m, set_config(m, 4, 1)) == 0, "frag drop");
+	collect(a, &r);
+	CHECK(r.n == 0 && frags == 1, "... taken by the switch (%u replies, frags %u)", r.n,
+		frags);
+	b = connect_version(1);
+	CHECK(get_frags(b, 1) == 1, "another connection reads frag drop back");
+	expect_error(a, m, set_config(m, 4, 2), 10, 0, "1.3: frag reassemble (OFPSCFC_BAD_FLAGS)");
+	expect_error(a, m, set_config(m, 4, 3), 10, 0, "1.3: frag nx-match (OFPSCFC_BAD_FLAGS)");
+	expect_error(a, m, set_config(m, 4, 4), 10, 0, "1.3: flag 4 (OFPSCFC_BAD_FLAGS)");
+	expect_error(b, m, set_config(m, 1, 2), 1, 521,
+		"1.0: frag reassemble (NXBRC_UNENCODABLE_ERROR, 1.0 has no code)");
+	expect_error(b, m, set_config(m, 1, 4), 1, 521,
+		"1.0: invalid TTL to controller (no such packet_in here)");
+	CHECK(frags == 1 && get_frags(a, 4) == 1, "the refused modes changed nothing");
+	CHECK(of_conn_receive(b, m, set_config(m, 1, 0)) == 0, "frag normal");
+	collect(b, &r);
+	CHECK(r.n == 0 && frags == 0 && get_frags(a, 4) == 0, "... read back as normal");
+	of_conn_destroy(a);
+	of_conn_destroy(b);
 }
 
 static void
@@ -1966,6 +2039,7 @@ main(void)
 	test_of10();
 	test_of13_flow_mod();
 	test_flow_mod_flags();
+	test_set_config();
 	test_batched_adds();
 	test_async13();
 	test_async10();
