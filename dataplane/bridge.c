@@ -189,24 +189,26 @@ dp_bridge_publish(struct dp *dp, struct dp_bridge *br)
 	/*
 	 * Open vSwitch's fail modes.  With no controller configured, a bridge without rules
 	 * learns MACs (standalone) or drops (secure).  With controllers, the rules decide and
-	 * misses go to a connected controller (else they are dropped), until a standalone
-	 * bridge has been without any for long: then it fails open, a MAC learning switch.
+	 * misses go to a connected controller of OpenFlow 1.0 (else they are dropped: from 1.3
+	 * only a table-miss rule sends them), until a standalone bridge has been without any
+	 * for long: then it fails open, a MAC learning switch.
 	 */
 	if (br->of_fail_open)
 		s->use_flows = false;
 	else
 		s->use_flows = flowtab_n_rules(br->ft) > 0 || br->of_controllers > 0;
 	s->drop_all = !s->use_flows && br->fail_secure && !br->of_fail_open;
-	s->miss_to_controller = br->of_connected;
+	s->miss_to_controller = br->of_miss_to_controller;
+	s->frag_drop = br->frag_drop;
 	s->forward_bpdu = br->forward_bpdu;
 	/*
 	 * Lending (see bridge_snap.borrow): rules, if any, that read packets, rewrite at most
 	 * their headers and send them on (flowtab_lends(); the PMD checks again with the rules a
-	 * burst meets), and no controller a packet could go to.
+	 * burst meets), no controller a packet could go to, and no fragments to drop.
 	 */
 	s->borrow = dp->vhost_fast && (!s->use_flows || flowtab_lends(br->ft)) && !s->drop_all &&
 		s->vlan_plain && !s->miss_to_controller && br->of_controllers == 0 &&
-		s->n_mirrors == 0;
+		s->n_mirrors == 0 && !s->frag_drop;
 	for (uint32_t i = 0; i < n; i++)
 		s->borrow &= port_tx_copies(&s->ports[i]->port);
 	for (uint32_t i = 0; i < n; i++) {

@@ -153,6 +153,7 @@ struct bridge_snap {
 	bool use_flows;			/**< false: MAC learning switch (no rules) */
 	bool drop_all;			/**< no rules and fail_mode secure: nothing forwards */
 	bool miss_to_controller;	/**< a controller is connected: table misses go to it */
+	bool frag_drop;			/**< IP fragments are dropped before the rules */
 	bool vlan_plain;		/**< every port a trunk of all VLANs: no VLAN decisions */
 	bool forward_bpdu;		/**< NORMAL forwards frames to reserved addresses */
 	/**
@@ -196,7 +197,14 @@ struct dp_bridge {
 	/* main thread, set by the OpenFlow channel (ofconn.c), published in the snapshot */
 	unsigned of_controllers;	/**< controllers configured */
 	bool of_connected;		/**< one of them is connected */
+	/**
+	 * One of them speaks OpenFlow below 1.3: table misses without a table-miss rule go
+	 * to the controllers.  From 1.3 such a miss is a drop (Open vSwitch's
+	 * update_want_packet_in_on_miss()).
+	 */
+	bool of_miss_to_controller;
 	bool of_fail_open;		/**< standalone, none connected for long: MAC learning */
+	bool frag_drop;			/**< SET_CONFIG frag drop: IP fragments dropped */
 	struct dp_port *ports[PORT_MAX_SLOTS];
 	unsigned n_ports;
 	/* main thread; published through the snapshot */

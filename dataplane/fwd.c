@@ -628,6 +628,59 @@ dp_execute(struct pmd *pmd, struct dp_bridge *br, const struct flowtab_actions *
 	flowtab_execute(((struct dp_pmd_ctx *)pmd->ctx)->ft, br->ft, acts, m, in_port, &out);
 }
 
+/*
+ * Is 'm' an IP fragment (IPv4 with MF or an offset; IPv6 with a fragment header among its
+ * first extension headers)?  Behind up to two VLAN tags, as flowtab parses them.
+ */
+static bool
+fwd_is_fragment(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), off = 14, i;
+	uint16_t type;
+	uint8_t nh;
+
+	if (len < 14)
+		return false;
+	type = (uint16_t)(p[12] << 8 | p[13]);
+	for (i = 0; i < 2 && (type == 0x8100 || type == 0x88a8) && len >= off + 4; i++) {
+		type = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
+		off += 4;
+	}
+	if (type == 0x0800)
+		return len >= off + 20 && ((p[off + 6] << 8 | p[off + 7]) & 0x3fff) != 0;
+	if (type != 0x86dd || len < off + 40)
+		return false;
+	nh = p[off + 6];
+	off += 40;
+	for (i = 0; i < 4 && len >= off + 8; i++) {
+		if (nh == 44)
+			return true;
+		if (nh != 0 && nh != 43 && nh != 60)
+			return false;
+		nh = p[off];
+		off += (p[off + 1] + 1u) * 8u;
+	}
+	return false;
+}
+
+/* SET_CONFIG frag drop: the fragments of a burst go before anything sees them. */
+static uint16_t
+fwd_drop_fragments(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (likely(!fwd_is_fragment(pkts[i]))) {
+			pkts[k++] = pkts[i];
+		} else {
+			rte_pktmbuf_free(pkts[i]);
+			pmd->stats.dropped++;
+		}
+	}
+	return k;
+}
+
 /* One burst received on 'in_port' through its bridge: rules, or MAC learning. */
 static void
 process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uint16_t n)
@@ -650,6 +703,11 @@ process_burst(struct pmd *pmd, struct port *in_port, struct rte_mbuf **pkts, uin
 	} else if (c.snap->use_flows) {
 		/* Rules match on headers that must be ours (lent whole before there were rules). */
 		n = fwd_unborrow(pmd, pkts, n, true);
+		if (n == 0)
+			return;
+	}
+	if (unlikely(c.snap->frag_drop)) {
+		n = fwd_drop_fragments(pmd, pkts, n);
 		if (n == 0)
 			return;
 	}

@@ -135,6 +135,28 @@ sw_packet_out(void *aux, uint32_t in_port, const char *actions, const void *data
 	return dp_punt_packet_out(b->o->dp, b->br, in_port, actions, data, len, err);
 }
 
+/* SET_CONFIG's fragment handling: the bridge's, published to the PMDs. */
+static void
+sw_set_frags(void *aux, unsigned frags)
+{
+	struct ofc_bridge *b = aux;
+	bool drop = frags == OF_FRAG_DROP;
+
+	if (b->br->frag_drop == drop)
+		return;
+	b->br->frag_drop = drop;
+	dp_log("openflow %s: IP fragments %s", b->name, drop ? "dropped" : "forwarded (normal)");
+	dp_bridge_publish(b->o->dp, b->br);
+}
+
+static unsigned
+sw_get_frags(void *aux)
+{
+	struct ofc_bridge *b = aux;
+
+	return b->br->frag_drop ? OF_FRAG_DROP : OF_FRAG_NORMAL;
+}
+
 /*
  * NXT_TLV_TABLE_MOD.  The table is the switch's (port/'s, one for every tunnel port), so a
  * field that a rule of any bridge uses may not lose its mapping, as in Open vSwitch.
@@ -534,6 +556,8 @@ bridge_open(struct dp_ofconn *o, struct dp_bridge *br)
 		.flows_changed = sw_flows_changed,
 		.ports = sw_ports,
 		.packet_out = sw_packet_out,
+		.set_frags = sw_set_frags,
+		.get_frags = sw_get_frags,
 		.became_master = sw_became_master,
 		.election = &b->election,
 		.tlv_mod = sw_tlv_mod,
@@ -678,8 +702,9 @@ deliver_pin(void *aux, const struct dp_pin *pin)
 			b->pins_unread += of_conn_version(c->of) != 0;
 			continue;
 		}
-		b->pins_sent += of_conn_packet_in(c->of, data, len, pin->in_port, pin->reason,
-			pin->max_len, pin->table, pin->cookie);
+		b->pins_sent += of_conn_packet_in(c->of, data, len, pin->in_port,
+			of_conn_packet_in_reason(c->of, pin->reason), pin->max_len, pin->table,
+			pin->cookie);
 	}
 }
 

@@ -302,11 +302,15 @@ static void
 fail_mode_run(struct ofc_bridge *b, uint64_t now, int64_t max_probe, uint64_t *wait)
 {
 	struct dp_bridge *br = b->br;
-	bool connected = false, fail_open = false;
+	bool connected = false, fail_open = false, miss = false;
 	uint64_t trigger = 3 * (uint64_t)(max_probe > 1000 ? max_probe : 1000);
 
-	for (struct ofc_conn *c = b->conns; c != NULL; c = c->next)
-		connected |= c->primary && !c->connecting && of_conn_version(c->of) != 0;
+	for (struct ofc_conn *c = b->conns; c != NULL; c = c->next) {
+		uint8_t version = c->primary && !c->connecting ? of_conn_version(c->of) : 0;
+
+		connected |= version != 0;
+		miss |= version != 0 && version < OF_VERSION_1_3;
+	}
 	if (connected)
 		b->alone_since_ms = 0;
 	else if (b->alone_since_ms == 0)
@@ -317,13 +321,14 @@ fail_mode_run(struct ofc_bridge *b, uint64_t now, int64_t max_probe, uint64_t *w
 			*wait = trigger - (now - b->alone_since_ms);
 	}
 	if (connected == br->of_connected && fail_open == br->of_fail_open &&
-			br->of_controllers == b->n_targets)
+			miss == br->of_miss_to_controller && br->of_controllers == b->n_targets)
 		return;
 	if (fail_open != br->of_fail_open)
 		dp_log("openflow %s: %s", b->name, fail_open ?
 			"no controller for a while: failing open (MAC learning switch)" :
 			"leaving fail-open");
 	br->of_connected = connected;
+	br->of_miss_to_controller = miss;
 	br->of_fail_open = fail_open;
 	br->of_controllers = (unsigned)b->n_targets;
 	dp_bridge_publish(b->o->dp, br);

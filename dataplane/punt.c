@@ -7,9 +7,10 @@
  * and never waits; when the ring is full the packet is dropped and counted in the PMD's
  * context ('pin_dropped').  The main thread copies what the controllers get and frees it.
  *
- * packet_out: the main thread builds an mbuf and parses the actions, and queues both on
- * 'dp->pout' (one producer, one consumer: PMD 0, which runs them between bursts from its
- * poll_extra hook, because only a PMD may send on its ports' queues).  PMD 0 returns each
+ * packet_out: the main thread builds an mbuf (a chain of them for a frame larger than one
+ * holds) and parses the actions, and queues both on 'dp->pout' (one producer, one
+ * consumer: PMD 0, which runs them between bursts from its poll_extra hook, because only
+ * a PMD may send on its ports' queues).  PMD 0 returns each
  * request through 'dp->pout_done' for the main thread to free (the PMD frees nothing but
  * the packet it sends).  A full 'pout' holds the main thread up to PUNT_POUT_WAIT_US for
  * PMD 0 to make room (a controller sends packet_outs in bursts of hundreds: a busy PMD 0
@@ -23,6 +24,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -161,13 +163,44 @@ pout_wait(struct dp *dp, struct dp_pktout *po)
 	return -ENOBUFS;
 }
 
+/*
+ * The 'len' bytes at 'data' in mbufs of 'mp', chained when one does not hold them: a
+ * packet_out may carry up to OpenFlow's 64 kB, Open vSwitch sends it whatever its size,
+ * and a jumbo mbuf holds about 9.7 kB.  NULL when 'mp' runs out.
+ */
+static struct rte_mbuf *
+pout_mbuf(struct rte_mempool *mp, const uint8_t *data, size_t len)
+{
+	struct rte_mbuf *head = NULL, *m;
+	uint16_t n;
+
+	do {
+		m = rte_pktmbuf_alloc(mp);
+		if (m == NULL)
+			goto fail;
+		n = (uint16_t)RTE_MIN(len, (size_t)rte_pktmbuf_tailroom(m));
+		memcpy(rte_pktmbuf_append(m, n), data, n);
+		if (head == NULL) {
+			head = m;
+		} else if (rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			goto fail;
+		}
+		data += n;
+		len -= n;
+	} while (len > 0);
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
+}
+
 int
 dp_punt_packet_out(struct dp *dp, struct dp_bridge *br, uint32_t in_port, const char *actions,
 	const void *data, size_t len, char **err)
 {
 	struct rte_mempool *mp = dp_mempool_get(0, len > 1518 ? 9000 : 1500);
 	struct dp_pktout *po;
-	void *room;
 
 	reap_done(dp);
 	po = calloc(1, sizeof(*po));
@@ -178,12 +211,9 @@ dp_punt_packet_out(struct dp *dp, struct dp_bridge *br, uint32_t in_port, const 
 		free(po);
 		return -EINVAL;
 	}
-	if (dp->n_pmds == 0 || mp == NULL || (po->m = rte_pktmbuf_alloc(mp)) == NULL)
+	if (dp->n_pmds == 0 || mp == NULL || len == 0 || len > UINT16_MAX ||
+	    (po->m = pout_mbuf(mp, data, len)) == NULL)
 		goto drop;
-	room = rte_pktmbuf_append(po->m, (uint16_t)len);
-	if (len > UINT16_MAX || room == NULL)
-		goto drop;
-	memcpy(room, data, len);
 	po->br = br;
 	po->in_port = in_port;
 	if (rte_ring_sp_enqueue(dp->pout, po) != 0 && pout_wait(dp, po) != 0)

@@ -193,8 +193,13 @@ struct flowtab_port_ops {
 
 /** Why a packet goes to the controller (OpenFlow's packet_in reasons). */
 enum {
-	FLOWTAB_REASON_MISS = 0,
+	FLOWTAB_REASON_MISS = 0,            /**< no rule matched */
 	FLOWTAB_REASON_ACTION = 1,
+	/**
+	 * A table-miss rule's CONTROLLER action: OpenFlow 1.3 calls it a miss, 1.0 an action
+	 * (Open vSwitch's OFPR_EXPLICIT_MISS), so the owner says which per connection.
+	 */
+	FLOWTAB_REASON_EXPLICIT_MISS = 2,
 };
 
 /** Where actions send packets: provided by dataplane/, called on the PMD thread. */
@@ -212,8 +217,8 @@ struct flowtab_out {
 	void (*flood)(void *ctx, uint32_t in_port, struct rte_mbuf *m, bool all);
 	/**
 	 * The CONTROLLER action ('reason' FLOWTAB_REASON_ACTION, 'max_len' from the rule;
-	 * FLOWTAB_REASON_MISS when the rule is a table-miss rule: priority 0, no match) or a
-	 * table-0 miss ('reason' FLOWTAB_REASON_MISS, 'max_len' 0: the owner's choice);
+	 * FLOWTAB_REASON_EXPLICIT_MISS when the rule is a table-miss rule: priority 0, no
+	 * match) or a table-0 miss ('reason' FLOWTAB_REASON_MISS, 'max_len' 0: the owner's choice);
 	 * takes ownership.  NULL: such packets are dropped.  'table' and 'cookie' are the
 	 * rule's (0 and all-ones for a miss).
 	 */
@@ -353,6 +358,13 @@ int flowtab_apply_changes(struct flowtab *ft, const struct flowtab_change *ch, s
  * are kept.  @return 0 (also when nothing matched), -EINVAL with '*err', or -ENOMEM.
  */
 int flowtab_mod_flows(struct flowtab *ft, const char *text, bool strict, char **err);
+/**
+ * Zero the packet and byte counters of the rules 'match' selects (as for
+ * flowtab_del_flows()): OpenFlow's RESET_COUNTS on a modify.  A packet a PMD counts while
+ * this runs may be counted before or after the reset.
+ * @return 0, or -EINVAL with '*err' for a bad 'match'.
+ */
+int flowtab_reset_counts(struct flowtab *ft, const char *match, bool strict, char **err);
 /**
  * ovs-ofctl del-flows: delete the rules selected by 'match' (NULL or "" for all; may name
  * table, cookie=V/M, out_port, out_group), 'strict' as for mod-flows.  Sets '*n_deleted' (may be NULL).

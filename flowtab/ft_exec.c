@@ -426,7 +426,7 @@ to_controller(struct xctx *x, uint16_t max_len, const struct ft_rule *r)
 		for (unsigned i = 0; i < FT_KEY_WORDS; i++)
 			any |= r->match.mask.w[i];
 		if (any == 0)
-			reason = FLOWTAB_REASON_MISS;
+			reason = FLOWTAB_REASON_EXPLICIT_MISS;
 	}
 	c = rte_pktmbuf_copy(x->m, x->m->pool, 0, UINT32_MAX);
 	if (c)

@@ -274,6 +274,32 @@ out:
 	return ret;
 }
 
+int
+flowtab_reset_counts(struct flowtab *ft, const char *match, bool strict, char **err)
+{
+	struct ft_rule_spec spec;
+	size_t i;
+	unsigned j;
+
+	*err = NULL;
+	if (parse_filter(ft, match, FT_PARSE_MATCH, &spec, err))
+		return -EINVAL;
+	for (i = 0; i < ft->n_rules; i++) {
+		struct ft_rule *r = ft->rules[i];
+
+		if (!ft_rule_selects(&spec, r, strict))
+			continue;
+		/* The slots are the PMDs' to add to: plain stores would race their adds. */
+		for (j = 0; j < FT_STAT_SLOTS; j++) {
+			__atomic_store_n(&r->stats[j].packets, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&r->stats[j].bytes, 0, __ATOMIC_RELAXED);
+		}
+		r->seen_packets = 0;      /* a reset is no use of the rule (idle timeout) */
+	}
+	ft_rule_spec_clear(&spec);
+	return 0;
+}
+
 static void
 rule_totals(const struct ft_rule *r, uint64_t *packets, uint64_t *bytes)
 {

@@ -33,6 +33,14 @@ of_conn_set_role(struct of_conn *c, enum of_role role)
 	c->role = (uint8_t)role;
 }
 
+uint8_t
+of_conn_packet_in_reason(const struct of_conn *c, uint8_t reason)
+{
+	if (reason == FLOWTAB_REASON_EXPLICIT_MISS)
+		return c->version >= OF13 ? FLOWTAB_REASON_MISS : FLOWTAB_REASON_ACTION;
+	return reason;
+}
+
 bool
 of_conn_packet_in(struct of_conn *c, const void *data, size_t len, uint32_t in_port,
 		uint8_t reason, uint16_t max_len, uint8_t table_id, uint64_t cookie)

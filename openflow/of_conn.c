@@ -192,18 +192,47 @@ handle_get_config(struct of_conn *c, const uint8_t *msg, size_t len)
 		return;
 	}
 	p = of_reply_start(c, OFPT_GET_CONFIG_REPLY, of_get32(msg + 4), 12);
-	of_set16(p + 8, c->config_flags);
+	of_set16(p + 8, c->sw.get_frags ? c->sw.get_frags(c->sw.aux) : OF_FRAG_NORMAL);
 	of_set16(p + 10, c->miss_send_len);
+}
+
+/*
+ * SET_CONFIG's flags: the fragment handling (switch-wide, as Open vSwitch keeps it) and
+ * nothing else.  Open vSwitch takes 1.0's INVALID_TTL_TO_CONTROLLER, which vireo-dp has no
+ * packet_in for, and only logs a mode it lacks; both are refused here with the error it
+ * gives for flags it does not know, so that the controller sees it.
+ */
+static enum of_err
+config_flags_check(const struct of_conn *c, uint16_t flags)
+{
+	uint16_t frags = flags & OFPC_FRAG_MASK;
+
+	if (flags & ~OFPC_FRAG_MASK)
+		return OFE_SCFC_BAD_FLAGS;
+	if (frags == OF_FRAG_NORMAL || (frags == OF_FRAG_DROP && c->sw.set_frags))
+		return OF_OK;
+	return OFE_SCFC_BAD_FLAGS;      /* reassemble, nx-match */
 }
 
 static void
 handle_set_config(struct of_conn *c, const uint8_t *msg, size_t len)
 {
+	uint16_t flags;
+	enum of_err e;
+
 	if (len != 12) {
 		of_send_error(c, OFE_BAD_LEN, msg, len);
 		return;
 	}
-	c->config_flags = of_get16(msg + 8);
+	flags = of_get16(msg + 8);
+	e = config_flags_check(c, flags);
+	if (e != OF_OK) {
+		of_send_error(c, e, msg, len);
+		return;
+	}
+	/* A slave controller may not change the switch, only what it is sent. */
+	if (c->sw.set_frags && !(c->primary && c->role == OF_ROLE_SLAVE))
+		c->sw.set_frags(c->sw.aux, flags & OFPC_FRAG_MASK);
 	c->miss_send_len = of_get16(msg + 10);
 }
 

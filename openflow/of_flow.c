@@ -156,6 +156,120 @@ batch_add(struct of_conn *c, struct flowtab *ft, const struct flowtab_rule_in *i
 	return 0;
 }
 
+/* A rule of the table a CHECK_OVERLAP add goes to, against the add's match. */
+struct overlap {
+	const struct flowtab_match_info *m;
+	uint16_t priority;
+	bool found;
+};
+
+/*
+ * One field of two matches, 'n' bytes of value and of mask each: '*same' is cleared unless
+ * both match it alike, '*meet' unless some value satisfies both.
+ */
+static void
+cmp_field(const void *av_, const void *am_, const void *bv_, const void *bm_, size_t n,
+		bool *same, bool *meet)
+{
+	const uint8_t *av = av_, *am = am_, *bv = bv_, *bm = bm_;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (am[i] != bm[i] || (av[i] & am[i]) != (bv[i] & bm[i]))
+			*same = false;
+		if ((av[i] ^ bv[i]) & am[i] & bm[i])
+			*meet = false;
+	}
+}
+
+#define CMP_FIELD(F) cmp_field(&a->F, &a->F##_mask, &b->F, &b->F##_mask, sizeof(a->F), \
+		&same, &meet)
+
+/*
+ * Do 'a' and 'b' overlap as Open vSwitch's classifier_rule_overlaps() says (a packet could
+ * match both) without being the same match (an add of the same match replaces the rule,
+ * whatever the flag)?  Every field of struct flowtab_match_info must be compared here.
+ */
+static bool
+matches_overlap(const struct flowtab_match_info *a, const struct flowtab_match_info *b)
+{
+	bool same = a->has_in_port == b->has_in_port &&
+		(!a->has_in_port || a->in_port == b->in_port);
+	bool meet = !(a->has_in_port && b->has_in_port && a->in_port != b->in_port);
+
+	CMP_FIELD(dl_src);
+	CMP_FIELD(dl_dst);
+	CMP_FIELD(dl_type);
+	CMP_FIELD(vlan_tci);
+	CMP_FIELD(nw_proto);
+	CMP_FIELD(nw_tos);
+	CMP_FIELD(nw_ttl);
+	CMP_FIELD(tp_src);
+	CMP_FIELD(tp_dst);
+	CMP_FIELD(tcp_flags);
+	CMP_FIELD(nw_src);
+	CMP_FIELD(nw_dst);
+	CMP_FIELD(ipv6_src);
+	CMP_FIELD(ipv6_dst);
+	CMP_FIELD(tun_id);
+	CMP_FIELD(tun_src);
+	CMP_FIELD(tun_dst);
+	CMP_FIELD(tun_gtpu_flags);
+	CMP_FIELD(tun_gtpu_msgtype);
+	CMP_FIELD(tun_flags);
+	CMP_FIELD(tun_metadata);
+	CMP_FIELD(tun_ipv6_src);
+	CMP_FIELD(tun_ipv6_dst);
+	return meet && !same;
+}
+
+static void
+overlap_one(void *aux, const struct flowtab_rule_info *r)
+{
+	struct overlap *o = aux;
+
+	if (r->priority == o->priority && matches_overlap(o->m, &r->match))
+		o->found = true;
+}
+
+/*
+ * An add with CHECK_OVERLAP: OFPFMFC_OVERLAP when a rule of its table and priority could
+ * match a packet it matches.  The batched adds go in first, so that they are seen.
+ */
+static enum of_err
+check_overlap(struct of_conn *c, struct flowtab *ft, const struct of_fm *fm)
+{
+	struct overlap o = { .m = &fm->m, .priority = fm->priority };
+	char table[24], *err = NULL;
+	int rc;
+
+	of_flow_flush(c);
+	snprintf(table, sizeof(table), "table=%d", fm->table < 0 ? 0 : fm->table);
+	rc = flowtab_dump_rules(ft, table, overlap_one, &o, &err);
+	free(err);
+	if (rc)
+		return OFE_FMFC_UNKNOWN;
+	return o.found ? OFE_FMFC_OVERLAP : OF_OK;
+}
+
+/*
+ * A modify with RESET_COUNTS (1.2 and later; 1.0's modifies never reset): the counters of
+ * the rules it selected restart.
+ */
+static int
+reset_counts(struct flowtab *ft, const struct of_fm *fm, char **err)
+{
+	struct of_text t = { 0 };
+	bool strict = fm->command == OFPFC_MODIFY_STRICT;
+	int rc;
+
+	rc = filter_text(&t, fm, strict, err);
+	if (!rc)
+		rc = t.oom ? -ENOMEM : flowtab_reset_counts(ft, t.len ? t.s : "", strict, err);
+	of_text_free(&t);
+	return rc;
+}
+
 /* Apply a decoded flow_mod to the table; sends the error if it fails. */
 static void
 apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
@@ -165,12 +279,18 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 	struct of_text t = { 0 };
 	char *err = NULL;
 	size_t n_deleted;
+	enum of_err e;
 	int rc = 0;
 
 	if (fm->command != OFPFC_ADD)
 		of_flow_flush(c);
 	switch (fm->command) {
 	case OFPFC_ADD:
+		e = fm->flags & OFPFF_CHECK_OVERLAP ? check_overlap(c, ft, fm) : OF_OK;
+		if (e != OF_OK) {
+			of_send_error(c, e, msg, len);
+			return;
+		}
 		of_fm_rule_in(&in, fm);
 		rc = batch_add(c, ft, &in, msg, len, &err);
 		break;
@@ -179,6 +299,8 @@ apply(struct of_conn *c, struct of_fm *fm, const uint8_t *msg, size_t len)
 		rc = of_fm_mod_text(&t, fm, &err);
 		if (!rc && !t.oom)
 			rc = flowtab_mod_flows(ft, t.s, fm->command == OFPFC_MODIFY_STRICT, &err);
+		if (!rc && !t.oom && c->version >= OF13 && (fm->flags & OFPFF12_RESET_COUNTS))
+			rc = reset_counts(ft, fm, &err);
 		break;
 	case OFPFC_DELETE:
 	case OFPFC_DELETE_STRICT:
@@ -297,6 +419,30 @@ decode13(uint8_t version, const uint8_t *msg, size_t len, struct of_fm *fm)
 	return e;
 }
 
+/*
+ * The flags of 'fm' in 'version', taken as Open vSwitch takes them: SEND_FLOW_REM and
+ * CHECK_OVERLAP in every version; RESET_COUNTS, NO_PKT_COUNTS and NO_BYT_COUNTS from 1.3
+ * (the last two are hints the switch may ignore: the counters are kept all the same); 1.0's
+ * EMERG refused, there being no emergency table, with the error Open vSwitch gives.  Any
+ * other bit is OFPFMFC_BAD_FLAGS.
+ */
+static enum of_err
+check_flags(uint8_t version, const struct of_fm *fm)
+{
+	uint16_t known = OFPFF_SEND_FLOW_REM | OFPFF_CHECK_OVERLAP;
+
+	if (version == OF10)
+		known |= OFPFF10_EMERG;
+	else
+		known |= OFPFF12_RESET_COUNTS | OFPFF13_NO_PKT_COUNTS | OFPFF13_NO_BYT_COUNTS;
+	if (fm->flags & ~known)
+		return OFE_FMFC_BAD_FLAGS;
+	if (version == OF10 && (fm->flags & OFPFF10_EMERG))
+		return fm->idle_timeout || fm->hard_timeout ? OFE_FMFC_BAD_EMERG_TIMEOUT :
+			OFE_FMFC_TABLE_FULL;
+	return OF_OK;
+}
+
 enum of_err
 of_flow_mod_decode(struct of_conn *c, const uint8_t *msg, size_t len, struct of_fm *fm)
 {
@@ -305,6 +451,8 @@ of_flow_mod_decode(struct of_conn *c, const uint8_t *msg, size_t len, struct of_
 	if (len < (c->version == OF10 ? 72u : 56u))
 		return OFE_BAD_LEN;
 	e = c->version == OF10 ? decode10(c, msg, len, fm) : decode13(c->version, msg, len, fm);
+	if (!e)
+		e = check_flags(c->version, fm);
 	if (!e && fm->command > OFPFC_DELETE_STRICT)
 		e = OFE_FMFC_BAD_COMMAND;
 	if (!e)
@@ -371,6 +519,8 @@ of_handle_nx_flow_mod(struct of_conn *c, const uint8_t *msg, size_t len)
 		e = of_actions10_decode(msg + 48 + mpad, len - 48 - mpad, &fm.actions);
 	if (!e && fm.command > OFPFC_DELETE_STRICT)
 		e = OFE_FMFC_BAD_COMMAND;
+	if (!e)
+		e = check_flags(OF10, &fm);     /* NXT_FLOW_MOD's flags are 1.0's */
 	if (!e)
 		e = of_fm_check_tlv(c, &fm);
 	if (e)

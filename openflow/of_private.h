@@ -88,6 +88,10 @@ enum of_err {
 	OFE_FMFC_TABLE_FULL,
 	OFE_FMFC_BAD_TABLE_ID,
 	OFE_FMFC_BAD_COMMAND,
+	OFE_FMFC_OVERLAP,           /* CHECK_OVERLAP and a rule of the same priority overlaps */
+	OFE_FMFC_BAD_EMERG_TIMEOUT, /* 1.0's EMERG with a timeout */
+	OFE_FMFC_BAD_FLAGS,
+	OFE_SCFC_BAD_FLAGS,         /* SET_CONFIG: a fragment mode or flag the switch lacks */
 	OFE_IS_SLAVE,
 	OFE_ROLE_STALE,
 	OFE_ROLE_BAD_ROLE,
@@ -116,7 +120,6 @@ struct of_conn {
 	bool dead;                  /**< a fatal protocol error: close after the output */
 	bool nx_table_id;           /**< NXT_FLOW_MOD_TABLE_ID: OF1.0 command carries a table */
 	uint32_t flow_format;       /**< NXT_SET_FLOW_FORMAT */
-	uint16_t config_flags;      /**< SET_CONFIG, echoed by GET_CONFIG */
 	uint16_t miss_send_len;
 	bool primary;               /**< a controller connection (of_conn_set_primary) */
 	uint8_t role;               /**< enum of_role */

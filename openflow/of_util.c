@@ -205,6 +205,12 @@ static const struct {
 	[OFE_FMFC_TABLE_FULL] = { 3, 0, 5, 1, "OFPFMFC_TABLE_FULL" },
 	[OFE_FMFC_BAD_TABLE_ID] = { 1, 512, 5, 2, "OFPFMFC_BAD_TABLE_ID" },
 	[OFE_FMFC_BAD_COMMAND] = { 3, 4, 5, 6, "OFPFMFC_BAD_COMMAND" },
+	[OFE_FMFC_OVERLAP] = { 3, 1, 5, 3, "OFPFMFC_OVERLAP" },
+	[OFE_FMFC_BAD_EMERG_TIMEOUT] = { 3, 3, 5, 0, "OFPFMFC_BAD_EMERG_TIMEOUT" },
+	/* 1.0 has no code: Open vSwitch's extension (3,258). */
+	[OFE_FMFC_BAD_FLAGS] = { 3, 258, 5, 7, "OFPFMFC_BAD_FLAGS" },
+	/* 1.0 has no code: Open vSwitch sends NXBRC_UNENCODABLE_ERROR (1,521) in its place. */
+	[OFE_SCFC_BAD_FLAGS] = { 1, 521, 10, 0, "OFPSCFC_BAD_FLAGS" },
 	[OFE_IS_SLAVE] = { 1, 5, 1, 10, "OFPBRC_IS_SLAVE" },
 	[OFE_ROLE_STALE] = { 1, 5, 11, 0, "OFPRRFC_STALE" },
 	[OFE_ROLE_BAD_ROLE] = { 1, 5, 11, 2, "OFPRRFC_BAD_ROLE" },

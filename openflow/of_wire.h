@@ -77,6 +77,11 @@ enum {
 
 #define OF_NO_BUFFER 0xffffffffu
 #define OFPFF_SEND_FLOW_REM 1
+#define OFPFF_CHECK_OVERLAP 2
+#define OFPFF10_EMERG 4               /* 1.0 only */
+#define OFPFF12_RESET_COUNTS 4        /* 1.2 and later */
+#define OFPFF13_NO_PKT_COUNTS 8
+#define OFPFF13_NO_BYT_COUNTS 16
 
 /* Stats / multipart types. */
 enum {
@@ -194,6 +199,7 @@ enum {
 
 /* Switch capabilities: flow, table and port statistics. */
 #define OFPC_STATS (1u | 2u | 4u)
+#define OFPC_FRAG_MASK 3u             /* SET_CONFIG: fragment handling */
 
 static inline uint16_t
 of_get16(const uint8_t *p)

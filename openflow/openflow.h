@@ -131,6 +131,15 @@ struct of_switch {
 	 */
 	int (*packet_out)(void *aux, uint32_t in_port, const char *actions, const void *data,
 			size_t len, char **err);
+	/**
+	 * SET_CONFIG's fragment handling, switch-wide as in Open vSwitch (GET_CONFIG on any
+	 * connection reads it back): 'frags' is OF_FRAG_NORMAL or OF_FRAG_DROP (IP fragments
+	 * dropped before the rules); the modes the switch does not have are refused before.
+	 * NULL: only normal is taken.
+	 */
+	void (*set_frags)(void *aux, unsigned frags);
+	/** The current fragment handling; NULL: normal. */
+	unsigned (*get_frags)(void *aux);
 	/** 'c' became master: the owner makes its other masters slaves (of_conn_set_role). */
 	void (*became_master)(void *aux, struct of_conn *c);
 	/** The switch's generation id (see struct of_election); NULL: ids are not checked. */
@@ -150,6 +159,12 @@ struct of_switch {
 	unsigned (*tlv_get)(void *aux, struct of_tlv_map *out, unsigned max, uint32_t *max_space,
 			uint16_t *max_fields);
 	void *aux;
+};
+
+/** Fragment handling (OFPC_FRAG_*, the low bits of SET_CONFIG's flags). */
+enum {
+	OF_FRAG_NORMAL = 0,
+	OF_FRAG_DROP = 1,
 };
 
 /** Controller roles (OpenFlow 1.3's numbering). */
@@ -193,6 +208,9 @@ bool of_conn_want_input(const struct of_conn *c);
  * owner may let them gather and read them in large batches rather than one by one.
  */
 bool of_conn_bundle_open(const struct of_conn *c);
+/** OpenFlow 1.3's version number, where table misses stopped going to the controller. */
+#define OF_VERSION_1_3 0x04
+
 /** The negotiated version (0x01, 0x04) or 0 before the peer's hello. */
 uint8_t of_conn_version(const struct of_conn *c);
 
@@ -212,6 +230,12 @@ void of_conn_set_out_limit(struct of_conn *c, size_t bytes);
 void of_conn_set_primary(struct of_conn *c, bool primary);
 enum of_role of_conn_role(const struct of_conn *c);
 void of_conn_set_role(struct of_conn *c, enum of_role role);
+
+/**
+ * The packet_in reason 'c' is sent for flowtab's 'reason' (FLOWTAB_REASON_*): a table-miss
+ * rule's packet_in is a miss from OpenFlow 1.3, an action before (as in Open vSwitch).
+ */
+uint8_t of_conn_packet_in_reason(const struct of_conn *c, uint8_t reason);
 
 /**
  * A packet_in of the 'len' bytes at 'data' (the whole packet: 'len' is its total length),

@@ -10,7 +10,8 @@
 # namespace receives.  The controller is killed: a secure bridge keeps its rules and drops
 # misses; a standalone one fails open into a MAC learning switch; the controller restarts
 # and vireo-dp reconnects.  Starts DPDK PMD threads: run it under
-# `flock /tmp/vireo-heavy.lock`.
+# `flock /tmp/vireo-heavy.lock`.  Last, table misses with and without a table-miss rule
+# in OpenFlow 1.0 and 1.3 (miss_ctl.py as the controller).
 . "$(dirname "$0")/../dp/lib.sh"
 CTRL=${CTRL:-testcontroller}
 TEST_NAME=openflow-controller
@@ -106,8 +107,10 @@ if [ "$CTRL" != osken ]; then
 fi
 
 # ovs-ofctl monitor: a service connection gets table-miss packet_ins once it sets a
-# miss_send_len, as on ovs-vswitchd.
-ovs-ofctl monitor br0 65535 >"$RUN/monitor.log" 2>&1 &
+# miss_send_len, as on ovs-vswitchd.  Both controllers add a table-miss rule (priority 0,
+# CONTROLLER), whose packet_ins are misses from OpenFlow 1.3 and actions before, as
+# ovs-vswitchd sends them: the monitor speaks 1.3.
+ovs-ofctl -O OpenFlow13 monitor br0 65535 >"$RUN/monitor.log" 2>&1 &
 MON_PID=$!
 PIDS+=("$MON_PID")
 sleep 1
@@ -185,6 +188,35 @@ start_controller
 check "the controller returns: fail-open ends" \
 	wait_until 20 grep -q "leaving fail-open" "$RUN/dp.log"
 check "ping through the controller once more" eventually 20 ping_ok "$A" 10.96.0.2 5 0.1
+
+# Table misses as Open vSwitch sends them: to an OpenFlow 1.0 controller with no rule at
+# all (reason no_match, 0); from 1.3 only through a table-miss rule (priority 0, match all,
+# output:CONTROLLER: no_match too), whose packet_ins a 1.0 controller gets as actions (1).
+# tests/openflow/miss_ctl.py is the controller, one connection a round.
+stop_controller
+miss_round() { # miss_round VERSION table-miss|none: prints the packet_in reasons
+	local n pid
+	n=$(grep -c "controller tcp:127.0.0.1:$CPORT connected" "$RUN/dp.log")
+	python3 "$(dirname "$0")/miss_ctl.py" "$CPORT" "$1" 5 "$2" >"$RUN/miss.log" 2>&1 &
+	pid=$!
+	wait_until 20 connected $((n + 1))
+	sleep 1
+	ip netns exec "$A" ping -q -c 3 -i 0.3 -W 1 10.96.0.77 >/dev/null 2>&1
+	wait "$pid"
+	grep "^reasons:" "$RUN/miss.log" || cat "$RUN/miss.log"
+}
+out=$(miss_round 4 none)
+check "OpenFlow 1.3, no table-miss rule: a miss is dropped, no packet_in ($out)" \
+	test "$out" = "reasons: "
+out=$(miss_round 4 table-miss)
+check "OpenFlow 1.3, a table-miss rule: packet_ins of reason no_match ($out)" \
+	grep -Eq "^reasons:( 0)+$" <<<"$out"
+out=$(miss_round 1 none)
+check "OpenFlow 1.0, no rule: packet_ins of reason no_match ($out)" \
+	grep -Eq "^reasons:( 0)+$" <<<"$out"
+out=$(miss_round 1 table-miss)
+check "OpenFlow 1.0, a table-miss rule: packet_ins of reason action ($out)" \
+	grep -Eq "^reasons:( 1)+$" <<<"$out"
 check "vireo-dp still runs" kill -0 "$DP_PID"
 stop_dp
 if [ "$n_fail" -gt 0 ]; then

@@ -103,6 +103,23 @@ sw_removed(void *aux, const struct flowtab_rule_info *info, uint8_t reason)
 		of_conn_flow_removed(live_conns[i], info, reason);
 }
 
+/* The switch's fragment handling, one for all connections (no dataplane applies it). */
+static unsigned frags;
+
+static void
+sw_set_frags(void *aux, unsigned f)
+{
+	(void)aux;
+	frags = f;
+}
+
+static unsigned
+sw_get_frags(void *aux)
+{
+	(void)aux;
+	return frags;
+}
+
 /* No dataplane: a packet_out is checked and written to stdout for the test to read. */
 static int
 sw_packet_out(void *aux, uint32_t in_port, const char *actions, const void *data, size_t len,
@@ -234,7 +251,8 @@ main(int argc, char **argv)
 	ft = flowtab_create("br0", &ops, NULL);
 	sw = (struct of_switch) { .datapath_id = 0x1234, .name = "br0", .flowtab = sw_flowtab,
 		.flows_changed = sw_changed, .ports = sw_ports, .packet_out = sw_packet_out,
-		.tlv_mod = sw_tlv_mod, .tlv_get = sw_tlv_get, .aux = ft };
+		.set_frags = sw_set_frags, .get_frags = sw_get_frags, .tlv_mod = sw_tlv_mod,
+		.tlv_get = sw_tlv_get, .aux = ft };
 	live_conns = conns;
 	live_n = &n;
 	if (ft)

@@ -66,6 +66,21 @@ sw_became_master(void *aux, struct of_conn *c)
 }
 
 static struct of_election election;
+static unsigned frags;
+
+static void
+sw_set_frags(void *aux, unsigned f)
+{
+	(void)aux;
+	frags = f;
+}
+
+static unsigned
+sw_get_frags(void *aux)
+{
+	(void)aux;
+	return frags;
+}
 
 static const struct of_switch sw = {
 	.datapath_id = 1,
@@ -74,6 +89,8 @@ static const struct of_switch sw = {
 	.packet_out = sw_packet_out,
 	.became_master = sw_became_master,
 	.flows_changed = sw_flows_changed,
+	.set_frags = sw_set_frags,
+	.get_frags = sw_get_frags,
 	.election = &election,
 };
 
@@ -511,6 +528,130 @@ test_of10(void)
 	expect_error(c, m, 32, 1, 256, "NXST_FLOW: match_len beyond the request");
 	expect_alive(c, 1, "1.0 after the bad messages");
 	of_conn_destroy(c);
+}
+
+/* A 1.0 flow_mod (match all, drop) with 'flags' and 'idle' timeout. */
+static size_t
+flow_mod10(uint8_t *m, uint16_t flags, uint16_t idle)
+{
+	memset(m, 0, 72);
+	header(m, 1, 14, 72, 30);
+	put32(m + 8, (1u << 22) - 1);
+	put16(m + 58, idle);
+	put16(m + 62, 10);
+	put32(m + 64, 0xffffffff);
+	put16(m + 68, 0xffff);
+	put16(m + 70, flags);
+	return 72;
+}
+
+/*
+ * flow_mod flags as Open vSwitch takes them: unknown bits refused (OFPFMFC_BAD_FLAGS), 1.0's
+ * EMERG refused, CHECK_OVERLAP refusing an overlapping add of the same priority.
+ */
+static void
+test_flow_mod_flags(void)
+{
+	static const uint8_t oxm_src[] = {
+		0x80, 0, 10, 2, 0x08, 0x00, 0x80, 0, 22, 4, 10, 0, 0, 1,  /* ip,nw_src=10.0.0.1 */
+	};
+	struct of_conn *c = connect_version(1);
+	size_t before = flowtab_n_rules(ft), len;
+	uint8_t m[256];
+	struct replies r;
+	char *err = NULL;
+
+	len = flow_mod10(m, 8, 0);
+	expect_error(c, m, len, 3, 258, "1.0: flag 8 (NXFMFC_BAD_FLAGS, 1.0 has no code)");
+	len = flow_mod10(m, 4, 0);
+	expect_error(c, m, len, 3, 0, "1.0: EMERG (no emergency table: OFPFMFC_TABLE_FULL)");
+	len = flow_mod10(m, 4, 10);
+	expect_error(c, m, len, 3, 3, "1.0: EMERG with a timeout (OFPFMFC_BAD_EMERG_TIMEOUT)");
+	CHECK(flowtab_n_rules(ft) == before, "1.0 flags: table unchanged");
+	of_conn_destroy(c);
+
+	c = connect_version(4);
+	len = flow_mod13(m, 0, oxm_ip, sizeof(oxm_ip), apply_out2, sizeof(apply_out2));
+	put16(m + 30, 200);
+	put16(m + 44, 0x20);
+	expect_error(c, m, len, 5, 7, "1.3: flag 0x20 (OFPFMFC_BAD_FLAGS)");
+	put16(m + 44, 0x1c);                /* RESET_COUNTS, NO_PKT_COUNTS, NO_BYT_COUNTS */
+	CHECK(of_conn_receive(c, m, len) == 0, "1.3: the counter flags");
+	collect(c, &r);
+	CHECK(r.n == 0 && flowtab_n_rules(ft) == before + 1, "... are taken (%u replies)", r.n);
+	len = flow_mod13(m, 0, oxm_src, sizeof(oxm_src), apply_out2, sizeof(apply_out2));
+	put16(m + 30, 200);
+	put16(m + 44, 2);                   /* CHECK_OVERLAP */
+	expect_error(c, m, len, 5, 3, "1.3: CHECK_OVERLAP, 'ip' has the same priority");
+	put16(m + 30, 201);
+	CHECK(of_conn_receive(c, m, len) == 0, "1.3: CHECK_OVERLAP, another priority");
+	collect(c, &r);
+	CHECK(r.n == 0 && flowtab_n_rules(ft) == before + 2, "... goes in (%u replies)", r.n);
+	CHECK(of_conn_receive(c, m, len) == 0, "1.3: CHECK_OVERLAP, the same match");
+	collect(c, &r);
+	CHECK(r.n == 0 && flowtab_n_rules(ft) == before + 2, "... replaces it (%u replies)", r.n);
+	flowtab_del_flows(ft, "priority=200,ip", true, NULL, &err);
+	free(err);
+	flowtab_del_flows(ft, "priority=201,ip,nw_src=10.0.0.1", true, NULL, &err);
+	free(err);
+	CHECK(flowtab_n_rules(ft) == before, "the table as it was");
+	of_conn_destroy(c);
+}
+
+/* A SET_CONFIG of 'flags' in 'version', miss_send_len 128. */
+static size_t
+set_config(uint8_t *m, uint8_t version, uint16_t flags)
+{
+	header(m, version, 9, 12, 40);
+	put16(m + 8, flags);
+	put16(m + 10, 128);
+	return 12;
+}
+
+/* GET_CONFIG's flags on 'c'. */
+static uint16_t
+get_frags(struct of_conn *c, uint8_t version)
+{
+	uint8_t m[8];
+	struct replies r;
+
+	header(m, version, 7, 8, 41);
+	CHECK(of_conn_receive(c, m, 8) == 0, "GET_CONFIG");
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 8 && r.len[0] == 12, "GET_CONFIG reply");
+	return r.n == 1 ? get16(r.msg[0] + 8) : 0xffff;
+}
+
+/*
+ * SET_CONFIG's fragment handling is the switch's: drop set on one connection reads back on
+ * another; the modes and flags there is no implementation for are refused.
+ */
+static void
+test_set_config(void)
+{
+	struct of_conn *a = connect_version(4), *b;
+	uint8_t m[16];
+	struct replies r;
+
+	CHECK(of_conn_receive(a, m, set_config(m, 4, 1)) == 0, "frag drop");
+	collect(a, &r);
+	CHECK(r.n == 0 && frags == 1, "... taken by the switch (%u replies, frags %u)", r.n,
+		frags);
+	b = connect_version(1);
+	CHECK(get_frags(b, 1) == 1, "another connection reads frag drop back");
+	expect_error(a, m, set_config(m, 4, 2), 10, 0, "1.3: frag reassemble (OFPSCFC_BAD_FLAGS)");
+	expect_error(a, m, set_config(m, 4, 3), 10, 0, "1.3: frag nx-match (OFPSCFC_BAD_FLAGS)");
+	expect_error(a, m, set_config(m, 4, 4), 10, 0, "1.3: flag 4 (OFPSCFC_BAD_FLAGS)");
+	expect_error(b, m, set_config(m, 1, 2), 1, 521,
+		"1.0: frag reassemble (NXBRC_UNENCODABLE_ERROR, 1.0 has no code)");
+	expect_error(b, m, set_config(m, 1, 4), 1, 521,
+		"1.0: invalid TTL to controller (no such packet_in here)");
+	CHECK(frags == 1 && get_frags(a, 4) == 1, "the refused modes changed nothing");
+	CHECK(of_conn_receive(b, m, set_config(m, 1, 0)) == 0, "frag normal");
+	collect(b, &r);
+	CHECK(r.n == 0 && frags == 0 && get_frags(a, 4) == 0, "... read back as normal");
+	of_conn_destroy(a);
+	of_conn_destroy(b);
 }
 
 static void
@@ -1970,6 +2111,8 @@ main(void)
 	test_of13_other();
 	test_of10();
 	test_of13_flow_mod();
+	test_flow_mod_flags();
+	test_set_config();
 	test_batched_adds();
 	test_async13();
 	test_async10();
