@@ -6,8 +6,8 @@
  * dst_port (4789, 6081) and Geneve's option TLVs (tun_metadataN, tnl_tlv_map_mod()).  It has no
  * device and no rx queue: what it sends is encapsulated and enters the bridge of the
  * internal port the kernel routes options:remote_ip through; what it receives is popped
- * from packets that bridge sends to such an internal port for options:local_ip (any
- * address when unset) and options:dst_port with VNI options:key (0; 'flow': the VNI is
+ * from packets that bridge sends to such an internal port for options:local_ip (any of
+ * that port's addresses when unset) and options:dst_port with VNI options:key (0; 'flow': the VNI is
  * tun_id, set by the rules for what is sent, any VNI no other port has received).
  * Options as in Open vSwitch: tos and ttl (a number or 'inherit'; over IPv6 the traffic
  * class and hop limit; a tos is a DSCP: its ECN bits 0), df_default (true, IPv4 only),

@@ -41,6 +41,11 @@ static struct {
 } internals[PORT_MAX_SLOTS];
 static const struct port_env *tnl_env;
 static struct tnl_decap *decap;			/* atomic: PMDs read */
+/* By slot, what internal ports receive tunnels on (atomic: PMDs read), and the socket that
+ * tells the control thread when to read them again (-1: none yet; -errno: failed, read
+ * every second instead). */
+static struct tnl_local *locals[PORT_MAX_SLOTS];
+static int local_mon = -1;
 struct rte_ring *tnl_snoop_ring;		/* PMDs enqueue, control thread dequeues */
 struct rte_ring *tnl_want_ring;			/* the same */
 static struct tnl_neigh neigh[TNL_NEIGH_MAX];
@@ -84,6 +89,12 @@ const struct tnl_decap *
 tnl_decap_get(void)
 {
 	return __atomic_load_n(&decap, __ATOMIC_ACQUIRE);
+}
+
+const struct tnl_local *
+tnl_local_get(uint16_t slot)
+{
+	return __atomic_load_n(&locals[slot], __ATOMIC_ACQUIRE);
 }
 
 /* Free what PMDs can no longer see. */
@@ -131,17 +142,16 @@ publish_decap(void)
 
 		if (t == NULL)
 			continue;
-		/* Without local_ip, the address the route to the remote leaves from. */
-		d->ep[n].local_ip = t->cfg.local_ip ? t->cfg.local_ip : t->src;
+		d->ep[n].local_ip = t->cfg.local_ip;
 		d->ep[n].ipv6 = t->cfg.ipv6;
 		d->ep[n].any_family = t->cfg.any_family;
-		d->ep[n].local_ip6 = IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6) ? t->src6 :
-			t->cfg.local_ip6;
+		d->ep[n].local_ip6 = t->cfg.local_ip6;
 		d->ep[n].remote_ip = t->cfg.remote_ip;
 		d->ep[n].remote_ip6 = t->cfg.remote_ip6;
 		d->ep[n].remote_any = t->cfg.remote_flow;
-		d->ep[n].local_any = t->cfg.local_flow || (t->cfg.remote_flow &&
-			t->cfg.local_ip == 0 && IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6));
+		/* Without local_ip, any address of the internal port, as Open vSwitch. */
+		d->ep[n].local_any = t->cfg.local_flow || (t->cfg.local_ip == 0 &&
+			IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6));
 		d->ep[n].rank = (uint8_t)(6 * t->cfg.key_flow + 3 * t->cfg.remote_flow +
 			(t->cfg.local_flow ? 2 : (t->cfg.local_ip != 0 ||
 			!IN6_IS_ADDR_UNSPECIFIED(&t->cfg.local_ip6)) ? 0 : 1));
@@ -317,6 +327,40 @@ tnl_port_del(struct tnl_port *t)
 	t->n_fdest = 0;
 }
 
+/*
+ * Read internal port 'p''s MAC and addresses from the kernel again; publish them when they
+ * changed.  A device that cannot be read has none: no endpoint without a fixed local_ip
+ * takes packets sent to it.
+ */
+static void
+local_refresh(const struct port *p)
+{
+	struct tnl_local *l = malloc(sizeof(*l)), *cur = locals[p->slot];
+
+	if (l == NULL)
+		return;		/* what is published stays; read again at the next change */
+	tnl_local_read(p->name, l);
+	if (cur != NULL && memcmp(cur, l, sizeof(*l)) == 0) {
+		free(l);
+		return;
+	}
+	retire(__atomic_exchange_n(&locals[p->slot], l, __ATOMIC_ACQ_REL));
+}
+
+/* Every internal port's MAC and addresses read again when the kernel said they may have
+ * changed (or, 'all', anyway). */
+static void
+locals_run(bool all)
+{
+	if (local_mon == -1)
+		local_mon = tnl_local_monitor();
+	if (!tnl_local_changed(local_mon) && !all)
+		return;
+	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
+		if (internals[i].port != NULL)
+			local_refresh(internals[i].port);
+}
+
 void
 tnl_internal_add(struct port *p, const struct port_env *env)
 {
@@ -325,6 +369,8 @@ tnl_internal_add(struct port *p, const struct port_env *env)
 		if (internals[i].port == NULL) {
 			internals[i].port = p;
 			internals[i].env = env;
+			locals_run(false);
+			local_refresh(p);
 			return;
 		}
 	}
@@ -338,6 +384,8 @@ tnl_internal_del(struct port *p)
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++)
 		if (internals[i].port == p)
 			internals[i].port = NULL;
+	/* The slot may be another port's next: nothing of this one's may stay in it. */
+	retire(__atomic_exchange_n(&locals[p->slot], NULL, __ATOMIC_ACQ_REL));
 	for (unsigned i = 0; i < PORT_MAX_SLOTS; i++) {
 		struct tnl_port *t = tunnels[i];
 
@@ -666,7 +714,7 @@ build_hdr(const struct tnl_port *t, bool v6, uint32_t src, const struct in6_addr
 
 /*
  * 't's source address and next hop by route 'r' (IPv4-mapped for IPv4, the neighbour
- * table's key); a changed source address is published to the PMDs.
+ * table's key).
  */
 static void
 route_use(struct tnl_port *t, const struct tnl_route *r, struct in6_addr *nh)
@@ -679,18 +727,12 @@ route_use(struct tnl_port *t, const struct tnl_route *r, struct in6_addr *nh)
 
 		t->nh6 = IN6_IS_ADDR_UNSPECIFIED(&r->gw6) ? t->cfg.remote_ip6 : r->gw6;
 		*nh = t->nh6;
-		if (!IN6_ARE_ADDR_EQUAL(&t->src6, &src6)) {
-			t->src6 = src6;
-			publish_decap();
-		}
+		t->src6 = src6;
 		return;
 	}
 	t->nh = r->gw ? r->gw : t->cfg.remote_ip;
 	tnl_in6_mapped(nh, t->nh);
-	if (t->src != src) {
-		t->src = src;
-		publish_decap();
-	}
+	t->src = src;
 }
 
 /* Look 't's route and next hop up again; publish a changed encapsulation. */
@@ -857,6 +899,7 @@ tnl_run(void)
 		return;
 	take_snooped();
 	take_wants();
+	locals_run(false);
 	/* Which neighbours are next hops is known again by the refreshes below. */
 	neigh_age(now_s());
 	for (unsigned i = 0; i < n_neigh; i++)

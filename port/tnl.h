@@ -37,19 +37,33 @@
  * by destination (struct tnl_dests, open addressing, read without locks).  A port with
  * options:local_ip=flow sends from the tun_src a rule set (else the route's source, as
  * Open vSwitch).  On receive a remote_ip=flow port takes packets from any remote, and a
- * local_ip=flow port (or a remote_ip=flow one without local_ip) to any local address that
- * reaches an internal port.  Several ports may share a UDP port; a packet goes to the one
+ * local_ip=flow port (or one without local_ip) to any address of the internal port they
+ * reach (below).  Several ports may share a UDP port; a packet goes to the one
  * that matches it most exactly, in Open vSwitch's order (ofproto/tunnel.c): a fixed key
  * before key=flow, then a fixed remote before remote_ip=flow, then a configured local_ip,
  * none, local_ip=flow.
  *
+ * Which packets are for this host
+ * ===============================
+ * As in Open vSwitch (lib/tnl-ports.c), a packet sent to an internal port is for this host
+ * only when its destination MAC is the internal port's kernel device's and its outer
+ * destination one of that device's IPv4 or IPv6 addresses (struct tnl_local): an endpoint
+ * without a fixed local_ip (unset, or local_ip=flow) takes those, and no other.  A flood
+ * of VXLAN between two other hosts of the underlay, which the underlay bridge also sends
+ * to its internal port, is left for the kernel (which drops it).  An endpoint with a fixed local_ip is matched on that address alone (Open
+ * vSwitch wants the device's MAC there too).  The device's MAC and addresses are read
+ * from the kernel over rtnetlink by the control thread when an internal port opens and
+ * after the kernel announces an address or link change (looked for once a second, in
+ * tnl_run()); until they are known, endpoints without a fixed local_ip take nothing.
+ *
  * Thread-safety
  * =============
- * The control thread owns every table and runs tnl_run() once a second.  PMDs see two
- * things, both published with an atomic pointer store and freed after a grace period of
+ * The control thread owns every table and runs tnl_run() once a second.  PMDs see three
+ * things, all published with an atomic pointer store and freed after a grace period of
  * the PMDs' RCU (port_env.qsbr): each tunnel port's encapsulation (the outer headers ready
- * to copy, and the internal port to enter), and the decapsulation endpoints (local address,
- * UDP port, VNI, tunnel port).  PMDs hand ARP they see to the control thread through a
+ * to copy, and the internal port to enter), the decapsulation endpoints (local address,
+ * UDP port, VNI, tunnel port), and each internal port's MAC and addresses (by the port's
+ * slot).  PMDs hand ARP they see to the control thread through a
  * multi-producer rte_ring of fixed-size records: no lock, no allocation, no system call.
  * (They pass NA the same way.)
  * Counters are per PMD, written by that PMD only.
@@ -109,9 +123,10 @@ struct tnl_cfg {
 	bool csum6;			/**< the outer UDP checksum over IPv6 (unless
 					 * options:csum=false) */
 	uint32_t remote_ip;		/**< IPv4 underlay */
-	uint32_t local_ip;		/**< 0: the route's preferred source */
+	uint32_t local_ip;		/**< 0: the route's preferred source out, any
+					 * of the internal port's addresses in */
 	struct in6_addr remote_ip6;	/**< IPv6 underlay */
-	struct in6_addr local_ip6;	/**< unspecified: the route's preferred source */
+	struct in6_addr local_ip6;	/**< unspecified: the same as local_ip */
 	uint32_t vni;
 	uint16_t dst_port;		/**< host order */
 	int16_t tos;			/**< its ECN bits 0; -1: inherit the inner DSCP
@@ -224,14 +239,14 @@ struct tnl_tlv_map {
 
 /** One decapsulation endpoint. */
 struct tnl_endpoint {
-	uint32_t local_ip;		/**< options:local_ip, else the route's source; 0: none yet */
-	struct in6_addr local_ip6;	/**< the same for an IPv6 underlay (unspecified: none yet) */
+	uint32_t local_ip;		/**< options:local_ip (IPv4) */
+	struct in6_addr local_ip6;	/**< options:local_ip (IPv6) */
 	uint32_t remote_ip;		/**< options:remote_ip (IPv4) */
 	struct in6_addr remote_ip6;	/**< options:remote_ip (IPv6) */
 	bool ipv6;
 	bool any_family;		/**< IPv4 and IPv6 alike (tnl_cfg) */
-	bool local_any;			/**< any local address (local_ip=flow, or
-					 * remote_ip=flow without local_ip) */
+	bool local_any;			/**< any address of the internal port
+					 * (local_ip=flow, or no local_ip) */
 	bool remote_any;		/**< remote_ip=flow: any remote */
 	uint8_t rank;			/**< Open vSwitch's precedence, 0 first (tnl.h) */
 	uint16_t dst_port;		/**< network order */
@@ -261,6 +276,23 @@ struct tnl_outer {
 	const uint8_t *dst6;		/**< IPv6 destination, in the packet */
 	uint32_t src;			/**< IPv4 source */
 	const uint8_t *src6;		/**< IPv6 source, in the packet */
+	bool to_host;			/**< to the internal port's MAC and one of its
+					 * addresses (struct tnl_local) */
+};
+
+/** Most IPv4 and most IPv6 addresses of an internal port that tunnels receive on. */
+#define TNL_LOCAL_MAX 16
+
+/**
+ * An internal port's kernel device as PMDs see it (immutable once published): what a
+ * packet for this host is sent to ("Which packets are for this host" above).  Read by the
+ * control thread (tnl_local_read()); addresses past TNL_LOCAL_MAX are not taken.
+ */
+struct tnl_local {
+	uint8_t mac[6];
+	uint16_t n4, n6;
+	uint32_t ip4[TNL_LOCAL_MAX];	/**< network order */
+	struct in6_addr ip6[TNL_LOCAL_MAX];
 };
 
 /** Whether a packet of 'o' is for endpoint 'ep''s local address. */
@@ -268,7 +300,7 @@ static inline bool
 tnl_ep_local(const struct tnl_endpoint *ep, const struct tnl_outer *o)
 {
 	if (ep->local_any)
-		return ep->any_family || ep->ipv6 == o->ipv6;
+		return o->to_host && (ep->any_family || ep->ipv6 == o->ipv6);
 	if (o->ipv6)
 		return ep->ipv6 && memcmp(&ep->local_ip6, o->dst6, 16) == 0;
 	return !ep->ipv6 && ep->local_ip == o->dst;
@@ -417,6 +449,23 @@ int tnl_route_dump(struct tnl_route *out, unsigned max);
 
 /** PMD: the published endpoints. */
 const struct tnl_decap *tnl_decap_get(void);
+
+/** PMD: the published MAC and addresses of the internal port in 'slot' (NULL: unknown). */
+const struct tnl_local *tnl_local_get(uint16_t slot);
+
+/**
+ * Control thread: the MAC and addresses of kernel device 'dev' into 'l' (rtnetlink, in
+ * tnl_route.c).  Returns 0 or -errno.
+ */
+int tnl_local_read(const char *dev, struct tnl_local *l);
+
+/**
+ * Control thread: a socket told of the kernel's address and link changes (tnl_route.c), or
+ * -errno; tnl_local_changed() empties it and says whether anything changed since the last
+ * call (true, too, when notifications were lost or 'fd' is no socket: read again).
+ */
+int tnl_local_monitor(void);
+bool tnl_local_changed(int fd);
 
 /** The ring PMDs put 'struct tnl_snoop' records on (NULL until a tunnel port exists). */
 extern struct rte_ring *tnl_snoop_ring;

@@ -423,13 +423,37 @@ decap_writable(struct rte_mbuf *m, struct tnl_outer *o)
 }
 
 /*
- * '*mp' if it is a tunnel packet for an endpoint of 'dc': the tunnel port it goes to (its
- * outer headers popped, '*mp' replaced by a private copy when it was shared), or NULL with
- * '*verdict' 0 (not ours: for the kernel) or -1 (ours but bad, or no buffer for the copy:
- * counted and to be dropped; '*mp' may then be NULL).
+ * Whether frame 'd' with outer headers 'o' is sent to the MAC of the internal port whose
+ * kernel device 'l' describes (NULL: not known yet) and to one of its addresses: for this
+ * host, as Open vSwitch's tunnel port map has it (tnl.h).
+ */
+static inline bool
+outer_to_host(const struct tnl_local *l, const uint8_t *d, const struct tnl_outer *o)
+{
+	if (l == NULL || memcmp(d, l->mac, RTE_ETHER_ADDR_LEN) != 0)
+		return false;
+	if (o->ipv6) {
+		for (unsigned i = 0; i < l->n6; i++)
+			if (memcmp(&l->ip6[i], o->dst6, 16) == 0)
+				return true;
+		return false;
+	}
+	for (unsigned i = 0; i < l->n4; i++)
+		if (l->ip4[i] == o->dst)
+			return true;
+	return false;
+}
+
+/*
+ * '*mp' if it is a tunnel packet for an endpoint of 'dc' (sent to the internal port 'loc'
+ * describes): the tunnel port it goes to (its outer headers popped, '*mp' replaced by a
+ * private copy when it was shared), or NULL with '*verdict' 0 (not ours: for the kernel) or
+ * -1 (ours but bad, or no buffer for the copy: counted and to be dropped; '*mp' may then be
+ * NULL).
  */
 static struct tnl_port *
-decap_one(const struct tnl_decap *dc, struct rte_mbuf **mp, unsigned pmd, int *verdict)
+decap_one(const struct tnl_decap *dc, const struct tnl_local *loc, struct rte_mbuf **mp,
+	unsigned pmd, int *verdict)
 {
 	struct rte_mbuf *m = *mp;
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -442,6 +466,7 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf **mp, unsigned pmd, int *v
 	*verdict = 0;
 	if (!outer_parse(d, len, &o))
 		return NULL;
+	o.to_host = outer_to_host(loc, d, &o);
 	l4 = o.l4;
 	memcpy(&dport, d + l4 + 2, 2);
 	for (unsigned i = 0; i < dc->n && listener == NULL; i++)
@@ -504,6 +529,7 @@ tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n
 	uint16_t *dropped, uint64_t *dropped_bytes)
 {
 	const struct tnl_decap *dc = tnl_decap_get();
+	const struct tnl_local *loc = tnl_local_get(p->slot);
 	struct rte_mbuf *out[PORT_BURST];
 	struct tnl_port *to[PORT_BURST];
 	uint16_t keep = 0, n_out = 0;
@@ -521,7 +547,7 @@ tnl_internal_tx(struct port *p, unsigned pmd, struct rte_mbuf **pkts, uint16_t n
 			snoop_arp(p, d, rte_pktmbuf_data_len(m));
 		else if (rte_pktmbuf_data_len(m) >= 14 && d[12] == 0x86 && d[13] == 0xdd)
 			snoop_nd(p, d, rte_pktmbuf_data_len(m));
-		t = decap_one(dc, &m, pmd, &verdict);
+		t = decap_one(dc, loc, &m, pmd, &verdict);
 		if (verdict == 0) {
 			pkts[keep++] = m;
 		} else if (t == NULL) {

@@ -2,15 +2,18 @@
 /*
  * The kernel's IPv4 and IPv6 routes over rtnetlink, for the control thread (see tnl.h): one
  * route looked up as `ip route get` does, or the main and local tables dumped for
- * ovs/route/show.
+ * ovs/route/show.  Also an internal port's MAC and addresses (tnl_local_read()), and the
+ * socket that says when they may have changed.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -206,4 +209,139 @@ tnl_route_dump(struct tnl_route *out, unsigned max)
 		return n4;
 	n6 = route_dump(AF_INET6, out + n4, max - (unsigned)n4);
 	return n6 < 0 ? n4 : n4 + n6;
+}
+
+/* One RTM_NEWADDR message of device 'ifindex' into 'l' (IPv4's IFA_LOCAL: IFA_ADDRESS is
+ * the peer's on a point-to-point link). */
+static void
+parse_addr(const struct nlmsghdr *h, int ifindex, struct tnl_local *l)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	int len = (int)IFA_PAYLOAD(h);
+	unsigned short want = ifa->ifa_family == AF_INET ? IFA_LOCAL : IFA_ADDRESS;
+
+	if ((int)ifa->ifa_index != ifindex)
+		return;
+	for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type != want)
+			continue;
+		if (ifa->ifa_family == AF_INET && RTA_PAYLOAD(a) == 4 && l->n4 < TNL_LOCAL_MAX)
+			memcpy(&l->ip4[l->n4++], RTA_DATA(a), 4);
+		else if (ifa->ifa_family == AF_INET6 && RTA_PAYLOAD(a) == 16 &&
+				l->n6 < TNL_LOCAL_MAX)
+			memcpy(&l->ip6[l->n6++], RTA_DATA(a), 16);
+	}
+}
+
+/* The addresses of device 'ifindex' into 'l' (one dump of every device's: RTM_GETADDR). */
+static int
+addr_dump(int ifindex, struct tnl_local *l)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifaddrmsg ifa;
+	} req;
+	static char buf[NL_BUF];
+	int fd = nl_open(), rc = -EIO;
+
+	if (fd < 0)
+		return fd;
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = RTM_GETADDR;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.ifa.ifa_family = AF_UNSPEC;
+	if (send(fd, &req, sizeof(req), 0) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while (rc == -EIO) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			break;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n);
+				h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				rc = 0;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				rc = e->error < 0 ? e->error : -EIO;
+				break;
+			}
+			if (h->nlmsg_type == RTM_NEWADDR)
+				parse_addr(h, ifindex, l);
+		}
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+int
+tnl_local_read(const char *dev, struct tnl_local *l)
+{
+	struct ifreq ifr;
+	int ifindex = (int)if_nametoindex(dev), fd, rc;
+
+	memset(l, 0, sizeof(*l));
+	if (ifindex == 0)
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	rc = ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 ? -errno : 0;
+	close(fd);
+	if (rc < 0)
+		return rc;
+	memcpy(l->mac, ifr.ifr_hwaddr.sa_data, 6);
+	rc = addr_dump(ifindex, l);
+	if (rc < 0)
+		memset(l, 0, sizeof(*l));
+	return rc;
+}
+
+int
+tnl_local_monitor(void)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+bool
+tnl_local_changed(int fd)
+{
+	static char buf[NL_BUF];
+	bool changed = false;
+
+	if (fd < 0)
+		return true;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n > 0 || (n < 0 && errno == ENOBUFS))	/* ENOBUFS: some were lost */
+			changed = true;
+		else if (n == 0 || errno != EINTR)
+			return changed || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+	}
 }

@@ -8,7 +8,9 @@
 # device ping and move 4 MB over TCP both ways; the route, the snooped next hop and the
 # listening port show in ovs/route/show, tnl/arp/show, tnl/ports/show; bad packets built
 # with scapy (truncated, no valid VNI, a wrong UDP checksum, an unknown VNI) are dropped and
-# counted; ECN (tcpdump in U sees the inner ECN field on the outer header, CE as ECT(0);
+# counted; only VXLAN to the internal port's MAC and one of its addresses is popped (a
+# second address taken by a port without local_ip; VXLAN between two other hosts flooded
+# to the internal port, or to another MAC or address, left to the kernel); ECN (tcpdump in U sees the inner ECN field on the outer header, CE as ECT(0);
 # scapy's outer CE reaches V as an inner CE, or drops a not-ECT inner packet); settings
 # vireo-dp does not do are refused naming the option.  Then the same through ovs-vsctl.
 . "$(dirname "$0")/lib.sh"
@@ -158,6 +160,46 @@ check "the underlay's internal port gets 172.31.9.1" \
 	tnl_underlay_up 172.31.9.1/24
 check "ping V -> U through the overlay (ovs-vsctl), 0% loss" \
 	wait_until 30 ping_ok "$V" 10.201.0.2 10 0.05
+
+# Which packets are the host's (as Open vSwitch's lib/tnl-ports.c): to its internal port's
+# MAC and one of that port's addresses.  seen_in_v MAC SRC DST: scapy in U sends 5 VXLAN
+# packets (VNI 42, inner UDP to port 9999) from SRC to DST at MAC; true when tcpdump in V
+# sees 3 of their inner packets within 3 seconds.
+seen_in_v() {
+	local p
+	ip netns exec "$V" timeout 3 tcpdump -l -c 3 -nn -i eth0 "udp dst port 9999" \
+		>"$RUN/seen.out" 2>"$RUN/seen.err" &
+	p=$!
+	wait_until 10 grep -q "listening on" "$RUN/seen.err"
+	ip netns exec "$U" /usr/bin/python3 "$(dirname "$0")/vxlan_bad.py" eth0 "$1" "$2" "$3" \
+		good 5
+	wait "$p"
+}
+# seen_soon MAC SRC DST: seen_in_v, tried 3 times a second apart (for addresses just added).
+seen_soon() {
+	local _
+	for _ in 1 2 3; do
+		seen_in_v "$@" && return 0
+		sleep 1
+	done
+	return 1
+}
+bmac=$(cat "/sys/class/net/$BP/address")
+check "vx0 (no local_ip) pops VXLAN to the host's second address on $BP, 172.31.9.5 (tcpdump in V)" \
+	eval 'ip addr add 172.31.9.5/24 dev "$BP" && seen_soon "$bmac" 172.31.9.2 172.31.9.5'
+check "a remote_ip=flow key=flow port vxf beside vx0: an ofport, no error" \
+	eval 'vsctl add-port "$BN" vxf -- set Interface vxf type=vxlan options:remote_ip=flow \
+	options:key=flow && is_positive "$(get Interface vxf ofport)" && test -z "$(iface_error vxf)"'
+check "vxf pops VXLAN from another remote (172.31.9.3) to the host's 172.31.9.1 at $BP's MAC" \
+	seen_soon "$bmac" 172.31.9.3 172.31.9.1
+check "... not VXLAN between two other hosts (172.31.9.3 -> 172.31.9.4, another MAC) flooded to $BP" \
+	eval '! seen_in_v 02:00:00:00:00:44 172.31.9.3 172.31.9.4'
+check "... not VXLAN to the host's 172.31.9.1 at another MAC" \
+	eval '! seen_in_v 02:00:00:00:00:44 172.31.9.3 172.31.9.1'
+check "... not VXLAN at $BP's MAC to an address that is not the host's (172.31.9.4)" \
+	eval '! seen_in_v "$bmac" 172.31.9.3 172.31.9.4'
+check "... and pops again once 172.31.9.4 is the host's" \
+	eval 'ip addr add 172.31.9.4/24 dev "$BP" && seen_soon "$bmac" 172.31.9.3 172.31.9.4'
 check "options:remote_ip=flow on a gtpu port is taken: an ofport, no error (gtpu.sh runs it)" \
 	eval 'vsctl add-port "$BN" gt1 -- set Interface gt1 type=gtpu \
 	options:remote_ip=flow options:key=5 && is_positive "$(get Interface gt1 ofport)" &&

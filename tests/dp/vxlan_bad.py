@@ -15,6 +15,7 @@
 #   ce         a well-formed packet for VNI 42 whose outer header is marked CE (ECN), its
 #              inner IPv4/UDP packet (to port 9999) ECT(0)
 #   cenotect   the same with an inner packet that is not ECN-capable
+#   good       a well-formed packet for VNI 42, its inner IPv4/UDP packet to port 9999
 # SRC_IP and DST_IP are both IPv4 or both IPv6.
 import sys
 
@@ -58,6 +59,10 @@ elif kind in ("ce", "cenotect"):
 		VXLAN(flags=0x08, vni=42) / Ether(dst="02:00:00:00:00:99", src="02:00:00:00:00:98") / \
 		IP(src="10.9.9.9", dst="10.9.9.8", tos=2 if kind == "ce" else 0) / \
 		UDP(dport=9999) / Raw(b"x" * 32)
+elif kind == "good":
+	pkt = outer / VXLAN(flags=0x08, vni=42) / Ether(dst="02:00:00:00:00:99",
+		src="02:00:00:00:00:98") / IP(src="10.9.9.9", dst="10.9.9.8") / UDP(dport=9999) / \
+		Raw(b"x" * 32)
 else:
 	sys.exit("unknown kind " + kind)
 sendp(pkt, iface=iface, count=int(count), verbose=False)

@@ -9,7 +9,10 @@
  * unknown tun_dst counted, asked for and resolved by the next tnl_run(); the outer headers
  * pushed per destination (address, VNI, a tun_src for local_ip=flow, a good IPv4 header
  * checksum); the same over IPv6 ("tp0" also holds fd00:14::1/64: tun_ipv6_dst/src, a port
- * of either family sending each packet by its own); the options still refused.
+ * of either family sending each packet by its own); the options still refused.  An
+ * endpoint without a fixed local_ip takes packets to any of tp0's addresses (it also holds
+ * 172.31.14.7 and fd00:14::7, deprecated so that the kernel never picks it as a source)
+ * at tp0's MAC, and no others.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -55,10 +58,13 @@ ip_csum_ok(const uint8_t *ip)
 	return s == 0xffff;
 }
 
+/* The destination MAC of the frames decap() makes: tp0's unless a test says otherwise. */
+static const char *decap_mac = "\x02\0\0\0\0\x01";
+
 /*
  * Hand the internal port a VXLAN frame from 'src' to 'dst' (UDP 4789, no UDP checksum) with
- * VNI 'vni': the tunnel port it was delivered on, NULL if none ('*kept': left for the
- * kernel).  Its tunnel metadata into '*md'.
+ * VNI 'vni', to MAC 'decap_mac': the tunnel port it was delivered on, NULL if none
+ * ('*kept': left for the kernel).  Its tunnel metadata into '*md'.
  */
 static struct port *
 decap(const char *src, const char *dst, uint32_t vni, struct tnl_md *md, bool *kept)
@@ -72,6 +78,7 @@ decap(const char *src, const char *dst, uint32_t vni, struct tnl_md *md, bool *k
 
 	memset(f, 0, 14 + len);
 	memcpy(f, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00", 14);
+	memcpy(f, decap_mac, 6);
 	ip[0] = 0x45, ip[2] = (uint8_t)(len >> 8), ip[3] = (uint8_t)len, ip[8] = 64, ip[9] = 17;
 	memcpy(ip + 12, &s, 4);
 	memcpy(ip + 16, &d, 4);
@@ -176,7 +183,18 @@ test_decap(struct port *vxf, struct port *vx3, struct port *vx9)
 		"VNI 9 from another remote: not the key=9 port (remote 172.31.14.3)");
 	CHECK(decap("172.31.14.2", "172.31.14.7", 5, &md, &kept) == vxf &&
 		md.tun_dst == ip4("172.31.14.7"),
-		"to another local address: the remote_ip=flow port (no local_ip: any)");
+		"to tp0's second address: the remote_ip=flow port (no local_ip: any of tp0's)");
+	CHECK(decap("172.31.14.2", "172.31.14.9", 5, &md, &kept) == NULL && kept,
+		"to an address that is not tp0's: left for the kernel");
+	decap_mac = "\x02\0\0\0\0\x44";
+	CHECK(decap("172.31.14.2", "172.31.14.1", 5, &md, &kept) == NULL && kept,
+		"to tp0's address at another MAC: left for the kernel");
+	decap_mac = "\xff\xff\xff\xff\xff\xff";
+	CHECK(decap("172.31.14.2", "172.31.14.1", 5, &md, &kept) == NULL && kept,
+		"to tp0's address at the broadcast MAC: left for the kernel (as Open vSwitch)");
+	decap_mac = "\x02\0\0\0\0\x01";
+	CHECK(decap("172.31.14.3", "172.31.14.7", 9, &md, &kept) == vx9,
+		"a fixed remote without local_ip: to tp0's second address too");
 }
 
 static void
@@ -743,8 +761,10 @@ main(int argc, char **argv)
 	/* A namespace of our own: tp0 and its route go with this process. */
 	if (unshare(CLONE_NEWNET) != 0 || system("ip link add tp0 type veth peer name tp0p && "
 			"ip link set tp0p up && ip link set tp0 address 02:00:00:00:00:01 && "
-			"ip addr add 172.31.14.1/24 dev tp0 && "
-			"ip -6 addr add fd00:14::1/64 dev tp0 nodad && ip link set tp0 up") != 0) {
+			"ip addr add 172.31.14.1/24 dev tp0 && ip addr add 172.31.14.7/24 dev tp0 && "
+			"ip -6 addr add fd00:14::1/64 dev tp0 nodad && "
+			"ip -6 addr add fd00:14::7/64 dev tp0 nodad preferred_lft 0 && "
+			"ip link set tp0 up") != 0) {
 		fprintf(stderr, "test_tnl_flow: no network namespace of its own (root?): "
 			"skipped\n");
 		return 77;
