@@ -374,6 +374,16 @@ port_pkt_writable(struct rte_mbuf *m)
 	return m;
 }
 
+/**
+ * Cut 'm' (whose segments only it holds: port_pkt_writable()) to its first 'len' bytes:
+ * the segment holding the new end keeps what comes before it, the segments after it are
+ * freed, nb_segs and pkt_len follow.  Unlike rte_pktmbuf_trim(), which cuts only within
+ * the last segment, this works wherever in a chain the new end falls.  Returns 0, or -1
+ * when 'm' is shorter than 'len' or its chain disagrees with its pkt_len ('m' unchanged:
+ * the caller drops and counts it).  PMD: no lock, no allocation.
+ */
+int port_pkt_trim(struct rte_mbuf *m, uint32_t len);
+
 /** True when 'p' may receive lent packets (see port_ops.rx_lends). */
 static inline bool
 port_rx_lends(const struct port *p)

@@ -104,9 +104,11 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 		memset(eth, 0, 12);
 		eth[12] = v == 4 ? 0x08 : 0x86;
 		eth[13] = v == 4 ? 0x00 : 0xdd;
-		if (rte_pktmbuf_pkt_len(m) > RTE_ETHER_HDR_LEN + inner)
-			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) -
-				RTE_ETHER_HDR_LEN - inner));
+		if (rte_pktmbuf_pkt_len(m) > RTE_ETHER_HDR_LEN + inner &&
+				port_pkt_trim(m, RTE_ETHER_HDR_LEN + inner) != 0) {
+			t->st[pmd].rx_errors++;
+			return NULL;
+		}
 		if (!tnl_ecn_decap(m, o->tos)) {
 			t->st[pmd].rx_errors++;
 			return NULL;

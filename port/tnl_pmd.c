@@ -489,8 +489,10 @@ decap_one(const struct tnl_decap *dc, struct rte_mbuf **mp, unsigned pmd, int *v
 	/* What follows the UDP datagram (Ethernet padding) is not the inner frame's. */
 	inner = o.ulen - (uint32_t)sizeof(struct rte_udp_hdr) - hl;
 	rte_pktmbuf_adj(m, (uint16_t)(l4 + sizeof(struct rte_udp_hdr) + hl));
-	if (rte_pktmbuf_pkt_len(m) > inner)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - inner));
+	if (rte_pktmbuf_pkt_len(m) > inner && port_pkt_trim(m, inner) != 0) {
+		t->st[pmd].rx_errors++;
+		return NULL;
+	}
 	if (!tnl_ecn_decap(m, o.tos)) {
 		t->st[pmd].rx_errors++;
 		return NULL;

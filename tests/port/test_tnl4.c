@@ -4,9 +4,9 @@
  * (port/tnl_pmd.c, tnl_gtpu.c): vxlan and gtpu ports opened with IPv4 addresses, IPv4
  * frames handed to an internal port's transmit as the underlay bridge would hand them, and
  * what comes out checked: the outer IPv4 header checksum (summed, or what the device's
- * flags say); the UDP length (8 up to the IP payload, the packet trimmed to it, the UDP
- * checksum over it); VXLAN's flags and reserved bytes; what the switch does not take
- * counted as dropped; IPv4 endpoints that are no one host's refused; ECN (RFC 6040, as
+ * flags say); the UDP length (8 up to the IP payload, the packet trimmed to it wherever in
+ * a chain of segments it ends, the UDP checksum over it); VXLAN's flags and reserved bytes;
+ * what the switch does not take counted as dropped; IPv4 endpoints that are no one host's refused; ECN (RFC 6040, as
  * Linux and Open vSwitch): a tos with ECN bits refused, the inner ECN field pushed (CE as
  * ECT(0)), an outer CE carried into the inner header or the packet dropped.
  */
@@ -121,6 +121,56 @@ static uint16_t
 send_under(const uint8_t *f, uint32_t len, uint16_t *dropped)
 {
 	return send_under_ol(f, len, 0, 0, dropped);
+}
+
+/*
+ * Hand 'len' bytes of 'f' to the internal port as a chain of three segments, the second
+ * starting at byte 'cut1' and the third at 'cut2', as a device with scattered receive
+ * would: returns 1 when left for the kernel.
+ */
+static uint16_t
+send_under_chain(const uint8_t *f, uint32_t len, uint32_t cut1, uint32_t cut2,
+	uint16_t *dropped)
+{
+	const uint32_t at[] = { 0, cut1, cut2, len };
+	struct rte_mbuf *m = NULL;
+	uint16_t keep;
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct rte_mbuf *s = rte_pktmbuf_alloc(mp);
+
+		memcpy(rte_pktmbuf_append(s, (uint16_t)(at[i + 1] - at[i])), f + at[i],
+			at[i + 1] - at[i]);
+		if (m == NULL)
+			m = s;
+		else
+			rte_pktmbuf_chain(m, s);
+	}
+	*dropped = 0;
+	keep = tnl_internal_tx(&under, 0, &m, 1, dropped, NULL);
+	if (keep == 1)
+		rte_pktmbuf_free(m);
+	return keep;
+}
+
+/*
+ * Whether got[0] is 'len' bytes in segments that add up, those from 'off' on the 'len' -
+ * 'off' bytes of 'want'.
+ */
+static bool
+got_is(const uint8_t *want, uint32_t off, uint32_t len)
+{
+	uint8_t buf[256];
+	const struct rte_mbuf *s;
+	uint32_t sum = 0;
+	uint16_t segs = 0;
+
+	if (n_got != 1 || rte_pktmbuf_pkt_len(got[0]) != len || len > sizeof(buf))
+		return false;
+	for (s = got[0]; s != NULL; s = s->next, segs++)
+		sum += s->data_len;
+	return sum == len && segs == got[0]->nb_segs &&
+		memcmp(rte_pktmbuf_read(got[0], off, len - off, buf), want, len - off) == 0;
 }
 
 static uint64_t
@@ -242,11 +292,28 @@ test_udp_len(struct port *vx, struct port *gtp)
 		"... the bytes after the datagram are not summed");
 	got_free();
 
+	udp4_len_set(f, 8 + plen);
+	udp4_csum_set(f, 8 + plen);
+	CHECK(send_under_chain(f, n, 14 + 20 + 8 + 8 + 20, n - 4, &dropped) == 0 &&
+		got_is(pl + 8, 0, INNER_LEN),
+		"a chained frame whose 10 bytes after the datagram span its last two segments: "
+		"popped, the inner frame ends where the datagram does");
+	got_free();
+	CHECK(send_under_chain(f, n, 14 + 20 + 8 + 8 + 20, n - 10, &dropped) == 0 &&
+		got_is(pl + 8, 0, INNER_LEN) && got[0]->nb_segs == 2,
+		"... and when they are the whole last segment: that segment freed");
+	got_free();
+
 	e0 = errors_of(gtp);
 	plen = gtpu_payload(pl, 100, 0);
 	memset(pl + plen, 0xee, 10);
 	n = frame4(f, 2152, pl, plen + 10, 0);
 	udp4_len_set(f, 8 + plen);
+	CHECK(send_under_chain(f, n, 14 + 20 + 8 + 8 + 20, n - 4, &dropped) == 0 &&
+		got_on[0] == gtp && got_is(pl + 8, 14, INNER_LEN),
+		"a chained G-PDU whose bytes after the datagram span its last two segments: "
+		"popped, the inner packet ends where the datagram does");
+	got_free();
 	CHECK(send_under(f, n, &dropped) == 0 && n_got == 1 && got_on[0] == gtp &&
 		rte_pktmbuf_pkt_len(got[0]) == INNER_LEN,
 		"a G-PDU in a UDP datagram shorter than the IP payload: popped");
