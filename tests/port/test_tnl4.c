@@ -529,9 +529,9 @@ test_ecn_decap(struct port *vx, struct port *gtp)
 }
 
 /*
- * Publish for 'p' outer headers from 172.31.9.1 to 172.31.9.2 with TOS 'tos', as tnl.c's
- * build_hdr() writes them (the test has no route): the IPv4 checksum over every field but
- * the length.
+ * Publish for 'p' (vxlan or geneve) outer headers from 172.31.9.1 to 172.31.9.2 with TOS
+ * 'tos', as tnl.c's build_hdr() writes them (the test has no route): the IPv4 checksum
+ * over every field but the length.
  */
 static void
 encap_set(struct port *p, uint8_t tos)
@@ -549,6 +549,8 @@ encap_set(struct port *p, uint8_t tos)
 	ip4_csum_set(ip);
 	ip[20 + 2] = 0x12, ip[20 + 3] = 0xb5;
 	ip[28] = 0x08, ip[28 + 6] = (uint8_t)t->cfg.vni;
+	if (t->cfg.type == TNL_GENEVE)			/* no options, an Ethernet payload */
+		ip[28] = 0, ip[28 + 2] = 0x65, ip[28 + 3] = 0x58;
 	__atomic_store_n(&t->encap, e, __ATOMIC_RELEASE);
 }
 
@@ -626,6 +628,64 @@ test_ecn_encap(const struct port_env *env)
 	port_close(&pl);
 }
 
+/*
+ * Send an inner frame on Geneve port 'p' carrying tun_metadata0 (mapped to an option of
+ * type 'type'): the second byte of the Geneve header sent, or -1 when nothing was sent.
+ */
+static int
+geneve_flags_sent(struct port *p, uint8_t type)
+{
+	struct port_tlv_map map = { .opt_class = 0x0102, .opt_type = type, .len = 4 };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct tnl_md *md = RTE_MBUF_DYNFIELD(m, tnl_md_offset, struct tnl_md *);
+	uint8_t in[INNER_LEN];
+	char *err = NULL;
+	int flags = -1;
+
+	port_tnl_tlv_mod(PORT_TLV_CLEAR, NULL, 0, &err);
+	if (port_tnl_tlv_mod(PORT_TLV_ADD, &map, 1, &err) != 0) {
+		free(err);
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	inner4(in, 0);
+	memcpy(rte_pktmbuf_append(m, INNER_LEN), in, INNER_LEN);
+	memset(md, 0, sizeof(*md));
+	md->tun_metadata_set = 1;
+	md->tun_metadata[0] = 0x11223344;
+	m->ol_flags |= tnl_md_flag;
+	if (tnl_encap_tx(p->priv, 0, &m, 1, NULL) == 0 && n_got == 1 &&
+			rte_pktmbuf_pkt_len(got[0]) == 14 + 20 + 8 + 8 + 8 + INNER_LEN)
+		flags = rte_pktmbuf_mtod(got[0], uint8_t *)[14 + 20 + 8 + 1];
+	got_free();
+	port_tnl_tlv_mod(PORT_TLV_CLEAR, NULL, 0, &err);
+	return flags;
+}
+
+/*
+ * Geneve's C bit (RFC 8926 3.4), as Linux and Open vSwitch send it: set when an option
+ * sent has a critical type (its high bit), clear otherwise.
+ */
+static void
+test_geneve_critical(const struct port_env *env)
+{
+	static const struct port_option o[] = {
+		{ "remote_ip", "172.31.9.2" }, { "local_ip", "172.31.9.1" }, { "key", "70" },
+	};
+	struct port gn;
+	char *err = NULL;
+
+	if (!CHECK(open_port(&gn, "gn4", "geneve", 8, o, RTE_DIM(o), env, &err) == 0,
+			"a geneve port opens: %s", err ? err : ""))
+		return;
+	encap_set(&gn, 0);
+	CHECK(geneve_flags_sent(&gn, 0x85) == 0x40,
+		"an option of critical type 0x85 sent: the C bit set, not O");
+	CHECK(geneve_flags_sent(&gn, 0x05) == 0x00,
+		"an option of type 0x05 sent: the C bit clear");
+	port_close(&gn);
+}
+
 /* A tos with ECN bits is refused ("invalid TOS", as Open vSwitch); DSCPs and inherit not. */
 static void
 test_tos_option(const struct port_env *env)
@@ -686,6 +746,7 @@ main(int argc, char **argv)
 		test_deliver_drop(&env, &vx);
 		test_ecn_decap(&vx, &gtp);
 		test_ecn_encap(&env);
+		test_geneve_critical(&env);
 		port_close(&gtp);
 		port_close(&vx);
 	}
