@@ -324,6 +324,48 @@ test_udp_len(struct port *vx, struct port *gtp)
 	got_free();
 }
 
+/*
+ * A G-PDU header for TEID 100 with 'n_ext' 4-byte extension headers and an IPv4 packet
+ * (the inner frame's) into 'p'; its length.
+ */
+static uint32_t
+gtpu_ext_payload(uint8_t *p, unsigned n_ext)
+{
+	uint32_t h = 12 + 4 * n_ext, glen = h - 8 + INNER_LEN - 14;
+	uint8_t in[INNER_LEN];
+
+	inner4(in, 0);
+	memset(p, 0, h);
+	memcpy(p, "\x34\xff\x00\x00\x00\x00\x00\x64", 8);
+	p[2] = (uint8_t)(glen >> 8), p[3] = (uint8_t)glen;
+	p[11] = n_ext > 0 ? 0x85 : 0;
+	for (unsigned i = 0; i < n_ext; i++) {
+		p[12 + 4 * i] = 1;
+		p[12 + 4 * i + 3] = i + 1 < n_ext ? 0x85 : 0;
+	}
+	memcpy(p + h, in + 14, INNER_LEN - 14);
+	return h + INNER_LEN - 14;
+}
+
+/* GTP-U extension headers: walked up to 8 of them; a longer chain dropped, rx_errors. */
+static void
+test_gtpu_ext(struct port *gtp)
+{
+	uint8_t f[256], pl[160];
+	uint64_t e0 = errors_of(gtp);
+	uint16_t dropped;
+
+	send_under(f, frame4(f, 2152, pl, gtpu_ext_payload(pl, 8), 0), &dropped);
+	CHECK(n_got == 1 && got_on[0] == gtp && rte_pktmbuf_pkt_len(got[0]) == INNER_LEN &&
+		rte_pktmbuf_mtod(got[0], uint8_t *)[14] == 0x45,
+		"a G-PDU with 8 extension headers: popped, the inner packet after them");
+	got_free();
+	send_under(f, frame4(f, 2152, pl, gtpu_ext_payload(pl, 9), 0), &dropped);
+	CHECK(n_got == 0 && dropped == 1 && errors_of(gtp) == e0 + 1,
+		"a G-PDU with 9 extension headers: dropped, rx_errors");
+	got_free();
+}
+
 /* VXLAN's header as Open vSwitch takes it: flags just I, reserved bytes zero. */
 static void
 test_vxlan_hdr(struct port *vx)
@@ -743,6 +785,7 @@ main(int argc, char **argv)
 		test_ip_csum(&vx, &gtp);
 		test_udp_len(&vx, &gtp);
 		test_vxlan_hdr(&vx);
+		test_gtpu_ext(&gtp);
 		test_deliver_drop(&env, &vx);
 		test_ecn_decap(&vx, &gtp);
 		test_ecn_encap(&env);
