@@ -219,6 +219,11 @@ struct port {
 	const struct port_ops *ops;
 	uint16_t slot;			/**< index into PMD tx batch arrays (the owner's) */
 	int socket;			/**< NUMA node of the device */
+	/*
+	 * Set by open before publication; reconfigure may change it on a published port
+	 * (control thread, atomic store), and PMDs read it (atomic load: a tunnel's underlay
+	 * MTU on every encapsulated packet).
+	 */
 	int mtu;
 	uint16_t n_rxq;			/**< rx queues that may be polled (enabled or not) */
 	uint16_t n_txq;

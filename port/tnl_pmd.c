@@ -809,7 +809,8 @@ md_of(const struct rte_mbuf *m)
 static inline bool
 encap_too_big(const struct tnl_encap *e, uint32_t len)
 {
-	return len > (uint32_t)e->underlay->mtu;
+	/* The control thread may change it in place while this runs (port.h). */
+	return len > (uint32_t)__atomic_load_n(&e->underlay->mtu, __ATOMIC_RELAXED);
 }
 
 /*
