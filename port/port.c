@@ -176,6 +176,33 @@ port_pkt_copy(struct rte_mbuf *m)
 	return c;
 }
 
+int
+port_pkt_trim(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *s = m;
+	uint32_t before = 0;
+	uint16_t segs = 1;
+
+	if (len > rte_pktmbuf_pkt_len(m))
+		return -1;
+	/* The first segment whose end reaches 'len' holds the new end. */
+	while (before + s->data_len < len) {
+		before += s->data_len;
+		s = s->next;
+		if (s == NULL)
+			return -1;
+		segs++;
+	}
+	s->data_len = (uint16_t)(len - before);
+	if (s->next != NULL) {
+		rte_pktmbuf_free(s->next);
+		s->next = NULL;
+	}
+	m->nb_segs = segs;
+	m->pkt_len = len;
+	return 0;
+}
+
 struct rte_mbuf *
 port_unborrow_copy(struct rte_mbuf *m)
 {

@@ -219,6 +219,11 @@ struct port {
 	const struct port_ops *ops;
 	uint16_t slot;			/**< index into PMD tx batch arrays (the owner's) */
 	int socket;			/**< NUMA node of the device */
+	/*
+	 * Set by open before publication; reconfigure may change it on a published port
+	 * (control thread, atomic store), and PMDs read it (atomic load: a tunnel's underlay
+	 * MTU on every encapsulated packet).
+	 */
 	int mtu;
 	uint16_t n_rxq;			/**< rx queues that may be polled (enabled or not) */
 	uint16_t n_txq;
@@ -387,6 +392,16 @@ port_pkt_head_writable(struct rte_mbuf *m)
 		return m;
 	return port_pkt_copy(m);
 }
+
+/**
+ * Cut 'm' (whose segments only it holds: port_pkt_writable()) to its first 'len' bytes:
+ * the segment holding the new end keeps what comes before it, the segments after it are
+ * freed, nb_segs and pkt_len follow.  Unlike rte_pktmbuf_trim(), which cuts only within
+ * the last segment, this works wherever in a chain the new end falls.  Returns 0, or -1
+ * when 'm' is shorter than 'len' or its chain disagrees with its pkt_len ('m' unchanged:
+ * the caller drops and counts it).  PMD: no lock, no allocation.
+ */
+int port_pkt_trim(struct rte_mbuf *m, uint32_t len);
 
 /** True when 'p' may receive lent packets (see port_ops.rx_lends). */
 static inline bool

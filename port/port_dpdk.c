@@ -470,7 +470,8 @@ dpdk_reconfigure(struct port *p, const struct port_args *args, const struct port
 			rte_strerror(-rc));
 		return rc;
 	}
-	p->mtu = mtu;
+	/* PMDs read it while the port stays published (tnl_pmd.c's underlay MTU). */
+	__atomic_store_n(&p->mtu, mtu, __ATOMIC_RELAXED);
 	return 0;
 }
 

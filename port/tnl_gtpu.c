@@ -24,16 +24,23 @@
 #define GTPU_F_E 0x04
 #define GTPU_F_OPT 0x07			/* E, S, PN: the 4 optional bytes are present */
 #define GTPU_GPDU 255
+/*
+ * Extension headers walked at most: a PDU session container, perhaps a PDCP number or two
+ * in front of it.  A longer chain is refused, so that the work per packet stays bounded
+ * (a chain of 4-byte headers could otherwise fill the first segment).
+ */
+#define GTPU_MAX_EXT 8
 
 /*
  * The length of 'g's header, optional fields and extension headers, or 0 when they do not
- * fit in 'room': the bytes of the message (8 + GTP-U's length field) that are also in the
- * mbuf's first segment.
+ * fit in 'room' (the bytes of the message, 8 + GTP-U's length field, that are also in the
+ * mbuf's first segment) or there are more than GTPU_MAX_EXT extension headers.
  */
 static uint32_t
 gtpu_hdr_len(const uint8_t *g, uint32_t room)
 {
 	uint32_t h = GTPU_HLEN;
+	unsigned n_ext = 0;
 	uint8_t next;
 
 	if (!(g[0] & GTPU_F_OPT))
@@ -47,7 +54,7 @@ gtpu_hdr_len(const uint8_t *g, uint32_t room)
 	while (next != 0) {
 		uint32_t ext;
 
-		if (h + 1 > room)
+		if (h + 1 > room || ++n_ext > GTPU_MAX_EXT)
 			return 0;
 		ext = g[h] * 4u;
 		if (ext == 0 || h + ext > room)
@@ -104,9 +111,11 @@ tnl_gtpu_decap(const struct tnl_decap *dc, struct tnl_port *listener, struct rte
 		memset(eth, 0, 12);
 		eth[12] = v == 4 ? 0x08 : 0x86;
 		eth[13] = v == 4 ? 0x00 : 0xdd;
-		if (rte_pktmbuf_pkt_len(m) > RTE_ETHER_HDR_LEN + inner)
-			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) -
-				RTE_ETHER_HDR_LEN - inner));
+		if (rte_pktmbuf_pkt_len(m) > RTE_ETHER_HDR_LEN + inner &&
+				port_pkt_trim(m, RTE_ETHER_HDR_LEN + inner) != 0) {
+			t->st[pmd].rx_errors++;
+			return NULL;
+		}
 		if (!tnl_ecn_decap(m, o->tos)) {
 			t->st[pmd].rx_errors++;
 			return NULL;

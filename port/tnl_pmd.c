@@ -26,6 +26,7 @@
 #define GENEVE_HLEN 8
 #define GENEVE_OPT_CRITICAL 0x80
 #define GENEVE_FLAG_O 0x80		/* OAM: the second byte's first bit */
+#define GENEVE_FLAG_C 0x40		/* critical options present: its second bit */
 
 /* Whether 'mac' may be a neighbour's: not zero, not multicast (nor broadcast). */
 static inline bool
@@ -514,8 +515,10 @@ decap_one(const struct tnl_decap *dc, const struct tnl_local *loc, struct rte_mb
 	/* What follows the UDP datagram (Ethernet padding) is not the inner frame's. */
 	inner = o.ulen - (uint32_t)sizeof(struct rte_udp_hdr) - hl;
 	rte_pktmbuf_adj(m, (uint16_t)(l4 + sizeof(struct rte_udp_hdr) + hl));
-	if (rte_pktmbuf_pkt_len(m) > inner)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - inner));
+	if (rte_pktmbuf_pkt_len(m) > inner && port_pkt_trim(m, inner) != 0) {
+		t->st[pmd].rx_errors++;
+		return NULL;
+	}
 	if (!tnl_ecn_decap(m, o.tos)) {
 		t->st[pmd].rx_errors++;
 		return NULL;
@@ -679,15 +682,19 @@ put_vni(const struct rte_mbuf *m, uint8_t *vx)
 
 /*
  * The Geneve options of 'm' for tunnel port 't' into 'o' (room for TNL_N_METADATA of them):
- * each tun_metadataN a rule set (set_field) and add-tlv-map mapped.  Returns their length.
+ * each tun_metadataN a rule set (set_field) and add-tlv-map mapped.  Returns their length;
+ * '*critical' says whether one of them has a type with its high bit set, which the header's
+ * C bit must then announce (RFC 8926 3.4: a transit device may look at that bit alone, and
+ * Linux and Open vSwitch set it so).
  */
 static uint32_t
-geneve_options(const struct tnl_port *t, const struct rte_mbuf *m, uint8_t *o)
+geneve_options(const struct tnl_port *t, const struct rte_mbuf *m, uint8_t *o, bool *critical)
 {
 	const struct tnl_decap *dc;
 	const struct tnl_md *md;
 	uint32_t len = 0;
 
+	*critical = false;
 	if (t->cfg.type != TNL_GENEVE || tnl_md_offset < 0 || !(m->ol_flags & tnl_md_flag))
 		return 0;
 	md = RTE_MBUF_DYNFIELD(m, tnl_md_offset, const struct tnl_md *);
@@ -702,6 +709,7 @@ geneve_options(const struct tnl_port *t, const struct rte_mbuf *m, uint8_t *o)
 		o[len + 1] = (uint8_t)e->opt_class;
 		o[len + 2] = e->opt_type;
 		o[len + 3] = 1;				/* one 4-byte word of value */
+		*critical |= (e->opt_type & GENEVE_OPT_CRITICAL) != 0;
 		memcpy(o + len + 4, &md->tun_metadata[i], 4);
 		len += 8;
 	}
@@ -827,7 +835,8 @@ md_of(const struct rte_mbuf *m)
 static inline bool
 encap_too_big(const struct tnl_encap *e, uint32_t len)
 {
-	return len > (uint32_t)e->underlay->mtu;
+	/* The control thread may change it in place while this runs (port.h). */
+	return len > (uint32_t)__atomic_load_n(&e->underlay->mtu, __ATOMIC_RELAXED);
 }
 
 /*
@@ -843,7 +852,8 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	uint16_t sport = src_port(m);
 	uint32_t inner, teid = 0;
 	uint8_t opts[TNL_N_METADATA * 8], in_tos, in_ttl;
-	uint32_t olen = geneve_options(t, m, opts), hlen = e->hlen + olen;
+	bool critical;
+	uint32_t olen = geneve_options(t, m, opts, &critical), hlen = e->hlen + olen;
 	bool v6 = tnl_encap_ipv6(e);
 	uint8_t *h, *tun;
 
@@ -885,6 +895,8 @@ encap_one(struct tnl_port *t, const struct tnl_encap *e, unsigned pmd, struct rt
 	if (olen != 0) {
 		memcpy(h + e->hlen, opts, olen);
 		tun[0] = (uint8_t)(olen / 4);			/* Opt Len */
+		if (critical)
+			tun[1] |= GENEVE_FLAG_C;
 	}
 	/* tun_flags' OAM, received so or set by a rule, is Geneve's O bit. */
 	if (t->cfg.type == TNL_GENEVE && md_of(m) != NULL && (md_of(m)->flags & TNL_MD_F_OAM))

@@ -4,9 +4,9 @@
  * (port/tnl_pmd.c, tnl_gtpu.c): vxlan and gtpu ports opened with IPv4 addresses, IPv4
  * frames handed to an internal port's transmit as the underlay bridge would hand them, and
  * what comes out checked: the outer IPv4 header checksum (summed, or what the device's
- * flags say); the UDP length (8 up to the IP payload, the packet trimmed to it, the UDP
- * checksum over it); VXLAN's flags and reserved bytes; what the switch does not take
- * counted as dropped; IPv4 endpoints that are no one host's refused; ECN (RFC 6040, as
+ * flags say); the UDP length (8 up to the IP payload, the packet trimmed to it wherever in
+ * a chain of segments it ends, the UDP checksum over it); VXLAN's flags and reserved bytes;
+ * what the switch does not take counted as dropped; IPv4 endpoints that are no one host's refused; ECN (RFC 6040, as
  * Linux and Open vSwitch): a tos with ECN bits refused, the inner ECN field pushed (CE as
  * ECT(0)), an outer CE carried into the inner header or the packet dropped.
  */
@@ -121,6 +121,56 @@ static uint16_t
 send_under(const uint8_t *f, uint32_t len, uint16_t *dropped)
 {
 	return send_under_ol(f, len, 0, 0, dropped);
+}
+
+/*
+ * Hand 'len' bytes of 'f' to the internal port as a chain of three segments, the second
+ * starting at byte 'cut1' and the third at 'cut2', as a device with scattered receive
+ * would: returns 1 when left for the kernel.
+ */
+static uint16_t
+send_under_chain(const uint8_t *f, uint32_t len, uint32_t cut1, uint32_t cut2,
+	uint16_t *dropped)
+{
+	const uint32_t at[] = { 0, cut1, cut2, len };
+	struct rte_mbuf *m = NULL;
+	uint16_t keep;
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct rte_mbuf *s = rte_pktmbuf_alloc(mp);
+
+		memcpy(rte_pktmbuf_append(s, (uint16_t)(at[i + 1] - at[i])), f + at[i],
+			at[i + 1] - at[i]);
+		if (m == NULL)
+			m = s;
+		else
+			rte_pktmbuf_chain(m, s);
+	}
+	*dropped = 0;
+	keep = tnl_internal_tx(&under, 0, &m, 1, dropped, NULL);
+	if (keep == 1)
+		rte_pktmbuf_free(m);
+	return keep;
+}
+
+/*
+ * Whether got[0] is 'len' bytes in segments that add up, those from 'off' on the 'len' -
+ * 'off' bytes of 'want'.
+ */
+static bool
+got_is(const uint8_t *want, uint32_t off, uint32_t len)
+{
+	uint8_t buf[256];
+	const struct rte_mbuf *s;
+	uint32_t sum = 0;
+	uint16_t segs = 0;
+
+	if (n_got != 1 || rte_pktmbuf_pkt_len(got[0]) != len || len > sizeof(buf))
+		return false;
+	for (s = got[0]; s != NULL; s = s->next, segs++)
+		sum += s->data_len;
+	return sum == len && segs == got[0]->nb_segs &&
+		memcmp(rte_pktmbuf_read(got[0], off, len - off, buf), want, len - off) == 0;
 }
 
 static uint64_t
@@ -242,11 +292,28 @@ test_udp_len(struct port *vx, struct port *gtp)
 		"... the bytes after the datagram are not summed");
 	got_free();
 
+	udp4_len_set(f, 8 + plen);
+	udp4_csum_set(f, 8 + plen);
+	CHECK(send_under_chain(f, n, 14 + 20 + 8 + 8 + 20, n - 4, &dropped) == 0 &&
+		got_is(pl + 8, 0, INNER_LEN),
+		"a chained frame whose 10 bytes after the datagram span its last two segments: "
+		"popped, the inner frame ends where the datagram does");
+	got_free();
+	CHECK(send_under_chain(f, n, 14 + 20 + 8 + 8 + 20, n - 10, &dropped) == 0 &&
+		got_is(pl + 8, 0, INNER_LEN) && got[0]->nb_segs == 2,
+		"... and when they are the whole last segment: that segment freed");
+	got_free();
+
 	e0 = errors_of(gtp);
 	plen = gtpu_payload(pl, 100, 0);
 	memset(pl + plen, 0xee, 10);
 	n = frame4(f, 2152, pl, plen + 10, 0);
 	udp4_len_set(f, 8 + plen);
+	CHECK(send_under_chain(f, n, 14 + 20 + 8 + 8 + 20, n - 4, &dropped) == 0 &&
+		got_on[0] == gtp && got_is(pl + 8, 14, INNER_LEN),
+		"a chained G-PDU whose bytes after the datagram span its last two segments: "
+		"popped, the inner packet ends where the datagram does");
+	got_free();
 	CHECK(send_under(f, n, &dropped) == 0 && n_got == 1 && got_on[0] == gtp &&
 		rte_pktmbuf_pkt_len(got[0]) == INNER_LEN,
 		"a G-PDU in a UDP datagram shorter than the IP payload: popped");
@@ -254,6 +321,48 @@ test_udp_len(struct port *vx, struct port *gtp)
 	udp4_len_set(f, 8 + plen - 1);
 	CHECK(send_under(f, n, &dropped) == 0 && dropped == 1 && errors_of(gtp) == e0 + 1,
 		"a G-PDU whose GTP-U length reaches past its UDP length: dropped, rx_errors");
+	got_free();
+}
+
+/*
+ * A G-PDU header for TEID 100 with 'n_ext' 4-byte extension headers and an IPv4 packet
+ * (the inner frame's) into 'p'; its length.
+ */
+static uint32_t
+gtpu_ext_payload(uint8_t *p, unsigned n_ext)
+{
+	uint32_t h = 12 + 4 * n_ext, glen = h - 8 + INNER_LEN - 14;
+	uint8_t in[INNER_LEN];
+
+	inner4(in, 0);
+	memset(p, 0, h);
+	memcpy(p, "\x34\xff\x00\x00\x00\x00\x00\x64", 8);
+	p[2] = (uint8_t)(glen >> 8), p[3] = (uint8_t)glen;
+	p[11] = n_ext > 0 ? 0x85 : 0;
+	for (unsigned i = 0; i < n_ext; i++) {
+		p[12 + 4 * i] = 1;
+		p[12 + 4 * i + 3] = i + 1 < n_ext ? 0x85 : 0;
+	}
+	memcpy(p + h, in + 14, INNER_LEN - 14);
+	return h + INNER_LEN - 14;
+}
+
+/* GTP-U extension headers: walked up to 8 of them; a longer chain dropped, rx_errors. */
+static void
+test_gtpu_ext(struct port *gtp)
+{
+	uint8_t f[256], pl[160];
+	uint64_t e0 = errors_of(gtp);
+	uint16_t dropped;
+
+	send_under(f, frame4(f, 2152, pl, gtpu_ext_payload(pl, 8), 0), &dropped);
+	CHECK(n_got == 1 && got_on[0] == gtp && rte_pktmbuf_pkt_len(got[0]) == INNER_LEN &&
+		rte_pktmbuf_mtod(got[0], uint8_t *)[14] == 0x45,
+		"a G-PDU with 8 extension headers: popped, the inner packet after them");
+	got_free();
+	send_under(f, frame4(f, 2152, pl, gtpu_ext_payload(pl, 9), 0), &dropped);
+	CHECK(n_got == 0 && dropped == 1 && errors_of(gtp) == e0 + 1,
+		"a G-PDU with 9 extension headers: dropped, rx_errors");
 	got_free();
 }
 
@@ -462,9 +571,9 @@ test_ecn_decap(struct port *vx, struct port *gtp)
 }
 
 /*
- * Publish for 'p' outer headers from 172.31.9.1 to 172.31.9.2 with TOS 'tos', as tnl.c's
- * build_hdr() writes them (the test has no route): the IPv4 checksum over every field but
- * the length.
+ * Publish for 'p' (vxlan or geneve) outer headers from 172.31.9.1 to 172.31.9.2 with TOS
+ * 'tos', as tnl.c's build_hdr() writes them (the test has no route): the IPv4 checksum
+ * over every field but the length.
  */
 static void
 encap_set(struct port *p, uint8_t tos)
@@ -482,6 +591,8 @@ encap_set(struct port *p, uint8_t tos)
 	ip4_csum_set(ip);
 	ip[20 + 2] = 0x12, ip[20 + 3] = 0xb5;
 	ip[28] = 0x08, ip[28 + 6] = (uint8_t)t->cfg.vni;
+	if (t->cfg.type == TNL_GENEVE)			/* no options, an Ethernet payload */
+		ip[28] = 0, ip[28 + 2] = 0x65, ip[28 + 3] = 0x58;
 	__atomic_store_n(&t->encap, e, __ATOMIC_RELEASE);
 }
 
@@ -559,6 +670,64 @@ test_ecn_encap(const struct port_env *env)
 	port_close(&pl);
 }
 
+/*
+ * Send an inner frame on Geneve port 'p' carrying tun_metadata0 (mapped to an option of
+ * type 'type'): the second byte of the Geneve header sent, or -1 when nothing was sent.
+ */
+static int
+geneve_flags_sent(struct port *p, uint8_t type)
+{
+	struct port_tlv_map map = { .opt_class = 0x0102, .opt_type = type, .len = 4 };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct tnl_md *md = RTE_MBUF_DYNFIELD(m, tnl_md_offset, struct tnl_md *);
+	uint8_t in[INNER_LEN];
+	char *err = NULL;
+	int flags = -1;
+
+	port_tnl_tlv_mod(PORT_TLV_CLEAR, NULL, 0, &err);
+	if (port_tnl_tlv_mod(PORT_TLV_ADD, &map, 1, &err) != 0) {
+		free(err);
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	inner4(in, 0);
+	memcpy(rte_pktmbuf_append(m, INNER_LEN), in, INNER_LEN);
+	memset(md, 0, sizeof(*md));
+	md->tun_metadata_set = 1;
+	md->tun_metadata[0] = 0x11223344;
+	m->ol_flags |= tnl_md_flag;
+	if (tnl_encap_tx(p->priv, 0, &m, 1, NULL) == 0 && n_got == 1 &&
+			rte_pktmbuf_pkt_len(got[0]) == 14 + 20 + 8 + 8 + 8 + INNER_LEN)
+		flags = rte_pktmbuf_mtod(got[0], uint8_t *)[14 + 20 + 8 + 1];
+	got_free();
+	port_tnl_tlv_mod(PORT_TLV_CLEAR, NULL, 0, &err);
+	return flags;
+}
+
+/*
+ * Geneve's C bit (RFC 8926 3.4), as Linux and Open vSwitch send it: set when an option
+ * sent has a critical type (its high bit), clear otherwise.
+ */
+static void
+test_geneve_critical(const struct port_env *env)
+{
+	static const struct port_option o[] = {
+		{ "remote_ip", "172.31.9.2" }, { "local_ip", "172.31.9.1" }, { "key", "70" },
+	};
+	struct port gn;
+	char *err = NULL;
+
+	if (!CHECK(open_port(&gn, "gn4", "geneve", 8, o, RTE_DIM(o), env, &err) == 0,
+			"a geneve port opens: %s", err ? err : ""))
+		return;
+	encap_set(&gn, 0);
+	CHECK(geneve_flags_sent(&gn, 0x85) == 0x40,
+		"an option of critical type 0x85 sent: the C bit set, not O");
+	CHECK(geneve_flags_sent(&gn, 0x05) == 0x00,
+		"an option of type 0x05 sent: the C bit clear");
+	port_close(&gn);
+}
+
 /* A tos with ECN bits is refused ("invalid TOS", as Open vSwitch); DSCPs and inherit not. */
 static void
 test_tos_option(const struct port_env *env)
@@ -616,9 +785,11 @@ main(int argc, char **argv)
 		test_ip_csum(&vx, &gtp);
 		test_udp_len(&vx, &gtp);
 		test_vxlan_hdr(&vx);
+		test_gtpu_ext(&gtp);
 		test_deliver_drop(&env, &vx);
 		test_ecn_decap(&vx, &gtp);
 		test_ecn_encap(&env);
+		test_geneve_critical(&env);
 		port_close(&gtp);
 		port_close(&vx);
 	}
