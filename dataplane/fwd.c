@@ -528,17 +528,17 @@ fwd_controller(void *arg, uint32_t in_port, struct rte_mbuf *m, uint16_t max_len
 }
 
 /*
- * Lent packets of 'pkts' (with 'headers', only those whose headers are lent too) replaced
- * by private copies, in place; returns how many remain.
+ * Each of the 'n' packets of 'pkts' replaced in place by what 'mine' makes of it (itself,
+ * or a private copy); one no buffer is left for is dropped.  Returns how many remain.
  */
-static uint16_t
-fwd_unborrow(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n, bool headers)
+static inline uint16_t
+fwd_replace(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n,
+	struct rte_mbuf *(*mine)(struct rte_mbuf *))
 {
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = headers ? port_unborrow_headers(pkts[i]) :
-			port_unborrow(pkts[i]);
+		struct rte_mbuf *m = mine(pkts[i]);
 
 		if (m != NULL)
 			pkts[k++] = m;
@@ -549,27 +549,26 @@ fwd_unborrow(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n, bool headers)
 }
 
 /*
+ * Lent packets of 'pkts' (with 'headers', only those whose headers are lent too) replaced
+ * by private copies, in place; returns how many remain.
+ */
+static uint16_t
+fwd_unborrow(struct pmd *pmd, struct rte_mbuf **pkts, uint16_t n, bool headers)
+{
+	return fwd_replace(pmd, pkts, n, headers ? port_unborrow_headers : port_unborrow);
+}
+
+/*
  * flowtab_out.own: the rules about to run write to packets or keep them.  A packet may be
  * lent by its port, or shared: a flood in another bridge sends one mbuf to every port with
  * one more reference each, and a patch port hands its share to this bridge as it is.
  * Either is replaced by a private copy (port_pkt_writable()), in place; returns how many
- * remain (one no buffer is left for is dropped).
+ * remain.
  */
 static uint16_t
 fwd_own(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct fwd_ctx *c = arg;
-	uint16_t k = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = port_pkt_writable(pkts[i]);
-
-		if (m != NULL)
-			pkts[k++] = m;
-		else
-			c->pmd->stats.dropped++;
-	}
-	return k;
+	return fwd_replace(((struct fwd_ctx *)arg)->pmd, pkts, n, port_pkt_writable);
 }
 
 /*
@@ -581,18 +580,7 @@ fwd_own(void *arg, struct rte_mbuf **pkts, uint16_t n)
 static uint16_t
 fwd_own_head(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct fwd_ctx *c = arg;
-	uint16_t k = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = port_pkt_head_writable(pkts[i]);
-
-		if (m != NULL)
-			pkts[k++] = m;
-		else
-			c->pmd->stats.dropped++;
-	}
-	return k;
+	return fwd_replace(((struct fwd_ctx *)arg)->pmd, pkts, n, port_pkt_head_writable);
 }
 
 static inline struct flowtab_out

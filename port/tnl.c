@@ -528,24 +528,6 @@ take_snooped(void)
 	}
 }
 
-/* The kernel device's MAC address of internal port 'dev'. */
-static int
-dev_mac(const char *dev, uint8_t mac[6])
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
-
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	rc = ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 ? -errno : 0;
-	close(fd);
-	if (rc == 0)
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return rc;
-}
-
 /* Ask for 'nh's MAC: an ARP request from 'dev' (its MAC, address 'src'), as the host. */
 static void
 arp_request(const char *dev, uint32_t src, uint32_t nh)
@@ -554,7 +536,7 @@ arp_request(const char *dev, uint32_t src, uint32_t nh)
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	int fd;
 
-	if (dev_mac(dev, mac) < 0 || (sll.sll_ifindex = (int)if_nametoindex(dev)) == 0)
+	if (tnl_dev_mac(dev, mac) < 0 || (sll.sll_ifindex = (int)if_nametoindex(dev)) == 0)
 		return;
 	memset(f, 0xff, 6);
 	memcpy(f + 6, mac, 6);
@@ -589,7 +571,7 @@ ns_request(const char *dev, const struct in6_addr *src, const struct in6_addr *n
 	uint16_t ck;
 	int fd;
 
-	if (dev_mac(dev, mac) < 0 || (sll.sll_ifindex = (int)if_nametoindex(dev)) == 0)
+	if (tnl_dev_mac(dev, mac) < 0 || (sll.sll_ifindex = (int)if_nametoindex(dev)) == 0)
 		return;
 	memset(f, 0, sizeof(f));
 	f[0] = 0x33, f[1] = 0x33, f[2] = 0xff;
@@ -770,7 +752,7 @@ refresh(struct tnl_port *t)
 		if (t->cfg.ipv6 && IN6_IS_ADDR_UNSPECIFIED(&t->src6)) {
 			snprintf(t->why, sizeof(t->why), "no IPv6 source address for %s on %s "
 				"yet", a, r.dev);
-		} else if (nb == NULL || dev_mac(r.dev, src_mac) < 0) {
+		} else if (nb == NULL || tnl_dev_mac(r.dev, src_mac) < 0) {
 			snprintf(t->why, sizeof(t->why), "next hop %s on %s not resolved yet",
 				tnl_addr_str(&nh, a), r.dev);
 			if (t->cfg.ipv6)
@@ -827,7 +809,7 @@ refresh_dest(const struct tnl_port *t, struct tnl_fdest *f)
 	nb = neigh_find(&f->nh, r.dev);
 	if (nb != NULL)
 		neigh_use(nb, r.dev, f->src, &f->src6);
-	if (nb == NULL || dev_mac(r.dev, src_mac) < 0) {
+	if (nb == NULL || tnl_dev_mac(r.dev, src_mac) < 0) {
 		if (v6)
 			ns_request(r.dev, &f->src6, &f->nh);
 		else

@@ -458,6 +458,8 @@ const struct tnl_local *tnl_local_get(uint16_t slot);
  * tnl_route.c).  Returns 0 or -errno.
  */
 int tnl_local_read(const char *dev, struct tnl_local *l);
+/** Control thread: the kernel device 'dev''s MAC address into 'mac'; 0 or -errno. */
+int tnl_dev_mac(const char *dev, uint8_t mac[6]);
 
 /**
  * Control thread: a socket told of the kernel's address and link changes (tnl_route.c), or

@@ -284,24 +284,33 @@ out:
 }
 
 int
-tnl_local_read(const char *dev, struct tnl_local *l)
+tnl_dev_mac(const char *dev, uint8_t mac[6])
 {
 	struct ifreq ifr;
-	int ifindex = (int)if_nametoindex(dev), fd, rc;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
 
-	memset(l, 0, sizeof(*l));
-	if (ifindex == 0)
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
 	rc = ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 ? -errno : 0;
 	close(fd);
+	if (rc == 0)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return rc;
+}
+
+int
+tnl_local_read(const char *dev, struct tnl_local *l)
+{
+	int ifindex = (int)if_nametoindex(dev), rc;
+
+	memset(l, 0, sizeof(*l));
+	if (ifindex == 0)
+		return -errno;
+	rc = tnl_dev_mac(dev, l->mac);
 	if (rc < 0)
 		return rc;
-	memcpy(l->mac, ifr.ifr_hwaddr.sa_data, 6);
 	rc = addr_dump(ifindex, l);
 	if (rc < 0)
 		memset(l, 0, sizeof(*l));
