@@ -85,6 +85,8 @@ priority=30,in_port=1,ip,nw_dst=10.97.0.3,actions=output:3
 EOC
 check "ovs-ofctl -O OpenFlow15 --bundle add-flows FILE (one update)" \
 	ovs-ofctl -O OpenFlow15 --bundle add-flows br0 "$RUN/more.flows"
+# of3 failed to resolve of1 above: a fresh resolution, not the tail of that failed one.
+ip -n of3 neigh flush all
 check "of3 reaches of1 through the bundled rules" ping_ok of3 10.97.0.1 5 0.1
 check "vireoctl add-flow shows in ovs-ofctl dump-flows" bash -c \
 	"'$VIREOCTL' -t '$CTL' add-flow br0 'priority=5,in_port=2,udp,tp_dst=9,actions=drop' &&
