@@ -32,6 +32,7 @@ struct dpdk_priv {
 	char *devargs;			/* as opened */
 	struct dpdk_opts opts;		/* as opened */
 	struct rte_mempool *mp;		/* the rx queues' pool */
+	bool tx_multiseg;		/* the device sends chained mbufs (set before publication) */
 	void *ext;			/* a type built on this one (bond): its state */
 	struct dpdk_priv *next;		/* in open_ports */
 };
@@ -282,6 +283,13 @@ port_dpdk_open_devargs(struct port *p, const char *devargs, uint16_t max_txq,
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP |
 			RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
 	}
+	/*
+	 * Chained mbufs (jumbo frames from a guest, copies of lent packets) are sent only by a
+	 * device that says it can: a simple transmit path sends the first segment alone and
+	 * never frees the rest.  Without it, port_dpdk_tx() drops them.
+	 */
+	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	priv->tx_multiseg = conf.txmode.offloads != 0;
 	rc = rte_eth_dev_configure(priv->port_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		*err = fmt_err("cannot configure '%s': %s", devargs, rc);
@@ -380,15 +388,45 @@ dpdk_rx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	return rte_eth_rx_burst(((struct dpdk_priv *)p->priv)->port_id, qid, pkts, n);
 }
 
+/*
+ * Keep, at the front of 'pkts', the packets the device may send: at most the MTU plus the
+ * Ethernet header and 4 bytes (a VLAN tag, as Open vSwitch's netdev_dpdk_filter_packet_len()
+ * allows) unless segmentation is asked for, and one segment unless the device takes chains.
+ * The others are freed and their bytes added to '*failed_bytes'.  Returns how many are kept.
+ */
+static inline uint16_t
+dpdk_tx_filter(const struct port *p, const struct dpdk_priv *priv, struct rte_mbuf **pkts,
+	uint16_t n, uint64_t *failed_bytes)
+{
+	uint32_t max = (uint32_t)__atomic_load_n(&p->mtu, __ATOMIC_RELAXED) + RTE_ETHER_HDR_LEN +
+		RTE_ETHER_CRC_LEN;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (likely((m->pkt_len <= max || (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) &&
+				(m->nb_segs == 1 || priv->tx_multiseg))) {
+			pkts[k++] = m;
+			continue;
+		}
+		*failed_bytes += m->pkt_len;
+		rte_pktmbuf_free(m);
+	}
+	return k;
+}
+
 uint16_t
 port_dpdk_tx(struct port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
 	uint64_t *failed_bytes)
 {
-	uint16_t sent = rte_eth_tx_burst(((struct dpdk_priv *)p->priv)->port_id, qid, pkts, n);
+	const struct dpdk_priv *priv = p->priv;
+	uint16_t k = dpdk_tx_filter(p, priv, pkts, n, failed_bytes);
+	uint16_t sent = rte_eth_tx_burst(priv->port_id, qid, pkts, k);
 
-	if (unlikely(sent < n)) {
-		*failed_bytes += port_pkts_bytes(pkts + sent, (uint16_t)(n - sent));
-		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	if (unlikely(sent < k)) {
+		*failed_bytes += port_pkts_bytes(pkts + sent, (uint16_t)(k - sent));
+		rte_pktmbuf_free_bulk(pkts + sent, k - sent);
 	}
 	return n - sent;
 }
