@@ -357,6 +357,12 @@ handle_add(struct of_conn *c, bool onf, const uint8_t *msg, size_t len)
 		e = OFE_FMFC_BAD_COMMAND;
 	if (!e && fm.buffer_id != OF_NO_BUFFER && fm.command <= OFPFC_MODIFY_STRICT)
 		e = OFE_BUFFER_UNKNOWN;
+	/*
+	 * CHECK_OVERLAP and RESET_COUNTS are applied by the single flow_mod path
+	 * (of_flow.c), not by a bundle's batch: refused here, never dropped unseen.
+	 */
+	if (!e && (fm.flags & (OFPFF_CHECK_OVERLAP | OFPFF12_RESET_COUNTS)))
+		e = OFE_FMFC_BAD_FLAGS;
 	if (e)
 		of_send_error(c, e, inner, ilen);
 	else if (fm.command <= OFPFC_MODIFY_STRICT || !fm.selects_none)

@@ -1037,6 +1037,44 @@ expect_ctrl_reply(struct of_conn *c, const uint8_t *m, size_t len, uint16_t type
 			!memcmp(r.msg[0] + 4, m + 4, 4), "%s: bundle reply type %u", what, type);
 }
 
+/*
+ * A bundled flow_mod with CHECK_OVERLAP or RESET_COUNTS is refused (BAD_FLAGS, quoting the
+ * flow_mod), not run without them.
+ */
+static void
+bundle_flag_refused(struct of_conn *c, uint8_t command, uint16_t flag, uint32_t xid,
+		const char *what)
+{
+	uint8_t m[512], fm[256];
+	size_t flen = flow_mod14(fm, 320, command, apply_out2, sizeof(apply_out2), xid);
+	struct replies r;
+
+	put16(fm + 44, flag);
+	CHECK(of_conn_receive(c, m, bundle_add(m, 5, xid, 50, 1, fm, flen)) == 0, "%s: taken",
+		what);
+	collect(c, &r);
+	CHECK(r.n == 1 && r.msg[0][1] == 1 && get16(r.msg[0] + 8) == 5 &&
+			get16(r.msg[0] + 10) == 7 && !memcmp(r.msg[0] + 12, fm, 64),
+		"%s: BAD_FLAGS quoting the flow_mod", what);
+}
+
+static void
+test_bundle_flags(void)
+{
+	struct of_conn *c = connect_version(5);
+	uint8_t m[512];
+	size_t before = flowtab_n_rules(ft), len;
+
+	len = bundle_ctrl(m, 5, false, 60, 50, 0, 1);
+	expect_ctrl_reply(c, m, len, 1, "open 50");
+	bundle_flag_refused(c, 0, 0x2, 61, "a bundled add with check_overlap");
+	bundle_flag_refused(c, 1, 0x4, 62, "a bundled modify with reset_counts");
+	len = bundle_ctrl(m, 5, false, 63, 50, 4, 1);
+	expect_ctrl_reply(c, m, len, 5, "commit 50");
+	CHECK(flowtab_n_rules(ft) == before, "the refused flow_mods changed nothing");
+	of_conn_destroy(c);
+}
+
 static void
 test_bundles(void)
 {
@@ -2118,6 +2156,7 @@ main(void)
 	test_async10();
 	test_packet_in_max();
 	test_bundles();
+	test_bundle_flags();
 	test_bundles_slave();
 	test_bundle_groups();
 	test_bundle_stale_refs();
