@@ -25,6 +25,7 @@ struct trace {
 	uint32_t in_port;
 	unsigned depth;
 	unsigned n_resubmits;
+	unsigned n_outputs;		/* outputs and controller actions, as ft_exec.c counts them */
 	bool stop;
 };
 
@@ -98,6 +99,18 @@ print_one_action(struct trace *t, const struct ft_action *a)
 	ft_str_printf(t->s, "\n");
 }
 
+/* One more output or controller action: false, the packet dropped, once over the limit. */
+static bool
+trace_charge_output(struct trace *t)
+{
+	if (++t->n_outputs <= FT_MAX_OUTPUTS)
+		return true;
+	indent(t, 4);
+	ft_str_printf(t->s, ">> too many outputs: the packet is dropped\n");
+	t->stop = true;
+	return false;
+}
+
 static void
 emit(struct trace *t, enum flowtab_action_kind kind, uint32_t port)
 {
@@ -108,6 +121,8 @@ emit(struct trace *t, enum flowtab_action_kind kind, uint32_t port)
 		ft_str_printf(t->s, ">> skipping output to input port\n");
 		return;
 	}
+	if (!trace_charge_output(t))
+		return;
 	t->out->emit(t->out->aux, kind, port, t->in_port, t->k.dl_dst,
 		rte_be_to_cpu_16(t->k.vlan_tci), note, sizeof(note));
 	if (note[0] != '\0') {
@@ -297,6 +312,9 @@ walk_rule(struct trace *t, const struct ft_rule *r)
 			break;
 		case FT_ACT_GOTO_TABLE:
 			trace_resubmit(t, FLOWTAB_PORT_NONE, a->u8, r);
+			break;
+		case FT_ACT_CONTROLLER:
+			trace_charge_output(t);
 			break;
 		case FT_ACT_GROUP:
 			/* Which bucket a select or fast-failover group takes depends on state. */

@@ -372,6 +372,32 @@ fanout_outputs(unsigned n0, unsigned n1, unsigned n2)
  * counted once; at the limit it goes through.  Buckets spend the packet's budget:
  * three runs of a group of 32 buckets of 63 outputs are dropped too.
  */
+static unsigned n_traced;
+
+static void
+count_traced(void *aux, enum flowtab_action_kind kind, uint32_t port, uint32_t in_port,
+		const uint8_t dl_dst[6], uint16_t vlan_tci, char *note, size_t note_size)
+{
+	(void)aux, (void)kind, (void)port, (void)in_port, (void)dl_dst, (void)vlan_tci;
+	(void)note, (void)note_size;
+	n_traced++;
+}
+
+/* ofproto/trace of table 'ft': the outputs it reports, and whether it says they stop. */
+static unsigned
+trace_outputs(struct flowtab *ft, bool *stopped)
+{
+	struct flowtab_trace_out tout = { .emit = count_traced };
+	char *text = NULL, *err = NULL;
+
+	n_traced = 0;
+	CHECK(flowtab_trace(ft, "in_port=1", &tout, &text, &err) == 0, "trace: %s", err);
+	*stopped = text != NULL && strstr(text, "too many outputs") != NULL;
+	free(text);
+	free(err);
+	return n_traced;
+}
+
 static void
 test_outputs(struct flowtab_pmd *pmd, struct flowtab_out *out)
 {
@@ -389,12 +415,25 @@ test_outputs(struct flowtab_pmd *pmd, struct flowtab_out *out)
 	CHECK(st->too_many_outputs == outs + 1 && st->too_many_resubmits == many &&
 			st->recursion_too_deep == deep, "counted once as too many outputs: %lu",
 			(unsigned long)(st->too_many_outputs - outs));
+	{
+		bool stopped;
+		unsigned k = trace_outputs(ft, &stopped);
+
+		CHECK(k == FT_MAX_OUTPUTS && stopped,
+			"ofproto/trace stops at the same limit (%u outputs)", k);
+	}
 	flowtab_destroy(ft);
 
 	/* 64 x 64 outputs, the last of them the packet itself. */
 	ft = fanout_outputs(64, 1, 64);
 	send_counted(pmd, ft, out);
 	CHECK(n_sent[2] == FT_MAX_OUTPUTS, "64 x 64 outputs go through: %u", n_sent[2]);
+	{
+		bool stopped;
+		unsigned k = trace_outputs(ft, &stopped);
+
+		CHECK(k == FT_MAX_OUTPUTS && !stopped, "... and through ofproto/trace (%u)", k);
+	}
 	CHECK(st->too_many_outputs == outs + 1, "nothing counted under the limit");
 	flowtab_destroy(ft);
 
