@@ -101,28 +101,33 @@ static const uint64_t l2_bits[FT_KEY_WORDS] = {
 	UINT64_MAX, 0x0000ffffffffffffull, 0x0000ffffffffffffull,
 };
 
+/* Whether action type 't' rewrites an IP or transport header field. */
+static bool
+act_writes_l3(enum ft_act_type t)
+{
+	switch (t) {
+	case FT_ACT_SET_NW_SRC:
+	case FT_ACT_SET_NW_DST:
+	case FT_ACT_SET_NW_TOS:
+	case FT_ACT_SET_NW_TTL:
+	case FT_ACT_SET_TP_SRC:
+	case FT_ACT_SET_TP_DST:
+	case FT_ACT_SET_IPV6_SRC:
+	case FT_ACT_SET_IPV6_DST:
+	case FT_ACT_DEC_TTL:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool
 ft_actions_touch_l3(const struct ft_actions *a)
 {
-	uint32_t i;
-
-	for (i = 0; i < a->n; i++) {
-		switch (a->a[i].type) {
-		case FT_ACT_SET_NW_SRC:
-		case FT_ACT_SET_NW_DST:
-		case FT_ACT_SET_NW_TOS:
-		case FT_ACT_SET_NW_TTL:
-		case FT_ACT_SET_TP_SRC:
-		case FT_ACT_SET_TP_DST:
-		case FT_ACT_SET_IPV6_SRC:
-		case FT_ACT_SET_IPV6_DST:
-		case FT_ACT_DEC_TTL:
-		case FT_ACT_GROUP:      /* buckets may rewrite L3; select hashes the 5-tuple */
+	for (uint32_t i = 0; i < a->n; i++)
+		/* A group's buckets may rewrite L3; select hashes the 5-tuple. */
+		if (act_writes_l3(a->a[i].type) || a->a[i].type == FT_ACT_GROUP)
 			return true;
-		default:
-			break;
-		}
-	}
 	return false;
 }
 
@@ -133,22 +138,13 @@ act_writes_head(enum ft_act_type t)
 	switch (t) {
 	case FT_ACT_SET_DL_SRC:
 	case FT_ACT_SET_DL_DST:
-	case FT_ACT_SET_NW_SRC:
-	case FT_ACT_SET_NW_DST:
-	case FT_ACT_SET_NW_TOS:
-	case FT_ACT_SET_NW_TTL:
-	case FT_ACT_SET_TP_SRC:
-	case FT_ACT_SET_TP_DST:
-	case FT_ACT_SET_IPV6_SRC:
-	case FT_ACT_SET_IPV6_DST:
 	case FT_ACT_SET_VLAN_VID:
 	case FT_ACT_SET_VLAN_PCP:
 	case FT_ACT_PUSH_VLAN:
 	case FT_ACT_STRIP_VLAN:
-	case FT_ACT_DEC_TTL:
 		return true;
 	default:
-		return false;
+		return act_writes_l3(t);
 	}
 }
 
